@@ -1,0 +1,106 @@
+/** The parsed recipe: mergekit's YAML schema, every node keeping its position. */
+import type { SourcePos } from '../errors.js';
+import type { FloatDType } from '../formats/dtype.js';
+
+/** One `{filter, value}` entry of a conditional parameter list. */
+export interface ConditionalEntry {
+  /** Substring matched against the tensor name; undefined or '*' matches everything. */
+  filter?: string;
+  value: number | number[];
+  pos: SourcePos;
+}
+
+/**
+ * A parameter setting as written: a scalar (booleans become 1/0 as in mergekit),
+ * a gradient (list of numbers), or a conditional list.
+ */
+export type ParamSetting =
+  | { kind: 'scalar'; value: number; pos: SourcePos }
+  | { kind: 'gradient'; values: number[]; pos: SourcePos }
+  | { kind: 'conditional'; entries: ConditionalEntry[]; pos: SourcePos };
+
+export type ParamMap = Map<string, ParamSetting>;
+
+export interface LoraRef {
+  path: string;
+  revision?: string;
+}
+
+/** `org/repo`, `./local/dir`, `org/repo@rev`, `model+lora`, or the dict form. */
+export interface ModelRef {
+  /** Hub id or local path as written (without @revision / +lora). */
+  path: string;
+  revision?: string;
+  lora?: LoraRef;
+  overrideArchitecture?: string;
+  /** Canonical text, e.g. `org/repo@rev+org/lora`; used as the model's key. */
+  key: string;
+  pos: SourcePos;
+}
+
+export interface SourceSpec {
+  model: ModelRef;
+  /** [start, end), end exclusive; undefined with `models:` syntax (whole model). */
+  layerRange?: [number, number];
+  parameters: ParamMap;
+  pos: SourcePos;
+}
+
+export interface SliceSpec {
+  sources: SourceSpec[];
+  baseModel?: ModelRef;
+  parameters: ParamMap;
+  pos: SourcePos;
+}
+
+export interface TokenSourceSpec {
+  kind: 'model' | 'model_token' | 'zero';
+  model?: ModelRef;
+  token?: string;
+  tokenId?: number;
+}
+
+export interface TokenizerSpec {
+  source: 'union' | 'base' | ModelRef;
+  tokens: Map<string, { source?: TokenSourceSpec; force: boolean; pos: SourcePos }>;
+  padToMultipleOf?: number;
+  pos: SourcePos;
+}
+
+/** Our extensions, under the `mergeops:` key that mergekit ignores. */
+export interface MergeopsOptions {
+  /** Seed for the counter-based generator of random methods. */
+  seed?: number;
+  /** GGUF types to write, e.g. ['Q4_K_M', 'Q8_0']. */
+  quantize?: string[];
+  /** Output shard size in bytes. */
+  outShardSize?: number;
+  /** Any other keys, kept for later stages (eval, publish), with their positions. */
+  extra: Map<string, { value: unknown; pos: SourcePos }>;
+}
+
+export interface Recipe {
+  /** Path of the YAML file, as given. */
+  file: string;
+  /** The YAML text of this document (written out as mergekit_config.yml). */
+  text: string;
+  /** `name:` of a multi-stage document. */
+  name?: string;
+  mergeMethod: string;
+  mergeMethodPos: SourcePos;
+  /** Exactly one of models / slices is set. */
+  models?: SourceSpec[];
+  slices?: SliceSpec[];
+  baseModel?: ModelRef;
+  parameters: ParamMap;
+  dtype?: FloatDType;
+  outDtype?: FloatDType;
+  tokenizerSource?: 'union' | 'base' | ModelRef;
+  tokenizer?: TokenizerSpec;
+  chatTemplate?: string;
+  mergeops: MergeopsOptions;
+  /** Position of the document's root, for errors about the document as a whole. */
+  pos: SourcePos;
+  /** Source lines of the file, for error excerpts. */
+  lines: string[];
+}
