@@ -1,0 +1,28 @@
+/** Progress of a long run: a redrawn bar on a terminal, plain periodic lines otherwise. */
+import type { Progress } from '../execute/execute.js';
+import { bytes, duration, rate } from './format.js';
+
+export function progressReporter(stream: NodeJS.WriteStream): (p: Progress) => void {
+  const tty = stream.isTTY === true;
+  let lastLine = -1;
+  return (p) => {
+    const frac = p.bytesTotal > 0 ? p.bytesRead / p.bytesTotal : 1;
+    const speed = p.elapsed > 0 ? p.bytesRead / p.elapsed : 0;
+    const eta = speed > 0 ? (p.bytesTotal - p.bytesRead) / speed : NaN;
+    const text = `${(frac * 100).toFixed(0).padStart(3)}%  ${p.tensorsDone}/${p.tensorsTotal} tensors  `
+      + `${bytes(p.bytesRead)} / ${bytes(p.bytesTotal)} read  ${rate(speed)}  ETA ${duration(eta)}`;
+    if (tty) {
+      const width = 24;
+      const fill = Math.round(frac * width);
+      stream.write(`\r[${'#'.repeat(fill)}${' '.repeat(width - fill)}] ${text}\x1b[K`);
+      if (p.tensorsDone === p.tensorsTotal) stream.write('\n');
+    } else {
+      // One line per 10 % (and the last), so CI logs stay short.
+      const step = Math.floor(frac * 10);
+      if (step !== lastLine || p.tensorsDone === p.tensorsTotal) {
+        lastLine = step;
+        stream.write(`progress: ${text}\n`);
+      }
+    }
+  };
+}

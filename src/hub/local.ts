@@ -1,0 +1,230 @@
+/**
+ * Reads a model from a local folder: config.json plus the safetensors headers of its shards
+ * (names, dtypes, shapes, byte ranges). Tensor data is never read here, and pickled weights
+ * (pytorch_model.bin and friends) are never loaded.
+ */
+
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { MergeopsError, SafetensorsError } from '../errors.js';
+import type { DType } from '../formats/dtype.js';
+import {
+  parseHeaderLength,
+  parseIndexJson,
+  parseSafetensorsHeader,
+  type SafetensorsHeader,
+} from '../formats/safetensors.js';
+
+export interface ModelTensor {
+  name: string;
+  dtype: DType;
+  shape: number[];
+  /** absolute path of the shard */
+  file: string;
+  /** absolute byte offsets in `file` */
+  start: number;
+  end: number;
+}
+
+export interface LocalModel {
+  /** absolute path of the folder */
+  dir: string;
+  config: Record<string, unknown>;
+  /** insertion order = order in the index (weight_map), else in the file(s) */
+  tensors: Map<string, ModelTensor>;
+  /** file names (relative to `dir`) of the safetensors shards the tensors come from, sorted */
+  shardFiles: string[];
+  /**
+   * Every other regular file name in the folder (tokenizer files, generation_config.json, ...),
+   * sorted. Excludes config.json, the shards and index, and any other weight files
+   * (*.safetensors, *.bin, *.pt, *.pth, *.ckpt, *.h5, *.msgpack, *.gguf, *.onnx and their indexes).
+   */
+  otherFiles: string[];
+}
+
+const INDEX_FILE = 'model.safetensors.index.json';
+const SINGLE_FILE = 'model.safetensors';
+const WEIGHT_FILE = /\.(safetensors|bin|pt|pth|ckpt|h5|msgpack|gguf|onnx)(\.index\.json)?$/i;
+const PICKLE_FILE = /\.(bin|pt|pth|ckpt)$/i;
+
+function errnoCode(e: unknown): string | undefined {
+  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
+}
+
+async function readFully(fh: fs.FileHandle, length: number, position: number, file: string): Promise<Uint8Array> {
+  const buf = new Uint8Array(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await fh.read(buf, done, length - done, position + done);
+    if (bytesRead === 0) {
+      throw new SafetensorsError(file, `unexpected end of file after ${position + done} bytes`,
+        'the file was truncated or changed while being read; re-download it');
+    }
+    done += bytesRead;
+  }
+  return buf;
+}
+
+/** Reads and validates a safetensors file's header: one 8-byte read, then exactly the header. */
+export async function readSafetensorsHeader(file: string): Promise<SafetensorsHeader> {
+  let fh: fs.FileHandle;
+  try {
+    fh = await fs.open(file, 'r');
+  } catch (e) {
+    throw new MergeopsError(errnoCode(e) === 'ENOENT' ? 'MODEL_NOT_FOUND' : 'IO',
+      `cannot open ${file}: ${e instanceof Error ? e.message : String(e)}`,
+      'check that the file exists and is readable');
+  }
+  try {
+    const { size } = await fh.stat();
+    const first8 = await readFully(fh, Math.min(8, size), 0, file);
+    const headerLength = parseHeaderLength(first8, size, file);
+    const json = await readFully(fh, headerLength, 8, file);
+    return parseSafetensorsHeader(json, headerLength, size, file);
+  } finally {
+    await fh.close();
+  }
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (e) {
+    throw new MergeopsError('IO', `cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`,
+      'check that the file is readable');
+  }
+}
+
+async function readJsonFile(file: string, what: string): Promise<unknown> {
+  const text = await readText(file);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new MergeopsError('IO', `${file}: ${what} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`,
+      `fix or re-download ${path.basename(file)}`);
+  }
+}
+
+/**
+ * Reads a model folder: `config.json`, then `model.safetensors.index.json` and every shard it
+ * names, else `model.safetensors`, else every `*.safetensors` file in the folder.
+ */
+export async function readLocalModel(dir: string): Promise<LocalModel> {
+  const abs = path.resolve(dir);
+  let names: string[];
+  try {
+    const st = await fs.stat(abs);
+    if (!st.isDirectory()) {
+      throw new MergeopsError('MODEL_NOT_FOUND', `model path ${abs} is not a folder`,
+        'point to the folder that holds config.json and the *.safetensors files, not to a file');
+    }
+    const entries = await fs.readdir(abs, { withFileTypes: true });
+    names = [];
+    for (const e of entries) {
+      // Hugging Face cache snapshots are folders of symlinks to blobs: follow them.
+      if (e.isFile() || (e.isSymbolicLink() && (await fs.stat(path.join(abs, e.name)).then((s) => s.isFile(), () => false)))) {
+        names.push(e.name);
+      }
+    }
+    names.sort();
+  } catch (e) {
+    if (e instanceof MergeopsError) throw e;
+    const code = errnoCode(e);
+    throw new MergeopsError(code === 'ENOENT' ? 'MODEL_NOT_FOUND' : 'IO',
+      code === 'ENOENT' ? `model folder ${abs} does not exist` : `cannot read model folder ${abs}: ${e instanceof Error ? e.message : String(e)}`,
+      'check the path; a model folder holds config.json and *.safetensors files (as downloaded from the Hugging Face Hub)');
+  }
+  const nameSet = new Set(names);
+
+  if (!nameSet.has('config.json')) {
+    throw new MergeopsError('MODEL_NOT_FOUND', `model folder ${abs} has no config.json (${path.join(abs, 'config.json')})`,
+      'a model folder needs the config.json of the model (as on the Hugging Face Hub); for a LoRA adapter, merge it into its base model first');
+  }
+  const config = await readJsonFile(path.join(abs, 'config.json'), 'config.json');
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw new MergeopsError('IO', `${path.join(abs, 'config.json')}: config.json must be a JSON object`,
+      'fix or re-download config.json');
+  }
+
+  const tensors = new Map<string, ModelTensor>();
+  const shardFiles: string[] = [];
+  const usedFiles = new Set<string>(['config.json']);
+
+  const addShard = (shardName: string, header: SafetensorsHeader): void => {
+    const file = path.join(abs, shardName);
+    for (const t of header.tensors) {
+      const prev = tensors.get(t.name);
+      if (prev) {
+        throw new SafetensorsError(file,
+          `tensor ${JSON.stringify(t.name)} is also in ${path.basename(prev.file)}`,
+          'each tensor must be stored in exactly one shard; remove the stray file or re-save the model');
+      }
+      tensors.set(t.name, { name: t.name, dtype: t.dtype, shape: t.shape, file, start: t.start, end: t.end });
+    }
+  };
+
+  if (nameSet.has(INDEX_FILE)) {
+    const indexPath = path.join(abs, INDEX_FILE);
+    usedFiles.add(INDEX_FILE);
+    const weightMap = parseIndexJson(await readText(indexPath), indexPath);
+    const shardNames = [...new Set(Object.values(weightMap))].sort();
+    for (const s of shardNames) {
+      if (!nameSet.has(s)) {
+        throw new MergeopsError('MODEL_NOT_FOUND',
+          `${indexPath} lists shard ${s}, but ${path.join(abs, s)} does not exist`,
+          'the download is incomplete: fetch every shard named in the index');
+      }
+    }
+    const headers = new Map<string, SafetensorsHeader>();
+    for (const s of shardNames) headers.set(s, await readSafetensorsHeader(path.join(abs, s)));
+    // Insertion order follows the index; tensors a shard holds beyond the index come after.
+    const byShard = new Map<string, Map<string, SafetensorsHeader['tensors'][number]>>();
+    for (const [s, h] of headers) byShard.set(s, new Map(h.tensors.map((t) => [t.name, t])));
+    for (const [name, s] of Object.entries(weightMap)) {
+      const t = byShard.get(s)?.get(name);
+      if (!t) {
+        throw new MergeopsError('TENSOR_MISSING',
+          `${indexPath} says tensor ${JSON.stringify(name)} is in ${s}, but that shard has no such tensor`,
+          'the index does not match the shards (mixed downloads of different revisions?); re-download the model');
+      }
+      tensors.set(name, { name, dtype: t.dtype, shape: t.shape, file: path.join(abs, s), start: t.start, end: t.end });
+    }
+    for (const s of shardNames) {
+      const extra = headers.get(s)!.tensors.filter((t) => weightMap[t.name] !== s);
+      addShard(s, { ...headers.get(s)!, tensors: extra });
+      shardFiles.push(s);
+      usedFiles.add(s);
+    }
+  } else {
+    const files = nameSet.has(SINGLE_FILE) ? [SINGLE_FILE] : names.filter((n) => n.toLowerCase().endsWith('.safetensors'));
+    if (files.length === 0) {
+      const pickles = names.filter((n) => PICKLE_FILE.test(n) && !/^training_args\.bin$/i.test(n));
+      if (pickles.length > 0) {
+        throw new MergeopsError('MODEL_NOT_FOUND',
+          `model folder ${abs} has only PyTorch pickle weights (${pickles.join(', ')}), no *.safetensors`,
+          'mergeops never loads pickles (they can run arbitrary code); convert the model to safetensors '
+          + '(e.g. `model.save_pretrained(dir, safe_serialization=True)` in transformers) or use a repo revision that has safetensors');
+      }
+      throw new MergeopsError('MODEL_NOT_FOUND', `model folder ${abs} has no *.safetensors weights`,
+        'expected model.safetensors, or model.safetensors.index.json with its shards');
+    }
+    for (const s of files) {
+      addShard(s, await readSafetensorsHeader(path.join(abs, s)));
+      shardFiles.push(s);
+      usedFiles.add(s);
+    }
+  }
+
+  const otherFiles = names.filter((n) => !usedFiles.has(n) && !WEIGHT_FILE.test(n));
+  return { dir: abs, config: config as Record<string, unknown>, tensors, shardFiles, otherFiles };
+}
+
+/** Reads one tensor's bytes (whole tensor in memory: for tests and small tensors only). */
+export async function readTensorBytes(t: ModelTensor): Promise<Uint8Array> {
+  const fh = await fs.open(t.file, 'r');
+  try {
+    return await readFully(fh, t.end - t.start, t.start, t.file);
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,85 @@
+/** Resolve stage: every model the recipe names → a located, described ResolvedModel. */
+import { existsSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
+import { checkSameLayout, detectArch } from '../arch/detect.js';
+import { MergeopsError, RecipeError } from '../errors.js';
+import type { Resolved, ResolvedModel } from '../plan/resolved.js';
+import type { ModelRef, Recipe } from '../recipe/types.js';
+import { readLocalModel } from './local.js';
+
+export interface ResolveOptions {
+  /** Relative model paths are looked up here first (as mergekit does), then beside the recipe. */
+  cwd?: string;
+  /** Mix architectures (mergekit's --allow-crimes). */
+  allowCrimes?: boolean;
+}
+
+/** Every model reference of a recipe, in the order they appear. */
+export function referencedModels(recipe: Recipe): ModelRef[] {
+  const refs: ModelRef[] = [];
+  for (const s of recipe.models ?? []) refs.push(s.model);
+  for (const slice of recipe.slices ?? []) {
+    for (const s of slice.sources) refs.push(s.model);
+    if (slice.baseModel) refs.push(slice.baseModel);
+  }
+  if (recipe.baseModel) refs.push(recipe.baseModel);
+  const tok = recipe.tokenizer?.source ?? recipe.tokenizerSource;
+  if (tok && typeof tok === 'object') refs.push(tok);
+  const seen = new Set<string>();
+  return refs.filter((r) => (seen.has(r.key) ? false : (seen.add(r.key), true)));
+}
+
+function lineOf(recipe: Recipe, ref: ModelRef): string | undefined {
+  return recipe.lines[ref.pos.line - 1];
+}
+
+/** Finds a model's folder: an existing path relative to cwd, else relative to the recipe. */
+export function locateModel(recipe: Recipe, ref: ModelRef, cwd: string): string {
+  if (ref.lora) {
+    throw new RecipeError(
+      `LoRA reference \`${ref.key}\` is not supported yet`,
+      'merge the adapter into its base model first (PEFT merge_and_unload) and reference that folder',
+      ref.pos, lineOf(recipe, ref));
+  }
+  const candidates = isAbsolute(ref.path)
+    ? [ref.path]
+    : [resolvePath(cwd, ref.path), resolvePath(dirname(resolvePath(cwd, recipe.file)), ref.path)];
+  for (const c of candidates) {
+    if (existsSync(c) && statSync(c).isDirectory()) return c;
+  }
+  const looksHub = /^[\w.-]+\/[\w.-]+$/.test(ref.path) && !ref.path.startsWith('.');
+  throw new RecipeError(
+    `model \`${ref.key}\` not found: no folder ${candidates.map((c) => `\`${c}\``).join(' or ')}`,
+    looksHub
+      ? 'this looks like a Hugging Face id; reading models from the Hub is not available yet, so download it and use its local folder path'
+      : 'check the path (relative paths are tried from the current directory, then from the recipe\'s folder)',
+    ref.pos, lineOf(recipe, ref));
+}
+
+export async function resolveRecipe(recipe: Recipe, opts: ResolveOptions = {}): Promise<Resolved> {
+  const cwd = opts.cwd ?? process.cwd();
+  const models = new Map<string, ResolvedModel>();
+  for (const ref of referencedModels(recipe)) {
+    const dir = locateModel(recipe, ref, cwd);
+    let local;
+    try {
+      local = await readLocalModel(dir);
+    } catch (e) {
+      if (e instanceof MergeopsError) {
+        throw new RecipeError(`model \`${ref.key}\`: ${e.message}`, e.hint, ref.pos, lineOf(recipe, ref));
+      }
+      throw e;
+    }
+    const config = { ...local.config };
+    if (ref.overrideArchitecture) config.architectures = [ref.overrideArchitecture];
+    const arch = detectArch(config, [...local.tensors.keys()], ref.key);
+    models.set(ref.key, {
+      ref, key: ref.key, dir, config, tensors: local.tensors, arch, otherFiles: local.otherFiles,
+    });
+  }
+  checkSameLayout(
+    [...models.values()].map((m) => ({ label: m.key, arch: m.arch, tensorNames: [...m.tensors.keys()] })),
+    { allowCrimes: opts.allowCrimes },
+  );
+  return { recipe, models };
+}

@@ -1,0 +1,120 @@
+/** A pool of kernel workers (one WebAssembly instance each), fed jobs in order. */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { JobDone, KernelJob } from './jobs.js';
+import { loadKernelModule } from './wasm-module.js';
+
+interface Pending {
+  resolve: (r: JobDone) => void;
+  reject: (e: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  busy: boolean;
+}
+
+interface Queued {
+  id: number;
+  msg: object;
+  pending: Pending;
+}
+
+export class KernelError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KernelError';
+  }
+}
+
+export class KernelPool {
+  private readonly slots: Slot[];
+  private readonly pending = new Map<number, { slot: Slot; p: Pending }>();
+  private readonly queue: Queued[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  private constructor(workers: Worker[]) {
+    this.slots = workers.map((worker) => ({ worker, busy: false }));
+    for (const slot of this.slots) {
+      slot.worker.on('message', (m: { id: number; error?: string } & Partial<JobDone>) => this.onMessage(slot, m));
+      slot.worker.on('error', (e) => this.failAll(new KernelError(`kernel worker crashed: ${e.message}`)));
+    }
+  }
+
+  /** Starts `threads` workers (default: one per core). */
+  static async create(threads = availableParallelism()): Promise<KernelPool> {
+    const module = await loadKernelModule();
+    const url = new URL('./worker.js', import.meta.url);
+    const n = Math.max(1, Math.floor(threads));
+    const workers = Array.from({ length: n }, () => new Worker(url, { workerData: { module } }));
+    return new KernelPool(workers);
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /** Runs one job on the next free worker. */
+  run(job: KernelJob): Promise<JobDone> {
+    return this.submit({ job });
+  }
+
+  /** Closes every file the workers hold open. Call when no job is running (before fsync and rename). */
+  async closeFiles(): Promise<void> {
+    await Promise.all(this.slots.map((slot) => this.submitTo(slot, { close: true })));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.failAll(new KernelError('kernel pool closed'));
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+
+  private submit(msg: object): Promise<JobDone> {
+    if (this.closed) return Promise.reject(new KernelError('kernel pool closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, msg, pending: { resolve, reject } });
+      this.pump();
+    });
+  }
+
+  /** Sends a control message to one idle worker. */
+  private submitTo(slot: Slot, msg: object): Promise<JobDone> {
+    if (slot.busy) return Promise.reject(new KernelError('closeFiles() called while jobs are running'));
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      slot.busy = true;
+      this.pending.set(id, { slot, p: { resolve, reject } });
+      slot.worker.postMessage({ id, ...msg });
+    });
+  }
+
+  private pump(): void {
+    for (const slot of this.slots) {
+      if (this.queue.length === 0) return;
+      if (slot.busy) continue;
+      const q = this.queue.shift()!;
+      slot.busy = true;
+      this.pending.set(q.id, { slot, p: q.pending });
+      slot.worker.postMessage({ id: q.id, ...q.msg });
+    }
+  }
+
+  private onMessage(slot: Slot, m: { id: number; error?: string } & Partial<JobDone>): void {
+    const entry = this.pending.get(m.id);
+    if (!entry) return;
+    this.pending.delete(m.id);
+    slot.busy = false;
+    if (m.error !== undefined) entry.p.reject(new KernelError(m.error));
+    else entry.p.resolve({ bytesRead: m.bytesRead ?? 0, bytesWritten: m.bytesWritten ?? 0 });
+    this.pump();
+  }
+
+  private failAll(e: Error): void {
+    for (const [, entry] of this.pending) entry.p.reject(e);
+    this.pending.clear();
+    for (const q of this.queue.splice(0)) q.pending.reject(e);
+  }
+}

@@ -1,0 +1,24 @@
+/** Runs the compiled CLI as a separate process, as a user would. */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+export interface CliResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], cwd?: string): CliResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 600_000 });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs the CLI under /usr/bin/time -v; returns the peak resident set size in bytes. */
+export function runCliMeasured(args: string[], cwd?: string): CliResult & { maxRssBytes: number } {
+  const r = spawnSync('/usr/bin/time', ['-v', process.execPath, CLI, ...args], { cwd, encoding: 'utf8', timeout: 600_000 });
+  const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
+  if (!m) throw new Error(`no RSS figure from /usr/bin/time:\n${r.stderr}`);
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, maxRssBytes: Number(m[1]) * 1024 };
+}
