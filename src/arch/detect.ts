@@ -474,8 +474,11 @@ export function checkSameLayout(
   for (let i = 0; i < models.length; i++) {
     if (refGroup.includes(i)) continue;
     const l = layouts[i];
-    const onlyRef = [...ref.names.keys()].filter((n) => !l.names.has(n) && !optional.has(n)).sort(cmp);
-    const onlyThis = [...l.names.keys()].filter((n) => !ref.names.has(n) && !optional.has(n)).sort(cmp);
+    // Names under a top-level prefix the other model lacks say most about the difference: first.
+    const order = (other: Layout) => (a: string, b: string) =>
+      Number(other.topLevel.includes(a.split('.')[0])) - Number(other.topLevel.includes(b.split('.')[0])) || cmp(a, b);
+    const onlyRef = [...ref.names.keys()].filter((n) => !l.names.has(n) && !optional.has(n)).sort(order(l));
+    const onlyThis = [...l.names.keys()].filter((n) => !ref.names.has(n) && !optional.has(n)).sort(order(ref));
     if (onlyRef.length === 0 && (allowCrimes || onlyThis.length === 0)) continue;
 
     const r = models[ri];
@@ -491,15 +494,11 @@ export function checkSameLayout(
     const parts: string[] = [];
     if (onlyRef.length > 0) parts.push(`only in \`${r.label}\` (${onlyRef.length}): ${sample(onlyRef)}`);
     if (onlyThis.length > 0 && !allowCrimes) parts.push(`only in \`${m.label}\` (${onlyThis.length}): ${sample(onlyThis)}`);
-    const firstMissing = onlyRef[0];
-    const mergekitNote = firstMissing !== undefined
-      ? ` (mergekit stops here with "Tensor ${substituteLayer(firstMissing, 0)} required but not present")`
-      : '';
     const hint = prefixesDiffer
       ? `convert \`${m.label}\` to the layout of the others: ${RESAVE_HINT} (old fine-tunes with \`transformer.\` `
         + 'names, like early Phi-2 ones, come out with `model.` names); or pick models of one family saved with one layout'
       : `\`${m.label}\` has different weights (another architecture variant, or a partial checkpoint): `
         + 'pick models of one family and configuration, or re-save it with current transformers if it is an old checkpoint';
-    throw new MergeopsError('ARCH', `${head}; ${parts.join('; ')}${mergekitNote}`, hint);
+    throw new MergeopsError('ARCH', `${head}; ${parts.join('; ')}`, hint);
   }
 }

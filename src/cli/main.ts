@@ -52,7 +52,7 @@ function printPlan(plan: Plan): void {
       : t.op.kind === 'task_arithmetic' ? `task_arith λ${+t.op.lambda.toFixed(4)}`
         : t.op.scale !== undefined ? `copy ×${t.op.scale}` : 'copy';
     out.write(`  ${t.name.padEnd(51)} ${`[${t.shape.join(',')}]`.padEnd(16)} ${t.dtype.padEnd(6)} ${op.padEnd(19)} `
-      + `${t.inputs.map((i) => `${i.modelKey}:${i.tensor}`).join(' ')}\n`);
+      + `${t.inputs.map((i) => (i.tensor === t.name ? i.modelKey : `${i.modelKey}:${i.tensor}`)).join(' ')}\n`);
   }
   for (const w of plan.warnings) out.write(`warning: ${w}\n`);
 }

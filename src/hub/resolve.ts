@@ -43,16 +43,15 @@ export function locateModel(recipe: Recipe, ref: ModelRef, cwd: string): string 
   }
   const candidates = isAbsolute(ref.path)
     ? [ref.path]
-    : [resolvePath(cwd, ref.path), resolvePath(dirname(resolvePath(cwd, recipe.file)), ref.path)];
+    : [...new Set([resolvePath(cwd, ref.path), resolvePath(dirname(resolvePath(cwd, recipe.file)), ref.path)])];
   for (const c of candidates) {
     if (existsSync(c) && statSync(c).isDirectory()) return c;
   }
   const looksHub = /^[\w.-]+\/[\w.-]+$/.test(ref.path) && !ref.path.startsWith('.');
   throw new RecipeError(
     `model \`${ref.key}\` not found: no folder ${candidates.map((c) => `\`${c}\``).join(' or ')}`,
-    looksHub
-      ? 'this looks like a Hugging Face id; reading models from the Hub is not available yet, so download it and use its local folder path'
-      : 'check the path (relative paths are tried from the current directory, then from the recipe\'s folder)',
+    (looksHub ? 'if this is a Hugging Face id: reading from the Hub is not available yet, so download the model and give its folder; otherwise c'
+      : 'c') + 'heck the path (relative paths are tried from the current directory, then from the recipe\'s folder)',
     ref.pos, lineOf(recipe, ref));
 }
 

@@ -9,6 +9,7 @@ import { isFloatDType, torchDTypeName, type DType } from '../formats/dtype.js';
 import { buildIndexJson, buildSafetensorsHeader, planShards, type TensorSpec } from '../formats/safetensors.js';
 import { getMethod, MERGEKIT_METHODS_PENDING, methodNames } from '../methods/registry.js';
 import type { MergeMethod, MethodInput } from '../methods/types.js';
+import { didYouMean } from '../recipe/index.js';
 import { layerT, resolveParameter } from '../recipe/parameters.js';
 import type { ModelRef, ParamMap, Recipe } from '../recipe/types.js';
 import type { Resolved, ResolvedModel } from './resolved.js';
@@ -53,10 +54,11 @@ function lookupMethod(recipe: Recipe): MergeMethod {
   const m = getMethod(recipe.mergeMethod);
   if (m) return m;
   const pending = MERGEKIT_METHODS_PENDING.includes(recipe.mergeMethod);
+  const guess = pending ? undefined : didYouMean(recipe.mergeMethod, [...methodNames(), ...MERGEKIT_METHODS_PENDING]);
   throw recipeError(recipe, recipe.mergeMethodPos,
     pending
       ? `merge method \`${recipe.mergeMethod}\` is not implemented yet`
-      : `unknown merge method \`${recipe.mergeMethod}\``,
+      : `unknown merge method \`${recipe.mergeMethod}\`${guess ? `; did you mean \`${guess}\`?` : ''}`,
     `available methods: ${methodNames().join(', ')}`);
 }
 

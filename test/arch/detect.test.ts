@@ -315,7 +315,7 @@ describe('checkSameLayout', () => {
     expect(e.message).toContain('top-level prefixes: lm_head., transformer.');
     expect(e.message).toContain('model.final_layernorm.bias');
     expect(e.message).toContain('transformer.embd.wte.weight');
-    expect(e.message).toContain('required but not present');
+    expect(e.message).toContain('only in `microsoft/phi-2` (18): model.embed_tokens.weight, model.final_layernorm.bias');
     expect(e.hint).toContain('convert `someone/phi-2-ft`');
     expect(e.hint).toContain('save_pretrained');
     expect(e.hint).toContain('one family');

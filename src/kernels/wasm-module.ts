@@ -1,0 +1,105 @@
+/**
+ * Loads the WebAssembly kernels (built from wasm/ by scripts/build-wasm.sh into
+ * dist/kernels.wasm; the build copies it beside this module, and the bundle ships it
+ * beside dist/cli.js).
+ *
+ * The module imports nothing and exports its own memory. JavaScript owns every byte from
+ * `heap_base()` up, grows the memory itself (maximum 4 GiB) and passes byte offsets.
+ * Pointers are u32: pass any number in [0, 2^32); a pointer returned to JS needs `>>> 0`.
+ */
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+/** Kernel dtype codes: 0 = F32, 1 = F16, 2 = BF16 (KERNEL_DTYPE_CODE in src/formats/dtype.ts). */
+export type KernelDTypeCode = number;
+
+/**
+ * The kernels' exports. Every pointer is a byte offset in `memory`, `n` an element count.
+ * Invalid dtype codes (and `k = 0` for `linear`) trap with a RuntimeError.
+ * Records (`srcs`) are `k` × 12 bytes, little endian: `{ptr: u32, dtype: u32, weight: f32}`.
+ * Alignment: 16-bit tensors on 2-byte, F32 tensors and record tables on 4-byte boundaries.
+ */
+export interface KernelExports {
+  readonly memory: WebAssembly.Memory;
+  /** First byte after the module's stack and static data; returns an i32, use `>>> 0`. */
+  heap_base(): number;
+  /**
+   * dst[i] = round(src[i]) for i < n: widening exact, narrowing nearest-even, NaN keeps its
+   * sign; same dtype = bit copy. dst may equal src only for equal element sizes, else no overlap.
+   */
+  convert(inDtype: KernelDTypeCode, src: number, outDtype: KernelDTypeCode, dst: number, n: number): void;
+  /** dst[i] = round(f32(src[i] * scale)), NaN canonical. Aliasing as `convert`. */
+  scale_convert(inDtype: KernelDTypeCode, src: number, scale: number, outDtype: KernelDTypeCode, dst: number, n: number): void;
+  /**
+   * acc = w0*x0; acc = acc + w1*x1; ... (f32, record order, not fused); dst[i] = round(acc / divisor).
+   * k >= 1. dst must not overlap an input unless it equals that input's pointer and dtype.
+   */
+  linear(srcs: number, k: number, divisor: number, outDtype: KernelDTypeCode, dst: number, n: number): void;
+  /**
+   * m = w0*(x0-b); m = m + w1*(x1-b); ...; m = m / divisor; m = m * lambda; dst[i] = round(b + m).
+   * k may be 0 (then a `convert` of the base). Aliasing as `linear` (the base included).
+   */
+  task_arithmetic(
+    basePtr: number, baseDtype: KernelDTypeCode, srcs: number, k: number, divisor: number, lambda: number,
+    outDtype: KernelDTypeCode, dst: number, n: number,
+  ): void;
+}
+
+const EXPORTED_FUNCTIONS = ['heap_base', 'convert', 'scale_convert', 'linear', 'task_arithmetic'] as const;
+
+/** Where the kernels live: beside this module (build/src/kernels/ or dist/). */
+export const KERNELS_WASM_URL = new URL('./kernels.wasm', import.meta.url);
+
+function missing(err: unknown): Error {
+  const path = fileURLToPath(KERNELS_WASM_URL);
+  return new Error(
+    `cannot read the WebAssembly kernels at ${path} (${(err as Error).message}). ` +
+      'Run `npm run build:wasm` and `npm run build` (the build copies dist/kernels.wasm there).',
+  );
+}
+
+let compiled: Promise<WebAssembly.Module> | undefined;
+
+/** Compiles kernels.wasm once per thread; the module can be posted to workers. */
+export function loadKernelModule(): Promise<WebAssembly.Module> {
+  if (!compiled) {
+    compiled = readFile(KERNELS_WASM_URL).then(
+      (bytes) => WebAssembly.compile(bytes),
+      (err: unknown) => {
+        throw missing(err);
+      },
+    );
+    compiled.catch(() => {
+      compiled = undefined; // let a later call retry
+    });
+  }
+  return compiled;
+}
+
+let compiledSync: WebAssembly.Module | undefined;
+
+/** Synchronous variant (readFileSync + new WebAssembly.Module), e.g. inside a worker. */
+export function loadKernelModuleSync(): WebAssembly.Module {
+  if (!compiledSync) {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(KERNELS_WASM_URL);
+    } catch (err) {
+      throw missing(err);
+    }
+    compiledSync = new WebAssembly.Module(bytes);
+  }
+  return compiledSync;
+}
+
+/** A fresh instance (own memory) of the kernels; synchronous. */
+export function instantiateKernels(mod: WebAssembly.Module): KernelExports {
+  const instance = new WebAssembly.Instance(mod, {});
+  const ex = instance.exports as Record<string, unknown>;
+  if (!(ex.memory instanceof WebAssembly.Memory)) throw new Error('kernels.wasm exports no memory');
+  for (const name of EXPORTED_FUNCTIONS) {
+    if (typeof ex[name] !== 'function') throw new Error(`kernels.wasm lacks the export ${name}: rebuild it (npm run build:wasm)`);
+  }
+  return ex as unknown as KernelExports;
+}
