@@ -4,7 +4,7 @@ import { bytes, duration, rate } from './format.js';
 
 export function progressReporter(stream: NodeJS.WriteStream): (p: Progress) => void {
   const tty = stream.isTTY === true;
-  let lastLine = -1;
+  let lastLine = 0;
   return (p) => {
     const frac = p.bytesTotal > 0 ? p.bytesRead / p.bytesTotal : 1;
     const speed = p.elapsed > 0 ? p.bytesRead / p.elapsed : 0;

@@ -95,14 +95,32 @@ export function f32BitsToF16(b: number): number {
   return sign | h;
 }
 
-let f16Table: Uint32Array | undefined;
-/** F16 bits → F32 bits for all 65536 patterns. */
-function f16ToF32Table(): Uint32Array {
-  if (!f16Table) {
-    f16Table = new Uint32Array(65536);
-    for (let h = 0; h < 65536; h++) f16Table[h] = f16ToF32Bits(h);
+// Lookup tables (built on first use): 16-bit pattern → f32 bits / f32 value.
+let f16BitsTable: Uint32Array | undefined;
+let f16ValueTable: Float32Array | undefined;
+let bf16ValueTable: Float32Array | undefined;
+
+function f16Bits(): Uint32Array {
+  if (!f16BitsTable) {
+    f16BitsTable = new Uint32Array(65536);
+    for (let h = 0; h < 65536; h++) f16BitsTable[h] = f16ToF32Bits(h);
   }
-  return f16Table;
+  return f16BitsTable;
+}
+
+/** F16 pattern → its value as a Float32Array element (arithmetic only: a NaN is just NaN). */
+function f16Values(): Float32Array {
+  if (!f16ValueTable) f16ValueTable = new Float32Array(f16Bits().slice().buffer);
+  return f16ValueTable;
+}
+
+function bf16Values(): Float32Array {
+  if (!bf16ValueTable) {
+    const u = new Uint32Array(65536);
+    for (let h = 0; h < 65536; h++) u[h] = h << 16;
+    bf16ValueTable = new Float32Array(u.buffer);
+  }
+  return bf16ValueTable;
 }
 
 // ---------------------------------------------------------------------------
@@ -145,44 +163,88 @@ function outWords(v: ArrayBufferView, dtype: number, n: number): { w: Uint16Arra
 }
 
 // ---------------------------------------------------------------------------
-// Block codecs: elements [start, start + len) ↔ an f32 block (as bits).
+// Block passes. Arithmetic kernels work on blocks of BLOCK elements: one fused pass per
+// input (load + multiply + add into an f32 accumulator block), then one pass that finishes
+// the formula and rounds to the output dtype. Each loop sees one typed-array kind only.
 // ---------------------------------------------------------------------------
 
 const BLOCK = 4096;
 
-/** Widens `len` elements from `start` into `out` (f32 bits). */
-function decode(dtype: number, src: Uint16Array | Uint32Array, start: number, len: number, out: Uint32Array): void {
-  if (dtype === KF32) {
-    out.set(src.subarray(start, start + len));
-  } else if (dtype === KBF16) {
-    for (let j = 0; j < len; j++) out[j] = src[start + j] << 16;
+type Words = Uint16Array | Uint32Array;
+
+/** An arithmetic input: its values are read either as f32 (F32) or through a value table. */
+interface ValueSource {
+  f32?: Float32Array;
+  u16?: Uint16Array;
+  table?: Float32Array;
+}
+
+function valueSource(words: Words, dtype: number): ValueSource {
+  if (dtype === KF32) return { f32: new Float32Array(words.buffer, words.byteOffset, words.length) };
+  return { u16: words as Uint16Array, table: dtype === KF16 ? f16Values() : bf16Values() };
+}
+
+/** acc[j] = w * x[start + j] (first) or acc[j] = acc[j] + w * x[start + j], f32 steps. */
+function accumulate(acc: Float32Array, first: boolean, src: ValueSource, start: number, len: number, w: number): void {
+  if (src.f32) {
+    const x = src.f32;
+    if (first) for (let j = 0; j < len; j++) acc[j] = Math.fround(w * x[start + j]);
+    else for (let j = 0; j < len; j++) acc[j] = Math.fround(acc[j] + Math.fround(w * x[start + j]));
   } else {
-    const t = f16ToF32Table();
-    for (let j = 0; j < len; j++) out[j] = t[src[start + j]];
+    const x = src.u16!;
+    const t = src.table!;
+    if (first) for (let j = 0; j < len; j++) acc[j] = Math.fround(w * t[x[start + j]]);
+    else for (let j = 0; j < len; j++) acc[j] = Math.fround(acc[j] + Math.fround(w * t[x[start + j]]));
   }
 }
 
-/** Narrows `len` f32 bit patterns into `dst` from `start`; `canonical` turns NaN into the canonical NaN. */
-function encode(dtype: number, bits: Uint32Array, len: number, dst: Uint16Array | Uint32Array, start: number, canonical: boolean): void {
-  if (dtype === KF32) {
-    if (!canonical) {
-      dst.set(bits.subarray(0, len), start);
-      return;
-    }
+/** The same for task vectors: acc[j] (+)= w * (x[start + j] - b[j]). */
+function accumulateDelta(acc: Float32Array, first: boolean, src: ValueSource, b: Float32Array, start: number, len: number, w: number): void {
+  if (src.f32) {
+    const x = src.f32;
+    if (first) for (let j = 0; j < len; j++) acc[j] = Math.fround(w * Math.fround(x[start + j] - b[j]));
+    else for (let j = 0; j < len; j++) acc[j] = Math.fround(acc[j] + Math.fround(w * Math.fround(x[start + j] - b[j])));
+  } else {
+    const x = src.u16!;
+    const t = src.table!;
+    if (first) for (let j = 0; j < len; j++) acc[j] = Math.fround(w * Math.fround(t[x[start + j]] - b[j]));
+    else for (let j = 0; j < len; j++) acc[j] = Math.fround(acc[j] + Math.fround(w * Math.fround(t[x[start + j]] - b[j])));
+  }
+}
+
+/** b[j] = x[start + j] as f32 values. */
+function loadValues(b: Float32Array, src: ValueSource, start: number, len: number): void {
+  if (src.f32) {
+    b.set(src.f32.subarray(start, start + len));
+  } else {
+    const x = src.u16!;
+    const t = src.table!;
+    for (let j = 0; j < len; j++) b[j] = t[x[start + j]];
+  }
+}
+
+/**
+ * Rounds `len` arithmetic results (f32 bits in `bits`) into `dst` from `start`, every NaN as
+ * the canonical NaN.
+ */
+function storeCanonical(outDtype: number, bits: Uint32Array, len: number, dst: Words, start: number): void {
+  if (outDtype === KF32) {
+    const d = dst as Uint32Array;
     for (let j = 0; j < len; j++) {
       const b = bits[j];
-      dst[start + j] = (b & 0x7fffffff) > 0x7f800000 ? CANONICAL_NAN_F32 : b;
+      d[start + j] = (b & 0x7fffffff) > 0x7f800000 ? CANONICAL_NAN_F32 : b;
     }
-  } else if (dtype === KBF16) {
+  } else if (outDtype === KBF16) {
+    const d = dst as Uint16Array;
     for (let j = 0; j < len; j++) {
       const b = bits[j];
-      if ((b & 0x7fffffff) > 0x7f800000) dst[start + j] = canonical ? 0x7fc0 : (b >>> 16) | 0x0040;
-      else dst[start + j] = (b + 0x7fff + ((b >>> 16) & 1)) >>> 16;
+      d[start + j] = (b & 0x7fffffff) > 0x7f800000 ? 0x7fc0 : (b + 0x7fff + ((b >>> 16) & 1)) >>> 16;
     }
   } else {
+    const d = dst as Uint16Array;
     for (let j = 0; j < len; j++) {
       const b = bits[j];
-      dst[start + j] = canonical && (b & 0x7fffffff) > 0x7f800000 ? 0x7e00 : f32BitsToF16(b);
+      d[start + j] = (b & 0x7fffffff) > 0x7f800000 ? 0x7e00 : f32BitsToF16(b);
     }
   }
 }
@@ -195,6 +257,9 @@ class Scratch {
     this.u = new Uint32Array(this.f.buffer);
   }
 }
+
+let bf16ToF16Table: Uint16Array | undefined;
+let f16ToBf16Table: Uint16Array | undefined;
 
 // ---------------------------------------------------------------------------
 // Kernels.
@@ -209,11 +274,32 @@ export function convertRef(inDtype: number, src: ArrayBufferView, outDtype: numb
   }
   const s = inWords(src, inDtype, n, 'src');
   const o = outWords(dst, outDtype, n);
-  const t = new Scratch();
-  for (let i = 0; i < n; i += BLOCK) {
-    const len = Math.min(BLOCK, n - i);
-    decode(inDtype, s, i, len, t.u);
-    encode(outDtype, t.u, len, o.w, i, false);
+  if (outDtype === KF32) {
+    const d = o.w as Uint32Array;
+    const x = s as Uint16Array;
+    if (inDtype === KBF16) for (let i = 0; i < n; i++) d[i] = x[i] << 16;
+    else {
+      const t = f16Bits();
+      for (let i = 0; i < n; i++) d[i] = t[x[i]];
+    }
+  } else if (inDtype === KF32) {
+    const d = o.w as Uint16Array;
+    const x = s as Uint32Array;
+    if (outDtype === KBF16) for (let i = 0; i < n; i++) d[i] = f32BitsToBf16(x[i]);
+    else for (let i = 0; i < n; i++) d[i] = f32BitsToF16(x[i]);
+  } else {
+    // 16-bit to 16-bit through one table of all 65536 patterns
+    let t: Uint16Array;
+    if (inDtype === KBF16) {
+      if (!bf16ToF16Table) bf16ToF16Table = Uint16Array.from({ length: 65536 }, (_, h) => f32BitsToF16(bf16ToF32Bits(h)));
+      t = bf16ToF16Table;
+    } else {
+      if (!f16ToBf16Table) f16ToBf16Table = Uint16Array.from({ length: 65536 }, (_, h) => f32BitsToBf16(f16ToF32Bits(h)));
+      t = f16ToBf16Table;
+    }
+    const d = o.w as Uint16Array;
+    const x = s as Uint16Array;
+    for (let i = 0; i < n; i++) d[i] = t[x[i]];
   }
   o.done();
 }
@@ -222,16 +308,13 @@ export function convertRef(inDtype: number, src: ArrayBufferView, outDtype: numb
 export function scaleConvertRef(
   inDtype: number, src: ArrayBufferView, scale: number, outDtype: number, dst: ArrayBufferView, n: number,
 ): void {
-  const sc = Math.fround(scale);
-  const s = inWords(src, inDtype, n, 'src');
+  const x = valueSource(inWords(src, inDtype, n, 'src'), inDtype);
   const o = outWords(dst, outDtype, n);
   const t = new Scratch();
-  const x = t.f;
   for (let i = 0; i < n; i += BLOCK) {
     const len = Math.min(BLOCK, n - i);
-    decode(inDtype, s, i, len, t.u);
-    for (let j = 0; j < len; j++) x[j] = Math.fround(x[j] * sc);
-    encode(outDtype, t.u, len, o.w, i, true);
+    accumulate(t.f, true, x, i, len, Math.fround(scale));
+    storeCanonical(outDtype, t.u, len, o.w, i);
   }
   o.done();
 }
@@ -243,22 +326,15 @@ export function scaleConvertRef(
 export function linearRef(srcs: readonly RefSource[], divisor: number, outDtype: number, dst: ArrayBufferView, n: number): void {
   if (srcs.length < 1) throw new RangeError('linearRef needs at least one source');
   const d = Math.fround(divisor);
-  const ins = srcs.map((s, j) => ({ w: inWords(s.data, s.dtype, n, `srcs[${j}]`), dtype: s.dtype, weight: Math.fround(s.weight) }));
+  const ins = srcs.map((s, j) => ({ x: valueSource(inWords(s.data, s.dtype, n, `srcs[${j}]`), s.dtype), w: Math.fround(s.weight) }));
   const o = outWords(dst, outDtype, n);
   const acc = new Scratch();
-  const t = new Scratch();
   const a = acc.f;
-  const x = t.f;
   for (let i = 0; i < n; i += BLOCK) {
     const len = Math.min(BLOCK, n - i);
-    for (let r = 0; r < ins.length; r++) {
-      const { w: words, dtype, weight } = ins[r];
-      decode(dtype, words, i, len, t.u);
-      if (r === 0) for (let j = 0; j < len; j++) a[j] = Math.fround(weight * x[j]);
-      else for (let j = 0; j < len; j++) a[j] = Math.fround(a[j] + Math.fround(weight * x[j]));
-    }
-    for (let j = 0; j < len; j++) a[j] = Math.fround(a[j] / d);
-    encode(outDtype, acc.u, len, o.w, i, true);
+    for (let r = 0; r < ins.length; r++) accumulate(a, r === 0, ins[r].x, i, len, ins[r].w);
+    if (d !== 1) for (let j = 0; j < len; j++) a[j] = Math.fround(a[j] / d); // x / 1 === x
+    storeCanonical(outDtype, acc.u, len, o.w, i);
   }
   o.done();
 }
@@ -278,26 +354,19 @@ export function taskArithmeticRef(
   }
   const d = Math.fround(divisor);
   const lam = Math.fround(lambda);
-  const bw = inWords(base, baseDtype, n, 'base');
-  const ins = srcs.map((s, j) => ({ w: inWords(s.data, s.dtype, n, `srcs[${j}]`), dtype: s.dtype, weight: Math.fround(s.weight) }));
+  const bx = valueSource(inWords(base, baseDtype, n, 'base'), baseDtype);
+  const ins = srcs.map((s, j) => ({ x: valueSource(inWords(s.data, s.dtype, n, `srcs[${j}]`), s.dtype), w: Math.fround(s.weight) }));
   const o = outWords(dst, outDtype, n);
   const bb = new Scratch();
   const acc = new Scratch();
-  const t = new Scratch();
   const b = bb.f;
   const m = acc.f;
-  const x = t.f;
   for (let i = 0; i < n; i += BLOCK) {
     const len = Math.min(BLOCK, n - i);
-    decode(baseDtype, bw, i, len, bb.u);
-    for (let r = 0; r < ins.length; r++) {
-      const { w: words, dtype, weight } = ins[r];
-      decode(dtype, words, i, len, t.u);
-      if (r === 0) for (let j = 0; j < len; j++) m[j] = Math.fround(weight * Math.fround(x[j] - b[j]));
-      else for (let j = 0; j < len; j++) m[j] = Math.fround(m[j] + Math.fround(weight * Math.fround(x[j] - b[j])));
-    }
+    loadValues(b, bx, i, len);
+    for (let r = 0; r < ins.length; r++) accumulateDelta(m, r === 0, ins[r].x, b, i, len, ins[r].w);
     for (let j = 0; j < len; j++) m[j] = Math.fround(b[j] + Math.fround(Math.fround(m[j] / d) * lam));
-    encode(outDtype, acc.u, len, o.w, i, true);
+    storeCanonical(outDtype, acc.u, len, o.w, i);
   }
   o.done();
 }

@@ -18,7 +18,7 @@
 
 use crate::convert::{at, Dt};
 #[cfg(target_arch = "wasm32")]
-use crate::convert::{with_dt, Consts};
+use crate::convert::{eo, with_dt, Consts};
 #[cfg(target_arch = "wasm32")]
 use core::arch::wasm32::*;
 
@@ -152,35 +152,242 @@ pub fn exact_reciprocal(d: f32) -> Option<f32> {
 
 // ---------------------------------------------------------------------------
 // SIMD (wasm32).
+//
+// Fast paths, one loop over the inputs with no intermediate block, 16 elements per
+// iteration: `linear` with k = 1, or k = 2 inputs of one dtype; `task_arithmetic` with
+// k = 1 or 2 and base and inputs of one dtype. Everything else takes the general
+// blocked path. All paths compute exactly the same per-element formula.
 // ---------------------------------------------------------------------------
 
+/// How the divisor is applied. `One`: x / 1 == x, skipped. `Mul(r)`: a power of two,
+/// applied as the exact reciprocal (same bits as dividing). `Div(d)`: divided.
+#[derive(Clone, Copy)]
+pub enum DivMode {
+    One,
+    Mul(f32),
+    Div(f32),
+}
+
+pub fn div_mode(d: f32) -> DivMode {
+    if d.to_bits() == 1.0f32.to_bits() {
+        DivMode::One
+    } else {
+        match exact_reciprocal(d) {
+            Some(r) => DivMode::Mul(r),
+            None => DivMode::Div(d),
+        }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+const DM_ONE: u8 = 0;
+#[cfg(target_arch = "wasm32")]
+const DM_MUL: u8 = 1;
+#[cfg(target_arch = "wasm32")]
+const DM_DIV: u8 = 2;
+
+/// Elements per call of a fast-path loop function (a multiple of 16). Loops live in
+/// functions called once per block so the engine's tier-up, which takes effect between
+/// calls, applies early even when one kernel call covers a whole tensor.
+#[cfg(target_arch = "wasm32")]
+const FAST_BLOCK: usize = 4096;
+/// Elements per block of the general path (f32 blocks of 4 KiB on the stack).
 #[cfg(target_arch = "wasm32")]
 const BLOCK: usize = 1024;
 #[cfg(target_arch = "wasm32")]
 const BLOCK_V: usize = BLOCK / 4;
 
-/// How the final pass divides: multiply by the exact reciprocal, or divide.
 #[cfg(target_arch = "wasm32")]
 #[inline(always)]
-fn divide<const MUL: bool>(a: v128, d: v128) -> v128 {
-    if MUL {
-        f32x4_mul(a, d)
-    } else {
-        f32x4_div(a, d)
+fn divide<const DM: u8>(a: v128, d: v128) -> v128 {
+    match DM {
+        DM_ONE => a,
+        DM_MUL => f32x4_mul(a, d),
+        _ => f32x4_div(a, d),
     }
 }
 
-/// `acc = w * x` (or `acc = acc + w * x` with `ADD`) over `n8` elements.
+/// Binds `$DM` (a const) and `$d` (the f32 to divide or multiply by) for a DivMode.
+#[cfg(target_arch = "wasm32")]
+macro_rules! with_dm {
+    ($mode:expr, $DM:ident, $d:ident => $body:expr) => {
+        match $mode {
+            DivMode::One => {
+                const $DM: u8 = DM_ONE;
+                let $d = 1.0f32;
+                $body
+            }
+            DivMode::Mul(r) => {
+                const $DM: u8 = DM_MUL;
+                let $d = r;
+                $body
+            }
+            DivMode::Div(v) => {
+                const $DM: u8 = DM_DIV;
+                let $d = v;
+                $body
+            }
+        }
+    };
+}
+
+/// Runs `$call(offset_in_elements, len)` over `0..n` in pieces of at most `$block`.
+#[cfg(target_arch = "wasm32")]
+macro_rules! blocks {
+    ($n:expr, $block:expr, |$i:ident, $len:ident| $body:expr) => {{
+        let n = $n;
+        let mut $i = 0usize;
+        while $i < n {
+            let $len = if n - $i < $block { n - $i } else { $block };
+            $body;
+            $i += $len;
+        }
+    }};
+}
+
+// ----- fast paths -----
+
 #[cfg(target_arch = "wasm32")]
 #[inline(never)]
-unsafe fn lin_pass<I: Dt, const ADD: bool>(x: *const u8, w: f32, acc: *mut v128, n8: usize) {
+unsafe fn lin1<I: Dt, O: Dt, const DM: u8>(x: *const u8, w: f32, d: f32, out: *mut u8, n16: usize) {
     let k = Consts::load();
+    let eo = eo(&[I::SIZE, O::SIZE]);
+    let (wv, dv) = (f32x4_splat(w), f32x4_splat(d));
+    let (mut xp, mut op) = (x, out);
+    let end = out.add(n16 * O::SIZE);
+    while op < end {
+        let mut u = 0;
+        while u < 2 {
+            let (a, b) = I::load8(xp, eo, &k);
+            let pa = divide::<DM>(f32x4_mul(wv, a), dv);
+            let pb = divide::<DM>(f32x4_mul(wv, b), dv);
+            O::store8::<true>(op, pa, pb, eo, &k);
+            xp = xp.add(8 * I::SIZE);
+            op = op.add(8 * O::SIZE);
+            u += 1;
+        }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn lin2<I: Dt, O: Dt, const DM: u8>(
+    x0: *const u8,
+    w0: f32,
+    x1: *const u8,
+    w1: f32,
+    d: f32,
+    out: *mut u8,
+    n16: usize,
+) {
+    let k = Consts::load();
+    let eo = eo(&[I::SIZE, O::SIZE]);
+    let (w0v, w1v, dv) = (f32x4_splat(w0), f32x4_splat(w1), f32x4_splat(d));
+    let (mut x0p, mut x1p, mut op) = (x0, x1, out);
+    let end = out.add(n16 * O::SIZE);
+    while op < end {
+        let mut u = 0;
+        while u < 2 {
+            let (a0, b0) = I::load8(x0p, eo, &k);
+            let (a1, b1) = I::load8(x1p, eo, &k);
+            let pa = f32x4_add(f32x4_mul(w0v, a0), f32x4_mul(w1v, a1));
+            let pb = f32x4_add(f32x4_mul(w0v, b0), f32x4_mul(w1v, b1));
+            O::store8::<true>(op, divide::<DM>(pa, dv), divide::<DM>(pb, dv), eo, &k);
+            x0p = x0p.add(8 * I::SIZE);
+            x1p = x1p.add(8 * I::SIZE);
+            op = op.add(8 * O::SIZE);
+            u += 1;
+        }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn ta1<I: Dt, O: Dt, const DM: u8>(
+    base: *const u8,
+    x: *const u8,
+    w: f32,
+    d: f32,
+    lambda: f32,
+    out: *mut u8,
+    n16: usize,
+) {
+    let k = Consts::load();
+    let eo = eo(&[I::SIZE, O::SIZE]);
+    let (wv, dv, lv) = (f32x4_splat(w), f32x4_splat(d), f32x4_splat(lambda));
+    let (mut bp, mut xp, mut op) = (base, x, out);
+    let end = out.add(n16 * O::SIZE);
+    while op < end {
+        let mut u = 0;
+        while u < 2 {
+            let (ba, bb) = I::load8(bp, eo, &k);
+            let (a, b) = I::load8(xp, eo, &k);
+            let ma = f32x4_mul(divide::<DM>(f32x4_mul(wv, f32x4_sub(a, ba)), dv), lv);
+            let mb = f32x4_mul(divide::<DM>(f32x4_mul(wv, f32x4_sub(b, bb)), dv), lv);
+            O::store8::<true>(op, f32x4_add(ba, ma), f32x4_add(bb, mb), eo, &k);
+            bp = bp.add(8 * I::SIZE);
+            xp = xp.add(8 * I::SIZE);
+            op = op.add(8 * O::SIZE);
+            u += 1;
+        }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn ta2<I: Dt, O: Dt, const DM: u8>(
+    base: *const u8,
+    x0: *const u8,
+    w0: f32,
+    x1: *const u8,
+    w1: f32,
+    d: f32,
+    lambda: f32,
+    out: *mut u8,
+    n16: usize,
+) {
+    let k = Consts::load();
+    let eo = eo(&[I::SIZE, O::SIZE]);
+    let (w0v, w1v, dv, lv) = (f32x4_splat(w0), f32x4_splat(w1), f32x4_splat(d), f32x4_splat(lambda));
+    let (mut bp, mut x0p, mut x1p, mut op) = (base, x0, x1, out);
+    let end = out.add(n16 * O::SIZE);
+    while op < end {
+        let mut u = 0;
+        while u < 2 {
+            let (ba, bb) = I::load8(bp, eo, &k);
+            let (a0, b0) = I::load8(x0p, eo, &k);
+            let (a1, b1) = I::load8(x1p, eo, &k);
+            let ma = f32x4_add(f32x4_mul(w0v, f32x4_sub(a0, ba)), f32x4_mul(w1v, f32x4_sub(a1, ba)));
+            let mb = f32x4_add(f32x4_mul(w0v, f32x4_sub(b0, bb)), f32x4_mul(w1v, f32x4_sub(b1, bb)));
+            let ma = f32x4_mul(divide::<DM>(ma, dv), lv);
+            let mb = f32x4_mul(divide::<DM>(mb, dv), lv);
+            O::store8::<true>(op, f32x4_add(ba, ma), f32x4_add(bb, mb), eo, &k);
+            bp = bp.add(8 * I::SIZE);
+            x0p = x0p.add(8 * I::SIZE);
+            x1p = x1p.add(8 * I::SIZE);
+            op = op.add(8 * O::SIZE);
+            u += 1;
+        }
+    }
+}
+
+// ----- general blocked path -----
+
+/// `acc = w * x` (or `acc = acc + w * x` with `ADD`) over `n16` elements.
+#[cfg(target_arch = "wasm32")]
+#[inline(never)]
+unsafe fn lin_pass<I: Dt, const ADD: bool>(x: *const u8, w: f32, acc: *mut v128, n16: usize) {
+    let k = Consts::load();
+    let eo = false;
     let wv = f32x4_splat(w);
     let mut xp = x;
     let mut ap = acc;
-    let end = acc.add(n8 / 4);
+    let end = acc.add(n16 / 4);
     while ap < end {
-        let (a, b) = I::load8(xp, &k);
+        let (a, b) = I::load8(xp, eo, &k);
         let (mut pa, mut pb) = (f32x4_mul(wv, a), f32x4_mul(wv, b));
         if ADD {
             pa = f32x4_add(*ap, pa);
@@ -193,48 +400,39 @@ unsafe fn lin_pass<I: Dt, const ADD: bool>(x: *const u8, w: f32, acc: *mut v128,
     }
 }
 
-/// Last record of `linear`: `out = round((acc +) w * x / d)`.
+/// Last record of `linear` (k >= 2): `out = round((acc + w * x) / d)`.
 #[cfg(target_arch = "wasm32")]
 #[inline(never)]
-unsafe fn lin_last<I: Dt, O: Dt, const ADD: bool, const MUL: bool>(
-    x: *const u8,
-    w: f32,
-    acc: *const v128,
-    d: f32,
-    out: *mut u8,
-    n8: usize,
-) {
+unsafe fn lin_last<I: Dt, O: Dt, const DM: u8>(x: *const u8, w: f32, acc: *const v128, d: f32, out: *mut u8, n16: usize) {
     let k = Consts::load();
-    let wv = f32x4_splat(w);
-    let dv = f32x4_splat(d);
+    let eo = false;
+    let (wv, dv) = (f32x4_splat(w), f32x4_splat(d));
     let mut xp = x;
     let mut ap = acc;
     let mut op = out;
-    let end = out.add(n8 * O::SIZE);
+    let end = out.add(n16 * O::SIZE);
     while op < end {
-        let (a, b) = I::load8(xp, &k);
-        let (mut pa, mut pb) = (f32x4_mul(wv, a), f32x4_mul(wv, b));
-        if ADD {
-            pa = f32x4_add(*ap, pa);
-            pb = f32x4_add(*ap.add(1), pb);
-        }
-        O::store8::<true>(op, divide::<MUL>(pa, dv), divide::<MUL>(pb, dv), &k);
+        let (a, b) = I::load8(xp, eo, &k);
+        let pa = f32x4_add(*ap, f32x4_mul(wv, a));
+        let pb = f32x4_add(*ap.add(1), f32x4_mul(wv, b));
+        O::store8::<true>(op, divide::<DM>(pa, dv), divide::<DM>(pb, dv), eo, &k);
         xp = xp.add(8 * I::SIZE);
         ap = ap.add(2);
         op = op.add(8 * O::SIZE);
     }
 }
 
-/// Widens `n8` elements of the base into the f32 block `bb`.
+/// Widens `n16` elements of the base into the f32 block `bb`.
 #[cfg(target_arch = "wasm32")]
 #[inline(never)]
-unsafe fn load_block<B: Dt>(x: *const u8, bb: *mut v128, n8: usize) {
+unsafe fn load_block<B: Dt>(x: *const u8, bb: *mut v128, n16: usize) {
     let k = Consts::load();
+    let eo = false;
     let mut xp = x;
     let mut bp = bb;
-    let end = bb.add(n8 / 4);
+    let end = bb.add(n16 / 4);
     while bp < end {
-        let (a, b) = B::load8(xp, &k);
+        let (a, b) = B::load8(xp, eo, &k);
         *bp = a;
         *bp.add(1) = b;
         xp = xp.add(8 * B::SIZE);
@@ -245,15 +443,16 @@ unsafe fn load_block<B: Dt>(x: *const u8, bb: *mut v128, n8: usize) {
 /// `m = w * (x - b)` (or `m = m + w * (x - b)` with `ADD`).
 #[cfg(target_arch = "wasm32")]
 #[inline(never)]
-unsafe fn ta_pass<I: Dt, const ADD: bool>(x: *const u8, w: f32, bb: *const v128, acc: *mut v128, n8: usize) {
+unsafe fn ta_pass<I: Dt, const ADD: bool>(x: *const u8, w: f32, bb: *const v128, acc: *mut v128, n16: usize) {
     let k = Consts::load();
+    let eo = false;
     let wv = f32x4_splat(w);
     let mut xp = x;
     let mut bp = bb;
     let mut ap = acc;
-    let end = acc.add(n8 / 4);
+    let end = acc.add(n16 / 4);
     while ap < end {
-        let (a, b) = I::load8(xp, &k);
+        let (a, b) = I::load8(xp, eo, &k);
         let mut pa = f32x4_mul(wv, f32x4_sub(a, *bp));
         let mut pb = f32x4_mul(wv, f32x4_sub(b, *bp.add(1)));
         if ADD {
@@ -269,6 +468,7 @@ unsafe fn ta_pass<I: Dt, const ADD: bool>(x: *const u8, w: f32, bb: *const v128,
 }
 
 /// Last record of `task_arithmetic`: `out = round(b + ((m +) w * (x - b)) / d * lambda)`.
+/// `MUL` false means divide by `d`; true means multiply by `d` (a reciprocal, or 1).
 #[cfg(target_arch = "wasm32")]
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
@@ -280,19 +480,18 @@ unsafe fn ta_last<I: Dt, O: Dt, const ADD: bool, const MUL: bool>(
     d: f32,
     lambda: f32,
     out: *mut u8,
-    n8: usize,
+    n16: usize,
 ) {
     let k = Consts::load();
-    let wv = f32x4_splat(w);
-    let dv = f32x4_splat(d);
-    let lv = f32x4_splat(lambda);
+    let eo = false;
+    let (wv, dv, lv) = (f32x4_splat(w), f32x4_splat(d), f32x4_splat(lambda));
     let mut xp = x;
     let mut bp = bb;
     let mut ap = acc;
     let mut op = out;
-    let end = out.add(n8 * O::SIZE);
+    let end = out.add(n16 * O::SIZE);
     while op < end {
-        let (a, b) = I::load8(xp, &k);
+        let (a, b) = I::load8(xp, eo, &k);
         let (ba, bb2) = (*bp, *bp.add(1));
         let mut pa = f32x4_mul(wv, f32x4_sub(a, ba));
         let mut pb = f32x4_mul(wv, f32x4_sub(b, bb2));
@@ -300,9 +499,12 @@ unsafe fn ta_last<I: Dt, O: Dt, const ADD: bool, const MUL: bool>(
             pa = f32x4_add(*ap, pa);
             pb = f32x4_add(*ap.add(1), pb);
         }
-        let ma = f32x4_mul(divide::<MUL>(pa, dv), lv);
-        let mb = f32x4_mul(divide::<MUL>(pb, dv), lv);
-        O::store8::<true>(op, f32x4_add(ba, ma), f32x4_add(bb2, mb), &k);
+        let (ma, mb) = if MUL {
+            (f32x4_mul(f32x4_mul(pa, dv), lv), f32x4_mul(f32x4_mul(pb, dv), lv))
+        } else {
+            (f32x4_mul(f32x4_div(pa, dv), lv), f32x4_mul(f32x4_div(pb, dv), lv))
+        };
+        O::store8::<true>(op, f32x4_add(ba, ma), f32x4_add(bb2, mb), eo, &k);
         xp = xp.add(8 * I::SIZE);
         bp = bp.add(2);
         ap = ap.add(2);
@@ -310,50 +512,50 @@ unsafe fn ta_last<I: Dt, O: Dt, const ADD: bool, const MUL: bool>(
     }
 }
 
-/// Dispatches a generic function over (input dtype, output dtype, ADD, MUL).
 #[cfg(target_arch = "wasm32")]
-macro_rules! dispatch_last {
-    ($f:ident, $in_dt:expr, $out_dt:expr, $add:expr, $mul:expr, ($($arg:expr),*)) => {
-        with_dt!($in_dt, I => with_dt!($out_dt, O => match ($add, $mul) {
-            (false, false) => $f::<I, O, false, false>($($arg),*),
-            (false, true) => $f::<I, O, false, true>($($arg),*),
-            (true, false) => $f::<I, O, true, false>($($arg),*),
-            (true, true) => $f::<I, O, true, true>($($arg),*),
-        }))
-    };
+#[inline(always)]
+unsafe fn elem(p: *const u8, dtype: u32, i: usize) -> *const u8 {
+    p.add(i * crate::convert::dtype_size(dtype))
 }
 
 /// SIMD `linear` (scalar tail). `k >= 1`. See `lib.rs` for the memory contract.
 #[cfg(target_arch = "wasm32")]
 pub unsafe fn linear(mem: usize, srcs: u32, k: usize, divisor: f32, out_dt: u32, dst: *mut u8, n: usize) {
-    let mut acc = [f32x4_splat(0.0); BLOCK_V];
-    let accp = acc.as_mut_ptr();
-    let (mul, dq) = match exact_reciprocal(divisor) {
-        Some(r) => (true, r),
-        None => (false, divisor),
-    };
-    let n8 = n & !7;
-    let mut i = 0;
-    while i < n8 {
-        let len = if n8 - i < BLOCK { n8 - i } else { BLOCK };
-        let mut j = 0;
-        while j + 1 < k {
-            let r = rec(mem, srcs, j);
-            let x = r.ptr.add(i * crate::convert::dtype_size(r.dtype));
-            with_dt!(r.dtype, I => if j == 0 {
-                lin_pass::<I, false>(x, r.weight, accp, len)
-            } else {
-                lin_pass::<I, true>(x, r.weight, accp, len)
-            });
-            j += 1;
-        }
-        let r = rec(mem, srcs, k - 1);
-        let x = r.ptr.add(i * crate::convert::dtype_size(r.dtype));
-        let o = dst.add(i * crate::convert::dtype_size(out_dt));
-        dispatch_last!(lin_last, r.dtype, out_dt, k > 1, mul, (x, r.weight, accp, dq, o, len));
-        i += len;
+    let n16 = n & !15;
+    let dm = div_mode(divisor);
+    let r0 = rec(mem, srcs, 0);
+    let o = |i: usize| dst.add(i * crate::convert::dtype_size(out_dt));
+    if k == 1 {
+        with_dt!(r0.dtype, I => with_dt!(out_dt, O => with_dm!(dm, DM, d => blocks!(n16, FAST_BLOCK, |i, len| {
+            lin1::<I, O, DM>(elem(r0.ptr, r0.dtype, i), r0.weight, d, o(i), len)
+        }))));
+    } else if k == 2 && rec(mem, srcs, 1).dtype == r0.dtype {
+        let r1 = rec(mem, srcs, 1);
+        with_dt!(r0.dtype, I => with_dt!(out_dt, O => with_dm!(dm, DM, d => blocks!(n16, FAST_BLOCK, |i, len| {
+            lin2::<I, O, DM>(elem(r0.ptr, r0.dtype, i), r0.weight, elem(r1.ptr, r1.dtype, i), r1.weight, d, o(i), len)
+        }))));
+    } else {
+        let mut acc = [f32x4_splat(0.0); BLOCK_V];
+        let accp = acc.as_mut_ptr();
+        blocks!(n16, BLOCK, |i, len| {
+            let mut j = 0;
+            while j + 1 < k {
+                let r = rec(mem, srcs, j);
+                let x = elem(r.ptr, r.dtype, i);
+                with_dt!(r.dtype, I => if j == 0 {
+                    lin_pass::<I, false>(x, r.weight, accp, len)
+                } else {
+                    lin_pass::<I, true>(x, r.weight, accp, len)
+                });
+                j += 1;
+            }
+            let r = rec(mem, srcs, k - 1);
+            with_dt!(r.dtype, I => with_dt!(out_dt, O => with_dm!(dm, DM, d => {
+                lin_last::<I, O, DM>(elem(r.ptr, r.dtype, i), r.weight, accp, d, o(i), len)
+            })))
+        });
     }
-    linear_ref_range(mem, srcs, k, divisor, out_dt, dst, n8, n);
+    linear_ref_range(mem, srcs, k, divisor, out_dt, dst, n16, n);
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -380,38 +582,54 @@ pub unsafe fn task_arithmetic(
         crate::convert::convert(base_dt, base, out_dt, dst, n);
         return;
     }
-    let mut acc = [f32x4_splat(0.0); BLOCK_V];
-    let mut bblk = [f32x4_splat(0.0); BLOCK_V];
-    let accp = acc.as_mut_ptr();
-    let bbp = bblk.as_mut_ptr();
-    let (mul, dq) = match exact_reciprocal(divisor) {
-        Some(r) => (true, r),
-        None => (false, divisor),
-    };
-    let n8 = n & !7;
-    let mut i = 0;
-    while i < n8 {
-        let len = if n8 - i < BLOCK { n8 - i } else { BLOCK };
-        let bx = base.add(i * crate::convert::dtype_size(base_dt));
-        with_dt!(base_dt, B => load_block::<B>(bx, bbp, len));
-        let mut j = 0;
-        while j + 1 < k {
-            let r = rec(mem, srcs, j);
-            let x = r.ptr.add(i * crate::convert::dtype_size(r.dtype));
-            with_dt!(r.dtype, I => if j == 0 {
-                ta_pass::<I, false>(x, r.weight, bbp, accp, len)
-            } else {
-                ta_pass::<I, true>(x, r.weight, bbp, accp, len)
-            });
-            j += 1;
-        }
-        let r = rec(mem, srcs, k - 1);
-        let x = r.ptr.add(i * crate::convert::dtype_size(r.dtype));
-        let o = dst.add(i * crate::convert::dtype_size(out_dt));
-        dispatch_last!(ta_last, r.dtype, out_dt, k > 1, mul, (x, r.weight, bbp, accp, dq, lambda, o, len));
-        i += len;
+    let n16 = n & !15;
+    let dm = div_mode(divisor);
+    let o = |i: usize| dst.add(i * crate::convert::dtype_size(out_dt));
+    let b = |i: usize| elem(base, base_dt, i);
+    let r0 = rec(mem, srcs, 0);
+    if k == 1 && r0.dtype == base_dt {
+        with_dt!(base_dt, I => with_dt!(out_dt, O => with_dm!(dm, DM, d => blocks!(n16, FAST_BLOCK, |i, len| {
+            ta1::<I, O, DM>(b(i), elem(r0.ptr, r0.dtype, i), r0.weight, d, lambda, o(i), len)
+        }))));
+    } else if k == 2 && r0.dtype == base_dt && rec(mem, srcs, 1).dtype == base_dt {
+        let r1 = rec(mem, srcs, 1);
+        with_dt!(base_dt, I => with_dt!(out_dt, O => with_dm!(dm, DM, d => blocks!(n16, FAST_BLOCK, |i, len| {
+            ta2::<I, O, DM>(b(i), elem(r0.ptr, r0.dtype, i), r0.weight, elem(r1.ptr, r1.dtype, i), r1.weight, d, lambda, o(i), len)
+        }))));
+    } else {
+        let mut acc = [f32x4_splat(0.0); BLOCK_V];
+        let mut bblk = [f32x4_splat(0.0); BLOCK_V];
+        let accp = acc.as_mut_ptr();
+        let bbp = bblk.as_mut_ptr();
+        let (mul, dq) = match dm {
+            DivMode::One => (true, 1.0f32),
+            DivMode::Mul(r) => (true, r),
+            DivMode::Div(v) => (false, v),
+        };
+        blocks!(n16, BLOCK, |i, len| {
+            with_dt!(base_dt, B => load_block::<B>(b(i), bbp, len));
+            let mut j = 0;
+            while j + 1 < k {
+                let r = rec(mem, srcs, j);
+                let x = elem(r.ptr, r.dtype, i);
+                with_dt!(r.dtype, I => if j == 0 {
+                    ta_pass::<I, false>(x, r.weight, bbp, accp, len)
+                } else {
+                    ta_pass::<I, true>(x, r.weight, bbp, accp, len)
+                });
+                j += 1;
+            }
+            let r = rec(mem, srcs, k - 1);
+            let x = elem(r.ptr, r.dtype, i);
+            with_dt!(r.dtype, I => with_dt!(out_dt, O => match (k > 1, mul) {
+                (false, false) => ta_last::<I, O, false, false>(x, r.weight, bbp, accp, dq, lambda, o(i), len),
+                (false, true) => ta_last::<I, O, false, true>(x, r.weight, bbp, accp, dq, lambda, o(i), len),
+                (true, false) => ta_last::<I, O, true, false>(x, r.weight, bbp, accp, dq, lambda, o(i), len),
+                (true, true) => ta_last::<I, O, true, true>(x, r.weight, bbp, accp, dq, lambda, o(i), len),
+            }))
+        });
     }
-    task_arithmetic_ref_range(mem, base, base_dt, srcs, k, divisor, lambda, out_dt, dst, n8, n);
+    task_arithmetic_ref_range(mem, base, base_dt, srcs, k, divisor, lambda, out_dt, dst, n16, n);
 }
 
 #[cfg(not(target_arch = "wasm32"))]

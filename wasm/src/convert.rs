@@ -135,7 +135,16 @@ pub(crate) use simd::Consts;
 use core::arch::wasm32::*;
 
 /// One element type: scalar load/store of f32 bits and (on wasm32) 8-lane SIMD
-/// load/store as two `f32x4` vectors in natural element order.
+/// load/store as two `f32x4` vectors.
+///
+/// SIMD lane layout, chosen per kernel instantiation by `eo` (always a compile-time
+/// constant after inlining):
+/// - `eo = false` (natural): the vectors hold elements 0..4 and 4..8;
+/// - `eo = true` (even/odd): they hold elements 0,2,4,6 and 1,3,5,7. For 16-bit types
+///   this is what a 32-bit lane view of the data gives for free (one shift or one mask
+///   instead of unpack shuffles), so kernels whose operands are all 16-bit use it.
+/// Element-wise arithmetic does not care which layout is used, as long as every operand
+/// of one loop uses the same one (`eo(&[sizes])`).
 pub(crate) trait Dt {
     const SIZE: usize;
     /// Reads the element at `p` and widens it to f32 bits (exact).
@@ -153,13 +162,28 @@ pub(crate) trait Dt {
         Self::store_bits(p, canonical_bits(v))
     }
 
-    /// Loads elements 0..4 and 4..8 at `p` (unaligned-safe) as f32 lanes (exact).
+    /// Loads 8 elements at `p` (unaligned-safe) as f32 lanes (exact), in layout `eo`.
     #[cfg(target_arch = "wasm32")]
-    unsafe fn load8(p: *const u8, k: &Consts) -> (v128, v128);
-    /// Rounds two f32x4 vectors and stores 8 elements at `p`. With `CANON`, NaN lanes
-    /// are written as the canonical NaN, otherwise with their sign (as `store_bits`).
+    unsafe fn load8(p: *const u8, eo: bool, k: &Consts) -> (v128, v128);
+    /// Rounds two f32x4 vectors (layout `eo`) and stores 8 elements at `p`. With
+    /// `CANON`, NaN lanes are written as the canonical NaN, otherwise with their sign
+    /// (as `store_bits`).
     #[cfg(target_arch = "wasm32")]
-    unsafe fn store8<const CANON: bool>(p: *mut u8, a: v128, b: v128, k: &Consts);
+    unsafe fn store8<const CANON: bool>(p: *mut u8, a: v128, b: v128, eo: bool, k: &Consts);
+}
+
+/// The lane layout for a loop over these element sizes: even/odd when all are 16-bit.
+#[cfg(target_arch = "wasm32")]
+#[inline(always)]
+pub(crate) const fn eo(sizes: &[usize]) -> bool {
+    let mut i = 0;
+    while i < sizes.len() {
+        if sizes[i] != 2 {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 pub(crate) struct F32T;
@@ -187,19 +211,25 @@ impl Dt for F32T {
     }
     #[cfg(target_arch = "wasm32")]
     #[inline(always)]
-    unsafe fn load8(p: *const u8, _k: &Consts) -> (v128, v128) {
-        (simd::ld(p), simd::ld(p.add(16)))
+    unsafe fn load8(p: *const u8, eo: bool, _k: &Consts) -> (v128, v128) {
+        let (a, b) = (simd::ld(p), simd::ld(p.add(16)));
+        if eo {
+            (i32x4_shuffle::<0, 2, 4, 6>(a, b), i32x4_shuffle::<1, 3, 5, 7>(a, b))
+        } else {
+            (a, b)
+        }
     }
     #[cfg(target_arch = "wasm32")]
     #[inline(always)]
-    unsafe fn store8<const CANON: bool>(p: *mut u8, a: v128, b: v128, k: &Consts) {
-        if CANON {
-            simd::st(p, v128_bitselect(k.canon, a, f32x4_ne(a, a)));
-            simd::st(p.add(16), v128_bitselect(k.canon, b, f32x4_ne(b, b)));
+    unsafe fn store8<const CANON: bool>(p: *mut u8, a: v128, b: v128, eo: bool, k: &Consts) {
+        let (a, b) = if CANON {
+            (v128_bitselect(k.canon, a, f32x4_ne(a, a)), v128_bitselect(k.canon, b, f32x4_ne(b, b)))
         } else {
-            simd::st(p, a);
-            simd::st(p.add(16), b);
-        }
+            (a, b)
+        };
+        let (a, b) = if eo { (i32x4_shuffle::<0, 4, 1, 5>(a, b), i32x4_shuffle::<2, 6, 3, 7>(a, b)) } else { (a, b) };
+        simd::st(p, a);
+        simd::st(p.add(16), b);
     }
 }
 
@@ -215,25 +245,21 @@ impl Dt for Bf16T {
     }
     #[cfg(target_arch = "wasm32")]
     #[inline(always)]
-    unsafe fn load8(p: *const u8, k: &Consts) -> (v128, v128) {
-        let v = simd::ld(p);
-        (simd::hi16_lo(v, k.zero), simd::hi16_hi(v, k.zero))
+    unsafe fn load8(p: *const u8, eo: bool, k: &Consts) -> (v128, v128) {
+        simd::hi16_pair(eo, simd::ld(p), k)
     }
     #[cfg(target_arch = "wasm32")]
     #[inline(always)]
-    unsafe fn store8<const CANON: bool>(p: *mut u8, a: v128, b: v128, k: &Consts) {
+    unsafe fn store8<const CANON: bool>(p: *mut u8, a: v128, b: v128, eo: bool, k: &Consts) {
         if CANON {
-            // Round both halves, pack, then patch NaN lanes with 0x7fc0 in 16-bit form
-            // (cheaper than patching the two f32 vectors).
-            let ra = simd::bf16_rne(a, k);
-            let rb = simd::bf16_rne(b, k);
-            let packed = u16x8_narrow_i32x4(u32x4_shr(ra, 16), u32x4_shr(rb, 16));
-            let nan = i16x8_narrow_i32x4(f32x4_ne(a, a), f32x4_ne(b, b));
+            // Round, pack, then patch NaN lanes with 0x7fc0 in 16-bit form (cheaper than
+            // patching the two f32 vectors).
+            let packed = simd::pack_hi16(eo, simd::bf16_rne(a, k), simd::bf16_rne(b, k));
+            let nan = simd::pack_mask16(eo, f32x4_ne(a, a), f32x4_ne(b, b));
             simd::st(p, v128_bitselect(k.canon16, packed, nan));
         } else {
-            let ra = simd::bf16_rne_keep_nan(a, k);
-            let rb = simd::bf16_rne_keep_nan(b, k);
-            simd::st(p, u16x8_narrow_i32x4(u32x4_shr(ra, 16), u32x4_shr(rb, 16)));
+            let packed = simd::pack_hi16(eo, simd::bf16_rne_keep_nan(a, k), simd::bf16_rne_keep_nan(b, k));
+            simd::st(p, packed);
         }
     }
 }
@@ -250,16 +276,15 @@ impl Dt for F16T {
     }
     #[cfg(target_arch = "wasm32")]
     #[inline(always)]
-    unsafe fn load8(p: *const u8, k: &Consts) -> (v128, v128) {
-        let v = simd::ld(p);
-        (simd::f16_decode(simd::hi16_lo(v, k.zero), k), simd::f16_decode(simd::hi16_hi(v, k.zero), k))
+    unsafe fn load8(p: *const u8, eo: bool, k: &Consts) -> (v128, v128) {
+        let (a, b) = simd::hi16_pair(eo, simd::ld(p), k);
+        (simd::f16_decode(a, k), simd::f16_decode(b, k))
     }
     #[cfg(target_arch = "wasm32")]
     #[inline(always)]
-    unsafe fn store8<const CANON: bool>(p: *mut u8, a: v128, b: v128, k: &Consts) {
-        let ra = simd::f16_encode::<CANON>(a, k);
-        let rb = simd::f16_encode::<CANON>(b, k);
-        simd::st(p, u16x8_narrow_i32x4(ra, rb));
+    unsafe fn store8<const CANON: bool>(p: *mut u8, a: v128, b: v128, eo: bool, k: &Consts) {
+        let (ra, rb) = (simd::f16_encode::<CANON>(a, k), simd::f16_encode::<CANON>(b, k));
+        simd::st(p, simd::pack_lo16(eo, ra, rb));
     }
 }
 
@@ -325,7 +350,9 @@ pub(crate) mod simd {
     consts! {
         zero = 0;
         one = 1;
-        c7fff = 0x7fff;
+        c8000 = 0x8000;
+        bit16 = 0x0001_0000;
+        hi_mask = 0xffff_0000;
         abs = 0x7fff_ffff;
         inf = 0x7f80_0000;
         quiet = 0x0040_0000;
@@ -356,23 +383,58 @@ pub(crate) mod simd {
         core::ptr::write_unaligned(p as *mut v128, v)
     }
 
-    /// u16 lanes 0..4 of `v` moved to the high half of u32 lanes (low half zero).
+    /// 8 u16 lanes → two vectors with each value in the high half of a u32 lane (low
+    /// half zero): elements 0..4 / 4..8 (unpack shuffles), or with `eo` the even / odd
+    /// elements (one shift, one mask).
     #[inline(always)]
-    pub fn hi16_lo(v: v128, zero: v128) -> v128 {
-        i16x8_shuffle::<0, 8, 1, 9, 2, 10, 3, 11>(zero, v)
-    }
-    /// u16 lanes 4..8 of `v` moved to the high half of u32 lanes.
-    #[inline(always)]
-    pub fn hi16_hi(v: v128, zero: v128) -> v128 {
-        i16x8_shuffle::<4, 12, 5, 13, 6, 14, 7, 15>(zero, v)
+    pub fn hi16_pair(eo: bool, v: v128, k: &Consts) -> (v128, v128) {
+        if eo {
+            (i32x4_shl(v, 16), v128_and(v, k.hi_mask))
+        } else {
+            (
+                i16x8_shuffle::<0, 8, 1, 9, 2, 10, 3, 11>(k.zero, v),
+                i16x8_shuffle::<4, 12, 5, 13, 6, 14, 7, 15>(k.zero, v),
+            )
+        }
     }
 
-    /// f32 bits + rounding increment for bf16 RNE (the bf16 is the high half).
+    /// The high halves of the u32 lanes of `a` and `b` as 8 u16 lanes, in layout `eo`.
+    #[inline(always)]
+    pub fn pack_hi16(eo: bool, a: v128, b: v128) -> v128 {
+        if eo {
+            i16x8_shuffle::<0, 9, 2, 11, 4, 13, 6, 15>(u32x4_shr(a, 16), b)
+        } else {
+            u16x8_narrow_i32x4(u32x4_shr(a, 16), u32x4_shr(b, 16))
+        }
+    }
+
+    /// The low halves of the u32 lanes of `a` and `b` (high halves zero) as 8 u16 lanes.
+    #[inline(always)]
+    pub fn pack_lo16(eo: bool, a: v128, b: v128) -> v128 {
+        if eo {
+            i16x8_shuffle::<0, 9, 2, 11, 4, 13, 6, 15>(a, i32x4_shl(b, 16))
+        } else {
+            u16x8_narrow_i32x4(a, b)
+        }
+    }
+
+    /// Two 32-bit lane masks (all ones / all zeros) as one 16-bit lane mask.
+    #[inline(always)]
+    pub fn pack_mask16(eo: bool, a: v128, b: v128) -> v128 {
+        if eo {
+            i16x8_shuffle::<0, 9, 2, 11, 4, 13, 6, 15>(a, b)
+        } else {
+            i16x8_narrow_i32x4(a, b)
+        }
+    }
+
+    /// f32 bits + rounding increment for bf16 RNE (the bf16 is then the high half):
+    /// `x + 0x7fff + lsb` computed as `x + 0x8000 - (lsb == 0)` (no shift needed).
     /// NaN lanes give garbage; callers patch them.
     #[inline(always)]
     pub fn bf16_rne(x: v128, k: &Consts) -> v128 {
-        let lsb = v128_and(u32x4_shr(x, 16), k.one);
-        i32x4_add(i32x4_add(x, k.c7fff), lsb)
+        let even = i32x4_eq(v128_and(x, k.bit16), k.zero); // -1 where the bf16 lsb is 0
+        i32x4_add(i32x4_add(x, k.c8000), even)
     }
 
     /// As `bf16_rne`, with NaN lanes turned into `x | 0x0040_0000` (sign kept, quiet).
@@ -510,12 +572,13 @@ unsafe fn copy_block(src: *const u8, dst: *mut u8, bytes: usize) {
 #[inline(never)]
 unsafe fn convert_block<I: Dt, O: Dt>(src: *const u8, dst: *mut u8, n8: usize) {
     let k = Consts::load();
+    let eo = eo(&[I::SIZE, O::SIZE]);
     let mut s = src;
     let mut d = dst;
     let end = dst.add(n8 * O::SIZE);
     while d < end {
-        let (a, b) = I::load8(s, &k);
-        O::store8::<false>(d, a, b, &k);
+        let (a, b) = I::load8(s, eo, &k);
+        O::store8::<false>(d, a, b, eo, &k);
         s = s.add(8 * I::SIZE);
         d = d.add(8 * O::SIZE);
     }
@@ -525,13 +588,14 @@ unsafe fn convert_block<I: Dt, O: Dt>(src: *const u8, dst: *mut u8, n8: usize) {
 #[inline(never)]
 unsafe fn scale_convert_block<I: Dt, O: Dt>(src: *const u8, scale: f32, dst: *mut u8, n8: usize) {
     let k = Consts::load();
+    let eo = eo(&[I::SIZE, O::SIZE]);
     let sv = f32x4_splat(scale);
     let mut s = src;
     let mut d = dst;
     let end = dst.add(n8 * O::SIZE);
     while d < end {
-        let (a, b) = I::load8(s, &k);
-        O::store8::<true>(d, f32x4_mul(a, sv), f32x4_mul(b, sv), &k);
+        let (a, b) = I::load8(s, eo, &k);
+        O::store8::<true>(d, f32x4_mul(a, sv), f32x4_mul(b, sv), eo, &k);
         s = s.add(8 * I::SIZE);
         d = d.add(8 * O::SIZE);
     }
