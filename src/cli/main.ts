@@ -50,7 +50,8 @@ function printPlan(plan: Plan): void {
   for (const t of plan.tensors) {
     const op = t.op.kind === 'linear' ? `linear ${t.op.weights.map((w) => +w.toFixed(4)).join('/')}`
       : t.op.kind === 'task_arithmetic' ? `task_arith λ${+t.op.lambda.toFixed(4)}`
-        : t.op.scale !== undefined ? `copy ×${t.op.scale}` : 'copy';
+        : t.op.kind === 'program' ? t.op.method
+          : t.op.scale !== undefined ? `copy ×${t.op.scale}` : 'copy';
     out.write(`  ${t.name.padEnd(51)} ${`[${t.shape.join(',')}]`.padEnd(16)} ${t.dtype.padEnd(6)} ${op.padEnd(19)} `
       + `${t.inputs.map((i) => (i.tensor === t.name ? i.modelKey : `${i.modelKey}:${i.tensor}`)).join(' ')}\n`);
   }

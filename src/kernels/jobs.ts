@@ -1,12 +1,14 @@
 /** Messages between the executor and kernel workers: byte ranges in, byte ranges out. */
 import type { DType } from '../formats/dtype.js';
+import type { ProgramParams } from '../methods/program.js';
 
 /** Element-wise work, computed in float32 and rounded once to the output dtype. */
 export type KernelOp =
   | { kind: 'copy'; scale?: number }
   | { kind: 'linear'; weights: number[]; divisor: number }
   /** inputs[0] is the base. */
-  | { kind: 'task_arithmetic'; weights: number[]; divisor: number; lambda: number };
+  | { kind: 'task_arithmetic'; weights: number[]; divisor: number; lambda: number }
+  | { kind: 'program'; method: string; params: ProgramParams };
 
 export interface JobInput {
   /** Absolute path of the file to read. */

@@ -1,5 +1,6 @@
 /** The plan: every output tensor as an operation over input tensor byte ranges. No data. */
 import type { DType } from '../formats/dtype.js';
+import type { ProgramParams } from '../methods/program.js';
 import type { Recipe } from '../recipe/types.js';
 
 /** Where an input tensor's bytes are, and what they are. */
@@ -27,7 +28,9 @@ export type TensorOp =
   /** out = (Σ wᵢ·xᵢ) / divisor */
   | { kind: 'linear'; weights: number[]; divisor: number }
   /** inputs[0] is the base b; out = b + λ·(Σ wᵢ·(xᵢ − b)) / divisor over inputs[1..] */
-  | { kind: 'task_arithmetic'; weights: number[]; divisor: number; lambda: number };
+  | { kind: 'task_arithmetic'; weights: number[]; divisor: number; lambda: number }
+  /** A method's tensor program (statistics passes + apply), see methods/program.ts. */
+  | { kind: 'program'; method: string; params: ProgramParams };
 
 export interface PlannedTensor {
   /** Output tensor name. */

@@ -1,0 +1,15 @@
+/**
+ * Program factories by method name: the methods whose tensors are computed by statistics passes
+ * and an apply pass (see program.ts). Imported by the executor's workers, so keep it free of I/O.
+ */
+import type { ProgramFactory, ProgramParams, ProgramShape, TensorProgram } from './program.js';
+
+const FACTORIES = new Map<string, ProgramFactory>([
+]);
+
+/** The program for one tensor of a `{ kind: 'program' }` op. */
+export function programFor(method: string, params: ProgramParams, shape: ProgramShape): TensorProgram {
+  const f = FACTORIES.get(method);
+  if (!f) throw new Error(`no tensor program for merge method '${method}'`);
+  return f(params, shape);
+}
