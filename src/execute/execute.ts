@@ -50,13 +50,11 @@ export interface ExecuteResult {
 function* chunkJobs(t: PlannedTensor, perWorker: number, shardPath: string): Generator<KernelJob> {
   const numel = t.shape.reduce((a, b) => a * b, 1);
   const step = chunkElements(t, perWorker);
+  const inputs = t.inputs.map((r) => ({ kind: 'tensor' as const, source: { kind: 'file' as const, path: r.file }, start: r.start, dtype: r.dtype }));
   for (let e = 0; e < numel; e += step) {
-    const n = Math.min(step, numel - e);
     yield {
-      op: t.op,
-      inputs: t.inputs.map((r) => ({ file: r.file, offset: r.start + e * DTYPE_SIZE[r.dtype], dtype: r.dtype })),
-      n,
-      out: { file: shardPath, offset: t.start + e * DTYPE_SIZE[t.dtype], dtype: t.dtype },
+      op: t.op, inputs, shape: t.shape, tensor: t.name, first: e, n: Math.min(step, numel - e),
+      out: { file: shardPath, start: t.start, dtype: t.dtype },
     };
   }
 }

@@ -1,4 +1,4 @@
-/** Messages between the executor and kernel workers: byte ranges in, byte ranges out. */
+/** Messages between the executor and kernel workers: how to produce input elements, and where results go. */
 import type { DType } from '../formats/dtype.js';
 import type { ProgramParams } from '../methods/program.js';
 
@@ -10,28 +10,58 @@ export type KernelOp =
   | { kind: 'task_arithmetic'; weights: number[]; divisor: number; lambda: number }
   | { kind: 'program'; method: string; params: ProgramParams };
 
-export interface JobInput {
-  /** Absolute path of the file to read. */
+/** Where bytes come from. */
+export type ByteSource =
+  | { kind: 'file'; path: string }
+  /** A remote file read with HTTP range requests (Hub streaming); `label` names it in errors. */
+  | { kind: 'http'; url: string; headers?: Record<string, string>; size: number; label: string };
+
+/**
+ * Rows of an embedding-like tensor rebuilt for another vocabulary (tokenizer remapping): output
+ * row r is row `map[r]` of `sources[0]` when `map[r] >= 0`, zeros when `map[r] === -1`, and the
+ * weighted sum `mixes[-2 - map[r]]` of rows of any of `sources` otherwise.
+ */
+export interface RowGather {
+  map: readonly number[];
+  mixes: readonly { terms: readonly { source: number; row: number; weight: number }[] }[];
+}
+
+/** One input of a job: how to produce elements [first, first + n) of an input tensor. */
+export type JobInput =
+  /** Stored tensor bytes: element e is at byte `start + e·size(dtype)` of `source`. */
+  | { kind: 'tensor'; source: ByteSource; start: number; dtype: DType }
+  /** A [rows, cols] tensor gathered from other tensors' rows, produced as F32. */
+  | { kind: 'gather'; cols: number; sources: readonly JobInput[]; rows: RowGather }
+  /** A LoRA-patched weight `base + scale·(B·A)` (B: [rows, rank], A: [rank, cols]), produced as F32. */
+  | { kind: 'lora'; base: JobInput; a: JobInput; b: JobInput; rank: number; cols: number; scale: number }
+  /**
+   * The same tensor of an earlier stage of a multi-stage recipe, computed in memory (F32). A program op
+   * carries its statistics, already reduced over the whole tensor by the executor.
+   */
+  | { kind: 'op'; op: KernelOp; inputs: readonly JobInput[]; shape: readonly number[]; tensor: string; stats?: Float64Array[] };
+
+/** Where a job's output goes. */
+export interface JobOutput {
+  /** Absolute path of the output file (opened for writing in place). */
   file: string;
-  /** Byte offset of this chunk's first element. */
-  offset: number;
+  /** Byte offset of element 0 of the tensor in that file. */
+  start: number;
   dtype: DType;
 }
 
 export interface KernelJob {
   op: KernelOp;
-  inputs: JobInput[];
-  /** Number of elements in this chunk. */
+  inputs: readonly JobInput[];
+  /** Shape and name of the output tensor. */
+  shape: readonly number[];
+  tensor: string;
+  /** This chunk: elements [first, first + n) of the flattened tensor. */
+  first: number;
   n: number;
-  out: { file: string; offset: number; dtype: DType };
+  out: JobOutput;
 }
 
 export interface JobDone {
   bytesRead: number;
   bytesWritten: number;
-}
-
-/** Bytes of worker memory a job needs: its inputs, its output and the argument records. */
-export function jobBytes(inputSizes: number[], outSize: number, n: number): number {
-  return inputSizes.reduce((a, s) => a + s * n, 0) + outSize * n + 16 * (inputSizes.length + 1) + 64;
 }

@@ -34,14 +34,17 @@ function reserve(bytes: number): void {
   if (need > 2 ** 32) throw new Error(`a kernel job needs ${bytes} bytes, more than a 4 GiB WebAssembly memory`);
 }
 
-function readInto(ptr: number, len: number, input: JobInput): void {
-  const fd = fdFor(readFds, input.file, 'r');
+function readInto(ptr: number, len: number, input: JobInput, first: number): void {
+  if (input.kind !== 'tensor' || input.source.kind !== 'file') throw new Error(`input kind ${input.kind} not supported yet`);
+  const file = input.source.path;
+  const offset = input.start + first * DTYPE_SIZE[input.dtype];
+  const fd = fdFor(readFds, file, 'r');
   let done = 0;
   while (done < len) {
     const want = Math.min(MAX_IO, len - done);
-    const got = readSync(fd, new Uint8Array(k.memory.buffer, ptr + done, want), 0, want, input.offset + done);
+    const got = readSync(fd, new Uint8Array(k.memory.buffer, ptr + done, want), 0, want, offset + done);
     if (got === 0) {
-      throw new Error(`${input.file}: file ends at byte ${input.offset + done}, expected ${len - done} more bytes (truncated?)`);
+      throw new Error(`${file}: file ends at byte ${offset + done}, expected ${len - done} more bytes (truncated?)`);
     }
     done += got;
   }
@@ -64,8 +67,10 @@ function floatCode(d: string): number {
 }
 
 function runJob(job: KernelJob): { bytesRead: number; bytesWritten: number } {
-  const { op, inputs, n, out } = job;
-  const inBytes = inputs.map((i) => DTYPE_SIZE[i.dtype] * n);
+  const { op, inputs, n, first } = job;
+  const out = { file: job.out.file, offset: job.out.start + first * DTYPE_SIZE[job.out.dtype], dtype: job.out.dtype };
+  const inDTypes = inputs.map((i) => (i.kind === 'tensor' ? i.dtype : 'F32'));
+  const inBytes = inDTypes.map((d) => DTYPE_SIZE[d] * n);
   const outBytes = DTYPE_SIZE[out.dtype] * n;
   // Layout: [records][input 0][input 1]...[output]
   const recBytes = align(12 * inputs.length);
@@ -75,37 +80,37 @@ function runJob(job: KernelJob): { bytesRead: number; bytesWritten: number } {
   let p = heapBase + recBytes;
   for (let i = 0; i < inputs.length; i++) {
     inPtrs.push(p);
-    readInto(p, inBytes[i], inputs[i]);
+    readInto(p, inBytes[i], inputs[i], first);
     p += align(inBytes[i]);
   }
   const bytesRead = inBytes.reduce((a, b) => a + b, 0);
 
   // Same-dtype copy needs no kernel: write the input bytes back out.
-  if (op.kind === 'copy' && op.scale === undefined && inputs[0].dtype === out.dtype) {
+  if (op.kind === 'copy' && op.scale === undefined && inDTypes[0] === out.dtype) {
     writeFrom(inPtrs[0], outBytes, out.file, out.offset);
     return { bytesRead, bytesWritten: outBytes };
   }
   const dst = p;
   const outCode = floatCode(out.dtype);
-  const recs = (first: number, weights: number[]): number => {
+  const recs = (first0: number, weights: number[]): number => {
     const view = new DataView(k.memory.buffer, heapBase, recBytes);
     weights.forEach((w, j) => {
-      view.setUint32(12 * j, inPtrs[first + j], true);
-      view.setUint32(12 * j + 4, floatCode(inputs[first + j].dtype), true);
+      view.setUint32(12 * j, inPtrs[first0 + j], true);
+      view.setUint32(12 * j + 4, floatCode(inDTypes[first0 + j]), true);
       view.setFloat32(12 * j + 8, w, true);
     });
     return heapBase;
   };
   switch (op.kind) {
     case 'copy':
-      if (op.scale === undefined) k.convert(floatCode(inputs[0].dtype), inPtrs[0], outCode, dst, n);
-      else k.scale_convert(floatCode(inputs[0].dtype), inPtrs[0], op.scale, outCode, dst, n);
+      if (op.scale === undefined) k.convert(floatCode(inDTypes[0]), inPtrs[0], outCode, dst, n);
+      else k.scale_convert(floatCode(inDTypes[0]), inPtrs[0], op.scale, outCode, dst, n);
       break;
     case 'linear':
       k.linear(recs(0, op.weights), op.weights.length, op.divisor, outCode, dst, n);
       break;
     case 'task_arithmetic':
-      k.task_arithmetic(inPtrs[0], floatCode(inputs[0].dtype), recs(1, op.weights), op.weights.length,
+      k.task_arithmetic(inPtrs[0], floatCode(inDTypes[0]), recs(1, op.weights), op.weights.length,
         op.divisor, op.lambda, outCode, dst, n);
       break;
   }
