@@ -8,6 +8,7 @@ import { parseShardSize } from '../formats/safetensors.js';
 import { planRecipeFile } from '../pipeline.js';
 import type { Plan } from '../plan/types.js';
 import { bytes, duration, rate } from './format.js';
+import { quantizeCommand } from './quantize.js';
 import { progressReporter } from './progress.js';
 
 const VERSION = '0.1.0';
@@ -18,6 +19,8 @@ Usage:
   mergeops plan <recipe.yml> [--out-shard-size SIZE] [--json]
   mergeops run  <recipe.yml> --out DIR [--max-memory SIZE] [--threads N]
                 [--out-shard-size SIZE] [--overwrite]
+  mergeops quantize <model folder> --type TYPE [--out DIR] [--name NAME]
+                [--tokenizer-pre NAME] [--split-max-size SIZE] [--split-max-tensors N] [--overwrite]
 
 Options:
   --out DIR              output folder (written to a temporary sibling, renamed at the end)
@@ -26,6 +29,12 @@ Options:
   --out-shard-size SIZE  safetensors shard size, e.g. 5B (default), 500M, 2GiB
   --overwrite            replace an existing output folder
   --json                 print the plan as JSON
+  --type TYPE            GGUF file type: F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 Q2_K Q3_K_S Q3_K_M Q3_K_L
+                         Q4_K_S Q4_K_M Q5_K_S Q5_K_M Q6_K (quantize; --out defaults to the model folder)
+  --name NAME            general.name of the GGUF (default: from the folder name)
+  --tokenizer-pre NAME   tokenizer.ggml.pre for a BPE tokenizer llama.cpp does not recognise
+  --split-max-size SIZE  split the GGUF (gguf-split format) into files of at most SIZE of tensors
+  --split-max-tensors N  split the GGUF into files of at most N tensors
   -h, --help             this text
   -v, --version          the version
 `;
@@ -82,6 +91,11 @@ async function main(argv: string[]): Promise<number> {
       'out-shard-size': { type: 'string' },
       overwrite: { type: 'boolean' },
       json: { type: 'boolean' },
+      type: { type: 'string', short: 't' },
+      name: { type: 'string' },
+      'tokenizer-pre': { type: 'string' },
+      'split-max-size': { type: 'string' },
+      'split-max-tensors': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -89,8 +103,9 @@ async function main(argv: string[]): Promise<number> {
   if (values.version) { process.stdout.write(`${VERSION}\n`); return 0; }
   const [command, recipeFile] = positionals;
   if (values.help || !command) { process.stdout.write(USAGE); return command || values.help ? 0 : 2; }
+  if (command === 'quantize') return quantizeCommand(recipeFile, values);
   if (command !== 'plan' && command !== 'run') {
-    throw new MergeopsError('USAGE', `unknown command \`${command}\``, 'use `mergeops plan` or `mergeops run` (see --help)');
+    throw new MergeopsError('USAGE', `unknown command \`${command}\``, 'use `mergeops plan`, `mergeops run` or `mergeops quantize` (see --help)');
   }
   if (!recipeFile) throw new MergeopsError('USAGE', `\`mergeops ${command}\` needs a recipe file`, `mergeops ${command} recipe.yml`);
   const plan = await planRecipeFile(recipeFile, { outShardSize: sizeOption(values['out-shard-size'], 'out-shard-size') });

@@ -1,0 +1,50 @@
+/** `mergeops quantize <model folder> --type TYPE`: options read and checked here, then one call. */
+import { MergeopsError } from '../errors.js';
+import { convertModelToGGUF } from '../execute/gguf-convert.js';
+import { parseShardSize } from '../formats/safetensors.js';
+import { parseFileType } from '../quant/select.js';
+import { bytes, duration } from './format.js';
+
+export interface QuantizeFlags {
+  type?: string;
+  out?: string;
+  name?: string;
+  'tokenizer-pre'?: string;
+  'split-max-size'?: string;
+  'split-max-tensors'?: string;
+  overwrite?: boolean;
+}
+
+export async function quantizeCommand(modelDir: string | undefined, f: QuantizeFlags): Promise<number> {
+  if (!modelDir) throw new MergeopsError('USAGE', '`mergeops quantize` needs a model folder', 'mergeops quantize ./my-model --type Q4_K_M');
+  if (!f.type) throw new MergeopsError('USAGE', '`mergeops quantize` needs --type', 'e.g. --type Q4_K_M, Q8_0 or F16 (see --help)');
+  const fileType = parseFileType(f.type);
+  let maxBytes: number | undefined;
+  if (f['split-max-size'] !== undefined) {
+    try {
+      maxBytes = parseShardSize(f['split-max-size']);
+    } catch {
+      throw new MergeopsError('USAGE', `--split-max-size ${f['split-max-size']} is not a size`, 'use a number of bytes or a suffix: 500M, 2G');
+    }
+  }
+  let maxTensors: number | undefined;
+  if (f['split-max-tensors'] !== undefined) {
+    maxTensors = Number(f['split-max-tensors']);
+    if (!(Number.isInteger(maxTensors) && maxTensors >= 1)) {
+      throw new MergeopsError('USAGE', `--split-max-tensors ${f['split-max-tensors']} is not a positive whole number`, 'e.g. --split-max-tensors 128');
+    }
+  }
+  const t0 = performance.now();
+  const r = await convertModelToGGUF({
+    modelDir,
+    outDir: f.out ?? modelDir,
+    fileType,
+    general: f.name !== undefined ? { name: f.name } : {},
+    tokenizerPre: f['tokenizer-pre'],
+    split: maxBytes !== undefined || maxTensors !== undefined ? { maxBytes, maxTensors } : undefined,
+    overwrite: f.overwrite ?? false,
+  });
+  process.stdout.write(`wrote ${r.plan.tensors.length} tensors as ${fileType} in ${duration((performance.now() - t0) / 1000)}\n`);
+  for (const file of r.files) process.stdout.write(`  ${file.path}  ${bytes(file.bytes)}\n`);
+  return 0;
+}

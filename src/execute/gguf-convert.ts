@@ -1,0 +1,238 @@
+/**
+ * `mergeops quantize`: a local safetensors model folder → one GGUF file (or gguf-split parts).
+ * Reads the headers and tokenizer files, plans the file (src/plan/gguf-plan.ts), then streams
+ * tensor by tensor: read → f32 (kernels) → architecture transform → output type → write at the
+ * tensor's offset. Memory: one tensor at a time.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { ggufArchFor, applyTransform, withConfigDefaults, type GGUFArchRow } from '../arch/gguf-arch.js';
+import { idToTitle, type GGUFGeneralInfo } from '../arch/gguf-general.js';
+import type { HFConfig } from '../arch/types.js';
+import { MergeopsError } from '../errors.js';
+import { KERNEL_DTYPE_CODE, type FloatDType } from '../formats/dtype.js';
+import { kv, type GGUFKV, type GGUFSplitOptions } from '../formats/gguf.js';
+import type { GGMLTypeName } from '../formats/ggml-type.js';
+import { readLocalModel, readTensorBytes } from '../hub/local.js';
+import { instantiateKernels, loadKernelModuleSync, type KernelExports } from '../kernels/wasm-module.js';
+import { planGGUFConversion, type GGUFPlan, type GGUFPlannedTensor } from '../plan/gguf-plan.js';
+import type { FileTypeName } from '../quant/select.js';
+import { bpeKVs, sentencePieceKVs, type VocabSources } from '../tokenizer/gguf-vocab.js';
+import { GGUFFileSink } from './gguf-sink.js';
+
+export interface ConvertOptions {
+  modelDir: string;
+  /** output folder (created) */
+  outDir: string;
+  fileType: FileTypeName;
+  /** file name prefix; default `<folder name>-<TYPE>` */
+  prefix?: string;
+  /** `general.*` values; default: name from the folder name (as convert) */
+  general?: Partial<GGUFGeneralInfo>;
+  /** `tokenizer.ggml.pre` for BPE tokenizers whose fingerprint llama.cpp does not know */
+  tokenizerPre?: string;
+  split?: GGUFSplitOptions;
+  overwrite?: boolean;
+}
+
+export interface ConvertResult {
+  files: { path: string; bytes: number }[];
+  plan: GGUFPlan;
+}
+
+async function readOptional(file: string): Promise<Buffer | undefined> {
+  try {
+    return await fs.readFile(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new MergeopsError('IO', `cannot read ${file}: ${(e as Error).message}`, 'check that the file is readable');
+  }
+}
+
+async function readJsonOptional(file: string): Promise<Record<string, unknown> | undefined> {
+  const b = await readOptional(file);
+  if (b === undefined) return undefined;
+  try {
+    return JSON.parse(b.toString('utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new MergeopsError('IO', `${file} is not valid JSON: ${(e as Error).message}`, `fix or re-download ${path.basename(file)}`);
+  }
+}
+
+/** The tokenizer files convert reads, from a model folder. */
+export async function readVocabSources(dir: string, config: HFConfig): Promise<VocabSources> {
+  const j = (f: string) => readJsonOptional(path.join(dir, f));
+  const src: VocabSources = { config };
+  const tm = await readOptional(path.join(dir, 'tokenizer.model'));
+  if (tm) src.tokenizerModel = new Uint8Array(tm);
+  src.tokenizerJson = await j('tokenizer.json');
+  src.tokenizerConfig = await j('tokenizer_config.json');
+  const added = await j('added_tokens.json');
+  if (added) src.addedTokensJson = added as Record<string, number>;
+  const jinja = await readOptional(path.join(dir, 'chat_template.jinja'));
+  if (jinja) src.chatTemplateJinja = jinja.toString('utf8');
+  src.chatTemplateJson = await j('chat_template.json');
+  const merges = await readOptional(path.join(dir, 'merges.txt'));
+  if (merges) src.mergesTxt = merges.toString('utf8');
+  return src;
+}
+
+/** The tokenizer block for an architecture's `set_vocab` path. */
+export function vocabKVsFor(row: GGUFArchRow, src: VocabSources, config: HFConfig, tokenizerPre?: string): GGUFKV[] {
+  const vocabSize = typeof config['vocab_size'] === 'number' ? config['vocab_size'] : undefined;
+  const bpe = (): GGUFKV[] => bpeKVs(src, vocabSize, tokenizerPre !== undefined ? { preOverride: tokenizerPre } : {});
+  const needSpm = (): void => {
+    if (!src.tokenizerModel) {
+      throw new MergeopsError('IO', `a ${row.hfArchitectures[0]} model needs tokenizer.model (SentencePiece) for GGUF conversion`,
+        'copy tokenizer.model from the base model into the model folder');
+    }
+  };
+  switch (row.vocab) {
+    case 'gpt2':
+      return bpe();
+    case 'gemma':
+      if (!src.tokenizerModel && row.id === 'gemma3_text') return bpe();
+      needSpm();
+      return [...sentencePieceKVs(src, vocabSize), kv.bool('tokenizer.ggml.add_space_prefix', false)];
+    case 'phi3':
+      if (src.tokenizerConfig?.['tokenizer_class'] === 'GPT2Tokenizer') return bpe();
+      needSpm();
+      return sentencePieceKVs(src, vocabSize);
+    case 'llama': {
+      const out: GGUFKV[] = [];
+      const aps = src.tokenizerConfig?.['add_prefix_space'];
+      if (typeof aps === 'boolean') out.push(kv.bool('tokenizer.ggml.add_space_prefix', aps));
+      if (src.tokenizerModel) return [...out, ...sentencePieceKVs(src, vocabSize)];
+      const model = src.tokenizerJson?.['model'] as Record<string, unknown> | undefined;
+      if (model?.['byte_fallback'] === true) {
+        // convert's LlamaHfVocab path (SentencePiece-style BPE saved only as tokenizer.json)
+        throw new MergeopsError('IO', 'this Llama/Mistral tokenizer is SentencePiece-style BPE but the folder has no tokenizer.model',
+          'copy tokenizer.model from the base model into the folder (reading the vocabulary from tokenizer.json alone is not supported yet)');
+      }
+      return [...out, ...bpe()];
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+// ---------------------------------------------------------------------------------------------
+
+const FLOAT_OUT: Partial<Record<GGMLTypeName, FloatDType>> = { F32: 'F32', F16: 'F16', BF16: 'BF16' };
+
+/** One kernel instance on this thread, its memory used as scratch: [src | f32 | out]. */
+class Encoder {
+  private readonly k: KernelExports = instantiateKernels(loadKernelModuleSync());
+  private readonly base = this.k.heap_base() >>> 0;
+
+  private reserve(bytes: number): void {
+    const need = this.base + bytes;
+    const have = this.k.memory.buffer.byteLength;
+    if (need > have) this.k.memory.grow(Math.ceil((need - have) / 65536));
+  }
+
+  /** src bytes (F32/F16/BF16) → f32 values (a copy outside wasm memory). */
+  toF32(dtype: FloatDType, bytes: Uint8Array, n: number): Float32Array {
+    const a = this.base;
+    const b = a + align16(bytes.length);
+    this.reserve(b - a + n * 4);
+    new Uint8Array(this.k.memory.buffer, a, bytes.length).set(bytes);
+    this.k.convert(KERNEL_DTYPE_CODE[dtype], a, KERNEL_DTYPE_CODE.F32, b, n);
+    return new Float32Array(this.k.memory.buffer.slice(b, b + n * 4));
+  }
+
+  /** f32 → `type`, optionally through `via` first (round-trip to emulate an intermediate file). */
+  encode(values: Float32Array, type: GGMLTypeName, via?: 'F16' | 'BF16'): Uint8Array {
+    const n = values.length;
+    const a = this.base;
+    const b = a + align16(n * 4);
+    this.reserve(b - a + n * 4);
+    new Float32Array(this.k.memory.buffer, a, n).set(values);
+    if (via !== undefined) {
+      this.k.convert(KERNEL_DTYPE_CODE.F32, a, KERNEL_DTYPE_CODE[via], b, n);
+      this.k.convert(KERNEL_DTYPE_CODE[via], b, KERNEL_DTYPE_CODE.F32, a, n);
+    }
+    const out = FLOAT_OUT[type];
+    if (out === undefined) {
+      throw new MergeopsError('USAGE', `writing ${type} tensors needs the quantization kernels, which this build does not have yet`,
+        'use --type F16, BF16 or F32 for now (the quantized types arrive with the quant-kernels work)');
+    }
+    const size = out === 'F32' ? 4 : 2;
+    this.k.convert(KERNEL_DTYPE_CODE.F32, a, KERNEL_DTYPE_CODE[out], b, n);
+    return new Uint8Array(this.k.memory.buffer.slice(b, b + n * size));
+  }
+}
+
+const align16 = (x: number): number => Math.ceil(x / 16) * 16;
+
+function checkFinite(t: GGUFPlannedTensor, v: Float32Array): void {
+  for (let i = 0; i < v.length; i++) {
+    if (!Number.isFinite(v[i])) {
+      throw new MergeopsError('USAGE', `tensor ${t.hfName} has a non-finite value (${v[i]}) at element ${i}`,
+        'llama-quantize rejects NaN/Inf weights ("quantized data validation failed"); fix the model first');
+    }
+  }
+}
+
+/** Transforms and encodes one tensor as the plan says; `raw` is the checkpoint's bytes. */
+export function encodePlannedTensor(enc: Encoder, t: GGUFPlannedTensor, raw: Uint8Array): Uint8Array {
+  const n = t.shape.reduce((a, b) => a * b, 1);
+  let v = enc.toF32(t.srcDtype as FloatDType, raw, n);
+  v = applyTransform(t.transform, v, t.shape);
+  // Gemma's +1 on an F16 checkpoint happens in F16 in convert (torch F16 add), then widened
+  if (t.transform.shift !== undefined && t.srcDtype === 'F16') v = enc.toF32('F16', enc.encode(v, 'F16'), n);
+  if (t.type !== 'F32' && t.type !== 'F16' && t.type !== 'BF16') checkFinite(t, v);
+  return enc.encode(v, t.type, t.intermediate);
+}
+
+export { Encoder };
+
+/** Folder name → `general.name` the way convert falls back to it (id_to_title of the folder name). */
+export function defaultGeneral(dir: string, generationConfig: Record<string, unknown> | undefined): GGUFGeneralInfo {
+  const g: GGUFGeneralInfo = { name: idToTitle(path.basename(path.resolve(dir))) };
+  if (generationConfig) g.generationConfig = generationConfig;
+  return g;
+}
+
+export async function convertModelToGGUF(o: ConvertOptions): Promise<ConvertResult> {
+  const model = await readLocalModel(o.modelDir);
+  const config = model.config as HFConfig;
+  const row = ggufArchFor(config);
+  const vocab = vocabKVsFor(row, await readVocabSources(model.dir, withConfigDefaults(config)), withConfigDefaults(config), o.tokenizerPre);
+  const genCfg = await readJsonOptional(path.join(model.dir, 'generation_config.json'));
+  const general: GGUFGeneralInfo = { ...defaultGeneral(model.dir, genCfg), ...o.general };
+  const prefix = o.prefix ?? `${path.basename(model.dir)}-${o.fileType}`;
+  const plan = planGGUFConversion({
+    config,
+    tensors: [...model.tensors.values()].map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, shard: path.basename(t.file) })),
+    fileType: o.fileType, general, vocab, prefix, split: o.split,
+  });
+
+  await fs.mkdir(o.outDir, { recursive: true });
+  for (const f of plan.files) {
+    const p = path.join(o.outDir, f.fileName);
+    if (!o.overwrite && (await fs.stat(p).then(() => true, () => false))) {
+      throw new MergeopsError('USAGE', `${p} already exists`, 'pass --overwrite to replace it, or choose another --out folder');
+    }
+  }
+  const sinks: GGUFFileSink[] = [];
+  const fileOf = new Map<string, GGUFFileSink>();
+  try {
+    for (const f of plan.files) {
+      const s = await GGUFFileSink.create(path.join(o.outDir, f.fileName), f.layout);
+      sinks.push(s);
+      for (const t of f.layout.tensors) fileOf.set(t.name, s);
+    }
+    const enc = new Encoder();
+    for (const t of plan.tensors) {
+      const src = model.tensors.get(t.hfName)!;
+      const bytes = encodePlannedTensor(enc, t, await readTensorBytes(src));
+      await fileOf.get(t.ggufName)!.writeTensor(t.ggufName, bytes);
+    }
+    for (const s of sinks) await s.finish();
+  } catch (e) {
+    for (const s of sinks) await s.abort();
+    throw e;
+  }
+  return { files: plan.files.map((f) => ({ path: path.join(o.outDir, f.fileName), bytes: f.layout.fileSize })), plan };
+}

@@ -1,0 +1,89 @@
+/**
+ * Writes GGUF files laid out by `layoutGGUF` / `splitGGUF`: the header at once, each tensor's
+ * bytes at its offset in any order (positional writes), then an atomic finish (every tensor
+ * present, fsync, rename from a temporary sibling). Padding is never written: the temporary
+ * file is created at its final length, so gaps read as zeros, as GGUF requires.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { MergeopsError } from '../errors.js';
+import type { GGUFLayout } from '../formats/gguf.js';
+
+export class GGUFFileSink {
+  private readonly written: boolean[];
+  private readonly index = new Map<string, number>();
+  private closed = false;
+
+  private constructor(
+    readonly finalPath: string,
+    private readonly tmpPath: string,
+    private readonly fh: fs.FileHandle,
+    readonly layout: GGUFLayout,
+  ) {
+    this.written = layout.tensors.map(() => false);
+    layout.tensors.forEach((t, i) => this.index.set(t.name, i));
+  }
+
+  /** Creates `<file>.partial` at the final size and writes the header. Existing files are replaced only at `finish`. */
+  static async create(file: string, layout: GGUFLayout): Promise<GGUFFileSink> {
+    const tmp = path.join(path.dirname(file), `.${path.basename(file)}.partial-${process.pid}`);
+    let fh: fs.FileHandle;
+    try {
+      fh = await fs.open(tmp, 'w');
+    } catch (e) {
+      throw new MergeopsError('IO', `cannot create ${tmp}: ${(e as Error).message}`, 'check that the output folder exists and is writable');
+    }
+    try {
+      await fh.truncate(layout.fileSize);
+      await writeAll(fh, layout.header, 0);
+    } catch (e) {
+      await fh.close();
+      await fs.rm(tmp, { force: true });
+      throw new MergeopsError('IO', `cannot write ${tmp}: ${(e as Error).message}`, 'check free disk space');
+    }
+    return new GGUFFileSink(file, tmp, fh, layout);
+  }
+
+  /** Writes one tensor's encoded bytes (exactly its `nbytes`). */
+  async writeTensor(name: string, bytes: Uint8Array): Promise<void> {
+    const i = this.index.get(name);
+    if (i === undefined) throw new MergeopsError('INTERNAL', `${this.finalPath} has no tensor ${name}`, 'write only tensors of the layout');
+    const slot = this.layout.tensors[i];
+    if (bytes.length !== slot.nbytes) {
+      throw new MergeopsError('INTERNAL', `${name}: ${bytes.length} bytes given, ${slot.nbytes} expected for ${slot.type} [${slot.shape.join(', ')}]`,
+        'encode the tensor to the type the layout gives it');
+    }
+    await writeAll(this.fh, bytes, slot.offset);
+    this.written[i] = true;
+  }
+
+  /** Checks every tensor was written, syncs and renames into place. */
+  async finish(): Promise<void> {
+    const missing = this.layout.tensors.filter((_, i) => !this.written[i]).map((t) => t.name);
+    if (missing.length > 0) {
+      await this.abort();
+      throw new MergeopsError('INTERNAL', `${this.finalPath}: ${missing.length} tensor(s) never written (${missing.slice(0, 3).join(', ')}…)`,
+        'every tensor of the layout must be written before finish()');
+    }
+    this.closed = true;
+    await this.fh.sync();
+    await this.fh.close();
+    await fs.rename(this.tmpPath, this.finalPath);
+  }
+
+  /** Drops the temporary file. Safe to call twice. */
+  async abort(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.fh.close().catch(() => undefined);
+    await fs.rm(this.tmpPath, { force: true });
+  }
+}
+
+async function writeAll(fh: fs.FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  let done = 0;
+  while (done < bytes.length) {
+    const { bytesWritten } = await fh.write(bytes, done, bytes.length - done, position + done);
+    done += bytesWritten;
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * Plans a GGUF file from a model's tensor headers, config and tokenizer metadata, the way
+ * convert_hf_to_gguf (+ llama-quantize for K/legacy quant types) would produce it: tensor
+ * names, order, types, per-tensor transforms, the full KV metadata and the byte layout, before
+ * any tensor data is read. Pure: no I/O.
+ *
+ * Emulated pipeline for a file type:
+ * - F32/F16/BF16/Q8_0 (convert's `--outtype`): convert's tensor order (shards by file name, then
+ *   tensor names in code-point order) and KV order; norms, 1-D tensors and biases F32.
+ * - every other type: convert with `--outtype auto` (BF16 for BF16 checkpoints, else F16), then
+ *   llama-quantize: values pass through that intermediate type, tensors re-sorted by
+ *   llama-quantize's order and typed by src/quant/select.ts, `general.quantization_version`
+ *   and `general.file_type` moved to the end of the KVs.
+ */
+import { ggufArchFor, ggufTensorName, tensorTransform, withConfigDefaults, type GGUFArchRow, type TensorTransform } from '../arch/gguf-arch.js';
+import { setGeneralMetadata, type GGUFGeneralInfo } from '../arch/gguf-general.js';
+import type { HFConfig } from '../arch/types.js';
+import { isIgnoredTensor } from '../arch/detect.js';
+import { MergeopsError } from '../errors.js';
+import type { DType } from '../formats/dtype.js';
+import { GGML_TYPES, type GGMLTypeName } from '../formats/ggml-type.js';
+import { GGUFMetadata, kv, layoutGGUF, splitGGUF, type GGUFKV, type GGUFSplitFile, type GGUFSplitOptions } from '../formats/gguf.js';
+import { FILE_TYPES, isConvertType, selectTypes, type FileTypeName } from '../quant/select.js';
+
+export interface GGUFSourceTensor {
+  /** HF name */
+  name: string;
+  dtype: DType;
+  shape: readonly number[];
+  /** shard file name (convert orders tensors by shard file name first) */
+  shard: string;
+}
+
+export interface GGUFPlanInput {
+  config: HFConfig;
+  tensors: readonly GGUFSourceTensor[];
+  fileType: FileTypeName;
+  general: GGUFGeneralInfo;
+  /** the `tokenizer.ggml.*` block (src/tokenizer/gguf-vocab.ts), in write order */
+  vocab: readonly GGUFKV[];
+  /** file name prefix without `.gguf`, and split limits */
+  prefix: string;
+  split?: GGUFSplitOptions;
+}
+
+export interface GGUFPlannedTensor {
+  hfName: string;
+  ggufName: string;
+  shape: readonly number[];
+  srcDtype: DType;
+  /** type written to the file */
+  type: GGMLTypeName;
+  /** values are rounded through this type first (the emulated convert output), when set */
+  intermediate?: 'F16' | 'BF16';
+  transform: TensorTransform;
+}
+
+export interface GGUFPlan {
+  arch: GGUFArchRow;
+  fileType: FileTypeName;
+  tensors: GGUFPlannedTensor[];
+  files: GGUFSplitFile[];
+  metadata: GGUFMetadata;
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Convert's type for an emitted tensor (`prepare_tensors`): F32 for 1-D, norms and non-weights. */
+function convertType(ggufName: string, shape: readonly number[], outtype: GGMLTypeName): GGMLTypeName {
+  if (shape.length <= 1 || ggufName.endsWith('_norm.weight') || !ggufName.endsWith('.weight')) return 'F32';
+  // QuantError fallback: a row that is not whole blocks → F16
+  if (shape[shape.length - 1] % GGML_TYPES[outtype].blockSize !== 0) return 'F16';
+  return outtype;
+}
+
+/** `--outtype auto`: the first ≥2-D tensor's float type, BF16 or F16; F16 otherwise. */
+export function autoOuttype(tensors: readonly GGUFSourceTensor[]): 'BF16' | 'F16' {
+  for (const t of tensors) {
+    if (t.shape.length < 2) continue;
+    if (t.dtype === 'BF16') return 'BF16';
+    if (t.dtype === 'F16') return 'F16';
+  }
+  return 'F16';
+}
+
+export function planGGUFConversion(p: GGUFPlanInput): GGUFPlan {
+  const cfg = withConfigDefaults(p.config);
+  const row = ggufArchFor(cfg);
+  // convert's enumeration: part files by name, tensors by name within each
+  const ordered = p.tensors.filter((t) => !isIgnoredTensor(t.name))
+    .sort((a, b) => cmp(a.shard, b.shard) || cmp(a.name, b.name));
+  for (const t of ordered) {
+    if (t.dtype !== 'F32' && t.dtype !== 'F16' && t.dtype !== 'BF16') {
+      throw new MergeopsError('USAGE', `tensor ${t.name} is ${t.dtype}; GGUF conversion reads F32, F16 and BF16 tensors`,
+        'convert the checkpoint to a float dtype first');
+    }
+  }
+  const direct = isConvertType(p.fileType);
+  const outtype: GGMLTypeName = direct ? FILE_TYPES[p.fileType].base : autoOuttype(ordered);
+  const convertFileType = direct ? FILE_TYPES[p.fileType].id : FILE_TYPES[outtype as 'F16' | 'BF16'].id;
+
+  let tensors: GGUFPlannedTensor[] = [];
+  for (const t of ordered) {
+    const ggufName = ggufTensorName(row, t.name);
+    if (ggufName === null) continue;
+    tensors.push({
+      hfName: t.name, ggufName, shape: t.shape, srcDtype: t.dtype,
+      type: convertType(ggufName, t.shape, outtype),
+      transform: tensorTransform(row, cfg, t.name),
+    });
+  }
+
+  const meta = new GGUFMetadata();
+  meta.set(kv.str('general.architecture', row.ggufArch));
+  meta.set(kv.str('general.type', 'model'));
+  let params = 0;
+  for (const t of tensors) params += t.shape.reduce((a, b) => a * b, 1);
+  setGeneralMetadata(meta, p.general, params);
+  row.params(meta, cfg, convertFileType);
+  meta.set(kv.u32('general.quantization_version', 2));
+  for (const e of p.vocab) meta.set(e);
+
+  if (!direct) {
+    const nHead = Number(cfg['num_attention_heads']);
+    const typed = selectTypes(p.fileType, {
+      nLayer: Number(cfg['num_hidden_layers']), nHead,
+      nHeadKv: typeof cfg['num_key_value_heads'] === 'number' ? cfg['num_key_value_heads'] : nHead,
+      arch: row.ggufArch,
+    }, tensors.map((t) => ({ name: t.ggufName, shape: t.shape })));
+    const byName = new Map(tensors.map((t) => [t.ggufName, t]));
+    tensors = typed.map((s) => {
+      const t = byName.get(s.name)!;
+      // values reach llama-quantize as f32(outtype(x)); F32 tensors of the intermediate stay exact
+      const intermediate = t.type === 'F32' ? undefined : (outtype as 'F16' | 'BF16');
+      return { ...t, type: s.type ?? t.type, intermediate };
+    });
+    meta.setLast(kv.u32('general.quantization_version', 2));
+    meta.setLast(kv.u32('general.file_type', FILE_TYPES[p.fileType].id));
+  }
+
+  const specs = tensors.map((t) => ({ name: t.ggufName, shape: t.shape, type: t.type }));
+  const files = p.split ? splitGGUF(meta, specs, p.prefix, p.split) : [{ fileName: `${p.prefix}.gguf`, layout: layoutGGUF(meta, specs) }];
+  return { arch: row, fileType: p.fileType, tensors, files, metadata: meta };
+}
