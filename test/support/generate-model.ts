@@ -798,7 +798,41 @@ export async function generateModel(o: GenerateOptions): Promise<{ dir: string; 
   await fsp.writeFile(path.join(o.dir, 'tokenizer.json'), json(tok['tokenizer.json']));
   await fsp.writeFile(path.join(o.dir, 'tokenizer_config.json'), json(tok['tokenizer_config.json']));
   await fsp.writeFile(path.join(o.dir, 'special_tokens_map.json'), json(tok['special_tokens_map.json']));
+  if (flavor !== 'qwen') await fsp.writeFile(path.join(o.dir, 'tokenizer.model'), sentencePieceModel(tok['tokenizer.json']));
   return { dir: o.dir, tensorNames: specs.map((s) => s.name), bytes };
+}
+
+/**
+ * A SentencePiece `tokenizer.model` (ModelProto with only its pieces: field 1, each
+ * {1: piece, 2: score, 3: type}) for the SentencePiece-style vocabularies above, as Llama,
+ * Mistral, Gemma and Phi-3 checkpoints ship one: `<unk>` UNKNOWN (2), other specials CONTROL
+ * (3), `<0xNN>` BYTE (6), merged pieces NORMAL (1) with score −rank.
+ */
+function sentencePieceModel(tokenizerJson: unknown): Uint8Array {
+  const tj = tokenizerJson as { model: { vocab: Record<string, number>; unk_token: string }; added_tokens: { content: string }[] };
+  const specials = new Set(tj.added_tokens.map((a) => a.content));
+  const pieces = Object.entries(tj.model.vocab).sort((a, b) => a[1] - b[1]).map(([t]) => t);
+  const out: number[] = [];
+  const varint = (v: number): void => {
+    while (v >= 0x80) { out.push((v & 0x7f) | 0x80); v = Math.floor(v / 128); }
+    out.push(v);
+  };
+  const f32 = new DataView(new ArrayBuffer(4));
+  let rank = 0;
+  for (const p of pieces) {
+    const type = p === tj.model.unk_token ? 2 : specials.has(p) ? 3 : /^<0x[0-9A-F]{2}>$/.test(p) ? 6 : 1;
+    const score = type === 1 ? -rank++ : 0;
+    const text = new TextEncoder().encode(p);
+    const body: number[] = [];
+    const swap = out.splice(0);
+    varint(0x0a); varint(text.length); out.push(...text);
+    out.push(0x15); f32.setFloat32(0, score, true); for (let i = 0; i < 4; i++) out.push(f32.getUint8(i));
+    varint(0x18); varint(type);
+    body.push(...out.splice(0));
+    out.push(...swap);
+    varint(0x0a); varint(body.length); out.push(...body);
+  }
+  return Uint8Array.from(out);
 }
 
 /** The table ids the generator supports (every row). */

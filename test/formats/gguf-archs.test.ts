@@ -1,0 +1,49 @@
+/**
+ * Every architecture mergeops converts, on random tiny models: HF → GGUF, read back with
+ * @huggingface/gguf, loaded by the real llama.cpp, logits compared with an independent float64
+ * forward pass of the HF model (so names, Q/K permutation, norm shifts, fused tensors and every
+ * metadata key llama.cpp needs are exercised together).
+ */
+import path from 'node:path';
+import { convertModelToGGUF } from '../../src/execute/gguf-convert.js';
+import { generateModel, GENERATABLE_ARCHS } from '../support/generate-model.js';
+import { readGGUF } from '../support/gguf-read.js';
+import { loadReference } from '../support/forward.js';
+import { loadGGUF, logitError } from '../support/llama-cpp.js';
+import { tempDir } from '../support/tmp.js';
+
+const { dir: TMP, cleanup } = tempDir('mergeops-gguf-archs-');
+afterAll(cleanup);
+
+const GGUF_ARCH: Record<string, string> = {
+  llama: 'llama', mistral: 'llama', qwen2: 'qwen2', qwen3: 'qwen3', gemma2: 'gemma2', gemma3_text: 'gemma3', phi3: 'phi3',
+};
+const TOKENS = [5, 40, 100, 200, 300, 7, 77];
+
+test('the table covers every generatable architecture', () => {
+  expect(Object.keys(GGUF_ARCH).sort()).toEqual([...GENERATABLE_ARCHS].sort());
+});
+
+describe.each(GENERATABLE_ARCHS.map((a) => [a]))('%s', (arch) => {
+  test.each(['F32', 'F16'] as const)('→ %s GGUF loads in llama.cpp and its logits match the HF forward pass', async (ft) => {
+    // a folder name without "phi3": llama.cpp special-cases Phi-3 vocabularies by general.name
+    const dir = path.join(TMP, `gen-${arch.replace('phi3', 'p-three')}-${ft}`);
+    await generateModel({ arch, dir, dtype: 'F32', seed: 7, hiddenSize: 64, numLayers: 2, vocabSize: 384 });
+    const r = await convertModelToGGUF({ modelDir: dir, outDir: dir, fileType: ft, tokenizerPre: 'gpt-2' });
+    const g = await readGGUF(r.files[0].path);
+    expect(g.typed['general.architecture'].value).toBe(GGUF_ARCH[arch]);
+    expect(g.tensors.length).toBe(r.plan.tensors.length);
+    for (const t of g.tensors) expect(t.type).toBe(t.shape.length === 1 || ft === 'F32' ? 0 : 1);
+    const ref = await loadReference(dir);
+    const m = await loadGGUF(r.files[0].path);
+    try {
+      const e = logitError(await m.logits(TOKENS), ref.logits(TOKENS));
+      process.stdout.write(`${arch} ${ft}: max |Δlogit| ${e.maxAbs.toExponential(2)} (std ${e.refStd.toFixed(3)}), argmax agreement ${e.argmaxAgree}\n`);
+      // random weights give logits of std ~0.16–0.3; F32 differs only by float32 arithmetic, F16 rounds weights
+      expect(e.maxAbs).toBeLessThan((ft === 'F32' ? 0.01 : 0.03) * Math.max(1, e.refStd / 0.16));
+      expect(e.argmaxAgree).toBeGreaterThanOrEqual(ft === 'F32' ? 1 : 0.85);
+    } finally {
+      await m.dispose();
+    }
+  });
+});
