@@ -44,9 +44,31 @@ export interface KernelExports {
     basePtr: number, baseDtype: KernelDTypeCode, srcs: number, k: number, divisor: number, lambda: number,
     outDtype: KernelDTypeCode, dst: number, n: number,
   ): void;
+  /**
+   * GGUF quantizers (wasm/src/quant_legacy.rs, quant_k.rs), one per type, bit-identical to
+   * llama.cpp's `ggml_quantize_chunk` without imatrix. Each reads `nrows * nPerRow` f32 at `src`
+   * (4-byte aligned) and writes `nrows * nPerRow / block * bytesPerBlock` bytes at `dst` (no
+   * overlap). Traps unless `nPerRow` is a multiple of the block (32; 256 for K-quants; 1 for F16/BF16).
+   */
+  quantize_f16(src: number, dst: number, nrows: number, nPerRow: number): void;
+  quantize_bf16(src: number, dst: number, nrows: number, nPerRow: number): void;
+  quantize_q8_0(src: number, dst: number, nrows: number, nPerRow: number): void;
+  quantize_q4_0(src: number, dst: number, nrows: number, nPerRow: number): void;
+  quantize_q4_1(src: number, dst: number, nrows: number, nPerRow: number): void;
+  quantize_q5_0(src: number, dst: number, nrows: number, nPerRow: number): void;
+  quantize_q5_1(src: number, dst: number, nrows: number, nPerRow: number): void;
+  quantize_q2_k(src: number, dst: number, nrows: number, nPerRow: number): void;
+  quantize_q3_k(src: number, dst: number, nrows: number, nPerRow: number): void;
+  quantize_q4_k(src: number, dst: number, nrows: number, nPerRow: number): void;
+  quantize_q5_k(src: number, dst: number, nrows: number, nPerRow: number): void;
+  quantize_q6_k(src: number, dst: number, nrows: number, nPerRow: number): void;
 }
 
-const EXPORTED_FUNCTIONS = ['heap_base', 'convert', 'scale_convert', 'linear', 'task_arithmetic'] as const;
+const EXPORTED_FUNCTIONS = [
+  'heap_base', 'convert', 'scale_convert', 'linear', 'task_arithmetic',
+  'quantize_f16', 'quantize_bf16', 'quantize_q8_0', 'quantize_q4_0', 'quantize_q4_1', 'quantize_q5_0', 'quantize_q5_1',
+  'quantize_q2_k', 'quantize_q3_k', 'quantize_q4_k', 'quantize_q5_k', 'quantize_q6_k',
+] as const;
 
 /** Where the kernels live: beside this module (build/src/kernels/ or dist/). */
 export const KERNELS_WASM_URL = new URL('./kernels.wasm', import.meta.url);

@@ -29,6 +29,9 @@
 pub mod combine;
 pub mod convert;
 pub mod program;
+pub mod quant_common;
+pub mod quant_k;
+pub mod quant_legacy;
 
 use convert::{at, is_valid_dtype};
 

@@ -1,0 +1,682 @@
+//! GGUF K-quants (256-element super-blocks): Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, bit for bit as
+//! llama.cpp's `llama-quantize` writes them without an importance matrix, i.e. ggml's
+//! `quantize_row_<t>_ref` with its helpers `make_qx_quants`, `make_q3_quants`,
+//! `make_qkx2_quants` and `nearest_int` (llamacpp.md §2.5–2.6).
+//!
+//! Every type has a scalar reference (`*_ref`: ggml line by line, every f32 operation in
+//! source order) and a fast path: the searches run 4 sub-blocks at once in the 4 lanes of
+//! a `V4`, each lane doing exactly the scalar sequence of its sub-block (sums stay
+//! sequential inside a lane, so the bits are the same); the packing passes are shared.
+//! Super-blocks holding a NaN or ±Inf take the reference. Native tests compare the two.
+//!
+//! Exports: `quantize_<t>(src, dst, nrows, n_per_row)` with the memory contract of
+//! `quant_legacy.rs` and block size 256 (`n_per_row % 256 == 0`, else trap).
+
+use crate::quant_common::{all_finite, check, fabsf, fp16_to_fp32, fp32_to_fp16, nearest_int, put_u16, sqrtf, NearestK, V4};
+use crate::quant_legacy::io;
+
+pub const QK_K: usize = 256;
+pub const Q2_K_BYTES: usize = 84;
+pub const Q3_K_BYTES: usize = 110;
+pub const Q4_K_BYTES: usize = 144;
+pub const Q5_K_BYTES: usize = 176;
+pub const Q6_K_BYTES: usize = 210;
+
+const GROUP_MAX_EPS: f32 = 1e-15;
+
+#[inline(always)]
+fn imax(a: i32, b: i32) -> i32 {
+    if a > b {
+        a
+    } else {
+        b
+    }
+}
+#[inline(always)]
+fn imin(a: i32, b: i32) -> i32 {
+    if a < b {
+        a
+    } else {
+        b
+    }
+}
+
+// ---------------------------------------------------------------------------
+// ggml's helpers (scalar references).
+// ---------------------------------------------------------------------------
+
+/// `make_qx_quants` with `rmse_type = 1` and no weights (`w = x*x`), as Q6_K uses it.
+/// Writes `L[i]` in `0..2*nmax` (or all 0 for an all-zero group) and returns the scale.
+pub fn make_qx_quants(n: usize, nmax: i32, x: &[f32], l_out: &mut [i8]) -> f32 {
+    let mut max = 0.0f32;
+    let mut amax = 0.0f32;
+    for i in 0..n {
+        let ax = fabsf(x[i]);
+        if ax > amax {
+            amax = ax;
+            max = x[i];
+        }
+    }
+    if amax < GROUP_MAX_EPS {
+        for l in l_out.iter_mut().take(n) {
+            *l = 0;
+        }
+        return 0.0;
+    }
+    let mut iscale = -(nmax as f32) / max;
+    let mut sumlx = 0.0f32;
+    let mut suml2 = 0.0f32;
+    for i in 0..n {
+        let l = imax(-nmax, imin(nmax - 1, nearest_int(iscale * x[i])));
+        l_out[i] = (l + nmax) as i8;
+        let w = x[i] * x[i];
+        let lf = l as f32;
+        sumlx += w * x[i] * lf;
+        suml2 += w * lf * lf;
+    }
+    let mut scale = if suml2 != 0.0 { sumlx / suml2 } else { 0.0 };
+    let mut best = scale * sumlx;
+    for is in -9i32..=9 {
+        if is == 0 {
+            continue;
+        }
+        iscale = -(nmax as f32 + 0.1f32 * is as f32) / max;
+        sumlx = 0.0;
+        suml2 = 0.0;
+        for i in 0..n {
+            let l = imax(-nmax, imin(nmax - 1, nearest_int(iscale * x[i])));
+            let w = x[i] * x[i];
+            let lf = l as f32;
+            sumlx += w * x[i] * lf;
+            suml2 += w * lf * lf;
+        }
+        if suml2 > 0.0 && sumlx * sumlx > best * suml2 {
+            for i in 0..n {
+                let l = nearest_int(iscale * x[i]);
+                l_out[i] = (nmax + imax(-nmax, imin(nmax - 1, l))) as i8;
+            }
+            scale = sumlx / suml2;
+            best = scale * sumlx;
+        }
+    }
+    scale
+}
+
+/// `make_q3_quants` with `do_rmse = true` (Q3_K).
+pub fn make_q3_quants(n: usize, nmax: i32, x: &[f32], l_out: &mut [i8]) -> f32 {
+    let mut max = 0.0f32;
+    let mut amax = 0.0f32;
+    for i in 0..n {
+        let ax = fabsf(x[i]);
+        if ax > amax {
+            amax = ax;
+            max = x[i];
+        }
+    }
+    if amax < GROUP_MAX_EPS {
+        for l in l_out.iter_mut().take(n) {
+            *l = 0;
+        }
+        return 0.0;
+    }
+    let iscale = -(nmax as f32) / max;
+    let mut sumlx = 0.0f32;
+    let mut suml2 = 0.0f32;
+    for i in 0..n {
+        let l = imax(-nmax, imin(nmax - 1, nearest_int(iscale * x[i])));
+        l_out[i] = l as i8;
+        let w = x[i] * x[i];
+        let lf = l as f32;
+        sumlx += w * x[i] * lf;
+        suml2 += w * lf * lf;
+    }
+    for _itry in 0..5 {
+        let mut n_changed = 0;
+        for i in 0..n {
+            let w = x[i] * x[i];
+            let li = l_out[i] as f32;
+            let mut slx = sumlx - w * x[i] * li;
+            if slx > 0.0 {
+                let mut sl2 = suml2 - w * li * li;
+                let new_l = imax(-nmax, imin(nmax - 1, nearest_int(x[i] * sl2 / slx)));
+                if new_l != l_out[i] as i32 {
+                    let nf = new_l as f32;
+                    slx += w * x[i] * nf;
+                    sl2 += w * nf * nf;
+                    if sl2 > 0.0 && slx * slx * suml2 > sumlx * sumlx * sl2 {
+                        l_out[i] = new_l as i8;
+                        sumlx = slx;
+                        suml2 = sl2;
+                        n_changed += 1;
+                    }
+                }
+            }
+        }
+        if n_changed == 0 {
+            break;
+        }
+    }
+    for l in l_out.iter_mut().take(n) {
+        *l += nmax as i8;
+    }
+    if suml2 > 0.0 {
+        sumlx / suml2
+    } else {
+        0.0
+    }
+}
+
+/// `make_qkx2_quants`. Returns `(scale, the_min)`; writes `L[i]` in `0..=nmax`.
+/// Note `min` changes inside the search and later steps use the new value.
+#[allow(clippy::too_many_arguments)]
+pub fn make_qkx2_quants(
+    n: usize,
+    nmax: i32,
+    x: &[f32],
+    weights: &[f32],
+    l_out: &mut [u8],
+    laux: &mut [u8],
+    rmin: f32,
+    rdelta: f32,
+    nstep: i32,
+    use_mad: bool,
+) -> (f32, f32) {
+    let mut min = x[0];
+    let mut max = x[0];
+    let mut sum_w = weights[0];
+    let mut sum_x = sum_w * x[0];
+    for i in 1..n {
+        if x[i] < min {
+            min = x[i];
+        }
+        if x[i] > max {
+            max = x[i];
+        }
+        let w = weights[i];
+        sum_w += w;
+        sum_x += w * x[i];
+    }
+    if min > 0.0 {
+        min = 0.0;
+    }
+    if max == min {
+        for l in l_out.iter_mut().take(n) {
+            *l = 0;
+        }
+        return (0.0, -min);
+    }
+    let mut iscale = nmax as f32 / (max - min);
+    let mut scale = 1.0 / iscale;
+    let mut best_error = 0.0f32;
+    for i in 0..n {
+        let l = nearest_int(iscale * (x[i] - min));
+        let l = imax(0, imin(nmax, l));
+        l_out[i] = l as u8;
+        let mut diff = scale * l as f32 + min - x[i];
+        diff = if use_mad { fabsf(diff) } else { diff * diff };
+        best_error += weights[i] * diff;
+    }
+    if nstep < 1 {
+        return (scale, -min);
+    }
+    for is in 0..=nstep {
+        iscale = (rmin + rdelta * is as f32 + nmax as f32) / (max - min);
+        let mut sum_l = 0.0f32;
+        let mut sum_l2 = 0.0f32;
+        let mut sum_xl = 0.0f32;
+        for i in 0..n {
+            let l = imax(0, imin(nmax, nearest_int(iscale * (x[i] - min))));
+            laux[i] = l as u8;
+            let w = weights[i];
+            let lf = l as f32;
+            sum_l += w * lf;
+            sum_l2 += w * lf * lf;
+            sum_xl += w * lf * x[i];
+        }
+        let d = sum_w * sum_l2 - sum_l * sum_l;
+        if d > 0.0 {
+            let mut this_scale = (sum_w * sum_xl - sum_x * sum_l) / d;
+            let mut this_min = (sum_l2 * sum_x - sum_l * sum_xl) / d;
+            if this_min > 0.0 {
+                this_min = 0.0;
+                this_scale = sum_xl / sum_l2;
+            }
+            let mut cur_error = 0.0f32;
+            for i in 0..n {
+                let mut diff = this_scale * laux[i] as f32 + this_min - x[i];
+                diff = if use_mad { fabsf(diff) } else { diff * diff };
+                cur_error += weights[i] * diff;
+            }
+            if cur_error < best_error {
+                l_out[..n].copy_from_slice(&laux[..n]);
+                best_error = cur_error;
+                scale = this_scale;
+                min = this_min;
+            }
+        }
+    }
+    (scale, -min)
+}
+
+/// `get_scale_min_k4`.
+#[inline(always)]
+fn get_scale_min_k4(j: usize, q: &[u8]) -> (u8, u8) {
+    if j < 4 {
+        (q[j] & 63, q[j + 4] & 63)
+    } else {
+        ((q[j + 4] & 0xf) | ((q[j - 4] >> 6) << 4), (q[j + 4] >> 4) | ((q[j] >> 6) << 4))
+    }
+}
+
+/// 2-bit packing shared by Q2_K and Q3_K: `qs[32h + l] = L[128h+l] | L[..+32]<<2 | ...`.
+#[inline(always)]
+fn pack_2bit(l: &[u8; QK_K], qs: &mut [u8]) {
+    for h in 0..2 {
+        let j = 128 * h;
+        for k in 0..32 {
+            qs[32 * h + k] = l[j + k] | (l[j + k + 32] << 2) | (l[j + k + 64] << 4) | (l[j + k + 96] << 6);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Scalar references, one super-block each.
+// ---------------------------------------------------------------------------
+
+pub fn q2_k_block_ref(x: &[f32], y: &mut [u8]) {
+    let mut l = [0u8; QK_K];
+    let mut laux = [0u8; 16];
+    let mut weights = [0f32; 16];
+    let mut mins = [0f32; 16];
+    let mut scales = [0f32; 16];
+    let mut max_scale = 0.0f32;
+    let mut max_min = 0.0f32;
+    for j in 0..16 {
+        for k in 0..16 {
+            weights[k] = fabsf(x[16 * j + k]);
+        }
+        let (s, m) = make_qkx2_quants(16, 3, &x[16 * j..], &weights, &mut l[16 * j..], &mut laux, -0.5, 0.1, 15, true);
+        scales[j] = s;
+        mins[j] = m;
+        if s > max_scale {
+            max_scale = s;
+        }
+        if m > max_min {
+            max_min = m;
+        }
+    }
+    q2_k_finish(x, y, &mut l, &scales, &mins, max_scale, max_min);
+}
+
+/// Q2_K after the searches: scales, d/dmin, requantisation, packing.
+/// Layout: scales[16] @0, qs[64] @16, d @80, dmin @82.
+fn q2_k_finish(x: &[f32], y: &mut [u8], l: &mut [u8; QK_K], scales: &[f32; 16], mins: &[f32; 16], max_scale: f32, max_min: f32) {
+    let q4scale = 15.0f32;
+    let d16;
+    if max_scale > 0.0 {
+        let iscale = q4scale / max_scale;
+        for j in 0..16 {
+            y[j] = nearest_int(iscale * scales[j]) as u8;
+        }
+        d16 = fp32_to_fp16(max_scale / q4scale);
+    } else {
+        for b in y.iter_mut().take(16) {
+            *b = 0;
+        }
+        d16 = fp32_to_fp16(0.0);
+    }
+    let dmin16;
+    if max_min > 0.0 {
+        let iscale = q4scale / max_min;
+        for j in 0..16 {
+            let lm = nearest_int(iscale * mins[j]);
+            y[j] |= (lm << 4) as u8;
+        }
+        dmin16 = fp32_to_fp16(max_min / q4scale);
+    } else {
+        dmin16 = fp32_to_fp16(0.0);
+    }
+    put_u16(y, 80, d16);
+    put_u16(y, 82, dmin16);
+    let dall = fp16_to_fp32(d16);
+    let dminall = fp16_to_fp32(dmin16);
+    for j in 0..16 {
+        let d = dall * (y[j] & 0xf) as f32;
+        if d == 0.0 {
+            continue;
+        }
+        let dm = dminall * (y[j] >> 4) as f32;
+        for ii in 0..16 {
+            let q = nearest_int((x[16 * j + ii] + dm) / d);
+            l[16 * j + ii] = imax(0, imin(3, q)) as u8;
+        }
+    }
+    pack_2bit(l, &mut y[16..80]);
+}
+
+pub fn q3_k_block_ref(x: &[f32], y: &mut [u8]) {
+    let mut l = [0i8; QK_K];
+    let mut scales = [0f32; 16];
+    let mut max_scale = 0.0f32;
+    let mut amax = 0.0f32;
+    for j in 0..16 {
+        scales[j] = make_q3_quants(16, 4, &x[16 * j..], &mut l[16 * j..]);
+        let scale = fabsf(scales[j]);
+        if scale > amax {
+            amax = scale;
+            max_scale = scales[j];
+        }
+    }
+    q3_k_finish(x, y, &mut l, &scales, max_scale);
+}
+
+/// Q3_K after the searches. Layout: hmask[32] @0, qs[64] @32, scales[12] @96, d @108.
+fn q3_k_finish(x: &[f32], y: &mut [u8], l: &mut [i8; QK_K], scales: &[f32; 16], max_scale: f32) {
+    let sc = 96;
+    for b in &mut y[sc..sc + 12] {
+        *b = 0;
+    }
+    let d16;
+    if max_scale != 0.0 {
+        let iscale = -32.0f32 / max_scale;
+        for j in 0..16 {
+            let mut lj = nearest_int(iscale * scales[j]) as i8 as i32; // int8_t l = nearest_int(..)
+            lj = (imax(-32, imin(31, lj)) + 32) as i8 as i32;
+            if j < 8 {
+                y[sc + j] = (lj & 0xf) as u8;
+            } else {
+                y[sc + j - 8] |= ((lj & 0xf) << 4) as u8;
+            }
+            lj >>= 4;
+            y[sc + j % 4 + 8] |= (lj << (2 * (j / 4))) as u8;
+        }
+        d16 = fp32_to_fp16(1.0 / iscale);
+    } else {
+        d16 = fp32_to_fp16(0.0);
+    }
+    put_u16(y, 108, d16);
+    let dall = fp16_to_fp32(d16);
+    for j in 0..16 {
+        let lo = if j < 8 { y[sc + j] & 0xf } else { y[sc + j - 8] >> 4 } as i32;
+        let s = ((lo | ((((y[sc + 8 + j % 4] >> (2 * (j / 4))) & 3) as i32) << 4)) - 32) as i8;
+        let d = dall * s as f32;
+        if d == 0.0 {
+            continue;
+        }
+        for ii in 0..16 {
+            let q = nearest_int(x[16 * j + ii] / d);
+            l[16 * j + ii] = (imax(-4, imin(3, q)) + 4) as i8;
+        }
+    }
+    for b in &mut y[0..32] {
+        *b = 0;
+    }
+    let mut lu = [0u8; QK_K];
+    let mut m = 0;
+    let mut hm: u8 = 1;
+    for j in 0..QK_K {
+        let mut v = l[j];
+        if v > 3 {
+            y[m] |= hm;
+            v -= 4;
+        }
+        lu[j] = v as u8;
+        m += 1;
+        if m == QK_K / 8 {
+            m = 0;
+            hm = hm.wrapping_shl(1);
+        }
+    }
+    pack_2bit(&lu, &mut y[32..96]);
+}
+
+/// Q4_K/Q5_K weights of one 32-element sub-block: `av_x + |x|`, `av_x = sqrt(Σx²/32)`.
+#[inline(always)]
+fn qkx_weights(x: &[f32], w: &mut [f32; 32]) {
+    let mut sum_x2 = 0.0f32;
+    for l in 0..32 {
+        sum_x2 += x[l] * x[l];
+    }
+    let av_x = sqrtf(sum_x2 / 32.0);
+    for l in 0..32 {
+        w[l] = av_x + fabsf(x[l]);
+    }
+}
+
+/// The shared tail of Q4_K and Q5_K: 6-bit scales and mins, d/dmin, requantisation.
+/// Writes d @0, dmin @2, scales[12] @4; returns nothing, updates `l`.
+fn q45_k_scales(x: &[f32], y: &mut [u8], l: &mut [u8; QK_K], scales: &[f32; 8], mins: &[f32; 8], max_scale: f32, max_min: f32, nmax: i32) {
+    let inv_scale = if max_scale > 0.0 { 63.0 / max_scale } else { 0.0 };
+    let inv_min = if max_min > 0.0 { 63.0 / max_min } else { 0.0 };
+    let s = 4;
+    for j in 0..8 {
+        let ls = (nearest_int(inv_scale * scales[j]) as u8).min(63);
+        let lm = (nearest_int(inv_min * mins[j]) as u8).min(63);
+        if j < 4 {
+            y[s + j] = ls;
+            y[s + j + 4] = lm;
+        } else {
+            y[s + j + 4] = (ls & 0xf) | ((lm & 0xf) << 4);
+            y[s + j - 4] |= (ls >> 4) << 6;
+            y[s + j] |= (lm >> 4) << 6;
+        }
+    }
+    let d16 = fp32_to_fp16(max_scale / 63.0);
+    let dmin16 = fp32_to_fp16(max_min / 63.0);
+    put_u16(y, 0, d16);
+    put_u16(y, 2, dmin16);
+    let dall = fp16_to_fp32(d16);
+    let dminall = fp16_to_fp32(dmin16);
+    for j in 0..8 {
+        let (sc, m) = get_scale_min_k4(j, &y[s..s + 12]);
+        let d = dall * sc as f32;
+        if d == 0.0 {
+            continue;
+        }
+        let dm = dminall * m as f32;
+        for ii in 0..32 {
+            let q = nearest_int((x[32 * j + ii] + dm) / d);
+            l[32 * j + ii] = imax(0, imin(nmax, q)) as u8;
+        }
+    }
+}
+
+fn q4_k_pack(l: &[u8; QK_K], y: &mut [u8]) {
+    let q = 16;
+    for c in 0..4 {
+        for k in 0..32 {
+            y[q + 32 * c + k] = l[64 * c + k] | (l[64 * c + 32 + k] << 4);
+        }
+    }
+}
+
+fn q5_k_pack(l: &[u8; QK_K], y: &mut [u8]) {
+    let (qh, ql) = (16, 48);
+    for b in &mut y[qh..qh + 32] {
+        *b = 0;
+    }
+    let mut m1: u8 = 1;
+    let mut m2: u8 = 2;
+    for c in 0..4 {
+        for j in 0..32 {
+            let mut l1 = l[64 * c + j];
+            if l1 > 15 {
+                l1 -= 16;
+                y[qh + j] |= m1;
+            }
+            let mut l2 = l[64 * c + j + 32];
+            if l2 > 15 {
+                l2 -= 16;
+                y[qh + j] |= m2;
+            }
+            y[ql + 32 * c + j] = l1 | (l2 << 4);
+        }
+        m1 = m1.wrapping_shl(2);
+        m2 = m2.wrapping_shl(2);
+    }
+}
+
+/// Q4_K (nmax 15, rmin -1, 20 steps) or Q5_K (nmax 31, rmin -0.5, 15 steps).
+fn q45_k_block_ref<const Q5: bool>(x: &[f32], y: &mut [u8]) {
+    let (nmax, rmin, nstep) = if Q5 { (31, -0.5f32, 15) } else { (15, -1.0f32, 20) };
+    let mut l = [0u8; QK_K];
+    let mut laux = [0u8; 32];
+    let mut weights = [0f32; 32];
+    let mut mins = [0f32; 8];
+    let mut scales = [0f32; 8];
+    let mut max_scale = 0.0f32;
+    let mut max_min = 0.0f32;
+    for j in 0..8 {
+        qkx_weights(&x[32 * j..], &mut weights);
+        let (s, m) = make_qkx2_quants(32, nmax, &x[32 * j..], &weights, &mut l[32 * j..], &mut laux, rmin, 0.1, nstep, false);
+        scales[j] = s;
+        mins[j] = m;
+        if s > max_scale {
+            max_scale = s;
+        }
+        if m > max_min {
+            max_min = m;
+        }
+    }
+    q45_k_scales(x, y, &mut l, &scales, &mins, max_scale, max_min, nmax);
+    if Q5 {
+        q5_k_pack(&l, y)
+    } else {
+        q4_k_pack(&l, y)
+    }
+}
+
+pub fn q4_k_block_ref(x: &[f32], y: &mut [u8]) {
+    q45_k_block_ref::<false>(x, y)
+}
+pub fn q5_k_block_ref(x: &[f32], y: &mut [u8]) {
+    q45_k_block_ref::<true>(x, y)
+}
+
+pub fn q6_k_block_ref(x: &[f32], y: &mut [u8]) {
+    let mut l = [0i8; QK_K];
+    let mut scales = [0f32; 16];
+    let mut max_scale = 0.0f32;
+    let mut max_abs_scale = 0.0f32;
+    for ib in 0..16 {
+        let scale = make_qx_quants(16, 32, &x[16 * ib..], &mut l[16 * ib..]);
+        scales[ib] = scale;
+        let abs_scale = fabsf(scale);
+        if abs_scale > max_abs_scale {
+            max_abs_scale = abs_scale;
+            max_scale = scale;
+        }
+    }
+    q6_k_finish(x, y, &mut l, &scales, max_scale, max_abs_scale);
+}
+
+/// Q6_K after the searches. Layout: ql[128] @0, qh[64] @128, scales[16] (i8) @192, d @208.
+fn q6_k_finish(x: &[f32], y: &mut [u8], l: &mut [i8; QK_K], scales: &[f32; 16], max_scale: f32, max_abs_scale: f32) {
+    if max_abs_scale < GROUP_MAX_EPS {
+        for b in y.iter_mut().take(Q6_K_BYTES) {
+            *b = 0;
+        }
+        put_u16(y, 208, fp32_to_fp16(0.0));
+        return;
+    }
+    let iscale = -128.0f32 / max_scale;
+    let d16 = fp32_to_fp16(1.0 / iscale);
+    put_u16(y, 208, d16);
+    for ib in 0..16 {
+        y[192 + ib] = imin(127, nearest_int(iscale * scales[ib])) as i8 as u8;
+    }
+    let dall = fp16_to_fp32(d16);
+    for j in 0..16 {
+        let d = dall * (y[192 + j] as i8) as f32;
+        if d == 0.0 {
+            continue;
+        }
+        for ii in 0..16 {
+            let q = nearest_int(x[16 * j + ii] / d);
+            l[16 * j + ii] = (imax(-32, imin(31, q)) + 32) as i8;
+        }
+    }
+    for h in 0..2 {
+        let j = 128 * h;
+        for k in 0..32 {
+            let q1 = (l[j + k] as u8) & 0xf;
+            let q2 = (l[j + k + 32] as u8) & 0xf;
+            let q3 = (l[j + k + 64] as u8) & 0xf;
+            let q4 = (l[j + k + 96] as u8) & 0xf;
+            y[64 * h + k] = q1 | (q3 << 4);
+            y[64 * h + k + 32] = q2 | (q4 << 4);
+            y[128 + 32 * h + k] = ((l[j + k] as u8) >> 4)
+                | (((l[j + k + 32] as u8) >> 4) << 2)
+                | (((l[j + k + 64] as u8) >> 4) << 4)
+                | (((l[j + k + 96] as u8) >> 4) << 6);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Row drivers.
+// ---------------------------------------------------------------------------
+
+#[inline(always)]
+fn superblocks(x: &[f32], y: &mut [u8], bytes: usize, f: impl Fn(&[f32], &mut [u8])) {
+    let nb = x.len() / QK_K;
+    check(x.len() == nb * QK_K && y.len() == nb * bytes);
+    for i in 0..nb {
+        f(&x[i * QK_K..(i + 1) * QK_K], &mut y[i * bytes..(i + 1) * bytes]);
+    }
+}
+
+pub fn q2_k_ref(x: &[f32], y: &mut [u8]) {
+    superblocks(x, y, Q2_K_BYTES, q2_k_block_ref)
+}
+pub fn q3_k_ref(x: &[f32], y: &mut [u8]) {
+    superblocks(x, y, Q3_K_BYTES, q3_k_block_ref)
+}
+pub fn q4_k_ref(x: &[f32], y: &mut [u8]) {
+    superblocks(x, y, Q4_K_BYTES, q4_k_block_ref)
+}
+pub fn q5_k_ref(x: &[f32], y: &mut [u8]) {
+    superblocks(x, y, Q5_K_BYTES, q5_k_block_ref)
+}
+pub fn q6_k_ref(x: &[f32], y: &mut [u8]) {
+    superblocks(x, y, Q6_K_BYTES, q6_k_block_ref)
+}
+
+// ---------------------------------------------------------------------------
+// Exports.
+// ---------------------------------------------------------------------------
+
+/// Q2_K (84-byte super-blocks). Memory contract: module docs.
+#[no_mangle]
+pub unsafe extern "C" fn quantize_q2_k(src: u32, dst: u32, nrows: u32, n_per_row: u32) {
+    let (x, y) = io(src, dst, nrows, n_per_row, QK_K, Q2_K_BYTES);
+    q2_k_ref(x, y)
+}
+
+/// Q3_K (110-byte super-blocks). Memory contract: module docs.
+#[no_mangle]
+pub unsafe extern "C" fn quantize_q3_k(src: u32, dst: u32, nrows: u32, n_per_row: u32) {
+    let (x, y) = io(src, dst, nrows, n_per_row, QK_K, Q3_K_BYTES);
+    q3_k_ref(x, y)
+}
+
+/// Q4_K (144-byte super-blocks). Memory contract: module docs.
+#[no_mangle]
+pub unsafe extern "C" fn quantize_q4_k(src: u32, dst: u32, nrows: u32, n_per_row: u32) {
+    let (x, y) = io(src, dst, nrows, n_per_row, QK_K, Q4_K_BYTES);
+    q4_k_ref(x, y)
+}
+
+/// Q5_K (176-byte super-blocks). Memory contract: module docs.
+#[no_mangle]
+pub unsafe extern "C" fn quantize_q5_k(src: u32, dst: u32, nrows: u32, n_per_row: u32) {
+    let (x, y) = io(src, dst, nrows, n_per_row, QK_K, Q5_K_BYTES);
+    q5_k_ref(x, y)
+}
+
+/// Q6_K (210-byte super-blocks). Memory contract: module docs.
+#[no_mangle]
+pub unsafe extern "C" fn quantize_q6_k(src: u32, dst: u32, nrows: u32, n_per_row: u32) {
+    let (x, y) = io(src, dst, nrows, n_per_row, QK_K, Q6_K_BYTES);
+    q6_k_ref(x, y)
+}
