@@ -14,6 +14,7 @@ import { KERNEL_DTYPE_CODE, type FloatDType } from '../formats/dtype.js';
 import { kv, type GGUFKV, type GGUFSplitOptions } from '../formats/gguf.js';
 import type { GGMLTypeName } from '../formats/ggml-type.js';
 import { readLocalModel, readTensorBytes } from '../hub/local.js';
+import { quantizeF32Array } from '../kernels/quantize.js';
 import { instantiateKernels, loadKernelModuleSync, type KernelExports } from '../kernels/wasm-module.js';
 import { planGGUFConversion, type GGUFPlan, type GGUFPlannedTensor } from '../plan/gguf-plan.js';
 import type { FileTypeName } from '../quant/select.js';
@@ -118,8 +119,6 @@ export function vocabKVsFor(row: GGUFArchRow, src: VocabSources, config: HFConfi
 // Encoding
 // ---------------------------------------------------------------------------------------------
 
-const FLOAT_OUT: Partial<Record<GGMLTypeName, FloatDType>> = { F32: 'F32', F16: 'F16', BF16: 'BF16' };
-
 /** One kernel instance on this thread, its memory used as scratch: [src | f32 | out]. */
 class Encoder {
   private readonly k: KernelExports = instantiateKernels(loadKernelModuleSync());
@@ -141,25 +140,26 @@ class Encoder {
     return new Float32Array(this.k.memory.buffer.slice(b, b + n * 4));
   }
 
-  /** f32 → `type`, optionally through `via` first (round-trip to emulate an intermediate file). */
-  encode(values: Float32Array, type: GGMLTypeName, via?: 'F16' | 'BF16'): Uint8Array {
+  /** f32 values rounded to `via` and back (the values an intermediate F16/BF16 file holds). */
+  roundThrough(values: Float32Array, via: 'F16' | 'BF16'): Float32Array {
     const n = values.length;
     const a = this.base;
     const b = a + align16(n * 4);
     this.reserve(b - a + n * 4);
     new Float32Array(this.k.memory.buffer, a, n).set(values);
-    if (via !== undefined) {
-      this.k.convert(KERNEL_DTYPE_CODE.F32, a, KERNEL_DTYPE_CODE[via], b, n);
-      this.k.convert(KERNEL_DTYPE_CODE[via], b, KERNEL_DTYPE_CODE.F32, a, n);
-    }
-    const out = FLOAT_OUT[type];
-    if (out === undefined) {
-      throw new MergeopsError('USAGE', `writing ${type} tensors needs the quantization kernels, which this build does not have yet`,
-        'use --type F16, BF16 or F32 for now (the quantized types arrive with the quant-kernels work)');
-    }
-    const size = out === 'F32' ? 4 : 2;
-    this.k.convert(KERNEL_DTYPE_CODE.F32, a, KERNEL_DTYPE_CODE[out], b, n);
-    return new Uint8Array(this.k.memory.buffer.slice(b, b + n * size));
+    this.k.convert(KERNEL_DTYPE_CODE.F32, a, KERNEL_DTYPE_CODE[via], b, n);
+    this.k.convert(KERNEL_DTYPE_CODE[via], b, KERNEL_DTYPE_CODE.F32, a, n);
+    return new Float32Array(this.k.memory.buffer.slice(a, a + n * 4));
+  }
+
+  /**
+   * f32 rows of `rowLength` → `type` with the quantization kernels (ggml's `_ref` quantizers,
+   * F16/BF16 as ggml rounds them), optionally through `via` first.
+   */
+  encode(values: Float32Array, type: GGMLTypeName, rowLength: number, via?: 'F16' | 'BF16'): Uint8Array {
+    const v = via !== undefined ? this.roundThrough(values, via) : values;
+    if (type === 'F32') return new Uint8Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
+    return quantizeF32Array(this.k, type, v, rowLength);
   }
 }
 
@@ -180,9 +180,9 @@ export function encodePlannedTensor(enc: Encoder, t: GGUFPlannedTensor, raw: Uin
   let v = enc.toF32(t.srcDtype as FloatDType, raw, n);
   v = applyTransform(t.transform, v, t.shape);
   // Gemma's +1 on an F16 checkpoint happens in F16 in convert (torch F16 add), then widened
-  if (t.transform.shift !== undefined && t.srcDtype === 'F16') v = enc.toF32('F16', enc.encode(v, 'F16'), n);
+  if (t.transform.shift !== undefined && t.srcDtype === 'F16') v = enc.roundThrough(v, 'F16');
   if (t.type !== 'F32' && t.type !== 'F16' && t.type !== 'BF16') checkFinite(t, v);
-  return enc.encode(v, t.type, t.intermediate);
+  return enc.encode(v, t.type, t.shape[t.shape.length - 1], t.intermediate);
 }
 
 export { Encoder };
