@@ -199,6 +199,34 @@ describe('fixture Llama GGUF through llama.cpp', () => {
     }
   });
 
+  // Quantized files of the trained fixture (n_embd 192: K types fall back to Q5_0/Q4_0/Q8_0 on
+  // most matrices, as llama-quantize does). Bounds: max |Δlogit| as a fraction of the
+  // reference's logit spread, and how often the top token is unchanged.
+  const QTOL = {
+    // measured: 0.058/1, 0.067/1, 0.37/0.98, 0.37/0.95, 0.72/0.91, 0.67/0.86 (F16: 0.003/1)
+    Q8_0: { rel: 0.1, agree: 1 }, Q6_K: { rel: 0.12, agree: 1 }, Q5_K_M: { rel: 0.55, agree: 0.95 },
+    Q4_K_M: { rel: 0.55, agree: 0.9 }, Q4_0: { rel: 1.0, agree: 0.85 }, Q3_K_M: { rel: 1.0, agree: 0.8 },
+  } as const;
+  test.each(Object.keys(QTOL) as (keyof typeof QTOL)[])('%s: logits on 6 prompts within the type\'s tolerance', async (ft) => {
+    const file = (await convertModelToGGUF({ modelDir: BASE, outDir: OUT, fileType: ft })).files[0].path;
+    const m = await loadGGUF(file);
+    try {
+      let rel = 0;
+      let agree = 0;
+      for (const p of prompts) {
+        const e = logitError(await m.logits(p), ref.logits(p));
+        rel = Math.max(rel, e.maxAbs / e.refStd);
+        agree += e.argmaxAgree;
+      }
+      agree /= prompts.length;
+      process.stdout.write(`${ft}: max |Δlogit| = ${rel.toFixed(4)} × logit std, argmax agreement ${agree.toFixed(3)}\n`);
+      expect(rel).toBeLessThan(QTOL[ft].rel);
+      expect(agree).toBeGreaterThanOrEqual(QTOL[ft].agree);
+    } finally {
+      await m.dispose();
+    }
+  });
+
   test('llama.cpp tokenizes the prompts as the fixture (SentencePiece metadata) and decodes the base model\'s answers', async () => {
     const m = await loadGGUF(FILES['F16']);
     try {
