@@ -7471,6 +7471,14 @@ function parseTorchDType(name) {
 var f32 = new Float32Array(1);
 var u32 = new Uint32Array(f32.buffer);
 
+// src/methods/programs.ts
+var FACTORIES = /* @__PURE__ */ new Map([]);
+function programFor(method, params, shape) {
+  const f = FACTORIES.get(method);
+  if (!f) throw new Error(`no tensor program for merge method '${method}'`);
+  return f(params, shape);
+}
+
 // src/kernels/pool.ts
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
@@ -7579,7 +7587,7 @@ var KernelPool = class _KernelPool {
     this.pending.delete(m.id);
     slot.busy = false;
     if (m.error !== void 0) entry.p.reject(new KernelError(m.error));
-    else entry.p.resolve({ bytesRead: m.bytesRead ?? 0, bytesWritten: m.bytesWritten ?? 0 });
+    else entry.p.resolve({ bytesRead: m.bytesRead ?? 0, bytesWritten: m.bytesWritten ?? 0, stats: m.stats });
     this.pump();
   }
   failAll(e) {
@@ -7603,9 +7611,14 @@ function defaultMaxMemory() {
 function bytesPerElement(t) {
   return t.inputs.reduce((a, r) => a + DTYPE_SIZE[r.dtype], 0) + DTYPE_SIZE[t.dtype];
 }
+function workerShare(maxMemory, threads) {
+  return Math.max(4096, Math.floor((maxMemory - BASELINE_BYTES - threads * PER_WORKER_BYTES) / threads));
+}
 function workerDataBudget(maxMemory, threads) {
-  const free = maxMemory - BASELINE_BYTES - threads * PER_WORKER_BYTES;
-  return Math.max(4096, Math.min(MAX_CHUNK_BYTES, Math.floor(free / threads)));
+  return Math.min(MAX_CHUNK_BYTES, workerShare(maxMemory, threads));
+}
+function programWholeBudget(maxMemory, threads) {
+  return Math.min(workerShare(maxMemory, threads), 3 * 1024 ** 3);
 }
 function chunkElements(t, perWorker) {
   const numel = t.shape.reduce((a, b) => a * b, 1);
@@ -7617,18 +7630,11 @@ function chunkElements(t, perWorker) {
 }
 
 // src/execute/execute.ts
-function* chunkJobs(t, perWorker, shardPath) {
-  const numel = t.shape.reduce((a, b) => a * b, 1);
-  const step = chunkElements(t, perWorker);
-  for (let e = 0; e < numel; e += step) {
-    const n = Math.min(step, numel - e);
-    yield {
-      op: t.op,
-      inputs: t.inputs.map((r) => ({ file: r.file, offset: r.start + e * DTYPE_SIZE[r.dtype], dtype: r.dtype })),
-      n,
-      out: { file: shardPath, offset: t.start + e * DTYPE_SIZE[t.dtype], dtype: t.dtype }
-    };
-  }
+function jobInputs(t) {
+  return t.inputs.map((r) => ({ kind: "tensor", source: { kind: "file", path: r.file }, start: r.start, dtype: r.dtype }));
+}
+function numelOf(t) {
+  return t.shape.reduce((a, b) => a * b, 1);
 }
 function checkOutDir(outDir, overwrite) {
   if (existsSync(outDir) && readdirSync(outDir).length > 0 && !overwrite) {
@@ -7676,7 +7682,7 @@ async function executePlan(plan, opts) {
       elapsed: 0,
       current: ""
     };
-    await runAll(pool, plan, perWorker, shardPaths, progress, t0, opts.onProgress);
+    await runAll(pool, plan, { perWorker, whole: programWholeBudget(maxMemory, pool.size) }, shardPaths, new Tracker(progress, t0, opts.onProgress));
     await pool.closeFiles();
     for (const p of shardPaths) fsyncFile(p);
     if (plan.indexJson) writeFileSync(join(tmp, "model.safetensors.index.json"), plan.indexJson);
@@ -7700,44 +7706,96 @@ async function executePlan(plan, opts) {
     await pool?.close();
   }
 }
-async function runAll(pool, plan, perWorker, shardPaths, progress, t0, onProgress) {
+var Tracker = class {
+  constructor(progress, t0, onProgress) {
+    this.progress = progress;
+    this.t0 = t0;
+    this.onProgress = onProgress;
+  }
+  lastReport = 0;
+  job(r) {
+    this.progress.bytesRead += r.bytesRead;
+    this.progress.bytesWritten += r.bytesWritten;
+    this.report(false);
+  }
+  tensor(name) {
+    this.progress.tensorsDone++;
+    this.progress.current = name;
+    this.report(this.progress.tensorsDone === this.progress.tensorsTotal);
+  }
+  report(force) {
+    const now = performance.now();
+    if (this.onProgress && (force || now - this.lastReport > 200)) {
+      this.lastReport = now;
+      this.progress.elapsed = (now - this.t0) / 1e3;
+      this.onProgress({ ...this.progress });
+    }
+  }
+};
+async function runAll(pool, plan, budget, shardPaths, tracker) {
   const window = pool.size * 2;
   const inFlight = /* @__PURE__ */ new Set();
   let failure;
-  let lastReport = 0;
   for (const t of plan.tensors) {
-    const chunks = [...chunkJobs(t, perWorker, shardPaths[t.shard])];
-    let left = chunks.length;
-    for (const job of chunks) {
-      if (failure) break;
-      const p = pool.run(job).then((r) => {
-        progress.bytesRead += r.bytesRead;
-        progress.bytesWritten += r.bytesWritten;
-        if (--left === 0) {
-          progress.tensorsDone++;
-          progress.current = t.name;
-        }
-        const now = performance.now();
-        if (onProgress && (now - lastReport > 200 || progress.tensorsDone === progress.tensorsTotal)) {
-          lastReport = now;
-          progress.elapsed = (now - t0) / 1e3;
-          onProgress({ ...progress });
-        }
-      }, (e) => {
-        failure ??= e;
-      }).finally(() => {
-        inFlight.delete(p);
-      });
-      inFlight.add(p);
-      if (inFlight.size >= window) await Promise.race(inFlight);
-    }
     if (failure) break;
+    const p = runTensor(pool, t, budget, shardPaths[t.shard], tracker).then(() => tracker.tensor(t.name), (e) => {
+      failure ??= e;
+    }).finally(() => {
+      inFlight.delete(p);
+    });
+    inFlight.add(p);
+    if (inFlight.size >= window) await Promise.race(inFlight);
   }
   await Promise.all(inFlight);
   if (failure) {
     const msg = failure instanceof Error ? failure.message : String(failure);
     throw new MergeopsError("IO", `merge failed: ${msg}`, "check that the input files are complete and the output disk has room");
   }
+}
+async function runTensor(pool, t, budget, shardPath, tracker) {
+  const { perWorker } = budget;
+  const numel = numelOf(t);
+  const base = { op: t.op, inputs: jobInputs(t), shape: t.shape, tensor: t.name, out: { file: shardPath, start: t.start, dtype: t.dtype } };
+  const run = async (job) => {
+    const r = await pool.run(job);
+    tracker.job(r);
+    return r;
+  };
+  if (t.op.kind !== "program") {
+    const step2 = chunkElements(t, perWorker);
+    const jobs = [];
+    for (let e = 0; e < numel; e += step2) jobs.push(run({ ...base, first: e, n: Math.min(step2, numel - e) }));
+    await Promise.all(jobs);
+    return;
+  }
+  const prog = programFor(t.op.method, t.op.params, {
+    shape: t.shape,
+    numel,
+    rowLen: t.shape.length > 1 ? t.shape[t.shape.length - 1] : numel,
+    k: t.inputs.length,
+    tensor: t.name
+  });
+  const perElement = t.inputs.reduce((a, r) => a + DTYPE_SIZE[r.dtype] + 4, 0) + 4 + DTYPE_SIZE[t.dtype];
+  const wholeBytes = numel * perElement + (prog.scratchBytes?.(numel) ?? 0);
+  if (wholeBytes <= budget.whole) {
+    await run({ ...base, step: { mode: "whole" }, first: 0, n: numel });
+    return;
+  }
+  const fit = Math.floor(perWorker / perElement);
+  const step = Math.max(prog.quantum, Math.floor(fit / prog.quantum) * prog.quantum);
+  const firsts = [];
+  for (let e = 0; e < numel; e += step) firsts.push(e);
+  const stats = [];
+  for (let pass = 0; pass < prog.passes.length; pass++) {
+    const parts = await Promise.all(firsts.map(async (first) => {
+      const n = Math.min(step, numel - first);
+      const r = await run({ ...base, step: { mode: "pass", pass, stats }, first, n });
+      if (!r.stats) throw new Error(`internal: statistics pass ${pass} of ${t.name} returned nothing`);
+      return { first, n, data: r.stats };
+    }));
+    stats.push(prog.passes[pass].reduce(parts));
+  }
+  await Promise.all(firsts.map((first) => run({ ...base, step: { mode: "apply", stats }, first, n: Math.min(step, numel - first) })));
 }
 function fsyncFile(path2) {
   const fd = openSync(path2, "r");
@@ -10474,7 +10532,7 @@ function printPlan(plan) {
 `);
   out.write("\n  tensor                                              shape            dtype  op                  inputs\n");
   for (const t of plan.tensors) {
-    const op = t.op.kind === "linear" ? `linear ${t.op.weights.map((w2) => +w2.toFixed(4)).join("/")}` : t.op.kind === "task_arithmetic" ? `task_arith \u03BB${+t.op.lambda.toFixed(4)}` : t.op.scale !== void 0 ? `copy \xD7${t.op.scale}` : "copy";
+    const op = t.op.kind === "linear" ? `linear ${t.op.weights.map((w2) => +w2.toFixed(4)).join("/")}` : t.op.kind === "task_arithmetic" ? `task_arith \u03BB${+t.op.lambda.toFixed(4)}` : t.op.kind === "program" ? t.op.method : t.op.scale !== void 0 ? `copy \xD7${t.op.scale}` : "copy";
     out.write(`  ${t.name.padEnd(51)} ${`[${t.shape.join(",")}]`.padEnd(16)} ${t.dtype.padEnd(6)} ${op.padEnd(19)} ${t.inputs.map((i) => i.tensor === t.name ? i.modelKey : `${i.modelKey}:${i.tensor}`).join(" ")}
 `);
   }

@@ -23,10 +23,22 @@ export function bytesPerElement(t: PlannedTensor): number {
   return t.inputs.reduce((a, r) => a + DTYPE_SIZE[r.dtype], 0) + DTYPE_SIZE[t.dtype];
 }
 
-/** Bytes each worker may use for one job's data. */
+/** Each worker's share of the budget for tensor data. */
+export function workerShare(maxMemory: number, threads: number): number {
+  return Math.max(4096, Math.floor((maxMemory - BASELINE_BYTES - threads * PER_WORKER_BYTES) / threads));
+}
+
+/** Bytes each worker may use for one chunk's data. */
 export function workerDataBudget(maxMemory: number, threads: number): number {
-  const free = maxMemory - BASELINE_BYTES - threads * PER_WORKER_BYTES;
-  return Math.max(4096, Math.min(MAX_CHUNK_BYTES, Math.floor(free / threads)));
+  return Math.min(MAX_CHUNK_BYTES, workerShare(maxMemory, threads));
+}
+
+/**
+ * Bytes a worker may use to hold a whole tensor for a program (statistics + apply in one go, each
+ * input read once). Larger than a chunk: the budget's whole per-worker share, not MAX_CHUNK_BYTES.
+ */
+export function programWholeBudget(maxMemory: number, threads: number): number {
+  return Math.min(workerShare(maxMemory, threads), 3 * 1024 ** 3); // below the 4 GiB wasm memory
 }
 
 /**

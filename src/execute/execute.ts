@@ -11,10 +11,11 @@ import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { MergeopsError } from '../errors.js';
 import { DTYPE_SIZE } from '../formats/dtype.js';
-import type { KernelJob } from '../kernels/jobs.js';
+import type { JobDone, JobInput, KernelJob } from '../kernels/jobs.js';
+import { programFor } from '../methods/programs.js';
 import { KernelPool } from '../kernels/pool.js';
 import type { Plan, PlannedTensor } from '../plan/types.js';
-import { chunkElements, defaultMaxMemory, minMaxMemory, workerDataBudget } from './budget.js';
+import { chunkElements, defaultMaxMemory, minMaxMemory, programWholeBudget, workerDataBudget } from './budget.js';
 
 export interface Progress {
   tensorsDone: number;
@@ -47,16 +48,12 @@ export interface ExecuteResult {
   seconds: number;
 }
 
-function* chunkJobs(t: PlannedTensor, perWorker: number, shardPath: string): Generator<KernelJob> {
-  const numel = t.shape.reduce((a, b) => a * b, 1);
-  const step = chunkElements(t, perWorker);
-  const inputs = t.inputs.map((r) => ({ kind: 'tensor' as const, source: { kind: 'file' as const, path: r.file }, start: r.start, dtype: r.dtype }));
-  for (let e = 0; e < numel; e += step) {
-    yield {
-      op: t.op, inputs, shape: t.shape, tensor: t.name, first: e, n: Math.min(step, numel - e),
-      out: { file: shardPath, start: t.start, dtype: t.dtype },
-    };
-  }
+function jobInputs(t: PlannedTensor): JobInput[] {
+  return t.inputs.map((r) => ({ kind: 'tensor', source: { kind: 'file', path: r.file }, start: r.start, dtype: r.dtype }));
+}
+
+function numelOf(t: PlannedTensor): number {
+  return t.shape.reduce((a, b) => a * b, 1);
 }
 
 function checkOutDir(outDir: string, overwrite: boolean): void {
@@ -97,7 +94,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
       tensorsDone: 0, tensorsTotal: plan.tensors.length, bytesRead: 0, bytesWritten: 0,
       bytesTotal: plan.estimates.inputBytes, elapsed: 0, current: '',
     };
-    await runAll(pool, plan, perWorker, shardPaths, progress, t0, opts.onProgress);
+    await runAll(pool, plan, { perWorker, whole: programWholeBudget(maxMemory, pool.size) }, shardPaths, new Tracker(progress, t0, opts.onProgress));
     await pool.closeFiles();
 
     for (const p of shardPaths) fsyncFile(p);
@@ -121,42 +118,102 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
   }
 }
 
-/** Feeds chunks to the pool, a bounded number in flight, in plan order. */
-async function runAll(pool: KernelPool, plan: Plan, perWorker: number, shardPaths: string[], progress: Progress,
-  t0: number, onProgress: ExecuteOptions['onProgress']): Promise<void> {
+/** Bytes per worker: for one chunk, and for a whole tensor held by a program. */
+interface Budget { perWorker: number; whole: number }
+
+/** Counts what the jobs did and reports progress at most every 200 ms. */
+class Tracker {
+  private lastReport = 0;
+  constructor(private readonly progress: Progress, private readonly t0: number,
+    private readonly onProgress: ExecuteOptions['onProgress']) {}
+
+  job(r: JobDone): void {
+    this.progress.bytesRead += r.bytesRead;
+    this.progress.bytesWritten += r.bytesWritten;
+    this.report(false);
+  }
+
+  tensor(name: string): void {
+    this.progress.tensorsDone++;
+    this.progress.current = name;
+    this.report(this.progress.tensorsDone === this.progress.tensorsTotal);
+  }
+
+  private report(force: boolean): void {
+    const now = performance.now();
+    if (this.onProgress && (force || now - this.lastReport > 200)) {
+      this.lastReport = now;
+      this.progress.elapsed = (now - this.t0) / 1000;
+      this.onProgress({ ...this.progress });
+    }
+  }
+}
+
+/**
+ * Runs every tensor through the pool, a bounded number of tensors at a time (each worker runs one
+ * job at a time, so memory is bounded by the per-worker budget; queued jobs are descriptors only).
+ */
+async function runAll(pool: KernelPool, plan: Plan, budget: Budget, shardPaths: string[], tracker: Tracker): Promise<void> {
   const window = pool.size * 2;
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
-  let lastReport = 0;
   for (const t of plan.tensors) {
-    const chunks = [...chunkJobs(t, perWorker, shardPaths[t.shard])];
-    let left = chunks.length;
-    for (const job of chunks) {
-      if (failure) break;
-      const p: Promise<void> = pool.run(job).then((r) => {
-        progress.bytesRead += r.bytesRead;
-        progress.bytesWritten += r.bytesWritten;
-        if (--left === 0) {
-          progress.tensorsDone++;
-          progress.current = t.name;
-        }
-        const now = performance.now();
-        if (onProgress && (now - lastReport > 200 || progress.tensorsDone === progress.tensorsTotal)) {
-          lastReport = now;
-          progress.elapsed = (now - t0) / 1000;
-          onProgress({ ...progress });
-        }
-      }, (e: unknown) => { failure ??= e; }).finally(() => { inFlight.delete(p); });
-      inFlight.add(p);
-      if (inFlight.size >= window) await Promise.race(inFlight);
-    }
     if (failure) break;
+    const p: Promise<void> = runTensor(pool, t, budget, shardPaths[t.shard], tracker)
+      .then(() => tracker.tensor(t.name), (e: unknown) => { failure ??= e; })
+      .finally(() => { inFlight.delete(p); });
+    inFlight.add(p);
+    if (inFlight.size >= window) await Promise.race(inFlight);
   }
   await Promise.all(inFlight);
   if (failure) {
     const msg = failure instanceof Error ? failure.message : String(failure);
     throw new MergeopsError('IO', `merge failed: ${msg}`, 'check that the input files are complete and the output disk has room');
   }
+}
+
+/** One output tensor: element-wise ops in chunks; programs whole, or pass by pass over chunks. */
+async function runTensor(pool: KernelPool, t: PlannedTensor, budget: Budget, shardPath: string, tracker: Tracker): Promise<void> {
+  const { perWorker } = budget;
+  const numel = numelOf(t);
+  const base = { op: t.op, inputs: jobInputs(t), shape: t.shape, tensor: t.name, out: { file: shardPath, start: t.start, dtype: t.dtype } };
+  const run = async (job: KernelJob): Promise<JobDone> => {
+    const r = await pool.run(job);
+    tracker.job(r);
+    return r;
+  };
+  if (t.op.kind !== 'program') {
+    const step = chunkElements(t, perWorker);
+    const jobs: Promise<JobDone>[] = [];
+    for (let e = 0; e < numel; e += step) jobs.push(run({ ...base, first: e, n: Math.min(step, numel - e) }));
+    await Promise.all(jobs);
+    return;
+  }
+  const prog = programFor(t.op.method, t.op.params, {
+    shape: t.shape, numel, rowLen: t.shape.length > 1 ? t.shape[t.shape.length - 1] : numel, k: t.inputs.length, tensor: t.name,
+  });
+  const perElement = t.inputs.reduce((a, r) => a + DTYPE_SIZE[r.dtype] + 4, 0) + 4 + DTYPE_SIZE[t.dtype];
+  const wholeBytes = numel * perElement + (prog.scratchBytes?.(numel) ?? 0);
+  if (wholeBytes <= budget.whole) {
+    await run({ ...base, step: { mode: 'whole' }, first: 0, n: numel });
+    return;
+  }
+  // Chunks are multiples of the program's quantum, so its statistics blocks never straddle two.
+  const fit = Math.floor(perWorker / perElement);
+  const step = Math.max(prog.quantum, Math.floor(fit / prog.quantum) * prog.quantum);
+  const firsts: number[] = [];
+  for (let e = 0; e < numel; e += step) firsts.push(e);
+  const stats: Float64Array[] = [];
+  for (let pass = 0; pass < prog.passes.length; pass++) {
+    const parts = await Promise.all(firsts.map(async (first) => {
+      const n = Math.min(step, numel - first);
+      const r = await run({ ...base, step: { mode: 'pass', pass, stats }, first, n });
+      if (!r.stats) throw new Error(`internal: statistics pass ${pass} of ${t.name} returned nothing`);
+      return { first, n, data: r.stats };
+    }));
+    stats.push(prog.passes[pass].reduce(parts));
+  }
+  await Promise.all(firsts.map((first) => run({ ...base, step: { mode: 'apply', stats }, first, n: Math.min(step, numel - first) })));
 }
 
 function fsyncFile(path: string): void {

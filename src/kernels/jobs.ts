@@ -49,8 +49,20 @@ export interface JobOutput {
   dtype: DType;
 }
 
+/**
+ * How a job runs a program op: `whole` runs every statistics pass and the apply pass on this one
+ * chunk (the whole tensor); `pass` runs statistics pass `pass` on the chunk and returns its words;
+ * `apply` writes the chunk from statistics already reduced over the whole tensor.
+ */
+export type ProgramStep =
+  | { mode: 'whole' }
+  | { mode: 'pass'; pass: number; stats: Float64Array[] }
+  | { mode: 'apply'; stats: Float64Array[] };
+
 export interface KernelJob {
   op: KernelOp;
+  /** Required for program ops. */
+  step?: ProgramStep;
   inputs: readonly JobInput[];
   /** Shape and name of the output tensor. */
   shape: readonly number[];
@@ -64,4 +76,6 @@ export interface KernelJob {
 export interface JobDone {
   bytesRead: number;
   bytesWritten: number;
+  /** A statistics pass's words for this chunk. */
+  stats?: Float64Array;
 }
