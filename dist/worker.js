@@ -206,23 +206,30 @@ async function materialize(input, first, n, asF32) {
       const size = DTYPE_SIZE[input.dtype];
       const ptr = arena.alloc(size * n);
       readFile(ptr, size * n, input.source.path, input.start + first * size);
-      if (!asF32 || input.dtype === "F32") return { ptr, dtype: input.dtype };
-      const f = arena.alloc(4 * n);
-      k.convert(floatCode(input.dtype), ptr, KERNEL_DTYPE_CODE.F32, f, n);
-      return { ptr: f, dtype: "F32" };
+      return asF32 && input.dtype !== "F32" ? toF32({ ptr, dtype: input.dtype }, n) : { ptr, dtype: input.dtype };
     }
     case "op": {
       const ins = await materializeAll(input.op, input.inputs, first, n);
-      const out = arena.alloc(4 * n);
+      const size = DTYPE_SIZE[input.dtype];
+      const out = arena.alloc(size * n);
       const numel = input.shape.reduce((a, b) => a * b, 1);
       const step = input.op.kind === "program" ? { mode: "apply", stats: input.stats ?? [] } : void 0;
-      compute(input.op, ins, { shape: input.shape, tensor: input.tensor, first, n, numel }, "F32", out, step);
-      return { ptr: out, dtype: "F32" };
+      if (input.op.kind === "copy" && input.op.scale === void 0 && ins[0].dtype === input.dtype) {
+        return asF32 && input.dtype !== "F32" ? toF32(ins[0], n) : ins[0];
+      }
+      compute(input.op, ins, { shape: input.shape, tensor: input.tensor, first, n, numel }, input.dtype, out, step);
+      const m = { ptr: out, dtype: input.dtype };
+      return asF32 && input.dtype !== "F32" ? toF32(m, n) : m;
     }
     case "gather":
     case "lora":
       throw new Error(`${input.kind} inputs are not supported yet`);
   }
+}
+function toF32(m, n) {
+  const f = arena.alloc(4 * n);
+  k.convert(floatCode(m.dtype), m.ptr, KERNEL_DTYPE_CODE.F32, f, n);
+  return { ptr: f, dtype: "F32" };
 }
 async function materializeAll(op, inputs, first, n) {
   const asF32 = op.kind === "program";

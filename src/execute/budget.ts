@@ -1,7 +1,5 @@
 /** Memory budget → chunk sizes. The budget bounds the whole process, not just tensor data. */
 import { totalmem } from 'node:os';
-import { DTYPE_SIZE } from '../formats/dtype.js';
-import type { PlannedTensor } from '../plan/types.js';
 
 /** What the process needs before any tensor data: Node, the workers' isolates, the plan. */
 export const BASELINE_BYTES = 96 * 1024 * 1024;
@@ -16,11 +14,6 @@ export function minMaxMemory(threads: number): number {
 /** Default `--max-memory`: half of RAM, at most 16 GiB. */
 export function defaultMaxMemory(): number {
   return Math.min(Math.floor(totalmem() / 2), 16 * 1024 ** 3);
-}
-
-/** Bytes of worker memory one element of this tensor costs: every input, plus the output. */
-export function bytesPerElement(t: PlannedTensor): number {
-  return t.inputs.reduce((a, r) => a + DTYPE_SIZE[r.dtype], 0) + DTYPE_SIZE[t.dtype];
 }
 
 /** Each worker's share of the budget for tensor data. */
@@ -39,18 +32,4 @@ export function workerDataBudget(maxMemory: number, threads: number): number {
  */
 export function programWholeBudget(maxMemory: number, threads: number): number {
   return Math.min(workerShare(maxMemory, threads), 3 * 1024 ** 3); // below the 4 GiB wasm memory
-}
-
-/**
- * Elements per chunk for a tensor: as many whole rows as fit the worker budget, or part of a
- * row when a single row is larger than the budget.
- */
-export function chunkElements(t: PlannedTensor, perWorker: number): number {
-  const numel = t.shape.reduce((a, b) => a * b, 1);
-  const fit = Math.max(1, Math.floor(perWorker / bytesPerElement(t)));
-  if (fit >= numel) return Math.max(1, numel);
-  const row = t.shape.length > 1 ? t.shape[t.shape.length - 1] : 1;
-  // Multiples of 16 elements keep every chunk boundary aligned for the SIMD kernels.
-  const whole = row > 1 && fit >= row ? Math.floor(fit / row) * row : fit;
-  return Math.max(16, whole - (whole % 16));
 }

@@ -10,12 +10,11 @@ import {
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { MergeopsError } from '../errors.js';
-import { DTYPE_SIZE } from '../formats/dtype.js';
-import type { JobDone, JobInput, KernelJob } from '../kernels/jobs.js';
-import { programFor } from '../methods/programs.js';
+import type { JobDone } from '../kernels/jobs.js';
 import { KernelPool } from '../kernels/pool.js';
-import type { Plan, PlannedTensor } from '../plan/types.js';
-import { chunkElements, defaultMaxMemory, minMaxMemory, programWholeBudget, workerDataBudget } from './budget.js';
+import type { Plan } from '../plan/types.js';
+import { defaultMaxMemory, minMaxMemory, programWholeBudget, workerDataBudget } from './budget.js';
+import { runTensor, type Budget, type RunJob } from './tensor-jobs.js';
 
 export interface Progress {
   tensorsDone: number;
@@ -46,14 +45,6 @@ export interface ExecuteResult {
   bytesRead: number;
   bytesWritten: number;
   seconds: number;
-}
-
-function jobInputs(t: PlannedTensor): JobInput[] {
-  return t.inputs.map((r) => ({ kind: 'tensor', source: { kind: 'file', path: r.file }, start: r.start, dtype: r.dtype }));
-}
-
-function numelOf(t: PlannedTensor): number {
-  return t.shape.reduce((a, b) => a * b, 1);
 }
 
 function checkOutDir(outDir: string, overwrite: boolean): void {
@@ -102,6 +93,8 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     writeFileSync(join(tmp, 'config.json'), JSON.stringify(plan.outConfig, null, 2) + '\n');
     for (const f of plan.donor.files) copyFileSync(join(plan.donor.dir, f), join(tmp, f));
     writeFileSync(join(tmp, 'mergekit_config.yml'), plan.recipe.text.endsWith('\n') ? plan.recipe.text : plan.recipe.text + '\n');
+    // A multi-stage recipe: the final stage's config names earlier stages, so keep the whole file too.
+    if (plan.stages?.length) writeFileSync(join(tmp, 'mergeops_recipe.yml'), plan.recipe.lines.join('\n').trimEnd() + '\n');
     fsyncFile(tmp);
     replaceDir(tmp, outDir);
 
@@ -117,9 +110,6 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     await pool?.close();
   }
 }
-
-/** Bytes per worker: for one chunk, and for a whole tensor held by a program. */
-interface Budget { perWorker: number; whole: number }
 
 /** Counts what the jobs did and reports progress at most every 200 ms. */
 class Tracker {
@@ -159,7 +149,12 @@ async function runAll(pool: KernelPool, plan: Plan, budget: Budget, shardPaths: 
   let failure: unknown;
   for (const t of plan.tensors) {
     if (failure) break;
-    const p: Promise<void> = runTensor(pool, t, budget, shardPaths[t.shard], tracker)
+    const run: RunJob = async (job) => {
+      const r = await pool.run(job);
+      tracker.job(r);
+      return r;
+    };
+    const p: Promise<void> = runTensor(run, t, budget, shardPaths[t.shard])
       .then(() => tracker.tensor(t.name), (e: unknown) => { failure ??= e; })
       .finally(() => { inFlight.delete(p); });
     inFlight.add(p);
@@ -170,50 +165,6 @@ async function runAll(pool: KernelPool, plan: Plan, budget: Budget, shardPaths: 
     const msg = failure instanceof Error ? failure.message : String(failure);
     throw new MergeopsError('IO', `merge failed: ${msg}`, 'check that the input files are complete and the output disk has room');
   }
-}
-
-/** One output tensor: element-wise ops in chunks; programs whole, or pass by pass over chunks. */
-async function runTensor(pool: KernelPool, t: PlannedTensor, budget: Budget, shardPath: string, tracker: Tracker): Promise<void> {
-  const { perWorker } = budget;
-  const numel = numelOf(t);
-  const base = { op: t.op, inputs: jobInputs(t), shape: t.shape, tensor: t.name, out: { file: shardPath, start: t.start, dtype: t.dtype } };
-  const run = async (job: KernelJob): Promise<JobDone> => {
-    const r = await pool.run(job);
-    tracker.job(r);
-    return r;
-  };
-  if (t.op.kind !== 'program') {
-    const step = chunkElements(t, perWorker);
-    const jobs: Promise<JobDone>[] = [];
-    for (let e = 0; e < numel; e += step) jobs.push(run({ ...base, first: e, n: Math.min(step, numel - e) }));
-    await Promise.all(jobs);
-    return;
-  }
-  const prog = programFor(t.op.method, t.op.params, {
-    shape: t.shape, numel, rowLen: t.shape.length > 1 ? t.shape[t.shape.length - 1] : numel, k: t.inputs.length, tensor: t.name,
-  });
-  const perElement = t.inputs.reduce((a, r) => a + DTYPE_SIZE[r.dtype] + 4, 0) + 4 + DTYPE_SIZE[t.dtype];
-  const wholeBytes = numel * perElement + (prog.scratchBytes?.(numel) ?? 0);
-  if (wholeBytes <= budget.whole) {
-    await run({ ...base, step: { mode: 'whole' }, first: 0, n: numel });
-    return;
-  }
-  // Chunks are multiples of the program's quantum, so its statistics blocks never straddle two.
-  const fit = Math.floor(perWorker / perElement);
-  const step = Math.max(prog.quantum, Math.floor(fit / prog.quantum) * prog.quantum);
-  const firsts: number[] = [];
-  for (let e = 0; e < numel; e += step) firsts.push(e);
-  const stats: Float64Array[] = [];
-  for (let pass = 0; pass < prog.passes.length; pass++) {
-    const parts = await Promise.all(firsts.map(async (first) => {
-      const n = Math.min(step, numel - first);
-      const r = await run({ ...base, step: { mode: 'pass', pass, stats }, first, n });
-      if (!r.stats) throw new Error(`internal: statistics pass ${pass} of ${t.name} returned nothing`);
-      return { first, n, data: r.stats };
-    }));
-    stats.push(prog.passes[pass].reduce(parts));
-  }
-  await Promise.all(firsts.map((first) => run({ ...base, step: { mode: 'apply', stats }, first, n: Math.min(step, numel - first) })));
 }
 
 function fsyncFile(path: string): void {

@@ -35,10 +35,11 @@ export type JobInput =
   /** A LoRA-patched weight `base + scale·(B·A)` (B: [rows, rank], A: [rank, cols]), produced as F32. */
   | { kind: 'lora'; base: JobInput; a: JobInput; b: JobInput; rank: number; cols: number; scale: number }
   /**
-   * The same tensor of an earlier stage of a multi-stage recipe, computed in memory (F32). A program op
+   * The same tensor of an earlier stage of a multi-stage recipe, computed in memory and rounded to
+   * that stage's output dtype (so a fused run gives the bytes a staged run would). A program op
    * carries its statistics, already reduced over the whole tensor by the executor.
    */
-  | { kind: 'op'; op: KernelOp; inputs: readonly JobInput[]; shape: readonly number[]; tensor: string; stats?: Float64Array[] };
+  | { kind: 'op'; op: KernelOp; inputs: readonly JobInput[]; shape: readonly number[]; tensor: string; dtype: DType; stats?: Float64Array[] };
 
 /** Where a job's output goes. */
 export interface JobOutput {
