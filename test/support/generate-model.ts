@@ -812,27 +812,32 @@ function sentencePieceModel(tokenizerJson: unknown): Uint8Array {
   const tj = tokenizerJson as { model: { vocab: Record<string, number>; unk_token: string }; added_tokens: { content: string }[] };
   const specials = new Set(tj.added_tokens.map((a) => a.content));
   const pieces = Object.entries(tj.model.vocab).sort((a, b) => a[1] - b[1]).map(([t]) => t);
-  const out: number[] = [];
-  const varint = (v: number): void => {
+  const varint = (out: number[], v: number): void => {
     while (v >= 0x80) { out.push((v & 0x7f) | 0x80); v = Math.floor(v / 128); }
     out.push(v);
   };
+  const enc = new TextEncoder();
   const f32 = new DataView(new ArrayBuffer(4));
+  const parts: Uint8Array[] = [];
   let rank = 0;
   for (const p of pieces) {
     const type = p === tj.model.unk_token ? 2 : specials.has(p) ? 3 : /^<0x[0-9A-F]{2}>$/.test(p) ? 6 : 1;
     const score = type === 1 ? -rank++ : 0;
-    const text = new TextEncoder().encode(p);
+    const text = enc.encode(p);
     const body: number[] = [];
-    const swap = out.splice(0);
-    varint(0x0a); varint(text.length); out.push(...text);
-    out.push(0x15); f32.setFloat32(0, score, true); for (let i = 0; i < 4; i++) out.push(f32.getUint8(i));
-    varint(0x18); varint(type);
-    body.push(...out.splice(0));
-    out.push(...swap);
-    varint(0x0a); varint(body.length); out.push(...body);
+    varint(body, 0x0a); varint(body, text.length);
+    for (const b of text) body.push(b);
+    body.push(0x15); f32.setFloat32(0, score, true);
+    for (let i = 0; i < 4; i++) body.push(f32.getUint8(i));
+    varint(body, 0x18); varint(body, type);
+    const head: number[] = [];
+    varint(head, 0x0a); varint(head, body.length);
+    parts.push(Uint8Array.from(head), Uint8Array.from(body));
   }
-  return Uint8Array.from(out);
+  const out = new Uint8Array(parts.reduce((n, x) => n + x.length, 0));
+  let o = 0;
+  for (const x of parts) { out.set(x, o); o += x.length; }
+  return out;
 }
 
 /** The table ids the generator supports (every row). */
