@@ -36,6 +36,14 @@ export interface GGUFArchRow {
   vocab: GGUFVocabPath;
   /** writes the `{arch}.*` block (with `general.file_type` where convert puts it) */
   params(meta: GGUFMetadata, c: HFConfig, fileType: number): void;
+  /** tensors convert computes from the config (`generate_extra_tensors`), written first */
+  extra?(c: HFConfig): GGUFExtraTensor[];
+}
+
+/** A tensor computed from the config rather than read from the checkpoint (always F32). */
+export interface GGUFExtraTensor {
+  ggufName: string;
+  data: Float32Array;
 }
 
 /** HF tensors outside the layers. */
@@ -185,14 +193,48 @@ const llamaParams = (meta: GGUFMetadata, c: HFConfig, ft: number): void => {
   meta.set(kv.u32('llama.rope.dimension_count', rd));
 };
 
+/**
+ * Llama 3.1+ (`rope_type: llama3`): `rope_freqs.weight`, one factor per rotary frequency
+ * (`LlamaModel.generate_extra_tensors`). convert computes in torch float32, so every step here
+ * is rounded to float32; `base ** x` is torch's vectorised pow (about 1 ulp), which
+ * Math.pow + fround may differ from in the last bit of a frequency.
+ */
+export function llama3RopeFreqs(c: HFConfig): GGUFExtraTensor[] {
+  const rpAll = ropeParameters(c);
+  const rp = (rpAll['full_attention'] ?? rpAll) as Json;
+  if (typeof rp['rope_type'] !== 'string' || rp['rope_type'].toLowerCase() !== 'llama3') return [];
+  const f = Math.fround;
+  const n = (v: unknown, d: number): number => (typeof v === 'number' ? v : d);
+  const base = n(rp['rope_theta'], 10000.0);
+  const dim = typeof c['head_dim'] === 'number' ? c['head_dim'] : Math.floor(Number(c['hidden_size']) / Number(c['num_attention_heads']));
+  const factor = n(rp['factor'], 8.0);
+  const low = n(rp['low_freq_factor'], 1.0);
+  const high = n(rp['high_freq_factor'], 4.0);
+  const oldCtx = n(rp['original_max_position_embeddings'], 8192);
+  const lowWavelen = oldCtx / low;
+  const highWavelen = oldCtx / high;
+  const out = new Float32Array(dim / 2);
+  for (let k = 0; k < dim / 2; k++) {
+    const freq = f(1 / f(Math.pow(base, f((2 * k) / dim))));
+    const wavelen = f(f(2 * Math.PI) / freq);
+    if (wavelen < f(highWavelen)) out[k] = 1;
+    else if (wavelen > f(lowWavelen)) out[k] = f(factor);
+    else {
+      const smooth = f(f(f(oldCtx / wavelen) - f(low)) / f(high - low));
+      out[k] = f(1 / f(f(f(1 - smooth) / f(factor)) + smooth));
+    }
+  }
+  return [{ ggufName: 'rope_freqs.weight', data: out }];
+}
+
 export const GGUF_ARCHITECTURES: readonly GGUFArchRow[] = [
   {
     id: 'llama', ggufArch: 'llama', hfArchitectures: ['LlamaForCausalLM', 'LLaMAForCausalLM', 'LlamaModel'],
-    layerNames: COMMON_LAYER, drop: [], permuteQK: true, normShift: 0, vocab: 'llama', params: llamaParams,
+    layerNames: COMMON_LAYER, drop: [], permuteQK: true, normShift: 0, vocab: 'llama', params: llamaParams, extra: llama3RopeFreqs,
   },
   {
     id: 'mistral', ggufArch: 'llama', hfArchitectures: ['MistralForCausalLM'],
-    layerNames: COMMON_LAYER, drop: [], permuteQK: true, normShift: 0, vocab: 'llama', params: llamaParams,
+    layerNames: COMMON_LAYER, drop: [], permuteQK: true, normShift: 0, vocab: 'llama', params: llamaParams, extra: llama3RopeFreqs,
   },
   {
     id: 'qwen2', ggufArch: 'qwen2', hfArchitectures: ['Qwen2ForCausalLM', 'Qwen2Model'],

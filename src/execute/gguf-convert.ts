@@ -225,8 +225,8 @@ export async function convertModelToGGUF(o: ConvertOptions): Promise<ConvertResu
     }
     const enc = new Encoder();
     for (const t of plan.tensors) {
-      const src = model.tensors.get(t.hfName)!;
-      const bytes = encodePlannedTensor(enc, t, await readTensorBytes(src));
+      const bytes = t.generated ? new Uint8Array(t.generated.buffer.slice(0))
+        : encodePlannedTensor(enc, t, await readTensorBytes(model.tensors.get(t.hfName)!));
       await fileOf.get(t.ggufName)!.writeTensor(t.ggufName, bytes);
     }
     for (const s of sinks) await s.finish();

@@ -44,7 +44,10 @@ export interface GGUFPlanInput {
 }
 
 export interface GGUFPlannedTensor {
+  /** checkpoint tensor name; '' for tensors computed from the config (`generated`) */
   hfName: string;
+  /** values of a tensor convert computes itself (e.g. Llama 3 `rope_freqs`) */
+  generated?: Float32Array;
   ggufName: string;
   shape: readonly number[];
   srcDtype: DType;
@@ -99,7 +102,10 @@ export function planGGUFConversion(p: GGUFPlanInput): GGUFPlan {
   const outtype: GGMLTypeName = direct ? FILE_TYPES[p.fileType].base : autoOuttype(ordered);
   const convertFileType = direct ? FILE_TYPES[p.fileType].id : FILE_TYPES[outtype as 'F16' | 'BF16'].id;
 
-  let tensors: GGUFPlannedTensor[] = [];
+  // generate_extra_tensors come first; 1-D, so F32
+  let tensors: GGUFPlannedTensor[] = (row.extra?.(cfg) ?? []).map((x) => ({
+    hfName: '', ggufName: x.ggufName, shape: [x.data.length], srcDtype: 'F32', type: 'F32', transform: {}, generated: x.data,
+  }));
   for (const t of ordered) {
     const ggufName = ggufTensorName(row, t.name);
     if (ggufName === null) continue;

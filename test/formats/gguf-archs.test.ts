@@ -4,6 +4,7 @@
  * forward pass of the HF model (so names, Q/K permutation, norm shifts, fused tensors and every
  * metadata key llama.cpp needs are exercised together).
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { convertModelToGGUF } from '../../src/execute/gguf-convert.js';
 import { generateModel, GENERATABLE_ARCHS } from '../support/generate-model.js';
@@ -46,4 +47,36 @@ describe.each(GENERATABLE_ARCHS.map((a) => [a]))('%s', (arch) => {
       await m.dispose();
     }
   });
+});
+
+test('Llama 3.1-style rope (rope_type llama3): rope_freqs.weight first, F32, and llama.cpp applies it like transformers', async () => {
+  const dir = path.join(TMP, 'llama31');
+  await generateModel({ arch: 'llama', dir, dtype: 'F32', seed: 5, hiddenSize: 64, numLayers: 2, vocabSize: 384, numHeads: 2, numKvHeads: 1 });
+  const cfgPath = path.join(dir, 'config.json');
+  const cfg = JSON.parse(readFileSync(cfgPath, 'utf8')) as Record<string, unknown>;
+  // a short original context so every branch (1, factor, smoothed) occurs for head_dim 32
+  cfg['rope_scaling'] = { rope_type: 'llama3', factor: 8.0, low_freq_factor: 1.0, high_freq_factor: 4.0, original_max_position_embeddings: 64 };
+  cfg['rope_theta'] = 500000.0;
+  writeFileSync(cfgPath, JSON.stringify(cfg));
+  const r = await convertModelToGGUF({ modelDir: dir, outDir: dir, fileType: 'F32' });
+  const g = await readGGUF(r.files[0].path);
+  expect(g.tensors[0]).toMatchObject({ name: 'rope_freqs.weight', shape: [16], type: 0 });
+  const freqs = r.plan.tensors[0].generated!;
+  expect(freqs[0]).toBe(1);
+  expect(freqs[15]).toBe(8);
+  expect([...freqs].some((x) => x > 1 && x < 8)).toBe(true);
+  const ref = await loadReference(dir);
+  const m = await loadGGUF(r.files[0].path);
+  try {
+    const long = Array.from({ length: 24 }, (_, i) => (i * 37 + 11) % 384);
+    const e = logitError(await m.logits(long), ref.logits(long));
+    expect(e.maxAbs).toBeLessThan(0.01);
+    // and the factors matter: without them the reference differs by more than that
+    delete cfg['rope_scaling'];
+    writeFileSync(cfgPath, JSON.stringify(cfg));
+    const plain = logitError(await m.logits(long), (await loadReference(dir)).logits(long));
+    expect(plain.maxAbs).toBeGreaterThan(5 * e.maxAbs);
+  } finally {
+    await m.dispose();
+  }
 });

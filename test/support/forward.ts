@@ -33,10 +33,29 @@ function matvec(w: F64Tensor, x: Float64Array, bias?: F64Tensor): Float64Array {
   return y;
 }
 
-function ropeInPlace(v: Float64Array, off: number, hd: number, pos: number, theta: number): void {
+/** transformers `_compute_llama3_parameters`: per-frequency divisors (1 where unscaled). */
+function llama3Divisors(rp: Config, hd: number, theta: number): Float64Array {
+  const factor = Number(rp['factor'] ?? 8);
+  const low = Number(rp['low_freq_factor'] ?? 1);
+  const high = Number(rp['high_freq_factor'] ?? 4);
+  const old = Number(rp['original_max_position_embeddings'] ?? 8192);
+  const out = new Float64Array(hd / 2).fill(1);
+  for (let i = 0; i < hd / 2; i++) {
+    const inv = 1 / Math.pow(theta, (2 * i) / hd);
+    const wavelen = (2 * Math.PI) / inv;
+    if (wavelen > old / low) out[i] = factor;
+    else if (wavelen >= old / high) {
+      const smooth = (old / wavelen - low) / (high - low);
+      out[i] = 1 / ((1 - smooth) / factor + smooth);
+    }
+  }
+  return out;
+}
+
+function ropeInPlace(v: Float64Array, off: number, hd: number, pos: number, theta: number, div?: Float64Array): void {
   const half = hd / 2;
   for (let i = 0; i < half; i++) {
-    const f = pos / Math.pow(theta, (2 * i) / hd);
+    const f = pos / Math.pow(theta, (2 * i) / hd) / (div ? div[i] : 1);
     const c = Math.cos(f);
     const s = Math.sin(f);
     const a = v[off + i];
@@ -70,7 +89,7 @@ export async function loadReference(dir: string): Promise<ReferenceModel> {
   const hd = Number(c['head_dim'] ?? H / nH);
   const L = Number(c['num_hidden_layers']);
   const eps = Number(c['rms_norm_eps']);
-  const rp = (c['rope_parameters'] ?? {}) as Config;
+  const rp = (c['rope_parameters'] ?? c['rope_scaling'] ?? {}) as Config;
   const theta = Number(rp['rope_theta'] ?? c['rope_theta'] ?? 10000);
   const localTheta = c['rope_local_base_freq'] !== undefined ? Number(c['rope_local_base_freq']) : theta;
   const swPattern = Number(c['sliding_window_pattern'] ?? 0);
@@ -78,6 +97,7 @@ export async function loadReference(dir: string): Promise<ReferenceModel> {
   const attnCap = typeof c['attn_logit_softcapping'] === 'number' ? c['attn_logit_softcapping'] : undefined;
   const finalCap = typeof c['final_logit_softcapping'] === 'number' ? c['final_logit_softcapping'] : undefined;
   const act = gemma ? geluTanh : silu;
+  const div = rp['rope_type'] === 'llama3' ? llama3Divisors(rp, hd, theta) : undefined;
   const embed = t('model.embed_tokens.weight');
   const head = opt('lm_head.weight') ?? embed;
   const V = embed.shape[0];
@@ -111,11 +131,11 @@ export async function loadReference(dir: string): Promise<ReferenceModel> {
           const kn = opt(p + 'self_attn.k_norm.weight');
           for (let hh = 0; hh < nH; hh++) {
             if (qn) q.set(rmsnorm(q.subarray(hh * hd, (hh + 1) * hd), qn.data, eps, gemma), hh * hd);
-            ropeInPlace(q, hh * hd, hd, i, layerTheta);
+            ropeInPlace(q, hh * hd, hd, i, layerTheta, div);
           }
           for (let hh = 0; hh < nKv; hh++) {
             if (kn) k.set(rmsnorm(k.subarray(hh * hd, (hh + 1) * hd), kn.data, eps, gemma), hh * hd);
-            ropeInPlace(k, hh * hd, hd, i, layerTheta);
+            ropeInPlace(k, hh * hd, hd, i, layerTheta, div);
           }
           qs.push(q); ks.push(k); vs.push(v);
         }
