@@ -10,10 +10,11 @@ import { ggufArchFor, applyTransform, withConfigDefaults, type GGUFArchRow } fro
 import { idToTitle, type GGUFGeneralInfo } from '../arch/gguf-general.js';
 import type { HFConfig } from '../arch/types.js';
 import { MergeopsError } from '../errors.js';
-import { KERNEL_DTYPE_CODE, type FloatDType } from '../formats/dtype.js';
+import { DTYPE_SIZE, KERNEL_DTYPE_CODE, type FloatDType } from '../formats/dtype.js';
+import { ggmlTensorBytes } from '../formats/ggml-type.js';
 import { kv, type GGUFKV, type GGUFSplitOptions } from '../formats/gguf.js';
 import type { GGMLTypeName } from '../formats/ggml-type.js';
-import { readLocalModel, readTensorBytes } from '../hub/local.js';
+import { readLocalModel } from '../hub/local.js';
 import { quantizeF32Array } from '../kernels/quantize.js';
 import { instantiateKernels, loadKernelModuleSync, type KernelExports } from '../kernels/wasm-module.js';
 import { planGGUFConversion, type GGUFPlan, type GGUFPlannedTensor } from '../plan/gguf-plan.js';
@@ -34,7 +35,12 @@ export interface ConvertOptions {
   tokenizerPre?: string;
   split?: GGUFSplitOptions;
   overwrite?: boolean;
+  /** elements per processing chunk (whole rows; whole heads for Q/K); bounds memory */
+  chunkElements?: number;
 }
+
+/** 16 Mi elements: 64 MiB of f32 per chunk (a few times that with the source and output copies). */
+const CHUNK_ELEMENTS = 16 << 20;
 
 export interface ConvertResult {
   files: { path: string; bytes: number }[];
@@ -174,15 +180,41 @@ function checkFinite(t: GGUFPlannedTensor, v: Float32Array): void {
   }
 }
 
-/** Transforms and encodes one tensor as the plan says; `raw` is the checkpoint's bytes. */
-export function encodePlannedTensor(enc: Encoder, t: GGUFPlannedTensor, raw: Uint8Array): Uint8Array {
-  const n = t.shape.reduce((a, b) => a * b, 1);
+/** Rows (outer dims) × row length (last dim) of a tensor. */
+export function rowsOf(shape: readonly number[]): { rows: number; cols: number } {
+  const cols = shape[shape.length - 1];
+  return { rows: shape.reduce((a, b) => a * b, 1) / cols, cols };
+}
+
+/**
+ * Row ranges to process a tensor in, at most `maxElements` each: whole rows (quantization
+ * blocks never straddle rows) and, for the Q/K permutation, whole heads (rows only move inside
+ * a head). Each range is independent: same bytes as processing the tensor at once.
+ */
+export function rowChunks(t: GGUFPlannedTensor, maxElements: number): { first: number; count: number }[] {
+  const { rows, cols } = rowsOf(t.shape);
+  const group = t.transform.permuteHeads !== undefined ? rows / t.transform.permuteHeads : 1;
+  const per = Math.max(group, Math.floor(maxElements / cols / group) * group);
+  const out: { first: number; count: number }[] = [];
+  for (let r = 0; r < rows; r += per) out.push({ first: r, count: Math.min(per, rows - r) });
+  return out;
+}
+
+/**
+ * Transforms and encodes rows [first, first + count) of a planned tensor; `raw` holds exactly
+ * those rows of the checkpoint. `first`/`count` must come from `rowChunks`.
+ */
+export function encodePlannedRows(enc: Encoder, t: GGUFPlannedTensor, raw: Uint8Array, count: number): Uint8Array {
+  const { rows, cols } = rowsOf(t.shape);
+  const n = count * cols;
+  const transform = t.transform.permuteHeads !== undefined
+    ? { ...t.transform, permuteHeads: (t.transform.permuteHeads * count) / rows } : t.transform;
   let v = enc.toF32(t.srcDtype as FloatDType, raw, n);
-  v = applyTransform(t.transform, v, t.shape);
+  v = applyTransform(transform, v, [count, cols]);
   // Gemma's +1 on an F16 checkpoint happens in F16 in convert (torch F16 add), then widened
   if (t.transform.shift !== undefined && t.srcDtype === 'F16') v = enc.roundThrough(v, 'F16');
   if (t.type !== 'F32' && t.type !== 'F16' && t.type !== 'BF16') checkFinite(t, v);
-  return enc.encode(v, t.type, t.shape[t.shape.length - 1], t.intermediate);
+  return enc.encode(v, t.type, cols, t.intermediate);
 }
 
 export { Encoder };
@@ -224,10 +256,31 @@ export async function convertModelToGGUF(o: ConvertOptions): Promise<ConvertResu
       for (const t of f.layout.tensors) fileOf.set(t.name, s);
     }
     const enc = new Encoder();
-    for (const t of plan.tensors) {
-      const bytes = t.generated ? new Uint8Array(t.generated.buffer.slice(0))
-        : encodePlannedTensor(enc, t, await readTensorBytes(model.tensors.get(t.hfName)!));
-      await fileOf.get(t.ggufName)!.writeTensor(t.ggufName, bytes);
+    const handles = new Map<string, fs.FileHandle>();
+    try {
+      for (const t of plan.tensors) {
+        const sink = fileOf.get(t.ggufName)!;
+        if (t.generated) {
+          await sink.writeTensor(t.ggufName, new Uint8Array(t.generated.buffer.slice(0)));
+          continue;
+        }
+        const src = model.tensors.get(t.hfName)!;
+        let fh = handles.get(src.file);
+        if (!fh) handles.set(src.file, (fh = await fs.open(src.file, 'r')));
+        const { cols } = rowsOf(t.shape);
+        const inRow = cols * DTYPE_SIZE[src.dtype];
+        const outRow = ggmlTensorBytes(t.type, [cols]);
+        for (const c of rowChunks(t, o.chunkElements ?? CHUNK_ELEMENTS)) {
+          const raw = new Uint8Array(c.count * inRow);
+          const { bytesRead } = await fh.read(raw, 0, raw.length, src.start + c.first * inRow);
+          if (bytesRead !== raw.length) {
+            throw new MergeopsError('IO', `${src.file}: tensor ${src.name} ends early`, 'the file was truncated or changed while being read; re-download it');
+          }
+          await sink.writeTensorPart(t.ggufName, c.first * outRow, encodePlannedRows(enc, t, raw, c.count));
+        }
+      }
+    } finally {
+      for (const h of handles.values()) await h.close();
     }
     for (const s of sinks) await s.finish();
   } catch (e) {

@@ -10,7 +10,8 @@ import { MergeopsError } from '../errors.js';
 import type { GGUFLayout } from '../formats/gguf.js';
 
 export class GGUFFileSink {
-  private readonly written: boolean[];
+  /** bytes written per tensor (parts may come in any order; they must not overlap) */
+  private readonly written: number[];
   private readonly index = new Map<string, number>();
   private closed = false;
 
@@ -20,7 +21,7 @@ export class GGUFFileSink {
     private readonly fh: fs.FileHandle,
     readonly layout: GGUFLayout,
   ) {
-    this.written = layout.tensors.map(() => false);
+    this.written = layout.tensors.map(() => 0);
     layout.tensors.forEach((t, i) => this.index.set(t.name, i));
   }
 
@@ -44,25 +45,52 @@ export class GGUFFileSink {
     return new GGUFFileSink(file, tmp, fh, layout);
   }
 
+  /** The temporary file being written: workers may write tensor bytes there directly at `layout` offsets, then call `markWritten`. */
+  get tempPath(): string {
+    return this.tmpPath;
+  }
+
   /** Writes one tensor's encoded bytes (exactly its `nbytes`). */
   async writeTensor(name: string, bytes: Uint8Array): Promise<void> {
-    const i = this.index.get(name);
-    if (i === undefined) throw new MergeopsError('INTERNAL', `${this.finalPath} has no tensor ${name}`, 'write only tensors of the layout');
-    const slot = this.layout.tensors[i];
+    const slot = this.slot(name);
     if (bytes.length !== slot.nbytes) {
       throw new MergeopsError('INTERNAL', `${name}: ${bytes.length} bytes given, ${slot.nbytes} expected for ${slot.type} [${slot.shape.join(', ')}]`,
         'encode the tensor to the type the layout gives it');
     }
-    await writeAll(this.fh, bytes, slot.offset);
-    this.written[i] = true;
+    await this.writeTensorPart(name, 0, bytes);
+  }
+
+  /**
+   * Writes part of a tensor (e.g. a chunk of whole rows) at byte `at` within the tensor. Parts
+   * may arrive in any order and from any writer; they must not overlap.
+   */
+  async writeTensorPart(name: string, at: number, bytes: Uint8Array): Promise<void> {
+    const slot = this.slot(name);
+    if (at < 0 || at + bytes.length > slot.nbytes) {
+      throw new MergeopsError('INTERNAL', `${name}: bytes [${at}, ${at + bytes.length}) are outside the tensor's ${slot.nbytes}`,
+        'write whole encoded rows inside the tensor');
+    }
+    await writeAll(this.fh, bytes, slot.offset + at);
+    this.markWritten(name, bytes.length);
+  }
+
+  /** Records `n` bytes of `name` as written (by this sink or by a worker writing `tempPath` itself). */
+  markWritten(name: string, n: number): void {
+    this.written[this.index.get(name)!] += n;
+  }
+
+  private slot(name: string) {
+    const i = this.index.get(name);
+    if (i === undefined) throw new MergeopsError('INTERNAL', `${this.finalPath} has no tensor ${name}`, 'write only tensors of the layout');
+    return this.layout.tensors[i];
   }
 
   /** Checks every tensor was written, syncs and renames into place. */
   async finish(): Promise<void> {
-    const missing = this.layout.tensors.filter((_, i) => !this.written[i]).map((t) => t.name);
+    const missing = this.layout.tensors.filter((t, i) => this.written[i] !== t.nbytes).map((t) => t.name);
     if (missing.length > 0) {
       await this.abort();
-      throw new MergeopsError('INTERNAL', `${this.finalPath}: ${missing.length} tensor(s) never written (${missing.slice(0, 3).join(', ')}…)`,
+      throw new MergeopsError('INTERNAL', `${this.finalPath}: ${missing.length} tensor(s) not (completely) written (${missing.slice(0, 3).join(', ')}…)`,
         'every tensor of the layout must be written before finish()');
     }
     this.closed = true;

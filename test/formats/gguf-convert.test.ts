@@ -175,6 +175,13 @@ describe.each(['F32', 'F16', 'BF16'] as const)('fixture Llama → %s GGUF', (t) 
   });
 });
 
+test.each(['F16', 'Q4_K_M'] as const)('%s: processing in small row chunks (whole heads for Q/K) writes the same bytes', async (ft) => {
+  const whole = await convertModelToGGUF({ modelDir: BASE, outDir: path.join(OUT, 'whole'), fileType: ft });
+  // 2000 elements: ~10 rows of 192 per chunk, one 48-row head per chunk for attn_q/attn_k
+  const chunked = await convertModelToGGUF({ modelDir: BASE, outDir: path.join(OUT, 'chunked'), fileType: ft, chunkElements: 2000 });
+  expect(Buffer.compare(readFileSync(chunked.files[0].path), readFileSync(whole.files[0].path))).toBe(0);
+});
+
 describe('fixture Llama GGUF through llama.cpp', () => {
   // The checkpoint is bf16, so F32 and BF16 GGUFs hold the exact weights (and F16 too, but for
   // weights below F16's normal range): the differences are llama.cpp's float32 arithmetic
