@@ -86,3 +86,13 @@ test('rows that are not whole 256-blocks fall back as llama-quantize does (fixtu
     expect(type('blk.0.ffn_down.weight')).toBe(ft === 'Q4_K_M' ? 12 : 11);
   }
 });
+
+test('an F32 checkpoint goes through convert\'s auto F16 file first: Q4_K_M equals llama-quantize of our F16 conversion', async () => {
+  const dir = path.join(TMP, 'f32-model');
+  await generateModel({ arch: 'qwen3', dir, dtype: 'F32', seed: 9, hiddenSize: 256, numLayers: 2, intermediateSize: 256, vocabSize: 320 });
+  const f16 = (await convertModelToGGUF({ modelDir: dir, outDir: TMP, fileType: 'F16', prefix: 'f32-model-f16', tokenizerPre: 'qwen2' })).files[0].path;
+  const theirs = path.join(TMP, 'f32-model-llama-Q4_K_M.gguf');
+  expect(llamaQuantize(f16, theirs, FILE_TYPES.Q4_K_M.id)).toBe(0);
+  const ours = (await convertModelToGGUF({ modelDir: dir, outDir: TMP, fileType: 'Q4_K_M', prefix: 'f32-model-ours', tokenizerPre: 'qwen2' })).files[0].path;
+  expect(firstDifference(readFileSync(theirs), readFileSync(ours))).toBe(-1);
+});
