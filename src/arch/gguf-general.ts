@@ -24,6 +24,8 @@ export interface GGUFGeneralInfo {
   sizeLabel?: string;
   /** SPDX ids; written joined with `,` */
   license?: string[];
+  licenseName?: string;
+  licenseLink?: string;
   repoUrl?: string;
   baseModels?: GGUFBaseModel[];
   tags?: string[];
@@ -97,6 +99,8 @@ export function setGeneralMetadata(meta: GGUFMetadata, g: GGUFGeneralInfo, total
   str('general.description', g.description);
   str('general.size_label', g.sizeLabel ?? (totalParams > 0 ? sizeLabel(totalParams) : undefined));
   if (g.license && g.license.length > 0) str('general.license', g.license.join(','));
+  str('general.license.name', g.licenseName);
+  str('general.license.link', g.licenseLink);
   str('general.repo_url', g.repoUrl);
   if (g.baseModels && g.baseModels.length > 0) {
     meta.set(kv.u32('general.base_model.count', g.baseModels.length));
@@ -120,4 +124,56 @@ export function baseModelFromId(id: string): GGUFBaseModel {
     entry.repoUrl = `https://huggingface.co/${org}/${name}`;
   }
   return entry;
+}
+
+/**
+ * `general.*` from a model card's YAML front matter (gguf-py `Metadata.load_model_card` +
+ * `apply_metadata_heuristic`): name/author/version/organization/description/finetune/basename/
+ * size_label (also their `model_*` spellings), license (+ name, link), tags (+ pipeline_tag),
+ * languages/language, base_model(s). Datasets and source URLs are not carried over.
+ */
+export function generalFromModelCard(card: Record<string, unknown>): Partial<GGUFGeneralInfo> {
+  const g: Partial<GGUFGeneralInfo> = {};
+  const str = (...keys: string[]): string | undefined => {
+    for (const k of keys) {
+      const v = card[k];
+      if (typeof v === 'string') return v;
+      if (typeof v === 'number') return String(v);
+    }
+    return undefined;
+  };
+  const list = (...keys: string[]): string[] => keys.flatMap((k) => {
+    const v = card[k];
+    return typeof v === 'string' ? [v] : Array.isArray(v) ? v.map(String) : [];
+  });
+  const set = <K extends keyof GGUFGeneralInfo>(k: K, v: GGUFGeneralInfo[K] | undefined): void => { if (v !== undefined) g[k] = v; };
+  set('name', str('name', 'model_name'));
+  set('author', str('author', 'model_author', 'model_creator'));
+  set('version', str('version', 'model_version'));
+  set('organization', str('organization', 'model_organization'));
+  set('description', str('description', 'model_description'));
+  set('finetune', str('finetune', 'model_finetune'));
+  set('basename', str('basename', 'model_basename', 'model_type'));
+  set('sizeLabel', str('size_label', 'model_size_label'));
+  const license = list('license');
+  if (license.length > 0) g.license = license;
+  set('licenseName', str('license_name'));
+  set('licenseLink', str('license_link'));
+  const tags = list('tags', 'pipeline_tag');
+  if (tags.length > 0) g.tags = tags;
+  const langs = list('languages', 'language');
+  if (langs.length > 0) g.languages = langs;
+  const bm = card['base_model'] ?? card['base_models'] ?? card['base_model_sources'];
+  const ids = typeof bm === 'string' ? [bm] : Array.isArray(bm) ? bm : [];
+  if (ids.length > 0) {
+    g.baseModels = ids.map((id) => {
+      if (typeof id !== 'string') return id as GGUFBaseModel;
+      if (/^(https?|ssh):\/\//.test(id)) {
+        const m = /^https?:\/\/huggingface\.co\/([^/]+\/[^/]+)$/.exec(id);
+        return { ...(m ? baseModelFromId(m[1]) : {}), repoUrl: id };
+      }
+      return baseModelFromId(id);
+    });
+  }
+  return g;
 }

@@ -7,7 +7,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ggufArchFor, applyTransform, withConfigDefaults, type GGUFArchRow } from '../arch/gguf-arch.js';
-import { idToTitle, type GGUFGeneralInfo } from '../arch/gguf-general.js';
+import { generalFromModelCard, idToTitle, type GGUFGeneralInfo } from '../arch/gguf-general.js';
+import { parse as parseYaml } from 'yaml';
 import type { HFConfig } from '../arch/types.js';
 import { MergeopsError } from '../errors.js';
 import { DTYPE_SIZE, KERNEL_DTYPE_CODE, type FloatDType } from '../formats/dtype.js';
@@ -226,13 +227,31 @@ export function defaultGeneral(dir: string, generationConfig: Record<string, unk
   return g;
 }
 
+/** The YAML front matter of a model card (README.md), as convert reads it; {} without one. */
+export async function readModelCard(dir: string): Promise<Record<string, unknown>> {
+  const b = await readOptional(path.join(dir, 'README.md'));
+  if (!b) return {};
+  const lines = b.toString('utf8').split(/\r?\n/);
+  if (lines[0] !== '---') return {};
+  const end = lines.indexOf('---', 1);
+  const yaml = lines.slice(1, end < 0 ? undefined : end).join('\n').replace(/\t/g, '  ');
+  try {
+    const v = parseYaml(yaml, { version: '1.1' }) as unknown;
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch (e) {
+    throw new MergeopsError('IO', `${path.join(dir, 'README.md')}: the model card's YAML header is invalid (${(e as Error).message})`,
+      'fix the front matter between the --- lines, or pass --name');
+  }
+}
+
 export async function convertModelToGGUF(o: ConvertOptions): Promise<ConvertResult> {
   const model = await readLocalModel(o.modelDir);
   const config = model.config as HFConfig;
   const row = ggufArchFor(config);
   const vocab = vocabKVsFor(row, await readVocabSources(model.dir, withConfigDefaults(config)), withConfigDefaults(config), o.tokenizerPre);
   const genCfg = await readJsonOptional(path.join(model.dir, 'generation_config.json'));
-  const general: GGUFGeneralInfo = { ...defaultGeneral(model.dir, genCfg), ...o.general };
+  // precedence as convert: explicit values, then the model card, then the folder name
+  const general: GGUFGeneralInfo = { ...defaultGeneral(model.dir, genCfg), ...generalFromModelCard(await readModelCard(model.dir)), ...o.general };
   const prefix = o.prefix ?? `${path.basename(model.dir)}-${o.fileType}`;
   const plan = planGGUFConversion({
     config,

@@ -3,7 +3,7 @@
  * convert_hf_to_gguf's documented behaviour (names, order, types, shapes, data, metadata) and
  * against an independent float64 forward pass through the real llama.cpp.
  */
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { convertModelToGGUF } from '../../src/execute/gguf-convert.js';
 import { bf16ToF32, f32ToBf16, f32ToF16 } from '../../src/formats/dtype.js';
@@ -180,6 +180,31 @@ test.each(['F16', 'Q4_K_M'] as const)('%s: processing in small row chunks (whole
   // 2000 elements: ~10 rows of 192 per chunk, one 48-row head per chunk for attn_q/attn_k
   const chunked = await convertModelToGGUF({ modelDir: BASE, outDir: path.join(OUT, 'chunked'), fileType: ft, chunkElements: 2000 });
   expect(Buffer.compare(readFileSync(chunked.files[0].path), readFileSync(whole.files[0].path))).toBe(0);
+});
+
+test('general.* from the model card front matter, in convert\'s key order', async () => {
+  const dir = path.join(OUT, 'carded');
+  cpSync(BASE, dir, { recursive: true });
+  writeFileSync(path.join(dir, 'README.md'), [
+    '---', 'license: apache-2.0', 'base_model:', '- Qwen/Qwen2.5-7B-Instruct', '- https://huggingface.co/my-org/rev-model',
+    'tags:', '- merge', '- mergekit', 'pipeline_tag: text-generation', 'language:', '- en', 'model_name: Add Rev Merge', '---', '# card', '',
+  ].join('\n'));
+  const g = await readGGUF((await convertModelToGGUF({ modelDir: dir, outDir: dir, fileType: 'F16' })).files[0].path);
+  expect(g.keys.slice(0, 16)).toEqual([
+    'general.architecture', 'general.type', 'general.name', 'general.size_label', 'general.license', 'general.base_model.count',
+    'general.base_model.0.name', 'general.base_model.0.organization', 'general.base_model.0.repo_url',
+    'general.base_model.1.name', 'general.base_model.1.organization', 'general.base_model.1.repo_url',
+    'general.tags', 'general.languages', 'llama.block_count', 'llama.context_length',
+  ]);
+  const v = (k: string) => g.typed[k].value;
+  expect(v('general.name')).toBe('Add Rev Merge');
+  expect(v('general.license')).toBe('apache-2.0');
+  expect([v('general.base_model.0.name'), v('general.base_model.0.organization'), v('general.base_model.0.repo_url')])
+    .toEqual(['Qwen2.5 7B Instruct', 'Qwen', 'https://huggingface.co/Qwen/Qwen2.5-7B-Instruct']);
+  expect([v('general.base_model.1.name'), v('general.base_model.1.organization'), v('general.base_model.1.repo_url')])
+    .toEqual(['Rev Model', 'My Org', 'https://huggingface.co/my-org/rev-model']);
+  expect(v('general.tags')).toEqual(['merge', 'mergekit', 'text-generation']);
+  expect(v('general.languages')).toEqual(['en']);
 });
 
 describe('fixture Llama GGUF through llama.cpp', () => {
