@@ -105,7 +105,7 @@ export function vocabKVsFor(row: GGUFArchRow, src: VocabSources, config: HFConfi
     case 'phi3':
       if (src.tokenizerConfig?.['tokenizer_class'] === 'GPT2Tokenizer') return bpe();
       needSpm();
-      return sentencePieceKVs(src, vocabSize);
+      return sentencePieceKVs(src, vocabSize, 'phi3');
     case 'llama': {
       const out: GGUFKV[] = [];
       const aps = src.tokenizerConfig?.['add_prefix_space'];

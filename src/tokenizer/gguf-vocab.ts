@@ -100,8 +100,12 @@ export function looksSpecial(t: string): boolean {
     || (t.startsWith('<unused') && t.endsWith('>'));
 }
 
-/** `_create_vocab_sentencepiece`: tokens, scores, types padded/cut to `vocabSize`. */
-export function sentencePieceVocab(src: VocabSources, vocabSize: number | undefined): { tokens: string[]; scores: number[]; types: number[] } {
+/**
+ * `_create_vocab_sentencepiece`: tokens, scores, types padded/cut to `vocabSize`.
+ * `phi3`: Phi-3's own variant (`Phi3MiniModel.set_vocab`): added tokens from
+ * tokenizer_config.json *and* tokenizer.json, CONTROL only when `special`, no ▁ rewriting.
+ */
+export function sentencePieceVocab(src: VocabSources, vocabSize: number | undefined, variant: 'default' | 'phi3' = 'default'): { tokens: string[]; scores: number[]; types: number[] } {
   if (!src.tokenizerModel) throw new MergeopsError('INTERNAL', 'no tokenizer.model', 'call sentencePieceVocab only when tokenizer.model exists');
   const pieces = parseSentencePieceModel(src.tokenizerModel);
   const n = vocabSize ?? pieces.length;
@@ -121,6 +125,18 @@ export function sentencePieceVocab(src: VocabSources, vocabSize: number | undefi
     tokens[id] = text;
     scores[id] = -1000.0;
     types[id] = TokenType.USER_DEFINED;
+  }
+  if (variant === 'phi3') {
+    const overlay = (id: number, data: Json): void => {
+      if (!(id < n)) return;
+      tokens[id] = String(data['content']);
+      scores[id] = -1000.0;
+      types[id] = data['special'] === true ? TokenType.CONTROL : TokenType.USER_DEFINED;
+    };
+    const dec = src.tokenizerConfig?.['added_tokens_decoder'];
+    if (dec && typeof dec === 'object') for (const [id, d] of Object.entries(dec as Record<string, Json>)) overlay(Number(id), d);
+    for (const d of (src.tokenizerJson?.['added_tokens'] ?? []) as Json[]) overlay(Number(d['id']), d);
+    return { tokens, scores, types };
   }
   const decoder = src.tokenizerConfig?.['added_tokens_decoder'];
   if (decoder && typeof decoder === 'object') {
@@ -223,8 +239,8 @@ export function bpeVocab(src: VocabSources, vocabSize: number | undefined, o: Bp
 export type VocabKind = 'spm' | 'bpe';
 
 /** `tokenizer.ggml.*` KVs for the SentencePiece path (`_set_vocab_sentencepiece`). */
-export function sentencePieceKVs(src: VocabSources, vocabSize: number | undefined): GGUFKV[] {
-  const v = sentencePieceVocab(src, vocabSize);
+export function sentencePieceKVs(src: VocabSources, vocabSize: number | undefined, variant: 'default' | 'phi3' = 'default'): GGUFKV[] {
+  const v = sentencePieceVocab(src, vocabSize, variant);
   return [
     kv.str('tokenizer.ggml.model', 'llama'),
     kv.str('tokenizer.ggml.pre', 'default'),

@@ -47,6 +47,14 @@ describe('SentencePiece', () => {
     expect(v.tokens.slice(319)).toEqual([v.tokens[319], '<extra>', '<|im_end|>', ' hi', '[PAD323]']);
     expect(v.types.slice(320)).toEqual([TokenType.USER_DEFINED, TokenType.CONTROL, TokenType.USER_DEFINED, TokenType.UNUSED]);
     expect(v.scores.slice(320)).toEqual([-1000, -1000, -1000, -10000]);
+    // Phi-3's variant: tokenizer.json added tokens too, CONTROL only when special, no ▁ rewriting
+    const phi = sentencePieceVocab({
+      config: {}, tokenizerModel,
+      tokenizerConfig: { added_tokens_decoder: { 320: { content: '<|im_end|>', special: false }, 321: { content: '▁hi', special: false } } },
+      tokenizerJson: { added_tokens: [{ id: 322, content: '<|end|>', special: true }] },
+    }, 323, 'phi3');
+    expect(phi.tokens.slice(320)).toEqual(['<|im_end|>', '▁hi', '<|end|>']);
+    expect(phi.types.slice(320)).toEqual([TokenType.USER_DEFINED, TokenType.USER_DEFINED, TokenType.CONTROL]);
     // vocab_size smaller than the model: cut
     expect(sentencePieceVocab({ config: {}, tokenizerModel }, 300).tokens.length).toBe(300);
   });
