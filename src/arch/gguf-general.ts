@@ -52,15 +52,107 @@ export function sizeLabel(params: number): string {
 }
 
 /**
- * gguf-py `id_to_title`: `-` → space, then each word that is all lower case and does not
- * start with a digit or `v<digit>` gets Python's `str.title()`.
+ * gguf-py `id_to_title`: `-` → space, then each word that is all lower case (Python
+ * `islower`) and not a version (`v1.2`) or digit-led gets Python's `str.title()`.
  */
 export function idToTitle(s: string): string {
-  return s.replace(/-/g, ' ').split(/\s+/).filter((w) => w !== '').map((w) => {
-    if (w !== w.toLowerCase() || /^\d/.test(w) || /^v\d/.test(w)) return w;
-    // str.title(): capitalise the first letter after every non-letter
-    return w.replace(/[A-Za-z]+/g, (m) => m[0].toUpperCase() + m.slice(1));
+  return s.trim().replace(/-/g, ' ').split(/\s+/).filter((w) => w !== '').map((w) => {
+    const isLower = w === w.toLowerCase() && w !== w.toUpperCase();
+    if (!isLower || /^(v\d+(?:\.\d+)*|\d.*)$/.test(w)) return w;
+    // str.title(): upper-case the first letter of every run of letters
+    return w.replace(/\p{L}+/gu, (m) => m[0].toUpperCase() + m.slice(1));
   }).join(' ');
+}
+
+export interface ModelIdComponents {
+  fullName?: string;
+  org?: string;
+  basename?: string;
+  finetune?: string;
+  version?: string;
+  sizeLabel?: string;
+}
+
+/**
+ * gguf-py `Metadata.get_model_id_components`: splits `org/Name-7B-Instruct-v0.3` into name,
+ * organization, basename, finetune, version and size label, with its heuristics (a size that is
+ * far from `totalParams` counts as finetune).
+ */
+export function modelIdComponents(modelId: string, totalParams = 0): ModelIdComponents {
+  if (modelId.includes(' ')) return { fullName: modelId };
+  let org: string | undefined;
+  let full = modelId;
+  const slash = modelId.indexOf('/');
+  if (slash >= 0) { org = modelId.slice(0, slash); full = modelId.slice(slash + 1); }
+  if (org !== undefined && org.startsWith('.')) org = undefined;
+  const parts = full.split('-').filter((p) => p !== '');
+  const types = parts.map(() => new Set<string>());
+  parts.forEach((part0, i) => {
+    let part = part0;
+    if (/^(v|iter)?\d+([.]\d+)*$/i.test(part)) types[i].add('version');
+    else if (/^(i?q\d(_\w)*|b?fp?(16|32))$/i.test(part)) { types[i].add('type'); parts[i] = part.toUpperCase(); }
+    else if (i > 0 && /^(([A]|\d+[x])?\d+([._]\d+)?[KMBT][\d]?|small|mini|medium|large|x?xl)$/i.test(part)) {
+      part = part.replace(/_/g, '.');
+      if (/\d/.test(part[part.length - 1])) part = part.slice(0, -2) + '.' + part[part.length - 1] + part[part.length - 2];
+      if (part.length > 1 && /\d/.test(part[part.length - 2]) && 'kmbt'.includes(part[part.length - 1])) part = part.slice(0, -1) + part[part.length - 1].toUpperCase();
+      if (totalParams !== 0) {
+        const mult = ' KMBT'.indexOf(part[part.length - 1]);
+        const num = Number(part.slice(0, -1));
+        if (mult >= 0 && part.slice(0, -1) !== '' && Number.isFinite(num)) {
+          const labelParams = num * 1000 ** mult;
+          if ((totalParams < 0 && labelParams < Math.floor(Math.abs(totalParams) / 8))
+            || (totalParams > 0 && Math.abs(labelParams - totalParams) > Math.floor((7 * totalParams) / 8))) {
+            types[i].add('finetune');
+            part = part.slice(0, -1) + part[part.length - 1].toLowerCase();
+          }
+        }
+      }
+      if (types[i].size === 0) types[i].add('size_label');
+      parts[i] = part;
+    } else if (i > 0 && /^(chat|instruct|vision|lora)$/i.test(part)) {
+      types[i].add(totalParams < 0 && part.toLowerCase() === 'lora' ? 'type' : 'finetune');
+    }
+  });
+  if (parts.some((n, i) => types[i].has('size_label') && /\d/.test(n))) {
+    parts.forEach((n, i) => { if (types[i].has('size_label') && /^\p{L}+$/u.test(n)) types[i].delete('size_label'); });
+  }
+  let atStart = true;
+  parts.forEach((part, i) => {
+    const t = types[i];
+    if (atStart && ((t.size === 0 && /^\p{L}/u.test(part)) || t.has('version'))) t.add('basename');
+    else {
+      atStart = false;
+      if (t.size === 0) t.add('finetune');
+    }
+  });
+  for (let i = parts.length - 1; i >= 0; i--) {
+    if (types[i].has('basename') && types[i].size > 1) types[i].delete('basename');
+    else break;
+  }
+  const join = (pred: (t: Set<string>) => boolean, unique = false): string | undefined => {
+    let xs = parts.filter((_, i) => pred(types[i]));
+    if (unique) xs = [...new Set(xs)];
+    return xs.length > 0 ? xs.join('-') : undefined;
+  };
+  let basename = join((t) => t.has('basename'));
+  const sizeLabel = join((t) => t.has('size_label'), true);
+  const finetune = join((t) => t.has('finetune'));
+  const version = join((t) => t.has('version') && !t.has('basename'));
+  if (sizeLabel === undefined && finetune === undefined && version === undefined) basename = undefined;
+  return { fullName: full, org, basename, finetune, version, sizeLabel };
+}
+
+/** `apply_metadata_heuristic` for one id (config `_name_or_path` or the folder name): fills what is unset. */
+export function applyModelId(g: Partial<GGUFGeneralInfo>, modelId: string, totalParams: number): Partial<GGUFGeneralInfo> {
+  const c = modelIdComponents(modelId, totalParams);
+  const out = { ...g };
+  if (out.name === undefined && c.fullName !== undefined) out.name = idToTitle(c.fullName);
+  if (out.organization === undefined && c.org !== undefined) out.organization = idToTitle(c.org);
+  if (out.basename === undefined && c.basename !== undefined) out.basename = c.basename;
+  if (out.finetune === undefined && c.finetune !== undefined) out.finetune = c.finetune;
+  if (out.version === undefined && c.version !== undefined) out.version = c.version;
+  if (out.sizeLabel === undefined && c.sizeLabel !== undefined) out.sizeLabel = c.sizeLabel;
+  return out;
 }
 
 const SAMPLING: readonly [string, string[], 'i32' | 'f32' | 'str'][] = [
@@ -117,12 +209,12 @@ export function setGeneralMetadata(meta: GGUFMetadata, g: GGUFGeneralInfo, total
 
 /** A Hugging Face id (`org/name`) as a base-model entry, the way convert expands `base_model`. */
 export function baseModelFromId(id: string): GGUFBaseModel {
-  const [org, name] = id.includes('/') ? id.split('/', 2) : [undefined, id];
-  const entry: GGUFBaseModel = { name: idToTitle(name) };
-  if (org !== undefined) {
-    entry.organization = idToTitle(org);
-    entry.repoUrl = `https://huggingface.co/${org}/${name}`;
-  }
+  const c = modelIdComponents(id);
+  const entry: GGUFBaseModel = {};
+  if (c.fullName !== undefined) entry.name = idToTitle(c.fullName);
+  if (c.org !== undefined) entry.organization = idToTitle(c.org);
+  if (c.version !== undefined) entry.version = c.version;
+  if (c.org !== undefined && c.fullName !== undefined) entry.repoUrl = `https://huggingface.co/${c.org}/${c.fullName}`;
   return entry;
 }
 

@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ggufArchFor, applyTransform, withConfigDefaults, type GGUFArchRow } from '../arch/gguf-arch.js';
-import { generalFromModelCard, idToTitle, type GGUFGeneralInfo } from '../arch/gguf-general.js';
+import { generalFromModelCard, type GGUFGeneralInfo } from '../arch/gguf-general.js';
 import { parse as parseYaml } from 'yaml';
 import type { HFConfig } from '../arch/types.js';
 import { MergeopsError } from '../errors.js';
@@ -220,13 +220,6 @@ export function encodePlannedRows(enc: Encoder, t: GGUFPlannedTensor, raw: Uint8
 
 export { Encoder };
 
-/** Folder name → `general.name` the way convert falls back to it (id_to_title of the folder name). */
-export function defaultGeneral(dir: string, generationConfig: Record<string, unknown> | undefined): GGUFGeneralInfo {
-  const g: GGUFGeneralInfo = { name: idToTitle(path.basename(path.resolve(dir))) };
-  if (generationConfig) g.generationConfig = generationConfig;
-  return g;
-}
-
 /** The YAML front matter of a model card (README.md), as convert reads it; {} without one. */
 export async function readModelCard(dir: string): Promise<Record<string, unknown>> {
   const b = await readOptional(path.join(dir, 'README.md'));
@@ -250,13 +243,18 @@ export async function convertModelToGGUF(o: ConvertOptions): Promise<ConvertResu
   const row = ggufArchFor(config);
   const vocab = vocabKVsFor(row, await readVocabSources(model.dir, withConfigDefaults(config)), withConfigDefaults(config), o.tokenizerPre);
   const genCfg = await readJsonOptional(path.join(model.dir, 'generation_config.json'));
-  // precedence as convert: explicit values, then the model card, then the folder name
-  const general: GGUFGeneralInfo = { ...defaultGeneral(model.dir, genCfg), ...generalFromModelCard(await readModelCard(model.dir)), ...o.general };
+  // precedence as convert: explicit values, the model card, config `_name_or_path`, the folder name
+  const general: Partial<GGUFGeneralInfo> = { ...generalFromModelCard(await readModelCard(model.dir)), ...o.general };
+  if (genCfg) general.generationConfig = genCfg;
+  const modelIds: string[] = [];
+  const nop = config['_name_or_path'];
+  if (typeof nop === 'string' && nop.split('/').length <= 2) modelIds.push(nop);
+  modelIds.push(path.basename(model.dir));
   const prefix = o.prefix ?? `${path.basename(model.dir)}-${o.fileType}`;
   const plan = planGGUFConversion({
     config,
     tensors: [...model.tensors.values()].map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, shard: path.basename(t.file) })),
-    fileType: o.fileType, general, vocab, prefix, split: o.split,
+    fileType: o.fileType, general, modelIds, vocab, prefix, split: o.split,
   });
 
   await fs.mkdir(o.outDir, { recursive: true });

@@ -13,7 +13,7 @@
  *   and `general.file_type` moved to the end of the KVs.
  */
 import { ggufArchFor, ggufTensorName, tensorTransform, withConfigDefaults, type GGUFArchRow, type TensorTransform } from '../arch/gguf-arch.js';
-import { setGeneralMetadata, type GGUFGeneralInfo } from '../arch/gguf-general.js';
+import { applyModelId, setGeneralMetadata, type GGUFGeneralInfo } from '../arch/gguf-general.js';
 import type { HFConfig } from '../arch/types.js';
 import { isIgnoredTensor } from '../arch/detect.js';
 import { MergeopsError } from '../errors.js';
@@ -35,7 +35,14 @@ export interface GGUFPlanInput {
   config: HFConfig;
   tensors: readonly GGUFSourceTensor[];
   fileType: FileTypeName;
-  general: GGUFGeneralInfo;
+  /** `general.*` values known for sure (recipe, model card, --name) */
+  general: Partial<GGUFGeneralInfo>;
+  /**
+   * ids whose parts fill the `general.*` values still unset, in order, as convert does with
+   * config.json `_name_or_path` and the folder name (`Name-7B-Instruct-v0.3` → basename,
+   * size label, finetune, version); the last one is also the fallback name
+   */
+  modelIds?: readonly string[];
   /** the `tokenizer.ggml.*` block (src/tokenizer/gguf-vocab.ts), in write order */
   vocab: readonly GGUFKV[];
   /** file name prefix without `.gguf`, and split limits */
@@ -121,7 +128,9 @@ export function planGGUFConversion(p: GGUFPlanInput): GGUFPlan {
   meta.set(kv.str('general.type', 'model'));
   let params = 0;
   for (const t of tensors) params += t.shape.reduce((a, b) => a * b, 1);
-  setGeneralMetadata(meta, p.general, params);
+  let g = p.general;
+  for (const id of p.modelIds ?? []) g = applyModelId(g, id, params);
+  setGeneralMetadata(meta, { ...g, name: g.name ?? p.modelIds?.[p.modelIds.length - 1] ?? 'model' }, params);
   row.params(meta, cfg, convertFileType);
   meta.set(kv.u32('general.quantization_version', 2));
   for (const e of p.vocab) meta.set(e);
