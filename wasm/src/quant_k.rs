@@ -643,6 +643,311 @@ pub fn q6_k_ref(x: &[f32], y: &mut [u8]) {
 }
 
 // ---------------------------------------------------------------------------
+// Fast paths: the searches of 4 sub-blocks at once, one per lane.
+//
+// Each lane performs exactly the scalar reference's operations for its sub-block, in the
+// same order; branches become per-lane selects. Instead of copying `Laux` into `L` on every
+// improvement, a lane remembers the (iscale, min) that produced its best `L` and `L` is
+// recomputed once at the end with the same operations.
+// ---------------------------------------------------------------------------
+
+/// `make_qkx2_quants` on 4 sub-blocks (lanes). `x[i]`, `w[i]`: element `i` of each sub-block.
+/// Returns `(scale, the_min)` per lane and writes each lane's `L` (0..=nmax) through `put_l`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn make_qkx2_x4<const N: usize>(
+    x: &[V4; N],
+    w: &[V4; N],
+    nmax: i32,
+    rmin: f32,
+    rdelta: f32,
+    nstep: i32,
+    use_mad: bool,
+    nk: &NearestK,
+    mut put_l: impl FnMut(usize, V4),
+) -> (V4, V4) {
+    let zero = V4::splat(0.0);
+    let mut min = x[0];
+    let mut max = x[0];
+    let mut sum_w = w[0];
+    let mut sum_x = sum_w.mul(x[0]);
+    for i in 1..N {
+        min = min.min_if_less(x[i]);
+        max = max.max_if_greater(x[i]);
+        sum_w = sum_w.add(w[i]);
+        sum_x = sum_x.add(w[i].mul(x[i]));
+    }
+    min = V4::select(min.gt(zero), zero, min);
+    let min0 = min;
+    let degenerate = max.eq(min);
+    let lo = V4::splat_i(0);
+    let hi = V4::splat_i(nmax);
+    let quant = |iscale: V4, min: V4, xi: V4| nk.apply(iscale.mul(xi.sub(min))).max_i(lo).min_i(hi).to_f32();
+    let err = |d: V4| if use_mad { d.abs() } else { d.mul(d) };
+    let mut iscale = V4::splat(nmax as f32).div(max.sub(min));
+    let mut scale = V4::splat(1.0).div(iscale);
+    let mut best = zero;
+    for i in 0..N {
+        let l = quant(iscale, min, x[i]);
+        best = best.add(w[i].mul(err(scale.mul(l).add(min).sub(x[i]))));
+    }
+    let mut l_iscale = iscale;
+    let mut l_min = min;
+    let mut laux = [zero; N];
+    for is in 0..=nstep {
+        iscale = V4::splat(rmin + rdelta * is as f32 + nmax as f32).div(max.sub(min));
+        let mut sum_l = zero;
+        let mut sum_l2 = zero;
+        let mut sum_xl = zero;
+        for i in 0..N {
+            let l = quant(iscale, min, x[i]);
+            laux[i] = l;
+            let wl = w[i].mul(l);
+            sum_l = sum_l.add(wl);
+            sum_l2 = sum_l2.add(wl.mul(l));
+            sum_xl = sum_xl.add(wl.mul(x[i]));
+        }
+        let d = sum_w.mul(sum_l2).sub(sum_l.mul(sum_l));
+        let dpos = d.gt(zero);
+        if !dpos.any() {
+            continue;
+        }
+        let this_scale = sum_w.mul(sum_xl).sub(sum_x.mul(sum_l)).div(d);
+        let this_min = sum_l2.mul(sum_x).sub(sum_l.mul(sum_xl)).div(d);
+        let mpos = this_min.gt(zero);
+        let this_scale = V4::select(mpos, sum_xl.div(sum_l2), this_scale);
+        let this_min = V4::select(mpos, zero, this_min);
+        let mut cur = zero;
+        for i in 0..N {
+            cur = cur.add(w[i].mul(err(this_scale.mul(laux[i]).add(this_min).sub(x[i]))));
+        }
+        let upd = dpos.and(cur.lt(best));
+        l_iscale = V4::select(upd, iscale, l_iscale);
+        l_min = V4::select(upd, min, l_min);
+        best = V4::select(upd, cur, best);
+        scale = V4::select(upd, this_scale, scale);
+        min = V4::select(upd, this_min, min);
+    }
+    for i in 0..N {
+        put_l(i, V4::select(degenerate, zero, quant(l_iscale, l_min, x[i])));
+    }
+    let scale = V4::select(degenerate, zero, scale);
+    let the_min = zero.sub(V4::select(degenerate, min0, min));
+    (scale, the_min)
+}
+
+/// Element `i` of sub-blocks `first..first + 4` (each `len` long) of `x`, for `i < N`.
+#[inline(always)]
+fn transpose_group<const N: usize>(x: &[f32], first: usize, len: usize) -> [V4; N] {
+    let mut t = [V4::splat(0.0); N];
+    let mut i = 0;
+    while i < N {
+        let (a, b, c, d) = V4::transpose(
+            V4::load(x, len * first + i),
+            V4::load(x, len * (first + 1) + i),
+            V4::load(x, len * (first + 2) + i),
+            V4::load(x, len * (first + 3) + i),
+        );
+        t[i] = a;
+        t[i + 1] = b;
+        t[i + 2] = c;
+        t[i + 3] = d;
+        i += 4;
+    }
+    t
+}
+
+/// Q4_K/Q5_K, one super-block, searches 4 sub-blocks at a time.
+fn q45_k_block_fast<const Q5: bool>(x: &[f32], y: &mut [u8]) {
+    if !all_finite(&x[..QK_K]) {
+        return q45_k_block_ref::<Q5>(x, y);
+    }
+    let (nmax, rmin, nstep) = if Q5 { (31, -0.5f32, 15) } else { (15, -1.0f32, 20) };
+    let nk = NearestK::new();
+    let mut l = [0u8; QK_K];
+    let mut scales = [0f32; 8];
+    let mut mins = [0f32; 8];
+    for g in 0..2 {
+        let xt: [V4; 32] = transpose_group(x, 4 * g, 32);
+        let mut sum_x2 = V4::splat(0.0);
+        for v in &xt {
+            sum_x2 = sum_x2.add(v.mul(*v));
+        }
+        let av_x = sum_x2.div(V4::splat(32.0)).sqrt();
+        let mut w = [V4::splat(0.0); 32];
+        for i in 0..32 {
+            w[i] = av_x.add(xt[i].abs());
+        }
+        let (s, m) = make_qkx2_x4(&xt, &w, nmax, rmin, 0.1, nstep, false, &nk, |i, lv| {
+            for k in 0..4 {
+                l[32 * (4 * g + k) + i] = lv.lane(k) as u8;
+            }
+        });
+        for k in 0..4 {
+            scales[4 * g + k] = s.lane(k);
+            mins[4 * g + k] = m.lane(k);
+        }
+    }
+    let mut max_scale = 0.0f32;
+    let mut max_min = 0.0f32;
+    for j in 0..8 {
+        if scales[j] > max_scale {
+            max_scale = scales[j];
+        }
+        if mins[j] > max_min {
+            max_min = mins[j];
+        }
+    }
+    q45_k_scales(x, y, &mut l, &scales, &mins, max_scale, max_min, nmax);
+    if Q5 {
+        q5_k_pack(&l, y)
+    } else {
+        q4_k_pack(&l, y)
+    }
+}
+
+/// Q2_K, one super-block, searches 4 sub-blocks of 16 at a time.
+fn q2_k_block_fast(x: &[f32], y: &mut [u8]) {
+    if !all_finite(&x[..QK_K]) {
+        return q2_k_block_ref(x, y);
+    }
+    let nk = NearestK::new();
+    let mut l = [0u8; QK_K];
+    let mut scales = [0f32; 16];
+    let mut mins = [0f32; 16];
+    for g in 0..4 {
+        let xt: [V4; 16] = transpose_group(x, 4 * g, 16);
+        let mut w = [V4::splat(0.0); 16];
+        for i in 0..16 {
+            w[i] = xt[i].abs();
+        }
+        let (s, m) = make_qkx2_x4(&xt, &w, 3, -0.5, 0.1, 15, true, &nk, |i, lv| {
+            for k in 0..4 {
+                l[16 * (4 * g + k) + i] = lv.lane(k) as u8;
+            }
+        });
+        for k in 0..4 {
+            scales[4 * g + k] = s.lane(k);
+            mins[4 * g + k] = m.lane(k);
+        }
+    }
+    let mut max_scale = 0.0f32;
+    let mut max_min = 0.0f32;
+    for j in 0..16 {
+        if scales[j] > max_scale {
+            max_scale = scales[j];
+        }
+        if mins[j] > max_min {
+            max_min = mins[j];
+        }
+    }
+    q2_k_finish(x, y, &mut l, &scales, &mins, max_scale, max_min);
+}
+
+/// `make_qx_quants(16, 32, x, L, 1, NULL)` on 4 sub-blocks (lanes). Returns the scales and
+/// writes each lane's `L` (0..64, or all 0 for an all-zero sub-block) through `put_l`.
+#[inline(always)]
+fn make_qx_x4(x: &[V4; 16], nk: &NearestK, mut put_l: impl FnMut(usize, V4)) -> V4 {
+    const NMAX: i32 = 32;
+    let zero = V4::splat(0.0);
+    let mut max = zero;
+    let mut amax = zero;
+    let mut w = [zero; 16];
+    let mut wx = [zero; 16];
+    for i in 0..16 {
+        let ax = x[i].abs();
+        let gt = ax.gt(amax);
+        amax = V4::select(gt, ax, amax);
+        max = V4::select(gt, x[i], max);
+        w[i] = x[i].mul(x[i]);
+        wx[i] = w[i].mul(x[i]);
+    }
+    let all_zero = amax.lt(V4::splat(GROUP_MAX_EPS));
+    let lo = V4::splat_i(-NMAX);
+    let hi = V4::splat_i(NMAX - 1);
+    let quant = |iscale: V4, xi: V4| nk.apply(iscale.mul(xi)).max_i(lo).min_i(hi).to_f32();
+    let sums = |iscale: V4| {
+        let mut sumlx = zero;
+        let mut suml2 = zero;
+        for i in 0..16 {
+            let l = quant(iscale, x[i]);
+            sumlx = sumlx.add(wx[i].mul(l));
+            suml2 = suml2.add(w[i].mul(l).mul(l));
+        }
+        (sumlx, suml2)
+    };
+    let mut iscale = V4::splat(-(NMAX as f32)).div(max);
+    let (sumlx, suml2) = sums(iscale);
+    let mut scale = V4::select(suml2.eq(zero), zero, sumlx.div(suml2));
+    let mut best = scale.mul(sumlx);
+    let mut l_iscale = iscale;
+    for is in -9i32..=9 {
+        if is == 0 {
+            continue;
+        }
+        iscale = V4::splat(-(NMAX as f32 + 0.1f32 * is as f32)).div(max);
+        let (sumlx, suml2) = sums(iscale);
+        let upd = suml2.gt(zero).and(sumlx.mul(sumlx).gt(best.mul(suml2)));
+        if !upd.any() {
+            continue;
+        }
+        let ns = sumlx.div(suml2);
+        l_iscale = V4::select(upd, iscale, l_iscale);
+        scale = V4::select(upd, ns, scale);
+        best = V4::select(upd, ns.mul(sumlx), best);
+    }
+    let off = V4::splat(NMAX as f32);
+    for i in 0..16 {
+        put_l(i, V4::select(all_zero, zero, quant(l_iscale, x[i]).add(off)));
+    }
+    V4::select(all_zero, zero, scale)
+}
+
+/// Q6_K, one super-block, searches 4 sub-blocks of 16 at a time.
+fn q6_k_block_fast(x: &[f32], y: &mut [u8]) {
+    if !all_finite(&x[..QK_K]) {
+        return q6_k_block_ref(x, y);
+    }
+    let nk = NearestK::new();
+    let mut l = [0i8; QK_K];
+    let mut scales = [0f32; 16];
+    for g in 0..4 {
+        let xt: [V4; 16] = transpose_group(x, 4 * g, 16);
+        let s = make_qx_x4(&xt, &nk, |i, lv| {
+            for k in 0..4 {
+                l[16 * (4 * g + k) + i] = lv.lane(k) as i8;
+            }
+        });
+        for k in 0..4 {
+            scales[4 * g + k] = s.lane(k);
+        }
+    }
+    let mut max_scale = 0.0f32;
+    let mut max_abs_scale = 0.0f32;
+    for ib in 0..16 {
+        let abs_scale = fabsf(scales[ib]);
+        if abs_scale > max_abs_scale {
+            max_abs_scale = abs_scale;
+            max_scale = scales[ib];
+        }
+    }
+    q6_k_finish(x, y, &mut l, &scales, max_scale, max_abs_scale);
+}
+
+pub fn q2_k(x: &[f32], y: &mut [u8]) {
+    superblocks(x, y, Q2_K_BYTES, q2_k_block_fast)
+}
+pub fn q4_k(x: &[f32], y: &mut [u8]) {
+    superblocks(x, y, Q4_K_BYTES, q45_k_block_fast::<false>)
+}
+pub fn q5_k(x: &[f32], y: &mut [u8]) {
+    superblocks(x, y, Q5_K_BYTES, q45_k_block_fast::<true>)
+}
+pub fn q6_k(x: &[f32], y: &mut [u8]) {
+    superblocks(x, y, Q6_K_BYTES, q6_k_block_fast)
+}
+
+// ---------------------------------------------------------------------------
 // Exports.
 // ---------------------------------------------------------------------------
 
@@ -650,7 +955,7 @@ pub fn q6_k_ref(x: &[f32], y: &mut [u8]) {
 #[no_mangle]
 pub unsafe extern "C" fn quantize_q2_k(src: u32, dst: u32, nrows: u32, n_per_row: u32) {
     let (x, y) = io(src, dst, nrows, n_per_row, QK_K, Q2_K_BYTES);
-    q2_k_ref(x, y)
+    q2_k(x, y)
 }
 
 /// Q3_K (110-byte super-blocks). Memory contract: module docs.
@@ -664,19 +969,75 @@ pub unsafe extern "C" fn quantize_q3_k(src: u32, dst: u32, nrows: u32, n_per_row
 #[no_mangle]
 pub unsafe extern "C" fn quantize_q4_k(src: u32, dst: u32, nrows: u32, n_per_row: u32) {
     let (x, y) = io(src, dst, nrows, n_per_row, QK_K, Q4_K_BYTES);
-    q4_k_ref(x, y)
+    q4_k(x, y)
 }
 
 /// Q5_K (176-byte super-blocks). Memory contract: module docs.
 #[no_mangle]
 pub unsafe extern "C" fn quantize_q5_k(src: u32, dst: u32, nrows: u32, n_per_row: u32) {
     let (x, y) = io(src, dst, nrows, n_per_row, QK_K, Q5_K_BYTES);
-    q5_k_ref(x, y)
+    q5_k(x, y)
 }
 
 /// Q6_K (210-byte super-blocks). Memory contract: module docs.
 #[no_mangle]
 pub unsafe extern "C" fn quantize_q6_k(src: u32, dst: u32, nrows: u32, n_per_row: u32) {
     let (x, y) = io(src, dst, nrows, n_per_row, QK_K, Q6_K_BYTES);
-    q6_k_ref(x, y)
+    q6_k(x, y)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quant_legacy::tests::test_data;
+
+    type Quant = fn(&[f32], &mut [u8]);
+
+    fn fast_equals_ref(name: &str, bytes: usize, r: Quant, f: Quant) {
+        for seed in 1..24u64 {
+            let nb = 48;
+            let x = test_data(seed * 7919, QK_K * nb);
+            let mut a = vec![0u8; nb * bytes];
+            let mut b = vec![0x55u8; nb * bytes];
+            r(&x, &mut a);
+            f(&x, &mut b);
+            if a != b {
+                let at = a.iter().zip(&b).position(|(p, q)| p != q).unwrap();
+                let blk = at / bytes;
+                panic!("{} seed {}: block {} differs at byte {}; block input {:?}", name, seed, blk, at % bytes, &x[blk * QK_K..blk * QK_K + 16]);
+            }
+        }
+    }
+
+    #[test]
+    fn q2_k_fast_equals_ref() {
+        fast_equals_ref("Q2_K", Q2_K_BYTES, q2_k_ref, q2_k);
+    }
+    #[test]
+    fn q4_k_fast_equals_ref() {
+        fast_equals_ref("Q4_K", Q4_K_BYTES, q4_k_ref, q4_k);
+    }
+    #[test]
+    fn q5_k_fast_equals_ref() {
+        fast_equals_ref("Q5_K", Q5_K_BYTES, q5_k_ref, q5_k);
+    }
+    #[test]
+    fn q6_k_fast_equals_ref() {
+        fast_equals_ref("Q6_K", Q6_K_BYTES, q6_k_ref, q6_k);
+    }
+
+    #[test]
+    fn zero_and_constant_superblocks() {
+        let z = vec![0.0f32; QK_K];
+        let mut y = vec![0xaau8; Q6_K_BYTES];
+        q6_k(&z, &mut y);
+        assert!(y.iter().all(|&b| b == 0));
+        let mut y = vec![0xaau8; Q4_K_BYTES];
+        q4_k(&z, &mut y);
+        assert!(y.iter().all(|&b| b == 0));
+        // a constant positive block: min clamps to 0, one scale, every q = 15
+        let c = vec![0.5f32; QK_K];
+        q4_k(&c, &mut y);
+        assert!(y[16..].iter().all(|&b| b == 0xff), "{:?}", &y[..24]);
+    }
 }
