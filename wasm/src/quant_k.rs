@@ -934,6 +934,101 @@ fn q6_k_block_fast(x: &[f32], y: &mut [u8]) {
     q6_k_finish(x, y, &mut l, &scales, max_scale, max_abs_scale);
 }
 
+
+/// `make_q3_quants(16, 4, x, L, true)` on 4 sub-blocks (lanes). The per-element refinement
+/// stays sequential in `i` inside each lane; a lane whose pass changed nothing would change
+/// nothing in a further pass either, so running passes until no lane changes is exact.
+#[inline(always)]
+fn make_q3_x4(x: &[V4; 16], nk: &NearestK, mut put_l: impl FnMut(usize, V4)) -> V4 {
+    const NMAX: i32 = 4;
+    let zero = V4::splat(0.0);
+    let mut max = zero;
+    let mut amax = zero;
+    let mut w = [zero; 16];
+    let mut wx = [zero; 16];
+    for i in 0..16 {
+        let ax = x[i].abs();
+        let gt = ax.gt(amax);
+        amax = V4::select(gt, ax, amax);
+        max = V4::select(gt, x[i], max);
+        w[i] = x[i].mul(x[i]);
+        wx[i] = w[i].mul(x[i]);
+    }
+    let all_zero = amax.lt(V4::splat(GROUP_MAX_EPS));
+    let lo = V4::splat_i(-NMAX);
+    let hi = V4::splat_i(NMAX - 1);
+    let iscale = V4::splat(-(NMAX as f32)).div(max);
+    let mut l = [zero; 16];
+    let mut sumlx = zero;
+    let mut suml2 = zero;
+    for i in 0..16 {
+        l[i] = nk.apply(iscale.mul(x[i])).max_i(lo).min_i(hi).to_f32();
+        sumlx = sumlx.add(wx[i].mul(l[i]));
+        suml2 = suml2.add(w[i].mul(l[i]).mul(l[i]));
+    }
+    for _itry in 0..5 {
+        let mut changed = V4::splat_i(0);
+        for i in 0..16 {
+            let slx = sumlx.sub(wx[i].mul(l[i]));
+            let c1 = slx.gt(zero);
+            let sl2 = suml2.sub(w[i].mul(l[i]).mul(l[i]));
+            let new_l = nk.apply(x[i].mul(sl2).div(slx)).max_i(lo).min_i(hi).to_f32();
+            let c2 = new_l.eq(l[i]);
+            let slx2 = slx.add(wx[i].mul(new_l));
+            let sl22 = sl2.add(w[i].mul(new_l).mul(new_l));
+            let c3 = sl22.gt(zero).and(slx2.mul(slx2).mul(suml2).gt(sumlx.mul(sumlx).mul(sl22)));
+            let upd = c1.and(c3).andnot(c2);
+            l[i] = V4::select(upd, new_l, l[i]);
+            sumlx = V4::select(upd, slx2, sumlx);
+            suml2 = V4::select(upd, sl22, suml2);
+            changed = changed.or(upd);
+        }
+        if !changed.any() {
+            break;
+        }
+    }
+    let off = V4::splat(NMAX as f32);
+    for i in 0..16 {
+        put_l(i, V4::select(all_zero, zero, l[i].add(off)));
+    }
+    let scale = V4::select(suml2.gt(zero), sumlx.div(suml2), zero);
+    V4::select(all_zero, zero, scale)
+}
+
+/// Q3_K, one super-block, searches 4 sub-blocks of 16 at a time.
+fn q3_k_block_fast(x: &[f32], y: &mut [u8]) {
+    if !all_finite(&x[..QK_K]) {
+        return q3_k_block_ref(x, y);
+    }
+    let nk = NearestK::new();
+    let mut l = [0i8; QK_K];
+    let mut scales = [0f32; 16];
+    for g in 0..4 {
+        let xt: [V4; 16] = transpose_group(x, 4 * g, 16);
+        let s = make_q3_x4(&xt, &nk, |i, lv| {
+            for k in 0..4 {
+                l[16 * (4 * g + k) + i] = lv.lane(k) as i8;
+            }
+        });
+        for k in 0..4 {
+            scales[4 * g + k] = s.lane(k);
+        }
+    }
+    let mut max_scale = 0.0f32;
+    let mut amax = 0.0f32;
+    for j in 0..16 {
+        let scale = fabsf(scales[j]);
+        if scale > amax {
+            amax = scale;
+            max_scale = scales[j];
+        }
+    }
+    q3_k_finish(x, y, &mut l, &scales, max_scale);
+}
+
+pub fn q3_k(x: &[f32], y: &mut [u8]) {
+    superblocks(x, y, Q3_K_BYTES, q3_k_block_fast)
+}
 pub fn q2_k(x: &[f32], y: &mut [u8]) {
     superblocks(x, y, Q2_K_BYTES, q2_k_block_fast)
 }
@@ -962,7 +1057,7 @@ pub unsafe extern "C" fn quantize_q2_k(src: u32, dst: u32, nrows: u32, n_per_row
 #[no_mangle]
 pub unsafe extern "C" fn quantize_q3_k(src: u32, dst: u32, nrows: u32, n_per_row: u32) {
     let (x, y) = io(src, dst, nrows, n_per_row, QK_K, Q3_K_BYTES);
-    q3_k_ref(x, y)
+    q3_k(x, y)
 }
 
 /// Q4_K (144-byte super-blocks). Memory contract: module docs.
@@ -1012,6 +1107,10 @@ mod tests {
     #[test]
     fn q2_k_fast_equals_ref() {
         fast_equals_ref("Q2_K", Q2_K_BYTES, q2_k_ref, q2_k);
+    }
+    #[test]
+    fn q3_k_fast_equals_ref() {
+        fast_equals_ref("Q3_K", Q3_K_BYTES, q3_k_ref, q3_k);
     }
     #[test]
     fn q4_k_fast_equals_ref() {
