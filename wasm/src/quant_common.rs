@@ -278,6 +278,22 @@ mod wasm_v4 {
         pub fn trunc_i(self) -> V4 {
             V4(i32x4_trunc_sat_f32x4(self.0))
         }
+        #[inline(always)]
+        pub fn shl<const N: u32>(self) -> V4 {
+            V4(i32x4_shl(self.0, N))
+        }
+        /// Bit k = top bit of lane k.
+        #[inline(always)]
+        pub fn bitmask(self) -> u32 {
+            i32x4_bitmask(self.0) as u32
+        }
+        /// Stores the 16 i32 lanes of `a, b, c, d` (each in 0..=255) as bytes at `y[at..at + 16]`.
+        #[inline(always)]
+        pub fn store_u8(a: V4, b: V4, c: V4, d: V4, y: &mut [u8], at: usize) {
+            let v = u8x16_narrow_i16x8(i16x8_narrow_i32x4(a.0, b.0), i16x8_narrow_i32x4(c.0, d.0));
+            let s = &mut y[at..at + 16];
+            unsafe { v128_store(s.as_mut_ptr() as *mut v128, v) }
+        }
         /// Stores the 16 i32 lanes of `a, b, c, d` (each in -128..=127) as i8 at `y[at..at + 16]`.
         #[inline(always)]
         pub fn store_i8(a: V4, b: V4, c: V4, d: V4, y: &mut [u8], at: usize) {
@@ -443,6 +459,19 @@ mod native_v4 {
         }
         pub fn trunc_i(self) -> V4 {
             self.map1(|a| f(a) as i32 as u32)
+        }
+        pub fn shl<const N: u32>(self) -> V4 {
+            self.map1(|a| a << N)
+        }
+        pub fn bitmask(self) -> u32 {
+            (0..4).map(|k| (self.0[k] >> 31) << k).sum()
+        }
+        pub fn store_u8(a: V4, b: V4, c: V4, d: V4, y: &mut [u8], at: usize) {
+            for (k, v) in [a, b, c, d].iter().enumerate() {
+                for i in 0..4 {
+                    y[at + 4 * k + i] = (v.0[i] as i32).clamp(0, 255) as u8;
+                }
+            }
         }
         pub fn store_i8(a: V4, b: V4, c: V4, d: V4, y: &mut [u8], at: usize) {
             for (k, v) in [a, b, c, d].iter().enumerate() {
