@@ -12,8 +12,8 @@
 //! Exports: `quantize_<t>(src, dst, nrows, n_per_row)` with the memory contract of
 //! `quant_legacy.rs` and block size 256 (`n_per_row % 256 == 0`, else trap).
 
-use crate::quant_common::{all_finite, check, fabsf, fp16_to_fp32, fp32_to_fp16, nearest_int, put_u16, sqrtf, NearestK, V4};
-use crate::quant_legacy::io;
+use crate::quant_common::{all_finite, fabsf, fp16_to_fp32, fp32_to_fp16, nearest_int, put_u16, sqrtf, NearestK, V4};
+use crate::quant_legacy::{io, run_blocks};
 
 pub const QK_K: usize = 256;
 pub const Q2_K_BYTES: usize = 84;
@@ -619,11 +619,7 @@ fn q6_k_finish(x: &[f32], y: &mut [u8], l: &mut [i8; QK_K], scales: &[f32; 16], 
 
 #[inline(always)]
 fn superblocks(x: &[f32], y: &mut [u8], bytes: usize, f: impl Fn(&[f32], &mut [u8])) {
-    let nb = x.len() / QK_K;
-    check(x.len() == nb * QK_K && y.len() == nb * bytes);
-    for i in 0..nb {
-        f(&x[i * QK_K..(i + 1) * QK_K], &mut y[i * bytes..(i + 1) * bytes]);
-    }
+    run_blocks(x, y, QK_K, bytes, 2, f)
 }
 
 pub fn q2_k_ref(x: &[f32], y: &mut [u8]) {

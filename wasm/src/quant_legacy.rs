@@ -167,14 +167,32 @@ pub fn q5_1_block_ref(x: &[f32], y: &mut [u8]) {
     y[4..8].copy_from_slice(&qh.to_le_bytes());
 }
 
-/// Runs a block function over all blocks of `x` (length a multiple of 32).
+/// Runs a block function over all blocks of `x` (length a multiple of `block`), in calls of
+/// `per_call` blocks to a separate (non-inlined) function: the engine switches to optimized
+/// code between calls, so a single export call covering a whole tensor still gets it early.
+#[inline(always)]
+pub(crate) fn run_blocks<F: Fn(&[f32], &mut [u8])>(x: &[f32], y: &mut [u8], block: usize, bytes: usize, per_call: usize, f: F) {
+    let nb = x.len() / block;
+    check(x.len() == nb * block && y.len() == nb * bytes);
+    let mut i = 0;
+    while i < nb {
+        let e = if nb - i < per_call { nb } else { i + per_call };
+        run_chunk(&x[i * block..e * block], &mut y[i * bytes..e * bytes], block, bytes, &f);
+        i = e;
+    }
+}
+
+#[inline(never)]
+fn run_chunk<F: Fn(&[f32], &mut [u8])>(x: &[f32], y: &mut [u8], block: usize, bytes: usize, f: &F) {
+    let nb = x.len() / block;
+    for i in 0..nb {
+        f(&x[i * block..(i + 1) * block], &mut y[i * bytes..(i + 1) * bytes]);
+    }
+}
+
 #[inline(always)]
 fn blocks(x: &[f32], y: &mut [u8], bytes: usize, f: impl Fn(&[f32], &mut [u8])) {
-    let nb = x.len() / QK;
-    check(x.len() == nb * QK && y.len() == nb * bytes);
-    for i in 0..nb {
-        f(&x[i * QK..(i + 1) * QK], &mut y[i * bytes..(i + 1) * bytes]);
-    }
+    run_blocks(x, y, QK, bytes, 128, f)
 }
 
 pub fn q8_0_ref(x: &[f32], y: &mut [u8]) {
