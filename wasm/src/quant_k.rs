@@ -445,7 +445,7 @@ fn qkx_weights(x: &[f32], w: &mut [f32; 32]) {
 
 /// The shared tail of Q4_K and Q5_K: 6-bit scales and mins, d/dmin, requantisation.
 /// Writes d @0, dmin @2, scales[12] @4; returns nothing, updates `l`.
-fn q45_k_scales(x: &[f32], y: &mut [u8], l: &mut [u8; QK_K], scales: &[f32; 8], mins: &[f32; 8], max_scale: f32, max_min: f32, nmax: i32) {
+fn q45_k_scales<const FAST: bool>(x: &[f32], y: &mut [u8], l: &mut [u8; QK_K], scales: &[f32; 8], mins: &[f32; 8], max_scale: f32, max_min: f32, nmax: i32) {
     let inv_scale = if max_scale > 0.0 { 63.0 / max_scale } else { 0.0 };
     let inv_min = if max_min > 0.0 { 63.0 / max_min } else { 0.0 };
     let s = 4;
@@ -474,6 +474,15 @@ fn q45_k_scales(x: &[f32], y: &mut [u8], l: &mut [u8; QK_K], scales: &[f32; 8], 
             continue;
         }
         let dm = dminall * m as f32;
+        if FAST {
+            // the same per-element operations, 4 lanes at a time
+            let nk = NearestK::new();
+            let (dv, dmv, lo, hi) = (V4::splat(d), V4::splat(dm), V4::splat_i(0), V4::splat_i(nmax));
+            let q = |k: usize| nk.apply(V4::load(x, 32 * j + 4 * k).add(dmv).div(dv)).max_i(lo).min_i(hi);
+            V4::store_u8(q(0), q(1), q(2), q(3), l, 32 * j);
+            V4::store_u8(q(4), q(5), q(6), q(7), l, 32 * j + 16);
+            continue;
+        }
         for ii in 0..32 {
             let q = nearest_int((x[32 * j + ii] + dm) / d);
             l[32 * j + ii] = imax(0, imin(nmax, q)) as u8;
@@ -538,7 +547,7 @@ fn q45_k_block_ref<const Q5: bool>(x: &[f32], y: &mut [u8]) {
             max_min = m;
         }
     }
-    q45_k_scales(x, y, &mut l, &scales, &mins, max_scale, max_min, nmax);
+    q45_k_scales::<false>(x, y, &mut l, &scales, &mins, max_scale, max_min, nmax);
     if Q5 {
         q5_k_pack(&l, y)
     } else {
@@ -567,11 +576,11 @@ pub fn q6_k_block_ref(x: &[f32], y: &mut [u8]) {
             max_scale = scale;
         }
     }
-    q6_k_finish(x, y, &mut l, &scales, max_scale, max_abs_scale);
+    q6_k_finish::<false>(x, y, &mut l, &scales, max_scale, max_abs_scale);
 }
 
 /// Q6_K after the searches. Layout: ql[128] @0, qh[64] @128, scales[16] (i8) @192, d @208.
-fn q6_k_finish(x: &[f32], y: &mut [u8], l: &mut [i8; QK_K], scales: &[f32; 16], max_scale: f32, max_abs_scale: f32) {
+fn q6_k_finish<const FAST: bool>(x: &[f32], y: &mut [u8], l: &mut [i8; QK_K], scales: &[f32; 16], max_scale: f32, max_abs_scale: f32) {
     if max_abs_scale < GROUP_MAX_EPS {
         for b in y.iter_mut().take(Q6_K_BYTES) {
             *b = 0;
@@ -589,6 +598,17 @@ fn q6_k_finish(x: &[f32], y: &mut [u8], l: &mut [i8; QK_K], scales: &[f32; 16], 
     for j in 0..16 {
         let d = dall * (y[192 + j] as i8) as f32;
         if d == 0.0 {
+            continue;
+        }
+        if FAST {
+            let nk = NearestK::new();
+            let (dv, lo, hi, off) = (V4::splat(d), V4::splat_i(-32), V4::splat_i(31), V4::splat_i(32));
+            let q = |k: usize| nk.apply(V4::load(x, 16 * j + 4 * k).div(dv)).max_i(lo).min_i(hi).add_i(off);
+            let mut b = [0u8; 16];
+            V4::store_u8(q(0), q(1), q(2), q(3), &mut b, 0);
+            for ii in 0..16 {
+                l[16 * j + ii] = b[ii] as i8;
+            }
             continue;
         }
         for ii in 0..16 {
@@ -794,7 +814,7 @@ fn q45_k_block_fast<const Q5: bool>(x: &[f32], y: &mut [u8]) {
             max_min = mins[j];
         }
     }
-    q45_k_scales(x, y, &mut l, &scales, &mins, max_scale, max_min, nmax);
+    q45_k_scales::<true>(x, y, &mut l, &scales, &mins, max_scale, max_min, nmax);
     if Q5 {
         q5_k_pack(&l, y)
     } else {
@@ -840,66 +860,88 @@ fn q2_k_block_fast(x: &[f32], y: &mut [u8]) {
     q2_k_finish(x, y, &mut l, &scales, &mins, max_scale, max_min);
 }
 
-/// `make_qx_quants(16, 32, x, L, 1, NULL)` on 4 sub-blocks (lanes). Returns the scales and
-/// writes each lane's `L` (0..64, or all 0 for an all-zero sub-block) through `put_l`.
+/// `make_qx_quants(16, 32, x, L, 1, NULL)` on `4*G` sub-blocks (`G` vectors of 4 lanes,
+/// interleaved so the sequential sums of one group overlap with the others'). Returns the
+/// scales and writes each lane's `L` (0..64, or all 0 for an all-zero sub-block) through
+/// `put_l(group, i, lanes)`.
 #[inline(always)]
-fn make_qx_x4(x: &[V4; 16], nk: &NearestK, mut put_l: impl FnMut(usize, V4)) -> V4 {
+fn make_qx_xg<const G: usize>(x: &[[V4; 16]; G], nk: &NearestK, mut put_l: impl FnMut(usize, usize, V4)) -> [V4; G] {
     const NMAX: i32 = 32;
     let zero = V4::splat(0.0);
-    let mut max = zero;
-    let mut amax = zero;
-    let mut w = [zero; 16];
-    let mut wx = [zero; 16];
+    let mut max = [zero; G];
+    let mut amax = [zero; G];
+    let mut w = [[zero; 16]; G];
+    let mut wx = [[zero; 16]; G];
     for i in 0..16 {
-        let ax = x[i].abs();
-        let gt = ax.gt(amax);
-        amax = V4::select(gt, ax, amax);
-        max = V4::select(gt, x[i], max);
-        w[i] = x[i].mul(x[i]);
-        wx[i] = w[i].mul(x[i]);
+        for h in 0..G {
+            let ax = x[h][i].abs();
+            let gt = ax.gt(amax[h]);
+            amax[h] = V4::select(gt, ax, amax[h]);
+            max[h] = V4::select(gt, x[h][i], max[h]);
+            w[h][i] = x[h][i].mul(x[h][i]);
+            wx[h][i] = w[h][i].mul(x[h][i]);
+        }
     }
-    let all_zero = amax.lt(V4::splat(GROUP_MAX_EPS));
     let lo = V4::splat_i(-NMAX);
     let hi = V4::splat_i(NMAX - 1);
     let quant = |iscale: V4, xi: V4| nk.apply(iscale.mul(xi)).max_i(lo).min_i(hi).to_f32();
-    let sums = |iscale: V4| {
-        let mut sumlx = zero;
-        let mut suml2 = zero;
+    let sums = |iscale: &[V4; G]| {
+        let mut sumlx = [zero; G];
+        let mut suml2 = [zero; G];
         for i in 0..16 {
-            let l = quant(iscale, x[i]);
-            sumlx = sumlx.add(wx[i].mul(l));
-            suml2 = suml2.add(w[i].mul(l).mul(l));
+            for h in 0..G {
+                let l = quant(iscale[h], x[h][i]);
+                sumlx[h] = sumlx[h].add(wx[h][i].mul(l));
+                suml2[h] = suml2[h].add(w[h][i].mul(l).mul(l));
+            }
         }
         (sumlx, suml2)
     };
-    let mut iscale = V4::splat(-(NMAX as f32)).div(max);
-    let (sumlx, suml2) = sums(iscale);
-    let mut scale = V4::select(suml2.eq(zero), zero, sumlx.div(suml2));
-    let mut best = scale.mul(sumlx);
+    let mut iscale = [zero; G];
+    for h in 0..G {
+        iscale[h] = V4::splat(-(NMAX as f32)).div(max[h]);
+    }
+    let (sumlx, suml2) = sums(&iscale);
+    let mut scale = [zero; G];
+    let mut best = [zero; G];
+    for h in 0..G {
+        scale[h] = V4::select(suml2[h].eq(zero), zero, sumlx[h].div(suml2[h]));
+        best[h] = scale[h].mul(sumlx[h]);
+    }
     let mut l_iscale = iscale;
     for is in -9i32..=9 {
         if is == 0 {
             continue;
         }
-        iscale = V4::splat(-(NMAX as f32 + 0.1f32 * is as f32)).div(max);
-        let (sumlx, suml2) = sums(iscale);
-        let upd = suml2.gt(zero).and(sumlx.mul(sumlx).gt(best.mul(suml2)));
-        if !upd.any() {
-            continue;
+        let num = V4::splat(-(NMAX as f32 + 0.1f32 * is as f32));
+        for h in 0..G {
+            iscale[h] = num.div(max[h]);
         }
-        let ns = sumlx.div(suml2);
-        l_iscale = V4::select(upd, iscale, l_iscale);
-        scale = V4::select(upd, ns, scale);
-        best = V4::select(upd, ns.mul(sumlx), best);
+        let (sumlx, suml2) = sums(&iscale);
+        for h in 0..G {
+            let upd = suml2[h].gt(zero).and(sumlx[h].mul(sumlx[h]).gt(best[h].mul(suml2[h])));
+            if !upd.any() {
+                continue;
+            }
+            let ns = sumlx[h].div(suml2[h]);
+            l_iscale[h] = V4::select(upd, iscale[h], l_iscale[h]);
+            scale[h] = V4::select(upd, ns, scale[h]);
+            best[h] = V4::select(upd, ns.mul(sumlx[h]), best[h]);
+        }
     }
     let off = V4::splat(NMAX as f32);
-    for i in 0..16 {
-        put_l(i, V4::select(all_zero, zero, quant(l_iscale, x[i]).add(off)));
+    let eps = V4::splat(GROUP_MAX_EPS);
+    for h in 0..G {
+        let all_zero = amax[h].lt(eps);
+        for i in 0..16 {
+            put_l(h, i, V4::select(all_zero, zero, quant(l_iscale[h], x[h][i]).add(off)));
+        }
+        scale[h] = V4::select(all_zero, zero, scale[h]);
     }
-    V4::select(all_zero, zero, scale)
+    scale
 }
 
-/// Q6_K, one super-block, searches 4 sub-blocks of 16 at a time.
+/// Q6_K, one super-block: the 16 sub-block searches as 2 × 8 lanes.
 fn q6_k_block_fast(x: &[f32], y: &mut [u8]) {
     if !all_finite(&x[..QK_K]) {
         return q6_k_block_ref(x, y);
@@ -907,15 +949,17 @@ fn q6_k_block_fast(x: &[f32], y: &mut [u8]) {
     let nk = NearestK::new();
     let mut l = [0i8; QK_K];
     let mut scales = [0f32; 16];
-    for g in 0..4 {
-        let xt: [V4; 16] = transpose_group(x, 4 * g, 16);
-        let s = make_qx_x4(&xt, &nk, |i, lv| {
+    for g in 0..2 {
+        let xt: [[V4; 16]; 2] = [transpose_group(x, 8 * g, 16), transpose_group(x, 8 * g + 4, 16)];
+        let s = make_qx_xg(&xt, &nk, |h, i, lv| {
             for k in 0..4 {
-                l[16 * (4 * g + k) + i] = lv.lane(k) as i8;
+                l[16 * (8 * g + 4 * h + k) + i] = lv.lane(k) as i8;
             }
         });
-        for k in 0..4 {
-            scales[4 * g + k] = s.lane(k);
+        for h in 0..2 {
+            for k in 0..4 {
+                scales[8 * g + 4 * h + k] = s[h].lane(k);
+            }
         }
     }
     let mut max_scale = 0.0f32;
@@ -927,7 +971,7 @@ fn q6_k_block_fast(x: &[f32], y: &mut [u8]) {
             max_scale = scales[ib];
         }
     }
-    q6_k_finish(x, y, &mut l, &scales, max_scale, max_abs_scale);
+    q6_k_finish::<true>(x, y, &mut l, &scales, max_scale, max_abs_scale);
 }
 
 
