@@ -667,88 +667,110 @@ pub fn q6_k_ref(x: &[f32], y: &mut [u8]) {
 // recomputed once at the end with the same operations.
 // ---------------------------------------------------------------------------
 
-/// `make_qkx2_quants` on 4 sub-blocks (lanes). `x[i]`, `w[i]`: element `i` of each sub-block.
-/// Returns `(scale, the_min)` per lane and writes each lane's `L` (0..=nmax) through `put_l`.
+/// `make_qkx2_quants` on `4*G` sub-blocks of `N` (`G` vectors of 4 lanes, interleaved so
+/// the sequential sums of one group overlap with the others'). `x[h][i]`, `w[h][i]`:
+/// element `i` of the sub-blocks of group `h`. Returns `(scale, the_min)` per lane and writes
+/// each lane's `L` (0..=nmax) through `put_l(group, i, lanes)`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn make_qkx2_x4<const N: usize>(
-    x: &[V4; N],
-    w: &[V4; N],
+fn make_qkx2_xg<const N: usize, const G: usize>(
+    x: &[[V4; N]; G],
+    w: &[[V4; N]; G],
     nmax: i32,
     rmin: f32,
     rdelta: f32,
     nstep: i32,
     use_mad: bool,
     nk: &NearestK,
-    mut put_l: impl FnMut(usize, V4),
-) -> (V4, V4) {
+    mut put_l: impl FnMut(usize, usize, V4),
+) -> ([V4; G], [V4; G]) {
     let zero = V4::splat(0.0);
-    let mut min = x[0];
-    let mut max = x[0];
-    let mut sum_w = w[0];
-    let mut sum_x = sum_w.mul(x[0]);
-    for i in 1..N {
-        min = min.min_if_less(x[i]);
-        max = max.max_if_greater(x[i]);
-        sum_w = sum_w.add(w[i]);
-        sum_x = sum_x.add(w[i].mul(x[i]));
+    let mut min = [zero; G];
+    let mut max = [zero; G];
+    let mut sum_w = [zero; G];
+    let mut sum_x = [zero; G];
+    for h in 0..G {
+        min[h] = x[h][0];
+        max[h] = x[h][0];
+        sum_w[h] = w[h][0];
+        sum_x[h] = sum_w[h].mul(x[h][0]);
+        for i in 1..N {
+            min[h] = min[h].min_if_less(x[h][i]);
+            max[h] = max[h].max_if_greater(x[h][i]);
+            sum_w[h] = sum_w[h].add(w[h][i]);
+            sum_x[h] = sum_x[h].add(w[h][i].mul(x[h][i]));
+        }
+        min[h] = V4::select(min[h].gt(zero), zero, min[h]);
     }
-    min = V4::select(min.gt(zero), zero, min);
     let min0 = min;
-    let degenerate = max.eq(min);
     let lo = V4::splat_i(0);
     let hi = V4::splat_i(nmax);
     let quant = |iscale: V4, min: V4, xi: V4| nk.apply(iscale.mul(xi.sub(min))).max_i(lo).min_i(hi).to_f32();
     let err = |d: V4| if use_mad { d.abs() } else { d.mul(d) };
-    let mut iscale = V4::splat(nmax as f32).div(max.sub(min));
-    let mut scale = V4::splat(1.0).div(iscale);
-    let mut best = zero;
-    for i in 0..N {
-        let l = quant(iscale, min, x[i]);
-        best = best.add(w[i].mul(err(scale.mul(l).add(min).sub(x[i]))));
+    let mut iscale = [zero; G];
+    let mut scale = [zero; G];
+    let mut best = [zero; G];
+    for h in 0..G {
+        iscale[h] = V4::splat(nmax as f32).div(max[h].sub(min[h]));
+        scale[h] = V4::splat(1.0).div(iscale[h]);
+        for i in 0..N {
+            let l = quant(iscale[h], min[h], x[h][i]);
+            best[h] = best[h].add(w[h][i].mul(err(scale[h].mul(l).add(min[h]).sub(x[h][i]))));
+        }
     }
     let mut l_iscale = iscale;
     let mut l_min = min;
-    let mut laux = [zero; N];
+    let mut laux = [[zero; N]; G];
     for is in 0..=nstep {
-        iscale = V4::splat(rmin + rdelta * is as f32 + nmax as f32).div(max.sub(min));
-        let mut sum_l = zero;
-        let mut sum_l2 = zero;
-        let mut sum_xl = zero;
+        let num = V4::splat(rmin + rdelta * is as f32 + nmax as f32);
+        let mut sum_l = [zero; G];
+        let mut sum_l2 = [zero; G];
+        let mut sum_xl = [zero; G];
+        for h in 0..G {
+            iscale[h] = num.div(max[h].sub(min[h]));
+        }
         for i in 0..N {
-            let l = quant(iscale, min, x[i]);
-            laux[i] = l;
-            let wl = w[i].mul(l);
-            sum_l = sum_l.add(wl);
-            sum_l2 = sum_l2.add(wl.mul(l));
-            sum_xl = sum_xl.add(wl.mul(x[i]));
+            for h in 0..G {
+                let l = quant(iscale[h], min[h], x[h][i]);
+                laux[h][i] = l;
+                let wl = w[h][i].mul(l);
+                sum_l[h] = sum_l[h].add(wl);
+                sum_l2[h] = sum_l2[h].add(wl.mul(l));
+                sum_xl[h] = sum_xl[h].add(wl.mul(x[h][i]));
+            }
         }
-        let d = sum_w.mul(sum_l2).sub(sum_l.mul(sum_l));
-        let dpos = d.gt(zero);
-        if !dpos.any() {
-            continue;
+        for h in 0..G {
+            let d = sum_w[h].mul(sum_l2[h]).sub(sum_l[h].mul(sum_l[h]));
+            let dpos = d.gt(zero);
+            if !dpos.any() {
+                continue;
+            }
+            let this_scale = sum_w[h].mul(sum_xl[h]).sub(sum_x[h].mul(sum_l[h])).div(d);
+            let this_min = sum_l2[h].mul(sum_x[h]).sub(sum_l[h].mul(sum_xl[h])).div(d);
+            let mpos = this_min.gt(zero);
+            let this_scale = V4::select(mpos, sum_xl[h].div(sum_l2[h]), this_scale);
+            let this_min = V4::select(mpos, zero, this_min);
+            let mut cur = zero;
+            for i in 0..N {
+                cur = cur.add(w[h][i].mul(err(this_scale.mul(laux[h][i]).add(this_min).sub(x[h][i]))));
+            }
+            let upd = dpos.and(cur.lt(best[h]));
+            l_iscale[h] = V4::select(upd, iscale[h], l_iscale[h]);
+            l_min[h] = V4::select(upd, min[h], l_min[h]);
+            best[h] = V4::select(upd, cur, best[h]);
+            scale[h] = V4::select(upd, this_scale, scale[h]);
+            min[h] = V4::select(upd, this_min, min[h]);
         }
-        let this_scale = sum_w.mul(sum_xl).sub(sum_x.mul(sum_l)).div(d);
-        let this_min = sum_l2.mul(sum_x).sub(sum_l.mul(sum_xl)).div(d);
-        let mpos = this_min.gt(zero);
-        let this_scale = V4::select(mpos, sum_xl.div(sum_l2), this_scale);
-        let this_min = V4::select(mpos, zero, this_min);
-        let mut cur = zero;
+    }
+    let mut the_min = [zero; G];
+    for h in 0..G {
+        let degenerate = max[h].eq(min0[h]);
         for i in 0..N {
-            cur = cur.add(w[i].mul(err(this_scale.mul(laux[i]).add(this_min).sub(x[i]))));
+            put_l(h, i, V4::select(degenerate, zero, quant(l_iscale[h], l_min[h], x[h][i])));
         }
-        let upd = dpos.and(cur.lt(best));
-        l_iscale = V4::select(upd, iscale, l_iscale);
-        l_min = V4::select(upd, min, l_min);
-        best = V4::select(upd, cur, best);
-        scale = V4::select(upd, this_scale, scale);
-        min = V4::select(upd, this_min, min);
+        scale[h] = V4::select(degenerate, zero, scale[h]);
+        the_min[h] = zero.sub(V4::select(degenerate, min0[h], min[h]));
     }
-    for i in 0..N {
-        put_l(i, V4::select(degenerate, zero, quant(l_iscale, l_min, x[i])));
-    }
-    let scale = V4::select(degenerate, zero, scale);
-    let the_min = zero.sub(V4::select(degenerate, min0, min));
     (scale, the_min)
 }
 
@@ -773,7 +795,9 @@ fn transpose_group<const N: usize>(x: &[f32], first: usize, len: usize) -> [V4; 
     t
 }
 
-/// Q4_K/Q5_K, one super-block, searches 4 sub-blocks at a time.
+/// Q4_K/Q5_K, one super-block: the 8 sub-block searches as 2 passes of 4 lanes (with 32
+/// elements per sub-block one group already has enough independent work; interleaving two
+/// measured no faster).
 fn q45_k_block_fast<const Q5: bool>(x: &[f32], y: &mut [u8]) {
     if !all_finite(&x[..QK_K]) {
         return q45_k_block_ref::<Q5>(x, y);
@@ -784,24 +808,24 @@ fn q45_k_block_fast<const Q5: bool>(x: &[f32], y: &mut [u8]) {
     let mut scales = [0f32; 8];
     let mut mins = [0f32; 8];
     for g in 0..2 {
-        let xt: [V4; 32] = transpose_group(x, 4 * g, 32);
+        let xt: [[V4; 32]; 1] = [transpose_group(x, 4 * g, 32)];
         let mut sum_x2 = V4::splat(0.0);
-        for v in &xt {
+        for v in &xt[0] {
             sum_x2 = sum_x2.add(v.mul(*v));
         }
         let av_x = sum_x2.div(V4::splat(32.0)).sqrt();
-        let mut w = [V4::splat(0.0); 32];
+        let mut w = [[V4::splat(0.0); 32]; 1];
         for i in 0..32 {
-            w[i] = av_x.add(xt[i].abs());
+            w[0][i] = av_x.add(xt[0][i].abs());
         }
-        let (s, m) = make_qkx2_x4(&xt, &w, nmax, rmin, 0.1, nstep, false, &nk, |i, lv| {
+        let (s, m) = make_qkx2_xg(&xt, &w, nmax, rmin, 0.1, nstep, false, &nk, |_, i, lv| {
             for k in 0..4 {
                 l[32 * (4 * g + k) + i] = lv.lane(k) as u8;
             }
         });
         for k in 0..4 {
-            scales[4 * g + k] = s.lane(k);
-            mins[4 * g + k] = m.lane(k);
+            scales[4 * g + k] = s[0].lane(k);
+            mins[4 * g + k] = m[0].lane(k);
         }
     }
     let mut max_scale = 0.0f32;
@@ -822,7 +846,7 @@ fn q45_k_block_fast<const Q5: bool>(x: &[f32], y: &mut [u8]) {
     }
 }
 
-/// Q2_K, one super-block, searches 4 sub-blocks of 16 at a time.
+/// Q2_K, one super-block: the 16 sub-block searches as 2 × (2 × 4 lanes).
 fn q2_k_block_fast(x: &[f32], y: &mut [u8]) {
     if !all_finite(&x[..QK_K]) {
         return q2_k_block_ref(x, y);
@@ -831,20 +855,24 @@ fn q2_k_block_fast(x: &[f32], y: &mut [u8]) {
     let mut l = [0u8; QK_K];
     let mut scales = [0f32; 16];
     let mut mins = [0f32; 16];
-    for g in 0..4 {
-        let xt: [V4; 16] = transpose_group(x, 4 * g, 16);
-        let mut w = [V4::splat(0.0); 16];
-        for i in 0..16 {
-            w[i] = xt[i].abs();
+    for g in 0..2 {
+        let xt: [[V4; 16]; 2] = [transpose_group(x, 8 * g, 16), transpose_group(x, 8 * g + 4, 16)];
+        let mut w = [[V4::splat(0.0); 16]; 2];
+        for h in 0..2 {
+            for i in 0..16 {
+                w[h][i] = xt[h][i].abs();
+            }
         }
-        let (s, m) = make_qkx2_x4(&xt, &w, 3, -0.5, 0.1, 15, true, &nk, |i, lv| {
+        let (s, m) = make_qkx2_xg(&xt, &w, 3, -0.5, 0.1, 15, true, &nk, |h, i, lv| {
             for k in 0..4 {
-                l[16 * (4 * g + k) + i] = lv.lane(k) as u8;
+                l[16 * (8 * g + 4 * h + k) + i] = lv.lane(k) as u8;
             }
         });
-        for k in 0..4 {
-            scales[4 * g + k] = s.lane(k);
-            mins[4 * g + k] = m.lane(k);
+        for h in 0..2 {
+            for k in 0..4 {
+                scales[8 * g + 4 * h + k] = s[h].lane(k);
+                mins[8 * g + 4 * h + k] = m[h].lane(k);
+            }
         }
     }
     let mut max_scale = 0.0f32;
