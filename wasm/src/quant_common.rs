@@ -273,6 +273,11 @@ mod wasm_v4 {
         pub fn shr_u<const N: u32>(self) -> V4 {
             V4(u32x4_shr(self.0, N))
         }
+        /// Rounds toward zero, staying f32.
+        #[inline(always)]
+        pub fn trunc(self) -> V4 {
+            V4(f32x4_trunc(self.0))
+        }
         /// f32 → i32 truncating toward zero, saturating (only used where lanes are in range).
         #[inline(always)]
         pub fn trunc_i(self) -> V4 {
@@ -459,6 +464,9 @@ mod native_v4 {
         }
         pub fn trunc_i(self) -> V4 {
             self.map1(|a| f(a) as i32 as u32)
+        }
+        pub fn trunc(self) -> V4 {
+            self.map1(|a| f(a).trunc().to_bits())
         }
         pub fn shl<const N: u32>(self) -> V4 {
             self.map1(|a| a << N)
