@@ -12,8 +12,11 @@
 //! - `dst` receives `nrows * n_per_row / block * bytes_per_block` bytes (any alignment),
 //!   laid out exactly as ggml's row data (blocks never straddle rows, so this is also the
 //!   byte image of the whole tensor);
-//! - `n_per_row` must be a multiple of the type's block size (32; 1 for F16/BF16),
-//!   otherwise the call traps; `src` and `dst` must not overlap;
+//! - `n_per_row` must be a multiple of the type's block size (32; 1 for F16/BF16), `src`
+//!   4-byte aligned and `nrows * n_per_row < 2^30`, otherwise the call traps; `src` and `dst`
+//!   must not overlap;
+//! - results do not depend on how a tensor's rows are split into calls (blocks are
+//!   independent), so workers may quantize row ranges of one tensor in parallel;
 //! - nothing else is read or written; no scratch memory beyond the shadow stack.
 
 use crate::quant_common::{check, cvtt, fabsf, fp16_to_fp32, fp32_to_fp16, put_u16, V4};
@@ -470,7 +473,8 @@ pub fn f16(x: &[f32], y: &mut [u8]) {
 /// The caller guarantees the memory contract of the module docs.
 #[inline(always)]
 pub(crate) unsafe fn io<'a>(src: u32, dst: u32, nrows: u32, n_per_row: u32, block: usize, bytes: usize) -> (&'a [f32], &'a mut [u8]) {
-    check(n_per_row as usize % block == 0 && src % 4 == 0);
+    // n f32 must fit in a 4 GiB memory: n < 2^30 (also keeps n*4 from wrapping on wasm32)
+    check(n_per_row as usize % block == 0 && src % 4 == 0 && (nrows as u64) * (n_per_row as u64) < 1 << 30);
     let n = nrows as usize * n_per_row as usize;
     let x = core::slice::from_raw_parts(src as usize as *const f32, n);
     let y = core::slice::from_raw_parts_mut(dst as usize as *mut u8, n / block * bytes);
