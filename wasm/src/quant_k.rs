@@ -616,6 +616,29 @@ fn q6_k_finish<const FAST: bool>(x: &[f32], y: &mut [u8], l: &mut [i8; QK_K], sc
             l[16 * j + ii] = (imax(-32, imin(31, q)) + 32) as i8;
         }
     }
+    if FAST {
+        // the same bit packing on 16 bytes at a time
+        let lb: [u8; QK_K] = unsafe { core::mem::transmute(*l) };
+        let lo4 = V4::splat_u8(0x0f);
+        for h in 0..2 {
+            for c in 0..2 {
+                let j = 128 * h + 16 * c;
+                let a = V4::load_bytes(&lb, j);
+                let b = V4::load_bytes(&lb, j + 32);
+                let cc = V4::load_bytes(&lb, j + 64);
+                let d = V4::load_bytes(&lb, j + 96);
+                a.and(lo4).or(cc.shl_u8::<4>()).store_bytes(y, 64 * h + 16 * c);
+                b.and(lo4).or(d.shl_u8::<4>()).store_bytes(y, 64 * h + 16 * c + 32);
+                let qh = a
+                    .shr_u8::<4>()
+                    .or(b.shr_u8::<4>().shl_u8::<2>())
+                    .or(cc.shr_u8::<4>().shl_u8::<4>())
+                    .or(d.shr_u8::<4>().shl_u8::<6>());
+                qh.store_bytes(y, 128 + 32 * h + 16 * c);
+            }
+        }
+        return;
+    }
     for h in 0..2 {
         let j = 128 * h;
         for k in 0..32 {
@@ -1191,6 +1214,35 @@ mod tests {
     #[test]
     fn q6_k_fast_equals_ref() {
         fast_equals_ref("Q6_K", Q6_K_BYTES, q6_k_ref, q6_k);
+    }
+
+    /// Sub-blocks right at GROUP_MAX_EPS, at the f32 extremes, and mixing both.
+    #[test]
+    fn fast_equals_ref_at_extremes() {
+        let mut rng = crate::convert::tests::Rng(0xe7e7);
+        let scales = [1.0e-15f32, 1.01e-15, 3.0e-15, 1.0e-14, 1.0e-38, 3.0e38, 1.0e30, 1.0e-30, 1.0];
+        let nb = 64;
+        let mut x = vec![0f32; QK_K * nb];
+        for (i, v) in x.iter_mut().enumerate() {
+            let s = scales[(i / 16 + (i / 256)) % scales.len()];
+            let u = (rng.next_u32() as f32 / 4294967296.0) * 2.0 - 1.0;
+            *v = if rng.next_u32() % 97 == 0 { f32::from_bits(rng.next_u32() & 0x807f_ffff) } else { s * u };
+        }
+        type Quant = fn(&[f32], &mut [u8]);
+        let cases: [(&str, usize, Quant, Quant); 5] = [
+            ("Q2_K", Q2_K_BYTES, q2_k_ref, q2_k),
+            ("Q3_K", Q3_K_BYTES, q3_k_ref, q3_k),
+            ("Q4_K", Q4_K_BYTES, q4_k_ref, q4_k),
+            ("Q5_K", Q5_K_BYTES, q5_k_ref, q5_k),
+            ("Q6_K", Q6_K_BYTES, q6_k_ref, q6_k),
+        ];
+        for (name, bytes, r, f) in cases {
+            let mut a = vec![0u8; nb * bytes];
+            let mut b = vec![0x55u8; nb * bytes];
+            r(&x, &mut a);
+            f(&x, &mut b);
+            assert!(a == b, "{} differs at byte {:?}", name, a.iter().zip(&b).position(|(p, q)| p != q));
+        }
     }
 
     #[test]
