@@ -12,6 +12,7 @@ import { generateModel } from '../test/support/generate-model.js';
 import { linearRef, taskArithmeticRef, convertRef, KBF16, KF32 } from '../src/kernels/js-reference.js';
 import { instantiateKernels, loadKernelModule, type KernelExports } from '../src/kernels/wasm-module.js';
 import { median, runMeasured, timeIt } from './measure.js';
+import { quantBench } from './quant.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const WORK = join(ROOT, '.bench-work');
@@ -118,6 +119,8 @@ async function main(): Promise<void> {
   const date = new Date().toISOString().slice(0, 10);
   process.stderr.write('kernels…\n');
   const { rows, copy } = await kernelBench();
+  process.stderr.write('quantization (wasm vs llama.cpp via FFI vs JS)…\n');
+  const quant = await quantBench();
   process.stderr.write('generating three 1 GB models (cached in .bench-work/)…\n');
   const dirs = await models();
   process.stderr.write('end-to-end merges…\n');
@@ -161,9 +164,9 @@ async function main(): Promise<void> {
     `- Against mergekit (torch CPU, same shapes, 2 cores: ${MERGEKIT.linearSeconds} s for linear, peak ${MERGEKIT.peakRssBytes / GB} GB RSS —`,
     '  the project\'s reference figures, not re-measured here since mergekit cannot be installed on this machine):',
     `  **${fmt(MERGEKIT.linearSeconds / e.mergeSeconds, 1)}×** faster on linear (target ≥ 10×), at **${fmt(e.peakRss / MERGEKIT.peakRssBytes)}×** its memory (target ≤ 0.25×).`,
-    '- TIES (target ≥ 20× mergekit\'s 101 s) and quantization (target ≥ 1.5× llama-quantize) are measured when',
-    '  those features land.',
+    '- TIES (target ≥ 20× mergekit\'s 101 s) is measured when that feature lands.',
     '',
+    quant.markdown,
   ];
   writeFileSync(join(ROOT, 'BENCHMARKS.md'), lines.join('\n'));
   process.stdout.write(lines.join('\n'));

@@ -100,12 +100,20 @@ pub fn put_u16(dst: &mut [u8], at: usize, v: u16) {
 /// only finite blocks; anything else goes through the scalar reference.
 #[inline(always)]
 pub fn all_finite(x: &[f32]) -> bool {
-    let mut bad = 0u32;
-    for v in x {
-        // exponent all ones ⇔ Inf or NaN
-        bad |= ((v.to_bits() & 0x7f80_0000) == 0x7f80_0000) as u32;
+    // |v| > f32::MAX as integers ⇔ exponent all ones ⇔ Inf or NaN
+    let n4 = x.len() & !3;
+    let finite_max = V4::splat_i(0x7f7f_ffff);
+    let mut bad = V4::splat_i(0);
+    let mut i = 0;
+    while i < n4 {
+        bad = bad.or(V4::load(x, i).abs().gt_i(finite_max));
+        i += 4;
     }
-    bad == 0
+    let mut tail = 0u32;
+    for v in &x[n4..] {
+        tail |= ((v.to_bits() & 0x7f80_0000) == 0x7f80_0000) as u32;
+    }
+    !bad.any() && tail == 0
 }
 
 // ---------------------------------------------------------------------------
@@ -273,10 +281,56 @@ mod wasm_v4 {
         pub fn shr_u<const N: u32>(self) -> V4 {
             V4(u32x4_shr(self.0, N))
         }
+        /// Rounds toward zero, staying f32.
+        #[inline(always)]
+        pub fn trunc(self) -> V4 {
+            V4(f32x4_trunc(self.0))
+        }
         /// f32 → i32 truncating toward zero, saturating (only used where lanes are in range).
         #[inline(always)]
         pub fn trunc_i(self) -> V4 {
             V4(i32x4_trunc_sat_f32x4(self.0))
+        }
+        #[inline(always)]
+        pub fn shl<const N: u32>(self) -> V4 {
+            V4(i32x4_shl(self.0, N))
+        }
+        /// Bit k = top bit of lane k.
+        #[inline(always)]
+        pub fn bitmask(self) -> u32 {
+            i32x4_bitmask(self.0) as u32
+        }
+        /// 16 bytes at `x[at..at + 16]`.
+        #[inline(always)]
+        pub fn load_bytes(x: &[u8], at: usize) -> V4 {
+            let s = &x[at..at + 16];
+            V4(unsafe { v128_load(s.as_ptr() as *const v128) })
+        }
+        #[inline(always)]
+        pub fn store_bytes(self, y: &mut [u8], at: usize) {
+            let s = &mut y[at..at + 16];
+            unsafe { v128_store(s.as_mut_ptr() as *mut v128, self.0) }
+        }
+        /// Byte lanes shifted right (logical).
+        #[inline(always)]
+        pub fn shr_u8<const N: u32>(self) -> V4 {
+            V4(u8x16_shr(self.0, N))
+        }
+        /// Byte lanes shifted left (bits leaving a byte are dropped).
+        #[inline(always)]
+        pub fn shl_u8<const N: u32>(self) -> V4 {
+            V4(i8x16_shl(self.0, N))
+        }
+        #[inline(always)]
+        pub fn splat_u8(v: u8) -> V4 {
+            V4(u8x16_splat(v))
+        }
+        /// Stores the 16 i32 lanes of `a, b, c, d` (each in 0..=255) as bytes at `y[at..at + 16]`.
+        #[inline(always)]
+        pub fn store_u8(a: V4, b: V4, c: V4, d: V4, y: &mut [u8], at: usize) {
+            let v = u8x16_narrow_i16x8(i16x8_narrow_i32x4(a.0, b.0), i16x8_narrow_i32x4(c.0, d.0));
+            let s = &mut y[at..at + 16];
+            unsafe { v128_store(s.as_mut_ptr() as *mut v128, v) }
         }
         /// Stores the 16 i32 lanes of `a, b, c, d` (each in -128..=127) as i8 at `y[at..at + 16]`.
         #[inline(always)]
@@ -443,6 +497,43 @@ mod native_v4 {
         }
         pub fn trunc_i(self) -> V4 {
             self.map1(|a| f(a) as i32 as u32)
+        }
+        pub fn trunc(self) -> V4 {
+            self.map1(|a| f(a).trunc().to_bits())
+        }
+        pub fn shl<const N: u32>(self) -> V4 {
+            self.map1(|a| a << N)
+        }
+        pub fn bitmask(self) -> u32 {
+            (0..4).map(|k| (self.0[k] >> 31) << k).sum()
+        }
+        pub fn store_u8(a: V4, b: V4, c: V4, d: V4, y: &mut [u8], at: usize) {
+            for (k, v) in [a, b, c, d].iter().enumerate() {
+                for i in 0..4 {
+                    y[at + 4 * k + i] = (v.0[i] as i32).clamp(0, 255) as u8;
+                }
+            }
+        }
+        pub fn load_bytes(x: &[u8], at: usize) -> V4 {
+            let b = |k: usize| u32::from_le_bytes([x[at + 4 * k], x[at + 4 * k + 1], x[at + 4 * k + 2], x[at + 4 * k + 3]]);
+            V4([b(0), b(1), b(2), b(3)])
+        }
+        pub fn store_bytes(self, y: &mut [u8], at: usize) {
+            for k in 0..4 {
+                y[at + 4 * k..at + 4 * k + 4].copy_from_slice(&self.0[k].to_le_bytes());
+            }
+        }
+        fn bytes_map(self, op: impl Fn(u8) -> u8) -> V4 {
+            self.map1(|w| u32::from_le_bytes(w.to_le_bytes().map(&op)))
+        }
+        pub fn shr_u8<const N: u32>(self) -> V4 {
+            self.bytes_map(|b| b >> N)
+        }
+        pub fn shl_u8<const N: u32>(self) -> V4 {
+            self.bytes_map(|b| b << N)
+        }
+        pub fn splat_u8(v: u8) -> V4 {
+            V4([u32::from_le_bytes([v; 4]); 4])
         }
         pub fn store_i8(a: V4, b: V4, c: V4, d: V4, y: &mut [u8], at: usize) {
             for (k, v) in [a, b, c, d].iter().enumerate() {

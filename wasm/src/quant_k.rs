@@ -12,8 +12,8 @@
 //! Exports: `quantize_<t>(src, dst, nrows, n_per_row)` with the memory contract of
 //! `quant_legacy.rs` and block size 256 (`n_per_row % 256 == 0`, else trap).
 
-use crate::quant_common::{all_finite, check, fabsf, fp16_to_fp32, fp32_to_fp16, nearest_int, put_u16, sqrtf, NearestK, V4};
-use crate::quant_legacy::io;
+use crate::quant_common::{all_finite, fabsf, fp16_to_fp32, fp32_to_fp16, nearest_int, put_u16, sqrtf, NearestK, V4};
+use crate::quant_legacy::{io, run_blocks};
 
 pub const QK_K: usize = 256;
 pub const Q2_K_BYTES: usize = 84;
@@ -445,7 +445,7 @@ fn qkx_weights(x: &[f32], w: &mut [f32; 32]) {
 
 /// The shared tail of Q4_K and Q5_K: 6-bit scales and mins, d/dmin, requantisation.
 /// Writes d @0, dmin @2, scales[12] @4; returns nothing, updates `l`.
-fn q45_k_scales(x: &[f32], y: &mut [u8], l: &mut [u8; QK_K], scales: &[f32; 8], mins: &[f32; 8], max_scale: f32, max_min: f32, nmax: i32) {
+fn q45_k_scales<const FAST: bool>(x: &[f32], y: &mut [u8], l: &mut [u8; QK_K], scales: &[f32; 8], mins: &[f32; 8], max_scale: f32, max_min: f32, nmax: i32) {
     let inv_scale = if max_scale > 0.0 { 63.0 / max_scale } else { 0.0 };
     let inv_min = if max_min > 0.0 { 63.0 / max_min } else { 0.0 };
     let s = 4;
@@ -474,6 +474,15 @@ fn q45_k_scales(x: &[f32], y: &mut [u8], l: &mut [u8; QK_K], scales: &[f32; 8], 
             continue;
         }
         let dm = dminall * m as f32;
+        if FAST {
+            // the same per-element operations, 4 lanes at a time
+            let nk = NearestK::new();
+            let (dv, dmv, lo, hi) = (V4::splat(d), V4::splat(dm), V4::splat_i(0), V4::splat_i(nmax));
+            let q = |k: usize| nk.apply(V4::load(x, 32 * j + 4 * k).add(dmv).div(dv)).max_i(lo).min_i(hi);
+            V4::store_u8(q(0), q(1), q(2), q(3), l, 32 * j);
+            V4::store_u8(q(4), q(5), q(6), q(7), l, 32 * j + 16);
+            continue;
+        }
         for ii in 0..32 {
             let q = nearest_int((x[32 * j + ii] + dm) / d);
             l[32 * j + ii] = imax(0, imin(nmax, q)) as u8;
@@ -538,7 +547,7 @@ fn q45_k_block_ref<const Q5: bool>(x: &[f32], y: &mut [u8]) {
             max_min = m;
         }
     }
-    q45_k_scales(x, y, &mut l, &scales, &mins, max_scale, max_min, nmax);
+    q45_k_scales::<false>(x, y, &mut l, &scales, &mins, max_scale, max_min, nmax);
     if Q5 {
         q5_k_pack(&l, y)
     } else {
@@ -567,11 +576,11 @@ pub fn q6_k_block_ref(x: &[f32], y: &mut [u8]) {
             max_scale = scale;
         }
     }
-    q6_k_finish(x, y, &mut l, &scales, max_scale, max_abs_scale);
+    q6_k_finish::<false>(x, y, &mut l, &scales, max_scale, max_abs_scale);
 }
 
 /// Q6_K after the searches. Layout: ql[128] @0, qh[64] @128, scales[16] (i8) @192, d @208.
-fn q6_k_finish(x: &[f32], y: &mut [u8], l: &mut [i8; QK_K], scales: &[f32; 16], max_scale: f32, max_abs_scale: f32) {
+fn q6_k_finish<const FAST: bool>(x: &[f32], y: &mut [u8], l: &mut [i8; QK_K], scales: &[f32; 16], max_scale: f32, max_abs_scale: f32) {
     if max_abs_scale < GROUP_MAX_EPS {
         for b in y.iter_mut().take(Q6_K_BYTES) {
             *b = 0;
@@ -591,10 +600,44 @@ fn q6_k_finish(x: &[f32], y: &mut [u8], l: &mut [i8; QK_K], scales: &[f32; 16], 
         if d == 0.0 {
             continue;
         }
+        if FAST {
+            let nk = NearestK::new();
+            let (dv, lo, hi, off) = (V4::splat(d), V4::splat_i(-32), V4::splat_i(31), V4::splat_i(32));
+            let q = |k: usize| nk.apply(V4::load(x, 16 * j + 4 * k).div(dv)).max_i(lo).min_i(hi).add_i(off);
+            let mut b = [0u8; 16];
+            V4::store_u8(q(0), q(1), q(2), q(3), &mut b, 0);
+            for ii in 0..16 {
+                l[16 * j + ii] = b[ii] as i8;
+            }
+            continue;
+        }
         for ii in 0..16 {
             let q = nearest_int(x[16 * j + ii] / d);
             l[16 * j + ii] = (imax(-32, imin(31, q)) + 32) as i8;
         }
+    }
+    if FAST {
+        // the same bit packing on 16 bytes at a time
+        let lb: [u8; QK_K] = unsafe { core::mem::transmute(*l) };
+        let lo4 = V4::splat_u8(0x0f);
+        for h in 0..2 {
+            for c in 0..2 {
+                let j = 128 * h + 16 * c;
+                let a = V4::load_bytes(&lb, j);
+                let b = V4::load_bytes(&lb, j + 32);
+                let cc = V4::load_bytes(&lb, j + 64);
+                let d = V4::load_bytes(&lb, j + 96);
+                a.and(lo4).or(cc.shl_u8::<4>()).store_bytes(y, 64 * h + 16 * c);
+                b.and(lo4).or(d.shl_u8::<4>()).store_bytes(y, 64 * h + 16 * c + 32);
+                let qh = a
+                    .shr_u8::<4>()
+                    .or(b.shr_u8::<4>().shl_u8::<2>())
+                    .or(cc.shr_u8::<4>().shl_u8::<4>())
+                    .or(d.shr_u8::<4>().shl_u8::<6>());
+                qh.store_bytes(y, 128 + 32 * h + 16 * c);
+            }
+        }
+        return;
     }
     for h in 0..2 {
         let j = 128 * h;
@@ -619,11 +662,7 @@ fn q6_k_finish(x: &[f32], y: &mut [u8], l: &mut [i8; QK_K], scales: &[f32; 16], 
 
 #[inline(always)]
 fn superblocks(x: &[f32], y: &mut [u8], bytes: usize, f: impl Fn(&[f32], &mut [u8])) {
-    let nb = x.len() / QK_K;
-    check(x.len() == nb * QK_K && y.len() == nb * bytes);
-    for i in 0..nb {
-        f(&x[i * QK_K..(i + 1) * QK_K], &mut y[i * bytes..(i + 1) * bytes]);
-    }
+    run_blocks(x, y, QK_K, bytes, 2, f)
 }
 
 pub fn q2_k_ref(x: &[f32], y: &mut [u8]) {
@@ -643,6 +682,458 @@ pub fn q6_k_ref(x: &[f32], y: &mut [u8]) {
 }
 
 // ---------------------------------------------------------------------------
+// Fast paths: the searches of 4 sub-blocks at once, one per lane.
+//
+// Each lane performs exactly the scalar reference's operations for its sub-block, in the
+// same order; branches become per-lane selects. Instead of copying `Laux` into `L` on every
+// improvement, a lane remembers the (iscale, min) that produced its best `L` and `L` is
+// recomputed once at the end with the same operations.
+// ---------------------------------------------------------------------------
+
+/// `make_qkx2_quants` on `4*G` sub-blocks of `N` (`G` vectors of 4 lanes, interleaved so
+/// the sequential sums of one group overlap with the others'). `x[h][i]`, `w[h][i]`:
+/// element `i` of the sub-blocks of group `h`. Returns `(scale, the_min)` per lane and writes
+/// each lane's `L` (0..=nmax) through `put_l(group, i, lanes)`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn make_qkx2_xg<const N: usize, const G: usize>(
+    x: &[[V4; N]; G],
+    w: &[[V4; N]; G],
+    nmax: i32,
+    rmin: f32,
+    rdelta: f32,
+    nstep: i32,
+    use_mad: bool,
+    nk: &NearestK,
+    mut put_l: impl FnMut(usize, usize, V4),
+) -> ([V4; G], [V4; G]) {
+    let zero = V4::splat(0.0);
+    let mut min = [zero; G];
+    let mut max = [zero; G];
+    let mut sum_w = [zero; G];
+    let mut sum_x = [zero; G];
+    for h in 0..G {
+        min[h] = x[h][0];
+        max[h] = x[h][0];
+        sum_w[h] = w[h][0];
+        sum_x[h] = sum_w[h].mul(x[h][0]);
+        for i in 1..N {
+            min[h] = min[h].min_if_less(x[h][i]);
+            max[h] = max[h].max_if_greater(x[h][i]);
+            sum_w[h] = sum_w[h].add(w[h][i]);
+            sum_x[h] = sum_x[h].add(w[h][i].mul(x[h][i]));
+        }
+        min[h] = V4::select(min[h].gt(zero), zero, min[h]);
+    }
+    let min0 = min;
+    let lo = V4::splat_i(0);
+    let hi = V4::splat_i(nmax);
+    let quant = |iscale: V4, min: V4, xi: V4| nk.apply(iscale.mul(xi.sub(min))).max_i(lo).min_i(hi).to_f32();
+    let err = |d: V4| if use_mad { d.abs() } else { d.mul(d) };
+    let mut iscale = [zero; G];
+    let mut scale = [zero; G];
+    let mut best = [zero; G];
+    for h in 0..G {
+        iscale[h] = V4::splat(nmax as f32).div(max[h].sub(min[h]));
+        scale[h] = V4::splat(1.0).div(iscale[h]);
+        for i in 0..N {
+            let l = quant(iscale[h], min[h], x[h][i]);
+            best[h] = best[h].add(w[h][i].mul(err(scale[h].mul(l).add(min[h]).sub(x[h][i]))));
+        }
+    }
+    let mut l_iscale = iscale;
+    let mut l_min = min;
+    let mut laux = [[zero; N]; G];
+    for is in 0..=nstep {
+        let num = V4::splat(rmin + rdelta * is as f32 + nmax as f32);
+        let mut sum_l = [zero; G];
+        let mut sum_l2 = [zero; G];
+        let mut sum_xl = [zero; G];
+        for h in 0..G {
+            iscale[h] = num.div(max[h].sub(min[h]));
+        }
+        for i in 0..N {
+            for h in 0..G {
+                let l = quant(iscale[h], min[h], x[h][i]);
+                laux[h][i] = l;
+                let wl = w[h][i].mul(l);
+                sum_l[h] = sum_l[h].add(wl);
+                sum_l2[h] = sum_l2[h].add(wl.mul(l));
+                sum_xl[h] = sum_xl[h].add(wl.mul(x[h][i]));
+            }
+        }
+        for h in 0..G {
+            let d = sum_w[h].mul(sum_l2[h]).sub(sum_l[h].mul(sum_l[h]));
+            let dpos = d.gt(zero);
+            if !dpos.any() {
+                continue;
+            }
+            let this_scale = sum_w[h].mul(sum_xl[h]).sub(sum_x[h].mul(sum_l[h])).div(d);
+            let this_min = sum_l2[h].mul(sum_x[h]).sub(sum_l[h].mul(sum_xl[h])).div(d);
+            let mpos = this_min.gt(zero);
+            let this_scale = V4::select(mpos, sum_xl[h].div(sum_l2[h]), this_scale);
+            let this_min = V4::select(mpos, zero, this_min);
+            let mut cur = zero;
+            for i in 0..N {
+                cur = cur.add(w[h][i].mul(err(this_scale.mul(laux[h][i]).add(this_min).sub(x[h][i]))));
+            }
+            let upd = dpos.and(cur.lt(best[h]));
+            l_iscale[h] = V4::select(upd, iscale[h], l_iscale[h]);
+            l_min[h] = V4::select(upd, min[h], l_min[h]);
+            best[h] = V4::select(upd, cur, best[h]);
+            scale[h] = V4::select(upd, this_scale, scale[h]);
+            min[h] = V4::select(upd, this_min, min[h]);
+        }
+    }
+    let mut the_min = [zero; G];
+    for h in 0..G {
+        let degenerate = max[h].eq(min0[h]);
+        for i in 0..N {
+            put_l(h, i, V4::select(degenerate, zero, quant(l_iscale[h], l_min[h], x[h][i])));
+        }
+        scale[h] = V4::select(degenerate, zero, scale[h]);
+        the_min[h] = zero.sub(V4::select(degenerate, min0[h], min[h]));
+    }
+    (scale, the_min)
+}
+
+/// Element `i` of sub-blocks `first..first + 4` (each `len` long) of `x`, for `i < N`.
+#[inline(always)]
+fn transpose_group<const N: usize>(x: &[f32], first: usize, len: usize) -> [V4; N] {
+    let mut t = [V4::splat(0.0); N];
+    let mut i = 0;
+    while i < N {
+        let (a, b, c, d) = V4::transpose(
+            V4::load(x, len * first + i),
+            V4::load(x, len * (first + 1) + i),
+            V4::load(x, len * (first + 2) + i),
+            V4::load(x, len * (first + 3) + i),
+        );
+        t[i] = a;
+        t[i + 1] = b;
+        t[i + 2] = c;
+        t[i + 3] = d;
+        i += 4;
+    }
+    t
+}
+
+/// Q4_K/Q5_K, one super-block: the 8 sub-block searches as 2 passes of 4 lanes (with 32
+/// elements per sub-block one group already has enough independent work; interleaving two
+/// measured no faster).
+fn q45_k_block_fast<const Q5: bool>(x: &[f32], y: &mut [u8]) {
+    if !all_finite(&x[..QK_K]) {
+        return q45_k_block_ref::<Q5>(x, y);
+    }
+    let (nmax, rmin, nstep) = if Q5 { (31, -0.5f32, 15) } else { (15, -1.0f32, 20) };
+    let nk = NearestK::new();
+    let mut l = [0u8; QK_K];
+    let mut scales = [0f32; 8];
+    let mut mins = [0f32; 8];
+    for g in 0..2 {
+        let xt: [[V4; 32]; 1] = [transpose_group(x, 4 * g, 32)];
+        let mut sum_x2 = V4::splat(0.0);
+        for v in &xt[0] {
+            sum_x2 = sum_x2.add(v.mul(*v));
+        }
+        let av_x = sum_x2.div(V4::splat(32.0)).sqrt();
+        let mut w = [[V4::splat(0.0); 32]; 1];
+        for i in 0..32 {
+            w[0][i] = av_x.add(xt[0][i].abs());
+        }
+        let (s, m) = make_qkx2_xg(&xt, &w, nmax, rmin, 0.1, nstep, false, &nk, |_, i, lv| {
+            for k in 0..4 {
+                l[32 * (4 * g + k) + i] = lv.lane(k) as u8;
+            }
+        });
+        for k in 0..4 {
+            scales[4 * g + k] = s[0].lane(k);
+            mins[4 * g + k] = m[0].lane(k);
+        }
+    }
+    let mut max_scale = 0.0f32;
+    let mut max_min = 0.0f32;
+    for j in 0..8 {
+        if scales[j] > max_scale {
+            max_scale = scales[j];
+        }
+        if mins[j] > max_min {
+            max_min = mins[j];
+        }
+    }
+    q45_k_scales::<true>(x, y, &mut l, &scales, &mins, max_scale, max_min, nmax);
+    if Q5 {
+        q5_k_pack(&l, y)
+    } else {
+        q4_k_pack(&l, y)
+    }
+}
+
+/// Q2_K, one super-block: the 16 sub-block searches as 2 × (2 × 4 lanes).
+fn q2_k_block_fast(x: &[f32], y: &mut [u8]) {
+    if !all_finite(&x[..QK_K]) {
+        return q2_k_block_ref(x, y);
+    }
+    let nk = NearestK::new();
+    let mut l = [0u8; QK_K];
+    let mut scales = [0f32; 16];
+    let mut mins = [0f32; 16];
+    for g in 0..2 {
+        let xt: [[V4; 16]; 2] = [transpose_group(x, 8 * g, 16), transpose_group(x, 8 * g + 4, 16)];
+        let mut w = [[V4::splat(0.0); 16]; 2];
+        for h in 0..2 {
+            for i in 0..16 {
+                w[h][i] = xt[h][i].abs();
+            }
+        }
+        let (s, m) = make_qkx2_xg(&xt, &w, 3, -0.5, 0.1, 15, true, &nk, |h, i, lv| {
+            for k in 0..4 {
+                l[16 * (8 * g + 4 * h + k) + i] = lv.lane(k) as u8;
+            }
+        });
+        for h in 0..2 {
+            for k in 0..4 {
+                scales[8 * g + 4 * h + k] = s[h].lane(k);
+                mins[8 * g + 4 * h + k] = m[h].lane(k);
+            }
+        }
+    }
+    let mut max_scale = 0.0f32;
+    let mut max_min = 0.0f32;
+    for j in 0..16 {
+        if scales[j] > max_scale {
+            max_scale = scales[j];
+        }
+        if mins[j] > max_min {
+            max_min = mins[j];
+        }
+    }
+    q2_k_finish(x, y, &mut l, &scales, &mins, max_scale, max_min);
+}
+
+/// `make_qx_quants(16, 32, x, L, 1, NULL)` on `4*G` sub-blocks (`G` vectors of 4 lanes,
+/// interleaved so the sequential sums of one group overlap with the others'). Returns the
+/// scales and writes each lane's `L` (0..64, or all 0 for an all-zero sub-block) through
+/// `put_l(group, i, lanes)`.
+#[inline(always)]
+fn make_qx_xg<const G: usize>(x: &[[V4; 16]; G], nk: &NearestK, mut put_l: impl FnMut(usize, usize, V4)) -> [V4; G] {
+    const NMAX: i32 = 32;
+    let zero = V4::splat(0.0);
+    let mut max = [zero; G];
+    let mut amax = [zero; G];
+    let mut w = [[zero; 16]; G];
+    let mut wx = [[zero; 16]; G];
+    for i in 0..16 {
+        for h in 0..G {
+            let ax = x[h][i].abs();
+            let gt = ax.gt(amax[h]);
+            amax[h] = V4::select(gt, ax, amax[h]);
+            max[h] = V4::select(gt, x[h][i], max[h]);
+            w[h][i] = x[h][i].mul(x[h][i]);
+            wx[h][i] = w[h][i].mul(x[h][i]);
+        }
+    }
+    let lo = V4::splat_i(-NMAX);
+    let hi = V4::splat_i(NMAX - 1);
+    let quant = |iscale: V4, xi: V4| nk.apply(iscale.mul(xi)).max_i(lo).min_i(hi).to_f32();
+    let sums = |iscale: &[V4; G]| {
+        let mut sumlx = [zero; G];
+        let mut suml2 = [zero; G];
+        for i in 0..16 {
+            for h in 0..G {
+                let l = quant(iscale[h], x[h][i]);
+                sumlx[h] = sumlx[h].add(wx[h][i].mul(l));
+                suml2[h] = suml2[h].add(w[h][i].mul(l).mul(l));
+            }
+        }
+        (sumlx, suml2)
+    };
+    let mut iscale = [zero; G];
+    for h in 0..G {
+        iscale[h] = V4::splat(-(NMAX as f32)).div(max[h]);
+    }
+    let (sumlx, suml2) = sums(&iscale);
+    let mut scale = [zero; G];
+    let mut best = [zero; G];
+    for h in 0..G {
+        scale[h] = V4::select(suml2[h].eq(zero), zero, sumlx[h].div(suml2[h]));
+        best[h] = scale[h].mul(sumlx[h]);
+    }
+    let mut l_iscale = iscale;
+    for is in -9i32..=9 {
+        if is == 0 {
+            continue;
+        }
+        let num = V4::splat(-(NMAX as f32 + 0.1f32 * is as f32));
+        for h in 0..G {
+            iscale[h] = num.div(max[h]);
+        }
+        let (sumlx, suml2) = sums(&iscale);
+        for h in 0..G {
+            let upd = suml2[h].gt(zero).and(sumlx[h].mul(sumlx[h]).gt(best[h].mul(suml2[h])));
+            if !upd.any() {
+                continue;
+            }
+            let ns = sumlx[h].div(suml2[h]);
+            l_iscale[h] = V4::select(upd, iscale[h], l_iscale[h]);
+            scale[h] = V4::select(upd, ns, scale[h]);
+            best[h] = V4::select(upd, ns.mul(sumlx[h]), best[h]);
+        }
+    }
+    let off = V4::splat(NMAX as f32);
+    let eps = V4::splat(GROUP_MAX_EPS);
+    for h in 0..G {
+        let all_zero = amax[h].lt(eps);
+        for i in 0..16 {
+            put_l(h, i, V4::select(all_zero, zero, quant(l_iscale[h], x[h][i]).add(off)));
+        }
+        scale[h] = V4::select(all_zero, zero, scale[h]);
+    }
+    scale
+}
+
+/// Q6_K, one super-block: the 16 sub-block searches as 2 × 8 lanes.
+fn q6_k_block_fast(x: &[f32], y: &mut [u8]) {
+    if !all_finite(&x[..QK_K]) {
+        return q6_k_block_ref(x, y);
+    }
+    let nk = NearestK::new();
+    let mut l = [0i8; QK_K];
+    let mut scales = [0f32; 16];
+    for g in 0..2 {
+        let xt: [[V4; 16]; 2] = [transpose_group(x, 8 * g, 16), transpose_group(x, 8 * g + 4, 16)];
+        let s = make_qx_xg(&xt, &nk, |h, i, lv| {
+            for k in 0..4 {
+                l[16 * (8 * g + 4 * h + k) + i] = lv.lane(k) as i8;
+            }
+        });
+        for h in 0..2 {
+            for k in 0..4 {
+                scales[8 * g + 4 * h + k] = s[h].lane(k);
+            }
+        }
+    }
+    let mut max_scale = 0.0f32;
+    let mut max_abs_scale = 0.0f32;
+    for ib in 0..16 {
+        let abs_scale = fabsf(scales[ib]);
+        if abs_scale > max_abs_scale {
+            max_abs_scale = abs_scale;
+            max_scale = scales[ib];
+        }
+    }
+    q6_k_finish::<true>(x, y, &mut l, &scales, max_scale, max_abs_scale);
+}
+
+
+/// `make_q3_quants(16, 4, x, L, true)` on 4 sub-blocks (lanes). The per-element refinement
+/// stays sequential in `i` inside each lane; a lane whose pass changed nothing would change
+/// nothing in a further pass either, so running passes until no lane changes is exact.
+#[inline(always)]
+fn make_q3_x4(x: &[V4; 16], nk: &NearestK, mut put_l: impl FnMut(usize, V4)) -> V4 {
+    const NMAX: i32 = 4;
+    let zero = V4::splat(0.0);
+    let mut max = zero;
+    let mut amax = zero;
+    let mut w = [zero; 16];
+    let mut wx = [zero; 16];
+    for i in 0..16 {
+        let ax = x[i].abs();
+        let gt = ax.gt(amax);
+        amax = V4::select(gt, ax, amax);
+        max = V4::select(gt, x[i], max);
+        w[i] = x[i].mul(x[i]);
+        wx[i] = w[i].mul(x[i]);
+    }
+    let all_zero = amax.lt(V4::splat(GROUP_MAX_EPS));
+    let lo = V4::splat_i(-NMAX);
+    let hi = V4::splat_i(NMAX - 1);
+    let iscale = V4::splat(-(NMAX as f32)).div(max);
+    let mut l = [zero; 16];
+    let mut sumlx = zero;
+    let mut suml2 = zero;
+    for i in 0..16 {
+        l[i] = nk.apply(iscale.mul(x[i])).max_i(lo).min_i(hi).to_f32();
+        sumlx = sumlx.add(wx[i].mul(l[i]));
+        suml2 = suml2.add(w[i].mul(l[i]).mul(l[i]));
+    }
+    for _itry in 0..5 {
+        let mut changed = V4::splat_i(0);
+        for i in 0..16 {
+            let slx = sumlx.sub(wx[i].mul(l[i]));
+            let c1 = slx.gt(zero);
+            let sl2 = suml2.sub(w[i].mul(l[i]).mul(l[i]));
+            let new_l = nk.apply(x[i].mul(sl2).div(slx)).max_i(lo).min_i(hi).to_f32();
+            let c2 = new_l.eq(l[i]);
+            let slx2 = slx.add(wx[i].mul(new_l));
+            let sl22 = sl2.add(w[i].mul(new_l).mul(new_l));
+            let c3 = sl22.gt(zero).and(slx2.mul(slx2).mul(suml2).gt(sumlx.mul(sumlx).mul(sl22)));
+            let upd = c1.and(c3).andnot(c2);
+            l[i] = V4::select(upd, new_l, l[i]);
+            sumlx = V4::select(upd, slx2, sumlx);
+            suml2 = V4::select(upd, sl22, suml2);
+            changed = changed.or(upd);
+        }
+        if !changed.any() {
+            break;
+        }
+    }
+    let off = V4::splat(NMAX as f32);
+    for i in 0..16 {
+        put_l(i, V4::select(all_zero, zero, l[i].add(off)));
+    }
+    let scale = V4::select(suml2.gt(zero), sumlx.div(suml2), zero);
+    V4::select(all_zero, zero, scale)
+}
+
+/// Q3_K, one super-block, searches 4 sub-blocks of 16 at a time.
+fn q3_k_block_fast(x: &[f32], y: &mut [u8]) {
+    if !all_finite(&x[..QK_K]) {
+        return q3_k_block_ref(x, y);
+    }
+    let nk = NearestK::new();
+    let mut l = [0i8; QK_K];
+    let mut scales = [0f32; 16];
+    for g in 0..4 {
+        let xt: [V4; 16] = transpose_group(x, 4 * g, 16);
+        let s = make_q3_x4(&xt, &nk, |i, lv| {
+            for k in 0..4 {
+                l[16 * (4 * g + k) + i] = lv.lane(k) as i8;
+            }
+        });
+        for k in 0..4 {
+            scales[4 * g + k] = s.lane(k);
+        }
+    }
+    let mut max_scale = 0.0f32;
+    let mut amax = 0.0f32;
+    for j in 0..16 {
+        let scale = fabsf(scales[j]);
+        if scale > amax {
+            amax = scale;
+            max_scale = scales[j];
+        }
+    }
+    q3_k_finish(x, y, &mut l, &scales, max_scale);
+}
+
+pub fn q3_k(x: &[f32], y: &mut [u8]) {
+    superblocks(x, y, Q3_K_BYTES, q3_k_block_fast)
+}
+pub fn q2_k(x: &[f32], y: &mut [u8]) {
+    superblocks(x, y, Q2_K_BYTES, q2_k_block_fast)
+}
+pub fn q4_k(x: &[f32], y: &mut [u8]) {
+    superblocks(x, y, Q4_K_BYTES, q45_k_block_fast::<false>)
+}
+pub fn q5_k(x: &[f32], y: &mut [u8]) {
+    superblocks(x, y, Q5_K_BYTES, q45_k_block_fast::<true>)
+}
+pub fn q6_k(x: &[f32], y: &mut [u8]) {
+    superblocks(x, y, Q6_K_BYTES, q6_k_block_fast)
+}
+
+// ---------------------------------------------------------------------------
 // Exports.
 // ---------------------------------------------------------------------------
 
@@ -650,33 +1141,122 @@ pub fn q6_k_ref(x: &[f32], y: &mut [u8]) {
 #[no_mangle]
 pub unsafe extern "C" fn quantize_q2_k(src: u32, dst: u32, nrows: u32, n_per_row: u32) {
     let (x, y) = io(src, dst, nrows, n_per_row, QK_K, Q2_K_BYTES);
-    q2_k_ref(x, y)
+    q2_k(x, y)
 }
 
 /// Q3_K (110-byte super-blocks). Memory contract: module docs.
 #[no_mangle]
 pub unsafe extern "C" fn quantize_q3_k(src: u32, dst: u32, nrows: u32, n_per_row: u32) {
     let (x, y) = io(src, dst, nrows, n_per_row, QK_K, Q3_K_BYTES);
-    q3_k_ref(x, y)
+    q3_k(x, y)
 }
 
 /// Q4_K (144-byte super-blocks). Memory contract: module docs.
 #[no_mangle]
 pub unsafe extern "C" fn quantize_q4_k(src: u32, dst: u32, nrows: u32, n_per_row: u32) {
     let (x, y) = io(src, dst, nrows, n_per_row, QK_K, Q4_K_BYTES);
-    q4_k_ref(x, y)
+    q4_k(x, y)
 }
 
 /// Q5_K (176-byte super-blocks). Memory contract: module docs.
 #[no_mangle]
 pub unsafe extern "C" fn quantize_q5_k(src: u32, dst: u32, nrows: u32, n_per_row: u32) {
     let (x, y) = io(src, dst, nrows, n_per_row, QK_K, Q5_K_BYTES);
-    q5_k_ref(x, y)
+    q5_k(x, y)
 }
 
 /// Q6_K (210-byte super-blocks). Memory contract: module docs.
 #[no_mangle]
 pub unsafe extern "C" fn quantize_q6_k(src: u32, dst: u32, nrows: u32, n_per_row: u32) {
     let (x, y) = io(src, dst, nrows, n_per_row, QK_K, Q6_K_BYTES);
-    q6_k_ref(x, y)
+    q6_k(x, y)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quant_legacy::tests::test_data;
+
+    type Quant = fn(&[f32], &mut [u8]);
+
+    fn fast_equals_ref(name: &str, bytes: usize, r: Quant, f: Quant) {
+        for seed in 1..24u64 {
+            let nb = 48;
+            let x = test_data(seed * 7919, QK_K * nb);
+            let mut a = vec![0u8; nb * bytes];
+            let mut b = vec![0x55u8; nb * bytes];
+            r(&x, &mut a);
+            f(&x, &mut b);
+            if a != b {
+                let at = a.iter().zip(&b).position(|(p, q)| p != q).unwrap();
+                let blk = at / bytes;
+                panic!("{} seed {}: block {} differs at byte {}; block input {:?}", name, seed, blk, at % bytes, &x[blk * QK_K..blk * QK_K + 16]);
+            }
+        }
+    }
+
+    #[test]
+    fn q2_k_fast_equals_ref() {
+        fast_equals_ref("Q2_K", Q2_K_BYTES, q2_k_ref, q2_k);
+    }
+    #[test]
+    fn q3_k_fast_equals_ref() {
+        fast_equals_ref("Q3_K", Q3_K_BYTES, q3_k_ref, q3_k);
+    }
+    #[test]
+    fn q4_k_fast_equals_ref() {
+        fast_equals_ref("Q4_K", Q4_K_BYTES, q4_k_ref, q4_k);
+    }
+    #[test]
+    fn q5_k_fast_equals_ref() {
+        fast_equals_ref("Q5_K", Q5_K_BYTES, q5_k_ref, q5_k);
+    }
+    #[test]
+    fn q6_k_fast_equals_ref() {
+        fast_equals_ref("Q6_K", Q6_K_BYTES, q6_k_ref, q6_k);
+    }
+
+    /// Sub-blocks right at GROUP_MAX_EPS, at the f32 extremes, and mixing both.
+    #[test]
+    fn fast_equals_ref_at_extremes() {
+        let mut rng = crate::convert::tests::Rng(0xe7e7);
+        let scales = [1.0e-15f32, 1.01e-15, 3.0e-15, 1.0e-14, 1.0e-38, 3.0e38, 1.0e30, 1.0e-30, 1.0];
+        let nb = 64;
+        let mut x = vec![0f32; QK_K * nb];
+        for (i, v) in x.iter_mut().enumerate() {
+            let s = scales[(i / 16 + (i / 256)) % scales.len()];
+            let u = (rng.next_u32() as f32 / 4294967296.0) * 2.0 - 1.0;
+            *v = if rng.next_u32() % 97 == 0 { f32::from_bits(rng.next_u32() & 0x807f_ffff) } else { s * u };
+        }
+        type Quant = fn(&[f32], &mut [u8]);
+        let cases: [(&str, usize, Quant, Quant); 5] = [
+            ("Q2_K", Q2_K_BYTES, q2_k_ref, q2_k),
+            ("Q3_K", Q3_K_BYTES, q3_k_ref, q3_k),
+            ("Q4_K", Q4_K_BYTES, q4_k_ref, q4_k),
+            ("Q5_K", Q5_K_BYTES, q5_k_ref, q5_k),
+            ("Q6_K", Q6_K_BYTES, q6_k_ref, q6_k),
+        ];
+        for (name, bytes, r, f) in cases {
+            let mut a = vec![0u8; nb * bytes];
+            let mut b = vec![0x55u8; nb * bytes];
+            r(&x, &mut a);
+            f(&x, &mut b);
+            assert!(a == b, "{} differs at byte {:?}", name, a.iter().zip(&b).position(|(p, q)| p != q));
+        }
+    }
+
+    #[test]
+    fn zero_and_constant_superblocks() {
+        let z = vec![0.0f32; QK_K];
+        let mut y = vec![0xaau8; Q6_K_BYTES];
+        q6_k(&z, &mut y);
+        assert!(y.iter().all(|&b| b == 0));
+        let mut y = vec![0xaau8; Q4_K_BYTES];
+        q4_k(&z, &mut y);
+        assert!(y.iter().all(|&b| b == 0));
+        // a constant positive block: min clamps to 0, one scale, every q = 15
+        let c = vec![0.5f32; QK_K];
+        q4_k(&c, &mut y);
+        assert!(y[16..].iter().all(|&b| b == 0xff), "{:?}", &y[..24]);
+    }
 }

@@ -12,8 +12,11 @@
 //! - `dst` receives `nrows * n_per_row / block * bytes_per_block` bytes (any alignment),
 //!   laid out exactly as ggml's row data (blocks never straddle rows, so this is also the
 //!   byte image of the whole tensor);
-//! - `n_per_row` must be a multiple of the type's block size (32; 1 for F16/BF16),
-//!   otherwise the call traps; `src` and `dst` must not overlap;
+//! - `n_per_row` must be a multiple of the type's block size (32; 1 for F16/BF16), `src`
+//!   4-byte aligned and `nrows * n_per_row < 2^30`, otherwise the call traps; `src` and `dst`
+//!   must not overlap;
+//! - results do not depend on how a tensor's rows are split into calls (blocks are
+//!   independent), so workers may quantize row ranges of one tensor in parallel;
 //! - nothing else is read or written; no scratch memory beyond the shadow stack.
 
 use crate::quant_common::{check, cvtt, fabsf, fp16_to_fp32, fp32_to_fp16, put_u16, V4};
@@ -167,14 +170,32 @@ pub fn q5_1_block_ref(x: &[f32], y: &mut [u8]) {
     y[4..8].copy_from_slice(&qh.to_le_bytes());
 }
 
-/// Runs a block function over all blocks of `x` (length a multiple of 32).
+/// Runs a block function over all blocks of `x` (length a multiple of `block`), in calls of
+/// `per_call` blocks to a separate (non-inlined) function: the engine switches to optimized
+/// code between calls, so a single export call covering a whole tensor still gets it early.
+#[inline(always)]
+pub(crate) fn run_blocks<F: Fn(&[f32], &mut [u8])>(x: &[f32], y: &mut [u8], block: usize, bytes: usize, per_call: usize, f: F) {
+    let nb = x.len() / block;
+    check(x.len() == nb * block && y.len() == nb * bytes);
+    let mut i = 0;
+    while i < nb {
+        let e = if nb - i < per_call { nb } else { i + per_call };
+        run_chunk(&x[i * block..e * block], &mut y[i * bytes..e * bytes], block, bytes, &f);
+        i = e;
+    }
+}
+
+#[inline(never)]
+fn run_chunk<F: Fn(&[f32], &mut [u8])>(x: &[f32], y: &mut [u8], block: usize, bytes: usize, f: &F) {
+    let nb = x.len() / block;
+    for i in 0..nb {
+        f(&x[i * block..(i + 1) * block], &mut y[i * bytes..(i + 1) * bytes]);
+    }
+}
+
 #[inline(always)]
 fn blocks(x: &[f32], y: &mut [u8], bytes: usize, f: impl Fn(&[f32], &mut [u8])) {
-    let nb = x.len() / QK;
-    check(x.len() == nb * QK && y.len() == nb * bytes);
-    for i in 0..nb {
-        f(&x[i * QK..(i + 1) * QK], &mut y[i * bytes..(i + 1) * bytes]);
-    }
+    run_blocks(x, y, QK, bytes, 128, f)
 }
 
 pub fn q8_0_ref(x: &[f32], y: &mut [u8]) {
@@ -243,9 +264,13 @@ fn q8_0_block_fast(x: &[f32], y: &mut [u8]) {
     let idv = V4::splat(id);
     let sign = V4::splat_i(i32::MIN);
     let half = V4::splat(f32::from_bits(0x3eff_ffff)); // 0.5 - 2^-25
+    // For an integral |r| < 2^22, `bits(r + 1.5·2^23) - bits(1.5·2^23)` is r as an i32
+    // (cheaper than a saturating conversion, which needs fix-ups on x86).
+    let magic = V4::splat(12582912.0);
+    let magic_bits = V4::splat_i(0x4b40_0000);
     let q = |k: usize| {
         let t = v[k].mul(idv);
-        t.add(t.and(sign).or(half)).trunc_i()
+        t.add(t.and(sign).or(half)).trunc().add(magic).sub_i(magic_bits)
     };
     V4::store_i8(q(0), q(1), q(2), q(3), y, 2);
     V4::store_i8(q(4), q(5), q(6), q(7), y, 18);
@@ -253,6 +278,159 @@ fn q8_0_block_fast(x: &[f32], y: &mut [u8]) {
 
 pub fn q8_0(x: &[f32], y: &mut [u8]) {
     blocks(x, y, Q8_0_BYTES, q8_0_block_fast)
+}
+
+/// The 8 vectors of a 32-element block, whether all are finite, and the absolute maximum.
+#[inline(always)]
+fn load_block(x: &[f32]) -> ([V4; 8], bool, f32) {
+    let v = [
+        V4::load(x, 0),
+        V4::load(x, 4),
+        V4::load(x, 8),
+        V4::load(x, 12),
+        V4::load(x, 16),
+        V4::load(x, 20),
+        V4::load(x, 24),
+        V4::load(x, 28),
+    ];
+    let finite_max = V4::splat_i(0x7f7f_ffff);
+    let mut m = v[0].abs();
+    let mut bad = m.gt_i(finite_max);
+    for k in 1..8 {
+        let a = v[k].abs();
+        bad = bad.or(a.gt_i(finite_max));
+        m = m.max_if_greater(a);
+    }
+    (v, !bad.any(), hmax(m))
+}
+
+#[inline(always)]
+fn hmax(m: V4) -> f32 {
+    let m01 = if m.lane(0) > m.lane(1) { m.lane(0) } else { m.lane(1) };
+    let m23 = if m.lane(2) > m.lane(3) { m.lane(2) } else { m.lane(3) };
+    if m01 > m23 {
+        m01
+    } else {
+        m23
+    }
+}
+
+#[inline(always)]
+fn hmin(m: V4) -> f32 {
+    let m01 = if m.lane(1) < m.lane(0) { m.lane(1) } else { m.lane(0) };
+    let m23 = if m.lane(3) < m.lane(2) { m.lane(3) } else { m.lane(2) };
+    if m23 < m01 {
+        m23
+    } else {
+        m01
+    }
+}
+
+/// `MIN(hi, (int8_t)(v*id + off))` on 4 lanes, for lanes where `v*id + off` is in
+/// `[0, 2^31)` (then truncation is the cvtt result and the int8 cast a no-op below 128).
+#[inline(always)]
+fn q_lanes(v: V4, id: V4, off: V4, hi: V4) -> V4 {
+    v.mul(id).add(off).trunc_i().min_i(hi)
+}
+
+/// Q4_0 / Q5_0, one block, 4 lanes. The kept maximum is the first element of largest
+/// magnitude (found by a scan once the magnitude is known). Blocks with NaN/Inf, or small
+/// enough that `1/d` could overflow, take the reference.
+#[inline(always)]
+fn q45_0_block_fast<const Q5: bool>(x: &[f32], y: &mut [u8]) {
+    let (v, finite, amax) = load_block(x);
+    if !finite || (amax < 1e-30 && amax != 0.0) {
+        return if Q5 { q5_0_block_ref(x, y) } else { q4_0_block_ref(x, y) };
+    }
+    let mut max = 0.0f32;
+    if amax != 0.0 {
+        for &e in &x[..QK] {
+            if fabsf(e) == amax {
+                max = e;
+                break;
+            }
+        }
+    }
+    let d = max / if Q5 { -16.0 } else { -8.0 };
+    let id = if d != 0.0 { 1.0 / d } else { 0.0 };
+    put_u16(y, 0, fp32_to_fp16(d));
+    let (idv, off, hi) = if Q5 {
+        (V4::splat(id), V4::splat(16.5), V4::splat_i(31))
+    } else {
+        (V4::splat(id), V4::splat(8.5), V4::splat_i(15))
+    };
+    let mut q = [V4::splat_i(0); 8];
+    for k in 0..8 {
+        q[k] = q_lanes(v[k], idv, off, hi);
+    }
+    pack_nibbles::<Q5>(&q, y, if Q5 { 6 } else { 2 });
+    if Q5 {
+        put_qh(&q, y, 2);
+    }
+}
+
+/// Q4_1 / Q5_1, one block, 4 lanes. Blocks whose minimum or maximum is a zero fall back
+/// too: the reference keeps the first zero it meets and ±0 give different bytes.
+#[inline(always)]
+fn q45_1_block_fast<const Q5: bool>(x: &[f32], y: &mut [u8]) {
+    let (v, finite, _) = load_block(x);
+    let mut mn = v[0];
+    let mut mx = v[0];
+    for k in 1..8 {
+        mn = mn.min_if_less(v[k]);
+        mx = mx.max_if_greater(v[k]);
+    }
+    let (min, max) = (hmin(mn), hmax(mx));
+    let range = max - min;
+    if !finite || min == 0.0 || max == 0.0 || (range < 1e-30 && range != 0.0) {
+        return if Q5 { q5_1_block_ref(x, y) } else { q4_1_block_ref(x, y) };
+    }
+    let d = range / if Q5 { 31.0 } else { 15.0 };
+    let id = if d != 0.0 { 1.0 / d } else { 0.0 };
+    put_u16(y, 0, fp32_to_fp16(d));
+    put_u16(y, 2, fp32_to_fp16(min));
+    let (idv, off, minv) = (V4::splat(id), V4::splat(0.5), V4::splat(min));
+    let hi = V4::splat_i(if Q5 { 255 } else { 15 }); // Q5_1 has no clamp; values stay ≤ 31
+    let mut q = [V4::splat_i(0); 8];
+    for k in 0..8 {
+        q[k] = q_lanes(v[k].sub(minv), idv, off, hi);
+    }
+    pack_nibbles::<Q5>(&q, y, if Q5 { 8 } else { 4 });
+    if Q5 {
+        put_qh(&q, y, 4);
+    }
+}
+
+/// `qs[j] = (q[j] & 15) | (q[j + 16] & 15) << 4` for the 32 quants in `q` (4 per vector).
+#[inline(always)]
+fn pack_nibbles<const MASK: bool>(q: &[V4; 8], y: &mut [u8], at: usize) {
+    let m = V4::splat_i(15);
+    let lo = |k: usize| if MASK { q[k].and(m) } else { q[k] };
+    let b = |k: usize| lo(k).or(lo(k + 4).shl::<4>());
+    V4::store_u8(b(0), b(1), b(2), b(3), y, at);
+}
+
+/// `qh`: bit j = bit 4 of quant j.
+#[inline(always)]
+fn put_qh(q: &[V4; 8], y: &mut [u8], at: usize) {
+    let mut qh = 0u32;
+    for k in 0..8 {
+        qh |= q[k].shl::<27>().bitmask() << (4 * k);
+    }
+    y[at..at + 4].copy_from_slice(&qh.to_le_bytes());
+}
+
+pub fn q4_0(x: &[f32], y: &mut [u8]) {
+    blocks(x, y, Q4_0_BYTES, q45_0_block_fast::<false>)
+}
+pub fn q5_0(x: &[f32], y: &mut [u8]) {
+    blocks(x, y, Q5_0_BYTES, q45_0_block_fast::<true>)
+}
+pub fn q4_1(x: &[f32], y: &mut [u8]) {
+    blocks(x, y, Q4_1_BYTES, q45_1_block_fast::<false>)
+}
+pub fn q5_1(x: &[f32], y: &mut [u8]) {
+    blocks(x, y, Q5_1_BYTES, q45_1_block_fast::<true>)
 }
 
 /// F16, 4 lanes: `fp32_to_fp16` on each lane (the same integer and float steps).
@@ -295,7 +473,8 @@ pub fn f16(x: &[f32], y: &mut [u8]) {
 /// The caller guarantees the memory contract of the module docs.
 #[inline(always)]
 pub(crate) unsafe fn io<'a>(src: u32, dst: u32, nrows: u32, n_per_row: u32, block: usize, bytes: usize) -> (&'a [f32], &'a mut [u8]) {
-    check(n_per_row as usize % block == 0 && src % 4 == 0);
+    // n f32 must fit in a 4 GiB memory: n < 2^30 (also keeps n*4 from wrapping on wasm32)
+    check(n_per_row as usize % block == 0 && src % 4 == 0 && (nrows as u64) * (n_per_row as u64) < 1 << 30);
     let n = nrows as usize * n_per_row as usize;
     let x = core::slice::from_raw_parts(src as usize as *const f32, n);
     let y = core::slice::from_raw_parts_mut(dst as usize as *mut u8, n / block * bytes);
@@ -313,28 +492,28 @@ pub unsafe extern "C" fn quantize_q8_0(src: u32, dst: u32, nrows: u32, n_per_row
 #[no_mangle]
 pub unsafe extern "C" fn quantize_q4_0(src: u32, dst: u32, nrows: u32, n_per_row: u32) {
     let (x, y) = io(src, dst, nrows, n_per_row, QK, Q4_0_BYTES);
-    q4_0_ref(x, y)
+    q4_0(x, y)
 }
 
 /// Q4_1 (20-byte blocks: f16 d, f16 m, 16 nibble pairs). Memory contract: module docs.
 #[no_mangle]
 pub unsafe extern "C" fn quantize_q4_1(src: u32, dst: u32, nrows: u32, n_per_row: u32) {
     let (x, y) = io(src, dst, nrows, n_per_row, QK, Q4_1_BYTES);
-    q4_1_ref(x, y)
+    q4_1(x, y)
 }
 
 /// Q5_0 (22-byte blocks: f16 d, u32 high bits, 16 nibble pairs). Memory contract: module docs.
 #[no_mangle]
 pub unsafe extern "C" fn quantize_q5_0(src: u32, dst: u32, nrows: u32, n_per_row: u32) {
     let (x, y) = io(src, dst, nrows, n_per_row, QK, Q5_0_BYTES);
-    q5_0_ref(x, y)
+    q5_0(x, y)
 }
 
 /// Q5_1 (24-byte blocks: f16 d, f16 m, u32 high bits, 16 nibble pairs). Memory contract: module docs.
 #[no_mangle]
 pub unsafe extern "C" fn quantize_q5_1(src: u32, dst: u32, nrows: u32, n_per_row: u32) {
     let (x, y) = io(src, dst, nrows, n_per_row, QK, Q5_1_BYTES);
-    q5_1_ref(x, y)
+    q5_1(x, y)
 }
 
 /// F16 as ggml writes it (nearest even; any NaN → sign | 0x7e00). `dst` gets 2 bytes per
@@ -436,6 +615,40 @@ pub(crate) mod tests {
             q8_0_ref(&x, &mut a);
             q8_0(&x, &mut b);
             assert_eq!(a, b, "seed {}", seed);
+        }
+    }
+
+    #[test]
+    fn q4_q5_fast_equals_ref() {
+        type Q = fn(&[f32], &mut [u8]);
+        let cases: [(&str, usize, Q, Q); 4] = [
+            ("Q4_0", Q4_0_BYTES, q4_0_ref, q4_0),
+            ("Q4_1", Q4_1_BYTES, q4_1_ref, q4_1),
+            ("Q5_0", Q5_0_BYTES, q5_0_ref, q5_0),
+            ("Q5_1", Q5_1_BYTES, q5_1_ref, q5_1),
+        ];
+        for (name, bytes, r, f) in cases {
+            for seed in 1..40 {
+                let mut x = test_data(seed * 31, 32 * 512);
+                if seed % 4 == 0 {
+                    // signed zeros mixed with positives / negatives (min or max is a zero)
+                    for (i, v) in x.iter_mut().enumerate() {
+                        if i % 5 == 0 {
+                            *v = if i % 3 == 0 { -0.0 } else { 0.0 };
+                        } else if seed % 8 == 0 {
+                            *v = fabsf(*v);
+                        }
+                    }
+                }
+                let mut a = vec![0u8; 512 * bytes];
+                let mut b = vec![1u8; 512 * bytes];
+                r(&x, &mut a);
+                f(&x, &mut b);
+                if a != b {
+                    let at = a.iter().zip(&b).position(|(p, q)| p != q).unwrap();
+                    panic!("{} seed {}: block {} byte {}: {:?}", name, seed, at / bytes, at % bytes, &x[at / bytes * 32..at / bytes * 32 + 32]);
+                }
+            }
         }
     }
 
