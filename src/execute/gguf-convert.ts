@@ -22,6 +22,7 @@ import { planGGUFConversion, type GGUFPlan, type GGUFPlannedTensor } from '../pl
 import type { FileTypeName } from '../quant/select.js';
 import { bpeKVs, sentencePieceKVs, type VocabSources } from '../tokenizer/gguf-vocab.js';
 import { GGUFFileSink } from './gguf-sink.js';
+import { verifyGGUF } from './gguf-verify.js';
 
 export interface ConvertOptions {
   modelDir: string;
@@ -304,5 +305,6 @@ export async function convertModelToGGUF(o: ConvertOptions): Promise<ConvertResu
     for (const s of sinks) await s.abort();
     throw e;
   }
+  for (const f of plan.files) await verifyGGUF(path.join(o.outDir, f.fileName), f.layout, f.metadata);
   return { files: plan.files.map((f) => ({ path: path.join(o.outDir, f.fileName), bytes: f.layout.fileSize })), plan };
 }

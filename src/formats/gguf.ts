@@ -286,6 +286,8 @@ export interface GGUFSplitFile {
   /** `<prefix>-00001-of-00003.gguf` */
   fileName: string;
   layout: GGUFLayout;
+  /** this file's KVs (split files carry their own `split.*` keys) */
+  metadata: GGUFMetadata;
 }
 
 /** llama.cpp's `llama_split_path`: `%s-%05d-of-%05d.gguf` with a 1-based index. */
@@ -317,12 +319,12 @@ export function splitGGUF(metadata: GGUFMetadata, tensors: readonly GGUFTensorSp
     }
     groups[groups.length - 1].push(t);
   });
-  if (groups.length === 1) return [{ fileName: `${prefix}.gguf`, layout: layoutGGUF(metadata, tensors, alignment) }];
+  if (groups.length === 1) return [{ fileName: `${prefix}.gguf`, layout: layoutGGUF(metadata, tensors, alignment), metadata }];
   return groups.map((g, i) => {
     const m = i === 0 ? metadata.clone() : new GGUFMetadata();
     m.setLast(kv.u16('split.no', i));
     m.setLast(kv.i32('split.tensors.count', tensors.length));
     m.setLast(kv.u16('split.count', groups.length));
-    return { fileName: ggufSplitName(prefix, i, groups.length), layout: layoutGGUF(m, g, alignment) };
+    return { fileName: ggufSplitName(prefix, i, groups.length), layout: layoutGGUF(m, g, alignment), metadata: m };
   });
 }

@@ -154,6 +154,6 @@ export function planGGUFConversion(p: GGUFPlanInput): GGUFPlan {
   }
 
   const specs = tensors.map((t) => ({ name: t.ggufName, shape: t.shape, type: t.type }));
-  const files = p.split ? splitGGUF(meta, specs, p.prefix, p.split) : [{ fileName: `${p.prefix}.gguf`, layout: layoutGGUF(meta, specs) }];
+  const files = p.split ? splitGGUF(meta, specs, p.prefix, p.split) : [{ fileName: `${p.prefix}.gguf`, layout: layoutGGUF(meta, specs), metadata: meta }];
   return { arch: row, fileType: p.fileType, tensors, files, metadata: meta };
 }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { MergeopsError } from '../../src/errors.js';
 import { convertModelToGGUF } from '../../src/execute/gguf-convert.js';
 import { GGUFFileSink } from '../../src/execute/gguf-sink.js';
+import { verifyGGUF } from '../../src/execute/gguf-verify.js';
 import { ggufSplitName, GGUFMetadata, GGUFValueType, kv, layoutGGUF, splitGGUF, type GGUFTensorSpec } from '../../src/formats/gguf.js';
 import { readGGUF, readBytes } from '../support/gguf-read.js';
 import { loadGGUF } from '../support/llama-cpp.js';
@@ -86,6 +87,18 @@ describe('layoutGGUF + GGUFFileSink', () => {
     expect(readBytes(file, g.tensors[2].offset, 136)).toEqual(q);
     // padding is zeros
     expect([...readBytes(file, g.tensors[1].offset + 14, 18)].every((x) => x === 0)).toBe(true);
+  });
+
+  test('verifyGGUF: the written file reads back as planned, and a different plan is caught', async () => {
+    const layout = layoutGGUF(sampleMeta(), TENSORS);
+    const file = path.join(TMP, 'verify.gguf');
+    const sink = await GGUFFileSink.create(file, layout);
+    for (const t of layout.tensors) await sink.writeTensor(t.name, new Uint8Array(t.nbytes));
+    await sink.finish();
+    await verifyGGUF(file, layout, sampleMeta());
+    const other = layoutGGUF(sampleMeta(), TENSORS.map((t) => (t.name === 'b' ? { ...t, name: 'c' } : t)));
+    await expect(verifyGGUF(file, other, sampleMeta())).rejects.toThrow(/tensor 1 reads as b \[7\] type 1, written as c/);
+    await expect(verifyGGUF(file, layout, sampleMeta().set(kv.u32('extra', 1)))).rejects.toThrow(/metadata keys differ/);
   });
 
   test('the header does not depend on data: same names/shapes → same header length whatever the types', () => {
