@@ -207,11 +207,14 @@ export function rowChunks(t: GGUFPlannedTensor, maxElements: number): { first: n
  * those rows of the checkpoint. `first`/`count` must come from `rowChunks`.
  */
 export function encodePlannedRows(enc: Encoder, t: GGUFPlannedTensor, raw: Uint8Array, count: number): Uint8Array {
+  return encodePlannedF32Rows(enc, t, enc.toF32(t.srcDtype as FloatDType, raw, count * rowsOf(t.shape).cols), count);
+}
+
+/** As `encodePlannedRows`, from f32 values of those rows (e.g. a merge result); `v` may be modified. */
+export function encodePlannedF32Rows(enc: Encoder, t: GGUFPlannedTensor, v: Float32Array, count: number): Uint8Array {
   const { rows, cols } = rowsOf(t.shape);
-  const n = count * cols;
   const transform = t.transform.permuteHeads !== undefined
     ? { ...t.transform, permuteHeads: (t.transform.permuteHeads * count) / rows } : t.transform;
-  let v = enc.toF32(t.srcDtype as FloatDType, raw, n);
   v = applyTransform(transform, v, [count, cols]);
   // Gemma's +1 on an F16 checkpoint happens in F16 in convert (torch F16 add), then widened
   if (t.transform.shift !== undefined && t.srcDtype === 'F16') v = enc.roundThrough(v, 'F16');
