@@ -327,7 +327,10 @@ fn hmin(m: V4) -> f32 {
 }
 
 /// `MIN(hi, (int8_t)(v*id + off))` on 4 lanes, for lanes where `v*id + off` is in
-/// `[0, 2^31)` (then truncation is the cvtt result and the int8 cast a no-op below 128).
+/// `[0, 2^31)` (then truncation is the cvtt result and the int8 cast a no-op below 128),
+/// or NaN: when max - min overflows, `id = 0` and `Inf * 0` gives NaN, which the saturating
+/// conversion maps to 0 exactly as cvtt's `INT_MIN` becomes 0 through the int8 cast
+/// (a cheaper float-bias conversion would not; the native tests cover this block).
 #[inline(always)]
 fn q_lanes(v: V4, id: V4, off: V4, hi: V4) -> V4 {
     v.mul(id).add(off).trunc_i().min_i(hi)
