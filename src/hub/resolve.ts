@@ -8,6 +8,8 @@ import { referencedModels } from '../recipe/stages.js';
 import type { ModelRef, Recipe } from '../recipe/types.js';
 import type { Plan } from '../plan/types.js';
 import { readLocalModel } from './local.js';
+import { recipeNeedsTokenizers } from '../tokenizer/plan-tokenizer.js';
+import { readTokenizerFiles } from '../tokenizer/read-files.js';
 
 export interface ResolveOptions {
   /** Relative model paths are looked up here first (as mergekit does), then beside the recipe. */
@@ -81,6 +83,7 @@ export async function resolveRecipe(recipe: Recipe, opts: ResolveOptions = {}): 
     const arch = detectArch(config, [...local.tensors.keys()], ref.key);
     models.set(ref.key, {
       ref, key: ref.key, dir, config, tensors: local.tensors, arch, otherFiles: local.otherFiles,
+      tokenizer: recipeNeedsTokenizers(recipe) ? readTokenizerFiles(dir) : undefined,
     });
   }
   checkSameLayout(

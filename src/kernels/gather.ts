@@ -7,8 +7,11 @@
  */
 import type { JobInput, RowGather } from './jobs.js';
 
-/** Reads row `row` of `sources[source]` as float32 into `dst` (length = cols). */
-export type ReadRowF32 = (source: number, row: number, dst: Float32Array) => void;
+/**
+ * Reads rows [row, row + nRows) of `sources[source]` as float32 into `dst` (length nRows·cols).
+ * Runs of consecutive rows come in one call, so the worker reads them with one file read.
+ */
+export type ReadRowsF32 = (source: number, row: number, nRows: number, dst: Float32Array) => void;
 
 type GatherInput = Extract<JobInput, { kind: 'gather' }> | { cols: number; rows: RowGather };
 
@@ -21,12 +24,12 @@ function checkRow(rows: RowGather, r: number): number {
 type RowsFn = (firstRow: number, nRows: number, dst: Float32Array) => void;
 
 /** Output rows [firstRow, firstRow + nRows) into `dst` (length ≥ nRows·cols). */
-export function gatherRows(input: GatherInput, firstRow: number, nRows: number, readRowF32: ReadRowF32, dst: Float32Array): void {
-  rowGatherer(input, readRowF32)(firstRow, nRows, dst);
+export function gatherRows(input: GatherInput, firstRow: number, nRows: number, readRows: ReadRowsF32, dst: Float32Array): void {
+  rowGatherer(input, readRows)(firstRow, nRows, dst);
 }
 
 /** A row producer that computes a padding mean at most once, however many calls it serves. */
-function rowGatherer(input: GatherInput, readRowF32: ReadRowF32): RowsFn {
+function rowGatherer(input: GatherInput, readRows: ReadRowsF32): RowsFn {
   const { cols, rows } = input;
   const acc = new Float64Array(cols);
   const tmp = new Float32Array(cols);
@@ -46,7 +49,7 @@ function rowGatherer(input: GatherInput, readRowF32: ReadRowF32): RowsFn {
     }
     acc.fill(0);
     for (const t of mix.terms) {
-      readRowF32(t.source, t.row, tmp);
+      readRows(t.source, t.row, 1, tmp);
       for (let c = 0; c < cols; c++) acc[c] += t.weight * tmp[c];
     }
     const d = mix.divisor ?? 1;
@@ -55,7 +58,7 @@ function rowGatherer(input: GatherInput, readRowF32: ReadRowF32): RowsFn {
 
   const rowInto = (r: number, out: Float32Array): void => {
     const m = checkRow(rows, r);
-    if (m >= 0) readRowF32(0, m, out);
+    if (m >= 0) readRows(0, m, 1, out);
     else if (m === -1) out.fill(0);
     else mixInto(-2 - m, out);
   };
@@ -76,7 +79,18 @@ function rowGatherer(input: GatherInput, readRowF32: ReadRowF32): RowsFn {
   }
 
   return (firstRow, nRows, dst) => {
-    for (let i = 0; i < nRows; i++) rowInto(firstRow + i, dst.subarray(i * cols, (i + 1) * cols));
+    for (let i = 0; i < nRows;) {
+      const m = checkRow(rows, firstRow + i);
+      if (m < 0) {
+        rowInto(firstRow + i, dst.subarray(i * cols, (i + 1) * cols));
+        i++;
+        continue;
+      }
+      let run = 1;
+      while (i + run < nRows && rows.map[firstRow + i + run] === m + run) run++;
+      readRows(0, m, run, dst.subarray(i * cols, (i + run) * cols));
+      i += run;
+    }
   };
 }
 
@@ -84,10 +98,10 @@ function rowGatherer(input: GatherInput, readRowF32: ReadRowF32): RowsFn {
  * Elements [first, first + n) of the flattened gathered tensor into `dst` (length ≥ n). Chunks
  * need not be row-aligned: partial rows at either end go through a scratch row.
  */
-export function gatherElements(input: GatherInput, first: number, n: number, readRowF32: ReadRowF32, dst: Float32Array): void {
+export function gatherElements(input: GatherInput, first: number, n: number, readRows: ReadRowsF32, dst: Float32Array): void {
   const { cols } = input;
   if (n <= 0) return;
-  const gather = rowGatherer(input, readRowF32);
+  const gather = rowGatherer(input, readRows);
   const r0 = Math.floor(first / cols);
   const r1 = Math.ceil((first + n) / cols);
   if (first % cols === 0 && (first + n) % cols === 0) {

@@ -2,6 +2,7 @@
 import type { ArchInfo } from '../arch/types.js';
 import type { DType } from '../formats/dtype.js';
 import type { ModelRef, Recipe } from '../recipe/types.js';
+import type { TokenizerFiles } from '../tokenizer/types.js';
 import type { PlannedTensor } from './types.js';
 
 export interface ResolvedTensor {
@@ -27,6 +28,8 @@ export interface ResolvedModel {
   arch: ArchInfo;
   /** Non-weight files in the folder (tokenizer, generation config, ...). */
   otherFiles: string[];
+  /** Tokenizer files, read when the recipe configures a tokenizer or a chat template. */
+  tokenizer?: TokenizerFiles;
 }
 
 export interface Resolved {
