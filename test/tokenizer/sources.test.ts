@@ -148,3 +148,66 @@ ${extra}`;
     expect(r.stderr).toContain('chatml');
   });
 });
+
+describe('tokenizer configuration errors', () => {
+  const t = tempDir();
+  afterAll(t.cleanup);
+  const a = join(t.dir, 'a');
+  const b = join(t.dir, 'b');
+  beforeAll(async () => {
+    await generateModel({ ...DIMS, dir: a, seed: 51, vocabSize: 280, extraTokens: ['<only-a>'] });
+    await generateModel({ ...DIMS, dir: b, seed: 52, vocabSize: 290 });
+  });
+  const plan = (name: string, tokens: string): { status: number; stderr: string } => runCli(['plan', writeRecipe(t.dir, name, `merge_method: linear
+models:
+  - model: ${a}
+    parameters: {weight: 1.0}
+  - model: ${b}
+    parameters: {weight: 1.0}
+tokenizer:
+  source: union
+  tokens:
+${tokens}`)]);
+
+  it('a token taken from a model that lacks it', () => {
+    const r = plan('t1.yml', `    "<only-a>":\n      source: ${b}\n`);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('t1.yml:10:5');
+    expect(r.stderr).toContain('"<only-a>" is not in the vocabulary of');
+    expect(r.stderr).toContain('model_token');
+  });
+
+  it('a model_token past the rows, and an unknown source token', () => {
+    const r1 = plan('t2.yml', `    "<only-a>":\n      source: {kind: model_token, model: ${b}, token_id: 290}\n`);
+    expect(r1.status).not.toBe(0);
+    expect(r1.stderr).toContain('token id 290 is past the 290 embedding rows');
+    const r2 = plan('t3.yml', `    "<only-a>":\n      source: {kind: model_token, model: ${b}, token: "<nope>"}\n`);
+    expect(r2.stderr).toContain('"<nope>" is not in the vocabulary of');
+  });
+
+  it('a source model that does not exist', () => {
+    const r = plan('t4.yml', `    "<only-a>":\n      source: ${join(t.dir, 'elsewhere')}\n`);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('t4.yml:11:15');
+    expect(r.stderr).toContain('not found');
+  });
+
+  it('plans a valid configuration and shows the tokenizer', () => {
+    const r = runCli(['plan', writeRecipe(t.dir, 'ok.yml', `merge_method: linear
+models:
+  - model: ${a}
+    parameters: {weight: 1.0}
+  - model: ${b}
+    parameters: {weight: 1.0}
+tokenizer:
+  source: union
+  pad_to_multiple_of: 32
+  tokens:
+    "<brand-new>": {source: {kind: zero}}
+`)]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    // a's 280 tokens, b's 11 generated ones a lacks, <brand-new>: 292, padded to 320.
+    expect(r.stdout).toContain('tokenizer: union, 320 rows (12 tokens added), embeddings remapped');
+  });
+});
