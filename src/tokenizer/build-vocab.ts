@@ -93,7 +93,9 @@ export function buildOutputVocab(input: BuildVocabInput): { vocab: OutputVocab; 
       }
       const addedTexts = new Set([...m.vocab.added.values()].map((a) => a.content));
       let past = 0;
-      for (const [t, id] of m.vocab.ids) {
+      // By id: mergekit walks get_vocab(), a dict built from a hash map, so its order is arbitrary;
+      // id order is the deterministic choice (and matches it whenever each model adds one run).
+      for (const [t, id] of [...m.vocab.ids].sort((x, y) => x[1] - y[1])) {
         if (id >= m.vocabSize) {
           past++;
           continue;
