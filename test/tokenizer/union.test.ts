@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Tokenizer } from '@huggingface/tokenizers';
 import { generateModel } from '../support/generate-model.js';
 import { compareWithReference, readModelF64, type F64Tensor } from '../support/reference.js';
 import { runCli } from '../support/cli.js';
@@ -164,6 +165,12 @@ tokenizer_source: union
     expect(tc.added_tokens_decoder['311']).toMatchObject({ content: '<|im_start|>', special: true });
     expect(tc.added_tokens_decoder['310']).toMatchObject({ content: '<c1>', special: false });
     expect(readJson<{ vocab_size: number }>(out, 'config.json').vocab_size).toBe(312);
+    // A tokenizer library loads the written files and sees the same vocabulary; new tokens encode to their ids.
+    const lib = new Tokenizer(readJson(out, 'tokenizer.json'), readJson(out, 'tokenizer_config.json'));
+    expect(new Map([...lib.get_vocab()].sort((x, y) => x[1] - y[1]))).toEqual(new Map(want.map((tok, id) => [tok, id])));
+    const enc = lib.encode('hello <b1><|im_start|> <c1>');
+    expect(enc.ids).toEqual(expect.arrayContaining([309, 310, 311]));
+    expect(lib.decode(enc.ids, { skip_special_tokens: true })).toContain('<b1>');
 
     // Rows: each model remapped (own row, else the token's default), then merged linearly.
     const vocabs = dirs.map(vocabOf);
