@@ -9,7 +9,7 @@ import type { ModelRef, Recipe } from '../recipe/types.js';
 import type { Plan } from '../plan/types.js';
 import { readLocalModel } from './local.js';
 import { recipeNeedsTokenizers } from '../tokenizer/plan-tokenizer.js';
-import { readTokenizerFiles } from '../tokenizer/read-files.js';
+import { readTokenizerFiles, stageTokenizerFiles } from '../tokenizer/read-files.js';
 
 export interface ResolveOptions {
   /** Relative model paths are looked up here first (as mergekit does), then beside the recipe. */
@@ -65,7 +65,11 @@ export async function resolveRecipe(recipe: Recipe, opts: ResolveOptions = {}): 
   for (const ref of referencedModels(recipe)) {
     const stage = opts.stages?.get(ref.path);
     if (stage) {
-      models.set(ref.key, stageModel(ref, stage));
+      models.set(ref.key, {
+        ...stageModel(ref, stage),
+        tokenizer: recipeNeedsTokenizers(recipe) ? stageTokenizerFiles(stage.outFiles, stage.donor.dir) : undefined,
+        writtenFiles: stage.outFiles,
+      });
       continue;
     }
     const dir = locateModel(recipe, ref, cwd);

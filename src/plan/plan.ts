@@ -314,7 +314,7 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
       modelKey: donorModel.key, dir: donorModel.dir,
       files: donorModel.otherFiles.filter((f) => DONOR_FILES.includes(f) && !tok?.replaced.includes(f)),
     },
-    outFiles: tok?.files,
+    outFiles: [...(donorModel.writtenFiles ?? []).filter((f) => !tok?.replaced.includes(f.name)), ...(tok?.files ?? [])],
     tokenizer: tok && {
       source: tok.sourceLabel,
       vocabSize: tok.vocab?.paddedSize, added: tok.vocab?.appended.length, chatTemplate: tok.chatTemplate,

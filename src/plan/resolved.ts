@@ -30,6 +30,8 @@ export interface ResolvedModel {
   otherFiles: string[];
   /** Tokenizer files, read when the recipe configures a tokenizer or a chat template. */
   tokenizer?: TokenizerFiles;
+  /** An earlier stage's output: the files it writes rather than copies (its merged tokenizer). */
+  writtenFiles?: { name: string; text: string }[];
 }
 
 export interface Resolved {

@@ -160,6 +160,12 @@ export function gatherInputs(setup: TokenizerSetup, recipe: Recipe, outName: str
         'the models have different hidden sizes; only models of the same size can be merged');
     }
   }
+  const staged = [...candidates.values()].find((r) => r.producer);
+  if (staged) {
+    failAt(recipe)(recipe.tokenizer?.pos ?? recipe.pos,
+      `remapping the vocabulary of \`${staged.modelKey}\`, an earlier stage's output, is not supported yet`,
+      'put the tokenizer setting on the earlier stage (its output then has the merged vocabulary), or write that stage to a folder with --keep-intermediates and merge the folder');
+  }
   const rowsOf = new Map([...candidates].map(([k, r]) => [k, r.shape[0]]));
   const gathers = tensorGathers(setup, recipe, refs.map((r) => r.modelKey), rowsOf);
   const out = refs.map((r, i) => {

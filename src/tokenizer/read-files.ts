@@ -39,3 +39,21 @@ export function readTokenizerFiles(dir: string): TokenizerFiles {
     chatTemplateJinja,
   };
 }
+
+/**
+ * The tokenizer of an earlier stage's output (multi-stage recipes): the files that stage writes
+ * (`outFiles`, a merged tokenizer or a new chat template) over the files of its donor folder.
+ */
+export function stageTokenizerFiles(outFiles: readonly { name: string; text: string }[] | undefined, donorDir: string): TokenizerFiles {
+  const files = readTokenizerFiles(donorDir);
+  for (const f of outFiles ?? []) {
+    const v = JSON.parse(f.text) as Record<string, unknown>;
+    if (f.name === 'tokenizer.json') files.tokenizerJson = v;
+    else if (f.name === 'special_tokens_map.json') files.specialTokensMap = v;
+    else if (f.name === 'tokenizer_config.json') {
+      files.tokenizerConfig = v;
+      files.chatTemplateJinja = undefined; // the stage's template lives in its tokenizer_config.json
+    }
+  }
+  return files;
+}
