@@ -233,6 +233,7 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
       });
       refs.splice(0, refs.length, ...g.refs);
       shape = g.shape;
+      warnings.push(...g.warnings);
     }
     for (const r of refs) {
       if (w.def.isEmbed && !tok?.vocab && r.shape[0] !== shape[0] && r.shape[1] === shape[1]) {

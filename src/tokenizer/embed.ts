@@ -97,8 +97,11 @@ function ruleDefault(inp: EmbedInput, id: number): Default {
   return { kind: 'rows', rows: having.map((k) => ({ key: k, row: inp.perms.get(k)![id] })) };
 }
 
-/** One row gather per model of the tensor (same order as `tensorModels`). */
-export function embeddingGathers(inp: EmbedInput): ModelRowGather[] {
+/**
+ * One row gather per model of the tensor (same order as `tensorModels`), and the tokens that get
+ * zero rows because no model of the tensor has them and nothing configures them (rule 2).
+ */
+export function embeddingGathers(inp: EmbedInput): { gathers: ModelRowGather[]; unsourced: string[] } {
   const { out } = inp;
   const V = out.tokens.length;
   const defaults: (Default | undefined)[] = new Array<Default | undefined>(V);
@@ -120,7 +123,7 @@ export function embeddingGathers(inp: EmbedInput): ModelRowGather[] {
     defaultOf(id); // configuration errors surface even for tokens every model has
   }
 
-  return inp.tensorModels.map((key) => {
+  const gathers = inp.tensorModels.map((key) => {
     const perm = inp.perms.get(key)!;
     const sources = [key];
     const srcIndex = (k: string): number => {
@@ -146,4 +149,10 @@ export function embeddingGathers(inp: EmbedInput): ModelRowGather[] {
     }
     return { sources, map, mixes };
   });
+  const unsourced: string[] = [];
+  defaults.forEach((d, id) => {
+    const token = out.tokens[id];
+    if (d?.kind === 'zero' && token !== undefined && !inp.tokens.get(token)?.source) unsourced.push(token);
+  });
+  return { gathers, unsourced };
 }

@@ -130,7 +130,7 @@ export function planTokenizer(resolved: Resolved): TokenizerSetup | undefined {
 }
 
 /** Row gathers of one embedding-like tensor, one per model in `tensorModels`. */
-export function tensorGathers(setup: TokenizerSetup, recipe: Recipe, tensorModels: string[], rowsOf: Map<string, number>): ModelRowGather[] {
+export function tensorGathers(setup: TokenizerSetup, recipe: Recipe, tensorModels: string[], rowsOf: Map<string, number>): { gathers: ModelRowGather[]; unsourced: string[] } {
   if (!setup.vocab) throw new MergeopsError('INTERNAL', 'tensorGathers without an output vocabulary', 'report this as a bug');
   return embeddingGathers({
     out: setup.vocab, perms: setup.perms, models: setup.models, tensorModels, rowsOf,
@@ -145,7 +145,7 @@ export function tensorGathers(setup: TokenizerSetup, recipe: Recipe, tensorModel
  * `tensorOf(key)` gives any model's stored tensor for this weight (undefined if it has none).
  */
 export function gatherInputs(setup: TokenizerSetup, recipe: Recipe, outName: string, refs: InputTensorRef[],
-  tensorOf: (modelKey: string) => InputTensorRef | undefined): { refs: InputTensorRef[]; shape: number[] } {
+  tensorOf: (modelKey: string) => InputTensorRef | undefined): { refs: InputTensorRef[]; shape: number[]; warnings: string[] } {
   const vocab = setup.vocab!;
   const cols = refs[0].shape[1];
   const candidates = new Map<string, InputTensorRef>();
@@ -167,11 +167,13 @@ export function gatherInputs(setup: TokenizerSetup, recipe: Recipe, outName: str
       'put the tokenizer setting on the earlier stage (its output then has the merged vocabulary), or write that stage to a folder with --keep-intermediates and merge the folder');
   }
   const rowsOf = new Map([...candidates].map(([k, r]) => [k, r.shape[0]]));
-  const gathers = tensorGathers(setup, recipe, refs.map((r) => r.modelKey), rowsOf);
+  const { gathers, unsourced } = tensorGathers(setup, recipe, refs.map((r) => r.modelKey), rowsOf);
+  const warnings = unsourced.length === 0 ? [] : [
+    `${outName}: ${unsourced.length} token(s) are in no merged model and get zero rows (${unsourced.slice(0, 5).map((x) => JSON.stringify(x)).join(', ')}${unsourced.length > 5 ? ', …' : ''})`];
   const out = refs.map((r, i) => {
     const g = gathers[i];
     const sources = g.sources.map((k) => (k === r.modelKey ? r : candidates.get(k)!));
     return { ...r, shape: [vocab.paddedSize, cols], gather: { cols, sources, rows: { map: g.map, mixes: g.mixes } } };
   });
-  return { refs: out, shape: [vocab.paddedSize, cols] };
+  return { refs: out, shape: [vocab.paddedSize, cols], warnings };
 }

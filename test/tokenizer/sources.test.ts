@@ -204,10 +204,13 @@ tokenizer:
   pad_to_multiple_of: 32
   tokens:
     "<brand-new>": {source: {kind: zero}}
+    "<unheard>":
 `)]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    // a's 280 tokens, b's 11 generated ones a lacks, <brand-new>: 292, padded to 320.
-    expect(r.stdout).toContain('tokenizer: union, 320 rows (12 tokens added), embeddings remapped');
+    // a's 280 tokens, b's 11 generated ones a lacks, <brand-new>, <unheard>: 293, padded to 320.
+    expect(r.stdout).toContain('tokenizer: union, 320 rows (13 tokens added), embeddings remapped');
+    // Zero rows nobody asked for are reported (the explicit {kind: zero} is not).
+    expect(r.stdout).toContain('warning: model.embed_tokens.weight: 1 token(s) are in no merged model and get zero rows ("<unheard>")');
   });
 });
