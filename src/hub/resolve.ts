@@ -9,7 +9,7 @@ import type { ModelRef, Recipe } from '../recipe/types.js';
 import type { Plan } from '../plan/types.js';
 import { readLocalModel } from './local.js';
 import { recipeNeedsTokenizers } from '../tokenizer/plan-tokenizer.js';
-import { readTokenizerFiles, stageTokenizerFiles } from '../tokenizer/read-files.js';
+import { readTokenizerFiles, plannedTokenizerFiles } from '../tokenizer/read-files.js';
 
 export interface ResolveOptions {
   /** Relative model paths are looked up here first (as mergekit does), then beside the recipe. */
@@ -67,7 +67,7 @@ export async function resolveRecipe(recipe: Recipe, opts: ResolveOptions = {}): 
     if (stage) {
       models.set(ref.key, {
         ...stageModel(ref, stage),
-        tokenizer: recipeNeedsTokenizers(recipe) ? stageTokenizerFiles(stage.outFiles, stage.donor.dir) : undefined,
+        tokenizer: recipeNeedsTokenizers(recipe) ? plannedTokenizerFiles(stage.outFiles, stage.donor.dir) : undefined,
         writtenFiles: stage.outFiles,
       });
       continue;

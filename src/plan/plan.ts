@@ -263,6 +263,14 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
     });
   }
 
+  // Slices can take the embedding and the output head from models with different vocabularies.
+  const embeds = tensors.filter((t) => weights.some((w) => w.def.isEmbed && w.outName === t.name));
+  if (!tok?.vocab && embeds.some((t) => t.shape[0] !== embeds[0].shape[0])) {
+    throw recipeError(recipe, recipe.pos,
+      `the vocabularies differ: ${embeds.map((t) => `${t.name} (from \`${t.inputs[0].modelKey}\`) has ${t.shape[0]} rows`).join(', ')}`,
+      'add `tokenizer_source: union` (or `base`) so every embedding-like tensor is remapped to one vocabulary');
+  }
+
   // Output shards: offsets are fixed now, before any data is read.
   const shardBytes = opts.outShardSize ?? recipe.mergeops.outShardSize ?? DEFAULT_SHARD_BYTES;
   const specs: TensorSpec[] = tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape }));

@@ -41,10 +41,11 @@ export function readTokenizerFiles(dir: string): TokenizerFiles {
 }
 
 /**
- * The tokenizer of an earlier stage's output (multi-stage recipes): the files that stage writes
- * (`outFiles`, a merged tokenizer or a new chat template) over the files of its donor folder.
+ * The tokenizer a plan writes: its `outFiles` (a merged tokenizer, or a new chat template) over
+ * the tokenizer files of its donor folder. Used for earlier stages of multi-stage recipes, and
+ * what GGUF tokenizer metadata should be built from: `plannedTokenizerFiles(plan.outFiles, plan.donor.dir)`.
  */
-export function stageTokenizerFiles(outFiles: readonly { name: string; text: string }[] | undefined, donorDir: string): TokenizerFiles {
+export function plannedTokenizerFiles(outFiles: readonly { name: string; text: string }[] | undefined, donorDir: string): TokenizerFiles {
   const files = readTokenizerFiles(donorDir);
   for (const f of outFiles ?? []) {
     const v = JSON.parse(f.text) as Record<string, unknown>;

@@ -331,4 +331,45 @@ models:
     expect(r.stderr).toContain('290');
     expect(r.stderr).toContain('tokenizer_source: union');
   });
+
+  it('a frankenmerge taking the embedding and the head from models with different vocabularies: error, or remapped with union', async () => {
+    const a = join(t.dir, 'fa');
+    const b = join(t.dir, 'fb');
+    await generateModel({ ...DIMS, dir: a, seed: 31, vocabSize: 280 });
+    await generateModel({ ...DIMS, dir: b, seed: 32, vocabSize: 290, extraTokens: ['<only-b>'] });
+    const slices = `merge_method: passthrough
+slices:
+  - sources:
+      - model: ${a}
+        layer_range: [0, 1]
+  - sources:
+      - model: ${b}
+        layer_range: [0, 1]
+`;
+    const bad = runCli(['plan', writeRecipe(t.dir, 'franken.yml', slices)]);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('model.embed_tokens.weight');
+    expect(bad.stderr).toContain('has 280 rows');
+    expect(bad.stderr).toContain('has 290 rows');
+    expect(bad.stderr).toContain('tokenizer_source: union');
+
+    const out = join(t.dir, 'out-franken');
+    run(writeRecipe(t.dir, 'franken-union.yml', `${slices}tokenizer_source: union\n`), out);
+    const v = vocabOf(out);
+    expect(v.size).toBe(290); // a's 280, b's 9 more generated tokens and <only-b>
+    const merged = await readModelF64(out);
+    const [ma, mb] = await Promise.all([readModelF64(a), readModelF64(b)]);
+    const vb = vocabOf(b);
+    const rowOf = (x: F64Tensor, r: number): Uint8Array => x.bytes.subarray(r * 64, r * 64 + 64);
+    const id = v.get('<only-b>')!;
+    // The embedding is a's; like mergekit, only the models merged into a tensor supply its rows, so
+    // b's tokens get zero embedding rows (and a warning). The head is b's, remapped to the union ids.
+    expect(merged.get('model.embed_tokens.weight')!.shape).toEqual([290, 32]);
+    expect([...merged.get('model.embed_tokens.weight')!.data.subarray(id * 32, id * 32 + 32)].every((x) => x === 0)).toBe(true);
+    const plan = runCli(['plan', join(t.dir, 'franken-union.yml')]);
+    expect(plan.stdout).toContain('warning: model.embed_tokens.weight: 10 token(s) are in no merged model and get zero rows');
+    expect(Buffer.compare(rowOf(merged.get('model.embed_tokens.weight')!, 7), rowOf(ma.get('model.embed_tokens.weight')!, 7))).toBe(0);
+    expect(Buffer.compare(rowOf(merged.get('lm_head.weight')!, id), rowOf(mb.get('lm_head.weight')!, vb.get('<only-b>')!))).toBe(0);
+    expect(Buffer.compare(rowOf(merged.get('lm_head.weight')!, 7), rowOf(mb.get('lm_head.weight')!, 7))).toBe(0);
+  });
 });
