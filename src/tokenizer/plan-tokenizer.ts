@@ -173,6 +173,14 @@ export function gatherInputs(setup: TokenizerSetup, recipe: Recipe, outName: str
   const out = refs.map((r, i) => {
     const g = gathers[i];
     const sources = g.sources.map((k) => (k === r.modelKey ? r : candidates.get(k)!));
+    // A config.json vocab_size larger than the stored matrix would make ids point past it.
+    const past = (src: number, row: number): boolean => row >= sources[src].shape[0];
+    const bad = g.map.findIndex((m) => m >= 0 && past(0, m));
+    if (bad >= 0 || g.mixes.some((m) => 'terms' in m && m.terms.some((t) => past(t.source, t.row)))) {
+      throw new MergeopsError('SHAPE_MISMATCH',
+        `tensor ${outName}: a token id of \`${r.modelKey}\` (or of a model it borrows rows from) is past the rows of its ${r.tensor}`,
+        'the model\'s config.json vocab_size is larger than its embedding matrix; fix vocab_size to the number of rows');
+    }
     return { ...r, shape: [vocab.paddedSize, cols], gather: { cols, sources, rows: { map: g.map, mixes: g.mixes } } };
   });
   return { refs: out, shape: [vocab.paddedSize, cols], warnings };

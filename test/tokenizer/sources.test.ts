@@ -2,7 +2,7 @@
  * `tokenizer_source: base` (tokens past the embedding rows stripped), `tokenizer_source: <model>`,
  * and `chat_template` (built-in, `auto`, a broken template) end to end through the CLI.
  */
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUILTIN_CHAT_TEMPLATES } from '../../src/tokenizer/chat-templates.js';
 import { generateModel } from '../support/generate-model.js';
@@ -190,6 +190,28 @@ ${tokens}`)]);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('t4.yml:11:15');
     expect(r.stderr).toContain('not found');
+  });
+
+  it('a config.json vocab_size larger than the embedding matrix', async () => {
+    const big = join(t.dir, 'bigcfg');
+    await generateModel({ ...DIMS, dir: big, seed: 53, vocabSize: 280 });
+    const cfgPath = join(big, 'config.json');
+    const cfg = JSON.parse(readFileSync(cfgPath, 'utf8')) as Record<string, unknown>;
+    writeFileSync(cfgPath, JSON.stringify({ ...cfg, vocab_size: 300 }));
+    // Give it a tokenizer with 300 tokens, so ids 280..299 look present.
+    await generateModel({ ...DIMS, dir: join(t.dir, 'tok300'), seed: 54, vocabSize: 300 });
+    copyFileSync(join(t.dir, 'tok300', 'tokenizer.json'), join(big, 'tokenizer.json'));
+    const r = runCli(['plan', writeRecipe(t.dir, 'bigcfg.yml', `merge_method: linear
+models:
+  - model: ${big}
+    parameters: {weight: 1.0}
+  - model: ${b}
+    parameters: {weight: 1.0}
+tokenizer_source: union
+`)]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('is past the rows of its model.embed_tokens.weight');
+    expect(r.stderr).toContain('fix vocab_size');
   });
 
   it('plans a valid configuration and shows the tokenizer', () => {
