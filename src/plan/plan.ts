@@ -12,7 +12,7 @@ import type { MergeMethod, MethodInput } from '../methods/types.js';
 import { didYouMean } from '../recipe/index.js';
 import { layerT, resolveParameter } from '../recipe/parameters.js';
 import type { ModelRef, ParamMap, Recipe } from '../recipe/types.js';
-import { gatherInputs, planTokenizer } from '../tokenizer/plan-tokenizer.js';
+import { gatherInputs, gatherReadBytes, planTokenizer } from '../tokenizer/plan-tokenizer.js';
 import type { Resolved, ResolvedModel } from './resolved.js';
 import type { InputTensorRef, Plan, PlannedShard, PlannedTensor } from './types.js';
 
@@ -341,7 +341,7 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
 
 /** Bytes a tensor reads from storage: earlier stages' tensors are computed from their own inputs. */
 export function readBytes(t: PlannedTensor): number {
-  return t.inputs.reduce((a, r) => a + (r.producer ? readBytes(r.producer) : r.end - r.start), 0);
+  return t.inputs.reduce((a, r) => a + (r.producer ? readBytes(r.producer) : r.gather ? gatherReadBytes(r) : r.end - r.start), 0);
 }
 
 /** True for tensors the architecture table knows about (used by some slice or another). */

@@ -185,3 +185,24 @@ export function gatherInputs(setup: TokenizerSetup, recipe: Recipe, outName: str
   });
   return { refs: out, shape: [vocab.paddedSize, cols], warnings };
 }
+
+/**
+ * Bytes the executor reads for a gathered input: every copied row, every row of every mix (each
+ * used by one output row), and for padding the real rows once more (their mean is computed in
+ * the chunk that holds the padding rows; usually one).
+ */
+export function gatherReadBytes(r: InputTensorRef): number {
+  const g = r.gather!;
+  const rowBytes = (ref: InputTensorRef): number => (ref.end - ref.start) / ref.shape[0];
+  let bytes = 0;
+  for (const m of g.rows.map) if (m >= 0) bytes += rowBytes(g.sources[0]);
+  for (const mix of g.rows.mixes) {
+    if ('terms' in mix) {
+      for (const t of mix.terms) bytes += rowBytes(g.sources[t.source]);
+    } else {
+      // The mean re-reads rows [0, meanOf) (counted at the model's row size; zero rows read nothing).
+      bytes += mix.meanOf * rowBytes(g.sources[0]);
+    }
+  }
+  return bytes;
+}
