@@ -53,7 +53,8 @@ function vocabSizeOf(m: ResolvedModel, vocabLen: number | undefined): number {
 
 /** Where `chat_template:` is written in the recipe (the parser keeps no position for it). */
 function chatTemplatePos(recipe: Recipe): SourcePos {
-  const i = recipe.lines.findIndex((l) => /^\s*chat_template\s*:/.test(l));
+  // From this document's first line: a multi-document file holds several recipes.
+  const i = recipe.lines.findIndex((l, n) => n >= recipe.pos.line - 1 && /^\s*chat_template\s*:/.test(l));
   if (i < 0) return recipe.pos;
   return { file: recipe.file, line: i + 1, col: recipe.lines[i].indexOf('chat_template') + 1 };
 }
