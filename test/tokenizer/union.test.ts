@@ -372,4 +372,34 @@ slices:
     expect(Buffer.compare(rowOf(merged.get('lm_head.weight')!, id), rowOf(mb.get('lm_head.weight')!, vb.get('<only-b>')!))).toBe(0);
     expect(Buffer.compare(rowOf(merged.get('lm_head.weight')!, 7), rowOf(mb.get('lm_head.weight')!, 7))).toBe(0);
   });
+
+  it('a byte-level BPE (Qwen) union keeps the base special tokens and appends the other model\'s new tokens', async () => {
+    const a = join(t.dir, 'qa');
+    const b = join(t.dir, 'qb');
+    const Q = { ...DIMS, arch: 'qwen2' };
+    await generateModel({ ...Q, dir: a, seed: 71, vocabSize: 300 });
+    await generateModel({ ...Q, dir: b, seed: 72, vocabSize: 310, addedTokens: ['<tool_call>'] });
+    const out = join(t.dir, 'out-qwen');
+    run(writeRecipe(t.dir, 'qwen.yml', `merge_method: linear
+models:
+  - model: ${a}
+    parameters: {weight: 1.0}
+  - model: ${b}
+    parameters: {weight: 1.0}
+tokenizer_source: union
+`), out);
+    const va = vocabOf(a);
+    const vb = vocabOf(b);
+    const lib = new Tokenizer(readJson(out, 'tokenizer.json'), readJson(out, 'tokenizer_config.json'));
+    const v = lib.get_vocab();
+    // a's ids unchanged, its specials included; b's tokens a lacks follow, then <tool_call>.
+    for (const [tok, id] of va) expect([tok, v.get(tok)]).toEqual([tok, id]);
+    expect(v.get('<|im_start|>')).toBe(va.get('<|im_start|>'));
+    const fresh = [...vb].filter(([tok]) => !va.has(tok)).sort((x, y) => x[1] - y[1]).map(([tok]) => tok);
+    expect(fresh[fresh.length - 1]).toBe('<tool_call>');
+    fresh.forEach((tok, i) => expect([tok, v.get(tok)]).toEqual([tok, 300 + i]));
+    expect(v.size).toBe(300 + fresh.length);
+    expect(readJson<{ vocab_size: number }>(out, 'config.json').vocab_size).toBe(v.size);
+    expect(lib.encode('<|im_start|>hi<tool_call>').ids).toEqual(expect.arrayContaining([va.get('<|im_start|>')!, v.get('<tool_call>')!]));
+  });
 });
