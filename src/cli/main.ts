@@ -59,6 +59,11 @@ function printPlan(plan: Plan): void {
   out.write(`output: ${plan.tensors.length} tensors in ${plan.shards.length} shard(s), ${bytes(plan.estimates.outputBytes)}\n`);
   out.write(`reads: ${bytes(plan.estimates.inputBytes)}; largest tensor ${bytes(plan.estimates.largestTensorBytes)}; `
     + `disk needed ${bytes(plan.estimates.diskBytes)}; memory: bounded by --max-memory (default ${bytes(defaultMaxMemory())})\n`);
+  const tk = plan.tokenizer;
+  if (tk) {
+    out.write(`tokenizer: ${tk.source}${tk.vocabSize !== undefined ? `, ${tk.vocabSize} rows (${tk.added ?? 0} tokens added), embeddings remapped` : ''}`
+      + `${tk.chatTemplate !== undefined ? ', chat template set' : ''}\n`);
+  }
   out.write('\n  tensor                                              shape            dtype  op                  inputs\n');
   for (const t of plan.tensors) {
     const op = t.op.kind === 'linear' ? `linear ${t.op.weights.map((w) => +w.toFixed(4)).join('/')}`
@@ -80,6 +85,7 @@ function planJson(plan: Plan): unknown {
       inputs: t.inputs.map((i) => ({ model: i.modelKey, tensor: i.tensor, dtype: i.dtype })),
     })),
     estimates: plan.estimates,
+    tokenizer: plan.tokenizer,
     warnings: plan.warnings,
   };
 }

@@ -96,6 +96,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     if (plan.indexJson) writeFileSync(join(tmp, 'model.safetensors.index.json'), plan.indexJson);
     writeFileSync(join(tmp, 'config.json'), JSON.stringify(plan.outConfig, null, 2) + '\n');
     for (const f of plan.donor.files) copyFileSync(join(plan.donor.dir, f), join(tmp, f));
+    for (const f of plan.outFiles ?? []) writeFileSync(join(tmp, f.name), f.text);
     writeFileSync(join(tmp, 'mergekit_config.yml'), plan.recipe.text.endsWith('\n') ? plan.recipe.text : plan.recipe.text + '\n');
     // A multi-stage recipe: the final stage's config names earlier stages, so keep the whole file too.
     if (plan.stages?.length) writeFileSync(join(tmp, 'mergeops_recipe.yml'), plan.recipe.lines.join('\n').trimEnd() + '\n');

@@ -24,6 +24,8 @@ type ProgramOp = Extract<KernelOp, { kind: 'program' }>;
 export function refInput(r: InputTensorRef): JobInput {
   const p = r.producer;
   if (p) return { kind: 'op', op: p.op, inputs: p.inputs.map(refInput), shape: p.shape, tensor: p.name, dtype: p.dtype };
+  const g = r.gather;
+  if (g) return { kind: 'gather', cols: g.cols, sources: g.sources.map((s) => refInput({ ...s, gather: undefined })), rows: g.rows };
   return { kind: 'tensor', source: { kind: 'file', path: r.file }, start: r.start, dtype: r.dtype };
 }
 

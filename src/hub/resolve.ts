@@ -8,6 +8,8 @@ import { referencedModels } from '../recipe/stages.js';
 import type { ModelRef, Recipe } from '../recipe/types.js';
 import type { Plan } from '../plan/types.js';
 import { readLocalModel } from './local.js';
+import { recipeNeedsTokenizers } from '../tokenizer/plan-tokenizer.js';
+import { readTokenizerFiles, plannedTokenizerFiles } from '../tokenizer/read-files.js';
 
 export interface ResolveOptions {
   /** Relative model paths are looked up here first (as mergekit does), then beside the recipe. */
@@ -63,7 +65,11 @@ export async function resolveRecipe(recipe: Recipe, opts: ResolveOptions = {}): 
   for (const ref of referencedModels(recipe)) {
     const stage = opts.stages?.get(ref.path);
     if (stage) {
-      models.set(ref.key, stageModel(ref, stage));
+      models.set(ref.key, {
+        ...stageModel(ref, stage),
+        tokenizer: recipeNeedsTokenizers(recipe) ? plannedTokenizerFiles(stage.outFiles, stage.donor.dir) : undefined,
+        writtenFiles: stage.outFiles,
+      });
       continue;
     }
     const dir = locateModel(recipe, ref, cwd);
@@ -81,6 +87,7 @@ export async function resolveRecipe(recipe: Recipe, opts: ResolveOptions = {}): 
     const arch = detectArch(config, [...local.tensors.keys()], ref.key);
     models.set(ref.key, {
       ref, key: ref.key, dir, config, tensors: local.tensors, arch, otherFiles: local.otherFiles,
+      tokenizer: recipeNeedsTokenizers(recipe) ? readTokenizerFiles(dir) : undefined,
     });
   }
   checkSameLayout(

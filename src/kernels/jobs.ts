@@ -18,13 +18,19 @@ export type ByteSource =
 
 /**
  * Rows of an embedding-like tensor rebuilt for another vocabulary (tokenizer remapping): output
- * row r is row `map[r]` of `sources[0]` when `map[r] >= 0`, zeros when `map[r] === -1`, and the
- * weighted sum `mixes[-2 - map[r]]` of rows of any of `sources` otherwise.
+ * row r is row `map[r]` of `sources[0]` when `map[r] >= 0`, zeros when `map[r] === -1`, and
+ * `mixes[-2 - map[r]]` otherwise: `(Σ weight·row) / divisor` over rows of any of `sources`, or
+ * (`meanOf`) the mean of output rows [0, meanOf) of this gather (mergekit's padding rows).
+ * See kernels/gather.ts.
  */
 export interface RowGather {
   map: readonly number[];
-  mixes: readonly { terms: readonly { source: number; row: number; weight: number }[] }[];
+  mixes: readonly RowMix[];
 }
+
+export type RowMix =
+  | { terms: readonly { source: number; row: number; weight: number }[]; divisor?: number }
+  | { meanOf: number };
 
 /** One input of a job: how to produce elements [first, first + n) of an input tensor. */
 export type JobInput =

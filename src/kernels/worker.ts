@@ -12,6 +12,7 @@ import { DTYPE_SIZE, isFloatDType, KERNEL_DTYPE_CODE, type DType, type FloatDTyp
 import { programFor } from '../methods/programs.js';
 import type { TensorProgram } from '../methods/program.js';
 import { Arena } from './arena.js';
+import { gatherElements } from './gather.js';
 import type { JobInput, KernelJob, KernelOp, ProgramStep } from './jobs.js';
 import { runAllStats, runApply, runStatPass, type ChunkView } from './program-runner.js';
 import { instantiateKernels, type KernelExports } from './wasm-module.js';
@@ -90,9 +91,40 @@ async function materialize(input: JobInput, first: number, n: number, asF32: boo
       return asF32 && input.dtype !== 'F32' ? toF32(m, n) : m;
     }
     case 'gather':
+      return materializeGather(input, first, n);
     case 'lora':
       throw new Error(`${input.kind} inputs are not supported yet`);
   }
+}
+
+/**
+ * Rows of a tokenizer remap (kernels/gather.ts). Everything is allocated before the first read:
+ * growing the memory would detach the views the gather writes through. Rows land straight in the
+ * output (F32 read in place, other dtypes converted by the wasm kernel from a staging buffer).
+ */
+function materializeGather(input: Extract<JobInput, { kind: 'gather' }>, first: number, n: number): Materialized {
+  const { cols } = input;
+  const srcs = input.sources.map((s) => {
+    if (s.kind !== 'tensor' || s.source.kind !== 'file') throw new Error(`gather: only stored tensors can be gathered from, not ${s.kind} inputs`);
+    return { path: s.source.path, start: s.start, dtype: s.dtype, size: DTYPE_SIZE[s.dtype] };
+  });
+  const out = arena.alloc(4 * n);
+  const staging = arena.alloc(Math.max(4, ...srcs.map((s) => s.size)) * Math.max(n, cols));
+  const row = arena.alloc(4 * cols);
+  gatherElements(input, first, n, (si, r, nRows, dst) => {
+    const s = srcs[si];
+    const count = nRows * cols;
+    const inWasm = dst.buffer === k.memory.buffer;
+    const at = inWasm ? dst.byteOffset : row;
+    if (!inWasm && nRows !== 1) throw new Error('internal: gather reads several rows into a JavaScript buffer');
+    if (s.dtype === 'F32') readFile(at, 4 * count, s.path, s.start + r * cols * 4);
+    else {
+      readFile(staging, s.size * count, s.path, s.start + r * cols * s.size);
+      k.convert(floatCode(s.dtype), staging, KERNEL_DTYPE_CODE.F32, at, count);
+    }
+    if (!inWasm) dst.set(arena.f32(row, cols));
+  }, arena.f32(out, n));
+  return { ptr: out, dtype: 'F32' };
 }
 
 function toF32(m: Materialized, n: number): Materialized {

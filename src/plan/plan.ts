@@ -12,6 +12,7 @@ import type { MergeMethod, MethodInput } from '../methods/types.js';
 import { didYouMean } from '../recipe/index.js';
 import { layerT, resolveParameter } from '../recipe/parameters.js';
 import type { ModelRef, ParamMap, Recipe } from '../recipe/types.js';
+import { gatherInputs, gatherReadBytes, planTokenizer } from '../tokenizer/plan-tokenizer.js';
 import type { Resolved, ResolvedModel } from './resolved.js';
 import type { InputTensorRef, Plan, PlannedShard, PlannedTensor } from './types.js';
 
@@ -160,6 +161,8 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
   const used = new Set<string>();
   const tensors: PlannedTensor[] = [];
   const warnings: string[] = [];
+  const tok = planTokenizer(resolved);
+  if (tok) warnings.push(...tok.warnings);
 
   for (const w of weights) {
     const present: { s: Source; name: string }[] = [];
@@ -219,13 +222,31 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
       used.add(`${s.model.key}\u0000${name}`);
       return { modelKey: s.model.key, tensor: name, file: t.file, start: t.start, end: t.end, dtype: t.dtype, shape: t.shape, producer: t.producer };
     });
-    const shape = refs[0].shape;
+    let shape = refs[0].shape;
+    if (w.def.isEmbed && tok?.vocab) {
+      // Tokenizer merge: every input is remapped to the output vocabulary (rows gathered).
+      const g = gatherInputs(tok, recipe, w.outName, refs, (key) => {
+        const m = resolved.models.get(key)!;
+        const name = findTensorName(w.def, undefined, new Set(m.tensors.keys()));
+        const t = name === undefined ? undefined : m.tensors.get(name);
+        return t && { modelKey: m.key, tensor: t.name, file: t.file, start: t.start, end: t.end, dtype: t.dtype, shape: t.shape };
+      });
+      refs.splice(0, refs.length, ...g.refs);
+      shape = g.shape;
+      warnings.push(...g.warnings);
+    }
     for (const r of refs) {
+      if (w.def.isEmbed && !tok?.vocab && r.shape[0] !== shape[0] && r.shape[1] === shape[1]) {
+        const ref = resolved.models.get(r.modelKey)?.ref ?? resolved.models.get(refs[0].modelKey)!.ref;
+        throw recipeError(recipe, ref.pos,
+          `the vocabularies differ: ${w.outName} has ${shape[0]} rows in \`${refs[0].modelKey}\` but ${r.shape[0]} in \`${r.modelKey}\``,
+          'add `tokenizer_source: union` (every model\'s tokens, embeddings remapped) or `tokenizer_source: base` (the base model\'s vocabulary) at the top level of the recipe; mergeops never crops embeddings silently');
+      }
       if (r.shape.length !== shape.length || r.shape.some((d, i) => d !== shape[i])) {
         throw new MergeopsError('SHAPE_MISMATCH',
           `tensor ${w.outName}: \`${refs[0].modelKey}\` has shape [${shape.join(', ')}] but \`${r.modelKey}\` has [${r.shape.join(', ')}]`,
           w.def.isEmbed
-            ? 'the vocabularies differ; merging models with different vocabularies needs a tokenizer configuration (not available yet) — merge models that share a tokenizer'
+            ? 'the embedding matrices differ in width: the models have different hidden sizes, so they cannot be merged'
             : 'these models do not share an architecture size; merge models of the same size');
       }
     }
@@ -240,6 +261,14 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
     tensors.push({
       name: w.outName, shape, dtype, op, inputs: floatIn ? refs : [refs[0]], shard: 0, start: 0, end: 0,
     });
+  }
+
+  // Slices can take the embedding and the output head from models with different vocabularies.
+  const embeds = tensors.filter((t) => weights.some((w) => w.def.isEmbed && w.outName === t.name));
+  if (!tok?.vocab && embeds.some((t) => t.shape[0] !== embeds[0].shape[0])) {
+    throw recipeError(recipe, recipe.pos,
+      `the vocabularies differ: ${embeds.map((t) => `${t.name} (from \`${t.inputs[0].modelKey}\`) has ${t.shape[0]} rows`).join(', ')}`,
+      'add `tokenizer_source: union` (or `base`) so every embedding-like tensor is remapped to one vocabulary');
   }
 
   // Output shards: offsets are fixed now, before any data is read.
@@ -269,6 +298,7 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
   const donorModel = recipe.baseModel ? model(resolved, recipe.baseModel) : first;
   const outConfig: Record<string, unknown> = { ...donorModel.config };
   outConfig[def.numLayersKey] = totalLayers;
+  if (tok?.vocab) outConfig[def.vocabSizeKey] = tok.vocab.paddedSize;
   if (outDtypeName) {
     if ('dtype' in outConfig) outConfig.dtype = outDtypeName;
     if ('torch_dtype' in outConfig || !('dtype' in outConfig)) outConfig.torch_dtype = outDtypeName;
@@ -289,7 +319,15 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
     shards,
     indexJson: shards.length > 1 ? buildIndexJson(weightMap, totalTensorBytes, { mergeops_version: '0.1.0' }) : undefined,
     outConfig,
-    donor: { modelKey: donorModel.key, dir: donorModel.dir, files: donorModel.otherFiles.filter((f) => DONOR_FILES.includes(f)) },
+    donor: {
+      modelKey: donorModel.key, dir: donorModel.dir,
+      files: donorModel.otherFiles.filter((f) => DONOR_FILES.includes(f) && !tok?.replaced.includes(f)),
+    },
+    outFiles: [...(donorModel.writtenFiles ?? []).filter((f) => !tok?.replaced.includes(f.name)), ...(tok?.files ?? [])],
+    tokenizer: tok && {
+      source: tok.sourceLabel,
+      vocabSize: tok.vocab?.paddedSize, added: tok.vocab?.appended.length, chatTemplate: tok.chatTemplate,
+    },
     ignoredTensors: [...ignored],
     warnings,
     estimates: {
@@ -303,7 +341,7 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
 
 /** Bytes a tensor reads from storage: earlier stages' tensors are computed from their own inputs. */
 export function readBytes(t: PlannedTensor): number {
-  return t.inputs.reduce((a, r) => a + (r.producer ? readBytes(r.producer) : r.end - r.start), 0);
+  return t.inputs.reduce((a, r) => a + (r.producer ? readBytes(r.producer) : r.gather ? gatherReadBytes(r) : r.end - r.start), 0);
 }
 
 /** True for tensors the architecture table knows about (used by some slice or another). */

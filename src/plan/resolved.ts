@@ -2,6 +2,7 @@
 import type { ArchInfo } from '../arch/types.js';
 import type { DType } from '../formats/dtype.js';
 import type { ModelRef, Recipe } from '../recipe/types.js';
+import type { TokenizerFiles } from '../tokenizer/types.js';
 import type { PlannedTensor } from './types.js';
 
 export interface ResolvedTensor {
@@ -27,6 +28,10 @@ export interface ResolvedModel {
   arch: ArchInfo;
   /** Non-weight files in the folder (tokenizer, generation config, ...). */
   otherFiles: string[];
+  /** Tokenizer files, read when the recipe configures a tokenizer or a chat template. */
+  tokenizer?: TokenizerFiles;
+  /** An earlier stage's output: the files it writes rather than copies (its merged tokenizer). */
+  writtenFiles?: { name: string; text: string }[];
 }
 
 export interface Resolved {

@@ -2,6 +2,7 @@
 import type { DType } from '../formats/dtype.js';
 import type { ProgramParams } from '../methods/program.js';
 import type { Recipe } from '../recipe/types.js';
+import type { RowMix } from '../tokenizer/types.js';
 
 /** Where an input tensor's bytes are, and what they are. */
 export interface InputTensorRef {
@@ -18,6 +19,12 @@ export interface InputTensorRef {
   shape: number[];
   /** The earlier stage's planned tensor when this input is computed in memory (multi-stage). */
   producer?: PlannedTensor;
+  /**
+   * Rows rebuilt for the output vocabulary (tokenizer merges): the input is then the F32
+   * [rows.map.length, cols] tensor described by `rows` (kernels/jobs.ts `RowGather`) over
+   * `sources`, whose first entry is this tensor as stored.
+   */
+  gather?: { cols: number; sources: InputTensorRef[]; rows: { map: number[]; mixes: RowMix[] } };
 }
 
 /**
@@ -78,6 +85,10 @@ export interface Plan {
   outConfig: Record<string, unknown>;
   /** Model whose tokenizer and generation config are copied. */
   donor: { modelKey: string; dir: string; files: string[] };
+  /** Files written as they are (a merged tokenizer, a tokenizer_config.json with a new chat template). */
+  outFiles?: { name: string; text: string }[];
+  /** The output tokenizer, when the recipe configures one or sets a chat template. */
+  tokenizer?: { source: string; vocabSize?: number; added?: number; chatTemplate?: string };
   /** Tensors of the inputs that no output uses (not in the architecture table). */
   ignoredTensors: string[];
   /** Things the user should know that do not stop the merge. */

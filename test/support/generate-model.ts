@@ -50,6 +50,22 @@ export interface GenerateOptions {
   maxShardBytes?: number;
   /** optional: dir of a model to perturb (fine-tune-like: base + small noise) */
   baseFrom?: string;
+  /**
+   * Ordinary tokens placed at the end of the tokenizer's model vocabulary (before Qwen's special
+   * tokens), in place of the last generated ones; the vocabulary size stays `vocabSize`.
+   */
+  extraTokens?: string[];
+  /** Special added tokens at the very end of the vocabulary (within `vocabSize`). */
+  addedTokens?: string[];
+  /** tokenizer_config.json `chat_template` (null: none; default: the flavor's). */
+  chatTemplate?: string | null;
+}
+
+/** Vocabulary customisations of generated tokenizers. */
+interface TokExtras {
+  extra: string[];
+  added: string[];
+  chatTemplate?: string | null;
 }
 
 type GenDType = 'BF16' | 'F16' | 'F32';
@@ -612,7 +628,22 @@ function tokenObj(content: string) {
   return { content, lstrip: false, normalized: false, rstrip: false, single_word: false };
 }
 
-function buildTokenizer(flavor: TokFlavor, size: number): TokenizerFiles {
+function buildTokenizer(flavor: TokFlavor, size: number, x: TokExtras = { extra: [], added: [] }): TokenizerFiles {
+  const files = buildBaseTokenizer(flavor, size - x.extra.length - x.added.length, x.extra);
+  const tj = files['tokenizer.json'] as { added_tokens: ReturnType<typeof addedToken>[]; model: { vocab: Record<string, number> } };
+  const tc = files['tokenizer_config.json'] as Record<string, unknown> & { added_tokens_decoder: Record<string, unknown> };
+  let next = Math.max(...Object.values(tj.model.vocab), ...tj.added_tokens.map((a) => a.id)) + 1;
+  for (const a of x.added) {
+    const t = addedToken(next++, a);
+    tj.added_tokens.push(t);
+    tc.added_tokens_decoder[String(t.id)] = { ...tokenObj(a), special: true };
+  }
+  if (x.chatTemplate === null) delete tc.chat_template;
+  else if (x.chatTemplate !== undefined) tc.chat_template = x.chatTemplate;
+  return files;
+}
+
+function buildBaseTokenizer(flavor: TokFlavor, size: number, extra: string[]): TokenizerFiles {
   const printable: string[] = [];
   for (let b = 0x21; b <= 0x7e; b++) printable.push(String.fromCharCode(b));
   if (flavor === 'qwen') {
@@ -625,6 +656,7 @@ function buildTokenizer(flavor: TokFlavor, size: number): TokenizerFiles {
     const merges: [string, string][] = [];
     const mergeAlphabet = [b2u[0x20], ...printable];
     growVocab(vocab, merges, order, mergeAlphabet, size - specials.length);
+    vocab.push(...extra);
     const base = vocab.length;
     const added = specials.map((s, i) => addedToken(base + i, s));
     const decoder: Record<string, unknown> = {};
@@ -665,6 +697,7 @@ function buildTokenizer(flavor: TokFlavor, size: number): TokenizerFiles {
   const merges: [string, string][] = [];
   const alphabet = ['▁', ...printable];
   growVocab(vocab, merges, alphabet, alphabet, size);
+  vocab.push(...extra);
   const added = specials.map((s, i) => addedToken(i, s));
   const decoder: Record<string, unknown> = {};
   for (const a of added) decoder[String(a.id)] = { ...tokenObj(a.content), special: true };
@@ -792,7 +825,7 @@ export async function generateModel(o: GenerateOptions): Promise<{ dir: string; 
   const gen: Record<string, unknown> = { _from_model_config: true, bos_token_id: ids.bos, eos_token_id: ids.eos };
   if (ids.pad !== null) gen['pad_token_id'] = ids.pad;
   gen['transformers_version'] = TRANSFORMERS_VERSION;
-  const tok = buildTokenizer(flavor, d.vocab);
+  const tok = buildTokenizer(flavor, d.vocab, { extra: o.extraTokens ?? [], added: o.addedTokens ?? [], chatTemplate: o.chatTemplate });
   await fsp.writeFile(path.join(o.dir, 'config.json'), json(config));
   await fsp.writeFile(path.join(o.dir, 'generation_config.json'), json(gen));
   await fsp.writeFile(path.join(o.dir, 'tokenizer.json'), json(tok['tokenizer.json']));
