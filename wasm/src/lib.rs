@@ -28,6 +28,7 @@
 
 pub mod combine;
 pub mod convert;
+pub mod lora;
 pub mod program;
 
 use convert::{at, is_valid_dtype};
