@@ -18,9 +18,12 @@ export function defaultMaxMemory(): number {
   return Math.min(Math.floor(totalmem() / 2), 16 * 1024 ** 3);
 }
 
-/** Bytes of worker memory one element of this tensor costs: every input, plus the output. */
+/**
+ * Bytes of worker memory one element of this tensor costs: every input, plus the output. A
+ * LoRA-patched input is read, then made F32 (4 more bytes; its small A and B factors aside).
+ */
 export function bytesPerElement(t: PlannedTensor): number {
-  return t.inputs.reduce((a, r) => a + DTYPE_SIZE[r.dtype], 0) + DTYPE_SIZE[t.dtype];
+  return t.inputs.reduce((a, r) => a + DTYPE_SIZE[r.dtype] + (r.lora ? 4 : 0), 0) + DTYPE_SIZE[t.dtype];
 }
 
 /** Bytes each worker may use for one job's data. */

@@ -10,10 +10,10 @@ import {
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { MergeopsError } from '../errors.js';
-import { DTYPE_SIZE } from '../formats/dtype.js';
-import type { KernelJob } from '../kernels/jobs.js';
+import { DTYPE_SIZE, type DType } from '../formats/dtype.js';
+import type { JobInput, KernelJob } from '../kernels/jobs.js';
 import { KernelPool } from '../kernels/pool.js';
-import type { Plan, PlannedTensor } from '../plan/types.js';
+import type { InputTensorRef, Plan, PlannedTensor } from '../plan/types.js';
 import { chunkElements, defaultMaxMemory, minMaxMemory, workerDataBudget } from './budget.js';
 
 export interface Progress {
@@ -50,13 +50,25 @@ export interface ExecuteResult {
 function* chunkJobs(t: PlannedTensor, perWorker: number, shardPath: string): Generator<KernelJob> {
   const numel = t.shape.reduce((a, b) => a * b, 1);
   const step = chunkElements(t, perWorker);
-  const inputs = t.inputs.map((r) => ({ kind: 'tensor' as const, source: { kind: 'file' as const, path: r.file }, start: r.start, dtype: r.dtype }));
+  const inputs = t.inputs.map(jobInput);
   for (let e = 0; e < numel; e += step) {
     yield {
       op: t.op, inputs, shape: t.shape, tensor: t.name, first: e, n: Math.min(step, numel - e),
       out: { file: shardPath, start: t.start, dtype: t.dtype },
     };
   }
+}
+
+/** How a worker produces an input: its stored bytes, or for a LoRA-patched tensor `base + scale·(B·A)`. */
+export function jobInput(r: InputTensorRef): JobInput {
+  const stored = (x: { file: string; start: number; dtype: DType }): JobInput => ({ kind: 'tensor', source: { kind: 'file', path: x.file }, start: x.start, dtype: x.dtype });
+  if (!r.lora) return stored(r);
+  const { a, b, rank, scale, embedding } = r.lora;
+  const [rows, cols] = r.shape;
+  return {
+    kind: 'lora', base: stored(r), a: stored(a), b: stored(b), rank, cols, scale,
+    ...(embedding ? { embedding: { rows } } : {}),
+  };
 }
 
 function checkOutDir(outDir: string, overwrite: boolean): void {

@@ -217,7 +217,9 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
     const refs: InputTensorRef[] = present.map(({ s, name }) => {
       const t = s.model.tensors.get(name)!;
       used.add(`${s.model.key}\u0000${name}`);
-      return { modelKey: s.model.key, tensor: name, file: t.file, start: t.start, end: t.end, dtype: t.dtype, shape: t.shape };
+      const ref: InputTensorRef = { modelKey: s.model.key, tensor: name, file: t.file, start: t.start, end: t.end, dtype: t.dtype, shape: t.shape };
+      if (t.lora) ref.lora = t.lora;
+      return ref;
     });
     const shape = refs[0].shape;
     for (const r of refs) {
@@ -280,7 +282,8 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
   }
   for (const name of ignored) warnings.push(`${name} is not part of the ${def.id} architecture: not written`);
 
-  const inputBytes = tensors.reduce((a, t) => a + t.inputs.reduce((b, r) => b + (r.end - r.start), 0), 0);
+  const loraBytes = (r: InputTensorRef): number => (r.lora ? r.lora.a.end - r.lora.a.start + r.lora.b.end - r.lora.b.start : 0);
+  const inputBytes = tensors.reduce((a, t) => a + t.inputs.reduce((b, r) => b + (r.end - r.start) + loraBytes(r), 0), 0);
   const outputBytes = shards.reduce((a, s) => a + s.size, 0);
   return {
     recipe,

@@ -2,6 +2,7 @@
 import type { ArchInfo } from '../arch/types.js';
 import type { DType } from '../formats/dtype.js';
 import type { ModelRef, Recipe } from '../recipe/types.js';
+import type { LoraPatch } from './types.js';
 
 export interface ResolvedTensor {
   name: string;
@@ -11,6 +12,8 @@ export interface ResolvedTensor {
   file: string;
   start: number;
   end: number;
+  /** The LoRA patch of this tensor, for a `model+lora` reference. */
+  lora?: LoraPatch;
 }
 
 export interface ResolvedModel {
@@ -24,6 +27,8 @@ export interface ResolvedModel {
   arch: ArchInfo;
   /** Non-weight files in the folder (tokenizer, generation config, ...). */
   otherFiles: string[];
+  /** Folder of the LoRA adapter applied to the tensors, for a `model+lora` reference. */
+  loraDir?: string;
 }
 
 export interface Resolved {
