@@ -21,7 +21,7 @@ import { MergeopsError, type ErrorCode } from '../errors.js';
 import { isFloatDType } from '../formats/dtype.js';
 import type { ResolvedTensor } from '../plan/resolved.js';
 import type { AdapterTensor, LoraPatch } from '../plan/types.js';
-import { readSafetensorsHeader, type ModelTensor } from './local.js';
+import { readSafetensorsHeader } from './local.js';
 
 export const ADAPTER_CONFIG = 'adapter_config.json';
 export const ADAPTER_WEIGHTS = 'adapter_model.safetensors';
@@ -246,7 +246,7 @@ function targetMatches(target: string[] | string, module: string): boolean {
  * The base model's tensors with the adapter applied: patched tensors carry their `lora` patch,
  * `modules_to_save` tensors point into the adapter file. Checks every shape against the base.
  */
-export function applyLoraAdapter(adapter: LoraAdapter, base: ReadonlyMap<string, ModelTensor>, baseLabel: string): Map<string, ResolvedTensor> {
+export function applyLoraAdapter(adapter: LoraAdapter, base: ReadonlyMap<string, ResolvedTensor>, baseLabel: string): Map<string, ResolvedTensor> {
   const { dir, config } = adapter;
   const fail = (message: string, hint: string, code: ErrorCode = 'SHAPE_MISMATCH'): MergeopsError =>
     new MergeopsError(code, `LoRA adapter ${dir}: ${message}`, hint);
@@ -266,7 +266,7 @@ export function applyLoraAdapter(adapter: LoraAdapter, base: ReadonlyMap<string,
     }
   }
   const out = new Map<string, ResolvedTensor>();
-  for (const [name, t] of base) out.set(name, { name, dtype: t.dtype, shape: t.shape, file: t.file, start: t.start, end: t.end });
+  for (const [name, t] of base) out.set(name, { ...t });
   const shape = (s: number[]): string => `[${s.join(', ')}]`;
   for (const m of adapter.modules) {
     const target = `${m.module}.weight`;

@@ -4,8 +4,10 @@ import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { checkSameLayout, detectArch } from '../arch/detect.js';
 import { MergeopsError, RecipeError } from '../errors.js';
 import type { Resolved, ResolvedModel, ResolvedTensor } from '../plan/resolved.js';
+import { referencedModels } from '../recipe/stages.js';
 import type { LoraRef, ModelRef, Recipe } from '../recipe/types.js';
-import { readLocalModel, type LocalModel } from './local.js';
+import type { Plan } from '../plan/types.js';
+import { readLocalModel } from './local.js';
 import { applyLoraAdapter, readLoraAdapter } from './lora.js';
 
 export interface ResolveOptions {
@@ -13,22 +15,22 @@ export interface ResolveOptions {
   cwd?: string;
   /** Mix architectures (mergekit's --allow-crimes). */
   allowCrimes?: boolean;
+  /** Plans of earlier stages of a multi-stage recipe, by name: references to them read their output tensors. */
+  stages?: ReadonlyMap<string, Plan>;
 }
 
-/** Every model reference of a recipe, in the order they appear. */
-export function referencedModels(recipe: Recipe): ModelRef[] {
-  const refs: ModelRef[] = [];
-  for (const s of recipe.models ?? []) refs.push(s.model);
-  for (const slice of recipe.slices ?? []) {
-    for (const s of slice.sources) refs.push(s.model);
-    if (slice.baseModel) refs.push(slice.baseModel);
-  }
-  if (recipe.baseModel) refs.push(recipe.baseModel);
-  const tok = recipe.tokenizer?.source ?? recipe.tokenizerSource;
-  if (tok && typeof tok === 'object') refs.push(tok);
-  const seen = new Set<string>();
-  return refs.filter((r) => (seen.has(r.key) ? false : (seen.add(r.key), true)));
+/** An earlier stage's output as a model: its planned tensors, config and tokenizer donor. */
+function stageModel(ref: ModelRef, plan: Plan): ResolvedModel {
+  const tensors = new Map(plan.tensors.map((t) => [t.name, {
+    name: t.name, dtype: t.dtype, shape: t.shape, file: '', start: 0, end: t.end - t.start, producer: t,
+  }]));
+  const config = { ...plan.outConfig };
+  if (ref.overrideArchitecture) config.architectures = [ref.overrideArchitecture];
+  const arch = detectArch(config, [...tensors.keys()], ref.key);
+  return { ref, key: ref.key, dir: plan.donor.dir, config, tensors, arch, otherFiles: plan.donor.files };
 }
+
+export { referencedModels } from '../recipe/stages.js';
 
 function lineOf(recipe: Recipe, ref: ModelRef): string | undefined {
   return recipe.lines[ref.pos.line - 1];
@@ -64,10 +66,10 @@ function locateFolder(recipe: Recipe, ref: ModelRef, p: string, what: string, cw
 }
 
 /** The base model's tensors with `ref`'s LoRA adapter applied (patches marked, no data read). */
-async function withLora(recipe: Recipe, ref: ModelRef, lora: LoraRef, base: LocalModel, cwd: string): Promise<{ dir: string; tensors: Map<string, ResolvedTensor> }> {
+async function withLora(recipe: Recipe, ref: ModelRef, lora: LoraRef, base: ReadonlyMap<string, ResolvedTensor>, cwd: string): Promise<{ dir: string; tensors: Map<string, ResolvedTensor> }> {
   const dir = locateLora(recipe, ref, lora, cwd);
   try {
-    return { dir, tensors: applyLoraAdapter(await readLoraAdapter(dir), base.tensors, `the base model \`${ref.path}\``) };
+    return { dir, tensors: applyLoraAdapter(await readLoraAdapter(dir), base, `the base model \`${ref.path}\``) };
   } catch (e) {
     if (e instanceof MergeopsError && !(e instanceof RecipeError)) {
       throw new RecipeError(`model \`${ref.key}\`: ${e.message}`, e.hint, ref.pos, lineOf(recipe, ref));
@@ -80,6 +82,18 @@ export async function resolveRecipe(recipe: Recipe, opts: ResolveOptions = {}): 
   const cwd = opts.cwd ?? process.cwd();
   const models = new Map<string, ResolvedModel>();
   for (const ref of referencedModels(recipe)) {
+    const stage = opts.stages?.get(ref.path);
+    if (stage) {
+      const m = stageModel(ref, stage);
+      // An adapter on an earlier stage's output patches that stage's tensors as they are computed.
+      if (ref.lora) {
+        const lora = await withLora(recipe, ref, ref.lora, m.tensors, cwd);
+        m.tensors = lora.tensors;
+        m.loraDir = lora.dir;
+      }
+      models.set(ref.key, m);
+      continue;
+    }
     const dir = locateModel(recipe, ref, cwd);
     let local;
     try {
@@ -93,7 +107,7 @@ export async function resolveRecipe(recipe: Recipe, opts: ResolveOptions = {}): 
     const config = { ...local.config };
     if (ref.overrideArchitecture) config.architectures = [ref.overrideArchitecture];
     const arch = detectArch(config, [...local.tensors.keys()], ref.key);
-    const lora = ref.lora ? await withLora(recipe, ref, ref.lora, local, cwd) : undefined;
+    const lora = ref.lora ? await withLora(recipe, ref, ref.lora, local.tensors, cwd) : undefined;
     models.set(ref.key, {
       ref, key: ref.key, dir, config, tensors: lora?.tensors ?? local.tensors, arch, otherFiles: local.otherFiles,
       ...(lora ? { loraDir: lora.dir } : {}),

@@ -2,7 +2,7 @@
 import type { ArchInfo } from '../arch/types.js';
 import type { DType } from '../formats/dtype.js';
 import type { ModelRef, Recipe } from '../recipe/types.js';
-import type { LoraPatch } from './types.js';
+import type { LoraPatch, PlannedTensor } from './types.js';
 
 export interface ResolvedTensor {
   name: string;
@@ -14,6 +14,8 @@ export interface ResolvedTensor {
   end: number;
   /** The LoRA patch of this tensor, for a `model+lora` reference. */
   lora?: LoraPatch;
+  /** Set when the tensor is an earlier stage's output (multi-stage recipes): computed, not read. */
+  producer?: PlannedTensor;
 }
 
 export interface ResolvedModel {
