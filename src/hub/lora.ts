@@ -39,7 +39,7 @@ export interface LoraConfig {
   baseModel?: string;
 }
 
-/** One adapted module: its A and B tensors. */
+/** One adapted module: its factors in the kernel layout of LoraPatch (`a` = A, `b` = B; for embeddings `b` = lora_embedding_A, `a` = lora_embedding_B). */
 export interface AdapterModule {
   module: string;
   embedding: boolean;
@@ -192,7 +192,8 @@ export function parseAdapterTensors(tensors: readonly AdapterTensor[], file: str
       throw new MergeopsError('MODEL_NOT_FOUND', `${file}: module \`${module}\` has ${kind}${p.A ? 'A' : 'B'} but no ${kind}${p.A ? 'B' : 'A'}`,
         'the adapter file is incomplete; re-download or re-save it');
     }
-    modules.push({ module, embedding: p.embedding, a: p.A, b: p.B });
+    // Kernel layout (see LoraPatch): for embeddings, lora_embedding_A is Bᵀ and lora_embedding_B is Aᵀ.
+    modules.push(p.embedding ? { module, embedding: true, a: p.B, b: p.A } : { module, embedding: false, a: p.A, b: p.B });
   }
   return { modules, replacements };
 }
