@@ -11,7 +11,8 @@
 //!
 //! Each element depends only on its own row of B, its own column of A and this fixed order
 //! over the rank, so results are the same however the tensor is split into chunks. The
-//! SIMD path computes 4 (or 16) columns at once with exactly this formula per lane; columns
+//! SIMD path computes 8 columns of 4 whole rows at once (each A vector loaded serves four
+//! rows), or 16 / 4 columns of a partial row, with exactly this formula per lane; columns
 //! left over at the end of a row go through the same formula one by one.
 //!
 //! `transpose` turns the PEFT embedding layout (`lora_embedding_A` = Bᵀ, `lora_embedding_B`
@@ -131,6 +132,14 @@ pub fn apply(x: &mut [f32], b: &[f32], a: &[f32], rank: usize, cols: usize, col0
     let mut i = 0usize; // row of b
     let mut j0 = col0; // first column of this row in the chunk
     while e < n {
+        if j0 == 0 && n - e >= ROWS * cols {
+            // ROWS whole rows at once: each A vector loaded serves them all.
+            // Safety: as below, for rows i .. i + ROWS.
+            unsafe { rows_n::<ROWS>(x.as_mut_ptr().add(e), b.as_ptr().add(i * rank), a.as_ptr(), rank, cols, scale) };
+            e += ROWS * cols;
+            i += ROWS;
+            continue;
+        }
         let j1 = if cols - j0 < n - e { cols } else { j0 + (n - e) };
         // Safety: shapes_ok guarantees row i < rows_touched, columns < cols, and
         // x[e .. e + (j1 - j0)] in bounds.
@@ -140,6 +149,57 @@ pub fn apply(x: &mut [f32], b: &[f32], a: &[f32], rank: usize, cols: usize, col0
         j0 = 0;
     }
 }
+
+/// `R` whole rows (`o` the first; B rows from `b`, `rank` apart): 8 columns per step for all
+/// `R` rows, each A vector loaded once per step serving every row; the remaining columns
+/// through [`row`]. Same formula per element.
+#[inline(never)]
+unsafe fn rows_n<const R: usize>(o: *mut f32, b: *const f32, a: *const f32, rank: usize, cols: usize, scale: f32) {
+    let s = F4::splat(scale);
+    let mut j = 0;
+    while j + 8 <= cols {
+        let ap = a.add(j);
+        let (a0, a1) = (F4::load(ap), F4::load(ap.add(4)));
+        let mut c = [[F4::splat(0.0); 2]; R];
+        let mut r = 0;
+        while r < R {
+            let u = F4::splat(*b.add(r * rank));
+            c[r] = [u.mul(a0), u.mul(a1)];
+            r += 1;
+        }
+        let mut k = 1;
+        while k < rank {
+            let ak = a.add(k * cols + j);
+            let (a0, a1) = (F4::load(ak), F4::load(ak.add(4)));
+            let mut r = 0;
+            while r < R {
+                let u = F4::splat(*b.add(r * rank + k));
+                c[r][0] = c[r][0].add(u.mul(a0));
+                c[r][1] = c[r][1].add(u.mul(a1));
+                r += 1;
+            }
+            k += 1;
+        }
+        let mut r = 0;
+        while r < R {
+            let p = o.add(r * cols + j);
+            F4::load(p).add(c[r][0].mul(s)).store(p);
+            F4::load(p.add(4)).add(c[r][1].mul(s)).store(p.add(4));
+            r += 1;
+        }
+        j += 8;
+    }
+    if j < cols {
+        let mut r = 0;
+        while r < R {
+            row(o.add(r * cols + j), b.add(r * rank), a, rank, cols, j, cols, scale);
+            r += 1;
+        }
+    }
+}
+
+/// Whole rows computed together by [`rows_n`].
+const ROWS: usize = 4;
 
 /// Columns `j0..j1` of one row: `out` points to the element of column j0, `bi` to B's row.
 #[inline(never)]
@@ -312,7 +372,7 @@ mod tests {
     fn fast_path_matches_reference_for_every_chunking() {
         let mut rng = Rng(0x5eed);
         // Column counts around the 16/4-column steps; ranks 1.., chunks starting mid-row.
-        for &(rows, cols, rank) in &[(3, 1, 1), (4, 3, 2), (3, 16, 4), (5, 17, 8), (4, 37, 5), (3, 64, 16), (2, 100, 7)] {
+        for &(rows, cols, rank) in &[(3, 1, 1), (4, 3, 2), (3, 16, 4), (5, 17, 8), (4, 37, 5), (3, 64, 16), (2, 100, 7), (9, 37, 6), (13, 8, 3), (10, 64, 16)] {
             let w = vals(&mut rng, rows * cols);
             let b = vals(&mut rng, rows * rank);
             let a = vals(&mut rng, rank * cols);
@@ -320,7 +380,7 @@ mod tests {
             let mut whole = w.clone();
             apply_ref(&mut whole, &b, &a, rank, cols, 0, scale);
             let numel = rows * cols;
-            for step in [1usize, 3, 4, 15, 16, 17, cols, cols + 5, numel] {
+            for step in [1usize, 3, 4, 15, 16, 17, cols, cols + 5, 4 * cols + 1, 9 * cols - 2, numel] {
                 let mut got = w.clone();
                 let mut first = 0;
                 while first < numel {
