@@ -238,3 +238,43 @@ models:
     expect(err).toMatch(/org\/bigger-model/);
   });
 });
+
+describe('an adapter on an earlier stage of a multi-stage recipe', () => {
+  it('is applied to the stage output computed in memory: same bytes as running the stages one by one', () => {
+    const m = (name: string): string => join(EXAMPLE_MODELS, name);
+    const adapterDir = join(t.dir, 'stage-adapter');
+    generateAdapter({
+      dir: adapterDir, seed: 21, dtype: 'BF16',
+      modules: [
+        { module: 'model.layers.1.self_attn.o_proj', rows: 192, cols: 192, rank: 8 },
+        { module: 'model.layers.3.mlp.gate_proj', rows: 512, cols: 192, rank: 8 },
+      ],
+      config: peftConfig({ target_modules: ['o_proj', 'gate_proj'] }),
+    });
+    const stage1 = `merge_method: linear
+models:
+  - model: ${m('add')}
+    parameters: {weight: 0.5}
+  - model: ${m('rev')}
+    parameters: {weight: 0.5}
+out_dtype: bfloat16
+`;
+    const stage2 = (mix: string): string => `merge_method: task_arithmetic
+base_model: ${m('base')}
+models:
+  - model: ${mix}+${adapterDir}
+    parameters: {weight: 0.8}
+parameters:
+  lambda: 1.0
+`;
+    const staged1 = join(t.dir, 'staged-mix');
+    merge(writeRecipe(t.dir, 'ls1.yml', stage1), staged1);
+    merge(writeRecipe(t.dir, 'ls2.yml', stage2(staged1)), join(t.dir, 'staged-final'));
+    merge(writeRecipe(t.dir, 'lfused.yml', `name: mix\n${stage1}---\n${stage2('mix')}`), join(t.dir, 'fused-final'));
+    const w = (dir: string): Buffer => readFileSync(join(t.dir, dir, 'model.safetensors'));
+    expect(w('fused-final').equals(w('staged-final'))).toBe(true);
+    // And the adapter mattered.
+    merge(writeRecipe(t.dir, 'lplain.yml', `name: mix\n${stage1}---\n${stage2('mix').replace(`+${adapterDir}`, '')}`), join(t.dir, 'plain-final'));
+    expect(w('fused-final').equals(w('plain-final'))).toBe(false);
+  });
+});
