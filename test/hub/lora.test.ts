@@ -13,6 +13,7 @@ import { buildPlan } from '../../src/plan/plan.js';
 import type { ResolvedTensor } from '../../src/plan/resolved.js';
 import { parseRecipeText } from '../../src/recipe/index.js';
 import type { Recipe } from '../../src/recipe/types.js';
+import { runCli } from '../support/cli.js';
 import { generateAdapter, peftConfig, type AdapterSpec } from '../support/generate-adapter.js';
 import { EXAMPLE_MODELS, tempDir } from '../support/tmp.js';
 
@@ -209,6 +210,23 @@ describe('model+lora in a recipe', () => {
     expect(q.inputs[0].lora?.scale).toBe(2);
     expect(q.inputs[1].lora).toBeUndefined();
     expect(plan.tensors.find((x) => x.name === 'model.layers.0.self_attn.k_proj.weight')!.inputs[0].lora).toBeUndefined();
+  });
+
+  it('`mergeops plan` shows which inputs the adapter patches', () => {
+    const dir = adapter();
+    const recipe = join(t.dir, 'plan.yml');
+    writeFileSync(recipe, `merge_method: linear\nmodels:\n  - model: ${BASE}+${dir}\n  - model: ${join(EXAMPLE_MODELS, 'add')}\n`);
+    const text = runCli(['plan', recipe]);
+    expect(text.status).toBe(0);
+    const q = text.stdout.split('\n').find((l) => l.includes('layers.0.self_attn.q_proj.weight'))!;
+    expect(q).toContain(`${BASE}+${dir} (LoRA r8 ×2)`);
+    expect(text.stdout.split('\n').find((l) => l.includes('layers.0.self_attn.k_proj.weight'))).not.toContain('LoRA');
+    const json = runCli(['plan', recipe, '--json']);
+    expect(json.status).toBe(0);
+    const plan = JSON.parse(json.stdout) as { tensors: { name: string; inputs: { lora?: { rank: number; scale: number; a: string } }[] }[] };
+    const v = plan.tensors.find((x) => x.name === 'model.layers.1.self_attn.v_proj.weight')!;
+    expect(v.inputs[0].lora).toMatchObject({ rank: 8, scale: 2, a: 'base_model.model.model.layers.1.self_attn.v_proj.lora_A.weight' });
+    expect(v.inputs[1].lora).toBeUndefined();
   });
 
   it('a missing adapter is a recipe error at the reference', async () => {
