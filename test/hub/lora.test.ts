@@ -215,7 +215,7 @@ describe('model+lora in a recipe', () => {
   it('`mergeops plan` shows which inputs the adapter patches', () => {
     const dir = adapter();
     const recipe = join(t.dir, 'plan.yml');
-    writeFileSync(recipe, `merge_method: linear\nmodels:\n  - model: ${BASE}+${dir}\n  - model: ${join(EXAMPLE_MODELS, 'add')}\n`);
+    writeFileSync(recipe, `merge_method: linear\nmodels:\n  - model: ${BASE}+${dir}\n  - model: ${join(EXAMPLE_MODELS, 'add')}\nparameters: {weight: 0.5}\n`);
     const text = runCli(['plan', recipe]);
     expect(text.status).toBe(0);
     const q = text.stdout.split('\n').find((l) => l.includes('layers.0.self_attn.q_proj.weight'))!;
