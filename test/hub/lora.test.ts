@@ -159,6 +159,16 @@ describe('readLoraAdapter + applyLoraAdapter', () => {
     expect(e2.message).toMatch(/`target_modules` names `query_key_value`, which matches no module of the base/);
   });
 
+  it('target_modules as a regular expression (or all-linear) is checked against the base modules', async () => {
+    const ok = adapter({}, { target_modules: '.*\\.(q_proj|v_proj)' });
+    expect(applyLoraAdapter(await readLoraAdapter(ok), await baseTensors(), 'the base').get('model.layers.0.self_attn.q_proj.weight')!.lora).toBeDefined();
+    const all = adapter({}, { target_modules: 'all-linear' });
+    expect(applyLoraAdapter(await readLoraAdapter(all), await baseTensors(), 'the base').size).toBe((await baseTensors()).size);
+    const none = adapter({}, { target_modules: '.*\\.query' });
+    const e = await failure(async () => applyLoraAdapter(await readLoraAdapter(none), await baseTensors(), 'the base'));
+    expect(e.message).toMatch(/`target_modules` names `\.\*\\\.query`, which matches no module/);
+  });
+
   it('factors that do not fit the base weight are refused', async () => {
     const wrong = adapter({ modules: [{ module: 'model.layers.0.self_attn.k_proj', rows: 192, cols: 192, rank: 8 }] }, { target_modules: ['k_proj'] });
     const e = await failure(async () => applyLoraAdapter(await readLoraAdapter(wrong), await baseTensors(), 'the base'));
@@ -210,6 +220,14 @@ describe('model+lora in a recipe', () => {
     expect(q.inputs[0].lora?.scale).toBe(2);
     expect(q.inputs[1].lora).toBeUndefined();
     expect(plan.tensors.find((x) => x.name === 'model.layers.0.self_attn.k_proj.weight')!.inputs[0].lora).toBeUndefined();
+  });
+
+  it('the dict form `{model, lora}` resolves like `model+lora`', async () => {
+    const dir = adapter();
+    const recipe = parseRecipeText(`merge_method: linear\nmodels:\n  - model: {model: {path: ${BASE}}, lora: {path: ${dir}}}\n    parameters: {weight: 1.0}\n`, join(t.dir, 'd.yml'))[0];
+    const m = [...(await resolveRecipe(recipe)).models.values()][0];
+    expect(m.key).toBe(`${BASE}+${dir}`);
+    expect(m.tensors.get('model.layers.1.self_attn.v_proj.weight')!.lora?.rank).toBe(8);
   });
 
   it('`mergeops plan` shows which inputs the adapter patches', () => {
