@@ -308,7 +308,11 @@ export function applyLoraAdapter(adapter: LoraAdapter, base: ReadonlyMap<string,
           : forOther);
     }
     if (!isFloatDType(r.dtype) && r.dtype !== w.dtype) throw fail(`saves \`${name}\` as ${r.dtype}, but it is ${w.dtype} in ${baseLabel}`, forOther);
-    out.set(name, { name, dtype: r.dtype, shape: r.shape, file: r.file, start: r.start, end: r.end });
+    out.set(name, {
+      name, dtype: r.dtype, shape: r.shape, file: r.file, start: r.start, end: r.end,
+      // PEFT loads it into the base model's parameter, in the base's dtype.
+      ...(r.dtype !== w.dtype ? { modelDtype: w.dtype } : {}),
+    });
   }
   return out;
 }

@@ -233,7 +233,8 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
     }
     const planned = method.planTensor({ tensor: w.outName, inputs, global });
     if ('error' in planned) throw recipeError(recipe, recipe.mergeMethodPos, planned.error, planned.hint);
-    const inDtype = refs[0].dtype;
+    // A LoRA adapter's modules_to_save tensor may be stored in another dtype than its model holds it in.
+    const inDtype = present[0].s.model.tensors.get(present[0].name)!.modelDtype ?? refs[0].dtype;
     const floatIn = refs.every((r) => isFloatDType(r.dtype));
     // Integer tensors (position ids and the like) are not merged: the first input is copied.
     if (!floatIn && refs.length > 1) warnings.push(`${w.outName} is ${inDtype}: copied from \`${refs[0].modelKey}\`, not merged`);

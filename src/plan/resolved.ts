@@ -14,6 +14,11 @@ export interface ResolvedTensor {
   end: number;
   /** The LoRA patch of this tensor, for a `model+lora` reference. */
   lora?: LoraPatch;
+  /**
+   * The dtype the model holds this tensor in, when it is stored in another (a LoRA adapter's
+   * modules_to_save tensor saved in another dtype than the base): the default output dtype.
+   */
+  modelDtype?: DType;
   /** Set when the tensor is an earlier stage's output (multi-stage recipes): computed, not read. */
   producer?: PlannedTensor;
 }

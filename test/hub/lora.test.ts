@@ -247,6 +247,15 @@ describe('model+lora in a recipe', () => {
     expect(v.inputs[1].lora).toBeUndefined();
   });
 
+  it('a modules_to_save tensor stored in another dtype is written in the base dtype by default', async () => {
+    const dir = adapter({ dtype: 'F32', replacements: [{ name: 'lm_head.weight', shape: [320, 192] }] });
+    const plan = buildPlan(await resolveRecipe(recipeFor(`${BASE}+${dir}`)));
+    const head = plan.tensors.find((x) => x.name === 'lm_head.weight')!;
+    expect(head.inputs[0].dtype).toBe('F32');
+    expect(head.inputs[0].file).toBe(join(dir, 'adapter_model.safetensors'));
+    expect(head.dtype).toBe('BF16');
+  });
+
   it('a missing adapter is a recipe error at the reference', async () => {
     const e = await failure(resolveRecipe(recipeFor(`${BASE}+${join(t.dir, 'missing-adapter')}`)));
     expect(e).toBeInstanceOf(RecipeError);
