@@ -272,7 +272,11 @@ export function applyLoraAdapter(adapter: LoraAdapter, base: ReadonlyMap<string,
   for (const m of adapter.modules) {
     const target = `${m.module}.weight`;
     const w = out.get(target);
-    if (!w) throw fail(`patches module \`${m.module}\`, but ${baseLabel} has no tensor \`${target}\``, forOther, 'ARCH');
+    if (!w) {
+      const tied = /(^|\.)lm_head$/.test(m.module) && [...base.keys()].some((k) => k.endsWith('embed_tokens.weight'));
+      throw fail(`patches module \`${m.module}\`, but ${baseLabel} has no tensor \`${target}\``,
+        tied ? 'the base model ties its output head to the input embeddings (no lm_head.weight stored), so a LoRA on lm_head would change both; merge this adapter with PEFT first (`merge_and_unload()`)' : forOther, 'ARCH');
+    }
     if (!isFloatDType(w.dtype) || w.shape.length !== 2) {
       throw fail(`patches \`${target}\`, which is ${w.dtype} ${shape(w.shape)} in ${baseLabel}; LoRA applies to 2-D float weights`, forOther);
     }

@@ -15,6 +15,7 @@ import { parseRecipeText } from '../../src/recipe/index.js';
 import type { Recipe } from '../../src/recipe/types.js';
 import { runCli } from '../support/cli.js';
 import { generateAdapter, peftConfig, type AdapterSpec } from '../support/generate-adapter.js';
+import { generateModel } from '../support/generate-model.js';
 import { EXAMPLE_MODELS, tempDir } from '../support/tmp.js';
 
 const BASE = join(EXAMPLE_MODELS, 'base');
@@ -167,6 +168,15 @@ describe('readLoraAdapter + applyLoraAdapter', () => {
     const none = adapter({}, { target_modules: '.*\\.query' });
     const e = await failure(async () => applyLoraAdapter(await readLoraAdapter(none), await baseTensors(), 'the base'));
     expect(e.message).toMatch(/`target_modules` names `\.\*\\\.query`, which matches no module/);
+  });
+
+  it('a LoRA on a tied lm_head is refused with the reason', async () => {
+    const tiedDir = join(t.dir, 'tied');
+    await generateModel({ arch: 'llama', dir: tiedDir, seed: 2, dtype: 'BF16', tieEmbeddings: true, hiddenSize: 32, numLayers: 1, vocabSize: 48, intermediateSize: 64, numHeads: 2, numKvHeads: 1 });
+    const dir = adapter({ modules: [{ module: 'lm_head', rows: 48, cols: 32, rank: 8 }] }, { target_modules: null });
+    const e = await failure(async () => applyLoraAdapter(await readLoraAdapter(dir), (await readLocalModel(tiedDir)).tensors, 'the base'));
+    expect(e.message).toMatch(/patches module `lm_head`, but the base has no tensor `lm_head.weight`/);
+    expect(e.hint).toMatch(/ties its output head to the input embeddings/);
   });
 
   it('factors that do not fit the base weight are refused', async () => {
