@@ -52,8 +52,13 @@ function inputBytes(input: JobInput, asF32: boolean): number {
     case 'op':
       return opBytes(input.op, input.inputs, input.dtype) + (asF32 && input.dtype !== 'F32' ? 4 : 0);
     case 'gather':
-    case 'lora':
       return 12; // f32 result plus row buffers
+    case 'lora': {
+      // The base as F32 (patched in place), plus this chunk's rows of B (stored and F32; gathered
+      // and transposed for embeddings): rank × that per row of `cols` elements.
+      const b = (input.b.kind === 'tensor' ? DTYPE_SIZE[input.b.dtype] : 4) + 4 + (input.embedding ? 8 : 0);
+      return inputBytes(input.base, true) + Math.ceil((input.rank * b) / input.cols);
+    }
   }
 }
 
@@ -80,10 +85,30 @@ function quantumOf(inputs: readonly JobInput[]): number {
 
 const lcm = (a: number, b: number): number => (a / gcd(a, b)) * b;
 
-/** Elements per chunk: as many as fit, a multiple of `quantum`, whole rows when a row fits. */
-function chunkStep(shape: readonly number[], perElement: number, perWorker: number, quantum: number): number {
+/**
+ * Worker bytes a job needs whatever its chunk size: every LoRA input reads its whole A factor
+ * (stored, then as F32; embeddings transpose it too) and a few rows of B beyond the chunk's.
+ */
+export function fixedBytes(inputs: readonly JobInput[]): number {
+  let bytes = 0;
+  for (const i of inputs) {
+    if (i.kind === 'op') bytes += fixedBytes(i.inputs);
+    else if (i.kind === 'gather') bytes += fixedBytes(i.sources);
+    else if (i.kind === 'lora') {
+      const stored = (x: JobInput): number => (x.kind === 'tensor' ? DTYPE_SIZE[x.dtype] : 4) + 4;
+      bytes += fixedBytes([i.base]) + i.rank * i.cols * (stored(i.a) + (i.embedding ? 4 : 0)) + 2 * i.rank * stored(i.b) * (i.embedding ? 2 : 1) + 256;
+    }
+  }
+  return bytes;
+}
+
+/**
+ * Elements per chunk: as many as fit beside the job's `fixed` bytes, a multiple of `quantum`,
+ * whole rows when a row fits.
+ */
+function chunkStep(shape: readonly number[], perElement: number, perWorker: number, quantum: number, fixed = 0): number {
   const numel = numelOf(shape);
-  const fit = Math.max(1, Math.floor(perWorker / perElement));
+  const fit = Math.max(1, Math.floor(Math.max(0, perWorker - fixed) / perElement));
   if (fit >= numel) return Math.max(1, numel);
   if (quantum > 1) return Math.max(quantum, Math.floor(fit / quantum) * quantum);
   const row = shape.length > 1 ? shape[shape.length - 1] : 1;
@@ -103,7 +128,7 @@ async function computeStats(run: RunJob, op: ProgramOp, inputs: readonly JobInpu
   perWorker: number): Promise<Float64Array[]> {
   const prog = programOf(op, shape, inputs.length, tensor);
   const perElement = opBytes(op, inputs, 'F32');
-  const step = chunkStep(shape, perElement, perWorker, lcm(prog.quantum, quantumOf(inputs)));
+  const step = chunkStep(shape, perElement, perWorker, lcm(prog.quantum, quantumOf(inputs)), fixedBytes(inputs));
   const parts = chunks(numelOf(shape), step);
   const stats: Float64Array[] = [];
   for (let pass = 0; pass < prog.passes.length; pass++) {
@@ -134,16 +159,16 @@ export async function runTensor(run: RunJob, t: PlannedTensor, budget: Budget, s
   const base = { op: t.op, inputs, shape: t.shape, tensor: t.name, out: { file: shardPath, start: t.start, dtype: t.dtype } };
   const perElement = opBytes(t.op, inputs, t.dtype);
   if (t.op.kind !== 'program') {
-    const step = chunkStep(t.shape, perElement, budget.perWorker, quantumOf(inputs));
+    const step = chunkStep(t.shape, perElement, budget.perWorker, quantumOf(inputs), fixedBytes(inputs));
     await Promise.all(chunks(numel, step).map(({ first, n }) => run({ ...base, first, n })));
     return;
   }
   const prog = programOf(t.op, t.shape, inputs.length, t.name);
-  if (numel * perElement + (prog.scratchBytes?.(numel) ?? 0) <= budget.whole) {
+  if (numel * perElement + (prog.scratchBytes?.(numel) ?? 0) + fixedBytes(inputs) <= budget.whole) {
     await run({ ...base, step: { mode: 'whole' }, first: 0, n: numel });
     return;
   }
   const stats = await computeStats(run, t.op, inputs, t.shape, t.name, budget.perWorker);
-  const step = chunkStep(t.shape, perElement, budget.perWorker, lcm(prog.quantum, quantumOf(inputs)));
+  const step = chunkStep(t.shape, perElement, budget.perWorker, lcm(prog.quantum, quantumOf(inputs)), fixedBytes(inputs));
   await Promise.all(chunks(numel, step).map(({ first, n }) => run({ ...base, first, n, step: { mode: 'apply', stats } })));
 }
