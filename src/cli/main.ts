@@ -71,7 +71,8 @@ function printPlan(plan: Plan): void {
         : t.op.kind === 'program' ? t.op.method
           : t.op.scale !== undefined ? `copy ×${t.op.scale}` : 'copy';
     out.write(`  ${t.name.padEnd(51)} ${`[${t.shape.join(',')}]`.padEnd(16)} ${t.dtype.padEnd(6)} ${op.padEnd(19)} `
-      + `${t.inputs.map((i) => (i.tensor === t.name ? i.modelKey : `${i.modelKey}:${i.tensor}`)).join(' ')}\n`);
+      + `${t.inputs.map((i) => (i.tensor === t.name ? i.modelKey : `${i.modelKey}:${i.tensor}`)
+        + (i.lora ? ` (LoRA r${i.lora.rank} ×${+i.lora.scale.toFixed(4)})` : '')).join(' ')}\n`);
   }
   for (const w of plan.warnings) out.write(`warning: ${w}\n`);
 }
@@ -82,7 +83,10 @@ function planJson(plan: Plan): unknown {
     shards: plan.shards.map((s) => ({ file: s.fileName, bytes: s.size })),
     tensors: plan.tensors.map((t) => ({
       name: t.name, shape: t.shape, dtype: t.dtype, op: t.op, shard: plan.shards[t.shard].fileName,
-      inputs: t.inputs.map((i) => ({ model: i.modelKey, tensor: i.tensor, dtype: i.dtype })),
+      inputs: t.inputs.map((i) => ({
+        model: i.modelKey, tensor: i.tensor, dtype: i.dtype,
+        ...(i.lora ? { lora: { adapter: i.lora.adapter, rank: i.lora.rank, scale: i.lora.scale, a: i.lora.a.tensor, b: i.lora.b.tensor } } : {}),
+      })),
     })),
     estimates: plan.estimates,
     tokenizer: plan.tokenizer,

@@ -9,7 +9,7 @@ import type { JobDone, JobInput, KernelJob, KernelOp } from '../kernels/jobs.js'
 import type { KernelPool } from '../kernels/pool.js';
 import type { TensorProgram } from '../methods/program.js';
 import { programFor } from '../methods/programs.js';
-import type { InputTensorRef, PlannedTensor } from '../plan/types.js';
+import type { AdapterTensor, InputTensorRef, PlannedTensor } from '../plan/types.js';
 
 /** Bytes per worker: for one chunk, and for a whole tensor held by a program. */
 export interface Budget { perWorker: number; whole: number }
@@ -20,13 +20,23 @@ export type RunJob = (job: KernelJob) => Promise<JobDone>;
 type OpInput = Extract<JobInput, { kind: 'op' }>;
 type ProgramOp = Extract<KernelOp, { kind: 'program' }>;
 
-/** A planned input as a job input; an earlier stage's tensor nests that stage's op. */
+/**
+ * A planned input as a job input; an earlier stage's tensor nests that stage's op; a tensor a
+ * LoRA adapter patches becomes `base + scale·(B·A)` over it.
+ */
 export function refInput(r: InputTensorRef): JobInput {
   const p = r.producer;
-  if (p) return { kind: 'op', op: p.op, inputs: p.inputs.map(refInput), shape: p.shape, tensor: p.name, dtype: p.dtype };
   const g = r.gather;
   if (g) return { kind: 'gather', cols: g.cols, sources: g.sources.map((s) => refInput({ ...s, gather: undefined })), rows: g.rows };
-  return { kind: 'tensor', source: { kind: 'file', path: r.file }, start: r.start, dtype: r.dtype };
+  const base: JobInput = p
+    ? { kind: 'op', op: p.op, inputs: p.inputs.map(refInput), shape: p.shape, tensor: p.name, dtype: p.dtype }
+    : { kind: 'tensor', source: { kind: 'file', path: r.file }, start: r.start, dtype: r.dtype };
+  if (!r.lora) return base;
+  const { a, b, rank, scale, embedding } = r.lora;
+  const stored = (x: AdapterTensor): JobInput => ({ kind: 'tensor', source: { kind: 'file', path: x.file }, start: x.start, dtype: x.dtype });
+  return {
+    kind: 'lora', base, a: stored(a), b: stored(b), rank, cols: r.shape[1], scale, ...(embedding ? { embedding: { rows: r.shape[0] } } : {}),
+  };
 }
 
 const numelOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
@@ -44,8 +54,13 @@ function inputBytes(input: JobInput, asF32: boolean): number {
     case 'op':
       return opBytes(input.op, input.inputs, input.dtype) + (asF32 && input.dtype !== 'F32' ? 4 : 0);
     case 'gather':
-    case 'lora':
       return 12; // f32 result plus row buffers
+    case 'lora': {
+      // The base as F32 (patched in place), plus this chunk's rows of B (stored and F32; gathered
+      // and transposed for embeddings): rank × that per row of `cols` elements.
+      const b = (input.b.kind === 'tensor' ? DTYPE_SIZE[input.b.dtype] : 4) + 4 + (input.embedding ? 8 : 0);
+      return inputBytes(input.base, true) + Math.ceil((input.rank * b) / input.cols);
+    }
   }
 }
 
@@ -72,10 +87,30 @@ function quantumOf(inputs: readonly JobInput[]): number {
 
 const lcm = (a: number, b: number): number => (a / gcd(a, b)) * b;
 
-/** Elements per chunk: as many as fit, a multiple of `quantum`, whole rows when a row fits. */
-function chunkStep(shape: readonly number[], perElement: number, perWorker: number, quantum: number): number {
+/**
+ * Worker bytes a job needs whatever its chunk size: every LoRA input reads its whole A factor
+ * (stored, then as F32; embeddings transpose it too) and a few rows of B beyond the chunk's.
+ */
+export function fixedBytes(inputs: readonly JobInput[]): number {
+  let bytes = 0;
+  for (const i of inputs) {
+    if (i.kind === 'op') bytes += fixedBytes(i.inputs);
+    else if (i.kind === 'gather') bytes += fixedBytes(i.sources);
+    else if (i.kind === 'lora') {
+      const stored = (x: JobInput): number => (x.kind === 'tensor' ? DTYPE_SIZE[x.dtype] : 4) + 4;
+      bytes += fixedBytes([i.base]) + i.rank * i.cols * (stored(i.a) + (i.embedding ? 4 : 0)) + 2 * i.rank * stored(i.b) * (i.embedding ? 2 : 1) + 256;
+    }
+  }
+  return bytes;
+}
+
+/**
+ * Elements per chunk: as many as fit beside the job's `fixed` bytes, a multiple of `quantum`,
+ * whole rows when a row fits.
+ */
+function chunkStep(shape: readonly number[], perElement: number, perWorker: number, quantum: number, fixed = 0): number {
   const numel = numelOf(shape);
-  const fit = Math.max(1, Math.floor(perWorker / perElement));
+  const fit = Math.max(1, Math.floor(Math.max(0, perWorker - fixed) / perElement));
   if (fit >= numel) return Math.max(1, numel);
   if (quantum > 1) return Math.max(quantum, Math.floor(fit / quantum) * quantum);
   const row = shape.length > 1 ? shape[shape.length - 1] : 1;
@@ -95,7 +130,7 @@ async function computeStats(run: RunJob, op: ProgramOp, inputs: readonly JobInpu
   perWorker: number): Promise<Float64Array[]> {
   const prog = programOf(op, shape, inputs.length, tensor);
   const perElement = opBytes(op, inputs, 'F32');
-  const step = chunkStep(shape, perElement, perWorker, lcm(prog.quantum, quantumOf(inputs)));
+  const step = chunkStep(shape, perElement, perWorker, lcm(prog.quantum, quantumOf(inputs)), fixedBytes(inputs));
   const parts = chunks(numelOf(shape), step);
   const stats: Float64Array[] = [];
   for (let pass = 0; pass < prog.passes.length; pass++) {
@@ -126,16 +161,16 @@ export async function runTensor(run: RunJob, t: PlannedTensor, budget: Budget, s
   const base = { op: t.op, inputs, shape: t.shape, tensor: t.name, out: { file: shardPath, start: t.start, dtype: t.dtype } };
   const perElement = opBytes(t.op, inputs, t.dtype);
   if (t.op.kind !== 'program') {
-    const step = chunkStep(t.shape, perElement, budget.perWorker, quantumOf(inputs));
+    const step = chunkStep(t.shape, perElement, budget.perWorker, quantumOf(inputs), fixedBytes(inputs));
     await Promise.all(chunks(numel, step).map(({ first, n }) => run({ ...base, first, n })));
     return;
   }
   const prog = programOf(t.op, t.shape, inputs.length, t.name);
-  if (numel * perElement + (prog.scratchBytes?.(numel) ?? 0) <= budget.whole) {
+  if (numel * perElement + (prog.scratchBytes?.(numel) ?? 0) + fixedBytes(inputs) <= budget.whole) {
     await run({ ...base, step: { mode: 'whole' }, first: 0, n: numel });
     return;
   }
   const stats = await computeStats(run, t.op, inputs, t.shape, t.name, budget.perWorker);
-  const step = chunkStep(t.shape, perElement, budget.perWorker, lcm(prog.quantum, quantumOf(inputs)));
+  const step = chunkStep(t.shape, perElement, budget.perWorker, lcm(prog.quantum, quantumOf(inputs)), fixedBytes(inputs));
   await Promise.all(chunks(numel, step).map(({ first, n }) => run({ ...base, first, n, step: { mode: 'apply', stats } })));
 }

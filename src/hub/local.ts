@@ -138,7 +138,7 @@ export async function readLocalModel(dir: string): Promise<LocalModel> {
 
   if (!nameSet.has('config.json')) {
     throw new MergeopsError('MODEL_NOT_FOUND', `model folder ${abs} has no config.json (${path.join(abs, 'config.json')})`,
-      'a model folder needs the config.json of the model (as on the Hugging Face Hub); for a LoRA adapter, merge it into its base model first');
+      'a model folder needs the config.json of the model (as on the Hugging Face Hub); for a PEFT LoRA adapter, write it after its base model: `base+adapter`');
   }
   const config = await readJsonFile(path.join(abs, 'config.json'), 'config.json');
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {

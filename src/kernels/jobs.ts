@@ -38,8 +38,12 @@ export type JobInput =
   | { kind: 'tensor'; source: ByteSource; start: number; dtype: DType }
   /** A [rows, cols] tensor gathered from other tensors' rows, produced as F32. */
   | { kind: 'gather'; cols: number; sources: readonly JobInput[]; rows: RowGather }
-  /** A LoRA-patched weight `base + scale·(B·A)` (B: [rows, rank], A: [rank, cols]), produced as F32. */
-  | { kind: 'lora'; base: JobInput; a: JobInput; b: JobInput; rank: number; cols: number; scale: number }
+  /**
+   * A LoRA-patched weight `base + scale·(B·A)` (B: [rows, rank], A: [rank, cols]), produced as F32
+   * (kernels/lora-input.ts). With `embedding`, `b` holds Bᵀ [rank, rows] and `a` holds Aᵀ
+   * [cols, rank] (PEFT's lora_embedding_A and lora_embedding_B).
+   */
+  | { kind: 'lora'; base: JobInput; a: JobInput; b: JobInput; rank: number; cols: number; scale: number; embedding?: { rows: number } }
   /**
    * The same tensor of an earlier stage of a multi-stage recipe, computed in memory and rounded to
    * that stage's output dtype (so a fused run gives the bytes a staged run would). A program op

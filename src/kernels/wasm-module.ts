@@ -62,10 +62,21 @@ export interface KernelExports {
   quantize_q4_k(src: number, dst: number, nrows: number, nPerRow: number): void;
   quantize_q5_k(src: number, dst: number, nrows: number, nPerRow: number): void;
   quantize_q6_k(src: number, dst: number, nrows: number, nPerRow: number): void;
+  /**
+   * LoRA patch, in place, of `n` F32 elements of a [rows, cols] weight starting at column `col0`
+   * of some row i0: x[e] = x[e] + scale·(B·A)[i, j] with, per element, acc = B[i,0]·A[0,j];
+   * acc = acc + B[i,k]·A[k,j] for k = 1..rank-1 (f32, not fused), then x + acc·scale.
+   * Reads/writes F32 `x[n]`; reads F32 `b` = rows i0 .. i0 + ceil((col0 + n) / cols) of B
+   * ([.., rank]) and F32 `a` = the whole A [rank, cols]. `x` must not overlap `a` or `b`.
+   * Traps unless rank >= 1, cols >= 1, col0 < cols.
+   */
+  lora_apply(x: number, n: number, b: number, a: number, rank: number, cols: number, col0: number, scale: number): void;
+  /** F32 transpose: dst[j·rows + i] = src[i·cols + j] (src [rows, cols] → dst [cols, rows]); no overlap. */
+  lora_transpose(src: number, rows: number, cols: number, dst: number): void;
 }
 
 const EXPORTED_FUNCTIONS = [
-  'heap_base', 'convert', 'scale_convert', 'linear', 'task_arithmetic',
+  'heap_base', 'convert', 'scale_convert', 'linear', 'task_arithmetic', 'lora_apply', 'lora_transpose',
   'quantize_f16', 'quantize_bf16', 'quantize_q8_0', 'quantize_q4_0', 'quantize_q4_1', 'quantize_q5_0', 'quantize_q5_1',
   'quantize_q2_k', 'quantize_q3_k', 'quantize_q4_k', 'quantize_q5_k', 'quantize_q6_k',
 ] as const;

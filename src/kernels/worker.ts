@@ -13,6 +13,7 @@ import { programFor } from '../methods/programs.js';
 import type { TensorProgram } from '../methods/program.js';
 import { Arena } from './arena.js';
 import { gatherElements } from './gather.js';
+import { materializeLora } from './lora-input.js';
 import type { JobInput, KernelJob, KernelOp, ProgramStep } from './jobs.js';
 import { runAllStats, runApply, runStatPass, type ChunkView } from './program-runner.js';
 import { instantiateKernels, type KernelExports } from './wasm-module.js';
@@ -93,6 +94,8 @@ async function materialize(input: JobInput, first: number, n: number, asF32: boo
     case 'gather':
       return materializeGather(input, first, n);
     case 'lora':
+      return { ptr: await materializeLora(arena, input, first, n, async (i, f, m) => (await materialize(i, f, m, true)).ptr), dtype: 'F32' };
+    case 'gather':
       throw new Error(`${input.kind} inputs are not supported yet`);
   }
 }

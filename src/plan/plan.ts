@@ -220,7 +220,9 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
     const refs: InputTensorRef[] = present.map(({ s, name }) => {
       const t = s.model.tensors.get(name)!;
       used.add(`${s.model.key}\u0000${name}`);
-      return { modelKey: s.model.key, tensor: name, file: t.file, start: t.start, end: t.end, dtype: t.dtype, shape: t.shape, producer: t.producer };
+      const ref: InputTensorRef = { modelKey: s.model.key, tensor: name, file: t.file, start: t.start, end: t.end, dtype: t.dtype, shape: t.shape, producer: t.producer };
+      if (t.lora) ref.lora = t.lora;
+      return ref;
     });
     let shape = refs[0].shape;
     if (w.def.isEmbed && tok?.vocab) {
@@ -252,7 +254,8 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
     }
     const planned = method.planTensor({ tensor: w.outName, inputs, global });
     if ('error' in planned) throw recipeError(recipe, recipe.mergeMethodPos, planned.error, planned.hint);
-    const inDtype = refs[0].dtype;
+    // A LoRA adapter's modules_to_save tensor may be stored in another dtype than its model holds it in.
+    const inDtype = present[0].s.model.tensors.get(present[0].name)!.modelDtype ?? refs[0].dtype;
     const floatIn = refs.every((r) => isFloatDType(r.dtype));
     // Integer tensors (position ids and the like) are not merged: the first input is copied.
     if (!floatIn && refs.length > 1) warnings.push(`${w.outName} is ${inDtype}: copied from \`${refs[0].modelKey}\`, not merged`);
@@ -341,7 +344,8 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
 
 /** Bytes a tensor reads from storage: earlier stages' tensors are computed from their own inputs. */
 export function readBytes(t: PlannedTensor): number {
-  return t.inputs.reduce((a, r) => a + (r.producer ? readBytes(r.producer) : r.gather ? gatherReadBytes(r) : r.end - r.start), 0);
+  const lora = (r: InputTensorRef): number => (r.lora ? r.lora.a.end - r.lora.a.start + r.lora.b.end - r.lora.b.start : 0);
+  return t.inputs.reduce((a, r) => a + (r.producer ? readBytes(r.producer) : r.gather ? gatherReadBytes(r) : r.end - r.start + lora(r)), 0);
 }
 
 /** True for tensors the architecture table knows about (used by some slice or another). */

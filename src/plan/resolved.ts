@@ -3,7 +3,7 @@ import type { ArchInfo } from '../arch/types.js';
 import type { DType } from '../formats/dtype.js';
 import type { ModelRef, Recipe } from '../recipe/types.js';
 import type { TokenizerFiles } from '../tokenizer/types.js';
-import type { PlannedTensor } from './types.js';
+import type { LoraPatch, PlannedTensor } from './types.js';
 
 export interface ResolvedTensor {
   name: string;
@@ -13,6 +13,13 @@ export interface ResolvedTensor {
   file: string;
   start: number;
   end: number;
+  /** The LoRA patch of this tensor, for a `model+lora` reference. */
+  lora?: LoraPatch;
+  /**
+   * The dtype the model holds this tensor in, when it is stored in another (a LoRA adapter's
+   * modules_to_save tensor saved in another dtype than the base): the default output dtype.
+   */
+  modelDtype?: DType;
   /** Set when the tensor is an earlier stage's output (multi-stage recipes): computed, not read. */
   producer?: PlannedTensor;
 }
@@ -32,6 +39,8 @@ export interface ResolvedModel {
   tokenizer?: TokenizerFiles;
   /** An earlier stage's output: the files it writes rather than copies (its merged tokenizer). */
   writtenFiles?: { name: string; text: string }[];
+  /** Folder of the LoRA adapter applied to the tensors, for a `model+lora` reference. */
+  loraDir?: string;
 }
 
 export interface Resolved {

@@ -25,6 +25,36 @@ export interface InputTensorRef {
    * `sources`, whose first entry is this tensor as stored.
    */
   gather?: { cols: number; sources: InputTensorRef[]; rows: { map: number[]; mixes: RowMix[] } };
+  /** Set when the model is `base+lora` and the adapter patches this tensor: read it as `base + scale·(B·A)`. */
+  lora?: LoraPatch;
+}
+
+/** A stored tensor of a LoRA adapter file. */
+export interface AdapterTensor {
+  /** Name in the adapter file. */
+  tensor: string;
+  /** Absolute path of the adapter's safetensors file, and byte offsets in it. */
+  file: string;
+  start: number;
+  end: number;
+  dtype: DType;
+  shape: number[];
+}
+
+/**
+ * A LoRA patch of one [rows, cols] weight: `W + scale·(B·A)`, B: [rows, rank], A: [rank, cols]
+ * (PEFT `lora_B.weight` / `lora_A.weight`). For an embedding (`embedding: true`), `b` is PEFT's
+ * `lora_embedding_A` [rank, rows] (= Bᵀ) and `a` is `lora_embedding_B` [cols, rank] (= Aᵀ).
+ */
+export interface LoraPatch {
+  /** Folder of the adapter, for messages. */
+  adapter: string;
+  a: AdapterTensor;
+  b: AdapterTensor;
+  rank: number;
+  /** lora_alpha / rank, or lora_alpha / √rank with use_rslora (per-module patterns applied). */
+  scale: number;
+  embedding: boolean;
 }
 
 /**

@@ -59,9 +59,10 @@ export function stageGraph(docs: readonly Recipe[]): StageGraph {
     for (const ref of referencedModels(d)) {
       const name = stageRef(ref, names);
       if (name === undefined) continue;
-      if (ref.revision !== undefined || ref.lora !== undefined) {
-        throw err(d, ref, `\`${ref.key}\` names the stage \`${name}\` with a revision or LoRA`,
-          `a stage's output has no revisions and cannot take an adapter: write just \`${name}\``);
+      // `stage+lora` is allowed (as in mergekit): the adapter patches the stage's tensors as they are computed.
+      if (ref.revision !== undefined) {
+        throw err(d, ref, `\`${ref.key}\` names the stage \`${name}\` with a revision`,
+          `a stage's output has no revisions: write just \`${name}\`${ref.lora ? `+${ref.lora.path}` : ''}`);
       }
       if (name === d.name) {
         throw err(d, ref, `stage \`${name}\` uses its own output`, 'a stage can only use models and earlier stages');
