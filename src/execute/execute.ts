@@ -50,7 +50,7 @@ export interface ExecuteResult {
 function* chunkJobs(t: PlannedTensor, perWorker: number, shardPath: string): Generator<KernelJob> {
   const numel = t.shape.reduce((a, b) => a * b, 1);
   const step = chunkElements(t, perWorker);
-  const inputs = t.inputs.map((r) => ({ kind: 'tensor' as const, source: { kind: 'file' as const, path: r.file }, start: r.start, dtype: r.dtype }));
+  const inputs = t.inputs.map((r) => ({ kind: 'tensor' as const, source: r.source, start: r.start, dtype: r.dtype }));
   for (let e = 0; e < numel; e += step) {
     yield {
       op: t.op, inputs, shape: t.shape, tensor: t.name, first: e, n: Math.min(step, numel - e),

@@ -5,6 +5,7 @@
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { DTYPE_SIZE, isFloatDType, KERNEL_DTYPE_CODE, type FloatDType } from '../formats/dtype.js';
+import { ReadAhead } from '../hub/read-ahead.js';
 import type { JobInput, KernelJob } from './jobs.js';
 import { instantiateKernels, type KernelExports } from './wasm-module.js';
 
@@ -16,6 +17,8 @@ const k: KernelExports = instantiateKernels((workerData as { module: WebAssembly
 const heapBase = k.heap_base() >>> 0;
 const readFds = new Map<string, number>();
 const writeFds = new Map<string, number>();
+/** HTTP sources (Hub streaming): range reads, small ones coalesced into blocks. */
+const remote = new ReadAhead();
 
 function fdFor(map: Map<string, number>, file: string, flags: string): number {
   let fd = map.get(file);
@@ -34,10 +37,14 @@ function reserve(bytes: number): void {
   if (need > 2 ** 32) throw new Error(`a kernel job needs ${bytes} bytes, more than a 4 GiB WebAssembly memory`);
 }
 
-function readInto(ptr: number, len: number, input: JobInput, first: number): void {
-  if (input.kind !== 'tensor' || input.source.kind !== 'file') throw new Error(`input kind ${input.kind} not supported yet`);
-  const file = input.source.path;
+async function readInto(ptr: number, len: number, input: JobInput, first: number): Promise<void> {
+  if (input.kind !== 'tensor') throw new Error(`input kind ${input.kind} not supported yet`);
   const offset = input.start + first * DTYPE_SIZE[input.dtype];
+  if (input.source.kind === 'http') {
+    await remote.read(input.source, offset, new Uint8Array(k.memory.buffer, ptr, len));
+    return;
+  }
+  const file = input.source.path;
   const fd = fdFor(readFds, file, 'r');
   let done = 0;
   while (done < len) {
@@ -66,7 +73,7 @@ function floatCode(d: string): number {
   return KERNEL_DTYPE_CODE[d as FloatDType];
 }
 
-function runJob(job: KernelJob): { bytesRead: number; bytesWritten: number } {
+async function runJob(job: KernelJob): Promise<{ bytesRead: number; bytesWritten: number }> {
   const { op, inputs, n, first } = job;
   const out = { file: job.out.file, offset: job.out.start + first * DTYPE_SIZE[job.out.dtype], dtype: job.out.dtype };
   const inDTypes = inputs.map((i) => (i.kind === 'tensor' ? i.dtype : 'F32'));
@@ -80,9 +87,10 @@ function runJob(job: KernelJob): { bytesRead: number; bytesWritten: number } {
   let p = heapBase + recBytes;
   for (let i = 0; i < inputs.length; i++) {
     inPtrs.push(p);
-    readInto(p, inBytes[i], inputs[i], first);
     p += align(inBytes[i]);
   }
+  // Remote inputs are fetched concurrently; memory does not grow while they arrive.
+  await Promise.all(inputs.map((input, i) => readInto(inPtrs[i], inBytes[i], input, first)));
   const bytesRead = inBytes.reduce((a, b) => a + b, 0);
 
   // Same-dtype copy needs no kernel: write the input bytes back out.
@@ -130,10 +138,8 @@ parentPort!.on('message', (msg: WorkerRequest | { id: number; close: true }) => 
     parentPort!.postMessage({ id: msg.id, closed: true });
     return;
   }
-  try {
-    const r = runJob(msg.job);
-    parentPort!.postMessage({ id: msg.id, ...r });
-  } catch (e) {
-    parentPort!.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) });
-  }
+  runJob(msg.job).then(
+    (r) => parentPort!.postMessage({ id: msg.id, ...r }),
+    (e: unknown) => parentPort!.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) }),
+  );
 });

@@ -217,7 +217,7 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
     const refs: InputTensorRef[] = present.map(({ s, name }) => {
       const t = s.model.tensors.get(name)!;
       used.add(`${s.model.key}\u0000${name}`);
-      return { modelKey: s.model.key, tensor: name, file: t.file, start: t.start, end: t.end, dtype: t.dtype, shape: t.shape };
+      return { modelKey: s.model.key, tensor: name, file: t.file, source: t.source, start: t.start, end: t.end, dtype: t.dtype, shape: t.shape };
     });
     const shape = refs[0].shape;
     for (const r of refs) {
