@@ -4,18 +4,22 @@
  */
 import * as core from '@actions/core';
 import { MergeopsError, RecipeError } from '../errors.js';
-import { executePlan } from '../execute/execute.js';
 import { parseShardSize } from '../formats/safetensors.js';
-import { planRecipeFile } from '../pipeline.js';
+import { hubOptionsFromEnv } from '../hub/hub-options.js';
+import { runRecipeFile } from '../pipeline.js';
 
 async function run(): Promise<void> {
   const recipe = core.getInput('recipe', { required: true });
   const out = core.getInput('out') || 'merged';
   const maxMemory = core.getInput('max-memory');
   const threads = core.getInput('threads');
-  const plan = await planRecipeFile(recipe);
-  for (const w of plan.warnings) core.warning(w, { file: recipe });
-  const result = await executePlan(plan, {
+  const token = core.getInput('hf-token');
+  if (token) core.setSecret(token); // masked in every log line from here on
+  const hub = hubOptionsFromEnv(process.env, token || undefined);
+  const result = await runRecipeFile(recipe, {
+    hub,
+    log: (line) => core.info(line),
+    onPlan: (plan) => { for (const w of plan.warnings) core.warning(w, { file: recipe }); },
     outDir: out,
     maxMemory: maxMemory ? parseShardSize(maxMemory) : undefined,
     threads: threads ? Number(threads) : undefined,

@@ -37,6 +37,8 @@ export interface ExecuteOptions {
   /** Replace an existing output folder. */
   overwrite?: boolean;
   onProgress?: (p: Progress) => void;
+  /** Awaited before a tensor's first job: its inputs are present (download mode fetches shards meanwhile). */
+  inputsReady?: (t: PlannedTensor) => Promise<void>;
 }
 
 export interface ExecuteResult {
@@ -97,7 +99,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
       tensorsDone: 0, tensorsTotal: plan.tensors.length, bytesRead: 0, bytesWritten: 0,
       bytesTotal: plan.estimates.inputBytes, elapsed: 0, current: '',
     };
-    await runAll(pool, plan, perWorker, shardPaths, progress, t0, opts.onProgress);
+    await runAll(pool, plan, perWorker, shardPaths, progress, t0, opts.onProgress, opts.inputsReady);
     await pool.closeFiles();
 
     for (const p of shardPaths) fsyncFile(p);
@@ -123,12 +125,15 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
 
 /** Feeds chunks to the pool, a bounded number in flight, in plan order. */
 async function runAll(pool: KernelPool, plan: Plan, perWorker: number, shardPaths: string[], progress: Progress,
-  t0: number, onProgress: ExecuteOptions['onProgress']): Promise<void> {
+  t0: number, onProgress: ExecuteOptions['onProgress'], inputsReady?: ExecuteOptions['inputsReady']): Promise<void> {
   const window = pool.size * 2;
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
   let lastReport = 0;
   for (const t of plan.tensors) {
+    if (inputsReady) {
+      try { await inputsReady(t); } catch (e) { failure ??= e; break; }
+    }
     const chunks = [...chunkJobs(t, perWorker, shardPaths[t.shard])];
     let left = chunks.length;
     for (const job of chunks) {
@@ -153,6 +158,7 @@ async function runAll(pool: KernelPool, plan: Plan, perWorker: number, shardPath
     if (failure) break;
   }
   await Promise.all(inFlight);
+  if (failure instanceof MergeopsError) throw failure;
   if (failure) {
     const msg = failure instanceof Error ? failure.message : String(failure);
     throw new MergeopsError('IO', `merge failed: ${msg}`, 'check that the input files are complete and the output disk has room');

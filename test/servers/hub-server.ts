@@ -42,7 +42,9 @@ export type Fault =
   /** A clean, complete-looking response that carries only `afterBytes` bytes of the range (Content-Length says so too). */
   | { kind: 'truncate'; afterBytes: number }
   /** Serves different content (bytes flipped) with a different ETag: the file changed upstream. */
-  | { kind: 'changed' };
+  | { kind: 'changed' }
+  /** Serves corrupted content under the original ETag (only a full sha256 check can notice). */
+  | { kind: 'corrupt' };
 
 interface ArmedFault {
   fault: Fault;
@@ -354,10 +356,10 @@ export class TestHub {
     }
     let data = f.data;
     let etag = f.lfs ? f.sha256 : f.gitOid;
-    if (fault?.kind === 'changed') {
+    if (fault?.kind === 'changed' || fault?.kind === 'corrupt') {
       data = Buffer.from(data);
       for (let i = 0; i < data.length; i += 97) data[i] ^= 0x5a;
-      etag = createHash('sha256').update(data).digest('hex');
+      if (fault.kind === 'changed') etag = createHash('sha256').update(data).digest('hex');
     }
     const size = data.length;
     const headers: Record<string, string> = {
