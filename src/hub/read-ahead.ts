@@ -9,9 +9,11 @@ import { rangeRead, type HttpSource, type RangeReadOptions } from './range-read.
 export interface ReadAheadOptions extends RangeReadOptions {
   /** Reads up to this size are served from blocks (default 256 KiB). */
   smallBytes?: number;
-  /** Block size, and alignment of blocks in the file (default 2 MiB). */
+  /** Block size, and alignment of blocks in the file (default 1 MiB). */
   blockBytes?: number;
-  /** Blocks kept (default 4): memory use is blockBytes × maxBlocks. */
+  /** Blocks kept per file (default 4): a job reads several files at once, each moving forward. */
+  blocksPerFile?: number;
+  /** Blocks kept in all (default 16): memory use is at most blockBytes × maxBlocks. */
   maxBlocks?: number;
 }
 
@@ -28,11 +30,13 @@ export class ReadAhead {
   private readonly small: number;
   private readonly block: number;
   private readonly max: number;
+  private readonly perFile: number;
 
   constructor(private readonly opts: ReadAheadOptions = {}) {
     this.small = opts.smallBytes ?? 256 * 1024;
-    this.block = opts.blockBytes ?? 2 * 1024 * 1024;
-    this.max = opts.maxBlocks ?? 4;
+    this.block = opts.blockBytes ?? 1024 * 1024;
+    this.perFile = opts.blocksPerFile ?? 4;
+    this.max = opts.maxBlocks ?? 16;
   }
 
   async read(src: HttpSource, offset: number, into: Uint8Array): Promise<void> {
@@ -74,6 +78,9 @@ export class ReadAhead {
     // A failed block must not stay cached: the next read retries it.
     b.data.catch(() => { const j = this.blocks.indexOf(b); if (j >= 0) this.blocks.splice(j, 1); });
     this.blocks.push(b);
+    // Least recently used first: drop the oldest block of this file, then the oldest overall.
+    const same = this.blocks.filter((x) => x.url === src.url);
+    if (same.length > this.perFile) this.blocks.splice(this.blocks.indexOf(same[0]), 1);
     if (this.blocks.length > this.max) this.blocks.shift();
     return b.data;
   }

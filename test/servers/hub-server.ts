@@ -59,8 +59,12 @@ export interface HubCounters {
   resolveRequests: number;
   /** Body bytes sent by /resolve/ GETs. */
   resolveBytes: number;
+  /** The same, by file path (`repo/path`). */
+  bytesByFile: Map<string, number>;
   /** Full-file GETs (no Range header). */
   fullDownloads: number;
+  /** Paths of the full-file GETs. */
+  fullDownloadPaths: string[];
   /** API calls (/api/...). */
   apiRequests: number;
   /** Every request, as "METHOD path" (query removed). */
@@ -96,7 +100,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 export class TestHub {
   readonly url: string;
-  readonly counters: HubCounters = { resolveRequests: 0, resolveBytes: 0, fullDownloads: 0, apiRequests: 0, log: [] };
+  readonly counters: HubCounters = { resolveRequests: 0, resolveBytes: 0, bytesByFile: new Map(), fullDownloads: 0, fullDownloadPaths: [], apiRequests: 0, log: [] };
   /** Tokens the server accepts (requests without a token are accepted too: public repos). */
   readonly tokens = new Set<string>(['hf_test_token']);
   /** Page size of tree listings (small, so tests exercise `Link` pagination). */
@@ -132,7 +136,7 @@ export class TestHub {
   }
 
   resetCounters(): void {
-    Object.assign(this.counters, { resolveRequests: 0, resolveBytes: 0, fullDownloads: 0, apiRequests: 0, log: [] });
+    Object.assign(this.counters, { resolveRequests: 0, resolveBytes: 0, bytesByFile: new Map(), fullDownloads: 0, fullDownloadPaths: [], apiRequests: 0, log: [] });
   }
 
   /** Commits a folder's files as a new commit on `branch` of `repo` (created if needed); returns the sha. */
@@ -172,6 +176,11 @@ export class TestHub {
 
   clearFaults(): void {
     this.faults.length = 0;
+  }
+
+  private count(key: string, n: number): void {
+    this.counters.resolveBytes += n;
+    this.counters.bytesByFile.set(key, (this.counters.bytesByFile.get(key) ?? 0) + n);
   }
 
   private commitOf(repo: string, rev: string): Commit | undefined {
@@ -382,6 +391,7 @@ export class TestHub {
       headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
     } else {
       this.counters.fullDownloads++;
+      if (req.method === 'GET') this.counters.fullDownloadPaths.push(`${repo}/${path}`);
     }
     let body = data.subarray(start, end + 1);
     if (fault?.kind === 'truncate') body = body.subarray(0, Math.min(fault.afterBytes, body.length));
@@ -390,12 +400,12 @@ export class TestHub {
     if (req.method === 'HEAD') { res.end(); return; }
     if (fault?.kind === 'reset') {
       const part = body.subarray(0, Math.min(fault.afterBytes, body.length));
-      this.counters.resolveBytes += part.length;
+      this.count(`${repo}/${path}`, part.length);
       await new Promise<void>((resolve) => res.write(part, () => resolve()));
       res.socket?.destroy();
       return;
     }
-    this.counters.resolveBytes += body.length;
+    this.count(`${repo}/${path}`, body.length);
     res.end(body);
   }
 }
