@@ -30,6 +30,8 @@ export interface ResolveOptions {
   range?: RangeReadOptions;
   /** Progress lines (already free of tokens). */
   log?: (line: string) => void;
+  /** Called once every Hub model is pinned, before any header or shard is read (e.g. to restore caches). */
+  onPinned?: (pins: readonly { repo: string; sha: string }[]) => Promise<void>;
 }
 
 export interface ResolveResult extends Resolved {
@@ -142,6 +144,7 @@ export async function resolveRecipe(recipe: Recipe, opts: ResolveOptions = {}): 
       throw atRef(recipe, ref, e);
     }
   }
+  if (opts.onPinned && pins.size > 0) await opts.onPinned([...pins.values()].map((p) => ({ repo: p.repo, sha: p.sha })));
   const sourceMode = cache ? chooseMode(opts.sourceMode ?? 'auto', [...pins.values()], cache) : undefined;
   if (sourceMode) log(`Hub shards: ${sourceMode} mode${opts.sourceMode === 'auto' || !opts.sourceMode ? ' (auto)' : ''}`);
 
