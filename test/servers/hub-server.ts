@@ -213,6 +213,12 @@ export class TestHub {
     let m: RegExpMatchArray | null;
     if (p.startsWith('/api/')) this.counters.apiRequests++;
 
+    if (p === '/_test/counters') {
+      // For a test Hub in another process (benchmarks): what it served.
+      json(res, 200, { ...this.counters, bytesByFile: Object.fromEntries(this.counters.bytesByFile), log: undefined });
+      if (u.searchParams.has('reset')) this.resetCounters();
+      return;
+    }
     if (p === '/api/whoami-v2') {
       json(res, 200, { type: 'user', name: 'tester', auth: { accessToken: { displayName: 't', role: 'write', createdAt: new Date().toISOString() } } });
       return;
