@@ -19,7 +19,8 @@ const USAGE = `mergeops ${VERSION} — merge models from mergekit recipes
 Usage:
   mergeops plan <recipe.yml> [--out-shard-size SIZE] [--json]
   mergeops run  <recipe.yml> --out DIR [--max-memory SIZE] [--threads N]
-                [--out-shard-size SIZE] [--overwrite] [--source-mode MODE] [--frozen]
+                [--out-shard-size SIZE] [--overwrite] [--keep-intermediates DIR]
+                [--source-mode MODE] [--frozen]
   mergeops lock <recipe.yml>   pin every model to a commit in mergeops.lock
 
 Options:
@@ -29,6 +30,9 @@ Options:
   --out-shard-size SIZE  safetensors shard size, e.g. 5B (default), 500M, 2GiB
   --overwrite            replace an existing output folder
   --json                 print the plan as JSON
+  --keep-intermediates DIR
+                         multi-stage recipes: also write each named stage to DIR/<name>
+                         (by default earlier stages are computed in memory, never written)
   --source-mode MODE     Hub models: stream (range requests while merging), download (whole
                          shards into the cache, verified by sha256, while merging) or auto
                          (download when inputs and output fit the disk with margin; default)
@@ -93,6 +97,7 @@ async function main(argv: string[]): Promise<number> {
       'out-shard-size': { type: 'string' },
       overwrite: { type: 'boolean' },
       json: { type: 'boolean' },
+      'keep-intermediates': { type: 'string' },
       'source-mode': { type: 'string' },
       frozen: { type: 'boolean' },
       lock: { type: 'string' },
@@ -144,11 +149,16 @@ async function main(argv: string[]): Promise<number> {
     threads,
     overwrite: values.overwrite ?? false,
     onProgress: progressReporter(process.stderr),
+    keepIntermediates: values['keep-intermediates'],
     onPlan: (plan) => {
       for (const w of plan.warnings) process.stderr.write(`warning: ${w}\n`);
+      if (values['keep-intermediates'] === undefined && plan.stages?.length) {
+        process.stderr.write(`fusing ${plan.stages.length} earlier stage(s) in memory: ${plan.stages.map((s) => s.name).join(', ')}\n`);
+      }
       process.stderr.write(`merging ${plan.tensors.length} tensors (${bytes(plan.estimates.inputBytes)} to read) with ${plan.methodName}\n`);
     },
   });
+  for (const st of result.stages) process.stdout.write(`wrote stage ${st.name} to ${st.outDir} in ${duration(st.seconds)}\n`);
   process.stdout.write(`wrote ${result.outDir} in ${duration(result.seconds)} (${rate(result.bytesRead / result.seconds)} read)\n`);
   for (const f of result.files) process.stdout.write(`  ${f.name.padEnd(40)} ${bytes(f.bytes)}\n`);
   if (result.lockPath) process.stdout.write(`recorded the outputs in ${result.lockPath}\n`);

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, statSync, writeFileSync, renameSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { MergeopsError } from '../errors.js';
-import type { PinnedFile, Resolved } from '../plan/resolved.js';
+import type { PinnedFile, ResolvedModel } from '../plan/resolved.js';
 
 export const LOCK_VERSION = 1;
 
@@ -46,9 +46,9 @@ export async function sha256File(path: string): Promise<string> {
 }
 
 /** Pins every model of a resolved recipe (local files are hashed here). */
-export async function buildLock(resolved: Resolved, recipeText: string): Promise<Lockfile> {
+export async function buildLock(resolvedModels: readonly ResolvedModel[], recipeFile: string, recipeText: string): Promise<Lockfile> {
   const models: Record<string, LockedModel> = {};
-  for (const m of resolved.models.values()) {
+  for (const m of resolvedModels) {
     if (m.hub) {
       models[m.key] = { repo: m.hub.repo, revision: m.hub.revision, sha: m.hub.sha, files: m.hub.files };
       continue;
@@ -63,7 +63,7 @@ export async function buildLock(resolved: Resolved, recipeText: string): Promise
     }
     models[m.key] = { path: m.dir, files };
   }
-  return { version: LOCK_VERSION, recipe: { file: basename(resolved.recipe.file), sha256: sha256Text(resolved.recipe.text) }, models };
+  return { version: LOCK_VERSION, recipe: { file: recipeFile, sha256: sha256Text(recipeText) }, models };
 }
 
 /** Hashes a finished output folder. */

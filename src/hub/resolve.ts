@@ -4,6 +4,8 @@ import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { checkSameLayout, detectArch } from '../arch/detect.js';
 import { MergeopsError, RecipeError } from '../errors.js';
 import type { Resolved, ResolvedModel } from '../plan/resolved.js';
+import type { Plan } from '../plan/types.js';
+import { referencedModels } from '../recipe/stages.js';
 import type { ModelRef, Recipe } from '../recipe/types.js';
 import { defaultCacheDir, ShardCache } from '../store/shard-cache.js';
 import { pinRepo, readHubModel, type PendingShard, type PinnedRepo } from './hub-model.js';
@@ -32,6 +34,8 @@ export interface ResolveOptions {
   log?: (line: string) => void;
   /** Called once every Hub model is pinned, before any header or shard is read (e.g. to restore caches). */
   onPinned?: (pins: readonly { repo: string; sha: string }[]) => Promise<void>;
+  /** Plans of earlier stages of a multi-stage recipe, by name: references to them read their output tensors. */
+  stages?: ReadonlyMap<string, Plan>;
 }
 
 export interface ResolveResult extends Resolved {
@@ -56,20 +60,18 @@ function findLocal(recipe: Recipe, ref: ModelRef, cwd: string): string | undefin
   return localCandidates(recipe, ref, cwd).find((c) => existsSync(c) && statSync(c).isDirectory());
 }
 
-/** Every model reference of a recipe, in the order they appear. */
-export function referencedModels(recipe: Recipe): ModelRef[] {
-  const refs: ModelRef[] = [];
-  for (const s of recipe.models ?? []) refs.push(s.model);
-  for (const slice of recipe.slices ?? []) {
-    for (const s of slice.sources) refs.push(s.model);
-    if (slice.baseModel) refs.push(slice.baseModel);
-  }
-  if (recipe.baseModel) refs.push(recipe.baseModel);
-  const tok = recipe.tokenizer?.source ?? recipe.tokenizerSource;
-  if (tok && typeof tok === 'object') refs.push(tok);
-  const seen = new Set<string>();
-  return refs.filter((r) => (seen.has(r.key) ? false : (seen.add(r.key), true)));
+/** An earlier stage's output as a model: its planned tensors, config and tokenizer donor. */
+function stageModel(ref: ModelRef, plan: Plan): ResolvedModel {
+  const tensors = new Map(plan.tensors.map((t) => [t.name, {
+    name: t.name, dtype: t.dtype, shape: t.shape, file: '', source: { kind: 'file' as const, path: '' }, start: 0, end: t.end - t.start, producer: t,
+  }]));
+  const config = { ...plan.outConfig };
+  if (ref.overrideArchitecture) config.architectures = [ref.overrideArchitecture];
+  const arch = detectArch(config, [...tensors.keys()], ref.key);
+  return { ref, key: ref.key, dir: plan.donor.dir, config, tensors, arch, otherFiles: plan.donor.files };
 }
+
+export { referencedModels } from '../recipe/stages.js';
 
 function lineOf(recipe: Recipe, ref: ModelRef): string | undefined {
   return recipe.lines[ref.pos.line - 1];
@@ -131,6 +133,7 @@ export async function resolveRecipe(recipe: Recipe, opts: ResolveOptions = {}): 
   const pins = new Map<string, PinnedRepo>();
   let cache: ShardCache | undefined;
   for (const ref of refs) {
+    if (opts.stages?.has(ref.path)) continue;
     if (ref.lora || findLocal(recipe, ref, cwd) || !looksLikeHubId(ref.path)) {
       local.set(ref.key, locateModel(recipe, ref, cwd));
       continue;
@@ -151,6 +154,11 @@ export async function resolveRecipe(recipe: Recipe, opts: ResolveOptions = {}): 
   const models = new Map<string, ResolvedModel>();
   const pending: PendingShard[] = [];
   for (const ref of refs) {
+    const stage = opts.stages?.get(ref.path);
+    if (stage) {
+      models.set(ref.key, stageModel(ref, stage));
+      continue;
+    }
     let m: Omit<ResolvedModel, 'arch' | 'ref' | 'key'>;
     try {
       const dir = local.get(ref.key);

@@ -2,6 +2,7 @@
 import type { ArchInfo } from '../arch/types.js';
 import type { DType } from '../formats/dtype.js';
 import type { ModelRef, Recipe } from '../recipe/types.js';
+import type { PlannedTensor } from './types.js';
 
 /**
  * Where a tensor's bytes are: a local file, or a remote file read by HTTP range requests. Same
@@ -29,6 +30,8 @@ export interface ResolvedTensor {
   source: TensorSource;
   start: number;
   end: number;
+  /** Set when the tensor is an earlier stage's output (multi-stage recipes): computed, not read. */
+  producer?: PlannedTensor;
 }
 
 export interface ResolvedModel {
