@@ -12,6 +12,7 @@ import { generateModel } from '../test/support/generate-model.js';
 import { linearRef, taskArithmeticRef, convertRef, KBF16, KF32 } from '../src/kernels/js-reference.js';
 import { instantiateKernels, loadKernelModule, type KernelExports } from '../src/kernels/wasm-module.js';
 import { median, runMeasured, timeIt } from './measure.js';
+import { streamSection } from './stream.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const WORK = join(ROOT, '.bench-work');
@@ -165,6 +166,8 @@ async function main(): Promise<void> {
     '  those features land.',
     '',
   ];
+  process.stderr.write('Hub streaming…\n');
+  lines.push(...await streamSection());
   writeFileSync(join(ROOT, 'BENCHMARKS.md'), lines.join('\n'));
   process.stdout.write(lines.join('\n'));
 }
