@@ -1,6 +1,6 @@
 /** The stages in order, for the front ends (CLI, Action): recipe file → plan → files. */
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { MergeopsError } from './errors.js';
 import { executePlan, type ExecuteOptions, type ExecuteResult } from './execute/execute.js';
 import { checkFrozen } from './hub/check-frozen.js';
@@ -126,7 +126,7 @@ export async function prepareRecipeFile(file: string, opts: PrepareOptions = {})
 /** `mergeops lock`: resolves every model afresh and writes the lockfile. */
 export async function lockRecipeFile(file: string, opts: PrepareOptions = {}): Promise<{ lockPath: string; lock: Lockfile }> {
   const p = await prepareRecipeFile(file, { ...opts, relock: true, frozen: false, sourceMode: 'stream' });
-  const lock = await buildLock(p.models, basename(file), p.recipeText);
+  const lock = await buildLock(p.models, basename(file), p.recipeText, dirname(resolvePath(p.lockPath)));
   writeLock(p.lockPath, lock);
   return { lockPath: p.lockPath, lock };
 }

@@ -3,7 +3,7 @@
  * lock says upstream (a Hub revision that moved fails the run, naming both commits).
  */
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { MergeopsError } from '../errors.js';
 import type { HubOptions } from './hub-options.js';
 import { sha256Text, type Lockfile } from './lockfile.js';
@@ -27,7 +27,7 @@ export async function checkFrozen(lock: Lockfile, recipeText: string, lockPath: 
       }
     } else if (m.path) {
       for (const f of m.files) {
-        const p = join(m.path, f.path);
+        const p = resolve(dirname(lockPath), m.path, f.path);
         const size = existsSync(p) ? statSync(p).size : -1;
         if (size !== f.size) {
           throw new MergeopsError('UPSTREAM_CHANGED',

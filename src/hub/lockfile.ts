@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, statSync, writeFileSync, renameSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { MergeopsError } from '../errors.js';
 import type { PinnedFile, ResolvedModel } from '../plan/resolved.js';
 
@@ -19,7 +19,7 @@ export interface LockedModel {
   revision?: string;
   /** The commit it resolved to (Hub models). */
   sha?: string;
-  /** Folder (local models). */
+  /** Folder, relative to the lockfile (local models). */
   path?: string;
   files: PinnedFile[];
 }
@@ -46,7 +46,7 @@ export async function sha256File(path: string): Promise<string> {
 }
 
 /** Pins every model of a resolved recipe (local files are hashed here). */
-export async function buildLock(resolvedModels: readonly ResolvedModel[], recipeFile: string, recipeText: string): Promise<Lockfile> {
+export async function buildLock(resolvedModels: readonly ResolvedModel[], recipeFile: string, recipeText: string, lockDir: string): Promise<Lockfile> {
   const models: Record<string, LockedModel> = {};
   for (const m of resolvedModels) {
     if (m.hub) {
@@ -61,7 +61,8 @@ export async function buildLock(resolvedModels: readonly ResolvedModel[], recipe
       if (!existsSync(p)) continue;
       files.push({ path: n, size: statSync(p).size, sha256: await sha256File(p) });
     }
-    models[m.key] = { path: m.dir, files };
+    // Relative to the lockfile, so the lock reads the same on every machine.
+    models[m.key] = { path: relative(lockDir, m.dir).split(sep).join('/') || '.', files };
   }
   return { version: LOCK_VERSION, recipe: { file: recipeFile, sha256: sha256Text(recipeText) }, models };
 }
