@@ -17,6 +17,7 @@ const CLI = join(ROOT, 'build/src/cli/main.js');
 const SERVE = join(ROOT, 'build/bench/hub-serve.js');
 const GB = 1e9;
 const SHAPE = { arch: 'llama', hiddenSize: 1024, numLayers: 8, vocabSize: 32000, intermediateSize: 2816, numHeads: 16, numKvHeads: 4, dtype: 'BF16' as const };
+const LATENCY_MS = 50;
 export const SECTION = '## Hub streaming: linear merge of three models over loopback';
 
 async function models(): Promise<string[]> {
@@ -58,7 +59,7 @@ export async function streamSection(): Promise<string[]> {
   const hub = await startHub(dirs);
   const saved = { HF_ENDPOINT: process.env.HF_ENDPOINT };
   process.env.HF_ENDPOINT = hub.url;
-  const local: number[] = [], stream: number[] = [], download: number[] = [], warm: number[] = [];
+  const local: number[] = [], stream: number[] = [], download: number[] = [], warm: number[] = [], far: number[] = [];
   let streamC: Counters = { resolveRequests: 0, resolveBytes: 0 };
   let dlC: Counters = { resolveRequests: 0, resolveBytes: 0 };
   try {
@@ -74,6 +75,11 @@ export async function streamSection(): Promise<string[]> {
       download.push(runMeasured(process.execPath, [CLI, 'run', hubRecipe, '--out', out, '--overwrite', '--source-mode', 'download', '--cache-dir', cache]).seconds);
       dlC = await counters(hub.url);
       warm.push(runMeasured(process.execPath, [CLI, 'run', hubRecipe, '--out', out, '--overwrite', '--source-mode', 'download', '--cache-dir', cache]).seconds);
+      await counters(hub.url);
+      rmSync(cache, { recursive: true, force: true });
+      await fetch(`${hub.url}/_test/latency?ms=${LATENCY_MS}`);
+      far.push(runMeasured(process.execPath, [CLI, 'run', hubRecipe, '--out', out, '--overwrite', '--source-mode', 'stream', '--cache-dir', cache]).seconds);
+      await fetch(`${hub.url}/_test/latency?ms=0`);
       await counters(hub.url);
       rmSync(cache, { recursive: true, force: true });
     }
@@ -97,8 +103,9 @@ export async function streamSection(): Promise<string[]> {
     row('Hub, `--source-mode stream`', median(stream), `${streamC.resolveRequests} requests, ${(streamC.resolveBytes / GB).toFixed(3)} GB (${(streamC.resolveBytes / inputBytes).toFixed(2)}× the shards)`),
     row('Hub, `--source-mode download` (cold cache, sha256-verified)', median(download), `${dlC.resolveRequests} requests, ${(dlC.resolveBytes / GB).toFixed(3)} GB`),
     row('Hub, download mode, warm cache (no Hub download)', median(warm), '0 bytes of shards'),
+    row(`Hub, stream mode, ${LATENCY_MS} ms added to every file request`, median(far), `${streamC.resolveRequests} requests (as above) × ${LATENCY_MS} ms = ${(streamC.resolveRequests * LATENCY_MS / 1000).toFixed(1)} s if serial`),
     '',
-    '- Stream mode reads each input tensor with range requests from the kernel workers (tensors ≤ 256 KiB are',
+    '- Stream mode reads each input tensor with range requests from the kernel workers, all inputs of a job at once (tensors ≤ 256 KiB are',
     '  coalesced into 1 MiB blocks per worker, so a few small-tensor bytes cross the wire once per worker).',
     '- Loopback has no latency or bandwidth limit: on a real link stream mode is bounded by the link, and',
     '  requests in flight (one per input of each worker\'s current job) hide some latency.',

@@ -109,9 +109,36 @@ function toF32(m: Materialized, n: number): Materialized {
 
 async function materializeAll(op: KernelOp, inputs: readonly JobInput[], first: number, n: number): Promise<Materialized[]> {
   const asF32 = op.kind === 'program';
+  const fetched = await fetchRemote(inputs, first, n);
   const out: Materialized[] = [];
-  for (const i of inputs) out.push(await materialize(i, first, n, asF32));
+  for (const [j, i] of inputs.entries()) {
+    const m = fetched.get(j);
+    out.push(m ? (asF32 && m.dtype !== 'F32' ? toF32(m, n) : m) : await materialize(i, first, n, asF32));
+  }
   return out;
+}
+
+/**
+ * Remote (http) tensor inputs of a job, fetched all at once so their latencies overlap. Every
+ * buffer is allocated before the first request and nothing allocates until all are done, so the
+ * views into WebAssembly memory stay valid.
+ */
+async function fetchRemote(inputs: readonly JobInput[], first: number, n: number): Promise<Map<number, Materialized>> {
+  const got = new Map<number, Materialized>();
+  const jobs: { src: Extract<JobInput, { kind: 'tensor' }>; ptr: number; len: number }[] = [];
+  for (const [j, i] of inputs.entries()) {
+    if (i.kind !== 'tensor' || i.source.kind !== 'http') continue;
+    const len = DTYPE_SIZE[i.dtype] * n;
+    const ptr = arena.alloc(len);
+    got.set(j, { ptr, dtype: i.dtype });
+    jobs.push({ src: i, ptr, len });
+  }
+  if (jobs.length === 0) return got;
+  const mem = k.memory.buffer;
+  await Promise.all(jobs.map(({ src, ptr, len }) => src.source.kind === 'http'
+    && remote.read(src.source, src.start + first * DTYPE_SIZE[src.dtype], new Uint8Array(mem, ptr, len))));
+  for (const j of jobs) bytesRead += j.len;
+  return got;
 }
 
 interface ChunkInfo { shape: readonly number[]; tensor: string; first: number; n: number; numel: number }

@@ -105,6 +105,8 @@ export class TestHub {
   readonly tokens = new Set<string>(['hf_test_token']);
   /** Page size of tree listings (small, so tests exercise `Link` pagination). */
   pageSize = 3;
+  /** Delay before answering every file request (simulates a distant Hub). */
+  latencyMs = 0;
   private readonly repos = new Map<string, Repo>();
   private readonly faults: ArmedFault[] = [];
   private readonly uploads = new Map<string, { oid: string; size: number; parts: Map<number, Buffer>; data?: Buffer }>();
@@ -213,6 +215,11 @@ export class TestHub {
     let m: RegExpMatchArray | null;
     if (p.startsWith('/api/')) this.counters.apiRequests++;
 
+    if (p === '/_test/latency') {
+      this.latencyMs = Number(u.searchParams.get('ms') ?? 0);
+      json(res, 200, { latencyMs: this.latencyMs });
+      return;
+    }
     if (p === '/_test/counters') {
       // For a test Hub in another process (benchmarks): what it served.
       json(res, 200, { ...this.counters, bytesByFile: Object.fromEntries(this.counters.bytesByFile), log: undefined });
@@ -360,6 +367,7 @@ export class TestHub {
       res.end(JSON.stringify({ error: 'Entry not found' }));
       return;
     }
+    if (this.latencyMs > 0) await sleep(this.latencyMs);
     const fault = req.method === 'GET' ? this.takeFault(path) : undefined;
     if (fault?.kind === 'slow') await sleep(fault.delayMs);
     if (fault?.kind === 'status') {
