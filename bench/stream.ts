@@ -42,9 +42,20 @@ async function startHub(dirs: string[]): Promise<{ url: string; stop: () => void
   return { url, stop: () => child.kill('SIGTERM') };
 }
 
+/** A control request to the test Hub; retried because an idle keep-alive socket may be closed under it. */
+async function control(url: string): Promise<unknown> {
+  for (let i = 0; ; i++) {
+    try {
+      return await (await fetch(url)).json();
+    } catch (e) {
+      if (i >= 3) throw e;
+    }
+  }
+}
+
 interface Counters { resolveRequests: number; resolveBytes: number }
 async function counters(url: string): Promise<Counters> {
-  return (await (await fetch(`${url}/_test/counters?reset`)).json()) as Counters;
+  return (await control(`${url}/_test/counters?reset`)) as Counters;
 }
 
 export async function streamSection(): Promise<string[]> {
@@ -77,9 +88,9 @@ export async function streamSection(): Promise<string[]> {
       warm.push(runMeasured(process.execPath, [CLI, 'run', hubRecipe, '--out', out, '--overwrite', '--source-mode', 'download', '--cache-dir', cache]).seconds);
       await counters(hub.url);
       rmSync(cache, { recursive: true, force: true });
-      await fetch(`${hub.url}/_test/latency?ms=${LATENCY_MS}`);
+      await control(`${hub.url}/_test/latency?ms=${LATENCY_MS}`);
       far.push(runMeasured(process.execPath, [CLI, 'run', hubRecipe, '--out', out, '--overwrite', '--source-mode', 'stream', '--cache-dir', cache]).seconds);
-      await fetch(`${hub.url}/_test/latency?ms=0`);
+      await control(`${hub.url}/_test/latency?ms=0`);
       await counters(hub.url);
       rmSync(cache, { recursive: true, force: true });
     }

@@ -162,11 +162,15 @@ export async function runRecipeFile(file: string, opts: RunOptions): Promise<Run
   const { plan, pending, sourceMode, lockPath, lock } = await prepareRecipeFile(file, { ...opts, cache });
   opts.onPlan?.(plan);
   let fetcher: ShardFetcher | undefined;
-  if (pending.length > 0) {
-    const order = plan.tensors.flatMap((t) => inputFiles(t.inputs));
+  const order = plan.tensors.flatMap((t) => inputFiles(t.inputs));
+  const reading = new Set(order);
+  // Only shards the plan reads (a slice of layers may need a few of a model's shards).
+  const needed = pending.filter((p) => reading.has(p.dest));
+  if (needed.length > 0) {
+    cache.clearTemp();
     // Make room first; never evict what this run reads.
-    cache.evict(new Set(order), pending.reduce((a, p) => a + p.src.size, 0));
-    fetcher = new ShardFetcher(pending, cache, { ...opts.range, log: opts.log }, order);
+    cache.evict(reading, needed.reduce((a, p) => a + p.src.size, 0));
+    fetcher = new ShardFetcher(needed, cache, { ...opts.range, log: opts.log }, order);
   }
   const f = fetcher;
   const inputsReady = f ? async (t: Plan['tensors'][number]): Promise<void> => { for (const p of inputFiles(t.inputs)) await f.ready(p); } : undefined;

@@ -24,6 +24,15 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'mergeops');
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export class ShardCache {
   constructor(readonly root: string, readonly maxBytes = Number.POSITIVE_INFINITY) {}
 
@@ -124,9 +133,17 @@ export class ShardCache {
     return evicted;
   }
 
-  /** Removes leftovers of interrupted writes. */
+  /** Removes leftovers of interrupted writes (temporaries of processes that are gone). */
   clearTemp(): void {
-    rmSync(join(this.root, '.tmp'), { recursive: true, force: true });
+    const dir = join(this.root, '.tmp');
+    let names: string[];
+    try { names = readdirSync(dir); } catch { return; }
+    for (const n of names) {
+      const pid = Number(n.split('-')[0]);
+      // This run's own, or another live run's: still being written.
+      if (Number.isInteger(pid) && pid > 0 && (pid === process.pid || alive(pid))) continue;
+      rmSync(join(dir, n), { force: true });
+    }
   }
 
   /** `repo` and `sha` of every cached snapshot. */

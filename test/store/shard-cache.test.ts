@@ -47,11 +47,15 @@ describe('ShardCache', () => {
     expect(c.totalBytes()).toBeLessThanOrEqual(100);
   });
 
-  it('clears leftovers of interrupted writes', () => {
+  it('clears leftovers of interrupted writes by processes that are gone, not those of live ones', () => {
     const c = new ShardCache(join(t.dir, 'd'));
-    writeFileSync(c.tempPath(), 'partial');
+    const mine = c.tempPath();
+    writeFileSync(mine, 'in progress');
+    const dead = join(t.dir, 'd', '.tmp', '999999999-abc');
+    writeFileSync(dead, 'partial');
     c.clearTemp();
-    expect(existsSync(join(t.dir, 'd', '.tmp'))).toBe(false);
+    expect(existsSync(dead)).toBe(false);
+    expect(existsSync(mine)).toBe(true);
     expect(c.entries()).toEqual([]);
   });
 });
