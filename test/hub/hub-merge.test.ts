@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { TestHub } from '../servers/hub-server.js';
 import { runCli, runCliAsync } from '../support/cli.js';
+import { generateModel } from '../support/generate-model.js';
 import { EXAMPLE_MODELS, tempDir, writeRecipe } from '../support/tmp.js';
 
 const ORG = 'mergeops-test';
@@ -196,6 +197,31 @@ describe('lockfile', () => {
     expect(r.stderr).toContain(old);
     expect(r.stderr).toContain(moved);
     expect(existsSync(join(dir, 'out2'))).toBe(false);
+  });
+});
+
+describe('sharded models on the Hub', () => {
+  it('reads the index and every shard remotely; stream and download modes equal the local merge', async () => {
+    const a = join(t.dir, 'sharded-a');
+    const b = join(t.dir, 'sharded-b');
+    await generateModel({ arch: 'qwen2', dir: a, seed: 5, hiddenSize: 64, numLayers: 4, vocabSize: 512, intermediateSize: 128, numHeads: 4, numKvHeads: 2, dtype: 'BF16', maxShardBytes: 60_000 });
+    await generateModel({ arch: 'qwen2', dir: b, seed: 6, baseFrom: a, maxShardBytes: 60_000 });
+    expect(readdirSync(a).filter((f) => f.endsWith('.safetensors')).length).toBeGreaterThan(2);
+    hub.addFolder(`${ORG}/sharded-a`, a);
+    hub.addFolder(`${ORG}/sharded-b`, b);
+    const text = (x: string, y: string): string => `merge_method: linear\nmodels:\n  - model: ${x}\n    parameters: {weight: 0.3}\n  - model: ${y}\n    parameters: {weight: 0.7}\n`;
+    const localRecipe = writeRecipe(t.dir, 'sharded-local.yml', text(a, b));
+    const hubRecipe = writeRecipe(t.dir, 'sharded-hub.yml', text(`${ORG}/sharded-a`, `${ORG}/sharded-b`));
+    const outs = join(t.dir, 'sharded-out');
+    expect(runCli(['run', localRecipe, '--out', join(outs, 'local'), '--out-shard-size', '100K']).status).toBe(0);
+    for (const mode of ['stream', 'download']) {
+      const r = await runCliAsync(['run', hubRecipe, '--out', join(outs, mode), '--out-shard-size', '100K', '--source-mode', mode,
+        '--cache-dir', join(outs, `cache-${mode}`)], { env: env() });
+      expect(r.status).toBe(0);
+      const names = readdirSync(join(outs, 'local')).filter((f) => f !== 'mergekit_config.yml');
+      expect(readdirSync(join(outs, mode)).filter((f) => f !== 'mergekit_config.yml')).toEqual(names);
+      sameFiles(join(outs, 'local'), join(outs, mode), names);
+    }
   });
 });
 
