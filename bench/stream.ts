@@ -133,7 +133,8 @@ export async function streamSection(): Promise<string[]> {
     row(`Hub, stream mode, ${LATENCY_MS} ms added to every file request`, median(far), `${streamC.resolveRequests} requests (as above) × ${LATENCY_MS} ms = ${(streamC.resolveRequests * LATENCY_MS / 1000).toFixed(1)} s if serial`),
     '',
     `- One ${RANGE >> 20} MiB range over loopback: \`rangeRead\` ${(RANGE / median(oneRange) / 1e6).toFixed(0)} MB/s, a bare \`fetch().arrayBuffer()\` `
-      + `${(RANGE / median(plainFetch) / 1e6).toFixed(0)} MB/s (medians of 4): the reader adds no cost; Node's fetch over loopback on this machine is the limit.`,
+      + `${(RANGE / median(plainFetch) / 1e6).toFixed(0)} MB/s (medians of 4): the reader is not the bottleneck. `
+      + 'The gap to local files is, we believe, CPU: the test Hub, the HTTP client and the kernels share the same cores (not profiled further).',
     `- Machine load during this run (1-minute load average at the end): ${loadavg()[0].toFixed(1)} on ${cpus().length} cores — other jobs shared it, so absolute figures are noisy.`,
     '- Stream mode reads each input tensor with range requests from the kernel workers, all inputs of a job at once (tensors ≤ 256 KiB are',
     '  coalesced into 1 MiB blocks per worker, so a few small-tensor bytes cross the wire once per worker).',
