@@ -9,9 +9,9 @@ import {
 } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { MergeopsError } from '../errors.js';
+import { MergeopsError, type ErrorCode } from '../errors.js';
 import type { JobDone } from '../kernels/jobs.js';
-import { KernelPool } from '../kernels/pool.js';
+import { KernelError, KernelPool } from '../kernels/pool.js';
 import type { Plan, PlannedTensor } from '../plan/types.js';
 import { defaultMaxMemory, minMaxMemory, programWholeBudget, workerDataBudget } from './budget.js';
 import { ShardFlusher } from './flush.js';
@@ -174,6 +174,9 @@ async function runAll(pool: KernelPool, plan: Plan, budget: Budget, shardPaths: 
   }
   await Promise.all(inFlight);
   if (failure instanceof MergeopsError) throw failure;
+  if (failure instanceof KernelError && failure.code && failure.hint) {
+    throw new MergeopsError(failure.code as ErrorCode, `merge failed: ${failure.message}`, failure.hint);
+  }
   if (failure) {
     const msg = failure instanceof Error ? failure.message : String(failure);
     throw new MergeopsError('IO', `merge failed: ${msg}`, 'check that the input files are complete and the output disk has room');

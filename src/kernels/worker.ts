@@ -9,6 +9,7 @@
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { DTYPE_SIZE, isFloatDType, KERNEL_DTYPE_CODE, type DType, type FloatDType } from '../formats/dtype.js';
+import { MergeopsError } from '../errors.js';
 import { ReadAhead } from '../hub/read-ahead.js';
 import { programFor } from '../methods/programs.js';
 import type { TensorProgram } from '../methods/program.js';
@@ -251,6 +252,9 @@ parentPort!.on('message', (msg: WorkerRequest | { id: number; close: true }) => 
   }
   runJob(msg.job).then(
     (r) => parentPort!.postMessage({ id: msg.id, ...r }),
-    (e: unknown) => parentPort!.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) }),
+    // A MergeopsError (e.g. a Hub read that gave up) keeps its code and hint across the thread boundary.
+    (e: unknown) => parentPort!.postMessage({
+      id: msg.id, error: e instanceof Error ? e.message : String(e), ...(e instanceof MergeopsError ? { code: e.code, hint: e.hint } : {}),
+    }),
   );
 });

@@ -123,6 +123,8 @@ describe('stream mode', () => {
     const r = await runCliAsync(['run', c.recipe, '--out', c.out, '--source-mode', 'stream', '--cache-dir', c.cache], { env: env() });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`${ORG}/(base|add|rev)@[0-9a-f]{12}: model\\.safetensors: bytes \\d+-\\d+: the file changed upstream`));
+    // The reader's hint survives the worker boundary (not the executor's generic one).
+    expect(r.stderr).toContain('hint: the revision was rewritten or the file replaced; re-resolve the recipe (mergeops lock)');
     expect(existsSync(c.out)).toBe(false);
   });
 });
