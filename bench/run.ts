@@ -13,6 +13,7 @@ import { linearRef, taskArithmeticRef, convertRef, KBF16, KF32 } from '../src/ke
 import { instantiateKernels, loadKernelModule, type KernelExports } from '../src/kernels/wasm-module.js';
 import { median, runMeasured, timeIt } from './measure.js';
 import { quantBench } from './quant.js';
+import { streamSection } from './stream.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const WORK = join(ROOT, '.bench-work');
@@ -168,6 +169,8 @@ async function main(): Promise<void> {
     '',
     quant.markdown,
   ];
+  process.stderr.write('Hub streaming…\n');
+  lines.push(...await streamSection());
   writeFileSync(join(ROOT, 'BENCHMARKS.md'), lines.join('\n'));
   process.stdout.write(lines.join('\n'));
 }

@@ -19,6 +19,10 @@ export type ErrorCode =
   | 'BAD_SAFETENSORS'
   | 'ARCH'
   | 'IO'
+  /** A remote source failed (HTTP errors, broken or short bodies) after retries. */
+  | 'NETWORK'
+  /** An upstream model moved or a file changed (sha mismatch, lockfile drift). */
+  | 'UPSTREAM_CHANGED'
   | 'USAGE'
   | 'INTERNAL';
 

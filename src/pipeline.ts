@@ -1,7 +1,18 @@
 /** The stages in order, for the front ends (CLI, Action): recipe file → plan → files. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { MergeopsError } from './errors.js';
-import { resolveRecipe, type ResolveOptions } from './hub/resolve.js';
+import { executePlan, type ExecuteOptions, type ExecuteResult } from './execute/execute.js';
+import { checkFrozen } from './hub/check-frozen.js';
+import {
+  buildLock, defaultLockPath, lockedShas, outputFiles, readLock, serializeLock, sha256Text, writeLock, type Lockfile,
+} from './hub/lockfile.js';
+import type { PendingShard } from './hub/hub-model.js';
+import { resolveRecipe, type ResolveOptions, type ResolveResult } from './hub/resolve.js';
+import type { ResolvedModel } from './plan/resolved.js';
+import type { InputTensorRef } from './plan/types.js';
+import { defaultCacheDir, ShardCache } from './store/shard-cache.js';
+import { ShardFetcher } from './store/shard-fetcher.js';
 import { buildPlan, type PlanOptions } from './plan/plan.js';
 import type { Plan } from './plan/types.js';
 import { parseRecipeText } from './recipe/parse.js';
@@ -25,14 +36,24 @@ export function loadRecipeFile(file: string): Recipe[] {
  * earlier stages' own plans in `plan.stages`.
  */
 export async function planRecipeFile(file: string, opts: ResolveOptions & PlanOptions = {}): Promise<Plan> {
-  const docs = loadRecipeFile(file);
-  if (docs.length === 1) return buildPlan(await resolveRecipe(docs[0], opts), opts);
+  return (await planDocs(loadRecipeFile(file), opts)).plan;
+}
+
+/** Plans every stage in order; also returns each stage's resolve result (for lockfiles and downloads). */
+async function planDocs(docs: Recipe[], opts: ResolveOptions & PlanOptions): Promise<{ plan: Plan; resolved: ResolveResult[] }> {
+  const resolvedAll: ResolveResult[] = [];
+  const resolve = async (doc: Recipe, o: ResolveOptions): Promise<ResolveResult> => {
+    const r = await resolveRecipe(doc, o);
+    resolvedAll.push(r);
+    return r;
+  };
+  if (docs.length === 1) return { plan: buildPlan(await resolve(docs[0], opts), opts), resolved: resolvedAll };
   const graph = stageGraph(docs);
   const plans = new Map<string, Plan>();
   const stages: { name: string; plan: Plan }[] = [];
   let final: Plan | undefined;
   for (const doc of graph.order) {
-    const plan = buildPlan(await resolveRecipe(doc, { ...opts, stages: plans }), opts);
+    const plan = buildPlan(await resolve(doc, { ...opts, stages: plans }), opts);
     if (doc === graph.final) final = plan;
     else {
       plans.set(doc.name!, plan);
@@ -42,11 +63,136 @@ export async function planRecipeFile(file: string, opts: ResolveOptions & PlanOp
   final!.stages = stages;
   const unused = stages.filter((s) => !usesStage(final!, s.plan));
   for (const s of unused) final!.warnings.push(`stage \`${s.name}\` is not used by the final merge (written only with --keep-intermediates)`);
-  return final!;
+  return { plan: final!, resolved: resolvedAll };
 }
 
 function usesStage(plan: Plan, stage: Plan): boolean {
   const seen = new Set(stage.tensors);
   const walk = (t: Plan['tensors'][number]): boolean => t.inputs.some((r) => r.producer !== undefined && (seen.has(r.producer) || walk(r.producer)));
   return plan.tensors.some(walk);
+}
+
+/** What a run or a lock needs beyond resolve and plan options. */
+export interface PrepareOptions extends ResolveOptions, PlanOptions {
+  /** Default: `mergeops.lock` beside the recipe. */
+  lockPath?: string;
+  /** Fail unless the lockfile matches the recipe and upstream still has the locked commits. */
+  frozen?: boolean;
+  /** Resolve afresh, ignoring an existing lockfile (`mergeops lock`). */
+  relock?: boolean;
+}
+
+export interface Prepared {
+  plan: Plan;
+  /** Every model of every stage (earlier stages' outputs excluded), by key. */
+  models: ResolvedModel[];
+  /** Hub shards to download (download mode). */
+  pending: PendingShard[];
+  sourceMode?: 'stream' | 'download';
+  recipeText: string;
+  lockPath: string;
+  /** The lockfile in use (existing and matching the recipe), if any. */
+  lock?: Lockfile;
+}
+
+/**
+ * parse → (lockfile) → resolve → plan. An existing lockfile whose recipe hash matches pins the
+ * Hub commits; with `frozen`, it must exist, match, and agree with upstream.
+ */
+export async function prepareRecipeFile(file: string, opts: PrepareOptions = {}): Promise<Prepared> {
+  const docs = loadRecipeFile(file);
+  const recipeText = docs.map((d) => d.text).join('');
+  const lockPath = opts.lockPath ?? defaultLockPath(file);
+  let lock: Lockfile | undefined;
+  if (opts.frozen) {
+    lock = readLock(lockPath);
+    await checkFrozen(lock, recipeText, lockPath, opts.hub ?? {});
+  } else if (!opts.relock && existsSync(lockPath)) {
+    const l = readLock(lockPath);
+    if (l.recipe.sha256 === sha256Text(recipeText)) lock = l;
+    else opts.log?.(`warning: ${lockPath} is for another version of the recipe: not used (run \`mergeops lock\` to update it)`);
+  }
+  const { plan, resolved } = await planDocs(docs, { ...opts, pinned: lock ? lockedShas(lock) : opts.pinned });
+  const models = new Map<string, ResolvedModel>();
+  for (const r of resolved) {
+    for (const m of r.models.values()) if (![...m.tensors.values()].some((t) => t.producer)) models.set(m.key, m);
+  }
+  return {
+    plan, models: [...models.values()], pending: resolved.flatMap((r) => r.pending),
+    sourceMode: resolved.find((r) => r.sourceMode)?.sourceMode, recipeText, lockPath, lock,
+  };
+}
+
+/** `mergeops lock`: resolves every model afresh and writes the lockfile. */
+export async function lockRecipeFile(file: string, opts: PrepareOptions = {}): Promise<{ lockPath: string; lock: Lockfile }> {
+  const p = await prepareRecipeFile(file, { ...opts, relock: true, frozen: false, sourceMode: 'stream' });
+  const lock = await buildLock(p.models, basename(file), p.recipeText, dirname(resolvePath(p.lockPath)));
+  writeLock(p.lockPath, lock);
+  return { lockPath: p.lockPath, lock };
+}
+
+/** The local files a tensor's inputs read, through earlier stages' tensors too. */
+function inputFiles(refs: readonly InputTensorRef[], out: string[] = []): string[] {
+  for (const r of refs) {
+    if (r.producer) inputFiles(r.producer.inputs, out);
+    else if (r.source.kind === 'file') out.push(r.source.path);
+  }
+  return out;
+}
+
+export interface RunOptions extends PrepareOptions, Omit<ExecuteOptions, 'inputsReady'> {
+  /** Called once the plan is known, before any tensor data is read. */
+  onPlan?: (plan: Plan) => void;
+  /** Multi-stage recipes: also write each named stage to `<dir>/<name>` (computed from its inputs again). */
+  keepIntermediates?: string;
+}
+
+export interface RunResult extends ExecuteResult {
+  plan: Plan;
+  sourceMode?: 'stream' | 'download';
+  /** Set when the outputs were recorded in the lockfile. */
+  lockPath?: string;
+  /** Stages written with keepIntermediates. */
+  stages: { name: string; outDir: string; seconds: number }[];
+}
+
+/** parse → resolve → plan → execute, with Hub shards streamed or downloaded alongside. */
+export async function runRecipeFile(file: string, opts: RunOptions): Promise<RunResult> {
+  const cache = opts.cache ?? new ShardCache(defaultCacheDir());
+  const { plan, pending, sourceMode, lockPath, lock } = await prepareRecipeFile(file, { ...opts, cache });
+  opts.onPlan?.(plan);
+  let fetcher: ShardFetcher | undefined;
+  const order = plan.tensors.flatMap((t) => inputFiles(t.inputs));
+  const reading = new Set(order);
+  // Only shards the plan reads (a slice of layers may need a few of a model's shards).
+  const needed = pending.filter((p) => reading.has(p.dest));
+  if (needed.length > 0) {
+    cache.clearTemp();
+    // Make room first; never evict what this run reads.
+    cache.evict(reading, needed.reduce((a, p) => a + p.src.size, 0));
+    fetcher = new ShardFetcher(needed, cache, { ...opts.range, log: opts.log }, order);
+  }
+  const f = fetcher;
+  const inputsReady = f ? async (t: Plan['tensors'][number]): Promise<void> => { for (const p of inputFiles(t.inputs)) await f.ready(p); } : undefined;
+  const stages: RunResult['stages'] = [];
+  if (opts.keepIntermediates !== undefined) {
+    for (const s of plan.stages ?? []) {
+      opts.log?.(`stage ${s.name}: ${s.plan.tensors.length} tensors with ${s.plan.methodName}`);
+      const r = await executePlan(s.plan, { ...opts, outDir: join(opts.keepIntermediates, s.name), inputsReady });
+      stages.push({ name: s.name, outDir: r.outDir, seconds: r.seconds });
+    }
+  }
+  const result = await executePlan(plan, { ...opts, inputsReady });
+  if (f) await f.all();
+  if (sourceMode) cache.evict();
+  let recorded: string | undefined;
+  if (lock) {
+    const outputs = await outputFiles(result.outDir, result.files.map((x) => x.name));
+    if (lock.outputs && serializeLock({ ...lock, outputs }) !== serializeLock(lock)) {
+      opts.log?.(`note: the outputs differ from those recorded in ${lockPath}; recording the new ones`);
+    }
+    writeLock(lockPath, { ...lock, outputs });
+    recorded = lockPath;
+  }
+  return { ...result, plan, sourceMode, lockPath: recorded, stages };
 }

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /** `mergeops` command line: a thin front end over parse → resolve → plan → execute. */
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MergeopsError } from '../errors.js';
-import { executePlan } from '../execute/execute.js';
 import { defaultMaxMemory } from '../execute/budget.js';
 import { parseShardSize } from '../formats/safetensors.js';
-import { planRecipeFile } from '../pipeline.js';
+import { hubOptionsFromEnv, maskTokens } from '../hub/hub-options.js';
+import type { SourceMode } from '../hub/resolve.js';
+import { lockRecipeFile, prepareRecipeFile, runRecipeFile } from '../pipeline.js';
+import { defaultCacheDir, ShardCache } from '../store/shard-cache.js';
 import type { Plan } from '../plan/types.js';
 import { bytes, duration, rate } from './format.js';
 import { quantizeCommand } from './quantize.js';
@@ -20,6 +21,8 @@ Usage:
   mergeops plan <recipe.yml> [--out-shard-size SIZE] [--json]
   mergeops run  <recipe.yml> --out DIR [--max-memory SIZE] [--threads N]
                 [--out-shard-size SIZE] [--overwrite] [--keep-intermediates DIR]
+                [--source-mode MODE] [--frozen]
+  mergeops lock <recipe.yml>   pin every model to a commit in mergeops.lock
   mergeops quantize <model folder> --type TYPE [--out DIR] [--name NAME]
                 [--tokenizer-pre NAME] [--split-max-size SIZE] [--split-max-tensors N] [--overwrite]
 
@@ -29,6 +32,7 @@ Options:
   --threads N            kernel worker threads (default: one per core)
   --out-shard-size SIZE  safetensors shard size, e.g. 5B (default), 500M, 2GiB
   --overwrite            replace an existing output folder
+  --json                 print the plan as JSON
   --keep-intermediates DIR
                          multi-stage recipes: also write each named stage to DIR/<name>
                          (by default earlier stages are computed in memory, never written)
@@ -39,6 +43,14 @@ Options:
   --tokenizer-pre NAME   tokenizer.ggml.pre for a BPE tokenizer llama.cpp does not recognise
   --split-max-size SIZE  split the GGUF (gguf-split format) into files of at most SIZE of tensors
   --split-max-tensors N  split the GGUF into files of at most N tensors
+  --source-mode MODE     Hub models: stream (range requests while merging), download (whole
+                         shards into the cache, verified by sha256, while merging) or auto
+                         (download when inputs and output fit the disk with margin; default)
+  --frozen               fail unless mergeops.lock matches the recipe and upstream still has the
+                         locked commits
+  --lock FILE            lockfile (default: mergeops.lock beside the recipe)
+  --cache-dir DIR        shard cache (default: $MERGEOPS_CACHE, else ~/.cache/mergeops)
+  --cache-size SIZE      evict least recently used cached files beyond this size
   -h, --help             this text
   -v, --version          the version
 `;
@@ -104,13 +116,18 @@ async function main(argv: string[]): Promise<number> {
       threads: { type: 'string', short: 'j' },
       'out-shard-size': { type: 'string' },
       overwrite: { type: 'boolean' },
-      'keep-intermediates': { type: 'string' },
       json: { type: 'boolean' },
       type: { type: 'string', short: 't' },
       name: { type: 'string' },
       'tokenizer-pre': { type: 'string' },
       'split-max-size': { type: 'string' },
       'split-max-tensors': { type: 'string' },
+      'keep-intermediates': { type: 'string' },
+      'source-mode': { type: 'string' },
+      frozen: { type: 'boolean' },
+      lock: { type: 'string' },
+      'cache-dir': { type: 'string' },
+      'cache-size': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -119,12 +136,29 @@ async function main(argv: string[]): Promise<number> {
   const [command, recipeFile] = positionals;
   if (values.help || !command) { process.stdout.write(USAGE); return command || values.help ? 0 : 2; }
   if (command === 'quantize') return quantizeCommand(recipeFile, values);
-  if (command !== 'plan' && command !== 'run') {
-    throw new MergeopsError('USAGE', `unknown command \`${command}\``, 'use `mergeops plan`, `mergeops run` or `mergeops quantize` (see --help)');
+  if (command !== 'plan' && command !== 'run' && command !== 'lock') {
+    throw new MergeopsError('USAGE', `unknown command \`${command}\``, 'use `mergeops plan`, `mergeops run`, `mergeops lock` or `mergeops quantize` (see --help)');
   }
   if (!recipeFile) throw new MergeopsError('USAGE', `\`mergeops ${command}\` needs a recipe file`, `mergeops ${command} recipe.yml`);
-  const plan = await planRecipeFile(recipeFile, { outShardSize: sizeOption(values['out-shard-size'], 'out-shard-size') });
+  const mode = values['source-mode'] ?? 'auto';
+  if (mode !== 'stream' && mode !== 'download' && mode !== 'auto') {
+    throw new MergeopsError('USAGE', `--source-mode ${mode} is not a mode`, 'use stream, download or auto');
+  }
+  const hub = hubOptionsFromEnv(process.env);
+  const log = (line: string): void => { process.stderr.write(`${maskTokens(line, hub)}\n`); };
+  const common = {
+    hub, log, sourceMode: mode as SourceMode, lockPath: values.lock, frozen: values.frozen ?? false,
+    cache: new ShardCache(values['cache-dir'] ?? defaultCacheDir(), sizeOption(values['cache-size'], 'cache-size')),
+    outShardSize: sizeOption(values['out-shard-size'], 'out-shard-size'),
+  };
+  if (command === 'lock') {
+    const { lockPath, lock } = await lockRecipeFile(recipeFile, common);
+    process.stdout.write(`wrote ${lockPath}: ${Object.keys(lock.models).length} model(s) pinned\n`);
+    for (const [k, m] of Object.entries(lock.models)) process.stdout.write(`  ${k.padEnd(40)} ${m.sha ?? m.path ?? ''}\n`);
+    return 0;
+  }
   if (command === 'plan') {
+    const { plan } = await prepareRecipeFile(recipeFile, common);
     if (values.json) process.stdout.write(JSON.stringify(planJson(plan), null, 2) + '\n');
     else printPlan(plan);
     return 0;
@@ -134,35 +168,33 @@ async function main(argv: string[]): Promise<number> {
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
     throw new MergeopsError('USAGE', `--threads ${values.threads} is not a positive whole number`, 'e.g. --threads 2');
   }
-  for (const w of plan.warnings) process.stderr.write(`warning: ${w}\n`);
-  process.stderr.write(`merging ${plan.tensors.length} tensors (${bytes(plan.estimates.inputBytes)} to read) with ${plan.methodName}\n`);
-  const execOpts = {
+  const result = await runRecipeFile(recipeFile, {
+    ...common,
+    outDir: values.out,
     maxMemory: sizeOption(values['max-memory'], 'max-memory'),
     threads,
     overwrite: values.overwrite ?? false,
     onProgress: progressReporter(process.stderr),
-  };
-  const keep = values['keep-intermediates'];
-  if (keep !== undefined) {
-    // Each named stage written on its own (computed from its inputs again), before the final output.
-    for (const s of plan.stages ?? []) {
-      process.stderr.write(`stage ${s.name}: ${s.plan.tensors.length} tensors with ${s.plan.methodName}\n`);
-      const r = await executePlan(s.plan, { ...execOpts, outDir: join(keep, s.name) });
-      process.stdout.write(`wrote stage ${s.name} to ${r.outDir} in ${duration(r.seconds)}\n`);
-    }
-  } else if (plan.stages?.length) {
-    process.stderr.write(`fusing ${plan.stages.length} earlier stage(s) in memory: ${plan.stages.map((s) => s.name).join(', ')}\n`);
-  }
-  const result = await executePlan(plan, { ...execOpts, outDir: values.out });
+    keepIntermediates: values['keep-intermediates'],
+    onPlan: (plan) => {
+      for (const w of plan.warnings) process.stderr.write(`warning: ${w}\n`);
+      if (values['keep-intermediates'] === undefined && plan.stages?.length) {
+        process.stderr.write(`fusing ${plan.stages.length} earlier stage(s) in memory: ${plan.stages.map((s) => s.name).join(', ')}\n`);
+      }
+      process.stderr.write(`merging ${plan.tensors.length} tensors (${bytes(plan.estimates.inputBytes)} to read) with ${plan.methodName}\n`);
+    },
+  });
+  for (const st of result.stages) process.stdout.write(`wrote stage ${st.name} to ${st.outDir} in ${duration(st.seconds)}\n`);
   process.stdout.write(`wrote ${result.outDir} in ${duration(result.seconds)} (${rate(result.bytesRead / result.seconds)} read)\n`);
   for (const f of result.files) process.stdout.write(`  ${f.name.padEnd(40)} ${bytes(f.bytes)}\n`);
+  if (result.lockPath) process.stdout.write(`recorded the outputs in ${result.lockPath}\n`);
   return 0;
 }
 
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (e: unknown) => {
-    if (e instanceof MergeopsError) process.stderr.write(e.format() + '\n');
+    if (e instanceof MergeopsError) process.stderr.write(maskTokens(e.format()) + '\n');
     else if (e instanceof Error && 'code' in e && String((e as { code: unknown }).code).startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`error: ${e.message}\n  hint: see \`mergeops --help\`\n`);
     } else process.stderr.write(`internal error: ${e instanceof Error ? e.stack : String(e)}\n`);

@@ -9,10 +9,10 @@ import {
 } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { MergeopsError } from '../errors.js';
+import { MergeopsError, type ErrorCode } from '../errors.js';
 import type { JobDone } from '../kernels/jobs.js';
-import { KernelPool } from '../kernels/pool.js';
-import type { Plan } from '../plan/types.js';
+import { KernelError, KernelPool } from '../kernels/pool.js';
+import type { Plan, PlannedTensor } from '../plan/types.js';
 import { defaultMaxMemory, minMaxMemory, programWholeBudget, workerDataBudget } from './budget.js';
 import { ShardFlusher } from './flush.js';
 import { runTensor, type Budget, type RunJob } from './tensor-jobs.js';
@@ -38,6 +38,8 @@ export interface ExecuteOptions {
   /** Replace an existing output folder. */
   overwrite?: boolean;
   onProgress?: (p: Progress) => void;
+  /** Awaited before a tensor's first job: its inputs are present (download mode fetches shards meanwhile). */
+  inputsReady?: (t: PlannedTensor) => Promise<void>;
 }
 
 export interface ExecuteResult {
@@ -88,7 +90,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
       bytesTotal: plan.estimates.inputBytes, elapsed: 0, current: '',
     };
     flusher = new ShardFlusher(shardPaths);
-    await runAll(pool, plan, { perWorker, whole: programWholeBudget(maxMemory, pool.size) }, shardPaths,
+    await runAll(pool, plan, { perWorker, whole: programWholeBudget(maxMemory, pool.size) }, shardPaths, opts.inputsReady,
       new Tracker(progress, t0, opts.onProgress, flusher));
     await pool.closeFiles();
 
@@ -150,12 +152,16 @@ class Tracker {
  * Runs every tensor through the pool, a bounded number of tensors at a time (each worker runs one
  * job at a time, so memory is bounded by the per-worker budget; queued jobs are descriptors only).
  */
-async function runAll(pool: KernelPool, plan: Plan, budget: Budget, shardPaths: string[], tracker: Tracker): Promise<void> {
+async function runAll(pool: KernelPool, plan: Plan, budget: Budget, shardPaths: string[],
+  inputsReady: ExecuteOptions['inputsReady'], tracker: Tracker): Promise<void> {
   const window = pool.size * 2;
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
   for (const t of plan.tensors) {
     if (failure) break;
+    if (inputsReady) {
+      try { await inputsReady(t); } catch (e) { failure ??= e; break; }
+    }
     const run: RunJob = async (job) => {
       const r = await pool.run(job);
       tracker.job(r);
@@ -168,6 +174,10 @@ async function runAll(pool: KernelPool, plan: Plan, budget: Budget, shardPaths: 
     if (inFlight.size >= window) await Promise.race(inFlight);
   }
   await Promise.all(inFlight);
+  if (failure instanceof MergeopsError) throw failure;
+  if (failure instanceof KernelError && failure.code && failure.hint) {
+    throw new MergeopsError(failure.code as ErrorCode, `merge failed: ${failure.message}`, failure.hint);
+  }
   if (failure) {
     const msg = failure instanceof Error ? failure.message : String(failure);
     throw new MergeopsError('IO', `merge failed: ${msg}`, 'check that the input files are complete and the output disk has room');

@@ -30,10 +30,10 @@ export function refInput(r: InputTensorRef): JobInput {
   if (g) return { kind: 'gather', cols: g.cols, sources: g.sources.map((s) => refInput({ ...s, gather: undefined })), rows: g.rows };
   const base: JobInput = p
     ? { kind: 'op', op: p.op, inputs: p.inputs.map(refInput), shape: p.shape, tensor: p.name, dtype: p.dtype }
-    : { kind: 'tensor', source: { kind: 'file', path: r.file }, start: r.start, dtype: r.dtype };
+    : { kind: 'tensor', source: r.source, start: r.start, dtype: r.dtype };
   if (!r.lora) return base;
   const { a, b, rank, scale, embedding } = r.lora;
-  const stored = (x: AdapterTensor): JobInput => ({ kind: 'tensor', source: { kind: 'file', path: x.file }, start: x.start, dtype: x.dtype });
+  const stored = (x: AdapterTensor): JobInput => ({ kind: 'tensor', source: x.source, start: x.start, dtype: x.dtype });
   return {
     kind: 'lora', base, a: stored(a), b: stored(b), rank, cols: r.shape[1], scale, ...(embedding ? { embedding: { rows: r.shape[0] } } : {}),
   };

@@ -14,13 +14,16 @@ import {
   parseSafetensorsHeader,
   type SafetensorsHeader,
 } from '../formats/safetensors.js';
+import type { TensorSource } from '../plan/resolved.js';
 
 export interface ModelTensor {
   name: string;
   dtype: DType;
   shape: number[];
-  /** absolute path of the shard */
+  /** absolute path of the shard (local), or `repo@sha/path` (Hub): names it in messages */
   file: string;
+  /** where the bytes are read from */
+  source: TensorSource;
   /** absolute byte offsets in `file` */
   start: number;
   end: number;
@@ -95,8 +98,122 @@ async function readText(file: string): Promise<string> {
   }
 }
 
-async function readJsonFile(file: string, what: string): Promise<unknown> {
-  const text = await readText(file);
+/**
+ * A model's files, however they are stored: the assembler below turns them into a tensor table
+ * the same way for a local folder and for a Hub repo.
+ */
+export interface ModelFileAccess {
+  /** Names the model in messages: a folder path, or `org/name@sha`. */
+  label: string;
+  /** Top-level file names, sorted. */
+  names: string[];
+  /** `label`-relative name → what errors should call it (an absolute path, or `repo@sha/name`). */
+  display(name: string): string;
+  readText(name: string): Promise<string>;
+  readHeader(name: string): Promise<SafetensorsHeader>;
+  source(name: string): TensorSource;
+}
+
+export interface AssembledModel {
+  config: Record<string, unknown>;
+  tensors: Map<string, ModelTensor>;
+  shardFiles: string[];
+  otherFiles: string[];
+}
+
+/**
+ * Reads `config.json`, then `model.safetensors.index.json` and every shard it names, else
+ * `model.safetensors`, else every `*.safetensors` file.
+ */
+export async function assembleModel(fa: ModelFileAccess): Promise<AssembledModel> {
+  const { names } = fa;
+  const nameSet = new Set(names);
+  if (!nameSet.has('config.json')) {
+    throw new MergeopsError('MODEL_NOT_FOUND', `model ${fa.label} has no config.json (${fa.display('config.json')})`,
+      'a model folder needs the config.json of the model (as on the Hugging Face Hub); for a LoRA adapter, merge it into its base model first');
+  }
+  const config = parseJson(await fa.readText('config.json'), fa.display('config.json'), 'config.json');
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw new MergeopsError('IO', `${fa.display('config.json')}: config.json must be a JSON object`,
+      'fix or re-download config.json');
+  }
+
+  const tensors = new Map<string, ModelTensor>();
+  const shardFiles: string[] = [];
+  const usedFiles = new Set<string>(['config.json']);
+  const tensorOf = (shard: string, t: SafetensorsHeader['tensors'][number], name = t.name): ModelTensor => (
+    { name, dtype: t.dtype, shape: t.shape, file: fa.display(shard), source: fa.source(shard), start: t.start, end: t.end });
+
+  const addShard = (shardName: string, header: SafetensorsHeader): void => {
+    const file = fa.display(shardName);
+    for (const t of header.tensors) {
+      const prev = tensors.get(t.name);
+      if (prev) {
+        throw new SafetensorsError(file,
+          `tensor ${JSON.stringify(t.name)} is also in ${path.basename(prev.file)}`,
+          'each tensor must be stored in exactly one shard; remove the stray file or re-save the model');
+      }
+      tensors.set(t.name, tensorOf(shardName, t));
+    }
+  };
+
+  if (nameSet.has(INDEX_FILE)) {
+    const indexPath = fa.display(INDEX_FILE);
+    usedFiles.add(INDEX_FILE);
+    const weightMap = parseIndexJson(await fa.readText(INDEX_FILE), indexPath);
+    const shardNames = [...new Set(Object.values(weightMap))].sort();
+    for (const s of shardNames) {
+      if (!nameSet.has(s)) {
+        throw new MergeopsError('MODEL_NOT_FOUND',
+          `${indexPath} lists shard ${s}, but ${fa.display(s)} does not exist`,
+          'the download is incomplete: fetch every shard named in the index');
+      }
+    }
+    const headers = new Map<string, SafetensorsHeader>();
+    for (const s of shardNames) headers.set(s, await fa.readHeader(s));
+    // Insertion order follows the index; tensors a shard holds beyond the index come after.
+    const byShard = new Map<string, Map<string, SafetensorsHeader['tensors'][number]>>();
+    for (const [s, h] of headers) byShard.set(s, new Map(h.tensors.map((t) => [t.name, t])));
+    for (const [name, s] of Object.entries(weightMap)) {
+      const t = byShard.get(s)?.get(name);
+      if (!t) {
+        throw new MergeopsError('TENSOR_MISSING',
+          `${indexPath} says tensor ${JSON.stringify(name)} is in ${s}, but that shard has no such tensor`,
+          'the index does not match the shards (mixed downloads of different revisions?); re-download the model');
+      }
+      tensors.set(name, tensorOf(s, t, name));
+    }
+    for (const s of shardNames) {
+      const extra = headers.get(s)!.tensors.filter((t) => weightMap[t.name] !== s);
+      addShard(s, { ...headers.get(s)!, tensors: extra });
+      shardFiles.push(s);
+      usedFiles.add(s);
+    }
+  } else {
+    const files = nameSet.has(SINGLE_FILE) ? [SINGLE_FILE] : names.filter((n) => n.toLowerCase().endsWith('.safetensors'));
+    if (files.length === 0) {
+      const pickles = names.filter((n) => PICKLE_FILE.test(n) && !/^training_args\.bin$/i.test(n));
+      if (pickles.length > 0) {
+        throw new MergeopsError('MODEL_NOT_FOUND',
+          `model ${fa.label} has only PyTorch pickle weights (${pickles.join(', ')}), no *.safetensors`,
+          'mergeops never loads pickles (they can run arbitrary code); convert the model to safetensors '
+          + '(e.g. `model.save_pretrained(dir, safe_serialization=True)` in transformers) or use a repo revision that has safetensors');
+      }
+      throw new MergeopsError('MODEL_NOT_FOUND', `model ${fa.label} has no *.safetensors weights`,
+        'expected model.safetensors, or model.safetensors.index.json with its shards');
+    }
+    for (const s of files) {
+      addShard(s, await fa.readHeader(s));
+      shardFiles.push(s);
+      usedFiles.add(s);
+    }
+  }
+
+  const otherFiles = names.filter((n) => !usedFiles.has(n) && !WEIGHT_FILE.test(n));
+  return { config: config as Record<string, unknown>, tensors, shardFiles, otherFiles };
+}
+
+function parseJson(text: string, file: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -105,10 +222,7 @@ async function readJsonFile(file: string, what: string): Promise<unknown> {
   }
 }
 
-/**
- * Reads a model folder: `config.json`, then `model.safetensors.index.json` and every shard it
- * names, else `model.safetensors`, else every `*.safetensors` file in the folder.
- */
+/** Reads a model folder (see assembleModel for which files count). */
 export async function readLocalModel(dir: string): Promise<LocalModel> {
   const abs = path.resolve(dir);
   let names: string[];
@@ -134,89 +248,15 @@ export async function readLocalModel(dir: string): Promise<LocalModel> {
       code === 'ENOENT' ? `model folder ${abs} does not exist` : `cannot read model folder ${abs}: ${e instanceof Error ? e.message : String(e)}`,
       'check the path; a model folder holds config.json and *.safetensors files (as downloaded from the Hugging Face Hub)');
   }
-  const nameSet = new Set(names);
-
-  if (!nameSet.has('config.json')) {
-    throw new MergeopsError('MODEL_NOT_FOUND', `model folder ${abs} has no config.json (${path.join(abs, 'config.json')})`,
-      'a model folder needs the config.json of the model (as on the Hugging Face Hub); for a PEFT LoRA adapter, write it after its base model: `base+adapter`');
-  }
-  const config = await readJsonFile(path.join(abs, 'config.json'), 'config.json');
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    throw new MergeopsError('IO', `${path.join(abs, 'config.json')}: config.json must be a JSON object`,
-      'fix or re-download config.json');
-  }
-
-  const tensors = new Map<string, ModelTensor>();
-  const shardFiles: string[] = [];
-  const usedFiles = new Set<string>(['config.json']);
-
-  const addShard = (shardName: string, header: SafetensorsHeader): void => {
-    const file = path.join(abs, shardName);
-    for (const t of header.tensors) {
-      const prev = tensors.get(t.name);
-      if (prev) {
-        throw new SafetensorsError(file,
-          `tensor ${JSON.stringify(t.name)} is also in ${path.basename(prev.file)}`,
-          'each tensor must be stored in exactly one shard; remove the stray file or re-save the model');
-      }
-      tensors.set(t.name, { name: t.name, dtype: t.dtype, shape: t.shape, file, start: t.start, end: t.end });
-    }
-  };
-
-  if (nameSet.has(INDEX_FILE)) {
-    const indexPath = path.join(abs, INDEX_FILE);
-    usedFiles.add(INDEX_FILE);
-    const weightMap = parseIndexJson(await readText(indexPath), indexPath);
-    const shardNames = [...new Set(Object.values(weightMap))].sort();
-    for (const s of shardNames) {
-      if (!nameSet.has(s)) {
-        throw new MergeopsError('MODEL_NOT_FOUND',
-          `${indexPath} lists shard ${s}, but ${path.join(abs, s)} does not exist`,
-          'the download is incomplete: fetch every shard named in the index');
-      }
-    }
-    const headers = new Map<string, SafetensorsHeader>();
-    for (const s of shardNames) headers.set(s, await readSafetensorsHeader(path.join(abs, s)));
-    // Insertion order follows the index; tensors a shard holds beyond the index come after.
-    const byShard = new Map<string, Map<string, SafetensorsHeader['tensors'][number]>>();
-    for (const [s, h] of headers) byShard.set(s, new Map(h.tensors.map((t) => [t.name, t])));
-    for (const [name, s] of Object.entries(weightMap)) {
-      const t = byShard.get(s)?.get(name);
-      if (!t) {
-        throw new MergeopsError('TENSOR_MISSING',
-          `${indexPath} says tensor ${JSON.stringify(name)} is in ${s}, but that shard has no such tensor`,
-          'the index does not match the shards (mixed downloads of different revisions?); re-download the model');
-      }
-      tensors.set(name, { name, dtype: t.dtype, shape: t.shape, file: path.join(abs, s), start: t.start, end: t.end });
-    }
-    for (const s of shardNames) {
-      const extra = headers.get(s)!.tensors.filter((t) => weightMap[t.name] !== s);
-      addShard(s, { ...headers.get(s)!, tensors: extra });
-      shardFiles.push(s);
-      usedFiles.add(s);
-    }
-  } else {
-    const files = nameSet.has(SINGLE_FILE) ? [SINGLE_FILE] : names.filter((n) => n.toLowerCase().endsWith('.safetensors'));
-    if (files.length === 0) {
-      const pickles = names.filter((n) => PICKLE_FILE.test(n) && !/^training_args\.bin$/i.test(n));
-      if (pickles.length > 0) {
-        throw new MergeopsError('MODEL_NOT_FOUND',
-          `model folder ${abs} has only PyTorch pickle weights (${pickles.join(', ')}), no *.safetensors`,
-          'mergeops never loads pickles (they can run arbitrary code); convert the model to safetensors '
-          + '(e.g. `model.save_pretrained(dir, safe_serialization=True)` in transformers) or use a repo revision that has safetensors');
-      }
-      throw new MergeopsError('MODEL_NOT_FOUND', `model folder ${abs} has no *.safetensors weights`,
-        'expected model.safetensors, or model.safetensors.index.json with its shards');
-    }
-    for (const s of files) {
-      addShard(s, await readSafetensorsHeader(path.join(abs, s)));
-      shardFiles.push(s);
-      usedFiles.add(s);
-    }
-  }
-
-  const otherFiles = names.filter((n) => !usedFiles.has(n) && !WEIGHT_FILE.test(n));
-  return { dir: abs, config: config as Record<string, unknown>, tensors, shardFiles, otherFiles };
+  const m = await assembleModel({
+    label: `folder ${abs}`,
+    names,
+    display: (n) => path.join(abs, n),
+    readText: (n) => readText(path.join(abs, n)),
+    readHeader: (n) => readSafetensorsHeader(path.join(abs, n)),
+    source: (n) => ({ kind: 'file', path: path.join(abs, n) }),
+  });
+  return { dir: abs, ...m };
 }
 
 /** Reads one tensor's bytes (whole tensor in memory: for tests and small tensors only). */

@@ -233,7 +233,7 @@ export async function readLoraAdapter(dir: string): Promise<LoraAdapter> {
   const config = parseLoraConfig(raw, configFile);
   const header = await readSafetensorsHeader(weightsFile);
   const tensors: AdapterTensor[] = header.tensors.map((t) => ({
-    tensor: t.name, file: weightsFile, start: t.start, end: t.end, dtype: t.dtype, shape: t.shape,
+    tensor: t.name, file: weightsFile, source: { kind: 'file', path: weightsFile }, start: t.start, end: t.end, dtype: t.dtype, shape: t.shape,
   }));
   return { dir: abs, config, ...parseAdapterTensors(tensors, weightsFile) };
 }
@@ -313,7 +313,7 @@ export function applyLoraAdapter(adapter: LoraAdapter, base: ReadonlyMap<string,
     }
     if (!isFloatDType(r.dtype) && r.dtype !== w.dtype) throw fail(`saves \`${name}\` as ${r.dtype}, but it is ${w.dtype} in ${baseLabel}`, forOther);
     out.set(name, {
-      name, dtype: r.dtype, shape: r.shape, file: r.file, start: r.start, end: r.end,
+      name, dtype: r.dtype, shape: r.shape, file: r.file, source: r.source, start: r.start, end: r.end,
       // PEFT loads it into the base model's parameter, in the base's dtype.
       ...(r.dtype !== w.dtype ? { modelDtype: w.dtype } : {}),
     });

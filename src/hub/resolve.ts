@@ -1,30 +1,72 @@
 /** Resolve stage: every model the recipe names → a located, described ResolvedModel. */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, statfsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { checkSameLayout, detectArch } from '../arch/detect.js';
 import { MergeopsError, RecipeError } from '../errors.js';
 import type { Resolved, ResolvedModel, ResolvedTensor } from '../plan/resolved.js';
+import type { Plan } from '../plan/types.js';
 import { referencedModels } from '../recipe/stages.js';
 import type { LoraRef, ModelRef, Recipe } from '../recipe/types.js';
-import type { Plan } from '../plan/types.js';
+import { defaultCacheDir, ShardCache } from '../store/shard-cache.js';
+import { pinRepo, readHubModel, type PendingShard, type PinnedRepo } from './hub-model.js';
+import type { HubOptions } from './hub-options.js';
 import { readLocalModel } from './local.js';
+import type { RangeReadOptions } from './range-read.js';
+import { applyLoraAdapter, readLoraAdapter } from './lora.js';
 import { recipeNeedsTokenizers } from '../tokenizer/plan-tokenizer.js';
 import { readTokenizerFiles, plannedTokenizerFiles } from '../tokenizer/read-files.js';
-import { applyLoraAdapter, readLoraAdapter } from './lora.js';
+
+/** How Hub shards are read: range requests while merging, or whole files into the cache first. */
+export type SourceMode = 'stream' | 'download' | 'auto';
 
 export interface ResolveOptions {
   /** Relative model paths are looked up here first (as mergekit does), then beside the recipe. */
   cwd?: string;
   /** Mix architectures (mergekit's --allow-crimes). */
   allowCrimes?: boolean;
+  /** Where Hub models come from (default: huggingface.co, no token). */
+  hub?: HubOptions;
+  /** Default `auto`. */
+  sourceMode?: SourceMode;
+  /** Shard cache (default: defaultCacheDir(), no size cap). */
+  cache?: ShardCache;
+  /** Commits to use instead of resolving revisions (from a lockfile), by model key. */
+  pinned?: ReadonlyMap<string, string>;
+  range?: RangeReadOptions;
+  /** Progress lines (already free of tokens). */
+  log?: (line: string) => void;
+  /** Called once every Hub model is pinned, before any header or shard is read (e.g. to restore caches). */
+  onPinned?: (pins: readonly { repo: string; sha: string }[]) => Promise<void>;
   /** Plans of earlier stages of a multi-stage recipe, by name: references to them read their output tensors. */
   stages?: ReadonlyMap<string, Plan>;
+}
+
+export interface ResolveResult extends Resolved {
+  /** Hub shards to download into the cache before the merge reads them (download mode). */
+  pending: PendingShard[];
+  /** The mode chosen for Hub shards (`auto` resolved), or undefined when every model is local. */
+  sourceMode?: 'stream' | 'download';
+}
+
+/** True for `org/name` (what a Hub id looks like), as opposed to a path. */
+export function looksLikeHubId(path: string): boolean {
+  return /^[\w.-]+\/[\w.-]+$/.test(path) && !path.startsWith('.');
+}
+
+function localCandidates(recipe: Recipe, ref: ModelRef, cwd: string): string[] {
+  return isAbsolute(ref.path)
+    ? [ref.path]
+    : [...new Set([resolvePath(cwd, ref.path), resolvePath(dirname(resolvePath(cwd, recipe.file)), ref.path)])];
+}
+
+function findLocal(recipe: Recipe, ref: ModelRef, cwd: string): string | undefined {
+  return localCandidates(recipe, ref, cwd).find((c) => existsSync(c) && statSync(c).isDirectory());
 }
 
 /** An earlier stage's output as a model: its planned tensors, config and tokenizer donor. */
 function stageModel(ref: ModelRef, plan: Plan): ResolvedModel {
   const tensors = new Map(plan.tensors.map((t) => [t.name, {
-    name: t.name, dtype: t.dtype, shape: t.shape, file: '', start: 0, end: t.end - t.start, producer: t,
+    name: t.name, dtype: t.dtype, shape: t.shape, file: '', source: { kind: 'file' as const, path: '' }, start: 0, end: t.end - t.start, producer: t,
   }]));
   const config = { ...plan.outConfig };
   if (ref.overrideArchitecture) config.architectures = [ref.overrideArchitecture];
@@ -40,10 +82,50 @@ function lineOf(recipe: Recipe, ref: ModelRef): string | undefined {
 
 /** Finds a model's folder: an existing path relative to cwd, else relative to the recipe. */
 export function locateModel(recipe: Recipe, ref: ModelRef, cwd: string): string {
-  return locateFolder(recipe, ref, ref.path, `model \`${ref.key}\``, cwd);
+  if (ref.lora) {
+    throw new RecipeError(
+      `LoRA reference \`${ref.key}\` is not supported yet`,
+      'merge the adapter into its base model first (PEFT merge_and_unload) and reference that folder',
+      ref.pos, lineOf(recipe, ref));
+  }
+  const candidates = localCandidates(recipe, ref, cwd);
+  const found = findLocal(recipe, ref, cwd);
+  if (found) return found;
+  throw new RecipeError(
+    `model \`${ref.key}\` not found: no folder ${candidates.map((c) => `\`${c}\``).join(' or ')}`,
+    'check the path (relative paths are tried from the current directory, then from the recipe\'s folder); '
+      + 'a Hugging Face id is written `org/name` or `org/name@revision`',
+    ref.pos, lineOf(recipe, ref));
 }
 
-/** Finds the folder of `ref`'s LoRA adapter (`model+lora`), looked up like a model. */
+/** Adds a model reference's position to an error from reading it. */
+function atRef(recipe: Recipe, ref: ModelRef, e: unknown): unknown {
+  return e instanceof MergeopsError && !(e instanceof RecipeError)
+    ? Object.assign(new RecipeError(`model \`${ref.key}\`: ${e.message}`, e.hint, ref.pos, lineOf(recipe, ref)), { cause: e, upstreamCode: e.code })
+    : e;
+}
+
+/** auto: download when the missing shards plus an output of the same size fit the disk with margin. */
+function chooseMode(mode: SourceMode, pins: PinnedRepo[], cache: ShardCache): 'stream' | 'download' {
+  if (mode !== 'auto') return mode;
+  let missing = 0;
+  let largest = 0;
+  for (const p of pins) {
+    let modelBytes = 0;
+    for (const f of p.files) {
+      if (f.path.includes('/') || !f.path.endsWith('.safetensors')) continue;
+      modelBytes += f.size;
+      if (!cache.lookup(p.repo, p.sha, f.path, f.size)) missing += f.size;
+    }
+    largest = Math.max(largest, modelBytes);
+  }
+  let dir = cache.root;
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  const st = statfsSync(dir);
+  const free = st.bavail * st.bsize;
+  return (missing + largest) * 1.1 + 2 * 2 ** 30 < free ? 'download' : 'stream';
+}
+
 export function locateLora(recipe: Recipe, ref: ModelRef, lora: LoraRef, cwd: string): string {
   if (lora.revision !== undefined) {
     throw new RecipeError(`LoRA adapter \`${lora.path}@${lora.revision}\` of \`${ref.key}\`: revisions of local adapters are not supported`,
@@ -62,7 +144,7 @@ function locateFolder(recipe: Recipe, ref: ModelRef, p: string, what: string, cw
   const looksHub = /^[\w.-]+\/[\w.-]+$/.test(p) && !p.startsWith('.');
   throw new RecipeError(
     `${what} not found: no folder ${candidates.map((c) => `\`${c}\``).join(' or ')}`,
-    (looksHub ? 'if this is a Hugging Face id: reading from the Hub is not available yet, so download it and give its folder; otherwise c'
+    (looksHub ? 'LoRA adapters are read from local folders only for now: download it and give its folder; otherwise c'
       : 'c') + 'heck the path (relative paths are tried from the current directory, then from the recipe\'s folder)',
     ref.pos, lineOf(recipe, ref));
 }
@@ -80,14 +162,42 @@ async function withLora(recipe: Recipe, ref: ModelRef, lora: LoraRef, base: Read
   }
 }
 
-export async function resolveRecipe(recipe: Recipe, opts: ResolveOptions = {}): Promise<Resolved> {
+export async function resolveRecipe(recipe: Recipe, opts: ResolveOptions = {}): Promise<ResolveResult> {
   const cwd = opts.cwd ?? process.cwd();
+  const hub = opts.hub ?? {};
+  const log = opts.log ?? ((): void => undefined);
+  const refs = referencedModels(recipe);
+  // Local folders win over Hub ids (as in mergekit); anything else that looks like `org/name` is on the Hub.
+  const local = new Map<string, string>();
+  const pins = new Map<string, PinnedRepo>();
+  let cache: ShardCache | undefined;
+  for (const ref of refs) {
+    if (opts.stages?.has(ref.path)) continue;
+    if (ref.lora || findLocal(recipe, ref, cwd) || !looksLikeHubId(ref.path)) {
+      local.set(ref.key, locateModel(recipe, ref, cwd));
+      continue;
+    }
+    cache ??= opts.cache ?? new ShardCache(defaultCacheDir());
+    try {
+      const p = await pinRepo({ ...hub, repo: ref.path, revision: ref.revision, sha: opts.pinned?.get(ref.key), cache });
+      log(`${ref.key}: ${p.sha}${opts.pinned?.has(ref.key) ? ' (locked)' : ''}`);
+      pins.set(ref.key, p);
+    } catch (e) {
+      throw atRef(recipe, ref, e);
+    }
+  }
+  if (opts.onPinned && pins.size > 0) await opts.onPinned([...pins.values()].map((p) => ({ repo: p.repo, sha: p.sha })));
+  const sourceMode = cache ? chooseMode(opts.sourceMode ?? 'auto', [...pins.values()], cache) : undefined;
+  if (sourceMode) log(`Hub shards: ${sourceMode} mode${opts.sourceMode === 'auto' || !opts.sourceMode ? ' (auto)' : ''}`);
+
   const models = new Map<string, ResolvedModel>();
-  for (const ref of referencedModels(recipe)) {
+  const pending: PendingShard[] = [];
+  for (const ref of refs) {
     const stage = opts.stages?.get(ref.path);
+    const needTok = recipeNeedsTokenizers(recipe);
     if (stage) {
       const m = stageModel(ref, stage);
-      m.tokenizer = recipeNeedsTokenizers(recipe) ? plannedTokenizerFiles(stage.outFiles, stage.donor.dir) : undefined;
+      m.tokenizer = needTok ? plannedTokenizerFiles(stage.outFiles, stage.donor.dir) : undefined;
       m.writtenFiles = stage.outFiles;
       // An adapter on an earlier stage's output patches that stage's tensors as they are computed.
       if (ref.lora) {
@@ -98,23 +208,30 @@ export async function resolveRecipe(recipe: Recipe, opts: ResolveOptions = {}): 
       models.set(ref.key, m);
       continue;
     }
-    const dir = locateModel(recipe, ref, cwd);
-    let local;
+    let m: Omit<ResolvedModel, 'arch' | 'ref' | 'key'>;
     try {
-      local = await readLocalModel(dir);
-    } catch (e) {
-      if (e instanceof MergeopsError) {
-        throw new RecipeError(`model \`${ref.key}\`: ${e.message}`, e.hint, ref.pos, lineOf(recipe, ref));
+      const dir = local.get(ref.key);
+      if (dir !== undefined) {
+        const lm = await readLocalModel(dir);
+        m = { dir, config: lm.config, tensors: lm.tensors, otherFiles: lm.otherFiles };
+      } else {
+        const hm = await readHubModel({ ...hub, pinned: pins.get(ref.key)!, cache: cache!, mode: sourceMode!, range: opts.range });
+        pending.push(...hm.pending);
+        m = {
+          dir: hm.dir, config: hm.config, tensors: hm.tensors, otherFiles: hm.otherFiles,
+          hub: { repo: hm.repo, revision: hm.revision, sha: hm.sha, files: hm.used },
+        };
       }
-      throw e;
+    } catch (e) {
+      throw atRef(recipe, ref, e);
     }
-    const config = { ...local.config };
+    const config = { ...m.config };
     if (ref.overrideArchitecture) config.architectures = [ref.overrideArchitecture];
-    const arch = detectArch(config, [...local.tensors.keys()], ref.key);
-    const lora = ref.lora ? await withLora(recipe, ref, ref.lora, local.tensors, cwd) : undefined;
+    const arch = detectArch(config, [...m.tensors.keys()], ref.key);
+    const lora = ref.lora ? await withLora(recipe, ref, ref.lora, m.tensors, cwd) : undefined;
     models.set(ref.key, {
-      ref, key: ref.key, dir, config, tensors: lora?.tensors ?? local.tensors, arch, otherFiles: local.otherFiles,
-      tokenizer: recipeNeedsTokenizers(recipe) ? readTokenizerFiles(dir) : undefined,
+      ...m, ref, key: ref.key, config, arch, tensors: lora?.tensors ?? m.tensors,
+      tokenizer: needTok ? readTokenizerFiles(m.dir) : undefined,
       ...(lora ? { loraDir: lora.dir } : {}),
     });
   }
@@ -122,5 +239,5 @@ export async function resolveRecipe(recipe: Recipe, opts: ResolveOptions = {}): 
     [...models.values()].map((m) => ({ label: m.key, arch: m.arch, tensorNames: [...m.tensors.keys()] })),
     { allowCrimes: opts.allowCrimes },
   );
-  return { recipe, models };
+  return { recipe, models, pending, sourceMode };
 }

@@ -13,8 +13,11 @@ export type KernelOp =
 /** Where bytes come from. */
 export type ByteSource =
   | { kind: 'file'; path: string }
-  /** A remote file read with HTTP range requests (Hub streaming); `label` names it in errors. */
-  | { kind: 'http'; url: string; headers?: Record<string, string>; size: number; label: string };
+  /**
+   * A remote file read with HTTP range requests (Hub streaming); `label` names it in errors.
+   * `sha256` (the LFS oid) lets a reader notice a file that changed upstream (ETag mismatch).
+   */
+  | { kind: 'http'; url: string; headers?: Record<string, string>; size: number; label: string; sha256?: string };
 
 /**
  * Rows of an embedding-like tensor rebuilt for another vocabulary (tokenizer remapping): output

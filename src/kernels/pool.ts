@@ -21,9 +21,14 @@ interface Queued {
 }
 
 export class KernelError extends Error {
-  constructor(message: string) {
+  /** Set when the worker failed with a MergeopsError (its code and hint). */
+  readonly code?: string;
+  readonly hint?: string;
+  constructor(message: string, detail: { code?: string; hint?: string } = {}) {
     super(message);
     this.name = 'KernelError';
+    this.code = detail.code;
+    this.hint = detail.hint;
   }
 }
 
@@ -37,7 +42,7 @@ export class KernelPool {
   private constructor(workers: Worker[]) {
     this.slots = workers.map((worker) => ({ worker, busy: false }));
     for (const slot of this.slots) {
-      slot.worker.on('message', (m: { id: number; error?: string } & Partial<JobDone>) => this.onMessage(slot, m));
+      slot.worker.on('message', (m: { id: number; error?: string; code?: string; hint?: string } & Partial<JobDone>) => this.onMessage(slot, m));
       slot.worker.on('error', (e) => this.failAll(new KernelError(`kernel worker crashed: ${e.message}`)));
     }
   }
@@ -102,12 +107,12 @@ export class KernelPool {
     }
   }
 
-  private onMessage(slot: Slot, m: { id: number; error?: string } & Partial<JobDone>): void {
+  private onMessage(slot: Slot, m: { id: number; error?: string; code?: string; hint?: string } & Partial<JobDone>): void {
     const entry = this.pending.get(m.id);
     if (!entry) return;
     this.pending.delete(m.id);
     slot.busy = false;
-    if (m.error !== undefined) entry.p.reject(new KernelError(m.error));
+    if (m.error !== undefined) entry.p.reject(new KernelError(m.error, { code: m.code, hint: m.hint }));
     else entry.p.resolve({ bytesRead: m.bytesRead ?? 0, bytesWritten: m.bytesWritten ?? 0, stats: m.stats });
     this.pump();
   }

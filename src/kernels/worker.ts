@@ -9,6 +9,8 @@
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { DTYPE_SIZE, isFloatDType, KERNEL_DTYPE_CODE, type DType, type FloatDType } from '../formats/dtype.js';
+import { MergeopsError } from '../errors.js';
+import { ReadAhead } from '../hub/read-ahead.js';
 import { programFor } from '../methods/programs.js';
 import type { TensorProgram } from '../methods/program.js';
 import { Arena } from './arena.js';
@@ -27,6 +29,8 @@ const arena = new Arena(k);
 const readFds = new Map<string, number>();
 const writeFds = new Map<string, number>();
 let bytesRead = 0;
+/** HTTP sources (Hub streaming): range reads with retries, small ones coalesced into blocks. */
+const remote = new ReadAhead();
 
 function fdFor(map: Map<string, number>, file: string, flags: string): number {
   let fd = map.get(file);
@@ -72,10 +76,13 @@ interface Materialized { ptr: number; dtype: DType }
 async function materialize(input: JobInput, first: number, n: number, asF32: boolean): Promise<Materialized> {
   switch (input.kind) {
     case 'tensor': {
-      if (input.source.kind !== 'file') throw new Error(`reading ${input.source.label} over HTTP is not supported yet`);
       const size = DTYPE_SIZE[input.dtype];
       const ptr = arena.alloc(size * n);
-      readFile(ptr, size * n, input.source.path, input.start + first * size);
+      // Nothing allocates while the read is pending (inputs are materialized one by one), so the view stays valid.
+      if (input.source.kind === 'http') {
+        await remote.read(input.source, input.start + first * size, new Uint8Array(k.memory.buffer, ptr, size * n));
+        bytesRead += size * n;
+      } else readFile(ptr, size * n, input.source.path, input.start + first * size);
       return asF32 && input.dtype !== 'F32' ? toF32({ ptr, dtype: input.dtype }, n) : { ptr, dtype: input.dtype };
     }
     case 'op': {
@@ -95,8 +102,6 @@ async function materialize(input: JobInput, first: number, n: number, asF32: boo
       return materializeGather(input, first, n);
     case 'lora':
       return { ptr: await materializeLora(arena, input, first, n, async (i, f, m) => (await materialize(i, f, m, true)).ptr), dtype: 'F32' };
-    case 'gather':
-      throw new Error(`${input.kind} inputs are not supported yet`);
   }
 }
 
@@ -138,9 +143,36 @@ function toF32(m: Materialized, n: number): Materialized {
 
 async function materializeAll(op: KernelOp, inputs: readonly JobInput[], first: number, n: number): Promise<Materialized[]> {
   const asF32 = op.kind === 'program';
+  const fetched = await fetchRemote(inputs, first, n);
   const out: Materialized[] = [];
-  for (const i of inputs) out.push(await materialize(i, first, n, asF32));
+  for (const [j, i] of inputs.entries()) {
+    const m = fetched.get(j);
+    out.push(m ? (asF32 && m.dtype !== 'F32' ? toF32(m, n) : m) : await materialize(i, first, n, asF32));
+  }
   return out;
+}
+
+/**
+ * Remote (http) tensor inputs of a job, fetched all at once so their latencies overlap. Every
+ * buffer is allocated before the first request and nothing allocates until all are done, so the
+ * views into WebAssembly memory stay valid.
+ */
+async function fetchRemote(inputs: readonly JobInput[], first: number, n: number): Promise<Map<number, Materialized>> {
+  const got = new Map<number, Materialized>();
+  const jobs: { src: Extract<JobInput, { kind: 'tensor' }>; ptr: number; len: number }[] = [];
+  for (const [j, i] of inputs.entries()) {
+    if (i.kind !== 'tensor' || i.source.kind !== 'http') continue;
+    const len = DTYPE_SIZE[i.dtype] * n;
+    const ptr = arena.alloc(len);
+    got.set(j, { ptr, dtype: i.dtype });
+    jobs.push({ src: i, ptr, len });
+  }
+  if (jobs.length === 0) return got;
+  const mem = k.memory.buffer;
+  await Promise.all(jobs.map(({ src, ptr, len }) => src.source.kind === 'http'
+    && remote.read(src.source, src.start + first * DTYPE_SIZE[src.dtype], new Uint8Array(mem, ptr, len))));
+  for (const j of jobs) bytesRead += j.len;
+  return got;
 }
 
 interface ChunkInfo { shape: readonly number[]; tensor: string; first: number; n: number; numel: number }
@@ -253,6 +285,9 @@ parentPort!.on('message', (msg: WorkerRequest | { id: number; close: true }) => 
   }
   runJob(msg.job).then(
     (r) => parentPort!.postMessage({ id: msg.id, ...r }),
-    (e: unknown) => parentPort!.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) }),
+    // A MergeopsError (e.g. a Hub read that gave up) keeps its code and hint across the thread boundary.
+    (e: unknown) => parentPort!.postMessage({
+      id: msg.id, error: e instanceof Error ? e.message : String(e), ...(e instanceof MergeopsError ? { code: e.code, hint: e.hint } : {}),
+    }),
   );
 });

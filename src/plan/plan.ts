@@ -220,7 +220,7 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
     const refs: InputTensorRef[] = present.map(({ s, name }) => {
       const t = s.model.tensors.get(name)!;
       used.add(`${s.model.key}\u0000${name}`);
-      const ref: InputTensorRef = { modelKey: s.model.key, tensor: name, file: t.file, start: t.start, end: t.end, dtype: t.dtype, shape: t.shape, producer: t.producer };
+      const ref: InputTensorRef = { modelKey: s.model.key, tensor: name, file: t.file, source: t.source, start: t.start, end: t.end, dtype: t.dtype, shape: t.shape, producer: t.producer };
       if (t.lora) ref.lora = t.lora;
       return ref;
     });
@@ -231,7 +231,7 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
         const m = resolved.models.get(key)!;
         const name = findTensorName(w.def, undefined, new Set(m.tensors.keys()));
         const t = name === undefined ? undefined : m.tensors.get(name);
-        return t && { modelKey: m.key, tensor: t.name, file: t.file, start: t.start, end: t.end, dtype: t.dtype, shape: t.shape };
+        return t && { modelKey: m.key, tensor: t.name, file: t.file, source: t.source, start: t.start, end: t.end, dtype: t.dtype, shape: t.shape };
       });
       refs.splice(0, refs.length, ...g.refs);
       shape = g.shape;

@@ -5,12 +5,30 @@ import type { ModelRef, Recipe } from '../recipe/types.js';
 import type { TokenizerFiles } from '../tokenizer/types.js';
 import type { LoraPatch, PlannedTensor } from './types.js';
 
+/**
+ * Where a tensor's bytes are: a local file, or a remote file read by HTTP range requests. Same
+ * shape as the kernels' ByteSource (declared here too: the plan imports nothing from kernels/).
+ */
+export type TensorSource =
+  | { kind: 'file'; path: string }
+  | { kind: 'http'; url: string; headers?: Record<string, string>; size: number; label: string; sha256?: string };
+
+/** A file of an upstream model as pinned: for the lockfile and for download verification. */
+export interface PinnedFile {
+  path: string;
+  size: number;
+  /** sha256 of the content (the LFS oid on the Hub). */
+  sha256: string;
+}
+
 export interface ResolvedTensor {
   name: string;
   dtype: DType;
   shape: number[];
-  /** Absolute path of the shard. */
+  /** Absolute path of the shard (local), or `repo@sha/path` (remote): names it in messages. */
   file: string;
+  /** Where to read the bytes. */
+  source: TensorSource;
   start: number;
   end: number;
   /** The LoRA patch of this tensor, for a `model+lora` reference. */
@@ -41,6 +59,8 @@ export interface ResolvedModel {
   writtenFiles?: { name: string; text: string }[];
   /** Folder of the LoRA adapter applied to the tensors, for a `model+lora` reference. */
   loraDir?: string;
+  /** For Hub models: the repo, the commit it was pinned to, and the files used. */
+  hub?: { repo: string; revision: string; sha: string; files: PinnedFile[] };
 }
 
 export interface Resolved {

@@ -3,6 +3,7 @@ import type { DType } from '../formats/dtype.js';
 import type { ProgramParams } from '../methods/program.js';
 import type { Recipe } from '../recipe/types.js';
 import type { RowMix } from '../tokenizer/types.js';
+import type { TensorSource } from './resolved.js';
 
 /** Where an input tensor's bytes are, and what they are. */
 export interface InputTensorRef {
@@ -10,9 +11,11 @@ export interface InputTensorRef {
   modelKey: string;
   /** Tensor name in that model. */
   tensor: string;
-  /** Absolute path of the shard holding it. */
+  /** The shard holding it: an absolute path, or `repo@sha/path` for a Hub model (for messages). */
   file: string;
-  /** Absolute byte offsets in `file`. */
+  /** Where its bytes are read from. */
+  source: TensorSource;
+  /** Absolute byte offsets in the shard. */
   start: number;
   end: number;
   dtype: DType;
@@ -35,6 +38,8 @@ export interface AdapterTensor {
   tensor: string;
   /** Absolute path of the adapter's safetensors file, and byte offsets in it. */
   file: string;
+  /** Where its bytes are read from. */
+  source: TensorSource;
   start: number;
   end: number;
   dtype: DType;

@@ -7,11 +7,11 @@ import type { KernelJob } from '../../src/kernels/jobs.js';
 import type { AdapterTensor, PlannedTensor } from '../../src/plan/types.js';
 
 function plannedWithLora(rows: number, cols: number, rank: number): PlannedTensor {
-  const factor = (tensor: string, shape: number[]): AdapterTensor => ({ tensor, file: '/adapter.safetensors', start: 0, end: 0, dtype: 'BF16', shape });
+  const factor = (tensor: string, shape: number[]): AdapterTensor => ({ tensor, file: '/adapter.safetensors', source: { kind: 'file', path: '/adapter.safetensors' }, start: 0, end: 0, dtype: 'BF16', shape });
   return {
     name: 'model.layers.0.mlp.down_proj.weight', shape: [rows, cols], dtype: 'BF16', op: { kind: 'copy' }, shard: 0, start: 0, end: 2 * rows * cols,
     inputs: [{
-      modelKey: 'base+lora', tensor: 'model.layers.0.mlp.down_proj.weight', file: '/base.safetensors', start: 0, end: 2 * rows * cols, dtype: 'BF16', shape: [rows, cols],
+      modelKey: 'base+lora', tensor: 'model.layers.0.mlp.down_proj.weight', file: '/base.safetensors', source: { kind: 'file', path: '/base.safetensors' }, start: 0, end: 2 * rows * cols, dtype: 'BF16', shape: [rows, cols],
       lora: { adapter: '/adapter', a: factor('a', [rank, cols]), b: factor('b', [rows, rank]), rank, scale: 2, embedding: false },
     }],
   };

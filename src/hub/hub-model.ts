@@ -1,0 +1,191 @@
+/**
+ * Reads a model from the Hub the way readLocalModel reads a folder, without downloading shards:
+ * small files (config, index, tokenizer) go to the cache's snapshot folder; each shard's
+ * safetensors header is read with range requests (and kept in the cache); tensors point at the
+ * shard's cached copy when there is one, else at its `/resolve/<sha>/` URL.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { downloadFile } from '@huggingface/hub';
+import { MergeopsError } from '../errors.js';
+import { parseHeaderLength, parseSafetensorsHeader, type SafetensorsHeader } from '../formats/safetensors.js';
+import type { PinnedFile, TensorSource } from '../plan/resolved.js';
+import type { ShardCache } from '../store/shard-cache.js';
+import { hubError } from './hub-error.js';
+import { authHeaders, fileUrl, type HubOptions } from './hub-options.js';
+import { listModelFiles, type RemoteFile } from './list-model-files.js';
+import { assembleModel, readSafetensorsHeader, type AssembledModel } from './local.js';
+import type { HttpSource, RangeReadOptions } from './range-read.js';
+import { rangeRead } from './range-read.js';
+import { resolveRevision } from './resolve-revision.js';
+
+/** Small files fetched next to the config (never code: no *.py). */
+const SMALL_FILE = /^(?!README)[^/]+\.(json|model|txt|jinja|tiktoken)$/i;
+const MAX_SMALL_FILE = 64 * 1024 * 1024;
+const MANIFEST = '.mergeops-files.json';
+const HEADERS = '.mergeops-headers';
+
+export interface PinnedRepo {
+  repo: string;
+  revision: string;
+  sha: string;
+  files: RemoteFile[];
+}
+
+/** A shard to download into the cache before the merge reads it (download mode). */
+export interface PendingShard {
+  src: HttpSource;
+  dest: string;
+}
+
+export interface HubModel extends AssembledModel {
+  repo: string;
+  revision: string;
+  sha: string;
+  /** The snapshot folder (small files). */
+  dir: string;
+  /** Files the model uses, pinned. */
+  used: PinnedFile[];
+  /** Shards not in the cache (download mode only). */
+  pending: PendingShard[];
+  /** Bytes of shards read over HTTP in stream mode, or downloaded in download mode. */
+  remoteShardBytes: number;
+}
+
+/**
+ * Pins a repo: resolves the revision to a sha (unless given), lists the files at that sha. The
+ * list is kept in the cache, so a pinned sha costs no request the second time.
+ */
+export async function pinRepo(params: { repo: string; revision?: string; sha?: string; cache: ShardCache } & HubOptions): Promise<PinnedRepo> {
+  const revision = params.revision ?? 'main';
+  const sha = params.sha ?? await resolveRevision({ ...params, revision: params.revision });
+  const manifest = join(params.cache.snapshotDir(params.repo, sha), MANIFEST);
+  if (existsSync(manifest)) {
+    return { repo: params.repo, revision, sha, files: JSON.parse(readFileSync(manifest, 'utf8')) as RemoteFile[] };
+  }
+  const files = await listModelFiles({ ...params, sha });
+  params.cache.putBytes(manifest, Buffer.from(JSON.stringify(files)));
+  return { repo: params.repo, revision, sha, files };
+}
+
+export interface ReadHubModelOptions extends HubOptions {
+  pinned: PinnedRepo;
+  cache: ShardCache;
+  mode: 'stream' | 'download';
+  range?: RangeReadOptions;
+}
+
+export async function readHubModel(opts: ReadHubModelOptions): Promise<HubModel> {
+  const { pinned, cache } = opts;
+  const { repo, sha } = pinned;
+  const label = `${repo}@${sha.slice(0, 12)}`;
+  const dir = cache.snapshotDir(repo, sha);
+  const byPath = new Map(pinned.files.map((f) => [f.path, f]));
+  const names = pinned.files.map((f) => f.path).filter((p) => !p.includes('/'));
+  const headers = authHeaders(opts);
+  const httpSource = (name: string): HttpSource => {
+    const f = byPath.get(name)!;
+    return {
+      url: fileUrl(opts, repo, sha, name), ...(headers ? { headers } : {}), size: f.size,
+      label: `${label}: ${name}`, ...(f.sha256 ? { sha256: f.sha256 } : {}),
+    };
+  };
+  const used: PinnedFile[] = [];
+  const pending: PendingShard[] = [];
+  let remoteShardBytes = 0;
+  const sources = new Map<string, TensorSource>();
+
+  // Small files: from the cache, else downloaded with the Hub client into it.
+  const small = names.filter((n) => SMALL_FILE.test(n) && byPath.get(n)!.size <= MAX_SMALL_FILE);
+  for (const name of small) {
+    const f = byPath.get(name)!;
+    let path = cache.lookup(repo, sha, name, f.size);
+    if (!path) {
+      let blob: Blob | null;
+      try {
+        blob = await downloadFile({ repo, path: name, revision: sha, hubUrl: opts.hubUrl, accessToken: opts.accessToken, fetch: opts.fetch, xet: false });
+      } catch (e) {
+        throw hubError(e, `cannot download ${name} of ${repo}@${sha}`, opts);
+      }
+      if (!blob) throw new MergeopsError('MODEL_NOT_FOUND', `${label}: ${name} is listed but cannot be downloaded`, 'the repo changed while reading it; run again');
+      const data = new Uint8Array(await blob.arrayBuffer());
+      if (data.length !== f.size) {
+        throw new MergeopsError('NETWORK', `${label}: ${name}: got ${data.length} bytes, the Hub lists ${f.size}`, 'the download was cut short; run again');
+      }
+      path = cache.pathOf(repo, sha, name);
+      cache.putBytes(path, data);
+    }
+  }
+
+  const m = await assembleModel({
+    label,
+    names,
+    display: (n) => `${label}/${n}`,
+    readText: async (n) => {
+      const p = cache.lookup(repo, sha, n);
+      if (!p) throw new MergeopsError('MODEL_NOT_FOUND', `${label}: ${n} was not downloaded`, 'report this as a bug');
+      return readFileSync(p, 'utf8');
+    },
+    readHeader: (n) => shardHeader(n),
+    source: (n): TensorSource => {
+      let s = sources.get(n);
+      if (!s) {
+        const f = byPath.get(n)!;
+        const cached = cache.lookup(repo, sha, n, f.size);
+        if (cached) s = { kind: 'file', path: cached };
+        else {
+          remoteShardBytes += f.size;
+          if (opts.mode === 'download') {
+            const dest = cache.pathOf(repo, sha, n);
+            pending.push({ src: httpSource(n), dest });
+            s = { kind: 'file', path: dest };
+          } else s = { kind: 'http', ...httpSource(n) };
+        }
+        sources.set(n, s);
+      }
+      return s;
+    },
+  });
+
+  async function shardHeader(n: string): Promise<SafetensorsHeader> {
+    const f = byPath.get(n)!;
+    const cachedShard = cache.lookup(repo, sha, n, f.size);
+    if (cachedShard) return readSafetensorsHeader(cachedShard);
+    // The header bytes (8-byte length + JSON) are kept in the cache: a second run reads no shard.
+    const hdrPath = cache.pathOf(repo, sha, `${HEADERS}/${n}`);
+    let bytes: Uint8Array;
+    if (existsSync(hdrPath)) {
+      bytes = new Uint8Array(readFileSync(hdrPath));
+    } else {
+      const src = httpSource(n);
+      const first8 = new Uint8Array(Math.min(8, f.size));
+      await rangeRead(src, 0, first8, opts.range);
+      const len = parseHeaderLength(first8, f.size, src.label);
+      bytes = new Uint8Array(8 + len);
+      bytes.set(first8);
+      await rangeRead(src, 8, bytes.subarray(8), opts.range);
+      parseSafetensorsHeader(bytes.subarray(8), len, f.size, src.label);
+      cache.putBytes(hdrPath, bytes);
+    }
+    const len = parseHeaderLength(bytes.subarray(0, 8), f.size, `${label}/${n}`);
+    return parseSafetensorsHeader(bytes.subarray(8), len, f.size, `${label}/${n}`);
+  }
+
+  const usedNames = new Set(['config.json', ...m.shardFiles, ...m.otherFiles]);
+  if (names.includes('model.safetensors.index.json')) usedNames.add('model.safetensors.index.json');
+  for (const n of [...usedNames].sort()) {
+    const f = byPath.get(n);
+    if (!f) continue;
+    if (!m.shardFiles.includes(n) && !small.includes(n)) continue; // listed but not fetched (large or non-model file)
+    const sha256 = f.sha256 ?? sha256Of(join(dir, n));
+    used.push({ path: n, size: f.size, sha256 });
+  }
+  // Other files the donor copy may need must be local: keep only those that were fetched.
+  const otherFiles = m.otherFiles.filter((n) => small.includes(n));
+  return { ...m, otherFiles, repo, revision: pinned.revision, sha, dir, used, pending, remoteShardBytes };
+}
+
+function sha256Of(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}

@@ -1,0 +1,47 @@
+/**
+ * How to reach a Hugging Face Hub: endpoint, token and `fetch`, passed to every function that
+ * talks to it (as huggingface.js does), so tests point them at a local server.
+ */
+import { MergeopsError } from '../errors.js';
+
+export interface HubOptions {
+  /** Default https://huggingface.co; `HF_ENDPOINT` in the environment. */
+  hubUrl?: string;
+  /** `hf_…` token; `HF_TOKEN` in the environment, or the Action's `hf-token` input. */
+  accessToken?: string;
+  fetch?: typeof fetch;
+}
+
+export const DEFAULT_HUB_URL = 'https://huggingface.co';
+
+/** Reads HF_ENDPOINT and HF_TOKEN (an explicit token wins); checks them at the edge. */
+export function hubOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, token?: string): HubOptions {
+  const hubUrl = (env.HF_ENDPOINT ?? '').trim().replace(/\/+$/, '') || DEFAULT_HUB_URL;
+  try {
+    new URL(hubUrl);
+  } catch {
+    throw new MergeopsError('USAGE', `HF_ENDPOINT ${JSON.stringify(hubUrl)} is not a URL`, 'set HF_ENDPOINT to e.g. https://huggingface.co, or unset it');
+  }
+  const accessToken = (token ?? env.HF_TOKEN ?? '').trim() || undefined;
+  if (accessToken !== undefined && !accessToken.startsWith('hf_')) {
+    throw new MergeopsError('USAGE', 'the Hugging Face token does not start with `hf_`',
+      'use a user access token from https://huggingface.co/settings/tokens (HF_TOKEN or the hf-token input)');
+  }
+  return { hubUrl, accessToken };
+}
+
+/** The URL of a file at a pinned commit (`/resolve/` follows LFS to the content). */
+export function fileUrl(hub: HubOptions, repo: string, sha: string, path: string): string {
+  return `${hub.hubUrl ?? DEFAULT_HUB_URL}/${repo}/resolve/${sha}/${path.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+export function authHeaders(hub: HubOptions): Record<string, string> | undefined {
+  return hub.accessToken ? { Authorization: `Bearer ${hub.accessToken}` } : undefined;
+}
+
+/** Replaces every occurrence of the token (and any `hf_…` token) in text meant for logs. */
+export function maskTokens(text: string, hub?: HubOptions): string {
+  let out = text;
+  if (hub?.accessToken) out = out.split(hub.accessToken).join('***');
+  return out.replace(/\bhf_[A-Za-z0-9]{6,}\b/g, 'hf_***');
+}

@@ -1,0 +1,27 @@
+/** Every file of a repo at a commit, with size and (for LFS files) sha256. */
+import { listFiles } from '@huggingface/hub';
+import { hubError } from './hub-error.js';
+import type { HubOptions } from './hub-options.js';
+
+export interface RemoteFile {
+  path: string;
+  size: number;
+  /** sha256 of the content: the LFS oid (absent for small files kept in git). */
+  sha256?: string;
+}
+
+export async function listModelFiles(params: { repo: string; sha: string } & HubOptions): Promise<RemoteFile[]> {
+  const out: RemoteFile[] = [];
+  try {
+    for await (const f of listFiles({
+      repo: params.repo, revision: params.sha, recursive: true,
+      hubUrl: params.hubUrl, accessToken: params.accessToken, fetch: params.fetch,
+    })) {
+      if (f.type !== 'file') continue;
+      out.push(f.lfs ? { path: f.path, size: f.lfs.size, sha256: f.lfs.oid } : { path: f.path, size: f.size });
+    }
+  } catch (e) {
+    throw hubError(e, `cannot list the files of ${params.repo}@${params.sha}`, params);
+  }
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}

@@ -1,0 +1,136 @@
+/**
+ * `mergeops.lock`: pins a recipe's inputs and records its outputs. JSON with sorted keys and
+ * one entry per line of interest, so diffs in review read well. For each referenced model: the
+ * commit sha (Hub) or folder (local), and every used file's path, size and sha256; the recipe's
+ * sha256; the output files' sizes and sha256 once a run has produced them.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, readFileSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import { basename, dirname, join, relative, sep } from 'node:path';
+import { MergeopsError } from '../errors.js';
+import type { PinnedFile, ResolvedModel } from '../plan/resolved.js';
+
+export const LOCK_VERSION = 1;
+
+export interface LockedModel {
+  /** Hub repo id (Hub models). */
+  repo?: string;
+  /** The revision the recipe asked for (Hub models). */
+  revision?: string;
+  /** The commit it resolved to (Hub models). */
+  sha?: string;
+  /** Folder, relative to the lockfile (local models). */
+  path?: string;
+  files: PinnedFile[];
+}
+
+export interface Lockfile {
+  version: number;
+  recipe: { file: string; sha256: string };
+  models: Record<string, LockedModel>;
+  outputs?: PinnedFile[];
+}
+
+export function defaultLockPath(recipeFile: string): string {
+  return join(dirname(recipeFile), 'mergeops.lock');
+}
+
+export function sha256Text(text: string | Uint8Array): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 4 << 20 })) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/** Pins every model of a resolved recipe (local files are hashed here). */
+export async function buildLock(resolvedModels: readonly ResolvedModel[], recipeFile: string, recipeText: string, lockDir: string): Promise<Lockfile> {
+  const models: Record<string, LockedModel> = {};
+  for (const m of resolvedModels) {
+    if (m.hub) {
+      models[m.key] = { repo: m.hub.repo, revision: m.hub.revision, sha: m.hub.sha, files: m.hub.files };
+      continue;
+    }
+    const names = new Set<string>(['config.json', ...m.otherFiles]);
+    for (const t of m.tensors.values()) if (t.source.kind === 'file') names.add(basename(t.source.path));
+    const files: PinnedFile[] = [];
+    for (const n of [...names].sort()) {
+      const p = join(m.dir, n);
+      if (!existsSync(p)) continue;
+      files.push({ path: n, size: statSync(p).size, sha256: await sha256File(p) });
+    }
+    // Relative to the lockfile, so the lock reads the same on every machine.
+    models[m.key] = { path: relative(lockDir, m.dir).split(sep).join('/') || '.', files };
+  }
+  return { version: LOCK_VERSION, recipe: { file: recipeFile, sha256: sha256Text(recipeText) }, models };
+}
+
+/** Hashes a finished output folder. */
+export async function outputFiles(dir: string, names: readonly string[]): Promise<PinnedFile[]> {
+  const out: PinnedFile[] = [];
+  for (const n of [...names].sort()) {
+    const p = join(dir, n);
+    out.push({ path: n, size: statSync(p).size, sha256: await sha256File(p) });
+  }
+  return out;
+}
+
+/** Sorted keys at every level: the same lock always serializes to the same text. */
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v !== null && typeof v === 'object') {
+    const o: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) {
+      const x = (v as Record<string, unknown>)[k];
+      if (x !== undefined) o[k] = sortKeys(x);
+    }
+    return o;
+  }
+  return v;
+}
+
+/** Files stay one per line (`{"path":…,"sha256":…,"size":…}`): a changed file is a one-line diff. */
+export function serializeLock(lock: Lockfile): string {
+  const text = JSON.stringify(sortKeys(lock), (_k, v: unknown) => v, 2);
+  // Collapse each file object onto one line.
+  return text.replace(/\{\n\s+"path": ("[^"\n]*"),\n\s+"sha256": ("[0-9a-f]*"),\n\s+"size": (\d+)\n\s+\}/g,
+    '{"path": $1, "sha256": $2, "size": $3}') + '\n';
+}
+
+export function writeLock(path: string, lock: Lockfile): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, serializeLock(lock));
+  renameSync(tmp, path);
+}
+
+export function readLock(path: string): Lockfile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new MergeopsError('USAGE', `no lockfile at ${path}`, 'create it with `mergeops lock <recipe.yml>` (and commit it), or run without --frozen');
+  }
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new MergeopsError('USAGE', `${path} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`,
+      'regenerate it with `mergeops lock <recipe.yml>` (resolve merge conflicts by re-locking)');
+  }
+  const l = v as Partial<Lockfile>;
+  if (typeof l !== 'object' || l === null || l.version !== LOCK_VERSION || typeof l.models !== 'object' || l.models === null
+    || typeof l.recipe?.sha256 !== 'string') {
+    throw new MergeopsError('USAGE', `${path} is not a mergeops.lock (version ${LOCK_VERSION})`,
+      'regenerate it with `mergeops lock <recipe.yml>`');
+  }
+  return l as Lockfile;
+}
+
+/** The Hub commits a lock pins, by model key (what resolve takes as `pinned`). */
+export function lockedShas(lock: Lockfile): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const [k, v] of Object.entries(lock.models)) if (v.sha) m.set(k, v.sha);
+  return m;
+}

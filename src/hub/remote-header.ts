@@ -1,0 +1,12 @@
+/** Reads a remote safetensors file's header with two range requests (no shard download). */
+import { parseHeaderLength, parseSafetensorsHeader, type SafetensorsHeader } from '../formats/safetensors.js';
+import { rangeRead, type HttpSource, type RangeReadOptions } from './range-read.js';
+
+export async function readRemoteSafetensorsHeader(src: HttpSource, opts: RangeReadOptions = {}): Promise<SafetensorsHeader> {
+  const first8 = new Uint8Array(Math.min(8, src.size));
+  await rangeRead(src, 0, first8, opts);
+  const headerLength = parseHeaderLength(first8, src.size, src.label);
+  const json = new Uint8Array(headerLength);
+  await rangeRead(src, 8, json, opts);
+  return parseSafetensorsHeader(json, headerLength, src.size, src.label);
+}

@@ -1,0 +1,63 @@
+/**
+ * The test Hub speaks what `@huggingface/hub` expects (node-ecosystem.md §2): the real client
+ * creates a repo, uploads regular and LFS files (basic and multipart), commits, lists with
+ * pagination, and reads back, against it over real HTTP.
+ */
+import { createRepo, downloadFile, listFiles, modelInfo, pathsInfo, uploadFiles, whoAmI } from '@huggingface/hub';
+import { createHash } from 'node:crypto';
+import { TestHub } from './hub-server.js';
+
+let hub: TestHub;
+beforeAll(async () => { hub = await TestHub.start(); });
+afterAll(async () => { await hub.close(); });
+
+const creds = (): { hubUrl: string; accessToken: string } => ({ hubUrl: hub.url, accessToken: 'hf_test_token' });
+
+function bytes(n: number, seed: number): Uint8Array {
+  const b = new Uint8Array(n);
+  let x = seed;
+  for (let i = 0; i < n; i++) { x = (x * 1103515245 + 12345) >>> 0; b[i] = x >>> 24; }
+  return b;
+}
+
+describe('test Hub with the real @huggingface/hub client', () => {
+  it('whoami, create (409 when it exists), upload regular + basic LFS + multipart LFS, list, read back', async () => {
+    expect((await whoAmI(creds())).name).toBe('tester');
+    await createRepo({ ...creds(), repo: 'tester/up' });
+    await expect(createRepo({ ...creds(), repo: 'tester/up' })).rejects.toMatchObject({ statusCode: 409 });
+    const small = bytes(300_000, 1); // LFS, one PUT
+    const big = bytes(3_000_000, 2); // LFS, multipart (the test Hub splits objects over 1 MiB)
+    await uploadFiles({
+      ...creds(), repo: 'tester/up', useXet: false,
+      files: [
+        { path: 'config.json', content: new Blob([JSON.stringify({ model_type: 'llama' })]) },
+        { path: 'a.safetensors', content: new Blob([small]) },
+        { path: 'b.safetensors', content: new Blob([big]) },
+      ],
+    });
+    const sha = hub.sha('tester/up')!;
+    // Both LFS transfer shapes were used: one basic PUT, and parts + completion for the big file.
+    expect(hub.counters.log.filter((l) => /^PUT \/lfs-upload\/[0-9a-f]+$/.test(l))).toHaveLength(1);
+    expect(hub.counters.log.filter((l) => /^PUT \/lfs-upload\/[0-9a-f]+\/part\/\d+$/.test(l))).toHaveLength(6);
+    expect(hub.counters.log.filter((l) => /^POST \/lfs-upload\/[0-9a-f]+\/complete$/.test(l))).toHaveLength(1);
+    expect(hub.counters.log).toContain('POST /api/models/tester/up/commit/main');
+    const info = await modelInfo({ ...creds(), name: 'tester/up', additionalFields: ['sha'] });
+    expect(info.sha).toBe(sha);
+    hub.pageSize = 2; // three files + .gitattributes: two pages
+    const listed = [];
+    for await (const f of listFiles({ ...creds(), repo: 'tester/up', revision: sha })) listed.push(f);
+    expect(listed.map((f) => f.path).sort()).toEqual(['.gitattributes', 'a.safetensors', 'b.safetensors', 'config.json']);
+    const b = listed.find((f) => f.path === 'b.safetensors')!;
+    expect(b.lfs?.oid).toBe(createHash('sha256').update(big).digest('hex'));
+    const pi = await pathsInfo({ ...creds(), repo: 'tester/up', paths: ['a.safetensors'], expand: true, revision: 'main' });
+    expect(pi[0].lastCommit.id).toBe(sha);
+    const blob = await downloadFile({ ...creds(), repo: 'tester/up', path: 'b.safetensors', revision: sha });
+    expect(Buffer.compare(Buffer.from(await blob!.slice(1000, 2000).arrayBuffer()), Buffer.from(big.subarray(1000, 2000)))).toBe(0);
+    expect(Buffer.compare(Buffer.from(await blob!.arrayBuffer()), Buffer.from(big))).toBe(0);
+    expect(await downloadFile({ ...creds(), repo: 'tester/up', path: 'nope.json', revision: sha })).toBeNull();
+  });
+
+  it('rejects a token it does not know', async () => {
+    await expect(modelInfo({ hubUrl: hub.url, accessToken: 'hf_wrong', name: 'tester/up' })).rejects.toMatchObject({ statusCode: 401 });
+  });
+});
