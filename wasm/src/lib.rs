@@ -28,6 +28,7 @@
 
 pub mod combine;
 pub mod convert;
+pub mod geo;
 pub mod program;
 
 use convert::{at, is_valid_dtype};
