@@ -7364,6 +7364,7 @@ var require_dist = __commonJS({
 });
 
 // src/cli/main.ts
+import { join as join2 } from "node:path";
 import { parseArgs } from "node:util";
 
 // src/errors.ts
@@ -7431,46 +7432,6 @@ import {
 import { availableParallelism as availableParallelism2 } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 
-// src/formats/dtype.ts
-var DTYPES = ["F64", "F32", "F16", "BF16", "I64", "I32", "I16", "I8", "U8", "BOOL"];
-var DTYPE_SIZE = {
-  F64: 8,
-  F32: 4,
-  F16: 2,
-  BF16: 2,
-  I64: 8,
-  I32: 4,
-  I16: 2,
-  I8: 1,
-  U8: 1,
-  BOOL: 1
-};
-function isDType(s) {
-  return DTYPES.includes(s);
-}
-function isFloatDType(d) {
-  return d === "F32" || d === "F16" || d === "BF16";
-}
-var TORCH_DTYPE_NAMES = {
-  float32: "F32",
-  float: "F32",
-  fp32: "F32",
-  float16: "F16",
-  half: "F16",
-  fp16: "F16",
-  bfloat16: "BF16",
-  bf16: "BF16"
-};
-function torchDTypeName(d) {
-  return d === "F32" ? "float32" : d === "F16" ? "float16" : "bfloat16";
-}
-function parseTorchDType(name) {
-  const n = name.startsWith("torch.") ? name.slice(6) : name;
-  return TORCH_DTYPE_NAMES[n];
-}
-var f32 = new Float32Array(1);
-var u32 = new Uint32Array(f32.buffer);
-
 // src/kernels/pool.ts
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
@@ -7479,10 +7440,10 @@ import { Worker } from "node:worker_threads";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 var KERNELS_WASM_URL = new URL("./kernels.wasm", import.meta.url);
-function missing(err) {
+function missing(err2) {
   const path2 = fileURLToPath(KERNELS_WASM_URL);
   return new Error(
-    `cannot read the WebAssembly kernels at ${path2} (${err.message}). Run \`npm run build:wasm\` and \`npm run build\` (the build copies dist/kernels.wasm there).`
+    `cannot read the WebAssembly kernels at ${path2} (${err2.message}). Run \`npm run build:wasm\` and \`npm run build\` (the build copies dist/kernels.wasm there).`
   );
 }
 var compiled;
@@ -7490,8 +7451,8 @@ function loadKernelModule() {
   if (!compiled) {
     compiled = readFile(KERNELS_WASM_URL).then(
       (bytes2) => WebAssembly.compile(bytes2),
-      (err) => {
-        throw missing(err);
+      (err2) => {
+        throw missing(err2);
       }
     );
     compiled.catch(() => {
@@ -7579,7 +7540,7 @@ var KernelPool = class _KernelPool {
     this.pending.delete(m.id);
     slot.busy = false;
     if (m.error !== void 0) entry.p.reject(new KernelError(m.error));
-    else entry.p.resolve({ bytesRead: m.bytesRead ?? 0, bytesWritten: m.bytesWritten ?? 0 });
+    else entry.p.resolve({ bytesRead: m.bytesRead ?? 0, bytesWritten: m.bytesWritten ?? 0, stats: m.stats });
     this.pump();
   }
   failAll(e) {
@@ -7600,36 +7561,162 @@ function minMaxMemory(threads) {
 function defaultMaxMemory() {
   return Math.min(Math.floor(totalmem() / 2), 16 * 1024 ** 3);
 }
-function bytesPerElement(t) {
-  return t.inputs.reduce((a, r) => a + DTYPE_SIZE[r.dtype], 0) + DTYPE_SIZE[t.dtype];
+function workerShare(maxMemory, threads) {
+  return Math.max(4096, Math.floor((maxMemory - BASELINE_BYTES - threads * PER_WORKER_BYTES) / threads));
 }
 function workerDataBudget(maxMemory, threads) {
-  const free = maxMemory - BASELINE_BYTES - threads * PER_WORKER_BYTES;
-  return Math.max(4096, Math.min(MAX_CHUNK_BYTES, Math.floor(free / threads)));
+  return Math.min(MAX_CHUNK_BYTES, workerShare(maxMemory, threads));
 }
-function chunkElements(t, perWorker) {
-  const numel = t.shape.reduce((a, b) => a * b, 1);
-  const fit = Math.max(1, Math.floor(perWorker / bytesPerElement(t)));
+function programWholeBudget(maxMemory, threads) {
+  return Math.min(workerShare(maxMemory, threads), 3 * 1024 ** 3);
+}
+
+// src/formats/dtype.ts
+var DTYPES = ["F64", "F32", "F16", "BF16", "I64", "I32", "I16", "I8", "U8", "BOOL"];
+var DTYPE_SIZE = {
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U8: 1,
+  BOOL: 1
+};
+function isDType(s) {
+  return DTYPES.includes(s);
+}
+function isFloatDType(d) {
+  return d === "F32" || d === "F16" || d === "BF16";
+}
+var TORCH_DTYPE_NAMES = {
+  float32: "F32",
+  float: "F32",
+  fp32: "F32",
+  float16: "F16",
+  half: "F16",
+  fp16: "F16",
+  bfloat16: "BF16",
+  bf16: "BF16"
+};
+function torchDTypeName(d) {
+  return d === "F32" ? "float32" : d === "F16" ? "float16" : "bfloat16";
+}
+function parseTorchDType(name) {
+  const n = name.startsWith("torch.") ? name.slice(6) : name;
+  return TORCH_DTYPE_NAMES[n];
+}
+var f32 = new Float32Array(1);
+var u32 = new Uint32Array(f32.buffer);
+
+// src/methods/programs.ts
+var FACTORIES = /* @__PURE__ */ new Map([]);
+function programFor(method, params, shape) {
+  const f = FACTORIES.get(method);
+  if (!f) throw new Error(`no tensor program for merge method '${method}'`);
+  return f(params, shape);
+}
+
+// src/execute/tensor-jobs.ts
+function refInput(r) {
+  const p = r.producer;
+  if (p) return { kind: "op", op: p.op, inputs: p.inputs.map(refInput), shape: p.shape, tensor: p.name, dtype: p.dtype };
+  return { kind: "tensor", source: { kind: "file", path: r.file }, start: r.start, dtype: r.dtype };
+}
+var numelOf = (shape) => shape.reduce((a, b) => a * b, 1);
+var rowLenOf = (shape) => shape.length > 1 ? shape[shape.length - 1] : numelOf(shape);
+function programOf(op, shape, k, tensor) {
+  return programFor(op.method, op.params, { shape, numel: numelOf(shape), rowLen: rowLenOf(shape), k, tensor });
+}
+function inputBytes(input, asF32) {
+  switch (input.kind) {
+    case "tensor":
+      return DTYPE_SIZE[input.dtype] + (asF32 && input.dtype !== "F32" ? 4 : 0);
+    case "op":
+      return opBytes(input.op, input.inputs, input.dtype) + (asF32 && input.dtype !== "F32" ? 4 : 0);
+    case "gather":
+    case "lora":
+      return 12;
+  }
+}
+function opBytes(op, inputs, outDType) {
+  const program = op.kind === "program";
+  return inputs.reduce((a, i) => a + inputBytes(i, program), 0) + DTYPE_SIZE[outDType] + (program ? 4 : 0);
+}
+function gcd(a, b) {
+  return b === 0 ? a : gcd(b, a % b);
+}
+function quantumOf(inputs) {
+  let q = 1;
+  for (const i of inputs) {
+    if (i.kind !== "op") continue;
+    q = lcm(q, quantumOf(i.inputs));
+    if (i.op.kind === "program") q = lcm(q, programOf(i.op, i.shape, i.inputs.length, i.tensor).quantum);
+  }
+  return q;
+}
+var lcm = (a, b) => a / gcd(a, b) * b;
+function chunkStep(shape, perElement, perWorker, quantum) {
+  const numel = numelOf(shape);
+  const fit = Math.max(1, Math.floor(perWorker / perElement));
   if (fit >= numel) return Math.max(1, numel);
-  const row = t.shape.length > 1 ? t.shape[t.shape.length - 1] : 1;
+  if (quantum > 1) return Math.max(quantum, Math.floor(fit / quantum) * quantum);
+  const row = shape.length > 1 ? shape[shape.length - 1] : 1;
   const whole = row > 1 && fit >= row ? Math.floor(fit / row) * row : fit;
   return Math.max(16, whole - whole % 16);
 }
-
-// src/execute/execute.ts
-function* chunkJobs(t, perWorker, shardPath) {
-  const numel = t.shape.reduce((a, b) => a * b, 1);
-  const step = chunkElements(t, perWorker);
-  for (let e = 0; e < numel; e += step) {
-    const n = Math.min(step, numel - e);
-    yield {
-      op: t.op,
-      inputs: t.inputs.map((r) => ({ file: r.file, offset: r.start + e * DTYPE_SIZE[r.dtype], dtype: r.dtype })),
-      n,
-      out: { file: shardPath, offset: t.start + e * DTYPE_SIZE[t.dtype], dtype: t.dtype }
-    };
+function chunks(numel, step) {
+  const out = [];
+  for (let e = 0; e < numel; e += step) out.push({ first: e, n: Math.min(step, numel - e) });
+  return out;
+}
+async function computeStats(run, op, inputs, shape, tensor, perWorker) {
+  const prog = programOf(op, shape, inputs.length, tensor);
+  const perElement = opBytes(op, inputs, "F32");
+  const step = chunkStep(shape, perElement, perWorker, lcm(prog.quantum, quantumOf(inputs)));
+  const parts = chunks(numelOf(shape), step);
+  const stats = [];
+  for (let pass = 0; pass < prog.passes.length; pass++) {
+    const got = await Promise.all(parts.map(async ({ first, n }) => {
+      const r = await run({ op, inputs, shape, tensor, first, n, step: { mode: "pass", pass, stats }, out: { file: "", start: 0, dtype: "F32" } });
+      if (!r.stats) throw new Error(`internal: statistics pass ${pass} of ${tensor} returned nothing`);
+      return { first, n, data: r.stats };
+    }));
+    stats.push(prog.passes[pass].reduce(got));
+  }
+  return stats;
+}
+async function prepareNested(run, inputs, perWorker) {
+  for (const i of inputs) {
+    if (i.kind !== "op") continue;
+    await prepareNested(run, i.inputs, perWorker);
+    if (i.op.kind === "program" && !i.stats) i.stats = await computeStats(run, i.op, i.inputs, i.shape, i.tensor, perWorker);
   }
 }
+async function runTensor(run, t, budget, shardPath) {
+  const inputs = t.inputs.map(refInput);
+  await prepareNested(run, inputs, budget.perWorker);
+  const numel = numelOf(t.shape);
+  const base = { op: t.op, inputs, shape: t.shape, tensor: t.name, out: { file: shardPath, start: t.start, dtype: t.dtype } };
+  const perElement = opBytes(t.op, inputs, t.dtype);
+  if (t.op.kind !== "program") {
+    const step2 = chunkStep(t.shape, perElement, budget.perWorker, quantumOf(inputs));
+    await Promise.all(chunks(numel, step2).map(({ first, n }) => run({ ...base, first, n })));
+    return;
+  }
+  const prog = programOf(t.op, t.shape, inputs.length, t.name);
+  if (numel * perElement + (prog.scratchBytes?.(numel) ?? 0) <= budget.whole) {
+    await run({ ...base, step: { mode: "whole" }, first: 0, n: numel });
+    return;
+  }
+  const stats = await computeStats(run, t.op, inputs, t.shape, t.name, budget.perWorker);
+  const step = chunkStep(t.shape, perElement, budget.perWorker, lcm(prog.quantum, quantumOf(inputs)));
+  await Promise.all(chunks(numel, step).map(({ first, n }) => run({ ...base, first, n, step: { mode: "apply", stats } })));
+}
+
+// src/execute/execute.ts
 function checkOutDir(outDir, overwrite) {
   if (existsSync(outDir) && readdirSync(outDir).length > 0 && !overwrite) {
     throw new MergeopsError(
@@ -7676,13 +7763,14 @@ async function executePlan(plan, opts) {
       elapsed: 0,
       current: ""
     };
-    await runAll(pool, plan, perWorker, shardPaths, progress, t0, opts.onProgress);
+    await runAll(pool, plan, { perWorker, whole: programWholeBudget(maxMemory, pool.size) }, shardPaths, new Tracker(progress, t0, opts.onProgress));
     await pool.closeFiles();
     for (const p of shardPaths) fsyncFile(p);
     if (plan.indexJson) writeFileSync(join(tmp, "model.safetensors.index.json"), plan.indexJson);
     writeFileSync(join(tmp, "config.json"), JSON.stringify(plan.outConfig, null, 2) + "\n");
     for (const f of plan.donor.files) copyFileSync(join(plan.donor.dir, f), join(tmp, f));
     writeFileSync(join(tmp, "mergekit_config.yml"), plan.recipe.text.endsWith("\n") ? plan.recipe.text : plan.recipe.text + "\n");
+    if (plan.stages?.length) writeFileSync(join(tmp, "mergeops_recipe.yml"), plan.recipe.lines.join("\n").trimEnd() + "\n");
     fsyncFile(tmp);
     replaceDir(tmp, outDir);
     const files = readdirSync(outDir).sort().map((name) => ({ name, bytes: statSync(join(outDir, name)).size }));
@@ -7700,38 +7788,50 @@ async function executePlan(plan, opts) {
     await pool?.close();
   }
 }
-async function runAll(pool, plan, perWorker, shardPaths, progress, t0, onProgress) {
+var Tracker = class {
+  constructor(progress, t0, onProgress) {
+    this.progress = progress;
+    this.t0 = t0;
+    this.onProgress = onProgress;
+  }
+  lastReport = 0;
+  job(r) {
+    this.progress.bytesRead += r.bytesRead;
+    this.progress.bytesWritten += r.bytesWritten;
+    this.report(false);
+  }
+  tensor(name) {
+    this.progress.tensorsDone++;
+    this.progress.current = name;
+    this.report(this.progress.tensorsDone === this.progress.tensorsTotal);
+  }
+  report(force) {
+    const now = performance.now();
+    if (this.onProgress && (force || now - this.lastReport > 200)) {
+      this.lastReport = now;
+      this.progress.elapsed = (now - this.t0) / 1e3;
+      this.onProgress({ ...this.progress });
+    }
+  }
+};
+async function runAll(pool, plan, budget, shardPaths, tracker) {
   const window = pool.size * 2;
   const inFlight = /* @__PURE__ */ new Set();
   let failure;
-  let lastReport = 0;
   for (const t of plan.tensors) {
-    const chunks = [...chunkJobs(t, perWorker, shardPaths[t.shard])];
-    let left = chunks.length;
-    for (const job of chunks) {
-      if (failure) break;
-      const p = pool.run(job).then((r) => {
-        progress.bytesRead += r.bytesRead;
-        progress.bytesWritten += r.bytesWritten;
-        if (--left === 0) {
-          progress.tensorsDone++;
-          progress.current = t.name;
-        }
-        const now = performance.now();
-        if (onProgress && (now - lastReport > 200 || progress.tensorsDone === progress.tensorsTotal)) {
-          lastReport = now;
-          progress.elapsed = (now - t0) / 1e3;
-          onProgress({ ...progress });
-        }
-      }, (e) => {
-        failure ??= e;
-      }).finally(() => {
-        inFlight.delete(p);
-      });
-      inFlight.add(p);
-      if (inFlight.size >= window) await Promise.race(inFlight);
-    }
     if (failure) break;
+    const run = async (job) => {
+      const r = await pool.run(job);
+      tracker.job(r);
+      return r;
+    };
+    const p = runTensor(run, t, budget, shardPaths[t.shard]).then(() => tracker.tensor(t.name), (e) => {
+      failure ??= e;
+    }).finally(() => {
+      inFlight.delete(p);
+    });
+    inFlight.add(p);
+    if (inFlight.size >= window) await Promise.race(inFlight);
   }
   await Promise.all(inFlight);
   if (failure) {
@@ -8659,6 +8759,83 @@ function checkSameLayout(models, opts) {
   }
 }
 
+// src/recipe/stages.ts
+function referencedModels(recipe) {
+  const refs = [];
+  for (const s of recipe.models ?? []) refs.push(s.model);
+  for (const slice of recipe.slices ?? []) {
+    for (const s of slice.sources) refs.push(s.model);
+    if (slice.baseModel) refs.push(slice.baseModel);
+  }
+  if (recipe.baseModel) refs.push(recipe.baseModel);
+  const tok = recipe.tokenizer?.source ?? recipe.tokenizerSource;
+  if (tok && typeof tok === "object") refs.push(tok);
+  for (const t of recipe.tokenizer?.tokens.values() ?? []) {
+    if (t.source?.model) refs.push(t.source.model);
+  }
+  const seen = /* @__PURE__ */ new Set();
+  return refs.filter((r) => seen.has(r.key) ? false : (seen.add(r.key), true));
+}
+function err(doc, ref, message, hint) {
+  const pos = ref?.pos ?? doc.pos;
+  return new RecipeError(message, hint, pos, doc.lines[pos.line - 1]);
+}
+function stageRef(ref, names) {
+  return names.has(ref.path) ? ref.path : void 0;
+}
+function stageGraph(docs) {
+  const unnamed = docs.filter((d) => d.name === void 0);
+  if (unnamed.length > 1) {
+    throw err(
+      unnamed[1],
+      void 0,
+      "a multi-stage recipe may have only one unnamed document (the final merge)",
+      "give every intermediate stage a `name:` and leave only the final merge unnamed"
+    );
+  }
+  const final = unnamed[0] ?? docs[docs.length - 1];
+  const byName = new Map(docs.filter((d) => d.name !== void 0).map((d) => [d.name, d]));
+  const names = new Set(byName.keys());
+  const uses = /* @__PURE__ */ new Map();
+  for (const d of docs) {
+    const used = [];
+    for (const ref of referencedModels(d)) {
+      const name = stageRef(ref, names);
+      if (name === void 0) continue;
+      if (ref.revision !== void 0 || ref.lora !== void 0) {
+        throw err(
+          d,
+          ref,
+          `\`${ref.key}\` names the stage \`${name}\` with a revision or LoRA`,
+          `a stage's output has no revisions and cannot take an adapter: write just \`${name}\``
+        );
+      }
+      if (name === d.name) {
+        throw err(d, ref, `stage \`${name}\` uses its own output`, "a stage can only use models and earlier stages");
+      }
+      used.push(name);
+    }
+    uses.set(d, used);
+  }
+  const order = [];
+  const state = /* @__PURE__ */ new Map();
+  const visit = (d, path2) => {
+    if (state.get(d) === "done") return;
+    if (state.get(d) === "visiting") {
+      const cycle = [...path2.slice(path2.indexOf(d)), d].map((s) => s.name).join(" \u2192 ");
+      const from = path2[path2.length - 1];
+      const ref = referencedModels(from).find((r) => r.path === d.name);
+      throw err(from, ref, `circular dependency between stages: ${cycle}`, "a stage may only use stages that do not use it; break the cycle");
+    }
+    state.set(d, "visiting");
+    for (const name of uses.get(d)) visit(byName.get(name), [...path2, d]);
+    state.set(d, "done");
+    order.push(d);
+  };
+  for (const d of docs) visit(d, []);
+  return { order, final, uses };
+}
+
 // src/hub/local.ts
 import { promises as fs } from "node:fs";
 import path from "node:path";
@@ -8854,18 +9031,20 @@ async function readLocalModel(dir) {
 }
 
 // src/hub/resolve.ts
-function referencedModels(recipe) {
-  const refs = [];
-  for (const s of recipe.models ?? []) refs.push(s.model);
-  for (const slice of recipe.slices ?? []) {
-    for (const s of slice.sources) refs.push(s.model);
-    if (slice.baseModel) refs.push(slice.baseModel);
-  }
-  if (recipe.baseModel) refs.push(recipe.baseModel);
-  const tok = recipe.tokenizer?.source ?? recipe.tokenizerSource;
-  if (tok && typeof tok === "object") refs.push(tok);
-  const seen = /* @__PURE__ */ new Set();
-  return refs.filter((r) => seen.has(r.key) ? false : (seen.add(r.key), true));
+function stageModel(ref, plan) {
+  const tensors = new Map(plan.tensors.map((t) => [t.name, {
+    name: t.name,
+    dtype: t.dtype,
+    shape: t.shape,
+    file: "",
+    start: 0,
+    end: t.end - t.start,
+    producer: t
+  }]));
+  const config = { ...plan.outConfig };
+  if (ref.overrideArchitecture) config.architectures = [ref.overrideArchitecture];
+  const arch = detectArch(config, [...tensors.keys()], ref.key);
+  return { ref, key: ref.key, dir: plan.donor.dir, config, tensors, arch, otherFiles: plan.donor.files };
 }
 function lineOf(recipe, ref) {
   return recipe.lines[ref.pos.line - 1];
@@ -8895,6 +9074,11 @@ async function resolveRecipe(recipe, opts = {}) {
   const cwd = opts.cwd ?? process.cwd();
   const models = /* @__PURE__ */ new Map();
   for (const ref of referencedModels(recipe)) {
+    const stage = opts.stages?.get(ref.path);
+    if (stage) {
+      models.set(ref.key, stageModel(ref, stage));
+      continue;
+    }
     const dir = locateModel(recipe, ref, cwd);
     let local;
     try {
@@ -10260,8 +10444,8 @@ function buildPlan(resolved, opts = {}) {
             `give the model \`parameters: {${p.name}: \u2026}\`, or set \`${p.name}\` under the top-level \`parameters:\``
           );
         }
-        const err = v === void 0 ? void 0 : p.validate?.(v);
-        if (err) throw recipeError2(recipe, s.ref.pos, `parameter \`${p.name}\` of \`${s.ref.key}\`: ${err}`, `fix the value of \`${p.name}\``);
+        const err2 = v === void 0 ? void 0 : p.validate?.(v);
+        if (err2) throw recipeError2(recipe, s.ref.pos, `parameter \`${p.name}\` of \`${s.ref.key}\`: ${err2}`, `fix the value of \`${p.name}\``);
         params[p.name] = v;
       }
       return { modelKey: s.ref.key, isBase: s.isBase, params };
@@ -10269,7 +10453,7 @@ function buildPlan(resolved, opts = {}) {
     const refs = present2.map(({ s, name }) => {
       const t = s.model.tensors.get(name);
       used.add(`${s.model.key}\0${name}`);
-      return { modelKey: s.model.key, tensor: name, file: t.file, start: t.start, end: t.end, dtype: t.dtype, shape: t.shape };
+      return { modelKey: s.model.key, tensor: name, file: t.file, start: t.start, end: t.end, dtype: t.dtype, shape: t.shape, producer: t.producer };
     });
     const shape = refs[0].shape;
     for (const r of refs) {
@@ -10334,7 +10518,7 @@ function buildPlan(resolved, opts = {}) {
     for (const name of m.tensors.keys()) if (!used.has(`${m.key}\0${name}`) && !isKnownWeight(def, name)) ignored.add(name);
   }
   for (const name of ignored) warnings.push(`${name} is not part of the ${def.id} architecture: not written`);
-  const inputBytes = tensors.reduce((a, t) => a + t.inputs.reduce((b, r) => b + (r.end - r.start), 0), 0);
+  const inputBytes2 = tensors.reduce((a, t) => a + readBytes(t), 0);
   const outputBytes = shards.reduce((a, s) => a + s.size, 0);
   return {
     recipe,
@@ -10347,12 +10531,15 @@ function buildPlan(resolved, opts = {}) {
     ignoredTensors: [...ignored],
     warnings,
     estimates: {
-      inputBytes,
+      inputBytes: inputBytes2,
       outputBytes,
       largestTensorBytes: tensors.reduce((a, t) => Math.max(a, t.end - t.start), 0),
       diskBytes: outputBytes
     }
   };
+}
+function readBytes(t) {
+  return t.inputs.reduce((a, r) => a + (r.producer ? readBytes(r.producer) : r.end - r.start), 0);
 }
 function isKnownWeight(def, name) {
   const plain = [...def.preWeights, ...def.postWeights];
@@ -10371,21 +10558,32 @@ function loadRecipeFile(file) {
   } catch {
     throw new MergeopsError("USAGE", `cannot read recipe ${file}`, "check the path of the recipe file");
   }
-  const docs = parseRecipeText(text, file);
-  if (docs.length > 1) {
-    throw new RecipeError(
-      "multi-stage recipes (several `---` documents) are not supported yet",
-      "run each stage as its own recipe for now",
-      docs[1].pos,
-      docs[1].lines[docs[1].pos.line - 1]
-    );
-  }
-  return docs[0];
+  return parseRecipeText(text, file);
 }
 async function planRecipeFile(file, opts = {}) {
-  const recipe = loadRecipeFile(file);
-  const resolved = await resolveRecipe(recipe, opts);
-  return buildPlan(resolved, opts);
+  const docs = loadRecipeFile(file);
+  if (docs.length === 1) return buildPlan(await resolveRecipe(docs[0], opts), opts);
+  const graph = stageGraph(docs);
+  const plans = /* @__PURE__ */ new Map();
+  const stages = [];
+  let final;
+  for (const doc of graph.order) {
+    const plan = buildPlan(await resolveRecipe(doc, { ...opts, stages: plans }), opts);
+    if (doc === graph.final) final = plan;
+    else {
+      plans.set(doc.name, plan);
+      stages.push({ name: doc.name, plan });
+    }
+  }
+  final.stages = stages;
+  const unused = stages.filter((s) => !usesStage(final, s.plan));
+  for (const s of unused) final.warnings.push(`stage \`${s.name}\` is not used by the final merge (written only with --keep-intermediates)`);
+  return final;
+}
+function usesStage(plan, stage) {
+  const seen = new Set(stage.tensors);
+  const walk = (t) => t.inputs.some((r) => r.producer !== void 0 && (seen.has(r.producer) || walk(r.producer)));
+  return plan.tensors.some(walk);
 }
 
 // src/cli/format.ts
@@ -10442,7 +10640,7 @@ var USAGE = `mergeops ${VERSION} \u2014 merge models from mergekit recipes
 Usage:
   mergeops plan <recipe.yml> [--out-shard-size SIZE] [--json]
   mergeops run  <recipe.yml> --out DIR [--max-memory SIZE] [--threads N]
-                [--out-shard-size SIZE] [--overwrite]
+                [--out-shard-size SIZE] [--overwrite] [--keep-intermediates DIR]
 
 Options:
   --out DIR              output folder (written to a temporary sibling, renamed at the end)
@@ -10450,6 +10648,9 @@ Options:
   --threads N            kernel worker threads (default: one per core)
   --out-shard-size SIZE  safetensors shard size, e.g. 5B (default), 500M, 2GiB
   --overwrite            replace an existing output folder
+  --keep-intermediates DIR
+                         multi-stage recipes: also write each named stage to DIR/<name>
+                         (by default earlier stages are computed in memory, never written)
   --json                 print the plan as JSON
   -h, --help             this text
   -v, --version          the version
@@ -10474,7 +10675,7 @@ function printPlan(plan) {
 `);
   out.write("\n  tensor                                              shape            dtype  op                  inputs\n");
   for (const t of plan.tensors) {
-    const op = t.op.kind === "linear" ? `linear ${t.op.weights.map((w2) => +w2.toFixed(4)).join("/")}` : t.op.kind === "task_arithmetic" ? `task_arith \u03BB${+t.op.lambda.toFixed(4)}` : t.op.scale !== void 0 ? `copy \xD7${t.op.scale}` : "copy";
+    const op = t.op.kind === "linear" ? `linear ${t.op.weights.map((w2) => +w2.toFixed(4)).join("/")}` : t.op.kind === "task_arithmetic" ? `task_arith \u03BB${+t.op.lambda.toFixed(4)}` : t.op.kind === "program" ? t.op.method : t.op.scale !== void 0 ? `copy \xD7${t.op.scale}` : "copy";
     out.write(`  ${t.name.padEnd(51)} ${`[${t.shape.join(",")}]`.padEnd(16)} ${t.dtype.padEnd(6)} ${op.padEnd(19)} ${t.inputs.map((i) => i.tensor === t.name ? i.modelKey : `${i.modelKey}:${i.tensor}`).join(" ")}
 `);
   }
@@ -10507,6 +10708,7 @@ async function main(argv) {
       threads: { type: "string", short: "j" },
       "out-shard-size": { type: "string" },
       overwrite: { type: "boolean" },
+      "keep-intermediates": { type: "string" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" }
@@ -10541,13 +10743,26 @@ async function main(argv) {
 `);
   process.stderr.write(`merging ${plan.tensors.length} tensors (${bytes(plan.estimates.inputBytes)} to read) with ${plan.methodName}
 `);
-  const result = await executePlan(plan, {
-    outDir: values.out,
+  const execOpts = {
     maxMemory: sizeOption(values["max-memory"], "max-memory"),
     threads,
     overwrite: values.overwrite ?? false,
     onProgress: progressReporter(process.stderr)
-  });
+  };
+  const keep = values["keep-intermediates"];
+  if (keep !== void 0) {
+    for (const s of plan.stages ?? []) {
+      process.stderr.write(`stage ${s.name}: ${s.plan.tensors.length} tensors with ${s.plan.methodName}
+`);
+      const r = await executePlan(s.plan, { ...execOpts, outDir: join2(keep, s.name) });
+      process.stdout.write(`wrote stage ${s.name} to ${r.outDir} in ${duration(r.seconds)}
+`);
+    }
+  } else if (plan.stages?.length) {
+    process.stderr.write(`fusing ${plan.stages.length} earlier stage(s) in memory: ${plan.stages.map((s) => s.name).join(", ")}
+`);
+  }
+  const result = await executePlan(plan, { ...execOpts, outDir: values.out });
   process.stdout.write(`wrote ${result.outDir} in ${duration(result.seconds)} (${rate(result.bytesRead / result.seconds)} read)
 `);
   for (const f of result.files) process.stdout.write(`  ${f.name.padEnd(40)} ${bytes(f.bytes)}

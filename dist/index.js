@@ -108,7 +108,7 @@ var require_tunnel = __commonJS({
         function onFree() {
           self.emit("free", socket, options);
         }
-        function onCloseOrRemove(err) {
+        function onCloseOrRemove(err2) {
           self.removeSocket(socket);
           socket.removeListener("free", onFree);
           socket.removeListener("close", onCloseOrRemove);
@@ -1138,7 +1138,7 @@ var require_util = __commonJS({
     function isDestroyed(body) {
       return body && !!(body.destroyed || body[kDestroyed] || stream.isDestroyed?.(body));
     }
-    function destroy(stream2, err) {
+    function destroy(stream2, err2) {
       if (stream2 == null || !isStream(stream2) || isDestroyed(stream2)) {
         return;
       }
@@ -1146,10 +1146,10 @@ var require_util = __commonJS({
         if (Object.getPrototypeOf(stream2).constructor === IncomingMessage) {
           stream2.socket = null;
         }
-        stream2.destroy(err);
-      } else if (err) {
+        stream2.destroy(err2);
+      } else if (err2) {
         queueMicrotask(() => {
-          stream2.emit("error", err);
+          stream2.emit("error", err2);
         });
       }
       if (stream2.destroyed !== true) {
@@ -1380,12 +1380,12 @@ var require_util = __commonJS({
       }
       obj[kListeners] = null;
     }
-    function errorRequest(client, request, err) {
+    function errorRequest(client, request, err2) {
       try {
-        request.onError(err);
+        request.onError(err2);
         assert(request.aborted);
-      } catch (err2) {
-        client.emit("error", err2);
+      } catch (err3) {
+        client.emit("error", err3);
       }
     }
     var kEnumerableProperty = /* @__PURE__ */ Object.create(null);
@@ -1630,8 +1630,8 @@ var require_diagnostics = __commonJS({
           reason
         );
       });
-      diagnosticsChannel.channel("undici:websocket:socket_error").subscribe((err) => {
-        websocketDebuglog("connection errored - %s", err.message);
+      diagnosticsChannel.channel("undici:websocket:socket_error").subscribe((err2) => {
+        websocketDebuglog("connection errored - %s", err2.message);
       });
       diagnosticsChannel.channel("undici:websocket:ping").subscribe((evt) => {
         websocketDebuglog("ping received");
@@ -1736,11 +1736,11 @@ var require_request = __commonJS({
             };
             this.body.on("end", this.endHandler);
           }
-          this.errorHandler = (err) => {
+          this.errorHandler = (err2) => {
             if (this.abort) {
-              this.abort(err);
+              this.abort(err2);
             } else {
-              this.error = err;
+              this.error = err2;
             }
           };
           this.body.on("error", this.errorHandler);
@@ -1805,8 +1805,8 @@ var require_request = __commonJS({
         if (this[kHandler].onBodySent) {
           try {
             return this[kHandler].onBodySent(chunk);
-          } catch (err) {
-            this.abort(err);
+          } catch (err2) {
+            this.abort(err2);
           }
         }
       }
@@ -1817,8 +1817,8 @@ var require_request = __commonJS({
         if (this[kHandler].onRequestSent) {
           try {
             return this[kHandler].onRequestSent();
-          } catch (err) {
-            this.abort(err);
+          } catch (err2) {
+            this.abort(err2);
           }
         }
       }
@@ -1843,8 +1843,8 @@ var require_request = __commonJS({
         }
         try {
           return this[kHandler].onHeaders(statusCode, headers, resume, statusText);
-        } catch (err) {
-          this.abort(err);
+        } catch (err2) {
+          this.abort(err2);
         }
       }
       onData(chunk) {
@@ -1852,8 +1852,8 @@ var require_request = __commonJS({
         assert(!this.completed);
         try {
           return this[kHandler].onData(chunk);
-        } catch (err) {
-          this.abort(err);
+        } catch (err2) {
+          this.abort(err2);
           return false;
         }
       }
@@ -1927,8 +1927,8 @@ var require_request = __commonJS({
         }
         try {
           return this[kHandler].onComplete(trailers);
-        } catch (err) {
-          this.onError(err);
+        } catch (err2) {
+          this.onError(err2);
         }
       }
       onError(error2) {
@@ -2158,8 +2158,8 @@ var require_dispatcher_base = __commonJS({
       close(callback) {
         if (callback === void 0) {
           return new Promise((resolve2, reject) => {
-            this.close((err, data) => {
-              return err ? reject(err) : resolve2(data);
+            this.close((err2, data) => {
+              return err2 ? reject(err2) : resolve2(data);
             });
           });
         }
@@ -2191,17 +2191,17 @@ var require_dispatcher_base = __commonJS({
           queueMicrotask(onClosed);
         });
       }
-      destroy(err, callback) {
-        if (typeof err === "function") {
-          callback = err;
-          err = null;
+      destroy(err2, callback) {
+        if (typeof err2 === "function") {
+          callback = err2;
+          err2 = null;
         }
         if (callback === void 0) {
           return new Promise((resolve2, reject) => {
-            this.destroy(err, (err2, data) => {
-              return err2 ? (
+            this.destroy(err2, (err3, data) => {
+              return err3 ? (
                 /* istanbul ignore next: should never error */
-                reject(err2)
+                reject(err3)
               ) : resolve2(data);
             });
           });
@@ -2217,8 +2217,8 @@ var require_dispatcher_base = __commonJS({
           }
           return;
         }
-        if (!err) {
-          err = new ClientDestroyedError();
+        if (!err2) {
+          err2 = new ClientDestroyedError();
         }
         this[kDestroyed] = true;
         this[kOnDestroyed] = this[kOnDestroyed] || [];
@@ -2230,7 +2230,7 @@ var require_dispatcher_base = __commonJS({
             callbacks[i](null, null);
           }
         };
-        this[kDestroy](err).then(() => {
+        this[kDestroy](err2).then(() => {
           queueMicrotask(onDestroyed);
         });
       }
@@ -2261,11 +2261,11 @@ var require_dispatcher_base = __commonJS({
             throw new ClientClosedError();
           }
           return this[kInterceptedDispatch](opts, handler);
-        } catch (err) {
+        } catch (err2) {
           if (typeof handler.onError !== "function") {
             throw new InvalidArgumentError("invalid onError method");
           }
-          handler.onError(err);
+          handler.onError(err2);
           return false;
         }
       }
@@ -2626,12 +2626,12 @@ var require_connect = __commonJS({
             callback = null;
             cb(null, this);
           }
-        }).on("error", function(err) {
+        }).on("error", function(err2) {
           queueMicrotask(clearConnectTimeout);
           if (callback) {
             const cb = callback;
             callback = null;
-            cb(err);
+            cb(err2);
           }
         });
         return socket;
@@ -3681,15 +3681,15 @@ var require_webidl = __commonJS({
     webidl.brandCheck = function(V, I, opts) {
       if (opts?.strict !== false) {
         if (!(V instanceof I)) {
-          const err = new TypeError("Illegal invocation");
-          err.code = "ERR_INVALID_THIS";
-          throw err;
+          const err2 = new TypeError("Illegal invocation");
+          err2.code = "ERR_INVALID_THIS";
+          throw err2;
         }
       } else {
         if (V?.[Symbol.toStringTag] !== I.prototype[Symbol.toStringTag]) {
-          const err = new TypeError("Illegal invocation");
-          err.code = "ERR_INVALID_THIS";
-          throw err;
+          const err2 = new TypeError("Illegal invocation");
+          err2.code = "ERR_INVALID_THIS";
+          throw err2;
         }
       }
     };
@@ -4642,9 +4642,9 @@ var require_util2 = __commonJS({
       try {
         controller.close();
         controller.byobRequest?.respond(0);
-      } catch (err) {
-        if (!err.message.includes("Controller is already closed") && !err.message.includes("ReadableStream is already closed")) {
-          throw err;
+      } catch (err2) {
+        if (!err2.message.includes("Controller is already closed") && !err2.message.includes("ReadableStream is already closed")) {
+          throw err2;
         }
       }
     }
@@ -4777,7 +4777,7 @@ var require_util2 = __commonJS({
           this._inflateStream = (chunk[0] & 15) === 8 ? zlib.createInflate(this.#zlibOptions) : zlib.createInflateRaw(this.#zlibOptions);
           this._inflateStream.on("data", this.push.bind(this));
           this._inflateStream.on("end", () => this.push(null));
-          this._inflateStream.on("error", (err) => this.destroy(err));
+          this._inflateStream.on("error", (err2) => this.destroy(err2));
         }
         this._inflateStream.write(chunk, encoding, callback);
       }
@@ -5945,8 +5945,8 @@ var require_client_h1 = __commonJS({
             currentBufferRef = data;
             currentParser = this;
             ret = llhttp.llhttp_execute(this.ptr, currentBufferPtr, data.length);
-          } catch (err) {
-            throw err;
+          } catch (err2) {
+            throw err2;
           } finally {
             currentParser = null;
             currentBufferRef = null;
@@ -5963,8 +5963,8 @@ var require_client_h1 = __commonJS({
               throw this.createError(ret, body);
             }
           }
-        } catch (err) {
-          util.destroy(socket, err);
+        } catch (err2) {
+          util.destroy(socket, err2);
         }
       }
       finish() {
@@ -6281,9 +6281,9 @@ var require_client_h1 = __commonJS({
       socket[kIdleSocketValidationTimeout] = null;
       socket[kSocketUsed] = false;
       socket[kParser] = new Parser(client, socket, llhttpInstance);
-      addListener(socket, "error", function(err) {
+      addListener(socket, "error", function(err2) {
         const parser = this[kParser];
-        if (err.code === "ECONNRESET" && parser.statusCode && !parser.shouldKeepAlive) {
+        if (err2.code === "ECONNRESET" && parser.statusCode && !parser.shouldKeepAlive) {
           const parserErr = parser.finish();
           if (parserErr) {
             this[kError] = parserErr;
@@ -6291,8 +6291,8 @@ var require_client_h1 = __commonJS({
           }
           return;
         }
-        this[kError] = err;
-        this[kClient][kOnError](err);
+        this[kError] = err2;
+        this[kClient][kOnError](err2);
       });
       addListener(socket, "readable", function() {
         const parser = this[kParser];
@@ -6322,7 +6322,7 @@ var require_client_h1 = __commonJS({
           this[kParser].destroy();
           this[kParser] = null;
         }
-        const err = this[kError] || new SocketError("closed", util.getSocketInfo(this));
+        const err2 = this[kError] || new SocketError("closed", util.getSocketInfo(this));
         client2[kSocket] = null;
         client2[kHTTPContext] = null;
         if (client2.destroyed) {
@@ -6330,16 +6330,16 @@ var require_client_h1 = __commonJS({
           const requests = client2[kQueue].splice(client2[kRunningIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request = requests[i];
-            util.errorRequest(client2, request, err);
+            util.errorRequest(client2, request, err2);
           }
-        } else if (client2[kRunning] > 0 && err.code !== "UND_ERR_INFO") {
+        } else if (client2[kRunning] > 0 && err2.code !== "UND_ERR_INFO") {
           const request = client2[kQueue][client2[kRunningIdx]];
           client2[kQueue][client2[kRunningIdx]++] = null;
-          util.errorRequest(client2, request, err);
+          util.errorRequest(client2, request, err2);
         }
         client2[kPendingIdx] = client2[kRunningIdx];
         assert(client2[kRunning] === 0);
-        client2.emit("disconnect", client2[kUrl], [client2], err);
+        client2.emit("disconnect", client2[kUrl], [client2], err2);
         client2[kResume]();
       });
       let closed = false;
@@ -6355,11 +6355,11 @@ var require_client_h1 = __commonJS({
         resume() {
           resumeH1(client);
         },
-        destroy(err, callback) {
+        destroy(err2, callback) {
           if (closed) {
             queueMicrotask(callback);
           } else {
-            socket.destroy(err).on("close", callback);
+            socket.destroy(err2).on("close", callback);
           }
         },
         get destroyed() {
@@ -6513,8 +6513,8 @@ var require_client_h1 = __commonJS({
       };
       try {
         request.onConnect(abort);
-      } catch (err) {
-        util.errorRequest(client, request, err);
+      } catch (err2) {
+        util.errorRequest(client, request, err2);
       }
       if (request.aborted) {
         return false;
@@ -6600,8 +6600,8 @@ upgrade: ${upgrade}\r
           if (!writer.write(chunk) && this.pause) {
             this.pause();
           }
-        } catch (err) {
-          util.destroy(this, err);
+        } catch (err2) {
+          util.destroy(this, err2);
         }
       };
       const onDrain = function() {
@@ -6617,11 +6617,11 @@ upgrade: ${upgrade}\r
           body.removeListener("error", onFinished);
         });
         if (!finished) {
-          const err = new RequestAbortedError();
-          queueMicrotask(() => onFinished(err));
+          const err2 = new RequestAbortedError();
+          queueMicrotask(() => onFinished(err2));
         }
       };
-      const onFinished = function(err) {
+      const onFinished = function(err2) {
         if (finished) {
           return;
         }
@@ -6629,16 +6629,16 @@ upgrade: ${upgrade}\r
         assert(socket.destroyed || socket[kWriting] && client[kRunning] <= 1);
         socket.off("drain", onDrain).off("error", onFinished);
         body.removeListener("data", onData).removeListener("end", onFinished).removeListener("close", onClose);
-        if (!err) {
+        if (!err2) {
           try {
             writer.end();
           } catch (er) {
-            err = er;
+            err2 = er;
           }
         }
-        writer.destroy(err);
-        if (err && (err.code !== "UND_ERR_INFO" || err.message !== "reset")) {
-          util.destroy(body, err);
+        writer.destroy(err2);
+        if (err2 && (err2.code !== "UND_ERR_INFO" || err2.message !== "reset")) {
+          util.destroy(body, err2);
         } else {
           util.destroy(body);
         }
@@ -6684,8 +6684,8 @@ upgrade: ${upgrade}\r
         }
         request.onRequestSent();
         client[kResume]();
-      } catch (err) {
-        abort(err);
+      } catch (err2) {
+        abort(err2);
       }
     }
     async function writeBlob(abort, body, client, request, socket, contentLength, header, expectsPayload) {
@@ -6707,8 +6707,8 @@ upgrade: ${upgrade}\r
           socket[kReset] = true;
         }
         client[kResume]();
-      } catch (err) {
-        abort(err);
+      } catch (err2) {
+        abort(err2);
       }
     }
     async function writeIterable(abort, body, client, request, socket, contentLength, header, expectsPayload) {
@@ -6741,8 +6741,8 @@ upgrade: ${upgrade}\r
           }
         }
         writer.end();
-      } catch (err) {
-        writer.destroy(err);
+      } catch (err2) {
+        writer.destroy(err2);
       } finally {
         socket.off("close", onDrain).off("drain", onDrain);
       }
@@ -6845,12 +6845,12 @@ ${len.toString(16)}\r
         }
         client[kResume]();
       }
-      destroy(err) {
+      destroy(err2) {
         const { socket, client, abort } = this;
         socket[kWriting] = false;
-        if (err) {
+        if (err2) {
           assert(client[kRunning] <= 1, "pipeline should only contain this request");
-          abort(err);
+          abort(err2);
         }
       }
     };
@@ -6950,36 +6950,36 @@ var require_client_h2 = __commonJS({
       util.addListener(session, "close", function() {
         const { [kClient]: client2 } = this;
         const { [kSocket]: socket2 } = client2;
-        const err = this[kSocket][kError] || this[kError] || new SocketError("closed", util.getSocketInfo(socket2));
+        const err2 = this[kSocket][kError] || this[kError] || new SocketError("closed", util.getSocketInfo(socket2));
         client2[kHTTP2Session] = null;
         if (client2.destroyed) {
           assert(client2[kPending] === 0);
           const requests = client2[kQueue].splice(client2[kRunningIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request = requests[i];
-            util.errorRequest(client2, request, err);
+            util.errorRequest(client2, request, err2);
           }
         }
       });
       session.unref();
       client[kHTTP2Session] = session;
       socket[kHTTP2Session] = session;
-      util.addListener(socket, "error", function(err) {
-        this[kError] = err;
-        this[kClient][kOnError](err);
+      util.addListener(socket, "error", function(err2) {
+        this[kError] = err2;
+        this[kClient][kOnError](err2);
       });
       util.addListener(socket, "end", function() {
         util.destroy(this, new SocketError("other side closed", util.getSocketInfo(this)));
       });
       util.addListener(socket, "close", function() {
-        const err = this[kError] || new SocketError("closed", util.getSocketInfo(this));
+        const err2 = this[kError] || new SocketError("closed", util.getSocketInfo(this));
         client[kSocket] = null;
         if (this[kHTTP2Session] != null) {
-          this[kHTTP2Session].destroy(err);
+          this[kHTTP2Session].destroy(err2);
         }
         client[kPendingIdx] = client[kRunningIdx];
         assert(client[kRunning] === 0);
-        client.emit("disconnect", client[kUrl], [client], err);
+        client.emit("disconnect", client[kUrl], [client], err2);
         client[kResume]();
       });
       let closed = false;
@@ -6995,11 +6995,11 @@ var require_client_h2 = __commonJS({
         resume() {
           resumeH2(client);
         },
-        destroy(err, callback) {
+        destroy(err2, callback) {
           if (closed) {
             queueMicrotask(callback);
           } else {
-            socket.destroy(err).on("close", callback);
+            socket.destroy(err2).on("close", callback);
           }
         },
         get destroyed() {
@@ -7022,40 +7022,40 @@ var require_client_h2 = __commonJS({
         }
       }
     }
-    function onHttp2SessionError(err) {
-      this[kSocket][kError] = err;
-      this[kClient][kOnError](err);
+    function onHttp2SessionError(err2) {
+      this[kSocket][kError] = err2;
+      this[kClient][kOnError](err2);
     }
     function onHttp2FrameError(type, code, id) {
       if (id === 0) {
-        const err = new InformationalError(`HTTP/2: "frameError" received - type ${type}, code ${code}`);
-        this[kSocket][kError] = err;
-        this[kClient][kOnError](err);
+        const err2 = new InformationalError(`HTTP/2: "frameError" received - type ${type}, code ${code}`);
+        this[kSocket][kError] = err2;
+        this[kClient][kOnError](err2);
       }
     }
     function onHttp2SessionEnd() {
-      const err = new SocketError("other side closed", util.getSocketInfo(this[kSocket]));
-      this.destroy(err);
-      util.destroy(this[kSocket], err);
+      const err2 = new SocketError("other side closed", util.getSocketInfo(this[kSocket]));
+      this.destroy(err2);
+      util.destroy(this[kSocket], err2);
     }
     function onHTTP2GoAway(code) {
-      const err = this[kError] || new SocketError(`HTTP/2: "GOAWAY" frame received with code ${code}`, util.getSocketInfo(this));
+      const err2 = this[kError] || new SocketError(`HTTP/2: "GOAWAY" frame received with code ${code}`, util.getSocketInfo(this));
       const client = this[kClient];
       client[kSocket] = null;
       client[kHTTPContext] = null;
       if (this[kHTTP2Session] != null) {
-        this[kHTTP2Session].destroy(err);
+        this[kHTTP2Session].destroy(err2);
         this[kHTTP2Session] = null;
       }
-      util.destroy(this[kSocket], err);
+      util.destroy(this[kSocket], err2);
       if (client[kRunningIdx] < client[kQueue].length) {
         const request = client[kQueue][client[kRunningIdx]];
         client[kQueue][client[kRunningIdx]++] = null;
-        util.errorRequest(client, request, err);
+        util.errorRequest(client, request, err2);
         client[kPendingIdx] = client[kRunningIdx];
       }
       assert(client[kRunning] === 0);
-      client.emit("disconnect", client[kUrl], [client], err);
+      client.emit("disconnect", client[kUrl], [client], err2);
       client[kResume]();
     }
     function shouldSendContentLength(method) {
@@ -7110,8 +7110,8 @@ var require_client_h2 = __commonJS({
       };
       try {
         request.onConnect(abort);
-      } catch (err) {
-        util.errorRequest(client, request, err);
+      } catch (err2) {
+        util.errorRequest(client, request, err2);
       }
       if (request.aborted) {
         return false;
@@ -7209,9 +7209,9 @@ var require_client_h2 = __commonJS({
         const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
         request.onResponseStarted();
         if (request.aborted) {
-          const err = new RequestAbortedError();
-          util.errorRequest(client, request, err);
-          util.destroy(stream, err);
+          const err2 = new RequestAbortedError();
+          util.errorRequest(client, request, err2);
+          util.destroy(stream, err2);
           return;
         }
         if (request.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream.resume.bind(stream), "") === false) {
@@ -7241,8 +7241,8 @@ var require_client_h2 = __commonJS({
           session.unref();
         }
       });
-      stream.once("error", function(err) {
-        abort(err);
+      stream.once("error", function(err2) {
+        abort(err2);
       });
       stream.once("frameError", (type, code) => {
         abort(new InformationalError(`HTTP/2: "frameError" received - type ${type}, code ${code}`));
@@ -7346,10 +7346,10 @@ var require_client_h2 = __commonJS({
       const pipe = pipeline(
         body,
         h2stream,
-        (err) => {
-          if (err) {
-            util.destroy(pipe, err);
-            abort(err);
+        (err2) => {
+          if (err2) {
+            util.destroy(pipe, err2);
+            abort(err2);
           } else {
             util.removeAllListeners(pipe);
             request.onRequestSent();
@@ -7382,8 +7382,8 @@ var require_client_h2 = __commonJS({
           socket[kReset] = true;
         }
         client[kResume]();
-      } catch (err) {
-        abort(err);
+      } catch (err2) {
+        abort(err2);
       }
     }
     async function writeIterable(abort, h2stream, body, client, request, socket, contentLength, expectsPayload) {
@@ -7422,8 +7422,8 @@ var require_client_h2 = __commonJS({
           socket[kReset] = true;
         }
         client[kResume]();
-      } catch (err) {
-        abort(err);
+      } catch (err2) {
+        abort(err2);
       } finally {
         h2stream.off("close", onDrain).off("drain", onDrain);
       }
@@ -7832,7 +7832,7 @@ var require_client = __commonJS({
         this[kRunningIdx] = 0;
         this[kPendingIdx] = 0;
         this[kResume] = (sync) => resume(this, sync);
-        this[kOnError] = (err) => onError(this, err);
+        this[kOnError] = (err2) => onError(this, err2);
       }
       get pipelining() {
         return this[kPipelining];
@@ -7888,12 +7888,12 @@ var require_client = __commonJS({
           }
         });
       }
-      async [kDestroy](err) {
+      async [kDestroy](err2) {
         return new Promise((resolve2) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request = requests[i];
-            util.errorRequest(this, request, err);
+            util.errorRequest(this, request, err2);
           }
           const callback = () => {
             if (this[kClosedResolve]) {
@@ -7903,7 +7903,7 @@ var require_client = __commonJS({
             resolve2(null);
           };
           if (this[kHTTPContext]) {
-            this[kHTTPContext].destroy(err, callback);
+            this[kHTTPContext].destroy(err2, callback);
             this[kHTTPContext] = null;
           } else {
             queueMicrotask(callback);
@@ -7913,13 +7913,13 @@ var require_client = __commonJS({
       }
     };
     var createRedirectInterceptor = require_redirect_interceptor();
-    function onError(client, err) {
-      if (client[kRunning] === 0 && err.code !== "UND_ERR_INFO" && err.code !== "UND_ERR_SOCKET") {
+    function onError(client, err2) {
+      if (client[kRunning] === 0 && err2.code !== "UND_ERR_INFO" && err2.code !== "UND_ERR_SOCKET") {
         assert(client[kPendingIdx] === client[kRunningIdx]);
         const requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i = 0; i < requests.length; i++) {
           const request = requests[i];
-          util.errorRequest(client, request, err);
+          util.errorRequest(client, request, err2);
         }
         assert(client[kSize] === 0);
       }
@@ -7959,9 +7959,9 @@ var require_client = __commonJS({
             port,
             servername: client[kServerName],
             localAddress: client[kLocalAddress]
-          }, (err, socket2) => {
-            if (err) {
-              reject(err);
+          }, (err2, socket2) => {
+            if (err2) {
+              reject(err2);
             } else {
               resolve2(socket2);
             }
@@ -7974,9 +7974,9 @@ var require_client = __commonJS({
         assert(socket);
         try {
           client[kHTTPContext] = socket.alpnProtocol === "h2" ? await connectH2(client, socket) : await connectH1(client, socket);
-        } catch (err) {
+        } catch (err2) {
           socket.destroy().on("error", noop);
-          throw err;
+          throw err2;
         }
         client[kConnecting] = false;
         socket[kCounter] = 0;
@@ -7999,7 +7999,7 @@ var require_client = __commonJS({
           });
         }
         client.emit("connect", client[kUrl], [client]);
-      } catch (err) {
+      } catch (err2) {
         if (client.destroyed) {
           return;
         }
@@ -8016,19 +8016,19 @@ var require_client = __commonJS({
               localAddress: client[kLocalAddress]
             },
             connector: client[kConnector],
-            error: err
+            error: err2
           });
         }
-        if (err.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
+        if (err2.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
           assert(client[kRunning] === 0);
           while (client[kPending] > 0 && client[kQueue][client[kPendingIdx]].servername === client[kServerName]) {
             const request = client[kQueue][client[kPendingIdx]++];
-            util.errorRequest(client, request, err);
+            util.errorRequest(client, request, err2);
           }
         } else {
-          onError(client, err);
+          onError(client, err2);
         }
-        client.emit("connectionError", client[kUrl], [client], err);
+        client.emit("connectionError", client[kUrl], [client], err2);
       }
       client[kResume]();
     }
@@ -8254,11 +8254,11 @@ var require_pool_base = __commonJS({
         this[kOnConnect] = (origin, targets) => {
           pool.emit("connect", origin, [pool, ...targets]);
         };
-        this[kOnDisconnect] = (origin, targets, err) => {
-          pool.emit("disconnect", origin, [pool, ...targets], err);
+        this[kOnDisconnect] = (origin, targets, err2) => {
+          pool.emit("disconnect", origin, [pool, ...targets], err2);
         };
-        this[kOnConnectionError] = (origin, targets, err) => {
-          pool.emit("connectionError", origin, [pool, ...targets], err);
+        this[kOnConnectionError] = (origin, targets, err2) => {
+          pool.emit("connectionError", origin, [pool, ...targets], err2);
         };
         this[kStats] = new PoolStats(this);
       }
@@ -8304,15 +8304,15 @@ var require_pool_base = __commonJS({
           });
         }
       }
-      async [kDestroy](err) {
+      async [kDestroy](err2) {
         while (true) {
           const item = this[kQueue].shift();
           if (!item) {
             break;
           }
-          item.handler.onError(err);
+          item.handler.onError(err2);
         }
-        await Promise.all(this[kClients].map((c) => c.destroy(err)));
+        await Promise.all(this[kClients].map((c) => c.destroy(err2)));
       }
       [kDispatch](opts, handler) {
         const dispatcher = this[kGetDispatcher]();
@@ -8525,8 +8525,8 @@ var require_balanced_pool = __commonJS({
           this._updateBalancedPoolStats();
         });
         pool.on("disconnect", (...args) => {
-          const err = args[2];
-          if (err && err.code === "UND_ERR_SOCKET") {
+          const err2 = args[2];
+          if (err2 && err2.code === "UND_ERR_SOCKET") {
             pool[kWeight] = Math.max(1, pool[kWeight] - this[kErrorPenalty]);
             this._updateBalancedPoolStats();
           }
@@ -8645,11 +8645,11 @@ var require_agent = __commonJS({
         this[kOnConnect] = (origin, targets) => {
           this.emit("connect", origin, [this, ...targets]);
         };
-        this[kOnDisconnect] = (origin, targets, err) => {
-          this.emit("disconnect", origin, [this, ...targets], err);
+        this[kOnDisconnect] = (origin, targets, err2) => {
+          this.emit("disconnect", origin, [this, ...targets], err2);
         };
-        this[kOnConnectionError] = (origin, targets, err) => {
-          this.emit("connectionError", origin, [this, ...targets], err);
+        this[kOnConnectionError] = (origin, targets, err2) => {
+          this.emit("connectionError", origin, [this, ...targets], err2);
         };
       }
       get [kRunning]() {
@@ -8681,10 +8681,10 @@ var require_agent = __commonJS({
         this[kClients].clear();
         await Promise.all(closePromises);
       }
-      async [kDestroy](err) {
+      async [kDestroy](err2) {
         const destroyPromises = [];
         for (const client of this[kClients].values()) {
-          destroyPromises.push(client.destroy(err));
+          destroyPromises.push(client.destroy(err2));
         }
         this[kClients].clear();
         await Promise.all(destroyPromises);
@@ -8768,8 +8768,8 @@ var require_proxy_agent = __commonJS({
       async [kClose]() {
         return this.#client.close();
       }
-      async [kDestroy](err) {
-        return this.#client.destroy(err);
+      async [kDestroy](err2) {
+        return this.#client.destroy(err2);
       }
     };
     var ProxyAgent2 = class extends DispatcherBase {
@@ -8850,11 +8850,11 @@ var require_proxy_agent = __commonJS({
                 servername = opts2.servername;
               }
               this[kConnectEndpoint]({ ...opts2, servername, httpSocket: socket }, callback);
-            } catch (err) {
-              if (err.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
-                callback(new SecureProxyConnectionError(err));
+            } catch (err2) {
+              if (err2.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
+                callback(new SecureProxyConnectionError(err2));
               } else {
-                callback(err);
+                callback(err2);
               }
             }
           }
@@ -8973,13 +8973,13 @@ var require_env_http_proxy_agent = __commonJS({
           await this[kHttpsProxyAgent].close();
         }
       }
-      async [kDestroy](err) {
-        await this[kNoProxyAgent].destroy(err);
+      async [kDestroy](err2) {
+        await this[kNoProxyAgent].destroy(err2);
         if (!this[kHttpProxyAgent][kDestroyed]) {
-          await this[kHttpProxyAgent].destroy(err);
+          await this[kHttpProxyAgent].destroy(err2);
         }
         if (!this[kHttpsProxyAgent][kDestroyed]) {
-          await this[kHttpsProxyAgent].destroy(err);
+          await this[kHttpsProxyAgent].destroy(err2);
         }
       }
       #getProxyAgentForUrl(url) {
@@ -9182,8 +9182,8 @@ var require_retry_handler = __commonJS({
       onBodySent(chunk) {
         if (this.handler.onBodySent) return this.handler.onBodySent(chunk);
       }
-      static [kRetryHandlerDefaultRetry](err, { state, opts }, cb) {
-        const { statusCode, code, headers } = err;
+      static [kRetryHandlerDefaultRetry](err2, { state, opts }, cb) {
+        const { statusCode, code, headers } = err2;
         const { method, retryOptions } = opts;
         const {
           maxRetries,
@@ -9196,19 +9196,19 @@ var require_retry_handler = __commonJS({
         } = retryOptions;
         const { counter } = state;
         if (code && code !== "UND_ERR_REQ_RETRY" && !errorCodes.includes(code)) {
-          cb(err);
+          cb(err2);
           return;
         }
         if (Array.isArray(methods) && !methods.includes(method)) {
-          cb(err);
+          cb(err2);
           return;
         }
         if (statusCode != null && Array.isArray(statusCodes) && !statusCodes.includes(statusCode)) {
-          cb(err);
+          cb(err2);
           return;
         }
         if (counter > maxRetries) {
-          cb(err);
+          cb(err2);
           return;
         }
         let retryAfterHeader = headers?.["retry-after"];
@@ -9340,11 +9340,11 @@ var require_retry_handler = __commonJS({
             statusMessage
           );
         }
-        const err = new RequestRetryError("Request failed", statusCode, {
+        const err2 = new RequestRetryError("Request failed", statusCode, {
           headers,
           data: { count: this.retryCount }
         });
-        this.abort(err);
+        this.abort(err2);
         return false;
       }
       onData(chunk) {
@@ -9355,9 +9355,9 @@ var require_retry_handler = __commonJS({
         this.retryCount = 0;
         return this.handler.onComplete(rawTrailers);
       }
-      onError(err) {
+      onError(err2) {
         if (this.aborted || isDisturbed(this.opts.body) || this.headersSent && this.resume == null) {
-          return this.handler.onError(err);
+          return this.handler.onError(err2);
         }
         if (this.retryCount - this.retryCountCheckpoint > 0) {
           this.retryCount = this.retryCountCheckpoint + (this.retryCount - this.retryCountCheckpoint);
@@ -9365,16 +9365,16 @@ var require_retry_handler = __commonJS({
           this.retryCount += 1;
         }
         this.retryOpts.retry(
-          err,
+          err2,
           {
             state: { counter: this.retryCount },
             opts: { retryOptions: this.retryOpts, ...this.opts }
           },
           onRetry.bind(this)
         );
-        function onRetry(err2) {
-          if (err2 != null || this.aborted || isDisturbed(this.opts.body)) {
-            return this.handler.onError(err2);
+        function onRetry(err3) {
+          if (err3 != null || this.aborted || isDisturbed(this.opts.body)) {
+            return this.handler.onError(err3);
           }
           if (this.start !== 0) {
             const headers = { range: `bytes=${this.start}-${this.end ?? ""}` };
@@ -9392,8 +9392,8 @@ var require_retry_handler = __commonJS({
           try {
             this.retryCountCheckpoint = this.retryCount;
             this.dispatch(this.opts, this);
-          } catch (err3) {
-            this.handler.onError(err3);
+          } catch (err4) {
+            this.handler.onError(err4);
           }
         }
       }
@@ -9476,22 +9476,22 @@ var require_readable = __commonJS({
         this[kContentLength] = contentLength;
         this[kReading] = false;
       }
-      destroy(err) {
-        if (!err && !this._readableState.endEmitted) {
-          err = new RequestAbortedError();
+      destroy(err2) {
+        if (!err2 && !this._readableState.endEmitted) {
+          err2 = new RequestAbortedError();
         }
-        if (err) {
+        if (err2) {
           this[kAbort]();
         }
-        return super.destroy(err);
+        return super.destroy(err2);
       }
-      _destroy(err, callback) {
+      _destroy(err2, callback) {
         if (!this[kReading]) {
           setImmediate(() => {
-            callback(err);
+            callback(err2);
           });
         } else {
-          callback(err);
+          callback(err2);
         }
       }
       on(ev, ...args) {
@@ -9605,8 +9605,8 @@ var require_readable = __commonJS({
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
-            stream.on("error", (err) => {
-              reject(err);
+            stream.on("error", (err2) => {
+              reject(err2);
             }).on("close", () => {
               reject(new TypeError("unusable"));
             });
@@ -9623,8 +9623,8 @@ var require_readable = __commonJS({
               length: 0,
               body: []
             };
-            stream.on("error", function(err) {
-              consumeFinish(this[kConsume], err);
+            stream.on("error", function(err2) {
+              consumeFinish(this[kConsume], err2);
             }).on("close", function() {
               if (this[kConsume].body !== null) {
                 consumeFinish(this[kConsume], new RequestAbortedError());
@@ -9662,26 +9662,26 @@ var require_readable = __commonJS({
       while (consume2.stream.read() != null) {
       }
     }
-    function chunksDecode(chunks, length) {
-      if (chunks.length === 0 || length === 0) {
+    function chunksDecode(chunks2, length) {
+      if (chunks2.length === 0 || length === 0) {
         return "";
       }
-      const buffer = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
+      const buffer = chunks2.length === 1 ? chunks2[0] : Buffer.concat(chunks2, length);
       const bufferLength = buffer.length;
       const start = bufferLength > 2 && buffer[0] === 239 && buffer[1] === 187 && buffer[2] === 191 ? 3 : 0;
       return buffer.utf8Slice(start, bufferLength);
     }
-    function chunksConcat(chunks, length) {
-      if (chunks.length === 0 || length === 0) {
+    function chunksConcat(chunks2, length) {
+      if (chunks2.length === 0 || length === 0) {
         return new Uint8Array(0);
       }
-      if (chunks.length === 1) {
-        return new Uint8Array(chunks[0]);
+      if (chunks2.length === 1) {
+        return new Uint8Array(chunks2[0]);
       }
       const buffer = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer);
       let offset = 0;
-      for (let i = 0; i < chunks.length; ++i) {
-        const chunk = chunks[i];
+      for (let i = 0; i < chunks2.length; ++i) {
+        const chunk = chunks2[i];
         buffer.set(chunk, offset);
         offset += chunk.length;
       }
@@ -9702,20 +9702,20 @@ var require_readable = __commonJS({
           resolve2(chunksConcat(body, length));
         }
         consumeFinish(consume2);
-      } catch (err) {
-        stream.destroy(err);
+      } catch (err2) {
+        stream.destroy(err2);
       }
     }
     function consumePush(consume2, chunk) {
       consume2.length += chunk.length;
       consume2.body.push(chunk);
     }
-    function consumeFinish(consume2, err) {
+    function consumeFinish(consume2, err2) {
       if (consume2.body === null) {
         return;
       }
-      if (err) {
-        consume2.reject(err);
+      if (err2) {
+        consume2.reject(err2);
       } else {
         consume2.resolve();
       }
@@ -9741,20 +9741,20 @@ var require_util3 = __commonJS({
     var CHUNK_LIMIT = 128 * 1024;
     async function getResolveErrorBodyCallback({ callback, body, contentType, statusCode, statusMessage, headers }) {
       assert(body);
-      let chunks = [];
+      let chunks2 = [];
       let length = 0;
       try {
         for await (const chunk of body) {
-          chunks.push(chunk);
+          chunks2.push(chunk);
           length += chunk.length;
           if (length > CHUNK_LIMIT) {
-            chunks = [];
+            chunks2 = [];
             length = 0;
             break;
           }
         }
       } catch {
-        chunks = [];
+        chunks2 = [];
         length = 0;
       }
       const message = `Response status code ${statusCode}${statusMessage ? `: ${statusMessage}` : ""}`;
@@ -9767,9 +9767,9 @@ var require_util3 = __commonJS({
       let payload;
       try {
         if (isContentTypeApplicationJson(contentType)) {
-          payload = JSON.parse(chunksDecode(chunks, length));
+          payload = JSON.parse(chunksDecode(chunks2, length));
         } else if (isContentTypeText(contentType)) {
-          payload = chunksDecode(chunks, length);
+          payload = chunksDecode(chunks2, length);
         }
       } catch {
       } finally {
@@ -9824,11 +9824,11 @@ var require_api_request = __commonJS({
             throw new InvalidArgumentError("invalid onInfo callback");
           }
           super("UNDICI_REQUEST");
-        } catch (err) {
+        } catch (err2) {
           if (util.isStream(body)) {
-            util.destroy(body.on("error", util.nop), err);
+            util.destroy(body.on("error", util.nop), err2);
           }
-          throw err;
+          throw err2;
         }
         this.method = method;
         this.responseHeaders = responseHeaders || null;
@@ -9846,8 +9846,8 @@ var require_api_request = __commonJS({
         this.reason = null;
         this.removeAbortListener = null;
         if (util.isStream(body)) {
-          body.on("error", (err) => {
-            this.onError(err);
+          body.on("error", (err2) => {
+            this.onError(err2);
           });
         }
         if (this.signal) {
@@ -9929,23 +9929,23 @@ var require_api_request = __commonJS({
         util.parseHeaders(trailers, this.trailers);
         this.res.push(null);
       }
-      onError(err) {
+      onError(err2) {
         const { res, callback, body, opaque } = this;
         if (callback) {
           this.callback = null;
           queueMicrotask(() => {
-            this.runInAsyncScope(callback, null, err, { opaque });
+            this.runInAsyncScope(callback, null, err2, { opaque });
           });
         }
         if (res) {
           this.res = null;
           queueMicrotask(() => {
-            util.destroy(res, err);
+            util.destroy(res, err2);
           });
         }
         if (body) {
           this.body = null;
-          util.destroy(body, err);
+          util.destroy(body, err2);
         }
         if (this.removeAbortListener) {
           res?.off("close", this.removeAbortListener);
@@ -9957,19 +9957,19 @@ var require_api_request = __commonJS({
     function request(opts, callback) {
       if (callback === void 0) {
         return new Promise((resolve2, reject) => {
-          request.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve2(data);
+          request.call(this, opts, (err2, data) => {
+            return err2 ? reject(err2) : resolve2(data);
           });
         });
       }
       try {
         this.dispatch(opts, new RequestHandler(opts, callback));
-      } catch (err) {
+      } catch (err2) {
         if (typeof callback !== "function") {
-          throw err;
+          throw err2;
         }
         const opaque = opts?.opaque;
-        queueMicrotask(() => callback(err, { opaque }));
+        queueMicrotask(() => callback(err2, { opaque }));
       }
     }
     module.exports = request;
@@ -10062,11 +10062,11 @@ var require_api_stream = __commonJS({
             throw new InvalidArgumentError("invalid onInfo callback");
           }
           super("UNDICI_STREAM");
-        } catch (err) {
+        } catch (err2) {
           if (util.isStream(body)) {
-            util.destroy(body.on("error", util.nop), err);
+            util.destroy(body.on("error", util.nop), err2);
           }
-          throw err;
+          throw err2;
         }
         this.responseHeaders = responseHeaders || null;
         this.opaque = opaque || null;
@@ -10080,8 +10080,8 @@ var require_api_stream = __commonJS({
         this.onInfo = onInfo || null;
         this.throwOnError = throwOnError || false;
         if (util.isStream(body)) {
-          body.on("error", (err) => {
-            this.onError(err);
+          body.on("error", (err2) => {
+            this.onError(err2);
           });
         }
         addSignal(this, signal);
@@ -10129,15 +10129,15 @@ var require_api_stream = __commonJS({
           if (!res || typeof res.write !== "function" || typeof res.end !== "function" || typeof res.on !== "function") {
             throw new InvalidReturnValueError("expected Writable");
           }
-          finished(res, { readable: false }, (err) => {
+          finished(res, { readable: false }, (err2) => {
             const { callback: callback2, res: res2, opaque: opaque2, trailers, abort } = this;
             this.res = null;
-            if (err || !res2.readable) {
-              util.destroy(res2, err);
+            if (err2 || !res2.readable) {
+              util.destroy(res2, err2);
             }
             this.callback = null;
-            this.runInAsyncScope(callback2, null, err || null, { opaque: opaque2, trailers });
-            if (err) {
+            this.runInAsyncScope(callback2, null, err2 || null, { opaque: opaque2, trailers });
+            if (err2) {
               abort();
             }
           });
@@ -10160,41 +10160,41 @@ var require_api_stream = __commonJS({
         this.trailers = util.parseHeaders(trailers);
         res.end();
       }
-      onError(err) {
+      onError(err2) {
         const { res, callback, opaque, body } = this;
         removeSignal(this);
         this.factory = null;
         if (res) {
           this.res = null;
-          util.destroy(res, err);
+          util.destroy(res, err2);
         } else if (callback) {
           this.callback = null;
           queueMicrotask(() => {
-            this.runInAsyncScope(callback, null, err, { opaque });
+            this.runInAsyncScope(callback, null, err2, { opaque });
           });
         }
         if (body) {
           this.body = null;
-          util.destroy(body, err);
+          util.destroy(body, err2);
         }
       }
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
         return new Promise((resolve2, reject) => {
-          stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve2(data);
+          stream.call(this, opts, factory, (err2, data) => {
+            return err2 ? reject(err2) : resolve2(data);
           });
         });
       }
       try {
         this.dispatch(opts, new StreamHandler(opts, factory, callback));
-      } catch (err) {
+      } catch (err2) {
         if (typeof callback !== "function") {
-          throw err;
+          throw err2;
         }
         const opaque = opts?.opaque;
-        queueMicrotask(() => callback(err, { opaque }));
+        queueMicrotask(() => callback(err2, { opaque }));
       }
     }
     module.exports = stream;
@@ -10232,9 +10232,9 @@ var require_api_pipeline = __commonJS({
           resume();
         }
       }
-      _destroy(err, callback) {
+      _destroy(err2, callback) {
         this._read();
-        callback(err);
+        callback(err2);
       }
     };
     var PipelineResponse = class extends Readable {
@@ -10245,11 +10245,11 @@ var require_api_pipeline = __commonJS({
       _read() {
         this[kResume]();
       }
-      _destroy(err, callback) {
-        if (!err && !this._readableState.endEmitted) {
-          err = new RequestAbortedError();
+      _destroy(err2, callback) {
+        if (!err2 && !this._readableState.endEmitted) {
+          err2 = new RequestAbortedError();
         }
-        callback(err);
+        callback(err2);
       }
     };
     var PipelineHandler = class extends AsyncResource {
@@ -10295,19 +10295,19 @@ var require_api_pipeline = __commonJS({
               req[kResume] = callback;
             }
           },
-          destroy: (err, callback) => {
+          destroy: (err2, callback) => {
             const { body, req, res, ret, abort } = this;
-            if (!err && !ret._readableState.endEmitted) {
-              err = new RequestAbortedError();
+            if (!err2 && !ret._readableState.endEmitted) {
+              err2 = new RequestAbortedError();
             }
-            if (abort && err) {
+            if (abort && err2) {
               abort();
             }
-            util.destroy(body, err);
-            util.destroy(req, err);
-            util.destroy(res, err);
+            util.destroy(body, err2);
+            util.destroy(req, err2);
+            util.destroy(res, err2);
             removeSignal(this);
-            callback(err);
+            callback(err2);
           }
         }).on("prefinish", () => {
           const { req } = this;
@@ -10348,9 +10348,9 @@ var require_api_pipeline = __commonJS({
             body: this.res,
             context
           });
-        } catch (err) {
+        } catch (err2) {
           this.res.on("error", util.nop);
-          throw err;
+          throw err2;
         }
         if (!body || typeof body.on !== "function") {
           throw new InvalidReturnValueError("expected Readable");
@@ -10360,9 +10360,9 @@ var require_api_pipeline = __commonJS({
           if (!ret.push(chunk) && body2.pause) {
             body2.pause();
           }
-        }).on("error", (err) => {
+        }).on("error", (err2) => {
           const { ret } = this;
-          util.destroy(ret, err);
+          util.destroy(ret, err2);
         }).on("end", () => {
           const { ret } = this;
           ret.push(null);
@@ -10382,10 +10382,10 @@ var require_api_pipeline = __commonJS({
         const { res } = this;
         res.push(null);
       }
-      onError(err) {
+      onError(err2) {
         const { ret } = this;
         this.handler = null;
-        util.destroy(ret, err);
+        util.destroy(ret, err2);
       }
     };
     function pipeline(opts, handler) {
@@ -10393,8 +10393,8 @@ var require_api_pipeline = __commonJS({
         const pipelineHandler = new PipelineHandler(opts, handler);
         this.dispatch({ ...opts, body: pipelineHandler.req }, pipelineHandler);
         return pipelineHandler.ret;
-      } catch (err) {
-        return new PassThrough().destroy(err);
+      } catch (err2) {
+        return new PassThrough().destroy(err2);
       }
     }
     module.exports = pipeline;
@@ -10455,13 +10455,13 @@ var require_api_upgrade = __commonJS({
           context
         });
       }
-      onError(err) {
+      onError(err2) {
         const { callback, opaque } = this;
         removeSignal(this);
         if (callback) {
           this.callback = null;
           queueMicrotask(() => {
-            this.runInAsyncScope(callback, null, err, { opaque });
+            this.runInAsyncScope(callback, null, err2, { opaque });
           });
         }
       }
@@ -10469,8 +10469,8 @@ var require_api_upgrade = __commonJS({
     function upgrade(opts, callback) {
       if (callback === void 0) {
         return new Promise((resolve2, reject) => {
-          upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve2(data);
+          upgrade.call(this, opts, (err2, data) => {
+            return err2 ? reject(err2) : resolve2(data);
           });
         });
       }
@@ -10481,12 +10481,12 @@ var require_api_upgrade = __commonJS({
           method: opts.method || "GET",
           upgrade: opts.protocol || "Websocket"
         }, upgradeHandler);
-      } catch (err) {
+      } catch (err2) {
         if (typeof callback !== "function") {
-          throw err;
+          throw err2;
         }
         const opaque = opts?.opaque;
-        queueMicrotask(() => callback(err, { opaque }));
+        queueMicrotask(() => callback(err2, { opaque }));
       }
     }
     module.exports = upgrade;
@@ -10549,13 +10549,13 @@ var require_api_connect = __commonJS({
           context
         });
       }
-      onError(err) {
+      onError(err2) {
         const { callback, opaque } = this;
         removeSignal(this);
         if (callback) {
           this.callback = null;
           queueMicrotask(() => {
-            this.runInAsyncScope(callback, null, err, { opaque });
+            this.runInAsyncScope(callback, null, err2, { opaque });
           });
         }
       }
@@ -10563,20 +10563,20 @@ var require_api_connect = __commonJS({
     function connect(opts, callback) {
       if (callback === void 0) {
         return new Promise((resolve2, reject) => {
-          connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve2(data);
+          connect.call(this, opts, (err2, data) => {
+            return err2 ? reject(err2) : resolve2(data);
           });
         });
       }
       try {
         const connectHandler = new ConnectHandler(opts, callback);
         this.dispatch({ ...opts, method: "CONNECT" }, connectHandler);
-      } catch (err) {
+      } catch (err2) {
         if (typeof callback !== "function") {
-          throw err;
+          throw err2;
         }
         const opaque = opts?.opaque;
-        queueMicrotask(() => callback(err, { opaque }));
+        queueMicrotask(() => callback(err2, { opaque }));
       }
     }
     module.exports = connect;
@@ -10871,7 +10871,7 @@ var require_mock_utils = __commonJS({
         const responseData = getResponseData(body);
         const responseHeaders = generateKeyValues(headers);
         const responseTrailers = generateKeyValues(trailers);
-        handler.onConnect?.((err) => handler.onError(err), null);
+        handler.onConnect?.((err2) => handler.onError(err2), null);
         handler.onHeaders?.(statusCode, responseHeaders, resume, getStatusText(statusCode));
         handler.onData?.(Buffer.from(responseData));
         handler.onComplete?.(responseTrailers);
@@ -11585,12 +11585,12 @@ var require_dump = __commonJS({
           statusMessage
         );
       }
-      onError(err) {
+      onError(err2) {
         if (this.#dumped) {
           return;
         }
-        err = this.#reason ?? err;
-        this.#handler.onError(err);
+        err2 = this.#reason ?? err2;
+        this.#handler.onError(err2);
       }
       onData(chunk) {
         this.#size = this.#size + chunk.length;
@@ -11677,9 +11677,9 @@ var require_dns = __commonJS({
           maxItems: this.#maxItems
         };
         if (ips == null) {
-          this.lookup(origin, newOpts, (err, addresses) => {
-            if (err || addresses == null || addresses.length === 0) {
-              cb(err ?? new InformationalError("No DNS entries found"));
+          this.lookup(origin, newOpts, (err2, addresses) => {
+            if (err2 || addresses == null || addresses.length === 0) {
+              cb(err2 ?? new InformationalError("No DNS entries found"));
               return;
             }
             this.setRecords(origin, addresses);
@@ -11735,9 +11735,9 @@ var require_dns = __commonJS({
             family: this.dualStack === false ? this.affinity : 0,
             order: "ipv4first"
           },
-          (err, addresses) => {
-            if (err) {
-              return cb(err);
+          (err2, addresses) => {
+            if (err2) {
+              return cb(err2);
             }
             const results = /* @__PURE__ */ new Map();
             for (const addr of addresses) {
@@ -11822,14 +11822,14 @@ var require_dns = __commonJS({
         this.#state = state;
         this.#dispatch = dispatch;
       }
-      onError(err) {
-        switch (err.code) {
+      onError(err2) {
+        switch (err2.code) {
           case "ETIMEDOUT":
           case "ECONNREFUSED": {
             if (this.#state.dualStack) {
-              this.#state.runLookup(this.#origin, this.#opts, (err2, newOrigin) => {
-                if (err2) {
-                  return this.#handler.onError(err2);
+              this.#state.runLookup(this.#origin, this.#opts, (err3, newOrigin) => {
+                if (err3) {
+                  return this.#handler.onError(err3);
                 }
                 const dispatchOpts = {
                   ...this.#opts,
@@ -11839,14 +11839,14 @@ var require_dns = __commonJS({
               });
               return;
             }
-            this.#handler.onError(err);
+            this.#handler.onError(err2);
             return;
           }
           case "ENOTFOUND":
             this.#state.deleteRecord(this.#origin);
           // eslint-disable-next-line no-fallthrough
           default:
-            this.#handler.onError(err);
+            this.#handler.onError(err2);
             break;
         }
       }
@@ -11895,9 +11895,9 @@ var require_dns = __commonJS({
           if (isIP(origin.hostname) !== 0) {
             return dispatch(origDispatchOpts, handler);
           }
-          instance.runLookup(origin, origDispatchOpts, (err, newOrigin) => {
-            if (err) {
-              return handler.onError(err);
+          instance.runLookup(origin, origDispatchOpts, (err2, newOrigin) => {
+            if (err2) {
+              return handler.onError(err2);
             }
             let dispatchOpts = null;
             dispatchOpts = {
@@ -12425,8 +12425,8 @@ var require_response = __commonJS({
         let parsedURL;
         try {
           parsedURL = new URL(url, relevantRealm.settingsObject.baseUrl);
-        } catch (err) {
-          throw new TypeError(`Failed to parse URL from ${url}`, { cause: err });
+        } catch (err2) {
+          throw new TypeError(`Failed to parse URL from ${url}`, { cause: err2 });
         }
         if (!redirectStatusSet.has(status)) {
           throw new RangeError(`Invalid status code ${status}`);
@@ -12654,9 +12654,9 @@ var require_response = __commonJS({
         assert(false);
       }
     }
-    function makeAppropriateNetworkError(fetchParams, err = null) {
+    function makeAppropriateNetworkError(fetchParams, err2 = null) {
       assert(isCancelled(fetchParams));
-      return isAborted(fetchParams) ? makeNetworkError(Object.assign(new DOMException("The operation was aborted.", "AbortError"), { cause: err })) : makeNetworkError(Object.assign(new DOMException("Request was cancelled."), { cause: err }));
+      return isAborted(fetchParams) ? makeNetworkError(Object.assign(new DOMException("The operation was aborted.", "AbortError"), { cause: err2 })) : makeNetworkError(Object.assign(new DOMException("Request was cancelled."), { cause: err2 }));
     }
     function initializeResponse(response, init, body) {
       if (init.status !== null && (init.status < 200 || init.status > 599)) {
@@ -12888,8 +12888,8 @@ var require_request2 = __commonJS({
           let parsedURL;
           try {
             parsedURL = new URL(input, baseUrl);
-          } catch (err) {
-            throw new TypeError("Failed to parse URL from " + input, { cause: err });
+          } catch (err2) {
+            throw new TypeError("Failed to parse URL from " + input, { cause: err2 });
           }
           if (parsedURL.username || parsedURL.password) {
             throw new TypeError(
@@ -12979,8 +12979,8 @@ var require_request2 = __commonJS({
             let parsedReferrer;
             try {
               parsedReferrer = new URL(referrer, baseUrl);
-            } catch (err) {
-              throw new TypeError(`Referrer "${referrer}" is not a valid URL.`, { cause: err });
+            } catch (err2) {
+              throw new TypeError(`Referrer "${referrer}" is not a valid URL.`, { cause: err2 });
             }
             if (parsedReferrer.protocol === "about:" && parsedReferrer.hostname === "client" || origin && !sameOrigin(parsedReferrer, environmentSettingsObject.settingsObject.baseUrl)) {
               request.referrer = "client";
@@ -13699,11 +13699,11 @@ var require_fetch = __commonJS({
         p.reject(error2);
       }
       if (request.body != null && isReadable(request.body?.stream)) {
-        request.body.stream.cancel(error2).catch((err) => {
-          if (err.code === "ERR_INVALID_STATE") {
+        request.body.stream.cancel(error2).catch((err2) => {
+          if (err2.code === "ERR_INVALID_STATE") {
             return;
           }
-          throw err;
+          throw err2;
         });
       }
       if (responseObject == null) {
@@ -13711,11 +13711,11 @@ var require_fetch = __commonJS({
       }
       const response = responseObject[kState];
       if (response.body != null && isReadable(response.body?.stream)) {
-        response.body.stream.cancel(error2).catch((err) => {
-          if (err.code === "ERR_INVALID_STATE") {
+        response.body.stream.cancel(error2).catch((err2) => {
+          if (err2.code === "ERR_INVALID_STATE") {
             return;
           }
-          throw err;
+          throw err2;
         });
       }
     }
@@ -13780,8 +13780,8 @@ var require_fetch = __commonJS({
       }
       if (subresourceSet.has(request.destination)) {
       }
-      mainFetch(fetchParams).catch((err) => {
-        fetchParams.controller.terminate(err);
+      mainFetch(fetchParams).catch((err2) => {
+        fetchParams.controller.terminate(err2);
       });
       return fetchParams.controller;
     }
@@ -13966,7 +13966,7 @@ var require_fetch = __commonJS({
         }
         case "http:":
         case "https:": {
-          return httpFetch(fetchParams).catch((err) => makeNetworkError(err));
+          return httpFetch(fetchParams).catch((err2) => makeNetworkError(err2));
         }
         default: {
           return Promise.resolve(makeNetworkError("unknown scheme"));
@@ -14091,8 +14091,8 @@ var require_fetch = __commonJS({
         if (locationURL == null) {
           return response;
         }
-      } catch (err) {
-        return Promise.resolve(makeNetworkError(err));
+      } catch (err2) {
+        return Promise.resolve(makeNetworkError(err2));
       }
       if (!urlIsHttpHttpsScheme(locationURL)) {
         return Promise.resolve(makeNetworkError("URL scheme must be a HTTP(S) scheme"));
@@ -14263,11 +14263,11 @@ var require_fetch = __commonJS({
       fetchParams.controller.connection = {
         abort: null,
         destroyed: false,
-        destroy(err, abort = true) {
+        destroy(err2, abort = true) {
           if (!this.destroyed) {
             this.destroyed = true;
             if (abort) {
-              this.abort?.(err ?? new DOMException("The operation was aborted.", "AbortError"));
+              this.abort?.(err2 ?? new DOMException("The operation was aborted.", "AbortError"));
             }
           }
         }
@@ -14318,8 +14318,8 @@ var require_fetch = __commonJS({
               yield* processBodyChunk(bytes);
             }
             processEndOfBody();
-          } catch (err) {
-            processBodyError(err);
+          } catch (err2) {
+            processBodyError(err2);
           }
         })();
       }
@@ -14332,12 +14332,12 @@ var require_fetch = __commonJS({
           fetchParams.controller.next = () => iterator.next();
           response = makeResponse({ status, statusText, headersList });
         }
-      } catch (err) {
-        if (err.name === "AbortError") {
+      } catch (err2) {
+        if (err2.name === "AbortError") {
           fetchParams.controller.connection.destroy();
-          return makeAppropriateNetworkError(fetchParams, err);
+          return makeAppropriateNetworkError(fetchParams, err2);
         }
-        return makeNetworkError(err);
+        return makeNetworkError(err2);
       }
       const pullAlgorithm = async () => {
         await fetchParams.controller.resume();
@@ -14375,11 +14375,11 @@ var require_fetch = __commonJS({
               break;
             }
             bytes = done ? void 0 : value;
-          } catch (err) {
+          } catch (err2) {
             if (fetchParams.controller.ended && !timingInfo.encodedBodySize) {
               bytes = void 0;
             } else {
-              bytes = err;
+              bytes = err2;
               isFailure = true;
             }
           }
@@ -14507,9 +14507,9 @@ var require_fetch = __commonJS({
                 status,
                 statusText,
                 headersList,
-                body: decoders.length ? pipeline(this.body, ...decoders, (err) => {
-                  if (err) {
-                    this.onError(err);
+                body: decoders.length ? pipeline(this.body, ...decoders, (err2) => {
+                  if (err2) {
+                    this.onError(err2);
                   }
                 }).on("error", onError) : this.body.on("error", onError)
               });
@@ -17377,8 +17377,8 @@ var require_permessage_deflate = __commonJS({
           }
           try {
             this.#inflate = createInflateRaw({ windowBits });
-          } catch (err) {
-            callback(err);
+          } catch (err2) {
+            callback(err2);
             return;
           }
           this.#inflate[kBuffer] = [];
@@ -17394,9 +17394,9 @@ var require_permessage_deflate = __commonJS({
             }
             this.#inflate[kBuffer].push(data);
           });
-          this.#inflate.on("error", (err) => {
+          this.#inflate.on("error", (err2) => {
             this.#inflate = null;
-            callback(err);
+            callback(err2);
           });
         }
         this.#inflate.write(chunk);
@@ -17761,8 +17761,8 @@ var require_receiver = __commonJS({
             const closeFrame = new WebsocketFrameSend(body2);
             this.ws[kResponse].socket.write(
               closeFrame.createFrame(opcodes.CLOSE),
-              (err) => {
-                if (!err) {
+              (err2) => {
+                if (!err2) {
                   this.ws[kSentClose] = sentCloseFrameState.SENT;
                 }
               }
@@ -18254,16 +18254,16 @@ var require_websocket = __commonJS({
     function onParserDrain() {
       this.ws[kResponse].socket.resume();
     }
-    function onParserError(err) {
+    function onParserError(err2) {
       let message;
       let code;
-      if (err instanceof CloseEvent) {
-        message = err.reason;
-        code = err.code;
+      if (err2 instanceof CloseEvent) {
+        message = err2.reason;
+        code = err2.code;
       } else {
-        message = err.message;
+        message = err2.message;
       }
-      fireEvent("error", this, () => new ErrorEvent("error", { error: err, message }));
+      fireEvent("error", this, () => new ErrorEvent("error", { error: err2, message }));
       closeWebSocketConnection(this, code);
     }
     module.exports = {
@@ -18630,7 +18630,7 @@ ${value}`;
         if (this.lineChunkIndex === this.chunkIndex) {
           return this.chunks[this.chunkIndex].subarray(this.linePos, this.pos);
         }
-        const chunks = [];
+        const chunks2 = [];
         let length = 0;
         for (let i = this.lineChunkIndex; i <= this.chunkIndex; i++) {
           const chunk = this.chunks[i];
@@ -18638,9 +18638,9 @@ ${value}`;
           const end = i === this.chunkIndex ? this.pos : chunk.length;
           const slice = chunk.subarray(start, end);
           length += slice.length;
-          chunks.push(slice);
+          chunks2.push(slice);
         }
-        return Buffer.concat(chunks, length);
+        return Buffer.concat(chunks2, length);
       }
       peekBufferedByte(offset) {
         let chunkIndex = this.lineChunkIndex;
@@ -19100,11 +19100,11 @@ var require_undici = __commonJS({
     module.exports.fetch = async function fetch(init, options = void 0) {
       try {
         return await fetchImpl(init, options);
-      } catch (err) {
-        if (err && typeof err === "object") {
-          Error.captureStackTrace(err);
+      } catch (err2) {
+        if (err2 && typeof err2 === "object") {
+          Error.captureStackTrace(err2);
         }
-        throw err;
+        throw err2;
       }
     };
     module.exports.Headers = require_headers().Headers;
@@ -27036,46 +27036,6 @@ import {
 import { availableParallelism as availableParallelism2 } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 
-// src/formats/dtype.ts
-var DTYPES = ["F64", "F32", "F16", "BF16", "I64", "I32", "I16", "I8", "U8", "BOOL"];
-var DTYPE_SIZE = {
-  F64: 8,
-  F32: 4,
-  F16: 2,
-  BF16: 2,
-  I64: 8,
-  I32: 4,
-  I16: 2,
-  I8: 1,
-  U8: 1,
-  BOOL: 1
-};
-function isDType(s) {
-  return DTYPES.includes(s);
-}
-function isFloatDType(d) {
-  return d === "F32" || d === "F16" || d === "BF16";
-}
-var TORCH_DTYPE_NAMES = {
-  float32: "F32",
-  float: "F32",
-  fp32: "F32",
-  float16: "F16",
-  half: "F16",
-  fp16: "F16",
-  bfloat16: "BF16",
-  bf16: "BF16"
-};
-function torchDTypeName(d) {
-  return d === "F32" ? "float32" : d === "F16" ? "float16" : "bfloat16";
-}
-function parseTorchDType(name) {
-  const n = name.startsWith("torch.") ? name.slice(6) : name;
-  return TORCH_DTYPE_NAMES[n];
-}
-var f32 = new Float32Array(1);
-var u32 = new Uint32Array(f32.buffer);
-
 // src/kernels/pool.ts
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
@@ -27084,10 +27044,10 @@ import { Worker } from "node:worker_threads";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 var KERNELS_WASM_URL = new URL("./kernels.wasm", import.meta.url);
-function missing(err) {
+function missing(err2) {
   const path2 = fileURLToPath(KERNELS_WASM_URL);
   return new Error(
-    `cannot read the WebAssembly kernels at ${path2} (${err.message}). Run \`npm run build:wasm\` and \`npm run build\` (the build copies dist/kernels.wasm there).`
+    `cannot read the WebAssembly kernels at ${path2} (${err2.message}). Run \`npm run build:wasm\` and \`npm run build\` (the build copies dist/kernels.wasm there).`
   );
 }
 var compiled;
@@ -27095,8 +27055,8 @@ function loadKernelModule() {
   if (!compiled) {
     compiled = readFile(KERNELS_WASM_URL).then(
       (bytes) => WebAssembly.compile(bytes),
-      (err) => {
-        throw missing(err);
+      (err2) => {
+        throw missing(err2);
       }
     );
     compiled.catch(() => {
@@ -27184,7 +27144,7 @@ var KernelPool = class _KernelPool {
     this.pending.delete(m.id);
     slot.busy = false;
     if (m.error !== void 0) entry.p.reject(new KernelError(m.error));
-    else entry.p.resolve({ bytesRead: m.bytesRead ?? 0, bytesWritten: m.bytesWritten ?? 0 });
+    else entry.p.resolve({ bytesRead: m.bytesRead ?? 0, bytesWritten: m.bytesWritten ?? 0, stats: m.stats });
     this.pump();
   }
   failAll(e) {
@@ -27205,36 +27165,162 @@ function minMaxMemory(threads) {
 function defaultMaxMemory() {
   return Math.min(Math.floor(totalmem() / 2), 16 * 1024 ** 3);
 }
-function bytesPerElement(t) {
-  return t.inputs.reduce((a, r) => a + DTYPE_SIZE[r.dtype], 0) + DTYPE_SIZE[t.dtype];
+function workerShare(maxMemory, threads) {
+  return Math.max(4096, Math.floor((maxMemory - BASELINE_BYTES - threads * PER_WORKER_BYTES) / threads));
 }
 function workerDataBudget(maxMemory, threads) {
-  const free = maxMemory - BASELINE_BYTES - threads * PER_WORKER_BYTES;
-  return Math.max(4096, Math.min(MAX_CHUNK_BYTES, Math.floor(free / threads)));
+  return Math.min(MAX_CHUNK_BYTES, workerShare(maxMemory, threads));
 }
-function chunkElements(t, perWorker) {
-  const numel = t.shape.reduce((a, b) => a * b, 1);
-  const fit = Math.max(1, Math.floor(perWorker / bytesPerElement(t)));
+function programWholeBudget(maxMemory, threads) {
+  return Math.min(workerShare(maxMemory, threads), 3 * 1024 ** 3);
+}
+
+// src/formats/dtype.ts
+var DTYPES = ["F64", "F32", "F16", "BF16", "I64", "I32", "I16", "I8", "U8", "BOOL"];
+var DTYPE_SIZE = {
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U8: 1,
+  BOOL: 1
+};
+function isDType(s) {
+  return DTYPES.includes(s);
+}
+function isFloatDType(d) {
+  return d === "F32" || d === "F16" || d === "BF16";
+}
+var TORCH_DTYPE_NAMES = {
+  float32: "F32",
+  float: "F32",
+  fp32: "F32",
+  float16: "F16",
+  half: "F16",
+  fp16: "F16",
+  bfloat16: "BF16",
+  bf16: "BF16"
+};
+function torchDTypeName(d) {
+  return d === "F32" ? "float32" : d === "F16" ? "float16" : "bfloat16";
+}
+function parseTorchDType(name) {
+  const n = name.startsWith("torch.") ? name.slice(6) : name;
+  return TORCH_DTYPE_NAMES[n];
+}
+var f32 = new Float32Array(1);
+var u32 = new Uint32Array(f32.buffer);
+
+// src/methods/programs.ts
+var FACTORIES = /* @__PURE__ */ new Map([]);
+function programFor(method, params, shape) {
+  const f = FACTORIES.get(method);
+  if (!f) throw new Error(`no tensor program for merge method '${method}'`);
+  return f(params, shape);
+}
+
+// src/execute/tensor-jobs.ts
+function refInput(r) {
+  const p = r.producer;
+  if (p) return { kind: "op", op: p.op, inputs: p.inputs.map(refInput), shape: p.shape, tensor: p.name, dtype: p.dtype };
+  return { kind: "tensor", source: { kind: "file", path: r.file }, start: r.start, dtype: r.dtype };
+}
+var numelOf = (shape) => shape.reduce((a, b) => a * b, 1);
+var rowLenOf = (shape) => shape.length > 1 ? shape[shape.length - 1] : numelOf(shape);
+function programOf(op, shape, k, tensor) {
+  return programFor(op.method, op.params, { shape, numel: numelOf(shape), rowLen: rowLenOf(shape), k, tensor });
+}
+function inputBytes(input, asF32) {
+  switch (input.kind) {
+    case "tensor":
+      return DTYPE_SIZE[input.dtype] + (asF32 && input.dtype !== "F32" ? 4 : 0);
+    case "op":
+      return opBytes(input.op, input.inputs, input.dtype) + (asF32 && input.dtype !== "F32" ? 4 : 0);
+    case "gather":
+    case "lora":
+      return 12;
+  }
+}
+function opBytes(op, inputs, outDType) {
+  const program = op.kind === "program";
+  return inputs.reduce((a, i) => a + inputBytes(i, program), 0) + DTYPE_SIZE[outDType] + (program ? 4 : 0);
+}
+function gcd(a, b) {
+  return b === 0 ? a : gcd(b, a % b);
+}
+function quantumOf(inputs) {
+  let q = 1;
+  for (const i of inputs) {
+    if (i.kind !== "op") continue;
+    q = lcm(q, quantumOf(i.inputs));
+    if (i.op.kind === "program") q = lcm(q, programOf(i.op, i.shape, i.inputs.length, i.tensor).quantum);
+  }
+  return q;
+}
+var lcm = (a, b) => a / gcd(a, b) * b;
+function chunkStep(shape, perElement, perWorker, quantum) {
+  const numel = numelOf(shape);
+  const fit = Math.max(1, Math.floor(perWorker / perElement));
   if (fit >= numel) return Math.max(1, numel);
-  const row = t.shape.length > 1 ? t.shape[t.shape.length - 1] : 1;
+  if (quantum > 1) return Math.max(quantum, Math.floor(fit / quantum) * quantum);
+  const row = shape.length > 1 ? shape[shape.length - 1] : 1;
   const whole = row > 1 && fit >= row ? Math.floor(fit / row) * row : fit;
   return Math.max(16, whole - whole % 16);
 }
-
-// src/execute/execute.ts
-function* chunkJobs(t, perWorker, shardPath) {
-  const numel = t.shape.reduce((a, b) => a * b, 1);
-  const step = chunkElements(t, perWorker);
-  for (let e = 0; e < numel; e += step) {
-    const n = Math.min(step, numel - e);
-    yield {
-      op: t.op,
-      inputs: t.inputs.map((r) => ({ file: r.file, offset: r.start + e * DTYPE_SIZE[r.dtype], dtype: r.dtype })),
-      n,
-      out: { file: shardPath, offset: t.start + e * DTYPE_SIZE[t.dtype], dtype: t.dtype }
-    };
+function chunks(numel, step) {
+  const out = [];
+  for (let e = 0; e < numel; e += step) out.push({ first: e, n: Math.min(step, numel - e) });
+  return out;
+}
+async function computeStats(run2, op, inputs, shape, tensor, perWorker) {
+  const prog = programOf(op, shape, inputs.length, tensor);
+  const perElement = opBytes(op, inputs, "F32");
+  const step = chunkStep(shape, perElement, perWorker, lcm(prog.quantum, quantumOf(inputs)));
+  const parts = chunks(numelOf(shape), step);
+  const stats = [];
+  for (let pass = 0; pass < prog.passes.length; pass++) {
+    const got = await Promise.all(parts.map(async ({ first, n }) => {
+      const r = await run2({ op, inputs, shape, tensor, first, n, step: { mode: "pass", pass, stats }, out: { file: "", start: 0, dtype: "F32" } });
+      if (!r.stats) throw new Error(`internal: statistics pass ${pass} of ${tensor} returned nothing`);
+      return { first, n, data: r.stats };
+    }));
+    stats.push(prog.passes[pass].reduce(got));
+  }
+  return stats;
+}
+async function prepareNested(run2, inputs, perWorker) {
+  for (const i of inputs) {
+    if (i.kind !== "op") continue;
+    await prepareNested(run2, i.inputs, perWorker);
+    if (i.op.kind === "program" && !i.stats) i.stats = await computeStats(run2, i.op, i.inputs, i.shape, i.tensor, perWorker);
   }
 }
+async function runTensor(run2, t, budget, shardPath) {
+  const inputs = t.inputs.map(refInput);
+  await prepareNested(run2, inputs, budget.perWorker);
+  const numel = numelOf(t.shape);
+  const base = { op: t.op, inputs, shape: t.shape, tensor: t.name, out: { file: shardPath, start: t.start, dtype: t.dtype } };
+  const perElement = opBytes(t.op, inputs, t.dtype);
+  if (t.op.kind !== "program") {
+    const step2 = chunkStep(t.shape, perElement, budget.perWorker, quantumOf(inputs));
+    await Promise.all(chunks(numel, step2).map(({ first, n }) => run2({ ...base, first, n })));
+    return;
+  }
+  const prog = programOf(t.op, t.shape, inputs.length, t.name);
+  if (numel * perElement + (prog.scratchBytes?.(numel) ?? 0) <= budget.whole) {
+    await run2({ ...base, step: { mode: "whole" }, first: 0, n: numel });
+    return;
+  }
+  const stats = await computeStats(run2, t.op, inputs, t.shape, t.name, budget.perWorker);
+  const step = chunkStep(t.shape, perElement, budget.perWorker, lcm(prog.quantum, quantumOf(inputs)));
+  await Promise.all(chunks(numel, step).map(({ first, n }) => run2({ ...base, first, n, step: { mode: "apply", stats } })));
+}
+
+// src/execute/execute.ts
 function checkOutDir(outDir, overwrite) {
   if (existsSync2(outDir) && readdirSync(outDir).length > 0 && !overwrite) {
     throw new MergeopsError(
@@ -27281,13 +27367,14 @@ async function executePlan(plan, opts) {
       elapsed: 0,
       current: ""
     };
-    await runAll(pool, plan, perWorker, shardPaths, progress, t0, opts.onProgress);
+    await runAll(pool, plan, { perWorker, whole: programWholeBudget(maxMemory, pool.size) }, shardPaths, new Tracker(progress, t0, opts.onProgress));
     await pool.closeFiles();
     for (const p of shardPaths) fsyncFile(p);
     if (plan.indexJson) writeFileSync(join(tmp, "model.safetensors.index.json"), plan.indexJson);
     writeFileSync(join(tmp, "config.json"), JSON.stringify(plan.outConfig, null, 2) + "\n");
     for (const f of plan.donor.files) copyFileSync(join(plan.donor.dir, f), join(tmp, f));
     writeFileSync(join(tmp, "mergekit_config.yml"), plan.recipe.text.endsWith("\n") ? plan.recipe.text : plan.recipe.text + "\n");
+    if (plan.stages?.length) writeFileSync(join(tmp, "mergeops_recipe.yml"), plan.recipe.lines.join("\n").trimEnd() + "\n");
     fsyncFile(tmp);
     replaceDir(tmp, outDir);
     const files = readdirSync(outDir).sort().map((name) => ({ name, bytes: statSync(join(outDir, name)).size }));
@@ -27305,38 +27392,50 @@ async function executePlan(plan, opts) {
     await pool?.close();
   }
 }
-async function runAll(pool, plan, perWorker, shardPaths, progress, t0, onProgress) {
+var Tracker = class {
+  constructor(progress, t0, onProgress) {
+    this.progress = progress;
+    this.t0 = t0;
+    this.onProgress = onProgress;
+  }
+  lastReport = 0;
+  job(r) {
+    this.progress.bytesRead += r.bytesRead;
+    this.progress.bytesWritten += r.bytesWritten;
+    this.report(false);
+  }
+  tensor(name) {
+    this.progress.tensorsDone++;
+    this.progress.current = name;
+    this.report(this.progress.tensorsDone === this.progress.tensorsTotal);
+  }
+  report(force) {
+    const now = performance.now();
+    if (this.onProgress && (force || now - this.lastReport > 200)) {
+      this.lastReport = now;
+      this.progress.elapsed = (now - this.t0) / 1e3;
+      this.onProgress({ ...this.progress });
+    }
+  }
+};
+async function runAll(pool, plan, budget, shardPaths, tracker) {
   const window = pool.size * 2;
   const inFlight = /* @__PURE__ */ new Set();
   let failure;
-  let lastReport = 0;
   for (const t of plan.tensors) {
-    const chunks = [...chunkJobs(t, perWorker, shardPaths[t.shard])];
-    let left = chunks.length;
-    for (const job of chunks) {
-      if (failure) break;
-      const p = pool.run(job).then((r) => {
-        progress.bytesRead += r.bytesRead;
-        progress.bytesWritten += r.bytesWritten;
-        if (--left === 0) {
-          progress.tensorsDone++;
-          progress.current = t.name;
-        }
-        const now = performance.now();
-        if (onProgress && (now - lastReport > 200 || progress.tensorsDone === progress.tensorsTotal)) {
-          lastReport = now;
-          progress.elapsed = (now - t0) / 1e3;
-          onProgress({ ...progress });
-        }
-      }, (e) => {
-        failure ??= e;
-      }).finally(() => {
-        inFlight.delete(p);
-      });
-      inFlight.add(p);
-      if (inFlight.size >= window) await Promise.race(inFlight);
-    }
     if (failure) break;
+    const run2 = async (job) => {
+      const r = await pool.run(job);
+      tracker.job(r);
+      return r;
+    };
+    const p = runTensor(run2, t, budget, shardPaths[t.shard]).then(() => tracker.tensor(t.name), (e) => {
+      failure ??= e;
+    }).finally(() => {
+      inFlight.delete(p);
+    });
+    inFlight.add(p);
+    if (inFlight.size >= window) await Promise.race(inFlight);
   }
   await Promise.all(inFlight);
   if (failure) {
@@ -28264,6 +28363,83 @@ function checkSameLayout(models, opts) {
   }
 }
 
+// src/recipe/stages.ts
+function referencedModels(recipe) {
+  const refs = [];
+  for (const s of recipe.models ?? []) refs.push(s.model);
+  for (const slice of recipe.slices ?? []) {
+    for (const s of slice.sources) refs.push(s.model);
+    if (slice.baseModel) refs.push(slice.baseModel);
+  }
+  if (recipe.baseModel) refs.push(recipe.baseModel);
+  const tok = recipe.tokenizer?.source ?? recipe.tokenizerSource;
+  if (tok && typeof tok === "object") refs.push(tok);
+  for (const t of recipe.tokenizer?.tokens.values() ?? []) {
+    if (t.source?.model) refs.push(t.source.model);
+  }
+  const seen = /* @__PURE__ */ new Set();
+  return refs.filter((r) => seen.has(r.key) ? false : (seen.add(r.key), true));
+}
+function err(doc, ref, message, hint) {
+  const pos = ref?.pos ?? doc.pos;
+  return new RecipeError(message, hint, pos, doc.lines[pos.line - 1]);
+}
+function stageRef(ref, names) {
+  return names.has(ref.path) ? ref.path : void 0;
+}
+function stageGraph(docs) {
+  const unnamed = docs.filter((d) => d.name === void 0);
+  if (unnamed.length > 1) {
+    throw err(
+      unnamed[1],
+      void 0,
+      "a multi-stage recipe may have only one unnamed document (the final merge)",
+      "give every intermediate stage a `name:` and leave only the final merge unnamed"
+    );
+  }
+  const final = unnamed[0] ?? docs[docs.length - 1];
+  const byName = new Map(docs.filter((d) => d.name !== void 0).map((d) => [d.name, d]));
+  const names = new Set(byName.keys());
+  const uses = /* @__PURE__ */ new Map();
+  for (const d of docs) {
+    const used = [];
+    for (const ref of referencedModels(d)) {
+      const name = stageRef(ref, names);
+      if (name === void 0) continue;
+      if (ref.revision !== void 0 || ref.lora !== void 0) {
+        throw err(
+          d,
+          ref,
+          `\`${ref.key}\` names the stage \`${name}\` with a revision or LoRA`,
+          `a stage's output has no revisions and cannot take an adapter: write just \`${name}\``
+        );
+      }
+      if (name === d.name) {
+        throw err(d, ref, `stage \`${name}\` uses its own output`, "a stage can only use models and earlier stages");
+      }
+      used.push(name);
+    }
+    uses.set(d, used);
+  }
+  const order = [];
+  const state = /* @__PURE__ */ new Map();
+  const visit = (d, path2) => {
+    if (state.get(d) === "done") return;
+    if (state.get(d) === "visiting") {
+      const cycle = [...path2.slice(path2.indexOf(d)), d].map((s) => s.name).join(" \u2192 ");
+      const from = path2[path2.length - 1];
+      const ref = referencedModels(from).find((r) => r.path === d.name);
+      throw err(from, ref, `circular dependency between stages: ${cycle}`, "a stage may only use stages that do not use it; break the cycle");
+    }
+    state.set(d, "visiting");
+    for (const name of uses.get(d)) visit(byName.get(name), [...path2, d]);
+    state.set(d, "done");
+    order.push(d);
+  };
+  for (const d of docs) visit(d, []);
+  return { order, final, uses };
+}
+
 // src/hub/local.ts
 import { promises as fs3 } from "node:fs";
 import path from "node:path";
@@ -28459,18 +28635,20 @@ async function readLocalModel(dir) {
 }
 
 // src/hub/resolve.ts
-function referencedModels(recipe) {
-  const refs = [];
-  for (const s of recipe.models ?? []) refs.push(s.model);
-  for (const slice of recipe.slices ?? []) {
-    for (const s of slice.sources) refs.push(s.model);
-    if (slice.baseModel) refs.push(slice.baseModel);
-  }
-  if (recipe.baseModel) refs.push(recipe.baseModel);
-  const tok = recipe.tokenizer?.source ?? recipe.tokenizerSource;
-  if (tok && typeof tok === "object") refs.push(tok);
-  const seen = /* @__PURE__ */ new Set();
-  return refs.filter((r) => seen.has(r.key) ? false : (seen.add(r.key), true));
+function stageModel(ref, plan) {
+  const tensors = new Map(plan.tensors.map((t) => [t.name, {
+    name: t.name,
+    dtype: t.dtype,
+    shape: t.shape,
+    file: "",
+    start: 0,
+    end: t.end - t.start,
+    producer: t
+  }]));
+  const config = { ...plan.outConfig };
+  if (ref.overrideArchitecture) config.architectures = [ref.overrideArchitecture];
+  const arch2 = detectArch(config, [...tensors.keys()], ref.key);
+  return { ref, key: ref.key, dir: plan.donor.dir, config, tensors, arch: arch2, otherFiles: plan.donor.files };
 }
 function lineOf(recipe, ref) {
   return recipe.lines[ref.pos.line - 1];
@@ -28500,6 +28678,11 @@ async function resolveRecipe(recipe, opts = {}) {
   const cwd = opts.cwd ?? process.cwd();
   const models = /* @__PURE__ */ new Map();
   for (const ref of referencedModels(recipe)) {
+    const stage = opts.stages?.get(ref.path);
+    if (stage) {
+      models.set(ref.key, stageModel(ref, stage));
+      continue;
+    }
     const dir = locateModel(recipe, ref, cwd);
     let local;
     try {
@@ -29865,8 +30048,8 @@ function buildPlan(resolved, opts = {}) {
             `give the model \`parameters: {${p.name}: \u2026}\`, or set \`${p.name}\` under the top-level \`parameters:\``
           );
         }
-        const err = v === void 0 ? void 0 : p.validate?.(v);
-        if (err) throw recipeError2(recipe, s.ref.pos, `parameter \`${p.name}\` of \`${s.ref.key}\`: ${err}`, `fix the value of \`${p.name}\``);
+        const err2 = v === void 0 ? void 0 : p.validate?.(v);
+        if (err2) throw recipeError2(recipe, s.ref.pos, `parameter \`${p.name}\` of \`${s.ref.key}\`: ${err2}`, `fix the value of \`${p.name}\``);
         params[p.name] = v;
       }
       return { modelKey: s.ref.key, isBase: s.isBase, params };
@@ -29874,7 +30057,7 @@ function buildPlan(resolved, opts = {}) {
     const refs = present2.map(({ s, name }) => {
       const t = s.model.tensors.get(name);
       used.add(`${s.model.key}\0${name}`);
-      return { modelKey: s.model.key, tensor: name, file: t.file, start: t.start, end: t.end, dtype: t.dtype, shape: t.shape };
+      return { modelKey: s.model.key, tensor: name, file: t.file, start: t.start, end: t.end, dtype: t.dtype, shape: t.shape, producer: t.producer };
     });
     const shape = refs[0].shape;
     for (const r of refs) {
@@ -29939,7 +30122,7 @@ function buildPlan(resolved, opts = {}) {
     for (const name of m.tensors.keys()) if (!used.has(`${m.key}\0${name}`) && !isKnownWeight(def, name)) ignored.add(name);
   }
   for (const name of ignored) warnings.push(`${name} is not part of the ${def.id} architecture: not written`);
-  const inputBytes = tensors.reduce((a, t) => a + t.inputs.reduce((b, r) => b + (r.end - r.start), 0), 0);
+  const inputBytes2 = tensors.reduce((a, t) => a + readBytes(t), 0);
   const outputBytes = shards.reduce((a, s) => a + s.size, 0);
   return {
     recipe,
@@ -29952,12 +30135,15 @@ function buildPlan(resolved, opts = {}) {
     ignoredTensors: [...ignored],
     warnings,
     estimates: {
-      inputBytes,
+      inputBytes: inputBytes2,
       outputBytes,
       largestTensorBytes: tensors.reduce((a, t) => Math.max(a, t.end - t.start), 0),
       diskBytes: outputBytes
     }
   };
+}
+function readBytes(t) {
+  return t.inputs.reduce((a, r) => a + (r.producer ? readBytes(r.producer) : r.end - r.start), 0);
 }
 function isKnownWeight(def, name) {
   const plain = [...def.preWeights, ...def.postWeights];
@@ -29976,21 +30162,32 @@ function loadRecipeFile(file) {
   } catch {
     throw new MergeopsError("USAGE", `cannot read recipe ${file}`, "check the path of the recipe file");
   }
-  const docs = parseRecipeText(text, file);
-  if (docs.length > 1) {
-    throw new RecipeError(
-      "multi-stage recipes (several `---` documents) are not supported yet",
-      "run each stage as its own recipe for now",
-      docs[1].pos,
-      docs[1].lines[docs[1].pos.line - 1]
-    );
-  }
-  return docs[0];
+  return parseRecipeText(text, file);
 }
 async function planRecipeFile(file, opts = {}) {
-  const recipe = loadRecipeFile(file);
-  const resolved = await resolveRecipe(recipe, opts);
-  return buildPlan(resolved, opts);
+  const docs = loadRecipeFile(file);
+  if (docs.length === 1) return buildPlan(await resolveRecipe(docs[0], opts), opts);
+  const graph = stageGraph(docs);
+  const plans = /* @__PURE__ */ new Map();
+  const stages = [];
+  let final;
+  for (const doc of graph.order) {
+    const plan = buildPlan(await resolveRecipe(doc, { ...opts, stages: plans }), opts);
+    if (doc === graph.final) final = plan;
+    else {
+      plans.set(doc.name, plan);
+      stages.push({ name: doc.name, plan });
+    }
+  }
+  final.stages = stages;
+  const unused = stages.filter((s) => !usesStage(final, s.plan));
+  for (const s of unused) final.warnings.push(`stage \`${s.name}\` is not used by the final merge (written only with --keep-intermediates)`);
+  return final;
+}
+function usesStage(plan, stage) {
+  const seen = new Set(stage.tensors);
+  const walk = (t) => t.inputs.some((r) => r.producer !== void 0 && (seen.has(r.producer) || walk(r.producer)));
+  return plan.tensors.some(walk);
 }
 
 // src/action/main.ts

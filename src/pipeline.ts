@@ -1,30 +1,52 @@
 /** The stages in order, for the front ends (CLI, Action): recipe file → plan → files. */
 import { readFileSync } from 'node:fs';
-import { MergeopsError, RecipeError } from './errors.js';
+import { MergeopsError } from './errors.js';
 import { resolveRecipe, type ResolveOptions } from './hub/resolve.js';
 import { buildPlan, type PlanOptions } from './plan/plan.js';
 import type { Plan } from './plan/types.js';
 import { parseRecipeText } from './recipe/parse.js';
+import { stageGraph } from './recipe/stages.js';
 import type { Recipe } from './recipe/types.js';
 
-export function loadRecipeFile(file: string): Recipe {
+/** Every document of a recipe file (one per stage of a multi-stage recipe). */
+export function loadRecipeFile(file: string): Recipe[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
     throw new MergeopsError('USAGE', `cannot read recipe ${file}`, 'check the path of the recipe file');
   }
-  const docs = parseRecipeText(text, file);
-  if (docs.length > 1) {
-    throw new RecipeError('multi-stage recipes (several `---` documents) are not supported yet',
-      'run each stage as its own recipe for now', docs[1].pos, docs[1].lines[docs[1].pos.line - 1]);
-  }
-  return docs[0];
+  return parseRecipeText(text, file);
 }
 
-/** parse → resolve → plan. */
+/**
+ * parse → resolve → plan. A multi-stage recipe gives the final stage's plan, whose inputs from
+ * earlier stages are those stages' planned tensors (computed in memory, never written), with the
+ * earlier stages' own plans in `plan.stages`.
+ */
 export async function planRecipeFile(file: string, opts: ResolveOptions & PlanOptions = {}): Promise<Plan> {
-  const recipe = loadRecipeFile(file);
-  const resolved = await resolveRecipe(recipe, opts);
-  return buildPlan(resolved, opts);
+  const docs = loadRecipeFile(file);
+  if (docs.length === 1) return buildPlan(await resolveRecipe(docs[0], opts), opts);
+  const graph = stageGraph(docs);
+  const plans = new Map<string, Plan>();
+  const stages: { name: string; plan: Plan }[] = [];
+  let final: Plan | undefined;
+  for (const doc of graph.order) {
+    const plan = buildPlan(await resolveRecipe(doc, { ...opts, stages: plans }), opts);
+    if (doc === graph.final) final = plan;
+    else {
+      plans.set(doc.name!, plan);
+      stages.push({ name: doc.name!, plan });
+    }
+  }
+  final!.stages = stages;
+  const unused = stages.filter((s) => !usesStage(final!, s.plan));
+  for (const s of unused) final!.warnings.push(`stage \`${s.name}\` is not used by the final merge (written only with --keep-intermediates)`);
+  return final!;
+}
+
+function usesStage(plan: Plan, stage: Plan): boolean {
+  const seen = new Set(stage.tensors);
+  const walk = (t: Plan['tensors'][number]): boolean => t.inputs.some((r) => r.producer !== undefined && (seen.has(r.producer) || walk(r.producer)));
+  return plan.tensors.some(walk);
 }

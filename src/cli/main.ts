@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** `mergeops` command line: a thin front end over parse → resolve → plan → execute. */
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MergeopsError } from '../errors.js';
 import { executePlan } from '../execute/execute.js';
@@ -17,7 +18,7 @@ const USAGE = `mergeops ${VERSION} — merge models from mergekit recipes
 Usage:
   mergeops plan <recipe.yml> [--out-shard-size SIZE] [--json]
   mergeops run  <recipe.yml> --out DIR [--max-memory SIZE] [--threads N]
-                [--out-shard-size SIZE] [--overwrite]
+                [--out-shard-size SIZE] [--overwrite] [--keep-intermediates DIR]
 
 Options:
   --out DIR              output folder (written to a temporary sibling, renamed at the end)
@@ -25,6 +26,9 @@ Options:
   --threads N            kernel worker threads (default: one per core)
   --out-shard-size SIZE  safetensors shard size, e.g. 5B (default), 500M, 2GiB
   --overwrite            replace an existing output folder
+  --keep-intermediates DIR
+                         multi-stage recipes: also write each named stage to DIR/<name>
+                         (by default earlier stages are computed in memory, never written)
   --json                 print the plan as JSON
   -h, --help             this text
   -v, --version          the version
@@ -81,6 +85,7 @@ async function main(argv: string[]): Promise<number> {
       threads: { type: 'string', short: 'j' },
       'out-shard-size': { type: 'string' },
       overwrite: { type: 'boolean' },
+      'keep-intermediates': { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
@@ -106,13 +111,24 @@ async function main(argv: string[]): Promise<number> {
   }
   for (const w of plan.warnings) process.stderr.write(`warning: ${w}\n`);
   process.stderr.write(`merging ${plan.tensors.length} tensors (${bytes(plan.estimates.inputBytes)} to read) with ${plan.methodName}\n`);
-  const result = await executePlan(plan, {
-    outDir: values.out,
+  const execOpts = {
     maxMemory: sizeOption(values['max-memory'], 'max-memory'),
     threads,
     overwrite: values.overwrite ?? false,
     onProgress: progressReporter(process.stderr),
-  });
+  };
+  const keep = values['keep-intermediates'];
+  if (keep !== undefined) {
+    // Each named stage written on its own (computed from its inputs again), before the final output.
+    for (const s of plan.stages ?? []) {
+      process.stderr.write(`stage ${s.name}: ${s.plan.tensors.length} tensors with ${s.plan.methodName}\n`);
+      const r = await executePlan(s.plan, { ...execOpts, outDir: join(keep, s.name) });
+      process.stdout.write(`wrote stage ${s.name} to ${r.outDir} in ${duration(r.seconds)}\n`);
+    }
+  } else if (plan.stages?.length) {
+    process.stderr.write(`fusing ${plan.stages.length} earlier stage(s) in memory: ${plan.stages.map((s) => s.name).join(', ')}\n`);
+  }
+  const result = await executePlan(plan, { ...execOpts, outDir: values.out });
   process.stdout.write(`wrote ${result.outDir} in ${duration(result.seconds)} (${rate(result.bytesRead / result.seconds)} read)\n`);
   for (const f of result.files) process.stdout.write(`  ${f.name.padEnd(40)} ${bytes(f.bytes)}\n`);
   return 0;

@@ -1,7 +1,5 @@
 /** Memory budget → chunk sizes. The budget bounds the whole process, not just tensor data. */
 import { totalmem } from 'node:os';
-import { DTYPE_SIZE } from '../formats/dtype.js';
-import type { PlannedTensor } from '../plan/types.js';
 
 /** What the process needs before any tensor data: Node, the workers' isolates, the plan. */
 export const BASELINE_BYTES = 96 * 1024 * 1024;
@@ -18,27 +16,20 @@ export function defaultMaxMemory(): number {
   return Math.min(Math.floor(totalmem() / 2), 16 * 1024 ** 3);
 }
 
-/** Bytes of worker memory one element of this tensor costs: every input, plus the output. */
-export function bytesPerElement(t: PlannedTensor): number {
-  return t.inputs.reduce((a, r) => a + DTYPE_SIZE[r.dtype], 0) + DTYPE_SIZE[t.dtype];
+/** Each worker's share of the budget for tensor data. */
+export function workerShare(maxMemory: number, threads: number): number {
+  return Math.max(4096, Math.floor((maxMemory - BASELINE_BYTES - threads * PER_WORKER_BYTES) / threads));
 }
 
-/** Bytes each worker may use for one job's data. */
+/** Bytes each worker may use for one chunk's data. */
 export function workerDataBudget(maxMemory: number, threads: number): number {
-  const free = maxMemory - BASELINE_BYTES - threads * PER_WORKER_BYTES;
-  return Math.max(4096, Math.min(MAX_CHUNK_BYTES, Math.floor(free / threads)));
+  return Math.min(MAX_CHUNK_BYTES, workerShare(maxMemory, threads));
 }
 
 /**
- * Elements per chunk for a tensor: as many whole rows as fit the worker budget, or part of a
- * row when a single row is larger than the budget.
+ * Bytes a worker may use to hold a whole tensor for a program (statistics + apply in one go, each
+ * input read once). Larger than a chunk: the budget's whole per-worker share, not MAX_CHUNK_BYTES.
  */
-export function chunkElements(t: PlannedTensor, perWorker: number): number {
-  const numel = t.shape.reduce((a, b) => a * b, 1);
-  const fit = Math.max(1, Math.floor(perWorker / bytesPerElement(t)));
-  if (fit >= numel) return Math.max(1, numel);
-  const row = t.shape.length > 1 ? t.shape[t.shape.length - 1] : 1;
-  // Multiples of 16 elements keep every chunk boundary aligned for the SIMD kernels.
-  const whole = row > 1 && fit >= row ? Math.floor(fit / row) * row : fit;
-  return Math.max(16, whole - (whole % 16));
+export function programWholeBudget(maxMemory: number, threads: number): number {
+  return Math.min(workerShare(maxMemory, threads), 3 * 1024 ** 3); // below the 4 GiB wasm memory
 }

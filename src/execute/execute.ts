@@ -10,11 +10,11 @@ import {
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { MergeopsError } from '../errors.js';
-import { DTYPE_SIZE } from '../formats/dtype.js';
-import type { KernelJob } from '../kernels/jobs.js';
+import type { JobDone } from '../kernels/jobs.js';
 import { KernelPool } from '../kernels/pool.js';
-import type { Plan, PlannedTensor } from '../plan/types.js';
-import { chunkElements, defaultMaxMemory, minMaxMemory, workerDataBudget } from './budget.js';
+import type { Plan } from '../plan/types.js';
+import { defaultMaxMemory, minMaxMemory, programWholeBudget, workerDataBudget } from './budget.js';
+import { runTensor, type Budget, type RunJob } from './tensor-jobs.js';
 
 export interface Progress {
   tensorsDone: number;
@@ -45,18 +45,6 @@ export interface ExecuteResult {
   bytesRead: number;
   bytesWritten: number;
   seconds: number;
-}
-
-function* chunkJobs(t: PlannedTensor, perWorker: number, shardPath: string): Generator<KernelJob> {
-  const numel = t.shape.reduce((a, b) => a * b, 1);
-  const step = chunkElements(t, perWorker);
-  const inputs = t.inputs.map((r) => ({ kind: 'tensor' as const, source: { kind: 'file' as const, path: r.file }, start: r.start, dtype: r.dtype }));
-  for (let e = 0; e < numel; e += step) {
-    yield {
-      op: t.op, inputs, shape: t.shape, tensor: t.name, first: e, n: Math.min(step, numel - e),
-      out: { file: shardPath, start: t.start, dtype: t.dtype },
-    };
-  }
 }
 
 function checkOutDir(outDir: string, overwrite: boolean): void {
@@ -97,7 +85,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
       tensorsDone: 0, tensorsTotal: plan.tensors.length, bytesRead: 0, bytesWritten: 0,
       bytesTotal: plan.estimates.inputBytes, elapsed: 0, current: '',
     };
-    await runAll(pool, plan, perWorker, shardPaths, progress, t0, opts.onProgress);
+    await runAll(pool, plan, { perWorker, whole: programWholeBudget(maxMemory, pool.size) }, shardPaths, new Tracker(progress, t0, opts.onProgress));
     await pool.closeFiles();
 
     for (const p of shardPaths) fsyncFile(p);
@@ -105,6 +93,8 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     writeFileSync(join(tmp, 'config.json'), JSON.stringify(plan.outConfig, null, 2) + '\n');
     for (const f of plan.donor.files) copyFileSync(join(plan.donor.dir, f), join(tmp, f));
     writeFileSync(join(tmp, 'mergekit_config.yml'), plan.recipe.text.endsWith('\n') ? plan.recipe.text : plan.recipe.text + '\n');
+    // A multi-stage recipe: the final stage's config names earlier stages, so keep the whole file too.
+    if (plan.stages?.length) writeFileSync(join(tmp, 'mergeops_recipe.yml'), plan.recipe.lines.join('\n').trimEnd() + '\n');
     fsyncFile(tmp);
     replaceDir(tmp, outDir);
 
@@ -121,36 +111,54 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
   }
 }
 
-/** Feeds chunks to the pool, a bounded number in flight, in plan order. */
-async function runAll(pool: KernelPool, plan: Plan, perWorker: number, shardPaths: string[], progress: Progress,
-  t0: number, onProgress: ExecuteOptions['onProgress']): Promise<void> {
+/** Counts what the jobs did and reports progress at most every 200 ms. */
+class Tracker {
+  private lastReport = 0;
+  constructor(private readonly progress: Progress, private readonly t0: number,
+    private readonly onProgress: ExecuteOptions['onProgress']) {}
+
+  job(r: JobDone): void {
+    this.progress.bytesRead += r.bytesRead;
+    this.progress.bytesWritten += r.bytesWritten;
+    this.report(false);
+  }
+
+  tensor(name: string): void {
+    this.progress.tensorsDone++;
+    this.progress.current = name;
+    this.report(this.progress.tensorsDone === this.progress.tensorsTotal);
+  }
+
+  private report(force: boolean): void {
+    const now = performance.now();
+    if (this.onProgress && (force || now - this.lastReport > 200)) {
+      this.lastReport = now;
+      this.progress.elapsed = (now - this.t0) / 1000;
+      this.onProgress({ ...this.progress });
+    }
+  }
+}
+
+/**
+ * Runs every tensor through the pool, a bounded number of tensors at a time (each worker runs one
+ * job at a time, so memory is bounded by the per-worker budget; queued jobs are descriptors only).
+ */
+async function runAll(pool: KernelPool, plan: Plan, budget: Budget, shardPaths: string[], tracker: Tracker): Promise<void> {
   const window = pool.size * 2;
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
-  let lastReport = 0;
   for (const t of plan.tensors) {
-    const chunks = [...chunkJobs(t, perWorker, shardPaths[t.shard])];
-    let left = chunks.length;
-    for (const job of chunks) {
-      if (failure) break;
-      const p: Promise<void> = pool.run(job).then((r) => {
-        progress.bytesRead += r.bytesRead;
-        progress.bytesWritten += r.bytesWritten;
-        if (--left === 0) {
-          progress.tensorsDone++;
-          progress.current = t.name;
-        }
-        const now = performance.now();
-        if (onProgress && (now - lastReport > 200 || progress.tensorsDone === progress.tensorsTotal)) {
-          lastReport = now;
-          progress.elapsed = (now - t0) / 1000;
-          onProgress({ ...progress });
-        }
-      }, (e: unknown) => { failure ??= e; }).finally(() => { inFlight.delete(p); });
-      inFlight.add(p);
-      if (inFlight.size >= window) await Promise.race(inFlight);
-    }
     if (failure) break;
+    const run: RunJob = async (job) => {
+      const r = await pool.run(job);
+      tracker.job(r);
+      return r;
+    };
+    const p: Promise<void> = runTensor(run, t, budget, shardPaths[t.shard])
+      .then(() => tracker.tensor(t.name), (e: unknown) => { failure ??= e; })
+      .finally(() => { inFlight.delete(p); });
+    inFlight.add(p);
+    if (inFlight.size >= window) await Promise.race(inFlight);
   }
   await Promise.all(inFlight);
   if (failure) {

@@ -4,7 +4,9 @@ import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { checkSameLayout, detectArch } from '../arch/detect.js';
 import { MergeopsError, RecipeError } from '../errors.js';
 import type { Resolved, ResolvedModel } from '../plan/resolved.js';
+import { referencedModels } from '../recipe/stages.js';
 import type { ModelRef, Recipe } from '../recipe/types.js';
+import type { Plan } from '../plan/types.js';
 import { readLocalModel } from './local.js';
 
 export interface ResolveOptions {
@@ -12,22 +14,22 @@ export interface ResolveOptions {
   cwd?: string;
   /** Mix architectures (mergekit's --allow-crimes). */
   allowCrimes?: boolean;
+  /** Plans of earlier stages of a multi-stage recipe, by name: references to them read their output tensors. */
+  stages?: ReadonlyMap<string, Plan>;
 }
 
-/** Every model reference of a recipe, in the order they appear. */
-export function referencedModels(recipe: Recipe): ModelRef[] {
-  const refs: ModelRef[] = [];
-  for (const s of recipe.models ?? []) refs.push(s.model);
-  for (const slice of recipe.slices ?? []) {
-    for (const s of slice.sources) refs.push(s.model);
-    if (slice.baseModel) refs.push(slice.baseModel);
-  }
-  if (recipe.baseModel) refs.push(recipe.baseModel);
-  const tok = recipe.tokenizer?.source ?? recipe.tokenizerSource;
-  if (tok && typeof tok === 'object') refs.push(tok);
-  const seen = new Set<string>();
-  return refs.filter((r) => (seen.has(r.key) ? false : (seen.add(r.key), true)));
+/** An earlier stage's output as a model: its planned tensors, config and tokenizer donor. */
+function stageModel(ref: ModelRef, plan: Plan): ResolvedModel {
+  const tensors = new Map(plan.tensors.map((t) => [t.name, {
+    name: t.name, dtype: t.dtype, shape: t.shape, file: '', start: 0, end: t.end - t.start, producer: t,
+  }]));
+  const config = { ...plan.outConfig };
+  if (ref.overrideArchitecture) config.architectures = [ref.overrideArchitecture];
+  const arch = detectArch(config, [...tensors.keys()], ref.key);
+  return { ref, key: ref.key, dir: plan.donor.dir, config, tensors, arch, otherFiles: plan.donor.files };
 }
+
+export { referencedModels } from '../recipe/stages.js';
 
 function lineOf(recipe: Recipe, ref: ModelRef): string | undefined {
   return recipe.lines[ref.pos.line - 1];
@@ -59,6 +61,11 @@ export async function resolveRecipe(recipe: Recipe, opts: ResolveOptions = {}): 
   const cwd = opts.cwd ?? process.cwd();
   const models = new Map<string, ResolvedModel>();
   for (const ref of referencedModels(recipe)) {
+    const stage = opts.stages?.get(ref.path);
+    if (stage) {
+      models.set(ref.key, stageModel(ref, stage));
+      continue;
+    }
     const dir = locateModel(recipe, ref, cwd);
     let local;
     try {

@@ -35,10 +35,11 @@ export type JobInput =
   /** A LoRA-patched weight `base + scale·(B·A)` (B: [rows, rank], A: [rank, cols]), produced as F32. */
   | { kind: 'lora'; base: JobInput; a: JobInput; b: JobInput; rank: number; cols: number; scale: number }
   /**
-   * The same tensor of an earlier stage of a multi-stage recipe, computed in memory (F32). A program op
+   * The same tensor of an earlier stage of a multi-stage recipe, computed in memory and rounded to
+   * that stage's output dtype (so a fused run gives the bytes a staged run would). A program op
    * carries its statistics, already reduced over the whole tensor by the executor.
    */
-  | { kind: 'op'; op: KernelOp; inputs: readonly JobInput[]; shape: readonly number[]; tensor: string; stats?: Float64Array[] };
+  | { kind: 'op'; op: KernelOp; inputs: readonly JobInput[]; shape: readonly number[]; tensor: string; dtype: DType; stats?: Float64Array[] };
 
 /** Where a job's output goes. */
 export interface JobOutput {
@@ -49,8 +50,20 @@ export interface JobOutput {
   dtype: DType;
 }
 
+/**
+ * How a job runs a program op: `whole` runs every statistics pass and the apply pass on this one
+ * chunk (the whole tensor); `pass` runs statistics pass `pass` on the chunk and returns its words;
+ * `apply` writes the chunk from statistics already reduced over the whole tensor.
+ */
+export type ProgramStep =
+  | { mode: 'whole' }
+  | { mode: 'pass'; pass: number; stats: Float64Array[] }
+  | { mode: 'apply'; stats: Float64Array[] };
+
 export interface KernelJob {
   op: KernelOp;
+  /** Required for program ops. */
+  step?: ProgramStep;
   inputs: readonly JobInput[];
   /** Shape and name of the output tensor. */
   shape: readonly number[];
@@ -64,4 +77,6 @@ export interface KernelJob {
 export interface JobDone {
   bytesRead: number;
   bytesWritten: number;
+  /** A statistics pass's words for this chunk. */
+  stats?: Float64Array;
 }

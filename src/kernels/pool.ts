@@ -108,7 +108,7 @@ export class KernelPool {
     this.pending.delete(m.id);
     slot.busy = false;
     if (m.error !== undefined) entry.p.reject(new KernelError(m.error));
-    else entry.p.resolve({ bytesRead: m.bytesRead ?? 0, bytesWritten: m.bytesWritten ?? 0 });
+    else entry.p.resolve({ bytesRead: m.bytesRead ?? 0, bytesWritten: m.bytesWritten ?? 0, stats: m.stats });
     this.pump();
   }
 

@@ -1,11 +1,19 @@
 /**
- * A kernel worker: one WebAssembly instance, an arena in its memory, files read straight into
- * that memory and results written straight from it (no copies in JavaScript).
+ * A kernel worker: one WebAssembly instance, an arena in its memory, input bytes read straight
+ * into that memory and results written straight from it (no copies in JavaScript).
+ *
+ * A job computes elements [first, first + n) of one output tensor. Inputs stored on disk in a
+ * float dtype feed the element-wise kernels as they are; every other input (gathered rows, LoRA,
+ * an earlier stage's output) and every input of a tensor program is materialized as F32.
  */
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { DTYPE_SIZE, isFloatDType, KERNEL_DTYPE_CODE, type FloatDType } from '../formats/dtype.js';
-import type { JobInput, KernelJob } from './jobs.js';
+import { DTYPE_SIZE, isFloatDType, KERNEL_DTYPE_CODE, type DType, type FloatDType } from '../formats/dtype.js';
+import { programFor } from '../methods/programs.js';
+import type { TensorProgram } from '../methods/program.js';
+import { Arena } from './arena.js';
+import type { JobInput, KernelJob, KernelOp, ProgramStep } from './jobs.js';
+import { runAllStats, runApply, runStatPass, type ChunkView } from './program-runner.js';
 import { instantiateKernels, type KernelExports } from './wasm-module.js';
 
 const MAX_IO = 1 << 30; // fs calls take < 2 GiB; stay at 1 GiB per call
@@ -13,9 +21,10 @@ const MAX_IO = 1 << 30; // fs calls take < 2 GiB; stay at 1 GiB per call
 interface WorkerRequest { id: number; job: KernelJob }
 
 const k: KernelExports = instantiateKernels((workerData as { module: WebAssembly.Module }).module);
-const heapBase = k.heap_base() >>> 0;
+const arena = new Arena(k);
 const readFds = new Map<string, number>();
 const writeFds = new Map<string, number>();
+let bytesRead = 0;
 
 function fdFor(map: Map<string, number>, file: string, flags: string): number {
   let fd = map.get(file);
@@ -26,28 +35,18 @@ function fdFor(map: Map<string, number>, file: string, flags: string): number {
   return fd;
 }
 
-/** Grows memory so [heapBase, heapBase + bytes) is usable. */
-function reserve(bytes: number): void {
-  const need = heapBase + bytes;
-  const have = k.memory.buffer.byteLength;
-  if (need > have) k.memory.grow(Math.ceil((need - have) / 65536));
-  if (need > 2 ** 32) throw new Error(`a kernel job needs ${bytes} bytes, more than a 4 GiB WebAssembly memory`);
-}
-
-function readInto(ptr: number, len: number, input: JobInput, first: number): void {
-  if (input.kind !== 'tensor' || input.source.kind !== 'file') throw new Error(`input kind ${input.kind} not supported yet`);
-  const file = input.source.path;
-  const offset = input.start + first * DTYPE_SIZE[input.dtype];
+function readFile(ptr: number, len: number, file: string, offset: number): void {
   const fd = fdFor(readFds, file, 'r');
   let done = 0;
   while (done < len) {
     const want = Math.min(MAX_IO, len - done);
-    const got = readSync(fd, new Uint8Array(k.memory.buffer, ptr + done, want), 0, want, offset + done);
+    const got = readSync(fd, arena.bytes(ptr + done, want), 0, want, offset + done);
     if (got === 0) {
       throw new Error(`${file}: file ends at byte ${offset + done}, expected ${len - done} more bytes (truncated?)`);
     }
     done += got;
   }
+  bytesRead += len;
 }
 
 function writeFrom(ptr: number, len: number, file: string, offset: number): void {
@@ -55,66 +54,150 @@ function writeFrom(ptr: number, len: number, file: string, offset: number): void
   let done = 0;
   while (done < len) {
     const want = Math.min(MAX_IO, len - done);
-    done += writeSync(fd, new Uint8Array(k.memory.buffer, ptr + done, want), 0, want, offset + done);
+    done += writeSync(fd, arena.bytes(ptr + done, want), 0, want, offset + done);
   }
 }
 
-const align = (x: number): number => (x + 15) & ~15;
-
-function floatCode(d: string): number {
+function floatCode(d: DType): number {
   if (!isFloatDType(d as FloatDType)) throw new Error(`dtype ${d} cannot be computed on; only copied`);
   return KERNEL_DTYPE_CODE[d as FloatDType];
 }
 
-function runJob(job: KernelJob): { bytesRead: number; bytesWritten: number } {
-  const { op, inputs, n, first } = job;
-  const out = { file: job.out.file, offset: job.out.start + first * DTYPE_SIZE[job.out.dtype], dtype: job.out.dtype };
-  const inDTypes = inputs.map((i) => (i.kind === 'tensor' ? i.dtype : 'F32'));
-  const inBytes = inDTypes.map((d) => DTYPE_SIZE[d] * n);
-  const outBytes = DTYPE_SIZE[out.dtype] * n;
-  // Layout: [records][input 0][input 1]...[output]
-  const recBytes = align(12 * inputs.length);
-  const total = recBytes + inBytes.reduce((a, b) => a + align(b), 0) + align(outBytes);
-  reserve(total);
-  const inPtrs: number[] = [];
-  let p = heapBase + recBytes;
-  for (let i = 0; i < inputs.length; i++) {
-    inPtrs.push(p);
-    readInto(p, inBytes[i], inputs[i], first);
-    p += align(inBytes[i]);
-  }
-  const bytesRead = inBytes.reduce((a, b) => a + b, 0);
+/** Elements [first, first + n) of an input, in worker memory. */
+interface Materialized { ptr: number; dtype: DType }
 
-  // Same-dtype copy needs no kernel: write the input bytes back out.
-  if (op.kind === 'copy' && op.scale === undefined && inDTypes[0] === out.dtype) {
-    writeFrom(inPtrs[0], outBytes, out.file, out.offset);
-    return { bytesRead, bytesWritten: outBytes };
+/** Produces a chunk of an input; `asF32` converts stored half-precision data. */
+async function materialize(input: JobInput, first: number, n: number, asF32: boolean): Promise<Materialized> {
+  switch (input.kind) {
+    case 'tensor': {
+      if (input.source.kind !== 'file') throw new Error(`reading ${input.source.label} over HTTP is not supported yet`);
+      const size = DTYPE_SIZE[input.dtype];
+      const ptr = arena.alloc(size * n);
+      readFile(ptr, size * n, input.source.path, input.start + first * size);
+      return asF32 && input.dtype !== 'F32' ? toF32({ ptr, dtype: input.dtype }, n) : { ptr, dtype: input.dtype };
+    }
+    case 'op': {
+      const ins = await materializeAll(input.op, input.inputs, first, n);
+      const size = DTYPE_SIZE[input.dtype];
+      const out = arena.alloc(size * n);
+      const numel = input.shape.reduce((a, b) => a * b, 1);
+      const step: ProgramStep | undefined = input.op.kind === 'program' ? { mode: 'apply', stats: input.stats ?? [] } : undefined;
+      if (input.op.kind === 'copy' && input.op.scale === undefined && ins[0].dtype === input.dtype) {
+        return asF32 && input.dtype !== 'F32' ? toF32(ins[0], n) : ins[0];
+      }
+      compute(input.op, ins, { shape: input.shape, tensor: input.tensor, first, n, numel }, input.dtype, out, step);
+      const m = { ptr: out, dtype: input.dtype };
+      return asF32 && input.dtype !== 'F32' ? toF32(m, n) : m;
+    }
+    case 'gather':
+    case 'lora':
+      throw new Error(`${input.kind} inputs are not supported yet`);
   }
-  const dst = p;
-  const outCode = floatCode(out.dtype);
-  const recs = (first0: number, weights: number[]): number => {
-    const view = new DataView(k.memory.buffer, heapBase, recBytes);
+}
+
+function toF32(m: Materialized, n: number): Materialized {
+  const f = arena.alloc(4 * n);
+  k.convert(floatCode(m.dtype), m.ptr, KERNEL_DTYPE_CODE.F32, f, n);
+  return { ptr: f, dtype: 'F32' };
+}
+
+async function materializeAll(op: KernelOp, inputs: readonly JobInput[], first: number, n: number): Promise<Materialized[]> {
+  const asF32 = op.kind === 'program';
+  const out: Materialized[] = [];
+  for (const i of inputs) out.push(await materialize(i, first, n, asF32));
+  return out;
+}
+
+interface ChunkInfo { shape: readonly number[]; tensor: string; first: number; n: number; numel: number }
+
+function rowLen(shape: readonly number[], numel: number): number {
+  return shape.length > 1 ? shape[shape.length - 1] : numel;
+}
+
+const programs = new Map<string, TensorProgram>();
+
+function program(op: Extract<KernelOp, { kind: 'program' }>, inputs: number, c: ChunkInfo): TensorProgram {
+  // Jobs of one tensor usually land on the same worker in a row: keep its program.
+  const key = `${c.tensor}\0${op.method}\0${JSON.stringify(op.params)}`;
+  let p = programs.get(key);
+  if (!p) {
+    p = programFor(op.method, op.params, { shape: c.shape, numel: c.numel, rowLen: rowLen(c.shape, c.numel), k: inputs, tensor: c.tensor });
+    programs.clear();
+    programs.set(key, p);
+  }
+  return p;
+}
+
+/**
+ * Computes a chunk of `op` into `dst` (dtype `outDType`). Program ops need `step`: `whole` runs
+ * every pass on this chunk (which must be the whole tensor), `apply` uses reduced statistics.
+ */
+function compute(op: KernelOp, ins: Materialized[], c: ChunkInfo, outDType: DType, dst: number, step?: ProgramStep): void {
+  const outCode = floatCode(outDType);
+  const recs = (from: number, weights: number[]): number => {
+    const table = arena.alloc(12 * weights.length);
+    const view = new DataView(k.memory.buffer, table, 12 * weights.length);
     weights.forEach((w, j) => {
-      view.setUint32(12 * j, inPtrs[first0 + j], true);
-      view.setUint32(12 * j + 4, floatCode(inDTypes[first0 + j]), true);
+      view.setUint32(12 * j, ins[from + j].ptr, true);
+      view.setUint32(12 * j + 4, floatCode(ins[from + j].dtype), true);
       view.setFloat32(12 * j + 8, w, true);
     });
-    return heapBase;
+    return table;
   };
   switch (op.kind) {
     case 'copy':
-      if (op.scale === undefined) k.convert(floatCode(inDTypes[0]), inPtrs[0], outCode, dst, n);
-      else k.scale_convert(floatCode(inDTypes[0]), inPtrs[0], op.scale, outCode, dst, n);
-      break;
+      if (op.scale === undefined) k.convert(floatCode(ins[0].dtype), ins[0].ptr, outCode, dst, c.n);
+      else k.scale_convert(floatCode(ins[0].dtype), ins[0].ptr, op.scale, outCode, dst, c.n);
+      return;
     case 'linear':
-      k.linear(recs(0, op.weights), op.weights.length, op.divisor, outCode, dst, n);
-      break;
+      k.linear(recs(0, op.weights), op.weights.length, op.divisor, outCode, dst, c.n);
+      return;
     case 'task_arithmetic':
-      k.task_arithmetic(inPtrs[0], floatCode(inDTypes[0]), recs(1, op.weights), op.weights.length,
-        op.divisor, op.lambda, outCode, dst, n);
-      break;
+      k.task_arithmetic(ins[0].ptr, floatCode(ins[0].dtype), recs(1, op.weights), op.weights.length,
+        op.divisor, op.lambda, outCode, dst, c.n);
+      return;
+    case 'program': {
+      if (!step || step.mode === 'pass') throw new Error('internal: a program op needs a whole or apply step');
+      const prog = program(op, ins.length, c);
+      const view: ChunkView = { inputs: ins.map((i) => i.ptr), first: c.first, n: c.n, rowLen: rowLen(c.shape, c.numel) };
+      const stats = step.mode === 'whole' ? runAllStats(arena, prog, view) : step.stats;
+      const f32 = outDType === 'F32' ? dst : arena.alloc(4 * c.n);
+      runApply(arena, prog, stats, view, f32);
+      if (f32 !== dst) k.convert(KERNEL_DTYPE_CODE.F32, f32, outCode, dst, c.n);
+      return;
+    }
   }
-  writeFrom(dst, outBytes, out.file, out.offset);
+}
+
+interface JobResult { bytesRead: number; bytesWritten: number; stats?: Float64Array }
+
+async function runJob(job: KernelJob): Promise<JobResult> {
+  arena.reset();
+  bytesRead = 0;
+  const { op, first, n } = job;
+  const numel = job.shape.reduce((a, b) => a * b, 1);
+  const c: ChunkInfo = { shape: job.shape, tensor: job.tensor, first, n, numel };
+  const ins = await materializeAll(op, job.inputs, first, n);
+
+  if (job.step?.mode === 'pass') {
+    if (op.kind !== 'program') throw new Error('internal: a statistics pass needs a program op');
+    const prog = program(op, ins.length, c);
+    const view: ChunkView = { inputs: ins.map((i) => i.ptr), first, n, rowLen: rowLen(job.shape, numel) };
+    const stats = runStatPass(arena, prog, job.step.pass, job.step.stats, view);
+    return { bytesRead, bytesWritten: 0, stats };
+  }
+
+  const outSize = DTYPE_SIZE[job.out.dtype];
+  const outBytes = outSize * n;
+  const outOffset = job.out.start + first * outSize;
+  // Same-dtype copy needs no kernel: write the input bytes back out.
+  if (op.kind === 'copy' && op.scale === undefined && ins[0].dtype === job.out.dtype) {
+    writeFrom(ins[0].ptr, outBytes, job.out.file, outOffset);
+    return { bytesRead, bytesWritten: outBytes };
+  }
+  const dst = arena.alloc(outBytes);
+  compute(op, ins, c, job.out.dtype, dst, job.step);
+  writeFrom(dst, outBytes, job.out.file, outOffset);
   return { bytesRead, bytesWritten: outBytes };
 }
 
@@ -130,10 +213,8 @@ parentPort!.on('message', (msg: WorkerRequest | { id: number; close: true }) => 
     parentPort!.postMessage({ id: msg.id, closed: true });
     return;
   }
-  try {
-    const r = runJob(msg.job);
-    parentPort!.postMessage({ id: msg.id, ...r });
-  } catch (e) {
-    parentPort!.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) });
-  }
+  runJob(msg.job).then(
+    (r) => parentPort!.postMessage({ id: msg.id, ...r }),
+    (e: unknown) => parentPort!.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) }),
+  );
 });

@@ -217,7 +217,7 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
     const refs: InputTensorRef[] = present.map(({ s, name }) => {
       const t = s.model.tensors.get(name)!;
       used.add(`${s.model.key}\u0000${name}`);
-      return { modelKey: s.model.key, tensor: name, file: t.file, start: t.start, end: t.end, dtype: t.dtype, shape: t.shape };
+      return { modelKey: s.model.key, tensor: name, file: t.file, start: t.start, end: t.end, dtype: t.dtype, shape: t.shape, producer: t.producer };
     });
     const shape = refs[0].shape;
     for (const r of refs) {
@@ -280,7 +280,7 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
   }
   for (const name of ignored) warnings.push(`${name} is not part of the ${def.id} architecture: not written`);
 
-  const inputBytes = tensors.reduce((a, t) => a + t.inputs.reduce((b, r) => b + (r.end - r.start), 0), 0);
+  const inputBytes = tensors.reduce((a, t) => a + readBytes(t), 0);
   const outputBytes = shards.reduce((a, s) => a + s.size, 0);
   return {
     recipe,
@@ -299,6 +299,11 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
       diskBytes: outputBytes,
     },
   };
+}
+
+/** Bytes a tensor reads from storage: earlier stages' tensors are computed from their own inputs. */
+export function readBytes(t: PlannedTensor): number {
+  return t.inputs.reduce((a, r) => a + (r.producer ? readBytes(r.producer) : r.end - r.start), 0);
 }
 
 /** True for tensors the architecture table knows about (used by some slice or another). */

@@ -2,6 +2,7 @@
 import type { ArchInfo } from '../arch/types.js';
 import type { DType } from '../formats/dtype.js';
 import type { ModelRef, Recipe } from '../recipe/types.js';
+import type { PlannedTensor } from './types.js';
 
 export interface ResolvedTensor {
   name: string;
@@ -11,6 +12,8 @@ export interface ResolvedTensor {
   file: string;
   start: number;
   end: number;
+  /** Set when the tensor is an earlier stage's output (multi-stage recipes): computed, not read. */
+  producer?: PlannedTensor;
 }
 
 export interface ResolvedModel {

@@ -16,6 +16,8 @@ export interface InputTensorRef {
   end: number;
   dtype: DType;
   shape: number[];
+  /** The earlier stage's planned tensor when this input is computed in memory (multi-stage). */
+  producer?: PlannedTensor;
 }
 
 /**
@@ -65,6 +67,8 @@ export interface PlanEstimates {
 
 export interface Plan {
   recipe: Recipe;
+  /** Named earlier stages of a multi-stage recipe, in dependency order (their tensors feed this plan in memory). */
+  stages?: { name: string; plan: Plan }[];
   methodName: string;
   tensors: PlannedTensor[];
   shards: PlannedShard[];

@@ -1,0 +1,139 @@
+/**
+ * How one output tensor becomes kernel jobs: element-wise ops in chunks; tensor programs whole
+ * (one job, inputs read once) or, when the tensor exceeds a worker's share of the budget, pass by
+ * pass over chunks with the statistics reduced here. Inputs computed by earlier stages of a
+ * multi-stage recipe are nested into the jobs; their programs' statistics are computed first.
+ */
+import { DTYPE_SIZE } from '../formats/dtype.js';
+import type { JobDone, JobInput, KernelJob, KernelOp } from '../kernels/jobs.js';
+import type { KernelPool } from '../kernels/pool.js';
+import type { TensorProgram } from '../methods/program.js';
+import { programFor } from '../methods/programs.js';
+import type { InputTensorRef, PlannedTensor } from '../plan/types.js';
+
+/** Bytes per worker: for one chunk, and for a whole tensor held by a program. */
+export interface Budget { perWorker: number; whole: number }
+
+/** Runs a job and counts what it did. */
+export type RunJob = (job: KernelJob) => Promise<JobDone>;
+
+type OpInput = Extract<JobInput, { kind: 'op' }>;
+type ProgramOp = Extract<KernelOp, { kind: 'program' }>;
+
+/** A planned input as a job input; an earlier stage's tensor nests that stage's op. */
+export function refInput(r: InputTensorRef): JobInput {
+  const p = r.producer;
+  if (p) return { kind: 'op', op: p.op, inputs: p.inputs.map(refInput), shape: p.shape, tensor: p.name, dtype: p.dtype };
+  return { kind: 'tensor', source: { kind: 'file', path: r.file }, start: r.start, dtype: r.dtype };
+}
+
+const numelOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+const rowLenOf = (shape: readonly number[]): number => (shape.length > 1 ? shape[shape.length - 1] : numelOf(shape));
+
+function programOf(op: ProgramOp, shape: readonly number[], k: number, tensor: string): TensorProgram {
+  return programFor(op.method, op.params, { shape, numel: numelOf(shape), rowLen: rowLenOf(shape), k, tensor });
+}
+
+/** Worker bytes per element to produce `input` (as F32 when `asF32`). */
+function inputBytes(input: JobInput, asF32: boolean): number {
+  switch (input.kind) {
+    case 'tensor':
+      return DTYPE_SIZE[input.dtype] + (asF32 && input.dtype !== 'F32' ? 4 : 0);
+    case 'op':
+      return opBytes(input.op, input.inputs, input.dtype) + (asF32 && input.dtype !== 'F32' ? 4 : 0);
+    case 'gather':
+    case 'lora':
+      return 12; // f32 result plus row buffers
+  }
+}
+
+/** Worker bytes per element of a job computing `op` into `outDType`. */
+function opBytes(op: KernelOp, inputs: readonly JobInput[], outDType: keyof typeof DTYPE_SIZE): number {
+  const program = op.kind === 'program';
+  return inputs.reduce((a, i) => a + inputBytes(i, program), 0) + DTYPE_SIZE[outDType] + (program ? 4 : 0);
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+/** Chunks must be multiples of every nested program's quantum (statistics blocks, whole rows). */
+function quantumOf(inputs: readonly JobInput[]): number {
+  let q = 1;
+  for (const i of inputs) {
+    if (i.kind !== 'op') continue;
+    q = lcm(q, quantumOf(i.inputs));
+    if (i.op.kind === 'program') q = lcm(q, programOf(i.op, i.shape, i.inputs.length, i.tensor).quantum);
+  }
+  return q;
+}
+
+const lcm = (a: number, b: number): number => (a / gcd(a, b)) * b;
+
+/** Elements per chunk: as many as fit, a multiple of `quantum`, whole rows when a row fits. */
+function chunkStep(shape: readonly number[], perElement: number, perWorker: number, quantum: number): number {
+  const numel = numelOf(shape);
+  const fit = Math.max(1, Math.floor(perWorker / perElement));
+  if (fit >= numel) return Math.max(1, numel);
+  if (quantum > 1) return Math.max(quantum, Math.floor(fit / quantum) * quantum);
+  const row = shape.length > 1 ? shape[shape.length - 1] : 1;
+  const whole = row > 1 && fit >= row ? Math.floor(fit / row) * row : fit;
+  // Multiples of 16 elements keep chunk boundaries aligned for the SIMD kernels.
+  return Math.max(16, whole - (whole % 16));
+}
+
+function chunks(numel: number, step: number): { first: number; n: number }[] {
+  const out: { first: number; n: number }[] = [];
+  for (let e = 0; e < numel; e += step) out.push({ first: e, n: Math.min(step, numel - e) });
+  return out;
+}
+
+/** A program's statistics over a whole tensor, pass by pass over chunks. */
+async function computeStats(run: RunJob, op: ProgramOp, inputs: readonly JobInput[], shape: readonly number[], tensor: string,
+  perWorker: number): Promise<Float64Array[]> {
+  const prog = programOf(op, shape, inputs.length, tensor);
+  const perElement = opBytes(op, inputs, 'F32');
+  const step = chunkStep(shape, perElement, perWorker, lcm(prog.quantum, quantumOf(inputs)));
+  const parts = chunks(numelOf(shape), step);
+  const stats: Float64Array[] = [];
+  for (let pass = 0; pass < prog.passes.length; pass++) {
+    const got = await Promise.all(parts.map(async ({ first, n }) => {
+      const r = await run({ op, inputs, shape, tensor, first, n, step: { mode: 'pass', pass, stats }, out: { file: '', start: 0, dtype: 'F32' } });
+      if (!r.stats) throw new Error(`internal: statistics pass ${pass} of ${tensor} returned nothing`);
+      return { first, n, data: r.stats };
+    }));
+    stats.push(prog.passes[pass].reduce(got));
+  }
+  return stats;
+}
+
+/** Fills in the statistics of every nested program op, innermost first. */
+async function prepareNested(run: RunJob, inputs: readonly JobInput[], perWorker: number): Promise<void> {
+  for (const i of inputs) {
+    if (i.kind !== 'op') continue;
+    await prepareNested(run, i.inputs, perWorker);
+    if (i.op.kind === 'program' && !i.stats) (i as OpInput).stats = await computeStats(run, i.op, i.inputs, i.shape, i.tensor, perWorker);
+  }
+}
+
+/** Computes one output tensor into its place in the output shard. */
+export async function runTensor(run: RunJob, t: PlannedTensor, budget: Budget, shardPath: string): Promise<void> {
+  const inputs = t.inputs.map(refInput);
+  await prepareNested(run, inputs, budget.perWorker);
+  const numel = numelOf(t.shape);
+  const base = { op: t.op, inputs, shape: t.shape, tensor: t.name, out: { file: shardPath, start: t.start, dtype: t.dtype } };
+  const perElement = opBytes(t.op, inputs, t.dtype);
+  if (t.op.kind !== 'program') {
+    const step = chunkStep(t.shape, perElement, budget.perWorker, quantumOf(inputs));
+    await Promise.all(chunks(numel, step).map(({ first, n }) => run({ ...base, first, n })));
+    return;
+  }
+  const prog = programOf(t.op, t.shape, inputs.length, t.name);
+  if (numel * perElement + (prog.scratchBytes?.(numel) ?? 0) <= budget.whole) {
+    await run({ ...base, step: { mode: 'whole' }, first: 0, n: numel });
+    return;
+  }
+  const stats = await computeStats(run, t.op, inputs, t.shape, t.name, budget.perWorker);
+  const step = chunkStep(t.shape, perElement, budget.perWorker, lcm(prog.quantum, quantumOf(inputs)));
+  await Promise.all(chunks(numel, step).map(({ first, n }) => run({ ...base, first, n, step: { mode: 'apply', stats } })));
+}
