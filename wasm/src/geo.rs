@@ -269,6 +269,55 @@ pub fn dot(a: &[f32], b: &[f32], base: Option<&[f32]>) -> f64 {
     s
 }
 
+/// SIMD Gram matrix of two vectors in one pass over the segment: `[a·a, a·b, b·b]`, each sum in
+/// exactly [`dot_ref`]'s order (so equal, bit for bit, to three [`dot`] calls).
+pub fn dot3(a: &[f32], b: &[f32], base: Option<&[f32]>) -> [f64; 3] {
+    let n = a.len();
+    assert!(b.len() == n && base.map_or(true, |x| x.len() == n));
+    let n4 = n / 4 * 4;
+    let z = v::dzero();
+    let (mut aa_lo, mut aa_hi, mut ab_lo, mut ab_hi, mut bb_lo, mut bb_hi) = (z, z, z, z, z, z);
+    let (pa, pb) = (a.as_ptr(), b.as_ptr());
+    let pc = base.map(|x| x.as_ptr());
+    let mut e = 0;
+    // Safety: e + 4 <= n for every load.
+    unsafe {
+        while e < n4 {
+            let (mut x, mut y) = (v::load(pa.add(e)), v::load(pb.add(e)));
+            if let Some(pc) = pc {
+                let c = v::load(pc.add(e));
+                x = v::sub(x, c);
+                y = v::sub(y, c);
+            }
+            let (xl, xh, yl, yh) = (v::lo(x), v::hi(x), v::lo(y), v::hi(y));
+            aa_lo = v::dadd(aa_lo, v::dmul(xl, xl));
+            aa_hi = v::dadd(aa_hi, v::dmul(xh, xh));
+            ab_lo = v::dadd(ab_lo, v::dmul(xl, yl));
+            ab_hi = v::dadd(ab_hi, v::dmul(xh, yh));
+            bb_lo = v::dadd(bb_lo, v::dmul(yl, yl));
+            bb_hi = v::dadd(bb_hi, v::dmul(yh, yh));
+            e += 4;
+        }
+    }
+    let fold = |lo: v::D2, hi: v::D2| {
+        let (l0, l1) = v::dlanes(lo);
+        let (l2, l3) = v::dlanes(hi);
+        (l0 + l2) + (l1 + l3)
+    };
+    let mut out = [fold(aa_lo, aa_hi), fold(ab_lo, ab_hi), fold(bb_lo, bb_hi)];
+    while e < n {
+        let (x, y) = match base {
+            Some(bs) => ((a[e] - bs[e]) as f64, (b[e] - bs[e]) as f64),
+            None => (a[e] as f64, b[e] as f64),
+        };
+        out[0] += x * x;
+        out[1] += x * y;
+        out[2] += y * y;
+        e += 1;
+    }
+    out
+}
+
 /// Per-segment Gram matrices of a chunk. The chunk starts at a segment boundary; segment `s`
 /// covers elements `s·seg .. min(n, (s+1)·seg)`. For each segment and each pair `i ≤ j` of the
 /// `m` vectors (row-major upper triangle), `out[s·P + p] = dot(v_i, v_j)` over the segment, with
@@ -284,6 +333,14 @@ pub fn gram(inputs: &[&[f32]], rel: bool, seg: usize, out: &mut [f64], simd: boo
         let end = core::cmp::min(n, start + seg);
         let base = if rel { Some(&inputs[0][start..end]) } else { None };
         let off = usize::from(rel);
+        if simd && m == 2 {
+            // two vectors (slerp, nuslerp, …): one fused pass instead of three
+            let g = dot3(&inputs[off][start..end], &inputs[off + 1][start..end], base);
+            out[s * pp..s * pp + 3].copy_from_slice(&g);
+            start = end;
+            s += 1;
+            continue;
+        }
         let mut p = 0;
         for i in 0..m {
             for j in i..m {
@@ -773,6 +830,28 @@ mod tests {
                 }).sum();
                 let mag: f64 = (0..n).map(|e| (a[e] as f64 * b[e] as f64).abs() + 1.0).sum();
                 assert!((dot(&a, &b, base) - plain).abs() <= 1e-13 * mag);
+            }
+        }
+    }
+
+    #[test]
+    fn fused_two_vector_gram_matches_reference_bitwise() {
+        let mut rng = Rng(23);
+        for n in [0usize, 3, 4, 9, 4096, 4101] {
+            let (a, b, c) = (randn(&mut rng, n, 1.0), randn(&mut rng, n, 5.0), randn(&mut rng, n, 0.5));
+            for base in [None, Some(&c[..])] {
+                let g = dot3(&a, &b, base);
+                let want = [dot_ref(&a, &a, base), dot_ref(&a, &b, base), dot_ref(&b, &b, base)];
+                assert_eq!(g.map(f64::to_bits), want.map(f64::to_bits), "n={}", n);
+            }
+            // through `gram`, k = 2 plain and k = 3 relative, several segments
+            let ins: [&[f32]; 3] = [&c, &a, &b];
+            for (k, rel) in [(2usize, false), (3, true)] {
+                let segs = segments(n, 1000).max(1);
+                let (mut x, mut y) = (vec![0f64; 3 * segs], vec![0f64; 3 * segs]);
+                gram(&ins[..k], rel, 1000, &mut x, true);
+                gram(&ins[..k], rel, 1000, &mut y, false);
+                assert_eq!(x, y);
             }
         }
     }
