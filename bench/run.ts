@@ -5,7 +5,7 @@
  * Writes BENCHMARKS.md. Every ratio is measured within this one run.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateModel } from '../test/support/generate-model.js';
@@ -137,7 +137,9 @@ async function main(): Promise<void> {
   process.stderr.write('generating three 1 GB models (cached in .bench-work/)…\n');
   const dirs = await models();
   process.stderr.write('end-to-end merges…\n');
+  const loadBefore = loadavg()[0];
   const e = endToEnd(dirs);
+  const load = `${fmt(loadBefore, 1)} → ${fmt(loadavg()[0], 1)}`;
 
   const lin2 = rows.find((r) => r.name.startsWith('wasm linear, 2'))!.gbps;
   const jsLin2 = rows.find((r) => r.name.startsWith('JS linear, 2'))!.gbps;
@@ -166,6 +168,7 @@ async function main(): Promise<void> {
     `Models: hidden 2048, 8 layers, vocab 32000, intermediate 5632, 32 heads / 4 KV heads, bf16, ${fmt(e.inputBytes / 3 / GB)} GB each `,
     `(${fmt(e.inputBytes / GB)} GB of input). Whole \`mergeops run\` processes (start-up included) under \`/usr/bin/time -v\`, default threads`,
     '(one per core) and memory budget, page cache warm for both the merge and the read-only baseline.',
+    `Load average (1 min) before → after the end-to-end runs: ${load} (other processes share the cores when it exceeds the core count).`,
     '',
     '| run | seconds | input GB/s | peak RSS |',
     '|---|---|---|---|',

@@ -7,13 +7,14 @@
  *   u = v/max(‖v‖, 1e-7);  θ = acos(clamp(u₀·u₁, −1, 1));  s = sin θ
  *   |s| < 1e-8 → (1−t)·v₀ + t·v₁;  else (sin((1−t)θ)·v₀ + sin(tθ)·v₁)/s
  *
- * Program: one Gram pass (per block, or per row), then a linear combination with one coefficient
- * pair for the tensor or per row. Dot products are accumulated in float64 (mergekit: input dtype).
- * `nuslerp_row_wise: true` with `nuslerp_flatten: false` (vectors along dim 0, i.e. columns)
- * is not supported yet and is reported at plan time.
+ * Program: one Gram pass (per block, per row, or — `nuslerp_row_wise` without flatten — per
+ * column of a 2-D tensor, the vectors along dim 0), then a linear combination with one
+ * coefficient pair for the tensor, per row or per column. Dot products are accumulated in
+ * float64 (mergekit: input dtype).
  */
+import { MergeopsError } from '../errors.js';
 import { gramProgram } from './gram.js';
-import type { ProgramFactory } from './program.js';
+import type { ChunkStats, ProgramFactory, ProgramShape, TensorProgram } from './program.js';
 import type { MergeMethod } from './types.js';
 
 const NORM_MIN = 1e-7;
@@ -42,16 +43,11 @@ export const nuslerp: MergeMethod = {
       };
     }
     const flatten = Boolean(global.nuslerp_flatten);
-    if (!flatten && global.nuslerp_row_wise) {
-      return {
-        error: 'nuslerp with `nuslerp_row_wise: true` and `nuslerp_flatten: false` (interpolating columns) is not supported yet',
-        hint: 'use `nuslerp_flatten: true` (the default) or `nuslerp_row_wise: false` (one vector per row)',
-      };
-    }
     const [w0, w1] = others.map((i) => i.params.weight as number);
     const sum = w0 + w1;
     const t = Math.abs(sum) < 1e-6 ? 0.5 : w1 / sum;
-    return { op: { kind: 'program', method: 'nuslerp', params: { t, rel: base !== undefined, flatten } } };
+    const params = { t, rel: base !== undefined, flatten };
+    return { op: { kind: 'program', method: 'nuslerp', params: !flatten && global.nuslerp_row_wise ? { ...params, columns: true } : params } };
   },
 };
 
@@ -65,6 +61,49 @@ export function nuslerpCoefficients(t: number, g00: number, g01: number, g11: nu
   return [Math.sin((1 - t) * theta) / s, Math.sin(t * theta) / s];
 }
 
-export const nuslerpProgram: ProgramFactory = (params, shape) =>
-  gramProgram(shape, { rel: Boolean(params.rel), rows: !params.flatten }, (g) =>
-    nuslerpCoefficients(params.t as number, g.at(0, 0), g.at(0, 1), g.at(1, 1)));
+/** Rows per statistics block of the column Gram matrices (chunks are multiples of it). */
+const COL_BLOCK_ROWS = 64;
+
+/** Column-wise NuSLERP of a 2-D tensor: per-block column Gram matrices, then per-column pairs. */
+function columnProgram(t: number, rel: boolean, shape: ProgramShape): TensorProgram {
+  const c = shape.rowLen;
+  const blockRows = Math.min(COL_BLOCK_ROWS, shape.numel / c);
+  const words = 3 * c; // (v₀·v₀, v₀·v₁, v₁·v₁) per column
+  return {
+    quantum: blockRows * c,
+    passes: [{
+      call: () => ({ fn: 'geo_col_gram', params: [blockRows, rel ? 1 : 0] }),
+      words: (n) => Math.ceil(n / c / blockRows) * words,
+      reduce(parts: readonly ChunkStats[]): Float64Array {
+        // Block partials summed in global block order: the same sums for any chunking.
+        const out = new Float64Array(words);
+        for (const p of parts) for (let b = 0; b < p.data.length; b += words) for (let q = 0; q < words; q++) out[q] += p.data[b + q];
+        return out;
+      },
+    }],
+    apply(stats) {
+      const g = stats[0];
+      const c0: number[] = [];
+      const c1: number[] = [];
+      for (let col = 0; col < c; col++) {
+        const [a, b] = nuslerpCoefficients(t, g[col], g[c + col], g[2 * c + col]);
+        c0.push(a);
+        c1.push(b);
+      }
+      return { fn: 'geo_combine_cols', params: [rel ? 1 : 0, ...c0, ...c1] };
+    },
+    scratchBytes: () => 4 * 2 * c,
+  };
+}
+
+export const nuslerpProgram: ProgramFactory = (params, shape) => {
+  const t = params.t as number;
+  const rel = Boolean(params.rel);
+  // mergekit transposes dims 0 and −1: for a 1-D tensor that is the tensor itself (one row).
+  if (params.columns && shape.shape.length === 2) return columnProgram(t, rel, shape);
+  if (params.columns && shape.shape.length > 2) {
+    throw new MergeopsError('RECIPE', `nuslerp_row_wise on ${shape.tensor}, a ${shape.shape.length}-D tensor, is not supported (only 1-D and 2-D tensors)`,
+      'use `nuslerp_flatten: true` or `nuslerp_row_wise: false` for this merge');
+  }
+  return gramProgram(shape, { rel, rows: !params.flatten }, (g) => nuslerpCoefficients(t, g.at(0, 0), g.at(0, 1), g.at(1, 1)));
+};

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateModel } from '../support/generate-model.js';
+import { decode, greedy, loadLlama } from '../support/llama-forward.js';
 import {
   fusionRef, karcherRef, modelStockRef, multislerpRef, nearswapRef, nuslerpRef, slerpRef, type Vec,
 } from '../support/geo-reference.js';
@@ -19,6 +20,12 @@ function merge(recipe: string, out: string, extra: string[] = []): void {
 }
 
 const M = (name: string): string => join(EXAMPLE_MODELS, name);
+
+interface EvalPrompts {
+  tasks: Record<'add' | 'rev', { prompt: string; answer: string; input_ids: number[] }[]>;
+  greedy_outputs: Record<string, Record<'add' | 'rev', { outputs: string[] }>>;
+}
+const EVAL = JSON.parse(readFileSync(join(EXAMPLE_MODELS, 'eval-prompts.json'), 'utf8')) as EvalPrompts;
 
 interface Case {
   method: string;
@@ -119,9 +126,40 @@ describe('geometric methods on the trained fixtures', () => {
     expect(changed).toBeGreaterThan(0);
     expect(worstExcess).toBeLessThanOrEqual(16);
     expect(total.mismatches / total.n).toBeLessThan(2e-3);
-    // the output loads as a model of the same architecture
+    // the output loads as a model of the same architecture and runs: greedy answers to two
+    // prompts of each task are printable text (NaN weights would give token 0, `<unk>`)
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
     expect(config.architectures).toEqual(['LlamaForCausalLM']);
+    const model = await loadLlama(out);
+    const answers = [...EVAL.tasks.add.slice(0, 2), ...EVAL.tasks.rev.slice(0, 2)].map((p) => decode(model, greedy(model, p.input_ids)));
+    console.log(`${c.method} (fixtures) answers: ${JSON.stringify(answers)}`);
+    for (const a of answers) expect(a).toMatch(/^[\x20-\x7e]+$/);
+  });
+});
+
+describe('merged fixtures run', () => {
+  const t = tempDir();
+  afterAll(t.cleanup);
+
+  it('the test forward pass reproduces the recorded greedy outputs of `add`', async () => {
+    const model = await loadLlama(M('add'));
+    for (const task of ['add', 'rev'] as const) {
+      const got = EVAL.tasks[task].slice(0, 5).map((p) => decode(model, greedy(model, p.input_ids)));
+      expect(got).toEqual(EVAL.greedy_outputs.add[task].outputs.slice(0, 5));
+    }
+  });
+
+  it.each([
+    ['nuslerp', `merge_method: nuslerp\nbase_model: ${M('base')}\nmodels:\n  - model: ${M('add')}\n    parameters: {weight: 1}\n  - model: ${M('rev')}\n    parameters: {weight: 1}\n`],
+    ['multislerp', `merge_method: multislerp\nbase_model: ${M('base')}\nmodels:\n  - model: ${M('add')}\n    parameters: {weight: 1}\n  - model: ${M('rev')}\n    parameters: {weight: 1}\n`],
+  ])('%s of the task vectors of add and rev learns addition (base: 0%%)', async (method, recipe) => {
+    const out = join(t.dir, method);
+    merge(writeRecipe(t.dir, `${method}.yml`, recipe), out);
+    const model = await loadLlama(out);
+    const prompts = EVAL.tasks.add.slice(0, 10);
+    const correct = prompts.filter((p) => decode(model, greedy(model, p.input_ids)) === p.answer).length;
+    console.log(`${method} of add and rev around base: ${correct} of ${prompts.length} additions right`);
+    expect(correct).toBeGreaterThanOrEqual(2);
   });
 });
 

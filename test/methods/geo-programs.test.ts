@@ -81,12 +81,13 @@ function expectNear(out: Float32Array, ref: Vec, inputs: Float32Array[], coeffBo
   return worst;
 }
 
-const DIMS_2D = [24, 701]; // 16824 elements: several statistics blocks, rows not a multiple of 4
+const DIMS_2D = [130, 129]; // 16770 elements: several statistics blocks and column blocks (64 rows); rows not a multiple of 4
+const N2 = 16770;
 const DIMS_1D = [9001];
 
 describe('slerp', () => {
   it.each([0, 0.3, 0.5, 1, 1.4])('t = %p matches the float64 reference (whole and chunked)', (t) => {
-    const [a, b] = fineTunes(1, 16824, 1, 3);
+    const [a, b] = fineTunes(1, N2, 1, 3);
     const out = run('slerp', { t }, DIMS_2D, [a, b]);
     expectNear(out, slerpRef(t, f64(a), f64(b)), [a, b]);
   });
@@ -119,19 +120,21 @@ describe('slerp', () => {
 });
 
 describe('nuslerp', () => {
-  const [base, a, b] = fineTunes(5, 16824, 2, 0.3);
+  const [base, a, b] = fineTunes(5, N2, 2, 0.3);
   const cases: [string, ProgramParams, boolean, boolean][] = [
     ['flatten, no base', { t: 0.3, rel: false, flatten: true }, false, true],
     ['flatten, with base', { t: 0.6, rel: true, flatten: true }, true, true],
     ['row-wise, no base', { t: 0.3, rel: false, flatten: false }, false, false],
     ['row-wise, with base', { t: 0.75, rel: true, flatten: false }, true, false],
+    ['columns (nuslerp_row_wise), no base', { t: 0.3, rel: false, flatten: false, columns: true }, false, false],
+    ['columns (nuslerp_row_wise), with base', { t: 0.6, rel: true, flatten: false, columns: true }, true, false],
   ];
   it.each(cases)('%s', (_l, params, withBase, flatten) => {
     const t = params.t as number;
     const w: [number, number] = [1 - t, t];
     const inputs = withBase ? [base, a, b] : [a, b];
     const out = run('nuslerp', params, DIMS_2D, inputs);
-    const ref = nuslerpRef(w, f64(a), f64(b), withBase ? f64(base) : undefined, flatten ? undefined : DIMS_2D[1]);
+    const ref = nuslerpRef(w, f64(a), f64(b), withBase ? f64(base) : undefined, flatten ? undefined : DIMS_2D[1], Boolean(params.columns));
     expectNear(out, ref, inputs);
   });
 });
@@ -142,7 +145,7 @@ describe('multislerp', () => {
     ['3 models around a base', true, [1, 2, 1]],
     ['2 models around a base', true, [0.7, 0.3]],
   ] as const)('%s', (_l, withBase, weights) => {
-    const [base, ...xs] = fineTunes(6, 16824, weights.length, 0.4);
+    const [base, ...xs] = fineTunes(6, N2, weights.length, 0.4);
     const inputs = withBase ? [base, ...xs] : xs;
     const sum = weights.reduce((s, v) => s + v, 0);
     const out = run('multislerp', { weights: weights.map((v) => v / sum), eps: 1e-8, rel: withBase }, DIMS_2D, inputs);
@@ -163,7 +166,7 @@ describe('multislerp', () => {
 
 describe('karcher', () => {
   it.each([2, 3, 5])('%i models', (k) => {
-    const xs = fineTunes(8, 16824, k - 1, 0.5);
+    const xs = fineTunes(8, N2, k - 1, 0.5);
     // different norms, so the mean norm matters
     xs[1] = xs[1].map((x) => 1.5 * x);
     const out = run('karcher', { max_iter: 10, tol: 1e-5 }, DIMS_2D, xs);
@@ -190,7 +193,7 @@ describe('model_stock', () => {
     ['3 fine-tunes, flattened', 3, false],
     ['3 fine-tunes, filter_wise', 3, true],
   ] as const)('%s', (_l, k, filterWise) => {
-    const inputs = fineTunes(12, 16824, k, 0.5);
+    const inputs = fineTunes(12, N2, k, 0.5);
     const out = run('model_stock', { filter_wise: filterWise }, DIMS_2D, inputs);
     const [w0, ...ws] = inputs.map(f64);
     const { cos } = modelStockVec(w0, ws);
@@ -209,7 +212,7 @@ describe('model_stock', () => {
 
 describe('nearswap', () => {
   it.each([0, 0.0005, 0.002, 1])('t = %p', (t) => {
-    const inputs = fineTunes(14, 16824, 1, 0);
+    const inputs = fineTunes(14, N2, 1, 0);
     inputs[1][5] = inputs[0][5]; // equal values: |diff| clamped to 1e-6
     const out = run('nearswap', { t }, DIMS_2D, inputs);
     expectNear(out, nearswapRef(t, f64(inputs[0]), f64(inputs[1])), inputs);
@@ -218,7 +221,7 @@ describe('nearswap', () => {
 
 describe('arcee_fusion', () => {
   it.each([
-    ['2-D, rows of 701', DIMS_2D],
+    ['2-D, rows of 129', DIMS_2D],
     ['1-D', DIMS_1D],
     ['2-D, 64 rows of 256', [64, 256]],
   ] as const)('%s: exact quartile threshold and mask', (_l, dims) => {

@@ -125,6 +125,7 @@ models:
 
   it.each([
     ['nuslerp', `merge_method: nuslerp\nbase_model: ${BASE}\nmodels:\n  - model: ${ADD}\n    parameters: {weight: 1}\n  - model: ${REV}\n    parameters: {weight: 3}\n`, { t: 0.75, rel: true, flatten: true }],
+    ['nuslerp', `merge_method: nuslerp\nmodels:\n  - model: ${ADD}\n    parameters: {weight: 1}\n  - model: ${REV}\n    parameters: {weight: 1}\nparameters: {nuslerp_row_wise: true, nuslerp_flatten: false}\n`, { t: 0.5, rel: false, flatten: false, columns: true }],
     ['multislerp', `merge_method: multislerp\nmodels:\n  - model: ${ADD}\n    parameters: {weight: 1}\n  - model: ${REV}\n    parameters: {weight: 3}\n`, { weights: [0.25, 0.75], eps: 1e-8, rel: false }],
     ['karcher', `merge_method: karcher\nbase_model: ${BASE}\nmodels:\n  - model: ${ADD}\n  - model: ${REV}\n`, { max_iter: 10, tol: 1e-5 }],
     ['model_stock', `merge_method: model_stock\nbase_model: ${BASE}\nmodels:\n  - model: ${ADD}\n  - model: ${REV}\n`, { filter_wise: false }],
@@ -154,10 +155,6 @@ describe('failure modes of the geometric methods are recipe errors', () => {
   it('nuslerp with three models', () => {
     expectPlanError('nuslerp-three', `merge_method: nuslerp\nmodels:\n  - model: ${ADD}\n    parameters: {weight: 1}\n  - model: ${REV}\n    parameters: {weight: 1}\n  - model: ${BASE}\n    parameters: {weight: 1}\n`,
       [/nuslerp merges exactly two models, but .* has 3/]);
-  });
-  it('nuslerp interpolating columns (row_wise without flatten) is reported as unsupported', () => {
-    expectPlanError('nuslerp-columns', `merge_method: nuslerp\nmodels:\n  - model: ${ADD}\n    parameters: {weight: 1}\n  - model: ${REV}\n    parameters: {weight: 1}\nparameters: {nuslerp_row_wise: true, nuslerp_flatten: false}\n`,
-      [/not supported yet/]);
   });
   it('model_stock with fewer than two other models', () => {
     expectPlanError('model-stock-one', `merge_method: model_stock\nbase_model: ${BASE}\nmodels:\n  - model: ${ADD}\n`, [/model_stock needs the base model and at least two other models/]);

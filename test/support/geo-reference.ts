@@ -64,7 +64,20 @@ export function nuslerpVec(t: number, v0: Vec, v1: Vec): Vec {
   if (Math.abs(s) < 1e-8) return add(scale(v0, 1 - t), scale(v1, t));
   return scale(add(scale(v0, Math.sin((1 - t) * theta)), scale(v1, Math.sin(t * theta))), 1 / s);
 }
-export function nuslerpRef(w: [number, number], a: Vec, b: Vec, base: Vec | undefined, rowLen: number | undefined): Vec {
+/** A [rows, cols] matrix transposed. */
+export function transpose(a: Vec, cols: number): Vec {
+  const rows = a.length / cols;
+  const out = new Float64Array(a.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = a[r * cols + c];
+  return out;
+}
+/** `columns`: mergekit's nuslerp_row_wise without flatten on a [rows, rowLen] tensor. */
+export function nuslerpRef(w: [number, number], a: Vec, b: Vec, base: Vec | undefined, rowLen: number | undefined, columns = false): Vec {
+  if (columns && rowLen !== undefined) {
+    const rows = a.length / rowLen;
+    const r = nuslerpRef(w, transpose(a, rowLen), transpose(b, rowLen), base && transpose(base, rowLen), rows);
+    return transpose(r, rows);
+  }
   const t = Math.abs(w[0] + w[1]) < 1e-6 ? 0.5 : w[1] / (w[0] + w[1]);
   const [v0, v1] = base ? [sub(a, base), sub(b, base)] : [a, b];
   const r = rowLen === undefined ? nuslerpVec(t, v0, v1) : concat(rowsOf(v0, rowLen).map((r0, i) => nuslerpVec(t, r0, rowsOf(v1, rowLen)[i])));

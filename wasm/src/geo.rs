@@ -103,6 +103,18 @@ mod v {
     pub fn dlanes(a: D2) -> (f64, f64) {
         (f64x2_extract_lane::<0>(a.0), f64x2_extract_lane::<1>(a.0))
     }
+    /// # Safety
+    /// `p .. p + 2` must be readable.
+    #[inline(always)]
+    pub unsafe fn dload(p: *const f64) -> D2 {
+        D2(v128_load(p as *const v128))
+    }
+    /// # Safety
+    /// `p .. p + 2` must be writable.
+    #[inline(always)]
+    pub unsafe fn dstore(p: *mut f64, x: D2) {
+        v128_store(p as *mut v128, x.0)
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -165,6 +177,16 @@ mod v {
     }
     pub fn dlanes(a: D2) -> (f64, f64) {
         (a.0[0], a.0[1])
+    }
+    /// # Safety
+    /// `p .. p + 2` must be readable.
+    pub unsafe fn dload(p: *const f64) -> D2 {
+        D2(core::ptr::read_unaligned(p as *const [f64; 2]))
+    }
+    /// # Safety
+    /// `p .. p + 2` must be writable.
+    pub unsafe fn dstore(p: *mut f64, x: D2) {
+        core::ptr::write_unaligned(p as *mut [f64; 2], x.0)
     }
 }
 
@@ -537,6 +559,157 @@ pub unsafe extern "C" fn geo_combine(ctx: u32) {
         *slot = c.input(j);
     }
     combine(&ins[..k], rel, &p[2..], mode, c.row_len as usize, c.first(), c.apply_out(), true);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Column Gram matrices (vectors along dimension 0 of a 2-D tensor).
+// ---------------------------------------------------------------------------------------------
+
+/// Per-block column Gram matrices of a chunk of whole rows of a `[rows, c]` tensor, the chunk
+/// starting at a block boundary (blocks of `block_rows` rows). For block `b`, pair `p` of the `m`
+/// vectors and column `col`, `out[(b·P + p)·c + col] += Σ_r v_i[r, col]·v_j[r, col]` over the
+/// block's rows, in f64, row by row in order (every column's sum is sequential, so SIMD across
+/// columns gives the scalar result bit for bit). `out` must be zeroed.
+pub fn col_gram(inputs: &[&[f32]], rel: bool, c: usize, block_rows: usize, out: &mut [f64], simd: bool) {
+    let k = inputs.len();
+    let m = vec_count(k, rel);
+    let pp = pairs(m);
+    let rows = inputs[0].len() / c;
+    let off = usize::from(rel);
+    let c4 = if simd { c / 4 * 4 } else { 0 };
+    let val = |x: &[f32], e: usize| -> f64 {
+        if rel {
+            (x[e] - inputs[0][e]) as f64
+        } else {
+            x[e] as f64
+        }
+    };
+    let mut r = 0;
+    while r < rows {
+        let b = r / block_rows;
+        let mut p = 0;
+        for i in 0..m {
+            for j in i..m {
+                let (x, y) = (inputs[i + off], inputs[j + off]);
+                let acc = &mut out[(b * pp + p) * c..(b * pp + p + 1) * c];
+                let e0 = r * c;
+                // Safety: col + 4 <= c4 <= c, e0 + col + 4 <= (r + 1)·c <= input length.
+                unsafe {
+                    let (px, py, pa) = (x.as_ptr(), y.as_ptr(), acc.as_mut_ptr());
+                    let pb = inputs[0].as_ptr();
+                    let mut col = 0;
+                    while col < c4 {
+                        let (mut xv, mut yv) = (v::load(px.add(e0 + col)), v::load(py.add(e0 + col)));
+                        if rel {
+                            let bv = v::load(pb.add(e0 + col));
+                            xv = v::sub(xv, bv);
+                            yv = v::sub(yv, bv);
+                        }
+                        let lo = v::dadd(v::dload(pa.add(col)), v::dmul(v::lo(xv), v::lo(yv)));
+                        let hi = v::dadd(v::dload(pa.add(col + 2)), v::dmul(v::hi(xv), v::hi(yv)));
+                        v::dstore(pa.add(col), lo);
+                        v::dstore(pa.add(col + 2), hi);
+                        col += 4;
+                    }
+                }
+                for col in c4..c {
+                    acc[col] += val(x, e0 + col) * val(y, e0 + col);
+                }
+                p += 1;
+            }
+        }
+        r += 1;
+    }
+}
+
+/// Statistics pass of column-wise methods. Params: `[block_rows, rel]`. The chunk holds whole
+/// rows of `row_len` columns and starts at a multiple of `block_rows` rows; `out_words ≥
+/// blocks·P·row_len` (zeroed). Writes [`col_gram`]. `1 ≤ k ≤ 16` (`2 ≤ k` with `rel`).
+///
+/// # Safety
+/// `ctx` must point to a valid [`Ctx`] following the memory contract of `program.rs`.
+#[no_mangle]
+pub unsafe extern "C" fn geo_col_gram(ctx: u32) {
+    let c = Ctx::read(ctx);
+    let k = c.k as usize;
+    let br = c.param(0, 0.0) as usize;
+    let rel = c.param(1, 0.0) != 0.0;
+    let (n, rl) = (c.n as usize, c.row_len as usize);
+    crate::check(k >= 1 + usize::from(rel) && k <= MAX_K && br >= 1 && rl >= 1 && n % rl == 0);
+    crate::check(c.first() % (br * rl) as u64 == 0);
+    let blocks = (n / rl + br - 1) / br;
+    crate::check(c.out_words as usize >= blocks * pairs(vec_count(k, rel)) * rl);
+    let mut ins: [&[f32]; MAX_K] = [&[]; MAX_K];
+    for (j, slot) in ins.iter_mut().enumerate().take(k) {
+        *slot = c.input(j);
+    }
+    col_gram(&ins[..k], rel, rl, br, c.stats_out(), true);
+}
+
+/// Per-column linear combination over a chunk of whole rows: coefficient `i` of column `col` is
+/// `co[i·c + col]`; each element is [`combine_one`]'s formula with its column's coefficients.
+pub fn combine_cols(inputs: &[&[f32]], rel: bool, co: &[f32], c: usize, out: &mut [f32], simd: bool) {
+    let k = inputs.len();
+    let m = vec_count(k, rel);
+    let off = usize::from(rel);
+    let rows = out.len() / c;
+    let c4 = if simd { c / 4 * 4 } else { 0 };
+    let mut set = [0f32; MAX_K];
+    for r in 0..rows {
+        let e0 = r * c;
+        // Safety: col + 4 <= c4 <= c; every index < (r + 1)·c <= the slices' lengths.
+        unsafe {
+            let po = out.as_mut_ptr();
+            let mut col = 0;
+            while col < c4 {
+                let b = v::load(inputs[0].as_ptr().add(e0 + col));
+                let term = |i: usize| {
+                    let x = v::load(inputs[i + off].as_ptr().add(e0 + col));
+                    v::mul(v::load(co.as_ptr().add(i * c + col)), if rel { v::sub(x, b) } else { x })
+                };
+                let mut acc = term(0);
+                for i in 1..m {
+                    acc = v::add(acc, term(i));
+                }
+                v::store(po.add(e0 + col), if rel { v::add(b, acc) } else { acc });
+                col += 4;
+            }
+        }
+        for col in c4..c {
+            for (i, s) in set.iter_mut().enumerate().take(m) {
+                *s = co[i * c + col];
+            }
+            out[e0 + col] = combine_one(inputs, rel, &set[..m], e0 + col);
+        }
+    }
+}
+
+/// Apply pass of column-wise methods. Params: `[rel, c…]` with `m·row_len` coefficients,
+/// coefficient `i` of column `col` at `1 + i·row_len + col`. The chunk holds whole rows.
+/// Scratch: `4·m·row_len` bytes (the coefficients as f32). Writes `f32[n]` at `out`.
+///
+/// # Safety
+/// `ctx` must point to a valid [`Ctx`] following the memory contract of `program.rs`.
+#[no_mangle]
+pub unsafe extern "C" fn geo_combine_cols(ctx: u32) {
+    let c = Ctx::read(ctx);
+    let k = c.k as usize;
+    let p = c.params();
+    crate::check(!p.is_empty());
+    let rel = p[0] != 0.0;
+    let (n, rl) = (c.n as usize, c.row_len as usize);
+    crate::check(k >= 1 + usize::from(rel) && k <= MAX_K && rl >= 1 && n % rl == 0);
+    let m = vec_count(k, rel);
+    crate::check(p.len() - 1 >= m * rl && c.scratch_bytes as usize >= 4 * m * rl);
+    let co = core::slice::from_raw_parts_mut(c.scratch as usize as *mut f32, m * rl);
+    for (i, x) in co.iter_mut().enumerate() {
+        *x = p[1 + i] as f32;
+    }
+    let mut ins: [&[f32]; MAX_K] = [&[]; MAX_K];
+    for (j, slot) in ins.iter_mut().enumerate().take(k) {
+        *slot = c.input(j);
+    }
+    combine_cols(&ins[..k], rel, co, rl, c.apply_out(), true);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -916,6 +1089,39 @@ mod tests {
                         assert_eq!(a[e].to_bits(), want.to_bits());
                     }
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn column_gram_and_combine_simd_match_reference() {
+        let mut rng = Rng(29);
+        for (rows, c, br) in [(7usize, 13usize, 3usize), (5, 8, 64), (9, 4, 2)] {
+            for (k, rel) in [(2usize, false), (3, true), (3, false)] {
+                let n = rows * c;
+                let xs: Vec<Vec<f32>> = (0..k).map(|_| randn(&mut rng, n, 2.0)).collect();
+                let ins: Vec<&[f32]> = xs.iter().map(|x| &x[..]).collect();
+                let m = vec_count(k, rel);
+                let blocks = (rows + br - 1) / br;
+                let (mut a, mut b) = (vec![0f64; blocks * pairs(m) * c], vec![0f64; blocks * pairs(m) * c]);
+                col_gram(&ins, rel, c, br, &mut a, true);
+                col_gram(&ins, rel, c, br, &mut b, false);
+                assert_eq!(a, b);
+                // summed over blocks: the column dot products
+                let v = |i: usize, e: usize| if rel { (xs[i + 1][e] - xs[0][e]) as f64 } else { xs[i][e] as f64 };
+                for col in 0..c {
+                    let want: f64 = (0..rows).map(|r| v(0, r * c + col) * v(1, r * c + col)).sum();
+                    let got: f64 = (0..blocks).map(|bl| a[(bl * pairs(m) + 1) * c + col]).sum();
+                    assert!((want - got).abs() <= 1e-12 * (1.0 + want.abs()));
+                }
+                let co: Vec<f32> = (0..m * c).map(|_| rng.next_u32() as f32 / 4e9 - 0.5).collect();
+                let (mut o1, mut o2) = (vec![0f32; n], vec![0f32; n]);
+                combine_cols(&ins, rel, &co, c, &mut o1, true);
+                combine_cols(&ins, rel, &co, c, &mut o2, false);
+                assert_eq!(o1, o2);
+                let e = n - 1;
+                let set: Vec<f32> = (0..m).map(|i| co[i * c + e % c]).collect();
+                assert_eq!(o1[e].to_bits(), combine_one(&ins, rel, &set, e).to_bits());
             }
         }
     }
