@@ -96,6 +96,7 @@ export const arceeFusionProgram: ProgramFactory = (_params, shape) => {
   return {
     quantum: rowLen,
     passes: [kl, coarse, fine],
+    scratchBytes: () => 16 * rowLen, // the KL pass's exponentials of a row (2 × f64)
     apply(stats) {
       const where = locate(stats[1], ranks);
       const values = where.map(({ bin, rank }, q) => {

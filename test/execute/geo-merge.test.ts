@@ -46,11 +46,6 @@ const CASES: Case[] = [
     ref: (x) => nuslerpRef([0.6, 0.4], x.add, x.rev, x.base, undefined),
   },
   {
-    method: 'nuslerp (row-wise, no base)',
-    recipe: `merge_method: nuslerp\nmodels:\n  - model: ${M('add')}\n    parameters: {weight: 1}\n  - model: ${M('rev')}\n    parameters: {weight: 1}\nparameters: {nuslerp_flatten: false}\n`,
-    ref: (x, shape) => nuslerpRef([1, 1], x.add, x.rev, undefined, shape[shape.length - 1]),
-  },
-  {
     method: 'multislerp',
     recipe: `merge_method: multislerp\nbase_model: ${M('base')}\nmodels:\n  - model: ${M('add')}\n    parameters: {weight: 1}\n  - model: ${M('rev')}\n    parameters: {weight: 1}\n`,
     ref: (x) => {
@@ -150,7 +145,6 @@ describe('merged fixtures run', () => {
   });
 
   it.each([
-    ['nuslerp', `merge_method: nuslerp\nbase_model: ${M('base')}\nmodels:\n  - model: ${M('add')}\n    parameters: {weight: 1}\n  - model: ${M('rev')}\n    parameters: {weight: 1}\n`],
     ['multislerp', `merge_method: multislerp\nbase_model: ${M('base')}\nmodels:\n  - model: ${M('add')}\n    parameters: {weight: 1}\n  - model: ${M('rev')}\n    parameters: {weight: 1}\n`],
   ])('%s of the task vectors of add and rev learns addition (base: 0%%)', async (method, recipe) => {
     const out = join(t.dir, method);
@@ -181,7 +175,6 @@ describe('geometric programs chunked by the executor', () => {
 
   it.each([
     ['slerp', (d: string[]) => `merge_method: slerp\nbase_model: ${d[0]}\nmodels:\n  - model: ${d[1]}\nparameters: {t: 0.3}\n`],
-    ['model_stock', (d: string[]) => `merge_method: model_stock\nbase_model: ${d[0]}\nmodels:\n  - model: ${d[1]}\n  - model: ${d[2]}\nparameters: {filter_wise: true}\n`],
     ['arcee_fusion', (d: string[]) => `merge_method: arcee_fusion\nbase_model: ${d[0]}\nmodels:\n  - model: ${d[1]}\n`],
   ] as const)('%s gives the same bytes whole and chunked', (method, recipeText) => {
     const recipe = writeRecipe(t.dir, `${method}.yml`, recipeText(dirs));

@@ -852,38 +852,45 @@ const FUSION_EPS: f64 = 1e-8;
 
 /// KL divergence `Σ p·ln(p/q)` of one row, with `p = softmax(other) + 1e-8`,
 /// `q = softmax(base) + 1e-8` (mergekit's `_compute_importance`), in f64: maxima in f32,
-/// `Σ exp(x − max)` in f64 in index order, then the KL sum in index order.
-pub fn row_kl(base: &[f32], other: &[f32]) -> f64 {
+/// `Σ exp(x − max)` in f64 in index order, then the KL sum in index order. `scratch` holds at
+/// least `2·len` f64 (the exponentials, computed once).
+pub fn row_kl(base: &[f32], other: &[f32], scratch: &mut [f64]) -> f64 {
+    let n = base.len();
     let max = |x: &[f32]| x.iter().fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m }) as f64;
     let (mb, mo) = (max(base), max(other));
+    let (eb, rest) = scratch.split_at_mut(n);
+    let eo = &mut rest[..n];
     let (mut sb, mut so) = (0f64, 0f64);
-    for e in 0..base.len() {
-        sb += exp64(base[e] as f64 - mb);
-        so += exp64(other[e] as f64 - mo);
+    for e in 0..n {
+        eb[e] = exp64(base[e] as f64 - mb);
+        eo[e] = exp64(other[e] as f64 - mo);
+        sb += eb[e];
+        so += eo[e];
     }
     let mut kl = 0f64;
-    for e in 0..base.len() {
-        let p = exp64(other[e] as f64 - mo) / so + FUSION_EPS;
-        let q = exp64(base[e] as f64 - mb) / sb + FUSION_EPS;
+    for e in 0..n {
+        let p = eo[e] / so + FUSION_EPS;
+        let q = eb[e] / sb + FUSION_EPS;
         kl += p * ln64(p / q);
     }
     kl
 }
 
 /// Per-row KL of a chunk of whole rows: `out[r] = row_kl(row r of base, row r of other)`.
-pub fn fusion_kl(base: &[f32], other: &[f32], row_len: usize, out: &mut [f64]) {
+pub fn fusion_kl(base: &[f32], other: &[f32], row_len: usize, scratch: &mut [f64], out: &mut [f64]) {
     let mut r = 0;
     let mut s = 0;
     while s < base.len() {
         let e = core::cmp::min(base.len(), s + row_len);
-        out[r] = row_kl(&base[s..e], &other[s..e]);
+        out[r] = row_kl(&base[s..e], &other[s..e], scratch);
         s = e;
         r += 1;
     }
 }
 
 /// Statistics pass 1 of `arcee_fusion`: per-row KL ([`fusion_kl`]). `k == 2` (base, other),
-/// chunks of whole rows, `out_words ≥ rows in the chunk`. No params.
+/// chunks of whole rows, `out_words ≥ rows in the chunk`, scratch (8-byte aligned) of at least
+/// `16·row_len` bytes. No params.
 ///
 /// # Safety
 /// `ctx` must point to a valid [`Ctx`] following the memory contract of `program.rs`.
@@ -892,7 +899,9 @@ pub unsafe extern "C" fn geo_fusion_kl(ctx: u32) {
     let c = Ctx::read(ctx);
     let (n, rl) = (c.n as usize, c.row_len as usize);
     crate::check(c.k == 2 && rl >= 1 && c.first() % rl as u64 == 0 && c.out_words as usize >= (n + rl - 1) / rl);
-    fusion_kl(c.input(0), c.input(1), rl, c.stats_out());
+    crate::check(c.scratch_bytes as usize >= 16 * rl && c.scratch % 8 == 0);
+    let scratch = core::slice::from_raw_parts_mut(c.scratch as usize as *mut f64, 2 * rl);
+    fusion_kl(c.input(0), c.input(1), rl, scratch, c.stats_out());
 }
 
 /// Importance of one element: `|other − base|` (f32) times the row's KL, rounded to f32.
@@ -1186,7 +1195,8 @@ mod tests {
         let a = randn(&mut rng, 3 * row, 4.0);
         let b = randn(&mut rng, 3 * row, 4.0);
         let mut out = [0f64; 3];
-        fusion_kl(&a, &b, row, &mut out);
+        let mut scratch = vec![0f64; 2 * row];
+        fusion_kl(&a, &b, row, &mut scratch, &mut out);
         for r in 0..3 {
             let (ar, br) = (&a[r * row..(r + 1) * row], &b[r * row..(r + 1) * row]);
             let sm = |x: &[f32]| {
