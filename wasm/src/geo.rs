@@ -775,6 +775,17 @@ const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-01;
 const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
 const LOG2E: f64 = 1.442_695_040_888_963_387_00;
 
+/// `1/i!` for `i ≤ 13` (each correctly rounded: the factorials are exact in f64).
+const INV_FACT: [f64; 14] = [
+    1.0, 1.0, 1.0 / 2.0, 1.0 / 6.0, 1.0 / 24.0, 1.0 / 120.0, 1.0 / 720.0, 1.0 / 5040.0, 1.0 / 40320.0,
+    1.0 / 362880.0, 1.0 / 3628800.0, 1.0 / 39916800.0, 1.0 / 479001600.0, 1.0 / 6227020800.0,
+];
+/// `1/(2j+1)` for `j ≤ 11`.
+const INV_ODD: [f64; 12] = [
+    1.0, 1.0 / 3.0, 1.0 / 5.0, 1.0 / 7.0, 1.0 / 9.0, 1.0 / 11.0, 1.0 / 13.0, 1.0 / 15.0, 1.0 / 17.0,
+    1.0 / 19.0, 1.0 / 21.0, 1.0 / 23.0,
+];
+
 /// `2^k` for `-1022 ≤ k ≤ 1023`.
 fn pow2(k: i64) -> f64 {
     f64::from_bits(((k + 1023) as u64) << 52)
@@ -797,13 +808,11 @@ pub fn exp64(x: f64) -> f64 {
     let kd = k as f64;
     let r = (x - kd * LN2_HI) - kd * LN2_LO;
     // Horner form of Σ_{i≤13} r^i / i!
-    let mut p = 1.0 / 6_227_020_800.0;
-    let mut d = 6_227_020_800.0f64;
+    let mut p = INV_FACT[13];
     let mut i = 13;
     while i > 0 {
-        d /= i as f64; // (i-1)!
-        p = p * r + 1.0 / d;
         i -= 1;
+        p = p * r + INV_FACT[i];
     }
     if k >= -1021 {
         p * pow2(k)
@@ -837,11 +846,11 @@ pub fn ln64(x: f64) -> f64 {
     }
     let s = (m - 1.0) / (m + 1.0);
     let s2 = s * s;
-    let mut series = 1.0 / 23.0;
-    let mut j = 21;
-    while j >= 1 {
-        series = series * s2 + 1.0 / j as f64;
-        j -= 2;
+    let mut series = INV_ODD[11];
+    let mut j = 11;
+    while j > 0 {
+        j -= 1;
+        series = series * s2 + INV_ODD[j];
     }
     let ed = e as f64;
     ed * LN2_HI + (ed * LN2_LO + 2.0 * s * series)
