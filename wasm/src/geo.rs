@@ -803,17 +803,22 @@ pub fn exp64(x: f64) -> f64 {
     if x < -745.2 {
         return 0.0;
     }
-    let kf = x * LOG2E;
-    let k = if kf >= 0.0 { (kf + 0.5) as i64 } else { (kf - 0.5) as i64 };
-    let kd = k as f64;
+    // k = round-to-nearest-even(x·log2 e) by the 1.5·2^52 trick (|k| ≤ 1075): no float→int cast
+    const ROUND: f64 = 6_755_399_441_055_744.0;
+    let kr = x * LOG2E + ROUND;
+    let kd = kr - ROUND;
+    let k = (kr.to_bits() as i64) - (ROUND.to_bits() as i64);
     let r = (x - kd * LN2_HI) - kd * LN2_LO;
-    // Horner form of Σ_{i≤13} r^i / i!
-    let mut p = INV_FACT[13];
-    let mut i = 13;
-    while i > 0 {
-        i -= 1;
-        p = p * r + INV_FACT[i];
-    }
+    // Σ_{i≤13} r^i / i! in Estrin's scheme (short dependency chains: this runs per element)
+    let c = &INV_FACT;
+    let r2 = r * r;
+    let r4 = r2 * r2;
+    let r8 = r4 * r4;
+    let (a0, a1, a2, a3) = (c[0] + c[1] * r, c[2] + c[3] * r, c[4] + c[5] * r, c[6] + c[7] * r);
+    let (a4, a5, a6) = (c[8] + c[9] * r, c[10] + c[11] * r, c[12] + c[13] * r);
+    let lo = (a0 + a1 * r2) + (a2 + a3 * r2) * r4;
+    let hi = (a4 + a5 * r2) + a6 * r4;
+    let p = lo + hi * r8;
     if k >= -1021 {
         p * pow2(k)
     } else {
@@ -846,12 +851,14 @@ pub fn ln64(x: f64) -> f64 {
     }
     let s = (m - 1.0) / (m + 1.0);
     let s2 = s * s;
-    let mut series = INV_ODD[11];
-    let mut j = 11;
-    while j > 0 {
-        j -= 1;
-        series = series * s2 + INV_ODD[j];
-    }
+    // Σ_{j≤11} s2^j / (2j+1) in Estrin's scheme
+    let c = &INV_ODD;
+    let t2 = s2 * s2;
+    let t4 = t2 * t2;
+    let t8 = t4 * t4;
+    let (b0, b1, b2, b3) = (c[0] + c[1] * s2, c[2] + c[3] * s2, c[4] + c[5] * s2, c[6] + c[7] * s2);
+    let (b4, b5) = (c[8] + c[9] * s2, c[10] + c[11] * s2);
+    let series = ((b0 + b1 * t2) + (b2 + b3 * t2) * t4) + (b4 + b5 * t2) * t8;
     let ed = e as f64;
     ed * LN2_HI + (ed * LN2_LO + 2.0 * s * series)
 }
