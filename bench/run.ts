@@ -5,7 +5,7 @@
  * Writes BENCHMARKS.md. Every ratio is measured within this one run.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateModel } from '../test/support/generate-model.js';
@@ -90,7 +90,11 @@ async function models(): Promise<string[]> {
   return dirs;
 }
 
-interface E2E { inputBytes: number; mergeSeconds: number; readSeconds: number; peakRss: number; taSeconds: number }
+interface E2E {
+  inputBytes: number; mergeSeconds: number; readSeconds: number; peakRss: number; taSeconds: number;
+  /** Two models (m0 base, m1): linear 1/2 + 1/2, and slerp t = 0.5 (a Gram pass, then the apply pass). */
+  pairBytes: number; linear2Seconds: number; slerpSeconds: number; slerpPeakRss: number;
+}
 
 function endToEnd(dirs: string[]): E2E {
   const files = dirs.map((d) => join(d, 'model.safetensors'));
@@ -99,19 +103,31 @@ function endToEnd(dirs: string[]): E2E {
   writeFileSync(linear, `merge_method: linear\nmodels:\n${dirs.map((d) => `  - model: ${d}\n    parameters: {weight: ${1 / 3}}\n`).join('')}`);
   const ta = join(WORK, 'ta.yml');
   writeFileSync(ta, `merge_method: task_arithmetic\nbase_model: ${dirs[0]}\nmodels:\n${dirs.slice(1).map((d) => `  - model: ${d}\n    parameters: {weight: 0.5}\n`).join('')}`);
+  const linear2 = join(WORK, 'linear2.yml');
+  writeFileSync(linear2, `merge_method: linear\nmodels:\n${dirs.slice(0, 2).map((d) => `  - model: ${d}\n    parameters: {weight: 0.5}\n`).join('')}`);
+  const slerp = join(WORK, 'slerp.yml');
+  writeFileSync(slerp, `merge_method: slerp\nbase_model: ${dirs[0]}\nmodels:\n  - model: ${dirs[1]}\nparameters: {t: 0.5}\n`);
   const out = join(WORK, 'out');
   // Warm the page cache for both contenders alike, then alternate them.
   runMeasured(process.execPath, [READ_ONLY, ...files]);
   const merge: number[] = [], read: number[] = [], rss: number[] = [], taT: number[] = [];
+  const lin2: number[] = [], slerpT: number[] = [], slerpRss: number[] = [];
   for (let i = 0; i < 3; i++) {
     const r = runMeasured(process.execPath, [CLI, 'run', linear, '--out', out, '--overwrite']);
     merge.push(r.seconds); rss.push(r.maxRssBytes);
     read.push(runMeasured(process.execPath, [READ_ONLY, ...files]).seconds);
     const t = runMeasured(process.execPath, [CLI, 'run', ta, '--out', out, '--overwrite']);
     taT.push(t.seconds); rss.push(t.maxRssBytes);
+    lin2.push(runMeasured(process.execPath, [CLI, 'run', linear2, '--out', out, '--overwrite']).seconds);
+    const s = runMeasured(process.execPath, [CLI, 'run', slerp, '--out', out, '--overwrite']);
+    slerpT.push(s.seconds); slerpRss.push(s.maxRssBytes);
   }
   rmSync(out, { recursive: true, force: true });
-  return { inputBytes, mergeSeconds: median(merge), readSeconds: median(read), peakRss: Math.max(...rss), taSeconds: median(taT) };
+  return {
+    inputBytes, mergeSeconds: median(merge), readSeconds: median(read), peakRss: Math.max(...rss), taSeconds: median(taT),
+    pairBytes: files.slice(0, 2).reduce((a, f) => a + statSync(f).size, 0),
+    linear2Seconds: median(lin2), slerpSeconds: median(slerpT), slerpPeakRss: Math.max(...slerpRss),
+  };
 }
 
 async function main(): Promise<void> {
@@ -125,7 +141,9 @@ async function main(): Promise<void> {
   process.stderr.write('generating three 1 GB models (cached in .bench-work/)…\n');
   const dirs = await models();
   process.stderr.write('end-to-end merges…\n');
+  const loadBefore = loadavg()[0];
   const e = endToEnd(dirs);
+  const load = `${fmt(loadBefore, 1)} → ${fmt(loadavg()[0], 1)}`;
 
   const lin2 = rows.find((r) => r.name.startsWith('wasm linear, 2'))!.gbps;
   const jsLin2 = rows.find((r) => r.name.startsWith('JS linear, 2'))!.gbps;
@@ -154,6 +172,7 @@ async function main(): Promise<void> {
     `Models: hidden 2048, 8 layers, vocab 32000, intermediate 5632, 32 heads / 4 KV heads, bf16, ${fmt(e.inputBytes / 3 / GB)} GB each `,
     `(${fmt(e.inputBytes / GB)} GB of input). Whole \`mergeops run\` processes (start-up included) under \`/usr/bin/time -v\`, default threads`,
     '(one per core) and memory budget, page cache warm for both the merge and the read-only baseline.',
+    `Load average (1 min) before → after the end-to-end runs: ${load} (other processes share the cores when it exceeds the core count).`,
     '',
     '| run | seconds | input GB/s | peak RSS |',
     '|---|---|---|---|',
@@ -165,6 +184,19 @@ async function main(): Promise<void> {
     `- Against mergekit (torch CPU, same shapes, 2 cores: ${MERGEKIT.linearSeconds} s for linear, peak ${MERGEKIT.peakRssBytes / GB} GB RSS —`,
     '  the project\'s reference figures, not re-measured here since mergekit cannot be installed on this machine):',
     `  **${fmt(MERGEKIT.linearSeconds / e.mergeSeconds, 1)}×** faster on linear (target ≥ 10×), at **${fmt(e.peakRss / MERGEKIT.peakRssBytes)}×** its memory (target ≤ 0.25×).`,
+    '',
+    '## End to end: SLERP of two of the models',
+    '',
+    'Same models and conditions; `m0` as base and `m1`, t = 0.5: a statistics pass (the Gram matrix of the two',
+    'tensors) and an apply pass, against a linear merge (weights 1/2, 1/2) of the same two inputs.',
+    '',
+    '| run | seconds | input GB/s | peak RSS |',
+    '|---|---|---|---|',
+    `| \`mergeops run\` linear, 2 models | ${fmt(e.linear2Seconds)} | ${fmt(e.pairBytes / e.linear2Seconds / GB)} | |`,
+    `| \`mergeops run\` slerp, 2 models | ${fmt(e.slerpSeconds)} | ${fmt(e.pairBytes / e.slerpSeconds / GB)} | ${fmt(e.slerpPeakRss / GB)} GB (max over runs) |`,
+    '',
+    `- SLERP time vs linear on the same inputs: **${fmt(e.slerpSeconds / e.linear2Seconds)}×** (target ≤ 2×: ${e.slerpSeconds / e.linear2Seconds <= 2 ? 'met' : 'not met'}).`,
+    '',
     '- TIES (target ≥ 20× mergekit\'s 101 s) is measured when that feature lands.',
     '',
     quant.markdown,

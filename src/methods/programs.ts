@@ -2,9 +2,23 @@
  * Program factories by method name: the methods whose tensors are computed by statistics passes
  * and an apply pass (see program.ts). Imported by the executor's workers, so keep it free of I/O.
  */
+import { arceeFusionProgram } from './arcee-fusion.js';
+import { karcherProgram } from './karcher.js';
+import { modelStockProgram } from './model-stock.js';
+import { multislerpProgram } from './multislerp.js';
+import { nearswapProgram } from './nearswap.js';
+import { nuslerpProgram } from './nuslerp.js';
 import type { ProgramFactory, ProgramParams, ProgramShape, TensorProgram } from './program.js';
+import { slerpProgram } from './slerp.js';
 
 const FACTORIES = new Map<string, ProgramFactory>([
+  ['slerp', slerpProgram],
+  ['nuslerp', nuslerpProgram],
+  ['multislerp', multislerpProgram],
+  ['karcher', karcherProgram],
+  ['model_stock', modelStockProgram],
+  ['nearswap', nearswapProgram],
+  ['arcee_fusion', arceeFusionProgram],
 ]);
 
 /** The program for one tensor of a `{ kind: 'program' }` op. */

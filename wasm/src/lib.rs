@@ -29,6 +29,7 @@
 pub mod combine;
 pub mod convert;
 pub mod lora;
+pub mod geo;
 pub mod program;
 pub mod quant_common;
 pub mod quant_k;
