@@ -178,7 +178,7 @@ export async function runRecipeFile(file: string, opts: RunOptions): Promise<Run
   if (opts.keepIntermediates !== undefined) {
     for (const s of plan.stages ?? []) {
       opts.log?.(`stage ${s.name}: ${s.plan.tensors.length} tensors with ${s.plan.methodName}`);
-      const r = await executePlan(s.plan, { ...opts, outDir: join(opts.keepIntermediates, s.name), inputsReady });
+      const r = await executePlan(s.plan, { ...opts, gguf: [], outDir: join(opts.keepIntermediates, s.name), inputsReady });
       stages.push({ name: s.name, outDir: r.outDir, seconds: r.seconds });
     }
   }

@@ -6,6 +6,7 @@ import { defaultMaxMemory } from '../execute/budget.js';
 import { parseShardSize } from '../formats/safetensors.js';
 import { hubOptionsFromEnv, maskTokens } from '../hub/hub-options.js';
 import type { SourceMode } from '../hub/resolve.js';
+import { parseFileType } from '../quant/select.js';
 import { lockRecipeFile, prepareRecipeFile, runRecipeFile } from '../pipeline.js';
 import { defaultCacheDir, ShardCache } from '../store/shard-cache.js';
 import type { Plan } from '../plan/types.js';
@@ -20,7 +21,7 @@ const USAGE = `mergeops ${VERSION} — merge models from mergekit recipes
 Usage:
   mergeops plan <recipe.yml> [--out-shard-size SIZE] [--json]
   mergeops run  <recipe.yml> --out DIR [--max-memory SIZE] [--threads N]
-                [--out-shard-size SIZE] [--overwrite] [--keep-intermediates DIR]
+                [--out-shard-size SIZE] [--overwrite] [--keep-intermediates DIR] [--gguf TYPES]
                 [--source-mode MODE] [--frozen]
   mergeops lock <recipe.yml>   pin every model to a commit in mergeops.lock
   mergeops quantize <model folder> --type TYPE [--out DIR] [--name NAME]
@@ -33,6 +34,7 @@ Options:
   --out-shard-size SIZE  safetensors shard size, e.g. 5B (default), 500M, 2GiB
   --overwrite            replace an existing output folder
   --json                 print the plan as JSON
+  --gguf TYPES           also write GGUF files, e.g. Q4_K_M,Q8_0 (default: the recipe's mergeops.quantize)
   --keep-intermediates DIR
                          multi-stage recipes: also write each named stage to DIR/<name>
                          (by default earlier stages are computed in memory, never written)
@@ -123,6 +125,7 @@ async function main(argv: string[]): Promise<number> {
       'split-max-size': { type: 'string' },
       'split-max-tensors': { type: 'string' },
       'keep-intermediates': { type: 'string' },
+      gguf: { type: 'string' },
       'source-mode': { type: 'string' },
       frozen: { type: 'boolean' },
       lock: { type: 'string' },
@@ -176,6 +179,8 @@ async function main(argv: string[]): Promise<number> {
     overwrite: values.overwrite ?? false,
     onProgress: progressReporter(process.stderr),
     keepIntermediates: values['keep-intermediates'],
+    gguf: values.gguf === undefined ? undefined : values.gguf.split(',').map((x) => parseFileType(x.trim())),
+    onGGUF: (type) => process.stderr.write(`writing GGUF ${type}\n`),
     onPlan: (plan) => {
       for (const w of plan.warnings) process.stderr.write(`warning: ${w}\n`);
       if (values['keep-intermediates'] === undefined && plan.stages?.length) {

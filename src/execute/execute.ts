@@ -14,7 +14,9 @@ import type { JobDone } from '../kernels/jobs.js';
 import { KernelError, KernelPool } from '../kernels/pool.js';
 import type { Plan, PlannedTensor } from '../plan/types.js';
 import { defaultMaxMemory, minMaxMemory, programWholeBudget, workerDataBudget } from './budget.js';
+import { parseFileType, type FileTypeName } from '../quant/select.js';
 import { ShardFlusher } from './flush.js';
+import { convertModelToGGUF } from './gguf-convert.js';
 import { runTensor, type Budget, type RunJob } from './tensor-jobs.js';
 
 export interface Progress {
@@ -40,6 +42,10 @@ export interface ExecuteOptions {
   onProgress?: (p: Progress) => void;
   /** Awaited before a tensor's first job: its inputs are present (download mode fetches shards meanwhile). */
   inputsReady?: (t: PlannedTensor) => Promise<void>;
+  /** GGUF file types to write beside the safetensors (default: the recipe's `mergeops.quantize`). */
+  gguf?: readonly FileTypeName[];
+  /** Told when a GGUF file is being written. */
+  onGGUF?: (type: FileTypeName) => void;
 }
 
 export interface ExecuteResult {
@@ -102,6 +108,12 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     writeFileSync(join(tmp, 'mergekit_config.yml'), plan.recipe.text.endsWith('\n') ? plan.recipe.text : plan.recipe.text + '\n');
     // A multi-stage recipe: the final stage's config names earlier stages, so keep the whole file too.
     if (plan.stages?.length) writeFileSync(join(tmp, 'mergeops_recipe.yml'), plan.recipe.lines.join('\n').trimEnd() + '\n');
+    // GGUF files from the merged tensors (the inputs are not read again), inside the temporary
+    // folder so that they appear, like everything else, only with the final rename.
+    for (const fileType of opts.gguf ?? (plan.recipe.mergeops.quantize ?? []).map(parseFileType)) {
+      opts.onGGUF?.(fileType);
+      await convertModelToGGUF({ modelDir: tmp, outDir: tmp, fileType, modelId: basename(outDir) });
+    }
     fsyncFile(tmp);
     replaceDir(tmp, outDir);
 

@@ -37,6 +37,8 @@ export interface ConvertOptions {
   tokenizerPre?: string;
   split?: GGUFSplitOptions;
   overwrite?: boolean;
+  /** Stands for the folder name where convert would use it (a merge converts its temporary folder). */
+  modelId?: string;
   /** elements per processing chunk (whole rows; whole heads for Q/K); bounds memory */
   chunkElements?: number;
 }
@@ -253,8 +255,9 @@ export async function convertModelToGGUF(o: ConvertOptions): Promise<ConvertResu
   const modelIds: string[] = [];
   const nop = config['_name_or_path'];
   if (typeof nop === 'string' && nop.split('/').length <= 2) modelIds.push(nop);
-  modelIds.push(path.basename(model.dir));
-  const prefix = o.prefix ?? `${path.basename(model.dir)}-${o.fileType}`;
+  const id = o.modelId ?? path.basename(model.dir);
+  modelIds.push(id);
+  const prefix = o.prefix ?? `${id}-${o.fileType}`;
   const plan = planGGUFConversion({
     config,
     tensors: [...model.tensors.values()].map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, shard: path.basename(t.file) })),

@@ -82,12 +82,6 @@ function lineOf(recipe: Recipe, ref: ModelRef): string | undefined {
 
 /** Finds a model's folder: an existing path relative to cwd, else relative to the recipe. */
 export function locateModel(recipe: Recipe, ref: ModelRef, cwd: string): string {
-  if (ref.lora) {
-    throw new RecipeError(
-      `LoRA reference \`${ref.key}\` is not supported yet`,
-      'merge the adapter into its base model first (PEFT merge_and_unload) and reference that folder',
-      ref.pos, lineOf(recipe, ref));
-  }
   const candidates = localCandidates(recipe, ref, cwd);
   const found = findLocal(recipe, ref, cwd);
   if (found) return found;
@@ -173,7 +167,8 @@ export async function resolveRecipe(recipe: Recipe, opts: ResolveOptions = {}): 
   let cache: ShardCache | undefined;
   for (const ref of refs) {
     if (opts.stages?.has(ref.path)) continue;
-    if (ref.lora || findLocal(recipe, ref, cwd) || !looksLikeHubId(ref.path)) {
+    // The base of `base+lora` may come from the Hub; the adapter folder is local (see withLora).
+    if (findLocal(recipe, ref, cwd) || !looksLikeHubId(ref.path)) {
       local.set(ref.key, locateModel(recipe, ref, cwd));
       continue;
     }
