@@ -2,9 +2,17 @@
  * Program factories by method name: the methods whose tensors are computed by statistics passes
  * and an apply pass (see program.ts). Imported by the executor's workers, so keep it free of I/O.
  */
+import { gtaProgram } from './gta.js';
 import type { ProgramFactory, ProgramParams, ProgramShape, TensorProgram } from './program.js';
 
 const FACTORIES = new Map<string, ProgramFactory>([
+  ['ties', gtaProgram],
+  ['dare_ties', gtaProgram],
+  ['dare_linear', gtaProgram],
+  ['breadcrumbs', gtaProgram],
+  ['breadcrumbs_ties', gtaProgram],
+  ['della', gtaProgram],
+  ['della_linear', gtaProgram],
 ]);
 
 /** The program for one tensor of a `{ kind: 'program' }` op. */

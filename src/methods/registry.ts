@@ -1,15 +1,24 @@
 /** All merge methods by name. */
+import { breadcrumbs } from './breadcrumbs.js';
+import { breadcrumbsTies } from './breadcrumbs-ties.js';
+import { dareLinear } from './dare-linear.js';
+import { dareTies } from './dare-ties.js';
+import { della } from './della.js';
+import { dellaLinear } from './della-linear.js';
 import { linear } from './linear.js';
 import { passthrough } from './passthrough.js';
 import { taskArithmetic } from './task-arithmetic.js';
+import { ties } from './ties.js';
 import type { MergeMethod } from './types.js';
 
-const METHODS: readonly MergeMethod[] = [linear, taskArithmetic, passthrough];
+const METHODS: readonly MergeMethod[] = [
+  linear, taskArithmetic, passthrough,
+  ties, dareTies, dareLinear, breadcrumbs, breadcrumbsTies, della, dellaLinear,
+];
 
 /** mergekit's other methods, planned in their own issue: named so the error can say so. */
 export const MERGEKIT_METHODS_PENDING: readonly string[] = [
-  'slerp', 'nuslerp', 'multislerp', 'karcher', 'ties', 'dare_ties', 'dare_linear', 'breadcrumbs',
-  'breadcrumbs_ties', 'della', 'della_linear', 'sce', 'ram', 'ramplus_tl', 'model_stock',
+  'slerp', 'nuslerp', 'multislerp', 'karcher', 'sce', 'ram', 'ramplus_tl', 'model_stock',
   'nearswap', 'arcee_fusion',
 ];
 

@@ -29,6 +29,8 @@
 pub mod combine;
 pub mod convert;
 pub mod program;
+pub mod rng;
+pub mod gta;
 
 use convert::{at, is_valid_dtype};
 
