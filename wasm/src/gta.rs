@@ -249,7 +249,7 @@ fn seg_len(g: &Gta, row_len: usize) -> usize {
 pub fn scratch_bytes(g: &Gta, row_len: usize) -> usize {
     let l = seg_len(g, row_len);
     // wd: m f32 rows, acc + div f32, keep u8, inv f32, keys u64
-    l * (4 * g.m + 8 + 1 + 4 + 8) + 64
+    core::cmp::max(l * (4 * g.m + 8 + 1 + 4 + 8) + 64, 4 * HI_BUCKETS + 64)
 }
 
 /// Per-model, per-segment `[before, after]` norm partials (rescale modes 1..3) for the chunk.
@@ -332,7 +332,75 @@ fn canonical(v: f32) -> f32 {
     }
 }
 
-/// The apply pass over one chunk (fast, column-wise per segment).
+/// The `a >= bound` form of a slot's top set inside block `blk`, when no element of the block
+/// needs the running tie count (`None`: `blk` is the block where the kept ties end).
+#[inline(always)]
+fn ge_bound(s: &Slot, blk: i64) -> Option<u32> {
+    if s.thr >= NONE_THR {
+        return Some(u32::MAX); // empty set: |δ| bits never reach it
+    }
+    if blk < s.cb {
+        Some(s.thr as u32) // every tie kept: a >= thr
+    } else if blk > s.cb {
+        Some(s.thr as u32 + 1) // no tie kept: a > thr
+    } else {
+        None
+    }
+}
+
+/// `row[i] = keep ? w·((x−b)·sc) : 0` for a top-k window with both slots in `>=` form (or the
+/// whole delta with bounds `0, u32::MAX`). Branch-free, so it vectorizes.
+#[inline(never)]
+fn wd_window(b: &[f32], x: &[f32], w: f32, sc: f32, lo: u32, hi: u32, row: &mut [f32]) {
+    for ((r, &bv), &xv) in row.iter_mut().zip(b).zip(x) {
+        let d = xv - bv;
+        let a = d.to_bits() & 0x7fff_ffff;
+        let v = w * (d * sc);
+        *r = if a >= lo && a < hi { v } else { 0.0 };
+    }
+}
+
+/// `acc += row` element-wise.
+#[inline(never)]
+fn add_rows(acc: &mut [f32], row: &[f32]) {
+    for (a, &v) in acc.iter_mut().zip(row) {
+        *a = *a + v;
+    }
+}
+
+/// `acc += sign(row)` element-wise.
+#[inline(never)]
+fn add_signs(acc: &mut [f32], row: &[f32]) {
+    for (a, &v) in acc.iter_mut().zip(row) {
+        *a = *a + (if v > 0.0 { 1.0 } else { 0.0 } - if v < 0.0 { 1.0 } else { 0.0 });
+    }
+}
+
+/// Adds the agreeing `row` values to `mixed` and their weight `w` to `div`; `vote` >= 0 elects +.
+#[inline(never)]
+fn add_agreeing(mixed: &mut [f32], div: &mut [f32], vote: &[f32], row: &[f32], w: f32) {
+    for (((m, d), &t), &v) in mixed.iter_mut().zip(div.iter_mut()).zip(vote).zip(row) {
+        let agree = if t >= 0.0 { v > 0.0 } else { v < 0.0 };
+        *m = *m + if agree { v } else { 0.0 };
+        *d = *d + if agree { w } else { 0.0 };
+    }
+}
+
+/// `out = canonical(b + ((mixed / div) · λ))` (without the division when not normalizing).
+#[inline(never)]
+fn finish(out: &mut [f32], b: &[f32], mixed: &[f32], div: &[f32], normalize: bool, lambda: f32) {
+    if normalize {
+        for (((o, &bv), &m), &d) in out.iter_mut().zip(b).zip(mixed).zip(div) {
+            *o = canonical(bv + (m / d) * lambda);
+        }
+    } else {
+        for ((o, &bv), &m) in out.iter_mut().zip(b).zip(mixed) {
+            *o = canonical(bv + m * lambda);
+        }
+    }
+}
+
+/// The apply pass over one chunk (fast, column-wise per segment). Same bits as [`apply_ref`].
 pub fn apply(g: &Gta, inputs: &[&[f32]], first: u64, row_len: usize, out: &mut [f32], scratch: &mut [u8]) {
     let n = inputs[0].len();
     let l = seg_len(g, row_len);
@@ -360,104 +428,81 @@ pub fn apply(g: &Gta, inputs: &[&[f32]], first: u64, row_len: usize, out: &mut [
         while j < m {
             let md = &g.models[j];
             let x = &inputs[1 + j][s..e];
-            segment_mask(g, j, b, x, first + s as u64, blk, keep, inv, keys);
             let row = &mut wd[j * l..j * l + len];
             let (w, sc) = (md.w, md.scale);
-            if md.active && g.sparse == SP_DELLA && g.rescale == RS_INVERSE {
-                let mut i = 0;
-                while i < len {
-                    row[i] = if keep[i] != 0 { w * ((x[i] - b[i]) * inv[i]) } else { 0.0 };
-                    i += 1;
+            // Fast paths: the whole delta, or a top-k window away from its tie cutoff blocks.
+            let bounds = if !md.active || g.sparse == SP_NONE {
+                Some((0, u32::MAX))
+            } else if g.sparse == SP_TOPK {
+                match (ge_bound(&md.slots[0], blk), ge_bound(&md.slots[1], blk)) {
+                    (Some(lo), Some(hi)) => Some((lo, hi)),
+                    _ => None,
                 }
             } else {
-                let mut i = 0;
-                while i < len {
-                    let d = (x[i] - b[i]) * sc;
-                    row[i] = if keep[i] != 0 { w * d } else { 0.0 };
-                    i += 1;
+                None
+            };
+            if let Some((lo, hi)) = bounds {
+                wd_window(b, x, w, sc, lo, if hi == u32::MAX { u32::MAX } else { hi }, row);
+                if hi == u32::MAX {
+                    // a < u32::MAX always holds for |f32| bits: nothing excluded above.
+                }
+            } else {
+                segment_mask(g, j, b, x, first + s as u64, blk, keep, inv, keys);
+                if md.active && g.sparse == SP_DELLA && g.rescale == RS_INVERSE {
+                    let mut i = 0;
+                    while i < len {
+                        row[i] = if keep[i] != 0 { w * ((x[i] - b[i]) * inv[i]) } else { 0.0 };
+                        i += 1;
+                    }
+                } else {
+                    let mut i = 0;
+                    while i < len {
+                        let d = (x[i] - b[i]) * sc;
+                        row[i] = if keep[i] != 0 { w * d } else { 0.0 };
+                        i += 1;
+                    }
                 }
             }
             j += 1;
         }
         let (acc, div) = (&mut acc[..len], &mut div[..len]);
-        match g.consensus {
-            0 => {
-                acc.iter_mut().for_each(|a| *a = 0.0);
-                let mut j = 0;
-                while j < m {
-                    let row = &wd[j * l..j * l + len];
-                    let mut i = 0;
-                    while i < len {
-                        acc[i] = acc[i] + row[i];
-                        i += 1;
-                    }
-                    j += 1;
-                }
-                div.iter_mut().for_each(|d| *d = wsum);
-            }
-            c => {
-                // Majority: acc holds S (sum) or C (count of signs) first.
-                acc.iter_mut().for_each(|a| *a = 0.0);
-                let mut j = 0;
-                while j < m {
-                    let row = &wd[j * l..j * l + len];
-                    let mut i = 0;
-                    while i < len {
-                        let v = row[i];
-                        acc[i] = if c == 2 {
-                            acc[i] + ((v > 0.0) as i32 - (v < 0.0) as i32) as f32
-                        } else {
-                            acc[i] + v
-                        };
-                        i += 1;
-                    }
-                    j += 1;
-                }
-                // acc → sign flag (1 = positive majority), reuse div as the divisor.
-                div.iter_mut().for_each(|d| *d = 0.0);
-                let mut i = 0;
-                while i < len {
-                    acc[i] = if acc[i] >= 0.0 { 1.0 } else { -1.0 };
-                    i += 1;
-                }
-                // Second sweep accumulates into `keep`-free buffers: mixed goes to out.
-                let o = &mut out[s..e];
-                o.iter_mut().for_each(|v| *v = 0.0);
-                let mut j = 0;
-                while j < m {
-                    let row = &wd[j * l..j * l + len];
-                    let w = g.models[j].w;
-                    let mut i = 0;
-                    while i < len {
-                        let v = row[i];
-                        let agree = if acc[i] > 0.0 { v > 0.0 } else { v < 0.0 };
-                        o[i] = o[i] + if agree { v } else { 0.0 };
-                        div[i] = div[i] + if agree { w } else { 0.0 };
-                        i += 1;
-                    }
-                    j += 1;
-                }
-                let mut i = 0;
-                while i < len {
-                    acc[i] = o[i];
-                    if div[i] == 0.0 {
-                        div[i] = 1.0;
-                    }
-                    i += 1;
-                }
-            }
-        }
         let o = &mut out[s..e];
-        let lambda = g.lambda;
-        let mut i = 0;
-        while i < len {
-            let mut mixed = acc[i];
-            if g.normalize {
-                mixed = mixed / div[i];
+        if g.consensus == 0 {
+            acc.iter_mut().for_each(|a| *a = 0.0);
+            let mut j = 0;
+            while j < m {
+                add_rows(acc, &wd[j * l..j * l + len]);
+                j += 1;
             }
-            mixed = mixed * lambda;
-            o[i] = canonical(b[i] + mixed);
-            i += 1;
+            div.iter_mut().for_each(|d| *d = wsum);
+            finish(o, b, acc, div, g.normalize, g.lambda);
+        } else {
+            // acc: the vote (Σ wd, or Σ sign(wd)); o: the agreeing sum; div: agreeing weights.
+            acc.iter_mut().for_each(|a| *a = 0.0);
+            let mut j = 0;
+            while j < m {
+                let row = &wd[j * l..j * l + len];
+                if g.consensus == 2 {
+                    add_signs(acc, row);
+                } else {
+                    add_rows(acc, row);
+                }
+                j += 1;
+            }
+            o.iter_mut().for_each(|v| *v = 0.0);
+            div.iter_mut().for_each(|d| *d = 0.0);
+            let mut j = 0;
+            while j < m {
+                add_agreeing(o, div, acc, &wd[j * l..j * l + len], g.models[j].w);
+                j += 1;
+            }
+            div.iter_mut().for_each(|d| {
+                if *d == 0.0 {
+                    *d = 1.0
+                }
+            });
+            acc.copy_from_slice(o);
+            finish(o, b, acc, div, g.normalize, g.lambda);
         }
     });
 }
@@ -529,17 +574,23 @@ pub fn apply_ref(g: &Gta, inputs: &[&[f32]], first: u64, row_len: usize, out: &m
 }
 
 /// High-16-bit histograms of |δ| for the active models: `out[j·32768 + (a >> 16)] += 1`.
-pub fn hist_hi(g: &Gta, inputs: &[&[f32]], out: &mut [f64]) {
+/// Counts go to a u32 table in `tmp` (32768 entries; integer increments are cheaper than f64
+/// ones), then are added to `out`.
+pub fn hist_hi(g: &Gta, inputs: &[&[f32]], out: &mut [f64], tmp: &mut [u32]) {
     let b = inputs[0];
+    let tmp = &mut tmp[..HI_BUCKETS];
     let mut j = 0;
     while j < g.m {
         if g.models[j].active {
+            tmp.iter_mut().for_each(|c| *c = 0);
+            let x = &inputs[1 + j][..b.len()];
+            for (&xv, &bv) in x.iter().zip(b) {
+                let a = abs_bits(xv - bv) >> 16;
+                tmp[(a & 0x7fff) as usize] += 1;
+            }
             let h = &mut out[j * HI_BUCKETS..(j + 1) * HI_BUCKETS];
-            let x = inputs[1 + j];
-            let mut i = 0;
-            while i < b.len() {
-                h[(abs_bits(x[i] - b[i]) >> 16) as usize] += 1.0;
-                i += 1;
+            for (o, &c) in h.iter_mut().zip(tmp.iter()) {
+                *o += c as f64;
             }
         }
         j += 1;
@@ -629,7 +680,8 @@ unsafe fn gta_of(c: &Ctx) -> Gta {
     g
 }
 
-/// Statistics pass 1 of top-k: writes `m × 32768` words (see [`hist_hi`]).
+/// Statistics pass 1 of top-k: writes `m × 32768` words (see [`hist_hi`]). Scratch: at least
+/// `4·32768 + 4` bytes.
 ///
 /// # Safety
 /// `ctx` must follow the program ABI; `out_words >= m·32768`.
@@ -638,8 +690,12 @@ pub unsafe extern "C" fn gta_hist_hi(ctx: u32) {
     let c = Ctx::read(ctx);
     let g = gta_of(&c);
     crate::check(c.out_words as usize >= g.m * HI_BUCKETS);
+    crate::check(c.scratch_bytes as usize >= 4 * HI_BUCKETS + 4);
     let (a, k) = inputs_of(&c, 1);
-    hist_hi(&g, &a[..k], c.stats_out());
+    let sc = c.scratch();
+    let off = sc.as_ptr().align_offset(4);
+    let tmp = core::slice::from_raw_parts_mut(sc.as_mut_ptr().add(off) as *mut u32, HI_BUCKETS);
+    hist_hi(&g, &a[..k], c.stats_out(), tmp);
 }
 
 /// Statistics pass 2 of top-k: writes `m × slots × 65536` words (see [`hist_lo`]).
@@ -801,7 +857,7 @@ mod tests {
         let ms = [[1.0, 1.0, 0.5, 0.0, 1.0, (t >> 16) as f64, 0.0, 0.0, -1.0, 0.0, 0.0, 0.0]];
         let g = Gta::parse(&params(1, 1, SP_TOPK, 0, &ms)).unwrap();
         let mut hi = vec![0f64; HI_BUCKETS];
-        hist_hi(&g, &refs, &mut hi);
+        hist_hi(&g, &refs, &mut hi, &mut vec![0u32; HI_BUCKETS]);
         assert_eq!(hi[(t >> 16) as usize] as usize, a.iter().filter(|&&v| v >> 16 == t >> 16).count());
         let mut lo = vec![0f64; 2 * LO_BUCKETS];
         hist_lo(&g, &refs, &mut lo);
@@ -814,5 +870,31 @@ mod tests {
             let want = a[blk * BLOCK..((blk + 1) * BLOCK).min(n)].iter().filter(|&&v| v == t).count();
             assert_eq!(tc[blk * 2] as usize, want);
         }
+    }
+}
+
+#[cfg(test)]
+mod perf {
+    use super::*;
+    #[test]
+    #[ignore]
+    fn time_apply() {
+        let n = 8 << 20;
+        let mut s = 1u32;
+        let mut next = || { s = s.wrapping_mul(1664525).wrapping_add(1013904223); s as f32 / 4294967296.0 - 0.5 };
+        let b: Vec<f32> = (0..n).map(|_| next()).collect();
+        let x: Vec<f32> = b.iter().map(|v| v + next() * 0.01).collect();
+        let y: Vec<f32> = b.iter().map(|v| v + next() * 0.01).collect();
+        let t = (0.0025f32).to_bits() as f64;
+        let rec = [0.5, 1.0, 0.5, 0.0, 1.0, t, 9e15, 0.0, -1.0, -1.0, 0.0, 0.0];
+        let mut p = vec![2.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0];
+        p.extend_from_slice(&rec);
+        p.extend_from_slice(&rec);
+        let g = Gta::parse(&p).unwrap();
+        let mut out = vec![0f32; n];
+        let mut scratch = vec![0u8; scratch_bytes(&g, 2048)];
+        let t0 = std::time::Instant::now();
+        apply(&g, &[&b, &x, &y], 0, 2048, &mut out, &mut scratch);
+        eprintln!("apply: {:?}", t0.elapsed());
     }
 }
