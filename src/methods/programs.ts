@@ -3,6 +3,9 @@
  * and an apply pass (see program.ts). Imported by the executor's workers, so keep it free of I/O.
  */
 import { gtaProgram } from './gta.js';
+import { ramProgram } from './ram.js';
+import { ramplusTlProgram } from './ramplus-tl.js';
+import { sceProgram } from './sce.js';
 import type { ProgramFactory, ProgramParams, ProgramShape, TensorProgram } from './program.js';
 
 const FACTORIES = new Map<string, ProgramFactory>([
@@ -13,6 +16,9 @@ const FACTORIES = new Map<string, ProgramFactory>([
   ['breadcrumbs_ties', gtaProgram],
   ['della', gtaProgram],
   ['della_linear', gtaProgram],
+  ['sce', sceProgram],
+  ['ram', ramProgram],
+  ['ramplus_tl', ramplusTlProgram],
 ]);
 
 /** The program for one tensor of a `{ kind: 'program' }` op. */

@@ -7,18 +7,21 @@ import { della } from './della.js';
 import { dellaLinear } from './della-linear.js';
 import { linear } from './linear.js';
 import { passthrough } from './passthrough.js';
+import { ram } from './ram.js';
+import { ramplusTl } from './ramplus-tl.js';
+import { sce } from './sce.js';
 import { taskArithmetic } from './task-arithmetic.js';
 import { ties } from './ties.js';
 import type { MergeMethod } from './types.js';
 
 const METHODS: readonly MergeMethod[] = [
   linear, taskArithmetic, passthrough,
-  ties, dareTies, dareLinear, breadcrumbs, breadcrumbsTies, della, dellaLinear,
+  ties, dareTies, dareLinear, breadcrumbs, breadcrumbsTies, della, dellaLinear, sce, ram, ramplusTl,
 ];
 
 /** mergekit's other methods, planned in their own issue: named so the error can say so. */
 export const MERGEKIT_METHODS_PENDING: readonly string[] = [
-  'slerp', 'nuslerp', 'multislerp', 'karcher', 'sce', 'ram', 'ramplus_tl', 'model_stock',
+  'slerp', 'nuslerp', 'multislerp', 'karcher', 'model_stock',
   'nearswap', 'arcee_fusion',
 ];
 

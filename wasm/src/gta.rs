@@ -41,7 +41,7 @@ pub const MAX_MODELS: usize = 64;
 pub const HEADER: usize = 10;
 pub const REC: usize = 12;
 /// A threshold above every |f32| bit pattern: the slot's set is empty.
-const NONE_THR: u64 = 1 << 32;
+pub const NONE_THR: u64 = 1 << 32;
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Slot {
@@ -150,7 +150,7 @@ pub fn abs_bits(d: f32) -> u32 {
 /// Is an element with |δ| bits `a` in the slot's top-K set? `cnt` counts the ties met so far
 /// in the current block (`blk`); call for every element of the block, in index order.
 #[inline(always)]
-fn in_top(a: u32, s: &Slot, blk: i64, cnt: &mut u64) -> bool {
+pub(crate) fn in_top(a: u32, s: &Slot, blk: i64, cnt: &mut u64) -> bool {
     let a = a as u64;
     if a > s.thr {
         return true;
@@ -166,7 +166,7 @@ fn in_top(a: u32, s: &Slot, blk: i64, cnt: &mut u64) -> bool {
 /// Calls `f(start, end, block_or_row)` for the segments of `[0, n)` that lie in one global
 /// block of `len` elements (`first` = global index of element 0).
 #[inline(always)]
-fn segments(first: u64, n: usize, len: usize, mut f: impl FnMut(usize, usize, i64)) {
+pub(crate) fn segments(first: u64, n: usize, len: usize, mut f: impl FnMut(usize, usize, i64)) {
     let mut s = 0;
     while s < n {
         let g = first + s as u64;
@@ -324,7 +324,7 @@ fn as_f32(bytes: &mut [u8], n: usize) -> (&mut [f32], &mut [u8]) {
 }
 
 #[inline(always)]
-fn canonical(v: f32) -> f32 {
+pub(crate) fn canonical(v: f32) -> f32 {
     if v.is_nan() {
         f32::from_bits(crate::convert::CANONICAL_NAN)
     } else {
@@ -335,7 +335,7 @@ fn canonical(v: f32) -> f32 {
 /// The `a >= bound` form of a slot's top set inside block `blk`, when no element of the block
 /// needs the running tie count (`None`: `blk` is the block where the kept ties end).
 #[inline(always)]
-fn ge_bound(s: &Slot, blk: i64) -> Option<u32> {
+pub(crate) fn ge_bound(s: &Slot, blk: i64) -> Option<u32> {
     if s.thr >= NONE_THR {
         return Some(u32::MAX); // empty set: |δ| bits never reach it
     }

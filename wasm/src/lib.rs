@@ -31,6 +31,8 @@ pub mod convert;
 pub mod program;
 pub mod rng;
 pub mod gta;
+pub mod sce;
+pub mod ram;
 
 use convert::{at, is_valid_dtype};
 
