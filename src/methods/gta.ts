@@ -79,6 +79,9 @@ interface GtaParams {
 /** Plans one tensor of a GTA method: a program op, or a copy of the base when nothing merges in. */
 export function planGta(ctx: TensorContext, spec: GtaSpec): PlanResult {
   const others = ctx.inputs.filter((i) => !i.isBase);
+  if (others.length === ctx.inputs.length) {
+    return { error: `${spec.method} needs the base model's ${ctx.tensor}`, hint: 'set `base_model:` to the model the others were fine-tuned from' };
+  }
   if (others.length === 0) return { op: { kind: 'copy' } };
   const opts = ctx.options ?? { seed: 0 };
   const num = (v: number | undefined, d: number): number => v ?? d;

@@ -73,7 +73,7 @@ function model(resolved: Resolved, ref: ModelRef): ResolvedModel {
 function buildSlices(resolved: Resolved, method: MergeMethod): Slice[] {
   const { recipe } = resolved;
   const baseRef = recipe.baseModel;
-  if (method.base === 'required' && !baseRef && !(recipe.slices ?? []).every((s) => s.baseModel)) {
+  if (method.base === 'required' && !baseRef && !(recipe.slices?.length && recipe.slices.every((s) => s.baseModel))) {
     throw recipeError(recipe, recipe.mergeMethodPos,
       `merge method \`${method.name}\` needs a base model`,
       'add `base_model: <the model the others were fine-tuned from>` at the top level of the recipe');

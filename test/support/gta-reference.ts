@@ -39,7 +39,7 @@ function byMagnitudeDesc(d: Float64Array, base: Float32Array, x: Float32Array): 
  * The merged tensor, and per element the magnitude of the terms summed (|b| + |λ|·Σ|wⱼδⱼ|/|div|):
  * float32 rounding errors are relative to it.
  */
-export function gtaReference(base: Float32Array, models: GtaRefModel[], o: GtaRefOptions): { out: Float64Array; scale: Float64Array } {
+export function gtaReference(base: Float32Array, models: GtaRefModel[], o: GtaRefOptions): { out: Float64Array; scale: Float64Array; alt: Float64Array } {
   const n = base.length;
   const deltas: Float64Array[] = [];
   models.forEach((md, j) => {
@@ -101,6 +101,9 @@ export function gtaReference(base: Float32Array, models: GtaRefModel[], o: GtaRe
 
   const out = new Float64Array(n);
   const scale = new Float64Array(n);
+  // Where the sign vote is within rounding of 0, float32 may elect the other sign: `alt` holds
+  // that outcome (NaN elsewhere).
+  const alt = new Float64Array(n).fill(NaN);
   const wsum = models.reduce((s, md) => s + md.weight, 0);
   for (let i = 0; i < n; i++) {
     const wd = models.map((md, j) => md.weight * deltas[j][i]);
@@ -110,22 +113,36 @@ export function gtaReference(base: Float32Array, models: GtaRefModel[], o: GtaRe
       div = Math.abs(wsum) < 1e-8 ? 1 : wsum;
     } else {
       const vote = o.consensus === 'sum' ? wd.reduce((s, v) => s + v, 0) : wd.reduce((s, v) => s + Math.sign(v), 0);
-      const majority = vote >= 0 ? 1 : -1;
-      wd.forEach((v, j) => {
-        if (Math.sign(v) === majority) { mixed += v; div += models[j].weight; }
-      });
-      if (div === 0) div = 1;
+      const elect = (majority: number): [number, number] => {
+        let mx = 0, dv = 0;
+        wd.forEach((v, j) => {
+          if (Math.sign(v) === majority) { mx += v; dv += models[j].weight; }
+        });
+        return [mx, dv === 0 ? 1 : dv];
+      };
+      [mixed, div] = elect(vote >= 0 ? 1 : -1);
+      if (o.consensus === 'sum' && Math.abs(vote) <= 1e-6 * wd.reduce((s, v) => s + Math.abs(v), 0)) {
+        const [m2, d2] = elect(vote >= 0 ? -1 : 1);
+        alt[i] = base[i] + o.lambda * (o.normalize ? m2 / d2 : m2);
+      }
     }
     if (o.normalize) mixed /= div;
     out[i] = base[i] + o.lambda * mixed;
     scale[i] = Math.abs(base[i]) + Math.abs(o.lambda) * wd.reduce((s, v) => s + Math.abs(v), 0) / (o.normalize ? Math.abs(div) : 1);
   }
-  return { out, scale };
+  return { out, scale, alt };
 }
 
-/** Largest |got − want| relative to the magnitude of the terms that were summed. */
-export function maxScaledError(got: Float32Array, want: Float64Array, scale: Float64Array): number {
+/**
+ * Largest |got − want| relative to the magnitude of the terms that were summed (`alt`: an equally
+ * valid outcome where the reference's sign vote was within rounding of zero).
+ */
+export function maxScaledError(got: ArrayLike<number>, want: Float64Array, scale: Float64Array, alt?: Float64Array, rel = 0): number {
   let worst = 0;
-  for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / (scale[i] + 1e-30));
+  for (let i = 0; i < got.length; i++) {
+    let e = Math.max(0, Math.abs(got[i] - want[i]) - rel * Math.abs(want[i])) / (scale[i] + 1e-30);
+    if (alt && !Number.isNaN(alt[i])) e = Math.min(e, Math.max(0, Math.abs(got[i] - alt[i]) - rel * Math.abs(alt[i])) / (scale[i] + 1e-30));
+    worst = Math.max(worst, e);
+  }
   return worst;
 }

@@ -5,7 +5,8 @@
  * of f32 deltas, |f32(x − b)| > ε), ties by lowest index.
  */
 
-export interface RefResult { out: Float64Array; scale: Float64Array }
+/** `alt`: the outcome of the other sign where the vote is within rounding of 0 (NaN elsewhere). */
+export interface RefResult { out: Float64Array; scale: Float64Array; alt?: Float64Array }
 
 function f32Variance(base: Float32Array, xs: Float32Array[], i: number): number {
   const f = Math.fround;
@@ -35,19 +36,25 @@ export function sceReference(base: Float32Array, xs: Float32Array[], selectTopk:
   let w = tau.map((t) => t.reduce((a, x) => a + x * x, 0) / n);
   const total = w.reduce((a, b) => a + b, 0);
   w = total === 0 ? w.map(() => 1 / m) : w.map((x) => x / total);
-  const out = new Float64Array(n), scale = new Float64Array(n);
+  const out = new Float64Array(n), scale = new Float64Array(n), alt = new Float64Array(n).fill(NaN);
   for (let i = 0; i < n; i++) {
     const vote = tau.reduce((a, t) => a + t[i], 0);
-    const sign = vote >= 0 ? 1 : -1;
-    let mixed = 0, div = 0, mag = 0;
-    tau.forEach((t, j) => {
-      if (Math.sign(t[i]) === sign) { mixed += t[i] * w[j]; div += w[j]; mag += Math.abs(t[i] * w[j]); }
-    });
-    if (div === 0) div = 1;
+    const elect = (sign: number): [number, number, number] => {
+      let mixed = 0, div = 0, mag = 0;
+      tau.forEach((t, j) => {
+        if (Math.sign(t[i]) === sign) { mixed += t[i] * w[j]; div += w[j]; mag += Math.abs(t[i] * w[j]); }
+      });
+      return [mixed, div === 0 ? 1 : div, mag];
+    };
+    const [mixed, div, mag] = elect(vote >= 0 ? 1 : -1);
     out[i] = base[i] + mixed / div;
     scale[i] = Math.abs(base[i]) + mag / div;
+    if (Math.abs(vote) <= 1e-6 * tau.reduce((a, t) => a + Math.abs(t[i]), 0)) {
+      const [m2, d2] = elect(vote >= 0 ? -1 : 1);
+      alt[i] = base[i] + m2 / d2;
+    }
   }
-  return { out, scale };
+  return { out, scale, alt };
 }
 
 export function ramReference(base: Float32Array, xs: Float32Array[], o: { epsilon: number; plus?: { r: number; alpha: number } }): RefResult {
