@@ -203,10 +203,17 @@ fn segment_mask(g: &Gta, j: usize, b: &[f32], x: &[f32], g0: u64, blk: i64, keep
             }
         }
         SP_RANDOM => {
+            // One Philox block serves four consecutive elements.
             let mut i = 0;
             while i < n {
-                keep[i] = (rng::u24(g.key, j as u32, g0 + i as u64) < md.t) as u8;
-                i += 1;
+                let gi = g0 + i as u64;
+                let words = rng::group(g.key, j as u32, gi >> 2);
+                let mut t = (gi & 3) as usize;
+                while t < 4 && i < n {
+                    keep[i] = ((words[t] >> 8) < md.t) as u8;
+                    t += 1;
+                    i += 1;
+                }
             }
         }
         SP_DELLA => {
@@ -421,7 +428,33 @@ pub fn apply(g: &Gta, inputs: &[&[f32]], first: u64, row_len: usize, out: &mut [
     if f32::from_bits(abs_bits(wsum)) < 1e-8 {
         wsum = 1.0;
     }
-    segments(first, n, l, |s, e, blk| {
+    segments(first, n, l, |s0, e, blk| {
+        // Every model's window in `>=` form, when no element of this segment needs a tie count.
+        let mut bounds = [(0u32, u32::MAX); MAX_MODELS];
+        let mut all = g.sparse == SP_NONE || g.sparse == SP_TOPK;
+        let mut j = 0;
+        while j < m && all {
+            let md = &g.models[j];
+            if md.active && g.sparse == SP_TOPK {
+                match (ge_bound(&md.slots[0], blk), ge_bound(&md.slots[1], blk)) {
+                    (Some(lo), Some(hi)) => bounds[j] = (lo, hi),
+                    _ => all = false,
+                }
+            }
+            j += 1;
+        }
+        let mut s = s0;
+        #[cfg(target_arch = "wasm32")]
+        {
+            if all && m <= fused::MAX_FUSED {
+                let n4 = (e - s0) & !3;
+                unsafe { fused::apply4(g, inputs, s0, n4, &bounds, wsum, &mut out[s0..s0 + n4]) };
+                s = s0 + n4;
+            }
+        }
+        if s == e {
+            return;
+        }
         let len = e - s;
         let b = &inputs[0][s..e];
         let mut j = 0;
@@ -430,22 +463,10 @@ pub fn apply(g: &Gta, inputs: &[&[f32]], first: u64, row_len: usize, out: &mut [
             let x = &inputs[1 + j][s..e];
             let row = &mut wd[j * l..j * l + len];
             let (w, sc) = (md.w, md.scale);
-            // Fast paths: the whole delta, or a top-k window away from its tie cutoff blocks.
-            let bounds = if !md.active || g.sparse == SP_NONE {
-                Some((0, u32::MAX))
-            } else if g.sparse == SP_TOPK {
-                match (ge_bound(&md.slots[0], blk), ge_bound(&md.slots[1], blk)) {
-                    (Some(lo), Some(hi)) => Some((lo, hi)),
-                    _ => None,
-                }
-            } else {
-                None
-            };
-            if let Some((lo, hi)) = bounds {
-                wd_window(b, x, w, sc, lo, if hi == u32::MAX { u32::MAX } else { hi }, row);
-                if hi == u32::MAX {
-                    // a < u32::MAX always holds for |f32| bits: nothing excluded above.
-                }
+            // Fast path: the whole delta, or a top-k window away from its tie cutoff blocks.
+            if all || !md.active {
+                let (lo, hi) = bounds[j];
+                wd_window(b, x, w, sc, lo, hi, row);
             } else {
                 segment_mask(g, j, b, x, first + s as u64, blk, keep, inv, keys);
                 if md.active && g.sparse == SP_DELLA && g.rescale == RS_INVERSE {
@@ -505,6 +526,86 @@ pub fn apply(g: &Gta, inputs: &[&[f32]], first: u64, row_len: usize, out: &mut [
             finish(o, b, acc, div, g.normalize, g.lambda);
         }
     });
+}
+
+/// The SIMD apply of segments whose masks need no tie count (whole deltas, or top-k windows
+/// away from their tie-cutoff blocks): one pass, four elements per step, every model's weighted
+/// delta kept in registers. Same operations in the same order as [`apply_ref`], so the same bits
+/// (a dropped element contributes `+0.0`, which adds nothing: the sums start at `+0.0` and never
+/// become `-0.0`).
+#[cfg(target_arch = "wasm32")]
+mod fused {
+    use super::{Gta, MAX_MODELS};
+    use core::arch::wasm32::*;
+
+    pub const MAX_FUSED: usize = 8;
+
+    /// Elements `s .. s + n4` (`n4` a multiple of 4) of the chunk into `out[0 .. n4]`.
+    #[inline(never)]
+    pub unsafe fn apply4(g: &Gta, inputs: &[&[f32]], s: usize, n4: usize, bounds: &[(u32, u32); MAX_MODELS], wsum: f32, out: &mut [f32]) {
+        let m = g.m;
+        let bp = inputs[0].as_ptr().add(s);
+        let mut xp = [core::ptr::null::<f32>(); MAX_FUSED];
+        let mut wv = [f32x4_splat(0.0); MAX_FUSED];
+        let mut sv = [f32x4_splat(0.0); MAX_FUSED];
+        let mut lo = [u32x4_splat(0); MAX_FUSED];
+        let mut hi = [u32x4_splat(0); MAX_FUSED];
+        let mut j = 0;
+        while j < m {
+            xp[j] = inputs[1 + j].as_ptr().add(s);
+            wv[j] = f32x4_splat(g.models[j].w);
+            sv[j] = f32x4_splat(g.models[j].scale);
+            lo[j] = u32x4_splat(bounds[j].0);
+            hi[j] = u32x4_splat(bounds[j].1);
+            j += 1;
+        }
+        let zero = f32x4_splat(0.0);
+        let one = f32x4_splat(1.0);
+        let absmask = u32x4_splat(0x7fff_ffff);
+        let canon = u32x4_splat(crate::convert::CANONICAL_NAN);
+        let lambda = f32x4_splat(g.lambda);
+        let wsumv = f32x4_splat(wsum);
+        let op = out.as_mut_ptr();
+        let mut i = 0;
+        while i < n4 {
+            let b = v128_load(bp.add(i) as *const v128);
+            let mut wd = [zero; MAX_FUSED];
+            let mut acc = zero;
+            let mut j = 0;
+            while j < m {
+                let d = f32x4_sub(v128_load(xp[j].add(i) as *const v128), b);
+                let a = v128_and(d, absmask);
+                let keep = v128_and(u32x4_ge(a, lo[j]), u32x4_lt(a, hi[j]));
+                let v = v128_and(f32x4_mul(wv[j], f32x4_mul(d, sv[j])), keep);
+                wd[j] = v;
+                acc = match g.consensus {
+                    2 => f32x4_add(acc, f32x4_sub(v128_and(f32x4_gt(v, zero), one), v128_and(f32x4_lt(v, zero), one))),
+                    _ => f32x4_add(acc, v),
+                };
+                j += 1;
+            }
+            let (mixed, div) = if g.consensus == 0 {
+                (acc, wsumv)
+            } else {
+                let pos = f32x4_ge(acc, zero);
+                let (mut mixed, mut div) = (zero, zero);
+                let mut j = 0;
+                while j < m {
+                    let v = wd[j];
+                    let agree = v128_bitselect(f32x4_gt(v, zero), f32x4_lt(v, zero), pos);
+                    mixed = f32x4_add(mixed, v128_and(v, agree));
+                    div = f32x4_add(div, v128_and(wv[j], agree));
+                    j += 1;
+                }
+                (mixed, v128_bitselect(one, div, f32x4_eq(div, zero)))
+            };
+            let mut r = if g.normalize { f32x4_div(mixed, div) } else { mixed };
+            r = f32x4_add(b, f32x4_mul(r, lambda));
+            r = v128_bitselect(canon, r, f32x4_ne(r, r));
+            v128_store(op.add(i) as *mut v128, r);
+            i += 4;
+        }
+    }
 }
 
 /// Scalar reference of `apply`: element by element, straight from the module docs (native
