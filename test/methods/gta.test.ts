@@ -176,6 +176,23 @@ describe('GTA methods against the float64 reference', () => {
     expect(kept).toBe(Math.min(Math.trunc(0.37 * N), nonzero));
   });
 
+  it('DELLA on one-element rows keeps with probability density (mergekit: NaN)', () => {
+    const n = 4096;
+    const ins2 = tensors(n, 2, 8);
+    const c: Case = { method: 'della', perModel: [{ weight: 1, density: 0.4 }, { weight: 0.5, density: 0.6 }] };
+    const { params, options } = plan(c);
+    const prog = programFor('della', params, { shape: [n, 1], numel: n, rowLen: 1, k: 3, tensor: TENSOR });
+    const got = runProgramOnArrays(k, prog, ins2, 1);
+    expect(got.every(Number.isFinite)).toBe(true);
+    const ref = gtaReference(ins2[0], [{ x: ins2[1], weight: 1, density: 0.4 }, { x: ins2[2], weight: 0.5, density: 0.6 }], {
+      sparsifier: 'della', consensus: 'sum', normalize: true, rescale: 'l1', lambda: 1, key: tensorRngKey(options.seed, TENSOR), rowLen: 1,
+    });
+    expect(maxScaledError(got, ref.out, ref.scale, ref.alt)).toBeLessThan(1e-6);
+    let kept = 0;
+    for (let i = 0; i < n; i++) if (got[i] !== ins2[0][i]) kept++;
+    expect(kept / n).toBeGreaterThan(0.5); // P(at least one of two kept) = 1 − 0.6·0.4 = 0.76
+  });
+
   it('fixes mergekit\'s degenerate cases: TIES k = 0, breadcrumbs γ·n < 1', () => {
     const ins2 = tensors(N, 1, 3);
     // k = 0: the model contributes nothing (mergekit: assertion error).

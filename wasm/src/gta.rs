@@ -256,7 +256,7 @@ fn seg_len(g: &Gta, row_len: usize) -> usize {
 pub fn scratch_bytes(g: &Gta, row_len: usize) -> usize {
     let l = seg_len(g, row_len);
     // wd: m f32 rows, acc + div f32, keep u8, inv f32, keys u64
-    core::cmp::max(l * (4 * g.m + 8 + 1 + 4 + 8) + 64, 4 * HI_BUCKETS + 64)
+    core::cmp::max(l * (4 * g.m + 8 + 1 + 4 + 8) + 64, 8 * HI_BUCKETS + 64)
 }
 
 /// Per-model, per-segment `[before, after]` norm partials (rescale modes 1..3) for the chunk.
@@ -679,22 +679,76 @@ pub fn apply_ref(g: &Gta, inputs: &[&[f32]], first: u64, row_len: usize, out: &m
 /// ones), then are added to `out`.
 pub fn hist_hi(g: &Gta, inputs: &[&[f32]], out: &mut [f64], tmp: &mut [u32]) {
     let b = inputs[0];
-    let tmp = &mut tmp[..HI_BUCKETS];
+    // Two tables (even and odd elements) halve the store-to-load chains on repeated buckets.
+    let (t0, t1) = tmp[..2 * HI_BUCKETS].split_at_mut(HI_BUCKETS);
     let mut j = 0;
     while j < g.m {
         if g.models[j].active {
-            tmp.iter_mut().for_each(|c| *c = 0);
+            t0.iter_mut().for_each(|c| *c = 0);
+            t1.iter_mut().for_each(|c| *c = 0);
             let x = &inputs[1 + j][..b.len()];
-            for (&xv, &bv) in x.iter().zip(b) {
+            #[allow(unused_mut)]
+            let mut done = 0;
+            #[cfg(target_arch = "wasm32")]
+            {
+                done = b.len() & !3;
+                unsafe { simd::hist_hi(b.as_ptr(), x.as_ptr(), done, t0.as_mut_ptr(), t1.as_mut_ptr()) };
+            }
+            for (&xv, &bv) in x[done..].iter().zip(&b[done..]) {
                 let a = abs_bits(xv - bv) >> 16;
-                tmp[(a & 0x7fff) as usize] += 1;
+                t0[(a & 0x7fff) as usize] += 1;
             }
             let h = &mut out[j * HI_BUCKETS..(j + 1) * HI_BUCKETS];
-            for (o, &c) in h.iter_mut().zip(tmp.iter()) {
-                *o += c as f64;
+            for ((o, &c0), &c1) in h.iter_mut().zip(t0.iter()).zip(t1.iter()) {
+                *o += (c0 + c1) as f64;
             }
         }
         j += 1;
+    }
+}
+
+/// SIMD loops of the histogram passes (exact counts, so the same as the scalar loops).
+#[cfg(target_arch = "wasm32")]
+mod simd {
+    use core::arch::wasm32::*;
+
+    /// High 15 bits of |x − b| for elements `0 .. n4` (a multiple of 4): even lanes into `t0`,
+    /// odd lanes into `t1`.
+    #[inline(never)]
+    pub unsafe fn hist_hi(b: *const f32, x: *const f32, n4: usize, t0: *mut u32, t1: *mut u32) {
+        let mask = u32x4_splat(0x7fff_ffff);
+        let mut i = 0;
+        while i < n4 {
+            let d = f32x4_sub(v128_load(x.add(i) as *const v128), v128_load(b.add(i) as *const v128));
+            let a = u32x4_shr(v128_and(d, mask), 16);
+            *t0.add(u32x4_extract_lane::<0>(a) as usize) += 1;
+            *t1.add(u32x4_extract_lane::<1>(a) as usize) += 1;
+            *t0.add(u32x4_extract_lane::<2>(a) as usize) += 1;
+            *t1.add(u32x4_extract_lane::<3>(a) as usize) += 1;
+            i += 4;
+        }
+    }
+
+    /// Low 16 bits of |x − b| for the elements of `0 .. n4` whose high bits are `bucket`.
+    #[inline(never)]
+    pub unsafe fn hist_lo(b: *const f32, x: *const f32, n4: usize, bucket: u32, h: *mut f64) {
+        let mask = u32x4_splat(0x7fff_ffff);
+        let bk = u32x4_splat(bucket);
+        let mut i = 0;
+        while i < n4 {
+            let d = f32x4_sub(v128_load(x.add(i) as *const v128), v128_load(b.add(i) as *const v128));
+            let a = v128_and(d, mask);
+            if v128_any_true(i32x4_eq(u32x4_shr(a, 16), bk)) {
+                let mut lanes = [0u32; 4];
+                v128_store(lanes.as_mut_ptr() as *mut v128, a);
+                for v in lanes {
+                    if v >> 16 == bucket {
+                        *h.add((v & 0xffff) as usize) += 1.0;
+                    }
+                }
+            }
+            i += 4;
+        }
     }
 }
 
@@ -709,9 +763,15 @@ pub fn hist_lo(g: &Gta, inputs: &[&[f32]], out: &mut [f64]) {
             let bucket = g.models[j].raw[s];
             if bucket >= 0 {
                 let h = &mut out[(j * g.nslots + s) * LO_BUCKETS..(j * g.nslots + s + 1) * LO_BUCKETS];
-                let x = inputs[1 + j];
+                let x = &inputs[1 + j][..b.len()];
                 let bk = bucket as u32;
+                #[allow(unused_mut)]
                 let mut i = 0;
+                #[cfg(target_arch = "wasm32")]
+                {
+                    i = b.len() & !3;
+                    unsafe { simd::hist_lo(b.as_ptr(), x.as_ptr(), i, bk, h.as_mut_ptr()) };
+                }
                 while i < b.len() {
                     let a = abs_bits(x[i] - b[i]);
                     if a >> 16 == bk {
@@ -782,7 +842,7 @@ unsafe fn gta_of(c: &Ctx) -> Gta {
 }
 
 /// Statistics pass 1 of top-k: writes `m × 32768` words (see [`hist_hi`]). Scratch: at least
-/// `4·32768 + 4` bytes.
+/// `8·32768 + 4` bytes.
 ///
 /// # Safety
 /// `ctx` must follow the program ABI; `out_words >= m·32768`.
@@ -791,11 +851,11 @@ pub unsafe extern "C" fn gta_hist_hi(ctx: u32) {
     let c = Ctx::read(ctx);
     let g = gta_of(&c);
     crate::check(c.out_words as usize >= g.m * HI_BUCKETS);
-    crate::check(c.scratch_bytes as usize >= 4 * HI_BUCKETS + 4);
+    crate::check(c.scratch_bytes as usize >= 8 * HI_BUCKETS + 4);
     let (a, k) = inputs_of(&c, 1);
     let sc = c.scratch();
     let off = sc.as_ptr().align_offset(4);
-    let tmp = core::slice::from_raw_parts_mut(sc.as_mut_ptr().add(off) as *mut u32, HI_BUCKETS);
+    let tmp = core::slice::from_raw_parts_mut(sc.as_mut_ptr().add(off) as *mut u32, 2 * HI_BUCKETS);
     hist_hi(&g, &a[..k], c.stats_out(), tmp);
 }
 
@@ -958,7 +1018,7 @@ mod tests {
         let ms = [[1.0, 1.0, 0.5, 0.0, 1.0, (t >> 16) as f64, 0.0, 0.0, -1.0, 0.0, 0.0, 0.0]];
         let g = Gta::parse(&params(1, 1, SP_TOPK, 0, &ms)).unwrap();
         let mut hi = vec![0f64; HI_BUCKETS];
-        hist_hi(&g, &refs, &mut hi, &mut vec![0u32; HI_BUCKETS]);
+        hist_hi(&g, &refs, &mut hi, &mut vec![0u32; 2 * HI_BUCKETS]);
         assert_eq!(hi[(t >> 16) as usize] as usize, a.iter().filter(|&&v| v >> 16 == t >> 16).count());
         let mut lo = vec![0f64; 2 * LO_BUCKETS];
         hist_lo(&g, &refs, &mut lo);
