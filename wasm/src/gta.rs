@@ -541,9 +541,26 @@ mod fused {
     pub const MAX_FUSED: usize = 8;
 
     /// Elements `s .. s + n4` (`n4` a multiple of 4) of the chunk into `out[0 .. n4]`.
-    #[inline(never)]
     pub unsafe fn apply4(g: &Gta, inputs: &[&[f32]], s: usize, n4: usize, bounds: &[(u32, u32); MAX_MODELS], wsum: f32, out: &mut [f32]) {
-        let m = g.m;
+        // A constant model count lets the compiler unroll the model loops and keep every
+        // weighted delta in a register.
+        match (g.m, g.consensus) {
+            (1, 0) => apply4m::<1, 0>(g, inputs, s, n4, bounds, wsum, out),
+            (1, 1) => apply4m::<1, 1>(g, inputs, s, n4, bounds, wsum, out),
+            (2, 0) => apply4m::<2, 0>(g, inputs, s, n4, bounds, wsum, out),
+            (2, 1) => apply4m::<2, 1>(g, inputs, s, n4, bounds, wsum, out),
+            (3, 0) => apply4m::<3, 0>(g, inputs, s, n4, bounds, wsum, out),
+            (3, 1) => apply4m::<3, 1>(g, inputs, s, n4, bounds, wsum, out),
+            (_, 0) => apply4m::<0, 0>(g, inputs, s, n4, bounds, wsum, out),
+            (_, 1) => apply4m::<0, 1>(g, inputs, s, n4, bounds, wsum, out),
+            _ => apply4m::<0, 2>(g, inputs, s, n4, bounds, wsum, out),
+        }
+    }
+
+    /// `M`: the model count (0: read `g.m`); `C`: the consensus mode.
+    #[inline(never)]
+    unsafe fn apply4m<const M: usize, const C: u32>(g: &Gta, inputs: &[&[f32]], s: usize, n4: usize, bounds: &[(u32, u32); MAX_MODELS], wsum: f32, out: &mut [f32]) {
+        let m = if M > 0 { M } else { g.m };
         let bp = inputs[0].as_ptr().add(s);
         let mut xp = [core::ptr::null::<f32>(); MAX_FUSED];
         let mut wv = [f32x4_splat(0.0); MAX_FUSED];
@@ -578,13 +595,13 @@ mod fused {
                 let keep = v128_and(u32x4_ge(a, lo[j]), u32x4_lt(a, hi[j]));
                 let v = v128_and(f32x4_mul(wv[j], f32x4_mul(d, sv[j])), keep);
                 wd[j] = v;
-                acc = match g.consensus {
+                acc = match C {
                     2 => f32x4_add(acc, f32x4_sub(v128_and(f32x4_gt(v, zero), one), v128_and(f32x4_lt(v, zero), one))),
                     _ => f32x4_add(acc, v),
                 };
                 j += 1;
             }
-            let (mixed, div) = if g.consensus == 0 {
+            let (mixed, div) = if C == 0 {
                 (acc, wsumv)
             } else {
                 let pos = f32x4_ge(acc, zero);
