@@ -27019,13 +27019,13 @@ var SafetensorsError = class extends MergeopsError {
 
 // src/execute/execute.ts
 import {
-  closeSync,
+  closeSync as closeSync2,
   copyFileSync,
   existsSync as existsSync2,
-  fsyncSync,
+  fsyncSync as fsyncSync2,
   ftruncateSync,
   mkdirSync,
-  openSync,
+  openSync as openSync2,
   readdirSync,
   renameSync,
   rmSync,
@@ -27174,6 +27174,38 @@ function workerDataBudget(maxMemory, threads) {
 function programWholeBudget(maxMemory, threads) {
   return Math.min(workerShare(maxMemory, threads), 3 * 1024 ** 3);
 }
+
+// src/execute/flush.ts
+import { closeSync, fdatasync, fsyncSync, openSync } from "node:fs";
+var ShardFlusher = class {
+  constructor(paths, every = 256 * 1024 * 1024) {
+    this.every = every;
+    this.fds = paths.map((p) => openSync(p, "r+"));
+  }
+  fds;
+  sinceFlush = 0;
+  pending = Promise.resolve();
+  busy = false;
+  /** Counts written bytes; starts a flush when enough have accumulated and none is running. */
+  written(bytes) {
+    this.sinceFlush += bytes;
+    if (this.sinceFlush < this.every || this.busy) return;
+    this.sinceFlush = 0;
+    this.busy = true;
+    this.pending = Promise.all(this.fds.map((fd) => new Promise((res) => fdatasync(fd, () => res())))).then(() => {
+      this.busy = false;
+    });
+  }
+  /** Waits for a running flush, then makes every shard durable and closes them. */
+  async finish() {
+    await this.pending;
+    for (const fd of this.fds) fsyncSync(fd);
+    this.close();
+  }
+  close() {
+    for (const fd of this.fds.splice(0)) closeSync(fd);
+  }
+};
 
 // src/formats/dtype.ts
 var DTYPES = ["F64", "F32", "F16", "BF16", "I64", "I32", "I16", "I8", "U8", "BOOL"];
@@ -27348,13 +27380,14 @@ async function executePlan(plan, opts) {
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
   let pool;
+  let flusher;
   try {
     const shardPaths = plan.shards.map((s) => join(tmp, s.fileName));
     plan.shards.forEach((s, i) => {
-      const fd = openSync(shardPaths[i], "w");
+      const fd = openSync2(shardPaths[i], "w");
       writeSync(fd, s.header, 0, s.header.length, 0);
       ftruncateSync(fd, s.size);
-      closeSync(fd);
+      closeSync2(fd);
     });
     pool = await KernelPool.create(threads);
     const perWorker = workerDataBudget(maxMemory, pool.size);
@@ -27367,9 +27400,16 @@ async function executePlan(plan, opts) {
       elapsed: 0,
       current: ""
     };
-    await runAll(pool, plan, { perWorker, whole: programWholeBudget(maxMemory, pool.size) }, shardPaths, new Tracker(progress, t0, opts.onProgress));
+    flusher = new ShardFlusher(shardPaths);
+    await runAll(
+      pool,
+      plan,
+      { perWorker, whole: programWholeBudget(maxMemory, pool.size) },
+      shardPaths,
+      new Tracker(progress, t0, opts.onProgress, flusher)
+    );
     await pool.closeFiles();
-    for (const p of shardPaths) fsyncFile(p);
+    await flusher.finish();
     if (plan.indexJson) writeFileSync(join(tmp, "model.safetensors.index.json"), plan.indexJson);
     writeFileSync(join(tmp, "config.json"), JSON.stringify(plan.outConfig, null, 2) + "\n");
     for (const f of plan.donor.files) copyFileSync(join(plan.donor.dir, f), join(tmp, f));
@@ -27386,6 +27426,7 @@ async function executePlan(plan, opts) {
       seconds: (performance.now() - t0) / 1e3
     };
   } catch (e) {
+    flusher?.close();
     rmSync(tmp, { recursive: true, force: true });
     throw e;
   } finally {
@@ -27393,13 +27434,15 @@ async function executePlan(plan, opts) {
   }
 }
 var Tracker = class {
-  constructor(progress, t0, onProgress) {
+  constructor(progress, t0, onProgress, flusher) {
     this.progress = progress;
     this.t0 = t0;
     this.onProgress = onProgress;
+    this.flusher = flusher;
   }
   lastReport = 0;
   job(r) {
+    this.flusher.written(r.bytesWritten);
     this.progress.bytesRead += r.bytesRead;
     this.progress.bytesWritten += r.bytesWritten;
     this.report(false);
@@ -27444,11 +27487,11 @@ async function runAll(pool, plan, budget, shardPaths, tracker) {
   }
 }
 function fsyncFile(path2) {
-  const fd = openSync(path2, "r");
+  const fd = openSync2(path2, "r");
   try {
-    fsyncSync(fd);
+    fsyncSync2(fd);
   } finally {
-    closeSync(fd);
+    closeSync2(fd);
   }
 }
 function replaceDir(tmp, outDir) {

@@ -317,7 +317,8 @@ async function runJob(job) {
     writeFrom(ins[0].ptr, outBytes, job.out.file, outOffset);
     return { bytesRead, bytesWritten: outBytes };
   }
-  const dst = arena.alloc(outBytes);
+  const alias = op.kind !== "program" && ins[0].dtype === job.out.dtype;
+  const dst = alias ? ins[0].ptr : arena.alloc(outBytes);
   compute(op, ins, c, job.out.dtype, dst, job.step);
   writeFrom(dst, outBytes, job.out.file, outOffset);
   return { bytesRead, bytesWritten: outBytes };

@@ -14,6 +14,7 @@ import type { JobDone } from '../kernels/jobs.js';
 import { KernelPool } from '../kernels/pool.js';
 import type { Plan } from '../plan/types.js';
 import { defaultMaxMemory, minMaxMemory, programWholeBudget, workerDataBudget } from './budget.js';
+import { ShardFlusher } from './flush.js';
 import { runTensor, type Budget, type RunJob } from './tensor-jobs.js';
 
 export interface Progress {
@@ -69,6 +70,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
   let pool: KernelPool | undefined;
+  let flusher: ShardFlusher | undefined;
   try {
     // Shard files at full size with their headers: every tensor's place is known already.
     const shardPaths = plan.shards.map((s) => join(tmp, s.fileName));
@@ -85,10 +87,12 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
       tensorsDone: 0, tensorsTotal: plan.tensors.length, bytesRead: 0, bytesWritten: 0,
       bytesTotal: plan.estimates.inputBytes, elapsed: 0, current: '',
     };
-    await runAll(pool, plan, { perWorker, whole: programWholeBudget(maxMemory, pool.size) }, shardPaths, new Tracker(progress, t0, opts.onProgress));
+    flusher = new ShardFlusher(shardPaths);
+    await runAll(pool, plan, { perWorker, whole: programWholeBudget(maxMemory, pool.size) }, shardPaths,
+      new Tracker(progress, t0, opts.onProgress, flusher));
     await pool.closeFiles();
 
-    for (const p of shardPaths) fsyncFile(p);
+    await flusher.finish();
     if (plan.indexJson) writeFileSync(join(tmp, 'model.safetensors.index.json'), plan.indexJson);
     writeFileSync(join(tmp, 'config.json'), JSON.stringify(plan.outConfig, null, 2) + '\n');
     for (const f of plan.donor.files) copyFileSync(join(plan.donor.dir, f), join(tmp, f));
@@ -104,6 +108,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
       seconds: (performance.now() - t0) / 1000,
     };
   } catch (e) {
+    flusher?.close();
     rmSync(tmp, { recursive: true, force: true });
     throw e;
   } finally {
@@ -115,9 +120,10 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
 class Tracker {
   private lastReport = 0;
   constructor(private readonly progress: Progress, private readonly t0: number,
-    private readonly onProgress: ExecuteOptions['onProgress']) {}
+    private readonly onProgress: ExecuteOptions['onProgress'], private readonly flusher: ShardFlusher) {}
 
   job(r: JobDone): void {
+    this.flusher.written(r.bytesWritten);
     this.progress.bytesRead += r.bytesRead;
     this.progress.bytesWritten += r.bytesWritten;
     this.report(false);

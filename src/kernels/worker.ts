@@ -195,7 +195,10 @@ async function runJob(job: KernelJob): Promise<JobResult> {
     writeFrom(ins[0].ptr, outBytes, job.out.file, outOffset);
     return { bytesRead, bytesWritten: outBytes };
   }
-  const dst = arena.alloc(outBytes);
+  // The element-wise kernels may write over their first input when the dtypes match: one
+  // buffer less to touch per element (the kernels' aliasing contract allows exactly this).
+  const alias = op.kind !== 'program' && ins[0].dtype === job.out.dtype;
+  const dst = alias ? ins[0].ptr : arena.alloc(outBytes);
   compute(op, ins, c, job.out.dtype, dst, job.step);
   writeFrom(dst, outBytes, job.out.file, outOffset);
   return { bytesRead, bytesWritten: outBytes };
