@@ -94,6 +94,7 @@ interface E2E {
   inputBytes: number; mergeSeconds: number; readSeconds: number; peakRss: number; taSeconds: number;
   /** Two models (m0 base, m1): linear 1/2 + 1/2, and slerp t = 0.5 (a Gram pass, then the apply pass). */
   pairBytes: number; linear2Seconds: number; slerpSeconds: number; slerpPeakRss: number;
+  tiesSeconds: number; tiesRss: number;
 }
 
 function endToEnd(dirs: string[]): E2E {
@@ -107,10 +108,13 @@ function endToEnd(dirs: string[]): E2E {
   writeFileSync(linear2, `merge_method: linear\nmodels:\n${dirs.slice(0, 2).map((d) => `  - model: ${d}\n    parameters: {weight: 0.5}\n`).join('')}`);
   const slerp = join(WORK, 'slerp.yml');
   writeFileSync(slerp, `merge_method: slerp\nbase_model: ${dirs[0]}\nmodels:\n  - model: ${dirs[1]}\nparameters: {t: 0.5}\n`);
+  const ties = join(WORK, 'ties.yml');
+  writeFileSync(ties, `merge_method: ties\nbase_model: ${dirs[0]}\nmodels:\n${dirs.slice(1).map((d) => `  - model: ${d}\n    parameters: {weight: 0.5, density: 0.5}\n`).join('')}`);
   const out = join(WORK, 'out');
   // Warm the page cache for both contenders alike, then alternate them.
   runMeasured(process.execPath, [READ_ONLY, ...files]);
   const merge: number[] = [], read: number[] = [], rss: number[] = [], taT: number[] = [];
+  const tiesT: number[] = [], tiesRss: number[] = [];
   const lin2: number[] = [], slerpT: number[] = [], slerpRss: number[] = [];
   for (let i = 0; i < 3; i++) {
     const r = runMeasured(process.execPath, [CLI, 'run', linear, '--out', out, '--overwrite']);
@@ -121,12 +125,15 @@ function endToEnd(dirs: string[]): E2E {
     lin2.push(runMeasured(process.execPath, [CLI, 'run', linear2, '--out', out, '--overwrite']).seconds);
     const s = runMeasured(process.execPath, [CLI, 'run', slerp, '--out', out, '--overwrite']);
     slerpT.push(s.seconds); slerpRss.push(s.maxRssBytes);
+    const ti = runMeasured(process.execPath, [CLI, 'run', ties, '--out', out, '--overwrite']);
+    tiesT.push(ti.seconds); tiesRss.push(ti.maxRssBytes);
   }
   rmSync(out, { recursive: true, force: true });
   return {
     inputBytes, mergeSeconds: median(merge), readSeconds: median(read), peakRss: Math.max(...rss), taSeconds: median(taT),
     pairBytes: files.slice(0, 2).reduce((a, f) => a + statSync(f).size, 0),
     linear2Seconds: median(lin2), slerpSeconds: median(slerpT), slerpPeakRss: Math.max(...slerpRss),
+    tiesSeconds: median(tiesT), tiesRss: Math.max(...tiesRss),
   };
 }
 
@@ -179,11 +186,14 @@ async function main(): Promise<void> {
     `| read the three input files once (one process, 64 MiB reads) | ${fmt(e.readSeconds)} | ${fmt(readRate / GB)} | – |`,
     `| \`mergeops run\` linear (weights 1/3) | ${fmt(e.mergeSeconds)} | ${fmt(mergeRate / GB)} | ${fmt(e.peakRss / GB)} GB (max over runs) |`,
     `| \`mergeops run\` task_arithmetic (base + 2) | ${fmt(e.taSeconds)} | ${fmt(e.inputBytes / e.taSeconds / GB)} | |`,
+    `| \`mergeops run\` ties (base + 2, weight 0.5, density 0.5) | ${fmt(e.tiesSeconds)} | ${fmt(e.inputBytes / e.tiesSeconds / GB)} | ${fmt(e.tiesRss / GB)} GB |`,
     '',
     `- Merge throughput vs read-only: **${fmt(mergeRate / readRate)}×** (target ≥ 0.7×: ${mergeRate / readRate >= 0.7 ? 'met' : 'not met'}).`,
     `- Against mergekit (torch CPU, same shapes, 2 cores: ${MERGEKIT.linearSeconds} s for linear, peak ${MERGEKIT.peakRssBytes / GB} GB RSS —`,
     '  the project\'s reference figures, not re-measured here since mergekit cannot be installed on this machine):',
     `  **${fmt(MERGEKIT.linearSeconds / e.mergeSeconds, 1)}×** faster on linear (target ≥ 10×), at **${fmt(e.peakRss / MERGEKIT.peakRssBytes)}×** its memory (target ≤ 0.25×).`,
+    `- TIES (exact top-k: three statistics passes + apply, same inputs): **${fmt(e.tiesSeconds / e.mergeSeconds)}×** the linear time (target ≤ 2×: ${e.tiesSeconds / e.mergeSeconds <= 2 ? 'met' : 'not met'});`,
+    `  **${fmt(MERGEKIT.tiesSeconds / e.tiesSeconds, 1)}×** faster than mergekit\'s ${MERGEKIT.tiesSeconds} s (target ≥ 20×).`,
     '',
     '## End to end: SLERP of two of the models',
     '',
@@ -197,7 +207,6 @@ async function main(): Promise<void> {
     '',
     `- SLERP time vs linear on the same inputs: **${fmt(e.slerpSeconds / e.linear2Seconds)}×** (target ≤ 2×: ${e.slerpSeconds / e.linear2Seconds <= 2 ? 'met' : 'not met'}).`,
     '',
-    '- TIES (target ≥ 20× mergekit\'s 101 s) is measured when that feature lands.',
     '',
     quant.markdown,
   ];

@@ -8,6 +8,10 @@ import { modelStockProgram } from './model-stock.js';
 import { multislerpProgram } from './multislerp.js';
 import { nearswapProgram } from './nearswap.js';
 import { nuslerpProgram } from './nuslerp.js';
+import { gtaProgram } from './gta.js';
+import { ramProgram } from './ram.js';
+import { ramplusTlProgram } from './ramplus-tl.js';
+import { sceProgram } from './sce.js';
 import type { ProgramFactory, ProgramParams, ProgramShape, TensorProgram } from './program.js';
 import { slerpProgram } from './slerp.js';
 
@@ -19,6 +23,16 @@ const FACTORIES = new Map<string, ProgramFactory>([
   ['model_stock', modelStockProgram],
   ['nearswap', nearswapProgram],
   ['arcee_fusion', arceeFusionProgram],
+  ['ties', gtaProgram],
+  ['dare_ties', gtaProgram],
+  ['dare_linear', gtaProgram],
+  ['breadcrumbs', gtaProgram],
+  ['breadcrumbs_ties', gtaProgram],
+  ['della', gtaProgram],
+  ['della_linear', gtaProgram],
+  ['sce', sceProgram],
+  ['ram', ramProgram],
+  ['ramplus_tl', ramplusTlProgram],
 ]);
 
 /** The program for one tensor of a `{ kind: 'program' }` op. */

@@ -21,6 +21,16 @@ export interface MethodInput {
   params: Readonly<Record<string, number | undefined>>;
 }
 
+/** Recipe-wide options of ours (under `mergeops:`) that methods read. */
+export interface MethodOptions {
+  /** Seed of the counter-based generator (`mergeops.seed`, default DEFAULT_SEED in rng.ts). */
+  seed: number;
+  /** Sign election of the TIES-style methods (`mergeops.consensus_method`, default `sum`). */
+  consensusMethod?: 'sum' | 'count';
+  /** Norm matched by `rescale: true` (`mergeops.rescale_norm`, default `l1` as mergekit). */
+  rescaleNorm?: 'l1' | 'l2' | 'linf' | 'inverse_density';
+}
+
 export interface TensorContext {
   /** Output tensor name. */
   tensor: string;
@@ -28,6 +38,8 @@ export interface TensorContext {
   inputs: MethodInput[];
   /** Resolved global parameters. */
   global: Readonly<Record<string, number | undefined>>;
+  /** The recipe's `mergeops:` options that affect the math. */
+  options?: MethodOptions;
 }
 
 /** The op for one tensor, or an error message (the planner adds the position and hint). */

@@ -8,7 +8,8 @@ import { MergeopsError, RecipeError, type SourcePos } from '../errors.js';
 import { isFloatDType, torchDTypeName, type DType } from '../formats/dtype.js';
 import { buildIndexJson, buildSafetensorsHeader, planShards, type TensorSpec } from '../formats/safetensors.js';
 import { getMethod, MERGEKIT_METHODS_PENDING, methodNames } from '../methods/registry.js';
-import type { MergeMethod, MethodInput } from '../methods/types.js';
+import { DEFAULT_SEED } from '../methods/rng.js';
+import type { MergeMethod, MethodInput, MethodOptions } from '../methods/types.js';
 import { didYouMean } from '../recipe/index.js';
 import { layerT, resolveParameter } from '../recipe/parameters.js';
 import type { ModelRef, ParamMap, Recipe } from '../recipe/types.js';
@@ -160,6 +161,8 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
   const tied = first.config.tie_word_embeddings === true || (first.config.tie_word_embeddings === undefined && !first.tensors.has('lm_head.weight'));
   const used = new Set<string>();
   const tensors: PlannedTensor[] = [];
+  const { seed = DEFAULT_SEED, consensusMethod, rescaleNorm } = recipe.mergeops;
+  const options: MethodOptions = { seed, consensusMethod, rescaleNorm };
   const warnings: string[] = [];
   const tok = planTokenizer(resolved);
   if (tok) warnings.push(...tok.warnings);
@@ -252,7 +255,7 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
             : 'these models do not share an architecture size; merge models of the same size');
       }
     }
-    const planned = method.planTensor({ tensor: w.outName, inputs, global });
+    const planned = method.planTensor({ tensor: w.outName, inputs, global, options });
     if ('error' in planned) throw recipeError(recipe, recipe.mergeMethodPos, planned.error, planned.hint);
     // A LoRA adapter's modules_to_save tensor may be stored in another dtype than its model holds it in.
     const inDtype = present[0].s.model.tensors.get(present[0].name)!.modelDtype ?? refs[0].dtype;

@@ -63,7 +63,7 @@ export const RECIPE_KEYS = [
 ] as const;
 
 /** Keys under `mergeops:` that this module validates; any other key is kept in `extra`. */
-export const MERGEOPS_KEYS = ['seed', 'quantize', 'out_shard_size'] as const;
+export const MERGEOPS_KEYS = ['seed', 'quantize', 'out_shard_size', 'consensus_method', 'rescale_norm'] as const;
 
 /** mergekit's built-in chat templates (`mergekit/_data/chat_templates/*.jinja`) and `auto`. */
 export const CHAT_TEMPLATE_NAMES = ['auto', 'alpaca', 'chatml', 'llama3', 'mistral', 'exaone'] as const;
@@ -724,6 +724,20 @@ function parseMergeops(ctx: NodeCtx, e: Entry): MergeopsOptions {
           fail(ctx, o.valuePos, `\`out_shard_size\` must be a positive size in bytes, found ${describeNode(v)}`, hint);
         }
         out.outShardSize = size;
+        break;
+      }
+      case 'consensus_method':
+      case 'rescale_norm': {
+        if (!present(o)) break;
+        const allowed = o.key === 'consensus_method' ? ['sum', 'count'] : ['l1', 'l2', 'linf', 'inverse_density'];
+        const hint = `write one of ${allowed.map((a) => `\`${a}\``).join(', ')}, e.g. \`${o.key}: ${allowed[1]}\``;
+        const v = expectString(ctx, o.value, o.valuePos, `\`${o.key}\``, hint);
+        if (!allowed.includes(v)) {
+          const guess = didYouMean(v, allowed);
+          fail(ctx, o.valuePos, `unknown ${o.key} \`${v}\`${guess ? `; did you mean \`${guess}\`?` : ''}`, hint);
+        }
+        if (o.key === 'consensus_method') out.consensusMethod = v as 'sum' | 'count';
+        else out.rescaleNorm = v as 'l1' | 'l2' | 'linf' | 'inverse_density';
         break;
       }
       default:

@@ -75,6 +75,10 @@ export interface MergeopsOptions {
   quantize?: string[];
   /** Output shard size in bytes. */
   outShardSize?: number;
+  /** Sign election of TIES-style methods: `sum` (mergekit's) or `count`. */
+  consensusMethod?: 'sum' | 'count';
+  /** Norm that `rescale: true` matches: `l1` (mergekit's), `l2`, `linf`, or `inverse_density` (DARE's 1/p). */
+  rescaleNorm?: 'l1' | 'l2' | 'linf' | 'inverse_density';
   /** Any other keys, kept for later stages (eval, publish), with their positions. */
   extra: Map<string, { value: unknown; pos: SourcePos }>;
 }

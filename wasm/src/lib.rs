@@ -34,6 +34,10 @@ pub mod program;
 pub mod quant_common;
 pub mod quant_k;
 pub mod quant_legacy;
+pub mod rng;
+pub mod gta;
+pub mod sce;
+pub mod ram;
 
 use convert::{at, is_valid_dtype};
 
