@@ -25,8 +25,847 @@ function isFloatDType(d) {
 var f32 = new Float32Array(1);
 var u32 = new Uint32Array(f32.buffer);
 
+// src/errors.ts
+var MergeopsError = class extends Error {
+  code;
+  hint;
+  constructor(code, message, hint) {
+    super(message);
+    this.name = "MergeopsError";
+    this.code = code;
+    this.hint = hint;
+  }
+  /** Human-readable, multi-line report for the CLI. */
+  format() {
+    return `error: ${this.message}
+  hint: ${this.hint}`;
+  }
+};
+
+// src/hub/range-read.ts
+var Transient = class extends Error {
+  constructor(message, retryAfterMs2) {
+    super(message);
+    this.retryAfterMs = retryAfterMs2;
+  }
+};
+var RETRY_STATUS = /* @__PURE__ */ new Set([408, 425, 429, 500, 502, 503, 504]);
+var MAX_RESUMES = 100;
+var sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+function retryAfterMs(h) {
+  if (h === null) return void 0;
+  const s = Number(h);
+  if (Number.isFinite(s) && s >= 0) return s * 1e3;
+  const t = Date.parse(h);
+  return Number.isNaN(t) ? void 0 : Math.max(0, t - Date.now());
+}
+function etagSha256(res) {
+  const raw = res.headers.get("x-linked-etag") ?? res.headers.get("etag");
+  if (!raw) return void 0;
+  const v = raw.replace(/^W\//, "").replace(/"/g, "").toLowerCase();
+  return /^[0-9a-f]{64}$/.test(v) ? v : void 0;
+}
+function fail(src, first, last, what, hint, code = "NETWORK") {
+  return new MergeopsError(code, `${src.label}: bytes ${first}-${last}: ${what}`, hint);
+}
+async function rangeRead(src, offset, into, opts = {}) {
+  const len = into.length;
+  const stats = { requests: 0, retries: 0 };
+  if (len === 0) return stats;
+  const lastByte = offset + len - 1;
+  if (offset < 0 || lastByte >= src.size) {
+    throw fail(src, offset, lastByte, `outside the file (size ${src.size})`, "the safetensors header does not match the file; re-resolve the model");
+  }
+  const doFetch = opts.fetch ?? fetch;
+  const retries = opts.retries ?? 5;
+  const backoff = opts.backoffMs ?? 500;
+  const maxBackoff = opts.maxBackoffMs ?? 3e4;
+  const idle = opts.idleTimeoutMs ?? 6e4;
+  const progress = { got: 0 };
+  let failures = 0;
+  let resumes = 0;
+  for (; ; ) {
+    const before = progress.got;
+    try {
+      stats.requests++;
+      await oneRequest(src, offset + before, lastByte, into, progress, doFetch, idle);
+      if (progress.got === len) return stats;
+      throw new Transient(`the response ended after ${progress.got - before} of ${len - before} bytes`);
+    } catch (e) {
+      if (!(e instanceof Transient)) throw e;
+      const got = progress.got;
+      const progressed = got > before;
+      if (progressed) resumes++;
+      else failures++;
+      if (failures > retries || resumes > MAX_RESUMES) {
+        throw fail(
+          src,
+          offset,
+          lastByte,
+          `giving up after ${stats.requests} request(s), ${got} of ${len} bytes received: ${e.message}`,
+          "the server or network keeps failing; retry later, check HF_ENDPOINT and your connection, or use --source-mode download"
+        );
+      }
+      const wait = Math.min(maxBackoff, e.retryAfterMs ?? (progressed ? 0 : backoff * 2 ** (failures - 1) * (0.75 + Math.random() / 2)));
+      stats.retries++;
+      opts.onRetry?.({ attempt: failures + resumes, waitMs: wait, reason: e.message, resumeAt: offset + got });
+      if (wait > 0) await sleep(wait);
+    }
+  }
+}
+async function oneRequest(src, start, lastByte, into, progress, doFetch, idleMs) {
+  const ac = new AbortController();
+  let timer = setTimeout(() => ac.abort(), idleMs);
+  const touch = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => ac.abort(), idleMs);
+  };
+  let received = 0;
+  try {
+    let res;
+    try {
+      res = await doFetch(src.url, { headers: { ...src.headers, Range: `bytes=${start}-${lastByte}` }, signal: ac.signal, redirect: "follow" });
+    } catch (e) {
+      throw new Transient(ac.signal.aborted ? `no response within ${idleMs} ms` : `request failed: ${causeText(e)}`);
+    }
+    if (res.status !== 206 && res.status !== 200) {
+      await res.body?.cancel().catch(() => void 0);
+      if (RETRY_STATUS.has(res.status)) throw new Transient(`HTTP ${res.status}`, retryAfterMs(res.headers.get("retry-after")));
+      const hint = res.status === 401 || res.status === 403 ? "the repo may be private or gated: set HF_TOKEN (or the hf-token input) to a token with read access" : res.status === 404 ? "the file or revision is gone upstream; re-resolve the recipe (mergeops lock)" : res.status === 416 ? "the file is shorter than expected: it changed upstream; re-resolve the recipe (mergeops lock)" : "check HF_ENDPOINT and the model id";
+      throw fail(src, start, lastByte, `HTTP ${res.status} from ${redact(src.url)}`, hint, res.status === 416 ? "UPSTREAM_CHANGED" : "NETWORK");
+    }
+    const tag = etagSha256(res);
+    if (src.sha256 && tag && tag !== src.sha256.toLowerCase()) {
+      await res.body?.cancel().catch(() => void 0);
+      throw fail(
+        src,
+        start,
+        lastByte,
+        `the file changed upstream: its ETag is ${tag}, expected sha256 ${src.sha256}`,
+        "the revision was rewritten or the file replaced; re-resolve the recipe (mergeops lock) and run again",
+        "UPSTREAM_CHANGED"
+      );
+    }
+    if (res.status === 206) {
+      const cr = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(res.headers.get("content-range") ?? "");
+      if (!cr) throw fail(src, start, lastByte, `206 without a valid Content-Range (${res.headers.get("content-range")})`, "the server does not support range requests properly; use --source-mode download");
+      if (cr[3] !== "*" && Number(cr[3]) !== src.size) {
+        await res.body?.cancel().catch(() => void 0);
+        throw fail(
+          src,
+          start,
+          lastByte,
+          `the file is now ${cr[3]} bytes, expected ${src.size}`,
+          "the file changed upstream; re-resolve the recipe (mergeops lock) and run again",
+          "UPSTREAM_CHANGED"
+        );
+      }
+      if (Number(cr[1]) !== start || Number(cr[2]) > lastByte) {
+        await res.body?.cancel().catch(() => void 0);
+        throw fail(src, start, lastByte, `the server sent bytes ${cr[1]}-${cr[2]} instead`, "the server does not honour Range; use --source-mode download");
+      }
+    } else if (start !== 0 || lastByte !== src.size - 1) {
+      await res.body?.cancel().catch(() => void 0);
+      throw fail(src, start, lastByte, "the server ignored the Range header (HTTP 200)", "use --source-mode download for this endpoint");
+    }
+    const want = lastByte - start + 1;
+    const reader = res.body?.getReader();
+    if (!reader) throw new Transient("empty body");
+    try {
+      for (; ; ) {
+        let r;
+        try {
+          r = await reader.read();
+        } catch (e) {
+          throw new Transient(ac.signal.aborted ? `no data for ${idleMs} ms` : `the connection broke: ${causeText(e)}`);
+        }
+        if (r.done) break;
+        touch();
+        const chunk = r.value;
+        if (received + chunk.length > want) {
+          throw fail(src, start, lastByte, `the server sent more than the ${want} bytes asked for`, "the server is misbehaving; use --source-mode download");
+        }
+        into.set(chunk, progress.got);
+        progress.got += chunk.length;
+        received += chunk.length;
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+function causeText(e) {
+  if (e instanceof Error) {
+    const c = e.cause;
+    return c instanceof Error ? `${e.message} (${c.message})` : e.message;
+  }
+  return String(e);
+}
+function redact(url) {
+  const i = url.indexOf("?");
+  return i < 0 ? url : `${url.slice(0, i)}?\u2026`;
+}
+
+// src/hub/read-ahead.ts
+var ReadAhead = class {
+  constructor(opts = {}) {
+    this.opts = opts;
+    this.small = opts.smallBytes ?? 256 * 1024;
+    this.block = opts.blockBytes ?? 1024 * 1024;
+    this.perFile = opts.blocksPerFile ?? 4;
+    this.max = opts.maxBlocks ?? 16;
+  }
+  /** Requests made and bytes fetched, for benchmarks. */
+  stats = { requests: 0, bytes: 0, hits: 0 };
+  blocks = [];
+  small;
+  block;
+  max;
+  perFile;
+  async read(src, offset, into) {
+    if (into.length > this.small) {
+      const s = await rangeRead(src, offset, into, this.opts);
+      this.stats.requests += s.requests;
+      this.stats.bytes += into.length;
+      return;
+    }
+    let done = 0;
+    while (done < into.length) {
+      const at = offset + done;
+      const start = Math.floor(at / this.block) * this.block;
+      const data = await this.blockAt(src, start);
+      const n = Math.min(into.length - done, start + data.length - at);
+      into.set(data.subarray(at - start, at - start + n), done);
+      done += n;
+    }
+  }
+  blockAt(src, start) {
+    const i = this.blocks.findIndex((b2) => b2.url === src.url && b2.start === start);
+    if (i >= 0) {
+      const [b2] = this.blocks.splice(i, 1);
+      this.blocks.push(b2);
+      this.stats.hits++;
+      return b2.data;
+    }
+    const buf = new Uint8Array(Math.min(this.block, src.size - start));
+    const b = {
+      url: src.url,
+      start,
+      data: rangeRead(src, start, buf, this.opts).then((s) => {
+        this.stats.requests += s.requests;
+        this.stats.bytes += buf.length;
+        return buf;
+      })
+    };
+    b.data.catch(() => {
+      const j = this.blocks.indexOf(b);
+      if (j >= 0) this.blocks.splice(j, 1);
+    });
+    this.blocks.push(b);
+    const same = this.blocks.filter((x) => x.url === src.url);
+    if (same.length > this.perFile) this.blocks.splice(this.blocks.indexOf(same[0]), 1);
+    if (this.blocks.length > this.max) this.blocks.shift();
+    return b.data;
+  }
+};
+
+// src/methods/arcee-fusion.ts
+var BINS = 65536;
+var QUANTILES = [0.25, 0.5, 0.75];
+function sumParts(parts, words) {
+  const out = new Float64Array(words);
+  for (const p of parts) for (let i = 0; i < words; i++) out[i] += p.data[i];
+  return out;
+}
+function keyToFloat(key) {
+  const bits = key >= 2147483648 ? key - 2147483648 : ~key >>> 0;
+  return new Float32Array(new Uint32Array([bits]).buffer)[0];
+}
+function quartileRanks(n) {
+  return QUANTILES.map((q) => Math.floor(q * (n - 1)));
+}
+function locate(hist, ranks) {
+  return ranks.map((r) => {
+    let below = 0;
+    for (let b = 0; b < hist.length; b++) {
+      if (below + hist[b] > r) return { bin: b, rank: r - below };
+      below += hist[b];
+    }
+    throw new Error(`arcee_fusion: rank ${r} is beyond the histogram's ${below} elements`);
+  });
+}
+var arceeFusionProgram = (_params, shape) => {
+  const { rowLen: rowLen2, numel } = shape;
+  const ranks = quartileRanks(numel);
+  const kl = {
+    call: () => ({ fn: "geo_fusion_kl", params: [] }),
+    words: (n) => Math.ceil(n / rowLen2),
+    reduce(parts) {
+      const out = new Float64Array(numel / rowLen2);
+      for (const p of parts) out.set(p.data, p.first / rowLen2);
+      return out;
+    }
+  };
+  const coarse = {
+    call: (prev) => ({ fn: "geo_fusion_hist", params: [0, 0, ...prev[0]] }),
+    words: () => BINS,
+    reduce: (parts) => sumParts(parts, BINS)
+  };
+  const fine = {
+    call: (prev) => ({ fn: "geo_fusion_hist", params: [1, ranks.length, ...locate(prev[1], ranks).map((l) => l.bin), ...prev[0]] }),
+    words: () => ranks.length * BINS,
+    reduce: (parts) => sumParts(parts, ranks.length * BINS)
+  };
+  return {
+    quantum: rowLen2,
+    passes: [kl, coarse, fine],
+    scratchBytes: () => 16 * rowLen2,
+    // the KL pass's exponentials of a row (2 × f64)
+    apply(stats) {
+      const where = locate(stats[1], ranks);
+      const values = where.map(({ bin, rank }, q) => {
+        const h = stats[2].subarray(q * BINS, (q + 1) * BINS);
+        const [low] = locate(h, [rank]);
+        return keyToFloat(bin * BINS + low.bin);
+      });
+      const [q1, median, q3] = values;
+      const threshold = median + 1.5 * (q3 - q1);
+      return { fn: "geo_fusion_apply", params: [threshold, ...stats[0]] };
+    }
+  };
+};
+
+// src/methods/program.ts
+var STAT_BLOCK = 4096;
+
+// src/methods/gram.ts
+var Gram = class {
+  constructor(m, data, offset = 0) {
+    this.m = m;
+    this.data = data;
+    this.offset = offset;
+  }
+  at(i, j) {
+    const [a, b] = i <= j ? [i, j] : [j, i];
+    return this.data[this.offset + a * this.m - a * (a - 1) / 2 + (b - a)];
+  }
+  /** xᵀ G y for coefficient vectors x, y. */
+  form(x, y) {
+    let s = 0;
+    for (let i = 0; i < this.m; i++) for (let j = 0; j < this.m; j++) s += x[i] * this.at(i, j) * y[j];
+    return s;
+  }
+  /** (G x)ᵢ */
+  apply(x, i) {
+    let s = 0;
+    for (let j = 0; j < this.m; j++) s += this.at(i, j) * x[j];
+    return s;
+  }
+  /** ‖Σ xᵢ vᵢ‖ (rounding can make the form slightly negative: clamped at 0). */
+  norm(x) {
+    return Math.sqrt(Math.max(0, this.form(x, x)));
+  }
+};
+var pairCount = (m) => m * (m + 1) / 2;
+function gramPass(k2, layout, shape) {
+  const m = layout.rel ? k2 - 1 : k2;
+  const pp = pairCount(m);
+  const seg = layout.rows ? shape.rowLen : STAT_BLOCK;
+  return {
+    call: () => ({ fn: "geo_gram", params: [seg, layout.rel ? 1 : 0] }),
+    words: (n) => Math.ceil(n / seg) * pp,
+    reduce(parts) {
+      if (layout.rows) {
+        const out2 = new Float64Array(shape.numel / seg * pp);
+        for (const p of parts) out2.set(p.data, p.first / seg * pp);
+        return out2;
+      }
+      const out = new Float64Array(pp);
+      for (const p of parts) {
+        for (let b = 0; b < p.data.length; b += pp) for (let q = 0; q < pp; q++) out[q] += p.data[b + q];
+      }
+      return out;
+    }
+  };
+}
+function gramOf(stats, m, r = 0) {
+  return new Gram(m, stats, r * pairCount(m));
+}
+function combineCall(layout, coeffs) {
+  return { fn: "geo_combine", params: [layout.rows ? 1 : 0, layout.rel ? 1 : 0, ...coeffs] };
+}
+function gramProgram(shape, layout, coefficients) {
+  const k2 = shape.k;
+  const m = layout.rel ? k2 - 1 : k2;
+  const rows = layout.rows ? shape.numel / shape.rowLen : 1;
+  return {
+    quantum: layout.rows ? shape.rowLen : STAT_BLOCK,
+    passes: [gramPass(k2, layout, shape)],
+    apply(stats) {
+      const coeffs = [];
+      for (let r = 0; r < rows; r++) {
+        const c = coefficients(gramOf(stats[0], m, r));
+        for (const x of c) coeffs.push(x);
+      }
+      return combineCall(layout, coeffs);
+    }
+  };
+}
+function safeAcos(x) {
+  return Math.acos(Math.min(1, Math.max(-1, x)));
+}
+
+// src/methods/karcher.ts
+function karcherCoefficients(g, maxIter, tol) {
+  const n = g.m;
+  const alphas = new Array(n).fill(1 / n);
+  const norms = alphas.map((_, i) => Math.sqrt(Math.max(0, g.at(i, i))));
+  const valid = norms.map((_, i) => i).filter((i) => norms[i] > tol);
+  const zero = new Array(n).fill(0);
+  if (valid.length === 0) return zero;
+  const alphaSum = valid.reduce((a2, i) => a2 + alphas[i], 0);
+  const a = alphas.map((x) => x / alphaSum);
+  const unit = (i) => zero.map((_, j) => j === i ? 1 / norms[i] : 0);
+  let u = zero.slice();
+  for (const i of valid) u[i] += a[i] / norms[i];
+  const un = g.norm(u);
+  u = un < tol ? unit(valid[0]) : u.map((x) => x / un);
+  for (let it = 0; it < maxIter; it++) {
+    const tangent = zero.slice();
+    for (const i of valid) {
+      const dot = Math.min(1, Math.max(-1, g.apply(u, i) / norms[i]));
+      const theta = safeAcos(dot);
+      if (theta < tol) continue;
+      const f = a[i] * theta / Math.sin(theta);
+      for (let j = 0; j < n; j++) tangent[j] += f * ((j === i ? 1 / norms[i] : 0) - dot * u[j]);
+    }
+    const tn = g.norm(tangent);
+    if (tn < tol) break;
+    u = u.map((x, j) => Math.cos(tn) * x + Math.sin(tn) * tangent[j] / tn);
+    const nn = g.norm(u);
+    if (nn > tol) u = u.map((x) => x / nn);
+  }
+  const scale = alphas.reduce((s, al, i) => s + al * norms[i], 0);
+  return u.map((x) => x * scale);
+}
+var karcherProgram = (params, shape) => gramProgram(shape, { rel: false, rows: false }, (g) => karcherCoefficients(g, params.max_iter, params.tol));
+
+// src/methods/model-stock.ts
+function modelStockRatio(g) {
+  const n = g.m;
+  let sum = 0;
+  let pairs = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const normProduct = Math.sqrt(Math.max(0, g.at(i, i))) * Math.sqrt(Math.max(0, g.at(j, j)));
+      sum += Math.min(1, Math.max(-1, g.at(i, j) / Math.max(normProduct, 1e-6)));
+      pairs++;
+    }
+  }
+  const cos = sum / pairs;
+  const t = n * cos / (1 + (n - 1) * cos);
+  return { cos, t: cos <= 0 || !Number.isFinite(t) ? 0 : Math.min(1, t) };
+}
+var modelStockProgram = (params, shape) => gramProgram(shape, { rel: true, rows: Boolean(params.filter_wise) }, (g) => {
+  const { t } = modelStockRatio(g);
+  return new Array(g.m).fill(t / g.m);
+});
+
+// src/methods/multislerp.ts
+function multislerpCoefficients(w, eps, g, tensor = "tensor") {
+  const n = w.length;
+  const norms = w.map((_, i) => Math.sqrt(Math.max(0, g.at(i, i))));
+  const inv = norms.map((x) => 1 / (x + eps));
+  const m = w.map((wi, i) => wi * inv[i]);
+  const mNorm = g.norm(m);
+  if (!(mNorm >= eps)) {
+    if (n === 2) return [w[0], w[1]];
+    throw new MergeopsError(
+      "RECIPE",
+      `multislerp: the weighted mean of the directions of ${tensor} is zero (antipodal inputs whose weights cancel out)`,
+      "change the weights of the models, or merge these models with another method"
+    );
+  }
+  const mHat = m.map((x) => x / mNorm);
+  const dots = w.map((_, i) => inv[i] * g.apply(mHat, i));
+  const s = w.reduce((a, wi, i) => a + wi * dots[i], 0);
+  const tangent = w.map((wi, j) => wi * inv[j] - s * mHat[j]);
+  const tau = g.norm(tangent) + eps;
+  const avgNorm = w.reduce((a, wi, i) => a + wi * norms[i], 0);
+  const cosT = Math.cos(tau);
+  const sinc = Math.sin(tau) / tau;
+  return mHat.map((x, j) => (x * cosT + tangent[j] * sinc) * avgNorm);
+}
+var multislerpProgram = (params, shape) => gramProgram(shape, { rel: Boolean(params.rel), rows: false }, (g) => multislerpCoefficients(params.weights, params.eps, g, shape.tensor));
+
+// src/methods/nearswap.ts
+var nearswapProgram = (params) => ({
+  quantum: 1,
+  passes: [],
+  apply: () => ({ fn: "geo_nearswap", params: [params.t] })
+});
+
+// src/methods/nuslerp.ts
+var NORM_MIN = 1e-7;
+var COLINEAR_EPS = 1e-8;
+function nuslerpCoefficients(t, g00, g01, g11) {
+  const n0 = Math.max(Math.sqrt(g00), NORM_MIN);
+  const n1 = Math.max(Math.sqrt(g11), NORM_MIN);
+  const theta = Math.acos(Math.min(1, Math.max(-1, g01 / (n0 * n1))));
+  const s = Math.sin(theta);
+  if (!(Math.abs(s) >= COLINEAR_EPS)) return [1 - t, t];
+  return [Math.sin((1 - t) * theta) / s, Math.sin(t * theta) / s];
+}
+var COL_BLOCK_ROWS = 64;
+function columnProgram(t, rel, shape) {
+  const c = shape.rowLen;
+  const blockRows = Math.min(COL_BLOCK_ROWS, shape.numel / c);
+  const words = 3 * c;
+  return {
+    quantum: blockRows * c,
+    passes: [{
+      call: () => ({ fn: "geo_col_gram", params: [blockRows, rel ? 1 : 0] }),
+      words: (n) => Math.ceil(n / c / blockRows) * words,
+      reduce(parts) {
+        const out = new Float64Array(words);
+        for (const p of parts) for (let b = 0; b < p.data.length; b += words) for (let q = 0; q < words; q++) out[q] += p.data[b + q];
+        return out;
+      }
+    }],
+    apply(stats) {
+      const g = stats[0];
+      const c0 = [];
+      const c1 = [];
+      for (let col = 0; col < c; col++) {
+        const [a, b] = nuslerpCoefficients(t, g[col], g[c + col], g[2 * c + col]);
+        c0.push(a);
+        c1.push(b);
+      }
+      return { fn: "geo_combine_cols", params: [rel ? 1 : 0, ...c0, ...c1] };
+    },
+    scratchBytes: () => 4 * 2 * c
+  };
+}
+var nuslerpProgram = (params, shape) => {
+  const t = params.t;
+  const rel = Boolean(params.rel);
+  if (params.columns && shape.shape.length === 2) return columnProgram(t, rel, shape);
+  if (params.columns && shape.shape.length > 2) {
+    throw new MergeopsError(
+      "RECIPE",
+      `nuslerp_row_wise on ${shape.tensor}, a ${shape.shape.length}-D tensor, is not supported (only 1-D and 2-D tensors)`,
+      "use `nuslerp_flatten: true` or `nuslerp_row_wise: false` for this merge"
+    );
+  }
+  return gramProgram(shape, { rel, rows: !params.flatten }, (g) => nuslerpCoefficients(t, g.at(0, 0), g.at(0, 1), g.at(1, 1)));
+};
+
+// src/methods/rng.ts
+var MASK64 = (1n << 64n) - 1n;
+
+// src/methods/select.ts
+var HI_BUCKETS = 32768;
+var LO_BUCKETS = 65536;
+var ALL_BLOCKS = 2 ** 53;
+var EMPTY_SLOT = { thr: -1, cb: -1, rem: 0 };
+var FULL_SLOT = { thr: 0, cb: ALL_BLOCKS, rem: 0 };
+function sumParts2(parts) {
+  const out = new Float64Array(parts[0]?.data.length ?? 0);
+  for (const p of parts) for (let i = 0; i < out.length; i++) out[i] += p.data[i];
+  return out;
+}
+function concatParts(parts) {
+  const out = new Float64Array(parts.reduce((a, p) => a + p.data.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p.data, o);
+    o += p.data.length;
+  }
+  return out;
+}
+function blocksOf(n, first, len = STAT_BLOCK) {
+  return n === 0 ? 0 : Math.floor((first + n - 1) / len) - Math.floor(first / len) + 1;
+}
+function findBucket(hi, off, K) {
+  let above = 0;
+  for (let b = HI_BUCKETS - 1; b >= 0; b--) {
+    const c = hi[off + b];
+    if (above + c >= K) return { bucket: b, need: K - above };
+    above += c;
+  }
+  throw new Error(`top-k: K = ${K} exceeds the ${above} counted elements`);
+}
+function findInBucket(lo, off, bucket, need) {
+  let above = 0;
+  for (let l = LO_BUCKETS - 1; l >= 0; l--) {
+    const c = lo[off + l];
+    if (above + c >= need) return { thr: bucket * 65536 + l, ties: c, keep: need - above };
+    above += c;
+  }
+  throw new Error(`top-k: rank ${need} exceeds bucket ${bucket}'s ${above} elements`);
+}
+function tieCutoff(ties, stride, at, keep) {
+  let cum = 0;
+  const blocks = ties.length / stride;
+  for (let b = 0; b < blocks; b++) {
+    const c = ties[b * stride + at];
+    if (cum + c >= keep) return { cb: b, rem: keep - cum };
+    cum += c;
+  }
+  throw new Error(`top-k: only ${cum} ties counted, ${keep} to keep`);
+}
+
+// src/methods/gta.ts
+var SPARSE_CODE = { none: 0, magnitude: 1, outliers: 1, random: 2, della: 3 };
+var RESCALE_CODE = { l1: 1, l2: 2, linf: 3, inverse_density: 4 };
+function windowOf(sp, density, gamma, n) {
+  const target = Math.trunc(density * n);
+  if (sp === "magnitude") return [target, 0];
+  let nTop = Math.trunc(gamma * n);
+  let nBot = n - target - nTop;
+  if (nBot < 0) {
+    nTop += nBot;
+    nBot = 0;
+  }
+  return [n - nBot, nTop];
+}
+function gtaProgram(raw, shape) {
+  const p = raw;
+  const n = shape.numel;
+  const m = shape.k - 1;
+  const sp = p.sparsifier;
+  const topk = sp === "magnitude" || sp === "outliers";
+  const nslots = sp === "outliers" ? 2 : 1;
+  const active = p.densities.map((d) => sp !== "none" && d < 1);
+  const segLen = sp === "della" ? Math.max(1, shape.rowLen) : STAT_BLOCK;
+  const K = p.densities.map((d, j) => topk && active[j] ? windowOf(sp, d, p.gammas[j], n) : [n, 0]);
+  const needSel = (j, s) => topk && active[j] && K[j][s] > 0 && K[j][s] < n;
+  const anySel = K.some((_, j) => needSel(j, 0) || needSel(j, 1));
+  const header = () => [m, p.consensus, p.normalize, p.lambda, SPARSE_CODE[sp], p.rescale, p.key[0], p.key[1], nslots, 0];
+  const record = (j, slots, scale, act, raw2) => {
+    const s0 = slots[0] ?? EMPTY_SLOT, s1 = slots[1] ?? EMPTY_SLOT;
+    return [
+      p.weights[j],
+      act ? 1 : 0,
+      p.densities[j],
+      p.epsilons[j],
+      scale,
+      raw2 ? raw2[0] : s0.thr,
+      s0.cb,
+      s0.rem,
+      raw2 ? raw2[1] : s1.thr,
+      s1.cb,
+      s1.rem,
+      0
+    ];
+  };
+  const call = (fn, recs) => ({ fn, params: [...header(), ...recs.flat()] });
+  const bucketsOf = (hi) => K.map((ks, j) => [0, 1].map((s) => needSel(j, s) ? { ...findBucket(hi, j * HI_BUCKETS, ks[s]), thr: 0, ties: 0, keep: 0 } : void 0));
+  const thresholdsOf = (hi, lo) => bucketsOf(hi).map((row, j) => row.map((b, s) => b ? { ...b, ...findInBucket(lo, (j * nslots + s) * LO_BUCKETS, b.bucket, b.need) } : void 0));
+  const slotsOf = (stats) => {
+    const sel = anySel ? thresholdsOf(stats[0], stats[1]) : void 0;
+    return K.map((ks, j) => [0, 1].map((s) => {
+      const t = sel?.[j][s];
+      if (t) {
+        if (t.keep === t.ties) return { thr: t.thr, cb: ALL_BLOCKS, rem: 0 };
+        return { thr: t.thr, ...tieCutoff(stats[2], m * nslots, j * nslots + s, t.keep) };
+      }
+      if (!topk || !active[j]) return s === 0 ? FULL_SLOT : EMPTY_SLOT;
+      return ks[s] >= n ? FULL_SLOT : EMPTY_SLOT;
+    }));
+  };
+  const passes = [];
+  if (anySel) {
+    passes.push({
+      call: () => call("gta_hist_hi", K.map((_, j) => record(j, [], 1, needSel(j, 0) || needSel(j, 1)))),
+      words: () => m * HI_BUCKETS,
+      reduce: sumParts2
+    });
+    passes.push({
+      call: ([hi]) => {
+        const b = bucketsOf(hi);
+        return call("gta_hist_lo", K.map((_, j) => record(j, [], 1, false, [b[j][0]?.bucket ?? -1, b[j][1]?.bucket ?? -1])));
+      },
+      words: () => m * nslots * LO_BUCKETS,
+      reduce: sumParts2
+    });
+    passes.push({
+      call: ([hi, lo]) => {
+        const t = thresholdsOf(hi, lo);
+        const raw2 = (x) => x && x.keep < x.ties ? x.thr : -1;
+        return call("gta_ties", K.map((_, j) => record(j, [], 1, false, [raw2(t[j][0]), raw2(t[j][1])])));
+      },
+      words: (cn, first) => blocksOf(cn, first) * m * nslots,
+      reduce: concatParts
+    });
+  }
+  const normPass = p.rescale >= 1 && p.rescale <= 3 && active.some((a) => a);
+  const normAt = passes.length;
+  const linf = p.rescale === 3;
+  if (normPass) {
+    passes.push({
+      call: (prev) => {
+        const slots = slotsOf(prev);
+        return call("gta_norms", K.map((_, j) => record(j, slots[j], 1, active[j])));
+      },
+      words: (cn, first) => blocksOf(cn, first, segLen) * m * 2,
+      reduce: (parts) => {
+        const out = new Float64Array(2 * m);
+        for (const part of parts) {
+          for (let i = 0; i < part.data.length; i++) {
+            const at = i % (2 * m);
+            out[at] = linf ? Math.max(out[at], part.data[i]) : out[at] + part.data[i];
+          }
+        }
+        return out;
+      }
+    });
+  }
+  return {
+    quantum: segLen,
+    passes,
+    apply: (stats) => {
+      const slots = slotsOf(stats);
+      const scales = K.map((_, j) => {
+        if (!active[j]) return 1;
+        if (p.rescale === RESCALE_CODE.inverse_density) return sp === "della" ? 1 : 1 / p.densities[j];
+        if (!normPass) return 1;
+        let before = stats[normAt][2 * j], after = stats[normAt][2 * j + 1];
+        if (p.rescale === RESCALE_CODE.l2) {
+          before = Math.sqrt(before);
+          after = Math.sqrt(after);
+        }
+        return before < 1e-7 || after < 1e-7 ? 1 : before / after;
+      });
+      return call("gta_apply", K.map((_, j) => record(j, slots[j], scales[j], active[j])));
+    },
+    scratchBytes: () => Math.max(segLen * (4 * m + 21) + 64, 8 * HI_BUCKETS + 64)
+  };
+}
+
+// src/methods/ram.ts
+function ramProgram(raw, shape) {
+  const m = shape.k - 1;
+  return {
+    quantum: STAT_BLOCK,
+    passes: [],
+    apply: () => ({ fn: "ram_apply", params: [m, raw.epsilon, ...Array.from({ length: m }, () => 1)] })
+  };
+}
+
+// src/methods/ramplus-tl.ts
+function ramplusTlProgram(raw, shape) {
+  const m = shape.k - 1;
+  const eps = raw.epsilon, r = raw.r, alpha = raw.alpha;
+  return {
+    quantum: STAT_BLOCK,
+    passes: [{ call: () => ({ fn: "ram_counts", params: [m, eps, ...Array.from({ length: m }, () => 1)] }), words: () => 2 * m, reduce: sumParts2 }],
+    apply: ([counts]) => {
+      const lambda = Array.from({ length: m }, (_, j) => {
+        const rho = counts[2 * j] / Math.max(counts[2 * j + 1], eps);
+        return 1 + r * Math.min(Math.max(rho, 0), alpha);
+      });
+      return { fn: "ram_apply", params: [m, eps, ...lambda] };
+    }
+  };
+}
+
+// src/methods/sce.ts
+function sceProgram(raw, shape) {
+  const topk = Math.abs(raw.selectTopk);
+  const m = shape.k - 1;
+  const n = shape.numel;
+  const select = raw.selectTopk < 1;
+  const header = (slot, sel2, w = []) => [m, sel2 ? 1 : 0, slot.thr, slot.cb, slot.rem, ...Array.from({ length: m }, (_, j) => w[j] ?? 0)];
+  const kOf = (hi) => Math.trunc((n - hi[HI_BUCKETS]) * topk);
+  const sel = (hi, lo) => {
+    const K = kOf(hi);
+    if (K <= 0 || K >= n) return { K, b: void 0, t: void 0 };
+    const b = findBucket(hi, 0, K);
+    return { K, b, t: lo ? findInBucket(lo, 0, b.bucket, b.need) : void 0 };
+  };
+  const slotOf = (stats) => {
+    if (!select) return FULL_SLOT;
+    const { K, t } = sel(stats[0], stats[1]);
+    if (K <= 0) return EMPTY_SLOT;
+    if (!t) return FULL_SLOT;
+    return t.keep === t.ties ? { thr: t.thr, cb: ALL_BLOCKS, rem: 0 } : { thr: t.thr, ...tieCutoff(stats[2], 1, 0, t.keep) };
+  };
+  const passes = [];
+  if (select) {
+    passes.push({ call: () => ({ fn: "sce_hist_hi", params: header(EMPTY_SLOT, true) }), words: () => HI_BUCKETS + 1, reduce: sumParts2 });
+    passes.push({
+      call: ([hi]) => ({ fn: "sce_hist_lo", params: header({ thr: sel(hi).b?.bucket ?? -1, cb: 0, rem: 0 }, true) }),
+      words: () => LO_BUCKETS,
+      reduce: sumParts2
+    });
+    passes.push({
+      call: ([hi, lo]) => {
+        const t = sel(hi, lo).t;
+        return { fn: "sce_ties", params: header({ thr: t && t.keep < t.ties ? t.thr : -1, cb: 0, rem: 0 }, true) };
+      },
+      words: (cn, first) => blocksOf(cn, first),
+      reduce: concatParts
+    });
+  }
+  const sumsAt = passes.length;
+  passes.push({
+    call: (prev) => ({ fn: "sce_sums", params: header(slotOf(prev), select) }),
+    words: (cn, first) => blocksOf(cn, first) * m,
+    reduce: (parts) => {
+      const out = new Float64Array(m);
+      for (const p of parts) for (let i = 0; i < p.data.length; i++) out[i % m] += p.data[i];
+      return out;
+    }
+  });
+  return {
+    quantum: STAT_BLOCK,
+    passes,
+    apply: (stats) => {
+      const w = Array.from(stats[sumsAt], (s) => s / n);
+      const total = w.reduce((a, b) => a + b, 0);
+      return { fn: "sce_apply", params: header(slotOf(stats), select, total === 0 ? w.map(() => 1 / m) : w.map((x) => x / total)) };
+    }
+  };
+}
+
+// src/methods/slerp.ts
+var NORM_EPS = 1e-8;
+var DOT_THRESHOLD = 0.9995;
+function slerpCoefficients(t, g00, g01, g11) {
+  const n0 = Math.sqrt(g00);
+  const n1 = Math.sqrt(g11);
+  const dot = g01 / ((n0 > NORM_EPS ? n0 : 1) * (n1 > NORM_EPS ? n1 : 1));
+  if (!Number.isFinite(dot) || Math.abs(dot) > DOT_THRESHOLD) return [1 - t, t];
+  const theta0 = Math.acos(dot);
+  const sin0 = Math.sin(theta0);
+  const thetaT = theta0 * t;
+  return [Math.sin(theta0 - thetaT) / sin0, Math.sin(thetaT) / sin0];
+}
+var slerpProgram = (params, shape) => gramProgram(shape, { rel: false, rows: false }, (g) => slerpCoefficients(params.t, g.at(0, 0), g.at(0, 1), g.at(1, 1)));
+
 // src/methods/programs.ts
-var FACTORIES = /* @__PURE__ */ new Map([]);
+var FACTORIES = /* @__PURE__ */ new Map([
+  ["slerp", slerpProgram],
+  ["nuslerp", nuslerpProgram],
+  ["multislerp", multislerpProgram],
+  ["karcher", karcherProgram],
+  ["model_stock", modelStockProgram],
+  ["nearswap", nearswapProgram],
+  ["arcee_fusion", arceeFusionProgram],
+  ["ties", gtaProgram],
+  ["dare_ties", gtaProgram],
+  ["dare_linear", gtaProgram],
+  ["breadcrumbs", gtaProgram],
+  ["breadcrumbs_ties", gtaProgram],
+  ["della", gtaProgram],
+  ["della_linear", gtaProgram],
+  ["sce", sceProgram],
+  ["ram", ramProgram],
+  ["ramplus_tl", ramplusTlProgram]
+]);
 function programFor(method, params, shape) {
   const f = FACTORIES.get(method);
   if (!f) throw new Error(`no tensor program for merge method '${method}'`);
@@ -76,6 +915,134 @@ var Arena = class {
     return new Float64Array(this.k.memory.buffer, ptr, n);
   }
 };
+
+// src/kernels/gather.ts
+function checkRow(rows, r) {
+  const m = rows.map[r];
+  if (m === void 0) throw new Error(`gather: row ${r} is past the ${rows.map.length} rows of the gathered tensor`);
+  return m;
+}
+function rowGatherer(input, readRows) {
+  const { cols, rows } = input;
+  const acc = new Float64Array(cols);
+  const tmp = new Float32Array(cols);
+  const means = /* @__PURE__ */ new Map();
+  const mixInto = (mixIndex, out) => {
+    const mix = rows.mixes[mixIndex];
+    if (!mix) throw new Error(`gather: mix ${mixIndex} does not exist`);
+    if ("meanOf" in mix) {
+      let mean = means.get(mix.meanOf);
+      if (!mean) {
+        mean = meanOfRows(mix.meanOf);
+        means.set(mix.meanOf, mean);
+      }
+      out.set(mean);
+      return;
+    }
+    acc.fill(0);
+    for (const t of mix.terms) {
+      readRows(t.source, t.row, 1, tmp);
+      for (let c = 0; c < cols; c++) acc[c] += t.weight * tmp[c];
+    }
+    const d = mix.divisor ?? 1;
+    for (let c = 0; c < cols; c++) out[c] = acc[c] / d;
+  };
+  const rowInto = (r, out) => {
+    const m = checkRow(rows, r);
+    if (m >= 0) readRows(0, m, 1, out);
+    else if (m === -1) out.fill(0);
+    else mixInto(-2 - m, out);
+  };
+  function meanOfRows(count) {
+    const sum = new Float64Array(cols);
+    const row = new Float32Array(cols);
+    for (let r = 0; r < count; r++) {
+      const m = checkRow(rows, r);
+      if (m < -1 && "meanOf" in rows.mixes[-2 - m]) throw new Error(`gather: mean row ${r} is inside the rows it averages`);
+      rowInto(r, row);
+      for (let c = 0; c < cols; c++) sum[c] += row[c];
+    }
+    const out = new Float32Array(cols);
+    for (let c = 0; c < cols; c++) out[c] = count > 0 ? sum[c] / count : 0;
+    return out;
+  }
+  return (firstRow, nRows, dst) => {
+    for (let i = 0; i < nRows; ) {
+      const m = checkRow(rows, firstRow + i);
+      if (m < 0) {
+        rowInto(firstRow + i, dst.subarray(i * cols, (i + 1) * cols));
+        i++;
+        continue;
+      }
+      let run = 1;
+      while (i + run < nRows && rows.map[firstRow + i + run] === m + run) run++;
+      readRows(0, m, run, dst.subarray(i * cols, (i + run) * cols));
+      i += run;
+    }
+  };
+}
+function gatherElements(input, first, n, readRows, dst) {
+  const { cols } = input;
+  if (n <= 0) return;
+  const gather = rowGatherer(input, readRows);
+  const r0 = Math.floor(first / cols);
+  const r1 = Math.ceil((first + n) / cols);
+  if (first % cols === 0 && (first + n) % cols === 0) {
+    gather(r0, r1 - r0, dst);
+    return;
+  }
+  const scratch = new Float32Array(cols);
+  let done = 0;
+  for (let r = r0; r < r1; r++) {
+    const from = Math.max(first, r * cols);
+    const to = Math.min(first + n, (r + 1) * cols);
+    if (from === r * cols && to === (r + 1) * cols) {
+      let k2 = r;
+      while (k2 + 1 < r1 && (k2 + 2) * cols <= first + n) k2++;
+      gather(r, k2 - r + 1, dst.subarray(done, done + (k2 - r + 1) * cols));
+      done += (k2 - r + 1) * cols;
+      r = k2;
+      continue;
+    }
+    gather(r, 1, scratch);
+    dst.set(scratch.subarray(from - r * cols, to - r * cols), done);
+    done += to - from;
+  }
+}
+
+// src/kernels/lora-input.ts
+function loraRows(cols, first, n) {
+  const row0 = Math.floor(first / cols);
+  const col0 = first - row0 * cols;
+  return { row0, col0, nrows: n === 0 ? 0 : Math.ceil((col0 + n) / cols) };
+}
+async function materializeLora(mem, input, first, n, read) {
+  const { rank, cols, scale } = input;
+  if (!(rank >= 1 && cols >= 1)) throw new Error(`internal: LoRA input with rank ${rank} and ${cols} columns`);
+  const x = await read(input.base, first, n);
+  if (n === 0) return x;
+  const { row0, nrows, col0 } = loraRows(cols, first, n);
+  let b;
+  let a;
+  if (input.embedding === void 0) {
+    b = await read(input.b, row0 * rank, nrows * rank);
+    a = await read(input.a, 0, rank * cols);
+  } else {
+    const { rows } = input.embedding;
+    const bt = mem.alloc(4 * rank * nrows);
+    for (let r = 0; r < rank; r++) {
+      const p = await read(input.b, r * rows + row0, nrows);
+      new Uint8Array(mem.k.memory.buffer).copyWithin(bt + 4 * r * nrows, p, p + 4 * nrows);
+    }
+    b = mem.alloc(4 * rank * nrows);
+    mem.k.lora_transpose(bt, rank, nrows, b);
+    const at = await read(input.a, 0, cols * rank);
+    a = mem.alloc(4 * rank * cols);
+    mem.k.lora_transpose(at, cols, rank, a);
+  }
+  mem.k.lora_apply(x, n, b, a, rank, cols, col0, scale);
+  return x;
+}
 
 // src/kernels/program-runner.ts
 var CTX_BYTES = 48;
@@ -147,7 +1114,27 @@ function runAllStats(arena2, prog, c) {
 }
 
 // src/kernels/wasm-module.ts
-var EXPORTED_FUNCTIONS = ["heap_base", "convert", "scale_convert", "linear", "task_arithmetic"];
+var EXPORTED_FUNCTIONS = [
+  "heap_base",
+  "convert",
+  "scale_convert",
+  "linear",
+  "task_arithmetic",
+  "lora_apply",
+  "lora_transpose",
+  "quantize_f16",
+  "quantize_bf16",
+  "quantize_q8_0",
+  "quantize_q4_0",
+  "quantize_q4_1",
+  "quantize_q5_0",
+  "quantize_q5_1",
+  "quantize_q2_k",
+  "quantize_q3_k",
+  "quantize_q4_k",
+  "quantize_q5_k",
+  "quantize_q6_k"
+];
 var KERNELS_WASM_URL = new URL("./kernels.wasm", import.meta.url);
 function instantiateKernels(mod) {
   const instance = new WebAssembly.Instance(mod, {});
@@ -166,6 +1153,7 @@ var arena = new Arena(k);
 var readFds = /* @__PURE__ */ new Map();
 var writeFds = /* @__PURE__ */ new Map();
 var bytesRead = 0;
+var remote = new ReadAhead();
 function fdFor(map, file, flags) {
   let fd = map.get(file);
   if (fd === void 0) {
@@ -202,10 +1190,12 @@ function floatCode(d) {
 async function materialize(input, first, n, asF32) {
   switch (input.kind) {
     case "tensor": {
-      if (input.source.kind !== "file") throw new Error(`reading ${input.source.label} over HTTP is not supported yet`);
       const size = DTYPE_SIZE[input.dtype];
       const ptr = arena.alloc(size * n);
-      readFile(ptr, size * n, input.source.path, input.start + first * size);
+      if (input.source.kind === "http") {
+        await remote.read(input.source, input.start + first * size, new Uint8Array(k.memory.buffer, ptr, size * n));
+        bytesRead += size * n;
+      } else readFile(ptr, size * n, input.source.path, input.start + first * size);
       return asF32 && input.dtype !== "F32" ? toF32({ ptr, dtype: input.dtype }, n) : { ptr, dtype: input.dtype };
     }
     case "op": {
@@ -222,9 +1212,34 @@ async function materialize(input, first, n, asF32) {
       return asF32 && input.dtype !== "F32" ? toF32(m, n) : m;
     }
     case "gather":
+      return materializeGather(input, first, n);
     case "lora":
-      throw new Error(`${input.kind} inputs are not supported yet`);
+      return { ptr: await materializeLora(arena, input, first, n, async (i, f, m) => (await materialize(i, f, m, true)).ptr), dtype: "F32" };
   }
+}
+function materializeGather(input, first, n) {
+  const { cols } = input;
+  const srcs = input.sources.map((s) => {
+    if (s.kind !== "tensor" || s.source.kind !== "file") throw new Error(`gather: only stored tensors can be gathered from, not ${s.kind} inputs`);
+    return { path: s.source.path, start: s.start, dtype: s.dtype, size: DTYPE_SIZE[s.dtype] };
+  });
+  const out = arena.alloc(4 * n);
+  const staging = arena.alloc(Math.max(4, ...srcs.map((s) => s.size)) * Math.max(n, cols));
+  const row = arena.alloc(4 * cols);
+  gatherElements(input, first, n, (si, r, nRows, dst) => {
+    const s = srcs[si];
+    const count = nRows * cols;
+    const inWasm = dst.buffer === k.memory.buffer;
+    const at = inWasm ? dst.byteOffset : row;
+    if (!inWasm && nRows !== 1) throw new Error("internal: gather reads several rows into a JavaScript buffer");
+    if (s.dtype === "F32") readFile(at, 4 * count, s.path, s.start + r * cols * 4);
+    else {
+      readFile(staging, s.size * count, s.path, s.start + r * cols * s.size);
+      k.convert(floatCode(s.dtype), staging, KERNEL_DTYPE_CODE.F32, at, count);
+    }
+    if (!inWasm) dst.set(arena.f32(row, cols));
+  }, arena.f32(out, n));
+  return { ptr: out, dtype: "F32" };
 }
 function toF32(m, n) {
   const f = arena.alloc(4 * n);
@@ -233,9 +1248,29 @@ function toF32(m, n) {
 }
 async function materializeAll(op, inputs, first, n) {
   const asF32 = op.kind === "program";
+  const fetched = await fetchRemote(inputs, first, n);
   const out = [];
-  for (const i of inputs) out.push(await materialize(i, first, n, asF32));
+  for (const [j, i] of inputs.entries()) {
+    const m = fetched.get(j);
+    out.push(m ? asF32 && m.dtype !== "F32" ? toF32(m, n) : m : await materialize(i, first, n, asF32));
+  }
   return out;
+}
+async function fetchRemote(inputs, first, n) {
+  const got = /* @__PURE__ */ new Map();
+  const jobs = [];
+  for (const [j, i] of inputs.entries()) {
+    if (i.kind !== "tensor" || i.source.kind !== "http") continue;
+    const len = DTYPE_SIZE[i.dtype] * n;
+    const ptr = arena.alloc(len);
+    got.set(j, { ptr, dtype: i.dtype });
+    jobs.push({ src: i, ptr, len });
+  }
+  if (jobs.length === 0) return got;
+  const mem = k.memory.buffer;
+  await Promise.all(jobs.map(({ src, ptr, len }) => src.source.kind === "http" && remote.read(src.source, src.start + first * DTYPE_SIZE[src.dtype], new Uint8Array(mem, ptr, len))));
+  for (const j of jobs) bytesRead += j.len;
+  return got;
 }
 function rowLen(shape, numel) {
   return shape.length > 1 ? shape[shape.length - 1] : numel;
@@ -336,6 +1371,11 @@ parentPort.on("message", (msg) => {
   }
   runJob(msg.job).then(
     (r) => parentPort.postMessage({ id: msg.id, ...r }),
-    (e) => parentPort.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) })
+    // A MergeopsError (e.g. a Hub read that gave up) keeps its code and hint across the thread boundary.
+    (e) => parentPort.postMessage({
+      id: msg.id,
+      error: e instanceof Error ? e.message : String(e),
+      ...e instanceof MergeopsError ? { code: e.code, hint: e.hint } : {}
+    })
   );
 });
