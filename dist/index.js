@@ -63668,7 +63668,13 @@ function gatherInputs(setup, recipe, outName, refs, tensorOf) {
       );
     }
   }
-  const staged = [...candidates.values()].find((r) => r.producer);
+  const rowsOf2 = new Map([...candidates].map(([k, r]) => [k, r.shape[0]]));
+  const { gathers, unsourced } = tensorGathers(setup, recipe, refs.map((r) => r.modelKey), rowsOf2);
+  const warnings = unsourced.length === 0 ? [] : [
+    `${outName}: ${unsourced.length} token(s) are in no merged model and get zero rows (${unsourced.slice(0, 5).map((x) => JSON.stringify(x)).join(", ")}${unsourced.length > 5 ? ", \u2026" : ""})`
+  ];
+  const identity = gathers.map((g, i) => g.sources.length === 1 && g.mixes.length === 0 && g.map.length === refs[i].shape[0] && g.map.every((m, r) => m === r));
+  const staged = [...candidates.values()].find((r) => r.producer && !refs.some((x, i) => x === r && identity[i]));
   if (staged) {
     failAt(recipe)(
       recipe.tokenizer?.pos ?? recipe.pos,
@@ -63676,12 +63682,8 @@ function gatherInputs(setup, recipe, outName, refs, tensorOf) {
       "put the tokenizer setting on the earlier stage (its output then has the merged vocabulary), or write that stage to a folder with --keep-intermediates and merge the folder"
     );
   }
-  const rowsOf2 = new Map([...candidates].map(([k, r]) => [k, r.shape[0]]));
-  const { gathers, unsourced } = tensorGathers(setup, recipe, refs.map((r) => r.modelKey), rowsOf2);
-  const warnings = unsourced.length === 0 ? [] : [
-    `${outName}: ${unsourced.length} token(s) are in no merged model and get zero rows (${unsourced.slice(0, 5).map((x) => JSON.stringify(x)).join(", ")}${unsourced.length > 5 ? ", \u2026" : ""})`
-  ];
   const out = refs.map((r, i) => {
+    if (identity[i]) return r;
     const g = gathers[i];
     const sources = g.sources.map((k) => k === r.modelKey ? r : candidates.get(k));
     const past = (src, row2) => row2 >= sources[src].shape[0];

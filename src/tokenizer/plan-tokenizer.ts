@@ -161,17 +161,22 @@ export function gatherInputs(setup: TokenizerSetup, recipe: Recipe, outName: str
         'the models have different hidden sizes; only models of the same size can be merged');
     }
   }
-  const staged = [...candidates.values()].find((r) => r.producer);
+  const rowsOf = new Map([...candidates].map(([k, r]) => [k, r.shape[0]]));
+  const { gathers, unsourced } = tensorGathers(setup, recipe, refs.map((r) => r.modelKey), rowsOf);
+  const warnings = unsourced.length === 0 ? [] : [
+    `${outName}: ${unsourced.length} token(s) are in no merged model and get zero rows (${unsourced.slice(0, 5).map((x) => JSON.stringify(x)).join(', ')}${unsourced.length > 5 ? ', …' : ''})`];
+  // Inputs whose rows already are the output vocabulary, in order, stay as they are.
+  const identity = gathers.map((g, i) => g.sources.length === 1 && g.mixes.length === 0 && g.map.length === refs[i].shape[0]
+    && g.map.every((m, r) => m === r));
+  // An earlier stage's output can be kept as is, not yet remapped (that needs gathers over computed rows).
+  const staged = [...candidates.values()].find((r) => r.producer && !refs.some((x, i) => x === r && identity[i]));
   if (staged) {
     failAt(recipe)(recipe.tokenizer?.pos ?? recipe.pos,
       `remapping the vocabulary of \`${staged.modelKey}\`, an earlier stage's output, is not supported yet`,
       'put the tokenizer setting on the earlier stage (its output then has the merged vocabulary), or write that stage to a folder with --keep-intermediates and merge the folder');
   }
-  const rowsOf = new Map([...candidates].map(([k, r]) => [k, r.shape[0]]));
-  const { gathers, unsourced } = tensorGathers(setup, recipe, refs.map((r) => r.modelKey), rowsOf);
-  const warnings = unsourced.length === 0 ? [] : [
-    `${outName}: ${unsourced.length} token(s) are in no merged model and get zero rows (${unsourced.slice(0, 5).map((x) => JSON.stringify(x)).join(', ')}${unsourced.length > 5 ? ', …' : ''})`];
   const out = refs.map((r, i) => {
+    if (identity[i]) return r;
     const g = gathers[i];
     const sources = g.sources.map((k) => (k === r.modelKey ? r : candidates.get(k)!));
     // A config.json vocab_size larger than the stored matrix would make ids point past it.

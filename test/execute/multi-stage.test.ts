@@ -115,4 +115,29 @@ models:
     ok(r);
     expect(r.stdout).toContain('stage `spare` is not used by the final merge');
   });
+
+  it('runs the practical shape: three 1:1 mixes, then a merge with another model, tokenizer from a sibling', () => {
+    const mix = (name: string, a: string, b: string): string =>
+      `name: ${name}\nmerge_method: linear\nmodels:\n  - model: ${m(a)}\n    parameters: {weight: 1}\n  - model: ${m(b)}\n    parameters: {weight: 1}\n---\n`;
+    const final = (tok: string): string => `merge_method: linear
+models:
+  - model: mix-a
+    parameters: {weight: 1}
+  - model: mix-b
+    parameters: {weight: 1}
+  - model: mix-c
+    parameters: {weight: 1}
+  - model: ${m('base')}
+    parameters: {weight: 1}
+${tok}`;
+    const stages = mix('mix-a', 'add', 'rev') + mix('mix-b', 'add', 'base') + mix('mix-c', 'rev', 'base');
+    const withTok = writeRecipe(t.dir, 'practical.yml', stages + final(`tokenizer_source: ${m('rev')}\n`));
+    const plain = writeRecipe(t.dir, 'practical-plain.yml', stages + final(''));
+    ok(runCli(['run', withTok, '--out', join(t.dir, 'practical')]));
+    ok(runCli(['run', plain, '--out', join(t.dir, 'practical-plain')]));
+    // Same vocabulary everywhere: the weights are the plain merge's, the tokenizer is the sibling's.
+    expect(weights(join(t.dir, 'practical')).equals(weights(join(t.dir, 'practical-plain')))).toBe(true);
+    const tok = (dir: string): unknown => JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8'));
+    expect(tok(join(t.dir, 'practical'))).toEqual(tok(m('rev')));
+  });
 });
