@@ -29904,16 +29904,7 @@ function stageRef(ref, names) {
   return names.has(ref.path) ? ref.path : void 0;
 }
 function stageGraph(docs) {
-  const unnamed = docs.filter((d) => d.name === void 0);
-  if (unnamed.length > 1) {
-    throw err(
-      unnamed[1],
-      void 0,
-      "a multi-stage recipe may have only one unnamed document (the final merge)",
-      "give every intermediate stage a `name:` and leave only the final merge unnamed"
-    );
-  }
-  const final = unnamed[0] ?? docs[docs.length - 1];
+  const final = docs.find((d) => d.name === void 0) ?? docs[docs.length - 1];
   const byName = new Map(docs.filter((d) => d.name !== void 0).map((d) => [d.name, d]));
   const names = new Set(byName.keys());
   const uses = /* @__PURE__ */ new Map();

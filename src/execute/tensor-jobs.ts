@@ -6,7 +6,6 @@
  */
 import { DTYPE_SIZE } from '../formats/dtype.js';
 import type { JobDone, JobInput, KernelJob, KernelOp } from '../kernels/jobs.js';
-import type { KernelPool } from '../kernels/pool.js';
 import type { TensorProgram } from '../methods/program.js';
 import { programFor } from '../methods/programs.js';
 import type { AdapterTensor, InputTensorRef, PlannedTensor } from '../plan/types.js';

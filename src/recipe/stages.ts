@@ -45,12 +45,8 @@ function stageRef(ref: ModelRef, names: ReadonlySet<string>): string | undefined
 
 /** Orders the documents of a recipe file and checks references between them. */
 export function stageGraph(docs: readonly Recipe[]): StageGraph {
-  const unnamed = docs.filter((d) => d.name === undefined);
-  if (unnamed.length > 1) {
-    throw err(unnamed[1], undefined, 'a multi-stage recipe may have only one unnamed document (the final merge)',
-      'give every intermediate stage a `name:` and leave only the final merge unnamed');
-  }
-  const final = unnamed[0] ?? docs[docs.length - 1];
+  // The parser already rejects a second unnamed document.
+  const final = docs.find((d) => d.name === undefined) ?? docs[docs.length - 1];
   const byName = new Map(docs.filter((d) => d.name !== undefined).map((d) => [d.name!, d]));
   const names = new Set(byName.keys());
   const uses = new Map<Recipe, string[]>();

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 
 import { checkSameLayout, detectArch, findArchRow, findTensorName, substituteLayer } from '../../src/arch/detect.js';
 import { ARCHITECTURES } from '../../src/arch/table.js';
-import type { ArchInfo, HFConfig } from '../../src/arch/types.js';
+import type { HFConfig } from '../../src/arch/types.js';
 import { MergeopsError } from '../../src/errors.js';
 import { generateModel } from '../support/generate-model.js';
 

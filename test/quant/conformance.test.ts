@@ -84,7 +84,7 @@ function syntheticCases(): Case[] {
     {
       name: 'NaN and ±Inf among normal values',
       nPerRow: ROW,
-      data: rows(4, (i, r) => {
+      data: rows(4, (_i, r) => {
         const k = r.u32() % 97;
         if (k === 0) return NaN;
         if (k === 1) return Infinity;

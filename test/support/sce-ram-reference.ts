@@ -58,7 +58,7 @@ export function sceReference(base: Float32Array, xs: Float32Array[], selectTopk:
 }
 
 export function ramReference(base: Float32Array, xs: Float32Array[], o: { epsilon: number; plus?: { r: number; alpha: number } }): RefResult {
-  const n = base.length, m = xs.length;
+  const n = base.length;
   const active = xs.map((x) => Array.from(x, (v, i) => Math.abs(Math.fround(v - base[i])) > Math.fround(o.epsilon)));
   const count = Array.from({ length: n }, (_, i) => active.reduce((a, act) => a + (act[i] ? 1 : 0), 0));
   const lambda = xs.map((_, j) => {
