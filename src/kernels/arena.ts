@@ -7,6 +7,31 @@ import type { KernelExports } from './wasm-module.js';
 
 const WASM_PAGE = 65536;
 const MAX_MEMORY = 2 ** 32;
+const PAGE = 4096;
+/**
+ * The kernel's page-cache copies (pread/pwrite into and out of this memory) run about 5× slower
+ * when the destination sits 1–31 bytes past the source modulo 4 KiB (measured on x86-64: 4K
+ * aliasing of the copy loop's loads and stores; BENCHMARKS.md). I/O buffers are placed to avoid
+ * that window, with a margin.
+ */
+const SLOW_WINDOW = 63;
+
+function slow(dstMinusSrc: number): boolean {
+  const d = ((dstMinusSrc % PAGE) + PAGE) % PAGE;
+  return d !== 0 && d <= SLOW_WINDOW;
+}
+
+/**
+ * The page phase (address mod 4 KiB, a multiple of 16) for a buffer that is read from file
+ * offsets `reads` and written to file offsets `writes`, closest to `from` going up.
+ */
+export function ioPhase(from: number, reads: readonly number[], writes: readonly number[]): number {
+  for (let step = 0; step < PAGE; step += 16) {
+    const x = (from + step) % PAGE;
+    if (reads.every((r) => !slow(x - r)) && writes.every((w) => !slow(w - x))) return x;
+  }
+  return from % PAGE; // unreachable: at most 2·4 multiples of 16 per offset are excluded
+}
 
 export class Arena {
   readonly base: number;
@@ -28,6 +53,21 @@ export class Arena {
     if (end > have) this.k.memory.grow(Math.ceil((end - have) / WASM_PAGE));
     this.top = end;
     return p;
+  }
+
+  /**
+   * Like `alloc`, placed for fast file I/O: `reads` are the file offsets whose bytes will be read
+   * into the buffer's start, `writes` those it will be written to (see SLOW_WINDOW).
+   */
+  allocIO(bytes: number, reads: readonly number[], writes: readonly number[] = []): number {
+    const phase = ioPhase(this.top % PAGE, reads, writes);
+    this.alloc((phase - this.top % PAGE + PAGE) % PAGE);
+    return this.alloc(bytes);
+  }
+
+  /** True when writing from `ptr` to file offset `offset` runs at full speed (see SLOW_WINDOW). */
+  static fastWrite(ptr: number, offset: number): boolean {
+    return !slow(offset - ptr);
   }
 
   /** The current top, to release everything allocated after it with `release`. */

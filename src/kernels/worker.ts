@@ -73,16 +73,17 @@ function floatCode(d: DType): number {
 interface Materialized { ptr: number; dtype: DType }
 
 /** Produces a chunk of an input; `asF32` converts stored half-precision data. */
-async function materialize(input: JobInput, first: number, n: number, asF32: boolean): Promise<Materialized> {
+async function materialize(input: JobInput, first: number, n: number, asF32: boolean, writeAt?: number): Promise<Materialized> {
   switch (input.kind) {
     case 'tensor': {
       const size = DTYPE_SIZE[input.dtype];
-      const ptr = arena.alloc(size * n);
+      const at = input.start + first * size;
+      const ptr = input.source.kind === 'file' ? arena.allocIO(size * n, [at], writeAt === undefined ? [] : [writeAt]) : arena.alloc(size * n);
       // Nothing allocates while the read is pending (inputs are materialized one by one), so the view stays valid.
       if (input.source.kind === 'http') {
         await remote.read(input.source, input.start + first * size, new Uint8Array(k.memory.buffer, ptr, size * n));
         bytesRead += size * n;
-      } else readFile(ptr, size * n, input.source.path, input.start + first * size);
+      } else readFile(ptr, size * n, input.source.path, at);
       return asF32 && input.dtype !== 'F32' ? toF32({ ptr, dtype: input.dtype }, n) : { ptr, dtype: input.dtype };
     }
     case 'op': {
@@ -141,13 +142,14 @@ function toF32(m: Materialized, n: number): Materialized {
   return { ptr: f, dtype: 'F32' };
 }
 
-async function materializeAll(op: KernelOp, inputs: readonly JobInput[], first: number, n: number): Promise<Materialized[]> {
+/** `writeAt`: the output file offset the first input's buffer may be written to (in place or copied through). */
+async function materializeAll(op: KernelOp, inputs: readonly JobInput[], first: number, n: number, writeAt?: number): Promise<Materialized[]> {
   const asF32 = op.kind === 'program';
   const fetched = await fetchRemote(inputs, first, n);
   const out: Materialized[] = [];
   for (const [j, i] of inputs.entries()) {
     const m = fetched.get(j);
-    out.push(m ? (asF32 && m.dtype !== 'F32' ? toF32(m, n) : m) : await materialize(i, first, n, asF32));
+    out.push(m ? (asF32 && m.dtype !== 'F32' ? toF32(m, n) : m) : await materialize(i, first, n, asF32, j === 0 ? writeAt : undefined));
   }
   return out;
 }
@@ -244,7 +246,10 @@ async function runJob(job: KernelJob): Promise<JobResult> {
   const { op, first, n } = job;
   const numel = job.shape.reduce((a, b) => a * b, 1);
   const c: ChunkInfo = { shape: job.shape, tensor: job.tensor, first, n, numel };
-  const ins = await materializeAll(op, job.inputs, first, n);
+  const outSize = DTYPE_SIZE[job.out.dtype];
+  const outBytes = outSize * n;
+  const outOffset = job.out.start + first * outSize;
+  const ins = await materializeAll(op, job.inputs, first, n, job.step?.mode === 'pass' || op.kind === 'program' ? undefined : outOffset);
 
   if (job.step?.mode === 'pass') {
     if (op.kind !== 'program') throw new Error('internal: a statistics pass needs a program op');
@@ -254,9 +259,6 @@ async function runJob(job: KernelJob): Promise<JobResult> {
     return { bytesRead, bytesWritten: 0, stats };
   }
 
-  const outSize = DTYPE_SIZE[job.out.dtype];
-  const outBytes = outSize * n;
-  const outOffset = job.out.start + first * outSize;
   // Same-dtype copy needs no kernel: write the input bytes back out.
   if (op.kind === 'copy' && op.scale === undefined && ins[0].dtype === job.out.dtype) {
     writeFrom(ins[0].ptr, outBytes, job.out.file, outOffset);
@@ -264,8 +266,8 @@ async function runJob(job: KernelJob): Promise<JobResult> {
   }
   // The element-wise kernels may write over their first input when the dtypes match: one
   // buffer less to touch per element (the kernels' aliasing contract allows exactly this).
-  const alias = op.kind !== 'program' && ins[0].dtype === job.out.dtype;
-  const dst = alias ? ins[0].ptr : arena.alloc(outBytes);
+  const alias = op.kind !== 'program' && ins[0].dtype === job.out.dtype && Arena.fastWrite(ins[0].ptr, outOffset);
+  const dst = alias ? ins[0].ptr : arena.allocIO(outBytes, [], [outOffset]);
   compute(op, ins, c, job.out.dtype, dst, job.step);
   writeFrom(dst, outBytes, job.out.file, outOffset);
   return { bytesRead, bytesWritten: outBytes };

@@ -49,11 +49,11 @@ export function llamaQuantizeDefaults(): QuantizeParams {
   return load().defaults();
 }
 
-/** Runs llama-quantize on `input` → `output` with llama_ftype `ftype` (1 thread); returns its status (0 = ok). */
-export function llamaQuantize(input: string, output: string, ftype: number): number {
+/** Runs llama-quantize on `input` → `output` with llama_ftype `ftype` (1 thread by default); returns its status (0 = ok). */
+export function llamaQuantize(input: string, output: string, ftype: number, nthread = 1): number {
   const l = load();
   const p = l.defaults();
   p.ftype = ftype;
-  p.nthread = 1;
+  p.nthread = nthread;
   return l.quantize(input, output, p);
 }
