@@ -44,6 +44,8 @@ export interface ExecuteOptions {
   inputsReady?: (t: PlannedTensor) => Promise<void>;
   /** GGUF file types to write beside the safetensors (default: the recipe's `mergeops.quantize`). */
   gguf?: readonly FileTypeName[];
+  /** Long output writes may bypass the page cache (default: unless MERGEOPS_DIRECT_IO=0). */
+  directIO?: boolean;
   /** Told when a GGUF file is being written. */
   onGGUF?: (type: FileTypeName) => void;
 }
@@ -53,6 +55,8 @@ export interface ExecuteResult {
   files: { name: string; bytes: number }[];
   bytesRead: number;
   bytesWritten: number;
+  /** Of bytesWritten, those written by direct I/O (long aligned writes, where the file system allows). */
+  bytesDirect: number;
   seconds: number;
 }
 
@@ -89,15 +93,15 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
       closeSync(fd);
     });
 
-    pool = await KernelPool.create(threads);
+    pool = await KernelPool.create(threads, { directIO: opts.directIO });
     const perWorker = workerDataBudget(maxMemory, pool.size);
     const progress: Progress = {
       tensorsDone: 0, tensorsTotal: plan.tensors.length, bytesRead: 0, bytesWritten: 0,
       bytesTotal: plan.estimates.inputBytes, elapsed: 0, current: '',
     };
     flusher = new ShardFlusher(shardPaths);
-    await runAll(pool, plan, { perWorker, whole: programWholeBudget(maxMemory, pool.size) }, shardPaths, opts.inputsReady,
-      new Tracker(progress, t0, opts.onProgress, flusher));
+    const tracker = new Tracker(progress, t0, opts.onProgress, flusher);
+    await runAll(pool, plan, { perWorker, whole: programWholeBudget(maxMemory, pool.size) }, shardPaths, opts.inputsReady, tracker);
     await pool.closeFiles();
 
     await flusher.finish();
@@ -119,7 +123,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
 
     const files = readdirSync(outDir).sort().map((name) => ({ name, bytes: statSync(join(outDir, name)).size }));
     return {
-      outDir, files, bytesRead: progress.bytesRead, bytesWritten: progress.bytesWritten,
+      outDir, files, bytesRead: progress.bytesRead, bytesWritten: progress.bytesWritten, bytesDirect: tracker.bytesDirect,
       seconds: (performance.now() - t0) / 1000,
     };
   } catch (e) {
@@ -134,11 +138,13 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
 /** Counts what the jobs did and reports progress at most every 200 ms. */
 class Tracker {
   private lastReport = 0;
+  bytesDirect = 0;
   constructor(private readonly progress: Progress, private readonly t0: number,
     private readonly onProgress: ExecuteOptions['onProgress'], private readonly flusher: ShardFlusher) {}
 
   job(r: JobDone): void {
-    this.flusher.written(r.bytesWritten);
+    this.flusher.written(r.bytesWritten - r.bytesDirect);
+    this.bytesDirect += r.bytesDirect;
     this.progress.bytesRead += r.bytesRead;
     this.progress.bytesWritten += r.bytesWritten;
     this.report(false);

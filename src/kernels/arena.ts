@@ -44,8 +44,24 @@ export class Arena {
 
   /** Reserves `bytes` (16-byte aligned) and returns their address. */
   alloc(bytes: number): number {
-    const p = this.top;
-    const end = p + Math.ceil(bytes / 16) * 16;
+    return this.take((this.top + 15) & ~15, bytes);
+  }
+
+  /**
+   * Like `alloc`, placed for fast file I/O: `reads` are the file offsets whose bytes will be read
+   * into the buffer's start, `writes` those it will be written to (see SLOW_WINDOW). With one
+   * write target at an 8-aligned offset the buffer sits exactly at its page phase (8-byte
+   * aligned then), so the write's page-aligned middle can go out by direct I/O (worker.ts).
+   */
+  allocIO(bytes: number, reads: readonly number[], writes: readonly number[] = []): number {
+    const top = (this.top + 15) & ~15;
+    const w = writes.length === 1 && writes[0] % 8 === 0 ? writes[0] % PAGE : -1;
+    const phase = w >= 0 && reads.every((r) => !slow(w - r)) ? w : ioPhase(top % PAGE, reads, writes);
+    return this.take(top + (phase - top % PAGE + PAGE) % PAGE, bytes);
+  }
+
+  private take(p: number, bytes: number): number {
+    const end = p + bytes;
     if (end > MAX_MEMORY) {
       throw new Error(`a kernel job needs ${end - this.base} bytes of worker memory, more than a 4 GiB WebAssembly memory allows; lower --max-memory so tensors are processed in smaller chunks`);
     }
@@ -53,16 +69,6 @@ export class Arena {
     if (end > have) this.k.memory.grow(Math.ceil((end - have) / WASM_PAGE));
     this.top = end;
     return p;
-  }
-
-  /**
-   * Like `alloc`, placed for fast file I/O: `reads` are the file offsets whose bytes will be read
-   * into the buffer's start, `writes` those it will be written to (see SLOW_WINDOW).
-   */
-  allocIO(bytes: number, reads: readonly number[], writes: readonly number[] = []): number {
-    const phase = ioPhase(this.top % PAGE, reads, writes);
-    this.alloc((phase - this.top % PAGE + PAGE) % PAGE);
-    return this.alloc(bytes);
   }
 
   /** True when writing from `ptr` to file offset `offset` runs at full speed (see SLOW_WINDOW). */

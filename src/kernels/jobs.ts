@@ -90,6 +90,8 @@ export interface KernelJob {
 export interface JobDone {
   bytesRead: number;
   bytesWritten: number;
+  /** Of bytesWritten, those sent to the disk by direct I/O (bypassing the page cache). */
+  bytesDirect: number;
   /** A statistics pass's words for this chunk. */
   stats?: Float64Array;
 }

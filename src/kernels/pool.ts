@@ -47,12 +47,16 @@ export class KernelPool {
     }
   }
 
-  /** Starts `threads` workers (default: one per core). */
-  static async create(threads = availableParallelism()): Promise<KernelPool> {
+  /**
+   * Starts `threads` workers (default: one per core). `directIO`: long output writes may bypass
+   * the page cache (default: unless MERGEOPS_DIRECT_IO=0).
+   */
+  static async create(threads = availableParallelism(), opts: { directIO?: boolean } = {}): Promise<KernelPool> {
     const module = await loadKernelModule();
     const url = new URL('./worker.js', import.meta.url);
     const n = Math.max(1, Math.floor(threads));
-    const workers = Array.from({ length: n }, () => new Worker(url, { workerData: { module } }));
+    const directIO = opts.directIO ?? process.env.MERGEOPS_DIRECT_IO !== '0';
+    const workers = Array.from({ length: n }, () => new Worker(url, { workerData: { module, directIO } }));
     return new KernelPool(workers);
   }
 
@@ -113,7 +117,7 @@ export class KernelPool {
     this.pending.delete(m.id);
     slot.busy = false;
     if (m.error !== undefined) entry.p.reject(new KernelError(m.error, { code: m.code, hint: m.hint }));
-    else entry.p.resolve({ bytesRead: m.bytesRead ?? 0, bytesWritten: m.bytesWritten ?? 0, stats: m.stats });
+    else entry.p.resolve({ bytesRead: m.bytesRead ?? 0, bytesWritten: m.bytesWritten ?? 0, bytesDirect: m.bytesDirect ?? 0, stats: m.stats });
     this.pump();
   }
 

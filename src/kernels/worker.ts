@@ -6,7 +6,7 @@
  * float dtype feed the element-wise kernels as they are; every other input (gathered rows, LoRA,
  * an earlier stage's output) and every input of a tensor program is materialized as F32.
  */
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, openSync, readSync, writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { DTYPE_SIZE, isFloatDType, KERNEL_DTYPE_CODE, type DType, type FloatDType } from '../formats/dtype.js';
 import { MergeopsError } from '../errors.js';
@@ -29,6 +29,7 @@ const arena = new Arena(k);
 const readFds = new Map<string, number>();
 const writeFds = new Map<string, number>();
 let bytesRead = 0;
+let bytesDirect = 0;
 /** HTTP sources (Hub streaming): range reads with retries, small ones coalesced into blocks. */
 const remote = new ReadAhead();
 
@@ -55,13 +56,62 @@ function readFile(ptr: number, len: number, file: string, offset: number): void 
   bytesRead += len;
 }
 
-function writeFrom(ptr: number, len: number, file: string, offset: number): void {
-  const fd = fdFor(writeFds, file, 'r+');
+function writeAll(fd: number, ptr: number, len: number, offset: number): void {
   let done = 0;
   while (done < len) {
     const want = Math.min(MAX_IO, len - done);
     done += writeSync(fd, arena.bytes(ptr + done, want), 0, want, offset + done);
   }
+}
+
+const DIRECT_BLOCK = 4096;
+/** Writes at least this long send their page-aligned middle to the disk directly. */
+const DIRECT_MIN = 1 << 20;
+/** Output files opened for direct I/O (O_DIRECT), or null where the file system refused it. */
+const directFds = new Map<string, number | null>();
+const useDirect = (workerData as { directIO?: boolean }).directIO === true;
+
+function directFd(file: string): number | null {
+  let fd = directFds.get(file);
+  if (fd === undefined) {
+    try {
+      fd = openSync(file, fsConstants.O_WRONLY | fsConstants.O_DIRECT);
+    } catch {
+      fd = null; // tmpfs and some network file systems have no direct I/O
+    }
+    directFds.set(file, fd);
+  }
+  return fd;
+}
+
+/**
+ * Writes worker memory to a file. The page-aligned middle of a long write goes to the disk by
+ * direct I/O when the buffer sits at the file offset's page phase (Arena.allocIO places output
+ * buffers so): no copy into the page cache, whose fresh pages cost more than the copy itself,
+ * and nothing left for the final fsync to write back. The unaligned ends go through the page
+ * cache (neighbouring jobs share those pages).
+ */
+function writeFrom(ptr: number, len: number, file: string, offset: number): void {
+  const fd = fdFor(writeFds, file, 'r+');
+  const head = (DIRECT_BLOCK - offset % DIRECT_BLOCK) % DIRECT_BLOCK;
+  const middle = Math.floor((len - head) / DIRECT_BLOCK) * DIRECT_BLOCK;
+  const dfd = useDirect && len >= DIRECT_MIN && (ptr + head) % DIRECT_BLOCK === 0 && middle > 0 ? directFd(file) : null;
+  if (dfd === null) {
+    writeAll(fd, ptr, len, offset);
+    return;
+  }
+  if (head > 0) writeAll(fd, ptr, head, offset);
+  try {
+    writeAll(dfd, ptr + head, middle, offset + head);
+    bytesDirect += middle;
+  } catch (e) {
+    // A file system may accept O_DIRECT at open and still refuse this alignment: go buffered.
+    if ((e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
+    closeSync(dfd);
+    directFds.set(file, null);
+    writeAll(fd, ptr + head, middle, offset + head);
+  }
+  if (len > head + middle) writeAll(fd, ptr + head + middle, len - head - middle, offset + head + middle);
 }
 
 function floatCode(d: DType): number {
@@ -238,11 +288,12 @@ function compute(op: KernelOp, ins: Materialized[], c: ChunkInfo, outDType: DTyp
   }
 }
 
-interface JobResult { bytesRead: number; bytesWritten: number; stats?: Float64Array }
+interface JobResult { bytesRead: number; bytesWritten: number; bytesDirect: number; stats?: Float64Array }
 
 async function runJob(job: KernelJob): Promise<JobResult> {
   arena.reset();
   bytesRead = 0;
+  bytesDirect = 0;
   const { op, first, n } = job;
   const numel = job.shape.reduce((a, b) => a * b, 1);
   const c: ChunkInfo = { shape: job.shape, tensor: job.tensor, first, n, numel };
@@ -256,13 +307,13 @@ async function runJob(job: KernelJob): Promise<JobResult> {
     const prog = program(op, ins.length, c);
     const view: ChunkView = { inputs: ins.map((i) => i.ptr), first, n, rowLen: rowLen(job.shape, numel) };
     const stats = runStatPass(arena, prog, job.step.pass, job.step.stats, view);
-    return { bytesRead, bytesWritten: 0, stats };
+    return { bytesRead, bytesWritten: 0, bytesDirect, stats };
   }
 
   // Same-dtype copy needs no kernel: write the input bytes back out.
   if (op.kind === 'copy' && op.scale === undefined && ins[0].dtype === job.out.dtype) {
     writeFrom(ins[0].ptr, outBytes, job.out.file, outOffset);
-    return { bytesRead, bytesWritten: outBytes };
+    return { bytesRead, bytesWritten: outBytes, bytesDirect };
   }
   // The element-wise kernels may write over their first input when the dtypes match: one
   // buffer less to touch per element (the kernels' aliasing contract allows exactly this).
@@ -270,13 +321,14 @@ async function runJob(job: KernelJob): Promise<JobResult> {
   const dst = alias ? ins[0].ptr : arena.allocIO(outBytes, [], [outOffset]);
   compute(op, ins, c, job.out.dtype, dst, job.step);
   writeFrom(dst, outBytes, job.out.file, outOffset);
-  return { bytesRead, bytesWritten: outBytes };
+  return { bytesRead, bytesWritten: outBytes, bytesDirect };
 }
 
 function closeAll(): void {
-  for (const fd of [...readFds.values(), ...writeFds.values()]) closeSync(fd);
+  for (const fd of [...readFds.values(), ...writeFds.values(), ...directFds.values()]) if (fd !== null) closeSync(fd);
   readFds.clear();
   writeFds.clear();
+  directFds.clear();
 }
 
 parentPort!.on('message', (msg: WorkerRequest | { id: number; close: true }) => {

@@ -21,7 +21,7 @@ async function jobsOf(t: PlannedTensor, perWorker: number): Promise<KernelJob[]>
   const jobs: KernelJob[] = [];
   await runTensor(async (job) => {
     jobs.push(job);
-    return { bytesRead: 0, bytesWritten: 0 };
+    return { bytesRead: 0, bytesWritten: 0, bytesDirect: 0 };
   }, t, { perWorker, whole: perWorker }, '/out.safetensors');
   return jobs;
 }
