@@ -34,7 +34,7 @@ export function refInput(r: InputTensorRef): JobInput {
   const { a, b, rank, scale, embedding } = r.lora;
   const stored = (x: AdapterTensor): JobInput => ({ kind: 'tensor', source: x.source, start: x.start, dtype: x.dtype });
   return {
-    kind: 'lora', base, a: stored(a), b: stored(b), rank, cols: r.shape[1], scale, ...(embedding ? { embedding: { rows: r.shape[0] } } : {}),
+    kind: 'lora', base, a: stored(a), b: stored(b), rank, rows: r.shape[0], cols: r.shape[1], scale, ...(embedding ? { embedding: { rows: r.shape[0] } } : {}),
   };
 }
 
@@ -88,7 +88,8 @@ const lcm = (a: number, b: number): number => (a / gcd(a, b)) * b;
 
 /**
  * Worker bytes a job needs whatever its chunk size: every LoRA input reads its whole A factor
- * (stored, then as F32; embeddings transpose it too) and a few rows of B beyond the chunk's.
+ * (stored, then as F32; embeddings transpose it too) and a few rows of B beyond the chunk's, and
+ * the worker holds both factors whole as stored (kernels/factor-cache.ts).
  */
 export function fixedBytes(inputs: readonly JobInput[]): number {
   let bytes = 0;
@@ -96,8 +97,10 @@ export function fixedBytes(inputs: readonly JobInput[]): number {
     if (i.kind === 'op') bytes += fixedBytes(i.inputs);
     else if (i.kind === 'gather') bytes += fixedBytes(i.sources);
     else if (i.kind === 'lora') {
-      const stored = (x: JobInput): number => (x.kind === 'tensor' ? DTYPE_SIZE[x.dtype] : 4) + 4;
-      bytes += fixedBytes([i.base]) + i.rank * i.cols * (stored(i.a) + (i.embedding ? 4 : 0)) + 2 * i.rank * stored(i.b) * (i.embedding ? 2 : 1) + 256;
+      const size = (x: JobInput): number => (x.kind === 'tensor' ? DTYPE_SIZE[x.dtype] : 4);
+      const stored = (x: JobInput): number => size(x) + 4;
+      const held = i.rank * (i.cols * size(i.a) + i.rows * size(i.b));
+      bytes += fixedBytes([i.base]) + i.rank * i.cols * (stored(i.a) + (i.embedding ? 4 : 0)) + 2 * i.rank * stored(i.b) * (i.embedding ? 2 : 1) + held + 256;
     }
   }
   return bytes;

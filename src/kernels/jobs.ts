@@ -44,9 +44,10 @@ export type JobInput =
   /**
    * A LoRA-patched weight `base + scale·(B·A)` (B: [rows, rank], A: [rank, cols]), produced as F32
    * (kernels/lora-input.ts). With `embedding`, `b` holds Bᵀ [rank, rows] and `a` holds Aᵀ
-   * [cols, rank] (PEFT's lora_embedding_A and lora_embedding_B).
+   * [cols, rank] (PEFT's lora_embedding_A and lora_embedding_B). `rows` gives B's size, so a
+   * worker can read each factor whole once and keep it (kernels/factor-cache.ts).
    */
-  | { kind: 'lora'; base: JobInput; a: JobInput; b: JobInput; rank: number; cols: number; scale: number; embedding?: { rows: number } }
+  | { kind: 'lora'; base: JobInput; a: JobInput; b: JobInput; rank: number; rows: number; cols: number; scale: number; embedding?: { rows: number } }
   /**
    * The same tensor of an earlier stage of a multi-stage recipe, computed in memory and rounded to
    * that stage's output dtype (so a fused run gives the bytes a staged run would). A program op

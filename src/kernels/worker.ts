@@ -11,9 +11,11 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { DTYPE_SIZE, isFloatDType, KERNEL_DTYPE_CODE, type DType, type FloatDType } from '../formats/dtype.js';
 import { MergeopsError } from '../errors.js';
 import { ReadAhead } from '../hub/read-ahead.js';
+import { rangeRead } from '../hub/range-read.js';
 import { programFor } from '../methods/programs.js';
 import type { TensorProgram } from '../methods/program.js';
 import { Arena } from './arena.js';
+import { FactorCache } from './factor-cache.js';
 import { gatherElements } from './gather.js';
 import { materializeLora } from './lora-input.js';
 import type { JobInput, KernelJob, KernelOp, ProgramStep } from './jobs.js';
@@ -101,8 +103,43 @@ async function materialize(input: JobInput, first: number, n: number, asF32: boo
     case 'gather':
       return materializeGather(input, first, n);
     case 'lora':
-      return { ptr: await materializeLora(arena, input, first, n, async (i, f, m) => (await materialize(i, f, m, true)).ptr), dtype: 'F32' };
+      return {
+        ptr: await materializeLora(arena, input, first, n,
+          async (i, f, m, whole) => (whole !== undefined && i.kind === 'tensor' ? readFactor(i, f, m, whole) : (await materialize(i, f, m, true)).ptr)),
+        dtype: 'F32',
+      };
   }
+}
+
+/** LoRA factors kept whole per worker; beyond the running job's own two, up to this many bytes. */
+const factors = new FactorCache(16 * 1024 * 1024);
+
+/**
+ * Elements [first, first + n) of a stored LoRA factor of `whole` elements, as F32: the factor is
+ * fetched whole once (file or HTTP) and kept, so the chunks of a tensor do not read it again.
+ */
+async function readFactor(input: Extract<JobInput, { kind: 'tensor' }>, first: number, n: number, whole: number): Promise<number> {
+  const size = DTYPE_SIZE[input.dtype];
+  const src = input.source;
+  const bytes = whole * size;
+  const key = `${src.kind === 'file' ? src.path : src.url}\0${input.start}`;
+  const data = await factors.get(key, bytes, async () => {
+    const buf = new Uint8Array(bytes);
+    if (src.kind === 'http') await rangeRead(src, input.start, buf);
+    else {
+      const fd = fdFor(readFds, src.path, 'r');
+      for (let done = 0; done < bytes;) {
+        const got = readSync(fd, buf, done, bytes - done, input.start + done);
+        if (got === 0) throw new Error(`${src.path}: file ends at byte ${input.start + done}, expected ${bytes - done} more bytes (truncated?)`);
+        done += got;
+      }
+    }
+    bytesRead += bytes;
+    return buf;
+  });
+  const ptr = arena.alloc(size * n);
+  arena.bytes(ptr, size * n).set(data.subarray(first * size, (first + n) * size));
+  return input.dtype === 'F32' ? ptr : toF32({ ptr, dtype: input.dtype }, n).ptr;
 }
 
 /**
