@@ -39,8 +39,13 @@ export type RowMix =
 export type JobInput =
   /** Stored tensor bytes: element e is at byte `start + e·size(dtype)` of `source`. */
   | { kind: 'tensor'; source: ByteSource; start: number; dtype: DType }
-  /** A [rows, cols] tensor gathered from other tensors' rows, produced as F32. */
-  | { kind: 'gather'; cols: number; sources: readonly JobInput[]; rows: RowGather }
+  /**
+   * A [rows, cols] tensor gathered from other tensors' rows, produced as F32. A source may be
+   * computed (an earlier stage's tensor, a LoRA-patched one): its rows are then produced over a
+   * range widened to multiples of `align[i].quantum` elements (its nested programs' chunk quantum),
+   * within its `numel` elements.
+   */
+  | { kind: 'gather'; cols: number; sources: readonly JobInput[]; rows: RowGather; align: readonly { quantum: number; numel: number }[] }
   /**
    * A LoRA-patched weight `base + scale·(B·A)` (B: [rows, rank], A: [rank, cols]), produced as F32
    * (kernels/lora-input.ts). With `embedding`, `b` holds Bᵀ [rank, rows] and `a` holds Aᵀ

@@ -101,7 +101,7 @@ async function materialize(input: JobInput, first: number, n: number, asF32: boo
       return asF32 && input.dtype !== 'F32' ? toF32(m, n) : m;
     }
     case 'gather':
-      return materializeGather(input, first, n);
+      return await materializeGather(input, first, n);
     case 'lora':
       return {
         ptr: await materializeLora(arena, input, first, n,
@@ -143,32 +143,40 @@ async function readFactor(input: Extract<JobInput, { kind: 'tensor' }>, first: n
 }
 
 /**
- * Rows of a tokenizer remap (kernels/gather.ts). Everything is allocated before the first read:
- * growing the memory would detach the views the gather writes through. Rows land straight in the
- * output (F32 read in place, other dtypes converted by the wasm kernel from a staging buffer).
+ * Rows of a tokenizer remap (kernels/gather.ts), as F32. Rows of a stored file land straight in
+ * the output (F32 read in place, other dtypes converted by the wasm kernel from a staging buffer);
+ * rows of any other source (an earlier stage's computed tensor, a LoRA-patched or streamed one)
+ * are produced by materializing that source over the rows' elements, widened to its quantum, then
+ * copied. Each read's memory is released before the next, so a chunk's memory stays bounded.
  */
-function materializeGather(input: Extract<JobInput, { kind: 'gather' }>, first: number, n: number): Materialized {
+async function materializeGather(input: Extract<JobInput, { kind: 'gather' }>, first: number, n: number): Promise<Materialized> {
   const { cols } = input;
-  const srcs = input.sources.map((s) => {
-    if (s.kind !== 'tensor' || s.source.kind !== 'file') throw new Error(`gather: only stored tensors can be gathered from, not ${s.kind} inputs`);
-    return { path: s.source.path, start: s.start, dtype: s.dtype, size: DTYPE_SIZE[s.dtype] };
-  });
   const out = arena.alloc(4 * n);
-  const staging = arena.alloc(Math.max(4, ...srcs.map((s) => s.size)) * Math.max(n, cols));
-  const row = arena.alloc(4 * cols);
-  gatherElements(input, first, n, (si, r, nRows, dst) => {
-    const s = srcs[si];
+  await gatherElements(input, first, n, async (si, r, nRows, dst, at) => {
+    const s = input.sources[si];
     const count = nRows * cols;
-    const inWasm = dst.buffer === k.memory.buffer;
-    const at = inWasm ? dst.byteOffset : row;
-    if (!inWasm && nRows !== 1) throw new Error('internal: gather reads several rows into a JavaScript buffer');
-    if (s.dtype === 'F32') readFile(at, 4 * count, s.path, s.start + r * cols * 4);
-    else {
-      readFile(staging, s.size * count, s.path, s.start + r * cols * s.size);
-      k.convert(floatCode(s.dtype), staging, KERNEL_DTYPE_CODE.F32, at, count);
+    const mark = arena.mark();
+    if (s.kind === 'tensor' && s.source.kind === 'file') {
+      const size = DTYPE_SIZE[s.dtype];
+      const into = dst.ptr !== undefined ? dst.ptr + 4 * at : arena.alloc(4 * count);
+      if (s.dtype === 'F32') readFile(into, 4 * count, s.source.path, s.start + r * cols * 4);
+      else {
+        const staging = arena.alloc(size * count);
+        readFile(staging, size * count, s.source.path, s.start + r * cols * size);
+        k.convert(floatCode(s.dtype), staging, KERNEL_DTYPE_CODE.F32, into, count);
+      }
+      if (dst.ptr === undefined) dst.view().set(arena.f32(into, count), at);
+    } else {
+      // A computed source: produce the rows' elements, widened to whole quanta of its programs.
+      const { quantum, numel } = input.align[si];
+      const from = r * cols;
+      const a0 = Math.floor(from / quantum) * quantum;
+      const a1 = Math.min(numel, Math.ceil((from + count) / quantum) * quantum);
+      const m = await materialize(s, a0, a1 - a0, true);
+      dst.view().set(arena.f32(m.ptr + 4 * (from - a0), count), at);
     }
-    if (!inWasm) dst.set(arena.f32(row, cols));
-  }, arena.f32(out, n));
+    arena.release(mark);
+  }, { ptr: out, view: () => arena.f32(out, n) });
   return { ptr: out, dtype: 'F32' };
 }
 
