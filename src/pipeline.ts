@@ -84,7 +84,7 @@ export interface PrepareOptions extends ResolveOptions, PlanOptions {
 
 export interface Prepared {
   plan: Plan;
-  /** Every model of every stage (earlier stages' outputs excluded), by key. */
+  /** Every model of every stage (earlier stages' outputs excluded, unless an adapter patches them), by key. */
   models: ResolvedModel[];
   /** Hub shards to download (download mode). */
   pending: PendingShard[];
@@ -117,7 +117,8 @@ export async function prepareRecipeFile(file: string, opts: PrepareOptions = {})
   });
   const models = new Map<string, ResolvedModel>();
   for (const r of resolved) {
-    for (const m of r.models.values()) if (![...m.tensors.values()].some((t) => t.producer)) models.set(m.key, m);
+    // An earlier stage's output is not an input to pin, but an adapter applied to it is.
+    for (const m of r.models.values()) if (m.loraDir !== undefined || ![...m.tensors.values()].some((t) => t.producer)) models.set(m.key, m);
   }
   return {
     plan, models: [...models.values()], pending: resolved.flatMap((r) => r.pending),

@@ -69,6 +69,11 @@ export async function buildLock(resolvedModels: readonly ResolvedModel[], recipe
       models[m.key] = { repo: m.hub.repo, revision: m.hub.revision, sha: m.hub.sha, files: m.hub.files, lora };
       continue;
     }
+    // An earlier stage's output with an adapter: only the adapter is an input.
+    if ([...m.tensors.values()].some((t) => t.producer)) {
+      if (lora) models[m.key] = { files: [], lora };
+      continue;
+    }
     const names = new Set<string>(['config.json', ...m.otherFiles]);
     // Adapter files are the adapter's entry, not the model's.
     for (const t of m.tensors.values()) if (t.source.kind === 'file' && dirname(t.source.path) === m.dir) names.add(basename(t.source.path));

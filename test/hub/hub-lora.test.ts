@@ -4,7 +4,7 @@
  * the wire at most once per worker however many chunks a tensor has, `@rev` on the adapter and
  * the lockfile pin it, and a missing, unknown or gated adapter fails with a clear error.
  */
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { TestHub } from '../servers/hub-server.js';
 import { runCli, runCliAsync } from '../support/cli.js';
@@ -168,6 +168,29 @@ describe('a LoRA adapter on the Hub', () => {
     expect(r.stderr).toContain(old);
     expect(r.stderr).toContain(moved);
     expect(existsSync(join(dir, 'out2'))).toBe(false);
+  });
+
+  it('an adapter from the Hub on an earlier stage\'s output: same bytes, and the lock pins the adapter', async () => {
+    const dir = join(t.dir, 'staged-lora');
+    mkdirSync(dir, { recursive: true });
+    // Stage `copy` is the base itself (one model, weight 1): the final merge equals the local one.
+    const file = writeRecipe(dir, 'r.yml', `name: copy
+merge_method: linear
+models:
+  - model: ${ORG}/base
+    parameters: {weight: 1}
+---
+${recipe('copy', `${ORG}/lora`)}`);
+    const cache = join(dir, 'cache');
+    const l = await runCliAsync(['lock', file, '--cache-dir', cache], { env: env() });
+    expect(l.status).toBe(0);
+    expect(l.stdout).toContain(`adapter ${hub.sha(`${ORG}/lora`)}`);
+    const lock = JSON.parse(readFileSync(join(dir, 'mergeops.lock'), 'utf8')) as { models: Record<string, { lora?: { sha: string } }> };
+    expect(lock.models[`copy+${ORG}/lora`].lora!.sha).toBe(hub.sha(`${ORG}/lora`));
+    const r = await runCliAsync(['run', file, '--out', join(dir, 'out'), '--frozen', '--source-mode', 'stream', '--cache-dir', cache, ...SMALL], { env: env() });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('(locked)');
+    sameFiles(localOut, join(dir, 'out'));
   });
 
   it('a local adapter folder is locked by its files, and --frozen notices a changed file', async () => {
