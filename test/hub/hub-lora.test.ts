@@ -2,13 +2,15 @@
  * `model+lora` with the adapter on the Hub (the project's test Hub over real HTTP): the merge
  * equals the one from a local adapter folder in stream and download modes, each factor crosses
  * the wire at most once per worker however many chunks a tensor has, `@rev` on the adapter and
- * the lockfile pin it, and a missing, unknown or gated adapter fails with a clear error.
+ * the lockfile pin it, and a missing, unknown or gated adapter fails with a clear error. A
+ * tokenizer merge gathers rows from streamed and LoRA-patched embeddings too.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { TestHub } from '../servers/hub-server.js';
 import { runCli, runCliAsync } from '../support/cli.js';
 import { generateAdapter, peftConfig, type AdapterModuleSpec } from '../support/generate-adapter.js';
+import { generateModel } from '../support/generate-model.js';
 import { EXAMPLE_MODELS, tempDir, writeRecipe } from '../support/tmp.js';
 
 const ORG = 'mergeops-test';
@@ -207,6 +209,42 @@ ${recipe('copy', `${ORG}/lora`)}`);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`the LoRA adapter of \`${BASE}+${copy}\``);
     expect(r.stderr).toContain('adapter_config.json is');
+  });
+});
+
+describe('vocabulary remaps over streamed inputs', () => {
+  it('a tokenizer union over Hub models, one with an embedding and lm_head LoRA from the Hub: same bytes as from local folders', async () => {
+    const dims = { arch: 'llama', dtype: 'BF16' as const, hiddenSize: 32, numLayers: 1, intermediateSize: 64, numHeads: 4, numKvHeads: 2 };
+    const va = join(t.dir, 'vocab-a');
+    const vb = join(t.dir, 'vocab-b');
+    await generateModel({ ...dims, dir: va, seed: 71, vocabSize: 300, extraTokens: ['<a>'] });
+    await generateModel({ ...dims, dir: vb, seed: 72, vocabSize: 310, extraTokens: ['<b>'], addedTokens: ['<|s|>'] });
+    const emb = join(t.dir, 'emb-lora');
+    generateAdapter({
+      dir: emb, seed: 73, dtype: 'BF16',
+      modules: [{ module: 'model.embed_tokens', rows: 300, cols: 32, rank: 4, embedding: true }, { module: 'lm_head', rows: 300, cols: 32, rank: 4 }],
+      config: peftConfig({ r: 4, lora_alpha: 8, target_modules: ['embed_tokens', 'lm_head'] }),
+    });
+    for (const [name, dir] of [['vocab-a', va], ['vocab-b', vb], ['emb-lora', emb]]) hub.addFolder(`${ORG}/${name}`, dir);
+    const text = (x: string, y: string, l: string): string => `merge_method: linear
+models:
+  - model: ${x}+${l}
+    parameters: {weight: 0.5}
+  - model: ${y}
+    parameters: {weight: 0.5}
+tokenizer:
+  source: union
+  pad_to_multiple_of: 16
+`;
+    const dir = join(t.dir, 'remap-stream');
+    const local = runCli(['run', writeRecipe(t.dir, 'remap-local.yml', text(va, vb, emb)), '--out', join(dir, 'local')]);
+    expect(local.status).toBe(0);
+    const r = await runCliAsync(['run', writeRecipe(t.dir, 'remap-hub.yml', text(`${ORG}/vocab-a`, `${ORG}/vocab-b`, `${ORG}/emb-lora`)),
+      '--out', join(dir, 'stream'), '--source-mode', 'stream', '--cache-dir', join(dir, 'cache'), ...SMALL], { env: env() });
+    expect(r.status).toBe(0);
+    for (const f of ['model.safetensors', 'tokenizer.json', 'config.json']) {
+      expect([f, readFileSync(join(dir, 'local', f)).equals(readFileSync(join(dir, 'stream', f)))]).toEqual([f, true]);
+    }
   });
 });
 

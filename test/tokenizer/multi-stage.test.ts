@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateModel } from '../support/generate-model.js';
-import { runCli } from '../support/cli.js';
+import { runCli, runCliMeasured } from '../support/cli.js';
 import { tempDir, writeRecipe } from '../support/tmp.js';
 
 const DIMS = { arch: 'llama', dtype: 'BF16' as const, hiddenSize: 32, numLayers: 1, intermediateSize: 64, numHeads: 4, numKvHeads: 2 };
@@ -119,6 +119,10 @@ ${tok}`;
       ok(runCli(['run', fused, '--out', join(dir, `small${i}`), ...budget]));
       expect([budget.join(' '), same(join(dir, `small${i}`), join(dir, 'staged'), 'model.safetensors')]).toEqual([budget.join(' '), true]);
     }
+    // Within a whole-process budget: the remap adds no unbounded buffer.
+    const measured = runCliMeasured(['run', fused, '--out', join(dir, 'budget'), '--threads', '2', '--max-memory', '160MiB']);
+    ok(measured);
+    expect(measured.maxRssBytes).toBeLessThan(160 * 2 ** 20);
     // The output really has the later stage's vocabulary, different from the earlier stage's.
     const vocab = (x: string): number => (JSON.parse(readFileSync(join(x, 'config.json'), 'utf8')) as { vocab_size: number }).vocab_size;
     const rows = (x: string): number => {
