@@ -169,8 +169,9 @@ export async function runRecipeFile(file: string, opts: RunOptions): Promise<Run
   let fetcher: ShardFetcher | undefined;
   const order = plan.tensors.flatMap((t) => inputFiles(t.inputs));
   const reading = new Set(order);
-  // Only shards the plan reads (a slice of layers may need a few of a model's shards).
-  const needed = pending.filter((p) => reading.has(p.dest));
+  // Only shards the plan reads (a slice of layers may need a few of a model's shards), each once
+  // (an adapter or a model may be referenced twice).
+  const needed = [...new Map(pending.filter((p) => reading.has(p.dest)).map((p) => [p.dest, p])).values()];
   if (needed.length > 0) {
     cache.clearTemp();
     // Make room first; never evict what this run reads.
