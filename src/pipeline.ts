@@ -5,7 +5,7 @@ import { MergeopsError } from './errors.js';
 import { executePlan, type ExecuteOptions, type ExecuteResult } from './execute/execute.js';
 import { checkFrozen } from './hub/check-frozen.js';
 import {
-  buildLock, defaultLockPath, lockedShas, outputFiles, readLock, serializeLock, sha256Text, writeLock, type Lockfile,
+  buildLock, defaultLockPath, lockedLoraShas, lockedShas, outputFiles, readLock, serializeLock, sha256Text, writeLock, type Lockfile,
 } from './hub/lockfile.js';
 import type { PendingShard } from './hub/hub-model.js';
 import { resolveRecipe, type ResolveOptions, type ResolveResult } from './hub/resolve.js';
@@ -84,7 +84,7 @@ export interface PrepareOptions extends ResolveOptions, PlanOptions {
 
 export interface Prepared {
   plan: Plan;
-  /** Every model of every stage (earlier stages' outputs excluded), by key. */
+  /** Every model of every stage (earlier stages' outputs excluded, unless an adapter patches them), by key. */
   models: ResolvedModel[];
   /** Hub shards to download (download mode). */
   pending: PendingShard[];
@@ -112,10 +112,13 @@ export async function prepareRecipeFile(file: string, opts: PrepareOptions = {})
     if (l.recipe.sha256 === sha256Text(recipeText)) lock = l;
     else opts.log?.(`warning: ${lockPath} is for another version of the recipe: not used (run \`mergeops lock\` to update it)`);
   }
-  const { plan, resolved } = await planDocs(docs, { ...opts, pinned: lock ? lockedShas(lock) : opts.pinned });
+  const { plan, resolved } = await planDocs(docs, {
+    ...opts, pinned: lock ? lockedShas(lock) : opts.pinned, pinnedLora: lock ? lockedLoraShas(lock) : opts.pinnedLora,
+  });
   const models = new Map<string, ResolvedModel>();
   for (const r of resolved) {
-    for (const m of r.models.values()) if (![...m.tensors.values()].some((t) => t.producer)) models.set(m.key, m);
+    // An earlier stage's output is not an input to pin, but an adapter applied to it is.
+    for (const m of r.models.values()) if (m.loraDir !== undefined || ![...m.tensors.values()].some((t) => t.producer)) models.set(m.key, m);
   }
   return {
     plan, models: [...models.values()], pending: resolved.flatMap((r) => r.pending),
@@ -131,11 +134,13 @@ export async function lockRecipeFile(file: string, opts: PrepareOptions = {}): P
   return { lockPath: p.lockPath, lock };
 }
 
-/** The local files a tensor's inputs read, through earlier stages' tensors too. */
+/** The local files a tensor's inputs read, through earlier stages' tensors, gathered rows and LoRA factors too. */
 function inputFiles(refs: readonly InputTensorRef[], out: string[] = []): string[] {
   for (const r of refs) {
     if (r.producer) inputFiles(r.producer.inputs, out);
+    else if (r.gather) inputFiles(r.gather.sources.map((s) => ({ ...s, gather: undefined })), out);
     else if (r.source.kind === 'file') out.push(r.source.path);
+    if (r.lora) for (const f of [r.lora.a, r.lora.b]) if (f.source.kind === 'file') out.push(f.source.path);
   }
   return out;
 }
@@ -164,8 +169,9 @@ export async function runRecipeFile(file: string, opts: RunOptions): Promise<Run
   let fetcher: ShardFetcher | undefined;
   const order = plan.tensors.flatMap((t) => inputFiles(t.inputs));
   const reading = new Set(order);
-  // Only shards the plan reads (a slice of layers may need a few of a model's shards).
-  const needed = pending.filter((p) => reading.has(p.dest));
+  // Only shards the plan reads (a slice of layers may need a few of a model's shards), each once
+  // (an adapter or a model may be referenced twice).
+  const needed = [...new Map(pending.filter((p) => reading.has(p.dest)).map((p) => [p.dest, p])).values()];
   if (needed.length > 0) {
     cache.clearTemp();
     // Make room first; never evict what this run reads.

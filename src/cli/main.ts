@@ -157,7 +157,10 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'lock') {
     const { lockPath, lock } = await lockRecipeFile(recipeFile, common);
     process.stdout.write(`wrote ${lockPath}: ${Object.keys(lock.models).length} model(s) pinned\n`);
-    for (const [k, m] of Object.entries(lock.models)) process.stdout.write(`  ${k.padEnd(40)} ${m.sha ?? m.path ?? ''}\n`);
+    for (const [k, m] of Object.entries(lock.models)) {
+      const lora = m.lora ? `${m.sha ?? m.path ? ' ' : ''}adapter ${m.lora.sha ?? m.lora.path ?? ''}` : '';
+      process.stdout.write(`  ${k.padEnd(40)} ${m.sha ?? m.path ?? ''}${lora}\n`);
+    }
     return 0;
   }
   if (command === 'plan') {

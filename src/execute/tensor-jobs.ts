@@ -26,7 +26,11 @@ type ProgramOp = Extract<KernelOp, { kind: 'program' }>;
 export function refInput(r: InputTensorRef): JobInput {
   const p = r.producer;
   const g = r.gather;
-  if (g) return { kind: 'gather', cols: g.cols, sources: g.sources.map((s) => refInput({ ...s, gather: undefined })), rows: g.rows };
+  if (g) {
+    const sources = g.sources.map((s) => refInput({ ...s, gather: undefined }));
+    const align = sources.map((s, i) => ({ quantum: quantumOf([s]), numel: numelOf(g.sources[i].shape) }));
+    return { kind: 'gather', cols: g.cols, sources, rows: g.rows, align };
+  }
   const base: JobInput = p
     ? { kind: 'op', op: p.op, inputs: p.inputs.map(refInput), shape: p.shape, tensor: p.name, dtype: p.dtype }
     : { kind: 'tensor', source: r.source, start: r.start, dtype: r.dtype };
@@ -34,7 +38,7 @@ export function refInput(r: InputTensorRef): JobInput {
   const { a, b, rank, scale, embedding } = r.lora;
   const stored = (x: AdapterTensor): JobInput => ({ kind: 'tensor', source: x.source, start: x.start, dtype: x.dtype });
   return {
-    kind: 'lora', base, a: stored(a), b: stored(b), rank, cols: r.shape[1], scale, ...(embedding ? { embedding: { rows: r.shape[0] } } : {}),
+    kind: 'lora', base, a: stored(a), b: stored(b), rank, rows: r.shape[0], cols: r.shape[1], scale, ...(embedding ? { embedding: { rows: r.shape[0] } } : {}),
   };
 }
 
@@ -53,7 +57,9 @@ function inputBytes(input: JobInput, asF32: boolean): number {
     case 'op':
       return opBytes(input.op, input.inputs, input.dtype) + (asF32 && input.dtype !== 'F32' ? 4 : 0);
     case 'gather':
-      return 12; // f32 result plus row buffers
+      // The f32 result, a padding mean's batch of rows (about a chunk's), and the costliest
+      // source producing a chunk's worth of rows (one source at a time, released after each read).
+      return 8 + Math.max(4, ...input.sources.map((s) => inputBytes(s, true)));
     case 'lora': {
       // The base as F32 (patched in place), plus this chunk's rows of B (stored and F32; gathered
       // and transposed for embeddings): rank × that per row of `cols` elements.
@@ -73,10 +79,16 @@ function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
 }
 
-/** Chunks must be multiples of every nested program's quantum (statistics blocks, whole rows). */
+/**
+ * Chunks must be multiples of every nested program's quantum (statistics blocks, whole rows). A
+ * gather aligns its own reads of computed sources, so any chunk is correct; chunks of their
+ * quantum keep each block of such a source from being computed once per small chunk.
+ */
 function quantumOf(inputs: readonly JobInput[]): number {
   let q = 1;
   for (const i of inputs) {
+    if (i.kind === 'lora') q = lcm(q, quantumOf([i.base]));
+    if (i.kind === 'gather') for (const a of i.align) q = lcm(q, a.quantum);
     if (i.kind !== 'op') continue;
     q = lcm(q, quantumOf(i.inputs));
     if (i.op.kind === 'program') q = lcm(q, programOf(i.op, i.shape, i.inputs.length, i.tensor).quantum);
@@ -88,16 +100,23 @@ const lcm = (a: number, b: number): number => (a / gcd(a, b)) * b;
 
 /**
  * Worker bytes a job needs whatever its chunk size: every LoRA input reads its whole A factor
- * (stored, then as F32; embeddings transpose it too) and a few rows of B beyond the chunk's.
+ * (stored, then as F32; embeddings transpose it too) and a few rows of B beyond the chunk's, and
+ * the worker holds both factors whole as stored (kernels/factor-cache.ts).
  */
 export function fixedBytes(inputs: readonly JobInput[]): number {
   let bytes = 0;
   for (const i of inputs) {
     if (i.kind === 'op') bytes += fixedBytes(i.inputs);
-    else if (i.kind === 'gather') bytes += fixedBytes(i.sources);
+    else if (i.kind === 'gather') {
+      // Reads of a computed source reach past the chunk: up to a row and a quantum at each end.
+      bytes += fixedBytes(i.sources) + 8 * i.cols + 256
+        + Math.max(0, ...i.sources.map((s, j) => (s.kind === 'tensor' ? 0 : 2 * (i.cols + i.align[j].quantum) * inputBytes(s, true))));
+    }
     else if (i.kind === 'lora') {
-      const stored = (x: JobInput): number => (x.kind === 'tensor' ? DTYPE_SIZE[x.dtype] : 4) + 4;
-      bytes += fixedBytes([i.base]) + i.rank * i.cols * (stored(i.a) + (i.embedding ? 4 : 0)) + 2 * i.rank * stored(i.b) * (i.embedding ? 2 : 1) + 256;
+      const size = (x: JobInput): number => (x.kind === 'tensor' ? DTYPE_SIZE[x.dtype] : 4);
+      const stored = (x: JobInput): number => size(x) + 4;
+      const held = i.rank * (i.cols * size(i.a) + i.rows * size(i.b));
+      bytes += fixedBytes([i.base]) + i.rank * i.cols * (stored(i.a) + (i.embedding ? 4 : 0)) + 2 * i.rank * stored(i.b) * (i.embedding ? 2 : 1) + held + 256;
     }
   }
   return bytes;
@@ -143,9 +162,11 @@ async function computeStats(run: RunJob, op: ProgramOp, inputs: readonly JobInpu
   return stats;
 }
 
-/** Fills in the statistics of every nested program op, innermost first. */
+/** Fills in the statistics of every nested program op (inside gathers and LoRA bases too), innermost first. */
 async function prepareNested(run: RunJob, inputs: readonly JobInput[], perWorker: number): Promise<void> {
   for (const i of inputs) {
+    if (i.kind === 'gather') await prepareNested(run, i.sources, perWorker);
+    if (i.kind === 'lora') await prepareNested(run, [i.base], perWorker);
     if (i.kind !== 'op') continue;
     await prepareNested(run, i.inputs, perWorker);
     if (i.op.kind === 'program' && !i.stats) (i as OpInput).stats = await computeStats(run, i.op, i.inputs, i.shape, i.tensor, perWorker);

@@ -69,11 +69,95 @@ export async function pinRepo(params: { repo: string; revision?: string; sha?: s
   return { repo: params.repo, revision, sha, files };
 }
 
-export interface ReadHubModelOptions extends HubOptions {
+export interface ReadHubModelOptions extends PinnedReadOptions {
+  mode: 'stream' | 'download';
+}
+
+/** What the helpers below need to read files of a pinned repo. */
+export interface PinnedReadOptions extends HubOptions {
   pinned: PinnedRepo;
   cache: ShardCache;
-  mode: 'stream' | 'download';
   range?: RangeReadOptions;
+}
+
+/** A file of a pinned repo, read with range requests (and verified against its LFS sha256). */
+export function pinnedHttpSource(opts: PinnedReadOptions, name: string): HttpSource {
+  const { repo, sha } = opts.pinned;
+  const f = opts.pinned.files.find((x) => x.path === name);
+  if (!f) throw new MergeopsError('INTERNAL', `${repo}@${sha.slice(0, 12)}: ${name} is not listed`, 'report this as a bug');
+  const headers = authHeaders(opts);
+  return {
+    url: fileUrl(opts, repo, sha, name), ...(headers ? { headers } : {}), size: f.size,
+    label: `${repo}@${sha.slice(0, 12)}: ${name}`, ...(f.sha256 ? { sha256: f.sha256 } : {}),
+  };
+}
+
+/** A small file of a pinned repo: from the cache, else downloaded with the Hub client into it. Returns its path. */
+export async function cacheSmallFile(opts: PinnedReadOptions, name: string): Promise<string> {
+  const { pinned: { repo, sha }, cache } = opts;
+  const label = `${repo}@${sha.slice(0, 12)}`;
+  const f = opts.pinned.files.find((x) => x.path === name);
+  if (!f) throw new MergeopsError('INTERNAL', `${label}: ${name} is not listed`, 'report this as a bug');
+  const cached = cache.lookup(repo, sha, name, f.size);
+  if (cached) return cached;
+  let blob: Blob | null;
+  try {
+    blob = await downloadFile({ repo, path: name, revision: sha, hubUrl: opts.hubUrl, accessToken: opts.accessToken, fetch: opts.fetch, xet: false });
+  } catch (e) {
+    throw hubError(e, `cannot download ${name} of ${repo}@${sha}`, opts);
+  }
+  if (!blob) throw new MergeopsError('MODEL_NOT_FOUND', `${label}: ${name} is listed but cannot be downloaded`, 'the repo changed while reading it; run again');
+  const data = new Uint8Array(await blob.arrayBuffer());
+  if (data.length !== f.size) {
+    throw new MergeopsError('NETWORK', `${label}: ${name}: got ${data.length} bytes, the Hub lists ${f.size}`, 'the download was cut short; run again');
+  }
+  const path = cache.pathOf(repo, sha, name);
+  cache.putBytes(path, data);
+  return path;
+}
+
+/**
+ * The safetensors header of a file of a pinned repo: from the cached file, else from the cached
+ * header bytes, else read with two range requests (and kept in the cache: a second run reads no shard).
+ */
+export async function pinnedSafetensorsHeader(opts: PinnedReadOptions, n: string): Promise<SafetensorsHeader> {
+  const { pinned: { repo, sha }, cache } = opts;
+  const label = `${repo}@${sha.slice(0, 12)}`;
+  const src = pinnedHttpSource(opts, n);
+  const cachedShard = cache.lookup(repo, sha, n, src.size);
+  if (cachedShard) return readSafetensorsHeader(cachedShard);
+  const hdrPath = cache.pathOf(repo, sha, `${HEADERS}/${n}`);
+  let bytes: Uint8Array;
+  if (existsSync(hdrPath)) {
+    bytes = new Uint8Array(readFileSync(hdrPath));
+  } else {
+    const first8 = new Uint8Array(Math.min(8, src.size));
+    await rangeRead(src, 0, first8, opts.range);
+    const len = parseHeaderLength(first8, src.size, src.label);
+    bytes = new Uint8Array(8 + len);
+    bytes.set(first8);
+    await rangeRead(src, 8, bytes.subarray(8), opts.range);
+    parseSafetensorsHeader(bytes.subarray(8), len, src.size, src.label);
+    cache.putBytes(hdrPath, bytes);
+  }
+  const len = parseHeaderLength(bytes.subarray(0, 8), src.size, `${label}/${n}`);
+  return parseSafetensorsHeader(bytes.subarray(8), len, src.size, `${label}/${n}`);
+}
+
+/**
+ * Where the tensors of a pinned file are read from: its cached copy; else, in download mode, its
+ * place in the cache once the returned pending download has run; else (stream) over HTTP.
+ */
+export function pinnedFileSource(opts: ReadHubModelOptions, name: string): { source: TensorSource; pending?: PendingShard; remote: boolean } {
+  const { pinned: { repo, sha }, cache } = opts;
+  const src = pinnedHttpSource(opts, name);
+  const cached = cache.lookup(repo, sha, name, src.size);
+  if (cached) return { source: { kind: 'file', path: cached }, remote: false };
+  if (opts.mode === 'download') {
+    const dest = cache.pathOf(repo, sha, name);
+    return { source: { kind: 'file', path: dest }, pending: { src, dest }, remote: true };
+  }
+  return { source: { kind: 'http', ...src }, remote: true };
 }
 
 export async function readHubModel(opts: ReadHubModelOptions): Promise<HubModel> {
@@ -83,14 +167,6 @@ export async function readHubModel(opts: ReadHubModelOptions): Promise<HubModel>
   const dir = cache.snapshotDir(repo, sha);
   const byPath = new Map(pinned.files.map((f) => [f.path, f]));
   const names = pinned.files.map((f) => f.path).filter((p) => !p.includes('/'));
-  const headers = authHeaders(opts);
-  const httpSource = (name: string): HttpSource => {
-    const f = byPath.get(name)!;
-    return {
-      url: fileUrl(opts, repo, sha, name), ...(headers ? { headers } : {}), size: f.size,
-      label: `${label}: ${name}`, ...(f.sha256 ? { sha256: f.sha256 } : {}),
-    };
-  };
   const used: PinnedFile[] = [];
   const pending: PendingShard[] = [];
   let remoteShardBytes = 0;
@@ -98,25 +174,7 @@ export async function readHubModel(opts: ReadHubModelOptions): Promise<HubModel>
 
   // Small files: from the cache, else downloaded with the Hub client into it.
   const small = names.filter((n) => SMALL_FILE.test(n) && byPath.get(n)!.size <= MAX_SMALL_FILE);
-  for (const name of small) {
-    const f = byPath.get(name)!;
-    let path = cache.lookup(repo, sha, name, f.size);
-    if (!path) {
-      let blob: Blob | null;
-      try {
-        blob = await downloadFile({ repo, path: name, revision: sha, hubUrl: opts.hubUrl, accessToken: opts.accessToken, fetch: opts.fetch, xet: false });
-      } catch (e) {
-        throw hubError(e, `cannot download ${name} of ${repo}@${sha}`, opts);
-      }
-      if (!blob) throw new MergeopsError('MODEL_NOT_FOUND', `${label}: ${name} is listed but cannot be downloaded`, 'the repo changed while reading it; run again');
-      const data = new Uint8Array(await blob.arrayBuffer());
-      if (data.length !== f.size) {
-        throw new MergeopsError('NETWORK', `${label}: ${name}: got ${data.length} bytes, the Hub lists ${f.size}`, 'the download was cut short; run again');
-      }
-      path = cache.pathOf(repo, sha, name);
-      cache.putBytes(path, data);
-    }
-  }
+  for (const name of small) await cacheSmallFile(opts, name);
 
   const m = await assembleModel({
     label,
@@ -127,50 +185,19 @@ export async function readHubModel(opts: ReadHubModelOptions): Promise<HubModel>
       if (!p) throw new MergeopsError('MODEL_NOT_FOUND', `${label}: ${n} was not downloaded`, 'report this as a bug');
       return readFileSync(p, 'utf8');
     },
-    readHeader: (n) => shardHeader(n),
+    readHeader: (n) => pinnedSafetensorsHeader(opts, n),
     source: (n): TensorSource => {
       let s = sources.get(n);
       if (!s) {
-        const f = byPath.get(n)!;
-        const cached = cache.lookup(repo, sha, n, f.size);
-        if (cached) s = { kind: 'file', path: cached };
-        else {
-          remoteShardBytes += f.size;
-          if (opts.mode === 'download') {
-            const dest = cache.pathOf(repo, sha, n);
-            pending.push({ src: httpSource(n), dest });
-            s = { kind: 'file', path: dest };
-          } else s = { kind: 'http', ...httpSource(n) };
-        }
+        const p = pinnedFileSource(opts, n);
+        if (p.remote) remoteShardBytes += byPath.get(n)!.size;
+        if (p.pending) pending.push(p.pending);
+        s = p.source;
         sources.set(n, s);
       }
       return s;
     },
   });
-
-  async function shardHeader(n: string): Promise<SafetensorsHeader> {
-    const f = byPath.get(n)!;
-    const cachedShard = cache.lookup(repo, sha, n, f.size);
-    if (cachedShard) return readSafetensorsHeader(cachedShard);
-    // The header bytes (8-byte length + JSON) are kept in the cache: a second run reads no shard.
-    const hdrPath = cache.pathOf(repo, sha, `${HEADERS}/${n}`);
-    let bytes: Uint8Array;
-    if (existsSync(hdrPath)) {
-      bytes = new Uint8Array(readFileSync(hdrPath));
-    } else {
-      const src = httpSource(n);
-      const first8 = new Uint8Array(Math.min(8, f.size));
-      await rangeRead(src, 0, first8, opts.range);
-      const len = parseHeaderLength(first8, f.size, src.label);
-      bytes = new Uint8Array(8 + len);
-      bytes.set(first8);
-      await rangeRead(src, 8, bytes.subarray(8), opts.range);
-      parseSafetensorsHeader(bytes.subarray(8), len, f.size, src.label);
-      cache.putBytes(hdrPath, bytes);
-    }
-    const len = parseHeaderLength(bytes.subarray(0, 8), f.size, `${label}/${n}`);
-    return parseSafetensorsHeader(bytes.subarray(8), len, f.size, `${label}/${n}`);
-  }
 
   const usedNames = new Set(['config.json', ...m.shardFiles, ...m.otherFiles]);
   if (names.includes('model.safetensors.index.json')) usedNames.add('model.safetensors.index.json');

@@ -9,6 +9,7 @@ import { createReadStream, existsSync, readFileSync, statSync, writeFileSync, re
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { MergeopsError } from '../errors.js';
 import type { PinnedFile, ResolvedModel } from '../plan/resolved.js';
+import { ADAPTER_CONFIG, ADAPTER_WEIGHTS } from './lora.js';
 
 export const LOCK_VERSION = 1;
 
@@ -22,6 +23,8 @@ export interface LockedModel {
   /** Folder, relative to the lockfile (local models). */
   path?: string;
   files: PinnedFile[];
+  /** The LoRA adapter of a `model+lora` reference, pinned the same way. */
+  lora?: LockedModel;
 }
 
 export interface Lockfile {
@@ -48,21 +51,33 @@ export async function sha256File(path: string): Promise<string> {
 /** Pins every model of a resolved recipe (local files are hashed here). */
 export async function buildLock(resolvedModels: readonly ResolvedModel[], recipeFile: string, recipeText: string, lockDir: string): Promise<Lockfile> {
   const models: Record<string, LockedModel> = {};
-  for (const m of resolvedModels) {
-    if (m.hub) {
-      models[m.key] = { repo: m.hub.repo, revision: m.hub.revision, sha: m.hub.sha, files: m.hub.files };
-      continue;
-    }
-    const names = new Set<string>(['config.json', ...m.otherFiles]);
-    for (const t of m.tensors.values()) if (t.source.kind === 'file') names.add(basename(t.source.path));
+  const local = async (dir: string, names: Set<string>): Promise<LockedModel> => {
     const files: PinnedFile[] = [];
     for (const n of [...names].sort()) {
-      const p = join(m.dir, n);
+      const p = join(dir, n);
       if (!existsSync(p)) continue;
       files.push({ path: n, size: statSync(p).size, sha256: await sha256File(p) });
     }
     // Relative to the lockfile, so the lock reads the same on every machine.
-    models[m.key] = { path: relative(lockDir, m.dir).split(sep).join('/') || '.', files };
+    return { path: relative(lockDir, dir).split(sep).join('/') || '.', files };
+  };
+  for (const m of resolvedModels) {
+    let lora: LockedModel | undefined;
+    if (m.loraHub) lora = { repo: m.loraHub.repo, revision: m.loraHub.revision, sha: m.loraHub.sha, files: m.loraHub.files };
+    else if (m.loraDir !== undefined) lora = await local(m.loraDir, new Set([ADAPTER_CONFIG, ADAPTER_WEIGHTS]));
+    if (m.hub) {
+      models[m.key] = { repo: m.hub.repo, revision: m.hub.revision, sha: m.hub.sha, files: m.hub.files, lora };
+      continue;
+    }
+    // An earlier stage's output with an adapter: only the adapter is an input.
+    if ([...m.tensors.values()].some((t) => t.producer)) {
+      if (lora) models[m.key] = { files: [], lora };
+      continue;
+    }
+    const names = new Set<string>(['config.json', ...m.otherFiles]);
+    // Adapter files are the adapter's entry, not the model's.
+    for (const t of m.tensors.values()) if (t.source.kind === 'file' && dirname(t.source.path) === m.dir) names.add(basename(t.source.path));
+    models[m.key] = { ...await local(m.dir, names), lora };
   }
   return { version: LOCK_VERSION, recipe: { file: recipeFile, sha256: sha256Text(recipeText) }, models };
 }
@@ -132,5 +147,12 @@ export function readLock(path: string): Lockfile {
 export function lockedShas(lock: Lockfile): Map<string, string> {
   const m = new Map<string, string>();
   for (const [k, v] of Object.entries(lock.models)) if (v.sha) m.set(k, v.sha);
+  return m;
+}
+
+/** The Hub commits of the LoRA adapters a lock pins, by model key (what resolve takes as `pinnedLora`). */
+export function lockedLoraShas(lock: Lockfile): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const [k, v] of Object.entries(lock.models)) if (v.lora?.sha) m.set(k, v.lora.sha);
   return m;
 }

@@ -19,7 +19,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { MergeopsError, type ErrorCode } from '../errors.js';
 import { isFloatDType } from '../formats/dtype.js';
-import type { ResolvedTensor } from '../plan/resolved.js';
+import type { SafetensorsHeader } from '../formats/safetensors.js';
+import type { ResolvedTensor, TensorSource } from '../plan/resolved.js';
 import type { AdapterTensor, LoraPatch } from '../plan/types.js';
 import { readSafetensorsHeader } from './local.js';
 
@@ -48,7 +49,7 @@ export interface AdapterModule {
 }
 
 export interface LoraAdapter {
-  /** Absolute path of the folder. */
+  /** Absolute path of the folder, or `repo@sha` for an adapter on the Hub. */
   dir: string;
   config: LoraConfig;
   modules: AdapterModule[];
@@ -212,30 +213,55 @@ export async function readLoraAdapter(dir: string): Promise<LoraAdapter> {
   }
   const configFile = path.join(abs, ADAPTER_CONFIG);
   const weightsFile = path.join(abs, ADAPTER_WEIGHTS);
-  if (!(await exists(configFile))) {
-    const hasModel = await exists(path.join(abs, 'config.json'));
-    throw new MergeopsError('MODEL_NOT_FOUND', `LoRA adapter folder ${abs} has no ${ADAPTER_CONFIG}`,
-      hasModel ? 'this folder holds a full model (config.json), not an adapter: list it as a model of its own instead of after `+`'
-        : `a PEFT adapter folder holds ${ADAPTER_CONFIG} and ${ADAPTER_WEIGHTS}; copy the missing file`);
+  const missing = missingAdapterFile(`folder ${abs}`, {
+    config: await exists(configFile), weights: await exists(weightsFile),
+    modelConfig: await exists(path.join(abs, 'config.json')), pickle: await exists(path.join(abs, 'adapter_model.bin')),
+  });
+  if (missing) throw missing;
+  const header = await readSafetensorsHeader(weightsFile);
+  return assembleAdapter({
+    dir: abs, configFile, configText: await fs.readFile(configFile, 'utf8'), weightsFile,
+    header, source: { kind: 'file', path: weightsFile },
+  });
+}
+
+/** Missing-file errors of an adapter (local folder or Hub repo), with what to do. */
+export function missingAdapterFile(where: string, files: { config: boolean; weights: boolean; modelConfig: boolean; pickle: boolean }): MergeopsError | undefined {
+  if (!files.config) {
+    return new MergeopsError('MODEL_NOT_FOUND', `LoRA adapter ${where} has no ${ADAPTER_CONFIG}`,
+      files.modelConfig ? 'this holds a full model (config.json), not an adapter: list it as a model of its own instead of after `+`'
+        : `a PEFT adapter holds ${ADAPTER_CONFIG} and ${ADAPTER_WEIGHTS} (as saved by \`save_pretrained\`); add the missing file`);
   }
-  if (!(await exists(weightsFile))) {
-    const pickle = await exists(path.join(abs, 'adapter_model.bin'));
-    throw new MergeopsError('MODEL_NOT_FOUND', `LoRA adapter folder ${abs} has no ${ADAPTER_WEIGHTS}${pickle ? ' (only the pickle adapter_model.bin)' : ''}`,
-      pickle ? 'mergeops never loads pickles (they can run arbitrary code); re-save the adapter with `save_pretrained(dir, safe_serialization=True)`'
-        : `copy ${ADAPTER_WEIGHTS} into the folder (it is saved next to ${ADAPTER_CONFIG})`);
+  if (!files.weights) {
+    return new MergeopsError('MODEL_NOT_FOUND', `LoRA adapter ${where} has no ${ADAPTER_WEIGHTS}${files.pickle ? ' (only the pickle adapter_model.bin)' : ''}`,
+      files.pickle ? 'mergeops never loads pickles (they can run arbitrary code); re-save the adapter with `save_pretrained(dir, safe_serialization=True)`'
+        : `add ${ADAPTER_WEIGHTS} (it is saved next to ${ADAPTER_CONFIG})`);
   }
+  return undefined;
+}
+
+/** An adapter from its config text and its weights file's header (wherever the bytes live). */
+export function assembleAdapter(p: {
+  /** Names the adapter in messages and patches: a folder, or `repo@sha`. */
+  dir: string;
+  configFile: string;
+  configText: string;
+  /** Names the weights file in messages (a path, or `repo@sha/adapter_model.safetensors`). */
+  weightsFile: string;
+  header: SafetensorsHeader;
+  source: TensorSource;
+}): LoraAdapter {
   let raw: unknown;
   try {
-    raw = JSON.parse(await fs.readFile(configFile, 'utf8'));
+    raw = JSON.parse(p.configText);
   } catch (e) {
-    throw configError(configFile, `not valid JSON: ${e instanceof Error ? e.message : String(e)}`, `fix or re-download ${ADAPTER_CONFIG}`);
+    throw configError(p.configFile, `not valid JSON: ${e instanceof Error ? e.message : String(e)}`, `fix or re-download ${ADAPTER_CONFIG}`);
   }
-  const config = parseLoraConfig(raw, configFile);
-  const header = await readSafetensorsHeader(weightsFile);
-  const tensors: AdapterTensor[] = header.tensors.map((t) => ({
-    tensor: t.name, file: weightsFile, source: { kind: 'file', path: weightsFile }, start: t.start, end: t.end, dtype: t.dtype, shape: t.shape,
+  const config = parseLoraConfig(raw, p.configFile);
+  const tensors: AdapterTensor[] = p.header.tensors.map((t) => ({
+    tensor: t.name, file: p.weightsFile, source: p.source, start: t.start, end: t.end, dtype: t.dtype, shape: t.shape,
   }));
-  return { dir: abs, config, ...parseAdapterTensors(tensors, weightsFile) };
+  return { dir: p.dir, config, ...parseAdapterTensors(tensors, p.weightsFile) };
 }
 
 function targetMatches(target: string[] | string, module: string): boolean {

@@ -9,10 +9,11 @@ import { referencedModels } from '../recipe/stages.js';
 import type { LoraRef, ModelRef, Recipe } from '../recipe/types.js';
 import { defaultCacheDir, ShardCache } from '../store/shard-cache.js';
 import { pinRepo, readHubModel, type PendingShard, type PinnedRepo } from './hub-model.js';
+import { readHubLoraAdapter } from './hub-lora.js';
 import type { HubOptions } from './hub-options.js';
 import { readLocalModel } from './local.js';
 import type { RangeReadOptions } from './range-read.js';
-import { applyLoraAdapter, readLoraAdapter } from './lora.js';
+import { applyLoraAdapter, readLoraAdapter, type LoraAdapter } from './lora.js';
 import { recipeNeedsTokenizers } from '../tokenizer/plan-tokenizer.js';
 import { readTokenizerFiles, plannedTokenizerFiles } from '../tokenizer/read-files.js';
 
@@ -32,6 +33,8 @@ export interface ResolveOptions {
   cache?: ShardCache;
   /** Commits to use instead of resolving revisions (from a lockfile), by model key. */
   pinned?: ReadonlyMap<string, string>;
+  /** The same for the Hub LoRA adapters of `model+lora` references, by the reference's key. */
+  pinnedLora?: ReadonlyMap<string, string>;
   range?: RangeReadOptions;
   /** Progress lines (already free of tokens). */
   log?: (line: string) => void;
@@ -92,10 +95,10 @@ export function locateModel(recipe: Recipe, ref: ModelRef, cwd: string): string 
     ref.pos, lineOf(recipe, ref));
 }
 
-/** Adds a model reference's position to an error from reading it. */
-function atRef(recipe: Recipe, ref: ModelRef, e: unknown): unknown {
+/** Adds a model reference's position to an error from reading it (`what`: the part at fault, e.g. its adapter). */
+function atRef(recipe: Recipe, ref: ModelRef, e: unknown, what?: string): unknown {
   return e instanceof MergeopsError && !(e instanceof RecipeError)
-    ? Object.assign(new RecipeError(`model \`${ref.key}\`: ${e.message}`, e.hint, ref.pos, lineOf(recipe, ref)), { cause: e, upstreamCode: e.code })
+    ? Object.assign(new RecipeError(`model \`${ref.key}\`: ${what ? `${what}: ` : ''}${e.message}`, e.hint, ref.pos, lineOf(recipe, ref)), { cause: e, upstreamCode: e.code })
     : e;
 }
 
@@ -120,39 +123,64 @@ function chooseMode(mode: SourceMode, pins: PinnedRepo[], cache: ShardCache): 's
   return (missing + largest) * 1.1 + 2 * 2 ** 30 < free ? 'download' : 'stream';
 }
 
-export function locateLora(recipe: Recipe, ref: ModelRef, lora: LoraRef, cwd: string): string {
-  if (lora.revision !== undefined) {
-    throw new RecipeError(`LoRA adapter \`${lora.path}@${lora.revision}\` of \`${ref.key}\`: revisions of local adapters are not supported`,
-      'drop the `@revision` and give the adapter\'s folder', ref.pos, lineOf(recipe, ref));
-  }
-  return locateFolder(recipe, ref, lora.path, `LoRA adapter \`${lora.path}\` of \`${ref.key}\``, cwd);
+/** The local folder of `ref`'s adapter, or undefined when it is none (then a Hub id is read from the Hub). */
+function findLocalLora(recipe: Recipe, ref: ModelRef, lora: LoraRef, cwd: string): string | undefined {
+  return folderCandidates(recipe, lora.path, cwd).find((c) => existsSync(c) && statSync(c).isDirectory());
 }
 
-function locateFolder(recipe: Recipe, ref: ModelRef, p: string, what: string, cwd: string): string {
-  const candidates = isAbsolute(p)
-    ? [p]
-    : [...new Set([resolvePath(cwd, p), resolvePath(dirname(resolvePath(cwd, recipe.file)), p)])];
-  for (const c of candidates) {
-    if (existsSync(c) && statSync(c).isDirectory()) return c;
+/** True when the adapter of `ref` is read from the Hub: no such local folder, and it looks like `org/name`. */
+function loraOnHub(recipe: Recipe, ref: ModelRef, lora: LoraRef, cwd: string): boolean {
+  return findLocalLora(recipe, ref, lora, cwd) === undefined && looksLikeHubId(lora.path);
+}
+
+export function locateLora(recipe: Recipe, ref: ModelRef, lora: LoraRef, cwd: string): string {
+  const found = findLocalLora(recipe, ref, lora, cwd);
+  if (found && lora.revision !== undefined) {
+    throw new RecipeError(`LoRA adapter \`${lora.path}@${lora.revision}\` of \`${ref.key}\`: revisions of local adapters are not supported`,
+      `drop the \`@revision\` and give the adapter's folder (\`${lora.path}\` is a local folder, so it is not read from the Hub)`, ref.pos, lineOf(recipe, ref));
   }
-  const looksHub = /^[\w.-]+\/[\w.-]+$/.test(p) && !p.startsWith('.');
+  if (found) return found;
+  const candidates = folderCandidates(recipe, lora.path, cwd);
   throw new RecipeError(
-    `${what} not found: no folder ${candidates.map((c) => `\`${c}\``).join(' or ')}`,
-    (looksHub ? 'LoRA adapters are read from local folders only for now: download it and give its folder; otherwise c'
-      : 'c') + 'heck the path (relative paths are tried from the current directory, then from the recipe\'s folder)',
+    `LoRA adapter \`${lora.path}\` of \`${ref.key}\` not found: no folder ${candidates.map((c) => `\`${c}\``).join(' or ')}`,
+    'check the path (relative paths are tried from the current directory, then from the recipe\'s folder); '
+      + 'an adapter on the Hugging Face Hub is written `org/name` or `org/name@revision`',
     ref.pos, lineOf(recipe, ref));
 }
 
+function folderCandidates(recipe: Recipe, p: string, cwd: string): string[] {
+  return isAbsolute(p) ? [p] : [...new Set([resolvePath(cwd, p), resolvePath(dirname(resolvePath(cwd, recipe.file)), p)])];
+}
+
+/** Where a `model+lora` reference's adapter comes from. */
+type LoraSource = { kind: 'local'; cwd: string } | { kind: 'hub'; pinned: PinnedRepo; read: Omit<Parameters<typeof readHubLoraAdapter>[0], 'pinned'> };
+
+interface AppliedLora {
+  dir: string;
+  tensors: Map<string, ResolvedTensor>;
+  hub?: ResolvedModel['loraHub'];
+  pending: PendingShard[];
+}
+
 /** The base model's tensors with `ref`'s LoRA adapter applied (patches marked, no data read). */
-async function withLora(recipe: Recipe, ref: ModelRef, lora: LoraRef, base: ReadonlyMap<string, ResolvedTensor>, cwd: string): Promise<{ dir: string; tensors: Map<string, ResolvedTensor> }> {
-  const dir = locateLora(recipe, ref, lora, cwd);
+async function withLora(recipe: Recipe, ref: ModelRef, lora: LoraRef, base: ReadonlyMap<string, ResolvedTensor>, from: LoraSource): Promise<AppliedLora> {
+  let adapter: LoraAdapter;
+  let hub: AppliedLora['hub'];
+  let pending: PendingShard[] = [];
+  if (from.kind === 'local') {
+    const dir = locateLora(recipe, ref, lora, from.cwd);
+    adapter = await readLoraAdapter(dir).catch((e: unknown) => { throw atRef(recipe, ref, e); });
+  } else {
+    // Its errors name the adapter's repo already.
+    const h = await readHubLoraAdapter({ ...from.read, pinned: from.pinned }).catch((e: unknown) => { throw atRef(recipe, ref, e); });
+    adapter = h.adapter;
+    hub = h.hub;
+    pending = h.pending;
+  }
   try {
-    return { dir, tensors: applyLoraAdapter(await readLoraAdapter(dir), base, `the base model \`${ref.path}\``) };
+    return { dir: adapter.dir, tensors: applyLoraAdapter(adapter, base, `the base model \`${ref.path}\``), hub, pending };
   } catch (e) {
-    if (e instanceof MergeopsError && !(e instanceof RecipeError)) {
-      throw new RecipeError(`model \`${ref.key}\`: ${e.message}`, e.hint, ref.pos, lineOf(recipe, ref));
-    }
-    throw e;
+    throw atRef(recipe, ref, e);
   }
 }
 
@@ -181,12 +209,32 @@ export async function resolveRecipe(recipe: Recipe, opts: ResolveOptions = {}): 
       throw atRef(recipe, ref, e);
     }
   }
-  if (opts.onPinned && pins.size > 0) await opts.onPinned([...pins.values()].map((p) => ({ repo: p.repo, sha: p.sha })));
-  const sourceMode = cache ? chooseMode(opts.sourceMode ?? 'auto', [...pins.values()], cache) : undefined;
+  // Adapters on the Hub are pinned like models (their own revision, their own lockfile entry).
+  const loraPins = new Map<string, PinnedRepo>();
+  for (const ref of refs) {
+    if (!ref.lora || !loraOnHub(recipe, ref, ref.lora, cwd)) continue;
+    cache ??= opts.cache ?? new ShardCache(defaultCacheDir());
+    const { path: repo, revision } = ref.lora;
+    try {
+      const p = await pinRepo({ ...hub, repo, revision, sha: opts.pinnedLora?.get(ref.key), cache });
+      log(`${ref.key}: adapter ${repo}: ${p.sha}${opts.pinnedLora?.has(ref.key) ? ' (locked)' : ''}`);
+      loraPins.set(ref.key, p);
+    } catch (e) {
+      throw atRef(recipe, ref, e, `LoRA adapter \`${repo}\``);
+    }
+  }
+  const allPins = [...pins.values(), ...loraPins.values()];
+  if (opts.onPinned && allPins.length > 0) await opts.onPinned(allPins.map((p) => ({ repo: p.repo, sha: p.sha })));
+  const sourceMode = cache ? chooseMode(opts.sourceMode ?? 'auto', allPins, cache) : undefined;
   if (sourceMode) log(`Hub shards: ${sourceMode} mode${opts.sourceMode === 'auto' || !opts.sourceMode ? ' (auto)' : ''}`);
 
   const models = new Map<string, ResolvedModel>();
   const pending: PendingShard[] = [];
+  const loraFrom = (ref: ModelRef): LoraSource => {
+    const p = loraPins.get(ref.key);
+    return p ? { kind: 'hub', pinned: p, read: { ...hub, cache: cache!, mode: sourceMode!, range: opts.range } } : { kind: 'local', cwd };
+  };
+  const loraFields = (l: AppliedLora): Partial<ResolvedModel> => ({ loraDir: l.dir, ...(l.hub ? { loraHub: l.hub } : {}) });
   for (const ref of refs) {
     const stage = opts.stages?.get(ref.path);
     const needTok = recipeNeedsTokenizers(recipe);
@@ -196,9 +244,10 @@ export async function resolveRecipe(recipe: Recipe, opts: ResolveOptions = {}): 
       m.writtenFiles = stage.outFiles;
       // An adapter on an earlier stage's output patches that stage's tensors as they are computed.
       if (ref.lora) {
-        const lora = await withLora(recipe, ref, ref.lora, m.tensors, cwd);
+        const lora = await withLora(recipe, ref, ref.lora, m.tensors, loraFrom(ref));
+        pending.push(...lora.pending);
         m.tensors = lora.tensors;
-        m.loraDir = lora.dir;
+        Object.assign(m, loraFields(lora));
       }
       models.set(ref.key, m);
       continue;
@@ -223,11 +272,12 @@ export async function resolveRecipe(recipe: Recipe, opts: ResolveOptions = {}): 
     const config = { ...m.config };
     if (ref.overrideArchitecture) config.architectures = [ref.overrideArchitecture];
     const arch = detectArch(config, [...m.tensors.keys()], ref.key);
-    const lora = ref.lora ? await withLora(recipe, ref, ref.lora, m.tensors, cwd) : undefined;
+    const lora = ref.lora ? await withLora(recipe, ref, ref.lora, m.tensors, loraFrom(ref)) : undefined;
+    if (lora) pending.push(...lora.pending);
     models.set(ref.key, {
       ...m, ref, key: ref.key, config, arch, tensors: lora?.tensors ?? m.tensors,
       tokenizer: needTok ? readTokenizerFiles(m.dir) : undefined,
-      ...(lora ? { loraDir: lora.dir } : {}),
+      ...(lora ? loraFields(lora) : {}),
     });
   }
   checkSameLayout(

@@ -39,14 +39,20 @@ export type RowMix =
 export type JobInput =
   /** Stored tensor bytes: element e is at byte `start + e·size(dtype)` of `source`. */
   | { kind: 'tensor'; source: ByteSource; start: number; dtype: DType }
-  /** A [rows, cols] tensor gathered from other tensors' rows, produced as F32. */
-  | { kind: 'gather'; cols: number; sources: readonly JobInput[]; rows: RowGather }
+  /**
+   * A [rows, cols] tensor gathered from other tensors' rows, produced as F32. A source may be
+   * computed (an earlier stage's tensor, a LoRA-patched one): its rows are then produced over a
+   * range widened to multiples of `align[i].quantum` elements (its nested programs' chunk quantum),
+   * within its `numel` elements.
+   */
+  | { kind: 'gather'; cols: number; sources: readonly JobInput[]; rows: RowGather; align: readonly { quantum: number; numel: number }[] }
   /**
    * A LoRA-patched weight `base + scale·(B·A)` (B: [rows, rank], A: [rank, cols]), produced as F32
    * (kernels/lora-input.ts). With `embedding`, `b` holds Bᵀ [rank, rows] and `a` holds Aᵀ
-   * [cols, rank] (PEFT's lora_embedding_A and lora_embedding_B).
+   * [cols, rank] (PEFT's lora_embedding_A and lora_embedding_B). `rows` gives B's size, so a
+   * worker can read each factor whole once and keep it (kernels/factor-cache.ts).
    */
-  | { kind: 'lora'; base: JobInput; a: JobInput; b: JobInput; rank: number; cols: number; scale: number; embedding?: { rows: number } }
+  | { kind: 'lora'; base: JobInput; a: JobInput; b: JobInput; rank: number; rows: number; cols: number; scale: number; embedding?: { rows: number } }
   /**
    * The same tensor of an earlier stage of a multi-stage recipe, computed in memory and rounded to
    * that stage's output dtype (so a fused run gives the bytes a staged run would). A program op

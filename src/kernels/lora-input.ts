@@ -18,9 +18,10 @@ export interface LoraMemory {
 
 /**
  * Elements [first, first + n) of a sub-input as F32 in kernel memory, in a buffer the caller may
- * overwrite (the base chunk is patched in place).
+ * overwrite (the base chunk is patched in place). `factorNumel` is set for reads of a LoRA factor
+ * (its whole size), so the reader may fetch the factor whole once and serve later chunks from it.
  */
-export type F32Reader = (input: JobInput, first: number, n: number) => number | Promise<number>;
+export type F32Reader = (input: JobInput, first: number, n: number, factorNumel?: number) => number | Promise<number>;
 
 /** Rows of B (or columns of PEFT's lora_embedding_A) that elements [first, first + n) touch. */
 export function loraRows(cols: number, first: number, n: number): { row0: number; nrows: number; col0: number } {
@@ -39,21 +40,21 @@ export async function materializeLora(mem: LoraMemory, input: LoraInput, first: 
   let b: number;
   let a: number;
   if (input.embedding === undefined) {
-    b = await read(input.b, row0 * rank, nrows * rank);
-    a = await read(input.a, 0, rank * cols);
+    b = await read(input.b, row0 * rank, nrows * rank, input.rows * rank);
+    a = await read(input.a, 0, rank * cols, rank * cols);
   } else {
     // PEFT embedding layout: `b` is Bᵀ [rank, rows], `a` is Aᵀ [cols, rank]. Gather this chunk's
     // columns of Bᵀ (one run per rank row), then transpose both into the kernel's layout.
     const { rows } = input.embedding;
     const bt = mem.alloc(4 * rank * nrows);
     for (let r = 0; r < rank; r++) {
-      const p = await read(input.b, r * rows + row0, nrows);
+      const p = await read(input.b, r * rows + row0, nrows, rank * rows);
       // `read` may have grown the memory: take a fresh view for the copy.
       new Uint8Array(mem.k.memory.buffer).copyWithin(bt + 4 * r * nrows, p, p + 4 * nrows);
     }
     b = mem.alloc(4 * rank * nrows);
     mem.k.lora_transpose(bt, rank, nrows, b);
-    const at = await read(input.a, 0, cols * rank);
+    const at = await read(input.a, 0, cols * rank, cols * rank);
     a = mem.alloc(4 * rank * cols);
     mem.k.lora_transpose(at, cols, rank, a);
   }

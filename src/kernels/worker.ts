@@ -11,9 +11,11 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { DTYPE_SIZE, isFloatDType, KERNEL_DTYPE_CODE, type DType, type FloatDType } from '../formats/dtype.js';
 import { MergeopsError } from '../errors.js';
 import { ReadAhead } from '../hub/read-ahead.js';
+import { rangeRead } from '../hub/range-read.js';
 import { programFor } from '../methods/programs.js';
 import type { TensorProgram } from '../methods/program.js';
 import { Arena } from './arena.js';
+import { FactorCache } from './factor-cache.js';
 import { gatherElements } from './gather.js';
 import { materializeLora } from './lora-input.js';
 import type { JobInput, KernelJob, KernelOp, ProgramStep } from './jobs.js';
@@ -150,39 +152,82 @@ async function materialize(input: JobInput, first: number, n: number, asF32: boo
       return asF32 && input.dtype !== 'F32' ? toF32(m, n) : m;
     }
     case 'gather':
-      return materializeGather(input, first, n);
+      return await materializeGather(input, first, n);
     case 'lora':
-      return { ptr: await materializeLora(arena, input, first, n, async (i, f, m) => (await materialize(i, f, m, true)).ptr), dtype: 'F32' };
+      return {
+        ptr: await materializeLora(arena, input, first, n,
+          async (i, f, m, whole) => (whole !== undefined && i.kind === 'tensor' ? readFactor(i, f, m, whole) : (await materialize(i, f, m, true)).ptr)),
+        dtype: 'F32',
+      };
   }
 }
 
+/** LoRA factors kept whole per worker; beyond the running job's own two, up to this many bytes. */
+const factors = new FactorCache(16 * 1024 * 1024);
+
 /**
- * Rows of a tokenizer remap (kernels/gather.ts). Everything is allocated before the first read:
- * growing the memory would detach the views the gather writes through. Rows land straight in the
- * output (F32 read in place, other dtypes converted by the wasm kernel from a staging buffer).
+ * Elements [first, first + n) of a stored LoRA factor of `whole` elements, as F32: the factor is
+ * fetched whole once (file or HTTP) and kept, so the chunks of a tensor do not read it again.
  */
-function materializeGather(input: Extract<JobInput, { kind: 'gather' }>, first: number, n: number): Materialized {
-  const { cols } = input;
-  const srcs = input.sources.map((s) => {
-    if (s.kind !== 'tensor' || s.source.kind !== 'file') throw new Error(`gather: only stored tensors can be gathered from, not ${s.kind} inputs`);
-    return { path: s.source.path, start: s.start, dtype: s.dtype, size: DTYPE_SIZE[s.dtype] };
-  });
-  const out = arena.alloc(4 * n);
-  const staging = arena.alloc(Math.max(4, ...srcs.map((s) => s.size)) * Math.max(n, cols));
-  const row = arena.alloc(4 * cols);
-  gatherElements(input, first, n, (si, r, nRows, dst) => {
-    const s = srcs[si];
-    const count = nRows * cols;
-    const inWasm = dst.buffer === k.memory.buffer;
-    const at = inWasm ? dst.byteOffset : row;
-    if (!inWasm && nRows !== 1) throw new Error('internal: gather reads several rows into a JavaScript buffer');
-    if (s.dtype === 'F32') readFile(at, 4 * count, s.path, s.start + r * cols * 4);
+async function readFactor(input: Extract<JobInput, { kind: 'tensor' }>, first: number, n: number, whole: number): Promise<number> {
+  const size = DTYPE_SIZE[input.dtype];
+  const src = input.source;
+  const bytes = whole * size;
+  const key = `${src.kind === 'file' ? src.path : src.url}\0${input.start}`;
+  const data = await factors.get(key, bytes, async () => {
+    const buf = new Uint8Array(bytes);
+    if (src.kind === 'http') await rangeRead(src, input.start, buf);
     else {
-      readFile(staging, s.size * count, s.path, s.start + r * cols * s.size);
-      k.convert(floatCode(s.dtype), staging, KERNEL_DTYPE_CODE.F32, at, count);
+      const fd = fdFor(readFds, src.path, 'r');
+      for (let done = 0; done < bytes;) {
+        const got = readSync(fd, buf, done, bytes - done, input.start + done);
+        if (got === 0) throw new Error(`${src.path}: file ends at byte ${input.start + done}, expected ${bytes - done} more bytes (truncated?)`);
+        done += got;
+      }
     }
-    if (!inWasm) dst.set(arena.f32(row, cols));
-  }, arena.f32(out, n));
+    bytesRead += bytes;
+    return buf;
+  });
+  const ptr = arena.alloc(size * n);
+  arena.bytes(ptr, size * n).set(data.subarray(first * size, (first + n) * size));
+  return input.dtype === 'F32' ? ptr : toF32({ ptr, dtype: input.dtype }, n).ptr;
+}
+
+/**
+ * Rows of a tokenizer remap (kernels/gather.ts), as F32. Rows of a stored file land straight in
+ * the output (F32 read in place, other dtypes converted by the wasm kernel from a staging buffer);
+ * rows of any other source (an earlier stage's computed tensor, a LoRA-patched or streamed one)
+ * are produced by materializing that source over the rows' elements, widened to its quantum, then
+ * copied. Each read's memory is released before the next, so a chunk's memory stays bounded.
+ */
+async function materializeGather(input: Extract<JobInput, { kind: 'gather' }>, first: number, n: number): Promise<Materialized> {
+  const { cols } = input;
+  const out = arena.alloc(4 * n);
+  await gatherElements(input, first, n, async (si, r, nRows, dst, at) => {
+    const s = input.sources[si];
+    const count = nRows * cols;
+    const mark = arena.mark();
+    if (s.kind === 'tensor' && s.source.kind === 'file') {
+      const size = DTYPE_SIZE[s.dtype];
+      const into = dst.ptr !== undefined ? dst.ptr + 4 * at : arena.alloc(4 * count);
+      if (s.dtype === 'F32') readFile(into, 4 * count, s.source.path, s.start + r * cols * 4);
+      else {
+        const staging = arena.alloc(size * count);
+        readFile(staging, size * count, s.source.path, s.start + r * cols * size);
+        k.convert(floatCode(s.dtype), staging, KERNEL_DTYPE_CODE.F32, into, count);
+      }
+      if (dst.ptr === undefined) dst.view().set(arena.f32(into, count), at);
+    } else {
+      // A computed source: produce the rows' elements, widened to whole quanta of its programs.
+      const { quantum, numel } = input.align[si];
+      const from = r * cols;
+      const a0 = Math.floor(from / quantum) * quantum;
+      const a1 = Math.min(numel, Math.ceil((from + count) / quantum) * quantum);
+      const m = await materialize(s, a0, a1 - a0, true);
+      dst.view().set(arena.f32(m.ptr + 4 * (from - a0), count), at);
+    }
+    arena.release(mark);
+  }, { ptr: out, view: () => arena.f32(out, n) });
   return { ptr: out, dtype: 'F32' };
 }
 

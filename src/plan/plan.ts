@@ -234,7 +234,11 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
         const m = resolved.models.get(key)!;
         const name = findTensorName(w.def, undefined, new Set(m.tensors.keys()));
         const t = name === undefined ? undefined : m.tensors.get(name);
-        return t && { modelKey: m.key, tensor: t.name, file: t.file, source: t.source, start: t.start, end: t.end, dtype: t.dtype, shape: t.shape };
+        // Borrowed rows come from the tensor as the model holds it: computed by an earlier stage, or LoRA-patched.
+        return t && {
+          modelKey: m.key, tensor: t.name, file: t.file, source: t.source, start: t.start, end: t.end, dtype: t.dtype, shape: t.shape,
+          ...(t.producer ? { producer: t.producer } : {}), ...(t.lora ? { lora: t.lora } : {}),
+        };
       });
       refs.splice(0, refs.length, ...g.refs);
       shape = g.shape;
@@ -347,8 +351,13 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
 
 /** Bytes a tensor reads from storage: earlier stages' tensors are computed from their own inputs. */
 export function readBytes(t: PlannedTensor): number {
-  const lora = (r: InputTensorRef): number => (r.lora ? r.lora.a.end - r.lora.a.start + r.lora.b.end - r.lora.b.start : 0);
-  return t.inputs.reduce((a, r) => a + (r.producer ? readBytes(r.producer) : r.gather ? gatherReadBytes(r) : r.end - r.start + lora(r)), 0);
+  return t.inputs.reduce((a, r) => a + (r.gather ? gatherReadBytes(r, refBytes) : refBytes(r)), 0);
+}
+
+/** Bytes reading one whole (ungathered) input costs: its inputs' for an earlier stage's tensor, plus a LoRA patch's factors. */
+function refBytes(r: InputTensorRef): number {
+  const lora = r.lora ? r.lora.a.end - r.lora.a.start + r.lora.b.end - r.lora.b.start : 0;
+  return (r.producer ? readBytes(r.producer) : r.end - r.start) + lora;
 }
 
 /** True for tensors the architecture table knows about (used by some slice or another). */

@@ -57,8 +57,10 @@ export interface ResolvedModel {
   tokenizer?: TokenizerFiles;
   /** An earlier stage's output: the files it writes rather than copies (its merged tokenizer). */
   writtenFiles?: { name: string; text: string }[];
-  /** Folder of the LoRA adapter applied to the tensors, for a `model+lora` reference. */
+  /** Folder of the LoRA adapter applied to the tensors (`repo@sha` for a Hub adapter), for a `model+lora` reference. */
   loraDir?: string;
+  /** For a Hub adapter: the repo, the commit it was pinned to, and the files used. */
+  loraHub?: { repo: string; revision: string; sha: string; files: PinnedFile[] };
   /** For Hub models: the repo, the commit it was pinned to, and the files used. */
   hub?: { repo: string; revision: string; sha: string; files: PinnedFile[] };
 }

@@ -168,13 +168,8 @@ export function gatherInputs(setup: TokenizerSetup, recipe: Recipe, outName: str
   // Inputs whose rows already are the output vocabulary, in order, stay as they are.
   const identity = gathers.map((g, i) => g.sources.length === 1 && g.mixes.length === 0 && g.map.length === refs[i].shape[0]
     && g.map.every((m, r) => m === r));
-  // An earlier stage's output can be kept as is, not yet remapped (that needs gathers over computed rows).
-  const staged = [...candidates.values()].find((r) => r.producer && !refs.some((x, i) => x === r && identity[i]));
-  if (staged) {
-    failAt(recipe)(recipe.tokenizer?.pos ?? recipe.pos,
-      `remapping the vocabulary of \`${staged.modelKey}\`, an earlier stage's output, is not supported yet`,
-      'put the tokenizer setting on the earlier stage (its output then has the merged vocabulary), or write that stage to a folder with --keep-intermediates and merge the folder');
-  }
+  // Sources may be earlier stages' outputs (rows computed in the worker; their vocabulary is their
+  // planned tokenizer's) or LoRA-patched tensors, as well as stored tensors.
   const out = refs.map((r, i) => {
     if (identity[i]) return r;
     const g = gathers[i];
@@ -195,11 +190,12 @@ export function gatherInputs(setup: TokenizerSetup, recipe: Recipe, outName: str
 /**
  * Bytes the executor reads for a gathered input: every copied row, every row of every mix (each
  * used by one output row), and for padding the real rows once more (their mean is computed in
- * the chunk that holds the padding rows; usually one).
+ * the chunk that holds the padding rows; usually one). `bytesOf(source)` is what reading a whole
+ * source costs (for an earlier stage's tensor: reading its inputs); a row costs its share.
  */
-export function gatherReadBytes(r: InputTensorRef): number {
+export function gatherReadBytes(r: InputTensorRef, bytesOf: (source: InputTensorRef) => number = (x) => x.end - x.start): number {
   const g = r.gather!;
-  const rowBytes = (ref: InputTensorRef): number => (ref.end - ref.start) / ref.shape[0];
+  const rowBytes = (ref: InputTensorRef): number => bytesOf(ref) / ref.shape[0];
   let bytes = 0;
   for (const m of g.rows.map) if (m >= 0) bytes += rowBytes(g.sources[0]);
   for (const mix of g.rows.mixes) {

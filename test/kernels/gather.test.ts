@@ -2,7 +2,7 @@
  * gatherRows / gatherElements (the worker side of tokenizer remapping) against a direct
  * per-row construction, for every chunking of the tensor, aligned or not.
  */
-import { gatherElements, gatherRows, type ReadRowsF32 } from '../../src/kernels/gather.js';
+import { arrayDest, gatherElements, gatherRows, type ReadRowsF32 } from '../../src/kernels/gather.js';
 import type { RowGather } from '../../src/kernels/jobs.js';
 
 const COLS = 5;
@@ -10,11 +10,14 @@ const COLS = 5;
 /** Two sources with distinct values: source s, row r, column c → s·1000 + r·10 + c + 0.25. */
 const value = (s: number, r: number, c: number): number => s * 1000 + r * 10 + c + 0.25;
 
+/** Answers after a turn of the event loop, as a worker reading a file or computing rows does. */
 function reader(calls: { source: number; row: number; n: number }[]): ReadRowsF32 {
-  return (source, row, n, dst) => {
+  return async (source, row, n, dst, at) => {
     calls.push({ source, row, n });
-    if (dst.length !== n * COLS) throw new Error(`dst of ${dst.length} for ${n} rows`);
-    for (let i = 0; i < n; i++) for (let c = 0; c < COLS; c++) dst[i * COLS + c] = value(source, row + i, c);
+    await new Promise((r) => setImmediate(r));
+    const v = dst.view();
+    if (v.length < at + n * COLS) throw new Error(`dst of ${v.length} for ${n} rows at ${at}`);
+    for (let i = 0; i < n; i++) for (let c = 0; c < COLS; c++) v[at + i * COLS + c] = value(source, row + i, c);
   };
 }
 
@@ -48,16 +51,16 @@ function expected(): Float64Array {
 }
 
 describe('gather', () => {
-  it('builds copied, zero, mixed and padding rows', () => {
+  it('builds copied, zero, mixed and padding rows', async () => {
     const calls: { source: number; row: number; n: number }[] = [];
     const dst = new Float32Array(rows.map.length * COLS);
-    gatherRows(input, 0, rows.map.length, reader(calls), dst);
+    await gatherRows(input, 0, rows.map.length, reader(calls), arrayDest(dst));
     expect([...dst]).toEqual([...expected()]);
     // The run of consecutive rows 4, 5, 6 is one read.
     expect(calls[0]).toEqual({ source: 0, row: 4, n: 3 });
   });
 
-  it('gives the same elements for every chunking, aligned to rows or not', () => {
+  it('gives the same elements for every chunking, aligned to rows or not (the padding mean read in batches of a chunk\'s rows)', async () => {
     const want = expected();
     const total = rows.map.length * COLS;
     for (const step of [1, 3, 5, 7, 10, 16, total]) {
@@ -65,14 +68,14 @@ describe('gather', () => {
       for (let first = 0; first < total; first += step) {
         const n = Math.min(step, total - first);
         const part = new Float32Array(n);
-        gatherElements(input, first, n, reader([]), part);
+        await gatherElements(input, first, n, reader([]), arrayDest(part));
         got.set(part, first);
       }
       expect([step, ...got]).toEqual([step, ...want]);
     }
   });
 
-  it('reports rows past the map', () => {
-    expect(() => gatherRows(input, 8, 2, reader([]), new Float32Array(2 * COLS))).toThrow(/row 9 is past the 9 rows/);
+  it('reports rows past the map', async () => {
+    await expect(gatherRows(input, 8, 2, reader([]), arrayDest(new Float32Array(2 * COLS)))).rejects.toThrow(/row 9 is past the 9 rows/);
   });
 });

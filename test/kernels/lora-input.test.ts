@@ -75,7 +75,7 @@ describe.each([
   const b = bf16Tensor(3, rank * rows, 0.3);
   const files = new Map([['w', w], ['a', a], ['b', b]]);
   const input: LoraInput = {
-    kind: 'lora', base: stored('w'), a: stored('a'), b: stored('b'), rank, cols, scale,
+    kind: 'lora', base: stored('w'), a: stored('a'), b: stored('b'), rank, rows, cols, scale,
     ...(embedding ? { embedding: { rows } } : {}),
   };
   const want = f32Reference(w.values,
@@ -129,7 +129,7 @@ it('the delta is really added (not a no-op): a patched weight differs from its b
     return p;
   };
   const data: Record<string, number[]> = { w: [...w], a: [1, 0, -1, 2, 0.5, 0], b: [1, 0, 0, 1] };
-  const input: LoraInput = { kind: 'lora', base: stored('w'), a: stored('a'), b: stored('b'), rank: 2, cols: 3, scale: 0.5 };
+  const input: LoraInput = { kind: 'lora', base: stored('w'), a: stored('a'), b: stored('b'), rank: 2, rows: 2, cols: 3, scale: 0.5 };
   const read = (i: JobInput, first: number, n: number): number =>
     f32(data[(i as { source: { path: string } }).source.path].slice(first, first + n));
   const p = await materializeLora(mem, input, 0, 6, read);

@@ -108,6 +108,8 @@ export class TestHub {
   /** Delay before answering every file request (simulates a distant Hub). */
   latencyMs = 0;
   private readonly repos = new Map<string, Repo>();
+  /** Repos that need a token (gated or private). */
+  private readonly gated = new Set<string>();
   private readonly faults: ArmedFault[] = [];
   private readonly uploads = new Map<string, { oid: string; size: number; parts: Map<number, Buffer>; data?: Buffer }>();
   private readonly lfsStore = new Map<string, Buffer>();
@@ -171,6 +173,11 @@ export class TestHub {
     return this.commitOf(repo, rev)?.files.get(path);
   }
 
+  /** Makes a repo answer 401 to requests without a token (a gated or private repo). */
+  gate(repo: string): void {
+    this.gated.add(repo);
+  }
+
   /** Arms a fault for the next `times` matching resolve GETs. */
   inject(fault: Fault, opts: { path?: string; times?: number } = {}): void {
     this.faults.push({ fault, path: opts.path, times: opts.times ?? 1 });
@@ -212,6 +219,12 @@ export class TestHub {
     const method = req.method ?? 'GET';
     this.counters.log.push(`${method} ${p}`);
     if (!this.authorized(req)) { json(res, 401, { error: 'Invalid credentials in Authorization header' }); return; }
+    // A gated repo answers 401 to anonymous requests, as the Hub does before its terms are accepted.
+    const repoOf = /^\/(?:api\/models\/)?([^/]+\/[^/]+)(?:\/|$)/.exec(p);
+    if (repoOf && this.gated.has(repoOf[1]) && req.headers.authorization === undefined) {
+      json(res, 401, { error: `Access to model ${repoOf[1]} is restricted. You must have access to it and be authenticated to access it.` }, { 'X-Error-Code': 'GatedRepo' });
+      return;
+    }
     let m: RegExpMatchArray | null;
     if (p.startsWith('/api/')) this.counters.apiRequests++;
 
