@@ -238,5 +238,6 @@ export function gtaProgram(raw: ProgramParams, shape: ProgramShape): TensorProgr
       return call('gta_apply', K.map((_, j) => record(j, slots[j], scales[j], active[j])));
     },
     scratchBytes: () => Math.max(segLen * (4 * m + 21) + 64, 8 * HI_BUCKETS + 64),
+    mixedDTypes: true,
   };
 }

@@ -15,7 +15,7 @@
 //! multiple of the segment length), summed in a fixed lane order defined below; products of
 //! f32 values are exact in f64. Nothing depends on where a chunk starts.
 
-use crate::program::Ctx;
+use crate::program::{for_tiles, Ctx, Raw};
 
 /// Largest number of inputs of a geometric program kernel.
 pub const MAX_K: usize = 16;
@@ -384,7 +384,7 @@ pub fn segments(n: usize, seg: usize) -> usize {
 /// Statistics pass. Params: `[seg, rel]`. Writes [`gram`] of the chunk (`rel != 0`: of
 /// `x_i − x_0`). Requirements: `2 ≤ k ≤ 16` (`1 ≤ k` when `rel == 0`), `seg ≥ 1`, `first` a
 /// multiple of `seg`, `out_words ≥ segments(n, seg)·P`. Reads the inputs and params; writes
-/// `out[..segments·P]`.
+/// `out[..segments·P]`. Accepts mixed dtypes (`tile` a multiple of `seg`; uses `stage`).
 ///
 /// # Safety
 /// `ctx` must point to a valid [`Ctx`] following the memory contract of `program.rs`.
@@ -397,11 +397,30 @@ pub unsafe extern "C" fn geo_gram(ctx: u32) {
     crate::check(k >= 1 + usize::from(rel) && k <= MAX_K && seg >= 1 && c.first() % seg as u64 == 0);
     let pp = pairs(vec_count(k, rel));
     crate::check(c.out_words as usize >= segments(c.n as usize, seg) * pp);
+    if c.mixed() {
+        crate::check(c.tile as usize % seg == 0);
+        let mut raw = [Raw { dtype: 0, bytes: &[] }; MAX_K];
+        for (j, slot) in raw.iter_mut().enumerate().take(k) {
+            *slot = c.raw_input(j);
+        }
+        gram_tiled(&raw[..k], rel, seg, c.tile as usize, c.stats_out(), c.stage_area());
+        return;
+    }
     let mut ins: [&[f32]; MAX_K] = [&[]; MAX_K];
     for (j, slot) in ins.iter_mut().enumerate().take(k) {
         *slot = c.input(j);
     }
     gram(&ins[..k], rel, seg, c.stats_out(), true);
+}
+
+/// [`gram`] of inputs stored in any dtype, tile by tile (`tile` a multiple of `seg`): each tile's
+/// segments are whole segments of the chunk, so the result is [`gram`] of the widened inputs.
+/// `stage`: `(k + 1)·stride(tile)` f32 of scratch.
+pub fn gram_tiled(ins: &[Raw], rel: bool, seg: usize, tile: usize, out: &mut [f64], stage: &mut [f32]) {
+    assert!(tile % seg == 0);
+    let n = ins[0].bytes.len() / crate::convert::dtype_size(ins[0].dtype);
+    let pp = pairs(vec_count(ins.len(), rel));
+    for_tiles(ins, n, tile, stage, None, |v, start, _| gram(v, rel, seg, &mut out[start / seg * pp..], true));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -533,7 +552,8 @@ fn combine_range(inputs: &[&[f32]], rel: bool, co: &[f32], start: usize, end: us
 /// Apply pass. Params: `[mode, rel, c…]`: `mode` 0 = one set of `m` coefficients, 1 = one set
 /// per row (`rows·m` values, row = global index / `row_len`); `rel` as in [`geo_gram`].
 /// Writes `f32[n]` at `out` (see [`combine`] for the formula). Requirements: `1 ≤ k ≤ 16`
-/// (`2 ≤ k` with `rel`), enough coefficients for every row of the chunk.
+/// (`2 ≤ k` with `rel`), enough coefficients for every row of the chunk. Accepts mixed dtypes
+/// (writes `out_dtype`, rounded once; uses `stage`).
 ///
 /// # Safety
 /// `ctx` must point to a valid [`Ctx`] following the memory contract of `program.rs`.
@@ -554,6 +574,17 @@ pub unsafe extern "C" fn geo_combine(ctx: u32) {
         CoeffMode::PerRow => (c.first() as usize + n - 1) / c.row_len as usize + 1,
     };
     crate::check(p.len() - 2 >= sets * m);
+    if c.mixed() {
+        let mut raw = [Raw { dtype: 0, bytes: &[] }; MAX_K];
+        for (j, slot) in raw.iter_mut().enumerate().take(k) {
+            *slot = c.raw_input(j);
+        }
+        let (first, row_len, out) = (c.first(), c.row_len as usize, (c.out_dtype, c.apply_out_raw()));
+        for_tiles(&raw[..k], n, c.tile as usize, c.stage_area(), Some(out), |v, start, o| {
+            combine(v, rel, &p[2..], mode, row_len, first + start as u64, o, true)
+        });
+        return;
+    }
     let mut ins: [&[f32]; MAX_K] = [&[]; MAX_K];
     for (j, slot) in ins.iter_mut().enumerate().take(k) {
         *slot = c.input(j);

@@ -30,7 +30,7 @@
 //! In the `gta_hist_lo` pass `thr_s` holds the high-16-bit bucket to refine (−1: none); in
 //! `gta_ties` it holds the threshold whose ties to count (−1: none).
 
-use crate::program::Ctx;
+use crate::program::{for_tiles, stage_one, stride, Ctx, Raw, MAX_TILED};
 use crate::rng::{self, Key};
 
 /// Statistics block: `STAT_BLOCK` in `src/methods/program.ts`.
@@ -703,22 +703,56 @@ pub fn hist_hi(g: &Gta, inputs: &[&[f32]], out: &mut [f64], tmp: &mut [u32]) {
         if g.models[j].active {
             t0.iter_mut().for_each(|c| *c = 0);
             t1.iter_mut().for_each(|c| *c = 0);
-            let x = &inputs[1 + j][..b.len()];
-            #[allow(unused_mut)]
-            let mut done = 0;
-            #[cfg(target_arch = "wasm32")]
-            {
-                done = b.len() & !3;
-                unsafe { simd::hist_hi(b.as_ptr(), x.as_ptr(), done, t0.as_mut_ptr(), t1.as_mut_ptr()) };
+            hist_hi_add(b, &inputs[1 + j][..b.len()], t0, t1);
+            fold_hi(t0, t1, &mut out[j * HI_BUCKETS..(j + 1) * HI_BUCKETS]);
+        }
+        j += 1;
+    }
+}
+
+/// Counts the high 15 bits of `|x − b|` into the tables `t0`/`t1` (32768 u32 each; which table
+/// an element goes to is immaterial: [`fold_hi`] adds them).
+fn hist_hi_add(b: &[f32], x: &[f32], t0: &mut [u32], t1: &mut [u32]) {
+    #[allow(unused_mut)]
+    let mut done = 0;
+    #[cfg(target_arch = "wasm32")]
+    {
+        done = b.len() & !3;
+        unsafe { simd::hist_hi(b.as_ptr(), x.as_ptr(), done, t0.as_mut_ptr(), t1.as_mut_ptr()) };
+    }
+    for (&xv, &bv) in x[done..].iter().zip(&b[done..]) {
+        let a = abs_bits(xv - bv) >> 16;
+        t0[(a & 0x7fff) as usize] += 1;
+    }
+}
+
+/// `h[i] += t0[i] + t1[i]`.
+fn fold_hi(t0: &[u32], t1: &[u32], h: &mut [f64]) {
+    for ((o, &c0), &c1) in h.iter_mut().zip(t0.iter()).zip(t1.iter()) {
+        *o += (c0 + c1) as f64;
+    }
+}
+
+/// [`hist_hi`] of inputs stored in any dtype, widened tile by tile into `stage` (2 rows of
+/// `stride(tile)` f32: the base and one model; the tables are zeroed and folded once per model).
+pub fn hist_hi_tiled(g: &Gta, ins: &[Raw], n: usize, tile: usize, out: &mut [f64], tmp: &mut [u32], stage: &mut [f32]) {
+    let (t0, t1) = tmp[..2 * HI_BUCKETS].split_at_mut(HI_BUCKETS);
+    let st = stride(tile);
+    let (rb, rx) = stage[..2 * st].split_at_mut(st);
+    let mut j = 0;
+    while j < g.m {
+        if g.models[j].active {
+            t0.iter_mut().for_each(|c| *c = 0);
+            t1.iter_mut().for_each(|c| *c = 0);
+            let mut start = 0;
+            while start < n {
+                let len = core::cmp::min(tile, n - start);
+                stage_one(ins[0], start, len, rb);
+                stage_one(ins[1 + j], start, len, rx);
+                hist_hi_add(&rb[..len], &rx[..len], t0, t1);
+                start += len;
             }
-            for (&xv, &bv) in x[done..].iter().zip(&b[done..]) {
-                let a = abs_bits(xv - bv) >> 16;
-                t0[(a & 0x7fff) as usize] += 1;
-            }
-            let h = &mut out[j * HI_BUCKETS..(j + 1) * HI_BUCKETS];
-            for ((o, &c0), &c1) in h.iter_mut().zip(t0.iter()).zip(t1.iter()) {
-                *o += (c0 + c1) as f64;
-            }
+            fold_hi(t0, t1, &mut out[j * HI_BUCKETS..(j + 1) * HI_BUCKETS]);
         }
         j += 1;
     }
@@ -850,6 +884,19 @@ pub(crate) unsafe fn inputs_of(c: &Ctx, want: usize) -> ([&'static [f32]; MAX_MO
     (a, k)
 }
 
+/// The chunk's inputs as stored (mixed-dtype calls); traps on a broken contract.
+pub(crate) unsafe fn raw_inputs_of(c: &Ctx) -> ([Raw<'static>; MAX_TILED], usize) {
+    let k = c.k as usize;
+    crate::check(k >= 1 && k <= MAX_TILED);
+    let mut a = [Raw { dtype: 0, bytes: &[] }; MAX_TILED];
+    let mut j = 0;
+    while j < k {
+        a[j] = c.raw_input(j);
+        j += 1;
+    }
+    (a, k)
+}
+
 unsafe fn gta_of(c: &Ctx) -> Gta {
     let g = Gta::parse(c.params());
     crate::check(g.is_some());
@@ -869,10 +916,15 @@ pub unsafe extern "C" fn gta_hist_hi(ctx: u32) {
     let g = gta_of(&c);
     crate::check(c.out_words as usize >= g.m * HI_BUCKETS);
     crate::check(c.scratch_bytes as usize >= 8 * HI_BUCKETS + 4);
-    let (a, k) = inputs_of(&c, 1);
     let sc = c.scratch();
     let off = sc.as_ptr().align_offset(4);
     let tmp = core::slice::from_raw_parts_mut(sc.as_mut_ptr().add(off) as *mut u32, 2 * HI_BUCKETS);
+    if c.mixed() {
+        let (r, _) = raw_inputs_of(&c);
+        hist_hi_tiled(&g, &r[..g.m + 1], c.n as usize, c.tile as usize, c.stats_out(), tmp, c.stage_area());
+        return;
+    }
+    let (a, k) = inputs_of(&c, 1);
     hist_hi(&g, &a[..k], c.stats_out(), tmp);
 }
 
@@ -885,6 +937,12 @@ pub unsafe extern "C" fn gta_hist_lo(ctx: u32) {
     let c = Ctx::read(ctx);
     let g = gta_of(&c);
     crate::check(c.out_words as usize >= g.m * g.nslots * LO_BUCKETS);
+    if c.mixed() {
+        let (r, k) = raw_inputs_of(&c);
+        let out = c.stats_out();
+        for_tiles(&r[..k], c.n as usize, c.tile as usize, c.stage_area(), None, |v, _, _| hist_lo(&g, v, out));
+        return;
+    }
     let (a, k) = inputs_of(&c, 1);
     hist_lo(&g, &a[..k], c.stats_out());
 }
@@ -898,6 +956,15 @@ pub unsafe extern "C" fn gta_ties(ctx: u32) {
     let c = Ctx::read(ctx);
     let g = gta_of(&c);
     crate::check(c.out_words as usize >= norm_segments(c.first(), c.n as usize, BLOCK) * g.m * g.nslots);
+    if c.mixed() {
+        crate::check(c.tile as usize % BLOCK == 0 && c.first() % BLOCK as u64 == 0);
+        let (r, k) = raw_inputs_of(&c);
+        let (out, first, words) = (c.stats_out(), c.first(), g.m * g.nslots);
+        for_tiles(&r[..k], c.n as usize, c.tile as usize, c.stage_area(), None, |v, start, _| {
+            ties(&g, v, first + start as u64, &mut out[start / BLOCK * words..])
+        });
+        return;
+    }
     let (a, k) = inputs_of(&c, 1);
     ties(&g, &a[..k], c.first(), c.stats_out());
 }
@@ -914,6 +981,16 @@ pub unsafe extern "C" fn gta_norms(ctx: u32) {
     let row = c.row_len as usize;
     crate::check(c.out_words as usize >= norm_segments(c.first(), c.n as usize, seg_len(&g, row)) * g.m * 2);
     crate::check(c.scratch_bytes as usize >= scratch_bytes(&g, row));
+    if c.mixed() {
+        let l = seg_len(&g, row);
+        crate::check(c.tile as usize % l == 0 && c.first() % l as u64 == 0);
+        let (r, k) = raw_inputs_of(&c);
+        let (out, first, scratch) = (c.stats_out(), c.first(), c.scratch());
+        for_tiles(&r[..k], c.n as usize, c.tile as usize, c.stage_area(), None, |v, start, _| {
+            norms(&g, v, first + start as u64, row, &mut out[start / l * g.m * 2..], scratch)
+        });
+        return;
+    }
     let (a, k) = inputs_of(&c, 1);
     norms(&g, &a[..k], c.first(), row, c.stats_out(), c.scratch());
 }
@@ -928,6 +1005,16 @@ pub unsafe extern "C" fn gta_apply(ctx: u32) {
     let g = gta_of(&c);
     let row = c.row_len as usize;
     crate::check(c.scratch_bytes as usize >= scratch_bytes(&g, row));
+    if c.mixed() {
+        let l = seg_len(&g, row);
+        crate::check(c.tile as usize % l == 0 && c.first() % l as u64 == 0);
+        let (r, k) = raw_inputs_of(&c);
+        let (first, scratch, out) = (c.first(), c.scratch(), (c.out_dtype, c.apply_out_raw()));
+        for_tiles(&r[..k], c.n as usize, c.tile as usize, c.stage_area(), Some(out), |v, start, o| {
+            apply(&g, v, first + start as u64, row, o, scratch)
+        });
+        return;
+    }
     let (a, k) = inputs_of(&c, 1);
     apply(&g, &a[..k], c.first(), row, c.apply_out(), c.scratch());
 }
