@@ -200,6 +200,43 @@ pub fn stage_one(src: Raw, start: usize, len: usize, row: &mut [f32]) {
     }
 }
 
+/// Are all inputs stored as BF16 (the kernels' direct-load fast paths)?
+pub fn all_bf16(ins: &[Raw]) -> bool {
+    ins.iter().all(|r| r.dtype == crate::convert::BF16)
+}
+
+/// Element `i` of a BF16 input, widened (exact).
+#[inline(always)]
+pub fn bf16_at(r: Raw, i: usize) -> f32 {
+    f32::from_bits(crate::convert::bf16_to_f32_bits(u16::from_le_bytes([r.bytes[2 * i], r.bytes[2 * i + 1]])))
+}
+
+/// SIMD lanes of BF16 data (wasm32 only).
+#[cfg(target_arch = "wasm32")]
+pub mod bf16x4 {
+    use core::arch::wasm32::*;
+
+    /// Elements `i .. i + 4` of the BF16 array at `p`, widened to f32 lanes (exact).
+    ///
+    /// # Safety
+    /// `p + 2i .. p + 2i + 8` must be readable.
+    #[inline(always)]
+    pub unsafe fn load(p: *const u8, i: usize) -> v128 {
+        i32x4_shl(u32x4_extend_low_u16x8(v128_load64_zero(p.add(2 * i) as *const u64)), 16)
+    }
+
+    /// Rounds four f32 lanes to BF16 exactly as `convert` does (nearest even; a NaN keeps its
+    /// sign and payload, quieted) and stores them at element `i` of the BF16 array at `p`.
+    ///
+    /// # Safety
+    /// `p + 2i .. p + 2i + 8` must be writable.
+    #[inline(always)]
+    pub unsafe fn store(p: *mut u8, i: usize, x: v128, k: &crate::convert::simd::Consts) {
+        let r = u32x4_shr(crate::convert::simd::bf16_rne_keep_nan(x, k), 16);
+        v128_store64_lane::<0>(u16x8_narrow_i32x4(r, r), p.add(2 * i) as *mut u64);
+    }
+}
+
 /// Stages elements `[start, start + len)` of every input into its row of `stage` (row `j` at
 /// `j·stride`) and returns the f32 views of the tile, plus the output row (row `k`).
 pub fn stage_tile<'s>(ins: &[Raw], start: usize, len: usize, stage: &'s mut [f32], stride: usize) -> ([&'s [f32]; MAX_TILED], &'s mut [f32]) {
