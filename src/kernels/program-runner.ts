@@ -4,7 +4,7 @@
  * are already in the instance's memory. Used by the kernel worker, and by tests to check that a
  * program gives the same bytes whole and chunked.
  */
-import { tileOf, tileStride, type ChunkStats, type KernelCall, type TensorProgram } from '../methods/program.js';
+import { SKIPPED, tileOf, tileStride, type ChunkStats, type KernelCall, type TensorProgram } from '../methods/program.js';
 import { Arena } from './arena.js';
 import type { KernelExports } from './wasm-module.js';
 
@@ -86,6 +86,10 @@ export function runApply(arena: Arena, prog: TensorProgram, stats: readonly Floa
 export function runAllStats(arena: Arena, prog: TensorProgram, c: ChunkView): Float64Array[] {
   const stats: Float64Array[] = [];
   for (let i = 0; i < prog.passes.length; i++) {
+    if (prog.passes[i].skip?.(stats)) {
+      stats.push(SKIPPED);
+      continue;
+    }
     const data = runStatPass(arena, prog, i, stats, c);
     stats.push(prog.passes[i].reduce([{ first: c.first, n: c.n, data }]));
   }
@@ -113,6 +117,10 @@ export function runProgramOnArrays(k: KernelExports, prog: TensorProgram, inputs
     });
     const stats: Float64Array[] = [];
     for (let i = 0; i < prog.passes.length; i++) {
+      if (prog.passes[i].skip?.(stats)) {
+        stats.push(SKIPPED);
+        continue;
+      }
       const parts: ChunkStats[] = [];
       for (let e = 0; e < numel; e += step) {
         const c = view(e);

@@ -45,7 +45,15 @@ export interface StatPass {
   words(n: number, first: number): number;
   /** Combines the chunks' outputs, given in index order and covering the tensor exactly once. */
   reduce(parts: readonly ChunkStats[]): Float64Array;
+  /**
+   * True when the earlier statistics make this pass unnecessary: it is not run and its reduced
+   * statistics are empty (saves reading the inputs once more).
+   */
+  skip?(prev: readonly Float64Array[]): boolean;
 }
+
+/** The reduced statistics of a skipped pass. */
+export const SKIPPED: Float64Array = new Float64Array(0);
 
 export interface TensorProgram {
   /** Chunks start at multiples of this many elements (a statistics block, or a row length). */
