@@ -453,6 +453,8 @@ pub fn apply_bf16(g: &Gta, ins: &[Raw], n: usize, first: u64, row_len: usize, ou
     let wsum = weight_sum(g);
     let st = stride(tile);
     segments(first, n, l, |s, e, blk| {
+        #[cfg(not(target_arch = "wasm32"))]
+        let _ = blk; // only the SIMD path reads the windows
         #[allow(unused_mut)]
         let mut done = s;
         #[cfg(target_arch = "wasm32")]
@@ -1325,6 +1327,112 @@ mod tests {
         for blk in 0..3 {
             let want = a[blk * BLOCK..((blk + 1) * BLOCK).min(n)].iter().filter(|&&v| v == t).count();
             assert_eq!(tc[blk * 2] as usize, want);
+        }
+    }
+}
+
+#[cfg(test)]
+mod mixed_tests {
+    use super::*;
+    use crate::convert::{BF16, F16};
+    use crate::program::tests::{decode, encode};
+
+    /// Base plus `m` models: bf16-like fine-tune deltas of varied magnitudes, so that top-k
+    /// buckets hold keys with and without low bits.
+    fn models(seed: u64, n: usize, m: usize) -> Vec<Vec<f32>> {
+        let mut rng = crate::convert::tests::Rng(seed);
+        let mut u = || rng.next_u32() as f32 / 4294967296.0 - 0.5;
+        let base: Vec<f32> = (0..n).map(|i| u() * if i % 7 == 0 { 1e-3 } else { 0.1 }).collect();
+        let mut all = vec![base.clone()];
+        for _ in 0..m {
+            all.push(base.iter().map(|b| b + u() * 0.004).collect());
+        }
+        all
+    }
+
+    fn gta(sparse: u32, recs: &[[f64; 12]]) -> Gta {
+        let mut p = vec![recs.len() as f64, 1.0, 1.0, 1.0, sparse as f64, 0.0, 1.0, 2.0, 2.0, 0.0];
+        for r in recs {
+            p.extend_from_slice(r);
+        }
+        Gta::parse(&p).unwrap()
+    }
+
+    #[test]
+    fn stored_dtypes_count_like_widened_f32() {
+        let n = 3 * BLOCK + 333;
+        for dt in [BF16, F16] {
+            let vals = models(11, n, 2);
+            let bytes: Vec<Vec<u8>> = vals.iter().map(|v| encode(v, dt)).collect();
+            let raw: Vec<Raw> = bytes.iter().map(|b| Raw { dtype: dt, bytes: b }).collect();
+            let wide: Vec<Vec<f32>> = bytes.iter().map(|b| decode(b, dt)).collect();
+            let refs: Vec<&[f32]> = wide.iter().map(|v| v.as_slice()).collect();
+            let a: Vec<u32> = (0..n).map(|i| abs_bits(wide[1][i] - wide[0][i])).collect();
+            let (t, t2) = (a[17], a[4000]);
+            let rec = |thr0: u32, thr1: u32| [0.5, 1.0, 0.5, 0.0, 1.0, thr0 as f64, 0.0, 0.0, thr1 as f64, 0.0, 0.0, 0.0];
+            let tile = 2 * BLOCK;
+            let mut stage = vec![0f32; 4 * stride(tile)];
+            // high-bits histograms
+            let g = gta(SP_TOPK, &[rec(0, 0), rec(0, 0)]);
+            let (mut want, mut got) = (vec![0f64; 2 * HI_BUCKETS], vec![0f64; 2 * HI_BUCKETS]);
+            hist_hi(&g, &refs, &mut want, &mut vec![0u32; 2 * HI_BUCKETS]);
+            hist_hi_tiled(&g, &raw, n, tile, &mut got, &mut vec![0u32; 2 * HI_BUCKETS], &mut stage);
+            assert_eq!(want, got);
+            // low-bits histograms and tie counts (the direct BF16 loops, or tiles)
+            let g = gta(SP_TOPK, &[rec(t >> 16, t2 >> 16), rec(t2 >> 16, t >> 16)]);
+            let (mut want, mut got) = (vec![0f64; 4 * LO_BUCKETS], vec![0f64; 4 * LO_BUCKETS]);
+            hist_lo(&g, &refs, &mut want);
+            if dt == BF16 {
+                direct::hist_lo(&g, &raw, n, &mut got);
+            } else {
+                for_tiles(&raw, n, tile, &mut stage, None, |v, _, _| hist_lo(&g, v, &mut got));
+            }
+            assert_eq!(want, got);
+            assert!(want.iter().sum::<f64>() > 0.0);
+            let g = gta(SP_TOPK, &[rec(t, t2), rec(t2, t)]);
+            let (mut want, mut got) = (vec![0f64; 4 * 4], vec![0f64; 4 * 4]);
+            ties(&g, &refs, 0, &mut want);
+            if dt == BF16 {
+                direct::ties(&g, &raw, n, 0, &mut got);
+            } else {
+                for_tiles(&raw, n, tile, &mut stage, None, |v, s, _| ties(&g, v, s as u64, &mut got[s / BLOCK * 4..]));
+            }
+            assert_eq!(want, got);
+            assert!(want.iter().sum::<f64>() > 0.0);
+        }
+    }
+
+    #[test]
+    fn bf16_apply_matches_widened_apply_rounded() {
+        let n = 3 * BLOCK + 1001;
+        let vals = models(12, n, 3);
+        let bytes: Vec<Vec<u8>> = vals.iter().map(|v| encode(v, BF16)).collect();
+        let raw: Vec<Raw> = bytes.iter().map(|b| Raw { dtype: BF16, bytes: b }).collect();
+        let wide: Vec<Vec<f32>> = bytes.iter().map(|b| decode(b, BF16)).collect();
+        let refs: Vec<&[f32]> = wide.iter().map(|v| v.as_slice()).collect();
+        let thr = abs_bits(wide[1][5] - wide[0][5]) as f64;
+        // model 0: ties cut in block 1; model 1: every tie kept; model 2: whole delta
+        let recs = [
+            [0.5, 1.0, 0.5, 0.0, 1.0, thr, 1.0, 3.0, -1.0, 0.0, 0.0, 0.0],
+            [0.3, 1.0, 0.5, 0.0, 1.0, thr, 9e15, 0.0, -1.0, 0.0, 0.0, 0.0],
+            [0.2, 0.0, 1.0, 0.0, 1.0, -1.0, 0.0, 0.0, -1.0, 0.0, 0.0, 0.0],
+        ];
+        for sparse in [SP_TOPK, SP_RANDOM] {
+            let g = gta(sparse, &recs);
+            let mut f = vec![0f32; n];
+            let mut scratch = vec![0u8; scratch_bytes(&g, 64)];
+            apply(&g, &refs, 0, 64, &mut f, &mut scratch);
+            let want = encode(&f, BF16);
+            let tile = 2 * BLOCK;
+            let mut stage = vec![0f32; 5 * stride(tile)];
+            // whole, and from a block boundary on (a chunk)
+            let mut got = vec![0u8; 2 * n];
+            apply_bf16(&g, &raw, n, 0, 64, &mut got, &mut scratch, &mut stage, tile);
+            assert_eq!(want, got);
+            let tail: Vec<Raw> = raw.iter().map(|r| Raw { dtype: BF16, bytes: &r.bytes[2 * BLOCK..] }).collect();
+            let mut got = vec![0u8; 2 * (n - BLOCK)];
+            apply_bf16(&g, &tail, n - BLOCK, BLOCK as u64, 64, &mut got, &mut scratch, &mut stage, tile);
+            assert_eq!(want[2 * BLOCK..], got[..]);
         }
     }
 }

@@ -377,7 +377,7 @@ pub unsafe extern "C" fn prog_weighted_sum(ctx: u32) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -395,6 +395,52 @@ mod tests {
         assert_eq!(out[3], (4..=10).map(|x| (x * x) as f64).sum::<f64>());
         assert_eq!(out[4], (4..=10).map(|x| x as f64).sum::<f64>());
         assert_eq!(out[5], 7.0);
+    }
+
+    /// `vals` rounded to `dtype`, as stored bytes.
+    pub(crate) fn encode(vals: &[f32], dtype: u32) -> Vec<u8> {
+        let size = crate::convert::dtype_size(dtype);
+        let mut out = vec![0u8; vals.len() * size];
+        unsafe { crate::convert::convert_ref(crate::convert::F32, vals.as_ptr() as *const u8, dtype, out.as_mut_ptr(), vals.len()) };
+        out
+    }
+
+    /// Stored bytes widened to f32 by the scalar reference.
+    pub(crate) fn decode(bytes: &[u8], dtype: u32) -> Vec<f32> {
+        let n = bytes.len() / crate::convert::dtype_size(dtype);
+        let mut out = vec![0f32; n];
+        unsafe { crate::convert::convert_ref(dtype, bytes.as_ptr(), crate::convert::F32, out.as_mut_ptr() as *mut u8, n) };
+        out
+    }
+
+    #[test]
+    fn tiles_widen_every_input_and_round_the_output() {
+        let mut rng = crate::convert::tests::Rng(7);
+        let n = 1000;
+        let vals: Vec<Vec<f32>> = (0..3).map(|_| (0..n).map(|_| f32::from_bits(rng.f32_bits())).collect()).collect();
+        let dts = [crate::convert::BF16, crate::convert::F16, crate::convert::F32];
+        let bytes: Vec<Vec<u8>> = vals.iter().zip(dts).map(|(v, d)| encode(v, d)).collect();
+        let raw: Vec<Raw> = bytes.iter().zip(dts).map(|(b, d)| Raw { dtype: d, bytes: b }).collect();
+        let wide: Vec<Vec<f32>> = bytes.iter().zip(dts).map(|(b, d)| decode(b, d)).collect();
+        for out_dt in dts {
+            let tile = 96;
+            let mut stage = vec![0f32; 4 * stride(tile)];
+            let mut out = vec![0u8; n * crate::convert::dtype_size(out_dt)];
+            let mut seen = 0;
+            for_tiles(&raw, n, tile, &mut stage, Some((out_dt, &mut out)), |v, start, o| {
+                assert_eq!(start, seen);
+                for (j, w) in wide.iter().enumerate() {
+                    for (i, x) in v[j].iter().enumerate() {
+                        assert_eq!(x.to_bits(), w[start + i].to_bits());
+                    }
+                }
+                // the output tile: input 0 as it is, so the flush must equal convert's rounding
+                o.copy_from_slice(&vals[0][start..start + o.len()]);
+                seen += o.len();
+            });
+            assert_eq!(seen, n);
+            assert_eq!(out, encode(&vals[0], out_dt));
+        }
     }
 
     #[test]
