@@ -679,7 +679,7 @@ mod fused {
             r = f32x4_add(b, f32x4_mul(r, lambda));
             r = v128_bitselect(canon, r, f32x4_ne(r, r));
             if BF {
-                crate::program::bf16x4::store(out, i, r, &kc);
+                crate::program::bf16x4::store_canonical(out, i, r, &kc);
             } else {
                 v128_store(out.add(4 * i) as *mut v128, r);
             }

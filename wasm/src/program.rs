@@ -235,6 +235,17 @@ pub mod bf16x4 {
         let r = u32x4_shr(crate::convert::simd::bf16_rne_keep_nan(x, k), 16);
         v128_store64_lane::<0>(u16x8_narrow_i32x4(r, r), p.add(2 * i) as *mut u64);
     }
+
+    /// As [`store`], for lanes whose NaNs are all the canonical `0x7fc0_0000`: plain rounding
+    /// already maps that to `0x7fc0` (what `convert` gives), so the NaN patch is skipped.
+    ///
+    /// # Safety
+    /// `p + 2i .. p + 2i + 8` must be writable.
+    #[inline(always)]
+    pub unsafe fn store_canonical(p: *mut u8, i: usize, x: v128, k: &crate::convert::simd::Consts) {
+        let r = u32x4_shr(crate::convert::simd::bf16_rne(x, k), 16);
+        v128_store64_lane::<0>(u16x8_narrow_i32x4(r, r), p.add(2 * i) as *mut u64);
+    }
 }
 
 /// Stages elements `[start, start + len)` of every input into its row of `stage` (row `j` at
