@@ -894,14 +894,15 @@ pub mod direct {
     /// [`super::hist_hi_add`] of BF16 `b`, `x` (`n` elements).
     pub fn hist_hi_add(b: Raw, x: Raw, n: usize, t0: &mut [u32], t1: &mut [u32]) {
         assert!(b.bytes.len() >= 2 * n && x.bytes.len() >= 2 * n && t0.len() >= HI_BUCKETS && t1.len() >= HI_BUCKETS);
-        #[allow(unused_mut)]
-        let mut i = 0;
         #[cfg(target_arch = "wasm32")]
-        {
-            i = n & !3;
+        let mut i = {
+            let n4 = n & !3;
             // Safety: lengths checked above.
-            unsafe { super::simd::hist_hi::<true>(b.bytes.as_ptr(), x.bytes.as_ptr(), i, t0.as_mut_ptr(), t1.as_mut_ptr()) };
-        }
+            unsafe { super::simd::hist_hi::<true>(b.bytes.as_ptr(), x.bytes.as_ptr(), n4, t0.as_mut_ptr(), t1.as_mut_ptr()) };
+            n4
+        };
+        #[cfg(not(target_arch = "wasm32"))]
+        let mut i = 0;
         while i < n {
             t0[(abs_bits(bf16_at(x, i) - bf16_at(b, i)) >> 16) as usize] += 1;
             i += 1;
@@ -921,14 +922,15 @@ pub mod direct {
                 let x = ins[1 + j];
                 assert!(b.bytes.len() >= 2 * n && x.bytes.len() >= 2 * n);
                 let bk = bucket as u32;
-                #[allow(unused_mut)]
-                let mut i = 0;
                 #[cfg(target_arch = "wasm32")]
-                {
-                    i = n & !3;
+                let mut i = {
+                    let n4 = n & !3;
                     // Safety: lengths checked above; h has 65536 entries.
-                    unsafe { super::simd::hist_lo::<true>(b.bytes.as_ptr(), x.bytes.as_ptr(), i, bk, h.as_mut_ptr()) };
-                }
+                    unsafe { super::simd::hist_lo::<true>(b.bytes.as_ptr(), x.bytes.as_ptr(), n4, bk, h.as_mut_ptr()) };
+                    n4
+                };
+                #[cfg(not(target_arch = "wasm32"))]
+                let mut i = 0;
                 while i < n {
                     let a = abs_bits(bf16_at(x, i) - bf16_at(b, i));
                     if a >> 16 == bk {
@@ -959,12 +961,12 @@ pub mod direct {
     /// Elements of `[s, e)` with `abs_bits(x − b) == t`.
     fn count_eq(b: Raw, x: Raw, s: usize, e: usize, t: u32) -> u32 {
         assert!(b.bytes.len() >= 2 * e && x.bytes.len() >= 2 * e);
-        let mut c = 0u32;
-        #[allow(unused_mut)]
-        let mut i = s;
+        #[cfg(not(target_arch = "wasm32"))]
+        let (mut c, mut i) = (0u32, s);
         #[cfg(target_arch = "wasm32")]
-        {
+        let (mut c, mut i) = {
             use core::arch::wasm32::*;
+            let mut i = s;
             let (mask, tv) = (u32x4_splat(0x7fff_ffff), u32x4_splat(t));
             let (pb, px) = (b.bytes.as_ptr(), x.bytes.as_ptr());
             let mut acc = u32x4_splat(0);
@@ -974,8 +976,8 @@ pub mod direct {
                 acc = i32x4_sub(acc, i32x4_eq(v128_and(d, mask), tv));
                 i += 4;
             }
-            c = u32x4_extract_lane::<0>(acc) + u32x4_extract_lane::<1>(acc) + u32x4_extract_lane::<2>(acc) + u32x4_extract_lane::<3>(acc);
-        }
+            (u32x4_extract_lane::<0>(acc) + u32x4_extract_lane::<1>(acc) + u32x4_extract_lane::<2>(acc) + u32x4_extract_lane::<3>(acc), i)
+        };
         while i < e {
             c += (abs_bits(bf16_at(x, i) - bf16_at(b, i)) == t) as u32;
             i += 1;
