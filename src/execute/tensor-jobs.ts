@@ -6,7 +6,7 @@
  */
 import { DTYPE_SIZE } from '../formats/dtype.js';
 import type { JobDone, JobInput, KernelJob, KernelOp } from '../kernels/jobs.js';
-import type { TensorProgram } from '../methods/program.js';
+import { SKIPPED, type TensorProgram } from '../methods/program.js';
 import { programFor } from '../methods/programs.js';
 import type { AdapterTensor, InputTensorRef, PlannedTensor } from '../plan/types.js';
 
@@ -152,6 +152,10 @@ async function computeStats(run: RunJob, op: ProgramOp, inputs: readonly JobInpu
   const parts = chunks(numelOf(shape), step);
   const stats: Float64Array[] = [];
   for (let pass = 0; pass < prog.passes.length; pass++) {
+    if (prog.passes[pass].skip?.(stats)) {
+      stats.push(SKIPPED);
+      continue;
+    }
     const got = await Promise.all(parts.map(async ({ first, n }) => {
       const r = await run({ op, inputs, shape, tensor, first, n, step: { mode: 'pass', pass, stats }, out: { file: '', start: 0, dtype: 'F32' } });
       if (!r.stats) throw new Error(`internal: statistics pass ${pass} of ${tensor} returned nothing`);

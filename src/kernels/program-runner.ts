@@ -4,12 +4,12 @@
  * are already in the instance's memory. Used by the kernel worker, and by tests to check that a
  * program gives the same bytes whole and chunked.
  */
-import type { ChunkStats, KernelCall, TensorProgram } from '../methods/program.js';
+import { SKIPPED, tileOf, tileStride, type ChunkStats, type KernelCall, type TensorProgram } from '../methods/program.js';
 import { Arena } from './arena.js';
 import type { KernelExports } from './wasm-module.js';
 
-/** Size of `Ctx` (12 u32 fields). */
-const CTX_BYTES = 48;
+/** Size of `Ctx` (16 u32 fields). */
+const CTX_BYTES = 64;
 
 type ProgramKernel = (ctx: number) => void;
 
@@ -21,9 +21,13 @@ function programKernel(k: KernelExports, name: string): ProgramKernel {
   return f as ProgramKernel;
 }
 
-/** One chunk of a tensor whose inputs are f32 arrays at `inputs` in the arena's memory. */
+/** One chunk of a tensor whose inputs are arrays at `inputs` in the arena's memory. */
 export interface ChunkView {
   inputs: readonly number[];
+  /** Kernel dtype codes of the inputs (default: all F32); only for `mixedDTypes` programs. */
+  dtypes?: readonly number[];
+  /** Kernel dtype code of the apply output (default F32); only for `mixedDTypes` programs. */
+  outDType?: number;
   /** Global index of the chunk's first element. */
   first: number;
   n: number;
@@ -38,13 +42,19 @@ function callKernel(arena: Arena, prog: TensorProgram, call: KernelCall, c: Chun
     const params = arena.alloc(8 * Math.max(1, call.params.length));
     const scratchBytes = prog.scratchBytes?.(c.n) ?? 0;
     const scratch = scratchBytes > 0 ? arena.alloc(scratchBytes) : 0;
+    const mixed = c.dtypes !== undefined || (c.outDType ?? 0) !== 0;
+    if (mixed && !prog.mixedDTypes) throw new Error(`internal: ${call.fn} takes F32 inputs only`);
+    const dtypes = mixed ? arena.alloc(4 * Math.max(1, c.inputs.length)) : 0;
+    const tile = mixed ? tileOf(prog.quantum) : 0;
+    const stage = mixed ? arena.alloc(4 * (c.inputs.length + 1) * tileStride(tile)) : 0;
     const mem = arena.k.memory.buffer;
     const t = new Uint32Array(mem, table, c.inputs.length);
     c.inputs.forEach((p, i) => { t[i] = p; });
+    if (mixed) new Uint32Array(mem, dtypes, c.inputs.length).set(c.dtypes ?? c.inputs.map(() => 0));
     new Float64Array(mem, params, call.params.length).set(call.params);
     const v = new DataView(mem, ctx, CTX_BYTES);
     const w = [c.n, c.inputs.length, table, out, outWords, c.first % 2 ** 32, Math.floor(c.first / 2 ** 32), c.rowLen,
-      call.params.length, params, scratch, scratchBytes];
+      call.params.length, params, scratch, scratchBytes, dtypes, c.outDType ?? 0, stage, tile];
     w.forEach((x, i) => v.setUint32(4 * i, x, true));
     programKernel(arena.k, call.fn)(ctx);
   } finally {
@@ -67,7 +77,7 @@ export function runStatPass(arena: Arena, prog: TensorProgram, pass: number, pre
   }
 }
 
-/** Runs the apply pass on one chunk, writing f32[n] at `out`. */
+/** Runs the apply pass on one chunk, writing `n` elements (F32 unless `c.outDType`) at `out`. */
 export function runApply(arena: Arena, prog: TensorProgram, stats: readonly Float64Array[], c: ChunkView, out: number): void {
   callKernel(arena, prog, prog.apply(stats), c, out, 0);
 }
@@ -76,6 +86,10 @@ export function runApply(arena: Arena, prog: TensorProgram, stats: readonly Floa
 export function runAllStats(arena: Arena, prog: TensorProgram, c: ChunkView): Float64Array[] {
   const stats: Float64Array[] = [];
   for (let i = 0; i < prog.passes.length; i++) {
+    if (prog.passes[i].skip?.(stats)) {
+      stats.push(SKIPPED);
+      continue;
+    }
     const data = runStatPass(arena, prog, i, stats, c);
     stats.push(prog.passes[i].reduce([{ first: c.first, n: c.n, data }]));
   }
@@ -103,6 +117,10 @@ export function runProgramOnArrays(k: KernelExports, prog: TensorProgram, inputs
     });
     const stats: Float64Array[] = [];
     for (let i = 0; i < prog.passes.length; i++) {
+      if (prog.passes[i].skip?.(stats)) {
+        stats.push(SKIPPED);
+        continue;
+      }
       const parts: ChunkStats[] = [];
       for (let e = 0; e < numel; e += step) {
         const c = view(e);

@@ -139,15 +139,15 @@ async function materialize(input: JobInput, first: number, n: number, asF32: boo
       return asF32 && input.dtype !== 'F32' ? toF32({ ptr, dtype: input.dtype }, n) : { ptr, dtype: input.dtype };
     }
     case 'op': {
-      const ins = await materializeAll(input.op, input.inputs, first, n);
+      const info: ChunkInfo = { shape: input.shape, tensor: input.tensor, first, n, numel: input.shape.reduce((a, b) => a * b, 1) };
+      const ins = await materializeAll(input.op, input.inputs, first, n, needsF32(input.op, input.inputs.length, info));
       const size = DTYPE_SIZE[input.dtype];
       const out = arena.alloc(size * n);
-      const numel = input.shape.reduce((a, b) => a * b, 1);
       const step: ProgramStep | undefined = input.op.kind === 'program' ? { mode: 'apply', stats: input.stats ?? [] } : undefined;
       if (input.op.kind === 'copy' && input.op.scale === undefined && ins[0].dtype === input.dtype) {
         return asF32 && input.dtype !== 'F32' ? toF32(ins[0], n) : ins[0];
       }
-      compute(input.op, ins, { shape: input.shape, tensor: input.tensor, first, n, numel }, input.dtype, out, step);
+      compute(input.op, ins, info, input.dtype, out, step);
       const m = { ptr: out, dtype: input.dtype };
       return asF32 && input.dtype !== 'F32' ? toF32(m, n) : m;
     }
@@ -237,9 +237,13 @@ function toF32(m: Materialized, n: number): Materialized {
   return { ptr: f, dtype: 'F32' };
 }
 
+/** Program inputs are F32 unless the program's kernels widen stored dtypes themselves. */
+function needsF32(op: KernelOp, inputs: number, c: ChunkInfo): boolean {
+  return op.kind === 'program' && !program(op, inputs, c).mixedDTypes;
+}
+
 /** `writeAt`: the output file offset the first input's buffer may be written to (in place or copied through). */
-async function materializeAll(op: KernelOp, inputs: readonly JobInput[], first: number, n: number, writeAt?: number): Promise<Materialized[]> {
-  const asF32 = op.kind === 'program';
+async function materializeAll(op: KernelOp, inputs: readonly JobInput[], first: number, n: number, asF32: boolean, writeAt?: number): Promise<Materialized[]> {
   const fetched = await fetchRemote(inputs, first, n);
   const out: Materialized[] = [];
   for (const [j, i] of inputs.entries()) {
@@ -323,14 +327,24 @@ function compute(op: KernelOp, ins: Materialized[], c: ChunkInfo, outDType: DTyp
     case 'program': {
       if (!step || step.mode === 'pass') throw new Error('internal: a program op needs a whole or apply step');
       const prog = program(op, ins.length, c);
-      const view: ChunkView = { inputs: ins.map((i) => i.ptr), first: c.first, n: c.n, rowLen: rowLen(c.shape, c.numel) };
+      const view = programView(prog, ins, c.first, c.n, rowLen(c.shape, c.numel));
       const stats = step.mode === 'whole' ? runAllStats(arena, prog, view) : step.stats;
+      if (prog.mixedDTypes) {
+        runApply(arena, prog, stats, { ...view, outDType: outCode }, dst);
+        return;
+      }
       const f32 = outDType === 'F32' ? dst : arena.alloc(4 * c.n);
       runApply(arena, prog, stats, view, f32);
       if (f32 !== dst) k.convert(KERNEL_DTYPE_CODE.F32, f32, outCode, dst, c.n);
       return;
     }
   }
+}
+
+/** A program's view of its materialized inputs (with their dtypes when it takes them as stored). */
+function programView(prog: TensorProgram, ins: readonly Materialized[], first: number, n: number, row: number): ChunkView {
+  const view: ChunkView = { inputs: ins.map((i) => i.ptr), first, n, rowLen: row };
+  return prog.mixedDTypes ? { ...view, dtypes: ins.map((i) => floatCode(i.dtype)) } : view;
 }
 
 interface JobResult { bytesRead: number; bytesWritten: number; bytesDirect: number; stats?: Float64Array }
@@ -345,12 +359,13 @@ async function runJob(job: KernelJob): Promise<JobResult> {
   const outSize = DTYPE_SIZE[job.out.dtype];
   const outBytes = outSize * n;
   const outOffset = job.out.start + first * outSize;
-  const ins = await materializeAll(op, job.inputs, first, n, job.step?.mode === 'pass' || op.kind === 'program' ? undefined : outOffset);
+  const ins = await materializeAll(op, job.inputs, first, n, needsF32(op, job.inputs.length, c),
+    job.step?.mode === 'pass' || op.kind === 'program' ? undefined : outOffset);
 
   if (job.step?.mode === 'pass') {
     if (op.kind !== 'program') throw new Error('internal: a statistics pass needs a program op');
     const prog = program(op, ins.length, c);
-    const view: ChunkView = { inputs: ins.map((i) => i.ptr), first, n, rowLen: rowLen(job.shape, numel) };
+    const view = programView(prog, ins, first, n, rowLen(job.shape, numel));
     const stats = runStatPass(arena, prog, job.step.pass, job.step.stats, view);
     return { bytesRead, bytesWritten: 0, bytesDirect, stats };
   }

@@ -108,6 +108,7 @@ export function gramProgram(shape: ProgramShape, layout: GeoLayout, coefficients
       }
       return combineCall(layout, coeffs);
     },
+    mixedDTypes: true,
   };
 }
 

@@ -151,19 +151,44 @@ export function gtaProgram(raw: ProgramParams, shape: ProgramShape): TensorProgr
   };
   const call = (fn: string, recs: number[][]): KernelCall => ({ fn, params: [...header(), ...recs.flat()] });
 
-  // Selection state from the first three passes' statistics.
+  // Selection state from the selection passes' statistics: [hi, bottom ties, lo, ties].
   type Sel = { bucket: number; need: number; thr: number; ties: number; keep: number };
   const bucketsOf = (hi: Float64Array): (Sel | undefined)[][] =>
     K.map((ks, j) => [0, 1].map((s) => (needSel(j, s) ? { ...findBucket(hi, j * HI_BUCKETS, ks[s]), thr: 0, ties: 0, keep: 0 } : undefined)));
-  const thresholdsOf = (hi: Float64Array, lo: Float64Array): (Sel | undefined)[][] =>
-    bucketsOf(hi).map((row, j) => row.map((b, s) => (b ? { ...b, ...findInBucket(lo, (j * nslots + s) * LO_BUCKETS, b.bucket, b.need) } : undefined)));
+  const slot = (j: number, s: number): number => j * nslots + s;
+  // Pass 2 counts, per block, the keys equal to each bucket's bottom value `bucket << 16`; the
+  // bucket's other keys have nonzero low bits and are larger. When they are fewer than the
+  // K-th key's rank in the bucket, the K-th key is the bottom value: the low-bits histogram and
+  // a second tie count are not needed. With half-precision inputs that is the usual case (the
+  // difference of two bf16 values has few significant bits).
+  const bottomOf = (hi: Float64Array, bottom: Float64Array, j: number, s: number, b: Sel): Sel | undefined => {
+    let ties = 0;
+    for (let i = slot(j, s); i < bottom.length; i += m * nslots) ties += bottom[i];
+    const above = hi[j * HI_BUCKETS + b.bucket] - ties;
+    return b.need > above ? { ...b, thr: b.bucket * 65536, ties, keep: b.need - above } : undefined;
+  };
+  const bottomsOf = (hi: Float64Array, bottom: Float64Array): (Sel | undefined)[][] =>
+    bucketsOf(hi).map((row, j) => row.map((b, s) => (b ? bottomOf(hi, bottom, j, s, b) : undefined)));
+  /** Thresholds of the slots not settled by their bucket's bottom (needs the low-bits pass). */
+  const refinedOf = (hi: Float64Array, bottom: Float64Array, lo: Float64Array): (Sel | undefined)[][] => {
+    const bot = bottomsOf(hi, bottom);
+    return bucketsOf(hi).map((row, j) => row.map((b, s) =>
+      (b && !bot[j][s] ? { ...b, ...findInBucket(lo, slot(j, s) * LO_BUCKETS, b.bucket, b.need) } : undefined)));
+  };
+  const unsettled = (hi: Float64Array, bottom: Float64Array): boolean => {
+    const bot = bottomsOf(hi, bottom);
+    return bucketsOf(hi).some((row, j) => row.some((b, s) => b !== undefined && !bot[j][s]));
+  };
   const slotsOf = (stats: readonly Float64Array[]): TopSlot[][] => {
-    const sel = anySel ? thresholdsOf(stats[0], stats[1]) : undefined;
+    const bot = anySel ? bottomsOf(stats[0], stats[1]) : undefined;
+    const fine = anySel && unsettled(stats[0], stats[1]) ? refinedOf(stats[0], stats[1], stats[2]) : undefined;
     return K.map((ks, j) => [0, 1].map((s) => {
-      const t = sel?.[j][s];
+      const b = bot?.[j][s];
+      const f = fine?.[j][s];
+      const t = b ?? f;
       if (t) {
         if (t.keep === t.ties) return { thr: t.thr, cb: ALL_BLOCKS, rem: 0 };
-        return { thr: t.thr, ...tieCutoff(stats[2], m * nslots, j * nslots + s, t.keep) };
+        return { thr: t.thr, ...tieCutoff(b ? stats[1] : stats[3], m * nslots, slot(j, s), t.keep) };
       }
       if (!topk || !active[j]) return s === 0 ? FULL_SLOT : EMPTY_SLOT;
       return ks[s] >= n ? FULL_SLOT : EMPTY_SLOT;
@@ -180,14 +205,26 @@ export function gtaProgram(raw: ProgramParams, shape: ProgramShape): TensorProgr
     passes.push({
       call: ([hi]) => {
         const b = bucketsOf(hi);
-        return call('gta_hist_lo', K.map((_, j) => record(j, [], 1, false, [b[j][0]?.bucket ?? -1, b[j][1]?.bucket ?? -1])));
+        const bottom = (x: Sel | undefined): number => (x ? x.bucket * 65536 : -1);
+        return call('gta_ties', K.map((_, j) => record(j, [], 1, false, [bottom(b[j][0]), bottom(b[j][1])])));
+      },
+      words: (cn, first) => blocksOf(cn, first) * m * nslots,
+      reduce: concatParts,
+    });
+    passes.push({
+      skip: ([hi, bottom]) => !unsettled(hi, bottom),
+      call: ([hi, bottom]) => {
+        const bot = bottomsOf(hi, bottom);
+        const b = bucketsOf(hi).map((row, j) => row.map((x, s) => (x && !bot[j][s] ? x.bucket : -1)));
+        return call('gta_hist_lo', K.map((_, j) => record(j, [], 1, false, [b[j][0], b[j][1]])));
       },
       words: () => m * nslots * LO_BUCKETS,
       reduce: sumParts,
     });
     passes.push({
-      call: ([hi, lo]) => {
-        const t = thresholdsOf(hi, lo);
+      skip: ([hi, bottom, lo]) => !unsettled(hi, bottom) || refinedOf(hi, bottom, lo).every((row) => row.every((x) => !x || x.keep === x.ties)),
+      call: ([hi, bottom, lo]) => {
+        const t = refinedOf(hi, bottom, lo);
         const raw = (x: Sel | undefined): number => (x && x.keep < x.ties ? x.thr : -1);
         return call('gta_ties', K.map((_, j) => record(j, [], 1, false, [raw(t[j][0]), raw(t[j][1])])));
       },
@@ -238,5 +275,6 @@ export function gtaProgram(raw: ProgramParams, shape: ProgramShape): TensorProgr
       return call('gta_apply', K.map((_, j) => record(j, slots[j], scales[j], active[j])));
     },
     scratchBytes: () => Math.max(segLen * (4 * m + 21) + 64, 8 * HI_BUCKETS + 64),
+    mixedDTypes: true,
   };
 }

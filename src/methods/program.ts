@@ -14,7 +14,12 @@
  *   n, k, inputs → k pointers to f32[n] (this chunk of each input, read-only, 16-byte aligned),
  *   out (stats pass: f64[outWords], zeroed by the worker; apply pass: f32[n]), outWords,
  *   first (index of this chunk's element 0 in the flattened tensor, as lo/hi u32),
- *   rowLen (last dimension; numel for 1-D), params → f64[nparams], scratch → scratchBytes bytes.
+ *   rowLen (last dimension; numel for 1-D), params → f64[nparams], scratch → scratchBytes bytes,
+ *   dtypes → k u32 dtype codes (0 = every input F32), outDType (apply output dtype code),
+ *   stage → (k + 1)·stride(tile) f32 of staging, tile (elements per tile).
+ * Programs with `mixedDTypes` take their inputs as stored (F32/F16/BF16) and write the output
+ * dtype: their kernels widen one cache-sized tile at a time instead of the worker converting
+ * whole tensors to F32 first (half the memory traffic, a third of the memory).
  */
 
 /** A call of one program kernel: an export name of the wasm module and its f64 parameters. */
@@ -40,7 +45,15 @@ export interface StatPass {
   words(n: number, first: number): number;
   /** Combines the chunks' outputs, given in index order and covering the tensor exactly once. */
   reduce(parts: readonly ChunkStats[]): Float64Array;
+  /**
+   * True when the earlier statistics make this pass unnecessary: it is not run and its reduced
+   * statistics are empty (saves reading the inputs once more).
+   */
+  skip?(prev: readonly Float64Array[]): boolean;
 }
+
+/** The reduced statistics of a skipped pass. */
+export const SKIPPED: Float64Array = new Float64Array(0);
 
 export interface TensorProgram {
   /** Chunks start at multiples of this many elements (a statistics block, or a row length). */
@@ -51,6 +64,21 @@ export interface TensorProgram {
   apply(stats: readonly Float64Array[]): KernelCall;
   /** Scratch bytes a kernel of this program needs for a chunk of `n` elements (default 0). */
   scratchBytes?(n: number): number;
+  /** Every kernel accepts inputs stored as F16/BF16 and writes any float output dtype. */
+  mixedDTypes?: boolean;
+}
+
+/** Target elements per tile of a mixed-dtype kernel call: the staged rows stay in cache. */
+export const TILE_TARGET = 8192;
+
+/** Elements per tile for a program of quantum `q`: a multiple of it, so tiles start on segments. */
+export function tileOf(q: number): number {
+  return q * Math.max(1, Math.floor(TILE_TARGET / q));
+}
+
+/** f32 slots per staging row (rows stay 16-byte aligned; `stride` in wasm/src/program.rs). */
+export function tileStride(tile: number): number {
+  return Math.ceil(tile / 4) * 4;
 }
 
 /** What a program factory knows about the tensor. */

@@ -5,7 +5,8 @@
  * which gives the exact K-th key `thr` and how many of the keys equal to it are kept. Ties are
  * broken by lowest index: pass 3 counts the keys equal to `thr` per 4096-element block, so the
  * apply pass knows in which block the kept ties end. Counts are exact, so nothing depends on how
- * the tensor was chunked.
+ * the tensor was chunked. (The GTA methods first count the ties of the bucket's bottom value,
+ * which often settles the K-th key without the low-bits pass: see gta.ts.)
  */
 import type { ChunkStats } from './program.js';
 import { STAT_BLOCK } from './program.js';

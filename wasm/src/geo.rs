@@ -15,7 +15,7 @@
 //! multiple of the segment length), summed in a fixed lane order defined below; products of
 //! f32 values are exact in f64. Nothing depends on where a chunk starts.
 
-use crate::program::Ctx;
+use crate::program::{all_bf16, for_tiles, Ctx, Raw};
 
 /// Largest number of inputs of a geometric program kernel.
 pub const MAX_K: usize = 16;
@@ -42,6 +42,28 @@ mod v {
     #[inline(always)]
     pub unsafe fn store(p: *mut f32, x: F4) {
         v128_store(p as *mut v128, x.0)
+    }
+    /// Constants of [`store_bf16`], loaded once per loop.
+    pub type Rnd = crate::convert::simd::Consts;
+    /// # Safety
+    /// Reads the module's constant table.
+    #[inline(always)]
+    pub unsafe fn rnd() -> Rnd {
+        Rnd::load()
+    }
+    /// Four BF16 elements at `p`, widened (exact).
+    /// # Safety
+    /// `p .. p + 8` must be readable.
+    #[inline(always)]
+    pub unsafe fn load_bf16(p: *const u8) -> F4 {
+        F4(crate::program::bf16x4::load(p, 0))
+    }
+    /// Four lanes rounded to BF16 as `convert` rounds, stored at `p`.
+    /// # Safety
+    /// `p .. p + 8` must be writable.
+    #[inline(always)]
+    pub unsafe fn store_bf16(p: *mut u8, x: F4, k: &Rnd) {
+        crate::program::bf16x4::store(p, 0, x.0, k)
     }
     #[inline(always)]
     pub fn splat(x: f32) -> F4 {
@@ -135,6 +157,21 @@ mod v {
     /// `p .. p + 4` must be writable.
     pub unsafe fn store(p: *mut f32, x: F4) {
         core::ptr::write_unaligned(p as *mut [f32; 4], x.0)
+    }
+    pub type Rnd = ();
+    /// # Safety
+    /// Nothing to read natively.
+    pub unsafe fn rnd() -> Rnd {}
+    /// # Safety
+    /// `p .. p + 8` must be readable.
+    pub unsafe fn load_bf16(p: *const u8) -> F4 {
+        let h = core::ptr::read_unaligned(p as *const [u16; 4]);
+        F4(h.map(|x| f32::from_bits(crate::convert::bf16_to_f32_bits(u16::from_le(x)))))
+    }
+    /// # Safety
+    /// `p .. p + 8` must be writable.
+    pub unsafe fn store_bf16(p: *mut u8, x: F4, _k: &Rnd) {
+        core::ptr::write_unaligned(p as *mut [u16; 4], x.0.map(|v| crate::convert::f32_bits_to_bf16(v.to_bits()).to_le()))
     }
     pub fn splat(x: f32) -> F4 {
         F4([x; 4])
@@ -384,7 +421,7 @@ pub fn segments(n: usize, seg: usize) -> usize {
 /// Statistics pass. Params: `[seg, rel]`. Writes [`gram`] of the chunk (`rel != 0`: of
 /// `x_i − x_0`). Requirements: `2 ≤ k ≤ 16` (`1 ≤ k` when `rel == 0`), `seg ≥ 1`, `first` a
 /// multiple of `seg`, `out_words ≥ segments(n, seg)·P`. Reads the inputs and params; writes
-/// `out[..segments·P]`.
+/// `out[..segments·P]`. Accepts mixed dtypes (`tile` a multiple of `seg`; uses `stage`).
 ///
 /// # Safety
 /// `ctx` must point to a valid [`Ctx`] following the memory contract of `program.rs`.
@@ -397,11 +434,126 @@ pub unsafe extern "C" fn geo_gram(ctx: u32) {
     crate::check(k >= 1 + usize::from(rel) && k <= MAX_K && seg >= 1 && c.first() % seg as u64 == 0);
     let pp = pairs(vec_count(k, rel));
     crate::check(c.out_words as usize >= segments(c.n as usize, seg) * pp);
+    if c.mixed() {
+        crate::check(c.tile as usize % seg == 0);
+        let mut raw = [Raw { dtype: 0, bytes: &[] }; MAX_K];
+        for (j, slot) in raw.iter_mut().enumerate().take(k) {
+            *slot = c.raw_input(j);
+        }
+        gram_tiled(&raw[..k], rel, seg, c.tile as usize, c.stats_out(), c.stage_area());
+        return;
+    }
     let mut ins: [&[f32]; MAX_K] = [&[]; MAX_K];
     for (j, slot) in ins.iter_mut().enumerate().take(k) {
         *slot = c.input(j);
     }
     gram(&ins[..k], rel, seg, c.stats_out(), true);
+}
+
+/// [`gram`] of inputs stored in any dtype, tile by tile (`tile` a multiple of `seg`): each tile's
+/// segments are whole segments of the chunk, so the result is [`gram`] of the widened inputs.
+/// `stage`: `(k + 1)·stride(tile)` f32 of scratch.
+pub fn gram_tiled(ins: &[Raw], rel: bool, seg: usize, tile: usize, out: &mut [f64], stage: &mut [f32]) {
+    assert!(tile % seg == 0);
+    let n = ins[0].bytes.len() / crate::convert::dtype_size(ins[0].dtype);
+    let pp = pairs(vec_count(ins.len(), rel));
+    if !rel && ins.len() == 2 && all_bf16(ins) {
+        // two stored BF16 vectors (slerp): straight from memory, no staging
+        let mut start = 0;
+        let mut s = 0;
+        while start < n {
+            let end = core::cmp::min(n, start + seg);
+            out[s * 3..s * 3 + 3].copy_from_slice(&dot3_bf16(&ins[0].bytes[2 * start..2 * end], &ins[1].bytes[2 * start..2 * end]));
+            start = end;
+            s += 1;
+        }
+        return;
+    }
+    for_tiles(ins, n, tile, stage, None, |v, start, _| gram(v, rel, seg, &mut out[start / seg * pp..], true));
+}
+
+/// [`dot3`] (no base) of two BF16 vectors given as stored bytes: the same sums, bit for bit,
+/// as [`dot3`] of the widened vectors.
+pub fn dot3_bf16(a: &[u8], b: &[u8]) -> [f64; 3] {
+    let n = a.len() / 2;
+    assert!(b.len() == a.len());
+    let n4 = n / 4 * 4;
+    let z = v::dzero();
+    let (mut aa_lo, mut aa_hi, mut ab_lo, mut ab_hi, mut bb_lo, mut bb_hi) = (z, z, z, z, z, z);
+    let (pa, pb) = (a.as_ptr(), b.as_ptr());
+    let mut e = 0;
+    // Safety: e + 4 <= n for every load.
+    unsafe {
+        while e < n4 {
+            let (x, y) = (v::load_bf16(pa.add(2 * e)), v::load_bf16(pb.add(2 * e)));
+            let (xl, xh, yl, yh) = (v::lo(x), v::hi(x), v::lo(y), v::hi(y));
+            aa_lo = v::dadd(aa_lo, v::dmul(xl, xl));
+            aa_hi = v::dadd(aa_hi, v::dmul(xh, xh));
+            ab_lo = v::dadd(ab_lo, v::dmul(xl, yl));
+            ab_hi = v::dadd(ab_hi, v::dmul(xh, yh));
+            bb_lo = v::dadd(bb_lo, v::dmul(yl, yl));
+            bb_hi = v::dadd(bb_hi, v::dmul(yh, yh));
+            e += 4;
+        }
+    }
+    let fold = |lo: v::D2, hi: v::D2| {
+        let (l0, l1) = v::dlanes(lo);
+        let (l2, l3) = v::dlanes(hi);
+        (l0 + l2) + (l1 + l3)
+    };
+    let mut out = [fold(aa_lo, aa_hi), fold(ab_lo, ab_hi), fold(bb_lo, bb_hi)];
+    let wide = |p: &[u8], e: usize| f32::from_bits(crate::convert::bf16_to_f32_bits(u16::from_le_bytes([p[2 * e], p[2 * e + 1]]))) as f64;
+    while e < n {
+        let (x, y) = (wide(a, e), wide(b, e));
+        out[0] += x * x;
+        out[1] += x * y;
+        out[2] += y * y;
+        e += 1;
+    }
+    out
+}
+
+/// [`combine`] of two stored BF16 inputs (`rel == false`) into a BF16 output: each element is
+/// `c0·x0 + c1·x1` as [`combine_one`] computes it, rounded as `convert` rounds.
+pub fn combine2_bf16(ins: &[Raw], coeffs: &[f64], mode: CoeffMode, row_len: usize, first: u64, out: &mut [u8]) {
+    assert!(ins.len() == 2 && all_bf16(ins));
+    let n = out.len() / 2;
+    assert!(ins[0].bytes.len() >= 2 * n && ins[1].bytes.len() >= 2 * n);
+    let mut e = 0;
+    while e < n {
+        let (set, end) = match mode {
+            CoeffMode::Global => (0, n),
+            CoeffMode::PerRow => {
+                let g = first as usize + e;
+                (g / row_len, core::cmp::min(n, e + (g / row_len + 1) * row_len - g))
+            }
+        };
+        combine2_range(ins, [coeffs[2 * set] as f32, coeffs[2 * set + 1] as f32], e, end, out);
+        e = end;
+    }
+}
+
+fn combine2_range(ins: &[Raw], co: [f32; 2], start: usize, end: usize, out: &mut [u8]) {
+    let (p0, p1, po) = (ins[0].bytes.as_ptr(), ins[1].bytes.as_ptr(), out.as_mut_ptr());
+    let (c0, c1) = (v::splat(co[0]), v::splat(co[1]));
+    let mut e = start;
+    // Safety: e + 4 <= end <= every buffer's element count (checked by the caller).
+    unsafe {
+        let k = v::rnd();
+        while e + 4 <= end {
+            let a = v::mul(c0, v::load_bf16(p0.add(2 * e)));
+            let r = v::add(a, v::mul(c1, v::load_bf16(p1.add(2 * e))));
+            v::store_bf16(po.add(2 * e), r, &k);
+            e += 4;
+        }
+    }
+    let wide = |r: Raw, e: usize| f32::from_bits(crate::convert::bf16_to_f32_bits(u16::from_le_bytes([r.bytes[2 * e], r.bytes[2 * e + 1]])));
+    while e < end {
+        let acc = co[0] * wide(ins[0], e);
+        let acc = acc + co[1] * wide(ins[1], e);
+        out[2 * e..2 * e + 2].copy_from_slice(&crate::convert::f32_bits_to_bf16(acc.to_bits()).to_le_bytes());
+        e += 1;
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -533,7 +685,8 @@ fn combine_range(inputs: &[&[f32]], rel: bool, co: &[f32], start: usize, end: us
 /// Apply pass. Params: `[mode, rel, c…]`: `mode` 0 = one set of `m` coefficients, 1 = one set
 /// per row (`rows·m` values, row = global index / `row_len`); `rel` as in [`geo_gram`].
 /// Writes `f32[n]` at `out` (see [`combine`] for the formula). Requirements: `1 ≤ k ≤ 16`
-/// (`2 ≤ k` with `rel`), enough coefficients for every row of the chunk.
+/// (`2 ≤ k` with `rel`), enough coefficients for every row of the chunk. Accepts mixed dtypes
+/// (writes `out_dtype`, rounded once; uses `stage`).
 ///
 /// # Safety
 /// `ctx` must point to a valid [`Ctx`] following the memory contract of `program.rs`.
@@ -554,6 +707,21 @@ pub unsafe extern "C" fn geo_combine(ctx: u32) {
         CoeffMode::PerRow => (c.first() as usize + n - 1) / c.row_len as usize + 1,
     };
     crate::check(p.len() - 2 >= sets * m);
+    if c.mixed() {
+        let mut raw = [Raw { dtype: 0, bytes: &[] }; MAX_K];
+        for (j, slot) in raw.iter_mut().enumerate().take(k) {
+            *slot = c.raw_input(j);
+        }
+        let (first, row_len, out) = (c.first(), c.row_len as usize, (c.out_dtype, c.apply_out_raw()));
+        if !rel && k == 2 && all_bf16(&raw[..k]) && c.out_dtype == crate::convert::BF16 {
+            combine2_bf16(&raw[..k], &p[2..], mode, row_len, first, out.1);
+            return;
+        }
+        for_tiles(&raw[..k], n, c.tile as usize, c.stage_area(), Some(out), |v, start, o| {
+            combine(v, rel, &p[2..], mode, row_len, first + start as u64, o, true)
+        });
+        return;
+    }
     let mut ins: [&[f32]; MAX_K] = [&[]; MAX_K];
     for (j, slot) in ins.iter_mut().enumerate().take(k) {
         *slot = c.input(j);
@@ -1012,6 +1180,48 @@ mod tests {
 
     fn randn(rng: &mut Rng, n: usize, scale: f32) -> Vec<f32> {
         (0..n).map(|_| ((rng.next_u32() as f64 / 4294967296.0 - 0.5) as f32) * scale).collect()
+    }
+
+    #[test]
+    fn gram_tiled_of_stored_dtypes_is_gram_of_widened() {
+        use crate::convert::{BF16, F16};
+        use crate::program::tests::{decode, encode};
+        let mut rng = crate::convert::tests::Rng(3);
+        let n = 5 * 64 + 17;
+        for (rel, dt) in [(false, BF16), (true, F16), (false, F16)] {
+            let vals: Vec<Vec<f32>> = (0..3).map(|_| (0..n).map(|_| rng.next_u32() as f32 / 4294967296.0 - 0.5).collect()).collect();
+            let bytes: Vec<Vec<u8>> = vals.iter().map(|v| encode(v, dt)).collect();
+            let raw: Vec<Raw> = bytes.iter().map(|b| Raw { dtype: dt, bytes: b }).collect();
+            let wide: Vec<Vec<f32>> = bytes.iter().map(|b| decode(b, dt)).collect();
+            let refs: Vec<&[f32]> = wide.iter().map(|v| v.as_slice()).collect();
+            let pp = pairs(vec_count(3, rel));
+            let mut want = vec![0f64; segments(n, 64) * pp];
+            gram(&refs, rel, 64, &mut want, false);
+            let mut got = vec![0f64; segments(n, 64) * pp];
+            let tile = 128;
+            let mut stage = vec![0f32; 4 * crate::program::stride(tile)];
+            gram_tiled(&raw, rel, 64, tile, &mut got, &mut stage);
+            assert_eq!(want, got);
+            if !rel {
+                // the direct BF16 pair (slerp) and its combination
+                let two = &raw[..2];
+                let mut want = vec![0f64; segments(n, 64) * 3];
+                gram(&refs[..2], false, 64, &mut want, false);
+                let mut got = vec![0f64; segments(n, 64) * 3];
+                gram_tiled(two, false, 64, tile, &mut got, &mut stage);
+                assert_eq!(want, got);
+                let coeffs: Vec<f64> = (0..2 * 8).map(|i| 0.3 + 0.1 * i as f64).collect();
+                for (mode, first) in [(CoeffMode::Global, 0), (CoeffMode::PerRow, 0), (CoeffMode::PerRow, 64)] {
+                    let mut f = vec![0f32; n];
+                    combine(&refs[..2], false, &coeffs, mode, 64, first, &mut f, false);
+                    let mut got = vec![0u8; 2 * n];
+                    if dt == BF16 {
+                        combine2_bf16(two, &coeffs, mode, 64, first, &mut got);
+                        assert_eq!(encode(&f, BF16), got);
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -30,7 +30,7 @@
 //! In the `gta_hist_lo` pass `thr_s` holds the high-16-bit bucket to refine (−1: none); in
 //! `gta_ties` it holds the threshold whose ties to count (−1: none).
 
-use crate::program::Ctx;
+use crate::program::{flush_tile, for_tiles, stage_one, stage_tile, stride, Ctx, Raw, MAX_TILED};
 use crate::rng::{self, Key};
 
 /// Statistics block: `STAT_BLOCK` in `src/methods/program.ts`.
@@ -407,6 +407,78 @@ fn finish(out: &mut [f32], b: &[f32], mixed: &[f32], div: &[f32], normalize: boo
     }
 }
 
+/// Divisor without consensus: Σ w in model order (`|Σ| < 1e-8` → 1).
+fn weight_sum(g: &Gta) -> f32 {
+    let mut wsum = 0f32;
+    let mut j = 0;
+    while j < g.m {
+        wsum = wsum + g.models[j].w;
+        j += 1;
+    }
+    if f32::from_bits(abs_bits(wsum)) < 1e-8 {
+        1.0
+    } else {
+        wsum
+    }
+}
+
+/// Every model's keep window in `lo <= a < hi` form for the segment `blk`, when no element of it
+/// needs a tie count or a random draw (`None` otherwise): each element is then independent.
+fn window_bounds(g: &Gta, blk: i64) -> Option<[(u32, u32); MAX_MODELS]> {
+    if g.sparse != SP_NONE && g.sparse != SP_TOPK {
+        return None;
+    }
+    let mut bounds = [(0u32, u32::MAX); MAX_MODELS];
+    let mut j = 0;
+    while j < g.m {
+        let md = &g.models[j];
+        if md.active && g.sparse == SP_TOPK {
+            bounds[j] = (ge_bound(&md.slots[0], blk)?, ge_bound(&md.slots[1], blk)?);
+        }
+        j += 1;
+    }
+    Some(bounds)
+}
+
+/// [`apply`] of BF16 inputs into a BF16 output (`n` elements at `out`): segments whose windows
+/// need no tie count are computed straight from the stored data (wasm SIMD); the others, and
+/// the last `< 4` elements of a segment, are widened into `stage` (rows of `stride(tile)` f32,
+/// `tile >= ` the segment length) and computed by [`apply`]. Same bits as [`apply`] on the
+/// widened inputs, rounded as `convert` rounds.
+#[allow(clippy::too_many_arguments)]
+pub fn apply_bf16(g: &Gta, ins: &[Raw], n: usize, first: u64, row_len: usize, out: &mut [u8], scratch: &mut [u8], stage: &mut [f32], tile: usize) {
+    let l = seg_len(g, row_len);
+    assert!(tile >= l && ins.len() == g.m + 1 && out.len() >= 2 * n && ins.iter().all(|r| r.bytes.len() >= 2 * n));
+    #[cfg(target_arch = "wasm32")]
+    let wsum = weight_sum(g);
+    let st = stride(tile);
+    segments(first, n, l, |s, e, blk| {
+        #[cfg(not(target_arch = "wasm32"))]
+        let _ = blk; // only the SIMD path reads the windows
+        #[allow(unused_mut)]
+        let mut done = s;
+        #[cfg(target_arch = "wasm32")]
+        {
+            if let Some(bounds) = window_bounds(g, blk).filter(|_| g.m <= fused::MAX_FUSED) {
+                let mut ptrs = [core::ptr::null::<u8>(); MAX_MODELS + 1];
+                for (p, r) in ptrs.iter_mut().zip(ins) {
+                    *p = r.bytes.as_ptr();
+                }
+                let n4 = (e - s) & !3;
+                // Safety: s + n4 <= n and every buffer holds n BF16 elements (checked above).
+                unsafe { fused::apply4::<true>(g, &ptrs[..ins.len()], s, n4, &bounds, wsum, out.as_mut_ptr()) };
+                done = s + n4;
+            }
+        }
+        if done < e {
+            // A partial segment only after the fused part, where every element is independent.
+            let (views, row) = stage_tile(ins, done, e - done, stage, st);
+            apply(g, &views[..ins.len()], first + done as u64, row_len, row, scratch);
+            flush_tile(row, crate::convert::BF16, done, out);
+        }
+    });
+}
+
 /// The apply pass over one chunk (fast, column-wise per segment). Same bits as [`apply_ref`].
 pub fn apply(g: &Gta, inputs: &[&[f32]], first: u64, row_len: usize, out: &mut [f32], scratch: &mut [u8]) {
     let n = inputs[0].len();
@@ -418,37 +490,22 @@ pub fn apply(g: &Gta, inputs: &[&[f32]], first: u64, row_len: usize, out: &mut [
     let (inv, rest) = as_f32(rest, if g.sparse == SP_DELLA && g.rescale == RS_INVERSE { l } else { 0 });
     let (keep, rest) = rest.split_at_mut(l);
     let keys = as_u64(rest, if g.sparse == SP_DELLA { l } else { 0 });
-    // Divisor without consensus: Σ w in model order.
-    let mut wsum = 0f32;
-    let mut j = 0;
-    while j < m {
-        wsum = wsum + g.models[j].w;
-        j += 1;
-    }
-    if f32::from_bits(abs_bits(wsum)) < 1e-8 {
-        wsum = 1.0;
-    }
+    let wsum = weight_sum(g);
     segments(first, n, l, |s0, e, blk| {
-        // Every model's window in `>=` form, when no element of this segment needs a tie count.
-        let mut bounds = [(0u32, u32::MAX); MAX_MODELS];
-        let mut all = g.sparse == SP_NONE || g.sparse == SP_TOPK;
-        let mut j = 0;
-        while j < m && all {
-            let md = &g.models[j];
-            if md.active && g.sparse == SP_TOPK {
-                match (ge_bound(&md.slots[0], blk), ge_bound(&md.slots[1], blk)) {
-                    (Some(lo), Some(hi)) => bounds[j] = (lo, hi),
-                    _ => all = false,
-                }
-            }
-            j += 1;
-        }
+        let (all, bounds) = match window_bounds(g, blk) {
+            Some(b) => (true, b),
+            None => (false, [(0u32, u32::MAX); MAX_MODELS]),
+        };
         let mut s = s0;
         #[cfg(target_arch = "wasm32")]
         {
             if all && m <= fused::MAX_FUSED {
                 let n4 = (e - s0) & !3;
-                unsafe { fused::apply4(g, inputs, s0, n4, &bounds, wsum, &mut out[s0..s0 + n4]) };
+                let mut ptrs = [core::ptr::null::<u8>(); MAX_MODELS + 1];
+                for (p, x) in ptrs.iter_mut().zip(inputs) {
+                    *p = x.as_ptr() as *const u8;
+                }
+                unsafe { fused::apply4::<false>(g, &ptrs[..inputs.len()], s0, n4, &bounds, wsum, out.as_mut_ptr() as *mut u8) };
                 s = s0 + n4;
             }
         }
@@ -540,57 +597,59 @@ mod fused {
 
     pub const MAX_FUSED: usize = 8;
 
-    /// Elements `s .. s + n4` (`n4` a multiple of 4) of the chunk into `out[0 .. n4]`.
-    pub unsafe fn apply4(g: &Gta, inputs: &[&[f32]], s: usize, n4: usize, bounds: &[(u32, u32); MAX_MODELS], wsum: f32, out: &mut [f32]) {
+    /// Elements `s .. s + n4` (`n4` a multiple of 4) of the chunk: `ins[j]` and `out` point to
+    /// element 0 of input `j` and of the output, F32 or (`BF`) BF16 (inputs and output alike;
+    /// the output rounded as `convert` does).
+    pub unsafe fn apply4<const BF: bool>(g: &Gta, ins: &[*const u8], s: usize, n4: usize, bounds: &[(u32, u32); MAX_MODELS], wsum: f32, out: *mut u8) {
         // A constant model count lets the compiler unroll the model loops and keep every
         // weighted delta in a register.
         match (g.m, g.consensus) {
-            (1, 0) => apply4m::<1, 0>(g, inputs, s, n4, bounds, wsum, out),
-            (1, 1) => apply4m::<1, 1>(g, inputs, s, n4, bounds, wsum, out),
-            (2, 0) => apply4m::<2, 0>(g, inputs, s, n4, bounds, wsum, out),
-            (2, 1) => apply4m::<2, 1>(g, inputs, s, n4, bounds, wsum, out),
-            (3, 0) => apply4m::<3, 0>(g, inputs, s, n4, bounds, wsum, out),
-            (3, 1) => apply4m::<3, 1>(g, inputs, s, n4, bounds, wsum, out),
-            (_, 0) => apply4m::<0, 0>(g, inputs, s, n4, bounds, wsum, out),
-            (_, 1) => apply4m::<0, 1>(g, inputs, s, n4, bounds, wsum, out),
-            _ => apply4m::<0, 2>(g, inputs, s, n4, bounds, wsum, out),
+            (1, 0) => apply4m::<1, 0, BF>(g, ins, s, n4, bounds, wsum, out),
+            (1, 1) => apply4m::<1, 1, BF>(g, ins, s, n4, bounds, wsum, out),
+            (2, 0) => apply4m::<2, 0, BF>(g, ins, s, n4, bounds, wsum, out),
+            (2, 1) => apply4m::<2, 1, BF>(g, ins, s, n4, bounds, wsum, out),
+            (3, 0) => apply4m::<3, 0, BF>(g, ins, s, n4, bounds, wsum, out),
+            (3, 1) => apply4m::<3, 1, BF>(g, ins, s, n4, bounds, wsum, out),
+            (_, 0) => apply4m::<0, 0, BF>(g, ins, s, n4, bounds, wsum, out),
+            (_, 1) => apply4m::<0, 1, BF>(g, ins, s, n4, bounds, wsum, out),
+            _ => apply4m::<0, 2, BF>(g, ins, s, n4, bounds, wsum, out),
         }
     }
 
-    /// `M`: the model count (0: read `g.m`); `C`: the consensus mode.
+    /// `M`: the model count (0: read `g.m`); `C`: the consensus mode; `BF`: BF16 data.
     #[inline(never)]
-    unsafe fn apply4m<const M: usize, const C: u32>(g: &Gta, inputs: &[&[f32]], s: usize, n4: usize, bounds: &[(u32, u32); MAX_MODELS], wsum: f32, out: &mut [f32]) {
+    unsafe fn apply4m<const M: usize, const C: u32, const BF: bool>(g: &Gta, ins: &[*const u8], s: usize, n4: usize, bounds: &[(u32, u32); MAX_MODELS], wsum: f32, out: *mut u8) {
         let m = if M > 0 { M } else { g.m };
-        let bp = inputs[0].as_ptr().add(s);
-        let mut xp = [core::ptr::null::<f32>(); MAX_FUSED];
+        let bp = ins[0];
+        let mut xp = [core::ptr::null::<u8>(); MAX_FUSED];
         let mut wv = [f32x4_splat(0.0); MAX_FUSED];
         let mut sv = [f32x4_splat(0.0); MAX_FUSED];
         let mut lo = [u32x4_splat(0); MAX_FUSED];
         let mut hi = [u32x4_splat(0); MAX_FUSED];
         let mut j = 0;
         while j < m {
-            xp[j] = inputs[1 + j].as_ptr().add(s);
+            xp[j] = ins[1 + j];
             wv[j] = f32x4_splat(g.models[j].w);
             sv[j] = f32x4_splat(g.models[j].scale);
             lo[j] = u32x4_splat(bounds[j].0);
             hi[j] = u32x4_splat(bounds[j].1);
             j += 1;
         }
+        let kc = crate::convert::simd::Consts::load();
         let zero = f32x4_splat(0.0);
         let one = f32x4_splat(1.0);
         let absmask = u32x4_splat(0x7fff_ffff);
         let canon = u32x4_splat(crate::convert::CANONICAL_NAN);
         let lambda = f32x4_splat(g.lambda);
         let wsumv = f32x4_splat(wsum);
-        let op = out.as_mut_ptr();
-        let mut i = 0;
-        while i < n4 {
-            let b = v128_load(bp.add(i) as *const v128);
+        let mut i = s;
+        while i < s + n4 {
+            let b = super::simd::ld::<BF>(bp, i);
             let mut wd = [zero; MAX_FUSED];
             let mut acc = zero;
             let mut j = 0;
             while j < m {
-                let d = f32x4_sub(v128_load(xp[j].add(i) as *const v128), b);
+                let d = f32x4_sub(super::simd::ld::<BF>(xp[j], i), b);
                 let a = v128_and(d, absmask);
                 let keep = v128_and(u32x4_ge(a, lo[j]), u32x4_lt(a, hi[j]));
                 let v = v128_and(f32x4_mul(wv[j], f32x4_mul(d, sv[j])), keep);
@@ -619,7 +678,11 @@ mod fused {
             let mut r = if g.normalize { f32x4_div(mixed, div) } else { mixed };
             r = f32x4_add(b, f32x4_mul(r, lambda));
             r = v128_bitselect(canon, r, f32x4_ne(r, r));
-            v128_store(op.add(i) as *mut v128, r);
+            if BF {
+                crate::program::bf16x4::store_canonical(out, i, r, &kc);
+            } else {
+                v128_store(out.add(4 * i) as *mut v128, r);
+            }
             i += 4;
         }
     }
@@ -703,22 +766,64 @@ pub fn hist_hi(g: &Gta, inputs: &[&[f32]], out: &mut [f64], tmp: &mut [u32]) {
         if g.models[j].active {
             t0.iter_mut().for_each(|c| *c = 0);
             t1.iter_mut().for_each(|c| *c = 0);
-            let x = &inputs[1 + j][..b.len()];
-            #[allow(unused_mut)]
-            let mut done = 0;
-            #[cfg(target_arch = "wasm32")]
-            {
-                done = b.len() & !3;
-                unsafe { simd::hist_hi(b.as_ptr(), x.as_ptr(), done, t0.as_mut_ptr(), t1.as_mut_ptr()) };
+            hist_hi_add(b, &inputs[1 + j][..b.len()], t0, t1);
+            fold_hi(t0, t1, &mut out[j * HI_BUCKETS..(j + 1) * HI_BUCKETS]);
+        }
+        j += 1;
+    }
+}
+
+/// Counts the high 15 bits of `|x − b|` into the tables `t0`/`t1` (32768 u32 each; which table
+/// an element goes to is immaterial: [`fold_hi`] adds them).
+#[cfg_attr(not(target_arch = "wasm32"), allow(unused_variables))]
+fn hist_hi_add(b: &[f32], x: &[f32], t0: &mut [u32], t1: &mut [u32]) {
+    #[allow(unused_mut)]
+    let mut done = 0;
+    #[cfg(target_arch = "wasm32")]
+    {
+        done = b.len() & !3;
+        unsafe { simd::hist_hi::<false>(b.as_ptr() as *const u8, x.as_ptr() as *const u8, done, t0.as_mut_ptr(), t1.as_mut_ptr()) };
+    }
+    for (&xv, &bv) in x[done..].iter().zip(&b[done..]) {
+        let a = abs_bits(xv - bv) >> 16;
+        t0[(a & 0x7fff) as usize] += 1;
+    }
+}
+
+/// `h[i] += t0[i] + t1[i]`.
+fn fold_hi(t0: &[u32], t1: &[u32], h: &mut [f64]) {
+    for ((o, &c0), &c1) in h.iter_mut().zip(t0.iter()).zip(t1.iter()) {
+        *o += (c0 + c1) as f64;
+    }
+}
+
+/// [`hist_hi`] of inputs stored in any dtype, widened tile by tile into `stage` (2 rows of
+/// `stride(tile)` f32: the base and one model; the tables are zeroed and folded once per model).
+pub fn hist_hi_tiled(g: &Gta, ins: &[Raw], n: usize, tile: usize, out: &mut [f64], tmp: &mut [u32], stage: &mut [f32]) {
+    let (t0, t1) = tmp[..2 * HI_BUCKETS].split_at_mut(HI_BUCKETS);
+    let st = stride(tile);
+    let (rb, rx) = stage[..2 * st].split_at_mut(st);
+    let bf = crate::program::all_bf16(ins);
+    let mut j = 0;
+    while j < g.m {
+        if g.models[j].active {
+            t0.iter_mut().for_each(|c| *c = 0);
+            t1.iter_mut().for_each(|c| *c = 0);
+            if bf {
+                direct::hist_hi_add(ins[0], ins[1 + j], n, t0, t1);
+                fold_hi(t0, t1, &mut out[j * HI_BUCKETS..(j + 1) * HI_BUCKETS]);
+                j += 1;
+                continue;
             }
-            for (&xv, &bv) in x[done..].iter().zip(&b[done..]) {
-                let a = abs_bits(xv - bv) >> 16;
-                t0[(a & 0x7fff) as usize] += 1;
+            let mut start = 0;
+            while start < n {
+                let len = core::cmp::min(tile, n - start);
+                stage_one(ins[0], start, len, rb);
+                stage_one(ins[1 + j], start, len, rx);
+                hist_hi_add(&rb[..len], &rx[..len], t0, t1);
+                start += len;
             }
-            let h = &mut out[j * HI_BUCKETS..(j + 1) * HI_BUCKETS];
-            for ((o, &c0), &c1) in h.iter_mut().zip(t0.iter()).zip(t1.iter()) {
-                *o += (c0 + c1) as f64;
-            }
+            fold_hi(t0, t1, &mut out[j * HI_BUCKETS..(j + 1) * HI_BUCKETS]);
         }
         j += 1;
     }
@@ -729,14 +834,24 @@ pub fn hist_hi(g: &Gta, inputs: &[&[f32]], out: &mut [f64], tmp: &mut [u32]) {
 mod simd {
     use core::arch::wasm32::*;
 
+    /// Elements `i .. i + 4` of an input as f32 lanes: F32 data, or BF16 widened (`BF`).
+    #[inline(always)]
+    pub unsafe fn ld<const BF: bool>(p: *const u8, i: usize) -> v128 {
+        if BF {
+            crate::program::bf16x4::load(p, i)
+        } else {
+            v128_load(p.add(4 * i) as *const v128)
+        }
+    }
+
     /// High 15 bits of |x − b| for elements `0 .. n4` (a multiple of 4): even lanes into `t0`,
-    /// odd lanes into `t1`.
+    /// odd lanes into `t1`. Inputs F32, or BF16 with `BF`.
     #[inline(never)]
-    pub unsafe fn hist_hi(b: *const f32, x: *const f32, n4: usize, t0: *mut u32, t1: *mut u32) {
+    pub unsafe fn hist_hi<const BF: bool>(b: *const u8, x: *const u8, n4: usize, t0: *mut u32, t1: *mut u32) {
         let mask = u32x4_splat(0x7fff_ffff);
         let mut i = 0;
         while i < n4 {
-            let d = f32x4_sub(v128_load(x.add(i) as *const v128), v128_load(b.add(i) as *const v128));
+            let d = f32x4_sub(ld::<BF>(x, i), ld::<BF>(b, i));
             let a = u32x4_shr(v128_and(d, mask), 16);
             *t0.add(u32x4_extract_lane::<0>(a) as usize) += 1;
             *t1.add(u32x4_extract_lane::<1>(a) as usize) += 1;
@@ -748,12 +863,12 @@ mod simd {
 
     /// Low 16 bits of |x − b| for the elements of `0 .. n4` whose high bits are `bucket`.
     #[inline(never)]
-    pub unsafe fn hist_lo(b: *const f32, x: *const f32, n4: usize, bucket: u32, h: *mut f64) {
+    pub unsafe fn hist_lo<const BF: bool>(b: *const u8, x: *const u8, n4: usize, bucket: u32, h: *mut f64) {
         let mask = u32x4_splat(0x7fff_ffff);
         let bk = u32x4_splat(bucket);
         let mut i = 0;
         while i < n4 {
-            let d = f32x4_sub(v128_load(x.add(i) as *const v128), v128_load(b.add(i) as *const v128));
+            let d = f32x4_sub(ld::<BF>(x, i), ld::<BF>(b, i));
             let a = v128_and(d, mask);
             if v128_any_true(i32x4_eq(u32x4_shr(a, 16), bk)) {
                 let mut lanes = [0u32; 4];
@@ -766,6 +881,108 @@ mod simd {
             }
             i += 4;
         }
+    }
+}
+
+/// BF16 inputs read directly (no staging): the loops of [`hist_hi`], [`hist_lo`] and [`ties`]
+/// with each element widened as it is loaded. Same counts as those functions on the widened
+/// inputs (natively: element by element, the reference the wasm SIMD loops must match).
+pub mod direct {
+    use super::{abs_bits, segments, Gta, BLOCK, HI_BUCKETS, LO_BUCKETS};
+    use crate::program::{bf16_at, Raw};
+
+    /// [`super::hist_hi_add`] of BF16 `b`, `x` (`n` elements).
+    pub fn hist_hi_add(b: Raw, x: Raw, n: usize, t0: &mut [u32], t1: &mut [u32]) {
+        assert!(b.bytes.len() >= 2 * n && x.bytes.len() >= 2 * n && t0.len() >= HI_BUCKETS && t1.len() >= HI_BUCKETS);
+        #[cfg(target_arch = "wasm32")]
+        let mut i = {
+            let n4 = n & !3;
+            // Safety: lengths checked above.
+            unsafe { super::simd::hist_hi::<true>(b.bytes.as_ptr(), x.bytes.as_ptr(), n4, t0.as_mut_ptr(), t1.as_mut_ptr()) };
+            n4
+        };
+        #[cfg(not(target_arch = "wasm32"))]
+        let mut i = 0;
+        while i < n {
+            t0[(abs_bits(bf16_at(x, i) - bf16_at(b, i)) >> 16) as usize] += 1;
+            i += 1;
+        }
+    }
+
+    /// [`super::hist_lo`] of BF16 inputs (`n` elements each).
+    pub fn hist_lo(g: &Gta, ins: &[Raw], n: usize, out: &mut [f64]) {
+        let b = ins[0];
+        for j in 0..g.m {
+            for s in 0..g.nslots {
+                let bucket = g.models[j].raw[s];
+                if bucket < 0 {
+                    continue;
+                }
+                let h = &mut out[(j * g.nslots + s) * LO_BUCKETS..(j * g.nslots + s + 1) * LO_BUCKETS];
+                let x = ins[1 + j];
+                assert!(b.bytes.len() >= 2 * n && x.bytes.len() >= 2 * n);
+                let bk = bucket as u32;
+                #[cfg(target_arch = "wasm32")]
+                let mut i = {
+                    let n4 = n & !3;
+                    // Safety: lengths checked above; h has 65536 entries.
+                    unsafe { super::simd::hist_lo::<true>(b.bytes.as_ptr(), x.bytes.as_ptr(), n4, bk, h.as_mut_ptr()) };
+                    n4
+                };
+                #[cfg(not(target_arch = "wasm32"))]
+                let mut i = 0;
+                while i < n {
+                    let a = abs_bits(bf16_at(x, i) - bf16_at(b, i));
+                    if a >> 16 == bk {
+                        h[(a & 0xffff) as usize] += 1.0;
+                    }
+                    i += 1;
+                }
+            }
+        }
+    }
+
+    /// [`super::ties`] of BF16 inputs (`n` elements each, `first` a block boundary or not).
+    pub fn ties(g: &Gta, ins: &[Raw], n: usize, first: u64, out: &mut [f64]) {
+        let mut bi = 0;
+        segments(first, n, BLOCK, |s, e, _| {
+            for j in 0..g.m {
+                for sl in 0..g.nslots {
+                    let thr = g.models[j].raw[sl];
+                    if thr >= 0 {
+                        out[(bi * g.m + j) * g.nslots + sl] = count_eq(ins[0], ins[1 + j], s, e, thr as u32) as f64;
+                    }
+                }
+            }
+            bi += 1;
+        });
+    }
+
+    /// Elements of `[s, e)` with `abs_bits(x − b) == t`.
+    fn count_eq(b: Raw, x: Raw, s: usize, e: usize, t: u32) -> u32 {
+        assert!(b.bytes.len() >= 2 * e && x.bytes.len() >= 2 * e);
+        #[cfg(not(target_arch = "wasm32"))]
+        let (mut c, mut i) = (0u32, s);
+        #[cfg(target_arch = "wasm32")]
+        let (mut c, mut i) = {
+            use core::arch::wasm32::*;
+            let mut i = s;
+            let (mask, tv) = (u32x4_splat(0x7fff_ffff), u32x4_splat(t));
+            let (pb, px) = (b.bytes.as_ptr(), x.bytes.as_ptr());
+            let mut acc = u32x4_splat(0);
+            while i + 4 <= e {
+                // Safety: i + 4 <= e, lengths checked above.
+                let d = unsafe { f32x4_sub(super::simd::ld::<true>(px, i), super::simd::ld::<true>(pb, i)) };
+                acc = i32x4_sub(acc, i32x4_eq(v128_and(d, mask), tv));
+                i += 4;
+            }
+            (u32x4_extract_lane::<0>(acc) + u32x4_extract_lane::<1>(acc) + u32x4_extract_lane::<2>(acc) + u32x4_extract_lane::<3>(acc), i)
+        };
+        while i < e {
+            c += (abs_bits(bf16_at(x, i) - bf16_at(b, i)) == t) as u32;
+            i += 1;
+        }
+        c
     }
 }
 
@@ -787,7 +1004,7 @@ pub fn hist_lo(g: &Gta, inputs: &[&[f32]], out: &mut [f64]) {
                 #[cfg(target_arch = "wasm32")]
                 {
                     i = b.len() & !3;
-                    unsafe { simd::hist_lo(b.as_ptr(), x.as_ptr(), i, bk, h.as_mut_ptr()) };
+                    unsafe { simd::hist_lo::<false>(b.as_ptr() as *const u8, x.as_ptr() as *const u8, i, bk, h.as_mut_ptr()) };
                 }
                 while i < b.len() {
                     let a = abs_bits(x[i] - b[i]);
@@ -850,6 +1067,19 @@ pub(crate) unsafe fn inputs_of(c: &Ctx, want: usize) -> ([&'static [f32]; MAX_MO
     (a, k)
 }
 
+/// The chunk's inputs as stored (mixed-dtype calls); traps on a broken contract.
+pub(crate) unsafe fn raw_inputs_of(c: &Ctx) -> ([Raw<'static>; MAX_TILED], usize) {
+    let k = c.k as usize;
+    crate::check(k >= 1 && k <= MAX_TILED);
+    let mut a = [Raw { dtype: 0, bytes: &[] }; MAX_TILED];
+    let mut j = 0;
+    while j < k {
+        a[j] = c.raw_input(j);
+        j += 1;
+    }
+    (a, k)
+}
+
 unsafe fn gta_of(c: &Ctx) -> Gta {
     let g = Gta::parse(c.params());
     crate::check(g.is_some());
@@ -869,10 +1099,15 @@ pub unsafe extern "C" fn gta_hist_hi(ctx: u32) {
     let g = gta_of(&c);
     crate::check(c.out_words as usize >= g.m * HI_BUCKETS);
     crate::check(c.scratch_bytes as usize >= 8 * HI_BUCKETS + 4);
-    let (a, k) = inputs_of(&c, 1);
     let sc = c.scratch();
     let off = sc.as_ptr().align_offset(4);
     let tmp = core::slice::from_raw_parts_mut(sc.as_mut_ptr().add(off) as *mut u32, 2 * HI_BUCKETS);
+    if c.mixed() {
+        let (r, _) = raw_inputs_of(&c);
+        hist_hi_tiled(&g, &r[..g.m + 1], c.n as usize, c.tile as usize, c.stats_out(), tmp, c.stage_area());
+        return;
+    }
+    let (a, k) = inputs_of(&c, 1);
     hist_hi(&g, &a[..k], c.stats_out(), tmp);
 }
 
@@ -885,6 +1120,16 @@ pub unsafe extern "C" fn gta_hist_lo(ctx: u32) {
     let c = Ctx::read(ctx);
     let g = gta_of(&c);
     crate::check(c.out_words as usize >= g.m * g.nslots * LO_BUCKETS);
+    if c.mixed() {
+        let (r, k) = raw_inputs_of(&c);
+        let out = c.stats_out();
+        if crate::program::all_bf16(&r[..k]) {
+            direct::hist_lo(&g, &r[..k], c.n as usize, out);
+            return;
+        }
+        for_tiles(&r[..k], c.n as usize, c.tile as usize, c.stage_area(), None, |v, _, _| hist_lo(&g, v, out));
+        return;
+    }
     let (a, k) = inputs_of(&c, 1);
     hist_lo(&g, &a[..k], c.stats_out());
 }
@@ -898,6 +1143,19 @@ pub unsafe extern "C" fn gta_ties(ctx: u32) {
     let c = Ctx::read(ctx);
     let g = gta_of(&c);
     crate::check(c.out_words as usize >= norm_segments(c.first(), c.n as usize, BLOCK) * g.m * g.nslots);
+    if c.mixed() {
+        crate::check(c.tile as usize % BLOCK == 0 && c.first() % BLOCK as u64 == 0);
+        let (r, k) = raw_inputs_of(&c);
+        let (out, first, words) = (c.stats_out(), c.first(), g.m * g.nslots);
+        if crate::program::all_bf16(&r[..k]) {
+            direct::ties(&g, &r[..k], c.n as usize, first, out);
+            return;
+        }
+        for_tiles(&r[..k], c.n as usize, c.tile as usize, c.stage_area(), None, |v, start, _| {
+            ties(&g, v, first + start as u64, &mut out[start / BLOCK * words..])
+        });
+        return;
+    }
     let (a, k) = inputs_of(&c, 1);
     ties(&g, &a[..k], c.first(), c.stats_out());
 }
@@ -914,6 +1172,16 @@ pub unsafe extern "C" fn gta_norms(ctx: u32) {
     let row = c.row_len as usize;
     crate::check(c.out_words as usize >= norm_segments(c.first(), c.n as usize, seg_len(&g, row)) * g.m * 2);
     crate::check(c.scratch_bytes as usize >= scratch_bytes(&g, row));
+    if c.mixed() {
+        let l = seg_len(&g, row);
+        crate::check(c.tile as usize % l == 0 && c.first() % l as u64 == 0);
+        let (r, k) = raw_inputs_of(&c);
+        let (out, first, scratch) = (c.stats_out(), c.first(), c.scratch());
+        for_tiles(&r[..k], c.n as usize, c.tile as usize, c.stage_area(), None, |v, start, _| {
+            norms(&g, v, first + start as u64, row, &mut out[start / l * g.m * 2..], scratch)
+        });
+        return;
+    }
     let (a, k) = inputs_of(&c, 1);
     norms(&g, &a[..k], c.first(), row, c.stats_out(), c.scratch());
 }
@@ -928,6 +1196,20 @@ pub unsafe extern "C" fn gta_apply(ctx: u32) {
     let g = gta_of(&c);
     let row = c.row_len as usize;
     crate::check(c.scratch_bytes as usize >= scratch_bytes(&g, row));
+    if c.mixed() {
+        let l = seg_len(&g, row);
+        crate::check(c.tile as usize % l == 0 && c.first() % l as u64 == 0);
+        let (r, k) = raw_inputs_of(&c);
+        let (first, scratch, out) = (c.first(), c.scratch(), (c.out_dtype, c.apply_out_raw()));
+        if crate::program::all_bf16(&r[..k]) && c.out_dtype == crate::convert::BF16 {
+            apply_bf16(&g, &r[..k], c.n as usize, first, row, out.1, scratch, c.stage_area(), c.tile as usize);
+            return;
+        }
+        for_tiles(&r[..k], c.n as usize, c.tile as usize, c.stage_area(), Some(out), |v, start, o| {
+            apply(&g, v, first + start as u64, row, o, scratch)
+        });
+        return;
+    }
     let (a, k) = inputs_of(&c, 1);
     apply(&g, &a[..k], c.first(), row, c.apply_out(), c.scratch());
 }
@@ -1047,6 +1329,112 @@ mod tests {
         for blk in 0..3 {
             let want = a[blk * BLOCK..((blk + 1) * BLOCK).min(n)].iter().filter(|&&v| v == t).count();
             assert_eq!(tc[blk * 2] as usize, want);
+        }
+    }
+}
+
+#[cfg(test)]
+mod mixed_tests {
+    use super::*;
+    use crate::convert::{BF16, F16};
+    use crate::program::tests::{decode, encode};
+
+    /// Base plus `m` models: bf16-like fine-tune deltas of varied magnitudes, so that top-k
+    /// buckets hold keys with and without low bits.
+    fn models(seed: u64, n: usize, m: usize) -> Vec<Vec<f32>> {
+        let mut rng = crate::convert::tests::Rng(seed);
+        let mut u = || rng.next_u32() as f32 / 4294967296.0 - 0.5;
+        let base: Vec<f32> = (0..n).map(|i| u() * if i % 7 == 0 { 1e-3 } else { 0.1 }).collect();
+        let mut all = vec![base.clone()];
+        for _ in 0..m {
+            all.push(base.iter().map(|b| b + u() * 0.004).collect());
+        }
+        all
+    }
+
+    fn gta(sparse: u32, recs: &[[f64; 12]]) -> Gta {
+        let mut p = vec![recs.len() as f64, 1.0, 1.0, 1.0, sparse as f64, 0.0, 1.0, 2.0, 2.0, 0.0];
+        for r in recs {
+            p.extend_from_slice(r);
+        }
+        Gta::parse(&p).unwrap()
+    }
+
+    #[test]
+    fn stored_dtypes_count_like_widened_f32() {
+        let n = 3 * BLOCK + 333;
+        for dt in [BF16, F16] {
+            let vals = models(11, n, 2);
+            let bytes: Vec<Vec<u8>> = vals.iter().map(|v| encode(v, dt)).collect();
+            let raw: Vec<Raw> = bytes.iter().map(|b| Raw { dtype: dt, bytes: b }).collect();
+            let wide: Vec<Vec<f32>> = bytes.iter().map(|b| decode(b, dt)).collect();
+            let refs: Vec<&[f32]> = wide.iter().map(|v| v.as_slice()).collect();
+            let a: Vec<u32> = (0..n).map(|i| abs_bits(wide[1][i] - wide[0][i])).collect();
+            let (t, t2) = (a[17], a[4000]);
+            let rec = |thr0: u32, thr1: u32| [0.5, 1.0, 0.5, 0.0, 1.0, thr0 as f64, 0.0, 0.0, thr1 as f64, 0.0, 0.0, 0.0];
+            let tile = 2 * BLOCK;
+            let mut stage = vec![0f32; 4 * stride(tile)];
+            // high-bits histograms
+            let g = gta(SP_TOPK, &[rec(0, 0), rec(0, 0)]);
+            let (mut want, mut got) = (vec![0f64; 2 * HI_BUCKETS], vec![0f64; 2 * HI_BUCKETS]);
+            hist_hi(&g, &refs, &mut want, &mut vec![0u32; 2 * HI_BUCKETS]);
+            hist_hi_tiled(&g, &raw, n, tile, &mut got, &mut vec![0u32; 2 * HI_BUCKETS], &mut stage);
+            assert_eq!(want, got);
+            // low-bits histograms and tie counts (the direct BF16 loops, or tiles)
+            let g = gta(SP_TOPK, &[rec(t >> 16, t2 >> 16), rec(t2 >> 16, t >> 16)]);
+            let (mut want, mut got) = (vec![0f64; 4 * LO_BUCKETS], vec![0f64; 4 * LO_BUCKETS]);
+            hist_lo(&g, &refs, &mut want);
+            if dt == BF16 {
+                direct::hist_lo(&g, &raw, n, &mut got);
+            } else {
+                for_tiles(&raw, n, tile, &mut stage, None, |v, _, _| hist_lo(&g, v, &mut got));
+            }
+            assert_eq!(want, got);
+            assert!(want.iter().sum::<f64>() > 0.0);
+            let g = gta(SP_TOPK, &[rec(t, t2), rec(t2, t)]);
+            let (mut want, mut got) = (vec![0f64; 4 * 4], vec![0f64; 4 * 4]);
+            ties(&g, &refs, 0, &mut want);
+            if dt == BF16 {
+                direct::ties(&g, &raw, n, 0, &mut got);
+            } else {
+                for_tiles(&raw, n, tile, &mut stage, None, |v, s, _| ties(&g, v, s as u64, &mut got[s / BLOCK * 4..]));
+            }
+            assert_eq!(want, got);
+            assert!(want.iter().sum::<f64>() > 0.0);
+        }
+    }
+
+    #[test]
+    fn bf16_apply_matches_widened_apply_rounded() {
+        let n = 3 * BLOCK + 1001;
+        let vals = models(12, n, 3);
+        let bytes: Vec<Vec<u8>> = vals.iter().map(|v| encode(v, BF16)).collect();
+        let raw: Vec<Raw> = bytes.iter().map(|b| Raw { dtype: BF16, bytes: b }).collect();
+        let wide: Vec<Vec<f32>> = bytes.iter().map(|b| decode(b, BF16)).collect();
+        let refs: Vec<&[f32]> = wide.iter().map(|v| v.as_slice()).collect();
+        let thr = abs_bits(wide[1][5] - wide[0][5]) as f64;
+        // model 0: ties cut in block 1; model 1: every tie kept; model 2: whole delta
+        let recs = [
+            [0.5, 1.0, 0.5, 0.0, 1.0, thr, 1.0, 3.0, -1.0, 0.0, 0.0, 0.0],
+            [0.3, 1.0, 0.5, 0.0, 1.0, thr, 9e15, 0.0, -1.0, 0.0, 0.0, 0.0],
+            [0.2, 0.0, 1.0, 0.0, 1.0, -1.0, 0.0, 0.0, -1.0, 0.0, 0.0, 0.0],
+        ];
+        for sparse in [SP_TOPK, SP_RANDOM] {
+            let g = gta(sparse, &recs);
+            let mut f = vec![0f32; n];
+            let mut scratch = vec![0u8; scratch_bytes(&g, 64)];
+            apply(&g, &refs, 0, 64, &mut f, &mut scratch);
+            let want = encode(&f, BF16);
+            let tile = 2 * BLOCK;
+            let mut stage = vec![0f32; 5 * stride(tile)];
+            // whole, and from a block boundary on (a chunk)
+            let mut got = vec![0u8; 2 * n];
+            apply_bf16(&g, &raw, n, 0, 64, &mut got, &mut scratch, &mut stage, tile);
+            assert_eq!(want, got);
+            let tail: Vec<Raw> = raw.iter().map(|r| Raw { dtype: BF16, bytes: &r.bytes[2 * BLOCK..] }).collect();
+            let mut got = vec![0u8; 2 * (n - BLOCK)];
+            apply_bf16(&g, &tail, n - BLOCK, BLOCK as u64, 64, &mut got, &mut scratch, &mut stage, tile);
+            assert_eq!(want[2 * BLOCK..], got[..]);
         }
     }
 }
