@@ -55,7 +55,7 @@ function inputBytes(input: JobInput, asF32: boolean): number {
     case 'tensor':
       return DTYPE_SIZE[input.dtype] + (asF32 && input.dtype !== 'F32' ? 4 : 0);
     case 'op':
-      return opBytes(input.op, input.inputs, input.dtype) + (asF32 && input.dtype !== 'F32' ? 4 : 0);
+      return opBytes(input.op, input.inputs, input.dtype, input.shape, input.tensor) + (asF32 && input.dtype !== 'F32' ? 4 : 0);
     case 'gather':
       // The f32 result, a padding mean's batch of rows (about a chunk's), and the costliest
       // source producing a chunk's worth of rows (one source at a time, released after each read).
@@ -69,10 +69,14 @@ function inputBytes(input: JobInput, asF32: boolean): number {
   }
 }
 
-/** Worker bytes per element of a job computing `op` into `outDType`. */
-function opBytes(op: KernelOp, inputs: readonly JobInput[], outDType: keyof typeof DTYPE_SIZE): number {
-  const program = op.kind === 'program';
-  return inputs.reduce((a, i) => a + inputBytes(i, program), 0) + DTYPE_SIZE[outDType] + (program ? 4 : 0);
+/**
+ * Worker bytes per element of a job computing `op` into `outDType`. A program's inputs are F32
+ * copies plus an F32 result, unless its kernels take inputs as stored and write the output dtype
+ * (`mixedDTypes`, widening a cache-sized tile at a time).
+ */
+function opBytes(op: KernelOp, inputs: readonly JobInput[], outDType: keyof typeof DTYPE_SIZE, shape?: readonly number[], tensor = ''): number {
+  const f32 = op.kind === 'program' && !(shape && programOf(op, shape, inputs.length, tensor).mixedDTypes);
+  return inputs.reduce((a, i) => a + inputBytes(i, f32), 0) + DTYPE_SIZE[outDType] + (f32 ? 4 : 0);
 }
 
 function gcd(a: number, b: number): number {
@@ -147,7 +151,7 @@ function chunks(numel: number, step: number): { first: number; n: number }[] {
 async function computeStats(run: RunJob, op: ProgramOp, inputs: readonly JobInput[], shape: readonly number[], tensor: string,
   perWorker: number): Promise<Float64Array[]> {
   const prog = programOf(op, shape, inputs.length, tensor);
-  const perElement = opBytes(op, inputs, 'F32');
+  const perElement = opBytes(op, inputs, 'F32', shape, tensor);
   const step = chunkStep(shape, perElement, perWorker, lcm(prog.quantum, quantumOf(inputs)), fixedBytes(inputs));
   const parts = chunks(numelOf(shape), step);
   const stats: Float64Array[] = [];
@@ -183,7 +187,7 @@ export async function runTensor(run: RunJob, t: PlannedTensor, budget: Budget, s
   await prepareNested(run, inputs, budget.perWorker);
   const numel = numelOf(t.shape);
   const base = { op: t.op, inputs, shape: t.shape, tensor: t.name, out: { file: shardPath, start: t.start, dtype: t.dtype } };
-  const perElement = opBytes(t.op, inputs, t.dtype);
+  const perElement = opBytes(t.op, inputs, t.dtype, t.shape, t.name);
   if (t.op.kind !== 'program') {
     const step = chunkStep(t.shape, perElement, budget.perWorker, quantumOf(inputs), fixedBytes(inputs));
     await Promise.all(chunks(numel, step).map(({ first, n }) => run({ ...base, first, n })));
