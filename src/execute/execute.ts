@@ -16,7 +16,7 @@ import type { Plan, PlannedTensor } from '../plan/types.js';
 import { defaultMaxMemory, minMaxMemory, programWholeBudget, workerDataBudget } from './budget.js';
 import { parseFileType, type FileTypeName } from '../quant/select.js';
 import { ShardFlusher } from './flush.js';
-import { convertModelToGGUF } from './gguf-convert.js';
+import { GGUFOutputs } from './gguf-outputs.js';
 import { runTensor, type Budget, type RunJob } from './tensor-jobs.js';
 
 export interface Progress {
@@ -44,7 +44,9 @@ export interface ExecuteOptions {
   inputsReady?: (t: PlannedTensor) => Promise<void>;
   /** GGUF file types to write beside the safetensors (default: the recipe's `mergeops.quantize`). */
   gguf?: readonly FileTypeName[];
-  /** Told when a GGUF file is being written. */
+  /** `tokenizer.ggml.pre` of the GGUF files, for a BPE tokenizer llama.cpp does not recognise. */
+  tokenizerPre?: string;
+  /** Told when a GGUF file is planned (it is then written during the merge). */
   onGGUF?: (type: FileTypeName) => void;
 }
 
@@ -79,6 +81,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
   mkdirSync(tmp);
   let pool: KernelPool | undefined;
   let flusher: ShardFlusher | undefined;
+  let gguf: GGUFOutputs | undefined;
   try {
     // Shard files at full size with their headers: every tensor's place is known already.
     const shardPaths = plan.shards.map((s) => join(tmp, s.fileName));
@@ -88,19 +91,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
       ftruncateSync(fd, s.size);
       closeSync(fd);
     });
-
-    pool = await KernelPool.create(threads);
-    const perWorker = workerDataBudget(maxMemory, pool.size);
-    const progress: Progress = {
-      tensorsDone: 0, tensorsTotal: plan.tensors.length, bytesRead: 0, bytesWritten: 0,
-      bytesTotal: plan.estimates.inputBytes, elapsed: 0, current: '',
-    };
-    flusher = new ShardFlusher(shardPaths);
-    await runAll(pool, plan, { perWorker, whole: programWholeBudget(maxMemory, pool.size) }, shardPaths, opts.inputsReady,
-      new Tracker(progress, t0, opts.onProgress, flusher));
-    await pool.closeFiles();
-
-    await flusher.finish();
+    // Everything but the tensors first: the GGUF headers are planned from these files.
     if (plan.indexJson) writeFileSync(join(tmp, 'model.safetensors.index.json'), plan.indexJson);
     writeFileSync(join(tmp, 'config.json'), JSON.stringify(plan.outConfig, null, 2) + '\n');
     for (const f of plan.donor.files) copyFileSync(join(plan.donor.dir, f), join(tmp, f));
@@ -108,12 +99,26 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     writeFileSync(join(tmp, 'mergekit_config.yml'), plan.recipe.text.endsWith('\n') ? plan.recipe.text : plan.recipe.text + '\n');
     // A multi-stage recipe: the final stage's config names earlier stages, so keep the whole file too.
     if (plan.stages?.length) writeFileSync(join(tmp, 'mergeops_recipe.yml'), plan.recipe.lines.join('\n').trimEnd() + '\n');
-    // GGUF files from the merged tensors (the inputs are not read again), inside the temporary
-    // folder so that they appear, like everything else, only with the final rename.
-    for (const fileType of opts.gguf ?? (plan.recipe.mergeops.quantize ?? []).map(parseFileType)) {
-      opts.onGGUF?.(fileType);
-      await convertModelToGGUF({ modelDir: tmp, outDir: tmp, fileType, modelId: basename(outDir) });
+    // GGUF files are written from the merge stream (the merged tensors are not read back), inside
+    // the temporary folder so that they appear, like everything else, only with the final rename.
+    const ggufTypes = opts.gguf ?? (plan.recipe.mergeops.quantize ?? []).map(parseFileType);
+    if (ggufTypes.length > 0) {
+      gguf = await GGUFOutputs.open(plan, tmp, ggufTypes, { modelId: basename(outDir), tokenizerPre: opts.tokenizerPre, onType: opts.onGGUF });
     }
+
+    pool = await KernelPool.create(threads);
+    const perWorker = workerDataBudget(maxMemory, pool.size);
+    const progress: Progress = {
+      tensorsDone: 0, tensorsTotal: plan.tensors.length, bytesRead: 0, bytesWritten: 0,
+      bytesTotal: plan.estimates.inputBytes, elapsed: 0, current: '',
+    };
+    flusher = new ShardFlusher([...shardPaths, ...(gguf?.paths ?? [])]);
+    await runAll(pool, plan, { perWorker, whole: programWholeBudget(maxMemory, pool.size) }, shardPaths, opts.inputsReady,
+      new Tracker(progress, t0, opts.onProgress, flusher), gguf);
+    await pool.closeFiles();
+
+    await flusher.finish();
+    await gguf?.finish(tmp);
     fsyncFile(tmp);
     replaceDir(tmp, outDir);
 
@@ -124,6 +129,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     };
   } catch (e) {
     flusher?.close();
+    await gguf?.abort();
     rmSync(tmp, { recursive: true, force: true });
     throw e;
   } finally {
@@ -138,7 +144,7 @@ class Tracker {
     private readonly onProgress: ExecuteOptions['onProgress'], private readonly flusher: ShardFlusher) {}
 
   job(r: JobDone): void {
-    this.flusher.written(r.bytesWritten);
+    this.flusher.written(r.bytesWritten + (r.ggufBytes ?? []).reduce((a, b) => a + b, 0));
     this.progress.bytesRead += r.bytesRead;
     this.progress.bytesWritten += r.bytesWritten;
     this.report(false);
@@ -165,7 +171,7 @@ class Tracker {
  * job at a time, so memory is bounded by the per-worker budget; queued jobs are descriptors only).
  */
 async function runAll(pool: KernelPool, plan: Plan, budget: Budget, shardPaths: string[],
-  inputsReady: ExecuteOptions['inputsReady'], tracker: Tracker): Promise<void> {
+  inputsReady: ExecuteOptions['inputsReady'], tracker: Tracker, gguf: GGUFOutputs | undefined): Promise<void> {
   const window = pool.size * 2;
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
@@ -177,9 +183,10 @@ async function runAll(pool: KernelPool, plan: Plan, budget: Budget, shardPaths: 
     const run: RunJob = async (job) => {
       const r = await pool.run(job);
       tracker.job(r);
+      job.gguf?.forEach((g, i) => gguf?.written(g, r.ggufBytes?.[i] ?? 0));
       return r;
     };
-    const p: Promise<void> = runTensor(run, t, budget, shardPaths[t.shard])
+    const p: Promise<void> = runTensor(run, t, budget, shardPaths[t.shard], gguf?.targets(t.name))
       .then(() => tracker.tensor(t.name), (e: unknown) => { failure ??= e; })
       .finally(() => { inFlight.delete(p); });
     inFlight.add(p);

@@ -15,6 +15,7 @@ import { programFor } from '../methods/programs.js';
 import type { TensorProgram } from '../methods/program.js';
 import { Arena } from './arena.js';
 import { gatherElements } from './gather.js';
+import { writeGGUFChunks } from './gguf-encode.js';
 import { materializeLora } from './lora-input.js';
 import type { JobInput, KernelJob, KernelOp, ProgramStep } from './jobs.js';
 import { runAllStats, runApply, runStatPass, type ChunkView } from './program-runner.js';
@@ -236,7 +237,7 @@ function compute(op: KernelOp, ins: Materialized[], c: ChunkInfo, outDType: DTyp
   }
 }
 
-interface JobResult { bytesRead: number; bytesWritten: number; stats?: Float64Array }
+interface JobResult { bytesRead: number; bytesWritten: number; stats?: Float64Array; ggufBytes?: number[] }
 
 async function runJob(job: KernelJob): Promise<JobResult> {
   arena.reset();
@@ -260,7 +261,7 @@ async function runJob(job: KernelJob): Promise<JobResult> {
   // Same-dtype copy needs no kernel: write the input bytes back out.
   if (op.kind === 'copy' && op.scale === undefined && ins[0].dtype === job.out.dtype) {
     writeFrom(ins[0].ptr, outBytes, job.out.file, outOffset);
-    return { bytesRead, bytesWritten: outBytes };
+    return { bytesRead, bytesWritten: outBytes, ...writeGGUF(job, ins[0].ptr) };
   }
   // The element-wise kernels may write over their first input when the dtypes match: one
   // buffer less to touch per element (the kernels' aliasing contract allows exactly this).
@@ -268,7 +269,13 @@ async function runJob(job: KernelJob): Promise<JobResult> {
   const dst = alias ? ins[0].ptr : arena.alloc(outBytes);
   compute(op, ins, c, job.out.dtype, dst, job.step);
   writeFrom(dst, outBytes, job.out.file, outOffset);
-  return { bytesRead, bytesWritten: outBytes };
+  return { bytesRead, bytesWritten: outBytes, ...writeGGUF(job, dst) };
+}
+
+/** The chunk just written to the shard (at `ptr`, in the output dtype), encoded into every GGUF file of the job. */
+function writeGGUF(job: KernelJob, ptr: number): { ggufBytes?: number[] } {
+  if (!job.gguf?.length) return {};
+  return { ggufBytes: writeGGUFChunks(arena, job.gguf, ptr, job.out.dtype, job.first, job.n, writeFrom) };
 }
 
 function closeAll(): void {

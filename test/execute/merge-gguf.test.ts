@@ -1,14 +1,34 @@
 /**
- * `mergeops run --gguf`: the merge writes GGUF files beside the safetensors, identical to
- * quantizing the merged output on its own, that llama.cpp loads; the inputs are read once.
+ * `mergeops run --gguf`: the merge writes GGUF files beside the safetensors from the merge
+ * stream, identical to quantizing the merged output on its own, that llama.cpp loads; the
+ * inputs are read once, the bytes do not depend on chunking or thread count, and a failed run
+ * leaves no GGUF behind.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, openSync, readFileSync, readdirSync, closeSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { minMaxMemory, workerDataBudget } from '../../src/execute/budget.js';
 import { executePlan } from '../../src/execute/execute.js';
+import { runTensor } from '../../src/execute/tensor-jobs.js';
+import { readLocalModel } from '../../src/hub/local.js';
+import type { KernelJob } from '../../src/kernels/jobs.js';
 import { planRecipeFile } from '../../src/pipeline.js';
+import { generateModel } from '../support/generate-model.js';
 import { loadGGUF } from '../support/llama-cpp.js';
 import { runCli } from '../support/cli.js';
 import { EXAMPLE_MODELS, tempDir, writeRecipe } from '../support/tmp.js';
+
+function ok(r: { status: number; stderr: string }): void {
+  if (r.status !== 0) throw new Error(`mergeops failed (${r.status}):\n${r.stderr}`);
+}
+
+/** Each GGUF of `out` equals `mergeops quantize` of the merged folder. */
+function expectSameAsQuantize(out: string, qDir: string, types: string[], extra: string[] = []): void {
+  const name = out.split('/').pop()!;
+  for (const type of types) {
+    ok(runCli(['quantize', out, '--type', type, '--out', qDir, '--overwrite', ...extra]));
+    expect([type, readFileSync(join(out, `${name}-${type}.gguf`)).equals(readFileSync(join(qDir, `${name}-${type}.gguf`)))]).toEqual([type, true]);
+  }
+}
 
 const RECIPE = `merge_method: task_arithmetic
 base_model: ${join(EXAMPLE_MODELS, 'base')}
@@ -52,5 +72,77 @@ describe('GGUF output of a merge', () => {
     const res = await executePlan(plan, { outDir: join(t.dir, 'm2') });
     expect(res.files.map((f) => f.name)).toContain('m2-Q8_0.gguf');
     expect(res.bytesRead).toBe(plan.estimates.inputBytes);
+  });
+
+  it('writes the same bytes in small chunks (Q/K split by heads) and with 1 or 2 threads', async () => {
+    const recipe = writeRecipe(t.dir, 'ta3.yml', RECIPE);
+    const ref = join(t.dir, 'ref', 'merged');
+    ok(runCli(['run', recipe, '--out', ref, '--gguf', 'Q4_K_M,Q8_0']));
+    // The smallest budget each thread count accepts, plus room for a few thousand elements.
+    for (const threads of [1, 2]) {
+      const maxMemory = minMaxMemory(threads) + threads * 60_000;
+      const perWorker = workerDataBudget(maxMemory, threads);
+      // At this budget, attn_q [192, 192] (4 heads of 48 rows) is computed in several chunks of whole heads.
+      const plan = await planRecipeFile(recipe);
+      const q = plan.tensors.find((x) => x.name === 'model.layers.0.self_attn.q_proj.weight')!;
+      const jobs: KernelJob[] = [];
+      const target = { file: 'q.gguf', start: 0, name: 'blk.0.attn_q.weight', hfName: q.name, rows: 192, cols: 192, type: 'Q8_0' as const, permuteHeads: 4 };
+      await runTensor(async (job) => { jobs.push(job); return { bytesRead: 0, bytesWritten: 0 }; }, q, { perWorker, whole: perWorker }, 'x', [target]);
+      expect(jobs.length).toBeGreaterThan(1);
+      for (const j of jobs) expect([j.first % (48 * 192), j.n % (48 * 192), j.gguf?.length]).toEqual([0, 0, 1]);
+
+      const out = join(t.dir, `t${threads}`, 'merged');
+      ok(runCli(['run', recipe, '--out', out, '--gguf', 'Q4_K_M,Q8_0', '--threads', String(threads), '--max-memory', String(maxMemory)]));
+      for (const f of ['model.safetensors', 'merged-Q4_K_M.gguf', 'merged-Q8_0.gguf']) {
+        expect([threads, f, readFileSync(join(out, f)).equals(readFileSync(join(ref, f)))]).toEqual([threads, f, true]);
+      }
+    }
+    expectSameAsQuantize(ref, join(t.dir, 'ref-q'), ['Q4_K_M', 'Q8_0']);
+  });
+
+  it('a run that fails while writing GGUF leaves no output and no GGUF file behind', async () => {
+    // A NaN weight merges fine into safetensors, but GGUF quantization rejects it mid-merge.
+    const bad = join(t.dir, 'bad-rev');
+    cpSync(join(EXAMPLE_MODELS, 'rev'), bad, { recursive: true });
+    const w = (await readLocalModel(bad)).tensors.get('model.layers.2.mlp.up_proj.weight')!;
+    const fd = openSync(w.file, 'r+');
+    writeSync(fd, new Uint8Array([0xc0, 0x7f]), 0, 2, w.start + 64); // BF16 NaN
+    closeSync(fd);
+    const dir = join(t.dir, 'failing');
+    const recipe = writeRecipe(t.dir, 'nan.yml', RECIPE.replace(join(EXAMPLE_MODELS, 'rev'), bad));
+    const r = runCli(['run', recipe, '--out', join(dir, 'merged'), '--gguf', 'Q8_0,Q4_K_M']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('model.layers.2.mlp.up_proj.weight has a non-finite value');
+    expect(existsSync(join(dir, 'merged'))).toBe(false);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('multi-stage with a tokenizer merge: only the final outputs feed GGUF, remapped embeddings and plain copies included', async () => {
+    const dims = { arch: 'qwen2', dtype: 'BF16' as const, hiddenSize: 64, numLayers: 2, intermediateSize: 128, numHeads: 4, numKvHeads: 2 };
+    const a = join(t.dir, 'gen-a');
+    const b = join(t.dir, 'gen-b');
+    await generateModel({ ...dims, dir: a, seed: 71, vocabSize: 300, extraTokens: ['<a>'] });
+    await generateModel({ ...dims, dir: b, seed: 72, vocabSize: 310, extraTokens: ['<b>'], addedTokens: ['<|s|>'] });
+    const stage1 = `name: mix
+merge_method: linear
+models:
+  - model: ${a}
+    parameters: {weight: 0.6}
+  - model: ${b}
+    parameters: {weight: 0.4}
+tokenizer:
+  source: union
+  pad_to_multiple_of: 16
+---
+`;
+    // scaled: every tensor computed; unscaled: the same-dtype copy path writes input bytes as they are
+    for (const [name, params] of [['scaled', '\n    parameters: {scale: 0.5}'], ['copied', '']] as const) {
+      const recipe = writeRecipe(t.dir, `${name}.yml`, `${stage1}merge_method: passthrough\nmodels:\n  - model: mix${params}\n`);
+      const out = join(t.dir, name);
+      const pre = ['--tokenizer-pre', 'qwen2']; // generated tokenizers have no fingerprint llama.cpp knows
+      ok(runCli(['run', recipe, '--out', out, '--gguf', 'Q4_K_M,Q8_0', '--max-memory', String(minMaxMemory(2) + 200_000), '--threads', '2', ...pre]));
+      expect(readdirSync(out).filter((f) => f.endsWith('.gguf')).sort()).toEqual([`${name}-Q4_K_M.gguf`, `${name}-Q8_0.gguf`]);
+      expectSameAsQuantize(out, join(t.dir, `${name}-q`), ['Q4_K_M', 'Q8_0'], pre);
+    }
   });
 });
