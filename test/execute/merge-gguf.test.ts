@@ -4,6 +4,7 @@
  * inputs are read once, the bytes do not depend on chunking or thread count, and a failed run
  * leaves no GGUF behind.
  */
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, openSync, readFileSync, readdirSync, closeSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { minMaxMemory, workerDataBudget } from '../../src/execute/budget.js';
@@ -14,11 +15,22 @@ import type { KernelJob } from '../../src/kernels/jobs.js';
 import { planRecipeFile } from '../../src/pipeline.js';
 import { generateModel } from '../support/generate-model.js';
 import { loadGGUF } from '../support/llama-cpp.js';
-import { runCli } from '../support/cli.js';
+import { CLI, runCli } from '../support/cli.js';
 import { EXAMPLE_MODELS, tempDir, writeRecipe } from '../support/tmp.js';
 
 function ok(r: { status: number; stderr: string }): void {
   if (r.status !== 0) throw new Error(`mergeops failed (${r.status}):\n${r.stderr}`);
+}
+
+/**
+ * Runs the CLI and returns the bytes its process read through read syscalls (Linux `rchar`:
+ * a reaped child's counters are added to its parent shell's, worker threads included).
+ */
+function runCliCountingReads(args: string[]): { status: number; stderr: string; rchar: number } {
+  const r = spawnSync('sh', ['-c', '"$0" "$@" >/dev/null || exit $?; cat /proc/$$/io', process.execPath, CLI, ...args], { encoding: 'utf8' });
+  const m = /^rchar: (\d+)$/m.exec(r.stdout);
+  if (r.status !== 0 || !m) return { status: r.status ?? -1, stderr: r.stderr, rchar: 0 };
+  return { status: 0, stderr: r.stderr, rchar: Number(m[1]) };
 }
 
 /** Each GGUF of `out` equals `mergeops quantize` of the merged folder. */
@@ -144,5 +156,35 @@ tokenizer:
       expect(readdirSync(out).filter((f) => f.endsWith('.gguf')).sort()).toEqual([`${name}-Q4_K_M.gguf`, `${name}-Q8_0.gguf`]);
       expectSameAsQuantize(out, join(t.dir, `${name}-q`), ['Q4_K_M', 'Q8_0'], pre);
     }
+  });
+
+  it('--gguf Q4_K_M,Q8_0 reads no byte twice: GGUF output adds far fewer reads than one pass over the output', async () => {
+    const dims = { arch: 'llama', dtype: 'BF16' as const, hiddenSize: 512, numLayers: 2, vocabSize: 8192, intermediateSize: 1024, numHeads: 8, numKvHeads: 4 };
+    const a = join(t.dir, 'big-a');
+    const b = join(t.dir, 'big-b');
+    await generateModel({ ...dims, dir: a, seed: 81 });
+    await generateModel({ ...dims, dir: b, seed: 82, baseFrom: a });
+    // The example tokenizer (SentencePiece) converts as it is; the generated one would need --tokenizer-pre.
+    for (const f of ['tokenizer.model', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']) {
+      cpSync(join(EXAMPLE_MODELS, 'base', f), join(a, f));
+    }
+    const recipe = writeRecipe(t.dir, 'big.yml', `merge_method: linear
+models:
+  - model: ${a}
+    parameters: {weight: 0.5}
+  - model: ${b}
+    parameters: {weight: 0.5}
+`);
+    const plan = await planRecipeFile(recipe);
+    const plain = runCliCountingReads(['run', recipe, '--out', join(t.dir, 'big-plain')]);
+    ok(plain);
+    const withGGUF = runCliCountingReads(['run', recipe, '--out', join(t.dir, 'big-gguf'), '--gguf', 'Q4_K_M,Q8_0']);
+    ok(withGGUF);
+    expect(plain.rchar).toBeGreaterThanOrEqual(plan.estimates.inputBytes);
+    // A second pass over the merged safetensors (once per GGUF type) would add 2 × outputBytes.
+    const extra = withGGUF.rchar - plain.rchar;
+    console.log(`reads: ${plain.rchar} B without GGUF, +${extra} B with Q4_K_M and Q8_0 (inputs ${plan.estimates.inputBytes} B, output ${plan.estimates.outputBytes} B)`);
+    expect(extra).toBeLessThan(plan.estimates.outputBytes / 4);
+    expect(readdirSync(join(t.dir, 'big-gguf')).filter((f) => f.endsWith('.gguf')).sort()).toEqual(['big-gguf-Q4_K_M.gguf', 'big-gguf-Q8_0.gguf']);
   });
 });
