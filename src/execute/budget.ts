@@ -38,6 +38,15 @@ export function programWholeBudget(maxMemory: number, threads: number): number {
 }
 
 /**
+ * Main-thread bytes the GGUF files of a merge hold while it runs (their metadata, vocabulary
+ * arrays and headers, planned up front): about 4× the serialized headers, measured with a
+ * 100k-token vocabulary. Taken from the budget before the workers' shares.
+ */
+export function ggufPlanBytes(headerBytes: number): number {
+  return 4 * headerBytes;
+}
+
+/**
  * Worker bytes per element of an output chunk to encode it for its GGUF files (`--gguf`): the
  * targets are encoded one after another, each freeing its buffers, so the largest one counts.
  */

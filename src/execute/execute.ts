@@ -13,7 +13,7 @@ import { MergeopsError, type ErrorCode } from '../errors.js';
 import type { JobDone } from '../kernels/jobs.js';
 import { KernelError, KernelPool } from '../kernels/pool.js';
 import type { Plan, PlannedTensor } from '../plan/types.js';
-import { defaultMaxMemory, minMaxMemory, programWholeBudget, workerDataBudget } from './budget.js';
+import { defaultMaxMemory, ggufPlanBytes, minMaxMemory, programWholeBudget, workerDataBudget } from './budget.js';
 import { parseFileType, type FileTypeName } from '../quant/select.js';
 import { ShardFlusher } from './flush.js';
 import { GGUFOutputs } from './gguf-outputs.js';
@@ -106,16 +106,24 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
       gguf = await GGUFOutputs.open(plan, tmp, ggufTypes, { modelId: basename(outDir), tokenizerPre: opts.tokenizerPre, onType: opts.onGGUF });
     }
 
+    // What the GGUF plans hold is not the workers' to use.
+    const dataMemory = maxMemory - ggufPlanBytes(gguf?.headerBytes ?? 0);
+    if (dataMemory < minMaxMemory(threads)) {
+      throw new MergeopsError('USAGE', `--max-memory ${maxMemory} bytes is too small for ${threads} worker(s) and the GGUF files' headers`,
+        `give at least ${Math.ceil((maxMemory - dataMemory + minMaxMemory(threads)) / 2 ** 20)} MiB, or fewer --threads or --gguf types`);
+    }
     pool = await KernelPool.create(threads);
-    const perWorker = workerDataBudget(maxMemory, pool.size);
+    const perWorker = workerDataBudget(dataMemory, pool.size);
     const progress: Progress = {
       tensorsDone: 0, tensorsTotal: plan.tensors.length, bytesRead: 0, bytesWritten: 0,
       bytesTotal: plan.estimates.inputBytes, elapsed: 0, current: '',
     };
     flusher = new ShardFlusher([...shardPaths, ...(gguf?.paths ?? [])]);
-    await runAll(pool, plan, { perWorker, whole: programWholeBudget(maxMemory, pool.size) }, shardPaths, opts.inputsReady,
+    await runAll(pool, plan, { perWorker, whole: programWholeBudget(dataMemory, pool.size) }, shardPaths, opts.inputsReady,
       new Tracker(progress, t0, opts.onProgress, flusher), gguf);
     await pool.closeFiles();
+    // The workers' memories go before the GGUF files are read back.
+    await pool.close();
 
     await flusher.finish();
     await gguf?.finish(tmp);

@@ -145,23 +145,26 @@ export interface FolderPlanOptions {
   /** folder holding config.json's neighbours: tokenizer files, generation_config.json, README.md */
   dir: string;
   config: HFConfig;
-  /** the model's tensors (from the shard headers, or from a merge plan before any is written) */
-  tensors: readonly GGUFSourceTensor[];
-  fileType: FileTypeName;
   general?: Partial<GGUFGeneralInfo>;
   tokenizerPre?: string;
   /** stands for the folder name where convert uses it; default the folder's name */
   modelId?: string;
-  prefix?: string;
-  split?: GGUFSplitOptions;
+}
+
+/** What every GGUF file of a model folder shares, whatever its type: tokenizer block and `general.*` sources. */
+export interface FolderGGUFInfo {
+  config: HFConfig;
+  vocab: GGUFKV[];
+  general: Partial<GGUFGeneralInfo>;
+  modelIds: string[];
 }
 
 /**
- * Plans the GGUF file(s) of a model folder as convert + llama-quantize would: the tokenizer
- * block, `general.*` from the model card, generation config, `_name_or_path` and the folder
- * name. Needs no tensor data, so a merge plans its GGUF files before computing a tensor.
+ * Reads what convert takes from a model folder besides the tensors: the tokenizer block,
+ * `general.*` from the model card, generation config, `_name_or_path` and the folder name. No
+ * tensor data is needed, so a merge plans its GGUF files before computing a tensor.
  */
-export async function planGGUFForFolder(o: FolderPlanOptions): Promise<GGUFPlan> {
+export async function readFolderGGUFInfo(o: FolderPlanOptions): Promise<FolderGGUFInfo> {
   const row = ggufArchFor(o.config);
   const withDefaults = withConfigDefaults(o.config);
   const vocab = vocabKVsFor(row, await readVocabSources(o.dir, withDefaults), withDefaults, o.tokenizerPre);
@@ -172,11 +175,16 @@ export async function planGGUFForFolder(o: FolderPlanOptions): Promise<GGUFPlan>
   const modelIds: string[] = [];
   const nop = o.config['_name_or_path'];
   if (typeof nop === 'string' && nop.split('/').length <= 2) modelIds.push(nop);
-  const id = o.modelId ?? path.basename(o.dir);
-  modelIds.push(id);
+  modelIds.push(o.modelId ?? path.basename(o.dir));
+  return { config: o.config, vocab, general, modelIds };
+}
+
+/** Plans one GGUF file (or gguf-split set) of `fileType` for a folder's tensors, as convert + llama-quantize would. */
+export function planFolderGGUF(info: FolderGGUFInfo, tensors: readonly GGUFSourceTensor[], fileType: FileTypeName,
+  o: { prefix?: string; split?: GGUFSplitOptions } = {}): GGUFPlan {
   return planGGUFConversion({
-    config: o.config, tensors: o.tensors, fileType: o.fileType, general, modelIds, vocab,
-    prefix: o.prefix ?? `${id}-${o.fileType}`, split: o.split,
+    config: info.config, tensors, fileType, general: info.general, modelIds: info.modelIds, vocab: info.vocab,
+    prefix: o.prefix ?? `${info.modelIds[info.modelIds.length - 1]}-${fileType}`, split: o.split,
   });
 }
 
@@ -192,11 +200,11 @@ async function readExactly(fh: fs.FileHandle, buf: Uint8Array, position: number,
 
 export async function convertModelToGGUF(o: ConvertOptions): Promise<ConvertResult> {
   const model = await readLocalModel(o.modelDir);
-  const plan = await planGGUFForFolder({
-    dir: model.dir, config: model.config as HFConfig,
-    tensors: [...model.tensors.values()].map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, shard: path.basename(t.file) })),
-    fileType: o.fileType, general: o.general, tokenizerPre: o.tokenizerPre, modelId: o.modelId, prefix: o.prefix, split: o.split,
+  const info = await readFolderGGUFInfo({
+    dir: model.dir, config: model.config as HFConfig, general: o.general, tokenizerPre: o.tokenizerPre, modelId: o.modelId,
   });
+  const tensors = [...model.tensors.values()].map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, shard: path.basename(t.file) }));
+  const plan = planFolderGGUF(info, tensors, o.fileType, { prefix: o.prefix, split: o.split });
 
   await fs.mkdir(o.outDir, { recursive: true });
   for (const f of plan.files) {

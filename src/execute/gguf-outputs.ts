@@ -12,7 +12,7 @@ import type { GGUFTarget } from '../kernels/jobs.js';
 import type { GGUFPlan } from '../plan/gguf-plan.js';
 import type { Plan } from '../plan/types.js';
 import type { FileTypeName } from '../quant/select.js';
-import { planGGUFForFolder } from './gguf-convert.js';
+import { planFolderGGUF, readFolderGGUFInfo } from './gguf-convert.js';
 import { GGUFFileSink } from './gguf-sink.js';
 import { verifyGGUF } from './gguf-verify.js';
 
@@ -51,9 +51,10 @@ export class GGUFOutputs {
     const byTensor = new Map<string, GGUFTarget[]>();
     const out = new GGUFOutputs(plans, sinks, byTensor);
     try {
+      const info = await readFolderGGUFInfo({ dir, config, modelId: o.modelId, tokenizerPre: o.tokenizerPre });
       for (const fileType of new Set(types)) {
         o.onType?.(fileType);
-        const gp = await planGGUFForFolder({ dir, config, tensors, fileType, modelId: o.modelId, tokenizerPre: o.tokenizerPre });
+        const gp = planFolderGGUF(info, tensors, fileType);
         plans.push(gp);
         const fileOf = new Map<string, GGUFFileSink>();
         for (const f of gp.files) {
@@ -77,6 +78,11 @@ export class GGUFOutputs {
   /** Where the chunks of output tensor `name` go besides its shard (none for tensors GGUF drops). */
   targets(name: string): readonly GGUFTarget[] {
     return this.byTensor.get(name) ?? [];
+  }
+
+  /** Bytes of every header planned (what the plans hold is a few times that). */
+  get headerBytes(): number {
+    return this.plans.reduce((a, p) => a + p.files.reduce((b, f) => b + f.layout.header.length, 0), 0);
   }
 
   /** The files being written, for background flushing. */

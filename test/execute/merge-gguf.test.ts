@@ -7,13 +7,14 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, openSync, readFileSync, readdirSync, closeSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { minMaxMemory, workerDataBudget } from '../../src/execute/budget.js';
+import { ggufPlanBytes, minMaxMemory, workerDataBudget } from '../../src/execute/budget.js';
 import { executePlan } from '../../src/execute/execute.js';
 import { runTensor } from '../../src/execute/tensor-jobs.js';
 import { readLocalModel } from '../../src/hub/local.js';
 import type { KernelJob } from '../../src/kernels/jobs.js';
 import { planRecipeFile } from '../../src/pipeline.js';
 import { generateModel } from '../support/generate-model.js';
+import { readGGUF } from '../support/gguf-read.js';
 import { loadGGUF } from '../support/llama-cpp.js';
 import { CLI, runCli } from '../support/cli.js';
 import { EXAMPLE_MODELS, tempDir, writeRecipe } from '../support/tmp.js';
@@ -91,9 +92,11 @@ describe('GGUF output of a merge', () => {
     const ref = join(t.dir, 'ref', 'merged');
     ok(runCli(['run', recipe, '--out', ref, '--gguf', 'Q4_K_M,Q8_0']));
     // The smallest budget each thread count accepts, plus room for a few thousand elements.
+    let headers = 0;
+    for (const type of ['Q4_K_M', 'Q8_0']) headers += Math.min(...(await readGGUF(join(ref, `merged-${type}.gguf`))).tensors.map((x) => x.offset));
     for (const threads of [1, 2]) {
-      const maxMemory = minMaxMemory(threads) + threads * 60_000;
-      const perWorker = workerDataBudget(maxMemory, threads);
+      const maxMemory = minMaxMemory(threads) + threads * 60_000 + ggufPlanBytes(headers);
+      const perWorker = workerDataBudget(maxMemory - ggufPlanBytes(headers), threads);
       // At this budget, attn_q [192, 192] (4 heads of 48 rows) is computed in several chunks of whole heads.
       const plan = await planRecipeFile(recipe);
       const q = plan.tensors.find((x) => x.name === 'model.layers.0.self_attn.q_proj.weight')!;
