@@ -1,7 +1,8 @@
 /**
  * Execute stage: streams every planned tensor through the kernel workers into the output
- * shards. The output folder is built as a temporary sibling and renamed at the end, so a
- * failed run leaves no half-written model.
+ * shards and, chunk by chunk from the same workers, into every GGUF file asked for. The output
+ * folder is built as a temporary sibling and renamed at the end, so a failed run leaves no
+ * half-written model and no GGUF file.
  */
 import {
   closeSync, copyFileSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, renameSync, rmSync,
@@ -92,13 +93,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
       closeSync(fd);
     });
     // Everything but the tensors first: the GGUF headers are planned from these files.
-    if (plan.indexJson) writeFileSync(join(tmp, 'model.safetensors.index.json'), plan.indexJson);
-    writeFileSync(join(tmp, 'config.json'), JSON.stringify(plan.outConfig, null, 2) + '\n');
-    for (const f of plan.donor.files) copyFileSync(join(plan.donor.dir, f), join(tmp, f));
-    for (const f of plan.outFiles ?? []) writeFileSync(join(tmp, f.name), f.text);
-    writeFileSync(join(tmp, 'mergekit_config.yml'), plan.recipe.text.endsWith('\n') ? plan.recipe.text : plan.recipe.text + '\n');
-    // A multi-stage recipe: the final stage's config names earlier stages, so keep the whole file too.
-    if (plan.stages?.length) writeFileSync(join(tmp, 'mergeops_recipe.yml'), plan.recipe.lines.join('\n').trimEnd() + '\n');
+    writeModelFiles(plan, tmp);
     // GGUF files are written from the merge stream (the merged tensors are not read back), inside
     // the temporary folder so that they appear, like everything else, only with the final rename.
     const ggufTypes = opts.gguf ?? (plan.recipe.mergeops.quantize ?? []).map(parseFileType);
@@ -143,6 +138,17 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
   } finally {
     await pool?.close();
   }
+}
+
+/** The output folder's files besides the shards: index, config, tokenizer, recipe. */
+function writeModelFiles(plan: Plan, dir: string): void {
+  if (plan.indexJson) writeFileSync(join(dir, 'model.safetensors.index.json'), plan.indexJson);
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(plan.outConfig, null, 2) + '\n');
+  for (const f of plan.donor.files) copyFileSync(join(plan.donor.dir, f), join(dir, f));
+  for (const f of plan.outFiles ?? []) writeFileSync(join(dir, f.name), f.text);
+  writeFileSync(join(dir, 'mergekit_config.yml'), plan.recipe.text.endsWith('\n') ? plan.recipe.text : plan.recipe.text + '\n');
+  // A multi-stage recipe: the final stage's config names earlier stages, so keep the whole file too.
+  if (plan.stages?.length) writeFileSync(join(dir, 'mergeops_recipe.yml'), plan.recipe.lines.join('\n').trimEnd() + '\n');
 }
 
 /** Counts what the jobs did and reports progress at most every 200 ms. */
