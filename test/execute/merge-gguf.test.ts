@@ -132,8 +132,8 @@ describe('GGUF output of a merge', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('multi-stage with a tokenizer merge: only the final outputs feed GGUF, remapped embeddings and plain copies included', async () => {
-    const dims = { arch: 'qwen2', dtype: 'BF16' as const, hiddenSize: 64, numLayers: 2, intermediateSize: 128, numHeads: 4, numKvHeads: 2 };
+  it('multi-stage with a tokenizer merge: only the final outputs feed GGUF, remapped tied embeddings and plain copies included', async () => {
+    const dims = { arch: 'qwen2', dtype: 'BF16' as const, hiddenSize: 64, numLayers: 2, intermediateSize: 128, numHeads: 4, numKvHeads: 2, tieEmbeddings: true };
     const a = join(t.dir, 'gen-a');
     const b = join(t.dir, 'gen-b');
     await generateModel({ ...dims, dir: a, seed: 71, vocabSize: 300, extraTokens: ['<a>'] });
@@ -157,6 +157,8 @@ tokenizer:
       const pre = ['--tokenizer-pre', 'qwen2']; // generated tokenizers have no fingerprint llama.cpp knows
       ok(runCli(['run', recipe, '--out', out, '--gguf', 'Q4_K_M,Q8_0', '--max-memory', String(minMaxMemory(2) + 200_000), '--threads', '2', ...pre]));
       expect(readdirSync(out).filter((f) => f.endsWith('.gguf')).sort()).toEqual([`${name}-Q4_K_M.gguf`, `${name}-Q8_0.gguf`]);
+      const merged = await readLocalModel(out);
+      expect([merged.tensors.has('lm_head.weight'), merged.tensors.get('model.embed_tokens.weight')?.shape[0]]).toEqual([false, 320]);
       expectSameAsQuantize(out, join(t.dir, `${name}-q`), ['Q4_K_M', 'Q8_0'], pre);
     }
   });
