@@ -3,11 +3,12 @@
  * merge plan before any tensor is computed (the output folder already holds config.json and the
  * tokenizer files), every header written, then each merged chunk is encoded into every file by
  * the kernel worker that computed it. The bytes equal `mergeops quantize` on the merged folder:
- * both plan with `planGGUFForFolder` and encode with kernels/gguf-encode.ts.
+ * both plan with `readFolderGGUFInfo` + `planFolderGGUF` and encode with kernels/gguf-encode.ts.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HFConfig } from '../arch/types.js';
+import { MergeopsError } from '../errors.js';
 import type { GGUFTarget } from '../kernels/jobs.js';
 import type { GGUFPlan } from '../plan/gguf-plan.js';
 import type { Plan } from '../plan/types.js';
@@ -33,7 +34,7 @@ export class GGUFOutputs {
 
   private sinkOf(file: string): GGUFFileSink {
     const s = this.sinks.find((x) => x.tempPath === file);
-    if (!s) throw new Error(`internal: no GGUF file is being written at ${file}`);
+    if (!s) throw new MergeopsError('INTERNAL', `no GGUF file is being written at ${file}`, 'jobs may only target the files GGUFOutputs opened');
     return s;
   }
 
