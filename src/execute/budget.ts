@@ -1,5 +1,8 @@
 /** Memory budget → chunk sizes. The budget bounds the whole process, not just tensor data. */
 import { totalmem } from 'node:os';
+import type { DType } from '../formats/dtype.js';
+import { ggufEncodeBytes } from '../kernels/gguf-encode.js';
+import type { GGUFTarget } from '../kernels/jobs.js';
 
 /** What the process needs before any tensor data: Node, the workers' isolates, the plan. */
 export const BASELINE_BYTES = 96 * 1024 * 1024;
@@ -32,4 +35,21 @@ export function workerDataBudget(maxMemory: number, threads: number): number {
  */
 export function programWholeBudget(maxMemory: number, threads: number): number {
   return Math.min(workerShare(maxMemory, threads), 3 * 1024 ** 3); // below the 4 GiB wasm memory
+}
+
+/**
+ * Main-thread bytes the GGUF files of a merge hold while it runs (their metadata, vocabulary
+ * arrays and headers, planned up front): about 4× the serialized headers, measured with a
+ * 100k-token vocabulary. Taken from the budget before the workers' shares.
+ */
+export function ggufPlanBytes(headerBytes: number): number {
+  return 4 * headerBytes;
+}
+
+/**
+ * Worker bytes per element of an output chunk to encode it for its GGUF files (`--gguf`): the
+ * targets are encoded one after another, each freeing its buffers, so the largest one counts.
+ */
+export function ggufBytesPerElement(targets: readonly GGUFTarget[], outDType: DType): number {
+  return targets.reduce((a, t) => Math.max(a, ggufEncodeBytes(t, outDType)), 0);
 }

@@ -1,7 +1,8 @@
 /**
  * Execute stage: streams every planned tensor through the kernel workers into the output
- * shards. The output folder is built as a temporary sibling and renamed at the end, so a
- * failed run leaves no half-written model.
+ * shards and, chunk by chunk from the same workers, into every GGUF file asked for. The output
+ * folder is built as a temporary sibling and renamed at the end, so a failed run leaves no
+ * half-written model and no GGUF file.
  */
 import {
   closeSync, copyFileSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, renameSync, rmSync,
@@ -13,10 +14,10 @@ import { MergeopsError, type ErrorCode } from '../errors.js';
 import type { JobDone } from '../kernels/jobs.js';
 import { KernelError, KernelPool } from '../kernels/pool.js';
 import type { Plan, PlannedTensor } from '../plan/types.js';
-import { defaultMaxMemory, minMaxMemory, programWholeBudget, workerDataBudget } from './budget.js';
+import { defaultMaxMemory, ggufPlanBytes, minMaxMemory, programWholeBudget, workerDataBudget } from './budget.js';
 import { parseFileType, type FileTypeName } from '../quant/select.js';
 import { ShardFlusher } from './flush.js';
-import { convertModelToGGUF } from './gguf-convert.js';
+import { GGUFOutputs } from './gguf-outputs.js';
 import { runTensor, type Budget, type RunJob } from './tensor-jobs.js';
 
 export interface Progress {
@@ -46,7 +47,9 @@ export interface ExecuteOptions {
   gguf?: readonly FileTypeName[];
   /** Long output writes may bypass the page cache (default: unless MERGEOPS_DIRECT_IO=0). */
   directIO?: boolean;
-  /** Told when a GGUF file is being written. */
+  /** `tokenizer.ggml.pre` of the GGUF files, for a BPE tokenizer llama.cpp does not recognise. */
+  tokenizerPre?: string;
+  /** Told when a GGUF file is planned (it is then written during the merge). */
   onGGUF?: (type: FileTypeName) => void;
 }
 
@@ -83,6 +86,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
   mkdirSync(tmp);
   let pool: KernelPool | undefined;
   let flusher: ShardFlusher | undefined;
+  let gguf: GGUFOutputs | undefined;
   try {
     // Shard files at full size with their headers: every tensor's place is known already.
     const shardPaths = plan.shards.map((s) => join(tmp, s.fileName));
@@ -92,32 +96,36 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
       ftruncateSync(fd, s.size);
       closeSync(fd);
     });
+    // Everything but the tensors first: the GGUF headers are planned from these files.
+    writeModelFiles(plan, tmp);
+    // GGUF files are written from the merge stream (the merged tensors are not read back), inside
+    // the temporary folder so that they appear, like everything else, only with the final rename.
+    const ggufTypes = opts.gguf ?? (plan.recipe.mergeops.quantize ?? []).map(parseFileType);
+    if (ggufTypes.length > 0) {
+      gguf = await GGUFOutputs.open(plan, tmp, ggufTypes, { modelId: basename(outDir), tokenizerPre: opts.tokenizerPre, onType: opts.onGGUF });
+    }
 
+    // What the GGUF plans hold is not the workers' to use.
+    const dataMemory = maxMemory - ggufPlanBytes(gguf?.headerBytes ?? 0);
+    if (dataMemory < minMaxMemory(threads)) {
+      throw new MergeopsError('USAGE', `--max-memory ${maxMemory} bytes is too small for ${threads} worker(s) and the GGUF files' headers`,
+        `give at least ${Math.ceil((maxMemory - dataMemory + minMaxMemory(threads)) / 2 ** 20)} MiB, or fewer --threads or --gguf types`);
+    }
     pool = await KernelPool.create(threads, { directIO: opts.directIO });
-    const perWorker = workerDataBudget(maxMemory, pool.size);
+    const perWorker = workerDataBudget(dataMemory, pool.size);
     const progress: Progress = {
       tensorsDone: 0, tensorsTotal: plan.tensors.length, bytesRead: 0, bytesWritten: 0,
       bytesTotal: plan.estimates.inputBytes, elapsed: 0, current: '',
     };
-    flusher = new ShardFlusher(shardPaths);
+    flusher = new ShardFlusher([...shardPaths, ...(gguf?.paths ?? [])]);
     const tracker = new Tracker(progress, t0, opts.onProgress, flusher);
-    await runAll(pool, plan, { perWorker, whole: programWholeBudget(maxMemory, pool.size) }, shardPaths, opts.inputsReady, tracker);
+    await runAll(pool, plan, { perWorker, whole: programWholeBudget(dataMemory, pool.size) }, shardPaths, opts.inputsReady, tracker, gguf);
     await pool.closeFiles();
+    // The workers' memories go before the GGUF files are read back.
+    await pool.close();
 
     await flusher.finish();
-    if (plan.indexJson) writeFileSync(join(tmp, 'model.safetensors.index.json'), plan.indexJson);
-    writeFileSync(join(tmp, 'config.json'), JSON.stringify(plan.outConfig, null, 2) + '\n');
-    for (const f of plan.donor.files) copyFileSync(join(plan.donor.dir, f), join(tmp, f));
-    for (const f of plan.outFiles ?? []) writeFileSync(join(tmp, f.name), f.text);
-    writeFileSync(join(tmp, 'mergekit_config.yml'), plan.recipe.text.endsWith('\n') ? plan.recipe.text : plan.recipe.text + '\n');
-    // A multi-stage recipe: the final stage's config names earlier stages, so keep the whole file too.
-    if (plan.stages?.length) writeFileSync(join(tmp, 'mergeops_recipe.yml'), plan.recipe.lines.join('\n').trimEnd() + '\n');
-    // GGUF files from the merged tensors (the inputs are not read again), inside the temporary
-    // folder so that they appear, like everything else, only with the final rename.
-    for (const fileType of opts.gguf ?? (plan.recipe.mergeops.quantize ?? []).map(parseFileType)) {
-      opts.onGGUF?.(fileType);
-      await convertModelToGGUF({ modelDir: tmp, outDir: tmp, fileType, modelId: basename(outDir) });
-    }
+    await gguf?.finish(tmp);
     fsyncFile(tmp);
     replaceDir(tmp, outDir);
 
@@ -128,11 +136,23 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     };
   } catch (e) {
     flusher?.close();
+    await gguf?.abort();
     rmSync(tmp, { recursive: true, force: true });
     throw e;
   } finally {
     await pool?.close();
   }
+}
+
+/** The output folder's files besides the shards: index, config, tokenizer, recipe. */
+function writeModelFiles(plan: Plan, dir: string): void {
+  if (plan.indexJson) writeFileSync(join(dir, 'model.safetensors.index.json'), plan.indexJson);
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(plan.outConfig, null, 2) + '\n');
+  for (const f of plan.donor.files) copyFileSync(join(plan.donor.dir, f), join(dir, f));
+  for (const f of plan.outFiles ?? []) writeFileSync(join(dir, f.name), f.text);
+  writeFileSync(join(dir, 'mergekit_config.yml'), plan.recipe.text.endsWith('\n') ? plan.recipe.text : plan.recipe.text + '\n');
+  // A multi-stage recipe: the final stage's config names earlier stages, so keep the whole file too.
+  if (plan.stages?.length) writeFileSync(join(dir, 'mergeops_recipe.yml'), plan.recipe.lines.join('\n').trimEnd() + '\n');
 }
 
 /** Counts what the jobs did and reports progress at most every 200 ms. */
@@ -143,7 +163,8 @@ class Tracker {
     private readonly onProgress: ExecuteOptions['onProgress'], private readonly flusher: ShardFlusher) {}
 
   job(r: JobDone): void {
-    this.flusher.written(r.bytesWritten - r.bytesDirect);
+    // Direct writes are on the disk already: only page-cache bytes need flushing.
+    this.flusher.written(r.bytesWritten + (r.ggufBytes ?? []).reduce((a, b) => a + b, 0) - r.bytesDirect);
     this.bytesDirect += r.bytesDirect;
     this.progress.bytesRead += r.bytesRead;
     this.progress.bytesWritten += r.bytesWritten;
@@ -171,7 +192,7 @@ class Tracker {
  * job at a time, so memory is bounded by the per-worker budget; queued jobs are descriptors only).
  */
 async function runAll(pool: KernelPool, plan: Plan, budget: Budget, shardPaths: string[],
-  inputsReady: ExecuteOptions['inputsReady'], tracker: Tracker): Promise<void> {
+  inputsReady: ExecuteOptions['inputsReady'], tracker: Tracker, gguf: GGUFOutputs | undefined): Promise<void> {
   const window = pool.size * 2;
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
@@ -183,9 +204,10 @@ async function runAll(pool: KernelPool, plan: Plan, budget: Budget, shardPaths: 
     const run: RunJob = async (job) => {
       const r = await pool.run(job);
       tracker.job(r);
+      job.gguf?.forEach((g, i) => gguf?.written(g, r.ggufBytes?.[i] ?? 0));
       return r;
     };
-    const p: Promise<void> = runTensor(run, t, budget, shardPaths[t.shard])
+    const p: Promise<void> = runTensor(run, t, budget, shardPaths[t.shard], gguf?.targets(t.name))
       .then(() => tracker.tensor(t.name), (e: unknown) => { failure ??= e; })
       .finally(() => { inFlight.delete(p); });
     inFlight.add(p);

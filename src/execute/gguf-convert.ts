@@ -1,24 +1,23 @@
 /**
  * `mergeops quantize`: a local safetensors model folder → one GGUF file (or gguf-split parts).
  * Reads the headers and tokenizer files, plans the file (src/plan/gguf-plan.ts), then streams
- * tensor by tensor: read → f32 (kernels) → architecture transform → output type → write at the
- * tensor's offset. Memory: one tensor at a time.
+ * chunk by chunk: read into a kernel instance's memory → encode (src/kernels/gguf-encode.ts, the
+ * encoder the merge workers use too) → write at the tensor's offset. Memory: one chunk at a time.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ggufArchFor, applyTransform, withConfigDefaults, type GGUFArchRow } from '../arch/gguf-arch.js';
+import { ggufArchFor, withConfigDefaults, type GGUFArchRow } from '../arch/gguf-arch.js';
 import { generalFromModelCard, type GGUFGeneralInfo } from '../arch/gguf-general.js';
 import { parse as parseYaml } from 'yaml';
 import type { HFConfig } from '../arch/types.js';
 import { MergeopsError } from '../errors.js';
-import { DTYPE_SIZE, KERNEL_DTYPE_CODE, type FloatDType } from '../formats/dtype.js';
-import { ggmlTensorBytes } from '../formats/ggml-type.js';
+import { DTYPE_SIZE } from '../formats/dtype.js';
 import { kv, type GGUFKV, type GGUFSplitOptions } from '../formats/gguf.js';
-import type { GGMLTypeName } from '../formats/ggml-type.js';
 import { readLocalModel } from '../hub/local.js';
-import { quantizeF32Array } from '../kernels/quantize.js';
-import { instantiateKernels, loadKernelModuleSync, type KernelExports } from '../kernels/wasm-module.js';
-import { planGGUFConversion, type GGUFPlan, type GGUFPlannedTensor } from '../plan/gguf-plan.js';
+import { Arena } from '../kernels/arena.js';
+import { encodeChunk, ggufQuantum } from '../kernels/gguf-encode.js';
+import { instantiateKernels, loadKernelModuleSync } from '../kernels/wasm-module.js';
+import { planGGUFConversion, type GGUFPlan, type GGUFSourceTensor } from '../plan/gguf-plan.js';
 import type { FileTypeName } from '../quant/select.js';
 import { bpeKVs, sentencePieceKVs, type VocabSources } from '../tokenizer/gguf-vocab.js';
 import { GGUFFileSink } from './gguf-sink.js';
@@ -37,9 +36,9 @@ export interface ConvertOptions {
   tokenizerPre?: string;
   split?: GGUFSplitOptions;
   overwrite?: boolean;
-  /** Stands for the folder name where convert would use it (a merge converts its temporary folder). */
+  /** Stands for the folder name where convert would use it. */
   modelId?: string;
-  /** elements per processing chunk (whole rows; whole heads for Q/K); bounds memory */
+  /** elements per processing chunk (rounded to whole rows, whole heads for Q/K); bounds memory */
   chunkElements?: number;
 }
 
@@ -125,107 +124,6 @@ export function vocabKVsFor(row: GGUFArchRow, src: VocabSources, config: HFConfi
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Encoding
-// ---------------------------------------------------------------------------------------------
-
-/** One kernel instance on this thread, its memory used as scratch: [src | f32 | out]. */
-class Encoder {
-  private readonly k: KernelExports = instantiateKernels(loadKernelModuleSync());
-  private readonly base = this.k.heap_base() >>> 0;
-
-  private reserve(bytes: number): void {
-    const need = this.base + bytes;
-    const have = this.k.memory.buffer.byteLength;
-    if (need > have) this.k.memory.grow(Math.ceil((need - have) / 65536));
-  }
-
-  /** src bytes (F32/F16/BF16) → f32 values (a copy outside wasm memory). */
-  toF32(dtype: FloatDType, bytes: Uint8Array, n: number): Float32Array {
-    const a = this.base;
-    const b = a + align16(bytes.length);
-    this.reserve(b - a + n * 4);
-    new Uint8Array(this.k.memory.buffer, a, bytes.length).set(bytes);
-    this.k.convert(KERNEL_DTYPE_CODE[dtype], a, KERNEL_DTYPE_CODE.F32, b, n);
-    return new Float32Array(this.k.memory.buffer.slice(b, b + n * 4));
-  }
-
-  /** f32 values rounded to `via` and back (the values an intermediate F16/BF16 file holds). */
-  roundThrough(values: Float32Array, via: 'F16' | 'BF16'): Float32Array {
-    const n = values.length;
-    const a = this.base;
-    const b = a + align16(n * 4);
-    this.reserve(b - a + n * 4);
-    new Float32Array(this.k.memory.buffer, a, n).set(values);
-    this.k.convert(KERNEL_DTYPE_CODE.F32, a, KERNEL_DTYPE_CODE[via], b, n);
-    this.k.convert(KERNEL_DTYPE_CODE[via], b, KERNEL_DTYPE_CODE.F32, a, n);
-    return new Float32Array(this.k.memory.buffer.slice(a, a + n * 4));
-  }
-
-  /**
-   * f32 rows of `rowLength` → `type` with the quantization kernels (ggml's `_ref` quantizers,
-   * F16/BF16 as ggml rounds them), optionally through `via` first.
-   */
-  encode(values: Float32Array, type: GGMLTypeName, rowLength: number, via?: 'F16' | 'BF16'): Uint8Array {
-    const v = via !== undefined ? this.roundThrough(values, via) : values;
-    if (type === 'F32') return new Uint8Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
-    return quantizeF32Array(this.k, type, v, rowLength);
-  }
-}
-
-const align16 = (x: number): number => Math.ceil(x / 16) * 16;
-
-function checkFinite(t: GGUFPlannedTensor, v: Float32Array): void {
-  for (let i = 0; i < v.length; i++) {
-    if (!Number.isFinite(v[i])) {
-      throw new MergeopsError('USAGE', `tensor ${t.hfName} has a non-finite value (${v[i]}) at element ${i}`,
-        'llama-quantize rejects NaN/Inf weights ("quantized data validation failed"); fix the model first');
-    }
-  }
-}
-
-/** Rows (outer dims) × row length (last dim) of a tensor. */
-export function rowsOf(shape: readonly number[]): { rows: number; cols: number } {
-  const cols = shape[shape.length - 1];
-  return { rows: shape.reduce((a, b) => a * b, 1) / cols, cols };
-}
-
-/**
- * Row ranges to process a tensor in, at most `maxElements` each: whole rows (quantization
- * blocks never straddle rows) and, for the Q/K permutation, whole heads (rows only move inside
- * a head). Each range is independent: same bytes as processing the tensor at once.
- */
-export function rowChunks(t: GGUFPlannedTensor, maxElements: number): { first: number; count: number }[] {
-  const { rows, cols } = rowsOf(t.shape);
-  const group = t.transform.permuteHeads !== undefined ? rows / t.transform.permuteHeads : 1;
-  const per = Math.max(group, Math.floor(maxElements / cols / group) * group);
-  const out: { first: number; count: number }[] = [];
-  for (let r = 0; r < rows; r += per) out.push({ first: r, count: Math.min(per, rows - r) });
-  return out;
-}
-
-/**
- * Transforms and encodes rows [first, first + count) of a planned tensor; `raw` holds exactly
- * those rows of the checkpoint. `first`/`count` must come from `rowChunks`.
- */
-export function encodePlannedRows(enc: Encoder, t: GGUFPlannedTensor, raw: Uint8Array, count: number): Uint8Array {
-  return encodePlannedF32Rows(enc, t, enc.toF32(t.srcDtype as FloatDType, raw, count * rowsOf(t.shape).cols), count);
-}
-
-/** As `encodePlannedRows`, from f32 values of those rows (e.g. a merge result); `v` may be modified. */
-export function encodePlannedF32Rows(enc: Encoder, t: GGUFPlannedTensor, v: Float32Array, count: number): Uint8Array {
-  const { rows, cols } = rowsOf(t.shape);
-  const transform = t.transform.permuteHeads !== undefined
-    ? { ...t.transform, permuteHeads: (t.transform.permuteHeads * count) / rows } : t.transform;
-  v = applyTransform(transform, v, [count, cols]);
-  // Gemma's +1 on an F16 checkpoint happens in F16 in convert (torch F16 add), then widened
-  if (t.transform.shift !== undefined && t.srcDtype === 'F16') v = enc.roundThrough(v, 'F16');
-  if (t.type !== 'F32' && t.type !== 'F16' && t.type !== 'BF16') checkFinite(t, v);
-  return enc.encode(v, t.type, cols, t.intermediate);
-}
-
-export { Encoder };
-
 /** The YAML front matter of a model card (README.md), as convert reads it; {} without one. */
 export async function readModelCard(dir: string): Promise<Record<string, unknown>> {
   const b = await readOptional(path.join(dir, 'README.md'));
@@ -243,26 +141,70 @@ export async function readModelCard(dir: string): Promise<Record<string, unknown
   }
 }
 
-export async function convertModelToGGUF(o: ConvertOptions): Promise<ConvertResult> {
-  const model = await readLocalModel(o.modelDir);
-  const config = model.config as HFConfig;
-  const row = ggufArchFor(config);
-  const vocab = vocabKVsFor(row, await readVocabSources(model.dir, withConfigDefaults(config)), withConfigDefaults(config), o.tokenizerPre);
-  const genCfg = await readJsonOptional(path.join(model.dir, 'generation_config.json'));
+export interface FolderPlanOptions {
+  /** folder holding config.json's neighbours: tokenizer files, generation_config.json, README.md */
+  dir: string;
+  config: HFConfig;
+  general?: Partial<GGUFGeneralInfo>;
+  tokenizerPre?: string;
+  /** stands for the folder name where convert uses it; default the folder's name */
+  modelId?: string;
+}
+
+/** What every GGUF file of a model folder shares, whatever its type: tokenizer block and `general.*` sources. */
+export interface FolderGGUFInfo {
+  config: HFConfig;
+  vocab: GGUFKV[];
+  general: Partial<GGUFGeneralInfo>;
+  modelIds: string[];
+}
+
+/**
+ * Reads what convert takes from a model folder besides the tensors: the tokenizer block,
+ * `general.*` from the model card, generation config, `_name_or_path` and the folder name. No
+ * tensor data is needed, so a merge plans its GGUF files before computing a tensor.
+ */
+export async function readFolderGGUFInfo(o: FolderPlanOptions): Promise<FolderGGUFInfo> {
+  const row = ggufArchFor(o.config);
+  const withDefaults = withConfigDefaults(o.config);
+  const vocab = vocabKVsFor(row, await readVocabSources(o.dir, withDefaults), withDefaults, o.tokenizerPre);
+  const genCfg = await readJsonOptional(path.join(o.dir, 'generation_config.json'));
   // precedence as convert: explicit values, the model card, config `_name_or_path`, the folder name
-  const general: Partial<GGUFGeneralInfo> = { ...generalFromModelCard(await readModelCard(model.dir)), ...o.general };
+  const general: Partial<GGUFGeneralInfo> = { ...generalFromModelCard(await readModelCard(o.dir)), ...o.general };
   if (genCfg) general.generationConfig = genCfg;
   const modelIds: string[] = [];
-  const nop = config['_name_or_path'];
+  const nop = o.config['_name_or_path'];
   if (typeof nop === 'string' && nop.split('/').length <= 2) modelIds.push(nop);
-  const id = o.modelId ?? path.basename(model.dir);
-  modelIds.push(id);
-  const prefix = o.prefix ?? `${id}-${o.fileType}`;
-  const plan = planGGUFConversion({
-    config,
-    tensors: [...model.tensors.values()].map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, shard: path.basename(t.file) })),
-    fileType: o.fileType, general, modelIds, vocab, prefix, split: o.split,
+  modelIds.push(o.modelId ?? path.basename(o.dir));
+  return { config: o.config, vocab, general, modelIds };
+}
+
+/** Plans one GGUF file (or gguf-split set) of `fileType` for a folder's tensors, as convert + llama-quantize would. */
+export function planFolderGGUF(info: FolderGGUFInfo, tensors: readonly GGUFSourceTensor[], fileType: FileTypeName,
+  o: { prefix?: string; split?: GGUFSplitOptions } = {}): GGUFPlan {
+  return planGGUFConversion({
+    config: info.config, tensors, fileType, general: info.general, modelIds: info.modelIds, vocab: info.vocab,
+    prefix: o.prefix ?? `${info.modelIds[info.modelIds.length - 1]}-${fileType}`, split: o.split,
   });
+}
+
+/** Reads exactly `buf.length` bytes at `position`. */
+async function readExactly(fh: fs.FileHandle, buf: Uint8Array, position: number, what: string): Promise<void> {
+  let done = 0;
+  while (done < buf.length) {
+    const { bytesRead } = await fh.read(buf, done, buf.length - done, position + done);
+    if (bytesRead === 0) throw new MergeopsError('IO', `${what} ends early`, 'the file was truncated or changed while being read; re-download it');
+    done += bytesRead;
+  }
+}
+
+export async function convertModelToGGUF(o: ConvertOptions): Promise<ConvertResult> {
+  const model = await readLocalModel(o.modelDir);
+  const info = await readFolderGGUFInfo({
+    dir: model.dir, config: model.config as HFConfig, general: o.general, tokenizerPre: o.tokenizerPre, modelId: o.modelId,
+  });
+  const tensors = [...model.tensors.values()].map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, shard: path.basename(t.file) }));
+  const plan = planFolderGGUF(info, tensors, o.fileType, { prefix: o.prefix, split: o.split });
 
   await fs.mkdir(o.outDir, { recursive: true });
   for (const f of plan.files) {
@@ -279,7 +221,8 @@ export async function convertModelToGGUF(o: ConvertOptions): Promise<ConvertResu
       sinks.push(s);
       for (const t of f.layout.tensors) fileOf.set(t.name, s);
     }
-    const enc = new Encoder();
+    // One kernel instance on this thread; its memory holds each chunk as read, then as encoded.
+    const arena = new Arena(instantiateKernels(loadKernelModuleSync()));
     const handles = new Map<string, fs.FileHandle>();
     try {
       for (const t of plan.tensors) {
@@ -291,16 +234,19 @@ export async function convertModelToGGUF(o: ConvertOptions): Promise<ConvertResu
         const src = model.tensors.get(t.hfName)!;
         let fh = handles.get(src.file);
         if (!fh) handles.set(src.file, (fh = await fs.open(src.file, 'r')));
-        const { cols } = rowsOf(t.shape);
-        const inRow = cols * DTYPE_SIZE[src.dtype];
-        const outRow = ggmlTensorBytes(t.type, [cols]);
-        for (const c of rowChunks(t, o.chunkElements ?? CHUNK_ELEMENTS)) {
-          const raw = new Uint8Array(c.count * inRow);
-          const { bytesRead } = await fh.read(raw, 0, raw.length, src.start + c.first * inRow);
-          if (bytesRead !== raw.length) {
-            throw new MergeopsError('IO', `${src.file}: tensor ${src.name} ends early`, 'the file was truncated or changed while being read; re-download it');
-          }
-          await sink.writeTensorPart(t.ggufName, c.first * outRow, encodePlannedRows(enc, t, raw, c.count));
+        const target = sink.target(t);
+        const size = DTYPE_SIZE[src.dtype];
+        const numel = target.rows * target.cols;
+        const q = ggufQuantum(target);
+        const step = Math.max(q, Math.floor((o.chunkElements ?? CHUNK_ELEMENTS) / q) * q);
+        for (let first = 0; first < numel; first += step) {
+          const n = Math.min(step, numel - first);
+          arena.reset();
+          const raw = arena.allocIO(n * size, [src.start + first * size]);
+          // Nothing allocates while a read or write is pending, so the views into wasm memory stay valid.
+          await readExactly(fh, arena.bytes(raw, n * size), src.start + first * size, `${src.file}: tensor ${src.name}`);
+          const e = encodeChunk(arena, target, raw, src.dtype, first, n);
+          await sink.writeTensorPart(t.ggufName, e.at, arena.bytes(e.ptr, e.len));
         }
       }
     } finally {

@@ -8,6 +8,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { MergeopsError } from '../errors.js';
 import type { GGUFLayout } from '../formats/gguf.js';
+import type { GGUFTarget } from '../kernels/jobs.js';
+import type { GGUFPlannedTensor } from '../plan/gguf-plan.js';
 
 export class GGUFFileSink {
   /** bytes written per tensor (parts may come in any order; they must not overlap) */
@@ -48,6 +50,19 @@ export class GGUFFileSink {
   /** The temporary file being written: workers may write tensor bytes there directly at `layout` offsets, then call `markWritten`. */
   get tempPath(): string {
     return this.tmpPath;
+  }
+
+  /** Where and how a planned tensor of this file is encoded (by a kernel worker or `mergeops quantize`). */
+  target(t: GGUFPlannedTensor): GGUFTarget {
+    const slot = this.slot(t.ggufName);
+    const cols = t.shape.length === 0 ? 1 : t.shape[t.shape.length - 1];
+    return {
+      file: this.tmpPath, start: slot.offset, name: t.ggufName, hfName: t.hfName,
+      rows: t.shape.reduce((a, b) => a * b, 1) / cols, cols, type: t.type,
+      ...(t.intermediate !== undefined ? { intermediate: t.intermediate } : {}),
+      ...(t.transform.permuteHeads !== undefined ? { permuteHeads: t.transform.permuteHeads } : {}),
+      ...(t.transform.shift !== undefined ? { shift: t.transform.shift } : {}),
+    };
   }
 
   /** Writes one tensor's encoded bytes (exactly its `nbytes`). */

@@ -5,10 +5,12 @@
  * multi-stage recipe are nested into the jobs; their programs' statistics are computed first.
  */
 import { DTYPE_SIZE } from '../formats/dtype.js';
-import type { JobDone, JobInput, KernelJob, KernelOp } from '../kernels/jobs.js';
+import { ggufQuantum } from '../kernels/gguf-encode.js';
+import type { GGUFTarget, JobDone, JobInput, KernelJob, KernelOp } from '../kernels/jobs.js';
 import { SKIPPED, type TensorProgram } from '../methods/program.js';
 import { programFor } from '../methods/programs.js';
 import type { AdapterTensor, InputTensorRef, PlannedTensor } from '../plan/types.js';
+import { ggufBytesPerElement } from './budget.js';
 
 /** Bytes per worker: for one chunk, and for a whole tensor held by a program. */
 export interface Budget { perWorker: number; whole: number }
@@ -181,15 +183,23 @@ async function prepareNested(run: RunJob, inputs: readonly JobInput[], perWorker
   }
 }
 
-/** Computes one output tensor into its place in the output shard. */
-export async function runTensor(run: RunJob, t: PlannedTensor, budget: Budget, shardPath: string): Promise<void> {
+/**
+ * Computes one output tensor into its place in the output shard and, chunk by chunk, into each
+ * `gguf` file: output chunks are then whole quanta of every target (whole rows, whole heads).
+ */
+export async function runTensor(run: RunJob, t: PlannedTensor, budget: Budget, shardPath: string,
+  gguf: readonly GGUFTarget[] = []): Promise<void> {
   const inputs = t.inputs.map(refInput);
   await prepareNested(run, inputs, budget.perWorker);
   const numel = numelOf(t.shape);
-  const base = { op: t.op, inputs, shape: t.shape, tensor: t.name, out: { file: shardPath, start: t.start, dtype: t.dtype } };
-  const perElement = opBytes(t.op, inputs, t.dtype, t.shape, t.name);
+  const base = {
+    op: t.op, inputs, shape: t.shape, tensor: t.name, out: { file: shardPath, start: t.start, dtype: t.dtype },
+    ...(gguf.length > 0 ? { gguf } : {}),
+  };
+  const perElement = opBytes(t.op, inputs, t.dtype, t.shape, t.name) + ggufBytesPerElement(gguf, t.dtype);
+  const outQuantum = gguf.reduce((q, g) => lcm(q, ggufQuantum(g)), quantumOf(inputs));
   if (t.op.kind !== 'program') {
-    const step = chunkStep(t.shape, perElement, budget.perWorker, quantumOf(inputs), fixedBytes(inputs));
+    const step = chunkStep(t.shape, perElement, budget.perWorker, outQuantum, fixedBytes(inputs));
     await Promise.all(chunks(numel, step).map(({ first, n }) => run({ ...base, first, n })));
     return;
   }
@@ -199,6 +209,6 @@ export async function runTensor(run: RunJob, t: PlannedTensor, budget: Budget, s
     return;
   }
   const stats = await computeStats(run, t.op, inputs, t.shape, t.name, budget.perWorker);
-  const step = chunkStep(t.shape, perElement, budget.perWorker, lcm(prog.quantum, quantumOf(inputs)), fixedBytes(inputs));
+  const step = chunkStep(t.shape, perElement, budget.perWorker, lcm(prog.quantum, outQuantum), fixedBytes(inputs));
   await Promise.all(chunks(numel, step).map(({ first, n }) => run({ ...base, first, n, step: { mode: 'apply', stats } })));
 }

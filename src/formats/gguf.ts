@@ -144,10 +144,31 @@ class ByteWriter {
   i32(v: number): void { this.reserve(4); this.dv.setInt32(this.length, v, true); this.length += 4; }
   f32(v: number): void { this.reserve(4); this.dv.setFloat32(this.length, v, true); this.length += 4; }
   f64(v: number): void { this.reserve(8); this.dv.setFloat64(this.length, v, true); this.length += 8; }
-  u64(v: bigint | number): void { this.reserve(8); this.dv.setBigUint64(this.length, BigInt(v), true); this.length += 8; }
+  u64(v: bigint | number): void {
+    this.reserve(8);
+    // Plain numbers as two words: no BigInt per string length (a vocabulary has 100k+ of them).
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) {
+      this.dv.setUint32(this.length, v % 2 ** 32, true);
+      this.dv.setUint32(this.length + 4, Math.floor(v / 2 ** 32), true);
+    } else this.dv.setBigUint64(this.length, BigInt(v), true);
+    this.length += 8;
+  }
   i64(v: bigint | number): void { this.reserve(8); this.dv.setBigInt64(this.length, BigInt(v), true); this.length += 8; }
   bytes(b: Uint8Array): void { this.reserve(b.length); this.buf.set(b, this.length); this.length += b.length; }
-  str(s: string): void { const b = utf8.encode(s); this.u64(b.length); this.bytes(b); }
+  str(s: string): void {
+    // Encoded straight into the buffer after room for the length, ASCII byte by byte: a
+    // vocabulary writes 100k+ strings, and a view or array per string is garbage that grows the heap.
+    this.reserve(8 + 3 * s.length);
+    const at = this.length + 8;
+    let n = 0;
+    while (n < s.length && s.charCodeAt(n) < 0x80) {
+      this.buf[at + n] = s.charCodeAt(n);
+      n++;
+    }
+    if (n < s.length) n = utf8.encodeInto(s, this.buf.subarray(at)).written;
+    this.u64(n);
+    this.length += n;
+  }
   zeros(n: number): void { this.reserve(n); this.buf.fill(0, this.length, this.length + n); this.length += n; }
   result(): Uint8Array { return this.buf.slice(0, this.length); }
 }
@@ -157,25 +178,28 @@ function badValue(key: string, type: GGUFValueType, value: unknown): MergeopsErr
     'this is a bug in the metadata table that produced the key; report it');
 }
 
+function num(key: string, type: GGUFScalarType, v: GGUFScalar): number {
+  if (typeof v !== 'number' || Number.isNaN(v)) throw badValue(key, type, v);
+  return v;
+}
+
+function int(key: string, type: GGUFScalarType, v: GGUFScalar, lo: number, hi: number): number {
+  const n = num(key, type, v);
+  if (!Number.isInteger(n) || n < lo || n > hi) throw badValue(key, type, v);
+  return n;
+}
+
+// Plain functions, no closures per value: a vocabulary writes 100k+ values per array.
 function writeScalar(w: ByteWriter, key: string, type: GGUFScalarType, v: GGUFScalar): void {
-  const num = (): number => {
-    if (typeof v !== 'number' || Number.isNaN(v)) throw badValue(key, type, v);
-    return v;
-  };
-  const int = (lo: number, hi: number): number => {
-    const n = num();
-    if (!Number.isInteger(n) || n < lo || n > hi) throw badValue(key, type, v);
-    return n;
-  };
   switch (type) {
-    case GGUFValueType.UINT8: w.u8(int(0, 0xff)); break;
-    case GGUFValueType.INT8: w.i8(int(-0x80, 0x7f)); break;
-    case GGUFValueType.UINT16: w.u16(int(0, 0xffff)); break;
-    case GGUFValueType.INT16: w.i16(int(-0x8000, 0x7fff)); break;
-    case GGUFValueType.UINT32: w.u32(int(0, 0xffffffff)); break;
-    case GGUFValueType.INT32: w.i32(int(-0x80000000, 0x7fffffff)); break;
-    case GGUFValueType.FLOAT32: w.f32(num()); break;
-    case GGUFValueType.FLOAT64: w.f64(num()); break;
+    case GGUFValueType.UINT8: w.u8(int(key, type, v, 0, 0xff)); break;
+    case GGUFValueType.INT8: w.i8(int(key, type, v, -0x80, 0x7f)); break;
+    case GGUFValueType.UINT16: w.u16(int(key, type, v, 0, 0xffff)); break;
+    case GGUFValueType.INT16: w.i16(int(key, type, v, -0x8000, 0x7fff)); break;
+    case GGUFValueType.UINT32: w.u32(int(key, type, v, 0, 0xffffffff)); break;
+    case GGUFValueType.INT32: w.i32(int(key, type, v, -0x80000000, 0x7fffffff)); break;
+    case GGUFValueType.FLOAT32: w.f32(num(key, type, v)); break;
+    case GGUFValueType.FLOAT64: w.f64(num(key, type, v)); break;
     case GGUFValueType.BOOL:
       if (typeof v !== 'boolean') throw badValue(key, type, v);
       w.u8(v ? 1 : 0);

@@ -1,6 +1,7 @@
 /** Messages between the executor and kernel workers: how to produce input elements, and where results go. */
 import type { DType } from '../formats/dtype.js';
 import type { ProgramParams } from '../methods/program.js';
+import type { QuantTypeName } from '../quant/types.js';
 
 /** Element-wise work, computed in float32 and rounded once to the output dtype. */
 export type KernelOp =
@@ -79,6 +80,30 @@ export type ProgramStep =
   | { mode: 'pass'; pass: number; stats: Float64Array[] }
   | { mode: 'apply'; stats: Float64Array[] };
 
+/**
+ * One GGUF file's copy of the output tensor (kernels/gguf-encode.ts): each chunk the job writes
+ * to the shard is also encoded (output dtype → f32 → transform → `type`) and written at its
+ * place in `file`. A job's chunk must be whole units of `ggufQuantum` (whole rows, whole heads).
+ */
+export interface GGUFTarget {
+  /** The GGUF file being written (its temporary path) and the byte offset of the tensor's data in it. */
+  file: string;
+  start: number;
+  /** GGUF tensor name, and the checkpoint name for messages. */
+  name: string;
+  hfName: string;
+  /** Rows × row length (last dimension) of the tensor. */
+  rows: number;
+  cols: number;
+  type: QuantTypeName;
+  /** Values are rounded through this type first (convert's output read by llama-quantize). */
+  intermediate?: 'F16' | 'BF16';
+  /** Q/K permutation: head count over `rows` (rows move only inside a head). */
+  permuteHeads?: number;
+  /** Added to every element (Gemma norms). */
+  shift?: number;
+}
+
 export interface KernelJob {
   op: KernelOp;
   /** Required for program ops. */
@@ -91,13 +116,17 @@ export interface KernelJob {
   first: number;
   n: number;
   out: JobOutput;
+  /** GGUF files that also receive this chunk (final outputs of a merge with --gguf). */
+  gguf?: readonly GGUFTarget[];
 }
 
 export interface JobDone {
   bytesRead: number;
   bytesWritten: number;
-  /** Of bytesWritten, those sent to the disk by direct I/O (bypassing the page cache). */
+  /** Of the bytes written (shard and GGUF), those sent to the disk by direct I/O (bypassing the page cache). */
   bytesDirect: number;
+  /** Bytes written to each of the job's `gguf` targets, in order. */
+  ggufBytes?: number[];
   /** A statistics pass's words for this chunk. */
   stats?: Float64Array;
 }

@@ -17,6 +17,7 @@ import type { TensorProgram } from '../methods/program.js';
 import { Arena } from './arena.js';
 import { FactorCache } from './factor-cache.js';
 import { gatherElements } from './gather.js';
+import { writeGGUFChunks } from './gguf-encode.js';
 import { materializeLora } from './lora-input.js';
 import type { JobInput, KernelJob, KernelOp, ProgramStep } from './jobs.js';
 import { runAllStats, runApply, runStatPass, type ChunkView } from './program-runner.js';
@@ -347,7 +348,7 @@ function programView(prog: TensorProgram, ins: readonly Materialized[], first: n
   return prog.mixedDTypes ? { ...view, dtypes: ins.map((i) => floatCode(i.dtype)) } : view;
 }
 
-interface JobResult { bytesRead: number; bytesWritten: number; bytesDirect: number; stats?: Float64Array }
+interface JobResult { bytesRead: number; bytesWritten: number; bytesDirect: number; stats?: Float64Array; ggufBytes?: number[] }
 
 async function runJob(job: KernelJob): Promise<JobResult> {
   arena.reset();
@@ -373,7 +374,8 @@ async function runJob(job: KernelJob): Promise<JobResult> {
   // Same-dtype copy needs no kernel: write the input bytes back out.
   if (op.kind === 'copy' && op.scale === undefined && ins[0].dtype === job.out.dtype) {
     writeFrom(ins[0].ptr, outBytes, job.out.file, outOffset);
-    return { bytesRead, bytesWritten: outBytes, bytesDirect };
+    const gguf = writeGGUF(job, ins[0].ptr);
+    return { bytesRead, bytesWritten: outBytes, bytesDirect, ...gguf };
   }
   // The element-wise kernels may write over their first input when the dtypes match: one
   // buffer less to touch per element (the kernels' aliasing contract allows exactly this).
@@ -381,7 +383,14 @@ async function runJob(job: KernelJob): Promise<JobResult> {
   const dst = alias ? ins[0].ptr : arena.allocIO(outBytes, [], [outOffset]);
   compute(op, ins, c, job.out.dtype, dst, job.step);
   writeFrom(dst, outBytes, job.out.file, outOffset);
-  return { bytesRead, bytesWritten: outBytes, bytesDirect };
+  const gguf = writeGGUF(job, dst);
+  return { bytesRead, bytesWritten: outBytes, bytesDirect, ...gguf };
+}
+
+/** The chunk just written to the shard (at `ptr`, in the output dtype), encoded into every GGUF file of the job. */
+function writeGGUF(job: KernelJob, ptr: number): { ggufBytes?: number[] } {
+  if (!job.gguf?.length) return {};
+  return { ggufBytes: writeGGUFChunks(arena, job.gguf, ptr, job.out.dtype, job.first, job.n, writeFrom) };
 }
 
 function closeAll(): void {

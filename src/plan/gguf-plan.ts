@@ -12,20 +12,12 @@
  *   llama-quantize's order and typed by src/quant/select.ts, `general.quantization_version`
  *   and `general.file_type` moved to the end of the KVs.
  *
- * Feeding a merge into GGUF sinks (what `mergeops run --gguf` needs):
- * 1. plan: `planGGUFConversion({ config: <output config.json>, tensors: <merge plan outputs as
- *    {name, dtype, shape, shard}>, fileType, general: <from the recipe: name, baseModels via
- *    baseModelFromId, tags, license>, vocab: vocabKVsFor(row, await readVocabSources(<tokenizer
- *    donor folder>, config), config), prefix, split })` — once per quant type; no data needed.
- * 2. open one `GGUFFileSink` per `plan.files[i]` (header written, file pre-sized).
- * 3. per merged tensor (f32 rows, any order, any worker): for each planned tensor with that
- *    `hfName`, take row chunks from `rowChunks` (whole rows; whole heads for Q/K), then
- *    `applyTransform` (with `permuteHeads` scaled to the chunk), round through `intermediate`,
- *    `quantizeRows` to `type`, and write at `chunk.first × row bytes` inside the tensor
- *    (`writeTensorPart`, or pwrite to `sink.tempPath` at `slot.offset + …` then `markWritten`).
- *    `generated` tensors (Llama 3 rope_freqs) are written as is.
- * 4. `finish()` every sink (atomic rename), then `verifyGGUF`.
- * src/execute/gguf-convert.ts does exactly this for a model folder, on one thread.
+ * Two feeders use these plans, with one encoder (src/kernels/gguf-encode.ts: chunks of whole
+ * rows, whole heads for Q/K → f32 → transform → intermediate rounding → type):
+ * - `mergeops quantize` (src/execute/gguf-convert.ts) reads a model folder chunk by chunk;
+ * - `mergeops run --gguf` (src/execute/gguf-outputs.ts) plans from the merge plan before any
+ *   tensor is computed and each kernel worker encodes the chunks it merges into every file.
+ * `generated` tensors (Llama 3 rope_freqs) are written as they are, by whoever opens the files.
  */
 import { ggufArchFor, ggufTensorName, tensorTransform, withConfigDefaults, type GGUFArchRow, type TensorTransform } from '../arch/gguf-arch.js';
 import { applyModelId, setGeneralMetadata, type GGUFGeneralInfo } from '../arch/gguf-general.js';

@@ -1,14 +1,47 @@
 /**
- * `mergeops run --gguf`: the merge writes GGUF files beside the safetensors, identical to
- * quantizing the merged output on its own, that llama.cpp loads; the inputs are read once.
+ * `mergeops run --gguf`: the merge writes GGUF files beside the safetensors from the merge
+ * stream, identical to quantizing the merged output on its own, that llama.cpp loads; the
+ * inputs are read once, the bytes do not depend on chunking or thread count, and a failed run
+ * leaves no GGUF behind.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, openSync, readFileSync, readdirSync, closeSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { ggufPlanBytes, minMaxMemory, workerDataBudget } from '../../src/execute/budget.js';
 import { executePlan } from '../../src/execute/execute.js';
+import { runTensor } from '../../src/execute/tensor-jobs.js';
+import { readLocalModel } from '../../src/hub/local.js';
+import type { KernelJob } from '../../src/kernels/jobs.js';
 import { planRecipeFile } from '../../src/pipeline.js';
+import { generateModel } from '../support/generate-model.js';
+import { readGGUF } from '../support/gguf-read.js';
 import { loadGGUF } from '../support/llama-cpp.js';
-import { runCli } from '../support/cli.js';
+import { CLI, runCli } from '../support/cli.js';
 import { EXAMPLE_MODELS, tempDir, writeRecipe } from '../support/tmp.js';
+
+function ok(r: { status: number; stderr: string }): void {
+  if (r.status !== 0) throw new Error(`mergeops failed (${r.status}):\n${r.stderr}`);
+}
+
+/**
+ * Runs the CLI and returns the bytes its process read through read syscalls (Linux `rchar`:
+ * a reaped child's counters are added to its parent shell's, worker threads included).
+ */
+function runCliCountingReads(args: string[]): { status: number; stderr: string; rchar: number } {
+  const r = spawnSync('sh', ['-c', '"$0" "$@" >/dev/null || exit $?; cat /proc/$$/io', process.execPath, CLI, ...args], { encoding: 'utf8' });
+  const m = /^rchar: (\d+)$/m.exec(r.stdout);
+  if (r.status !== 0 || !m) return { status: r.status ?? -1, stderr: r.stderr, rchar: 0 };
+  return { status: 0, stderr: r.stderr, rchar: Number(m[1]) };
+}
+
+/** Each GGUF of `out` equals `mergeops quantize` of the merged folder. */
+function expectSameAsQuantize(out: string, qDir: string, types: string[], extra: string[] = []): void {
+  const name = out.split('/').pop()!;
+  for (const type of types) {
+    ok(runCli(['quantize', out, '--type', type, '--out', qDir, '--overwrite', ...extra]));
+    expect([type, readFileSync(join(out, `${name}-${type}.gguf`)).equals(readFileSync(join(qDir, `${name}-${type}.gguf`)))]).toEqual([type, true]);
+  }
+}
 
 const RECIPE = `merge_method: task_arithmetic
 base_model: ${join(EXAMPLE_MODELS, 'base')}
@@ -52,5 +85,111 @@ describe('GGUF output of a merge', () => {
     const res = await executePlan(plan, { outDir: join(t.dir, 'm2') });
     expect(res.files.map((f) => f.name)).toContain('m2-Q8_0.gguf');
     expect(res.bytesRead).toBe(plan.estimates.inputBytes);
+  });
+
+  it('writes the same bytes in small chunks (Q/K split by heads) and with 1 or 2 threads', async () => {
+    const recipe = writeRecipe(t.dir, 'ta3.yml', RECIPE);
+    const ref = join(t.dir, 'ref', 'merged');
+    ok(runCli(['run', recipe, '--out', ref, '--gguf', 'Q4_K_M,Q8_0']));
+    // The smallest budget each thread count accepts, plus room for a few thousand elements.
+    let headers = 0;
+    for (const type of ['Q4_K_M', 'Q8_0']) headers += Math.min(...(await readGGUF(join(ref, `merged-${type}.gguf`))).tensors.map((x) => x.offset));
+    for (const threads of [1, 2]) {
+      const maxMemory = minMaxMemory(threads) + threads * 60_000 + ggufPlanBytes(headers);
+      const perWorker = workerDataBudget(maxMemory - ggufPlanBytes(headers), threads);
+      // At this budget, attn_q [192, 192] (4 heads of 48 rows) is computed in several chunks of whole heads.
+      const plan = await planRecipeFile(recipe);
+      const q = plan.tensors.find((x) => x.name === 'model.layers.0.self_attn.q_proj.weight')!;
+      const jobs: KernelJob[] = [];
+      const target = { file: 'q.gguf', start: 0, name: 'blk.0.attn_q.weight', hfName: q.name, rows: 192, cols: 192, type: 'Q8_0' as const, permuteHeads: 4 };
+      await runTensor(async (job) => { jobs.push(job); return { bytesRead: 0, bytesWritten: 0, bytesDirect: 0 }; }, q, { perWorker, whole: perWorker }, 'x', [target]);
+      expect(jobs.length).toBeGreaterThan(1);
+      for (const j of jobs) expect([j.first % (48 * 192), j.n % (48 * 192), j.gguf?.length]).toEqual([0, 0, 1]);
+
+      const out = join(t.dir, `t${threads}`, 'merged');
+      ok(runCli(['run', recipe, '--out', out, '--gguf', 'Q4_K_M,Q8_0', '--threads', String(threads), '--max-memory', String(maxMemory)]));
+      for (const f of ['model.safetensors', 'merged-Q4_K_M.gguf', 'merged-Q8_0.gguf']) {
+        expect([threads, f, readFileSync(join(out, f)).equals(readFileSync(join(ref, f)))]).toEqual([threads, f, true]);
+      }
+    }
+    expectSameAsQuantize(ref, join(t.dir, 'ref-q'), ['Q4_K_M', 'Q8_0']);
+  });
+
+  it('a run that fails while writing GGUF leaves no output and no GGUF file behind', async () => {
+    // A NaN weight merges fine into safetensors, but GGUF quantization rejects it mid-merge.
+    const bad = join(t.dir, 'bad-rev');
+    cpSync(join(EXAMPLE_MODELS, 'rev'), bad, { recursive: true });
+    const w = (await readLocalModel(bad)).tensors.get('model.layers.2.mlp.up_proj.weight')!;
+    const fd = openSync(w.file, 'r+');
+    writeSync(fd, new Uint8Array([0xc0, 0x7f]), 0, 2, w.start + 64); // BF16 NaN
+    closeSync(fd);
+    const dir = join(t.dir, 'failing');
+    const recipe = writeRecipe(t.dir, 'nan.yml', RECIPE.replace(join(EXAMPLE_MODELS, 'rev'), bad));
+    const r = runCli(['run', recipe, '--out', join(dir, 'merged'), '--gguf', 'Q8_0,Q4_K_M']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('model.layers.2.mlp.up_proj.weight has a non-finite value');
+    expect(existsSync(join(dir, 'merged'))).toBe(false);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('multi-stage with a tokenizer merge: only the final outputs feed GGUF, remapped tied embeddings and plain copies included', async () => {
+    const dims = { arch: 'qwen2', dtype: 'BF16' as const, hiddenSize: 64, numLayers: 2, intermediateSize: 128, numHeads: 4, numKvHeads: 2, tieEmbeddings: true };
+    const a = join(t.dir, 'gen-a');
+    const b = join(t.dir, 'gen-b');
+    await generateModel({ ...dims, dir: a, seed: 71, vocabSize: 300, extraTokens: ['<a>'] });
+    await generateModel({ ...dims, dir: b, seed: 72, vocabSize: 310, extraTokens: ['<b>'], addedTokens: ['<|s|>'] });
+    const stage1 = `name: mix
+merge_method: linear
+models:
+  - model: ${a}
+    parameters: {weight: 0.6}
+  - model: ${b}
+    parameters: {weight: 0.4}
+tokenizer:
+  source: union
+  pad_to_multiple_of: 16
+---
+`;
+    // scaled: every tensor computed; unscaled: the same-dtype copy path writes input bytes as they are
+    for (const [name, params] of [['scaled', '\n    parameters: {scale: 0.5}'], ['copied', '']] as const) {
+      const recipe = writeRecipe(t.dir, `${name}.yml`, `${stage1}merge_method: passthrough\nmodels:\n  - model: mix${params}\n`);
+      const out = join(t.dir, name);
+      const pre = ['--tokenizer-pre', 'qwen2']; // generated tokenizers have no fingerprint llama.cpp knows
+      ok(runCli(['run', recipe, '--out', out, '--gguf', 'Q4_K_M,Q8_0', '--max-memory', String(minMaxMemory(2) + 200_000), '--threads', '2', ...pre]));
+      expect(readdirSync(out).filter((f) => f.endsWith('.gguf')).sort()).toEqual([`${name}-Q4_K_M.gguf`, `${name}-Q8_0.gguf`]);
+      const merged = await readLocalModel(out);
+      expect([merged.tensors.has('lm_head.weight'), merged.tensors.get('model.embed_tokens.weight')?.shape[0]]).toEqual([false, 320]);
+      expectSameAsQuantize(out, join(t.dir, `${name}-q`), ['Q4_K_M', 'Q8_0'], pre);
+    }
+  });
+
+  it('--gguf Q4_K_M,Q8_0 reads no byte twice: GGUF output adds far fewer reads than one pass over the output', async () => {
+    const dims = { arch: 'llama', dtype: 'BF16' as const, hiddenSize: 512, numLayers: 2, vocabSize: 8192, intermediateSize: 1024, numHeads: 8, numKvHeads: 4 };
+    const a = join(t.dir, 'big-a');
+    const b = join(t.dir, 'big-b');
+    await generateModel({ ...dims, dir: a, seed: 81 });
+    await generateModel({ ...dims, dir: b, seed: 82, baseFrom: a });
+    // The example tokenizer (SentencePiece) converts as it is; the generated one would need --tokenizer-pre.
+    for (const f of ['tokenizer.model', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']) {
+      cpSync(join(EXAMPLE_MODELS, 'base', f), join(a, f));
+    }
+    const recipe = writeRecipe(t.dir, 'big.yml', `merge_method: linear
+models:
+  - model: ${a}
+    parameters: {weight: 0.5}
+  - model: ${b}
+    parameters: {weight: 0.5}
+`);
+    const plan = await planRecipeFile(recipe);
+    const plain = runCliCountingReads(['run', recipe, '--out', join(t.dir, 'big-plain')]);
+    ok(plain);
+    const withGGUF = runCliCountingReads(['run', recipe, '--out', join(t.dir, 'big-gguf'), '--gguf', 'Q4_K_M,Q8_0']);
+    ok(withGGUF);
+    expect(plain.rchar).toBeGreaterThanOrEqual(plan.estimates.inputBytes);
+    // A second pass over the merged safetensors (once per GGUF type) would add 2 × outputBytes.
+    const extra = withGGUF.rchar - plain.rchar;
+    console.log(`reads: ${plain.rchar} B without GGUF, +${extra} B with Q4_K_M and Q8_0 (inputs ${plan.estimates.inputBytes} B, output ${plan.estimates.outputBytes} B)`);
+    expect(extra).toBeLessThan(plan.estimates.outputBytes / 4);
+    expect(readdirSync(join(t.dir, 'big-gguf')).filter((f) => f.endsWith('.gguf')).sort()).toEqual(['big-gguf-Q4_K_M.gguf', 'big-gguf-Q8_0.gguf']);
   });
 });

@@ -1,0 +1,108 @@
+/**
+ * The GGUF files a merge writes while it merges (`--gguf`, `mergeops.quantize`): planned from the
+ * merge plan before any tensor is computed (the output folder already holds config.json and the
+ * tokenizer files), every header written, then each merged chunk is encoded into every file by
+ * the kernel worker that computed it. The bytes equal `mergeops quantize` on the merged folder:
+ * both plan with `readFolderGGUFInfo` + `planFolderGGUF` and encode with kernels/gguf-encode.ts.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { HFConfig } from '../arch/types.js';
+import { MergeopsError } from '../errors.js';
+import type { GGUFTarget } from '../kernels/jobs.js';
+import type { GGUFPlan } from '../plan/gguf-plan.js';
+import type { Plan } from '../plan/types.js';
+import type { FileTypeName } from '../quant/select.js';
+import { planFolderGGUF, readFolderGGUFInfo } from './gguf-convert.js';
+import { GGUFFileSink } from './gguf-sink.js';
+import { verifyGGUF } from './gguf-verify.js';
+
+export interface GGUFOutputOptions {
+  /** stands for the output folder's name (file names, `general.name`) */
+  modelId: string;
+  tokenizerPre?: string;
+  /** told as each type is planned */
+  onType?: (t: FileTypeName) => void;
+}
+
+export class GGUFOutputs {
+  private constructor(
+    private readonly plans: readonly GGUFPlan[],
+    private readonly sinks: readonly GGUFFileSink[],
+    private readonly byTensor: ReadonlyMap<string, GGUFTarget[]>,
+  ) {}
+
+  private sinkOf(file: string): GGUFFileSink {
+    const s = this.sinks.find((x) => x.tempPath === file);
+    if (!s) throw new MergeopsError('INTERNAL', `no GGUF file is being written at ${file}`, 'jobs may only target the files GGUFOutputs opened');
+    return s;
+  }
+
+  /**
+   * Plans one GGUF file (or gguf-split set) per type for the merge's output tensors and writes
+   * their headers into `dir`, the output folder being built (it must hold config.json and the
+   * tokenizer files already). Tensors computed from the config (rope_freqs) are written here.
+   */
+  static async open(plan: Plan, dir: string, types: readonly FileTypeName[], o: GGUFOutputOptions): Promise<GGUFOutputs> {
+    // The config as `mergeops quantize` would read it back from the folder.
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as HFConfig;
+    const tensors = plan.tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, shard: plan.shards[t.shard].fileName }));
+    const plans: GGUFPlan[] = [];
+    const sinks: GGUFFileSink[] = [];
+    const byTensor = new Map<string, GGUFTarget[]>();
+    const out = new GGUFOutputs(plans, sinks, byTensor);
+    try {
+      const info = await readFolderGGUFInfo({ dir, config, modelId: o.modelId, tokenizerPre: o.tokenizerPre });
+      for (const fileType of new Set(types)) {
+        o.onType?.(fileType);
+        const gp = planFolderGGUF(info, tensors, fileType);
+        plans.push(gp);
+        const fileOf = new Map<string, GGUFFileSink>();
+        for (const f of gp.files) {
+          const s = await GGUFFileSink.create(join(dir, f.fileName), f.layout);
+          sinks.push(s);
+          for (const t of f.layout.tensors) fileOf.set(t.name, s);
+        }
+        for (const t of gp.tensors) {
+          const sink = fileOf.get(t.ggufName)!;
+          if (t.generated) await sink.writeTensor(t.ggufName, new Uint8Array(t.generated.buffer.slice(0)));
+          else byTensor.set(t.hfName, [...(byTensor.get(t.hfName) ?? []), sink.target(t)]);
+        }
+      }
+    } catch (e) {
+      await out.abort();
+      throw e;
+    }
+    return out;
+  }
+
+  /** Where the chunks of output tensor `name` go besides its shard (none for tensors GGUF drops). */
+  targets(name: string): readonly GGUFTarget[] {
+    return this.byTensor.get(name) ?? [];
+  }
+
+  /** Bytes of every header planned (what the plans hold is a few times that). */
+  get headerBytes(): number {
+    return this.plans.reduce((a, p) => a + p.files.reduce((b, f) => b + f.layout.header.length, 0), 0);
+  }
+
+  /** The files being written, for background flushing. */
+  get paths(): string[] {
+    return this.sinks.map((s) => s.tempPath);
+  }
+
+  /** Records bytes a worker wrote for a target. */
+  written(t: GGUFTarget, bytes: number): void {
+    this.sinkOf(t.file).markWritten(t.name, bytes);
+  }
+
+  /** Checks every tensor was written, syncs, renames each file into place and reads it back. */
+  async finish(dir: string): Promise<void> {
+    for (const s of this.sinks) await s.finish();
+    for (const p of this.plans) for (const f of p.files) await verifyGGUF(join(dir, f.fileName), f.layout, f.metadata);
+  }
+
+  async abort(): Promise<void> {
+    for (const s of this.sinks) await s.abort();
+  }
+}
