@@ -690,10 +690,34 @@ pub fn q6_k_ref(x: &[f32], y: &mut [u8]) {
 // recomputed once at the end with the same operations.
 // ---------------------------------------------------------------------------
 
-/// `make_qkx2_quants` on `4*G` sub-blocks of `N` (`G` vectors of 4 lanes, interleaved so
-/// the sequential sums of one group overlap with the others'). `x[h][i]`, `w[h][i]`:
-/// element `i` of the sub-blocks of group `h`. Returns `(scale, the_min)` per lane and writes
-/// each lane's `L` (0..=nmax) through `put_l(group, i, lanes)`.
+/// Expands `$m!(i)` for `i = 0..$n` (16 or 32) as straight-line code: the search loops run
+/// 20-odd times per sub-block, and unrolled their loads address the stack arrays with constant
+/// offsets (no index arithmetic, no loop or interrupt checks).
+macro_rules! unroll {
+    (16, $m:ident) => {
+        $m!(0); $m!(1); $m!(2); $m!(3); $m!(4); $m!(5); $m!(6); $m!(7);
+        $m!(8); $m!(9); $m!(10); $m!(11); $m!(12); $m!(13); $m!(14); $m!(15);
+    };
+    (32, $m:ident) => {
+        unroll!(16, $m);
+        $m!(16); $m!(17); $m!(18); $m!(19); $m!(20); $m!(21); $m!(22); $m!(23);
+        $m!(24); $m!(25); $m!(26); $m!(27); $m!(28); $m!(29); $m!(30); $m!(31);
+    };
+}
+
+/// One element of the sub-blocks searched together (see `make_qkx2_xg`).
+#[derive(Clone, Copy)]
+struct Elem<const G: usize> {
+    x: [V4; G],
+    w: [V4; G],
+    xm: [V4; G],
+    l: [V4; G],
+}
+
+/// `make_qkx2_quants` on `4*G` sub-blocks of `N` (16 or 32; `G` vectors of 4 lanes,
+/// interleaved so the sequential sums of one group overlap with the others'). `x[h][i]`,
+/// `w[h][i]`: element `i` of the sub-blocks of group `h`. Returns `(scale, the_min)` per lane
+/// and writes each lane's `L` (0..=nmax) through `put_l(group, i, lanes)`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn make_qkx2_xg<const N: usize, const G: usize>(
@@ -728,6 +752,7 @@ fn make_qkx2_xg<const N: usize, const G: usize>(
     let min0 = min;
     let lo = V4::splat_i(0);
     let hi = V4::splat_i(nmax);
+    // ggml's quantisation, `clamp(nearest_int(iscale*(x - min)), 0, nmax)`, as f32.
     let quant = |iscale: V4, min: V4, xi: V4| nk.apply(iscale.mul(xi.sub(min))).max_i(lo).min_i(hi).to_f32();
     let err = |d: V4| if use_mad { d.abs() } else { d.mul(d) };
     let mut iscale = [zero; G];
@@ -741,58 +766,114 @@ fn make_qkx2_xg<const N: usize, const G: usize>(
             best[h] = best[h].add(w[h][i].mul(err(scale[h].mul(l).add(min[h]).sub(x[h][i]))));
         }
     }
+    // In the search, with `t = iscale*(x - min)`, `clamp(nearest_int(t), 0, nmax)` equals
+    // `roundeven(clamp(t, 0, nmax))` (rounding is monotone, 0 and nmax are integers) whenever
+    // `nearest_int`'s bit trick is exact, i.e. |t| < 2^22. Rounding is monotone too, so every
+    // `t` of a lane lies between `iscale*(min0 - min)` and `iscale*(max - min)` (x is in
+    // [min0, max]): when both ends are within ±4e6 (and not NaN) for every lane, the cheaper
+    // form is used, else ggml's. Degenerate lanes (max == min0) are overwritten at the end,
+    // whatever they compute. The clamp works on the bits as i32 (one instruction each, where
+    // wasm's f32 min/max are several): negative floats are negative integers, and
+    // non-negative floats compare like their bits.
+    let nmaxf = V4::splat(nmax as f32);
+    let lim = V4::splat(4.0e6);
+    let mut degenerate = [zero; G];
+    for h in 0..G {
+        degenerate[h] = max[h].eq(min0[h]);
+    }
+    // Per element: x, w, x - min (of the current `min`, recomputed when a lane's `min`
+    // changes) and Laux, side by side so that one pointer with constant offsets reaches all.
+    let mut e = [Elem { x: [zero; G], w: [zero; G], xm: [zero; G], l: [zero; G] }; N];
+    for i in 0..N {
+        for h in 0..G {
+            e[i].x[h] = x[h][i];
+            e[i].w[h] = w[h][i];
+            e[i].xm[h] = x[h][i].sub(min[h]);
+        }
+    }
     let mut l_iscale = iscale;
     let mut l_min = min;
-    let mut laux = [[zero; N]; G];
     for is in 0..=nstep {
         let num = V4::splat(rmin + rdelta * is as f32 + nmax as f32);
         let mut sum_l = [zero; G];
         let mut sum_l2 = [zero; G];
         let mut sum_xl = [zero; G];
+        let mut in_range = true;
         for h in 0..G {
-            iscale[h] = num.div(max[h].sub(min[h]));
+            let range = max[h].sub(min[h]);
+            iscale[h] = num.div(range);
+            let a = iscale[h].mul(min0[h].sub(min[h])).abs().le(lim);
+            let b = iscale[h].mul(range).abs().le(lim);
+            in_range &= a.and(b).or(degenerate[h]).all();
         }
-        for i in 0..N {
-            for h in 0..G {
-                let l = quant(iscale[h], min[h], x[h][i]);
-                laux[h][i] = l;
-                let wl = w[h][i].mul(l);
-                sum_l[h] = sum_l[h].add(wl);
-                sum_l2[h] = sum_l2[h].add(wl.mul(l));
-                sum_xl[h] = sum_xl[h].add(wl.mul(x[h][i]));
+        if in_range {
+            for ei in e.iter_mut() {
+                for h in 0..G {
+                    let l = iscale[h].mul(ei.xm[h]).max_i(lo).min_i(nmaxf).nearest();
+                    ei.l[h] = l;
+                    let wl = ei.w[h].mul(l);
+                    sum_l[h] = sum_l[h].add(wl);
+                    sum_l2[h] = sum_l2[h].add(wl.mul(l));
+                    sum_xl[h] = sum_xl[h].add(wl.mul(ei.x[h]));
+                }
+            }
+        } else {
+            for i in 0..N {
+                for h in 0..G {
+                    let l = quant(iscale[h], min[h], x[h][i]);
+                    e[i].l[h] = l;
+                    let wl = w[h][i].mul(l);
+                    sum_l[h] = sum_l[h].add(wl);
+                    sum_l2[h] = sum_l2[h].add(wl.mul(l));
+                    sum_xl[h] = sum_xl[h].add(wl.mul(x[h][i]));
+                }
             }
         }
+        let mut this_scale = [zero; G];
+        let mut this_min = [zero; G];
+        let mut dpos = [zero; G];
+        let mut any = false;
         for h in 0..G {
             let d = sum_w[h].mul(sum_l2[h]).sub(sum_l[h].mul(sum_l[h]));
-            let dpos = d.gt(zero);
-            if !dpos.any() {
+            dpos[h] = d.gt(zero);
+            any |= dpos[h].any();
+            let ts = sum_w[h].mul(sum_xl[h]).sub(sum_x[h].mul(sum_l[h])).div(d);
+            let tm = sum_l2[h].mul(sum_x[h]).sub(sum_l[h].mul(sum_xl[h])).div(d);
+            let mpos = tm.gt(zero);
+            this_scale[h] = V4::select(mpos, sum_xl[h].div(sum_l2[h]), ts);
+            this_min[h] = V4::select(mpos, zero, tm);
+        }
+        if !any {
+            continue;
+        }
+        let mut cur = [zero; G];
+        for ei in e.iter() {
+            for h in 0..G {
+                cur[h] = cur[h].add(ei.w[h].mul(err(this_scale[h].mul(ei.l[h]).add(this_min[h]).sub(ei.x[h]))));
+            }
+        }
+        for h in 0..G {
+            let upd = dpos[h].and(cur[h].lt(best[h]));
+            if !upd.any() {
                 continue;
             }
-            let this_scale = sum_w[h].mul(sum_xl[h]).sub(sum_x[h].mul(sum_l[h])).div(d);
-            let this_min = sum_l2[h].mul(sum_x[h]).sub(sum_l[h].mul(sum_xl[h])).div(d);
-            let mpos = this_min.gt(zero);
-            let this_scale = V4::select(mpos, sum_xl[h].div(sum_l2[h]), this_scale);
-            let this_min = V4::select(mpos, zero, this_min);
-            let mut cur = zero;
-            for i in 0..N {
-                cur = cur.add(w[h][i].mul(err(this_scale.mul(laux[h][i]).add(this_min).sub(x[h][i]))));
-            }
-            let upd = dpos.and(cur.lt(best[h]));
             l_iscale[h] = V4::select(upd, iscale[h], l_iscale[h]);
             l_min[h] = V4::select(upd, min[h], l_min[h]);
-            best[h] = V4::select(upd, cur, best[h]);
-            scale[h] = V4::select(upd, this_scale, scale[h]);
-            min[h] = V4::select(upd, this_min, min[h]);
+            best[h] = V4::select(upd, cur[h], best[h]);
+            scale[h] = V4::select(upd, this_scale[h], scale[h]);
+            min[h] = V4::select(upd, this_min[h], min[h]);
+            for ei in e.iter_mut() {
+                ei.xm[h] = ei.x[h].sub(min[h]);
+            }
         }
     }
     let mut the_min = [zero; G];
     for h in 0..G {
-        let degenerate = max[h].eq(min0[h]);
         for i in 0..N {
-            put_l(h, i, V4::select(degenerate, zero, quant(l_iscale[h], l_min[h], x[h][i])));
+            put_l(h, i, V4::select(degenerate[h], zero, quant(l_iscale[h], l_min[h], x[h][i])));
         }
-        scale[h] = V4::select(degenerate, zero, scale[h]);
-        the_min[h] = zero.sub(V4::select(degenerate, min0[h], min[h]));
+        scale[h] = V4::select(degenerate[h], zero, scale[h]);
+        the_min[h] = zero.sub(V4::select(degenerate[h], min0[h], min[h]));
     }
     (scale, the_min)
 }
@@ -830,25 +911,27 @@ fn q45_k_block_fast<const Q5: bool>(x: &[f32], y: &mut [u8]) {
     let mut l = [0u8; QK_K];
     let mut scales = [0f32; 8];
     let mut mins = [0f32; 8];
-    for g in 0..2 {
-        let xt: [[V4; 32]; 1] = [transpose_group(x, 4 * g, 32)];
+    let xt: [[V4; 32]; 2] = [transpose_group(x, 0, 32), transpose_group(x, 4, 32)];
+    let mut w = [[V4::splat(0.0); 32]; 2];
+    for h in 0..2 {
         let mut sum_x2 = V4::splat(0.0);
-        for v in &xt[0] {
+        for v in &xt[h] {
             sum_x2 = sum_x2.add(v.mul(*v));
         }
         let av_x = sum_x2.div(V4::splat(32.0)).sqrt();
-        let mut w = [[V4::splat(0.0); 32]; 1];
         for i in 0..32 {
-            w[0][i] = av_x.add(xt[0][i].abs());
+            w[h][i] = av_x.add(xt[h][i].abs());
         }
-        let (s, m) = make_qkx2_xg(&xt, &w, nmax, rmin, 0.1, nstep, false, &nk, |_, i, lv| {
-            for k in 0..4 {
-                l[32 * (4 * g + k) + i] = lv.lane(k) as u8;
-            }
-        });
+    }
+    let (s, m) = make_qkx2_xg(&xt, &w, nmax, rmin, 0.1, nstep, false, &nk, |h, i, lv| {
         for k in 0..4 {
-            scales[4 * g + k] = s[0].lane(k);
-            mins[4 * g + k] = m[0].lane(k);
+            l[32 * (4 * h + k) + i] = lv.lane(k) as u8;
+        }
+    });
+    for h in 0..2 {
+        for k in 0..4 {
+            scales[4 * h + k] = s[h].lane(k);
+            mins[4 * h + k] = m[h].lane(k);
         }
     }
     let mut max_scale = 0.0f32;
@@ -936,12 +1019,21 @@ fn make_qx_xg<const G: usize>(x: &[[V4; 16]; G], nk: &NearestK, mut put_l: impl 
     let lo = V4::splat_i(-NMAX);
     let hi = V4::splat_i(NMAX - 1);
     let quant = |iscale: V4, xi: V4| nk.apply(iscale.mul(xi)).max_i(lo).min_i(hi).to_f32();
+    // In the searches `t = iscale*x` has |t| <= ~33 (|x| <= amax = |max|, amax >= 1e-15), so
+    // `v = t + 1.5*2^23` lies in [2^23, 2^24) where its bits are an integer plus round(t):
+    // clamping those bits as i32 and subtracting 1.5*2^23 again (exact) gives ggml's
+    // `clamp(nearest_int(t), -32, 31)` as f32 in four instructions instead of six. Lanes of
+    // an all-zero sub-block (t NaN) are overwritten at the end.
+    let magic = V4::splat(12582912.0);
+    let lo_b = V4::splat(12582912.0 - NMAX as f32);
+    let hi_b = V4::splat(12582912.0 + (NMAX - 1) as f32);
+    let quant_fast = |iscale: V4, xi: V4| iscale.mul(xi).add(magic).max_i(lo_b).min_i(hi_b).sub(magic);
     let sums = |iscale: &[V4; G]| {
         let mut sumlx = [zero; G];
         let mut suml2 = [zero; G];
         for i in 0..16 {
             for h in 0..G {
-                let l = quant(iscale[h], x[h][i]);
+                let l = quant_fast(iscale[h], x[h][i]);
                 sumlx[h] = sumlx[h].add(wx[h][i].mul(l));
                 suml2[h] = suml2[h].add(w[h][i].mul(l).mul(l));
             }
