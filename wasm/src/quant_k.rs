@@ -445,7 +445,19 @@ fn qkx_weights(x: &[f32], w: &mut [f32; 32]) {
 
 /// The shared tail of Q4_K and Q5_K: 6-bit scales and mins, d/dmin, requantisation.
 /// Writes d @0, dmin @2, scales[12] @4; returns nothing, updates `l`.
-fn q45_k_scales<const FAST: bool>(x: &[f32], y: &mut [u8], l: &mut [u8; QK_K], scales: &[f32; 8], mins: &[f32; 8], max_scale: f32, max_min: f32, nmax: i32) {
+/// A sub-block whose 6-bit scale is 0 keeps the search's `L`: `search_l(j, l)` provides it.
+#[allow(clippy::too_many_arguments)]
+fn q45_k_scales<const FAST: bool>(
+    x: &[f32],
+    y: &mut [u8],
+    l: &mut [u8; QK_K],
+    scales: &[f32; 8],
+    mins: &[f32; 8],
+    max_scale: f32,
+    max_min: f32,
+    nmax: i32,
+    search_l: impl Fn(usize, &mut [u8; QK_K]),
+) {
     let inv_scale = if max_scale > 0.0 { 63.0 / max_scale } else { 0.0 };
     let inv_min = if max_min > 0.0 { 63.0 / max_min } else { 0.0 };
     let s = 4;
@@ -471,6 +483,7 @@ fn q45_k_scales<const FAST: bool>(x: &[f32], y: &mut [u8], l: &mut [u8; QK_K], s
         let (sc, m) = get_scale_min_k4(j, &y[s..s + 12]);
         let d = dall * sc as f32;
         if d == 0.0 {
+            search_l(j, l);
             continue;
         }
         let dm = dminall * m as f32;
@@ -547,7 +560,7 @@ fn q45_k_block_ref<const Q5: bool>(x: &[f32], y: &mut [u8]) {
             max_min = m;
         }
     }
-    q45_k_scales::<false>(x, y, &mut l, &scales, &mins, max_scale, max_min, nmax);
+    q45_k_scales::<false>(x, y, &mut l, &scales, &mins, max_scale, max_min, nmax, |_, _| {});
     if Q5 {
         q5_k_pack(&l, y)
     } else {
@@ -717,10 +730,12 @@ struct Elem<const G: usize> {
 /// `make_qkx2_quants` on `4*G` sub-blocks of `N` (16 or 32; `G` vectors of 4 lanes,
 /// interleaved so the sequential sums of one group overlap with the others'). `x[h][i]`,
 /// `w[h][i]`: element `i` of the sub-blocks of group `h`. Returns `(scale, the_min)` per lane
-/// and writes each lane's `L` (0..=nmax) through `put_l(group, i, lanes)`.
+/// and, with `EAGER`, writes each lane's `L` (0..=nmax) through `put_l(group, i, lanes)`.
+/// Also returns the `(iscale, min, degenerate)` lanes `L` comes from (`qkx2_l`), for callers
+/// that need `L` of few sub-blocks only.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn make_qkx2_xg<const N: usize, const G: usize>(
+fn make_qkx2_xg<const N: usize, const G: usize, const EAGER: bool>(
     x: &[[V4; N]; G],
     w: &[[V4; N]; G],
     nmax: i32,
@@ -730,7 +745,7 @@ fn make_qkx2_xg<const N: usize, const G: usize>(
     use_mad: bool,
     nk: &NearestK,
     mut put_l: impl FnMut(usize, usize, V4),
-) -> ([V4; G], [V4; G]) {
+) -> ([V4; G], [V4; G], [V4; G], [V4; G], [V4; G]) {
     let zero = V4::splat(0.0);
     let mut min = [zero; G];
     let mut max = [zero; G];
@@ -869,13 +884,23 @@ fn make_qkx2_xg<const N: usize, const G: usize>(
     }
     let mut the_min = [zero; G];
     for h in 0..G {
-        for i in 0..N {
-            put_l(h, i, V4::select(degenerate[h], zero, quant(l_iscale[h], l_min[h], x[h][i])));
+        if EAGER {
+            for i in 0..N {
+                put_l(h, i, V4::select(degenerate[h], zero, quant(l_iscale[h], l_min[h], x[h][i])));
+            }
         }
         scale[h] = V4::select(degenerate[h], zero, scale[h]);
         the_min[h] = zero.sub(V4::select(degenerate[h], min0[h], min[h]));
     }
-    (scale, the_min)
+    (scale, the_min, l_iscale, l_min, degenerate)
+}
+
+/// `L` of one sub-block from the `(iscale, min, degenerate)` lane `make_qkx2_xg` returned:
+/// the same operations as its lanes, one element at a time.
+fn qkx2_l(x: &[f32], l: &mut [u8], nmax: i32, iscale: f32, min: f32, degenerate: bool) {
+    for (li, &xi) in l.iter_mut().zip(x) {
+        *li = if degenerate { 0 } else { imax(0, imin(nmax, nearest_int(iscale * (xi - min)))) as u8 };
+    }
 }
 
 /// Element `i` of sub-blocks `first..first + 4` (each `len` long) of `x`, for `i < N`.
@@ -923,15 +948,18 @@ fn q45_k_block_fast<const Q5: bool>(x: &[f32], y: &mut [u8]) {
             w[h][i] = av_x.add(xt[h][i].abs());
         }
     }
-    let (s, m) = make_qkx2_xg(&xt, &w, nmax, rmin, 0.1, nstep, false, &nk, |h, i, lv| {
-        for k in 0..4 {
-            l[32 * (4 * h + k) + i] = lv.lane(k) as u8;
-        }
-    });
+    // L is only needed where a sub-block's 6-bit scale rounds to 0 (rare): made there
+    let (s, m, lis, lmin, degen) = make_qkx2_xg::<32, 2, false>(&xt, &w, nmax, rmin, 0.1, nstep, false, &nk, |_, _, _| {});
+    let mut l_is = [0f32; 8];
+    let mut l_min = [0f32; 8];
+    let mut l_degen = [false; 8];
     for h in 0..2 {
         for k in 0..4 {
             scales[4 * h + k] = s[h].lane(k);
             mins[4 * h + k] = m[h].lane(k);
+            l_is[4 * h + k] = lis[h].lane(k);
+            l_min[4 * h + k] = lmin[h].lane(k);
+            l_degen[4 * h + k] = degen[h].lane_i(k) != 0;
         }
     }
     let mut max_scale = 0.0f32;
@@ -944,7 +972,9 @@ fn q45_k_block_fast<const Q5: bool>(x: &[f32], y: &mut [u8]) {
             max_min = mins[j];
         }
     }
-    q45_k_scales::<true>(x, y, &mut l, &scales, &mins, max_scale, max_min, nmax);
+    q45_k_scales::<true>(x, y, &mut l, &scales, &mins, max_scale, max_min, nmax, |j, l| {
+        qkx2_l(&x[32 * j..32 * j + 32], &mut l[32 * j..32 * j + 32], nmax, l_is[j], l_min[j], l_degen[j])
+    });
     if Q5 {
         q5_k_pack(&l, y)
     } else {
@@ -969,7 +999,7 @@ fn q2_k_block_fast(x: &[f32], y: &mut [u8]) {
                 w[h][i] = xt[h][i].abs();
             }
         }
-        let (s, m) = make_qkx2_xg(&xt, &w, 3, -0.5, 0.1, 15, true, &nk, |h, i, lv| {
+        let (s, m, _, _, _) = make_qkx2_xg::<16, 2, true>(&xt, &w, 3, -0.5, 0.1, 15, true, &nk, |h, i, lv| {
             for k in 0..4 {
                 l[16 * (8 * g + 4 * h + k) + i] = lv.lane(k) as u8;
             }
@@ -1335,6 +1365,55 @@ mod tests {
             f(&x, &mut b);
             assert!(a == b, "{} differs at byte {:?}", name, a.iter().zip(&b).position(|(p, q)| p != q));
         }
+    }
+
+    /// Sub-blocks whose 6-bit scale (or Q2_K's 4-bit scale) rounds to 0 keep the search's
+    /// `L` (made lazily by the Q4_K/Q5_K fast path): tiny, tiny-and-offset and all-zero
+    /// sub-blocks next to large ones.
+    #[test]
+    fn fast_equals_ref_with_zero_sub_block_scales() {
+        let mut rng = crate::convert::tests::Rng(0x5c0);
+        let nb = 96;
+        let mut x = vec![0f32; QK_K * nb];
+        for b in 0..nb {
+            for j in 0..16 {
+                let kind = (rng.next_u32() % 5) as usize;
+                for i in 0..16 {
+                    let u = (rng.next_u32() as f32 / 4294967296.0) * 2.0 - 1.0;
+                    x[QK_K * b + 16 * j + i] = match kind {
+                        0 => u * 1e-4,
+                        1 => 0.0,
+                        2 => 3e-5 + u * 1e-6,
+                        3 => -2e-5 + u * 1e-6,
+                        _ => u,
+                    };
+                }
+            }
+        }
+        let cases: [(&str, usize, Quant, Quant); 5] = [
+            ("Q2_K", Q2_K_BYTES, q2_k_ref, q2_k),
+            ("Q3_K", Q3_K_BYTES, q3_k_ref, q3_k),
+            ("Q4_K", Q4_K_BYTES, q4_k_ref, q4_k),
+            ("Q5_K", Q5_K_BYTES, q5_k_ref, q5_k),
+            ("Q6_K", Q6_K_BYTES, q6_k_ref, q6_k),
+        ];
+        for (name, bytes, r, f) in cases {
+            let mut a = vec![0u8; nb * bytes];
+            let mut b = vec![0x55u8; nb * bytes];
+            r(&x, &mut a);
+            f(&x, &mut b);
+            assert!(a == b, "{} differs at byte {:?}", name, a.iter().zip(&b).position(|(p, q)| p != q));
+        }
+        // the case is exercised: some Q4_K sub-block has scale 0 and a non-zero L
+        let mut y = vec![0u8; nb * Q4_K_BYTES];
+        q4_k(&x, &mut y);
+        let hit = y.chunks(Q4_K_BYTES).any(|blk| {
+            (0..8).any(|j| get_scale_min_k4(j, &blk[4..16]).0 == 0 && (0..32).any(|i| {
+                let q = blk[16 + 32 * (j / 2) + i];
+                (if j % 2 == 0 { q & 15 } else { q >> 4 }) != 0
+            }))
+        });
+        assert!(hit);
     }
 
     #[test]
