@@ -589,11 +589,20 @@ pub fn q6_k_block_ref(x: &[f32], y: &mut [u8]) {
             max_scale = scale;
         }
     }
-    q6_k_finish::<false>(x, y, &mut l, &scales, max_scale, max_abs_scale);
+    q6_k_finish::<false>(x, y, &mut l, &scales, max_scale, max_abs_scale, |_, _| {});
 }
 
 /// Q6_K after the searches. Layout: ql[128] @0, qh[64] @128, scales[16] (i8) @192, d @208.
-fn q6_k_finish<const FAST: bool>(x: &[f32], y: &mut [u8], l: &mut [i8; QK_K], scales: &[f32; 16], max_scale: f32, max_abs_scale: f32) {
+/// A sub-block whose int8 scale is 0 keeps the search's `L`: `search_l(j, l)` provides it.
+fn q6_k_finish<const FAST: bool>(
+    x: &[f32],
+    y: &mut [u8],
+    l: &mut [i8; QK_K],
+    scales: &[f32; 16],
+    max_scale: f32,
+    max_abs_scale: f32,
+    search_l: impl Fn(usize, &mut [i8; QK_K]),
+) {
     if max_abs_scale < GROUP_MAX_EPS {
         for b in y.iter_mut().take(Q6_K_BYTES) {
             *b = 0;
@@ -611,6 +620,7 @@ fn q6_k_finish<const FAST: bool>(x: &[f32], y: &mut [u8], l: &mut [i8; QK_K], sc
     for j in 0..16 {
         let d = dall * (y[192 + j] as i8) as f32;
         if d == 0.0 {
+            search_l(j, l);
             continue;
         }
         if FAST {
@@ -1026,10 +1036,10 @@ fn q2_k_block_fast(x: &[f32], y: &mut [u8]) {
 
 /// `make_qx_quants(16, 32, x, L, 1, NULL)` on `4*G` sub-blocks (`G` vectors of 4 lanes,
 /// interleaved so the sequential sums of one group overlap with the others'). Returns the
-/// scales and writes each lane's `L` (0..64, or all 0 for an all-zero sub-block) through
-/// `put_l(group, i, lanes)`.
+/// scales and, per lane, the `iscale` whose `L` won and whether the sub-block is all zero
+/// (`qx_l` makes `L` from them).
 #[inline(always)]
-fn make_qx_xg<const G: usize>(x: &[[V4; 16]; G], nk: &NearestK, mut put_l: impl FnMut(usize, usize, V4)) -> [V4; G] {
+fn make_qx_xg<const G: usize>(x: &[[V4; 16]; G], nk: &NearestK) -> ([V4; G], [V4; G], [V4; G]) {
     const NMAX: i32 = 32;
     let zero = V4::splat(0.0);
     let mut max = [zero; G];
@@ -1102,16 +1112,21 @@ fn make_qx_xg<const G: usize>(x: &[[V4; 16]; G], nk: &NearestK, mut put_l: impl 
             best[h] = V4::select(upd, ns.mul(sumlx[h]), best[h]);
         }
     }
-    let off = V4::splat(NMAX as f32);
     let eps = V4::splat(GROUP_MAX_EPS);
+    let mut all_zero = [zero; G];
     for h in 0..G {
-        let all_zero = amax[h].lt(eps);
-        for i in 0..16 {
-            put_l(h, i, V4::select(all_zero, zero, quant(l_iscale[h], x[h][i]).add(off)));
-        }
-        scale[h] = V4::select(all_zero, zero, scale[h]);
+        all_zero[h] = amax[h].lt(eps);
+        scale[h] = V4::select(all_zero[h], zero, scale[h]);
     }
-    scale
+    (scale, l_iscale, all_zero)
+}
+
+/// `L` of one sub-block from the `(iscale, all_zero)` lane `make_qx_xg` returned: the same
+/// operations as its lanes, one element at a time.
+fn qx_l(x: &[f32], l: &mut [i8], iscale: f32, all_zero: bool) {
+    for (li, &xi) in l.iter_mut().zip(x) {
+        *li = if all_zero { 0 } else { (32 + imax(-32, imin(31, nearest_int(iscale * xi)))) as i8 };
+    }
 }
 
 /// Q6_K, one super-block: the 16 sub-block searches as 2 × 8 lanes.
@@ -1122,16 +1137,17 @@ fn q6_k_block_fast(x: &[f32], y: &mut [u8]) {
     let nk = NearestK::new();
     let mut l = [0i8; QK_K];
     let mut scales = [0f32; 16];
+    // L is only needed where a sub-block's int8 scale is 0 (rare): made there
+    let mut l_is = [0f32; 16];
+    let mut l_zero = [false; 16];
     for g in 0..2 {
         let xt: [[V4; 16]; 2] = [transpose_group(x, 8 * g, 16), transpose_group(x, 8 * g + 4, 16)];
-        let s = make_qx_xg(&xt, &nk, |h, i, lv| {
-            for k in 0..4 {
-                l[16 * (8 * g + 4 * h + k) + i] = lv.lane(k) as i8;
-            }
-        });
+        let (s, lis, zero) = make_qx_xg(&xt, &nk);
         for h in 0..2 {
             for k in 0..4 {
                 scales[8 * g + 4 * h + k] = s[h].lane(k);
+                l_is[8 * g + 4 * h + k] = lis[h].lane(k);
+                l_zero[8 * g + 4 * h + k] = zero[h].lane_i(k) != 0;
             }
         }
     }
@@ -1144,7 +1160,9 @@ fn q6_k_block_fast(x: &[f32], y: &mut [u8]) {
             max_scale = scales[ib];
         }
     }
-    q6_k_finish::<true>(x, y, &mut l, &scales, max_scale, max_abs_scale);
+    q6_k_finish::<true>(x, y, &mut l, &scales, max_scale, max_abs_scale, |j, l| {
+        qx_l(&x[16 * j..16 * j + 16], &mut l[16 * j..16 * j + 16], l_is[j], l_zero[j])
+    });
 }
 
 
