@@ -305,12 +305,23 @@ pub fn q2_k_block_ref(x: &[f32], y: &mut [u8]) {
             max_min = m;
         }
     }
-    q2_k_finish(x, y, &mut l, &scales, &mins, max_scale, max_min);
+    q2_k_finish(x, y, &mut l, &scales, &mins, max_scale, max_min, |_, _| {});
 }
 
 /// Q2_K after the searches: scales, d/dmin, requantisation, packing.
 /// Layout: scales[16] @0, qs[64] @16, d @80, dmin @82.
-fn q2_k_finish(x: &[f32], y: &mut [u8], l: &mut [u8; QK_K], scales: &[f32; 16], mins: &[f32; 16], max_scale: f32, max_min: f32) {
+/// A sub-block whose 4-bit scale is 0 keeps the search's `L`: `search_l(j, l)` provides it.
+#[allow(clippy::too_many_arguments)]
+fn q2_k_finish(
+    x: &[f32],
+    y: &mut [u8],
+    l: &mut [u8; QK_K],
+    scales: &[f32; 16],
+    mins: &[f32; 16],
+    max_scale: f32,
+    max_min: f32,
+    search_l: impl Fn(usize, &mut [u8; QK_K]),
+) {
     let q4scale = 15.0f32;
     let d16;
     if max_scale > 0.0 {
@@ -343,6 +354,7 @@ fn q2_k_finish(x: &[f32], y: &mut [u8], l: &mut [u8; QK_K], scales: &[f32; 16], 
     for j in 0..16 {
         let d = dall * (y[j] & 0xf) as f32;
         if d == 0.0 {
+            search_l(j, l);
             continue;
         }
         let dm = dminall * (y[j] >> 4) as f32;
@@ -367,11 +379,12 @@ pub fn q3_k_block_ref(x: &[f32], y: &mut [u8]) {
             max_scale = scales[j];
         }
     }
-    q3_k_finish(x, y, &mut l, &scales, max_scale);
+    q3_k_finish(x, y, &mut l, &scales, max_scale, |_, _| {});
 }
 
 /// Q3_K after the searches. Layout: hmask[32] @0, qs[64] @32, scales[12] @96, d @108.
-fn q3_k_finish(x: &[f32], y: &mut [u8], l: &mut [i8; QK_K], scales: &[f32; 16], max_scale: f32) {
+/// A sub-block whose 6-bit scale is 0 keeps the search's `L`: `search_l(j, l)` provides it.
+fn q3_k_finish(x: &[f32], y: &mut [u8], l: &mut [i8; QK_K], scales: &[f32; 16], max_scale: f32, search_l: impl Fn(usize, &mut [i8; QK_K])) {
     let sc = 96;
     for b in &mut y[sc..sc + 12] {
         *b = 0;
@@ -401,6 +414,7 @@ fn q3_k_finish(x: &[f32], y: &mut [u8], l: &mut [i8; QK_K], scales: &[f32; 16], 
         let s = ((lo | ((((y[sc + 8 + j % 4] >> (2 * (j / 4))) & 3) as i32) << 4)) - 32) as i8;
         let d = dall * s as f32;
         if d == 0.0 {
+            search_l(j, l);
             continue;
         }
         for ii in 0..16 {
@@ -740,12 +754,11 @@ struct Elem<const G: usize> {
 /// `make_qkx2_quants` on `4*G` sub-blocks of `N` (16 or 32; `G` vectors of 4 lanes,
 /// interleaved so the sequential sums of one group overlap with the others'). `x[h][i]`,
 /// `w[h][i]`: element `i` of the sub-blocks of group `h`. Returns `(scale, the_min)` per lane
-/// and, with `EAGER`, writes each lane's `L` (0..=nmax) through `put_l(group, i, lanes)`.
-/// Also returns the `(iscale, min, degenerate)` lanes `L` comes from (`qkx2_l`), for callers
-/// that need `L` of few sub-blocks only.
+/// and the `(iscale, min, degenerate)` lanes the winning `L` comes from (`qkx2_l` makes it:
+/// the callers need `L` of few sub-blocks only).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn make_qkx2_xg<const N: usize, const G: usize, const EAGER: bool>(
+fn make_qkx2_xg<const N: usize, const G: usize>(
     x: &[[V4; N]; G],
     w: &[[V4; N]; G],
     nmax: i32,
@@ -754,7 +767,6 @@ fn make_qkx2_xg<const N: usize, const G: usize, const EAGER: bool>(
     nstep: i32,
     use_mad: bool,
     nk: &NearestK,
-    mut put_l: impl FnMut(usize, usize, V4),
 ) -> ([V4; G], [V4; G], [V4; G], [V4; G], [V4; G]) {
     let zero = V4::splat(0.0);
     let mut min = [zero; G];
@@ -894,11 +906,6 @@ fn make_qkx2_xg<const N: usize, const G: usize, const EAGER: bool>(
     }
     let mut the_min = [zero; G];
     for h in 0..G {
-        if EAGER {
-            for i in 0..N {
-                put_l(h, i, V4::select(degenerate[h], zero, quant(l_iscale[h], l_min[h], x[h][i])));
-            }
-        }
         scale[h] = V4::select(degenerate[h], zero, scale[h]);
         the_min[h] = zero.sub(V4::select(degenerate[h], min0[h], min[h]));
     }
@@ -959,7 +966,7 @@ fn q45_k_block_fast<const Q5: bool>(x: &[f32], y: &mut [u8]) {
         }
     }
     // L is only needed where a sub-block's 6-bit scale rounds to 0 (rare): made there
-    let (s, m, lis, lmin, degen) = make_qkx2_xg::<32, 2, false>(&xt, &w, nmax, rmin, 0.1, nstep, false, &nk, |_, _, _| {});
+    let (s, m, lis, lmin, degen) = make_qkx2_xg(&xt, &w, nmax, rmin, 0.1, nstep, false, &nk);
     let mut l_is = [0f32; 8];
     let mut l_min = [0f32; 8];
     let mut l_degen = [false; 8];
@@ -1001,6 +1008,10 @@ fn q2_k_block_fast(x: &[f32], y: &mut [u8]) {
     let mut l = [0u8; QK_K];
     let mut scales = [0f32; 16];
     let mut mins = [0f32; 16];
+    // L is only needed where a sub-block's 4-bit scale is 0 (rare): made there
+    let mut l_is = [0f32; 16];
+    let mut l_min = [0f32; 16];
+    let mut l_degen = [false; 16];
     for g in 0..2 {
         let xt: [[V4; 16]; 2] = [transpose_group(x, 8 * g, 16), transpose_group(x, 8 * g + 4, 16)];
         let mut w = [[V4::splat(0.0); 16]; 2];
@@ -1009,15 +1020,15 @@ fn q2_k_block_fast(x: &[f32], y: &mut [u8]) {
                 w[h][i] = xt[h][i].abs();
             }
         }
-        let (s, m, _, _, _) = make_qkx2_xg::<16, 2, true>(&xt, &w, 3, -0.5, 0.1, 15, true, &nk, |h, i, lv| {
-            for k in 0..4 {
-                l[16 * (8 * g + 4 * h + k) + i] = lv.lane(k) as u8;
-            }
-        });
+        let (s, m, lis, lmin, degen) = make_qkx2_xg(&xt, &w, 3, -0.5, 0.1, 15, true, &nk);
         for h in 0..2 {
             for k in 0..4 {
-                scales[8 * g + 4 * h + k] = s[h].lane(k);
-                mins[8 * g + 4 * h + k] = m[h].lane(k);
+                let j = 8 * g + 4 * h + k;
+                scales[j] = s[h].lane(k);
+                mins[j] = m[h].lane(k);
+                l_is[j] = lis[h].lane(k);
+                l_min[j] = lmin[h].lane(k);
+                l_degen[j] = degen[h].lane_i(k) != 0;
             }
         }
     }
@@ -1031,7 +1042,9 @@ fn q2_k_block_fast(x: &[f32], y: &mut [u8]) {
             max_min = mins[j];
         }
     }
-    q2_k_finish(x, y, &mut l, &scales, &mins, max_scale, max_min);
+    q2_k_finish(x, y, &mut l, &scales, &mins, max_scale, max_min, |j, l| {
+        qkx2_l(&x[16 * j..16 * j + 16], &mut l[16 * j..16 * j + 16], 3, l_is[j], l_min[j], l_degen[j])
+    });
 }
 
 /// `make_qx_quants(16, 32, x, L, 1, NULL)` on `4*G` sub-blocks (`G` vectors of 4 lanes,
@@ -1166,11 +1179,12 @@ fn q6_k_block_fast(x: &[f32], y: &mut [u8]) {
 }
 
 
-/// `make_q3_quants(16, 4, x, L, true)` on 4 sub-blocks (lanes). The per-element refinement
+/// `make_q3_quants(16, 4, x, L, true)` on 4 sub-blocks (lanes); `l_out[i]` gets element `i`
+/// of each lane's `L` (as f32). The per-element refinement
 /// stays sequential in `i` inside each lane; a lane whose pass changed nothing would change
 /// nothing in a further pass either, so running passes until no lane changes is exact.
 #[inline(always)]
-fn make_q3_x4(x: &[V4; 16], nk: &NearestK, mut put_l: impl FnMut(usize, V4)) -> V4 {
+fn make_q3_x4(x: &[V4; 16], nk: &NearestK, l_out: &mut [V4; 16]) -> V4 {
     const NMAX: i32 = 4;
     let zero = V4::splat(0.0);
     let mut max = zero;
@@ -1220,7 +1234,7 @@ fn make_q3_x4(x: &[V4; 16], nk: &NearestK, mut put_l: impl FnMut(usize, V4)) -> 
     }
     let off = V4::splat(NMAX as f32);
     for i in 0..16 {
-        put_l(i, V4::select(all_zero, zero, l[i].add(off)));
+        l_out[i] = V4::select(all_zero, zero, l[i].add(off));
     }
     let scale = V4::select(suml2.gt(zero), sumlx.div(suml2), zero);
     V4::select(all_zero, zero, scale)
@@ -1234,13 +1248,11 @@ fn q3_k_block_fast(x: &[f32], y: &mut [u8]) {
     let nk = NearestK::new();
     let mut l = [0i8; QK_K];
     let mut scales = [0f32; 16];
+    // L is only needed where a sub-block's 6-bit scale is 0 (rare): extracted there
+    let mut ls = [[V4::splat(0.0); 16]; 4];
     for g in 0..4 {
         let xt: [V4; 16] = transpose_group(x, 4 * g, 16);
-        let s = make_q3_x4(&xt, &nk, |i, lv| {
-            for k in 0..4 {
-                l[16 * (4 * g + k) + i] = lv.lane(k) as i8;
-            }
-        });
+        let s = make_q3_x4(&xt, &nk, &mut ls[g]);
         for k in 0..4 {
             scales[4 * g + k] = s.lane(k);
         }
@@ -1254,7 +1266,11 @@ fn q3_k_block_fast(x: &[f32], y: &mut [u8]) {
             max_scale = scales[j];
         }
     }
-    q3_k_finish(x, y, &mut l, &scales, max_scale);
+    q3_k_finish(x, y, &mut l, &scales, max_scale, |j, l| {
+        for i in 0..16 {
+            l[16 * j + i] = ls[j / 4][i].lane(j % 4) as i8;
+        }
+    });
 }
 
 pub fn q3_k(x: &[f32], y: &mut [u8]) {
