@@ -1219,10 +1219,15 @@ fn make_q3_x4(x: &[V4; 16], nk: &NearestK, l_out: &mut [V4; 16]) -> V4 {
             let sl2 = suml2.sub(w[i].mul(l[i]).mul(l[i]));
             let new_l = nk.apply(x[i].mul(sl2).div(slx)).max_i(lo).min_i(hi).to_f32();
             let c2 = new_l.eq(l[i]);
+            // lanes that may change; usually none, then nothing below changes anything
+            let cand = c1.andnot(c2);
+            if !cand.any() {
+                continue;
+            }
             let slx2 = slx.add(wx[i].mul(new_l));
             let sl22 = sl2.add(w[i].mul(new_l).mul(new_l));
             let c3 = sl22.gt(zero).and(slx2.mul(slx2).mul(suml2).gt(sumlx.mul(sumlx).mul(sl22)));
-            let upd = c1.and(c3).andnot(c2);
+            let upd = cand.and(c3);
             l[i] = V4::select(upd, new_l, l[i]);
             sumlx = V4::select(upd, slx2, sumlx);
             suml2 = V4::select(upd, sl22, suml2);
