@@ -526,6 +526,17 @@ fn q4_k_pack(l: &[u8; QK_K], y: &mut [u8]) {
     }
 }
 
+/// `q4_k_pack`, 16 bytes at a time.
+fn q4_k_pack_fast(l: &[u8; QK_K], y: &mut [u8]) {
+    for c in 0..4 {
+        for k in [0, 16] {
+            let a = V4::load_bytes(l, 64 * c + k);
+            let b = V4::load_bytes(l, 64 * c + 32 + k);
+            a.or(b.shl_u8::<4>()).store_bytes(y, 16 + 32 * c + k);
+        }
+    }
+}
+
 fn q5_k_pack(l: &[u8; QK_K], y: &mut [u8]) {
     let (qh, ql) = (16, 48);
     for b in &mut y[qh..qh + 32] {
@@ -792,17 +803,6 @@ fn make_qkx2_xg<const N: usize, const G: usize>(
     // ggml's quantisation, `clamp(nearest_int(iscale*(x - min)), 0, nmax)`, as f32.
     let quant = |iscale: V4, min: V4, xi: V4| nk.apply(iscale.mul(xi.sub(min))).max_i(lo).min_i(hi).to_f32();
     let err = |d: V4| if use_mad { d.abs() } else { d.mul(d) };
-    let mut iscale = [zero; G];
-    let mut scale = [zero; G];
-    let mut best = [zero; G];
-    for h in 0..G {
-        iscale[h] = V4::splat(nmax as f32).div(max[h].sub(min[h]));
-        scale[h] = V4::splat(1.0).div(iscale[h]);
-        for i in 0..N {
-            let l = quant(iscale[h], min[h], x[h][i]);
-            best[h] = best[h].add(w[h][i].mul(err(scale[h].mul(l).add(min[h]).sub(x[h][i]))));
-        }
-    }
     // In the search, with `t = iscale*(x - min)`, `clamp(nearest_int(t), 0, nmax)` equals
     // `roundeven(clamp(t, 0, nmax))` (rounding is monotone, 0 and nmax are integers) whenever
     // `nearest_int`'s bit trick is exact, i.e. |t| < 2^22. Rounding is monotone too, so every
@@ -826,6 +826,31 @@ fn make_qkx2_xg<const N: usize, const G: usize>(
             e[i].x[h] = x[h][i];
             e[i].w[h] = w[h][i];
             e[i].xm[h] = x[h][i].sub(min[h]);
+        }
+    }
+    // The first estimate (t in [0, ~nmax] unless max - min overflowed)
+    let mut iscale = [zero; G];
+    let mut scale = [zero; G];
+    let mut best = [zero; G];
+    let mut in_range = true;
+    for h in 0..G {
+        iscale[h] = V4::splat(nmax as f32).div(max[h].sub(min[h]));
+        scale[h] = V4::splat(1.0).div(iscale[h]);
+        in_range &= iscale[h].mul(max[h].sub(min[h])).abs().le(lim).or(degenerate[h]).all();
+    }
+    if in_range {
+        for ei in e.iter() {
+            for h in 0..G {
+                let l = iscale[h].mul(ei.xm[h]).max_i(lo).min_i(nmaxf).nearest();
+                best[h] = best[h].add(ei.w[h].mul(err(scale[h].mul(l).add(min[h]).sub(ei.x[h]))));
+            }
+        }
+    } else {
+        for h in 0..G {
+            for i in 0..N {
+                let l = quant(iscale[h], min[h], x[h][i]);
+                best[h] = best[h].add(w[h][i].mul(err(scale[h].mul(l).add(min[h]).sub(x[h][i]))));
+            }
         }
     }
     let mut l_iscale = iscale;
@@ -995,7 +1020,7 @@ fn q45_k_block_fast<const Q5: bool>(x: &[f32], y: &mut [u8]) {
     if Q5 {
         q5_k_pack(&l, y)
     } else {
-        q4_k_pack(&l, y)
+        q4_k_pack_fast(&l, y)
     }
 }
 
