@@ -360,6 +360,16 @@ mod wasm_v4 {
             let s = &mut y[at..at + 16];
             unsafe { v128_store(s.as_mut_ptr() as *mut v128, v) }
         }
+        /// Lanes (2, 3, 0, 1).
+        #[inline(always)]
+        pub fn swap_halves(self) -> V4 {
+            V4(i32x4_shuffle::<2, 3, 0, 1>(self.0, self.0))
+        }
+        /// Lanes (1, 0, 3, 2).
+        #[inline(always)]
+        pub fn swap_pairs(self) -> V4 {
+            V4(i32x4_shuffle::<1, 0, 3, 2>(self.0, self.0))
+        }
         /// Transposes a 4×4 matrix given as rows.
         #[inline(always)]
         pub fn transpose(a: V4, b: V4, c: V4, d: V4) -> (V4, V4, V4, V4) {
@@ -587,6 +597,12 @@ mod native_v4 {
                     y[at + 8 * k + 2 * i + 1] = (x >> 8) as u8;
                 }
             }
+        }
+        pub fn swap_halves(self) -> V4 {
+            V4([self.0[2], self.0[3], self.0[0], self.0[1]])
+        }
+        pub fn swap_pairs(self) -> V4 {
+            V4([self.0[1], self.0[0], self.0[3], self.0[2]])
         }
         pub fn transpose(a: V4, b: V4, c: V4, d: V4) -> (V4, V4, V4, V4) {
             let r = [a.0, b.0, c.0, d.0];
