@@ -1140,10 +1140,8 @@ fn make_qx_xg<const G: usize>(x: &[[V4; 16]; G], nk: &NearestK) -> ([V4; G], [V4
         }
         let (sumlx, suml2) = sums(&iscale);
         for h in 0..G {
+            // branch-free: whether a lane improves is data-dependent (mispredicted often)
             let upd = suml2[h].gt(zero).and(sumlx[h].mul(sumlx[h]).gt(best[h].mul(suml2[h])));
-            if !upd.any() {
-                continue;
-            }
             let ns = sumlx[h].div(suml2[h]);
             l_iscale[h] = V4::select(upd, iscale[h], l_iscale[h]);
             scale[h] = V4::select(upd, ns, scale[h]);
