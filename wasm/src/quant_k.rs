@@ -758,7 +758,6 @@ macro_rules! unroll {
 struct Elem<const G: usize> {
     x: [V4; G],
     w: [V4; G],
-    xm: [V4; G],
     l: [V4; G],
 }
 
@@ -818,14 +817,12 @@ fn make_qkx2_xg<const N: usize, const G: usize>(
     for h in 0..G {
         degenerate[h] = max[h].eq(min0[h]);
     }
-    // Per element: x, w, x - min (of the current `min`, recomputed when a lane's `min`
-    // changes) and Laux, side by side so that one pointer with constant offsets reaches all.
-    let mut e = [Elem { x: [zero; G], w: [zero; G], xm: [zero; G], l: [zero; G] }; N];
+    // Per element: x, w and Laux side by side (one pointer with constant offsets reaches all).
+    let mut e = [Elem { x: [zero; G], w: [zero; G], l: [zero; G] }; N];
     for i in 0..N {
         for h in 0..G {
             e[i].x[h] = x[h][i];
             e[i].w[h] = w[h][i];
-            e[i].xm[h] = x[h][i].sub(min[h]);
         }
     }
     // The first estimate (t in [0, ~nmax] unless max - min overflowed)
@@ -841,7 +838,7 @@ fn make_qkx2_xg<const N: usize, const G: usize>(
     if in_range {
         for ei in e.iter() {
             for h in 0..G {
-                let l = iscale[h].mul(ei.xm[h]).max_i(lo).min_i(nmaxf).nearest();
+                let l = iscale[h].mul(ei.x[h].sub(min[h])).max_i(lo).min_i(nmaxf).nearest();
                 best[h] = best[h].add(ei.w[h].mul(err(scale[h].mul(l).add(min[h]).sub(ei.x[h]))));
             }
         }
@@ -871,7 +868,7 @@ fn make_qkx2_xg<const N: usize, const G: usize>(
         if in_range {
             for ei in e.iter_mut() {
                 for h in 0..G {
-                    let l = iscale[h].mul(ei.xm[h]).max_i(lo).min_i(nmaxf).nearest();
+                    let l = iscale[h].mul(ei.x[h].sub(min[h])).max_i(lo).min_i(nmaxf).nearest();
                     ei.l[h] = l;
                     let wl = ei.w[h].mul(l);
                     sum_l[h] = sum_l[h].add(wl);
@@ -916,17 +913,11 @@ fn make_qkx2_xg<const N: usize, const G: usize>(
         }
         for h in 0..G {
             let upd = dpos[h].and(cur[h].lt(best[h]));
-            if !upd.any() {
-                continue;
-            }
             l_iscale[h] = V4::select(upd, iscale[h], l_iscale[h]);
             l_min[h] = V4::select(upd, min[h], l_min[h]);
             best[h] = V4::select(upd, cur[h], best[h]);
             scale[h] = V4::select(upd, this_scale[h], scale[h]);
             min[h] = V4::select(upd, this_min[h], min[h]);
-            for ei in e.iter_mut() {
-                ei.xm[h] = ei.x[h].sub(min[h]);
-            }
         }
     }
     let mut the_min = [zero; G];
