@@ -738,21 +738,6 @@ pub fn q6_k_ref(x: &[f32], y: &mut [u8]) {
 // recomputed once at the end with the same operations.
 // ---------------------------------------------------------------------------
 
-/// Expands `$m!(i)` for `i = 0..$n` (16 or 32) as straight-line code: the search loops run
-/// 20-odd times per sub-block, and unrolled their loads address the stack arrays with constant
-/// offsets (no index arithmetic, no loop or interrupt checks).
-macro_rules! unroll {
-    (16, $m:ident) => {
-        $m!(0); $m!(1); $m!(2); $m!(3); $m!(4); $m!(5); $m!(6); $m!(7);
-        $m!(8); $m!(9); $m!(10); $m!(11); $m!(12); $m!(13); $m!(14); $m!(15);
-    };
-    (32, $m:ident) => {
-        unroll!(16, $m);
-        $m!(16); $m!(17); $m!(18); $m!(19); $m!(20); $m!(21); $m!(22); $m!(23);
-        $m!(24); $m!(25); $m!(26); $m!(27); $m!(28); $m!(29); $m!(30); $m!(31);
-    };
-}
-
 /// One element of the sub-blocks searched together (see `make_qkx2_xg`).
 #[derive(Clone, Copy)]
 struct Elem<const G: usize> {
@@ -1068,7 +1053,7 @@ fn q2_k_block_fast(x: &[f32], y: &mut [u8]) {
 /// scales and, per lane, the `iscale` whose `L` won and whether the sub-block is all zero
 /// (`qx_l` makes `L` from them).
 #[inline(always)]
-fn make_qx_xg<const G: usize>(x: &[[V4; 16]; G], nk: &NearestK) -> ([V4; G], [V4; G], [V4; G]) {
+fn make_qx_xg<const G: usize>(x: &[[V4; 16]; G]) -> ([V4; G], [V4; G], [V4; G]) {
     const NMAX: i32 = 32;
     let zero = V4::splat(0.0);
     let mut max = [zero; G];
@@ -1085,9 +1070,6 @@ fn make_qx_xg<const G: usize>(x: &[[V4; 16]; G], nk: &NearestK) -> ([V4; G], [V4
             wx[h][i] = w[h][i].mul(x[h][i]);
         }
     }
-    let lo = V4::splat_i(-NMAX);
-    let hi = V4::splat_i(NMAX - 1);
-    let quant = |iscale: V4, xi: V4| nk.apply(iscale.mul(xi)).max_i(lo).min_i(hi).to_f32();
     // In the searches `t = iscale*x` has |t| <= ~33 (|x| <= amax = |max|, amax >= 1e-15), so
     // `v = t + 1.5*2^23` lies in [2^23, 2^24) where its bits are an integer plus round(t):
     // clamping those bits as i32 and subtracting 1.5*2^23 again (exact) gives ggml's
@@ -1161,7 +1143,6 @@ fn q6_k_block_fast(x: &[f32], y: &mut [u8]) {
     if !all_finite(&x[..QK_K]) {
         return q6_k_block_ref(x, y);
     }
-    let nk = NearestK::new();
     let mut l = [0i8; QK_K];
     let mut scales = [0f32; 16];
     // L is only needed where a sub-block's int8 scale is 0 (rare): made there
@@ -1169,7 +1150,7 @@ fn q6_k_block_fast(x: &[f32], y: &mut [u8]) {
     let mut l_zero = [false; 16];
     for g in 0..2 {
         let xt: [[V4; 16]; 2] = [transpose_group(x, 8 * g, 16), transpose_group(x, 8 * g + 4, 16)];
-        let (s, lis, zero) = make_qx_xg(&xt, &nk);
+        let (s, lis, zero) = make_qx_xg(&xt);
         for h in 0..2 {
             for k in 0..4 {
                 scales[8 * g + 4 * h + k] = s[h].lane(k);
