@@ -286,6 +286,20 @@ mod wasm_v4 {
         pub fn trunc(self) -> V4 {
             V4(f32x4_trunc(self.0))
         }
+        /// Rounds to the nearest integer, ties to even (IEEE `roundeven`), staying f32.
+        #[inline(always)]
+        pub fn nearest(self) -> V4 {
+            V4(f32x4_nearest(self.0))
+        }
+        #[inline(always)]
+        pub fn le(self, o: V4) -> V4 {
+            V4(f32x4_le(self.0, o.0))
+        }
+        /// True when every lane's top bit is set (every mask lane true).
+        #[inline(always)]
+        pub fn all(self) -> bool {
+            i32x4_all_true(self.0)
+        }
         /// f32 → i32 truncating toward zero, saturating (only used where lanes are in range).
         #[inline(always)]
         pub fn trunc_i(self) -> V4 {
@@ -346,6 +360,16 @@ mod wasm_v4 {
             let s = &mut y[at..at + 16];
             unsafe { v128_store(s.as_mut_ptr() as *mut v128, v) }
         }
+        /// Lanes (2, 3, 0, 1).
+        #[inline(always)]
+        pub fn swap_halves(self) -> V4 {
+            V4(i32x4_shuffle::<2, 3, 0, 1>(self.0, self.0))
+        }
+        /// Lanes (1, 0, 3, 2).
+        #[inline(always)]
+        pub fn swap_pairs(self) -> V4 {
+            V4(i32x4_shuffle::<1, 0, 3, 2>(self.0, self.0))
+        }
         /// Transposes a 4×4 matrix given as rows.
         #[inline(always)]
         pub fn transpose(a: V4, b: V4, c: V4, d: V4) -> (V4, V4, V4, V4) {
@@ -372,6 +396,10 @@ mod native_v4 {
     #[inline(always)]
     fn f(b: u32) -> f32 {
         f32::from_bits(b)
+    }
+    #[inline(always)]
+    fn fabs(v: f32) -> f32 {
+        f32::from_bits(v.to_bits() & 0x7fff_ffff)
     }
     #[inline(always)]
     fn mask(c: bool) -> u32 {
@@ -501,6 +529,24 @@ mod native_v4 {
         pub fn trunc(self) -> V4 {
             self.map1(|a| f(a).trunc().to_bits())
         }
+        pub fn nearest(self) -> V4 {
+            self.map1(|a| {
+                let v = f(a);
+                // |v| < 2^23: adding and removing 2^23 rounds to an integer, ties to even
+                if fabs(v) < 8388608.0 {
+                    let r = (fabs(v) + 8388608.0) - 8388608.0;
+                    (r.to_bits() & 0x7fff_ffff) | (a & 0x8000_0000)
+                } else {
+                    a // integers already, or Inf/NaN
+                }
+            })
+        }
+        pub fn le(self, o: V4) -> V4 {
+            self.map(o, |a, b| mask(f(a) <= f(b)))
+        }
+        pub fn all(self) -> bool {
+            self.0.iter().all(|&v| v != 0)
+        }
         pub fn shl<const N: u32>(self) -> V4 {
             self.map1(|a| a << N)
         }
@@ -551,6 +597,12 @@ mod native_v4 {
                     y[at + 8 * k + 2 * i + 1] = (x >> 8) as u8;
                 }
             }
+        }
+        pub fn swap_halves(self) -> V4 {
+            V4([self.0[2], self.0[3], self.0[0], self.0[1]])
+        }
+        pub fn swap_pairs(self) -> V4 {
+            V4([self.0[1], self.0[0], self.0[3], self.0[2]])
         }
         pub fn transpose(a: V4, b: V4, c: V4, d: V4) -> (V4, V4, V4, V4) {
             let r = [a.0, b.0, c.0, d.0];

@@ -305,12 +305,23 @@ pub fn q2_k_block_ref(x: &[f32], y: &mut [u8]) {
             max_min = m;
         }
     }
-    q2_k_finish(x, y, &mut l, &scales, &mins, max_scale, max_min);
+    q2_k_finish(x, y, &mut l, &scales, &mins, max_scale, max_min, |_, _| {});
 }
 
 /// Q2_K after the searches: scales, d/dmin, requantisation, packing.
 /// Layout: scales[16] @0, qs[64] @16, d @80, dmin @82.
-fn q2_k_finish(x: &[f32], y: &mut [u8], l: &mut [u8; QK_K], scales: &[f32; 16], mins: &[f32; 16], max_scale: f32, max_min: f32) {
+/// A sub-block whose 4-bit scale is 0 keeps the search's `L`: `search_l(j, l)` provides it.
+#[allow(clippy::too_many_arguments)]
+fn q2_k_finish(
+    x: &[f32],
+    y: &mut [u8],
+    l: &mut [u8; QK_K],
+    scales: &[f32; 16],
+    mins: &[f32; 16],
+    max_scale: f32,
+    max_min: f32,
+    search_l: impl Fn(usize, &mut [u8; QK_K]),
+) {
     let q4scale = 15.0f32;
     let d16;
     if max_scale > 0.0 {
@@ -343,6 +354,7 @@ fn q2_k_finish(x: &[f32], y: &mut [u8], l: &mut [u8; QK_K], scales: &[f32; 16], 
     for j in 0..16 {
         let d = dall * (y[j] & 0xf) as f32;
         if d == 0.0 {
+            search_l(j, l);
             continue;
         }
         let dm = dminall * (y[j] >> 4) as f32;
@@ -367,11 +379,12 @@ pub fn q3_k_block_ref(x: &[f32], y: &mut [u8]) {
             max_scale = scales[j];
         }
     }
-    q3_k_finish(x, y, &mut l, &scales, max_scale);
+    q3_k_finish(x, y, &mut l, &scales, max_scale, |_, _| {});
 }
 
 /// Q3_K after the searches. Layout: hmask[32] @0, qs[64] @32, scales[12] @96, d @108.
-fn q3_k_finish(x: &[f32], y: &mut [u8], l: &mut [i8; QK_K], scales: &[f32; 16], max_scale: f32) {
+/// A sub-block whose 6-bit scale is 0 keeps the search's `L`: `search_l(j, l)` provides it.
+fn q3_k_finish(x: &[f32], y: &mut [u8], l: &mut [i8; QK_K], scales: &[f32; 16], max_scale: f32, search_l: impl Fn(usize, &mut [i8; QK_K])) {
     let sc = 96;
     for b in &mut y[sc..sc + 12] {
         *b = 0;
@@ -401,6 +414,7 @@ fn q3_k_finish(x: &[f32], y: &mut [u8], l: &mut [i8; QK_K], scales: &[f32; 16], 
         let s = ((lo | ((((y[sc + 8 + j % 4] >> (2 * (j / 4))) & 3) as i32) << 4)) - 32) as i8;
         let d = dall * s as f32;
         if d == 0.0 {
+            search_l(j, l);
             continue;
         }
         for ii in 0..16 {
@@ -445,7 +459,19 @@ fn qkx_weights(x: &[f32], w: &mut [f32; 32]) {
 
 /// The shared tail of Q4_K and Q5_K: 6-bit scales and mins, d/dmin, requantisation.
 /// Writes d @0, dmin @2, scales[12] @4; returns nothing, updates `l`.
-fn q45_k_scales<const FAST: bool>(x: &[f32], y: &mut [u8], l: &mut [u8; QK_K], scales: &[f32; 8], mins: &[f32; 8], max_scale: f32, max_min: f32, nmax: i32) {
+/// A sub-block whose 6-bit scale is 0 keeps the search's `L`: `search_l(j, l)` provides it.
+#[allow(clippy::too_many_arguments)]
+fn q45_k_scales<const FAST: bool>(
+    x: &[f32],
+    y: &mut [u8],
+    l: &mut [u8; QK_K],
+    scales: &[f32; 8],
+    mins: &[f32; 8],
+    max_scale: f32,
+    max_min: f32,
+    nmax: i32,
+    search_l: impl Fn(usize, &mut [u8; QK_K]),
+) {
     let inv_scale = if max_scale > 0.0 { 63.0 / max_scale } else { 0.0 };
     let inv_min = if max_min > 0.0 { 63.0 / max_min } else { 0.0 };
     let s = 4;
@@ -471,6 +497,7 @@ fn q45_k_scales<const FAST: bool>(x: &[f32], y: &mut [u8], l: &mut [u8; QK_K], s
         let (sc, m) = get_scale_min_k4(j, &y[s..s + 12]);
         let d = dall * sc as f32;
         if d == 0.0 {
+            search_l(j, l);
             continue;
         }
         let dm = dminall * m as f32;
@@ -495,6 +522,17 @@ fn q4_k_pack(l: &[u8; QK_K], y: &mut [u8]) {
     for c in 0..4 {
         for k in 0..32 {
             y[q + 32 * c + k] = l[64 * c + k] | (l[64 * c + 32 + k] << 4);
+        }
+    }
+}
+
+/// `q4_k_pack`, 16 bytes at a time.
+fn q4_k_pack_fast(l: &[u8; QK_K], y: &mut [u8]) {
+    for c in 0..4 {
+        for k in [0, 16] {
+            let a = V4::load_bytes(l, 64 * c + k);
+            let b = V4::load_bytes(l, 64 * c + 32 + k);
+            a.or(b.shl_u8::<4>()).store_bytes(y, 16 + 32 * c + k);
         }
     }
 }
@@ -547,7 +585,7 @@ fn q45_k_block_ref<const Q5: bool>(x: &[f32], y: &mut [u8]) {
             max_min = m;
         }
     }
-    q45_k_scales::<false>(x, y, &mut l, &scales, &mins, max_scale, max_min, nmax);
+    q45_k_scales::<false>(x, y, &mut l, &scales, &mins, max_scale, max_min, nmax, |_, _| {});
     if Q5 {
         q5_k_pack(&l, y)
     } else {
@@ -576,11 +614,20 @@ pub fn q6_k_block_ref(x: &[f32], y: &mut [u8]) {
             max_scale = scale;
         }
     }
-    q6_k_finish::<false>(x, y, &mut l, &scales, max_scale, max_abs_scale);
+    q6_k_finish::<false>(x, y, &mut l, &scales, max_scale, max_abs_scale, |_, _| {});
 }
 
 /// Q6_K after the searches. Layout: ql[128] @0, qh[64] @128, scales[16] (i8) @192, d @208.
-fn q6_k_finish<const FAST: bool>(x: &[f32], y: &mut [u8], l: &mut [i8; QK_K], scales: &[f32; 16], max_scale: f32, max_abs_scale: f32) {
+/// A sub-block whose int8 scale is 0 keeps the search's `L`: `search_l(j, l)` provides it.
+fn q6_k_finish<const FAST: bool>(
+    x: &[f32],
+    y: &mut [u8],
+    l: &mut [i8; QK_K],
+    scales: &[f32; 16],
+    max_scale: f32,
+    max_abs_scale: f32,
+    search_l: impl Fn(usize, &mut [i8; QK_K]),
+) {
     if max_abs_scale < GROUP_MAX_EPS {
         for b in y.iter_mut().take(Q6_K_BYTES) {
             *b = 0;
@@ -598,6 +645,7 @@ fn q6_k_finish<const FAST: bool>(x: &[f32], y: &mut [u8], l: &mut [i8; QK_K], sc
     for j in 0..16 {
         let d = dall * (y[192 + j] as i8) as f32;
         if d == 0.0 {
+            search_l(j, l);
             continue;
         }
         if FAST {
@@ -690,10 +738,19 @@ pub fn q6_k_ref(x: &[f32], y: &mut [u8]) {
 // recomputed once at the end with the same operations.
 // ---------------------------------------------------------------------------
 
-/// `make_qkx2_quants` on `4*G` sub-blocks of `N` (`G` vectors of 4 lanes, interleaved so
-/// the sequential sums of one group overlap with the others'). `x[h][i]`, `w[h][i]`:
-/// element `i` of the sub-blocks of group `h`. Returns `(scale, the_min)` per lane and writes
-/// each lane's `L` (0..=nmax) through `put_l(group, i, lanes)`.
+/// One element of the sub-blocks searched together (see `make_qkx2_xg`).
+#[derive(Clone, Copy)]
+struct Elem<const G: usize> {
+    x: [V4; G],
+    w: [V4; G],
+    l: [V4; G],
+}
+
+/// `make_qkx2_quants` on `4*G` sub-blocks of `N` (16 or 32; `G` vectors of 4 lanes,
+/// interleaved so the sequential sums of one group overlap with the others'). `x[h][i]`,
+/// `w[h][i]`: element `i` of the sub-blocks of group `h`. Returns `(scale, the_min)` per lane
+/// and the `(iscale, min, degenerate)` lanes the winning `L` comes from (`qkx2_l` makes it:
+/// the callers need `L` of few sub-blocks only).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn make_qkx2_xg<const N: usize, const G: usize>(
@@ -705,8 +762,7 @@ fn make_qkx2_xg<const N: usize, const G: usize>(
     nstep: i32,
     use_mad: bool,
     nk: &NearestK,
-    mut put_l: impl FnMut(usize, usize, V4),
-) -> ([V4; G], [V4; G]) {
+) -> ([V4; G], [V4; G], [V4; G], [V4; G], [V4; G]) {
     let zero = V4::splat(0.0);
     let mut min = [zero; G];
     let mut max = [zero; G];
@@ -728,73 +784,141 @@ fn make_qkx2_xg<const N: usize, const G: usize>(
     let min0 = min;
     let lo = V4::splat_i(0);
     let hi = V4::splat_i(nmax);
+    // ggml's quantisation, `clamp(nearest_int(iscale*(x - min)), 0, nmax)`, as f32.
     let quant = |iscale: V4, min: V4, xi: V4| nk.apply(iscale.mul(xi.sub(min))).max_i(lo).min_i(hi).to_f32();
     let err = |d: V4| if use_mad { d.abs() } else { d.mul(d) };
+    // In the search, with `t = iscale*(x - min)`, `clamp(nearest_int(t), 0, nmax)` equals
+    // `roundeven(clamp(t, 0, nmax))` (rounding is monotone, 0 and nmax are integers) whenever
+    // `nearest_int`'s bit trick is exact, i.e. |t| < 2^22. Rounding is monotone too, so every
+    // `t` of a lane lies between `iscale*(min0 - min)` and `iscale*(max - min)` (x is in
+    // [min0, max]): when both ends are within ±4e6 (and not NaN) for every lane, the cheaper
+    // form is used, else ggml's. Degenerate lanes (max == min0) are overwritten at the end,
+    // whatever they compute. The clamp works on the bits as i32 (one instruction each, where
+    // wasm's f32 min/max are several): negative floats are negative integers, and
+    // non-negative floats compare like their bits.
+    let nmaxf = V4::splat(nmax as f32);
+    let lim = V4::splat(4.0e6);
+    let mut degenerate = [zero; G];
+    for h in 0..G {
+        degenerate[h] = max[h].eq(min0[h]);
+    }
+    // Per element: x, w and Laux side by side (one pointer with constant offsets reaches all).
+    let mut e = [Elem { x: [zero; G], w: [zero; G], l: [zero; G] }; N];
+    for i in 0..N {
+        for h in 0..G {
+            e[i].x[h] = x[h][i];
+            e[i].w[h] = w[h][i];
+        }
+    }
+    // The first estimate (t in [0, ~nmax] unless max - min overflowed)
     let mut iscale = [zero; G];
     let mut scale = [zero; G];
     let mut best = [zero; G];
+    let mut in_range = true;
     for h in 0..G {
         iscale[h] = V4::splat(nmax as f32).div(max[h].sub(min[h]));
         scale[h] = V4::splat(1.0).div(iscale[h]);
-        for i in 0..N {
-            let l = quant(iscale[h], min[h], x[h][i]);
-            best[h] = best[h].add(w[h][i].mul(err(scale[h].mul(l).add(min[h]).sub(x[h][i]))));
+        in_range &= iscale[h].mul(max[h].sub(min[h])).abs().le(lim).or(degenerate[h]).all();
+    }
+    if in_range {
+        for ei in e.iter() {
+            for h in 0..G {
+                let l = iscale[h].mul(ei.x[h].sub(min[h])).max_i(lo).min_i(nmaxf).nearest();
+                best[h] = best[h].add(ei.w[h].mul(err(scale[h].mul(l).add(min[h]).sub(ei.x[h]))));
+            }
+        }
+    } else {
+        for h in 0..G {
+            for i in 0..N {
+                let l = quant(iscale[h], min[h], x[h][i]);
+                best[h] = best[h].add(w[h][i].mul(err(scale[h].mul(l).add(min[h]).sub(x[h][i]))));
+            }
         }
     }
     let mut l_iscale = iscale;
     let mut l_min = min;
-    let mut laux = [[zero; N]; G];
     for is in 0..=nstep {
         let num = V4::splat(rmin + rdelta * is as f32 + nmax as f32);
         let mut sum_l = [zero; G];
         let mut sum_l2 = [zero; G];
         let mut sum_xl = [zero; G];
+        let mut in_range = true;
         for h in 0..G {
-            iscale[h] = num.div(max[h].sub(min[h]));
+            let range = max[h].sub(min[h]);
+            iscale[h] = num.div(range);
+            let a = iscale[h].mul(min0[h].sub(min[h])).abs().le(lim);
+            let b = iscale[h].mul(range).abs().le(lim);
+            in_range &= a.and(b).or(degenerate[h]).all();
         }
-        for i in 0..N {
-            for h in 0..G {
-                let l = quant(iscale[h], min[h], x[h][i]);
-                laux[h][i] = l;
-                let wl = w[h][i].mul(l);
-                sum_l[h] = sum_l[h].add(wl);
-                sum_l2[h] = sum_l2[h].add(wl.mul(l));
-                sum_xl[h] = sum_xl[h].add(wl.mul(x[h][i]));
+        if in_range {
+            for ei in e.iter_mut() {
+                for h in 0..G {
+                    let l = iscale[h].mul(ei.x[h].sub(min[h])).max_i(lo).min_i(nmaxf).nearest();
+                    ei.l[h] = l;
+                    let wl = ei.w[h].mul(l);
+                    sum_l[h] = sum_l[h].add(wl);
+                    sum_l2[h] = sum_l2[h].add(wl.mul(l));
+                    sum_xl[h] = sum_xl[h].add(wl.mul(ei.x[h]));
+                }
+            }
+        } else {
+            for i in 0..N {
+                for h in 0..G {
+                    let l = quant(iscale[h], min[h], x[h][i]);
+                    e[i].l[h] = l;
+                    let wl = w[h][i].mul(l);
+                    sum_l[h] = sum_l[h].add(wl);
+                    sum_l2[h] = sum_l2[h].add(wl.mul(l));
+                    sum_xl[h] = sum_xl[h].add(wl.mul(x[h][i]));
+                }
             }
         }
+        let mut this_scale = [zero; G];
+        let mut this_min = [zero; G];
+        let mut dpos = [zero; G];
+        let mut any = false;
         for h in 0..G {
             let d = sum_w[h].mul(sum_l2[h]).sub(sum_l[h].mul(sum_l[h]));
-            let dpos = d.gt(zero);
-            if !dpos.any() {
-                continue;
+            dpos[h] = d.gt(zero);
+            any |= dpos[h].any();
+            let ts = sum_w[h].mul(sum_xl[h]).sub(sum_x[h].mul(sum_l[h])).div(d);
+            let tm = sum_l2[h].mul(sum_x[h]).sub(sum_l[h].mul(sum_xl[h])).div(d);
+            let mpos = tm.gt(zero);
+            this_scale[h] = V4::select(mpos, sum_xl[h].div(sum_l2[h]), ts);
+            this_min[h] = V4::select(mpos, zero, tm);
+        }
+        if !any {
+            continue;
+        }
+        let mut cur = [zero; G];
+        for ei in e.iter() {
+            for h in 0..G {
+                cur[h] = cur[h].add(ei.w[h].mul(err(this_scale[h].mul(ei.l[h]).add(this_min[h]).sub(ei.x[h]))));
             }
-            let this_scale = sum_w[h].mul(sum_xl[h]).sub(sum_x[h].mul(sum_l[h])).div(d);
-            let this_min = sum_l2[h].mul(sum_x[h]).sub(sum_l[h].mul(sum_xl[h])).div(d);
-            let mpos = this_min.gt(zero);
-            let this_scale = V4::select(mpos, sum_xl[h].div(sum_l2[h]), this_scale);
-            let this_min = V4::select(mpos, zero, this_min);
-            let mut cur = zero;
-            for i in 0..N {
-                cur = cur.add(w[h][i].mul(err(this_scale.mul(laux[h][i]).add(this_min).sub(x[h][i]))));
-            }
-            let upd = dpos.and(cur.lt(best[h]));
+        }
+        for h in 0..G {
+            let upd = dpos[h].and(cur[h].lt(best[h]));
             l_iscale[h] = V4::select(upd, iscale[h], l_iscale[h]);
             l_min[h] = V4::select(upd, min[h], l_min[h]);
-            best[h] = V4::select(upd, cur, best[h]);
-            scale[h] = V4::select(upd, this_scale, scale[h]);
-            min[h] = V4::select(upd, this_min, min[h]);
+            best[h] = V4::select(upd, cur[h], best[h]);
+            scale[h] = V4::select(upd, this_scale[h], scale[h]);
+            min[h] = V4::select(upd, this_min[h], min[h]);
         }
     }
     let mut the_min = [zero; G];
     for h in 0..G {
-        let degenerate = max[h].eq(min0[h]);
-        for i in 0..N {
-            put_l(h, i, V4::select(degenerate, zero, quant(l_iscale[h], l_min[h], x[h][i])));
-        }
-        scale[h] = V4::select(degenerate, zero, scale[h]);
-        the_min[h] = zero.sub(V4::select(degenerate, min0[h], min[h]));
+        scale[h] = V4::select(degenerate[h], zero, scale[h]);
+        the_min[h] = zero.sub(V4::select(degenerate[h], min0[h], min[h]));
     }
-    (scale, the_min)
+    (scale, the_min, l_iscale, l_min, degenerate)
+}
+
+/// `L` of one sub-block from the `(iscale, min, degenerate)` lane `make_qkx2_xg` returned:
+/// the same operations as its lanes, one element at a time.
+fn qkx2_l(x: &[f32], l: &mut [u8], nmax: i32, iscale: f32, min: f32, degenerate: bool) {
+    for (li, &xi) in l.iter_mut().zip(x) {
+        *li = if degenerate { 0 } else { imax(0, imin(nmax, nearest_int(iscale * (xi - min)))) as u8 };
+    }
 }
 
 /// Element `i` of sub-blocks `first..first + 4` (each `len` long) of `x`, for `i < N`.
@@ -830,25 +954,30 @@ fn q45_k_block_fast<const Q5: bool>(x: &[f32], y: &mut [u8]) {
     let mut l = [0u8; QK_K];
     let mut scales = [0f32; 8];
     let mut mins = [0f32; 8];
-    for g in 0..2 {
-        let xt: [[V4; 32]; 1] = [transpose_group(x, 4 * g, 32)];
+    let xt: [[V4; 32]; 2] = [transpose_group(x, 0, 32), transpose_group(x, 4, 32)];
+    let mut w = [[V4::splat(0.0); 32]; 2];
+    for h in 0..2 {
         let mut sum_x2 = V4::splat(0.0);
-        for v in &xt[0] {
+        for v in &xt[h] {
             sum_x2 = sum_x2.add(v.mul(*v));
         }
         let av_x = sum_x2.div(V4::splat(32.0)).sqrt();
-        let mut w = [[V4::splat(0.0); 32]; 1];
         for i in 0..32 {
-            w[0][i] = av_x.add(xt[0][i].abs());
+            w[h][i] = av_x.add(xt[h][i].abs());
         }
-        let (s, m) = make_qkx2_xg(&xt, &w, nmax, rmin, 0.1, nstep, false, &nk, |_, i, lv| {
-            for k in 0..4 {
-                l[32 * (4 * g + k) + i] = lv.lane(k) as u8;
-            }
-        });
+    }
+    // L is only needed where a sub-block's 6-bit scale rounds to 0 (rare): made there
+    let (s, m, lis, lmin, degen) = make_qkx2_xg(&xt, &w, nmax, rmin, 0.1, nstep, false, &nk);
+    let mut l_is = [0f32; 8];
+    let mut l_min = [0f32; 8];
+    let mut l_degen = [false; 8];
+    for h in 0..2 {
         for k in 0..4 {
-            scales[4 * g + k] = s[0].lane(k);
-            mins[4 * g + k] = m[0].lane(k);
+            scales[4 * h + k] = s[h].lane(k);
+            mins[4 * h + k] = m[h].lane(k);
+            l_is[4 * h + k] = lis[h].lane(k);
+            l_min[4 * h + k] = lmin[h].lane(k);
+            l_degen[4 * h + k] = degen[h].lane_i(k) != 0;
         }
     }
     let mut max_scale = 0.0f32;
@@ -861,11 +990,13 @@ fn q45_k_block_fast<const Q5: bool>(x: &[f32], y: &mut [u8]) {
             max_min = mins[j];
         }
     }
-    q45_k_scales::<true>(x, y, &mut l, &scales, &mins, max_scale, max_min, nmax);
+    q45_k_scales::<true>(x, y, &mut l, &scales, &mins, max_scale, max_min, nmax, |j, l| {
+        qkx2_l(&x[32 * j..32 * j + 32], &mut l[32 * j..32 * j + 32], nmax, l_is[j], l_min[j], l_degen[j])
+    });
     if Q5 {
         q5_k_pack(&l, y)
     } else {
-        q4_k_pack(&l, y)
+        q4_k_pack_fast(&l, y)
     }
 }
 
@@ -878,6 +1009,10 @@ fn q2_k_block_fast(x: &[f32], y: &mut [u8]) {
     let mut l = [0u8; QK_K];
     let mut scales = [0f32; 16];
     let mut mins = [0f32; 16];
+    // L is only needed where a sub-block's 4-bit scale is 0 (rare): made there
+    let mut l_is = [0f32; 16];
+    let mut l_min = [0f32; 16];
+    let mut l_degen = [false; 16];
     for g in 0..2 {
         let xt: [[V4; 16]; 2] = [transpose_group(x, 8 * g, 16), transpose_group(x, 8 * g + 4, 16)];
         let mut w = [[V4::splat(0.0); 16]; 2];
@@ -886,15 +1021,15 @@ fn q2_k_block_fast(x: &[f32], y: &mut [u8]) {
                 w[h][i] = xt[h][i].abs();
             }
         }
-        let (s, m) = make_qkx2_xg(&xt, &w, 3, -0.5, 0.1, 15, true, &nk, |h, i, lv| {
-            for k in 0..4 {
-                l[16 * (8 * g + 4 * h + k) + i] = lv.lane(k) as u8;
-            }
-        });
+        let (s, m, lis, lmin, degen) = make_qkx2_xg(&xt, &w, 3, -0.5, 0.1, 15, true, &nk);
         for h in 0..2 {
             for k in 0..4 {
-                scales[8 * g + 4 * h + k] = s[h].lane(k);
-                mins[8 * g + 4 * h + k] = m[h].lane(k);
+                let j = 8 * g + 4 * h + k;
+                scales[j] = s[h].lane(k);
+                mins[j] = m[h].lane(k);
+                l_is[j] = lis[h].lane(k);
+                l_min[j] = lmin[h].lane(k);
+                l_degen[j] = degen[h].lane_i(k) != 0;
             }
         }
     }
@@ -908,15 +1043,17 @@ fn q2_k_block_fast(x: &[f32], y: &mut [u8]) {
             max_min = mins[j];
         }
     }
-    q2_k_finish(x, y, &mut l, &scales, &mins, max_scale, max_min);
+    q2_k_finish(x, y, &mut l, &scales, &mins, max_scale, max_min, |j, l| {
+        qkx2_l(&x[16 * j..16 * j + 16], &mut l[16 * j..16 * j + 16], 3, l_is[j], l_min[j], l_degen[j])
+    });
 }
 
 /// `make_qx_quants(16, 32, x, L, 1, NULL)` on `4*G` sub-blocks (`G` vectors of 4 lanes,
 /// interleaved so the sequential sums of one group overlap with the others'). Returns the
-/// scales and writes each lane's `L` (0..64, or all 0 for an all-zero sub-block) through
-/// `put_l(group, i, lanes)`.
+/// scales and, per lane, the `iscale` whose `L` won and whether the sub-block is all zero
+/// (`qx_l` makes `L` from them).
 #[inline(always)]
-fn make_qx_xg<const G: usize>(x: &[[V4; 16]; G], nk: &NearestK, mut put_l: impl FnMut(usize, usize, V4)) -> [V4; G] {
+fn make_qx_xg<const G: usize>(x: &[[V4; 16]; G]) -> ([V4; G], [V4; G], [V4; G]) {
     const NMAX: i32 = 32;
     let zero = V4::splat(0.0);
     let mut max = [zero; G];
@@ -933,15 +1070,21 @@ fn make_qx_xg<const G: usize>(x: &[[V4; 16]; G], nk: &NearestK, mut put_l: impl 
             wx[h][i] = w[h][i].mul(x[h][i]);
         }
     }
-    let lo = V4::splat_i(-NMAX);
-    let hi = V4::splat_i(NMAX - 1);
-    let quant = |iscale: V4, xi: V4| nk.apply(iscale.mul(xi)).max_i(lo).min_i(hi).to_f32();
+    // In the searches `t = iscale*x` has |t| <= ~33 (|x| <= amax = |max|, amax >= 1e-15), so
+    // `v = t + 1.5*2^23` lies in [2^23, 2^24) where its bits are an integer plus round(t):
+    // clamping those bits as i32 and subtracting 1.5*2^23 again (exact) gives ggml's
+    // `clamp(nearest_int(t), -32, 31)` as f32 in four instructions instead of six. Lanes of
+    // an all-zero sub-block (t NaN) are overwritten at the end.
+    let magic = V4::splat(12582912.0);
+    let lo_b = V4::splat(12582912.0 - NMAX as f32);
+    let hi_b = V4::splat(12582912.0 + (NMAX - 1) as f32);
+    let quant_fast = |iscale: V4, xi: V4| iscale.mul(xi).add(magic).max_i(lo_b).min_i(hi_b).sub(magic);
     let sums = |iscale: &[V4; G]| {
         let mut sumlx = [zero; G];
         let mut suml2 = [zero; G];
         for i in 0..16 {
             for h in 0..G {
-                let l = quant(iscale[h], x[h][i]);
+                let l = quant_fast(iscale[h], x[h][i]);
                 sumlx[h] = sumlx[h].add(wx[h][i].mul(l));
                 suml2[h] = suml2[h].add(w[h][i].mul(l).mul(l));
             }
@@ -970,26 +1113,29 @@ fn make_qx_xg<const G: usize>(x: &[[V4; 16]; G], nk: &NearestK, mut put_l: impl 
         }
         let (sumlx, suml2) = sums(&iscale);
         for h in 0..G {
+            // branch-free: whether a lane improves is data-dependent (mispredicted often)
             let upd = suml2[h].gt(zero).and(sumlx[h].mul(sumlx[h]).gt(best[h].mul(suml2[h])));
-            if !upd.any() {
-                continue;
-            }
             let ns = sumlx[h].div(suml2[h]);
             l_iscale[h] = V4::select(upd, iscale[h], l_iscale[h]);
             scale[h] = V4::select(upd, ns, scale[h]);
             best[h] = V4::select(upd, ns.mul(sumlx[h]), best[h]);
         }
     }
-    let off = V4::splat(NMAX as f32);
     let eps = V4::splat(GROUP_MAX_EPS);
+    let mut all_zero = [zero; G];
     for h in 0..G {
-        let all_zero = amax[h].lt(eps);
-        for i in 0..16 {
-            put_l(h, i, V4::select(all_zero, zero, quant(l_iscale[h], x[h][i]).add(off)));
-        }
-        scale[h] = V4::select(all_zero, zero, scale[h]);
+        all_zero[h] = amax[h].lt(eps);
+        scale[h] = V4::select(all_zero[h], zero, scale[h]);
     }
-    scale
+    (scale, l_iscale, all_zero)
+}
+
+/// `L` of one sub-block from the `(iscale, all_zero)` lane `make_qx_xg` returned: the same
+/// operations as its lanes, one element at a time.
+fn qx_l(x: &[f32], l: &mut [i8], iscale: f32, all_zero: bool) {
+    for (li, &xi) in l.iter_mut().zip(x) {
+        *li = if all_zero { 0 } else { (32 + imax(-32, imin(31, nearest_int(iscale * xi)))) as i8 };
+    }
 }
 
 /// Q6_K, one super-block: the 16 sub-block searches as 2 × 8 lanes.
@@ -997,19 +1143,19 @@ fn q6_k_block_fast(x: &[f32], y: &mut [u8]) {
     if !all_finite(&x[..QK_K]) {
         return q6_k_block_ref(x, y);
     }
-    let nk = NearestK::new();
     let mut l = [0i8; QK_K];
     let mut scales = [0f32; 16];
+    // L is only needed where a sub-block's int8 scale is 0 (rare): made there
+    let mut l_is = [0f32; 16];
+    let mut l_zero = [false; 16];
     for g in 0..2 {
         let xt: [[V4; 16]; 2] = [transpose_group(x, 8 * g, 16), transpose_group(x, 8 * g + 4, 16)];
-        let s = make_qx_xg(&xt, &nk, |h, i, lv| {
-            for k in 0..4 {
-                l[16 * (8 * g + 4 * h + k) + i] = lv.lane(k) as i8;
-            }
-        });
+        let (s, lis, zero) = make_qx_xg(&xt);
         for h in 0..2 {
             for k in 0..4 {
                 scales[8 * g + 4 * h + k] = s[h].lane(k);
+                l_is[8 * g + 4 * h + k] = lis[h].lane(k);
+                l_zero[8 * g + 4 * h + k] = zero[h].lane_i(k) != 0;
             }
         }
     }
@@ -1022,15 +1168,18 @@ fn q6_k_block_fast(x: &[f32], y: &mut [u8]) {
             max_scale = scales[ib];
         }
     }
-    q6_k_finish::<true>(x, y, &mut l, &scales, max_scale, max_abs_scale);
+    q6_k_finish::<true>(x, y, &mut l, &scales, max_scale, max_abs_scale, |j, l| {
+        qx_l(&x[16 * j..16 * j + 16], &mut l[16 * j..16 * j + 16], l_is[j], l_zero[j])
+    });
 }
 
 
-/// `make_q3_quants(16, 4, x, L, true)` on 4 sub-blocks (lanes). The per-element refinement
+/// `make_q3_quants(16, 4, x, L, true)` on 4 sub-blocks (lanes); `l_out[i]` gets element `i`
+/// of each lane's `L` (as f32). The per-element refinement
 /// stays sequential in `i` inside each lane; a lane whose pass changed nothing would change
 /// nothing in a further pass either, so running passes until no lane changes is exact.
 #[inline(always)]
-fn make_q3_x4(x: &[V4; 16], nk: &NearestK, mut put_l: impl FnMut(usize, V4)) -> V4 {
+fn make_q3_x4(x: &[V4; 16], nk: &NearestK, l_out: &mut [V4; 16]) -> V4 {
     const NMAX: i32 = 4;
     let zero = V4::splat(0.0);
     let mut max = zero;
@@ -1065,10 +1214,15 @@ fn make_q3_x4(x: &[V4; 16], nk: &NearestK, mut put_l: impl FnMut(usize, V4)) -> 
             let sl2 = suml2.sub(w[i].mul(l[i]).mul(l[i]));
             let new_l = nk.apply(x[i].mul(sl2).div(slx)).max_i(lo).min_i(hi).to_f32();
             let c2 = new_l.eq(l[i]);
+            // lanes that may change; usually none, then nothing below changes anything
+            let cand = c1.andnot(c2);
+            if !cand.any() {
+                continue;
+            }
             let slx2 = slx.add(wx[i].mul(new_l));
             let sl22 = sl2.add(w[i].mul(new_l).mul(new_l));
             let c3 = sl22.gt(zero).and(slx2.mul(slx2).mul(suml2).gt(sumlx.mul(sumlx).mul(sl22)));
-            let upd = c1.and(c3).andnot(c2);
+            let upd = cand.and(c3);
             l[i] = V4::select(upd, new_l, l[i]);
             sumlx = V4::select(upd, slx2, sumlx);
             suml2 = V4::select(upd, sl22, suml2);
@@ -1080,7 +1234,7 @@ fn make_q3_x4(x: &[V4; 16], nk: &NearestK, mut put_l: impl FnMut(usize, V4)) -> 
     }
     let off = V4::splat(NMAX as f32);
     for i in 0..16 {
-        put_l(i, V4::select(all_zero, zero, l[i].add(off)));
+        l_out[i] = V4::select(all_zero, zero, l[i].add(off));
     }
     let scale = V4::select(suml2.gt(zero), sumlx.div(suml2), zero);
     V4::select(all_zero, zero, scale)
@@ -1094,13 +1248,11 @@ fn q3_k_block_fast(x: &[f32], y: &mut [u8]) {
     let nk = NearestK::new();
     let mut l = [0i8; QK_K];
     let mut scales = [0f32; 16];
+    // L is only needed where a sub-block's 6-bit scale is 0 (rare): extracted there
+    let mut ls = [[V4::splat(0.0); 16]; 4];
     for g in 0..4 {
         let xt: [V4; 16] = transpose_group(x, 4 * g, 16);
-        let s = make_q3_x4(&xt, &nk, |i, lv| {
-            for k in 0..4 {
-                l[16 * (4 * g + k) + i] = lv.lane(k) as i8;
-            }
-        });
+        let s = make_q3_x4(&xt, &nk, &mut ls[g]);
         for k in 0..4 {
             scales[4 * g + k] = s.lane(k);
         }
@@ -1114,7 +1266,11 @@ fn q3_k_block_fast(x: &[f32], y: &mut [u8]) {
             max_scale = scales[j];
         }
     }
-    q3_k_finish(x, y, &mut l, &scales, max_scale);
+    q3_k_finish(x, y, &mut l, &scales, max_scale, |j, l| {
+        for i in 0..16 {
+            l[16 * j + i] = ls[j / 4][i].lane(j % 4) as i8;
+        }
+    });
 }
 
 pub fn q3_k(x: &[f32], y: &mut [u8]) {
@@ -1243,6 +1399,55 @@ mod tests {
             f(&x, &mut b);
             assert!(a == b, "{} differs at byte {:?}", name, a.iter().zip(&b).position(|(p, q)| p != q));
         }
+    }
+
+    /// Sub-blocks whose 6-bit scale (or Q2_K's 4-bit scale) rounds to 0 keep the search's
+    /// `L` (made lazily by the Q4_K/Q5_K fast path): tiny, tiny-and-offset and all-zero
+    /// sub-blocks next to large ones.
+    #[test]
+    fn fast_equals_ref_with_zero_sub_block_scales() {
+        let mut rng = crate::convert::tests::Rng(0x5c0);
+        let nb = 96;
+        let mut x = vec![0f32; QK_K * nb];
+        for b in 0..nb {
+            for j in 0..16 {
+                let kind = (rng.next_u32() % 5) as usize;
+                for i in 0..16 {
+                    let u = (rng.next_u32() as f32 / 4294967296.0) * 2.0 - 1.0;
+                    x[QK_K * b + 16 * j + i] = match kind {
+                        0 => u * 1e-4,
+                        1 => 0.0,
+                        2 => 3e-5 + u * 1e-6,
+                        3 => -2e-5 + u * 1e-6,
+                        _ => u,
+                    };
+                }
+            }
+        }
+        let cases: [(&str, usize, Quant, Quant); 5] = [
+            ("Q2_K", Q2_K_BYTES, q2_k_ref, q2_k),
+            ("Q3_K", Q3_K_BYTES, q3_k_ref, q3_k),
+            ("Q4_K", Q4_K_BYTES, q4_k_ref, q4_k),
+            ("Q5_K", Q5_K_BYTES, q5_k_ref, q5_k),
+            ("Q6_K", Q6_K_BYTES, q6_k_ref, q6_k),
+        ];
+        for (name, bytes, r, f) in cases {
+            let mut a = vec![0u8; nb * bytes];
+            let mut b = vec![0x55u8; nb * bytes];
+            r(&x, &mut a);
+            f(&x, &mut b);
+            assert!(a == b, "{} differs at byte {:?}", name, a.iter().zip(&b).position(|(p, q)| p != q));
+        }
+        // the case is exercised: some Q4_K sub-block has scale 0 and a non-zero L
+        let mut y = vec![0u8; nb * Q4_K_BYTES];
+        q4_k(&x, &mut y);
+        let hit = y.chunks(Q4_K_BYTES).any(|blk| {
+            (0..8).any(|j| get_scale_min_k4(j, &blk[4..16]).0 == 0 && (0..32).any(|i| {
+                let q = blk[16 + 32 * (j / 2) + i];
+                (if j % 2 == 0 { q & 15 } else { q >> 4 }) != 0
+            }))
+        });
+        assert!(hit);
     }
 
     #[test]

@@ -250,9 +250,7 @@ fn q8_0_block_fast(x: &[f32], y: &mut [u8]) {
         bad = bad.or(a.gt_i(finite_max));
         m = m.max_if_greater(a);
     }
-    let m01 = if m.lane(0) > m.lane(1) { m.lane(0) } else { m.lane(1) };
-    let m23 = if m.lane(2) > m.lane(3) { m.lane(2) } else { m.lane(3) };
-    let amax = if m01 > m23 { m01 } else { m23 };
+    let amax = hmax(m);
     // 1e-30 keeps 1/d far from overflow (d = amax/127 ≥ 7.8e-33)
     if bad.any() || (amax < 1e-30 && amax != 0.0) {
         q8_0_block_ref(x, y);
@@ -304,26 +302,19 @@ fn load_block(x: &[f32]) -> ([V4; 8], bool, f32) {
     (v, !bad.any(), hmax(m))
 }
 
+/// The largest lane, without branches (the callers' lanes are finite and the order of
+/// equal values does not matter to them: see `q45_1_block_fast` for ±0).
 #[inline(always)]
 fn hmax(m: V4) -> f32 {
-    let m01 = if m.lane(0) > m.lane(1) { m.lane(0) } else { m.lane(1) };
-    let m23 = if m.lane(2) > m.lane(3) { m.lane(2) } else { m.lane(3) };
-    if m01 > m23 {
-        m01
-    } else {
-        m23
-    }
+    let m = m.max_if_greater(m.swap_halves());
+    m.max_if_greater(m.swap_pairs()).lane(0)
 }
 
+/// The smallest lane, as `hmax`.
 #[inline(always)]
 fn hmin(m: V4) -> f32 {
-    let m01 = if m.lane(1) < m.lane(0) { m.lane(1) } else { m.lane(0) };
-    let m23 = if m.lane(3) < m.lane(2) { m.lane(3) } else { m.lane(2) };
-    if m23 < m01 {
-        m23
-    } else {
-        m01
-    }
+    let m = m.min_if_less(m.swap_halves());
+    m.min_if_less(m.swap_pairs()).lane(0)
 }
 
 /// `MIN(hi, (int8_t)(v*id + off))` on 4 lanes, for lanes where `v*id + off` is in
