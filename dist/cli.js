@@ -2385,9 +2385,9 @@ var require_stringifyNumber = __commonJS({
     function stringifyNumber({ format: format2, minFractionDigits, tag, value }) {
       if (typeof value === "bigint")
         return String(value);
-      const num2 = typeof value === "number" ? value : Number(value);
-      if (!isFinite(num2))
-        return isNaN(num2) ? ".nan" : num2 < 0 ? "-.inf" : ".inf";
+      const num3 = typeof value === "number" ? value : Number(value);
+      if (!isFinite(num3))
+        return isNaN(num3) ? ".nan" : num3 < 0 ? "-.inf" : ".inf";
       let n = Object.is(value, -0) ? "-0" : JSON.stringify(value);
       if (!format2 && minFractionDigits && (!tag || tag === "tag:yaml.org,2002:float") && /^-?\d/.test(n) && !n.includes("e")) {
         let i = n.indexOf(".");
@@ -2427,8 +2427,8 @@ var require_float = __commonJS({
       test: /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
       resolve: (str) => parseFloat(str),
       stringify(node) {
-        const num2 = Number(node.value);
-        return isFinite(num2) ? num2.toExponential() : stringifyNumber.stringifyNumber(node);
+        const num3 = Number(node.value);
+        return isFinite(num3) ? num3.toExponential() : stringifyNumber.stringifyNumber(node);
       }
     };
     var float = {
@@ -2473,7 +2473,7 @@ var require_int = __commonJS({
       resolve: (str, _onError, opt) => intResolve(str, 2, 8, opt),
       stringify: (node) => intStringify(node, 8, "0o")
     };
-    var int = {
+    var int2 = {
       identify: intIdentify,
       default: true,
       tag: "tag:yaml.org,2002:int",
@@ -2490,7 +2490,7 @@ var require_int = __commonJS({
       resolve: (str, _onError, opt) => intResolve(str, 2, 16, opt),
       stringify: (node) => intStringify(node, 16, "0x")
     };
-    exports.int = int;
+    exports.int = int2;
     exports.intHex = intHex;
     exports.intOct = intOct;
   }
@@ -2506,16 +2506,16 @@ var require_schema = __commonJS({
     var string = require_string();
     var bool = require_bool();
     var float = require_float();
-    var int = require_int();
+    var int2 = require_int();
     var schema = [
       map.map,
       seq.seq,
       string.string,
       _null.nullTag,
       bool.boolTag,
-      int.intOct,
-      int.int,
-      int.intHex,
+      int2.intOct,
+      int2.int,
+      int2.intHex,
       float.floatNaN,
       float.floatExp,
       float.float
@@ -2867,8 +2867,8 @@ var require_float2 = __commonJS({
       test: /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$/,
       resolve: (str) => parseFloat(str.replace(/_/g, "")),
       stringify(node) {
-        const num2 = Number(node.value);
-        return isFinite(num2) ? num2.toExponential() : stringifyNumber.stringifyNumber(node);
+        const num3 = Number(node.value);
+        return isFinite(num3) ? num3.toExponential() : stringifyNumber.stringifyNumber(node);
       }
     };
     var float = {
@@ -2949,7 +2949,7 @@ var require_int2 = __commonJS({
       resolve: (str, _onError, opt) => intResolve(str, 1, 8, opt),
       stringify: (node) => intStringify(node, 8, "0")
     };
-    var int = {
+    var int2 = {
       identify: intIdentify,
       default: true,
       tag: "tag:yaml.org,2002:int",
@@ -2966,7 +2966,7 @@ var require_int2 = __commonJS({
       resolve: (str, _onError, opt) => intResolve(str, 2, 16, opt),
       stringify: (node) => intStringify(node, 16, "0x")
     };
-    exports.int = int;
+    exports.int = int2;
     exports.intBin = intBin;
     exports.intHex = intHex;
     exports.intOct = intOct;
@@ -3070,23 +3070,23 @@ var require_timestamp = __commonJS({
     function parseSexagesimal(str, asBigInt) {
       const sign = str[0];
       const parts = sign === "-" || sign === "+" ? str.substring(1) : str;
-      const num2 = (n) => asBigInt ? BigInt(n) : Number(n);
-      const res = parts.replace(/_/g, "").split(":").reduce((res2, p) => res2 * num2(60) + num2(p), num2(0));
-      return sign === "-" ? num2(-1) * res : res;
+      const num3 = (n) => asBigInt ? BigInt(n) : Number(n);
+      const res = parts.replace(/_/g, "").split(":").reduce((res2, p) => res2 * num3(60) + num3(p), num3(0));
+      return sign === "-" ? num3(-1) * res : res;
     }
     function stringifySexagesimal(node) {
       let { value } = node;
-      let num2 = (n) => n;
+      let num3 = (n) => n;
       if (typeof value === "bigint")
-        num2 = (n) => BigInt(n);
+        num3 = (n) => BigInt(n);
       else if (isNaN(value) || !isFinite(value))
         return stringifyNumber.stringifyNumber(node);
       let sign = "";
       if (value < 0) {
         sign = "-";
-        value *= num2(-1);
+        value *= num3(-1);
       }
-      const _60 = num2(60);
+      const _60 = num3(60);
       const parts = [value % _60];
       if (value < 60) {
         parts.unshift(0);
@@ -3161,7 +3161,7 @@ var require_schema3 = __commonJS({
     var binary = require_binary();
     var bool = require_bool2();
     var float = require_float2();
-    var int = require_int2();
+    var int2 = require_int2();
     var merge = require_merge();
     var omap = require_omap();
     var pairs = require_pairs();
@@ -3174,10 +3174,10 @@ var require_schema3 = __commonJS({
       _null.nullTag,
       bool.trueTag,
       bool.falseTag,
-      int.intBin,
-      int.intOct,
-      int.int,
-      int.intHex,
+      int2.intBin,
+      int2.intOct,
+      int2.int,
+      int2.intHex,
       float.floatNaN,
       float.floatExp,
       float.float,
@@ -3204,7 +3204,7 @@ var require_tags = __commonJS({
     var string = require_string();
     var bool = require_bool();
     var float = require_float();
-    var int = require_int();
+    var int2 = require_int();
     var schema = require_schema();
     var schema$1 = require_schema2();
     var binary = require_binary();
@@ -3228,9 +3228,9 @@ var require_tags = __commonJS({
       floatExp: float.floatExp,
       floatNaN: float.floatNaN,
       floatTime: timestamp.floatTime,
-      int: int.int,
-      intHex: int.intHex,
-      intOct: int.intOct,
+      int: int2.int,
+      intHex: int2.intHex,
+      intOct: int2.intOct,
       intTime: timestamp.intTime,
       map: map.map,
       merge: merge.merge,
@@ -7522,24 +7522,6 @@ var SafetensorsError = class extends MergeopsError {
 
 // src/execute/budget.ts
 import { totalmem } from "node:os";
-var BASELINE_BYTES = 96 * 1024 * 1024;
-var PER_WORKER_BYTES = 24 * 1024 * 1024;
-var MAX_CHUNK_BYTES = 64 * 1024 * 1024;
-function minMaxMemory(threads) {
-  return BASELINE_BYTES + threads * (PER_WORKER_BYTES + 16 * 1024);
-}
-function defaultMaxMemory() {
-  return Math.min(Math.floor(totalmem() / 2), 16 * 1024 ** 3);
-}
-function workerShare(maxMemory, threads) {
-  return Math.max(4096, Math.floor((maxMemory - BASELINE_BYTES - threads * PER_WORKER_BYTES) / threads));
-}
-function workerDataBudget(maxMemory, threads) {
-  return Math.min(MAX_CHUNK_BYTES, workerShare(maxMemory, threads));
-}
-function programWholeBudget(maxMemory, threads) {
-  return Math.min(workerShare(maxMemory, threads), 3 * 1024 ** 3);
-}
 
 // src/formats/dtype.ts
 var DTYPES = ["F64", "F32", "F16", "BF16", "I64", "I32", "I16", "I8", "U8", "BOOL"];
@@ -7581,6 +7563,200 @@ function parseTorchDType(name) {
 }
 var f32 = new Float32Array(1);
 var u32 = new Uint32Array(f32.buffer);
+
+// src/quant/types.ts
+var row = (name, id, blockSize, typeSize, kernel) => kernel ? { name, id, blockSize, typeSize, kernel } : { name, id, blockSize, typeSize };
+var GGML_TYPES = [
+  row("F32", 0, 1, 4),
+  row("F16", 1, 1, 2, "quantize_f16"),
+  row("Q4_0", 2, 32, 18, "quantize_q4_0"),
+  row("Q4_1", 3, 32, 20, "quantize_q4_1"),
+  row("Q5_0", 6, 32, 22, "quantize_q5_0"),
+  row("Q5_1", 7, 32, 24, "quantize_q5_1"),
+  row("Q8_0", 8, 32, 34, "quantize_q8_0"),
+  row("Q8_1", 9, 32, 36),
+  row("Q2_K", 10, 256, 84, "quantize_q2_k"),
+  row("Q3_K", 11, 256, 110, "quantize_q3_k"),
+  row("Q4_K", 12, 256, 144, "quantize_q4_k"),
+  row("Q5_K", 13, 256, 176, "quantize_q5_k"),
+  row("Q6_K", 14, 256, 210, "quantize_q6_k"),
+  row("Q8_K", 15, 256, 292),
+  row("IQ2_XXS", 16, 256, 66),
+  row("IQ2_XS", 17, 256, 74),
+  row("IQ3_XXS", 18, 256, 98),
+  row("IQ1_S", 19, 256, 50),
+  row("IQ4_NL", 20, 32, 18),
+  row("IQ3_S", 21, 256, 110),
+  row("IQ2_S", 22, 256, 82),
+  row("IQ4_XS", 23, 256, 136),
+  row("I8", 24, 1, 1),
+  row("I16", 25, 1, 2),
+  row("I32", 26, 1, 4),
+  row("I64", 27, 1, 8),
+  row("F64", 28, 1, 8),
+  row("IQ1_M", 29, 256, 56),
+  row("BF16", 30, 1, 2, "quantize_bf16"),
+  row("TQ1_0", 34, 256, 54),
+  row("TQ2_0", 35, 256, 66),
+  row("MXFP4", 39, 32, 17),
+  row("NVFP4", 40, 64, 36),
+  row("Q1_0", 41, 128, 18),
+  row("Q2_0", 42, 64, 18)
+];
+var QUANT_TYPE_NAMES = ["F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"];
+var BY_NAME = new Map(GGML_TYPES.map((t) => [t.name, t]));
+var BY_ID = new Map(GGML_TYPES.map((t) => [t.id, t]));
+function ggmlTypeByName(name) {
+  return BY_NAME.get(name.toUpperCase());
+}
+function isQuantTypeName(name) {
+  return QUANT_TYPE_NAMES.includes(name);
+}
+
+// src/kernels/quantize.ts
+function quantType(name) {
+  const t = isQuantTypeName(name.toUpperCase()) ? ggmlTypeByName(name) : void 0;
+  if (!t) {
+    throw new MergeopsError("USAGE", `cannot quantize to '${name}'`, `use one of ${QUANT_TYPE_NAMES.join(", ")}`);
+  }
+  return t;
+}
+function checkRow(t, nPerRow, what) {
+  if (!Number.isInteger(nPerRow) || nPerRow <= 0 || nPerRow % t.blockSize !== 0) {
+    throw new MergeopsError(
+      "SHAPE_MISMATCH",
+      `${what}: rows of ${nPerRow} elements cannot be quantized to ${t.name} (blocks of ${t.blockSize})`,
+      t.blockSize === 256 ? "llama.cpp quantizes such tensors with a fallback type (Q4_0/Q5_0/Q5_1/Q8_0, blocks of 32); pick one for this tensor" : `use a type whose block size divides ${nPerRow}, or F16/BF16/F32`
+    );
+  }
+}
+function quantizeRows(k, type, src, dst, nrows, nPerRow, what = "tensor") {
+  const t = typeof type === "string" ? quantType(type) : type;
+  checkRow(t, nPerRow, what);
+  if (t.name === "F32") {
+    k.convert(0, src, 0, dst, nrows * nPerRow);
+    return;
+  }
+  if (!t.kernel) throw new MergeopsError("USAGE", `cannot quantize to ${t.name}`, `use one of ${QUANT_TYPE_NAMES.join(", ")}`);
+  k[t.kernel](src, dst, nrows, nPerRow);
+}
+
+// src/kernels/gguf-encode.ts
+function typeInfo(t) {
+  const info = ggmlTypeByName(t.type);
+  if (!info) throw new MergeopsError("INTERNAL", `unknown GGUF type ${t.type} for ${t.name}`, "plan GGUF tensors with src/plan/gguf-plan.ts");
+  return info;
+}
+function headRows(t, heads) {
+  if (t.rows % heads !== 0 || t.rows / heads % 2 !== 0) {
+    throw new MergeopsError(
+      "SHAPE_MISMATCH",
+      `cannot permute the ${t.rows} rows of ${t.hfName} as ${heads} heads of an even head size`,
+      "check num_attention_heads / num_key_value_heads in config.json against the q_proj/k_proj shapes"
+    );
+  }
+  return t.rows / heads;
+}
+function ggufQuantum(t) {
+  if (t.permuteHeads !== void 0) return headRows(t, t.permuteHeads) * t.cols;
+  return typeInfo(t).blockSize === 1 ? 1 : t.cols;
+}
+function ggufEncodeBytes(t, srcDtype) {
+  const type = typeInfo(t);
+  const rounds = t.intermediate !== void 0 || t.shift !== void 0 && srcDtype === "F16";
+  return 4 + (rounds ? 2 : 0) + (type.name === "F32" ? 0 : type.typeSize / type.blockSize);
+}
+function roundThrough(arena, f322, n, via) {
+  const mark = arena.mark();
+  const tmp = arena.alloc(2 * n);
+  arena.k.convert(KERNEL_DTYPE_CODE.F32, f322, KERNEL_DTYPE_CODE[via], tmp, n);
+  arena.k.convert(KERNEL_DTYPE_CODE[via], tmp, KERNEL_DTYPE_CODE.F32, f322, n);
+  arena.release(mark);
+}
+function checkFinite(t, v, first) {
+  for (let i = 0; i < v.length; i++) {
+    if (!Number.isFinite(v[i])) {
+      throw new MergeopsError(
+        "USAGE",
+        `tensor ${t.hfName} has a non-finite value (${v[i]}) at element ${first + i}`,
+        'llama-quantize rejects NaN/Inf weights ("quantized data validation failed"); fix the model first'
+      );
+    }
+  }
+}
+function encodeChunk(arena, t, src, dtype, first, n, fileStart) {
+  if (!isFloatDType(dtype)) {
+    throw new MergeopsError(
+      "USAGE",
+      `tensor ${t.hfName} is ${dtype}; GGUF conversion reads F32, F16 and BF16 tensors`,
+      "convert the checkpoint to a float dtype first"
+    );
+  }
+  const q = ggufQuantum(t);
+  if (first % q !== 0 || n % q !== 0) {
+    throw new MergeopsError(
+      "INTERNAL",
+      `${t.name}: elements [${first}, ${first + n}) are not whole chunks of ${q}`,
+      "chunk GGUF tensors by ggufQuantum (whole rows; whole heads for Q/K)"
+    );
+  }
+  const k = arena.k;
+  const type = typeInfo(t);
+  const code = KERNEL_DTYPE_CODE[dtype];
+  const f322 = arena.alloc(4 * n);
+  if (t.permuteHeads !== void 0) {
+    const hd = headRows(t, t.permuteHeads);
+    const half = hd / 2;
+    const inRow = t.cols * DTYPE_SIZE[dtype];
+    for (let h = 0; h < n / (hd * t.cols); h++) {
+      for (let i = 0; i < 2; i++) {
+        for (let j = 0; j < half; j++) {
+          k.convert(code, src + (h * hd + i * half + j) * inRow, KERNEL_DTYPE_CODE.F32, f322 + (h * hd + 2 * j + i) * t.cols * 4, t.cols);
+        }
+      }
+    }
+  } else k.convert(code, src, KERNEL_DTYPE_CODE.F32, f322, n);
+  if (t.shift !== void 0) {
+    const v = arena.f32(f322, n);
+    for (let i = 0; i < n; i++) v[i] = Math.fround(v[i] + t.shift);
+    if (dtype === "F16") roundThrough(arena, f322, n, "F16");
+  }
+  if (type.blockSize > 1) checkFinite(t, arena.f32(f322, n), first);
+  if (t.intermediate !== void 0) roundThrough(arena, f322, n, t.intermediate);
+  const at = first / type.blockSize * type.typeSize;
+  if (type.name === "F32") return { ptr: f322, len: 4 * n, at };
+  const len2 = n / type.blockSize * type.typeSize;
+  const out = fileStart === void 0 ? arena.alloc(len2) : arena.allocIO(len2, [], [fileStart + at]);
+  const perRow = type.blockSize === 1 ? n : t.cols;
+  quantizeRows(k, type, f322, out, n / perRow, perRow, t.hfName);
+  return { ptr: out, len: len2, at };
+}
+
+// src/execute/budget.ts
+var BASELINE_BYTES = 96 * 1024 * 1024;
+var PER_WORKER_BYTES = 24 * 1024 * 1024;
+var MAX_CHUNK_BYTES = 64 * 1024 * 1024;
+function minMaxMemory(threads) {
+  return BASELINE_BYTES + threads * (PER_WORKER_BYTES + 16 * 1024);
+}
+function defaultMaxMemory() {
+  return Math.min(Math.floor(totalmem() / 2), 16 * 1024 ** 3);
+}
+function workerShare(maxMemory, threads) {
+  return Math.max(4096, Math.floor((maxMemory - BASELINE_BYTES - threads * PER_WORKER_BYTES) / threads));
+}
+function workerDataBudget(maxMemory, threads) {
+  return Math.min(MAX_CHUNK_BYTES, workerShare(maxMemory, threads));
+}
+function programWholeBudget(maxMemory, threads) {
+  return Math.min(workerShare(maxMemory, threads), 3 * 1024 ** 3);
+}
+function ggufPlanBytes(headerBytes) {
+  return 4 * headerBytes;
+}
+function ggufBytesPerElement(targets, outDType) {
+  return targets.reduce((a, t) => Math.max(a, ggufEncodeBytes(t, outDType)), 0);
+}
 
 // src/formats/safetensors.ts
 var MAX_HEADER_BYTES = 100 * 1024 * 1024;
@@ -8011,58 +8187,6 @@ function maskTokens(text, hub) {
   return out.replace(/\bhf_[A-Za-z0-9]{6,}\b/g, "hf_***");
 }
 
-// src/quant/types.ts
-var row = (name, id, blockSize, typeSize, kernel) => kernel ? { name, id, blockSize, typeSize, kernel } : { name, id, blockSize, typeSize };
-var GGML_TYPES = [
-  row("F32", 0, 1, 4),
-  row("F16", 1, 1, 2, "quantize_f16"),
-  row("Q4_0", 2, 32, 18, "quantize_q4_0"),
-  row("Q4_1", 3, 32, 20, "quantize_q4_1"),
-  row("Q5_0", 6, 32, 22, "quantize_q5_0"),
-  row("Q5_1", 7, 32, 24, "quantize_q5_1"),
-  row("Q8_0", 8, 32, 34, "quantize_q8_0"),
-  row("Q8_1", 9, 32, 36),
-  row("Q2_K", 10, 256, 84, "quantize_q2_k"),
-  row("Q3_K", 11, 256, 110, "quantize_q3_k"),
-  row("Q4_K", 12, 256, 144, "quantize_q4_k"),
-  row("Q5_K", 13, 256, 176, "quantize_q5_k"),
-  row("Q6_K", 14, 256, 210, "quantize_q6_k"),
-  row("Q8_K", 15, 256, 292),
-  row("IQ2_XXS", 16, 256, 66),
-  row("IQ2_XS", 17, 256, 74),
-  row("IQ3_XXS", 18, 256, 98),
-  row("IQ1_S", 19, 256, 50),
-  row("IQ4_NL", 20, 32, 18),
-  row("IQ3_S", 21, 256, 110),
-  row("IQ2_S", 22, 256, 82),
-  row("IQ4_XS", 23, 256, 136),
-  row("I8", 24, 1, 1),
-  row("I16", 25, 1, 2),
-  row("I32", 26, 1, 4),
-  row("I64", 27, 1, 8),
-  row("F64", 28, 1, 8),
-  row("IQ1_M", 29, 256, 56),
-  row("BF16", 30, 1, 2, "quantize_bf16"),
-  row("TQ1_0", 34, 256, 54),
-  row("TQ2_0", 35, 256, 66),
-  row("MXFP4", 39, 32, 17),
-  row("NVFP4", 40, 64, 36),
-  row("Q1_0", 41, 128, 18),
-  row("Q2_0", 42, 64, 18)
-];
-var QUANT_TYPE_NAMES = ["F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"];
-var BY_NAME = new Map(GGML_TYPES.map((t) => [t.name, t]));
-var BY_ID = new Map(GGML_TYPES.map((t) => [t.id, t]));
-function ggmlTypeByName(name) {
-  return BY_NAME.get(name.toUpperCase());
-}
-function isQuantTypeName(name) {
-  return QUANT_TYPE_NAMES.includes(name);
-}
-function rowBytes(t, nPerRow) {
-  return nPerRow / t.blockSize * t.typeSize;
-}
-
 // src/formats/ggml-type.ts
 var GGML_TYPES2 = Object.fromEntries(QUANT_TYPE_NAMES.map((n) => {
   const t = ggmlTypeByName(n);
@@ -8217,8 +8341,8 @@ function selectTypes(ftype, model2, tensors) {
 }
 
 // src/pipeline.ts
-import { existsSync as existsSync7, readFileSync as readFileSync5 } from "node:fs";
-import { basename as basename3, dirname as dirname6, join as join6, resolve as resolvePath2 } from "node:path";
+import { existsSync as existsSync7, readFileSync as readFileSync7 } from "node:fs";
+import { basename as basename3, dirname as dirname6, join as join7, resolve as resolvePath2 } from "node:path";
 
 // src/execute/execute.ts
 import {
@@ -8237,7 +8361,7 @@ import {
   writeSync
 } from "node:fs";
 import { availableParallelism as availableParallelism2 } from "node:os";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, join as join2, resolve } from "node:path";
 
 // src/kernels/pool.ts
 import { availableParallelism } from "node:os";
@@ -8338,12 +8462,16 @@ var KernelPool = class _KernelPool {
       slot.worker.on("error", (e) => this.failAll(new KernelError(`kernel worker crashed: ${e.message}`)));
     }
   }
-  /** Starts `threads` workers (default: one per core). */
-  static async create(threads = availableParallelism()) {
+  /**
+   * Starts `threads` workers (default: one per core). `directIO`: long output writes may bypass
+   * the page cache (default: unless MERGEOPS_DIRECT_IO=0).
+   */
+  static async create(threads = availableParallelism(), opts = {}) {
     const module = await loadKernelModule();
     const url = new URL("./worker.js", import.meta.url);
     const n = Math.max(1, Math.floor(threads));
-    const workers = Array.from({ length: n }, () => new Worker2(url, { workerData: { module } }));
+    const directIO = opts.directIO ?? process.env.MERGEOPS_DIRECT_IO !== "0";
+    const workers = Array.from({ length: n }, () => new Worker2(url, { workerData: { module, directIO } }));
     return new _KernelPool(workers);
   }
   get size() {
@@ -8396,7 +8524,7 @@ var KernelPool = class _KernelPool {
     this.pending.delete(m.id);
     slot.busy = false;
     if (m.error !== void 0) entry.p.reject(new KernelError(m.error, { code: m.code, hint: m.hint }));
-    else entry.p.resolve({ bytesRead: m.bytesRead ?? 0, bytesWritten: m.bytesWritten ?? 0, stats: m.stats });
+    else entry.p.resolve({ bytesRead: m.bytesRead ?? 0, bytesWritten: m.bytesWritten ?? 0, bytesDirect: m.bytesDirect ?? 0, stats: m.stats, ggufBytes: m.ggufBytes });
     this.pump();
   }
   failAll(e) {
@@ -8437,6 +8565,10 @@ var ShardFlusher = class {
     for (const fd of this.fds.splice(0)) closeSync(fd);
   }
 };
+
+// src/execute/gguf-outputs.ts
+import { readFileSync as readFileSync2 } from "node:fs";
+import { join } from "node:path";
 
 // src/execute/gguf-convert.ts
 import { promises as fs3 } from "node:fs";
@@ -8568,7 +8700,10 @@ var ByteWriter = class {
   }
   u64(v) {
     this.reserve(8);
-    this.dv.setBigUint64(this.length, BigInt(v), true);
+    if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) {
+      this.dv.setUint32(this.length, v % 2 ** 32, true);
+      this.dv.setUint32(this.length + 4, Math.floor(v / 2 ** 32), true);
+    } else this.dv.setBigUint64(this.length, BigInt(v), true);
     this.length += 8;
   }
   i64(v) {
@@ -8582,9 +8717,16 @@ var ByteWriter = class {
     this.length += b.length;
   }
   str(s) {
-    const b = utf8.encode(s);
-    this.u64(b.length);
-    this.bytes(b);
+    this.reserve(8 + 3 * s.length);
+    const at = this.length + 8;
+    let n = 0;
+    while (n < s.length && s.charCodeAt(n) < 128) {
+      this.buf[at + n] = s.charCodeAt(n);
+      n++;
+    }
+    if (n < s.length) n = utf8.encodeInto(s, this.buf.subarray(at)).written;
+    this.u64(n);
+    this.length += n;
   }
   zeros(n) {
     this.reserve(n);
@@ -8602,40 +8744,40 @@ function badValue(key, type, value) {
     "this is a bug in the metadata table that produced the key; report it"
   );
 }
+function num(key, type, v) {
+  if (typeof v !== "number" || Number.isNaN(v)) throw badValue(key, type, v);
+  return v;
+}
+function int(key, type, v, lo, hi) {
+  const n = num(key, type, v);
+  if (!Number.isInteger(n) || n < lo || n > hi) throw badValue(key, type, v);
+  return n;
+}
 function writeScalar(w2, key, type, v) {
-  const num2 = () => {
-    if (typeof v !== "number" || Number.isNaN(v)) throw badValue(key, type, v);
-    return v;
-  };
-  const int = (lo, hi) => {
-    const n = num2();
-    if (!Number.isInteger(n) || n < lo || n > hi) throw badValue(key, type, v);
-    return n;
-  };
   switch (type) {
     case 0 /* UINT8 */:
-      w2.u8(int(0, 255));
+      w2.u8(int(key, type, v, 0, 255));
       break;
     case 1 /* INT8 */:
-      w2.i8(int(-128, 127));
+      w2.i8(int(key, type, v, -128, 127));
       break;
     case 2 /* UINT16 */:
-      w2.u16(int(0, 65535));
+      w2.u16(int(key, type, v, 0, 65535));
       break;
     case 3 /* INT16 */:
-      w2.i16(int(-32768, 32767));
+      w2.i16(int(key, type, v, -32768, 32767));
       break;
     case 4 /* UINT32 */:
-      w2.u32(int(0, 4294967295));
+      w2.u32(int(key, type, v, 0, 4294967295));
       break;
     case 5 /* INT32 */:
-      w2.i32(int(-2147483648, 2147483647));
+      w2.i32(int(key, type, v, -2147483648, 2147483647));
       break;
     case 6 /* FLOAT32 */:
-      w2.f32(num2());
+      w2.f32(num(key, type, v));
       break;
     case 12 /* FLOAT64 */:
-      w2.f64(num2());
+      w2.f64(num(key, type, v));
       break;
     case 7 /* BOOL */:
       if (typeof v !== "boolean") throw badValue(key, type, v);
@@ -8790,7 +8932,7 @@ function find(c, keys) {
   for (const k of keys) if (c[k] !== void 0 && c[k] !== null) return c[k];
   return void 0;
 }
-function num(c, keys, what) {
+function num2(c, keys, what) {
   const v = find(c, keys);
   if (typeof v !== "number") {
     throw new MergeopsError("ARCH", `config.json has no ${what} (${keys.join(" / ")})`, `add ${keys[0]} to config.json`);
@@ -8853,7 +8995,7 @@ function textModelParams(meta, a, c, fileType) {
     const v = find(c, keys);
     if (typeof v === "number") meta.set(mk(`${a}.${key}`, v));
   };
-  meta.set(kv.u32(`${a}.block_count`, num(c, ["n_layers", "num_hidden_layers", "n_layer", "num_layers"], "layer count")));
+  meta.set(kv.u32(`${a}.block_count`, num2(c, ["n_layers", "num_hidden_layers", "n_layer", "num_layers"], "layer count")));
   opt("context_length", ["max_position_embeddings", "n_ctx", "n_positions", "max_length", "max_sequence_length", "model_max_length"], kv.u32);
   opt("embedding_length", ["hidden_size", "n_embd", "dim"], kv.u32);
   opt("feed_forward_length", ["prefix_dense_intermediate_size", "dense_intermediate_size", "intermediate_size", "n_inner", "hidden_dim"], kv.u32);
@@ -8896,8 +9038,8 @@ function textModelParams(meta, a, c, fileType) {
 }
 var llamaParams = (meta, c, ft) => {
   textModelParams(meta, "llama", c, ft);
-  meta.set(kv.u32("llama.vocab_size", num(c, ["vocab_size"], "vocab_size")));
-  const rd = typeof c["head_dim"] === "number" ? c["head_dim"] : Math.floor(num(c, ["hidden_size"], "hidden size") / num(c, ["num_attention_heads"], "head count"));
+  meta.set(kv.u32("llama.vocab_size", num2(c, ["vocab_size"], "vocab_size")));
+  const rd = typeof c["head_dim"] === "number" ? c["head_dim"] : Math.floor(num2(c, ["hidden_size"], "hidden size") / num2(c, ["num_attention_heads"], "head count"));
   meta.set(kv.u32("llama.rope.dimension_count", rd));
 };
 function llama3RopeFreqs(c) {
@@ -8985,19 +9127,19 @@ var GGUF_ARCHITECTURES = [
     vocab: "gemma",
     params: (m, c, ft) => {
       const a = "gemma2";
-      m.set(kv.u32(`${a}.context_length`, num(c, ["max_position_embeddings"], "context length")));
-      m.set(kv.u32(`${a}.embedding_length`, num(c, ["hidden_size"], "hidden size")));
-      m.set(kv.u32(`${a}.block_count`, num(c, ["num_hidden_layers"], "layer count")));
-      m.set(kv.u32(`${a}.feed_forward_length`, num(c, ["intermediate_size"], "intermediate size")));
-      m.set(kv.u32(`${a}.attention.head_count`, num(c, ["num_attention_heads"], "head count")));
-      m.set(kv.u32(`${a}.attention.head_count_kv`, num(c, ["num_key_value_heads", "num_attention_heads"], "kv head count")));
-      m.set(kv.f32(`${a}.attention.layer_norm_rms_epsilon`, num(c, ["rms_norm_eps"], "rms_norm_eps")));
-      m.set(kv.u32(`${a}.attention.key_length`, num(c, ["head_dim"], "head_dim")));
-      m.set(kv.u32(`${a}.attention.value_length`, num(c, ["head_dim"], "head_dim")));
+      m.set(kv.u32(`${a}.context_length`, num2(c, ["max_position_embeddings"], "context length")));
+      m.set(kv.u32(`${a}.embedding_length`, num2(c, ["hidden_size"], "hidden size")));
+      m.set(kv.u32(`${a}.block_count`, num2(c, ["num_hidden_layers"], "layer count")));
+      m.set(kv.u32(`${a}.feed_forward_length`, num2(c, ["intermediate_size"], "intermediate size")));
+      m.set(kv.u32(`${a}.attention.head_count`, num2(c, ["num_attention_heads"], "head count")));
+      m.set(kv.u32(`${a}.attention.head_count_kv`, num2(c, ["num_key_value_heads", "num_attention_heads"], "kv head count")));
+      m.set(kv.f32(`${a}.attention.layer_norm_rms_epsilon`, num2(c, ["rms_norm_eps"], "rms_norm_eps")));
+      m.set(kv.u32(`${a}.attention.key_length`, num2(c, ["head_dim"], "head_dim")));
+      m.set(kv.u32(`${a}.attention.value_length`, num2(c, ["head_dim"], "head_dim")));
       m.set(kv.u32("general.file_type", ft));
-      m.set(kv.f32(`${a}.attn_logit_softcapping`, num(c, ["attn_logit_softcapping"], "attn_logit_softcapping")));
-      m.set(kv.f32(`${a}.final_logit_softcapping`, num(c, ["final_logit_softcapping"], "final_logit_softcapping")));
-      m.set(kv.u32(`${a}.attention.sliding_window`, num(c, ["sliding_window"], "sliding_window")));
+      m.set(kv.f32(`${a}.attn_logit_softcapping`, num2(c, ["attn_logit_softcapping"], "attn_logit_softcapping")));
+      m.set(kv.f32(`${a}.final_logit_softcapping`, num2(c, ["final_logit_softcapping"], "final_logit_softcapping")));
+      m.set(kv.u32(`${a}.attention.sliding_window`, num2(c, ["sliding_window"], "sliding_window")));
     }
   },
   {
@@ -9026,7 +9168,7 @@ var GGUF_ARCHITECTURES = [
       }
       const fsc = c["final_logit_softcapping"];
       if (typeof fsc === "number" && fsc !== 0) m.set(kv.f32(`${a}.final_logit_softcapping`, fsc));
-      if (c["sliding_window_pattern"] !== 1) m.set(kv.u32(`${a}.attention.sliding_window`, num(c, ["sliding_window"], "sliding_window")));
+      if (c["sliding_window_pattern"] !== 1) m.set(kv.u32(`${a}.attention.sliding_window`, num2(c, ["sliding_window"], "sliding_window")));
       m.set(kv.u32(`${a}.attention.head_count_kv`, typeof c["num_key_value_heads"] === "number" ? c["num_key_value_heads"] : 4));
     }
   },
@@ -9042,8 +9184,8 @@ var GGUF_ARCHITECTURES = [
     params: (m, c, ft) => {
       const a = "phi3";
       const rp = ropeParameters(c);
-      const nEmbd = num(c, ["hidden_size", "n_embd"], "hidden size");
-      const nHead = num(c, ["num_attention_heads", "n_head"], "head count");
+      const nEmbd = num2(c, ["hidden_size", "n_embd"], "hidden size");
+      const nHead = num2(c, ["num_attention_heads", "n_head"], "head count");
       if (rp["long_factor"] !== void 0) {
         throw new MergeopsError(
           "ARCH",
@@ -9051,17 +9193,17 @@ var GGUF_ARCHITECTURES = [
           "use a 4k-context Phi-3, or convert with llama.cpp's convert_hf_to_gguf.py"
         );
       }
-      m.set(kv.u32(`${a}.context_length`, num(c, ["n_positions", "max_position_embeddings"], "context length")));
-      m.set(kv.u32(`${a}.rope.scaling.original_context_length`, num(rp, ["original_max_position_embeddings"], "original_max_position_embeddings")));
+      m.set(kv.u32(`${a}.context_length`, num2(c, ["n_positions", "max_position_embeddings"], "context length")));
+      m.set(kv.u32(`${a}.rope.scaling.original_context_length`, num2(rp, ["original_max_position_embeddings"], "original_max_position_embeddings")));
       m.set(kv.u32(`${a}.embedding_length`, nEmbd));
-      m.set(kv.u32(`${a}.feed_forward_length`, num(c, ["intermediate_size"], "intermediate size")));
-      m.set(kv.u32(`${a}.block_count`, num(c, ["num_hidden_layers"], "layer count")));
+      m.set(kv.u32(`${a}.feed_forward_length`, num2(c, ["intermediate_size"], "intermediate size")));
+      m.set(kv.u32(`${a}.block_count`, num2(c, ["num_hidden_layers"], "layer count")));
       m.set(kv.u32(`${a}.attention.head_count`, nHead));
-      m.set(kv.u32(`${a}.attention.head_count_kv`, num(c, ["num_key_value_heads", "n_head_kv"], "kv head count")));
-      m.set(kv.f32(`${a}.attention.layer_norm_rms_epsilon`, num(c, ["rms_norm_eps"], "rms_norm_eps")));
+      m.set(kv.u32(`${a}.attention.head_count_kv`, num2(c, ["num_key_value_heads", "n_head_kv"], "kv head count")));
+      m.set(kv.f32(`${a}.attention.layer_norm_rms_epsilon`, num2(c, ["rms_norm_eps"], "rms_norm_eps")));
       const prf = typeof rp["partial_rotary_factor"] === "number" ? rp["partial_rotary_factor"] : 1;
       m.set(kv.u32(`${a}.rope.dimension_count`, Math.floor(Math.trunc(prf * nEmbd) / nHead)));
-      m.set(kv.f32(`${a}.rope.freq_base`, num(rp["full_attention"] ?? rp, ["rope_theta"], "rope_theta")));
+      m.set(kv.f32(`${a}.rope.freq_base`, num2(rp["full_attention"] ?? rp, ["rope_theta"], "rope_theta")));
       m.set(kv.u32("general.file_type", ft));
       m.set(kv.u32(`${a}.attention.sliding_window`, typeof c["sliding_window"] === "number" ? c["sliding_window"] : 0));
     }
@@ -9106,38 +9248,6 @@ function tensorTransform(row2, c, hfName) {
   }
   if (row2.normShift !== 0 && hfName.endsWith("norm.weight")) t.shift = row2.normShift;
   return t;
-}
-function permuteQK(src, rows, cols, heads) {
-  if (rows % heads !== 0 || rows / heads % 2 !== 0) {
-    throw new MergeopsError(
-      "SHAPE_MISMATCH",
-      `cannot permute ${rows} rows as ${heads} heads of an even head size`,
-      "check num_attention_heads / num_key_value_heads in config.json against the q_proj/k_proj shapes"
-    );
-  }
-  const hd = rows / heads;
-  const half = hd / 2;
-  const out = new Float32Array(src.length);
-  for (let h = 0; h < heads; h++) {
-    for (let i = 0; i < 2; i++) {
-      for (let j = 0; j < half; j++) {
-        const from = (h * hd + i * half + j) * cols;
-        out.set(src.subarray(from, from + cols), (h * hd + 2 * j + i) * cols);
-      }
-    }
-  }
-  return out;
-}
-function applyTransform(t, data, shape) {
-  let out = data;
-  if (t.permuteHeads !== void 0) {
-    const rows = shape[0];
-    out = permuteQK(out, rows, out.length / rows, t.permuteHeads);
-  }
-  if (t.shift !== void 0) {
-    for (let i = 0; i < out.length; i++) out[i] = Math.fround(out[i] + t.shift);
-  }
-  return out;
 }
 
 // src/arch/gguf-general.ts
@@ -9192,9 +9302,9 @@ function modelIdComponents(modelId, totalParams = 0) {
       if (part.length > 1 && /\d/.test(part[part.length - 2]) && "kmbt".includes(part[part.length - 1])) part = part.slice(0, -1) + part[part.length - 1].toUpperCase();
       if (totalParams !== 0) {
         const mult = " KMBT".indexOf(part[part.length - 1]);
-        const num2 = Number(part.slice(0, -1));
-        if (mult >= 0 && part.slice(0, -1) !== "" && Number.isFinite(num2)) {
-          const labelParams = num2 * 1e3 ** mult;
+        const num3 = Number(part.slice(0, -1));
+        if (mult >= 0 && part.slice(0, -1) !== "" && Number.isFinite(num3)) {
+          const labelParams = num3 * 1e3 ** mult;
           if (totalParams < 0 && labelParams < Math.floor(Math.abs(totalParams) / 8) || totalParams > 0 && Math.abs(labelParams - totalParams) > Math.floor(7 * totalParams / 8)) {
             types[i].add("finetune");
             part = part.slice(0, -1) + part[part.length - 1].toLowerCase();
@@ -9225,15 +9335,15 @@ function modelIdComponents(modelId, totalParams = 0) {
     if (types[i].has("basename") && types[i].size > 1) types[i].delete("basename");
     else break;
   }
-  const join7 = (pred, unique = false) => {
+  const join8 = (pred, unique = false) => {
     let xs = parts.filter((_, i) => pred(types[i]));
     if (unique) xs = [...new Set(xs)];
     return xs.length > 0 ? xs.join("-") : void 0;
   };
-  let basename4 = join7((t) => t.has("basename"));
-  const sizeLabel2 = join7((t) => t.has("size_label"), true);
-  const finetune = join7((t) => t.has("finetune"));
-  const version = join7((t) => t.has("version") && !t.has("basename"));
+  let basename4 = join8((t) => t.has("basename"));
+  const sizeLabel2 = join8((t) => t.has("size_label"), true);
+  const finetune = join8((t) => t.has("finetune"));
+  const version = join8((t) => t.has("version") && !t.has("basename"));
   if (sizeLabel2 === void 0 && finetune === void 0 && version === void 0) basename4 = void 0;
   return { fullName: full, org, basename: basename4, finetune, version, sizeLabel: sizeLabel2 };
 }
@@ -9565,56 +9675,80 @@ async function readLocalModel(dir) {
   return { dir: abs, ...m };
 }
 
-// src/kernels/quantize.ts
-function quantType(name) {
-  const t = isQuantTypeName(name.toUpperCase()) ? ggmlTypeByName(name) : void 0;
-  if (!t) {
-    throw new MergeopsError("USAGE", `cannot quantize to '${name}'`, `use one of ${QUANT_TYPE_NAMES.join(", ")}`);
+// src/kernels/arena.ts
+var WASM_PAGE = 65536;
+var MAX_MEMORY = 2 ** 32;
+var PAGE = 4096;
+var SLOW_WINDOW = 63;
+function slow(dstMinusSrc) {
+  const d = (dstMinusSrc % PAGE + PAGE) % PAGE;
+  return d !== 0 && d <= SLOW_WINDOW;
+}
+function ioPhase(from, reads, writes) {
+  for (let step = 0; step < PAGE; step += 16) {
+    const x = (from + step) % PAGE;
+    if (reads.every((r) => !slow(x - r)) && writes.every((w2) => !slow(w2 - x))) return x;
   }
-  return t;
+  return from % PAGE;
 }
-function checkRow(t, nPerRow, what) {
-  if (!Number.isInteger(nPerRow) || nPerRow <= 0 || nPerRow % t.blockSize !== 0) {
-    throw new MergeopsError(
-      "SHAPE_MISMATCH",
-      `${what}: rows of ${nPerRow} elements cannot be quantized to ${t.name} (blocks of ${t.blockSize})`,
-      t.blockSize === 256 ? "llama.cpp quantizes such tensors with a fallback type (Q4_0/Q5_0/Q5_1/Q8_0, blocks of 32); pick one for this tensor" : `use a type whose block size divides ${nPerRow}, or F16/BF16/F32`
-    );
+var Arena = class {
+  constructor(k) {
+    this.k = k;
+    this.base = (k.heap_base() >>> 0) + 15 & ~15;
+    this.top = this.base;
   }
-}
-function quantizedBytes(type, nrows, nPerRow) {
-  const t = typeof type === "string" ? quantType(type) : type;
-  return nrows * rowBytes(t, nPerRow);
-}
-function quantizeRows(k, type, src, dst, nrows, nPerRow, what = "tensor") {
-  const t = typeof type === "string" ? quantType(type) : type;
-  checkRow(t, nPerRow, what);
-  if (t.name === "F32") {
-    k.convert(0, src, 0, dst, nrows * nPerRow);
-    return;
+  base;
+  top;
+  /** Reserves `bytes` (16-byte aligned) and returns their address. */
+  alloc(bytes2) {
+    return this.take(this.top + 15 & ~15, bytes2);
   }
-  if (!t.kernel) throw new MergeopsError("USAGE", `cannot quantize to ${t.name}`, `use one of ${QUANT_TYPE_NAMES.join(", ")}`);
-  k[t.kernel](src, dst, nrows, nPerRow);
-}
-function ensureMemory(k, bytes2) {
-  const have = k.memory.buffer.byteLength;
-  if (bytes2 > have) k.memory.grow(Math.ceil((bytes2 - have) / 65536));
-}
-function quantizeF32Array(k, type, data, nPerRow, what = "tensor") {
-  const t = typeof type === "string" ? quantType(type) : type;
-  checkRow(t, nPerRow, what);
-  if (data.length % nPerRow !== 0) {
-    throw new MergeopsError("SHAPE_MISMATCH", `${what}: ${data.length} elements are not whole rows of ${nPerRow}`, "pass the tensor's last dimension as the row length");
+  /**
+   * Like `alloc`, placed for fast file I/O: `reads` are the file offsets whose bytes will be read
+   * into the buffer's start, `writes` those it will be written to (see SLOW_WINDOW). With one
+   * write target at an 8-aligned offset the buffer sits exactly at its page phase (8-byte
+   * aligned then), so the write's page-aligned middle can go out by direct I/O (worker.ts).
+   */
+  allocIO(bytes2, reads, writes = []) {
+    const top = this.top + 15 & ~15;
+    const w2 = writes.length === 1 && writes[0] % 8 === 0 ? writes[0] % PAGE : -1;
+    const phase = w2 >= 0 && reads.every((r) => !slow(w2 - r)) ? w2 : ioPhase(top % PAGE, reads, writes);
+    return this.take(top + (phase - top % PAGE + PAGE) % PAGE, bytes2);
   }
-  const nrows = data.length / nPerRow;
-  const out = quantizedBytes(t, nrows, nPerRow);
-  const src = (k.heap_base() >>> 0) + 15 & ~15;
-  const dst = src + data.byteLength + 15 & ~15;
-  ensureMemory(k, dst + out);
-  new Float32Array(k.memory.buffer, src, data.length).set(data);
-  quantizeRows(k, t, src, dst, nrows, nPerRow, what);
-  return new Uint8Array(k.memory.buffer, dst, out).slice();
-}
+  take(p, bytes2) {
+    const end = p + bytes2;
+    if (end > MAX_MEMORY) {
+      throw new Error(`a kernel job needs ${end - this.base} bytes of worker memory, more than a 4 GiB WebAssembly memory allows; lower --max-memory so tensors are processed in smaller chunks`);
+    }
+    const have = this.k.memory.buffer.byteLength;
+    if (end > have) this.k.memory.grow(Math.ceil((end - have) / WASM_PAGE));
+    this.top = end;
+    return p;
+  }
+  /** True when writing from `ptr` to file offset `offset` runs at full speed (see SLOW_WINDOW). */
+  static fastWrite(ptr, offset) {
+    return !slow(offset - ptr);
+  }
+  /** The current top, to release everything allocated after it with `release`. */
+  mark() {
+    return this.top;
+  }
+  release(mark) {
+    this.top = mark;
+  }
+  reset() {
+    this.top = this.base;
+  }
+  bytes(ptr, len2) {
+    return new Uint8Array(this.k.memory.buffer, ptr, len2);
+  }
+  f32(ptr, n) {
+    return new Float32Array(this.k.memory.buffer, ptr, n);
+  }
+  f64(ptr, n) {
+    return new Float64Array(this.k.memory.buffer, ptr, n);
+  }
+};
 
 // src/arch/table.ts
 var L = "model.layers.${layer_index}";
@@ -13711,6 +13845,23 @@ var GGUFFileSink = class _GGUFFileSink {
   /** The temporary file being written: workers may write tensor bytes there directly at `layout` offsets, then call `markWritten`. */
   get tempPath() {
     return this.tmpPath;
+  }
+  /** Where and how a planned tensor of this file is encoded (by a kernel worker or `mergeops quantize`). */
+  target(t) {
+    const slot = this.slot(t.ggufName);
+    const cols = t.shape.length === 0 ? 1 : t.shape[t.shape.length - 1];
+    return {
+      file: this.tmpPath,
+      start: slot.offset,
+      name: t.ggufName,
+      hfName: t.hfName,
+      rows: t.shape.reduce((a, b) => a * b, 1) / cols,
+      cols,
+      type: t.type,
+      ...t.intermediate !== void 0 ? { intermediate: t.intermediate } : {},
+      ...t.transform.permuteHeads !== void 0 ? { permuteHeads: t.transform.permuteHeads } : {},
+      ...t.transform.shift !== void 0 ? { shift: t.transform.shift } : {}
+    };
   }
   /** Writes one tensor's encoded bytes (exactly its `nbytes`). */
   async writeTensor(name, bytes2) {
@@ -23890,79 +24041,6 @@ function vocabKVsFor(row2, src, config, tokenizerPre) {
     }
   }
 }
-var Encoder = class {
-  k = instantiateKernels(loadKernelModuleSync());
-  base = this.k.heap_base() >>> 0;
-  reserve(bytes2) {
-    const need = this.base + bytes2;
-    const have = this.k.memory.buffer.byteLength;
-    if (need > have) this.k.memory.grow(Math.ceil((need - have) / 65536));
-  }
-  /** src bytes (F32/F16/BF16) → f32 values (a copy outside wasm memory). */
-  toF32(dtype, bytes2, n) {
-    const a = this.base;
-    const b = a + align16(bytes2.length);
-    this.reserve(b - a + n * 4);
-    new Uint8Array(this.k.memory.buffer, a, bytes2.length).set(bytes2);
-    this.k.convert(KERNEL_DTYPE_CODE[dtype], a, KERNEL_DTYPE_CODE.F32, b, n);
-    return new Float32Array(this.k.memory.buffer.slice(b, b + n * 4));
-  }
-  /** f32 values rounded to `via` and back (the values an intermediate F16/BF16 file holds). */
-  roundThrough(values, via) {
-    const n = values.length;
-    const a = this.base;
-    const b = a + align16(n * 4);
-    this.reserve(b - a + n * 4);
-    new Float32Array(this.k.memory.buffer, a, n).set(values);
-    this.k.convert(KERNEL_DTYPE_CODE.F32, a, KERNEL_DTYPE_CODE[via], b, n);
-    this.k.convert(KERNEL_DTYPE_CODE[via], b, KERNEL_DTYPE_CODE.F32, a, n);
-    return new Float32Array(this.k.memory.buffer.slice(a, a + n * 4));
-  }
-  /**
-   * f32 rows of `rowLength` → `type` with the quantization kernels (ggml's `_ref` quantizers,
-   * F16/BF16 as ggml rounds them), optionally through `via` first.
-   */
-  encode(values, type, rowLength, via) {
-    const v = via !== void 0 ? this.roundThrough(values, via) : values;
-    if (type === "F32") return new Uint8Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
-    return quantizeF32Array(this.k, type, v, rowLength);
-  }
-};
-var align16 = (x) => Math.ceil(x / 16) * 16;
-function checkFinite(t, v) {
-  for (let i = 0; i < v.length; i++) {
-    if (!Number.isFinite(v[i])) {
-      throw new MergeopsError(
-        "USAGE",
-        `tensor ${t.hfName} has a non-finite value (${v[i]}) at element ${i}`,
-        'llama-quantize rejects NaN/Inf weights ("quantized data validation failed"); fix the model first'
-      );
-    }
-  }
-}
-function rowsOf(shape) {
-  const cols = shape[shape.length - 1];
-  return { rows: shape.reduce((a, b) => a * b, 1) / cols, cols };
-}
-function rowChunks(t, maxElements) {
-  const { rows, cols } = rowsOf(t.shape);
-  const group = t.transform.permuteHeads !== void 0 ? rows / t.transform.permuteHeads : 1;
-  const per = Math.max(group, Math.floor(maxElements / cols / group) * group);
-  const out = [];
-  for (let r = 0; r < rows; r += per) out.push({ first: r, count: Math.min(per, rows - r) });
-  return out;
-}
-function encodePlannedRows(enc, t, raw, count) {
-  return encodePlannedF32Rows(enc, t, enc.toF32(t.srcDtype, raw, count * rowsOf(t.shape).cols), count);
-}
-function encodePlannedF32Rows(enc, t, v, count) {
-  const { rows, cols } = rowsOf(t.shape);
-  const transform = t.transform.permuteHeads !== void 0 ? { ...t.transform, permuteHeads: t.transform.permuteHeads * count / rows } : t.transform;
-  v = applyTransform(transform, v, [count, cols]);
-  if (t.transform.shift !== void 0 && t.srcDtype === "F16") v = enc.roundThrough(v, "F16");
-  if (t.type !== "F32" && t.type !== "F16" && t.type !== "BF16") checkFinite(t, v);
-  return enc.encode(v, t.type, cols, t.intermediate);
-}
 async function readModelCard(dir) {
   const b = await readOptional(path3.join(dir, "README.md"));
   if (!b) return {};
@@ -23981,30 +24059,50 @@ async function readModelCard(dir) {
     );
   }
 }
-async function convertModelToGGUF(o) {
-  const model2 = await readLocalModel(o.modelDir);
-  const config = model2.config;
-  const row2 = ggufArchFor(config);
-  const vocab = vocabKVsFor(row2, await readVocabSources(model2.dir, withConfigDefaults(config)), withConfigDefaults(config), o.tokenizerPre);
-  const genCfg = await readJsonOptional(path3.join(model2.dir, "generation_config.json"));
-  const general = { ...generalFromModelCard(await readModelCard(model2.dir)), ...o.general };
+async function readFolderGGUFInfo(o) {
+  const row2 = ggufArchFor(o.config);
+  const withDefaults = withConfigDefaults(o.config);
+  const vocab = vocabKVsFor(row2, await readVocabSources(o.dir, withDefaults), withDefaults, o.tokenizerPre);
+  const genCfg = await readJsonOptional(path3.join(o.dir, "generation_config.json"));
+  const general = { ...generalFromModelCard(await readModelCard(o.dir)), ...o.general };
   if (genCfg) general.generationConfig = genCfg;
   const modelIds = [];
-  const nop = config["_name_or_path"];
+  const nop = o.config["_name_or_path"];
   if (typeof nop === "string" && nop.split("/").length <= 2) modelIds.push(nop);
-  const id = o.modelId ?? path3.basename(model2.dir);
-  modelIds.push(id);
-  const prefix = o.prefix ?? `${id}-${o.fileType}`;
-  const plan = planGGUFConversion({
-    config,
-    tensors: [...model2.tensors.values()].map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, shard: path3.basename(t.file) })),
-    fileType: o.fileType,
-    general,
-    modelIds,
-    vocab,
-    prefix,
+  modelIds.push(o.modelId ?? path3.basename(o.dir));
+  return { config: o.config, vocab, general, modelIds };
+}
+function planFolderGGUF(info, tensors, fileType, o = {}) {
+  return planGGUFConversion({
+    config: info.config,
+    tensors,
+    fileType,
+    general: info.general,
+    modelIds: info.modelIds,
+    vocab: info.vocab,
+    prefix: o.prefix ?? `${info.modelIds[info.modelIds.length - 1]}-${fileType}`,
     split: o.split
   });
+}
+async function readExactly(fh, buf, position, what) {
+  let done = 0;
+  while (done < buf.length) {
+    const { bytesRead } = await fh.read(buf, done, buf.length - done, position + done);
+    if (bytesRead === 0) throw new MergeopsError("IO", `${what} ends early`, "the file was truncated or changed while being read; re-download it");
+    done += bytesRead;
+  }
+}
+async function convertModelToGGUF(o) {
+  const model2 = await readLocalModel(o.modelDir);
+  const info = await readFolderGGUFInfo({
+    dir: model2.dir,
+    config: model2.config,
+    general: o.general,
+    tokenizerPre: o.tokenizerPre,
+    modelId: o.modelId
+  });
+  const tensors = [...model2.tensors.values()].map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, shard: path3.basename(t.file) }));
+  const plan = planFolderGGUF(info, tensors, o.fileType, { prefix: o.prefix, split: o.split });
   await fs3.mkdir(o.outDir, { recursive: true });
   for (const f of plan.files) {
     const p = path3.join(o.outDir, f.fileName);
@@ -24020,7 +24118,7 @@ async function convertModelToGGUF(o) {
       sinks.push(s);
       for (const t of f.layout.tensors) fileOf.set(t.name, s);
     }
-    const enc = new Encoder();
+    const arena = new Arena(instantiateKernels(loadKernelModuleSync()));
     const handles = /* @__PURE__ */ new Map();
     try {
       for (const t of plan.tensors) {
@@ -24032,16 +24130,18 @@ async function convertModelToGGUF(o) {
         const src = model2.tensors.get(t.hfName);
         let fh = handles.get(src.file);
         if (!fh) handles.set(src.file, fh = await fs3.open(src.file, "r"));
-        const { cols } = rowsOf(t.shape);
-        const inRow = cols * DTYPE_SIZE[src.dtype];
-        const outRow = ggmlTensorBytes(t.type, [cols]);
-        for (const c of rowChunks(t, o.chunkElements ?? CHUNK_ELEMENTS)) {
-          const raw = new Uint8Array(c.count * inRow);
-          const { bytesRead } = await fh.read(raw, 0, raw.length, src.start + c.first * inRow);
-          if (bytesRead !== raw.length) {
-            throw new MergeopsError("IO", `${src.file}: tensor ${src.name} ends early`, "the file was truncated or changed while being read; re-download it");
-          }
-          await sink.writeTensorPart(t.ggufName, c.first * outRow, encodePlannedRows(enc, t, raw, c.count));
+        const target = sink.target(t);
+        const size = DTYPE_SIZE[src.dtype];
+        const numel = target.rows * target.cols;
+        const q = ggufQuantum(target);
+        const step = Math.max(q, Math.floor((o.chunkElements ?? CHUNK_ELEMENTS) / q) * q);
+        for (let first = 0; first < numel; first += step) {
+          const n = Math.min(step, numel - first);
+          arena.reset();
+          const raw = arena.allocIO(n * size, [src.start + first * size]);
+          await readExactly(fh, arena.bytes(raw, n * size), src.start + first * size, `${src.file}: tensor ${src.name}`);
+          const e = encodeChunk(arena, target, raw, src.dtype, first, n);
+          await sink.writeTensorPart(t.ggufName, e.at, arena.bytes(e.ptr, e.len));
         }
       }
     } finally {
@@ -24055,6 +24155,84 @@ async function convertModelToGGUF(o) {
   for (const f of plan.files) await verifyGGUF(path3.join(o.outDir, f.fileName), f.layout, f.metadata);
   return { files: plan.files.map((f) => ({ path: path3.join(o.outDir, f.fileName), bytes: f.layout.fileSize })), plan };
 }
+
+// src/execute/gguf-outputs.ts
+var GGUFOutputs = class _GGUFOutputs {
+  constructor(plans, sinks, byTensor) {
+    this.plans = plans;
+    this.sinks = sinks;
+    this.byTensor = byTensor;
+  }
+  sinkOf(file) {
+    const s = this.sinks.find((x) => x.tempPath === file);
+    if (!s) throw new MergeopsError("INTERNAL", `no GGUF file is being written at ${file}`, "jobs may only target the files GGUFOutputs opened");
+    return s;
+  }
+  /**
+   * Plans one GGUF file (or gguf-split set) per type for the merge's output tensors and writes
+   * their headers into `dir`, the output folder being built (it must hold config.json and the
+   * tokenizer files already). Tensors computed from the config (rope_freqs) are written here.
+   */
+  static async open(plan, dir, types, o) {
+    const config = JSON.parse(readFileSync2(join(dir, "config.json"), "utf8"));
+    const tensors = plan.tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, shard: plan.shards[t.shard].fileName }));
+    const plans = [];
+    const sinks = [];
+    const byTensor = /* @__PURE__ */ new Map();
+    const out = new _GGUFOutputs(plans, sinks, byTensor);
+    try {
+      const info = await readFolderGGUFInfo({ dir, config, modelId: o.modelId, tokenizerPre: o.tokenizerPre });
+      for (const fileType of new Set(types)) {
+        o.onType?.(fileType);
+        const gp = planFolderGGUF(info, tensors, fileType);
+        plans.push(gp);
+        const fileOf = /* @__PURE__ */ new Map();
+        for (const f of gp.files) {
+          const s = await GGUFFileSink.create(join(dir, f.fileName), f.layout);
+          sinks.push(s);
+          for (const t of f.layout.tensors) fileOf.set(t.name, s);
+        }
+        for (const t of gp.tensors) {
+          const sink = fileOf.get(t.ggufName);
+          if (t.generated) await sink.writeTensor(t.ggufName, new Uint8Array(t.generated.buffer.slice(0)));
+          else byTensor.set(t.hfName, [...byTensor.get(t.hfName) ?? [], sink.target(t)]);
+        }
+      }
+    } catch (e) {
+      await out.abort();
+      throw e;
+    }
+    return out;
+  }
+  /** Where the chunks of output tensor `name` go besides its shard (none for tensors GGUF drops). */
+  targets(name) {
+    return this.byTensor.get(name) ?? [];
+  }
+  /** Bytes of every header planned (what the plans hold is a few times that). */
+  get headerBytes() {
+    return this.plans.reduce((a, p) => a + p.files.reduce((b, f) => b + f.layout.header.length, 0), 0);
+  }
+  /** The files being written, for background flushing. */
+  get paths() {
+    return this.sinks.map((s) => s.tempPath);
+  }
+  /** Records bytes a worker wrote for a target. */
+  written(t, bytes2) {
+    this.sinkOf(t.file).markWritten(t.name, bytes2);
+  }
+  /** Checks every tensor was written, syncs, renames each file into place and reads it back. */
+  async finish(dir) {
+    for (const s of this.sinks) await s.finish();
+    for (const p of this.plans) for (const f of p.files) await verifyGGUF(join(dir, f.fileName), f.layout, f.metadata);
+  }
+  async abort() {
+    for (const s of this.sinks) await s.abort();
+  }
+};
+
+// src/methods/program.ts
+var SKIPPED = new Float64Array(0);
+var STAT_BLOCK = 4096;
 
 // src/methods/arcee-fusion.ts
 var BINS = 65536;
@@ -24140,9 +24318,6 @@ var arceeFusionProgram = (_params, shape) => {
   };
 };
 
-// src/methods/program.ts
-var STAT_BLOCK = 4096;
-
 // src/methods/gram.ts
 var MAX_INPUTS = 16;
 var Gram = class {
@@ -24214,7 +24389,8 @@ function gramProgram(shape, layout, coefficients) {
         for (const x of c) coeffs.push(x);
       }
       return combineCall(layout, coeffs);
-    }
+    },
+    mixedDTypes: true
   };
 }
 function safeAcos(x) {
@@ -24591,9 +24767,9 @@ function planGta(ctx, spec) {
   }
   if (others.length === 0) return { op: { kind: "copy" } };
   const opts = ctx.options ?? { seed: 0 };
-  const num2 = (v, d) => v ?? d;
-  const densities = others.map((i) => num2(i.params.density, 1));
-  const epsilons = others.map((i) => num2(i.params.epsilon, 0.15));
+  const num3 = (v, d) => v ?? d;
+  const densities = others.map((i) => num3(i.params.density, 1));
+  const epsilons = others.map((i) => num3(i.params.epsilon, 0.15));
   if (spec.sparsifier === "della") {
     for (let j = 0; j < others.length; j++) {
       const d = densities[j], e = epsilons[j];
@@ -24610,13 +24786,13 @@ function planGta(ctx, spec) {
     sparsifier: spec.sparsifier,
     consensus: spec.consensus ? CONSENSUS_CODE[opts.consensusMethod ?? "sum"] : 0,
     normalize: ctx.global.normalize ? 1 : 0,
-    lambda: num2(ctx.global.lambda, 1),
+    lambda: num3(ctx.global.lambda, 1),
     rescale: ctx.global.rescale && spec.sparsifier !== "none" ? RESCALE_CODE[opts.rescaleNorm ?? "l1"] : 0,
     key: random ? tensorRngKey(opts.seed, ctx.tensor) : [0, 0],
     weights: others.map((i) => i.params.weight),
     densities,
     epsilons,
-    gammas: others.map((i) => num2(i.params.gamma, 0.01))
+    gammas: others.map((i) => num3(i.params.gamma, 0.01))
   };
   return { op: { kind: "program", method: spec.method, params } };
 }
@@ -24663,14 +24839,32 @@ function gtaProgram(raw, shape) {
   };
   const call = (fn, recs) => ({ fn, params: [...header(), ...recs.flat()] });
   const bucketsOf = (hi) => K.map((ks, j) => [0, 1].map((s) => needSel(j, s) ? { ...findBucket(hi, j * HI_BUCKETS, ks[s]), thr: 0, ties: 0, keep: 0 } : void 0));
-  const thresholdsOf = (hi, lo) => bucketsOf(hi).map((row2, j) => row2.map((b, s) => b ? { ...b, ...findInBucket(lo, (j * nslots + s) * LO_BUCKETS, b.bucket, b.need) } : void 0));
+  const slot = (j, s) => j * nslots + s;
+  const bottomOf = (hi, bottom, j, s, b) => {
+    let ties2 = 0;
+    for (let i = slot(j, s); i < bottom.length; i += m * nslots) ties2 += bottom[i];
+    const above = hi[j * HI_BUCKETS + b.bucket] - ties2;
+    return b.need > above ? { ...b, thr: b.bucket * 65536, ties: ties2, keep: b.need - above } : void 0;
+  };
+  const bottomsOf = (hi, bottom) => bucketsOf(hi).map((row2, j) => row2.map((b, s) => b ? bottomOf(hi, bottom, j, s, b) : void 0));
+  const refinedOf = (hi, bottom, lo) => {
+    const bot = bottomsOf(hi, bottom);
+    return bucketsOf(hi).map((row2, j) => row2.map((b, s) => b && !bot[j][s] ? { ...b, ...findInBucket(lo, slot(j, s) * LO_BUCKETS, b.bucket, b.need) } : void 0));
+  };
+  const unsettled = (hi, bottom) => {
+    const bot = bottomsOf(hi, bottom);
+    return bucketsOf(hi).some((row2, j) => row2.some((b, s) => b !== void 0 && !bot[j][s]));
+  };
   const slotsOf = (stats) => {
-    const sel = anySel ? thresholdsOf(stats[0], stats[1]) : void 0;
+    const bot = anySel ? bottomsOf(stats[0], stats[1]) : void 0;
+    const fine = anySel && unsettled(stats[0], stats[1]) ? refinedOf(stats[0], stats[1], stats[2]) : void 0;
     return K.map((ks, j) => [0, 1].map((s) => {
-      const t = sel?.[j][s];
+      const b = bot?.[j][s];
+      const f = fine?.[j][s];
+      const t = b ?? f;
       if (t) {
         if (t.keep === t.ties) return { thr: t.thr, cb: ALL_BLOCKS, rem: 0 };
-        return { thr: t.thr, ...tieCutoff(stats[2], m * nslots, j * nslots + s, t.keep) };
+        return { thr: t.thr, ...tieCutoff(b ? stats[1] : stats[3], m * nslots, slot(j, s), t.keep) };
       }
       if (!topk || !active[j]) return s === 0 ? FULL_SLOT : EMPTY_SLOT;
       return ks[s] >= n ? FULL_SLOT : EMPTY_SLOT;
@@ -24686,14 +24880,26 @@ function gtaProgram(raw, shape) {
     passes.push({
       call: ([hi]) => {
         const b = bucketsOf(hi);
-        return call("gta_hist_lo", K.map((_, j) => record(j, [], 1, false, [b[j][0]?.bucket ?? -1, b[j][1]?.bucket ?? -1])));
+        const bottom = (x) => x ? x.bucket * 65536 : -1;
+        return call("gta_ties", K.map((_, j) => record(j, [], 1, false, [bottom(b[j][0]), bottom(b[j][1])])));
+      },
+      words: (cn, first) => blocksOf(cn, first) * m * nslots,
+      reduce: concatParts
+    });
+    passes.push({
+      skip: ([hi, bottom]) => !unsettled(hi, bottom),
+      call: ([hi, bottom]) => {
+        const bot = bottomsOf(hi, bottom);
+        const b = bucketsOf(hi).map((row2, j) => row2.map((x, s) => x && !bot[j][s] ? x.bucket : -1));
+        return call("gta_hist_lo", K.map((_, j) => record(j, [], 1, false, [b[j][0], b[j][1]])));
       },
       words: () => m * nslots * LO_BUCKETS,
       reduce: sumParts2
     });
     passes.push({
-      call: ([hi, lo]) => {
-        const t = thresholdsOf(hi, lo);
+      skip: ([hi, bottom, lo]) => !unsettled(hi, bottom) || refinedOf(hi, bottom, lo).every((row2) => row2.every((x) => !x || x.keep === x.ties)),
+      call: ([hi, bottom, lo]) => {
+        const t = refinedOf(hi, bottom, lo);
         const raw2 = (x) => x && x.keep < x.ties ? x.thr : -1;
         return call("gta_ties", K.map((_, j) => record(j, [], 1, false, [raw2(t[j][0]), raw2(t[j][1])])));
       },
@@ -24741,7 +24947,8 @@ function gtaProgram(raw, shape) {
       });
       return call("gta_apply", K.map((_, j) => record(j, slots[j], scales[j], active[j])));
     },
-    scratchBytes: () => Math.max(segLen * (4 * m + 21) + 64, 8 * HI_BUCKETS + 64)
+    scratchBytes: () => Math.max(segLen * (4 * m + 21) + 64, 8 * HI_BUCKETS + 64),
+    mixedDTypes: true
   };
 }
 
@@ -24935,7 +25142,11 @@ function programFor(method, params, shape) {
 function refInput(r) {
   const p = r.producer;
   const g = r.gather;
-  if (g) return { kind: "gather", cols: g.cols, sources: g.sources.map((s) => refInput({ ...s, gather: void 0 })), rows: g.rows };
+  if (g) {
+    const sources = g.sources.map((s) => refInput({ ...s, gather: void 0 }));
+    const align = sources.map((s, i) => ({ quantum: quantumOf([s]), numel: numelOf(g.sources[i].shape) }));
+    return { kind: "gather", cols: g.cols, sources, rows: g.rows, align };
+  }
   const base = p ? { kind: "op", op: p.op, inputs: p.inputs.map(refInput), shape: p.shape, tensor: p.name, dtype: p.dtype } : { kind: "tensor", source: r.source, start: r.start, dtype: r.dtype };
   if (!r.lora) return base;
   const { a, b, rank, scale, embedding } = r.lora;
@@ -24946,6 +25157,7 @@ function refInput(r) {
     a: stored(a),
     b: stored(b),
     rank,
+    rows: r.shape[0],
     cols: r.shape[1],
     scale,
     ...embedding ? { embedding: { rows: r.shape[0] } } : {}
@@ -24961,19 +25173,18 @@ function inputBytes(input, asF32) {
     case "tensor":
       return DTYPE_SIZE[input.dtype] + (asF32 && input.dtype !== "F32" ? 4 : 0);
     case "op":
-      return opBytes(input.op, input.inputs, input.dtype) + (asF32 && input.dtype !== "F32" ? 4 : 0);
+      return opBytes(input.op, input.inputs, input.dtype, input.shape, input.tensor) + (asF32 && input.dtype !== "F32" ? 4 : 0);
     case "gather":
-      return 12;
-    // f32 result plus row buffers
+      return 8 + Math.max(4, ...input.sources.map((s) => inputBytes(s, true)));
     case "lora": {
       const b = (input.b.kind === "tensor" ? DTYPE_SIZE[input.b.dtype] : 4) + 4 + (input.embedding ? 8 : 0);
       return inputBytes(input.base, true) + Math.ceil(input.rank * b / input.cols);
     }
   }
 }
-function opBytes(op, inputs, outDType) {
-  const program = op.kind === "program";
-  return inputs.reduce((a, i) => a + inputBytes(i, program), 0) + DTYPE_SIZE[outDType] + (program ? 4 : 0);
+function opBytes(op, inputs, outDType, shape, tensor = "") {
+  const f322 = op.kind === "program" && !(shape && programOf(op, shape, inputs.length, tensor).mixedDTypes);
+  return inputs.reduce((a, i) => a + inputBytes(i, f322), 0) + DTYPE_SIZE[outDType] + (f322 ? 4 : 0);
 }
 function gcd(a, b) {
   return b === 0 ? a : gcd(b, a % b);
@@ -24981,6 +25192,8 @@ function gcd(a, b) {
 function quantumOf(inputs) {
   let q = 1;
   for (const i of inputs) {
+    if (i.kind === "lora") q = lcm(q, quantumOf([i.base]));
+    if (i.kind === "gather") for (const a of i.align) q = lcm(q, a.quantum);
     if (i.kind !== "op") continue;
     q = lcm(q, quantumOf(i.inputs));
     if (i.op.kind === "program") q = lcm(q, programOf(i.op, i.shape, i.inputs.length, i.tensor).quantum);
@@ -24992,10 +25205,13 @@ function fixedBytes(inputs) {
   let bytes2 = 0;
   for (const i of inputs) {
     if (i.kind === "op") bytes2 += fixedBytes(i.inputs);
-    else if (i.kind === "gather") bytes2 += fixedBytes(i.sources);
-    else if (i.kind === "lora") {
-      const stored = (x) => (x.kind === "tensor" ? DTYPE_SIZE[x.dtype] : 4) + 4;
-      bytes2 += fixedBytes([i.base]) + i.rank * i.cols * (stored(i.a) + (i.embedding ? 4 : 0)) + 2 * i.rank * stored(i.b) * (i.embedding ? 2 : 1) + 256;
+    else if (i.kind === "gather") {
+      bytes2 += fixedBytes(i.sources) + 8 * i.cols + 256 + Math.max(0, ...i.sources.map((s, j) => s.kind === "tensor" ? 0 : 2 * (i.cols + i.align[j].quantum) * inputBytes(s, true)));
+    } else if (i.kind === "lora") {
+      const size = (x) => x.kind === "tensor" ? DTYPE_SIZE[x.dtype] : 4;
+      const stored = (x) => size(x) + 4;
+      const held = i.rank * (i.cols * size(i.a) + i.rows * size(i.b));
+      bytes2 += fixedBytes([i.base]) + i.rank * i.cols * (stored(i.a) + (i.embedding ? 4 : 0)) + 2 * i.rank * stored(i.b) * (i.embedding ? 2 : 1) + held + 256;
     }
   }
   return bytes2;
@@ -25016,11 +25232,15 @@ function chunks(numel, step) {
 }
 async function computeStats(run, op, inputs, shape, tensor, perWorker) {
   const prog = programOf(op, shape, inputs.length, tensor);
-  const perElement = opBytes(op, inputs, "F32");
+  const perElement = opBytes(op, inputs, "F32", shape, tensor);
   const step = chunkStep(shape, perElement, perWorker, lcm(prog.quantum, quantumOf(inputs)), fixedBytes(inputs));
   const parts = chunks(numelOf(shape), step);
   const stats = [];
   for (let pass = 0; pass < prog.passes.length; pass++) {
+    if (prog.passes[pass].skip?.(stats)) {
+      stats.push(SKIPPED);
+      continue;
+    }
     const got = await Promise.all(parts.map(async ({ first, n }) => {
       const r = await run({ op, inputs, shape, tensor, first, n, step: { mode: "pass", pass, stats }, out: { file: "", start: 0, dtype: "F32" } });
       if (!r.stats) throw new Error(`internal: statistics pass ${pass} of ${tensor} returned nothing`);
@@ -25032,19 +25252,29 @@ async function computeStats(run, op, inputs, shape, tensor, perWorker) {
 }
 async function prepareNested(run, inputs, perWorker) {
   for (const i of inputs) {
+    if (i.kind === "gather") await prepareNested(run, i.sources, perWorker);
+    if (i.kind === "lora") await prepareNested(run, [i.base], perWorker);
     if (i.kind !== "op") continue;
     await prepareNested(run, i.inputs, perWorker);
     if (i.op.kind === "program" && !i.stats) i.stats = await computeStats(run, i.op, i.inputs, i.shape, i.tensor, perWorker);
   }
 }
-async function runTensor(run, t, budget, shardPath) {
+async function runTensor(run, t, budget, shardPath, gguf2 = []) {
   const inputs = t.inputs.map(refInput);
   await prepareNested(run, inputs, budget.perWorker);
   const numel = numelOf(t.shape);
-  const base = { op: t.op, inputs, shape: t.shape, tensor: t.name, out: { file: shardPath, start: t.start, dtype: t.dtype } };
-  const perElement = opBytes(t.op, inputs, t.dtype);
+  const base = {
+    op: t.op,
+    inputs,
+    shape: t.shape,
+    tensor: t.name,
+    out: { file: shardPath, start: t.start, dtype: t.dtype },
+    ...gguf2.length > 0 ? { gguf: gguf2 } : {}
+  };
+  const perElement = opBytes(t.op, inputs, t.dtype, t.shape, t.name) + ggufBytesPerElement(gguf2, t.dtype);
+  const outQuantum = gguf2.reduce((q, g) => lcm(q, ggufQuantum(g)), quantumOf(inputs));
   if (t.op.kind !== "program") {
-    const step2 = chunkStep(t.shape, perElement, budget.perWorker, quantumOf(inputs), fixedBytes(inputs));
+    const step2 = chunkStep(t.shape, perElement, budget.perWorker, outQuantum, fixedBytes(inputs));
     await Promise.all(chunks(numel, step2).map(({ first, n }) => run({ ...base, first, n })));
     return;
   }
@@ -25054,7 +25284,7 @@ async function runTensor(run, t, budget, shardPath) {
     return;
   }
   const stats = await computeStats(run, t.op, inputs, t.shape, t.name, budget.perWorker);
-  const step = chunkStep(t.shape, perElement, budget.perWorker, lcm(prog.quantum, quantumOf(inputs)), fixedBytes(inputs));
+  const step = chunkStep(t.shape, perElement, budget.perWorker, lcm(prog.quantum, outQuantum), fixedBytes(inputs));
   await Promise.all(chunks(numel, step).map(({ first, n }) => run({ ...base, first, n, step: { mode: "apply", stats } })));
 }
 
@@ -25082,21 +25312,35 @@ async function executePlan(plan, opts) {
     );
   }
   mkdirSync(dirname(outDir), { recursive: true });
-  const tmp = join(dirname(outDir), `.${basename(outDir)}.partial-${process.pid}`);
+  const tmp = join2(dirname(outDir), `.${basename(outDir)}.partial-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
   let pool;
   let flusher;
+  let gguf2;
   try {
-    const shardPaths = plan.shards.map((s) => join(tmp, s.fileName));
+    const shardPaths = plan.shards.map((s) => join2(tmp, s.fileName));
     plan.shards.forEach((s, i) => {
       const fd = openSync2(shardPaths[i], "w");
       writeSync(fd, s.header, 0, s.header.length, 0);
       ftruncateSync(fd, s.size);
       closeSync2(fd);
     });
-    pool = await KernelPool.create(threads);
-    const perWorker = workerDataBudget(maxMemory, pool.size);
+    writeModelFiles(plan, tmp);
+    const ggufTypes = opts.gguf ?? (plan.recipe.mergeops.quantize ?? []).map(parseFileType);
+    if (ggufTypes.length > 0) {
+      gguf2 = await GGUFOutputs.open(plan, tmp, ggufTypes, { modelId: basename(outDir), tokenizerPre: opts.tokenizerPre, onType: opts.onGGUF });
+    }
+    const dataMemory = maxMemory - ggufPlanBytes(gguf2?.headerBytes ?? 0);
+    if (dataMemory < minMaxMemory(threads)) {
+      throw new MergeopsError(
+        "USAGE",
+        `--max-memory ${maxMemory} bytes is too small for ${threads} worker(s) and the GGUF files' headers`,
+        `give at least ${Math.ceil((maxMemory - dataMemory + minMaxMemory(threads)) / 2 ** 20)} MiB, or fewer --threads or --gguf types`
+      );
+    }
+    pool = await KernelPool.create(threads, { directIO: opts.directIO });
+    const perWorker = workerDataBudget(dataMemory, pool.size);
     const progress = {
       tensorsDone: 0,
       tensorsTotal: plan.tensors.length,
@@ -25106,44 +25350,40 @@ async function executePlan(plan, opts) {
       elapsed: 0,
       current: ""
     };
-    flusher = new ShardFlusher(shardPaths);
-    await runAll(
-      pool,
-      plan,
-      { perWorker, whole: programWholeBudget(maxMemory, pool.size) },
-      shardPaths,
-      opts.inputsReady,
-      new Tracker(progress, t0, opts.onProgress, flusher)
-    );
+    flusher = new ShardFlusher([...shardPaths, ...gguf2?.paths ?? []]);
+    const tracker = new Tracker(progress, t0, opts.onProgress, flusher);
+    await runAll(pool, plan, { perWorker, whole: programWholeBudget(dataMemory, pool.size) }, shardPaths, opts.inputsReady, tracker, gguf2);
     await pool.closeFiles();
+    await pool.close();
     await flusher.finish();
-    if (plan.indexJson) writeFileSync(join(tmp, "model.safetensors.index.json"), plan.indexJson);
-    writeFileSync(join(tmp, "config.json"), JSON.stringify(plan.outConfig, null, 2) + "\n");
-    for (const f of plan.donor.files) copyFileSync(join(plan.donor.dir, f), join(tmp, f));
-    for (const f of plan.outFiles ?? []) writeFileSync(join(tmp, f.name), f.text);
-    writeFileSync(join(tmp, "mergekit_config.yml"), plan.recipe.text.endsWith("\n") ? plan.recipe.text : plan.recipe.text + "\n");
-    if (plan.stages?.length) writeFileSync(join(tmp, "mergeops_recipe.yml"), plan.recipe.lines.join("\n").trimEnd() + "\n");
-    for (const fileType of opts.gguf ?? (plan.recipe.mergeops.quantize ?? []).map(parseFileType)) {
-      opts.onGGUF?.(fileType);
-      await convertModelToGGUF({ modelDir: tmp, outDir: tmp, fileType, modelId: basename(outDir) });
-    }
+    await gguf2?.finish(tmp);
     fsyncFile(tmp);
     replaceDir(tmp, outDir);
-    const files = readdirSync(outDir).sort().map((name) => ({ name, bytes: statSync(join(outDir, name)).size }));
+    const files = readdirSync(outDir).sort().map((name) => ({ name, bytes: statSync(join2(outDir, name)).size }));
     return {
       outDir,
       files,
       bytesRead: progress.bytesRead,
       bytesWritten: progress.bytesWritten,
+      bytesDirect: tracker.bytesDirect,
       seconds: (performance.now() - t0) / 1e3
     };
   } catch (e) {
     flusher?.close();
+    await gguf2?.abort();
     rmSync(tmp, { recursive: true, force: true });
     throw e;
   } finally {
     await pool?.close();
   }
+}
+function writeModelFiles(plan, dir) {
+  if (plan.indexJson) writeFileSync(join2(dir, "model.safetensors.index.json"), plan.indexJson);
+  writeFileSync(join2(dir, "config.json"), JSON.stringify(plan.outConfig, null, 2) + "\n");
+  for (const f of plan.donor.files) copyFileSync(join2(plan.donor.dir, f), join2(dir, f));
+  for (const f of plan.outFiles ?? []) writeFileSync(join2(dir, f.name), f.text);
+  writeFileSync(join2(dir, "mergekit_config.yml"), plan.recipe.text.endsWith("\n") ? plan.recipe.text : plan.recipe.text + "\n");
+  if (plan.stages?.length) writeFileSync(join2(dir, "mergeops_recipe.yml"), plan.recipe.lines.join("\n").trimEnd() + "\n");
 }
 var Tracker = class {
   constructor(progress, t0, onProgress, flusher) {
@@ -25153,8 +25393,10 @@ var Tracker = class {
     this.flusher = flusher;
   }
   lastReport = 0;
+  bytesDirect = 0;
   job(r) {
-    this.flusher.written(r.bytesWritten);
+    this.flusher.written(r.bytesWritten + (r.ggufBytes ?? []).reduce((a, b) => a + b, 0) - r.bytesDirect);
+    this.bytesDirect += r.bytesDirect;
     this.progress.bytesRead += r.bytesRead;
     this.progress.bytesWritten += r.bytesWritten;
     this.report(false);
@@ -25173,7 +25415,7 @@ var Tracker = class {
     }
   }
 };
-async function runAll(pool, plan, budget, shardPaths, inputsReady, tracker) {
+async function runAll(pool, plan, budget, shardPaths, inputsReady, tracker, gguf2) {
   const window2 = pool.size * 2;
   const inFlight = /* @__PURE__ */ new Set();
   let failure;
@@ -25190,9 +25432,10 @@ async function runAll(pool, plan, budget, shardPaths, inputsReady, tracker) {
     const run = async (job) => {
       const r = await pool.run(job);
       tracker.job(r);
+      job.gguf?.forEach((g, i) => gguf2?.written(g, r.ggufBytes?.[i] ?? 0));
       return r;
     };
-    const p = runTensor(run, t, budget, shardPaths[t.shard]).then(() => tracker.tensor(t.name), (e) => {
+    const p = runTensor(run, t, budget, shardPaths[t.shard], gguf2?.targets(t.name)).then(() => tracker.tensor(t.name), (e) => {
       failure ??= e;
     }).finally(() => {
       inFlight.delete(p);
@@ -25236,11 +25479,313 @@ import { dirname as dirname3, resolve as resolve3 } from "node:path";
 
 // src/hub/lockfile.ts
 import { createHash as createHash2 } from "node:crypto";
-import { createReadStream as createReadStream2, existsSync as existsSync2, readFileSync as readFileSync2, statSync as statSync2, writeFileSync as writeFileSync2, renameSync as renameSync2 } from "node:fs";
-import { basename as basename2, dirname as dirname2, join as join2, relative, sep } from "node:path";
+import { createReadStream as createReadStream2, existsSync as existsSync2, readFileSync as readFileSync3, statSync as statSync2, writeFileSync as writeFileSync2, renameSync as renameSync2 } from "node:fs";
+import { basename as basename2, dirname as dirname2, join as join3, relative, sep } from "node:path";
+
+// src/hub/lora.ts
+import { promises as fs4 } from "node:fs";
+import path4 from "node:path";
+var ADAPTER_CONFIG = "adapter_config.json";
+var ADAPTER_WEIGHTS = "adapter_model.safetensors";
+var PREFIX = "base_model.model.";
+var UNSUPPORTED_HINT = "merge the adapter into its base model with PEFT (`model.merge_and_unload()`, then `save_pretrained`) and reference the merged folder instead";
+function configError(file, message, hint) {
+  return new MergeopsError("MODEL_NOT_FOUND", `${file}: ${message}`, hint);
+}
+function parseLoraConfig(raw, file) {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw configError(file, "adapter_config.json must be a JSON object", "fix or re-download adapter_config.json");
+  }
+  const c = raw;
+  const peftType = c.peft_type;
+  if (peftType !== void 0 && peftType !== null && peftType !== "LORA") {
+    throw configError(file, `\`peft_type\` is ${JSON.stringify(peftType)}; only LoRA adapters (\`"peft_type": "LORA"\`) can be applied`, UNSUPPORTED_HINT);
+  }
+  const set = (k) => c[k] !== void 0 && c[k] !== null && c[k] !== false && !(Array.isArray(c[k]) && c[k].length === 0);
+  const refuse = [
+    ["use_dora", "DoRA adapters (`use_dora`) need per-column weight norms; they are not supported"],
+    ["lora_bias", "adapters with a LoRA bias (`lora_bias`) are not supported"],
+    ["layer_replication", "`layer_replication` (layers duplicated by the adapter) is not supported"],
+    ["target_parameters", "`target_parameters` (LoRA on raw parameters, e.g. MoE experts) is not supported"],
+    ["alora_invocation_tokens", "activated LoRA (`alora_invocation_tokens`) only applies after its invocation tokens and cannot be merged into the weights"],
+    ["trainable_token_indices", "`trainable_token_indices` (trainable token embeddings) is not supported"]
+  ];
+  for (const [key, what] of refuse) {
+    if (set(key)) throw configError(file, `${what} (\`${key}\` is ${JSON.stringify(c[key])})`, UNSUPPORTED_HINT);
+  }
+  const positive = (key, v, integer) => {
+    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0 || integer && !Number.isInteger(v)) {
+      throw configError(
+        file,
+        `\`${key}\` must be a positive ${integer ? "integer" : "number"}, found ${JSON.stringify(v)}`,
+        'fix adapter_config.json (PEFT writes e.g. `"r": 16, "lora_alpha": 32`)'
+      );
+    }
+    return v;
+  };
+  const r = c.r === void 0 ? 8 : positive("r", c.r, true);
+  const loraAlpha = c.lora_alpha === void 0 ? 8 : positive("lora_alpha", c.lora_alpha, false);
+  if (c.use_rslora !== void 0 && c.use_rslora !== null && typeof c.use_rslora !== "boolean") {
+    throw configError(file, `\`use_rslora\` must be true or false, found ${JSON.stringify(c.use_rslora)}`, "fix adapter_config.json");
+  }
+  const pattern = (key, integer) => {
+    const v = c[key];
+    if (v === void 0 || v === null) return [];
+    if (typeof v !== "object" || Array.isArray(v)) {
+      throw configError(file, `\`${key}\` must be an object mapping module names to numbers`, "fix adapter_config.json");
+    }
+    return Object.entries(v).map(([k, n]) => {
+      try {
+        new RegExp(`^(.*\\.)?(${k})$`);
+      } catch {
+        throw configError(file, `\`${key}\` key ${JSON.stringify(k)} is not a valid regular expression`, "fix the pattern in adapter_config.json");
+      }
+      return [k, positive(`${key}.${k}`, n, integer)];
+    });
+  };
+  const tm = c.target_modules;
+  let targetModules;
+  if (typeof tm === "string") targetModules = tm;
+  else if (Array.isArray(tm) && tm.every((t) => typeof t === "string")) targetModules = tm;
+  else if (tm !== void 0 && tm !== null) {
+    throw configError(file, `\`target_modules\` must be a list of module names or a regular expression, found ${JSON.stringify(tm)}`, "fix adapter_config.json");
+  }
+  return {
+    r,
+    loraAlpha,
+    useRslora: c.use_rslora === true,
+    rankPattern: pattern("rank_pattern", true),
+    alphaPattern: pattern("alpha_pattern", false),
+    targetModules,
+    baseModel: typeof c.base_model_name_or_path === "string" ? c.base_model_name_or_path : void 0
+  };
+}
+function patternValue(patterns, module) {
+  for (const [k, v] of patterns) if (new RegExp(`^(.*\\.)?(${k})$`).test(module)) return v;
+  return void 0;
+}
+function moduleScale(config, module) {
+  const rank = patternValue(config.rankPattern, module) ?? config.r;
+  const alpha = patternValue(config.alphaPattern, module) ?? config.loraAlpha;
+  return { rank, alpha, scale: config.useRslora ? alpha / Math.sqrt(rank) : alpha / rank };
+}
+var LINEAR_RE = /^(.+)\.lora_([AB])(?:\.([^.]+))?\.weight$/;
+var EMBED_RE = /^(.+)\.lora_embedding_([AB])(?:\.([^.]+))?$/;
+function parseAdapterTensors(tensors, file) {
+  const bad = (name, message, hint) => new MergeopsError("MODEL_NOT_FOUND", `${file}: tensor ${JSON.stringify(name)}: ${message}`, hint);
+  const parts = /* @__PURE__ */ new Map();
+  const replacements = /* @__PURE__ */ new Map();
+  const adapterNames = /* @__PURE__ */ new Set();
+  for (const t of tensors) {
+    if (!t.tensor.startsWith(PREFIX)) {
+      throw bad(
+        t.tensor,
+        `does not start with \`${PREFIX}\` as PEFT adapter tensors do`,
+        "this is not a PEFT adapter file; save the adapter with PEFT (`model.save_pretrained(dir)`)"
+      );
+    }
+    const rest = t.tensor.slice(PREFIX.length);
+    const linear2 = LINEAR_RE.exec(rest);
+    const m = linear2 ?? EMBED_RE.exec(rest);
+    if (m) {
+      const [, module, role, adapterName] = m;
+      if (adapterName !== void 0) adapterNames.add(adapterName);
+      const embedding = linear2 === null;
+      if (!isFloatDType(t.dtype)) throw bad(t.tensor, `has dtype ${t.dtype}; LoRA factors must be F32, F16 or BF16`, "re-save the adapter in a float dtype");
+      if (t.shape.length !== 2) throw bad(t.tensor, `has shape [${t.shape.join(", ")}]; LoRA factors are 2-D matrices`, "only Linear and Embedding LoRA layers are supported; merge other adapters with PEFT first");
+      const p = parts.get(module) ?? { embedding };
+      if (p.embedding !== embedding) throw bad(t.tensor, "mixes lora_A/B and lora_embedding_A/B for one module", "re-save the adapter with PEFT");
+      if (p[role]) throw bad(t.tensor, `is a second lora_${role} for module \`${module}\``, "the file holds several adapters; save only one (PEFT `save_pretrained(dir, selected_adapters=[name])`)");
+      p[role] = t;
+      parts.set(module, p);
+      continue;
+    }
+    if (/\.lora_magnitude_vector(\.|$)/.test(rest)) throw bad(t.tensor, "is a DoRA magnitude vector; DoRA adapters are not supported", UNSUPPORTED_HINT);
+    if (/\.lora_B(\.[^.]+)?\.bias$/.test(rest)) throw bad(t.tensor, "is a LoRA bias; adapters with `lora_bias` are not supported", UNSUPPORTED_HINT);
+    if (/(^|\.)(lora_|trainable_tokens_)/.test(rest)) throw bad(t.tensor, "is not a LoRA tensor mergeops knows", UNSUPPORTED_HINT);
+    const name = rest.replace(/\.modules_to_save\.[^.]+\./, ".");
+    if (replacements.has(name)) throw bad(t.tensor, `replaces \`${name}\` a second time`, "re-save the adapter with PEFT");
+    replacements.set(name, t);
+  }
+  if (adapterNames.size > 1) {
+    throw new MergeopsError(
+      "MODEL_NOT_FOUND",
+      `${file}: holds several adapters (${[...adapterNames].join(", ")})`,
+      "save one adapter per folder (PEFT `save_pretrained(dir, selected_adapters=[name])`) and reference that folder"
+    );
+  }
+  const modules = [];
+  for (const [module, p] of parts) {
+    const kind = p.embedding ? "lora_embedding_" : "lora_";
+    if (!p.A || !p.B) {
+      throw new MergeopsError(
+        "MODEL_NOT_FOUND",
+        `${file}: module \`${module}\` has ${kind}${p.A ? "A" : "B"} but no ${kind}${p.A ? "B" : "A"}`,
+        "the adapter file is incomplete; re-download or re-save it"
+      );
+    }
+    modules.push(p.embedding ? { module, embedding: true, a: p.B, b: p.A } : { module, embedding: false, a: p.A, b: p.B });
+  }
+  return { modules, replacements };
+}
+async function exists(file) {
+  return fs4.stat(file).then((s) => s.isFile(), () => false);
+}
+async function readLoraAdapter(dir) {
+  const abs = path4.resolve(dir);
+  const isDir = await fs4.stat(abs).then((s) => s.isDirectory(), () => false);
+  if (!isDir) {
+    throw new MergeopsError(
+      "MODEL_NOT_FOUND",
+      `LoRA adapter folder ${abs} does not exist`,
+      `give the folder that holds ${ADAPTER_CONFIG} and ${ADAPTER_WEIGHTS} (as saved by PEFT \`save_pretrained\`)`
+    );
+  }
+  const configFile = path4.join(abs, ADAPTER_CONFIG);
+  const weightsFile = path4.join(abs, ADAPTER_WEIGHTS);
+  const missing2 = missingAdapterFile(`folder ${abs}`, {
+    config: await exists(configFile),
+    weights: await exists(weightsFile),
+    modelConfig: await exists(path4.join(abs, "config.json")),
+    pickle: await exists(path4.join(abs, "adapter_model.bin"))
+  });
+  if (missing2) throw missing2;
+  const header = await readSafetensorsHeader(weightsFile);
+  return assembleAdapter({
+    dir: abs,
+    configFile,
+    configText: await fs4.readFile(configFile, "utf8"),
+    weightsFile,
+    header,
+    source: { kind: "file", path: weightsFile }
+  });
+}
+function missingAdapterFile(where, files) {
+  if (!files.config) {
+    return new MergeopsError(
+      "MODEL_NOT_FOUND",
+      `LoRA adapter ${where} has no ${ADAPTER_CONFIG}`,
+      files.modelConfig ? "this holds a full model (config.json), not an adapter: list it as a model of its own instead of after `+`" : `a PEFT adapter holds ${ADAPTER_CONFIG} and ${ADAPTER_WEIGHTS} (as saved by \`save_pretrained\`); add the missing file`
+    );
+  }
+  if (!files.weights) {
+    return new MergeopsError(
+      "MODEL_NOT_FOUND",
+      `LoRA adapter ${where} has no ${ADAPTER_WEIGHTS}${files.pickle ? " (only the pickle adapter_model.bin)" : ""}`,
+      files.pickle ? "mergeops never loads pickles (they can run arbitrary code); re-save the adapter with `save_pretrained(dir, safe_serialization=True)`" : `add ${ADAPTER_WEIGHTS} (it is saved next to ${ADAPTER_CONFIG})`
+    );
+  }
+  return void 0;
+}
+function assembleAdapter(p) {
+  let raw;
+  try {
+    raw = JSON.parse(p.configText);
+  } catch (e) {
+    throw configError(p.configFile, `not valid JSON: ${e instanceof Error ? e.message : String(e)}`, `fix or re-download ${ADAPTER_CONFIG}`);
+  }
+  const config = parseLoraConfig(raw, p.configFile);
+  const tensors = p.header.tensors.map((t) => ({
+    tensor: t.name,
+    file: p.weightsFile,
+    source: p.source,
+    start: t.start,
+    end: t.end,
+    dtype: t.dtype,
+    shape: t.shape
+  }));
+  return { dir: p.dir, config, ...parseAdapterTensors(tensors, p.weightsFile) };
+}
+function targetMatches(target, module) {
+  if (typeof target === "string") return new RegExp(`^(?:${target})$`).test(module);
+  return target.some((t) => module === t || module.endsWith(`.${t}`));
+}
+function applyLoraAdapter(adapter, base, baseLabel) {
+  const { dir, config } = adapter;
+  const fail3 = (message, hint, code = "SHAPE_MISMATCH") => new MergeopsError(code, `LoRA adapter ${dir}: ${message}`, hint);
+  const forOther = `the adapter was trained for another model${config.baseModel ? ` (its adapter_config.json names \`${config.baseModel}\`)` : ""}; apply it to the model it was trained for`;
+  const tm = config.targetModules;
+  if (tm !== void 0 && tm !== "all-linear") {
+    const baseModules = [...base.keys()].filter((n) => n.endsWith(".weight")).map((n) => n.slice(0, -".weight".length));
+    for (const t of typeof tm === "string" ? [tm] : tm) {
+      let ok;
+      try {
+        ok = baseModules.some((m) => targetMatches(typeof tm === "string" ? t : [t], m));
+      } catch {
+        throw fail3(`\`target_modules\` ${JSON.stringify(t)} is not a valid regular expression`, "fix adapter_config.json", "ARCH");
+      }
+      if (!ok) throw fail3(`\`target_modules\` names \`${t}\`, which matches no module of ${baseLabel}`, forOther, "ARCH");
+    }
+  }
+  const out = /* @__PURE__ */ new Map();
+  for (const [name, t] of base) out.set(name, { ...t });
+  const shape = (s) => `[${s.join(", ")}]`;
+  for (const m of adapter.modules) {
+    const target = `${m.module}.weight`;
+    const w2 = out.get(target);
+    if (!w2) {
+      const tied = /(^|\.)lm_head$/.test(m.module) && [...base.keys()].some((k) => k.endsWith("embed_tokens.weight"));
+      throw fail3(
+        `patches module \`${m.module}\`, but ${baseLabel} has no tensor \`${target}\``,
+        tied ? "the base model ties its output head to the input embeddings (no lm_head.weight stored), so a LoRA on lm_head would change both; merge this adapter with PEFT first (`merge_and_unload()`)" : forOther,
+        "ARCH"
+      );
+    }
+    if (!isFloatDType(w2.dtype) || w2.shape.length !== 2) {
+      throw fail3(`patches \`${target}\`, which is ${w2.dtype} ${shape(w2.shape)} in ${baseLabel}; LoRA applies to 2-D float weights`, forOther);
+    }
+    const { rank, scale } = moduleScale(config, m.module);
+    const [rows, cols] = w2.shape;
+    const rankOfA = m.embedding ? m.a.shape[1] : m.a.shape[0];
+    const rankOfB = m.embedding ? m.b.shape[0] : m.b.shape[1];
+    const [aName, bName] = m.embedding ? ["lora_embedding_B", "lora_embedding_A"] : ["lora_A", "lora_B"];
+    const rankSource = patternValue(config.rankPattern, m.module) !== void 0 ? "`rank_pattern`" : "`r`";
+    for (const [what, got] of [[aName, rankOfA], [bName, rankOfB]]) {
+      if (got !== rank) {
+        throw fail3(
+          `adapter_config.json gives module \`${m.module}\` rank ${rank} (${rankSource}), but its ${what} has rank ${got} (shape ${shape(what === aName ? m.a.shape : m.b.shape)})`,
+          "adapter_config.json does not belong to these weights: fix `r` / `rank_pattern`, or re-save the adapter with PEFT"
+        );
+      }
+    }
+    const wantA = m.embedding ? [cols, rank] : [rank, cols];
+    const wantB = m.embedding ? [rank, rows] : [rows, rank];
+    if (m.a.shape[0] !== wantA[0] || m.a.shape[1] !== wantA[1] || m.b.shape[0] !== wantB[0] || m.b.shape[1] !== wantB[1]) {
+      throw fail3(`${aName} ${shape(m.a.shape)} and ${bName} ${shape(m.b.shape)} of \`${m.module}\` do not fit \`${target}\` ${shape(w2.shape)} of ${baseLabel} (expected ${shape(wantA)} and ${shape(wantB)})`, forOther);
+    }
+    const patch = { adapter: dir, a: m.a, b: m.b, rank, scale, embedding: m.embedding };
+    out.set(target, { ...w2, lora: patch });
+  }
+  for (const [name, r] of adapter.replacements) {
+    const w2 = out.get(name);
+    if (!w2) throw fail3(`saves a full \`${name}\` (modules_to_save), but ${baseLabel} has no such tensor`, forOther, "ARCH");
+    if (w2.lora) throw fail3(`both patches and replaces \`${name}\``, "re-save the adapter with PEFT");
+    if (w2.shape.length !== r.shape.length || w2.shape.some((d, i) => d !== r.shape[i])) {
+      throw fail3(
+        `saves \`${name}\` with shape ${shape(r.shape)} (modules_to_save), but it is ${shape(w2.shape)} in ${baseLabel}`,
+        /embed|lm_head/.test(name) ? "the adapter changed the vocabulary size; resize the base model's embeddings the same way, or merge with PEFT first" : forOther
+      );
+    }
+    if (!isFloatDType(r.dtype) && r.dtype !== w2.dtype) throw fail3(`saves \`${name}\` as ${r.dtype}, but it is ${w2.dtype} in ${baseLabel}`, forOther);
+    out.set(name, {
+      name,
+      dtype: r.dtype,
+      shape: r.shape,
+      file: r.file,
+      source: r.source,
+      start: r.start,
+      end: r.end,
+      // PEFT loads it into the base model's parameter, in the base's dtype.
+      ...r.dtype !== w2.dtype ? { modelDtype: w2.dtype } : {}
+    });
+  }
+  return out;
+}
+
+// src/hub/lockfile.ts
 var LOCK_VERSION = 1;
 function defaultLockPath(recipeFile) {
-  return join2(dirname2(recipeFile), "mergeops.lock");
+  return join3(dirname2(recipeFile), "mergeops.lock");
 }
 function sha256Text(text) {
   return createHash2("sha256").update(text).digest("hex");
@@ -25252,27 +25797,37 @@ async function sha256File(path5) {
 }
 async function buildLock(resolvedModels, recipeFile, recipeText, lockDir) {
   const models = {};
-  for (const m of resolvedModels) {
-    if (m.hub) {
-      models[m.key] = { repo: m.hub.repo, revision: m.hub.revision, sha: m.hub.sha, files: m.hub.files };
-      continue;
-    }
-    const names = /* @__PURE__ */ new Set(["config.json", ...m.otherFiles]);
-    for (const t of m.tensors.values()) if (t.source.kind === "file") names.add(basename2(t.source.path));
+  const local = async (dir, names) => {
     const files = [];
     for (const n of [...names].sort()) {
-      const p = join2(m.dir, n);
+      const p = join3(dir, n);
       if (!existsSync2(p)) continue;
       files.push({ path: n, size: statSync2(p).size, sha256: await sha256File(p) });
     }
-    models[m.key] = { path: relative(lockDir, m.dir).split(sep).join("/") || ".", files };
+    return { path: relative(lockDir, dir).split(sep).join("/") || ".", files };
+  };
+  for (const m of resolvedModels) {
+    let lora;
+    if (m.loraHub) lora = { repo: m.loraHub.repo, revision: m.loraHub.revision, sha: m.loraHub.sha, files: m.loraHub.files };
+    else if (m.loraDir !== void 0) lora = await local(m.loraDir, /* @__PURE__ */ new Set([ADAPTER_CONFIG, ADAPTER_WEIGHTS]));
+    if (m.hub) {
+      models[m.key] = { repo: m.hub.repo, revision: m.hub.revision, sha: m.hub.sha, files: m.hub.files, lora };
+      continue;
+    }
+    if ([...m.tensors.values()].some((t) => t.producer)) {
+      if (lora) models[m.key] = { files: [], lora };
+      continue;
+    }
+    const names = /* @__PURE__ */ new Set(["config.json", ...m.otherFiles]);
+    for (const t of m.tensors.values()) if (t.source.kind === "file" && dirname2(t.source.path) === m.dir) names.add(basename2(t.source.path));
+    models[m.key] = { ...await local(m.dir, names), lora };
   }
   return { version: LOCK_VERSION, recipe: { file: recipeFile, sha256: sha256Text(recipeText) }, models };
 }
 async function outputFiles(dir, names) {
   const out = [];
   for (const n of [...names].sort()) {
-    const p = join2(dir, n);
+    const p = join3(dir, n);
     out.push({ path: n, size: statSync2(p).size, sha256: await sha256File(p) });
   }
   return out;
@@ -25304,7 +25859,7 @@ function writeLock(path5, lock) {
 function readLock(path5) {
   let text;
   try {
-    text = readFileSync2(path5, "utf8");
+    text = readFileSync3(path5, "utf8");
   } catch {
     throw new MergeopsError("USAGE", `no lockfile at ${path5}`, "create it with `mergeops lock <recipe.yml>` (and commit it), or run without --frozen");
   }
@@ -25331,6 +25886,11 @@ function readLock(path5) {
 function lockedShas(lock) {
   const m = /* @__PURE__ */ new Map();
   for (const [k, v] of Object.entries(lock.models)) if (v.sha) m.set(k, v.sha);
+  return m;
+}
+function lockedLoraShas(lock) {
+  const m = /* @__PURE__ */ new Map();
+  for (const [k, v] of Object.entries(lock.models)) if (v.lora?.sha) m.set(k, v.lora.sha);
   return m;
 }
 
@@ -29850,26 +30410,30 @@ async function checkFrozen(lock, recipeText, lockPath, hub) {
     );
   }
   for (const [key, m] of Object.entries(lock.models).sort(([a], [b]) => a < b ? -1 : 1)) {
-    if (m.repo && m.sha) {
-      const now = await resolveRevision({ ...hub, repo: m.repo, revision: m.revision });
-      if (now !== m.sha) {
+    await checkLocked(`model \`${key}\``, m, lockPath, hub);
+    if (m.lora) await checkLocked(`the LoRA adapter of \`${key}\``, m.lora, lockPath, hub);
+  }
+}
+async function checkLocked(what, m, lockPath, hub) {
+  if (m.repo && m.sha) {
+    const now = await resolveRevision({ ...hub, repo: m.repo, revision: m.revision });
+    if (now !== m.sha) {
+      throw new MergeopsError(
+        "UPSTREAM_CHANGED",
+        `${what} moved upstream: ${lockPath} pins ${m.repo}@${m.revision ?? "main"} to ${m.sha}, the Hub now has ${now}`,
+        `re-lock with \`mergeops lock <recipe.yml>\` to accept the new commit (review the diff), or pin the old one in the recipe (\`${m.repo}@${m.sha}\`)`
+      );
+    }
+  } else if (m.path) {
+    for (const f of m.files) {
+      const p = resolve3(dirname3(lockPath), m.path, f.path);
+      const size = existsSync3(p) ? statSync3(p).size : -1;
+      if (size !== f.size) {
         throw new MergeopsError(
           "UPSTREAM_CHANGED",
-          `model \`${key}\` moved upstream: ${lockPath} pins ${m.repo}@${m.revision ?? "main"} to ${m.sha}, the Hub now has ${now}`,
-          `re-lock with \`mergeops lock <recipe.yml>\` to accept the new commit (review the diff), or pin the old one in the recipe (\`${m.repo}@${m.sha}\`)`
+          `${what}: ${p} ${size < 0 ? "is missing" : `is ${size} bytes, locked ${f.size}`}`,
+          "the local files changed since they were locked: restore them, or re-lock with `mergeops lock <recipe.yml>`"
         );
-      }
-    } else if (m.path) {
-      for (const f of m.files) {
-        const p = resolve3(dirname3(lockPath), m.path, f.path);
-        const size = existsSync3(p) ? statSync3(p).size : -1;
-        if (size !== f.size) {
-          throw new MergeopsError(
-            "UPSTREAM_CHANGED",
-            `model \`${key}\`: ${p} ${size < 0 ? "is missing" : `is ${size} bytes, locked ${f.size}`}`,
-            "the local model changed since it was locked: restore it, or re-lock with `mergeops lock <recipe.yml>`"
-          );
-        }
       }
     }
   }
@@ -29963,10 +30527,10 @@ import {
   writeFileSync as writeFileSync3
 } from "node:fs";
 import { homedir } from "node:os";
-import { dirname as dirname4, join as join3, relative as relative2, sep as sep2 } from "node:path";
+import { dirname as dirname4, join as join4, relative as relative2, sep as sep2 } from "node:path";
 function defaultCacheDir(env = process.env) {
   if (env.MERGEOPS_CACHE) return env.MERGEOPS_CACHE;
-  return join3(env.XDG_CACHE_HOME || join3(homedir(), ".cache"), "mergeops");
+  return join4(env.XDG_CACHE_HOME || join4(homedir(), ".cache"), "mergeops");
 }
 function alive(pid) {
   try {
@@ -29983,10 +30547,10 @@ var ShardCache = class {
   }
   /** Folder of one model at one commit. */
   snapshotDir(repo, sha) {
-    return join3(this.root, `models--${repo.replace(/\//g, "--")}`, sha);
+    return join4(this.root, `models--${repo.replace(/\//g, "--")}`, sha);
   }
   pathOf(repo, sha, path5) {
-    return join3(this.snapshotDir(repo, sha), ...path5.split("/"));
+    return join4(this.snapshotDir(repo, sha), ...path5.split("/"));
   }
   /** The cached file's path if present (with this size, when given); marks it used. */
   lookup(repo, sha, path5, size) {
@@ -30009,9 +30573,9 @@ var ShardCache = class {
   }
   /** A fresh temporary path inside the cache (same file system as the destination, so rename is atomic). */
   tempPath() {
-    const dir = join3(this.root, ".tmp");
+    const dir = join4(this.root, ".tmp");
     mkdirSync2(dir, { recursive: true });
-    return join3(dir, `${process.pid}-${randomBytes(6).toString("hex")}`);
+    return join4(dir, `${process.pid}-${randomBytes(6).toString("hex")}`);
   }
   /** Moves a finished, fsynced temporary file to `dest` atomically. */
   commit(tmp, dest) {
@@ -30052,7 +30616,7 @@ var ShardCache = class {
         return;
       }
       for (const n of names) {
-        const p = join3(dir, n);
+        const p = join4(dir, n);
         if (dir === this.root && n === ".tmp") continue;
         const st = statSync4(p);
         if (st.isDirectory()) walk(p);
@@ -30085,7 +30649,7 @@ var ShardCache = class {
   }
   /** Removes leftovers of interrupted writes (temporaries of processes that are gone). */
   clearTemp() {
-    const dir = join3(this.root, ".tmp");
+    const dir = join4(this.root, ".tmp");
     let names;
     try {
       names = readdirSync2(dir);
@@ -30095,7 +30659,7 @@ var ShardCache = class {
     for (const n of names) {
       const pid = Number(n.split("-")[0]);
       if (Number.isInteger(pid) && pid > 0 && (pid === process.pid || alive(pid))) continue;
-      rmSync2(join3(dir, n), { force: true });
+      rmSync2(join4(dir, n), { force: true });
     }
   }
   /** `repo` and `sha` of every cached snapshot. */
@@ -30105,7 +30669,7 @@ var ShardCache = class {
     for (const m of readdirSync2(this.root)) {
       if (!m.startsWith("models--")) continue;
       const repo = m.slice("models--".length).replace("--", "/");
-      for (const sha of readdirSync2(join3(this.root, m))) out.push({ repo, sha, dir: join3(this.root, m, sha) });
+      for (const sha of readdirSync2(join4(this.root, m))) out.push({ repo, sha, dir: join4(this.root, m, sha) });
     }
     return out;
   }
@@ -30117,8 +30681,8 @@ var ShardCache = class {
 
 // src/hub/hub-model.ts
 import { createHash as createHash3 } from "node:crypto";
-import { existsSync as existsSync5, readFileSync as readFileSync3 } from "node:fs";
-import { join as join4 } from "node:path";
+import { existsSync as existsSync5, readFileSync as readFileSync4 } from "node:fs";
+import { join as join5 } from "node:path";
 
 // src/hub/list-model-files.ts
 async function listModelFiles(params) {
@@ -30315,13 +30879,82 @@ var HEADERS = ".mergeops-headers";
 async function pinRepo(params) {
   const revision = params.revision ?? "main";
   const sha = params.sha ?? await resolveRevision({ ...params, revision: params.revision });
-  const manifest = join4(params.cache.snapshotDir(params.repo, sha), MANIFEST);
+  const manifest = join5(params.cache.snapshotDir(params.repo, sha), MANIFEST);
   if (existsSync5(manifest)) {
-    return { repo: params.repo, revision, sha, files: JSON.parse(readFileSync3(manifest, "utf8")) };
+    return { repo: params.repo, revision, sha, files: JSON.parse(readFileSync4(manifest, "utf8")) };
   }
   const files = await listModelFiles({ ...params, sha });
   params.cache.putBytes(manifest, Buffer.from(JSON.stringify(files)));
   return { repo: params.repo, revision, sha, files };
+}
+function pinnedHttpSource(opts, name) {
+  const { repo, sha } = opts.pinned;
+  const f = opts.pinned.files.find((x) => x.path === name);
+  if (!f) throw new MergeopsError("INTERNAL", `${repo}@${sha.slice(0, 12)}: ${name} is not listed`, "report this as a bug");
+  const headers = authHeaders(opts);
+  return {
+    url: fileUrl(opts, repo, sha, name),
+    ...headers ? { headers } : {},
+    size: f.size,
+    label: `${repo}@${sha.slice(0, 12)}: ${name}`,
+    ...f.sha256 ? { sha256: f.sha256 } : {}
+  };
+}
+async function cacheSmallFile(opts, name) {
+  const { pinned: { repo, sha }, cache } = opts;
+  const label = `${repo}@${sha.slice(0, 12)}`;
+  const f = opts.pinned.files.find((x) => x.path === name);
+  if (!f) throw new MergeopsError("INTERNAL", `${label}: ${name} is not listed`, "report this as a bug");
+  const cached2 = cache.lookup(repo, sha, name, f.size);
+  if (cached2) return cached2;
+  let blob;
+  try {
+    blob = await downloadFile({ repo, path: name, revision: sha, hubUrl: opts.hubUrl, accessToken: opts.accessToken, fetch: opts.fetch, xet: false });
+  } catch (e) {
+    throw hubError(e, `cannot download ${name} of ${repo}@${sha}`, opts);
+  }
+  if (!blob) throw new MergeopsError("MODEL_NOT_FOUND", `${label}: ${name} is listed but cannot be downloaded`, "the repo changed while reading it; run again");
+  const data = new Uint8Array(await blob.arrayBuffer());
+  if (data.length !== f.size) {
+    throw new MergeopsError("NETWORK", `${label}: ${name}: got ${data.length} bytes, the Hub lists ${f.size}`, "the download was cut short; run again");
+  }
+  const path5 = cache.pathOf(repo, sha, name);
+  cache.putBytes(path5, data);
+  return path5;
+}
+async function pinnedSafetensorsHeader(opts, n) {
+  const { pinned: { repo, sha }, cache } = opts;
+  const label = `${repo}@${sha.slice(0, 12)}`;
+  const src = pinnedHttpSource(opts, n);
+  const cachedShard = cache.lookup(repo, sha, n, src.size);
+  if (cachedShard) return readSafetensorsHeader(cachedShard);
+  const hdrPath = cache.pathOf(repo, sha, `${HEADERS}/${n}`);
+  let bytes2;
+  if (existsSync5(hdrPath)) {
+    bytes2 = new Uint8Array(readFileSync4(hdrPath));
+  } else {
+    const first8 = new Uint8Array(Math.min(8, src.size));
+    await rangeRead(src, 0, first8, opts.range);
+    const len3 = parseHeaderLength(first8, src.size, src.label);
+    bytes2 = new Uint8Array(8 + len3);
+    bytes2.set(first8);
+    await rangeRead(src, 8, bytes2.subarray(8), opts.range);
+    parseSafetensorsHeader(bytes2.subarray(8), len3, src.size, src.label);
+    cache.putBytes(hdrPath, bytes2);
+  }
+  const len2 = parseHeaderLength(bytes2.subarray(0, 8), src.size, `${label}/${n}`);
+  return parseSafetensorsHeader(bytes2.subarray(8), len2, src.size, `${label}/${n}`);
+}
+function pinnedFileSource(opts, name) {
+  const { pinned: { repo, sha }, cache } = opts;
+  const src = pinnedHttpSource(opts, name);
+  const cached2 = cache.lookup(repo, sha, name, src.size);
+  if (cached2) return { source: { kind: "file", path: cached2 }, remote: false };
+  if (opts.mode === "download") {
+    const dest = cache.pathOf(repo, sha, name);
+    return { source: { kind: "file", path: dest }, pending: { src, dest }, remote: true };
+  }
+  return { source: { kind: "http", ...src }, remote: true };
 }
 async function readHubModel(opts) {
   const { pinned, cache } = opts;
@@ -30330,41 +30963,12 @@ async function readHubModel(opts) {
   const dir = cache.snapshotDir(repo, sha);
   const byPath = new Map(pinned.files.map((f) => [f.path, f]));
   const names = pinned.files.map((f) => f.path).filter((p) => !p.includes("/"));
-  const headers = authHeaders(opts);
-  const httpSource = (name) => {
-    const f = byPath.get(name);
-    return {
-      url: fileUrl(opts, repo, sha, name),
-      ...headers ? { headers } : {},
-      size: f.size,
-      label: `${label}: ${name}`,
-      ...f.sha256 ? { sha256: f.sha256 } : {}
-    };
-  };
   const used = [];
   const pending = [];
   let remoteShardBytes = 0;
   const sources = /* @__PURE__ */ new Map();
   const small = names.filter((n) => SMALL_FILE.test(n) && byPath.get(n).size <= MAX_SMALL_FILE);
-  for (const name of small) {
-    const f = byPath.get(name);
-    let path5 = cache.lookup(repo, sha, name, f.size);
-    if (!path5) {
-      let blob;
-      try {
-        blob = await downloadFile({ repo, path: name, revision: sha, hubUrl: opts.hubUrl, accessToken: opts.accessToken, fetch: opts.fetch, xet: false });
-      } catch (e) {
-        throw hubError(e, `cannot download ${name} of ${repo}@${sha}`, opts);
-      }
-      if (!blob) throw new MergeopsError("MODEL_NOT_FOUND", `${label}: ${name} is listed but cannot be downloaded`, "the repo changed while reading it; run again");
-      const data = new Uint8Array(await blob.arrayBuffer());
-      if (data.length !== f.size) {
-        throw new MergeopsError("NETWORK", `${label}: ${name}: got ${data.length} bytes, the Hub lists ${f.size}`, "the download was cut short; run again");
-      }
-      path5 = cache.pathOf(repo, sha, name);
-      cache.putBytes(path5, data);
-    }
-  }
+  for (const name of small) await cacheSmallFile(opts, name);
   const m = await assembleModel({
     label,
     names,
@@ -30372,346 +30976,78 @@ async function readHubModel(opts) {
     readText: async (n) => {
       const p = cache.lookup(repo, sha, n);
       if (!p) throw new MergeopsError("MODEL_NOT_FOUND", `${label}: ${n} was not downloaded`, "report this as a bug");
-      return readFileSync3(p, "utf8");
+      return readFileSync4(p, "utf8");
     },
-    readHeader: (n) => shardHeader(n),
+    readHeader: (n) => pinnedSafetensorsHeader(opts, n),
     source: (n) => {
       let s = sources.get(n);
       if (!s) {
-        const f = byPath.get(n);
-        const cached2 = cache.lookup(repo, sha, n, f.size);
-        if (cached2) s = { kind: "file", path: cached2 };
-        else {
-          remoteShardBytes += f.size;
-          if (opts.mode === "download") {
-            const dest = cache.pathOf(repo, sha, n);
-            pending.push({ src: httpSource(n), dest });
-            s = { kind: "file", path: dest };
-          } else s = { kind: "http", ...httpSource(n) };
-        }
+        const p = pinnedFileSource(opts, n);
+        if (p.remote) remoteShardBytes += byPath.get(n).size;
+        if (p.pending) pending.push(p.pending);
+        s = p.source;
         sources.set(n, s);
       }
       return s;
     }
   });
-  async function shardHeader(n) {
-    const f = byPath.get(n);
-    const cachedShard = cache.lookup(repo, sha, n, f.size);
-    if (cachedShard) return readSafetensorsHeader(cachedShard);
-    const hdrPath = cache.pathOf(repo, sha, `${HEADERS}/${n}`);
-    let bytes2;
-    if (existsSync5(hdrPath)) {
-      bytes2 = new Uint8Array(readFileSync3(hdrPath));
-    } else {
-      const src = httpSource(n);
-      const first8 = new Uint8Array(Math.min(8, f.size));
-      await rangeRead(src, 0, first8, opts.range);
-      const len3 = parseHeaderLength(first8, f.size, src.label);
-      bytes2 = new Uint8Array(8 + len3);
-      bytes2.set(first8);
-      await rangeRead(src, 8, bytes2.subarray(8), opts.range);
-      parseSafetensorsHeader(bytes2.subarray(8), len3, f.size, src.label);
-      cache.putBytes(hdrPath, bytes2);
-    }
-    const len2 = parseHeaderLength(bytes2.subarray(0, 8), f.size, `${label}/${n}`);
-    return parseSafetensorsHeader(bytes2.subarray(8), len2, f.size, `${label}/${n}`);
-  }
   const usedNames = /* @__PURE__ */ new Set(["config.json", ...m.shardFiles, ...m.otherFiles]);
   if (names.includes("model.safetensors.index.json")) usedNames.add("model.safetensors.index.json");
   for (const n of [...usedNames].sort()) {
     const f = byPath.get(n);
     if (!f) continue;
     if (!m.shardFiles.includes(n) && !small.includes(n)) continue;
-    const sha2562 = f.sha256 ?? sha256Of(join4(dir, n));
+    const sha2562 = f.sha256 ?? sha256Of(join5(dir, n));
     used.push({ path: n, size: f.size, sha256: sha2562 });
   }
   const otherFiles = m.otherFiles.filter((n) => small.includes(n));
   return { ...m, otherFiles, repo, revision: pinned.revision, sha, dir, used, pending, remoteShardBytes };
 }
 function sha256Of(path5) {
-  return createHash3("sha256").update(readFileSync3(path5)).digest("hex");
+  return createHash3("sha256").update(readFileSync4(path5)).digest("hex");
 }
 
-// src/hub/lora.ts
-import { promises as fs4 } from "node:fs";
-import path4 from "node:path";
-var ADAPTER_CONFIG = "adapter_config.json";
-var ADAPTER_WEIGHTS = "adapter_model.safetensors";
-var PREFIX = "base_model.model.";
-var UNSUPPORTED_HINT = "merge the adapter into its base model with PEFT (`model.merge_and_unload()`, then `save_pretrained`) and reference the merged folder instead";
-function configError(file, message, hint) {
-  return new MergeopsError("MODEL_NOT_FOUND", `${file}: ${message}`, hint);
-}
-function parseLoraConfig(raw, file) {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    throw configError(file, "adapter_config.json must be a JSON object", "fix or re-download adapter_config.json");
-  }
-  const c = raw;
-  const peftType = c.peft_type;
-  if (peftType !== void 0 && peftType !== null && peftType !== "LORA") {
-    throw configError(file, `\`peft_type\` is ${JSON.stringify(peftType)}; only LoRA adapters (\`"peft_type": "LORA"\`) can be applied`, UNSUPPORTED_HINT);
-  }
-  const set = (k) => c[k] !== void 0 && c[k] !== null && c[k] !== false && !(Array.isArray(c[k]) && c[k].length === 0);
-  const refuse = [
-    ["use_dora", "DoRA adapters (`use_dora`) need per-column weight norms; they are not supported"],
-    ["lora_bias", "adapters with a LoRA bias (`lora_bias`) are not supported"],
-    ["layer_replication", "`layer_replication` (layers duplicated by the adapter) is not supported"],
-    ["target_parameters", "`target_parameters` (LoRA on raw parameters, e.g. MoE experts) is not supported"],
-    ["alora_invocation_tokens", "activated LoRA (`alora_invocation_tokens`) only applies after its invocation tokens and cannot be merged into the weights"],
-    ["trainable_token_indices", "`trainable_token_indices` (trainable token embeddings) is not supported"]
-  ];
-  for (const [key, what] of refuse) {
-    if (set(key)) throw configError(file, `${what} (\`${key}\` is ${JSON.stringify(c[key])})`, UNSUPPORTED_HINT);
-  }
-  const positive = (key, v, integer) => {
-    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0 || integer && !Number.isInteger(v)) {
-      throw configError(
-        file,
-        `\`${key}\` must be a positive ${integer ? "integer" : "number"}, found ${JSON.stringify(v)}`,
-        'fix adapter_config.json (PEFT writes e.g. `"r": 16, "lora_alpha": 32`)'
-      );
-    }
-    return v;
-  };
-  const r = c.r === void 0 ? 8 : positive("r", c.r, true);
-  const loraAlpha = c.lora_alpha === void 0 ? 8 : positive("lora_alpha", c.lora_alpha, false);
-  if (c.use_rslora !== void 0 && c.use_rslora !== null && typeof c.use_rslora !== "boolean") {
-    throw configError(file, `\`use_rslora\` must be true or false, found ${JSON.stringify(c.use_rslora)}`, "fix adapter_config.json");
-  }
-  const pattern = (key, integer) => {
-    const v = c[key];
-    if (v === void 0 || v === null) return [];
-    if (typeof v !== "object" || Array.isArray(v)) {
-      throw configError(file, `\`${key}\` must be an object mapping module names to numbers`, "fix adapter_config.json");
-    }
-    return Object.entries(v).map(([k, n]) => {
-      try {
-        new RegExp(`^(.*\\.)?(${k})$`);
-      } catch {
-        throw configError(file, `\`${key}\` key ${JSON.stringify(k)} is not a valid regular expression`, "fix the pattern in adapter_config.json");
-      }
-      return [k, positive(`${key}.${k}`, n, integer)];
-    });
-  };
-  const tm = c.target_modules;
-  let targetModules;
-  if (typeof tm === "string") targetModules = tm;
-  else if (Array.isArray(tm) && tm.every((t) => typeof t === "string")) targetModules = tm;
-  else if (tm !== void 0 && tm !== null) {
-    throw configError(file, `\`target_modules\` must be a list of module names or a regular expression, found ${JSON.stringify(tm)}`, "fix adapter_config.json");
-  }
+// src/hub/hub-lora.ts
+import { readFileSync as readFileSync5 } from "node:fs";
+async function readHubLoraAdapter(opts) {
+  const { repo, sha, revision, files } = opts.pinned;
+  const label = `${repo}@${sha.slice(0, 12)}`;
+  const listed = new Map(files.map((f) => [f.path, f]));
+  const missing2 = missingAdapterFile(`repo ${repo}@${revision} (commit ${sha.slice(0, 12)})`, {
+    config: listed.has(ADAPTER_CONFIG),
+    weights: listed.has(ADAPTER_WEIGHTS),
+    modelConfig: listed.has("config.json"),
+    pickle: listed.has("adapter_model.bin")
+  });
+  if (missing2) throw missing2;
+  const configPath = await cacheSmallFile(opts, ADAPTER_CONFIG);
+  const configText = readFileSync5(configPath, "utf8");
+  const header = await pinnedSafetensorsHeader(opts, ADAPTER_WEIGHTS);
+  const where = pinnedFileSource(opts, ADAPTER_WEIGHTS);
+  const adapter = assembleAdapter({
+    dir: label,
+    configFile: `${label}/${ADAPTER_CONFIG}`,
+    configText,
+    weightsFile: `${label}/${ADAPTER_WEIGHTS}`,
+    header,
+    source: where.source
+  });
+  const config = listed.get(ADAPTER_CONFIG);
+  const weights = listed.get(ADAPTER_WEIGHTS);
   return {
-    r,
-    loraAlpha,
-    useRslora: c.use_rslora === true,
-    rankPattern: pattern("rank_pattern", true),
-    alphaPattern: pattern("alpha_pattern", false),
-    targetModules,
-    baseModel: typeof c.base_model_name_or_path === "string" ? c.base_model_name_or_path : void 0
+    adapter,
+    hub: {
+      repo,
+      revision,
+      sha,
+      files: [
+        // Small files kept in git have no LFS oid: hash the copy just fetched.
+        { path: ADAPTER_CONFIG, size: config.size, sha256: config.sha256 ?? sha256Text(readFileSync5(configPath)) },
+        { path: ADAPTER_WEIGHTS, size: weights.size, sha256: weights.sha256 ?? "" }
+      ]
+    },
+    pending: where.pending ? [where.pending] : []
   };
-}
-function patternValue(patterns, module) {
-  for (const [k, v] of patterns) if (new RegExp(`^(.*\\.)?(${k})$`).test(module)) return v;
-  return void 0;
-}
-function moduleScale(config, module) {
-  const rank = patternValue(config.rankPattern, module) ?? config.r;
-  const alpha = patternValue(config.alphaPattern, module) ?? config.loraAlpha;
-  return { rank, alpha, scale: config.useRslora ? alpha / Math.sqrt(rank) : alpha / rank };
-}
-var LINEAR_RE = /^(.+)\.lora_([AB])(?:\.([^.]+))?\.weight$/;
-var EMBED_RE = /^(.+)\.lora_embedding_([AB])(?:\.([^.]+))?$/;
-function parseAdapterTensors(tensors, file) {
-  const bad = (name, message, hint) => new MergeopsError("MODEL_NOT_FOUND", `${file}: tensor ${JSON.stringify(name)}: ${message}`, hint);
-  const parts = /* @__PURE__ */ new Map();
-  const replacements = /* @__PURE__ */ new Map();
-  const adapterNames = /* @__PURE__ */ new Set();
-  for (const t of tensors) {
-    if (!t.tensor.startsWith(PREFIX)) {
-      throw bad(
-        t.tensor,
-        `does not start with \`${PREFIX}\` as PEFT adapter tensors do`,
-        "this is not a PEFT adapter file; save the adapter with PEFT (`model.save_pretrained(dir)`)"
-      );
-    }
-    const rest = t.tensor.slice(PREFIX.length);
-    const linear2 = LINEAR_RE.exec(rest);
-    const m = linear2 ?? EMBED_RE.exec(rest);
-    if (m) {
-      const [, module, role, adapterName] = m;
-      if (adapterName !== void 0) adapterNames.add(adapterName);
-      const embedding = linear2 === null;
-      if (!isFloatDType(t.dtype)) throw bad(t.tensor, `has dtype ${t.dtype}; LoRA factors must be F32, F16 or BF16`, "re-save the adapter in a float dtype");
-      if (t.shape.length !== 2) throw bad(t.tensor, `has shape [${t.shape.join(", ")}]; LoRA factors are 2-D matrices`, "only Linear and Embedding LoRA layers are supported; merge other adapters with PEFT first");
-      const p = parts.get(module) ?? { embedding };
-      if (p.embedding !== embedding) throw bad(t.tensor, "mixes lora_A/B and lora_embedding_A/B for one module", "re-save the adapter with PEFT");
-      if (p[role]) throw bad(t.tensor, `is a second lora_${role} for module \`${module}\``, "the file holds several adapters; save only one (PEFT `save_pretrained(dir, selected_adapters=[name])`)");
-      p[role] = t;
-      parts.set(module, p);
-      continue;
-    }
-    if (/\.lora_magnitude_vector(\.|$)/.test(rest)) throw bad(t.tensor, "is a DoRA magnitude vector; DoRA adapters are not supported", UNSUPPORTED_HINT);
-    if (/\.lora_B(\.[^.]+)?\.bias$/.test(rest)) throw bad(t.tensor, "is a LoRA bias; adapters with `lora_bias` are not supported", UNSUPPORTED_HINT);
-    if (/(^|\.)(lora_|trainable_tokens_)/.test(rest)) throw bad(t.tensor, "is not a LoRA tensor mergeops knows", UNSUPPORTED_HINT);
-    const name = rest.replace(/\.modules_to_save\.[^.]+\./, ".");
-    if (replacements.has(name)) throw bad(t.tensor, `replaces \`${name}\` a second time`, "re-save the adapter with PEFT");
-    replacements.set(name, t);
-  }
-  if (adapterNames.size > 1) {
-    throw new MergeopsError(
-      "MODEL_NOT_FOUND",
-      `${file}: holds several adapters (${[...adapterNames].join(", ")})`,
-      "save one adapter per folder (PEFT `save_pretrained(dir, selected_adapters=[name])`) and reference that folder"
-    );
-  }
-  const modules = [];
-  for (const [module, p] of parts) {
-    const kind = p.embedding ? "lora_embedding_" : "lora_";
-    if (!p.A || !p.B) {
-      throw new MergeopsError(
-        "MODEL_NOT_FOUND",
-        `${file}: module \`${module}\` has ${kind}${p.A ? "A" : "B"} but no ${kind}${p.A ? "B" : "A"}`,
-        "the adapter file is incomplete; re-download or re-save it"
-      );
-    }
-    modules.push(p.embedding ? { module, embedding: true, a: p.B, b: p.A } : { module, embedding: false, a: p.A, b: p.B });
-  }
-  return { modules, replacements };
-}
-async function exists(file) {
-  return fs4.stat(file).then((s) => s.isFile(), () => false);
-}
-async function readLoraAdapter(dir) {
-  const abs = path4.resolve(dir);
-  const isDir = await fs4.stat(abs).then((s) => s.isDirectory(), () => false);
-  if (!isDir) {
-    throw new MergeopsError(
-      "MODEL_NOT_FOUND",
-      `LoRA adapter folder ${abs} does not exist`,
-      `give the folder that holds ${ADAPTER_CONFIG} and ${ADAPTER_WEIGHTS} (as saved by PEFT \`save_pretrained\`)`
-    );
-  }
-  const configFile = path4.join(abs, ADAPTER_CONFIG);
-  const weightsFile = path4.join(abs, ADAPTER_WEIGHTS);
-  if (!await exists(configFile)) {
-    const hasModel = await exists(path4.join(abs, "config.json"));
-    throw new MergeopsError(
-      "MODEL_NOT_FOUND",
-      `LoRA adapter folder ${abs} has no ${ADAPTER_CONFIG}`,
-      hasModel ? "this folder holds a full model (config.json), not an adapter: list it as a model of its own instead of after `+`" : `a PEFT adapter folder holds ${ADAPTER_CONFIG} and ${ADAPTER_WEIGHTS}; copy the missing file`
-    );
-  }
-  if (!await exists(weightsFile)) {
-    const pickle = await exists(path4.join(abs, "adapter_model.bin"));
-    throw new MergeopsError(
-      "MODEL_NOT_FOUND",
-      `LoRA adapter folder ${abs} has no ${ADAPTER_WEIGHTS}${pickle ? " (only the pickle adapter_model.bin)" : ""}`,
-      pickle ? "mergeops never loads pickles (they can run arbitrary code); re-save the adapter with `save_pretrained(dir, safe_serialization=True)`" : `copy ${ADAPTER_WEIGHTS} into the folder (it is saved next to ${ADAPTER_CONFIG})`
-    );
-  }
-  let raw;
-  try {
-    raw = JSON.parse(await fs4.readFile(configFile, "utf8"));
-  } catch (e) {
-    throw configError(configFile, `not valid JSON: ${e instanceof Error ? e.message : String(e)}`, `fix or re-download ${ADAPTER_CONFIG}`);
-  }
-  const config = parseLoraConfig(raw, configFile);
-  const header = await readSafetensorsHeader(weightsFile);
-  const tensors = header.tensors.map((t) => ({
-    tensor: t.name,
-    file: weightsFile,
-    source: { kind: "file", path: weightsFile },
-    start: t.start,
-    end: t.end,
-    dtype: t.dtype,
-    shape: t.shape
-  }));
-  return { dir: abs, config, ...parseAdapterTensors(tensors, weightsFile) };
-}
-function targetMatches(target, module) {
-  if (typeof target === "string") return new RegExp(`^(?:${target})$`).test(module);
-  return target.some((t) => module === t || module.endsWith(`.${t}`));
-}
-function applyLoraAdapter(adapter, base, baseLabel) {
-  const { dir, config } = adapter;
-  const fail3 = (message, hint, code = "SHAPE_MISMATCH") => new MergeopsError(code, `LoRA adapter ${dir}: ${message}`, hint);
-  const forOther = `the adapter was trained for another model${config.baseModel ? ` (its adapter_config.json names \`${config.baseModel}\`)` : ""}; apply it to the model it was trained for`;
-  const tm = config.targetModules;
-  if (tm !== void 0 && tm !== "all-linear") {
-    const baseModules = [...base.keys()].filter((n) => n.endsWith(".weight")).map((n) => n.slice(0, -".weight".length));
-    for (const t of typeof tm === "string" ? [tm] : tm) {
-      let ok;
-      try {
-        ok = baseModules.some((m) => targetMatches(typeof tm === "string" ? t : [t], m));
-      } catch {
-        throw fail3(`\`target_modules\` ${JSON.stringify(t)} is not a valid regular expression`, "fix adapter_config.json", "ARCH");
-      }
-      if (!ok) throw fail3(`\`target_modules\` names \`${t}\`, which matches no module of ${baseLabel}`, forOther, "ARCH");
-    }
-  }
-  const out = /* @__PURE__ */ new Map();
-  for (const [name, t] of base) out.set(name, { ...t });
-  const shape = (s) => `[${s.join(", ")}]`;
-  for (const m of adapter.modules) {
-    const target = `${m.module}.weight`;
-    const w2 = out.get(target);
-    if (!w2) {
-      const tied = /(^|\.)lm_head$/.test(m.module) && [...base.keys()].some((k) => k.endsWith("embed_tokens.weight"));
-      throw fail3(
-        `patches module \`${m.module}\`, but ${baseLabel} has no tensor \`${target}\``,
-        tied ? "the base model ties its output head to the input embeddings (no lm_head.weight stored), so a LoRA on lm_head would change both; merge this adapter with PEFT first (`merge_and_unload()`)" : forOther,
-        "ARCH"
-      );
-    }
-    if (!isFloatDType(w2.dtype) || w2.shape.length !== 2) {
-      throw fail3(`patches \`${target}\`, which is ${w2.dtype} ${shape(w2.shape)} in ${baseLabel}; LoRA applies to 2-D float weights`, forOther);
-    }
-    const { rank, scale } = moduleScale(config, m.module);
-    const [rows, cols] = w2.shape;
-    const rankOfA = m.embedding ? m.a.shape[1] : m.a.shape[0];
-    const rankOfB = m.embedding ? m.b.shape[0] : m.b.shape[1];
-    const [aName, bName] = m.embedding ? ["lora_embedding_B", "lora_embedding_A"] : ["lora_A", "lora_B"];
-    const rankSource = patternValue(config.rankPattern, m.module) !== void 0 ? "`rank_pattern`" : "`r`";
-    for (const [what, got] of [[aName, rankOfA], [bName, rankOfB]]) {
-      if (got !== rank) {
-        throw fail3(
-          `adapter_config.json gives module \`${m.module}\` rank ${rank} (${rankSource}), but its ${what} has rank ${got} (shape ${shape(what === aName ? m.a.shape : m.b.shape)})`,
-          "adapter_config.json does not belong to these weights: fix `r` / `rank_pattern`, or re-save the adapter with PEFT"
-        );
-      }
-    }
-    const wantA = m.embedding ? [cols, rank] : [rank, cols];
-    const wantB = m.embedding ? [rank, rows] : [rows, rank];
-    if (m.a.shape[0] !== wantA[0] || m.a.shape[1] !== wantA[1] || m.b.shape[0] !== wantB[0] || m.b.shape[1] !== wantB[1]) {
-      throw fail3(`${aName} ${shape(m.a.shape)} and ${bName} ${shape(m.b.shape)} of \`${m.module}\` do not fit \`${target}\` ${shape(w2.shape)} of ${baseLabel} (expected ${shape(wantA)} and ${shape(wantB)})`, forOther);
-    }
-    const patch = { adapter: dir, a: m.a, b: m.b, rank, scale, embedding: m.embedding };
-    out.set(target, { ...w2, lora: patch });
-  }
-  for (const [name, r] of adapter.replacements) {
-    const w2 = out.get(name);
-    if (!w2) throw fail3(`saves a full \`${name}\` (modules_to_save), but ${baseLabel} has no such tensor`, forOther, "ARCH");
-    if (w2.lora) throw fail3(`both patches and replaces \`${name}\``, "re-save the adapter with PEFT");
-    if (w2.shape.length !== r.shape.length || w2.shape.some((d, i) => d !== r.shape[i])) {
-      throw fail3(
-        `saves \`${name}\` with shape ${shape(r.shape)} (modules_to_save), but it is ${shape(w2.shape)} in ${baseLabel}`,
-        /embed|lm_head/.test(name) ? "the adapter changed the vocabulary size; resize the base model's embeddings the same way, or merge with PEFT first" : forOther
-      );
-    }
-    if (!isFloatDType(r.dtype) && r.dtype !== w2.dtype) throw fail3(`saves \`${name}\` as ${r.dtype}, but it is ${w2.dtype} in ${baseLabel}`, forOther);
-    out.set(name, {
-      name,
-      dtype: r.dtype,
-      shape: r.shape,
-      file: r.file,
-      source: r.source,
-      start: r.start,
-      end: r.end,
-      // PEFT loads it into the base model's parameter, in the base's dtype.
-      ...r.dtype !== w2.dtype ? { modelDtype: w2.dtype } : {}
-    });
-  }
-  return out;
 }
 
 // src/tokenizer/build-vocab.ts
@@ -31152,14 +31488,14 @@ function tokenize(source, options = {}) {
             break;
           default: {
             ++cursorPosition;
-            let num2 = consumeWhile(isInteger);
-            if (num2.length > 0 && src[cursorPosition] === "." && isInteger(src.charCodeAt(cursorPosition + 1))) {
+            let num3 = consumeWhile(isInteger);
+            if (num3.length > 0 && src[cursorPosition] === "." && isInteger(src.charCodeAt(cursorPosition + 1))) {
               ++cursorPosition;
               const frac = consumeWhile(isInteger);
-              num2 = `${num2}.${frac}`;
+              num3 = `${num3}.${frac}`;
             }
             tokens.push(
-              new Token(`${char}${num2}`, num2.length > 0 ? TOKEN_TYPES.NumericLiteral : TOKEN_TYPES.UnaryOperator)
+              new Token(`${char}${num3}`, num3.length > 0 ? TOKEN_TYPES.NumericLiteral : TOKEN_TYPES.UnaryOperator)
             );
             continue;
           }
@@ -31194,13 +31530,13 @@ function tokenize(source, options = {}) {
         continue;
       }
       if (isInteger(code)) {
-        let num2 = consumeWhile(isInteger);
+        let num3 = consumeWhile(isInteger);
         if (lastTokenType !== TOKEN_TYPES.Dot && src[cursorPosition] === "." && isInteger(src.charCodeAt(cursorPosition + 1))) {
           ++cursorPosition;
           const frac = consumeWhile(isInteger);
-          num2 = `${num2}.${frac}`;
+          num3 = `${num3}.${frac}`;
         }
-        tokens.push(new Token(num2, TOKEN_TYPES.NumericLiteral));
+        tokens.push(new Token(num3, TOKEN_TYPES.NumericLiteral));
         continue;
       }
       if (isWord(code)) {
@@ -31937,8 +32273,8 @@ function parse(tokens) {
     const token = tokens[current++];
     switch (token.type) {
       case TOKEN_TYPES.NumericLiteral: {
-        const num2 = token.value;
-        return num2.includes(".") ? new FloatLiteral(Number(num2)) : new IntegerLiteral(Number(num2));
+        const num3 = token.value;
+        return num3.includes(".") ? new FloatLiteral(Number(num3)) : new IntegerLiteral(Number(num3));
       }
       case TOKEN_TYPES.StringLiteral: {
         let value = token.value;
@@ -34690,14 +35026,14 @@ function planTokenizer(resolved) {
   const sourceLabel = src === void 0 ? "copied" : typeof src === "string" ? src : src.key;
   return { vocab, perms, models, tokens, baseKey: recipe.baseModel?.key, files, replaced, chatTemplate, sourceLabel, warnings };
 }
-function tensorGathers(setup, recipe, tensorModels, rowsOf2) {
+function tensorGathers(setup, recipe, tensorModels, rowsOf) {
   if (!setup.vocab) throw new MergeopsError("INTERNAL", "tensorGathers without an output vocabulary", "report this as a bug");
   return embeddingGathers({
     out: setup.vocab,
     perms: setup.perms,
     models: setup.models,
     tensorModels,
-    rowsOf: rowsOf2,
+    rowsOf,
     baseKey: setup.baseKey !== void 0 && tensorModels.includes(setup.baseKey) ? setup.baseKey : void 0,
     tokens: setup.tokens,
     fail: failAt(recipe)
@@ -34720,20 +35056,12 @@ function gatherInputs(setup, recipe, outName, refs, tensorOf) {
       );
     }
   }
-  const rowsOf2 = new Map([...candidates].map(([k, r]) => [k, r.shape[0]]));
-  const { gathers, unsourced } = tensorGathers(setup, recipe, refs.map((r) => r.modelKey), rowsOf2);
+  const rowsOf = new Map([...candidates].map(([k, r]) => [k, r.shape[0]]));
+  const { gathers, unsourced } = tensorGathers(setup, recipe, refs.map((r) => r.modelKey), rowsOf);
   const warnings = unsourced.length === 0 ? [] : [
     `${outName}: ${unsourced.length} token(s) are in no merged model and get zero rows (${unsourced.slice(0, 5).map((x) => JSON.stringify(x)).join(", ")}${unsourced.length > 5 ? ", \u2026" : ""})`
   ];
   const identity = gathers.map((g, i) => g.sources.length === 1 && g.mixes.length === 0 && g.map.length === refs[i].shape[0] && g.map.every((m, r) => m === r));
-  const staged = [...candidates.values()].find((r) => r.producer && !refs.some((x, i) => x === r && identity[i]));
-  if (staged) {
-    failAt(recipe)(
-      recipe.tokenizer?.pos ?? recipe.pos,
-      `remapping the vocabulary of \`${staged.modelKey}\`, an earlier stage's output, is not supported yet`,
-      "put the tokenizer setting on the earlier stage (its output then has the merged vocabulary), or write that stage to a folder with --keep-intermediates and merge the folder"
-    );
-  }
   const out = refs.map((r, i) => {
     if (identity[i]) return r;
     const g = gathers[i];
@@ -34751,9 +35079,9 @@ function gatherInputs(setup, recipe, outName, refs, tensorOf) {
   });
   return { refs: out, shape: [vocab.paddedSize, cols], warnings };
 }
-function gatherReadBytes(r) {
+function gatherReadBytes(r, bytesOf = (x) => x.end - x.start) {
   const g = r.gather;
-  const rowBytes2 = (ref) => (ref.end - ref.start) / ref.shape[0];
+  const rowBytes2 = (ref) => bytesOf(ref) / ref.shape[0];
   let bytes2 = 0;
   for (const m of g.rows.map) if (m >= 0) bytes2 += rowBytes2(g.sources[0]);
   for (const mix of g.rows.mixes) {
@@ -34767,12 +35095,12 @@ function gatherReadBytes(r) {
 }
 
 // src/tokenizer/read-files.ts
-import { readFileSync as readFileSync4 } from "node:fs";
-import { join as join5 } from "node:path";
+import { readFileSync as readFileSync6 } from "node:fs";
+import { join as join6 } from "node:path";
 function readJson(dir, name) {
   let text;
   try {
-    text = readFileSync4(join5(dir, name), "utf8");
+    text = readFileSync6(join6(dir, name), "utf8");
   } catch {
     return void 0;
   }
@@ -34782,19 +35110,19 @@ function readJson(dir, name) {
   } catch (e) {
     throw new MergeopsError(
       "IO",
-      `${join5(dir, name)} is not valid JSON (${e.message})`,
+      `${join6(dir, name)} is not valid JSON (${e.message})`,
       "the file is damaged; download the model again"
     );
   }
   if (typeof v !== "object" || v === null || Array.isArray(v)) {
-    throw new MergeopsError("IO", `${join5(dir, name)} is not a JSON object`, "the file is damaged; download the model again");
+    throw new MergeopsError("IO", `${join6(dir, name)} is not a JSON object`, "the file is damaged; download the model again");
   }
   return v;
 }
 function readTokenizerFiles(dir) {
   let chatTemplateJinja;
   try {
-    chatTemplateJinja = readFileSync4(join5(dir, "chat_template.jinja"), "utf8");
+    chatTemplateJinja = readFileSync6(join6(dir, "chat_template.jinja"), "utf8");
   } catch {
     chatTemplateJinja = void 0;
   }
@@ -34859,8 +35187,8 @@ function locateModel(recipe, ref, cwd) {
     lineOf(recipe, ref)
   );
 }
-function atRef(recipe, ref, e) {
-  return e instanceof MergeopsError && !(e instanceof RecipeError) ? Object.assign(new RecipeError(`model \`${ref.key}\`: ${e.message}`, e.hint, ref.pos, lineOf(recipe, ref)), { cause: e, upstreamCode: e.code }) : e;
+function atRef(recipe, ref, e, what) {
+  return e instanceof MergeopsError && !(e instanceof RecipeError) ? Object.assign(new RecipeError(`model \`${ref.key}\`: ${what ? `${what}: ` : ""}${e.message}`, e.hint, ref.pos, lineOf(recipe, ref)), { cause: e, upstreamCode: e.code }) : e;
 }
 function chooseMode(mode, pins, cache) {
   if (mode !== "auto") return mode;
@@ -34881,39 +35209,55 @@ function chooseMode(mode, pins, cache) {
   const free = st.bavail * st.bsize;
   return (missing2 + largest) * 1.1 + 2 * 2 ** 30 < free ? "download" : "stream";
 }
+function findLocalLora(recipe, ref, lora, cwd) {
+  return folderCandidates(recipe, lora.path, cwd).find((c) => existsSync6(c) && statSync5(c).isDirectory());
+}
+function loraOnHub(recipe, ref, lora, cwd) {
+  return findLocalLora(recipe, ref, lora, cwd) === void 0 && looksLikeHubId(lora.path);
+}
 function locateLora(recipe, ref, lora, cwd) {
-  if (lora.revision !== void 0) {
+  const found = findLocalLora(recipe, ref, lora, cwd);
+  if (found && lora.revision !== void 0) {
     throw new RecipeError(
       `LoRA adapter \`${lora.path}@${lora.revision}\` of \`${ref.key}\`: revisions of local adapters are not supported`,
-      "drop the `@revision` and give the adapter's folder",
+      `drop the \`@revision\` and give the adapter's folder (\`${lora.path}\` is a local folder, so it is not read from the Hub)`,
       ref.pos,
       lineOf(recipe, ref)
     );
   }
-  return locateFolder(recipe, ref, lora.path, `LoRA adapter \`${lora.path}\` of \`${ref.key}\``, cwd);
-}
-function locateFolder(recipe, ref, p, what, cwd) {
-  const candidates = isAbsolute(p) ? [p] : [.../* @__PURE__ */ new Set([resolvePath(cwd, p), resolvePath(dirname5(resolvePath(cwd, recipe.file)), p)])];
-  for (const c of candidates) {
-    if (existsSync6(c) && statSync5(c).isDirectory()) return c;
-  }
-  const looksHub = /^[\w.-]+\/[\w.-]+$/.test(p) && !p.startsWith(".");
+  if (found) return found;
+  const candidates = folderCandidates(recipe, lora.path, cwd);
   throw new RecipeError(
-    `${what} not found: no folder ${candidates.map((c) => `\`${c}\``).join(" or ")}`,
-    (looksHub ? "LoRA adapters are read from local folders only for now: download it and give its folder; otherwise c" : "c") + "heck the path (relative paths are tried from the current directory, then from the recipe's folder)",
+    `LoRA adapter \`${lora.path}\` of \`${ref.key}\` not found: no folder ${candidates.map((c) => `\`${c}\``).join(" or ")}`,
+    "check the path (relative paths are tried from the current directory, then from the recipe's folder); an adapter on the Hugging Face Hub is written `org/name` or `org/name@revision`",
     ref.pos,
     lineOf(recipe, ref)
   );
 }
-async function withLora(recipe, ref, lora, base, cwd) {
-  const dir = locateLora(recipe, ref, lora, cwd);
+function folderCandidates(recipe, p, cwd) {
+  return isAbsolute(p) ? [p] : [.../* @__PURE__ */ new Set([resolvePath(cwd, p), resolvePath(dirname5(resolvePath(cwd, recipe.file)), p)])];
+}
+async function withLora(recipe, ref, lora, base, from) {
+  let adapter;
+  let hub;
+  let pending = [];
+  if (from.kind === "local") {
+    const dir = locateLora(recipe, ref, lora, from.cwd);
+    adapter = await readLoraAdapter(dir).catch((e) => {
+      throw atRef(recipe, ref, e);
+    });
+  } else {
+    const h = await readHubLoraAdapter({ ...from.read, pinned: from.pinned }).catch((e) => {
+      throw atRef(recipe, ref, e);
+    });
+    adapter = h.adapter;
+    hub = h.hub;
+    pending = h.pending;
+  }
   try {
-    return { dir, tensors: applyLoraAdapter(await readLoraAdapter(dir), base, `the base model \`${ref.path}\``) };
+    return { dir: adapter.dir, tensors: applyLoraAdapter(adapter, base, `the base model \`${ref.path}\``), hub, pending };
   } catch (e) {
-    if (e instanceof MergeopsError && !(e instanceof RecipeError)) {
-      throw new RecipeError(`model \`${ref.key}\`: ${e.message}`, e.hint, ref.pos, lineOf(recipe, ref));
-    }
-    throw e;
+    throw atRef(recipe, ref, e);
   }
 }
 async function resolveRecipe(recipe, opts = {}) {
@@ -34939,11 +35283,30 @@ async function resolveRecipe(recipe, opts = {}) {
       throw atRef(recipe, ref, e);
     }
   }
-  if (opts.onPinned && pins.size > 0) await opts.onPinned([...pins.values()].map((p) => ({ repo: p.repo, sha: p.sha })));
-  const sourceMode = cache ? chooseMode(opts.sourceMode ?? "auto", [...pins.values()], cache) : void 0;
+  const loraPins = /* @__PURE__ */ new Map();
+  for (const ref of refs) {
+    if (!ref.lora || !loraOnHub(recipe, ref, ref.lora, cwd)) continue;
+    cache ??= opts.cache ?? new ShardCache(defaultCacheDir());
+    const { path: repo, revision } = ref.lora;
+    try {
+      const p = await pinRepo({ ...hub, repo, revision, sha: opts.pinnedLora?.get(ref.key), cache });
+      log(`${ref.key}: adapter ${repo}: ${p.sha}${opts.pinnedLora?.has(ref.key) ? " (locked)" : ""}`);
+      loraPins.set(ref.key, p);
+    } catch (e) {
+      throw atRef(recipe, ref, e, `LoRA adapter \`${repo}\``);
+    }
+  }
+  const allPins = [...pins.values(), ...loraPins.values()];
+  if (opts.onPinned && allPins.length > 0) await opts.onPinned(allPins.map((p) => ({ repo: p.repo, sha: p.sha })));
+  const sourceMode = cache ? chooseMode(opts.sourceMode ?? "auto", allPins, cache) : void 0;
   if (sourceMode) log(`Hub shards: ${sourceMode} mode${opts.sourceMode === "auto" || !opts.sourceMode ? " (auto)" : ""}`);
   const models = /* @__PURE__ */ new Map();
   const pending = [];
+  const loraFrom = (ref) => {
+    const p = loraPins.get(ref.key);
+    return p ? { kind: "hub", pinned: p, read: { ...hub, cache, mode: sourceMode, range: opts.range } } : { kind: "local", cwd };
+  };
+  const loraFields = (l) => ({ loraDir: l.dir, ...l.hub ? { loraHub: l.hub } : {} });
   for (const ref of refs) {
     const stage = opts.stages?.get(ref.path);
     const needTok = recipeNeedsTokenizers(recipe);
@@ -34952,9 +35315,10 @@ async function resolveRecipe(recipe, opts = {}) {
       m2.tokenizer = needTok ? plannedTokenizerFiles(stage.outFiles, stage.donor.dir) : void 0;
       m2.writtenFiles = stage.outFiles;
       if (ref.lora) {
-        const lora2 = await withLora(recipe, ref, ref.lora, m2.tensors, cwd);
+        const lora2 = await withLora(recipe, ref, ref.lora, m2.tensors, loraFrom(ref));
+        pending.push(...lora2.pending);
         m2.tensors = lora2.tensors;
-        m2.loraDir = lora2.dir;
+        Object.assign(m2, loraFields(lora2));
       }
       models.set(ref.key, m2);
       continue;
@@ -34982,7 +35346,8 @@ async function resolveRecipe(recipe, opts = {}) {
     const config = { ...m.config };
     if (ref.overrideArchitecture) config.architectures = [ref.overrideArchitecture];
     const arch = detectArch(config, [...m.tensors.keys()], ref.key);
-    const lora = ref.lora ? await withLora(recipe, ref, ref.lora, m.tensors, cwd) : void 0;
+    const lora = ref.lora ? await withLora(recipe, ref, ref.lora, m.tensors, loraFrom(ref)) : void 0;
+    if (lora) pending.push(...lora.pending);
     models.set(ref.key, {
       ...m,
       ref,
@@ -34991,7 +35356,7 @@ async function resolveRecipe(recipe, opts = {}) {
       arch,
       tensors: lora?.tensors ?? m.tensors,
       tokenizer: needTok ? readTokenizerFiles(m.dir) : void 0,
-      ...lora ? { loraDir: lora.dir } : {}
+      ...lora ? loraFields(lora) : {}
     });
   }
   checkSameLayout(
@@ -36550,7 +36915,18 @@ function buildPlan(resolved, opts = {}) {
         const m = resolved.models.get(key);
         const name = findTensorName(w2.def, void 0, new Set(m.tensors.keys()));
         const t = name === void 0 ? void 0 : m.tensors.get(name);
-        return t && { modelKey: m.key, tensor: t.name, file: t.file, source: t.source, start: t.start, end: t.end, dtype: t.dtype, shape: t.shape };
+        return t && {
+          modelKey: m.key,
+          tensor: t.name,
+          file: t.file,
+          source: t.source,
+          start: t.start,
+          end: t.end,
+          dtype: t.dtype,
+          shape: t.shape,
+          ...t.producer ? { producer: t.producer } : {},
+          ...t.lora ? { lora: t.lora } : {}
+        };
       });
       refs.splice(0, refs.length, ...g.refs);
       shape = g.shape;
@@ -36669,8 +37045,11 @@ function buildPlan(resolved, opts = {}) {
   };
 }
 function readBytes(t) {
-  const lora = (r) => r.lora ? r.lora.a.end - r.lora.a.start + r.lora.b.end - r.lora.b.start : 0;
-  return t.inputs.reduce((a, r) => a + (r.producer ? readBytes(r.producer) : r.gather ? gatherReadBytes(r) : r.end - r.start + lora(r)), 0);
+  return t.inputs.reduce((a, r) => a + (r.gather ? gatherReadBytes(r, refBytes) : refBytes(r)), 0);
+}
+function refBytes(r) {
+  const lora = r.lora ? r.lora.a.end - r.lora.a.start + r.lora.b.end - r.lora.b.start : 0;
+  return (r.producer ? readBytes(r.producer) : r.end - r.start) + lora;
 }
 function isKnownWeight(def, name) {
   const plain = [...def.preWeights, ...def.postWeights];
@@ -36685,7 +37064,7 @@ function escapeRe(s) {
 function loadRecipeFile(file) {
   let text;
   try {
-    text = readFileSync5(file, "utf8");
+    text = readFileSync7(file, "utf8");
   } catch {
     throw new MergeopsError("USAGE", `cannot read recipe ${file}`, "check the path of the recipe file");
   }
@@ -36734,10 +37113,14 @@ async function prepareRecipeFile(file, opts = {}) {
     if (l.recipe.sha256 === sha256Text(recipeText)) lock = l;
     else opts.log?.(`warning: ${lockPath} is for another version of the recipe: not used (run \`mergeops lock\` to update it)`);
   }
-  const { plan, resolved } = await planDocs(docs, { ...opts, pinned: lock ? lockedShas(lock) : opts.pinned });
+  const { plan, resolved } = await planDocs(docs, {
+    ...opts,
+    pinned: lock ? lockedShas(lock) : opts.pinned,
+    pinnedLora: lock ? lockedLoraShas(lock) : opts.pinnedLora
+  });
   const models = /* @__PURE__ */ new Map();
   for (const r of resolved) {
-    for (const m of r.models.values()) if (![...m.tensors.values()].some((t) => t.producer)) models.set(m.key, m);
+    for (const m of r.models.values()) if (m.loraDir !== void 0 || ![...m.tensors.values()].some((t) => t.producer)) models.set(m.key, m);
   }
   return {
     plan,
@@ -36758,7 +37141,11 @@ async function lockRecipeFile(file, opts = {}) {
 function inputFiles(refs, out = []) {
   for (const r of refs) {
     if (r.producer) inputFiles(r.producer.inputs, out);
+    else if (r.gather) inputFiles(r.gather.sources.map((s) => ({ ...s, gather: void 0 })), out);
     else if (r.source.kind === "file") out.push(r.source.path);
+    if (r.lora) {
+      for (const f of [r.lora.a, r.lora.b]) if (f.source.kind === "file") out.push(f.source.path);
+    }
   }
   return out;
 }
@@ -36769,7 +37156,7 @@ async function runRecipeFile(file, opts) {
   let fetcher;
   const order = plan.tensors.flatMap((t) => inputFiles(t.inputs));
   const reading = new Set(order);
-  const needed = pending.filter((p) => reading.has(p.dest));
+  const needed = [...new Map(pending.filter((p) => reading.has(p.dest)).map((p) => [p.dest, p])).values()];
   if (needed.length > 0) {
     cache.clearTemp();
     cache.evict(reading, needed.reduce((a, p) => a + p.src.size, 0));
@@ -36783,7 +37170,7 @@ async function runRecipeFile(file, opts) {
   if (opts.keepIntermediates !== void 0) {
     for (const s of plan.stages ?? []) {
       opts.log?.(`stage ${s.name}: ${s.plan.tensors.length} tensors with ${s.plan.methodName}`);
-      const r = await executePlan(s.plan, { ...opts, gguf: [], outDir: join6(opts.keepIntermediates, s.name), inputsReady });
+      const r = await executePlan(s.plan, { ...opts, gguf: [], outDir: join7(opts.keepIntermediates, s.name), inputsReady });
       stages.push({ name: s.name, outDir: r.outDir, seconds: r.seconds });
     }
   }
@@ -36894,7 +37281,7 @@ Usage:
   mergeops plan <recipe.yml> [--out-shard-size SIZE] [--json]
   mergeops run  <recipe.yml> --out DIR [--max-memory SIZE] [--threads N]
                 [--out-shard-size SIZE] [--overwrite] [--keep-intermediates DIR] [--gguf TYPES]
-                [--source-mode MODE] [--frozen]
+                [--tokenizer-pre NAME] [--source-mode MODE] [--frozen]
   mergeops lock <recipe.yml>   pin every model to a commit in mergeops.lock
   mergeops quantize <model folder> --type TYPE [--out DIR] [--name NAME]
                 [--tokenizer-pre NAME] [--split-max-size SIZE] [--split-max-tensors N] [--overwrite]
@@ -37046,8 +37433,11 @@ async function main(argv) {
     const { lockPath, lock } = await lockRecipeFile(recipeFile, common);
     process.stdout.write(`wrote ${lockPath}: ${Object.keys(lock.models).length} model(s) pinned
 `);
-    for (const [k, m] of Object.entries(lock.models)) process.stdout.write(`  ${k.padEnd(40)} ${m.sha ?? m.path ?? ""}
+    for (const [k, m] of Object.entries(lock.models)) {
+      const lora = m.lora ? `${m.sha ?? m.path ? " " : ""}adapter ${m.lora.sha ?? m.lora.path ?? ""}` : "";
+      process.stdout.write(`  ${k.padEnd(40)} ${m.sha ?? m.path ?? ""}${lora}
 `);
+    }
     return 0;
   }
   if (command === "plan") {
@@ -37070,6 +37460,7 @@ async function main(argv) {
     onProgress: progressReporter(process.stderr),
     keepIntermediates: values["keep-intermediates"],
     gguf: values.gguf === void 0 ? void 0 : values.gguf.split(",").map((x) => parseFileType(x.trim())),
+    tokenizerPre: values["tokenizer-pre"],
     onGGUF: (type) => process.stderr.write(`writing GGUF ${type}
 `),
     onPlan: (plan) => {

@@ -2,7 +2,7 @@ import { createRequire as __mergeopsCreateRequire } from 'node:module';
 const require = __mergeopsCreateRequire(import.meta.url);
 
 // src/kernels/worker.ts
-import { closeSync, openSync, readSync, writeSync } from "node:fs";
+import { closeSync, constants as fsConstants, openSync, readSync, writeSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 
 // src/formats/dtype.ts
@@ -338,6 +338,14 @@ var arceeFusionProgram = (_params, shape) => {
 };
 
 // src/methods/program.ts
+var SKIPPED = new Float64Array(0);
+var TILE_TARGET = 8192;
+function tileOf(q) {
+  return q * Math.max(1, Math.floor(TILE_TARGET / q));
+}
+function tileStride(tile) {
+  return Math.ceil(tile / 4) * 4;
+}
 var STAT_BLOCK = 4096;
 
 // src/methods/gram.ts
@@ -410,7 +418,8 @@ function gramProgram(shape, layout, coefficients) {
         for (const x of c) coeffs.push(x);
       }
       return combineCall(layout, coeffs);
-    }
+    },
+    mixedDTypes: true
   };
 }
 function safeAcos(x) {
@@ -663,14 +672,32 @@ function gtaProgram(raw, shape) {
   };
   const call = (fn, recs) => ({ fn, params: [...header(), ...recs.flat()] });
   const bucketsOf = (hi) => K.map((ks, j) => [0, 1].map((s) => needSel(j, s) ? { ...findBucket(hi, j * HI_BUCKETS, ks[s]), thr: 0, ties: 0, keep: 0 } : void 0));
-  const thresholdsOf = (hi, lo) => bucketsOf(hi).map((row, j) => row.map((b, s) => b ? { ...b, ...findInBucket(lo, (j * nslots + s) * LO_BUCKETS, b.bucket, b.need) } : void 0));
+  const slot = (j, s) => j * nslots + s;
+  const bottomOf = (hi, bottom, j, s, b) => {
+    let ties = 0;
+    for (let i = slot(j, s); i < bottom.length; i += m * nslots) ties += bottom[i];
+    const above = hi[j * HI_BUCKETS + b.bucket] - ties;
+    return b.need > above ? { ...b, thr: b.bucket * 65536, ties, keep: b.need - above } : void 0;
+  };
+  const bottomsOf = (hi, bottom) => bucketsOf(hi).map((row2, j) => row2.map((b, s) => b ? bottomOf(hi, bottom, j, s, b) : void 0));
+  const refinedOf = (hi, bottom, lo) => {
+    const bot = bottomsOf(hi, bottom);
+    return bucketsOf(hi).map((row2, j) => row2.map((b, s) => b && !bot[j][s] ? { ...b, ...findInBucket(lo, slot(j, s) * LO_BUCKETS, b.bucket, b.need) } : void 0));
+  };
+  const unsettled = (hi, bottom) => {
+    const bot = bottomsOf(hi, bottom);
+    return bucketsOf(hi).some((row2, j) => row2.some((b, s) => b !== void 0 && !bot[j][s]));
+  };
   const slotsOf = (stats) => {
-    const sel = anySel ? thresholdsOf(stats[0], stats[1]) : void 0;
+    const bot = anySel ? bottomsOf(stats[0], stats[1]) : void 0;
+    const fine = anySel && unsettled(stats[0], stats[1]) ? refinedOf(stats[0], stats[1], stats[2]) : void 0;
     return K.map((ks, j) => [0, 1].map((s) => {
-      const t = sel?.[j][s];
+      const b = bot?.[j][s];
+      const f = fine?.[j][s];
+      const t = b ?? f;
       if (t) {
         if (t.keep === t.ties) return { thr: t.thr, cb: ALL_BLOCKS, rem: 0 };
-        return { thr: t.thr, ...tieCutoff(stats[2], m * nslots, j * nslots + s, t.keep) };
+        return { thr: t.thr, ...tieCutoff(b ? stats[1] : stats[3], m * nslots, slot(j, s), t.keep) };
       }
       if (!topk || !active[j]) return s === 0 ? FULL_SLOT : EMPTY_SLOT;
       return ks[s] >= n ? FULL_SLOT : EMPTY_SLOT;
@@ -686,14 +713,26 @@ function gtaProgram(raw, shape) {
     passes.push({
       call: ([hi]) => {
         const b = bucketsOf(hi);
-        return call("gta_hist_lo", K.map((_, j) => record(j, [], 1, false, [b[j][0]?.bucket ?? -1, b[j][1]?.bucket ?? -1])));
+        const bottom = (x) => x ? x.bucket * 65536 : -1;
+        return call("gta_ties", K.map((_, j) => record(j, [], 1, false, [bottom(b[j][0]), bottom(b[j][1])])));
+      },
+      words: (cn, first) => blocksOf(cn, first) * m * nslots,
+      reduce: concatParts
+    });
+    passes.push({
+      skip: ([hi, bottom]) => !unsettled(hi, bottom),
+      call: ([hi, bottom]) => {
+        const bot = bottomsOf(hi, bottom);
+        const b = bucketsOf(hi).map((row2, j) => row2.map((x, s) => x && !bot[j][s] ? x.bucket : -1));
+        return call("gta_hist_lo", K.map((_, j) => record(j, [], 1, false, [b[j][0], b[j][1]])));
       },
       words: () => m * nslots * LO_BUCKETS,
       reduce: sumParts2
     });
     passes.push({
-      call: ([hi, lo]) => {
-        const t = thresholdsOf(hi, lo);
+      skip: ([hi, bottom, lo]) => !unsettled(hi, bottom) || refinedOf(hi, bottom, lo).every((row2) => row2.every((x) => !x || x.keep === x.ties)),
+      call: ([hi, bottom, lo]) => {
+        const t = refinedOf(hi, bottom, lo);
         const raw2 = (x) => x && x.keep < x.ties ? x.thr : -1;
         return call("gta_ties", K.map((_, j) => record(j, [], 1, false, [raw2(t[j][0]), raw2(t[j][1])])));
       },
@@ -741,7 +780,8 @@ function gtaProgram(raw, shape) {
       });
       return call("gta_apply", K.map((_, j) => record(j, slots[j], scales[j], active[j])));
     },
-    scratchBytes: () => Math.max(segLen * (4 * m + 21) + 64, 8 * HI_BUCKETS + 64)
+    scratchBytes: () => Math.max(segLen * (4 * m + 21) + 64, 8 * HI_BUCKETS + 64),
+    mixedDTypes: true
   };
 }
 
@@ -875,6 +915,19 @@ function programFor(method, params, shape) {
 // src/kernels/arena.ts
 var WASM_PAGE = 65536;
 var MAX_MEMORY = 2 ** 32;
+var PAGE = 4096;
+var SLOW_WINDOW = 63;
+function slow(dstMinusSrc) {
+  const d = (dstMinusSrc % PAGE + PAGE) % PAGE;
+  return d !== 0 && d <= SLOW_WINDOW;
+}
+function ioPhase(from, reads, writes) {
+  for (let step = 0; step < PAGE; step += 16) {
+    const x = (from + step) % PAGE;
+    if (reads.every((r) => !slow(x - r)) && writes.every((w) => !slow(w - x))) return x;
+  }
+  return from % PAGE;
+}
 var Arena = class {
   constructor(k2) {
     this.k = k2;
@@ -885,8 +938,22 @@ var Arena = class {
   top;
   /** Reserves `bytes` (16-byte aligned) and returns their address. */
   alloc(bytes) {
-    const p = this.top;
-    const end = p + Math.ceil(bytes / 16) * 16;
+    return this.take(this.top + 15 & ~15, bytes);
+  }
+  /**
+   * Like `alloc`, placed for fast file I/O: `reads` are the file offsets whose bytes will be read
+   * into the buffer's start, `writes` those it will be written to (see SLOW_WINDOW). With one
+   * write target at an 8-aligned offset the buffer sits exactly at its page phase (8-byte
+   * aligned then), so the write's page-aligned middle can go out by direct I/O (worker.ts).
+   */
+  allocIO(bytes, reads, writes = []) {
+    const top = this.top + 15 & ~15;
+    const w = writes.length === 1 && writes[0] % 8 === 0 ? writes[0] % PAGE : -1;
+    const phase = w >= 0 && reads.every((r) => !slow(w - r)) ? w : ioPhase(top % PAGE, reads, writes);
+    return this.take(top + (phase - top % PAGE + PAGE) % PAGE, bytes);
+  }
+  take(p, bytes) {
+    const end = p + bytes;
     if (end > MAX_MEMORY) {
       throw new Error(`a kernel job needs ${end - this.base} bytes of worker memory, more than a 4 GiB WebAssembly memory allows; lower --max-memory so tensors are processed in smaller chunks`);
     }
@@ -894,6 +961,10 @@ var Arena = class {
     if (end > have) this.k.memory.grow(Math.ceil((end - have) / WASM_PAGE));
     this.top = end;
     return p;
+  }
+  /** True when writing from `ptr` to file offset `offset` runs at full speed (see SLOW_WINDOW). */
+  static fastWrite(ptr, offset) {
+    return !slow(offset - ptr);
   }
   /** The current top, to release everything allocated after it with `release`. */
   mark() {
@@ -916,79 +987,126 @@ var Arena = class {
   }
 };
 
+// src/kernels/factor-cache.ts
+var FactorCache = class {
+  /** `maxBytes`: kept beyond the two most recent factors (those of the job running now). */
+  constructor(maxBytes) {
+    this.maxBytes = maxBytes;
+  }
+  /** Factors fetched (misses) and bytes fetched, for tests and benchmarks. */
+  stats = { fetches: 0, bytes: 0, hits: 0 };
+  entries = [];
+  /** The whole factor under `key` (`bytes` long), fetched once while it stays cached. */
+  get(key, bytes, fetch2) {
+    const i = this.entries.findIndex((e2) => e2.key === key);
+    if (i >= 0) {
+      const [e2] = this.entries.splice(i, 1);
+      this.entries.push(e2);
+      this.stats.hits++;
+      return e2.data;
+    }
+    const e = {
+      key,
+      bytes,
+      data: fetch2().then((d) => {
+        if (d.length !== bytes) throw new Error(`internal: a LoRA factor of ${bytes} bytes came back with ${d.length}`);
+        this.stats.fetches++;
+        this.stats.bytes += bytes;
+        return d;
+      })
+    };
+    e.data.catch(() => {
+      const j = this.entries.indexOf(e);
+      if (j >= 0) this.entries.splice(j, 1);
+    });
+    this.entries.push(e);
+    let total = this.entries.reduce((a, x) => a + x.bytes, 0);
+    while (this.entries.length > 2 && total > this.maxBytes) total -= this.entries.shift().bytes;
+    return e.data;
+  }
+};
+
 // src/kernels/gather.ts
+function arrayDest(a) {
+  return { view: () => a };
+}
 function checkRow(rows, r) {
   const m = rows.map[r];
   if (m === void 0) throw new Error(`gather: row ${r} is past the ${rows.map.length} rows of the gathered tensor`);
   return m;
 }
-function rowGatherer(input, readRows) {
+function rowGatherer(input, readRows, batchRows) {
   const { cols, rows } = input;
   const acc = new Float64Array(cols);
   const tmp = new Float32Array(cols);
   const means = /* @__PURE__ */ new Map();
-  const mixInto = (mixIndex, out) => {
+  const mixRow = async (mixIndex) => {
     const mix = rows.mixes[mixIndex];
     if (!mix) throw new Error(`gather: mix ${mixIndex} does not exist`);
     if ("meanOf" in mix) {
       let mean = means.get(mix.meanOf);
       if (!mean) {
-        mean = meanOfRows(mix.meanOf);
+        mean = await meanOfRows(mix.meanOf);
         means.set(mix.meanOf, mean);
       }
-      out.set(mean);
-      return;
+      return mean;
     }
     acc.fill(0);
     for (const t of mix.terms) {
-      readRows(t.source, t.row, 1, tmp);
+      await readRows(t.source, t.row, 1, arrayDest(tmp), 0);
       for (let c = 0; c < cols; c++) acc[c] += t.weight * tmp[c];
     }
     const d = mix.divisor ?? 1;
+    const out = new Float32Array(cols);
     for (let c = 0; c < cols; c++) out[c] = acc[c] / d;
+    return out;
   };
-  const rowInto = (r, out) => {
-    const m = checkRow(rows, r);
-    if (m >= 0) readRows(0, m, 1, out);
-    else if (m === -1) out.fill(0);
-    else mixInto(-2 - m, out);
-  };
-  function meanOfRows(count) {
-    const sum = new Float64Array(cols);
-    const row = new Float32Array(cols);
+  async function meanOfRows(count) {
     for (let r = 0; r < count; r++) {
       const m = checkRow(rows, r);
       if (m < -1 && "meanOf" in rows.mixes[-2 - m]) throw new Error(`gather: mean row ${r} is inside the rows it averages`);
-      rowInto(r, row);
-      for (let c = 0; c < cols; c++) sum[c] += row[c];
+    }
+    const sum = new Float64Array(cols);
+    const batch = new Float32Array(Math.min(batchRows, Math.max(1, count)) * cols);
+    const dest = arrayDest(batch);
+    for (let r = 0; r < count; r += batchRows) {
+      const k2 = Math.min(batchRows, count - r);
+      await gather(r, k2, dest, 0);
+      for (let i = 0; i < k2 * cols; i += cols) for (let c = 0; c < cols; c++) sum[c] += batch[i + c];
     }
     const out = new Float32Array(cols);
     for (let c = 0; c < cols; c++) out[c] = count > 0 ? sum[c] / count : 0;
     return out;
   }
-  return (firstRow, nRows, dst) => {
+  async function gather(firstRow, nRows, dst, at) {
     for (let i = 0; i < nRows; ) {
       const m = checkRow(rows, firstRow + i);
+      const here = at + i * cols;
+      if (m === -1) dst.view().fill(0, here, here + cols);
+      else if (m < -1) {
+        const v = await mixRow(-2 - m);
+        dst.view().set(v, here);
+      }
       if (m < 0) {
-        rowInto(firstRow + i, dst.subarray(i * cols, (i + 1) * cols));
         i++;
         continue;
       }
       let run = 1;
       while (i + run < nRows && rows.map[firstRow + i + run] === m + run) run++;
-      readRows(0, m, run, dst.subarray(i * cols, (i + run) * cols));
+      await readRows(0, m, run, dst, here);
       i += run;
     }
-  };
+  }
+  return gather;
 }
-function gatherElements(input, first, n, readRows, dst) {
+async function gatherElements(input, first, n, readRows, dst) {
   const { cols } = input;
   if (n <= 0) return;
-  const gather = rowGatherer(input, readRows);
+  const gather = rowGatherer(input, readRows, Math.max(1, Math.ceil(n / cols)));
   const r0 = Math.floor(first / cols);
   const r1 = Math.ceil((first + n) / cols);
   if (first % cols === 0 && (first + n) % cols === 0) {
-    gather(r0, r1 - r0, dst);
+    await gather(r0, r1 - r0, dst, 0);
     return;
   }
   const scratch = new Float32Array(cols);
@@ -999,15 +1117,187 @@ function gatherElements(input, first, n, readRows, dst) {
     if (from === r * cols && to === (r + 1) * cols) {
       let k2 = r;
       while (k2 + 1 < r1 && (k2 + 2) * cols <= first + n) k2++;
-      gather(r, k2 - r + 1, dst.subarray(done, done + (k2 - r + 1) * cols));
+      await gather(r, k2 - r + 1, dst, done);
       done += (k2 - r + 1) * cols;
       r = k2;
       continue;
     }
-    gather(r, 1, scratch);
-    dst.set(scratch.subarray(from - r * cols, to - r * cols), done);
+    await gather(r, 1, arrayDest(scratch), 0);
+    dst.view().set(scratch.subarray(from - r * cols, to - r * cols), done);
     done += to - from;
   }
+}
+
+// src/quant/types.ts
+var row = (name, id, blockSize, typeSize, kernel) => kernel ? { name, id, blockSize, typeSize, kernel } : { name, id, blockSize, typeSize };
+var GGML_TYPES = [
+  row("F32", 0, 1, 4),
+  row("F16", 1, 1, 2, "quantize_f16"),
+  row("Q4_0", 2, 32, 18, "quantize_q4_0"),
+  row("Q4_1", 3, 32, 20, "quantize_q4_1"),
+  row("Q5_0", 6, 32, 22, "quantize_q5_0"),
+  row("Q5_1", 7, 32, 24, "quantize_q5_1"),
+  row("Q8_0", 8, 32, 34, "quantize_q8_0"),
+  row("Q8_1", 9, 32, 36),
+  row("Q2_K", 10, 256, 84, "quantize_q2_k"),
+  row("Q3_K", 11, 256, 110, "quantize_q3_k"),
+  row("Q4_K", 12, 256, 144, "quantize_q4_k"),
+  row("Q5_K", 13, 256, 176, "quantize_q5_k"),
+  row("Q6_K", 14, 256, 210, "quantize_q6_k"),
+  row("Q8_K", 15, 256, 292),
+  row("IQ2_XXS", 16, 256, 66),
+  row("IQ2_XS", 17, 256, 74),
+  row("IQ3_XXS", 18, 256, 98),
+  row("IQ1_S", 19, 256, 50),
+  row("IQ4_NL", 20, 32, 18),
+  row("IQ3_S", 21, 256, 110),
+  row("IQ2_S", 22, 256, 82),
+  row("IQ4_XS", 23, 256, 136),
+  row("I8", 24, 1, 1),
+  row("I16", 25, 1, 2),
+  row("I32", 26, 1, 4),
+  row("I64", 27, 1, 8),
+  row("F64", 28, 1, 8),
+  row("IQ1_M", 29, 256, 56),
+  row("BF16", 30, 1, 2, "quantize_bf16"),
+  row("TQ1_0", 34, 256, 54),
+  row("TQ2_0", 35, 256, 66),
+  row("MXFP4", 39, 32, 17),
+  row("NVFP4", 40, 64, 36),
+  row("Q1_0", 41, 128, 18),
+  row("Q2_0", 42, 64, 18)
+];
+var QUANT_TYPE_NAMES = ["F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"];
+var BY_NAME = new Map(GGML_TYPES.map((t) => [t.name, t]));
+var BY_ID = new Map(GGML_TYPES.map((t) => [t.id, t]));
+function ggmlTypeByName(name) {
+  return BY_NAME.get(name.toUpperCase());
+}
+function isQuantTypeName(name) {
+  return QUANT_TYPE_NAMES.includes(name);
+}
+
+// src/kernels/quantize.ts
+function quantType(name) {
+  const t = isQuantTypeName(name.toUpperCase()) ? ggmlTypeByName(name) : void 0;
+  if (!t) {
+    throw new MergeopsError("USAGE", `cannot quantize to '${name}'`, `use one of ${QUANT_TYPE_NAMES.join(", ")}`);
+  }
+  return t;
+}
+function checkRow2(t, nPerRow, what) {
+  if (!Number.isInteger(nPerRow) || nPerRow <= 0 || nPerRow % t.blockSize !== 0) {
+    throw new MergeopsError(
+      "SHAPE_MISMATCH",
+      `${what}: rows of ${nPerRow} elements cannot be quantized to ${t.name} (blocks of ${t.blockSize})`,
+      t.blockSize === 256 ? "llama.cpp quantizes such tensors with a fallback type (Q4_0/Q5_0/Q5_1/Q8_0, blocks of 32); pick one for this tensor" : `use a type whose block size divides ${nPerRow}, or F16/BF16/F32`
+    );
+  }
+}
+function quantizeRows(k2, type, src, dst, nrows, nPerRow, what = "tensor") {
+  const t = typeof type === "string" ? quantType(type) : type;
+  checkRow2(t, nPerRow, what);
+  if (t.name === "F32") {
+    k2.convert(0, src, 0, dst, nrows * nPerRow);
+    return;
+  }
+  if (!t.kernel) throw new MergeopsError("USAGE", `cannot quantize to ${t.name}`, `use one of ${QUANT_TYPE_NAMES.join(", ")}`);
+  k2[t.kernel](src, dst, nrows, nPerRow);
+}
+
+// src/kernels/gguf-encode.ts
+function typeInfo(t) {
+  const info = ggmlTypeByName(t.type);
+  if (!info) throw new MergeopsError("INTERNAL", `unknown GGUF type ${t.type} for ${t.name}`, "plan GGUF tensors with src/plan/gguf-plan.ts");
+  return info;
+}
+function headRows(t, heads) {
+  if (t.rows % heads !== 0 || t.rows / heads % 2 !== 0) {
+    throw new MergeopsError(
+      "SHAPE_MISMATCH",
+      `cannot permute the ${t.rows} rows of ${t.hfName} as ${heads} heads of an even head size`,
+      "check num_attention_heads / num_key_value_heads in config.json against the q_proj/k_proj shapes"
+    );
+  }
+  return t.rows / heads;
+}
+function ggufQuantum(t) {
+  if (t.permuteHeads !== void 0) return headRows(t, t.permuteHeads) * t.cols;
+  return typeInfo(t).blockSize === 1 ? 1 : t.cols;
+}
+function roundThrough(arena2, f322, n, via) {
+  const mark = arena2.mark();
+  const tmp = arena2.alloc(2 * n);
+  arena2.k.convert(KERNEL_DTYPE_CODE.F32, f322, KERNEL_DTYPE_CODE[via], tmp, n);
+  arena2.k.convert(KERNEL_DTYPE_CODE[via], tmp, KERNEL_DTYPE_CODE.F32, f322, n);
+  arena2.release(mark);
+}
+function checkFinite(t, v, first) {
+  for (let i = 0; i < v.length; i++) {
+    if (!Number.isFinite(v[i])) {
+      throw new MergeopsError(
+        "USAGE",
+        `tensor ${t.hfName} has a non-finite value (${v[i]}) at element ${first + i}`,
+        'llama-quantize rejects NaN/Inf weights ("quantized data validation failed"); fix the model first'
+      );
+    }
+  }
+}
+function encodeChunk(arena2, t, src, dtype, first, n, fileStart) {
+  if (!isFloatDType(dtype)) {
+    throw new MergeopsError(
+      "USAGE",
+      `tensor ${t.hfName} is ${dtype}; GGUF conversion reads F32, F16 and BF16 tensors`,
+      "convert the checkpoint to a float dtype first"
+    );
+  }
+  const q = ggufQuantum(t);
+  if (first % q !== 0 || n % q !== 0) {
+    throw new MergeopsError(
+      "INTERNAL",
+      `${t.name}: elements [${first}, ${first + n}) are not whole chunks of ${q}`,
+      "chunk GGUF tensors by ggufQuantum (whole rows; whole heads for Q/K)"
+    );
+  }
+  const k2 = arena2.k;
+  const type = typeInfo(t);
+  const code = KERNEL_DTYPE_CODE[dtype];
+  const f322 = arena2.alloc(4 * n);
+  if (t.permuteHeads !== void 0) {
+    const hd = headRows(t, t.permuteHeads);
+    const half = hd / 2;
+    const inRow = t.cols * DTYPE_SIZE[dtype];
+    for (let h = 0; h < n / (hd * t.cols); h++) {
+      for (let i = 0; i < 2; i++) {
+        for (let j = 0; j < half; j++) {
+          k2.convert(code, src + (h * hd + i * half + j) * inRow, KERNEL_DTYPE_CODE.F32, f322 + (h * hd + 2 * j + i) * t.cols * 4, t.cols);
+        }
+      }
+    }
+  } else k2.convert(code, src, KERNEL_DTYPE_CODE.F32, f322, n);
+  if (t.shift !== void 0) {
+    const v = arena2.f32(f322, n);
+    for (let i = 0; i < n; i++) v[i] = Math.fround(v[i] + t.shift);
+    if (dtype === "F16") roundThrough(arena2, f322, n, "F16");
+  }
+  if (type.blockSize > 1) checkFinite(t, arena2.f32(f322, n), first);
+  if (t.intermediate !== void 0) roundThrough(arena2, f322, n, t.intermediate);
+  const at = first / type.blockSize * type.typeSize;
+  if (type.name === "F32") return { ptr: f322, len: 4 * n, at };
+  const len = n / type.blockSize * type.typeSize;
+  const out = fileStart === void 0 ? arena2.alloc(len) : arena2.allocIO(len, [], [fileStart + at]);
+  const perRow = type.blockSize === 1 ? n : t.cols;
+  quantizeRows(k2, type, f322, out, n / perRow, perRow, t.hfName);
+  return { ptr: out, len, at };
+}
+function writeGGUFChunks(arena2, targets, src, dtype, first, n, write) {
+  return targets.map((t) => {
+    const mark = arena2.mark();
+    const e = encodeChunk(arena2, t, src, dtype, first, n, t.start);
+    write(e.ptr, e.len, t.file, t.start + e.at);
+    arena2.release(mark);
+    return e.len;
+  });
 }
 
 // src/kernels/lora-input.ts
@@ -1025,18 +1315,18 @@ async function materializeLora(mem, input, first, n, read) {
   let b;
   let a;
   if (input.embedding === void 0) {
-    b = await read(input.b, row0 * rank, nrows * rank);
-    a = await read(input.a, 0, rank * cols);
+    b = await read(input.b, row0 * rank, nrows * rank, input.rows * rank);
+    a = await read(input.a, 0, rank * cols, rank * cols);
   } else {
     const { rows } = input.embedding;
     const bt = mem.alloc(4 * rank * nrows);
     for (let r = 0; r < rank; r++) {
-      const p = await read(input.b, r * rows + row0, nrows);
+      const p = await read(input.b, r * rows + row0, nrows, rank * rows);
       new Uint8Array(mem.k.memory.buffer).copyWithin(bt + 4 * r * nrows, p, p + 4 * nrows);
     }
     b = mem.alloc(4 * rank * nrows);
     mem.k.lora_transpose(bt, rank, nrows, b);
-    const at = await read(input.a, 0, cols * rank);
+    const at = await read(input.a, 0, cols * rank, cols * rank);
     a = mem.alloc(4 * rank * cols);
     mem.k.lora_transpose(at, cols, rank, a);
   }
@@ -1045,7 +1335,7 @@ async function materializeLora(mem, input, first, n, read) {
 }
 
 // src/kernels/program-runner.ts
-var CTX_BYTES = 48;
+var CTX_BYTES = 64;
 function programKernel(k2, name) {
   const f = k2[name];
   if (typeof f !== "function") {
@@ -1061,11 +1351,17 @@ function callKernel(arena2, prog, call, c, out, outWords) {
     const params = arena2.alloc(8 * Math.max(1, call.params.length));
     const scratchBytes = prog.scratchBytes?.(c.n) ?? 0;
     const scratch = scratchBytes > 0 ? arena2.alloc(scratchBytes) : 0;
+    const mixed = c.dtypes !== void 0 || (c.outDType ?? 0) !== 0;
+    if (mixed && !prog.mixedDTypes) throw new Error(`internal: ${call.fn} takes F32 inputs only`);
+    const dtypes = mixed ? arena2.alloc(4 * Math.max(1, c.inputs.length)) : 0;
+    const tile = mixed ? tileOf(prog.quantum) : 0;
+    const stage = mixed ? arena2.alloc(4 * (c.inputs.length + 1) * tileStride(tile)) : 0;
     const mem = arena2.k.memory.buffer;
     const t = new Uint32Array(mem, table, c.inputs.length);
     c.inputs.forEach((p, i) => {
       t[i] = p;
     });
+    if (mixed) new Uint32Array(mem, dtypes, c.inputs.length).set(c.dtypes ?? c.inputs.map(() => 0));
     new Float64Array(mem, params, call.params.length).set(call.params);
     const v = new DataView(mem, ctx, CTX_BYTES);
     const w = [
@@ -1080,7 +1376,11 @@ function callKernel(arena2, prog, call, c, out, outWords) {
       call.params.length,
       params,
       scratch,
-      scratchBytes
+      scratchBytes,
+      dtypes,
+      c.outDType ?? 0,
+      stage,
+      tile
     ];
     w.forEach((x, i) => v.setUint32(4 * i, x, true));
     programKernel(arena2.k, call.fn)(ctx);
@@ -1107,6 +1407,10 @@ function runApply(arena2, prog, stats, c, out) {
 function runAllStats(arena2, prog, c) {
   const stats = [];
   for (let i = 0; i < prog.passes.length; i++) {
+    if (prog.passes[i].skip?.(stats)) {
+      stats.push(SKIPPED);
+      continue;
+    }
     const data = runStatPass(arena2, prog, i, stats, c);
     stats.push(prog.passes[i].reduce([{ first: c.first, n: c.n, data }]));
   }
@@ -1153,6 +1457,7 @@ var arena = new Arena(k);
 var readFds = /* @__PURE__ */ new Map();
 var writeFds = /* @__PURE__ */ new Map();
 var bytesRead = 0;
+var bytesDirect = 0;
 var remote = new ReadAhead();
 function fdFor(map, file, flags) {
   let fd = map.get(file);
@@ -1175,70 +1480,145 @@ function readFile(ptr, len, file, offset) {
   }
   bytesRead += len;
 }
-function writeFrom(ptr, len, file, offset) {
-  const fd = fdFor(writeFds, file, "r+");
+function writeAll(fd, ptr, len, offset) {
   let done = 0;
   while (done < len) {
     const want = Math.min(MAX_IO, len - done);
     done += writeSync(fd, arena.bytes(ptr + done, want), 0, want, offset + done);
   }
 }
+var DIRECT_BLOCK = 4096;
+var DIRECT_MIN = 1 << 20;
+var directFds = /* @__PURE__ */ new Map();
+var useDirect = workerData.directIO === true;
+function directFd(file) {
+  let fd = directFds.get(file);
+  if (fd === void 0) {
+    try {
+      fd = openSync(file, fsConstants.O_WRONLY | fsConstants.O_DIRECT);
+    } catch {
+      fd = null;
+    }
+    directFds.set(file, fd);
+  }
+  return fd;
+}
+function writeFrom(ptr, len, file, offset) {
+  const fd = fdFor(writeFds, file, "r+");
+  const head = (DIRECT_BLOCK - offset % DIRECT_BLOCK) % DIRECT_BLOCK;
+  const middle = Math.floor((len - head) / DIRECT_BLOCK) * DIRECT_BLOCK;
+  const dfd = useDirect && len >= DIRECT_MIN && (ptr + head) % DIRECT_BLOCK === 0 && middle > 0 ? directFd(file) : null;
+  if (dfd === null) {
+    writeAll(fd, ptr, len, offset);
+    return;
+  }
+  if (head > 0) writeAll(fd, ptr, head, offset);
+  try {
+    writeAll(dfd, ptr + head, middle, offset + head);
+    bytesDirect += middle;
+  } catch (e) {
+    if (e.code !== "EINVAL") throw e;
+    closeSync(dfd);
+    directFds.set(file, null);
+    writeAll(fd, ptr + head, middle, offset + head);
+  }
+  if (len > head + middle) writeAll(fd, ptr + head + middle, len - head - middle, offset + head + middle);
+}
 function floatCode(d) {
   if (!isFloatDType(d)) throw new Error(`dtype ${d} cannot be computed on; only copied`);
   return KERNEL_DTYPE_CODE[d];
 }
-async function materialize(input, first, n, asF32) {
+async function materialize(input, first, n, asF32, writeAt) {
   switch (input.kind) {
     case "tensor": {
       const size = DTYPE_SIZE[input.dtype];
-      const ptr = arena.alloc(size * n);
+      const at = input.start + first * size;
+      const ptr = input.source.kind === "file" ? arena.allocIO(size * n, [at], writeAt === void 0 ? [] : [writeAt]) : arena.alloc(size * n);
       if (input.source.kind === "http") {
         await remote.read(input.source, input.start + first * size, new Uint8Array(k.memory.buffer, ptr, size * n));
         bytesRead += size * n;
-      } else readFile(ptr, size * n, input.source.path, input.start + first * size);
+      } else readFile(ptr, size * n, input.source.path, at);
       return asF32 && input.dtype !== "F32" ? toF32({ ptr, dtype: input.dtype }, n) : { ptr, dtype: input.dtype };
     }
     case "op": {
-      const ins = await materializeAll(input.op, input.inputs, first, n);
+      const info = { shape: input.shape, tensor: input.tensor, first, n, numel: input.shape.reduce((a, b) => a * b, 1) };
+      const ins = await materializeAll(input.op, input.inputs, first, n, needsF32(input.op, input.inputs.length, info));
       const size = DTYPE_SIZE[input.dtype];
       const out = arena.alloc(size * n);
-      const numel = input.shape.reduce((a, b) => a * b, 1);
       const step = input.op.kind === "program" ? { mode: "apply", stats: input.stats ?? [] } : void 0;
       if (input.op.kind === "copy" && input.op.scale === void 0 && ins[0].dtype === input.dtype) {
         return asF32 && input.dtype !== "F32" ? toF32(ins[0], n) : ins[0];
       }
-      compute(input.op, ins, { shape: input.shape, tensor: input.tensor, first, n, numel }, input.dtype, out, step);
+      compute(input.op, ins, info, input.dtype, out, step);
       const m = { ptr: out, dtype: input.dtype };
       return asF32 && input.dtype !== "F32" ? toF32(m, n) : m;
     }
     case "gather":
-      return materializeGather(input, first, n);
+      return await materializeGather(input, first, n);
     case "lora":
-      return { ptr: await materializeLora(arena, input, first, n, async (i, f, m) => (await materialize(i, f, m, true)).ptr), dtype: "F32" };
+      return {
+        ptr: await materializeLora(
+          arena,
+          input,
+          first,
+          n,
+          async (i, f, m, whole) => whole !== void 0 && i.kind === "tensor" ? readFactor(i, f, m, whole) : (await materialize(i, f, m, true)).ptr
+        ),
+        dtype: "F32"
+      };
   }
 }
-function materializeGather(input, first, n) {
-  const { cols } = input;
-  const srcs = input.sources.map((s) => {
-    if (s.kind !== "tensor" || s.source.kind !== "file") throw new Error(`gather: only stored tensors can be gathered from, not ${s.kind} inputs`);
-    return { path: s.source.path, start: s.start, dtype: s.dtype, size: DTYPE_SIZE[s.dtype] };
-  });
-  const out = arena.alloc(4 * n);
-  const staging = arena.alloc(Math.max(4, ...srcs.map((s) => s.size)) * Math.max(n, cols));
-  const row = arena.alloc(4 * cols);
-  gatherElements(input, first, n, (si, r, nRows, dst) => {
-    const s = srcs[si];
-    const count = nRows * cols;
-    const inWasm = dst.buffer === k.memory.buffer;
-    const at = inWasm ? dst.byteOffset : row;
-    if (!inWasm && nRows !== 1) throw new Error("internal: gather reads several rows into a JavaScript buffer");
-    if (s.dtype === "F32") readFile(at, 4 * count, s.path, s.start + r * cols * 4);
+var factors = new FactorCache(16 * 1024 * 1024);
+async function readFactor(input, first, n, whole) {
+  const size = DTYPE_SIZE[input.dtype];
+  const src = input.source;
+  const bytes = whole * size;
+  const key = `${src.kind === "file" ? src.path : src.url}\0${input.start}`;
+  const data = await factors.get(key, bytes, async () => {
+    const buf = new Uint8Array(bytes);
+    if (src.kind === "http") await rangeRead(src, input.start, buf);
     else {
-      readFile(staging, s.size * count, s.path, s.start + r * cols * s.size);
-      k.convert(floatCode(s.dtype), staging, KERNEL_DTYPE_CODE.F32, at, count);
+      const fd = fdFor(readFds, src.path, "r");
+      for (let done = 0; done < bytes; ) {
+        const got = readSync(fd, buf, done, bytes - done, input.start + done);
+        if (got === 0) throw new Error(`${src.path}: file ends at byte ${input.start + done}, expected ${bytes - done} more bytes (truncated?)`);
+        done += got;
+      }
     }
-    if (!inWasm) dst.set(arena.f32(row, cols));
-  }, arena.f32(out, n));
+    bytesRead += bytes;
+    return buf;
+  });
+  const ptr = arena.alloc(size * n);
+  arena.bytes(ptr, size * n).set(data.subarray(first * size, (first + n) * size));
+  return input.dtype === "F32" ? ptr : toF32({ ptr, dtype: input.dtype }, n).ptr;
+}
+async function materializeGather(input, first, n) {
+  const { cols } = input;
+  const out = arena.alloc(4 * n);
+  await gatherElements(input, first, n, async (si, r, nRows, dst, at) => {
+    const s = input.sources[si];
+    const count = nRows * cols;
+    const mark = arena.mark();
+    if (s.kind === "tensor" && s.source.kind === "file") {
+      const size = DTYPE_SIZE[s.dtype];
+      const into = dst.ptr !== void 0 ? dst.ptr + 4 * at : arena.alloc(4 * count);
+      if (s.dtype === "F32") readFile(into, 4 * count, s.source.path, s.start + r * cols * 4);
+      else {
+        const staging = arena.alloc(size * count);
+        readFile(staging, size * count, s.source.path, s.start + r * cols * size);
+        k.convert(floatCode(s.dtype), staging, KERNEL_DTYPE_CODE.F32, into, count);
+      }
+      if (dst.ptr === void 0) dst.view().set(arena.f32(into, count), at);
+    } else {
+      const { quantum, numel } = input.align[si];
+      const from = r * cols;
+      const a0 = Math.floor(from / quantum) * quantum;
+      const a1 = Math.min(numel, Math.ceil((from + count) / quantum) * quantum);
+      const m = await materialize(s, a0, a1 - a0, true);
+      dst.view().set(arena.f32(m.ptr + 4 * (from - a0), count), at);
+    }
+    arena.release(mark);
+  }, { ptr: out, view: () => arena.f32(out, n) });
   return { ptr: out, dtype: "F32" };
 }
 function toF32(m, n) {
@@ -1246,13 +1626,15 @@ function toF32(m, n) {
   k.convert(floatCode(m.dtype), m.ptr, KERNEL_DTYPE_CODE.F32, f, n);
   return { ptr: f, dtype: "F32" };
 }
-async function materializeAll(op, inputs, first, n) {
-  const asF32 = op.kind === "program";
+function needsF32(op, inputs, c) {
+  return op.kind === "program" && !program(op, inputs, c).mixedDTypes;
+}
+async function materializeAll(op, inputs, first, n, asF32, writeAt) {
   const fetched = await fetchRemote(inputs, first, n);
   const out = [];
   for (const [j, i] of inputs.entries()) {
     const m = fetched.get(j);
-    out.push(m ? asF32 && m.dtype !== "F32" ? toF32(m, n) : m : await materialize(i, first, n, asF32));
+    out.push(m ? asF32 && m.dtype !== "F32" ? toF32(m, n) : m : await materialize(i, first, n, asF32, j === 0 ? writeAt : void 0));
   }
   return out;
 }
@@ -1322,8 +1704,12 @@ function compute(op, ins, c, outDType, dst, step) {
     case "program": {
       if (!step || step.mode === "pass") throw new Error("internal: a program op needs a whole or apply step");
       const prog = program(op, ins.length, c);
-      const view = { inputs: ins.map((i) => i.ptr), first: c.first, n: c.n, rowLen: rowLen(c.shape, c.numel) };
+      const view = programView(prog, ins, c.first, c.n, rowLen(c.shape, c.numel));
       const stats = step.mode === "whole" ? runAllStats(arena, prog, view) : step.stats;
+      if (prog.mixedDTypes) {
+        runApply(arena, prog, stats, { ...view, outDType: outCode }, dst);
+        return;
+      }
       const f322 = outDType === "F32" ? dst : arena.alloc(4 * c.n);
       runApply(arena, prog, stats, view, f322);
       if (f322 !== dst) k.convert(KERNEL_DTYPE_CODE.F32, f322, outCode, dst, c.n);
@@ -1331,37 +1717,56 @@ function compute(op, ins, c, outDType, dst, step) {
     }
   }
 }
+function programView(prog, ins, first, n, row2) {
+  const view = { inputs: ins.map((i) => i.ptr), first, n, rowLen: row2 };
+  return prog.mixedDTypes ? { ...view, dtypes: ins.map((i) => floatCode(i.dtype)) } : view;
+}
 async function runJob(job) {
   arena.reset();
   bytesRead = 0;
+  bytesDirect = 0;
   const { op, first, n } = job;
   const numel = job.shape.reduce((a, b) => a * b, 1);
   const c = { shape: job.shape, tensor: job.tensor, first, n, numel };
-  const ins = await materializeAll(op, job.inputs, first, n);
-  if (job.step?.mode === "pass") {
-    if (op.kind !== "program") throw new Error("internal: a statistics pass needs a program op");
-    const prog = program(op, ins.length, c);
-    const view = { inputs: ins.map((i) => i.ptr), first, n, rowLen: rowLen(job.shape, numel) };
-    const stats = runStatPass(arena, prog, job.step.pass, job.step.stats, view);
-    return { bytesRead, bytesWritten: 0, stats };
-  }
   const outSize = DTYPE_SIZE[job.out.dtype];
   const outBytes = outSize * n;
   const outOffset = job.out.start + first * outSize;
+  const ins = await materializeAll(
+    op,
+    job.inputs,
+    first,
+    n,
+    needsF32(op, job.inputs.length, c),
+    job.step?.mode === "pass" || op.kind === "program" ? void 0 : outOffset
+  );
+  if (job.step?.mode === "pass") {
+    if (op.kind !== "program") throw new Error("internal: a statistics pass needs a program op");
+    const prog = program(op, ins.length, c);
+    const view = programView(prog, ins, first, n, rowLen(job.shape, numel));
+    const stats = runStatPass(arena, prog, job.step.pass, job.step.stats, view);
+    return { bytesRead, bytesWritten: 0, bytesDirect, stats };
+  }
   if (op.kind === "copy" && op.scale === void 0 && ins[0].dtype === job.out.dtype) {
     writeFrom(ins[0].ptr, outBytes, job.out.file, outOffset);
-    return { bytesRead, bytesWritten: outBytes };
+    const gguf2 = writeGGUF(job, ins[0].ptr);
+    return { bytesRead, bytesWritten: outBytes, bytesDirect, ...gguf2 };
   }
-  const alias = op.kind !== "program" && ins[0].dtype === job.out.dtype;
-  const dst = alias ? ins[0].ptr : arena.alloc(outBytes);
+  const alias = op.kind !== "program" && ins[0].dtype === job.out.dtype && Arena.fastWrite(ins[0].ptr, outOffset);
+  const dst = alias ? ins[0].ptr : arena.allocIO(outBytes, [], [outOffset]);
   compute(op, ins, c, job.out.dtype, dst, job.step);
   writeFrom(dst, outBytes, job.out.file, outOffset);
-  return { bytesRead, bytesWritten: outBytes };
+  const gguf = writeGGUF(job, dst);
+  return { bytesRead, bytesWritten: outBytes, bytesDirect, ...gguf };
+}
+function writeGGUF(job, ptr) {
+  if (!job.gguf?.length) return {};
+  return { ggufBytes: writeGGUFChunks(arena, job.gguf, ptr, job.out.dtype, job.first, job.n, writeFrom) };
 }
 function closeAll() {
-  for (const fd of [...readFds.values(), ...writeFds.values()]) closeSync(fd);
+  for (const fd of [...readFds.values(), ...writeFds.values(), ...directFds.values()]) if (fd !== null) closeSync(fd);
   readFds.clear();
   writeFds.clear();
+  directFds.clear();
 }
 parentPort.on("message", (msg) => {
   if ("close" in msg) {
