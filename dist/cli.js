@@ -7537,7 +7537,6 @@ var DTYPE_SIZE = {
   U8: 1,
   BOOL: 1
 };
-var KERNEL_DTYPE_CODE = { F32: 0, F16: 1, BF16: 2 };
 function isDType(s) {
   return DTYPES.includes(s);
 }
@@ -7609,37 +7608,6 @@ var BY_ID = new Map(GGML_TYPES.map((t) => [t.id, t]));
 function ggmlTypeByName(name) {
   return BY_NAME.get(name.toUpperCase());
 }
-function isQuantTypeName(name) {
-  return QUANT_TYPE_NAMES.includes(name);
-}
-
-// src/kernels/quantize.ts
-function quantType(name) {
-  const t = isQuantTypeName(name.toUpperCase()) ? ggmlTypeByName(name) : void 0;
-  if (!t) {
-    throw new MergeopsError("USAGE", `cannot quantize to '${name}'`, `use one of ${QUANT_TYPE_NAMES.join(", ")}`);
-  }
-  return t;
-}
-function checkRow(t, nPerRow, what) {
-  if (!Number.isInteger(nPerRow) || nPerRow <= 0 || nPerRow % t.blockSize !== 0) {
-    throw new MergeopsError(
-      "SHAPE_MISMATCH",
-      `${what}: rows of ${nPerRow} elements cannot be quantized to ${t.name} (blocks of ${t.blockSize})`,
-      t.blockSize === 256 ? "llama.cpp quantizes such tensors with a fallback type (Q4_0/Q5_0/Q5_1/Q8_0, blocks of 32); pick one for this tensor" : `use a type whose block size divides ${nPerRow}, or F16/BF16/F32`
-    );
-  }
-}
-function quantizeRows(k, type, src, dst, nrows, nPerRow, what = "tensor") {
-  const t = typeof type === "string" ? quantType(type) : type;
-  checkRow(t, nPerRow, what);
-  if (t.name === "F32") {
-    k.convert(0, src, 0, dst, nrows * nPerRow);
-    return;
-  }
-  if (!t.kernel) throw new MergeopsError("USAGE", `cannot quantize to ${t.name}`, `use one of ${QUANT_TYPE_NAMES.join(", ")}`);
-  k[t.kernel](src, dst, nrows, nPerRow);
-}
 
 // src/kernels/gguf-encode.ts
 function typeInfo(t) {
@@ -7665,71 +7633,6 @@ function ggufEncodeBytes(t, srcDtype) {
   const type = typeInfo(t);
   const rounds = t.intermediate !== void 0 || t.shift !== void 0 && srcDtype === "F16";
   return 4 + (rounds ? 2 : 0) + (type.name === "F32" ? 0 : type.typeSize / type.blockSize);
-}
-function roundThrough(arena, f322, n, via) {
-  const mark = arena.mark();
-  const tmp = arena.alloc(2 * n);
-  arena.k.convert(KERNEL_DTYPE_CODE.F32, f322, KERNEL_DTYPE_CODE[via], tmp, n);
-  arena.k.convert(KERNEL_DTYPE_CODE[via], tmp, KERNEL_DTYPE_CODE.F32, f322, n);
-  arena.release(mark);
-}
-function checkFinite(t, v, first) {
-  for (let i = 0; i < v.length; i++) {
-    if (!Number.isFinite(v[i])) {
-      throw new MergeopsError(
-        "USAGE",
-        `tensor ${t.hfName} has a non-finite value (${v[i]}) at element ${first + i}`,
-        'llama-quantize rejects NaN/Inf weights ("quantized data validation failed"); fix the model first'
-      );
-    }
-  }
-}
-function encodeChunk(arena, t, src, dtype, first, n, fileStart) {
-  if (!isFloatDType(dtype)) {
-    throw new MergeopsError(
-      "USAGE",
-      `tensor ${t.hfName} is ${dtype}; GGUF conversion reads F32, F16 and BF16 tensors`,
-      "convert the checkpoint to a float dtype first"
-    );
-  }
-  const q = ggufQuantum(t);
-  if (first % q !== 0 || n % q !== 0) {
-    throw new MergeopsError(
-      "INTERNAL",
-      `${t.name}: elements [${first}, ${first + n}) are not whole chunks of ${q}`,
-      "chunk GGUF tensors by ggufQuantum (whole rows; whole heads for Q/K)"
-    );
-  }
-  const k = arena.k;
-  const type = typeInfo(t);
-  const code = KERNEL_DTYPE_CODE[dtype];
-  const f322 = arena.alloc(4 * n);
-  if (t.permuteHeads !== void 0) {
-    const hd = headRows(t, t.permuteHeads);
-    const half = hd / 2;
-    const inRow = t.cols * DTYPE_SIZE[dtype];
-    for (let h = 0; h < n / (hd * t.cols); h++) {
-      for (let i = 0; i < 2; i++) {
-        for (let j = 0; j < half; j++) {
-          k.convert(code, src + (h * hd + i * half + j) * inRow, KERNEL_DTYPE_CODE.F32, f322 + (h * hd + 2 * j + i) * t.cols * 4, t.cols);
-        }
-      }
-    }
-  } else k.convert(code, src, KERNEL_DTYPE_CODE.F32, f322, n);
-  if (t.shift !== void 0) {
-    const v = arena.f32(f322, n);
-    for (let i = 0; i < n; i++) v[i] = Math.fround(v[i] + t.shift);
-    if (dtype === "F16") roundThrough(arena, f322, n, "F16");
-  }
-  if (type.blockSize > 1) checkFinite(t, arena.f32(f322, n), first);
-  if (t.intermediate !== void 0) roundThrough(arena, f322, n, t.intermediate);
-  const at = first / type.blockSize * type.typeSize;
-  if (type.name === "F32") return { ptr: f322, len: 4 * n, at };
-  const len2 = n / type.blockSize * type.typeSize;
-  const out = fileStart === void 0 ? arena.alloc(len2) : arena.allocIO(len2, [], [fileStart + at]);
-  const perRow = type.blockSize === 1 ? n : t.cols;
-  quantizeRows(k, type, f322, out, n / perRow, perRow, t.hfName);
-  return { ptr: out, len: len2, at };
 }
 
 // src/execute/budget.ts
@@ -8341,7 +8244,7 @@ function selectTypes(ftype, model2, tensors) {
 }
 
 // src/pipeline.ts
-import { existsSync as existsSync7, readFileSync as readFileSync7 } from "node:fs";
+import { existsSync as existsSync7, readFileSync as readFileSync6 } from "node:fs";
 import { basename as basename3, dirname as dirname6, join as join7, resolve as resolvePath2 } from "node:path";
 
 // src/execute/execute.ts
@@ -8360,7 +8263,7 @@ import {
   writeFileSync,
   writeSync
 } from "node:fs";
-import { availableParallelism as availableParallelism2 } from "node:os";
+import { availableParallelism as availableParallelism3 } from "node:os";
 import { basename, dirname, join as join2, resolve } from "node:path";
 
 // src/kernels/pool.ts
@@ -8368,30 +8271,8 @@ import { availableParallelism } from "node:os";
 import { Worker as Worker2 } from "node:worker_threads";
 
 // src/kernels/wasm-module.ts
-import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-var EXPORTED_FUNCTIONS = [
-  "heap_base",
-  "convert",
-  "scale_convert",
-  "linear",
-  "task_arithmetic",
-  "lora_apply",
-  "lora_transpose",
-  "quantize_f16",
-  "quantize_bf16",
-  "quantize_q8_0",
-  "quantize_q4_0",
-  "quantize_q4_1",
-  "quantize_q5_0",
-  "quantize_q5_1",
-  "quantize_q2_k",
-  "quantize_q3_k",
-  "quantize_q4_k",
-  "quantize_q5_k",
-  "quantize_q6_k"
-];
 var KERNELS_WASM_URL = new URL("./kernels.wasm", import.meta.url);
 function missing(err2) {
   const path5 = fileURLToPath(KERNELS_WASM_URL);
@@ -8413,28 +8294,6 @@ function loadKernelModule() {
     });
   }
   return compiled;
-}
-var compiledSync;
-function loadKernelModuleSync() {
-  if (!compiledSync) {
-    let bytes2;
-    try {
-      bytes2 = readFileSync(KERNELS_WASM_URL);
-    } catch (err2) {
-      throw missing(err2);
-    }
-    compiledSync = new WebAssembly.Module(bytes2);
-  }
-  return compiledSync;
-}
-function instantiateKernels(mod) {
-  const instance = new WebAssembly.Instance(mod, {});
-  const ex = instance.exports;
-  if (!(ex.memory instanceof WebAssembly.Memory)) throw new Error("kernels.wasm exports no memory");
-  for (const name of EXPORTED_FUNCTIONS) {
-    if (typeof ex[name] !== "function") throw new Error(`kernels.wasm lacks the export ${name}: rebuild it (npm run build:wasm)`);
-  }
-  return ex;
 }
 
 // src/kernels/pool.ts
@@ -8567,11 +8426,12 @@ var ShardFlusher = class {
 };
 
 // src/execute/gguf-outputs.ts
-import { readFileSync as readFileSync2 } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
 // src/execute/gguf-convert.ts
 import { promises as fs3 } from "node:fs";
+import { availableParallelism as availableParallelism2 } from "node:os";
 import path3 from "node:path";
 
 // src/formats/gguf.ts
@@ -9674,81 +9534,6 @@ async function readLocalModel(dir) {
   });
   return { dir: abs, ...m };
 }
-
-// src/kernels/arena.ts
-var WASM_PAGE = 65536;
-var MAX_MEMORY = 2 ** 32;
-var PAGE = 4096;
-var SLOW_WINDOW = 63;
-function slow(dstMinusSrc) {
-  const d = (dstMinusSrc % PAGE + PAGE) % PAGE;
-  return d !== 0 && d <= SLOW_WINDOW;
-}
-function ioPhase(from, reads, writes) {
-  for (let step = 0; step < PAGE; step += 16) {
-    const x = (from + step) % PAGE;
-    if (reads.every((r) => !slow(x - r)) && writes.every((w2) => !slow(w2 - x))) return x;
-  }
-  return from % PAGE;
-}
-var Arena = class {
-  constructor(k) {
-    this.k = k;
-    this.base = (k.heap_base() >>> 0) + 15 & ~15;
-    this.top = this.base;
-  }
-  base;
-  top;
-  /** Reserves `bytes` (16-byte aligned) and returns their address. */
-  alloc(bytes2) {
-    return this.take(this.top + 15 & ~15, bytes2);
-  }
-  /**
-   * Like `alloc`, placed for fast file I/O: `reads` are the file offsets whose bytes will be read
-   * into the buffer's start, `writes` those it will be written to (see SLOW_WINDOW). With one
-   * write target at an 8-aligned offset the buffer sits exactly at its page phase (8-byte
-   * aligned then), so the write's page-aligned middle can go out by direct I/O (worker.ts).
-   */
-  allocIO(bytes2, reads, writes = []) {
-    const top = this.top + 15 & ~15;
-    const w2 = writes.length === 1 && writes[0] % 8 === 0 ? writes[0] % PAGE : -1;
-    const phase = w2 >= 0 && reads.every((r) => !slow(w2 - r)) ? w2 : ioPhase(top % PAGE, reads, writes);
-    return this.take(top + (phase - top % PAGE + PAGE) % PAGE, bytes2);
-  }
-  take(p, bytes2) {
-    const end = p + bytes2;
-    if (end > MAX_MEMORY) {
-      throw new Error(`a kernel job needs ${end - this.base} bytes of worker memory, more than a 4 GiB WebAssembly memory allows; lower --max-memory so tensors are processed in smaller chunks`);
-    }
-    const have = this.k.memory.buffer.byteLength;
-    if (end > have) this.k.memory.grow(Math.ceil((end - have) / WASM_PAGE));
-    this.top = end;
-    return p;
-  }
-  /** True when writing from `ptr` to file offset `offset` runs at full speed (see SLOW_WINDOW). */
-  static fastWrite(ptr, offset) {
-    return !slow(offset - ptr);
-  }
-  /** The current top, to release everything allocated after it with `release`. */
-  mark() {
-    return this.top;
-  }
-  release(mark) {
-    this.top = mark;
-  }
-  reset() {
-    this.top = this.base;
-  }
-  bytes(ptr, len2) {
-    return new Uint8Array(this.k.memory.buffer, ptr, len2);
-  }
-  f32(ptr, n) {
-    return new Float32Array(this.k.memory.buffer, ptr, n);
-  }
-  f64(ptr, n) {
-    return new Float64Array(this.k.memory.buffer, ptr, n);
-  }
-};
 
 // src/arch/table.ts
 var L = "model.layers.${layer_index}";
@@ -24084,13 +23869,13 @@ function planFolderGGUF(info, tensors, fileType, o = {}) {
     split: o.split
   });
 }
-async function readExactly(fh, buf, position, what) {
-  let done = 0;
-  while (done < buf.length) {
-    const { bytesRead } = await fh.read(buf, done, buf.length - done, position + done);
-    if (bytesRead === 0) throw new MergeopsError("IO", `${what} ends early`, "the file was truncated or changed while being read; re-download it");
-    done += bytesRead;
-  }
+async function settleAll(jobs) {
+  const results = await Promise.allSettled(jobs);
+  const failed = results.find((r) => r.status === "rejected");
+  if (!failed) return;
+  const e = failed.reason;
+  if (e instanceof KernelError && e.code && e.hint) throw new MergeopsError(e.code, e.message, e.hint);
+  throw e;
 }
 async function convertModelToGGUF(o) {
   const model2 = await readLocalModel(o.modelDir);
@@ -24118,9 +23903,9 @@ async function convertModelToGGUF(o) {
       sinks.push(s);
       for (const t of f.layout.tensors) fileOf.set(t.name, s);
     }
-    const arena = new Arena(instantiateKernels(loadKernelModuleSync()));
-    const handles = /* @__PURE__ */ new Map();
+    const pool = await KernelPool.create(o.threads ?? availableParallelism2());
     try {
+      const jobs = [];
       for (const t of plan.tensors) {
         const sink = fileOf.get(t.ggufName);
         if (t.generated) {
@@ -24128,24 +23913,28 @@ async function convertModelToGGUF(o) {
           continue;
         }
         const src = model2.tensors.get(t.hfName);
-        let fh = handles.get(src.file);
-        if (!fh) handles.set(src.file, fh = await fs3.open(src.file, "r"));
         const target = sink.target(t);
-        const size = DTYPE_SIZE[src.dtype];
         const numel = target.rows * target.cols;
         const q = ggufQuantum(target);
         const step = Math.max(q, Math.floor((o.chunkElements ?? CHUNK_ELEMENTS) / q) * q);
         for (let first = 0; first < numel; first += step) {
           const n = Math.min(step, numel - first);
-          arena.reset();
-          const raw = arena.allocIO(n * size, [src.start + first * size]);
-          await readExactly(fh, arena.bytes(raw, n * size), src.start + first * size, `${src.file}: tensor ${src.name}`);
-          const e = encodeChunk(arena, target, raw, src.dtype, first, n);
-          await sink.writeTensorPart(t.ggufName, e.at, arena.bytes(e.ptr, e.len));
+          jobs.push(pool.run({
+            op: { kind: "copy" },
+            inputs: [{ kind: "tensor", source: { kind: "file", path: src.file }, start: src.start, dtype: src.dtype }],
+            shape: [numel],
+            tensor: t.hfName,
+            first,
+            n,
+            out: { file: "", start: 0, dtype: src.dtype },
+            gguf: [target]
+          }).then((r) => sink.markWritten(t.ggufName, r.ggufBytes?.[0] ?? 0)));
         }
       }
+      await settleAll(jobs);
+      await pool.closeFiles();
     } finally {
-      for (const h of handles.values()) await h.close();
+      await pool.close();
     }
     for (const s of sinks) await s.finish();
   } catch (e) {
@@ -24174,7 +23963,7 @@ var GGUFOutputs = class _GGUFOutputs {
    * tokenizer files already). Tensors computed from the config (rope_freqs) are written here.
    */
   static async open(plan, dir, types, o) {
-    const config = JSON.parse(readFileSync2(join(dir, "config.json"), "utf8"));
+    const config = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
     const tensors = plan.tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, shard: plan.shards[t.shard].fileName }));
     const plans = [];
     const sinks = [];
@@ -25303,7 +25092,7 @@ async function executePlan(plan, opts) {
   const outDir = resolve(opts.outDir);
   checkOutDir(outDir, opts.overwrite ?? false);
   const maxMemory = opts.maxMemory ?? defaultMaxMemory();
-  const threads = opts.threads ?? availableParallelism2();
+  const threads = opts.threads ?? availableParallelism3();
   if (maxMemory < minMaxMemory(threads)) {
     throw new MergeopsError(
       "USAGE",
@@ -25479,7 +25268,7 @@ import { dirname as dirname3, resolve as resolve3 } from "node:path";
 
 // src/hub/lockfile.ts
 import { createHash as createHash2 } from "node:crypto";
-import { createReadStream as createReadStream2, existsSync as existsSync2, readFileSync as readFileSync3, statSync as statSync2, writeFileSync as writeFileSync2, renameSync as renameSync2 } from "node:fs";
+import { createReadStream as createReadStream2, existsSync as existsSync2, readFileSync as readFileSync2, statSync as statSync2, writeFileSync as writeFileSync2, renameSync as renameSync2 } from "node:fs";
 import { basename as basename2, dirname as dirname2, join as join3, relative, sep } from "node:path";
 
 // src/hub/lora.ts
@@ -25859,7 +25648,7 @@ function writeLock(path5, lock) {
 function readLock(path5) {
   let text;
   try {
-    text = readFileSync3(path5, "utf8");
+    text = readFileSync2(path5, "utf8");
   } catch {
     throw new MergeopsError("USAGE", `no lockfile at ${path5}`, "create it with `mergeops lock <recipe.yml>` (and commit it), or run without --frozen");
   }
@@ -30681,7 +30470,7 @@ var ShardCache = class {
 
 // src/hub/hub-model.ts
 import { createHash as createHash3 } from "node:crypto";
-import { existsSync as existsSync5, readFileSync as readFileSync4 } from "node:fs";
+import { existsSync as existsSync5, readFileSync as readFileSync3 } from "node:fs";
 import { join as join5 } from "node:path";
 
 // src/hub/list-model-files.ts
@@ -30881,7 +30670,7 @@ async function pinRepo(params) {
   const sha = params.sha ?? await resolveRevision({ ...params, revision: params.revision });
   const manifest = join5(params.cache.snapshotDir(params.repo, sha), MANIFEST);
   if (existsSync5(manifest)) {
-    return { repo: params.repo, revision, sha, files: JSON.parse(readFileSync4(manifest, "utf8")) };
+    return { repo: params.repo, revision, sha, files: JSON.parse(readFileSync3(manifest, "utf8")) };
   }
   const files = await listModelFiles({ ...params, sha });
   params.cache.putBytes(manifest, Buffer.from(JSON.stringify(files)));
@@ -30931,7 +30720,7 @@ async function pinnedSafetensorsHeader(opts, n) {
   const hdrPath = cache.pathOf(repo, sha, `${HEADERS}/${n}`);
   let bytes2;
   if (existsSync5(hdrPath)) {
-    bytes2 = new Uint8Array(readFileSync4(hdrPath));
+    bytes2 = new Uint8Array(readFileSync3(hdrPath));
   } else {
     const first8 = new Uint8Array(Math.min(8, src.size));
     await rangeRead(src, 0, first8, opts.range);
@@ -30976,7 +30765,7 @@ async function readHubModel(opts) {
     readText: async (n) => {
       const p = cache.lookup(repo, sha, n);
       if (!p) throw new MergeopsError("MODEL_NOT_FOUND", `${label}: ${n} was not downloaded`, "report this as a bug");
-      return readFileSync4(p, "utf8");
+      return readFileSync3(p, "utf8");
     },
     readHeader: (n) => pinnedSafetensorsHeader(opts, n),
     source: (n) => {
@@ -31004,11 +30793,11 @@ async function readHubModel(opts) {
   return { ...m, otherFiles, repo, revision: pinned.revision, sha, dir, used, pending, remoteShardBytes };
 }
 function sha256Of(path5) {
-  return createHash3("sha256").update(readFileSync4(path5)).digest("hex");
+  return createHash3("sha256").update(readFileSync3(path5)).digest("hex");
 }
 
 // src/hub/hub-lora.ts
-import { readFileSync as readFileSync5 } from "node:fs";
+import { readFileSync as readFileSync4 } from "node:fs";
 async function readHubLoraAdapter(opts) {
   const { repo, sha, revision, files } = opts.pinned;
   const label = `${repo}@${sha.slice(0, 12)}`;
@@ -31021,7 +30810,7 @@ async function readHubLoraAdapter(opts) {
   });
   if (missing2) throw missing2;
   const configPath = await cacheSmallFile(opts, ADAPTER_CONFIG);
-  const configText = readFileSync5(configPath, "utf8");
+  const configText = readFileSync4(configPath, "utf8");
   const header = await pinnedSafetensorsHeader(opts, ADAPTER_WEIGHTS);
   const where = pinnedFileSource(opts, ADAPTER_WEIGHTS);
   const adapter = assembleAdapter({
@@ -31042,7 +30831,7 @@ async function readHubLoraAdapter(opts) {
       sha,
       files: [
         // Small files kept in git have no LFS oid: hash the copy just fetched.
-        { path: ADAPTER_CONFIG, size: config.size, sha256: config.sha256 ?? sha256Text(readFileSync5(configPath)) },
+        { path: ADAPTER_CONFIG, size: config.size, sha256: config.sha256 ?? sha256Text(readFileSync4(configPath)) },
         { path: ADAPTER_WEIGHTS, size: weights.size, sha256: weights.sha256 ?? "" }
       ]
     },
@@ -35095,12 +34884,12 @@ function gatherReadBytes(r, bytesOf = (x) => x.end - x.start) {
 }
 
 // src/tokenizer/read-files.ts
-import { readFileSync as readFileSync6 } from "node:fs";
+import { readFileSync as readFileSync5 } from "node:fs";
 import { join as join6 } from "node:path";
 function readJson(dir, name) {
   let text;
   try {
-    text = readFileSync6(join6(dir, name), "utf8");
+    text = readFileSync5(join6(dir, name), "utf8");
   } catch {
     return void 0;
   }
@@ -35122,7 +34911,7 @@ function readJson(dir, name) {
 function readTokenizerFiles(dir) {
   let chatTemplateJinja;
   try {
-    chatTemplateJinja = readFileSync6(join6(dir, "chat_template.jinja"), "utf8");
+    chatTemplateJinja = readFileSync5(join6(dir, "chat_template.jinja"), "utf8");
   } catch {
     chatTemplateJinja = void 0;
   }
@@ -37064,7 +36853,7 @@ function escapeRe(s) {
 function loadRecipeFile(file) {
   let text;
   try {
-    text = readFileSync7(file, "utf8");
+    text = readFileSync6(file, "utf8");
   } catch {
     throw new MergeopsError("USAGE", `cannot read recipe ${file}`, "check the path of the recipe file");
   }
@@ -37231,6 +37020,13 @@ async function quantizeCommand(modelDir, f) {
       throw new MergeopsError("USAGE", `--split-max-tensors ${f["split-max-tensors"]} is not a positive whole number`, "e.g. --split-max-tensors 128");
     }
   }
+  let threads;
+  if (f.threads !== void 0) {
+    threads = Number(f.threads);
+    if (!(Number.isInteger(threads) && threads >= 1)) {
+      throw new MergeopsError("USAGE", `--threads ${f.threads} is not a positive whole number`, "e.g. --threads 2 (default: one per core)");
+    }
+  }
   const t0 = performance.now();
   const r = await convertModelToGGUF({
     modelDir,
@@ -37239,7 +37035,8 @@ async function quantizeCommand(modelDir, f) {
     general: f.name !== void 0 ? { name: f.name } : {},
     tokenizerPre: f["tokenizer-pre"],
     split: maxBytes !== void 0 || maxTensors !== void 0 ? { maxBytes, maxTensors } : void 0,
-    overwrite: f.overwrite ?? false
+    overwrite: f.overwrite ?? false,
+    threads
   });
   process.stdout.write(`wrote ${r.plan.tensors.length} tensors as ${fileType} in ${duration((performance.now() - t0) / 1e3)}
 `);
@@ -37283,7 +37080,7 @@ Usage:
                 [--out-shard-size SIZE] [--overwrite] [--keep-intermediates DIR] [--gguf TYPES]
                 [--tokenizer-pre NAME] [--source-mode MODE] [--frozen]
   mergeops lock <recipe.yml>   pin every model to a commit in mergeops.lock
-  mergeops quantize <model folder> --type TYPE [--out DIR] [--name NAME]
+  mergeops quantize <model folder> --type TYPE [--out DIR] [--name NAME] [--threads N]
                 [--tokenizer-pre NAME] [--split-max-size SIZE] [--split-max-tensors N] [--overwrite]
 
 Options:

@@ -38492,9 +38492,6 @@ async function readLocalModel(dir) {
   return { dir: abs, ...m };
 }
 
-// src/kernels/arena.ts
-var MAX_MEMORY = 2 ** 32;
-
 // src/arch/table.ts
 var L = "model.layers.${layer_index}";
 var EMBED = { name: "model.embed_tokens.weight", isEmbed: true };

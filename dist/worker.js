@@ -1747,9 +1747,9 @@ async function runJob(job) {
     return { bytesRead, bytesWritten: 0, bytesDirect, stats };
   }
   if (op.kind === "copy" && op.scale === void 0 && ins[0].dtype === job.out.dtype) {
-    writeFrom(ins[0].ptr, outBytes, job.out.file, outOffset);
+    if (job.out.file !== "") writeFrom(ins[0].ptr, outBytes, job.out.file, outOffset);
     const gguf2 = writeGGUF(job, ins[0].ptr);
-    return { bytesRead, bytesWritten: outBytes, bytesDirect, ...gguf2 };
+    return { bytesRead, bytesWritten: job.out.file !== "" ? outBytes : 0, bytesDirect, ...gguf2 };
   }
   const alias = op.kind !== "program" && ins[0].dtype === job.out.dtype && Arena.fastWrite(ins[0].ptr, outOffset);
   const dst = alias ? ins[0].ptr : arena.allocIO(outBytes, [], [outOffset]);

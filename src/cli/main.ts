@@ -24,7 +24,7 @@ Usage:
                 [--out-shard-size SIZE] [--overwrite] [--keep-intermediates DIR] [--gguf TYPES]
                 [--tokenizer-pre NAME] [--source-mode MODE] [--frozen]
   mergeops lock <recipe.yml>   pin every model to a commit in mergeops.lock
-  mergeops quantize <model folder> --type TYPE [--out DIR] [--name NAME]
+  mergeops quantize <model folder> --type TYPE [--out DIR] [--name NAME] [--threads N]
                 [--tokenizer-pre NAME] [--split-max-size SIZE] [--split-max-tensors N] [--overwrite]
 
 Options:

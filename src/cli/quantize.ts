@@ -13,6 +13,7 @@ export interface QuantizeFlags {
   'split-max-size'?: string;
   'split-max-tensors'?: string;
   overwrite?: boolean;
+  threads?: string;
 }
 
 export async function quantizeCommand(modelDir: string | undefined, f: QuantizeFlags): Promise<number> {
@@ -34,6 +35,13 @@ export async function quantizeCommand(modelDir: string | undefined, f: QuantizeF
       throw new MergeopsError('USAGE', `--split-max-tensors ${f['split-max-tensors']} is not a positive whole number`, 'e.g. --split-max-tensors 128');
     }
   }
+  let threads: number | undefined;
+  if (f.threads !== undefined) {
+    threads = Number(f.threads);
+    if (!(Number.isInteger(threads) && threads >= 1)) {
+      throw new MergeopsError('USAGE', `--threads ${f.threads} is not a positive whole number`, 'e.g. --threads 2 (default: one per core)');
+    }
+  }
   const t0 = performance.now();
   const r = await convertModelToGGUF({
     modelDir,
@@ -43,6 +51,7 @@ export async function quantizeCommand(modelDir: string | undefined, f: QuantizeF
     tokenizerPre: f['tokenizer-pre'],
     split: maxBytes !== undefined || maxTensors !== undefined ? { maxBytes, maxTensors } : undefined,
     overwrite: f.overwrite ?? false,
+    threads,
   });
   process.stdout.write(`wrote ${r.plan.tensors.length} tensors as ${fileType} in ${duration((performance.now() - t0) / 1000)}\n`);
   for (const file of r.files) process.stdout.write(`  ${file.path}  ${bytes(file.bytes)}\n`);

@@ -5,18 +5,17 @@
  * encoder the merge workers use too) → write at the tensor's offset. Memory: one chunk at a time.
  */
 import { promises as fs } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { ggufArchFor, withConfigDefaults, type GGUFArchRow } from '../arch/gguf-arch.js';
 import { generalFromModelCard, type GGUFGeneralInfo } from '../arch/gguf-general.js';
 import { parse as parseYaml } from 'yaml';
 import type { HFConfig } from '../arch/types.js';
-import { MergeopsError } from '../errors.js';
-import { DTYPE_SIZE } from '../formats/dtype.js';
+import { MergeopsError, type ErrorCode } from '../errors.js';
 import { kv, type GGUFKV, type GGUFSplitOptions } from '../formats/gguf.js';
 import { readLocalModel } from '../hub/local.js';
-import { Arena } from '../kernels/arena.js';
-import { encodeChunk, ggufQuantum } from '../kernels/gguf-encode.js';
-import { instantiateKernels, loadKernelModuleSync } from '../kernels/wasm-module.js';
+import { ggufQuantum } from '../kernels/gguf-encode.js';
+import { KernelError, KernelPool } from '../kernels/pool.js';
 import { planGGUFConversion, type GGUFPlan, type GGUFSourceTensor } from '../plan/gguf-plan.js';
 import type { FileTypeName } from '../quant/select.js';
 import { bpeKVs, sentencePieceKVs, type VocabSources } from '../tokenizer/gguf-vocab.js';
@@ -40,6 +39,8 @@ export interface ConvertOptions {
   modelId?: string;
   /** elements per processing chunk (rounded to whole rows, whole heads for Q/K); bounds memory */
   chunkElements?: number;
+  /** kernel workers (default: one per core) */
+  threads?: number;
 }
 
 /** 16 Mi elements: 64 MiB of f32 per chunk (a few times that with the source and output copies). */
@@ -188,14 +189,14 @@ export function planFolderGGUF(info: FolderGGUFInfo, tensors: readonly GGUFSourc
   });
 }
 
-/** Reads exactly `buf.length` bytes at `position`. */
-async function readExactly(fh: fs.FileHandle, buf: Uint8Array, position: number, what: string): Promise<void> {
-  let done = 0;
-  while (done < buf.length) {
-    const { bytesRead } = await fh.read(buf, done, buf.length - done, position + done);
-    if (bytesRead === 0) throw new MergeopsError('IO', `${what} ends early`, 'the file was truncated or changed while being read; re-download it');
-    done += bytesRead;
-  }
+/** Waits for every job; the first failure is rethrown (a worker's typed error keeps its code and hint). */
+async function settleAll(jobs: readonly Promise<void>[]): Promise<void> {
+  const results = await Promise.allSettled(jobs);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (!failed) return;
+  const e: unknown = failed.reason;
+  if (e instanceof KernelError && e.code && e.hint) throw new MergeopsError(e.code as ErrorCode, e.message, e.hint);
+  throw e;
 }
 
 export async function convertModelToGGUF(o: ConvertOptions): Promise<ConvertResult> {
@@ -221,10 +222,11 @@ export async function convertModelToGGUF(o: ConvertOptions): Promise<ConvertResu
       sinks.push(s);
       for (const t of f.layout.tensors) fileOf.set(t.name, s);
     }
-    // One kernel instance on this thread; its memory holds each chunk as read, then as encoded.
-    const arena = new Arena(instantiateKernels(loadKernelModuleSync()));
-    const handles = new Map<string, fs.FileHandle>();
+    // The kernel workers read each chunk straight into their memory, encode it and write it at
+    // its place in the temporary GGUF file (the same path as `run --gguf`), tensors in parallel.
+    const pool = await KernelPool.create(o.threads ?? availableParallelism());
     try {
+      const jobs: Promise<void>[] = [];
       for (const t of plan.tensors) {
         const sink = fileOf.get(t.ggufName)!;
         if (t.generated) {
@@ -232,25 +234,23 @@ export async function convertModelToGGUF(o: ConvertOptions): Promise<ConvertResu
           continue;
         }
         const src = model.tensors.get(t.hfName)!;
-        let fh = handles.get(src.file);
-        if (!fh) handles.set(src.file, (fh = await fs.open(src.file, 'r')));
         const target = sink.target(t);
-        const size = DTYPE_SIZE[src.dtype];
         const numel = target.rows * target.cols;
         const q = ggufQuantum(target);
         const step = Math.max(q, Math.floor((o.chunkElements ?? CHUNK_ELEMENTS) / q) * q);
         for (let first = 0; first < numel; first += step) {
           const n = Math.min(step, numel - first);
-          arena.reset();
-          const raw = arena.allocIO(n * size, [src.start + first * size]);
-          // Nothing allocates while a read or write is pending, so the views into wasm memory stay valid.
-          await readExactly(fh, arena.bytes(raw, n * size), src.start + first * size, `${src.file}: tensor ${src.name}`);
-          const e = encodeChunk(arena, target, raw, src.dtype, first, n);
-          await sink.writeTensorPart(t.ggufName, e.at, arena.bytes(e.ptr, e.len));
+          // A GGUF-only job: the stored bytes, no shard output, one GGUF target.
+          jobs.push(pool.run({
+            op: { kind: 'copy' }, inputs: [{ kind: 'tensor', source: { kind: 'file', path: src.file }, start: src.start, dtype: src.dtype }],
+            shape: [numel], tensor: t.hfName, first, n, out: { file: '', start: 0, dtype: src.dtype }, gguf: [target],
+          }).then((r) => sink.markWritten(t.ggufName, r.ggufBytes?.[0] ?? 0)));
         }
       }
+      await settleAll(jobs);
+      await pool.closeFiles();
     } finally {
-      for (const h of handles.values()) await h.close();
+      await pool.close();
     }
     for (const s of sinks) await s.finish();
   } catch (e) {

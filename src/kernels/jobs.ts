@@ -63,7 +63,7 @@ export type JobInput =
 
 /** Where a job's output goes. */
 export interface JobOutput {
-  /** Absolute path of the output file (opened for writing in place). */
+  /** Absolute path of the output file (opened for writing in place); '' for GGUF-only jobs (`mergeops quantize`). */
   file: string;
   /** Byte offset of element 0 of the tensor in that file. */
   start: number;

@@ -373,9 +373,9 @@ async function runJob(job: KernelJob): Promise<JobResult> {
 
   // Same-dtype copy needs no kernel: write the input bytes back out.
   if (op.kind === 'copy' && op.scale === undefined && ins[0].dtype === job.out.dtype) {
-    writeFrom(ins[0].ptr, outBytes, job.out.file, outOffset);
+    if (job.out.file !== '') writeFrom(ins[0].ptr, outBytes, job.out.file, outOffset);
     const gguf = writeGGUF(job, ins[0].ptr);
-    return { bytesRead, bytesWritten: outBytes, bytesDirect, ...gguf };
+    return { bytesRead, bytesWritten: job.out.file !== '' ? outBytes : 0, bytesDirect, ...gguf };
   }
   // The element-wise kernels may write over their first input when the dtypes match: one
   // buffer less to touch per element (the kernels' aliasing contract allows exactly this).
