@@ -13717,6 +13717,76 @@ async function writeAll(fh, bytes2, position) {
   }
 }
 
+// src/execute/gguf-smoke.ts
+var PROMPT = "The capital of France is";
+var DECODE = 4;
+async function loadNodeLlamaCpp() {
+  try {
+    return await import("node-llama-cpp");
+  } catch {
+    return void 0;
+  }
+}
+async function smokeTestGGUF(file) {
+  const lib = await loadNodeLlamaCpp();
+  if (!lib) return { ran: false, tokens: [], text: "" };
+  const fail3 = (what) => {
+    throw new MergeopsError(
+      "INTERNAL",
+      `${file}: llama.cpp ${what}`,
+      "the GGUF file is written but unusable; please report it with the recipe and command that produced it"
+    );
+  };
+  let llama;
+  try {
+    llama = await lib.getLlama({
+      gpu: false,
+      build: "never",
+      usePrebuiltBinaries: true,
+      skipDownload: true,
+      progressLogs: false,
+      logLevel: lib.LlamaLogLevel.error
+    });
+  } catch {
+    return { ran: false, tokens: [], text: "" };
+  }
+  let model2;
+  try {
+    model2 = await llama.loadModel({ modelPath: file, gpuLayers: 0 });
+  } catch (e) {
+    return fail3(`cannot load it (${e.message})`);
+  }
+  const ctx = await model2.createContext({ contextSize: 64, batchSize: 64 });
+  try {
+    const seq = ctx.getSequence();
+    let tokens = [...model2.tokenize(PROMPT, true)];
+    if (model2.tokens.bos !== null && tokens[0] !== model2.tokens.bos) tokens = [model2.tokens.bos, ...tokens];
+    const out = [];
+    for (let i = 0; i < DECODE; i++) {
+      await seq.clearHistory();
+      const res = await seq.controlledEvaluate(tokens.map((t, j) => j === tokens.length - 1 ? [t, { generateNext: { logits: true } }] : t));
+      const logits = res[res.length - 1]?.next?.logits;
+      if (!logits || logits.size === 0) fail3("returned no logits");
+      let best = -1;
+      let bestValue = -Infinity;
+      for (const [token, v] of logits) {
+        if (!Number.isFinite(v)) fail3(`returned a non-finite logit (${v}) for token ${token} after ${tokens.length} tokens`);
+        if (v > bestValue) {
+          best = token;
+          bestValue = v;
+        }
+      }
+      if (model2.tokens.eos !== null && best === model2.tokens.eos) break;
+      out.push(best);
+      tokens = [...tokens, best];
+    }
+    return { ran: true, tokens: out, text: model2.detokenize(out) };
+  } finally {
+    await ctx.dispose();
+    await model2.dispose();
+  }
+}
+
 // node_modules/@huggingface/tasks/dist/esm/library-to-tasks.js
 var LIBRARY_TASK_MAPPING = {
   "adapter-transformers": ["question-answering", "text-classification", "token-classification"],
@@ -23942,7 +24012,14 @@ async function convertModelToGGUF(o) {
     throw e;
   }
   for (const f of plan.files) await verifyGGUF(path3.join(o.outDir, f.fileName), f.layout, f.metadata);
-  return { files: plan.files.map((f) => ({ path: path3.join(o.outDir, f.fileName), bytes: f.layout.fileSize })), plan };
+  let check;
+  try {
+    if (o.check ?? true) check = await smokeTestGGUF(path3.join(o.outDir, plan.files[0].fileName));
+  } catch (e) {
+    for (const f of plan.files) await fs3.rm(path3.join(o.outDir, f.fileName), { force: true });
+    throw e;
+  }
+  return { files: plan.files.map((f) => ({ path: path3.join(o.outDir, f.fileName), bytes: f.layout.fileSize })), plan, check };
 }
 
 // src/execute/gguf-outputs.ts
@@ -24009,10 +24086,16 @@ var GGUFOutputs = class _GGUFOutputs {
   written(t, bytes2) {
     this.sinkOf(t.file).markWritten(t.name, bytes2);
   }
-  /** Checks every tensor was written, syncs, renames each file into place and reads it back. */
-  async finish(dir) {
+  /**
+   * Checks every tensor was written, syncs, renames each file into place and reads it back; with
+   * `smoke`, llama.cpp loads each model (the first file of a split) and decodes a few tokens.
+   */
+  async finish(dir, smoke = true) {
     for (const s of this.sinks) await s.finish();
     for (const p of this.plans) for (const f of p.files) await verifyGGUF(join(dir, f.fileName), f.layout, f.metadata);
+    const checks = [];
+    if (smoke) for (const p of this.plans) checks.push({ file: p.files[0].fileName, ...await smokeTestGGUF(join(dir, p.files[0].fileName)) });
+    return checks;
   }
   async abort() {
     for (const s of this.sinks) await s.abort();
@@ -25145,7 +25228,7 @@ async function executePlan(plan, opts) {
     await pool.closeFiles();
     await pool.close();
     await flusher.finish();
-    await gguf2?.finish(tmp);
+    const ggufChecks = await gguf2?.finish(tmp, opts.ggufCheck ?? true) ?? [];
     fsyncFile(tmp);
     replaceDir(tmp, outDir);
     const files = readdirSync(outDir).sort().map((name) => ({ name, bytes: statSync(join2(outDir, name)).size }));
@@ -25155,6 +25238,7 @@ async function executePlan(plan, opts) {
       bytesRead: progress.bytesRead,
       bytesWritten: progress.bytesWritten,
       bytesDirect: tracker.bytesDirect,
+      ggufChecks,
       seconds: (performance.now() - t0) / 1e3
     };
   } catch (e) {
@@ -37001,6 +37085,9 @@ function duration(seconds) {
 }
 
 // src/cli/quantize.ts
+function checkLine(file, c) {
+  return c.ran ? `  llama.cpp loads ${file} and decodes ${JSON.stringify(c.text)} after a short prompt` : `  ${file}: not loaded with llama.cpp (node-llama-cpp is not installed here)`;
+}
 async function quantizeCommand(modelDir, f) {
   if (!modelDir) throw new MergeopsError("USAGE", "`mergeops quantize` needs a model folder", "mergeops quantize ./my-model --type Q4_K_M");
   if (!f.type) throw new MergeopsError("USAGE", "`mergeops quantize` needs --type", "e.g. --type Q4_K_M, Q8_0 or F16 (see --help)");
@@ -37036,11 +37123,14 @@ async function quantizeCommand(modelDir, f) {
     tokenizerPre: f["tokenizer-pre"],
     split: maxBytes !== void 0 || maxTensors !== void 0 ? { maxBytes, maxTensors } : void 0,
     overwrite: f.overwrite ?? false,
-    threads
+    threads,
+    check: !(f["skip-gguf-check"] ?? false)
   });
   process.stdout.write(`wrote ${r.plan.tensors.length} tensors as ${fileType} in ${duration((performance.now() - t0) / 1e3)}
 `);
   for (const file of r.files) process.stdout.write(`  ${file.path}  ${bytes(file.bytes)}
+`);
+  if (r.check) process.stdout.write(`${checkLine(r.files[0].path, r.check)}
 `);
   return 0;
 }
@@ -37078,10 +37168,10 @@ Usage:
   mergeops plan <recipe.yml> [--out-shard-size SIZE] [--json]
   mergeops run  <recipe.yml> --out DIR [--max-memory SIZE] [--threads N]
                 [--out-shard-size SIZE] [--overwrite] [--keep-intermediates DIR] [--gguf TYPES]
-                [--tokenizer-pre NAME] [--source-mode MODE] [--frozen]
+                [--tokenizer-pre NAME] [--skip-gguf-check] [--source-mode MODE] [--frozen]
   mergeops lock <recipe.yml>   pin every model to a commit in mergeops.lock
   mergeops quantize <model folder> --type TYPE [--out DIR] [--name NAME] [--threads N]
-                [--tokenizer-pre NAME] [--split-max-size SIZE] [--split-max-tensors N] [--overwrite]
+                [--tokenizer-pre NAME] [--split-max-size SIZE] [--split-max-tensors N] [--overwrite] [--skip-gguf-check]
 
 Options:
   --out DIR              output folder (written to a temporary sibling, renamed at the end)
@@ -37099,6 +37189,7 @@ Options:
                          Q4_K_S Q4_K_M Q5_K_S Q5_K_M Q6_K (quantize; --out defaults to the model folder)
   --name NAME            general.name of the GGUF (default: from the folder name)
   --tokenizer-pre NAME   tokenizer.ggml.pre for a BPE tokenizer llama.cpp does not recognise
+  --skip-gguf-check      do not load each GGUF written with llama.cpp to decode a few tokens
   --split-max-size SIZE  split the GGUF (gguf-split format) into files of at most SIZE of tensors
   --split-max-tensors N  split the GGUF into files of at most N tensors
   --source-mode MODE     Hub models: stream (range requests while merging), download (whole
@@ -37180,6 +37271,7 @@ async function main(argv) {
       type: { type: "string", short: "t" },
       name: { type: "string" },
       "tokenizer-pre": { type: "string" },
+      "skip-gguf-check": { type: "boolean" },
       "split-max-size": { type: "string" },
       "split-max-tensors": { type: "string" },
       "keep-intermediates": { type: "string" },
@@ -37258,6 +37350,7 @@ async function main(argv) {
     keepIntermediates: values["keep-intermediates"],
     gguf: values.gguf === void 0 ? void 0 : values.gguf.split(",").map((x) => parseFileType(x.trim())),
     tokenizerPre: values["tokenizer-pre"],
+    ggufCheck: !(values["skip-gguf-check"] ?? false),
     onGGUF: (type) => process.stderr.write(`writing GGUF ${type}
 `),
     onPlan: (plan) => {
@@ -37276,6 +37369,8 @@ async function main(argv) {
   process.stdout.write(`wrote ${result.outDir} in ${duration(result.seconds)} (${rate(result.bytesRead / result.seconds)} read)
 `);
   for (const f of result.files) process.stdout.write(`  ${f.name.padEnd(40)} ${bytes(f.bytes)}
+`);
+  for (const c of result.ggufChecks) process.stdout.write(`${checkLine(c.file, c)}
 `);
   if (result.lockPath) process.stdout.write(`recorded the outputs in ${result.lockPath}
 `);

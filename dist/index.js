@@ -42674,6 +42674,76 @@ async function writeAll(fh, bytes, position) {
   }
 }
 
+// src/execute/gguf-smoke.ts
+var PROMPT = "The capital of France is";
+var DECODE = 4;
+async function loadNodeLlamaCpp() {
+  try {
+    return await import("node-llama-cpp");
+  } catch {
+    return void 0;
+  }
+}
+async function smokeTestGGUF(file) {
+  const lib = await loadNodeLlamaCpp();
+  if (!lib) return { ran: false, tokens: [], text: "" };
+  const fail3 = (what) => {
+    throw new MergeopsError(
+      "INTERNAL",
+      `${file}: llama.cpp ${what}`,
+      "the GGUF file is written but unusable; please report it with the recipe and command that produced it"
+    );
+  };
+  let llama;
+  try {
+    llama = await lib.getLlama({
+      gpu: false,
+      build: "never",
+      usePrebuiltBinaries: true,
+      skipDownload: true,
+      progressLogs: false,
+      logLevel: lib.LlamaLogLevel.error
+    });
+  } catch {
+    return { ran: false, tokens: [], text: "" };
+  }
+  let model2;
+  try {
+    model2 = await llama.loadModel({ modelPath: file, gpuLayers: 0 });
+  } catch (e) {
+    return fail3(`cannot load it (${e.message})`);
+  }
+  const ctx = await model2.createContext({ contextSize: 64, batchSize: 64 });
+  try {
+    const seq = ctx.getSequence();
+    let tokens = [...model2.tokenize(PROMPT, true)];
+    if (model2.tokens.bos !== null && tokens[0] !== model2.tokens.bos) tokens = [model2.tokens.bos, ...tokens];
+    const out = [];
+    for (let i = 0; i < DECODE; i++) {
+      await seq.clearHistory();
+      const res = await seq.controlledEvaluate(tokens.map((t, j) => j === tokens.length - 1 ? [t, { generateNext: { logits: true } }] : t));
+      const logits = res[res.length - 1]?.next?.logits;
+      if (!logits || logits.size === 0) fail3("returned no logits");
+      let best = -1;
+      let bestValue = -Infinity;
+      for (const [token, v] of logits) {
+        if (!Number.isFinite(v)) fail3(`returned a non-finite logit (${v}) for token ${token} after ${tokens.length} tokens`);
+        if (v > bestValue) {
+          best = token;
+          bestValue = v;
+        }
+      }
+      if (model2.tokens.eos !== null && best === model2.tokens.eos) break;
+      out.push(best);
+      tokens = [...tokens, best];
+    }
+    return { ran: true, tokens: out, text: model2.detokenize(out) };
+  } finally {
+    await ctx.dispose();
+    await model2.dispose();
+  }
+}
+
 // node_modules/@huggingface/tasks/dist/esm/library-to-tasks.js
 var LIBRARY_TASK_MAPPING = {
   "adapter-transformers": ["question-answering", "text-classification", "token-classification"],
@@ -52891,10 +52961,16 @@ var GGUFOutputs = class _GGUFOutputs {
   written(t, bytes) {
     this.sinkOf(t.file).markWritten(t.name, bytes);
   }
-  /** Checks every tensor was written, syncs, renames each file into place and reads it back. */
-  async finish(dir) {
+  /**
+   * Checks every tensor was written, syncs, renames each file into place and reads it back; with
+   * `smoke`, llama.cpp loads each model (the first file of a split) and decodes a few tokens.
+   */
+  async finish(dir, smoke = true) {
     for (const s of this.sinks) await s.finish();
     for (const p of this.plans) for (const f of p.files) await verifyGGUF(join3(dir, f.fileName), f.layout, f.metadata);
+    const checks = [];
+    if (smoke) for (const p of this.plans) checks.push({ file: p.files[0].fileName, ...await smokeTestGGUF(join3(dir, p.files[0].fileName)) });
+    return checks;
   }
   async abort() {
     for (const s of this.sinks) await s.abort();
@@ -54027,7 +54103,7 @@ async function executePlan(plan, opts) {
     await pool.closeFiles();
     await pool.close();
     await flusher.finish();
-    await gguf2?.finish(tmp);
+    const ggufChecks = await gguf2?.finish(tmp, opts.ggufCheck ?? true) ?? [];
     fsyncFile(tmp);
     replaceDir(tmp, outDir);
     const files = readdirSync(outDir).sort().map((name) => ({ name, bytes: statSync(join4(outDir, name)).size }));
@@ -54037,6 +54113,7 @@ async function executePlan(plan, opts) {
       bytesRead: progress.bytesRead,
       bytesWritten: progress.bytesWritten,
       bytesDirect: tracker.bytesDirect,
+      ggufChecks,
       seconds: (performance.now() - t0) / 1e3
     };
   } catch (e) {

@@ -17,4 +17,6 @@ await build({
   ...common,
   entryPoints: { cli: 'src/cli/main.ts', index: 'src/action/main.ts', worker: 'src/kernels/worker.ts' },
   outdir: 'dist',
+  // Loaded on demand where installed (the GGUF smoke check): native binaries cannot be bundled.
+  external: ['node-llama-cpp'],
 });

@@ -11,7 +11,7 @@ import { lockRecipeFile, prepareRecipeFile, runRecipeFile } from '../pipeline.js
 import { defaultCacheDir, ShardCache } from '../store/shard-cache.js';
 import type { Plan } from '../plan/types.js';
 import { bytes, duration, rate } from './format.js';
-import { quantizeCommand } from './quantize.js';
+import { checkLine, quantizeCommand } from './quantize.js';
 import { progressReporter } from './progress.js';
 
 const VERSION = '0.1.0';
@@ -22,10 +22,10 @@ Usage:
   mergeops plan <recipe.yml> [--out-shard-size SIZE] [--json]
   mergeops run  <recipe.yml> --out DIR [--max-memory SIZE] [--threads N]
                 [--out-shard-size SIZE] [--overwrite] [--keep-intermediates DIR] [--gguf TYPES]
-                [--tokenizer-pre NAME] [--source-mode MODE] [--frozen]
+                [--tokenizer-pre NAME] [--skip-gguf-check] [--source-mode MODE] [--frozen]
   mergeops lock <recipe.yml>   pin every model to a commit in mergeops.lock
   mergeops quantize <model folder> --type TYPE [--out DIR] [--name NAME] [--threads N]
-                [--tokenizer-pre NAME] [--split-max-size SIZE] [--split-max-tensors N] [--overwrite]
+                [--tokenizer-pre NAME] [--split-max-size SIZE] [--split-max-tensors N] [--overwrite] [--skip-gguf-check]
 
 Options:
   --out DIR              output folder (written to a temporary sibling, renamed at the end)
@@ -43,6 +43,7 @@ Options:
                          Q4_K_S Q4_K_M Q5_K_S Q5_K_M Q6_K (quantize; --out defaults to the model folder)
   --name NAME            general.name of the GGUF (default: from the folder name)
   --tokenizer-pre NAME   tokenizer.ggml.pre for a BPE tokenizer llama.cpp does not recognise
+  --skip-gguf-check      do not load each GGUF written with llama.cpp to decode a few tokens
   --split-max-size SIZE  split the GGUF (gguf-split format) into files of at most SIZE of tensors
   --split-max-tensors N  split the GGUF into files of at most N tensors
   --source-mode MODE     Hub models: stream (range requests while merging), download (whole
@@ -122,6 +123,7 @@ async function main(argv: string[]): Promise<number> {
       type: { type: 'string', short: 't' },
       name: { type: 'string' },
       'tokenizer-pre': { type: 'string' },
+      'skip-gguf-check': { type: 'boolean' },
       'split-max-size': { type: 'string' },
       'split-max-tensors': { type: 'string' },
       'keep-intermediates': { type: 'string' },
@@ -184,6 +186,7 @@ async function main(argv: string[]): Promise<number> {
     keepIntermediates: values['keep-intermediates'],
     gguf: values.gguf === undefined ? undefined : values.gguf.split(',').map((x) => parseFileType(x.trim())),
     tokenizerPre: values['tokenizer-pre'],
+    ggufCheck: !(values['skip-gguf-check'] ?? false),
     onGGUF: (type) => process.stderr.write(`writing GGUF ${type}\n`),
     onPlan: (plan) => {
       for (const w of plan.warnings) process.stderr.write(`warning: ${w}\n`);
@@ -196,6 +199,7 @@ async function main(argv: string[]): Promise<number> {
   for (const st of result.stages) process.stdout.write(`wrote stage ${st.name} to ${st.outDir} in ${duration(st.seconds)}\n`);
   process.stdout.write(`wrote ${result.outDir} in ${duration(result.seconds)} (${rate(result.bytesRead / result.seconds)} read)\n`);
   for (const f of result.files) process.stdout.write(`  ${f.name.padEnd(40)} ${bytes(f.bytes)}\n`);
+  for (const c of result.ggufChecks) process.stdout.write(`${checkLine(c.file, c)}\n`);
   if (result.lockPath) process.stdout.write(`recorded the outputs in ${result.lockPath}\n`);
   return 0;
 }

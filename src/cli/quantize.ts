@@ -4,6 +4,7 @@ import { convertModelToGGUF } from '../execute/gguf-convert.js';
 import { parseShardSize } from '../formats/safetensors.js';
 import { parseFileType } from '../quant/select.js';
 import { bytes, duration } from './format.js';
+import type { SmokeResult } from '../execute/gguf-smoke.js';
 
 export interface QuantizeFlags {
   type?: string;
@@ -14,6 +15,13 @@ export interface QuantizeFlags {
   'split-max-tensors'?: string;
   overwrite?: boolean;
   threads?: string;
+  'skip-gguf-check'?: boolean;
+}
+
+/** What llama.cpp made of a written GGUF file, for the log. */
+export function checkLine(file: string, c: SmokeResult): string {
+  return c.ran ? `  llama.cpp loads ${file} and decodes ${JSON.stringify(c.text)} after a short prompt`
+    : `  ${file}: not loaded with llama.cpp (node-llama-cpp is not installed here)`;
 }
 
 export async function quantizeCommand(modelDir: string | undefined, f: QuantizeFlags): Promise<number> {
@@ -52,8 +60,10 @@ export async function quantizeCommand(modelDir: string | undefined, f: QuantizeF
     split: maxBytes !== undefined || maxTensors !== undefined ? { maxBytes, maxTensors } : undefined,
     overwrite: f.overwrite ?? false,
     threads,
+    check: !(f['skip-gguf-check'] ?? false),
   });
   process.stdout.write(`wrote ${r.plan.tensors.length} tensors as ${fileType} in ${duration((performance.now() - t0) / 1000)}\n`);
   for (const file of r.files) process.stdout.write(`  ${file.path}  ${bytes(file.bytes)}\n`);
+  if (r.check) process.stdout.write(`${checkLine(r.files[0].path, r.check)}\n`);
   return 0;
 }

@@ -18,6 +18,7 @@ import { defaultMaxMemory, ggufPlanBytes, minMaxMemory, programWholeBudget, work
 import { parseFileType, type FileTypeName } from '../quant/select.js';
 import { ShardFlusher } from './flush.js';
 import { GGUFOutputs } from './gguf-outputs.js';
+import type { GGUFCheck } from './gguf-smoke.js';
 import { runTensor, type Budget, type RunJob } from './tensor-jobs.js';
 
 export interface Progress {
@@ -49,6 +50,8 @@ export interface ExecuteOptions {
   directIO?: boolean;
   /** `tokenizer.ggml.pre` of the GGUF files, for a BPE tokenizer llama.cpp does not recognise. */
   tokenizerPre?: string;
+  /** Load each GGUF file written with llama.cpp and decode a few tokens (default true). */
+  ggufCheck?: boolean;
   /** Told when a GGUF file is planned (it is then written during the merge). */
   onGGUF?: (type: FileTypeName) => void;
 }
@@ -58,6 +61,8 @@ export interface ExecuteResult {
   files: { name: string; bytes: number }[];
   bytesRead: number;
   bytesWritten: number;
+  /** What llama.cpp decoded from each GGUF file written (empty with ggufCheck: false). */
+  ggufChecks: GGUFCheck[];
   /** Of bytesWritten, those written by direct I/O (long aligned writes, where the file system allows). */
   bytesDirect: number;
   seconds: number;
@@ -125,13 +130,13 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     await pool.close();
 
     await flusher.finish();
-    await gguf?.finish(tmp);
+    const ggufChecks = (await gguf?.finish(tmp, opts.ggufCheck ?? true)) ?? [];
     fsyncFile(tmp);
     replaceDir(tmp, outDir);
 
     const files = readdirSync(outDir).sort().map((name) => ({ name, bytes: statSync(join(outDir, name)).size }));
     return {
-      outDir, files, bytesRead: progress.bytesRead, bytesWritten: progress.bytesWritten, bytesDirect: tracker.bytesDirect,
+      outDir, files, bytesRead: progress.bytesRead, bytesWritten: progress.bytesWritten, bytesDirect: tracker.bytesDirect, ggufChecks,
       seconds: (performance.now() - t0) / 1000,
     };
   } catch (e) {

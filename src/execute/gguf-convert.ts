@@ -20,6 +20,7 @@ import { planGGUFConversion, type GGUFPlan, type GGUFSourceTensor } from '../pla
 import type { FileTypeName } from '../quant/select.js';
 import { bpeKVs, sentencePieceKVs, type VocabSources } from '../tokenizer/gguf-vocab.js';
 import { GGUFFileSink } from './gguf-sink.js';
+import { smokeTestGGUF, type SmokeResult } from './gguf-smoke.js';
 import { verifyGGUF } from './gguf-verify.js';
 
 export interface ConvertOptions {
@@ -41,6 +42,8 @@ export interface ConvertOptions {
   chunkElements?: number;
   /** kernel workers (default: one per core) */
   threads?: number;
+  /** load the file with llama.cpp and decode a few tokens (default true) */
+  check?: boolean;
 }
 
 /** 16 Mi elements: 64 MiB of f32 per chunk (a few times that with the source and output copies). */
@@ -49,6 +52,8 @@ const CHUNK_ELEMENTS = 16 << 20;
 export interface ConvertResult {
   files: { path: string; bytes: number }[];
   plan: GGUFPlan;
+  /** What llama.cpp decoded from the file (undefined with check: false). */
+  check?: SmokeResult;
 }
 
 async function readOptional(file: string): Promise<Buffer | undefined> {
@@ -258,5 +263,12 @@ export async function convertModelToGGUF(o: ConvertOptions): Promise<ConvertResu
     throw e;
   }
   for (const f of plan.files) await verifyGGUF(path.join(o.outDir, f.fileName), f.layout, f.metadata);
-  return { files: plan.files.map((f) => ({ path: path.join(o.outDir, f.fileName), bytes: f.layout.fileSize })), plan };
+  let check: SmokeResult | undefined;
+  try {
+    if (o.check ?? true) check = await smokeTestGGUF(path.join(o.outDir, plan.files[0].fileName));
+  } catch (e) {
+    for (const f of plan.files) await fs.rm(path.join(o.outDir, f.fileName), { force: true }); // unusable: not left behind
+    throw e;
+  }
+  return { files: plan.files.map((f) => ({ path: path.join(o.outDir, f.fileName), bytes: f.layout.fileSize })), plan, check };
 }

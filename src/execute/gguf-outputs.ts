@@ -15,6 +15,7 @@ import type { Plan } from '../plan/types.js';
 import type { FileTypeName } from '../quant/select.js';
 import { planFolderGGUF, readFolderGGUFInfo } from './gguf-convert.js';
 import { GGUFFileSink } from './gguf-sink.js';
+import { smokeTestGGUF, type GGUFCheck } from './gguf-smoke.js';
 import { verifyGGUF } from './gguf-verify.js';
 
 export interface GGUFOutputOptions {
@@ -96,10 +97,16 @@ export class GGUFOutputs {
     this.sinkOf(t.file).markWritten(t.name, bytes);
   }
 
-  /** Checks every tensor was written, syncs, renames each file into place and reads it back. */
-  async finish(dir: string): Promise<void> {
+  /**
+   * Checks every tensor was written, syncs, renames each file into place and reads it back; with
+   * `smoke`, llama.cpp loads each model (the first file of a split) and decodes a few tokens.
+   */
+  async finish(dir: string, smoke = true): Promise<GGUFCheck[]> {
     for (const s of this.sinks) await s.finish();
     for (const p of this.plans) for (const f of p.files) await verifyGGUF(join(dir, f.fileName), f.layout, f.metadata);
+    const checks: GGUFCheck[] = [];
+    if (smoke) for (const p of this.plans) checks.push({ file: p.files[0].fileName, ...await smokeTestGGUF(join(dir, p.files[0].fileName)) });
+    return checks;
   }
 
   async abort(): Promise<void> {

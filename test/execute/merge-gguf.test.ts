@@ -64,6 +64,8 @@ describe('GGUF output of a merge', () => {
     const r = runCli(['run', recipe, '--out', out, '--gguf', 'Q4_K_M,Q8_0']);
     if (r.status !== 0) throw new Error(r.stderr);
     expect(readdirSync(out).filter((f) => f.endsWith('.gguf')).sort()).toEqual(['merged-Q4_K_M.gguf', 'merged-Q8_0.gguf']);
+    // Every file written was loaded by llama.cpp, which decoded tokens from it.
+    for (const type of ['Q4_K_M', 'Q8_0']) expect(r.stdout).toMatch(new RegExp(`llama\\.cpp loads merged-${type}\\.gguf and decodes ".+"`));
     const q = join(t.dir, 'q');
     for (const type of ['Q4_K_M', 'Q8_0']) {
       const s = runCli(['quantize', out, '--type', type, '--out', q]);
@@ -132,6 +134,26 @@ describe('GGUF output of a merge', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('an F16 GGUF that llama.cpp computes NaN logits from fails the run and leaves nothing', async () => {
+    // F16 keeps a NaN weight as NaN (no quantizer to refuse it): only the llama.cpp check sees it.
+    const bad = join(t.dir, 'bad-norm');
+    cpSync(join(EXAMPLE_MODELS, 'rev'), bad, { recursive: true });
+    const w = (await readLocalModel(bad)).tensors.get('model.layers.0.mlp.down_proj.weight')!;
+    const fd = openSync(w.file, 'r+');
+    for (let i = 0; i < 64; i++) writeSync(fd, new Uint8Array([0xc0, 0x7f]), 0, 2, w.start + 2 * 97 * i); // BF16 NaN
+    closeSync(fd);
+    const dir = join(t.dir, 'nan-f16');
+    const recipe = writeRecipe(t.dir, 'nan-f16.yml', RECIPE.replace(join(EXAMPLE_MODELS, 'rev'), bad));
+    const r = runCli(['run', recipe, '--out', join(dir, 'merged'), '--gguf', 'F16']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('llama.cpp returned a non-finite logit');
+    expect(readdirSync(dir)).toEqual([]);
+    // --skip-gguf-check writes it anyway (the user asked for it).
+    const s = runCli(['run', recipe, '--out', join(dir, 'merged'), '--gguf', 'F16', '--skip-gguf-check']);
+    expect(s.status).toBe(0);
+    expect(existsSync(join(dir, 'merged', 'merged-F16.gguf'))).toBe(true);
+  });
+
   it('multi-stage with a tokenizer merge: only the final outputs feed GGUF, remapped tied embeddings and plain copies included', async () => {
     const dims = { arch: 'qwen2', dtype: 'BF16' as const, hiddenSize: 64, numLayers: 2, intermediateSize: 128, numHeads: 4, numKvHeads: 2, tieEmbeddings: true };
     const a = join(t.dir, 'gen-a');
@@ -183,7 +205,8 @@ models:
     const plan = await planRecipeFile(recipe);
     const plain = runCliCountingReads(['run', recipe, '--out', join(t.dir, 'big-plain')]);
     ok(plain);
-    const withGGUF = runCliCountingReads(['run', recipe, '--out', join(t.dir, 'big-gguf'), '--gguf', 'Q4_K_M,Q8_0']);
+    // Without the llama.cpp load check, which reads each GGUF on purpose (tested above).
+    const withGGUF = runCliCountingReads(['run', recipe, '--out', join(t.dir, 'big-gguf'), '--gguf', 'Q4_K_M,Q8_0', '--skip-gguf-check']);
     ok(withGGUF);
     expect(plain.rchar).toBeGreaterThanOrEqual(plan.estimates.inputBytes);
     // A second pass over the merged safetensors (once per GGUF type) would add 2 × outputBytes.
