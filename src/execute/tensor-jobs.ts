@@ -196,7 +196,8 @@ export async function runTensor(run: RunJob, t: PlannedTensor, budget: Budget, s
     op: t.op, inputs, shape: t.shape, tensor: t.name, out: { file: shardPath, start: t.start, dtype: t.dtype },
     ...(gguf.length > 0 ? { gguf } : {}),
   };
-  const perElement = opBytes(t.op, inputs, t.dtype, t.shape, t.name) + ggufBytesPerElement(gguf, t.dtype);
+  // + the output again: the worker's write-behind staging copy (kernels/worker.ts).
+  const perElement = opBytes(t.op, inputs, t.dtype, t.shape, t.name) + ggufBytesPerElement(gguf, t.dtype) + DTYPE_SIZE[t.dtype];
   const outQuantum = gguf.reduce((q, g) => lcm(q, ggufQuantum(g)), quantumOf(inputs));
   if (t.op.kind !== 'program') {
     const step = chunkStep(t.shape, perElement, budget.perWorker, outQuantum, fixedBytes(inputs));

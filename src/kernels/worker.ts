@@ -6,7 +6,7 @@
  * float dtype feed the element-wise kernels as they are; every other input (gathered rows, LoRA,
  * an earlier stage's output) and every input of a tensor program is materialized as F32.
  */
-import { closeSync, constants as fsConstants, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, openSync, readSync, write, writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { DTYPE_SIZE, isFloatDType, KERNEL_DTYPE_CODE, type DType, type FloatDType } from '../formats/dtype.js';
 import { MergeopsError } from '../errors.js';
@@ -115,6 +115,61 @@ function writeFrom(ptr: number, len: number, file: string, offset: number): void
     writeAll(fd, ptr + head, middle, offset + head);
   }
   if (len > head + middle) writeAll(fd, ptr + head + middle, len - head - middle, offset + head + middle);
+}
+
+/**
+ * Write-behind for each job's main output: the chunk is copied into a page-aligned staging
+ * memory and written from there on libuv's thread pool while the worker goes on with its next
+ * job (one write in flight; the next job's output waits for it). Long aligned middles go by
+ * direct I/O as in `writeFrom`. A failed write fails the worker's next job, or closing.
+ */
+const staging = new WebAssembly.Memory({ initial: 1 });
+let inFlight: Promise<void> | undefined;
+
+async function drainWrites(): Promise<void> {
+  const p = inFlight;
+  inFlight = undefined;
+  if (p) await p;
+}
+
+function writeAsync(fd: number, buf: Uint8Array, offset: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const step = (done: number): void => {
+      if (done === buf.length) { resolve(); return; }
+      const want = Math.min(MAX_IO, buf.length - done);
+      write(fd, buf, done, want, offset + done, (err, n) => (err ? reject(err) : step(done + n)));
+    };
+    step(0);
+  });
+}
+
+async function writeBehind(ptr: number, len: number, file: string, offset: number): Promise<void> {
+  await drainWrites();
+  const phase = offset % DIRECT_BLOCK; // the staging copy sits at the file's page phase
+  const need = phase + len;
+  if (need > staging.buffer.byteLength) staging.grow(Math.ceil((need - staging.buffer.byteLength) / 65536));
+  const buf = new Uint8Array(staging.buffer, phase, len);
+  buf.set(arena.bytes(ptr, len));
+  const fd = fdFor(writeFds, file, 'r+');
+  const head = Math.min(len, (DIRECT_BLOCK - phase) % DIRECT_BLOCK);
+  const middle = Math.floor((len - head) / DIRECT_BLOCK) * DIRECT_BLOCK;
+  const dfd = useDirect && len >= DIRECT_MIN && middle > 0 ? directFd(file) : null;
+  if (dfd === null) {
+    inFlight = writeAsync(fd, buf, offset);
+    return;
+  }
+  // The short unaligned ends through the page cache now, the middle directly in the background.
+  if (head > 0) writeSync(fd, buf, 0, head, offset);
+  const tail = len - head - middle;
+  if (tail > 0) writeSync(fd, buf, head + middle, tail, offset + head + middle);
+  bytesDirect += middle;
+  const mid = buf.subarray(head, head + middle);
+  inFlight = writeAsync(dfd, mid, offset + head).catch(async (e: unknown) => {
+    if ((e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
+    directFds.set(file, null); // refused this alignment after all: buffered from now on
+    closeSync(dfd);
+    await writeAsync(fd, mid, offset + head);
+  });
 }
 
 function floatCode(d: DType): number {
@@ -373,7 +428,7 @@ async function runJob(job: KernelJob): Promise<JobResult> {
 
   // Same-dtype copy needs no kernel: write the input bytes back out.
   if (op.kind === 'copy' && op.scale === undefined && ins[0].dtype === job.out.dtype) {
-    if (job.out.file !== '') writeFrom(ins[0].ptr, outBytes, job.out.file, outOffset);
+    if (job.out.file !== '') await writeBehind(ins[0].ptr, outBytes, job.out.file, outOffset);
     const gguf = writeGGUF(job, ins[0].ptr);
     return { bytesRead, bytesWritten: job.out.file !== '' ? outBytes : 0, bytesDirect, ...gguf };
   }
@@ -382,7 +437,7 @@ async function runJob(job: KernelJob): Promise<JobResult> {
   const alias = op.kind !== 'program' && ins[0].dtype === job.out.dtype && Arena.fastWrite(ins[0].ptr, outOffset);
   const dst = alias ? ins[0].ptr : arena.allocIO(outBytes, [], [outOffset]);
   compute(op, ins, c, job.out.dtype, dst, job.step);
-  writeFrom(dst, outBytes, job.out.file, outOffset);
+  await writeBehind(dst, outBytes, job.out.file, outOffset);
   const gguf = writeGGUF(job, dst);
   return { bytesRead, bytesWritten: outBytes, bytesDirect, ...gguf };
 }
@@ -402,8 +457,11 @@ function closeAll(): void {
 
 parentPort!.on('message', (msg: WorkerRequest | { id: number; close: true }) => {
   if ('close' in msg) {
-    closeAll();
-    parentPort!.postMessage({ id: msg.id, closed: true });
+    // Pending writes land before the files close (the executor fsyncs and renames next).
+    drainWrites().then(
+      () => { closeAll(); parentPort!.postMessage({ id: msg.id, closed: true }); },
+      (e: unknown) => { closeAll(); parentPort!.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) }); },
+    );
     return;
   }
   runJob(msg.job).then(
