@@ -14,7 +14,7 @@ import { median, runMeasured } from './measure.js';
 const LLAMA_QUANTIZE_SECONDS = 17.2;
 
 export async function quantizeSection(root: string, work: string, modelDir: string): Promise<string[]> {
-  const cli = join(root, 'build/src/cli/main.js');
+  const cli = join(root, 'dist/cli.js'); // the bundled CLI users run (npx mergeops)
   const llama = join(root, 'build/bench/llama-quantize-run.js');
   const dir = join(work, 'quantize');
   rmSync(dir, { recursive: true, force: true });

@@ -19,7 +19,7 @@ import { quantizeSection } from './quantize-e2e.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const WORK = join(ROOT, '.bench-work');
-const CLI = join(ROOT, 'build/src/cli/main.js');
+const CLI = join(ROOT, 'dist/cli.js'); // the bundled CLI users run (npx mergeops)
 const READ_ONLY = join(ROOT, 'build/bench/read-only.js');
 const GB = 1e9;
 
@@ -199,7 +199,7 @@ async function main(): Promise<void> {
     '## End to end: linear merge of three Llama-shaped bf16 models',
     '',
     `Models: hidden 2048, 8 layers, vocab 32000, intermediate 5632, 32 heads / 4 KV heads, bf16, ${fmt(e.inputBytes / 3 / GB)} GB each `,
-    `(${fmt(e.inputBytes / GB)} GB of input). Whole \`mergeops run\` processes (start-up included) under \`/usr/bin/time -v\`, default threads`,
+    `(${fmt(e.inputBytes / GB)} GB of input). Whole \`mergeops run\` processes (the bundled \`dist/cli.js\`, start-up included) under \`/usr/bin/time -v\`, default threads`,
     '(one per core) and memory budget. "Warm": page cache warm for both the merge and the read-only baseline;',
     '"cold": the inputs dropped from the page cache before each run (read from the disk).',
     `Load average (1 min) before → after the end-to-end runs: ${load} (other processes share the cores when it exceeds the core count).`,

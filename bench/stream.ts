@@ -15,7 +15,7 @@ import { median, runMeasured } from './measure.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const WORK = join(ROOT, '.bench-work', 'stream');
-const CLI = join(ROOT, 'build/src/cli/main.js');
+const CLI = join(ROOT, 'dist/cli.js'); // the bundled CLI users run (npx mergeops)
 const SERVE = join(ROOT, 'build/bench/hub-serve.js');
 const GB = 1e9;
 const SHAPE = { arch: 'llama', hiddenSize: 1024, numLayers: 8, vocabSize: 32000, intermediateSize: 2816, numHeads: 16, numKvHeads: 4, dtype: 'BF16' as const };

@@ -2,7 +2,7 @@ import { createRequire as __mergeopsCreateRequire } from 'node:module';
 const require = __mergeopsCreateRequire(import.meta.url);
 
 // src/kernels/worker.ts
-import { closeSync, constants as fsConstants, openSync, readSync, writeSync } from "node:fs";
+import { closeSync, constants as fsConstants, openSync, readSync, write, writeSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 
 // src/formats/dtype.ts
@@ -1290,11 +1290,11 @@ function encodeChunk(arena2, t, src, dtype, first, n, fileStart) {
   quantizeRows(k2, type, f322, out, n / perRow, perRow, t.hfName);
   return { ptr: out, len, at };
 }
-function writeGGUFChunks(arena2, targets, src, dtype, first, n, write) {
+function writeGGUFChunks(arena2, targets, src, dtype, first, n, write2) {
   return targets.map((t) => {
     const mark = arena2.mark();
     const e = encodeChunk(arena2, t, src, dtype, first, n, t.start);
-    write(e.ptr, e.len, t.file, t.start + e.at);
+    write2(e.ptr, e.len, t.file, t.start + e.at);
     arena2.release(mark);
     return e.len;
   });
@@ -1524,6 +1524,53 @@ function writeFrom(ptr, len, file, offset) {
   }
   if (len > head + middle) writeAll(fd, ptr + head + middle, len - head - middle, offset + head + middle);
 }
+var staging = new WebAssembly.Memory({ initial: 1 });
+var inFlight;
+async function drainWrites() {
+  const p = inFlight;
+  inFlight = void 0;
+  if (p) await p;
+}
+function writeAsync(fd, buf, offset) {
+  return new Promise((resolve, reject) => {
+    const step = (done) => {
+      if (done === buf.length) {
+        resolve();
+        return;
+      }
+      const want = Math.min(MAX_IO, buf.length - done);
+      write(fd, buf, done, want, offset + done, (err, n) => err ? reject(err) : step(done + n));
+    };
+    step(0);
+  });
+}
+async function writeBehind(ptr, len, file, offset) {
+  await drainWrites();
+  const phase = offset % DIRECT_BLOCK;
+  const need = phase + len;
+  if (need > staging.buffer.byteLength) staging.grow(Math.ceil((need - staging.buffer.byteLength) / 65536));
+  const buf = new Uint8Array(staging.buffer, phase, len);
+  buf.set(arena.bytes(ptr, len));
+  const fd = fdFor(writeFds, file, "r+");
+  const head = Math.min(len, (DIRECT_BLOCK - phase) % DIRECT_BLOCK);
+  const middle = Math.floor((len - head) / DIRECT_BLOCK) * DIRECT_BLOCK;
+  const dfd = useDirect && len >= DIRECT_MIN && middle > 0 ? directFd(file) : null;
+  if (dfd === null) {
+    inFlight = writeAsync(fd, buf, offset);
+    return;
+  }
+  if (head > 0) writeSync(fd, buf, 0, head, offset);
+  const tail = len - head - middle;
+  if (tail > 0) writeSync(fd, buf, head + middle, tail, offset + head + middle);
+  bytesDirect += middle;
+  const mid = buf.subarray(head, head + middle);
+  inFlight = writeAsync(dfd, mid, offset + head).catch(async (e) => {
+    if (e.code !== "EINVAL") throw e;
+    directFds.set(file, null);
+    closeSync(dfd);
+    await writeAsync(fd, mid, offset + head);
+  });
+}
 function floatCode(d) {
   if (!isFloatDType(d)) throw new Error(`dtype ${d} cannot be computed on; only copied`);
   return KERNEL_DTYPE_CODE[d];
@@ -1604,9 +1651,9 @@ async function materializeGather(input, first, n) {
       const into = dst.ptr !== void 0 ? dst.ptr + 4 * at : arena.alloc(4 * count);
       if (s.dtype === "F32") readFile(into, 4 * count, s.source.path, s.start + r * cols * 4);
       else {
-        const staging = arena.alloc(size * count);
-        readFile(staging, size * count, s.source.path, s.start + r * cols * size);
-        k.convert(floatCode(s.dtype), staging, KERNEL_DTYPE_CODE.F32, into, count);
+        const staging2 = arena.alloc(size * count);
+        readFile(staging2, size * count, s.source.path, s.start + r * cols * size);
+        k.convert(floatCode(s.dtype), staging2, KERNEL_DTYPE_CODE.F32, into, count);
       }
       if (dst.ptr === void 0) dst.view().set(arena.f32(into, count), at);
     } else {
@@ -1747,14 +1794,14 @@ async function runJob(job) {
     return { bytesRead, bytesWritten: 0, bytesDirect, stats };
   }
   if (op.kind === "copy" && op.scale === void 0 && ins[0].dtype === job.out.dtype) {
-    if (job.out.file !== "") writeFrom(ins[0].ptr, outBytes, job.out.file, outOffset);
+    if (job.out.file !== "") await writeBehind(ins[0].ptr, outBytes, job.out.file, outOffset);
     const gguf2 = writeGGUF(job, ins[0].ptr);
     return { bytesRead, bytesWritten: job.out.file !== "" ? outBytes : 0, bytesDirect, ...gguf2 };
   }
   const alias = op.kind !== "program" && ins[0].dtype === job.out.dtype && Arena.fastWrite(ins[0].ptr, outOffset);
   const dst = alias ? ins[0].ptr : arena.allocIO(outBytes, [], [outOffset]);
   compute(op, ins, c, job.out.dtype, dst, job.step);
-  writeFrom(dst, outBytes, job.out.file, outOffset);
+  await writeBehind(dst, outBytes, job.out.file, outOffset);
   const gguf = writeGGUF(job, dst);
   return { bytesRead, bytesWritten: outBytes, bytesDirect, ...gguf };
 }
@@ -1770,8 +1817,16 @@ function closeAll() {
 }
 parentPort.on("message", (msg) => {
   if ("close" in msg) {
-    closeAll();
-    parentPort.postMessage({ id: msg.id, closed: true });
+    drainWrites().then(
+      () => {
+        closeAll();
+        parentPort.postMessage({ id: msg.id, closed: true });
+      },
+      (e) => {
+        closeAll();
+        parentPort.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) });
+      }
+    );
     return;
   }
   runJob(msg.job).then(

@@ -2,7 +2,6 @@
  * Reads a written GGUF back with an independent parser (@huggingface/gguf) and checks that its
  * metadata keys and tensor table are the ones planned: a cheap guard run on every file written.
  */
-import { gguf } from '@huggingface/gguf';
 import { MergeopsError } from '../errors.js';
 import { GGML_TYPES } from '../formats/ggml-type.js';
 import type { GGUFLayout, GGUFMetadata } from '../formats/gguf.js';
@@ -14,6 +13,7 @@ export async function verifyGGUF(file: string, layout: GGUFLayout, metadata: GGU
     throw new MergeopsError('INTERNAL', `${file} does not read back as written: ${what}`,
       'this is a bug in the GGUF writer; please report it with the command that produced the file');
   };
+  const { gguf } = await import('@huggingface/gguf'); // only runs that write GGUF need it
   let r: Awaited<ReturnType<typeof gguf>>;
   try {
     r = await gguf(file, { allowLocalFile: true });

@@ -1,13 +1,14 @@
 /** Turns a `@huggingface/hub` error into a MergeopsError that says what to do. */
-import { HubApiError } from '@huggingface/hub';
 import { MergeopsError } from '../errors.js';
 import { maskTokens, type HubOptions } from './hub-options.js';
 
 export function hubError(e: unknown, what: string, hub: HubOptions): MergeopsError {
   if (e instanceof MergeopsError) return e;
   const msg = maskTokens(e instanceof Error ? e.message : String(e), hub);
-  if (e instanceof HubApiError) {
-    const s = e.statusCode;
+  // @huggingface/hub's HubApiError, recognised by its fields (the library loads only when the Hub is used).
+  const api = e as { statusCode?: unknown; url?: unknown };
+  if (e instanceof Error && typeof api.statusCode === 'number' && typeof api.url === 'string') {
+    const s = api.statusCode;
     if (s === 401 || s === 403) {
       return new MergeopsError('MODEL_NOT_FOUND', `${what}: HTTP ${s} (${msg})`,
         hub.accessToken ? 'the token has no access to this repo (gated or private?): accept its terms on the Hub or use another token'

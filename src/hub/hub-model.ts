@@ -7,7 +7,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { downloadFile } from '@huggingface/hub';
 import { MergeopsError } from '../errors.js';
 import { parseHeaderLength, parseSafetensorsHeader, type SafetensorsHeader } from '../formats/safetensors.js';
 import type { PinnedFile, TensorSource } from '../plan/resolved.js';
@@ -102,6 +101,7 @@ export async function cacheSmallFile(opts: PinnedReadOptions, name: string): Pro
   if (cached) return cached;
   let blob: Blob | null;
   try {
+    const { downloadFile } = await import('@huggingface/hub'); // loaded on first Hub use
     blob = await downloadFile({ repo, path: name, revision: sha, hubUrl: opts.hubUrl, accessToken: opts.accessToken, fetch: opts.fetch, xet: false });
   } catch (e) {
     throw hubError(e, `cannot download ${name} of ${repo}@${sha}`, opts);

@@ -1,5 +1,4 @@
 /** Every file of a repo at a commit, with size and (for LFS files) sha256. */
-import { listFiles } from '@huggingface/hub';
 import { hubError } from './hub-error.js';
 import type { HubOptions } from './hub-options.js';
 
@@ -13,6 +12,7 @@ export interface RemoteFile {
 export async function listModelFiles(params: { repo: string; sha: string } & HubOptions): Promise<RemoteFile[]> {
   const out: RemoteFile[] = [];
   try {
+    const { listFiles } = await import('@huggingface/hub'); // loaded on first Hub use
     for await (const f of listFiles({
       repo: params.repo, revision: params.sha, recursive: true,
       hubUrl: params.hubUrl, accessToken: params.accessToken, fetch: params.fetch,

@@ -1,5 +1,4 @@
 /** Pins `org/name@revision` (branch, tag or sha; default the default branch) to a commit sha. */
-import { modelInfo } from '@huggingface/hub';
 import { MergeopsError } from '../errors.js';
 import { hubError } from './hub-error.js';
 import type { HubOptions } from './hub-options.js';
@@ -8,6 +7,7 @@ export async function resolveRevision(params: { repo: string; revision?: string 
   const { repo, revision } = params;
   let info: { sha?: string };
   try {
+    const { modelInfo } = await import('@huggingface/hub'); // loaded on first Hub use
     info = await modelInfo({
       name: repo, revision: revision ?? 'HEAD', additionalFields: ['sha'],
       hubUrl: params.hubUrl, accessToken: params.accessToken, fetch: params.fetch,
