@@ -4,6 +4,7 @@
  * greedily; every logit it returns must be finite. node-llama-cpp is loaded on demand: where it
  * is not installed (the bundled Action), the check says so instead of failing the run.
  */
+import { availableParallelism } from 'node:os';
 import { MergeopsError } from '../errors.js';
 
 /** A written GGUF file (name in the output folder) and what llama.cpp decoded from it. */
@@ -23,6 +24,7 @@ const PROMPT = 'The capital of France is';
 const DECODE = 4;
 
 type NodeLlamaCpp = typeof import('node-llama-cpp');
+let llamaPromise: Promise<Awaited<ReturnType<NodeLlamaCpp['getLlama']>> | undefined> | undefined;
 
 async function loadNodeLlamaCpp(): Promise<NodeLlamaCpp | undefined> {
   try {
@@ -39,22 +41,21 @@ export async function smokeTestGGUF(file: string): Promise<SmokeResult> {
     throw new MergeopsError('INTERNAL', `${file}: llama.cpp ${what}`,
       'the GGUF file is written but unusable; please report it with the recipe and command that produced it');
   };
-  let llama: Awaited<ReturnType<NodeLlamaCpp['getLlama']>>;
-  try {
-    llama = await lib.getLlama({
-      gpu: false, build: 'never', usePrebuiltBinaries: true, skipDownload: true, progressLogs: false,
-      logLevel: lib.LlamaLogLevel.error,
-    });
-  } catch {
-    return { ran: false, tokens: [], text: '' }; // no prebuilt binary for this platform
-  }
+  // One llama.cpp per process: getLlama tests the binary in a child process first (a second or two).
+  llamaPromise ??= lib.getLlama({
+    gpu: false, build: 'never', usePrebuiltBinaries: true, skipDownload: true, progressLogs: false,
+    logLevel: lib.LlamaLogLevel.error,
+  }).catch(() => undefined); // no prebuilt binary for this platform
+  const llama = await llamaPromise;
+  if (!llama) return { ran: false, tokens: [], text: '' };
   let model: Awaited<ReturnType<typeof llama.loadModel>> | undefined;
   try {
     model = await llama.loadModel({ modelPath: file, gpuLayers: 0 });
   } catch (e) {
     return fail(`cannot load it (${(e as Error).message})`);
   }
-  const ctx = await model.createContext({ contextSize: 64, batchSize: 64 });
+  // An explicit thread count: llama.cpp's default here spends ~0.5 s starting its first batch.
+  const ctx = await model.createContext({ contextSize: 64, batchSize: 64, threads: availableParallelism() });
   try {
     const seq = ctx.getSequence();
     let tokens = [...model.tokenize(PROMPT, true)] as number[];
