@@ -31500,7 +31500,7 @@ import {
   writeFileSync,
   writeSync
 } from "node:fs";
-import { availableParallelism as availableParallelism3 } from "node:os";
+import { availableParallelism as availableParallelism4 } from "node:os";
 import { basename, dirname, join as join2, resolve } from "node:path";
 
 // src/kernels/pool.ts
@@ -31668,7 +31668,7 @@ import { join } from "node:path";
 
 // src/execute/gguf-convert.ts
 import { promises as fs3 } from "node:fs";
-import { availableParallelism as availableParallelism2 } from "node:os";
+import { availableParallelism as availableParallelism3 } from "node:os";
 import path3 from "node:path";
 
 // src/formats/gguf.ts
@@ -36955,8 +36955,10 @@ async function writeAll(fh, bytes2, position) {
 }
 
 // src/execute/gguf-smoke.ts
+import { availableParallelism as availableParallelism2 } from "node:os";
 var PROMPT = "The capital of France is";
 var DECODE = 4;
+var llamaPromise;
 async function loadNodeLlamaCpp() {
   try {
     return await import("node-llama-cpp");
@@ -36974,26 +36976,23 @@ async function smokeTestGGUF(file) {
       "the GGUF file is written but unusable; please report it with the recipe and command that produced it"
     );
   };
-  let llama;
-  try {
-    llama = await lib.getLlama({
-      gpu: false,
-      build: "never",
-      usePrebuiltBinaries: true,
-      skipDownload: true,
-      progressLogs: false,
-      logLevel: lib.LlamaLogLevel.error
-    });
-  } catch {
-    return { ran: false, tokens: [], text: "" };
-  }
+  llamaPromise ??= lib.getLlama({
+    gpu: false,
+    build: "never",
+    usePrebuiltBinaries: true,
+    skipDownload: true,
+    progressLogs: false,
+    logLevel: lib.LlamaLogLevel.error
+  }).catch(() => void 0);
+  const llama = await llamaPromise;
+  if (!llama) return { ran: false, tokens: [], text: "" };
   let model2;
   try {
     model2 = await llama.loadModel({ modelPath: file, gpuLayers: 0 });
   } catch (e) {
     return fail3(`cannot load it (${e.message})`);
   }
-  const ctx = await model2.createContext({ contextSize: 64, batchSize: 64 });
+  const ctx = await model2.createContext({ contextSize: 64, batchSize: 64, threads: availableParallelism2() });
   try {
     const seq = ctx.getSequence();
     let tokens = [...model2.tokenize(PROMPT, true)];
@@ -37209,7 +37208,7 @@ async function convertModelToGGUF(o) {
       sinks.push(s);
       for (const t of f.layout.tensors) fileOf.set(t.name, s);
     }
-    const pool = await KernelPool.create(o.threads ?? availableParallelism2());
+    const pool = await KernelPool.create(o.threads ?? availableParallelism3());
     try {
       const jobs = [];
       for (const t of plan.tensors) {
@@ -38411,7 +38410,7 @@ async function executePlan(plan, opts) {
   const outDir = resolve(opts.outDir);
   checkOutDir(outDir, opts.overwrite ?? false);
   const maxMemory = opts.maxMemory ?? defaultMaxMemory();
-  const threads = opts.threads ?? availableParallelism3();
+  const threads = opts.threads ?? availableParallelism4();
   if (maxMemory < minMaxMemory(threads)) {
     throw new MergeopsError(
       "USAGE",
