@@ -38246,6 +38246,21 @@ function programFor(method, params, shape) {
 }
 
 // src/execute/tensor-jobs.ts
+var LOCAL_WHOLE_BYTES = 256 * 1024 * 1024;
+function readsRemote(inputs) {
+  return inputs.some((i) => {
+    switch (i.kind) {
+      case "tensor":
+        return i.source.kind === "http";
+      case "op":
+        return readsRemote(i.inputs);
+      case "gather":
+        return readsRemote(i.sources);
+      case "lora":
+        return readsRemote([i.base]);
+    }
+  });
+}
 function refInput(r) {
   const p = r.producer;
   const g = r.gather;
@@ -38386,7 +38401,8 @@ async function runTensor(run, t, budget, shardPath, gguf2 = []) {
     return;
   }
   const prog = programOf(t.op, t.shape, inputs.length, t.name);
-  if (numel * perElement + (prog.scratchBytes?.(numel) ?? 0) + fixedBytes(inputs) <= budget.whole) {
+  const whole = readsRemote(inputs) ? budget.whole : Math.min(budget.whole, LOCAL_WHOLE_BYTES);
+  if (numel * perElement + (prog.scratchBytes?.(numel) ?? 0) + fixedBytes(inputs) <= whole) {
     await run({ ...base, step: { mode: "whole" }, first: 0, n: numel });
     return;
   }

@@ -15,6 +15,25 @@ import { ggufBytesPerElement } from './budget.js';
 /** Bytes per worker: for one chunk, and for a whole tensor held by a program. */
 export interface Budget { perWorker: number; whole: number }
 
+/**
+ * Whole-tensor program runs over local inputs stop here (per worker). Measured on TIES of three
+ * 1 GB models: 256 MiB ran 2.6 s at 0.38 GB peak, against 3.0–3.3 s at 1.4 GB holding every
+ * tensor whole (fresh memory costs more than re-reading cached input; BENCHMARKS.md).
+ */
+export const LOCAL_WHOLE_BYTES = 256 * 1024 * 1024;
+
+/** True when any input (nested ones included) is read over HTTP. */
+function readsRemote(inputs: readonly JobInput[]): boolean {
+  return inputs.some((i) => {
+    switch (i.kind) {
+      case 'tensor': return i.source.kind === 'http';
+      case 'op': return readsRemote(i.inputs);
+      case 'gather': return readsRemote(i.sources);
+      case 'lora': return readsRemote([i.base]);
+    }
+  });
+}
+
 /** Runs a job and counts what it did. */
 export type RunJob = (job: KernelJob) => Promise<JobDone>;
 
@@ -205,7 +224,10 @@ export async function runTensor(run: RunJob, t: PlannedTensor, budget: Budget, s
     return;
   }
   const prog = programOf(t.op, t.shape, inputs.length, t.name);
-  if (numel * perElement + (prog.scratchBytes?.(numel) ?? 0) + fixedBytes(inputs) <= budget.whole) {
+  // Inputs on local disk are re-read cheaply from the page cache by chunked statistics passes, so
+  // only modest tensors are held whole; streamed (HTTP) inputs are held whole up to the full budget.
+  const whole = readsRemote(inputs) ? budget.whole : Math.min(budget.whole, LOCAL_WHOLE_BYTES);
+  if (numel * perElement + (prog.scratchBytes?.(numel) ?? 0) + fixedBytes(inputs) <= whole) {
     await run({ ...base, step: { mode: 'whole' }, first: 0, n: numel });
     return;
   }
