@@ -962,10 +962,6 @@ var Arena = class {
     this.top = end;
     return p;
   }
-  /** True when writing from `ptr` to file offset `offset` runs at full speed (see SLOW_WINDOW). */
-  static fastWrite(ptr, offset) {
-    return !slow(offset - ptr);
-  }
   /** The current top, to release everything allocated after it with `release`. */
   mark() {
     return this.top;
@@ -1503,10 +1499,14 @@ function directFd(file) {
   }
   return fd;
 }
+function directSplit(offset, len) {
+  const head = Math.min(len, (DIRECT_BLOCK - offset % DIRECT_BLOCK) % DIRECT_BLOCK);
+  const middle = Math.floor((len - head) / DIRECT_BLOCK) * DIRECT_BLOCK;
+  return { head, middle, tail: len - head - middle };
+}
 function writeFrom(ptr, len, file, offset) {
   const fd = fdFor(writeFds, file, "r+");
-  const head = (DIRECT_BLOCK - offset % DIRECT_BLOCK) % DIRECT_BLOCK;
-  const middle = Math.floor((len - head) / DIRECT_BLOCK) * DIRECT_BLOCK;
+  const { head, middle, tail } = directSplit(offset, len);
   const dfd = useDirect && len >= DIRECT_MIN && (ptr + head) % DIRECT_BLOCK === 0 && middle > 0 ? directFd(file) : null;
   if (dfd === null) {
     writeAll(fd, ptr, len, offset);
@@ -1522,7 +1522,7 @@ function writeFrom(ptr, len, file, offset) {
     directFds.set(file, null);
     writeAll(fd, ptr + head, middle, offset + head);
   }
-  if (len > head + middle) writeAll(fd, ptr + head + middle, len - head - middle, offset + head + middle);
+  if (tail > 0) writeAll(fd, ptr + head + middle, tail, offset + head + middle);
 }
 var staging = new WebAssembly.Memory({ initial: 1 });
 var inFlight;
@@ -1552,15 +1552,13 @@ async function writeBehind(ptr, len, file, offset) {
   const buf = new Uint8Array(staging.buffer, phase, len);
   buf.set(arena.bytes(ptr, len));
   const fd = fdFor(writeFds, file, "r+");
-  const head = Math.min(len, (DIRECT_BLOCK - phase) % DIRECT_BLOCK);
-  const middle = Math.floor((len - head) / DIRECT_BLOCK) * DIRECT_BLOCK;
+  const { head, middle, tail } = directSplit(offset, len);
   const dfd = useDirect && len >= DIRECT_MIN && middle > 0 ? directFd(file) : null;
   if (dfd === null) {
     inFlight = writeAsync(fd, buf, offset);
     return;
   }
   if (head > 0) writeSync(fd, buf, 0, head, offset);
-  const tail = len - head - middle;
   if (tail > 0) writeSync(fd, buf, head + middle, tail, offset + head + middle);
   bytesDirect += middle;
   const mid = buf.subarray(head, head + middle);
@@ -1575,12 +1573,12 @@ function floatCode(d) {
   if (!isFloatDType(d)) throw new Error(`dtype ${d} cannot be computed on; only copied`);
   return KERNEL_DTYPE_CODE[d];
 }
-async function materialize(input, first, n, asF32, writeAt) {
+async function materialize(input, first, n, asF32) {
   switch (input.kind) {
     case "tensor": {
       const size = DTYPE_SIZE[input.dtype];
       const at = input.start + first * size;
-      const ptr = input.source.kind === "file" ? arena.allocIO(size * n, [at], writeAt === void 0 ? [] : [writeAt]) : arena.alloc(size * n);
+      const ptr = input.source.kind === "file" ? arena.allocIO(size * n, [at]) : arena.alloc(size * n);
       if (input.source.kind === "http") {
         await remote.read(input.source, input.start + first * size, new Uint8Array(k.memory.buffer, ptr, size * n));
         bytesRead += size * n;
@@ -1676,12 +1674,12 @@ function toF32(m, n) {
 function needsF32(op, inputs, c) {
   return op.kind === "program" && !program(op, inputs, c).mixedDTypes;
 }
-async function materializeAll(op, inputs, first, n, asF32, writeAt) {
+async function materializeAll(op, inputs, first, n, asF32) {
   const fetched = await fetchRemote(inputs, first, n);
   const out = [];
   for (const [j, i] of inputs.entries()) {
     const m = fetched.get(j);
-    out.push(m ? asF32 && m.dtype !== "F32" ? toF32(m, n) : m : await materialize(i, first, n, asF32, j === 0 ? writeAt : void 0));
+    out.push(m ? asF32 && m.dtype !== "F32" ? toF32(m, n) : m : await materialize(i, first, n, asF32));
   }
   return out;
 }
@@ -1778,14 +1776,7 @@ async function runJob(job) {
   const outSize = DTYPE_SIZE[job.out.dtype];
   const outBytes = outSize * n;
   const outOffset = job.out.start + first * outSize;
-  const ins = await materializeAll(
-    op,
-    job.inputs,
-    first,
-    n,
-    needsF32(op, job.inputs.length, c),
-    job.step?.mode === "pass" || op.kind === "program" ? void 0 : outOffset
-  );
+  const ins = await materializeAll(op, job.inputs, first, n, needsF32(op, job.inputs.length, c));
   if (job.step?.mode === "pass") {
     if (op.kind !== "program") throw new Error("internal: a statistics pass needs a program op");
     const prog = program(op, ins.length, c);
@@ -1798,8 +1789,8 @@ async function runJob(job) {
     const gguf2 = writeGGUF(job, ins[0].ptr);
     return { bytesRead, bytesWritten: job.out.file !== "" ? outBytes : 0, bytesDirect, ...gguf2 };
   }
-  const alias = op.kind !== "program" && ins[0].dtype === job.out.dtype && Arena.fastWrite(ins[0].ptr, outOffset);
-  const dst = alias ? ins[0].ptr : arena.allocIO(outBytes, [], [outOffset]);
+  const alias = op.kind !== "program" && ins[0].dtype === job.out.dtype;
+  const dst = alias ? ins[0].ptr : arena.alloc(outBytes);
   compute(op, ins, c, job.out.dtype, dst, job.step);
   await writeBehind(dst, outBytes, job.out.file, outOffset);
   const gguf = writeGGUF(job, dst);

@@ -71,11 +71,6 @@ export class Arena {
     return p;
   }
 
-  /** True when writing from `ptr` to file offset `offset` runs at full speed (see SLOW_WINDOW). */
-  static fastWrite(ptr: number, offset: number): boolean {
-    return !slow(offset - ptr);
-  }
-
   /** The current top, to release everything allocated after it with `release`. */
   mark(): number {
     return this.top;

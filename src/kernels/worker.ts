@@ -87,6 +87,13 @@ function directFd(file: string): number | null {
   return fd;
 }
 
+/** A write of `len` bytes at `offset`: unaligned head, page-aligned middle (direct I/O when long), tail. */
+function directSplit(offset: number, len: number): { head: number; middle: number; tail: number } {
+  const head = Math.min(len, (DIRECT_BLOCK - offset % DIRECT_BLOCK) % DIRECT_BLOCK);
+  const middle = Math.floor((len - head) / DIRECT_BLOCK) * DIRECT_BLOCK;
+  return { head, middle, tail: len - head - middle };
+}
+
 /**
  * Writes worker memory to a file. The page-aligned middle of a long write goes to the disk by
  * direct I/O when the buffer sits at the file offset's page phase (Arena.allocIO places output
@@ -96,8 +103,7 @@ function directFd(file: string): number | null {
  */
 function writeFrom(ptr: number, len: number, file: string, offset: number): void {
   const fd = fdFor(writeFds, file, 'r+');
-  const head = (DIRECT_BLOCK - offset % DIRECT_BLOCK) % DIRECT_BLOCK;
-  const middle = Math.floor((len - head) / DIRECT_BLOCK) * DIRECT_BLOCK;
+  const { head, middle, tail } = directSplit(offset, len);
   const dfd = useDirect && len >= DIRECT_MIN && (ptr + head) % DIRECT_BLOCK === 0 && middle > 0 ? directFd(file) : null;
   if (dfd === null) {
     writeAll(fd, ptr, len, offset);
@@ -114,7 +120,7 @@ function writeFrom(ptr: number, len: number, file: string, offset: number): void
     directFds.set(file, null);
     writeAll(fd, ptr + head, middle, offset + head);
   }
-  if (len > head + middle) writeAll(fd, ptr + head + middle, len - head - middle, offset + head + middle);
+  if (tail > 0) writeAll(fd, ptr + head + middle, tail, offset + head + middle);
 }
 
 /**
@@ -151,8 +157,7 @@ async function writeBehind(ptr: number, len: number, file: string, offset: numbe
   const buf = new Uint8Array(staging.buffer, phase, len);
   buf.set(arena.bytes(ptr, len));
   const fd = fdFor(writeFds, file, 'r+');
-  const head = Math.min(len, (DIRECT_BLOCK - phase) % DIRECT_BLOCK);
-  const middle = Math.floor((len - head) / DIRECT_BLOCK) * DIRECT_BLOCK;
+  const { head, middle, tail } = directSplit(offset, len);
   const dfd = useDirect && len >= DIRECT_MIN && middle > 0 ? directFd(file) : null;
   if (dfd === null) {
     inFlight = writeAsync(fd, buf, offset);
@@ -160,7 +165,6 @@ async function writeBehind(ptr: number, len: number, file: string, offset: numbe
   }
   // The short unaligned ends through the page cache now, the middle directly in the background.
   if (head > 0) writeSync(fd, buf, 0, head, offset);
-  const tail = len - head - middle;
   if (tail > 0) writeSync(fd, buf, head + middle, tail, offset + head + middle);
   bytesDirect += middle;
   const mid = buf.subarray(head, head + middle);
@@ -181,12 +185,12 @@ function floatCode(d: DType): number {
 interface Materialized { ptr: number; dtype: DType }
 
 /** Produces a chunk of an input; `asF32` converts stored half-precision data. */
-async function materialize(input: JobInput, first: number, n: number, asF32: boolean, writeAt?: number): Promise<Materialized> {
+async function materialize(input: JobInput, first: number, n: number, asF32: boolean): Promise<Materialized> {
   switch (input.kind) {
     case 'tensor': {
       const size = DTYPE_SIZE[input.dtype];
       const at = input.start + first * size;
-      const ptr = input.source.kind === 'file' ? arena.allocIO(size * n, [at], writeAt === undefined ? [] : [writeAt]) : arena.alloc(size * n);
+      const ptr = input.source.kind === 'file' ? arena.allocIO(size * n, [at]) : arena.alloc(size * n);
       // Nothing allocates while the read is pending (inputs are materialized one by one), so the view stays valid.
       if (input.source.kind === 'http') {
         await remote.read(input.source, input.start + first * size, new Uint8Array(k.memory.buffer, ptr, size * n));
@@ -298,13 +302,12 @@ function needsF32(op: KernelOp, inputs: number, c: ChunkInfo): boolean {
   return op.kind === 'program' && !program(op, inputs, c).mixedDTypes;
 }
 
-/** `writeAt`: the output file offset the first input's buffer may be written to (in place or copied through). */
-async function materializeAll(op: KernelOp, inputs: readonly JobInput[], first: number, n: number, asF32: boolean, writeAt?: number): Promise<Materialized[]> {
+async function materializeAll(op: KernelOp, inputs: readonly JobInput[], first: number, n: number, asF32: boolean): Promise<Materialized[]> {
   const fetched = await fetchRemote(inputs, first, n);
   const out: Materialized[] = [];
   for (const [j, i] of inputs.entries()) {
     const m = fetched.get(j);
-    out.push(m ? (asF32 && m.dtype !== 'F32' ? toF32(m, n) : m) : await materialize(i, first, n, asF32, j === 0 ? writeAt : undefined));
+    out.push(m ? (asF32 && m.dtype !== 'F32' ? toF32(m, n) : m) : await materialize(i, first, n, asF32));
   }
   return out;
 }
@@ -415,8 +418,7 @@ async function runJob(job: KernelJob): Promise<JobResult> {
   const outSize = DTYPE_SIZE[job.out.dtype];
   const outBytes = outSize * n;
   const outOffset = job.out.start + first * outSize;
-  const ins = await materializeAll(op, job.inputs, first, n, needsF32(op, job.inputs.length, c),
-    job.step?.mode === 'pass' || op.kind === 'program' ? undefined : outOffset);
+  const ins = await materializeAll(op, job.inputs, first, n, needsF32(op, job.inputs.length, c));
 
   if (job.step?.mode === 'pass') {
     if (op.kind !== 'program') throw new Error('internal: a statistics pass needs a program op');
@@ -434,8 +436,8 @@ async function runJob(job: KernelJob): Promise<JobResult> {
   }
   // The element-wise kernels may write over their first input when the dtypes match: one
   // buffer less to touch per element (the kernels' aliasing contract allows exactly this).
-  const alias = op.kind !== 'program' && ins[0].dtype === job.out.dtype && Arena.fastWrite(ins[0].ptr, outOffset);
-  const dst = alias ? ins[0].ptr : arena.allocIO(outBytes, [], [outOffset]);
+  const alias = op.kind !== 'program' && ins[0].dtype === job.out.dtype;
+  const dst = alias ? ins[0].ptr : arena.alloc(outBytes);
   compute(op, ins, c, job.out.dtype, dst, job.step);
   await writeBehind(dst, outBytes, job.out.file, outOffset);
   const gguf = writeGGUF(job, dst);
