@@ -601,24 +601,31 @@ mod fused {
     /// element 0 of input `j` and of the output, F32 or (`BF`) BF16 (inputs and output alike;
     /// the output rounded as `convert` does).
     pub unsafe fn apply4<const BF: bool>(g: &Gta, ins: &[*const u8], s: usize, n4: usize, bounds: &[(u32, u32); MAX_MODELS], wsum: f32, out: *mut u8) {
+        // |δ| bits are at most 0x7fff_ffff, so an upper bound above that keeps everything: only
+        // breadcrumbs' windows need the two-sided test.
+        let win = bounds[..g.m].iter().any(|&(_, hi)| hi <= 0x7fff_ffff);
         // A constant model count lets the compiler unroll the model loops and keep every
         // weighted delta in a register.
-        match (g.m, g.consensus) {
-            (1, 0) => apply4m::<1, 0, BF>(g, ins, s, n4, bounds, wsum, out),
-            (1, 1) => apply4m::<1, 1, BF>(g, ins, s, n4, bounds, wsum, out),
-            (2, 0) => apply4m::<2, 0, BF>(g, ins, s, n4, bounds, wsum, out),
-            (2, 1) => apply4m::<2, 1, BF>(g, ins, s, n4, bounds, wsum, out),
-            (3, 0) => apply4m::<3, 0, BF>(g, ins, s, n4, bounds, wsum, out),
-            (3, 1) => apply4m::<3, 1, BF>(g, ins, s, n4, bounds, wsum, out),
-            (_, 0) => apply4m::<0, 0, BF>(g, ins, s, n4, bounds, wsum, out),
-            (_, 1) => apply4m::<0, 1, BF>(g, ins, s, n4, bounds, wsum, out),
-            _ => apply4m::<0, 2, BF>(g, ins, s, n4, bounds, wsum, out),
+        match (g.m, g.consensus, win) {
+            (1, 0, false) => apply4m::<1, 0, BF, false>(g, ins, s, n4, bounds, wsum, out),
+            (1, 1, false) => apply4m::<1, 1, BF, false>(g, ins, s, n4, bounds, wsum, out),
+            (2, 0, false) => apply4m::<2, 0, BF, false>(g, ins, s, n4, bounds, wsum, out),
+            (2, 1, false) => apply4m::<2, 1, BF, false>(g, ins, s, n4, bounds, wsum, out),
+            (3, 0, false) => apply4m::<3, 0, BF, false>(g, ins, s, n4, bounds, wsum, out),
+            (3, 1, false) => apply4m::<3, 1, BF, false>(g, ins, s, n4, bounds, wsum, out),
+            (_, 0, false) => apply4m::<0, 0, BF, false>(g, ins, s, n4, bounds, wsum, out),
+            (_, 1, false) => apply4m::<0, 1, BF, false>(g, ins, s, n4, bounds, wsum, out),
+            (_, _, false) => apply4m::<0, 2, BF, false>(g, ins, s, n4, bounds, wsum, out),
+            (_, 0, true) => apply4m::<0, 0, BF, true>(g, ins, s, n4, bounds, wsum, out),
+            (_, 1, true) => apply4m::<0, 1, BF, true>(g, ins, s, n4, bounds, wsum, out),
+            _ => apply4m::<0, 2, BF, true>(g, ins, s, n4, bounds, wsum, out),
         }
     }
 
-    /// `M`: the model count (0: read `g.m`); `C`: the consensus mode; `BF`: BF16 data.
+    /// `M`: the model count (0: read `g.m`); `C`: the consensus mode; `BF`: BF16 data; `WIN`:
+    /// keep windows with upper bounds (else lower bounds only, one signed compare).
     #[inline(never)]
-    unsafe fn apply4m<const M: usize, const C: u32, const BF: bool>(g: &Gta, ins: &[*const u8], s: usize, n4: usize, bounds: &[(u32, u32); MAX_MODELS], wsum: f32, out: *mut u8) {
+    unsafe fn apply4m<const M: usize, const C: u32, const BF: bool, const WIN: bool>(g: &Gta, ins: &[*const u8], s: usize, n4: usize, bounds: &[(u32, u32); MAX_MODELS], wsum: f32, out: *mut u8) {
         let m = if M > 0 { M } else { g.m };
         let bp = ins[0];
         let mut xp = [core::ptr::null::<u8>(); MAX_FUSED];
@@ -626,64 +633,113 @@ mod fused {
         let mut sv = [f32x4_splat(0.0); MAX_FUSED];
         let mut lo = [u32x4_splat(0); MAX_FUSED];
         let mut hi = [u32x4_splat(0); MAX_FUSED];
+        let mut unit = true;
         let mut j = 0;
         while j < m {
+            let (l, h) = bounds[j];
             xp[j] = ins[1 + j];
             wv[j] = f32x4_splat(g.models[j].w);
             sv[j] = f32x4_splat(g.models[j].scale);
-            lo[j] = u32x4_splat(bounds[j].0);
-            hi[j] = u32x4_splat(bounds[j].1);
+            unit &= g.models[j].scale == 1.0;
+            // Without WIN: keep iff a > l − 1 as i32 (l = 0 → −1: all; l > 2³¹ − 1 → none).
+            lo[j] = if WIN { u32x4_splat(l) } else { i32x4_splat(if l == 0 { -1 } else { core::cmp::min(l - 1, 0x7fff_ffff) as i32 }) };
+            hi[j] = u32x4_splat(h);
             j += 1;
         }
+        // δ·1 and r·1 are δ and r (NaNs included), so those products are skipped.
+        let (unit, one_lambda, normalize) = (unit, g.lambda == 1.0, g.normalize);
         let kc = crate::convert::simd::Consts::load();
         let zero = f32x4_splat(0.0);
         let one = f32x4_splat(1.0);
         let absmask = u32x4_splat(0x7fff_ffff);
+        let sign = u32x4_splat(0x8000_0000);
         let canon = u32x4_splat(crate::convert::CANONICAL_NAN);
         let lambda = f32x4_splat(g.lambda);
         let wsumv = f32x4_splat(wsum);
-        let mut i = s;
-        while i < s + n4 {
-            let b = super::simd::ld::<BF>(bp, i);
-            let mut wd = [zero; MAX_FUSED];
-            let mut acc = zero;
-            let mut j = 0;
-            while j < m {
-                let d = f32x4_sub(super::simd::ld::<BF>(xp[j], i), b);
-                let a = v128_and(d, absmask);
-                let keep = v128_and(u32x4_ge(a, lo[j]), u32x4_lt(a, hi[j]));
-                let v = v128_and(f32x4_mul(wv[j], f32x4_mul(d, sv[j])), keep);
-                wd[j] = v;
-                acc = match C {
-                    2 => f32x4_add(acc, f32x4_sub(v128_and(f32x4_gt(v, zero), one), v128_and(f32x4_lt(v, zero), one))),
-                    _ => f32x4_add(acc, v),
-                };
-                j += 1;
-            }
-            let (mixed, div) = if C == 0 {
-                (acc, wsumv)
-            } else {
-                let pos = f32x4_ge(acc, zero);
-                let (mut mixed, mut div) = (zero, zero);
+        // Two loops per sub-tile of SUB elements: the sums, then the division and the output.
+        // A division's latency would otherwise hold the long dependent chain of its iteration
+        // in the scheduler; in a loop of its own the divisions overlap.
+        const SUB: usize = 256;
+        let mut mixed_t = [zero; SUB / 4];
+        let mut div_t = [zero; SUB / 4];
+        let mut t = s;
+        while t < s + n4 {
+            let tn = core::cmp::min(SUB, s + n4 - t);
+            let mut q = 0;
+            while q < tn {
+                let i = t + q;
+                let b = super::simd::ld::<BF>(bp, i);
+                let mut wd = [zero; MAX_FUSED];
+                let mut acc = zero;
                 let mut j = 0;
                 while j < m {
-                    let v = wd[j];
-                    let agree = v128_bitselect(f32x4_gt(v, zero), f32x4_lt(v, zero), pos);
-                    mixed = f32x4_add(mixed, v128_and(v, agree));
-                    div = f32x4_add(div, v128_and(wv[j], agree));
+                    let d = f32x4_sub(super::simd::ld::<BF>(xp[j], i), b);
+                    let a = v128_and(d, absmask);
+                    let keep = if WIN { v128_and(u32x4_ge(a, lo[j]), u32x4_lt(a, hi[j])) } else { i32x4_gt(a, lo[j]) };
+                    let ds = if unit { d } else { f32x4_mul(d, sv[j]) };
+                    let v = v128_and(f32x4_mul(wv[j], ds), keep);
+                    wd[j] = v;
+                    acc = match C {
+                        // The vote Σ sign(wd), counted in integers (exact, as the f32 sum of ±1 is).
+                        2 => i32x4_add(i32x4_sub(acc, f32x4_gt(v, zero)), f32x4_lt(v, zero)),
+                        _ => f32x4_add(acc, v),
+                    };
                     j += 1;
                 }
-                (mixed, v128_bitselect(one, div, f32x4_eq(div, zero)))
-            };
-            let mut r = if g.normalize { f32x4_div(mixed, div) } else { mixed };
-            r = f32x4_add(b, f32x4_mul(r, lambda));
-            r = v128_bitselect(canon, r, f32x4_ne(r, r));
-            if BF {
-                crate::program::bf16x4::store_canonical(out, i, r, &kc);
-            } else {
-                v128_store(out.add(4 * i) as *mut v128, r);
+                let (mixed, div) = if C == 0 {
+                    (acc, wsumv)
+                } else {
+                    // The majority's sign bit; a delta agrees iff it is nonzero with that sign:
+                    // (wd ^ sign) > 0, which is false for ±0 and NaN as the comparisons are.
+                    let pos = if C == 2 { i32x4_gt(acc, i32x4_splat(-1)) } else { f32x4_ge(acc, zero) };
+                    let maj = v128_andnot(sign, pos);
+                    let (mut mixed, mut div) = (zero, zero);
+                    let mut j = 0;
+                    while j < m {
+                        let v = wd[j];
+                        let agree = f32x4_gt(v128_xor(v, maj), zero);
+                        mixed = f32x4_add(mixed, v128_and(v, agree));
+                        div = f32x4_add(div, v128_and(wv[j], agree));
+                        j += 1;
+                    }
+                    // div + 0 is div (a sum from +0 is never −0); an empty agreeing set divides by 1.
+                    (mixed, f32x4_add(div, v128_and(f32x4_eq(div, zero), one)))
+                };
+                mixed_t[q / 4] = mixed;
+                div_t[q / 4] = div;
+                q += 4;
             }
-            i += 4;
+            if normalize {
+                let mut q = 0;
+                while q < tn {
+                    let r = f32x4_div(mixed_t[q / 4], div_t[q / 4]);
+                    finish4::<BF>(out, t + q, r, bp, lambda, one_lambda, canon, &kc);
+                    q += 4;
+                }
+            } else {
+                let mut q = 0;
+                while q < tn {
+                    finish4::<BF>(out, t + q, mixed_t[q / 4], bp, lambda, one_lambda, canon, &kc);
+                    q += 4;
+                }
+            }
+            t += tn;
+        }
+    }
+
+    /// Output elements `i .. i + 4`: `canonical(b + r·λ)` (`r·1` skipped), stored as F32 or BF16.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn finish4<const BF: bool>(out: *mut u8, i: usize, mut r: v128, bp: *const u8, lambda: v128, one_lambda: bool, canon: v128, kc: &crate::convert::simd::Consts) {
+        if !one_lambda {
+            r = f32x4_mul(r, lambda);
+        }
+        r = f32x4_add(super::simd::ld::<BF>(bp, i), r);
+        r = v128_bitselect(canon, r, f32x4_ne(r, r));
+        if BF {
+            crate::program::bf16x4::store_canonical(out, i, r, kc);
+        } else {
+            v128_store(out.add(4 * i) as *mut v128, r);
         }
     }
 }
