@@ -627,6 +627,7 @@ function tieCutoff(ties, stride, at, keep) {
 }
 
 // src/methods/gta.ts
+var BAND = 1024;
 var SPARSE_CODE = { none: 0, magnitude: 1, outliers: 1, random: 2, della: 3 };
 var RESCALE_CODE = { l1: 1, l2: 2, linf: 3, inverse_density: 4 };
 function windowOf(sp, density, gamma, n) {
@@ -671,33 +672,98 @@ function gtaProgram(raw, shape) {
     ];
   };
   const call = (fn, recs) => ({ fn, params: [...header(), ...recs.flat()] });
-  const bucketsOf = (hi) => K.map((ks, j) => [0, 1].map((s) => needSel(j, s) ? { ...findBucket(hi, j * HI_BUCKETS, ks[s]), thr: 0, ties: 0, keep: 0 } : void 0));
+  const q = m * nslots;
   const slot = (j, s) => j * nslots + s;
-  const bottomOf = (hi, bottom, j, s, b) => {
-    let ties = 0;
-    for (let i = slot(j, s); i < bottom.length; i += m * nslots) ties += bottom[i];
-    const above = hi[j * HI_BUCKETS + b.bucket] - ties;
-    return b.need > above ? { ...b, thr: b.bucket * 65536, ties, keep: b.need - above } : void 0;
+  const S = 0, B = 1, H = 2, T = 3, L = 4, R = 5;
+  const HEAD = 1 + 2 * BAND;
+  const bottomOf = (ties, at) => {
+    let total = 0;
+    for (let i = at; i < ties.length; i += q) total += ties[i];
+    return { total, blocks: { ties, at } };
   };
-  const bottomsOf = (hi, bottom) => bucketsOf(hi).map((row2, j) => row2.map((b, s) => b ? bottomOf(hi, bottom, j, s, b) : void 0));
-  const refinedOf = (hi, bottom, lo) => {
-    const bot = bottomsOf(hi, bottom);
-    return bucketsOf(hi).map((row2, j) => row2.map((b, s) => b && !bot[j][s] ? { ...b, ...findInBucket(lo, slot(j, s) * LO_BUCKETS, b.bucket, b.need) } : void 0));
+  const cached = (f) => {
+    let key, val;
+    return (a) => {
+      if (key !== a) {
+        val = f(a);
+        key = a;
+      }
+      return val;
+    };
   };
-  const unsettled = (hi, bottom) => {
-    const bot = bottomsOf(hi, bottom);
-    return bucketsOf(hi).some((row2, j) => row2.some((b, s) => b !== void 0 && !bot[j][s]));
+  const bandsOf = cached((sample) => K.map((ks, j) => [0, 1].map((s) => {
+    if (!needSel(j, s)) return void 0;
+    let ns = 0;
+    for (let b = 0; b < HI_BUCKETS; b++) ns += sample[j * HI_BUCKETS + b];
+    if (ns === 0) return void 0;
+    const pr = ks[s] / n;
+    const r = pr * ns;
+    const margin = ns === n ? 0 : 4 * Math.sqrt(ns * pr * (1 - pr)) + 1e-3 * ns + 2;
+    const rank = (x) => findBucket(sample, j * HI_BUCKETS, Math.max(1, Math.min(ns, x))).bucket;
+    const hi = rank(Math.floor(r - margin)), lo = rank(Math.ceil(r + margin));
+    return hi - lo < BAND ? { lo, hi, cand: rank(Math.round(r)) } : void 0;
+  })));
+  let memo;
+  const bandBases = (stats) => stats.length <= B || stats[B] === SKIPPED ? void 0 : bandBasesOf(stats[S], stats[B]);
+  const bandBasesOf = (sample, bandStats) => {
+    if (memoBand?.key === bandStats) return memoBand.val;
+    const val = bandBasesUncached(sample, bandStats);
+    memoBand = { key: bandStats, val };
+    return val;
   };
+  let memoBand;
+  const bandBasesUncached = (sample, bandStats) => {
+    const stats = [sample, bandStats];
+    const bands = bandsOf(stats[S]);
+    const head = q * HEAD;
+    const out = K.map((_, j) => [0, 1].map((s) => {
+      const band = bands[j][s];
+      if (!band) return void 0;
+      const at = slot(j, s) * HEAD;
+      let above = stats[B][at];
+      if (above >= K[j][s]) return void 0;
+      for (let t = band.hi - band.lo; t >= 0; t--) {
+        const c = stats[B][at + 1 + t];
+        if (above + c >= K[j][s]) {
+          const bucket = band.lo + t;
+          const total = stats[B][at + 1 + BAND + t];
+          return { bucket, need: K[j][s] - above, count: c, total, ...bucket === band.cand ? bottomOf(stats[B].subarray(head), slot(j, s)) : {} };
+        }
+        above += c;
+      }
+      return void 0;
+    }));
+    return K.every((_, j) => [0, 1].every((s) => !needSel(j, s) || out[j][s])) ? out : void 0;
+  };
+  const basesOf = (stats) => {
+    if (memo && memo.key.length === Math.min(stats.length, T + 1) && memo.key.every((x, i) => x === stats[i])) return memo.bases;
+    const key = stats.slice(0, T + 1);
+    const bases = (bandBases(stats) ?? K.map((ks, j) => [0, 1].map((s) => {
+      if (!needSel(j, s) || stats.length <= H) return void 0;
+      const { bucket, need } = findBucket(stats[H], j * HI_BUCKETS, ks[s]);
+      return { bucket, need, count: stats[H][j * HI_BUCKETS + bucket] };
+    }))).map((row2, j) => row2.map((b, s) => b && !b.blocks && stats.length > T && stats[T] !== SKIPPED ? { ...b, ...bottomOf(stats[T], slot(j, s)) } : b));
+    memo = { key, bases };
+    return bases;
+  };
+  const settled = (b) => {
+    const bottom = b.total ?? 0;
+    const above = b.count - bottom;
+    return b.need > above ? { thr: b.bucket * 65536, ties: bottom, keep: b.need - above } : void 0;
+  };
+  const unsettled = (stats) => basesOf(stats).some((row2) => row2.some((b) => b !== void 0 && !settled(b)));
+  const refinedOf = (stats) => basesOf(stats).map((row2, j) => row2.map((b, s) => b && !settled(b) ? findInBucket(stats[L], slot(j, s) * LO_BUCKETS, b.bucket, b.need) : void 0));
   const slotsOf = (stats) => {
-    const bot = anySel ? bottomsOf(stats[0], stats[1]) : void 0;
-    const fine = anySel && unsettled(stats[0], stats[1]) ? refinedOf(stats[0], stats[1], stats[2]) : void 0;
+    const bases = anySel ? basesOf(stats) : void 0;
+    const fine = anySel && unsettled(stats) ? refinedOf(stats) : void 0;
     return K.map((ks, j) => [0, 1].map((s) => {
-      const b = bot?.[j][s];
-      const f = fine?.[j][s];
-      const t = b ?? f;
-      if (t) {
+      const b = bases?.[j][s];
+      if (b) {
+        const bot = settled(b);
+        const t = bot ?? fine?.[j][s];
+        if (!t) throw new Error(`internal: top-k slot ${j}/${s} unresolved`);
         if (t.keep === t.ties) return { thr: t.thr, cb: ALL_BLOCKS, rem: 0 };
-        return { thr: t.thr, ...tieCutoff(b ? stats[1] : stats[3], m * nslots, slot(j, s), t.keep) };
+        return bot && b.blocks ? { thr: t.thr, ...tieCutoff(b.blocks.ties, q, b.blocks.at, t.keep) } : { thr: t.thr, ...tieCutoff(stats[R], q, slot(j, s), t.keep) };
       }
       if (!topk || !active[j]) return s === 0 ? FULL_SLOT : EMPTY_SLOT;
       return ks[s] >= n ? FULL_SLOT : EMPTY_SLOT;
@@ -705,38 +771,85 @@ function gtaProgram(raw, shape) {
   };
   const passes = [];
   if (anySel) {
+    const selecting = (j) => needSel(j, 0) || needSel(j, 1);
     passes.push({
-      call: () => call("gta_hist_hi", K.map((_, j) => record(j, [], 1, needSel(j, 0) || needSel(j, 1)))),
+      // S
+      call: () => call("gta_hist_sample", K.map((_, j) => record(j, [], 1, selecting(j)))),
       words: () => m * HI_BUCKETS,
       reduce: sumParts2
     });
     passes.push({
-      call: ([hi]) => {
-        const b = bucketsOf(hi);
-        const bottom = (x) => x ? x.bucket * 65536 : -1;
-        return call("gta_ties", K.map((_, j) => record(j, [], 1, false, [bottom(b[j][0]), bottom(b[j][1])])));
+      // B
+      skip: ([sample]) => bandsOf(sample).every((row2) => row2.every((b) => !b)),
+      call: ([sample]) => {
+        const bands = bandsOf(sample);
+        const sl = (b) => ({ thr: 0, cb: b ? b.hi : -1, rem: b ? b.cand + 1 : 0 });
+        return call("gta_band", K.map((_, j) => record(
+          j,
+          [sl(bands[j][0]), sl(bands[j][1])],
+          1,
+          false,
+          [bands[j][0]?.lo ?? -1, bands[j][1]?.lo ?? -1]
+        )));
       },
-      words: (cn, first) => blocksOf(cn, first) * m * nslots,
-      reduce: concatParts
+      words: (cn, first) => q * HEAD + blocksOf(cn, first) * q,
+      reduce: (parts) => {
+        const head = q * HEAD;
+        const out = new Float64Array(parts.reduce((a, pt) => a + pt.data.length - head, head));
+        let o = head;
+        for (const pt of parts) {
+          for (let i = 0; i < head; i++) out[i] += pt.data[i];
+          out.set(pt.data.subarray(head), o);
+          o += pt.data.length - head;
+        }
+        return out;
+      }
     });
+    const banded = (stats) => bandBases(stats) !== void 0;
     passes.push({
-      skip: ([hi, bottom]) => !unsettled(hi, bottom),
-      call: ([hi, bottom]) => {
-        const bot = bottomsOf(hi, bottom);
-        const b = bucketsOf(hi).map((row2, j) => row2.map((x, s) => x && !bot[j][s] ? x.bucket : -1));
-        return call("gta_hist_lo", K.map((_, j) => record(j, [], 1, false, [b[j][0], b[j][1]])));
-      },
-      words: () => m * nslots * LO_BUCKETS,
+      // H
+      skip: banded,
+      call: () => call("gta_hist_hi", K.map((_, j) => record(j, [], 1, selecting(j)))),
+      words: () => m * HI_BUCKETS,
       reduce: sumParts2
     });
     passes.push({
-      skip: ([hi, bottom, lo]) => !unsettled(hi, bottom) || refinedOf(hi, bottom, lo).every((row2) => row2.every((x) => !x || x.keep === x.ties)),
-      call: ([hi, bottom, lo]) => {
-        const t = refinedOf(hi, bottom, lo);
+      // T
+      // Needed for per-block counts of a bottom value that settles its K-th key (not the candidate).
+      skip: (prev) => {
+        const b = bandBases(prev);
+        return b !== void 0 && b.every((row2) => row2.every((x) => !x || x.blocks || !settled(x)));
+      },
+      call: (prev) => {
+        const bases = basesOf(prev);
+        const bottom = (j, s) => {
+          const b = bases[j][s];
+          return b && !b.blocks ? b.bucket * 65536 : -1;
+        };
+        return call("gta_ties", K.map((_, j) => record(j, [], 1, false, [bottom(j, 0), bottom(j, 1)])));
+      },
+      words: (cn, first) => blocksOf(cn, first) * q,
+      reduce: concatParts
+    });
+    passes.push({
+      // L
+      skip: (prev) => !unsettled(prev),
+      call: (prev) => {
+        const b = basesOf(prev).map((row2) => row2.map((x) => x && !settled(x) ? x.bucket : -1));
+        return call("gta_hist_lo", K.map((_, j) => record(j, [], 1, false, [b[j][0], b[j][1]])));
+      },
+      words: () => q * LO_BUCKETS,
+      reduce: sumParts2
+    });
+    passes.push({
+      // R
+      skip: (prev) => !unsettled(prev) || refinedOf(prev).every((row2) => row2.every((x) => !x || x.keep === x.ties)),
+      call: (prev) => {
+        const t = refinedOf(prev);
         const raw2 = (x) => x && x.keep < x.ties ? x.thr : -1;
         return call("gta_ties", K.map((_, j) => record(j, [], 1, false, [raw2(t[j][0]), raw2(t[j][1])])));
       },
-      words: (cn, first) => blocksOf(cn, first) * m * nslots,
+      words: (cn, first) => blocksOf(cn, first) * q,
       reduce: concatParts
     });
   }

@@ -16,13 +16,16 @@
  * instead of zeroing the delta; DELLA on one-element rows keeps with p = density instead of NaN.
  */
 import type { ChunkStats, KernelCall, ProgramParams, ProgramShape, StatPass, TensorProgram } from './program.js';
-import { STAT_BLOCK } from './program.js';
+import { SKIPPED, STAT_BLOCK } from './program.js';
 import { tensorRngKey } from './rng.js';
 import {
   blocksOf, concatParts, EMPTY_SLOT, findBucket, findInBucket, FULL_SLOT, HI_BUCKETS, LO_BUCKETS, sumParts, tieCutoff,
   type TopSlot, ALL_BLOCKS,
 } from './select.js';
 import type { ParamDef, PlanResult, TensorContext } from './types.js';
+
+/** Most high-bit buckets a band spans (`BAND` in wasm/src/gta_band.rs). */
+export const BAND = 1024;
 
 export type Sparsifier = 'none' | 'magnitude' | 'outliers' | 'random' | 'della';
 
@@ -151,44 +154,118 @@ export function gtaProgram(raw: ProgramParams, shape: ProgramShape): TensorProgr
   };
   const call = (fn: string, recs: number[][]): KernelCall => ({ fn, params: [...header(), ...recs.flat()] });
 
-  // Selection state from the selection passes' statistics: [hi, bottom ties, lo, ties].
-  type Sel = { bucket: number; need: number; thr: number; ties: number; keep: number };
-  const bucketsOf = (hi: Float64Array): (Sel | undefined)[][] =>
-    K.map((ks, j) => [0, 1].map((s) => (needSel(j, s) ? { ...findBucket(hi, j * HI_BUCKETS, ks[s]), thr: 0, ties: 0, keep: 0 } : undefined)));
+  // Selection (wasm/src/gta_band.rs, gta.rs): pass S histograms |δ| bits over a sample of
+  // blocks; a band of high-bit buckets around the sample's K-th key goes to pass B, which counts
+  // every key above the band, histograms those inside, and counts per block the keys equal to
+  // the bottom value of the sample's K-th bucket (the candidate). If some K-th key falls outside
+  // its band (an unrepresentative sample), passes H (full high-bits histogram) and T (bottom-value
+  // ties per block) find it instead; T also runs when the K-th bucket is not the candidate.
+  // Either way the K-th key's bucket and rank there are exact; when the bucket's other keys are
+  // fewer than that rank the K-th key is the bottom value (the usual case with half-precision
+  // inputs: the difference of two bf16 values has few significant bits), else passes L (low-bits
+  // histogram inside the bucket) and R (ties of the refined key).
+  const q = m * nslots;
   const slot = (j: number, s: number): number => j * nslots + s;
-  // Pass 2 counts, per block, the keys equal to each bucket's bottom value `bucket << 16`; the
-  // bucket's other keys have nonzero low bits and are larger. When they are fewer than the
-  // K-th key's rank in the bucket, the K-th key is the bottom value: the low-bits histogram and
-  // a second tie count are not needed. With half-precision inputs that is the usual case (the
-  // difference of two bf16 values has few significant bits).
-  const bottomOf = (hi: Float64Array, bottom: Float64Array, j: number, s: number, b: Sel): Sel | undefined => {
-    let ties = 0;
-    for (let i = slot(j, s); i < bottom.length; i += m * nslots) ties += bottom[i];
-    const above = hi[j * HI_BUCKETS + b.bucket] - ties;
-    return b.need > above ? { ...b, thr: b.bucket * 65536, ties, keep: b.need - above } : undefined;
+  const S = 0, B = 1, H = 2, T = 3, L = 4, R = 5;
+  /** The K-th key's bucket, its rank there, the bucket's size and its bottom value's per-block counts. */
+  type Base = { bucket: number; need: number; count: number; total?: number; blocks?: { ties: Float64Array; at: number } };
+  type Band = { lo: number; hi: number; cand: number };
+  /** A resolved K-th key: its bits, how many keys equal it, how many of those are kept. */
+  type Sel = { thr: number; ties: number; keep: number };
+  const HEAD = 1 + 2 * BAND; // per band: [above, hist[BAND], bottoms[BAND]]
+  const bottomOf = (ties: Float64Array, at: number): { total: number; blocks: { ties: Float64Array; at: number } } => {
+    let total = 0;
+    for (let i = at; i < ties.length; i += q) total += ties[i];
+    return { total, blocks: { ties, at } };
   };
-  const bottomsOf = (hi: Float64Array, bottom: Float64Array): (Sel | undefined)[][] =>
-    bucketsOf(hi).map((row, j) => row.map((b, s) => (b ? bottomOf(hi, bottom, j, s, b) : undefined)));
-  /** Thresholds of the slots not settled by their bucket's bottom (needs the low-bits pass). */
-  const refinedOf = (hi: Float64Array, bottom: Float64Array, lo: Float64Array): (Sel | undefined)[][] => {
-    const bot = bottomsOf(hi, bottom);
-    return bucketsOf(hi).map((row, j) => row.map((b, s) =>
-      (b && !bot[j][s] ? { ...b, ...findInBucket(lo, slot(j, s) * LO_BUCKETS, b.bucket, b.need) } : undefined)));
+  /** Single-entry caches: the passes' callbacks ask for the same derived values many times. */
+  const cached = <A extends object, R>(f: (a: A) => R): ((a: A) => R) => {
+    let key: A | undefined, val: R | undefined;
+    return (a) => {
+      if (key !== a) { val = f(a); key = a; }
+      return val as R;
+    };
   };
-  const unsettled = (hi: Float64Array, bottom: Float64Array): boolean => {
-    const bot = bottomsOf(hi, bottom);
-    return bucketsOf(hi).some((row, j) => row.some((b, s) => b !== undefined && !bot[j][s]));
+  const bandsOf = cached((sample: Float64Array): (Band | undefined)[][] => K.map((ks, j) => [0, 1].map((s) => {
+    if (!needSel(j, s)) return undefined;
+    let ns = 0;
+    for (let b = 0; b < HI_BUCKETS; b++) ns += sample[j * HI_BUCKETS + b];
+    if (ns === 0) return undefined;
+    const pr = ks[s] / n;
+    // The sample's rank of the K-th key, with a margin of six standard deviations and more.
+    const r = pr * ns;
+    const margin = ns === n ? 0 : 4 * Math.sqrt(ns * pr * (1 - pr)) + 0.001 * ns + 2;
+    const rank = (x: number): number => findBucket(sample, j * HI_BUCKETS, Math.max(1, Math.min(ns, x))).bucket;
+    const hi = rank(Math.floor(r - margin)), lo = rank(Math.ceil(r + margin));
+    return hi - lo < BAND ? { lo, hi, cand: rank(Math.round(r)) } : undefined;
+  })));
+  let memo: { key: readonly Float64Array[]; bases: (Base | undefined)[][] } | undefined;
+  /** From the band pass, or `undefined` where a band is missing or missed its K-th key. */
+  const bandBases = (stats: readonly Float64Array[]): (Base | undefined)[][] | undefined =>
+    (stats.length <= B || stats[B] === SKIPPED ? undefined : bandBasesOf(stats[S], stats[B]));
+  const bandBasesOf = (sample: Float64Array, bandStats: Float64Array): (Base | undefined)[][] | undefined => {
+    if (memoBand?.key === bandStats) return memoBand.val;
+    const val = bandBasesUncached(sample, bandStats);
+    memoBand = { key: bandStats, val };
+    return val;
   };
+  let memoBand: { key: Float64Array; val: (Base | undefined)[][] | undefined } | undefined;
+  const bandBasesUncached = (sample: Float64Array, bandStats: Float64Array): (Base | undefined)[][] | undefined => {
+    const stats = [sample, bandStats];
+    const bands = bandsOf(stats[S]);
+    const head = q * HEAD;
+    const out = K.map((_, j) => [0, 1].map((s): Base | undefined => {
+      const band = bands[j][s];
+      if (!band) return undefined;
+      const at = slot(j, s) * HEAD;
+      let above = stats[B][at];
+      if (above >= K[j][s]) return undefined;
+      for (let t = band.hi - band.lo; t >= 0; t--) {
+        const c = stats[B][at + 1 + t];
+        if (above + c >= K[j][s]) {
+          const bucket = band.lo + t;
+          const total = stats[B][at + 1 + BAND + t];
+          return { bucket, need: K[j][s] - above, count: c, total, ...(bucket === band.cand ? bottomOf(stats[B].subarray(head), slot(j, s)) : {}) };
+        }
+        above += c;
+      }
+      return undefined;
+    }));
+    return K.every((_, j) => [0, 1].every((s) => !needSel(j, s) || out[j][s])) ? out : undefined;
+  };
+  /** The K-th keys' buckets: from the band pass, else from the full pass H; bottom ties from B or T. */
+  const basesOf = (stats: readonly Float64Array[]): (Base | undefined)[][] => {
+    if (memo && memo.key.length === Math.min(stats.length, T + 1) && memo.key.every((x, i) => x === stats[i])) return memo.bases;
+    const key = stats.slice(0, T + 1);
+    const bases = (bandBases(stats) ?? K.map((ks, j) => [0, 1].map((s): Base | undefined => {
+      if (!needSel(j, s) || stats.length <= H) return undefined;
+      const { bucket, need } = findBucket(stats[H], j * HI_BUCKETS, ks[s]);
+      return { bucket, need, count: stats[H][j * HI_BUCKETS + bucket] };
+    }))).map((row, j) => row.map((b, s) => (b && !b.blocks && stats.length > T && stats[T] !== SKIPPED ? { ...b, ...bottomOf(stats[T], slot(j, s)) } : b)));
+    memo = { key, bases };
+    return bases;
+  };
+  /** A base settled by its bottom value: the threshold, its ties and how many are kept. */
+  const settled = (b: Base): Sel | undefined => {
+    const bottom = b.total ?? 0;
+    const above = b.count - bottom;
+    return b.need > above ? { thr: b.bucket * 65536, ties: bottom, keep: b.need - above } : undefined;
+  };
+  const unsettled = (stats: readonly Float64Array[]): boolean => basesOf(stats).some((row) => row.some((b) => b !== undefined && !settled(b)));
+  /** Thresholds of the unsettled slots, from the low-bits histogram. */
+  const refinedOf = (stats: readonly Float64Array[]): (Sel | undefined)[][] => basesOf(stats).map((row, j) => row.map((b, s) =>
+    (b && !settled(b) ? findInBucket(stats[L], slot(j, s) * LO_BUCKETS, b.bucket, b.need) : undefined)));
   const slotsOf = (stats: readonly Float64Array[]): TopSlot[][] => {
-    const bot = anySel ? bottomsOf(stats[0], stats[1]) : undefined;
-    const fine = anySel && unsettled(stats[0], stats[1]) ? refinedOf(stats[0], stats[1], stats[2]) : undefined;
+    const bases = anySel ? basesOf(stats) : undefined;
+    const fine = anySel && unsettled(stats) ? refinedOf(stats) : undefined;
     return K.map((ks, j) => [0, 1].map((s) => {
-      const b = bot?.[j][s];
-      const f = fine?.[j][s];
-      const t = b ?? f;
-      if (t) {
+      const b = bases?.[j][s];
+      if (b) {
+        const bot = settled(b);
+        const t = bot ?? fine?.[j][s];
+        if (!t) throw new Error(`internal: top-k slot ${j}/${s} unresolved`);
         if (t.keep === t.ties) return { thr: t.thr, cb: ALL_BLOCKS, rem: 0 };
-        return { thr: t.thr, ...tieCutoff(b ? stats[1] : stats[3], m * nslots, slot(j, s), t.keep) };
+        return bot && b.blocks ? { thr: t.thr, ...tieCutoff(b.blocks.ties, q, b.blocks.at, t.keep) } : { thr: t.thr, ...tieCutoff(stats[R], q, slot(j, s), t.keep) };
       }
       if (!topk || !active[j]) return s === 0 ? FULL_SLOT : EMPTY_SLOT;
       return ks[s] >= n ? FULL_SLOT : EMPTY_SLOT;
@@ -197,38 +274,68 @@ export function gtaProgram(raw: ProgramParams, shape: ProgramShape): TensorProgr
 
   const passes: StatPass[] = [];
   if (anySel) {
-    passes.push({
-      call: () => call('gta_hist_hi', K.map((_, j) => record(j, [], 1, needSel(j, 0) || needSel(j, 1)))),
+    const selecting = (j: number): boolean => needSel(j, 0) || needSel(j, 1);
+    passes.push({ // S
+      call: () => call('gta_hist_sample', K.map((_, j) => record(j, [], 1, selecting(j)))),
       words: () => m * HI_BUCKETS,
       reduce: sumParts,
     });
-    passes.push({
-      call: ([hi]) => {
-        const b = bucketsOf(hi);
-        const bottom = (x: Sel | undefined): number => (x ? x.bucket * 65536 : -1);
-        return call('gta_ties', K.map((_, j) => record(j, [], 1, false, [bottom(b[j][0]), bottom(b[j][1])])));
+    passes.push({ // B
+      skip: ([sample]) => bandsOf(sample).every((row) => row.every((b) => !b)),
+      call: ([sample]) => {
+        const bands = bandsOf(sample);
+        const sl = (b: Band | undefined): TopSlot => ({ thr: 0, cb: b ? b.hi : -1, rem: b ? b.cand + 1 : 0 });
+        return call('gta_band', K.map((_, j) => record(j, [sl(bands[j][0]), sl(bands[j][1])], 1, false,
+          [bands[j][0]?.lo ?? -1, bands[j][1]?.lo ?? -1])));
       },
-      words: (cn, first) => blocksOf(cn, first) * m * nslots,
-      reduce: concatParts,
+      words: (cn, first) => q * HEAD + blocksOf(cn, first) * q,
+      reduce: (parts) => {
+        const head = q * HEAD;
+        const out = new Float64Array(parts.reduce((a, pt) => a + pt.data.length - head, head));
+        let o = head;
+        for (const pt of parts) {
+          for (let i = 0; i < head; i++) out[i] += pt.data[i];
+          out.set(pt.data.subarray(head), o);
+          o += pt.data.length - head;
+        }
+        return out;
+      },
     });
-    passes.push({
-      skip: ([hi, bottom]) => !unsettled(hi, bottom),
-      call: ([hi, bottom]) => {
-        const bot = bottomsOf(hi, bottom);
-        const b = bucketsOf(hi).map((row, j) => row.map((x, s) => (x && !bot[j][s] ? x.bucket : -1)));
-        return call('gta_hist_lo', K.map((_, j) => record(j, [], 1, false, [b[j][0], b[j][1]])));
-      },
-      words: () => m * nslots * LO_BUCKETS,
+    const banded = (stats: readonly Float64Array[]): boolean => bandBases(stats) !== undefined;
+    passes.push({ // H
+      skip: banded,
+      call: () => call('gta_hist_hi', K.map((_, j) => record(j, [], 1, selecting(j)))),
+      words: () => m * HI_BUCKETS,
       reduce: sumParts,
     });
-    passes.push({
-      skip: ([hi, bottom, lo]) => !unsettled(hi, bottom) || refinedOf(hi, bottom, lo).every((row) => row.every((x) => !x || x.keep === x.ties)),
-      call: ([hi, bottom, lo]) => {
-        const t = refinedOf(hi, bottom, lo);
+    passes.push({ // T
+      // Needed for per-block counts of a bottom value that settles its K-th key (not the candidate).
+      skip: (prev) => { const b = bandBases(prev); return b !== undefined && b.every((row) => row.every((x) => !x || x.blocks || !settled(x))); },
+      call: (prev) => {
+        const bases = basesOf(prev);
+        const bottom = (j: number, s: number): number => { const b = bases[j][s]; return b && !b.blocks ? b.bucket * 65536 : -1; };
+        return call('gta_ties', K.map((_, j) => record(j, [], 1, false, [bottom(j, 0), bottom(j, 1)])));
+      },
+      words: (cn, first) => blocksOf(cn, first) * q,
+      reduce: concatParts,
+    });
+    passes.push({ // L
+      skip: (prev) => !unsettled(prev),
+      call: (prev) => {
+        const b = basesOf(prev).map((row) => row.map((x) => (x && !settled(x) ? x.bucket : -1)));
+        return call('gta_hist_lo', K.map((_, j) => record(j, [], 1, false, [b[j][0], b[j][1]])));
+      },
+      words: () => q * LO_BUCKETS,
+      reduce: sumParts,
+    });
+    passes.push({ // R
+      skip: (prev) => !unsettled(prev) || refinedOf(prev).every((row) => row.every((x) => !x || x.keep === x.ties)),
+      call: (prev) => {
+        const t = refinedOf(prev);
         const raw = (x: Sel | undefined): number => (x && x.keep < x.ties ? x.thr : -1);
         return call('gta_ties', K.map((_, j) => record(j, [], 1, false, [raw(t[j][0]), raw(t[j][1])])));
       },
-      words: (cn, first) => blocksOf(cn, first) * m * nslots,
+      words: (cn, first) => blocksOf(cn, first) * q,
       reduce: concatParts,
     });
   }

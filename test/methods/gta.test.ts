@@ -6,7 +6,9 @@
 import { runProgramOnArrays } from '../../src/kernels/program-runner.js';
 import { instantiateKernels, loadKernelModule, type KernelExports } from '../../src/kernels/wasm-module.js';
 import { programFor } from '../../src/methods/programs.js';
-import { STAT_BLOCK, type ProgramParams } from '../../src/methods/program.js';
+import { BAND } from '../../src/methods/gta.js';
+import { HI_BUCKETS } from '../../src/methods/select.js';
+import { STAT_BLOCK, type KernelCall, type ProgramParams, type TensorProgram } from '../../src/methods/program.js';
 import { getMethod } from '../../src/methods/registry.js';
 import { philox4x32_10, rngWord, tensorRngKey } from '../../src/methods/rng.js';
 import type { MethodInput, MethodOptions } from '../../src/methods/types.js';
@@ -206,5 +208,107 @@ describe('GTA methods against the float64 reference', () => {
     expect(changed).toBe(N / 2);
     const { out, scale } = reference(bc, ins2);
     expect(maxScaledError(got, out, scale)).toBeLessThan(1e-6);
+  });
+});
+
+describe('top-k selection paths', () => {
+  const rows = 160, cols = 1024; // 40 statistics blocks: blocks 0, 16 and 32 are the sample
+  const n = rows * cols;
+  const models = [{ weight: 0.7, density: 0.45 }, { weight: 0.4, density: 0.8 }];
+  const params = (method: string): ProgramParams => plan({ method, perModel: models }).params;
+
+  /** The kernels of the statistics passes that ran, and the output, whole or in chunks. */
+  function runTraced(method: string, ins: Float32Array[], chunk?: number): { ran: string[]; out: Float32Array } {
+    const prog = programFor(method, params(method), { shape: [rows, cols], numel: n, rowLen: cols, k: ins.length, tensor: TENSOR });
+    const ran: string[] = [];
+    const trace = (c: KernelCall): KernelCall => { ran.push(c.fn); return c; };
+    const traced: TensorProgram = {
+      ...prog,
+      passes: prog.passes.map((p) => ({ ...p, call: (prev: readonly Float64Array[]) => trace(p.call(prev)) })),
+      apply: (stats) => trace(prog.apply(stats)),
+    };
+    const out = runProgramOnArrays(k, traced, ins, cols, chunk);
+    return { ran: chunk === undefined ? ran : [...new Set(ran)], out };
+  }
+
+  function checkExact(method: string, ins: Float32Array[]): string[] {
+    const { ran, out } = runTraced(method, ins);
+    const ref = gtaReference(ins[0], models.map((mm, j) => ({ x: ins[j + 1], ...mm })), {
+      sparsifier: SPARSIFIER[method], consensus: CONSENSUS.has(method) ? 'sum' : 'none', normalize: method === 'ties',
+      rescale: 'none', lambda: 1, key: [0, 0], rowLen: cols,
+    });
+    expect(maxScaledError(out, ref.out, ref.scale, ref.alt)).toBeLessThan(1e-6);
+    for (const chunk of [STAT_BLOCK, 7 * STAT_BLOCK]) {
+      expect(Buffer.from(runTraced(method, ins, chunk).out.buffer).equals(Buffer.from(out.buffer))).toBe(true);
+    }
+    return ran;
+  }
+
+  it('bf16-like deltas: the sample and one band pass settle every K-th key', () => {
+    const ins = tensors(n, 2, 21, true);
+    expect(checkExact('ties', ins)).toEqual(['gta_hist_sample', 'gta_band', 'gta_apply']);
+  });
+
+  it('continuous deltas: the band finds the bucket, the low-bits pass the key', () => {
+    const ins = tensors(n, 2, 22);
+    expect(checkExact('ties', ins)).toEqual(['gta_hist_sample', 'gta_band', 'gta_hist_lo', 'gta_apply']);
+  });
+
+  it('an unrepresentative sample: the band misses and the full histogram finds the keys', () => {
+    const ins = tensors(n, 2, 23, true);
+    // Deltas 50× larger in the sampled blocks only.
+    for (const x of ins.slice(1)) {
+      for (let blk = 0; blk < n / STAT_BLOCK; blk += 16) {
+        for (let i = blk * STAT_BLOCK; i < (blk + 1) * STAT_BLOCK; i++) x[i] = ins[0][i] + 50 * (x[i] - ins[0][i]);
+      }
+    }
+    expect(checkExact('ties', ins)).toEqual(['gta_hist_sample', 'gta_band', 'gta_hist_hi', 'gta_ties', 'gta_apply']);
+  });
+
+  it('breadcrumbs: two bands per model (the window of kept ranks)', () => {
+    const ins = tensors(n, 2, 24, true);
+    const ran = checkExact('breadcrumbs', ins);
+    expect(ran.slice(0, 2)).toEqual(['gta_hist_sample', 'gta_band']);
+    expect(ran).not.toContain('gta_hist_hi');
+  });
+});
+
+describe('band pass kernels', () => {
+  it('the sample histogram and the band counts equal a direct count (f32 and bf16 values, in chunks)', () => {
+    const rows = 40, cols = 4096, n = rows * cols;
+    const r = lcg(31);
+    const base = Float32Array.from({ length: n }, () => Math.fround((r() - 0.5) * 0.04));
+    const x = Float32Array.from(base, (b) => Math.fround(b + Math.round((r() - 0.5) * 40) / 4096));
+    const f = new Float32Array(1), u = new Uint32Array(f.buffer);
+    const bits = (v: number): number => { f[0] = v; return u[0]; };
+    const toBf16 = (a: Float32Array): Float32Array => a.map((v) => { u[0] = ((bits(v) + 0x7fff + ((bits(v) >>> 16) & 1)) >>> 16) << 16; return f[0]; });
+    for (const bf16 of [false, true]) {
+      const ins = bf16 ? [toBf16(base), toBf16(x)] : [base, x];
+      const a = Array.from({ length: n }, (_, i) => bits(Math.fround(ins[1][i] - ins[0][i])) & 0x7fff_ffff);
+      // The kernels' view: a program over the two arrays; the sample and band passes run first.
+      const params = plan({ method: 'ties', perModel: [{ weight: 1, density: 0.4 }] }).params;
+      const prog = programFor('ties', params, { shape: [rows, cols], numel: n, rowLen: cols, k: 2, tensor: TENSOR });
+      const seen: Float64Array[] = [];
+      const traced: TensorProgram = {
+        ...prog,
+        passes: prog.passes.map((p, i) => ({ ...p, reduce: (parts) => { const v = p.reduce(parts); if (i < 2) seen[i] = v; return v; } })),
+      };
+      runProgramOnArrays(k, traced, ins, cols, 7 * STAT_BLOCK);
+      const sample = new Float64Array(HI_BUCKETS);
+      for (let i = 0; i < n; i++) if (Math.floor(i / STAT_BLOCK) % 16 === 0) sample[a[i] >>> 16]++;
+      expect(Array.from(seen[0])).toEqual(Array.from(sample));
+      // The band the program chose: [above, hist, bottoms], then per block the candidate's count.
+      const call = prog.passes[1].call([seen[0]]);
+      const [lo, hi, cand1] = call.params.slice(15, 18);
+      const head = 1 + 2 * BAND;
+      const want = new Float64Array(head + n / STAT_BLOCK);
+      for (let i = 0; i < n; i++) {
+        const bk = a[i] >>> 16;
+        if (bk > hi) want[0]++;
+        else if (bk >= lo) { want[1 + bk - lo]++; if ((a[i] & 0xffff) === 0) want[1 + BAND + bk - lo]++; }
+        if (a[i] === (cand1 - 1) * 65536) want[head + Math.floor(i / STAT_BLOCK)]++;
+      }
+      expect(Array.from(seen[1])).toEqual(Array.from(want));
+    }
   });
 });

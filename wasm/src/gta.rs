@@ -832,7 +832,7 @@ pub fn hist_hi(g: &Gta, inputs: &[&[f32]], out: &mut [f64], tmp: &mut [u32]) {
 /// Counts the high 15 bits of `|x − b|` into the tables `t0`/`t1` (32768 u32 each; which table
 /// an element goes to is immaterial: [`fold_hi`] adds them).
 #[cfg_attr(not(target_arch = "wasm32"), allow(unused_variables))]
-fn hist_hi_add(b: &[f32], x: &[f32], t0: &mut [u32], t1: &mut [u32]) {
+pub(crate) fn hist_hi_add(b: &[f32], x: &[f32], t0: &mut [u32], t1: &mut [u32]) {
     #[allow(unused_mut)]
     let mut done = 0;
     #[cfg(target_arch = "wasm32")]
@@ -884,6 +884,9 @@ pub fn hist_hi_tiled(g: &Gta, ins: &[Raw], n: usize, tile: usize, out: &mut [f64
         j += 1;
     }
 }
+
+#[cfg(target_arch = "wasm32")]
+pub(crate) use simd::ld as simd_ld;
 
 /// SIMD loops of the histogram passes (exact counts, so the same as the scalar loops).
 #[cfg(target_arch = "wasm32")]
@@ -1136,7 +1139,7 @@ pub(crate) unsafe fn raw_inputs_of(c: &Ctx) -> ([Raw<'static>; MAX_TILED], usize
     (a, k)
 }
 
-unsafe fn gta_of(c: &Ctx) -> Gta {
+pub(crate) unsafe fn gta_of(c: &Ctx) -> Gta {
     let g = Gta::parse(c.params());
     crate::check(g.is_some());
     let g = g.unwrap();

@@ -36,6 +36,7 @@ pub mod quant_k;
 pub mod quant_legacy;
 pub mod rng;
 pub mod gta;
+pub mod gta_band;
 pub mod sce;
 pub mod ram;
 
