@@ -1,7 +1,8 @@
 /**
- * Program passes, one core: the time of each statistics pass and of the apply pass of TIES and
- * SLERP on bf16 fine-tune-like data held in kernel memory, against the linear kernel on the same
- * inputs. Says where a two-pass method's time goes (the end-to-end ratio adds I/O).
+ * Program passes, one core: the time of each statistics pass and of the apply pass of a program
+ * method (TIES in BENCHMARKS.md) on bf16 fine-tune-like data held in kernel memory, against the
+ * linear kernel on the same inputs. Says where a multi-pass method's time goes (the end-to-end
+ * ratio adds I/O). `node build/bench/passes.js [density]` prints the TIES passes.
  */
 import { programFor } from '../src/methods/programs.js';
 import { SKIPPED } from '../src/methods/program.js';
@@ -70,12 +71,9 @@ export async function passTimes(method: string, params: Record<string, unknown>,
 }
 
 if (process.argv[1]?.endsWith('passes.js')) {
-  const ties = await passTimes('ties', { sparsifier: 'magnitude', consensus: 1, normalize: 1, lambda: 1, rescale: 0, key: [0, 0], weights: [0.5, 0.5], densities: [0.5, 0.5], epsilons: [0.15, 0.15], gammas: [0.01, 0.01] }, 2);
-  for (const r of ties.rows) console.log(r.method.padEnd(6), r.pass.padEnd(28), (r.seconds * 1e3).toFixed(2), 'ms', (r.seconds / ties.linear).toFixed(2), '× linear');
-  console.log('linear 3 inputs', (ties.linear * 1e3).toFixed(2), 'ms');
-}
-if (process.argv[1]?.endsWith('passes.js') && process.argv[2]) {
-  const d = Number(process.argv[2]);
-  const r = await passTimes('ties', { sparsifier: 'magnitude', consensus: Number(process.argv[3] ?? 1), normalize: Number(process.argv[4] ?? 1), lambda: 1, rescale: 0, key: [0, 0], weights: [0.5, 0.5], densities: [d, d], epsilons: [0.15, 0.15], gammas: [0.01, 0.01] }, 2);
-  for (const x of r.rows) console.log('variant', x.pass.padEnd(28), (x.seconds * 1e3).toFixed(2), 'ms');
+  // node build/bench/passes.js [density]: the TIES passes of one tensor.
+  const d = Number(process.argv[2] ?? 0.5);
+  const r = await passTimes('ties', { sparsifier: 'magnitude', consensus: 1, normalize: 1, lambda: 1, rescale: 0, key: [0, 0], weights: [0.5, 0.5], densities: [d, d], epsilons: [0.15, 0.15], gammas: [0.01, 0.01] }, 2);
+  for (const x of r.rows) console.log(x.pass.padEnd(28), (x.seconds * 1e3).toFixed(2), 'ms', (x.seconds / r.linear).toFixed(2), '× linear');
+  console.log('linear kernel, 3 inputs'.padEnd(28), (r.linear * 1e3).toFixed(2), 'ms');
 }

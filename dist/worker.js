@@ -703,31 +703,21 @@ function gtaProgram(raw, shape) {
     const hi = rank(Math.floor(r - margin)), lo = rank(Math.ceil(r + margin));
     return hi - lo < BAND ? { lo, hi, cand: rank(Math.round(r)) } : void 0;
   })));
-  let memo;
-  const bandBases = (stats) => stats.length <= B || stats[B] === SKIPPED ? void 0 : bandBasesOf(stats[S], stats[B]);
-  const bandBasesOf = (sample, bandStats) => {
-    if (memoBand?.key === bandStats) return memoBand.val;
-    const val = bandBasesUncached(sample, bandStats);
-    memoBand = { key: bandStats, val };
-    return val;
-  };
-  let memoBand;
-  const bandBasesUncached = (sample, bandStats) => {
-    const stats = [sample, bandStats];
-    const bands = bandsOf(stats[S]);
+  const bandResult = (sample, band) => {
+    const bands = bandsOf(sample);
     const head = q * HEAD;
     const out = K.map((_, j) => [0, 1].map((s) => {
-      const band = bands[j][s];
-      if (!band) return void 0;
+      const bd = bands[j][s];
+      if (!bd) return void 0;
       const at = slot(j, s) * HEAD;
-      let above = stats[B][at];
+      let above = band[at];
       if (above >= K[j][s]) return void 0;
-      for (let t = band.hi - band.lo; t >= 0; t--) {
-        const c = stats[B][at + 1 + t];
+      for (let t = bd.hi - bd.lo; t >= 0; t--) {
+        const c = band[at + 1 + t];
         if (above + c >= K[j][s]) {
-          const bucket = band.lo + t;
-          const total = stats[B][at + 1 + BAND + t];
-          return { bucket, need: K[j][s] - above, count: c, total, ...bucket === band.cand ? bottomOf(stats[B].subarray(head), slot(j, s)) : {} };
+          const bucket = bd.lo + t;
+          const total = band[at + 1 + BAND + t];
+          return { bucket, need: K[j][s] - above, count: c, total, ...bucket === bd.cand ? bottomOf(band.subarray(head), slot(j, s)) : {} };
         }
         above += c;
       }
@@ -735,6 +725,13 @@ function gtaProgram(raw, shape) {
     }));
     return K.every((_, j) => [0, 1].every((s) => !needSel(j, s) || out[j][s])) ? out : void 0;
   };
+  let bandMemo;
+  const bandBases = (stats) => {
+    if (stats.length <= B || stats[B] === SKIPPED) return void 0;
+    if (bandMemo?.band !== stats[B]) bandMemo = { band: stats[B], val: bandResult(stats[S], stats[B]) };
+    return bandMemo.val;
+  };
+  let memo;
   const basesOf = (stats) => {
     if (memo && memo.key.length === Math.min(stats.length, T + 1) && memo.key.every((x, i) => x === stats[i])) return memo.bases;
     const key = stats.slice(0, T + 1);

@@ -192,40 +192,30 @@ export function gtaProgram(raw: ProgramParams, shape: ProgramShape): TensorProgr
     for (let b = 0; b < HI_BUCKETS; b++) ns += sample[j * HI_BUCKETS + b];
     if (ns === 0) return undefined;
     const pr = ks[s] / n;
-    // The sample's rank of the K-th key, with a margin of six standard deviations and more.
+    // The sample's rank of the K-th key, ± four standard deviations and 0.1 % (blocks are
+    // sampled whole, so neighbouring keys are correlated); a sample of everything is exact.
     const r = pr * ns;
     const margin = ns === n ? 0 : 4 * Math.sqrt(ns * pr * (1 - pr)) + 0.001 * ns + 2;
     const rank = (x: number): number => findBucket(sample, j * HI_BUCKETS, Math.max(1, Math.min(ns, x))).bucket;
     const hi = rank(Math.floor(r - margin)), lo = rank(Math.ceil(r + margin));
     return hi - lo < BAND ? { lo, hi, cand: rank(Math.round(r)) } : undefined;
   })));
-  let memo: { key: readonly Float64Array[]; bases: (Base | undefined)[][] } | undefined;
   /** From the band pass, or `undefined` where a band is missing or missed its K-th key. */
-  const bandBases = (stats: readonly Float64Array[]): (Base | undefined)[][] | undefined =>
-    (stats.length <= B || stats[B] === SKIPPED ? undefined : bandBasesOf(stats[S], stats[B]));
-  const bandBasesOf = (sample: Float64Array, bandStats: Float64Array): (Base | undefined)[][] | undefined => {
-    if (memoBand?.key === bandStats) return memoBand.val;
-    const val = bandBasesUncached(sample, bandStats);
-    memoBand = { key: bandStats, val };
-    return val;
-  };
-  let memoBand: { key: Float64Array; val: (Base | undefined)[][] | undefined } | undefined;
-  const bandBasesUncached = (sample: Float64Array, bandStats: Float64Array): (Base | undefined)[][] | undefined => {
-    const stats = [sample, bandStats];
-    const bands = bandsOf(stats[S]);
+  const bandResult = (sample: Float64Array, band: Float64Array): (Base | undefined)[][] | undefined => {
+    const bands = bandsOf(sample);
     const head = q * HEAD;
     const out = K.map((_, j) => [0, 1].map((s): Base | undefined => {
-      const band = bands[j][s];
-      if (!band) return undefined;
+      const bd = bands[j][s];
+      if (!bd) return undefined;
       const at = slot(j, s) * HEAD;
-      let above = stats[B][at];
+      let above = band[at];
       if (above >= K[j][s]) return undefined;
-      for (let t = band.hi - band.lo; t >= 0; t--) {
-        const c = stats[B][at + 1 + t];
+      for (let t = bd.hi - bd.lo; t >= 0; t--) {
+        const c = band[at + 1 + t];
         if (above + c >= K[j][s]) {
-          const bucket = band.lo + t;
-          const total = stats[B][at + 1 + BAND + t];
-          return { bucket, need: K[j][s] - above, count: c, total, ...(bucket === band.cand ? bottomOf(stats[B].subarray(head), slot(j, s)) : {}) };
+          const bucket = bd.lo + t;
+          const total = band[at + 1 + BAND + t];
+          return { bucket, need: K[j][s] - above, count: c, total, ...(bucket === bd.cand ? bottomOf(band.subarray(head), slot(j, s)) : {}) };
         }
         above += c;
       }
@@ -233,6 +223,13 @@ export function gtaProgram(raw: ProgramParams, shape: ProgramShape): TensorProgr
     }));
     return K.every((_, j) => [0, 1].every((s) => !needSel(j, s) || out[j][s])) ? out : undefined;
   };
+  let bandMemo: { band: Float64Array; val: (Base | undefined)[][] | undefined } | undefined;
+  const bandBases = (stats: readonly Float64Array[]): (Base | undefined)[][] | undefined => {
+    if (stats.length <= B || stats[B] === SKIPPED) return undefined;
+    if (bandMemo?.band !== stats[B]) bandMemo = { band: stats[B], val: bandResult(stats[S], stats[B]) };
+    return bandMemo.val;
+  };
+  let memo: { key: readonly Float64Array[]; bases: (Base | undefined)[][] } | undefined;
   /** The K-th keys' buckets: from the band pass, else from the full pass H; bottom ties from B or T. */
   const basesOf = (stats: readonly Float64Array[]): (Base | undefined)[][] => {
     if (memo && memo.key.length === Math.min(stats.length, T + 1) && memo.key.every((x, i) => x === stats[i])) return memo.bases;
