@@ -37766,26 +37766,6 @@ var nuslerpProgram = (params, shape) => {
   return gramProgram(shape, { rel, rows: !params.flatten }, (g) => nuslerpCoefficients(t, g.at(0, 0), g.at(0, 1), g.at(1, 1)));
 };
 
-// src/methods/rng.ts
-var DEFAULT_SEED = 0;
-var FNV_OFFSET = 0xcbf29ce484222325n;
-var FNV_PRIME = 0x100000001b3n;
-var MASK64 = (1n << 64n) - 1n;
-function tensorRngKey(seed, tensor) {
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`seed must be a non-negative safe integer, got ${seed}`);
-  let h = FNV_OFFSET;
-  const eat = (b) => {
-    h = (h ^ BigInt(b)) * FNV_PRIME & MASK64;
-  };
-  let s = BigInt(seed);
-  for (let i = 0; i < 8; i++) {
-    eat(Number(s & 0xffn));
-    s >>= 8n;
-  }
-  for (const b of new TextEncoder().encode(tensor)) eat(b);
-  return [Number(h & 0xffffffffn), Number(h >> 32n)];
-}
-
 // src/methods/select.ts
 var HI_BUCKETS = 32768;
 var LO_BUCKETS = 65536;
@@ -37838,8 +37818,203 @@ function tieCutoff(ties2, stride, at, keep) {
   throw new Error(`top-k: only ${cum} ties counted, ${keep} to keep`);
 }
 
-// src/methods/gta.ts
+// src/methods/gta-topk.ts
 var BAND = 1024;
+function topkSelection(spec) {
+  const { n, m, nslots, K, needSel } = spec;
+  const q = m * nslots;
+  const slot = (j, s) => j * nslots + s;
+  const S = 0, B = 1, H = 2, T = 3, L2 = 4, R = 5;
+  const HEAD = 1 + 2 * BAND;
+  const bottomOf = (ties2, at) => {
+    let total = 0;
+    for (let i = at; i < ties2.length; i += q) total += ties2[i];
+    return { total, blocks: { ties: ties2, at } };
+  };
+  const cached2 = (f) => {
+    let key, val;
+    return (a) => {
+      if (key !== a) {
+        val = f(a);
+        key = a;
+      }
+      return val;
+    };
+  };
+  const bandsOf = cached2((sample2) => K.map((ks, j) => [0, 1].map((s) => {
+    if (!needSel(j, s)) return void 0;
+    let ns = 0;
+    for (let b = 0; b < HI_BUCKETS; b++) ns += sample2[j * HI_BUCKETS + b];
+    if (ns === 0) return void 0;
+    const pr = ks[s] / n;
+    const r = pr * ns;
+    const margin = ns === n ? 0 : 4 * Math.sqrt(ns * pr * (1 - pr)) + 1e-3 * ns + 2;
+    const rank = (x) => findBucket(sample2, j * HI_BUCKETS, Math.max(1, Math.min(ns, x))).bucket;
+    const hi = rank(Math.floor(r - margin)), lo = rank(Math.ceil(r + margin));
+    return hi - lo < BAND ? { lo, hi, cand: rank(Math.round(r)) } : void 0;
+  })));
+  const bandResult = (sample2, band) => {
+    const bands = bandsOf(sample2);
+    const head = q * HEAD;
+    const out = K.map((_, j) => [0, 1].map((s) => {
+      const bd = bands[j][s];
+      if (!bd) return void 0;
+      const at = slot(j, s) * HEAD;
+      let above = band[at];
+      if (above >= K[j][s]) return void 0;
+      for (let t = bd.hi - bd.lo; t >= 0; t--) {
+        const c = band[at + 1 + t];
+        if (above + c >= K[j][s]) {
+          const bucket = bd.lo + t;
+          const total = band[at + 1 + BAND + t];
+          return { bucket, need: K[j][s] - above, count: c, total, ...bucket === bd.cand ? bottomOf(band.subarray(head), slot(j, s)) : {} };
+        }
+        above += c;
+      }
+      return void 0;
+    }));
+    return K.every((_, j) => [0, 1].every((s) => !needSel(j, s) || out[j][s])) ? out : void 0;
+  };
+  let bandMemo;
+  const bandBases = (stats) => {
+    if (stats.length <= B || stats[B] === SKIPPED) return void 0;
+    if (bandMemo?.band !== stats[B]) bandMemo = { band: stats[B], val: bandResult(stats[S], stats[B]) };
+    return bandMemo.val;
+  };
+  let memo;
+  const basesOf = (stats) => {
+    if (memo && memo.key.length === Math.min(stats.length, T + 1) && memo.key.every((x, i) => x === stats[i])) return memo.bases;
+    const key = stats.slice(0, T + 1);
+    const bases = (bandBases(stats) ?? K.map((ks, j) => [0, 1].map((s) => {
+      if (!needSel(j, s) || stats.length <= H) return void 0;
+      const { bucket, need } = findBucket(stats[H], j * HI_BUCKETS, ks[s]);
+      return { bucket, need, count: stats[H][j * HI_BUCKETS + bucket] };
+    }))).map((row2, j) => row2.map((b, s) => b && !b.blocks && stats.length > T && stats[T] !== SKIPPED ? { ...b, ...bottomOf(stats[T], slot(j, s)) } : b));
+    memo = { key, bases };
+    return bases;
+  };
+  const settled = (b) => {
+    const bottom = b.total ?? 0;
+    const above = b.count - bottom;
+    return b.need > above ? { thr: b.bucket * 65536, ties: bottom, keep: b.need - above } : void 0;
+  };
+  const unsettled = (stats) => basesOf(stats).some((row2) => row2.some((b) => b !== void 0 && !settled(b)));
+  const refinedOf = (stats) => basesOf(stats).map((row2, j) => row2.map((b, s) => b && !settled(b) ? findInBucket(stats[L2], slot(j, s) * LO_BUCKETS, b.bucket, b.need) : void 0));
+  const slotsOf = (stats) => {
+    const bases = basesOf(stats);
+    const fine = unsettled(stats) ? refinedOf(stats) : void 0;
+    return K.map((_, j) => [0, 1].map((s) => {
+      const b = bases[j][s];
+      if (!b) return void 0;
+      const bot = settled(b);
+      const t = bot ?? fine?.[j][s];
+      if (!t) throw new Error(`internal: top-k slot ${j}/${s} unresolved`);
+      if (t.keep === t.ties) return { thr: t.thr, cb: ALL_BLOCKS, rem: 0 };
+      return bot && b.blocks ? { thr: t.thr, ...tieCutoff(b.blocks.ties, q, b.blocks.at, t.keep) } : { thr: t.thr, ...tieCutoff(stats[R], q, slot(j, s), t.keep) };
+    }));
+  };
+  const passes = [];
+  {
+    const selecting = (j) => needSel(j, 0) || needSel(j, 1);
+    passes.push({
+      // S
+      call: () => spec.call("gta_hist_sample", (j) => ({ act: selecting(j) })),
+      words: () => m * HI_BUCKETS,
+      reduce: sumParts2
+    });
+    passes.push({
+      // B
+      skip: ([sample2]) => bandsOf(sample2).every((row2) => row2.every((b) => !b)),
+      call: ([sample2]) => {
+        const bands = bandsOf(sample2);
+        const sl = (b) => ({ thr: 0, cb: b ? b.hi : -1, rem: b ? b.cand + 1 : 0 });
+        return spec.call("gta_band", (j) => ({ slots: [sl(bands[j][0]), sl(bands[j][1])], raw: [bands[j][0]?.lo ?? -1, bands[j][1]?.lo ?? -1] }));
+      },
+      words: (cn, first) => q * HEAD + blocksOf(cn, first) * q,
+      reduce: (parts) => {
+        const head = q * HEAD;
+        const out = new Float64Array(parts.reduce((a, pt) => a + pt.data.length - head, head));
+        let o = head;
+        for (const pt of parts) {
+          for (let i = 0; i < head; i++) out[i] += pt.data[i];
+          out.set(pt.data.subarray(head), o);
+          o += pt.data.length - head;
+        }
+        return out;
+      }
+    });
+    const banded = (stats) => bandBases(stats) !== void 0;
+    passes.push({
+      // H
+      skip: banded,
+      call: () => spec.call("gta_hist_hi", (j) => ({ act: selecting(j) })),
+      words: () => m * HI_BUCKETS,
+      reduce: sumParts2
+    });
+    passes.push({
+      // T
+      // Needed for per-block counts of a bottom value that settles its K-th key (not the candidate).
+      skip: (prev) => {
+        const b = bandBases(prev);
+        return b !== void 0 && b.every((row2) => row2.every((x) => !x || x.blocks || !settled(x)));
+      },
+      call: (prev) => {
+        const bases = basesOf(prev);
+        const bottom = (j, s) => {
+          const b = bases[j][s];
+          return b && !b.blocks ? b.bucket * 65536 : -1;
+        };
+        return spec.call("gta_ties", (j) => ({ raw: [bottom(j, 0), bottom(j, 1)] }));
+      },
+      words: (cn, first) => blocksOf(cn, first) * q,
+      reduce: concatParts
+    });
+    passes.push({
+      // L
+      skip: (prev) => !unsettled(prev),
+      call: (prev) => {
+        const b = basesOf(prev).map((row2) => row2.map((x) => x && !settled(x) ? x.bucket : -1));
+        return spec.call("gta_hist_lo", (j) => ({ raw: [b[j][0], b[j][1]] }));
+      },
+      words: () => q * LO_BUCKETS,
+      reduce: sumParts2
+    });
+    passes.push({
+      // R
+      skip: (prev) => !unsettled(prev) || refinedOf(prev).every((row2) => row2.every((x) => !x || x.keep === x.ties)),
+      call: (prev) => {
+        const t = refinedOf(prev);
+        const raw = (x) => x && x.keep < x.ties ? x.thr : -1;
+        return spec.call("gta_ties", (j) => ({ raw: [raw(t[j][0]), raw(t[j][1])] }));
+      },
+      words: (cn, first) => blocksOf(cn, first) * q,
+      reduce: concatParts
+    });
+  }
+  return { passes, slotsOf };
+}
+
+// src/methods/rng.ts
+var DEFAULT_SEED = 0;
+var FNV_OFFSET = 0xcbf29ce484222325n;
+var FNV_PRIME = 0x100000001b3n;
+var MASK64 = (1n << 64n) - 1n;
+function tensorRngKey(seed, tensor) {
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`seed must be a non-negative safe integer, got ${seed}`);
+  let h = FNV_OFFSET;
+  const eat = (b) => {
+    h = (h ^ BigInt(b)) * FNV_PRIME & MASK64;
+  };
+  let s = BigInt(seed);
+  for (let i = 0; i < 8; i++) {
+    eat(Number(s & 0xffn));
+    s >>= 8n;
+  }
+  for (const b of new TextEncoder().encode(tensor)) eat(b);
+  return [Number(h & 0xffffffffn), Number(h >> 32n)];
+}
+
+// src/methods/gta.ts
 var SPARSE_CODE = { none: 0, magnitude: 1, outliers: 1, random: 2, della: 3 };
 var RESCALE_CODE = { l1: 1, l2: 2, linf: 3, inverse_density: 4 };
 var CONSENSUS_CODE = { none: 0, sum: 1, count: 2 };
@@ -37946,184 +38121,27 @@ function gtaProgram(raw, shape) {
     ];
   };
   const call = (fn, recs) => ({ fn, params: [...header(), ...recs.flat()] });
-  const q = m * nslots;
-  const slot = (j, s) => j * nslots + s;
-  const S = 0, B = 1, H = 2, T = 3, L2 = 4, R = 5;
-  const HEAD = 1 + 2 * BAND;
-  const bottomOf = (ties2, at) => {
-    let total = 0;
-    for (let i = at; i < ties2.length; i += q) total += ties2[i];
-    return { total, blocks: { ties: ties2, at } };
-  };
-  const cached2 = (f) => {
-    let key, val;
-    return (a) => {
-      if (key !== a) {
-        val = f(a);
-        key = a;
-      }
-      return val;
-    };
-  };
-  const bandsOf = cached2((sample2) => K.map((ks, j) => [0, 1].map((s) => {
-    if (!needSel(j, s)) return void 0;
-    let ns = 0;
-    for (let b = 0; b < HI_BUCKETS; b++) ns += sample2[j * HI_BUCKETS + b];
-    if (ns === 0) return void 0;
-    const pr = ks[s] / n;
-    const r = pr * ns;
-    const margin = ns === n ? 0 : 4 * Math.sqrt(ns * pr * (1 - pr)) + 1e-3 * ns + 2;
-    const rank = (x) => findBucket(sample2, j * HI_BUCKETS, Math.max(1, Math.min(ns, x))).bucket;
-    const hi = rank(Math.floor(r - margin)), lo = rank(Math.ceil(r + margin));
-    return hi - lo < BAND ? { lo, hi, cand: rank(Math.round(r)) } : void 0;
-  })));
-  const bandResult = (sample2, band) => {
-    const bands = bandsOf(sample2);
-    const head = q * HEAD;
-    const out = K.map((_, j) => [0, 1].map((s) => {
-      const bd = bands[j][s];
-      if (!bd) return void 0;
-      const at = slot(j, s) * HEAD;
-      let above = band[at];
-      if (above >= K[j][s]) return void 0;
-      for (let t = bd.hi - bd.lo; t >= 0; t--) {
-        const c = band[at + 1 + t];
-        if (above + c >= K[j][s]) {
-          const bucket = bd.lo + t;
-          const total = band[at + 1 + BAND + t];
-          return { bucket, need: K[j][s] - above, count: c, total, ...bucket === bd.cand ? bottomOf(band.subarray(head), slot(j, s)) : {} };
-        }
-        above += c;
-      }
-      return void 0;
-    }));
-    return K.every((_, j) => [0, 1].every((s) => !needSel(j, s) || out[j][s])) ? out : void 0;
-  };
-  let bandMemo;
-  const bandBases = (stats) => {
-    if (stats.length <= B || stats[B] === SKIPPED) return void 0;
-    if (bandMemo?.band !== stats[B]) bandMemo = { band: stats[B], val: bandResult(stats[S], stats[B]) };
-    return bandMemo.val;
-  };
-  let memo;
-  const basesOf = (stats) => {
-    if (memo && memo.key.length === Math.min(stats.length, T + 1) && memo.key.every((x, i) => x === stats[i])) return memo.bases;
-    const key = stats.slice(0, T + 1);
-    const bases = (bandBases(stats) ?? K.map((ks, j) => [0, 1].map((s) => {
-      if (!needSel(j, s) || stats.length <= H) return void 0;
-      const { bucket, need } = findBucket(stats[H], j * HI_BUCKETS, ks[s]);
-      return { bucket, need, count: stats[H][j * HI_BUCKETS + bucket] };
-    }))).map((row2, j) => row2.map((b, s) => b && !b.blocks && stats.length > T && stats[T] !== SKIPPED ? { ...b, ...bottomOf(stats[T], slot(j, s)) } : b));
-    memo = { key, bases };
-    return bases;
-  };
-  const settled = (b) => {
-    const bottom = b.total ?? 0;
-    const above = b.count - bottom;
-    return b.need > above ? { thr: b.bucket * 65536, ties: bottom, keep: b.need - above } : void 0;
-  };
-  const unsettled = (stats) => basesOf(stats).some((row2) => row2.some((b) => b !== void 0 && !settled(b)));
-  const refinedOf = (stats) => basesOf(stats).map((row2, j) => row2.map((b, s) => b && !settled(b) ? findInBucket(stats[L2], slot(j, s) * LO_BUCKETS, b.bucket, b.need) : void 0));
+  const sel = anySel ? topkSelection({
+    n,
+    m,
+    nslots,
+    K,
+    needSel,
+    call: (fn, rec) => call(fn, K.map((_, j) => {
+      const r = rec(j);
+      return record(j, r.slots ?? [], 1, r.act ?? false, r.raw);
+    }))
+  }) : void 0;
   const slotsOf = (stats) => {
-    const bases = anySel ? basesOf(stats) : void 0;
-    const fine = anySel && unsettled(stats) ? refinedOf(stats) : void 0;
+    const sets = sel?.slotsOf(stats);
     return K.map((ks, j) => [0, 1].map((s) => {
-      const b = bases?.[j][s];
-      if (b) {
-        const bot = settled(b);
-        const t = bot ?? fine?.[j][s];
-        if (!t) throw new Error(`internal: top-k slot ${j}/${s} unresolved`);
-        if (t.keep === t.ties) return { thr: t.thr, cb: ALL_BLOCKS, rem: 0 };
-        return bot && b.blocks ? { thr: t.thr, ...tieCutoff(b.blocks.ties, q, b.blocks.at, t.keep) } : { thr: t.thr, ...tieCutoff(stats[R], q, slot(j, s), t.keep) };
-      }
+      const t = sets?.[j][s];
+      if (t) return t;
       if (!topk || !active[j]) return s === 0 ? FULL_SLOT : EMPTY_SLOT;
       return ks[s] >= n ? FULL_SLOT : EMPTY_SLOT;
     }));
   };
-  const passes = [];
-  if (anySel) {
-    const selecting = (j) => needSel(j, 0) || needSel(j, 1);
-    passes.push({
-      // S
-      call: () => call("gta_hist_sample", K.map((_, j) => record(j, [], 1, selecting(j)))),
-      words: () => m * HI_BUCKETS,
-      reduce: sumParts2
-    });
-    passes.push({
-      // B
-      skip: ([sample2]) => bandsOf(sample2).every((row2) => row2.every((b) => !b)),
-      call: ([sample2]) => {
-        const bands = bandsOf(sample2);
-        const sl = (b) => ({ thr: 0, cb: b ? b.hi : -1, rem: b ? b.cand + 1 : 0 });
-        return call("gta_band", K.map((_, j) => record(
-          j,
-          [sl(bands[j][0]), sl(bands[j][1])],
-          1,
-          false,
-          [bands[j][0]?.lo ?? -1, bands[j][1]?.lo ?? -1]
-        )));
-      },
-      words: (cn, first) => q * HEAD + blocksOf(cn, first) * q,
-      reduce: (parts) => {
-        const head = q * HEAD;
-        const out = new Float64Array(parts.reduce((a, pt) => a + pt.data.length - head, head));
-        let o = head;
-        for (const pt of parts) {
-          for (let i = 0; i < head; i++) out[i] += pt.data[i];
-          out.set(pt.data.subarray(head), o);
-          o += pt.data.length - head;
-        }
-        return out;
-      }
-    });
-    const banded = (stats) => bandBases(stats) !== void 0;
-    passes.push({
-      // H
-      skip: banded,
-      call: () => call("gta_hist_hi", K.map((_, j) => record(j, [], 1, selecting(j)))),
-      words: () => m * HI_BUCKETS,
-      reduce: sumParts2
-    });
-    passes.push({
-      // T
-      // Needed for per-block counts of a bottom value that settles its K-th key (not the candidate).
-      skip: (prev) => {
-        const b = bandBases(prev);
-        return b !== void 0 && b.every((row2) => row2.every((x) => !x || x.blocks || !settled(x)));
-      },
-      call: (prev) => {
-        const bases = basesOf(prev);
-        const bottom = (j, s) => {
-          const b = bases[j][s];
-          return b && !b.blocks ? b.bucket * 65536 : -1;
-        };
-        return call("gta_ties", K.map((_, j) => record(j, [], 1, false, [bottom(j, 0), bottom(j, 1)])));
-      },
-      words: (cn, first) => blocksOf(cn, first) * q,
-      reduce: concatParts
-    });
-    passes.push({
-      // L
-      skip: (prev) => !unsettled(prev),
-      call: (prev) => {
-        const b = basesOf(prev).map((row2) => row2.map((x) => x && !settled(x) ? x.bucket : -1));
-        return call("gta_hist_lo", K.map((_, j) => record(j, [], 1, false, [b[j][0], b[j][1]])));
-      },
-      words: () => q * LO_BUCKETS,
-      reduce: sumParts2
-    });
-    passes.push({
-      // R
-      skip: (prev) => !unsettled(prev) || refinedOf(prev).every((row2) => row2.every((x) => !x || x.keep === x.ties)),
-      call: (prev) => {
-        const t = refinedOf(prev);
-        const raw2 = (x) => x && x.keep < x.ties ? x.thr : -1;
-        return call("gta_ties", K.map((_, j) => record(j, [], 1, false, [raw2(t[j][0]), raw2(t[j][1])])));
-      },
-      words: (cn, first) => blocksOf(cn, first) * q,
-      reduce: concatParts
-    });
-  }
+  const passes = [...sel?.passes ?? []];
   const normPass = p.rescale >= 1 && p.rescale <= 3 && active.some((a) => a);
   const normAt = passes.length;
   const linf = p.rescale === 3;

@@ -571,9 +571,6 @@ var nuslerpProgram = (params, shape) => {
   return gramProgram(shape, { rel, rows: !params.flatten }, (g) => nuslerpCoefficients(t, g.at(0, 0), g.at(0, 1), g.at(1, 1)));
 };
 
-// src/methods/rng.ts
-var MASK64 = (1n << 64n) - 1n;
-
 // src/methods/select.ts
 var HI_BUCKETS = 32768;
 var LO_BUCKETS = 65536;
@@ -626,52 +623,10 @@ function tieCutoff(ties, stride, at, keep) {
   throw new Error(`top-k: only ${cum} ties counted, ${keep} to keep`);
 }
 
-// src/methods/gta.ts
+// src/methods/gta-topk.ts
 var BAND = 1024;
-var SPARSE_CODE = { none: 0, magnitude: 1, outliers: 1, random: 2, della: 3 };
-var RESCALE_CODE = { l1: 1, l2: 2, linf: 3, inverse_density: 4 };
-function windowOf(sp, density, gamma, n) {
-  const target = Math.trunc(density * n);
-  if (sp === "magnitude") return [target, 0];
-  let nTop = Math.trunc(gamma * n);
-  let nBot = n - target - nTop;
-  if (nBot < 0) {
-    nTop += nBot;
-    nBot = 0;
-  }
-  return [n - nBot, nTop];
-}
-function gtaProgram(raw, shape) {
-  const p = raw;
-  const n = shape.numel;
-  const m = shape.k - 1;
-  const sp = p.sparsifier;
-  const topk = sp === "magnitude" || sp === "outliers";
-  const nslots = sp === "outliers" ? 2 : 1;
-  const active = p.densities.map((d) => sp !== "none" && d < 1);
-  const segLen = sp === "della" ? Math.max(1, shape.rowLen) : STAT_BLOCK;
-  const K = p.densities.map((d, j) => topk && active[j] ? windowOf(sp, d, p.gammas[j], n) : [n, 0]);
-  const needSel = (j, s) => topk && active[j] && K[j][s] > 0 && K[j][s] < n;
-  const anySel = K.some((_, j) => needSel(j, 0) || needSel(j, 1));
-  const header = () => [m, p.consensus, p.normalize, p.lambda, SPARSE_CODE[sp], p.rescale, p.key[0], p.key[1], nslots, 0];
-  const record = (j, slots, scale, act, raw2) => {
-    const s0 = slots[0] ?? EMPTY_SLOT, s1 = slots[1] ?? EMPTY_SLOT;
-    return [
-      p.weights[j],
-      act ? 1 : 0,
-      p.densities[j],
-      p.epsilons[j],
-      scale,
-      raw2 ? raw2[0] : s0.thr,
-      s0.cb,
-      s0.rem,
-      raw2 ? raw2[1] : s1.thr,
-      s1.cb,
-      s1.rem,
-      0
-    ];
-  };
-  const call = (fn, recs) => ({ fn, params: [...header(), ...recs.flat()] });
+function topkSelection(spec) {
+  const { n, m, nslots, K, needSel } = spec;
   const q = m * nslots;
   const slot = (j, s) => j * nslots + s;
   const S = 0, B = 1, H = 2, T = 3, L = 4, R = 5;
@@ -751,27 +706,24 @@ function gtaProgram(raw, shape) {
   const unsettled = (stats) => basesOf(stats).some((row2) => row2.some((b) => b !== void 0 && !settled(b)));
   const refinedOf = (stats) => basesOf(stats).map((row2, j) => row2.map((b, s) => b && !settled(b) ? findInBucket(stats[L], slot(j, s) * LO_BUCKETS, b.bucket, b.need) : void 0));
   const slotsOf = (stats) => {
-    const bases = anySel ? basesOf(stats) : void 0;
-    const fine = anySel && unsettled(stats) ? refinedOf(stats) : void 0;
-    return K.map((ks, j) => [0, 1].map((s) => {
-      const b = bases?.[j][s];
-      if (b) {
-        const bot = settled(b);
-        const t = bot ?? fine?.[j][s];
-        if (!t) throw new Error(`internal: top-k slot ${j}/${s} unresolved`);
-        if (t.keep === t.ties) return { thr: t.thr, cb: ALL_BLOCKS, rem: 0 };
-        return bot && b.blocks ? { thr: t.thr, ...tieCutoff(b.blocks.ties, q, b.blocks.at, t.keep) } : { thr: t.thr, ...tieCutoff(stats[R], q, slot(j, s), t.keep) };
-      }
-      if (!topk || !active[j]) return s === 0 ? FULL_SLOT : EMPTY_SLOT;
-      return ks[s] >= n ? FULL_SLOT : EMPTY_SLOT;
+    const bases = basesOf(stats);
+    const fine = unsettled(stats) ? refinedOf(stats) : void 0;
+    return K.map((_, j) => [0, 1].map((s) => {
+      const b = bases[j][s];
+      if (!b) return void 0;
+      const bot = settled(b);
+      const t = bot ?? fine?.[j][s];
+      if (!t) throw new Error(`internal: top-k slot ${j}/${s} unresolved`);
+      if (t.keep === t.ties) return { thr: t.thr, cb: ALL_BLOCKS, rem: 0 };
+      return bot && b.blocks ? { thr: t.thr, ...tieCutoff(b.blocks.ties, q, b.blocks.at, t.keep) } : { thr: t.thr, ...tieCutoff(stats[R], q, slot(j, s), t.keep) };
     }));
   };
   const passes = [];
-  if (anySel) {
+  {
     const selecting = (j) => needSel(j, 0) || needSel(j, 1);
     passes.push({
       // S
-      call: () => call("gta_hist_sample", K.map((_, j) => record(j, [], 1, selecting(j)))),
+      call: () => spec.call("gta_hist_sample", (j) => ({ act: selecting(j) })),
       words: () => m * HI_BUCKETS,
       reduce: sumParts2
     });
@@ -781,13 +733,7 @@ function gtaProgram(raw, shape) {
       call: ([sample]) => {
         const bands = bandsOf(sample);
         const sl = (b) => ({ thr: 0, cb: b ? b.hi : -1, rem: b ? b.cand + 1 : 0 });
-        return call("gta_band", K.map((_, j) => record(
-          j,
-          [sl(bands[j][0]), sl(bands[j][1])],
-          1,
-          false,
-          [bands[j][0]?.lo ?? -1, bands[j][1]?.lo ?? -1]
-        )));
+        return spec.call("gta_band", (j) => ({ slots: [sl(bands[j][0]), sl(bands[j][1])], raw: [bands[j][0]?.lo ?? -1, bands[j][1]?.lo ?? -1] }));
       },
       words: (cn, first) => q * HEAD + blocksOf(cn, first) * q,
       reduce: (parts) => {
@@ -806,7 +752,7 @@ function gtaProgram(raw, shape) {
     passes.push({
       // H
       skip: banded,
-      call: () => call("gta_hist_hi", K.map((_, j) => record(j, [], 1, selecting(j)))),
+      call: () => spec.call("gta_hist_hi", (j) => ({ act: selecting(j) })),
       words: () => m * HI_BUCKETS,
       reduce: sumParts2
     });
@@ -823,7 +769,7 @@ function gtaProgram(raw, shape) {
           const b = bases[j][s];
           return b && !b.blocks ? b.bucket * 65536 : -1;
         };
-        return call("gta_ties", K.map((_, j) => record(j, [], 1, false, [bottom(j, 0), bottom(j, 1)])));
+        return spec.call("gta_ties", (j) => ({ raw: [bottom(j, 0), bottom(j, 1)] }));
       },
       words: (cn, first) => blocksOf(cn, first) * q,
       reduce: concatParts
@@ -833,7 +779,7 @@ function gtaProgram(raw, shape) {
       skip: (prev) => !unsettled(prev),
       call: (prev) => {
         const b = basesOf(prev).map((row2) => row2.map((x) => x && !settled(x) ? x.bucket : -1));
-        return call("gta_hist_lo", K.map((_, j) => record(j, [], 1, false, [b[j][0], b[j][1]])));
+        return spec.call("gta_hist_lo", (j) => ({ raw: [b[j][0], b[j][1]] }));
       },
       words: () => q * LO_BUCKETS,
       reduce: sumParts2
@@ -843,13 +789,85 @@ function gtaProgram(raw, shape) {
       skip: (prev) => !unsettled(prev) || refinedOf(prev).every((row2) => row2.every((x) => !x || x.keep === x.ties)),
       call: (prev) => {
         const t = refinedOf(prev);
-        const raw2 = (x) => x && x.keep < x.ties ? x.thr : -1;
-        return call("gta_ties", K.map((_, j) => record(j, [], 1, false, [raw2(t[j][0]), raw2(t[j][1])])));
+        const raw = (x) => x && x.keep < x.ties ? x.thr : -1;
+        return spec.call("gta_ties", (j) => ({ raw: [raw(t[j][0]), raw(t[j][1])] }));
       },
       words: (cn, first) => blocksOf(cn, first) * q,
       reduce: concatParts
     });
   }
+  return { passes, slotsOf };
+}
+
+// src/methods/rng.ts
+var MASK64 = (1n << 64n) - 1n;
+
+// src/methods/gta.ts
+var SPARSE_CODE = { none: 0, magnitude: 1, outliers: 1, random: 2, della: 3 };
+var RESCALE_CODE = { l1: 1, l2: 2, linf: 3, inverse_density: 4 };
+function windowOf(sp, density, gamma, n) {
+  const target = Math.trunc(density * n);
+  if (sp === "magnitude") return [target, 0];
+  let nTop = Math.trunc(gamma * n);
+  let nBot = n - target - nTop;
+  if (nBot < 0) {
+    nTop += nBot;
+    nBot = 0;
+  }
+  return [n - nBot, nTop];
+}
+function gtaProgram(raw, shape) {
+  const p = raw;
+  const n = shape.numel;
+  const m = shape.k - 1;
+  const sp = p.sparsifier;
+  const topk = sp === "magnitude" || sp === "outliers";
+  const nslots = sp === "outliers" ? 2 : 1;
+  const active = p.densities.map((d) => sp !== "none" && d < 1);
+  const segLen = sp === "della" ? Math.max(1, shape.rowLen) : STAT_BLOCK;
+  const K = p.densities.map((d, j) => topk && active[j] ? windowOf(sp, d, p.gammas[j], n) : [n, 0]);
+  const needSel = (j, s) => topk && active[j] && K[j][s] > 0 && K[j][s] < n;
+  const anySel = K.some((_, j) => needSel(j, 0) || needSel(j, 1));
+  const header = () => [m, p.consensus, p.normalize, p.lambda, SPARSE_CODE[sp], p.rescale, p.key[0], p.key[1], nslots, 0];
+  const record = (j, slots, scale, act, raw2) => {
+    const s0 = slots[0] ?? EMPTY_SLOT, s1 = slots[1] ?? EMPTY_SLOT;
+    return [
+      p.weights[j],
+      act ? 1 : 0,
+      p.densities[j],
+      p.epsilons[j],
+      scale,
+      raw2 ? raw2[0] : s0.thr,
+      s0.cb,
+      s0.rem,
+      raw2 ? raw2[1] : s1.thr,
+      s1.cb,
+      s1.rem,
+      0
+    ];
+  };
+  const call = (fn, recs) => ({ fn, params: [...header(), ...recs.flat()] });
+  const sel = anySel ? topkSelection({
+    n,
+    m,
+    nslots,
+    K,
+    needSel,
+    call: (fn, rec) => call(fn, K.map((_, j) => {
+      const r = rec(j);
+      return record(j, r.slots ?? [], 1, r.act ?? false, r.raw);
+    }))
+  }) : void 0;
+  const slotsOf = (stats) => {
+    const sets = sel?.slotsOf(stats);
+    return K.map((ks, j) => [0, 1].map((s) => {
+      const t = sets?.[j][s];
+      if (t) return t;
+      if (!topk || !active[j]) return s === 0 ? FULL_SLOT : EMPTY_SLOT;
+      return ks[s] >= n ? FULL_SLOT : EMPTY_SLOT;
+    }));
+  };
+  const passes = [...sel?.passes ?? []];
   const normPass = p.rescale >= 1 && p.rescale <= 3 && active.some((a) => a);
   const normAt = passes.length;
   const linf = p.rescale === 3;

@@ -6,7 +6,7 @@
 import { runProgramOnArrays } from '../../src/kernels/program-runner.js';
 import { instantiateKernels, loadKernelModule, type KernelExports } from '../../src/kernels/wasm-module.js';
 import { programFor } from '../../src/methods/programs.js';
-import { BAND } from '../../src/methods/gta.js';
+import { BAND } from '../../src/methods/gta-topk.js';
 import { HI_BUCKETS } from '../../src/methods/select.js';
 import { STAT_BLOCK, type KernelCall, type ProgramParams, type TensorProgram } from '../../src/methods/program.js';
 import { getMethod } from '../../src/methods/registry.js';

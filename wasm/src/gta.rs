@@ -1,6 +1,6 @@
 //! Generalized task arithmetic: the program kernels of `ties`, `dare_ties`, `dare_linear`,
 //! `breadcrumbs`, `breadcrumbs_ties`, `della`, `della_linear` (and `task_arithmetic` with our
-//! extra options). See `src/methods/gta.ts` for the passes each method runs.
+//! extra options). See `src/methods/gta.ts` and `gta-topk.ts` for the passes each method runs.
 //!
 //! Inputs: `input(0)` is the base `b`, `input(1 + j)` model `j` (m = k − 1 models). Per element
 //! and model, in f32: `δ = x − b`; the sparsifier keeps or drops it (`keep`), a kept delta is

@@ -1,4 +1,4 @@
-//! Sampled top-k selection for the GTA methods (see `src/methods/gta.ts`): instead of a
+//! Sampled top-k selection for the GTA methods (see `src/methods/gta-topk.ts`): instead of a
 //! histogram of every element's |δ| bits (a scattered increment per element), a histogram of a
 //! fixed sample of blocks locates the K-th largest |δ| approximately, and one counting pass over
 //! every element then finds it exactly: elements above a band of high-bit buckets are only
@@ -15,7 +15,7 @@ use crate::program::{for_tiles, Ctx, Raw};
 
 /// A block is in the sample iff its global index is a multiple of this.
 pub const SAMPLE_EVERY: u64 = 16;
-/// Most high-bit buckets a band spans (`BAND` in `src/methods/gta.ts`).
+/// Most high-bit buckets a band spans (`BAND` in `src/methods/gta-topk.ts`).
 pub const BAND: usize = 1024;
 
 const F32: u32 = crate::convert::F32;
