@@ -37773,11 +37773,13 @@ var ALL_BLOCKS = 2 ** 53;
 var EMPTY_SLOT = { thr: -1, cb: -1, rem: 0 };
 var FULL_SLOT = { thr: 0, cb: ALL_BLOCKS, rem: 0 };
 function sumParts2(parts) {
+  if (parts.length === 1) return parts[0].data;
   const out = new Float64Array(parts[0]?.data.length ?? 0);
   for (const p of parts) for (let i = 0; i < out.length; i++) out[i] += p.data[i];
   return out;
 }
 function concatParts(parts) {
+  if (parts.length === 1) return parts[0].data;
   const out = new Float64Array(parts.reduce((a, p) => a + p.data.length, 0));
   let o = 0;
   for (const p of parts) {
@@ -37841,17 +37843,25 @@ function topkSelection(spec) {
       return val;
     };
   };
-  const bandsOf = cached2((sample2) => K.map((ks, j) => [0, 1].map((s) => {
-    if (!needSel(j, s)) return void 0;
-    let ns = 0;
-    for (let b = 0; b < HI_BUCKETS; b++) ns += sample2[j * HI_BUCKETS + b];
-    if (ns === 0) return void 0;
-    const pr = ks[s] / n;
-    const r = pr * ns;
-    const margin = ns === n ? 0 : 4 * Math.sqrt(ns * pr * (1 - pr)) + 1e-3 * ns + 2;
-    const rank = (x) => findBucket(sample2, j * HI_BUCKETS, Math.max(1, Math.min(ns, x))).bucket;
-    const hi = rank(Math.floor(r - margin)), lo = rank(Math.ceil(r + margin));
-    return hi - lo < BAND ? { lo, hi, cand: rank(Math.round(r)) } : void 0;
+  const chooseBands = (sample2) => {
+    const out = new Float64Array(3 * q).fill(-1);
+    K.forEach((ks, j) => [0, 1].forEach((s) => {
+      if (!needSel(j, s)) return;
+      let ns = 0;
+      for (let b = 0; b < HI_BUCKETS; b++) ns += sample2[j * HI_BUCKETS + b];
+      if (ns === 0) return;
+      const pr = ks[s] / n;
+      const r = pr * ns;
+      const margin = ns === n ? 0 : 4 * Math.sqrt(ns * pr * (1 - pr)) + 1e-3 * ns + 2;
+      const rank = (x) => findBucket(sample2, j * HI_BUCKETS, Math.max(1, Math.min(ns, x))).bucket;
+      const hi = rank(Math.floor(r - margin)), lo = rank(Math.ceil(r + margin));
+      if (hi - lo < BAND) out.set([lo, hi, rank(Math.round(r))], 3 * slot(j, s));
+    }));
+    return out;
+  };
+  const bandsOf = cached2((chosen) => K.map((_, j) => [0, 1].map((s) => {
+    const at = 3 * slot(j, s);
+    return s < nslots && chosen[at] >= 0 ? { lo: chosen[at], hi: chosen[at + 1], cand: chosen[at + 2] } : void 0;
   })));
   const bandResult = (sample2, band) => {
     const bands = bandsOf(sample2);
@@ -37920,7 +37930,7 @@ function topkSelection(spec) {
       // S
       call: () => spec.call("gta_hist_sample", (j) => ({ act: selecting(j) })),
       words: () => m * HI_BUCKETS,
-      reduce: sumParts2
+      reduce: (parts) => chooseBands(sumParts2(parts))
     });
     passes.push({
       // B

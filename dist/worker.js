@@ -578,11 +578,13 @@ var ALL_BLOCKS = 2 ** 53;
 var EMPTY_SLOT = { thr: -1, cb: -1, rem: 0 };
 var FULL_SLOT = { thr: 0, cb: ALL_BLOCKS, rem: 0 };
 function sumParts2(parts) {
+  if (parts.length === 1) return parts[0].data;
   const out = new Float64Array(parts[0]?.data.length ?? 0);
   for (const p of parts) for (let i = 0; i < out.length; i++) out[i] += p.data[i];
   return out;
 }
 function concatParts(parts) {
+  if (parts.length === 1) return parts[0].data;
   const out = new Float64Array(parts.reduce((a, p) => a + p.data.length, 0));
   let o = 0;
   for (const p of parts) {
@@ -646,17 +648,25 @@ function topkSelection(spec) {
       return val;
     };
   };
-  const bandsOf = cached((sample) => K.map((ks, j) => [0, 1].map((s) => {
-    if (!needSel(j, s)) return void 0;
-    let ns = 0;
-    for (let b = 0; b < HI_BUCKETS; b++) ns += sample[j * HI_BUCKETS + b];
-    if (ns === 0) return void 0;
-    const pr = ks[s] / n;
-    const r = pr * ns;
-    const margin = ns === n ? 0 : 4 * Math.sqrt(ns * pr * (1 - pr)) + 1e-3 * ns + 2;
-    const rank = (x) => findBucket(sample, j * HI_BUCKETS, Math.max(1, Math.min(ns, x))).bucket;
-    const hi = rank(Math.floor(r - margin)), lo = rank(Math.ceil(r + margin));
-    return hi - lo < BAND ? { lo, hi, cand: rank(Math.round(r)) } : void 0;
+  const chooseBands = (sample) => {
+    const out = new Float64Array(3 * q).fill(-1);
+    K.forEach((ks, j) => [0, 1].forEach((s) => {
+      if (!needSel(j, s)) return;
+      let ns = 0;
+      for (let b = 0; b < HI_BUCKETS; b++) ns += sample[j * HI_BUCKETS + b];
+      if (ns === 0) return;
+      const pr = ks[s] / n;
+      const r = pr * ns;
+      const margin = ns === n ? 0 : 4 * Math.sqrt(ns * pr * (1 - pr)) + 1e-3 * ns + 2;
+      const rank = (x) => findBucket(sample, j * HI_BUCKETS, Math.max(1, Math.min(ns, x))).bucket;
+      const hi = rank(Math.floor(r - margin)), lo = rank(Math.ceil(r + margin));
+      if (hi - lo < BAND) out.set([lo, hi, rank(Math.round(r))], 3 * slot(j, s));
+    }));
+    return out;
+  };
+  const bandsOf = cached((chosen) => K.map((_, j) => [0, 1].map((s) => {
+    const at = 3 * slot(j, s);
+    return s < nslots && chosen[at] >= 0 ? { lo: chosen[at], hi: chosen[at + 1], cand: chosen[at + 2] } : void 0;
   })));
   const bandResult = (sample, band) => {
     const bands = bandsOf(sample);
@@ -725,7 +735,7 @@ function topkSelection(spec) {
       // S
       call: () => spec.call("gta_hist_sample", (j) => ({ act: selecting(j) })),
       words: () => m * HI_BUCKETS,
-      reduce: sumParts2
+      reduce: (parts) => chooseBands(sumParts2(parts))
     });
     passes.push({
       // B
@@ -1512,7 +1522,7 @@ function callKernel(arena2, prog, call, c, out, outWords) {
     arena2.release(mark);
   }
 }
-function runStatPass(arena2, prog, pass, prev, c) {
+function withStatPass(arena2, prog, pass, prev, c, use) {
   const p = prog.passes[pass];
   const words = p.words(c.n, c.first);
   const mark = arena2.mark();
@@ -1520,10 +1530,13 @@ function runStatPass(arena2, prog, pass, prev, c) {
     const out = arena2.alloc(8 * Math.max(1, words));
     arena2.f64(out, words).fill(0);
     callKernel(arena2, prog, p.call(prev), c, out, words);
-    return arena2.f64(out, words).slice();
+    return use(arena2.f64(out, words));
   } finally {
     arena2.release(mark);
   }
+}
+function runStatPass(arena2, prog, pass, prev, c) {
+  return withStatPass(arena2, prog, pass, prev, c, (w) => w.slice());
 }
 function runApply(arena2, prog, stats, c, out) {
   callKernel(arena2, prog, prog.apply(stats), c, out, 0);
@@ -1535,8 +1548,10 @@ function runAllStats(arena2, prog, c) {
       stats.push(SKIPPED);
       continue;
     }
-    const data = runStatPass(arena2, prog, i, stats, c);
-    stats.push(prog.passes[i].reduce([{ first: c.first, n: c.n, data }]));
+    stats.push(withStatPass(arena2, prog, i, stats, c, (data) => {
+      const r = prog.passes[i].reduce([{ first: c.first, n: c.n, data }]);
+      return r.buffer === arena2.k.memory.buffer ? r.slice() : r;
+    }));
   }
   return stats;
 }
@@ -1949,7 +1964,8 @@ parentPort.on("message", (msg) => {
     return;
   }
   runJob(msg.job).then(
-    (r) => parentPort.postMessage({ id: msg.id, ...r }),
+    // A pass's words (a copy out of the kernel memory, owning its buffer) move to the main thread.
+    (r) => parentPort.postMessage({ id: msg.id, ...r }, r.stats && r.stats.byteLength === r.stats.buffer.byteLength ? [r.stats.buffer] : []),
     // A MergeopsError (e.g. a Hub read that gave up) keeps its code and hint across the thread boundary.
     (e) => parentPort.postMessage({
       id: msg.id,

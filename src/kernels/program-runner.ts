@@ -62,8 +62,12 @@ function callKernel(arena: Arena, prog: TensorProgram, call: KernelCall, c: Chun
   }
 }
 
-/** Runs statistics pass `pass` on one chunk and returns the words its kernel wrote. */
-export function runStatPass(arena: Arena, prog: TensorProgram, pass: number, prev: readonly Float64Array[], c: ChunkView): Float64Array {
+/**
+ * Runs statistics pass `pass` on one chunk and hands the words its kernel wrote to `use`, as a
+ * view of the kernel memory valid only during the call.
+ */
+function withStatPass<T>(arena: Arena, prog: TensorProgram, pass: number, prev: readonly Float64Array[], c: ChunkView,
+  use: (words: Float64Array) => T): T {
   const p = prog.passes[pass];
   const words = p.words(c.n, c.first);
   const mark = arena.mark();
@@ -71,10 +75,15 @@ export function runStatPass(arena: Arena, prog: TensorProgram, pass: number, pre
     const out = arena.alloc(8 * Math.max(1, words));
     arena.f64(out, words).fill(0);
     callKernel(arena, prog, p.call(prev), c, out, words);
-    return arena.f64(out, words).slice();
+    return use(arena.f64(out, words));
   } finally {
     arena.release(mark);
   }
+}
+
+/** Runs statistics pass `pass` on one chunk and returns the words its kernel wrote. */
+export function runStatPass(arena: Arena, prog: TensorProgram, pass: number, prev: readonly Float64Array[], c: ChunkView): Float64Array {
+  return withStatPass(arena, prog, pass, prev, c, (w) => w.slice());
 }
 
 /** Runs the apply pass on one chunk, writing `n` elements (F32 unless `c.outDType`) at `out`. */
@@ -82,7 +91,11 @@ export function runApply(arena: Arena, prog: TensorProgram, stats: readonly Floa
   callKernel(arena, prog, prog.apply(stats), c, out, 0);
 }
 
-/** Every statistics pass over the whole tensor held in memory (one chunk), reduced. */
+/**
+ * Every statistics pass over the whole tensor held in memory (one chunk), reduced. Each pass is
+ * reduced straight from the kernel memory (a pass that condenses its words, or is summed into a
+ * new array, leaves no copy of them behind); a result that is the kernel memory is copied.
+ */
 export function runAllStats(arena: Arena, prog: TensorProgram, c: ChunkView): Float64Array[] {
   const stats: Float64Array[] = [];
   for (let i = 0; i < prog.passes.length; i++) {
@@ -90,8 +103,10 @@ export function runAllStats(arena: Arena, prog: TensorProgram, c: ChunkView): Fl
       stats.push(SKIPPED);
       continue;
     }
-    const data = runStatPass(arena, prog, i, stats, c);
-    stats.push(prog.passes[i].reduce([{ first: c.first, n: c.n, data }]));
+    stats.push(withStatPass(arena, prog, i, stats, c, (data) => {
+      const r = prog.passes[i].reduce([{ first: c.first, n: c.n, data }]);
+      return r.buffer === arena.k.memory.buffer ? r.slice() : r;
+    }));
   }
   return stats;
 }

@@ -467,7 +467,8 @@ parentPort!.on('message', (msg: WorkerRequest | { id: number; close: true }) => 
     return;
   }
   runJob(msg.job).then(
-    (r) => parentPort!.postMessage({ id: msg.id, ...r }),
+    // A pass's words (a copy out of the kernel memory, owning its buffer) move to the main thread.
+    (r) => parentPort!.postMessage({ id: msg.id, ...r }, r.stats && r.stats.byteLength === r.stats.buffer.byteLength ? [r.stats.buffer as ArrayBuffer] : []),
     // A MergeopsError (e.g. a Hub read that gave up) keeps its code and hint across the thread boundary.
     (e: unknown) => parentPort!.postMessage({
       id: msg.id, error: e instanceof Error ? e.message : String(e), ...(e instanceof MergeopsError ? { code: e.code, hint: e.hint } : {}),

@@ -69,19 +69,31 @@ export function topkSelection(spec: TopkSpec): { passes: StatPass[]; slotsOf(sta
       return val as R;
     };
   };
-  const bandsOf = cached((sample: Float64Array): (Band | undefined)[][] => K.map((ks, j) => [0, 1].map((s) => {
-    if (!needSel(j, s)) return undefined;
-    let ns = 0;
-    for (let b = 0; b < HI_BUCKETS; b++) ns += sample[j * HI_BUCKETS + b];
-    if (ns === 0) return undefined;
-    const pr = ks[s] / n;
-    // The sample's rank of the K-th key, ± four standard deviations and 0.1 % (blocks are
-    // sampled whole, so neighbouring keys are correlated); a sample of everything is exact.
-    const r = pr * ns;
-    const margin = ns === n ? 0 : 4 * Math.sqrt(ns * pr * (1 - pr)) + 0.001 * ns + 2;
-    const rank = (x: number): number => findBucket(sample, j * HI_BUCKETS, Math.max(1, Math.min(ns, x))).bucket;
-    const hi = rank(Math.floor(r - margin)), lo = rank(Math.ceil(r + margin));
-    return hi - lo < BAND ? { lo, hi, cand: rank(Math.round(r)) } : undefined;
+  /**
+   * The bands from the summed sample histograms, as pass S's reduced statistics: `[lo, hi, cand]`
+   * per slot (−1: no band). Only these words are kept, not the histograms (2¹⁵ words a model).
+   */
+  const chooseBands = (sample: Float64Array): Float64Array => {
+    const out = new Float64Array(3 * q).fill(-1);
+    K.forEach((ks, j) => [0, 1].forEach((s) => {
+      if (!needSel(j, s)) return;
+      let ns = 0;
+      for (let b = 0; b < HI_BUCKETS; b++) ns += sample[j * HI_BUCKETS + b];
+      if (ns === 0) return;
+      const pr = ks[s] / n;
+      // The sample's rank of the K-th key, ± four standard deviations and 0.1 % (blocks are
+      // sampled whole, so neighbouring keys are correlated); a sample of everything is exact.
+      const r = pr * ns;
+      const margin = ns === n ? 0 : 4 * Math.sqrt(ns * pr * (1 - pr)) + 0.001 * ns + 2;
+      const rank = (x: number): number => findBucket(sample, j * HI_BUCKETS, Math.max(1, Math.min(ns, x))).bucket;
+      const hi = rank(Math.floor(r - margin)), lo = rank(Math.ceil(r + margin));
+      if (hi - lo < BAND) out.set([lo, hi, rank(Math.round(r))], 3 * slot(j, s));
+    }));
+    return out;
+  };
+  const bandsOf = cached((chosen: Float64Array): (Band | undefined)[][] => K.map((_, j) => [0, 1].map((s) => {
+    const at = 3 * slot(j, s);
+    return s < nslots && chosen[at] >= 0 ? { lo: chosen[at], hi: chosen[at + 1], cand: chosen[at + 2] } : undefined;
   })));
   /** From the band pass, or `undefined` where a band is missing or missed its K-th key. */
   const bandResult = (sample: Float64Array, band: Float64Array): (Base | undefined)[][] | undefined => {
@@ -156,7 +168,7 @@ export function topkSelection(spec: TopkSpec): { passes: StatPass[]; slotsOf(sta
     passes.push({ // S
       call: () => spec.call('gta_hist_sample', (j) => ({ act: selecting(j) })),
       words: () => m * HI_BUCKETS,
-      reduce: sumParts,
+      reduce: (parts) => chooseBands(sumParts(parts)),
     });
     passes.push({ // B
       skip: ([sample]) => bandsOf(sample).every((row) => row.every((b) => !b)),

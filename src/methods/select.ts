@@ -27,15 +27,17 @@ export interface TopSlot {
 export const EMPTY_SLOT: TopSlot = { thr: -1, cb: -1, rem: 0 };
 export const FULL_SLOT: TopSlot = { thr: 0, cb: ALL_BLOCKS, rem: 0 };
 
-/** Adds the chunks' word arrays element-wise (exact: they hold integer counts). */
+/** Adds the chunks' word arrays element-wise (exact: they hold integer counts); one chunk's as is. */
 export function sumParts(parts: readonly ChunkStats[]): Float64Array {
+  if (parts.length === 1) return parts[0].data;
   const out = new Float64Array(parts[0]?.data.length ?? 0);
   for (const p of parts) for (let i = 0; i < out.length; i++) out[i] += p.data[i];
   return out;
 }
 
-/** Concatenates the chunks' words in index order (per-block data). */
+/** Concatenates the chunks' words in index order (per-block data); one chunk's as is. */
 export function concatParts(parts: readonly ChunkStats[]): Float64Array {
+  if (parts.length === 1) return parts[0].data;
   const out = new Float64Array(parts.reduce((a, p) => a + p.data.length, 0));
   let o = 0;
   for (const p of parts) {

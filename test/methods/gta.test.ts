@@ -7,7 +7,7 @@ import { runProgramOnArrays } from '../../src/kernels/program-runner.js';
 import { instantiateKernels, loadKernelModule, type KernelExports } from '../../src/kernels/wasm-module.js';
 import { programFor } from '../../src/methods/programs.js';
 import { BAND } from '../../src/methods/gta-topk.js';
-import { HI_BUCKETS } from '../../src/methods/select.js';
+import { HI_BUCKETS, sumParts } from '../../src/methods/select.js';
 import { STAT_BLOCK, type KernelCall, type ProgramParams, type TensorProgram } from '../../src/methods/program.js';
 import { getMethod } from '../../src/methods/registry.js';
 import { philox4x32_10, rngWord, tensorRngKey } from '../../src/methods/rng.js';
@@ -289,16 +289,18 @@ describe('band pass kernels', () => {
       const params = plan({ method: 'ties', perModel: [{ weight: 1, density: 0.4 }] }).params;
       const prog = programFor('ties', params, { shape: [rows, cols], numel: n, rowLen: cols, k: 2, tensor: TENSOR });
       const seen: Float64Array[] = [];
+      let chosen: Float64Array = new Float64Array(0);
       const traced: TensorProgram = {
         ...prog,
-        passes: prog.passes.map((p, i) => ({ ...p, reduce: (parts) => { const v = p.reduce(parts); if (i < 2) seen[i] = v; return v; } })),
+        // Pass S reduces to its band choice: keep its summed histograms too.
+        passes: prog.passes.map((p, i) => ({ ...p, reduce: (parts) => { const v = p.reduce(parts); if (i < 2) seen[i] = i === 0 ? sumParts(parts) : v; if (i === 0) chosen = v; return v; } })),
       };
       runProgramOnArrays(k, traced, ins, cols, 7 * STAT_BLOCK);
       const sample = new Float64Array(HI_BUCKETS);
       for (let i = 0; i < n; i++) if (Math.floor(i / STAT_BLOCK) % 16 === 0) sample[a[i] >>> 16]++;
       expect(Array.from(seen[0])).toEqual(Array.from(sample));
       // The band the program chose: [above, hist, bottoms], then per block the candidate's count.
-      const call = prog.passes[1].call([seen[0]]);
+      const call = prog.passes[1].call([chosen]);
       const [lo, hi, cand1] = call.params.slice(15, 18);
       const head = 1 + 2 * BAND;
       const want = new Float64Array(head + n / STAT_BLOCK);
