@@ -167,7 +167,7 @@ function endToEnd(dirs: string[]): E2E {
   const merge: number[] = [], read: number[] = [], rss: number[] = [], taT: number[] = [];
   const tiesT: number[] = [], tiesRss: number[] = [], ties37T: number[] = [], diskT: number[] = [];
   const lin2: number[] = [], slerpT: number[] = [], slerpRss: number[] = [];
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 5; i++) { // the warm runs vary most on a shared machine: medians of 5
     const r = runMeasured(process.execPath, [CLI, 'run', linear, '--out', out, '--overwrite']);
     merge.push(r.seconds); rss.push(r.maxRssBytes);
     read.push(runMeasured(process.execPath, [READ_ONLY, ...files]).seconds);
@@ -246,7 +246,7 @@ async function main(): Promise<void> {
     '',
     `Models: hidden 2048, 8 layers, vocab 32000, intermediate 5632, 32 heads / 4 KV heads, bf16, ${fmt(e.inputBytes / 3 / GB)} GB each `,
     `(${fmt(e.inputBytes / GB)} GB of input). Whole \`mergeops run\` processes (the bundled \`dist/cli.js\`, start-up included) under \`/usr/bin/time -v\`, default threads`,
-    '(one per core) and memory budget. "Warm": page cache warm for both the merge and the read-only baseline;',
+    '(one per core) and memory budget, medians of 5 runs (cold: 3). "Warm": page cache warm for both the merge and the read-only baseline;',
     '"cold": the inputs dropped from the page cache before each run (read from the disk).',
     `Outputs are written to ${e.outDir}, so that the figures measure mergeops rather than this machine's disk; the`,
     `row "to disk" writes the same merge to the project's disk, which took a 1 GiB direct write at ${fmt(e.diskWriteGBps)} GB/s (GNU dd) in this run.`,
