@@ -638,16 +638,6 @@ function topkSelection(spec) {
     for (let i = at; i < ties.length; i += q) total += ties[i];
     return { total, blocks: { ties, at } };
   };
-  const cached = (f) => {
-    let key, val;
-    return (a) => {
-      if (key !== a) {
-        val = f(a);
-        key = a;
-      }
-      return val;
-    };
-  };
   const chooseBands = (sample) => {
     const out = new Float64Array(3 * q).fill(-1);
     K.forEach((ks, j) => [0, 1].forEach((s) => {
@@ -664,12 +654,12 @@ function topkSelection(spec) {
     }));
     return out;
   };
-  const bandsOf = cached((chosen) => K.map((_, j) => [0, 1].map((s) => {
+  const bandsOf = (chosen) => K.map((_, j) => [0, 1].map((s) => {
     const at = 3 * slot(j, s);
     return s < nslots && chosen[at] >= 0 ? { lo: chosen[at], hi: chosen[at + 1], cand: chosen[at + 2] } : void 0;
-  })));
-  const bandResult = (sample, band) => {
-    const bands = bandsOf(sample);
+  }));
+  const bandResult = (chosen, band) => {
+    const bands = bandsOf(chosen);
     const head = q * HEAD;
     const out = K.map((_, j) => [0, 1].map((s) => {
       const bd = bands[j][s];
@@ -729,83 +719,81 @@ function topkSelection(spec) {
     }));
   };
   const passes = [];
-  {
-    const selecting = (j) => needSel(j, 0) || needSel(j, 1);
-    passes.push({
-      // S
-      call: () => spec.call("gta_hist_sample", (j) => ({ act: selecting(j) })),
-      words: () => m * HI_BUCKETS,
-      reduce: (parts) => chooseBands(sumParts2(parts))
-    });
-    passes.push({
-      // B
-      skip: ([sample]) => bandsOf(sample).every((row2) => row2.every((b) => !b)),
-      call: ([sample]) => {
-        const bands = bandsOf(sample);
-        const sl = (b) => ({ thr: 0, cb: b ? b.hi : -1, rem: b ? b.cand + 1 : 0 });
-        return spec.call("gta_band", (j) => ({ slots: [sl(bands[j][0]), sl(bands[j][1])], raw: [bands[j][0]?.lo ?? -1, bands[j][1]?.lo ?? -1] }));
-      },
-      words: (cn, first) => q * HEAD + blocksOf(cn, first) * q,
-      reduce: (parts) => {
-        const head = q * HEAD;
-        const out = new Float64Array(parts.reduce((a, pt) => a + pt.data.length - head, head));
-        let o = head;
-        for (const pt of parts) {
-          for (let i = 0; i < head; i++) out[i] += pt.data[i];
-          out.set(pt.data.subarray(head), o);
-          o += pt.data.length - head;
-        }
-        return out;
+  const selecting = (j) => needSel(j, 0) || needSel(j, 1);
+  passes.push({
+    // S
+    call: () => spec.call("gta_hist_sample", (j) => ({ act: selecting(j) })),
+    words: () => m * HI_BUCKETS,
+    reduce: (parts) => chooseBands(sumParts2(parts))
+  });
+  passes.push({
+    // B
+    skip: ([chosen]) => bandsOf(chosen).every((row2) => row2.every((b) => !b)),
+    call: ([chosen]) => {
+      const bands = bandsOf(chosen);
+      const sl = (b) => ({ thr: 0, cb: b ? b.hi : -1, rem: b ? b.cand + 1 : 0 });
+      return spec.call("gta_band", (j) => ({ slots: [sl(bands[j][0]), sl(bands[j][1])], raw: [bands[j][0]?.lo ?? -1, bands[j][1]?.lo ?? -1] }));
+    },
+    words: (cn, first) => q * HEAD + blocksOf(cn, first) * q,
+    reduce: (parts) => {
+      const head = q * HEAD;
+      const out = new Float64Array(parts.reduce((a, pt) => a + pt.data.length - head, head));
+      let o = head;
+      for (const pt of parts) {
+        for (let i = 0; i < head; i++) out[i] += pt.data[i];
+        out.set(pt.data.subarray(head), o);
+        o += pt.data.length - head;
       }
-    });
-    const banded = (stats) => bandBases(stats) !== void 0;
-    passes.push({
-      // H
-      skip: banded,
-      call: () => spec.call("gta_hist_hi", (j) => ({ act: selecting(j) })),
-      words: () => m * HI_BUCKETS,
-      reduce: sumParts2
-    });
-    passes.push({
-      // T
-      // Needed for per-block counts of a bottom value that settles its K-th key (not the candidate).
-      skip: (prev) => {
-        const b = bandBases(prev);
-        return b !== void 0 && b.every((row2) => row2.every((x) => !x || x.blocks || !settled(x)));
-      },
-      call: (prev) => {
-        const bases = basesOf(prev);
-        const bottom = (j, s) => {
-          const b = bases[j][s];
-          return b && !b.blocks ? b.bucket * 65536 : -1;
-        };
-        return spec.call("gta_ties", (j) => ({ raw: [bottom(j, 0), bottom(j, 1)] }));
-      },
-      words: (cn, first) => blocksOf(cn, first) * q,
-      reduce: concatParts
-    });
-    passes.push({
-      // L
-      skip: (prev) => !unsettled(prev),
-      call: (prev) => {
-        const b = basesOf(prev).map((row2) => row2.map((x) => x && !settled(x) ? x.bucket : -1));
-        return spec.call("gta_hist_lo", (j) => ({ raw: [b[j][0], b[j][1]] }));
-      },
-      words: () => q * LO_BUCKETS,
-      reduce: sumParts2
-    });
-    passes.push({
-      // R
-      skip: (prev) => !unsettled(prev) || refinedOf(prev).every((row2) => row2.every((x) => !x || x.keep === x.ties)),
-      call: (prev) => {
-        const t = refinedOf(prev);
-        const raw = (x) => x && x.keep < x.ties ? x.thr : -1;
-        return spec.call("gta_ties", (j) => ({ raw: [raw(t[j][0]), raw(t[j][1])] }));
-      },
-      words: (cn, first) => blocksOf(cn, first) * q,
-      reduce: concatParts
-    });
-  }
+      return out;
+    }
+  });
+  const banded = (stats) => bandBases(stats) !== void 0;
+  passes.push({
+    // H
+    skip: banded,
+    call: () => spec.call("gta_hist_hi", (j) => ({ act: selecting(j) })),
+    words: () => m * HI_BUCKETS,
+    reduce: sumParts2
+  });
+  passes.push({
+    // T
+    // Needed for per-block counts of a bottom value that settles its K-th key (not the candidate).
+    skip: (prev) => {
+      const b = bandBases(prev);
+      return b !== void 0 && b.every((row2) => row2.every((x) => !x || x.blocks || !settled(x)));
+    },
+    call: (prev) => {
+      const bases = basesOf(prev);
+      const bottom = (j, s) => {
+        const b = bases[j][s];
+        return b && !b.blocks ? b.bucket * 65536 : -1;
+      };
+      return spec.call("gta_ties", (j) => ({ raw: [bottom(j, 0), bottom(j, 1)] }));
+    },
+    words: (cn, first) => blocksOf(cn, first) * q,
+    reduce: concatParts
+  });
+  passes.push({
+    // L
+    skip: (prev) => !unsettled(prev),
+    call: (prev) => {
+      const b = basesOf(prev).map((row2) => row2.map((x) => x && !settled(x) ? x.bucket : -1));
+      return spec.call("gta_hist_lo", (j) => ({ raw: [b[j][0], b[j][1]] }));
+    },
+    words: () => q * LO_BUCKETS,
+    reduce: sumParts2
+  });
+  passes.push({
+    // R
+    skip: (prev) => !unsettled(prev) || refinedOf(prev).every((row2) => row2.every((x) => !x || x.keep === x.ties)),
+    call: (prev) => {
+      const t = refinedOf(prev);
+      const raw = (x) => x && x.keep < x.ties ? x.thr : -1;
+      return spec.call("gta_ties", (j) => ({ raw: [raw(t[j][0]), raw(t[j][1])] }));
+    },
+    words: (cn, first) => blocksOf(cn, first) * q,
+    reduce: concatParts
+  });
   return { passes, slotsOf };
 }
 

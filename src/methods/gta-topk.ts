@@ -35,9 +35,10 @@ export interface TopkSpec {
 }
 
 /**
- * The selection passes. Pass S histograms |δ| bits over a sample of blocks; a band of high-bit buckets around the sample's K-th key goes to pass B, which counts
- * every key above the band, histograms those inside, and counts per block the keys equal to
- * the bottom value of the sample's K-th bucket (the candidate). If some K-th key falls outside
+ * The selection passes. Pass S histograms |δ| bits over a sample of blocks; a band of high-bit
+ * buckets around the sample's K-th key goes to pass B, which counts every key above the band,
+ * histograms those inside, and counts per block the keys equal to the bottom value of the
+ * sample's K-th bucket (the candidate). If some K-th key falls outside
  * its band (an unrepresentative sample), passes H (full high-bits histogram) and T (bottom-value
  * ties per block) find it instead; T also runs when the K-th bucket is not the candidate.
  * Either way the K-th key's bucket and rank there are exact; when the bucket's other keys are
@@ -61,14 +62,6 @@ export function topkSelection(spec: TopkSpec): { passes: StatPass[]; slotsOf(sta
     for (let i = at; i < ties.length; i += q) total += ties[i];
     return { total, blocks: { ties, at } };
   };
-  /** Single-entry caches: the passes' callbacks ask for the same derived values many times. */
-  const cached = <A extends object, R>(f: (a: A) => R): ((a: A) => R) => {
-    let key: A | undefined, val: R | undefined;
-    return (a) => {
-      if (key !== a) { val = f(a); key = a; }
-      return val as R;
-    };
-  };
   /**
    * The bands from the summed sample histograms, as pass S's reduced statistics: `[lo, hi, cand]`
    * per slot (−1: no band). Only these words are kept, not the histograms (2¹⁵ words a model).
@@ -91,13 +84,13 @@ export function topkSelection(spec: TopkSpec): { passes: StatPass[]; slotsOf(sta
     }));
     return out;
   };
-  const bandsOf = cached((chosen: Float64Array): (Band | undefined)[][] => K.map((_, j) => [0, 1].map((s) => {
+  const bandsOf = (chosen: Float64Array): (Band | undefined)[][] => K.map((_, j) => [0, 1].map((s) => {
     const at = 3 * slot(j, s);
     return s < nslots && chosen[at] >= 0 ? { lo: chosen[at], hi: chosen[at + 1], cand: chosen[at + 2] } : undefined;
-  })));
+  }));
   /** From the band pass, or `undefined` where a band is missing or missed its K-th key. */
-  const bandResult = (sample: Float64Array, band: Float64Array): (Base | undefined)[][] | undefined => {
-    const bands = bandsOf(sample);
+  const bandResult = (chosen: Float64Array, band: Float64Array): (Base | undefined)[][] | undefined => {
+    const bands = bandsOf(chosen);
     const head = q * HEAD;
     const out = K.map((_, j) => [0, 1].map((s): Base | undefined => {
       const bd = bands[j][s];
@@ -163,70 +156,68 @@ export function topkSelection(spec: TopkSpec): { passes: StatPass[]; slotsOf(sta
   };
 
   const passes: StatPass[] = [];
-  {
-    const selecting = (j: number): boolean => needSel(j, 0) || needSel(j, 1);
-    passes.push({ // S
-      call: () => spec.call('gta_hist_sample', (j) => ({ act: selecting(j) })),
-      words: () => m * HI_BUCKETS,
-      reduce: (parts) => chooseBands(sumParts(parts)),
-    });
-    passes.push({ // B
-      skip: ([sample]) => bandsOf(sample).every((row) => row.every((b) => !b)),
-      call: ([sample]) => {
-        const bands = bandsOf(sample);
-        const sl = (b: Band | undefined): TopSlot => ({ thr: 0, cb: b ? b.hi : -1, rem: b ? b.cand + 1 : 0 });
-        return spec.call('gta_band', (j) => ({ slots: [sl(bands[j][0]), sl(bands[j][1])], raw: [bands[j][0]?.lo ?? -1, bands[j][1]?.lo ?? -1] }));
-      },
-      words: (cn, first) => q * HEAD + blocksOf(cn, first) * q,
-      reduce: (parts) => {
-        const head = q * HEAD;
-        const out = new Float64Array(parts.reduce((a, pt) => a + pt.data.length - head, head));
-        let o = head;
-        for (const pt of parts) {
-          for (let i = 0; i < head; i++) out[i] += pt.data[i];
-          out.set(pt.data.subarray(head), o);
-          o += pt.data.length - head;
-        }
-        return out;
-      },
-    });
-    const banded = (stats: readonly Float64Array[]): boolean => bandBases(stats) !== undefined;
-    passes.push({ // H
-      skip: banded,
-      call: () => spec.call('gta_hist_hi', (j) => ({ act: selecting(j) })),
-      words: () => m * HI_BUCKETS,
-      reduce: sumParts,
-    });
-    passes.push({ // T
-      // Needed for per-block counts of a bottom value that settles its K-th key (not the candidate).
-      skip: (prev) => { const b = bandBases(prev); return b !== undefined && b.every((row) => row.every((x) => !x || x.blocks || !settled(x))); },
-      call: (prev) => {
-        const bases = basesOf(prev);
-        const bottom = (j: number, s: number): number => { const b = bases[j][s]; return b && !b.blocks ? b.bucket * 65536 : -1; };
-        return spec.call('gta_ties', (j) => ({ raw: [bottom(j, 0), bottom(j, 1)] }));
-      },
-      words: (cn, first) => blocksOf(cn, first) * q,
-      reduce: concatParts,
-    });
-    passes.push({ // L
-      skip: (prev) => !unsettled(prev),
-      call: (prev) => {
-        const b = basesOf(prev).map((row) => row.map((x) => (x && !settled(x) ? x.bucket : -1)));
-        return spec.call('gta_hist_lo', (j) => ({ raw: [b[j][0], b[j][1]] }));
-      },
-      words: () => q * LO_BUCKETS,
-      reduce: sumParts,
-    });
-    passes.push({ // R
-      skip: (prev) => !unsettled(prev) || refinedOf(prev).every((row) => row.every((x) => !x || x.keep === x.ties)),
-      call: (prev) => {
-        const t = refinedOf(prev);
-        const raw = (x: Sel | undefined): number => (x && x.keep < x.ties ? x.thr : -1);
-        return spec.call('gta_ties', (j) => ({ raw: [raw(t[j][0]), raw(t[j][1])] }));
-      },
-      words: (cn, first) => blocksOf(cn, first) * q,
-      reduce: concatParts,
-    });
-  }
+  const selecting = (j: number): boolean => needSel(j, 0) || needSel(j, 1);
+  passes.push({ // S
+    call: () => spec.call('gta_hist_sample', (j) => ({ act: selecting(j) })),
+    words: () => m * HI_BUCKETS,
+    reduce: (parts) => chooseBands(sumParts(parts)),
+  });
+  passes.push({ // B
+    skip: ([chosen]) => bandsOf(chosen).every((row) => row.every((b) => !b)),
+    call: ([chosen]) => {
+      const bands = bandsOf(chosen);
+      const sl = (b: Band | undefined): TopSlot => ({ thr: 0, cb: b ? b.hi : -1, rem: b ? b.cand + 1 : 0 });
+      return spec.call('gta_band', (j) => ({ slots: [sl(bands[j][0]), sl(bands[j][1])], raw: [bands[j][0]?.lo ?? -1, bands[j][1]?.lo ?? -1] }));
+    },
+    words: (cn, first) => q * HEAD + blocksOf(cn, first) * q,
+    reduce: (parts) => {
+      const head = q * HEAD;
+      const out = new Float64Array(parts.reduce((a, pt) => a + pt.data.length - head, head));
+      let o = head;
+      for (const pt of parts) {
+        for (let i = 0; i < head; i++) out[i] += pt.data[i];
+        out.set(pt.data.subarray(head), o);
+        o += pt.data.length - head;
+      }
+      return out;
+    },
+  });
+  const banded = (stats: readonly Float64Array[]): boolean => bandBases(stats) !== undefined;
+  passes.push({ // H
+    skip: banded,
+    call: () => spec.call('gta_hist_hi', (j) => ({ act: selecting(j) })),
+    words: () => m * HI_BUCKETS,
+    reduce: sumParts,
+  });
+  passes.push({ // T
+    // Needed for per-block counts of a bottom value that settles its K-th key (not the candidate).
+    skip: (prev) => { const b = bandBases(prev); return b !== undefined && b.every((row) => row.every((x) => !x || x.blocks || !settled(x))); },
+    call: (prev) => {
+      const bases = basesOf(prev);
+      const bottom = (j: number, s: number): number => { const b = bases[j][s]; return b && !b.blocks ? b.bucket * 65536 : -1; };
+      return spec.call('gta_ties', (j) => ({ raw: [bottom(j, 0), bottom(j, 1)] }));
+    },
+    words: (cn, first) => blocksOf(cn, first) * q,
+    reduce: concatParts,
+  });
+  passes.push({ // L
+    skip: (prev) => !unsettled(prev),
+    call: (prev) => {
+      const b = basesOf(prev).map((row) => row.map((x) => (x && !settled(x) ? x.bucket : -1)));
+      return spec.call('gta_hist_lo', (j) => ({ raw: [b[j][0], b[j][1]] }));
+    },
+    words: () => q * LO_BUCKETS,
+    reduce: sumParts,
+  });
+  passes.push({ // R
+    skip: (prev) => !unsettled(prev) || refinedOf(prev).every((row) => row.every((x) => !x || x.keep === x.ties)),
+    call: (prev) => {
+      const t = refinedOf(prev);
+      const raw = (x: Sel | undefined): number => (x && x.keep < x.ties ? x.thr : -1);
+      return spec.call('gta_ties', (j) => ({ raw: [raw(t[j][0]), raw(t[j][1])] }));
+    },
+    words: (cn, first) => blocksOf(cn, first) * q,
+    reduce: concatParts,
+  });
   return { passes, slotsOf };
 }

@@ -847,7 +847,7 @@ pub(crate) fn hist_hi_add(b: &[f32], x: &[f32], t0: &mut [u32], t1: &mut [u32]) 
 }
 
 /// `h[i] += t0[i] + t1[i]`.
-fn fold_hi(t0: &[u32], t1: &[u32], h: &mut [f64]) {
+pub(crate) fn fold_hi(t0: &[u32], t1: &[u32], h: &mut [f64]) {
     for ((o, &c0), &c1) in h.iter_mut().zip(t0.iter()).zip(t1.iter()) {
         *o += (c0 + c1) as f64;
     }

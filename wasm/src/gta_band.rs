@@ -62,9 +62,7 @@ pub fn sample_hist(g: &Gta, ins: &[Raw], n: usize, first: u64, out: &mut [f64], 
                 crate::gta::hist_hi_add(bs, xs, t0, t1);
             }
         });
-        for ((o, &c0), &c1) in out[j * HI_BUCKETS..(j + 1) * HI_BUCKETS].iter_mut().zip(t0.iter()).zip(t1.iter()) {
-            *o += (c0 + c1) as f64;
-        }
+        crate::gta::fold_hi(t0, t1, &mut out[j * HI_BUCKETS..(j + 1) * HI_BUCKETS]);
     }
 }
 
