@@ -2,6 +2,8 @@
 /** `mergeops` command line: a thin front end over parse → resolve → plan → execute. */
 import { parseArgs } from 'node:util';
 import { MergeopsError } from '../errors.js';
+import { toMergeopsError } from '../fs-errors.js';
+import { installInterruptHandlers } from '../interrupt.js';
 import { defaultMaxMemory } from '../execute/budget.js';
 import { parseShardSize } from '../formats/safetensors.js';
 import { hubOptionsFromEnv, maskTokens } from '../hub/hub-options.js';
@@ -21,18 +23,19 @@ const USAGE = `mergeops ${VERSION} — merge models from mergekit recipes
 Usage:
   mergeops plan <recipe.yml> [--out-shard-size SIZE] [--json]
   mergeops run  <recipe.yml> --out DIR [--max-memory SIZE] [--threads N]
-                [--out-shard-size SIZE] [--overwrite] [--keep-intermediates DIR] [--gguf TYPES]
+                [--out-shard-size SIZE] [--overwrite] [--force-overwrite] [--keep-intermediates DIR] [--gguf TYPES]
                 [--tokenizer-pre NAME] [--skip-gguf-check] [--source-mode MODE] [--frozen]
   mergeops lock <recipe.yml>   pin every model to a commit in mergeops.lock
   mergeops quantize <model folder> --type TYPE [--out DIR] [--name NAME] [--threads N]
-                [--tokenizer-pre NAME] [--split-max-size SIZE] [--split-max-tensors N] [--overwrite] [--skip-gguf-check]
+                [--tokenizer-pre NAME] [--split-max-size SIZE] [--split-max-tensors N] [--overwrite] [--force-overwrite] [--skip-gguf-check]
 
 Options:
   --out DIR              output folder (written to a temporary sibling, renamed at the end)
   --max-memory SIZE      memory the whole process may use, e.g. 4G, 512MiB (default: half of RAM, ≤ 16 GiB)
   --threads N            kernel worker threads (default: one per core)
   --out-shard-size SIZE  safetensors shard size, e.g. 5B (default), 500M, 2GiB
-  --overwrite            replace an existing output folder
+  --overwrite            replace an existing output folder that an earlier mergeops run wrote
+  --force-overwrite      replace an existing output folder whatever it holds
   --json                 print the plan as JSON
   --gguf TYPES           also write GGUF files, e.g. Q4_K_M,Q8_0 (default: the recipe's mergeops.quantize)
   --keep-intermediates DIR
@@ -119,6 +122,7 @@ async function main(argv: string[]): Promise<number> {
       threads: { type: 'string', short: 'j' },
       'out-shard-size': { type: 'string' },
       overwrite: { type: 'boolean' },
+      'force-overwrite': { type: 'boolean' },
       json: { type: 'boolean' },
       type: { type: 'string', short: 't' },
       name: { type: 'string' },
@@ -182,6 +186,7 @@ async function main(argv: string[]): Promise<number> {
     maxMemory: sizeOption(values['max-memory'], 'max-memory'),
     threads,
     overwrite: values.overwrite ?? false,
+    forceOverwrite: values['force-overwrite'] ?? false,
     onProgress: progressReporter(process.stderr),
     keepIntermediates: values['keep-intermediates'],
     gguf: values.gguf === undefined ? undefined : values.gguf.split(',').map((x) => parseFileType(x.trim())),
@@ -204,13 +209,20 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
+// Ctrl-C, SIGTERM, SIGHUP: stop the workers, remove partial output, exit 130/143/129.
+installInterruptHandlers({ log: (line) => process.stderr.write(`\n${line}\n`) });
+
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
-  (e: unknown) => {
+  (raw: unknown) => {
+    const e = toMergeopsError(raw) ?? raw;
     if (e instanceof MergeopsError) process.stderr.write(maskTokens(e.format()) + '\n');
     else if (e instanceof Error && 'code' in e && String((e as { code: unknown }).code).startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`error: ${e.message}\n  hint: see \`mergeops --help\`\n`);
-    } else process.stderr.write(`internal error: ${e instanceof Error ? e.stack : String(e)}\n`);
+    } else {
+      process.stderr.write(`internal error: ${maskTokens(e instanceof Error ? e.stack ?? e.message : String(e))}\n`
+        + '  this is a bug in mergeops: please report it with the command line and the text above\n');
+    }
     process.exitCode = e instanceof MergeopsError && e.code === 'USAGE' ? 2 : 1;
   },
 );

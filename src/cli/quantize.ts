@@ -14,6 +14,7 @@ export interface QuantizeFlags {
   'split-max-size'?: string;
   'split-max-tensors'?: string;
   overwrite?: boolean;
+  'force-overwrite'?: boolean;
   threads?: string;
   'skip-gguf-check'?: boolean;
 }
@@ -59,6 +60,8 @@ export async function quantizeCommand(modelDir: string | undefined, f: QuantizeF
     tokenizerPre: f['tokenizer-pre'],
     split: maxBytes !== undefined || maxTensors !== undefined ? { maxBytes, maxTensors } : undefined,
     overwrite: f.overwrite ?? false,
+    forceOverwrite: f['force-overwrite'] ?? false,
+    log: (line) => process.stderr.write(`${line}\n`),
     threads,
     check: !(f['skip-gguf-check'] ?? false),
   });
