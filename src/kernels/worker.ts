@@ -386,7 +386,7 @@ function compute(op: KernelOp, ins: Materialized[], c: ChunkInfo, outDType: DTyp
     case 'program': {
       if (!step || step.mode === 'pass') throw new Error('internal: a program op needs a whole or apply step');
       const prog = program(op, ins.length, c);
-      const view = programView(prog, ins, c.first, c.n, rowLen(c.shape, c.numel));
+      const view = programView(prog, ins, c.first, c.n, prog.rowLen ?? rowLen(c.shape, c.numel));
       const stats = step.mode === 'whole' ? runAllStats(arena, prog, view) : step.stats;
       if (prog.mixedDTypes) {
         runApply(arena, prog, stats, { ...view, outDType: outCode }, dst);
@@ -423,7 +423,7 @@ async function runJob(job: KernelJob): Promise<JobResult> {
   if (job.step?.mode === 'pass') {
     if (op.kind !== 'program') throw new Error('internal: a statistics pass needs a program op');
     const prog = program(op, ins.length, c);
-    const view = programView(prog, ins, first, n, rowLen(job.shape, numel));
+    const view = programView(prog, ins, first, n, prog.rowLen ?? rowLen(job.shape, numel));
     const stats = runStatPass(arena, prog, job.step.pass, job.step.stats, view);
     return { bytesRead, bytesWritten: 0, bytesDirect, stats };
   }

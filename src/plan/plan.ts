@@ -180,6 +180,7 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
   const warnings: string[] = [];
   const tok = planTokenizer(resolved);
   if (tok) warnings.push(...tok.warnings);
+  warnings.push(...recipe.notes ?? []);
 
   for (const w of weights) {
     const present: { s: Source; name: string }[] = [];

@@ -107,4 +107,6 @@ export interface Recipe {
   pos: SourcePos;
   /** Source lines of the file, for error excerpts. */
   lines: string[];
+  /** Things the recipe does that work but deserve a word (shown with the plan's warnings). */
+  notes?: string[];
 }

@@ -137,6 +137,14 @@ describe('nuslerp', () => {
     const ref = nuslerpRef(w, f64(a), f64(b), withBase ? f64(base) : undefined, flatten ? undefined : DIMS_2D[1], Boolean(params.columns));
     expectNear(out, ref, inputs);
   });
+
+  it.each([[[130, 3, 43]], [[130, 129, 1]], [[130, 1, 3, 43]]])('nuslerp_row_wise on a %j tensor: the vectors run along dim 0 (mergekit transposes dims 0 and -1)', (dims) => {
+    const params = { t: 0.4, rel: true, flatten: false, columns: true };
+    const out = run('nuslerp', params, dims, [base, a, b]);
+    // Each vector is one index of dims 1.. , its elements along dim 0: the columns of the [130, 129] view.
+    const ref = nuslerpRef([0.6, 0.4], f64(a), f64(b), f64(base), N2 / dims[0], true);
+    expectNear(out, ref, [base, a, b]);
+  });
 });
 
 describe('multislerp', () => {

@@ -205,8 +205,14 @@ describe('models', () => {
     expect(err.hint).toContain('- model: org/a');
   });
 
-  it('the same model twice', () => {
-    expectErrorAt('merge_method: linear\nmodels:\n  - model: a\n  - model: a\n', 4, 12, 'listed twice');
+  it('the same model twice is one input, as in mergekit: each parameter from the first entry that sets it', () => {
+    const r = parseOne('merge_method: ties\nbase_model: b\nmodels:\n  - model: a\n    parameters: {weight: 0.3}\n  - model: a\n    parameters: {weight: 0.9, density: 0.5}\n');
+    expect(r.models!.map((m) => m.model.key)).toEqual(['a']);
+    const p = r.models![0].parameters;
+    expect([...p.keys()].sort()).toEqual(['density', 'weight']);
+    expect(JSON.stringify(p.get('weight'))).toContain('0.3');
+    expect(JSON.stringify(p.get('density'))).toContain('0.5');
+    expect(r.notes).toEqual([expect.stringContaining('model `a` is listed twice in `models` (lines 4 and 6)')]);
   });
 
   it('an empty list', () => {
