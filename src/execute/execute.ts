@@ -24,6 +24,7 @@ import {
 } from './output-safety.js';
 import { GGUFOutputs } from './gguf-outputs.js';
 import type { GGUFCheck } from './gguf-smoke.js';
+import type { GGUFSplitOptions } from '../formats/gguf.js';
 import { runTensor, type Budget, type RunJob } from './tensor-jobs.js';
 
 export interface Progress {
@@ -69,6 +70,8 @@ export interface ExecuteOptions {
   ggufCheck?: boolean;
   /** Told when a GGUF file is planned (it is then written during the merge). */
   onGGUF?: (type: FileTypeName) => void;
+  /** Split each GGUF file (gguf-split format), as `mergeops quantize --split-max-size/--split-max-tensors`. */
+  ggufSplit?: GGUFSplitOptions;
 }
 
 export interface ExecuteResult {
@@ -90,6 +93,11 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
   if (maxMemory < minMaxMemory(threads)) {
     throw new MergeopsError('USAGE', `--max-memory ${maxMemory} bytes is too small for ${threads} worker(s)`,
       `give at least ${Math.ceil(minMaxMemory(threads) / 2 ** 20)} MiB, or fewer --threads`);
+  }
+  const ggufTypes = opts.gguf ?? (plan.recipe.mergeops.quantize ?? []).map(parseFileType);
+  if (opts.ggufSplit && ggufTypes.length === 0) {
+    throw new MergeopsError('USAGE', '--split-max-size / --split-max-tensors split GGUF files, but this run writes none',
+      'add --gguf TYPES (e.g. --gguf Q4_K_M), or `quantize:` under the recipe\'s `mergeops:`');
   }
   // Placement, overwrite rule, the lock for the whole run, stale partial siblings removed.
   const guarded = guardOutputDir(opts.outDir, {
@@ -130,9 +138,10 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     writeOutputMarker(tmp, opts.marker ?? { command: 'run' });
     // GGUF files are written from the merge stream (the merged tensors are not read back), inside
     // the temporary folder so that they appear, like everything else, only with the final rename.
-    const ggufTypes = opts.gguf ?? (plan.recipe.mergeops.quantize ?? []).map(parseFileType);
     if (ggufTypes.length > 0) {
-      gguf = await GGUFOutputs.open(plan, tmp, ggufTypes, { modelId: basename(outDir), tokenizerPre: opts.tokenizerPre, onType: opts.onGGUF });
+      gguf = await GGUFOutputs.open(plan, tmp, ggufTypes, {
+        modelId: basename(outDir), tokenizerPre: opts.tokenizerPre, onType: opts.onGGUF, split: opts.ggufSplit,
+      });
     }
 
     // What the GGUF plans hold is not the workers' to use.
