@@ -139,6 +139,34 @@ it('a second process writing the same output fails at once', async () => {
   expect(leftovers()).toEqual([]);
 });
 
+
+it('the Action, cancelled (SIGINT) mid-merge, exits 130 and leaves no partial output', async () => {
+  const action = CLI.replace(/cli[\\/]main\.js$/, join('action', 'main.js'));
+  const withGGUF = writeRecipe(t.dir, 'big-gguf.yml', `${readFileSync(recipe, 'utf8')}mergeops:\n  quantize: [Q4_K_M]\n`);
+  const out = join(t.dir, 'out-action');
+  const child = spawn(process.execPath, [action], {
+    cwd: t.dir, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, INPUT_RECIPE: withGGUF, INPUT_OUT: out, INPUT_THREADS: '1', GITHUB_WORKSPACE: t.dir, MERGEOPS_CACHE: join(t.dir, 'cache') },
+  });
+  let log = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => { log += d; });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => { log += d; });
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  // Inside the merge: the GGUF part is being written in the partial folder.
+  for (let i = 0; i < 300; i++) {
+    const partial = leftovers().find((f) => f.startsWith('.out-action.partial-'));
+    if (partial && readdirSync(join(t.dir, partial)).some((f) => f.includes('.gguf.partial-'))) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  child.kill('SIGINT');
+  expect(await exited).toBe(130);
+  expect(log).toMatch(/::warning::interrupted \(SIGINT\)/);
+  expect(log).not.toMatch(/::error/);
+  expect(existsSync(out)).toBe(false);
+  expect(leftovers()).toEqual([]);
+});
+
 it('every interrupted run left the input model byte-identical', () => {
   expect(hashDir(model)).toBe(inputHash);
 });
