@@ -56,6 +56,7 @@ ${RECIPE_OPTIONS_HELP}`,
       tokenizerPre: values['tokenizer-pre'],
       ggufCheck: !(values['skip-gguf-check'] ?? false),
       onGGUF: (type) => io.err(`writing GGUF ${type}\n`),
+      onWarning: (w) => io.err(`warning: ${w}\n`),
       onPlan: (plan) => {
         for (const w of plan.warnings) io.err(`warning: ${w}\n`);
         if (keep === undefined && plan.stages?.length) {
