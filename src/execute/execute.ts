@@ -19,6 +19,7 @@ import { parseFileType, type FileTypeName } from '../quant/select.js';
 import { ShardFlusher } from './flush.js';
 import { GGUFOutputs } from './gguf-outputs.js';
 import type { GGUFCheck } from './gguf-smoke.js';
+import type { GGUFSplitOptions } from '../formats/gguf.js';
 import { runTensor, type Budget, type RunJob } from './tensor-jobs.js';
 
 export interface Progress {
@@ -56,6 +57,8 @@ export interface ExecuteOptions {
   onGGUF?: (type: FileTypeName) => void;
   /** Warnings found while merging (from the data, so not in the plan's), each told once. */
   onWarning?: (message: string) => void;
+  /** Split each GGUF file (gguf-split format), as `mergeops quantize --split-max-size/--split-max-tensors`. */
+  ggufSplit?: GGUFSplitOptions;
 }
 
 export interface ExecuteResult {
@@ -89,6 +92,11 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     throw new MergeopsError('USAGE', `--max-memory ${maxMemory} bytes is too small for ${threads} worker(s)`,
       `give at least ${Math.ceil(minMaxMemory(threads) / 2 ** 20)} MiB, or fewer --threads`);
   }
+  const ggufTypes = opts.gguf ?? (plan.recipe.mergeops.quantize ?? []).map(parseFileType);
+  if (opts.ggufSplit && ggufTypes.length === 0) {
+    throw new MergeopsError('USAGE', '--split-max-size / --split-max-tensors split GGUF files, but this run writes none',
+      'add --gguf TYPES (e.g. --gguf Q4_K_M), or `quantize:` under the recipe\'s `mergeops:`');
+  }
   mkdirSync(dirname(outDir), { recursive: true });
   const tmp = join(dirname(outDir), `.${basename(outDir)}.partial-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
@@ -109,9 +117,10 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     writeModelFiles(plan, tmp);
     // GGUF files are written from the merge stream (the merged tensors are not read back), inside
     // the temporary folder so that they appear, like everything else, only with the final rename.
-    const ggufTypes = opts.gguf ?? (plan.recipe.mergeops.quantize ?? []).map(parseFileType);
     if (ggufTypes.length > 0) {
-      gguf = await GGUFOutputs.open(plan, tmp, ggufTypes, { modelId: basename(outDir), tokenizerPre: opts.tokenizerPre, onType: opts.onGGUF });
+      gguf = await GGUFOutputs.open(plan, tmp, ggufTypes, {
+        modelId: basename(outDir), tokenizerPre: opts.tokenizerPre, onType: opts.onGGUF, split: opts.ggufSplit,
+      });
     }
 
     // What the GGUF plans hold is not the workers' to use.
