@@ -70,6 +70,8 @@ export interface ExecuteOptions {
   ggufCheck?: boolean;
   /** Told when a GGUF file is planned (it is then written during the merge). */
   onGGUF?: (type: FileTypeName) => void;
+  /** Warnings found while merging (from the data, so not in the plan's), each told once. */
+  onWarning?: (message: string) => void;
   /** Split each GGUF file (gguf-split format), as `mergeops quantize --split-max-size/--split-max-tensors`. */
   ggufSplit?: GGUFSplitOptions;
 }
@@ -83,6 +85,8 @@ export interface ExecuteResult {
   ggufChecks: GGUFCheck[];
   /** Of bytesWritten, those written by direct I/O (long aligned writes, where the file system allows). */
   bytesDirect: number;
+  /** Warnings found while merging (see ExecuteOptions.onWarning). */
+  warnings: string[];
   seconds: number;
 }
 
@@ -159,7 +163,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
       bytesTotal: plan.estimates.inputBytes, elapsed: 0, current: '',
     };
     flusher = new ShardFlusher([...shardPaths, ...(gguf?.paths ?? [])]);
-    const tracker = new Tracker(progress, t0, opts.onProgress, flusher);
+    const tracker = new Tracker(progress, t0, opts.onProgress, flusher, opts.onWarning);
     await runAll(pool, plan, { perWorker, whole: programWholeBudget(dataMemory, pool.size) }, shardPaths, opts.inputsReady, tracker, gguf);
     await pool.closeFiles();
     // The workers' memories go before the GGUF files are read back.
@@ -173,6 +177,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     const files = readdirSync(outDir).filter((n) => n !== OUTPUT_MARKER).sort().map((name) => ({ name, bytes: statSync(join(outDir, name)).size }));
     return {
       outDir, files, bytesRead: progress.bytesRead, bytesWritten: progress.bytesWritten, bytesDirect: tracker.bytesDirect, ggufChecks,
+      warnings: tracker.warnings,
       seconds: (performance.now() - t0) / 1000,
     };
   } catch (e) {
@@ -203,8 +208,16 @@ function writeModelFiles(plan: Plan, dir: string): void {
 class Tracker {
   private lastReport = 0;
   bytesDirect = 0;
+  readonly warnings: string[] = [];
   constructor(private readonly progress: Progress, private readonly t0: number,
-    private readonly onProgress: ExecuteOptions['onProgress'], private readonly flusher: ShardFlusher) {}
+    private readonly onProgress: ExecuteOptions['onProgress'], private readonly flusher: ShardFlusher,
+    private readonly onWarning?: ExecuteOptions['onWarning']) {}
+
+  readonly note = (message: string): void => {
+    if (this.warnings.includes(message)) return;
+    this.warnings.push(message);
+    this.onWarning?.(message);
+  };
 
   job(r: JobDone): void {
     // Direct writes are on the disk already: only page-cache bytes need flushing.
@@ -251,7 +264,7 @@ async function runAll(pool: KernelPool, plan: Plan, budget: Budget, shardPaths: 
       job.gguf?.forEach((g, i) => gguf?.written(g, r.ggufBytes?.[i] ?? 0));
       return r;
     };
-    const p: Promise<void> = runTensor(run, t, budget, shardPaths[t.shard], gguf?.targets(t.name))
+    const p: Promise<void> = runTensor(run, t, budget, shardPaths[t.shard], gguf?.targets(t.name), tracker.note)
       .then(() => tracker.tensor(t.name), (e: unknown) => { failure ??= e; })
       .finally(() => { inFlight.delete(p); });
     inFlight.add(p);

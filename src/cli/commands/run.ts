@@ -65,6 +65,7 @@ ${RECIPE_OPTIONS_HELP}`,
       ggufCheck: !(values['skip-gguf-check'] ?? false),
       ggufSplit: split,
       onGGUF: (type) => io.err(`writing GGUF ${type}\n`),
+      onWarning: (w) => io.err(`warning: ${w}\n`),
       onPlan: (plan) => {
         for (const w of plan.warnings) io.err(`warning: ${w}\n`);
         if (keep === undefined && plan.stages?.length) {
