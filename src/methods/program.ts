@@ -71,6 +71,8 @@ export interface TensorProgram {
    * views an N-D tensor as [d0, numel/d0]). `quantum` must be a multiple of it.
    */
   rowLen?: number;
+  /** Warnings about this tensor given its reduced statistics (e.g. model_stock's task vectors pointing apart). */
+  notes?(stats: readonly Float64Array[]): string[];
 }
 
 /** Target elements per tile of a mixed-dtype kernel call: the staged rows stay in cache. */

@@ -63,7 +63,7 @@ export const RECIPE_KEYS = [
 ] as const;
 
 /** Keys under `mergeops:` that this module validates; any other key is kept in `extra`. */
-export const MERGEOPS_KEYS = ['seed', 'quantize', 'out_shard_size', 'consensus_method', 'rescale_norm'] as const;
+export const MERGEOPS_KEYS = ['seed', 'quantize', 'out_shard_size', 'consensus_method', 'rescale_norm', 'model_stock_clamp'] as const;
 
 /** mergekit's built-in chat templates (`mergekit/_data/chat_templates/*.jinja`) and `auto`. */
 export const CHAT_TEMPLATE_NAMES = ['auto', 'alpaca', 'chatml', 'llama3', 'mistral', 'exaone'] as const;
@@ -748,6 +748,16 @@ function parseMergeops(ctx: NodeCtx, e: Entry): MergeopsOptions {
         }
         if (o.key === 'consensus_method') out.consensusMethod = v as 'sum' | 'count';
         else out.rescaleNorm = v as 'l1' | 'l2' | 'linf' | 'inverse_density';
+        break;
+      }
+      case 'model_stock_clamp': {
+        if (!present(o)) break;
+        const v = o.value;
+        if (!isScalar(v) || typeof v.value !== 'boolean') {
+          fail(ctx, o.valuePos, `\`model_stock_clamp\` must be true or false, found ${describeNode(v)}`,
+            'write `model_stock_clamp: true` to clamp model_stock\'s ratio t to [0, 1] (mergekit does not)');
+        }
+        out.modelStockClamp = v.value;
         break;
       }
       default:

@@ -328,6 +328,11 @@ describe('mergeops', () => {
     expect(parseOne(base + `mergeops:\n  out_shard_size: ${s}\n`).mergeops.outShardSize).toBe(bytes);
   });
 
+  it('model_stock_clamp is true or false', () => {
+    expect(parseOne(base + 'mergeops:\n  model_stock_clamp: true\n').mergeops.modelStockClamp).toBe(true);
+    expectErrorAt(base + 'mergeops:\n  model_stock_clamp: 1\n', 5, 22, '`model_stock_clamp` must be true or false');
+  });
+
   it('out_shard_size as a number of bytes', () => {
     expect(parseOne(base + 'mergeops:\n  out_shard_size: 1000000000\n').mergeops.outShardSize).toBe(1e9);
   });

@@ -24,6 +24,7 @@ Options:
   --split-max-size SIZE  split the GGUF (gguf-split format) into files of at most SIZE of tensors
   --split-max-tensors N  split the GGUF into files of at most N tensors
   --overwrite            replace existing GGUF files of that name
+  --force-overwrite      replace existing files of that name even when they are not GGUF files
   --skip-gguf-check      do not load the GGUF with llama.cpp to decode a few tokens
   -h, --help             this text
 `,
@@ -36,6 +37,7 @@ Options:
     'split-max-size': { type: 'string' },
     'split-max-tensors': { type: 'string' },
     overwrite: { type: 'boolean' },
+    'force-overwrite': { type: 'boolean' },
     'skip-gguf-check': { type: 'boolean' },
   },
   async run({ values: f, positionals }, io) {
@@ -51,6 +53,8 @@ Options:
       tokenizerPre: f['tokenizer-pre'],
       split: ggufSplitOptions(f['split-max-size'], f['split-max-tensors']),
       overwrite: f.overwrite ?? false,
+      forceOverwrite: f['force-overwrite'] ?? false,
+      log: (line) => io.err(`${line}\n`),
       threads: countOption(f.threads, 'threads', '2 (default: one per core)'),
       check: !(f['skip-gguf-check'] ?? false),
     });

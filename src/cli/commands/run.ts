@@ -21,7 +21,8 @@ Options:
   -o, --out DIR          output folder (required)
   --max-memory SIZE      memory the whole process may use, e.g. 4G, 512MiB (default: half of RAM, ≤ 16 GiB)
   -j, --threads N        kernel worker threads (default: one per core)
-  --overwrite            replace an existing output folder
+  --overwrite            replace an existing output folder that an earlier mergeops run wrote
+  --force-overwrite      replace an existing output folder whatever it holds
   --gguf TYPES           also write GGUF files, e.g. Q4_K_M,Q8_0 (default: the recipe's mergeops.quantize)
   --tokenizer-pre NAME   tokenizer.ggml.pre for a BPE tokenizer llama.cpp does not recognise
   --split-max-size SIZE  split each GGUF (gguf-split format) into files of at most SIZE of tensors
@@ -39,6 +40,7 @@ ${RECIPE_OPTIONS_HELP}`,
     'max-memory': { type: 'string' },
     threads: { type: 'string', short: 'j' },
     overwrite: { type: 'boolean' },
+    'force-overwrite': { type: 'boolean' },
     gguf: { type: 'string' },
     'tokenizer-pre': { type: 'string' },
     'skip-gguf-check': { type: 'boolean' },
@@ -58,6 +60,7 @@ ${RECIPE_OPTIONS_HELP}`,
       maxMemory: sizeOption(values['max-memory'], 'max-memory'),
       threads: countOption(values.threads, 'threads', '2'),
       overwrite: values.overwrite ?? false,
+      forceOverwrite: values['force-overwrite'] ?? false,
       onProgress: progressReporter(process.stderr),
       keepIntermediates: keep,
       record: values.record ?? false,
@@ -66,6 +69,7 @@ ${RECIPE_OPTIONS_HELP}`,
       ggufCheck: !(values['skip-gguf-check'] ?? false),
       ggufSplit: split,
       onGGUF: (type) => io.err(`writing GGUF ${type}\n`),
+      onWarning: (w) => io.err(`warning: ${w}\n`),
       onPlan: (plan) => {
         for (const w of plan.warnings) io.err(`warning: ${w}\n`);
         if (keep === undefined && plan.stages?.length) {
