@@ -17,7 +17,10 @@ import { buildPlan, type PlanOptions } from './plan/plan.js';
 import type { Plan } from './plan/types.js';
 import { parseRecipeText } from './recipe/parse.js';
 import { stageGraph } from './recipe/stages.js';
-import type { Recipe } from './recipe/types.js';
+import type { EvalOptions, Recipe } from './recipe/types.js';
+import { loadEvalData } from './eval/data.js';
+import { notRunReport, writeEvalReport, type EvalReport } from './eval/report.js';
+import { runEvalStage, type EvalInput } from './eval/stage.js';
 
 /** Every document of a recipe file (one per stage of a multi-stage recipe). */
 export function loadRecipeFile(file: string): Recipe[] {
@@ -150,6 +153,10 @@ export interface RunOptions extends PrepareOptions, Omit<ExecuteOptions, 'inputs
   onPlan?: (plan: Plan) => void;
   /** Multi-stage recipes: also write each named stage to `<dir>/<name>` (computed from its inputs again). */
   keepIntermediates?: string;
+  /** The eval's checks: false skips the stage (--no-eval); default the recipe's `mergeops.eval`. */
+  eval?: EvalOptions | false;
+  /** Recorded in eval.json. */
+  mergeopsVersion?: string;
 }
 
 export interface RunResult extends ExecuteResult {
@@ -159,12 +166,17 @@ export interface RunResult extends ExecuteResult {
   lockPath?: string;
   /** Stages written with keepIntermediates. */
   stages: { name: string; outDir: string; seconds: number }[];
+  /** The eval stage's report (also in eval.json); `gate.passed` false means: do not publish. */
+  eval: EvalReport;
 }
 
 /** parse → resolve → plan → execute, with Hub shards streamed or downloaded alongside. */
 export async function runRecipeFile(file: string, opts: RunOptions): Promise<RunResult> {
   const cache = opts.cache ?? new ShardCache(defaultCacheDir());
-  const { plan, pending, sourceMode, lockPath, lock } = await prepareRecipeFile(file, { ...opts, cache });
+  const { plan, pending, sourceMode, lockPath, lock, models } = await prepareRecipeFile(file, { ...opts, cache });
+  // The eval's files are read and checked now: a typo costs seconds, not a merge.
+  const evalOptions = opts.eval === false ? undefined : opts.eval ?? plan.recipe.mergeops.eval;
+  const evalData = evalOptions ? loadEvalData(evalOptions) : undefined;
   opts.onPlan?.(plan);
   let fetcher: ShardFetcher | undefined;
   const order = plan.tensors.flatMap((t) => inputFiles(t.inputs));
@@ -200,5 +212,26 @@ export async function runRecipeFile(file: string, opts: RunOptions): Promise<Run
     writeLock(lockPath, { ...lock, outputs });
     recorded = lockPath;
   }
-  return { ...result, plan, sourceMode, lockPath: recorded, stages };
+  const version = opts.mergeopsVersion ?? 'unknown';
+  let report: EvalReport;
+  if (opts.eval === false) {
+    report = notRunReport('skipped with --no-eval', version);
+    writeEvalReport(result.outDir, report);
+  } else {
+    report = await runEvalStage({
+      outDir: result.outDir, data: evalData, gguf: result.gguf, loadChecks: result.ggufChecks, inputs: evalInputs(models),
+      mergeopsVersion: version, threads: opts.threads, log: opts.log,
+    });
+  }
+  return { ...result, plan, sourceMode, lockPath: recorded, stages, eval: report };
+}
+
+/** The recipe's input models for compare_inputs: local folders are converted; Hub models are not (yet). */
+function evalInputs(models: ResolvedModel[]): EvalInput[] {
+  return models.map((m) => {
+    const label = m.ref.path;
+    if (m.hub) return { label, why: 'a Hub model: compare_inputs converts local model folders' };
+    if (m.loraDir !== undefined) return { label: m.key, why: 'a model with a LoRA adapter applied' };
+    return { label, dir: m.dir };
+  });
 }

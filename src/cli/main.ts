@@ -12,6 +12,8 @@ import { defaultCacheDir, ShardCache } from '../store/shard-cache.js';
 import type { Plan } from '../plan/types.js';
 import { bytes, duration, rate } from './format.js';
 import { checkLine, quantizeCommand } from './quantize.js';
+import { renderEvalText } from '../eval/render.js';
+import { readEvalFile } from '../recipe/eval-options.js';
 import { progressReporter } from './progress.js';
 
 const VERSION = '0.1.0';
@@ -23,6 +25,7 @@ Usage:
   mergeops run  <recipe.yml> --out DIR [--max-memory SIZE] [--threads N]
                 [--out-shard-size SIZE] [--overwrite] [--keep-intermediates DIR] [--gguf TYPES]
                 [--tokenizer-pre NAME] [--skip-gguf-check] [--source-mode MODE] [--frozen]
+                [--eval FILE | --no-eval]
   mergeops lock <recipe.yml>   pin every model to a commit in mergeops.lock
   mergeops quantize <model folder> --type TYPE [--out DIR] [--name NAME] [--threads N]
                 [--tokenizer-pre NAME] [--split-max-size SIZE] [--split-max-tensors N] [--overwrite] [--skip-gguf-check]
@@ -44,6 +47,10 @@ Options:
   --name NAME            general.name of the GGUF (default: from the folder name)
   --tokenizer-pre NAME   tokenizer.ggml.pre for a BPE tokenizer llama.cpp does not recognise
   --skip-gguf-check      do not load each GGUF written with llama.cpp to decode a few tokens
+  --eval FILE            the eval's checks from FILE (YAML or JSON: prompts, tasks, perplexity,
+                         compare_inputs, min_pass_rate, max_perplexity_increase) instead of the
+                         recipe's mergeops.eval; a failed gate exits non-zero after the table
+  --no-eval              skip the eval stage (eval.json says so)
   --split-max-size SIZE  split the GGUF (gguf-split format) into files of at most SIZE of tensors
   --split-max-tensors N  split the GGUF into files of at most N tensors
   --source-mode MODE     Hub models: stream (range requests while merging), download (whole
@@ -124,6 +131,8 @@ async function main(argv: string[]): Promise<number> {
       name: { type: 'string' },
       'tokenizer-pre': { type: 'string' },
       'skip-gguf-check': { type: 'boolean' },
+      eval: { type: 'string' },
+      'no-eval': { type: 'boolean' },
       'split-max-size': { type: 'string' },
       'split-max-tensors': { type: 'string' },
       'keep-intermediates': { type: 'string' },
@@ -176,6 +185,10 @@ async function main(argv: string[]): Promise<number> {
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
     throw new MergeopsError('USAGE', `--threads ${values.threads} is not a positive whole number`, 'e.g. --threads 2');
   }
+  if (values.eval !== undefined && values['no-eval']) {
+    throw new MergeopsError('USAGE', '--eval and --no-eval contradict each other', 'give one of them');
+  }
+  const evalOption = values['no-eval'] ? false as const : values.eval !== undefined ? readEvalFile(values.eval) : undefined;
   const result = await runRecipeFile(recipeFile, {
     ...common,
     outDir: values.out,
@@ -187,6 +200,8 @@ async function main(argv: string[]): Promise<number> {
     gguf: values.gguf === undefined ? undefined : values.gguf.split(',').map((x) => parseFileType(x.trim())),
     tokenizerPre: values['tokenizer-pre'],
     ggufCheck: !(values['skip-gguf-check'] ?? false),
+    eval: evalOption,
+    mergeopsVersion: VERSION,
     onGGUF: (type) => process.stderr.write(`writing GGUF ${type}\n`),
     onPlan: (plan) => {
       for (const w of plan.warnings) process.stderr.write(`warning: ${w}\n`);
@@ -201,6 +216,13 @@ async function main(argv: string[]): Promise<number> {
   for (const f of result.files) process.stdout.write(`  ${f.name.padEnd(40)} ${bytes(f.bytes)}\n`);
   for (const c of result.ggufChecks) process.stdout.write(`${checkLine(c.file, c)}\n`);
   if (result.lockPath) process.stdout.write(`recorded the outputs in ${result.lockPath}\n`);
+  process.stdout.write(`\n${renderEvalText(result.eval)}`);
+  if (!result.eval.gate.passed) {
+    const f = result.eval.gate.failures;
+    process.stderr.write(`error: the eval gate failed: ${f.map((x) => `${x.check}: ${x.message}`).join('; ')}\n`
+      + `  hint: the output in ${result.outDir} is not fit to publish; see ${result.outDir}/eval.md\n`);
+    return 1;
+  }
   return 0;
 }
 

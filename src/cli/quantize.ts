@@ -4,7 +4,7 @@ import { convertModelToGGUF } from '../execute/gguf-convert.js';
 import { parseShardSize } from '../formats/safetensors.js';
 import { parseFileType } from '../quant/select.js';
 import { bytes, duration } from './format.js';
-import type { SmokeResult } from '../execute/gguf-smoke.js';
+import type { SmokeResult } from '../eval/load-check.js';
 
 export interface QuantizeFlags {
   type?: string;

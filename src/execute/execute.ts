@@ -18,7 +18,7 @@ import { defaultMaxMemory, ggufPlanBytes, minMaxMemory, programWholeBudget, work
 import { parseFileType, type FileTypeName } from '../quant/select.js';
 import { ShardFlusher } from './flush.js';
 import { GGUFOutputs } from './gguf-outputs.js';
-import type { GGUFCheck } from './gguf-smoke.js';
+import type { GGUFCheck } from '../eval/load-check.js';
 import { runTensor, type Budget, type RunJob } from './tensor-jobs.js';
 
 export interface Progress {
@@ -63,6 +63,8 @@ export interface ExecuteResult {
   bytesWritten: number;
   /** What llama.cpp decoded from each GGUF file written (empty with ggufCheck: false). */
   ggufChecks: GGUFCheck[];
+  /** The GGUF files written (the first file of a split set) with their types, in the order planned. */
+  gguf: { file: string; type: FileTypeName }[];
   /** Of bytesWritten, those written by direct I/O (long aligned writes, where the file system allows). */
   bytesDirect: number;
   seconds: number;
@@ -137,6 +139,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     const files = readdirSync(outDir).sort().map((name) => ({ name, bytes: statSync(join(outDir, name)).size }));
     return {
       outDir, files, bytesRead: progress.bytesRead, bytesWritten: progress.bytesWritten, bytesDirect: tracker.bytesDirect, ggufChecks,
+      gguf: gguf?.files ?? [],
       seconds: (performance.now() - t0) / 1000,
     };
   } catch (e) {

@@ -20,7 +20,7 @@ import { planGGUFConversion, type GGUFPlan, type GGUFSourceTensor } from '../pla
 import type { FileTypeName } from '../quant/select.js';
 import { bpeKVs, sentencePieceKVs, type VocabSources } from '../tokenizer/gguf-vocab.js';
 import { GGUFFileSink } from './gguf-sink.js';
-import { smokeTestGGUF, type SmokeResult } from './gguf-smoke.js';
+import { smokeTestGGUF, type SmokeResult } from '../eval/load-check.js';
 import { verifyGGUF } from './gguf-verify.js';
 
 export interface ConvertOptions {

@@ -11,6 +11,7 @@ import { LineCounter, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { Document, Node, YAMLMap, YAMLSeq } from 'yaml';
 import type { SourcePos } from '../errors.js';
 import { TORCH_DTYPE_NAMES, parseTorchDType } from '../formats/dtype.js';
+import { parseEvalOptions } from './eval-options.js';
 import type { FloatDType } from '../formats/dtype.js';
 import { modelRefFromNode } from './model-ref.js';
 import type {
@@ -740,6 +741,9 @@ function parseMergeops(ctx: NodeCtx, e: Entry): MergeopsOptions {
         else out.rescaleNorm = v as 'l1' | 'l2' | 'linf' | 'inverse_density';
         break;
       }
+      case 'eval':
+        if (present(o)) out.eval = parseEvalOptions(ctx, o);
+        break;
       default:
         out.extra.set(o.key, { value: o.value === null ? null : o.value.toJS(ctx.doc), pos: o.valuePos });
     }
