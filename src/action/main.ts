@@ -4,6 +4,8 @@
  */
 import * as core from '@actions/core';
 import { MergeopsError, RecipeError } from '../errors.js';
+import { toMergeopsError } from '../fs-errors.js';
+import { installInterruptHandlers, interruptedBy } from '../interrupt.js';
 import { parseShardSize } from '../formats/safetensors.js';
 import { hubOptionsFromEnv } from '../hub/hub-options.js';
 import { runRecipeFile } from '../pipeline.js';
@@ -17,7 +19,7 @@ async function run(): Promise<void> {
   const threads = core.getInput('threads');
   const token = core.getInput('hf-token');
   if (token) core.setSecret(token); // masked in every log line from here on
-  const hub = hubOptionsFromEnv(process.env, token || undefined);
+  const hub = hubOptionsFromEnv(process.env, token || undefined, (m) => core.warning(m));
   const store = new ShardCache(defaultCacheDir());
   const log = (line: string): void => core.info(line);
   let pinned: readonly { repo: string; sha: string }[] = [];
@@ -41,7 +43,12 @@ async function run(): Promise<void> {
   core.info(`wrote ${result.outDir}: ${result.files.map((f) => f.name).join(', ')}`);
 }
 
-run().catch((e: unknown) => {
+// A cancelled workflow sends SIGINT, then SIGTERM: stop, remove the partial output, exit.
+installInterruptHandlers({ log: (line) => core.warning(line) });
+
+run().catch((raw: unknown) => {
+  if (interruptedBy() !== undefined) return;
+  const e = toMergeopsError(raw) ?? raw;
   if (e instanceof RecipeError) {
     core.error(`${e.message}\nhint: ${e.hint}`, { file: e.pos.file, startLine: e.pos.line, startColumn: e.pos.col });
     core.setFailed(e.message);

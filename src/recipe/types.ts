@@ -81,6 +81,8 @@ export interface MergeopsOptions {
   rescaleNorm?: 'l1' | 'l2' | 'linf' | 'inverse_density';
   /** `eval:` — the checks of the eval stage (src/recipe/eval-options.ts). */
   eval?: EvalOptions;
+  /** model_stock: clamp the ratio t to [0, 1] when the task vectors point apart (mergekit does not). */
+  modelStockClamp?: boolean;
   /** Any other keys, kept for later stages (publish), with their positions. */
   extra: Map<string, { value: unknown; pos: SourcePos }>;
 }
@@ -162,4 +164,6 @@ export interface Recipe {
   pos: SourcePos;
   /** Source lines of the file, for error excerpts. */
   lines: string[];
+  /** Things the recipe does that work but deserve a word (shown with the plan's warnings). */
+  notes?: string[];
 }
