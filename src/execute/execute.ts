@@ -152,7 +152,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
 /** The output folder's files besides the shards: index, config, tokenizer, recipe. */
 function writeModelFiles(plan: Plan, dir: string): void {
   if (plan.indexJson) writeFileSync(join(dir, 'model.safetensors.index.json'), plan.indexJson);
-  writeFileSync(join(dir, 'config.json'), JSON.stringify(plan.outConfig, null, 2) + '\n');
+  writeFileSync(join(dir, 'config.json'), plan.outConfigText);
   for (const f of plan.donor.files) copyFileSync(join(plan.donor.dir, f), join(dir, f));
   for (const f of plan.outFiles ?? []) writeFileSync(join(dir, f.name), f.text);
   writeFileSync(join(dir, 'mergekit_config.yml'), plan.recipe.text.endsWith('\n') ? plan.recipe.text : plan.recipe.text + '\n');

@@ -74,7 +74,7 @@ function stageModel(ref: ModelRef, plan: Plan): ResolvedModel {
   const config = { ...plan.outConfig };
   if (ref.overrideArchitecture) config.architectures = [ref.overrideArchitecture];
   const arch = detectArch(config, [...tensors.keys()], ref.key);
-  return { ref, key: ref.key, dir: plan.donor.dir, config, tensors, arch, otherFiles: plan.donor.files };
+  return { ref, key: ref.key, dir: plan.donor.dir, config, configText: plan.outConfigText, tensors, arch, otherFiles: plan.donor.files };
 }
 
 export { referencedModels } from '../recipe/stages.js';
@@ -257,12 +257,12 @@ export async function resolveRecipe(recipe: Recipe, opts: ResolveOptions = {}): 
       const dir = local.get(ref.key);
       if (dir !== undefined) {
         const lm = await readLocalModel(dir);
-        m = { dir, config: lm.config, tensors: lm.tensors, otherFiles: lm.otherFiles };
+        m = { dir, config: lm.config, configText: lm.configText, tensors: lm.tensors, otherFiles: lm.otherFiles };
       } else {
         const hm = await readHubModel({ ...hub, pinned: pins.get(ref.key)!, cache: cache!, mode: sourceMode!, range: opts.range });
         pending.push(...hm.pending);
         m = {
-          dir: hm.dir, config: hm.config, tensors: hm.tensors, otherFiles: hm.otherFiles,
+          dir: hm.dir, config: hm.config, configText: hm.configText, tensors: hm.tensors, otherFiles: hm.otherFiles,
           hub: { repo: hm.repo, revision: hm.revision, sha: hm.sha, files: hm.used },
         };
       }
