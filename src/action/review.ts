@@ -5,7 +5,7 @@
  * resource estimate, the parameter diff against the base branch and the lineage.
  */
 import * as core from '@actions/core';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MergeopsError, RecipeError } from '../errors.js';
 import { loadRecipeFile, prepareRecipeFile } from '../pipeline.js';
@@ -45,8 +45,8 @@ async function reviewRecipe(ctx: ModeContext, path: string, base: string | undef
     r.errors.push(errorOf(e));
     return r;
   }
-  r.diff = recipeDiff(r.isNew ? undefined : baseText, docs.map((d) => d.text).join(''));
-  if (base === undefined) r.diff = [];
+  // The file as written (with its `---` separators), against the base branch's version.
+  if (base !== undefined) r.diff = recipeDiff(r.isNew ? undefined : baseText, readFileSync(path, 'utf8'));
   try {
     if (docs.length > 1) r.lineage = lineageMermaid(docs);
     const p = await prepareRecipeFile(path, { hub: ctx.hub, cache, sourceMode: 'stream', log: ctx.log });
@@ -110,7 +110,11 @@ async function review(ctx: ModeContext): Promise<void> {
     }
   }
   const failed = reviews.filter((r) => r.errors.length);
-  if (failed.length) core.setFailed(`${failed.length} recipe(s) with errors: ${failed.map((r) => r.path).join(', ')}`);
+  if (failed.length) {
+    // Fail the step without core.setFailed: its own error line would be a second annotation for the same problem.
+    core.info(`${failed.length} recipe(s) with errors: ${failed.map((r) => r.path).join(', ')} (see the annotations)`);
+    process.exitCode = core.ExitCode.Failure;
+  }
 }
 
 export const reviewMode: ActionMode = {
