@@ -49,6 +49,12 @@ export class TestRepo {
     return this.head();
   }
 
+  /** A fresh checkout, as each job gets: drops what an earlier run changed in the work tree. */
+  reset(): void {
+    git(this.work, 'checkout', '-q', '--', '.');
+    git(this.work, 'clean', '-q', '-fd');
+  }
+
   head(): string {
     return git(this.work, 'rev-parse', 'HEAD');
   }
