@@ -3,6 +3,7 @@
  * their raw values. Checks of raw front-end inputs move to src/options/ (shared with the Action).
  */
 import { MergeopsError } from '../errors.js';
+import type { GGUFSplitOptions } from '../formats/gguf.js';
 import { parseShardSize } from '../formats/safetensors.js';
 import { hubOptionsFromEnv, maskTokens, type HubOptions } from '../hub/hub-options.js';
 import type { SourceMode } from '../hub/resolve.js';
@@ -49,6 +50,12 @@ export function countOption(v: string | undefined, name: string, example: string
   const n = Number(v);
   if (!(Number.isInteger(n) && n >= 1)) throw new MergeopsError('USAGE', `--${name} ${v} is not a positive whole number`, `e.g. --${name} ${example}`);
   return n;
+}
+
+/** `--split-max-size` / `--split-max-tensors` (quantize, run): undefined when neither is given. */
+export function ggufSplitOptions(maxSize: string | undefined, maxTensors: string | undefined): GGUFSplitOptions | undefined {
+  if (maxSize === undefined && maxTensors === undefined) return undefined;
+  return { maxBytes: sizeOption(maxSize, 'split-max-size'), maxTensors: countOption(maxTensors, 'split-max-tensors', '128') };
 }
 
 /** The one positional argument a command needs. */

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 /** `mergeops` command line: finds the command (src/cli/commands/) and runs it; errors become messages. */
 import { MergeopsError } from '../errors.js';
+import { toMergeopsError } from '../fs-errors.js';
+import { installInterruptHandlers } from '../interrupt.js';
 import { maskTokens } from '../hub/hub-options.js';
 import { didYouMean } from '../recipe/index.js';
 import type { OptionIndex } from './args.js';
@@ -61,11 +63,18 @@ async function main(argv: string[], io: CommandIO): Promise<number> {
 }
 
 const io: CommandIO = { out: closeQuietly(process.stdout), err: closeQuietly(process.stderr), env: process.env };
+// Ctrl-C, SIGTERM, SIGHUP: stop the workers, remove partial output, exit 130/143/129.
+installInterruptHandlers({ log: (line) => io.err(`\n${line}\n`) });
 main(process.argv.slice(2), io).then(
   (code) => { process.exitCode = code; },
-  (e: unknown) => {
+  (raw: unknown) => {
+    // File-system and network failures are the machine's state, not bugs: typed, with a hint.
+    const e = toMergeopsError(raw) ?? raw;
     if (e instanceof MergeopsError) io.err(maskTokens(e.format()) + '\n');
-    else io.err(`internal error: ${maskTokens(e instanceof Error ? e.stack ?? e.message : String(e))}\n`);
+    else {
+      io.err(`internal error: ${maskTokens(e instanceof Error ? e.stack ?? e.message : String(e))}\n`
+        + '  this is a bug in mergeops: please report it with the command and the text above\n');
+    }
     process.exitCode = e instanceof MergeopsError && e.code === 'USAGE' ? 2 : 1;
   },
 );

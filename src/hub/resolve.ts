@@ -95,6 +95,21 @@ export function locateModel(recipe: Recipe, ref: ModelRef, cwd: string): string 
     ref.pos, lineOf(recipe, ref));
 }
 
+/**
+ * `models/base` is both a relative path and a Hub id: with no such folder it was tried on the Hub.
+ * When that fails too, the error says first that the folder does not exist (the likelier mistake),
+ * then what the Hub said, and how to fix either.
+ */
+function notLocalNorHub(recipe: Recipe, ref: ModelRef, cwd: string, e: unknown): unknown {
+  if (!(e instanceof MergeopsError) || e instanceof RecipeError) return e;
+  const folders = localCandidates(recipe, ref, cwd).map((c) => `\`${c}\``).join(' or ');
+  return Object.assign(new RecipeError(
+    `model \`${ref.key}\` not found: no folder ${folders}; also tried as a Hugging Face id: ${e.message}`,
+    `if it is a local folder, check the path (relative paths are tried from the current directory, then from the recipe's folder); `
+      + `if it is a Hub model: ${e.hint}`,
+    ref.pos, lineOf(recipe, ref)), { cause: e, upstreamCode: e.code });
+}
+
 /** Adds a model reference's position to an error from reading it (`what`: the part at fault, e.g. its adapter). */
 function atRef(recipe: Recipe, ref: ModelRef, e: unknown, what?: string): unknown {
   return e instanceof MergeopsError && !(e instanceof RecipeError)
@@ -206,7 +221,7 @@ export async function resolveRecipe(recipe: Recipe, opts: ResolveOptions = {}): 
       log(`${ref.key}: ${p.sha}${opts.pinned?.has(ref.key) ? ' (locked)' : ''}`);
       pins.set(ref.key, p);
     } catch (e) {
-      throw atRef(recipe, ref, e);
+      throw notLocalNorHub(recipe, ref, cwd, e);
     }
   }
   // Adapters on the Hub are pinned like models (their own revision, their own lockfile entry).

@@ -175,11 +175,12 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
   const tied = first.config.tie_word_embeddings === true || (first.config.tie_word_embeddings === undefined && !first.tensors.has('lm_head.weight'));
   const used = new Set<string>();
   const tensors: PlannedTensor[] = [];
-  const { seed = DEFAULT_SEED, consensusMethod, rescaleNorm } = recipe.mergeops;
-  const options: MethodOptions = { seed, consensusMethod, rescaleNorm };
+  const { seed = DEFAULT_SEED, consensusMethod, rescaleNorm, modelStockClamp } = recipe.mergeops;
+  const options: MethodOptions = { seed, consensusMethod, rescaleNorm, modelStockClamp };
   const warnings: string[] = [];
   const tok = planTokenizer(resolved);
   if (tok) warnings.push(...tok.warnings);
+  warnings.push(...recipe.notes ?? []);
 
   for (const w of weights) {
     const present: { s: Source; name: string }[] = [];

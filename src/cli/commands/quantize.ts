@@ -3,7 +3,7 @@ import { MergeopsError } from '../../errors.js';
 import { convertModelToGGUF } from '../../execute/gguf-convert.js';
 import { parseFileType } from '../../quant/select.js';
 import { defineCommand } from '../command.js';
-import { countOption, onePositional, sizeOption } from '../common.js';
+import { countOption, ggufSplitOptions, onePositional } from '../common.js';
 import { bytes, checkLine, duration } from '../format.js';
 
 export const quantizeCommand = defineCommand({
@@ -24,6 +24,7 @@ Options:
   --split-max-size SIZE  split the GGUF (gguf-split format) into files of at most SIZE of tensors
   --split-max-tensors N  split the GGUF into files of at most N tensors
   --overwrite            replace existing GGUF files of that name
+  --force-overwrite      replace existing files of that name even when they are not GGUF files
   --skip-gguf-check      do not load the GGUF with llama.cpp to decode a few tokens
   -h, --help             this text
 `,
@@ -36,14 +37,13 @@ Options:
     'split-max-size': { type: 'string' },
     'split-max-tensors': { type: 'string' },
     overwrite: { type: 'boolean' },
+    'force-overwrite': { type: 'boolean' },
     'skip-gguf-check': { type: 'boolean' },
   },
   async run({ values: f, positionals }, io) {
     const modelDir = onePositional(positionals, 'quantize', 'a model folder', './my-model --type Q4_K_M');
     if (!f.type) throw new MergeopsError('USAGE', '`mergeops quantize` needs --type', 'e.g. --type Q4_K_M, Q8_0 or F16 (see --help)');
     const fileType = parseFileType(f.type);
-    const maxBytes = sizeOption(f['split-max-size'], 'split-max-size');
-    const maxTensors = countOption(f['split-max-tensors'], 'split-max-tensors', '128');
     const t0 = performance.now();
     const r = await convertModelToGGUF({
       modelDir,
@@ -51,8 +51,10 @@ Options:
       fileType,
       general: f.name !== undefined ? { name: f.name } : {},
       tokenizerPre: f['tokenizer-pre'],
-      split: maxBytes !== undefined || maxTensors !== undefined ? { maxBytes, maxTensors } : undefined,
+      split: ggufSplitOptions(f['split-max-size'], f['split-max-tensors']),
       overwrite: f.overwrite ?? false,
+      forceOverwrite: f['force-overwrite'] ?? false,
+      log: (line) => io.err(`${line}\n`),
       threads: countOption(f.threads, 'threads', '2 (default: one per core)'),
       check: !(f['skip-gguf-check'] ?? false),
     });

@@ -3,7 +3,7 @@ import { MergeopsError } from '../../errors.js';
 import { runRecipeFile } from '../../pipeline.js';
 import { parseFileType } from '../../quant/select.js';
 import { defineCommand } from '../command.js';
-import { countOption, onePositional, prepareOptions, RECIPE_OPTIONS, RECIPE_OPTIONS_HELP, sizeOption } from '../common.js';
+import { countOption, ggufSplitOptions, onePositional, prepareOptions, RECIPE_OPTIONS, RECIPE_OPTIONS_HELP, sizeOption } from '../common.js';
 import { bytes, checkLine, duration, rate } from '../format.js';
 import { progressReporter } from '../progress.js';
 
@@ -21,9 +21,12 @@ Options:
   -o, --out DIR          output folder (required)
   --max-memory SIZE      memory the whole process may use, e.g. 4G, 512MiB (default: half of RAM, ≤ 16 GiB)
   -j, --threads N        kernel worker threads (default: one per core)
-  --overwrite            replace an existing output folder
+  --overwrite            replace an existing output folder that an earlier mergeops run wrote
+  --force-overwrite      replace an existing output folder whatever it holds
   --gguf TYPES           also write GGUF files, e.g. Q4_K_M,Q8_0 (default: the recipe's mergeops.quantize)
   --tokenizer-pre NAME   tokenizer.ggml.pre for a BPE tokenizer llama.cpp does not recognise
+  --split-max-size SIZE  split each GGUF (gguf-split format) into files of at most SIZE of tensors
+  --split-max-tensors N  split each GGUF into files of at most N tensors
   --skip-gguf-check      do not load each GGUF written with llama.cpp to decode a few tokens
   --keep-intermediates DIR
                          multi-stage recipes: also write each named stage to DIR/<name>
@@ -35,27 +38,34 @@ ${RECIPE_OPTIONS_HELP}`,
     'max-memory': { type: 'string' },
     threads: { type: 'string', short: 'j' },
     overwrite: { type: 'boolean' },
+    'force-overwrite': { type: 'boolean' },
     gguf: { type: 'string' },
     'tokenizer-pre': { type: 'string' },
     'skip-gguf-check': { type: 'boolean' },
+    'split-max-size': { type: 'string' },
+    'split-max-tensors': { type: 'string' },
     'keep-intermediates': { type: 'string' },
   },
   async run({ values, positionals }, io) {
     const recipe = onePositional(positionals, 'run', 'a recipe file', 'recipe.yml --out ./merged');
     if (!values.out) throw new MergeopsError('USAGE', '`mergeops run` needs --out DIR', `mergeops run ${recipe} --out ./merged`);
     const keep = values['keep-intermediates'];
+    const split = ggufSplitOptions(values['split-max-size'], values['split-max-tensors']);
     const result = await runRecipeFile(recipe, {
       ...prepareOptions(values, io),
       outDir: values.out,
       maxMemory: sizeOption(values['max-memory'], 'max-memory'),
       threads: countOption(values.threads, 'threads', '2'),
       overwrite: values.overwrite ?? false,
+      forceOverwrite: values['force-overwrite'] ?? false,
       onProgress: progressReporter(process.stderr),
       keepIntermediates: keep,
       gguf: values.gguf === undefined ? undefined : values.gguf.split(',').map((x) => parseFileType(x.trim())),
       tokenizerPre: values['tokenizer-pre'],
       ggufCheck: !(values['skip-gguf-check'] ?? false),
+      ggufSplit: split,
       onGGUF: (type) => io.err(`writing GGUF ${type}\n`),
+      onWarning: (w) => io.err(`warning: ${w}\n`),
       onPlan: (plan) => {
         for (const w of plan.warnings) io.err(`warning: ${w}\n`);
         if (keep === undefined && plan.stages?.length) {
