@@ -16,6 +16,7 @@ import type { ActionMode, ModeContext } from './context.js';
 import { branchOf } from './event.js';
 import { ZERO_SHA } from './git.js';
 import { commitFiles, octokit } from './github.js';
+import { provideNodeLlamaCpp, type RuntimeResult } from './llama-runtime.js';
 import { allRecipes, changedRecipes, lockPathOf, recipeName } from './recipes.js';
 import { recipeSummary, type RecipeBuild } from './summary.js';
 
@@ -85,6 +86,12 @@ export async function buildRecipes(ctx: ModeContext, recipes: readonly string[])
   const store = new ShardCache(defaultCacheDir());
   const outRoot = resolve(ctx.inputs.out ?? join(ctx.temp, 'mergeops-out'));
   const builds: RecipeBuild[] = [];
+  // llama.cpp for the eval, once for all recipes.
+  let runtime: RuntimeResult | undefined;
+  if (ctx.inputs.eval && recipes.length > 0) {
+    runtime = await provideNodeLlamaCpp({ useCache: ctx.inputs.cache, log: ctx.log });
+    if (!runtime.ok) core.warning(`the eval will not run: ${runtime.reason}. Nothing is reported as passed; the summary and eval-summary say "not run".`);
+  }
   for (const path of recipes) {
     core.startGroup(`mergeops: ${path}`);
     try {
