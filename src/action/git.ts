@@ -50,6 +50,15 @@ export function mergeBase(cwd: string, base: string, head: string): string {
   }
 }
 
+export function hasGit(cwd: string): boolean {
+  try {
+    git(cwd, ['rev-parse', '--git-dir']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The repository root of the workspace. */
 export function repoRoot(cwd: string): string {
   try {

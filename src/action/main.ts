@@ -5,10 +5,12 @@
  */
 import * as core from '@actions/core';
 import { MergeopsError, RecipeError } from '../errors.js';
+import { toMergeopsError } from '../fs-errors.js';
+import { installInterruptHandlers, interruptedBy } from '../interrupt.js';
 import { hubOptionsFromEnv, maskTokens } from '../hub/hub-options.js';
 import { runnerTemp, type ModeContext } from './context.js';
 import { readRunContext } from './event.js';
-import { repoRoot } from './git.js';
+import { hasGit, repoRoot } from './git.js';
 import { globPatterns } from './glob.js';
 import { readActionInputs } from './inputs.js';
 import { pickMode } from './modes.js';
@@ -20,11 +22,12 @@ async function main(): Promise<void> {
   if (inputs.githubToken) core.setSecret(inputs.githubToken);
   const run = readRunContext();
   const mode = pickMode(inputs.mode, run.eventName);
-  const root = repoRoot(run.workspace);
+  // Without a git checkout only whole-tree work is possible (build or drift of every recipe); history-based selection says what is missing.
+  const root = hasGit(run.workspace) ? repoRoot(run.workspace) : run.workspace;
   process.chdir(root);
   const env = inputs.hfEndpoint ? { ...process.env, HF_ENDPOINT: inputs.hfEndpoint } : process.env;
   // Review needs no token: a fork's pull request has none, and public models need none.
-  const hub = hubOptionsFromEnv(env, mode.secrets ? inputs.hfToken : undefined);
+  const hub = hubOptionsFromEnv(env, mode.secrets ? inputs.hfToken : undefined, (m) => core.warning(m));
   const ctx: ModeContext = {
     inputs, run, root, hub, patterns: globPatterns(inputs.recipes), temp: runnerTemp(),
     log: (line) => core.info(maskTokens(line, hub)),
@@ -33,7 +36,12 @@ async function main(): Promise<void> {
   await mode.run(ctx);
 }
 
-main().catch((e: unknown) => {
+// A cancelled workflow sends SIGINT, then SIGTERM: stop, remove the partial output, exit.
+installInterruptHandlers({ log: (line) => core.warning(line) });
+
+main().catch((raw: unknown) => {
+  if (interruptedBy() !== undefined) return;
+  const e = toMergeopsError(raw) ?? raw;
   if (e instanceof RecipeError) {
     core.error(`${e.message}\nhint: ${e.hint}`, { file: e.pos.file, startLine: e.pos.line, startColumn: e.pos.col });
     core.setFailed('the recipe has an error (see the annotation)');
