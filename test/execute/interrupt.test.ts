@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { CLI, runCli } from '../support/cli.js';
 import { generateModel } from '../support/generate-model.js';
 import { EXAMPLE_MODELS, tempDir, writeRecipe } from '../support/tmp.js';
@@ -143,10 +143,14 @@ it('a second process writing the same output fails at once', async () => {
 it('the Action, cancelled (SIGINT) mid-merge, exits 130 and leaves no partial output', async () => {
   const action = CLI.replace(/cli[\\/]main\.js$/, join('action', 'main.js'));
   const withGGUF = writeRecipe(t.dir, 'big-gguf.yml', `${readFileSync(recipe, 'utf8')}mergeops:\n  quantize: [Q4_K_M]\n`);
-  const out = join(t.dir, 'out-action');
+  // Build mode writes each recipe to <out>/<recipe name>.
+  const out = join(t.dir, 'big-gguf');
   const child = spawn(process.execPath, [action], {
     cwd: t.dir, stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, INPUT_RECIPE: withGGUF, INPUT_OUT: out, INPUT_THREADS: '1', GITHUB_WORKSPACE: t.dir, MERGEOPS_CACHE: join(t.dir, 'cache') },
+    env: {
+      ...process.env, INPUT_MODE: 'build', INPUT_RECIPES: basename(withGGUF), INPUT_OUT: t.dir, INPUT_THREADS: '1', INPUT_EVAL: 'false', INPUT_CACHE: 'false',
+      GITHUB_WORKSPACE: t.dir, GITHUB_EVENT_NAME: 'workflow_dispatch', MERGEOPS_CACHE: join(t.dir, 'cache'),
+    },
   });
   let log = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => { log += d; });
@@ -154,7 +158,7 @@ it('the Action, cancelled (SIGINT) mid-merge, exits 130 and leaves no partial ou
   const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
   // Inside the merge: the GGUF part is being written in the partial folder.
   for (let i = 0; i < 300; i++) {
-    const partial = leftovers().find((f) => f.startsWith('.out-action.partial-'));
+    const partial = leftovers().find((f) => f.startsWith('.big-gguf.partial-'));
     if (partial && readdirSync(join(t.dir, partial)).some((f) => f.includes('.gguf.partial-'))) break;
     await new Promise((r) => setTimeout(r, 50));
   }
