@@ -7,16 +7,16 @@ import { checkFrozen } from './hub/check-frozen.js';
 import {
   buildLock, defaultLockPath, lockedLoraShas, lockedShas, outputFiles, readLock, serializeLock, sha256Text, writeLock, type Lockfile,
 } from './hub/lockfile.js';
-import type { PendingShard } from './hub/hub-model.js';
+import type { PendingShard } from './store/download-shard.js';
 import { resolveRecipe, type ResolveOptions, type ResolveResult } from './hub/resolve.js';
-import type { ResolvedModel } from './plan/resolved.js';
-import type { InputTensorRef } from './plan/types.js';
 import { defaultCacheDir, ShardCache } from './store/shard-cache.js';
 import { ShardFetcher } from './store/shard-fetcher.js';
 import { buildPlan, type PlanOptions } from './plan/plan.js';
 import type { Plan } from './plan/types.js';
 import { parseRecipeText } from './recipe/parse.js';
 import { stageGraph } from './recipe/stages.js';
+import type { ResolvedModel } from './model/resolved.js';
+import type { InputTensorRef } from './model/tensor.js';
 import type { Recipe } from './recipe/types.js';
 
 /** Every document of a recipe file (one per stage of a multi-stage recipe). */

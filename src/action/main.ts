@@ -4,7 +4,7 @@
  */
 import * as core from '@actions/core';
 import { MergeopsError, RecipeError } from '../errors.js';
-import { parseShardSize } from '../formats/safetensors.js';
+import { requireByteSize } from '../model/byte-size.js';
 import { hubOptionsFromEnv } from '../hub/hub-options.js';
 import { runRecipeFile } from '../pipeline.js';
 import { restoreModelFromActionsCache, saveModelToActionsCache } from '../store/actions-cache.js';
@@ -32,7 +32,7 @@ async function run(): Promise<void> {
     },
     onPlan: (plan) => { for (const w of plan.warnings) core.warning(w, { file: recipe }); },
     outDir: out,
-    maxMemory: maxMemory ? parseShardSize(maxMemory) : undefined,
+    maxMemory: maxMemory ? requireByteSize(maxMemory, 'input max-memory') : undefined,
     threads: threads ? Number(threads) : undefined,
     overwrite: true,
   });

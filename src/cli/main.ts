@@ -3,8 +3,8 @@
 import { parseArgs } from 'node:util';
 import { MergeopsError } from '../errors.js';
 import { defaultMaxMemory } from '../execute/budget.js';
-import { parseShardSize } from '../formats/safetensors.js';
 import { hubOptionsFromEnv, maskTokens } from '../hub/hub-options.js';
+import { requireByteSize } from '../model/byte-size.js';
 import type { SourceMode } from '../hub/resolve.js';
 import { parseFileType } from '../quant/select.js';
 import { lockRecipeFile, prepareRecipeFile, runRecipeFile } from '../pipeline.js';
@@ -60,11 +60,7 @@ Options:
 
 function sizeOption(v: string | undefined, name: string): number | undefined {
   if (v === undefined) return undefined;
-  try {
-    return parseShardSize(v);
-  } catch {
-    throw new MergeopsError('USAGE', `--${name} ${v} is not a size`, 'use a number of bytes or a suffix: 512M, 4G, 2GiB');
-  }
+  return requireByteSize(v, `--${name}`);
 }
 
 function printPlan(plan: Plan): void {

@@ -1,7 +1,7 @@
 /** `mergeops quantize <model folder> --type TYPE`: options read and checked here, then one call. */
 import { MergeopsError } from '../errors.js';
 import { convertModelToGGUF } from '../execute/gguf-convert.js';
-import { parseShardSize } from '../formats/safetensors.js';
+import { requireByteSize } from '../model/byte-size.js';
 import { parseFileType } from '../quant/select.js';
 import { bytes, duration } from './format.js';
 import type { SmokeResult } from '../execute/gguf-smoke.js';
@@ -30,11 +30,7 @@ export async function quantizeCommand(modelDir: string | undefined, f: QuantizeF
   const fileType = parseFileType(f.type);
   let maxBytes: number | undefined;
   if (f['split-max-size'] !== undefined) {
-    try {
-      maxBytes = parseShardSize(f['split-max-size']);
-    } catch {
-      throw new MergeopsError('USAGE', `--split-max-size ${f['split-max-size']} is not a size`, 'use a number of bytes or a suffix: 500M, 2G');
-    }
+    maxBytes = requireByteSize(f['split-max-size'], '--split-max-size');
   }
   let maxTensors: number | undefined;
   if (f['split-max-tensors'] !== undefined) {

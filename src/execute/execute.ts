@@ -13,13 +13,14 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { MergeopsError, type ErrorCode } from '../errors.js';
 import type { JobDone } from '../kernels/jobs.js';
 import { KernelError, KernelPool } from '../kernels/pool.js';
-import type { Plan, PlannedTensor } from '../plan/types.js';
+import type { Plan } from '../plan/types.js';
 import { defaultMaxMemory, ggufPlanBytes, minMaxMemory, programWholeBudget, workerDataBudget } from './budget.js';
 import { parseFileType, type FileTypeName } from '../quant/select.js';
 import { ShardFlusher } from './flush.js';
 import { GGUFOutputs } from './gguf-outputs.js';
 import type { GGUFCheck } from './gguf-smoke.js';
 import { runTensor, type Budget, type RunJob } from './tensor-jobs.js';
+import type { PlannedTensor } from '../model/tensor.js';
 
 export interface Progress {
   tensorsDone: number;

@@ -1,10 +1,11 @@
+import type { TokenizerFiles } from '../model/tokenizer-files.js';
 /**
  * The output tokenizer files (as text): the donor's tokenizer.json with stripped tokens removed
  * and the new tokens appended to `added_tokens`, its tokenizer_config.json with a rebuilt
  * `added_tokens_decoder` (and the chat template), and its special_tokens_map.json. The union is
  * always a fast tokenizer: slow-tokenizer files of the donor are not carried over.
  */
-import type { AddedToken, OutputVocab, TokenizerFiles } from './types.js';
+import type { AddedToken, OutputVocab } from './types.js';
 
 export interface OutFile {
   name: string;
