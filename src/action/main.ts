@@ -4,7 +4,7 @@
  */
 import * as core from '@actions/core';
 import { MergeopsError, RecipeError } from '../errors.js';
-import { requireByteSize } from '../model/byte-size.js';
+import { requireByteSize } from '../formats/byte-size.js';
 import { hubOptionsFromEnv } from '../hub/hub-options.js';
 import { runRecipeFile } from '../pipeline.js';
 import { restoreModelFromActionsCache, saveModelToActionsCache } from '../store/actions-cache.js';

@@ -17,10 +17,14 @@ export function readOptionalFile(file: string): Buffer | undefined {
 /** A JSON object file, or undefined when it does not exist; anything else than a JSON object is an error naming the file. */
 export function readOptionalJsonObject(file: string): Record<string, unknown> | undefined {
   const b = readOptionalFile(file);
-  if (b === undefined) return undefined;
+  return b === undefined ? undefined : parseJsonObject(b.toString('utf8'), file);
+}
+
+/** The JSON object in `text`, read from `file`; anything else is an error naming the file. */
+export function parseJsonObject(text: string, file: string): Record<string, unknown> {
   let v: unknown;
   try {
-    v = JSON.parse(b.toString('utf8'));
+    v = JSON.parse(text);
   } catch (e) {
     throw new MergeopsError('IO', `${file} is not valid JSON: ${(e as Error).message}`, `fix or re-download ${basename(file)}`);
   }

@@ -1,6 +1,6 @@
 /** Reads a model folder's tokenizer files (small JSON and Jinja files; the only I/O of this stage). */
 import { join } from 'node:path';
-import { readOptionalFile, readOptionalJsonObject } from '../io/optional-file.js';
+import { parseJsonObject, readOptionalFile, readOptionalJsonObject } from '../io/optional-file.js';
 import type { TokenizerFiles } from '../model/tokenizer-files.js';
 
 /** The tokenizer files of the model in `dir` (small files; tokenizer.model is a few MB at most); missing files are left undefined. */
@@ -9,7 +9,12 @@ export function readTokenizerFiles(dir: string): TokenizerFiles {
   const tm = readOptionalFile(join(dir, 'tokenizer.model'));
   if (tm) files.tokenizerModel = new Uint8Array(tm);
   files.tokenizerJson = readOptionalJsonObject(join(dir, 'tokenizer.json'));
-  files.tokenizerConfig = readOptionalJsonObject(join(dir, 'tokenizer_config.json'));
+  const config = readOptionalFile(join(dir, 'tokenizer_config.json'));
+  if (config) {
+    // kept as written too: the output's tokenizer_config.json is this text with only the changed keys edited
+    files.tokenizerConfigText = config.toString('utf8');
+    files.tokenizerConfig = parseJsonObject(files.tokenizerConfigText, join(dir, 'tokenizer_config.json'));
+  }
   files.specialTokensMap = readOptionalJsonObject(join(dir, 'special_tokens_map.json'));
   const added = readOptionalJsonObject(join(dir, 'added_tokens.json'));
   if (added) files.addedTokensJson = added as Record<string, number>;
@@ -34,6 +39,7 @@ export function plannedTokenizerFiles(outFiles: readonly { name: string; text: s
     else if (f.name === 'special_tokens_map.json') files.specialTokensMap = v;
     else if (f.name === 'tokenizer_config.json') {
       files.tokenizerConfig = v;
+      files.tokenizerConfigText = f.text;
       files.chatTemplateJinja = undefined; // the stage's template lives in its tokenizer_config.json
     }
   }

@@ -1,5 +1,5 @@
 import { MergeopsError } from '../../src/errors.js';
-import { parseByteSize, requireByteSize } from '../../src/model/byte-size.js';
+import { parseByteSize, requireByteSize } from '../../src/formats/byte-size.js';
 import { parseRecipeText } from '../../src/recipe/parse.js';
 
 describe('parseByteSize', () => {
