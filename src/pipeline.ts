@@ -22,7 +22,10 @@ import { parseRecipeText } from './recipe/parse.js';
 import { stageGraph } from './recipe/stages.js';
 import type { ResolvedModel } from './model/resolved.js';
 import type { InputTensorRef } from './model/tensor.js';
-import type { Recipe } from './recipe/types.js';
+import type { EvalOptions, Recipe } from './recipe/types.js';
+import { loadEvalData, type EvalData } from './eval/data.js';
+import { notRunReport, writeEvalReport, type EvalReport } from './eval/report.js';
+import { runEvalStage, type EvalInput } from './eval/stage.js';
 
 /** Every document of a recipe file (one per stage of a multi-stage recipe). */
 export function loadRecipeFile(file: string): Recipe[] {
@@ -161,6 +164,10 @@ export interface RunOptions extends PrepareOptions, Omit<ExecuteOptions, 'inputs
   onPlan?: (plan: Plan) => void;
   /** Multi-stage recipes: also write each named stage to `<dir>/<name>` (computed from its inputs again). */
   keepIntermediates?: string;
+  /** The eval's checks: false skips the stage (--no-eval); default the recipe's `mergeops.eval`. */
+  eval?: EvalOptions | false;
+  /** Recorded in eval.json. */
+  mergeopsVersion?: string;
   /**
    * Record the output files' sha256 in the lockfile even with `frozen` (a frozen run, as in CI,
    * otherwise leaves the lockfile as committed). Without `frozen`, a run with a matching lockfile records them.
@@ -175,6 +182,8 @@ export interface RunResult extends ExecuteResult {
   lockPath?: string;
   /** Stages written with keepIntermediates. */
   stages: { name: string; outDir: string; seconds: number }[];
+  /** The eval stage's report (also in eval.json); `gate.passed` false means: do not publish. */
+  eval: EvalReport;
 }
 
 /**
@@ -211,6 +220,9 @@ export async function runRecipeFile(file: string, opts: RunOptions): Promise<Run
   checkOutputPlacement(opts.outDir, resolveOutPath(opts.outDir), early);
   const { plan, pending, sourceMode, lockPath, lock, models } = await prepareRecipeFile(file, { ...opts, cache });
   const guards = outputGuards(file, models, cache.root, lockPath);
+  // The eval's files are read and checked now: a typo costs seconds, not a merge.
+  const evalOptions = opts.eval === false ? undefined : opts.eval ?? plan.recipe.mergeops.eval;
+  const evalRun = { data: evalOptions ? loadEvalData(evalOptions) : undefined, inputs: evalInputs(models) };
   // Before any download or write: the outputs may not overlap what the run reads, an existing
   // output is replaceable, and no other process writes it (the lock is held to the end).
   const realOut = resolveOutPath(opts.outDir);
@@ -226,14 +238,14 @@ export async function runRecipeFile(file: string, opts: RunOptions): Promise<Run
   mkdirSync(dirname(realOut), { recursive: true });
   const outputLock = acquireOutputLock(realOut);
   try {
-    return await runPrepared(plan, pending, sourceMode, lockPath, lock, cache, { ...opts, guards, marker, outputLock });
+    return await runPrepared(plan, pending, sourceMode, lockPath, lock, cache, evalRun, { ...opts, guards, marker, outputLock });
   } finally {
     outputLock.release();
   }
 }
 
 async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prepared['sourceMode'], lockPath: string,
-  lock: Lockfile | undefined, cache: ShardCache, opts: RunOptions & Pick<ExecuteOptions, 'guards' | 'marker' | 'outputLock'>): Promise<RunResult> {
+  lock: Lockfile | undefined, cache: ShardCache, evalRun: { data?: EvalData; inputs: EvalInput[] }, opts: RunOptions & Pick<ExecuteOptions, 'guards' | 'marker' | 'outputLock'>): Promise<RunResult> {
   const { guards, marker } = opts;
   opts.onPlan?.(plan);
   let fetcher: ShardFetcher | undefined;
@@ -278,5 +290,26 @@ async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prep
       recorded = lockPath;
     }
   }
-  return { ...result, plan, sourceMode, lockPath: recorded, stages };
+  const version = opts.mergeopsVersion ?? 'unknown';
+  let report: EvalReport;
+  if (opts.eval === false) {
+    report = notRunReport('skipped with --no-eval', version);
+    writeEvalReport(result.outDir, report);
+  } else {
+    report = await runEvalStage({
+      outDir: result.outDir, data: evalRun.data, gguf: result.gguf, loadChecks: result.ggufChecks, inputs: evalRun.inputs,
+      mergeopsVersion: version, threads: opts.threads, log: opts.log,
+    });
+  }
+  return { ...result, plan, sourceMode, lockPath: recorded, stages, eval: report };
+}
+
+/** The recipe's input models for compare_inputs: local folders are converted; Hub models are not (yet). */
+function evalInputs(models: ResolvedModel[]): EvalInput[] {
+  return models.map((m) => {
+    const label = m.ref.path;
+    if (m.hub) return { label, why: 'a Hub model: compare_inputs converts local model folders' };
+    if (m.loraDir !== undefined) return { label: m.key, why: 'a model with a LoRA adapter applied' };
+    return { label, dir: m.dir };
+  });
 }

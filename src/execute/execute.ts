@@ -23,7 +23,7 @@ import {
   guardOutputDir, OUTPUT_MARKER, partialPath, writeOutputMarker, type GuardedPath, type OutputLock,
 } from './output-safety.js';
 import { GGUFOutputs } from './gguf-outputs.js';
-import type { GGUFCheck } from './gguf-smoke.js';
+import type { GGUFCheck } from '../eval/load-check.js';
 import type { GGUFSplitOptions } from '../formats/gguf.js';
 import { runTensor, type Budget, type RunJob } from './tensor-jobs.js';
 import type { PlannedTensor } from '../model/tensor.js';
@@ -84,6 +84,8 @@ export interface ExecuteResult {
   bytesWritten: number;
   /** What llama.cpp decoded from each GGUF file written (empty with ggufCheck: false). */
   ggufChecks: GGUFCheck[];
+  /** The GGUF files written (the first file of a split set) with their types, in the order planned. */
+  gguf: { file: string; type: FileTypeName }[];
   /** Of bytesWritten, those written by direct I/O (long aligned writes, where the file system allows). */
   bytesDirect: number;
   /** Warnings found while merging (see ExecuteOptions.onWarning). */
@@ -178,6 +180,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     const files = readdirSync(outDir).filter((n) => n !== OUTPUT_MARKER).sort().map((name) => ({ name, bytes: statSync(join(outDir, name)).size }));
     return {
       outDir, files, bytesRead: progress.bytesRead, bytesWritten: progress.bytesWritten, bytesDirect: tracker.bytesDirect, ggufChecks,
+      gguf: gguf?.files ?? [],
       warnings: tracker.warnings,
       seconds: (performance.now() - t0) / 1000,
     };

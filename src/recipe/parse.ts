@@ -11,6 +11,7 @@ import { LineCounter, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { Document, Node, YAMLMap, YAMLSeq } from 'yaml';
 import type { SourcePos } from '../errors.js';
 import { TORCH_DTYPE_NAMES, parseTorchDType } from '../formats/dtype.js';
+import { parseEvalOptions } from './eval-options.js';
 import type { FloatDType } from '../formats/dtype.js';
 import { parseByteSize } from '../formats/byte-size.js';
 import { modelRefFromNode } from './model-ref.js';
@@ -64,7 +65,7 @@ export const RECIPE_KEYS = [
 ] as const;
 
 /** Keys under `mergeops:` that this module validates; any other key is kept in `extra`. */
-export const MERGEOPS_KEYS = ['seed', 'quantize', 'out_shard_size', 'consensus_method', 'rescale_norm', 'model_stock_clamp'] as const;
+export const MERGEOPS_KEYS = ['seed', 'quantize', 'out_shard_size', 'consensus_method', 'rescale_norm', 'model_stock_clamp', 'eval'] as const;
 
 /** mergekit's built-in chat templates (`mergekit/_data/chat_templates/*.jinja`) and `auto`. */
 export const CHAT_TEMPLATE_NAMES = ['auto', 'alpaca', 'chatml', 'llama3', 'mistral', 'exaone'] as const;
@@ -730,6 +731,9 @@ function parseMergeops(ctx: NodeCtx, e: Entry): MergeopsOptions {
         else out.rescaleNorm = v as 'l1' | 'l2' | 'linf' | 'inverse_density';
         break;
       }
+      case 'eval':
+        if (present(o)) out.eval = parseEvalOptions(ctx, o);
+        break;
       case 'model_stock_clamp': {
         if (!present(o)) break;
         const v = o.value;

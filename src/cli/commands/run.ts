@@ -6,6 +6,9 @@ import { defineCommand } from '../command.js';
 import { countOption, ggufSplitOptions, onePositional, prepareOptions, RECIPE_OPTIONS, RECIPE_OPTIONS_HELP, sizeOption } from '../common.js';
 import { bytes, checkLine, duration, rate } from '../format.js';
 import { progressReporter } from '../progress.js';
+import { renderEvalText } from '../../eval/render.js';
+import { readEvalFile } from '../../recipe/eval-options.js';
+import { MERGEOPS_VERSION } from '../../version.js';
 
 
 export const runCommand = defineCommand({
@@ -28,6 +31,10 @@ Options:
   --split-max-size SIZE  split each GGUF (gguf-split format) into files of at most SIZE of tensors
   --split-max-tensors N  split each GGUF into files of at most N tensors
   --skip-gguf-check      do not load each GGUF written with llama.cpp to decode a few tokens
+  --eval FILE            the eval's checks from FILE (YAML or JSON: prompts, tasks, perplexity,
+                         compare_inputs, min_pass_rate, max_perplexity_increase) instead of the
+                         recipe's mergeops.eval; a failed gate exits 1 after the table
+  --no-eval              skip the eval stage (eval.json says so)
   --keep-intermediates DIR
                          multi-stage recipes: also write each named stage to DIR/<name>
                          (by default earlier stages are computed in memory, never written)
@@ -44,6 +51,8 @@ ${RECIPE_OPTIONS_HELP}`,
     gguf: { type: 'string' },
     'tokenizer-pre': { type: 'string' },
     'skip-gguf-check': { type: 'boolean' },
+    eval: { type: 'string' },
+    'no-eval': { type: 'boolean' },
     'split-max-size': { type: 'string' },
     'split-max-tensors': { type: 'string' },
     'keep-intermediates': { type: 'string' },
@@ -54,6 +63,10 @@ ${RECIPE_OPTIONS_HELP}`,
     if (!values.out) throw new MergeopsError('USAGE', '`mergeops run` needs --out DIR', `mergeops run ${recipe} --out ./merged`);
     const keep = values['keep-intermediates'];
     const split = ggufSplitOptions(values['split-max-size'], values['split-max-tensors']);
+    if (values.eval !== undefined && values['no-eval']) {
+      throw new MergeopsError('USAGE', '--eval and --no-eval contradict each other', 'give one of them');
+    }
+    const evalOption = values['no-eval'] ? false as const : values.eval !== undefined ? readEvalFile(values.eval) : undefined;
     const result = await runRecipeFile(recipe, {
       ...prepareOptions(values, io),
       outDir: values.out,
@@ -67,6 +80,8 @@ ${RECIPE_OPTIONS_HELP}`,
       gguf: values.gguf === undefined ? undefined : values.gguf.split(',').map((x) => parseFileType(x.trim())),
       tokenizerPre: values['tokenizer-pre'],
       ggufCheck: !(values['skip-gguf-check'] ?? false),
+      eval: evalOption,
+      mergeopsVersion: MERGEOPS_VERSION,
       ggufSplit: split,
       onGGUF: (type) => io.err(`writing GGUF ${type}\n`),
       onWarning: (w) => io.err(`warning: ${w}\n`),
@@ -83,6 +98,13 @@ ${RECIPE_OPTIONS_HELP}`,
     for (const f of result.files) io.out(`  ${f.name.padEnd(40)} ${bytes(f.bytes)}\n`);
     for (const c of result.ggufChecks) io.out(`${checkLine(c.file, c)}\n`);
     if (result.lockPath) io.out(`recorded the outputs in ${result.lockPath}\n`);
+    io.out(`\n${renderEvalText(result.eval)}`);
+    if (!result.eval.gate.passed) {
+      const f = result.eval.gate.failures;
+      io.err(`error: the eval gate failed: ${f.map((x) => `${x.check}: ${x.message}`).join('; ')}\n`
+        + `  hint: the output in ${result.outDir} is not fit to publish; see ${result.outDir}/eval.md\n`);
+      return 1;
+    }
     return 0;
   },
 });
