@@ -9,7 +9,7 @@ import { createReadStream, existsSync, readFileSync, statSync, writeFileSync, re
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { MergeopsError } from '../errors.js';
 import { firstDuplicateKey } from '../formats/json-keys.js';
-import type { PinnedFile, ResolvedModel } from '../plan/resolved.js';
+import type { PinnedFile, ResolvedModel } from '../model/resolved.js';
 import { canonicalRecipeHash, recipeChanges, type CanonicalRecipe } from '../recipe/canonical.js';
 import { ADAPTER_CONFIG, ADAPTER_WEIGHTS } from './lora.js';
 
