@@ -1,6 +1,7 @@
 /** The stages in order, for the front ends (CLI, Action): recipe file → plan → files. */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve as resolvePath, sep } from 'node:path';
+import { idToTitle } from './arch/gguf-general.js';
 import { MergeopsError } from './errors.js';
 import { executePlan, type ExecuteOptions, type ExecuteResult } from './execute/execute.js';
 import {
@@ -175,6 +176,8 @@ export interface RunOptions extends PrepareOptions, Omit<ExecuteOptions, 'inputs
    * otherwise leaves the lockfile as committed). Without `frozen`, a run with a matching lockfile records them.
    */
   record?: boolean;
+  /** Title of the merged model (`general.name` of its GGUF files); default: after the recipe file's name. */
+  name?: string;
 }
 
 export interface RunResult extends ExecuteResult {
@@ -214,6 +217,15 @@ export function outputGuards(recipeFile: string, models: readonly ResolvedModel[
   return guards;
 }
 
+/** Recipe file names that say nothing of the merge: such a file leaves the title to the output folder's name. */
+const GENERIC_RECIPE_NAMES = new Set(['recipe', 'config', 'merge', 'mergekit_config', 'mergeops_recipe', 'mergekit', 'mergeops']);
+
+/** The merged model's title from its recipe file: `qwen-coder-ties.yml` → "Qwen Coder Ties" (as convert titles an id). */
+export function recipeTitle(file: string): string | undefined {
+  const stem = basename(file).replace(/\.ya?ml$/i, '');
+  return stem === '' || GENERIC_RECIPE_NAMES.has(stem.toLowerCase()) ? undefined : idToTitle(stem);
+}
+
 /** parse → resolve → plan → execute, with Hub shards streamed or downloaded alongside. */
 export async function runRecipeFile(file: string, opts: RunOptions): Promise<RunResult> {
   const cache = opts.cache ?? new ShardCache(defaultCacheDir());
@@ -236,7 +248,7 @@ export async function runRecipeFile(file: string, opts: RunOptions): Promise<Run
       checkOutputPlacement(dir, resolveOutPath(dir, '--keep-intermediates'), guards);
     }
   }
-  const marker = { command: 'run' };
+  const marker = { command: 'run', name: opts.name ?? recipeTitle(file) };
   mkdirSync(dirname(realOut), { recursive: true });
   const outputLock = acquireOutputLock(realOut);
   try {
@@ -270,7 +282,7 @@ async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prep
       opts.log?.(`stage ${s.name}: ${s.plan.tensors.length} tensors with ${s.plan.methodName}`);
       const r = await executePlan(s.plan, {
         ...opts, gguf: [], outDir: join(opts.keepIntermediates, s.name), inputsReady, guards,
-        marker: { ...marker!, command: 'run --keep-intermediates' }, outputLock: undefined,
+        marker: { command: 'run --keep-intermediates', name: idToTitle(s.name) }, outputLock: undefined,
       });
       stages.push({ name: s.name, outDir: r.outDir, seconds: r.seconds });
     }

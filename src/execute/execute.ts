@@ -52,7 +52,7 @@ export interface ExecuteOptions {
   /** Paths the output may not overlap (inputs, recipe, cache): see output-safety.ts. */
   guards?: readonly GuardedPath[];
   /** What the output marker records as the command and recipe. */
-  marker?: { command: string };
+  marker?: { command: string; name?: string };
   /** Notes (stale partial outputs removed). */
   log?: (line: string) => void;
   /** The output's lock, when the caller took it before (then the caller releases it). */
@@ -89,7 +89,10 @@ export interface ExecuteResult {
   bytesDirect: number;
   /** Warnings found while merging (see ExecuteOptions.onWarning). */
   warnings: string[];
+  /** The whole call, load checks of the GGUF files included. */
   seconds: number;
+  /** The merge itself: from the start until every tensor is written and flushed (the rate of `bytesRead`). */
+  mergeSeconds: number;
 }
 
 export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<ExecuteResult> {
@@ -172,6 +175,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     await pool.close();
 
     await flusher.finish();
+    const mergeSeconds = (performance.now() - t0) / 1000;
     const ggufChecks = (await gguf?.finish(tmp, opts.ggufCheck ?? true)) ?? [];
     fsyncFile(tmp);
     replaceDir(tmp, outDir);
@@ -181,7 +185,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
       outDir, files, bytesRead: progress.bytesRead, bytesWritten: progress.bytesWritten, bytesDirect: tracker.bytesDirect, ggufChecks,
       gguf: gguf?.files ?? [],
       warnings: tracker.warnings,
-      seconds: (performance.now() - t0) / 1000,
+      seconds: (performance.now() - t0) / 1000, mergeSeconds,
     };
   } catch (e) {
     flusher?.close();

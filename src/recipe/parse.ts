@@ -412,9 +412,9 @@ function parseSources(ctx: NodeCtx, e: Entry): SourceSpec[] {
     if (!present(le)) {
       fail(ctx, le ? le.keyPos : pos, 'a slice source has no `layer_range`', 'add `layer_range: [start, end]` (end exclusive), e.g. `layer_range: [0, 32]`');
     }
-    const layerRange = parseLayerRange(ctx, le);
+    const { range: layerRange, end } = parseLayerRange(ctx, le);
     rangeNodes.push(le.valuePos);
-    out.push({ model, layerRange, parameters: parseParamMap(ctx, m.get('parameters'), `the parameters of \`${model.key}\``), pos });
+    out.push({ model, layerRange, layerRangePos: { range: le.valuePos, end }, parameters: parseParamMap(ctx, m.get('parameters'), `the parameters of \`${model.key}\``), pos });
   }
   if (out.length === 0) fail(ctx, e.valuePos, '`sources` is empty', 'list at least one `- model: org/repo` with `layer_range: [start, end]`');
   const len0 = out[0].layerRange![1] - out[0].layerRange![0];
@@ -428,7 +428,7 @@ function parseSources(ctx: NodeCtx, e: Entry): SourceSpec[] {
   return out;
 }
 
-function parseLayerRange(ctx: NodeCtx, e: Entry): [number, number] {
+function parseLayerRange(ctx: NodeCtx, e: Entry): { range: [number, number]; end: SourcePos } {
   const hint = 'write `layer_range: [start, end]` with integers 0 ≤ start < end (end exclusive), e.g. `[0, 16]`';
   const seq = expectSeq(ctx, e.value, e.valuePos, '`layer_range`', hint);
   const items = seqItems(ctx, seq);
@@ -445,7 +445,7 @@ function parseLayerRange(ctx: NodeCtx, e: Entry): [number, number] {
     fail(ctx, e.valuePos, `\`layer_range\` [${start}, ${end}] is empty or reversed: start must be less than end`,
       start === end ? 'the end is exclusive: `[n, n + 1]` is one layer' : `did you mean \`[${end}, ${start}]\`? the end is exclusive`);
   }
-  return [start, end];
+  return { range: [start, end], end: items[1].pos };
 }
 
 // ---------------------------------------------------------------------------------------------
