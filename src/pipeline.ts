@@ -12,10 +12,8 @@ import {
   buildLock, defaultLockPath, lockedLoraShas, lockedShas, lockMatchesRecipe, outputFiles, readLock, recipeChangesSinceLock, serializeLock, writeLock,
   type Lockfile,
 } from './hub/lockfile.js';
-import type { PendingShard } from './hub/hub-model.js';
+import type { PendingShard } from './store/download-shard.js';
 import { resolveRecipe, type ResolveOptions, type ResolveResult } from './hub/resolve.js';
-import type { ResolvedModel } from './plan/resolved.js';
-import type { InputTensorRef } from './plan/types.js';
 import { defaultCacheDir, ShardCache } from './store/shard-cache.js';
 import { ShardFetcher } from './store/shard-fetcher.js';
 import { buildPlan, type PlanOptions } from './plan/plan.js';
@@ -23,6 +21,8 @@ import type { Plan } from './plan/types.js';
 import { canonicalRecipe, type CanonicalRecipe } from './recipe/canonical.js';
 import { parseRecipeText } from './recipe/parse.js';
 import { stageGraph } from './recipe/stages.js';
+import type { ResolvedModel } from './model/resolved.js';
+import type { InputTensorRef } from './model/tensor.js';
 import type { EvalOptions, Recipe } from './recipe/types.js';
 import { loadEvalData, type EvalData } from './eval/data.js';
 import { notRunReport, writeEvalReport, type EvalReport } from './eval/report.js';

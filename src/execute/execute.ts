@@ -15,7 +15,7 @@ import { asFsError, fsError } from '../fs-errors.js';
 import { onInterruptCleanup, onInterruptStop } from '../interrupt.js';
 import type { JobDone } from '../kernels/jobs.js';
 import { KernelError, KernelPool } from '../kernels/pool.js';
-import type { Plan, PlannedTensor } from '../plan/types.js';
+import type { Plan } from '../plan/types.js';
 import { defaultMaxMemory, ggufPlanBytes, minMaxMemory, programWholeBudget, workerDataBudget } from './budget.js';
 import { parseFileType, type FileTypeName } from '../quant/select.js';
 import { ShardFlusher } from './flush.js';
@@ -26,6 +26,7 @@ import { GGUFOutputs } from './gguf-outputs.js';
 import type { GGUFCheck } from '../eval/load-check.js';
 import type { GGUFSplitOptions } from '../formats/gguf.js';
 import { runTensor, type Budget, type RunJob } from './tensor-jobs.js';
+import type { PlannedTensor } from '../model/tensor.js';
 
 export interface Progress {
   tensorsDone: number;

@@ -13,6 +13,7 @@ import type { SourcePos } from '../errors.js';
 import { TORCH_DTYPE_NAMES, parseTorchDType } from '../formats/dtype.js';
 import { parseEvalOptions } from './eval-options.js';
 import type { FloatDType } from '../formats/dtype.js';
+import { parseByteSize } from '../formats/byte-size.js';
 import { modelRefFromNode } from './model-ref.js';
 import type {
   ConditionalEntry,
@@ -672,27 +673,6 @@ function parseChatTemplate(ctx: NodeCtx, e: Entry): string {
 
 // ---------------------------------------------------------------------------------------------
 // mergeops:
-
-const UNITS: Record<string, number> = {
-  '': 1, b: 1e9, // mergekit: a bare number is bytes, `B` means billion (5B = 5 GB)
-  k: 1e3, m: 1e6, g: 1e9, t: 1e12,
-  kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12,
-  kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40,
-};
-
-/**
- * A shard size in bytes: a number, or a string with mergekit's `--out-shard-size` suffixes
- * (k, M, B = powers of 1000; `5B` = 5·10⁹ bytes) plus G/T, kB/MB/GB/TB, and KiB/MiB/GiB/TiB.
- * Undefined when the text is not a size.
- */
-export function parseByteSize(text: string): number | undefined {
-  const mt = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-zA-Z]*)\s*$/.exec(text.replace(/_/g, ''));
-  if (!mt) return undefined;
-  const unit = UNITS[mt[2].toLowerCase()];
-  if (unit === undefined) return undefined;
-  const v = Math.round(Number(mt[1]) * unit);
-  return Number.isSafeInteger(v) ? v : undefined;
-}
 
 function parseMergeops(ctx: NodeCtx, e: Entry): MergeopsOptions {
   const out: MergeopsOptions = { extra: new Map() };
