@@ -4,5 +4,6 @@ import { lockCommand } from './lock.js';
 import { planCommand } from './plan.js';
 import { quantizeCommand } from './quantize.js';
 import { runCommand } from './run.js';
+import { sweepCommand } from './sweep.js';
 
-export const COMMANDS: readonly Command[] = [planCommand, runCommand, lockCommand, quantizeCommand];
+export const COMMANDS: readonly Command[] = [planCommand, runCommand, lockCommand, quantizeCommand, sweepCommand];
