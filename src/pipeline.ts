@@ -1,5 +1,5 @@
 /** The stages in order, for the front ends (CLI, Action): recipe file → plan → files. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { MergeopsError } from './errors.js';
 import { executePlan, type ExecuteOptions, type ExecuteResult } from './execute/execute.js';
@@ -16,6 +16,9 @@ import { ShardFetcher } from './store/shard-fetcher.js';
 import { buildPlan, type PlanOptions } from './plan/plan.js';
 import type { Plan } from './plan/types.js';
 import { parseRecipeText } from './recipe/parse.js';
+import { writeCardData, type CardData } from './card/data.js';
+import { gatherCardData } from './card/gather.js';
+import { writeCard } from './card/write.js';
 import { stageGraph } from './recipe/stages.js';
 import type { Recipe } from './recipe/types.js';
 
@@ -150,6 +153,8 @@ export interface RunOptions extends PrepareOptions, Omit<ExecuteOptions, 'inputs
   onPlan?: (plan: Plan) => void;
   /** Multi-stage recipes: also write each named stage to `<dir>/<name>` (computed from its inputs again). */
   keepIntermediates?: string;
+  /** Write the model card (README.md) and its data into the output (gathered before the merge). */
+  card?: { mergeopsVersion: string; licenseRequired?: boolean };
 }
 
 export interface RunResult extends ExecuteResult {
@@ -159,13 +164,20 @@ export interface RunResult extends ExecuteResult {
   lockPath?: string;
   /** Stages written with keepIntermediates. */
   stages: { name: string; outDir: string; seconds: number }[];
+  /** What the card says (when `card` was asked). */
+  card?: CardData;
 }
 
 /** parse → resolve → plan → execute, with Hub shards streamed or downloaded alongside. */
 export async function runRecipeFile(file: string, opts: RunOptions): Promise<RunResult> {
   const cache = opts.cache ?? new ShardCache(defaultCacheDir());
-  const { plan, pending, sourceMode, lockPath, lock } = await prepareRecipeFile(file, { ...opts, cache });
+  const { plan, pending, sourceMode, lockPath, lock, models } = await prepareRecipeFile(file, { ...opts, cache });
   opts.onPlan?.(plan);
+  // Before any tensor is read: a license the card cannot decide fails now, not after the merge.
+  const card = opts.card ? await gatherCardData({
+    recipeFile: file, plan, models, hub: opts.hub ?? {}, lockPath: lock ? lockPath : undefined,
+    mergeopsVersion: opts.card.mergeopsVersion, licenseRequired: opts.card.licenseRequired ?? false,
+  }) : undefined;
   let fetcher: ShardFetcher | undefined;
   const order = plan.tensors.flatMap((t) => inputFiles(t.inputs));
   const reading = new Set(order);
@@ -184,7 +196,7 @@ export async function runRecipeFile(file: string, opts: RunOptions): Promise<Run
   if (opts.keepIntermediates !== undefined) {
     for (const s of plan.stages ?? []) {
       opts.log?.(`stage ${s.name}: ${s.plan.tensors.length} tensors with ${s.plan.methodName}`);
-      const r = await executePlan(s.plan, { ...opts, gguf: [], outDir: join(opts.keepIntermediates, s.name), inputsReady });
+      const r = await executePlan(s.plan, { ...opts, gguf: [], outDir: join(opts.keepIntermediates, s.name), inputsReady, onFileDone: undefined });
       stages.push({ name: s.name, outDir: r.outDir, seconds: r.seconds });
     }
   }
@@ -193,12 +205,24 @@ export async function runRecipeFile(file: string, opts: RunOptions): Promise<Run
   if (sourceMode) cache.evict();
   let recorded: string | undefined;
   if (lock) {
-    const outputs = await outputFiles(result.outDir, result.files.map((x) => x.name));
+    const removed = new Set(result.removed.map((x) => x.name));
+    const outputs = await outputFiles(result.outDir, result.files.filter((x) => !removed.has(x.name)).map((x) => x.name));
     if (lock.outputs && serializeLock({ ...lock, outputs }) !== serializeLock(lock)) {
       opts.log?.(`note: the outputs differ from those recorded in ${lockPath}; recording the new ones`);
     }
     writeLock(lockPath, { ...lock, outputs });
     recorded = lockPath;
   }
-  return { ...result, plan, sourceMode, lockPath: recorded, stages };
+  if (card) {
+    writeCardData(result.outDir, card);
+    const ggufs = result.files.some((x) => x.name.endsWith('.gguf'));
+    const names = writeCard(result.outDir, card, { kind: ggufs ? 'combined' : 'model', name: basename(result.outDir), files: result.files, hubUrl: opts.hub?.hubUrl });
+    const present = new Map(result.files.map((x) => [x.name, x]));
+    for (const n of ['card', ...names]) {
+      const name = n === 'card' ? 'mergeops_card.json' : n;
+      present.set(name, { name, bytes: statSync(join(result.outDir, name)).size });
+    }
+    result.files = [...present.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+  return { ...result, plan, sourceMode, lockPath: recorded, stages, card };
 }

@@ -13,6 +13,8 @@ import type { Plan } from '../plan/types.js';
 import { bytes, duration, rate } from './format.js';
 import { checkLine, quantizeCommand } from './quantize.js';
 import { progressReporter } from './progress.js';
+import { publishCommand, runGGUFTypes, startRunPublish } from './publish.js';
+import { diskEstimate } from '../plan/disk.js';
 
 const VERSION = '0.1.0';
 
@@ -23,6 +25,8 @@ Usage:
   mergeops run  <recipe.yml> --out DIR [--max-memory SIZE] [--threads N]
                 [--out-shard-size SIZE] [--overwrite] [--keep-intermediates DIR] [--gguf TYPES]
                 [--tokenizer-pre NAME] [--skip-gguf-check] [--source-mode MODE] [--frozen]
+                [--publish hf:ORG/NAME|dir:PATH [--gguf-repo hf:ORG/NAME|dir:PATH|same] [--private] [--low-disk]]
+  mergeops publish <output folder> --to hf:ORG/NAME|dir:PATH [--gguf-repo ...] [--private]
   mergeops lock <recipe.yml>   pin every model to a commit in mergeops.lock
   mergeops quantize <model folder> --type TYPE [--out DIR] [--name NAME] [--threads N]
                 [--tokenizer-pre NAME] [--split-max-size SIZE] [--split-max-tensors N] [--overwrite] [--skip-gguf-check]
@@ -54,6 +58,14 @@ Options:
   --lock FILE            lockfile (default: mergeops.lock beside the recipe)
   --cache-dir DIR        shard cache (default: $MERGEOPS_CACHE, else ~/.cache/mergeops)
   --cache-size SIZE      evict least recently used cached files beyond this size
+  --publish TARGET       after the merge (and a passing eval gate), publish to a Hub repo
+                         (hf:ORG/NAME; HF_TOKEN must be able to write to it: checked before the merge)
+                         or a local folder laid out as the repo (dir:PATH)
+  --to TARGET            publish: where to (same forms as --publish)
+  --gguf-repo TARGET     where the GGUF files go (default: the target's name + -GGUF; \`same\`: with the model)
+  --private              create missing Hub repos private
+  --low-disk             upload each finished shard and GGUF file during the merge and delete it
+                         (automatic when the output does not fit the free disk)
   -h, --help             this text
   -v, --version          the version
 `;
@@ -72,8 +84,11 @@ function printPlan(plan: Plan): void {
   out.write(`method: ${plan.methodName}\n`);
   out.write(`models: ${[...new Set(plan.tensors.flatMap((t) => t.inputs.map((i) => i.modelKey)))].join(', ')}\n`);
   out.write(`output: ${plan.tensors.length} tensors in ${plan.shards.length} shard(s), ${bytes(plan.estimates.outputBytes)}\n`);
+  const disk = diskEstimate(plan, runGGUFTypes(undefined, plan));
   out.write(`reads: ${bytes(plan.estimates.inputBytes)}; largest tensor ${bytes(plan.estimates.largestTensorBytes)}; `
-    + `disk needed ${bytes(plan.estimates.diskBytes)}; memory: bounded by --max-memory (default ${bytes(defaultMaxMemory())})\n`);
+    + `memory: bounded by --max-memory (default ${bytes(defaultMaxMemory())})\n`);
+  out.write(`disk needed: ${bytes(disk.normal)}${disk.gguf > 0 ? ` (GGUF ~${bytes(disk.gguf)})` : ''}; `
+    + `with --publish --low-disk: ~${bytes(disk.lowDisk)} at the peak\n`);
   const tk = plan.tokenizer;
   if (tk) {
     out.write(`tokenizer: ${tk.source}${tk.vocabSize !== undefined ? `, ${tk.vocabSize} rows (${tk.added ?? 0} tokens added), embeddings remapped` : ''}`
@@ -103,7 +118,7 @@ function planJson(plan: Plan): unknown {
         ...(i.lora ? { lora: { adapter: i.lora.adapter, rank: i.lora.rank, scale: i.lora.scale, a: i.lora.a.tensor, b: i.lora.b.tensor } } : {}),
       })),
     })),
-    estimates: plan.estimates,
+    estimates: { ...plan.estimates, disk: diskEstimate(plan, runGGUFTypes(undefined, plan)) },
     tokenizer: plan.tokenizer,
     warnings: plan.warnings,
   };
@@ -133,6 +148,11 @@ async function main(argv: string[]): Promise<number> {
       lock: { type: 'string' },
       'cache-dir': { type: 'string' },
       'cache-size': { type: 'string' },
+      publish: { type: 'string' },
+      to: { type: 'string' },
+      'gguf-repo': { type: 'string' },
+      private: { type: 'boolean' },
+      'low-disk': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -141,8 +161,12 @@ async function main(argv: string[]): Promise<number> {
   const [command, recipeFile] = positionals;
   if (values.help || !command) { process.stdout.write(USAGE); return command || values.help ? 0 : 2; }
   if (command === 'quantize') return quantizeCommand(recipeFile, values);
-  if (command !== 'plan' && command !== 'run' && command !== 'lock') {
-    throw new MergeopsError('USAGE', `unknown command \`${command}\``, 'use `mergeops plan`, `mergeops run`, `mergeops lock` or `mergeops quantize` (see --help)');
+  if (command !== 'plan' && command !== 'run' && command !== 'lock' && command !== 'publish') {
+    throw new MergeopsError('USAGE', `unknown command \`${command}\``, 'use `mergeops plan`, `mergeops run`, `mergeops lock`, `mergeops publish` or `mergeops quantize` (see --help)');
+  }
+  if (command === 'publish') {
+    const hubOpts = hubOptionsFromEnv(process.env);
+    return publishCommand(recipeFile, values, hubOpts, (line) => { process.stderr.write(`${maskTokens(line, hubOpts)}\n`); });
   }
   if (!recipeFile) throw new MergeopsError('USAGE', `\`mergeops ${command}\` needs a recipe file`, `mergeops ${command} recipe.yml`);
   const mode = values['source-mode'] ?? 'auto';
@@ -176,19 +200,25 @@ async function main(argv: string[]): Promise<number> {
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
     throw new MergeopsError('USAGE', `--threads ${values.threads} is not a positive whole number`, 'e.g. --threads 2');
   }
+  const ggufFlag = values.gguf === undefined ? undefined : values.gguf.split(',').map((x) => parseFileType(x.trim()));
+  // Before any merge work: a token that cannot write to the target fails here, in seconds.
+  const pub = await startRunPublish(values, values.out, hub, log);
   const result = await runRecipeFile(recipeFile, {
     ...common,
+    card: { mergeopsVersion: VERSION, licenseRequired: pub !== undefined },
+    onFileDone: pub ? (p) => pub.onFileDone(p) : undefined,
     outDir: values.out,
     maxMemory: sizeOption(values['max-memory'], 'max-memory'),
     threads,
     overwrite: values.overwrite ?? false,
     onProgress: progressReporter(process.stderr),
     keepIntermediates: values['keep-intermediates'],
-    gguf: values.gguf === undefined ? undefined : values.gguf.split(',').map((x) => parseFileType(x.trim())),
+    gguf: ggufFlag,
     tokenizerPre: values['tokenizer-pre'],
     ggufCheck: !(values['skip-gguf-check'] ?? false),
     onGGUF: (type) => process.stderr.write(`writing GGUF ${type}\n`),
     onPlan: (plan) => {
+      pub?.onPlan(plan, runGGUFTypes(ggufFlag, plan));
       for (const w of plan.warnings) process.stderr.write(`warning: ${w}\n`);
       if (values['keep-intermediates'] === undefined && plan.stages?.length) {
         process.stderr.write(`fusing ${plan.stages.length} earlier stage(s) in memory: ${plan.stages.map((s) => s.name).join(', ')}\n`);
@@ -201,6 +231,8 @@ async function main(argv: string[]): Promise<number> {
   for (const f of result.files) process.stdout.write(`  ${f.name.padEnd(40)} ${bytes(f.bytes)}\n`);
   for (const c of result.ggufChecks) process.stdout.write(`${checkLine(c.file, c)}\n`);
   if (result.lockPath) process.stdout.write(`recorded the outputs in ${result.lockPath}\n`);
+  if (result.removed.length > 0) process.stdout.write(`low-disk: ${result.removed.length} file(s) uploaded during the merge and deleted locally\n`);
+  await pub?.finish(result);
   return 0;
 }
 

@@ -92,6 +92,11 @@ export class GGUFOutputs {
     return this.sinks.map((s) => s.tempPath);
   }
 
+  /** The files' names once finished (in the order of `paths`'s plans). */
+  get fileNames(): string[] {
+    return this.plans.flatMap((p) => p.files.map((f) => f.fileName));
+  }
+
   /** Records bytes a worker wrote for a target. */
   written(t: GGUFTarget, bytes: number): void {
     this.sinkOf(t.file).markWritten(t.name, bytes);

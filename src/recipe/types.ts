@@ -79,6 +79,9 @@ export interface MergeopsOptions {
   consensusMethod?: 'sum' | 'count';
   /** Norm that `rescale: true` matches: `l1` (mergekit's), `l2`, `linf`, or `inverse_density` (DARE's 1/p). */
   rescaleNorm?: 'l1' | 'l2' | 'linf' | 'inverse_density';
+  /** License of the merge (model card), required when the inputs' licenses disagree. */
+  license?: string;
+  licensePos?: SourcePos;
   /** Any other keys, kept for later stages (eval, publish), with their positions. */
   extra: Map<string, { value: unknown; pos: SourcePos }>;
 }

@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 
 export interface HubFile {
   data: Buffer;
@@ -123,6 +124,13 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('end', () => resolve(Buffer.concat(parts)));
     req.on('error', reject);
   });
+}
+
+/** A model card's YAML front matter, as the Hub reports it in `cardData`. */
+function frontMatter(text: string): unknown {
+  const m = /^---\r?\n([\s\S]*?)\r?\n---/.exec(text);
+  if (!m) return {};
+  try { return parseYaml(m[1]) ?? {}; } catch { return {}; }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -387,6 +395,7 @@ export class TestHub {
       json(res, 200, {
         _id: `id-${m[1]}`, id: m[1], private: false, pipeline_tag: 'text-generation', downloads: 0, gated: false, likes: 0,
         lastModified: c.date, sha: c.sha, siblings: [...c.files.keys()].map((rfilename) => ({ rfilename })),
+        ...(c.files.has('README.md') ? { cardData: frontMatter(c.files.get('README.md')!.data.toString('utf8')) } : {}),
       });
       return;
     }
