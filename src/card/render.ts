@@ -126,8 +126,9 @@ export function cardFrontMatter(data: CardData, ctx: CardContext): Record<string
   const methods = [...new Set(data.stages.map((s) => s.method))];
   const hubInputs = [...new Set(data.inputs.flatMap((i) => [i.repo, i.lora?.repo]).filter((r): r is string => r !== undefined))];
   const fm: Record<string, unknown> = {};
-  if (ctx.kind === 'gguf' && ctx.modelRepo) {
-    fm.base_model = ctx.modelRepo;
+  if (ctx.kind === 'gguf') {
+    // A quantization of the merged repo (named only when that is on the Hub).
+    if (ctx.modelRepo) fm.base_model = ctx.modelRepo;
     fm.base_model_relation = 'quantized';
   } else if (hubInputs.length > 0) {
     fm.base_model = hubInputs;
