@@ -1,11 +1,15 @@
 /** The stages in order, for the front ends (CLI, Action): recipe file → plan → files. */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve as resolvePath } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve as resolvePath, sep } from 'node:path';
 import { MergeopsError } from './errors.js';
 import { executePlan, type ExecuteOptions, type ExecuteResult } from './execute/execute.js';
+import {
+  acquireOutputLock, checkOutputPlacement, checkOverwrite, resolveOutPath, type GuardedPath,
+} from './execute/output-safety.js';
 import { checkFrozen } from './hub/check-frozen.js';
 import {
-  buildLock, defaultLockPath, lockedLoraShas, lockedShas, outputFiles, readLock, serializeLock, sha256Text, writeLock, type Lockfile,
+  buildLock, defaultLockPath, lockedLoraShas, lockedShas, lockMatchesRecipe, outputFiles, readLock, recipeChangesSinceLock, serializeLock, sha256Text, writeLock,
+  type Lockfile,
 } from './hub/lockfile.js';
 import type { PendingShard } from './hub/hub-model.js';
 import { resolveRecipe, type ResolveOptions, type ResolveResult } from './hub/resolve.js';
@@ -15,6 +19,7 @@ import { defaultCacheDir, ShardCache } from './store/shard-cache.js';
 import { ShardFetcher } from './store/shard-fetcher.js';
 import { buildPlan, type PlanOptions } from './plan/plan.js';
 import type { Plan } from './plan/types.js';
+import { canonicalRecipe, type CanonicalRecipe } from './recipe/canonical.js';
 import { parseRecipeText } from './recipe/parse.js';
 import { writeCardData, type CardData } from './card/data.js';
 import { gatherCardData } from './card/gather.js';
@@ -93,6 +98,8 @@ export interface Prepared {
   pending: PendingShard[];
   sourceMode?: 'stream' | 'download';
   recipeText: string;
+  /** The recipe's canonical form (what the lockfile hashes and keeps). */
+  recipe: CanonicalRecipe;
   lockPath: string;
   /** The lockfile in use (existing and matching the recipe), if any. */
   lock?: Lockfile;
@@ -105,15 +112,19 @@ export interface Prepared {
 export async function prepareRecipeFile(file: string, opts: PrepareOptions = {}): Promise<Prepared> {
   const docs = loadRecipeFile(file);
   const recipeText = docs.map((d) => d.text).join('');
+  const recipe = canonicalRecipe(docs.map((d) => d.text));
   const lockPath = opts.lockPath ?? defaultLockPath(file);
   let lock: Lockfile | undefined;
   if (opts.frozen) {
     lock = readLock(lockPath);
-    await checkFrozen(lock, recipeText, lockPath, opts.hub ?? {});
+    await checkFrozen(lock, recipe, recipeText, lockPath, opts.hub ?? {});
   } else if (!opts.relock && existsSync(lockPath)) {
     const l = readLock(lockPath);
-    if (l.recipe.sha256 === sha256Text(recipeText)) lock = l;
-    else opts.log?.(`warning: ${lockPath} is for another version of the recipe: not used (run \`mergeops lock\` to update it)`);
+    if (lockMatchesRecipe(l, recipe, recipeText)) lock = l;
+    else {
+      opts.log?.(`warning: ${lockPath} is for another version of the recipe (${recipeChangesSinceLock(l, recipe)}): `
+        + 'not used (run `mergeops lock` to update it)');
+    }
   }
   const { plan, resolved } = await planDocs(docs, {
     ...opts, pinned: lock ? lockedShas(lock) : opts.pinned, pinnedLora: lock ? lockedLoraShas(lock) : opts.pinnedLora,
@@ -125,14 +136,14 @@ export async function prepareRecipeFile(file: string, opts: PrepareOptions = {})
   }
   return {
     plan, models: [...models.values()], pending: resolved.flatMap((r) => r.pending),
-    sourceMode: resolved.find((r) => r.sourceMode)?.sourceMode, recipeText, lockPath, lock,
+    sourceMode: resolved.find((r) => r.sourceMode)?.sourceMode, recipeText, recipe, lockPath, lock,
   };
 }
 
 /** `mergeops lock`: resolves every model afresh and writes the lockfile. */
 export async function lockRecipeFile(file: string, opts: PrepareOptions = {}): Promise<{ lockPath: string; lock: Lockfile }> {
   const p = await prepareRecipeFile(file, { ...opts, relock: true, frozen: false, sourceMode: 'stream' });
-  const lock = await buildLock(p.models, basename(file), p.recipeText, dirname(resolvePath(p.lockPath)));
+  const lock = await buildLock(p.models, basename(file), p.recipe, dirname(resolvePath(p.lockPath)));
   writeLock(p.lockPath, lock);
   return { lockPath: p.lockPath, lock };
 }
@@ -155,6 +166,11 @@ export interface RunOptions extends PrepareOptions, Omit<ExecuteOptions, 'inputs
   keepIntermediates?: string;
   /** Write the model card (README.md) and its data into the output (gathered before the merge). */
   card?: { mergeopsVersion: string; licenseRequired?: boolean };
+  /**
+   * Record the output files' sha256 in the lockfile even with `frozen` (a frozen run, as in CI,
+   * otherwise leaves the lockfile as committed). Without `frozen`, a run with a matching lockfile records them.
+   */
+  record?: boolean;
 }
 
 export interface RunResult extends ExecuteResult {
@@ -168,16 +184,71 @@ export interface RunResult extends ExecuteResult {
   card?: CardData;
 }
 
+/**
+ * What an output may not overlap: every local input folder (models, adapters) and the shard cache
+ * (not be, contain or lie inside); the recipe file, the lockfile and, when it holds inputs, the
+ * working directory (not be or contain: replacing the output would delete them).
+ */
+export function outputGuards(recipeFile: string, models: readonly ResolvedModel[], cacheRoot: string, lockPath?: string): GuardedPath[] {
+  const guards: GuardedPath[] = [
+    { path: resolvePath(recipeFile), what: 'the recipe', rule: 'ancestor' },
+    { path: cacheRoot, what: 'the shard cache', rule: 'any' },
+  ];
+  if (lockPath !== undefined) guards.push({ path: resolvePath(lockPath), what: 'the lockfile', rule: 'ancestor' });
+  const inputs: string[] = [];
+  for (const m of models) {
+    if (!m.hub) { guards.push({ path: m.dir, what: `input model \`${m.key}\``, rule: 'any' }); inputs.push(resolvePath(m.dir)); }
+    if (m.loraDir !== undefined && !m.loraHub) {
+      guards.push({ path: m.loraDir, what: `the LoRA adapter of \`${m.key}\``, rule: 'any' });
+      inputs.push(resolvePath(m.loraDir));
+    }
+  }
+  const cwd = process.cwd();
+  if (inputs.some((p) => p === cwd || p.startsWith(cwd.endsWith(sep) ? cwd : cwd + sep))) {
+    guards.push({ path: cwd, what: 'the working directory (it holds inputs)', rule: 'ancestor' });
+  }
+  return guards;
+}
+
 /** parse → resolve → plan → execute, with Hub shards streamed or downloaded alongside. */
 export async function runRecipeFile(file: string, opts: RunOptions): Promise<RunResult> {
   const cache = opts.cache ?? new ShardCache(defaultCacheDir());
+  // The output path is checked before anything is read: a file, a dangling link, a loop fail here.
+  const early = outputGuards(file, [], cache.root, opts.lockPath ?? defaultLockPath(file));
+  checkOutputPlacement(opts.outDir, resolveOutPath(opts.outDir), early);
   const { plan, pending, sourceMode, lockPath, lock, models } = await prepareRecipeFile(file, { ...opts, cache });
-  opts.onPlan?.(plan);
+  const guards = outputGuards(file, models, cache.root, lockPath);
+  // Before any download or write: the outputs may not overlap what the run reads, an existing
+  // output is replaceable, and no other process writes it (the lock is held to the end).
+  const realOut = resolveOutPath(opts.outDir);
+  checkOutputPlacement(opts.outDir, realOut, guards);
+  checkOverwrite(realOut, opts);
+  if (opts.keepIntermediates !== undefined) {
+    for (const s of plan.stages ?? []) {
+      const dir = join(opts.keepIntermediates, s.name);
+      checkOutputPlacement(dir, resolveOutPath(dir, '--keep-intermediates'), guards);
+    }
+  }
   // Before any tensor is read: a license the card cannot decide fails now, not after the merge.
   const card = opts.card ? await gatherCardData({
     recipeFile: file, plan, models, hub: opts.hub ?? {}, lockPath: lock ? lockPath : undefined,
     mergeopsVersion: opts.card.mergeopsVersion, licenseRequired: opts.card.licenseRequired ?? false,
   }) : undefined;
+  const marker = { command: 'run' };
+  mkdirSync(dirname(realOut), { recursive: true });
+  const outputLock = acquireOutputLock(realOut);
+  try {
+    return await runPrepared(plan, pending, sourceMode, lockPath, lock, cache, card, { ...opts, guards, marker, outputLock });
+  } finally {
+    outputLock.release();
+  }
+}
+
+async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prepared['sourceMode'], lockPath: string,
+  lock: Lockfile | undefined, cache: ShardCache, card: CardData | undefined,
+  opts: RunOptions & Pick<ExecuteOptions, 'guards' | 'marker' | 'outputLock'>): Promise<RunResult> {
+  const { guards, marker } = opts;
+  opts.onPlan?.(plan);
   let fetcher: ShardFetcher | undefined;
   const order = plan.tensors.flatMap((t) => inputFiles(t.inputs));
   const reading = new Set(order);
@@ -196,24 +267,33 @@ export async function runRecipeFile(file: string, opts: RunOptions): Promise<Run
   if (opts.keepIntermediates !== undefined) {
     for (const s of plan.stages ?? []) {
       opts.log?.(`stage ${s.name}: ${s.plan.tensors.length} tensors with ${s.plan.methodName}`);
-      const r = await executePlan(s.plan, { ...opts, gguf: [], outDir: join(opts.keepIntermediates, s.name), inputsReady, onFileDone: undefined });
+      const r = await executePlan(s.plan, {
+        ...opts, gguf: [], outDir: join(opts.keepIntermediates, s.name), inputsReady, guards,
+        marker: { ...marker!, command: 'run --keep-intermediates' }, outputLock: undefined, onFileDone: undefined,
+      });
       stages.push({ name: s.name, outDir: r.outDir, seconds: r.seconds });
     }
   }
-  const result = await executePlan(plan, { ...opts, inputsReady });
+  const result = await executePlan(plan, { ...opts, inputsReady, guards, marker });
   if (f) await f.all();
   if (sourceMode) cache.evict();
   let recorded: string | undefined;
   if (lock) {
     const removed = new Set(result.removed.map((x) => x.name));
     const outputs = await outputFiles(result.outDir, result.files.filter((x) => !removed.has(x.name)).map((x) => x.name));
-    if (lock.outputs && serializeLock({ ...lock, outputs }) !== serializeLock(lock)) {
-      opts.log?.(`note: the outputs differ from those recorded in ${lockPath}; recording the new ones`);
+    const next = serializeLock({ ...lock, outputs });
+    const changed = lock.outputs !== undefined && next !== serializeLock(lock);
+    if (opts.frozen && !opts.record) {
+      if (changed) opts.log?.(`note: the outputs differ from those recorded in ${lockPath} (not recorded: --frozen leaves the lockfile as it is; add --record to record them)`);
+    } else {
+      if (changed) opts.log?.(`note: the outputs differ from those recorded in ${lockPath}; recording the new ones`);
+      // An unchanged lockfile is not rewritten (no new mtime, nothing for git to look at).
+      if (!existsSync(lockPath) || readFileSync(lockPath, 'utf8') !== next) writeLock(lockPath, { ...lock, outputs });
+      recorded = lockPath;
     }
-    writeLock(lockPath, { ...lock, outputs });
-    recorded = lockPath;
   }
   if (card) {
+    if (recorded) card.provenance.lockSha256 = sha256Text(readFileSync(recorded));
     writeCardData(result.outDir, card);
     const ggufs = result.files.some((x) => x.name.endsWith('.gguf'));
     const names = writeCard(result.outDir, card, { kind: ggufs ? 'combined' : 'model', name: basename(result.outDir), files: result.files, hubUrl: opts.hub?.hubUrl });

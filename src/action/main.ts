@@ -17,7 +17,7 @@ async function run(): Promise<void> {
   const threads = core.getInput('threads');
   const token = core.getInput('hf-token');
   if (token) core.setSecret(token); // masked in every log line from here on
-  const hub = hubOptionsFromEnv(process.env, token || undefined);
+  const hub = hubOptionsFromEnv(process.env, token || undefined, (m) => core.warning(m));
   const store = new ShardCache(defaultCacheDir());
   const log = (line: string): void => core.info(line);
   let pinned: readonly { repo: string; sha: string }[] = [];

@@ -129,4 +129,6 @@ export interface JobDone {
   ggufBytes?: number[];
   /** A statistics pass's words for this chunk. */
   stats?: Float64Array;
+  /** Warnings of a program run whole on this job (its `notes`). */
+  notes?: string[];
 }

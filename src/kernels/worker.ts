@@ -359,7 +359,7 @@ function program(op: Extract<KernelOp, { kind: 'program' }>, inputs: number, c: 
  * Computes a chunk of `op` into `dst` (dtype `outDType`). Program ops need `step`: `whole` runs
  * every pass on this chunk (which must be the whole tensor), `apply` uses reduced statistics.
  */
-function compute(op: KernelOp, ins: Materialized[], c: ChunkInfo, outDType: DType, dst: number, step?: ProgramStep): void {
+function compute(op: KernelOp, ins: Materialized[], c: ChunkInfo, outDType: DType, dst: number, step?: ProgramStep): string[] | undefined {
   const outCode = floatCode(outDType);
   const recs = (from: number, weights: number[]): number => {
     const table = arena.alloc(12 * weights.length);
@@ -386,16 +386,18 @@ function compute(op: KernelOp, ins: Materialized[], c: ChunkInfo, outDType: DTyp
     case 'program': {
       if (!step || step.mode === 'pass') throw new Error('internal: a program op needs a whole or apply step');
       const prog = program(op, ins.length, c);
-      const view = programView(prog, ins, c.first, c.n, rowLen(c.shape, c.numel));
+      const view = programView(prog, ins, c.first, c.n, prog.rowLen ?? rowLen(c.shape, c.numel));
       const stats = step.mode === 'whole' ? runAllStats(arena, prog, view) : step.stats;
+      // Chunked runs: the main thread has the statistics and asks for the notes itself.
+      const notes = step.mode === 'whole' ? prog.notes?.(stats) : undefined;
       if (prog.mixedDTypes) {
         runApply(arena, prog, stats, { ...view, outDType: outCode }, dst);
-        return;
+        return notes;
       }
       const f32 = outDType === 'F32' ? dst : arena.alloc(4 * c.n);
       runApply(arena, prog, stats, view, f32);
       if (f32 !== dst) k.convert(KERNEL_DTYPE_CODE.F32, f32, outCode, dst, c.n);
-      return;
+      return notes;
     }
   }
 }
@@ -406,7 +408,7 @@ function programView(prog: TensorProgram, ins: readonly Materialized[], first: n
   return prog.mixedDTypes ? { ...view, dtypes: ins.map((i) => floatCode(i.dtype)) } : view;
 }
 
-interface JobResult { bytesRead: number; bytesWritten: number; bytesDirect: number; stats?: Float64Array; ggufBytes?: number[] }
+interface JobResult { bytesRead: number; bytesWritten: number; bytesDirect: number; stats?: Float64Array; ggufBytes?: number[]; notes?: string[] }
 
 async function runJob(job: KernelJob): Promise<JobResult> {
   arena.reset();
@@ -423,7 +425,7 @@ async function runJob(job: KernelJob): Promise<JobResult> {
   if (job.step?.mode === 'pass') {
     if (op.kind !== 'program') throw new Error('internal: a statistics pass needs a program op');
     const prog = program(op, ins.length, c);
-    const view = programView(prog, ins, first, n, rowLen(job.shape, numel));
+    const view = programView(prog, ins, first, n, prog.rowLen ?? rowLen(job.shape, numel));
     const stats = runStatPass(arena, prog, job.step.pass, job.step.stats, view);
     return { bytesRead, bytesWritten: 0, bytesDirect, stats };
   }
@@ -438,10 +440,10 @@ async function runJob(job: KernelJob): Promise<JobResult> {
   // buffer less to touch per element (the kernels' aliasing contract allows exactly this).
   const alias = op.kind !== 'program' && ins[0].dtype === job.out.dtype;
   const dst = alias ? ins[0].ptr : arena.alloc(outBytes);
-  compute(op, ins, c, job.out.dtype, dst, job.step);
+  const notes = compute(op, ins, c, job.out.dtype, dst, job.step);
   await writeBehind(dst, outBytes, job.out.file, outOffset);
   const gguf = writeGGUF(job, dst);
-  return { bytesRead, bytesWritten: outBytes, bytesDirect, ...gguf };
+  return { bytesRead, bytesWritten: outBytes, bytesDirect, ...gguf, ...(notes?.length ? { notes } : {}) };
 }
 
 /** The chunk just written to the shard (at `ptr`, in the output dtype), encoded into every GGUF file of the job. */

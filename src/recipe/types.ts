@@ -82,6 +82,8 @@ export interface MergeopsOptions {
   /** License of the merge (model card), required when the inputs' licenses disagree. */
   license?: string;
   licensePos?: SourcePos;
+  /** model_stock: clamp the ratio t to [0, 1] when the task vectors point apart (mergekit does not). */
+  modelStockClamp?: boolean;
   /** Any other keys, kept for later stages (eval, publish), with their positions. */
   extra: Map<string, { value: unknown; pos: SourcePos }>;
 }
@@ -110,4 +112,6 @@ export interface Recipe {
   pos: SourcePos;
   /** Source lines of the file, for error excerpts. */
   lines: string[];
+  /** Things the recipe does that work but deserve a word (shown with the plan's warnings). */
+  notes?: string[];
 }

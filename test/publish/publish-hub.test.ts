@@ -171,7 +171,7 @@ describe('run --publish against the test Hub', () => {
     const r = await cli(['publish', out(), '--to', `dir:${site}`]);
     expect(r.status).toBe(0);
     for (const name of readdirSync(out())) {
-      if (name === 'README.md' || name === 'mergeops_card.json') continue;
+      if (name === 'README.md' || name === 'mergeops_card.json' || name.startsWith('.')) continue;
       const where = name.endsWith('.gguf') ? `${site}-GGUF` : site;
       expect(sha256(readFileSync(join(where, name)))).toBe(sha256(readFileSync(join(out(), name))));
     }

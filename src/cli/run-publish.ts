@@ -14,6 +14,7 @@ import { openUploader, publishOutput, type PublishResult } from '../publish/publ
 import { publishTargets, targetName, type PublishTargets } from '../publish/target.js';
 import type { Uploader } from '../publish/uploader.js';
 import { parseFileType, type FileTypeName } from '../quant/select.js';
+import type { CommandIO } from './command.js';
 import { bytes } from './format.js';
 import { uploadProgressReporter } from './progress.js';
 
@@ -25,29 +26,15 @@ export interface PublishFlags {
   'low-disk'?: boolean;
 }
 
-function printOutcomes(r: PublishResult): void {
+export function printOutcomes(r: PublishResult, io: CommandIO): void {
   for (const o of r.outcomes) {
     if (o.committed) {
-      process.stdout.write(`published ${o.target}: ${o.changed.length} file(s) changed${o.deleted.length ? `, ${o.deleted.length} removed` : ''}`
+      io.out(`published ${o.target}: ${o.changed.length} file(s) changed${o.deleted.length ? `, ${o.deleted.length} removed` : ''}`
         + `${o.commit ? `, commit ${o.commit}` : ''}\n`);
     } else {
-      process.stdout.write(`published ${o.target}: no change (all ${o.unchanged.length} file(s) already there), no commit\n`);
+      io.out(`published ${o.target}: no change (all ${o.unchanged.length} file(s) already there), no commit\n`);
     }
   }
-}
-
-/** `mergeops publish DIR --to hf:org/name [--gguf-repo ...] [--private]` */
-export async function publishCommand(dir: string | undefined, values: PublishFlags, hub: HubOptions, log: (line: string) => void): Promise<number> {
-  if (!dir) throw new MergeopsError('USAGE', '`mergeops publish` needs the output folder', 'mergeops publish ./merged --to hf:my-org/my-merge');
-  if (!values.to) throw new MergeopsError('USAGE', '`mergeops publish` needs --to', 'e.g. --to hf:my-org/my-merge or --to dir:./site/my-merge');
-  if (!existsSync(dir)) throw new MergeopsError('USAGE', `output folder ${dir} does not exist`, 'give the --out folder of `mergeops run`');
-  const targets = publishTargets(values.to, values['gguf-repo'], '--to');
-  const starts = await checkPublishAccess(targets, hub);
-  const r = await publishOutput(resolve(dir), targets, {
-    hub, starts, private: values.private, log, onProgress: uploadProgressReporter(process.stderr),
-  });
-  printOutcomes(r);
-  return 0;
 }
 
 /** Free bytes where `path` (or its nearest existing ancestor) lives. */
@@ -72,7 +59,7 @@ export interface RunPublish {
  * `run --publish T`: checks the token's write access to every target now, before the merge, and
  * returns the hooks that upload during the merge (low-disk) and publish after it.
  */
-export async function startRunPublish(values: PublishFlags, outDir: string, hub: HubOptions, log: (line: string) => void): Promise<RunPublish | undefined> {
+export async function startRunPublish(values: PublishFlags, outDir: string, hub: HubOptions, log: (line: string) => void, io: CommandIO): Promise<RunPublish | undefined> {
   if (values.publish === undefined) {
     if (values['low-disk']) throw new MergeopsError('USAGE', '--low-disk needs --publish', 'low-disk mode uploads each finished file and deletes it: add --publish hf:ORG/NAME');
     if (values['gguf-repo'] !== undefined || values.private) throw new MergeopsError('USAGE', '--gguf-repo and --private need --publish', 'add --publish hf:ORG/NAME');
@@ -115,7 +102,7 @@ export async function startRunPublish(values: PublishFlags, outDir: string, hub:
       const r = await publishOutput(result.outDir, targets, {
         hub, starts, private: values.private, log, onProgress, uploaders, uploadedFiles: result.removed,
       });
-      printOutcomes(r);
+      printOutcomes(r, io);
     },
   };
 }

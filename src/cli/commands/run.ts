@@ -1,0 +1,111 @@
+/** `mergeops run <recipe.yml> --out DIR`: the merge, with GGUF outputs and their load check. */
+import { MergeopsError } from '../../errors.js';
+import { runRecipeFile } from '../../pipeline.js';
+import { parseFileType } from '../../quant/select.js';
+import { defineCommand } from '../command.js';
+import { countOption, ggufSplitOptions, onePositional, prepareOptions, RECIPE_OPTIONS, RECIPE_OPTIONS_HELP, sizeOption } from '../common.js';
+import { bytes, checkLine, duration, rate } from '../format.js';
+import { progressReporter } from '../progress.js';
+import { runGGUFTypes, startRunPublish } from '../run-publish.js';
+
+const VERSION = '0.1.0';
+
+
+export const runCommand = defineCommand({
+  name: 'run',
+  summary: 'merge a recipe into a folder of safetensors shards (and GGUF files)',
+  help: `Usage: mergeops run <recipe.yml> --out DIR [options]
+
+Merges the recipe's models tensor by tensor, in bounded memory, into DIR: safetensors shards and
+index, config and tokenizer files, the recipe, and GGUF files when asked for. The folder is written
+beside DIR under a temporary name and renamed at the end: after a failure nothing is left.
+
+Options:
+  -o, --out DIR          output folder (required)
+  --max-memory SIZE      memory the whole process may use, e.g. 4G, 512MiB (default: half of RAM, ≤ 16 GiB)
+  -j, --threads N        kernel worker threads (default: one per core)
+  --overwrite            replace an existing output folder that an earlier mergeops run wrote
+  --force-overwrite      replace an existing output folder whatever it holds
+  --gguf TYPES           also write GGUF files, e.g. Q4_K_M,Q8_0 (default: the recipe's mergeops.quantize)
+  --tokenizer-pre NAME   tokenizer.ggml.pre for a BPE tokenizer llama.cpp does not recognise
+  --split-max-size SIZE  split each GGUF (gguf-split format) into files of at most SIZE of tensors
+  --split-max-tensors N  split each GGUF into files of at most N tensors
+  --skip-gguf-check      do not load each GGUF written with llama.cpp to decode a few tokens
+  --keep-intermediates DIR
+                         multi-stage recipes: also write each named stage to DIR/<name>
+                         (by default earlier stages are computed in memory, never written)
+  --record               with --frozen: still record the output files' sha256 in the lockfile (a
+                         run without --frozen records them whenever the lockfile matches the recipe)
+  --publish TARGET       after the merge (and a passing eval gate), publish: hf:ORG/NAME (a Hub repo;
+                         HF_TOKEN must be able to write to it, checked before the merge starts) or
+                         dir:PATH (a local folder laid out as the repo)
+  --gguf-repo TARGET     where the GGUF files go (default: the target's name + -GGUF; \`same\`: with the model)
+  --private              create missing Hub repos private
+  --low-disk             upload each finished shard and GGUF file during the merge and delete it
+                         (automatic when the output does not fit the free disk)
+${RECIPE_OPTIONS_HELP}`,
+  options: {
+    ...RECIPE_OPTIONS,
+    out: { type: 'string', short: 'o' },
+    'max-memory': { type: 'string' },
+    threads: { type: 'string', short: 'j' },
+    overwrite: { type: 'boolean' },
+    'force-overwrite': { type: 'boolean' },
+    gguf: { type: 'string' },
+    'tokenizer-pre': { type: 'string' },
+    'skip-gguf-check': { type: 'boolean' },
+    'split-max-size': { type: 'string' },
+    'split-max-tensors': { type: 'string' },
+    'keep-intermediates': { type: 'string' },
+    record: { type: 'boolean' },
+    publish: { type: 'string' },
+    'gguf-repo': { type: 'string' },
+    private: { type: 'boolean' },
+    'low-disk': { type: 'boolean' },
+  },
+  async run({ values, positionals }, io) {
+    const recipe = onePositional(positionals, 'run', 'a recipe file', 'recipe.yml --out ./merged');
+    if (!values.out) throw new MergeopsError('USAGE', '`mergeops run` needs --out DIR', `mergeops run ${recipe} --out ./merged`);
+    const keep = values['keep-intermediates'];
+    const split = ggufSplitOptions(values['split-max-size'], values['split-max-tensors']);
+    const prep = prepareOptions(values, io);
+    const ggufFlag = values.gguf === undefined ? undefined : values.gguf.split(',').map((x) => parseFileType(x.trim()));
+    // Before any merge work: a token that cannot write to the target fails here, in seconds.
+    const pub = await startRunPublish(values, values.out, prep.hub ?? {}, prep.log ?? ((l) => io.err(`${l}\n`)), io);
+    const result = await runRecipeFile(recipe, {
+      ...prep,
+      card: { mergeopsVersion: VERSION, licenseRequired: pub !== undefined },
+      onFileDone: pub ? (p) => pub.onFileDone(p) : undefined,
+      outDir: values.out,
+      maxMemory: sizeOption(values['max-memory'], 'max-memory'),
+      threads: countOption(values.threads, 'threads', '2'),
+      overwrite: values.overwrite ?? false,
+      forceOverwrite: values['force-overwrite'] ?? false,
+      onProgress: progressReporter(process.stderr),
+      keepIntermediates: keep,
+      record: values.record ?? false,
+      gguf: ggufFlag,
+      tokenizerPre: values['tokenizer-pre'],
+      ggufCheck: !(values['skip-gguf-check'] ?? false),
+      ggufSplit: split,
+      onGGUF: (type) => io.err(`writing GGUF ${type}\n`),
+      onWarning: (w) => io.err(`warning: ${w}\n`),
+      onPlan: (plan) => {
+        pub?.onPlan(plan, runGGUFTypes(ggufFlag, plan));
+        for (const w of plan.warnings) io.err(`warning: ${w}\n`);
+        if (keep === undefined && plan.stages?.length) {
+          io.err(`fusing ${plan.stages.length} earlier stage(s) in memory: ${plan.stages.map((s) => s.name).join(', ')}\n`);
+        }
+        io.err(`merging ${plan.tensors.length} tensors (${bytes(plan.estimates.inputBytes)} to read) with ${plan.methodName}\n`);
+      },
+    });
+    for (const st of result.stages) io.out(`wrote stage ${st.name} to ${st.outDir} in ${duration(st.seconds)}\n`);
+    io.out(`wrote ${result.outDir} in ${duration(result.seconds)} (${rate(result.bytesRead / result.seconds)} read)\n`);
+    for (const f of result.files) io.out(`  ${f.name.padEnd(40)} ${bytes(f.bytes)}\n`);
+    for (const c of result.ggufChecks) io.out(`${checkLine(c.file, c)}\n`);
+    if (result.lockPath) io.out(`recorded the outputs in ${result.lockPath}\n`);
+    if (result.removed.length > 0) io.out(`low-disk: ${result.removed.length} file(s) uploaded during the merge and deleted locally\n`);
+    await pub?.finish(result);
+    return 0;
+  },
+});
