@@ -1,5 +1,5 @@
 /** The stages in order, for the front ends (CLI, Action): recipe file → plan → files. */
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve as resolvePath, sep } from 'node:path';
 import { MergeopsError } from './errors.js';
 import { executePlan, type ExecuteOptions, type ExecuteResult } from './execute/execute.js';
@@ -25,7 +25,10 @@ import { writeCardData, type CardData } from './card/data.js';
 import { gatherCardData } from './card/gather.js';
 import { writeCard } from './card/write.js';
 import { stageGraph } from './recipe/stages.js';
-import type { Recipe } from './recipe/types.js';
+import type { EvalOptions, Recipe } from './recipe/types.js';
+import { loadEvalData, type EvalData } from './eval/data.js';
+import { notRunReport, writeEvalReport, type EvalReport } from './eval/report.js';
+import { runEvalStage, type EvalInput } from './eval/stage.js';
 
 /** Every document of a recipe file (one per stage of a multi-stage recipe). */
 export function loadRecipeFile(file: string): Recipe[] {
@@ -166,6 +169,10 @@ export interface RunOptions extends PrepareOptions, Omit<ExecuteOptions, 'inputs
   keepIntermediates?: string;
   /** Write the model card (README.md) and its data into the output (gathered before the merge). */
   card?: { mergeopsVersion: string; licenseRequired?: boolean };
+  /** The eval's checks: false skips the stage (--no-eval); default the recipe's `mergeops.eval`. */
+  eval?: EvalOptions | false;
+  /** Recorded in eval.json. */
+  mergeopsVersion?: string;
   /**
    * Record the output files' sha256 in the lockfile even with `frozen` (a frozen run, as in CI,
    * otherwise leaves the lockfile as committed). Without `frozen`, a run with a matching lockfile records them.
@@ -182,6 +189,8 @@ export interface RunResult extends ExecuteResult {
   stages: { name: string; outDir: string; seconds: number }[];
   /** What the card says (when `card` was asked). */
   card?: CardData;
+  /** The eval stage's report (also in eval.json); `gate.passed` false means: do not publish. */
+  eval: EvalReport;
 }
 
 /**
@@ -218,6 +227,9 @@ export async function runRecipeFile(file: string, opts: RunOptions): Promise<Run
   checkOutputPlacement(opts.outDir, resolveOutPath(opts.outDir), early);
   const { plan, pending, sourceMode, lockPath, lock, models } = await prepareRecipeFile(file, { ...opts, cache });
   const guards = outputGuards(file, models, cache.root, lockPath);
+  // The eval's files are read and checked now: a typo costs seconds, not a merge.
+  const evalOptions = opts.eval === false ? undefined : opts.eval ?? plan.recipe.mergeops.eval;
+  const evalRun = { data: evalOptions ? loadEvalData(evalOptions) : undefined, inputs: evalInputs(models) };
   // Before any download or write: the outputs may not overlap what the run reads, an existing
   // output is replaceable, and no other process writes it (the lock is held to the end).
   const realOut = resolveOutPath(opts.outDir);
@@ -238,14 +250,14 @@ export async function runRecipeFile(file: string, opts: RunOptions): Promise<Run
   mkdirSync(dirname(realOut), { recursive: true });
   const outputLock = acquireOutputLock(realOut);
   try {
-    return await runPrepared(plan, pending, sourceMode, lockPath, lock, cache, card, { ...opts, guards, marker, outputLock });
+    return await runPrepared(plan, pending, sourceMode, lockPath, lock, cache, evalRun, card, { ...opts, guards, marker, outputLock });
   } finally {
     outputLock.release();
   }
 }
 
 async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prepared['sourceMode'], lockPath: string,
-  lock: Lockfile | undefined, cache: ShardCache, card: CardData | undefined,
+  lock: Lockfile | undefined, cache: ShardCache, evalRun: { data?: EvalData; inputs: EvalInput[] }, card: CardData | undefined,
   opts: RunOptions & Pick<ExecuteOptions, 'guards' | 'marker' | 'outputLock'>): Promise<RunResult> {
   const { guards, marker } = opts;
   opts.onPlan?.(plan);
@@ -292,17 +304,40 @@ async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prep
       recorded = lockPath;
     }
   }
+  const version = opts.mergeopsVersion ?? 'unknown';
+  let report: EvalReport;
+  if (opts.eval === false) {
+    report = notRunReport('skipped with --no-eval', version);
+    writeEvalReport(result.outDir, report);
+  } else if (result.removed.some((f) => f.name.endsWith('.safetensors')) && result.gguf.length === 0) {
+    report = notRunReport('low-disk mode uploaded and deleted the shards during the merge; ask for a GGUF type (--gguf) to evaluate the merge', version);
+    writeEvalReport(result.outDir, report);
+  } else {
+    report = await runEvalStage({
+      outDir: result.outDir, data: evalRun.data, gguf: result.gguf, loadChecks: result.ggufChecks, inputs: evalRun.inputs,
+      mergeopsVersion: version, threads: opts.threads, log: opts.log,
+    });
+  }
   if (card) {
     if (recorded) card.provenance.lockSha256 = sha256Text(readFileSync(recorded));
     writeCardData(result.outDir, card);
     const ggufs = result.files.some((x) => x.name.endsWith('.gguf'));
-    const names = writeCard(result.outDir, card, { kind: ggufs ? 'combined' : 'model', name: basename(result.outDir), files: result.files, hubUrl: opts.hub?.hubUrl });
-    const present = new Map(result.files.map((x) => [x.name, x]));
-    for (const n of ['card', ...names]) {
-      const name = n === 'card' ? 'mergeops_card.json' : n;
-      present.set(name, { name, bytes: statSync(join(result.outDir, name)).size });
-    }
-    result.files = [...present.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    writeCard(result.outDir, card, {
+      kind: ggufs ? 'combined' : 'model', name: basename(result.outDir), files: result.files, hubUrl: opts.hub?.hubUrl, eval: report.ran ? report : undefined,
+    });
   }
-  return { ...result, plan, sourceMode, lockPath: recorded, stages, card };
+  // What the folder holds now (eval and card files included; not the marker), and what low-disk took away.
+  result.files = [...readdirSync(result.outDir).filter((n) => !n.startsWith('.')).map((name) => ({ name, bytes: statSync(join(result.outDir, name)).size })), ...result.removed]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { ...result, plan, sourceMode, lockPath: recorded, stages, card, eval: report };
+}
+
+/** The recipe's input models for compare_inputs: local folders are converted; Hub models are not (yet). */
+function evalInputs(models: ResolvedModel[]): EvalInput[] {
+  return models.map((m) => {
+    const label = m.ref.path;
+    if (m.hub) return { label, why: 'a Hub model: compare_inputs converts local model folders' };
+    if (m.loraDir !== undefined) return { label: m.key, why: 'a model with a LoRA adapter applied' };
+    return { label, dir: m.dir };
+  });
 }

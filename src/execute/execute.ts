@@ -23,7 +23,7 @@ import {
   guardOutputDir, OUTPUT_MARKER, partialPath, writeOutputMarker, type GuardedPath, type OutputLock,
 } from './output-safety.js';
 import { GGUFOutputs } from './gguf-outputs.js';
-import type { GGUFCheck } from './gguf-smoke.js';
+import type { GGUFCheck } from '../eval/load-check.js';
 import type { GGUFSplitOptions } from '../formats/gguf.js';
 import { runTensor, type Budget, type RunJob } from './tensor-jobs.js';
 
@@ -89,6 +89,8 @@ export interface ExecuteResult {
   bytesWritten: number;
   /** What llama.cpp decoded from each GGUF file written (empty with ggufCheck: false). */
   ggufChecks: GGUFCheck[];
+  /** The GGUF files written (the first file of a split set) with their types, in the order planned. */
+  gguf: { file: string; type: FileTypeName }[];
   /** Of bytesWritten, those written by direct I/O (long aligned writes, where the file system allows). */
   bytesDirect: number;
   /** Files `onFileDone` took away (not in the folder; also listed in `files`). */
@@ -181,10 +183,6 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
 
     await flusher.finish();
     const ggufChecks = (await gguf?.finish(tmp, opts.ggufCheck ?? true)) ?? [];
-    if (handoff) {
-      for (const name of gguf?.fileNames ?? []) handoff.file(join(tmp, name), false);
-      await handoff.drain();
-    }
     fsyncFile(tmp);
     replaceDir(tmp, outDir);
 
@@ -193,6 +191,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     return {
       outDir, files, removed, bytesRead: progress.bytesRead, bytesWritten: progress.bytesWritten, bytesDirect: tracker.bytesDirect, ggufChecks,
+      gguf: gguf?.files ?? [],
       warnings: tracker.warnings,
       seconds: (performance.now() - t0) / 1000,
     };

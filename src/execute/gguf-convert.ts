@@ -23,7 +23,7 @@ import { GGUFFileSink } from './gguf-sink.js';
 import { acquireOutputLock, checkOutputPlacement, removeStalePartials, resolveOutPath } from './output-safety.js';
 import { asFsError } from '../fs-errors.js';
 import { onInterruptCleanup, onInterruptStop } from '../interrupt.js';
-import { smokeTestGGUF, type SmokeResult } from './gguf-smoke.js';
+import { smokeTestGGUF, type SmokeResult } from '../eval/load-check.js';
 import { verifyGGUF } from './gguf-verify.js';
 
 export interface ConvertOptions {

@@ -11,6 +11,7 @@ import { LineCounter, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { Document, Node, YAMLMap, YAMLSeq } from 'yaml';
 import type { SourcePos } from '../errors.js';
 import { TORCH_DTYPE_NAMES, parseTorchDType } from '../formats/dtype.js';
+import { parseEvalOptions } from './eval-options.js';
 import type { FloatDType } from '../formats/dtype.js';
 import { modelRefFromNode } from './model-ref.js';
 import type {
@@ -63,7 +64,7 @@ export const RECIPE_KEYS = [
 ] as const;
 
 /** Keys under `mergeops:` that this module validates; any other key is kept in `extra`. */
-export const MERGEOPS_KEYS = ['seed', 'quantize', 'out_shard_size', 'consensus_method', 'rescale_norm', 'model_stock_clamp', 'license'] as const;
+export const MERGEOPS_KEYS = ['seed', 'quantize', 'out_shard_size', 'consensus_method', 'rescale_norm', 'model_stock_clamp', 'eval', 'license'] as const;
 
 /** mergekit's built-in chat templates (`mergekit/_data/chat_templates/*.jinja`) and `auto`. */
 export const CHAT_TEMPLATE_NAMES = ['auto', 'alpaca', 'chatml', 'llama3', 'mistral', 'exaone'] as const;
@@ -759,6 +760,9 @@ function parseMergeops(ctx: NodeCtx, e: Entry): MergeopsOptions {
         out.licensePos = o.valuePos;
         break;
       }
+      case 'eval':
+        if (present(o)) out.eval = parseEvalOptions(ctx, o);
+        break;
       case 'model_stock_clamp': {
         if (!present(o)) break;
         const v = o.value;

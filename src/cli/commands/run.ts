@@ -7,8 +7,9 @@ import { countOption, ggufSplitOptions, onePositional, prepareOptions, RECIPE_OP
 import { bytes, checkLine, duration, rate } from '../format.js';
 import { progressReporter } from '../progress.js';
 import { runGGUFTypes, startRunPublish } from '../run-publish.js';
-
-const VERSION = '0.1.0';
+import { renderEvalText } from '../../eval/render.js';
+import { readEvalFile } from '../../recipe/eval-options.js';
+import { MERGEOPS_VERSION } from '../../version.js';
 
 
 export const runCommand = defineCommand({
@@ -31,6 +32,10 @@ Options:
   --split-max-size SIZE  split each GGUF (gguf-split format) into files of at most SIZE of tensors
   --split-max-tensors N  split each GGUF into files of at most N tensors
   --skip-gguf-check      do not load each GGUF written with llama.cpp to decode a few tokens
+  --eval FILE            the eval's checks from FILE (YAML or JSON: prompts, tasks, perplexity,
+                         compare_inputs, min_pass_rate, max_perplexity_increase) instead of the
+                         recipe's mergeops.eval; a failed gate exits 1 after the table
+  --no-eval              skip the eval stage (eval.json says so)
   --keep-intermediates DIR
                          multi-stage recipes: also write each named stage to DIR/<name>
                          (by default earlier stages are computed in memory, never written)
@@ -54,6 +59,8 @@ ${RECIPE_OPTIONS_HELP}`,
     gguf: { type: 'string' },
     'tokenizer-pre': { type: 'string' },
     'skip-gguf-check': { type: 'boolean' },
+    eval: { type: 'string' },
+    'no-eval': { type: 'boolean' },
     'split-max-size': { type: 'string' },
     'split-max-tensors': { type: 'string' },
     'keep-intermediates': { type: 'string' },
@@ -68,13 +75,17 @@ ${RECIPE_OPTIONS_HELP}`,
     if (!values.out) throw new MergeopsError('USAGE', '`mergeops run` needs --out DIR', `mergeops run ${recipe} --out ./merged`);
     const keep = values['keep-intermediates'];
     const split = ggufSplitOptions(values['split-max-size'], values['split-max-tensors']);
+    if (values.eval !== undefined && values['no-eval']) {
+      throw new MergeopsError('USAGE', '--eval and --no-eval contradict each other', 'give one of them');
+    }
+    const evalOption = values['no-eval'] ? false as const : values.eval !== undefined ? readEvalFile(values.eval) : undefined;
     const prep = prepareOptions(values, io);
     const ggufFlag = values.gguf === undefined ? undefined : values.gguf.split(',').map((x) => parseFileType(x.trim()));
     // Before any merge work: a token that cannot write to the target fails here, in seconds.
     const pub = await startRunPublish(values, values.out, prep.hub ?? {}, prep.log ?? ((l) => io.err(`${l}\n`)), io);
     const result = await runRecipeFile(recipe, {
       ...prep,
-      card: { mergeopsVersion: VERSION, licenseRequired: pub !== undefined },
+      card: { mergeopsVersion: MERGEOPS_VERSION, licenseRequired: pub !== undefined },
       onFileDone: pub ? (p) => pub.onFileDone(p) : undefined,
       outDir: values.out,
       maxMemory: sizeOption(values['max-memory'], 'max-memory'),
@@ -87,6 +98,8 @@ ${RECIPE_OPTIONS_HELP}`,
       gguf: ggufFlag,
       tokenizerPre: values['tokenizer-pre'],
       ggufCheck: !(values['skip-gguf-check'] ?? false),
+      eval: evalOption,
+      mergeopsVersion: MERGEOPS_VERSION,
       ggufSplit: split,
       onGGUF: (type) => io.err(`writing GGUF ${type}\n`),
       onWarning: (w) => io.err(`warning: ${w}\n`),
@@ -105,6 +118,14 @@ ${RECIPE_OPTIONS_HELP}`,
     for (const c of result.ggufChecks) io.out(`${checkLine(c.file, c)}\n`);
     if (result.lockPath) io.out(`recorded the outputs in ${result.lockPath}\n`);
     if (result.removed.length > 0) io.out(`low-disk: ${result.removed.length} file(s) uploaded during the merge and deleted locally\n`);
+    io.out(`\n${renderEvalText(result.eval)}`);
+    if (!result.eval.gate.passed) {
+      const f = result.eval.gate.failures;
+      io.err(`error: the eval gate failed: ${f.map((x) => `${x.check}: ${x.message}`).join('; ')}\n`
+        + `  hint: the output in ${result.outDir} is not fit to publish${pub ? ' (nothing was published)' : ''}; see ${result.outDir}/eval.md\n`);
+      return 1;
+    }
+    // Published only once the eval gate passed (publishOutput checks eval.json again).
     await pub?.finish(result);
     return 0;
   },
