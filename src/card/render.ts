@@ -5,7 +5,7 @@
  */
 import { stringify } from 'yaml';
 import type { EvalReport } from '../eval/report.js';
-import { renderEvalMarkdown } from '../eval/render.js';
+import { evalTable } from '../eval/render.js';
 import { chartFiles } from './chart.js';
 import type { CardData, CardInput } from './data.js';
 import { methodLink } from './papers.js';
@@ -217,9 +217,7 @@ export function renderCard(data: CardData, ctx: CardContext): string {
     out.push('### Per-layer parameters', '');
     for (const c of charts) out.push(`![${c.title}](${c.name})`, '');
   }
-  if (ctx.eval) {
-    out.push(renderEvalMarkdown(ctx.eval).replace(/^(#+) /gm, '#$1 ').trimEnd(), '');
-  }
+  if (ctx.eval?.ran) out.push(...evalSection(ctx.eval));
   out.push('## Recipe', '', `\`${data.recipeFile}\`:`, '', codeBlock('yaml', data.recipeText), '');
   out.push('## Provenance', '');
   const p = data.provenance;
@@ -232,6 +230,26 @@ export function renderCard(data: CardData, ctx: CardContext): string {
   out.push(`* Inputs pinned to: ${data.inputs.map((i) => (i.repo ? `${i.repo}@${i.sha ?? '?'}` : `${i.path ?? i.key} (local)`)).join(', ')}`);
   out.push('');
   return out.join('\n');
+}
+
+function mdCell(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/</g, '&lt;');
+}
+
+/** The eval table (merge next to its inputs) and the gate; no timings, so an identical build renders the same card. */
+function evalSection(report: EvalReport): string[] {
+  const out = ['## Evaluation', ''];
+  const v = report.versions;
+  out.push(`Checks run by mergeops${report.gguf ? ` on \`${report.gguf.file}\` (${report.gguf.type})` : ''}`
+    + `${v.llamaCpp ? ` with llama.cpp ${v.llamaCpp}` : ''}.`, '');
+  if (report.checks.length > 0) {
+    const { header, rows } = evalTable(report);
+    out.push(`| ${header.map(mdCell).join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
+    for (const r of rows) out.push(`| ${r.map(mdCell).join(' | ')} |`);
+    out.push('');
+  }
+  out.push(report.gate.passed ? 'Gate: passed.' : `Gate: FAILED (${report.gate.failures.map((f) => mdCell(`${f.check}: ${f.message}`)).join('; ')}).`, '');
+  return out;
 }
 
 function ggufSection(data: CardData, ctx: CardContext): string[] {

@@ -6,7 +6,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { MergeopsError } from '../errors.js';
-import { digestFile, OWNED_FILE, type CommitMessage, type CommitOutcome, type PublishFile, type Uploader } from './uploader.js';
+import { digestFile, needsCommit, OWNED_FILE, type CommitMessage, type CommitOutcome, type PublishFile, type Uploader } from './uploader.js';
 
 function filesUnder(dir: string, prefix = ''): string[] {
   if (!existsSync(dir)) return [];
@@ -45,7 +45,7 @@ export class DirUploader implements Uploader {
     }
     const deleted = [...existing].filter((p) => !all.has(p) && OWNED_FILE.test(p)).sort();
     const outcome: CommitOutcome = { target: this.target, committed: false, changed: changed.sort(), deleted, unchanged: unchanged.sort() };
-    if (changed.length === 0 && deleted.length === 0) { rmSync(this.staging, { recursive: true, force: true }); return outcome; }
+    if (!needsCommit(changed, deleted)) { rmSync(this.staging, { recursive: true, force: true }); return outcome; }
     const tmp = join(dirname(this.path), `.${basename(this.path)}.partial-${process.pid}`);
     rmSync(tmp, { recursive: true, force: true });
     try {

@@ -11,7 +11,7 @@ import { hubError } from '../hub/hub-error.js';
 import type { HubOptions } from '../hub/hub-options.js';
 import { retryingFetch } from './retry-fetch.js';
 import {
-  digestFile, OWNED_FILE, type CommitMessage, type CommitOutcome, type FileDigest, type PublishFile, type UploadProgress, type Uploader,
+  digestFile, needsCommit, OWNED_FILE, type CommitMessage, type CommitOutcome, type FileDigest, type PublishFile, type UploadProgress, type Uploader,
 } from './uploader.js';
 
 export interface HubUploaderOptions {
@@ -150,7 +150,7 @@ export class HubUploader implements Uploader {
     const outcome: CommitOutcome = {
       target: this.target, committed: false, changed: [...changed.map((f) => f.path), ...changedUploads.map(([p]) => p)].sort(), deleted, unchanged: unchanged.sort(),
     };
-    if (outcome.changed.length === 0 && deleted.length === 0) return outcome;
+    if (!needsCommit(outcome.changed, deleted)) return outcome;
 
     const { commit } = await import('@huggingface/hub');
     const operations = [

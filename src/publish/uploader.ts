@@ -69,3 +69,11 @@ export async function digestFile(path: string): Promise<FileDigest> {
 
 /** Remote files a publish replaces when the new output lacks them: stale weights would mix with new ones. */
 export const OWNED_FILE = /(\.safetensors|\.gguf|^model\.safetensors\.index\.json|^mergeops-[\w.-]+\.svg)$/;
+
+/** Files whose change alone makes no commit (the eval's timings differ on every run). */
+export const VOLATILE_FILE = /^eval\.(json|md)$/;
+
+/** Whether a comparison calls for a commit: something besides volatile files changed, or stale files go. */
+export function needsCommit(changed: readonly string[], deleted: readonly string[]): boolean {
+  return deleted.length > 0 || changed.some((p) => !VOLATILE_FILE.test(p));
+}

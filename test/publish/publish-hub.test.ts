@@ -64,12 +64,14 @@ function expectSameFiles(dir: string): void {
   const model = hub.files('tester/merge');
   const gguf = hub.files('tester/merge-GGUF');
   for (const name of readdirSync(dir)) {
-    if (name === 'README.md' || name === 'mergeops_card.json' || name.startsWith('.')) continue;
+    // eval.json/eval.md carry the eval's timing: a run that changes nothing else does not commit them.
+    if (name === 'README.md' || name === 'mergeops_card.json' || name.startsWith('.') || name.startsWith('eval.')) continue;
     const repo = name.endsWith('.gguf') ? gguf : model;
     const f = repo.get(name);
     expect([name, f?.sha256]).toEqual([name, sha256(readFileSync(join(dir, name)))]);
   }
   for (const repo of [model, gguf]) expect(repo.has('README.md')).toBe(true);
+  expect(model.has('eval.json')).toBe(true);
   expect([...gguf.keys()].filter((n) => n.endsWith('.safetensors'))).toEqual([]);
   expect([...model.keys()].filter((n) => n.endsWith('.gguf'))).toEqual([]);
 }
