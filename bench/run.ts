@@ -10,7 +10,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateModel } from '../test/support/generate-model.js';
-import { linearRef, taskArithmeticRef, convertRef, KBF16, KF32 } from '../src/kernels/js-reference.js';
+import { linearRef, taskArithmeticRef, convertRef, KBF16, KF32 } from '../test/support/js-reference.js';
 import { instantiateKernels, loadKernelModule, type KernelExports } from '../src/kernels/wasm-module.js';
 import { median, runMeasured, timeIt } from './measure.js';
 import { quantBench } from './quant.js';

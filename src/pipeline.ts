@@ -1,6 +1,7 @@
 /** The stages in order, for the front ends (CLI, Action): recipe file → plan → files. */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve as resolvePath, sep } from 'node:path';
+import { idToTitle } from './arch/gguf-general.js';
 import { MergeopsError } from './errors.js';
 import { executePlan, type ExecuteOptions, type ExecuteResult } from './execute/execute.js';
 import {
@@ -11,10 +12,8 @@ import {
   buildLock, defaultLockPath, lockedLoraShas, lockedShas, lockMatchesRecipe, outputFiles, readLock, recipeChangesSinceLock, serializeLock, sha256Text, writeLock,
   type Lockfile,
 } from './hub/lockfile.js';
-import type { PendingShard } from './hub/hub-model.js';
+import type { PendingShard } from './store/download-shard.js';
 import { resolveRecipe, type ResolveOptions, type ResolveResult } from './hub/resolve.js';
-import type { ResolvedModel } from './plan/resolved.js';
-import type { InputTensorRef } from './plan/types.js';
 import { defaultCacheDir, ShardCache } from './store/shard-cache.js';
 import { ShardFetcher } from './store/shard-fetcher.js';
 import { buildPlan, type PlanOptions } from './plan/plan.js';
@@ -25,6 +24,8 @@ import { writeCardData, type CardData } from './card/data.js';
 import { gatherCardData } from './card/gather.js';
 import { writeCard } from './card/write.js';
 import { stageGraph } from './recipe/stages.js';
+import type { ResolvedModel } from './model/resolved.js';
+import type { InputTensorRef } from './model/tensor.js';
 import type { EvalOptions, Recipe } from './recipe/types.js';
 import { loadEvalData, type EvalData } from './eval/data.js';
 import { notRunReport, writeEvalReport, type EvalReport } from './eval/report.js';
@@ -178,6 +179,8 @@ export interface RunOptions extends PrepareOptions, Omit<ExecuteOptions, 'inputs
    * otherwise leaves the lockfile as committed). Without `frozen`, a run with a matching lockfile records them.
    */
   record?: boolean;
+  /** Title of the merged model (`general.name` of its GGUF files); default: after the recipe file's name. */
+  name?: string;
 }
 
 export interface RunResult extends ExecuteResult {
@@ -219,6 +222,15 @@ export function outputGuards(recipeFile: string, models: readonly ResolvedModel[
   return guards;
 }
 
+/** Recipe file names that say nothing of the merge: such a file leaves the title to the output folder's name. */
+const GENERIC_RECIPE_NAMES = new Set(['recipe', 'config', 'merge', 'mergekit_config', 'mergeops_recipe', 'mergekit', 'mergeops']);
+
+/** The merged model's title from its recipe file: `qwen-coder-ties.yml` → "Qwen Coder Ties" (as convert titles an id). */
+export function recipeTitle(file: string): string | undefined {
+  const stem = basename(file).replace(/\.ya?ml$/i, '');
+  return stem === '' || GENERIC_RECIPE_NAMES.has(stem.toLowerCase()) ? undefined : idToTitle(stem);
+}
+
 /** parse → resolve → plan → execute, with Hub shards streamed or downloaded alongside. */
 export async function runRecipeFile(file: string, opts: RunOptions): Promise<RunResult> {
   const cache = opts.cache ?? new ShardCache(defaultCacheDir());
@@ -246,7 +258,7 @@ export async function runRecipeFile(file: string, opts: RunOptions): Promise<Run
     recipeFile: file, plan, models, hub: opts.hub ?? {}, lockPath: lock ? lockPath : undefined,
     mergeopsVersion: opts.card.mergeopsVersion, licenseRequired: opts.card.licenseRequired ?? false,
   }) : undefined;
-  const marker = { command: 'run' };
+  const marker = { command: 'run', name: opts.name ?? recipeTitle(file) };
   mkdirSync(dirname(realOut), { recursive: true });
   const outputLock = acquireOutputLock(realOut);
   try {
@@ -281,7 +293,7 @@ async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prep
       opts.log?.(`stage ${s.name}: ${s.plan.tensors.length} tensors with ${s.plan.methodName}`);
       const r = await executePlan(s.plan, {
         ...opts, gguf: [], outDir: join(opts.keepIntermediates, s.name), inputsReady, guards,
-        marker: { ...marker!, command: 'run --keep-intermediates' }, outputLock: undefined, onFileDone: undefined,
+        marker: { command: 'run --keep-intermediates', name: idToTitle(s.name) }, outputLock: undefined, onFileDone: undefined,
       });
       stages.push({ name: s.name, outDir: r.outDir, seconds: r.seconds });
     }

@@ -1,7 +1,7 @@
 /** Gathers a run's card data: inputs with their pinned commits and declared licenses, provenance. */
 import type { HubOptions } from '../hub/hub-options.js';
 import { hubModelLicense, localModelLicense } from '../hub/model-license.js';
-import type { ResolvedModel } from '../plan/resolved.js';
+import type { ResolvedModel } from '../model/resolved.js';
 import type { Plan } from '../plan/types.js';
 import { buildCardData, type CardData, type CardInput } from './data.js';
 import { gatherProvenance } from './provenance.js';

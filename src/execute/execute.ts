@@ -15,7 +15,7 @@ import { asFsError, fsError } from '../fs-errors.js';
 import { onInterruptCleanup, onInterruptStop } from '../interrupt.js';
 import type { JobDone } from '../kernels/jobs.js';
 import { KernelError, KernelPool } from '../kernels/pool.js';
-import type { Plan, PlannedTensor } from '../plan/types.js';
+import type { Plan } from '../plan/types.js';
 import { defaultMaxMemory, ggufPlanBytes, minMaxMemory, programWholeBudget, workerDataBudget } from './budget.js';
 import { parseFileType, type FileTypeName } from '../quant/select.js';
 import { ShardFlusher } from './flush.js';
@@ -26,6 +26,7 @@ import { GGUFOutputs } from './gguf-outputs.js';
 import type { GGUFCheck } from '../eval/load-check.js';
 import type { GGUFSplitOptions } from '../formats/gguf.js';
 import { runTensor, type Budget, type RunJob } from './tensor-jobs.js';
+import type { PlannedTensor } from '../model/tensor.js';
 
 export interface Progress {
   tensorsDone: number;
@@ -52,7 +53,7 @@ export interface ExecuteOptions {
   /** Paths the output may not overlap (inputs, recipe, cache): see output-safety.ts. */
   guards?: readonly GuardedPath[];
   /** What the output marker records as the command and recipe. */
-  marker?: { command: string };
+  marker?: { command: string; name?: string };
   /** Notes (stale partial outputs removed). */
   log?: (line: string) => void;
   /** The output's lock, when the caller took it before (then the caller releases it). */
@@ -97,7 +98,10 @@ export interface ExecuteResult {
   removed: { name: string; bytes: number }[];
   /** Warnings found while merging (see ExecuteOptions.onWarning). */
   warnings: string[];
+  /** The whole call, load checks of the GGUF files included. */
   seconds: number;
+  /** The merge itself: from the start until every tensor is written and flushed (the rate of `bytesRead`). */
+  mergeSeconds: number;
 }
 
 export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<ExecuteResult> {
@@ -182,6 +186,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     await pool.close();
 
     await flusher.finish();
+    const mergeSeconds = (performance.now() - t0) / 1000;
     const ggufChecks = (await gguf?.finish(tmp, opts.ggufCheck ?? true)) ?? [];
     fsyncFile(tmp);
     replaceDir(tmp, outDir);
@@ -193,7 +198,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
       outDir, files, removed, bytesRead: progress.bytesRead, bytesWritten: progress.bytesWritten, bytesDirect: tracker.bytesDirect, ggufChecks,
       gguf: gguf?.files ?? [],
       warnings: tracker.warnings,
-      seconds: (performance.now() - t0) / 1000,
+      seconds: (performance.now() - t0) / 1000, mergeSeconds,
     };
   } catch (e) {
     flusher?.close();

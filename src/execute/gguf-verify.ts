@@ -3,7 +3,7 @@
  * metadata keys and tensor table are the ones planned: a cheap guard run on every file written.
  */
 import { MergeopsError } from '../errors.js';
-import { GGML_TYPES } from '../formats/ggml-type.js';
+import { ggmlType } from '../quant/types.js';
 import type { GGUFLayout, GGUFMetadata } from '../formats/gguf.js';
 
 const HEADER_FIELDS = new Set(['version', 'tensor_count', 'kv_count']);
@@ -30,7 +30,7 @@ export async function verifyGGUF(file: string, layout: GGUFLayout, metadata: GGU
   r.tensorInfos.forEach((t, i) => {
     const s = layout.tensors[i];
     const shape = t.shape.map(Number).reverse();
-    if (t.name !== s.name || shape.join(',') !== s.shape.join(',') || Number(t.dtype) !== GGML_TYPES[s.type].id
+    if (t.name !== s.name || shape.join(',') !== s.shape.join(',') || Number(t.dtype) !== ggmlType(s.type).id
       || base + Number(t.offset) !== s.offset) {
       fail(`tensor ${i} reads as ${t.name} [${shape.join(', ')}] type ${Number(t.dtype)}, written as ${s.name} [${s.shape.join(', ')}] ${s.type}`);
     }

@@ -349,39 +349,6 @@ export function planShards(tensors: TensorSpec[], maxShardBytes: number): ShardP
   return groups.map((g, i) => ({ fileName: shardFileName(i, groups.length), tensors: g.tensors, totalBytes: g.totalBytes }));
 }
 
-const SIZE_UNITS: Readonly<Record<string, number>> = {
-  '': 1,
-  k: 1e3, m: 1e6, b: 1e9, g: 1e9, t: 1e12,
-  kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12,
-  kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4,
-};
-
-const SHARD_SIZE_HINT = 'write a byte count such as 5000000000, or a number with a unit: k, M, B (thousand, million, '
-  + 'billion, as mergekit reads them: 5B = 5e9 bytes), KB/MB/GB (powers of 1000) or KiB/MiB/GiB (powers of 1024), '
-  + 'e.g. 5B, 500M, 2GiB, 1.5GB';
-
-/**
- * Parses a shard size: plain numbers, `1k`, `500M`, `5B` (k/M/B = thousand/million/billion as in
- * mergekit), `1.5GB` (KB/MB/GB/TB powers of 1000), `2GiB` (KiB/MiB/GiB/TiB powers of 1024).
- */
-export function parseShardSize(s: string | number): number {
-  if (typeof s === 'number') {
-    if (Number.isSafeInteger(s) && s > 0) return s;
-    throw new MergeopsError('USAGE', `invalid shard size ${s}: must be a positive whole number of bytes`, SHARD_SIZE_HINT);
-  }
-  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-zA-Z]*)\s*$/.exec(s);
-  const unit = m ? SIZE_UNITS[m[2].toLowerCase()] : undefined;
-  if (!m || unit === undefined) {
-    throw new MergeopsError('USAGE', `invalid shard size ${JSON.stringify(s)}`, SHARD_SIZE_HINT);
-  }
-  const bytes = Math.floor(Number(m[1]) * unit);
-  if (!Number.isSafeInteger(bytes) || bytes < 1) {
-    throw new MergeopsError('USAGE', `invalid shard size ${JSON.stringify(s)}: must be at least 1 byte and below 2^53`,
-      SHARD_SIZE_HINT);
-  }
-  return bytes;
-}
-
 // ---------------------------------------------------------------------------------------------
 // model.safetensors.index.json
 // ---------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, statSync, writeFileSync, renameSync } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { MergeopsError } from '../errors.js';
-import type { PinnedFile, ResolvedModel } from '../plan/resolved.js';
+import type { PinnedFile, ResolvedModel } from '../model/resolved.js';
 import { canonicalRecipeHash, recipeChanges, type CanonicalRecipe } from '../recipe/canonical.js';
 import { ADAPTER_CONFIG, ADAPTER_WEIGHTS } from './lora.js';
 

@@ -13,6 +13,7 @@ import type { SourcePos } from '../errors.js';
 import { TORCH_DTYPE_NAMES, parseTorchDType } from '../formats/dtype.js';
 import { parseEvalOptions } from './eval-options.js';
 import type { FloatDType } from '../formats/dtype.js';
+import { parseByteSize } from '../formats/byte-size.js';
 import { modelRefFromNode } from './model-ref.js';
 import type {
   ConditionalEntry,
@@ -412,9 +413,9 @@ function parseSources(ctx: NodeCtx, e: Entry): SourceSpec[] {
     if (!present(le)) {
       fail(ctx, le ? le.keyPos : pos, 'a slice source has no `layer_range`', 'add `layer_range: [start, end]` (end exclusive), e.g. `layer_range: [0, 32]`');
     }
-    const layerRange = parseLayerRange(ctx, le);
+    const { range: layerRange, end } = parseLayerRange(ctx, le);
     rangeNodes.push(le.valuePos);
-    out.push({ model, layerRange, parameters: parseParamMap(ctx, m.get('parameters'), `the parameters of \`${model.key}\``), pos });
+    out.push({ model, layerRange, layerRangePos: { range: le.valuePos, end }, parameters: parseParamMap(ctx, m.get('parameters'), `the parameters of \`${model.key}\``), pos });
   }
   if (out.length === 0) fail(ctx, e.valuePos, '`sources` is empty', 'list at least one `- model: org/repo` with `layer_range: [start, end]`');
   const len0 = out[0].layerRange![1] - out[0].layerRange![0];
@@ -428,7 +429,7 @@ function parseSources(ctx: NodeCtx, e: Entry): SourceSpec[] {
   return out;
 }
 
-function parseLayerRange(ctx: NodeCtx, e: Entry): [number, number] {
+function parseLayerRange(ctx: NodeCtx, e: Entry): { range: [number, number]; end: SourcePos } {
   const hint = 'write `layer_range: [start, end]` with integers 0 ≤ start < end (end exclusive), e.g. `[0, 16]`';
   const seq = expectSeq(ctx, e.value, e.valuePos, '`layer_range`', hint);
   const items = seqItems(ctx, seq);
@@ -445,7 +446,7 @@ function parseLayerRange(ctx: NodeCtx, e: Entry): [number, number] {
     fail(ctx, e.valuePos, `\`layer_range\` [${start}, ${end}] is empty or reversed: start must be less than end`,
       start === end ? 'the end is exclusive: `[n, n + 1]` is one layer' : `did you mean \`[${end}, ${start}]\`? the end is exclusive`);
   }
-  return [start, end];
+  return { range: [start, end], end: items[1].pos };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -672,27 +673,6 @@ function parseChatTemplate(ctx: NodeCtx, e: Entry): string {
 
 // ---------------------------------------------------------------------------------------------
 // mergeops:
-
-const UNITS: Record<string, number> = {
-  '': 1, b: 1e9, // mergekit: a bare number is bytes, `B` means billion (5B = 5 GB)
-  k: 1e3, m: 1e6, g: 1e9, t: 1e12,
-  kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12,
-  kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40,
-};
-
-/**
- * A shard size in bytes: a number, or a string with mergekit's `--out-shard-size` suffixes
- * (k, M, B = powers of 1000; `5B` = 5·10⁹ bytes) plus G/T, kB/MB/GB/TB, and KiB/MiB/GiB/TiB.
- * Undefined when the text is not a size.
- */
-export function parseByteSize(text: string): number | undefined {
-  const mt = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-zA-Z]*)\s*$/.exec(text.replace(/_/g, ''));
-  if (!mt) return undefined;
-  const unit = UNITS[mt[2].toLowerCase()];
-  if (unit === undefined) return undefined;
-  const v = Math.round(Number(mt[1]) * unit);
-  return Number.isSafeInteger(v) ? v : undefined;
-}
 
 function parseMergeops(ctx: NodeCtx, e: Entry): MergeopsOptions {
   const out: MergeopsOptions = { extra: new Map() };

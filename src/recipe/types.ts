@@ -42,6 +42,8 @@ export interface SourceSpec {
   model: ModelRef;
   /** [start, end), end exclusive; undefined with `models:` syntax (whole model). */
   layerRange?: [number, number];
+  /** Positions of the `layer_range` value and of its end bound (errors about the range point there). */
+  layerRangePos?: { range: SourcePos; end: SourcePos };
   parameters: ParamMap;
   pos: SourcePos;
 }

@@ -5,7 +5,8 @@
  * always a fast tokenizer: slow-tokenizer files of the donor are not carried over.
  */
 import { reconcileJsonText } from '../formats/json-text.js';
-import type { AddedToken, OutputVocab, TokenizerFiles } from './types.js';
+import type { TokenizerFiles } from '../model/tokenizer-files.js';
+import type { AddedToken, OutputVocab } from './types.js';
 
 export interface OutFile {
   name: string;

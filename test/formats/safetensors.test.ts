@@ -6,7 +6,6 @@ import {
   parseHeaderLength,
   parseIndexJson,
   parseSafetensorsHeader,
-  parseShardSize,
   planShards,
   type SafetensorsHeader,
   type TensorSpec,
@@ -276,35 +275,6 @@ describe('planShards', () => {
   });
   it('rejects a non-positive limit', () => {
     expect(() => planShards([t('a', 1)], 0)).toThrow(MergeopsError);
-  });
-});
-
-describe('parseShardSize', () => {
-  it.each([
-    ['5B', 5e9], ['500M', 5e8], ['1k', 1000], ['1K', 1000], ['2GiB', 2 * 1024 ** 3], ['1.5GB', 1.5e9],
-    ['100', 100], ['10KB', 10000], ['3MiB', 3 * 1024 ** 2], ['1KiB', 1024], ['2 GB', 2e9], ['0.5M', 500000], ['1b', 1e9],
-  ] as const)('%s → %d', (s, n) => {
-    expect(parseShardSize(s)).toBe(n);
-  });
-  it('accepts positive integers', () => {
-    expect(parseShardSize(123456)).toBe(123456);
-  });
-  it.each(['', 'abc', '5X', '-5B', '1e9', '0', '0.1', '5 B B', 'GB'])('rejects %j', (s) => {
-    let caught: unknown;
-    try {
-      parseShardSize(s);
-    } catch (e) {
-      caught = e;
-    }
-    expect(caught).toBeInstanceOf(MergeopsError);
-    expect((caught as MergeopsError).code).toBe('USAGE');
-    expect((caught as MergeopsError).message).toMatch(/invalid shard size/);
-    expect((caught as MergeopsError).hint).toMatch(/5B.*2GiB/);
-  });
-  it('rejects bad numbers', () => {
-    expect(() => parseShardSize(0)).toThrow(/invalid shard size 0/);
-    expect(() => parseShardSize(1.5)).toThrow(/invalid shard size/);
-    expect(() => parseShardSize(NaN)).toThrow(/invalid shard size/);
   });
 });
 
