@@ -92,6 +92,8 @@ export interface PrepareOptions extends ResolveOptions, PlanOptions {
   frozen?: boolean;
   /** Resolve afresh, ignoring an existing lockfile (`mergeops lock`). */
   relock?: boolean;
+  /** The recipe's text, when it differs from the file's (a sweep's candidates); `file` still names it and anchors relative paths. */
+  recipeText?: string;
 }
 
 export interface Prepared {
@@ -114,7 +116,7 @@ export interface Prepared {
  * Hub commits; with `frozen`, it must exist, match, and agree with upstream.
  */
 export async function prepareRecipeFile(file: string, opts: PrepareOptions = {}): Promise<Prepared> {
-  const docs = loadRecipeFile(file);
+  const docs = opts.recipeText !== undefined ? parseRecipeText(opts.recipeText, file) : loadRecipeFile(file);
   const recipeText = docs.map((d) => d.text).join('');
   const recipe = canonicalRecipe(docs.map((d) => d.text));
   const lockPath = opts.lockPath ?? defaultLockPath(file);

@@ -5,5 +5,6 @@ import { planCommand } from './plan.js';
 import { quantizeCommand } from './quantize.js';
 import { publishCommand } from './publish.js';
 import { runCommand } from './run.js';
+import { sweepCommand } from './sweep.js';
 
-export const COMMANDS: readonly Command[] = [planCommand, runCommand, lockCommand, publishCommand, quantizeCommand];
+export const COMMANDS: readonly Command[] = [planCommand, runCommand, lockCommand, publishCommand, quantizeCommand, sweepCommand];
