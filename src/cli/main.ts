@@ -23,6 +23,7 @@ Usage:
   mergeops run  <recipe.yml> --out DIR [--max-memory SIZE] [--threads N]
                 [--out-shard-size SIZE] [--overwrite] [--keep-intermediates DIR] [--gguf TYPES]
                 [--tokenizer-pre NAME] [--skip-gguf-check] [--source-mode MODE] [--frozen]
+                [--allow-nonfinite]
   mergeops lock <recipe.yml>   pin every model to a commit in mergeops.lock
   mergeops quantize <model folder> --type TYPE [--out DIR] [--name NAME] [--threads N]
                 [--tokenizer-pre NAME] [--split-max-size SIZE] [--split-max-tensors N] [--overwrite] [--skip-gguf-check]
@@ -44,6 +45,7 @@ Options:
   --name NAME            general.name of the GGUF (default: from the folder name)
   --tokenizer-pre NAME   tokenizer.ggml.pre for a BPE tokenizer llama.cpp does not recognise
   --skip-gguf-check      do not load each GGUF written with llama.cpp to decode a few tokens
+  --allow-nonfinite      write output tensors that hold NaN or Inf instead of failing the run
   --split-max-size SIZE  split the GGUF (gguf-split format) into files of at most SIZE of tensors
   --split-max-tensors N  split the GGUF into files of at most N tensors
   --source-mode MODE     Hub models: stream (range requests while merging), download (whole
@@ -124,6 +126,7 @@ async function main(argv: string[]): Promise<number> {
       name: { type: 'string' },
       'tokenizer-pre': { type: 'string' },
       'skip-gguf-check': { type: 'boolean' },
+      'allow-nonfinite': { type: 'boolean' },
       'split-max-size': { type: 'string' },
       'split-max-tensors': { type: 'string' },
       'keep-intermediates': { type: 'string' },
@@ -187,6 +190,7 @@ async function main(argv: string[]): Promise<number> {
     gguf: values.gguf === undefined ? undefined : values.gguf.split(',').map((x) => parseFileType(x.trim())),
     tokenizerPre: values['tokenizer-pre'],
     ggufCheck: !(values['skip-gguf-check'] ?? false),
+    allowNonfinite: values['allow-nonfinite'] ?? false,
     onGGUF: (type) => process.stderr.write(`writing GGUF ${type}\n`),
     onPlan: (plan) => {
       for (const w of plan.warnings) process.stderr.write(`warning: ${w}\n`);

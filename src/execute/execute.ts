@@ -19,6 +19,7 @@ import { parseFileType, type FileTypeName } from '../quant/select.js';
 import { ShardFlusher } from './flush.js';
 import { GGUFOutputs } from './gguf-outputs.js';
 import type { GGUFCheck } from './gguf-smoke.js';
+import { checkFinite, HealthTracker, type TensorHealth } from './health.js';
 import { runTensor, type Budget, type RunJob } from './tensor-jobs.js';
 
 export interface Progress {
@@ -54,6 +55,8 @@ export interface ExecuteOptions {
   ggufCheck?: boolean;
   /** Told when a GGUF file is planned (it is then written during the merge). */
   onGGUF?: (type: FileTypeName) => void;
+  /** Write output tensors holding NaN or Inf instead of failing the run (their health still says so). */
+  allowNonfinite?: boolean;
 }
 
 export interface ExecuteResult {
@@ -65,6 +68,8 @@ export interface ExecuteResult {
   ggufChecks: GGUFCheck[];
   /** Of bytesWritten, those written by direct I/O (long aligned writes, where the file system allows). */
   bytesDirect: number;
+  /** Every float output tensor's health (NaN/Inf counts, norms, cosines to its inputs), in plan order. */
+  health: TensorHealth[];
   seconds: number;
 }
 
@@ -124,7 +129,8 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     };
     flusher = new ShardFlusher([...shardPaths, ...(gguf?.paths ?? [])]);
     const tracker = new Tracker(progress, t0, opts.onProgress, flusher);
-    await runAll(pool, plan, { perWorker, whole: programWholeBudget(dataMemory, pool.size) }, shardPaths, opts.inputsReady, tracker, gguf);
+    const health = await runAll(pool, plan, { perWorker, whole: programWholeBudget(dataMemory, pool.size) }, shardPaths, opts.inputsReady, tracker, gguf,
+      opts.allowNonfinite ?? false);
     await pool.closeFiles();
     // The workers' memories go before the GGUF files are read back.
     await pool.close();
@@ -136,7 +142,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
 
     const files = readdirSync(outDir).sort().map((name) => ({ name, bytes: statSync(join(outDir, name)).size }));
     return {
-      outDir, files, bytesRead: progress.bytesRead, bytesWritten: progress.bytesWritten, bytesDirect: tracker.bytesDirect, ggufChecks,
+      outDir, files, bytesRead: progress.bytesRead, bytesWritten: progress.bytesWritten, bytesDirect: tracker.bytesDirect, ggufChecks, health,
       seconds: (performance.now() - t0) / 1000,
     };
   } catch (e) {
@@ -195,11 +201,14 @@ class Tracker {
 /**
  * Runs every tensor through the pool, a bounded number of tensors at a time (each worker runs one
  * job at a time, so memory is bounded by the per-worker budget; queued jobs are descriptors only).
+ * Returns the tensors' health; an output tensor with NaN or Inf fails the run unless allowed.
  */
 async function runAll(pool: KernelPool, plan: Plan, budget: Budget, shardPaths: string[],
-  inputsReady: ExecuteOptions['inputsReady'], tracker: Tracker, gguf: GGUFOutputs | undefined): Promise<void> {
+  inputsReady: ExecuteOptions['inputsReady'], tracker: Tracker, gguf: GGUFOutputs | undefined, allowNonfinite: boolean): Promise<TensorHealth[]> {
   const window = pool.size * 2;
   const inFlight = new Set<Promise<void>>();
+  const healthParts = new HealthTracker();
+  const health = new Map<string, TensorHealth>();
   let failure: unknown;
   for (const t of plan.tensors) {
     if (failure) break;
@@ -210,10 +219,17 @@ async function runAll(pool: KernelPool, plan: Plan, budget: Budget, shardPaths: 
       const r = await pool.run(job);
       tracker.job(r);
       job.gguf?.forEach((g, i) => gguf?.written(g, r.ggufBytes?.[i] ?? 0));
+      if (r.health) healthParts.add(t.name, job.first, r.health);
       return r;
     };
     const p: Promise<void> = runTensor(run, t, budget, shardPaths[t.shard], gguf?.targets(t.name))
-      .then(() => tracker.tensor(t.name), (e: unknown) => { failure ??= e; })
+      .then(() => {
+        const h = healthParts.finish(t);
+        checkFinite(h, allowNonfinite);
+        if (h) health.set(t.name, h);
+        tracker.tensor(t.name);
+      })
+      .catch((e: unknown) => { failure ??= e; })
       .finally(() => { inFlight.delete(p); });
     inFlight.add(p);
     if (inFlight.size >= window) await Promise.race(inFlight);
@@ -227,6 +243,7 @@ async function runAll(pool: KernelPool, plan: Plan, budget: Budget, shardPaths: 
     const msg = failure instanceof Error ? failure.message : String(failure);
     throw new MergeopsError('IO', `merge failed: ${msg}`, 'check that the input files are complete and the output disk has room');
   }
+  return plan.tensors.flatMap((t) => health.get(t.name) ?? []);
 }
 
 function fsyncFile(path: string): void {
