@@ -1,8 +1,11 @@
 /** The stages in order, for the front ends (CLI, Action): recipe file → plan → files. */
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, join, resolve as resolvePath } from 'node:path';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve as resolvePath, sep } from 'node:path';
 import { MergeopsError } from './errors.js';
 import { executePlan, type ExecuteOptions, type ExecuteResult } from './execute/execute.js';
+import {
+  acquireOutputLock, checkOutputPlacement, checkOverwrite, resolveOutPath, type GuardedPath,
+} from './execute/output-safety.js';
 import { checkFrozen } from './hub/check-frozen.js';
 import {
   buildLock, defaultLockPath, lockedLoraShas, lockedShas, outputFiles, readLock, serializeLock, sha256Text, writeLock, type Lockfile,
@@ -161,10 +164,64 @@ export interface RunResult extends ExecuteResult {
   stages: { name: string; outDir: string; seconds: number }[];
 }
 
+/**
+ * What an output may not overlap: every local input folder (models, adapters) and the shard cache
+ * (not be, contain or lie inside); the recipe file, the lockfile and, when it holds inputs, the
+ * working directory (not be or contain: replacing the output would delete them).
+ */
+export function outputGuards(recipeFile: string, models: readonly ResolvedModel[], cacheRoot: string, lockPath?: string): GuardedPath[] {
+  const guards: GuardedPath[] = [
+    { path: resolvePath(recipeFile), what: 'the recipe', rule: 'ancestor' },
+    { path: cacheRoot, what: 'the shard cache', rule: 'any' },
+  ];
+  if (lockPath !== undefined) guards.push({ path: resolvePath(lockPath), what: 'the lockfile', rule: 'ancestor' });
+  const inputs: string[] = [];
+  for (const m of models) {
+    if (!m.hub) { guards.push({ path: m.dir, what: `input model \`${m.key}\``, rule: 'any' }); inputs.push(resolvePath(m.dir)); }
+    if (m.loraDir !== undefined && !m.loraHub) {
+      guards.push({ path: m.loraDir, what: `the LoRA adapter of \`${m.key}\``, rule: 'any' });
+      inputs.push(resolvePath(m.loraDir));
+    }
+  }
+  const cwd = process.cwd();
+  if (inputs.some((p) => p === cwd || p.startsWith(cwd.endsWith(sep) ? cwd : cwd + sep))) {
+    guards.push({ path: cwd, what: 'the working directory (it holds inputs)', rule: 'ancestor' });
+  }
+  return guards;
+}
+
 /** parse → resolve → plan → execute, with Hub shards streamed or downloaded alongside. */
 export async function runRecipeFile(file: string, opts: RunOptions): Promise<RunResult> {
   const cache = opts.cache ?? new ShardCache(defaultCacheDir());
-  const { plan, pending, sourceMode, lockPath, lock } = await prepareRecipeFile(file, { ...opts, cache });
+  // The output path is checked before anything is read: a file, a dangling link, a loop fail here.
+  const early = outputGuards(file, [], cache.root, opts.lockPath ?? defaultLockPath(file));
+  checkOutputPlacement(opts.outDir, resolveOutPath(opts.outDir), early);
+  const { plan, pending, sourceMode, lockPath, lock, models } = await prepareRecipeFile(file, { ...opts, cache });
+  const guards = outputGuards(file, models, cache.root, lockPath);
+  // Before any download or write: the outputs may not overlap what the run reads, an existing
+  // output is replaceable, and no other process writes it (the lock is held to the end).
+  const realOut = resolveOutPath(opts.outDir);
+  checkOutputPlacement(opts.outDir, realOut, guards);
+  checkOverwrite(realOut, opts);
+  if (opts.keepIntermediates !== undefined) {
+    for (const s of plan.stages ?? []) {
+      const dir = join(opts.keepIntermediates, s.name);
+      checkOutputPlacement(dir, resolveOutPath(dir, '--keep-intermediates'), guards);
+    }
+  }
+  const marker = { command: 'run' };
+  mkdirSync(dirname(realOut), { recursive: true });
+  const outputLock = acquireOutputLock(realOut);
+  try {
+    return await runPrepared(plan, pending, sourceMode, lockPath, lock, cache, { ...opts, guards, marker, outputLock });
+  } finally {
+    outputLock.release();
+  }
+}
+
+async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prepared['sourceMode'], lockPath: string,
+  lock: Lockfile | undefined, cache: ShardCache, opts: RunOptions & Pick<ExecuteOptions, 'guards' | 'marker' | 'outputLock'>): Promise<RunResult> {
+  const { guards, marker } = opts;
   opts.onPlan?.(plan);
   let fetcher: ShardFetcher | undefined;
   const order = plan.tensors.flatMap((t) => inputFiles(t.inputs));
@@ -184,11 +241,14 @@ export async function runRecipeFile(file: string, opts: RunOptions): Promise<Run
   if (opts.keepIntermediates !== undefined) {
     for (const s of plan.stages ?? []) {
       opts.log?.(`stage ${s.name}: ${s.plan.tensors.length} tensors with ${s.plan.methodName}`);
-      const r = await executePlan(s.plan, { ...opts, gguf: [], outDir: join(opts.keepIntermediates, s.name), inputsReady });
+      const r = await executePlan(s.plan, {
+        ...opts, gguf: [], outDir: join(opts.keepIntermediates, s.name), inputsReady, guards,
+        marker: { ...marker!, command: 'run --keep-intermediates' }, outputLock: undefined,
+      });
       stages.push({ name: s.name, outDir: r.outDir, seconds: r.seconds });
     }
   }
-  const result = await executePlan(plan, { ...opts, inputsReady });
+  const result = await executePlan(plan, { ...opts, inputsReady, guards, marker });
   if (f) await f.all();
   if (sourceMode) cache.evict();
   let recorded: string | undefined;

@@ -1,4 +1,5 @@
 /** Human-readable sizes, rates and durations for the CLI. */
+import type { SmokeResult } from '../execute/gguf-smoke.js';
 
 export function bytes(n: number): string {
   const units = ['B', 'kB', 'MB', 'GB', 'TB'];
@@ -18,4 +19,10 @@ export function duration(seconds: number): string {
   const m = Math.floor(seconds / 60);
   const s = Math.round(seconds % 60);
   return m < 60 ? `${m}m${String(s).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** What llama.cpp made of a written GGUF file, for the log. */
+export function checkLine(file: string, c: SmokeResult): string {
+  return c.ran ? `  llama.cpp loads ${file} and decodes ${JSON.stringify(c.text)} after a short prompt`
+    : `  ${file}: not loaded with llama.cpp (node-llama-cpp is not installed here)`;
 }

@@ -11,15 +11,21 @@ import {
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { MergeopsError, type ErrorCode } from '../errors.js';
+import { asFsError, fsError } from '../fs-errors.js';
+import { onInterruptCleanup, onInterruptStop } from '../interrupt.js';
 import type { JobDone } from '../kernels/jobs.js';
 import { KernelError, KernelPool } from '../kernels/pool.js';
 import type { Plan, PlannedTensor } from '../plan/types.js';
 import { defaultMaxMemory, ggufPlanBytes, minMaxMemory, programWholeBudget, workerDataBudget } from './budget.js';
 import { parseFileType, type FileTypeName } from '../quant/select.js';
 import { ShardFlusher } from './flush.js';
+import {
+  guardOutputDir, OUTPUT_MARKER, partialPath, writeOutputMarker, type GuardedPath, type OutputLock,
+} from './output-safety.js';
 import { GGUFOutputs } from './gguf-outputs.js';
 import type { GGUFCheck } from './gguf-smoke.js';
 import { checkFinite, HealthTracker, type TensorHealth } from './health.js';
+import type { GGUFSplitOptions } from '../formats/gguf.js';
 import { runTensor, type Budget, type RunJob } from './tensor-jobs.js';
 
 export interface Progress {
@@ -40,8 +46,18 @@ export interface ExecuteOptions {
   maxMemory?: number;
   /** Kernel workers (default: one per core). */
   threads?: number;
-  /** Replace an existing output folder. */
+  /** Replace an existing output folder (only one a mergeops run wrote, unless forceOverwrite). */
   overwrite?: boolean;
+  /** Replace an existing output folder whatever it holds. */
+  forceOverwrite?: boolean;
+  /** Paths the output may not overlap (inputs, recipe, cache): see output-safety.ts. */
+  guards?: readonly GuardedPath[];
+  /** What the output marker records as the command and recipe. */
+  marker?: { command: string };
+  /** Notes (stale partial outputs removed). */
+  log?: (line: string) => void;
+  /** The output's lock, when the caller took it before (then the caller releases it). */
+  outputLock?: OutputLock;
   onProgress?: (p: Progress) => void;
   /** Awaited before a tensor's first job: its inputs are present (download mode fetches shards meanwhile). */
   inputsReady?: (t: PlannedTensor) => Promise<void>;
@@ -57,6 +73,10 @@ export interface ExecuteOptions {
   onGGUF?: (type: FileTypeName) => void;
   /** Write output tensors holding NaN or Inf instead of failing the run (their health still says so). */
   allowNonfinite?: boolean;
+  /** Warnings found while merging (from the data, so not in the plan's), each told once. */
+  onWarning?: (message: string) => void;
+  /** Split each GGUF file (gguf-split format), as `mergeops quantize --split-max-size/--split-max-tensors`. */
+  ggufSplit?: GGUFSplitOptions;
 }
 
 export interface ExecuteResult {
@@ -70,30 +90,46 @@ export interface ExecuteResult {
   bytesDirect: number;
   /** Every float output tensor's health (NaN/Inf counts, norms, cosines to its inputs), in plan order. */
   health: TensorHealth[];
+  /** Warnings found while merging (see ExecuteOptions.onWarning). */
+  warnings: string[];
   seconds: number;
-}
-
-function checkOutDir(outDir: string, overwrite: boolean): void {
-  if (existsSync(outDir) && readdirSync(outDir).length > 0 && !overwrite) {
-    throw new MergeopsError('USAGE', `output folder ${outDir} exists and is not empty`,
-      'choose another --out folder, or pass --overwrite to replace it');
-  }
 }
 
 export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<ExecuteResult> {
   const t0 = performance.now();
-  const outDir = resolve(opts.outDir);
-  checkOutDir(outDir, opts.overwrite ?? false);
   const maxMemory = opts.maxMemory ?? defaultMaxMemory();
   const threads = opts.threads ?? availableParallelism();
   if (maxMemory < minMaxMemory(threads)) {
     throw new MergeopsError('USAGE', `--max-memory ${maxMemory} bytes is too small for ${threads} worker(s)`,
       `give at least ${Math.ceil(minMaxMemory(threads) / 2 ** 20)} MiB, or fewer --threads`);
   }
-  mkdirSync(dirname(outDir), { recursive: true });
-  const tmp = join(dirname(outDir), `.${basename(outDir)}.partial-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp);
+  const ggufTypes = opts.gguf ?? (plan.recipe.mergeops.quantize ?? []).map(parseFileType);
+  if (opts.ggufSplit && ggufTypes.length === 0) {
+    throw new MergeopsError('USAGE', '--split-max-size / --split-max-tensors split GGUF files, but this run writes none',
+      'add --gguf TYPES (e.g. --gguf Q4_K_M), or `quantize:` under the recipe\'s `mergeops:`');
+  }
+  // Placement, overwrite rule, the lock for the whole run, stale partial siblings removed.
+  const guarded = guardOutputDir(opts.outDir, {
+    overwrite: opts.overwrite, forceOverwrite: opts.forceOverwrite, guards: opts.guards, log: opts.log, heldLock: opts.outputLock,
+  });
+  const releaseLock = (): void => { if (!opts.outputLock) guarded.lock.release(); };
+  const outDir = guarded.path;
+  const tmp = partialPath(outDir);
+  // Interrupted (a signal, a cancelled workflow): the partial folder goes, the lock is released.
+  const removeTmp = (): void => rmSync(tmp, { recursive: true, force: true });
+  const unregisterTmp = onInterruptCleanup(async () => {
+    const { rm } = await import('node:fs/promises');
+    await rm(tmp, { recursive: true, force: true });
+  });
+  let unregisterPool: (() => void) | undefined;
+  try {
+    removeTmp();
+    mkdirSync(tmp);
+  } catch (e) {
+    unregisterTmp();
+    releaseLock();
+    throw fsError(e, 'create the folder', tmp);
+  }
   let pool: KernelPool | undefined;
   let flusher: ShardFlusher | undefined;
   let gguf: GGUFOutputs | undefined;
@@ -108,11 +144,13 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     });
     // Everything but the tensors first: the GGUF headers are planned from these files.
     writeModelFiles(plan, tmp);
+    writeOutputMarker(tmp, opts.marker ?? { command: 'run' });
     // GGUF files are written from the merge stream (the merged tensors are not read back), inside
     // the temporary folder so that they appear, like everything else, only with the final rename.
-    const ggufTypes = opts.gguf ?? (plan.recipe.mergeops.quantize ?? []).map(parseFileType);
     if (ggufTypes.length > 0) {
-      gguf = await GGUFOutputs.open(plan, tmp, ggufTypes, { modelId: basename(outDir), tokenizerPre: opts.tokenizerPre, onType: opts.onGGUF });
+      gguf = await GGUFOutputs.open(plan, tmp, ggufTypes, {
+        modelId: basename(outDir), tokenizerPre: opts.tokenizerPre, onType: opts.onGGUF, split: opts.ggufSplit,
+      });
     }
 
     // What the GGUF plans hold is not the workers' to use.
@@ -122,13 +160,15 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
         `give at least ${Math.ceil((maxMemory - dataMemory + minMaxMemory(threads)) / 2 ** 20)} MiB, or fewer --threads or --gguf types`);
     }
     pool = await KernelPool.create(threads, { directIO: opts.directIO });
+    const p = pool;
+    unregisterPool = onInterruptStop(() => p.close());
     const perWorker = workerDataBudget(dataMemory, pool.size);
     const progress: Progress = {
       tensorsDone: 0, tensorsTotal: plan.tensors.length, bytesRead: 0, bytesWritten: 0,
       bytesTotal: plan.estimates.inputBytes, elapsed: 0, current: '',
     };
     flusher = new ShardFlusher([...shardPaths, ...(gguf?.paths ?? [])]);
-    const tracker = new Tracker(progress, t0, opts.onProgress, flusher);
+    const tracker = new Tracker(progress, t0, opts.onProgress, flusher, opts.onWarning);
     const health = await runAll(pool, plan, { perWorker, whole: programWholeBudget(dataMemory, pool.size) }, shardPaths, opts.inputsReady, tracker, gguf,
       opts.allowNonfinite ?? false);
     await pool.closeFiles();
@@ -140,25 +180,29 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     fsyncFile(tmp);
     replaceDir(tmp, outDir);
 
-    const files = readdirSync(outDir).sort().map((name) => ({ name, bytes: statSync(join(outDir, name)).size }));
+    const files = readdirSync(outDir).filter((n) => n !== OUTPUT_MARKER).sort().map((name) => ({ name, bytes: statSync(join(outDir, name)).size }));
     return {
       outDir, files, bytesRead: progress.bytesRead, bytesWritten: progress.bytesWritten, bytesDirect: tracker.bytesDirect, ggufChecks, health,
+      warnings: tracker.warnings,
       seconds: (performance.now() - t0) / 1000,
     };
   } catch (e) {
     flusher?.close();
     await gguf?.abort();
-    rmSync(tmp, { recursive: true, force: true });
-    throw e;
+    removeTmp();
+    throw asFsError(e, 'write', tmp, { needed: plan.estimates.diskBytes });
   } finally {
+    unregisterPool?.();
     await pool?.close();
+    unregisterTmp();
+    releaseLock();
   }
 }
 
 /** The output folder's files besides the shards: index, config, tokenizer, recipe. */
 function writeModelFiles(plan: Plan, dir: string): void {
   if (plan.indexJson) writeFileSync(join(dir, 'model.safetensors.index.json'), plan.indexJson);
-  writeFileSync(join(dir, 'config.json'), JSON.stringify(plan.outConfig, null, 2) + '\n');
+  writeFileSync(join(dir, 'config.json'), plan.outConfigText);
   for (const f of plan.donor.files) copyFileSync(join(plan.donor.dir, f), join(dir, f));
   for (const f of plan.outFiles ?? []) writeFileSync(join(dir, f.name), f.text);
   writeFileSync(join(dir, 'mergekit_config.yml'), plan.recipe.text.endsWith('\n') ? plan.recipe.text : plan.recipe.text + '\n');
@@ -170,8 +214,16 @@ function writeModelFiles(plan: Plan, dir: string): void {
 class Tracker {
   private lastReport = 0;
   bytesDirect = 0;
+  readonly warnings: string[] = [];
   constructor(private readonly progress: Progress, private readonly t0: number,
-    private readonly onProgress: ExecuteOptions['onProgress'], private readonly flusher: ShardFlusher) {}
+    private readonly onProgress: ExecuteOptions['onProgress'], private readonly flusher: ShardFlusher,
+    private readonly onWarning?: ExecuteOptions['onWarning']) {}
+
+  readonly note = (message: string): void => {
+    if (this.warnings.includes(message)) return;
+    this.warnings.push(message);
+    this.onWarning?.(message);
+  };
 
   job(r: JobDone): void {
     // Direct writes are on the disk already: only page-cache bytes need flushing.
@@ -222,7 +274,7 @@ async function runAll(pool: KernelPool, plan: Plan, budget: Budget, shardPaths: 
       if (r.health) healthParts.add(t.name, job.first, r.health);
       return r;
     };
-    const p: Promise<void> = runTensor(run, t, budget, shardPaths[t.shard], gguf?.targets(t.name))
+    const p: Promise<void> = runTensor(run, t, budget, shardPaths[t.shard], gguf?.targets(t.name), tracker.note)
       .then(() => {
         const h = healthParts.finish(t);
         checkFinite(h, allowNonfinite);

@@ -20,6 +20,9 @@ import { planGGUFConversion, type GGUFPlan, type GGUFSourceTensor } from '../pla
 import type { FileTypeName } from '../quant/select.js';
 import { bpeKVs, sentencePieceKVs, type VocabSources } from '../tokenizer/gguf-vocab.js';
 import { GGUFFileSink } from './gguf-sink.js';
+import { acquireOutputLock, checkOutputPlacement, removeStalePartials, resolveOutPath } from './output-safety.js';
+import { asFsError } from '../fs-errors.js';
+import { onInterruptCleanup, onInterruptStop } from '../interrupt.js';
 import { smokeTestGGUF, type SmokeResult } from './gguf-smoke.js';
 import { verifyGGUF } from './gguf-verify.js';
 
@@ -36,6 +39,10 @@ export interface ConvertOptions {
   tokenizerPre?: string;
   split?: GGUFSplitOptions;
   overwrite?: boolean;
+  /** Replace an existing file of the same name even when it is not a GGUF file. */
+  forceOverwrite?: boolean;
+  /** Notes (stale partial files removed). */
+  log?: (line: string) => void;
   /** Stands for the folder name where convert would use it. */
   modelId?: string;
   /** elements per processing chunk (rounded to whole rows, whole heads for Q/K); bounds memory */
@@ -212,24 +219,72 @@ export async function convertModelToGGUF(o: ConvertOptions): Promise<ConvertResu
   const tensors = [...model.tensors.values()].map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, shard: path.basename(t.file) }));
   const plan = planFolderGGUF(info, tensors, o.fileType, { prefix: o.prefix, split: o.split });
 
-  await fs.mkdir(o.outDir, { recursive: true });
-  for (const f of plan.files) {
-    const p = path.join(o.outDir, f.fileName);
-    if (!o.overwrite && (await fs.stat(p).then(() => true, () => false))) {
-      throw new MergeopsError('USAGE', `${p} already exists`, 'pass --overwrite to replace it, or choose another --out folder');
-    }
+  const outDir = resolveOutPath(o.outDir);
+  // Files are added beside the model's (the default --out is the model folder), so only the
+  // model's own files and the lock matter: a GGUF may not replace an input file.
+  checkOutputPlacement(o.outDir, outDir, model.shardFiles.map((f) => ({ path: path.join(model.dir, f), what: 'an input shard', rule: 'ancestor' as const })));
+  const created = !(await fs.stat(outDir).then(() => true, () => false));
+  try {
+    await fs.mkdir(outDir, { recursive: true });
+  } catch (e) {
+    throw asFsError(e, 'create the folder', outDir);
   }
+  // An empty folder this run created goes again when the run fails or is interrupted.
+  const dropCreated = async (): Promise<void> => { if (created) await fs.rmdir(outDir).catch(() => undefined); };
+  const unregisterDir = onInterruptCleanup(dropCreated);
+  const lock = acquireOutputLock(path.join(outDir, plan.files[0].fileName));
+  try {
+    removeStalePartials(outDir, o.log);
+    for (const f of plan.files) {
+      const p = path.join(outDir, f.fileName);
+      const exists = await fs.stat(p).then(() => true, () => false);
+      if (exists && !o.overwrite && !o.forceOverwrite) {
+        throw new MergeopsError('USAGE', `${p} already exists`, 'pass --overwrite to replace it, or choose another --out folder');
+      }
+      if (exists && !o.forceOverwrite && !(await isGGUFFile(p))) {
+        throw new MergeopsError('USAGE', `${p} exists and is not a GGUF file: --overwrite replaces only GGUF files`,
+          'choose another --out folder or --name, or pass --force-overwrite to replace it anyway');
+      }
+    }
+    return await writeConverted(o, model, plan, outDir);
+  } catch (e) {
+    lock.release();
+    await dropCreated();
+    throw e;
+  } finally {
+    unregisterDir();
+    lock.release();
+  }
+}
+
+async function isGGUFFile(p: string): Promise<boolean> {
+  try {
+    const fh = await fs.open(p, 'r');
+    try {
+      const b = Buffer.alloc(4);
+      await fh.read(b, 0, 4, 0);
+      return b.toString('latin1') === 'GGUF';
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
+async function writeConverted(o: ConvertOptions, model: Awaited<ReturnType<typeof readLocalModel>>, plan: GGUFPlan, outDir: string): Promise<ConvertResult> {
   const sinks: GGUFFileSink[] = [];
   const fileOf = new Map<string, GGUFFileSink>();
   try {
     for (const f of plan.files) {
-      const s = await GGUFFileSink.create(path.join(o.outDir, f.fileName), f.layout);
+      const s = await GGUFFileSink.create(path.join(outDir, f.fileName), f.layout);
       sinks.push(s);
       for (const t of f.layout.tensors) fileOf.set(t.name, s);
     }
     // The kernel workers read each chunk straight into their memory, encode it and write it at
     // its place in the temporary GGUF file (the same path as `run --gguf`), tensors in parallel.
     const pool = await KernelPool.create(o.threads ?? availableParallelism());
+    const unregisterPool = onInterruptStop(() => pool.close());
     try {
       const jobs: Promise<void>[] = [];
       for (const t of plan.tensors) {
@@ -255,6 +310,7 @@ export async function convertModelToGGUF(o: ConvertOptions): Promise<ConvertResu
       await settleAll(jobs);
       await pool.closeFiles();
     } finally {
+      unregisterPool();
       await pool.close();
     }
     for (const s of sinks) await s.finish();
@@ -262,13 +318,13 @@ export async function convertModelToGGUF(o: ConvertOptions): Promise<ConvertResu
     for (const s of sinks) await s.abort();
     throw e;
   }
-  for (const f of plan.files) await verifyGGUF(path.join(o.outDir, f.fileName), f.layout, f.metadata);
+  for (const f of plan.files) await verifyGGUF(path.join(outDir, f.fileName), f.layout, f.metadata);
   let check: SmokeResult | undefined;
   try {
-    if (o.check ?? true) check = await smokeTestGGUF(path.join(o.outDir, plan.files[0].fileName));
+    if (o.check ?? true) check = await smokeTestGGUF(path.join(outDir, plan.files[0].fileName));
   } catch (e) {
-    for (const f of plan.files) await fs.rm(path.join(o.outDir, f.fileName), { force: true }); // unusable: not left behind
+    for (const f of plan.files) await fs.rm(path.join(outDir, f.fileName), { force: true }); // unusable: not left behind
     throw e;
   }
-  return { files: plan.files.map((f) => ({ path: path.join(o.outDir, f.fileName), bytes: f.layout.fileSize })), plan, check };
+  return { files: plan.files.map((f) => ({ path: path.join(outDir, f.fileName), bytes: f.layout.fileSize })), plan, check };
 }

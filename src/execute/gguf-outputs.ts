@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HFConfig } from '../arch/types.js';
 import { MergeopsError } from '../errors.js';
+import type { GGUFSplitOptions } from '../formats/gguf.js';
 import type { GGUFTarget } from '../kernels/jobs.js';
 import type { GGUFPlan } from '../plan/gguf-plan.js';
 import type { Plan } from '../plan/types.js';
@@ -24,6 +25,8 @@ export interface GGUFOutputOptions {
   tokenizerPre?: string;
   /** told as each type is planned */
   onType?: (t: FileTypeName) => void;
+  /** gguf-split sets instead of single files */
+  split?: GGUFSplitOptions;
 }
 
 export class GGUFOutputs {
@@ -56,7 +59,7 @@ export class GGUFOutputs {
       const info = await readFolderGGUFInfo({ dir, config, modelId: o.modelId, tokenizerPre: o.tokenizerPre });
       for (const fileType of new Set(types)) {
         o.onType?.(fileType);
-        const gp = planFolderGGUF(info, tensors, fileType);
+        const gp = planFolderGGUF(info, tensors, fileType, { split: o.split });
         plans.push(gp);
         const fileOf = new Map<string, GGUFFileSink>();
         for (const f of gp.files) {

@@ -7,6 +7,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { MergeopsError } from '../errors.js';
+import { asFsError } from '../fs-errors.js';
+import { onInterruptCleanup } from '../interrupt.js';
 import type { GGUFLayout } from '../formats/gguf.js';
 import type { GGUFTarget } from '../kernels/jobs.js';
 import type { GGUFPlannedTensor } from '../plan/gguf-plan.js';
@@ -16,6 +18,8 @@ export class GGUFFileSink {
   private readonly written: number[];
   private readonly index = new Map<string, number>();
   private closed = false;
+  /** Removes the temporary file if the process is interrupted before finish or abort. */
+  private readonly unregister: () => void;
 
   private constructor(
     readonly finalPath: string,
@@ -25,6 +29,7 @@ export class GGUFFileSink {
   ) {
     this.written = layout.tensors.map(() => 0);
     layout.tensors.forEach((t, i) => this.index.set(t.name, i));
+    this.unregister = onInterruptCleanup(() => this.abort());
   }
 
   /** Creates `<file>.partial` at the final size and writes the header. Existing files are replaced only at `finish`. */
@@ -34,7 +39,7 @@ export class GGUFFileSink {
     try {
       fh = await fs.open(tmp, 'w');
     } catch (e) {
-      throw new MergeopsError('IO', `cannot create ${tmp}: ${(e as Error).message}`, 'check that the output folder exists and is writable');
+      throw asFsError(e, 'create', tmp);
     }
     try {
       await fh.truncate(layout.fileSize);
@@ -42,7 +47,7 @@ export class GGUFFileSink {
     } catch (e) {
       await fh.close();
       await fs.rm(tmp, { force: true });
-      throw new MergeopsError('IO', `cannot write ${tmp}: ${(e as Error).message}`, 'check free disk space');
+      throw asFsError(e, 'write', tmp, { needed: layout.fileSize });
     }
     return new GGUFFileSink(file, tmp, fh, layout);
   }
@@ -85,7 +90,11 @@ export class GGUFFileSink {
       throw new MergeopsError('INTERNAL', `${name}: bytes [${at}, ${at + bytes.length}) are outside the tensor's ${slot.nbytes}`,
         'write whole encoded rows inside the tensor');
     }
-    await writeAll(this.fh, bytes, slot.offset + at);
+    try {
+      await writeAll(this.fh, bytes, slot.offset + at);
+    } catch (e) {
+      throw asFsError(e, 'write', this.tmpPath, { needed: this.layout.fileSize });
+    }
     this.markWritten(name, bytes.length);
   }
 
@@ -109,15 +118,23 @@ export class GGUFFileSink {
         'every tensor of the layout must be written before finish()');
     }
     this.closed = true;
-    await this.fh.sync();
-    await this.fh.close();
-    await fs.rename(this.tmpPath, this.finalPath);
+    try {
+      await this.fh.sync();
+      await this.fh.close();
+      await fs.rename(this.tmpPath, this.finalPath);
+    } catch (e) {
+      await fs.rm(this.tmpPath, { force: true });
+      throw asFsError(e, 'finish', this.finalPath, { needed: this.layout.fileSize });
+    } finally {
+      this.unregister();
+    }
   }
 
   /** Drops the temporary file. Safe to call twice. */
   async abort(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.unregister();
     await this.fh.close().catch(() => undefined);
     await fs.rm(this.tmpPath, { force: true });
   }

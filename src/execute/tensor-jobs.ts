@@ -207,7 +207,7 @@ async function prepareNested(run: RunJob, inputs: readonly JobInput[], perWorker
  * `gguf` file: output chunks are then whole quanta of every target (whole rows, whole heads).
  */
 export async function runTensor(run: RunJob, t: PlannedTensor, budget: Budget, shardPath: string,
-  gguf: readonly GGUFTarget[] = []): Promise<void> {
+  gguf: readonly GGUFTarget[] = [], note?: (message: string) => void): Promise<void> {
   const inputs = t.inputs.map(refInput);
   await prepareNested(run, inputs, budget.perWorker);
   const numel = numelOf(t.shape);
@@ -228,10 +228,12 @@ export async function runTensor(run: RunJob, t: PlannedTensor, budget: Budget, s
   // only modest tensors are held whole; streamed (HTTP) inputs are held whole up to the full budget.
   const whole = readsRemote(inputs) ? budget.whole : Math.min(budget.whole, LOCAL_WHOLE_BYTES);
   if (numel * perElement + (prog.scratchBytes?.(numel) ?? 0) + fixedBytes(inputs) <= whole) {
-    await run({ ...base, step: { mode: 'whole' }, first: 0, n: numel });
+    const r = await run({ ...base, step: { mode: 'whole' }, first: 0, n: numel });
+    for (const m of r.notes ?? []) note?.(m);
     return;
   }
   const stats = await computeStats(run, t.op, inputs, t.shape, t.name, budget.perWorker);
+  for (const m of prog.notes?.(stats) ?? []) note?.(m);
   const step = chunkStep(t.shape, perElement, budget.perWorker, lcm(prog.quantum, outQuantum), fixedBytes(inputs));
   await Promise.all(chunks(numel, step).map(({ first, n }) => run({ ...base, first, n, step: { mode: 'apply', stats } })));
 }

@@ -33,6 +33,8 @@ export interface LocalModel {
   /** absolute path of the folder */
   dir: string;
   config: Record<string, unknown>;
+  /** config.json as written (number literals and all), for the merged config. */
+  configText: string;
   /** insertion order = order in the index (weight_map), else in the file(s) */
   tensors: Map<string, ModelTensor>;
   /** file names (relative to `dir`) of the safetensors shards the tensors come from, sorted */
@@ -116,6 +118,7 @@ export interface ModelFileAccess {
 
 export interface AssembledModel {
   config: Record<string, unknown>;
+  configText: string;
   tensors: Map<string, ModelTensor>;
   shardFiles: string[];
   otherFiles: string[];
@@ -132,7 +135,8 @@ export async function assembleModel(fa: ModelFileAccess): Promise<AssembledModel
     throw new MergeopsError('MODEL_NOT_FOUND', `model ${fa.label} has no config.json (${fa.display('config.json')})`,
       'a model folder needs the config.json of the model (as on the Hugging Face Hub); for a LoRA adapter, merge it into its base model first');
   }
-  const config = parseJson(await fa.readText('config.json'), fa.display('config.json'), 'config.json');
+  const configText = await fa.readText('config.json');
+  const config = parseJson(configText, fa.display('config.json'), 'config.json');
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
     throw new MergeopsError('IO', `${fa.display('config.json')}: config.json must be a JSON object`,
       'fix or re-download config.json');
@@ -210,7 +214,7 @@ export async function assembleModel(fa: ModelFileAccess): Promise<AssembledModel
   }
 
   const otherFiles = names.filter((n) => !usedFiles.has(n) && !WEIGHT_FILE.test(n));
-  return { config: config as Record<string, unknown>, tensors, shardFiles, otherFiles };
+  return { config: config as Record<string, unknown>, configText, tensors, shardFiles, otherFiles };
 }
 
 function parseJson(text: string, file: string, what: string): unknown {

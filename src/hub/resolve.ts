@@ -74,7 +74,7 @@ function stageModel(ref: ModelRef, plan: Plan): ResolvedModel {
   const config = { ...plan.outConfig };
   if (ref.overrideArchitecture) config.architectures = [ref.overrideArchitecture];
   const arch = detectArch(config, [...tensors.keys()], ref.key);
-  return { ref, key: ref.key, dir: plan.donor.dir, config, tensors, arch, otherFiles: plan.donor.files };
+  return { ref, key: ref.key, dir: plan.donor.dir, config, configText: plan.outConfigText, tensors, arch, otherFiles: plan.donor.files };
 }
 
 export { referencedModels } from '../recipe/stages.js';
@@ -93,6 +93,21 @@ export function locateModel(recipe: Recipe, ref: ModelRef, cwd: string): string 
     'check the path (relative paths are tried from the current directory, then from the recipe\'s folder); '
       + 'a Hugging Face id is written `org/name` or `org/name@revision`',
     ref.pos, lineOf(recipe, ref));
+}
+
+/**
+ * `models/base` is both a relative path and a Hub id: with no such folder it was tried on the Hub.
+ * When that fails too, the error says first that the folder does not exist (the likelier mistake),
+ * then what the Hub said, and how to fix either.
+ */
+function notLocalNorHub(recipe: Recipe, ref: ModelRef, cwd: string, e: unknown): unknown {
+  if (!(e instanceof MergeopsError) || e instanceof RecipeError) return e;
+  const folders = localCandidates(recipe, ref, cwd).map((c) => `\`${c}\``).join(' or ');
+  return Object.assign(new RecipeError(
+    `model \`${ref.key}\` not found: no folder ${folders}; also tried as a Hugging Face id: ${e.message}`,
+    `if it is a local folder, check the path (relative paths are tried from the current directory, then from the recipe's folder); `
+      + `if it is a Hub model: ${e.hint}`,
+    ref.pos, lineOf(recipe, ref)), { cause: e, upstreamCode: e.code });
 }
 
 /** Adds a model reference's position to an error from reading it (`what`: the part at fault, e.g. its adapter). */
@@ -206,7 +221,7 @@ export async function resolveRecipe(recipe: Recipe, opts: ResolveOptions = {}): 
       log(`${ref.key}: ${p.sha}${opts.pinned?.has(ref.key) ? ' (locked)' : ''}`);
       pins.set(ref.key, p);
     } catch (e) {
-      throw atRef(recipe, ref, e);
+      throw notLocalNorHub(recipe, ref, cwd, e);
     }
   }
   // Adapters on the Hub are pinned like models (their own revision, their own lockfile entry).
@@ -257,12 +272,12 @@ export async function resolveRecipe(recipe: Recipe, opts: ResolveOptions = {}): 
       const dir = local.get(ref.key);
       if (dir !== undefined) {
         const lm = await readLocalModel(dir);
-        m = { dir, config: lm.config, tensors: lm.tensors, otherFiles: lm.otherFiles };
+        m = { dir, config: lm.config, configText: lm.configText, tensors: lm.tensors, otherFiles: lm.otherFiles };
       } else {
         const hm = await readHubModel({ ...hub, pinned: pins.get(ref.key)!, cache: cache!, mode: sourceMode!, range: opts.range });
         pending.push(...hm.pending);
         m = {
-          dir: hm.dir, config: hm.config, tensors: hm.tensors, otherFiles: hm.otherFiles,
+          dir: hm.dir, config: hm.config, configText: hm.configText, tensors: hm.tensors, otherFiles: hm.otherFiles,
           hub: { repo: hm.repo, revision: hm.revision, sha: hm.sha, files: hm.used },
         };
       }

@@ -136,4 +136,6 @@ export interface JobDone {
   stats?: Float64Array;
   /** The chunk's health words (kernels/health.ts), when the job asked for them. */
   health?: Float64Array;
+  /** Warnings of a program run whole on this job (its `notes`). */
+  notes?: string[];
 }

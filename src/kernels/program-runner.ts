@@ -128,7 +128,7 @@ export function runProgramOnArrays(k: KernelExports, prog: TensorProgram, inputs
     const out = arena.alloc(4 * numel);
     const step = chunk === undefined ? numel : Math.max(prog.quantum, Math.floor(chunk / prog.quantum) * prog.quantum);
     const view = (first: number): ChunkView => ({
-      inputs: ptrs.map((p) => p + 4 * first), first, n: Math.min(step, numel - first), rowLen,
+      inputs: ptrs.map((p) => p + 4 * first), first, n: Math.min(step, numel - first), rowLen: prog.rowLen ?? rowLen,
     });
     const stats: Float64Array[] = [];
     for (let i = 0; i < prog.passes.length; i++) {

@@ -360,7 +360,7 @@ function program(op: Extract<KernelOp, { kind: 'program' }>, inputs: number, c: 
  * Computes a chunk of `op` into `dst` (dtype `outDType`). Program ops need `step`: `whole` runs
  * every pass on this chunk (which must be the whole tensor), `apply` uses reduced statistics.
  */
-function compute(op: KernelOp, ins: Materialized[], c: ChunkInfo, outDType: DType, dst: number, step?: ProgramStep): void {
+function compute(op: KernelOp, ins: Materialized[], c: ChunkInfo, outDType: DType, dst: number, step?: ProgramStep): string[] | undefined {
   const outCode = floatCode(outDType);
   const recs = (from: number, weights: number[]): number => {
     const table = arena.alloc(12 * weights.length);
@@ -387,16 +387,18 @@ function compute(op: KernelOp, ins: Materialized[], c: ChunkInfo, outDType: DTyp
     case 'program': {
       if (!step || step.mode === 'pass') throw new Error('internal: a program op needs a whole or apply step');
       const prog = program(op, ins.length, c);
-      const view = programView(prog, ins, c.first, c.n, rowLen(c.shape, c.numel));
+      const view = programView(prog, ins, c.first, c.n, prog.rowLen ?? rowLen(c.shape, c.numel));
       const stats = step.mode === 'whole' ? runAllStats(arena, prog, view) : step.stats;
+      // Chunked runs: the main thread has the statistics and asks for the notes itself.
+      const notes = step.mode === 'whole' ? prog.notes?.(stats) : undefined;
       if (prog.mixedDTypes) {
         runApply(arena, prog, stats, { ...view, outDType: outCode }, dst);
-        return;
+        return notes;
       }
       const f32 = outDType === 'F32' ? dst : arena.alloc(4 * c.n);
       runApply(arena, prog, stats, view, f32);
       if (f32 !== dst) k.convert(KERNEL_DTYPE_CODE.F32, f32, outCode, dst, c.n);
-      return;
+      return notes;
     }
   }
 }
@@ -407,7 +409,7 @@ function programView(prog: TensorProgram, ins: readonly Materialized[], first: n
   return prog.mixedDTypes ? { ...view, dtypes: ins.map((i) => floatCode(i.dtype)) } : view;
 }
 
-interface JobResult { bytesRead: number; bytesWritten: number; bytesDirect: number; stats?: Float64Array; ggufBytes?: number[]; health?: Float64Array }
+interface JobResult { bytesRead: number; bytesWritten: number; bytesDirect: number; stats?: Float64Array; ggufBytes?: number[]; notes?: string[]; health?: Float64Array }
 
 /** The chunk's health (kernels/health.ts) of the output at `out` against the job's inputs; none for non-float data. */
 function healthOf(job: KernelJob, out: number, ins: readonly Materialized[]): { health?: Float64Array } {
@@ -430,7 +432,7 @@ async function runJob(job: KernelJob): Promise<JobResult> {
   if (job.step?.mode === 'pass') {
     if (op.kind !== 'program') throw new Error('internal: a statistics pass needs a program op');
     const prog = program(op, ins.length, c);
-    const view = programView(prog, ins, first, n, rowLen(job.shape, numel));
+    const view = programView(prog, ins, first, n, prog.rowLen ?? rowLen(job.shape, numel));
     const stats = runStatPass(arena, prog, job.step.pass, job.step.stats, view);
     return { bytesRead, bytesWritten: 0, bytesDirect, stats };
   }
@@ -447,12 +449,12 @@ async function runJob(job: KernelJob): Promise<JobResult> {
   // not when the health pass reads that input after the kernel.
   const alias = !job.health && op.kind !== 'program' && ins[0].dtype === job.out.dtype;
   const dst = alias ? ins[0].ptr : arena.alloc(outBytes);
-  compute(op, ins, c, job.out.dtype, dst, job.step);
+  const notes = compute(op, ins, c, job.out.dtype, dst, job.step);
   await writeBehind(dst, outBytes, job.out.file, outOffset);
   // While the chunk's write runs in the background.
   const health = healthOf(job, dst, ins);
   const gguf = writeGGUF(job, dst);
-  return { bytesRead, bytesWritten: outBytes, bytesDirect, ...gguf, ...health };
+  return { bytesRead, bytesWritten: outBytes, bytesDirect, ...gguf, ...(notes?.length ? { notes } : {}), ...health };
 }
 
 /** The chunk just written to the shard (at `ptr`, in the output dtype), encoded into every GGUF file of the job. */

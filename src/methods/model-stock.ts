@@ -7,11 +7,12 @@
  *
  * Over the flattened tensor, or per row with `filter_wise` (1-D tensors are one row).
  * Program: one Gram pass over the δᵢ, then w₀ + Σ cᵢδᵢ.
- * Fixed: mergekit does not clamp t. For cos < 0 (fine-tunes pulling in opposite directions) its
- * t is negative, and at cos = −1/(N−1) it divides by zero; here t is clamped to [0, 1] (for
- * cos ≥ 0 it is already in [0, 1], so results are mergekit's).
+ * As mergekit, t is not clamped: for cos < 0 (fine-tunes pulling in opposite directions) t is
+ * negative or above 1, and the run warns naming the tensors. `mergeops.model_stock_clamp: true`
+ * clamps t to [0, 1] (for cos ≥ 0 it is already there). At cos = −1/(N−1) mergekit divides by
+ * zero (an infinite t, NaN weights); there t is 0 (the base) either way.
  */
-import { MAX_INPUTS, gramProgram, type Gram } from './gram.js';
+import { MAX_INPUTS, gramOf, gramProgram, type Gram } from './gram.js';
 import type { ProgramFactory } from './program.js';
 import type { MergeMethod } from './types.js';
 
@@ -22,7 +23,7 @@ export const modelStock: MergeMethod = {
   base: 'required',
   globalParams: [{ name: 'filter_wise', default: 0 }],
   perModelParams: [],
-  planTensor({ inputs, global, tensor }) {
+  planTensor({ inputs, global, tensor, options }) {
     if (inputs.length === 1 && inputs[0].isBase) return { op: { kind: 'copy' } };
     const others = inputs.filter((i) => !i.isBase);
     if (!inputs[0].isBase || others.length < 2) {
@@ -34,12 +35,13 @@ export const modelStock: MergeMethod = {
     if (inputs.length > MAX_INPUTS) {
       return { error: `model_stock merges at most ${MAX_INPUTS - 1} models besides the base, but ${tensor} has ${others.length}`, hint: 'merge fewer models per stage' };
     }
-    return { op: { kind: 'program', method: 'model_stock', params: { filter_wise: Boolean(global.filter_wise) } } };
+    const params = { filter_wise: Boolean(global.filter_wise) };
+    return { op: { kind: 'program', method: 'model_stock', params: options?.modelStockClamp ? { ...params, clamp: true } : params } };
   },
 };
 
-/** Mean pairwise cosine of the task vectors, and the clamped interpolation ratio t. */
-export function modelStockRatio(g: Gram): { cos: number; t: number } {
+/** Mean pairwise cosine of the task vectors, and the interpolation ratio t (clamped to [0, 1] with `clamp`). */
+export function modelStockRatio(g: Gram, clamp = false): { cos: number; t: number } {
   const n = g.m;
   let sum = 0;
   let pairs = 0;
@@ -52,11 +54,34 @@ export function modelStockRatio(g: Gram): { cos: number; t: number } {
   }
   const cos = sum / pairs;
   const t = (n * cos) / (1 + (n - 1) * cos);
-  return { cos, t: cos <= 0 || !Number.isFinite(t) ? 0 : Math.min(1, t) };
+  if (!Number.isFinite(t)) return { cos, t: 0 };
+  return { cos, t: clamp ? (cos <= 0 ? 0 : Math.min(1, t)) : t };
 }
 
-export const modelStockProgram: ProgramFactory = (params, shape) =>
-  gramProgram(shape, { rel: true, rows: Boolean(params.filter_wise) }, (g) => {
-    const { t } = modelStockRatio(g);
+export const modelStockProgram: ProgramFactory = (params, shape) => {
+  const clamp = Boolean(params.clamp);
+  const rows = params.filter_wise ? shape.numel / shape.rowLen : 1;
+  const prog = gramProgram(shape, { rel: true, rows: Boolean(params.filter_wise) }, (g) => {
+    const { t } = modelStockRatio(g, clamp);
     return new Array<number>(g.m).fill(t / g.m);
   });
+  return {
+    ...prog,
+    notes(stats) {
+      const m = shape.k - 1;
+      let apart = 0;
+      let worst = { cos: Infinity, t: 0 };
+      for (let r = 0; r < rows; r++) {
+        const g = gramOf(stats[0], m, r);
+        const x = modelStockRatio(g, clamp);
+        if (x.cos < 0) apart++;
+        if (x.cos < worst.cos) worst = x;
+      }
+      if (apart === 0) return [];
+      const where = rows > 1 ? ` in ${apart} of ${rows} rows (lowest mean cosine ${worst.cos.toFixed(3)})` : ` (mean cosine ${worst.cos.toFixed(3)})`;
+      const what = clamp ? `t clamped to ${worst.t.toFixed(3)}` : `t = ${worst.t.toFixed(3)} by mergekit's formula, outside [0, 1]`;
+      return [`model_stock: the task vectors of ${shape.tensor} point apart${where}: ${what}`
+        + (clamp ? '' : '; `mergeops: {model_stock_clamp: true}` clamps t to [0, 1]')];
+    },
+  };
+};

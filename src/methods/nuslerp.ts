@@ -8,11 +8,10 @@
  *   |s| < 1e-8 → (1−t)·v₀ + t·v₁;  else (sin((1−t)θ)·v₀ + sin(tθ)·v₁)/s
  *
  * Program: one Gram pass (per block, per row, or — `nuslerp_row_wise` without flatten — per
- * column of a 2-D tensor, the vectors along dim 0), then a linear combination with one
+ * column, the vectors along dim 0 of a tensor of any rank), then a linear combination with one
  * coefficient pair for the tensor, per row or per column. Dot products are accumulated in
  * float64 (mergekit: input dtype).
  */
-import { MergeopsError } from '../errors.js';
 import { gramProgram } from './gram.js';
 import type { ChunkStats, ProgramFactory, ProgramShape, TensorProgram } from './program.js';
 import type { MergeMethod } from './types.js';
@@ -64,9 +63,13 @@ export function nuslerpCoefficients(t: number, g00: number, g01: number, g11: nu
 /** Rows per statistics block of the column Gram matrices (chunks are multiples of it). */
 const COL_BLOCK_ROWS = 64;
 
-/** Column-wise NuSLERP of a 2-D tensor: per-block column Gram matrices, then per-column pairs. */
+/**
+ * Column-wise NuSLERP: the vectors run along dim 0 (mergekit transposes dims 0 and −1), so an
+ * N-D tensor is viewed as [d0, numel/d0] and each of its numel/d0 columns is one vector.
+ * Per-block column Gram matrices, then per-column pairs.
+ */
 function columnProgram(t: number, rel: boolean, shape: ProgramShape): TensorProgram {
-  const c = shape.rowLen;
+  const c = shape.numel / shape.shape[0];
   const blockRows = Math.min(COL_BLOCK_ROWS, shape.numel / c);
   const words = 3 * c; // (v₀·v₀, v₀·v₁, v₁·v₁) per column
   return {
@@ -93,6 +96,7 @@ function columnProgram(t: number, rel: boolean, shape: ProgramShape): TensorProg
       return { fn: 'geo_combine_cols', params: [rel ? 1 : 0, ...c0, ...c1] };
     },
     scratchBytes: () => 4 * 2 * c,
+    rowLen: c,
   };
 }
 
@@ -100,10 +104,6 @@ export const nuslerpProgram: ProgramFactory = (params, shape) => {
   const t = params.t as number;
   const rel = Boolean(params.rel);
   // mergekit transposes dims 0 and −1: for a 1-D tensor that is the tensor itself (one row).
-  if (params.columns && shape.shape.length === 2) return columnProgram(t, rel, shape);
-  if (params.columns && shape.shape.length > 2) {
-    throw new MergeopsError('RECIPE', `nuslerp_row_wise on ${shape.tensor}, a ${shape.shape.length}-D tensor, is not supported (only 1-D and 2-D tensors)`,
-      'use `nuslerp_flatten: true` or `nuslerp_row_wise: false` for this merge');
-  }
+  if (params.columns && shape.shape.length >= 2) return columnProgram(t, rel, shape);
   return gramProgram(shape, { rel, rows: !params.flatten }, (g) => nuslerpCoefficients(t, g.at(0, 0), g.at(0, 1), g.at(1, 1)));
 };

@@ -66,6 +66,13 @@ export interface TensorProgram {
   scratchBytes?(n: number): number;
   /** Every kernel accepts inputs stored as F16/BF16 and writes any float output dtype. */
   mixedDTypes?: boolean;
+  /**
+   * The row length the kernels see, when it is not the tensor's last dimension (row-wise NuSLERP
+   * views an N-D tensor as [d0, numel/d0]). `quantum` must be a multiple of it.
+   */
+  rowLen?: number;
+  /** Warnings about this tensor given its reduced statistics (e.g. model_stock's task vectors pointing apart). */
+  notes?(stats: readonly Float64Array[]): string[];
 }
 
 /** Target elements per tile of a mixed-dtype kernel call: the staged rows stay in cache. */

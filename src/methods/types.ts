@@ -29,6 +29,8 @@ export interface MethodOptions {
   consensusMethod?: 'sum' | 'count';
   /** Norm matched by `rescale: true` (`mergeops.rescale_norm`, default `l1` as mergekit). */
   rescaleNorm?: 'l1' | 'l2' | 'linf' | 'inverse_density';
+  /** model_stock: clamp t to [0, 1] (`mergeops.model_stock_clamp`; mergekit's formula by default). */
+  modelStockClamp?: boolean;
 }
 
 export interface TensorContext {

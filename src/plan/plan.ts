@@ -6,6 +6,7 @@ import { findTensorName } from '../arch/detect.js';
 import type { WeightDef } from '../arch/types.js';
 import { MergeopsError, RecipeError, type SourcePos } from '../errors.js';
 import { isFloatDType, torchDTypeName, type DType } from '../formats/dtype.js';
+import { newJsonText, reconcileJsonText } from '../formats/json-text.js';
 import { buildIndexJson, buildSafetensorsHeader, planShards, type TensorSpec } from '../formats/safetensors.js';
 import { getMethod, MERGEKIT_METHODS_PENDING, methodNames } from '../methods/registry.js';
 import { DEFAULT_SEED } from '../methods/rng.js';
@@ -18,6 +19,19 @@ import type { Resolved, ResolvedModel } from './resolved.js';
 import type { InputTensorRef, Plan, PlannedShard, PlannedTensor } from './types.js';
 
 export const DEFAULT_SHARD_BYTES = 5e9; // mergekit's --out-shard-size 5B
+
+/**
+ * Sets the output layer count where the donor's config keeps it: the top-level key, else the same
+ * key of a nested `text_config` (vision-language configs), else nowhere (the count then comes from
+ * the tensor names, as it did for the donor; adding a top-level key would confuse loaders).
+ */
+function setLayerCount(config: Record<string, unknown>, key: string, layers: number): void {
+  if (typeof config[key] === 'number') { config[key] = layers; return; }
+  const text = config.text_config;
+  if (typeof text === 'object' && text !== null && !Array.isArray(text) && typeof (text as Record<string, unknown>)[key] === 'number') {
+    config.text_config = { ...(text as Record<string, unknown>), [key]: layers };
+  }
+}
 
 /** Files copied from the donor model (mergekit's tokenizer copy list). */
 export const DONOR_FILES: readonly string[] = [
@@ -161,11 +175,12 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
   const tied = first.config.tie_word_embeddings === true || (first.config.tie_word_embeddings === undefined && !first.tensors.has('lm_head.weight'));
   const used = new Set<string>();
   const tensors: PlannedTensor[] = [];
-  const { seed = DEFAULT_SEED, consensusMethod, rescaleNorm } = recipe.mergeops;
-  const options: MethodOptions = { seed, consensusMethod, rescaleNorm };
+  const { seed = DEFAULT_SEED, consensusMethod, rescaleNorm, modelStockClamp } = recipe.mergeops;
+  const options: MethodOptions = { seed, consensusMethod, rescaleNorm, modelStockClamp };
   const warnings: string[] = [];
   const tok = planTokenizer(resolved);
   if (tok) warnings.push(...tok.warnings);
+  warnings.push(...recipe.notes ?? []);
 
   for (const w of weights) {
     const present: { s: Source; name: string }[] = [];
@@ -307,7 +322,7 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
   const outDtypeName = outDtypeOverride ? torchDTypeName(outDtypeOverride) : undefined;
   const donorModel = recipe.baseModel ? model(resolved, recipe.baseModel) : first;
   const outConfig: Record<string, unknown> = { ...donorModel.config };
-  outConfig[def.numLayersKey] = totalLayers;
+  setLayerCount(outConfig, def.numLayersKey, totalLayers);
   if (tok?.vocab) outConfig[def.vocabSizeKey] = tok.vocab.paddedSize;
   if (outDtypeName) {
     if ('dtype' in outConfig) outConfig.dtype = outDtypeName;
@@ -329,6 +344,7 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
     shards,
     indexJson: shards.length > 1 ? buildIndexJson(weightMap, totalTensorBytes, { mergeops_version: '0.1.0' }) : undefined,
     outConfig,
+    outConfigText: donorModel.configText !== undefined ? reconcileJsonText(donorModel.configText, outConfig) : newJsonText(outConfig),
     donor: {
       modelKey: donorModel.key, dir: donorModel.dir,
       files: donorModel.otherFiles.filter((f) => DONOR_FILES.includes(f) && !tok?.replaced.includes(f)),

@@ -49,6 +49,8 @@ export interface ResolvedModel {
   /** Folder the model was read from. */
   dir: string;
   config: Record<string, unknown>;
+  /** config.json as the model has it (before any override_architecture): the merged config is this text, edited. */
+  configText?: string;
   tensors: Map<string, ResolvedTensor>;
   arch: ArchInfo;
   /** Non-weight files in the folder (tokenizer, generation config, ...). */

@@ -118,6 +118,8 @@ export interface Plan {
   indexJson?: string;
   /** The output config.json object. */
   outConfig: Record<string, unknown>;
+  /** config.json as written: the donor's text with only the keys the merge sets changed. */
+  outConfigText: string;
   /** Model whose tokenizer and generation config are copied. */
   donor: { modelKey: string; dir: string; files: string[] };
   /** Files written as they are (a merged tokenizer, a tokenizer_config.json with a new chat template). */

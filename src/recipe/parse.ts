@@ -63,7 +63,7 @@ export const RECIPE_KEYS = [
 ] as const;
 
 /** Keys under `mergeops:` that this module validates; any other key is kept in `extra`. */
-export const MERGEOPS_KEYS = ['seed', 'quantize', 'out_shard_size', 'consensus_method', 'rescale_norm'] as const;
+export const MERGEOPS_KEYS = ['seed', 'quantize', 'out_shard_size', 'consensus_method', 'rescale_norm', 'model_stock_clamp'] as const;
 
 /** mergekit's built-in chat templates (`mergekit/_data/chat_templates/*.jinja`) and `auto`. */
 export const CHAT_TEMPLATE_NAMES = ['auto', 'alpaca', 'chatml', 'llama3', 'mistral', 'exaone'] as const;
@@ -264,7 +264,11 @@ function parseDocument(
         break;
       }
       case 'models':
-        if (present(e)) recipe.models = parseModels(ctx, e);
+        if (present(e)) {
+          const duplicates: string[] = [];
+          recipe.models = parseModels(ctx, e, duplicates);
+          if (duplicates.length) recipe.notes = [...(recipe.notes ?? []), ...duplicates];
+        }
         break;
       case 'slices':
         if (present(e)) recipe.slices = parseSlices(ctx, e);
@@ -321,11 +325,11 @@ function inputKeyHint(key: string): string | undefined {
   return undefined;
 }
 
-function parseModels(ctx: NodeCtx, e: Entry): SourceSpec[] {
+function parseModels(ctx: NodeCtx, e: Entry, duplicates: string[]): SourceSpec[] {
   const seq = expectSeq(ctx, e.value, e.valuePos, '`models`', 'write a list of inputs: `models:` then `  - model: org/repo` lines');
   const items = seqItems(ctx, seq);
   const out: SourceSpec[] = [];
-  const seen = new Map<string, SourcePos>();
+  const seen = new Map<string, SourceSpec>();
   for (const { node, pos } of items) {
     if (isScalar(node) && typeof node.value === 'string') {
       fail(ctx, pos, `a \`models\` entry must be a mapping with a \`model\` key, found the string ${JSON.stringify(node.value)}`,
@@ -338,13 +342,19 @@ function parseModels(ctx: NodeCtx, e: Entry): SourceSpec[] {
     const me = m.get('model');
     if (!present(me)) fail(ctx, me ? me.keyPos : pos, 'a `models` entry has no `model`', 'write `- model: org/repo`');
     const model = modelRefFromNode(ctx, me.value, me.valuePos, '`model`');
+    const parameters = parseParamMap(ctx, m.get('parameters'), `the parameters of \`${model.key}\``);
     const prev = seen.get(model.key);
     if (prev) {
-      fail(ctx, model.pos, `model \`${model.key}\` is listed twice in \`models\` (first at line ${prev.line})`,
-        'each model may appear once; mergekit keys inputs by model, so the entries would collapse into one');
+      // mergekit keys a tensor's inputs by model: the entries are one input, and each parameter
+      // comes from the first entry that sets it (ConfigReader.parameter).
+      for (const [name, v] of parameters) if (!prev.parameters.has(name)) prev.parameters.set(name, v);
+      duplicates.push(`model \`${model.key}\` is listed twice in \`models\` (lines ${prev.pos.line} and ${model.pos.line}): `
+        + 'as in mergekit, the entries are one input, each parameter taken from the first entry that sets it');
+      continue;
     }
-    seen.set(model.key, model.pos);
-    out.push({ model, parameters: parseParamMap(ctx, m.get('parameters'), `the parameters of \`${model.key}\``), pos });
+    const spec: SourceSpec = { model, parameters, pos };
+    seen.set(model.key, spec);
+    out.push(spec);
   }
   if (out.length === 0) fail(ctx, e.valuePos, '`models` is empty', 'list the models to merge: `  - model: org/repo`');
   return out;
@@ -738,6 +748,16 @@ function parseMergeops(ctx: NodeCtx, e: Entry): MergeopsOptions {
         }
         if (o.key === 'consensus_method') out.consensusMethod = v as 'sum' | 'count';
         else out.rescaleNorm = v as 'l1' | 'l2' | 'linf' | 'inverse_density';
+        break;
+      }
+      case 'model_stock_clamp': {
+        if (!present(o)) break;
+        const v = o.value;
+        if (!isScalar(v) || typeof v.value !== 'boolean') {
+          fail(ctx, o.valuePos, `\`model_stock_clamp\` must be true or false, found ${describeNode(v)}`,
+            'write `model_stock_clamp: true` to clamp model_stock\'s ratio t to [0, 1] (mergekit does not)');
+        }
+        out.modelStockClamp = v.value;
         break;
       }
       default:

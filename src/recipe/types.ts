@@ -79,6 +79,8 @@ export interface MergeopsOptions {
   consensusMethod?: 'sum' | 'count';
   /** Norm that `rescale: true` matches: `l1` (mergekit's), `l2`, `linf`, or `inverse_density` (DARE's 1/p). */
   rescaleNorm?: 'l1' | 'l2' | 'linf' | 'inverse_density';
+  /** model_stock: clamp the ratio t to [0, 1] when the task vectors point apart (mergekit does not). */
+  modelStockClamp?: boolean;
   /** Any other keys, kept for later stages (eval, publish), with their positions. */
   extra: Map<string, { value: unknown; pos: SourcePos }>;
 }
@@ -107,4 +109,6 @@ export interface Recipe {
   pos: SourcePos;
   /** Source lines of the file, for error excerpts. */
   lines: string[];
+  /** Things the recipe does that work but deserve a word (shown with the plan's warnings). */
+  notes?: string[];
 }

@@ -10,6 +10,7 @@ import {
 } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
+import { processAlive } from '../process-alive.js';
 
 export interface CacheEntry {
   path: string;
@@ -22,15 +23,6 @@ export interface CacheEntry {
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.MERGEOPS_CACHE) return env.MERGEOPS_CACHE;
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'mergeops');
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export class ShardCache {
@@ -141,7 +133,7 @@ export class ShardCache {
     for (const n of names) {
       const pid = Number(n.split('-')[0]);
       // This run's own, or another live run's: still being written.
-      if (Number.isInteger(pid) && pid > 0 && (pid === process.pid || alive(pid))) continue;
+      if (Number.isInteger(pid) && pid > 0 && (pid === process.pid || processAlive(pid))) continue;
       rmSync(join(dir, n), { force: true });
     }
   }

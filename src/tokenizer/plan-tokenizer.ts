@@ -122,6 +122,7 @@ export function planTokenizer(resolved: Resolved): TokenizerSetup | undefined {
         fail(chatTemplatePos(recipe), `chat_template: ${r.message}${where}`,
           'fix the Jinja template (it is rendered with `messages`, `add_generation_prompt`, `bos_token` and `eos_token`), or use a built-in: chatml, llama3, mistral, alpaca');
       }
+      else if (r.warning) warnings.push(r.warning);
     }
   }
   const files = vocab || chatTemplate !== undefined ? outputTokenizerFiles(donor.files, vocab, chatTemplate) : [];

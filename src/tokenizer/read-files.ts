@@ -4,13 +4,16 @@ import { join } from 'node:path';
 import { MergeopsError } from '../errors.js';
 import type { TokenizerFiles } from './types.js';
 
-function readJson(dir: string, name: string): Record<string, unknown> | undefined {
-  let text: string;
+function readText(dir: string, name: string): string | undefined {
   try {
-    text = readFileSync(join(dir, name), 'utf8');
+    return readFileSync(join(dir, name), 'utf8');
   } catch {
     return undefined;
   }
+}
+
+function readJson(dir: string, name: string, text = readText(dir, name)): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined;
   let v: unknown;
   try {
     v = JSON.parse(text);
@@ -32,9 +35,11 @@ export function readTokenizerFiles(dir: string): TokenizerFiles {
   } catch {
     chatTemplateJinja = undefined;
   }
+  const tokenizerConfigText = readText(dir, 'tokenizer_config.json');
   return {
     tokenizerJson: readJson(dir, 'tokenizer.json'),
-    tokenizerConfig: readJson(dir, 'tokenizer_config.json'),
+    tokenizerConfig: readJson(dir, 'tokenizer_config.json', tokenizerConfigText),
+    tokenizerConfigText,
     specialTokensMap: readJson(dir, 'special_tokens_map.json'),
     chatTemplateJinja,
   };
@@ -53,6 +58,7 @@ export function plannedTokenizerFiles(outFiles: readonly { name: string; text: s
     else if (f.name === 'special_tokens_map.json') files.specialTokensMap = v;
     else if (f.name === 'tokenizer_config.json') {
       files.tokenizerConfig = v;
+      files.tokenizerConfigText = f.text;
       files.chatTemplateJinja = undefined; // the stage's template lives in its tokenizer_config.json
     }
   }

@@ -5,6 +5,8 @@ export interface TokenizerFiles {
   /** `tokenizer.json` (a fast tokenizer), the only source of a full vocabulary. */
   tokenizerJson?: Record<string, unknown>;
   tokenizerConfig?: Record<string, unknown>;
+  /** `tokenizer_config.json` as written: the output's is this text with only the changed keys edited. */
+  tokenizerConfigText?: string;
   specialTokensMap?: Record<string, unknown>;
   /** `chat_template.jinja`, newer transformers' home for the template. */
   chatTemplateJinja?: string;

@@ -4,6 +4,7 @@
  * `added_tokens_decoder` (and the chat template), and its special_tokens_map.json. The union is
  * always a fast tokenizer: slow-tokenizer files of the donor are not carried over.
  */
+import { reconcileJsonText } from '../formats/json-text.js';
 import type { AddedToken, OutputVocab, TokenizerFiles } from './types.js';
 
 export interface OutFile {
@@ -72,7 +73,8 @@ export function outputTokenizerFiles(donor: TokenizerFiles, out: OutputVocab | u
   // Without a chat_template setting, the donor's template (wherever it was) stays with the tokenizer.
   const template = chatTemplate ?? (out ? donor.chatTemplateJinja : undefined);
   if (out || chatTemplate !== undefined || donor.tokenizerConfig) {
-    files.push({ name: 'tokenizer_config.json', text: json(tokenizerConfig(donor.tokenizerConfig, out, template)) });
+    const tc = tokenizerConfig(donor.tokenizerConfig, out, template);
+    files.push({ name: 'tokenizer_config.json', text: donor.tokenizerConfigText !== undefined ? reconcileJsonText(donor.tokenizerConfigText, tc) : json(tc) });
   }
   if (out && donor.specialTokensMap) files.push({ name: 'special_tokens_map.json', text: json(donor.specialTokensMap) });
   return files;

@@ -1,7 +1,7 @@
 /** Bad inputs: each gives a clear error (what, where, how to fix) and leaves no output behind. */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli } from '../support/cli.js';
+import { runCli, runCliAsync } from '../support/cli.js';
 import { EXAMPLE_MODELS, tempDir, writeRecipe } from '../support/tmp.js';
 
 const t = tempDir();
@@ -56,6 +56,17 @@ describe('clear errors and no output', () => {
   it('missing model', () => {
     expectFailure(ta(`  - model: ${join(t.dir, 'nope')}\n    parameters: {weight: 1}\n`),
       [/missing-model\.yml:4:\d+/, /not found/], 'missing-model');
+  });
+
+  it('a missing relative folder that also looks like a Hub id: says the folder does not exist, then what the Hub said', async () => {
+    const recipe = writeRecipe(t.dir, 'missing-relative.yml', ta(`  - model: models/nope\n    parameters: {weight: 1}\n`));
+    // No Hub reachable: the closed port stands for a machine offline.
+    const r = await runCliAsync(['plan', recipe], { cwd: t.dir, env: { HF_ENDPOINT: 'http://127.0.0.1:9' } });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/missing-relative\.yml:4:\d+: model `models\/nope` not found: no folder `[^`]*models\/nope`/);
+    expect(r.stderr).toMatch(/also tried as a Hugging Face id/);
+    expect(r.stderr).toMatch(/hint: if it is a local folder, check the path/);
+    expect(r.stderr).not.toMatch(/^ {2}hint: check your connection/m);
   });
 
   it('missing tensor', () => {

@@ -117,6 +117,29 @@ describe('GGUF output of a merge', () => {
     expectSameAsQuantize(ref, join(t.dir, 'ref-q'), ['Q4_K_M', 'Q8_0']);
   });
 
+  it('--split-max-tensors / --split-max-size split the GGUF outputs as `quantize` does', () => {
+    const recipe = writeRecipe(t.dir, 'split.yml', RECIPE);
+    const out = join(t.dir, 'split', 'merged');
+    const r = runCli(['run', recipe, '--out', out, '--gguf', 'Q8_0', '--split-max-tensors', '20']);
+    ok(r);
+    const parts = ['merged-Q8_0-00001-of-00002.gguf', 'merged-Q8_0-00002-of-00002.gguf'];
+    expect(readdirSync(out).filter((f) => f.endsWith('.gguf')).sort()).toEqual(parts);
+    expect(r.stdout).toMatch(/llama\.cpp loads merged-Q8_0-00001-of-00002\.gguf and decodes/);
+    const q = join(t.dir, 'split-q');
+    ok(runCli(['quantize', out, '--type', 'Q8_0', '--out', q, '--split-max-tensors', '20', '--skip-gguf-check']));
+    for (const f of parts) expect([f, readFileSync(join(out, f)).equals(readFileSync(join(q, f)))]).toEqual([f, true]);
+    // By size: the 1.3 MB of Q8_0 tensors in parts of at most 500 kB.
+    const bySize = join(t.dir, 'split', 'by-size');
+    ok(runCli(['run', recipe, '--out', bySize, '--split-max-size', '500K', '--skip-gguf-check']));
+    expect(readdirSync(bySize).filter((f) => f.endsWith('.gguf')).length).toBeGreaterThan(2);
+    // Nothing to split: said before anything is merged.
+    const none = runCli(['run', writeRecipe(t.dir, 'nogguf.yml', RECIPE.replace(/mergeops:\n.*\n/, '')), '--out', join(t.dir, 'split', 'none'),
+      '--split-max-size', '500K']);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toMatch(/writes none[\s\S]*hint: add --gguf/);
+    expect(existsSync(join(t.dir, 'split', 'none'))).toBe(false);
+  });
+
   it('a run that fails while writing GGUF leaves no output and no GGUF file behind', async () => {
     // A NaN weight merges fine into safetensors, but GGUF quantization rejects it mid-merge.
     const bad = join(t.dir, 'bad-rev');

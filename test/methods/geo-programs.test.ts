@@ -137,6 +137,14 @@ describe('nuslerp', () => {
     const ref = nuslerpRef(w, f64(a), f64(b), withBase ? f64(base) : undefined, flatten ? undefined : DIMS_2D[1], Boolean(params.columns));
     expectNear(out, ref, inputs);
   });
+
+  it.each([[[130, 3, 43]], [[130, 129, 1]], [[130, 1, 3, 43]]])('nuslerp_row_wise on a %j tensor: the vectors run along dim 0 (mergekit transposes dims 0 and -1)', (dims) => {
+    const params = { t: 0.4, rel: true, flatten: false, columns: true };
+    const out = run('nuslerp', params, dims, [base, a, b]);
+    // Each vector is one index of dims 1.. , its elements along dim 0: the columns of the [130, 129] view.
+    const ref = nuslerpRef([0.6, 0.4], f64(a), f64(b), f64(base), N2 / dims[0], true);
+    expectNear(out, ref, [base, a, b]);
+  });
 });
 
 describe('multislerp', () => {
@@ -201,12 +209,34 @@ describe('model_stock', () => {
     expectNear(out, modelStockRef(w0, ws, filterWise ? DIMS_2D[1] : undefined), inputs);
   });
 
-  it('opposite task vectors (cos < 0): t is clamped to 0, the output is the base', () => {
+  it('opposite task vectors with model_stock_clamp: t is clamped to 0, the output is the base', () => {
     const [base, a] = fineTunes(13, 9001, 1, 0);
     const b = base.map((x, i) => x - (a[i] - x));
-    const out = run('model_stock', { filter_wise: false }, DIMS_1D, [base, a, b]);
+    const out = run('model_stock', { filter_wise: false, clamp: true }, DIMS_1D, [base, a, b]);
     expect(modelStockVec(f64(base), [f64(a), f64(b)]).cos).toBeLessThan(-0.99);
     expect(Buffer.compare(Buffer.from(out.buffer), Buffer.from(base.buffer))).toBe(0);
+  });
+
+  it('task vectors pointing apart (cos < 0): mergekit\'s unclamped t by default, the base with clamp', () => {
+    const [base, a, c] = fineTunes(15, 9001, 2, 0);
+    const b = base.map((x, i) => x - 0.5 * (a[i] - x) + 0.3 * (c[i] - x)); // cos ≈ -0.85
+    const [w0, ws] = [f64(base), [f64(a), f64(b)]];
+    const { cos } = modelStockVec(w0, ws);
+    expect(cos).toBeLessThan(-0.5);
+    expectNear(run('model_stock', { filter_wise: false }, DIMS_1D, [base, a, b]), modelStockVec(w0, ws).out, [base, a, b], 16);
+    const clamped = run('model_stock', { filter_wise: false, clamp: true }, DIMS_1D, [base, a, b]);
+    expect(Buffer.compare(Buffer.from(clamped.buffer), Buffer.from(base.buffer))).toBe(0);
+  });
+
+  it('warns naming the tensor (and the rows) where the task vectors point apart', () => {
+    const shape = { shape: [2, 8], numel: 16, rowLen: 8, k: 3, tensor: 'model.layers.1.mlp.up_proj.weight' };
+    const flat = programFor('model_stock', { filter_wise: false }, shape);
+    expect(flat.notes!([Float64Array.from([1, -0.5, 1])])).toEqual([
+      'model_stock: the task vectors of model.layers.1.mlp.up_proj.weight point apart (mean cosine -0.500): t = -2.000 by mergekit\'s formula, outside [0, 1]; `mergeops: {model_stock_clamp: true}` clamps t to [0, 1]']);
+    expect(flat.notes!([Float64Array.from([1, 0.5, 1])])).toEqual([]);
+    const rows = programFor('model_stock', { filter_wise: true, clamp: true }, shape);
+    expect(rows.notes!([Float64Array.from([1, 0.2, 1, 1, -0.25, 1])])).toEqual([
+      'model_stock: the task vectors of model.layers.1.mlp.up_proj.weight point apart in 1 of 2 rows (lowest mean cosine -0.250): t clamped to 0.000']);
   });
 });
 

@@ -205,8 +205,14 @@ describe('models', () => {
     expect(err.hint).toContain('- model: org/a');
   });
 
-  it('the same model twice', () => {
-    expectErrorAt('merge_method: linear\nmodels:\n  - model: a\n  - model: a\n', 4, 12, 'listed twice');
+  it('the same model twice is one input, as in mergekit: each parameter from the first entry that sets it', () => {
+    const r = parseOne('merge_method: ties\nbase_model: b\nmodels:\n  - model: a\n    parameters: {weight: 0.3}\n  - model: a\n    parameters: {weight: 0.9, density: 0.5}\n');
+    expect(r.models!.map((m) => m.model.key)).toEqual(['a']);
+    const p = r.models![0].parameters;
+    expect([...p.keys()].sort()).toEqual(['density', 'weight']);
+    expect(JSON.stringify(p.get('weight'))).toContain('0.3');
+    expect(JSON.stringify(p.get('density'))).toContain('0.5');
+    expect(r.notes).toEqual([expect.stringContaining('model `a` is listed twice in `models` (lines 4 and 6)')]);
   });
 
   it('an empty list', () => {
@@ -320,6 +326,11 @@ describe('mergeops', () => {
     ['512MiB', 512 * 2 ** 20], ['10KiB', 10240], ['2GB', 2e9], ['1000', 1000],
   ])('out_shard_size %s', (s, bytes) => {
     expect(parseOne(base + `mergeops:\n  out_shard_size: ${s}\n`).mergeops.outShardSize).toBe(bytes);
+  });
+
+  it('model_stock_clamp is true or false', () => {
+    expect(parseOne(base + 'mergeops:\n  model_stock_clamp: true\n').mergeops.modelStockClamp).toBe(true);
+    expectErrorAt(base + 'mergeops:\n  model_stock_clamp: 1\n', 5, 22, '`model_stock_clamp` must be true or false');
   });
 
   it('out_shard_size as a number of bytes', () => {

@@ -730,7 +730,7 @@ function buildBaseTokenizer(flavor: TokFlavor, size: number, extra: string[]): T
       add_bos_token: true, add_eos_token: false, added_tokens_decoder: decoder,
       bos_token: bos, eos_token: eos, unk_token: unk, pad_token: pad,
       clean_up_tokenization_spaces: false, legacy: flavor !== 'gemma' ? true : undefined,
-      model_max_length: 4096, sp_model_kwargs: {}, spaces_between_special_tokens: false,
+      model_max_length: 1e30, sp_model_kwargs: {}, spaces_between_special_tokens: false,
       tokenizer_class: flavor === 'gemma' ? 'GemmaTokenizer' : 'LlamaTokenizer',
       use_default_system_prompt: false,
     },
@@ -743,6 +743,32 @@ function buildBaseTokenizer(flavor: TokFlavor, size: number, extra: string[]): T
 // ---------------------------------------------------------------------------------------------
 
 const json = (v: unknown) => JSON.stringify(v, null, 2) + '\n';
+
+/** config keys transformers declares as floats: Python writes them as `1.0`, `10000.0`, `1e-05`. */
+const FLOAT_KEYS = new Set([
+  'attention_dropout', 'initializer_range', 'rms_norm_eps', 'rope_theta', 'rope_local_base_freq', 'final_logit_softcapping',
+  'attn_logit_softcapping', 'embd_pdrop', 'resid_pdrop', 'partial_rotary_factor', 'layer_norm_eps', 'hidden_dropout',
+]);
+
+/** transformers' VERY_LARGE_INTEGER (int(1e30)), the `model_max_length` of tokenizers without a limit. */
+const VERY_LARGE_INTEGER = '1000000000000000019884624838656';
+
+/** A Python float's repr: `1.0`, `10000.0`, `1e-05`, `0.02`. */
+function pyFloat(n: number): string {
+  if (Number.isInteger(n) && Math.abs(n) < 1e16) return `${n}.0`;
+  return String(n).replace(/e([+-])(\d)$/, 'e$10$2');
+}
+
+/**
+ * JSON as transformers' save_pretrained writes it (json.dumps, indent 2): float keys keep their
+ * decimal point and Python's exponent form, and `model_max_length: 1e30` is the 31-digit integer.
+ * The configs then carry the literals a merge must not rewrite.
+ */
+const pyJson = (v: unknown): string => json(v).replace(/^(\s*"([^"]+)": )(-?[\d.]+(?:e[-+]?\d+)?)(,?)$/gm,
+  (m: string, pre: string, key: string, num: string, comma: string) => {
+    if (key === 'model_max_length' && Number(num) === 1e30) return `${pre}${VERY_LARGE_INTEGER}${comma}`;
+    return FLOAT_KEYS.has(key) ? `${pre}${pyFloat(Number(num))}${comma}` : m;
+  });
 
 function resolveDims(o: GenerateOptions): Dims {
   const hidden = o.hiddenSize ?? 64;
@@ -826,10 +852,10 @@ export async function generateModel(o: GenerateOptions): Promise<{ dir: string; 
   if (ids.pad !== null) gen['pad_token_id'] = ids.pad;
   gen['transformers_version'] = TRANSFORMERS_VERSION;
   const tok = buildTokenizer(flavor, d.vocab, { extra: o.extraTokens ?? [], added: o.addedTokens ?? [], chatTemplate: o.chatTemplate });
-  await fsp.writeFile(path.join(o.dir, 'config.json'), json(config));
-  await fsp.writeFile(path.join(o.dir, 'generation_config.json'), json(gen));
+  await fsp.writeFile(path.join(o.dir, 'config.json'), pyJson(config));
+  await fsp.writeFile(path.join(o.dir, 'generation_config.json'), pyJson(gen));
   await fsp.writeFile(path.join(o.dir, 'tokenizer.json'), json(tok['tokenizer.json']));
-  await fsp.writeFile(path.join(o.dir, 'tokenizer_config.json'), json(tok['tokenizer_config.json']));
+  await fsp.writeFile(path.join(o.dir, 'tokenizer_config.json'), pyJson(tok['tokenizer_config.json']));
   await fsp.writeFile(path.join(o.dir, 'special_tokens_map.json'), json(tok['special_tokens_map.json']));
   if (flavor !== 'qwen') await fsp.writeFile(path.join(o.dir, 'tokenizer.model'), sentencePieceModel(tok['tokenizer.json']));
   return { dir: o.dir, tensorNames: specs.map((s) => s.name), bytes };

@@ -130,8 +130,8 @@ export function karcherRef(xs: Vec[], maxIter = 10, tol = 1e-5): Vec {
   return scale(mean, alphas.reduce((s, al, i) => s + al * norms[i], 0));
 }
 
-// mergekit model_stock.py (§1.8), with t clamped to [0, 1] (documented fix; a no-op for cos ≥ 0)
-export function modelStockVec(w0: Vec, ws: Vec[]): { out: Vec; cos: number } {
+// mergekit model_stock.py (§1.8); `clamp`: t clamped to [0, 1] (mergeops.model_stock_clamp; a no-op for cos ≥ 0)
+export function modelStockVec(w0: Vec, ws: Vec[], clampT = false): { out: Vec; cos: number } {
   const offsets = ws.map((w) => sub(w, w0));
   const cs: number[] = [];
   for (let i = 0; i < offsets.length; i++) {
@@ -141,7 +141,8 @@ export function modelStockVec(w0: Vec, ws: Vec[]): { out: Vec; cos: number } {
   }
   const cos = cs.reduce((s, c) => s + c, 0) / cs.length;
   const N = ws.length;
-  const t = clamp((N * cos) / (1 + (N - 1) * cos), 0, 1);
+  const raw = (N * cos) / (1 + (N - 1) * cos);
+  const t = clampT ? clamp(raw, 0, 1) : raw;
   const avg = scale(ws.reduce((s, w) => add(s, w), new Float64Array(w0.length)), 1 / N);
   return { out: add(scale(avg, t), scale(w0, 1 - t)), cos };
 }

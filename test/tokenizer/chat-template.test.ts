@@ -42,13 +42,20 @@ describe('chat templates', () => {
     expect(tagProblem(BUILTIN_CHAT_TEMPLATES.mistral)).toBeUndefined();
   });
 
-  it('rejects templates that fail to render or ignore the messages', () => {
+  it('rejects templates that fail to render', () => {
     const bad = validateChatTemplate("{% for m in messages %}{{ m.content | no_such_filter }}{% endfor %}");
     expect(bad.ok).toBe(false);
     expect(!bad.ok && bad.message).toMatch(/rendering a sample conversation .* fails: .*no_such_filter/);
     const raises = validateChatTemplate("{{ raise_exception('system message required') }}{{ messages }}");
     expect(!raises.ok && raises.message).toContain('system message required');
+  });
+
+  it('accepts any template that renders: a literal one (mergekit\'s test), one that ignores the messages with a warning', () => {
+    const literal = validateChatTemplate("{{messages[0]['content']}}");
+    expect(literal).toMatchObject({ ok: true, rendered: 'What is 2 + 2?' });
+    expect(literal.ok && literal.warning).toBeUndefined();
     const ignores = validateChatTemplate('{% if messages %}hello{% endif %}');
-    expect(!ignores.ok && ignores.message).toContain('does not output the messages');
+    expect(ignores).toMatchObject({ ok: true, rendered: 'hello' });
+    expect(ignores.ok && ignores.warning).toContain('none of the messages');
   });
 });

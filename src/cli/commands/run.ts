@@ -1,0 +1,87 @@
+/** `mergeops run <recipe.yml> --out DIR`: the merge, with GGUF outputs and their load check. */
+import { MergeopsError } from '../../errors.js';
+import { runRecipeFile } from '../../pipeline.js';
+import { parseFileType } from '../../quant/select.js';
+import { defineCommand } from '../command.js';
+import { countOption, ggufSplitOptions, onePositional, prepareOptions, RECIPE_OPTIONS, RECIPE_OPTIONS_HELP, sizeOption } from '../common.js';
+import { bytes, checkLine, duration, rate } from '../format.js';
+import { progressReporter } from '../progress.js';
+
+
+export const runCommand = defineCommand({
+  name: 'run',
+  summary: 'merge a recipe into a folder of safetensors shards (and GGUF files)',
+  help: `Usage: mergeops run <recipe.yml> --out DIR [options]
+
+Merges the recipe's models tensor by tensor, in bounded memory, into DIR: safetensors shards and
+index, config and tokenizer files, the recipe, and GGUF files when asked for. The folder is written
+beside DIR under a temporary name and renamed at the end: after a failure nothing is left.
+
+Options:
+  -o, --out DIR          output folder (required)
+  --max-memory SIZE      memory the whole process may use, e.g. 4G, 512MiB (default: half of RAM, ≤ 16 GiB)
+  -j, --threads N        kernel worker threads (default: one per core)
+  --overwrite            replace an existing output folder that an earlier mergeops run wrote
+  --force-overwrite      replace an existing output folder whatever it holds
+  --gguf TYPES           also write GGUF files, e.g. Q4_K_M,Q8_0 (default: the recipe's mergeops.quantize)
+  --tokenizer-pre NAME   tokenizer.ggml.pre for a BPE tokenizer llama.cpp does not recognise
+  --split-max-size SIZE  split each GGUF (gguf-split format) into files of at most SIZE of tensors
+  --split-max-tensors N  split each GGUF into files of at most N tensors
+  --skip-gguf-check      do not load each GGUF written with llama.cpp to decode a few tokens
+  --allow-nonfinite      write output tensors that hold NaN or Inf instead of failing the run
+  --keep-intermediates DIR
+                         multi-stage recipes: also write each named stage to DIR/<name>
+                         (by default earlier stages are computed in memory, never written)
+${RECIPE_OPTIONS_HELP}`,
+  options: {
+    ...RECIPE_OPTIONS,
+    out: { type: 'string', short: 'o' },
+    'max-memory': { type: 'string' },
+    threads: { type: 'string', short: 'j' },
+    overwrite: { type: 'boolean' },
+    'force-overwrite': { type: 'boolean' },
+    gguf: { type: 'string' },
+    'tokenizer-pre': { type: 'string' },
+    'skip-gguf-check': { type: 'boolean' },
+    'allow-nonfinite': { type: 'boolean' },
+    'split-max-size': { type: 'string' },
+    'split-max-tensors': { type: 'string' },
+    'keep-intermediates': { type: 'string' },
+  },
+  async run({ values, positionals }, io) {
+    const recipe = onePositional(positionals, 'run', 'a recipe file', 'recipe.yml --out ./merged');
+    if (!values.out) throw new MergeopsError('USAGE', '`mergeops run` needs --out DIR', `mergeops run ${recipe} --out ./merged`);
+    const keep = values['keep-intermediates'];
+    const split = ggufSplitOptions(values['split-max-size'], values['split-max-tensors']);
+    const result = await runRecipeFile(recipe, {
+      ...prepareOptions(values, io),
+      outDir: values.out,
+      maxMemory: sizeOption(values['max-memory'], 'max-memory'),
+      threads: countOption(values.threads, 'threads', '2'),
+      overwrite: values.overwrite ?? false,
+      forceOverwrite: values['force-overwrite'] ?? false,
+      onProgress: progressReporter(process.stderr),
+      keepIntermediates: keep,
+      gguf: values.gguf === undefined ? undefined : values.gguf.split(',').map((x) => parseFileType(x.trim())),
+      tokenizerPre: values['tokenizer-pre'],
+      ggufCheck: !(values['skip-gguf-check'] ?? false),
+      allowNonfinite: values['allow-nonfinite'] ?? false,
+      ggufSplit: split,
+      onGGUF: (type) => io.err(`writing GGUF ${type}\n`),
+      onWarning: (w) => io.err(`warning: ${w}\n`),
+      onPlan: (plan) => {
+        for (const w of plan.warnings) io.err(`warning: ${w}\n`);
+        if (keep === undefined && plan.stages?.length) {
+          io.err(`fusing ${plan.stages.length} earlier stage(s) in memory: ${plan.stages.map((s) => s.name).join(', ')}\n`);
+        }
+        io.err(`merging ${plan.tensors.length} tensors (${bytes(plan.estimates.inputBytes)} to read) with ${plan.methodName}\n`);
+      },
+    });
+    for (const st of result.stages) io.out(`wrote stage ${st.name} to ${st.outDir} in ${duration(st.seconds)}\n`);
+    io.out(`wrote ${result.outDir} in ${duration(result.seconds)} (${rate(result.bytesRead / result.seconds)} read)\n`);
+    for (const f of result.files) io.out(`  ${f.name.padEnd(40)} ${bytes(f.bytes)}\n`);
+    for (const c of result.ggufChecks) io.out(`${checkLine(c.file, c)}\n`);
+    if (result.lockPath) io.out(`recorded the outputs in ${result.lockPath}\n`);
+    return 0;
+  },
+});
