@@ -192,6 +192,84 @@ fn lanes(v: v128) -> f64 {
     f64x2_extract_lane::<0>(v) + f64x2_extract_lane::<1>(v)
 }
 
+/// Most inputs of the one-loop path.
+#[cfg(target_arch = "wasm32")]
+const JOINT_MAX: usize = 4;
+
+/// All the sums in one loop over `n16` elements of 16-bit arrays, the output loaded once per 8
+/// elements for every input (no f32 block): `K` inputs of one dtype `I`. `acc` holds the f64x2
+/// accumulators in record order (`[Σo², Σx₀², Σo·x₀, ...]`). Each f32 lane takes two
+/// products per iteration, so a flush every `PARTIAL / 2` iterations keeps `PARTIAL` products
+/// per partial sum, as the block path does.
+#[cfg(target_arch = "wasm32")]
+#[inline(never)]
+unsafe fn joint<O: Dt, I: Dt, const K: usize>(o: *const u8, xs: [*const u8; K], n16: usize, acc: &mut [v128; 1 + 2 * JOINT_MAX]) {
+    let k = Consts::load();
+    let iters = n16 / 8;
+    let mut op = o;
+    let mut xp = xs;
+    let mut it = 0;
+    while it < iters {
+        let m = core::cmp::min(PARTIAL / 2, iters - it);
+        let mut s = [f32x4_splat(0.0); 1 + 2 * JOINT_MAX];
+        let mut u = 0;
+        while u < m {
+            let (oa, ob) = O::load8(op, true, &k);
+            s[0] = f32x4_add(s[0], f32x4_add(f32x4_mul(oa, oa), f32x4_mul(ob, ob)));
+            let mut j = 0;
+            while j < K {
+                let (a, b) = I::load8(xp[j], true, &k);
+                s[1 + 2 * j] = f32x4_add(s[1 + 2 * j], f32x4_add(f32x4_mul(a, a), f32x4_mul(b, b)));
+                s[2 + 2 * j] = f32x4_add(s[2 + 2 * j], f32x4_add(f32x4_mul(oa, a), f32x4_mul(ob, b)));
+                xp[j] = xp[j].add(8 * I::SIZE);
+                j += 1;
+            }
+            op = op.add(8 * O::SIZE);
+            u += 1;
+        }
+        let mut q = 0;
+        while q < 1 + 2 * K {
+            acc[q] = f64x2_add(acc[q], widen_sum(s[q]));
+            q += 1;
+        }
+        it += m;
+    }
+}
+
+/// The one-loop path when it applies (16-bit output, up to `JOINT_MAX` inputs of one 16-bit
+/// dtype); false otherwise.
+#[cfg(target_arch = "wasm32")]
+unsafe fn piece_joint(out: Arr, k: usize, input: &impl Fn(usize) -> Arr, len: usize, stats: &mut [f64]) -> bool {
+    if k == 0 || k > JOINT_MAX || dtype_size(out.dtype) != 2 {
+        return false;
+    }
+    let dt = input(0).dtype;
+    let mut j = 0;
+    while j < k {
+        if input(j).dtype != dt {
+            return false;
+        }
+        j += 1;
+    }
+    if dtype_size(dt) != 2 {
+        return false;
+    }
+    let mut acc = [f64x2_splat(0.0); 1 + 2 * JOINT_MAX];
+    let p = |j: usize| input(core::cmp::min(j, k - 1)).ptr;
+    with_dt!(out.dtype, O => with_dt!(dt, I => match k {
+        1 => joint::<O, I, 1>(out.ptr, [p(0)], len, &mut acc),
+        2 => joint::<O, I, 2>(out.ptr, [p(0), p(1)], len, &mut acc),
+        3 => joint::<O, I, 3>(out.ptr, [p(0), p(1), p(2)], len, &mut acc),
+        _ => joint::<O, I, 4>(out.ptr, [p(0), p(1), p(2), p(3)], len, &mut acc),
+    }));
+    let mut q = 0;
+    while q < 1 + 2 * k {
+        stats[q] += lanes(acc[q]);
+        q += 1;
+    }
+    true
+}
+
 /// Sums of the first `len` (a multiple of 16) elements in layout `EO`.
 #[cfg(target_arch = "wasm32")]
 #[inline(always)]
@@ -218,7 +296,7 @@ unsafe fn piece_simd<const EO: bool>(out: Arr, k: usize, input: &impl Fn(usize) 
 #[cfg(target_arch = "wasm32")]
 unsafe fn piece(out: Arr, k: usize, input: &impl Fn(usize) -> Arr, len: usize, stats: &mut [f64]) {
     let l16 = len & !15;
-    if l16 > 0 {
+    if l16 > 0 && !piece_joint(out, k, input, l16, stats) {
         let mut all16 = dtype_size(out.dtype) == 2;
         let mut j = 0;
         while j < k {
