@@ -12,11 +12,20 @@
 export type InterruptHandler = () => void | Promise<void>;
 
 const stoppers = new Set<InterruptHandler>();
+let received: HandledSignal | undefined;
 const cleanups = new Set<InterruptHandler>();
 
 /** Exit codes by signal, as shells report them (128 + signal number). */
 export const SIGNAL_EXIT_CODES = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
 export type HandledSignal = keyof typeof SIGNAL_EXIT_CODES;
+
+/**
+ * The signal that interrupted this process, if any: front ends stay quiet about the failures the
+ * stopped work reports meanwhile (the exit follows).
+ */
+export function interruptedBy(): HandledSignal | undefined {
+  return received;
+}
 
 /** Registers a handler that stops running work on interruption; returns its removal. */
 export function onInterruptStop(fn: InterruptHandler): () => void {
@@ -73,6 +82,7 @@ export function installInterruptHandlers(o: InstallOptions = {}): () => void {
       return;
     }
     first = sig;
+    received = sig;
     o.log?.(`interrupted (${sig}): stopping and removing partial output (press Ctrl-C again to exit at once)`);
     const timer = setTimeout(() => exit(code), o.graceMs ?? 10_000);
     timer.unref();

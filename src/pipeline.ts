@@ -8,7 +8,8 @@ import {
 } from './execute/output-safety.js';
 import { checkFrozen } from './hub/check-frozen.js';
 import {
-  buildLock, defaultLockPath, lockedLoraShas, lockedShas, outputFiles, readLock, serializeLock, sha256Text, writeLock, type Lockfile,
+  buildLock, defaultLockPath, lockedLoraShas, lockedShas, lockMatchesRecipe, outputFiles, readLock, recipeChangesSinceLock, serializeLock, writeLock,
+  type Lockfile,
 } from './hub/lockfile.js';
 import type { PendingShard } from './hub/hub-model.js';
 import { resolveRecipe, type ResolveOptions, type ResolveResult } from './hub/resolve.js';
@@ -18,6 +19,7 @@ import { defaultCacheDir, ShardCache } from './store/shard-cache.js';
 import { ShardFetcher } from './store/shard-fetcher.js';
 import { buildPlan, type PlanOptions } from './plan/plan.js';
 import type { Plan } from './plan/types.js';
+import { canonicalRecipe, type CanonicalRecipe } from './recipe/canonical.js';
 import { parseRecipeText } from './recipe/parse.js';
 import { stageGraph } from './recipe/stages.js';
 import type { Recipe } from './recipe/types.js';
@@ -93,6 +95,8 @@ export interface Prepared {
   pending: PendingShard[];
   sourceMode?: 'stream' | 'download';
   recipeText: string;
+  /** The recipe's canonical form (what the lockfile hashes and keeps). */
+  recipe: CanonicalRecipe;
   lockPath: string;
   /** The lockfile in use (existing and matching the recipe), if any. */
   lock?: Lockfile;
@@ -105,15 +109,19 @@ export interface Prepared {
 export async function prepareRecipeFile(file: string, opts: PrepareOptions = {}): Promise<Prepared> {
   const docs = loadRecipeFile(file);
   const recipeText = docs.map((d) => d.text).join('');
+  const recipe = canonicalRecipe(docs.map((d) => d.text));
   const lockPath = opts.lockPath ?? defaultLockPath(file);
   let lock: Lockfile | undefined;
   if (opts.frozen) {
     lock = readLock(lockPath);
-    await checkFrozen(lock, recipeText, lockPath, opts.hub ?? {});
+    await checkFrozen(lock, recipe, recipeText, lockPath, opts.hub ?? {});
   } else if (!opts.relock && existsSync(lockPath)) {
     const l = readLock(lockPath);
-    if (l.recipe.sha256 === sha256Text(recipeText)) lock = l;
-    else opts.log?.(`warning: ${lockPath} is for another version of the recipe: not used (run \`mergeops lock\` to update it)`);
+    if (lockMatchesRecipe(l, recipe, recipeText)) lock = l;
+    else {
+      opts.log?.(`warning: ${lockPath} is for another version of the recipe (${recipeChangesSinceLock(l, recipe)}): `
+        + 'not used (run `mergeops lock` to update it)');
+    }
   }
   const { plan, resolved } = await planDocs(docs, {
     ...opts, pinned: lock ? lockedShas(lock) : opts.pinned, pinnedLora: lock ? lockedLoraShas(lock) : opts.pinnedLora,
@@ -125,14 +133,14 @@ export async function prepareRecipeFile(file: string, opts: PrepareOptions = {})
   }
   return {
     plan, models: [...models.values()], pending: resolved.flatMap((r) => r.pending),
-    sourceMode: resolved.find((r) => r.sourceMode)?.sourceMode, recipeText, lockPath, lock,
+    sourceMode: resolved.find((r) => r.sourceMode)?.sourceMode, recipeText, recipe, lockPath, lock,
   };
 }
 
 /** `mergeops lock`: resolves every model afresh and writes the lockfile. */
 export async function lockRecipeFile(file: string, opts: PrepareOptions = {}): Promise<{ lockPath: string; lock: Lockfile }> {
   const p = await prepareRecipeFile(file, { ...opts, relock: true, frozen: false, sourceMode: 'stream' });
-  const lock = await buildLock(p.models, basename(file), p.recipeText, dirname(resolvePath(p.lockPath)));
+  const lock = await buildLock(p.models, basename(file), p.recipe, dirname(resolvePath(p.lockPath)));
   writeLock(p.lockPath, lock);
   return { lockPath: p.lockPath, lock };
 }
@@ -153,6 +161,11 @@ export interface RunOptions extends PrepareOptions, Omit<ExecuteOptions, 'inputs
   onPlan?: (plan: Plan) => void;
   /** Multi-stage recipes: also write each named stage to `<dir>/<name>` (computed from its inputs again). */
   keepIntermediates?: string;
+  /**
+   * Record the output files' sha256 in the lockfile even with `frozen` (a frozen run, as in CI,
+   * otherwise leaves the lockfile as committed). Without `frozen`, a run with a matching lockfile records them.
+   */
+  record?: boolean;
 }
 
 export interface RunResult extends ExecuteResult {
@@ -254,11 +267,16 @@ async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prep
   let recorded: string | undefined;
   if (lock) {
     const outputs = await outputFiles(result.outDir, result.files.map((x) => x.name));
-    if (lock.outputs && serializeLock({ ...lock, outputs }) !== serializeLock(lock)) {
-      opts.log?.(`note: the outputs differ from those recorded in ${lockPath}; recording the new ones`);
+    const next = serializeLock({ ...lock, outputs });
+    const changed = lock.outputs !== undefined && next !== serializeLock(lock);
+    if (opts.frozen && !opts.record) {
+      if (changed) opts.log?.(`note: the outputs differ from those recorded in ${lockPath} (not recorded: --frozen leaves the lockfile as it is; add --record to record them)`);
+    } else {
+      if (changed) opts.log?.(`note: the outputs differ from those recorded in ${lockPath}; recording the new ones`);
+      // An unchanged lockfile is not rewritten (no new mtime, nothing for git to look at).
+      if (!existsSync(lockPath) || readFileSync(lockPath, 'utf8') !== next) writeLock(lockPath, { ...lock, outputs });
+      recorded = lockPath;
     }
-    writeLock(lockPath, { ...lock, outputs });
-    recorded = lockPath;
   }
   return { ...result, plan, sourceMode, lockPath: recorded, stages };
 }

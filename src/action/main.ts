@@ -1,53 +1,53 @@
 /**
- * GitHub Action entry (build mode, first slice): merge the recipe into a folder.
- * Eval gates, publishing and the review / drift modes come with their own issues.
+ * GitHub Action entry: reads and checks the inputs, picks the mode (modes.ts) and runs it in the
+ * repository's checkout. A user's mistake or the machine's state ends as an annotation and a
+ * short failure line, never a stack trace.
  */
 import * as core from '@actions/core';
 import { MergeopsError, RecipeError } from '../errors.js';
-import { parseShardSize } from '../formats/safetensors.js';
-import { hubOptionsFromEnv } from '../hub/hub-options.js';
-import { runRecipeFile } from '../pipeline.js';
-import { restoreModelFromActionsCache, saveModelToActionsCache } from '../store/actions-cache.js';
-import { defaultCacheDir, ShardCache } from '../store/shard-cache.js';
+import { toMergeopsError } from '../fs-errors.js';
+import { installInterruptHandlers, interruptedBy } from '../interrupt.js';
+import { hubOptionsFromEnv, maskTokens } from '../hub/hub-options.js';
+import { runnerTemp, type ModeContext } from './context.js';
+import { readRunContext } from './event.js';
+import { hasGit, repoRoot } from './git.js';
+import { globPatterns } from './glob.js';
+import { readActionInputs } from './inputs.js';
+import { pickMode } from './modes.js';
 
-async function run(): Promise<void> {
-  const recipe = core.getInput('recipe', { required: true });
-  const out = core.getInput('out') || 'merged';
-  const maxMemory = core.getInput('max-memory');
-  const threads = core.getInput('threads');
-  const token = core.getInput('hf-token');
-  if (token) core.setSecret(token); // masked in every log line from here on
-  const hub = hubOptionsFromEnv(process.env, token || undefined);
-  const store = new ShardCache(defaultCacheDir());
-  const log = (line: string): void => core.info(line);
-  let pinned: readonly { repo: string; sha: string }[] = [];
-  const result = await runRecipeFile(recipe, {
-    hub,
-    log,
-    cache: store,
-    // Shards cached by an earlier run of this workflow come back before anything is fetched.
-    onPinned: async (pins) => {
-      pinned = pins;
-      for (const p of pins) await restoreModelFromActionsCache(store, p.repo, p.sha, { log });
-    },
-    onPlan: (plan) => { for (const w of plan.warnings) core.warning(w, { file: recipe }); },
-    outDir: out,
-    maxMemory: maxMemory ? parseShardSize(maxMemory) : undefined,
-    threads: threads ? Number(threads) : undefined,
-    overwrite: true,
-  });
-  for (const p of pinned) await saveModelToActionsCache(store, p.repo, p.sha, { log });
-  core.setOutput('out', result.outDir);
-  core.info(`wrote ${result.outDir}: ${result.files.map((f) => f.name).join(', ')}`);
+async function main(): Promise<void> {
+  const inputs = readActionInputs((name) => core.getInput(name));
+  // Masked in every log line from here on.
+  if (inputs.hfToken) core.setSecret(inputs.hfToken);
+  if (inputs.githubToken) core.setSecret(inputs.githubToken);
+  const run = readRunContext();
+  const mode = pickMode(inputs.mode, run.eventName);
+  // Without a git checkout only whole-tree work is possible (build or drift of every recipe); history-based selection says what is missing.
+  const root = hasGit(run.workspace) ? repoRoot(run.workspace) : run.workspace;
+  process.chdir(root);
+  const env = inputs.hfEndpoint ? { ...process.env, HF_ENDPOINT: inputs.hfEndpoint } : process.env;
+  // Review needs no token: a fork's pull request has none, and public models need none.
+  const hub = hubOptionsFromEnv(env, mode.secrets ? inputs.hfToken : undefined, (m) => core.warning(m));
+  const ctx: ModeContext = {
+    inputs, run, root, hub, patterns: globPatterns(inputs.recipes), temp: runnerTemp(),
+    log: (line) => core.info(maskTokens(line, hub)),
+  };
+  core.info(`mergeops: ${mode.name} mode (${inputs.mode === 'auto' ? `auto, event ${run.eventName}` : 'set by input'})`);
+  await mode.run(ctx);
 }
 
-run().catch((e: unknown) => {
+// A cancelled workflow sends SIGINT, then SIGTERM: stop, remove the partial output, exit.
+installInterruptHandlers({ log: (line) => core.warning(line) });
+
+main().catch((raw: unknown) => {
+  if (interruptedBy() !== undefined) return;
+  const e = toMergeopsError(raw) ?? raw;
   if (e instanceof RecipeError) {
     core.error(`${e.message}\nhint: ${e.hint}`, { file: e.pos.file, startLine: e.pos.line, startColumn: e.pos.col });
-    core.setFailed(e.message);
+    core.setFailed('the recipe has an error (see the annotation)');
   } else if (e instanceof MergeopsError) {
-    core.setFailed(`${e.message}\nhint: ${e.hint}`);
+    core.setFailed(maskTokens(`${e.message}\nhint: ${e.hint}`));
   } else {
-    core.setFailed(e instanceof Error ? e.message : String(e));
+    core.setFailed(`internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
   }
 });

@@ -70,7 +70,7 @@ export function onePositional(positionals: string[], command: string, what: stri
 
 /** Hub access from the environment, and a stderr logger that masks its token. */
 export function hubAndLog(io: CommandIO): { hub: HubOptions; log: (line: string) => void } {
-  const hub = hubOptionsFromEnv(io.env);
+  const hub = hubOptionsFromEnv(io.env, undefined, (m) => io.err(`warning: ${maskTokens(m)}\n`));
   return { hub, log: (line) => io.err(`${maskTokens(line, hub)}\n`) };
 }
 

@@ -2,7 +2,7 @@
 /** `mergeops` command line: finds the command (src/cli/commands/) and runs it; errors become messages. */
 import { MergeopsError } from '../errors.js';
 import { toMergeopsError } from '../fs-errors.js';
-import { installInterruptHandlers } from '../interrupt.js';
+import { installInterruptHandlers, interruptedBy } from '../interrupt.js';
 import { maskTokens } from '../hub/hub-options.js';
 import { didYouMean } from '../recipe/index.js';
 import type { OptionIndex } from './args.js';
@@ -68,6 +68,8 @@ installInterruptHandlers({ log: (line) => io.err(`\n${line}\n`) });
 main(process.argv.slice(2), io).then(
   (code) => { process.exitCode = code; },
   (raw: unknown) => {
+    // Interrupted: the work stopped failing is expected; the signal handler exits with its code.
+    if (interruptedBy() !== undefined) return;
     // File-system and network failures are the machine's state, not bugs: typed, with a hint.
     const e = toMergeopsError(raw) ?? raw;
     if (e instanceof MergeopsError) io.err(maskTokens(e.format()) + '\n');

@@ -6,14 +6,14 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { MergeopsError } from '../errors.js';
 import type { HubOptions } from './hub-options.js';
-import { sha256Text, type LockedModel, type Lockfile } from './lockfile.js';
+import type { CanonicalRecipe } from '../recipe/canonical.js';
+import { lockMatchesRecipe, recipeChangesSinceLock, type LockedModel, type Lockfile } from './lockfile.js';
 import { resolveRevision } from './resolve-revision.js';
 
-export async function checkFrozen(lock: Lockfile, recipeText: string, lockPath: string, hub: HubOptions): Promise<void> {
-  const want = sha256Text(recipeText);
-  if (lock.recipe.sha256 !== want) {
+export async function checkFrozen(lock: Lockfile, recipe: CanonicalRecipe, recipeText: string, lockPath: string, hub: HubOptions): Promise<void> {
+  if (!lockMatchesRecipe(lock, recipe, recipeText)) {
     throw new MergeopsError('UPSTREAM_CHANGED',
-      `the recipe changed since ${lockPath} was written (recipe sha256 ${want}, locked ${lock.recipe.sha256})`,
+      `the recipe changed since ${lockPath} was written: ${recipeChangesSinceLock(lock, recipe)}`,
       'run `mergeops lock <recipe.yml>` and commit the new lockfile, or run without --frozen');
   }
   for (const [key, m] of Object.entries(lock.models).sort(([a], [b]) => (a < b ? -1 : 1))) {

@@ -14,8 +14,12 @@ export interface HubOptions {
 
 export const DEFAULT_HUB_URL = 'https://huggingface.co';
 
-/** Reads HF_ENDPOINT and HF_TOKEN (an explicit token wins); checks them at the edge. */
-export function hubOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, token?: string): HubOptions {
+/**
+ * Reads HF_ENDPOINT and HF_TOKEN (an explicit token wins); checks them at the edge. A token that
+ * does not look like a Hub token (`hf_…`) is only a warning: it is used as given, matters only if
+ * the Hub is reached at all (a merge of local folders never is), and the Hub is the judge of it.
+ */
+export function hubOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, token?: string, warn?: (message: string) => void): HubOptions {
   const hubUrl = (env.HF_ENDPOINT ?? '').trim().replace(/\/+$/, '') || DEFAULT_HUB_URL;
   try {
     new URL(hubUrl);
@@ -24,8 +28,8 @@ export function hubOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, token?: 
   }
   const accessToken = (token ?? env.HF_TOKEN ?? '').trim() || undefined;
   if (accessToken !== undefined && !accessToken.startsWith('hf_')) {
-    throw new MergeopsError('USAGE', 'the Hugging Face token does not start with `hf_`',
-      'use a user access token from https://huggingface.co/settings/tokens (HF_TOKEN or the hf-token input)');
+    warn?.(`the Hugging Face token (${token !== undefined ? 'hf-token' : 'HF_TOKEN'}) does not start with \`hf_\` as Hub access tokens do; `
+      + 'it is used as given, but the Hub will likely refuse it (tokens: https://huggingface.co/settings/tokens)');
   }
   return { hubUrl, accessToken };
 }

@@ -9,6 +9,7 @@ import { createReadStream, existsSync, readFileSync, statSync, writeFileSync, re
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { MergeopsError } from '../errors.js';
 import type { PinnedFile, ResolvedModel } from '../plan/resolved.js';
+import { canonicalRecipeHash, recipeChanges, type CanonicalRecipe } from '../recipe/canonical.js';
 import { ADAPTER_CONFIG, ADAPTER_WEIGHTS } from './lora.js';
 
 export const LOCK_VERSION = 1;
@@ -29,7 +30,12 @@ export interface LockedModel {
 
 export interface Lockfile {
   version: number;
-  recipe: { file: string; sha256: string };
+  /**
+   * `sha256` of the recipe's canonical form (src/recipe/canonical.ts), which `content` holds so a
+   * changed recipe can be told apart field by field. Locks written before kept the hash of the
+   * text and no content; they still match the same text.
+   */
+  recipe: { file: string; sha256: string; content?: CanonicalRecipe };
   models: Record<string, LockedModel>;
   outputs?: PinnedFile[];
 }
@@ -49,7 +55,7 @@ export async function sha256File(path: string): Promise<string> {
 }
 
 /** Pins every model of a resolved recipe (local files are hashed here). */
-export async function buildLock(resolvedModels: readonly ResolvedModel[], recipeFile: string, recipeText: string, lockDir: string): Promise<Lockfile> {
+export async function buildLock(resolvedModels: readonly ResolvedModel[], recipeFile: string, recipe: CanonicalRecipe, lockDir: string): Promise<Lockfile> {
   const models: Record<string, LockedModel> = {};
   const local = async (dir: string, names: Set<string>): Promise<LockedModel> => {
     const files: PinnedFile[] = [];
@@ -79,7 +85,19 @@ export async function buildLock(resolvedModels: readonly ResolvedModel[], recipe
     for (const t of m.tensors.values()) if (t.source.kind === 'file' && dirname(t.source.path) === m.dir) names.add(basename(t.source.path));
     models[m.key] = { ...await local(m.dir, names), lora };
   }
-  return { version: LOCK_VERSION, recipe: { file: recipeFile, sha256: sha256Text(recipeText) }, models };
+  return { version: LOCK_VERSION, recipe: { file: recipeFile, sha256: canonicalRecipeHash(recipe), content: recipe }, models };
+}
+
+/** The lock is for this recipe: the same canonical form (comments and formatting aside), or, for an older lock, the same text. */
+export function lockMatchesRecipe(lock: Lockfile, recipe: CanonicalRecipe, recipeText: string): boolean {
+  return lock.recipe.sha256 === canonicalRecipeHash(recipe) || lock.recipe.sha256 === sha256Text(recipeText);
+}
+
+/** What changed in the recipe since the lock was written, for messages: `model \`x\`, parameters.weight: 1 → 0.5; …`. */
+export function recipeChangesSinceLock(lock: Lockfile, recipe: CanonicalRecipe): string {
+  if (!Array.isArray(lock.recipe.content)) return 'this lockfile predates recording the recipe, so only its hash is known to differ';
+  const changes = recipeChanges(lock.recipe.content, recipe);
+  return changes.length > 0 ? changes.join('; ') : 'its canonical form differs';
 }
 
 /** Hashes a finished output folder. */

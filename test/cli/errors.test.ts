@@ -69,6 +69,16 @@ describe('clear errors and no output', () => {
     expect(r.stderr).not.toMatch(/^ {2}hint: check your connection/m);
   });
 
+  it('an HF_TOKEN that does not look like a Hub token: a warning, and a merge of local folders runs', async () => {
+    const recipe = writeRecipe(t.dir, 'odd-token.yml', ta(`  - model: ${ADD}\n    parameters: {weight: 1}\n`));
+    const out = join(t.dir, 'out-odd-token');
+    const r = await runCliAsync(['run', recipe, '--out', out], { env: { HF_TOKEN: 'ghp_notahubtoken1234' } });
+    expect(r.stderr).toMatch(/warning: the Hugging Face token \(HF_TOKEN\) does not start with `hf_`/);
+    expect(r.status).toBe(0);
+    expect(existsSync(join(out, 'model.safetensors'))).toBe(true);
+    expect(r.stdout + r.stderr).not.toContain('ghp_notahubtoken1234');
+  });
+
   it('missing tensor', () => {
     // A checkpoint without one layer weight: rebuild the file from the header without it.
     const dir = join(t.dir, 'incomplete');

@@ -187,7 +187,8 @@ describe('lockfile', () => {
     // Sorted keys, one file per line: stable text.
     expect(readFileSync(lockPath, 'utf8')).toMatch(/\{"path": "config.json", "sha256": "[0-9a-f]{64}", "size": \d+\}/);
 
-    const ok = await runCliAsync(['run', file, '--out', join(dir, 'out'), '--frozen', '--cache-dir', cache], { env: env() });
+    // --frozen leaves the lockfile as committed unless told to --record the outputs.
+    const ok = await runCliAsync(['run', file, '--out', join(dir, 'out'), '--frozen', '--record', '--cache-dir', cache], { env: env() });
     expect(ok.status).toBe(0);
     const recorded = JSON.parse(readFileSync(lockPath, 'utf8')) as { outputs: { path: string }[] };
     expect(recorded.outputs.map((o) => o.path)).toContain('model.safetensors');

@@ -32,6 +32,8 @@ Options:
   --keep-intermediates DIR
                          multi-stage recipes: also write each named stage to DIR/<name>
                          (by default earlier stages are computed in memory, never written)
+  --record               with --frozen: still record the output files' sha256 in the lockfile (a
+                         run without --frozen records them whenever the lockfile matches the recipe)
 ${RECIPE_OPTIONS_HELP}`,
   options: {
     ...RECIPE_OPTIONS,
@@ -47,6 +49,7 @@ ${RECIPE_OPTIONS_HELP}`,
     'split-max-size': { type: 'string' },
     'split-max-tensors': { type: 'string' },
     'keep-intermediates': { type: 'string' },
+    record: { type: 'boolean' },
   },
   async run({ values, positionals }, io) {
     const recipe = onePositional(positionals, 'run', 'a recipe file', 'recipe.yml --out ./merged');
@@ -62,6 +65,7 @@ ${RECIPE_OPTIONS_HELP}`,
       forceOverwrite: values['force-overwrite'] ?? false,
       onProgress: progressReporter(process.stderr),
       keepIntermediates: keep,
+      record: values.record ?? false,
       gguf: values.gguf === undefined ? undefined : values.gguf.split(',').map((x) => parseFileType(x.trim())),
       tokenizerPre: values['tokenizer-pre'],
       ggufCheck: !(values['skip-gguf-check'] ?? false),

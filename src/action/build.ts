@@ -1,0 +1,150 @@
+/**
+ * `mode: build` (push): the recipes the push changed (or whose `mergeops.lock` changed), each
+ * merge → GGUF → eval gate → publish, the lockfile written (and committed back with
+ * `commit-lockfile: true`), progress in the log, a job summary per recipe and the outputs.
+ */
+import * as core from '@actions/core';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { MergeopsError } from '../errors.js';
+import { readLock, sha256Text } from '../hub/lockfile.js';
+import { lockRecipeFile, loadRecipeFile, runRecipeFile, type RunResult } from '../pipeline.js';
+import { progressReporter } from '../cli/progress.js';
+import { restoreModelFromActionsCache, saveModelToActionsCache } from '../store/actions-cache.js';
+import { defaultCacheDir, ShardCache } from '../store/shard-cache.js';
+import type { ActionMode, ModeContext } from './context.js';
+import { branchOf } from './event.js';
+import { ZERO_SHA } from './git.js';
+import { commitFiles, octokit } from './github.js';
+import { provideNodeLlamaCpp, type RuntimeResult } from './llama-runtime.js';
+import { allRecipes, changedRecipes, lockPathOf, recipeName } from './recipes.js';
+import { recipeSummary, type RecipeBuild } from './summary.js';
+
+/** The recipes a build concerns: those the push changed; all of them on a new branch or a manual run. */
+export function buildSelection(ctx: ModeContext): string[] {
+  const { before, after } = ctx.run.payload;
+  if (ctx.run.eventName === 'push' && before && after && before !== ZERO_SHA) return changedRecipes(ctx.root, ctx.patterns, before, after);
+  return allRecipes(ctx.root, ctx.patterns);
+}
+
+/** Log lines for a merge's progress: the CLI's plain reporter (one line per 10 %), through core.info. */
+function logProgress(): ReturnType<typeof progressReporter> {
+  const stream = { isTTY: false, write: (s: string): boolean => { core.info(s.replace(/\n$/, '')); return true; } };
+  return progressReporter(stream as unknown as NodeJS.WriteStream);
+}
+
+async function buildOne(ctx: ModeContext, path: string, store: ShardCache, outRoot: string): Promise<RecipeBuild> {
+  const name = recipeName(path);
+  const lockPath = lockPathOf(path);
+  const t0 = performance.now();
+  const lockBefore = existsSync(lockPath) ? readFileSync(lockPath, 'utf8') : undefined;
+  // A missing or stale lockfile is written first, so the run pins what it resolves and records its outputs there.
+  if (!ctx.inputs.frozen) {
+    const docs = loadRecipeFile(path);
+    const stale = !existsSync(lockPath) || readLock(lockPath).recipe.sha256 !== sha256Text(docs.map((d) => d.text).join(''));
+    if (stale) {
+      ctx.log(`${path}: writing ${lockPath}`);
+      await lockRecipeFile(path, { hub: ctx.hub, cache: store, log: ctx.log });
+    }
+  }
+  let pinned: readonly { repo: string; sha: string }[] = [];
+  const outDir = join(outRoot, name);
+  const result: RunResult = await runRecipeFile(path, {
+    hub: ctx.hub, log: ctx.log, cache: store, frozen: ctx.inputs.frozen,
+    onPinned: async (pins) => {
+      pinned = pins;
+      // Shards cached by an earlier run of this workflow come back before anything is fetched.
+      if (ctx.inputs.cache) for (const p of pins) await restoreModelFromActionsCache(store, p.repo, p.sha, { log: ctx.log });
+    },
+    onPlan: (plan) => {
+      for (const w of plan.warnings) core.warning(w, { file: path });
+      ctx.log(`${path}: merging ${plan.tensors.length} tensors with ${plan.methodName}`);
+    },
+    onProgress: logProgress(),
+    onGGUF: (type) => ctx.log(`${path}: writing GGUF ${type}`),
+    outDir, gguf: ctx.inputs.gguf, maxMemory: ctx.inputs.maxMemory, threads: ctx.inputs.threads, overwrite: true,
+  });
+  if (ctx.inputs.cache) for (const p of pinned) await saveModelToActionsCache(store, p.repo, p.sha, { log: ctx.log });
+  const lockAfter = existsSync(lockPath) ? readFileSync(lockPath, 'utf8') : undefined;
+  const lock = lockAfter !== undefined ? readLock(lockPath) : undefined;
+  return {
+    path, name, outDir: result.outDir,
+    inputs: Object.entries(lock?.models ?? {}).map(([key, m]) => ({ key, repo: m.repo, revision: m.revision, sha: m.sha, path: m.path })),
+    files: result.files.map((f) => ({ name: f.name, bytes: f.bytes })),
+    seconds: (performance.now() - t0) / 1000, mergeSeconds: result.seconds,
+    // ru_maxrss: the process's peak so far (kB), which bounds this recipe's.
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    lockChanged: lockAfter !== undefined && lockAfter !== lockBefore, lockPath,
+    ggufChecks: result.ggufChecks.map((c) => ({ file: c.file, ran: c.ran })),
+    published: [],
+  };
+}
+
+/** Builds the given recipes (also drift's `on-drift: rebuild`); sets the outputs and writes the job summary. */
+export async function buildRecipes(ctx: ModeContext, recipes: readonly string[]): Promise<RecipeBuild[]> {
+  core.setOutput('changed-recipes', JSON.stringify(recipes));
+  const store = new ShardCache(defaultCacheDir());
+  const outRoot = resolve(ctx.inputs.out ?? join(ctx.temp, 'mergeops-out'));
+  const builds: RecipeBuild[] = [];
+  // llama.cpp for the eval, once for all recipes.
+  let runtime: RuntimeResult | undefined;
+  if (ctx.inputs.eval && recipes.length > 0) {
+    runtime = await provideNodeLlamaCpp({ useCache: ctx.inputs.cache, log: ctx.log });
+    if (!runtime.ok) core.warning(`the eval will not run: ${runtime.reason}. Nothing is reported as passed; the summary and eval-summary say "not run".`);
+  }
+  for (const path of recipes) {
+    core.startGroup(`mergeops: ${path}`);
+    try {
+      builds.push(await buildOne(ctx, path, store, outRoot));
+    } finally {
+      core.endGroup();
+    }
+  }
+  const models: Record<string, unknown> = {};
+  for (const b of builds) {
+    models[b.path] = {
+      out: b.outDir,
+      repos: b.published.map((p) => p.repo),
+      commits: b.published.map((p) => p.commit),
+      files: b.files.map((f) => f.name),
+    };
+  }
+  core.setOutput('models', JSON.stringify(models));
+  core.setOutput('eval-summary', JSON.stringify({}));
+  for (const b of builds) core.summary.addRaw(recipeSummary(b), true);
+  if (builds.length === 0) core.summary.addRaw(`mergeops: no recipe matching \`${ctx.inputs.recipes}\` changed.`, true);
+  await core.summary.write();
+  const changedLocks = builds.filter((b) => b.lockChanged);
+  if (ctx.inputs.commitLockfile && changedLocks.length > 0 && !ctx.inputs.dryRun) await commitLockfiles(ctx, changedLocks.map((b) => b.lockPath));
+  return builds;
+}
+
+/** Commits the written lockfiles to the branch that was pushed (fast-forward only: a branch that moved meanwhile fails clearly). */
+async function commitLockfiles(ctx: ModeContext, paths: string[]): Promise<void> {
+  const branch = branchOf(ctx.run.ref);
+  if (!branch) {
+    throw new MergeopsError('USAGE', `commit-lockfile: ${ctx.run.ref || 'this run'} is not a branch`, 'use `commit-lockfile: true` on push to a branch only');
+  }
+  const gh = octokit(ctx.inputs.githubToken, ctx.run.apiUrl);
+  const files = paths.map((p) => ({ path: p, content: readFileSync(p, 'utf8') }));
+  const sha = await commitFiles(gh, { owner: ctx.run.owner, repo: ctx.run.repo }, {
+    branch, parent: ctx.run.sha, files,
+    // [skip ci]: the lockfile commit must not start this workflow again.
+    message: `mergeops: record build outputs in ${paths.join(', ')} [skip ci]`,
+  });
+  ctx.log(`committed ${paths.join(', ')} to ${branch} (${sha.slice(0, 12)})`);
+}
+
+async function build(ctx: ModeContext): Promise<void> {
+  const recipes = buildSelection(ctx);
+  if (recipes.length === 0) ctx.log(`no recipe matching \`${ctx.inputs.recipes}\` changed: nothing to build`);
+  await buildRecipes(ctx, recipes);
+}
+
+export const buildMode: ActionMode = {
+  name: 'build',
+  events: ['push'],
+  permissions: 'contents: read (contents: write with commit-lockfile)',
+  secrets: true,
+  run: build,
+};

@@ -1,0 +1,76 @@
+/**
+ * Will a build fit a standard GitHub-hosted runner? Memory, disk and time from the plan, with the
+ * rates the estimate assumes stated next to it (review comment). Rough by design: the point is
+ * to warn before a six-hour job dies on a full disk, not to predict seconds.
+ */
+import { minMaxMemory } from '../execute/budget.js';
+import { GGML_TYPES } from '../formats/ggml-type.js';
+import type { Plan } from '../plan/types.js';
+import { FILE_TYPES, type FileTypeName } from '../quant/select.js';
+
+/** The standard hosted Linux runner for public repositories (hub-and-actions.md). */
+export const STANDARD_RUNNER = { label: 'ubuntu-latest', cpus: 4, memoryBytes: 16e9, diskBytes: 14e9, jobSeconds: 6 * 3600 } as const;
+export type RunnerSpec = { label: string; cpus: number; memoryBytes: number; diskBytes: number; jobSeconds: number };
+
+/** Rates assumed on such a runner (bytes per second): Hub downloads, merging, K/legacy quantization of the output. */
+export const ASSUMED_RATES = { download: 100e6, merge: 1e9, quantize: 0.25e9 } as const;
+
+export interface GGUFEstimate { type: FileTypeName; bytes: number }
+
+export interface ResourceEstimate {
+  runner: RunnerSpec;
+  inputBytes: number;
+  outputBytes: number;
+  gguf: GGUFEstimate[];
+  /** The merge's memory budget (default: half the runner's RAM, at most 16 GiB) and the least it can run with. */
+  mergeMemoryBytes: number;
+  minMemoryBytes: number;
+  /** What the eval maps: the largest GGUF plus llama.cpp's own (~0.3 GB). */
+  evalMemoryBytes: number;
+  /** Output (temporary sibling, renamed) + GGUF files; inputs are streamed when they would not fit as well. */
+  diskBytes: number;
+  /** Inputs too, when downloaded whole (faster, needs the room). */
+  diskWithInputsBytes: number;
+  seconds: number;
+  warnings: string[];
+}
+
+/** Bytes of a GGUF of the planned tensors: 1-D tensors stay F32, the rest take the file type's base type (≈). */
+export function ggufBytesEstimate(plan: Plan, type: FileTypeName): number {
+  const t = GGML_TYPES[FILE_TYPES[type].base];
+  let total = 0;
+  for (const x of plan.tensors) {
+    const n = x.shape.reduce((a, b) => a * b, 1);
+    total += x.shape.length <= 1 ? n * 4 : (n / t.blockSize) * t.typeSize;
+  }
+  return Math.round(total + 1e6); // + metadata and vocabulary (≈1 MB)
+}
+
+export function estimateResources(plan: Plan, gguf: readonly FileTypeName[], runner: RunnerSpec = STANDARD_RUNNER): ResourceEstimate {
+  const inputBytes = plan.estimates.inputBytes;
+  const outputBytes = plan.estimates.outputBytes;
+  const ggufs = gguf.map((type) => ({ type, bytes: ggufBytesEstimate(plan, type) }));
+  const ggufTotal = ggufs.reduce((a, g) => a + g.bytes, 0);
+  // The default --max-memory rule (execute/budget.ts) applied to the runner's RAM.
+  const mergeMemoryBytes = Math.min(Math.floor(runner.memoryBytes / 2), 16 * 1024 ** 3);
+  const minMemoryBytes = minMaxMemory(runner.cpus);
+  const evalMemoryBytes = ggufs.length ? Math.max(...ggufs.map((g) => g.bytes)) + 0.3e9 : 0;
+  const diskBytes = plan.estimates.diskBytes + ggufTotal;
+  const diskWithInputsBytes = diskBytes + inputBytes;
+  const seconds = inputBytes / ASSUMED_RATES.download + inputBytes / ASSUMED_RATES.merge
+    + ggufs.filter((g) => g.type !== 'F16' && g.type !== 'F32' && g.type !== 'BF16').length * outputBytes / ASSUMED_RATES.quantize;
+  const warnings: string[] = [];
+  const gb = (n: number): string => `${(n / 1e9).toFixed(1)} GB`;
+  if (diskBytes > runner.diskBytes) {
+    warnings.push(`the output and GGUF files need ${gb(diskBytes)} of disk, more than the ${gb(runner.diskBytes)} of a standard runner: `
+      + 'build with `--low-disk` (each file is uploaded as it is written, then deleted) or split the build over the job matrix (`shard: i/N`, see sharded-build.yml)');
+  }
+  if (evalMemoryBytes > runner.memoryBytes) {
+    warnings.push(`the eval maps a ${gb(evalMemoryBytes)} GGUF, more than the runner's ${gb(runner.memoryBytes)} of RAM: `
+      + 'it will page from disk and crawl; evaluate a smaller quant type, or use a larger runner');
+  }
+  if (seconds > runner.jobSeconds) {
+    warnings.push(`about ${Math.round(seconds / 3600)} h of work, beyond a hosted job's 6 h limit: split it over the job matrix (\`shard: i/N\`)`);
+  }
+  return { runner, inputBytes, outputBytes, gguf: ggufs, mergeMemoryBytes, minMemoryBytes, evalMemoryBytes, diskBytes, diskWithInputsBytes, seconds, warnings };
+}

@@ -1,0 +1,49 @@
+/** The build's job summary, one section per recipe, rendered from data. */
+import { bytes, duration } from '../cli/format.js';
+import type { EvalReport } from '../eval/report.js';
+import { renderEvalMarkdown } from '../eval/render.js';
+
+export interface RecipeBuild {
+  path: string;
+  name: string;
+  outDir: string;
+  /** pinned inputs (from the lockfile) */
+  inputs: { key: string; repo?: string; revision?: string; sha?: string; path?: string }[];
+  files: { name: string; bytes: number }[];
+  seconds: number;
+  mergeSeconds: number;
+  peakRssBytes: number;
+  lockChanged: boolean;
+  lockPath: string;
+  ggufChecks: { file: string; ran: boolean }[];
+  eval?: EvalReport;
+  /** where it was published: repo, commit, and the URL of the repo */
+  published: { repo: string; commit: string; url: string }[];
+}
+
+const esc = (s: string): string => s.replace(/\|/g, '\\|');
+
+export function recipeSummary(b: RecipeBuild, hubUrl = 'https://huggingface.co'): string {
+  const out = [`## \`${b.path}\``, ''];
+  if (b.published.length) {
+    out.push(`Published: ${b.published.map((p) => `[${p.repo}](${p.url}) @ \`${p.commit.slice(0, 12)}\``).join(', ')}`, '');
+  }
+  out.push('| input | revision | commit |', '|---|---|---|');
+  for (const i of b.inputs) {
+    out.push(i.repo
+      ? `| [${esc(i.repo)}](${hubUrl}/${i.repo}) | \`${esc(i.revision ?? 'main')}\` | [\`${(i.sha ?? '').slice(0, 12)}\`](${hubUrl}/${i.repo}/tree/${i.sha}) |`
+      : `| \`${esc(i.path ?? i.key)}\` | local | — |`);
+  }
+  const pub = b.published[0];
+  out.push('', '| output | size |', '|---|---|');
+  for (const f of b.files) {
+    const link = pub ? `[${esc(f.name)}](${pub.url}/blob/${pub.commit}/${f.name})` : `\`${esc(f.name)}\``;
+    out.push(`| ${link} | ${bytes(f.bytes)} |`);
+  }
+  out.push('');
+  if (b.eval) out.push('### Eval', '', b.eval.ran ? renderEvalMarkdown(b.eval) : `Not run: ${b.eval.reason ?? 'no reason given'}.`, '');
+  else if (b.ggufChecks.some((c) => !c.ran)) out.push('> ⚠️ The GGUF files were not loaded with llama.cpp (no prebuilt binary for this runner): no eval ran.', '');
+  out.push(`Time: ${duration(b.seconds)} (merge ${duration(b.mergeSeconds)}); peak memory ${bytes(b.peakRssBytes)}.`
+    + `${b.lockChanged ? ` \`${b.lockPath}\` updated.` : ''}`, '');
+  return out.join('\n');
+}

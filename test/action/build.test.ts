@@ -1,0 +1,119 @@
+/**
+ * build mode end to end: `node dist/index.js` on a push event over a real git history, against
+ * the Hub test server (models), the Actions cache emulator (model shards and the node-llama-cpp
+ * runtime) and the GitHub API test server (the lockfile commit). The first runner fetches from
+ * the Hub, installs node-llama-cpp with npm (offline, from npm's cache: no network in tests) and
+ * saves both to the Actions cache; a fresh second runner restores them and downloads nothing.
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { ActionsCacheServer } from '../servers/actions-cache-server.js';
+import { TestGitHub } from '../servers/github-server.js';
+import { TestHub } from '../servers/hub-server.js';
+import { bundleAction, runAction, TestRepo, type RunSpec } from '../support/action-runner.js';
+import { EXAMPLE_MODELS, tempDir } from '../support/tmp.js';
+
+const t = tempDir('mergeops-build-');
+let hub: TestHub;
+let gh: TestGitHub;
+let cacheService: ActionsCacheServer;
+let index: string;
+let repo: TestRepo;
+let before: string;
+let after: string;
+
+const RECIPE = `merge_method: linear
+models:
+  - model: acts/base
+    parameters: {weight: 0.5}
+  - model: acts/add
+    parameters: {weight: 0.5}
+mergeops:
+  quantize: [Q8_0]
+`;
+
+beforeAll(async () => {
+  hub = await TestHub.start();
+  gh = await TestGitHub.start();
+  cacheService = await ActionsCacheServer.start();
+  for (const m of ['base', 'add']) hub.addFolder(`acts/${m}`, join(EXAMPLE_MODELS, m));
+  index = bundleAction(t.dir);
+  repo = new TestRepo(t.dir);
+  gh.addRepo('octo/models', repo.bare);
+  before = repo.commit({ 'README.md': 'models\n', 'recipes/other/other.yml': RECIPE.replace('0.5}\n  - model: acts/add', '0.25}\n  - model: acts/add') }, 'start');
+  after = repo.commit({ 'recipes/blend/blend.yml': RECIPE }, 'add blend');
+  repo.push('main');
+}, 60_000);
+afterAll(async () => {
+  await hub.close();
+  await gh.close();
+  await cacheService.close();
+  t.cleanup();
+});
+
+function spec(run: string, inputs: Record<string, string> = {}): RunSpec {
+  repo.reset();
+  const temp = join(t.dir, run, 'runner-temp');
+  return {
+    index, workspace: repo.work, dir: join(t.dir, run), event: 'push', repository: 'octo/models', sha: after, ref: 'refs/heads/main',
+    payload: { ref: 'refs/heads/main', before, after, repository: { full_name: 'octo/models' } },
+    inputs: { 'github-token': gh.token, 'hf-token': 'hf_test_token', 'hf-endpoint': hub.url, 'out': join(t.dir, run, 'out'), ...inputs },
+    env: {
+      ...gh.env(), ...cacheService.env(temp),
+      // The same paths on every runner (as ~/.cache and the tool cache are): @actions/cache versions entries by path.
+      MERGEOPS_CACHE: join(t.dir, 'shard-cache'), RUNNER_TOOL_CACHE: join(t.dir, 'toolcache'),
+      // npm installs node-llama-cpp from its local cache: tests reach no network.
+      npm_config_offline: 'true',
+    },
+  };
+}
+
+describe('build mode', () => {
+  it('builds the pushed recipe, writes the summary and outputs, commits the lockfile; a fresh runner restores from the Actions cache', async () => {
+    const first = await runAction(spec('run1', { 'commit-lockfile': 'true' }));
+    expect(first.stdout).not.toContain('::error');
+    expect(first.status).toBe(0);
+    // Only the recipe the push added.
+    expect(JSON.parse(first.outputs['changed-recipes'])).toEqual(['recipes/blend/blend.yml']);
+    const models = JSON.parse(first.outputs.models) as Record<string, { files: string[]; out: string }>;
+    expect(models['recipes/blend/blend.yml'].files).toEqual(expect.arrayContaining(['model.safetensors', 'config.json']));
+    expect(models['recipes/blend/blend.yml'].files.some((f) => f.endsWith('.gguf'))).toBe(true);
+    // Progress in the log, at a log's rate.
+    const progress = first.stdout.split('\n').filter((l) => l.startsWith('progress:'));
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.length).toBeLessThanOrEqual(11);
+    // The job summary: pinned inputs, outputs with sizes, timings and memory.
+    expect(first.summary).toContain('recipes/blend/blend.yml');
+    expect(first.summary).toContain(hub.sha('acts/add')!.slice(0, 12));
+    expect(first.summary).toMatch(/model\.safetensors.*\| [\d.]+ MB \|/);
+    expect(first.summary).toMatch(/peak memory [\d.]+ MB/);
+    // The lockfile, with the outputs recorded, committed back to main on top of the pushed commit.
+    const lock = JSON.parse(repo.originFile('main', 'recipes/blend/mergeops.lock')!) as { models: Record<string, { sha: string }>; outputs: { path: string }[] };
+    expect(lock.models['acts/add'].sha).toBe(hub.sha('acts/add'));
+    expect(lock.outputs.map((o) => o.path)).toContain('model.safetensors');
+    // node-llama-cpp installed at run time, outside the workspace, and cached with the two models.
+    expect(first.stdout).toMatch(/node-llama-cpp 3\.22\.1: installed with npm/);
+    expect(existsSync(join(t.dir, 'toolcache', 'mergeops-node-llama-cpp', '3.22.1'))).toBe(true);
+    expect(existsSync(join(repo.work, 'node_modules'))).toBe(false);
+    expect(cacheService.counters.uploads).toBe(3);
+
+    hub.resetCounters();
+    // A fresh runner: nothing cached on disk.
+    rmSync(join(t.dir, 'shard-cache'), { recursive: true, force: true });
+    rmSync(join(t.dir, 'toolcache'), { recursive: true, force: true });
+    const second = await runAction(spec('run2'));
+    expect(second.stdout).not.toContain('::error');
+    expect(second.status).toBe(0);
+    expect(second.stdout).toMatch(/node-llama-cpp 3\.22\.1: restored from the Actions cache/);
+    expect(second.stdout).not.toMatch(/installed with npm/);
+    expect(second.stdout).toContain('restored from the Actions cache');
+    expect(cacheService.counters.downloads).toBe(3);
+    // No weights fetched again (the lockfile step reads the small config and tokenizer files).
+    const weights = [...hub.counters.bytesByFile].filter(([f]) => f.endsWith('.safetensors'));
+    expect(weights.reduce((a, [, n]) => a + n, 0)).toBeLessThan(100_000);
+    expect(hub.counters.fullDownloadPaths.filter((p) => p.endsWith('.safetensors'))).toEqual([]);
+    const o1 = join(t.dir, 'run1', 'out', 'blend', 'model.safetensors');
+    const o2 = join(t.dir, 'run2', 'out', 'blend', 'model.safetensors');
+    expect(Buffer.compare(readFileSync(o1), readFileSync(o2))).toBe(0);
+  });
+});
