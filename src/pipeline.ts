@@ -265,7 +265,8 @@ async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prep
   if (f) await f.all();
   if (sourceMode) cache.evict();
   let recorded: string | undefined;
-  if (lock) {
+  // A matrix job's folder holds part of the output: the lockfile records whole outputs only.
+  if (lock && !opts.shard) {
     const outputs = await outputFiles(result.outDir, result.files.map((x) => x.name));
     const next = serializeLock({ ...lock, outputs });
     const changed = lock.outputs !== undefined && next !== serializeLock(lock);

@@ -25,6 +25,7 @@ import {
 import { GGUFOutputs } from './gguf-outputs.js';
 import type { GGUFCheck } from './gguf-smoke.js';
 import { checkFinite, HealthTracker, type TensorHealth } from './health.js';
+import { assignShards, SMALL_FILES_JOB, type ShardSpec } from '../plan/matrix.js';
 import type { GGUFSplitOptions } from '../formats/gguf.js';
 import { runTensor, type Budget, type RunJob } from './tensor-jobs.js';
 
@@ -73,6 +74,11 @@ export interface ExecuteOptions {
   onGGUF?: (type: FileTypeName) => void;
   /** Write output tensors holding NaN or Inf instead of failing the run (their health still says so). */
   allowNonfinite?: boolean;
+  /**
+   * One job of a matrix build (plan/matrix.ts): write only the files assigned to part `index` of
+   * `count`, computing only the tensors they hold (and reading only those tensors' inputs).
+   */
+  shard?: ShardSpec;
   /** Warnings found while merging (from the data, so not in the plan's), each told once. */
   onWarning?: (message: string) => void;
   /** Split each GGUF file (gguf-split format), as `mergeops quantize --split-max-size/--split-max-tensors`. */
@@ -134,9 +140,14 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
   let flusher: ShardFlusher | undefined;
   let gguf: GGUFOutputs | undefined;
   try {
+    // A matrix job writes only its files; every job computes the same assignment.
+    const job = opts.shard ? opts.shard.index - 1 : SMALL_FILES_JOB;
+    const matrix = opts.shard ? assignShards(plan, opts.shard.count) : undefined;
+    const mine = (shard: number): boolean => !matrix || matrix.shardJob[shard] === job;
     // Shard files at full size with their headers: every tensor's place is known already.
-    const shardPaths = plan.shards.map((s) => join(tmp, s.fileName));
+    const shardPaths = plan.shards.map((s, i) => (mine(i) ? join(tmp, s.fileName) : ''));
     plan.shards.forEach((s, i) => {
+      if (!mine(i)) return;
       const fd = openSync(shardPaths[i], 'w');
       writeSync(fd, s.header, 0, s.header.length, 0);
       ftruncateSync(fd, s.size);
@@ -150,6 +161,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     if (ggufTypes.length > 0) {
       gguf = await GGUFOutputs.open(plan, tmp, ggufTypes, {
         modelId: basename(outDir), tokenizerPre: opts.tokenizerPre, onType: opts.onGGUF, split: opts.ggufSplit,
+        ...(matrix ? { keep: (_: string, bytes: number) => matrix.assigner.assign(bytes) === job } : {}),
       });
     }
 
@@ -167,9 +179,12 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
       tensorsDone: 0, tensorsTotal: plan.tensors.length, bytesRead: 0, bytesWritten: 0,
       bytesTotal: plan.estimates.inputBytes, elapsed: 0, current: '',
     };
-    flusher = new ShardFlusher([...shardPaths, ...(gguf?.paths ?? [])]);
+    // A matrix job computes the tensors its files hold, no others.
+    const tensors = matrix ? plan.tensors.filter((t) => mine(t.shard) || (gguf?.targets(t.name).length ?? 0) > 0) : plan.tensors;
+    progress.tensorsTotal = tensors.length;
+    flusher = new ShardFlusher([...shardPaths.filter((x) => x !== ''), ...(gguf?.paths ?? [])]);
     const tracker = new Tracker(progress, t0, opts.onProgress, flusher, opts.onWarning);
-    const health = await runAll(pool, plan, { perWorker, whole: programWholeBudget(dataMemory, pool.size) }, shardPaths, opts.inputsReady, tracker, gguf,
+    const health = await runAll(pool, tensors, { perWorker, whole: programWholeBudget(dataMemory, pool.size) }, shardPaths, opts.inputsReady, tracker, gguf,
       opts.allowNonfinite ?? false);
     await pool.closeFiles();
     // The workers' memories go before the GGUF files are read back.
@@ -177,6 +192,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
 
     await flusher.finish();
     const ggufChecks = (await gguf?.finish(tmp, opts.ggufCheck ?? true)) ?? [];
+    if (matrix && job !== SMALL_FILES_JOB) removeSmallFiles(plan, tmp);
     fsyncFile(tmp);
     replaceDir(tmp, outDir);
 
@@ -197,6 +213,14 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     unregisterTmp();
     releaseLock();
   }
+}
+
+/** What `writeModelFiles` wrote: a matrix job other than the first leaves them to that one. */
+function removeSmallFiles(plan: Plan, dir: string): void {
+  const names = ['config.json', 'mergekit_config.yml', ...plan.donor.files, ...(plan.outFiles ?? []).map((f) => f.name)];
+  if (plan.indexJson) names.push('model.safetensors.index.json');
+  if (plan.stages?.length) names.push('mergeops_recipe.yml');
+  for (const n of names) rmSync(join(dir, n), { force: true });
 }
 
 /** The output folder's files besides the shards: index, config, tokenizer, recipe. */
@@ -255,14 +279,14 @@ class Tracker {
  * job at a time, so memory is bounded by the per-worker budget; queued jobs are descriptors only).
  * Returns the tensors' health; an output tensor with NaN or Inf fails the run unless allowed.
  */
-async function runAll(pool: KernelPool, plan: Plan, budget: Budget, shardPaths: string[],
+async function runAll(pool: KernelPool, tensors: readonly PlannedTensor[], budget: Budget, shardPaths: string[],
   inputsReady: ExecuteOptions['inputsReady'], tracker: Tracker, gguf: GGUFOutputs | undefined, allowNonfinite: boolean): Promise<TensorHealth[]> {
   const window = pool.size * 2;
   const inFlight = new Set<Promise<void>>();
   const healthParts = new HealthTracker();
   const health = new Map<string, TensorHealth>();
   let failure: unknown;
-  for (const t of plan.tensors) {
+  for (const t of tensors) {
     if (failure) break;
     if (inputsReady) {
       try { await inputsReady(t); } catch (e) { failure ??= e; break; }
@@ -295,7 +319,7 @@ async function runAll(pool: KernelPool, plan: Plan, budget: Budget, shardPaths: 
     const msg = failure instanceof Error ? failure.message : String(failure);
     throw new MergeopsError('IO', `merge failed: ${msg}`, 'check that the input files are complete and the output disk has room');
   }
-  return plan.tensors.flatMap((t) => health.get(t.name) ?? []);
+  return tensors.flatMap((t) => health.get(t.name) ?? []);
 }
 
 function fsyncFile(path: string): void {

@@ -450,11 +450,12 @@ async function runJob(job: KernelJob): Promise<JobResult> {
   const alias = !job.health && op.kind !== 'program' && ins[0].dtype === job.out.dtype;
   const dst = alias ? ins[0].ptr : arena.alloc(outBytes);
   const notes = compute(op, ins, c, job.out.dtype, dst, job.step);
-  await writeBehind(dst, outBytes, job.out.file, outOffset);
+  // No shard file: a matrix job that writes only this tensor's GGUF copy (or a GGUF-only job).
+  if (job.out.file !== '') await writeBehind(dst, outBytes, job.out.file, outOffset);
   // While the chunk's write runs in the background.
   const health = healthOf(job, dst, ins);
   const gguf = writeGGUF(job, dst);
-  return { bytesRead, bytesWritten: outBytes, bytesDirect, ...gguf, ...(notes?.length ? { notes } : {}), ...health };
+  return { bytesRead, bytesWritten: job.out.file !== '' ? outBytes : 0, bytesDirect, ...gguf, ...(notes?.length ? { notes } : {}), ...health };
 }
 
 /** The chunk just written to the shard (at `ptr`, in the output dtype), encoded into every GGUF file of the job. */

@@ -1,6 +1,7 @@
 /** `mergeops run <recipe.yml> --out DIR`: the merge, with GGUF outputs and their load check. */
 import { MergeopsError } from '../../errors.js';
 import { runRecipeFile } from '../../pipeline.js';
+import { parseShardSpec } from '../../plan/matrix.js';
 import { parseFileType } from '../../quant/select.js';
 import { defineCommand } from '../command.js';
 import { countOption, ggufSplitOptions, onePositional, prepareOptions, RECIPE_OPTIONS, RECIPE_OPTIONS_HELP, sizeOption } from '../common.js';
@@ -29,6 +30,8 @@ Options:
   --split-max-tensors N  split each GGUF into files of at most N tensors
   --skip-gguf-check      do not load each GGUF written with llama.cpp to decode a few tokens
   --allow-nonfinite      write output tensors that hold NaN or Inf instead of failing the run
+  --shard i/N            one job of a matrix build: write only the files assigned to part i of N
+                         (see \`mergeops plan --matrix N\`); the N folders together are the output
   --keep-intermediates DIR
                          multi-stage recipes: also write each named stage to DIR/<name>
                          (by default earlier stages are computed in memory, never written)
@@ -46,6 +49,7 @@ ${RECIPE_OPTIONS_HELP}`,
     'tokenizer-pre': { type: 'string' },
     'skip-gguf-check': { type: 'boolean' },
     'allow-nonfinite': { type: 'boolean' },
+    shard: { type: 'string' },
     'split-max-size': { type: 'string' },
     'split-max-tensors': { type: 'string' },
     'keep-intermediates': { type: 'string' },
@@ -70,6 +74,7 @@ ${RECIPE_OPTIONS_HELP}`,
       tokenizerPre: values['tokenizer-pre'],
       ggufCheck: !(values['skip-gguf-check'] ?? false),
       allowNonfinite: values['allow-nonfinite'] ?? false,
+      ...(values.shard !== undefined ? { shard: parseShardSpec(values.shard) } : {}),
       ggufSplit: split,
       onGGUF: (type) => io.err(`writing GGUF ${type}\n`),
       onWarning: (w) => io.err(`warning: ${w}\n`),
