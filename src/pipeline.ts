@@ -1,6 +1,7 @@
 /** The stages in order, for the front ends (CLI, Action): recipe file → plan → files. */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve as resolvePath, sep } from 'node:path';
+import { idToTitle } from './arch/gguf-general.js';
 import { MergeopsError } from './errors.js';
 import { executePlan, type ExecuteOptions, type ExecuteResult } from './execute/execute.js';
 import {
@@ -22,7 +23,11 @@ import type { Plan } from './plan/types.js';
 import { canonicalRecipe, type CanonicalRecipe } from './recipe/canonical.js';
 import { parseRecipeText } from './recipe/parse.js';
 import { stageGraph } from './recipe/stages.js';
-import type { Recipe } from './recipe/types.js';
+import type { EvalOptions, Recipe } from './recipe/types.js';
+import { loadEvalData, type EvalData } from './eval/data.js';
+import { tensorHealthReport } from './eval/health.js';
+import { notRunReport, writeEvalReport, type EvalReport } from './eval/report.js';
+import { runEvalStage, type EvalInput } from './eval/stage.js';
 
 /** Every document of a recipe file (one per stage of a multi-stage recipe). */
 export function loadRecipeFile(file: string): Recipe[] {
@@ -161,11 +166,17 @@ export interface RunOptions extends PrepareOptions, Omit<ExecuteOptions, 'inputs
   onPlan?: (plan: Plan) => void;
   /** Multi-stage recipes: also write each named stage to `<dir>/<name>` (computed from its inputs again). */
   keepIntermediates?: string;
+  /** The eval's checks: false skips the stage (--no-eval); default the recipe's `mergeops.eval`. */
+  eval?: EvalOptions | false;
+  /** Recorded in eval.json. */
+  mergeopsVersion?: string;
   /**
    * Record the output files' sha256 in the lockfile even with `frozen` (a frozen run, as in CI,
    * otherwise leaves the lockfile as committed). Without `frozen`, a run with a matching lockfile records them.
    */
   record?: boolean;
+  /** Title of the merged model (`general.name` of its GGUF files); default: after the recipe file's name. */
+  name?: string;
 }
 
 export interface RunResult extends ExecuteResult {
@@ -175,6 +186,8 @@ export interface RunResult extends ExecuteResult {
   lockPath?: string;
   /** Stages written with keepIntermediates. */
   stages: { name: string; outDir: string; seconds: number }[];
+  /** The eval stage's report (also in eval.json); `gate.passed` false means: do not publish. */
+  eval: EvalReport;
 }
 
 /**
@@ -203,6 +216,15 @@ export function outputGuards(recipeFile: string, models: readonly ResolvedModel[
   return guards;
 }
 
+/** Recipe file names that say nothing of the merge: such a file leaves the title to the output folder's name. */
+const GENERIC_RECIPE_NAMES = new Set(['recipe', 'config', 'merge', 'mergekit_config', 'mergeops_recipe', 'mergekit', 'mergeops']);
+
+/** The merged model's title from its recipe file: `qwen-coder-ties.yml` → "Qwen Coder Ties" (as convert titles an id). */
+export function recipeTitle(file: string): string | undefined {
+  const stem = basename(file).replace(/\.ya?ml$/i, '');
+  return stem === '' || GENERIC_RECIPE_NAMES.has(stem.toLowerCase()) ? undefined : idToTitle(stem);
+}
+
 /** parse → resolve → plan → execute, with Hub shards streamed or downloaded alongside. */
 export async function runRecipeFile(file: string, opts: RunOptions): Promise<RunResult> {
   const cache = opts.cache ?? new ShardCache(defaultCacheDir());
@@ -211,6 +233,9 @@ export async function runRecipeFile(file: string, opts: RunOptions): Promise<Run
   checkOutputPlacement(opts.outDir, resolveOutPath(opts.outDir), early);
   const { plan, pending, sourceMode, lockPath, lock, models } = await prepareRecipeFile(file, { ...opts, cache });
   const guards = outputGuards(file, models, cache.root, lockPath);
+  // The eval's files are read and checked now: a typo costs seconds, not a merge.
+  const evalOptions = opts.eval === false ? undefined : opts.eval ?? plan.recipe.mergeops.eval;
+  const evalRun = { data: evalOptions ? loadEvalData(evalOptions) : undefined, inputs: evalInputs(models) };
   // Before any download or write: the outputs may not overlap what the run reads, an existing
   // output is replaceable, and no other process writes it (the lock is held to the end).
   const realOut = resolveOutPath(opts.outDir);
@@ -222,18 +247,18 @@ export async function runRecipeFile(file: string, opts: RunOptions): Promise<Run
       checkOutputPlacement(dir, resolveOutPath(dir, '--keep-intermediates'), guards);
     }
   }
-  const marker = { command: 'run' };
+  const marker = { command: 'run', name: opts.name ?? recipeTitle(file) };
   mkdirSync(dirname(realOut), { recursive: true });
   const outputLock = acquireOutputLock(realOut);
   try {
-    return await runPrepared(plan, pending, sourceMode, lockPath, lock, cache, { ...opts, guards, marker, outputLock });
+    return await runPrepared(plan, pending, sourceMode, lockPath, lock, cache, evalRun, { ...opts, guards, marker, outputLock });
   } finally {
     outputLock.release();
   }
 }
 
 async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prepared['sourceMode'], lockPath: string,
-  lock: Lockfile | undefined, cache: ShardCache, opts: RunOptions & Pick<ExecuteOptions, 'guards' | 'marker' | 'outputLock'>): Promise<RunResult> {
+  lock: Lockfile | undefined, cache: ShardCache, evalRun: { data?: EvalData; inputs: EvalInput[] }, opts: RunOptions & Pick<ExecuteOptions, 'guards' | 'marker' | 'outputLock'>): Promise<RunResult> {
   const { guards, marker } = opts;
   opts.onPlan?.(plan);
   let fetcher: ShardFetcher | undefined;
@@ -256,7 +281,7 @@ async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prep
       opts.log?.(`stage ${s.name}: ${s.plan.tensors.length} tensors with ${s.plan.methodName}`);
       const r = await executePlan(s.plan, {
         ...opts, gguf: [], outDir: join(opts.keepIntermediates, s.name), inputsReady, guards,
-        marker: { ...marker!, command: 'run --keep-intermediates' }, outputLock: undefined,
+        marker: { command: 'run --keep-intermediates', name: idToTitle(s.name) }, outputLock: undefined,
       });
       stages.push({ name: s.name, outDir: r.outDir, seconds: r.seconds });
     }
@@ -279,5 +304,31 @@ async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prep
       recorded = lockPath;
     }
   }
-  return { ...result, plan, sourceMode, lockPath: recorded, stages };
+  const version = opts.mergeopsVersion ?? 'unknown';
+  // Computed by the kernels during the merge, whether or not the eval's checks run.
+  const health = tensorHealthReport(result.health, { baseModel: plan.recipe.baseModel?.key });
+  let report: EvalReport;
+  if (opts.shard) {
+    // A matrix job holds part of the model: the eval runs where the parts come together.
+    report = notRunReport(`a matrix job (--shard ${opts.shard.index}/${opts.shard.count}) holds part of the output`, version, { health });
+  } else if (opts.eval === false) {
+    report = notRunReport('skipped with --no-eval', version, { health });
+    writeEvalReport(result.outDir, report);
+  } else {
+    report = await runEvalStage({
+      outDir: result.outDir, data: evalRun.data, gguf: result.gguf, loadChecks: result.ggufChecks, inputs: evalRun.inputs,
+      mergeopsVersion: version, threads: opts.threads, log: opts.log, health,
+    });
+  }
+  return { ...result, plan, sourceMode, lockPath: recorded, stages, eval: report };
+}
+
+/** The recipe's input models for compare_inputs: local folders are converted; Hub models are not (yet). */
+function evalInputs(models: ResolvedModel[]): EvalInput[] {
+  return models.map((m) => {
+    const label = m.ref.path;
+    if (m.hub) return { label, why: 'a Hub model: compare_inputs converts local model folders' };
+    if (m.loraDir !== undefined) return { label: m.key, why: 'a model with a LoRA adapter applied' };
+    return { label, dir: m.dir };
+  });
 }

@@ -16,7 +16,8 @@ import type { ActionMode, ModeContext } from './context.js';
 import { branchOf } from './event.js';
 import { ZERO_SHA } from './git.js';
 import { commitFiles, octokit } from './github.js';
-import { provideNodeLlamaCpp, type RuntimeResult } from './llama-runtime.js';
+import { provideNodeLlamaCpp } from './llama-runtime.js';
+import { setNodeLlamaCppLoader } from '../eval/llama.js';
 import { allRecipes, changedRecipes, lockPathOf, recipeName } from './recipes.js';
 import { recipeSummary, type RecipeBuild } from './summary.js';
 
@@ -63,8 +64,13 @@ async function buildOne(ctx: ModeContext, path: string, store: ShardCache, outRo
     onProgress: logProgress(),
     onGGUF: (type) => ctx.log(`${path}: writing GGUF ${type}`),
     outDir, gguf: ctx.inputs.gguf, maxMemory: ctx.inputs.maxMemory, threads: ctx.inputs.threads, overwrite: true,
+    eval: ctx.inputs.eval ? undefined : false,
   });
   if (ctx.inputs.cache) for (const p of pinned) await saveModelToActionsCache(store, p.repo, p.sha, { log: ctx.log });
+  const gate = result.eval.gate;
+  if (!gate.passed) {
+    core.error(`the eval gate failed, nothing of this recipe is published: ${gate.failures.map((f) => `${f.check}: ${f.message}`).join('; ')}`, { title: 'mergeops eval', file: path });
+  } else if (!result.eval.ran) ctx.log(`${path}: eval not run (${result.eval.reason ?? 'no reason given'})`);
   const lockAfter = existsSync(lockPath) ? readFileSync(lockPath, 'utf8') : undefined;
   const lock = lockAfter !== undefined ? readLock(lockPath) : undefined;
   return {
@@ -76,6 +82,7 @@ async function buildOne(ctx: ModeContext, path: string, store: ShardCache, outRo
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     lockChanged: lockAfter !== undefined && lockAfter !== lockBefore, lockPath,
     ggufChecks: result.ggufChecks.map((c) => ({ file: c.file, ran: c.ran })),
+    eval: result.eval,
     published: [],
   };
 }
@@ -86,12 +93,16 @@ export async function buildRecipes(ctx: ModeContext, recipes: readonly string[])
   const store = new ShardCache(defaultCacheDir());
   const outRoot = resolve(ctx.inputs.out ?? join(ctx.temp, 'mergeops-out'));
   const builds: RecipeBuild[] = [];
-  // llama.cpp for the eval, once for all recipes.
-  let runtime: RuntimeResult | undefined;
+  // llama.cpp for the eval (and the GGUF load checks), once for all recipes.
   if (ctx.inputs.eval && recipes.length > 0) {
-    runtime = await provideNodeLlamaCpp({ useCache: ctx.inputs.cache, log: ctx.log });
-    if (!runtime.ok) core.warning(`the eval will not run: ${runtime.reason}. Nothing is reported as passed; the summary and eval-summary say "not run".`);
-  }
+    const runtime = await provideNodeLlamaCpp({ useCache: ctx.inputs.cache, log: ctx.log });
+    if (runtime.ok) setNodeLlamaCppLoader(runtime.load);
+    else {
+      core.warning(`the eval will not run: ${runtime.reason}. It is reported as not run (job summary, eval-summary), never as passed.`);
+      const reason = runtime.reason;
+      setNodeLlamaCppLoader(() => Promise.reject(new Error(reason)));
+    }
+  } else setNodeLlamaCppLoader(() => Promise.reject(new Error('the eval is off (input `eval: false`)')));
   for (const path of recipes) {
     core.startGroup(`mergeops: ${path}`);
     try {
@@ -110,10 +121,21 @@ export async function buildRecipes(ctx: ModeContext, recipes: readonly string[])
     };
   }
   core.setOutput('models', JSON.stringify(models));
-  core.setOutput('eval-summary', JSON.stringify({}));
+  const evalSummary: Record<string, unknown> = {};
+  for (const b of builds) {
+    const e = b.eval;
+    if (e) evalSummary[b.path] = { ran: e.ran, reason: e.reason, passed: e.ran ? e.gate.passed : undefined, failures: e.gate.failures, summary: e.summary };
+  }
+  core.setOutput('eval-summary', JSON.stringify(evalSummary));
   for (const b of builds) core.summary.addRaw(recipeSummary(b), true);
   if (builds.length === 0) core.summary.addRaw(`mergeops: no recipe matching \`${ctx.inputs.recipes}\` changed.`, true);
   await core.summary.write();
+  const failed = builds.filter((b) => b.eval && !b.eval.gate.passed);
+  if (failed.length) {
+    // The annotations name each failing check; this is the step's one-line reason.
+    core.info(`eval gate failed for ${failed.map((b) => b.path).join(', ')}`);
+    process.exitCode = core.ExitCode.Failure;
+  }
   const changedLocks = builds.filter((b) => b.lockChanged);
   if (ctx.inputs.commitLockfile && changedLocks.length > 0 && !ctx.inputs.dryRun) await commitLockfiles(ctx, changedLocks.map((b) => b.lockPath));
   return builds;

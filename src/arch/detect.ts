@@ -267,6 +267,18 @@ export function findArchRow(config: HFConfig): ArchDef | undefined {
   return undefined;
 }
 
+/** A layer naming as users read it: `model.layers.N.*`. */
+function layerPattern(prefix: string | undefined): string {
+  return prefix === undefined ? 'no numbered layers' : `\`${prefix}.N.*\``;
+}
+
+/** The layout a checkpoint's names show: its layer naming and an example tensor of it. */
+function foundLayout(tensorNames: readonly string[]): string {
+  const prefix = mainLayerPrefix(tensorNames);
+  const example = prefix === undefined ? undefined : tensorNames.find((n) => splitLayerName(n)?.prefix === prefix);
+  return example === undefined ? layerPattern(prefix) : `${layerPattern(prefix)} (e.g. \`${example}\`)`;
+}
+
 function describeArch(def: ArchDef, inferred: boolean): string {
   if (!inferred) return `${def.id} (${def.architectures[0]})`;
   const a = def.architectures[0] ?? def.modelTypes[0];
@@ -345,7 +357,8 @@ export function detectArch(config: HFConfig, tensorNames: string[], modelLabel: 
   for (const w of def.postWeights) if (!w.optional && !findTensorName(w, undefined, available)) missing.push(w.name);
   if (missing.length > 0) {
     const more = missing.length > 1 ? ` (${missing.length} required tensors are missing in all)` : '';
-    const layersNote = maxIndex + 1 < numLayers
+    const found = mainLayerPrefix(tensorNames);
+    const layersNote = maxIndex + 1 < numLayers && found === prefix
       ? `; config.json says ${def.numLayersKey} = ${numLayers} but the highest layer index in the checkpoint is ${maxIndex}`
       : '';
     const hint = maxIndex + 1 < numLayers && missing.every((m) => splitLayerName(m)?.prefix === prefix)
@@ -353,9 +366,12 @@ export function detectArch(config: HFConfig, tensorNames: string[], modelLabel: 
         + `${def.numLayersKey} in config.json should be ${maxIndex + 1}`
       : `the checkpoint does not have the tensor names a ${describeArch(def, inferred)} model has: `
         + `${RESAVE_HINT}; a shard may also be missing (check model.safetensors.index.json)`;
+    const layoutNote = found !== prefix
+      ? `; the checkpoint's layers are named ${foundLayout(tensorNames)}, the ${describeArch(def, inferred)} layout expects ${layerPattern(prefix)}`
+      : '';
     throw new MergeopsError('ARCH',
-      `${modelLabel}: tensor \`${missing[0]}\` is missing; the ${describeArch(def, inferred)} layout requires it${more}${layersNote}`,
-      hint);
+      `${modelLabel}: tensor \`${missing[0]}\` is missing; the ${describeArch(def, inferred)} layout requires it${more}${layersNote}${layoutNote}`,
+      found !== prefix ? `the checkpoint is laid out for another architecture than its config.json says (\`architectures\`: ${JSON.stringify(config.architectures ?? [])}): fix config.json, or ${RESAVE_HINT}` : hint);
   }
 
   const templates = def.layerWeights.map((w) => w.name);
@@ -447,8 +463,8 @@ export function checkSameLayout(
         : a0 !== undefined && a !== undefined && a0 !== a;
       if (differ) {
         throw new MergeopsError('ARCH',
-          `\`${m.label}\` is ${describeArch(m.arch.def, m.arch.inferred)} but \`${first.label}\` is `
-          + `${describeArch(first.arch.def, first.arch.inferred)}: the models of a merge must share one architecture`,
+          `\`${m.label}\` is ${describeArch(m.arch.def, m.arch.inferred)} with layers named ${foundLayout(m.tensorNames)}, but \`${first.label}\` is `
+          + `${describeArch(first.arch.def, first.arch.inferred)} with layers named ${foundLayout(first.tensorNames)}: the models of a merge must share one architecture`,
           'pick models of one architecture (fine-tunes of the same base model); mixing architectures whose tensors '
           + 'happen to line up is what mergekit calls --allow-crimes, and must be asked for explicitly');
       }
@@ -484,7 +500,7 @@ export function checkSameLayout(
     const r = models[ri];
     const m = models[i];
     const describe = (lay: Layout) =>
-      `${lay.layerPrefix !== undefined ? `layers as \`${lay.layerPrefix}.N.…\`` : 'no numbered layers'} `
+      `${lay.layerPrefix !== undefined ? `layers named \`${lay.layerPrefix}.N.*\`` : 'no numbered layers'} `
       + `(top-level prefixes: ${lay.topLevel.map((p) => `${p}.`).join(', ')})`;
     const prefixesDiffer = ref.layerPrefix !== l.layerPrefix || ref.topLevel.join() !== l.topLevel.join();
     const head = prefixesDiffer

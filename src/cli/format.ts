@@ -1,5 +1,5 @@
 /** Human-readable sizes, rates and durations for the CLI. */
-import type { SmokeResult } from '../execute/gguf-smoke.js';
+import type { SmokeResult } from '../eval/load-check.js';
 
 export function bytes(n: number): string {
   const units = ['B', 'kB', 'MB', 'GB', 'TB'];

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** `mergeops` command line: finds the command (src/cli/commands/) and runs it; errors become messages. */
 import { MergeopsError } from '../errors.js';
+import { MERGEOPS_VERSION } from '../version.js';
 import { toMergeopsError } from '../fs-errors.js';
 import { installInterruptHandlers, interruptedBy } from '../interrupt.js';
 import { maskTokens } from '../hub/hub-options.js';
@@ -10,7 +11,7 @@ import type { Command, CommandIO } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { closeQuietly } from './streams.js';
 
-const VERSION = '0.1.0';
+const VERSION = MERGEOPS_VERSION;
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

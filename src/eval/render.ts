@@ -85,6 +85,7 @@ export function renderEvalText(report: EvalReport): string {
     lines.push(line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line));
   }
   lines.push(...gateLines(report));
+  for (const n of report.notes ?? []) lines.push(`note: ${n}`);
   if (report.health) {
     const h = report.health;
     lines.push(`tensor health: ${h.tensors.length} tensors, ${h.outliers.length} outlier(s)`);
@@ -117,6 +118,8 @@ export function renderEvalMarkdown(report: EvalReport): string {
       out.push('');
     }
   }
+  for (const n of report.notes ?? []) out.push(`- Note: ${md(n)}`);
+  if (report.notes?.length) out.push('');
   if (report.health) {
     const h = report.health;
     out.push('## Tensor health', '');

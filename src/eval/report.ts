@@ -27,6 +27,8 @@ export interface EvalReport {
   gate: EvalGate;
   /** Filled by the kernels' tensor health pass (may be absent). */
   health?: TensorHealthReport;
+  /** Things the reader should know (an input that could not be compared, ...). */
+  notes?: string[];
   seconds: number;
 }
 

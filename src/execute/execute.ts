@@ -23,7 +23,7 @@ import {
   guardOutputDir, OUTPUT_MARKER, partialPath, writeOutputMarker, type GuardedPath, type OutputLock,
 } from './output-safety.js';
 import { GGUFOutputs } from './gguf-outputs.js';
-import type { GGUFCheck } from './gguf-smoke.js';
+import type { GGUFCheck } from '../eval/load-check.js';
 import { checkFinite, HealthTracker, type TensorHealth } from './health.js';
 import { assignShards, SMALL_FILES_JOB, type ShardSpec } from '../plan/matrix.js';
 import type { GGUFSplitOptions } from '../formats/gguf.js';
@@ -54,7 +54,7 @@ export interface ExecuteOptions {
   /** Paths the output may not overlap (inputs, recipe, cache): see output-safety.ts. */
   guards?: readonly GuardedPath[];
   /** What the output marker records as the command and recipe. */
-  marker?: { command: string };
+  marker?: { command: string; name?: string };
   /** Notes (stale partial outputs removed). */
   log?: (line: string) => void;
   /** The output's lock, when the caller took it before (then the caller releases it). */
@@ -92,13 +92,18 @@ export interface ExecuteResult {
   bytesWritten: number;
   /** What llama.cpp decoded from each GGUF file written (empty with ggufCheck: false). */
   ggufChecks: GGUFCheck[];
+  /** The GGUF files written (the first file of a split set) with their types, in the order planned. */
+  gguf: { file: string; type: FileTypeName }[];
   /** Of bytesWritten, those written by direct I/O (long aligned writes, where the file system allows). */
   bytesDirect: number;
   /** Every float output tensor's health (NaN/Inf counts, norms, cosines to its inputs), in plan order. */
   health: TensorHealth[];
   /** Warnings found while merging (see ExecuteOptions.onWarning). */
   warnings: string[];
+  /** The whole call, load checks of the GGUF files included. */
   seconds: number;
+  /** The merge itself: from the start until every tensor is written and flushed (the rate of `bytesRead`). */
+  mergeSeconds: number;
 }
 
 export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<ExecuteResult> {
@@ -191,6 +196,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     await pool.close();
 
     await flusher.finish();
+    const mergeSeconds = (performance.now() - t0) / 1000;
     const ggufChecks = (await gguf?.finish(tmp, opts.ggufCheck ?? true)) ?? [];
     if (matrix && job !== SMALL_FILES_JOB) removeSmallFiles(plan, tmp);
     fsyncFile(tmp);
@@ -199,8 +205,9 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     const files = readdirSync(outDir).filter((n) => n !== OUTPUT_MARKER).sort().map((name) => ({ name, bytes: statSync(join(outDir, name)).size }));
     return {
       outDir, files, bytesRead: progress.bytesRead, bytesWritten: progress.bytesWritten, bytesDirect: tracker.bytesDirect, ggufChecks, health,
+      gguf: gguf?.files ?? [],
       warnings: tracker.warnings,
-      seconds: (performance.now() - t0) / 1000,
+      seconds: (performance.now() - t0) / 1000, mergeSeconds,
     };
   } catch (e) {
     flusher?.close();

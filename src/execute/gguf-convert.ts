@@ -20,10 +20,10 @@ import { planGGUFConversion, type GGUFPlan, type GGUFSourceTensor } from '../pla
 import type { FileTypeName } from '../quant/select.js';
 import { bpeKVs, sentencePieceKVs, type VocabSources } from '../tokenizer/gguf-vocab.js';
 import { GGUFFileSink } from './gguf-sink.js';
-import { acquireOutputLock, checkOutputPlacement, removeStalePartials, resolveOutPath } from './output-safety.js';
+import { acquireOutputLock, checkOutputPlacement, readOutputMarker, removeStalePartials, resolveOutPath } from './output-safety.js';
 import { asFsError } from '../fs-errors.js';
 import { onInterruptCleanup, onInterruptStop } from '../interrupt.js';
-import { smokeTestGGUF, type SmokeResult } from './gguf-smoke.js';
+import { smokeTestGGUF, type SmokeResult } from '../eval/load-check.js';
 import { verifyGGUF } from './gguf-verify.js';
 
 export interface ConvertOptions {
@@ -182,8 +182,12 @@ export async function readFolderGGUFInfo(o: FolderPlanOptions): Promise<FolderGG
   const withDefaults = withConfigDefaults(o.config);
   const vocab = vocabKVsFor(row, await readVocabSources(o.dir, withDefaults), withDefaults, o.tokenizerPre);
   const genCfg = await readJsonOptional(path.join(o.dir, 'generation_config.json'));
-  // precedence as convert: explicit values, the model card, config `_name_or_path`, the folder name
-  const general: Partial<GGUFGeneralInfo> = { ...generalFromModelCard(await readModelCard(o.dir)), ...o.general };
+  // precedence as convert: explicit values, the model card, config `_name_or_path`, the folder name;
+  // below the card, the title a mergeops run recorded in its folder (after the recipe, not the folder).
+  const title = readOutputMarker(o.dir)?.name;
+  const general: Partial<GGUFGeneralInfo> = {
+    ...(title !== undefined ? { name: title } : {}), ...generalFromModelCard(await readModelCard(o.dir)), ...o.general,
+  };
   if (genCfg) general.generationConfig = genCfg;
   const modelIds: string[] = [];
   const nop = o.config['_name_or_path'];

@@ -16,7 +16,7 @@ import type { Plan } from '../plan/types.js';
 import type { FileTypeName } from '../quant/select.js';
 import { planFolderGGUF, readFolderGGUFInfo } from './gguf-convert.js';
 import { GGUFFileSink } from './gguf-sink.js';
-import { smokeTestGGUF, type GGUFCheck } from './gguf-smoke.js';
+import { smokeTestGGUF, type GGUFCheck } from '../eval/load-check.js';
 import { verifyGGUF } from './gguf-verify.js';
 
 export interface GGUFOutputOptions {
@@ -89,6 +89,11 @@ export class GGUFOutputs {
       throw e;
     }
     return out;
+  }
+
+  /** The GGUF files planned, by type (the first file of a split set). */
+  get files(): { file: string; type: FileTypeName }[] {
+    return this.plans.map((p) => ({ file: p.files[0].fileName, type: p.fileType }));
   }
 
   /** Where the chunks of output tensor `name` go besides its shard (none for tensors GGUF drops). */

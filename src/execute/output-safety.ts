@@ -30,12 +30,14 @@ export interface OutputMarker {
   version: 1;
   /** What wrote the folder: `run`, `run --keep-intermediates`, ... */
   command: string;
+  /** The merged model's title (after the recipe, or `--name`): `general.name` of GGUF files made from the folder. */
+  name?: string;
 }
 
 /** Writes the marker into a folder being built. */
-export function writeOutputMarker(dir: string, m: { command: string }): void {
+export function writeOutputMarker(dir: string, m: { command: string; name?: string }): void {
   // No time stamp, no file names: the same merge gives the same folder, byte for byte.
-  const marker: OutputMarker = { tool: 'mergeops', version: 1, command: m.command };
+  const marker: OutputMarker = { tool: 'mergeops', version: 1, command: m.command, ...(m.name !== undefined ? { name: m.name } : {}) };
   const p = join(dir, OUTPUT_MARKER);
   try {
     writeFileSync(p, JSON.stringify(marker, null, 2) + '\n');
@@ -44,14 +46,19 @@ export function writeOutputMarker(dir: string, m: { command: string }): void {
   }
 }
 
-/** Whether a folder holds a valid marker. */
-export function isMergeopsOutput(dir: string): boolean {
+/** The marker of a folder mergeops wrote, or undefined. */
+export function readOutputMarker(dir: string): OutputMarker | undefined {
   try {
     const m = JSON.parse(readFileSync(join(dir, OUTPUT_MARKER), 'utf8')) as Partial<OutputMarker>;
-    return m.tool === 'mergeops';
+    return m.tool === 'mergeops' ? m as OutputMarker : undefined;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** Whether a folder holds a valid marker. */
+export function isMergeopsOutput(dir: string): boolean {
+  return readOutputMarker(dir) !== undefined;
 }
 
 /**

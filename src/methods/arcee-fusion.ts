@@ -11,11 +11,16 @@
  * quartiles, histograms of the low 16 bits; then the exact order statistics
  * sorted[⌊q·(n−1)⌋] (mergekit's index rule); (4) the masked select.
  *
+ * The KL is computed in float64 and rounded to float32; importance = |other − base| ⊗ KL and the
+ * threshold fl(median + fl(1.5·fl(q₃ − q₁))) are float32 operations, as torch computes them on
+ * float32 tensors: an element exactly at the threshold is kept exactly when mergekit keeps it
+ * (norm tensors, whose importances repeat, often have one there).
+ *
  * Differences from mergekit: the quantiles are exact and deterministic over every element
- * (mergekit sorts a random sample of 10⁶ elements, with replacement, when the tensor is larger,
- * so its threshold changes from run to run); KL and importance are computed in float64/float32
- * (mergekit: the input dtype, often bfloat16); selected elements are the other model's values
- * exactly (mergekit: base + (other − base)·1 in the input dtype).
+ * (mergekit sorts a random sample of 10⁶ elements when the tensor is larger, so its threshold
+ * changes from run to run; for tensors of at most 10⁶ elements the rules agree); arithmetic is
+ * float32 (mergekit: the input dtype, often bfloat16); selected elements are the other model's
+ * values exactly (mergekit: base + (other − base)·1 in the input dtype).
  */
 import type { ChunkStats, ProgramFactory, StatPass } from './program.js';
 import type { MergeMethod } from './types.js';
@@ -71,6 +76,12 @@ function locate(hist: Float64Array, ranks: readonly number[]): { bin: number; ra
   });
 }
 
+/** mergekit's `median + 1.5 * (q3 - q1)` in float32 arithmetic, as torch evaluates it on float32 quantiles. */
+export function fusionThreshold(q1: number, median: number, q3: number): number {
+  const f = Math.fround;
+  return f(f(median) + f(1.5 * f(f(q3) - f(q1))));
+}
+
 export const arceeFusionProgram: ProgramFactory = (_params, shape) => {
   const { rowLen, numel } = shape;
   const ranks = quartileRanks(numel);
@@ -80,6 +91,9 @@ export const arceeFusionProgram: ProgramFactory = (_params, shape) => {
     reduce(parts) {
       const out = new Float64Array(numel / rowLen);
       for (const p of parts) out.set(p.data, p.first / rowLen);
+      // torch's KL is a float32 tensor: the kernels' |d|·KL in float64 (exact: 24 × 24 bits)
+      // rounded to float32 is then torch's float32 product.
+      for (let i = 0; i < out.length; i++) out[i] = Math.fround(out[i]);
       return out;
     },
   };
@@ -105,7 +119,7 @@ export const arceeFusionProgram: ProgramFactory = (_params, shape) => {
         return keyToFloat(bin * BINS + low.bin);
       });
       const [q1, median, q3] = values;
-      const threshold = median + 1.5 * (q3 - q1);
+      const threshold = fusionThreshold(q1, median, q3);
       return { fn: 'geo_fusion_apply', params: [threshold, ...stats[0]] };
     },
   };

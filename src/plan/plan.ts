@@ -107,7 +107,8 @@ function buildSlices(resolved: Resolved, method: MergeMethod): Slice[] {
     withBase(sources, baseRef, 0);
     const counts = new Set(sources.map((s) => s.model.arch.numLayers));
     if (counts.size > 1) {
-      throw recipeError(recipe, recipe.models[0].pos,
+      const odd = sources.find((s) => s.model.arch.numLayers !== sources[0].model.arch.numLayers)!;
+      throw recipeError(recipe, odd.ref.pos,
         `the models have different layer counts (${sources.map((s) => `${s.ref.key}: ${s.model.arch.numLayers}`).join(', ')})`,
         'use `slices:` with explicit `layer_range`s to say which layers go together');
     }
@@ -119,7 +120,7 @@ function buildSlices(resolved: Resolved, method: MergeMethod): Slice[] {
       const m = model(resolved, s.model);
       const [a, b] = s.layerRange ?? [0, m.arch.numLayers];
       if (b > m.arch.numLayers) {
-        throw recipeError(recipe, s.pos,
+        throw recipeError(recipe, s.layerRangePos?.end ?? s.pos,
           `layer_range [${a}, ${b}] goes past the last layer of \`${s.model.key}\`, which has ${m.arch.numLayers} layers`,
           `use an end of at most ${m.arch.numLayers} (the end is exclusive)`);
       }
@@ -127,7 +128,10 @@ function buildSlices(resolved: Resolved, method: MergeMethod): Slice[] {
       return { model: m, ref: s.model, layerStart: a, params: s.parameters, isBase: false };
     });
     if (lengths.size > 1) {
-      throw recipeError(recipe, slice.pos, 'all sources of a slice must span the same number of layers',
+      const span = (s: typeof slice.sources[number]): number => s.layerRange![1] - s.layerRange![0];
+      const odd = slice.sources.find((s) => span(s) !== span(slice.sources[0]))!;
+      throw recipeError(recipe, odd.layerRangePos?.range ?? slice.pos,
+        `all sources of a slice must span the same number of layers: \`${odd.model.key}\` spans ${span(odd)}, \`${slice.sources[0].model.key}\` ${span(slice.sources[0])}`,
         'make every `layer_range` in this slice the same length');
     }
     withBase(sources, slice.baseModel ?? baseRef, sources[0]?.layerStart ?? 0);
@@ -229,7 +233,11 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
             `give the model \`parameters: {${p.name}: …}\`, or set \`${p.name}\` under the top-level \`parameters:\``);
         }
         const err = v === undefined ? undefined : p.validate?.(v);
-        if (err) throw recipeError(recipe, s.ref.pos, `parameter \`${p.name}\` of \`${s.ref.key}\`: ${err}`, `fix the value of \`${p.name}\``);
+        if (err) {
+          // Point at the setting the value came from: the model's, the slice's or the top-level one.
+          const setting = [s.params, w.slice.params, recipe.parameters].find((m) => m.has(p.name))?.get(p.name);
+          throw recipeError(recipe, setting?.pos ?? s.ref.pos, `parameter \`${p.name}\` of \`${s.ref.key}\`: ${err}`, `fix the value of \`${p.name}\``);
+        }
         params[p.name] = v;
       }
       return { modelKey: s.ref.key, isBase: s.isBase, params };

@@ -11,6 +11,7 @@ import { LineCounter, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { Document, Node, YAMLMap, YAMLSeq } from 'yaml';
 import type { SourcePos } from '../errors.js';
 import { TORCH_DTYPE_NAMES, parseTorchDType } from '../formats/dtype.js';
+import { parseEvalOptions } from './eval-options.js';
 import type { FloatDType } from '../formats/dtype.js';
 import { modelRefFromNode } from './model-ref.js';
 import type {
@@ -63,7 +64,7 @@ export const RECIPE_KEYS = [
 ] as const;
 
 /** Keys under `mergeops:` that this module validates; any other key is kept in `extra`. */
-export const MERGEOPS_KEYS = ['seed', 'quantize', 'out_shard_size', 'consensus_method', 'rescale_norm', 'model_stock_clamp'] as const;
+export const MERGEOPS_KEYS = ['seed', 'quantize', 'out_shard_size', 'consensus_method', 'rescale_norm', 'model_stock_clamp', 'eval'] as const;
 
 /** mergekit's built-in chat templates (`mergekit/_data/chat_templates/*.jinja`) and `auto`. */
 export const CHAT_TEMPLATE_NAMES = ['auto', 'alpaca', 'chatml', 'llama3', 'mistral', 'exaone'] as const;
@@ -411,9 +412,9 @@ function parseSources(ctx: NodeCtx, e: Entry): SourceSpec[] {
     if (!present(le)) {
       fail(ctx, le ? le.keyPos : pos, 'a slice source has no `layer_range`', 'add `layer_range: [start, end]` (end exclusive), e.g. `layer_range: [0, 32]`');
     }
-    const layerRange = parseLayerRange(ctx, le);
+    const { range: layerRange, end } = parseLayerRange(ctx, le);
     rangeNodes.push(le.valuePos);
-    out.push({ model, layerRange, parameters: parseParamMap(ctx, m.get('parameters'), `the parameters of \`${model.key}\``), pos });
+    out.push({ model, layerRange, layerRangePos: { range: le.valuePos, end }, parameters: parseParamMap(ctx, m.get('parameters'), `the parameters of \`${model.key}\``), pos });
   }
   if (out.length === 0) fail(ctx, e.valuePos, '`sources` is empty', 'list at least one `- model: org/repo` with `layer_range: [start, end]`');
   const len0 = out[0].layerRange![1] - out[0].layerRange![0];
@@ -427,7 +428,7 @@ function parseSources(ctx: NodeCtx, e: Entry): SourceSpec[] {
   return out;
 }
 
-function parseLayerRange(ctx: NodeCtx, e: Entry): [number, number] {
+function parseLayerRange(ctx: NodeCtx, e: Entry): { range: [number, number]; end: SourcePos } {
   const hint = 'write `layer_range: [start, end]` with integers 0 ≤ start < end (end exclusive), e.g. `[0, 16]`';
   const seq = expectSeq(ctx, e.value, e.valuePos, '`layer_range`', hint);
   const items = seqItems(ctx, seq);
@@ -444,7 +445,7 @@ function parseLayerRange(ctx: NodeCtx, e: Entry): [number, number] {
     fail(ctx, e.valuePos, `\`layer_range\` [${start}, ${end}] is empty or reversed: start must be less than end`,
       start === end ? 'the end is exclusive: `[n, n + 1]` is one layer' : `did you mean \`[${end}, ${start}]\`? the end is exclusive`);
   }
-  return [start, end];
+  return { range: [start, end], end: items[1].pos };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -750,6 +751,9 @@ function parseMergeops(ctx: NodeCtx, e: Entry): MergeopsOptions {
         else out.rescaleNorm = v as 'l1' | 'l2' | 'linf' | 'inverse_density';
         break;
       }
+      case 'eval':
+        if (present(o)) out.eval = parseEvalOptions(ctx, o);
+        break;
       case 'model_stock_clamp': {
         if (!present(o)) break;
         const v = o.value;

@@ -42,6 +42,8 @@ export interface SourceSpec {
   model: ModelRef;
   /** [start, end), end exclusive; undefined with `models:` syntax (whole model). */
   layerRange?: [number, number];
+  /** Positions of the `layer_range` value and of its end bound (errors about the range point there). */
+  layerRangePos?: { range: SourcePos; end: SourcePos };
   parameters: ParamMap;
   pos: SourcePos;
 }
@@ -79,10 +81,65 @@ export interface MergeopsOptions {
   consensusMethod?: 'sum' | 'count';
   /** Norm that `rescale: true` matches: `l1` (mergekit's), `l2`, `linf`, or `inverse_density` (DARE's 1/p). */
   rescaleNorm?: 'l1' | 'l2' | 'linf' | 'inverse_density';
+  /** `eval:` — the checks of the eval stage (src/recipe/eval-options.ts). */
+  eval?: EvalOptions;
   /** model_stock: clamp the ratio t to [0, 1] when the task vectors point apart (mergekit does not). */
   modelStockClamp?: boolean;
-  /** Any other keys, kept for later stages (eval, publish), with their positions. */
+  /** Any other keys, kept for later stages (publish), with their positions. */
   extra: Map<string, { value: unknown; pos: SourcePos }>;
+}
+
+/** One prompt check: greedy decoding; passes when every condition given holds. */
+export interface EvalPromptSpec {
+  prompt: string;
+  /** The decoded new tokens equal this exactly. */
+  expect?: string;
+  /** The decoded new tokens match this JavaScript regular expression. */
+  regex?: string;
+  /** The decoded new tokens do not contain this. */
+  notContains?: string;
+  /** Wrap the prompt in the model's chat template (one user turn, generation prompt added). */
+  chat: boolean;
+  maxTokens: number;
+  pos: SourcePos;
+}
+
+/** A labelled task: JSON lines `{prompt, answer}`, scored by exact match of the greedy answer. */
+export interface EvalTaskSpec {
+  name: string;
+  /** As written; resolved against `baseDir`. */
+  file: string;
+  maxTokens: number;
+  chat: boolean;
+  /** Position of the `file:` value (errors in the file's content point into the file itself). */
+  filePos: SourcePos;
+  pos: SourcePos;
+}
+
+export interface EvalPerplexitySpec {
+  file: string;
+  /** Tokens per chunk (llama-perplexity's -c); the second half of each chunk is scored. */
+  context: number;
+  filePos: SourcePos;
+  pos: SourcePos;
+}
+
+/** `mergeops.eval` (or the file given with `--eval`). */
+export interface EvalOptions {
+  prompts: EvalPromptSpec[];
+  tasks: EvalTaskSpec[];
+  perplexity?: EvalPerplexitySpec;
+  /** Also run the checks on each input model (converted to a GGUF of the same type). */
+  compareInputs: boolean;
+  /** Gate: pass rate over prompts + task items, per the merge. */
+  minPassRate?: number;
+  minPassRatePos?: SourcePos;
+  /** Gate: the merge's perplexity at most (1 + this) × the best input's. */
+  maxPerplexityIncrease?: number;
+  maxPerplexityIncreasePos?: SourcePos;
+  /** Folder that relative `file:` paths are read from (the recipe's or the eval file's). */
+  baseDir: string;
+  pos: SourcePos;
 }
 
 export interface Recipe {

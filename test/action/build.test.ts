@@ -96,6 +96,10 @@ describe('build mode', () => {
     expect(existsSync(join(t.dir, 'toolcache', 'mergeops-node-llama-cpp', '3.22.1'))).toBe(true);
     expect(existsSync(join(repo.work, 'node_modules'))).toBe(false);
     expect(cacheService.counters.uploads).toBe(3);
+    // The eval ran with that runtime (the GGUF's load check), and says so in the outputs and the summary.
+    const evalSummary = JSON.parse(first.outputs['eval-summary']) as Record<string, { ran: boolean; passed: boolean }>;
+    expect(evalSummary['recipes/blend/blend.yml']).toMatchObject({ ran: true, passed: true });
+    expect(first.summary).toContain('load blend');
 
     hub.resetCounters();
     // A fresh runner: nothing cached on disk.
@@ -108,6 +112,7 @@ describe('build mode', () => {
     expect(second.stdout).not.toMatch(/installed with npm/);
     expect(second.stdout).toContain('restored from the Actions cache');
     expect(cacheService.counters.downloads).toBe(3);
+    expect(JSON.parse(second.outputs['eval-summary'])['recipes/blend/blend.yml']).toMatchObject({ ran: true, passed: true });
     // No weights fetched again (the lockfile step reads the small config and tokenizer files).
     const weights = [...hub.counters.bytesByFile].filter(([f]) => f.endsWith('.safetensors'));
     expect(weights.reduce((a, [, n]) => a + n, 0)).toBeLessThan(100_000);
@@ -115,5 +120,18 @@ describe('build mode', () => {
     const o1 = join(t.dir, 'run1', 'out', 'blend', 'model.safetensors');
     const o2 = join(t.dir, 'run2', 'out', 'blend', 'model.safetensors');
     expect(Buffer.compare(readFileSync(o1), readFileSync(o2))).toBe(0);
+  });
+
+  it('without llama.cpp for the runner, warns and reports the eval as not run (never passed)', async () => {
+    const s = spec('run3', { cache: 'false' });
+    // npm cannot install it here: an empty npm cache, offline (as a runner cut off from the registry).
+    const r = await runAction({ ...s, env: { ...s.env, RUNNER_TOOL_CACHE: join(t.dir, 'toolcache-none'), npm_config_cache: join(t.dir, 'empty-npm-cache') } });
+    expect(r.status).toBe(0);
+    expect(r.annotations.filter((a) => a.startsWith('::warning'))).toEqual([expect.stringMatching(/^::warning::the eval will not run: npm could not install node-llama-cpp 3\.22\.1/)]);
+    const e = JSON.parse(r.outputs['eval-summary'])['recipes/blend/blend.yml'] as { ran: boolean; passed?: boolean; reason: string };
+    expect(e.ran).toBe(false);
+    expect(e.passed).toBeUndefined();
+    expect(e.reason).toContain('npm could not install');
+    expect(r.summary).toContain('Not run: ');
   });
 });

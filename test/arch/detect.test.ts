@@ -309,8 +309,8 @@ describe('checkSameLayout', () => {
     expect(old.arch.def.postWeights.map((w) => w.name)).toEqual(['lm_head.linear.bias', 'lm_head.linear.weight', 'lm_head.ln.bias', 'lm_head.ln.weight']);
     const e = archError(() => checkSameLayout([base, old]));
     expect(e.message).toContain('`someone/phi-2-ft` and `microsoft/phi-2` name their tensors differently');
-    expect(e.message).toContain('`model.layers.N.…`');
-    expect(e.message).toContain('`transformer.h.N.…`');
+    expect(e.message).toContain('`model.layers.N.*`');
+    expect(e.message).toContain('`transformer.h.N.*`');
     expect(e.message).toContain('top-level prefixes: lm_head., model.');
     expect(e.message).toContain('top-level prefixes: lm_head., transformer.');
     expect(e.message).toContain('model.final_layernorm.bias');
@@ -323,6 +323,20 @@ describe('checkSameLayout', () => {
     const base2 = info({ architectures: ['PhiForCausalLM'], model_type: 'phi', num_hidden_layers: 3 }, phiNew(3), 'other/phi-2-ft');
     const e2 = archError(() => checkSameLayout([old, base, base2]));
     expect(e2.hint).toContain('convert `someone/phi-2-ft`');
+  });
+
+  test('a GPT-2 / Phi-2 style checkpoint beside Llama ones: the error names the layout found next to the one expected', () => {
+    // config.json says Llama, the tensors are laid out as transformer.h.N.*
+    const e = archError(() => detectArch(llamaConfig(2), phiOld(2), 'someone/odd-llama'));
+    expect(e.message).toContain("the checkpoint's layers are named `transformer.h.N.*` (e.g. `transformer.h.0.ln.weight`), the llama (LlamaForCausalLM) layout expects `model.layers.N.*`");
+    expect(e.message).not.toContain('highest layer index');
+    expect(e.hint).toContain('another architecture than its config.json says');
+    // an old Phi-2 (layout inferred) beside a Llama model
+    const llama = info(llamaConfig(2), llamaNames(2), 'org/llama');
+    const old = info({ architectures: ['PhiForCausalLM'], model_type: 'phi-msft', n_layer: 2 }, phiOld(2), 'someone/phi-2-ft');
+    const e2 = archError(() => checkSameLayout([llama, old]));
+    expect(e2.message).toContain('`someone/phi-2-ft` is PhiForCausalLM (layout inferred from tensor names) with layers named `transformer.h.N.*`');
+    expect(e2.message).toContain('`org/llama` is llama (LlamaForCausalLM) with layers named `model.layers.N.*`');
   });
 
   test('same family passes: different depths, tied against untied heads', async () => {

@@ -7,6 +7,7 @@
 import { closeSync, cpSync, existsSync, openSync, readdirSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { tensorHealthReport } from '../../src/eval/health.js';
+import { readEvalReport } from '../../src/eval/report.js';
 import { minMaxMemory } from '../../src/execute/budget.js';
 import { readLocalModel } from '../../src/hub/local.js';
 import { runRecipeFile } from '../../src/pipeline.js';
@@ -40,7 +41,7 @@ describe('tensor health from the merge pass', () => {
   it('norm ratios and cosines equal a float64 computation over the output and inputs', async () => {
     const recipe = writeRecipe(t.dir, 'ta.yml', TA(REV));
     // Small chunks: every tensor's figures are added up over several jobs and both workers.
-    const result = await runRecipeFile(recipe, { outDir: join(t.dir, 'ta'), threads: 2, maxMemory: minMaxMemory(2) + 2 * 60_000 });
+    const result = await runRecipeFile(recipe, { outDir: join(t.dir, 'ta'), threads: 2, maxMemory: minMaxMemory(2) + 2 * 60_000, eval: false });
     const out = await readModelF64(result.outDir);
     const ins = [await readModelF64(BASE), await readModelF64(ADD), await readModelF64(REV)]; // the inputs' order
     expect(result.health.length).toBe(out.size);
@@ -70,11 +71,13 @@ describe('tensor health from the merge pass', () => {
     expect(checked).toBeGreaterThan(3 * 20);
     // Task arithmetic with weights ≤ 1 stays near the base: no outliers.
     expect(report.outliers).toEqual([]);
+    // eval.json carries it (here with the eval's checks skipped).
+    expect(readEvalReport(result.outDir)!.health).toEqual(report);
   });
 
   it('a broken merge (λ = 10) has its large norm ratios named as outliers', async () => {
     const recipe = writeRecipe(t.dir, 'ta10.yml', `${TA(REV)}parameters:\n  lambda: 10\n`);
-    const result = await runRecipeFile(recipe, { outDir: join(t.dir, 'ta10'), threads: 1 });
+    const result = await runRecipeFile(recipe, { outDir: join(t.dir, 'ta10'), threads: 1, eval: false });
     const report = tensorHealthReport(result.health, { baseModel: result.plan.recipe.baseModel?.key });
     expect(report.outliers.length).toBeGreaterThan(0);
     for (const o of report.outliers) expect(o.reason).toMatch(/^L2 norm [\d.]+× the base model's/);

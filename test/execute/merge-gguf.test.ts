@@ -66,6 +66,14 @@ describe('GGUF output of a merge', () => {
     expect(readdirSync(out).filter((f) => f.endsWith('.gguf')).sort()).toEqual(['merged-Q4_K_M.gguf', 'merged-Q8_0.gguf']);
     // Every file written was loaded by llama.cpp, which decoded tokens from it.
     for (const type of ['Q4_K_M', 'Q8_0']) expect(r.stdout).toMatch(new RegExp(`llama\\.cpp loads merged-${type}\\.gguf and decodes ".+"`));
+    // The final rate is the merge's (as the last progress line), not diluted by the llama.cpp load checks.
+    const perSecond = (m: RegExpMatchArray | null): number => {
+      if (!m) throw new Error(`no rate in:\n${r.stdout}\n${r.stderr}`);
+      return Number(m[1]) * { B: 1, kB: 1e3, MB: 1e6, GB: 1e9 }[m[2] as 'B' | 'kB' | 'MB' | 'GB'];
+    };
+    const finalRate = perSecond(/^wrote .* \(([\d.]+) (B|kB|MB|GB)\/s read; GGUF checks [\d.]+s\)$/m.exec(r.stdout));
+    const progressRate = perSecond(/^progress: 100% .* ([\d.]+) (B|kB|MB|GB)\/s$/m.exec(r.stderr));
+    expect(finalRate).toBeGreaterThan(0.7 * progressRate);
     const q = join(t.dir, 'q');
     for (const type of ['Q4_K_M', 'Q8_0']) {
       const s = runCli(['quantize', out, '--type', type, '--out', q]);
@@ -115,6 +123,19 @@ describe('GGUF output of a merge', () => {
       }
     }
     expectSameAsQuantize(ref, join(t.dir, 'ref-q'), ['Q4_K_M', 'Q8_0']);
+  });
+
+  it('a GGUF written to a folder named `merged` is titled after the recipe (and --name), and quantize of the folder agrees', async () => {
+    const recipe = writeRecipe(t.dir, 'task-arithmetic.yml', RECIPE);
+    const out = join(t.dir, 'titled', 'merged');
+    ok(runCli(['run', recipe, '--out', out, '--skip-gguf-check']));
+    expect((await readGGUF(join(out, 'merged-Q8_0.gguf'))).typed['general.name'].value).toBe('Task Arithmetic');
+    const q = join(t.dir, 'titled-q');
+    ok(runCli(['quantize', out, '--type', 'Q8_0', '--out', q, '--skip-gguf-check']));
+    expect(readFileSync(join(q, 'merged-Q8_0.gguf')).equals(readFileSync(join(out, 'merged-Q8_0.gguf')))).toBe(true);
+    const named = join(t.dir, 'titled', 'named');
+    ok(runCli(['run', recipe, '--out', named, '--skip-gguf-check', '--name', 'Adder Reverser 2x']));
+    expect((await readGGUF(join(named, 'named-Q8_0.gguf'))).typed['general.name'].value).toBe('Adder Reverser 2x');
   });
 
   it('--split-max-tensors / --split-max-size split the GGUF outputs as `quantize` does', () => {

@@ -276,4 +276,29 @@ describe('arcee_fusion', () => {
     expect(selected).toBeLessThan(numel / 2);
     expect(flips).toBeLessThanOrEqual(2);
   });
+
+  it('norm-like tensors with repeated importances: elements exactly at the threshold are kept as torch\'s float32 rule keeps them', () => {
+    // bf16-like norm weights: 1 + k/128, changes of whole steps, so |d| and the importances repeat.
+    const f = Math.fround;
+    let sensitive = 0;
+    for (let seed = 1; seed <= 30; seed++) {
+      const r = rng(seed);
+      const n = 32;
+      const base = Float32Array.from({ length: n }, () => 1 + Math.floor(r() * 9 - 4) / 128);
+      const other = base.map((b) => b + Math.floor(r() * 7 - 3) / 128 * (r() < 0.5 ? 1 : 3));
+      const out = run('arcee_fusion', {}, [n], [base, other]);
+      // torch, on float32 tensors: kl is float32, importance = |d| * kl and the threshold in float32.
+      const kl = f(fusionRef(f64(base), f64(other), n).kl[0]);
+      const imp = base.map((b, i) => f(Math.abs(other[i] - b) * kl));
+      const sorted = Float32Array.from(imp).sort();
+      const [q1, med, q3] = [0.25, 0.5, 0.75].map((q) => sorted[Math.floor(q * (n - 1))]);
+      const thr32 = f(f(med) + f(1.5 * f(q3 - q1)));
+      const want = base.map((b, i) => (imp[i] >= thr32 ? other[i] : b));
+      expect([...out]).toEqual([...want]);
+      const thr64 = med + 1.5 * (q3 - q1);
+      if (imp.some((v) => v >= thr32 !== v >= thr64)) sensitive++;
+    }
+    // the case the float32 rule exists for happens among these tensors
+    expect(sensitive).toBeGreaterThan(0);
+  });
 });

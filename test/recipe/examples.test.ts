@@ -369,9 +369,9 @@ mergeops:
     expect(r.mergeops.seed).toBe(42);
     expect(r.mergeops.quantize).toEqual(['Q4_K_M', 'Q8_0']);
     expect(r.mergeops.outShardSize).toBe(2_000_000_000);
-    expect([...r.mergeops.extra.keys()]).toEqual(['eval']);
-    const ev = r.mergeops.extra.get('eval')!;
-    expect(ev.value).toEqual({ prompts: ['hi', 'there'] });
+    expect([...r.mergeops.extra.keys()]).toEqual([]);
+    const ev = r.mergeops.eval!;
+    expect(ev.prompts.map((p) => [p.prompt, p.notContains])).toEqual([['hi', '\ufffd'], ['there', '\ufffd']]);
     expect(lc(ev.pos)).toEqual([27, 5]);
   });
 

@@ -901,3 +901,37 @@ function sentencePieceModel(tokenizerJson: unknown): Uint8Array {
 
 /** The table ids the generator supports (every row). */
 export const GENERATABLE_ARCHS: readonly string[] = ARCHITECTURES.map((r) => r.id);
+
+export interface CustomModelOptions {
+  dir: string;
+  /** config.json (written as transformers writes it). */
+  config: Record<string, unknown>;
+  /** Tensor names and shapes (random values; names with `norm` ~1). */
+  tensors: { name: string; shape: number[] }[];
+  seed?: number;
+  dtype?: GenDType;
+  /** A llama-flavoured tokenizer of this many tokens (none when undefined). */
+  vocabSize?: number;
+  /** With `vocabSize`: special added tokens at the end of the vocabulary (within `vocabSize`). */
+  addedTokens?: string[];
+}
+
+/**
+ * A model of any architecture, outside the table (GPT-2, Granite, LLaVA-style nested configs):
+ * random tensors of the given names and shapes, the config, optionally a tokenizer.
+ */
+export async function generateCustomModel(o: CustomModelOptions): Promise<{ dir: string; tensorNames: string[] }> {
+  await fsp.mkdir(o.dir, { recursive: true });
+  const dtype = o.dtype ?? 'BF16';
+  const specs: TensorSpec[] = o.tensors.map((t) => ({ name: t.name, dtype, shape: t.shape }))
+    .sort((a, b) => byCodePoint(a.name, b.name));
+  await writeShards(o.dir, specs, undefined, (s) => randomProducer(s, o.seed ?? 0));
+  await fsp.writeFile(path.join(o.dir, 'config.json'), pyJson(o.config));
+  if (o.vocabSize !== undefined) {
+    const tok = buildTokenizer('llama', o.vocabSize, { extra: [], added: o.addedTokens ?? [] });
+    await fsp.writeFile(path.join(o.dir, 'tokenizer.json'), json(tok['tokenizer.json']));
+    await fsp.writeFile(path.join(o.dir, 'tokenizer_config.json'), pyJson(tok['tokenizer_config.json']));
+    await fsp.writeFile(path.join(o.dir, 'special_tokens_map.json'), json(tok['special_tokens_map.json']));
+  }
+  return { dir: o.dir, tensorNames: specs.map((s) => s.name) };
+}

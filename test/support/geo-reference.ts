@@ -160,7 +160,7 @@ export function nearswapRef(t: number, base: Vec, other: Vec): Vec {
 }
 
 // mergekit arcee_fusion.py (§1.10), with exact quantiles over every element
-export function fusionRef(base: Vec, other: Vec, rowLen: number): { out: Vec; importance: Vec; threshold: number } {
+export function fusionRef(base: Vec, other: Vec, rowLen: number): { out: Vec; importance: Vec; threshold: number; kl: number[] } {
   const softmax = (x: Vec): Vec => {
     let m = -Infinity;
     for (const v of x) m = Math.max(m, v);
@@ -177,6 +177,6 @@ export function fusionRef(base: Vec, other: Vec, rowLen: number): { out: Vec; im
   const sorted = Float64Array.from(importance).sort();
   const qv = [0.25, 0.5, 0.75].map((q) => sorted[Math.floor(q * (sorted.length - 1))]);
   const threshold = qv[1] + 1.5 * (qv[2] - qv[0]);
-  return { out: base.map((b, i) => (importance[i] >= threshold ? other[i] : b)), importance, threshold };
+  return { out: base.map((b, i) => (importance[i] >= threshold ? other[i] : b)), importance, threshold, kl };
 }
 

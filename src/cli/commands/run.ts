@@ -7,6 +7,9 @@ import { defineCommand } from '../command.js';
 import { countOption, ggufSplitOptions, onePositional, prepareOptions, RECIPE_OPTIONS, RECIPE_OPTIONS_HELP, sizeOption } from '../common.js';
 import { bytes, checkLine, duration, rate } from '../format.js';
 import { progressReporter } from '../progress.js';
+import { renderEvalText } from '../../eval/render.js';
+import { readEvalFile } from '../../recipe/eval-options.js';
+import { MERGEOPS_VERSION } from '../../version.js';
 
 
 export const runCommand = defineCommand({
@@ -25,6 +28,8 @@ Options:
   --overwrite            replace an existing output folder that an earlier mergeops run wrote
   --force-overwrite      replace an existing output folder whatever it holds
   --gguf TYPES           also write GGUF files, e.g. Q4_K_M,Q8_0 (default: the recipe's mergeops.quantize)
+  --name NAME            title of the merged model (general.name of its GGUF files; default: from the
+                         recipe file's name, e.g. task-arithmetic.yml → "Task Arithmetic")
   --tokenizer-pre NAME   tokenizer.ggml.pre for a BPE tokenizer llama.cpp does not recognise
   --split-max-size SIZE  split each GGUF (gguf-split format) into files of at most SIZE of tensors
   --split-max-tensors N  split each GGUF into files of at most N tensors
@@ -32,6 +37,10 @@ Options:
   --allow-nonfinite      write output tensors that hold NaN or Inf instead of failing the run
   --shard i/N            one job of a matrix build: write only the files assigned to part i of N
                          (see \`mergeops plan --matrix N\`); the N folders together are the output
+  --eval FILE            the eval's checks from FILE (YAML or JSON: prompts, tasks, perplexity,
+                         compare_inputs, min_pass_rate, max_perplexity_increase) instead of the
+                         recipe's mergeops.eval; a failed gate exits 1 after the table
+  --no-eval              skip the eval stage (eval.json says so)
   --keep-intermediates DIR
                          multi-stage recipes: also write each named stage to DIR/<name>
                          (by default earlier stages are computed in memory, never written)
@@ -50,16 +59,23 @@ ${RECIPE_OPTIONS_HELP}`,
     'skip-gguf-check': { type: 'boolean' },
     'allow-nonfinite': { type: 'boolean' },
     shard: { type: 'string' },
+    eval: { type: 'string' },
+    'no-eval': { type: 'boolean' },
     'split-max-size': { type: 'string' },
     'split-max-tensors': { type: 'string' },
     'keep-intermediates': { type: 'string' },
     record: { type: 'boolean' },
+    name: { type: 'string' },
   },
   async run({ values, positionals }, io) {
     const recipe = onePositional(positionals, 'run', 'a recipe file', 'recipe.yml --out ./merged');
     if (!values.out) throw new MergeopsError('USAGE', '`mergeops run` needs --out DIR', `mergeops run ${recipe} --out ./merged`);
     const keep = values['keep-intermediates'];
     const split = ggufSplitOptions(values['split-max-size'], values['split-max-tensors']);
+    if (values.eval !== undefined && values['no-eval']) {
+      throw new MergeopsError('USAGE', '--eval and --no-eval contradict each other', 'give one of them');
+    }
+    const evalOption = values['no-eval'] ? false as const : values.eval !== undefined ? readEvalFile(values.eval) : undefined;
     const result = await runRecipeFile(recipe, {
       ...prepareOptions(values, io),
       outDir: values.out,
@@ -70,11 +86,14 @@ ${RECIPE_OPTIONS_HELP}`,
       onProgress: progressReporter(process.stderr),
       keepIntermediates: keep,
       record: values.record ?? false,
+      name: values.name,
       gguf: values.gguf === undefined ? undefined : values.gguf.split(',').map((x) => parseFileType(x.trim())),
       tokenizerPre: values['tokenizer-pre'],
       ggufCheck: !(values['skip-gguf-check'] ?? false),
       allowNonfinite: values['allow-nonfinite'] ?? false,
       ...(values.shard !== undefined ? { shard: parseShardSpec(values.shard) } : {}),
+      eval: evalOption,
+      mergeopsVersion: MERGEOPS_VERSION,
       ggufSplit: split,
       onGGUF: (type) => io.err(`writing GGUF ${type}\n`),
       onWarning: (w) => io.err(`warning: ${w}\n`),
@@ -87,10 +106,24 @@ ${RECIPE_OPTIONS_HELP}`,
       },
     });
     for (const st of result.stages) io.out(`wrote stage ${st.name} to ${st.outDir} in ${duration(st.seconds)}\n`);
-    io.out(`wrote ${result.outDir} in ${duration(result.seconds)} (${rate(result.bytesRead / result.seconds)} read)\n`);
+    io.out(`${doneLine(result.outDir, result)}\n`);
     for (const f of result.files) io.out(`  ${f.name.padEnd(40)} ${bytes(f.bytes)}\n`);
     for (const c of result.ggufChecks) io.out(`${checkLine(c.file, c)}\n`);
     if (result.lockPath) io.out(`recorded the outputs in ${result.lockPath}\n`);
+    io.out(`\n${renderEvalText(result.eval)}`);
+    if (!result.eval.gate.passed) {
+      const f = result.eval.gate.failures;
+      io.err(`error: the eval gate failed: ${f.map((x) => `${x.check}: ${x.message}`).join('; ')}\n`
+        + `  hint: the output in ${result.outDir} is not fit to publish; see ${result.outDir}/eval.md\n`);
+      return 1;
+    }
     return 0;
   },
 });
+
+/** `wrote DIR in 12s (85 MB/s read; GGUF checks 2.1s)`: the rate is the merge's own. */
+export function doneLine(dir: string, r: { seconds: number; mergeSeconds: number; bytesRead: number; ggufChecks: readonly unknown[] }): string {
+  const check = r.seconds - r.mergeSeconds;
+  return `wrote ${dir} in ${duration(r.seconds)} (${rate(r.mergeSeconds > 0 ? r.bytesRead / r.mergeSeconds : 0)} read`
+    + `${r.ggufChecks.length > 0 ? `; GGUF checks ${duration(check)}` : ''})`;
+}
