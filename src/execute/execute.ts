@@ -166,7 +166,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     if (ggufTypes.length > 0) {
       gguf = await GGUFOutputs.open(plan, tmp, ggufTypes, {
         modelId: basename(outDir), tokenizerPre: opts.tokenizerPre, onType: opts.onGGUF, split: opts.ggufSplit,
-        ...(matrix ? { keep: (_: string, bytes: number) => matrix.assigner.assign(bytes) === job } : {}),
+        ...(matrix ? { keep: (_: string, bytes: number, names: readonly string[]) => matrix.assigner.assignNear(bytes, overlapOf(plan, matrix.shardJob, matrix.assigner.count, names)) === job } : {}),
       });
     }
 
@@ -220,6 +220,14 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     unregisterTmp();
     releaseLock();
   }
+}
+
+/** Output bytes of the tensors `names` in each matrix job's shards. */
+function overlapOf(plan: Plan, shardJob: readonly number[], count: number, names: readonly string[]): number[] {
+  const out = new Array<number>(count).fill(0);
+  const set = new Set(names);
+  for (const t of plan.tensors) if (set.has(t.name)) out[shardJob[t.shard]] += t.end - t.start;
+  return out;
 }
 
 /** What `writeModelFiles` wrote: a matrix job other than the first leaves them to that one. */

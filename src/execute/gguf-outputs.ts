@@ -28,10 +28,11 @@ export interface GGUFOutputOptions {
   /** gguf-split sets instead of single files */
   split?: GGUFSplitOptions;
   /**
-   * A matrix job (plan/matrix.ts): asked once per planned file, in order, whether this job writes
-   * it; the others are planned (their layout fixes every name and offset) but not created.
+   * A matrix job (plan/matrix.ts): asked once per planned file, in order, with the checkpoint
+   * names of the tensors it holds, whether this job writes it; the others are planned (their
+   * layout fixes every name and offset) but not created.
    */
-  keep?: (fileName: string, bytes: number) => boolean;
+  keep?: (fileName: string, bytes: number, tensors: readonly string[]) => boolean;
 }
 
 export class GGUFOutputs {
@@ -70,8 +71,9 @@ export class GGUFOutputs {
         const gp = planFolderGGUF(info, tensors, fileType, { split: o.split });
         plans.push(gp);
         const fileOf = new Map<string, GGUFFileSink>();
+        const hfName = new Map(gp.tensors.filter((t) => !t.generated).map((t) => [t.ggufName, t.hfName]));
         for (const f of gp.files) {
-          if (o.keep && !o.keep(f.fileName, f.layout.fileSize)) continue;
+          if (o.keep && !o.keep(f.fileName, f.layout.fileSize, f.layout.tensors.flatMap((t) => hfName.get(t.name) ?? []))) continue;
           kept.add(f.fileName);
           const s = await GGUFFileSink.create(join(dir, f.fileName), f.layout);
           sinks.push(s);

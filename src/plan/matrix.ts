@@ -1,11 +1,12 @@
 /**
  * Scale-out over a job matrix (`--shard i/N`, the Action's `shard` input): which of N jobs writes
  * each output file. Every job computes the same assignment from the plan alone, so no job needs
- * to hear from another: the safetensors shards first, in plan order, then each GGUF file (every
- * part of a gguf-split set), each going to the job with the fewest bytes so far (the lowest index
- * on a tie). The folder's small files (index, config, tokenizer, recipe) belong to job 1. A job
- * computes only the tensors its files hold and reads only their inputs; the union of the N jobs'
- * files is the one-job output, byte for byte.
+ * to hear from another: the safetensors shards first, in plan order, each to the job with the
+ * fewest bytes so far (the lowest index on a tie); then each GGUF file (every part of a gguf-split
+ * set) to the job whose shards hold most of its tensors' bytes (then the least loaded), so that a
+ * tensor is rarely computed by two jobs. The folder's small files (index, config, tokenizer,
+ * recipe) belong to job 1. A job computes only the tensors its files hold and reads only their
+ * inputs; the union of the N jobs' files is the one-job output, byte for byte.
  */
 import { MergeopsError } from '../errors.js';
 import type { Plan } from './types.js';
@@ -40,6 +41,19 @@ export class MatrixAssigner {
     return best;
   }
 
+  /**
+   * The job (0-based) that writes a file of `bytes` whose tensors' bytes are `overlap[j]` in job
+   * j's files already: the largest overlap, then the least loaded, then the lowest index.
+   */
+  assignNear(bytes: number, overlap: readonly number[]): number {
+    let best = 0;
+    for (let j = 1; j < this.count; j++) {
+      if (overlap[j] > overlap[best] || (overlap[j] === overlap[best] && this.load[j] < this.load[best])) best = j;
+    }
+    this.load[best] += bytes;
+    return best;
+  }
+
   /** Bytes assigned to each job so far. */
   get bytes(): readonly number[] {
     return this.load;
@@ -67,6 +81,6 @@ export function matrixJson(plan: Plan, count: number): unknown {
       bytes: assigner.bytes[j],
       smallFiles: j === SMALL_FILES_JOB,
     })),
-    note: 'GGUF files (every part of a split set) continue the same assignment, largest load last, at run time',
+    note: 'each GGUF file (every part of a split set) goes, at run time, to the job whose shards hold most of its tensors',
   };
 }
