@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Arena } from '../src/kernels/arena.js';
-import { KBF16 } from '../src/kernels/js-reference.js';
+import { KBF16 } from '../test/support/js-reference.js';
 import { instantiateKernels, loadKernelModule, type KernelExports } from '../src/kernels/wasm-module.js';
 
 export interface HealthRow { kernel: string; plain: number; health: number }

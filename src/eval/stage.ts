@@ -44,7 +44,7 @@ export interface EvalStageOptions {
   tmpRoot?: string;
   /** Write eval.json/eval.md (default true). */
   write?: boolean;
-  /** The merge's tensor health (eval/health.ts), put into the report as it is. */
+  /** Tensor health from the merge pass (the kernels'), carried into the report as it is. */
   health?: TensorHealthReport;
 }
 

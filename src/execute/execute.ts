@@ -15,7 +15,7 @@ import { asFsError, fsError } from '../fs-errors.js';
 import { onInterruptCleanup, onInterruptStop } from '../interrupt.js';
 import type { JobDone } from '../kernels/jobs.js';
 import { KernelError, KernelPool } from '../kernels/pool.js';
-import type { Plan, PlannedTensor } from '../plan/types.js';
+import type { Plan } from '../plan/types.js';
 import { defaultMaxMemory, ggufPlanBytes, minMaxMemory, programWholeBudget, workerDataBudget } from './budget.js';
 import { parseFileType, type FileTypeName } from '../quant/select.js';
 import { ShardFlusher } from './flush.js';
@@ -28,6 +28,7 @@ import { checkFinite, HealthTracker, type TensorHealth } from './health.js';
 import { assignShards, SMALL_FILES_JOB, type ShardSpec } from '../plan/matrix.js';
 import type { GGUFSplitOptions } from '../formats/gguf.js';
 import { runTensor, type Budget, type RunJob } from './tensor-jobs.js';
+import type { PlannedTensor } from '../model/tensor.js';
 
 export interface Progress {
   tensorsDone: number;
@@ -79,6 +80,12 @@ export interface ExecuteOptions {
    * `count`, computing only the tensors they hold (and reading only those tensors' inputs).
    */
   shard?: ShardSpec;
+  /**
+   * Low-disk publishing: called with each finished safetensors shard (once all its tensors are
+   * written, while the merge goes on) and each checked GGUF file (at the end), one at a time.
+   * Resolves true when it took the file away (uploaded and deleted it).
+   */
+  onFileDone?: (path: string) => Promise<boolean>;
   /** Warnings found while merging (from the data, so not in the plan's), each told once. */
   onWarning?: (message: string) => void;
   /** Split each GGUF file (gguf-split format), as `mergeops quantize --split-max-size/--split-max-tensors`. */
@@ -98,6 +105,8 @@ export interface ExecuteResult {
   bytesDirect: number;
   /** Every float output tensor's health (NaN/Inf counts, norms, cosines to its inputs), in plan order. */
   health: TensorHealth[];
+  /** Files `onFileDone` took away (not in the folder; also listed in `files`). */
+  removed: { name: string; bytes: number }[];
   /** Warnings found while merging (see ExecuteOptions.onWarning). */
   warnings: string[];
   /** The whole call, load checks of the GGUF files included. */
@@ -189,8 +198,10 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     progress.tensorsTotal = tensors.length;
     flusher = new ShardFlusher([...shardPaths.filter((x) => x !== ''), ...(gguf?.paths ?? [])]);
     const tracker = new Tracker(progress, t0, opts.onProgress, flusher, opts.onWarning);
-    const health = await runAll(pool, tensors, { perWorker, whole: programWholeBudget(dataMemory, pool.size) }, shardPaths, opts.inputsReady, tracker, gguf,
-      opts.allowNonfinite ?? false);
+    const handoff = opts.onFileDone ? new FileHandoff(pool, opts.onFileDone) : undefined;
+    const health = await runAll(pool, plan, tensors, { perWorker, whole: programWholeBudget(dataMemory, pool.size) }, shardPaths, opts.inputsReady,
+      tracker, gguf, opts.allowNonfinite ?? false, handoff);
+    await handoff?.drain();
     await pool.closeFiles();
     // The workers' memories go before the GGUF files are read back.
     await pool.close();
@@ -202,9 +213,11 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     fsyncFile(tmp);
     replaceDir(tmp, outDir);
 
-    const files = readdirSync(outDir).filter((n) => n !== OUTPUT_MARKER).sort().map((name) => ({ name, bytes: statSync(join(outDir, name)).size }));
+    const removed = handoff?.removed ?? [];
+    const files = [...readdirSync(outDir).filter((n) => n !== OUTPUT_MARKER).map((name) => ({ name, bytes: statSync(join(outDir, name)).size })), ...removed]
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     return {
-      outDir, files, bytesRead: progress.bytesRead, bytesWritten: progress.bytesWritten, bytesDirect: tracker.bytesDirect, ggufChecks, health,
+      outDir, files, removed, bytesRead: progress.bytesRead, bytesWritten: progress.bytesWritten, bytesDirect: tracker.bytesDirect, ggufChecks, health,
       gguf: gguf?.files ?? [],
       warnings: tracker.warnings,
       seconds: (performance.now() - t0) / 1000, mergeSeconds,
@@ -290,19 +303,66 @@ class Tracker {
 }
 
 /**
+ * Hands finished files to `onFileDone`, one at a time, in order. A shard's descriptors are
+ * released by every worker first (its pending writes land). At most two files wait: the merge
+ * pauses for the uploads rather than fill the disk.
+ */
+class FileHandoff {
+  private chain: Promise<void> = Promise.resolve();
+  private waiting = 0;
+  private failure: unknown;
+  readonly removed: { name: string; bytes: number }[] = [];
+  constructor(private readonly pool: KernelPool, private readonly onFileDone: (path: string) => Promise<boolean>) {}
+
+  file(path: string, release = true): void {
+    this.waiting++;
+    this.chain = this.chain.then(async () => {
+      if (this.failure) return;
+      try {
+        if (release) await this.pool.releaseFile(path);
+        const bytes = statSync(path).size;
+        if (await this.onFileDone(path)) this.removed.push({ name: basename(path), bytes });
+      } catch (e) {
+        this.failure ??= e;
+      } finally {
+        this.waiting--;
+      }
+    });
+  }
+
+  /** Waits while too many files are queued (the disk holds them). */
+  async backpressure(): Promise<void> {
+    while (this.waiting >= 2 && !this.failure) await this.chain;
+    if (this.failure) throw this.failure;
+  }
+
+  async drain(): Promise<void> {
+    await this.chain;
+    if (this.failure) throw this.failure;
+  }
+}
+
+/**
  * Runs every tensor through the pool, a bounded number of tensors at a time (each worker runs one
  * job at a time, so memory is bounded by the per-worker budget; queued jobs are descriptors only).
  * Returns the tensors' health; an output tensor with NaN or Inf fails the run unless allowed.
  */
-async function runAll(pool: KernelPool, tensors: readonly PlannedTensor[], budget: Budget, shardPaths: string[],
-  inputsReady: ExecuteOptions['inputsReady'], tracker: Tracker, gguf: GGUFOutputs | undefined, allowNonfinite: boolean): Promise<TensorHealth[]> {
+async function runAll(pool: KernelPool, plan: Plan, tensors: readonly PlannedTensor[], budget: Budget, shardPaths: string[],
+  inputsReady: ExecuteOptions['inputsReady'], tracker: Tracker, gguf: GGUFOutputs | undefined, allowNonfinite: boolean,
+  handoff?: FileHandoff): Promise<TensorHealth[]> {
   const window = pool.size * 2;
   const inFlight = new Set<Promise<void>>();
   const healthParts = new HealthTracker();
   const health = new Map<string, TensorHealth>();
   let failure: unknown;
+  // Tensors left per shard: a shard is finished when its count reaches zero.
+  const left = plan.shards.map(() => 0);
+  for (const t of tensors) left[t.shard]++;
   for (const t of tensors) {
     if (failure) break;
+    if (handoff) {
+      try { await handoff.backpressure(); } catch (e) { failure ??= e; break; }
+    }
     if (inputsReady) {
       try { await inputsReady(t); } catch (e) { failure ??= e; break; }
     }
@@ -319,6 +379,8 @@ async function runAll(pool: KernelPool, tensors: readonly PlannedTensor[], budge
         checkFinite(h, allowNonfinite);
         if (h) health.set(t.name, h);
         tracker.tensor(t.name);
+        // (a matrix job hands over only the shards it writes)
+        if (--left[t.shard] === 0 && !failure && shardPaths[t.shard] !== '') handoff?.file(shardPaths[t.shard]);
       })
       .catch((e: unknown) => { failure ??= e; })
       .finally(() => { inFlight.delete(p); });

@@ -5,7 +5,7 @@
  */
 import { MergeopsError } from '../errors.js';
 import { HEALTH_INPUT_WORDS, HEALTH_OUT_WORDS } from '../kernels/health.js';
-import type { PlannedTensor } from '../plan/types.js';
+import type { PlannedTensor } from '../model/tensor.js';
 
 /** One input of an output tensor, as the merge read it. */
 export interface InputHealth {

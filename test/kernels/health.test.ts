@@ -6,7 +6,7 @@
 import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from '../../src/formats/dtype.js';
 import { Arena } from '../../src/kernels/arena.js';
 import { chunkHealth, healthWords, type KernelArray } from '../../src/kernels/health.js';
-import { KBF16, KF16, KF32 } from '../../src/kernels/js-reference.js';
+import { KBF16, KF16, KF32 } from '../support/js-reference.js';
 import { instantiateKernels, loadKernelModule, type KernelExports } from '../../src/kernels/wasm-module.js';
 
 let k: KernelExports;
