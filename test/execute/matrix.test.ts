@@ -23,8 +23,9 @@ function ok(r: { status: number; stderr: string }): void {
   if (r.status !== 0) throw new Error(`mergeops failed (${r.status}):\n${r.stderr}`);
 }
 
-// The marker is each folder's own; eval.json/eval.md (timings) come from the job that assembles the parts.
-const OWN = new Set([OUTPUT_MARKER, 'eval.json', 'eval.md']);
+// The marker is each folder's own; the eval (eval.json/eval.md) and the card (README.md,
+// mergeops_card.json) describe the whole model: the job that assembles the parts writes them.
+const OWN = new Set([OUTPUT_MARKER, 'eval.json', 'eval.md', 'README.md', 'mergeops_card.json']);
 const files = (dir: string): string[] => readdirSync(dir).filter((n) => !OWN.has(n)).sort();
 
 describe('matrix builds', () => {
