@@ -8,7 +8,7 @@ import { programFor } from '../src/methods/programs.js';
 import { SKIPPED } from '../src/methods/program.js';
 import { Arena } from '../src/kernels/arena.js';
 import { runApply, runStatPass, type ChunkView } from '../src/kernels/program-runner.js';
-import { KBF16 } from '../src/kernels/js-reference.js';
+import { KBF16 } from '../test/support/js-reference.js';
 import { instantiateKernels, loadKernelModule } from '../src/kernels/wasm-module.js';
 import { readFileSync } from 'node:fs';
 

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpus, loadavg } from 'node:os';
-import { rangeRead } from '../src/hub/range-read.js';
+import { rangeRead } from '../src/io/range-read.js';
 import { generateModel } from '../test/support/generate-model.js';
 import { median, runMeasured } from './measure.js';
 

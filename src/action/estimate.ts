@@ -4,9 +4,9 @@
  * to warn before a six-hour job dies on a full disk, not to predict seconds.
  */
 import { minMaxMemory } from '../execute/budget.js';
-import { GGML_TYPES } from '../formats/ggml-type.js';
 import type { Plan } from '../plan/types.js';
 import { FILE_TYPES, type FileTypeName } from '../quant/select.js';
+import { ggmlType } from '../quant/types.js';
 
 /** The standard hosted Linux runner for public repositories (hub-and-actions.md). */
 export const STANDARD_RUNNER = { label: 'ubuntu-latest', cpus: 4, memoryBytes: 16e9, diskBytes: 14e9, jobSeconds: 6 * 3600 } as const;
@@ -37,7 +37,7 @@ export interface ResourceEstimate {
 
 /** Bytes of a GGUF of the planned tensors: 1-D tensors stay F32, the rest take the file type's base type (≈). */
 export function ggufBytesEstimate(plan: Plan, type: FileTypeName): number {
-  const t = GGML_TYPES[FILE_TYPES[type].base];
+  const t = ggmlType(FILE_TYPES[type].base);
   let total = 0;
   for (const x of plan.tensors) {
     const n = x.shape.reduce((a, b) => a * b, 1);

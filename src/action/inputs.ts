@@ -4,7 +4,7 @@
  * shared checks need no environment.
  */
 import { MergeopsError } from '../errors.js';
-import { parseShardSize } from '../formats/safetensors.js';
+import { parseByteSize } from '../formats/byte-size.js';
 import { parseFileType, type FileTypeName } from '../quant/select.js';
 
 export type ActionModeName = 'build' | 'review' | 'drift';
@@ -103,7 +103,8 @@ export function readActionInputs(get: (name: string) => string): ActionInputs {
   const mm = opt('max-memory');
   let maxMemory: number | undefined;
   if (mm !== undefined) {
-    try { maxMemory = parseShardSize(mm); } catch { throw bad('max-memory', mm, 'a size such as `12G` or `8GiB`'); }
+    maxMemory = parseByteSize(mm);
+    if (maxMemory === undefined) throw bad('max-memory', mm, 'a size such as `12G` or `8GiB`');
   }
   const th = opt('threads');
   let threads: number | undefined;

@@ -4,9 +4,9 @@
  */
 import { MergeopsError } from '../errors.js';
 import type { GGUFSplitOptions } from '../formats/gguf.js';
-import { parseShardSize } from '../formats/safetensors.js';
 import { hubOptionsFromEnv, maskTokens, type HubOptions } from '../hub/hub-options.js';
 import type { SourceMode } from '../hub/resolve.js';
+import { requireByteSize } from '../formats/byte-size.js';
 import type { PrepareOptions } from '../pipeline.js';
 import { defaultCacheDir, ShardCache } from '../store/shard-cache.js';
 import type { ParsedArgs } from './args.js';
@@ -38,11 +38,7 @@ Environment: HF_TOKEN (Hub access token, hf_…), HF_ENDPOINT (default https://h
 
 export function sizeOption(v: string | undefined, name: string): number | undefined {
   if (v === undefined) return undefined;
-  try {
-    return parseShardSize(v);
-  } catch {
-    throw new MergeopsError('USAGE', `--${name} ${v} is not a size`, 'use a number of bytes or a suffix: 512M, 4G, 2GiB');
-  }
+  return requireByteSize(v, `--${name}`);
 }
 
 export function countOption(v: string | undefined, name: string, example: string): number | undefined {

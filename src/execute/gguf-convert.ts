@@ -14,13 +14,16 @@ import type { HFConfig } from '../arch/types.js';
 import { MergeopsError, type ErrorCode } from '../errors.js';
 import { kv, type GGUFKV, type GGUFSplitOptions } from '../formats/gguf.js';
 import { readLocalModel } from '../hub/local.js';
+import { readOptionalFile, readOptionalJsonObject } from '../io/optional-file.js';
 import { ggufQuantum } from '../kernels/gguf-encode.js';
 import { KernelError, KernelPool } from '../kernels/pool.js';
 import { planGGUFConversion, type GGUFPlan, type GGUFSourceTensor } from '../plan/gguf-plan.js';
 import type { FileTypeName } from '../quant/select.js';
-import { bpeKVs, sentencePieceKVs, type VocabSources } from '../tokenizer/gguf-vocab.js';
+import type { TokenizerFiles } from '../model/tokenizer-files.js';
+import { bpeKVs, sentencePieceKVs } from '../tokenizer/gguf-vocab.js';
+import { readTokenizerFiles } from '../tokenizer/read-files.js';
 import { GGUFFileSink } from './gguf-sink.js';
-import { acquireOutputLock, checkOutputPlacement, readOutputMarker, removeStalePartials, resolveOutPath } from './output-safety.js';
+import { acquireOutputLock, readOutputMarker, removeStalePartials, resolveOutPath } from './output-safety.js';
 import { asFsError } from '../fs-errors.js';
 import { onInterruptCleanup, onInterruptStop } from '../interrupt.js';
 import { smokeTestGGUF, type SmokeResult } from '../eval/load-check.js';
@@ -63,45 +66,9 @@ export interface ConvertResult {
   check?: SmokeResult;
 }
 
-async function readOptional(file: string): Promise<Buffer | undefined> {
-  try {
-    return await fs.readFile(file);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new MergeopsError('IO', `cannot read ${file}: ${(e as Error).message}`, 'check that the file is readable');
-  }
-}
-
-async function readJsonOptional(file: string): Promise<Record<string, unknown> | undefined> {
-  const b = await readOptional(file);
-  if (b === undefined) return undefined;
-  try {
-    return JSON.parse(b.toString('utf8')) as Record<string, unknown>;
-  } catch (e) {
-    throw new MergeopsError('IO', `${file} is not valid JSON: ${(e as Error).message}`, `fix or re-download ${path.basename(file)}`);
-  }
-}
-
-/** The tokenizer files convert reads, from a model folder. */
-export async function readVocabSources(dir: string, config: HFConfig): Promise<VocabSources> {
-  const j = (f: string) => readJsonOptional(path.join(dir, f));
-  const src: VocabSources = { config };
-  const tm = await readOptional(path.join(dir, 'tokenizer.model'));
-  if (tm) src.tokenizerModel = new Uint8Array(tm);
-  src.tokenizerJson = await j('tokenizer.json');
-  src.tokenizerConfig = await j('tokenizer_config.json');
-  const added = await j('added_tokens.json');
-  if (added) src.addedTokensJson = added as Record<string, number>;
-  const jinja = await readOptional(path.join(dir, 'chat_template.jinja'));
-  if (jinja) src.chatTemplateJinja = jinja.toString('utf8');
-  src.chatTemplateJson = await j('chat_template.json');
-  const merges = await readOptional(path.join(dir, 'merges.txt'));
-  if (merges) src.mergesTxt = merges.toString('utf8');
-  return src;
-}
-
 /** The tokenizer block for an architecture's `set_vocab` path. */
-export function vocabKVsFor(row: GGUFArchRow, src: VocabSources, config: HFConfig, tokenizerPre?: string): GGUFKV[] {
+export function vocabKVsFor(row: GGUFArchRow, files: TokenizerFiles, config: HFConfig, tokenizerPre?: string): GGUFKV[] {
+  const src = { ...files, config };
   const vocabSize = typeof config['vocab_size'] === 'number' ? config['vocab_size'] : undefined;
   const bpe = (): GGUFKV[] => bpeKVs(src, vocabSize, tokenizerPre !== undefined ? { preOverride: tokenizerPre } : {});
   const needSpm = (): void => {
@@ -139,7 +106,7 @@ export function vocabKVsFor(row: GGUFArchRow, src: VocabSources, config: HFConfi
 
 /** The YAML front matter of a model card (README.md), as convert reads it; {} without one. */
 export async function readModelCard(dir: string): Promise<Record<string, unknown>> {
-  const b = await readOptional(path.join(dir, 'README.md'));
+  const b = readOptionalFile(path.join(dir, 'README.md'));
   if (!b) return {};
   const lines = b.toString('utf8').split(/\r?\n/);
   if (lines[0] !== '---') return {};
@@ -180,8 +147,8 @@ export interface FolderGGUFInfo {
 export async function readFolderGGUFInfo(o: FolderPlanOptions): Promise<FolderGGUFInfo> {
   const row = ggufArchFor(o.config);
   const withDefaults = withConfigDefaults(o.config);
-  const vocab = vocabKVsFor(row, await readVocabSources(o.dir, withDefaults), withDefaults, o.tokenizerPre);
-  const genCfg = await readJsonOptional(path.join(o.dir, 'generation_config.json'));
+  const vocab = vocabKVsFor(row, readTokenizerFiles(o.dir), withDefaults, o.tokenizerPre);
+  const genCfg = readOptionalJsonObject(path.join(o.dir, 'generation_config.json'));
   // precedence as convert: explicit values, the model card, config `_name_or_path`, the folder name;
   // below the card, the title a mergeops run recorded in its folder (after the recipe, not the folder).
   const title = readOutputMarker(o.dir)?.name;
@@ -223,10 +190,9 @@ export async function convertModelToGGUF(o: ConvertOptions): Promise<ConvertResu
   const tensors = [...model.tensors.values()].map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, shard: path.basename(t.file) }));
   const plan = planFolderGGUF(info, tensors, o.fileType, { prefix: o.prefix, split: o.split });
 
+  // Files are added (the default --out is the model folder itself) under names no input has
+  // (*.gguf): nothing is replaced but an earlier GGUF file, so no placement rule applies.
   const outDir = resolveOutPath(o.outDir);
-  // Files are added beside the model's (the default --out is the model folder), so only the
-  // model's own files and the lock matter: a GGUF may not replace an input file.
-  checkOutputPlacement(o.outDir, outDir, model.shardFiles.map((f) => ({ path: path.join(model.dir, f), what: 'an input shard', rule: 'ancestor' as const })));
   const created = !(await fs.stat(outDir).then(() => true, () => false));
   try {
     await fs.mkdir(outDir, { recursive: true });

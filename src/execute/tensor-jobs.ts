@@ -6,11 +6,11 @@
  */
 import { DTYPE_SIZE } from '../formats/dtype.js';
 import { ggufQuantum } from '../kernels/gguf-encode.js';
-import type { GGUFTarget, JobDone, JobInput, KernelJob, KernelOp } from '../kernels/jobs.js';
+import type { GGUFTarget, JobDone, JobInput, KernelJob } from '../kernels/jobs.js';
 import { SKIPPED, type TensorProgram } from '../methods/program.js';
 import { programFor } from '../methods/programs.js';
-import type { AdapterTensor, InputTensorRef, PlannedTensor } from '../plan/types.js';
 import { ggufBytesPerElement } from './budget.js';
+import type { AdapterTensor, InputTensorRef, PlannedTensor, TensorOp } from '../model/tensor.js';
 
 /** Bytes per worker: for one chunk, and for a whole tensor held by a program. */
 export interface Budget { perWorker: number; whole: number }
@@ -38,7 +38,7 @@ function readsRemote(inputs: readonly JobInput[]): boolean {
 export type RunJob = (job: KernelJob) => Promise<JobDone>;
 
 type OpInput = Extract<JobInput, { kind: 'op' }>;
-type ProgramOp = Extract<KernelOp, { kind: 'program' }>;
+type ProgramOp = Extract<TensorOp, { kind: 'program' }>;
 
 /**
  * A planned input as a job input; an earlier stage's tensor nests that stage's op; a tensor a
@@ -95,7 +95,7 @@ function inputBytes(input: JobInput, asF32: boolean): number {
  * copies plus an F32 result, unless its kernels take inputs as stored and write the output dtype
  * (`mixedDTypes`, widening a cache-sized tile at a time).
  */
-function opBytes(op: KernelOp, inputs: readonly JobInput[], outDType: keyof typeof DTYPE_SIZE, shape?: readonly number[], tensor = ''): number {
+function opBytes(op: TensorOp, inputs: readonly JobInput[], outDType: keyof typeof DTYPE_SIZE, shape?: readonly number[], tensor = ''): number {
   const f32 = op.kind === 'program' && !(shape && programOf(op, shape, inputs.length, tensor).mixedDTypes);
   return inputs.reduce((a, i) => a + inputBytes(i, f32), 0) + DTYPE_SIZE[outDType] + (f32 ? 4 : 0);
 }

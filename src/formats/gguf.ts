@@ -8,7 +8,7 @@
  * ALIGNMENT (llama.cpp rejects any other offsets).
  */
 import { MergeopsError } from '../errors.js';
-import { ggmlTensorBytes, GGML_TYPES, type GGMLTypeName } from './ggml-type.js';
+import { ggmlTensorBytes, ggmlType, isQuantTypeName, type QuantTypeName } from '../quant/types.js';
 
 export const GGUF_MAGIC = 0x46554747; // "GGUF" read as u32 LE
 export const GGUF_VERSION = 3;
@@ -98,7 +98,7 @@ export interface GGUFTensorSpec {
   name: string;
   /** outermost first (PyTorch order); the file stores the reverse (ne[0] = row length) */
   shape: readonly number[];
-  type: GGMLTypeName;
+  type: QuantTypeName;
 }
 
 export interface GGUFTensorSlot extends GGUFTensorSpec {
@@ -246,8 +246,8 @@ function checkTensors(tensors: readonly GGUFTensorSpec[]): void {
       throw new MergeopsError('USAGE', `GGUF tensor ${t.name} has ${t.shape.length} dimensions; GGUF allows 1 to 4`,
         'reshape the tensor before writing it');
     }
-    if (!(t.type in GGML_TYPES)) {
-      throw new MergeopsError('INTERNAL', `GGUF tensor ${t.name}: unknown type ${t.type}`, 'use a type from src/formats/ggml-type.ts');
+    if (!isQuantTypeName(t.type)) {
+      throw new MergeopsError('INTERNAL', `GGUF tensor ${t.name}: unknown type ${t.type}`, 'use a type from src/quant/types.ts');
     }
   }
 }
@@ -284,7 +284,7 @@ export function layoutGGUF(metadata: GGUFMetadata, tensors: readonly GGUFTensorS
     w.str(t.name);
     w.u32(t.shape.length);
     for (let i = t.shape.length - 1; i >= 0; i--) w.u64(t.shape[i]);
-    w.u32(GGML_TYPES[t.type].id);
+    w.u32(ggmlType(t.type).id);
     w.u64(rel);
     slots.push({ ...t, offset: rel, nbytes });
     rel += pad(nbytes, alignment);

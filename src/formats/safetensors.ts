@@ -9,6 +9,7 @@
 
 import { MergeopsError, SafetensorsError } from '../errors.js';
 import { DTYPE_SIZE, DTYPES, isDType, type DType } from './dtype.js';
+import { firstDuplicateKey } from './json-keys.js';
 
 export interface TensorEntry {
   name: string;
@@ -162,6 +163,11 @@ function describe(v: unknown): string {
   return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
+/** A name or value shortened for a message. */
+function excerpt(s: string, max = 80): string {
+  return s.length > max ? `${s.slice(0, max)}…` : s;
+}
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -208,6 +214,12 @@ export function parseSafetensorsHeader(
   }
   if (!isPlainObject(parsed)) {
     throw new SafetensorsError(file, `header is not a JSON object (got ${describe(parsed)})`, HEADER_HINT);
+  }
+  // JSON.parse keeps the last of duplicate keys silently; the safetensors library refuses them.
+  const dup = firstDuplicateKey(text);
+  if (dup !== undefined) {
+    throw new SafetensorsError(file, `${JSON.stringify(excerpt(dup))} appears twice in one object of the header`,
+      'a safetensors file names each tensor (and each field of an entry) once; the safetensors library refuses this file: re-save it with the `safetensors` library');
   }
 
   let metadata: Record<string, string> | null = null;
@@ -300,15 +312,31 @@ export function parseSafetensorsHeader(
   }
 
   tensors.sort((x, y) => x.start - y.start || x.end - y.end);
-  for (let i = 1; i < tensors.length; i++) {
-    const prev = tensors[i - 1];
+  // As the safetensors library validates: the tensors tile the data section exactly, in offset
+  // order, from its first byte to the end of the file (no overlap, no gap, nothing after).
+  let at = dataStart;
+  for (let i = 0; i < tensors.length; i++) {
     const cur = tensors[i];
-    if (cur.start < prev.end) {
+    if (cur.start < at) {
+      const prev = tensors[i - 1];
       throw new SafetensorsError(file,
-        `tensors ${JSON.stringify(prev.name)} [${prev.start - dataStart}, ${prev.end - dataStart}] and `
-        + `${JSON.stringify(cur.name)} [${cur.start - dataStart}, ${cur.end - dataStart}] overlap`,
+        `tensors ${JSON.stringify(excerpt(prev.name))} [${prev.start - dataStart}, ${prev.end - dataStart}] and `
+        + `${JSON.stringify(excerpt(cur.name))} [${cur.start - dataStart}, ${cur.end - dataStart}] overlap`,
         'tensor byte ranges in a safetensors file must not overlap; the file is corrupted or was written by a non-conforming tool');
     }
+    if (cur.start > at) {
+      throw new SafetensorsError(file,
+        `data bytes [${at - dataStart}, ${cur.start - dataStart}) belong to no tensor (before ${JSON.stringify(excerpt(cur.name))})`,
+        'every byte of a safetensors data section belongs to exactly one tensor (the safetensors library refuses gaps); '
+        + 'the file is corrupted or was written by a non-conforming tool: re-save it with the `safetensors` library');
+    }
+    at = cur.end;
+  }
+  if (at !== fileSize) {
+    throw new SafetensorsError(file,
+      `the last ${fileSize - at} byte(s) of the file (data bytes [${at - dataStart}, ${fileSize - dataStart})) belong to no tensor`,
+      'a safetensors file ends with its last tensor (the safetensors library refuses trailing bytes); '
+      + 'the file was appended to or corrupted: re-download it or re-save it with the `safetensors` library');
   }
   return { headerLength, dataStart, tensors, metadata };
 }
@@ -347,39 +375,6 @@ export function planShards(tensors: TensorSpec[], maxShardBytes: number): ShardP
   }
   if (groups.length === 0) groups.push({ tensors: [], totalBytes: 0 });
   return groups.map((g, i) => ({ fileName: shardFileName(i, groups.length), tensors: g.tensors, totalBytes: g.totalBytes }));
-}
-
-const SIZE_UNITS: Readonly<Record<string, number>> = {
-  '': 1,
-  k: 1e3, m: 1e6, b: 1e9, g: 1e9, t: 1e12,
-  kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12,
-  kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4,
-};
-
-const SHARD_SIZE_HINT = 'write a byte count such as 5000000000, or a number with a unit: k, M, B (thousand, million, '
-  + 'billion, as mergekit reads them: 5B = 5e9 bytes), KB/MB/GB (powers of 1000) or KiB/MiB/GiB (powers of 1024), '
-  + 'e.g. 5B, 500M, 2GiB, 1.5GB';
-
-/**
- * Parses a shard size: plain numbers, `1k`, `500M`, `5B` (k/M/B = thousand/million/billion as in
- * mergekit), `1.5GB` (KB/MB/GB/TB powers of 1000), `2GiB` (KiB/MiB/GiB/TiB powers of 1024).
- */
-export function parseShardSize(s: string | number): number {
-  if (typeof s === 'number') {
-    if (Number.isSafeInteger(s) && s > 0) return s;
-    throw new MergeopsError('USAGE', `invalid shard size ${s}: must be a positive whole number of bytes`, SHARD_SIZE_HINT);
-  }
-  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-zA-Z]*)\s*$/.exec(s);
-  const unit = m ? SIZE_UNITS[m[2].toLowerCase()] : undefined;
-  if (!m || unit === undefined) {
-    throw new MergeopsError('USAGE', `invalid shard size ${JSON.stringify(s)}`, SHARD_SIZE_HINT);
-  }
-  const bytes = Math.floor(Number(m[1]) * unit);
-  if (!Number.isSafeInteger(bytes) || bytes < 1) {
-    throw new MergeopsError('USAGE', `invalid shard size ${JSON.stringify(s)}: must be at least 1 byte and below 2^53`,
-      SHARD_SIZE_HINT);
-  }
-  return bytes;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,12 +5,13 @@
  * cached copy, from the cache once downloaded (download mode), or over HTTP (stream mode).
  */
 import { readFileSync } from 'node:fs';
-import type { PinnedFile } from '../plan/resolved.js';
 import {
-  cacheSmallFile, pinnedFileSource, pinnedSafetensorsHeader, type PendingShard, type ReadHubModelOptions,
+  cacheSmallFile, pinnedFileSource, pinnedSafetensorsHeader, type ReadHubModelOptions,
 } from './hub-model.js';
 import { ADAPTER_CONFIG, ADAPTER_WEIGHTS, assembleAdapter, missingAdapterFile, type LoraAdapter } from './lora.js';
 import { sha256Text } from './lockfile.js';
+import type { PinnedFile } from '../model/resolved.js';
+import type { PendingShard } from '../store/download-shard.js';
 
 export interface HubLoraAdapter {
   adapter: LoraAdapter;

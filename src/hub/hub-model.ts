@@ -9,14 +9,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MergeopsError } from '../errors.js';
 import { parseHeaderLength, parseSafetensorsHeader, type SafetensorsHeader } from '../formats/safetensors.js';
-import type { PinnedFile, TensorSource } from '../plan/resolved.js';
+import type { PendingShard } from '../store/download-shard.js';
 import type { ShardCache } from '../store/shard-cache.js';
 import { hubError } from './hub-error.js';
 import { authHeaders, fileUrl, type HubOptions } from './hub-options.js';
-import { listModelFiles, type RemoteFile } from './list-model-files.js';
+import { listModelFiles } from './list-model-files.js';
 import { assembleModel, readSafetensorsHeader, type AssembledModel } from './local.js';
-import type { HttpSource, RangeReadOptions } from './range-read.js';
-import { rangeRead } from './range-read.js';
+import type { RangeReadOptions } from '../io/range-read.js';
+import { rangeRead } from '../io/range-read.js';
+import type { PinnedFile, RemoteFile } from '../model/resolved.js';
+import type { ByteSource, HttpSource } from '../model/tensor.js';
 import { resolveRevision } from './resolve-revision.js';
 
 /** Small files fetched next to the config (never code: no *.py). */
@@ -33,11 +35,6 @@ export interface PinnedRepo {
 }
 
 /** A shard to download into the cache before the merge reads it (download mode). */
-export interface PendingShard {
-  src: HttpSource;
-  dest: string;
-}
-
 export interface HubModel extends AssembledModel {
   repo: string;
   revision: string;
@@ -148,7 +145,7 @@ export async function pinnedSafetensorsHeader(opts: PinnedReadOptions, n: string
  * Where the tensors of a pinned file are read from: its cached copy; else, in download mode, its
  * place in the cache once the returned pending download has run; else (stream) over HTTP.
  */
-export function pinnedFileSource(opts: ReadHubModelOptions, name: string): { source: TensorSource; pending?: PendingShard; remote: boolean } {
+export function pinnedFileSource(opts: ReadHubModelOptions, name: string): { source: ByteSource; pending?: PendingShard; remote: boolean } {
   const { pinned: { repo, sha }, cache } = opts;
   const src = pinnedHttpSource(opts, name);
   const cached = cache.lookup(repo, sha, name, src.size);
@@ -170,7 +167,7 @@ export async function readHubModel(opts: ReadHubModelOptions): Promise<HubModel>
   const used: PinnedFile[] = [];
   const pending: PendingShard[] = [];
   let remoteShardBytes = 0;
-  const sources = new Map<string, TensorSource>();
+  const sources = new Map<string, ByteSource>();
 
   // Small files: from the cache, else downloaded with the Hub client into it.
   const small = names.filter((n) => SMALL_FILE.test(n) && byPath.get(n)!.size <= MAX_SMALL_FILE);
@@ -186,7 +183,7 @@ export async function readHubModel(opts: ReadHubModelOptions): Promise<HubModel>
       return readFileSync(p, 'utf8');
     },
     readHeader: (n) => pinnedSafetensorsHeader(opts, n),
-    source: (n): TensorSource => {
+    source: (n): ByteSource => {
       let s = sources.get(n);
       if (!s) {
         const p = pinnedFileSource(opts, n);

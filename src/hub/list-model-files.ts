@@ -1,13 +1,7 @@
 /** Every file of a repo at a commit, with size and (for LFS files) sha256. */
 import { hubError } from './hub-error.js';
 import type { HubOptions } from './hub-options.js';
-
-export interface RemoteFile {
-  path: string;
-  size: number;
-  /** sha256 of the content: the LFS oid (absent for small files kept in git). */
-  sha256?: string;
-}
+import type { RemoteFile } from '../model/resolved.js';
 
 export async function listModelFiles(params: { repo: string; sha: string } & HubOptions): Promise<RemoteFile[]> {
   const out: RemoteFile[] = [];

@@ -14,20 +14,9 @@ import {
   parseSafetensorsHeader,
   type SafetensorsHeader,
 } from '../formats/safetensors.js';
-import type { TensorSource } from '../plan/resolved.js';
-
-export interface ModelTensor {
-  name: string;
-  dtype: DType;
-  shape: number[];
-  /** absolute path of the shard (local), or `repo@sha/path` (Hub): names it in messages */
-  file: string;
-  /** where the bytes are read from */
-  source: TensorSource;
-  /** absolute byte offsets in `file` */
-  start: number;
-  end: number;
-}
+import { readRange } from '../io/file-range.js';
+import type { ResolvedTensor } from '../model/resolved.js';
+import type { ByteSource } from '../model/tensor.js';
 
 export interface LocalModel {
   /** absolute path of the folder */
@@ -36,7 +25,7 @@ export interface LocalModel {
   /** config.json as written (number literals and all), for the merged config. */
   configText: string;
   /** insertion order = order in the index (weight_map), else in the file(s) */
-  tensors: Map<string, ModelTensor>;
+  tensors: Map<string, ResolvedTensor>;
   /** file names (relative to `dir`) of the safetensors shards the tensors come from, sorted */
   shardFiles: string[];
   /**
@@ -56,20 +45,6 @@ function errnoCode(e: unknown): string | undefined {
   return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
 }
 
-async function readFully(fh: fs.FileHandle, length: number, position: number, file: string): Promise<Uint8Array> {
-  const buf = new Uint8Array(length);
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await fh.read(buf, done, length - done, position + done);
-    if (bytesRead === 0) {
-      throw new SafetensorsError(file, `unexpected end of file after ${position + done} bytes`,
-        'the file was truncated or changed while being read; re-download it');
-    }
-    done += bytesRead;
-  }
-  return buf;
-}
-
 /** Reads and validates a safetensors file's header: one 8-byte read, then exactly the header. */
 export async function readSafetensorsHeader(file: string): Promise<SafetensorsHeader> {
   let fh: fs.FileHandle;
@@ -82,9 +57,9 @@ export async function readSafetensorsHeader(file: string): Promise<SafetensorsHe
   }
   try {
     const { size } = await fh.stat();
-    const first8 = await readFully(fh, Math.min(8, size), 0, file);
+    const first8 = await readRange(fh, Math.min(8, size), 0, file);
     const headerLength = parseHeaderLength(first8, size, file);
-    const json = await readFully(fh, headerLength, 8, file);
+    const json = await readRange(fh, headerLength, 8, file);
     return parseSafetensorsHeader(json, headerLength, size, file);
   } finally {
     await fh.close();
@@ -113,13 +88,13 @@ export interface ModelFileAccess {
   display(name: string): string;
   readText(name: string): Promise<string>;
   readHeader(name: string): Promise<SafetensorsHeader>;
-  source(name: string): TensorSource;
+  source(name: string): ByteSource;
 }
 
 export interface AssembledModel {
   config: Record<string, unknown>;
   configText: string;
-  tensors: Map<string, ModelTensor>;
+  tensors: Map<string, ResolvedTensor>;
   shardFiles: string[];
   otherFiles: string[];
 }
@@ -142,10 +117,10 @@ export async function assembleModel(fa: ModelFileAccess): Promise<AssembledModel
       'fix or re-download config.json');
   }
 
-  const tensors = new Map<string, ModelTensor>();
+  const tensors = new Map<string, ResolvedTensor>();
   const shardFiles: string[] = [];
   const usedFiles = new Set<string>(['config.json']);
-  const tensorOf = (shard: string, t: SafetensorsHeader['tensors'][number], name = t.name): ModelTensor => (
+  const tensorOf = (shard: string, t: SafetensorsHeader['tensors'][number], name = t.name): ResolvedTensor => (
     { name, dtype: t.dtype, shape: t.shape, file: fa.display(shard), source: fa.source(shard), start: t.start, end: t.end });
 
   const addShard = (shardName: string, header: SafetensorsHeader): void => {
@@ -264,10 +239,10 @@ export async function readLocalModel(dir: string): Promise<LocalModel> {
 }
 
 /** Reads one tensor's bytes (whole tensor in memory: for tests and small tensors only). */
-export async function readTensorBytes(t: ModelTensor): Promise<Uint8Array> {
+export async function readTensorBytes(t: ResolvedTensor): Promise<Uint8Array> {
   const fh = await fs.open(t.file, 'r');
   try {
-    return await readFully(fh, t.end - t.start, t.start, t.file);
+    return await readRange(fh, t.end - t.start, t.start, t.file);
   } finally {
     await fh.close();
   }

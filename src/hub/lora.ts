@@ -20,9 +20,9 @@ import path from 'node:path';
 import { MergeopsError, type ErrorCode } from '../errors.js';
 import { isFloatDType } from '../formats/dtype.js';
 import type { SafetensorsHeader } from '../formats/safetensors.js';
-import type { ResolvedTensor, TensorSource } from '../plan/resolved.js';
-import type { AdapterTensor, LoraPatch } from '../plan/types.js';
 import { readSafetensorsHeader } from './local.js';
+import type { ResolvedTensor } from '../model/resolved.js';
+import type { AdapterTensor, ByteSource, LoraPatch } from '../model/tensor.js';
 
 export const ADAPTER_CONFIG = 'adapter_config.json';
 export const ADAPTER_WEIGHTS = 'adapter_model.safetensors';
@@ -249,7 +249,7 @@ export function assembleAdapter(p: {
   /** Names the weights file in messages (a path, or `repo@sha/adapter_model.safetensors`). */
   weightsFile: string;
   header: SafetensorsHeader;
-  source: TensorSource;
+  source: ByteSource;
 }): LoraAdapter {
   let raw: unknown;
   try {

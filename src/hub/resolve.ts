@@ -3,19 +3,19 @@ import { existsSync, statfsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { checkSameLayout, detectArch } from '../arch/detect.js';
 import { MergeopsError, RecipeError } from '../errors.js';
-import type { Resolved, ResolvedModel, ResolvedTensor } from '../plan/resolved.js';
-import type { Plan } from '../plan/types.js';
 import { referencedModels } from '../recipe/stages.js';
 import type { LoraRef, ModelRef, Recipe } from '../recipe/types.js';
 import { defaultCacheDir, ShardCache } from '../store/shard-cache.js';
-import { pinRepo, readHubModel, type PendingShard, type PinnedRepo } from './hub-model.js';
+import { pinRepo, readHubModel, type PinnedRepo } from './hub-model.js';
+import type { PendingShard } from '../store/download-shard.js';
 import { readHubLoraAdapter } from './hub-lora.js';
 import type { HubOptions } from './hub-options.js';
 import { readLocalModel } from './local.js';
-import type { RangeReadOptions } from './range-read.js';
+import type { RangeReadOptions } from '../io/range-read.js';
 import { applyLoraAdapter, readLoraAdapter, type LoraAdapter } from './lora.js';
 import { recipeNeedsTokenizers } from '../tokenizer/plan-tokenizer.js';
 import { readTokenizerFiles, plannedTokenizerFiles } from '../tokenizer/read-files.js';
+import type { Resolved, ResolvedModel, ResolvedTensor, StageOutput } from '../model/resolved.js';
 
 /** How Hub shards are read: range requests while merging, or whole files into the cache first. */
 export type SourceMode = 'stream' | 'download' | 'auto';
@@ -41,7 +41,7 @@ export interface ResolveOptions {
   /** Called once every Hub model is pinned, before any header or shard is read (e.g. to restore caches). */
   onPinned?: (pins: readonly { repo: string; sha: string }[]) => Promise<void>;
   /** Plans of earlier stages of a multi-stage recipe, by name: references to them read their output tensors. */
-  stages?: ReadonlyMap<string, Plan>;
+  stages?: ReadonlyMap<string, StageOutput>;
 }
 
 export interface ResolveResult extends Resolved {
@@ -67,7 +67,7 @@ function findLocal(recipe: Recipe, ref: ModelRef, cwd: string): string | undefin
 }
 
 /** An earlier stage's output as a model: its planned tensors, config and tokenizer donor. */
-function stageModel(ref: ModelRef, plan: Plan): ResolvedModel {
+function stageModel(ref: ModelRef, plan: StageOutput): ResolvedModel {
   const tensors = new Map(plan.tensors.map((t) => [t.name, {
     name: t.name, dtype: t.dtype, shape: t.shape, file: '', source: { kind: 'file' as const, path: '' }, start: 0, end: t.end - t.start, producer: t,
   }]));

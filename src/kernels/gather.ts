@@ -1,3 +1,4 @@
+import type { RowGather } from '../model/tensor.js';
 /**
  * The worker side of a `gather` job input: rows of an embedding-like tensor rebuilt for another
  * vocabulary. Plain row copies go straight from the reader into the destination (in runs of
@@ -10,7 +11,7 @@
  * computed for the rows asked), so destinations are given as `RowDest`s whose views are taken
  * afresh after every read.
  */
-import type { JobInput, RowGather } from './jobs.js';
+import type { JobInput } from './jobs.js';
 
 /** Where rows go: float32 elements, in kernel memory (`ptr`) or in a JavaScript array. */
 export interface RowDest {

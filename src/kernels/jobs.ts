@@ -1,40 +1,7 @@
 /** Messages between the executor and kernel workers: how to produce input elements, and where results go. */
 import type { DType } from '../formats/dtype.js';
-import type { ProgramParams } from '../methods/program.js';
+import type { ByteSource, RowGather, TensorOp } from '../model/tensor.js';
 import type { QuantTypeName } from '../quant/types.js';
-
-/** Element-wise work, computed in float32 and rounded once to the output dtype. */
-export type KernelOp =
-  | { kind: 'copy'; scale?: number }
-  | { kind: 'linear'; weights: number[]; divisor: number }
-  /** inputs[0] is the base. */
-  | { kind: 'task_arithmetic'; weights: number[]; divisor: number; lambda: number }
-  | { kind: 'program'; method: string; params: ProgramParams };
-
-/** Where bytes come from. */
-export type ByteSource =
-  | { kind: 'file'; path: string }
-  /**
-   * A remote file read with HTTP range requests (Hub streaming); `label` names it in errors.
-   * `sha256` (the LFS oid) lets a reader notice a file that changed upstream (ETag mismatch).
-   */
-  | { kind: 'http'; url: string; headers?: Record<string, string>; size: number; label: string; sha256?: string };
-
-/**
- * Rows of an embedding-like tensor rebuilt for another vocabulary (tokenizer remapping): output
- * row r is row `map[r]` of `sources[0]` when `map[r] >= 0`, zeros when `map[r] === -1`, and
- * `mixes[-2 - map[r]]` otherwise: `(Σ weight·row) / divisor` over rows of any of `sources`, or
- * (`meanOf`) the mean of output rows [0, meanOf) of this gather (mergekit's padding rows).
- * See kernels/gather.ts.
- */
-export interface RowGather {
-  map: readonly number[];
-  mixes: readonly RowMix[];
-}
-
-export type RowMix =
-  | { terms: readonly { source: number; row: number; weight: number }[]; divisor?: number }
-  | { meanOf: number };
 
 /** One input of a job: how to produce elements [first, first + n) of an input tensor. */
 export type JobInput =
@@ -59,7 +26,7 @@ export type JobInput =
    * that stage's output dtype (so a fused run gives the bytes a staged run would). A program op
    * carries its statistics, already reduced over the whole tensor by the executor.
    */
-  | { kind: 'op'; op: KernelOp; inputs: readonly JobInput[]; shape: readonly number[]; tensor: string; dtype: DType; stats?: Float64Array[] };
+  | { kind: 'op'; op: TensorOp; inputs: readonly JobInput[]; shape: readonly number[]; tensor: string; dtype: DType; stats?: Float64Array[] };
 
 /** Where a job's output goes. */
 export interface JobOutput {
@@ -105,7 +72,7 @@ export interface GGUFTarget {
 }
 
 export interface KernelJob {
-  op: KernelOp;
+  op: TensorOp;
   /** Required for program ops. */
   step?: ProgramStep;
   inputs: readonly JobInput[];

@@ -6,12 +6,13 @@
  * float dtype feed the element-wise kernels as they are; every other input (gathered rows, LoRA,
  * an earlier stage's output) and every input of a tensor program is materialized as F32.
  */
-import { closeSync, constants as fsConstants, openSync, readSync, write, writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, openSync, write, writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { DTYPE_SIZE, isFloatDType, KERNEL_DTYPE_CODE, type DType, type FloatDType } from '../formats/dtype.js';
 import { MergeopsError } from '../errors.js';
-import { ReadAhead } from '../hub/read-ahead.js';
-import { rangeRead } from '../hub/range-read.js';
+import { ReadAhead } from '../io/read-ahead.js';
+import { readRangeSync } from '../io/file-range.js';
+import { rangeRead } from '../io/range-read.js';
 import { programFor } from '../methods/programs.js';
 import type { TensorProgram } from '../methods/program.js';
 import { Arena } from './arena.js';
@@ -19,9 +20,10 @@ import { FactorCache } from './factor-cache.js';
 import { gatherElements } from './gather.js';
 import { writeGGUFChunks } from './gguf-encode.js';
 import { materializeLora } from './lora-input.js';
-import type { JobInput, KernelJob, KernelOp, ProgramStep } from './jobs.js';
+import type { JobInput, KernelJob, ProgramStep } from './jobs.js';
 import { runAllStats, runApply, runStatPass, type ChunkView } from './program-runner.js';
 import { instantiateKernels, type KernelExports } from './wasm-module.js';
+import type { TensorOp } from '../model/tensor.js';
 
 const MAX_IO = 1 << 30; // fs calls take < 2 GiB; stay at 1 GiB per call
 
@@ -46,16 +48,7 @@ function fdFor(map: Map<string, number>, file: string, flags: string): number {
 }
 
 function readFile(ptr: number, len: number, file: string, offset: number): void {
-  const fd = fdFor(readFds, file, 'r');
-  let done = 0;
-  while (done < len) {
-    const want = Math.min(MAX_IO, len - done);
-    const got = readSync(fd, arena.bytes(ptr + done, want), 0, want, offset + done);
-    if (got === 0) {
-      throw new Error(`${file}: file ends at byte ${offset + done}, expected ${len - done} more bytes (truncated?)`);
-    }
-    done += got;
-  }
+  readRangeSync(fdFor(readFds, file, 'r'), arena.bytes(ptr, len), offset, file);
   bytesRead += len;
 }
 
@@ -238,12 +231,7 @@ async function readFactor(input: Extract<JobInput, { kind: 'tensor' }>, first: n
     const buf = new Uint8Array(bytes);
     if (src.kind === 'http') await rangeRead(src, input.start, buf);
     else {
-      const fd = fdFor(readFds, src.path, 'r');
-      for (let done = 0; done < bytes;) {
-        const got = readSync(fd, buf, done, bytes - done, input.start + done);
-        if (got === 0) throw new Error(`${src.path}: file ends at byte ${input.start + done}, expected ${bytes - done} more bytes (truncated?)`);
-        done += got;
-      }
+      readRangeSync(fdFor(readFds, src.path, 'r'), buf, input.start, src.path);
     }
     bytesRead += bytes;
     return buf;
@@ -298,11 +286,11 @@ function toF32(m: Materialized, n: number): Materialized {
 }
 
 /** Program inputs are F32 unless the program's kernels widen stored dtypes themselves. */
-function needsF32(op: KernelOp, inputs: number, c: ChunkInfo): boolean {
+function needsF32(op: TensorOp, inputs: number, c: ChunkInfo): boolean {
   return op.kind === 'program' && !program(op, inputs, c).mixedDTypes;
 }
 
-async function materializeAll(op: KernelOp, inputs: readonly JobInput[], first: number, n: number, asF32: boolean): Promise<Materialized[]> {
+async function materializeAll(op: TensorOp, inputs: readonly JobInput[], first: number, n: number, asF32: boolean): Promise<Materialized[]> {
   const fetched = await fetchRemote(inputs, first, n);
   const out: Materialized[] = [];
   for (const [j, i] of inputs.entries()) {
@@ -343,7 +331,7 @@ function rowLen(shape: readonly number[], numel: number): number {
 
 const programs = new Map<string, TensorProgram>();
 
-function program(op: Extract<KernelOp, { kind: 'program' }>, inputs: number, c: ChunkInfo): TensorProgram {
+function program(op: Extract<TensorOp, { kind: 'program' }>, inputs: number, c: ChunkInfo): TensorProgram {
   // Jobs of one tensor usually land on the same worker in a row: keep its program.
   const key = `${c.tensor}\0${op.method}\0${JSON.stringify(op.params)}`;
   let p = programs.get(key);
@@ -359,7 +347,7 @@ function program(op: Extract<KernelOp, { kind: 'program' }>, inputs: number, c: 
  * Computes a chunk of `op` into `dst` (dtype `outDType`). Program ops need `step`: `whole` runs
  * every pass on this chunk (which must be the whole tensor), `apply` uses reduced statistics.
  */
-function compute(op: KernelOp, ins: Materialized[], c: ChunkInfo, outDType: DType, dst: number, step?: ProgramStep): string[] | undefined {
+function compute(op: TensorOp, ins: Materialized[], c: ChunkInfo, outDType: DType, dst: number, step?: ProgramStep): string[] | undefined {
   const outCode = floatCode(outDType);
   const recs = (from: number, weights: number[]): number => {
     const table = arena.alloc(12 * weights.length);
@@ -459,7 +447,23 @@ function closeAll(): void {
   directFds.clear();
 }
 
-parentPort!.on('message', (msg: WorkerRequest | { id: number; close: true }) => {
+/** Closes this worker's descriptors of one file (after its pending writes land). */
+function closeFile(file: string): void {
+  for (const map of [readFds, writeFds, directFds] as Map<string, number | null>[]) {
+    const fd = map.get(file);
+    if (fd !== undefined && fd !== null) closeSync(fd);
+    map.delete(file);
+  }
+}
+
+parentPort!.on('message', (msg: WorkerRequest | { id: number; close: true } | { id: number; closeFile: string }) => {
+  if ('closeFile' in msg) {
+    drainWrites().then(
+      () => { closeFile(msg.closeFile); parentPort!.postMessage({ id: msg.id }); },
+      (e: unknown) => parentPort!.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) }),
+    );
+    return;
+  }
   if ('close' in msg) {
     // Pending writes land before the files close (the executor fsyncs and renames next).
     drainWrites().then(

@@ -15,12 +15,13 @@
  * TIES with k = 0 keeps nothing instead of crashing; breadcrumbs with γ·n < 1 drops no outliers
  * instead of zeroing the delta; DELLA on one-element rows keeps with p = density instead of NaN.
  */
-import type { ChunkStats, KernelCall, ProgramParams, ProgramShape, StatPass, TensorProgram } from './program.js';
+import type { ChunkStats, KernelCall, ProgramShape, StatPass, TensorProgram } from './program.js';
 import { STAT_BLOCK } from './program.js';
 import { topkSelection } from './gta-topk.js';
 import { tensorRngKey } from './rng.js';
 import { blocksOf, EMPTY_SLOT, FULL_SLOT, HI_BUCKETS, type TopSlot } from './select.js';
 import type { ParamDef, PlanResult, TensorContext } from './types.js';
+import type { ProgramParams } from '../model/tensor.js';
 
 export type Sparsifier = 'none' | 'magnitude' | 'outliers' | 'random' | 'della';
 

@@ -21,6 +21,7 @@
  * dtype: their kernels widen one cache-sized tile at a time instead of the worker converting
  * whole tensors to F32 first (half the memory traffic, a third of the memory).
  */
+import type { ProgramParams } from '../model/tensor.js';
 
 /** A call of one program kernel: an export name of the wasm module and its f64 parameters. */
 export interface KernelCall {
@@ -100,9 +101,6 @@ export interface ProgramShape {
   /** Output tensor name (keys the counter-based random generator). */
   tensor: string;
 }
-
-/** JSON-serializable parameters of a program op, as the planner stored them. */
-export type ProgramParams = Readonly<Record<string, number | string | boolean | readonly number[]>>;
 
 /** Builds the program of one method for one tensor. Runs in the main thread and in workers. */
 export type ProgramFactory = (params: ProgramParams, shape: ProgramShape) => TensorProgram;

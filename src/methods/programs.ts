@@ -12,8 +12,9 @@ import { gtaProgram } from './gta.js';
 import { ramProgram } from './ram.js';
 import { ramplusTlProgram } from './ramplus-tl.js';
 import { sceProgram } from './sce.js';
-import type { ProgramFactory, ProgramParams, ProgramShape, TensorProgram } from './program.js';
+import type { ProgramFactory, ProgramShape, TensorProgram } from './program.js';
 import { slerpProgram } from './slerp.js';
+import type { ProgramParams } from '../model/tensor.js';
 
 const FACTORIES = new Map<string, ProgramFactory>([
   ['slerp', slerpProgram],

@@ -3,8 +3,9 @@
  * model moves (|τ| > epsilon) is kept whole; one several models move is their average. No
  * statistics: one element-wise pass (wasm/src/ram.rs).
  */
-import type { ProgramParams, ProgramShape, TensorProgram } from './program.js';
+import type { ProgramShape, TensorProgram } from './program.js';
 import { STAT_BLOCK } from './program.js';
+import type { ProgramParams } from '../model/tensor.js';
 import type { MergeMethod } from './types.js';
 
 export const ram: MergeMethod = {

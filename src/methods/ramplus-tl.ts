@@ -4,10 +4,11 @@
  * model) / max(positions only model j moves, epsilon), counted over the whole tensor in one
  * statistics pass (exact counts).
  */
-import type { ProgramParams, ProgramShape, TensorProgram } from './program.js';
+import type { ProgramShape, TensorProgram } from './program.js';
 import { STAT_BLOCK } from './program.js';
 import { sumParts } from './select.js';
 import type { MergeMethod } from './types.js';
+import type { ProgramParams } from '../model/tensor.js';
 
 export const ramplusTl: MergeMethod = {
   name: 'ramplus_tl',

@@ -6,10 +6,11 @@
  * sign of their sum (TIES election, unweighted), and merge: base + Σ_agree wⱼτⱼ / Σ_agree wⱼ.
  * No user weights, no λ. Per-element math: wasm/src/sce.rs.
  */
-import type { ProgramParams, ProgramShape, TensorProgram } from './program.js';
+import type { ProgramShape, TensorProgram } from './program.js';
 import { STAT_BLOCK } from './program.js';
 import { blocksOf, concatParts, EMPTY_SLOT, findBucket, findInBucket, FULL_SLOT, HI_BUCKETS, LO_BUCKETS, sumParts, tieCutoff, ALL_BLOCKS, type TopSlot } from './select.js';
 import type { MergeMethod } from './types.js';
+import type { ProgramParams } from '../model/tensor.js';
 
 export const sce: MergeMethod = {
   name: 'sce',

@@ -1,5 +1,5 @@
+import type { TensorOp } from '../model/tensor.js';
 /** What a merge method declares: its parameters and how it maps one output tensor to an op. */
-import type { TensorOp } from '../plan/types.js';
 
 export interface ParamDef {
   name: string;

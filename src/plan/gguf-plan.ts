@@ -25,7 +25,7 @@ import type { HFConfig } from '../arch/types.js';
 import { isIgnoredTensor } from '../arch/detect.js';
 import { MergeopsError } from '../errors.js';
 import type { DType } from '../formats/dtype.js';
-import { GGML_TYPES, type GGMLTypeName } from '../formats/ggml-type.js';
+import { ggmlType, type QuantTypeName } from '../quant/types.js';
 import { GGUFMetadata, kv, layoutGGUF, splitGGUF, type GGUFKV, type GGUFSplitFile, type GGUFSplitOptions } from '../formats/gguf.js';
 import { FILE_TYPES, isConvertType, selectTypes, type FileTypeName } from '../quant/select.js';
 
@@ -66,7 +66,7 @@ export interface GGUFPlannedTensor {
   shape: readonly number[];
   srcDtype: DType;
   /** type written to the file */
-  type: GGMLTypeName;
+  type: QuantTypeName;
   /** values are rounded through this type first (the emulated convert output), when set */
   intermediate?: 'F16' | 'BF16';
   transform: TensorTransform;
@@ -83,10 +83,10 @@ export interface GGUFPlan {
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Convert's type for an emitted tensor (`prepare_tensors`): F32 for 1-D, norms and non-weights. */
-function convertType(ggufName: string, shape: readonly number[], outtype: GGMLTypeName): GGMLTypeName {
+function convertType(ggufName: string, shape: readonly number[], outtype: QuantTypeName): QuantTypeName {
   if (shape.length <= 1 || ggufName.endsWith('_norm.weight') || !ggufName.endsWith('.weight')) return 'F32';
   // QuantError fallback: a row that is not whole blocks → F16
-  if (shape[shape.length - 1] % GGML_TYPES[outtype].blockSize !== 0) return 'F16';
+  if (shape[shape.length - 1] % ggmlType(outtype).blockSize !== 0) return 'F16';
   return outtype;
 }
 
@@ -113,7 +113,7 @@ export function planGGUFConversion(p: GGUFPlanInput): GGUFPlan {
     }
   }
   const direct = isConvertType(p.fileType);
-  const outtype: GGMLTypeName = direct ? FILE_TYPES[p.fileType].base : autoOuttype(ordered);
+  const outtype: QuantTypeName = direct ? FILE_TYPES[p.fileType].base : autoOuttype(ordered);
   const convertFileType = direct ? FILE_TYPES[p.fileType].id : FILE_TYPES[outtype as 'F16' | 'BF16'].id;
 
   // generate_extra_tensors come first; 1-D, so F32

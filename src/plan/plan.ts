@@ -15,8 +15,9 @@ import { didYouMean } from '../recipe/index.js';
 import { layerT, resolveParameter } from '../recipe/parameters.js';
 import type { ModelRef, ParamMap, Recipe } from '../recipe/types.js';
 import { gatherInputs, gatherReadBytes, planTokenizer } from '../tokenizer/plan-tokenizer.js';
-import type { Resolved, ResolvedModel } from './resolved.js';
-import type { InputTensorRef, Plan, PlannedShard, PlannedTensor } from './types.js';
+import type { Resolved, ResolvedModel } from '../model/resolved.js';
+import type { InputTensorRef, PlannedTensor } from '../model/tensor.js';
+import type { Plan, PlannedShard } from './types.js';
 
 export const DEFAULT_SHARD_BYTES = 5e9; // mergekit's --out-shard-size 5B
 

@@ -6,13 +6,13 @@
  * llama-quantize writes (its loader's sorted map), which the layer counters depend on.
  */
 import { MergeopsError } from '../errors.js';
-import { GGML_TYPES, type GGMLTypeName } from '../formats/ggml-type.js';
+import { ggmlType, type QuantTypeName } from './types.js';
 
 export interface FileTypeRow {
   /** `general.file_type` (llama_ftype) */
   id: number;
   /** default ggml type of quantized tensors */
-  base: GGMLTypeName;
+  base: QuantTypeName;
 }
 
 /** The file types `mergeops quantize --type` accepts. */
@@ -127,9 +127,9 @@ function useMoreBits(i: number, n: number): boolean {
 }
 
 /** `tensor_type_fallback`: rows that are not whole blocks of the chosen type. */
-export function fallbackType(type: GGMLTypeName, ne0: number): GGMLTypeName {
-  if (ne0 % GGML_TYPES[type].blockSize === 0) return type;
-  let t: GGMLTypeName;
+export function fallbackType(type: QuantTypeName, ne0: number): QuantTypeName {
+  if (ne0 % ggmlType(type).blockSize === 0) return type;
+  let t: QuantTypeName;
   switch (type) {
     case 'Q2_K': case 'Q3_K': t = 'Q4_0'; break;
     case 'Q4_K': t = 'Q5_0'; break;
@@ -137,12 +137,12 @@ export function fallbackType(type: GGMLTypeName, ne0: number): GGMLTypeName {
     case 'Q6_K': t = 'Q8_0'; break;
     default: t = type;
   }
-  return ne0 % GGML_TYPES[t].blockSize === 0 ? t : 'F16';
+  return ne0 % ggmlType(t).blockSize === 0 ? t : 'F16';
 }
 
 export interface TypedTensor extends SelectTensor {
   /** null: not quantized, keeps the type it comes in with (F32 for norms and biases) */
-  type: GGMLTypeName | null;
+  type: QuantTypeName | null;
 }
 
 /**
@@ -164,10 +164,10 @@ export function selectTypes(ftype: FileTypeName, model: SelectModel, tensors: re
     if (!allowsQuantization(t)) return { ...t, type: null };
     const ne0 = t.shape[t.shape.length - 1];
     if (!quantized) return { ...t, type: base };
-    let type: GGMLTypeName = base;
+    let type: QuantTypeName = base;
     const cat = category(t.name);
     if (cat === 'OUTPUT' || (cat === 'TOKEN_EMBD' && !hasOutput)) {
-      if (ne0 % GGML_TYPES[base].blockSize !== 0) type = 'Q8_0';
+      if (ne0 % ggmlType(base).blockSize !== 0) type = 'Q8_0';
       else if (type !== 'Q8_0') type = 'Q6_K';
     } else if (cat === 'TOKEN_EMBD') {
       // untied: default type for every ftype handled here

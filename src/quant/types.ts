@@ -90,3 +90,20 @@ export function isQuantTypeName(name: string): name is QuantTypeName {
 export function rowBytes(t: GgmlTypeInfo, nPerRow: number): number {
   return (nPerRow / t.blockSize) * t.typeSize;
 }
+
+/** The row of a type mergeops writes. */
+export function ggmlType(name: QuantTypeName): GgmlTypeInfo {
+  return BY_NAME.get(name)!;
+}
+
+/** Bytes of a tensor of `shape` (outermost first, as PyTorch) stored as `type`; rows must be whole blocks. */
+export function ggmlTensorBytes(type: QuantTypeName, shape: readonly number[]): number {
+  const t = ggmlType(type);
+  const ne0 = shape.length === 0 ? 1 : shape[shape.length - 1];
+  if (ne0 % t.blockSize !== 0) {
+    throw new RangeError(`a row of ${ne0} elements is not a whole number of ${type} blocks (${t.blockSize})`);
+  }
+  let rows = 1;
+  for (let i = 0; i < shape.length - 1; i++) rows *= shape[i];
+  return rowBytes(t, ne0) * rows;
+}

@@ -13,6 +13,7 @@ import type { SourcePos } from '../errors.js';
 import { TORCH_DTYPE_NAMES, parseTorchDType } from '../formats/dtype.js';
 import { parseEvalOptions } from './eval-options.js';
 import type { FloatDType } from '../formats/dtype.js';
+import { parseByteSize } from '../formats/byte-size.js';
 import { modelRefFromNode } from './model-ref.js';
 import type {
   ConditionalEntry,
@@ -64,7 +65,7 @@ export const RECIPE_KEYS = [
 ] as const;
 
 /** Keys under `mergeops:` that this module validates; any other key is kept in `extra`. */
-export const MERGEOPS_KEYS = ['seed', 'quantize', 'out_shard_size', 'consensus_method', 'rescale_norm', 'model_stock_clamp', 'eval'] as const;
+export const MERGEOPS_KEYS = ['seed', 'quantize', 'out_shard_size', 'consensus_method', 'rescale_norm', 'model_stock_clamp', 'eval', 'license'] as const;
 
 /** mergekit's built-in chat templates (`mergekit/_data/chat_templates/*.jinja`) and `auto`. */
 export const CHAT_TEMPLATE_NAMES = ['auto', 'alpaca', 'chatml', 'llama3', 'mistral', 'exaone'] as const;
@@ -673,27 +674,6 @@ function parseChatTemplate(ctx: NodeCtx, e: Entry): string {
 // ---------------------------------------------------------------------------------------------
 // mergeops:
 
-const UNITS: Record<string, number> = {
-  '': 1, b: 1e9, // mergekit: a bare number is bytes, `B` means billion (5B = 5 GB)
-  k: 1e3, m: 1e6, g: 1e9, t: 1e12,
-  kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12,
-  kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40,
-};
-
-/**
- * A shard size in bytes: a number, or a string with mergekit's `--out-shard-size` suffixes
- * (k, M, B = powers of 1000; `5B` = 5·10⁹ bytes) plus G/T, kB/MB/GB/TB, and KiB/MiB/GiB/TiB.
- * Undefined when the text is not a size.
- */
-export function parseByteSize(text: string): number | undefined {
-  const mt = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-zA-Z]*)\s*$/.exec(text.replace(/_/g, ''));
-  if (!mt) return undefined;
-  const unit = UNITS[mt[2].toLowerCase()];
-  if (unit === undefined) return undefined;
-  const v = Math.round(Number(mt[1]) * unit);
-  return Number.isSafeInteger(v) ? v : undefined;
-}
-
 function parseMergeops(ctx: NodeCtx, e: Entry): MergeopsOptions {
   const out: MergeopsOptions = { extra: new Map() };
   if (!present(e)) return out;
@@ -749,6 +729,15 @@ function parseMergeops(ctx: NodeCtx, e: Entry): MergeopsOptions {
         }
         if (o.key === 'consensus_method') out.consensusMethod = v as 'sum' | 'count';
         else out.rescaleNorm = v as 'l1' | 'l2' | 'linf' | 'inverse_density';
+        break;
+      }
+      case 'license': {
+        if (!present(o)) break;
+        const hint = 'write a license id from the Hub\'s list, e.g. `license: apache-2.0` (or `other`)';
+        const v = expectString(ctx, o.value, o.valuePos, '`license`', hint).trim();
+        if (!/^[a-z0-9][a-z0-9.+-]*$/i.test(v)) fail(ctx, o.valuePos, `\`license\` must be a license id, found \`${v}\``, hint);
+        out.license = v;
+        out.licensePos = o.valuePos;
         break;
       }
       case 'eval':

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as cache from '@actions/cache';
-import type { RemoteFile } from '../hub/list-model-files.js';
+import type { RemoteFile } from '../model/resolved.js';
 import type { ShardCache } from './shard-cache.js';
 
 /** GitHub's default Actions cache budget per repository (and the v1 client's per-entry limit). */

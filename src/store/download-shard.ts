@@ -6,8 +6,15 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, rmSync, writeSync } from 'node:fs';
 import { MergeopsError } from '../errors.js';
-import { rangeRead, type HttpSource, type RangeReadOptions } from '../hub/range-read.js';
+import { rangeRead, type RangeReadOptions } from '../io/range-read.js';
+import type { HttpSource } from '../model/tensor.js';
 import type { ShardCache } from './shard-cache.js';
+
+/** A shard to download before the merge (download mode): where it is, and where it goes in the cache. */
+export interface PendingShard {
+  src: HttpSource;
+  dest: string;
+}
 
 export interface DownloadOptions extends RangeReadOptions {
   /** Bytes per range request (default 16 MiB). */

@@ -3,8 +3,7 @@
  * a few at a time, while the merge runs; the executor waits only for the shards of the tensor
  * it is about to start, so merging begins as soon as the first needed shard is present.
  */
-import type { PendingShard } from '../hub/hub-model.js';
-import { downloadShard, type DownloadOptions } from './download-shard.js';
+import { downloadShard, type DownloadOptions, type PendingShard } from './download-shard.js';
 import type { ShardCache } from './shard-cache.js';
 
 export interface FetcherOptions extends DownloadOptions {

@@ -5,7 +5,7 @@
  */
 import { Template } from '@huggingface/jinja';
 import { BUILTIN_CHAT_TEMPLATES } from './chat-templates.js';
-import type { TokenizerFiles } from './types.js';
+import type { TokenizerFiles } from '../model/tokenizer-files.js';
 
 /** A conversation every chat template should render (user first, alternating, as Mistral's requires). */
 export const SAMPLE_CONVERSATION = [

@@ -11,7 +11,8 @@
  * rows (past the real vocabulary) are the mean of that model's real rows.
  */
 import type { SourcePos } from '../errors.js';
-import type { ModelRowGather, OutputVocab, RowMix, TokenizerModel } from './types.js';
+import type { ModelRowGather, OutputVocab, TokenizerModel } from './types.js';
+import type { RowMix } from '../model/tensor.js';
 
 export type TokenSource =
   | { kind: 'model'; key: string }

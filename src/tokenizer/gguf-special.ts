@@ -5,23 +5,12 @@
  * TemplateProcessing) because llama.cpp's runtime behaviour follows these keys.
  */
 import { kv, type GGUFKV } from '../formats/gguf.js';
+import type { TokenizerFiles } from '../model/tokenizer-files.js';
 
 type Json = Record<string, unknown>;
 
-export interface TokenizerSources {
-  /** parsed tokenizer.json */
-  tokenizerJson?: Json;
-  /** parsed tokenizer_config.json */
-  tokenizerConfig?: Json;
-  /** parsed config.json */
-  config: Json;
-  /** chat_template.jinja text, when the folder has one */
-  chatTemplateJinja?: string;
-  /** parsed chat_template.json */
-  chatTemplateJson?: Json;
-  /** merges.txt text */
-  mergesTxt?: string;
-}
+/** A model's tokenizer files with its config.json (special token ids may be set there). */
+export type WithConfig = TokenizerFiles & { config: Json };
 
 /** GGUF writer key per special type (`cls` has no writer in gguf-py and is skipped; `sep` is misspelt there). */
 const ID_KEY: Record<string, string | undefined> = {
@@ -63,7 +52,7 @@ export function mergesOf(tokenizerJson: Json | undefined, mergesTxt: string | un
  * The SpecialVocab KVs for a vocabulary of `nVocab` tokens (undefined: no range check).
  * `loadMerges` is true on the BPE (`gpt2`) path.
  */
-export function specialVocabKVs(src: TokenizerSources, nVocab: number | undefined, loadMerges: boolean): GGUFKV[] {
+export function specialVocabKVs(src: WithConfig, nVocab: number | undefined, loadMerges: boolean): GGUFKV[] {
   const ids = new Map<string, number>();
   const add = new Map<string, boolean>();
   let types = ['bos', 'eos', 'unk', 'sep', 'pad', 'cls', 'mask'];

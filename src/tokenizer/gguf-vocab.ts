@@ -12,19 +12,12 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { MergeopsError } from '../errors.js';
 import { kv, type GGUFKV } from '../formats/gguf.js';
 import { CHK_TXT, PRE_TOKENIZER_HASHES } from './gguf-pre-hashes.js';
-import { specialVocabKVs, type TokenizerSources } from './gguf-special.js';
+import { specialVocabKVs, type WithConfig } from './gguf-special.js';
 
 /** llama.cpp token types (`llama_token_type`). */
 export const TokenType = { NORMAL: 1, UNKNOWN: 2, CONTROL: 3, USER_DEFINED: 4, UNUSED: 5, BYTE: 6 } as const;
 
 type Json = Record<string, unknown>;
-
-export interface VocabSources extends TokenizerSources {
-  /** bytes of tokenizer.model (SentencePiece ModelProto) */
-  tokenizerModel?: Uint8Array;
-  /** parsed added_tokens.json */
-  addedTokensJson?: Record<string, number>;
-}
 
 export interface SentencePiece {
   piece: string;
@@ -105,7 +98,7 @@ export function looksSpecial(t: string): boolean {
  * `phi3`: Phi-3's own variant (`Phi3MiniModel.set_vocab`): added tokens from
  * tokenizer_config.json *and* tokenizer.json, CONTROL only when `special`, no ▁ rewriting.
  */
-export function sentencePieceVocab(src: VocabSources, vocabSize: number | undefined, variant: 'default' | 'phi3' = 'default'): { tokens: string[]; scores: number[]; types: number[] } {
+export function sentencePieceVocab(src: WithConfig, vocabSize: number | undefined, variant: 'default' | 'phi3' = 'default'): { tokens: string[]; scores: number[]; types: number[] } {
   if (!src.tokenizerModel) throw new MergeopsError('INTERNAL', 'no tokenizer.model', 'call sentencePieceVocab only when tokenizer.model exists');
   const pieces = parseSentencePieceModel(src.tokenizerModel);
   const n = vocabSize ?? pieces.length;
@@ -180,7 +173,7 @@ export interface BpeVocabOptions {
 }
 
 /** `get_vocab_base`: tokens and types by id, `[PAD{i}]` for holes. */
-export function bpeVocab(src: VocabSources, vocabSize: number | undefined, o: BpeVocabOptions = {}): { tokens: string[]; types: number[]; pre: string } {
+export function bpeVocab(src: WithConfig, vocabSize: number | undefined, o: BpeVocabOptions = {}): { tokens: string[]; types: number[]; pre: string } {
   const tj = src.tokenizerJson;
   if (!tj) {
     throw new MergeopsError('IO', 'the model has no tokenizer.json', 'byte-level BPE tokenizers are read from tokenizer.json; add it to the model folder');
@@ -239,7 +232,7 @@ export function bpeVocab(src: VocabSources, vocabSize: number | undefined, o: Bp
 export type VocabKind = 'spm' | 'bpe';
 
 /** `tokenizer.ggml.*` KVs for the SentencePiece path (`_set_vocab_sentencepiece`). */
-export function sentencePieceKVs(src: VocabSources, vocabSize: number | undefined, variant: 'default' | 'phi3' = 'default'): GGUFKV[] {
+export function sentencePieceKVs(src: WithConfig, vocabSize: number | undefined, variant: 'default' | 'phi3' = 'default'): GGUFKV[] {
   const v = sentencePieceVocab(src, vocabSize, variant);
   return [
     kv.str('tokenizer.ggml.model', 'llama'),
@@ -252,7 +245,7 @@ export function sentencePieceKVs(src: VocabSources, vocabSize: number | undefine
 }
 
 /** `tokenizer.ggml.*` KVs for the byte-level BPE path (`_set_vocab_gpt2`). */
-export function bpeKVs(src: VocabSources, vocabSize: number | undefined, o: BpeVocabOptions = {}): GGUFKV[] {
+export function bpeKVs(src: WithConfig, vocabSize: number | undefined, o: BpeVocabOptions = {}): GGUFKV[] {
   const v = bpeVocab(src, vocabSize, o);
   return [
     kv.str('tokenizer.ggml.model', 'gpt2'),

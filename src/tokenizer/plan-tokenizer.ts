@@ -4,8 +4,6 @@
  * every model, the files to write and the template. Pure (the files were read by resolve).
  */
 import { MergeopsError, RecipeError, type SourcePos } from '../errors.js';
-import type { Resolved, ResolvedModel } from '../plan/resolved.js';
-import type { InputTensorRef } from '../plan/types.js';
 import type { Recipe } from '../recipe/types.js';
 import { buildOutputVocab, type VocabSource } from './build-vocab.js';
 import { resolveChatTemplate, validateChatTemplate } from './chat-template.js';
@@ -13,6 +11,8 @@ import { embeddingGathers, permutation, type FailAt, type TokenConfig } from './
 import type { ModelRowGather, OutputVocab, TokenizerModel } from './types.js';
 import { vocabOf } from './vocab.js';
 import { outputTokenizerFiles, REPLACED_TEMPLATE_FILES, REPLACED_TOKENIZER_FILES, type OutFile } from './write-files.js';
+import type { Resolved, ResolvedModel } from '../model/resolved.js';
+import type { InputTensorRef } from '../model/tensor.js';
 
 export interface TokenizerSetup {
   /** Set when the recipe configures a tokenizer (embeddings are then remapped). */

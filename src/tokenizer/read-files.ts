@@ -1,48 +1,29 @@
 /** Reads a model folder's tokenizer files (small JSON and Jinja files; the only I/O of this stage). */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MergeopsError } from '../errors.js';
-import type { TokenizerFiles } from './types.js';
+import { parseJsonObject, readOptionalFile, readOptionalJsonObject } from '../io/optional-file.js';
+import type { TokenizerFiles } from '../model/tokenizer-files.js';
 
-function readText(dir: string, name: string): string | undefined {
-  try {
-    return readFileSync(join(dir, name), 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-function readJson(dir: string, name: string, text = readText(dir, name)): Record<string, unknown> | undefined {
-  if (text === undefined) return undefined;
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (e) {
-    throw new MergeopsError('IO', `${join(dir, name)} is not valid JSON (${(e as Error).message})`,
-      'the file is damaged; download the model again');
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-    throw new MergeopsError('IO', `${join(dir, name)} is not a JSON object`, 'the file is damaged; download the model again');
-  }
-  return v as Record<string, unknown>;
-}
-
-/** The tokenizer files of the model in `dir`; missing files are left undefined. */
+/** The tokenizer files of the model in `dir` (small files; tokenizer.model is a few MB at most); missing files are left undefined. */
 export function readTokenizerFiles(dir: string): TokenizerFiles {
-  let chatTemplateJinja: string | undefined;
-  try {
-    chatTemplateJinja = readFileSync(join(dir, 'chat_template.jinja'), 'utf8');
-  } catch {
-    chatTemplateJinja = undefined;
+  const files: TokenizerFiles = {};
+  const tm = readOptionalFile(join(dir, 'tokenizer.model'));
+  if (tm) files.tokenizerModel = new Uint8Array(tm);
+  files.tokenizerJson = readOptionalJsonObject(join(dir, 'tokenizer.json'));
+  const config = readOptionalFile(join(dir, 'tokenizer_config.json'));
+  if (config) {
+    // kept as written too: the output's tokenizer_config.json is this text with only the changed keys edited
+    files.tokenizerConfigText = config.toString('utf8');
+    files.tokenizerConfig = parseJsonObject(files.tokenizerConfigText, join(dir, 'tokenizer_config.json'));
   }
-  const tokenizerConfigText = readText(dir, 'tokenizer_config.json');
-  return {
-    tokenizerJson: readJson(dir, 'tokenizer.json'),
-    tokenizerConfig: readJson(dir, 'tokenizer_config.json', tokenizerConfigText),
-    tokenizerConfigText,
-    specialTokensMap: readJson(dir, 'special_tokens_map.json'),
-    chatTemplateJinja,
-  };
+  files.specialTokensMap = readOptionalJsonObject(join(dir, 'special_tokens_map.json'));
+  const added = readOptionalJsonObject(join(dir, 'added_tokens.json'));
+  if (added) files.addedTokensJson = added as Record<string, number>;
+  const jinja = readOptionalFile(join(dir, 'chat_template.jinja'));
+  if (jinja) files.chatTemplateJinja = jinja.toString('utf8');
+  files.chatTemplateJson = readOptionalJsonObject(join(dir, 'chat_template.json'));
+  const merges = readOptionalFile(join(dir, 'merges.txt'));
+  if (merges) files.mergesTxt = merges.toString('utf8');
+  return files;
 }
 
 /**

@@ -1,16 +1,6 @@
 /** Tokenizer data as the tokenizer stage sees it: raw files in, a vocabulary model, the output vocabulary. */
-
-/** The JSON tokenizer files of one model, parsed but not interpreted (absent files are undefined). */
-export interface TokenizerFiles {
-  /** `tokenizer.json` (a fast tokenizer), the only source of a full vocabulary. */
-  tokenizerJson?: Record<string, unknown>;
-  tokenizerConfig?: Record<string, unknown>;
-  /** `tokenizer_config.json` as written: the output's is this text with only the changed keys edited. */
-  tokenizerConfigText?: string;
-  specialTokensMap?: Record<string, unknown>;
-  /** `chat_template.jinja`, newer transformers' home for the template. */
-  chatTemplateJinja?: string;
-}
+import type { RowGather } from '../model/tensor.js';
+import type { TokenizerFiles } from '../model/tokenizer-files.js';
 
 /** An added token's flags, as in `tokenizer.json`'s `added_tokens` and `added_tokens_decoder`. */
 export interface AddedToken {
@@ -65,16 +55,7 @@ export interface OutputVocab {
  * `map[r]` of the model's own tensor when ≥ 0, zeros when −1, `mixes[-2 - map[r]]` otherwise.
  * `sources[0]` is the model itself; mixes may read rows of any of `sources` (model keys).
  */
-export interface ModelRowGather {
+export interface ModelRowGather extends RowGather {
   sources: string[];
-  map: number[];
-  mixes: RowMix[];
 }
 
-/**
- * A computed row: `(Σ weight·row) / divisor` over rows of the sources (divisor 1 when absent), or
- * the mean of the first `meanOf` output rows of the same gather.
- */
-export type RowMix =
-  | { terms: { source: number; row: number; weight: number }[]; divisor?: number }
-  | { meanOf: number };

@@ -1,6 +1,7 @@
 /** A fast tokenizer's vocabulary (`get_vocab()` and `added_tokens_decoder`) from its JSON files. */
 import { MergeopsError } from '../errors.js';
-import type { AddedToken, TokenizerFiles, Vocab } from './types.js';
+import type { AddedToken, Vocab } from './types.js';
+import type { TokenizerFiles } from '../model/tokenizer-files.js';
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

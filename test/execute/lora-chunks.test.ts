@@ -4,7 +4,7 @@
  */
 import { fixedBytes, runTensor } from '../../src/execute/tensor-jobs.js';
 import type { KernelJob } from '../../src/kernels/jobs.js';
-import type { AdapterTensor, PlannedTensor } from '../../src/plan/types.js';
+import type { AdapterTensor, PlannedTensor } from '../../src/model/tensor.js';
 
 function plannedWithLora(rows: number, cols: number, rank: number): PlannedTensor {
   const factor = (tensor: string, shape: number[]): AdapterTensor => ({ tensor, file: '/adapter.safetensors', source: { kind: 'file', path: '/adapter.safetensors' }, start: 0, end: 0, dtype: 'BF16', shape });

@@ -10,13 +10,13 @@ import { readLocalModel } from '../../src/hub/local.js';
 import { applyLoraAdapter, moduleScale, parseLoraConfig, readLoraAdapter } from '../../src/hub/lora.js';
 import { resolveRecipe } from '../../src/hub/resolve.js';
 import { buildPlan } from '../../src/plan/plan.js';
-import type { ResolvedTensor } from '../../src/plan/resolved.js';
 import { parseRecipeText } from '../../src/recipe/index.js';
 import type { Recipe } from '../../src/recipe/types.js';
 import { runCli } from '../support/cli.js';
 import { generateAdapter, peftConfig, type AdapterSpec } from '../support/generate-adapter.js';
 import { generateModel } from '../support/generate-model.js';
 import { EXAMPLE_MODELS, tempDir } from '../support/tmp.js';
+import type { ResolvedTensor } from '../../src/model/resolved.js';
 
 const BASE = join(EXAMPLE_MODELS, 'base');
 const t = tempDir('mergeops-lora-');

@@ -4,12 +4,13 @@
  */
 import { MergeopsError } from '../../src/errors.js';
 import { fileUrl } from '../../src/hub/hub-options.js';
-import { rangeRead, type HttpSource } from '../../src/hub/range-read.js';
-import { readRemoteSafetensorsHeader } from '../../src/hub/remote-header.js';
-import { ReadAhead } from '../../src/hub/read-ahead.js';
+import { rangeRead } from '../../src/io/range-read.js';
+import { readRemoteSafetensorsHeader } from '../support/remote-header.js';
+import { ReadAhead } from '../../src/io/read-ahead.js';
 import { readSafetensorsHeader } from '../../src/hub/local.js';
 import { TestHub } from '../servers/hub-server.js';
 import { EXAMPLE_MODELS } from '../support/tmp.js';
+import type { HttpSource } from '../../src/model/tensor.js';
 import { join } from 'node:path';
 
 const REPO = 'mergeops-test/base';

@@ -1,9 +1,9 @@
+import type { RowGather } from '../../src/model/tensor.js';
 /**
  * gatherRows / gatherElements (the worker side of tokenizer remapping) against a direct
  * per-row construction, for every chunking of the tensor, aligned or not.
  */
 import { arrayDest, gatherElements, gatherRows, type ReadRowsF32 } from '../../src/kernels/gather.js';
-import type { RowGather } from '../../src/kernels/jobs.js';
 
 const COLS = 5;
 

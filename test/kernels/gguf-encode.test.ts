@@ -3,7 +3,7 @@
  * tensor, scalar rounding, then the Float32Array quantizer): same bytes for any chunking in whole
  * quanta, the Q/K permutation done while widening, Gemma's shift, the intermediate rounding.
  */
-import { applyTransform } from '../../src/arch/gguf-arch.js';
+import { applyTransform } from '../support/gguf-transform.js';
 import { MergeopsError } from '../../src/errors.js';
 import { f32ToBf16, f32ToF16, roundTo, type FloatDType } from '../../src/formats/dtype.js';
 import { Arena } from '../../src/kernels/arena.js';

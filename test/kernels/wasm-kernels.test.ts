@@ -1,5 +1,5 @@
 /**
- * The WebAssembly kernels against their plain-JS references (src/kernels/js-reference.ts),
+ * The WebAssembly kernels against their plain-JS references (test/support/js-reference.ts),
  * bit for bit, and the references against src/formats/dtype.ts and float64 arithmetic.
  *
  * Every comparison snapshots the arena, runs the kernel on WebAssembly memory and the
@@ -20,7 +20,7 @@ import {
   scaleConvertRef,
   taskArithmeticRef,
   type RefSource,
-} from '../../src/kernels/js-reference.js';
+} from '../support/js-reference.js';
 import { instantiateKernels, loadKernelModule, loadKernelModuleSync, type KernelExports } from '../../src/kernels/wasm-module.js';
 
 // @types/node types only part of the WebAssembly namespace.

@@ -5,12 +5,13 @@
  * Every program must also give the same bits whole and in chunks of several sizes.
  */
 import { programFor } from '../../src/methods/programs.js';
-import type { ProgramParams, ProgramShape } from '../../src/methods/program.js';
+import type { ProgramShape } from '../../src/methods/program.js';
 import { runProgramOnArrays } from '../../src/kernels/program-runner.js';
 import { instantiateKernels, loadKernelModuleSync, type KernelExports } from '../../src/kernels/wasm-module.js';
 import {
   dot, f64, fusionRef, karcherRef, modelStockRef, modelStockVec, multislerpRef, nearswapRef, norm, nuslerpRef, slerpRef, type Vec,
 } from '../support/geo-reference.js';
+import type { ProgramParams } from '../../src/model/tensor.js';
 
 let kernels: KernelExports;
 beforeAll(() => {

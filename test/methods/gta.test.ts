@@ -8,11 +8,12 @@ import { instantiateKernels, loadKernelModule, type KernelExports } from '../../
 import { programFor } from '../../src/methods/programs.js';
 import { BAND } from '../../src/methods/gta-topk.js';
 import { HI_BUCKETS, sumParts } from '../../src/methods/select.js';
-import { STAT_BLOCK, type KernelCall, type ProgramParams, type TensorProgram } from '../../src/methods/program.js';
+import { STAT_BLOCK, type KernelCall, type TensorProgram } from '../../src/methods/program.js';
 import { getMethod } from '../../src/methods/registry.js';
 import { philox4x32_10, rngWord, tensorRngKey } from '../../src/methods/rng.js';
 import type { MethodInput, MethodOptions } from '../../src/methods/types.js';
 import { gtaReference, maxScaledError, type GtaRefOptions } from '../support/gta-reference.js';
+import type { ProgramParams } from '../../src/model/tensor.js';
 
 let k: KernelExports;
 beforeAll(async () => {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileUrl } from '../../src/hub/hub-options.js';
-import type { PendingShard } from '../../src/hub/hub-model.js';
+import type { PendingShard } from '../../src/store/download-shard.js';
 import { ShardCache } from '../../src/store/shard-cache.js';
 import { ShardFetcher } from '../../src/store/shard-fetcher.js';
 import { TestHub } from '../servers/hub-server.js';

@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { MergeopsError } from '../../src/errors.js';
-import { convertModelToGGUF, readVocabSources } from '../../src/execute/gguf-convert.js';
+import { convertModelToGGUF } from '../../src/execute/gguf-convert.js';
+import { readTokenizerFiles } from '../../src/tokenizer/read-files.js';
 import { specialVocabKVs } from '../../src/tokenizer/gguf-special.js';
 import { CHK_TXT, PRE_TOKENIZER_HASHES } from '../../src/tokenizer/gguf-pre-hashes.js';
 import { bpeVocab, parseSentencePieceModel, preTokenizerHash, preTokenizerName, sentencePieceVocab, TokenType } from '../../src/tokenizer/gguf-vocab.js';
@@ -120,7 +121,7 @@ describe('byte-level BPE', () => {
   });
 
   test('an unknown fingerprint is an error naming the hash and the way out, never a guess', async () => {
-    const src = await readVocabSources(QWEN, JSON.parse(readFileSync(path.join(QWEN, 'config.json'), 'utf8')) as Record<string, unknown>);
+    const src = { ...readTokenizerFiles(QWEN), config: JSON.parse(readFileSync(path.join(QWEN, 'config.json'), 'utf8')) as Record<string, unknown> };
     const hash = preTokenizerHash(src.tokenizerJson!, src.tokenizerConfig);
     expect(hash).toMatch(/^[0-9a-f]{64}$/);
     let err: unknown;

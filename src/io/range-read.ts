@@ -9,17 +9,7 @@
  * file (the source label) and the byte range.
  */
 import { MergeopsError } from '../errors.js';
-
-export interface HttpSource {
-  url: string;
-  headers?: Record<string, string>;
-  /** Size of the whole file. */
-  size: number;
-  /** Names the file in errors, e.g. `org/model@<sha>: model-00001-of-00002.safetensors`. */
-  label: string;
-  /** sha256 of the whole file (LFS oid): an ETag that is a different sha256 means the file changed. */
-  sha256?: string;
-}
+import type { HttpSource } from '../model/tensor.js';
 
 export interface RangeReadOptions {
   fetch?: typeof fetch;

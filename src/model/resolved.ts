@@ -2,16 +2,8 @@
 import type { ArchInfo } from '../arch/types.js';
 import type { DType } from '../formats/dtype.js';
 import type { ModelRef, Recipe } from '../recipe/types.js';
-import type { TokenizerFiles } from '../tokenizer/types.js';
-import type { LoraPatch, PlannedTensor } from './types.js';
-
-/**
- * Where a tensor's bytes are: a local file, or a remote file read by HTTP range requests. Same
- * shape as the kernels' ByteSource (declared here too: the plan imports nothing from kernels/).
- */
-export type TensorSource =
-  | { kind: 'file'; path: string }
-  | { kind: 'http'; url: string; headers?: Record<string, string>; size: number; label: string; sha256?: string };
+import type { LoraPatch, PlannedTensor, TensorLocation } from './tensor.js';
+import type { TokenizerFiles } from './tokenizer-files.js';
 
 /** A file of an upstream model as pinned: for the lockfile and for download verification. */
 export interface PinnedFile {
@@ -21,16 +13,17 @@ export interface PinnedFile {
   sha256: string;
 }
 
-export interface ResolvedTensor {
+/** A file of a repo at a commit, as listed: size and (for LFS files) sha256. */
+export interface RemoteFile {
+  path: string;
+  size: number;
+  /** sha256 of the content: the LFS oid (absent for small files kept in git). */
+  sha256?: string;
+}
+
+/** A tensor of a model as read (a local folder or a Hub repo), or as an earlier stage computes it. */
+export interface ResolvedTensor extends TensorLocation {
   name: string;
-  dtype: DType;
-  shape: number[];
-  /** Absolute path of the shard (local), or `repo@sha/path` (remote): names it in messages. */
-  file: string;
-  /** Where to read the bytes. */
-  source: TensorSource;
-  start: number;
-  end: number;
   /** The LoRA patch of this tensor, for a `model+lora` reference. */
   lora?: LoraPatch;
   /**
@@ -71,4 +64,16 @@ export interface Resolved {
   recipe: Recipe;
   /** Every referenced model by key, in the order the recipe first mentions them. */
   models: Map<string, ResolvedModel>;
+}
+
+/**
+ * What a later stage of a multi-stage recipe reads of an earlier stage's plan: its tensors,
+ * config and tokenizer donor (plan/types.ts `Plan` has these fields).
+ */
+export interface StageOutput {
+  tensors: PlannedTensor[];
+  outConfig: Record<string, unknown>;
+  outConfigText: string;
+  donor: { modelKey: string; dir: string; files: string[] };
+  outFiles?: { name: string; text: string }[];
 }

@@ -1,6 +1,7 @@
 /** Reads a remote safetensors file's header with two range requests (no shard download). */
-import { parseHeaderLength, parseSafetensorsHeader, type SafetensorsHeader } from '../formats/safetensors.js';
-import { rangeRead, type HttpSource, type RangeReadOptions } from './range-read.js';
+import { parseHeaderLength, parseSafetensorsHeader, type SafetensorsHeader } from '../../src/formats/safetensors.js';
+import { rangeRead, type RangeReadOptions } from '../../src/io/range-read.js';
+import type { HttpSource } from '../../src/model/tensor.js';
 
 export async function readRemoteSafetensorsHeader(src: HttpSource, opts: RangeReadOptions = {}): Promise<SafetensorsHeader> {
   const first8 = new Uint8Array(Math.min(8, src.size));

@@ -4,7 +4,8 @@
  * kept in a small LRU; larger reads go straight to the caller's view. One per kernel worker, so
  * it works inside the executor's bounded job window without any coordination.
  */
-import { rangeRead, type HttpSource, type RangeReadOptions } from './range-read.js';
+import type { HttpSource } from '../model/tensor.js';
+import { rangeRead, type RangeReadOptions } from './range-read.js';
 
 export interface ReadAheadOptions extends RangeReadOptions {
   /** Reads up to this size are served from blocks (default 256 KiB). */

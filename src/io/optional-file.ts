@@ -1,0 +1,35 @@
+/** Small files a model folder may or may not have (tokenizer files, generation config, model card). */
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { MergeopsError } from '../errors.js';
+
+/** A file's bytes, or undefined when it does not exist. */
+export function readOptionalFile(file: string): Buffer | undefined {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EISDIR') return undefined;
+    throw new MergeopsError('IO', `cannot read ${file}: ${(e as Error).message}`, 'check that the file is readable');
+  }
+}
+
+/** A JSON object file, or undefined when it does not exist; anything else than a JSON object is an error naming the file. */
+export function readOptionalJsonObject(file: string): Record<string, unknown> | undefined {
+  const b = readOptionalFile(file);
+  return b === undefined ? undefined : parseJsonObject(b.toString('utf8'), file);
+}
+
+/** The JSON object in `text`, read from `file`; anything else is an error naming the file. */
+export function parseJsonObject(text: string, file: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new MergeopsError('IO', `${file} is not valid JSON: ${(e as Error).message}`, `fix or re-download ${basename(file)}`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    throw new MergeopsError('IO', `${file} is not a JSON object`, `fix or re-download ${basename(file)}`);
+  }
+  return v as Record<string, unknown>;
+}
