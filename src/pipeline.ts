@@ -250,7 +250,7 @@ export async function runRecipeFile(file: string, opts: RunOptions): Promise<Run
   const guards = outputGuards(file, models, cache.root, lockPath);
   // The eval's files are read and checked now: a typo costs seconds, not a merge.
   const evalOptions = opts.eval === false ? undefined : opts.eval ?? plan.recipe.mergeops.eval;
-  const evalRun = { data: evalOptions ? loadEvalData(evalOptions) : undefined, inputs: evalInputs(models) };
+  const evalRun = { data: evalOptions ? loadEvalData(evalOptions) : undefined, inputs: evalInputs(file, models, opts, cache) };
   // Before any download or write: the outputs may not overlap what the run reads, an existing
   // output is replaceable, and no other process writes it (the lock is held to the end).
   const realOut = resolveOutPath(opts.outDir);
@@ -353,12 +353,26 @@ async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prep
   return { ...result, plan, sourceMode, lockPath: recorded, stages, card, eval: report };
 }
 
-/** The recipe's input models for compare_inputs: local folders are converted; Hub models are not (yet). */
-function evalInputs(models: ResolvedModel[]): EvalInput[] {
+/**
+ * The recipe's input models for compare_inputs: a local folder is converted as it is; a Hub model
+ * or a model with a LoRA adapter is first written to a temporary folder by a one-model merge
+ * (weight 1: its tensors as they are, streamed or downloaded like the merge's inputs).
+ */
+function evalInputs(file: string, models: ResolvedModel[], opts: RunOptions, cache: ShardCache): EvalInput[] {
   return models.map((m) => {
-    const label = m.ref.path;
-    if (m.hub) return { label, why: 'a Hub model: compare_inputs converts local model folders' };
-    if (m.loraDir !== undefined) return { label: m.key, why: 'a model with a LoRA adapter applied' };
-    return { label, dir: m.dir };
+    if (!m.hub && m.loraDir === undefined) return { label: m.ref.path, dir: m.dir };
+    const label = m.key;
+    const materialize = async (dir: string): Promise<string> => {
+      const recipeText = `merge_method: linear\nmodels:\n  - model: ${JSON.stringify(m.key)}\n    parameters: {weight: 1.0}\n`;
+      const r = await runRecipeFile(file, {
+        hub: opts.hub, range: opts.range, cache, sourceMode: opts.sourceMode, maxMemory: opts.maxMemory, threads: opts.threads,
+        // The commits the merge read, so the comparison is with the same weights.
+        pinned: m.hub ? new Map([[m.key, m.hub.sha]]) : undefined, pinnedLora: m.loraHub ? new Map([[m.key, m.loraHub.sha]]) : undefined,
+        recipeText, outDir: dir, gguf: [], ggufCheck: false, eval: false,
+        lockPath: join(dir + '.none', 'mergeops.lock'), overwrite: true,
+      });
+      return r.outDir;
+    };
+    return { label, materialize };
   });
 }
