@@ -16,6 +16,7 @@ import type { PendingShard } from './store/download-shard.js';
 import { resolveRecipe, type ResolveOptions, type ResolveResult } from './hub/resolve.js';
 import { defaultCacheDir, ShardCache } from './store/shard-cache.js';
 import { ShardFetcher } from './store/shard-fetcher.js';
+import { checkRecipe } from './plan/check-recipe.js';
 import { buildPlan, type PlanOptions } from './plan/plan.js';
 import type { Plan } from './plan/types.js';
 import { canonicalRecipe, type CanonicalRecipe } from './recipe/canonical.js';
@@ -50,6 +51,8 @@ export async function planRecipeFile(file: string, opts: ResolveOptions & PlanOp
 
 /** Plans every stage in order; also returns each stage's resolve result (for lockfiles and downloads). */
 async function planDocs(docs: Recipe[], opts: ResolveOptions & PlanOptions): Promise<{ plan: Plan; resolved: ResolveResult[] }> {
+  // Every document's method, parameters and options are checked before any model is read.
+  for (const doc of docs) checkRecipe(doc);
   const resolvedAll: ResolveResult[] = [];
   const resolve = async (doc: Recipe, o: ResolveOptions): Promise<ResolveResult> => {
     const r = await resolveRecipe(doc, o);

@@ -14,10 +14,14 @@ export interface ConditionalEntry {
  * A parameter setting as written: a scalar (booleans become 1/0 as in mergekit),
  * a gradient (list of numbers), or a conditional list.
  */
-export type ParamSetting =
+export type ParamSetting = (
   | { kind: 'scalar'; value: number; pos: SourcePos }
   | { kind: 'gradient'; values: number[]; pos: SourcePos }
-  | { kind: 'conditional'; entries: ConditionalEntry[]; pos: SourcePos };
+  | { kind: 'conditional'; entries: ConditionalEntry[]; pos: SourcePos }
+) & {
+  /** Position of the parameter's name (`pos` is its value's). */
+  keyPos?: SourcePos;
+};
 
 export type ParamMap = Map<string, ParamSetting>;
 
@@ -75,18 +79,17 @@ export interface MergeopsOptions {
   seed?: number;
   /** GGUF types to write, e.g. ['Q4_K_M', 'Q8_0']. */
   quantize?: string[];
+  /** Position of each `quantize` entry. */
+  quantizePos?: SourcePos[];
   /** Output shard size in bytes. */
   outShardSize?: number;
-  /** Sign election of TIES-style methods: `sum` (mergekit's) or `count`. */
-  consensusMethod?: 'sum' | 'count';
-  /** Norm that `rescale: true` matches: `l1` (mergekit's), `l2`, `linf`, or `inverse_density` (DARE's 1/p). */
-  rescaleNorm?: 'l1' | 'l2' | 'linf' | 'inverse_density';
   /** `eval:` — the checks of the eval stage (src/recipe/eval-options.ts). */
   eval?: EvalOptions;
-  /** model_stock: clamp the ratio t to [0, 1] when the task vectors point apart (mergekit does not). */
-  modelStockClamp?: boolean;
-  /** Any other keys, kept for later stages (publish), with their positions. */
-  extra: Map<string, { value: unknown; pos: SourcePos }>;
+  /**
+   * Every other key, with the positions of its value (`pos`) and name (`keyPos`): a later
+   * stage's keys (`eval`, `license`) and the merge method's own options, checked at plan time.
+   */
+  extra: Map<string, { value: unknown; pos: SourcePos; keyPos: SourcePos }>;
 }
 
 /** One prompt check: greedy decoding; passes when every condition given holds. */
