@@ -43,7 +43,8 @@ export function gtaGlobalParams(defaults: { normalize: boolean; rescale: boolean
 export const WEIGHT: ParamDef = { name: 'weight', required: true };
 export const DENSITY: ParamDef = {
   name: 'density', default: 1,
-  validate: (v) => (v >= 0 && v <= 1 ? undefined : `density must be in [0, 1] (the fraction of each delta kept), got ${v}`),
+  validate: (v) => (v < 0 ? `density must be ≥ 0 (the fraction of each delta kept), got ${v}`
+    : v > 1 ? `density must be ≤ 1 (the fraction of each delta kept; 1 keeps them all), got ${v}` : undefined),
 };
 export const GAMMA: ParamDef = {
   name: 'gamma', default: 0.01,

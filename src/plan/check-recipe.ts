@@ -12,7 +12,7 @@ import {
 } from '../methods/registry.js';
 import type { MergeMethod, MethodOptions, OptionDef, OptionValue, ParamDef } from '../methods/types.js';
 import { FILE_TYPES, parseFileType } from '../quant/select.js';
-import { didYouMean, MERGEOPS_KEYS } from '../recipe/index.js';
+import { didYouMean, MERGEOPS_KEYS, paramKeyPos } from '../recipe/index.js';
 import type { ParamMap, ParamSetting, Recipe } from '../recipe/types.js';
 
 export interface CheckedRecipe {
@@ -63,7 +63,7 @@ function checkParameters(recipe: Recipe, method: MergeMethod): void {
   const ownList = own.length > 0 ? `${method.name}'s parameters are ${list(own)}` : `${method.name} takes no parameters`;
   for (const map of paramMaps(recipe)) {
     for (const [name, setting] of map) {
-      const at = setting.keyPos ?? setting.pos;
+      const at = paramKeyPos(setting) ?? setting.pos;
       const def = defs.get(name);
       if (!def) {
         const owners = parameterOwners(name);

@@ -457,12 +457,22 @@ function parseLayerRange(ctx: NodeCtx, e: Entry): { range: [number, number]; end
 // ---------------------------------------------------------------------------------------------
 // parameters
 
+/** Where each parsed parameter's name is written (a setting's `pos` is its value's). */
+const KEY_POS = new WeakMap<ParamSetting, SourcePos>();
+
+/** The position of a parameter's name, for errors about the name itself (an unknown parameter). */
+export function paramKeyPos(setting: ParamSetting): SourcePos | undefined {
+  return KEY_POS.get(setting);
+}
+
 function parseParamMap(ctx: NodeCtx, e: Entry | undefined, where: string): ParamMap {
   const out: ParamMap = new Map();
   if (!present(e)) return out;
   const map = expectMap(ctx, e.value, e.valuePos, '`parameters`', 'write `parameters:` then indented `name: value` lines, e.g. `weight: 0.5`');
   for (const p of mapEntries(ctx, map, where)) {
-    out.set(p.key, { ...parseSetting(ctx, p.key, p.value, p.valuePos), keyPos: p.keyPos });
+    const setting = parseSetting(ctx, p.key, p.value, p.valuePos);
+    KEY_POS.set(setting, p.keyPos);
+    out.set(p.key, setting);
   }
   return out;
 }

@@ -14,14 +14,10 @@ export interface ConditionalEntry {
  * A parameter setting as written: a scalar (booleans become 1/0 as in mergekit),
  * a gradient (list of numbers), or a conditional list.
  */
-export type ParamSetting = (
+export type ParamSetting =
   | { kind: 'scalar'; value: number; pos: SourcePos }
   | { kind: 'gradient'; values: number[]; pos: SourcePos }
-  | { kind: 'conditional'; entries: ConditionalEntry[]; pos: SourcePos }
-) & {
-  /** Position of the parameter's name (`pos` is its value's). */
-  keyPos?: SourcePos;
-};
+  | { kind: 'conditional'; entries: ConditionalEntry[]; pos: SourcePos };
 
 export type ParamMap = Map<string, ParamSetting>;
 

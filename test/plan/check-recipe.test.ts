@@ -33,7 +33,7 @@ describe('checkRecipe: parameters', () => {
   });
 
   it('density above 1 is an error at its value, not clamped', () => {
-    expectCheckErrorAt(TIES + '      density: 1.5\n', 7, 16, 'density must be in [0, 1]');
+    expectCheckErrorAt(TIES + '      density: 1.5\n', 7, 16, 'density must be ≤ 1');
   });
 
   it('checks every value of a gradient and of a conditional list', () => {
