@@ -1,5 +1,5 @@
 /** The stages in order, for the front ends (CLI, Action): recipe file → plan → files. */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve as resolvePath, sep } from 'node:path';
 import { idToTitle } from './arch/gguf-general.js';
 import { MergeopsError } from './errors.js';
@@ -9,7 +9,7 @@ import {
 } from './execute/output-safety.js';
 import { checkFrozen } from './hub/check-frozen.js';
 import {
-  buildLock, defaultLockPath, lockedLoraShas, lockedShas, lockMatchesRecipe, outputFiles, readLock, recipeChangesSinceLock, serializeLock, writeLock,
+  buildLock, defaultLockPath, lockedLoraShas, lockedShas, lockMatchesRecipe, outputFiles, readLock, recipeChangesSinceLock, serializeLock, sha256Text, writeLock,
   type Lockfile,
 } from './hub/lockfile.js';
 import type { PendingShard } from './store/download-shard.js';
@@ -21,6 +21,9 @@ import { buildPlan, type PlanOptions } from './plan/plan.js';
 import type { Plan } from './plan/types.js';
 import { canonicalRecipe, type CanonicalRecipe } from './recipe/canonical.js';
 import { parseRecipeText } from './recipe/parse.js';
+import { writeCardData, type CardData } from './card/data.js';
+import { gatherCardData } from './card/gather.js';
+import { writeCard } from './card/write.js';
 import { stageGraph } from './recipe/stages.js';
 import type { ResolvedModel } from './model/resolved.js';
 import type { InputTensorRef } from './model/tensor.js';
@@ -92,6 +95,8 @@ export interface PrepareOptions extends ResolveOptions, PlanOptions {
   frozen?: boolean;
   /** Resolve afresh, ignoring an existing lockfile (`mergeops lock`). */
   relock?: boolean;
+  /** The recipe's text, when it differs from the file's (a sweep's candidates); `file` still names it and anchors relative paths. */
+  recipeText?: string;
 }
 
 export interface Prepared {
@@ -114,7 +119,7 @@ export interface Prepared {
  * Hub commits; with `frozen`, it must exist, match, and agree with upstream.
  */
 export async function prepareRecipeFile(file: string, opts: PrepareOptions = {}): Promise<Prepared> {
-  const docs = loadRecipeFile(file);
+  const docs = opts.recipeText !== undefined ? parseRecipeText(opts.recipeText, file) : loadRecipeFile(file);
   const recipeText = docs.map((d) => d.text).join('');
   const recipe = canonicalRecipe(docs.map((d) => d.text));
   const lockPath = opts.lockPath ?? defaultLockPath(file);
@@ -168,6 +173,8 @@ export interface RunOptions extends PrepareOptions, Omit<ExecuteOptions, 'inputs
   onPlan?: (plan: Plan) => void;
   /** Multi-stage recipes: also write each named stage to `<dir>/<name>` (computed from its inputs again). */
   keepIntermediates?: string;
+  /** Write the model card (README.md) and its data into the output (gathered before the merge). */
+  card?: { mergeopsVersion: string; licenseRequired?: boolean };
   /** The eval's checks: false skips the stage (--no-eval); default the recipe's `mergeops.eval`. */
   eval?: EvalOptions | false;
   /** Recorded in eval.json. */
@@ -188,6 +195,8 @@ export interface RunResult extends ExecuteResult {
   lockPath?: string;
   /** Stages written with keepIntermediates. */
   stages: { name: string; outDir: string; seconds: number }[];
+  /** What the card says (when `card` was asked). */
+  card?: CardData;
   /** The eval stage's report (also in eval.json); `gate.passed` false means: do not publish. */
   eval: EvalReport;
 }
@@ -237,7 +246,7 @@ export async function runRecipeFile(file: string, opts: RunOptions): Promise<Run
   const guards = outputGuards(file, models, cache.root, lockPath);
   // The eval's files are read and checked now: a typo costs seconds, not a merge.
   const evalOptions = opts.eval === false ? undefined : opts.eval ?? plan.recipe.mergeops.eval;
-  const evalRun = { data: evalOptions ? loadEvalData(evalOptions) : undefined, inputs: evalInputs(models) };
+  const evalRun = { data: evalOptions ? loadEvalData(evalOptions) : undefined, inputs: evalInputs(file, models, opts, cache) };
   // Before any download or write: the outputs may not overlap what the run reads, an existing
   // output is replaceable, and no other process writes it (the lock is held to the end).
   const realOut = resolveOutPath(opts.outDir);
@@ -249,18 +258,24 @@ export async function runRecipeFile(file: string, opts: RunOptions): Promise<Run
       checkOutputPlacement(dir, resolveOutPath(dir, '--keep-intermediates'), guards);
     }
   }
+  // Before any tensor is read: a license the card cannot decide fails now, not after the merge.
+  const card = opts.card ? await gatherCardData({
+    recipeFile: file, plan, models, hub: opts.hub ?? {}, lockPath: lock ? lockPath : undefined,
+    mergeopsVersion: opts.card.mergeopsVersion, licenseRequired: opts.card.licenseRequired ?? false,
+  }) : undefined;
   const marker = { command: 'run', name: opts.name ?? recipeTitle(file) };
   mkdirSync(dirname(realOut), { recursive: true });
   const outputLock = acquireOutputLock(realOut);
   try {
-    return await runPrepared(plan, pending, sourceMode, lockPath, lock, cache, evalRun, { ...opts, guards, marker, outputLock });
+    return await runPrepared(plan, pending, sourceMode, lockPath, lock, cache, evalRun, card, { ...opts, guards, marker, outputLock });
   } finally {
     outputLock.release();
   }
 }
 
 async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prepared['sourceMode'], lockPath: string,
-  lock: Lockfile | undefined, cache: ShardCache, evalRun: { data?: EvalData; inputs: EvalInput[] }, opts: RunOptions & Pick<ExecuteOptions, 'guards' | 'marker' | 'outputLock'>): Promise<RunResult> {
+  lock: Lockfile | undefined, cache: ShardCache, evalRun: { data?: EvalData; inputs: EvalInput[] }, card: CardData | undefined,
+  opts: RunOptions & Pick<ExecuteOptions, 'guards' | 'marker' | 'outputLock'>): Promise<RunResult> {
   const { guards, marker } = opts;
   opts.onPlan?.(plan);
   let fetcher: ShardFetcher | undefined;
@@ -283,7 +298,7 @@ async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prep
       opts.log?.(`stage ${s.name}: ${s.plan.tensors.length} tensors with ${s.plan.methodName}`);
       const r = await executePlan(s.plan, {
         ...opts, gguf: [], outDir: join(opts.keepIntermediates, s.name), inputsReady, guards,
-        marker: { command: 'run --keep-intermediates', name: idToTitle(s.name) }, outputLock: undefined,
+        marker: { command: 'run --keep-intermediates', name: idToTitle(s.name) }, outputLock: undefined, onFileDone: undefined,
       });
       stages.push({ name: s.name, outDir: r.outDir, seconds: r.seconds });
     }
@@ -293,7 +308,8 @@ async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prep
   if (sourceMode) cache.evict();
   let recorded: string | undefined;
   if (lock) {
-    const outputs = await outputFiles(result.outDir, result.files.map((x) => x.name));
+    const removed = new Set(result.removed.map((x) => x.name));
+    const outputs = await outputFiles(result.outDir, result.files.filter((x) => !removed.has(x.name)).map((x) => x.name));
     const next = serializeLock({ ...lock, outputs });
     const changed = lock.outputs !== undefined && next !== serializeLock(lock);
     if (opts.frozen && !opts.record) {
@@ -310,21 +326,49 @@ async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prep
   if (opts.eval === false) {
     report = notRunReport('skipped with --no-eval', version);
     writeEvalReport(result.outDir, report);
+  } else if (result.removed.some((f) => f.name.endsWith('.safetensors')) && result.gguf.length === 0) {
+    report = notRunReport('low-disk mode uploaded and deleted the shards during the merge; ask for a GGUF type (--gguf) to evaluate the merge', version);
+    writeEvalReport(result.outDir, report);
   } else {
     report = await runEvalStage({
       outDir: result.outDir, data: evalRun.data, gguf: result.gguf, loadChecks: result.ggufChecks, inputs: evalRun.inputs,
       mergeopsVersion: version, threads: opts.threads, log: opts.log,
     });
   }
-  return { ...result, plan, sourceMode, lockPath: recorded, stages, eval: report };
+  if (card) {
+    if (recorded) card.provenance.lockSha256 = sha256Text(readFileSync(recorded));
+    writeCardData(result.outDir, card);
+    const ggufs = result.files.some((x) => x.name.endsWith('.gguf'));
+    writeCard(result.outDir, card, {
+      kind: ggufs ? 'combined' : 'model', name: basename(result.outDir), files: result.files, hubUrl: opts.hub?.hubUrl, eval: report.ran ? report : undefined,
+    });
+  }
+  // What the folder holds now (eval and card files included; not the marker), and what low-disk took away.
+  result.files = [...readdirSync(result.outDir).filter((n) => !n.startsWith('.')).map((name) => ({ name, bytes: statSync(join(result.outDir, name)).size })), ...result.removed]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { ...result, plan, sourceMode, lockPath: recorded, stages, card, eval: report };
 }
 
-/** The recipe's input models for compare_inputs: local folders are converted; Hub models are not (yet). */
-function evalInputs(models: ResolvedModel[]): EvalInput[] {
+/**
+ * The recipe's input models for compare_inputs: a local folder is converted as it is; a Hub model
+ * or a model with a LoRA adapter is first written to a temporary folder by a one-model merge
+ * (weight 1: its tensors as they are, streamed or downloaded like the merge's inputs).
+ */
+function evalInputs(file: string, models: ResolvedModel[], opts: RunOptions, cache: ShardCache): EvalInput[] {
   return models.map((m) => {
-    const label = m.ref.path;
-    if (m.hub) return { label, why: 'a Hub model: compare_inputs converts local model folders' };
-    if (m.loraDir !== undefined) return { label: m.key, why: 'a model with a LoRA adapter applied' };
-    return { label, dir: m.dir };
+    if (!m.hub && m.loraDir === undefined) return { label: m.ref.path, dir: m.dir };
+    const label = m.key;
+    const materialize = async (dir: string): Promise<string> => {
+      const recipeText = `merge_method: linear\nmodels:\n  - model: ${JSON.stringify(m.key)}\n    parameters: {weight: 1.0}\n`;
+      const r = await runRecipeFile(file, {
+        hub: opts.hub, range: opts.range, cache, sourceMode: opts.sourceMode, maxMemory: opts.maxMemory, threads: opts.threads,
+        // The commits the merge read, so the comparison is with the same weights.
+        pinned: m.hub ? new Map([[m.key, m.hub.sha]]) : undefined, pinnedLora: m.loraHub ? new Map([[m.key, m.loraHub.sha]]) : undefined,
+        recipeText, outDir: dir, gguf: [], ggufCheck: false, eval: false,
+        lockPath: join(dir + '.none', 'mergeops.lock'), overwrite: true,
+      });
+      return r.outDir;
+    };
+    return { label, materialize };
   });
 }

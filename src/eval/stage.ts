@@ -15,13 +15,16 @@ import type { EvalData } from './data.js';
 import { evaluateGate } from './gate.js';
 import { llamaRuntime } from './llama.js';
 import { LOAD_CHECK_PROMPT, type GGUFCheck } from './load-check.js';
-import { notRunReport, writeEvalReport, type EvalCheck, type EvalModel, type EvalReport } from './report.js';
+import { notRunReport, writeEvalReport, type EvalCheck, type EvalModel, type EvalReport, type TensorHealthReport } from './report.js';
 import { ModelSession } from './session.js';
 
 export interface EvalInput {
   label: string;
-  /** Local model folder (safetensors + config + tokenizer); undefined: not comparable (`why`). */
+  /** Local model folder (safetensors + config + tokenizer), converted directly. */
   dir?: string;
+  /** Otherwise: writes the model as a local folder under `tmp` (a Hub model streamed through the merge machinery) and returns it. */
+  materialize?: (tmp: string) => Promise<string>;
+  /** Why the input cannot be compared, when it has neither. */
   why?: string;
 }
 
@@ -44,6 +47,8 @@ export interface EvalStageOptions {
   tmpRoot?: string;
   /** Write eval.json/eval.md (default true). */
   write?: boolean;
+  /** Tensor health from the merge pass (the kernels'), carried into the report as it is. */
+  health?: TensorHealthReport;
 }
 
 const MERGE_ID = 'merge';
@@ -64,6 +69,7 @@ export async function runEvalStage(o: EvalStageOptions): Promise<EvalReport> {
   const log = o.log ?? (() => undefined);
   const finish = (r: EvalReport): EvalReport => {
     r.seconds = (performance.now() - t0) / 1000;
+    if (o.health) r.health = o.health;
     if (o.write ?? true) writeEvalReport(o.outDir, r);
     return r;
   };
@@ -105,15 +111,21 @@ export async function runEvalStage(o: EvalStageOptions): Promise<EvalReport> {
     results.set(MERGE_ID, await checkModel(rt, target.path, context, data));
     if (data.options.compareInputs) {
       for (const [i, input] of o.inputs.entries()) {
-        if (!input.dir) {
+        if (!input.dir && !input.materialize) {
           notes.push(`${input.label}: not compared (${input.why ?? 'no local files'})`);
           log(`warning: eval: ${input.label} not compared (${input.why ?? 'no local files'})`);
           continue;
         }
         const id = `input${i}`;
-        log(`eval: converting ${input.label} to ${target.type} for comparison`);
         const dir = join(tmp, id);
-        const conv = await convertModelToGGUF({ modelDir: input.dir, outDir: dir, fileType: target.type, prefix: id, threads: o.threads, check: false });
+        let modelDir = input.dir;
+        if (!modelDir) {
+          log(`eval: reading ${input.label} for comparison`);
+          modelDir = await input.materialize!(join(tmp, `${id}-model`));
+        }
+        log(`eval: converting ${input.label} to ${target.type} for comparison`);
+        const conv = await convertModelToGGUF({ modelDir, outDir: dir, fileType: target.type, prefix: id, threads: o.threads, check: false });
+        if (!input.dir) rmSync(modelDir, { recursive: true, force: true });
         try {
           results.set(id, await checkModel(rt, conv.files[0].path, context, data));
         } finally {

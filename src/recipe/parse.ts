@@ -65,12 +65,11 @@ export const RECIPE_KEYS = [
 ] as const;
 
 /**
- * Recipe-wide keys under `mergeops:`: `seed`, `quantize`, `out_shard_size` and `eval` are validated here; the others are read
- * by later stages from `extra` (a stage that reads a new key adds it here). A merge method's own
- * options (e.g. `consensus_method`) are declared in its file and checked at plan time with the
- * method known; any other key is an error there (plan/check-recipe.ts).
+ * Recipe-wide keys under `mergeops:`, validated here (`eval` in eval-options.ts). A merge method's
+ * own options (e.g. `consensus_method`) are declared in its file and checked at plan time with the
+ * method known, as is any other key (plan/check-recipe.ts). A stage that reads a new key adds it here.
  */
-export const MERGEOPS_KEYS = ['seed', 'quantize', 'out_shard_size', 'eval', 'license'] as const;
+export const MERGEOPS_KEYS = ['seed', 'quantize', 'out_shard_size', 'eval', 'license', 'truncate_embeddings'] as const;
 
 /** mergekit's built-in chat templates (`mergekit/_data/chat_templates/*.jinja`) and `auto`. */
 export const CHAT_TEMPLATE_NAMES = ['auto', 'alpaca', 'chatml', 'llama3', 'mistral', 'exaone'] as const;
@@ -733,9 +732,28 @@ function parseMergeops(ctx: NodeCtx, e: Entry): MergeopsOptions {
         out.outShardSize = size;
         break;
       }
+      case 'license': {
+        if (!present(o)) break;
+        const hint = 'write a license id from the Hub\'s list, e.g. `license: apache-2.0` (or `other`)';
+        const v = expectString(ctx, o.value, o.valuePos, '`license`', hint).trim();
+        if (!/^[a-z0-9][a-z0-9.+-]*$/i.test(v)) fail(ctx, o.valuePos, `\`license\` must be a license id, found \`${v}\``, hint);
+        out.license = v;
+        out.licensePos = o.valuePos;
+        break;
+      }
       case 'eval':
         if (present(o)) out.eval = parseEvalOptions(ctx, o);
         break;
+      case 'truncate_embeddings': {
+        if (!present(o)) break;
+        const v = o.value;
+        if (!isScalar(v) || typeof v.value !== 'boolean') {
+          fail(ctx, o.valuePos, `\`${o.key}\` must be true or false, found ${describeNode(v)}`,
+            'write `truncate_embeddings: true` to crop embeddings of different vocabularies to their common rows (as mergekit does)');
+        }
+        out.truncateEmbeddings = v.value;
+        break;
+      }
       default:
         out.extra.set(o.key, { value: o.value === null ? null : o.value.toJS(ctx.doc), pos: o.valuePos, keyPos: o.keyPos });
     }

@@ -79,11 +79,16 @@ export interface MergeopsOptions {
   quantizePos?: SourcePos[];
   /** Output shard size in bytes. */
   outShardSize?: number;
+  /** License of the merge (model card), required when the inputs' licenses disagree. */
+  license?: string;
+  licensePos?: SourcePos;
   /** `eval:` — the checks of the eval stage (src/recipe/eval-options.ts). */
   eval?: EvalOptions;
+  /** Without a tokenizer setting, crop embeddings of different vocabularies to the common rows (mergekit's rectify_embed_sizes). */
+  truncateEmbeddings?: boolean;
   /**
-   * Every other key, with the positions of its value (`pos`) and name (`keyPos`): a later
-   * stage's keys (`eval`, `license`) and the merge method's own options, checked at plan time.
+   * Every other key, with the positions of its value (`pos`) and name (`keyPos`): the merge
+   * method's own options (checked at plan time, plan/check-recipe.ts) or a mistake.
    */
   extra: Map<string, { value: unknown; pos: SourcePos; keyPos: SourcePos }>;
 }

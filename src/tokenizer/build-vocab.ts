@@ -2,8 +2,8 @@
  * The output vocabulary, as mergekit's `build_tokenizer` makes it (§3.2): `base` keeps the
  * base model's ids (tokens past its embedding rows stripped), `<model>` takes that model's
  * tokenizer as is, `union` keeps the base ids and appends every other model's new tokens, then
- * their new added tokens with their flags. Tokens named under `tokens:` that are still missing
- * are appended as ordinary added tokens.
+ * their new added tokens with their flags. Tokens named under `tokens:` become ordinary added
+ * tokens (transformers' `add_tokens`, as mergekit does): appended when missing, at their id otherwise.
  */
 import { MergeopsError } from '../errors.js';
 import type { AddedToken, OutputVocab, TokenizerModel, Vocab } from './types.js';
@@ -119,7 +119,16 @@ export function buildOutputVocab(input: BuildVocabInput): { vocab: OutputVocab; 
       if (id === undefined) append(a);
     }
   }
-  for (const t of input.extraTokens) append(plainAddedToken(t));
+  for (const t of input.extraTokens) {
+    const id = ids.get(t);
+    // mergekit calls add_tokens(t) for every token named under `tokens:`: one the vocabulary has
+    // becomes an added token at its id (matched before the model's own splitting, as transformers does).
+    if (id !== undefined) {
+      if (!added.has(id)) added.set(id, plainAddedToken(t));
+    } else {
+      append(plainAddedToken(t));
+    }
+  }
 
   const tokens: (string | undefined)[] = new Array<string | undefined>(next).fill(undefined);
   for (const [t, id] of ids) tokens[id] = t;

@@ -49,7 +49,10 @@ function tokenizerJson(donor: Record<string, unknown>, out: OutputVocab): Record
   }
   const added = Array.isArray(tj.added_tokens) ? (tj.added_tokens as Record<string, unknown>[]) : [];
   const kept = added.filter((a) => typeof a.id === 'number' && out.added.get(a.id)?.content === a.content);
-  tj.added_tokens = [...kept, ...out.appended.map(({ id, token }) => addedEntry(id, token))];
+  // The output's other added tokens: appended ones, and vocabulary tokens named under `tokens:`.
+  const keptIds = new Set(kept.map((a) => a.id as number));
+  const others = [...out.added].filter(([id]) => !keptIds.has(id)).map(([id, token]) => addedEntry(id, token));
+  tj.added_tokens = [...kept, ...others].sort((a, b) => (a.id as number) - (b.id as number));
   return tj;
 }
 

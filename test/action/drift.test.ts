@@ -6,6 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestGitHub } from '../servers/github-server.js';
@@ -101,5 +102,18 @@ describe('drift mode', () => {
     expect(lockedSha(repo.originFile('mergeops/drift', 'recipes/blend/mergeops.lock'), 'acts/add')).toBe(moved2);
     expect(gh.log.filter((l) => l === 'POST /repos/octo/models/pulls')).toHaveLength(1);
     expect(gh.log.filter((l) => l === 'PATCH /repos/octo/models/pulls/1')).toHaveLength(1);
+  });
+
+  it('with on-drift: rebuild, re-locks and builds the moved recipe instead of opening a pull request', async () => {
+    const s = spec('run3');
+    const r = await runAction({ ...s, inputs: { ...s.inputs, 'on-drift': 'rebuild', eval: 'false', cache: 'false', out: join(t.dir, 'run3', 'out') } });
+    expect(r.stdout).not.toContain('::error');
+    expect(r.status).toBe(0);
+    const models = JSON.parse(r.outputs.models) as Record<string, { files: string[] }>;
+    expect(models['recipes/blend/blend.yml'].files).toContain('model.safetensors');
+    expect(existsSync(join(t.dir, 'run3', 'out', 'blend', 'model.safetensors'))).toBe(true);
+    expect(lockedSha(readFileSync(join(repo.work, 'recipes/blend/mergeops.lock'), 'utf8'), 'acts/add')).toBe(hub.sha('acts/add'));
+    expect(gh.pulls).toHaveLength(1);
+    expect(r.summary).toContain('model.safetensors');
   });
 });
