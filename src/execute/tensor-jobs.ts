@@ -213,7 +213,7 @@ export async function runTensor(run: RunJob, t: PlannedTensor, budget: Budget, s
   const numel = numelOf(t.shape);
   const base = {
     op: t.op, inputs, shape: t.shape, tensor: t.name, out: { file: shardPath, start: t.start, dtype: t.dtype },
-    ...(gguf.length > 0 ? { gguf } : {}),
+    ...(gguf.length > 0 ? { gguf } : {}), health: true,
   };
   // + the output again: the worker's write-behind staging copy (kernels/worker.ts).
   const perElement = opBytes(t.op, inputs, t.dtype, t.shape, t.name) + ggufBytesPerElement(gguf, t.dtype) + DTYPE_SIZE[t.dtype];
