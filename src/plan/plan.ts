@@ -268,12 +268,23 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
       shape = g.shape;
       warnings.push(...g.warnings);
     }
+    const rowCounts = refs.map((r) => r.shape[0]);
+    if (w.def.isEmbed && !tok?.vocab && recipe.mergeops.truncateEmbeddings && refs.every((r) => r.shape.length === 2 && r.shape[1] === shape[1])
+      && rowCounts.some((n) => n !== rowCounts[0])) {
+      // mergekit's rectify_embed_sizes: every input cropped to the common rows (asked for explicitly).
+      const rows = Math.min(...rowCounts);
+      const cols = shape[1];
+      refs.splice(0, refs.length, ...refs.map((r) => (r.shape[0] === rows ? r
+        : { ...r, shape: [rows, cols], gather: { cols, sources: [r], rows: { map: Array.from({ length: rows }, (_, i) => i), mixes: [] } } })));
+      shape = [rows, cols];
+      warnings.push(`${w.outName}: the vocabularies differ (${[...new Set(rowCounts)].join(' / ')} rows): every input cropped to its first ${rows} rows (mergeops.truncate_embeddings)`);
+    }
     for (const r of refs) {
       if (w.def.isEmbed && !tok?.vocab && r.shape[0] !== shape[0] && r.shape[1] === shape[1]) {
         const ref = resolved.models.get(r.modelKey)?.ref ?? resolved.models.get(refs[0].modelKey)!.ref;
         throw recipeError(recipe, ref.pos,
           `the vocabularies differ: ${w.outName} has ${shape[0]} rows in \`${refs[0].modelKey}\` but ${r.shape[0]} in \`${r.modelKey}\``,
-          'add `tokenizer_source: union` (every model\'s tokens, embeddings remapped) or `tokenizer_source: base` (the base model\'s vocabulary) at the top level of the recipe; mergeops never crops embeddings silently');
+          'add `tokenizer_source: union` (every model\'s tokens, embeddings remapped) or `tokenizer_source: base` (the base model\'s vocabulary) at the top level of the recipe; mergeops never crops embeddings silently (`mergeops: {truncate_embeddings: true}` crops them as mergekit does)');
       }
       if (r.shape.length !== shape.length || r.shape.some((d, i) => d !== shape[i])) {
         throw new MergeopsError('SHAPE_MISMATCH',

@@ -65,7 +65,7 @@ export const RECIPE_KEYS = [
 ] as const;
 
 /** Keys under `mergeops:` that this module validates; any other key is kept in `extra`. */
-export const MERGEOPS_KEYS = ['seed', 'quantize', 'out_shard_size', 'consensus_method', 'rescale_norm', 'model_stock_clamp', 'eval', 'license'] as const;
+export const MERGEOPS_KEYS = ['seed', 'quantize', 'out_shard_size', 'consensus_method', 'rescale_norm', 'model_stock_clamp', 'truncate_embeddings', 'eval', 'license'] as const;
 
 /** mergekit's built-in chat templates (`mergekit/_data/chat_templates/*.jinja`) and `auto`. */
 export const CHAT_TEMPLATE_NAMES = ['auto', 'alpaca', 'chatml', 'llama3', 'mistral', 'exaone'] as const;
@@ -743,14 +743,17 @@ function parseMergeops(ctx: NodeCtx, e: Entry): MergeopsOptions {
       case 'eval':
         if (present(o)) out.eval = parseEvalOptions(ctx, o);
         break;
-      case 'model_stock_clamp': {
+      case 'model_stock_clamp':
+      case 'truncate_embeddings': {
         if (!present(o)) break;
         const v = o.value;
         if (!isScalar(v) || typeof v.value !== 'boolean') {
-          fail(ctx, o.valuePos, `\`model_stock_clamp\` must be true or false, found ${describeNode(v)}`,
-            'write `model_stock_clamp: true` to clamp model_stock\'s ratio t to [0, 1] (mergekit does not)');
+          fail(ctx, o.valuePos, `\`${o.key}\` must be true or false, found ${describeNode(v)}`, o.key === 'model_stock_clamp'
+            ? 'write `model_stock_clamp: true` to clamp model_stock\'s ratio t to [0, 1] (mergekit does not)'
+            : 'write `truncate_embeddings: true` to crop embeddings of different vocabularies to their common rows (as mergekit does)');
         }
-        out.modelStockClamp = v.value;
+        if (o.key === 'model_stock_clamp') out.modelStockClamp = v.value;
+        else out.truncateEmbeddings = v.value;
         break;
       }
       default:

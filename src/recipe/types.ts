@@ -88,6 +88,8 @@ export interface MergeopsOptions {
   eval?: EvalOptions;
   /** model_stock: clamp the ratio t to [0, 1] when the task vectors point apart (mergekit does not). */
   modelStockClamp?: boolean;
+  /** Without a tokenizer setting, crop embeddings of different vocabularies to the common rows (mergekit's rectify_embed_sizes). */
+  truncateEmbeddings?: boolean;
   /** Any other keys, kept for later stages (publish), with their positions. */
   extra: Map<string, { value: unknown; pos: SourcePos }>;
 }
