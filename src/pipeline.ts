@@ -16,6 +16,7 @@ import type { PendingShard } from './store/download-shard.js';
 import { resolveRecipe, type ResolveOptions, type ResolveResult } from './hub/resolve.js';
 import { defaultCacheDir, ShardCache } from './store/shard-cache.js';
 import { ShardFetcher } from './store/shard-fetcher.js';
+import { checkRecipe } from './plan/check-recipe.js';
 import { buildPlan, type PlanOptions } from './plan/plan.js';
 import type { Plan } from './plan/types.js';
 import { canonicalRecipe, type CanonicalRecipe } from './recipe/canonical.js';
@@ -54,6 +55,8 @@ export async function planRecipeFile(file: string, opts: ResolveOptions & PlanOp
 
 /** Plans every stage in order; also returns each stage's resolve result (for lockfiles and downloads). */
 async function planDocs(docs: Recipe[], opts: ResolveOptions & PlanOptions): Promise<{ plan: Plan; resolved: ResolveResult[] }> {
+  // Every document's method, parameters and options are checked before any model is read.
+  for (const doc of docs) checkRecipe(doc);
   const resolvedAll: ResolveResult[] = [];
   const resolve = async (doc: Recipe, o: ResolveOptions): Promise<ResolveResult> => {
     const r = await resolveRecipe(doc, o);
@@ -145,6 +148,13 @@ export async function prepareRecipeFile(file: string, opts: PrepareOptions = {})
     plan, models: [...models.values()], pending: resolved.flatMap((r) => r.pending),
     sourceMode: resolved.find((r) => r.sourceMode)?.sourceMode, recipeText, recipe, lockPath, lock,
   };
+}
+
+/** Whether the lockfile at `lockPath` exists and is for this recipe (comments and formatting aside). */
+export function lockIsCurrent(file: string, lockPath = defaultLockPath(file)): boolean {
+  if (!existsSync(lockPath)) return false;
+  const docs = loadRecipeFile(file);
+  return lockMatchesRecipe(readLock(lockPath), canonicalRecipe(docs.map((d) => d.text)), docs.map((d) => d.text).join(''));
 }
 
 /** `mergeops lock`: resolves every model afresh and writes the lockfile. */

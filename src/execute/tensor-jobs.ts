@@ -8,7 +8,7 @@ import { DTYPE_SIZE } from '../formats/dtype.js';
 import { ggufQuantum } from '../kernels/gguf-encode.js';
 import type { GGUFTarget, JobDone, JobInput, KernelJob } from '../kernels/jobs.js';
 import { SKIPPED, type TensorProgram } from '../methods/program.js';
-import { programFor } from '../methods/programs.js';
+import { programFor } from '../methods/registry.js';
 import { ggufBytesPerElement } from './budget.js';
 import type { AdapterTensor, InputTensorRef, PlannedTensor, TensorOp } from '../model/tensor.js';
 

@@ -13,7 +13,7 @@ import { MergeopsError } from '../errors.js';
 import { ReadAhead } from '../io/read-ahead.js';
 import { readRangeSync } from '../io/file-range.js';
 import { rangeRead } from '../io/range-read.js';
-import { programFor } from '../methods/programs.js';
+import { programFor } from '../methods/registry.js';
 import type { TensorProgram } from '../methods/program.js';
 import { Arena } from './arena.js';
 import { FactorCache } from './factor-cache.js';
