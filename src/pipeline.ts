@@ -16,6 +16,7 @@ import type { PendingShard } from './store/download-shard.js';
 import { resolveRecipe, type ResolveOptions, type ResolveResult } from './hub/resolve.js';
 import { defaultCacheDir, ShardCache } from './store/shard-cache.js';
 import { ShardFetcher } from './store/shard-fetcher.js';
+import { checkRecipe } from './plan/check-recipe.js';
 import { buildPlan, type PlanOptions } from './plan/plan.js';
 import type { Plan } from './plan/types.js';
 import { canonicalRecipe, type CanonicalRecipe } from './recipe/canonical.js';
@@ -28,6 +29,7 @@ import type { ResolvedModel } from './model/resolved.js';
 import type { InputTensorRef } from './model/tensor.js';
 import type { EvalOptions, Recipe } from './recipe/types.js';
 import { loadEvalData, type EvalData } from './eval/data.js';
+import { tensorHealthReport } from './eval/health.js';
 import { notRunReport, writeEvalReport, type EvalReport } from './eval/report.js';
 import { runEvalStage, type EvalInput } from './eval/stage.js';
 
@@ -53,6 +55,8 @@ export async function planRecipeFile(file: string, opts: ResolveOptions & PlanOp
 
 /** Plans every stage in order; also returns each stage's resolve result (for lockfiles and downloads). */
 async function planDocs(docs: Recipe[], opts: ResolveOptions & PlanOptions): Promise<{ plan: Plan; resolved: ResolveResult[] }> {
+  // Every document's method, parameters and options are checked before any model is read.
+  for (const doc of docs) checkRecipe(doc);
   const resolvedAll: ResolveResult[] = [];
   const resolve = async (doc: Recipe, o: ResolveOptions): Promise<ResolveResult> => {
     const r = await resolveRecipe(doc, o);
@@ -304,7 +308,8 @@ async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prep
   if (f) await f.all();
   if (sourceMode) cache.evict();
   let recorded: string | undefined;
-  if (lock) {
+  // A matrix job's folder holds part of the output: the lockfile records whole outputs only.
+  if (lock && !opts.shard) {
     const removed = new Set(result.removed.map((x) => x.name));
     const outputs = await outputFiles(result.outDir, result.files.filter((x) => !removed.has(x.name)).map((x) => x.name));
     const next = serializeLock({ ...lock, outputs });
@@ -319,20 +324,26 @@ async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prep
     }
   }
   const version = opts.mergeopsVersion ?? 'unknown';
+  // Computed by the kernels during the merge, whether or not the eval's checks run.
+  const health = tensorHealthReport(result.health, { baseModel: plan.recipe.baseModel?.key });
   let report: EvalReport;
-  if (opts.eval === false) {
-    report = notRunReport('skipped with --no-eval', version);
+  if (opts.shard) {
+    // A matrix job holds part of the model: the eval runs where the parts come together.
+    report = notRunReport(`a matrix job (--shard ${opts.shard.index}/${opts.shard.count}) holds part of the output`, version, { health });
+  } else if (opts.eval === false) {
+    report = notRunReport('skipped with --no-eval', version, { health });
     writeEvalReport(result.outDir, report);
   } else if (result.removed.some((f) => f.name.endsWith('.safetensors')) && result.gguf.length === 0) {
-    report = notRunReport('low-disk mode uploaded and deleted the shards during the merge; ask for a GGUF type (--gguf) to evaluate the merge', version);
+    report = notRunReport('low-disk mode uploaded and deleted the shards during the merge; ask for a GGUF type (--gguf) to evaluate the merge', version, { health });
     writeEvalReport(result.outDir, report);
   } else {
     report = await runEvalStage({
       outDir: result.outDir, data: evalRun.data, gguf: result.gguf, loadChecks: result.ggufChecks, inputs: evalRun.inputs,
-      mergeopsVersion: version, threads: opts.threads, log: opts.log,
+      mergeopsVersion: version, threads: opts.threads, log: opts.log, health,
     });
   }
-  if (card) {
+  // A matrix job's card would describe part of the model: the job that commits the parts writes it.
+  if (card && !opts.shard) {
     if (recorded) card.provenance.lockSha256 = sha256Text(readFileSync(recorded));
     writeCardData(result.outDir, card);
     const ggufs = result.files.some((x) => x.name.endsWith('.gguf'));

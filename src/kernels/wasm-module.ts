@@ -73,10 +73,26 @@ export interface KernelExports {
   lora_apply(x: number, n: number, b: number, a: number, rank: number, cols: number, col0: number, scale: number): void;
   /** F32 transpose: dst[j·rows + i] = src[i·cols + j] (src [rows, cols] → dst [cols, rows]); no overlap. */
   lora_transpose(src: number, rows: number, cols: number, dst: number): void;
+  /**
+   * Tensor health (wasm/src/health.rs). `stats`: 8-byte aligned f64 words the call adds to,
+   * `[Σo², Σx₀², Σo·x₀, Σx₁², Σo·x₁, ...]` (1 + 2k words for k inputs); products in f32, summed
+   * in f32 over 16 products per lane, then in f64 (relative error below 1e-6 of Σ|terms|). A NaN
+   * or Inf element makes the sums non-finite (count them with `count_nonfinite`), as do products
+   * beyond f32's range (recompute with `health_sums_exact`).
+   *
+   * `health_sums`: the sums of `n` elements of `outDtype` at `out` against the `k` inputs of the
+   * records at `srcs` (weights ignored). Reads only; adds to `stats`.
+   */
+  health_sums(out: number, outDtype: KernelDTypeCode, srcs: number, k: number, n: number, stats: number): void;
+  /** As `health_sums`, with products and sums in f64, scalar. */
+  health_sums_exact(out: number, outDtype: KernelDTypeCode, srcs: number, k: number, n: number, stats: number): void;
+  /** Adds the NaN count of `n` elements at `ptr` to the f64 at `counts`, the ±Inf count to the next one. */
+  count_nonfinite(ptr: number, dtype: KernelDTypeCode, n: number, counts: number): void;
 }
 
 const EXPORTED_FUNCTIONS = [
   'heap_base', 'convert', 'scale_convert', 'linear', 'task_arithmetic', 'lora_apply', 'lora_transpose',
+  'health_sums', 'health_sums_exact', 'count_nonfinite',
   'quantize_f16', 'quantize_bf16', 'quantize_q8_0', 'quantize_q4_0', 'quantize_q4_1', 'quantize_q5_0', 'quantize_q5_1',
   'quantize_q2_k', 'quantize_q3_k', 'quantize_q4_k', 'quantize_q5_k', 'quantize_q6_k',
 ] as const;
