@@ -150,6 +150,13 @@ export async function prepareRecipeFile(file: string, opts: PrepareOptions = {})
   };
 }
 
+/** Whether the lockfile at `lockPath` exists and is for this recipe (comments and formatting aside). */
+export function lockIsCurrent(file: string, lockPath = defaultLockPath(file)): boolean {
+  if (!existsSync(lockPath)) return false;
+  const docs = loadRecipeFile(file);
+  return lockMatchesRecipe(readLock(lockPath), canonicalRecipe(docs.map((d) => d.text)), docs.map((d) => d.text).join(''));
+}
+
 /** `mergeops lock`: resolves every model afresh and writes the lockfile. */
 export async function lockRecipeFile(file: string, opts: PrepareOptions = {}): Promise<{ lockPath: string; lock: Lockfile }> {
   const p = await prepareRecipeFile(file, { ...opts, relock: true, frozen: false, sourceMode: 'stream' });
