@@ -158,6 +158,11 @@ async function commitLockfiles(ctx: ModeContext, paths: string[]): Promise<void>
 }
 
 async function build(ctx: ModeContext): Promise<void> {
+  if (ctx.inputs.shard) {
+    // Said plainly rather than building the whole output N times.
+    throw new MergeopsError('USAGE', `input \`shard\`: matrix builds (${ctx.inputs.shard.index}/${ctx.inputs.shard.count}) are not available in this version of the Action`,
+      'remove `shard:` and build in one job (review mode estimates whether it fits a runner)');
+  }
   const recipes = buildSelection(ctx);
   if (recipes.length === 0) ctx.log(`no recipe matching \`${ctx.inputs.recipes}\` changed: nothing to build`);
   await buildRecipes(ctx, recipes);
