@@ -17,6 +17,7 @@ import { quantBench } from './quant.js';
 import { streamSection } from './stream.js';
 import { quantizeSection } from './quantize-e2e.js';
 import { passTimes } from './passes.js';
+import { evalSection } from './eval.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const WORK = join(ROOT, '.bench-work');
@@ -302,6 +303,8 @@ async function main(): Promise<void> {
   ];
   process.stderr.write('end-to-end Q4_K_M (mergeops quantize vs llama_model_quantize)…\n');
   lines.push(...await quantizeSection(ROOT, WORK, dirs[0]));
+  process.stderr.write('eval stage and sweep on the example models…\n');
+  lines.push(...await evalSection(ROOT, WORK));
   process.stderr.write('Hub streaming…\n');
   lines.push(...await streamSection());
   writeFileSync(join(ROOT, 'BENCHMARKS.md'), lines.join('\n'));

@@ -1,5 +1,5 @@
 /** The stages in order, for the front ends (CLI, Action): recipe file → plan → files. */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve as resolvePath, sep } from 'node:path';
 import { idToTitle } from './arch/gguf-general.js';
 import { MergeopsError } from './errors.js';
@@ -9,7 +9,7 @@ import {
 } from './execute/output-safety.js';
 import { checkFrozen } from './hub/check-frozen.js';
 import {
-  buildLock, defaultLockPath, lockedLoraShas, lockedShas, lockMatchesRecipe, outputFiles, readLock, recipeChangesSinceLock, serializeLock, writeLock,
+  buildLock, defaultLockPath, lockedLoraShas, lockedShas, lockMatchesRecipe, outputFiles, readLock, recipeChangesSinceLock, serializeLock, sha256Text, writeLock,
   type Lockfile,
 } from './hub/lockfile.js';
 import type { PendingShard } from './store/download-shard.js';
@@ -20,6 +20,9 @@ import { buildPlan, type PlanOptions } from './plan/plan.js';
 import type { Plan } from './plan/types.js';
 import { canonicalRecipe, type CanonicalRecipe } from './recipe/canonical.js';
 import { parseRecipeText } from './recipe/parse.js';
+import { writeCardData, type CardData } from './card/data.js';
+import { gatherCardData } from './card/gather.js';
+import { writeCard } from './card/write.js';
 import { stageGraph } from './recipe/stages.js';
 import type { ResolvedModel } from './model/resolved.js';
 import type { InputTensorRef } from './model/tensor.js';
@@ -167,6 +170,8 @@ export interface RunOptions extends PrepareOptions, Omit<ExecuteOptions, 'inputs
   onPlan?: (plan: Plan) => void;
   /** Multi-stage recipes: also write each named stage to `<dir>/<name>` (computed from its inputs again). */
   keepIntermediates?: string;
+  /** Write the model card (README.md) and its data into the output (gathered before the merge). */
+  card?: { mergeopsVersion: string; licenseRequired?: boolean };
   /** The eval's checks: false skips the stage (--no-eval); default the recipe's `mergeops.eval`. */
   eval?: EvalOptions | false;
   /** Recorded in eval.json. */
@@ -187,6 +192,8 @@ export interface RunResult extends ExecuteResult {
   lockPath?: string;
   /** Stages written with keepIntermediates. */
   stages: { name: string; outDir: string; seconds: number }[];
+  /** What the card says (when `card` was asked). */
+  card?: CardData;
   /** The eval stage's report (also in eval.json); `gate.passed` false means: do not publish. */
   eval: EvalReport;
 }
@@ -248,18 +255,24 @@ export async function runRecipeFile(file: string, opts: RunOptions): Promise<Run
       checkOutputPlacement(dir, resolveOutPath(dir, '--keep-intermediates'), guards);
     }
   }
+  // Before any tensor is read: a license the card cannot decide fails now, not after the merge.
+  const card = opts.card ? await gatherCardData({
+    recipeFile: file, plan, models, hub: opts.hub ?? {}, lockPath: lock ? lockPath : undefined,
+    mergeopsVersion: opts.card.mergeopsVersion, licenseRequired: opts.card.licenseRequired ?? false,
+  }) : undefined;
   const marker = { command: 'run', name: opts.name ?? recipeTitle(file) };
   mkdirSync(dirname(realOut), { recursive: true });
   const outputLock = acquireOutputLock(realOut);
   try {
-    return await runPrepared(plan, pending, sourceMode, lockPath, lock, cache, evalRun, { ...opts, guards, marker, outputLock });
+    return await runPrepared(plan, pending, sourceMode, lockPath, lock, cache, evalRun, card, { ...opts, guards, marker, outputLock });
   } finally {
     outputLock.release();
   }
 }
 
 async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prepared['sourceMode'], lockPath: string,
-  lock: Lockfile | undefined, cache: ShardCache, evalRun: { data?: EvalData; inputs: EvalInput[] }, opts: RunOptions & Pick<ExecuteOptions, 'guards' | 'marker' | 'outputLock'>): Promise<RunResult> {
+  lock: Lockfile | undefined, cache: ShardCache, evalRun: { data?: EvalData; inputs: EvalInput[] }, card: CardData | undefined,
+  opts: RunOptions & Pick<ExecuteOptions, 'guards' | 'marker' | 'outputLock'>): Promise<RunResult> {
   const { guards, marker } = opts;
   opts.onPlan?.(plan);
   let fetcher: ShardFetcher | undefined;
@@ -282,7 +295,7 @@ async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prep
       opts.log?.(`stage ${s.name}: ${s.plan.tensors.length} tensors with ${s.plan.methodName}`);
       const r = await executePlan(s.plan, {
         ...opts, gguf: [], outDir: join(opts.keepIntermediates, s.name), inputsReady, guards,
-        marker: { command: 'run --keep-intermediates', name: idToTitle(s.name) }, outputLock: undefined,
+        marker: { command: 'run --keep-intermediates', name: idToTitle(s.name) }, outputLock: undefined, onFileDone: undefined,
       });
       stages.push({ name: s.name, outDir: r.outDir, seconds: r.seconds });
     }
@@ -292,7 +305,8 @@ async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prep
   if (sourceMode) cache.evict();
   let recorded: string | undefined;
   if (lock) {
-    const outputs = await outputFiles(result.outDir, result.files.map((x) => x.name));
+    const removed = new Set(result.removed.map((x) => x.name));
+    const outputs = await outputFiles(result.outDir, result.files.filter((x) => !removed.has(x.name)).map((x) => x.name));
     const next = serializeLock({ ...lock, outputs });
     const changed = lock.outputs !== undefined && next !== serializeLock(lock);
     if (opts.frozen && !opts.record) {
@@ -309,13 +323,27 @@ async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prep
   if (opts.eval === false) {
     report = notRunReport('skipped with --no-eval', version);
     writeEvalReport(result.outDir, report);
+  } else if (result.removed.some((f) => f.name.endsWith('.safetensors')) && result.gguf.length === 0) {
+    report = notRunReport('low-disk mode uploaded and deleted the shards during the merge; ask for a GGUF type (--gguf) to evaluate the merge', version);
+    writeEvalReport(result.outDir, report);
   } else {
     report = await runEvalStage({
       outDir: result.outDir, data: evalRun.data, gguf: result.gguf, loadChecks: result.ggufChecks, inputs: evalRun.inputs,
       mergeopsVersion: version, threads: opts.threads, log: opts.log,
     });
   }
-  return { ...result, plan, sourceMode, lockPath: recorded, stages, eval: report };
+  if (card) {
+    if (recorded) card.provenance.lockSha256 = sha256Text(readFileSync(recorded));
+    writeCardData(result.outDir, card);
+    const ggufs = result.files.some((x) => x.name.endsWith('.gguf'));
+    writeCard(result.outDir, card, {
+      kind: ggufs ? 'combined' : 'model', name: basename(result.outDir), files: result.files, hubUrl: opts.hub?.hubUrl, eval: report.ran ? report : undefined,
+    });
+  }
+  // What the folder holds now (eval and card files included; not the marker), and what low-disk took away.
+  result.files = [...readdirSync(result.outDir).filter((n) => !n.startsWith('.')).map((name) => ({ name, bytes: statSync(join(result.outDir, name)).size })), ...result.removed]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { ...result, plan, sourceMode, lockPath: recorded, stages, card, eval: report };
 }
 
 /** The recipe's input models for compare_inputs: local folders are converted; Hub models are not (yet). */

@@ -1,5 +1,6 @@
 /** Progress of a long run: a redrawn bar on a terminal, plain periodic lines otherwise. */
 import type { Progress } from '../execute/execute.js';
+import type { UploadProgress } from '../publish/uploader.js';
 import { bytes, duration, rate } from './format.js';
 
 /** Below this, the rate is mostly start-up (workers, first reads): no rate or ETA is shown from it. */
@@ -34,6 +35,32 @@ export function progressReporter(stream: NodeJS.WriteStream): (p: Progress) => v
       const step = Math.floor(frac * 10);
       if (step !== lastLine || p.tensorsDone === p.tensorsTotal) {
         lastLine = step;
+        stream.write(`progress: ${text}\n`);
+      }
+    }
+  };
+}
+
+/** Progress of uploads (bytes, rate, ETA) on the same progress line. */
+export function uploadProgressReporter(stream: NodeJS.WriteStream): (p: UploadProgress) => void {
+  const tty = stream.isTTY === true;
+  let lastStep = -1;
+  let lastDraw = 0;
+  return (p) => {
+    const frac = p.bytesTotal > 0 ? p.bytesSent / p.bytesTotal : 1;
+    const speed = p.elapsed > 0 ? p.bytesSent / p.elapsed : 0;
+    const eta = speed > 0 ? (p.bytesTotal - p.bytesSent) / speed : NaN;
+    const text = `upload ${p.target} ${(frac * 100).toFixed(0).padStart(3)}%  ${bytes(p.bytesSent)} / ${bytes(p.bytesTotal)}  ${rate(speed)}  ETA ${duration(eta)}`;
+    if (tty) {
+      const now = performance.now();
+      if (now - lastDraw < 200 && frac < 1) return;
+      lastDraw = now;
+      stream.write(`\r${text}\x1b[K`);
+      if (frac >= 1) stream.write('\n');
+    } else {
+      const step = Math.floor(frac * 10);
+      if (step !== lastStep) {
+        lastStep = step;
         stream.write(`progress: ${text}\n`);
       }
     }

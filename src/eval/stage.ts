@@ -15,7 +15,7 @@ import type { EvalData } from './data.js';
 import { evaluateGate } from './gate.js';
 import { llamaRuntime } from './llama.js';
 import { LOAD_CHECK_PROMPT, type GGUFCheck } from './load-check.js';
-import { notRunReport, writeEvalReport, type EvalCheck, type EvalModel, type EvalReport } from './report.js';
+import { notRunReport, writeEvalReport, type EvalCheck, type EvalModel, type EvalReport, type TensorHealthReport } from './report.js';
 import { ModelSession } from './session.js';
 
 export interface EvalInput {
@@ -44,6 +44,8 @@ export interface EvalStageOptions {
   tmpRoot?: string;
   /** Write eval.json/eval.md (default true). */
   write?: boolean;
+  /** Tensor health from the merge pass (the kernels'), carried into the report as it is. */
+  health?: TensorHealthReport;
 }
 
 const MERGE_ID = 'merge';
@@ -64,6 +66,7 @@ export async function runEvalStage(o: EvalStageOptions): Promise<EvalReport> {
   const log = o.log ?? (() => undefined);
   const finish = (r: EvalReport): EvalReport => {
     r.seconds = (performance.now() - t0) / 1000;
+    if (o.health) r.health = o.health;
     if (o.write ?? true) writeEvalReport(o.outDir, r);
     return r;
   };

@@ -71,6 +71,12 @@ export interface ExecuteOptions {
   ggufCheck?: boolean;
   /** Told when a GGUF file is planned (it is then written during the merge). */
   onGGUF?: (type: FileTypeName) => void;
+  /**
+   * Low-disk publishing: called with each finished safetensors shard (once all its tensors are
+   * written, while the merge goes on) and each checked GGUF file (at the end), one at a time.
+   * Resolves true when it took the file away (uploaded and deleted it).
+   */
+  onFileDone?: (path: string) => Promise<boolean>;
   /** Warnings found while merging (from the data, so not in the plan's), each told once. */
   onWarning?: (message: string) => void;
   /** Split each GGUF file (gguf-split format), as `mergeops quantize --split-max-size/--split-max-tensors`. */
@@ -88,6 +94,8 @@ export interface ExecuteResult {
   gguf: { file: string; type: FileTypeName }[];
   /** Of bytesWritten, those written by direct I/O (long aligned writes, where the file system allows). */
   bytesDirect: number;
+  /** Files `onFileDone` took away (not in the folder; also listed in `files`). */
+  removed: { name: string; bytes: number }[];
   /** Warnings found while merging (see ExecuteOptions.onWarning). */
   warnings: string[];
   /** The whole call, load checks of the GGUF files included. */
@@ -170,7 +178,9 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     };
     flusher = new ShardFlusher([...shardPaths, ...(gguf?.paths ?? [])]);
     const tracker = new Tracker(progress, t0, opts.onProgress, flusher, opts.onWarning);
-    await runAll(pool, plan, { perWorker, whole: programWholeBudget(dataMemory, pool.size) }, shardPaths, opts.inputsReady, tracker, gguf);
+    const handoff = opts.onFileDone ? new FileHandoff(pool, opts.onFileDone) : undefined;
+    await runAll(pool, plan, { perWorker, whole: programWholeBudget(dataMemory, pool.size) }, shardPaths, opts.inputsReady, tracker, gguf, handoff);
+    await handoff?.drain();
     await pool.closeFiles();
     // The workers' memories go before the GGUF files are read back.
     await pool.close();
@@ -181,9 +191,11 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     fsyncFile(tmp);
     replaceDir(tmp, outDir);
 
-    const files = readdirSync(outDir).filter((n) => n !== OUTPUT_MARKER).sort().map((name) => ({ name, bytes: statSync(join(outDir, name)).size }));
+    const removed = handoff?.removed ?? [];
+    const files = [...readdirSync(outDir).filter((n) => n !== OUTPUT_MARKER).map((name) => ({ name, bytes: statSync(join(outDir, name)).size })), ...removed]
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     return {
-      outDir, files, bytesRead: progress.bytesRead, bytesWritten: progress.bytesWritten, bytesDirect: tracker.bytesDirect, ggufChecks,
+      outDir, files, removed, bytesRead: progress.bytesRead, bytesWritten: progress.bytesWritten, bytesDirect: tracker.bytesDirect, ggufChecks,
       gguf: gguf?.files ?? [],
       warnings: tracker.warnings,
       seconds: (performance.now() - t0) / 1000, mergeSeconds,
@@ -253,16 +265,62 @@ class Tracker {
 }
 
 /**
+ * Hands finished files to `onFileDone`, one at a time, in order. A shard's descriptors are
+ * released by every worker first (its pending writes land). At most two files wait: the merge
+ * pauses for the uploads rather than fill the disk.
+ */
+class FileHandoff {
+  private chain: Promise<void> = Promise.resolve();
+  private waiting = 0;
+  private failure: unknown;
+  readonly removed: { name: string; bytes: number }[] = [];
+  constructor(private readonly pool: KernelPool, private readonly onFileDone: (path: string) => Promise<boolean>) {}
+
+  file(path: string, release = true): void {
+    this.waiting++;
+    this.chain = this.chain.then(async () => {
+      if (this.failure) return;
+      try {
+        if (release) await this.pool.releaseFile(path);
+        const bytes = statSync(path).size;
+        if (await this.onFileDone(path)) this.removed.push({ name: basename(path), bytes });
+      } catch (e) {
+        this.failure ??= e;
+      } finally {
+        this.waiting--;
+      }
+    });
+  }
+
+  /** Waits while too many files are queued (the disk holds them). */
+  async backpressure(): Promise<void> {
+    while (this.waiting >= 2 && !this.failure) await this.chain;
+    if (this.failure) throw this.failure;
+  }
+
+  async drain(): Promise<void> {
+    await this.chain;
+    if (this.failure) throw this.failure;
+  }
+}
+
+/**
  * Runs every tensor through the pool, a bounded number of tensors at a time (each worker runs one
  * job at a time, so memory is bounded by the per-worker budget; queued jobs are descriptors only).
  */
 async function runAll(pool: KernelPool, plan: Plan, budget: Budget, shardPaths: string[],
-  inputsReady: ExecuteOptions['inputsReady'], tracker: Tracker, gguf: GGUFOutputs | undefined): Promise<void> {
+  inputsReady: ExecuteOptions['inputsReady'], tracker: Tracker, gguf: GGUFOutputs | undefined, handoff?: FileHandoff): Promise<void> {
   const window = pool.size * 2;
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
+  // Tensors left per shard: a shard is finished when its count reaches zero.
+  const left = plan.shards.map(() => 0);
+  for (const t of plan.tensors) left[t.shard]++;
   for (const t of plan.tensors) {
     if (failure) break;
+    if (handoff) {
+      try { await handoff.backpressure(); } catch (e) { failure ??= e; break; }
+    }
     if (inputsReady) {
       try { await inputsReady(t); } catch (e) { failure ??= e; break; }
     }
@@ -273,7 +331,10 @@ async function runAll(pool: KernelPool, plan: Plan, budget: Budget, shardPaths: 
       return r;
     };
     const p: Promise<void> = runTensor(run, t, budget, shardPaths[t.shard], gguf?.targets(t.name), tracker.note)
-      .then(() => tracker.tensor(t.name), (e: unknown) => { failure ??= e; })
+      .then(() => {
+        tracker.tensor(t.name);
+        if (--left[t.shard] === 0 && !failure) handoff?.file(shardPaths[t.shard]);
+      }, (e: unknown) => { failure ??= e; })
       .finally(() => { inFlight.delete(p); });
     inFlight.add(p);
     if (inFlight.size >= window) await Promise.race(inFlight);

@@ -12,6 +12,8 @@ interface Pending {
 interface Slot {
   worker: Worker;
   busy: boolean;
+  /** Control messages for this worker, sent before its next job. */
+  controls: Queued[];
 }
 
 interface Queued {
@@ -40,7 +42,7 @@ export class KernelPool {
   private closed = false;
 
   private constructor(workers: Worker[]) {
-    this.slots = workers.map((worker) => ({ worker, busy: false }));
+    this.slots = workers.map((worker) => ({ worker, busy: false, controls: [] }));
     for (const slot of this.slots) {
       slot.worker.on('message', (m: { id: number; error?: string; code?: string; hint?: string } & Partial<JobDone>) => this.onMessage(slot, m));
       slot.worker.on('error', (e) => this.failAll(new KernelError(`kernel worker crashed: ${e.message}`)));
@@ -74,6 +76,18 @@ export class KernelPool {
     await Promise.all(this.slots.map((slot) => this.submitTo(slot, { close: true })));
   }
 
+  /**
+   * Every worker lands its pending writes and closes its descriptors of `file`, between jobs:
+   * the file is finished (all its tensors done) and complete on disk when this resolves.
+   */
+  async releaseFile(file: string): Promise<void> {
+    if (this.closed) throw new KernelError('kernel pool closed');
+    await Promise.all(this.slots.map((slot) => new Promise<JobDone>((resolve, reject) => {
+      slot.controls.push({ id: this.nextId++, msg: { closeFile: file }, pending: { resolve, reject } });
+      this.pump();
+    })));
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -102,9 +116,9 @@ export class KernelPool {
 
   private pump(): void {
     for (const slot of this.slots) {
-      if (this.queue.length === 0) return;
       if (slot.busy) continue;
-      const q = this.queue.shift()!;
+      const q = slot.controls.shift() ?? this.queue.shift();
+      if (!q) continue;
       slot.busy = true;
       this.pending.set(q.id, { slot, p: q.pending });
       slot.worker.postMessage({ id: q.id, ...q.msg });
@@ -125,5 +139,6 @@ export class KernelPool {
     for (const [, entry] of this.pending) entry.p.reject(e);
     this.pending.clear();
     for (const q of this.queue.splice(0)) q.pending.reject(e);
+    for (const slot of this.slots) for (const q of slot.controls.splice(0)) q.pending.reject(e);
   }
 }

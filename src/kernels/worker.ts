@@ -447,7 +447,23 @@ function closeAll(): void {
   directFds.clear();
 }
 
-parentPort!.on('message', (msg: WorkerRequest | { id: number; close: true }) => {
+/** Closes this worker's descriptors of one file (after its pending writes land). */
+function closeFile(file: string): void {
+  for (const map of [readFds, writeFds, directFds] as Map<string, number | null>[]) {
+    const fd = map.get(file);
+    if (fd !== undefined && fd !== null) closeSync(fd);
+    map.delete(file);
+  }
+}
+
+parentPort!.on('message', (msg: WorkerRequest | { id: number; close: true } | { id: number; closeFile: string }) => {
+  if ('closeFile' in msg) {
+    drainWrites().then(
+      () => { closeFile(msg.closeFile); parentPort!.postMessage({ id: msg.id }); },
+      (e: unknown) => parentPort!.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) }),
+    );
+    return;
+  }
   if ('close' in msg) {
     // Pending writes land before the files close (the executor fsyncs and renames next).
     drainWrites().then(

@@ -65,7 +65,7 @@ export const RECIPE_KEYS = [
 ] as const;
 
 /** Keys under `mergeops:` that this module validates; any other key is kept in `extra`. */
-export const MERGEOPS_KEYS = ['seed', 'quantize', 'out_shard_size', 'consensus_method', 'rescale_norm', 'model_stock_clamp', 'eval'] as const;
+export const MERGEOPS_KEYS = ['seed', 'quantize', 'out_shard_size', 'consensus_method', 'rescale_norm', 'model_stock_clamp', 'eval', 'license'] as const;
 
 /** mergekit's built-in chat templates (`mergekit/_data/chat_templates/*.jinja`) and `auto`. */
 export const CHAT_TEMPLATE_NAMES = ['auto', 'alpaca', 'chatml', 'llama3', 'mistral', 'exaone'] as const;
@@ -729,6 +729,15 @@ function parseMergeops(ctx: NodeCtx, e: Entry): MergeopsOptions {
         }
         if (o.key === 'consensus_method') out.consensusMethod = v as 'sum' | 'count';
         else out.rescaleNorm = v as 'l1' | 'l2' | 'linf' | 'inverse_density';
+        break;
+      }
+      case 'license': {
+        if (!present(o)) break;
+        const hint = 'write a license id from the Hub\'s list, e.g. `license: apache-2.0` (or `other`)';
+        const v = expectString(ctx, o.value, o.valuePos, '`license`', hint).trim();
+        if (!/^[a-z0-9][a-z0-9.+-]*$/i.test(v)) fail(ctx, o.valuePos, `\`license\` must be a license id, found \`${v}\``, hint);
+        out.license = v;
+        out.licensePos = o.valuePos;
         break;
       }
       case 'eval':

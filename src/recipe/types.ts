@@ -81,6 +81,9 @@ export interface MergeopsOptions {
   consensusMethod?: 'sum' | 'count';
   /** Norm that `rescale: true` matches: `l1` (mergekit's), `l2`, `linf`, or `inverse_density` (DARE's 1/p). */
   rescaleNorm?: 'l1' | 'l2' | 'linf' | 'inverse_density';
+  /** License of the merge (model card), required when the inputs' licenses disagree. */
+  license?: string;
+  licensePos?: SourcePos;
   /** `eval:` — the checks of the eval stage (src/recipe/eval-options.ts). */
   eval?: EvalOptions;
   /** model_stock: clamp the ratio t to [0, 1] when the task vectors point apart (mergekit does not). */

@@ -58,7 +58,7 @@ describe('did you mean', () => {
   it('a misspelt command', () => {
     expect(usageError(['pln', RECIPE])).toMatch(/unknown command `pln`[\s\S]*did you mean `mergeops plan`\?/);
     expect(usageError(['quantise', 'x'])).toMatch(/did you mean `mergeops quantize`\?/);
-    expect(usageError(['frobnicate'])).toMatch(/the commands are `plan`, `run`, `lock`, `quantize`/);
+    expect(usageError(['frobnicate'])).toMatch(/the commands are `plan`, `run`, `lock`, `publish`, `quantize`, `sweep`/);
   });
 
   it('a recipe given without a command', () => {

@@ -59,7 +59,7 @@ slices:
     expect(arch.numLayers).toBe(6);
     // Tokenizer and generation config come from the donor; the recipe is kept.
     expect(readdirSync(out).sort()).toEqual([
-      'config.json', 'generation_config.json', 'mergekit_config.yml', 'model.safetensors', 'special_tokens_map.json',
+      '.mergeops-output.json', 'README.md', 'config.json', 'eval.json', 'eval.md', 'generation_config.json', 'mergekit_config.yml', 'mergeops_card.json', 'model.safetensors', 'special_tokens_map.json',
       'tokenizer.json', 'tokenizer.model', 'tokenizer_config.json',
     ]);
     expect(readFileSync(join(out, 'mergekit_config.yml'), 'utf8')).toBe(readFileSync(recipe, 'utf8'));

@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 
 export interface HubFile {
   data: Buffer;
@@ -29,6 +30,31 @@ interface Commit {
 interface Repo {
   branches: Map<string, string>;
   commits: Map<string, Commit>;
+  private: boolean;
+}
+
+/** Who a token belongs to and what it may do (what `/api/whoami-v2` reports). */
+export interface TokenInfo {
+  user: string;
+  /** A classic token's role; `fineGrained` tokens list the namespaces they may write to. */
+  role: 'read' | 'write' | 'fineGrained';
+  /** Organizations of the user, with the user's role in each. */
+  orgs?: { name: string; roleInOrg: 'read' | 'contributor' | 'write' | 'admin' }[];
+  /** fineGrained: namespaces (user or org names) with `repo.write`. */
+  writeScopes?: string[];
+}
+
+/** A fault applied to uploads (LFS PUTs, multipart parts and completions, commits). */
+export interface UploadFault {
+  /** Which requests it hits: LFS object/part PUTs (default), multipart completions, or commit calls. */
+  on?: 'put' | 'complete' | 'commit';
+  /** Let this many matching requests through first ("fails part-way"). */
+  after?: number;
+  /** Answer with this status (default 500) or, with `reset`, drop the connection. */
+  status?: number;
+  reset?: boolean;
+  /** How many requests it hits (default 1; Infinity: the upload fails for good). */
+  times?: number;
 }
 
 /** A fault applied to the next matching `resolve` GET(s). */
@@ -69,6 +95,10 @@ export interface HubCounters {
   apiRequests: number;
   /** Every request, as "METHOD path" (query removed). */
   log: string[];
+  /** Successful commits by repo (`commitFiles` from tests not counted). */
+  commits: Map<string, number>;
+  /** Every Authorization header value received (tests check that a token was sent at all). */
+  seen: string[];
 }
 
 const LFS_EXT = /\.(safetensors|gguf|bin|pt|pth|ckpt|h5|msgpack|onnx|model)$/i;
@@ -96,13 +126,26 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
+/** A model card's YAML front matter, as the Hub reports it in `cardData`. */
+function frontMatter(text: string): unknown {
+  const m = /^---\r?\n([\s\S]*?)\r?\n---/.exec(text);
+  if (!m) return {};
+  try { return parseYaml(m[1]) ?? {}; } catch { return {}; }
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class TestHub {
   readonly url: string;
-  readonly counters: HubCounters = { resolveRequests: 0, resolveBytes: 0, bytesByFile: new Map(), fullDownloads: 0, fullDownloadPaths: [], apiRequests: 0, log: [] };
+  readonly counters: HubCounters = { resolveRequests: 0, resolveBytes: 0, bytesByFile: new Map(), fullDownloads: 0, fullDownloadPaths: [], apiRequests: 0, log: [], commits: new Map(), seen: [] };
   /** Tokens the server accepts (requests without a token are accepted too: public repos). */
   readonly tokens = new Set<string>(['hf_test_token']);
+  /** Who each token is; a token in `tokens` but not here is user `tester` with a write role. */
+  readonly tokenInfo = new Map<string, TokenInfo>();
+  /** Multipart chunk size of LFS uploads, and the size above which objects go multipart. */
+  multipartChunk = 1 << 19;
+  multipartOver = 1 << 20;
+  private readonly uploadFaults: (UploadFault & { seen: number })[] = [];
   /** Page size of tree listings (small, so tests exercise `Link` pagination). */
   pageSize = 3;
   /** Delay before answering every file request (simulates a distant Hub). */
@@ -140,7 +183,39 @@ export class TestHub {
   }
 
   resetCounters(): void {
-    Object.assign(this.counters, { resolveRequests: 0, resolveBytes: 0, bytesByFile: new Map(), fullDownloads: 0, fullDownloadPaths: [], apiRequests: 0, log: [] });
+    Object.assign(this.counters, { resolveRequests: 0, resolveBytes: 0, bytesByFile: new Map(), fullDownloads: 0, fullDownloadPaths: [], apiRequests: 0, log: [], commits: new Map(), seen: [] });
+  }
+
+  /** Adds a token with its owner and rights. */
+  addToken(token: string, info: TokenInfo): void {
+    this.tokens.add(token);
+    this.tokenInfo.set(token, info);
+  }
+
+  /** Arms a fault for uploads (see UploadFault). */
+  failUploads(fault: UploadFault): void {
+    this.uploadFaults.push({ ...fault, seen: 0 });
+  }
+
+  /** Every commit of a branch, newest first. */
+  history(repo: string, branch = 'main'): { sha: string; title: string }[] {
+    const r = this.repos.get(repo);
+    const out: { sha: string; title: string }[] = [];
+    for (let sha = r?.branches.get(branch); sha !== undefined;) {
+      const c = r!.commits.get(sha)!;
+      out.push({ sha, title: c.title });
+      sha = c.parent;
+    }
+    return out;
+  }
+
+  /** The files of a branch's head commit. */
+  files(repo: string, rev = 'main'): Map<string, HubFile> {
+    return new Map(this.commitOf(repo, rev)?.files ?? []);
+  }
+
+  isPrivate(repo: string): boolean {
+    return this.repos.get(repo)?.private ?? false;
   }
 
   /** Commits a folder's files as a new commit on `branch` of `repo` (created if needed); returns the sha. */
@@ -153,7 +228,7 @@ export class TestHub {
   /** Commits files (replacing the branch's tree entries of the same names). */
   commitFiles(repo: string, files: Map<string, Buffer>, branch = 'main', title = 'update', deleted: string[] = []): string {
     let r = this.repos.get(repo);
-    if (!r) { r = { branches: new Map(), commits: new Map() }; this.repos.set(repo, r); }
+    if (!r) { r = { branches: new Map(), commits: new Map(), private: false }; this.repos.set(repo, r); }
     const parent = r.branches.get(branch);
     const tree = new Map(parent ? r.commits.get(parent)!.files : []);
     for (const [p, data] of files) tree.set(p, hubFile(data, p));
@@ -185,6 +260,49 @@ export class TestHub {
 
   clearFaults(): void {
     this.faults.length = 0;
+    this.uploadFaults.length = 0;
+  }
+
+  /** The armed upload fault hitting this request, if any (counts it). */
+  private takeUploadFault(on: 'put' | 'complete' | 'commit'): UploadFault | undefined {
+    const i = this.uploadFaults.findIndex((f) => (f.on ?? 'put') === on);
+    if (i < 0) return undefined;
+    const f = this.uploadFaults[i];
+    if (f.seen++ < (f.after ?? 0)) return undefined;
+    f.times = (f.times ?? 1) - 1;
+    if (f.times <= 0) this.uploadFaults.splice(i, 1);
+    return f;
+  }
+
+  /** Answers a request an upload fault hits; true when it did. */
+  private applyUploadFault(res: ServerResponse, on: 'put' | 'complete' | 'commit'): boolean {
+    const f = this.takeUploadFault(on);
+    if (!f) return false;
+    if (f.reset) { res.socket?.destroy(); return true; }
+    json(res, f.status ?? 500, { error: `injected upload fault (${on})` });
+    return true;
+  }
+
+  private who(req: IncomingMessage): TokenInfo | undefined {
+    const h = req.headers.authorization;
+    if (h === undefined) return undefined;
+    const token = h.replace(/^Bearer /, '');
+    return this.tokenInfo.get(token) ?? { user: 'tester', role: 'write', orgs: [{ name: 'org', roleInOrg: 'write' }] };
+  }
+
+  /** May the request's token write to this namespace (user or org)? */
+  private canWrite(req: IncomingMessage, namespace: string): boolean {
+    const t = this.who(req);
+    if (!t) return false;
+    if (t.role === 'fineGrained') return (t.writeScopes ?? []).includes(namespace);
+    if (t.role !== 'write') return false;
+    return namespace === t.user || (t.orgs ?? []).some((o) => o.name === namespace && o.roleInOrg !== 'read');
+  }
+
+  private denyWrite(req: IncomingMessage, res: ServerResponse, repo: string): boolean {
+    if (this.canWrite(req, repo.split('/')[0])) return false;
+    json(res, 403, { error: `You don't have the rights to create or write to ${repo}` });
+    return true;
   }
 
   private count(key: string, n: number): void {
@@ -218,10 +336,11 @@ export class TestHub {
     const p = decodeURIComponent(u.pathname);
     const method = req.method ?? 'GET';
     this.counters.log.push(`${method} ${p}`);
+    if (req.headers.authorization) this.counters.seen.push(req.headers.authorization);
     if (!this.authorized(req)) { json(res, 401, { error: 'Invalid credentials in Authorization header' }); return; }
     // A gated repo answers 401 to anonymous requests, as the Hub does before its terms are accepted.
     const repoOf = /^\/(?:api\/models\/)?([^/]+\/[^/]+)(?:\/|$)/.exec(p);
-    if (repoOf && this.gated.has(repoOf[1]) && req.headers.authorization === undefined) {
+    if (repoOf && (this.gated.has(repoOf[1]) || this.isPrivate(repoOf[1])) && req.headers.authorization === undefined) {
       json(res, 401, { error: `Access to model ${repoOf[1]} is restricted. You must have access to it and be authenticated to access it.` }, { 'X-Error-Code': 'GatedRepo' });
       return;
     }
@@ -240,14 +359,32 @@ export class TestHub {
       return;
     }
     if (p === '/api/whoami-v2') {
-      json(res, 200, { type: 'user', name: 'tester', auth: { accessToken: { displayName: 't', role: 'write', createdAt: new Date().toISOString() } } });
+      const t = this.who(req);
+      if (!t) { json(res, 401, { error: 'Invalid credentials in Authorization header' }); return; }
+      json(res, 200, {
+        id: `id-${t.user}`, type: 'user', name: t.user, fullname: t.user,
+        orgs: (t.orgs ?? []).map((o) => ({ id: `id-${o.name}`, type: 'org', name: o.name, fullname: o.name, roleInOrg: o.roleInOrg })),
+        auth: {
+          type: 'access_token',
+          accessToken: {
+            displayName: 't', role: t.role, createdAt: new Date().toISOString(),
+            ...(t.role === 'fineGrained' ? {
+              fineGrained: {
+                global: [],
+                scoped: (t.writeScopes ?? []).map((n) => ({ entity: { type: n === t.user ? 'user' : 'org', name: n }, permissions: ['repo.content.read', 'repo.write'] })),
+              },
+            } : {}),
+          },
+        },
+      });
       return;
     }
     if (method === 'POST' && p === '/api/repos/create') {
-      const body = JSON.parse((await readBody(req)).toString()) as { name: string; organization?: string };
-      const name = `${body.organization ?? 'tester'}/${body.name}`;
+      const body = JSON.parse((await readBody(req)).toString()) as { name: string; organization?: string; visibility?: string; private?: boolean };
+      const name = `${body.organization ?? this.who(req)?.user ?? 'tester'}/${body.name}`;
+      if (this.denyWrite(req, res, name)) return;
       if (this.repos.has(name)) { json(res, 409, { error: 'You already created this model repo' }); return; }
-      this.repos.set(name, { branches: new Map(), commits: new Map() });
+      this.repos.set(name, { branches: new Map(), commits: new Map(), private: body.visibility === 'private' || body.private === true });
       this.commitFiles(name, new Map([['.gitattributes', Buffer.from('*.safetensors filter=lfs diff=lfs merge=lfs -text\n')]]), 'main', 'initial commit');
       json(res, 200, { url: `${this.url}/${name}`, name });
       return;
@@ -258,6 +395,7 @@ export class TestHub {
       json(res, 200, {
         _id: `id-${m[1]}`, id: m[1], private: false, pipeline_tag: 'text-generation', downloads: 0, gated: false, likes: 0,
         lastModified: c.date, sha: c.sha, siblings: [...c.files.keys()].map((rfilename) => ({ rfilename })),
+        ...(c.files.has('README.md') ? { cardData: frontMatter(c.files.get('README.md')!.data.toString('utf8')) } : {}),
       });
       return;
     }
@@ -290,17 +428,22 @@ export class TestHub {
       return;
     }
     if (method === 'POST' && (m = /^\/api\/models\/([^/]+\/[^/]+)\/preupload\/(.+)$/.exec(p))) {
+      if (this.denyWrite(req, res, m[1])) return;
+      if (!this.repos.has(m[1])) { json(res, 404, { error: 'Repository not found' }, { 'X-Error-Code': 'RepoNotFound' }); return; }
       const body = JSON.parse((await readBody(req)).toString()) as { files: { path: string; size: number }[] };
       json(res, 200, { files: body.files.map((f) => ({ path: f.path, uploadMode: LFS_EXT.test(f.path) || f.size > 10_000_000 ? 'lfs' : 'regular' })) });
       return;
     }
     if (method === 'POST' && (m = /^\/api\/models\/([^/]+\/[^/]+)\/commit\/(.+)$/.exec(p))) {
+      if (this.denyWrite(req, res, m[1])) return;
+      if (this.applyUploadFault(res, 'commit')) return;
       await this.commitNdjson(req, res, m[1], m[2]);
       return;
     }
     if (method === 'POST' && (m = /^\/([^/]+\/[^/]+)\.git\/info\/lfs\/objects\/batch$/.exec(p))) {
+      if (this.denyWrite(req, res, m[1])) return;
       const body = JSON.parse((await readBody(req)).toString()) as { objects: { oid: string; size: number }[] };
-      const multipartOver = 1 << 20;
+      const multipartOver = this.multipartOver;
       json(res, 200, {
         transfer: 'basic',
         objects: body.objects.map((o) => {
@@ -308,7 +451,7 @@ export class TestHub {
           const id = randomBytes(6).toString('hex');
           this.uploads.set(id, { oid: o.oid, size: o.size, parts: new Map() });
           if (o.size <= multipartOver) return { oid: o.oid, size: o.size, actions: { upload: { href: `${this.url}/lfs-upload/${id}?sig=x` } } };
-          const chunk = multipartOver / 2;
+          const chunk = this.multipartChunk;
           const header: Record<string, string> = { chunk_size: String(chunk) };
           for (let i = 1; i <= Math.ceil(o.size / chunk); i++) header[String(i).padStart(5, '0')] = `${this.url}/lfs-upload/${id}/part/${i}?sig=x`;
           return { oid: o.oid, size: o.size, actions: { upload: { href: `${this.url}/lfs-upload/${id}/complete?sig=x`, header } } };
@@ -320,6 +463,7 @@ export class TestHub {
       const up = this.uploads.get(m[1]);
       if (!up) { json(res, 404, { error: 'unknown upload' }); return; }
       const body = await readBody(req);
+      if (this.applyUploadFault(res, m[4] === 'complete' ? 'complete' : 'put')) return;
       if (m[2] === 'part') {
         up.parts.set(Number(m[3]), body);
         res.writeHead(200, { ETag: `"part-${m[3]}-${body.length}"` }).end();
@@ -368,6 +512,7 @@ export class TestHub {
       } else if (l.key === 'deletedFile') deleted.push(String(l.value.path));
     }
     const sha = this.commitFiles(repo, files, branch, String(header.summary ?? 'commit'), deleted);
+    this.counters.commits.set(repo, (this.counters.commits.get(repo) ?? 0) + 1);
     json(res, 200, { commitOid: sha, commitUrl: `${this.url}/${repo}/commit/${sha}` });
   }
 

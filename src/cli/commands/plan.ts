@@ -3,6 +3,8 @@ import { defaultMaxMemory } from '../../execute/budget.js';
 import { prepareRecipeFile } from '../../pipeline.js';
 import type { Plan } from '../../plan/types.js';
 import { defineCommand } from '../command.js';
+import { diskEstimate } from '../../plan/disk.js';
+import { runGGUFTypes } from '../run-publish.js';
 import { onePositional, prepareOptions, RECIPE_OPTIONS, RECIPE_OPTIONS_HELP } from '../common.js';
 import { bytes } from '../format.js';
 
@@ -33,8 +35,11 @@ function planText(plan: Plan): string {
   lines.push(`method: ${plan.methodName}`);
   lines.push(`models: ${[...new Set(plan.tensors.flatMap((t) => t.inputs.map((i) => i.modelKey)))].join(', ')}`);
   lines.push(`output: ${plan.tensors.length} tensors in ${plan.shards.length} shard(s), ${bytes(plan.estimates.outputBytes)}`);
+  const disk = diskEstimate(plan, runGGUFTypes(undefined, plan));
   lines.push(`reads: ${bytes(plan.estimates.inputBytes)}; largest tensor ${bytes(plan.estimates.largestTensorBytes)}; `
-    + `disk needed ${bytes(plan.estimates.diskBytes)}; memory: bounded by --max-memory (default ${bytes(defaultMaxMemory())})`);
+    + `memory: bounded by --max-memory (default ${bytes(defaultMaxMemory())})`);
+  lines.push(`disk needed: ${bytes(disk.normal)}${disk.gguf > 0 ? ` (GGUF ~${bytes(disk.gguf)})` : ''}; `
+    + `with run --publish --low-disk: ~${bytes(disk.lowDisk)} at the peak`);
   const tk = plan.tokenizer;
   if (tk) {
     lines.push(`tokenizer: ${tk.source}${tk.vocabSize !== undefined ? `, ${tk.vocabSize} rows (${tk.added ?? 0} tokens added), embeddings remapped` : ''}`
@@ -65,7 +70,7 @@ function planJson(plan: Plan): unknown {
         ...(i.lora ? { lora: { adapter: i.lora.adapter, rank: i.lora.rank, scale: i.lora.scale, a: i.lora.a.tensor, b: i.lora.b.tensor } } : {}),
       })),
     })),
-    estimates: plan.estimates,
+    estimates: { ...plan.estimates, disk: diskEstimate(plan, runGGUFTypes(undefined, plan)) },
     tokenizer: plan.tokenizer,
     warnings: plan.warnings,
   };

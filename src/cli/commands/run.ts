@@ -6,6 +6,7 @@ import { defineCommand } from '../command.js';
 import { countOption, ggufSplitOptions, onePositional, prepareOptions, RECIPE_OPTIONS, RECIPE_OPTIONS_HELP, sizeOption } from '../common.js';
 import { bytes, checkLine, duration, rate } from '../format.js';
 import { progressReporter } from '../progress.js';
+import { runGGUFTypes, startRunPublish } from '../run-publish.js';
 import { renderEvalText } from '../../eval/render.js';
 import { readEvalFile } from '../../recipe/eval-options.js';
 import { MERGEOPS_VERSION } from '../../version.js';
@@ -42,6 +43,13 @@ Options:
                          (by default earlier stages are computed in memory, never written)
   --record               with --frozen: still record the output files' sha256 in the lockfile (a
                          run without --frozen records them whenever the lockfile matches the recipe)
+  --publish TARGET       after the merge (and a passing eval gate), publish: hf:ORG/NAME (a Hub repo;
+                         HF_TOKEN must be able to write to it, checked before the merge starts) or
+                         dir:PATH (a local folder laid out as the repo)
+  --gguf-repo TARGET     where the GGUF files go (default: the target's name + -GGUF; \`same\`: with the model)
+  --private              create missing Hub repos private
+  --low-disk             upload each finished shard and GGUF file during the merge and delete it
+                         (automatic when the output does not fit the free disk)
 ${RECIPE_OPTIONS_HELP}`,
   options: {
     ...RECIPE_OPTIONS,
@@ -60,6 +68,10 @@ ${RECIPE_OPTIONS_HELP}`,
     'keep-intermediates': { type: 'string' },
     record: { type: 'boolean' },
     name: { type: 'string' },
+    publish: { type: 'string' },
+    'gguf-repo': { type: 'string' },
+    private: { type: 'boolean' },
+    'low-disk': { type: 'boolean' },
   },
   async run({ values, positionals }, io) {
     const recipe = onePositional(positionals, 'run', 'a recipe file', 'recipe.yml --out ./merged');
@@ -70,8 +82,14 @@ ${RECIPE_OPTIONS_HELP}`,
       throw new MergeopsError('USAGE', '--eval and --no-eval contradict each other', 'give one of them');
     }
     const evalOption = values['no-eval'] ? false as const : values.eval !== undefined ? readEvalFile(values.eval) : undefined;
+    const prep = prepareOptions(values, io);
+    const ggufFlag = values.gguf === undefined ? undefined : values.gguf.split(',').map((x) => parseFileType(x.trim()));
+    // Before any merge work: a token that cannot write to the target fails here, in seconds.
+    const pub = await startRunPublish(values, values.out, prep.hub ?? {}, prep.log ?? ((l) => io.err(`${l}\n`)), io);
     const result = await runRecipeFile(recipe, {
-      ...prepareOptions(values, io),
+      ...prep,
+      card: { mergeopsVersion: MERGEOPS_VERSION, licenseRequired: pub !== undefined },
+      onFileDone: pub ? (p) => pub.onFileDone(p) : undefined,
       outDir: values.out,
       maxMemory: sizeOption(values['max-memory'], 'max-memory'),
       threads: countOption(values.threads, 'threads', '2'),
@@ -81,7 +99,7 @@ ${RECIPE_OPTIONS_HELP}`,
       keepIntermediates: keep,
       record: values.record ?? false,
       name: values.name,
-      gguf: values.gguf === undefined ? undefined : values.gguf.split(',').map((x) => parseFileType(x.trim())),
+      gguf: ggufFlag,
       tokenizerPre: values['tokenizer-pre'],
       ggufCheck: !(values['skip-gguf-check'] ?? false),
       eval: evalOption,
@@ -90,6 +108,7 @@ ${RECIPE_OPTIONS_HELP}`,
       onGGUF: (type) => io.err(`writing GGUF ${type}\n`),
       onWarning: (w) => io.err(`warning: ${w}\n`),
       onPlan: (plan) => {
+        pub?.onPlan(plan, runGGUFTypes(ggufFlag, plan));
         for (const w of plan.warnings) io.err(`warning: ${w}\n`);
         if (keep === undefined && plan.stages?.length) {
           io.err(`fusing ${plan.stages.length} earlier stage(s) in memory: ${plan.stages.map((s) => s.name).join(', ')}\n`);
@@ -102,13 +121,16 @@ ${RECIPE_OPTIONS_HELP}`,
     for (const f of result.files) io.out(`  ${f.name.padEnd(40)} ${bytes(f.bytes)}\n`);
     for (const c of result.ggufChecks) io.out(`${checkLine(c.file, c)}\n`);
     if (result.lockPath) io.out(`recorded the outputs in ${result.lockPath}\n`);
+    if (result.removed.length > 0) io.out(`low-disk: ${result.removed.length} file(s) uploaded during the merge and deleted locally\n`);
     io.out(`\n${renderEvalText(result.eval)}`);
     if (!result.eval.gate.passed) {
       const f = result.eval.gate.failures;
       io.err(`error: the eval gate failed: ${f.map((x) => `${x.check}: ${x.message}`).join('; ')}\n`
-        + `  hint: the output in ${result.outDir} is not fit to publish; see ${result.outDir}/eval.md\n`);
+        + `  hint: the output in ${result.outDir} is not fit to publish${pub ? ' (nothing was published)' : ''}; see ${result.outDir}/eval.md\n`);
       return 1;
     }
+    // Published only once the eval gate passed (publishOutput checks eval.json again).
+    await pub?.finish(result);
     return 0;
   },
 });

@@ -1,0 +1,113 @@
+/**
+ * Publishing from the CLI: `mergeops publish DIR --to T` and `mergeops run ... --publish T`
+ * (preflight before the merge, low-disk uploads during it, the commits after it).
+ */
+import { existsSync, rmSync, statfsSync, truncateSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { MergeopsError } from '../errors.js';
+import type { RunResult } from '../pipeline.js';
+import { diskEstimate } from '../plan/disk.js';
+import type { Plan } from '../plan/types.js';
+import type { HubOptions } from '../hub/hub-options.js';
+import { checkPublishAccess, type RepoStart } from '../publish/access.js';
+import { openUploader, publishOutput, type PublishResult } from '../publish/publish.js';
+import { publishTargets, targetName, type PublishTargets } from '../publish/target.js';
+import type { Uploader } from '../publish/uploader.js';
+import { parseFileType, type FileTypeName } from '../quant/select.js';
+import type { CommandIO } from './command.js';
+import { bytes } from './format.js';
+import { uploadProgressReporter } from './progress.js';
+
+export interface PublishFlags {
+  publish?: string;
+  to?: string;
+  'gguf-repo'?: string;
+  private?: boolean;
+  'low-disk'?: boolean;
+}
+
+export function printOutcomes(r: PublishResult, io: CommandIO): void {
+  for (const o of r.outcomes) {
+    if (o.committed) {
+      io.out(`published ${o.target}: ${o.changed.length} file(s) changed${o.deleted.length ? `, ${o.deleted.length} removed` : ''}`
+        + `${o.commit ? `, commit ${o.commit}` : ''}\n`);
+    } else {
+      io.out(`published ${o.target}: no change (all ${o.unchanged.length} file(s) already there), no commit\n`);
+    }
+  }
+}
+
+/** Free bytes where `path` (or its nearest existing ancestor) lives. */
+function freeDisk(path: string): number {
+  let p = resolve(path);
+  while (!existsSync(p) && dirname(p) !== p) p = dirname(p);
+  const s = statfsSync(p);
+  return s.bavail * s.bsize;
+}
+
+export interface RunPublish {
+  targets: PublishTargets;
+  starts: RepoStart[];
+  /** For RunOptions.onPlan: decides low-disk mode (asked, or the output does not fit). */
+  onPlan(plan: Plan, ggufTypes: readonly FileTypeName[]): void;
+  /** For ExecuteOptions.onFileDone. */
+  onFileDone(path: string): Promise<boolean>;
+  finish(result: RunResult): Promise<void>;
+}
+
+/**
+ * `run --publish T`: checks the token's write access to every target now, before the merge, and
+ * returns the hooks that upload during the merge (low-disk) and publish after it.
+ */
+export async function startRunPublish(values: PublishFlags, outDir: string, hub: HubOptions, log: (line: string) => void, io: CommandIO): Promise<RunPublish | undefined> {
+  if (values.publish === undefined) {
+    if (values['low-disk']) throw new MergeopsError('USAGE', '--low-disk needs --publish', 'low-disk mode uploads each finished file and deletes it: add --publish hf:ORG/NAME');
+    if (values['gguf-repo'] !== undefined || values.private) throw new MergeopsError('USAGE', '--gguf-repo and --private need --publish', 'add --publish hf:ORG/NAME');
+    return undefined;
+  }
+  const targets = publishTargets(values.publish, values['gguf-repo']);
+  const starts = await checkPublishAccess(targets, hub);
+  log(`publishing to ${targets.model === targets.gguf ? targetName(targets.model) : `${targetName(targets.model)} and ${targetName(targets.gguf)}`} after the merge: access checked`);
+  const onProgress = uploadProgressReporter(process.stderr);
+  const uploaders = new Map<string, Uploader>();
+  const uploaderOf = async (path: string): Promise<Uploader> => {
+    const t = path.endsWith('.gguf') ? targets.gguf : targets.model;
+    const name = targetName(t);
+    let u = uploaders.get(name);
+    if (!u) { u = await openUploader(t, { hub, starts, private: values.private, log, onProgress }); uploaders.set(name, u); }
+    return u;
+  };
+  let lowDisk = values['low-disk'] ?? false;
+  return {
+    targets, starts,
+    onPlan(plan, ggufTypes) {
+      const est = diskEstimate(plan, ggufTypes);
+      const free = freeDisk(outDir);
+      if (!lowDisk && est.normal > free) {
+        lowDisk = true;
+        log(`the output (~${bytes(est.normal)}) does not fit the free disk (${bytes(free)}): low-disk mode, each finished file is uploaded and deleted (peak ~${bytes(est.lowDisk)})`);
+      } else if (lowDisk) {
+        log(`low-disk mode: each finished file is uploaded and deleted (peak ~${bytes(est.lowDisk)} instead of ${bytes(est.normal)})`);
+      }
+    },
+    async onFileDone(path) {
+      if (!lowDisk) return false;
+      const u = await uploaderOf(path);
+      if (!(await u.upload(path))) return false;
+      truncateSync(path, 0); // frees the blocks now, even while a descriptor is still open
+      rmSync(path, { force: true });
+      return true;
+    },
+    async finish(result) {
+      const r = await publishOutput(result.outDir, targets, {
+        hub, starts, private: values.private, log, onProgress, uploaders, uploadedFiles: result.removed,
+      });
+      printOutcomes(r, io);
+    },
+  };
+}
+
+/** GGUF types of a run: --gguf, else the recipe's mergeops.quantize. */
+export function runGGUFTypes(flag: readonly FileTypeName[] | undefined, plan: Plan): FileTypeName[] {
+  return [...(flag ?? (plan.recipe.mergeops.quantize ?? []).map(parseFileType))];
+}

@@ -1,0 +1,30 @@
+/**
+ * Disk a run needs, both ways: the whole output at once (shards + GGUF files, built in a
+ * temporary sibling), or low-disk publishing (finished shards uploaded and deleted while the
+ * merge goes on: about two shards waiting, one being written, and the GGUF files, written whole).
+ */
+import { ggmlTypeByName } from '../quant/types.js';
+import { FILE_TYPES, type FileTypeName } from '../quant/select.js';
+import type { Plan } from './types.js';
+
+export interface DiskEstimate {
+  /** Everything on disk at the end. */
+  normal: number;
+  /** Peak with --low-disk. */
+  lowDisk: number;
+  /** Estimated GGUF bytes (included in both). */
+  gguf: number;
+}
+
+export function diskEstimate(plan: Plan, ggufTypes: readonly FileTypeName[]): DiskEstimate {
+  const params = plan.tensors.reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 1), 0);
+  const gguf = ggufTypes.reduce((a, ft) => {
+    const t = ggmlTypeByName(FILE_TYPES[ft].base);
+    return a + (t ? Math.ceil((params * t.typeSize) / t.blockSize) : params * 2);
+  }, 0);
+  const shards = plan.shards.reduce((a, s) => a + s.size, 0);
+  const largest = plan.shards.reduce((a, s) => Math.max(a, s.size), 0);
+  const other = Math.max(0, plan.estimates.diskBytes - shards);
+  const normal = plan.estimates.diskBytes + gguf;
+  return { normal, lowDisk: Math.min(normal, Math.min(shards, 3 * largest) + gguf + other), gguf };
+}

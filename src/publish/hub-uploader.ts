@@ -1,0 +1,189 @@
+/**
+ * Uploader of a Hub model repo, on @huggingface/hub: `commitIter` does preupload, hashing, the
+ * LFS batch and the object or multipart uploads; `commit` makes the one commit, with
+ * `parentCommit` set to the revision read when the run started (a concurrent push → HTTP 412 →
+ * nothing changes). Files are compared with the repo's first (sha256 = LFS oid, git blob sha1
+ * for regular files), so an identical build commits nothing.
+ */
+import { openAsBlob } from 'node:fs';
+import { MergeopsError } from '../errors.js';
+import { hubError } from '../hub/hub-error.js';
+import type { HubOptions } from '../hub/hub-options.js';
+import { retryingFetch } from './retry-fetch.js';
+import {
+  digestFile, needsCommit, OWNED_FILE, type CommitMessage, type CommitOutcome, type FileDigest, type PublishFile, type UploadProgress, type Uploader,
+} from './uploader.js';
+
+export interface HubUploaderOptions {
+  hub: HubOptions;
+  /** The head commit read at the start of the run (undefined: create the repo). */
+  revision?: string;
+  /** Create the repo private. */
+  private?: boolean;
+  onProgress?: (p: UploadProgress) => void;
+  /** Retry notes (no secrets in them). */
+  log?: (line: string) => void;
+  /** Attempts after the first for each request (default 4). */
+  retries?: number;
+}
+
+interface RemoteEntry {
+  size: number;
+  /** LFS oid (sha256), for LFS files. */
+  lfs?: string;
+  /** git blob sha1. */
+  oid: string;
+}
+
+export class HubUploader implements Uploader {
+  readonly target: string;
+  private readonly uploaded = new Map<string, FileDigest>();
+  private readonly fetch: typeof fetch;
+  private bytesSent = 0;
+  private bytesTotal = 0;
+  private t0 = performance.now();
+
+  private constructor(readonly repo: string, private readonly opts: HubUploaderOptions, private parent: string | undefined) {
+    this.target = `hf:${repo}`;
+    this.fetch = retryingFetch(opts.hub.fetch ?? fetch, {
+      retries: opts.retries,
+      onRetry: (what, attempt, ms, reason) => opts.log?.(`${this.target}: ${what} failed (${reason}); retry ${attempt} in ${(ms / 1000).toFixed(1)} s`),
+      onSent: (n) => this.sent(n),
+    });
+  }
+
+  /** The uploader of `repo`, creating the repo when the preflight found none. */
+  static async open(repo: string, opts: HubUploaderOptions): Promise<HubUploader> {
+    if (!opts.hub.accessToken) {
+      throw new MergeopsError('USAGE', `publishing to hf:${repo} needs a Hugging Face token with write access`, 'set HF_TOKEN to a token with the `write` role');
+    }
+    const u = new HubUploader(repo, opts, opts.revision);
+    if (opts.revision === undefined) await u.create();
+    return u;
+  }
+
+  private creds(): { hubUrl?: string; accessToken: string; fetch: typeof fetch } {
+    return { hubUrl: this.opts.hub.hubUrl, accessToken: this.opts.hub.accessToken ?? '', fetch: this.fetch };
+  }
+
+  private async create(): Promise<void> {
+    const { createRepo, modelInfo } = await import('@huggingface/hub');
+    try {
+      await createRepo({ ...this.creds(), repo: { type: 'model', name: this.repo }, visibility: this.opts.private ? 'private' : 'public' });
+      this.opts.log?.(`created ${this.target}${this.opts.private ? ' (private)' : ''}`);
+    } catch (e) {
+      // Created meanwhile (another job of a matrix build): fine, use its head.
+      if ((e as { statusCode?: number }).statusCode !== 409) throw hubError(e, `cannot create ${this.target}`, this.opts.hub);
+    }
+    try {
+      const info = await modelInfo({ ...this.creds(), name: this.repo, additionalFields: ['sha'] });
+      this.parent = typeof info.sha === 'string' ? info.sha : undefined;
+    } catch (e) {
+      throw hubError(e, `cannot read ${this.target} after creating it`, this.opts.hub);
+    }
+  }
+
+  private sent(n: number): void {
+    this.bytesSent += n;
+    this.opts.onProgress?.({ target: this.target, bytesSent: this.bytesSent, bytesTotal: Math.max(this.bytesTotal, this.bytesSent), elapsed: (performance.now() - this.t0) / 1000 });
+  }
+
+  async upload(local: string, path = local.split('/').pop()!): Promise<boolean> {
+    const { commitIter } = await import('@huggingface/hub');
+    const blob = await openAsBlob(local);
+    this.bytesTotal += blob.size;
+    // commitIter stops short of the commit call: the object is uploaded (or found already there),
+    // and the final commit references it by its sha256.
+    const it = commitIter({
+      ...this.creds(), repo: { type: 'model', name: this.repo }, title: 'upload', branch: 'main',
+      operations: [{ operation: 'addOrUpdate', path, content: blob }],
+    });
+    let stored = false;
+    try {
+      for (;;) {
+        const r = await it.next();
+        if (r.done) break;
+        const ev = r.value;
+        if (ev.event === 'phase' && ev.phase === 'committing') { await it.return(undefined); break; }
+        if (ev.event === 'fileProgress' && ev.state === 'uploading' && ev.progress === 1) stored = true;
+      }
+    } catch (e) {
+      throw hubError(e, `cannot upload ${path} to ${this.target}`, this.opts.hub);
+    }
+    if (!stored) { this.bytesTotal -= blob.size; return false; }
+    this.uploaded.set(path, await digestFile(local));
+    return true;
+  }
+
+  private async remoteFiles(): Promise<Map<string, RemoteEntry>> {
+    const out = new Map<string, RemoteEntry>();
+    if (this.parent === undefined) return out;
+    const { listFiles } = await import('@huggingface/hub');
+    try {
+      for await (const f of listFiles({ ...this.creds(), repo: { type: 'model', name: this.repo }, revision: this.parent, recursive: true })) {
+        if (f.type === 'file') out.set(f.path, { size: f.lfs?.size ?? f.size, lfs: f.lfs?.oid, oid: f.oid ?? '' });
+      }
+    } catch (e) {
+      throw hubError(e, `cannot list the files of ${this.target}`, this.opts.hub);
+    }
+    return out;
+  }
+
+  async commit(files: readonly PublishFile[], message: CommitMessage): Promise<CommitOutcome> {
+    const remote = await this.remoteFiles();
+    const same = (path: string, d: FileDigest): boolean => {
+      const r = remote.get(path);
+      return r !== undefined && r.size === d.size && (r.lfs !== undefined ? r.lfs === d.sha256 : r.oid === d.gitOid);
+    };
+    const changed: PublishFile[] = [];
+    const unchanged: string[] = [];
+    let changedBytes = 0;
+    for (const f of files) {
+      const d = await digestFile(f.local);
+      if (same(f.path, d)) unchanged.push(f.path);
+      else { changed.push(f); changedBytes += d.size; }
+    }
+    const changedUploads = [...this.uploaded].filter(([p, d]) => !same(p, d));
+    for (const [p, d] of this.uploaded) if (same(p, d)) unchanged.push(p);
+    const keep = new Set([...files.map((f) => f.path), ...this.uploaded.keys()]);
+    const deleted = [...remote.keys()].filter((p) => !keep.has(p) && OWNED_FILE.test(p)).sort();
+    const outcome: CommitOutcome = {
+      target: this.target, committed: false, changed: [...changed.map((f) => f.path), ...changedUploads.map(([p]) => p)].sort(), deleted, unchanged: unchanged.sort(),
+    };
+    if (!needsCommit(outcome.changed, deleted)) return outcome;
+
+    const { commit } = await import('@huggingface/hub');
+    const operations = [
+      ...await Promise.all(changed.map(async (f) => ({ operation: 'addOrUpdate' as const, path: f.path, content: await openAsBlob(f.local) }))),
+      ...deleted.map((path) => ({ operation: 'delete' as const, path })),
+    ];
+    this.bytesTotal += changedBytes;
+    if (this.bytesSent === 0) this.t0 = performance.now();
+    // Objects uploaded earlier (low-disk, matrix parts) are not local any more: the library cannot
+    // hash them, so their `lfsFile` lines join its commit call here. The Hub checks they exist.
+    const extra = changedUploads.map(([path, d]) => JSON.stringify({ key: 'lfsFile', value: { path, algo: 'sha256', size: d.size, oid: d.sha256 } }));
+    const commitFetch: typeof fetch = extra.length === 0 ? this.fetch : ((input, init) => {
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      if (init?.method === 'POST' && /\/api\/models\/.+\/commit\//.test(url) && typeof init.body === 'string') {
+        return this.fetch(input, { ...init, body: `${init.body}\n${extra.join('\n')}` });
+      }
+      return this.fetch(input, init);
+    }) as typeof fetch;
+    try {
+      const out = await commit({
+        ...this.creds(), fetch: commitFetch, repo: { type: 'model', name: this.repo }, branch: 'main',
+        title: message.title, description: message.description, parentCommit: this.parent, operations,
+      });
+      outcome.committed = true;
+      outcome.commit = out?.commit.oid;
+      this.parent = out?.commit.oid ?? this.parent;
+      return outcome;
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode === 412) {
+        throw new MergeopsError('UPSTREAM_CHANGED', `${this.target} changed since this run started (its head is no longer ${this.parent}): nothing was committed`,
+          'someone pushed to the repo meanwhile; run again to publish on top of the new head');
+      }
+      throw hubError(e, `cannot commit to ${this.target} (nothing was committed; the repo is unchanged)`, this.opts.hub);
+    }
+  }
+}
