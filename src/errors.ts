@@ -24,6 +24,8 @@ export type ErrorCode =
   /** An upstream model moved or a file changed (sha mismatch, lockfile drift). */
   | 'UPSTREAM_CHANGED'
   | 'USAGE'
+  /** An output tensor holds NaN or Inf (and --allow-nonfinite was not given). */
+  | 'NONFINITE'
   | 'INTERNAL';
 
 export class MergeopsError extends Error {
