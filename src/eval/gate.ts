@@ -16,7 +16,7 @@ export function evaluateGate(report: Pick<EvalReport, 'models' | 'checks' | 'sum
   const s = report.summary[merge.id] ?? {};
   if (t.minPassRate !== undefined) {
     const rate = s.passRate;
-    if (rate === undefined || rate < t.minPassRate) {
+    if (rate === undefined || rate < t.minPassRate - 1e-12) {
       const weakest = report.checks.flatMap((c) => {
         if (c.kind === 'task') {
           const r = c.results[merge.id];
