@@ -21,6 +21,7 @@ import { buildPlan, type PlanOptions } from './plan/plan.js';
 import type { Plan } from './plan/types.js';
 import { canonicalRecipe, type CanonicalRecipe } from './recipe/canonical.js';
 import { parseRecipeText } from './recipe/parse.js';
+import { RECIPE_LIMITS } from './recipe/limits.js';
 import { writeCardData, type CardData } from './card/data.js';
 import { gatherCardData } from './card/gather.js';
 import { writeCard } from './card/write.js';
@@ -37,8 +38,15 @@ import { runEvalStage, type EvalInput } from './eval/stage.js';
 export function loadRecipeFile(file: string): Recipe[] {
   let text: string;
   try {
+    // Not read at all when far too large (a recipe is a short YAML file).
+    const size = statSync(file).size;
+    if (size > RECIPE_LIMITS.fileBytes) {
+      throw new MergeopsError('USAGE', `recipe ${file} is ${size} bytes, more than the ${RECIPE_LIMITS.fileBytes}-byte limit`,
+        'a recipe is a short YAML file; put long texts (chat templates, model cards) in files it names');
+    }
     text = readFileSync(file, 'utf8');
-  } catch {
+  } catch (e) {
+    if (e instanceof MergeopsError) throw e;
     throw new MergeopsError('USAGE', `cannot read recipe ${file}`, 'check the path of the recipe file');
   }
   return parseRecipeText(text, file);
