@@ -78,8 +78,9 @@ export function vocabKVsFor(row: GGUFArchRow, files: TokenizerFiles, config: HFC
     }
   };
   switch (row.vocab) {
-    case 'gpt2':
-      return bpe();
+    case 'qwen':
+      // convert: try _set_vocab_sentencepiece, on FileNotFoundError _set_vocab_gpt2.
+      return src.tokenizerModel ? sentencePieceKVs(src, vocabSize) : bpe();
     case 'gemma':
       if (!src.tokenizerModel && row.id === 'gemma3_text') return bpe();
       needSpm();

@@ -23,7 +23,7 @@ import { chunkHealth } from './health.js';
 import { materializeLora } from './lora-input.js';
 import type { JobInput, KernelJob, ProgramStep } from './jobs.js';
 import { runAllStats, runApply, runStatPass, type ChunkView } from './program-runner.js';
-import { instantiateKernels, type KernelExports } from './wasm-module.js';
+import { hasHealthKernels, instantiateKernels, type KernelExports } from './wasm-module.js';
 import type { TensorOp } from '../model/tensor.js';
 
 const MAX_IO = 1 << 30; // fs calls take < 2 GiB; stay at 1 GiB per call
@@ -32,6 +32,8 @@ interface WorkerRequest { id: number; job: KernelJob }
 
 const k: KernelExports = instantiateKernels((workerData as { module: WebAssembly.Module }).module);
 const arena = new Arena(k);
+/** False only with a kernels.wasm older than the health kernels (then no tensor health is reported). */
+const healthKernels = hasHealthKernels(k);
 const readFds = new Map<string, number>();
 const writeFds = new Map<string, number>();
 let bytesRead = 0;
@@ -401,7 +403,7 @@ interface JobResult { bytesRead: number; bytesWritten: number; bytesDirect: numb
 
 /** The chunk's health (kernels/health.ts) of the output at `out` against the job's inputs; none for non-float data. */
 function healthOf(job: KernelJob, out: number, ins: readonly Materialized[]): { health?: Float64Array } {
-  if (!job.health || !isFloatDType(job.out.dtype as FloatDType) || !ins.every((i) => isFloatDType(i.dtype as FloatDType))) return {};
+  if (!job.health || !healthKernels || !isFloatDType(job.out.dtype as FloatDType) || !ins.every((i) => isFloatDType(i.dtype as FloatDType))) return {};
   return { health: chunkHealth(arena, { ptr: out, code: floatCode(job.out.dtype) }, ins.map((i) => ({ ptr: i.ptr, code: floatCode(i.dtype) })), job.n) };
 }
 
