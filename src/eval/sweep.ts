@@ -122,7 +122,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   const evalOptions = final.mergeops.eval;
   if (!evalOptions || evalOptions.prompts.length + evalOptions.tasks.length === 0) {
     throw new MergeopsError('USAGE', `${o.recipeFile} has no eval prompts or tasks to sweep with`,
-      'add `mergeops: {eval: {tasks: [{file: prompts.jsonl}]}}` (JSON lines {"prompt": ..., "answer": ...}; answers optional without labels)');
+      'add unlabeled prompts (`mergeops: {eval: {prompts: ["12+34=", "rev abc="]}}`) or labelled tasks (`tasks: [{file: add.jsonl}]`, JSON lines {"prompt": ..., "answer": ...})');
   }
   const data = loadEvalData(evalOptions);
   const rule = o.unlabeled || data.tasks.length === 0 ? 'consistency' : 'accuracy';
