@@ -9,16 +9,14 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { isMap, isSeq, parseAllDocuments } from 'yaml';
-import { MergeopsError } from '../errors.js';
-import { runRecipeFile, type RunOptions } from '../pipeline.js';
-import type { FileTypeName } from '../quant/select.js';
-import { renderSweepChart } from './chart.js';
-import type { EvalData } from './data.js';
-import { loadEvalData } from './data.js';
-import { llamaRuntime } from './llama.js';
-import { ModelSession } from './session.js';
-import { contextFor } from './stage.js';
-import { loadRecipeFile } from '../pipeline.js';
+import { MergeopsError } from './errors.js';
+import { loadRecipeFile, runRecipeFile, type RunOptions } from './pipeline.js';
+import type { FileTypeName } from './quant/select.js';
+import { renderSweepChart } from './eval/chart.js';
+import { loadEvalData, type EvalData } from './eval/data.js';
+import { llamaRuntime } from './eval/llama.js';
+import { ModelSession } from './eval/session.js';
+import { contextFor } from './eval/stage.js';
 
 /** Parameters a sweep may vary: global ones set under `parameters:`, per-model ones on every model. */
 export const SWEEP_PARAMS = { lambda: 'global', t: 'global', weight: 'model', density: 'model' } as const;
