@@ -4,7 +4,7 @@
  * linear kernel on the same inputs. Says where a multi-pass method's time goes (the end-to-end
  * ratio adds I/O). `node build/bench/passes.js [density]` prints the TIES passes.
  */
-import { programFor } from '../src/methods/programs.js';
+import { programFor } from '../src/methods/registry.js';
 import { SKIPPED } from '../src/methods/program.js';
 import { Arena } from '../src/kernels/arena.js';
 import { runApply, runStatPass, type ChunkView } from '../src/kernels/program-runner.js';

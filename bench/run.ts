@@ -17,6 +17,7 @@ import { quantBench } from './quant.js';
 import { streamSection } from './stream.js';
 import { quantizeSection } from './quantize-e2e.js';
 import { passTimes } from './passes.js';
+import { matrixSection } from './matrix.js';
 import { evalSection } from './eval.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -301,6 +302,8 @@ async function main(): Promise<void> {
     '',
     quant.markdown,
   ];
+  process.stderr.write('matrix build (run --shard i/3 vs one job)…\n');
+  lines.push(...matrixSection(CLI, WORK, dirs, outputDir()));
   process.stderr.write('end-to-end Q4_K_M (mergeops quantize vs llama_model_quantize)…\n');
   lines.push(...await quantizeSection(ROOT, WORK, dirs[0]));
   process.stderr.write('eval stage and sweep on the example models…\n');

@@ -16,10 +16,12 @@ import type { PendingShard } from './store/download-shard.js';
 import { resolveRecipe, type ResolveOptions, type ResolveResult } from './hub/resolve.js';
 import { defaultCacheDir, ShardCache } from './store/shard-cache.js';
 import { ShardFetcher } from './store/shard-fetcher.js';
+import { checkRecipe } from './plan/check-recipe.js';
 import { buildPlan, type PlanOptions } from './plan/plan.js';
 import type { Plan } from './plan/types.js';
 import { canonicalRecipe, type CanonicalRecipe } from './recipe/canonical.js';
 import { parseRecipeText } from './recipe/parse.js';
+import { RECIPE_LIMITS } from './recipe/limits.js';
 import { writeCardData, type CardData } from './card/data.js';
 import { gatherCardData } from './card/gather.js';
 import { writeCard } from './card/write.js';
@@ -28,6 +30,7 @@ import type { ResolvedModel } from './model/resolved.js';
 import type { InputTensorRef } from './model/tensor.js';
 import type { EvalOptions, Recipe } from './recipe/types.js';
 import { loadEvalData, type EvalData } from './eval/data.js';
+import { tensorHealthReport } from './eval/health.js';
 import { notRunReport, writeEvalReport, type EvalReport } from './eval/report.js';
 import { runEvalStage, type EvalInput } from './eval/stage.js';
 
@@ -35,8 +38,15 @@ import { runEvalStage, type EvalInput } from './eval/stage.js';
 export function loadRecipeFile(file: string): Recipe[] {
   let text: string;
   try {
+    // Not read at all when far too large (a recipe is a short YAML file).
+    const size = statSync(file).size;
+    if (size > RECIPE_LIMITS.fileBytes) {
+      throw new MergeopsError('USAGE', `recipe ${file} is ${size} bytes, more than the ${RECIPE_LIMITS.fileBytes}-byte limit`,
+        'a recipe is a short YAML file; put long texts (chat templates, model cards) in files it names');
+    }
     text = readFileSync(file, 'utf8');
-  } catch {
+  } catch (e) {
+    if (e instanceof MergeopsError) throw e;
     throw new MergeopsError('USAGE', `cannot read recipe ${file}`, 'check the path of the recipe file');
   }
   return parseRecipeText(text, file);
@@ -53,6 +63,8 @@ export async function planRecipeFile(file: string, opts: ResolveOptions & PlanOp
 
 /** Plans every stage in order; also returns each stage's resolve result (for lockfiles and downloads). */
 async function planDocs(docs: Recipe[], opts: ResolveOptions & PlanOptions): Promise<{ plan: Plan; resolved: ResolveResult[] }> {
+  // Every document's method, parameters and options are checked before any model is read.
+  for (const doc of docs) checkRecipe(doc);
   const resolvedAll: ResolveResult[] = [];
   const resolve = async (doc: Recipe, o: ResolveOptions): Promise<ResolveResult> => {
     const r = await resolveRecipe(doc, o);
@@ -144,6 +156,13 @@ export async function prepareRecipeFile(file: string, opts: PrepareOptions = {})
     plan, models: [...models.values()], pending: resolved.flatMap((r) => r.pending),
     sourceMode: resolved.find((r) => r.sourceMode)?.sourceMode, recipeText, recipe, lockPath, lock,
   };
+}
+
+/** Whether the lockfile at `lockPath` exists and is for this recipe (comments and formatting aside). */
+export function lockIsCurrent(file: string, lockPath = defaultLockPath(file)): boolean {
+  if (!existsSync(lockPath)) return false;
+  const docs = loadRecipeFile(file);
+  return lockMatchesRecipe(readLock(lockPath), canonicalRecipe(docs.map((d) => d.text)), docs.map((d) => d.text).join(''));
 }
 
 /** `mergeops lock`: resolves every model afresh and writes the lockfile. */
@@ -243,7 +262,7 @@ export async function runRecipeFile(file: string, opts: RunOptions): Promise<Run
   const guards = outputGuards(file, models, cache.root, lockPath);
   // The eval's files are read and checked now: a typo costs seconds, not a merge.
   const evalOptions = opts.eval === false ? undefined : opts.eval ?? plan.recipe.mergeops.eval;
-  const evalRun = { data: evalOptions ? loadEvalData(evalOptions) : undefined, inputs: evalInputs(models) };
+  const evalRun = { data: evalOptions ? loadEvalData(evalOptions) : undefined, inputs: evalInputs(file, models, opts, cache) };
   // Before any download or write: the outputs may not overlap what the run reads, an existing
   // output is replaceable, and no other process writes it (the lock is held to the end).
   const realOut = resolveOutPath(opts.outDir);
@@ -304,7 +323,8 @@ async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prep
   if (f) await f.all();
   if (sourceMode) cache.evict();
   let recorded: string | undefined;
-  if (lock) {
+  // A matrix job's folder holds part of the output: the lockfile records whole outputs only.
+  if (lock && !opts.shard) {
     const removed = new Set(result.removed.map((x) => x.name));
     const outputs = await outputFiles(result.outDir, result.files.filter((x) => !removed.has(x.name)).map((x) => x.name));
     const next = serializeLock({ ...lock, outputs });
@@ -319,20 +339,26 @@ async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prep
     }
   }
   const version = opts.mergeopsVersion ?? 'unknown';
+  // Computed by the kernels during the merge, whether or not the eval's checks run.
+  const health = tensorHealthReport(result.health, { baseModel: plan.recipe.baseModel?.key });
   let report: EvalReport;
-  if (opts.eval === false) {
-    report = notRunReport('skipped with --no-eval', version);
+  if (opts.shard) {
+    // A matrix job holds part of the model: the eval runs where the parts come together.
+    report = notRunReport(`a matrix job (--shard ${opts.shard.index}/${opts.shard.count}) holds part of the output`, version, { health });
+  } else if (opts.eval === false) {
+    report = notRunReport('skipped with --no-eval', version, { health });
     writeEvalReport(result.outDir, report);
   } else if (result.removed.some((f) => f.name.endsWith('.safetensors')) && result.gguf.length === 0) {
-    report = notRunReport('low-disk mode uploaded and deleted the shards during the merge; ask for a GGUF type (--gguf) to evaluate the merge', version);
+    report = notRunReport('low-disk mode uploaded and deleted the shards during the merge; ask for a GGUF type (--gguf) to evaluate the merge', version, { health });
     writeEvalReport(result.outDir, report);
   } else {
     report = await runEvalStage({
       outDir: result.outDir, data: evalRun.data, gguf: result.gguf, loadChecks: result.ggufChecks, inputs: evalRun.inputs,
-      mergeopsVersion: version, threads: opts.threads, log: opts.log,
+      mergeopsVersion: version, threads: opts.threads, log: opts.log, health,
     });
   }
-  if (card) {
+  // A matrix job's card would describe part of the model: the job that commits the parts writes it.
+  if (card && !opts.shard) {
     if (recorded) card.provenance.lockSha256 = sha256Text(readFileSync(recorded));
     writeCardData(result.outDir, card);
     const ggufs = result.files.some((x) => x.name.endsWith('.gguf'));
@@ -346,12 +372,26 @@ async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prep
   return { ...result, plan, sourceMode, lockPath: recorded, stages, card, eval: report };
 }
 
-/** The recipe's input models for compare_inputs: local folders are converted; Hub models are not (yet). */
-function evalInputs(models: ResolvedModel[]): EvalInput[] {
+/**
+ * The recipe's input models for compare_inputs: a local folder is converted as it is; a Hub model
+ * or a model with a LoRA adapter is first written to a temporary folder by a one-model merge
+ * (weight 1: its tensors as they are, streamed or downloaded like the merge's inputs).
+ */
+function evalInputs(file: string, models: ResolvedModel[], opts: RunOptions, cache: ShardCache): EvalInput[] {
   return models.map((m) => {
-    const label = m.ref.path;
-    if (m.hub) return { label, why: 'a Hub model: compare_inputs converts local model folders' };
-    if (m.loraDir !== undefined) return { label: m.key, why: 'a model with a LoRA adapter applied' };
-    return { label, dir: m.dir };
+    if (!m.hub && m.loraDir === undefined) return { label: m.ref.path, dir: m.dir };
+    const label = m.key;
+    const materialize = async (dir: string): Promise<string> => {
+      const recipeText = `merge_method: linear\nmodels:\n  - model: ${JSON.stringify(m.key)}\n    parameters: {weight: 1.0}\n`;
+      const r = await runRecipeFile(file, {
+        hub: opts.hub, range: opts.range, cache, sourceMode: opts.sourceMode, maxMemory: opts.maxMemory, threads: opts.threads,
+        // The commits the merge read, so the comparison is with the same weights.
+        pinned: m.hub ? new Map([[m.key, m.hub.sha]]) : undefined, pinnedLora: m.loraHub ? new Map([[m.key, m.loraHub.sha]]) : undefined,
+        recipeText, outDir: dir, gguf: [], ggufCheck: false, eval: false,
+        lockPath: join(dir + '.none', 'mergeops.lock'), overwrite: true,
+      });
+      return r.outDir;
+    };
+    return { label, materialize };
   });
 }

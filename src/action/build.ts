@@ -7,8 +7,8 @@ import * as core from '@actions/core';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MergeopsError } from '../errors.js';
-import { readLock, sha256Text } from '../hub/lockfile.js';
-import { lockRecipeFile, loadRecipeFile, runRecipeFile, type RunResult } from '../pipeline.js';
+import { readLock } from '../hub/lockfile.js';
+import { lockIsCurrent, lockRecipeFile, runRecipeFile, type RunResult } from '../pipeline.js';
 import { progressReporter } from '../cli/progress.js';
 import { restoreModelFromActionsCache, saveModelToActionsCache } from '../store/actions-cache.js';
 import { defaultCacheDir, ShardCache } from '../store/shard-cache.js';
@@ -41,9 +41,7 @@ async function buildOne(ctx: ModeContext, path: string, store: ShardCache, outRo
   const lockBefore = existsSync(lockPath) ? readFileSync(lockPath, 'utf8') : undefined;
   // A missing or stale lockfile is written first, so the run pins what it resolves and records its outputs there.
   if (!ctx.inputs.frozen) {
-    const docs = loadRecipeFile(path);
-    const stale = !existsSync(lockPath) || readLock(lockPath).recipe.sha256 !== sha256Text(docs.map((d) => d.text).join(''));
-    if (stale) {
+    if (!lockIsCurrent(path, lockPath)) {
       ctx.log(`${path}: writing ${lockPath}`);
       await lockRecipeFile(path, { hub: ctx.hub, cache: store, log: ctx.log });
     }

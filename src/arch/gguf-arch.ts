@@ -7,12 +7,12 @@ import { MergeopsError } from '../errors.js';
 import { kv, type GGUFMetadata } from '../formats/gguf.js';
 import type { HFConfig } from './types.js';
 
-/** Which tokenizer path convert takes (`set_vocab`). */
+/** Which tokenizer path convert takes (`set_vocab` of the architecture's class in convert_hf_to_gguf). */
 export type GGUFVocabPath =
   /** tokenizer.model → SentencePiece, else tokenizer.json byte-level BPE (Llama/Mistral) */
   | 'llama'
-  /** always byte-level BPE (Qwen) */
-  | 'gpt2'
+  /** tokenizer.model → SentencePiece, else byte-level BPE (Qwen2, Qwen3: `Qwen2Model.set_vocab`) */
+  | 'qwen'
   /** SentencePiece, then `add_space_prefix = false` (Gemma) */
   | 'gemma'
   /** GPT2Tokenizer class → BPE, else SentencePiece (Phi-3) */
@@ -238,12 +238,12 @@ export const GGUF_ARCHITECTURES: readonly GGUFArchRow[] = [
   },
   {
     id: 'qwen2', ggufArch: 'qwen2', hfArchitectures: ['Qwen2ForCausalLM', 'Qwen2Model'],
-    layerNames: COMMON_LAYER, drop: [], permuteQK: false, normShift: 0, vocab: 'gpt2',
+    layerNames: COMMON_LAYER, drop: [], permuteQK: false, normShift: 0, vocab: 'qwen',
     params: (m, c, ft) => textModelParams(m, 'qwen2', c, ft),
   },
   {
     id: 'qwen3', ggufArch: 'qwen3', hfArchitectures: ['Qwen3ForCausalLM', 'Qwen3Model'],
-    layerNames: { ...COMMON_LAYER, ...QK_NORM }, drop: [], permuteQK: false, normShift: 0, vocab: 'gpt2',
+    layerNames: { ...COMMON_LAYER, ...QK_NORM }, drop: [], permuteQK: false, normShift: 0, vocab: 'qwen',
     params: (m, c, ft) => textModelParams(m, 'qwen3', c, ft),
   },
   {

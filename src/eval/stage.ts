@@ -20,8 +20,11 @@ import { ModelSession } from './session.js';
 
 export interface EvalInput {
   label: string;
-  /** Local model folder (safetensors + config + tokenizer); undefined: not comparable (`why`). */
+  /** Local model folder (safetensors + config + tokenizer), converted directly. */
   dir?: string;
+  /** Otherwise: writes the model as a local folder under `tmp` (a Hub model streamed through the merge machinery) and returns it. */
+  materialize?: (tmp: string) => Promise<string>;
+  /** Why the input cannot be compared, when it has neither. */
   why?: string;
 }
 
@@ -108,15 +111,21 @@ export async function runEvalStage(o: EvalStageOptions): Promise<EvalReport> {
     results.set(MERGE_ID, await checkModel(rt, target.path, context, data));
     if (data.options.compareInputs) {
       for (const [i, input] of o.inputs.entries()) {
-        if (!input.dir) {
+        if (!input.dir && !input.materialize) {
           notes.push(`${input.label}: not compared (${input.why ?? 'no local files'})`);
           log(`warning: eval: ${input.label} not compared (${input.why ?? 'no local files'})`);
           continue;
         }
         const id = `input${i}`;
-        log(`eval: converting ${input.label} to ${target.type} for comparison`);
         const dir = join(tmp, id);
-        const conv = await convertModelToGGUF({ modelDir: input.dir, outDir: dir, fileType: target.type, prefix: id, threads: o.threads, check: false });
+        let modelDir = input.dir;
+        if (!modelDir) {
+          log(`eval: reading ${input.label} for comparison`);
+          modelDir = await input.materialize!(join(tmp, `${id}-model`));
+        }
+        log(`eval: converting ${input.label} to ${target.type} for comparison`);
+        const conv = await convertModelToGGUF({ modelDir, outDir: dir, fileType: target.type, prefix: id, threads: o.threads, check: false });
+        if (!input.dir) rmSync(modelDir, { recursive: true, force: true });
         try {
           results.set(id, await checkModel(rt, conv.files[0].path, context, data));
         } finally {

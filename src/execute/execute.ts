@@ -24,6 +24,8 @@ import {
 } from './output-safety.js';
 import { GGUFOutputs } from './gguf-outputs.js';
 import type { GGUFCheck } from '../eval/load-check.js';
+import { checkFinite, HealthTracker, type TensorHealth } from './health.js';
+import { assignShards, SMALL_FILES_JOB, type ShardSpec } from '../plan/matrix.js';
 import type { GGUFSplitOptions } from '../formats/gguf.js';
 import { runTensor, type Budget, type RunJob } from './tensor-jobs.js';
 import type { PlannedTensor } from '../model/tensor.js';
@@ -71,6 +73,13 @@ export interface ExecuteOptions {
   ggufCheck?: boolean;
   /** Told when a GGUF file is planned (it is then written during the merge). */
   onGGUF?: (type: FileTypeName) => void;
+  /** Write output tensors holding NaN or Inf instead of failing the run (their health still says so). */
+  allowNonfinite?: boolean;
+  /**
+   * One job of a matrix build (plan/matrix.ts): write only the files assigned to part `index` of
+   * `count`, computing only the tensors they hold (and reading only those tensors' inputs).
+   */
+  shard?: ShardSpec;
   /**
    * Low-disk publishing: called with each finished safetensors shard (once all its tensors are
    * written, while the merge goes on) and each checked GGUF file (at the end), one at a time.
@@ -94,6 +103,8 @@ export interface ExecuteResult {
   gguf: { file: string; type: FileTypeName }[];
   /** Of bytesWritten, those written by direct I/O (long aligned writes, where the file system allows). */
   bytesDirect: number;
+  /** Every float output tensor's health (NaN/Inf counts, norms, cosines to its inputs), in plan order. */
+  health: TensorHealth[];
   /** Files `onFileDone` took away (not in the folder; also listed in `files`). */
   removed: { name: string; bytes: number }[];
   /** Warnings found while merging (see ExecuteOptions.onWarning). */
@@ -143,9 +154,14 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
   let flusher: ShardFlusher | undefined;
   let gguf: GGUFOutputs | undefined;
   try {
+    // A matrix job writes only its files; every job computes the same assignment.
+    const job = opts.shard ? opts.shard.index - 1 : SMALL_FILES_JOB;
+    const matrix = opts.shard ? assignShards(plan, opts.shard.count) : undefined;
+    const mine = (shard: number): boolean => !matrix || matrix.shardJob[shard] === job;
     // Shard files at full size with their headers: every tensor's place is known already.
-    const shardPaths = plan.shards.map((s) => join(tmp, s.fileName));
+    const shardPaths = plan.shards.map((s, i) => (mine(i) ? join(tmp, s.fileName) : ''));
     plan.shards.forEach((s, i) => {
+      if (!mine(i)) return;
       const fd = openSync(shardPaths[i], 'w');
       writeSync(fd, s.header, 0, s.header.length, 0);
       ftruncateSync(fd, s.size);
@@ -159,6 +175,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     if (ggufTypes.length > 0) {
       gguf = await GGUFOutputs.open(plan, tmp, ggufTypes, {
         modelId: basename(outDir), tokenizerPre: opts.tokenizerPre, onType: opts.onGGUF, split: opts.ggufSplit,
+        ...(matrix ? { keep: (_: string, bytes: number, names: readonly string[]) => matrix.assigner.assignNear(bytes, overlapOf(plan, matrix.shardJob, matrix.assigner.count, names)) === job } : {}),
       });
     }
 
@@ -176,10 +193,14 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
       tensorsDone: 0, tensorsTotal: plan.tensors.length, bytesRead: 0, bytesWritten: 0,
       bytesTotal: plan.estimates.inputBytes, elapsed: 0, current: '',
     };
-    flusher = new ShardFlusher([...shardPaths, ...(gguf?.paths ?? [])]);
+    // A matrix job computes the tensors its files hold, no others.
+    const tensors = matrix ? plan.tensors.filter((t) => mine(t.shard) || (gguf?.targets(t.name).length ?? 0) > 0) : plan.tensors;
+    progress.tensorsTotal = tensors.length;
+    flusher = new ShardFlusher([...shardPaths.filter((x) => x !== ''), ...(gguf?.paths ?? [])]);
     const tracker = new Tracker(progress, t0, opts.onProgress, flusher, opts.onWarning);
     const handoff = opts.onFileDone ? new FileHandoff(pool, opts.onFileDone) : undefined;
-    await runAll(pool, plan, { perWorker, whole: programWholeBudget(dataMemory, pool.size) }, shardPaths, opts.inputsReady, tracker, gguf, handoff);
+    const health = await runAll(pool, plan, tensors, { perWorker, whole: programWholeBudget(dataMemory, pool.size) }, shardPaths, opts.inputsReady,
+      tracker, gguf, opts.allowNonfinite ?? false, handoff);
     await handoff?.drain();
     await pool.closeFiles();
     // The workers' memories go before the GGUF files are read back.
@@ -188,6 +209,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     await flusher.finish();
     const mergeSeconds = (performance.now() - t0) / 1000;
     const ggufChecks = (await gguf?.finish(tmp, opts.ggufCheck ?? true)) ?? [];
+    if (matrix && job !== SMALL_FILES_JOB) removeSmallFiles(plan, tmp);
     fsyncFile(tmp);
     replaceDir(tmp, outDir);
 
@@ -195,7 +217,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     const files = [...readdirSync(outDir).filter((n) => n !== OUTPUT_MARKER).map((name) => ({ name, bytes: statSync(join(outDir, name)).size })), ...removed]
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     return {
-      outDir, files, removed, bytesRead: progress.bytesRead, bytesWritten: progress.bytesWritten, bytesDirect: tracker.bytesDirect, ggufChecks,
+      outDir, files, removed, bytesRead: progress.bytesRead, bytesWritten: progress.bytesWritten, bytesDirect: tracker.bytesDirect, ggufChecks, health,
       gguf: gguf?.files ?? [],
       warnings: tracker.warnings,
       seconds: (performance.now() - t0) / 1000, mergeSeconds,
@@ -211,6 +233,22 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     unregisterTmp();
     releaseLock();
   }
+}
+
+/** Output bytes of the tensors `names` in each matrix job's shards. */
+function overlapOf(plan: Plan, shardJob: readonly number[], count: number, names: readonly string[]): number[] {
+  const out = new Array<number>(count).fill(0);
+  const set = new Set(names);
+  for (const t of plan.tensors) if (set.has(t.name)) out[shardJob[t.shard]] += t.end - t.start;
+  return out;
+}
+
+/** What `writeModelFiles` wrote: a matrix job other than the first leaves them to that one. */
+function removeSmallFiles(plan: Plan, dir: string): void {
+  const names = ['config.json', 'mergekit_config.yml', ...plan.donor.files, ...(plan.outFiles ?? []).map((f) => f.name)];
+  if (plan.indexJson) names.push('model.safetensors.index.json');
+  if (plan.stages?.length) names.push('mergeops_recipe.yml');
+  for (const n of names) rmSync(join(dir, n), { force: true });
 }
 
 /** The output folder's files besides the shards: index, config, tokenizer, recipe. */
@@ -307,17 +345,21 @@ class FileHandoff {
 /**
  * Runs every tensor through the pool, a bounded number of tensors at a time (each worker runs one
  * job at a time, so memory is bounded by the per-worker budget; queued jobs are descriptors only).
+ * Returns the tensors' health; an output tensor with NaN or Inf fails the run unless allowed.
  */
-async function runAll(pool: KernelPool, plan: Plan, budget: Budget, shardPaths: string[],
-  inputsReady: ExecuteOptions['inputsReady'], tracker: Tracker, gguf: GGUFOutputs | undefined, handoff?: FileHandoff): Promise<void> {
+async function runAll(pool: KernelPool, plan: Plan, tensors: readonly PlannedTensor[], budget: Budget, shardPaths: string[],
+  inputsReady: ExecuteOptions['inputsReady'], tracker: Tracker, gguf: GGUFOutputs | undefined, allowNonfinite: boolean,
+  handoff?: FileHandoff): Promise<TensorHealth[]> {
   const window = pool.size * 2;
   const inFlight = new Set<Promise<void>>();
+  const healthParts = new HealthTracker();
+  const health = new Map<string, TensorHealth>();
   let failure: unknown;
   // Tensors left per shard: a shard is finished when its count reaches zero.
   const left = plan.shards.map(() => 0);
-  for (const t of plan.tensors) left[t.shard]++;
+  for (const t of tensors) left[t.shard]++;
   let lastShard = -1;
-  for (const t of plan.tensors) {
+  for (const t of tensors) {
     if (failure) break;
     if (handoff) {
       // A tensor of the next shard starts once the finished shards are gone: the disk holds the
@@ -333,13 +375,19 @@ async function runAll(pool: KernelPool, plan: Plan, budget: Budget, shardPaths: 
       const r = await pool.run(job);
       tracker.job(r);
       job.gguf?.forEach((g, i) => gguf?.written(g, r.ggufBytes?.[i] ?? 0));
+      if (r.health) healthParts.add(t.name, job.first, r.health);
       return r;
     };
     const p: Promise<void> = runTensor(run, t, budget, shardPaths[t.shard], gguf?.targets(t.name), tracker.note)
       .then(() => {
+        const h = healthParts.finish(t);
+        checkFinite(h, allowNonfinite);
+        if (h) health.set(t.name, h);
         tracker.tensor(t.name);
-        if (--left[t.shard] === 0 && !failure) handoff?.file(shardPaths[t.shard]);
-      }, (e: unknown) => { failure ??= e; })
+        // (a matrix job hands over only the shards it writes)
+        if (--left[t.shard] === 0 && !failure && shardPaths[t.shard] !== '') handoff?.file(shardPaths[t.shard]);
+      })
+      .catch((e: unknown) => { failure ??= e; })
       .finally(() => { inFlight.delete(p); });
     inFlight.add(p);
     if (inFlight.size >= window) await Promise.race(inFlight);
@@ -353,6 +401,7 @@ async function runAll(pool: KernelPool, plan: Plan, budget: Budget, shardPaths: 
     const msg = failure instanceof Error ? failure.message : String(failure);
     throw new MergeopsError('IO', `merge failed: ${msg}`, 'check that the input files are complete and the output disk has room');
   }
+  return tensors.flatMap((t) => health.get(t.name) ?? []);
 }
 
 function fsyncFile(path: string): void {

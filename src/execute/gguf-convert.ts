@@ -23,7 +23,7 @@ import type { TokenizerFiles } from '../model/tokenizer-files.js';
 import { bpeKVs, sentencePieceKVs } from '../tokenizer/gguf-vocab.js';
 import { readTokenizerFiles } from '../tokenizer/read-files.js';
 import { GGUFFileSink } from './gguf-sink.js';
-import { acquireOutputLock, checkOutputPlacement, readOutputMarker, removeStalePartials, resolveOutPath } from './output-safety.js';
+import { acquireOutputLock, readOutputMarker, removeStalePartials, resolveOutPath } from './output-safety.js';
 import { asFsError } from '../fs-errors.js';
 import { onInterruptCleanup, onInterruptStop } from '../interrupt.js';
 import { smokeTestGGUF, type SmokeResult } from '../eval/load-check.js';
@@ -78,8 +78,9 @@ export function vocabKVsFor(row: GGUFArchRow, files: TokenizerFiles, config: HFC
     }
   };
   switch (row.vocab) {
-    case 'gpt2':
-      return bpe();
+    case 'qwen':
+      // convert: try _set_vocab_sentencepiece, on FileNotFoundError _set_vocab_gpt2.
+      return src.tokenizerModel ? sentencePieceKVs(src, vocabSize) : bpe();
     case 'gemma':
       if (!src.tokenizerModel && row.id === 'gemma3_text') return bpe();
       needSpm();
@@ -190,10 +191,9 @@ export async function convertModelToGGUF(o: ConvertOptions): Promise<ConvertResu
   const tensors = [...model.tensors.values()].map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, shard: path.basename(t.file) }));
   const plan = planFolderGGUF(info, tensors, o.fileType, { prefix: o.prefix, split: o.split });
 
+  // Files are added (the default --out is the model folder itself) under names no input has
+  // (*.gguf): nothing is replaced but an earlier GGUF file, so no placement rule applies.
   const outDir = resolveOutPath(o.outDir);
-  // Files are added beside the model's (the default --out is the model folder), so only the
-  // model's own files and the lock matter: a GGUF may not replace an input file.
-  checkOutputPlacement(o.outDir, outDir, model.shardFiles.map((f) => ({ path: path.join(model.dir, f), what: 'an input shard', rule: 'ancestor' as const })));
   const created = !(await fs.stat(outDir).then(() => true, () => false));
   try {
     await fs.mkdir(outDir, { recursive: true });

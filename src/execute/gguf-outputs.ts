@@ -27,6 +27,12 @@ export interface GGUFOutputOptions {
   onType?: (t: FileTypeName) => void;
   /** gguf-split sets instead of single files */
   split?: GGUFSplitOptions;
+  /**
+   * A matrix job (plan/matrix.ts): asked once per planned file, in order, with the checkpoint
+   * names of the tensors it holds, whether this job writes it; the others are planned (their
+   * layout fixes every name and offset) but not created.
+   */
+  keep?: (fileName: string, bytes: number, tensors: readonly string[]) => boolean;
 }
 
 export class GGUFOutputs {
@@ -34,6 +40,8 @@ export class GGUFOutputs {
     private readonly plans: readonly GGUFPlan[],
     private readonly sinks: readonly GGUFFileSink[],
     private readonly byTensor: ReadonlyMap<string, GGUFTarget[]>,
+    /** Names of the files this run writes (all of them unless a matrix job). */
+    private readonly kept: Set<string>,
   ) {}
 
   private sinkOf(file: string): GGUFFileSink {
@@ -54,7 +62,8 @@ export class GGUFOutputs {
     const plans: GGUFPlan[] = [];
     const sinks: GGUFFileSink[] = [];
     const byTensor = new Map<string, GGUFTarget[]>();
-    const out = new GGUFOutputs(plans, sinks, byTensor);
+    const kept = new Set<string>();
+    const out = new GGUFOutputs(plans, sinks, byTensor, kept);
     try {
       const info = await readFolderGGUFInfo({ dir, config, modelId: o.modelId, tokenizerPre: o.tokenizerPre });
       for (const fileType of new Set(types)) {
@@ -62,13 +71,17 @@ export class GGUFOutputs {
         const gp = planFolderGGUF(info, tensors, fileType, { split: o.split });
         plans.push(gp);
         const fileOf = new Map<string, GGUFFileSink>();
+        const hfName = new Map(gp.tensors.filter((t) => !t.generated).map((t) => [t.ggufName, t.hfName]));
         for (const f of gp.files) {
+          if (o.keep && !o.keep(f.fileName, f.layout.fileSize, f.layout.tensors.flatMap((t) => hfName.get(t.name) ?? []))) continue;
+          kept.add(f.fileName);
           const s = await GGUFFileSink.create(join(dir, f.fileName), f.layout);
           sinks.push(s);
           for (const t of f.layout.tensors) fileOf.set(t.name, s);
         }
         for (const t of gp.tensors) {
-          const sink = fileOf.get(t.ggufName)!;
+          const sink = fileOf.get(t.ggufName);
+          if (!sink) continue; // in a file another matrix job writes
           if (t.generated) await sink.writeTensor(t.ggufName, new Uint8Array(t.generated.buffer.slice(0)));
           else byTensor.set(t.hfName, [...(byTensor.get(t.hfName) ?? []), sink.target(t)]);
         }
@@ -111,9 +124,11 @@ export class GGUFOutputs {
    */
   async finish(dir: string, smoke = true): Promise<GGUFCheck[]> {
     for (const s of this.sinks) await s.finish();
-    for (const p of this.plans) for (const f of p.files) await verifyGGUF(join(dir, f.fileName), f.layout, f.metadata);
+    for (const p of this.plans) for (const f of p.files) if (this.kept.has(f.fileName)) await verifyGGUF(join(dir, f.fileName), f.layout, f.metadata);
     const checks: GGUFCheck[] = [];
-    if (smoke) for (const p of this.plans) checks.push({ file: p.files[0].fileName, ...await smokeTestGGUF(join(dir, p.files[0].fileName)) });
+    // llama.cpp loads a split set from its first file with every part beside it: only a job that holds the whole set.
+    const whole = (p: GGUFPlan): boolean => p.files.every((f) => this.kept.has(f.fileName));
+    if (smoke) for (const p of this.plans) if (whole(p)) checks.push({ file: p.files[0].fileName, ...await smokeTestGGUF(join(dir, p.files[0].fileName)) });
     return checks;
   }
 

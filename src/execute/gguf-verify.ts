@@ -2,6 +2,7 @@
  * Reads a written GGUF back with an independent parser (@huggingface/gguf) and checks that its
  * metadata keys and tensor table are the ones planned: a cheap guard run on every file written.
  */
+import { stat } from 'node:fs/promises';
 import { MergeopsError } from '../errors.js';
 import { ggmlType } from '../quant/types.js';
 import type { GGUFLayout, GGUFMetadata } from '../formats/gguf.js';
@@ -19,6 +20,14 @@ export async function verifyGGUF(file: string, layout: GGUFLayout, metadata: GGU
     r = await gguf(file, { allowLocalFile: true });
   } catch (e) {
     return fail(`@huggingface/gguf cannot parse it (${(e as Error).message})`);
+  }
+  // As strict as the safetensors reader: the file is exactly header + tensors, no byte more or less.
+  const { size } = await stat(file);
+  if (size !== layout.fileSize) fail(`the file is ${size} bytes, ${layout.fileSize} planned`);
+  const names = new Set<string>();
+  for (const t of r.tensorInfos) {
+    if (names.has(t.name)) fail(`tensor ${t.name} appears twice`);
+    names.add(t.name);
   }
   const keys = Object.keys(r.metadata).filter((k) => !HEADER_FIELDS.has(k));
   const want = metadata.entries().map((e) => e.key);

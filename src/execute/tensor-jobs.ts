@@ -8,7 +8,7 @@ import { DTYPE_SIZE } from '../formats/dtype.js';
 import { ggufQuantum } from '../kernels/gguf-encode.js';
 import type { GGUFTarget, JobDone, JobInput, KernelJob } from '../kernels/jobs.js';
 import { SKIPPED, type TensorProgram } from '../methods/program.js';
-import { programFor } from '../methods/programs.js';
+import { programFor } from '../methods/registry.js';
 import { ggufBytesPerElement } from './budget.js';
 import type { AdapterTensor, InputTensorRef, PlannedTensor, TensorOp } from '../model/tensor.js';
 
@@ -213,7 +213,7 @@ export async function runTensor(run: RunJob, t: PlannedTensor, budget: Budget, s
   const numel = numelOf(t.shape);
   const base = {
     op: t.op, inputs, shape: t.shape, tensor: t.name, out: { file: shardPath, start: t.start, dtype: t.dtype },
-    ...(gguf.length > 0 ? { gguf } : {}),
+    ...(gguf.length > 0 ? { gguf } : {}), health: true,
   };
   // + the output again: the worker's write-behind staging copy (kernels/worker.ts).
   const perElement = opBytes(t.op, inputs, t.dtype, t.shape, t.name) + ggufBytesPerElement(gguf, t.dtype) + DTYPE_SIZE[t.dtype];

@@ -9,6 +9,7 @@
 
 import { MergeopsError, SafetensorsError } from '../errors.js';
 import { DTYPE_SIZE, DTYPES, isDType, type DType } from './dtype.js';
+import { firstDuplicateKey } from './json-keys.js';
 
 export interface TensorEntry {
   name: string;
@@ -162,6 +163,11 @@ function describe(v: unknown): string {
   return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
+/** A name or value shortened for a message. */
+function excerpt(s: string, max = 80): string {
+  return s.length > max ? `${s.slice(0, max)}…` : s;
+}
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -208,6 +214,12 @@ export function parseSafetensorsHeader(
   }
   if (!isPlainObject(parsed)) {
     throw new SafetensorsError(file, `header is not a JSON object (got ${describe(parsed)})`, HEADER_HINT);
+  }
+  // JSON.parse keeps the last of duplicate keys silently; the safetensors library refuses them.
+  const dup = firstDuplicateKey(text);
+  if (dup !== undefined) {
+    throw new SafetensorsError(file, `${JSON.stringify(excerpt(dup))} appears twice in one object of the header`,
+      'a safetensors file names each tensor (and each field of an entry) once; the safetensors library refuses this file: re-save it with the `safetensors` library');
   }
 
   let metadata: Record<string, string> | null = null;
@@ -300,15 +312,31 @@ export function parseSafetensorsHeader(
   }
 
   tensors.sort((x, y) => x.start - y.start || x.end - y.end);
-  for (let i = 1; i < tensors.length; i++) {
-    const prev = tensors[i - 1];
+  // As the safetensors library validates: the tensors tile the data section exactly, in offset
+  // order, from its first byte to the end of the file (no overlap, no gap, nothing after).
+  let at = dataStart;
+  for (let i = 0; i < tensors.length; i++) {
     const cur = tensors[i];
-    if (cur.start < prev.end) {
+    if (cur.start < at) {
+      const prev = tensors[i - 1];
       throw new SafetensorsError(file,
-        `tensors ${JSON.stringify(prev.name)} [${prev.start - dataStart}, ${prev.end - dataStart}] and `
-        + `${JSON.stringify(cur.name)} [${cur.start - dataStart}, ${cur.end - dataStart}] overlap`,
+        `tensors ${JSON.stringify(excerpt(prev.name))} [${prev.start - dataStart}, ${prev.end - dataStart}] and `
+        + `${JSON.stringify(excerpt(cur.name))} [${cur.start - dataStart}, ${cur.end - dataStart}] overlap`,
         'tensor byte ranges in a safetensors file must not overlap; the file is corrupted or was written by a non-conforming tool');
     }
+    if (cur.start > at) {
+      throw new SafetensorsError(file,
+        `data bytes [${at - dataStart}, ${cur.start - dataStart}) belong to no tensor (before ${JSON.stringify(excerpt(cur.name))})`,
+        'every byte of a safetensors data section belongs to exactly one tensor (the safetensors library refuses gaps); '
+        + 'the file is corrupted or was written by a non-conforming tool: re-save it with the `safetensors` library');
+    }
+    at = cur.end;
+  }
+  if (at !== fileSize) {
+    throw new SafetensorsError(file,
+      `the last ${fileSize - at} byte(s) of the file (data bytes [${at - dataStart}, ${fileSize - dataStart})) belong to no tensor`,
+      'a safetensors file ends with its last tensor (the safetensors library refuses trailing bytes); '
+      + 'the file was appended to or corrupted: re-download it or re-save it with the `safetensors` library');
   }
   return { headerLength, dataStart, tensors, metadata };
 }

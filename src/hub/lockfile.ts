@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, statSync, writeFileSync, renameSync } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { MergeopsError } from '../errors.js';
+import { firstDuplicateKey } from '../formats/json-keys.js';
 import type { PinnedFile, ResolvedModel } from '../model/resolved.js';
 import { canonicalRecipeHash, recipeChanges, type CanonicalRecipe } from '../recipe/canonical.js';
 import { ADAPTER_CONFIG, ADAPTER_WEIGHTS } from './lora.js';
@@ -145,21 +146,71 @@ export function readLock(path: string): Lockfile {
   } catch {
     throw new MergeopsError('USAGE', `no lockfile at ${path}`, 'create it with `mergeops lock <recipe.yml>` (and commit it), or run without --frozen');
   }
+  return parseLock(text, path);
+}
+
+/** A lockfile's text, checked field by field: every value the run trusts has its expected form. */
+export function parseLock(text: string, path: string): Lockfile {
+  const regen = 'regenerate it with `mergeops lock <recipe.yml>` (resolve merge conflicts by re-locking)';
+  if (text.length > MAX_LOCK_BYTES) {
+    throw new MergeopsError('USAGE', `${path} is ${text.length} bytes, more than the ${MAX_LOCK_BYTES}-byte limit for a lockfile`, regen);
+  }
   let v: unknown;
   try {
     v = JSON.parse(text);
   } catch (e) {
-    throw new MergeopsError('USAGE', `${path} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`,
-      'regenerate it with `mergeops lock <recipe.yml>` (resolve merge conflicts by re-locking)');
+    throw new MergeopsError('USAGE', `${path} is not valid JSON: ${(e instanceof Error ? e.message : String(e)).slice(0, 200)}`, regen);
   }
-  const l = v as Partial<Lockfile>;
-  if (typeof l !== 'object' || l === null || l.version !== LOCK_VERSION || typeof l.models !== 'object' || l.models === null
-    || typeof l.recipe?.sha256 !== 'string') {
-    throw new MergeopsError('USAGE', `${path} is not a mergeops.lock (version ${LOCK_VERSION})`,
-      'regenerate it with `mergeops lock <recipe.yml>`');
+  const dup = firstDuplicateKey(text);
+  if (dup !== undefined) throw new MergeopsError('USAGE', `${path}: key ${JSON.stringify(dup.slice(0, 80))} appears twice in one object`, regen);
+  const bad = (where: string, want: string): never => {
+    throw new MergeopsError('USAGE', `${path}: ${where} must be ${want}`, regen);
+  };
+  const obj = (x: unknown, where: string): Record<string, unknown> => {
+    if (typeof x !== 'object' || x === null || Array.isArray(x)) bad(where, 'an object');
+    return x as Record<string, unknown>;
+  };
+  const str = (x: unknown, where: string, re?: RegExp, want = 'a string'): void => {
+    if (typeof x !== 'string' || x.length > 4096 || (re && !re.test(x))) bad(where, want);
+  };
+  const files = (x: unknown, where: string): void => {
+    if (!Array.isArray(x)) bad(where, 'an array of files');
+    (x as unknown[]).forEach((f, i) => {
+      const w = `${where}[${i}]`;
+      const o = obj(f, w);
+      str(o['path'], `${w}.path`, /^(?!\/)(?!.*(^|\/)\.\.?(\/|$))[^\0\\]+$/, 'a relative path without . or .. parts');
+      str(o['sha256'], `${w}.sha256`, /^[0-9a-f]{64}$/, '64 hex digits');
+      if (!Number.isSafeInteger(o['size']) || (o['size'] as number) < 0) bad(`${w}.size`, 'a whole number of bytes');
+    });
+  };
+  const model = (x: unknown, where: string, nested: boolean): void => {
+    const o = obj(x, where);
+    for (const k of ['repo', 'revision', 'path'] as const) if (o[k] !== undefined) str(o[k], `${where}.${k}`);
+    if (o['sha'] !== undefined) str(o['sha'], `${where}.sha`, /^[0-9a-f]{40}$/, 'a 40-digit commit sha');
+    files(o['files'], `${where}.files`);
+    if (o['lora'] !== undefined) {
+      if (nested) bad(`${where}.lora`, 'absent (an adapter has no adapter)');
+      model(o['lora'], `${where}.lora`, true);
+    }
+  };
+  const l = obj(v, 'the file');
+  if (l['version'] !== LOCK_VERSION) {
+    throw new MergeopsError('USAGE', `${path} is not a mergeops.lock (version ${LOCK_VERSION})`, 'regenerate it with `mergeops lock <recipe.yml>`');
   }
-  return l as Lockfile;
+  const recipe = obj(l['recipe'], 'recipe');
+  str(recipe['sha256'], 'recipe.sha256', /^[0-9a-f]{64}$/, '64 hex digits');
+  if (recipe['file'] !== undefined) str(recipe['file'], 'recipe.file');
+  const models = obj(l['models'], 'models');
+  const keys = Object.keys(models);
+  if (keys.length > MAX_LOCK_MODELS) bad('models', `at most ${MAX_LOCK_MODELS} entries`);
+  for (const k of keys) model(models[k], `models[${JSON.stringify(k.slice(0, 80))}]`, false);
+  if (l['outputs'] !== undefined) files(l['outputs'], 'outputs');
+  return l as unknown as Lockfile;
 }
+
+/** Far beyond any real lockfile (thousands of shards): a bound on what a hostile one costs. */
+const MAX_LOCK_BYTES = 16 * 2 ** 20;
+const MAX_LOCK_MODELS = 10_000;
 
 /** The Hub commits a lock pins, by model key (what resolve takes as `pinned`). */
 export function lockedShas(lock: Lockfile): Map<string, string> {

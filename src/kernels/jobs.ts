@@ -85,6 +85,11 @@ export interface KernelJob {
   out: JobOutput;
   /** GGUF files that also receive this chunk (final outputs of a merge with --gguf). */
   gguf?: readonly GGUFTarget[];
+  /**
+   * Return the chunk's tensor health (kernels/health.ts) against its inputs, in order: set for
+   * the output tensors of a merge (not for statistics passes or GGUF-only jobs).
+   */
+  health?: boolean;
 }
 
 export interface JobDone {
@@ -96,6 +101,8 @@ export interface JobDone {
   ggufBytes?: number[];
   /** A statistics pass's words for this chunk. */
   stats?: Float64Array;
+  /** The chunk's health words (kernels/health.ts), when the job asked for them. */
+  health?: Float64Array;
   /** Warnings of a program run whole on this job (its `notes`). */
   notes?: string[];
 }

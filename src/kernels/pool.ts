@@ -131,7 +131,7 @@ export class KernelPool {
     this.pending.delete(m.id);
     slot.busy = false;
     if (m.error !== undefined) entry.p.reject(new KernelError(m.error, { code: m.code, hint: m.hint }));
-    else entry.p.resolve({ bytesRead: m.bytesRead ?? 0, bytesWritten: m.bytesWritten ?? 0, bytesDirect: m.bytesDirect ?? 0, stats: m.stats, ggufBytes: m.ggufBytes });
+    else entry.p.resolve({ bytesRead: m.bytesRead ?? 0, bytesWritten: m.bytesWritten ?? 0, bytesDirect: m.bytesDirect ?? 0, stats: m.stats, ggufBytes: m.ggufBytes, health: m.health });
     this.pump();
   }
 

@@ -73,6 +73,23 @@ export interface KernelExports {
   lora_apply(x: number, n: number, b: number, a: number, rank: number, cols: number, col0: number, scale: number): void;
   /** F32 transpose: dst[j·rows + i] = src[i·cols + j] (src [rows, cols] → dst [cols, rows]); no overlap. */
   lora_transpose(src: number, rows: number, cols: number, dst: number): void;
+  /**
+   * Tensor health (wasm/src/health.rs). `stats`: 8-byte aligned f64 words the call adds to,
+   * `[Σo², Σx₀², Σo·x₀, Σx₁², Σo·x₁, ...]` (1 + 2k words for k inputs); products in f32, summed
+   * in f32 over 16 products per lane, then in f64 (relative error below 1e-6 of Σ|terms|). A NaN
+   * or Inf element makes the sums non-finite (count them with `count_nonfinite`), as do products
+   * beyond f32's range (recompute with `health_sums_exact`).
+   *
+   * `health_sums`: the sums of `n` elements of `outDtype` at `out` against the `k` inputs of the
+   * records at `srcs` (weights ignored). Reads only; adds to `stats`.
+   */
+  health_sums(out: number, outDtype: KernelDTypeCode, srcs: number, k: number, n: number, stats: number): void;
+  // (Not in EXPORTED_FUNCTIONS: a kernels.wasm built before them still merges, without tensor
+  // health — see `hasHealthKernels`; the tests of the health kernels fail on such a build.)
+  /** As `health_sums`, with products and sums in f64, scalar. */
+  health_sums_exact(out: number, outDtype: KernelDTypeCode, srcs: number, k: number, n: number, stats: number): void;
+  /** Adds the NaN count of `n` elements at `ptr` to the f64 at `counts`, the ±Inf count to the next one. */
+  count_nonfinite(ptr: number, dtype: KernelDTypeCode, n: number, counts: number): void;
 }
 
 const EXPORTED_FUNCTIONS = [
@@ -124,6 +141,12 @@ export function loadKernelModuleSync(): WebAssembly.Module {
     compiledSync = new WebAssembly.Module(bytes);
   }
   return compiledSync;
+}
+
+/** Does this instance have the tensor health kernels (wasm/src/health.rs)? */
+export function hasHealthKernels(k: KernelExports): boolean {
+  const ex = k as unknown as Record<string, unknown>;
+  return ['health_sums', 'health_sums_exact', 'count_nonfinite'].every((n) => typeof ex[n] === 'function');
 }
 
 /** A fresh instance (own memory) of the kernels; synchronous. */

@@ -13,16 +13,17 @@ import { MergeopsError } from '../errors.js';
 import { ReadAhead } from '../io/read-ahead.js';
 import { readRangeSync } from '../io/file-range.js';
 import { rangeRead } from '../io/range-read.js';
-import { programFor } from '../methods/programs.js';
+import { programFor } from '../methods/registry.js';
 import type { TensorProgram } from '../methods/program.js';
 import { Arena } from './arena.js';
 import { FactorCache } from './factor-cache.js';
 import { gatherElements } from './gather.js';
 import { writeGGUFChunks } from './gguf-encode.js';
+import { chunkHealth } from './health.js';
 import { materializeLora } from './lora-input.js';
 import type { JobInput, KernelJob, ProgramStep } from './jobs.js';
 import { runAllStats, runApply, runStatPass, type ChunkView } from './program-runner.js';
-import { instantiateKernels, type KernelExports } from './wasm-module.js';
+import { hasHealthKernels, instantiateKernels, type KernelExports } from './wasm-module.js';
 import type { TensorOp } from '../model/tensor.js';
 
 const MAX_IO = 1 << 30; // fs calls take < 2 GiB; stay at 1 GiB per call
@@ -31,6 +32,8 @@ interface WorkerRequest { id: number; job: KernelJob }
 
 const k: KernelExports = instantiateKernels((workerData as { module: WebAssembly.Module }).module);
 const arena = new Arena(k);
+/** False only with a kernels.wasm older than the health kernels (then no tensor health is reported). */
+const healthKernels = hasHealthKernels(k);
 const readFds = new Map<string, number>();
 const writeFds = new Map<string, number>();
 let bytesRead = 0;
@@ -396,7 +399,13 @@ function programView(prog: TensorProgram, ins: readonly Materialized[], first: n
   return prog.mixedDTypes ? { ...view, dtypes: ins.map((i) => floatCode(i.dtype)) } : view;
 }
 
-interface JobResult { bytesRead: number; bytesWritten: number; bytesDirect: number; stats?: Float64Array; ggufBytes?: number[]; notes?: string[] }
+interface JobResult { bytesRead: number; bytesWritten: number; bytesDirect: number; stats?: Float64Array; ggufBytes?: number[]; notes?: string[]; health?: Float64Array }
+
+/** The chunk's health (kernels/health.ts) of the output at `out` against the job's inputs; none for non-float data. */
+function healthOf(job: KernelJob, out: number, ins: readonly Materialized[]): { health?: Float64Array } {
+  if (!job.health || !healthKernels || !isFloatDType(job.out.dtype as FloatDType) || !ins.every((i) => isFloatDType(i.dtype as FloatDType))) return {};
+  return { health: chunkHealth(arena, { ptr: out, code: floatCode(job.out.dtype) }, ins.map((i) => ({ ptr: i.ptr, code: floatCode(i.dtype) })), job.n) };
+}
 
 async function runJob(job: KernelJob): Promise<JobResult> {
   arena.reset();
@@ -421,17 +430,22 @@ async function runJob(job: KernelJob): Promise<JobResult> {
   // Same-dtype copy needs no kernel: write the input bytes back out.
   if (op.kind === 'copy' && op.scale === undefined && ins[0].dtype === job.out.dtype) {
     if (job.out.file !== '') await writeBehind(ins[0].ptr, outBytes, job.out.file, outOffset);
+    const health = healthOf(job, ins[0].ptr, ins);
     const gguf = writeGGUF(job, ins[0].ptr);
-    return { bytesRead, bytesWritten: job.out.file !== '' ? outBytes : 0, bytesDirect, ...gguf };
+    return { bytesRead, bytesWritten: job.out.file !== '' ? outBytes : 0, bytesDirect, ...gguf, ...health };
   }
   // The element-wise kernels may write over their first input when the dtypes match: one
-  // buffer less to touch per element (the kernels' aliasing contract allows exactly this).
-  const alias = op.kind !== 'program' && ins[0].dtype === job.out.dtype;
+  // buffer less to touch per element (the kernels' aliasing contract allows exactly this);
+  // not when the health pass reads that input after the kernel.
+  const alias = !job.health && op.kind !== 'program' && ins[0].dtype === job.out.dtype;
   const dst = alias ? ins[0].ptr : arena.alloc(outBytes);
   const notes = compute(op, ins, c, job.out.dtype, dst, job.step);
-  await writeBehind(dst, outBytes, job.out.file, outOffset);
+  // No shard file: a matrix job that writes only this tensor's GGUF copy (or a GGUF-only job).
+  if (job.out.file !== '') await writeBehind(dst, outBytes, job.out.file, outOffset);
+  // While the chunk's write runs in the background.
+  const health = healthOf(job, dst, ins);
   const gguf = writeGGUF(job, dst);
-  return { bytesRead, bytesWritten: outBytes, bytesDirect, ...gguf, ...(notes?.length ? { notes } : {}) };
+  return { bytesRead, bytesWritten: job.out.file !== '' ? outBytes : 0, bytesDirect, ...gguf, ...(notes?.length ? { notes } : {}), ...health };
 }
 
 /** The chunk just written to the shard (at `ptr`, in the output dtype), encoded into every GGUF file of the job. */

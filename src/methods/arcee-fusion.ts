@@ -45,6 +45,8 @@ export const arceeFusion: MergeMethod = {
     }
     return { op: { kind: 'program', method: 'arcee_fusion', params: {} } };
   },
+  // a function: arceeFusionProgram is defined below this object
+  program: (params, shape) => arceeFusionProgram(params, shape),
 };
 
 function sumParts(parts: readonly ChunkStats[], words: number): Float64Array {

@@ -2,7 +2,7 @@
  * `breadcrumbs_ties`: breadcrumbs' outlier window, then TIES' sign election.
  * mergekit defaults: normalize false, rescale false. Math: gta.ts, wasm/src/gta.rs.
  */
-import { DENSITY, GAMMA, WEIGHT, gtaGlobalParams, planGta } from './gta.js';
+import { DENSITY, GAMMA, WEIGHT, gtaGlobalParams, gtaOptions, gtaProgram, planGta } from './gta.js';
 import type { MergeMethod } from './types.js';
 
 export const breadcrumbsTies: MergeMethod = {
@@ -13,4 +13,6 @@ export const breadcrumbsTies: MergeMethod = {
   globalParams: gtaGlobalParams({ normalize: false, rescale: false }),
   perModelParams: [WEIGHT, DENSITY, GAMMA],
   planTensor: (ctx) => planGta(ctx, { method: 'breadcrumbs_ties', sparsifier: 'outliers', consensus: true }),
+  options: gtaOptions(true),
+  program: gtaProgram,
 };

@@ -3,7 +3,7 @@
  * enough of the smallest to keep `density`, then a weighted sum.
  * mergekit defaults: normalize false, rescale false. Math: gta.ts, wasm/src/gta.rs.
  */
-import { DENSITY, GAMMA, WEIGHT, gtaGlobalParams, planGta } from './gta.js';
+import { DENSITY, GAMMA, WEIGHT, gtaGlobalParams, gtaOptions, gtaProgram, planGta } from './gta.js';
 import type { MergeMethod } from './types.js';
 
 export const breadcrumbs: MergeMethod = {
@@ -14,4 +14,6 @@ export const breadcrumbs: MergeMethod = {
   globalParams: gtaGlobalParams({ normalize: false, rescale: false }),
   perModelParams: [WEIGHT, DENSITY, GAMMA],
   planTensor: (ctx) => planGta(ctx, { method: 'breadcrumbs', sparsifier: 'outliers', consensus: false }),
+  options: gtaOptions(false),
+  program: gtaProgram,
 };

@@ -4,7 +4,7 @@
  * election.
  * mergekit defaults: normalize false, rescale true. Math: gta.ts, wasm/src/gta.rs.
  */
-import { DENSITY, WEIGHT, gtaGlobalParams, planGta } from './gta.js';
+import { DENSITY, WEIGHT, gtaGlobalParams, gtaOptions, gtaProgram, planGta } from './gta.js';
 import type { MergeMethod } from './types.js';
 
 export const dareTies: MergeMethod = {
@@ -15,4 +15,6 @@ export const dareTies: MergeMethod = {
   globalParams: gtaGlobalParams({ normalize: false, rescale: true }),
   perModelParams: [WEIGHT, DENSITY],
   planTensor: (ctx) => planGta(ctx, { method: 'dare_ties', sparsifier: 'random', consensus: true }),
+  options: gtaOptions(true),
+  program: gtaProgram,
 };

@@ -4,7 +4,7 @@
  * sign election.
  * mergekit defaults: normalize true, rescale true. Math: gta.ts, wasm/src/gta.rs.
  */
-import { DENSITY, EPSILON, WEIGHT, gtaGlobalParams, planGta } from './gta.js';
+import { DENSITY, EPSILON, WEIGHT, gtaGlobalParams, gtaOptions, gtaProgram, planGta } from './gta.js';
 import type { MergeMethod } from './types.js';
 
 export const della: MergeMethod = {
@@ -15,4 +15,6 @@ export const della: MergeMethod = {
   globalParams: gtaGlobalParams({ normalize: true, rescale: true }),
   perModelParams: [WEIGHT, DENSITY, EPSILON],
   planTensor: (ctx) => planGta(ctx, { method: 'della', sparsifier: 'della', consensus: true }),
+  options: gtaOptions(true),
+  program: gtaProgram,
 };

@@ -20,7 +20,7 @@ import { STAT_BLOCK } from './program.js';
 import { topkSelection } from './gta-topk.js';
 import { tensorRngKey } from './rng.js';
 import { blocksOf, EMPTY_SLOT, FULL_SLOT, HI_BUCKETS, type TopSlot } from './select.js';
-import type { ParamDef, PlanResult, TensorContext } from './types.js';
+import type { OptionDef, ParamDef, PlanResult, TensorContext } from './types.js';
 import type { ProgramParams } from '../model/tensor.js';
 
 export type Sparsifier = 'none' | 'magnitude' | 'outliers' | 'random' | 'della';
@@ -43,7 +43,8 @@ export function gtaGlobalParams(defaults: { normalize: boolean; rescale: boolean
 export const WEIGHT: ParamDef = { name: 'weight', required: true };
 export const DENSITY: ParamDef = {
   name: 'density', default: 1,
-  validate: (v) => (v >= 0 ? undefined : `density must be ≥ 0 (the fraction of each delta kept), got ${v}`),
+  validate: (v) => (v < 0 ? `density must be ≥ 0 (the fraction of each delta kept), got ${v}`
+    : v > 1 ? `density must be ≤ 1 (the fraction of each delta kept; 1 keeps them all), got ${v}` : undefined),
 };
 export const GAMMA: ParamDef = {
   name: 'gamma', default: 0.01,
@@ -53,6 +54,20 @@ export const EPSILON: ParamDef = {
   name: 'epsilon', default: 0.15,
   validate: (v) => (v >= 0 ? undefined : `epsilon must be ≥ 0 (the spread of DELLA's keep probabilities), got ${v}`),
 };
+
+const CONSENSUS_OPTION: OptionDef = {
+  key: 'consensus_method', kind: 'enum', values: ['sum', 'count'], default: 'sum',
+  doc: 'sign election of the TIES-style methods: `sum` of weighted deltas (mergekit) or `count` of signs',
+};
+const RESCALE_NORM_OPTION: OptionDef = {
+  key: 'rescale_norm', kind: 'enum', values: ['l1', 'l2', 'linf', 'inverse_density'], default: 'l1',
+  doc: 'the norm `rescale: true` matches: `l1` (mergekit), `l2`, `linf`, or `inverse_density` (the papers\' 1/p)',
+};
+
+/** The `mergeops:` options of a GTA method: `rescale_norm`, and `consensus_method` with sign consensus. */
+export function gtaOptions(consensus: boolean): OptionDef[] {
+  return consensus ? [CONSENSUS_OPTION, RESCALE_NORM_OPTION] : [RESCALE_NORM_OPTION];
+}
 
 export interface GtaSpec {
   method: string;
@@ -82,7 +97,7 @@ export function planGta(ctx: TensorContext, spec: GtaSpec): PlanResult {
     return { error: `${spec.method} needs the base model's ${ctx.tensor}`, hint: 'set `base_model:` to the model the others were fine-tuned from' };
   }
   if (others.length === 0) return { op: { kind: 'copy' } };
-  const opts = ctx.options ?? { seed: 0 };
+  const opts = ctx.options ?? { seed: 0, values: {} };
   const num = (v: number | undefined, d: number): number => v ?? d;
   const densities = others.map((i) => num(i.params.density, 1));
   const epsilons = others.map((i) => num(i.params.epsilon, 0.15));
@@ -100,10 +115,10 @@ export function planGta(ctx: TensorContext, spec: GtaSpec): PlanResult {
   const random = spec.sparsifier === 'random' || spec.sparsifier === 'della';
   const params: GtaParams = {
     sparsifier: spec.sparsifier,
-    consensus: spec.consensus ? CONSENSUS_CODE[opts.consensusMethod ?? 'sum'] : 0,
+    consensus: spec.consensus ? CONSENSUS_CODE[(opts.values['consensus_method'] ?? 'sum') as 'sum' | 'count'] : 0,
     normalize: ctx.global.normalize ? 1 : 0,
     lambda: num(ctx.global.lambda, 1),
-    rescale: ctx.global.rescale && spec.sparsifier !== 'none' ? RESCALE_CODE[opts.rescaleNorm ?? 'l1'] : 0,
+    rescale: ctx.global.rescale && spec.sparsifier !== 'none' ? RESCALE_CODE[(opts.values['rescale_norm'] ?? 'l1') as keyof typeof RESCALE_CODE] : 0,
     key: random ? tensorRngKey(opts.seed, ctx.tensor) : [0, 0],
     weights: others.map((i) => i.params.weight as number),
     densities,

@@ -33,6 +33,8 @@ export const karcher: MergeMethod = {
     }
     return { op: { kind: 'program', method: 'karcher', params: { max_iter: global.max_iter ?? 10, tol: global.tol ?? 1e-5 } } };
   },
+  // a function: karcherProgram is defined below this object
+  program: (params, shape) => karcherProgram(params, shape),
 };
 
 /** Coefficients c with out = Σ cᵢxᵢ, from the Gram matrix of the xᵢ. */

@@ -23,6 +23,10 @@ export const modelStock: MergeMethod = {
   base: 'required',
   globalParams: [{ name: 'filter_wise', default: 0 }],
   perModelParams: [],
+  options: [{
+    key: 'model_stock_clamp', kind: 'boolean', default: false,
+    doc: 'write `model_stock_clamp: true` to clamp model_stock\'s ratio t to [0, 1] (mergekit does not)',
+  }],
   planTensor({ inputs, global, tensor, options }) {
     if (inputs.length === 1 && inputs[0].isBase) return { op: { kind: 'copy' } };
     const others = inputs.filter((i) => !i.isBase);
@@ -36,8 +40,10 @@ export const modelStock: MergeMethod = {
       return { error: `model_stock merges at most ${MAX_INPUTS - 1} models besides the base, but ${tensor} has ${others.length}`, hint: 'merge fewer models per stage' };
     }
     const params = { filter_wise: Boolean(global.filter_wise) };
-    return { op: { kind: 'program', method: 'model_stock', params: options?.modelStockClamp ? { ...params, clamp: true } : params } };
+    return { op: { kind: 'program', method: 'model_stock', params: options?.values['model_stock_clamp'] === true ? { ...params, clamp: true } : params } };
   },
+  // a function: modelStockProgram is defined below this object
+  program: (params, shape) => modelStockProgram(params, shape),
 };
 
 /** Mean pairwise cosine of the task vectors, and the interpolation ratio t (clamped to [0, 1] with `clamp`). */

@@ -46,6 +46,8 @@ export const multislerp: MergeMethod = {
     const w = global.normalize_weights ? weights.map((x) => x / sum) : weights;
     return { op: { kind: 'program', method: 'multislerp', params: { weights: w, eps: global.eps ?? 1e-8, rel: base !== undefined } } };
   },
+  // a function: multislerpProgram is defined below this object
+  program: (params, shape) => multislerpProgram(params, shape),
 };
 
 /** Coefficients c with out = Σ cᵢXᵢ, from the Gram matrix of the Xᵢ. */

@@ -28,6 +28,8 @@ export const nearswap: MergeMethod = {
     }
     return { op: { kind: 'program', method: 'nearswap', params: { t: global.t as number } } };
   },
+  // a function: nearswapProgram is defined below this object
+  program: (params, shape) => nearswapProgram(params, shape),
 };
 
 export const nearswapProgram: ProgramFactory = (params) => ({

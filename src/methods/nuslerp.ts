@@ -48,6 +48,8 @@ export const nuslerp: MergeMethod = {
     const params = { t, rel: base !== undefined, flatten };
     return { op: { kind: 'program', method: 'nuslerp', params: !flatten && global.nuslerp_row_wise ? { ...params, columns: true } : params } };
   },
+  // a function: nuslerpProgram is defined below this object
+  program: (params, shape) => nuslerpProgram(params, shape),
 };
 
 /** The two coefficients of v₀, v₁ from ‖v₀‖², v₀·v₁, ‖v₁‖². */

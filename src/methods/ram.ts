@@ -20,6 +20,7 @@ export const ram: MergeMethod = {
     if (inputs.every((i) => i.isBase)) return { op: { kind: 'copy' } };
     return { op: { kind: 'program', method: 'ram', params: { epsilon: global.epsilon ?? 1e-5 } } };
   },
+  program: ramProgram,
 };
 
 export function ramProgram(raw: ProgramParams, shape: ProgramShape): TensorProgram {

@@ -21,6 +21,7 @@ export const ramplusTl: MergeMethod = {
     if (inputs.every((i) => i.isBase)) return { op: { kind: 'copy' } };
     return { op: { kind: 'program', method: 'ramplus_tl', params: { r: global.r ?? 0.1, alpha: global.alpha ?? 0.2, epsilon: global.epsilon ?? 1e-5 } } };
   },
+  program: ramplusTlProgram,
 };
 
 export function ramplusTlProgram(raw: ProgramParams, shape: ProgramShape): TensorProgram {

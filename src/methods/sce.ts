@@ -27,6 +27,7 @@ export const sce: MergeMethod = {
     if (inputs.every((i) => i.isBase)) return { op: { kind: 'copy' } };
     return { op: { kind: 'program', method: 'sce', params: { selectTopk: global.select_topk ?? 1 } } };
   },
+  program: sceProgram,
 };
 
 /** SCE's tensor program: [variance top-k: 3 passes], squared-delta sums, apply. */

@@ -37,6 +37,8 @@ export const slerp: MergeMethod = {
     }
     return { op: { kind: 'program', method: 'slerp', params: { t: global.t as number } } };
   },
+  // a function: slerpProgram is defined below this object
+  program: (params, shape) => slerpProgram(params, shape),
 };
 
 /** The two SLERP coefficients of v₀, v₁ from ‖v₀‖², v₀·v₁, ‖v₁‖². */

@@ -4,7 +4,7 @@
  * (sum of weighted deltas) keeps the agreeing deltas, averaged by their weights (normalize).
  * mergekit defaults: normalize true, rescale false. Math: gta.ts, wasm/src/gta.rs.
  */
-import { DENSITY, WEIGHT, gtaGlobalParams, planGta } from './gta.js';
+import { DENSITY, WEIGHT, gtaGlobalParams, gtaOptions, gtaProgram, planGta } from './gta.js';
 import type { MergeMethod } from './types.js';
 
 export const ties: MergeMethod = {
@@ -15,4 +15,6 @@ export const ties: MergeMethod = {
   globalParams: gtaGlobalParams({ normalize: true, rescale: false }),
   perModelParams: [WEIGHT, DENSITY],
   planTensor: (ctx) => planGta(ctx, { method: 'ties', sparsifier: 'magnitude', consensus: true }),
+  options: gtaOptions(true),
+  program: gtaProgram,
 };

@@ -1,4 +1,5 @@
 import type { TensorOp } from '../model/tensor.js';
+import type { ProgramFactory } from './program.js';
 /** What a merge method declares: its parameters and how it maps one output tensor to an op. */
 
 export interface ParamDef {
@@ -21,16 +22,22 @@ export interface MethodInput {
   params: Readonly<Record<string, number | undefined>>;
 }
 
-/** Recipe-wide options of ours (under `mergeops:`) that methods read. */
+/**
+ * An option of ours under `mergeops:` that a method reads (beyond mergekit's parameters): its
+ * key, allowed values and default (mergekit's behaviour). Checked at plan time, with positions.
+ */
+export type OptionDef =
+  | { key: string; kind: 'enum'; values: readonly string[]; default: string; doc: string }
+  | { key: string; kind: 'boolean'; default: boolean; doc: string };
+
+export type OptionValue = string | boolean;
+
+/** The `mergeops:` options a method sees. */
 export interface MethodOptions {
   /** Seed of the counter-based generator (`mergeops.seed`, default DEFAULT_SEED in rng.ts). */
   seed: number;
-  /** Sign election of the TIES-style methods (`mergeops.consensus_method`, default `sum`). */
-  consensusMethod?: 'sum' | 'count';
-  /** Norm matched by `rescale: true` (`mergeops.rescale_norm`, default `l1` as mergekit). */
-  rescaleNorm?: 'l1' | 'l2' | 'linf' | 'inverse_density';
-  /** model_stock: clamp t to [0, 1] (`mergeops.model_stock_clamp`; mergekit's formula by default). */
-  modelStockClamp?: boolean;
+  /** The method's own options by key: every one it declares, set or defaulted. */
+  values: Readonly<Record<string, OptionValue>>;
 }
 
 export interface TensorContext {
@@ -56,7 +63,11 @@ export interface MergeMethod {
   base: BasePolicy;
   globalParams: ParamDef[];
   perModelParams: ParamDef[];
+  /** Its own options under `mergeops:` (recipe-wide keys such as `seed` are not listed). */
+  options?: readonly OptionDef[];
   /** Inputs per tensor: exactly one for passthrough. */
   singleInput?: boolean;
   planTensor(ctx: TensorContext): PlanResult;
+  /** The tensor program of its `{ kind: 'program' }` ops (run by the kernel workers). */
+  program?: ProgramFactory;
 }

@@ -8,13 +8,11 @@ import { MergeopsError, RecipeError, type SourcePos } from '../errors.js';
 import { isFloatDType, torchDTypeName, type DType } from '../formats/dtype.js';
 import { newJsonText, reconcileJsonText } from '../formats/json-text.js';
 import { buildIndexJson, buildSafetensorsHeader, planShards, type TensorSpec } from '../formats/safetensors.js';
-import { getMethod, MERGEKIT_METHODS_PENDING, methodNames } from '../methods/registry.js';
-import { DEFAULT_SEED } from '../methods/rng.js';
-import type { MergeMethod, MethodInput, MethodOptions } from '../methods/types.js';
-import { didYouMean } from '../recipe/index.js';
+import type { MergeMethod, MethodInput } from '../methods/types.js';
 import { layerT, resolveParameter } from '../recipe/parameters.js';
 import type { ModelRef, ParamMap, Recipe } from '../recipe/types.js';
 import { gatherInputs, gatherReadBytes, planTokenizer } from '../tokenizer/plan-tokenizer.js';
+import { checkRecipe } from './check-recipe.js';
 import type { Resolved, ResolvedModel } from '../model/resolved.js';
 import type { InputTensorRef, PlannedTensor } from '../model/tensor.js';
 import type { Plan, PlannedShard } from './types.js';
@@ -65,18 +63,6 @@ const EMPTY: ParamMap = new Map();
 
 function recipeError(recipe: Recipe, pos: SourcePos, message: string, hint: string): RecipeError {
   return new RecipeError(message, hint, pos, recipe.lines[pos.line - 1]);
-}
-
-function lookupMethod(recipe: Recipe): MergeMethod {
-  const m = getMethod(recipe.mergeMethod);
-  if (m) return m;
-  const pending = MERGEKIT_METHODS_PENDING.includes(recipe.mergeMethod);
-  const guess = pending ? undefined : didYouMean(recipe.mergeMethod, [...methodNames(), ...MERGEKIT_METHODS_PENDING]);
-  throw recipeError(recipe, recipe.mergeMethodPos,
-    pending
-      ? `merge method \`${recipe.mergeMethod}\` is not implemented yet`
-      : `unknown merge method \`${recipe.mergeMethod}\`${guess ? `; did you mean \`${guess}\`?` : ''}`,
-    `available methods: ${methodNames().join(', ')}`);
 }
 
 function model(resolved: Resolved, ref: ModelRef): ResolvedModel {
@@ -151,7 +137,7 @@ interface OutWeight {
 
 export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
   const { recipe } = resolved;
-  const method = lookupMethod(recipe);
+  const { method, options } = checkRecipe(recipe);
   const slices = buildSlices(resolved, method);
   if (slices.length === 0) {
     throw recipeError(recipe, recipe.pos, 'the recipe merges nothing', 'list at least one model under `models:` or `slices:`');
@@ -180,8 +166,6 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
   const tied = first.config.tie_word_embeddings === true || (first.config.tie_word_embeddings === undefined && !first.tensors.has('lm_head.weight'));
   const used = new Set<string>();
   const tensors: PlannedTensor[] = [];
-  const { seed = DEFAULT_SEED, consensusMethod, rescaleNorm, modelStockClamp } = recipe.mergeops;
-  const options: MethodOptions = { seed, consensusMethod, rescaleNorm, modelStockClamp };
   const warnings: string[] = [];
   const tok = planTokenizer(resolved);
   if (tok) warnings.push(...tok.warnings);
@@ -268,12 +252,23 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
       shape = g.shape;
       warnings.push(...g.warnings);
     }
+    const rowCounts = refs.map((r) => r.shape[0]);
+    if (w.def.isEmbed && !tok?.vocab && recipe.mergeops.truncateEmbeddings && refs.every((r) => r.shape.length === 2 && r.shape[1] === shape[1])
+      && rowCounts.some((n) => n !== rowCounts[0])) {
+      // mergekit's rectify_embed_sizes: every input cropped to the common rows (asked for explicitly).
+      const rows = Math.min(...rowCounts);
+      const cols = shape[1];
+      refs.splice(0, refs.length, ...refs.map((r) => (r.shape[0] === rows ? r
+        : { ...r, shape: [rows, cols], gather: { cols, sources: [r], rows: { map: Array.from({ length: rows }, (_, i) => i), mixes: [] } } })));
+      shape = [rows, cols];
+      warnings.push(`${w.outName}: the vocabularies differ (${[...new Set(rowCounts)].join(' / ')} rows): every input cropped to its first ${rows} rows (mergeops.truncate_embeddings)`);
+    }
     for (const r of refs) {
       if (w.def.isEmbed && !tok?.vocab && r.shape[0] !== shape[0] && r.shape[1] === shape[1]) {
         const ref = resolved.models.get(r.modelKey)?.ref ?? resolved.models.get(refs[0].modelKey)!.ref;
         throw recipeError(recipe, ref.pos,
           `the vocabularies differ: ${w.outName} has ${shape[0]} rows in \`${refs[0].modelKey}\` but ${r.shape[0]} in \`${r.modelKey}\``,
-          'add `tokenizer_source: union` (every model\'s tokens, embeddings remapped) or `tokenizer_source: base` (the base model\'s vocabulary) at the top level of the recipe; mergeops never crops embeddings silently');
+          'add `tokenizer_source: union` (every model\'s tokens, embeddings remapped) or `tokenizer_source: base` (the base model\'s vocabulary) at the top level of the recipe; mergeops never crops embeddings silently (`mergeops: {truncate_embeddings: true}` crops them as mergekit does)');
       }
       if (r.shape.length !== shape.length || r.shape.some((d, i) => d !== shape[i])) {
         throw new MergeopsError('SHAPE_MISMATCH',

@@ -12,7 +12,7 @@ export type {
   TokenSourceSpec,
   TokenizerSpec,
 } from './types.js';
-export { parseRecipeText, RECIPE_KEYS, MERGEOPS_KEYS, CHAT_TEMPLATE_NAMES } from './parse.js';
+export { parseRecipeText, paramKeyPos, RECIPE_KEYS, MERGEOPS_KEYS, CHAT_TEMPLATE_NAMES } from './parse.js';
 export { parseModelRef, modelRefKey } from './model-ref.js';
 export type { ModelRefObject, PathRev } from './model-ref.js';
 export { evaluateSetting, evaluateGradient, filterMatches, resolveParameter, layerT } from './parameters.js';

@@ -8,6 +8,7 @@
  * (with a "did you mean"), as are duplicate inputs within one slice.
  */
 import { LineCounter, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
+import { checkRecipeDocument, checkRecipeText, checkStageCount, excerptOf } from './limits.js';
 import type { Document, Node, YAMLMap, YAMLSeq } from 'yaml';
 import type { SourcePos } from '../errors.js';
 import { TORCH_DTYPE_NAMES, parseTorchDType } from '../formats/dtype.js';
@@ -64,8 +65,12 @@ export const RECIPE_KEYS = [
   'mergeops',
 ] as const;
 
-/** Keys under `mergeops:` that this module validates; any other key is kept in `extra`. */
-export const MERGEOPS_KEYS = ['seed', 'quantize', 'out_shard_size', 'consensus_method', 'rescale_norm', 'model_stock_clamp', 'eval', 'license'] as const;
+/**
+ * Recipe-wide keys under `mergeops:`, validated here (`eval` in eval-options.ts). A merge method's
+ * own options (e.g. `consensus_method`) are declared in its file and checked at plan time with the
+ * method known, as is any other key (plan/check-recipe.ts). A stage that reads a new key adds it here.
+ */
+export const MERGEOPS_KEYS = ['seed', 'quantize', 'out_shard_size', 'eval', 'license', 'truncate_embeddings'] as const;
 
 /** mergekit's built-in chat templates (`mergekit/_data/chat_templates/*.jinja`) and `auto`. */
 export const CHAT_TEMPLATE_NAMES = ['auto', 'alpaca', 'chatml', 'llama3', 'mistral', 'exaone'] as const;
@@ -89,6 +94,8 @@ const PARAM_VALUE_HINT =
  * mergekit-multi recipe: named stages (`name:`) plus at most one unnamed final merge.
  */
 export function parseRecipeText(text: string, file: string): Recipe[] {
+  // Size and nesting first: the YAML parser itself does not survive deep enough nesting.
+  checkRecipeText(text, file);
   const lines = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
   const lineCounter = new LineCounter();
   const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
@@ -100,12 +107,15 @@ export function parseRecipeText(text: string, file: string): Recipe[] {
   }
   const docs = parsed as Document.Parsed[];
 
+  checkStageCount(docs.length, file);
   for (const doc of docs) {
     const e = doc.errors[0];
     if (e) {
       const { line, col } = lineCounter.linePos(e.pos[0]);
-      fail(base, { file, line, col }, `invalid YAML: ${firstLine(e.message)}`, yamlHint(e.code));
+      fail(base, { file, line, col }, `invalid YAML: ${excerptOf(firstLine(e.message), 200)}`, yamlHint(e.code));
     }
+    // What aliases expand to, depth, list and string lengths: bounded before anything walks the tree.
+    checkRecipeDocument(doc, file, lineCounter, lines);
   }
 
   const recipes: Recipe[] = [];
@@ -452,12 +462,22 @@ function parseLayerRange(ctx: NodeCtx, e: Entry): { range: [number, number]; end
 // ---------------------------------------------------------------------------------------------
 // parameters
 
+/** Where each parsed parameter's name is written (a setting's `pos` is its value's). */
+const KEY_POS = new WeakMap<ParamSetting, SourcePos>();
+
+/** The position of a parameter's name, for errors about the name itself (an unknown parameter). */
+export function paramKeyPos(setting: ParamSetting): SourcePos | undefined {
+  return KEY_POS.get(setting);
+}
+
 function parseParamMap(ctx: NodeCtx, e: Entry | undefined, where: string): ParamMap {
   const out: ParamMap = new Map();
   if (!present(e)) return out;
   const map = expectMap(ctx, e.value, e.valuePos, '`parameters`', 'write `parameters:` then indented `name: value` lines, e.g. `weight: 0.5`');
   for (const p of mapEntries(ctx, map, where)) {
-    out.set(p.key, parseSetting(ctx, p.key, p.value, p.valuePos));
+    const setting = parseSetting(ctx, p.key, p.value, p.valuePos);
+    KEY_POS.set(setting, p.keyPos);
+    out.set(p.key, setting);
   }
   return out;
 }
@@ -694,6 +714,7 @@ function parseMergeops(ctx: NodeCtx, e: Entry): MergeopsOptions {
         const hint = 'write a GGUF type or a list of them, e.g. `quantize: Q4_K_M` or `quantize: [Q4_K_M, Q8_0]`';
         const items = isSeq(o.value) ? seqItems(ctx, o.value) : [{ node: o.value, pos: o.valuePos }];
         const seen = new Map<string, SourcePos>();
+        out.quantizePos = items.map((it) => it.pos);
         out.quantize = items.map(({ node, pos }) => {
           const s = expectString(ctx, node, pos, 'a `quantize` type', hint);
           if (s.trim() === '') fail(ctx, pos, 'empty `quantize` type', hint);
@@ -717,20 +738,6 @@ function parseMergeops(ctx: NodeCtx, e: Entry): MergeopsOptions {
         out.outShardSize = size;
         break;
       }
-      case 'consensus_method':
-      case 'rescale_norm': {
-        if (!present(o)) break;
-        const allowed = o.key === 'consensus_method' ? ['sum', 'count'] : ['l1', 'l2', 'linf', 'inverse_density'];
-        const hint = `write one of ${allowed.map((a) => `\`${a}\``).join(', ')}, e.g. \`${o.key}: ${allowed[1]}\``;
-        const v = expectString(ctx, o.value, o.valuePos, `\`${o.key}\``, hint);
-        if (!allowed.includes(v)) {
-          const guess = didYouMean(v, allowed);
-          fail(ctx, o.valuePos, `unknown ${o.key} \`${v}\`${guess ? `; did you mean \`${guess}\`?` : ''}`, hint);
-        }
-        if (o.key === 'consensus_method') out.consensusMethod = v as 'sum' | 'count';
-        else out.rescaleNorm = v as 'l1' | 'l2' | 'linf' | 'inverse_density';
-        break;
-      }
       case 'license': {
         if (!present(o)) break;
         const hint = 'write a license id from the Hub\'s list, e.g. `license: apache-2.0` (or `other`)';
@@ -743,18 +750,18 @@ function parseMergeops(ctx: NodeCtx, e: Entry): MergeopsOptions {
       case 'eval':
         if (present(o)) out.eval = parseEvalOptions(ctx, o);
         break;
-      case 'model_stock_clamp': {
+      case 'truncate_embeddings': {
         if (!present(o)) break;
         const v = o.value;
         if (!isScalar(v) || typeof v.value !== 'boolean') {
-          fail(ctx, o.valuePos, `\`model_stock_clamp\` must be true or false, found ${describeNode(v)}`,
-            'write `model_stock_clamp: true` to clamp model_stock\'s ratio t to [0, 1] (mergekit does not)');
+          fail(ctx, o.valuePos, `\`${o.key}\` must be true or false, found ${describeNode(v)}`,
+            'write `truncate_embeddings: true` to crop embeddings of different vocabularies to their common rows (as mergekit does)');
         }
-        out.modelStockClamp = v.value;
+        out.truncateEmbeddings = v.value;
         break;
       }
       default:
-        out.extra.set(o.key, { value: o.value === null ? null : o.value.toJS(ctx.doc), pos: o.valuePos });
+        out.extra.set(o.key, { value: o.value === null ? null : o.value.toJS(ctx.doc), pos: o.valuePos, keyPos: o.keyPos });
     }
   }
   return out;

@@ -75,21 +75,22 @@ export interface MergeopsOptions {
   seed?: number;
   /** GGUF types to write, e.g. ['Q4_K_M', 'Q8_0']. */
   quantize?: string[];
+  /** Position of each `quantize` entry. */
+  quantizePos?: SourcePos[];
   /** Output shard size in bytes. */
   outShardSize?: number;
-  /** Sign election of TIES-style methods: `sum` (mergekit's) or `count`. */
-  consensusMethod?: 'sum' | 'count';
-  /** Norm that `rescale: true` matches: `l1` (mergekit's), `l2`, `linf`, or `inverse_density` (DARE's 1/p). */
-  rescaleNorm?: 'l1' | 'l2' | 'linf' | 'inverse_density';
   /** License of the merge (model card), required when the inputs' licenses disagree. */
   license?: string;
   licensePos?: SourcePos;
   /** `eval:` — the checks of the eval stage (src/recipe/eval-options.ts). */
   eval?: EvalOptions;
-  /** model_stock: clamp the ratio t to [0, 1] when the task vectors point apart (mergekit does not). */
-  modelStockClamp?: boolean;
-  /** Any other keys, kept for later stages (publish), with their positions. */
-  extra: Map<string, { value: unknown; pos: SourcePos }>;
+  /** Without a tokenizer setting, crop embeddings of different vocabularies to the common rows (mergekit's rectify_embed_sizes). */
+  truncateEmbeddings?: boolean;
+  /**
+   * Every other key, with the positions of its value (`pos`) and name (`keyPos`): the merge
+   * method's own options (checked at plan time, plan/check-recipe.ts) or a mistake.
+   */
+  extra: Map<string, { value: unknown; pos: SourcePos; keyPos: SourcePos }>;
 }
 
 /** One prompt check: greedy decoding; passes when every condition given holds. */

@@ -64,8 +64,9 @@ describe('mergeops run: the eval stage', () => {
     expect(readdirSync(out).filter((f) => f.endsWith('.gguf'))).toEqual(['demo-Q8_0.gguf']);
   });
 
-  test('a broken merge (lambda 10) fails the gate: non-zero exit naming the check, the report says so', async () => {
+  test('a broken merge (lambda 10) fails the gate: non-zero exit naming the check, nothing published, the report says so', async () => {
     const recipe = writeRecipe(t.dir, 'broken.yml', taskArithmetic(10, `mergeops:
+  license: apache-2.0
   eval:
     prompts:
       - {prompt: "Hello", not_contains: "\\ufffd", chat: true, max_tokens: 4}
@@ -75,10 +76,13 @@ describe('mergeops run: the eval stage', () => {
     min_pass_rate: 0.3
 `));
     const out = join(t.dir, 'broken');
-    const r = await runCliAsync(['run', recipe, '--out', out]);
+    const published = join(t.dir, 'published');
+    const r = await runCliAsync(['run', recipe, '--out', out, '--publish', `dir:${published}`]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/error: the eval gate failed: min_pass_rate: pass rate 0\.0\d\d is below 0\.3; weakest: /);
-    expect(r.stderr).toMatch(/hint: .* not fit to publish/);
+    expect(r.stderr).toMatch(/hint: .* not fit to publish \(nothing was published\)/);
+    expect(existsSync(published)).toBe(false);
+    expect(existsSync(`${published}-GGUF`)).toBe(false);
     expect(r.stdout).toContain('gate: FAILED');
     const report = readEvalReport(out)!;
     expect(report.gate.passed).toBe(false);

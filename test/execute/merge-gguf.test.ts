@@ -188,12 +188,13 @@ describe('GGUF output of a merge', () => {
     closeSync(fd);
     const dir = join(t.dir, 'nan-f16');
     const recipe = writeRecipe(t.dir, 'nan-f16.yml', RECIPE.replace(join(EXAMPLE_MODELS, 'rev'), bad));
-    const r = runCli(['run', recipe, '--out', join(dir, 'merged'), '--gguf', 'F16']);
+    // --allow-nonfinite lets the NaN tensor through the merge's own check (execute/health.ts).
+    const r = runCli(['run', recipe, '--out', join(dir, 'merged'), '--gguf', 'F16', '--allow-nonfinite']);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('llama.cpp returned a non-finite logit');
     expect(readdirSync(dir)).toEqual([]);
     // --skip-gguf-check writes it anyway (the user asked for it).
-    const s = runCli(['run', recipe, '--out', join(dir, 'merged'), '--gguf', 'F16', '--skip-gguf-check']);
+    const s = runCli(['run', recipe, '--out', join(dir, 'merged'), '--gguf', 'F16', '--skip-gguf-check', '--allow-nonfinite']);
     expect(s.status).toBe(0);
     expect(existsSync(join(dir, 'merged', 'merged-F16.gguf'))).toBe(true);
   });

@@ -144,10 +144,25 @@ describe('parseHeaderLength', () => {
 });
 
 describe('parseSafetensorsHeader validation', () => {
-  it('accepts a minimal valid header, with and without data holes', () => {
+  it('accepts a minimal valid header', () => {
     expect(parse(ok(), 24).tensors).toEqual([{ name: 'a', dtype: 'F32', shape: [2, 3], start: 8 + JSON.stringify(ok()).length, end: 8 + JSON.stringify(ok()).length + 24 }]);
-    const holes = parse(ok({ b: { dtype: 'U8', shape: [2], data_offsets: [30, 32] } }), 40);
-    expect(holes.tensors.map((t) => t.name)).toEqual(['a', 'b']);
+  });
+  it('refuses data bytes covered by no tensor: a gap, or bytes after the last tensor (as the safetensors library)', () => {
+    expectError(() => parse(ok({ b: { dtype: 'U8', shape: [2], data_offsets: [30, 32] } }), 32),
+      /data bytes \[24, 30\) belong to no tensor \(before "b"\)/);
+    expectError(() => parse(ok(), 25), /the last 1 byte\(s\) of the file \(data bytes \[24, 25\)\) belong to no tensor/);
+    expectError(() => parse({ b: { dtype: 'U8', shape: [2], data_offsets: [2, 4] } }, 4), /data bytes \[0, 2\) belong to no tensor/);
+    expectError(() => parse({}, 3), /the last 3 byte\(s\)/);
+  });
+  it('refuses a tensor name given twice (JSON.parse would keep the later one)', () => {
+    const text = '{"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},"b":{"dtype":"U8","shape":[2],"data_offsets":[2,4]},'
+      + '"a":{"dtype":"U8","shape":[2],"data_offsets":[2,4]}}';
+    expectError(() => parse(text, 4), /"a" appears twice in one object of the header/);
+    expectError(() => parse('{"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2],"dtype":"U8"}}', 2), /"dtype" appears twice/);
+    // Escaped spellings of one name are the same name; equal keys inside entries are not top-level names.
+    expectError(() => parse('{"\\u0061":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]}}', 2),
+      /"a" appears twice/);
+    expect(parse('{"__metadata__":{"a":"1","b":"[\\"a\\",{\\"a\\":1}]"},"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]}}', 2).tensors).toHaveLength(1);
   });
   it('accepts trailing space padding and __metadata__: null', () => {
     expect(parse(JSON.stringify(ok()) + '     ', 24).tensors).toHaveLength(1);

@@ -3,6 +3,7 @@ import { cpSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { serializeLock, type Lockfile } from '../../src/hub/lockfile.js';
+import { lockIsCurrent } from '../../src/pipeline.js';
 import { runCli } from '../support/cli.js';
 import { EXAMPLE_MODELS, tempDir, writeRecipe } from '../support/tmp.js';
 
@@ -87,6 +88,17 @@ describe('lock, run and --frozen with local models', () => {
     } finally {
       writeFileSync(recipe, text);
     }
+  });
+
+  it('lockIsCurrent (what the Action asks before re-locking): true for the same recipe reformatted, false once it changed', () => {
+    const text = readFileSync(recipe, 'utf8');
+    expect(lockIsCurrent(recipe, lockPath)).toBe(true);
+    writeFileSync(recipe, `# a comment\n${text}`);
+    expect(lockIsCurrent(recipe, lockPath)).toBe(true);
+    writeFileSync(recipe, text.replace('weight: 0.5}', 'weight: 0.4}'));
+    expect(lockIsCurrent(recipe, lockPath)).toBe(false);
+    writeFileSync(recipe, text);
+    expect(lockIsCurrent(recipe, join(t.dir, 'no.lock'))).toBe(false);
   });
 
   it('a lockfile written before the canonical hash (hash of the text, no content) still matches the same text', () => {

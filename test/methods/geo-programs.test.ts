@@ -4,7 +4,7 @@
  * §1.10) on whole vectors — not from the Gram-matrix coefficient math of the implementation.
  * Every program must also give the same bits whole and in chunks of several sizes.
  */
-import { programFor } from '../../src/methods/programs.js';
+import { programFor } from '../../src/methods/registry.js';
 import type { ProgramShape } from '../../src/methods/program.js';
 import { runProgramOnArrays } from '../../src/kernels/program-runner.js';
 import { instantiateKernels, loadKernelModuleSync, type KernelExports } from '../../src/kernels/wasm-module.js';

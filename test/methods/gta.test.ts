@@ -5,7 +5,7 @@
  */
 import { runProgramOnArrays } from '../../src/kernels/program-runner.js';
 import { instantiateKernels, loadKernelModule, type KernelExports } from '../../src/kernels/wasm-module.js';
-import { programFor } from '../../src/methods/programs.js';
+import { programFor } from '../../src/methods/registry.js';
 import { BAND } from '../../src/methods/gta-topk.js';
 import { HI_BUCKETS, sumParts } from '../../src/methods/select.js';
 import { STAT_BLOCK, type KernelCall, type TensorProgram } from '../../src/methods/program.js';
@@ -43,7 +43,8 @@ interface Case {
   method: string;
   perModel: Record<string, number>[];
   global?: Record<string, number>;
-  options?: Partial<MethodOptions>;
+  /** The method's `mergeops:` options by key. */
+  options?: Record<string, string>;
 }
 
 const ROW = 1000;
@@ -63,7 +64,7 @@ function plan(c: Case): { params: ProgramParams; options: MethodOptions; global:
     for (const p of m.perModelParams) params[p.name] = pm[p.name] ?? p.default;
     inputs.push({ modelKey: `m${j}`, isBase: false, params });
   });
-  const options: MethodOptions = { seed: 1234, ...c.options };
+  const options: MethodOptions = { seed: 1234, values: { ...c.options } };
   const r = m.planTensor({ tensor: TENSOR, inputs, global, options });
   if (!('op' in r) || r.op.kind !== 'program') throw new Error(`unexpected plan ${JSON.stringify(r)}`);
   return { params: r.op.params, options, global };
@@ -87,9 +88,9 @@ function reference(c: Case, ins: Float32Array[]) {
     x: ins[j + 1], weight: pm.weight, density: pm.density ?? 1, gamma: pm.gamma, epsilon: pm.epsilon,
   })), {
     sparsifier: SPARSIFIER[c.method],
-    consensus: CONSENSUS.has(c.method) ? options.consensusMethod ?? 'sum' : 'none',
+    consensus: CONSENSUS.has(c.method) ? (options.values['consensus_method'] ?? 'sum') as 'sum' | 'count' : 'none',
     normalize: !!global.normalize,
-    rescale: global.rescale ? options.rescaleNorm ?? 'l1' : 'none',
+    rescale: global.rescale ? (options.values['rescale_norm'] ?? 'l1') as 'l1' | 'l2' | 'linf' | 'inverse_density' : 'none',
     lambda: global.lambda ?? 1,
     key: tensorRngKey(options.seed, TENSOR),
     rowLen: ROW,
@@ -105,17 +106,17 @@ const THREE = [
 const CASES: Case[] = [
   { method: 'ties', perModel: THREE },
   { method: 'ties', perModel: THREE, global: { normalize: 0, lambda: 0.8, rescale: 1 } },
-  { method: 'ties', perModel: THREE, options: { consensusMethod: 'count' } },
+  { method: 'ties', perModel: THREE, options: { consensus_method: 'count' } },
   { method: 'dare_ties', perModel: THREE },
-  { method: 'dare_ties', perModel: THREE, options: { rescaleNorm: 'inverse_density' } },
+  { method: 'dare_ties', perModel: THREE, options: { rescale_norm: 'inverse_density' } },
   { method: 'dare_linear', perModel: THREE },
   { method: 'dare_linear', perModel: THREE, global: { rescale: 0 } },
-  { method: 'dare_linear', perModel: THREE, options: { rescaleNorm: 'l2' } },
+  { method: 'dare_linear', perModel: THREE, options: { rescale_norm: 'l2' } },
   { method: 'breadcrumbs', perModel: THREE },
-  { method: 'breadcrumbs', perModel: THREE, options: { rescaleNorm: 'linf' }, global: { rescale: 1 } },
+  { method: 'breadcrumbs', perModel: THREE, options: { rescale_norm: 'linf' }, global: { rescale: 1 } },
   { method: 'breadcrumbs_ties', perModel: THREE },
   { method: 'della', perModel: THREE },
-  { method: 'della', perModel: THREE, options: { rescaleNorm: 'inverse_density' } },
+  { method: 'della', perModel: THREE, options: { rescale_norm: 'inverse_density' } },
   { method: 'della_linear', perModel: THREE },
 ];
 

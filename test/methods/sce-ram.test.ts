@@ -5,7 +5,7 @@
 import { runProgramOnArrays } from '../../src/kernels/program-runner.js';
 import { instantiateKernels, loadKernelModule, type KernelExports } from '../../src/kernels/wasm-module.js';
 import { STAT_BLOCK } from '../../src/methods/program.js';
-import { programFor } from '../../src/methods/programs.js';
+import { programFor } from '../../src/methods/registry.js';
 import { getMethod } from '../../src/methods/registry.js';
 import type { MethodInput } from '../../src/methods/types.js';
 import { maxScaledError } from '../support/gta-reference.js';
@@ -39,7 +39,7 @@ function run(method: string, global: Record<string, number>, ins: Float32Array[]
   const g: Record<string, number | undefined> = {};
   for (const p of m.globalParams) g[p.name] = global[p.name] ?? p.default;
   const inputs: MethodInput[] = ins.map((_, j) => ({ modelKey: `m${j}`, isBase: j === 0, params: {} }));
-  const r = m.planTensor({ tensor: 't', inputs, global: g, options: { seed: 0 } });
+  const r = m.planTensor({ tensor: 't', inputs, global: g, options: { seed: 0, values: {} } });
   if (!('op' in r) || r.op.kind !== 'program') throw new Error(JSON.stringify(r));
   const prog = programFor(method, r.op.params, { shape: SHAPE, numel: N, rowLen: SHAPE[1], k: ins.length, tensor: 't' });
   return runProgramOnArrays(k, prog, ins, SHAPE[1], chunk);

@@ -1,6 +1,6 @@
 /**
  * llama-quantize's per-tensor type rules (llamacpp.md §3), as data. The whole-file comparison
- * with llama.cpp itself is in llama-quantize.test.ts; these pin the rules one by one.
+ * with llama.cpp itself is in llama-quantize.heavy.test.ts (npm run test:heavy); these pin the rules one by one.
  */
 import { MergeopsError } from '../../src/errors.js';
 import { compareQuantizeOrder, fallbackType, ggmlNDims, parseFileType, selectTypes, type SelectTensor } from '../../src/quant/select.js';

@@ -1,6 +1,7 @@
 /** Malformed recipes: each error is a RecipeError pointing at the offending node, with a hint. */
 import { parseRecipeText } from '../../src/recipe/parse.js';
-import { FILE, catchRecipeError, expectErrorAt, parseOne } from './helpers.js';
+import { checkRecipe } from '../../src/plan/check-recipe.js';
+import { FILE, catchRecipeError, expectErrorAt, lc, parseOne } from './helpers.js';
 
 describe('YAML syntax errors carry the yaml library position', () => {
   it('unclosed flow sequence', () => {
@@ -328,9 +329,12 @@ describe('mergeops', () => {
     expect(parseOne(base + `mergeops:\n  out_shard_size: ${s}\n`).mergeops.outShardSize).toBe(bytes);
   });
 
-  it('model_stock_clamp is true or false', () => {
-    expect(parseOne(base + 'mergeops:\n  model_stock_clamp: true\n').mergeops.modelStockClamp).toBe(true);
-    expectErrorAt(base + 'mergeops:\n  model_stock_clamp: 1\n', 5, 22, '`model_stock_clamp` must be true or false');
+  it('model_stock_clamp is true or false (model_stock checks its own option at plan time)', () => {
+    const ms = 'merge_method: model_stock\nbase_model: b\nmodels:\n  - model: a\n';
+    expect(checkRecipe(parseOne(ms + 'mergeops:\n  model_stock_clamp: true\n')).options.values['model_stock_clamp']).toBe(true);
+    const err = catchRecipeError(() => checkRecipe(parseOne(ms + 'mergeops:\n  model_stock_clamp: 1\n')));
+    expect(lc(err.pos)).toEqual([6, 22]);
+    expect(err.message).toContain('`model_stock_clamp` must be true or false');
   });
 
   it('out_shard_size as a number of bytes', () => {

@@ -16,7 +16,8 @@
 //!   rounded once (round to nearest even). Arithmetic kernels write any NaN result as
 //!   the canonical quiet NaN (F32 `0x7fc00000`, F16 `0x7e00`, BF16 `0x7fc0`); `convert`
 //!   keeps a NaN's sign and payload (see `convert.rs`).
-//! - the kernels use up to 8 KiB of the shadow stack (below `heap_base`).
+//! - the kernels use up to 8 KiB of the shadow stack (below `heap_base`), the health
+//!   sums up to 12 KiB.
 //!
 //! Records (`linear`, `task_arithmetic`): `srcs` points to `k` consecutive 12-byte
 //! records of three little-endian words `{ptr: u32, dtype: u32, weight: f32}`.
@@ -37,6 +38,7 @@ pub mod quant_legacy;
 pub mod rng;
 pub mod gta;
 pub mod gta_band;
+pub mod health;
 pub mod sce;
 pub mod ram;
 
@@ -149,6 +151,53 @@ pub unsafe extern "C" fn task_arithmetic(
         at(MEM, dst),
         n as usize,
     )
+}
+
+// ---------------------------------------------------------------------------
+// Tensor health (health.rs). `stats` points to f64 words (8-byte aligned) that the call
+// adds to (the caller zeroes them once per tensor or chunk): `[Σo², Σx₀², Σo·x₀, Σx₁²,
+// Σo·x₁, ...]`, `1 + 2k` words for `k` inputs. The sums are exact to within the bound in
+// health.rs (f32 partial sums of 16 products, accumulated in f64); a NaN or an infinite
+// element makes them non-finite (then see `count_nonfinite`), as does a product beyond
+// f32's range (then see `health_sums_exact`).
+// ---------------------------------------------------------------------------
+
+unsafe fn stats_words<'a>(stats: u32, k: usize) -> &'a mut [f64] {
+    check(stats % 8 == 0);
+    core::slice::from_raw_parts_mut(at(MEM, stats) as *mut f64, health::words(k))
+}
+
+fn arr(ptr: u32, dtype: u32) -> health::Arr {
+    health::Arr { ptr: at(MEM, ptr), dtype }
+}
+
+/// The health sums of an output already computed: `n` elements of `out_dtype` at `out`,
+/// against the `k` inputs of the 12-byte records at `srcs` (weights ignored).
+///
+/// Reads `out .. out + n*size(out_dtype)`, the records and each input's `n` elements;
+/// adds to `stats[..1 + 2k]`. Writes nothing else.
+#[no_mangle]
+pub unsafe extern "C" fn health_sums(out: u32, out_dtype: u32, srcs: u32, k: u32, n: u32, stats: u32) {
+    check(is_valid_dtype(out_dtype) && records_valid(srcs, k));
+    let k = k as usize;
+    health::sums(arr(out, out_dtype), k, |j| health::record_input(MEM, srcs, j), n as usize, stats_words(stats, k));
+}
+
+/// As `health_sums`, every product formed in f64 (exact) and summed in f64, scalar: for a
+/// chunk whose fast sums overflowed although its elements are finite.
+#[no_mangle]
+pub unsafe extern "C" fn health_sums_exact(out: u32, out_dtype: u32, srcs: u32, k: u32, n: u32, stats: u32) {
+    check(is_valid_dtype(out_dtype) && records_valid(srcs, k));
+    let k = k as usize;
+    health::sums_exact(arr(out, out_dtype), k, |j| health::record_input(MEM, srcs, j), 0, n as usize, stats_words(stats, k));
+}
+
+/// Adds the number of NaN elements of the `n` elements of `dtype` at `ptr` to the f64 at
+/// `counts` and the number of infinite ones to the f64 after it. Reads only those.
+#[no_mangle]
+pub unsafe extern "C" fn count_nonfinite(ptr: u32, dtype: u32, n: u32, counts: u32) {
+    check(is_valid_dtype(dtype) && counts % 8 == 0);
+    health::count_nonfinite(arr(ptr, dtype), n as usize, core::slice::from_raw_parts_mut(at(MEM, counts) as *mut f64, 2));
 }
 
 unsafe fn records_valid(srcs: u32, k: u32) -> bool {

@@ -1,6 +1,7 @@
 /** `mergeops plan <recipe.yml>`: what a run would read, compute and write, without merging. */
 import { defaultMaxMemory } from '../../execute/budget.js';
 import { prepareRecipeFile } from '../../pipeline.js';
+import { matrixJson, parseShardSpec } from '../../plan/matrix.js';
 import type { Plan } from '../../plan/types.js';
 import { defineCommand } from '../command.js';
 import { diskEstimate } from '../../plan/disk.js';
@@ -19,11 +20,20 @@ output shards, the bytes to read and the disk needed.
 
 Options:
   --json                 print the plan as JSON
+  --matrix N             print the assignment of the output files to N matrix jobs instead
+                         (each runs \`mergeops run --shard i/N\`; with --json, for a workflow's matrix)
 ${RECIPE_OPTIONS_HELP}`,
-  options: { ...RECIPE_OPTIONS, json: { type: 'boolean' } },
+  options: { ...RECIPE_OPTIONS, json: { type: 'boolean' }, matrix: { type: 'string' } },
   async run({ values, positionals }, io) {
     const recipe = onePositional(positionals, 'plan', 'a recipe file', 'recipe.yml');
+    const count = values.matrix === undefined ? undefined : parseShardSpec(`1/${values.matrix}`, '--matrix').count;
     const { plan } = await prepareRecipeFile(recipe, prepareOptions(values, io));
+    if (count !== undefined) {
+      const m = matrixJson(plan, count) as { jobs: { shard: string; files: string[]; bytes: number }[]; note: string };
+      if (values.json) io.out(JSON.stringify(m, null, 2) + '\n');
+      else io.out(m.jobs.map((j) => `${j.shard}: ${j.files.join(', ') || '(no shard)'} (${bytes(j.bytes)})`).join('\n') + `\n${m.note}\n`);
+      return 0;
+    }
     if (values.json) io.out(JSON.stringify(planJson(plan), null, 2) + '\n');
     else io.out(planText(plan));
     return 0;

@@ -1,6 +1,7 @@
 /** `mergeops run <recipe.yml> --out DIR`: the merge, with GGUF outputs and their load check. */
 import { MergeopsError } from '../../errors.js';
 import { runRecipeFile } from '../../pipeline.js';
+import { parseShardSpec } from '../../plan/matrix.js';
 import { parseFileType } from '../../quant/select.js';
 import { defineCommand } from '../command.js';
 import { countOption, ggufSplitOptions, onePositional, prepareOptions, RECIPE_OPTIONS, RECIPE_OPTIONS_HELP, sizeOption } from '../common.js';
@@ -34,6 +35,9 @@ Options:
   --split-max-size SIZE  split each GGUF (gguf-split format) into files of at most SIZE of tensors
   --split-max-tensors N  split each GGUF into files of at most N tensors
   --skip-gguf-check      do not load each GGUF written with llama.cpp to decode a few tokens
+  --allow-nonfinite      write output tensors that hold NaN or Inf instead of failing the run
+  --shard i/N            one job of a matrix build: write only the files assigned to part i of N
+                         (see \`mergeops plan --matrix N\`); the N folders together are the output
   --eval FILE            the eval's checks from FILE (YAML or JSON: prompts, tasks, perplexity,
                          compare_inputs, min_pass_rate, max_perplexity_increase) instead of the
                          recipe's mergeops.eval; a failed gate exits 1 after the table
@@ -61,6 +65,8 @@ ${RECIPE_OPTIONS_HELP}`,
     gguf: { type: 'string' },
     'tokenizer-pre': { type: 'string' },
     'skip-gguf-check': { type: 'boolean' },
+    'allow-nonfinite': { type: 'boolean' },
+    shard: { type: 'string' },
     eval: { type: 'string' },
     'no-eval': { type: 'boolean' },
     'split-max-size': { type: 'string' },
@@ -102,6 +108,8 @@ ${RECIPE_OPTIONS_HELP}`,
       gguf: ggufFlag,
       tokenizerPre: values['tokenizer-pre'],
       ggufCheck: !(values['skip-gguf-check'] ?? false),
+      allowNonfinite: values['allow-nonfinite'] ?? false,
+      ...(values.shard !== undefined ? { shard: parseShardSpec(values.shard) } : {}),
       eval: evalOption,
       mergeopsVersion: MERGEOPS_VERSION,
       ggufSplit: split,

@@ -1,6 +1,7 @@
 /**
  * The README's usage examples run as written from the repository root: every `npx mergeops …`
  * line of its shell blocks, in order, with no network (HF_ENDPOINT points at a closed port).
+ * Heavy suite: the examples include a parameter sweep (five merges, each evaluated).
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,13 +11,14 @@ import { tempDir } from '../support/tmp.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** `npx mergeops …` lines of the README's ```sh blocks, without `npx` and trailing comments. */
+/** `npx mergeops …` lines of the README's ```sh blocks, without `npx`, trailing comments and bracketed options. */
 function readmeCommands(): string[][] {
   const text = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const blocks = [...text.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]);
   return blocks.flatMap((b) => b.split('\n'))
     .filter((l) => l.startsWith('npx mergeops '))
-    .map((l) => l.replace(/\s+#.*$/, '').split(/\s+/).slice(2));
+    // Optional flags shown in brackets (`[--unlabeled]`) are left out.
+    .map((l) => l.replace(/\s+#.*$/, '').replace(/\s*\[[^\]]*\]/g, '').split(/\s+/).slice(2));
 }
 
 test('every `npx mergeops` example of the README runs from the repository root', async () => {

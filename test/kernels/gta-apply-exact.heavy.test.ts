@@ -9,7 +9,7 @@ import { Arena } from '../../src/kernels/arena.js';
 import { runApply, runStatPass, type ChunkView } from '../../src/kernels/program-runner.js';
 import { KBF16, KF32 } from '../support/js-reference.js';
 import { instantiateKernels, loadKernelModule, type KernelExports } from '../../src/kernels/wasm-module.js';
-import { programFor } from '../../src/methods/programs.js';
+import { programFor } from '../../src/methods/registry.js';
 import { SKIPPED, STAT_BLOCK } from '../../src/methods/program.js';
 import type { ProgramParams } from '../../src/model/tensor.js';
 
