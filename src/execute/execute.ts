@@ -80,6 +80,8 @@ export interface ExecuteOptions {
    * `count`, computing only the tensors they hold (and reading only those tensors' inputs).
    */
   shard?: ShardSpec;
+  /** Told the tensors this run computes (all of the plan's unless a matrix job), before the first is read. */
+  onTensors?: (tensors: readonly PlannedTensor[]) => void;
   /**
    * Low-disk publishing: called with each finished safetensors shard (once all its tensors are
    * written, while the merge goes on) and each checked GGUF file (at the end), one at a time.
@@ -196,6 +198,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     // A matrix job computes the tensors its files hold, no others.
     const tensors = matrix ? plan.tensors.filter((t) => mine(t.shard) || (gguf?.targets(t.name).length ?? 0) > 0) : plan.tensors;
     progress.tensorsTotal = tensors.length;
+    opts.onTensors?.(tensors);
     flusher = new ShardFlusher([...shardPaths.filter((x) => x !== ''), ...(gguf?.paths ?? [])]);
     const tracker = new Tracker(progress, t0, opts.onProgress, flusher, opts.onWarning);
     const handoff = opts.onFileDone ? new FileHandoff(pool, opts.onFileDone) : undefined;
