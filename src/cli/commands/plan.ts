@@ -7,7 +7,7 @@ import { defineCommand } from '../command.js';
 import { diskEstimate } from '../../plan/disk.js';
 import { runGGUFTypes } from '../run-publish.js';
 import { onePositional, prepareOptions, RECIPE_OPTIONS, RECIPE_OPTIONS_HELP } from '../common.js';
-import { bytes } from '../format.js';
+import { bytes } from '../../units.js';
 
 export const planCommand = defineCommand({
   name: 'plan',
