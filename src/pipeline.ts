@@ -27,7 +27,7 @@ import { gatherCardData } from './card/gather.js';
 import { writeCard } from './card/write.js';
 import { stageGraph } from './recipe/stages.js';
 import type { ResolvedModel } from './model/resolved.js';
-import type { InputTensorRef } from './model/tensor.js';
+import type { InputTensorRef, PlannedTensor } from './model/tensor.js';
 import type { EvalOptions, Recipe } from './recipe/types.js';
 import { loadEvalData, type EvalData } from './eval/data.js';
 import { tensorHealthReport } from './eval/health.js';
@@ -294,20 +294,28 @@ async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prep
   opts: RunOptions & Pick<ExecuteOptions, 'guards' | 'marker' | 'outputLock'>): Promise<RunResult> {
   const { guards, marker } = opts;
   opts.onPlan?.(plan);
-  let fetcher: ShardFetcher | undefined;
-  const order = plan.tensors.flatMap((t) => inputFiles(t.inputs));
-  const reading = new Set(order);
-  // Only shards the plan reads (a slice of layers may need a few of a model's shards), each once
-  // (an adapter or a model may be referenced twice).
-  const needed = [...new Map(pending.filter((p) => reading.has(p.dest)).map((p) => [p.dest, p])).values()];
-  if (needed.length > 0) {
-    cache.clearTemp();
-    // Make room first; never evict what this run reads.
-    cache.evict(reading, needed.reduce((a, p) => a + p.src.size, 0));
-    fetcher = new ShardFetcher(needed, cache, { ...opts.range, log: opts.log }, order);
-  }
-  const f = fetcher;
-  const inputsReady = f ? async (t: Plan['tensors'][number]): Promise<void> => { for (const p of inputFiles(t.inputs)) await f.ready(p); } : undefined;
+  const fetch: { f?: ShardFetcher } = {};
+  const startFetcher = (tensors: readonly PlannedTensor[]): void => {
+    const order = tensors.flatMap((t) => inputFiles(t.inputs));
+    const reading = new Set(order);
+    // Only shards the plan reads (a slice of layers may need a few of a model's shards), each once
+    // (an adapter or a model may be referenced twice).
+    const needed = [...new Map(pending.filter((p) => reading.has(p.dest)).map((p) => [p.dest, p])).values()];
+    if (needed.length > 0) {
+      cache.clearTemp();
+      // Make room first; never evict what this run reads.
+      cache.evict(reading, needed.reduce((a, p) => a + p.src.size, 0));
+      fetch.f = new ShardFetcher(needed, cache, { ...opts.range, log: opts.log }, order);
+    }
+  };
+  // A matrix job learns which tensors it computes from execute (its GGUF files are assigned
+  // there): it downloads the inputs of those only.
+  const deferred = opts.shard !== undefined && opts.keepIntermediates === undefined;
+  if (!deferred) startFetcher(plan.tensors);
+  const inputsReady = async (t: PlannedTensor): Promise<void> => {
+    const f = fetch.f;
+    if (f) for (const p of inputFiles(t.inputs)) await f.ready(p);
+  };
   const stages: RunResult['stages'] = [];
   if (opts.keepIntermediates !== undefined) {
     for (const s of plan.stages ?? []) {
@@ -319,8 +327,8 @@ async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prep
       stages.push({ name: s.name, outDir: r.outDir, seconds: r.seconds });
     }
   }
-  const result = await executePlan(plan, { ...opts, inputsReady, guards, marker });
-  if (f) await f.all();
+  const result = await executePlan(plan, { ...opts, inputsReady, guards, marker, ...(deferred ? { onTensors: startFetcher } : {}) });
+  await fetch.f?.all();
   if (sourceMode) cache.evict();
   let recorded: string | undefined;
   // A matrix job's folder holds part of the output: the lockfile records whole outputs only.
