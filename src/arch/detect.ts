@@ -349,14 +349,19 @@ export function detectArch(config: HFConfig, tensorNames: string[], modelLabel: 
   const available = new Set(tensorNames);
   const missing: string[] = [];
   for (const w of def.preWeights) if (!w.optional && !findTensorName(w, undefined, available)) missing.push(w.name);
-  for (let i = 0; i < numLayers; i++) {
+  // Layers past the last one found are all missing alike: looked at once, counted for the rest
+  // (an absurd configured count costs nothing).
+  const looked = Math.min(numLayers, maxIndex + 2);
+  for (let i = 0; i < looked; i++) {
     for (const w of def.layerWeights) {
       if (!w.optional && !findTensorName(w, i, available)) missing.push(substituteLayer(w.name, i, numLayers));
     }
   }
+  const unlooked = (numLayers - looked) * def.layerWeights.filter((w) => !w.optional).length;
   for (const w of def.postWeights) if (!w.optional && !findTensorName(w, undefined, available)) missing.push(w.name);
-  if (missing.length > 0) {
-    const more = missing.length > 1 ? ` (${missing.length} required tensors are missing in all)` : '';
+  if (missing.length + unlooked > 0) {
+    const total = missing.length + unlooked;
+    const more = total > 1 ? ` (${total} required tensors are missing in all)` : '';
     const found = mainLayerPrefix(tensorNames);
     const layersNote = maxIndex + 1 < numLayers && found === prefix
       ? `; config.json says ${def.numLayersKey} = ${numLayers} but the highest layer index in the checkpoint is ${maxIndex}`

@@ -8,6 +8,7 @@
  * (with a "did you mean"), as are duplicate inputs within one slice.
  */
 import { LineCounter, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
+import { checkRecipeDocument, checkRecipeText, checkStageCount, excerptOf } from './limits.js';
 import type { Document, Node, YAMLMap, YAMLSeq } from 'yaml';
 import type { SourcePos } from '../errors.js';
 import { TORCH_DTYPE_NAMES, parseTorchDType } from '../formats/dtype.js';
@@ -93,6 +94,8 @@ const PARAM_VALUE_HINT =
  * mergekit-multi recipe: named stages (`name:`) plus at most one unnamed final merge.
  */
 export function parseRecipeText(text: string, file: string): Recipe[] {
+  // Size and nesting first: the YAML parser itself does not survive deep enough nesting.
+  checkRecipeText(text, file);
   const lines = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
   const lineCounter = new LineCounter();
   const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
@@ -104,12 +107,15 @@ export function parseRecipeText(text: string, file: string): Recipe[] {
   }
   const docs = parsed as Document.Parsed[];
 
+  checkStageCount(docs.length, file);
   for (const doc of docs) {
     const e = doc.errors[0];
     if (e) {
       const { line, col } = lineCounter.linePos(e.pos[0]);
-      fail(base, { file, line, col }, `invalid YAML: ${firstLine(e.message)}`, yamlHint(e.code));
+      fail(base, { file, line, col }, `invalid YAML: ${excerptOf(firstLine(e.message), 200)}`, yamlHint(e.code));
     }
+    // What aliases expand to, depth, list and string lengths: bounded before anything walks the tree.
+    checkRecipeDocument(doc, file, lineCounter, lines);
   }
 
   const recipes: Recipe[] = [];

@@ -4,7 +4,8 @@ import { convertModelToGGUF } from '../../execute/gguf-convert.js';
 import { parseFileType } from '../../quant/select.js';
 import { defineCommand } from '../command.js';
 import { countOption, ggufSplitOptions, onePositional } from '../common.js';
-import { bytes, checkLine, duration } from '../format.js';
+import { checkLine } from '../format.js';
+import { bytes, duration } from '../../units.js';
 
 export const quantizeCommand = defineCommand({
   name: 'quantize',
