@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve as resolvePath, sep } from 'node:path'
 import { idToTitle } from './arch/gguf-general.js';
 import { MergeopsError } from './errors.js';
 import { executePlan, type ExecuteOptions, type ExecuteResult } from './execute/execute.js';
+import { attachGGUF, ggufRequestFor, planGGUFOutputs } from './execute/gguf-outputs.js';
 import {
   acquireOutputLock, checkOutputPlacement, checkOverwrite, resolveOutPath, type GuardedPath,
 } from './execute/output-safety.js';
@@ -27,11 +28,12 @@ import { gatherCardData } from './card/gather.js';
 import { writeCard } from './card/write.js';
 import { stageGraph } from './recipe/stages.js';
 import type { ResolvedModel } from './model/resolved.js';
-import type { InputTensorRef } from './model/tensor.js';
+import type { InputTensorRef, PlannedTensor } from './model/tensor.js';
 import type { EvalOptions, Recipe } from './recipe/types.js';
 import { loadEvalData, type EvalData } from './eval/data.js';
 import { tensorHealthReport } from './eval/health.js';
 import { notRunReport, writeEvalReport, type EvalReport } from './eval/report.js';
+import { smokeTestGGUF } from './eval/load-check.js';
 import { runEvalStage, type EvalInput } from './eval/stage.js';
 
 /** Every document of a recipe file (one per stage of a multi-stage recipe). */
@@ -252,6 +254,18 @@ export function recipeTitle(file: string): string | undefined {
   return stem === '' || GENERIC_RECIPE_NAMES.has(stem.toLowerCase()) ? undefined : idToTitle(stem);
 }
 
+/**
+ * Plans the GGUF files a run of recipe `file` writes (`--gguf`, `mergeops.quantize`) into
+ * `plan.gguf`, with their bytes in the disk estimate: what `plan` shows and what execute opens.
+ * They are named after the output folder (`outDir`; default the recipe file's name).
+ */
+export async function planRunGGUF(plan: Plan, file: string,
+  o: Pick<ExecuteOptions, 'gguf' | 'tokenizerPre' | 'ggufSplit'> & { name?: string; outDir?: string }): Promise<void> {
+  const modelId = o.outDir !== undefined ? basename(o.outDir) : basename(file).replace(/\.ya?ml$/i, '');
+  const request = ggufRequestFor(plan, { ...o, title: o.name ?? recipeTitle(file) }, modelId);
+  if (request.types.length > 0) attachGGUF(plan, await planGGUFOutputs(plan, request));
+}
+
 /** parse → resolve → plan → execute, with Hub shards streamed or downloaded alongside. */
 export async function runRecipeFile(file: string, opts: RunOptions): Promise<RunResult> {
   const cache = opts.cache ?? new ShardCache(defaultCacheDir());
@@ -280,6 +294,7 @@ export async function runRecipeFile(file: string, opts: RunOptions): Promise<Run
     mergeopsVersion: opts.card.mergeopsVersion, licenseRequired: opts.card.licenseRequired ?? false,
   }) : undefined;
   const marker = { command: 'run', name: opts.name ?? recipeTitle(file) };
+  await planRunGGUF(plan, file, { ...opts, outDir: realOut });
   mkdirSync(dirname(realOut), { recursive: true });
   const outputLock = acquireOutputLock(realOut);
   try {
@@ -294,20 +309,28 @@ async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prep
   opts: RunOptions & Pick<ExecuteOptions, 'guards' | 'marker' | 'outputLock'>): Promise<RunResult> {
   const { guards, marker } = opts;
   opts.onPlan?.(plan);
-  let fetcher: ShardFetcher | undefined;
-  const order = plan.tensors.flatMap((t) => inputFiles(t.inputs));
-  const reading = new Set(order);
-  // Only shards the plan reads (a slice of layers may need a few of a model's shards), each once
-  // (an adapter or a model may be referenced twice).
-  const needed = [...new Map(pending.filter((p) => reading.has(p.dest)).map((p) => [p.dest, p])).values()];
-  if (needed.length > 0) {
-    cache.clearTemp();
-    // Make room first; never evict what this run reads.
-    cache.evict(reading, needed.reduce((a, p) => a + p.src.size, 0));
-    fetcher = new ShardFetcher(needed, cache, { ...opts.range, log: opts.log }, order);
-  }
-  const f = fetcher;
-  const inputsReady = f ? async (t: Plan['tensors'][number]): Promise<void> => { for (const p of inputFiles(t.inputs)) await f.ready(p); } : undefined;
+  const fetch: { f?: ShardFetcher } = {};
+  const startFetcher = (tensors: readonly PlannedTensor[]): void => {
+    const order = tensors.flatMap((t) => inputFiles(t.inputs));
+    const reading = new Set(order);
+    // Only shards the plan reads (a slice of layers may need a few of a model's shards), each once
+    // (an adapter or a model may be referenced twice).
+    const needed = [...new Map(pending.filter((p) => reading.has(p.dest)).map((p) => [p.dest, p])).values()];
+    if (needed.length > 0) {
+      cache.clearTemp();
+      // Make room first; never evict what this run reads.
+      cache.evict(reading, needed.reduce((a, p) => a + p.src.size, 0));
+      fetch.f = new ShardFetcher(needed, cache, { ...opts.range, log: opts.log }, order);
+    }
+  };
+  // A matrix job learns which tensors it computes from execute (its GGUF files are assigned
+  // there): it downloads the inputs of those only.
+  const deferred = opts.shard !== undefined && opts.keepIntermediates === undefined;
+  if (!deferred) startFetcher(plan.tensors);
+  const inputsReady = async (t: PlannedTensor): Promise<void> => {
+    const f = fetch.f;
+    if (f) for (const p of inputFiles(t.inputs)) await f.ready(p);
+  };
   const stages: RunResult['stages'] = [];
   if (opts.keepIntermediates !== undefined) {
     for (const s of plan.stages ?? []) {
@@ -319,8 +342,10 @@ async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prep
       stages.push({ name: s.name, outDir: r.outDir, seconds: r.seconds });
     }
   }
-  const result = await executePlan(plan, { ...opts, inputsReady, guards, marker });
-  if (f) await f.all();
+  const result = await executePlan(plan, {
+    loadCheck: smokeTestGGUF, ...opts, inputsReady, guards, marker, ...(deferred ? { onTensors: startFetcher } : {}),
+  });
+  await fetch.f?.all();
   if (sourceMode) cache.evict();
   let recorded: string | undefined;
   // A matrix job's folder holds part of the output: the lockfile records whole outputs only.

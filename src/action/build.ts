@@ -9,16 +9,22 @@ import { join, resolve } from 'node:path';
 import { MergeopsError } from '../errors.js';
 import { readLock } from '../hub/lockfile.js';
 import { lockIsCurrent, lockRecipeFile, runRecipeFile, type RunResult } from '../pipeline.js';
-import { progressReporter } from '../cli/progress.js';
 import { restoreModelFromActionsCache, saveModelToActionsCache } from '../store/actions-cache.js';
 import { defaultCacheDir, ShardCache } from '../store/shard-cache.js';
 import type { ActionMode, ModeContext } from './context.js';
 import { branchOf } from './event.js';
 import { ZERO_SHA } from './git.js';
+import { MERGEOPS_VERSION } from '../version.js';
+import { checkPublishAccess, type RepoStart } from '../publish/access.js';
+import { publishOutput } from '../publish/publish.js';
+import { publishTargets, type PublishTargets } from '../publish/target.js';
+import { DEFAULT_HUB_URL } from '../hub/hub-options.js';
 import { commitFiles, octokit } from './github.js';
 import { provideNodeLlamaCpp } from './llama-runtime.js';
+import { logProgress } from './progress-log.js';
 import { setNodeLlamaCppLoader } from '../eval/llama.js';
 import { allRecipes, changedRecipes, lockPathOf, recipeName } from './recipes.js';
+import { publishTargetFor } from './inputs.js';
 import { recipeSummary, type RecipeBuild } from './summary.js';
 
 /** The recipes a build concerns: those the push changed; all of them on a new branch or a manual run. */
@@ -28,13 +34,10 @@ export function buildSelection(ctx: ModeContext): string[] {
   return allRecipes(ctx.root, ctx.patterns);
 }
 
-/** Log lines for a merge's progress: the CLI's plain reporter (one line per 10 %), through core.info. */
-function logProgress(): ReturnType<typeof progressReporter> {
-  const stream = { isTTY: false, write: (s: string): boolean => { core.info(s.replace(/\n$/, '')); return true; } };
-  return progressReporter(stream as unknown as NodeJS.WriteStream);
-}
+/** Where a recipe publishes and what its repos held at the start (preflight: write access checked before any merge). */
+interface PublishPlan { targets: PublishTargets; starts: RepoStart[] }
 
-async function buildOne(ctx: ModeContext, path: string, store: ShardCache, outRoot: string): Promise<RecipeBuild> {
+async function buildOne(ctx: ModeContext, path: string, store: ShardCache, outRoot: string, pub: PublishPlan | undefined): Promise<RecipeBuild> {
   const name = recipeName(path);
   const lockPath = lockPathOf(path);
   const t0 = performance.now();
@@ -59,16 +62,30 @@ async function buildOne(ctx: ModeContext, path: string, store: ShardCache, outRo
       for (const w of plan.warnings) core.warning(w, { file: path });
       ctx.log(`${path}: merging ${plan.tensors.length} tensors with ${plan.methodName}`);
     },
-    onProgress: logProgress(),
+    onProgress: logProgress((line) => core.info(line)),
     onGGUF: (type) => ctx.log(`${path}: writing GGUF ${type}`),
     outDir, gguf: ctx.inputs.gguf, maxMemory: ctx.inputs.maxMemory, threads: ctx.inputs.threads, overwrite: true,
     eval: ctx.inputs.eval ? undefined : false,
+    card: { mergeopsVersion: MERGEOPS_VERSION, licenseRequired: pub !== undefined },
+    shard: ctx.inputs.shard,
   });
   if (ctx.inputs.cache) for (const p of pinned) await saveModelToActionsCache(store, p.repo, p.sha, { log: ctx.log });
   const gate = result.eval.gate;
+  const published: RecipeBuild['published'] = [];
   if (!gate.passed) {
     core.error(`the eval gate failed, nothing of this recipe is published: ${gate.failures.map((f) => `${f.check}: ${f.message}`).join('; ')}`, { title: 'mergeops eval', file: path });
-  } else if (!result.eval.ran) ctx.log(`${path}: eval not run (${result.eval.reason ?? 'no reason given'})`);
+  } else {
+    if (!result.eval.ran) ctx.log(`${path}: eval not run (${result.eval.reason ?? 'no reason given'})`);
+    if (pub) {
+      const r = await publishOutput(result.outDir, pub.targets, { hub: ctx.hub, starts: pub.starts, log: ctx.log });
+      const hubUrl = ctx.hub.hubUrl ?? DEFAULT_HUB_URL;
+      for (const o of r.outcomes) {
+        ctx.log(`${path}: ${o.committed ? `published ${o.target} (${o.changed.length} file(s) changed, commit ${o.commit ?? ''})` : `${o.target} already up to date`}`);
+        const repo = o.target.replace(/^hf:/, '');
+        if (o.target.startsWith('hf:')) published.push({ repo, commit: o.commit ?? '', url: `${hubUrl}/${repo}`, committed: o.committed });
+      }
+    }
+  }
   const lockAfter = existsSync(lockPath) ? readFileSync(lockPath, 'utf8') : undefined;
   const lock = lockAfter !== undefined ? readLock(lockPath) : undefined;
   return {
@@ -81,7 +98,7 @@ async function buildOne(ctx: ModeContext, path: string, store: ShardCache, outRo
     lockChanged: lockAfter !== undefined && lockAfter !== lockBefore, lockPath,
     ggufChecks: result.ggufChecks.map((c) => ({ file: c.file, ran: c.ran })),
     eval: result.eval,
-    published: [],
+    published,
   };
 }
 
@@ -91,8 +108,21 @@ export async function buildRecipes(ctx: ModeContext, recipes: readonly string[])
   const store = new ShardCache(defaultCacheDir());
   const outRoot = resolve(ctx.inputs.out ?? join(ctx.temp, 'mergeops-out'));
   const builds: RecipeBuild[] = [];
+  // Publish preflight for every recipe before any merge: a token that cannot write fails in seconds.
+  const pubs = new Map<string, PublishPlan>();
+  if (ctx.inputs.shard) {
+    // Each job computes only its files; uploading the parts and the one commit of all of them are not in this version.
+    ctx.log(`matrix job ${ctx.inputs.shard.index}/${ctx.inputs.shard.count}: computing only this part of each output; it is neither published nor recorded `
+      + '(collect the parts, e.g. with actions/upload-artifact, and publish the assembled folder with `mergeops publish`)');
+  } else if (ctx.inputs.publish && !ctx.inputs.dryRun) {
+    for (const path of recipes) {
+      const targets = publishTargets(publishTargetFor(ctx.inputs.publish, recipeName(path)), undefined, 'input `publish`');
+      pubs.set(path, { targets, starts: await checkPublishAccess(targets, ctx.hub) });
+    }
+    if (recipes.length) ctx.log(`publish: write access checked for ${[...pubs.values()].map((p) => p.targets.model.kind === 'hub' ? p.targets.model.repo : '').join(', ')}`);
+  }
   // llama.cpp for the eval (and the GGUF load checks), once for all recipes.
-  if (ctx.inputs.eval && recipes.length > 0) {
+  if (ctx.inputs.eval && recipes.length > 0 && !ctx.inputs.shard) {
     const runtime = await provideNodeLlamaCpp({ useCache: ctx.inputs.cache, log: ctx.log });
     if (runtime.ok) setNodeLlamaCppLoader(runtime.load);
     else {
@@ -104,7 +134,7 @@ export async function buildRecipes(ctx: ModeContext, recipes: readonly string[])
   for (const path of recipes) {
     core.startGroup(`mergeops: ${path}`);
     try {
-      builds.push(await buildOne(ctx, path, store, outRoot));
+      builds.push(await buildOne(ctx, path, store, outRoot, pubs.get(path)));
     } finally {
       core.endGroup();
     }
@@ -135,7 +165,7 @@ export async function buildRecipes(ctx: ModeContext, recipes: readonly string[])
     process.exitCode = core.ExitCode.Failure;
   }
   const changedLocks = builds.filter((b) => b.lockChanged);
-  if (ctx.inputs.commitLockfile && changedLocks.length > 0 && !ctx.inputs.dryRun) await commitLockfiles(ctx, changedLocks.map((b) => b.lockPath));
+  if (ctx.inputs.commitLockfile && changedLocks.length > 0 && !ctx.inputs.dryRun && !ctx.inputs.shard) await commitLockfiles(ctx, changedLocks.map((b) => b.lockPath));
   return builds;
 }
 
@@ -155,8 +185,24 @@ async function commitLockfiles(ctx: ModeContext, paths: string[]): Promise<void>
   ctx.log(`committed ${paths.join(', ')} to ${branch} (${sha.slice(0, 12)})`);
 }
 
+/** The plan step of a matrix build: every selected recipe split over `jobs` jobs (GitHub allows 256 per matrix). */
+export function matrixOutput(recipes: readonly string[], jobs: number): { include: { recipe: string; shard: string }[] } {
+  if (recipes.length * jobs > 256) {
+    throw new MergeopsError('USAGE', `input \`jobs\`: ${recipes.length} recipe(s) × ${jobs} jobs is more than the 256 jobs a matrix may have`,
+      'use fewer jobs per recipe, or build the recipes in separate workflow runs');
+  }
+  return { include: recipes.flatMap((recipe) => Array.from({ length: jobs }, (_, i) => ({ recipe, shard: `${i + 1}/${jobs}` }))) };
+}
+
 async function build(ctx: ModeContext): Promise<void> {
   const recipes = buildSelection(ctx);
+  if (ctx.inputs.jobs !== undefined) {
+    const matrix = matrixOutput(recipes, ctx.inputs.jobs);
+    core.setOutput('changed-recipes', JSON.stringify(recipes));
+    core.setOutput('matrix', JSON.stringify(matrix));
+    ctx.log(`matrix: ${recipes.length} recipe(s) × ${ctx.inputs.jobs} job(s)`);
+    return;
+  }
   if (recipes.length === 0) ctx.log(`no recipe matching \`${ctx.inputs.recipes}\` changed: nothing to build`);
   await buildRecipes(ctx, recipes);
 }

@@ -1,5 +1,5 @@
 /** The sticky review comment, rendered from data (one section per changed recipe). */
-import { bytes, duration } from '../cli/format.js';
+import { bytes, duration } from '../units.js';
 import { ASSUMED_RATES, type ResourceEstimate } from './estimate.js';
 import type { ParamChange } from './recipe-diff.js';
 

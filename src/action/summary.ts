@@ -1,5 +1,5 @@
 /** The build's job summary, one section per recipe, rendered from data. */
-import { bytes, duration } from '../cli/format.js';
+import { bytes, duration } from '../units.js';
 import type { EvalReport } from '../eval/report.js';
 import { renderEvalMarkdown } from '../eval/render.js';
 
@@ -18,7 +18,7 @@ export interface RecipeBuild {
   ggufChecks: { file: string; ran: boolean }[];
   eval?: EvalReport;
   /** where it was published: repo, commit, and the URL of the repo */
-  published: { repo: string; commit: string; url: string }[];
+  published: { repo: string; commit: string; url: string; committed: boolean }[];
 }
 
 const esc = (s: string): string => s.replace(/\|/g, '\\|');
@@ -26,7 +26,7 @@ const esc = (s: string): string => s.replace(/\|/g, '\\|');
 export function recipeSummary(b: RecipeBuild, hubUrl = 'https://huggingface.co'): string {
   const out = [`## \`${b.path}\``, ''];
   if (b.published.length) {
-    out.push(`Published: ${b.published.map((p) => `[${p.repo}](${p.url}) @ \`${p.commit.slice(0, 12)}\``).join(', ')}`, '');
+    out.push(`Published: ${b.published.map((p) => `[${p.repo}](${p.url})${p.committed ? ` @ \`${p.commit.slice(0, 12)}\`` : ' (already up to date)'}`).join(', ')}`, '');
   }
   out.push('| input | revision | commit |', '|---|---|---|');
   for (const i of b.inputs) {
@@ -37,7 +37,8 @@ export function recipeSummary(b: RecipeBuild, hubUrl = 'https://huggingface.co')
   const pub = b.published[0];
   out.push('', '| output | size |', '|---|---|');
   for (const f of b.files) {
-    const link = pub ? `[${esc(f.name)}](${pub.url}/blob/${pub.commit}/${f.name})` : `\`${esc(f.name)}\``;
+    const repo = f.name.endsWith('.gguf') ? b.published[b.published.length - 1] : pub;
+    const link = repo ? `[${esc(f.name)}](${repo.url}/blob/${repo.committed ? repo.commit : 'main'}/${f.name})` : `\`${esc(f.name)}\``;
     out.push(`| ${link} | ${bytes(f.bytes)} |`);
   }
   out.push('');

@@ -1,7 +1,7 @@
 /** Progress of a long run: a redrawn bar on a terminal, plain periodic lines otherwise. */
 import type { Progress } from '../execute/execute.js';
 import type { UploadProgress } from '../publish/uploader.js';
-import { bytes, duration, rate } from './format.js';
+import { bytes, duration, rate } from '../units.js';
 
 /** Below this, the rate is mostly start-up (workers, first reads): no rate or ETA is shown from it. */
 const MIN_SECONDS_FOR_RATE = 1;

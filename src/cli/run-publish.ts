@@ -15,7 +15,7 @@ import { publishTargets, targetName, type PublishTargets } from '../publish/targ
 import type { Uploader } from '../publish/uploader.js';
 import { parseFileType, type FileTypeName } from '../quant/select.js';
 import type { CommandIO } from './command.js';
-import { bytes } from './format.js';
+import { bytes } from '../units.js';
 import { uploadProgressReporter } from './progress.js';
 
 export interface PublishFlags {

@@ -16,7 +16,7 @@ export function evaluateGate(report: Pick<EvalReport, 'models' | 'checks' | 'sum
   const s = report.summary[merge.id] ?? {};
   if (t.minPassRate !== undefined) {
     const rate = s.passRate;
-    if (rate === undefined || rate < t.minPassRate) {
+    if (rate === undefined || rate < t.minPassRate - 1e-12) {
       const weakest = report.checks.flatMap((c) => {
         if (c.kind === 'task') {
           const r = c.results[merge.id];
@@ -46,7 +46,7 @@ export function evaluateGate(report: Pick<EvalReport, 'models' | 'checks' | 'sum
       failures.push({ check: 'max_perplexity_increase', message: 'no input model has a perplexity to compare with' });
     } else {
       const increase = p / best.p - 1;
-      if (increase > t.maxPerplexityIncrease) {
+      if (increase > t.maxPerplexityIncrease + 1e-12) { // 13 / 10 - 1 is 0.30000000000000004
         failures.push({
           check: 'max_perplexity_increase',
           message: `perplexity ${p.toFixed(3)} is ${(increase * 100).toFixed(1)}% above the best input (${best.m.label}: ${best.p.toFixed(3)}); `

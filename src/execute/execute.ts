@@ -22,8 +22,8 @@ import { ShardFlusher } from './flush.js';
 import {
   guardOutputDir, OUTPUT_MARKER, partialPath, writeOutputMarker, type GuardedPath, type OutputLock,
 } from './output-safety.js';
-import { GGUFOutputs } from './gguf-outputs.js';
-import type { GGUFCheck } from '../eval/load-check.js';
+import { ggufRequestFor, GGUFOutputs, planGGUFOutputs, sameGGUFRequest } from './gguf-outputs.js';
+import type { GGUFCheck, LoadCheck } from './gguf-check.js';
 import { checkFinite, HealthTracker, type TensorHealth } from './health.js';
 import { assignShards, SMALL_FILES_JOB, type ShardSpec } from '../plan/matrix.js';
 import type { GGUFSplitOptions } from '../formats/gguf.js';
@@ -69,8 +69,10 @@ export interface ExecuteOptions {
   directIO?: boolean;
   /** `tokenizer.ggml.pre` of the GGUF files, for a BPE tokenizer llama.cpp does not recognise. */
   tokenizerPre?: string;
-  /** Load each GGUF file written with llama.cpp and decode a few tokens (default true). */
+  /** Load each GGUF file written with `loadCheck` (default true, when one is given). */
   ggufCheck?: boolean;
+  /** The GGUF load check (eval/load-check.ts `smokeTestGGUF`: llama.cpp decodes a few tokens), passed in by the caller. */
+  loadCheck?: LoadCheck;
   /** Told when a GGUF file is planned (it is then written during the merge). */
   onGGUF?: (type: FileTypeName) => void;
   /** Write output tensors holding NaN or Inf instead of failing the run (their health still says so). */
@@ -80,6 +82,8 @@ export interface ExecuteOptions {
    * `count`, computing only the tensors they hold (and reading only those tensors' inputs).
    */
   shard?: ShardSpec;
+  /** Told the tensors this run computes (all of the plan's unless a matrix job), before the first is read. */
+  onTensors?: (tensors: readonly PlannedTensor[]) => void;
   /**
    * Low-disk publishing: called with each finished safetensors shard (once all its tensors are
    * written, while the merge goes on) and each checked GGUF file (at the end), one at a time.
@@ -173,8 +177,12 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     // GGUF files are written from the merge stream (the merged tensors are not read back), inside
     // the temporary folder so that they appear, like everything else, only with the final rename.
     if (ggufTypes.length > 0) {
-      gguf = await GGUFOutputs.open(plan, tmp, ggufTypes, {
-        modelId: basename(outDir), tokenizerPre: opts.tokenizerPre, onType: opts.onGGUF, split: opts.ggufSplit,
+      // The files planned with the plan (pipeline.ts), unless they were planned for another output
+      // name or other options (a caller that planned without knowing the output folder).
+      const request = ggufRequestFor(plan, { ...opts, title: (opts.marker ?? { command: 'run' }).name }, basename(outDir));
+      const planned = plan.gguf && sameGGUFRequest(plan.gguf.request, request) ? plan.gguf : await planGGUFOutputs(plan, request);
+      gguf = await GGUFOutputs.open(planned.plans, tmp, {
+        onType: opts.onGGUF,
         ...(matrix ? { keep: (_: string, bytes: number, names: readonly string[]) => matrix.assigner.assignNear(bytes, overlapOf(plan, matrix.shardJob, matrix.assigner.count, names)) === job } : {}),
       });
     }
@@ -196,6 +204,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     // A matrix job computes the tensors its files hold, no others.
     const tensors = matrix ? plan.tensors.filter((t) => mine(t.shard) || (gguf?.targets(t.name).length ?? 0) > 0) : plan.tensors;
     progress.tensorsTotal = tensors.length;
+    opts.onTensors?.(tensors);
     flusher = new ShardFlusher([...shardPaths.filter((x) => x !== ''), ...(gguf?.paths ?? [])]);
     const tracker = new Tracker(progress, t0, opts.onProgress, flusher, opts.onWarning);
     const handoff = opts.onFileDone ? new FileHandoff(pool, opts.onFileDone) : undefined;
@@ -208,7 +217,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
 
     await flusher.finish();
     const mergeSeconds = (performance.now() - t0) / 1000;
-    const ggufChecks = (await gguf?.finish(tmp, opts.ggufCheck ?? true)) ?? [];
+    const ggufChecks = (await gguf?.finish(tmp, (opts.ggufCheck ?? true) ? opts.loadCheck : undefined)) ?? [];
     if (matrix && job !== SMALL_FILES_JOB) removeSmallFiles(plan, tmp);
     fsyncFile(tmp);
     replaceDir(tmp, outDir);
@@ -304,8 +313,8 @@ class Tracker {
 
 /**
  * Hands finished files to `onFileDone`, one at a time, in order. A shard's descriptors are
- * released by every worker first (its pending writes land). At most two files wait: the merge
- * pauses for the uploads rather than fill the disk.
+ * released by every worker first (its pending writes land). The merge pauses for the uploads
+ * rather than fill the disk.
  */
 class FileHandoff {
   private chain: Promise<void> = Promise.resolve();
@@ -330,9 +339,9 @@ class FileHandoff {
     });
   }
 
-  /** Waits while too many files are queued (the disk holds them). */
-  async backpressure(): Promise<void> {
-    while (this.waiting >= 2 && !this.failure) await this.chain;
+  /** Waits while more than `limit` finished files are queued (the disk holds them). */
+  async backpressure(limit: number): Promise<void> {
+    while (this.waiting > limit && !this.failure) await this.chain;
     if (this.failure) throw this.failure;
   }
 
@@ -358,10 +367,15 @@ async function runAll(pool: KernelPool, plan: Plan, tensors: readonly PlannedTen
   // Tensors left per shard: a shard is finished when its count reaches zero.
   const left = plan.shards.map(() => 0);
   for (const t of tensors) left[t.shard]++;
+  let lastShard = -1;
   for (const t of tensors) {
     if (failure) break;
     if (handoff) {
-      try { await handoff.backpressure(); } catch (e) { failure ??= e; break; }
+      // A tensor of the next shard starts once the finished shards are gone: the disk holds the
+      // shards being written and at most one being uploaded.
+      const newShard = t.shard !== lastShard;
+      lastShard = t.shard;
+      try { await handoff.backpressure(newShard ? 0 : 1); } catch (e) { failure ??= e; break; }
     }
     if (inputsReady) {
       try { await inputsReady(t); } catch (e) { failure ??= e; break; }

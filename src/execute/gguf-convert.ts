@@ -9,12 +9,13 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { ggufArchFor, withConfigDefaults, type GGUFArchRow } from '../arch/gguf-arch.js';
 import { generalFromModelCard, type GGUFGeneralInfo } from '../arch/gguf-general.js';
+import { CARD_DATA_FILE } from '../card/data.js';
 import { parse as parseYaml } from 'yaml';
 import type { HFConfig } from '../arch/types.js';
 import { MergeopsError, type ErrorCode } from '../errors.js';
 import { kv, type GGUFKV, type GGUFSplitOptions } from '../formats/gguf.js';
 import { readLocalModel } from '../hub/local.js';
-import { readOptionalFile, readOptionalJsonObject } from '../io/optional-file.js';
+import { folderView, viewJsonObject, type FileView } from '../io/optional-file.js';
 import { ggufQuantum } from '../kernels/gguf-encode.js';
 import { KernelError, KernelPool } from '../kernels/pool.js';
 import { planGGUFConversion, type GGUFPlan, type GGUFSourceTensor } from '../plan/gguf-plan.js';
@@ -26,7 +27,7 @@ import { GGUFFileSink } from './gguf-sink.js';
 import { acquireOutputLock, readOutputMarker, removeStalePartials, resolveOutPath } from './output-safety.js';
 import { asFsError } from '../fs-errors.js';
 import { onInterruptCleanup, onInterruptStop } from '../interrupt.js';
-import { smokeTestGGUF, type SmokeResult } from '../eval/load-check.js';
+import type { LoadCheck, SmokeResult } from './gguf-check.js';
 import { verifyGGUF } from './gguf-verify.js';
 
 export interface ConvertOptions {
@@ -52,8 +53,10 @@ export interface ConvertOptions {
   chunkElements?: number;
   /** kernel workers (default: one per core) */
   threads?: number;
-  /** load the file with llama.cpp and decode a few tokens (default true) */
+  /** load the file with `loadCheck` (default true, when one is given) */
   check?: boolean;
+  /** the load check (eval/load-check.ts `smokeTestGGUF`), passed in by the caller */
+  loadCheck?: LoadCheck;
 }
 
 /** 16 Mi elements: 64 MiB of f32 per chunk (a few times that with the source and output copies). */
@@ -106,8 +109,9 @@ export function vocabKVsFor(row: GGUFArchRow, files: TokenizerFiles, config: HFC
 }
 
 /** The YAML front matter of a model card (README.md), as convert reads it; {} without one. */
-export async function readModelCard(dir: string): Promise<Record<string, unknown>> {
-  const b = readOptionalFile(path.join(dir, 'README.md'));
+export async function readModelCard(from: string | FileView): Promise<Record<string, unknown>> {
+  const view = typeof from === 'string' ? folderView(from) : from;
+  const b = view.read('README.md');
   if (!b) return {};
   const lines = b.toString('utf8').split(/\r?\n/);
   if (lines[0] !== '---') return {};
@@ -117,7 +121,7 @@ export async function readModelCard(dir: string): Promise<Record<string, unknown
     const v = parseYaml(yaml, { version: '1.1' }) as unknown;
     return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
   } catch (e) {
-    throw new MergeopsError('IO', `${path.join(dir, 'README.md')}: the model card's YAML header is invalid (${(e as Error).message})`,
+    throw new MergeopsError('IO', `${view.path('README.md')}: the model card's YAML header is invalid (${(e as Error).message})`,
       'fix the front matter between the --- lines, or pass --name');
   }
 }
@@ -130,6 +134,10 @@ export interface FolderPlanOptions {
   tokenizerPre?: string;
   /** stands for the folder name where convert uses it; default the folder's name */
   modelId?: string;
+  /** The folder's files when it does not exist yet (a run's output, planned); default the folder itself. */
+  files?: FileView;
+  /** The title a mergeops run records in its folder's marker; default read from the folder's marker. */
+  title?: string;
 }
 
 /** What every GGUF file of a model folder shares, whatever its type: tokenizer block and `general.*` sources. */
@@ -148,13 +156,18 @@ export interface FolderGGUFInfo {
 export async function readFolderGGUFInfo(o: FolderPlanOptions): Promise<FolderGGUFInfo> {
   const row = ggufArchFor(o.config);
   const withDefaults = withConfigDefaults(o.config);
-  const vocab = vocabKVsFor(row, readTokenizerFiles(o.dir), withDefaults, o.tokenizerPre);
-  const genCfg = readOptionalJsonObject(path.join(o.dir, 'generation_config.json'));
+  const files = o.files ?? folderView(o.dir);
+  const vocab = vocabKVsFor(row, readTokenizerFiles(files), withDefaults, o.tokenizerPre);
+  const genCfg = viewJsonObject(files, 'generation_config.json');
   // precedence as convert: explicit values, the model card, config `_name_or_path`, the folder name;
   // below the card, the title a mergeops run recorded in its folder (after the recipe, not the folder).
-  const title = readOutputMarker(o.dir)?.name;
+  const marker = o.files ? undefined : readOutputMarker(o.dir);
+  const title = o.files ? o.title : marker?.name;
+  // The card a run renders into its own output comes after its GGUF files: it is not a source of
+  // their `general.*`, so quantize of the folder writes the bytes the run wrote.
+  const generatedCard = marker !== undefined && await fs.stat(path.join(o.dir, CARD_DATA_FILE)).then(() => true, () => false);
   const general: Partial<GGUFGeneralInfo> = {
-    ...(title !== undefined ? { name: title } : {}), ...generalFromModelCard(await readModelCard(o.dir)), ...o.general,
+    ...(title !== undefined ? { name: title } : {}), ...generalFromModelCard(generatedCard ? {} : await readModelCard(files)), ...o.general,
   };
   if (genCfg) general.generationConfig = genCfg;
   const modelIds: string[] = [];
@@ -292,7 +305,7 @@ async function writeConverted(o: ConvertOptions, model: Awaited<ReturnType<typeo
   for (const f of plan.files) await verifyGGUF(path.join(outDir, f.fileName), f.layout, f.metadata);
   let check: SmokeResult | undefined;
   try {
-    if (o.check ?? true) check = await smokeTestGGUF(path.join(outDir, plan.files[0].fileName));
+    if ((o.check ?? true) && o.loadCheck) check = await o.loadCheck(path.join(outDir, plan.files[0].fileName));
   } catch (e) {
     for (const f of plan.files) await fs.rm(path.join(outDir, f.fileName), { force: true }); // unusable: not left behind
     throw e;

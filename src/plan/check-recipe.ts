@@ -19,6 +19,8 @@ export interface CheckedRecipe {
   method: MergeMethod;
   /** The `mergeops:` options the method sees: the seed and its own options, set or defaulted. */
   options: MethodOptions;
+  /** Warnings: parameters of other methods, which the method ignores. */
+  notes: string[];
 }
 
 function fail(recipe: Recipe, pos: SourcePos, message: string, hint: string): never {
@@ -57,7 +59,7 @@ function writtenValues(s: ParamSetting): { value: number; pos: SourcePos }[] {
   return s.entries.flatMap((e) => (Array.isArray(e.value) ? e.value : [e.value]).map((value) => ({ value, pos: e.pos })));
 }
 
-function checkParameters(recipe: Recipe, method: MergeMethod): void {
+function checkParameters(recipe: Recipe, method: MergeMethod, notes: string[]): void {
   const defs = new Map<string, ParamDef>([...method.globalParams, ...method.perModelParams].map((p) => [p.name, p]));
   const own = [...defs.keys()];
   const ownList = own.length > 0 ? `${method.name}'s parameters are ${list(own)}` : `${method.name} takes no parameters`;
@@ -68,8 +70,11 @@ function checkParameters(recipe: Recipe, method: MergeMethod): void {
       if (!def) {
         const owners = parameterOwners(name);
         if (owners.length > 0) {
-          fail(recipe, at, `\`${name}\` is not a parameter of ${method.name}`,
-            `it is a parameter of ${owners.join(', ')}; remove it, or change \`merge_method\` (${ownList})`);
+          // mergekit ignores parameters its method does not declare, and its own tests pass
+          // `weight` to slerp, karcher, model_stock, …: another method's parameter is a warning.
+          const note = `\`${name}\` (line ${at.line}) is not a parameter of ${method.name} and is ignored, as mergekit does (it is a parameter of ${owners.join(', ')}; ${ownList})`;
+          if (!notes.includes(note)) notes.push(note);
+          continue;
         }
         const guess = didYouMean(name, own) ?? didYouMean(name, allParameterNames());
         fail(recipe, at, `unknown parameter \`${name}\`${guess ? `; did you mean \`${guess}\`?` : ''}`, ownList);
@@ -138,8 +143,9 @@ function checkQuantize(recipe: Recipe): void {
 /** The recipe's method and options, or a RecipeError at the first key or value that is wrong. */
 export function checkRecipe(recipe: Recipe): CheckedRecipe {
   const method = lookupMethod(recipe);
-  checkParameters(recipe, method);
+  const notes: string[] = [];
+  checkParameters(recipe, method, notes);
   const options = checkOptions(recipe, method);
   checkQuantize(recipe);
-  return { method, options };
+  return { method, options, notes };
 }

@@ -137,7 +137,7 @@ interface OutWeight {
 
 export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
   const { recipe } = resolved;
-  const { method, options } = checkRecipe(recipe);
+  const { method, options, notes } = checkRecipe(recipe);
   const slices = buildSlices(resolved, method);
   if (slices.length === 0) {
     throw recipeError(recipe, recipe.pos, 'the recipe merges nothing', 'list at least one model under `models:` or `slices:`');
@@ -169,7 +169,7 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
   const warnings: string[] = [];
   const tok = planTokenizer(resolved);
   if (tok) warnings.push(...tok.warnings);
-  warnings.push(...recipe.notes ?? []);
+  warnings.push(...recipe.notes ?? [], ...notes);
 
   // One name set per model: built per weight, it made planning quadratic in the layer count.
   const availOf = new Map<unknown, Set<string>>();

@@ -30,6 +30,7 @@ models:
     parameters: {weight: 0.5}
 mergeops:
   quantize: [Q8_0]
+  license: apache-2.0
 `;
 
 beforeAll(async () => {
@@ -57,7 +58,7 @@ function spec(run: string, inputs: Record<string, string> = {}): RunSpec {
   return {
     index, workspace: repo.work, dir: join(t.dir, run), event: 'push', repository: 'octo/models', sha: after, ref: 'refs/heads/main',
     payload: { ref: 'refs/heads/main', before, after, repository: { full_name: 'octo/models' } },
-    inputs: { 'github-token': gh.token, 'hf-token': 'hf_test_token', 'hf-endpoint': hub.url, 'out': join(t.dir, run, 'out'), ...inputs },
+    inputs: { 'github-token': gh.token, 'hf-token': 'hf_test_token', 'hf-endpoint': hub.url, 'out': join(t.dir, run, 'out'), publish: 'hf:tester/{name}', ...inputs },
     env: {
       ...gh.env(), ...cacheService.env(temp),
       // The same paths on every runner (as ~/.cache and the tool cache are): @actions/cache versions entries by path.
@@ -75,7 +76,15 @@ describe('build mode', () => {
     expect(first.status).toBe(0);
     // Only the recipe the push added.
     expect(JSON.parse(first.outputs['changed-recipes'])).toEqual(['recipes/blend/blend.yml']);
-    const models = JSON.parse(first.outputs.models) as Record<string, { files: string[]; out: string }>;
+    const models = JSON.parse(first.outputs.models) as Record<string, { files: string[]; out: string; repos: string[]; commits: string[] }>;
+    // Published: the safetensors repo and the GGUF repo, byte for byte what was built.
+    expect(models['recipes/blend/blend.yml'].repos).toEqual(['tester/blend', 'tester/blend-GGUF']);
+    expect(models['recipes/blend/blend.yml'].commits).toEqual([hub.sha('tester/blend'), hub.sha('tester/blend-GGUF')]);
+    const built = join(t.dir, 'run1', 'out', 'blend');
+    expect(Buffer.compare(hub.file('tester/blend', 'main', 'model.safetensors')!.data, readFileSync(join(built, 'model.safetensors')))).toBe(0);
+    const gguf = models['recipes/blend/blend.yml'].files.find((f) => f.endsWith('.gguf'))!;
+    expect(Buffer.compare(hub.file('tester/blend-GGUF', 'main', gguf)!.data, readFileSync(join(built, gguf)))).toBe(0);
+    expect(first.summary).toContain(`Published: [tester/blend](${hub.url}/tester/blend) @ \`${hub.sha('tester/blend')!.slice(0, 12)}\``);
     expect(models['recipes/blend/blend.yml'].files).toEqual(expect.arrayContaining(['model.safetensors', 'config.json']));
     expect(models['recipes/blend/blend.yml'].files.some((f) => f.endsWith('.gguf'))).toBe(true);
     // Progress in the log, at a log's rate.
@@ -102,6 +111,7 @@ describe('build mode', () => {
     expect(first.summary).toContain('load blend');
 
     hub.resetCounters();
+    const published = hub.sha('tester/blend');
     // A fresh runner: nothing cached on disk.
     rmSync(join(t.dir, 'shard-cache'), { recursive: true, force: true });
     rmSync(join(t.dir, 'toolcache'), { recursive: true, force: true });
@@ -113,6 +123,9 @@ describe('build mode', () => {
     expect(second.stdout).toContain('restored from the Actions cache');
     expect(cacheService.counters.downloads).toBe(3);
     expect(JSON.parse(second.outputs['eval-summary'])['recipes/blend/blend.yml']).toMatchObject({ ran: true, passed: true });
+    // The same build again: nothing to commit on the Hub.
+    expect(hub.sha('tester/blend')).toBe(published);
+    expect(second.summary).toContain('(already up to date)');
     // No weights fetched again (the lockfile step reads the small config and tokenizer files).
     const weights = [...hub.counters.bytesByFile].filter(([f]) => f.endsWith('.safetensors'));
     expect(weights.reduce((a, [, n]) => a + n, 0)).toBeLessThan(100_000);
@@ -123,7 +136,7 @@ describe('build mode', () => {
   });
 
   it('without llama.cpp for the runner, warns and reports the eval as not run (never passed)', async () => {
-    const s = spec('run3', { cache: 'false' });
+    const s = spec('run3', { cache: 'false', publish: '' });
     // npm cannot install it here: an empty npm cache, offline (as a runner cut off from the registry).
     const r = await runAction({ ...s, env: { ...s.env, RUNNER_TOOL_CACHE: join(t.dir, 'toolcache-none'), npm_config_cache: join(t.dir, 'empty-npm-cache') } });
     expect(r.status).toBe(0);

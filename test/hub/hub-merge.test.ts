@@ -221,12 +221,49 @@ describe('sharded models on the Hub', () => {
       const r = await runCliAsync(['run', hubRecipe, '--out', join(outs, mode), '--out-shard-size', '100K', '--source-mode', mode,
         '--cache-dir', join(outs, `cache-${mode}`)], { env: env() });
       expect(r.status).toBe(0);
-      // The recipe and the card name the inputs, which differ (local folders vs Hub repos).
-      const recipeSpecific = new Set(['mergekit_config.yml', 'README.md', 'mergeops_card.json']);
+      // The recipe and the card name the inputs, which differ (local folders vs Hub repos); the marker
+      // carries the title, taken from the recipe's file name.
+      const recipeSpecific = new Set(['mergekit_config.yml', 'README.md', 'mergeops_card.json', '.mergeops-output.json']);
       const names = readdirSync(join(outs, 'local')).filter((f) => !recipeSpecific.has(f));
       expect(readdirSync(join(outs, mode)).filter((f) => !recipeSpecific.has(f))).toEqual(names);
       sameFiles(join(outs, 'local'), join(outs, mode), names);
     }
+  });
+});
+
+describe('matrix jobs on the Hub', () => {
+  it('a job of a matrix build downloads only the shards its tensors read; the jobs together equal the local merge', async () => {
+    const a = join(t.dir, 'matrix-a');
+    const b = join(t.dir, 'matrix-b');
+    await generateModel({ arch: 'qwen2', dir: a, seed: 7, hiddenSize: 64, numLayers: 4, vocabSize: 512, intermediateSize: 128, numHeads: 4, numKvHeads: 2, dtype: 'BF16', maxShardBytes: 60_000 });
+    await generateModel({ arch: 'qwen2', dir: b, seed: 8, baseFrom: a, maxShardBytes: 60_000 });
+    const shards = new Map([a, b].flatMap((d, m) => readdirSync(d).filter((f) => f.endsWith('.safetensors'))
+      .map((f) => [`${ORG}/matrix-${'ab'[m]}/${f}`, statSync(join(d, f)).size] as const)));
+    hub.addFolder(`${ORG}/matrix-a`, a);
+    hub.addFolder(`${ORG}/matrix-b`, b);
+    const text = (x: string, y: string): string => `merge_method: linear\nmodels:\n  - model: ${x}\n    parameters: {weight: 0.3}\n  - model: ${y}\n    parameters: {weight: 0.7}\n`;
+    const outs = join(t.dir, 'matrix-out');
+    const local = join(outs, 'local', 'merged');
+    expect(runCli(['run', writeRecipe(t.dir, 'matrix-local.yml', text(a, b)), '--out', local, '--out-shard-size', '100K']).status).toBe(0);
+    const hubRecipe = writeRecipe(t.dir, 'matrix-hub.yml', text(`${ORG}/matrix-a`, `${ORG}/matrix-b`));
+    // Each folder's own (marker), and what names the inputs or describes the whole model.
+    const own = new Set(['mergekit_config.yml', 'README.md', 'mergeops_card.json', 'eval.json', 'eval.md', '.mergeops-output.json']);
+    const seen = new Set<string>();
+    for (let i = 1; i <= 3; i++) {
+      hub.resetCounters();
+      const dir = join(outs, `job${i}`, 'merged');
+      const r = await runCliAsync(['run', hubRecipe, '--out', dir, '--out-shard-size', '100K', '--source-mode', 'download', '--shard', `${i}/3`,
+        '--cache-dir', join(outs, `cache${i}`)], { env: env() });
+      expect(r.status).toBe(0);
+      // Headers of every shard are read for the plan; whole shards only for this job's tensors.
+      const whole = [...shards].filter(([key, size]) => (hub.counters.bytesByFile.get(key) ?? 0) >= size);
+      expect(whole.length).toBeGreaterThan(0);
+      expect(whole.length).toBeLessThan(shards.size);
+      const names = readdirSync(dir).filter((f) => !own.has(f));
+      for (const f of names) seen.add(f);
+      sameFiles(local, dir, names);
+    }
+    expect([...seen].sort()).toEqual(readdirSync(local).filter((f) => !own.has(f)).sort());
   });
 });
 

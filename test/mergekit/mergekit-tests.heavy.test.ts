@@ -183,6 +183,15 @@ async function runAndCheckMerge(config: string, validate?: (out: string, tensors
   const want = new Set<string>();
   for (const m of modelsOf(file)) for (const n of (await readModelF64(join(MODELS, m))).keys()) want.add(n);
   for (const n of want) if (!tensors.has(n)) throw new Error(`Output missing tensor ${n}`);
+  // config.json is the donor's (base_model, else the first model) byte for byte but for the keys
+  // the merge sets; no key is added (a nested LLaVA config gets no top-level layer count).
+  const text = readFileSync(file, 'utf8');
+  const donor = /^base_model: (\w+)$/m.exec(text)?.[1] ?? modelsOf(file)[0];
+  const setKeys = /^(\s*)"(torch_dtype|vocab_size|num_hidden_layers|n_layer)": .*\n/gm;
+  const donorConfig = readFileSync(join(MODELS, donor, 'config.json'), 'utf8');
+  const outConfig = readFileSync(join(out, 'config.json'), 'utf8');
+  expect(outConfig.replace(setKeys, '')).toBe(donorConfig.replace(setKeys, ''));
+  expect(Object.keys(JSON.parse(outConfig) as object)).toEqual(Object.keys(JSON.parse(donorConfig) as object));
   await validate?.(out, tensors);
 }
 

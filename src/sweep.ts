@@ -9,16 +9,15 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { isMap, isSeq, parseAllDocuments } from 'yaml';
-import { MergeopsError } from '../errors.js';
-import { runRecipeFile, type RunOptions } from '../pipeline.js';
-import type { FileTypeName } from '../quant/select.js';
-import { renderSweepChart } from './chart.js';
-import type { EvalData } from './data.js';
-import { loadEvalData } from './data.js';
-import { llamaRuntime } from './llama.js';
-import { ModelSession } from './session.js';
-import { contextFor } from './stage.js';
-import { loadRecipeFile } from '../pipeline.js';
+import { MergeopsError } from './errors.js';
+import { loadRecipeFile, runRecipeFile, type RunOptions } from './pipeline.js';
+import type { FileTypeName } from './quant/select.js';
+import type { EvalOptions } from './recipe/types.js';
+import { renderSweepChart } from './eval/chart.js';
+import { loadEvalData, type EvalData } from './eval/data.js';
+import { llamaRuntime } from './eval/llama.js';
+import { ModelSession } from './eval/session.js';
+import { contextFor } from './eval/stage.js';
 
 /** Parameters a sweep may vary: global ones set under `parameters:`, per-model ones on every model. */
 export const SWEEP_PARAMS = { lambda: 'global', t: 'global', weight: 'model', density: 'model' } as const;
@@ -54,6 +53,8 @@ export interface SweepOptions extends Pick<RunOptions, 'hub' | 'cache' | 'source
   type?: FileTypeName;
   /** Pick by generation consistency even when the tasks have labels. */
   unlabeled?: boolean;
+  /** The prompts and tasks to run (default: the recipe's mergeops.eval). */
+  eval?: EvalOptions;
   /** Folder for sweep.json, sweep.md, sweep.svg and the chosen recipe. */
   outDir: string;
   onCandidate?: (c: SweepCandidate, index: number) => void;
@@ -119,10 +120,10 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   if (values.length < 2) throw new MergeopsError('USAGE', 'a sweep needs at least two values', 'e.g. --values 0.6,0.8,1.0,1.2');
   const docs = loadRecipeFile(o.recipeFile);
   const final = docs[docs.length - 1];
-  const evalOptions = final.mergeops.eval;
+  const evalOptions = o.eval ?? final.mergeops.eval;
   if (!evalOptions || evalOptions.prompts.length + evalOptions.tasks.length === 0) {
     throw new MergeopsError('USAGE', `${o.recipeFile} has no eval prompts or tasks to sweep with`,
-      'add `mergeops: {eval: {tasks: [{file: prompts.jsonl}]}}` (JSON lines {"prompt": ..., "answer": ...}; answers optional without labels)');
+      'add unlabeled prompts (`mergeops: {eval: {prompts: ["12+34=", "rev abc="]}}`) or labelled tasks (`tasks: [{file: add.jsonl}]`, JSON lines {"prompt": ..., "answer": ...})');
   }
   const data = loadEvalData(evalOptions);
   const rule = o.unlabeled || data.tasks.length === 0 ? 'consistency' : 'accuracy';
