@@ -96,18 +96,9 @@ export async function cacheSmallFile(opts: PinnedReadOptions, name: string): Pro
   if (!f) throw new MergeopsError('INTERNAL', `${label}: ${name} is not listed`, 'report this as a bug');
   const cached = cache.lookup(repo, sha, name, f.size);
   if (cached) return cached;
-  let blob: Blob | null;
-  try {
-    const { downloadFile } = await import('@huggingface/hub'); // loaded on first Hub use
-    blob = await downloadFile({ repo, path: name, revision: sha, hubUrl: opts.hubUrl, accessToken: opts.accessToken, fetch: opts.fetch, xet: false });
-  } catch (e) {
-    throw hubError(e, `cannot download ${name} of ${repo}@${sha}`, opts);
-  }
-  if (!blob) throw new MergeopsError('MODEL_NOT_FOUND', `${label}: ${name} is listed but cannot be downloaded`, 'the repo changed while reading it; run again');
-  const data = new Uint8Array(await blob.arrayBuffer());
-  if (data.length !== f.size) {
-    throw new MergeopsError('NETWORK', `${label}: ${name}: got ${data.length} bytes, the Hub lists ${f.size}`, 'the download was cut short; run again');
-  }
+  // The same retry and resume policy as the tensor range reads (429, 5xx, resets, cut bodies).
+  const data = new Uint8Array(f.size);
+  if (f.size > 0) await rangeRead(pinnedHttpSource(opts, name), 0, data, opts.range);
   const path = cache.pathOf(repo, sha, name);
   cache.putBytes(path, data);
   return path;

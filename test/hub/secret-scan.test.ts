@@ -40,3 +40,15 @@ test('Hub runs print neither the token nor credentials embedded in HF_ENDPOINT',
     expect(scanRecords([record(env, `${r.stdout}\n${r.stderr}`)]).findings).toEqual([]);
   }
 });
+
+test('small files (config, tokenizer) survive 429s and resets like tensor reads: same retry and resume policy', async () => {
+  hub.addFolder('sec/flaky', join(EXAMPLE_MODELS, 'add'));
+  hub.inject({ kind: 'status', status: 429, retryAfter: 0 }, { path: 'config.json' });
+  hub.inject({ kind: 'reset', afterBytes: 100 }, { path: 'tokenizer.json' });
+  hub.inject({ kind: 'status', status: 503 }, { path: 'tokenizer_config.json' });
+  const recipe = writeRecipe(t.dir, 'flaky.yml', 'merge_method: linear\nmodels:\n  - model: sec/flaky\n    parameters: {weight: 1}\n');
+  const r = await runCliAsync(['run', recipe, '--out', join(t.dir, 'flaky-out'), '--cache-dir', join(t.dir, 'flaky-cache')],
+    { env: { HF_ENDPOINT: hub.url, HF_TOKEN: 'hf_test_token' } });
+  expect(r.stderr).not.toMatch(/internal error|^error:/m);
+  expect(r.status).toBe(0);
+});
