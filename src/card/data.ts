@@ -114,7 +114,8 @@ export function mergeLicense(docs: readonly Recipe[], inputs: readonly CardInput
   if (!required) return undefined;
   const final = docs[docs.length - 1];
   const list = inputs.map((i) => `${i.repo ?? i.path ?? i.key}: ${i.license ?? 'no license declared'}`).join('; ');
-  throw new MergeopsError('RECIPE', `${final.file}: the inputs' licenses disagree (${list}), so the merge's license cannot be inherited`,
+  const why = found.has('(none)') ? 'not every input declares a license' : 'the inputs\' licenses disagree';
+  throw new MergeopsError('RECIPE', `${final.file}: ${why} (${list}), so the merge's license cannot be inherited`,
     'set it in the recipe: `mergeops:` then `  license: <id>` (a Hub license id, e.g. apache-2.0, or `other`), after checking the inputs\' terms allow it');
 }
 

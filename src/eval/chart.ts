@@ -3,7 +3,12 @@
  * model card can show it): score from 0 to 1 against the parameter, one line per task accuracy
  * and one for generation consistency, the chosen value marked.
  */
-import type { SweepResult } from './sweep.js';
+/** What the chart shows of a sweep. */
+export interface SweepChartData {
+  param: string;
+  chosen: number;
+  candidates: readonly { value: number; accuracy: Record<string, number>; inconsistency: number }[];
+}
 
 const W = 560;
 const H = 320;
@@ -14,7 +19,7 @@ function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-export function renderSweepChart(r: SweepResult): string {
+export function renderSweepChart(r: SweepChartData): string {
   const xs = r.candidates.map((c) => c.value);
   const lo = Math.min(...xs);
   const hi = Math.max(...xs);

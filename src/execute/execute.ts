@@ -307,8 +307,8 @@ class Tracker {
 
 /**
  * Hands finished files to `onFileDone`, one at a time, in order. A shard's descriptors are
- * released by every worker first (its pending writes land). At most two files wait: the merge
- * pauses for the uploads rather than fill the disk.
+ * released by every worker first (its pending writes land). The merge pauses for the uploads
+ * rather than fill the disk.
  */
 class FileHandoff {
   private chain: Promise<void> = Promise.resolve();
@@ -333,9 +333,9 @@ class FileHandoff {
     });
   }
 
-  /** Waits while too many files are queued (the disk holds them). */
-  async backpressure(): Promise<void> {
-    while (this.waiting >= 2 && !this.failure) await this.chain;
+  /** Waits while more than `limit` finished files are queued (the disk holds them). */
+  async backpressure(limit: number): Promise<void> {
+    while (this.waiting > limit && !this.failure) await this.chain;
     if (this.failure) throw this.failure;
   }
 
@@ -361,10 +361,15 @@ async function runAll(pool: KernelPool, plan: Plan, tensors: readonly PlannedTen
   // Tensors left per shard: a shard is finished when its count reaches zero.
   const left = plan.shards.map(() => 0);
   for (const t of tensors) left[t.shard]++;
+  let lastShard = -1;
   for (const t of tensors) {
     if (failure) break;
     if (handoff) {
-      try { await handoff.backpressure(); } catch (e) { failure ??= e; break; }
+      // A tensor of the next shard starts once the finished shards are gone: the disk holds the
+      // shards being written and at most one being uploaded.
+      const newShard = t.shard !== lastShard;
+      lastShard = t.shard;
+      try { await handoff.backpressure(newShard ? 0 : 1); } catch (e) { failure ??= e; break; }
     }
     if (inputsReady) {
       try { await inputsReady(t); } catch (e) { failure ??= e; break; }

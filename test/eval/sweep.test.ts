@@ -1,7 +1,7 @@
 /** `mergeops sweep`: AdaMMS's unlabeled pick on the example models, and its parts. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { choose, inconsistency, setRecipeParam, type SweepCandidate } from '../../src/eval/sweep.js';
+import { choose, inconsistency, setRecipeParam, type SweepCandidate } from '../../src/sweep.js';
 import { parseRecipeText } from '../../src/recipe/parse.js';
 import { runCliAsync } from '../support/cli.js';
 import { EXAMPLE_MODELS, tempDir } from '../support/tmp.js';

@@ -1,6 +1,6 @@
 /** `mergeops sweep <recipe.yml> --param P --values a,b,...`: pick a merge parameter by evaluating candidates. */
 import { MergeopsError } from '../../errors.js';
-import { runSweep, SWEEP_PARAMS, sweepText, type SweepParam } from '../../eval/sweep.js';
+import { runSweep, SWEEP_PARAMS, sweepText, type SweepParam } from '../../sweep.js';
 import { parseFileType } from '../../quant/select.js';
 import { didYouMean } from '../../recipe/index.js';
 import { defineCommand } from '../command.js';

@@ -9,16 +9,14 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { isMap, isSeq, parseAllDocuments } from 'yaml';
-import { MergeopsError } from '../errors.js';
-import { runRecipeFile, type RunOptions } from '../pipeline.js';
-import type { FileTypeName } from '../quant/select.js';
-import { renderSweepChart } from './chart.js';
-import type { EvalData } from './data.js';
-import { loadEvalData } from './data.js';
-import { llamaRuntime } from './llama.js';
-import { ModelSession } from './session.js';
-import { contextFor } from './stage.js';
-import { loadRecipeFile } from '../pipeline.js';
+import { MergeopsError } from './errors.js';
+import { loadRecipeFile, runRecipeFile, type RunOptions } from './pipeline.js';
+import type { FileTypeName } from './quant/select.js';
+import { renderSweepChart } from './eval/chart.js';
+import { loadEvalData, type EvalData } from './eval/data.js';
+import { llamaRuntime } from './eval/llama.js';
+import { ModelSession } from './eval/session.js';
+import { contextFor } from './eval/stage.js';
 
 /** Parameters a sweep may vary: global ones set under `parameters:`, per-model ones on every model. */
 export const SWEEP_PARAMS = { lambda: 'global', t: 'global', weight: 'model', density: 'model' } as const;
@@ -122,7 +120,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   const evalOptions = final.mergeops.eval;
   if (!evalOptions || evalOptions.prompts.length + evalOptions.tasks.length === 0) {
     throw new MergeopsError('USAGE', `${o.recipeFile} has no eval prompts or tasks to sweep with`,
-      'add `mergeops: {eval: {tasks: [{file: prompts.jsonl}]}}` (JSON lines {"prompt": ..., "answer": ...}; answers optional without labels)');
+      'add unlabeled prompts (`mergeops: {eval: {prompts: ["12+34=", "rev abc="]}}`) or labelled tasks (`tasks: [{file: add.jsonl}]`, JSON lines {"prompt": ..., "answer": ...})');
   }
   const data = loadEvalData(evalOptions);
   const rule = o.unlabeled || data.tasks.length === 0 ? 'consistency' : 'accuracy';
