@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve as resolvePath, sep } from 'node:path'
 import { idToTitle } from './arch/gguf-general.js';
 import { MergeopsError } from './errors.js';
 import { executePlan, type ExecuteOptions, type ExecuteResult } from './execute/execute.js';
+import { attachGGUF, ggufRequestFor, planGGUFOutputs } from './execute/gguf-outputs.js';
 import {
   acquireOutputLock, checkOutputPlacement, checkOverwrite, resolveOutPath, type GuardedPath,
 } from './execute/output-safety.js';
@@ -252,6 +253,18 @@ export function recipeTitle(file: string): string | undefined {
   return stem === '' || GENERIC_RECIPE_NAMES.has(stem.toLowerCase()) ? undefined : idToTitle(stem);
 }
 
+/**
+ * Plans the GGUF files a run of recipe `file` writes (`--gguf`, `mergeops.quantize`) into
+ * `plan.gguf`, with their bytes in the disk estimate: what `plan` shows and what execute opens.
+ * They are named after the output folder (`outDir`; default the recipe file's name).
+ */
+export async function planRunGGUF(plan: Plan, file: string,
+  o: Pick<ExecuteOptions, 'gguf' | 'tokenizerPre' | 'ggufSplit'> & { name?: string; outDir?: string }): Promise<void> {
+  const modelId = o.outDir !== undefined ? basename(o.outDir) : basename(file).replace(/\.ya?ml$/i, '');
+  const request = ggufRequestFor(plan, { ...o, title: o.name ?? recipeTitle(file) }, modelId);
+  if (request.types.length > 0) attachGGUF(plan, await planGGUFOutputs(plan, request));
+}
+
 /** parse → resolve → plan → execute, with Hub shards streamed or downloaded alongside. */
 export async function runRecipeFile(file: string, opts: RunOptions): Promise<RunResult> {
   const cache = opts.cache ?? new ShardCache(defaultCacheDir());
@@ -280,6 +293,7 @@ export async function runRecipeFile(file: string, opts: RunOptions): Promise<Run
     mergeopsVersion: opts.card.mergeopsVersion, licenseRequired: opts.card.licenseRequired ?? false,
   }) : undefined;
   const marker = { command: 'run', name: opts.name ?? recipeTitle(file) };
+  await planRunGGUF(plan, file, { ...opts, outDir: realOut });
   mkdirSync(dirname(realOut), { recursive: true });
   const outputLock = acquireOutputLock(realOut);
   try {

@@ -67,6 +67,7 @@ async function buildOne(ctx: ModeContext, path: string, store: ShardCache, outRo
     outDir, gguf: ctx.inputs.gguf, maxMemory: ctx.inputs.maxMemory, threads: ctx.inputs.threads, overwrite: true,
     eval: ctx.inputs.eval ? undefined : false,
     card: { mergeopsVersion: MERGEOPS_VERSION, licenseRequired: pub !== undefined },
+    shard: ctx.inputs.shard,
   });
   if (ctx.inputs.cache) for (const p of pinned) await saveModelToActionsCache(store, p.repo, p.sha, { log: ctx.log });
   const gate = result.eval.gate;
@@ -109,7 +110,11 @@ export async function buildRecipes(ctx: ModeContext, recipes: readonly string[])
   const builds: RecipeBuild[] = [];
   // Publish preflight for every recipe before any merge: a token that cannot write fails in seconds.
   const pubs = new Map<string, PublishPlan>();
-  if (ctx.inputs.publish && !ctx.inputs.dryRun) {
+  if (ctx.inputs.shard) {
+    // Each job computes only its files; uploading the parts and the one commit of all of them are not in this version.
+    ctx.log(`matrix job ${ctx.inputs.shard.index}/${ctx.inputs.shard.count}: computing only this part of each output; it is neither published nor recorded `
+      + '(collect the parts, e.g. with actions/upload-artifact, and publish the assembled folder with `mergeops publish`)');
+  } else if (ctx.inputs.publish && !ctx.inputs.dryRun) {
     for (const path of recipes) {
       const targets = publishTargets(publishTargetFor(ctx.inputs.publish, recipeName(path)), undefined, 'input `publish`');
       pubs.set(path, { targets, starts: await checkPublishAccess(targets, ctx.hub) });
@@ -117,7 +122,7 @@ export async function buildRecipes(ctx: ModeContext, recipes: readonly string[])
     if (recipes.length) ctx.log(`publish: write access checked for ${[...pubs.values()].map((p) => p.targets.model.kind === 'hub' ? p.targets.model.repo : '').join(', ')}`);
   }
   // llama.cpp for the eval (and the GGUF load checks), once for all recipes.
-  if (ctx.inputs.eval && recipes.length > 0) {
+  if (ctx.inputs.eval && recipes.length > 0 && !ctx.inputs.shard) {
     const runtime = await provideNodeLlamaCpp({ useCache: ctx.inputs.cache, log: ctx.log });
     if (runtime.ok) setNodeLlamaCppLoader(runtime.load);
     else {
@@ -160,7 +165,7 @@ export async function buildRecipes(ctx: ModeContext, recipes: readonly string[])
     process.exitCode = core.ExitCode.Failure;
   }
   const changedLocks = builds.filter((b) => b.lockChanged);
-  if (ctx.inputs.commitLockfile && changedLocks.length > 0 && !ctx.inputs.dryRun) await commitLockfiles(ctx, changedLocks.map((b) => b.lockPath));
+  if (ctx.inputs.commitLockfile && changedLocks.length > 0 && !ctx.inputs.dryRun && !ctx.inputs.shard) await commitLockfiles(ctx, changedLocks.map((b) => b.lockPath));
   return builds;
 }
 
@@ -180,13 +185,24 @@ async function commitLockfiles(ctx: ModeContext, paths: string[]): Promise<void>
   ctx.log(`committed ${paths.join(', ')} to ${branch} (${sha.slice(0, 12)})`);
 }
 
-async function build(ctx: ModeContext): Promise<void> {
-  if (ctx.inputs.shard) {
-    // Said plainly rather than building the whole output N times.
-    throw new MergeopsError('USAGE', `input \`shard\`: matrix builds (${ctx.inputs.shard.index}/${ctx.inputs.shard.count}) are not available in this version of the Action`,
-      'remove `shard:` and build in one job (review mode estimates whether it fits a runner)');
+/** The plan step of a matrix build: every selected recipe split over `jobs` jobs (GitHub allows 256 per matrix). */
+export function matrixOutput(recipes: readonly string[], jobs: number): { include: { recipe: string; shard: string }[] } {
+  if (recipes.length * jobs > 256) {
+    throw new MergeopsError('USAGE', `input \`jobs\`: ${recipes.length} recipe(s) × ${jobs} jobs is more than the 256 jobs a matrix may have`,
+      'use fewer jobs per recipe, or build the recipes in separate workflow runs');
   }
+  return { include: recipes.flatMap((recipe) => Array.from({ length: jobs }, (_, i) => ({ recipe, shard: `${i + 1}/${jobs}` }))) };
+}
+
+async function build(ctx: ModeContext): Promise<void> {
   const recipes = buildSelection(ctx);
+  if (ctx.inputs.jobs !== undefined) {
+    const matrix = matrixOutput(recipes, ctx.inputs.jobs);
+    core.setOutput('changed-recipes', JSON.stringify(recipes));
+    core.setOutput('matrix', JSON.stringify(matrix));
+    ctx.log(`matrix: ${recipes.length} recipe(s) × ${ctx.inputs.jobs} job(s)`);
+    return;
+  }
   if (recipes.length === 0) ctx.log(`no recipe matching \`${ctx.inputs.recipes}\` changed: nothing to build`);
   await buildRecipes(ctx, recipes);
 }

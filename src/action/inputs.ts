@@ -5,6 +5,7 @@
  */
 import { MergeopsError } from '../errors.js';
 import { parseByteSize } from '../formats/byte-size.js';
+import { parseShardSpec, type ShardSpec } from '../plan/matrix.js';
 import { parseFileType, type FileTypeName } from '../quant/select.js';
 
 export type ActionModeName = 'build' | 'review' | 'drift';
@@ -24,7 +25,9 @@ export interface ActionInputs {
   maxMemory?: number;
   threads?: number;
   /** 1-based part of N */
-  shard?: { index: number; count: number };
+  shard?: ShardSpec;
+  /** plan step of a matrix build: emit the `matrix` output for this many jobs per recipe, build nothing */
+  jobs?: number;
   githubToken?: string;
   onDrift: 'pr' | 'rebuild';
   dryRun: boolean;
@@ -67,16 +70,6 @@ export function publishTargetFor(pattern: string, recipeName: string): string {
   return pattern.replace(/\{name\}/g, recipeName);
 }
 
-export function parseShard(v: string, input = 'shard'): { index: number; count: number } {
-  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(v);
-  const index = m ? Number(m[1]) : NaN;
-  const count = m ? Number(m[2]) : NaN;
-  if (!m || count < 1 || count > 256 || index < 1 || index > count) {
-    throw bad(input, v, '`i/N` with 1 ≤ i ≤ N ≤ 256, e.g. `2/3` (take it from the `matrix` output of the plan step)');
-  }
-  return { index, count };
-}
-
 /** Reads and checks every input; throws a MergeopsError naming the first bad one. */
 export function readActionInputs(get: (name: string) => string): ActionInputs {
   const opt = (n: string): string | undefined => get(n).trim() || undefined;
@@ -113,6 +106,12 @@ export function readActionInputs(get: (name: string) => string): ActionInputs {
     if (!Number.isInteger(threads) || threads < 1 || threads > 1024) throw bad('threads', th, 'a whole number ≥ 1, e.g. `4`');
   }
   const shard = opt('shard');
+  const jobsText = opt('jobs');
+  let jobs: number | undefined;
+  if (jobsText !== undefined) {
+    jobs = Number(jobsText);
+    if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw bad('jobs', jobsText, 'a whole number of matrix jobs per recipe, 1 to 256');
+  }
   return {
     recipes,
     mode: oneOf(get, 'mode', ['auto', 'build', 'review', 'drift'] as const, 'auto'),
@@ -125,7 +124,8 @@ export function readActionInputs(get: (name: string) => string): ActionInputs {
     cache: bool(get, 'cache', true),
     maxMemory,
     threads,
-    shard: shard === undefined ? undefined : parseShard(shard),
+    shard: shard === undefined ? undefined : parseShardSpec(shard, 'input `shard`'),
+    jobs,
     githubToken: opt('github-token'),
     onDrift: oneOf(get, 'on-drift', ['pr', 'rebuild'] as const, 'pr'),
     dryRun: bool(get, 'dry-run', false),

@@ -22,7 +22,7 @@ import { ShardFlusher } from './flush.js';
 import {
   guardOutputDir, OUTPUT_MARKER, partialPath, writeOutputMarker, type GuardedPath, type OutputLock,
 } from './output-safety.js';
-import { GGUFOutputs } from './gguf-outputs.js';
+import { ggufRequestFor, GGUFOutputs, planGGUFOutputs, sameGGUFRequest } from './gguf-outputs.js';
 import type { GGUFCheck } from '../eval/load-check.js';
 import { checkFinite, HealthTracker, type TensorHealth } from './health.js';
 import { assignShards, SMALL_FILES_JOB, type ShardSpec } from '../plan/matrix.js';
@@ -175,8 +175,12 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     // GGUF files are written from the merge stream (the merged tensors are not read back), inside
     // the temporary folder so that they appear, like everything else, only with the final rename.
     if (ggufTypes.length > 0) {
-      gguf = await GGUFOutputs.open(plan, tmp, ggufTypes, {
-        modelId: basename(outDir), tokenizerPre: opts.tokenizerPre, onType: opts.onGGUF, split: opts.ggufSplit,
+      // The files planned with the plan (pipeline.ts), unless they were planned for another output
+      // name or other options (a caller that planned without knowing the output folder).
+      const request = ggufRequestFor(plan, { ...opts, title: (opts.marker ?? { command: 'run' }).name }, basename(outDir));
+      const planned = plan.gguf && sameGGUFRequest(plan.gguf.request, request) ? plan.gguf : await planGGUFOutputs(plan, request);
+      gguf = await GGUFOutputs.open(planned.plans, tmp, {
+        onType: opts.onGGUF,
         ...(matrix ? { keep: (_: string, bytes: number, names: readonly string[]) => matrix.assigner.assignNear(bytes, overlapOf(plan, matrix.shardJob, matrix.assigner.count, names)) === job } : {}),
       });
     }

@@ -14,7 +14,7 @@ import type { HFConfig } from '../arch/types.js';
 import { MergeopsError, type ErrorCode } from '../errors.js';
 import { kv, type GGUFKV, type GGUFSplitOptions } from '../formats/gguf.js';
 import { readLocalModel } from '../hub/local.js';
-import { readOptionalFile, readOptionalJsonObject } from '../io/optional-file.js';
+import { folderView, viewJsonObject, type FileView } from '../io/optional-file.js';
 import { ggufQuantum } from '../kernels/gguf-encode.js';
 import { KernelError, KernelPool } from '../kernels/pool.js';
 import { planGGUFConversion, type GGUFPlan, type GGUFSourceTensor } from '../plan/gguf-plan.js';
@@ -106,8 +106,9 @@ export function vocabKVsFor(row: GGUFArchRow, files: TokenizerFiles, config: HFC
 }
 
 /** The YAML front matter of a model card (README.md), as convert reads it; {} without one. */
-export async function readModelCard(dir: string): Promise<Record<string, unknown>> {
-  const b = readOptionalFile(path.join(dir, 'README.md'));
+export async function readModelCard(from: string | FileView): Promise<Record<string, unknown>> {
+  const view = typeof from === 'string' ? folderView(from) : from;
+  const b = view.read('README.md');
   if (!b) return {};
   const lines = b.toString('utf8').split(/\r?\n/);
   if (lines[0] !== '---') return {};
@@ -117,7 +118,7 @@ export async function readModelCard(dir: string): Promise<Record<string, unknown
     const v = parseYaml(yaml, { version: '1.1' }) as unknown;
     return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
   } catch (e) {
-    throw new MergeopsError('IO', `${path.join(dir, 'README.md')}: the model card's YAML header is invalid (${(e as Error).message})`,
+    throw new MergeopsError('IO', `${view.path('README.md')}: the model card's YAML header is invalid (${(e as Error).message})`,
       'fix the front matter between the --- lines, or pass --name');
   }
 }
@@ -130,6 +131,10 @@ export interface FolderPlanOptions {
   tokenizerPre?: string;
   /** stands for the folder name where convert uses it; default the folder's name */
   modelId?: string;
+  /** The folder's files when it does not exist yet (a run's output, planned); default the folder itself. */
+  files?: FileView;
+  /** The title a mergeops run records in its folder's marker; default read from the folder's marker. */
+  title?: string;
 }
 
 /** What every GGUF file of a model folder shares, whatever its type: tokenizer block and `general.*` sources. */
@@ -148,13 +153,14 @@ export interface FolderGGUFInfo {
 export async function readFolderGGUFInfo(o: FolderPlanOptions): Promise<FolderGGUFInfo> {
   const row = ggufArchFor(o.config);
   const withDefaults = withConfigDefaults(o.config);
-  const vocab = vocabKVsFor(row, readTokenizerFiles(o.dir), withDefaults, o.tokenizerPre);
-  const genCfg = readOptionalJsonObject(path.join(o.dir, 'generation_config.json'));
+  const files = o.files ?? folderView(o.dir);
+  const vocab = vocabKVsFor(row, readTokenizerFiles(files), withDefaults, o.tokenizerPre);
+  const genCfg = viewJsonObject(files, 'generation_config.json');
   // precedence as convert: explicit values, the model card, config `_name_or_path`, the folder name;
   // below the card, the title a mergeops run recorded in its folder (after the recipe, not the folder).
-  const title = readOutputMarker(o.dir)?.name;
+  const title = o.files ? o.title : readOutputMarker(o.dir)?.name;
   const general: Partial<GGUFGeneralInfo> = {
-    ...(title !== undefined ? { name: title } : {}), ...generalFromModelCard(await readModelCard(o.dir)), ...o.general,
+    ...(title !== undefined ? { name: title } : {}), ...generalFromModelCard(await readModelCard(files)), ...o.general,
   };
   if (genCfg) general.generationConfig = genCfg;
   const modelIds: string[] = [];

@@ -1,32 +1,81 @@
 /**
- * The GGUF files a merge writes while it merges (`--gguf`, `mergeops.quantize`): planned from the
- * merge plan before any tensor is computed (the output folder already holds config.json and the
- * tokenizer files), every header written, then each merged chunk is encoded into every file by
+ * The GGUF files a merge writes while it merges (`--gguf`, `mergeops.quantize`): planned with the
+ * merge plan, before any tensor is computed (`planGGUFOutputs`, from the output folder as the run
+ * will write it), every header written, then each merged chunk is encoded into every file by
  * the kernel worker that computed it. The bytes equal `mergeops quantize` on the merged folder:
  * both plan with `readFolderGGUFInfo` + `planFolderGGUF` and encode with kernels/gguf-encode.ts.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HFConfig } from '../arch/types.js';
 import { MergeopsError } from '../errors.js';
 import type { GGUFSplitOptions } from '../formats/gguf.js';
 import type { GGUFTarget } from '../kernels/jobs.js';
-import type { GGUFPlan } from '../plan/gguf-plan.js';
+import type { GGUFPlan, GGUFRequest, PlannedGGUF } from '../plan/gguf-plan.js';
 import type { Plan } from '../plan/types.js';
-import type { FileTypeName } from '../quant/select.js';
+import { readOptionalFile, type FileView } from '../io/optional-file.js';
+import { parseFileType, type FileTypeName } from '../quant/select.js';
 import { planFolderGGUF, readFolderGGUFInfo } from './gguf-convert.js';
 import { GGUFFileSink } from './gguf-sink.js';
 import { smokeTestGGUF, type GGUFCheck } from '../eval/load-check.js';
 import { verifyGGUF } from './gguf-verify.js';
 
-export interface GGUFOutputOptions {
-  /** stands for the output folder's name (file names, `general.name`) */
-  modelId: string;
-  tokenizerPre?: string;
-  /** told as each type is planned */
+/**
+ * The output folder of a plan as the run writes it (execute.ts `writeModelFiles`): config.json
+ * and the files the plan writes, over the donor's files it copies. Nothing is written to plan
+ * from it.
+ */
+export function plannedOutputView(plan: Plan): FileView {
+  const written = new Map<string, string>((plan.outFiles ?? []).map((f) => [f.name, f.text]));
+  written.set('config.json', plan.outConfigText);
+  const copied = new Set(plan.donor.files);
+  return {
+    path: (name) => (written.has(name) || !copied.has(name) ? `${name} (planned output)` : join(plan.donor.dir, name)),
+    read: (name) => {
+      const text = written.get(name);
+      if (text !== undefined) return Buffer.from(text, 'utf8');
+      return copied.has(name) ? readOptionalFile(join(plan.donor.dir, name)) : undefined;
+    },
+  };
+}
+
+/**
+ * Plans the GGUF files of a merge before any tensor is computed: from the output folder as it
+ * will be (plannedOutputView), so the bytes equal `mergeops quantize` on the merged folder.
+ */
+export async function planGGUFOutputs(plan: Plan, request: GGUFRequest): Promise<PlannedGGUF> {
+  const files = plannedOutputView(plan);
+  // The config as `mergeops quantize` would read it back from the folder.
+  const config = JSON.parse(plan.outConfigText) as HFConfig;
+  const tensors = plan.tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, shard: plan.shards[t.shard].fileName }));
+  const info = await readFolderGGUFInfo({
+    dir: request.modelId, config, modelId: request.modelId, tokenizerPre: request.tokenizerPre, files, title: request.title,
+  });
+  return { request, plans: [...new Set(request.types)].map((t) => planFolderGGUF(info, tensors, t, { split: request.split })) };
+}
+
+/** The GGUF request of a run: `gguf` types (default: the recipe's `mergeops.quantize`), named after `modelId`. */
+export function ggufRequestFor(plan: Plan, o: { gguf?: readonly FileTypeName[]; tokenizerPre?: string; ggufSplit?: GGUFSplitOptions; title?: string },
+  modelId: string): GGUFRequest {
+  const types = o.gguf ?? (plan.recipe.mergeops.quantize ?? []).map(parseFileType);
+  return { types: [...new Set(types)], modelId, title: o.title, tokenizerPre: o.tokenizerPre, split: o.ggufSplit };
+}
+
+/** Sets `plan.gguf` and counts its files in the disk estimate. */
+export function attachGGUF(plan: Plan, planned: PlannedGGUF): void {
+  const bytes = planned.plans.reduce((a, p) => a + p.files.reduce((b, f) => b + f.layout.fileSize, 0), 0);
+  plan.estimates.diskBytes += bytes - (plan.estimates.ggufBytes ?? 0);
+  plan.estimates.ggufBytes = bytes;
+  plan.gguf = planned;
+}
+
+/** Whether planned GGUF files are the ones a run with `request` writes. */
+export function sameGGUFRequest(a: GGUFRequest, b: GGUFRequest): boolean {
+  return JSON.stringify({ ...a, types: [...new Set(a.types)] }) === JSON.stringify({ ...b, types: [...new Set(b.types)] });
+}
+
+export interface GGUFOpenOptions {
+  /** told as each type's files open */
   onType?: (t: FileTypeName) => void;
-  /** gguf-split sets instead of single files */
-  split?: GGUFSplitOptions;
   /**
    * A matrix job (plan/matrix.ts): asked once per planned file, in order, with the checkpoint
    * names of the tensors it holds, whether this job writes it; the others are planned (their
@@ -51,24 +100,18 @@ export class GGUFOutputs {
   }
 
   /**
-   * Plans one GGUF file (or gguf-split set) per type for the merge's output tensors and writes
-   * their headers into `dir`, the output folder being built (it must hold config.json and the
-   * tokenizer files already). Tensors computed from the config (rope_freqs) are written here.
+   * Opens the planned GGUF files in `dir`, the output folder being built, and writes their
+   * headers; tensors computed from the config (rope_freqs) are written here.
    */
-  static async open(plan: Plan, dir: string, types: readonly FileTypeName[], o: GGUFOutputOptions): Promise<GGUFOutputs> {
-    // The config as `mergeops quantize` would read it back from the folder.
-    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as HFConfig;
-    const tensors = plan.tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, shard: plan.shards[t.shard].fileName }));
+  static async open(planned: readonly GGUFPlan[], dir: string, o: GGUFOpenOptions = {}): Promise<GGUFOutputs> {
     const plans: GGUFPlan[] = [];
     const sinks: GGUFFileSink[] = [];
     const byTensor = new Map<string, GGUFTarget[]>();
     const kept = new Set<string>();
     const out = new GGUFOutputs(plans, sinks, byTensor, kept);
     try {
-      const info = await readFolderGGUFInfo({ dir, config, modelId: o.modelId, tokenizerPre: o.tokenizerPre });
-      for (const fileType of new Set(types)) {
-        o.onType?.(fileType);
-        const gp = planFolderGGUF(info, tensors, fileType, { split: o.split });
+      for (const gp of planned) {
+        o.onType?.(gp.fileType);
         plans.push(gp);
         const fileOf = new Map<string, GGUFFileSink>();
         const hfName = new Map(gp.tensors.filter((t) => !t.generated).map((t) => [t.ggufName, t.hfName]));

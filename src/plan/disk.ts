@@ -12,19 +12,22 @@ export interface DiskEstimate {
   normal: number;
   /** Peak with --low-disk. */
   lowDisk: number;
-  /** Estimated GGUF bytes (included in both). */
+  /** GGUF bytes (included in both): exact when the plan holds its GGUF files, else estimated. */
   gguf: number;
 }
 
 export function diskEstimate(plan: Plan, ggufTypes: readonly FileTypeName[]): DiskEstimate {
+  // GGUF files planned with the plan have exact sizes (already in estimates.diskBytes); others are estimated.
+  const planned = plan.gguf ? plan.estimates.ggufBytes ?? 0 : undefined;
   const params = plan.tensors.reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 1), 0);
-  const gguf = ggufTypes.reduce((a, ft) => {
+  const gguf = planned ?? ggufTypes.reduce((a, ft) => {
     const t = ggmlTypeByName(FILE_TYPES[ft].base);
     return a + (t ? Math.ceil((params * t.typeSize) / t.blockSize) : params * 2);
   }, 0);
+  const withoutGGUF = plan.estimates.diskBytes - (planned ?? 0);
   const shards = plan.shards.reduce((a, s) => a + s.size, 0);
   const largest = plan.shards.reduce((a, s) => Math.max(a, s.size), 0);
-  const other = Math.max(0, plan.estimates.diskBytes - shards);
-  const normal = plan.estimates.diskBytes + gguf;
+  const other = Math.max(0, withoutGGUF - shards);
+  const normal = withoutGGUF + gguf;
   return { normal, lowDisk: Math.min(normal, Math.min(shards, 3 * largest) + gguf + other), gguf };
 }

@@ -80,6 +80,24 @@ export interface GGUFPlan {
   metadata: GGUFMetadata;
 }
 
+/** What a merge's GGUF files are planned from besides the plan: their names and `general.*` depend on it. */
+export interface GGUFRequest {
+  types: readonly FileTypeName[];
+  /** stands for the output folder's name (file names, `general.name` when nothing else gives one) */
+  modelId: string;
+  /** the title the run records in the folder's marker (`general.name` below the model card) */
+  title?: string;
+  tokenizerPre?: string;
+  /** gguf-split sets instead of single files */
+  split?: GGUFSplitOptions;
+}
+
+/** The GGUF files of a merge, planned: one file (or gguf-split set) per type, and what they were planned for. */
+export interface PlannedGGUF {
+  request: GGUFRequest;
+  plans: GGUFPlan[];
+}
+
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Convert's type for an emitted tensor (`prepare_tensors`): F32 for 1-D, norms and non-weights. */

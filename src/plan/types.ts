@@ -1,5 +1,6 @@
 /** The plan: every output tensor as an operation over input tensor byte ranges. No data. */
 import type { PlannedTensor } from '../model/tensor.js';
+import type { PlannedGGUF } from './gguf-plan.js';
 import type { Recipe } from '../recipe/types.js';
 
 export interface PlannedShard {
@@ -15,8 +16,10 @@ export interface PlanEstimates {
   outputBytes: number;
   /** Largest single output tensor. */
   largestTensorBytes: number;
-  /** Free disk needed (output written to a temporary sibling, then renamed). */
+  /** Free disk needed (output written to a temporary sibling, then renamed), GGUF files included. */
   diskBytes: number;
+  /** Bytes of the GGUF files planned (`Plan.gguf`), 0 without. */
+  ggufBytes?: number;
 }
 
 export interface Plan {
@@ -32,6 +35,11 @@ export interface Plan {
   outConfig: Record<string, unknown>;
   /** config.json as written: the donor's text with only the keys the merge sets changed. */
   outConfigText: string;
+  /**
+   * The GGUF files the run writes beside the safetensors (`--gguf`, `mergeops.quantize`), planned
+   * before any tensor is computed (pipeline.ts `planRunGGUF`); execute opens exactly these.
+   */
+  gguf?: PlannedGGUF;
   /** Model whose tokenizer and generation config are copied. */
   donor: { modelKey: string; dir: string; files: string[] };
   /** Files written as they are (a merged tokenizer, a tokenizer_config.json with a new chat template). */

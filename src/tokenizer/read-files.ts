@@ -1,27 +1,27 @@
 /** Reads a model folder's tokenizer files (small JSON and Jinja files; the only I/O of this stage). */
-import { join } from 'node:path';
-import { parseJsonObject, readOptionalFile, readOptionalJsonObject } from '../io/optional-file.js';
+import { folderView, parseJsonObject, viewJsonObject, type FileView } from '../io/optional-file.js';
 import type { TokenizerFiles } from '../model/tokenizer-files.js';
 
-/** The tokenizer files of the model in `dir` (small files; tokenizer.model is a few MB at most); missing files are left undefined. */
-export function readTokenizerFiles(dir: string): TokenizerFiles {
+/** The tokenizer files of the model in `dir` (or a view of a folder); missing files are left undefined. */
+export function readTokenizerFiles(from: string | FileView): TokenizerFiles {
+  const view = typeof from === 'string' ? folderView(from) : from;
   const files: TokenizerFiles = {};
-  const tm = readOptionalFile(join(dir, 'tokenizer.model'));
+  const tm = view.read('tokenizer.model');
   if (tm) files.tokenizerModel = new Uint8Array(tm);
-  files.tokenizerJson = readOptionalJsonObject(join(dir, 'tokenizer.json'));
-  const config = readOptionalFile(join(dir, 'tokenizer_config.json'));
+  files.tokenizerJson = viewJsonObject(view, 'tokenizer.json');
+  const config = view.read('tokenizer_config.json');
   if (config) {
-    // kept as written too: the output's tokenizer_config.json is this text with only the changed keys edited
+    // kept as written too: the output's is this text with only the changed keys edited
     files.tokenizerConfigText = config.toString('utf8');
-    files.tokenizerConfig = parseJsonObject(files.tokenizerConfigText, join(dir, 'tokenizer_config.json'));
+    files.tokenizerConfig = parseJsonObject(files.tokenizerConfigText, view.path('tokenizer_config.json'));
   }
-  files.specialTokensMap = readOptionalJsonObject(join(dir, 'special_tokens_map.json'));
-  const added = readOptionalJsonObject(join(dir, 'added_tokens.json'));
+  files.specialTokensMap = viewJsonObject(view, 'special_tokens_map.json');
+  const added = viewJsonObject(view, 'added_tokens.json');
   if (added) files.addedTokensJson = added as Record<string, number>;
-  const jinja = readOptionalFile(join(dir, 'chat_template.jinja'));
+  const jinja = view.read('chat_template.jinja');
   if (jinja) files.chatTemplateJinja = jinja.toString('utf8');
-  files.chatTemplateJson = readOptionalJsonObject(join(dir, 'chat_template.json'));
-  const merges = readOptionalFile(join(dir, 'merges.txt'));
+  files.chatTemplateJson = viewJsonObject(view, 'chat_template.json');
+  const merges = view.read('merges.txt');
   if (merges) files.mergesTxt = merges.toString('utf8');
   return files;
 }

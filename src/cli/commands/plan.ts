@@ -1,6 +1,6 @@
 /** `mergeops plan <recipe.yml>`: what a run would read, compute and write, without merging. */
 import { defaultMaxMemory } from '../../execute/budget.js';
-import { prepareRecipeFile } from '../../pipeline.js';
+import { planRunGGUF, prepareRecipeFile } from '../../pipeline.js';
 import { matrixJson, parseShardSpec } from '../../plan/matrix.js';
 import type { Plan } from '../../plan/types.js';
 import { defineCommand } from '../command.js';
@@ -34,6 +34,7 @@ ${RECIPE_OPTIONS_HELP}`,
       else io.out(m.jobs.map((j) => `${j.shard}: ${j.files.join(', ') || '(no shard)'} (${bytes(j.bytes)})`).join('\n') + `\n${m.note}\n`);
       return 0;
     }
+    await planRunGGUF(plan, recipe, {});
     if (values.json) io.out(JSON.stringify(planJson(plan), null, 2) + '\n');
     else io.out(planText(plan));
     return 0;
@@ -65,6 +66,8 @@ function planText(plan: Plan): string {
       + `${t.inputs.map((i) => (i.tensor === t.name ? i.modelKey : `${i.modelKey}:${i.tensor}`)
         + (i.lora ? ` (LoRA r${i.lora.rank} ×${+i.lora.scale.toFixed(4)})` : '')).join(' ')}`);
   }
+  for (const g of ggufFiles(plan)) lines.push(`gguf: ${g.file} (${g.type}, ${bytes(g.bytes)})`);
+  if (plan.gguf) lines.push('  (GGUF files are named after the --out folder of the run; here after the recipe file)');
   for (const w of plan.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n') + '\n';
 }
@@ -80,8 +83,14 @@ function planJson(plan: Plan): unknown {
         ...(i.lora ? { lora: { adapter: i.lora.adapter, rank: i.lora.rank, scale: i.lora.scale, a: i.lora.a.tensor, b: i.lora.b.tensor } } : {}),
       })),
     })),
+    gguf: ggufFiles(plan),
     estimates: { ...plan.estimates, disk: diskEstimate(plan, runGGUFTypes(undefined, plan)) },
     tokenizer: plan.tokenizer,
     warnings: plan.warnings,
   };
+}
+
+/** The GGUF files the run writes, each file of a split set on its own. */
+function ggufFiles(plan: Plan): { file: string; type: string; bytes: number }[] {
+  return (plan.gguf?.plans ?? []).flatMap((p) => p.files.map((f) => ({ file: f.fileName, type: p.fileType, bytes: f.layout.fileSize })));
 }
