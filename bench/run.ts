@@ -19,6 +19,7 @@ import { quantizeSection } from './quantize-e2e.js';
 import { passTimes } from './passes.js';
 import { matrixSection } from './matrix.js';
 import { evalSection } from './eval.js';
+import { lowDiskSection } from './low-disk.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const WORK = join(ROOT, '.bench-work');
@@ -304,6 +305,8 @@ async function main(): Promise<void> {
   ];
   process.stderr.write('matrix build (run --shard i/3 vs one job)…\n');
   lines.push(...matrixSection(CLI, WORK, dirs, outputDir()));
+  process.stderr.write('low-disk publishing (peak local disk vs output size)…\n');
+  lines.push(...await lowDiskSection(CLI, WORK, dirs, outputDir()));
   process.stderr.write('end-to-end Q4_K_M (mergeops quantize vs llama_model_quantize)…\n');
   lines.push(...await quantizeSection(ROOT, WORK, dirs[0]));
   process.stderr.write('eval stage and sweep on the example models…\n');

@@ -12,6 +12,7 @@ import { isMap, isSeq, parseAllDocuments } from 'yaml';
 import { MergeopsError } from './errors.js';
 import { loadRecipeFile, runRecipeFile, type RunOptions } from './pipeline.js';
 import type { FileTypeName } from './quant/select.js';
+import type { EvalOptions } from './recipe/types.js';
 import { renderSweepChart } from './eval/chart.js';
 import { loadEvalData, type EvalData } from './eval/data.js';
 import { llamaRuntime } from './eval/llama.js';
@@ -52,6 +53,8 @@ export interface SweepOptions extends Pick<RunOptions, 'hub' | 'cache' | 'source
   type?: FileTypeName;
   /** Pick by generation consistency even when the tasks have labels. */
   unlabeled?: boolean;
+  /** The prompts and tasks to run (default: the recipe's mergeops.eval). */
+  eval?: EvalOptions;
   /** Folder for sweep.json, sweep.md, sweep.svg and the chosen recipe. */
   outDir: string;
   onCandidate?: (c: SweepCandidate, index: number) => void;
@@ -117,7 +120,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   if (values.length < 2) throw new MergeopsError('USAGE', 'a sweep needs at least two values', 'e.g. --values 0.6,0.8,1.0,1.2');
   const docs = loadRecipeFile(o.recipeFile);
   const final = docs[docs.length - 1];
-  const evalOptions = final.mergeops.eval;
+  const evalOptions = o.eval ?? final.mergeops.eval;
   if (!evalOptions || evalOptions.prompts.length + evalOptions.tasks.length === 0) {
     throw new MergeopsError('USAGE', `${o.recipeFile} has no eval prompts or tasks to sweep with`,
       'add unlabeled prompts (`mergeops: {eval: {prompts: ["12+34=", "rev abc="]}}`) or labelled tasks (`tasks: [{file: add.jsonl}]`, JSON lines {"prompt": ..., "answer": ...})');

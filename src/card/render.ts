@@ -5,6 +5,7 @@
  */
 import { stringify } from 'yaml';
 import type { EvalReport } from '../eval/report.js';
+import { bytes } from '../units.js';
 import { evalTable } from '../eval/render.js';
 import { chartFiles } from './chart.js';
 import type { CardData, CardInput } from './data.js';
@@ -58,14 +59,6 @@ export function ggufEntries(files: CardContext['files'], parameters: number): GG
 export function recommendedGGUF(entries: readonly GGUFEntry[]): GGUFEntry | undefined {
   for (const t of RECOMMENDED) { const e = entries.find((x) => x.type === t); if (e) return e; }
   return entries[0];
-}
-
-function sizeText(n: number): string {
-  const u = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let i = 0;
-  let v = n;
-  while (v >= 1000 && i < u.length - 1) { v /= 1000; i++; }
-  return `${i === 0 ? v : v.toFixed(v < 10 ? 2 : 1)} ${u[i]}`;
 }
 
 function paramsText(n: number): string {
@@ -258,7 +251,7 @@ function ggufSection(data: CardData, ctx: CardContext): string[] {
   const rec = recommendedGGUF(entries)!;
   const out = ['## GGUF files', '', '| file | type | size | bits per weight | |', '|---|---|---:|---:|---|'];
   for (const e of entries) {
-    out.push(`| \`${e.file}\`${e.parts > 1 ? ` (${e.parts} parts)` : ''} | ${e.type} | ${sizeText(e.bytes)} | ${e.bitsPerWeight.toFixed(2)} | ${e === rec ? 'recommended' : ''} |`);
+    out.push(`| \`${e.file}\`${e.parts > 1 ? ` (${e.parts} parts)` : ''} | ${e.type} | ${bytes(e.bytes)} | ${e.bitsPerWeight.toFixed(2)} | ${e === rec ? 'recommended' : ''} |`);
   }
   out.push('', `Recommended: **${rec.type}** (\`${rec.file}\`), a good balance of size and quality; pick a larger type if it fits your memory.`, '');
   const repo = ctx.ggufRepo;

@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { ggufArchFor, withConfigDefaults, type GGUFArchRow } from '../arch/gguf-arch.js';
 import { generalFromModelCard, type GGUFGeneralInfo } from '../arch/gguf-general.js';
+import { CARD_DATA_FILE } from '../card/data.js';
 import { parse as parseYaml } from 'yaml';
 import type { HFConfig } from '../arch/types.js';
 import { MergeopsError, type ErrorCode } from '../errors.js';
@@ -158,9 +159,13 @@ export async function readFolderGGUFInfo(o: FolderPlanOptions): Promise<FolderGG
   const genCfg = viewJsonObject(files, 'generation_config.json');
   // precedence as convert: explicit values, the model card, config `_name_or_path`, the folder name;
   // below the card, the title a mergeops run recorded in its folder (after the recipe, not the folder).
-  const title = o.files ? o.title : readOutputMarker(o.dir)?.name;
+  const marker = o.files ? undefined : readOutputMarker(o.dir);
+  const title = o.files ? o.title : marker?.name;
+  // The card a run renders into its own output comes after its GGUF files: it is not a source of
+  // their `general.*`, so quantize of the folder writes the bytes the run wrote.
+  const generatedCard = marker !== undefined && await fs.stat(path.join(o.dir, CARD_DATA_FILE)).then(() => true, () => false);
   const general: Partial<GGUFGeneralInfo> = {
-    ...(title !== undefined ? { name: title } : {}), ...generalFromModelCard(await readModelCard(files)), ...o.general,
+    ...(title !== undefined ? { name: title } : {}), ...generalFromModelCard(generatedCard ? {} : await readModelCard(files)), ...o.general,
   };
   if (genCfg) general.generationConfig = genCfg;
   const modelIds: string[] = [];

@@ -1,5 +1,5 @@
 /** `mergeops sweep`: AdaMMS's unlabeled pick on the example models, and its parts. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { choose, inconsistency, setRecipeParam, type SweepCandidate } from '../../src/sweep.js';
 import { parseRecipeText } from '../../src/recipe/parse.js';
@@ -35,6 +35,19 @@ describe('mergeops sweep', () => {
     expect(readFileSync(join(out, 'sweep.md'), 'utf8')).toContain(`| ${s.chosen} ✓ |`);
     expect(r.stdout).toContain(`chosen: lambda = ${s.chosen}`);
     expect(existsSync(join(out, 'candidate-0'))).toBe(false);
+  });
+
+  test('--eval FILE gives the prompts (unlabeled: bare prompts) of a recipe without eval', async () => {
+    const evalFile = join(t.dir, 'prompts.yml');
+    writeFileSync(evalFile, 'prompts: ["12+34=", "rev abc=", "45-12=", "cp abc="]\n');
+    const out = join(t.dir, 'sweep-weight');
+    const r = await runCliAsync(['sweep', join(EXAMPLE_MODELS, '..', 'linear.yml'), '--param', 'weight', '--values', '0.5,1', '--eval', evalFile, '--out', out]);
+    expect(r.stderr).not.toMatch(/error/);
+    expect(r.status).toBe(0);
+    const s = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8')) as { rule: string; chosen: number; candidates: SweepCandidate[] };
+    expect(s.rule).toBe('consistency');
+    expect(s.candidates.map((c) => [c.value, c.accuracy])).toEqual([[0.5, {}], [1, {}]]);
+    expect([0.5, 1]).toContain(s.chosen);
   });
 
   test('parameters are set where the method reads them; comments stay', () => {

@@ -1,27 +1,22 @@
 /**
  * `mergeops run --gguf`: the merge writes GGUF files beside the safetensors from the merge
  * stream, identical to quantizing the merged output on its own, that llama.cpp loads; the
- * inputs are read once, the bytes do not depend on chunking or thread count, and a failed run
- * leaves no GGUF behind.
+ * inputs are read once, and a failed run leaves no GGUF behind. (The same bytes with any chunking
+ * and thread count: merge-gguf-chunks.heavy.test.ts.)
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, openSync, readFileSync, readdirSync, closeSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { ggufPlanBytes, minMaxMemory, workerDataBudget } from '../../src/execute/budget.js';
+import { minMaxMemory } from '../../src/execute/budget.js';
 import { executePlan } from '../../src/execute/execute.js';
-import { runTensor } from '../../src/execute/tensor-jobs.js';
 import { readLocalModel } from '../../src/hub/local.js';
-import type { KernelJob } from '../../src/kernels/jobs.js';
 import { planRecipeFile } from '../../src/pipeline.js';
 import { generateModel } from '../support/generate-model.js';
 import { readGGUF } from '../support/gguf-read.js';
 import { loadGGUF } from '../support/llama-cpp.js';
 import { CLI, runCli } from '../support/cli.js';
+import { expectSameAsQuantize, GGUF_RECIPE as RECIPE, ok } from '../support/merge-gguf.js';
 import { EXAMPLE_MODELS, tempDir, writeRecipe } from '../support/tmp.js';
-
-function ok(r: { status: number; stderr: string }): void {
-  if (r.status !== 0) throw new Error(`mergeops failed (${r.status}):\n${r.stderr}`);
-}
 
 /**
  * Runs the CLI and returns the bytes its process read through read syscalls (Linux `rchar`:
@@ -33,26 +28,6 @@ function runCliCountingReads(args: string[]): { status: number; stderr: string; 
   if (r.status !== 0 || !m) return { status: r.status ?? -1, stderr: r.stderr, rchar: 0 };
   return { status: 0, stderr: r.stderr, rchar: Number(m[1]) };
 }
-
-/** Each GGUF of `out` equals `mergeops quantize` of the merged folder. */
-function expectSameAsQuantize(out: string, qDir: string, types: string[], extra: string[] = []): void {
-  const name = out.split('/').pop()!;
-  for (const type of types) {
-    ok(runCli(['quantize', out, '--type', type, '--out', qDir, '--overwrite', ...extra]));
-    expect([type, readFileSync(join(out, `${name}-${type}.gguf`)).equals(readFileSync(join(qDir, `${name}-${type}.gguf`)))]).toEqual([type, true]);
-  }
-}
-
-const RECIPE = `merge_method: task_arithmetic
-base_model: ${join(EXAMPLE_MODELS, 'base')}
-models:
-  - model: ${join(EXAMPLE_MODELS, 'add')}
-    parameters: {weight: 1.0}
-  - model: ${join(EXAMPLE_MODELS, 'rev')}
-    parameters: {weight: 1.0}
-mergeops:
-  quantize: [Q8_0]
-`;
 
 describe('GGUF output of a merge', () => {
   const t = tempDir();
@@ -95,34 +70,6 @@ describe('GGUF output of a merge', () => {
     const res = await executePlan(plan, { outDir: join(t.dir, 'm2') });
     expect(res.files.map((f) => f.name)).toContain('m2-Q8_0.gguf');
     expect(res.bytesRead).toBe(plan.estimates.inputBytes);
-  });
-
-  it('writes the same bytes in small chunks (Q/K split by heads) and with 1 or 2 threads', async () => {
-    const recipe = writeRecipe(t.dir, 'ta3.yml', RECIPE);
-    const ref = join(t.dir, 'ref', 'merged');
-    ok(runCli(['run', recipe, '--out', ref, '--gguf', 'Q4_K_M,Q8_0']));
-    // The smallest budget each thread count accepts, plus room for a few thousand elements.
-    let headers = 0;
-    for (const type of ['Q4_K_M', 'Q8_0']) headers += Math.min(...(await readGGUF(join(ref, `merged-${type}.gguf`))).tensors.map((x) => x.offset));
-    for (const threads of [1, 2]) {
-      const maxMemory = minMaxMemory(threads) + threads * 60_000 + ggufPlanBytes(headers);
-      const perWorker = workerDataBudget(maxMemory - ggufPlanBytes(headers), threads);
-      // At this budget, attn_q [192, 192] (4 heads of 48 rows) is computed in several chunks of whole heads.
-      const plan = await planRecipeFile(recipe);
-      const q = plan.tensors.find((x) => x.name === 'model.layers.0.self_attn.q_proj.weight')!;
-      const jobs: KernelJob[] = [];
-      const target = { file: 'q.gguf', start: 0, name: 'blk.0.attn_q.weight', hfName: q.name, rows: 192, cols: 192, type: 'Q8_0' as const, permuteHeads: 4 };
-      await runTensor(async (job) => { jobs.push(job); return { bytesRead: 0, bytesWritten: 0, bytesDirect: 0 }; }, q, { perWorker, whole: perWorker }, 'x', [target]);
-      expect(jobs.length).toBeGreaterThan(1);
-      for (const j of jobs) expect([j.first % (48 * 192), j.n % (48 * 192), j.gguf?.length]).toEqual([0, 0, 1]);
-
-      const out = join(t.dir, `t${threads}`, 'merged');
-      ok(runCli(['run', recipe, '--out', out, '--gguf', 'Q4_K_M,Q8_0', '--threads', String(threads), '--max-memory', String(maxMemory)]));
-      for (const f of ['model.safetensors', 'merged-Q4_K_M.gguf', 'merged-Q8_0.gguf']) {
-        expect([threads, f, readFileSync(join(out, f)).equals(readFileSync(join(ref, f)))]).toEqual([threads, f, true]);
-      }
-    }
-    expectSameAsQuantize(ref, join(t.dir, 'ref-q'), ['Q4_K_M', 'Q8_0']);
   });
 
   it('a GGUF written to a folder named `merged` is titled after the recipe (and --name), and quantize of the folder agrees', async () => {

@@ -2,6 +2,7 @@
 import { MergeopsError } from '../../errors.js';
 import { runSweep, SWEEP_PARAMS, sweepText, type SweepParam } from '../../sweep.js';
 import { parseFileType } from '../../quant/select.js';
+import { readEvalFile } from '../../recipe/eval-options.js';
 import { didYouMean } from '../../recipe/index.js';
 import { defineCommand } from '../command.js';
 import { countOption, onePositional, prepareOptions, RECIPE_OPTIONS, RECIPE_OPTIONS_HELP, sizeOption } from '../common.js';
@@ -24,6 +25,8 @@ Options:
   -o, --out DIR          folder for the sweep's report and the chosen recipe (required)
   --type TYPE            GGUF type the candidates are evaluated at (default Q8_0)
   --unlabeled            choose by generation consistency even when the tasks have answers
+  --eval FILE            prompts and tasks from FILE (as for \`mergeops run --eval\`) instead of the
+                         recipe's mergeops.eval
   --max-memory SIZE      memory the merges may use (default: half of RAM, ≤ 16 GiB)
   -j, --threads N        threads (default: one per core)
 ${RECIPE_OPTIONS_HELP}`,
@@ -34,6 +37,7 @@ ${RECIPE_OPTIONS_HELP}`,
     out: { type: 'string', short: 'o' },
     type: { type: 'string' },
     unlabeled: { type: 'boolean' },
+    eval: { type: 'string' },
     'max-memory': { type: 'string' },
     threads: { type: 'string', short: 'j' },
   },
@@ -55,6 +59,7 @@ ${RECIPE_OPTIONS_HELP}`,
       ...prepareOptions(values, io),
       recipeFile: recipe, param: values.param as SweepParam, values: nums, outDir: values.out,
       type: values.type === undefined ? undefined : parseFileType(values.type), unlabeled: values.unlabeled ?? false,
+      eval: values.eval === undefined ? undefined : readEvalFile(values.eval),
       maxMemory: sizeOption(values['max-memory'], 'max-memory'), threads: countOption(values.threads, 'threads', '2'),
       onCandidate: undefined,
     });
