@@ -33,6 +33,7 @@ import type { EvalOptions, Recipe } from './recipe/types.js';
 import { loadEvalData, type EvalData } from './eval/data.js';
 import { tensorHealthReport } from './eval/health.js';
 import { notRunReport, writeEvalReport, type EvalReport } from './eval/report.js';
+import { smokeTestGGUF } from './eval/load-check.js';
 import { runEvalStage, type EvalInput } from './eval/stage.js';
 
 /** Every document of a recipe file (one per stage of a multi-stage recipe). */
@@ -341,7 +342,9 @@ async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prep
       stages.push({ name: s.name, outDir: r.outDir, seconds: r.seconds });
     }
   }
-  const result = await executePlan(plan, { ...opts, inputsReady, guards, marker, ...(deferred ? { onTensors: startFetcher } : {}) });
+  const result = await executePlan(plan, {
+    loadCheck: smokeTestGGUF, ...opts, inputsReady, guards, marker, ...(deferred ? { onTensors: startFetcher } : {}),
+  });
   await fetch.f?.all();
   if (sourceMode) cache.evict();
   let recorded: string | undefined;

@@ -1,5 +1,5 @@
 /** What the CLI prints about a GGUF load check (units: src/units.ts). */
-import type { SmokeResult } from '../eval/load-check.js';
+import type { SmokeResult } from '../execute/gguf-check.js';
 
 /** What llama.cpp made of a written GGUF file, for the log. */
 export function checkLine(file: string, c: SmokeResult): string {

@@ -5,21 +5,9 @@
  * says it did not run instead of failing the run.
  */
 import { MergeopsError } from '../errors.js';
+import type { SmokeResult } from '../execute/gguf-check.js';
 import { llamaRuntime } from './llama.js';
 import { ModelSession } from './session.js';
-
-/** A written GGUF file (name in the output folder) and what llama.cpp decoded from it. */
-export interface GGUFCheck extends SmokeResult {
-  file: string;
-}
-
-export interface SmokeResult {
-  /** false when llama.cpp is not available here */
-  ran: boolean;
-  /** token ids decoded after the prompt */
-  tokens: number[];
-  text: string;
-}
 
 export const LOAD_CHECK_PROMPT = 'The capital of France is';
 const DECODE = 4;

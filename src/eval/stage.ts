@@ -14,7 +14,8 @@ import { runChecks, type ModelResults } from './checks.js';
 import type { EvalData } from './data.js';
 import { evaluateGate } from './gate.js';
 import { llamaRuntime } from './llama.js';
-import { LOAD_CHECK_PROMPT, type GGUFCheck } from './load-check.js';
+import type { GGUFCheck } from '../execute/gguf-check.js';
+import { LOAD_CHECK_PROMPT } from './load-check.js';
 import { notRunReport, writeEvalReport, type EvalCheck, type EvalModel, type EvalReport, type TensorHealthReport } from './report.js';
 import { ModelSession } from './session.js';
 

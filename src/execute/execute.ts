@@ -23,7 +23,7 @@ import {
   guardOutputDir, OUTPUT_MARKER, partialPath, writeOutputMarker, type GuardedPath, type OutputLock,
 } from './output-safety.js';
 import { ggufRequestFor, GGUFOutputs, planGGUFOutputs, sameGGUFRequest } from './gguf-outputs.js';
-import type { GGUFCheck } from '../eval/load-check.js';
+import type { GGUFCheck, LoadCheck } from './gguf-check.js';
 import { checkFinite, HealthTracker, type TensorHealth } from './health.js';
 import { assignShards, SMALL_FILES_JOB, type ShardSpec } from '../plan/matrix.js';
 import type { GGUFSplitOptions } from '../formats/gguf.js';
@@ -69,8 +69,10 @@ export interface ExecuteOptions {
   directIO?: boolean;
   /** `tokenizer.ggml.pre` of the GGUF files, for a BPE tokenizer llama.cpp does not recognise. */
   tokenizerPre?: string;
-  /** Load each GGUF file written with llama.cpp and decode a few tokens (default true). */
+  /** Load each GGUF file written with `loadCheck` (default true, when one is given). */
   ggufCheck?: boolean;
+  /** The GGUF load check (eval/load-check.ts `smokeTestGGUF`: llama.cpp decodes a few tokens), passed in by the caller. */
+  loadCheck?: LoadCheck;
   /** Told when a GGUF file is planned (it is then written during the merge). */
   onGGUF?: (type: FileTypeName) => void;
   /** Write output tensors holding NaN or Inf instead of failing the run (their health still says so). */
@@ -215,7 +217,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
 
     await flusher.finish();
     const mergeSeconds = (performance.now() - t0) / 1000;
-    const ggufChecks = (await gguf?.finish(tmp, opts.ggufCheck ?? true)) ?? [];
+    const ggufChecks = (await gguf?.finish(tmp, (opts.ggufCheck ?? true) ? opts.loadCheck : undefined)) ?? [];
     if (matrix && job !== SMALL_FILES_JOB) removeSmallFiles(plan, tmp);
     fsyncFile(tmp);
     replaceDir(tmp, outDir);

@@ -27,7 +27,7 @@ import { GGUFFileSink } from './gguf-sink.js';
 import { acquireOutputLock, readOutputMarker, removeStalePartials, resolveOutPath } from './output-safety.js';
 import { asFsError } from '../fs-errors.js';
 import { onInterruptCleanup, onInterruptStop } from '../interrupt.js';
-import { smokeTestGGUF, type SmokeResult } from '../eval/load-check.js';
+import type { LoadCheck, SmokeResult } from './gguf-check.js';
 import { verifyGGUF } from './gguf-verify.js';
 
 export interface ConvertOptions {
@@ -53,8 +53,10 @@ export interface ConvertOptions {
   chunkElements?: number;
   /** kernel workers (default: one per core) */
   threads?: number;
-  /** load the file with llama.cpp and decode a few tokens (default true) */
+  /** load the file with `loadCheck` (default true, when one is given) */
   check?: boolean;
+  /** the load check (eval/load-check.ts `smokeTestGGUF`), passed in by the caller */
+  loadCheck?: LoadCheck;
 }
 
 /** 16 Mi elements: 64 MiB of f32 per chunk (a few times that with the source and output copies). */
@@ -303,7 +305,7 @@ async function writeConverted(o: ConvertOptions, model: Awaited<ReturnType<typeo
   for (const f of plan.files) await verifyGGUF(path.join(outDir, f.fileName), f.layout, f.metadata);
   let check: SmokeResult | undefined;
   try {
-    if (o.check ?? true) check = await smokeTestGGUF(path.join(outDir, plan.files[0].fileName));
+    if ((o.check ?? true) && o.loadCheck) check = await o.loadCheck(path.join(outDir, plan.files[0].fileName));
   } catch (e) {
     for (const f of plan.files) await fs.rm(path.join(outDir, f.fileName), { force: true }); // unusable: not left behind
     throw e;

@@ -16,7 +16,7 @@ import { readOptionalFile, type FileView } from '../io/optional-file.js';
 import { parseFileType, type FileTypeName } from '../quant/select.js';
 import { planFolderGGUF, readFolderGGUFInfo } from './gguf-convert.js';
 import { GGUFFileSink } from './gguf-sink.js';
-import { smokeTestGGUF, type GGUFCheck } from '../eval/load-check.js';
+import type { GGUFCheck, LoadCheck } from './gguf-check.js';
 import { verifyGGUF } from './gguf-verify.js';
 
 /**
@@ -165,13 +165,13 @@ export class GGUFOutputs {
    * Checks every tensor was written, syncs, renames each file into place and reads it back; with
    * `smoke`, llama.cpp loads each model (the first file of a split) and decodes a few tokens.
    */
-  async finish(dir: string, smoke = true): Promise<GGUFCheck[]> {
+  async finish(dir: string, check?: LoadCheck): Promise<GGUFCheck[]> {
     for (const s of this.sinks) await s.finish();
     for (const p of this.plans) for (const f of p.files) if (this.kept.has(f.fileName)) await verifyGGUF(join(dir, f.fileName), f.layout, f.metadata);
     const checks: GGUFCheck[] = [];
     // llama.cpp loads a split set from its first file with every part beside it: only a job that holds the whole set.
     const whole = (p: GGUFPlan): boolean => p.files.every((f) => this.kept.has(f.fileName));
-    if (smoke) for (const p of this.plans) if (whole(p)) checks.push({ file: p.files[0].fileName, ...await smokeTestGGUF(join(dir, p.files[0].fileName)) });
+    if (check) for (const p of this.plans) if (whole(p)) checks.push({ file: p.files[0].fileName, ...await check(join(dir, p.files[0].fileName)) });
     return checks;
   }
 

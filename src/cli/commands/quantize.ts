@@ -1,4 +1,5 @@
 /** `mergeops quantize <model folder> --type TYPE`: a safetensors model folder to a GGUF file. */
+import { smokeTestGGUF } from '../../eval/load-check.js';
 import { MergeopsError } from '../../errors.js';
 import { convertModelToGGUF } from '../../execute/gguf-convert.js';
 import { parseFileType } from '../../quant/select.js';
@@ -58,6 +59,7 @@ Options:
       log: (line) => io.err(`${line}\n`),
       threads: countOption(f.threads, 'threads', '2 (default: one per core)'),
       check: !(f['skip-gguf-check'] ?? false),
+      loadCheck: smokeTestGGUF,
     });
     io.out(`wrote ${r.plan.tensors.length} tensors as ${fileType} in ${duration((performance.now() - t0) / 1000)}\n`);
     for (const file of r.files) io.out(`  ${file.path}  ${bytes(file.bytes)}\n`);
