@@ -10,6 +10,9 @@ export const base = {
   transform: {},
   testTimeout: 120000,
   maxWorkers: 2,
+  // Captured CLI and Action output is scanned for tokens and URL credentials at the end.
+  globalSetup: '<rootDir>/build/test/support/scan-setup.js',
+  globalTeardown: '<rootDir>/build/test/support/scan-teardown.js',
   reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.js'],
 };
 

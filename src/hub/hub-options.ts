@@ -47,5 +47,6 @@ export function authHeaders(hub: HubOptions): Record<string, string> | undefined
 export function maskTokens(text: string, hub?: HubOptions): string {
   let out = text;
   if (hub?.accessToken) out = out.split(hub.accessToken).join('***');
-  return out.replace(/\bhf_[A-Za-z0-9]{6,}\b/g, 'hf_***');
+  // Credentials embedded in an endpoint URL (https://user:password@host/) are masked too.
+  return out.replace(/\bhf_[A-Za-z0-9]{6,}\b/g, 'hf_***').replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, '$1***@');
 }

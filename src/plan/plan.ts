@@ -171,11 +171,18 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
   if (tok) warnings.push(...tok.warnings);
   warnings.push(...recipe.notes ?? [], ...notes);
 
+  // One name set per model: built per weight, it made planning quadratic in the layer count.
+  const availOf = new Map<unknown, Set<string>>();
+  const namesOf = (m: Source['model']): Set<string> => {
+    let a = availOf.get(m);
+    if (!a) availOf.set(m, a = new Set(m.tensors.keys()));
+    return a;
+  };
   for (const w of weights) {
     const present: { s: Source; name: string }[] = [];
     const missing: Source[] = [];
     for (const s of w.slice.sources) {
-      const avail = new Set(s.model.tensors.keys());
+      const avail = namesOf(s.model);
       // A tied output head is not duplicated: resolve lm_head only where a model stores it.
       const name = w.def.tiedNames && tied
         ? findTensorName({ ...w.def, tiedNames: undefined }, w.layerOf(s), avail)
@@ -240,7 +247,7 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
       // Tokenizer merge: every input is remapped to the output vocabulary (rows gathered).
       const g = gatherInputs(tok, recipe, w.outName, refs, (key) => {
         const m = resolved.models.get(key)!;
-        const name = findTensorName(w.def, undefined, new Set(m.tensors.keys()));
+        const name = findTensorName(w.def, undefined, namesOf(m));
         const t = name === undefined ? undefined : m.tensors.get(name);
         // Borrowed rows come from the tensor as the model holds it: computed by an earlier stage, or LoRA-patched.
         return t && {

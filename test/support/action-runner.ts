@@ -5,6 +5,7 @@
  * a bare "origin" that the GitHub API test server serves.
  */
 import { execFileSync, spawn } from 'node:child_process';
+import { recordOutput } from './output-capture.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -140,6 +141,7 @@ export function runAction(spec: RunSpec): Promise<ActionRun> {
     child.stderr.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
     child.on('error', reject);
     child.on('close', (code) => {
+      recordOutput('action', env, stdout);
       resolve({
         status: code ?? -1,
         stdout,

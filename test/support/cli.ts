@@ -1,6 +1,7 @@
 /** Runs the compiled CLI as a separate process, as a user would. */
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { recordOutput } from './output-capture.js';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -12,6 +13,7 @@ export interface CliResult {
 
 export function runCli(args: string[], cwd?: string): CliResult {
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 600_000 });
+  recordOutput(`mergeops ${args[0] ?? ''}`, process.env, `${r.stdout}\n${r.stderr}`);
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -35,6 +37,9 @@ export function runCliAsync(args: string[], opts: { cwd?: string; env?: Record<s
     child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
     child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
     child.on('error', reject);
-    child.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr }));
+    child.on('close', (code) => {
+      recordOutput(`mergeops ${args[0] ?? ''}`, { ...process.env, ...opts.env }, `${stdout}\n${stderr}`);
+      resolve({ status: code ?? -1, stdout, stderr });
+    });
   });
 }
