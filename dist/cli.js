@@ -40,9 +40,9 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   mod
 ));
 
-// node_modules/yaml/dist/nodes/identity.js
+// ../../main/node_modules/yaml/dist/nodes/identity.js
 var require_identity = __commonJS({
-  "node_modules/yaml/dist/nodes/identity.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/identity.js"(exports) {
     "use strict";
     var ALIAS = Symbol.for("yaml.alias");
     var DOC = Symbol.for("yaml.document");
@@ -51,12 +51,12 @@ var require_identity = __commonJS({
     var SCALAR = Symbol.for("yaml.scalar");
     var SEQ = Symbol.for("yaml.seq");
     var NODE_TYPE = Symbol.for("yaml.node.type");
-    var isAlias2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === ALIAS;
+    var isAlias3 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === ALIAS;
     var isDocument = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === DOC;
-    var isMap4 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === MAP;
-    var isPair = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === PAIR;
-    var isScalar4 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SCALAR;
-    var isSeq3 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SEQ;
+    var isMap6 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === MAP;
+    var isPair2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === PAIR;
+    var isScalar6 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SCALAR;
+    var isSeq5 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SEQ;
     function isCollection(node) {
       if (node && typeof node === "object")
         switch (node[NODE_TYPE]) {
@@ -77,7 +77,7 @@ var require_identity = __commonJS({
         }
       return false;
     }
-    var hasAnchor = (node) => (isScalar4(node) || isCollection(node)) && !!node.anchor;
+    var hasAnchor = (node) => (isScalar6(node) || isCollection(node)) && !!node.anchor;
     exports.ALIAS = ALIAS;
     exports.DOC = DOC;
     exports.MAP = MAP;
@@ -86,20 +86,20 @@ var require_identity = __commonJS({
     exports.SCALAR = SCALAR;
     exports.SEQ = SEQ;
     exports.hasAnchor = hasAnchor;
-    exports.isAlias = isAlias2;
+    exports.isAlias = isAlias3;
     exports.isCollection = isCollection;
     exports.isDocument = isDocument;
-    exports.isMap = isMap4;
+    exports.isMap = isMap6;
     exports.isNode = isNode;
-    exports.isPair = isPair;
-    exports.isScalar = isScalar4;
-    exports.isSeq = isSeq3;
+    exports.isPair = isPair2;
+    exports.isScalar = isScalar6;
+    exports.isSeq = isSeq5;
   }
 });
 
-// node_modules/yaml/dist/visit.js
+// ../../main/node_modules/yaml/dist/visit.js
 var require_visit = __commonJS({
-  "node_modules/yaml/dist/visit.js"(exports) {
+  "../../main/node_modules/yaml/dist/visit.js"(exports) {
     "use strict";
     var identity = require_identity();
     var BREAK = Symbol("break visit");
@@ -255,9 +255,9 @@ var require_visit = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/directives.js
+// ../../main/node_modules/yaml/dist/doc/directives.js
 var require_directives = __commonJS({
-  "node_modules/yaml/dist/doc/directives.js"(exports) {
+  "../../main/node_modules/yaml/dist/doc/directives.js"(exports) {
     "use strict";
     var identity = require_identity();
     var visit = require_visit();
@@ -426,9 +426,9 @@ var require_directives = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/anchors.js
+// ../../main/node_modules/yaml/dist/doc/anchors.js
 var require_anchors = __commonJS({
-  "node_modules/yaml/dist/doc/anchors.js"(exports) {
+  "../../main/node_modules/yaml/dist/doc/anchors.js"(exports) {
     "use strict";
     var identity = require_identity();
     var visit = require_visit();
@@ -496,9 +496,9 @@ var require_anchors = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/applyReviver.js
+// ../../main/node_modules/yaml/dist/doc/applyReviver.js
 var require_applyReviver = __commonJS({
-  "node_modules/yaml/dist/doc/applyReviver.js"(exports) {
+  "../../main/node_modules/yaml/dist/doc/applyReviver.js"(exports) {
     "use strict";
     function applyReviver(reviver, obj2, key, val) {
       if (val && typeof val === "object") {
@@ -546,9 +546,9 @@ var require_applyReviver = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/toJS.js
+// ../../main/node_modules/yaml/dist/nodes/toJS.js
 var require_toJS = __commonJS({
-  "node_modules/yaml/dist/nodes/toJS.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/toJS.js"(exports) {
     "use strict";
     var identity = require_identity();
     function toJS(value, arg, ctx) {
@@ -576,9 +576,9 @@ var require_toJS = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Node.js
+// ../../main/node_modules/yaml/dist/nodes/Node.js
 var require_Node = __commonJS({
-  "node_modules/yaml/dist/nodes/Node.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/Node.js"(exports) {
     "use strict";
     var applyReviver = require_applyReviver();
     var identity = require_identity();
@@ -617,9 +617,9 @@ var require_Node = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Alias.js
+// ../../main/node_modules/yaml/dist/nodes/Alias.js
 var require_Alias = __commonJS({
-  "node_modules/yaml/dist/nodes/Alias.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/Alias.js"(exports) {
     "use strict";
     var anchors = require_anchors();
     var visit = require_visit();
@@ -735,9 +735,9 @@ var require_Alias = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Scalar.js
+// ../../main/node_modules/yaml/dist/nodes/Scalar.js
 var require_Scalar = __commonJS({
-  "node_modules/yaml/dist/nodes/Scalar.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/Scalar.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Node = require_Node();
@@ -765,9 +765,9 @@ var require_Scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/createNode.js
+// ../../main/node_modules/yaml/dist/doc/createNode.js
 var require_createNode = __commonJS({
-  "node_modules/yaml/dist/doc/createNode.js"(exports) {
+  "../../main/node_modules/yaml/dist/doc/createNode.js"(exports) {
     "use strict";
     var Alias = require_Alias();
     var identity = require_identity();
@@ -840,9 +840,9 @@ var require_createNode = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Collection.js
+// ../../main/node_modules/yaml/dist/nodes/Collection.js
 var require_Collection = __commonJS({
-  "node_modules/yaml/dist/nodes/Collection.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/Collection.js"(exports) {
     "use strict";
     var createNode = require_createNode();
     var identity = require_identity();
@@ -983,9 +983,9 @@ var require_Collection = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyComment.js
+// ../../main/node_modules/yaml/dist/stringify/stringifyComment.js
 var require_stringifyComment = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyComment.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringifyComment.js"(exports) {
     "use strict";
     var stringifyComment = (str) => str.replace(/^(?!$)(?: $)?/gm, "#");
     function indentComment(comment, indent) {
@@ -1000,9 +1000,9 @@ var require_stringifyComment = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/foldFlowLines.js
+// ../../main/node_modules/yaml/dist/stringify/foldFlowLines.js
 var require_foldFlowLines = __commonJS({
-  "node_modules/yaml/dist/stringify/foldFlowLines.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/foldFlowLines.js"(exports) {
     "use strict";
     var FOLD_FLOW = "flow";
     var FOLD_BLOCK = "block";
@@ -1136,9 +1136,9 @@ ${indent}${text.slice(fold + 1, end2)}`;
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyString.js
+// ../../main/node_modules/yaml/dist/stringify/stringifyString.js
 var require_stringifyString = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyString.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringifyString.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var foldFlowLines = require_foldFlowLines();
@@ -1419,9 +1419,9 @@ ${indent}`);
   }
 });
 
-// node_modules/yaml/dist/stringify/stringify.js
+// ../../main/node_modules/yaml/dist/stringify/stringify.js
 var require_stringify = __commonJS({
-  "node_modules/yaml/dist/stringify/stringify.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringify.js"(exports) {
     "use strict";
     var anchors = require_anchors();
     var identity = require_identity();
@@ -1510,7 +1510,7 @@ var require_stringify = __commonJS({
         props.push(doc.directives.tagString(tag));
       return props.join(" ");
     }
-    function stringify(item, ctx, onComment, onChompKeep) {
+    function stringify2(item, ctx, onComment, onChompKeep) {
       if (identity.isPair(item))
         return item.toString(ctx, onComment, onChompKeep);
       if (identity.isAlias(item)) {
@@ -1539,17 +1539,17 @@ var require_stringify = __commonJS({
 ${ctx.indent}${str}`;
     }
     exports.createStringifyContext = createStringifyContext;
-    exports.stringify = stringify;
+    exports.stringify = stringify2;
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyPair.js
+// ../../main/node_modules/yaml/dist/stringify/stringifyPair.js
 var require_stringifyPair = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyPair.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringifyPair.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
-    var stringify = require_stringify();
+    var stringify2 = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
       const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
@@ -1571,7 +1571,7 @@ var require_stringifyPair = __commonJS({
       });
       let keyCommentDone = false;
       let chompKeep = false;
-      let str = stringify.stringify(key, ctx, () => keyCommentDone = true, () => chompKeep = true);
+      let str = stringify2.stringify(key, ctx, () => keyCommentDone = true, () => chompKeep = true);
       if (!explicitKey && !ctx.inFlow && str.length > 1024) {
         if (simpleKeys)
           throw new Error("With simple keys, single line scalar must not span more than 1024 characters");
@@ -1623,7 +1623,7 @@ ${indent}:`;
         ctx.indent = ctx.indent.substring(2);
       }
       let valueCommentDone = false;
-      const valueStr = stringify.stringify(value, ctx, () => valueCommentDone = true, () => chompKeep = true);
+      const valueStr = stringify2.stringify(value, ctx, () => valueCommentDone = true, () => chompKeep = true);
       let ws = " ";
       if (keyComment || vsb || vcb) {
         ws = vsb ? "\n" : "";
@@ -1676,9 +1676,9 @@ ${ctx.indent}`;
   }
 });
 
-// node_modules/yaml/dist/log.js
+// ../../main/node_modules/yaml/dist/log.js
 var require_log = __commonJS({
-  "node_modules/yaml/dist/log.js"(exports) {
+  "../../main/node_modules/yaml/dist/log.js"(exports) {
     "use strict";
     var node_process = __require("process");
     function debug(logLevel, ...messages) {
@@ -1698,9 +1698,9 @@ var require_log = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/merge.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/merge.js
 var require_merge = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
@@ -1758,13 +1758,13 @@ var require_merge = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/addPairToJSMap.js
+// ../../main/node_modules/yaml/dist/nodes/addPairToJSMap.js
 var require_addPairToJSMap = __commonJS({
-  "node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports) {
     "use strict";
     var log = require_log();
     var merge = require_merge();
-    var stringify = require_stringify();
+    var stringify2 = require_stringify();
     var identity = require_identity();
     var toJS = require_toJS();
     function addPairToJSMap(ctx, map, { key, value }) {
@@ -1800,7 +1800,7 @@ var require_addPairToJSMap = __commonJS({
       if (typeof jsKey !== "object")
         return String(jsKey);
       if (identity.isNode(key) && ctx?.doc) {
-        const strCtx = stringify.createStringifyContext(ctx.doc, {});
+        const strCtx = stringify2.createStringifyContext(ctx.doc, {});
         strCtx.anchors = /* @__PURE__ */ new Set();
         for (const node of ctx.anchors.keys())
           strCtx.anchors.add(node.anchor);
@@ -1822,9 +1822,9 @@ var require_addPairToJSMap = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Pair.js
+// ../../main/node_modules/yaml/dist/nodes/Pair.js
 var require_Pair = __commonJS({
-  "node_modules/yaml/dist/nodes/Pair.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/Pair.js"(exports) {
     "use strict";
     var createNode = require_createNode();
     var stringifyPair = require_stringifyPair();
@@ -1862,17 +1862,17 @@ var require_Pair = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyCollection.js
+// ../../main/node_modules/yaml/dist/stringify/stringifyCollection.js
 var require_stringifyCollection = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyCollection.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringifyCollection.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var stringify = require_stringify();
+    var stringify2 = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyCollection(collection, ctx, options) {
       const flow = ctx.inFlow ?? collection.flow;
-      const stringify2 = flow ? stringifyFlowCollection : stringifyBlockCollection;
-      return stringify2(collection, ctx, options);
+      const stringify3 = flow ? stringifyFlowCollection : stringifyBlockCollection;
+      return stringify3(collection, ctx, options);
     }
     function stringifyBlockCollection({ comment, items }, ctx, { blockItemPrefix, flowChars, itemIndent, onChompKeep, onComment }) {
       const { indent, options: { commentString } } = ctx;
@@ -1897,7 +1897,7 @@ var require_stringifyCollection = __commonJS({
           }
         }
         chompKeep = false;
-        let str2 = stringify.stringify(item, itemCtx, () => comment2 = null, () => chompKeep = true);
+        let str2 = stringify2.stringify(item, itemCtx, () => comment2 = null, () => chompKeep = true);
         if (comment2)
           str2 += stringifyComment.lineComment(str2, itemIndent, commentString(comment2));
         if (chompKeep && comment2)
@@ -1964,7 +1964,7 @@ ${indent}${line}` : "\n";
         }
         if (comment)
           reqNewline = true;
-        let str = stringify.stringify(item, itemCtx, () => comment = null);
+        let str = stringify2.stringify(item, itemCtx, () => comment = null);
         reqNewline || (reqNewline = lines.length > linesAtValue || str.includes("\n"));
         if (i < items.length - 1) {
           str += ",";
@@ -2013,9 +2013,9 @@ ${indent}${end}`;
   }
 });
 
-// node_modules/yaml/dist/nodes/YAMLMap.js
+// ../../main/node_modules/yaml/dist/nodes/YAMLMap.js
 var require_YAMLMap = __commonJS({
-  "node_modules/yaml/dist/nodes/YAMLMap.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/YAMLMap.js"(exports) {
     "use strict";
     var stringifyCollection = require_stringifyCollection();
     var addPairToJSMap = require_addPairToJSMap();
@@ -2157,9 +2157,9 @@ var require_YAMLMap = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/map.js
+// ../../main/node_modules/yaml/dist/schema/common/map.js
 var require_map = __commonJS({
-  "node_modules/yaml/dist/schema/common/map.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/common/map.js"(exports) {
     "use strict";
     var identity = require_identity();
     var YAMLMap = require_YAMLMap();
@@ -2179,9 +2179,9 @@ var require_map = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/YAMLSeq.js
+// ../../main/node_modules/yaml/dist/nodes/YAMLSeq.js
 var require_YAMLSeq = __commonJS({
-  "node_modules/yaml/dist/nodes/YAMLSeq.js"(exports) {
+  "../../main/node_modules/yaml/dist/nodes/YAMLSeq.js"(exports) {
     "use strict";
     var createNode = require_createNode();
     var stringifyCollection = require_stringifyCollection();
@@ -2295,9 +2295,9 @@ var require_YAMLSeq = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/seq.js
+// ../../main/node_modules/yaml/dist/schema/common/seq.js
 var require_seq = __commonJS({
-  "node_modules/yaml/dist/schema/common/seq.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/common/seq.js"(exports) {
     "use strict";
     var identity = require_identity();
     var YAMLSeq = require_YAMLSeq();
@@ -2317,9 +2317,9 @@ var require_seq = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/string.js
+// ../../main/node_modules/yaml/dist/schema/common/string.js
 var require_string = __commonJS({
-  "node_modules/yaml/dist/schema/common/string.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/common/string.js"(exports) {
     "use strict";
     var stringifyString = require_stringifyString();
     var string = {
@@ -2336,9 +2336,9 @@ var require_string = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/null.js
+// ../../main/node_modules/yaml/dist/schema/common/null.js
 var require_null = __commonJS({
-  "node_modules/yaml/dist/schema/common/null.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/common/null.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var nullTag = {
@@ -2354,9 +2354,9 @@ var require_null = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/bool.js
+// ../../main/node_modules/yaml/dist/schema/core/bool.js
 var require_bool = __commonJS({
-  "node_modules/yaml/dist/schema/core/bool.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/core/bool.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var boolTag = {
@@ -2378,16 +2378,16 @@ var require_bool = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyNumber.js
+// ../../main/node_modules/yaml/dist/stringify/stringifyNumber.js
 var require_stringifyNumber = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyNumber.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringifyNumber.js"(exports) {
     "use strict";
     function stringifyNumber({ format: format2, minFractionDigits, tag, value }) {
       if (typeof value === "bigint")
         return String(value);
-      const num3 = typeof value === "number" ? value : Number(value);
-      if (!isFinite(num3))
-        return isNaN(num3) ? ".nan" : num3 < 0 ? "-.inf" : ".inf";
+      const num4 = typeof value === "number" ? value : Number(value);
+      if (!isFinite(num4))
+        return isNaN(num4) ? ".nan" : num4 < 0 ? "-.inf" : ".inf";
       let n = Object.is(value, -0) ? "-0" : JSON.stringify(value);
       if (!format2 && minFractionDigits && (!tag || tag === "tag:yaml.org,2002:float") && /^-?\d/.test(n) && !n.includes("e")) {
         let i = n.indexOf(".");
@@ -2405,9 +2405,9 @@ var require_stringifyNumber = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/float.js
+// ../../main/node_modules/yaml/dist/schema/core/float.js
 var require_float = __commonJS({
-  "node_modules/yaml/dist/schema/core/float.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/core/float.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
@@ -2427,8 +2427,8 @@ var require_float = __commonJS({
       test: /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
       resolve: (str) => parseFloat(str),
       stringify(node) {
-        const num3 = Number(node.value);
-        return isFinite(num3) ? num3.toExponential() : stringifyNumber.stringifyNumber(node);
+        const num4 = Number(node.value);
+        return isFinite(num4) ? num4.toExponential() : stringifyNumber.stringifyNumber(node);
       }
     };
     var float = {
@@ -2451,9 +2451,9 @@ var require_float = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/int.js
+// ../../main/node_modules/yaml/dist/schema/core/int.js
 var require_int = __commonJS({
-  "node_modules/yaml/dist/schema/core/int.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/core/int.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
@@ -2496,15 +2496,15 @@ var require_int = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/schema.js
+// ../../main/node_modules/yaml/dist/schema/core/schema.js
 var require_schema = __commonJS({
-  "node_modules/yaml/dist/schema/core/schema.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/core/schema.js"(exports) {
     "use strict";
     var map = require_map();
     var _null = require_null();
     var seq = require_seq();
     var string = require_string();
-    var bool = require_bool();
+    var bool2 = require_bool();
     var float = require_float();
     var int2 = require_int();
     var schema = [
@@ -2512,7 +2512,7 @@ var require_schema = __commonJS({
       seq.seq,
       string.string,
       _null.nullTag,
-      bool.boolTag,
+      bool2.boolTag,
       int2.intOct,
       int2.int,
       int2.intHex,
@@ -2524,9 +2524,9 @@ var require_schema = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/json/schema.js
+// ../../main/node_modules/yaml/dist/schema/json/schema.js
 var require_schema2 = __commonJS({
-  "node_modules/yaml/dist/schema/json/schema.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/json/schema.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var map = require_map();
@@ -2591,9 +2591,9 @@ var require_schema2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/binary.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/binary.js
 var require_binary = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports) {
     "use strict";
     var node_buffer = __require("buffer");
     var Scalar = require_Scalar();
@@ -2657,9 +2657,9 @@ var require_binary = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/pairs.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/pairs.js
 var require_pairs = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Pair = require_Pair();
@@ -2735,9 +2735,9 @@ ${cn.comment}` : item.comment;
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/omap.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/omap.js
 var require_omap = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports) {
     "use strict";
     var identity = require_identity();
     var toJS = require_toJS();
@@ -2813,9 +2813,9 @@ var require_omap = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/bool.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/bool.js
 var require_bool2 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     function boolStringify({ value, source }, ctx) {
@@ -2845,9 +2845,9 @@ var require_bool2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/float.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/float.js
 var require_float2 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
@@ -2867,8 +2867,8 @@ var require_float2 = __commonJS({
       test: /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$/,
       resolve: (str) => parseFloat(str.replace(/_/g, "")),
       stringify(node) {
-        const num3 = Number(node.value);
-        return isFinite(num3) ? num3.toExponential() : stringifyNumber.stringifyNumber(node);
+        const num4 = Number(node.value);
+        return isFinite(num4) ? num4.toExponential() : stringifyNumber.stringifyNumber(node);
       }
     };
     var float = {
@@ -2894,9 +2894,9 @@ var require_float2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/int.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/int.js
 var require_int2 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
@@ -2973,9 +2973,9 @@ var require_int2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/set.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/set.js
 var require_set = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Pair = require_Pair();
@@ -3062,31 +3062,31 @@ var require_set = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/timestamp.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/timestamp.js
 var require_timestamp = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     function parseSexagesimal(str, asBigInt) {
       const sign = str[0];
       const parts = sign === "-" || sign === "+" ? str.substring(1) : str;
-      const num3 = (n) => asBigInt ? BigInt(n) : Number(n);
-      const res = parts.replace(/_/g, "").split(":").reduce((res2, p) => res2 * num3(60) + num3(p), num3(0));
-      return sign === "-" ? num3(-1) * res : res;
+      const num4 = (n) => asBigInt ? BigInt(n) : Number(n);
+      const res = parts.replace(/_/g, "").split(":").reduce((res2, p) => res2 * num4(60) + num4(p), num4(0));
+      return sign === "-" ? num4(-1) * res : res;
     }
     function stringifySexagesimal(node) {
       let { value } = node;
-      let num3 = (n) => n;
+      let num4 = (n) => n;
       if (typeof value === "bigint")
-        num3 = (n) => BigInt(n);
+        num4 = (n) => BigInt(n);
       else if (isNaN(value) || !isFinite(value))
         return stringifyNumber.stringifyNumber(node);
       let sign = "";
       if (value < 0) {
         sign = "-";
-        value *= num3(-1);
+        value *= num4(-1);
       }
-      const _60 = num3(60);
+      const _60 = num4(60);
       const parts = [value % _60];
       if (value < 60) {
         parts.unshift(0);
@@ -3150,16 +3150,16 @@ var require_timestamp = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/schema.js
+// ../../main/node_modules/yaml/dist/schema/yaml-1.1/schema.js
 var require_schema3 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/schema.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/yaml-1.1/schema.js"(exports) {
     "use strict";
     var map = require_map();
     var _null = require_null();
     var seq = require_seq();
     var string = require_string();
     var binary = require_binary();
-    var bool = require_bool2();
+    var bool2 = require_bool2();
     var float = require_float2();
     var int2 = require_int2();
     var merge = require_merge();
@@ -3172,8 +3172,8 @@ var require_schema3 = __commonJS({
       seq.seq,
       string.string,
       _null.nullTag,
-      bool.trueTag,
-      bool.falseTag,
+      bool2.trueTag,
+      bool2.falseTag,
       int2.intBin,
       int2.intOct,
       int2.int,
@@ -3194,15 +3194,15 @@ var require_schema3 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/tags.js
+// ../../main/node_modules/yaml/dist/schema/tags.js
 var require_tags = __commonJS({
-  "node_modules/yaml/dist/schema/tags.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/tags.js"(exports) {
     "use strict";
     var map = require_map();
     var _null = require_null();
     var seq = require_seq();
     var string = require_string();
-    var bool = require_bool();
+    var bool2 = require_bool();
     var float = require_float();
     var int2 = require_int();
     var schema = require_schema();
@@ -3223,7 +3223,7 @@ var require_tags = __commonJS({
     ]);
     var tagsByName = {
       binary: binary.binary,
-      bool: bool.boolTag,
+      bool: bool2.boolTag,
       float: float.float,
       floatExp: float.floatExp,
       floatNaN: float.floatNaN,
@@ -3288,9 +3288,9 @@ var require_tags = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/Schema.js
+// ../../main/node_modules/yaml/dist/schema/Schema.js
 var require_Schema = __commonJS({
-  "node_modules/yaml/dist/schema/Schema.js"(exports) {
+  "../../main/node_modules/yaml/dist/schema/Schema.js"(exports) {
     "use strict";
     var identity = require_identity();
     var map = require_map();
@@ -3320,12 +3320,12 @@ var require_Schema = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyDocument.js
+// ../../main/node_modules/yaml/dist/stringify/stringifyDocument.js
 var require_stringifyDocument = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyDocument.js"(exports) {
+  "../../main/node_modules/yaml/dist/stringify/stringifyDocument.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var stringify = require_stringify();
+    var stringify2 = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyDocument(doc, options) {
       const lines = [];
@@ -3340,7 +3340,7 @@ var require_stringifyDocument = __commonJS({
       }
       if (hasDirectives)
         lines.push("---");
-      const ctx = stringify.createStringifyContext(doc, options);
+      const ctx = stringify2.createStringifyContext(doc, options);
       const { commentString } = ctx.options;
       if (doc.commentBefore) {
         if (lines.length !== 1)
@@ -3362,7 +3362,7 @@ var require_stringifyDocument = __commonJS({
           contentComment = doc.contents.comment;
         }
         const onChompKeep = contentComment ? void 0 : () => chompKeep = true;
-        let body = stringify.stringify(doc.contents, ctx, () => contentComment = null, onChompKeep);
+        let body = stringify2.stringify(doc.contents, ctx, () => contentComment = null, onChompKeep);
         if (contentComment)
           body += stringifyComment.lineComment(body, "", commentString(contentComment));
         if ((body[0] === "|" || body[0] === ">") && lines[lines.length - 1] === "---") {
@@ -3370,7 +3370,7 @@ var require_stringifyDocument = __commonJS({
         } else
           lines.push(body);
       } else {
-        lines.push(stringify.stringify(doc.contents, ctx));
+        lines.push(stringify2.stringify(doc.contents, ctx));
       }
       if (doc.directives?.docEnd) {
         if (doc.comment) {
@@ -3400,9 +3400,9 @@ var require_stringifyDocument = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/Document.js
+// ../../main/node_modules/yaml/dist/doc/Document.js
 var require_Document = __commonJS({
-  "node_modules/yaml/dist/doc/Document.js"(exports) {
+  "../../main/node_modules/yaml/dist/doc/Document.js"(exports) {
     "use strict";
     var Alias = require_Alias();
     var Collection = require_Collection();
@@ -3709,9 +3709,9 @@ var require_Document = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/errors.js
+// ../../main/node_modules/yaml/dist/errors.js
 var require_errors = __commonJS({
-  "node_modules/yaml/dist/errors.js"(exports) {
+  "../../main/node_modules/yaml/dist/errors.js"(exports) {
     "use strict";
     var YAMLError = class extends Error {
       constructor(name, pos, code, message) {
@@ -3774,9 +3774,9 @@ ${pointer}
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-props.js
+// ../../main/node_modules/yaml/dist/compose/resolve-props.js
 var require_resolve_props = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-props.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-props.js"(exports) {
     "use strict";
     function resolveProps(tokens, { flow, indicator, next, offset, onError, parentIndent, startOnNewline }) {
       let spaceBefore = false;
@@ -3908,9 +3908,9 @@ var require_resolve_props = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-contains-newline.js
+// ../../main/node_modules/yaml/dist/compose/util-contains-newline.js
 var require_util_contains_newline = __commonJS({
-  "node_modules/yaml/dist/compose/util-contains-newline.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/util-contains-newline.js"(exports) {
     "use strict";
     function containsNewline(key) {
       if (!key)
@@ -3950,9 +3950,9 @@ var require_util_contains_newline = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-flow-indent-check.js
+// ../../main/node_modules/yaml/dist/compose/util-flow-indent-check.js
 var require_util_flow_indent_check = __commonJS({
-  "node_modules/yaml/dist/compose/util-flow-indent-check.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/util-flow-indent-check.js"(exports) {
     "use strict";
     var utilContainsNewline = require_util_contains_newline();
     function flowIndentCheck(indent, fc, onError) {
@@ -3968,9 +3968,9 @@ var require_util_flow_indent_check = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-map-includes.js
+// ../../main/node_modules/yaml/dist/compose/util-map-includes.js
 var require_util_map_includes = __commonJS({
-  "node_modules/yaml/dist/compose/util-map-includes.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/util-map-includes.js"(exports) {
     "use strict";
     var identity = require_identity();
     function mapIncludes(ctx, items, search) {
@@ -3984,9 +3984,9 @@ var require_util_map_includes = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-block-map.js
+// ../../main/node_modules/yaml/dist/compose/resolve-block-map.js
 var require_resolve_block_map = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-block-map.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-block-map.js"(exports) {
     "use strict";
     var Pair = require_Pair();
     var YAMLMap = require_YAMLMap();
@@ -4003,10 +4003,10 @@ var require_resolve_block_map = __commonJS({
       let offset = bm.offset;
       let commentEnd = null;
       for (const collItem of bm.items) {
-        const { start, key, sep: sep3, value } = collItem;
+        const { start, key, sep: sep5, value } = collItem;
         const keyProps = resolveProps.resolveProps(start, {
           indicator: "explicit-key-ind",
-          next: key ?? sep3?.[0],
+          next: key ?? sep5?.[0],
           offset,
           onError,
           parentIndent: bm.indent,
@@ -4020,7 +4020,7 @@ var require_resolve_block_map = __commonJS({
             else if ("indent" in key && key.indent !== bm.indent)
               onError(offset, "BAD_INDENT", startColMsg);
           }
-          if (!keyProps.anchor && !keyProps.tag && !sep3) {
+          if (!keyProps.anchor && !keyProps.tag && !sep5) {
             commentEnd = keyProps.end;
             if (keyProps.comment) {
               if (map.comment)
@@ -4044,7 +4044,7 @@ var require_resolve_block_map = __commonJS({
         ctx.atKey = false;
         if (utilMapIncludes.mapIncludes(ctx, map.items, keyNode))
           onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
-        const valueProps = resolveProps.resolveProps(sep3 ?? [], {
+        const valueProps = resolveProps.resolveProps(sep5 ?? [], {
           indicator: "map-value-ind",
           next: value,
           offset: keyNode.range[2],
@@ -4060,7 +4060,7 @@ var require_resolve_block_map = __commonJS({
             if (ctx.options.strict && keyProps.start < valueProps.found.offset - 1024)
               onError(keyNode.range, "KEY_OVER_1024_CHARS", "The : indicator must be at most 1024 chars after the start of an implicit block mapping key");
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep3, null, valueProps, onError);
+          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep5, null, valueProps, onError);
           if (ctx.schema.compat)
             utilFlowIndentCheck.flowIndentCheck(bm.indent, value, onError);
           offset = valueNode.range[2];
@@ -4092,9 +4092,9 @@ var require_resolve_block_map = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-block-seq.js
+// ../../main/node_modules/yaml/dist/compose/resolve-block-seq.js
 var require_resolve_block_seq = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-block-seq.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-block-seq.js"(exports) {
     "use strict";
     var YAMLSeq = require_YAMLSeq();
     var resolveProps = require_resolve_props();
@@ -4143,15 +4143,15 @@ var require_resolve_block_seq = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-end.js
+// ../../main/node_modules/yaml/dist/compose/resolve-end.js
 var require_resolve_end = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-end.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-end.js"(exports) {
     "use strict";
     function resolveEnd(end, offset, reqSpace, onError) {
       let comment = "";
       if (end) {
         let hasSpace = false;
-        let sep3 = "";
+        let sep5 = "";
         for (const token of end) {
           const { source, type } = token;
           switch (type) {
@@ -4165,13 +4165,13 @@ var require_resolve_end = __commonJS({
               if (!comment)
                 comment = cb;
               else
-                comment += sep3 + cb;
-              sep3 = "";
+                comment += sep5 + cb;
+              sep5 = "";
               break;
             }
             case "newline":
               if (comment)
-                sep3 += source;
+                sep5 += source;
               hasSpace = true;
               break;
             default:
@@ -4186,9 +4186,9 @@ var require_resolve_end = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-flow-collection.js
+// ../../main/node_modules/yaml/dist/compose/resolve-flow-collection.js
 var require_resolve_flow_collection = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Pair = require_Pair();
@@ -4201,9 +4201,9 @@ var require_resolve_flow_collection = __commonJS({
     var blockMsg = "Block collections are not allowed within flow collections";
     var isBlock = (token) => token && (token.type === "block-map" || token.type === "block-seq");
     function resolveFlowCollection({ composeNode, composeEmptyNode }, ctx, fc, onError, tag) {
-      const isMap4 = fc.start.source === "{";
-      const fcName = isMap4 ? "flow map" : "flow sequence";
-      const NodeClass = tag?.nodeClass ?? (isMap4 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
+      const isMap6 = fc.start.source === "{";
+      const fcName = isMap6 ? "flow map" : "flow sequence";
+      const NodeClass = tag?.nodeClass ?? (isMap6 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
       const coll = new NodeClass(ctx.schema);
       coll.flow = true;
       const atRoot = ctx.atRoot;
@@ -4214,18 +4214,18 @@ var require_resolve_flow_collection = __commonJS({
       let offset = fc.offset + fc.start.source.length;
       for (let i = 0; i < fc.items.length; ++i) {
         const collItem = fc.items[i];
-        const { start, key, sep: sep3, value } = collItem;
+        const { start, key, sep: sep5, value } = collItem;
         const props = resolveProps.resolveProps(start, {
           flow: fcName,
           indicator: "explicit-key-ind",
-          next: key ?? sep3?.[0],
+          next: key ?? sep5?.[0],
           offset,
           onError,
           parentIndent: fc.indent,
           startOnNewline: false
         });
         if (!props.found) {
-          if (!props.anchor && !props.tag && !sep3 && !value) {
+          if (!props.anchor && !props.tag && !sep5 && !value) {
             if (i === 0 && props.comma)
               onError(props.comma, "UNEXPECTED_TOKEN", `Unexpected , in ${fcName}`);
             else if (i < fc.items.length - 1)
@@ -4239,7 +4239,7 @@ var require_resolve_flow_collection = __commonJS({
             offset = props.end;
             continue;
           }
-          if (!isMap4 && ctx.options.strict && utilContainsNewline.containsNewline(key))
+          if (!isMap6 && ctx.options.strict && utilContainsNewline.containsNewline(key))
             onError(
               key,
               // checked by containsNewline()
@@ -4279,8 +4279,8 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap4 && !sep3 && !props.found) {
-          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep3, null, props, onError);
+        if (!isMap6 && !sep5 && !props.found) {
+          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep5, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
           if (isBlock(value))
@@ -4292,7 +4292,7 @@ var require_resolve_flow_collection = __commonJS({
           if (isBlock(key))
             onError(keyNode.range, "BLOCK_IN_FLOW", blockMsg);
           ctx.atKey = false;
-          const valueProps = resolveProps.resolveProps(sep3 ?? [], {
+          const valueProps = resolveProps.resolveProps(sep5 ?? [], {
             flow: fcName,
             indicator: "map-value-ind",
             next: value,
@@ -4302,9 +4302,9 @@ var require_resolve_flow_collection = __commonJS({
             startOnNewline: false
           });
           if (valueProps.found) {
-            if (!isMap4 && !props.found && ctx.options.strict) {
-              if (sep3)
-                for (const st of sep3) {
+            if (!isMap6 && !props.found && ctx.options.strict) {
+              if (sep5)
+                for (const st of sep5) {
                   if (st === valueProps.found)
                     break;
                   if (st.type === "newline") {
@@ -4321,7 +4321,7 @@ var require_resolve_flow_collection = __commonJS({
             else
               onError(valueProps.start, "MISSING_CHAR", `Missing , or : between ${fcName} items`);
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep3, null, valueProps, onError) : null;
+          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep5, null, valueProps, onError) : null;
           if (valueNode) {
             if (isBlock(value))
               onError(valueNode.range, "BLOCK_IN_FLOW", blockMsg);
@@ -4334,7 +4334,7 @@ var require_resolve_flow_collection = __commonJS({
           const pair = new Pair.Pair(keyNode, valueNode);
           if (ctx.options.keepSourceTokens)
             pair.srcToken = collItem;
-          if (isMap4) {
+          if (isMap6) {
             const map = coll;
             if (utilMapIncludes.mapIncludes(ctx, map.items, keyNode))
               onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
@@ -4350,7 +4350,7 @@ var require_resolve_flow_collection = __commonJS({
           offset = valueNode ? valueNode.range[2] : valueProps.end;
         }
       }
-      const expectedEnd = isMap4 ? "}" : "]";
+      const expectedEnd = isMap6 ? "}" : "]";
       const [ce, ...ee] = fc.end;
       let cePos = offset;
       if (ce?.source === expectedEnd)
@@ -4380,9 +4380,9 @@ var require_resolve_flow_collection = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-collection.js
+// ../../main/node_modules/yaml/dist/compose/compose-collection.js
 var require_compose_collection = __commonJS({
-  "node_modules/yaml/dist/compose/compose-collection.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/compose-collection.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
@@ -4445,9 +4445,9 @@ var require_compose_collection = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-block-scalar.js
+// ../../main/node_modules/yaml/dist/compose/resolve-block-scalar.js
 var require_resolve_block_scalar = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     function resolveBlockScalar(ctx, scalar, onError) {
@@ -4501,7 +4501,7 @@ var require_resolve_block_scalar = __commonJS({
           chompStart = i + 1;
       }
       let value = "";
-      let sep3 = "";
+      let sep5 = "";
       let prevMoreIndented = false;
       for (let i = 0; i < contentStart; ++i)
         value += lines[i][0].slice(trimIndent) + "\n";
@@ -4518,24 +4518,24 @@ var require_resolve_block_scalar = __commonJS({
           indent = "";
         }
         if (type === Scalar.Scalar.BLOCK_LITERAL) {
-          value += sep3 + indent.slice(trimIndent) + content;
-          sep3 = "\n";
+          value += sep5 + indent.slice(trimIndent) + content;
+          sep5 = "\n";
         } else if (indent.length > trimIndent || content[0] === "	") {
-          if (sep3 === " ")
-            sep3 = "\n";
-          else if (!prevMoreIndented && sep3 === "\n")
-            sep3 = "\n\n";
-          value += sep3 + indent.slice(trimIndent) + content;
-          sep3 = "\n";
+          if (sep5 === " ")
+            sep5 = "\n";
+          else if (!prevMoreIndented && sep5 === "\n")
+            sep5 = "\n\n";
+          value += sep5 + indent.slice(trimIndent) + content;
+          sep5 = "\n";
           prevMoreIndented = true;
         } else if (content === "") {
-          if (sep3 === "\n")
+          if (sep5 === "\n")
             value += "\n";
           else
-            sep3 = "\n";
+            sep5 = "\n";
         } else {
-          value += sep3 + content;
-          sep3 = " ";
+          value += sep5 + content;
+          sep5 = " ";
           prevMoreIndented = false;
         }
       }
@@ -4628,9 +4628,9 @@ var require_resolve_block_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-flow-scalar.js
+// ../../main/node_modules/yaml/dist/compose/resolve-flow-scalar.js
 var require_resolve_flow_scalar = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var resolveEnd = require_resolve_end();
@@ -4662,13 +4662,13 @@ var require_resolve_flow_scalar = __commonJS({
             range: [offset, offset + source.length, offset + source.length]
           };
       }
-      const valueEnd = offset + source.length;
-      const re = resolveEnd.resolveEnd(end, valueEnd, strict, onError);
+      const valueEnd2 = offset + source.length;
+      const re = resolveEnd.resolveEnd(end, valueEnd2, strict, onError);
       return {
         value,
         type: _type,
         comment: re.comment,
-        range: [offset, valueEnd, re.offset]
+        range: [offset, valueEnd2, re.offset]
       };
     }
     function plainValue(source, onError) {
@@ -4718,25 +4718,25 @@ var require_resolve_flow_scalar = __commonJS({
         trimBoth = /^[ \t]+|[ \t]+$/g;
       }
       let res = match[1].replace(trimEnd, "");
-      let sep3 = " ";
+      let sep5 = " ";
       let pos = line.lastIndex;
       while (match = line.exec(source)) {
         const lm = match[1].replace(trimBoth, "");
         if (lm === "") {
-          if (sep3 === "\n")
-            res += sep3;
+          if (sep5 === "\n")
+            res += sep5;
           else
-            sep3 = "\n";
+            sep5 = "\n";
         } else {
-          res += sep3 + lm;
-          sep3 = " ";
+          res += sep5 + lm;
+          sep5 = " ";
         }
         pos = line.lastIndex;
       }
       const last = /[ \t]*(.*)/sy;
       last.lastIndex = pos;
       match = last.exec(source);
-      return res + sep3 + (match?.[1] ?? "");
+      return res + sep5 + (match?.[1] ?? "");
     }
     function doubleQuotedValue(source, onError) {
       let res = "";
@@ -4849,9 +4849,9 @@ var require_resolve_flow_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-scalar.js
+// ../../main/node_modules/yaml/dist/compose/compose-scalar.js
 var require_compose_scalar = __commonJS({
-  "node_modules/yaml/dist/compose/compose-scalar.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/compose-scalar.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
@@ -4930,9 +4930,9 @@ var require_compose_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-empty-scalar-position.js
+// ../../main/node_modules/yaml/dist/compose/util-empty-scalar-position.js
 var require_util_empty_scalar_position = __commonJS({
-  "node_modules/yaml/dist/compose/util-empty-scalar-position.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/util-empty-scalar-position.js"(exports) {
     "use strict";
     function emptyScalarPosition(offset, before, pos) {
       if (before) {
@@ -4960,9 +4960,9 @@ var require_util_empty_scalar_position = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-node.js
+// ../../main/node_modules/yaml/dist/compose/compose-node.js
 var require_compose_node = __commonJS({
-  "node_modules/yaml/dist/compose/compose-node.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/compose-node.js"(exports) {
     "use strict";
     var Alias = require_Alias();
     var identity = require_identity();
@@ -5054,9 +5054,9 @@ var require_compose_node = __commonJS({
         onError(offset, "BAD_ALIAS", "Alias cannot be an empty string");
       if (alias.source.endsWith(":"))
         onError(offset + source.length - 1, "BAD_ALIAS", "Alias ending in : is ambiguous", true);
-      const valueEnd = offset + source.length;
-      const re = resolveEnd.resolveEnd(end, valueEnd, options.strict, onError);
-      alias.range = [offset, valueEnd, re.offset];
+      const valueEnd2 = offset + source.length;
+      const re = resolveEnd.resolveEnd(end, valueEnd2, options.strict, onError);
+      alias.range = [offset, valueEnd2, re.offset];
       if (re.comment)
         alias.comment = re.comment;
       return alias;
@@ -5066,9 +5066,9 @@ var require_compose_node = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-doc.js
+// ../../main/node_modules/yaml/dist/compose/compose-doc.js
 var require_compose_doc = __commonJS({
-  "node_modules/yaml/dist/compose/compose-doc.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/compose-doc.js"(exports) {
     "use strict";
     var Document = require_Document();
     var composeNode = require_compose_node();
@@ -5109,9 +5109,9 @@ var require_compose_doc = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/composer.js
+// ../../main/node_modules/yaml/dist/compose/composer.js
 var require_composer = __commonJS({
-  "node_modules/yaml/dist/compose/composer.js"(exports) {
+  "../../main/node_modules/yaml/dist/compose/composer.js"(exports) {
     "use strict";
     var node_process = __require("process");
     var directives = require_directives();
@@ -5317,9 +5317,9 @@ ${end.comment}` : end.comment;
   }
 });
 
-// node_modules/yaml/dist/parse/cst-scalar.js
+// ../../main/node_modules/yaml/dist/parse/cst-scalar.js
 var require_cst_scalar = __commonJS({
-  "node_modules/yaml/dist/parse/cst-scalar.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/cst-scalar.js"(exports) {
     "use strict";
     var resolveBlockScalar = require_resolve_block_scalar();
     var resolveFlowScalar = require_resolve_flow_scalar();
@@ -5502,11 +5502,11 @@ var require_cst_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/cst-stringify.js
+// ../../main/node_modules/yaml/dist/parse/cst-stringify.js
 var require_cst_stringify = __commonJS({
-  "node_modules/yaml/dist/parse/cst-stringify.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/cst-stringify.js"(exports) {
     "use strict";
-    var stringify = (cst) => "type" in cst ? stringifyToken(cst) : stringifyItem(cst);
+    var stringify2 = (cst) => "type" in cst ? stringifyToken(cst) : stringifyItem(cst);
     function stringifyToken(token) {
       switch (token.type) {
         case "block-scalar": {
@@ -5546,26 +5546,26 @@ var require_cst_stringify = __commonJS({
         }
       }
     }
-    function stringifyItem({ start, key, sep: sep3, value }) {
+    function stringifyItem({ start, key, sep: sep5, value }) {
       let res = "";
       for (const st of start)
         res += st.source;
       if (key)
         res += stringifyToken(key);
-      if (sep3)
-        for (const st of sep3)
+      if (sep5)
+        for (const st of sep5)
           res += st.source;
       if (value)
         res += stringifyToken(value);
       return res;
     }
-    exports.stringify = stringify;
+    exports.stringify = stringify2;
   }
 });
 
-// node_modules/yaml/dist/parse/cst-visit.js
+// ../../main/node_modules/yaml/dist/parse/cst-visit.js
 var require_cst_visit = __commonJS({
-  "node_modules/yaml/dist/parse/cst-visit.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/cst-visit.js"(exports) {
     "use strict";
     var BREAK = Symbol("break visit");
     var SKIP = Symbol("skip children");
@@ -5625,9 +5625,9 @@ var require_cst_visit = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/cst.js
+// ../../main/node_modules/yaml/dist/parse/cst.js
 var require_cst = __commonJS({
-  "node_modules/yaml/dist/parse/cst.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/cst.js"(exports) {
     "use strict";
     var cstScalar = require_cst_scalar();
     var cstStringify = require_cst_stringify();
@@ -5637,7 +5637,7 @@ var require_cst = __commonJS({
     var FLOW_END = "";
     var SCALAR = "";
     var isCollection = (token) => !!token && "items" in token;
-    var isScalar4 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
+    var isScalar6 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
     function prettyToken(token) {
       switch (token) {
         case BOM:
@@ -5721,15 +5721,15 @@ var require_cst = __commonJS({
     exports.FLOW_END = FLOW_END;
     exports.SCALAR = SCALAR;
     exports.isCollection = isCollection;
-    exports.isScalar = isScalar4;
+    exports.isScalar = isScalar6;
     exports.prettyToken = prettyToken;
     exports.tokenType = tokenType;
   }
 });
 
-// node_modules/yaml/dist/parse/lexer.js
+// ../../main/node_modules/yaml/dist/parse/lexer.js
 var require_lexer = __commonJS({
-  "node_modules/yaml/dist/parse/lexer.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/lexer.js"(exports) {
     "use strict";
     var cst = require_cst();
     function isEmpty(ch) {
@@ -6045,9 +6045,9 @@ var require_lexer = __commonJS({
         }
       }
       *parseQuotedScalar() {
-        const quote = this.charAt(0);
-        let end = this.buffer.indexOf(quote, this.pos + 1);
-        if (quote === "'") {
+        const quote2 = this.charAt(0);
+        let end = this.buffer.indexOf(quote2, this.pos + 1);
+        if (quote2 === "'") {
           while (end !== -1 && this.buffer[end + 1] === "'")
             end = this.buffer.indexOf("'", end + 2);
         } else {
@@ -6316,11 +6316,11 @@ var require_lexer = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/line-counter.js
+// ../../main/node_modules/yaml/dist/parse/line-counter.js
 var require_line_counter = __commonJS({
-  "node_modules/yaml/dist/parse/line-counter.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/line-counter.js"(exports) {
     "use strict";
-    var LineCounter2 = class {
+    var LineCounter3 = class {
       constructor() {
         this.lineStarts = [];
         this.addNewLine = (offset) => this.lineStarts.push(offset);
@@ -6343,26 +6343,26 @@ var require_line_counter = __commonJS({
         };
       }
     };
-    exports.LineCounter = LineCounter2;
+    exports.LineCounter = LineCounter3;
   }
 });
 
-// node_modules/yaml/dist/parse/parser.js
+// ../../main/node_modules/yaml/dist/parse/parser.js
 var require_parser = __commonJS({
-  "node_modules/yaml/dist/parse/parser.js"(exports) {
+  "../../main/node_modules/yaml/dist/parse/parser.js"(exports) {
     "use strict";
     var node_process = __require("process");
     var cst = require_cst();
     var lexer = require_lexer();
-    function includesToken(list, type) {
-      for (let i = 0; i < list.length; ++i)
-        if (list[i].type === type)
+    function includesToken(list2, type) {
+      for (let i = 0; i < list2.length; ++i)
+        if (list2[i].type === type)
           return true;
       return false;
     }
-    function findNonEmptyIndex(list) {
-      for (let i = 0; i < list.length; ++i) {
-        switch (list[i].type) {
+    function findNonEmptyIndex(list2) {
+      for (let i = 0; i < list2.length; ++i) {
+        switch (list2[i].type) {
           case "space":
           case "comment":
           case "newline":
@@ -6720,18 +6720,18 @@ var require_parser = __commonJS({
         if (this.type === "map-value-ind") {
           const prev = getPrevProps(this.peek(2));
           const start = getFirstKeyStartProps(prev);
-          let sep3;
+          let sep5;
           if (scalar.end) {
-            sep3 = scalar.end;
-            sep3.push(this.sourceToken);
+            sep5 = scalar.end;
+            sep5.push(this.sourceToken);
             delete scalar.end;
           } else
-            sep3 = [this.sourceToken];
+            sep5 = [this.sourceToken];
           const map = {
             type: "block-map",
             offset: scalar.offset,
             indent: scalar.indent,
-            items: [{ start, key: scalar, sep: sep3 }]
+            items: [{ start, key: scalar, sep: sep5 }]
           };
           this.onKeyLine = true;
           this.stack[this.stack.length - 1] = map;
@@ -6884,15 +6884,15 @@ var require_parser = __commonJS({
                 } else if (isFlowToken(it.key) && !includesToken(it.sep, "newline")) {
                   const start2 = getFirstKeyStartProps(it.start);
                   const key = it.key;
-                  const sep3 = it.sep;
-                  sep3.push(this.sourceToken);
+                  const sep5 = it.sep;
+                  sep5.push(this.sourceToken);
                   delete it.key;
                   delete it.sep;
                   this.stack.push({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
-                    items: [{ start: start2, key, sep: sep3 }]
+                    items: [{ start: start2, key, sep: sep5 }]
                   });
                 } else if (start.length > 0) {
                   it.sep = it.sep.concat(start, this.sourceToken);
@@ -7086,13 +7086,13 @@ var require_parser = __commonJS({
             const prev = getPrevProps(parent);
             const start = getFirstKeyStartProps(prev);
             fixFlowSeqItems(fc);
-            const sep3 = fc.end.splice(1, fc.end.length);
-            sep3.push(this.sourceToken);
+            const sep5 = fc.end.splice(1, fc.end.length);
+            sep5.push(this.sourceToken);
             const map = {
               type: "block-map",
               offset: fc.offset,
               indent: fc.indent,
-              items: [{ start, key: fc, sep: sep3 }]
+              items: [{ start, key: fc, sep: sep5 }]
             };
             this.onKeyLine = true;
             this.stack[this.stack.length - 1] = map;
@@ -7221,9 +7221,9 @@ var require_parser = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/public-api.js
+// ../../main/node_modules/yaml/dist/public-api.js
 var require_public_api = __commonJS({
-  "node_modules/yaml/dist/public-api.js"(exports) {
+  "../../main/node_modules/yaml/dist/public-api.js"(exports) {
     "use strict";
     var composer = require_composer();
     var Document = require_Document();
@@ -7237,7 +7237,7 @@ var require_public_api = __commonJS({
       const lineCounter$1 = options.lineCounter || prettyErrors && new lineCounter.LineCounter() || null;
       return { lineCounter: lineCounter$1, prettyErrors };
     }
-    function parseAllDocuments2(source, options = {}) {
+    function parseAllDocuments4(source, options = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
       const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
@@ -7251,7 +7251,7 @@ var require_public_api = __commonJS({
         return docs;
       return Object.assign([], { empty: true }, composer$1.streamInfo());
     }
-    function parseDocument2(source, options = {}) {
+    function parseDocument3(source, options = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
       const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
@@ -7270,14 +7270,14 @@ var require_public_api = __commonJS({
       }
       return doc;
     }
-    function parse2(src, reviver, options) {
+    function parse3(src, reviver, options) {
       let _reviver = void 0;
       if (typeof reviver === "function") {
         _reviver = reviver;
       } else if (options === void 0 && reviver && typeof reviver === "object") {
         options = reviver;
       }
-      const doc = parseDocument2(src, options);
+      const doc = parseDocument3(src, options);
       if (!doc)
         return null;
       doc.warnings.forEach((warning) => log.warn(doc.options.logLevel, warning));
@@ -7289,7 +7289,7 @@ var require_public_api = __commonJS({
       }
       return doc.toJS(Object.assign({ reviver: _reviver }, options));
     }
-    function stringify(value, replacer, options) {
+    function stringify2(value, replacer, options) {
       let _replacer = null;
       if (typeof replacer === "function" || Array.isArray(replacer)) {
         _replacer = replacer;
@@ -7311,16 +7311,16 @@ var require_public_api = __commonJS({
         return value.toString(options);
       return new Document.Document(value, _replacer, options).toString(options);
     }
-    exports.parse = parse2;
-    exports.parseAllDocuments = parseAllDocuments2;
-    exports.parseDocument = parseDocument2;
-    exports.stringify = stringify;
+    exports.parse = parse3;
+    exports.parseAllDocuments = parseAllDocuments4;
+    exports.parseDocument = parseDocument3;
+    exports.stringify = stringify2;
   }
 });
 
-// node_modules/yaml/dist/index.js
+// ../../main/node_modules/yaml/dist/index.js
 var require_dist = __commonJS({
-  "node_modules/yaml/dist/index.js"(exports) {
+  "../../main/node_modules/yaml/dist/index.js"(exports) {
     "use strict";
     var composer = require_composer();
     var Document = require_Document();
@@ -7370,10 +7370,10 @@ var require_dist = __commonJS({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/library-to-tasks.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/library-to-tasks.js
 var LIBRARY_TASK_MAPPING, REMOVED_IN_V5_TRANSFORMERS_PIPELINES;
 var init_library_to_tasks = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/library-to-tasks.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/library-to-tasks.js"() {
     LIBRARY_TASK_MAPPING = {
       "adapter-transformers": ["question-answering", "text-classification", "token-classification"],
       allennlp: ["question-answering"],
@@ -7440,10 +7440,10 @@ var init_library_to_tasks = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/default-widget-inputs.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/default-widget-inputs.js
 var MAPPING_FA;
 var init_default_widget_inputs = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/default-widget-inputs.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/default-widget-inputs.js"() {
     MAPPING_FA = /* @__PURE__ */ new Map([
       [
         "text-classification",
@@ -7522,10 +7522,10 @@ var init_default_widget_inputs = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/pipelines.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/pipelines.js
 var PIPELINE_DATA, PIPELINE_TYPES, SUBTASK_TYPES, PIPELINE_TYPES_SET;
 var init_pipelines = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/pipelines.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/pipelines.js"() {
     PIPELINE_DATA = {
       "text-classification": {
         name: "Text Classification",
@@ -8117,10 +8117,10 @@ var init_pipelines = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/any-to-any/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/any-to-any/data.js
 var taskData, data_default;
 var init_data = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/any-to-any/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/any-to-any/data.js"() {
     taskData = {
       datasets: [
         {
@@ -8185,10 +8185,10 @@ var init_data = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/audio-classification/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/audio-classification/data.js
 var taskData2, data_default2;
 var init_data2 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/audio-classification/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/audio-classification/data.js"() {
     taskData2 = {
       datasets: [
         {
@@ -8269,10 +8269,10 @@ var init_data2 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/audio-text-to-text/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/audio-text-to-text/data.js
 var taskData3, data_default3;
 var init_data3 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/audio-text-to-text/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/audio-text-to-text/data.js"() {
     taskData3 = {
       datasets: [
         {
@@ -8341,10 +8341,10 @@ var init_data3 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/audio-to-audio/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/audio-to-audio/data.js
 var taskData4, data_default4;
 var init_data4 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/audio-to-audio/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/audio-to-audio/data.js"() {
     taskData4 = {
       datasets: [
         {
@@ -8408,10 +8408,10 @@ var init_data4 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/automatic-speech-recognition/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/automatic-speech-recognition/data.js
 var taskData5, data_default5;
 var init_data5 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/automatic-speech-recognition/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/automatic-speech-recognition/data.js"() {
     taskData5 = {
       datasets: [
         {
@@ -8505,10 +8505,10 @@ var init_data5 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/document-question-answering/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/document-question-answering/data.js
 var taskData6, data_default6;
 var init_data6 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/document-question-answering/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/document-question-answering/data.js"() {
     taskData6 = {
       datasets: [
         {
@@ -8590,10 +8590,10 @@ var init_data6 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/feature-extraction/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/feature-extraction/data.js
 var taskData7, data_default7;
 var init_data7 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/feature-extraction/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/feature-extraction/data.js"() {
     taskData7 = {
       datasets: [
         {
@@ -8650,10 +8650,10 @@ var init_data7 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/fill-mask/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/fill-mask/data.js
 var taskData8, data_default8;
 var init_data8 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/fill-mask/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/fill-mask/data.js"() {
     taskData8 = {
       datasets: [
         {
@@ -8730,10 +8730,10 @@ var init_data8 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/image-classification/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-classification/data.js
 var taskData9, data_default9;
 var init_data9 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/image-classification/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-classification/data.js"() {
     taskData9 = {
       datasets: [
         {
@@ -8820,10 +8820,10 @@ var init_data9 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/image-feature-extraction/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-feature-extraction/data.js
 var taskData10, data_default10;
 var init_data10 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/image-feature-extraction/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-feature-extraction/data.js"() {
     taskData10 = {
       datasets: [
         {
@@ -8887,10 +8887,10 @@ var init_data10 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/image-to-image/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-to-image/data.js
 var taskData11, data_default11;
 var init_data11 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/image-to-image/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-to-image/data.js"() {
     taskData11 = {
       datasets: [
         {
@@ -8983,10 +8983,10 @@ var init_data11 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/image-to-text/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-to-text/data.js
 var taskData12, data_default12;
 var init_data12 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/image-to-text/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-to-text/data.js"() {
     taskData12 = {
       datasets: [
         {
@@ -9048,10 +9048,10 @@ var init_data12 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/image-text-to-text/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-text-to-text/data.js
 var taskData13, data_default13;
 var init_data13 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/image-text-to-text/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-text-to-text/data.js"() {
     taskData13 = {
       datasets: [
         {
@@ -9136,10 +9136,10 @@ var init_data13 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/image-text-to-image/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-text-to-image/data.js
 var taskData14, data_default14;
 var init_data14 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/image-text-to-image/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-text-to-image/data.js"() {
     taskData14 = {
       datasets: [],
       demo: {
@@ -9191,10 +9191,10 @@ var init_data14 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/image-text-to-video/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-text-to-video/data.js
 var taskData15, data_default15;
 var init_data15 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/image-text-to-video/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-text-to-video/data.js"() {
     taskData15 = {
       datasets: [],
       demo: {
@@ -9246,10 +9246,10 @@ var init_data15 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/image-segmentation/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-segmentation/data.js
 var taskData16, data_default16;
 var init_data16 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/image-segmentation/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-segmentation/data.js"() {
     taskData16 = {
       datasets: [
         {
@@ -9346,10 +9346,10 @@ var init_data16 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/image-to-video/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-to-video/data.js
 var taskData17, data_default17;
 var init_data17 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/image-to-video/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-to-video/data.js"() {
     taskData17 = {
       datasets: [
         {
@@ -9470,10 +9470,10 @@ var init_data17 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/mask-generation/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/mask-generation/data.js
 var taskData18, data_default18;
 var init_data18 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/mask-generation/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/mask-generation/data.js"() {
     taskData18 = {
       datasets: [
         {
@@ -9541,10 +9541,10 @@ var init_data18 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/object-detection/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/object-detection/data.js
 var taskData19, data_default19;
 var init_data19 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/object-detection/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/object-detection/data.js"() {
     taskData19 = {
       datasets: [
         {
@@ -9632,10 +9632,10 @@ var init_data19 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/depth-estimation/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/depth-estimation/data.js
 var taskData20, data_default20;
 var init_data20 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/depth-estimation/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/depth-estimation/data.js"() {
     taskData20 = {
       datasets: [
         {
@@ -9706,10 +9706,10 @@ var init_data20 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/placeholder/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/placeholder/data.js
 var taskData21, data_default21;
 var init_data21 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/placeholder/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/placeholder/data.js"() {
     taskData21 = {
       datasets: [],
       demo: {
@@ -9731,10 +9731,10 @@ var init_data21 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/reinforcement-learning/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/reinforcement-learning/data.js
 var taskData22, data_default22;
 var init_data22 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/reinforcement-learning/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/reinforcement-learning/data.js"() {
     taskData22 = {
       datasets: [
         {
@@ -9805,10 +9805,10 @@ var init_data22 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/question-answering/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/question-answering/data.js
 var taskData23, data_default23;
 var init_data23 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/question-answering/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/question-answering/data.js"() {
     taskData23 = {
       datasets: [
         {
@@ -9881,10 +9881,10 @@ var init_data23 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/sentence-similarity/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/sentence-similarity/data.js
 var taskData24, data_default24;
 var init_data24 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/sentence-similarity/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/sentence-similarity/data.js"() {
     taskData24 = {
       datasets: [
         {
@@ -9985,10 +9985,10 @@ var init_data24 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/summarization/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/summarization/data.js
 var taskData25, data_default25;
 var init_data25 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/summarization/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/summarization/data.js"() {
     taskData25 = {
       canonicalId: "text-generation",
       datasets: [
@@ -10059,10 +10059,10 @@ var init_data25 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/table-question-answering/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/table-question-answering/data.js
 var taskData26, data_default26;
 var init_data26 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/table-question-answering/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/table-question-answering/data.js"() {
     taskData26 = {
       datasets: [
         {
@@ -10118,10 +10118,10 @@ var init_data26 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/tabular-classification/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/tabular-classification/data.js
 var taskData27, data_default27;
 var init_data27 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/tabular-classification/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/tabular-classification/data.js"() {
     taskData27 = {
       datasets: [
         {
@@ -10190,10 +10190,10 @@ var init_data27 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/tabular-regression/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/tabular-regression/data.js
 var taskData28, data_default28;
 var init_data28 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/tabular-regression/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/tabular-regression/data.js"() {
     taskData28 = {
       datasets: [
         {
@@ -10250,10 +10250,10 @@ var init_data28 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/text-to-image/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/text-to-image/data.js
 var taskData29, data_default29;
 var init_data29 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/text-to-image/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/text-to-image/data.js"() {
     taskData29 = {
       datasets: [
         {
@@ -10354,10 +10354,10 @@ var init_data29 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/text-to-speech/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/text-to-speech/data.js
 var taskData30, data_default30;
 var init_data30 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/text-to-speech/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/text-to-speech/data.js"() {
     taskData30 = {
       canonicalId: "text-to-audio",
       datasets: [
@@ -10443,10 +10443,10 @@ var init_data30 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/token-classification/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/token-classification/data.js
 var taskData31, data_default31;
 var init_data31 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/token-classification/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/token-classification/data.js"() {
     taskData31 = {
       datasets: [
         {
@@ -10535,10 +10535,10 @@ var init_data31 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/translation/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/translation/data.js
 var taskData32, data_default32;
 var init_data32 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/translation/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/translation/data.js"() {
     taskData32 = {
       canonicalId: "text-generation",
       datasets: [
@@ -10605,10 +10605,10 @@ var init_data32 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/text-classification/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/text-classification/data.js
 var taskData33, data_default33;
 var init_data33 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/text-classification/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/text-classification/data.js"() {
     taskData33 = {
       datasets: [
         {
@@ -10710,10 +10710,10 @@ var init_data33 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/text-generation/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/text-generation/data.js
 var taskData34, data_default34;
 var init_data34 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/text-generation/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/text-generation/data.js"() {
     taskData34 = {
       datasets: [
         {
@@ -10840,10 +10840,10 @@ var init_data34 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/text-ranking/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/text-ranking/data.js
 var taskData35, data_default35;
 var init_data35 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/text-ranking/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/text-ranking/data.js"() {
     taskData35 = {
       datasets: [
         {
@@ -10931,10 +10931,10 @@ var init_data35 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/text-to-video/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/text-to-video/data.js
 var taskData36, data_default36;
 var init_data36 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/text-to-video/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/text-to-video/data.js"() {
     taskData36 = {
       datasets: [
         {
@@ -11035,10 +11035,10 @@ var init_data36 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/unconditional-image-generation/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/unconditional-image-generation/data.js
 var taskData37, data_default37;
 var init_data37 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/unconditional-image-generation/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/unconditional-image-generation/data.js"() {
     taskData37 = {
       datasets: [
         {
@@ -11105,10 +11105,10 @@ var init_data37 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/video-classification/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/video-classification/data.js
 var taskData38, data_default38;
 var init_data38 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/video-classification/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/video-classification/data.js"() {
     taskData38 = {
       datasets: [
         {
@@ -11192,10 +11192,10 @@ var init_data38 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/visual-document-retrieval/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/visual-document-retrieval/data.js
 var taskData39, data_default39;
 var init_data39 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/visual-document-retrieval/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/visual-document-retrieval/data.js"() {
     taskData39 = {
       datasets: [
         {
@@ -11270,10 +11270,10 @@ var init_data39 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/visual-question-answering/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/visual-question-answering/data.js
 var taskData40, data_default40;
 var init_data40 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/visual-question-answering/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/visual-question-answering/data.js"() {
     taskData40 = {
       datasets: [
         {
@@ -11368,10 +11368,10 @@ var init_data40 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/zero-shot-classification/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/zero-shot-classification/data.js
 var taskData41, data_default41;
 var init_data41 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/zero-shot-classification/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/zero-shot-classification/data.js"() {
     taskData41 = {
       datasets: [
         {
@@ -11443,10 +11443,10 @@ var init_data41 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/zero-shot-image-classification/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/zero-shot-image-classification/data.js
 var taskData42, data_default42;
 var init_data42 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/zero-shot-image-classification/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/zero-shot-image-classification/data.js"() {
     taskData42 = {
       datasets: [
         {
@@ -11533,10 +11533,10 @@ var init_data42 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/zero-shot-object-detection/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/zero-shot-object-detection/data.js
 var taskData43, data_default43;
 var init_data43 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/zero-shot-object-detection/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/zero-shot-object-detection/data.js"() {
     taskData43 = {
       datasets: [],
       demo: {
@@ -11600,10 +11600,10 @@ var init_data43 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/image-to-3d/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-to-3d/data.js
 var taskData44, data_default44;
 var init_data44 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/image-to-3d/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-to-3d/data.js"() {
     taskData44 = {
       datasets: [
         {
@@ -11679,10 +11679,10 @@ var init_data44 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/text-to-3d/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/text-to-3d/data.js
 var taskData45, data_default45;
 var init_data45 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/text-to-3d/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/text-to-3d/data.js"() {
     taskData45 = {
       datasets: [
         {
@@ -11739,10 +11739,10 @@ var init_data45 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/keypoint-detection/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/keypoint-detection/data.js
 var taskData46, data_default46;
 var init_data46 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/keypoint-detection/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/keypoint-detection/data.js"() {
     taskData46 = {
       datasets: [
         {
@@ -11801,10 +11801,10 @@ var init_data46 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/video-text-to-text/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/video-text-to-text/data.js
 var taskData47, data_default47;
 var init_data47 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/video-text-to-text/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/video-text-to-text/data.js"() {
     taskData47 = {
       datasets: [
         {
@@ -11877,10 +11877,10 @@ var init_data47 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/video-to-video/data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/video-to-video/data.js
 var taskData48, data_default48;
 var init_data48 = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/video-to-video/data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/video-to-video/data.js"() {
     taskData48 = {
       datasets: [
         {
@@ -11947,7 +11947,7 @@ var init_data48 = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tasks/index.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/index.js
 function getData(type, partialTaskData = data_default21) {
   return {
     ...partialTaskData,
@@ -11958,7 +11958,7 @@ function getData(type, partialTaskData = data_default21) {
 }
 var TASKS_MODEL_LIBRARIES, TASKS_DATA;
 var init_tasks = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tasks/index.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/index.js"() {
     init_pipelines();
     init_data();
     init_data2();
@@ -12137,7 +12137,7 @@ var init_tasks = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/snippets/inputs.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/snippets/inputs.js
 function getModelInputSnippet(model2, noWrap = false, noQuotes = false) {
   if (model2.pipeline_tag) {
     const inputs = modelInputSnippets[model2.pipeline_tag];
@@ -12160,7 +12160,7 @@ function getModelInputSnippet(model2, noWrap = false, noQuotes = false) {
 }
 var inputsZeroShotClassification, inputsTranslation, inputsSummarization, inputsTableQuestionAnswering, inputsVisualQuestionAnswering, inputsQuestionAnswering, inputsTextClassification, inputsTokenClassification, inputsTextGeneration, inputsFillMask, inputsSentenceSimilarity, inputsFeatureExtraction, inputsImageClassification, inputsImageToText, inputsImageToImage, inputsImageToVideo, inputsImageTextToImage, inputsImageTextToVideo, inputsImageSegmentation, inputsObjectDetection, inputsAudioToAudio, inputsAudioClassification, inputsTextToImage, inputsTextToVideo, inputsTextToSpeech, inputsTextToAudio, inputsAutomaticSpeechRecognition, inputsTabularPrediction, inputsZeroShotImageClassification, modelInputSnippets;
 var init_inputs = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/snippets/inputs.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/snippets/inputs.js"() {
     inputsZeroShotClassification = () => `"Hi, I recently bought a device from your company but it is not working as advertised and I would like to get reimbursed!"`;
     inputsTranslation = () => `"\u041C\u0435\u043D\u044F \u0437\u043E\u0432\u0443\u0442 \u0412\u043E\u043B\u044C\u0444\u0433\u0430\u043D\u0433 \u0438 \u044F \u0436\u0438\u0432\u0443 \u0432 \u0411\u0435\u0440\u043B\u0438\u043D\u0435"`;
     inputsSummarization = () => `"The tower is 324 metres (1,063 ft) tall, about the same height as an 81-storey building, and the tallest structure in Paris. Its base is square, measuring 125 metres (410 ft) on each side. During its construction, the Eiffel Tower surpassed the Washington Monument to become the tallest man-made structure in the world, a title it held for 41 years until the Chrysler Building in New York City was finished in 1930. It was the first structure to reach a height of 300 metres. Due to the addition of a broadcasting aerial at the top of the tower in 1957, it is now taller than the Chrysler Building by 5.2 metres (17 ft). Excluding transmitters, the Eiffel Tower is the second tallest free-standing structure in France after the Millau Viaduct."`;
@@ -12279,7 +12279,7 @@ var init_inputs = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/snippets/common.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/snippets/common.js
 function stringifyMessages(messages, opts) {
   let messagesStr = JSON.stringify(messages, null, "	");
   if (opts?.indent) {
@@ -12295,11 +12295,11 @@ ${opts.indent}`);
   return messagesStr;
 }
 var init_common = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/snippets/common.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/snippets/common.js"() {
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/model-libraries-snippets.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/model-libraries-snippets.js
 function nameWithoutNamespace(modelId) {
   const splitted = modelId.split("/");
   return splitted.length === 1 ? splitted[0] : splitted[1];
@@ -12519,7 +12519,7 @@ function get_widget_examples_from_st_model(model2) {
 }
 var TAG_CUSTOM_CODE, escapeStringForJson, isValidIdentifier, adapters, allennlpUnknown, allennlpQuestionAnswering, allennlp, araclip, asteroid, audioseal, ben2, bertopic, bm25s, chatterbox, chronos_forecasting, collectorvision, colipri, sap_rpt_one_oss, cortiq, cxr_foundation, depth_anything_v2, depth_pro, derm_foundation, dia, dia2, describe_anything, diffusers_install, diffusersDefaultPrompt, diffusersImg2ImgDefaultPrompt, diffusersVideoDefaultPrompt, diffusers_default, diffusers_image_to_image, diffusers_image_to_video, diffusers_controlnet, diffusers_lora, diffusers_lora_image_to_image, diffusers_lora_text_to_video, diffusers_lora_image_to_video, diffusers_textual_inversion, diffusers_flux_fill, diffusers_inpainting, diffusers, diffusionkit, cartesia_pytorch, cartesia_mlx, edsnlp, espnetTTS, espnetASR, espnetUnknown, espnet, fairseq, flair, flexray, flextab, gaussianformer, gliner, gliner2, indextts, htrflow, jev_style, keras, zeromodels, _keras_hub_causal_lm, _keras_hub_text_to_image, _keras_hub_text_classifier, _keras_hub_image_classifier, _keras_hub_tasks_with_example, _keras_hub_task_without_example, _keras_hub_generic_backbone, keras_hub, kernels, kimi_audio, kittentts, _LTX_I2V_HINT, _LTX_GEMMA3_ROOT, _LTX_DEFAULT_PROMPT, _LTX_DETAILING_LORA_REPO, _LTX_DETAILING_LORA_FILE, ltx, lightning_ir, llama_cpp_python, lerobot, litert_lm, tf_keras, mamba_ssm, mars5_tts, matanyone, memra, mesh_anything, multimolecule, open_clip, openasr, opendde, paddlenlp, paddleocr, perception_encoder, phantom_wan, pocket_tts, pyannote_audio_pipeline, pyannote_audio_model, pyannote_audio, relik, renderformer, routee_powertrain, tensorflowttsTextToMel, tensorflowttsMelToWav, tensorflowttsUnknown, tensorflowtts, timm, saelens, seed_story, skopsPickle, skopsFormat, skopsJobLib, sklearn, stable_audio_tools, fastai, sam2, sam_3d_objects, sam_3d_body, sampleFactory, aneforge, sentenceTransformers, setfit, spacy, span_marker, stanza, speechBrainMethod, speechbrain, terratorch, hasChatTemplate, autoModelClass, transformers, transformersJS, peftTask, peft, fasttext, stableBaselines3, nemoDomainResolver, mlAgents, sentis, sana, vibevoice, videoprism, vfimamba, lvface, voicecraft, voxcpm, vui, chattts, ultralytics, birefnet, nobg, supertonic, swarmformer, univa, mlx_unknown, mlxlm, mlxchat, mlxvlm, mlxim, mlx, model2vec, mobilint, pruna, pruna_diffusers, pruna_transformers, pruna_default, nemo, outetts, pxia, pythae, qwen3_tts, musicgen, magnet, audiogen, anemoi, audiocraft, whisperkit, threedtopia_xl, zonos, moshi;
 var init_model_libraries_snippets = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/model-libraries-snippets.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/model-libraries-snippets.js"() {
     init_library_to_tasks();
     init_inputs();
     init_common();
@@ -15002,10 +15002,10 @@ with torch.no_grad():
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/model-libraries.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/model-libraries.js
 var MODEL_LIBRARIES_UI_ELEMENTS, ALL_MODEL_LIBRARY_KEYS, ALL_DISPLAY_MODEL_LIBRARY_KEYS;
 var init_model_libraries = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/model-libraries.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/model-libraries.js"() {
     init_model_libraries_snippets();
     MODEL_LIBRARIES_UI_ELEMENTS = {
       acestep: {
@@ -16886,13 +16886,13 @@ var init_model_libraries = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/tokenizer-data.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/tokenizer-data.js
 var init_tokenizer_data = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/tokenizer-data.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/tokenizer-data.js"() {
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/gguf.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/gguf.js
 function parseGGUFQuantLabel(fname) {
   const quantLabel = fname.toUpperCase().match(GGUF_QUANT_RE_GLOBAL)?.at(-1);
   return quantLabel;
@@ -16917,7 +16917,7 @@ function findNearestQuantType(quant, availableQuants) {
 }
 var GGMLFileQuantizationType, ggufQuants, GGUF_QUANT_FILENAME_ALIASES, GGUF_QUANT_RE, GGUF_QUANT_RE_GLOBAL, GGUF_QUANT_ORDER, GGMLQuantizationType;
 var init_gguf = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/gguf.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/gguf.js"() {
     (function(GGMLFileQuantizationType2) {
       GGMLFileQuantizationType2[GGMLFileQuantizationType2["F32"] = 0] = "F32";
       GGMLFileQuantizationType2[GGMLFileQuantizationType2["F16"] = 1] = "F16";
@@ -17068,31 +17068,31 @@ var init_gguf = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/snippets/types.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/snippets/types.js
 var init_types = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/snippets/types.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/snippets/types.js"() {
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/snippets/index.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/snippets/index.js
 var init_snippets = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/snippets/index.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/snippets/index.js"() {
     init_common();
     init_inputs();
     init_types();
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/hardware-amd.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/hardware-amd.js
 var init_hardware_amd = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/hardware-amd.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/hardware-amd.js"() {
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/hardware-nvidia.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/hardware-nvidia.js
 var NvidiaComputeCapabilities;
 var init_hardware_nvidia = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/hardware-nvidia.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/hardware-nvidia.js"() {
     (function(NvidiaComputeCapabilities2) {
       NvidiaComputeCapabilities2[NvidiaComputeCapabilities2["BLACKWELL_ULTRA"] = 12.1] = "BLACKWELL_ULTRA";
       NvidiaComputeCapabilities2[NvidiaComputeCapabilities2["BLACKWELL_RTX"] = 12] = "BLACKWELL_RTX";
@@ -17113,10 +17113,10 @@ var init_hardware_nvidia = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/hardware.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/hardware.js
 var TFLOPS_THRESHOLD_WHITE_HOUSE_MODEL_TRAINING_TOTAL, TFLOPS_THRESHOLD_WHITE_HOUSE_MODEL_TRAINING_TOTAL_BIOLOGY, TFLOPS_THRESHOLD_WHITE_HOUSE_CLUSTER, TFLOPS_THRESHOLD_EU_AI_ACT_MODEL_TRAINING_TOTAL;
 var init_hardware = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/hardware.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/hardware.js"() {
     init_hardware_amd();
     init_hardware_nvidia();
     TFLOPS_THRESHOLD_WHITE_HOUSE_MODEL_TRAINING_TOTAL = 10 ** 14;
@@ -17126,48 +17126,48 @@ var init_hardware = __esm({
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/local-apps.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/local-apps.js
 var init_local_apps = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/local-apps.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/local-apps.js"() {
     init_gguf();
     init_common();
     init_inputs();
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/dataset-libraries.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/dataset-libraries.js
 var init_dataset_libraries = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/dataset-libraries.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/dataset-libraries.js"() {
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/kernel-libraries.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/kernel-libraries.js
 var init_kernel_libraries = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/kernel-libraries.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/kernel-libraries.js"() {
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/inference-providers.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/inference-providers.js
 var init_inference_providers = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/inference-providers.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/inference-providers.js"() {
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/eval.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/eval.js
 var init_eval = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/eval.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/eval.js"() {
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/agent-harnesses.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/agent-harnesses.js
 var init_agent_harnesses = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/agent-harnesses.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/agent-harnesses.js"() {
   }
 });
 
-// node_modules/@huggingface/tasks/dist/esm/index.js
+// ../../main/node_modules/@huggingface/tasks/dist/esm/index.js
 var init_esm = __esm({
-  "node_modules/@huggingface/tasks/dist/esm/index.js"() {
+  "../../main/node_modules/@huggingface/tasks/dist/esm/index.js"() {
     init_library_to_tasks();
     init_default_widget_inputs();
     init_tasks();
@@ -17186,7 +17186,7 @@ var init_esm = __esm({
   }
 });
 
-// node_modules/@huggingface/gguf/dist/FileBlob-IQ6VMEFQ.mjs
+// ../../main/node_modules/@huggingface/gguf/dist/FileBlob-IQ6VMEFQ.mjs
 var FileBlob_IQ6VMEFQ_exports = {};
 __export(FileBlob_IQ6VMEFQ_exports, {
   FileBlob: () => FileBlob
@@ -17197,7 +17197,7 @@ import { Readable } from "stream";
 import { fileURLToPath as fileURLToPath2 } from "url";
 var FileBlob;
 var init_FileBlob_IQ6VMEFQ = __esm({
-  "node_modules/@huggingface/gguf/dist/FileBlob-IQ6VMEFQ.mjs"() {
+  "../../main/node_modules/@huggingface/gguf/dist/FileBlob-IQ6VMEFQ.mjs"() {
     FileBlob = class extends Blob {
       /**
        * Creates a new FileBlob on the provided file.
@@ -17281,7 +17281,7 @@ var init_FileBlob_IQ6VMEFQ = __esm({
   }
 });
 
-// node_modules/@huggingface/gguf/dist/chunk-ZJG7NGQD.mjs
+// ../../main/node_modules/@huggingface/gguf/dist/chunk-ZJG7NGQD.mjs
 async function promisesQueue(factories, concurrency) {
   const results = [];
   const executing = /* @__PURE__ */ new Set();
@@ -17775,7 +17775,7 @@ async function ggufAllShards(url, params) {
 }
 var LLM_ARCHITECTURES, GGUFValueType2, ARCHITECTURES2, isBrowser, isWebWorker, isBackend, GGUF_QUANT_DESCRIPTIONS, QK_K, calcBPW, GGML_QUANT_SIZES, RE_GGUF_FILE, RE_GGUF_SHARD_FILE, GGUF_DEFAULT_ALIGNMENT2, MAX_METADATA_ARRAY_LENGTH, MAX_KV_COUNT, MAX_TENSOR_COUNT, MAX_STRING_LENGTH, MAX_TENSOR_NDIMS, MAX_TENSOR_DIM, MIN_BITS_PER_PARAMETER, MAX_ARRAY_RECURSION_DEPTH, MAX_CHUNK_FETCHES_PER_VALUE, GGML_PAD, PARALLEL_DOWNLOADS, GGUF_MAGIC_NUMBER, isVersion, HTTP_CHUNK_SIZE, HTTP_DATA_LEEWAY, HTTP_TOTAL_MAX_SIZE, RangeView, RangeViewLocalFile;
 var init_chunk_ZJG7NGQD = __esm({
-  "node_modules/@huggingface/gguf/dist/chunk-ZJG7NGQD.mjs"() {
+  "../../main/node_modules/@huggingface/gguf/dist/chunk-ZJG7NGQD.mjs"() {
     init_esm();
     init_esm();
     LLM_ARCHITECTURES = [
@@ -18147,7 +18147,7 @@ var init_chunk_ZJG7NGQD = __esm({
   }
 });
 
-// node_modules/@huggingface/gguf/dist/index.mjs
+// ../../main/node_modules/@huggingface/gguf/dist/index.mjs
 var dist_exports = {};
 __export(dist_exports, {
   GGMLFileQuantizationType: () => GGMLFileQuantizationType,
@@ -18168,15 +18168,15 @@ __export(dist_exports, {
   serializeGgufMetadata: () => serializeGgufMetadata
 });
 var init_dist = __esm({
-  "node_modules/@huggingface/gguf/dist/index.mjs"() {
+  "../../main/node_modules/@huggingface/gguf/dist/index.mjs"() {
     init_chunk_ZJG7NGQD();
   }
 });
 
-// node_modules/gearhash-jit/dist/esm/table.js
+// ../../main/node_modules/gearhash-jit/dist/esm/table.js
 var GEAR_TABLE;
 var init_table = __esm({
-  "node_modules/gearhash-jit/dist/esm/table.js"() {
+  "../../main/node_modules/gearhash-jit/dist/esm/table.js"() {
     GEAR_TABLE = [
       0xb088d3a9e840f559n,
       0x5652c7f739ed20d6n,
@@ -18438,7 +18438,7 @@ var init_table = __esm({
   }
 });
 
-// node_modules/gearhash-jit/dist/esm/wasm.js
+// ../../main/node_modules/gearhash-jit/dist/esm/wasm.js
 function toSignedLeb128(n) {
   const bytes2 = [];
   let value = n | 0;
@@ -18534,8 +18534,8 @@ function generateWasmBytes() {
   emit(55, 3, 0);
   emit(65, 127);
   emit(11);
-  const bodySize = code.length - bodyStart;
-  const bsPatch = toLebU32Padded5(bodySize);
+  const bodySize2 = code.length - bodyStart;
+  const bsPatch = toLebU32Padded5(bodySize2);
   for (let i = 0; i < 5; i++)
     code[funcSizeOff + i] = bsPatch[i];
   const secSize = code.length - sectionSizeOff - 5;
@@ -18566,7 +18566,7 @@ function getView() {
 }
 var TABLE_OFFSET, HASH_OFFSET, MASK_OFFSET, INPUT_OFFSET, PAGES, MAX_INPUT_SIZE, wasmMemory, wasmView, wasmFn;
 var init_wasm = __esm({
-  "node_modules/gearhash-jit/dist/esm/wasm.js"() {
+  "../../main/node_modules/gearhash-jit/dist/esm/wasm.js"() {
     init_table();
     TABLE_OFFSET = 0;
     HASH_OFFSET = 2048;
@@ -18580,10 +18580,10 @@ var init_wasm = __esm({
   }
 });
 
-// node_modules/gearhash-jit/dist/esm/index.js
+// ../../main/node_modules/gearhash-jit/dist/esm/index.js
 var Hasher;
 var init_esm2 = __esm({
-  "node_modules/gearhash-jit/dist/esm/index.js"() {
+  "../../main/node_modules/gearhash-jit/dist/esm/index.js"() {
     init_wasm();
     init_table();
     Hasher = class {
@@ -18628,7 +18628,7 @@ var init_esm2 = __esm({
   }
 });
 
-// node_modules/@huggingface/blake3-jit/dist/esm/compress.js
+// ../../main/node_modules/@huggingface/blake3-jit/dist/esm/compress.js
 function compress(cv, cvOff, block, blockOff, out, outOff, full, counter, blockLen, flags) {
   let m0 = block[blockOff] | 0;
   let m1 = block[blockOff + 1] | 0;
@@ -19468,14 +19468,14 @@ function compress(cv, cvOff, block, blockOff, out, outOff, full, counter, blockL
   out[outOff + 7] = s7 ^ s15;
 }
 var init_compress = __esm({
-  "node_modules/@huggingface/blake3-jit/dist/esm/compress.js"() {
+  "../../main/node_modules/@huggingface/blake3-jit/dist/esm/compress.js"() {
   }
 });
 
-// node_modules/@huggingface/blake3-jit/dist/esm/constants.js
+// ../../main/node_modules/@huggingface/blake3-jit/dist/esm/constants.js
 var IV, CHUNK_START, CHUNK_END, PARENT, ROOT, KEYED_HASH, DERIVE_KEY_CONTEXT, DERIVE_KEY_MATERIAL, OUT_LEN, KEY_LEN, BLOCK_LEN, CHUNK_LEN, MAX_DEPTH, PERMUTATIONS;
 var init_constants = __esm({
-  "node_modules/@huggingface/blake3-jit/dist/esm/constants.js"() {
+  "../../main/node_modules/@huggingface/blake3-jit/dist/esm/constants.js"() {
     IV = new Uint32Array([
       1779033703,
       3144134277,
@@ -19615,7 +19615,7 @@ var init_constants = __esm({
   }
 });
 
-// node_modules/@huggingface/blake3-jit/dist/esm/utils.js
+// ../../main/node_modules/@huggingface/blake3-jit/dist/esm/utils.js
 function readLittleEndianWordsFull(input, offset, words) {
   for (let i = 0; i < 16; ++i, offset += 4) {
     words[i] = input[offset] | input[offset + 1] << 8 | input[offset + 2] << 16 | input[offset + 3] << 24;
@@ -19664,7 +19664,7 @@ function encodeUTF8(str) {
 }
 var IS_LITTLE_ENDIAN, CTZ32_TABLE;
 var init_utils = __esm({
-  "node_modules/@huggingface/blake3-jit/dist/esm/utils.js"() {
+  "../../main/node_modules/@huggingface/blake3-jit/dist/esm/utils.js"() {
     IS_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([16909060]).buffer)[0] === 4;
     CTZ32_TABLE = new Uint8Array([
       0,
@@ -19703,10 +19703,10 @@ var init_utils = __esm({
   }
 });
 
-// node_modules/@huggingface/blake3-jit/dist/esm/hasher.js
+// ../../main/node_modules/@huggingface/blake3-jit/dist/esm/hasher.js
 var XofReader, ChunkState, Hasher2;
 var init_hasher = __esm({
-  "node_modules/@huggingface/blake3-jit/dist/esm/hasher.js"() {
+  "../../main/node_modules/@huggingface/blake3-jit/dist/esm/hasher.js"() {
     init_compress();
     init_constants();
     init_utils();
@@ -20065,7 +20065,7 @@ var init_hasher = __esm({
   }
 });
 
-// node_modules/@huggingface/blake3-jit/dist/esm/wasm-simd.js
+// ../../main/node_modules/@huggingface/blake3-jit/dist/esm/wasm-simd.js
 function toLebU32Min2(n) {
   return [n & 127 | 128, n >>> 7 & 127];
 }
@@ -20251,7 +20251,7 @@ function generateWasmBytes2() {
     put([253, 80]);
     put([33, 16 + b]);
   }
-  for (let round = 0; round < 7; round++) {
+  for (let round2 = 0; round2 < 7; round2++) {
     g(0, 4, 8, 12);
     g(1, 5, 9, 13);
     g(2, 6, 10, 14);
@@ -20429,7 +20429,7 @@ function generateCompressChunks4xBody() {
     put([253, 80]);
     put([33, 16 + b]);
   }
-  for (let round = 0; round < 7; round++) {
+  for (let round2 = 0; round2 < 7; round2++) {
     g(0, 4, 8, 12);
     g(1, 5, 9, 13);
     g(2, 6, 10, 14);
@@ -20550,7 +20550,7 @@ function generateCompressParentBody() {
     put([33, sb]);
   }
   let msgIdx = 0;
-  for (let round = 0; round < 7; round++) {
+  for (let round2 = 0; round2 < 7; round2++) {
     g(0, 4, 8, 12, MSG_ACCESS_ORDER[msgIdx], MSG_ACCESS_ORDER[msgIdx + 1]);
     msgIdx += 2;
     g(1, 5, 9, 13, MSG_ACCESS_ORDER[msgIdx], MSG_ACCESS_ORDER[msgIdx + 1]);
@@ -20693,7 +20693,7 @@ function initSimdSync() {
 }
 var MSG_ACCESS_ORDER, wasmInstance, wasmMemory2, wasmCompress4x, wasmCompressChunks4x, wasmCompressParent, wasmMemoryView, wasmMemoryView32, cachedWasmBytes, SIMD_MEMORY, arenaCvStack, arenaParentBlock, arenaChunkCv, arenaTempCvs, arenaBatchBlockWords, arenaBatchCv, arenaBatchCounterLow, arenaBatchFlagsBase, arenaBatchOutput;
 var init_wasm_simd = __esm({
-  "node_modules/@huggingface/blake3-jit/dist/esm/wasm-simd.js"() {
+  "../../main/node_modules/@huggingface/blake3-jit/dist/esm/wasm-simd.js"() {
     MSG_ACCESS_ORDER = [
       // Round 1: 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
       0,
@@ -20877,7 +20877,7 @@ var init_wasm_simd = __esm({
   }
 });
 
-// node_modules/@huggingface/blake3-jit/dist/esm/hash.js
+// ../../main/node_modules/@huggingface/blake3-jit/dist/esm/hash.js
 function ensureSimdSync() {
   if (simdAvailable)
     return true;
@@ -20889,7 +20889,7 @@ function warmupSimd() {
 }
 var CV_STACK_DEPTH, HYPER_CV_STACK, CV_POOL_SIZE, CV_POOL, CV_VIEWS, simdAvailable, SIMD_THRESHOLD, simdChunkCvs, reusableTempCv, reusableChunkCv, reusablePureParentBlock, reusablePureParentCv, reusableSimdCvs, reusableSimdParentBlock, reusableSimdParentCv, reusableOffsets, reusableCounters, reusableBlockLens, reusableFlags, reusableOut8, reusableOut8View, SIMD_CV_BASE, SIMD_OUT_BASE, SIMD_COUNTER_LOW_BASE, SIMD_COUNTER_HIGH_BASE, SIMD_BLOCK_LEN_BASE, BATCH_CV_BASE, BATCH_COUNTER_LOW_BASE, BATCH_FLAGS_BASE_OFFSET, BATCH_OUTPUT_BASE, batchChunkOffsets, SIMD_FLAGS_BASE;
 var init_hash = __esm({
-  "node_modules/@huggingface/blake3-jit/dist/esm/hash.js"() {
+  "../../main/node_modules/@huggingface/blake3-jit/dist/esm/hash.js"() {
     init_compress();
     init_constants();
     init_utils();
@@ -20932,9 +20932,9 @@ var init_hash = __esm({
   }
 });
 
-// node_modules/@huggingface/blake3-jit/dist/esm/index.js
+// ../../main/node_modules/@huggingface/blake3-jit/dist/esm/index.js
 var init_esm3 = __esm({
-  "node_modules/@huggingface/blake3-jit/dist/esm/index.js"() {
+  "../../main/node_modules/@huggingface/blake3-jit/dist/esm/index.js"() {
     init_hasher();
     init_hash();
     init_hasher();
@@ -20947,7 +20947,7 @@ var init_esm3 = __esm({
   }
 });
 
-// node_modules/@huggingface/xetchunk-wasm/dist/esm/xet-chunker.js
+// ../../main/node_modules/@huggingface/xetchunk-wasm/dist/esm/xet-chunker.js
 function createChunker(targetChunkSize = TARGET_CHUNK_SIZE) {
   return new XetChunker(targetChunkSize);
 }
@@ -20976,7 +20976,7 @@ function hexToBytes(hex) {
 }
 var TARGET_CHUNK_SIZE, MINIMUM_CHUNK_DIVISOR, MAXIMUM_CHUNK_MULTIPLIER, HASH_WINDOW_SIZE, BLAKE3_DATA_KEY, XetChunker;
 var init_xet_chunker = __esm({
-  "node_modules/@huggingface/xetchunk-wasm/dist/esm/xet-chunker.js"() {
+  "../../main/node_modules/@huggingface/xetchunk-wasm/dist/esm/xet-chunker.js"() {
     init_esm2();
     init_esm3();
     TARGET_CHUNK_SIZE = 64 * 1024;
@@ -21169,7 +21169,7 @@ var init_xet_chunker = __esm({
   }
 });
 
-// node_modules/@huggingface/xetchunk-wasm/dist/esm/xorb-hash.js
+// ../../main/node_modules/@huggingface/xetchunk-wasm/dist/esm/xorb-hash.js
 function isNaturalCut(hash3) {
   return hash3[INDEX_OF_LAST_BYTE_OF_LAST_U64_IN_CHUNK_HASH] % MEAN_CHUNK_PER_NODE === 0;
 }
@@ -21211,7 +21211,7 @@ function mergedHashOfSequence(chunks2) {
 }
 var MEAN_CHUNK_PER_NODE, BLAKE3_NODE_KEY, INDEX_OF_LAST_BYTE_OF_LAST_U64_IN_CHUNK_HASH, nodeHasher;
 var init_xorb_hash = __esm({
-  "node_modules/@huggingface/xetchunk-wasm/dist/esm/xorb-hash.js"() {
+  "../../main/node_modules/@huggingface/xetchunk-wasm/dist/esm/xorb-hash.js"() {
     init_esm3();
     init_xet_chunker();
     MEAN_CHUNK_PER_NODE = 4;
@@ -21254,7 +21254,7 @@ var init_xorb_hash = __esm({
   }
 });
 
-// node_modules/@huggingface/xetchunk-wasm/dist/esm/hash-utils.js
+// ../../main/node_modules/@huggingface/xetchunk-wasm/dist/esm/hash-utils.js
 function fileHash(chunks2) {
   if (chunks2.length === 0) {
     return new Uint8Array(32);
@@ -21274,7 +21274,7 @@ function verificationHash(chunkHashes) {
 }
 var ZERO_KEY, VERIFICATION_KEY, fileHasher, verificationHasher;
 var init_hash_utils = __esm({
-  "node_modules/@huggingface/xetchunk-wasm/dist/esm/hash-utils.js"() {
+  "../../main/node_modules/@huggingface/xetchunk-wasm/dist/esm/hash-utils.js"() {
     init_esm3();
     init_xorb_hash();
     ZERO_KEY = new Uint8Array(32);
@@ -21317,7 +21317,7 @@ var init_hash_utils = __esm({
   }
 });
 
-// node_modules/@huggingface/xetchunk-wasm/dist/esm/merkle-hash-subtree.js
+// ../../main/node_modules/@huggingface/xetchunk-wasm/dist/esm/merkle-hash-subtree.js
 function nextMergeCut(nodes, start, end) {
   const len2 = end - start;
   if (len2 <= MIN_GROUP_SIZE) {
@@ -21468,7 +21468,7 @@ function computeOffsets(levels) {
 }
 var MIN_GROUP_SIZE, MAX_GROUP_SIZE, MerkleHashSubtree;
 var init_merkle_hash_subtree = __esm({
-  "node_modules/@huggingface/xetchunk-wasm/dist/esm/merkle-hash-subtree.js"() {
+  "../../main/node_modules/@huggingface/xetchunk-wasm/dist/esm/merkle-hash-subtree.js"() {
     init_xet_chunker();
     init_xorb_hash();
     MIN_GROUP_SIZE = 2;
@@ -21665,9 +21665,9 @@ var init_merkle_hash_subtree = __esm({
   }
 });
 
-// node_modules/@huggingface/xetchunk-wasm/dist/esm/index.js
+// ../../main/node_modules/@huggingface/xetchunk-wasm/dist/esm/index.js
 var init_esm4 = __esm({
-  "node_modules/@huggingface/xetchunk-wasm/dist/esm/index.js"() {
+  "../../main/node_modules/@huggingface/xetchunk-wasm/dist/esm/index.js"() {
     init_xet_chunker();
     init_xorb_hash();
     init_hash_utils();
@@ -21675,13 +21675,13 @@ var init_esm4 = __esm({
   }
 });
 
-// node_modules/@huggingface/hub/dist/chunk-FFYIGW52.mjs
+// ../../main/node_modules/@huggingface/hub/dist/chunk-FFYIGW52.mjs
 var init_chunk_FFYIGW52 = __esm({
-  "node_modules/@huggingface/hub/dist/chunk-FFYIGW52.mjs"() {
+  "../../main/node_modules/@huggingface/hub/dist/chunk-FFYIGW52.mjs"() {
   }
 });
 
-// node_modules/@huggingface/hub/dist/sha256-wrapper-ITDNMKRK.mjs
+// ../../main/node_modules/@huggingface/hub/dist/sha256-wrapper-ITDNMKRK.mjs
 var sha256_wrapper_ITDNMKRK_exports = {};
 __export(sha256_wrapper_ITDNMKRK_exports, {
   createSHA256: () => createSHA256,
@@ -21744,15 +21744,15 @@ function createSHA256WorkerCode() {
 }
 var Module, sha256_default;
 var init_sha256_wrapper_ITDNMKRK = __esm({
-  "node_modules/@huggingface/hub/dist/sha256-wrapper-ITDNMKRK.mjs"() {
+  "../../main/node_modules/@huggingface/hub/dist/sha256-wrapper-ITDNMKRK.mjs"() {
     init_chunk_FFYIGW52();
     Module = (() => {
       var _unused = import.meta.url;
       return function(moduleArg = {}) {
         var Module2 = moduleArg;
         var readyPromiseResolve, readyPromiseReject;
-        Module2["ready"] = new Promise((resolve5, reject) => {
-          readyPromiseResolve = resolve5;
+        Module2["ready"] = new Promise((resolve12, reject) => {
+          readyPromiseResolve = resolve12;
           readyPromiseReject = reject;
         });
         var moduleOverrides = Object.assign({}, Module2);
@@ -22145,15 +22145,15 @@ var init_sha256_wrapper_ITDNMKRK = __esm({
   }
 });
 
-// node_modules/@huggingface/hub/dist/sha256-node-ZPWO3OWR.mjs
+// ../../main/node_modules/@huggingface/hub/dist/sha256-node-ZPWO3OWR.mjs
 var sha256_node_ZPWO3OWR_exports = {};
 __export(sha256_node_ZPWO3OWR_exports, {
   sha256Node: () => sha256Node
 });
 import { Readable as Readable2 } from "stream";
-import { createHash as createHash3 } from "crypto";
+import { createHash as createHash4 } from "crypto";
 async function* sha256Node(buffer, opts) {
-  const sha256Stream = createHash3("sha256");
+  const sha256Stream = createHash4("sha256");
   const size = buffer instanceof Blob ? buffer.size : buffer.byteLength;
   let done = 0;
   const readable = buffer instanceof Blob ? Readable2.fromWeb(buffer.stream()) : Readable2.from(Buffer.from(buffer));
@@ -22166,23 +22166,23 @@ async function* sha256Node(buffer, opts) {
   return sha256Stream.digest("hex");
 }
 var init_sha256_node_ZPWO3OWR = __esm({
-  "node_modules/@huggingface/hub/dist/sha256-node-ZPWO3OWR.mjs"() {
+  "../../main/node_modules/@huggingface/hub/dist/sha256-node-ZPWO3OWR.mjs"() {
     init_chunk_FFYIGW52();
   }
 });
 
-// node_modules/@huggingface/hub/dist/FileBlob-UNXOJWFM.mjs
+// ../../main/node_modules/@huggingface/hub/dist/FileBlob-UNXOJWFM.mjs
 var FileBlob_UNXOJWFM_exports = {};
 __export(FileBlob_UNXOJWFM_exports, {
   FileBlob: () => FileBlob2
 });
 import { createReadStream as createReadStream3 } from "fs";
-import { open as open2, stat as stat2 } from "fs/promises";
+import { open as open2, stat as stat3 } from "fs/promises";
 import { Readable as Readable3 } from "stream";
 import { fileURLToPath as fileURLToPath3 } from "url";
 var FileBlob2;
 var init_FileBlob_UNXOJWFM = __esm({
-  "node_modules/@huggingface/hub/dist/FileBlob-UNXOJWFM.mjs"() {
+  "../../main/node_modules/@huggingface/hub/dist/FileBlob-UNXOJWFM.mjs"() {
     init_chunk_FFYIGW52();
     FileBlob2 = class extends Blob {
       /**
@@ -22192,7 +22192,7 @@ var init_FileBlob_UNXOJWFM = __esm({
        */
       static async create(path6) {
         path6 = path6 instanceof URL ? fileURLToPath3(path6) : path6;
-        const { size } = await stat2(path6);
+        const { size } = await stat3(path6);
         const fileBlob = new FileBlob2(path6, 0, size);
         return fileBlob;
       }
@@ -22268,15 +22268,15 @@ var init_FileBlob_UNXOJWFM = __esm({
   }
 });
 
-// node_modules/@huggingface/hub/dist/sub-paths-HFKHI55E.mjs
+// ../../main/node_modules/@huggingface/hub/dist/sub-paths-HFKHI55E.mjs
 var sub_paths_HFKHI55E_exports = {};
 __export(sub_paths_HFKHI55E_exports, {
   subPaths: () => subPaths
 });
-import { readdir, stat as stat3 } from "fs/promises";
+import { readdir, stat as stat4 } from "fs/promises";
 import { fileURLToPath as fileURLToPath4, pathToFileURL } from "url";
 async function subPaths(path6, maxDepth = 10) {
-  const state = await stat3(path6);
+  const state = await stat4(path6);
   if (!state.isDirectory()) {
     return [{ path: path6, relativePath: "." }];
   }
@@ -22298,15 +22298,15 @@ async function subPaths(path6, maxDepth = 10) {
   return ret;
 }
 var init_sub_paths_HFKHI55E = __esm({
-  "node_modules/@huggingface/hub/dist/sub-paths-HFKHI55E.mjs"() {
+  "../../main/node_modules/@huggingface/hub/dist/sub-paths-HFKHI55E.mjs"() {
     init_chunk_FFYIGW52();
   }
 });
 
-// node_modules/@huggingface/hub/dist/chunk-AXSL4LYE.mjs
+// ../../main/node_modules/@huggingface/hub/dist/chunk-AXSL4LYE.mjs
 import { homedir } from "os";
-import { join as join4, basename as basename3 } from "path";
-import { stat as stat4, readdir as readdir2, readFile as readFile2, realpath, lstat } from "fs/promises";
+import { join as join7, basename as basename5 } from "path";
+import { stat as stat5, readdir as readdir2, readFile as readFile2, realpath, lstat } from "fs/promises";
 import { dirname as dirname22, join as join22 } from "path";
 import { rename, lstat as lstat2, mkdir, stat as stat22 } from "fs/promises";
 import * as fs5 from "fs/promises";
@@ -22318,10 +22318,10 @@ import { createWriteStream } from "fs";
 import { join as join32, dirname as dirname32 } from "path";
 import { mkdir as mkdir2, writeFile } from "fs/promises";
 function getDefaultHome() {
-  return join4(homedir(), ".cache");
+  return join7(homedir(), ".cache");
 }
 function getDefaultCachePath() {
-  return join4(process.env["HF_HOME"] ?? join4(process.env["XDG_CACHE_HOME"] ?? getDefaultHome(), "huggingface"), "hub");
+  return join7(process.env["HF_HOME"] ?? join7(process.env["XDG_CACHE_HOME"] ?? getDefaultHome(), "huggingface"), "hub");
 }
 function getHuggingFaceHubCache() {
   return process.env["HUGGINGFACE_HUB_CACHE"] ?? getDefaultCachePath();
@@ -22337,7 +22337,7 @@ async function scanCacheDir(cacheDir = void 0) {
   if (!cacheDir) {
     cacheDir = getHFHubCachePath();
   }
-  const s = await stat4(cacheDir);
+  const s = await stat5(cacheDir);
   if (!s.isDirectory()) {
     throw new Error(
       `Scan cache expects a directory but found a file: ${cacheDir}. Please use \`cacheDir\` argument or set \`HF_HUB_CACHE\` environment variable.`
@@ -22350,8 +22350,8 @@ async function scanCacheDir(cacheDir = void 0) {
     if (repo === ".locks") {
       continue;
     }
-    const absolute = join4(cacheDir, repo);
-    const s2 = await stat4(absolute);
+    const absolute = join7(cacheDir, repo);
+    const s2 = await stat5(absolute);
     if (!s2.isDirectory()) {
       continue;
     }
@@ -22369,21 +22369,21 @@ async function scanCacheDir(cacheDir = void 0) {
   };
 }
 async function scanCachedRepo(repoPath) {
-  const name = basename3(repoPath);
+  const name = basename5(repoPath);
   if (!name.includes(REPO_ID_SEPARATOR)) {
     throw new Error(`Repo path is not a valid HuggingFace cache directory: ${name}`);
   }
   const [type, ...remaining] = name.split(REPO_ID_SEPARATOR);
   const repoType = parseRepoType(type);
   const repoId = remaining.join("/");
-  const snapshotsPath = join4(repoPath, "snapshots");
-  const refsPath = join4(repoPath, "refs");
-  const snapshotStat = await stat4(snapshotsPath);
+  const snapshotsPath = join7(repoPath, "snapshots");
+  const refsPath = join7(repoPath, "refs");
+  const snapshotStat = await stat5(snapshotsPath);
   if (!snapshotStat.isDirectory()) {
     throw new Error(`Snapshots dir doesn't exist in cached repo ${snapshotsPath}`);
   }
   const refsByHash = /* @__PURE__ */ new Map();
-  const refsStat = await stat4(refsPath);
+  const refsStat = await stat5(refsPath);
   if (refsStat.isDirectory()) {
     await scanRefsDir(refsPath, refsByHash);
   }
@@ -22394,8 +22394,8 @@ async function scanCachedRepo(repoPath) {
     if (FILES_TO_IGNORE.includes(dir)) {
       continue;
     }
-    const revisionPath = join4(snapshotsPath, dir);
-    const revisionStat = await stat4(revisionPath);
+    const revisionPath = join7(snapshotsPath, dir);
+    const revisionStat = await stat5(revisionPath);
     if (!revisionStat.isDirectory()) {
       throw new Error(`Snapshots folder corrupted. Found a file: ${revisionPath}`);
     }
@@ -22417,7 +22417,7 @@ async function scanCachedRepo(repoPath) {
       `Reference(s) refer to missing commit hashes: ${JSON.stringify(Object.fromEntries(refsByHash))} (${repoPath})`
     );
   }
-  const repoStats = await stat4(repoPath);
+  const repoStats = await stat5(repoPath);
   const repoLastAccessed = blobStats.size > 0 ? Math.max(...[...blobStats.values()].map((stat32) => stat32.atimeMs)) : repoStats.atimeMs;
   const repoLastModified = blobStats.size > 0 ? Math.max(...[...blobStats.values()].map((stat32) => stat32.mtimeMs)) : repoStats.mtimeMs;
   return {
@@ -22436,7 +22436,7 @@ async function scanCachedRepo(repoPath) {
 async function scanRefsDir(refsPath, refsByHash) {
   const refFiles = await readdir2(refsPath, { withFileTypes: true });
   for (const refFile of refFiles) {
-    const refFilePath = join4(refsPath, refFile.name);
+    const refFilePath = join7(refsPath, refFile.name);
     if (refFile.isDirectory()) {
       continue;
     }
@@ -22454,7 +22454,7 @@ async function scanSnapshotDir(revisionPath, cachedFiles, blobStats) {
     if (file.isDirectory()) {
       continue;
     }
-    const filePath = join4(revisionPath, file.name);
+    const filePath = join7(revisionPath, file.name);
     const blobPath = await realpath(filePath);
     const blobStat = await getBlobStat(blobPath, blobStats);
     cachedFiles.push({
@@ -22687,18 +22687,18 @@ async function freeWorker(worker, poolSize) {
   }
   runningWorkers.delete(worker);
   pendingWorkers.push(worker);
-  const r = resolve3;
+  const r = resolve5;
   waitPromise = new Promise((r2) => {
-    resolve3 = r2;
+    resolve5 = r2;
   });
   r();
 }
 function destroyWorker(worker) {
   runningWorkers.delete(worker);
   worker.terminate();
-  const r = resolve3;
+  const r = resolve5;
   waitPromise = new Promise((r2) => {
-    resolve3 = r2;
+    resolve5 = r2;
   });
   r();
 }
@@ -26064,14 +26064,14 @@ async function countCommits(params) {
 async function createRepo(params) {
   const accessToken = checkCredentials(params);
   const repoId = toRepoId(params.repo);
-  const [namespace, repoName] = repoId.name.split("/");
+  const [namespace, repoName2] = repoId.name.split("/");
   const visibility = params.visibility ?? (params.private !== void 0 ? params.private ? "private" : "public" : void 0);
-  if (!namespace || !repoName) {
+  if (!namespace || !repoName2) {
     throw new TypeError(
       `"${repoId.name}" is not a fully qualified repo name. It should be of the form "{namespace}/{repoName}".`
     );
   }
-  const res = repoId.type === "bucket" ? await (params.fetch ?? fetch)(`${params.hubUrl ?? HUB_URL}/api/buckets/${namespace}/${repoName}`, {
+  const res = repoId.type === "bucket" ? await (params.fetch ?? fetch)(`${params.hubUrl ?? HUB_URL}/api/buckets/${namespace}/${repoName2}`, {
     method: "POST",
     body: JSON.stringify({
       visibility,
@@ -26084,7 +26084,7 @@ async function createRepo(params) {
   }) : await (params.fetch ?? fetch)(`${params.hubUrl ?? HUB_URL}/api/repos/create`, {
     method: "POST",
     body: JSON.stringify({
-      name: repoName,
+      name: repoName2,
       visibility,
       organization: namespace,
       resourceGroupId: params.resourceGroupId,
@@ -26298,8 +26298,8 @@ function deleteFiles(params) {
 async function deleteRepo(params) {
   const accessToken = checkCredentials(params);
   const repoId = toRepoId(params.repo);
-  const [namespace, repoName] = repoId.name.split("/");
-  const res = repoId.type === "bucket" ? await (params.fetch ?? fetch)(`${params.hubUrl ?? HUB_URL}/api/buckets/${namespace}/${repoName}`, {
+  const [namespace, repoName2] = repoId.name.split("/");
+  const res = repoId.type === "bucket" ? await (params.fetch ?? fetch)(`${params.hubUrl ?? HUB_URL}/api/buckets/${namespace}/${repoName2}`, {
     method: "DELETE",
     headers: {
       Authorization: `Bearer ${accessToken}`,
@@ -26308,7 +26308,7 @@ async function deleteRepo(params) {
   }) : await (params.fetch ?? fetch)(`${params.hubUrl ?? HUB_URL}/api/repos/delete`, {
     method: "DELETE",
     body: JSON.stringify({
-      name: repoName,
+      name: repoName2,
       organization: namespace,
       type: repoId.type
     }),
@@ -28691,9 +28691,9 @@ async function whoAmI(params) {
   }
   return response;
 }
-var FILES_TO_IGNORE, REPO_ID_SEPARATOR, HUB_URL, HubApiError, InvalidApiResponseFormatError, isBrowser2, isWebWorker2, isBackend2, isFrontend, pendingWorkers, runningWorkers, resolve3, waitPromise, cryptoModule, wasmModule, prime1, prime2, prime3, prime4, prime5, hash2, minMatch, matchSearchLimit, minTrailingLitterals, skipTrigger, hashSize, mlBits, mlMask, runBits, runMask, blockBuf, hashTable, magicNum, fdContentChksum, fdContentSize, fdBlockChksum, fdVersion, fdVersionMask, bsUncompressed, bsDefault, bsShift, bsMask, bsMap, RangeList, textEncoder, CRLF, HEADER_SEPARATOR, STAGING_BLOCK_SIZE, StreamingMultipartParser, GLOBAL_DISPATCHER_KEYS, cached, undiciHttp1Fetch, http1Fetch, JWT_SAFETY_PERIOD, JWT_CACHE_SIZE, PARALLEL_DEFAULT_MAX_CONCURRENCY, PARALLEL_MIN_IN_FLIGHT_BYTES, PARALLEL_MAX_IN_FLIGHT_BYTES, PARALLEL_CONTROLLER_TICK_MS, PARALLEL_PROBE_KEEP_MARGIN, PARALLEL_PLATEAU_HOLD_TICKS, Notifier, compressionSchemeLabels, XET_CHUNK_HEADER_BYTES, XetBlob, jwtPromises, jwts, WebBlob, CHUNK_CACHE_INITIAL_SIZE, CHUNK_CACHE_GROW_FACTOR, CHUNK_CACHE_MAX_SIZE, ChunkCache, JWT_SAFETY_PERIOD2, JWT_CACHE_SIZE2, jwtPromises2, jwts2, HASH_LENGTH, XORB_HASH_BOOKEND, SplicedBlob, RANGE_EDIT_CACHE_MAX_ENTRIES, ZERO_KEY2, TARGET_CHUNK_SIZE2, MAX_CHUNK_SIZE, XORB_SIZE, MAX_XORB_CHUNKS, INTERVAL_BETWEEN_REMOTE_DEDUP, PROCESSING_PROGRESS_RATIO, UPLOADING_PROGRESS_RATIO, CurrentXorbInfo, buildFileRepresentation, SHARD_MAX_SIZE, SHARD_HEADER_SIZE, SHARD_FOOTER_SIZE, HASH_LENGTH2, XORB_FOOTER_LENGTH, FILE_FOOTER_LENGTH, SHARD_HEADER_VERSION, SHARD_FOOTER_VERSION, MDB_FILE_FLAG_WITH_VERIFICATION, MDB_FILE_FLAG_WITH_METADATA_EXT, SHARD_MAGIC_TAG, CONCURRENT_SHAS, CONCURRENT_LFS_UPLOADS, MULTIPART_PARALLEL_UPLOAD, DOWNLOAD_CONCURRENCY, PATHS_INFO_BATCH_SIZE, MAX_REPORTED_LFS_PATHS, DATASET_EXPAND_KEYS, DATASET_EXPANDABLE_KEYS, REGEX_COMMIT_HASH, MODEL_EXPAND_KEYS, MODEL_EXPANDABLE_KEYS, MODEL_DERIVED_FIELD_TO_API_KEY, SPACE_EXPAND_KEYS, SPACE_EXPANDABLE_KEYS, JsonStreamParseError, DEFAULT_MAX_TOKEN_LENGTH, DEFAULT_MAX_DEPTH, S_VALUE, S_VALUE_OR_ARRAY_END, S_STRING, S_STRING_ESCAPE, S_STRING_UNICODE, S_NUMBER, S_LITERAL, S_AFTER_VALUE, S_KEY, S_KEY_OR_OBJECT_END, S_AFTER_KEY, S_DONE, ESCAPES, SafetensorsIndexParseError, MAX_INDEX_BYTES, MAX_WEIGHT_MAP_ENTRIES, MAX_METADATA_ENTRIES, MAX_TOKEN_LENGTH, MAX_DEPTH2, MAX_RETAINED_CHARS, MAX_WEIGHT_MAP_CHARS, SAFETENSORS_FILE, SAFETENSORS_INDEX_FILE, DIFFUSERS_SAFETENSORS_FILE, DIFFUSERS_SAFETENSORS_INDEX_FILE, DIFFUSERS_WEIGHTS_SUBFOLDERS, RE_SAFETENSORS_FILE, RE_SAFETENSORS_INDEX_FILE, RE_SAFETENSORS_SHARD_FILE, PARALLEL_DOWNLOADS2, MAX_HEADER_LENGTH, MAX_CONFIG_LENGTH, MAX_SHARD_COUNT, MAX_TENSOR_DIM2, GPTQ_QWEIGHT_SUFFIX, GPTQ_AWQ_AUXILIARY_SUFFIXES, MLX_QUANTIZATION_METHOD, MLX_QUANTIZATION_MODES, MLX_AFFINE_BITS, MLX_AFFINE_GROUP_SIZES, QUANTIZATION_AUXILIARY_SUFFIXES, MXFP4_SCALES_SUFFIX, BITSANDBYTES_AUXILIARY_SUFFIXES, BITSANDBYTES_QUANT_STATE_PREFIX, SCALE_ONLY_DTYPES, INTEGER_CONTAINER_BITS, SUB_BYTE_FORMAT_BITS, SafetensorParseError, LIBRARY_WEIGHT_CANDIDATES, MLX_MODE_DEFAULTS, DEFAULT_REVISION, multipartUploadTracking;
+var FILES_TO_IGNORE, REPO_ID_SEPARATOR, HUB_URL, HubApiError, InvalidApiResponseFormatError, isBrowser2, isWebWorker2, isBackend2, isFrontend, pendingWorkers, runningWorkers, resolve5, waitPromise, cryptoModule, wasmModule, prime1, prime2, prime3, prime4, prime5, hash2, minMatch, matchSearchLimit, minTrailingLitterals, skipTrigger, hashSize, mlBits, mlMask, runBits, runMask, blockBuf, hashTable, magicNum, fdContentChksum, fdContentSize, fdBlockChksum, fdVersion, fdVersionMask, bsUncompressed, bsDefault, bsShift, bsMask, bsMap, RangeList, textEncoder, CRLF, HEADER_SEPARATOR, STAGING_BLOCK_SIZE, StreamingMultipartParser, GLOBAL_DISPATCHER_KEYS, cached, undiciHttp1Fetch, http1Fetch, JWT_SAFETY_PERIOD, JWT_CACHE_SIZE, PARALLEL_DEFAULT_MAX_CONCURRENCY, PARALLEL_MIN_IN_FLIGHT_BYTES, PARALLEL_MAX_IN_FLIGHT_BYTES, PARALLEL_CONTROLLER_TICK_MS, PARALLEL_PROBE_KEEP_MARGIN, PARALLEL_PLATEAU_HOLD_TICKS, Notifier, compressionSchemeLabels, XET_CHUNK_HEADER_BYTES, XetBlob, jwtPromises, jwts, WebBlob, CHUNK_CACHE_INITIAL_SIZE, CHUNK_CACHE_GROW_FACTOR, CHUNK_CACHE_MAX_SIZE, ChunkCache, JWT_SAFETY_PERIOD2, JWT_CACHE_SIZE2, jwtPromises2, jwts2, HASH_LENGTH, XORB_HASH_BOOKEND, SplicedBlob, RANGE_EDIT_CACHE_MAX_ENTRIES, ZERO_KEY2, TARGET_CHUNK_SIZE2, MAX_CHUNK_SIZE, XORB_SIZE, MAX_XORB_CHUNKS, INTERVAL_BETWEEN_REMOTE_DEDUP, PROCESSING_PROGRESS_RATIO, UPLOADING_PROGRESS_RATIO, CurrentXorbInfo, buildFileRepresentation, SHARD_MAX_SIZE, SHARD_HEADER_SIZE, SHARD_FOOTER_SIZE, HASH_LENGTH2, XORB_FOOTER_LENGTH, FILE_FOOTER_LENGTH, SHARD_HEADER_VERSION, SHARD_FOOTER_VERSION, MDB_FILE_FLAG_WITH_VERIFICATION, MDB_FILE_FLAG_WITH_METADATA_EXT, SHARD_MAGIC_TAG, CONCURRENT_SHAS, CONCURRENT_LFS_UPLOADS, MULTIPART_PARALLEL_UPLOAD, DOWNLOAD_CONCURRENCY, PATHS_INFO_BATCH_SIZE, MAX_REPORTED_LFS_PATHS, DATASET_EXPAND_KEYS, DATASET_EXPANDABLE_KEYS, REGEX_COMMIT_HASH, MODEL_EXPAND_KEYS, MODEL_EXPANDABLE_KEYS, MODEL_DERIVED_FIELD_TO_API_KEY, SPACE_EXPAND_KEYS, SPACE_EXPANDABLE_KEYS, JsonStreamParseError, DEFAULT_MAX_TOKEN_LENGTH, DEFAULT_MAX_DEPTH, S_VALUE, S_VALUE_OR_ARRAY_END, S_STRING, S_STRING_ESCAPE, S_STRING_UNICODE, S_NUMBER, S_LITERAL, S_AFTER_VALUE, S_KEY, S_KEY_OR_OBJECT_END, S_AFTER_KEY, S_DONE, ESCAPES, SafetensorsIndexParseError, MAX_INDEX_BYTES, MAX_WEIGHT_MAP_ENTRIES, MAX_METADATA_ENTRIES, MAX_TOKEN_LENGTH, MAX_DEPTH2, MAX_RETAINED_CHARS, MAX_WEIGHT_MAP_CHARS, SAFETENSORS_FILE, SAFETENSORS_INDEX_FILE, DIFFUSERS_SAFETENSORS_FILE, DIFFUSERS_SAFETENSORS_INDEX_FILE, DIFFUSERS_WEIGHTS_SUBFOLDERS, RE_SAFETENSORS_FILE, RE_SAFETENSORS_INDEX_FILE, RE_SAFETENSORS_SHARD_FILE, PARALLEL_DOWNLOADS2, MAX_HEADER_LENGTH, MAX_CONFIG_LENGTH, MAX_SHARD_COUNT, MAX_TENSOR_DIM2, GPTQ_QWEIGHT_SUFFIX, GPTQ_AWQ_AUXILIARY_SUFFIXES, MLX_QUANTIZATION_METHOD, MLX_QUANTIZATION_MODES, MLX_AFFINE_BITS, MLX_AFFINE_GROUP_SIZES, QUANTIZATION_AUXILIARY_SUFFIXES, MXFP4_SCALES_SUFFIX, BITSANDBYTES_AUXILIARY_SUFFIXES, BITSANDBYTES_QUANT_STATE_PREFIX, SCALE_ONLY_DTYPES, INTEGER_CONTAINER_BITS, SUB_BYTE_FORMAT_BITS, SafetensorParseError, LIBRARY_WEIGHT_CANDIDATES, MLX_MODE_DEFAULTS, DEFAULT_REVISION, multipartUploadTracking;
 var init_chunk_AXSL4LYE = __esm({
-  "node_modules/@huggingface/hub/dist/chunk-AXSL4LYE.mjs"() {
+  "../../main/node_modules/@huggingface/hub/dist/chunk-AXSL4LYE.mjs"() {
     init_esm4();
     init_esm4();
     FILES_TO_IGNORE = [".DS_Store"];
@@ -28720,7 +28720,7 @@ var init_chunk_AXSL4LYE = __esm({
     pendingWorkers = [];
     runningWorkers = /* @__PURE__ */ new Set();
     waitPromise = new Promise((r) => {
-      resolve3 = r;
+      resolve5 = r;
     });
     prime1 = 2654435761;
     prime2 = 2246822519;
@@ -30593,7 +30593,7 @@ var init_chunk_AXSL4LYE = __esm({
   }
 });
 
-// node_modules/@huggingface/hub/dist/index.mjs
+// ../../main/node_modules/@huggingface/hub/dist/index.mjs
 var dist_exports2 = {};
 __export(dist_exports2, {
   DATASET_EXPANDABLE_KEYS: () => DATASET_EXPANDABLE_KEYS,
@@ -30702,21 +30702,27 @@ __export(dist_exports2, {
   whoAmI: () => whoAmI
 });
 var init_dist2 = __esm({
-  "node_modules/@huggingface/hub/dist/index.mjs"() {
+  "../../main/node_modules/@huggingface/hub/dist/index.mjs"() {
     init_chunk_AXSL4LYE();
     init_chunk_FFYIGW52();
   }
 });
 
-// src/cli/main.ts
-import { parseArgs } from "node:util";
-
 // src/errors.ts
+function shortenQuoted(message) {
+  if (message.length <= 1e3) return message;
+  const cut = message.replace(/`([^`]{200,})`|"((?:[^"\\]|\\.){200,})"/g, (m, a, b) => {
+    const inner = a ?? b ?? "";
+    const q = a !== void 0 ? "`" : '"';
+    return `${q}${inner.slice(0, 60)}\u2026${q} (${inner.length} characters)`;
+  });
+  return cut.length > 2e3 ? `${cut.slice(0, 1990)}\u2026 (cut)` : cut;
+}
 var MergeopsError = class extends Error {
   code;
   hint;
   constructor(code, message, hint) {
-    super(message);
+    super(shortenQuoted(message));
     this.name = "MergeopsError";
     this.code = code;
     this.hint = hint;
@@ -30727,6 +30733,7 @@ var MergeopsError = class extends Error {
   hint: ${this.hint}`;
   }
 };
+var SOURCE_WINDOW = 120;
 var RecipeError = class extends MergeopsError {
   pos;
   /** The text of the offending line, when known. */
@@ -30741,8 +30748,13 @@ var RecipeError = class extends MergeopsError {
     const lines = [`error: ${this.message}`];
     if (this.sourceLine !== void 0) {
       const gutter = String(this.pos.line);
-      lines.push(`  ${gutter} | ${this.sourceLine}`);
-      lines.push(`  ${" ".repeat(gutter.length)} | ${" ".repeat(Math.max(0, this.pos.col - 1))}^`);
+      const col = Math.max(0, this.pos.col - 1);
+      const from = this.sourceLine.length > SOURCE_WINDOW ? Math.max(0, Math.min(col - 40, this.sourceLine.length - SOURCE_WINDOW)) : 0;
+      const shown = this.sourceLine.slice(from, from + SOURCE_WINDOW);
+      const pre = from > 0 ? "\u2026" : "";
+      const post = from + SOURCE_WINDOW < this.sourceLine.length ? "\u2026" : "";
+      lines.push(`  ${gutter} | ${pre}${shown}${post}`);
+      lines.push(`  ${" ".repeat(gutter.length)} | ${" ".repeat(pre.length + col - from)}^`);
     }
     lines.push(`  hint: ${this.hint}`);
     return lines.join("\n");
@@ -30757,8 +30769,404 @@ var SafetensorsError = class extends MergeopsError {
   }
 };
 
-// src/execute/budget.ts
-import { totalmem } from "node:os";
+// src/version.ts
+var MERGEOPS_VERSION = "0.1.0";
+
+// src/fs-errors.ts
+import { statfsSync } from "node:fs";
+import { dirname } from "node:path";
+function bytesText(n) {
+  if (n >= 2 ** 30) return `${(n / 2 ** 30).toFixed(1)} GiB`;
+  if (n >= 2 ** 20) return `${(n / 2 ** 20).toFixed(1)} MiB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${n} bytes`;
+}
+function freeBytesAt(path6) {
+  for (let p = path6; ; p = dirname(p)) {
+    try {
+      const s = statfsSync(p);
+      return s.bavail * s.bsize;
+    } catch {
+      if (dirname(p) === p) return void 0;
+    }
+  }
+}
+var HINTS = {
+  ENOSPC: (p, c) => {
+    const free = freeBytesAt(p);
+    return `the disk holding ${p} is full${c.needed !== void 0 ? `: ${bytesText(c.needed)} needed` : ""}${free !== void 0 ? `, ${bytesText(free)} free` : ""}; free some space there or choose another folder (--out, --cache-dir)`;
+  },
+  EDQUOT: (p) => `the disk quota for ${p} is used up; free some space or choose another folder`,
+  EACCES: (p) => `no permission for ${p}: check its owner and mode (ls -ld), or choose another folder`,
+  EPERM: (p) => `the operation is not permitted on ${p}: check its owner, mode and attributes, or choose another folder`,
+  EROFS: (p) => `${p} is on a read-only file system: choose a writable folder`,
+  ENOTDIR: (p) => `a part of ${p} is a file where a folder is needed: check the path`,
+  EISDIR: (p) => `${p} is a folder where a file is needed: check the path`,
+  ENOENT: (p) => `${p} does not exist: check the path (a dangling symbolic link?)`,
+  EEXIST: (p) => `${p} already exists: remove it or choose another path`,
+  ENOTEMPTY: (p) => `${p} is not empty: remove its content or choose another path`,
+  EMFILE: () => "too many open files: raise the limit (ulimit -n) or use fewer --threads",
+  ENFILE: () => "too many open files on this system: close other programs or use fewer --threads",
+  EIO: (p) => `the disk holding ${p} reported an I/O error: check the disk (dmesg)`,
+  ELOOP: (p) => `${p} is a loop of symbolic links: point it at a real file or folder`,
+  ENAMETOOLONG: (p) => `${p} is too long a path: choose a shorter one`,
+  EBUSY: (p) => `${p} is busy (in use or a mount point): choose another path`,
+  EXDEV: (p) => `${p} is on another file system than its temporary sibling: choose a folder on one file system`
+};
+var CODES = new Set(Object.keys(HINTS));
+function systemErrorCode(e) {
+  if (typeof e !== "object" || e === null || !("code" in e)) return void 0;
+  const code = e.code;
+  return typeof code === "string" && /^E[A-Z]+$/.test(code) ? code : void 0;
+}
+function fsError(e, op, path6, c = {}) {
+  if (e instanceof MergeopsError) return e;
+  const code = systemErrorCode(e) ?? "EIO";
+  const hint = (HINTS[code] ?? ((p) => `check ${p} and retry`))(path6, c);
+  const what = code === "ENOSPC" ? "no space left on device" : code;
+  return new MergeopsError("IO", `cannot ${op} ${path6}: ${what}`, hint);
+}
+function asFsError(e, op, path6, c = {}) {
+  if (e instanceof MergeopsError || systemErrorCode(e) === void 0) return e;
+  const own = e.path;
+  return fsError(e, op, typeof own === "string" ? own : path6, c);
+}
+function toMergeopsError(e) {
+  if (e instanceof MergeopsError) return e;
+  const code = systemErrorCode(e);
+  if (code === void 0) return void 0;
+  const err2 = e;
+  if (typeof err2.path === "string") {
+    const op = typeof err2.syscall === "string" ? `${err2.syscall}` : "access";
+    return fsError(e, op, err2.path);
+  }
+  if (CODES.has(code)) return new MergeopsError("IO", `file-system operation failed: ${code}`, HINTS[code]("the file", {}));
+  if (/^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)$/.test(code)) {
+    const where = typeof err2.hostname === "string" ? err2.hostname : typeof err2.address === "string" ? `${err2.address}${err2.port ? `:${String(err2.port)}` : ""}` : "the server";
+    return new MergeopsError(
+      "NETWORK",
+      `network failure talking to ${where}: ${code}`,
+      "check the connection and the endpoint (HF_ENDPOINT), then run again: finished downloads are cached"
+    );
+  }
+  return void 0;
+}
+
+// src/interrupt.ts
+var stoppers = /* @__PURE__ */ new Set();
+var received;
+var cleanups = /* @__PURE__ */ new Set();
+var SIGNAL_EXIT_CODES = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+function interruptedBy() {
+  return received;
+}
+function onInterruptStop(fn) {
+  stoppers.add(fn);
+  return () => {
+    stoppers.delete(fn);
+  };
+}
+function onInterruptCleanup(fn) {
+  cleanups.add(fn);
+  return () => {
+    cleanups.delete(fn);
+  };
+}
+async function settle(fns) {
+  await Promise.allSettled([...fns].map(async (f) => {
+    await f();
+  }));
+}
+async function interruptNow() {
+  const s = [...stoppers];
+  stoppers.clear();
+  await settle(s);
+  const c = [...cleanups].reverse();
+  cleanups.clear();
+  for (const f of c) {
+    try {
+      await f();
+    } catch {
+    }
+  }
+}
+function installInterruptHandlers(o = {}) {
+  const exit = o.exit ?? ((code) => process.exit(code));
+  let first;
+  const handler = (sig) => {
+    const code = SIGNAL_EXIT_CODES[sig];
+    if (first !== void 0) {
+      o.log?.(`${sig} again: exiting now (partial output is removed by the next run)`);
+      exit(code);
+      return;
+    }
+    first = sig;
+    received = sig;
+    o.log?.(`interrupted (${sig}): stopping and removing partial output (press Ctrl-C again to exit at once)`);
+    const timer = setTimeout(() => exit(code), o.graceMs ?? 1e4);
+    timer.unref();
+    void interruptNow().finally(() => {
+      clearTimeout(timer);
+      exit(code);
+    });
+  };
+  const bound = Object.keys(SIGNAL_EXIT_CODES).map((sig) => {
+    const h = () => handler(sig);
+    process.on(sig, h);
+    return [sig, h];
+  });
+  return () => {
+    for (const [sig, h] of bound) process.off(sig, h);
+  };
+}
+
+// src/hub/hub-options.ts
+var DEFAULT_HUB_URL = "https://huggingface.co";
+function hubOptionsFromEnv(env = process.env, token, warn) {
+  const hubUrl = (env.HF_ENDPOINT ?? "").trim().replace(/\/+$/, "") || DEFAULT_HUB_URL;
+  try {
+    new URL(hubUrl);
+  } catch {
+    throw new MergeopsError("USAGE", `HF_ENDPOINT ${JSON.stringify(hubUrl)} is not a URL`, "set HF_ENDPOINT to e.g. https://huggingface.co, or unset it");
+  }
+  const accessToken = (token ?? env.HF_TOKEN ?? "").trim() || void 0;
+  if (accessToken !== void 0 && !accessToken.startsWith("hf_")) {
+    warn?.(`the Hugging Face token (${token !== void 0 ? "hf-token" : "HF_TOKEN"}) does not start with \`hf_\` as Hub access tokens do; it is used as given, but the Hub will likely refuse it (tokens: https://huggingface.co/settings/tokens)`);
+  }
+  return { hubUrl, accessToken };
+}
+function fileUrl(hub, repo, sha, path6) {
+  return `${hub.hubUrl ?? DEFAULT_HUB_URL}/${repo}/resolve/${sha}/${path6.split("/").map(encodeURIComponent).join("/")}`;
+}
+function authHeaders(hub) {
+  return hub.accessToken ? { Authorization: `Bearer ${hub.accessToken}` } : void 0;
+}
+function maskTokens(text, hub) {
+  let out = text;
+  if (hub?.accessToken) out = out.split(hub.accessToken).join("***");
+  return out.replace(/\bhf_[A-Za-z0-9]{6,}\b/g, "hf_***").replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, "$1***@");
+}
+
+// src/recipe/parse.ts
+var import_yaml5 = __toESM(require_dist(), 1);
+
+// src/recipe/limits.ts
+var import_yaml = __toESM(require_dist(), 1);
+var RECIPE_LIMITS = {
+  /** bytes of a recipe file */
+  fileBytes: 1024 * 1024,
+  /** nesting of YAML collections (flow brackets or block indentation) */
+  depth: 64,
+  /** YAML nodes after alias expansion, per document */
+  expandedNodes: 1e5,
+  /** anchors (`&a`) and aliases (`*a`) in one file: the YAML parser slows down with many */
+  anchorsAndAliases: 100,
+  /** documents (stages) in one file */
+  stages: 64,
+  /** items of one list (models, slices, sources) */
+  listItems: 1024,
+  /** lines with content plus flow-list separators in one file: bounds the YAML parser's time */
+  entries: 4096,
+  /** characters of one string value (a chat template included) */
+  stringChars: 256 * 1024
+};
+function excerptOf(s, max = 60) {
+  return s.length <= max ? s : `${s.slice(0, max)}\u2026 (${s.length} characters)`;
+}
+function fail(file, line, col, message, hint, lines) {
+  const pos = { file, line, col };
+  throw new RecipeError(message, hint, pos, lines?.[line - 1]);
+}
+function checkRecipeText(text, file) {
+  if (text.length > RECIPE_LIMITS.fileBytes) {
+    fail(
+      file,
+      1,
+      1,
+      `the recipe is ${text.length} bytes, more than the ${RECIPE_LIMITS.fileBytes}-byte limit`,
+      "a recipe is a short YAML file; put long texts (chat templates, model cards) in files it names"
+    );
+  }
+  let flow = 0;
+  let line = 1;
+  let lineStart = 0;
+  let quote2 = 0;
+  let comment = false;
+  const indents = [];
+  let atLineStart = true;
+  let marks = 0;
+  let docs = 1;
+  let entries = 0;
+  const countEntry = (ln, col) => {
+    if (++entries > RECIPE_LIMITS.entries) {
+      fail(
+        file,
+        ln,
+        col,
+        `the recipe has more than ${RECIPE_LIMITS.entries} entries (lines and list items), the limit`,
+        "a recipe lists at most a few thousand models, slices or sources; split the merge into stages"
+      );
+    }
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) {
+      line++;
+      lineStart = i + 1;
+      comment = false;
+      atLineStart = true;
+      if (quote2 === 39) continue;
+      continue;
+    }
+    if (comment) continue;
+    if (quote2 !== 0) {
+      if (quote2 === 34 && c === 92) i++;
+      else if (c === quote2) quote2 = 0;
+      continue;
+    }
+    if (i === lineStart && c === 45 && text.startsWith("---", i) && ++docs > RECIPE_LIMITS.stages) {
+      fail(file, line, 1, `the recipe has more than ${RECIPE_LIMITS.stages} documents (stages), the limit`, "merge in fewer stages");
+    }
+    if (atLineStart && flow === 0) {
+      if (c === 32 || c === 45) continue;
+      if (c === 13 || c === 35) {
+        atLineStart = false;
+        if (c === 35) comment = true;
+        continue;
+      }
+      atLineStart = false;
+      countEntry(line, i - lineStart + 1);
+      const indent = i - lineStart;
+      while (indents.length > 0 && indents[indents.length - 1] >= indent) indents.pop();
+      indents.push(indent);
+      let dashes = 0;
+      for (let k = lineStart; k < i; k++) if (text.charCodeAt(k) === 45) dashes++;
+      if (indents.length + dashes > RECIPE_LIMITS.depth) {
+        fail(file, line, indent + 1, `the recipe nests more than ${RECIPE_LIMITS.depth} levels deep`, "a recipe needs a few levels; flatten it");
+      }
+    }
+    atLineStart = false;
+    const prev = i > lineStart ? text.charCodeAt(i - 1) : 32;
+    if ((c === 38 || c === 42) && (prev === 32 || prev === 9 || prev === 91 || prev === 123 || prev === 44 || prev === 45 || prev === 58)) {
+      if (++marks > RECIPE_LIMITS.anchorsAndAliases) {
+        fail(
+          file,
+          line,
+          i - lineStart + 1,
+          `the recipe uses more than ${RECIPE_LIMITS.anchorsAndAliases} YAML anchors and aliases (\`&name\`, \`*name\`)`,
+          "write the values out, or use fewer aliases"
+        );
+      }
+    }
+    if (c === 34 || c === 39) {
+      if (flow > 0 || prev === 32 || prev === 58 || prev === 44 || prev === 91 || prev === 123 || prev === 45) quote2 = c;
+    } else if (c === 35 && (prev === 32 || prev === 9)) {
+      comment = true;
+    } else if (c === 91 || c === 123) {
+      if (flow > 0 || prev === 32 || prev === 58 || prev === 45 || prev === 9) {
+        flow++;
+        if (flow + indents.length > RECIPE_LIMITS.depth) {
+          fail(
+            file,
+            line,
+            i - lineStart + 1,
+            `the recipe nests more than ${RECIPE_LIMITS.depth} levels deep`,
+            "a recipe needs a few levels of `[` and `{`; flatten it"
+          );
+        }
+      }
+    } else if ((c === 93 || c === 125) && flow > 0) {
+      flow--;
+    } else if (c === 44 && flow > 0) {
+      countEntry(line, i - lineStart + 1);
+    }
+  }
+}
+function checkRecipeDocument(doc, file, lineCounter, lines) {
+  const memo = /* @__PURE__ */ new Map();
+  const anchors = /* @__PURE__ */ new Map();
+  const where = (n) => {
+    const r = n?.range;
+    return r ? lineCounter.linePos(r[0]) : { line: 1, col: 1 };
+  };
+  const tooDeep = (n) => {
+    const p = where(n);
+    return fail(file, p.line, p.col, `the recipe nests more than ${RECIPE_LIMITS.depth} levels deep (aliases included)`, "flatten the recipe", lines);
+  };
+  const visit = (n, depth) => {
+    if (depth > RECIPE_LIMITS.depth) tooDeep(n);
+    if (n === null || n === void 0) return { total: 1, height: 0 };
+    const target = (0, import_yaml.isAlias)(n) ? anchors.get(n.source) : n;
+    if (target === void 0 || target === null) return { total: 1, height: 0 };
+    const known = memo.get(target);
+    if (known === null) return { total: 1, height: 0 };
+    if (known !== void 0) {
+      if (depth + known.height > RECIPE_LIMITS.depth) tooDeep(n);
+      return known;
+    }
+    memo.set(target, null);
+    const anchor = target.anchor;
+    if (anchor !== void 0) anchors.set(anchor, target);
+    let total = 1;
+    let height = 0;
+    if ((0, import_yaml.isScalar)(target)) {
+      if (typeof target.value === "string" && target.value.length > RECIPE_LIMITS.stringChars) {
+        const p = where(target);
+        fail(
+          file,
+          p.line,
+          p.col,
+          `a string of ${target.value.length} characters (${JSON.stringify(excerptOf(target.value, 40))}) is longer than the ${RECIPE_LIMITS.stringChars}-character limit`,
+          "keep long texts (chat templates, cards) in files, or shorten the value",
+          lines
+        );
+      }
+    } else if ((0, import_yaml.isMap)(target) || (0, import_yaml.isSeq)(target)) {
+      if (target.items.length > RECIPE_LIMITS.listItems) {
+        const p = where(target);
+        fail(
+          file,
+          p.line,
+          p.col,
+          `a ${(0, import_yaml.isSeq)(target) ? "list" : "mapping"} of ${target.items.length} entries is longer than the ${RECIPE_LIMITS.listItems}-entry limit`,
+          "a recipe lists at most a few thousand models, slices or sources; split the merge into stages",
+          lines
+        );
+      }
+      const add = (child) => {
+        const r2 = visit(child, depth + 1);
+        total += r2.total;
+        height = Math.max(height, r2.height + 1);
+      };
+      for (const it of target.items) {
+        if ((0, import_yaml.isPair)(it)) {
+          add(it.key);
+          add(it.value);
+        } else add(it);
+        if (total > RECIPE_LIMITS.expandedNodes) {
+          const p = where(target);
+          fail(
+            file,
+            p.line,
+            p.col,
+            `the recipe expands (through YAML aliases) to more than ${RECIPE_LIMITS.expandedNodes} values`,
+            "use fewer aliases (`*name`), or write the values out",
+            lines
+          );
+        }
+      }
+    }
+    const r = { total, height };
+    memo.set(target, r);
+    return r;
+  };
+  visit(doc.contents, 0);
+}
+function checkStageCount(count, file) {
+  if (count > RECIPE_LIMITS.stages) {
+    fail(file, 1, 1, `the recipe has ${count} documents (stages), more than the ${RECIPE_LIMITS.stages}-stage limit`, "merge in fewer stages");
+  }
+}
 
 // src/formats/dtype.ts
 var DTYPES = ["F64", "F32", "F16", "BF16", "I64", "I32", "I16", "I8", "U8", "BOOL"];
@@ -30799,6 +31207,1332 @@ function parseTorchDType(name) {
 }
 var f32 = new Float32Array(1);
 var u32 = new Uint32Array(f32.buffer);
+
+// src/recipe/eval-options.ts
+var import_yaml3 = __toESM(require_dist(), 1);
+import { readFileSync } from "node:fs";
+import { dirname as dirname2, resolve } from "node:path";
+
+// src/recipe/yaml-nodes.ts
+var import_yaml2 = __toESM(require_dist(), 1);
+function posAt(ctx, offset) {
+  const { line, col } = ctx.lineCounter.linePos(offset);
+  return { file: ctx.file, line, col };
+}
+function posOf(ctx, node) {
+  return posAt(ctx, node.range ? node.range[0] : 0);
+}
+function recipeError(ctx, pos, message, hint) {
+  return new RecipeError(message, hint, pos, ctx.lines[pos.line - 1]);
+}
+function fail2(ctx, pos, message, hint) {
+  throw recipeError(ctx, pos, message, hint);
+}
+function deref(ctx, node) {
+  let n = node ?? null;
+  for (let i = 0; i < 100 && (0, import_yaml2.isAlias)(n); i++) {
+    const target = n.resolve(ctx.doc);
+    if (target === void 0 || target === null) {
+      fail2(ctx, posOf(ctx, n), `unknown alias \`*${n.source}\``, `define the anchor first with \`&${n.source}\` on the node you want to reuse`);
+    }
+    n = target;
+  }
+  return n ?? null;
+}
+function isNullNode(node) {
+  return node === null || (0, import_yaml2.isScalar)(node) && node.value === null;
+}
+function describeNode(node) {
+  if (node === null) return "nothing";
+  if ((0, import_yaml2.isMap)(node)) return "a mapping";
+  if ((0, import_yaml2.isSeq)(node)) return "a list";
+  if ((0, import_yaml2.isScalar)(node)) {
+    const v = node.value;
+    if (v === null) return "nothing";
+    if (typeof v === "string") return `the string ${JSON.stringify(v)}`;
+    if (typeof v === "number") return `the number ${v}`;
+    if (typeof v === "boolean") return `the boolean ${v}`;
+    return `the value ${String(v)}`;
+  }
+  return "an unexpected node";
+}
+function mapEntries(ctx, map, where) {
+  const explicit = [];
+  const merged = [];
+  for (const pair of map.items) {
+    const keyNode = pair.key;
+    const valueRaw = pair.value;
+    if ((0, import_yaml2.isScalar)(keyNode) && typeof keyNode.value === "symbol") {
+      const v = deref(ctx, valueRaw);
+      const sources = (0, import_yaml2.isSeq)(v) ? v.items.map((n) => deref(ctx, n)).filter((n) => n !== null) : v ? [v] : [];
+      for (const src of sources) {
+        if (!(0, import_yaml2.isMap)(src)) {
+          fail2(ctx, posOf(ctx, keyNode), `\`<<\` merge key in ${where} must refer to a mapping`, "write `<<: *anchor` where `&anchor` names a mapping");
+        }
+        for (const e of mapEntries(ctx, src, where)) merged.push(e);
+      }
+      continue;
+    }
+    const k = deref(ctx, keyNode);
+    const keyPos = keyNode ? posOf(ctx, keyNode) : posOf(ctx, map);
+    if (!(0, import_yaml2.isScalar)(k) || typeof k.value !== "string" && typeof k.value !== "number" && typeof k.value !== "boolean") {
+      fail2(ctx, keyPos, `keys in ${where} must be names, found ${describeNode(k)}`, "write `name: value` entries with plain names as keys");
+    }
+    const key = typeof k.value === "string" ? k.value : k.source ?? String(k.value);
+    const value = deref(ctx, valueRaw);
+    const valuePos = value !== null && !((0, import_yaml2.isScalar)(value) && value.value === null && (value.source ?? "") === "") ? posOf(ctx, value) : keyPos;
+    explicit.push({ key, keyPos, value, valuePos });
+  }
+  const seen = new Set(explicit.map((e) => e.key));
+  const out = [...explicit];
+  for (const e of merged) {
+    if (!seen.has(e.key)) {
+      seen.add(e.key);
+      out.push(e);
+    }
+  }
+  return out;
+}
+function expectMap(ctx, node, pos, what, hint) {
+  if (!(0, import_yaml2.isMap)(node)) fail2(ctx, pos, `${what} must be a mapping, found ${describeNode(node)}`, hint);
+  return node;
+}
+function expectSeq(ctx, node, pos, what, hint) {
+  if (!(0, import_yaml2.isSeq)(node)) fail2(ctx, pos, `${what} must be a list, found ${describeNode(node)}`, hint);
+  return node;
+}
+function seqItems(ctx, seq) {
+  return seq.items.map((raw) => {
+    const node = deref(ctx, raw);
+    const pos = raw ? posOf(ctx, raw) : posOf(ctx, seq);
+    return { node, pos };
+  });
+}
+function expectString(ctx, node, pos, what, hint) {
+  if (!(0, import_yaml2.isScalar)(node) || typeof node.value !== "string") {
+    fail2(ctx, pos, `${what} must be a string, found ${describeNode(node)}`, hint);
+  }
+  return node.value;
+}
+function scalarText(node) {
+  if (!(0, import_yaml2.isScalar)(node)) return void 0;
+  if (typeof node.value === "string") return node.value;
+  if ((typeof node.value === "number" || typeof node.value === "boolean") && node.type === "PLAIN" && node.source) return node.source;
+  return void 0;
+}
+var YAML11_TRUE = /* @__PURE__ */ new Set(["yes", "Yes", "YES", "on", "On", "ON"]);
+var YAML11_FALSE = /* @__PURE__ */ new Set(["no", "No", "NO", "off", "Off", "OFF"]);
+function scalarBoolean(node) {
+  if (!(0, import_yaml2.isScalar)(node)) return void 0;
+  if (typeof node.value === "boolean") return node.value;
+  if (typeof node.value === "string" && node.type === "PLAIN") {
+    if (YAML11_TRUE.has(node.value)) return true;
+    if (YAML11_FALSE.has(node.value)) return false;
+  }
+  return void 0;
+}
+var NUMERIC_STRING = /^[+-]?(?:\d+(?:_\d+)*(?:\.(?:\d+(?:_\d+)*)?)?|\.\d+(?:_\d+)*)(?:[eE][+-]?\d+(?:_\d+)*)?$/;
+function scalarNumber(node) {
+  if (!(0, import_yaml2.isScalar)(node)) return void 0;
+  const v = node.value;
+  if (typeof v === "number") return v;
+  if (typeof v === "bigint") return Number(v);
+  const b = scalarBoolean(node);
+  if (b !== void 0) return b ? 1 : 0;
+  if (typeof v === "string") {
+    const s = v.trim();
+    if (NUMERIC_STRING.test(s)) return Number(s.replace(/_/g, ""));
+  }
+  return void 0;
+}
+function editDistance(a, b) {
+  const m = a.length;
+  const n = b.length;
+  const d = [];
+  for (let i = 0; i <= m; i++) {
+    d.push(new Array(n + 1).fill(0));
+    d[i][0] = i;
+  }
+  for (let j = 0; j <= n; j++) d[0][j] = j;
+  for (let i = 1; i <= m; i++) {
+    for (let j = 1; j <= n; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2][j - 2] + 1);
+      d[i][j] = v;
+    }
+  }
+  return d[m][n];
+}
+var normalizeName = (s) => s.toLowerCase().replace(/[-_\s]/g, "");
+function didYouMean(word, candidates) {
+  const w2 = normalizeName(word);
+  for (const c of candidates) if (normalizeName(c) === w2) return c;
+  let best;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const dist = editDistance(word.toLowerCase(), c.toLowerCase());
+    const limit = Math.max(1, Math.floor(c.length / 3));
+    if (dist <= limit && dist < bestD) {
+      best = c;
+      bestD = dist;
+    }
+  }
+  return best;
+}
+function listNames(names) {
+  return names.map((n) => `\`${n}\``).join(", ");
+}
+function checkKeys(ctx, entries, allowed, where, extraHint) {
+  for (const e of entries) {
+    if (allowed.includes(e.key)) continue;
+    const special = extraHint?.(e.key);
+    const suggestion = didYouMean(e.key, allowed);
+    const message = suggestion ? `unknown key \`${e.key}\` in ${where}; did you mean \`${suggestion}\`?` : `unknown key \`${e.key}\` in ${where}`;
+    const hint = special ?? (suggestion ? `rename it to \`${suggestion}\` (mergekit would silently ignore \`${e.key}\`)` : `the keys allowed in ${where} are ${listNames(allowed)}; mergekit would silently ignore \`${e.key}\``);
+    fail2(ctx, e.keyPos, message, hint);
+  }
+}
+function entryMap(entries) {
+  return new Map(entries.map((e) => [e.key, e]));
+}
+function isBefore(a, b) {
+  return a.line < b.line || a.line === b.line && a.col < b.col;
+}
+
+// src/recipe/eval-options.ts
+var DEFAULT_MAX_TOKENS = 32;
+var DEFAULT_PERPLEXITY_CONTEXT = 512;
+var EVAL_KEYS = ["prompts", "tasks", "perplexity", "compare_inputs", "min_pass_rate", "max_perplexity_increase"];
+var PROMPT_KEYS = ["prompt", "expect", "regex", "not_contains", "chat", "max_tokens"];
+var TASK_KEYS = ["name", "file", "max_tokens", "chat"];
+var PERPLEXITY_KEYS = ["file", "context"];
+var EXAMPLE = 'e.g.\n    eval:\n      prompts: [{prompt: "12+34=", expect: "46", max_tokens: 8}]\n      tasks: [{name: add, file: evals/add.jsonl}]\n      perplexity: {file: evals/sample.txt, context: 256}\n      min_pass_rate: 0.5';
+function parseEvalOptions(ctx, e) {
+  return parseEvalNode(ctx, e.value, e.valuePos, "`mergeops.eval`", dirname2(resolve(ctx.file)));
+}
+function readEvalFile(file) {
+  let text;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new MergeopsError(
+      "USAGE",
+      `cannot read the eval file ${file} (${e.code ?? e.message})`,
+      "check the path given with --eval"
+    );
+  }
+  return parseEvalText(text, file);
+}
+function parseEvalText(text, file) {
+  const lines = text.split("\n").map((l) => l.endsWith("\r") ? l.slice(0, -1) : l);
+  const lineCounter = new import_yaml3.LineCounter();
+  const doc = (0, import_yaml3.parseDocument)(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
+  const err2 = doc.errors[0];
+  if (err2) {
+    const { line, col } = lineCounter.linePos(err2.pos[0]);
+    fail2({ lines }, { file, line, col }, `invalid YAML: ${err2.message.split("\n")[0]}`, "fix the syntax (JSON is YAML too)");
+  }
+  const ctx = { file, lines, lineCounter, doc };
+  const root = doc.contents;
+  const pos = { file, line: 1, col: 1 };
+  let node = root;
+  let where = `the eval file`;
+  for (const key of ["mergeops", "eval"]) {
+    if (node === null || isNullNode(node)) break;
+    const entries = mapEntries(ctx, expectMap(ctx, node, pos, where, EXAMPLE), where);
+    if (entries.length === 1 && entries[0].key === key) {
+      node = entries[0].value;
+      where = `\`${key}\``;
+    }
+  }
+  return parseEvalNode(ctx, node, pos, where, dirname2(resolve(file)));
+}
+function parseEvalNode(ctx, node, pos, where, baseDir) {
+  const out = { prompts: [], tasks: [], compareInputs: false, baseDir, pos };
+  if (isNullNode(node)) return out;
+  const entries = mapEntries(ctx, expectMap(ctx, node, pos, where, EXAMPLE), where);
+  checkKeys(ctx, entries, EVAL_KEYS, where);
+  for (const o of entries) {
+    if (isNullNode(o.value)) continue;
+    switch (o.key) {
+      case "prompts": {
+        const seq = expectSeq(ctx, o.value, o.valuePos, "`prompts`", "write a list of `{prompt: ..., expect: ...}` entries");
+        out.prompts = seqItems(ctx, seq).map(({ node: n, pos: p }) => parsePrompt(ctx, n, p));
+        break;
+      }
+      case "tasks": {
+        const seq = expectSeq(ctx, o.value, o.valuePos, "`tasks`", "write a list of `{name: ..., file: tasks.jsonl}` entries");
+        out.tasks = seqItems(ctx, seq).map(({ node: n, pos: p }) => parseTask(ctx, n, p));
+        const seen = /* @__PURE__ */ new Map();
+        for (const t of out.tasks) {
+          const prev = seen.get(t.name);
+          if (prev) fail2(ctx, t.pos, `task \`${t.name}\` is listed twice (first at line ${prev.line})`, "give each task its own `name`");
+          seen.set(t.name, t.pos);
+        }
+        break;
+      }
+      case "perplexity":
+        out.perplexity = parsePerplexity(ctx, o.value, o.valuePos);
+        break;
+      case "compare_inputs": {
+        const b = scalarBoolean(o.value);
+        if (b === void 0) fail2(ctx, o.valuePos, `\`compare_inputs\` must be true or false, found ${describeNode(o.value)}`, "write `compare_inputs: true`");
+        out.compareInputs = b;
+        break;
+      }
+      case "min_pass_rate":
+        out.minPassRate = fraction(ctx, o, "a pass rate from 0 to 1, e.g. `min_pass_rate: 0.5`", 1);
+        out.minPassRatePos = o.valuePos;
+        break;
+      case "max_perplexity_increase":
+        out.maxPerplexityIncrease = fraction(ctx, o, "a relative increase, e.g. `max_perplexity_increase: 0.25` (25% above the best input)", Infinity);
+        out.maxPerplexityIncreasePos = o.valuePos;
+        break;
+    }
+  }
+  if (out.minPassRate !== void 0 && out.prompts.length + out.tasks.length === 0) {
+    fail2(ctx, out.minPassRatePos, "`min_pass_rate` needs prompts or tasks to rate", "add `prompts:` or `tasks:`, or remove `min_pass_rate`");
+  }
+  if (out.maxPerplexityIncrease !== void 0 && (!out.perplexity || !out.compareInputs)) {
+    fail2(
+      ctx,
+      out.maxPerplexityIncreasePos,
+      "`max_perplexity_increase` compares with the input models: it needs `perplexity:` and `compare_inputs: true`",
+      "add both, or remove `max_perplexity_increase`"
+    );
+  }
+  return out;
+}
+function fraction(ctx, o, hint, max) {
+  const v = scalarNumber(o.value);
+  if (v === void 0 || !Number.isFinite(v) || v < 0 || v > max) {
+    fail2(ctx, o.valuePos, `\`${o.key}\` must be a number from 0${max === 1 ? " to 1" : " up"}, found ${describeNode(o.value)}`, hint);
+  }
+  return v;
+}
+function positiveInt(ctx, o, hint, max = 1 << 20) {
+  const v = scalarNumber(o.value);
+  if (v === void 0 || !Number.isInteger(v) || v < 1 || v > max) {
+    fail2(ctx, o.valuePos, `\`${o.key}\` must be a whole number from 1 to ${max}, found ${describeNode(o.value)}`, hint);
+  }
+  return v;
+}
+function bool(ctx, o) {
+  const b = scalarBoolean(o.value);
+  if (b === void 0) fail2(ctx, o.valuePos, `\`${o.key}\` must be true or false, found ${describeNode(o.value)}`, `write \`${o.key}: true\``);
+  return b;
+}
+function parsePrompt(ctx, node, pos) {
+  const hint = 'write e.g. `{prompt: "12+34=", expect: "46", max_tokens: 8}`, with `expect`, `regex` or `not_contains`';
+  if ((0, import_yaml3.isScalar)(node) && typeof node.value === "string") return { prompt: node.value, notContains: "\uFFFD", chat: false, maxTokens: DEFAULT_MAX_TOKENS, pos };
+  const entries = mapEntries(ctx, expectMap(ctx, node, pos, "a prompt check", hint), "a prompt check");
+  checkKeys(ctx, entries, PROMPT_KEYS, "a prompt check");
+  const spec = { prompt: "", chat: false, maxTokens: DEFAULT_MAX_TOKENS, pos };
+  let hasPrompt = false;
+  for (const o of entries) {
+    if (isNullNode(o.value)) continue;
+    switch (o.key) {
+      case "prompt":
+        spec.prompt = expectString(ctx, o.value, o.valuePos, "`prompt`", hint);
+        hasPrompt = true;
+        break;
+      case "expect":
+        spec.expect = textValue(ctx, o, hint);
+        break;
+      case "not_contains":
+        spec.notContains = textValue(ctx, o, hint);
+        break;
+      case "regex": {
+        spec.regex = expectString(ctx, o.value, o.valuePos, "`regex`", 'write a JavaScript regular expression, e.g. `regex: "^cba"`');
+        try {
+          new RegExp(spec.regex, "u");
+        } catch (e) {
+          fail2(ctx, o.valuePos, `\`regex\` is not a valid regular expression: ${e.message}`, "fix the expression (JavaScript syntax, Unicode mode)");
+        }
+        break;
+      }
+      case "chat":
+        spec.chat = bool(ctx, o);
+        break;
+      case "max_tokens":
+        spec.maxTokens = positiveInt(ctx, o, "e.g. `max_tokens: 8`", 4096);
+        break;
+    }
+  }
+  if (!hasPrompt) fail2(ctx, pos, "a prompt check needs `prompt`", hint);
+  if (spec.expect === void 0 && spec.regex === void 0 && spec.notContains === void 0) {
+    fail2(ctx, pos, "a prompt check needs `expect`, `regex` or `not_contains`", hint);
+  }
+  return spec;
+}
+function textValue(ctx, o, hint) {
+  const n = o.value;
+  if ((0, import_yaml3.isScalar)(n) && (typeof n.value === "number" || typeof n.value === "boolean") && n.source !== void 0) return n.source;
+  return expectString(ctx, n, o.valuePos, `\`${o.key}\``, hint);
+}
+function parseTask(ctx, node, pos) {
+  const hint = 'write e.g. `{name: add, file: evals/add.jsonl, max_tokens: 8}` (JSON lines of {"prompt": ..., "answer": ...})';
+  const entries = mapEntries(ctx, expectMap(ctx, node, pos, "a task", hint), "a task");
+  checkKeys(ctx, entries, TASK_KEYS, "a task");
+  let name;
+  let file;
+  let filePos = pos;
+  let maxTokens = DEFAULT_MAX_TOKENS;
+  let chat = false;
+  for (const o of entries) {
+    if (isNullNode(o.value)) continue;
+    switch (o.key) {
+      case "name":
+        name = expectString(ctx, o.value, o.valuePos, "`name`", hint);
+        break;
+      case "file":
+        file = expectString(ctx, o.value, o.valuePos, "`file`", hint);
+        filePos = o.valuePos;
+        break;
+      case "max_tokens":
+        maxTokens = positiveInt(ctx, o, "e.g. `max_tokens: 8`", 4096);
+        break;
+      case "chat":
+        chat = bool(ctx, o);
+        break;
+    }
+  }
+  if (file === void 0 || file.trim() === "") fail2(ctx, pos, "a task needs `file`", hint);
+  name ??= file.replace(/^.*[\\/]/, "").replace(/\.[^.]*$/, "");
+  return { name, file, maxTokens, chat, filePos, pos };
+}
+function parsePerplexity(ctx, node, pos) {
+  const hint = "write e.g. `perplexity: {file: evals/sample.txt, context: 256}`";
+  const entries = mapEntries(ctx, expectMap(ctx, node, pos, "`perplexity`", hint), "`perplexity`");
+  checkKeys(ctx, entries, PERPLEXITY_KEYS, "`perplexity`");
+  let file;
+  let filePos = pos;
+  let context = DEFAULT_PERPLEXITY_CONTEXT;
+  for (const o of entries) {
+    if (isNullNode(o.value)) continue;
+    if (o.key === "file") {
+      file = expectString(ctx, o.value, o.valuePos, "`file`", hint);
+      filePos = o.valuePos;
+    }
+    if (o.key === "context") {
+      context = positiveInt(ctx, o, "e.g. `context: 256` (tokens per chunk; the second half of each is scored)", 1 << 17);
+      if (context < 4) fail2(ctx, o.valuePos, "`context` must be at least 4 tokens", "e.g. `context: 256`");
+    }
+  }
+  if (file === void 0 || file.trim() === "") fail2(ctx, pos, "`perplexity` needs `file`", hint);
+  return { file, context, filePos, pos };
+}
+
+// src/formats/byte-size.ts
+var UNITS = {
+  "": 1n,
+  k: 1000n,
+  m: 1000n ** 2n,
+  b: 1000n ** 3n,
+  g: 1000n ** 3n,
+  t: 1000n ** 4n,
+  kb: 1000n,
+  mb: 1000n ** 2n,
+  gb: 1000n ** 3n,
+  tb: 1000n ** 4n,
+  kib: 1024n,
+  mib: 1024n ** 2n,
+  gib: 1024n ** 3n,
+  tib: 1024n ** 4n
+};
+var BYTE_SIZE_HINT = "write a byte count such as 5000000000, or a number with a unit: k, M, B (thousand, million, billion, as mergekit reads them: 5B = 5e9 bytes), KB/MB/GB (powers of 1000) or KiB/MiB/GiB (powers of 1024), e.g. 5B, 500M, 2GiB, 1.5GB";
+function parseByteSize(text) {
+  const m = /^\s*(\d*)(?:\.(\d+))?\s*([a-zA-Z]*)\s*$/.exec(text.replace(/(\d)_(?=\d)/g, "$1"));
+  if (!m || m[1] === "" && (m[2] ?? "") === "") return void 0;
+  const unit = UNITS[m[3].toLowerCase()];
+  if (unit === void 0) return void 0;
+  const frac = m[2] ?? "";
+  const bytes2 = BigInt(m[1] + frac || "0") * unit / 10n ** BigInt(frac.length);
+  if (bytes2 < 1n || bytes2 > BigInt(Number.MAX_SAFE_INTEGER)) return void 0;
+  return Number(bytes2);
+}
+function requireByteSize(text, what) {
+  const n = parseByteSize(text);
+  if (n === void 0) throw new MergeopsError("USAGE", `${what} ${text} is not a size`, BYTE_SIZE_HINT);
+  return n;
+}
+
+// src/recipe/model-ref.ts
+var import_yaml4 = __toESM(require_dist(), 1);
+function modelRefKey(model2, lora) {
+  const one = (p) => p.revision !== void 0 ? `${p.path}@${p.revision}` : p.path;
+  return lora ? `${one(model2)}+${one(lora)}` : one(model2);
+}
+var REF_HINT = "write a Hugging Face repo id (`org/repo`), a local path (`./models/x`, `/abs/path`), optionally with `@revision` and one `+lora` adapter, e.g. `org/model@v1+org/lora@main`";
+function parsePathRev(text, what, whole, bad) {
+  const ats = text.split("@");
+  if (ats.length > 2) {
+    bad(
+      `invalid ${what} \`${whole}\`: more than one \`@\``,
+      "a model path takes at most one `@revision`, e.g. `org/repo@main`"
+    );
+  }
+  const path6 = ats[0];
+  if (path6.trim() === "") {
+    bad(`invalid ${what} \`${whole}\`: the path is empty`, REF_HINT);
+  }
+  if (ats.length === 2) {
+    const revision = ats[1];
+    if (revision.trim() === "") {
+      bad(`invalid ${what} \`${whole}\`: empty revision after \`@\``, "write a branch, tag or commit after `@`, e.g. `org/repo@main`, or drop the `@`");
+    }
+    return { path: path6, revision };
+  }
+  return { path: path6 };
+}
+function parseRefString(raw, bad) {
+  if (raw.trim() === "") bad("empty model reference", REF_HINT);
+  const parts = raw.split("+");
+  if (parts.length > 2) {
+    bad(
+      `invalid model reference \`${raw}\`: more than one \`+\``,
+      "a reference takes at most one LoRA adapter: `model+lora`; merge several adapters in separate stages"
+    );
+  }
+  const model2 = parsePathRev(parts[0], "model reference", raw, bad);
+  if (parts.length === 2) {
+    if (parts[1].trim() === "") bad(`invalid model reference \`${raw}\`: nothing after \`+\``, "write the LoRA adapter after `+` (`model+org/lora`), or drop the `+`");
+    const lora = parsePathRev(parts[1], "LoRA reference", raw, bad);
+    return { model: model2, lora };
+  }
+  return { model: model2 };
+}
+function buildRef(model2, lora, overrideArchitecture, pos) {
+  const ref = { path: model2.path, key: modelRefKey(model2, lora), pos };
+  if (model2.revision !== void 0) ref.revision = model2.revision;
+  if (lora) {
+    const l = { path: lora.path };
+    if (lora.revision !== void 0) l.revision = lora.revision;
+    ref.lora = l;
+  }
+  if (overrideArchitecture !== void 0) ref.overrideArchitecture = overrideArchitecture;
+  return ref;
+}
+function pathRevFromNode(ctx, node, pos, what) {
+  const bad = (message, hint) => fail2(ctx, pos, message, hint);
+  if ((0, import_yaml4.isScalar)(node) && typeof node.value === "string") {
+    const s = node.value;
+    if (s.includes("+")) bad(`invalid ${what} \`${s}\`: \`+\` is not allowed here`, "in the dict form, put the adapter under `lora:`");
+    return parsePathRev(s, what, s, bad);
+  }
+  if ((0, import_yaml4.isMap)(node)) {
+    const entries = mapEntries(ctx, node, `a ${what}`);
+    checkKeys(ctx, entries, ["path", "revision"], `a ${what}`);
+    const m = entryMap(entries);
+    const p = m.get("path");
+    if (!p) fail2(ctx, pos, `${what} has no \`path\``, "write `{path: org/repo, revision: main}`");
+    const path6 = expectString(ctx, p.value, p.valuePos, "`path`", "write a repo id or a local path");
+    if (path6.trim() === "") fail2(ctx, p.valuePos, `${what}: the path is empty`, REF_HINT);
+    const r = m.get("revision");
+    if (r && !((0, import_yaml4.isScalar)(r.value) && r.value.value === null) && r.value !== null) {
+      const rev = scalarText(r.value);
+      if (rev === void 0 || rev.trim() === "") {
+        fail2(ctx, r.valuePos, `\`revision\` must be a branch, tag or commit name, found ${describeNode(r.value)}`, "write e.g. `revision: main`");
+      }
+      return { path: path6, revision: rev };
+    }
+    return { path: path6 };
+  }
+  return fail2(ctx, pos, `${what} must be a string or {path, revision}, found ${describeNode(node)}`, REF_HINT);
+}
+function modelRefFromNode(ctx, node, pos, what = "model reference") {
+  if ((0, import_yaml4.isScalar)(node) && typeof node.value === "string") {
+    const nodePos = posOf(ctx, node);
+    const { model: model2, lora } = parseRefString(node.value, (message, hint) => fail2(ctx, nodePos, message, hint));
+    return buildRef(model2, lora, void 0, nodePos);
+  }
+  if ((0, import_yaml4.isMap)(node)) {
+    const nodePos = posOf(ctx, node);
+    const entries = mapEntries(ctx, node, `a ${what}`);
+    checkKeys(ctx, entries, ["model", "lora", "override_architecture"], `a ${what}`);
+    const m = entryMap(entries);
+    const me = m.get("model");
+    if (!me) {
+      fail2(ctx, nodePos, `${what} in dict form has no \`model\``, "write `{model: {path: org/repo, revision: main}, lora: ..., override_architecture: ...}`");
+    }
+    const model2 = pathRevFromNode(ctx, me.value, me.valuePos, "model path");
+    const le = m.get("lora");
+    const lora = le && le.value !== null && !((0, import_yaml4.isScalar)(le.value) && le.value.value === null) ? pathRevFromNode(ctx, le.value, le.valuePos, "LoRA path") : void 0;
+    const ae = m.get("override_architecture");
+    let arch;
+    if (ae && ae.value !== null && !((0, import_yaml4.isScalar)(ae.value) && ae.value.value === null)) {
+      arch = expectString(ctx, ae.value, ae.valuePos, "`override_architecture`", "write an architecture class name, e.g. `LlamaForCausalLM`");
+      if (arch.trim() === "") fail2(ctx, ae.valuePos, "`override_architecture` is empty", "write an architecture class name, e.g. `LlamaForCausalLM`, or remove the key");
+    }
+    return buildRef(model2, lora, arch, nodePos);
+  }
+  if ((0, import_yaml4.isScalar)(node) && node.value === null) {
+    return fail2(ctx, pos, `${what} is empty`, REF_HINT);
+  }
+  const quoted = (0, import_yaml4.isScalar)(node) && node.source ? ` (quote it if \`${node.source}\` is the name: "${node.source}")` : "";
+  return fail2(ctx, pos, `${what} must be a string or a mapping, found ${describeNode(node)}`, REF_HINT + quoted);
+}
+
+// src/recipe/parse.ts
+var RECIPE_KEYS = [
+  "merge_method",
+  "models",
+  "slices",
+  "base_model",
+  "parameters",
+  "dtype",
+  "out_dtype",
+  "tokenizer_source",
+  "tokenizer",
+  "chat_template",
+  "name",
+  "mergeops"
+];
+var MERGEOPS_KEYS = ["seed", "quantize", "out_shard_size", "eval", "license", "truncate_embeddings"];
+var CHAT_TEMPLATE_NAMES = ["auto", "alpaca", "chatml", "llama3", "mistral", "exaone"];
+var COMMON_PARAMETERS = [
+  "weight",
+  "density",
+  "t",
+  "normalize",
+  "int8_mask",
+  "lambda",
+  "rescale",
+  "epsilon",
+  "gamma",
+  "select_topk",
+  "filter_wise",
+  "scale",
+  "max_iter",
+  "tol",
+  "nuslerp_row_wise",
+  "nuslerp_flatten",
+  "normalize_weights",
+  "eps",
+  "r",
+  "alpha"
+];
+var PARAM_VALUE_HINT = "write a number (`0.5`), `true`/`false`, a gradient list (`[0, 0.5, 1]`) or a list of `{filter, value}` entries; mergekit only accepts numbers as parameter values";
+function parseRecipeText(text, file) {
+  checkRecipeText(text, file);
+  const lines = text.split("\n").map((l) => l.endsWith("\r") ? l.slice(0, -1) : l);
+  const lineCounter = new import_yaml5.LineCounter();
+  const parsed = (0, import_yaml5.parseAllDocuments)(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
+  const base = { lines };
+  const startPos = { file, line: 1, col: 1 };
+  if (!Array.isArray(parsed) || parsed.length === 0) {
+    fail2(base, startPos, "the recipe is empty", "write a mergekit merge configuration, e.g. `merge_method: linear` and a `models:` list");
+  }
+  const docs = parsed;
+  checkStageCount(docs.length, file);
+  for (const doc of docs) {
+    const e = doc.errors[0];
+    if (e) {
+      const { line, col } = lineCounter.linePos(e.pos[0]);
+      fail2(base, { file, line, col }, `invalid YAML: ${excerptOf(firstLine(e.message), 200)}`, yamlHint(e.code));
+    }
+    checkRecipeDocument(doc, file, lineCounter, lines);
+  }
+  const recipes = [];
+  const names = /* @__PURE__ */ new Map();
+  let unnamed;
+  docs.forEach((doc, i) => {
+    const start = i === 0 ? 0 : doc.range[0];
+    const end = i + 1 < docs.length ? docs[i + 1].range[0] : text.length;
+    const docText = stripDocStart(text.slice(start, end));
+    const ctx = { file, lines, lineCounter, doc };
+    const { recipe, namePos } = parseDocument2(ctx, doc, docText, docs.length > 1 ? i + 1 : void 0);
+    if (recipe.name !== void 0 && namePos) {
+      const prev = names.get(recipe.name);
+      if (prev) {
+        fail2(ctx, namePos, `duplicate stage name \`${recipe.name}\` (already used at line ${prev.line})`, "give every stage of a multi-stage recipe a different `name:`");
+      }
+      names.set(recipe.name, namePos);
+    } else if (docs.length > 1) {
+      if (unnamed) {
+        fail2(
+          ctx,
+          recipe.pos,
+          `more than one unnamed document (the first is at line ${unnamed.line})`,
+          "in a multi-stage recipe every intermediate stage needs a `name:`; only the final merge may be unnamed"
+        );
+      }
+      unnamed = recipe.pos;
+    }
+    recipes.push(recipe);
+  });
+  return recipes;
+}
+function firstLine(s) {
+  return s.split("\n")[0].trim();
+}
+function yamlHint(code) {
+  switch (code) {
+    case "DUPLICATE_KEY":
+      return "a key may appear only once in a mapping; remove or rename one of them";
+    case "TAB_AS_INDENT":
+      return "YAML indentation must use spaces, not tabs";
+    case "BAD_INDENT":
+      return "check the indentation and that every `[` / `{` is closed on this node";
+    case "MISSING_CHAR":
+      return "a bracket or quote is not closed";
+    case "BLOCK_AS_IMPLICIT_KEY":
+    case "MULTILINE_IMPLICIT_KEY":
+      return "put a nested mapping on its own indented lines, or quote a value that contains `: `";
+    default:
+      return "fix the YAML syntax here (indentation, `key: value` pairs, `- ` list items, closed quotes and brackets)";
+  }
+}
+function stripDocStart(s) {
+  return s.replace(/^---[ \t]*(?:#[^\n]*)?\r?\n/, "");
+}
+function present(e) {
+  return e !== void 0 && !isNullNode(e.value);
+}
+function topLevelHint(key) {
+  if (MERGEOPS_KEYS.includes(key)) {
+    return `\`${key}\` is a mergeops option: move it under \`mergeops:\``;
+  }
+  if (COMMON_PARAMETERS.includes(key)) {
+    return `merge parameters go under \`parameters:\` (top level, per slice, or per model), e.g. \`parameters: {${key}: ...}\``;
+  }
+  return void 0;
+}
+function parseDocument2(ctx, doc, text, docNumber) {
+  const where = docNumber !== void 0 ? `document ${docNumber}` : "the recipe";
+  const root = doc.contents;
+  if (isNullNode(root)) {
+    const pos = posAt(ctx, doc.range[0]);
+    fail2(ctx, pos, `${where} is empty`, docNumber !== void 0 ? "remove the extra `---` separator, or write a merge configuration in this document" : "write a mergekit merge configuration, e.g. `merge_method: linear` and a `models:` list");
+  }
+  const rootPos = posOf(ctx, root);
+  if (!(0, import_yaml5.isMap)(root)) {
+    fail2(
+      ctx,
+      rootPos,
+      `a recipe document must be a mapping of keys, found ${describeNode(root)}`,
+      "write `merge_method: ...`, `models:` or `slices:`, and the other keys at the top level of the document"
+    );
+  }
+  const entries = mapEntries(ctx, root, "the recipe");
+  checkKeys(ctx, entries, [...RECIPE_KEYS, "modules"], "the recipe", topLevelHint);
+  const m = entryMap(entries);
+  const modules = m.get("modules");
+  if (modules) {
+    fail2(
+      ctx,
+      modules.keyPos,
+      "`modules:` (per-module merges of multi-module models such as VLMs or encoder-decoders) is not supported yet",
+      "for decoder-only models use `models:` or `slices:` instead"
+    );
+  }
+  const mm = m.get("merge_method");
+  if (!present(mm)) {
+    fail2(
+      ctx,
+      mm ? mm.keyPos : rootPos,
+      mm ? "`merge_method` is empty" : `${where} has no \`merge_method\``,
+      "add `merge_method: <name>`, e.g. `linear`, `slerp`, `ties`, `dare_ties`, `task_arithmetic` or `passthrough`"
+    );
+  }
+  const models = m.get("models");
+  const slices = m.get("slices");
+  if (present(models) && present(slices)) {
+    const later = isBefore(models.keyPos, slices.keyPos) ? slices : models;
+    fail2(
+      ctx,
+      later.keyPos,
+      "both `models` and `slices` are given; a recipe has exactly one of them",
+      "`models:` merges whole models, `slices:` picks layer ranges; keep one and remove the other"
+    );
+  }
+  if (!present(models) && !present(slices)) {
+    const e = models ?? slices;
+    fail2(
+      ctx,
+      e ? e.keyPos : rootPos,
+      e ? `\`${e.key}\` is empty` : `${where} has neither \`models\` nor \`slices\``,
+      "add `models:` with a list of `- model: org/repo` entries, or `slices:` with layer ranges"
+    );
+  }
+  const tokSrc = m.get("tokenizer_source");
+  const tok = m.get("tokenizer");
+  if (present(tokSrc) && present(tok)) {
+    const later = isBefore(tokSrc.keyPos, tok.keyPos) ? tok : tokSrc;
+    fail2(
+      ctx,
+      later.keyPos,
+      "`tokenizer` and `tokenizer_source` cannot both be given",
+      "`tokenizer_source: X` is the legacy spelling of `tokenizer: {source: X}`; keep only `tokenizer:`"
+    );
+  }
+  const recipe = {
+    file: ctx.file,
+    text,
+    mergeMethod: "",
+    mergeMethodPos: rootPos,
+    parameters: /* @__PURE__ */ new Map(),
+    mergeops: { extra: /* @__PURE__ */ new Map() },
+    pos: rootPos,
+    lines: ctx.lines
+  };
+  let namePos;
+  for (const e of entries) {
+    switch (e.key) {
+      case "name": {
+        if (isNullNode(e.value)) break;
+        const name = expectString(ctx, e.value, e.valuePos, "`name`", "write a stage name such as `first-merge` (quote it if it looks like a number)");
+        checkStageName(ctx, name, e.valuePos);
+        recipe.name = name;
+        namePos = e.valuePos;
+        break;
+      }
+      case "merge_method": {
+        const v = expectString(ctx, e.value, e.valuePos, "`merge_method`", "write a merge method name, e.g. `merge_method: linear`");
+        if (v.trim() === "") fail2(ctx, e.valuePos, "`merge_method` is empty", "write a merge method name, e.g. `merge_method: linear`");
+        recipe.mergeMethod = v;
+        recipe.mergeMethodPos = e.valuePos;
+        break;
+      }
+      case "models":
+        if (present(e)) {
+          const duplicates = [];
+          recipe.models = parseModels(ctx, e, duplicates);
+          if (duplicates.length) recipe.notes = [...recipe.notes ?? [], ...duplicates];
+        }
+        break;
+      case "slices":
+        if (present(e)) recipe.slices = parseSlices(ctx, e);
+        break;
+      case "base_model":
+        if (present(e)) recipe.baseModel = modelRefFromNode(ctx, e.value, e.valuePos, "`base_model`");
+        break;
+      case "parameters":
+        recipe.parameters = parseParamMap(ctx, e, "the top-level `parameters`");
+        break;
+      case "dtype": {
+        const d = parseDType(ctx, e);
+        if (d) recipe.dtype = d;
+        break;
+      }
+      case "out_dtype": {
+        const d = parseDType(ctx, e);
+        if (d) recipe.outDtype = d;
+        break;
+      }
+      case "tokenizer_source":
+        if (present(e)) recipe.tokenizerSource = parseTokenizerSource(ctx, e.value, e.valuePos, "`tokenizer_source`");
+        break;
+      case "tokenizer":
+        if (present(e)) recipe.tokenizer = parseTokenizer(ctx, e);
+        break;
+      case "chat_template":
+        if (present(e)) recipe.chatTemplate = parseChatTemplate(ctx, e);
+        break;
+      case "mergeops":
+        recipe.mergeops = parseMergeops(ctx, e);
+        break;
+    }
+  }
+  return { recipe, namePos };
+}
+function checkStageName(ctx, name, pos) {
+  const hint = "a stage name is a plain word such as `first-merge`; later stages refer to it by that name (`base_model: first-merge`)";
+  if (name.trim() === "") fail2(ctx, pos, "stage `name` is empty", hint);
+  for (const ch of ["/", "+", "@"]) {
+    if (name.includes(ch)) fail2(ctx, pos, `stage name \`${name}\` contains \`${ch}\``, hint + "; `/`, `+` and `@` would be read as part of a model reference");
+  }
+  if (/\s/.test(name)) fail2(ctx, pos, `stage name \`${name}\` contains whitespace`, hint);
+}
+function inputKeyHint(key) {
+  if (COMMON_PARAMETERS.includes(key)) {
+    return `per-model parameters go under \`parameters:\`, e.g. \`parameters: {${key}: ...}\``;
+  }
+  return void 0;
+}
+function parseModels(ctx, e, duplicates) {
+  const seq = expectSeq(ctx, e.value, e.valuePos, "`models`", "write a list of inputs: `models:` then `  - model: org/repo` lines");
+  const items = seqItems(ctx, seq);
+  const out = [];
+  const seen = /* @__PURE__ */ new Map();
+  for (const { node, pos } of items) {
+    if ((0, import_yaml5.isScalar)(node) && typeof node.value === "string") {
+      fail2(
+        ctx,
+        pos,
+        `a \`models\` entry must be a mapping with a \`model\` key, found the string ${JSON.stringify(node.value)}`,
+        `write \`- model: ${node.value}\``
+      );
+    }
+    const map = expectMap(ctx, node, pos, "a `models` entry", "write `- model: org/repo` with optional `parameters:`");
+    const entries = mapEntries(ctx, map, "a `models` entry");
+    checkKeys(ctx, entries, ["model", "parameters"], "a `models` entry", inputKeyHint);
+    const m = entryMap(entries);
+    const me = m.get("model");
+    if (!present(me)) fail2(ctx, me ? me.keyPos : pos, "a `models` entry has no `model`", "write `- model: org/repo`");
+    const model2 = modelRefFromNode(ctx, me.value, me.valuePos, "`model`");
+    const parameters = parseParamMap(ctx, m.get("parameters"), `the parameters of \`${model2.key}\``);
+    const prev = seen.get(model2.key);
+    if (prev) {
+      for (const [name, v] of parameters) if (!prev.parameters.has(name)) prev.parameters.set(name, v);
+      duplicates.push(`model \`${model2.key}\` is listed twice in \`models\` (lines ${prev.pos.line} and ${model2.pos.line}): as in mergekit, the entries are one input, each parameter taken from the first entry that sets it`);
+      continue;
+    }
+    const spec = { model: model2, parameters, pos };
+    seen.set(model2.key, spec);
+    out.push(spec);
+  }
+  if (out.length === 0) fail2(ctx, e.valuePos, "`models` is empty", "list the models to merge: `  - model: org/repo`");
+  return out;
+}
+function parseSlices(ctx, e) {
+  const seq = expectSeq(ctx, e.value, e.valuePos, "`slices`", "write a list of output slices: `slices:` then `  - sources:` entries");
+  const out = [];
+  for (const { node, pos } of seqItems(ctx, seq)) {
+    const map = expectMap(ctx, node, pos, "a `slices` entry", "write `- sources: [...]` with optional `base_model:` and `parameters:`");
+    const entries = mapEntries(ctx, map, "a slice");
+    checkKeys(ctx, entries, ["sources", "base_model", "parameters", "residual_weight"], "a slice", inputKeyHint);
+    const m = entryMap(entries);
+    const se = m.get("sources");
+    if (!present(se)) {
+      fail2(ctx, se ? se.keyPos : pos, "a slice has no `sources`", "write `- sources:` then `    - model: org/repo` with `layer_range: [start, end]`");
+    }
+    const sources = parseSources(ctx, se);
+    const slice2 = { sources, parameters: parseParamMap(ctx, m.get("parameters"), "the slice `parameters`"), pos };
+    const be = m.get("base_model");
+    if (present(be)) slice2.baseModel = modelRefFromNode(ctx, be.value, be.valuePos, "`base_model`");
+    const rw = m.get("residual_weight");
+    if (present(rw)) {
+      const v = scalarNumber(rw.value);
+      if (v === void 0 || !Number.isFinite(v)) fail2(ctx, rw.valuePos, `\`residual_weight\` must be a number, found ${describeNode(rw.value)}`, "write a number, or remove the key (mergekit ignores it)");
+    }
+    out.push(slice2);
+  }
+  if (out.length === 0) fail2(ctx, e.valuePos, "`slices` is empty", "list the output slices: `  - sources:` entries with `layer_range`");
+  return out;
+}
+function parseSources(ctx, e) {
+  const seq = expectSeq(ctx, e.value, e.valuePos, "`sources`", "write a list: `- model: org/repo` with `layer_range: [start, end]`");
+  const out = [];
+  const rangeNodes = [];
+  const seen = /* @__PURE__ */ new Map();
+  for (const { node, pos } of seqItems(ctx, seq)) {
+    const map = expectMap(ctx, node, pos, "a slice source", "write `- model: org/repo` with `layer_range: [start, end]`");
+    const entries = mapEntries(ctx, map, "a slice source");
+    checkKeys(ctx, entries, ["model", "layer_range", "parameters"], "a slice source", inputKeyHint);
+    const m = entryMap(entries);
+    const me = m.get("model");
+    if (!present(me)) fail2(ctx, me ? me.keyPos : pos, "a slice source has no `model`", "write `- model: org/repo` with `layer_range: [start, end]`");
+    const model2 = modelRefFromNode(ctx, me.value, me.valuePos, "`model`");
+    const prev = seen.get(model2.key);
+    if (prev) {
+      fail2(
+        ctx,
+        model2.pos,
+        `model \`${model2.key}\` appears twice in the sources of one slice (first at line ${prev.line})`,
+        "mergekit keys a slice's inputs by model, so the two sources would collapse into one; put different layer ranges of one model in different slices"
+      );
+    }
+    seen.set(model2.key, model2.pos);
+    const le = m.get("layer_range");
+    if (!present(le)) {
+      fail2(ctx, le ? le.keyPos : pos, "a slice source has no `layer_range`", "add `layer_range: [start, end]` (end exclusive), e.g. `layer_range: [0, 32]`");
+    }
+    const { range: layerRange, end } = parseLayerRange(ctx, le);
+    rangeNodes.push(le.valuePos);
+    out.push({ model: model2, layerRange, layerRangePos: { range: le.valuePos, end }, parameters: parseParamMap(ctx, m.get("parameters"), `the parameters of \`${model2.key}\``), pos });
+  }
+  if (out.length === 0) fail2(ctx, e.valuePos, "`sources` is empty", "list at least one `- model: org/repo` with `layer_range: [start, end]`");
+  const len0 = out[0].layerRange[1] - out[0].layerRange[0];
+  out.forEach((s, i) => {
+    const len2 = s.layerRange[1] - s.layerRange[0];
+    if (len2 !== len0) {
+      fail2(
+        ctx,
+        rangeNodes[i],
+        `all sources of a slice must have the same number of layers: [${out[0].layerRange.join(", ")}] has ${len0}, [${s.layerRange.join(", ")}] has ${len2}`,
+        "make every `layer_range` of this slice the same length (end \u2212 start)"
+      );
+    }
+  });
+  return out;
+}
+function parseLayerRange(ctx, e) {
+  const hint = "write `layer_range: [start, end]` with integers 0 \u2264 start < end (end exclusive), e.g. `[0, 16]`";
+  const seq = expectSeq(ctx, e.value, e.valuePos, "`layer_range`", hint);
+  const items = seqItems(ctx, seq);
+  if (items.length !== 2) fail2(ctx, e.valuePos, `\`layer_range\` must have exactly two numbers, found ${items.length}`, hint);
+  const nums = items.map(({ node, pos }) => {
+    if (!(0, import_yaml5.isScalar)(node) || typeof node.value !== "number" || !Number.isInteger(node.value)) {
+      fail2(ctx, pos, `\`layer_range\` bounds must be integers, found ${describeNode(node)}`, hint);
+    }
+    if (node.value < 0) fail2(ctx, pos, `\`layer_range\` bounds cannot be negative (${node.value})`, hint);
+    return node.value;
+  });
+  const [start, end] = nums;
+  if (start >= end) {
+    fail2(
+      ctx,
+      e.valuePos,
+      `\`layer_range\` [${start}, ${end}] is empty or reversed: start must be less than end`,
+      start === end ? "the end is exclusive: `[n, n + 1]` is one layer" : `did you mean \`[${end}, ${start}]\`? the end is exclusive`
+    );
+  }
+  return { range: [start, end], end: items[1].pos };
+}
+var KEY_POS = /* @__PURE__ */ new WeakMap();
+function paramKeyPos(setting) {
+  return KEY_POS.get(setting);
+}
+function parseParamMap(ctx, e, where) {
+  const out = /* @__PURE__ */ new Map();
+  if (!present(e)) return out;
+  const map = expectMap(ctx, e.value, e.valuePos, "`parameters`", "write `parameters:` then indented `name: value` lines, e.g. `weight: 0.5`");
+  for (const p of mapEntries(ctx, map, where)) {
+    const setting = parseSetting(ctx, p.key, p.value, p.valuePos);
+    KEY_POS.set(setting, p.keyPos);
+    out.set(p.key, setting);
+  }
+  return out;
+}
+function finiteNumber(ctx, name, node, pos) {
+  if (isNullNode(node)) fail2(ctx, pos, `parameter \`${name}\` has no value`, "write a number, e.g. `" + name + ": 0.5`, or remove the key");
+  if ((0, import_yaml5.isMap)(node) || (0, import_yaml5.isSeq)(node)) {
+    fail2(ctx, pos, `parameter \`${name}\`: expected a number here, found ${describeNode(node)}`, PARAM_VALUE_HINT);
+  }
+  const v = scalarNumber(node);
+  if (v === void 0) {
+    fail2(ctx, pos, `parameter \`${name}\` must be a number, found ${describeNode(node)}`, PARAM_VALUE_HINT);
+  }
+  if (!Number.isFinite(v)) fail2(ctx, pos, `parameter \`${name}\` must be a finite number, found ${v}`, PARAM_VALUE_HINT);
+  return v;
+}
+function gradientValues(ctx, name, seq, pos) {
+  const items = seqItems(ctx, seq);
+  if (items.length === 0) {
+    fail2(ctx, pos, `parameter \`${name}\` is an empty list`, "a gradient needs at least one value, e.g. `[0, 0.5, 1]`");
+  }
+  return items.map((it) => {
+    if ((0, import_yaml5.isMap)(it.node)) {
+      fail2(
+        ctx,
+        it.pos,
+        `parameter \`${name}\` mixes numbers and \`{filter, value}\` entries in one list`,
+        "write either a gradient (a list of numbers) or a list of `{filter, value}` entries, whose `value` may be a gradient"
+      );
+    }
+    return finiteNumber(ctx, name, it.node, it.pos);
+  });
+}
+function parseSetting(ctx, name, node, pos) {
+  if ((0, import_yaml5.isSeq)(node)) {
+    const items = seqItems(ctx, node);
+    if (items.length > 0 && (0, import_yaml5.isMap)(items[0].node)) {
+      const entries = items.map((it) => {
+        if (!(0, import_yaml5.isMap)(it.node)) {
+          fail2(
+            ctx,
+            it.pos,
+            `parameter \`${name}\` mixes \`{filter, value}\` entries and ${describeNode(it.node)} in one list`,
+            "every entry of a conditional list is `- filter: <substring>` / `  value: <number or gradient>` (omit `filter` for the fallback)"
+          );
+        }
+        return parseConditionalEntry(ctx, name, it.node, it.pos);
+      });
+      return { kind: "conditional", entries, pos };
+    }
+    return { kind: "gradient", values: gradientValues(ctx, name, node, pos), pos };
+  }
+  if ((0, import_yaml5.isMap)(node)) {
+    return { kind: "conditional", entries: [parseConditionalEntry(ctx, name, node, pos)], pos };
+  }
+  return { kind: "scalar", value: finiteNumber(ctx, name, node, pos), pos };
+}
+function conditionalKeyHint(key) {
+  if (["pattern", "match", "regex", "name", "tensor", "filters"].includes(key)) {
+    return `the tensor-name selector is spelled \`filter\` (a substring of the tensor name); mergekit would silently ignore \`${key}\` and apply this value to every tensor`;
+  }
+  return void 0;
+}
+function parseConditionalEntry(ctx, name, node, pos) {
+  const where = `a conditional entry of \`${name}\``;
+  const entries = mapEntries(ctx, node, where);
+  checkKeys(ctx, entries, ["filter", "value"], where, conditionalKeyHint);
+  const m = entryMap(entries);
+  const ve = m.get("value");
+  if (!present(ve)) {
+    fail2(ctx, ve ? ve.keyPos : pos, `${where} has no \`value\``, "write `- filter: self_attn` and `  value: 0.5` (omit `filter` for the fallback entry)");
+  }
+  let value;
+  if ((0, import_yaml5.isSeq)(ve.value)) {
+    value = gradientValues(ctx, name, ve.value, ve.valuePos);
+  } else if ((0, import_yaml5.isMap)(ve.value)) {
+    return fail2(ctx, ve.valuePos, `${where}: \`value\` cannot itself be conditional`, "a conditional `value` is a number or a gradient list; list further filters as separate entries");
+  } else {
+    value = finiteNumber(ctx, name, ve.value, ve.valuePos);
+  }
+  const entry = { value, pos };
+  const fe = m.get("filter");
+  if (present(fe)) {
+    entry.filter = expectString(
+      ctx,
+      fe.value,
+      fe.valuePos,
+      "`filter`",
+      "a filter is a substring of the tensor name, e.g. `self_attn`, `mlp`, `layers.3.` (quote it if it looks like a number)"
+    );
+  }
+  return entry;
+}
+var DTYPE_NAMES = Object.keys(TORCH_DTYPE_NAMES);
+function parseDType(ctx, e) {
+  if (!present(e)) return void 0;
+  const allowed = `use one of ${listNames(["bfloat16", "float16", "float32"])} (also ${listNames(DTYPE_NAMES.filter((n) => !["bfloat16", "float16", "float32"].includes(n)))}, optionally prefixed \`torch.\`)`;
+  const s = expectString(ctx, e.value, e.valuePos, `\`${e.key}\``, allowed);
+  const d = parseTorchDType(s);
+  if (d) return d;
+  const bare = s.startsWith("torch.") ? s.slice(6) : s;
+  if (bare === "int64") {
+    fail2(ctx, e.valuePos, `\`${e.key}: ${s}\` is not supported: merges are computed and written in floating point`, allowed);
+  }
+  const guess = didYouMean(bare, DTYPE_NAMES);
+  fail2(ctx, e.valuePos, guess ? `unknown ${e.key} \`${s}\`; did you mean \`${guess}\`?` : `unknown ${e.key} \`${s}\``, allowed);
+}
+function parseTokenizerSource(ctx, node, pos, what) {
+  if ((0, import_yaml5.isScalar)(node) && (node.value === "union" || node.value === "base")) return node.value;
+  return modelRefFromNode(ctx, node, pos, what);
+}
+function parseTokenizer(ctx, e) {
+  const map = expectMap(ctx, e.value, e.valuePos, "`tokenizer`", "write `tokenizer:` then `  source: union` (or `base`, or a model), optional `tokens:` and `pad_to_multiple_of:`");
+  const entries = mapEntries(ctx, map, "`tokenizer`");
+  checkKeys(ctx, entries, ["source", "tokens", "pad_to_multiple_of"], "`tokenizer`");
+  const m = entryMap(entries);
+  const spec = { source: "union", tokens: /* @__PURE__ */ new Map(), pos: e.valuePos };
+  const se = m.get("source");
+  if (present(se)) spec.source = parseTokenizerSource(ctx, se.value, se.valuePos, "tokenizer `source`");
+  const pe = m.get("pad_to_multiple_of");
+  if (present(pe)) {
+    const v = pe.value;
+    if (!(0, import_yaml5.isScalar)(v) || typeof v.value !== "number" || !Number.isInteger(v.value) || v.value < 1) {
+      fail2(ctx, pe.valuePos, `\`pad_to_multiple_of\` must be a positive integer, found ${describeNode(v)}`, "write e.g. `pad_to_multiple_of: 64`");
+    }
+    spec.padToMultipleOf = v.value;
+  }
+  const te = m.get("tokens");
+  if (present(te)) {
+    const tmap = expectMap(ctx, te.value, te.valuePos, "`tokens`", 'write `tokens:` then `  "<token>": {source: org/model, force: false}` entries');
+    for (const t of mapEntries(ctx, tmap, "`tokens`")) {
+      spec.tokens.set(t.key, parseTokenConfig(ctx, t));
+    }
+  }
+  return spec;
+}
+function parseTokenConfig(ctx, t) {
+  const out = { force: false, pos: t.keyPos };
+  if (!present(t)) return out;
+  const where = `the configuration of token ${JSON.stringify(t.key)}`;
+  const map = expectMap(ctx, t.value, t.valuePos, where, "write `source:` (a model, `{kind: model_token, ...}` or `{kind: zero}`) and optional `force: true`");
+  const entries = mapEntries(ctx, map, where);
+  checkKeys(ctx, entries, ["source", "force"], where);
+  const m = entryMap(entries);
+  const fe = m.get("force");
+  if (present(fe)) {
+    const b = scalarBoolean(fe.value);
+    if (b === void 0) fail2(ctx, fe.valuePos, `\`force\` must be true or false, found ${describeNode(fe.value)}`, "write `force: true` or `force: false`");
+    out.force = b;
+  }
+  const se = m.get("source");
+  if (present(se)) out.source = parseTokenSource(ctx, se.value, se.valuePos);
+  return out;
+}
+function parseTokenSource(ctx, node, pos) {
+  if ((0, import_yaml5.isMap)(node)) {
+    const entries = mapEntries(ctx, node, "a token `source`");
+    const m = entryMap(entries);
+    const ke = m.get("kind");
+    if (ke) {
+      const kinds = ["model_token", "zero"];
+      const kind = expectString(ctx, ke.value, ke.valuePos, "`kind`", `use ${listNames(kinds)}`);
+      if (kind === "zero") {
+        checkKeys(ctx, entries, ["kind"], "a `{kind: zero}` token source");
+        return { kind: "zero" };
+      }
+      if (kind !== "model_token") {
+        const guess = didYouMean(kind, kinds);
+        fail2(
+          ctx,
+          ke.valuePos,
+          guess ? `unknown token source kind \`${kind}\`; did you mean \`${guess}\`?` : `unknown token source kind \`${kind}\``,
+          'use `{kind: model_token, model: org/model, token: "<tok>"}` (or `token_id: 123`), `{kind: zero}`, or just a model reference'
+        );
+      }
+      checkKeys(ctx, entries, ["kind", "model", "token", "token_id"], "a `model_token` token source");
+      const me = m.get("model");
+      if (!present(me)) fail2(ctx, me ? me.keyPos : pos, "a `model_token` token source has no `model`", "add `model: org/model`");
+      const spec = { kind: "model_token", model: modelRefFromNode(ctx, me.value, me.valuePos, "`model`") };
+      const tk = m.get("token");
+      const ti = m.get("token_id");
+      if (present(tk) && present(ti)) {
+        fail2(ctx, isBefore(tk.keyPos, ti.keyPos) ? ti.keyPos : tk.keyPos, "give only one of `token` and `token_id`", 'keep `token: "<tok>"` or `token_id: 123`, not both');
+      }
+      if (present(tk)) {
+        spec.token = expectString(ctx, tk.value, tk.valuePos, "`token`", 'write the token text in quotes, e.g. `token: "<|im_start|>"`');
+      } else if (present(ti)) {
+        const v = ti.value;
+        if (!(0, import_yaml5.isScalar)(v) || typeof v.value !== "number" || !Number.isInteger(v.value) || v.value < 0) {
+          fail2(ctx, ti.valuePos, `\`token_id\` must be a non-negative integer, found ${describeNode(v)}`, "write e.g. `token_id: 32000`");
+        }
+        spec.tokenId = v.value;
+      } else {
+        fail2(ctx, posOf(ctx, node), "a `model_token` token source needs `token` or `token_id`", 'add `token: "<tok>"` or `token_id: 123`');
+      }
+      return spec;
+    }
+  }
+  return { kind: "model", model: modelRefFromNode(ctx, node, pos, "token `source`") };
+}
+function parseChatTemplate(ctx, e) {
+  const names = CHAT_TEMPLATE_NAMES;
+  const hint = `use \`auto\`, a built-in template (${listNames(names.slice(1))}) or a Jinja template string`;
+  const s = expectString(ctx, e.value, e.valuePos, "`chat_template`", hint);
+  if (names.includes(s)) return s;
+  if (s.length < 20 || !s.includes("{")) {
+    const guess = didYouMean(s, names);
+    fail2(ctx, e.valuePos, guess ? `unknown chat template \`${s}\`; did you mean \`${guess}\`?` : `\`chat_template\` \`${s}\` is neither a built-in template name nor a Jinja template`, hint);
+  }
+  return s;
+}
+function parseMergeops(ctx, e) {
+  const out = { extra: /* @__PURE__ */ new Map() };
+  if (!present(e)) return out;
+  const map = expectMap(ctx, e.value, e.valuePos, "`mergeops`", "write `mergeops:` then indented options, e.g. `seed: 42`, `quantize: [Q4_K_M, Q8_0]`");
+  for (const o of mapEntries(ctx, map, "`mergeops`")) {
+    switch (o.key) {
+      case "seed": {
+        if (!present(o)) break;
+        const v = o.value;
+        if (!(0, import_yaml5.isScalar)(v) || typeof v.value !== "number" || !Number.isSafeInteger(v.value) || v.value < 0) {
+          fail2(ctx, o.valuePos, `\`seed\` must be a non-negative integer, found ${describeNode(v)}`, "write e.g. `seed: 42`");
+        }
+        out.seed = v.value;
+        break;
+      }
+      case "quantize": {
+        if (!present(o)) break;
+        const hint = "write a GGUF type or a list of them, e.g. `quantize: Q4_K_M` or `quantize: [Q4_K_M, Q8_0]`";
+        const items = (0, import_yaml5.isSeq)(o.value) ? seqItems(ctx, o.value) : [{ node: o.value, pos: o.valuePos }];
+        const seen = /* @__PURE__ */ new Map();
+        out.quantizePos = items.map((it) => it.pos);
+        out.quantize = items.map(({ node, pos }) => {
+          const s = expectString(ctx, node, pos, "a `quantize` type", hint);
+          if (s.trim() === "") fail2(ctx, pos, "empty `quantize` type", hint);
+          const prev = seen.get(s.toUpperCase());
+          if (prev) fail2(ctx, pos, `\`quantize\` lists \`${s}\` twice (first at line ${prev.line}, column ${prev.col})`, "list each GGUF type once");
+          seen.set(s.toUpperCase(), pos);
+          return s;
+        });
+        break;
+      }
+      case "out_shard_size": {
+        if (!present(o)) break;
+        const hint = "write a size in bytes: a number, or a string like `5B` / `2G` / `500M` (powers of 1000, as mergekit's `--out-shard-size`) or `4GiB`";
+        const v = o.value;
+        let size;
+        if ((0, import_yaml5.isScalar)(v) && typeof v.value === "number") size = Number.isSafeInteger(v.value) ? v.value : void 0;
+        else if ((0, import_yaml5.isScalar)(v) && typeof v.value === "string") size = parseByteSize(v.value);
+        if (size === void 0 || size <= 0) {
+          fail2(ctx, o.valuePos, `\`out_shard_size\` must be a positive size in bytes, found ${describeNode(v)}`, hint);
+        }
+        out.outShardSize = size;
+        break;
+      }
+      case "license": {
+        if (!present(o)) break;
+        const hint = "write a license id from the Hub's list, e.g. `license: apache-2.0` (or `other`)";
+        const v = expectString(ctx, o.value, o.valuePos, "`license`", hint).trim();
+        if (!/^[a-z0-9][a-z0-9.+-]*$/i.test(v)) fail2(ctx, o.valuePos, `\`license\` must be a license id, found \`${v}\``, hint);
+        out.license = v;
+        out.licensePos = o.valuePos;
+        break;
+      }
+      case "eval":
+        if (present(o)) out.eval = parseEvalOptions(ctx, o);
+        break;
+      case "truncate_embeddings": {
+        if (!present(o)) break;
+        const v = o.value;
+        if (!(0, import_yaml5.isScalar)(v) || typeof v.value !== "boolean") {
+          fail2(
+            ctx,
+            o.valuePos,
+            `\`${o.key}\` must be true or false, found ${describeNode(v)}`,
+            "write `truncate_embeddings: true` to crop embeddings of different vocabularies to their common rows (as mergekit does)"
+          );
+        }
+        out.truncateEmbeddings = v.value;
+        break;
+      }
+      default:
+        out.extra.set(o.key, { value: o.value === null ? null : o.value.toJS(ctx.doc), pos: o.valuePos, keyPos: o.keyPos });
+    }
+  }
+  return out;
+}
+
+// src/recipe/parameters.ts
+function checkT(t) {
+  if (!(t >= 0 && t <= 1)) throw new RangeError(`gradient position t must be in [0, 1], got ${t}`);
+}
+function evaluateGradient(values, t) {
+  checkT(t);
+  if (values.length === 0) throw new RangeError("empty gradient");
+  const k = values.length - 1;
+  const s = t * k;
+  const i0 = Math.trunc(s);
+  const i1 = Math.min(k, i0 + 1);
+  const f = s - i0;
+  return (1 - f) * values[i0] + f * values[i1];
+}
+function evaluateValue(value, t) {
+  return typeof value === "number" ? value : evaluateGradient(value, t);
+}
+function filterMatches(filter, tensorName) {
+  return filter === void 0 || filter === "*" || tensorName !== "" && tensorName.includes(filter);
+}
+function evaluateSetting(setting, tensorName, t) {
+  switch (setting.kind) {
+    case "scalar":
+      return setting.value;
+    case "gradient":
+      return evaluateGradient(setting.values, t);
+    case "conditional":
+      for (const entry of setting.entries) {
+        if (filterMatches(entry.filter, tensorName)) return evaluateValue(entry.value, t);
+      }
+      return void 0;
+  }
+}
+function resolveParameter(name, levels, tensorName, t) {
+  for (const level of levels) {
+    const setting = level.get(name);
+    if (setting === void 0) continue;
+    const v = evaluateSetting(setting, tensorName, t);
+    if (v !== void 0) return v;
+  }
+  return void 0;
+}
+function layerT(indexInSlice, sliceLength) {
+  if (!Number.isInteger(sliceLength) || sliceLength < 1) throw new RangeError(`slice length must be a positive integer, got ${sliceLength}`);
+  if (!Number.isInteger(indexInSlice) || indexInSlice < 0 || indexInSlice >= sliceLength) {
+    throw new RangeError(`layer index ${indexInSlice} outside a slice of ${sliceLength} layers`);
+  }
+  return sliceLength > 1 ? indexInSlice / (sliceLength - 1) : 1;
+}
+
+// src/pipeline.ts
+import { existsSync as existsSync12, mkdirSync as mkdirSync4, readdirSync as readdirSync4, readFileSync as readFileSync12, statSync as statSync8 } from "node:fs";
+import { basename as basename8, dirname as dirname11, join as join14, resolve as resolvePath2, sep as sep4 } from "node:path";
 
 // src/quant/types.ts
 var row = (name, id, blockSize, typeSize, kernel) => kernel ? { name, id, blockSize, typeSize, kernel } : { name, id, blockSize, typeSize };
@@ -30845,831 +32579,25 @@ var BY_ID = new Map(GGML_TYPES.map((t) => [t.id, t]));
 function ggmlTypeByName(name) {
   return BY_NAME.get(name.toUpperCase());
 }
-
-// src/kernels/gguf-encode.ts
-function typeInfo(t) {
-  const info = ggmlTypeByName(t.type);
-  if (!info) throw new MergeopsError("INTERNAL", `unknown GGUF type ${t.type} for ${t.name}`, "plan GGUF tensors with src/plan/gguf-plan.ts");
-  return info;
+function isQuantTypeName(name) {
+  return QUANT_TYPE_NAMES.includes(name);
 }
-function headRows(t, heads) {
-  if (t.rows % heads !== 0 || t.rows / heads % 2 !== 0) {
-    throw new MergeopsError(
-      "SHAPE_MISMATCH",
-      `cannot permute the ${t.rows} rows of ${t.hfName} as ${heads} heads of an even head size`,
-      "check num_attention_heads / num_key_value_heads in config.json against the q_proj/k_proj shapes"
-    );
-  }
-  return t.rows / heads;
+function rowBytes(t, nPerRow) {
+  return nPerRow / t.blockSize * t.typeSize;
 }
-function ggufQuantum(t) {
-  if (t.permuteHeads !== void 0) return headRows(t, t.permuteHeads) * t.cols;
-  return typeInfo(t).blockSize === 1 ? 1 : t.cols;
+function ggmlType(name) {
+  return BY_NAME.get(name);
 }
-function ggufEncodeBytes(t, srcDtype) {
-  const type = typeInfo(t);
-  const rounds = t.intermediate !== void 0 || t.shift !== void 0 && srcDtype === "F16";
-  return 4 + (rounds ? 2 : 0) + (type.name === "F32" ? 0 : type.typeSize / type.blockSize);
-}
-
-// src/execute/budget.ts
-var BASELINE_BYTES = 96 * 1024 * 1024;
-var PER_WORKER_BYTES = 24 * 1024 * 1024;
-var MAX_CHUNK_BYTES = 64 * 1024 * 1024;
-function minMaxMemory(threads) {
-  return BASELINE_BYTES + threads * (PER_WORKER_BYTES + 16 * 1024);
-}
-function defaultMaxMemory() {
-  return Math.min(Math.floor(totalmem() / 2), 16 * 1024 ** 3);
-}
-function workerShare(maxMemory, threads) {
-  return Math.max(4096, Math.floor((maxMemory - BASELINE_BYTES - threads * PER_WORKER_BYTES) / threads));
-}
-function workerDataBudget(maxMemory, threads) {
-  return Math.min(MAX_CHUNK_BYTES, workerShare(maxMemory, threads));
-}
-function programWholeBudget(maxMemory, threads) {
-  return Math.min(workerShare(maxMemory, threads), 3 * 1024 ** 3);
-}
-function ggufPlanBytes(headerBytes) {
-  return 4 * headerBytes;
-}
-function ggufBytesPerElement(targets, outDType) {
-  return targets.reduce((a, t) => Math.max(a, ggufEncodeBytes(t, outDType)), 0);
-}
-
-// src/formats/safetensors.ts
-var MAX_HEADER_BYTES = 100 * 1024 * 1024;
-function tensorByteSize(dtype, shape) {
-  let n = DTYPE_SIZE[dtype];
-  for (const d of shape) {
-    if (!Number.isSafeInteger(d) || d < 0) {
-      throw new MergeopsError(
-        "INTERNAL",
-        `invalid tensor dimension ${String(d)} in shape [${shape.join(", ")}]`,
-        "shapes are arrays of non-negative integers"
-      );
-    }
-    n *= d;
-  }
-  if (!Number.isSafeInteger(n)) {
-    throw new MergeopsError(
-      "INTERNAL",
-      `tensor of shape [${shape.join(", ")}] is too large (${n} bytes)`,
-      "tensor byte sizes must stay below 2^53"
-    );
-  }
-  return n;
-}
-function buildSafetensorsHeader(tensors, metadata) {
-  const meta = metadata ?? { format: "pt" };
-  const obj2 = {};
-  const seen = /* @__PURE__ */ new Set();
-  if (Object.keys(meta).length > 0) obj2["__metadata__"] = { ...meta };
-  let offset = 0;
-  const rel = [];
-  for (const t of tensors) {
-    if (t.name === "__metadata__") {
-      throw new MergeopsError("INTERNAL", "a tensor cannot be named __metadata__", "rename the tensor");
-    }
-    if (seen.has(t.name)) {
-      throw new MergeopsError(
-        "INTERNAL",
-        `duplicate tensor name ${JSON.stringify(t.name)} in one safetensors file`,
-        "each tensor name must appear once per file"
-      );
-    }
-    if (!isDType(t.dtype)) {
-      throw new MergeopsError(
-        "INTERNAL",
-        `unknown dtype ${JSON.stringify(t.dtype)} for tensor ${t.name}`,
-        `use one of ${DTYPES.join(", ")}`
-      );
-    }
-    seen.add(t.name);
-    const size = tensorByteSize(t.dtype, t.shape);
-    const begin = offset;
-    const end = begin + size;
-    if (!Number.isSafeInteger(end)) {
-      throw new MergeopsError("INTERNAL", "safetensors data section exceeds 2^53 bytes", "split the model into shards");
-    }
-    obj2[t.name] = { dtype: t.dtype, shape: [...t.shape], data_offsets: [begin, end] };
-    rel.push({ spec: t, begin, end });
-    offset = end;
-  }
-  const json2 = new TextEncoder().encode(JSON.stringify(obj2));
-  const headerLength = Math.ceil(json2.length / 8) * 8;
-  const header = new Uint8Array(8 + headerLength);
-  new DataView(header.buffer).setBigUint64(0, BigInt(headerLength), true);
-  header.set(json2, 8);
-  header.fill(32, 8 + json2.length);
-  const dataStart = 8 + headerLength;
-  const entries = rel.map(({ spec, begin, end }) => ({
-    name: spec.name,
-    dtype: spec.dtype,
-    shape: [...spec.shape],
-    start: dataStart + begin,
-    end: dataStart + end
-  }));
-  return { header, dataStart, entries };
-}
-var HEADER_HINT = "the file is not a valid safetensors file (truncated download or a different format?); re-download it, or re-save the model with the `safetensors` library";
-function parseHeaderLength(first8, fileSize, file) {
-  if (fileSize < 8 || first8.length < 8) {
-    throw new SafetensorsError(
-      file,
-      `file is truncated: ${Math.min(fileSize, first8.length)} bytes, but a safetensors file starts with an 8-byte header length`,
-      HEADER_HINT
-    );
-  }
-  const big = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
-  if (big > BigInt(MAX_HEADER_BYTES)) {
-    throw new SafetensorsError(
-      file,
-      `header length ${big} bytes exceeds the ${MAX_HEADER_BYTES}-byte limit (100 MiB, as in the Rust safetensors crate)`,
-      HEADER_HINT
-    );
-  }
-  const len2 = Number(big);
-  if (len2 < 2) {
-    throw new SafetensorsError(file, `header length ${len2} is too small to hold a JSON object`, HEADER_HINT);
-  }
-  if (8 + len2 > fileSize) {
-    throw new SafetensorsError(
-      file,
-      `header length ${len2} runs past the end of the file (8 + ${len2} = ${8 + len2} > file size ${fileSize})`,
-      HEADER_HINT + "; a file cut short is usually an interrupted download"
-    );
-  }
-  return len2;
-}
-function describe(v) {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "an array";
-  if (typeof v === "string") return `a string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + "\u2026" : v)}`;
-  if (typeof v === "number") return `the number ${v}`;
-  return typeof v === "object" ? "an object" : `a ${typeof v}`;
-}
-function isPlainObject(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-var ENTRY_HINT = 'each tensor entry must be {"dtype": "<DTYPE>", "shape": [..], "data_offsets": [begin, end]}; the file was written by a non-conforming tool or is corrupted: re-save it with the `safetensors` library';
-function parseSafetensorsHeader(json2, headerLength, fileSize, file) {
-  if (json2.length !== headerLength) {
-    throw new SafetensorsError(
-      file,
-      `header is truncated: expected ${headerLength} bytes of JSON, got ${json2.length}`,
-      HEADER_HINT
-    );
-  }
-  const dataStart = 8 + headerLength;
-  if (dataStart > fileSize) {
-    throw new SafetensorsError(
-      file,
-      `header length ${headerLength} runs past the end of the file (file size ${fileSize})`,
-      HEADER_HINT
-    );
-  }
-  let text;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(json2);
-  } catch {
-    throw new SafetensorsError(file, "header is not valid UTF-8", HEADER_HINT);
-  }
-  if (text.charCodeAt(0) !== 123) {
-    throw new SafetensorsError(
-      file,
-      `header is not a JSON object (it starts with ${JSON.stringify(text.slice(0, 16))})`,
-      HEADER_HINT
-    );
-  }
-  let parsed;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
-    throw new SafetensorsError(file, `header is not valid JSON: ${why.slice(0, 200)}`, HEADER_HINT);
-  }
-  if (!isPlainObject(parsed)) {
-    throw new SafetensorsError(file, `header is not a JSON object (got ${describe(parsed)})`, HEADER_HINT);
-  }
-  let metadata = null;
-  const tensors = [];
-  const dataSize = fileSize - dataStart;
-  for (const [name, value] of Object.entries(parsed)) {
-    if (name === "__metadata__") {
-      if (value === null) continue;
-      if (!isPlainObject(value)) {
-        throw new SafetensorsError(
-          file,
-          `__metadata__ must be an object of strings, got ${describe(value)}`,
-          "safetensors metadata maps string keys to string values"
-        );
-      }
-      const m = [];
-      for (const [k, v] of Object.entries(value)) {
-        if (typeof v !== "string") {
-          throw new SafetensorsError(
-            file,
-            `__metadata__[${JSON.stringify(k)}] must be a string, got ${describe(v)}`,
-            "safetensors metadata maps string keys to string values; store numbers and objects as strings"
-          );
-        }
-        m.push([k, v]);
-      }
-      metadata = Object.fromEntries(m);
-      continue;
-    }
-    const where = `tensor ${JSON.stringify(name)}`;
-    if (!isPlainObject(value)) {
-      throw new SafetensorsError(file, `${where}: entry must be an object, got ${describe(value)}`, ENTRY_HINT);
-    }
-    for (const k of Object.keys(value)) {
-      if (k !== "dtype" && k !== "shape" && k !== "data_offsets") {
-        throw new SafetensorsError(file, `${where}: unexpected key ${JSON.stringify(k)}`, ENTRY_HINT);
-      }
-    }
-    const { dtype, shape, data_offsets: offsets } = value;
-    if (dtype === void 0 || shape === void 0 || offsets === void 0) {
-      const missing2 = ["dtype", "shape", "data_offsets"].filter((k) => value[k] === void 0);
-      throw new SafetensorsError(file, `${where}: missing ${missing2.join(", ")}`, ENTRY_HINT);
-    }
-    if (typeof dtype !== "string" || !isDType(dtype)) {
-      throw new SafetensorsError(
-        file,
-        `${where}: unknown dtype ${typeof dtype === "string" ? JSON.stringify(dtype.slice(0, 40)) : describe(dtype)}`,
-        `mergeops reads the dtypes ${DTYPES.join(", ")}; convert the model (e.g. to bfloat16) before merging`
-      );
-    }
-    if (!Array.isArray(shape)) {
-      throw new SafetensorsError(file, `${where}: shape must be an array of integers, got ${describe(shape)}`, ENTRY_HINT);
-    }
-    let elements = 1;
-    let zero = false;
-    for (let i = 0; i < shape.length; i++) {
-      const d = shape[i];
-      if (typeof d !== "number" || !Number.isSafeInteger(d) || d < 0) {
-        throw new SafetensorsError(
-          file,
-          `${where}: shape[${i}] must be a non-negative integer, got ${describe(d)}`,
-          ENTRY_HINT
-        );
-      }
-      if (d === 0) zero = true;
-      else if (elements <= Number.MAX_SAFE_INTEGER) elements *= d;
-    }
-    if (zero) elements = 0;
-    if (!Array.isArray(offsets) || offsets.length !== 2) {
-      throw new SafetensorsError(
-        file,
-        `${where}: data_offsets must be [begin, end], got ${Array.isArray(offsets) ? `an array of ${offsets.length}` : describe(offsets)}`,
-        ENTRY_HINT
-      );
-    }
-    const [begin, end] = offsets;
-    for (const [label, v] of [["begin", begin], ["end", end]]) {
-      if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) {
-        throw new SafetensorsError(
-          file,
-          `${where}: data_offsets ${label} must be a non-negative integer below 2^53, got ${describe(v)}`,
-          ENTRY_HINT
-        );
-      }
-    }
-    const b = begin;
-    const e = end;
-    if (b > e) {
-      throw new SafetensorsError(file, `${where}: data_offsets begin ${b} is after end ${e}`, ENTRY_HINT);
-    }
-    const expected = elements * DTYPE_SIZE[dtype];
-    if (expected !== e - b) {
-      const shown = Number.isSafeInteger(expected) ? String(expected) : "more than 2^53";
-      throw new SafetensorsError(
-        file,
-        `${where}: byte length mismatch: shape [${shape.join(", ")}] \xD7 ${dtype} (${DTYPE_SIZE[dtype]} bytes) = ${shown} bytes, but data_offsets [${b}, ${e}] span ${e - b} bytes`,
-        ENTRY_HINT
-      );
-    }
-    if (e > dataSize) {
-      throw new SafetensorsError(
-        file,
-        `${where}: data_offsets [${b}, ${e}] run past the end of the data section (${dataSize} bytes; file size ${fileSize}, data starts at ${dataStart})`,
-        "the file is truncated (interrupted download?) or its header is corrupted; re-download it"
-      );
-    }
-    tensors.push({ name, dtype, shape, start: dataStart + b, end: dataStart + e });
-  }
-  tensors.sort((x, y) => x.start - y.start || x.end - y.end);
-  for (let i = 1; i < tensors.length; i++) {
-    const prev = tensors[i - 1];
-    const cur = tensors[i];
-    if (cur.start < prev.end) {
-      throw new SafetensorsError(
-        file,
-        `tensors ${JSON.stringify(prev.name)} [${prev.start - dataStart}, ${prev.end - dataStart}] and ${JSON.stringify(cur.name)} [${cur.start - dataStart}, ${cur.end - dataStart}] overlap`,
-        "tensor byte ranges in a safetensors file must not overlap; the file is corrupted or was written by a non-conforming tool"
-      );
-    }
-  }
-  return { headerLength, dataStart, tensors, metadata };
-}
-function shardFileName(index, count) {
-  if (count === 1) return "model.safetensors";
-  const pad2 = (n) => String(n).padStart(5, "0");
-  return `model-${pad2(index + 1)}-of-${pad2(count)}.safetensors`;
-}
-function planShards(tensors, maxShardBytes) {
-  if (!(maxShardBytes > 0) || !Number.isFinite(maxShardBytes)) {
-    throw new MergeopsError(
-      "USAGE",
-      `maximum shard size must be a positive number of bytes, got ${maxShardBytes}`,
-      "pass a size such as 5B (5 billion bytes), 2GiB or 500M"
-    );
-  }
-  const groups = [];
-  let cur = null;
-  for (const t of tensors) {
-    const size = tensorByteSize(t.dtype, t.shape);
-    if (cur === null || cur.tensors.length > 0 && cur.totalBytes + size > maxShardBytes) {
-      cur = { tensors: [], totalBytes: 0 };
-      groups.push(cur);
-    }
-    cur.tensors.push(t);
-    cur.totalBytes += size;
-  }
-  if (groups.length === 0) groups.push({ tensors: [], totalBytes: 0 });
-  return groups.map((g, i) => ({ fileName: shardFileName(i, groups.length), tensors: g.tensors, totalBytes: g.totalBytes }));
-}
-var SIZE_UNITS = {
-  "": 1,
-  k: 1e3,
-  m: 1e6,
-  b: 1e9,
-  g: 1e9,
-  t: 1e12,
-  kb: 1e3,
-  mb: 1e6,
-  gb: 1e9,
-  tb: 1e12,
-  kib: 1024,
-  mib: 1024 ** 2,
-  gib: 1024 ** 3,
-  tib: 1024 ** 4
-};
-var SHARD_SIZE_HINT = "write a byte count such as 5000000000, or a number with a unit: k, M, B (thousand, million, billion, as mergekit reads them: 5B = 5e9 bytes), KB/MB/GB (powers of 1000) or KiB/MiB/GiB (powers of 1024), e.g. 5B, 500M, 2GiB, 1.5GB";
-function parseShardSize(s) {
-  if (typeof s === "number") {
-    if (Number.isSafeInteger(s) && s > 0) return s;
-    throw new MergeopsError("USAGE", `invalid shard size ${s}: must be a positive whole number of bytes`, SHARD_SIZE_HINT);
-  }
-  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-zA-Z]*)\s*$/.exec(s);
-  const unit = m ? SIZE_UNITS[m[2].toLowerCase()] : void 0;
-  if (!m || unit === void 0) {
-    throw new MergeopsError("USAGE", `invalid shard size ${JSON.stringify(s)}`, SHARD_SIZE_HINT);
-  }
-  const bytes2 = Math.floor(Number(m[1]) * unit);
-  if (!Number.isSafeInteger(bytes2) || bytes2 < 1) {
-    throw new MergeopsError(
-      "USAGE",
-      `invalid shard size ${JSON.stringify(s)}: must be at least 1 byte and below 2^53`,
-      SHARD_SIZE_HINT
-    );
-  }
-  return bytes2;
-}
-function pyJsonString(s) {
-  return JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
-}
-function byCodePoint(a, b) {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-function buildIndexJson(weightMap, totalSize, extraMetadata) {
-  const meta = [];
-  for (const [k, v] of Object.entries(extraMetadata ?? {})) {
-    if (k !== "total_size") meta.push([k, pyJsonString(v)]);
-  }
-  meta.push(["total_size", String(totalSize)]);
-  meta.sort((a, b) => byCodePoint(a[0], b[0]));
-  const wm = Object.keys(weightMap).sort(byCodePoint).map((k) => [k, pyJsonString(weightMap[k])]);
-  const obj2 = (entries, indent) => entries.length === 0 ? "{}" : "{\n" + entries.map(([k, v]) => `${indent}  ${pyJsonString(k)}: ${v}`).join(",\n") + `
-${indent}}`;
-  return obj2([["metadata", obj2(meta, "  ")], ["weight_map", obj2(wm, "  ")]], "") + "\n";
-}
-var INDEX_HINT = 'model.safetensors.index.json must be {"metadata": {...}, "weight_map": {"<tensor name>": "<shard file name>", ...}}; re-download it or regenerate it with transformers';
-function parseIndexJson(text, file) {
-  let parsed;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
-    throw new SafetensorsError(file, `index is not valid JSON: ${why.slice(0, 200)}`, INDEX_HINT);
-  }
-  if (!isPlainObject(parsed)) {
-    throw new SafetensorsError(file, `index is not a JSON object (got ${describe(parsed)})`, INDEX_HINT);
-  }
-  const wm = parsed["weight_map"];
-  if (!isPlainObject(wm)) {
-    throw new SafetensorsError(
-      file,
-      wm === void 0 ? 'index has no "weight_map"' : `"weight_map" must be an object, got ${describe(wm)}`,
-      INDEX_HINT
-    );
-  }
-  const out = [];
-  for (const [name, shard] of Object.entries(wm)) {
-    if (typeof shard !== "string" || shard.length === 0) {
-      throw new SafetensorsError(
-        file,
-        `weight_map[${JSON.stringify(name)}] must be a shard file name, got ${describe(shard)}`,
-        INDEX_HINT
-      );
-    }
-    if (shard.includes("/") || shard.includes("\\") || shard === "." || shard === ".." || shard.includes("\0")) {
-      throw new SafetensorsError(
-        file,
-        `weight_map[${JSON.stringify(name)}] = ${JSON.stringify(shard)} is not a plain file name`,
-        "shards must sit next to the index; paths with directories are refused"
-      );
-    }
-    out.push([name, shard]);
-  }
-  return Object.fromEntries(out);
-}
-
-// src/hub/hub-options.ts
-var DEFAULT_HUB_URL = "https://huggingface.co";
-function hubOptionsFromEnv(env = process.env, token) {
-  const hubUrl = (env.HF_ENDPOINT ?? "").trim().replace(/\/+$/, "") || DEFAULT_HUB_URL;
-  try {
-    new URL(hubUrl);
-  } catch {
-    throw new MergeopsError("USAGE", `HF_ENDPOINT ${JSON.stringify(hubUrl)} is not a URL`, "set HF_ENDPOINT to e.g. https://huggingface.co, or unset it");
-  }
-  const accessToken = (token ?? env.HF_TOKEN ?? "").trim() || void 0;
-  if (accessToken !== void 0 && !accessToken.startsWith("hf_")) {
-    throw new MergeopsError(
-      "USAGE",
-      "the Hugging Face token does not start with `hf_`",
-      "use a user access token from https://huggingface.co/settings/tokens (HF_TOKEN or the hf-token input)"
-    );
-  }
-  return { hubUrl, accessToken };
-}
-function fileUrl(hub, repo, sha, path6) {
-  return `${hub.hubUrl ?? DEFAULT_HUB_URL}/${repo}/resolve/${sha}/${path6.split("/").map(encodeURIComponent).join("/")}`;
-}
-function authHeaders(hub) {
-  return hub.accessToken ? { Authorization: `Bearer ${hub.accessToken}` } : void 0;
-}
-function maskTokens(text, hub) {
-  let out = text;
-  if (hub?.accessToken) out = out.split(hub.accessToken).join("***");
-  return out.replace(/\bhf_[A-Za-z0-9]{6,}\b/g, "hf_***");
-}
-
-// src/formats/ggml-type.ts
-var GGML_TYPES2 = Object.fromEntries(QUANT_TYPE_NAMES.map((n) => {
-  const t = ggmlTypeByName(n);
-  return [n, { name: n, id: t.id, blockSize: t.blockSize, typeSize: t.typeSize }];
-}));
 function ggmlTensorBytes(type, shape) {
-  const t = GGML_TYPES2[type];
+  const t = ggmlType(type);
   const ne0 = shape.length === 0 ? 1 : shape[shape.length - 1];
   if (ne0 % t.blockSize !== 0) {
     throw new RangeError(`a row of ${ne0} elements is not a whole number of ${type} blocks (${t.blockSize})`);
   }
   let rows = 1;
   for (let i = 0; i < shape.length - 1; i++) rows *= shape[i];
-  return ne0 / t.blockSize * t.typeSize * rows;
+  return rowBytes(t, ne0) * rows;
 }
-
-// src/quant/select.ts
-var FILE_TYPES = {
-  F32: { id: 0, base: "F32" },
-  F16: { id: 1, base: "F16" },
-  BF16: { id: 32, base: "BF16" },
-  Q8_0: { id: 7, base: "Q8_0" },
-  Q4_0: { id: 2, base: "Q4_0" },
-  Q4_1: { id: 3, base: "Q4_1" },
-  Q5_0: { id: 8, base: "Q5_0" },
-  Q5_1: { id: 9, base: "Q5_1" },
-  Q2_K: { id: 10, base: "Q2_K" },
-  Q3_K_S: { id: 11, base: "Q3_K" },
-  Q3_K_M: { id: 12, base: "Q3_K" },
-  Q3_K_L: { id: 13, base: "Q3_K" },
-  Q4_K_S: { id: 14, base: "Q4_K" },
-  Q4_K_M: { id: 15, base: "Q4_K" },
-  Q5_K_S: { id: 16, base: "Q5_K" },
-  Q5_K_M: { id: 17, base: "Q5_K" },
-  Q6_K: { id: 18, base: "Q6_K" }
-};
-var ALIASES = { Q3_K: "Q3_K_M", Q4_K: "Q4_K_M", Q5_K: "Q5_K_M" };
-function parseFileType(s) {
-  const u = s.toUpperCase();
-  if (u in FILE_TYPES) return u;
-  if (u in ALIASES) return ALIASES[u];
-  throw new MergeopsError("USAGE", `unknown GGUF file type ${s}`, `use one of ${Object.keys(FILE_TYPES).join(", ")}`);
-}
-function isConvertType(t) {
-  return t === "F32" || t === "F16" || t === "BF16" || t === "Q8_0";
-}
-var BLK_RE = /^blk\.(\d+)\./;
-function compareQuantizeOrder(a, b) {
-  const la = BLK_RE.exec(a);
-  const lb = BLK_RE.exec(b);
-  const ia = la ? Number(la[1]) : -1;
-  const ib = lb ? Number(lb[1]) : -1;
-  if (ia !== ib) return ia - ib;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-function category(name) {
-  if (name === "output.weight") return "OUTPUT";
-  if (name === "token_embd.weight" || name === "per_layer_token_embd.weight") return "TOKEN_EMBD";
-  if (name.includes("attn_qkv.weight") || name.includes("attn_kv_b.weight") || name.includes("attn_v.weight")) return "ATTN_V";
-  if (name.includes("attn_k.weight")) return "ATTN_K";
-  if (name.includes("attn_q.weight")) return "ATTN_Q";
-  if (name.includes("attn_output.weight")) return "ATTN_OUTPUT";
-  if (name.includes("ffn_up")) return "FFN_UP";
-  if (name.includes("ffn_gate")) return "FFN_GATE";
-  if (name.includes("ffn_down")) return "FFN_DOWN";
-  return "OTHER";
-}
-function allowsQuantization(t) {
-  const n = t.name;
-  if (ggmlNDims(t.shape) < 2) return false;
-  if (!n.endsWith("weight")) return false;
-  if (n.includes("_norm.weight")) return false;
-  if (n.includes("ffn_gate_inp.weight") || n.includes(".position_embd") || n === "token_types.weight") return false;
-  return true;
-}
-function ggmlNDims(shape) {
-  let nd = shape.length;
-  for (let i = 0; nd > 1 && shape[i] === 1; i++) nd--;
-  return Math.max(1, nd);
-}
-function useMoreBits(i, n) {
-  const n8 = Math.floor(n / 8);
-  return i < n8 || i >= Math.floor(7 * n / 8) || (i - n8) % 3 === 2;
-}
-function fallbackType(type, ne0) {
-  if (ne0 % GGML_TYPES2[type].blockSize === 0) return type;
-  let t;
-  switch (type) {
-    case "Q2_K":
-    case "Q3_K":
-      t = "Q4_0";
-      break;
-    case "Q4_K":
-      t = "Q5_0";
-      break;
-    case "Q5_K":
-      t = "Q5_1";
-      break;
-    case "Q6_K":
-      t = "Q8_0";
-      break;
-    default:
-      t = type;
-  }
-  return ne0 % GGML_TYPES2[t].blockSize === 0 ? t : "F16";
-}
-function selectTypes(ftype, model2, tensors) {
-  const base = FILE_TYPES[ftype].base;
-  const sorted = [...tensors].sort((a, b) => compareQuantizeOrder(a.name, b.name));
-  const hasOutput = sorted.some((t) => t.name === "output.weight");
-  const nAttnV = sorted.filter((t) => category(t.name) === "ATTN_V").length;
-  const nGqa = model2.nHeadKv > 0 ? model2.nHead / model2.nHeadKv : 1;
-  const nLayer = model2.nLayer;
-  const is70B = (model2.arch === "llama" || model2.arch === "qwen2") && nLayer === 80 && model2.nHead !== model2.nHeadKv;
-  let iAttnV = 0;
-  let iFfnDown = 0;
-  const quantized = !(base === "F32" || base === "F16" || base === "BF16");
-  return sorted.map((t) => {
-    if (!allowsQuantization(t)) return { ...t, type: null };
-    const ne0 = t.shape[t.shape.length - 1];
-    if (!quantized) return { ...t, type: base };
-    let type = base;
-    const cat = category(t.name);
-    if (cat === "OUTPUT" || cat === "TOKEN_EMBD" && !hasOutput) {
-      if (ne0 % GGML_TYPES2[base].blockSize !== 0) type = "Q8_0";
-      else if (type !== "Q8_0") type = "Q6_K";
-    } else if (cat === "TOKEN_EMBD") {
-    } else if (cat === "ATTN_V") {
-      const i = iAttnV;
-      if (ftype === "Q2_K") type = nGqa >= 4 ? "Q4_K" : "Q3_K";
-      else if (ftype === "Q3_K_M") type = i < 2 ? "Q5_K" : "Q4_K";
-      else if (ftype === "Q3_K_L") type = "Q5_K";
-      else if ((ftype === "Q4_K_M" || ftype === "Q5_K_M") && useMoreBits(i, nAttnV)) type = "Q6_K";
-      else if (ftype === "Q4_K_S" && i < 4) type = "Q5_K";
-      if (is70B && (type === "Q3_K" || type === "Q4_K")) type = "Q5_K";
-      iAttnV++;
-    } else if (cat === "FFN_DOWN") {
-      const i = iFfnDown;
-      if (ftype === "Q2_K") type = "Q3_K";
-      else if (ftype === "Q3_K_M") type = i < Math.floor(nLayer / 16) ? "Q5_K" : "Q4_K";
-      else if (ftype === "Q3_K_L") type = "Q5_K";
-      else if ((ftype === "Q4_K_M" || ftype === "Q5_K_M") && useMoreBits(i, nLayer)) type = "Q6_K";
-      else if (ftype === "Q4_K_S" && i < Math.floor(nLayer / 8)) type = "Q5_K";
-      iFfnDown++;
-    } else if (cat === "ATTN_OUTPUT") {
-      if (ftype === "Q2_K") type = "Q3_K";
-      else if (ftype === "Q3_K_M") type = "Q4_K";
-      else if (ftype === "Q3_K_L") type = "Q5_K";
-    }
-    return { ...t, type: fallbackType(type, ne0) };
-  });
-}
-
-// src/pipeline.ts
-import { existsSync as existsSync7, readFileSync as readFileSync6 } from "node:fs";
-import { basename as basename4, dirname as dirname7, join as join8, resolve as resolvePath2 } from "node:path";
-
-// src/execute/execute.ts
-import {
-  closeSync as closeSync2,
-  copyFileSync,
-  existsSync,
-  fsyncSync as fsyncSync2,
-  ftruncateSync,
-  mkdirSync,
-  openSync as openSync2,
-  readdirSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-  writeSync
-} from "node:fs";
-import { availableParallelism as availableParallelism4 } from "node:os";
-import { basename, dirname, join as join2, resolve } from "node:path";
-
-// src/kernels/pool.ts
-import { availableParallelism } from "node:os";
-import { Worker as Worker2 } from "node:worker_threads";
-
-// src/kernels/wasm-module.ts
-import { readFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
-var KERNELS_WASM_URL = new URL("./kernels.wasm", import.meta.url);
-function missing(err2) {
-  const path6 = fileURLToPath(KERNELS_WASM_URL);
-  return new Error(
-    `cannot read the WebAssembly kernels at ${path6} (${err2.message}). Run \`npm run build:wasm\` and \`npm run build\` (the build copies dist/kernels.wasm there).`
-  );
-}
-var compiled;
-function loadKernelModule() {
-  if (!compiled) {
-    compiled = readFile(KERNELS_WASM_URL).then(
-      (bytes2) => WebAssembly.compile(bytes2),
-      (err2) => {
-        throw missing(err2);
-      }
-    );
-    compiled.catch(() => {
-      compiled = void 0;
-    });
-  }
-  return compiled;
-}
-
-// src/kernels/pool.ts
-var KernelError = class extends Error {
-  /** Set when the worker failed with a MergeopsError (its code and hint). */
-  code;
-  hint;
-  constructor(message, detail = {}) {
-    super(message);
-    this.name = "KernelError";
-    this.code = detail.code;
-    this.hint = detail.hint;
-  }
-};
-var KernelPool = class _KernelPool {
-  slots;
-  pending = /* @__PURE__ */ new Map();
-  queue = [];
-  nextId = 1;
-  closed = false;
-  constructor(workers) {
-    this.slots = workers.map((worker) => ({ worker, busy: false }));
-    for (const slot of this.slots) {
-      slot.worker.on("message", (m) => this.onMessage(slot, m));
-      slot.worker.on("error", (e) => this.failAll(new KernelError(`kernel worker crashed: ${e.message}`)));
-    }
-  }
-  /**
-   * Starts `threads` workers (default: one per core). `directIO`: long output writes may bypass
-   * the page cache (default: unless MERGEOPS_DIRECT_IO=0).
-   */
-  static async create(threads = availableParallelism(), opts = {}) {
-    const module = await loadKernelModule();
-    const url = new URL("./worker.js", import.meta.url);
-    const n = Math.max(1, Math.floor(threads));
-    const directIO = opts.directIO ?? process.env.MERGEOPS_DIRECT_IO !== "0";
-    const workers = Array.from({ length: n }, () => new Worker2(url, { workerData: { module, directIO } }));
-    return new _KernelPool(workers);
-  }
-  get size() {
-    return this.slots.length;
-  }
-  /** Runs one job on the next free worker. */
-  run(job) {
-    return this.submit({ job });
-  }
-  /** Closes every file the workers hold open. Call when no job is running (before fsync and rename). */
-  async closeFiles() {
-    await Promise.all(this.slots.map((slot) => this.submitTo(slot, { close: true })));
-  }
-  async close() {
-    if (this.closed) return;
-    this.closed = true;
-    this.failAll(new KernelError("kernel pool closed"));
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
-  }
-  submit(msg) {
-    if (this.closed) return Promise.reject(new KernelError("kernel pool closed"));
-    return new Promise((resolve5, reject) => {
-      this.queue.push({ id: this.nextId++, msg, pending: { resolve: resolve5, reject } });
-      this.pump();
-    });
-  }
-  /** Sends a control message to one idle worker. */
-  submitTo(slot, msg) {
-    if (slot.busy) return Promise.reject(new KernelError("closeFiles() called while jobs are running"));
-    return new Promise((resolve5, reject) => {
-      const id = this.nextId++;
-      slot.busy = true;
-      this.pending.set(id, { slot, p: { resolve: resolve5, reject } });
-      slot.worker.postMessage({ id, ...msg });
-    });
-  }
-  pump() {
-    for (const slot of this.slots) {
-      if (this.queue.length === 0) return;
-      if (slot.busy) continue;
-      const q = this.queue.shift();
-      slot.busy = true;
-      this.pending.set(q.id, { slot, p: q.pending });
-      slot.worker.postMessage({ id: q.id, ...q.msg });
-    }
-  }
-  onMessage(slot, m) {
-    const entry = this.pending.get(m.id);
-    if (!entry) return;
-    this.pending.delete(m.id);
-    slot.busy = false;
-    if (m.error !== void 0) entry.p.reject(new KernelError(m.error, { code: m.code, hint: m.hint }));
-    else entry.p.resolve({ bytesRead: m.bytesRead ?? 0, bytesWritten: m.bytesWritten ?? 0, bytesDirect: m.bytesDirect ?? 0, stats: m.stats, ggufBytes: m.ggufBytes });
-    this.pump();
-  }
-  failAll(e) {
-    for (const [, entry] of this.pending) entry.p.reject(e);
-    this.pending.clear();
-    for (const q of this.queue.splice(0)) q.pending.reject(e);
-  }
-};
-
-// src/execute/flush.ts
-import { closeSync, fdatasync, fsyncSync, openSync } from "node:fs";
-var ShardFlusher = class {
-  constructor(paths, every = 256 * 1024 * 1024) {
-    this.every = every;
-    this.fds = paths.map((p) => openSync(p, "r+"));
-  }
-  fds;
-  sinceFlush = 0;
-  pending = Promise.resolve();
-  busy = false;
-  /** Counts written bytes; starts a flush when enough have accumulated and none is running. */
-  written(bytes2) {
-    this.sinceFlush += bytes2;
-    if (this.sinceFlush < this.every || this.busy) return;
-    this.sinceFlush = 0;
-    this.busy = true;
-    this.pending = Promise.all(this.fds.map((fd) => new Promise((res) => fdatasync(fd, () => res())))).then(() => {
-      this.busy = false;
-    });
-  }
-  /** Waits for a running flush, then makes every shard durable and closes them. */
-  async finish() {
-    await this.pending;
-    for (const fd of this.fds) fsyncSync(fd);
-    this.close();
-  }
-  close() {
-    for (const fd of this.fds.splice(0)) closeSync(fd);
-  }
-};
-
-// src/execute/gguf-outputs.ts
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-
-// src/execute/gguf-convert.ts
-import { promises as fs3 } from "node:fs";
-import { availableParallelism as availableParallelism3 } from "node:os";
-import path3 from "node:path";
 
 // src/formats/gguf.ts
 var GGUF_MAGIC = 1179993927;
@@ -31927,8 +32855,8 @@ function checkTensors(tensors) {
         "reshape the tensor before writing it"
       );
     }
-    if (!(t.type in GGML_TYPES2)) {
-      throw new MergeopsError("INTERNAL", `GGUF tensor ${t.name}: unknown type ${t.type}`, "use a type from src/formats/ggml-type.ts");
+    if (!isQuantTypeName(t.type)) {
+      throw new MergeopsError("INTERNAL", `GGUF tensor ${t.name}: unknown type ${t.type}`, "use a type from src/quant/types.ts");
     }
   }
 }
@@ -31961,7 +32889,7 @@ function layoutGGUF(metadata, tensors, alignment = GGUF_DEFAULT_ALIGNMENT) {
     w2.str(t.name);
     w2.u32(t.shape.length);
     for (let i = t.shape.length - 1; i >= 0; i--) w2.u64(t.shape[i]);
-    w2.u32(GGML_TYPES2[t.type].id);
+    w2.u32(ggmlType(t.type).id);
     w2.u64(rel);
     slots.push({ ...t, offset: rel, nbytes });
     rel += pad(nbytes, alignment);
@@ -31999,6 +32927,905 @@ function splitGGUF(metadata, tensors, prefix, o, alignment = GGUF_DEFAULT_ALIGNM
     return { fileName: ggufSplitName(prefix, i, groups.length), layout: layoutGGUF(m, g, alignment), metadata: m };
   });
 }
+
+// src/arch/gguf-general.ts
+function sizeLabel(params) {
+  let x;
+  let suffix;
+  if (params > 1e12) {
+    x = params / 1e12;
+    suffix = "T";
+  } else if (params > 1e9) {
+    x = params / 1e9;
+    suffix = "B";
+  } else if (params > 1e6) {
+    x = params / 1e6;
+    suffix = "M";
+  } else {
+    x = params / 1e3;
+    suffix = "K";
+  }
+  const digits = String(Math.round(x)).replace(/^0+/, "").length;
+  const fix = Math.max(2 - digits, 0);
+  return `${x.toFixed(fix)}${suffix}`;
+}
+function idToTitle(s) {
+  return s.trim().replace(/-/g, " ").split(/\s+/).filter((w2) => w2 !== "").map((w2) => {
+    const isLower = w2 === w2.toLowerCase() && w2 !== w2.toUpperCase();
+    if (!isLower || /^(v\d+(?:\.\d+)*|\d.*)$/.test(w2)) return w2;
+    return w2.replace(new RegExp("\\p{L}+", "gu"), (m) => m[0].toUpperCase() + m.slice(1));
+  }).join(" ");
+}
+function modelIdComponents(modelId, totalParams = 0) {
+  if (modelId.includes(" ")) return { fullName: modelId };
+  let org;
+  let full = modelId;
+  const slash = modelId.indexOf("/");
+  if (slash >= 0) {
+    org = modelId.slice(0, slash);
+    full = modelId.slice(slash + 1);
+  }
+  if (org !== void 0 && org.startsWith(".")) org = void 0;
+  const parts = full.split("-").filter((p) => p !== "");
+  const types = parts.map(() => /* @__PURE__ */ new Set());
+  parts.forEach((part0, i) => {
+    let part = part0;
+    if (/^(v|iter)?\d+([.]\d+)*$/i.test(part)) types[i].add("version");
+    else if (/^(i?q\d(_\w)*|b?fp?(16|32))$/i.test(part)) {
+      types[i].add("type");
+      parts[i] = part.toUpperCase();
+    } else if (i > 0 && /^(([A]|\d+[x])?\d+([._]\d+)?[KMBT][\d]?|small|mini|medium|large|x?xl)$/i.test(part)) {
+      part = part.replace(/_/g, ".");
+      if (/\d/.test(part[part.length - 1])) part = part.slice(0, -2) + "." + part[part.length - 1] + part[part.length - 2];
+      if (part.length > 1 && /\d/.test(part[part.length - 2]) && "kmbt".includes(part[part.length - 1])) part = part.slice(0, -1) + part[part.length - 1].toUpperCase();
+      if (totalParams !== 0) {
+        const mult = " KMBT".indexOf(part[part.length - 1]);
+        const num4 = Number(part.slice(0, -1));
+        if (mult >= 0 && part.slice(0, -1) !== "" && Number.isFinite(num4)) {
+          const labelParams = num4 * 1e3 ** mult;
+          if (totalParams < 0 && labelParams < Math.floor(Math.abs(totalParams) / 8) || totalParams > 0 && Math.abs(labelParams - totalParams) > Math.floor(7 * totalParams / 8)) {
+            types[i].add("finetune");
+            part = part.slice(0, -1) + part[part.length - 1].toLowerCase();
+          }
+        }
+      }
+      if (types[i].size === 0) types[i].add("size_label");
+      parts[i] = part;
+    } else if (i > 0 && /^(chat|instruct|vision|lora)$/i.test(part)) {
+      types[i].add(totalParams < 0 && part.toLowerCase() === "lora" ? "type" : "finetune");
+    }
+  });
+  if (parts.some((n, i) => types[i].has("size_label") && /\d/.test(n))) {
+    parts.forEach((n, i) => {
+      if (types[i].has("size_label") && new RegExp("^\\p{L}+$", "u").test(n)) types[i].delete("size_label");
+    });
+  }
+  let atStart = true;
+  parts.forEach((part, i) => {
+    const t = types[i];
+    if (atStart && (t.size === 0 && new RegExp("^\\p{L}", "u").test(part) || t.has("version"))) t.add("basename");
+    else {
+      atStart = false;
+      if (t.size === 0) t.add("finetune");
+    }
+  });
+  for (let i = parts.length - 1; i >= 0; i--) {
+    if (types[i].has("basename") && types[i].size > 1) types[i].delete("basename");
+    else break;
+  }
+  const join18 = (pred, unique = false) => {
+    let xs = parts.filter((_, i) => pred(types[i]));
+    if (unique) xs = [...new Set(xs)];
+    return xs.length > 0 ? xs.join("-") : void 0;
+  };
+  let basename12 = join18((t) => t.has("basename"));
+  const sizeLabel2 = join18((t) => t.has("size_label"), true);
+  const finetune = join18((t) => t.has("finetune"));
+  const version = join18((t) => t.has("version") && !t.has("basename"));
+  if (sizeLabel2 === void 0 && finetune === void 0 && version === void 0) basename12 = void 0;
+  return { fullName: full, org, basename: basename12, finetune, version, sizeLabel: sizeLabel2 };
+}
+function applyModelId(g, modelId, totalParams) {
+  const c = modelIdComponents(modelId, totalParams);
+  const out = { ...g };
+  if (out.name === void 0 && c.fullName !== void 0) out.name = idToTitle(c.fullName);
+  if (out.organization === void 0 && c.org !== void 0) out.organization = idToTitle(c.org);
+  if (out.basename === void 0 && c.basename !== void 0) out.basename = c.basename;
+  if (out.finetune === void 0 && c.finetune !== void 0) out.finetune = c.finetune;
+  if (out.version === void 0 && c.version !== void 0) out.version = c.version;
+  if (out.sizeLabel === void 0 && c.sizeLabel !== void 0) out.sizeLabel = c.sizeLabel;
+  return out;
+}
+var SAMPLING = [
+  ["sequence", ["sequence"], "str"],
+  ["top_k", ["top_k"], "i32"],
+  ["top_p", ["top_p"], "f32"],
+  ["min_p", ["min_p"], "f32"],
+  ["xtc_probability", ["xtc_probability"], "f32"],
+  ["xtc_threshold", ["xtc_threshold"], "f32"],
+  ["temp", ["temperature"], "f32"],
+  ["penalty_last_n", ["penalty_last_n"], "i32"],
+  ["penalty_repeat", ["penalty_repeat", "repetition_penalty"], "f32"],
+  ["mirostat", ["mirostat"], "i32"],
+  ["mirostat_tau", ["mirostat_tau"], "f32"],
+  ["mirostat_eta", ["mirostat_eta"], "f32"]
+];
+function setGeneralMetadata(meta, g, totalParams) {
+  const gc = g.generationConfig ?? {};
+  for (const [key, from, t] of SAMPLING) {
+    const v = from.map((k2) => gc[k2]).find((x) => x !== void 0 && x !== null);
+    if (v === void 0) continue;
+    const k = `general.sampling.${key}`;
+    if (t === "str" && typeof v === "string") meta.set(kv.str(k, v));
+    else if (t === "i32" && typeof v === "number") meta.set(kv.i32(k, v));
+    else if (t === "f32" && typeof v === "number") meta.set(kv.f32(k, v));
+  }
+  const str = (k, v) => {
+    if (v !== void 0) meta.set(kv.str(k, v));
+  };
+  str("general.name", g.name);
+  str("general.author", g.author);
+  str("general.version", g.version);
+  str("general.organization", g.organization);
+  str("general.finetune", g.finetune);
+  str("general.basename", g.basename);
+  str("general.description", g.description);
+  str("general.size_label", g.sizeLabel ?? (totalParams > 0 ? sizeLabel(totalParams) : void 0));
+  if (g.license && g.license.length > 0) str("general.license", g.license.join(","));
+  str("general.license.name", g.licenseName);
+  str("general.license.link", g.licenseLink);
+  str("general.repo_url", g.repoUrl);
+  if (g.baseModels && g.baseModels.length > 0) {
+    meta.set(kv.u32("general.base_model.count", g.baseModels.length));
+    g.baseModels.forEach((b, i) => {
+      str(`general.base_model.${i}.name`, b.name);
+      str(`general.base_model.${i}.version`, b.version);
+      str(`general.base_model.${i}.organization`, b.organization);
+      str(`general.base_model.${i}.repo_url`, b.repoUrl);
+    });
+  }
+  if (g.tags && g.tags.length > 0) meta.set(kv.strs("general.tags", g.tags));
+  if (g.languages && g.languages.length > 0) meta.set(kv.strs("general.languages", g.languages));
+}
+function baseModelFromId(id) {
+  const c = modelIdComponents(id);
+  const entry = {};
+  if (c.fullName !== void 0) entry.name = idToTitle(c.fullName);
+  if (c.org !== void 0) entry.organization = idToTitle(c.org);
+  if (c.version !== void 0) entry.version = c.version;
+  if (c.org !== void 0 && c.fullName !== void 0) entry.repoUrl = `https://huggingface.co/${c.org}/${c.fullName}`;
+  return entry;
+}
+function generalFromModelCard(card) {
+  const g = {};
+  const str = (...keys) => {
+    for (const k of keys) {
+      const v = card[k];
+      if (typeof v === "string") return v;
+      if (typeof v === "number") return String(v);
+    }
+    return void 0;
+  };
+  const list2 = (...keys) => keys.flatMap((k) => {
+    const v = card[k];
+    return typeof v === "string" ? [v] : Array.isArray(v) ? v.map(String) : [];
+  });
+  const set = (k, v) => {
+    if (v !== void 0) g[k] = v;
+  };
+  set("name", str("name", "model_name"));
+  set("author", str("author", "model_author", "model_creator"));
+  set("version", str("version", "model_version"));
+  set("organization", str("organization", "model_organization"));
+  set("description", str("description", "model_description"));
+  set("finetune", str("finetune", "model_finetune"));
+  set("basename", str("basename", "model_basename", "model_type"));
+  set("sizeLabel", str("size_label", "model_size_label"));
+  const license = list2("license");
+  if (license.length > 0) g.license = license;
+  set("licenseName", str("license_name"));
+  set("licenseLink", str("license_link"));
+  const tags = list2("tags", "pipeline_tag");
+  if (tags.length > 0) g.tags = tags;
+  const langs = list2("languages", "language");
+  if (langs.length > 0) g.languages = langs;
+  const bm = card["base_model"] ?? card["base_models"] ?? card["base_model_sources"];
+  const ids = typeof bm === "string" ? [bm] : Array.isArray(bm) ? bm : [];
+  if (ids.length > 0) {
+    g.baseModels = ids.map((id) => {
+      if (typeof id !== "string") return id;
+      if (/^(https?|ssh):\/\//.test(id)) {
+        const m = /^https?:\/\/huggingface\.co\/([^/]+\/[^/]+)$/.exec(id);
+        return { ...m ? baseModelFromId(m[1]) : {}, repoUrl: id };
+      }
+      return baseModelFromId(id);
+    });
+  }
+  return g;
+}
+
+// src/execute/execute.ts
+import {
+  closeSync as closeSync3,
+  copyFileSync,
+  existsSync as existsSync3,
+  fsyncSync as fsyncSync2,
+  ftruncateSync,
+  mkdirSync as mkdirSync2,
+  openSync as openSync3,
+  readdirSync as readdirSync2,
+  renameSync,
+  rmSync as rmSync2,
+  statSync as statSync2,
+  writeFileSync as writeFileSync3,
+  writeSync as writeSync2
+} from "node:fs";
+import { availableParallelism as availableParallelism3 } from "node:os";
+import { basename as basename3, dirname as dirname4, join as join5 } from "node:path";
+
+// src/kernels/pool.ts
+import { availableParallelism } from "node:os";
+import { Worker as Worker2 } from "node:worker_threads";
+
+// src/kernels/wasm-module.ts
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+var KERNELS_WASM_URL = new URL("./kernels.wasm", import.meta.url);
+function missing(err2) {
+  const path6 = fileURLToPath(KERNELS_WASM_URL);
+  return new Error(
+    `cannot read the WebAssembly kernels at ${path6} (${err2.message}). Run \`npm run build:wasm\` and \`npm run build\` (the build copies dist/kernels.wasm there).`
+  );
+}
+var compiled;
+function loadKernelModule() {
+  if (!compiled) {
+    compiled = readFile(KERNELS_WASM_URL).then(
+      (bytes2) => WebAssembly.compile(bytes2),
+      (err2) => {
+        throw missing(err2);
+      }
+    );
+    compiled.catch(() => {
+      compiled = void 0;
+    });
+  }
+  return compiled;
+}
+
+// src/kernels/pool.ts
+var KernelError = class extends Error {
+  /** Set when the worker failed with a MergeopsError (its code and hint). */
+  code;
+  hint;
+  constructor(message, detail = {}) {
+    super(message);
+    this.name = "KernelError";
+    this.code = detail.code;
+    this.hint = detail.hint;
+  }
+};
+var KernelPool = class _KernelPool {
+  slots;
+  pending = /* @__PURE__ */ new Map();
+  queue = [];
+  nextId = 1;
+  closed = false;
+  crashed;
+  constructor(workers) {
+    this.slots = workers.map((worker) => ({ worker, busy: false, controls: [] }));
+    for (const slot of this.slots) {
+      slot.worker.on("message", (m) => this.onMessage(slot, m));
+      slot.worker.on("error", (e) => {
+        this.crashed ??= new KernelError(`kernel worker crashed: ${e.message}`);
+        this.failAll(this.crashed);
+      });
+    }
+  }
+  /**
+   * Starts `threads` workers (default: one per core). `directIO`: long output writes may bypass
+   * the page cache (default: unless MERGEOPS_DIRECT_IO=0).
+   */
+  static async create(threads = availableParallelism(), opts = {}) {
+    const module = await loadKernelModule();
+    const url = new URL("./worker.js", import.meta.url);
+    const n = Math.max(1, Math.floor(threads));
+    const directIO = opts.directIO ?? process.env.MERGEOPS_DIRECT_IO !== "0";
+    const workers = Array.from({ length: n }, () => new Worker2(url, { workerData: { module, directIO } }));
+    return new _KernelPool(workers);
+  }
+  get size() {
+    return this.slots.length;
+  }
+  /** Runs one job on the next free worker. */
+  run(job) {
+    return this.submit({ job });
+  }
+  /** Closes every file the workers hold open. Call when no job is running (before fsync and rename). */
+  async closeFiles() {
+    await Promise.all(this.slots.map((slot) => this.submitTo(slot, { close: true })));
+  }
+  /**
+   * Every worker lands its pending writes and closes its descriptors of `file`, between jobs:
+   * the file is finished (all its tensors done) and complete on disk when this resolves.
+   */
+  async releaseFile(file) {
+    if (this.closed || this.crashed) throw this.crashed ?? new KernelError("kernel pool closed");
+    await Promise.all(this.slots.map((slot) => new Promise((resolve12, reject) => {
+      slot.controls.push({ id: this.nextId++, msg: { closeFile: file }, pending: { resolve: resolve12, reject } });
+      this.pump();
+    })));
+  }
+  async close() {
+    if (this.closed) return;
+    this.closed = true;
+    this.failAll(new KernelError("kernel pool closed"));
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+  submit(msg) {
+    if (this.closed) return Promise.reject(new KernelError("kernel pool closed"));
+    return new Promise((resolve12, reject) => {
+      this.queue.push({ id: this.nextId++, msg, pending: { resolve: resolve12, reject } });
+      this.pump();
+    });
+  }
+  /** Sends a control message to one idle worker. */
+  submitTo(slot, msg) {
+    if (slot.busy) return Promise.reject(new KernelError("closeFiles() called while jobs are running"));
+    return new Promise((resolve12, reject) => {
+      const id = this.nextId++;
+      slot.busy = true;
+      this.pending.set(id, { slot, p: { resolve: resolve12, reject } });
+      slot.worker.postMessage({ id, ...msg });
+    });
+  }
+  pump() {
+    for (const slot of this.slots) {
+      if (slot.busy) continue;
+      const q = slot.controls.shift() ?? this.queue.shift();
+      if (!q) continue;
+      slot.busy = true;
+      this.pending.set(q.id, { slot, p: q.pending });
+      slot.worker.postMessage({ id: q.id, ...q.msg });
+    }
+  }
+  onMessage(slot, m) {
+    const entry = this.pending.get(m.id);
+    if (!entry) return;
+    this.pending.delete(m.id);
+    slot.busy = false;
+    if (m.error !== void 0) entry.p.reject(new KernelError(m.error, { code: m.code, hint: m.hint }));
+    else entry.p.resolve({ bytesRead: m.bytesRead ?? 0, bytesWritten: m.bytesWritten ?? 0, bytesDirect: m.bytesDirect ?? 0, stats: m.stats, ggufBytes: m.ggufBytes, health: m.health });
+    this.pump();
+  }
+  failAll(e) {
+    for (const [, entry] of this.pending) entry.p.reject(e);
+    this.pending.clear();
+    for (const q of this.queue.splice(0)) q.pending.reject(e);
+    for (const slot of this.slots) for (const q of slot.controls.splice(0)) q.pending.reject(e);
+  }
+};
+
+// src/execute/budget.ts
+import { totalmem } from "node:os";
+
+// src/kernels/gguf-encode.ts
+function typeInfo(t) {
+  const info = ggmlTypeByName(t.type);
+  if (!info) throw new MergeopsError("INTERNAL", `unknown GGUF type ${t.type} for ${t.name}`, "plan GGUF tensors with src/plan/gguf-plan.ts");
+  return info;
+}
+function headRows(t, heads) {
+  if (t.rows % heads !== 0 || t.rows / heads % 2 !== 0) {
+    throw new MergeopsError(
+      "SHAPE_MISMATCH",
+      `cannot permute the ${t.rows} rows of ${t.hfName} as ${heads} heads of an even head size`,
+      "check num_attention_heads / num_key_value_heads in config.json against the q_proj/k_proj shapes"
+    );
+  }
+  return t.rows / heads;
+}
+function ggufQuantum(t) {
+  if (t.permuteHeads !== void 0) return headRows(t, t.permuteHeads) * t.cols;
+  return typeInfo(t).blockSize === 1 ? 1 : t.cols;
+}
+function ggufEncodeBytes(t, srcDtype) {
+  const type = typeInfo(t);
+  const rounds = t.intermediate !== void 0 || t.shift !== void 0 && srcDtype === "F16";
+  return 4 + (rounds ? 2 : 0) + (type.name === "F32" ? 0 : type.typeSize / type.blockSize);
+}
+
+// src/execute/budget.ts
+var BASELINE_BYTES = 96 * 1024 * 1024;
+var PER_WORKER_BYTES = 24 * 1024 * 1024;
+var MAX_CHUNK_BYTES = 64 * 1024 * 1024;
+function minMaxMemory(threads) {
+  return BASELINE_BYTES + threads * (PER_WORKER_BYTES + 16 * 1024);
+}
+function defaultMaxMemory() {
+  return Math.min(Math.floor(totalmem() / 2), 16 * 1024 ** 3);
+}
+function workerShare(maxMemory, threads) {
+  return Math.max(4096, Math.floor((maxMemory - BASELINE_BYTES - threads * PER_WORKER_BYTES) / threads));
+}
+function workerDataBudget(maxMemory, threads) {
+  return Math.min(MAX_CHUNK_BYTES, workerShare(maxMemory, threads));
+}
+function programWholeBudget(maxMemory, threads) {
+  return Math.min(workerShare(maxMemory, threads), 3 * 1024 ** 3);
+}
+function ggufPlanBytes(headerBytes) {
+  return 4 * headerBytes;
+}
+function ggufBytesPerElement(targets, outDType) {
+  return targets.reduce((a, t) => Math.max(a, ggufEncodeBytes(t, outDType)), 0);
+}
+
+// src/quant/select.ts
+var FILE_TYPES = {
+  F32: { id: 0, base: "F32" },
+  F16: { id: 1, base: "F16" },
+  BF16: { id: 32, base: "BF16" },
+  Q8_0: { id: 7, base: "Q8_0" },
+  Q4_0: { id: 2, base: "Q4_0" },
+  Q4_1: { id: 3, base: "Q4_1" },
+  Q5_0: { id: 8, base: "Q5_0" },
+  Q5_1: { id: 9, base: "Q5_1" },
+  Q2_K: { id: 10, base: "Q2_K" },
+  Q3_K_S: { id: 11, base: "Q3_K" },
+  Q3_K_M: { id: 12, base: "Q3_K" },
+  Q3_K_L: { id: 13, base: "Q3_K" },
+  Q4_K_S: { id: 14, base: "Q4_K" },
+  Q4_K_M: { id: 15, base: "Q4_K" },
+  Q5_K_S: { id: 16, base: "Q5_K" },
+  Q5_K_M: { id: 17, base: "Q5_K" },
+  Q6_K: { id: 18, base: "Q6_K" }
+};
+var ALIASES = { Q3_K: "Q3_K_M", Q4_K: "Q4_K_M", Q5_K: "Q5_K_M" };
+function parseFileType(s) {
+  const u = s.toUpperCase();
+  if (u in FILE_TYPES) return u;
+  if (u in ALIASES) return ALIASES[u];
+  throw new MergeopsError("USAGE", `unknown GGUF file type ${s}`, `use one of ${Object.keys(FILE_TYPES).join(", ")}`);
+}
+function isConvertType(t) {
+  return t === "F32" || t === "F16" || t === "BF16" || t === "Q8_0";
+}
+var BLK_RE = /^blk\.(\d+)\./;
+function compareQuantizeOrder(a, b) {
+  const la = BLK_RE.exec(a);
+  const lb = BLK_RE.exec(b);
+  const ia = la ? Number(la[1]) : -1;
+  const ib = lb ? Number(lb[1]) : -1;
+  if (ia !== ib) return ia - ib;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+function category(name) {
+  if (name === "output.weight") return "OUTPUT";
+  if (name === "token_embd.weight" || name === "per_layer_token_embd.weight") return "TOKEN_EMBD";
+  if (name.includes("attn_qkv.weight") || name.includes("attn_kv_b.weight") || name.includes("attn_v.weight")) return "ATTN_V";
+  if (name.includes("attn_k.weight")) return "ATTN_K";
+  if (name.includes("attn_q.weight")) return "ATTN_Q";
+  if (name.includes("attn_output.weight")) return "ATTN_OUTPUT";
+  if (name.includes("ffn_up")) return "FFN_UP";
+  if (name.includes("ffn_gate")) return "FFN_GATE";
+  if (name.includes("ffn_down")) return "FFN_DOWN";
+  return "OTHER";
+}
+function allowsQuantization(t) {
+  const n = t.name;
+  if (ggmlNDims(t.shape) < 2) return false;
+  if (!n.endsWith("weight")) return false;
+  if (n.includes("_norm.weight")) return false;
+  if (n.includes("ffn_gate_inp.weight") || n.includes(".position_embd") || n === "token_types.weight") return false;
+  return true;
+}
+function ggmlNDims(shape) {
+  let nd = shape.length;
+  for (let i = 0; nd > 1 && shape[i] === 1; i++) nd--;
+  return Math.max(1, nd);
+}
+function useMoreBits(i, n) {
+  const n8 = Math.floor(n / 8);
+  return i < n8 || i >= Math.floor(7 * n / 8) || (i - n8) % 3 === 2;
+}
+function fallbackType(type, ne0) {
+  if (ne0 % ggmlType(type).blockSize === 0) return type;
+  let t;
+  switch (type) {
+    case "Q2_K":
+    case "Q3_K":
+      t = "Q4_0";
+      break;
+    case "Q4_K":
+      t = "Q5_0";
+      break;
+    case "Q5_K":
+      t = "Q5_1";
+      break;
+    case "Q6_K":
+      t = "Q8_0";
+      break;
+    default:
+      t = type;
+  }
+  return ne0 % ggmlType(t).blockSize === 0 ? t : "F16";
+}
+function selectTypes(ftype, model2, tensors) {
+  const base = FILE_TYPES[ftype].base;
+  const sorted = [...tensors].sort((a, b) => compareQuantizeOrder(a.name, b.name));
+  const hasOutput = sorted.some((t) => t.name === "output.weight");
+  const nAttnV = sorted.filter((t) => category(t.name) === "ATTN_V").length;
+  const nGqa = model2.nHeadKv > 0 ? model2.nHead / model2.nHeadKv : 1;
+  const nLayer = model2.nLayer;
+  const is70B = (model2.arch === "llama" || model2.arch === "qwen2") && nLayer === 80 && model2.nHead !== model2.nHeadKv;
+  let iAttnV = 0;
+  let iFfnDown = 0;
+  const quantized = !(base === "F32" || base === "F16" || base === "BF16");
+  return sorted.map((t) => {
+    if (!allowsQuantization(t)) return { ...t, type: null };
+    const ne0 = t.shape[t.shape.length - 1];
+    if (!quantized) return { ...t, type: base };
+    let type = base;
+    const cat = category(t.name);
+    if (cat === "OUTPUT" || cat === "TOKEN_EMBD" && !hasOutput) {
+      if (ne0 % ggmlType(base).blockSize !== 0) type = "Q8_0";
+      else if (type !== "Q8_0") type = "Q6_K";
+    } else if (cat === "TOKEN_EMBD") {
+    } else if (cat === "ATTN_V") {
+      const i = iAttnV;
+      if (ftype === "Q2_K") type = nGqa >= 4 ? "Q4_K" : "Q3_K";
+      else if (ftype === "Q3_K_M") type = i < 2 ? "Q5_K" : "Q4_K";
+      else if (ftype === "Q3_K_L") type = "Q5_K";
+      else if ((ftype === "Q4_K_M" || ftype === "Q5_K_M") && useMoreBits(i, nAttnV)) type = "Q6_K";
+      else if (ftype === "Q4_K_S" && i < 4) type = "Q5_K";
+      if (is70B && (type === "Q3_K" || type === "Q4_K")) type = "Q5_K";
+      iAttnV++;
+    } else if (cat === "FFN_DOWN") {
+      const i = iFfnDown;
+      if (ftype === "Q2_K") type = "Q3_K";
+      else if (ftype === "Q3_K_M") type = i < Math.floor(nLayer / 16) ? "Q5_K" : "Q4_K";
+      else if (ftype === "Q3_K_L") type = "Q5_K";
+      else if ((ftype === "Q4_K_M" || ftype === "Q5_K_M") && useMoreBits(i, nLayer)) type = "Q6_K";
+      else if (ftype === "Q4_K_S" && i < Math.floor(nLayer / 8)) type = "Q5_K";
+      iFfnDown++;
+    } else if (cat === "ATTN_OUTPUT") {
+      if (ftype === "Q2_K") type = "Q3_K";
+      else if (ftype === "Q3_K_M") type = "Q4_K";
+      else if (ftype === "Q3_K_L") type = "Q5_K";
+    }
+    return { ...t, type: fallbackType(type, ne0) };
+  });
+}
+
+// src/execute/flush.ts
+import { closeSync, fdatasync, fsyncSync, openSync } from "node:fs";
+var ShardFlusher = class {
+  constructor(paths, every = 256 * 1024 * 1024) {
+    this.every = every;
+    this.fds = paths.map((p) => openSync(p, "r+"));
+  }
+  fds;
+  sinceFlush = 0;
+  pending = Promise.resolve();
+  busy = false;
+  /** Counts written bytes; starts a flush when enough have accumulated and none is running. */
+  written(bytes2) {
+    this.sinceFlush += bytes2;
+    if (this.sinceFlush < this.every || this.busy) return;
+    this.sinceFlush = 0;
+    this.busy = true;
+    this.pending = Promise.all(this.fds.map((fd) => new Promise((res) => fdatasync(fd, () => res())))).then(() => {
+      this.busy = false;
+    });
+  }
+  /** Waits for a running flush, then makes every shard durable and closes them. */
+  async finish() {
+    await this.pending;
+    for (const fd of this.fds) fsyncSync(fd);
+    this.close();
+  }
+  close() {
+    for (const fd of this.fds.splice(0)) closeSync(fd);
+  }
+};
+
+// src/execute/output-safety.ts
+import {
+  closeSync as closeSync2,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  openSync as openSync2,
+  readdirSync,
+  readFileSync as readFileSync2,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync
+} from "node:fs";
+import { hostname } from "node:os";
+import { basename, dirname as dirname3, join, relative, resolve as resolve2, sep } from "node:path";
+
+// src/process-alive.ts
+function processAlive(pid) {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === "EPERM";
+  }
+}
+
+// src/execute/output-safety.ts
+var OUTPUT_MARKER = ".mergeops-output.json";
+function writeOutputMarker(dir, m) {
+  const marker = { tool: "mergeops", version: 1, command: m.command, ...m.name !== void 0 ? { name: m.name } : {} };
+  const p = join(dir, OUTPUT_MARKER);
+  try {
+    writeFileSync(p, JSON.stringify(marker, null, 2) + "\n");
+  } catch (e) {
+    throw fsError(e, "write", p);
+  }
+}
+function readOutputMarker(dir) {
+  try {
+    const m = JSON.parse(readFileSync2(join(dir, OUTPUT_MARKER), "utf8"));
+    return m.tool === "mergeops" ? m : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function isMergeopsOutput(dir) {
+  return readOutputMarker(dir) !== void 0;
+}
+function resolveOutPath(out, what = "--out") {
+  let p = resolve2(out);
+  for (let hops = 0; ; hops++) {
+    if (hops > 40) {
+      throw new MergeopsError("USAGE", `${what} ${out} is a loop of symbolic links`, "point it at a real folder");
+    }
+    let st;
+    try {
+      st = lstatSync(p);
+    } catch (e) {
+      const code = e.code;
+      if (code === "ENOENT") break;
+      if (code === "ENOTDIR") {
+        throw new MergeopsError("USAGE", `${what} ${out}: a parent of ${p} is a file, not a folder`, "choose an --out path whose parents are folders");
+      }
+      throw fsError(e, "inspect", p);
+    }
+    if (!st.isSymbolicLink()) {
+      if (!st.isDirectory()) {
+        throw new MergeopsError(
+          "USAGE",
+          `${what} ${out} is ${p === resolve2(out) ? "a file" : `a link to the file ${p}`}, not a folder`,
+          "name a folder (it is created if missing), not a file"
+        );
+      }
+      return realpathSync(p);
+    }
+    p = resolve2(dirname3(p), readlinkSync(p));
+  }
+  const rest = [];
+  let parent = p;
+  while (!existsSync(parent) && dirname3(parent) !== parent) {
+    rest.unshift(basename(parent));
+    parent = dirname3(parent);
+  }
+  let real;
+  try {
+    real = realpathSync(parent);
+    if (!statSync(real).isDirectory()) {
+      throw new MergeopsError("USAGE", `${what} ${out}: ${parent} is a file, not a folder`, "choose an --out path whose parents are folders");
+    }
+  } catch (e) {
+    if (e instanceof MergeopsError) throw e;
+    throw fsError(e, "resolve", parent);
+  }
+  return join(real, ...rest);
+}
+function realOrResolved(p) {
+  try {
+    return realpathSync(p);
+  } catch {
+    return resolve2(p);
+  }
+}
+function inside(child, parent) {
+  const r = relative(parent, child);
+  return r !== "" && !r.startsWith("..") && !r.startsWith(sep) && r !== "..";
+}
+function checkOutputPlacement(out, realOut, guards) {
+  for (const g of guards) {
+    const real = realOrResolved(g.path);
+    let relation;
+    if (real === realOut) relation = "is";
+    else if (inside(real, realOut)) relation = "contains";
+    else if (g.rule === "any" && inside(realOut, real)) relation = "lies inside";
+    if (relation === void 0) continue;
+    const shown = real === resolve2(g.path) ? g.path : `${g.path} (${real})`;
+    throw new MergeopsError(
+      "USAGE",
+      `--out ${out}${realOut !== resolve2(out) ? ` (${realOut})` : ""} ${relation} ${g.what} ${shown}: the output may not overlap what the run reads`,
+      "choose an --out folder outside the input folders, the recipe's folder and the shard cache, e.g. a new sibling folder"
+    );
+  }
+}
+function checkOverwrite(realOut, o) {
+  let entries;
+  try {
+    entries = readdirSync(realOut);
+  } catch (e) {
+    if (e.code === "ENOENT") return;
+    throw fsError(e, "read", realOut);
+  }
+  if (entries.length === 0) return;
+  if (!o.overwrite && !o.forceOverwrite) {
+    throw new MergeopsError(
+      "USAGE",
+      `output folder ${realOut} exists and is not empty`,
+      "choose another --out folder, or pass --overwrite to replace it"
+    );
+  }
+  if (!o.forceOverwrite && !isMergeopsOutput(realOut)) {
+    throw new MergeopsError(
+      "USAGE",
+      `output folder ${realOut} was not written by mergeops (it has no ${OUTPUT_MARKER}): --overwrite replaces only earlier mergeops outputs`,
+      "choose another --out folder, or pass --force-overwrite if its whole content may be deleted"
+    );
+  }
+}
+var PARTIAL = /^\.(.+)\.partial-(\d+)(?:\.old)?$/;
+function partialPath(target) {
+  return join(dirname3(target), `.${basename(target)}.partial-${process.pid}`);
+}
+function removeStalePartials(dir, log) {
+  let names;
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed = [];
+  for (const n of names) {
+    const m = PARTIAL.exec(n);
+    if (!m) continue;
+    const pid = Number(m[2]);
+    if (pid === process.pid || processAlive(pid)) continue;
+    try {
+      rmSync(join(dir, n), { recursive: true, force: true });
+      removed.push(n);
+      log?.(`removed ${join(dir, n)}, left by an interrupted run (process ${pid} is gone)`);
+    } catch (e) {
+      log?.(`warning: cannot remove ${join(dir, n)} left by an interrupted run: ${e.message}`);
+    }
+  }
+  return removed;
+}
+function acquireOutputLock(target) {
+  const lockPath = join(dirname3(target), `.${basename(target)}.lock`);
+  const info = { pid: process.pid, host: hostname(), started: (/* @__PURE__ */ new Date()).toISOString() };
+  for (let attempt = 0; ; attempt++) {
+    let fd;
+    try {
+      fd = openSync2(lockPath, "wx");
+    } catch (e) {
+      if (e.code !== "EEXIST") throw fsError(e, "create the lock file", lockPath);
+      let holder = {};
+      try {
+        holder = JSON.parse(readFileSync2(lockPath, "utf8"));
+      } catch {
+      }
+      if (typeof holder.pid !== "number" && attempt < 4) {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+        continue;
+      }
+      const sameHost = holder.host === void 0 || holder.host === info.host;
+      const live = typeof holder.pid === "number" && (!sameHost || processAlive(holder.pid));
+      if (live || attempt >= 6) {
+        throw new MergeopsError(
+          "IO",
+          `${target} is being written by another mergeops process (pid ${holder.pid ?? "?"}${sameHost ? "" : ` on ${holder.host}`}, since ${holder.started ?? "?"})`,
+          `wait for it to finish or stop it; if no such process runs, delete ${lockPath}`
+        );
+      }
+      try {
+        unlinkSync(lockPath);
+      } catch {
+      }
+      continue;
+    }
+    try {
+      writeSync(fd, JSON.stringify(info) + "\n");
+    } finally {
+      closeSync2(fd);
+    }
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      unregister();
+      process.off("exit", release);
+      try {
+        const now = JSON.parse(readFileSync2(lockPath, "utf8"));
+        if (now.pid === info.pid && now.host === info.host) unlinkSync(lockPath);
+      } catch {
+      }
+    };
+    const unregister = onInterruptCleanup(release);
+    process.on("exit", release);
+    return { path: lockPath, release };
+  }
+}
+function guardOutputDir(out, o = {}) {
+  const real = resolveOutPath(out);
+  checkOutputPlacement(out, real, o.guards ?? []);
+  if (!o.addsFiles) checkOverwrite(real, o);
+  const parent = dirname3(real);
+  try {
+    if (!existsSync(parent)) {
+      mkdirSync(parent, { recursive: true });
+    }
+  } catch (e) {
+    throw fsError(e, "create the folder", parent);
+  }
+  const lock = o.heldLock ?? acquireOutputLock(real);
+  try {
+    removeStalePartials(parent, o.log);
+    if (o.addsFiles) removeStalePartials(real, o.log);
+    if (!o.addsFiles) checkOverwrite(real, o);
+  } catch (e) {
+    if (!o.heldLock) lock.release();
+    throw e;
+  }
+  return { path: real, lock };
+}
+
+// src/execute/gguf-outputs.ts
+import { join as join4 } from "node:path";
+
+// src/io/optional-file.ts
+import { readFileSync as readFileSync3 } from "node:fs";
+import { basename as basename2, join as join2 } from "node:path";
+function readOptionalFile(file) {
+  try {
+    return readFileSync3(file);
+  } catch (e) {
+    const code = e.code;
+    if (code === "ENOENT" || code === "EISDIR") return void 0;
+    throw new MergeopsError("IO", `cannot read ${file}: ${e.message}`, "check that the file is readable");
+  }
+}
+function parseJsonObject(text, file) {
+  let v;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new MergeopsError("IO", `${file} is not valid JSON: ${e.message}`, `fix or re-download ${basename2(file)}`);
+  }
+  if (typeof v !== "object" || v === null || Array.isArray(v)) {
+    throw new MergeopsError("IO", `${file} is not a JSON object`, `fix or re-download ${basename2(file)}`);
+  }
+  return v;
+}
+function folderView(dir) {
+  return { path: (name) => join2(dir, name), read: (name) => readOptionalFile(join2(dir, name)) };
+}
+function viewJsonObject(view, name) {
+  const b = view.read(name);
+  return b === void 0 ? void 0 : parseJsonObject(b.toString("utf8"), view.path(name));
+}
+
+// src/execute/gguf-convert.ts
+import { promises as fs3 } from "node:fs";
+import { availableParallelism as availableParallelism2 } from "node:os";
+import path3 from "node:path";
 
 // src/arch/gguf-arch.ts
 var GLOBAL_NAMES = {
@@ -32199,7 +34026,7 @@ var GGUF_ARCHITECTURES = [
     drop: [],
     permuteQK: false,
     normShift: 0,
-    vocab: "gpt2",
+    vocab: "qwen",
     params: (m, c, ft) => textModelParams(m, "qwen2", c, ft)
   },
   {
@@ -32210,7 +34037,7 @@ var GGUF_ARCHITECTURES = [
     drop: [],
     permuteQK: false,
     normShift: 0,
-    vocab: "gpt2",
+    vocab: "qwen",
     params: (m, c, ft) => textModelParams(m, "qwen3", c, ft)
   },
   {
@@ -32347,250 +34174,603 @@ function tensorTransform(row2, c, hfName) {
   return t;
 }
 
-// src/arch/gguf-general.ts
-function sizeLabel(params) {
-  let x;
-  let suffix;
-  if (params > 1e12) {
-    x = params / 1e12;
-    suffix = "T";
-  } else if (params > 1e9) {
-    x = params / 1e9;
-    suffix = "B";
-  } else if (params > 1e6) {
-    x = params / 1e6;
-    suffix = "M";
-  } else {
-    x = params / 1e3;
-    suffix = "K";
+// src/card/data.ts
+import { existsSync as existsSync2, readFileSync as readFileSync4, writeFileSync as writeFileSync2 } from "node:fs";
+import { join as join3 } from "node:path";
+
+// src/recipe/stages.ts
+function referencedModels(recipe) {
+  const refs = [];
+  for (const s of recipe.models ?? []) refs.push(s.model);
+  for (const slice2 of recipe.slices ?? []) {
+    for (const s of slice2.sources) refs.push(s.model);
+    if (slice2.baseModel) refs.push(slice2.baseModel);
   }
-  const digits = String(Math.round(x)).replace(/^0+/, "").length;
-  const fix = Math.max(2 - digits, 0);
-  return `${x.toFixed(fix)}${suffix}`;
-}
-function idToTitle(s) {
-  return s.trim().replace(/-/g, " ").split(/\s+/).filter((w2) => w2 !== "").map((w2) => {
-    const isLower = w2 === w2.toLowerCase() && w2 !== w2.toUpperCase();
-    if (!isLower || /^(v\d+(?:\.\d+)*|\d.*)$/.test(w2)) return w2;
-    return w2.replace(new RegExp("\\p{L}+", "gu"), (m) => m[0].toUpperCase() + m.slice(1));
-  }).join(" ");
-}
-function modelIdComponents(modelId, totalParams = 0) {
-  if (modelId.includes(" ")) return { fullName: modelId };
-  let org;
-  let full = modelId;
-  const slash = modelId.indexOf("/");
-  if (slash >= 0) {
-    org = modelId.slice(0, slash);
-    full = modelId.slice(slash + 1);
+  if (recipe.baseModel) refs.push(recipe.baseModel);
+  const tok = recipe.tokenizer?.source ?? recipe.tokenizerSource;
+  if (tok && typeof tok === "object") refs.push(tok);
+  for (const t of recipe.tokenizer?.tokens.values() ?? []) {
+    if (t.source?.model) refs.push(t.source.model);
   }
-  if (org !== void 0 && org.startsWith(".")) org = void 0;
-  const parts = full.split("-").filter((p) => p !== "");
-  const types = parts.map(() => /* @__PURE__ */ new Set());
-  parts.forEach((part0, i) => {
-    let part = part0;
-    if (/^(v|iter)?\d+([.]\d+)*$/i.test(part)) types[i].add("version");
-    else if (/^(i?q\d(_\w)*|b?fp?(16|32))$/i.test(part)) {
-      types[i].add("type");
-      parts[i] = part.toUpperCase();
-    } else if (i > 0 && /^(([A]|\d+[x])?\d+([._]\d+)?[KMBT][\d]?|small|mini|medium|large|x?xl)$/i.test(part)) {
-      part = part.replace(/_/g, ".");
-      if (/\d/.test(part[part.length - 1])) part = part.slice(0, -2) + "." + part[part.length - 1] + part[part.length - 2];
-      if (part.length > 1 && /\d/.test(part[part.length - 2]) && "kmbt".includes(part[part.length - 1])) part = part.slice(0, -1) + part[part.length - 1].toUpperCase();
-      if (totalParams !== 0) {
-        const mult = " KMBT".indexOf(part[part.length - 1]);
-        const num3 = Number(part.slice(0, -1));
-        if (mult >= 0 && part.slice(0, -1) !== "" && Number.isFinite(num3)) {
-          const labelParams = num3 * 1e3 ** mult;
-          if (totalParams < 0 && labelParams < Math.floor(Math.abs(totalParams) / 8) || totalParams > 0 && Math.abs(labelParams - totalParams) > Math.floor(7 * totalParams / 8)) {
-            types[i].add("finetune");
-            part = part.slice(0, -1) + part[part.length - 1].toLowerCase();
-          }
-        }
+  const seen = /* @__PURE__ */ new Set();
+  return refs.filter((r) => seen.has(r.key) ? false : (seen.add(r.key), true));
+}
+function err(doc, ref, message, hint) {
+  const pos = ref?.pos ?? doc.pos;
+  return new RecipeError(message, hint, pos, doc.lines[pos.line - 1]);
+}
+function stageRef(ref, names) {
+  return names.has(ref.path) ? ref.path : void 0;
+}
+function stageGraph(docs) {
+  const final = docs.find((d) => d.name === void 0) ?? docs[docs.length - 1];
+  const byName = new Map(docs.filter((d) => d.name !== void 0).map((d) => [d.name, d]));
+  const names = new Set(byName.keys());
+  const uses = /* @__PURE__ */ new Map();
+  for (const d of docs) {
+    const used = [];
+    for (const ref of referencedModels(d)) {
+      const name = stageRef(ref, names);
+      if (name === void 0) continue;
+      if (ref.revision !== void 0) {
+        throw err(
+          d,
+          ref,
+          `\`${ref.key}\` names the stage \`${name}\` with a revision`,
+          `a stage's output has no revisions: write just \`${name}\`${ref.lora ? `+${ref.lora.path}` : ""}`
+        );
       }
-      if (types[i].size === 0) types[i].add("size_label");
-      parts[i] = part;
-    } else if (i > 0 && /^(chat|instruct|vision|lora)$/i.test(part)) {
-      types[i].add(totalParams < 0 && part.toLowerCase() === "lora" ? "type" : "finetune");
+      if (name === d.name) {
+        throw err(d, ref, `stage \`${name}\` uses its own output`, "a stage can only use models and earlier stages");
+      }
+      used.push(name);
     }
-  });
-  if (parts.some((n, i) => types[i].has("size_label") && /\d/.test(n))) {
-    parts.forEach((n, i) => {
-      if (types[i].has("size_label") && new RegExp("^\\p{L}+$", "u").test(n)) types[i].delete("size_label");
-    });
+    uses.set(d, used);
   }
-  let atStart = true;
-  parts.forEach((part, i) => {
-    const t = types[i];
-    if (atStart && (t.size === 0 && new RegExp("^\\p{L}", "u").test(part) || t.has("version"))) t.add("basename");
-    else {
-      atStart = false;
-      if (t.size === 0) t.add("finetune");
+  const order = [];
+  const state = /* @__PURE__ */ new Map();
+  const visit = (d, path6) => {
+    if (state.get(d) === "done") return;
+    if (state.get(d) === "visiting") {
+      const cycle = [...path6.slice(path6.indexOf(d)), d].map((s) => s.name).join(" \u2192 ");
+      const from = path6[path6.length - 1];
+      const ref = referencedModels(from).find((r) => r.path === d.name);
+      throw err(from, ref, `circular dependency between stages: ${cycle}`, "a stage may only use stages that do not use it; break the cycle");
     }
-  });
-  for (let i = parts.length - 1; i >= 0; i--) {
-    if (types[i].has("basename") && types[i].size > 1) types[i].delete("basename");
-    else break;
-  }
-  const join9 = (pred, unique = false) => {
-    let xs = parts.filter((_, i) => pred(types[i]));
-    if (unique) xs = [...new Set(xs)];
-    return xs.length > 0 ? xs.join("-") : void 0;
+    state.set(d, "visiting");
+    for (const name of uses.get(d)) visit(byName.get(name), [...path6, d]);
+    state.set(d, "done");
+    order.push(d);
   };
-  let basename5 = join9((t) => t.has("basename"));
-  const sizeLabel2 = join9((t) => t.has("size_label"), true);
-  const finetune = join9((t) => t.has("finetune"));
-  const version = join9((t) => t.has("version") && !t.has("basename"));
-  if (sizeLabel2 === void 0 && finetune === void 0 && version === void 0) basename5 = void 0;
-  return { fullName: full, org, basename: basename5, finetune, version, sizeLabel: sizeLabel2 };
+  for (const d of docs) visit(d, []);
+  return { order, final, uses };
 }
-function applyModelId(g, modelId, totalParams) {
-  const c = modelIdComponents(modelId, totalParams);
-  const out = { ...g };
-  if (out.name === void 0 && c.fullName !== void 0) out.name = idToTitle(c.fullName);
-  if (out.organization === void 0 && c.org !== void 0) out.organization = idToTitle(c.org);
-  if (out.basename === void 0 && c.basename !== void 0) out.basename = c.basename;
-  if (out.finetune === void 0 && c.finetune !== void 0) out.finetune = c.finetune;
-  if (out.version === void 0 && c.version !== void 0) out.version = c.version;
-  if (out.sizeLabel === void 0 && c.sizeLabel !== void 0) out.sizeLabel = c.sizeLabel;
+
+// src/card/data.ts
+var CARD_DATA_FILE = "mergeops_card.json";
+function stageInputs(doc) {
+  return referencedModels(doc).filter((r) => r.key !== doc.baseModel?.key).map((r) => r.key);
+}
+function gradientsOf(doc, layers) {
+  if (!layers) return [];
+  const out = [];
+  const scan = (scope, params) => {
+    for (const [param, s] of params) {
+      const list2 = s.kind === "gradient" ? [{ values: s.values, filter: void 0 }] : s.kind === "conditional" ? s.entries.filter((e) => Array.isArray(e.value)).map((e) => ({ values: e.value, filter: e.filter })) : [];
+      for (const g of list2) {
+        const perLayer = Array.from({ length: layers }, (_, i) => evaluateGradient(g.values, layerT(i, layers)));
+        out.push({ stage: doc.name, scope, param, filter: g.filter, perLayer });
+      }
+    }
+  };
+  scan("parameters", doc.parameters);
+  for (const m of doc.models ?? []) scan(m.model.key, m.parameters);
+  (doc.slices ?? []).forEach((sl, i) => {
+    scan(`slice ${i + 1}`, sl.parameters);
+    for (const src of sl.sources) scan(`slice ${i + 1} ${src.model.key}`, src.parameters);
+  });
   return out;
 }
-var SAMPLING = [
-  ["sequence", ["sequence"], "str"],
-  ["top_k", ["top_k"], "i32"],
-  ["top_p", ["top_p"], "f32"],
-  ["min_p", ["min_p"], "f32"],
-  ["xtc_probability", ["xtc_probability"], "f32"],
-  ["xtc_threshold", ["xtc_threshold"], "f32"],
-  ["temp", ["temperature"], "f32"],
-  ["penalty_last_n", ["penalty_last_n"], "i32"],
-  ["penalty_repeat", ["penalty_repeat", "repetition_penalty"], "f32"],
-  ["mirostat", ["mirostat"], "i32"],
-  ["mirostat_tau", ["mirostat_tau"], "f32"],
-  ["mirostat_eta", ["mirostat_eta"], "f32"]
-];
-function setGeneralMetadata(meta, g, totalParams) {
-  const gc = g.generationConfig ?? {};
-  for (const [key, from, t] of SAMPLING) {
-    const v = from.map((k2) => gc[k2]).find((x) => x !== void 0 && x !== null);
-    if (v === void 0) continue;
-    const k = `general.sampling.${key}`;
-    if (t === "str" && typeof v === "string") meta.set(kv.str(k, v));
-    else if (t === "i32" && typeof v === "number") meta.set(kv.i32(k, v));
-    else if (t === "f32" && typeof v === "number") meta.set(kv.f32(k, v));
-  }
-  const str = (k, v) => {
-    if (v !== void 0) meta.set(kv.str(k, v));
-  };
-  str("general.name", g.name);
-  str("general.author", g.author);
-  str("general.version", g.version);
-  str("general.organization", g.organization);
-  str("general.finetune", g.finetune);
-  str("general.basename", g.basename);
-  str("general.description", g.description);
-  str("general.size_label", g.sizeLabel ?? (totalParams > 0 ? sizeLabel(totalParams) : void 0));
-  if (g.license && g.license.length > 0) str("general.license", g.license.join(","));
-  str("general.license.name", g.licenseName);
-  str("general.license.link", g.licenseLink);
-  str("general.repo_url", g.repoUrl);
-  if (g.baseModels && g.baseModels.length > 0) {
-    meta.set(kv.u32("general.base_model.count", g.baseModels.length));
-    g.baseModels.forEach((b, i) => {
-      str(`general.base_model.${i}.name`, b.name);
-      str(`general.base_model.${i}.version`, b.version);
-      str(`general.base_model.${i}.organization`, b.organization);
-      str(`general.base_model.${i}.repo_url`, b.repoUrl);
-    });
-  }
-  if (g.tags && g.tags.length > 0) meta.set(kv.strs("general.tags", g.tags));
-  if (g.languages && g.languages.length > 0) meta.set(kv.strs("general.languages", g.languages));
+function mergeLicense(docs, inputs, required) {
+  const set = docs.map((d) => d.mergeops.license).find((l) => l !== void 0);
+  if (set) return set;
+  const found = new Set(inputs.map((i) => i.license ?? "(none)"));
+  if (found.size === 1 && !found.has("(none)")) return [...found][0];
+  if (!required) return void 0;
+  const final = docs[docs.length - 1];
+  const list2 = inputs.map((i) => `${i.repo ?? i.path ?? i.key}: ${i.license ?? "no license declared"}`).join("; ");
+  const why = found.has("(none)") ? "not every input declares a license" : "the inputs' licenses disagree";
+  throw new MergeopsError(
+    "RECIPE",
+    `${final.file}: ${why} (${list2}), so the merge's license cannot be inherited`,
+    "set it in the recipe: `mergeops:` then `  license: <id>` (a Hub license id, e.g. apache-2.0, or `other`), after checking the inputs' terms allow it"
+  );
 }
-function baseModelFromId(id) {
-  const c = modelIdComponents(id);
-  const entry = {};
-  if (c.fullName !== void 0) entry.name = idToTitle(c.fullName);
-  if (c.org !== void 0) entry.organization = idToTitle(c.org);
-  if (c.version !== void 0) entry.version = c.version;
-  if (c.org !== void 0 && c.fullName !== void 0) entry.repoUrl = `https://huggingface.co/${c.org}/${c.fullName}`;
-  return entry;
+function buildCardData(s) {
+  const layers = typeof s.outConfig.num_hidden_layers === "number" ? s.outConfig.num_hidden_layers : void 0;
+  const stages = s.docs.map((d) => ({ name: d.name, method: d.mergeMethod, inputs: stageInputs(d), base: d.baseModel?.key, final: d === s.final }));
+  const gradients = s.docs.flatMap((d) => gradientsOf(d, layers));
+  return {
+    version: 1,
+    recipeFile: s.recipeFile,
+    recipeText: s.final.lines.join("\n").trimEnd() + "\n",
+    stages,
+    inputs: s.inputs,
+    license: mergeLicense(s.docs, s.inputs, s.licenseRequired),
+    architectures: Array.isArray(s.outConfig.architectures) ? s.outConfig.architectures.map(String) : [],
+    parameters: s.parameters,
+    layers,
+    gradients,
+    provenance: s.provenance
+  };
 }
-function generalFromModelCard(card) {
-  const g = {};
-  const str = (...keys) => {
-    for (const k of keys) {
-      const v = card[k];
-      if (typeof v === "string") return v;
-      if (typeof v === "number") return String(v);
-    }
-    return void 0;
-  };
-  const list = (...keys) => keys.flatMap((k) => {
-    const v = card[k];
-    return typeof v === "string" ? [v] : Array.isArray(v) ? v.map(String) : [];
-  });
-  const set = (k, v) => {
-    if (v !== void 0) g[k] = v;
-  };
-  set("name", str("name", "model_name"));
-  set("author", str("author", "model_author", "model_creator"));
-  set("version", str("version", "model_version"));
-  set("organization", str("organization", "model_organization"));
-  set("description", str("description", "model_description"));
-  set("finetune", str("finetune", "model_finetune"));
-  set("basename", str("basename", "model_basename", "model_type"));
-  set("sizeLabel", str("size_label", "model_size_label"));
-  const license = list("license");
-  if (license.length > 0) g.license = license;
-  set("licenseName", str("license_name"));
-  set("licenseLink", str("license_link"));
-  const tags = list("tags", "pipeline_tag");
-  if (tags.length > 0) g.tags = tags;
-  const langs = list("languages", "language");
-  if (langs.length > 0) g.languages = langs;
-  const bm = card["base_model"] ?? card["base_models"] ?? card["base_model_sources"];
-  const ids = typeof bm === "string" ? [bm] : Array.isArray(bm) ? bm : [];
-  if (ids.length > 0) {
-    g.baseModels = ids.map((id) => {
-      if (typeof id !== "string") return id;
-      if (/^(https?|ssh):\/\//.test(id)) {
-        const m = /^https?:\/\/huggingface\.co\/([^/]+\/[^/]+)$/.exec(id);
-        return { ...m ? baseModelFromId(m[1]) : {}, repoUrl: id };
-      }
-      return baseModelFromId(id);
-    });
+function writeCardData(dir, data) {
+  writeFileSync2(join3(dir, CARD_DATA_FILE), JSON.stringify(data, null, 2) + "\n");
+}
+function readCardData(dir) {
+  const f = join3(dir, CARD_DATA_FILE);
+  if (!existsSync2(f)) return void 0;
+  try {
+    const d = JSON.parse(readFileSync4(f, "utf8"));
+    if (d.version === 1 && Array.isArray(d.inputs) && Array.isArray(d.stages)) return d;
+  } catch {
   }
-  return g;
+  throw new MergeopsError("IO", `${f} is damaged or from another mergeops version`, "run the merge again to write it");
 }
 
 // src/execute/gguf-convert.ts
-var import_yaml = __toESM(require_dist(), 1);
+var import_yaml6 = __toESM(require_dist(), 1);
 
 // src/hub/local.ts
 import { promises as fs } from "node:fs";
 import path from "node:path";
+
+// src/formats/json-keys.ts
+function firstDuplicateKey(text) {
+  const stack = [];
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      let j = i + 1;
+      while (j < text.length && text.charCodeAt(j) !== 34) j += text.charCodeAt(j) === 92 ? 2 : 1;
+      const keys = stack[stack.length - 1];
+      if (expectKey && keys) {
+        const key = JSON.parse(text.slice(i, j + 1));
+        if (keys.has(key)) return key;
+        keys.add(key);
+      }
+      expectKey = false;
+      i = j;
+    } else if (c === 123) {
+      stack.push(/* @__PURE__ */ new Set());
+      expectKey = true;
+    } else if (c === 91) {
+      stack.push(null);
+    } else if (c === 125 || c === 93) {
+      stack.pop();
+    } else if (c === 44) {
+      expectKey = stack[stack.length - 1] != null;
+    }
+  }
+  return void 0;
+}
+
+// src/formats/safetensors.ts
+var MAX_HEADER_BYTES = 100 * 1024 * 1024;
+function tensorByteSize(dtype, shape) {
+  let n = DTYPE_SIZE[dtype];
+  for (const d of shape) {
+    if (!Number.isSafeInteger(d) || d < 0) {
+      throw new MergeopsError(
+        "INTERNAL",
+        `invalid tensor dimension ${String(d)} in shape [${shape.join(", ")}]`,
+        "shapes are arrays of non-negative integers"
+      );
+    }
+    n *= d;
+  }
+  if (!Number.isSafeInteger(n)) {
+    throw new MergeopsError(
+      "INTERNAL",
+      `tensor of shape [${shape.join(", ")}] is too large (${n} bytes)`,
+      "tensor byte sizes must stay below 2^53"
+    );
+  }
+  return n;
+}
+function buildSafetensorsHeader(tensors, metadata) {
+  const meta = metadata ?? { format: "pt" };
+  const obj2 = {};
+  const seen = /* @__PURE__ */ new Set();
+  if (Object.keys(meta).length > 0) obj2["__metadata__"] = { ...meta };
+  let offset = 0;
+  const rel = [];
+  for (const t of tensors) {
+    if (t.name === "__metadata__") {
+      throw new MergeopsError("INTERNAL", "a tensor cannot be named __metadata__", "rename the tensor");
+    }
+    if (seen.has(t.name)) {
+      throw new MergeopsError(
+        "INTERNAL",
+        `duplicate tensor name ${JSON.stringify(t.name)} in one safetensors file`,
+        "each tensor name must appear once per file"
+      );
+    }
+    if (!isDType(t.dtype)) {
+      throw new MergeopsError(
+        "INTERNAL",
+        `unknown dtype ${JSON.stringify(t.dtype)} for tensor ${t.name}`,
+        `use one of ${DTYPES.join(", ")}`
+      );
+    }
+    seen.add(t.name);
+    const size = tensorByteSize(t.dtype, t.shape);
+    const begin = offset;
+    const end = begin + size;
+    if (!Number.isSafeInteger(end)) {
+      throw new MergeopsError("INTERNAL", "safetensors data section exceeds 2^53 bytes", "split the model into shards");
+    }
+    obj2[t.name] = { dtype: t.dtype, shape: [...t.shape], data_offsets: [begin, end] };
+    rel.push({ spec: t, begin, end });
+    offset = end;
+  }
+  const json2 = new TextEncoder().encode(JSON.stringify(obj2));
+  const headerLength = Math.ceil(json2.length / 8) * 8;
+  const header = new Uint8Array(8 + headerLength);
+  new DataView(header.buffer).setBigUint64(0, BigInt(headerLength), true);
+  header.set(json2, 8);
+  header.fill(32, 8 + json2.length);
+  const dataStart = 8 + headerLength;
+  const entries = rel.map(({ spec, begin, end }) => ({
+    name: spec.name,
+    dtype: spec.dtype,
+    shape: [...spec.shape],
+    start: dataStart + begin,
+    end: dataStart + end
+  }));
+  return { header, dataStart, entries };
+}
+var HEADER_HINT = "the file is not a valid safetensors file (truncated download or a different format?); re-download it, or re-save the model with the `safetensors` library";
+function parseHeaderLength(first8, fileSize, file) {
+  if (fileSize < 8 || first8.length < 8) {
+    throw new SafetensorsError(
+      file,
+      `file is truncated: ${Math.min(fileSize, first8.length)} bytes, but a safetensors file starts with an 8-byte header length`,
+      HEADER_HINT
+    );
+  }
+  const big = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
+  if (big > BigInt(MAX_HEADER_BYTES)) {
+    throw new SafetensorsError(
+      file,
+      `header length ${big} bytes exceeds the ${MAX_HEADER_BYTES}-byte limit (100 MiB, as in the Rust safetensors crate)`,
+      HEADER_HINT
+    );
+  }
+  const len2 = Number(big);
+  if (len2 < 2) {
+    throw new SafetensorsError(file, `header length ${len2} is too small to hold a JSON object`, HEADER_HINT);
+  }
+  if (8 + len2 > fileSize) {
+    throw new SafetensorsError(
+      file,
+      `header length ${len2} runs past the end of the file (8 + ${len2} = ${8 + len2} > file size ${fileSize})`,
+      HEADER_HINT + "; a file cut short is usually an interrupted download"
+    );
+  }
+  return len2;
+}
+function describe(v) {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "string") return `a string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + "\u2026" : v)}`;
+  if (typeof v === "number") return `the number ${v}`;
+  return typeof v === "object" ? "an object" : `a ${typeof v}`;
+}
+function excerpt(s, max = 80) {
+  return s.length > max ? `${s.slice(0, max)}\u2026` : s;
+}
+function isPlainObject(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+var ENTRY_HINT = 'each tensor entry must be {"dtype": "<DTYPE>", "shape": [..], "data_offsets": [begin, end]}; the file was written by a non-conforming tool or is corrupted: re-save it with the `safetensors` library';
+function parseSafetensorsHeader(json2, headerLength, fileSize, file) {
+  if (json2.length !== headerLength) {
+    throw new SafetensorsError(
+      file,
+      `header is truncated: expected ${headerLength} bytes of JSON, got ${json2.length}`,
+      HEADER_HINT
+    );
+  }
+  const dataStart = 8 + headerLength;
+  if (dataStart > fileSize) {
+    throw new SafetensorsError(
+      file,
+      `header length ${headerLength} runs past the end of the file (file size ${fileSize})`,
+      HEADER_HINT
+    );
+  }
+  let text;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(json2);
+  } catch {
+    throw new SafetensorsError(file, "header is not valid UTF-8", HEADER_HINT);
+  }
+  if (text.charCodeAt(0) !== 123) {
+    throw new SafetensorsError(
+      file,
+      `header is not a JSON object (it starts with ${JSON.stringify(text.slice(0, 16))})`,
+      HEADER_HINT
+    );
+  }
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new SafetensorsError(file, `header is not valid JSON: ${why.slice(0, 200)}`, HEADER_HINT);
+  }
+  if (!isPlainObject(parsed)) {
+    throw new SafetensorsError(file, `header is not a JSON object (got ${describe(parsed)})`, HEADER_HINT);
+  }
+  const dup = firstDuplicateKey(text);
+  if (dup !== void 0) {
+    throw new SafetensorsError(
+      file,
+      `${JSON.stringify(excerpt(dup))} appears twice in one object of the header`,
+      "a safetensors file names each tensor (and each field of an entry) once; the safetensors library refuses this file: re-save it with the `safetensors` library"
+    );
+  }
+  let metadata = null;
+  const tensors = [];
+  const dataSize = fileSize - dataStart;
+  for (const [name, value] of Object.entries(parsed)) {
+    if (name === "__metadata__") {
+      if (value === null) continue;
+      if (!isPlainObject(value)) {
+        throw new SafetensorsError(
+          file,
+          `__metadata__ must be an object of strings, got ${describe(value)}`,
+          "safetensors metadata maps string keys to string values"
+        );
+      }
+      const m = [];
+      for (const [k, v] of Object.entries(value)) {
+        if (typeof v !== "string") {
+          throw new SafetensorsError(
+            file,
+            `__metadata__[${JSON.stringify(k)}] must be a string, got ${describe(v)}`,
+            "safetensors metadata maps string keys to string values; store numbers and objects as strings"
+          );
+        }
+        m.push([k, v]);
+      }
+      metadata = Object.fromEntries(m);
+      continue;
+    }
+    const where = `tensor ${JSON.stringify(name)}`;
+    if (!isPlainObject(value)) {
+      throw new SafetensorsError(file, `${where}: entry must be an object, got ${describe(value)}`, ENTRY_HINT);
+    }
+    for (const k of Object.keys(value)) {
+      if (k !== "dtype" && k !== "shape" && k !== "data_offsets") {
+        throw new SafetensorsError(file, `${where}: unexpected key ${JSON.stringify(k)}`, ENTRY_HINT);
+      }
+    }
+    const { dtype, shape, data_offsets: offsets } = value;
+    if (dtype === void 0 || shape === void 0 || offsets === void 0) {
+      const missing2 = ["dtype", "shape", "data_offsets"].filter((k) => value[k] === void 0);
+      throw new SafetensorsError(file, `${where}: missing ${missing2.join(", ")}`, ENTRY_HINT);
+    }
+    if (typeof dtype !== "string" || !isDType(dtype)) {
+      throw new SafetensorsError(
+        file,
+        `${where}: unknown dtype ${typeof dtype === "string" ? JSON.stringify(dtype.slice(0, 40)) : describe(dtype)}`,
+        `mergeops reads the dtypes ${DTYPES.join(", ")}; convert the model (e.g. to bfloat16) before merging`
+      );
+    }
+    if (!Array.isArray(shape)) {
+      throw new SafetensorsError(file, `${where}: shape must be an array of integers, got ${describe(shape)}`, ENTRY_HINT);
+    }
+    let elements = 1;
+    let zero = false;
+    for (let i = 0; i < shape.length; i++) {
+      const d = shape[i];
+      if (typeof d !== "number" || !Number.isSafeInteger(d) || d < 0) {
+        throw new SafetensorsError(
+          file,
+          `${where}: shape[${i}] must be a non-negative integer, got ${describe(d)}`,
+          ENTRY_HINT
+        );
+      }
+      if (d === 0) zero = true;
+      else if (elements <= Number.MAX_SAFE_INTEGER) elements *= d;
+    }
+    if (zero) elements = 0;
+    if (!Array.isArray(offsets) || offsets.length !== 2) {
+      throw new SafetensorsError(
+        file,
+        `${where}: data_offsets must be [begin, end], got ${Array.isArray(offsets) ? `an array of ${offsets.length}` : describe(offsets)}`,
+        ENTRY_HINT
+      );
+    }
+    const [begin, end] = offsets;
+    for (const [label, v] of [["begin", begin], ["end", end]]) {
+      if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) {
+        throw new SafetensorsError(
+          file,
+          `${where}: data_offsets ${label} must be a non-negative integer below 2^53, got ${describe(v)}`,
+          ENTRY_HINT
+        );
+      }
+    }
+    const b = begin;
+    const e = end;
+    if (b > e) {
+      throw new SafetensorsError(file, `${where}: data_offsets begin ${b} is after end ${e}`, ENTRY_HINT);
+    }
+    const expected = elements * DTYPE_SIZE[dtype];
+    if (expected !== e - b) {
+      const shown = Number.isSafeInteger(expected) ? String(expected) : "more than 2^53";
+      throw new SafetensorsError(
+        file,
+        `${where}: byte length mismatch: shape [${shape.join(", ")}] \xD7 ${dtype} (${DTYPE_SIZE[dtype]} bytes) = ${shown} bytes, but data_offsets [${b}, ${e}] span ${e - b} bytes`,
+        ENTRY_HINT
+      );
+    }
+    if (e > dataSize) {
+      throw new SafetensorsError(
+        file,
+        `${where}: data_offsets [${b}, ${e}] run past the end of the data section (${dataSize} bytes; file size ${fileSize}, data starts at ${dataStart})`,
+        "the file is truncated (interrupted download?) or its header is corrupted; re-download it"
+      );
+    }
+    tensors.push({ name, dtype, shape, start: dataStart + b, end: dataStart + e });
+  }
+  tensors.sort((x, y) => x.start - y.start || x.end - y.end);
+  let at = dataStart;
+  for (let i = 0; i < tensors.length; i++) {
+    const cur = tensors[i];
+    if (cur.start < at) {
+      const prev = tensors[i - 1];
+      throw new SafetensorsError(
+        file,
+        `tensors ${JSON.stringify(excerpt(prev.name))} [${prev.start - dataStart}, ${prev.end - dataStart}] and ${JSON.stringify(excerpt(cur.name))} [${cur.start - dataStart}, ${cur.end - dataStart}] overlap`,
+        "tensor byte ranges in a safetensors file must not overlap; the file is corrupted or was written by a non-conforming tool"
+      );
+    }
+    if (cur.start > at) {
+      throw new SafetensorsError(
+        file,
+        `data bytes [${at - dataStart}, ${cur.start - dataStart}) belong to no tensor (before ${JSON.stringify(excerpt(cur.name))})`,
+        "every byte of a safetensors data section belongs to exactly one tensor (the safetensors library refuses gaps); the file is corrupted or was written by a non-conforming tool: re-save it with the `safetensors` library"
+      );
+    }
+    at = cur.end;
+  }
+  if (at !== fileSize) {
+    throw new SafetensorsError(
+      file,
+      `the last ${fileSize - at} byte(s) of the file (data bytes [${at - dataStart}, ${fileSize - dataStart})) belong to no tensor`,
+      "a safetensors file ends with its last tensor (the safetensors library refuses trailing bytes); the file was appended to or corrupted: re-download it or re-save it with the `safetensors` library"
+    );
+  }
+  return { headerLength, dataStart, tensors, metadata };
+}
+function shardFileName(index, count) {
+  if (count === 1) return "model.safetensors";
+  const pad2 = (n) => String(n).padStart(5, "0");
+  return `model-${pad2(index + 1)}-of-${pad2(count)}.safetensors`;
+}
+function planShards(tensors, maxShardBytes) {
+  if (!(maxShardBytes > 0) || !Number.isFinite(maxShardBytes)) {
+    throw new MergeopsError(
+      "USAGE",
+      `maximum shard size must be a positive number of bytes, got ${maxShardBytes}`,
+      "pass a size such as 5B (5 billion bytes), 2GiB or 500M"
+    );
+  }
+  const groups = [];
+  let cur = null;
+  for (const t of tensors) {
+    const size = tensorByteSize(t.dtype, t.shape);
+    if (cur === null || cur.tensors.length > 0 && cur.totalBytes + size > maxShardBytes) {
+      cur = { tensors: [], totalBytes: 0 };
+      groups.push(cur);
+    }
+    cur.tensors.push(t);
+    cur.totalBytes += size;
+  }
+  if (groups.length === 0) groups.push({ tensors: [], totalBytes: 0 });
+  return groups.map((g, i) => ({ fileName: shardFileName(i, groups.length), tensors: g.tensors, totalBytes: g.totalBytes }));
+}
+function pyJsonString(s) {
+  return JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
+}
+function byCodePoint(a, b) {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+function buildIndexJson(weightMap, totalSize, extraMetadata) {
+  const meta = [];
+  for (const [k, v] of Object.entries(extraMetadata ?? {})) {
+    if (k !== "total_size") meta.push([k, pyJsonString(v)]);
+  }
+  meta.push(["total_size", String(totalSize)]);
+  meta.sort((a, b) => byCodePoint(a[0], b[0]));
+  const wm = Object.keys(weightMap).sort(byCodePoint).map((k) => [k, pyJsonString(weightMap[k])]);
+  const obj2 = (entries, indent) => entries.length === 0 ? "{}" : "{\n" + entries.map(([k, v]) => `${indent}  ${pyJsonString(k)}: ${v}`).join(",\n") + `
+${indent}}`;
+  return obj2([["metadata", obj2(meta, "  ")], ["weight_map", obj2(wm, "  ")]], "") + "\n";
+}
+var INDEX_HINT = 'model.safetensors.index.json must be {"metadata": {...}, "weight_map": {"<tensor name>": "<shard file name>", ...}}; re-download it or regenerate it with transformers';
+function parseIndexJson(text, file) {
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new SafetensorsError(file, `index is not valid JSON: ${why.slice(0, 200)}`, INDEX_HINT);
+  }
+  if (!isPlainObject(parsed)) {
+    throw new SafetensorsError(file, `index is not a JSON object (got ${describe(parsed)})`, INDEX_HINT);
+  }
+  const wm = parsed["weight_map"];
+  if (!isPlainObject(wm)) {
+    throw new SafetensorsError(
+      file,
+      wm === void 0 ? 'index has no "weight_map"' : `"weight_map" must be an object, got ${describe(wm)}`,
+      INDEX_HINT
+    );
+  }
+  const out = [];
+  for (const [name, shard] of Object.entries(wm)) {
+    if (typeof shard !== "string" || shard.length === 0) {
+      throw new SafetensorsError(
+        file,
+        `weight_map[${JSON.stringify(name)}] must be a shard file name, got ${describe(shard)}`,
+        INDEX_HINT
+      );
+    }
+    if (shard.includes("/") || shard.includes("\\") || shard === "." || shard === ".." || shard.includes("\0")) {
+      throw new SafetensorsError(
+        file,
+        `weight_map[${JSON.stringify(name)}] = ${JSON.stringify(shard)} is not a plain file name`,
+        "shards must sit next to the index; paths with directories are refused"
+      );
+    }
+    out.push([name, shard]);
+  }
+  return Object.fromEntries(out);
+}
+
+// src/io/file-range.ts
+var MAX_IO = 1 << 30;
+function truncated(file, at, missing2) {
+  return new MergeopsError(
+    "IO",
+    `${file}: file ends at byte ${at}, expected ${missing2} more bytes (truncated?)`,
+    "the file was truncated or changed while being read; re-download it"
+  );
+}
+async function readRange(fh, length, position, file) {
+  const buf = new Uint8Array(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await fh.read(buf, done, Math.min(MAX_IO, length - done), position + done);
+    if (bytesRead === 0) throw truncated(file, position + done, length - done);
+    done += bytesRead;
+  }
+  return buf;
+}
+
+// src/hub/local.ts
 var INDEX_FILE = "model.safetensors.index.json";
 var SINGLE_FILE = "model.safetensors";
 var WEIGHT_FILE = /\.(safetensors|bin|pt|pth|ckpt|h5|msgpack|gguf|onnx)(\.index\.json)?$/i;
 var PICKLE_FILE = /\.(bin|pt|pth|ckpt)$/i;
 function errnoCode(e) {
   return typeof e === "object" && e !== null && "code" in e ? String(e.code) : void 0;
-}
-async function readFully(fh, length, position, file) {
-  const buf = new Uint8Array(length);
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await fh.read(buf, done, length - done, position + done);
-    if (bytesRead === 0) {
-      throw new SafetensorsError(
-        file,
-        `unexpected end of file after ${position + done} bytes`,
-        "the file was truncated or changed while being read; re-download it"
-      );
-    }
-    done += bytesRead;
-  }
-  return buf;
 }
 async function readSafetensorsHeader(file) {
   let fh;
@@ -32605,9 +34785,9 @@ async function readSafetensorsHeader(file) {
   }
   try {
     const { size } = await fh.stat();
-    const first8 = await readFully(fh, Math.min(8, size), 0, file);
+    const first8 = await readRange(fh, Math.min(8, size), 0, file);
     const headerLength = parseHeaderLength(first8, size, file);
-    const json2 = await readFully(fh, headerLength, 8, file);
+    const json2 = await readRange(fh, headerLength, 8, file);
     return parseSafetensorsHeader(json2, headerLength, size, file);
   } finally {
     await fh.close();
@@ -32634,7 +34814,8 @@ async function assembleModel(fa) {
       "a model folder needs the config.json of the model (as on the Hugging Face Hub); for a LoRA adapter, merge it into its base model first"
     );
   }
-  const config = parseJson(await fa.readText("config.json"), fa.display("config.json"), "config.json");
+  const configText = await fa.readText("config.json");
+  const config = parseJson(configText, fa.display("config.json"), "config.json");
   if (typeof config !== "object" || config === null || Array.isArray(config)) {
     throw new MergeopsError(
       "IO",
@@ -32719,7 +34900,7 @@ async function assembleModel(fa) {
     }
   }
   const otherFiles = names.filter((n) => !usedFiles.has(n) && !WEIGHT_FILE.test(n));
-  return { config, tensors, shardFiles, otherFiles };
+  return { config, configText, tensors, shardFiles, otherFiles };
 }
 function parseJson(text, file, what) {
   try {
@@ -33105,13 +35286,21 @@ function findArchRow(config) {
   if (modelType !== void 0) return ARCHITECTURES.find((r) => r.modelTypes.includes(modelType));
   return void 0;
 }
+function layerPattern(prefix) {
+  return prefix === void 0 ? "no numbered layers" : `\`${prefix}.N.*\``;
+}
+function foundLayout(tensorNames) {
+  const prefix = mainLayerPrefix(tensorNames);
+  const example = prefix === void 0 ? void 0 : tensorNames.find((n) => splitLayerName(n)?.prefix === prefix);
+  return example === void 0 ? layerPattern(prefix) : `${layerPattern(prefix)} (e.g. \`${example}\`)`;
+}
 function describeArch(def, inferred) {
   if (!inferred) return `${def.id} (${def.architectures[0]})`;
   const a = def.architectures[0] ?? def.modelTypes[0];
   return a ? `${a} (layout inferred from tensor names)` : "an unnamed architecture (layout inferred from tensor names)";
 }
 var RESAVE_HINT = "if the model comes from an older library version, load it with a current transformers release and save it again (save_pretrained) to get the current tensor names";
-function detectArch(config, tensorNames, modelLabel) {
+function detectArch(config, tensorNames, modelLabel2) {
   const row2 = findArchRow(config);
   let def;
   let inferred;
@@ -33123,7 +35312,7 @@ function detectArch(config, tensorNames, modelLabel) {
     if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) {
       throw new MergeopsError(
         "ARCH",
-        `${modelLabel}: config.json has no valid \`${def.numLayersKey}\` (got ${v === void 0 ? "nothing" : JSON.stringify(v)}); a ${def.id} model needs its layer count there`,
+        `${modelLabel2}: config.json has no valid \`${def.numLayersKey}\` (got ${v === void 0 ? "nothing" : JSON.stringify(v)}); a ${def.id} model needs its layer count there`,
         `set "${def.numLayersKey}" in the model's config.json to its number of layers`
       );
     }
@@ -33149,27 +35338,32 @@ function detectArch(config, tensorNames, modelLabel) {
   if (maxIndex >= numLayers) {
     throw new MergeopsError(
       "ARCH",
-      `${modelLabel}: the checkpoint has tensors for layer ${maxIndex} (e.g. \`${maxName}\`) but config.json says ${def.numLayersKey} = ${numLayers}`,
+      `${modelLabel2}: the checkpoint has tensors for layer ${maxIndex} (e.g. \`${maxName}\`) but config.json says ${def.numLayersKey} = ${numLayers}`,
       `config.json and the weights disagree: ${def.numLayersKey} should be ${maxIndex + 1} (highest layer index + 1) if the weights are right; if the files come from different revisions, download both from one revision`
     );
   }
   const available = new Set(tensorNames);
   const missing2 = [];
   for (const w2 of def.preWeights) if (!w2.optional && !findTensorName(w2, void 0, available)) missing2.push(w2.name);
-  for (let i = 0; i < numLayers; i++) {
+  const looked = Math.min(numLayers, maxIndex + 2);
+  for (let i = 0; i < looked; i++) {
     for (const w2 of def.layerWeights) {
       if (!w2.optional && !findTensorName(w2, i, available)) missing2.push(substituteLayer(w2.name, i, numLayers));
     }
   }
+  const unlooked = (numLayers - looked) * def.layerWeights.filter((w2) => !w2.optional).length;
   for (const w2 of def.postWeights) if (!w2.optional && !findTensorName(w2, void 0, available)) missing2.push(w2.name);
-  if (missing2.length > 0) {
-    const more = missing2.length > 1 ? ` (${missing2.length} required tensors are missing in all)` : "";
-    const layersNote = maxIndex + 1 < numLayers ? `; config.json says ${def.numLayersKey} = ${numLayers} but the highest layer index in the checkpoint is ${maxIndex}` : "";
+  if (missing2.length + unlooked > 0) {
+    const total = missing2.length + unlooked;
+    const more = total > 1 ? ` (${total} required tensors are missing in all)` : "";
+    const found = mainLayerPrefix(tensorNames);
+    const layersNote = maxIndex + 1 < numLayers && found === prefix ? `; config.json says ${def.numLayersKey} = ${numLayers} but the highest layer index in the checkpoint is ${maxIndex}` : "";
     const hint = maxIndex + 1 < numLayers && missing2.every((m) => splitLayerName(m)?.prefix === prefix) ? `the checkpoint stops at layer ${maxIndex}: a shard may be missing (re-download the model), or ${def.numLayersKey} in config.json should be ${maxIndex + 1}` : `the checkpoint does not have the tensor names a ${describeArch(def, inferred)} model has: ${RESAVE_HINT}; a shard may also be missing (check model.safetensors.index.json)`;
+    const layoutNote = found !== prefix ? `; the checkpoint's layers are named ${foundLayout(tensorNames)}, the ${describeArch(def, inferred)} layout expects ${layerPattern(prefix)}` : "";
     throw new MergeopsError(
       "ARCH",
-      `${modelLabel}: tensor \`${missing2[0]}\` is missing; the ${describeArch(def, inferred)} layout requires it${more}${layersNote}`,
-      hint
+      `${modelLabel2}: tensor \`${missing2[0]}\` is missing; the ${describeArch(def, inferred)} layout requires it${more}${layersNote}${layoutNote}`,
+      found !== prefix ? `the checkpoint is laid out for another architecture than its config.json says (\`architectures\`: ${JSON.stringify(config.architectures ?? [])}): fix config.json, or ${RESAVE_HINT}` : hint
     );
   }
   const templates = def.layerWeights.map((w2) => w2.name);
@@ -33226,7 +35420,7 @@ function checkSameLayout(models, opts) {
       if (differ) {
         throw new MergeopsError(
           "ARCH",
-          `\`${m.label}\` is ${describeArch(m.arch.def, m.arch.inferred)} but \`${first.label}\` is ${describeArch(first.arch.def, first.arch.inferred)}: the models of a merge must share one architecture`,
+          `\`${m.label}\` is ${describeArch(m.arch.def, m.arch.inferred)} with layers named ${foundLayout(m.tensorNames)}, but \`${first.label}\` is ${describeArch(first.arch.def, first.arch.inferred)} with layers named ${foundLayout(first.tensorNames)}: the models of a merge must share one architecture`,
           "pick models of one architecture (fine-tunes of the same base model); mixing architectures whose tensors happen to line up is what mergekit calls --allow-crimes, and must be asked for explicitly"
         );
       }
@@ -33256,9 +35450,9 @@ function checkSameLayout(models, opts) {
     if (onlyRef.length === 0 && (allowCrimes || onlyThis.length === 0)) continue;
     const r = models[ri];
     const m = models[i];
-    const describe2 = (lay) => `${lay.layerPrefix !== void 0 ? `layers as \`${lay.layerPrefix}.N.\u2026\`` : "no numbered layers"} (top-level prefixes: ${lay.topLevel.map((p) => `${p}.`).join(", ")})`;
+    const describe4 = (lay) => `${lay.layerPrefix !== void 0 ? `layers named \`${lay.layerPrefix}.N.*\`` : "no numbered layers"} (top-level prefixes: ${lay.topLevel.map((p) => `${p}.`).join(", ")})`;
     const prefixesDiffer = ref.layerPrefix !== l.layerPrefix || ref.topLevel.join() !== l.topLevel.join();
-    const head = prefixesDiffer ? `\`${m.label}\` and \`${r.label}\` name their tensors differently: \`${r.label}\` has ${describe2(ref)}, \`${m.label}\` has ${describe2(l)}` : `\`${m.label}\` and \`${r.label}\` do not have the same tensors`;
+    const head = prefixesDiffer ? `\`${m.label}\` and \`${r.label}\` name their tensors differently: \`${r.label}\` has ${describe4(ref)}, \`${m.label}\` has ${describe4(l)}` : `\`${m.label}\` and \`${r.label}\` do not have the same tensors`;
     const parts = [];
     if (onlyRef.length > 0) parts.push(`only in \`${r.label}\` (${onlyRef.length}): ${sample(onlyRef)}`);
     if (onlyThis.length > 0 && !allowCrimes) parts.push(`only in \`${m.label}\` (${onlyThis.length}): ${sample(onlyThis)}`);
@@ -33271,7 +35465,7 @@ function checkSameLayout(models, opts) {
 var cmp2 = (a, b) => a < b ? -1 : a > b ? 1 : 0;
 function convertType(ggufName, shape, outtype) {
   if (shape.length <= 1 || ggufName.endsWith("_norm.weight") || !ggufName.endsWith(".weight")) return "F32";
-  if (shape[shape.length - 1] % GGML_TYPES2[outtype].blockSize !== 0) return "F16";
+  if (shape[shape.length - 1] % ggmlType(outtype).blockSize !== 0) return "F16";
   return outtype;
 }
 function autoOuttype(tensors) {
@@ -33355,7 +35549,7 @@ function planGGUFConversion(p) {
 // src/tokenizer/gguf-vocab.ts
 import { createHash } from "node:crypto";
 
-// node_modules/@huggingface/tokenizers/dist/tokenizers.mjs
+// ../../main/node_modules/@huggingface/tokenizers/dist/tokenizers.mjs
 var DictionarySplitter = class {
   /**
    * @param dictionary The dictionary of words to use for splitting.
@@ -36598,11 +38792,11 @@ function specialVocabKVs(src, nVocab, loadMerges) {
   if (stripAccents !== void 0) out.push(kv.bool("tokenizer.ggml.normalizer.strip_accents", stripAccents));
   return out;
 }
-function chatTemplateList(list) {
+function chatTemplateList(list2) {
   const out = [];
   const names = [];
   let def;
-  for (const item of list) {
+  for (const item of list2) {
     const o = obj(item);
     const name = o?.["name"];
     const template = o?.["template"];
@@ -36829,6 +39023,43 @@ function bpeKVs(src, vocabSize, o = {}) {
   ];
 }
 
+// src/tokenizer/read-files.ts
+function readTokenizerFiles(from) {
+  const view = typeof from === "string" ? folderView(from) : from;
+  const files = {};
+  const tm = view.read("tokenizer.model");
+  if (tm) files.tokenizerModel = new Uint8Array(tm);
+  files.tokenizerJson = viewJsonObject(view, "tokenizer.json");
+  const config = view.read("tokenizer_config.json");
+  if (config) {
+    files.tokenizerConfigText = config.toString("utf8");
+    files.tokenizerConfig = parseJsonObject(files.tokenizerConfigText, view.path("tokenizer_config.json"));
+  }
+  files.specialTokensMap = viewJsonObject(view, "special_tokens_map.json");
+  const added = viewJsonObject(view, "added_tokens.json");
+  if (added) files.addedTokensJson = added;
+  const jinja = view.read("chat_template.jinja");
+  if (jinja) files.chatTemplateJinja = jinja.toString("utf8");
+  files.chatTemplateJson = viewJsonObject(view, "chat_template.json");
+  const merges = view.read("merges.txt");
+  if (merges) files.mergesTxt = merges.toString("utf8");
+  return files;
+}
+function plannedTokenizerFiles(outFiles, donorDir) {
+  const files = readTokenizerFiles(donorDir);
+  for (const f of outFiles ?? []) {
+    const v = JSON.parse(f.text);
+    if (f.name === "tokenizer.json") files.tokenizerJson = v;
+    else if (f.name === "special_tokens_map.json") files.specialTokensMap = v;
+    else if (f.name === "tokenizer_config.json") {
+      files.tokenizerConfig = v;
+      files.tokenizerConfigText = f.text;
+      files.chatTemplateJinja = void 0;
+    }
+  }
+  return files;
+}
+
 // src/execute/gguf-sink.ts
 import { promises as fs2 } from "node:fs";
 import path2 from "node:path";
@@ -36840,11 +39071,14 @@ var GGUFFileSink = class _GGUFFileSink {
     this.layout = layout;
     this.written = layout.tensors.map(() => 0);
     layout.tensors.forEach((t, i) => this.index.set(t.name, i));
+    this.unregister = onInterruptCleanup(() => this.abort());
   }
   /** bytes written per tensor (parts may come in any order; they must not overlap) */
   written;
   index = /* @__PURE__ */ new Map();
   closed = false;
+  /** Removes the temporary file if the process is interrupted before finish or abort. */
+  unregister;
   /** Creates `<file>.partial` at the final size and writes the header. Existing files are replaced only at `finish`. */
   static async create(file, layout) {
     const tmp = path2.join(path2.dirname(file), `.${path2.basename(file)}.partial-${process.pid}`);
@@ -36852,7 +39086,7 @@ var GGUFFileSink = class _GGUFFileSink {
     try {
       fh = await fs2.open(tmp, "w");
     } catch (e) {
-      throw new MergeopsError("IO", `cannot create ${tmp}: ${e.message}`, "check that the output folder exists and is writable");
+      throw asFsError(e, "create", tmp);
     }
     try {
       await fh.truncate(layout.fileSize);
@@ -36860,7 +39094,7 @@ var GGUFFileSink = class _GGUFFileSink {
     } catch (e) {
       await fh.close();
       await fs2.rm(tmp, { force: true });
-      throw new MergeopsError("IO", `cannot write ${tmp}: ${e.message}`, "check free disk space");
+      throw asFsError(e, "write", tmp, { needed: layout.fileSize });
     }
     return new _GGUFFileSink(file, tmp, fh, layout);
   }
@@ -36910,7 +39144,11 @@ var GGUFFileSink = class _GGUFFileSink {
         "write whole encoded rows inside the tensor"
       );
     }
-    await writeAll(this.fh, bytes2, slot.offset + at);
+    try {
+      await writeAll(this.fh, bytes2, slot.offset + at);
+    } catch (e) {
+      throw asFsError(e, "write", this.tmpPath, { needed: this.layout.fileSize });
+    }
     this.markWritten(name, bytes2.length);
   }
   /** Records `n` bytes of `name` as written (by this sink or by a worker writing `tempPath` itself). */
@@ -36934,14 +39172,22 @@ var GGUFFileSink = class _GGUFFileSink {
       );
     }
     this.closed = true;
-    await this.fh.sync();
-    await this.fh.close();
-    await fs2.rename(this.tmpPath, this.finalPath);
+    try {
+      await this.fh.sync();
+      await this.fh.close();
+      await fs2.rename(this.tmpPath, this.finalPath);
+    } catch (e) {
+      await fs2.rm(this.tmpPath, { force: true });
+      throw asFsError(e, "finish", this.finalPath, { needed: this.layout.fileSize });
+    } finally {
+      this.unregister();
+    }
   }
   /** Drops the temporary file. Safe to call twice. */
   async abort() {
     if (this.closed) return;
     this.closed = true;
+    this.unregister();
     await this.fh.close().catch(() => void 0);
     await fs2.rm(this.tmpPath, { force: true });
   }
@@ -36954,79 +39200,11 @@ async function writeAll(fh, bytes2, position) {
   }
 }
 
-// src/execute/gguf-smoke.ts
-import { availableParallelism as availableParallelism2 } from "node:os";
-var PROMPT = "The capital of France is";
-var DECODE = 4;
-var llamaPromise;
-async function loadNodeLlamaCpp() {
-  try {
-    return await import("node-llama-cpp");
-  } catch {
-    return void 0;
-  }
-}
-async function smokeTestGGUF(file) {
-  const lib = await loadNodeLlamaCpp();
-  if (!lib) return { ran: false, tokens: [], text: "" };
-  const fail3 = (what) => {
-    throw new MergeopsError(
-      "INTERNAL",
-      `${file}: llama.cpp ${what}`,
-      "the GGUF file is written but unusable; please report it with the recipe and command that produced it"
-    );
-  };
-  llamaPromise ??= lib.getLlama({
-    gpu: false,
-    build: "never",
-    usePrebuiltBinaries: true,
-    skipDownload: true,
-    progressLogs: false,
-    logLevel: lib.LlamaLogLevel.error
-  }).catch(() => void 0);
-  const llama = await llamaPromise;
-  if (!llama) return { ran: false, tokens: [], text: "" };
-  let model2;
-  try {
-    model2 = await llama.loadModel({ modelPath: file, gpuLayers: 0 });
-  } catch (e) {
-    return fail3(`cannot load it (${e.message})`);
-  }
-  const ctx = await model2.createContext({ contextSize: 64, batchSize: 64, threads: availableParallelism2() });
-  try {
-    const seq = ctx.getSequence();
-    let tokens = [...model2.tokenize(PROMPT, true)];
-    if (model2.tokens.bos !== null && tokens[0] !== model2.tokens.bos) tokens = [model2.tokens.bos, ...tokens];
-    const out = [];
-    for (let i = 0; i < DECODE; i++) {
-      await seq.clearHistory();
-      const res = await seq.controlledEvaluate(tokens.map((t, j) => j === tokens.length - 1 ? [t, { generateNext: { logits: true } }] : t));
-      const logits = res[res.length - 1]?.next?.logits;
-      if (!logits || logits.size === 0) fail3("returned no logits");
-      let best = -1;
-      let bestValue = -Infinity;
-      for (const [token, v] of logits) {
-        if (!Number.isFinite(v)) fail3(`returned a non-finite logit (${v}) for token ${token} after ${tokens.length} tokens`);
-        if (v > bestValue) {
-          best = token;
-          bestValue = v;
-        }
-      }
-      if (model2.tokens.eos !== null && best === model2.tokens.eos) break;
-      out.push(best);
-      tokens = [...tokens, best];
-    }
-    return { ran: true, tokens: out, text: model2.detokenize(out) };
-  } finally {
-    await ctx.dispose();
-    await model2.dispose();
-  }
-}
-
 // src/execute/gguf-verify.ts
+import { stat as stat2 } from "node:fs/promises";
 var HEADER_FIELDS = /* @__PURE__ */ new Set(["version", "tensor_count", "kv_count"]);
 async function verifyGGUF(file, layout, metadata) {
-  const fail3 = (what) => {
+  const fail6 = (what) => {
     throw new MergeopsError(
       "INTERNAL",
       `${file} does not read back as written: ${what}`,
@@ -37038,60 +39216,35 @@ async function verifyGGUF(file, layout, metadata) {
   try {
     r = await gguf2(file, { allowLocalFile: true });
   } catch (e) {
-    return fail3(`@huggingface/gguf cannot parse it (${e.message})`);
+    return fail6(`@huggingface/gguf cannot parse it (${e.message})`);
+  }
+  const { size } = await stat2(file);
+  if (size !== layout.fileSize) fail6(`the file is ${size} bytes, ${layout.fileSize} planned`);
+  const names = /* @__PURE__ */ new Set();
+  for (const t of r.tensorInfos) {
+    if (names.has(t.name)) fail6(`tensor ${t.name} appears twice`);
+    names.add(t.name);
   }
   const keys = Object.keys(r.metadata).filter((k) => !HEADER_FIELDS.has(k));
   const want = metadata.entries().map((e) => e.key);
   if (layout.alignment !== 32) want.push("general.alignment");
-  if (keys.join("\n") !== want.join("\n")) fail3(`metadata keys differ (${keys.length} read, ${want.length} written)`);
-  if (r.tensorInfos.length !== layout.tensors.length) fail3(`${r.tensorInfos.length} tensors read, ${layout.tensors.length} written`);
+  if (keys.join("\n") !== want.join("\n")) fail6(`metadata keys differ (${keys.length} read, ${want.length} written)`);
+  if (r.tensorInfos.length !== layout.tensors.length) fail6(`${r.tensorInfos.length} tensors read, ${layout.tensors.length} written`);
   const base = Number(r.tensorDataOffset);
-  if (base !== layout.dataOffset) fail3(`data starts at ${base}, planned ${layout.dataOffset}`);
+  if (base !== layout.dataOffset) fail6(`data starts at ${base}, planned ${layout.dataOffset}`);
   r.tensorInfos.forEach((t, i) => {
     const s = layout.tensors[i];
     const shape = t.shape.map(Number).reverse();
-    if (t.name !== s.name || shape.join(",") !== s.shape.join(",") || Number(t.dtype) !== GGML_TYPES2[s.type].id || base + Number(t.offset) !== s.offset) {
-      fail3(`tensor ${i} reads as ${t.name} [${shape.join(", ")}] type ${Number(t.dtype)}, written as ${s.name} [${s.shape.join(", ")}] ${s.type}`);
+    if (t.name !== s.name || shape.join(",") !== s.shape.join(",") || Number(t.dtype) !== ggmlType(s.type).id || base + Number(t.offset) !== s.offset) {
+      fail6(`tensor ${i} reads as ${t.name} [${shape.join(", ")}] type ${Number(t.dtype)}, written as ${s.name} [${s.shape.join(", ")}] ${s.type}`);
     }
   });
 }
 
 // src/execute/gguf-convert.ts
 var CHUNK_ELEMENTS = 16 << 20;
-async function readOptional(file) {
-  try {
-    return await fs3.readFile(file);
-  } catch (e) {
-    if (e.code === "ENOENT") return void 0;
-    throw new MergeopsError("IO", `cannot read ${file}: ${e.message}`, "check that the file is readable");
-  }
-}
-async function readJsonOptional(file) {
-  const b = await readOptional(file);
-  if (b === void 0) return void 0;
-  try {
-    return JSON.parse(b.toString("utf8"));
-  } catch (e) {
-    throw new MergeopsError("IO", `${file} is not valid JSON: ${e.message}`, `fix or re-download ${path3.basename(file)}`);
-  }
-}
-async function readVocabSources(dir, config) {
-  const j = (f) => readJsonOptional(path3.join(dir, f));
-  const src = { config };
-  const tm = await readOptional(path3.join(dir, "tokenizer.model"));
-  if (tm) src.tokenizerModel = new Uint8Array(tm);
-  src.tokenizerJson = await j("tokenizer.json");
-  src.tokenizerConfig = await j("tokenizer_config.json");
-  const added = await j("added_tokens.json");
-  if (added) src.addedTokensJson = added;
-  const jinja = await readOptional(path3.join(dir, "chat_template.jinja"));
-  if (jinja) src.chatTemplateJinja = jinja.toString("utf8");
-  src.chatTemplateJson = await j("chat_template.json");
-  const merges = await readOptional(path3.join(dir, "merges.txt"));
-  if (merges) src.mergesTxt = merges.toString("utf8");
-  return src;
-}
-function vocabKVsFor(row2, src, config, tokenizerPre) {
+function vocabKVsFor(row2, files, config, tokenizerPre) {
+  const src = { ...files, config };
   const vocabSize = typeof config["vocab_size"] === "number" ? config["vocab_size"] : void 0;
   const bpe = () => bpeKVs(src, vocabSize, tokenizerPre !== void 0 ? { preOverride: tokenizerPre } : {});
   const needSpm = () => {
@@ -37104,8 +39257,8 @@ function vocabKVsFor(row2, src, config, tokenizerPre) {
     }
   };
   switch (row2.vocab) {
-    case "gpt2":
-      return bpe();
+    case "qwen":
+      return src.tokenizerModel ? sentencePieceKVs(src, vocabSize) : bpe();
     case "gemma":
       if (!src.tokenizerModel && row2.id === "gemma3_text") return bpe();
       needSpm();
@@ -37131,20 +39284,21 @@ function vocabKVsFor(row2, src, config, tokenizerPre) {
     }
   }
 }
-async function readModelCard(dir) {
-  const b = await readOptional(path3.join(dir, "README.md"));
+async function readModelCard(from) {
+  const view = typeof from === "string" ? folderView(from) : from;
+  const b = view.read("README.md");
   if (!b) return {};
   const lines = b.toString("utf8").split(/\r?\n/);
   if (lines[0] !== "---") return {};
   const end = lines.indexOf("---", 1);
   const yaml = lines.slice(1, end < 0 ? void 0 : end).join("\n").replace(/\t/g, "  ");
   try {
-    const v = (0, import_yaml.parse)(yaml, { version: "1.1" });
+    const v = (0, import_yaml6.parse)(yaml, { version: "1.1" });
     return typeof v === "object" && v !== null && !Array.isArray(v) ? v : {};
   } catch (e) {
     throw new MergeopsError(
       "IO",
-      `${path3.join(dir, "README.md")}: the model card's YAML header is invalid (${e.message})`,
+      `${view.path("README.md")}: the model card's YAML header is invalid (${e.message})`,
       "fix the front matter between the --- lines, or pass --name"
     );
   }
@@ -37152,9 +39306,17 @@ async function readModelCard(dir) {
 async function readFolderGGUFInfo(o) {
   const row2 = ggufArchFor(o.config);
   const withDefaults = withConfigDefaults(o.config);
-  const vocab = vocabKVsFor(row2, await readVocabSources(o.dir, withDefaults), withDefaults, o.tokenizerPre);
-  const genCfg = await readJsonOptional(path3.join(o.dir, "generation_config.json"));
-  const general = { ...generalFromModelCard(await readModelCard(o.dir)), ...o.general };
+  const files = o.files ?? folderView(o.dir);
+  const vocab = vocabKVsFor(row2, readTokenizerFiles(files), withDefaults, o.tokenizerPre);
+  const genCfg = viewJsonObject(files, "generation_config.json");
+  const marker = o.files ? void 0 : readOutputMarker(o.dir);
+  const title = o.files ? o.title : marker?.name;
+  const generatedCard = marker !== void 0 && await fs3.stat(path3.join(o.dir, CARD_DATA_FILE)).then(() => true, () => false);
+  const general = {
+    ...title !== void 0 ? { name: title } : {},
+    ...generalFromModelCard(generatedCard ? {} : await readModelCard(files)),
+    ...o.general
+  };
   if (genCfg) general.generationConfig = genCfg;
   const modelIds = [];
   const nop = o.config["_name_or_path"];
@@ -37193,22 +39355,69 @@ async function convertModelToGGUF(o) {
   });
   const tensors = [...model2.tensors.values()].map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, shard: path3.basename(t.file) }));
   const plan = planFolderGGUF(info, tensors, o.fileType, { prefix: o.prefix, split: o.split });
-  await fs3.mkdir(o.outDir, { recursive: true });
-  for (const f of plan.files) {
-    const p = path3.join(o.outDir, f.fileName);
-    if (!o.overwrite && await fs3.stat(p).then(() => true, () => false)) {
-      throw new MergeopsError("USAGE", `${p} already exists`, "pass --overwrite to replace it, or choose another --out folder");
-    }
+  const outDir = resolveOutPath(o.outDir);
+  const created = !await fs3.stat(outDir).then(() => true, () => false);
+  try {
+    await fs3.mkdir(outDir, { recursive: true });
+  } catch (e) {
+    throw asFsError(e, "create the folder", outDir);
   }
+  const dropCreated = async () => {
+    if (created) await fs3.rmdir(outDir).catch(() => void 0);
+  };
+  const unregisterDir = onInterruptCleanup(dropCreated);
+  const lock = acquireOutputLock(path3.join(outDir, plan.files[0].fileName));
+  try {
+    removeStalePartials(outDir, o.log);
+    for (const f of plan.files) {
+      const p = path3.join(outDir, f.fileName);
+      const exists3 = await fs3.stat(p).then(() => true, () => false);
+      if (exists3 && !o.overwrite && !o.forceOverwrite) {
+        throw new MergeopsError("USAGE", `${p} already exists`, "pass --overwrite to replace it, or choose another --out folder");
+      }
+      if (exists3 && !o.forceOverwrite && !await isGGUFFile(p)) {
+        throw new MergeopsError(
+          "USAGE",
+          `${p} exists and is not a GGUF file: --overwrite replaces only GGUF files`,
+          "choose another --out folder or --name, or pass --force-overwrite to replace it anyway"
+        );
+      }
+    }
+    return await writeConverted(o, model2, plan, outDir);
+  } catch (e) {
+    lock.release();
+    await dropCreated();
+    throw e;
+  } finally {
+    unregisterDir();
+    lock.release();
+  }
+}
+async function isGGUFFile(p) {
+  try {
+    const fh = await fs3.open(p, "r");
+    try {
+      const b = Buffer.alloc(4);
+      await fh.read(b, 0, 4, 0);
+      return b.toString("latin1") === "GGUF";
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return false;
+  }
+}
+async function writeConverted(o, model2, plan, outDir) {
   const sinks = [];
   const fileOf = /* @__PURE__ */ new Map();
   try {
     for (const f of plan.files) {
-      const s = await GGUFFileSink.create(path3.join(o.outDir, f.fileName), f.layout);
+      const s = await GGUFFileSink.create(path3.join(outDir, f.fileName), f.layout);
       sinks.push(s);
       for (const t of f.layout.tensors) fileOf.set(t.name, s);
     }
-    const pool = await KernelPool.create(o.threads ?? availableParallelism3());
+    const pool = await KernelPool.create(o.threads ?? availableParallelism2());
+    const unregisterPool = onInterruptStop(() => pool.close());
     try {
       const jobs = [];
       for (const t of plan.tensors) {
@@ -37239,6 +39448,7 @@ async function convertModelToGGUF(o) {
       await settleAll(jobs);
       await pool.closeFiles();
     } finally {
+      unregisterPool();
       await pool.close();
     }
     for (const s of sinks) await s.finish();
@@ -37246,23 +39456,64 @@ async function convertModelToGGUF(o) {
     for (const s of sinks) await s.abort();
     throw e;
   }
-  for (const f of plan.files) await verifyGGUF(path3.join(o.outDir, f.fileName), f.layout, f.metadata);
+  for (const f of plan.files) await verifyGGUF(path3.join(outDir, f.fileName), f.layout, f.metadata);
   let check;
   try {
-    if (o.check ?? true) check = await smokeTestGGUF(path3.join(o.outDir, plan.files[0].fileName));
+    if ((o.check ?? true) && o.loadCheck) check = await o.loadCheck(path3.join(outDir, plan.files[0].fileName));
   } catch (e) {
-    for (const f of plan.files) await fs3.rm(path3.join(o.outDir, f.fileName), { force: true });
+    for (const f of plan.files) await fs3.rm(path3.join(outDir, f.fileName), { force: true });
     throw e;
   }
-  return { files: plan.files.map((f) => ({ path: path3.join(o.outDir, f.fileName), bytes: f.layout.fileSize })), plan, check };
+  return { files: plan.files.map((f) => ({ path: path3.join(outDir, f.fileName), bytes: f.layout.fileSize })), plan, check };
 }
 
 // src/execute/gguf-outputs.ts
+function plannedOutputView(plan) {
+  const written = new Map((plan.outFiles ?? []).map((f) => [f.name, f.text]));
+  written.set("config.json", plan.outConfigText);
+  const copied = new Set(plan.donor.files);
+  return {
+    path: (name) => written.has(name) || !copied.has(name) ? `${name} (planned output)` : join4(plan.donor.dir, name),
+    read: (name) => {
+      const text = written.get(name);
+      if (text !== void 0) return Buffer.from(text, "utf8");
+      return copied.has(name) ? readOptionalFile(join4(plan.donor.dir, name)) : void 0;
+    }
+  };
+}
+async function planGGUFOutputs(plan, request) {
+  const files = plannedOutputView(plan);
+  const config = JSON.parse(plan.outConfigText);
+  const tensors = plan.tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, shard: plan.shards[t.shard].fileName }));
+  const info = await readFolderGGUFInfo({
+    dir: request.modelId,
+    config,
+    modelId: request.modelId,
+    tokenizerPre: request.tokenizerPre,
+    files,
+    title: request.title
+  });
+  return { request, plans: [...new Set(request.types)].map((t) => planFolderGGUF(info, tensors, t, { split: request.split })) };
+}
+function ggufRequestFor(plan, o, modelId) {
+  const types = o.gguf ?? (plan.recipe.mergeops.quantize ?? []).map(parseFileType);
+  return { types: [...new Set(types)], modelId, title: o.title, tokenizerPre: o.tokenizerPre, split: o.ggufSplit };
+}
+function attachGGUF(plan, planned) {
+  const bytes2 = planned.plans.reduce((a, p) => a + p.files.reduce((b, f) => b + f.layout.fileSize, 0), 0);
+  plan.estimates.diskBytes += bytes2 - (plan.estimates.ggufBytes ?? 0);
+  plan.estimates.ggufBytes = bytes2;
+  plan.gguf = planned;
+}
+function sameGGUFRequest(a, b) {
+  return JSON.stringify({ ...a, types: [...new Set(a.types)] }) === JSON.stringify({ ...b, types: [...new Set(b.types)] });
+}
 var GGUFOutputs = class _GGUFOutputs {
-  constructor(plans, sinks, byTensor) {
+  constructor(plans, sinks, byTensor, kept) {
     this.plans = plans;
     this.sinks = sinks;
     this.byTensor = byTensor;
+    this.kept = kept;
   }
   sinkOf(file) {
     const s = this.sinks.find((x) => x.tempPath === file);
@@ -37270,31 +39521,31 @@ var GGUFOutputs = class _GGUFOutputs {
     return s;
   }
   /**
-   * Plans one GGUF file (or gguf-split set) per type for the merge's output tensors and writes
-   * their headers into `dir`, the output folder being built (it must hold config.json and the
-   * tokenizer files already). Tensors computed from the config (rope_freqs) are written here.
+   * Opens the planned GGUF files in `dir`, the output folder being built, and writes their
+   * headers; tensors computed from the config (rope_freqs) are written here.
    */
-  static async open(plan, dir, types, o) {
-    const config = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
-    const tensors = plan.tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, shard: plan.shards[t.shard].fileName }));
+  static async open(planned, dir, o = {}) {
     const plans = [];
     const sinks = [];
     const byTensor = /* @__PURE__ */ new Map();
-    const out = new _GGUFOutputs(plans, sinks, byTensor);
+    const kept = /* @__PURE__ */ new Set();
+    const out = new _GGUFOutputs(plans, sinks, byTensor, kept);
     try {
-      const info = await readFolderGGUFInfo({ dir, config, modelId: o.modelId, tokenizerPre: o.tokenizerPre });
-      for (const fileType of new Set(types)) {
-        o.onType?.(fileType);
-        const gp = planFolderGGUF(info, tensors, fileType);
+      for (const gp of planned) {
+        o.onType?.(gp.fileType);
         plans.push(gp);
         const fileOf = /* @__PURE__ */ new Map();
+        const hfName = new Map(gp.tensors.filter((t) => !t.generated).map((t) => [t.ggufName, t.hfName]));
         for (const f of gp.files) {
-          const s = await GGUFFileSink.create(join(dir, f.fileName), f.layout);
+          if (o.keep && !o.keep(f.fileName, f.layout.fileSize, f.layout.tensors.flatMap((t) => hfName.get(t.name) ?? []))) continue;
+          kept.add(f.fileName);
+          const s = await GGUFFileSink.create(join4(dir, f.fileName), f.layout);
           sinks.push(s);
           for (const t of f.layout.tensors) fileOf.set(t.name, s);
         }
         for (const t of gp.tensors) {
           const sink = fileOf.get(t.ggufName);
+          if (!sink) continue;
           if (t.generated) await sink.writeTensor(t.ggufName, new Uint8Array(t.generated.buffer.slice(0)));
           else byTensor.set(t.hfName, [...byTensor.get(t.hfName) ?? [], sink.target(t)]);
         }
@@ -37304,6 +39555,10 @@ var GGUFOutputs = class _GGUFOutputs {
       throw e;
     }
     return out;
+  }
+  /** The GGUF files planned, by type (the first file of a split set). */
+  get files() {
+    return this.plans.map((p) => ({ file: p.files[0].fileName, type: p.fileType }));
   }
   /** Where the chunks of output tensor `name` go besides its shard (none for tensors GGUF drops). */
   targets(name) {
@@ -37325,17 +39580,133 @@ var GGUFOutputs = class _GGUFOutputs {
    * Checks every tensor was written, syncs, renames each file into place and reads it back; with
    * `smoke`, llama.cpp loads each model (the first file of a split) and decodes a few tokens.
    */
-  async finish(dir, smoke = true) {
+  async finish(dir, check) {
     for (const s of this.sinks) await s.finish();
-    for (const p of this.plans) for (const f of p.files) await verifyGGUF(join(dir, f.fileName), f.layout, f.metadata);
+    for (const p of this.plans) for (const f of p.files) if (this.kept.has(f.fileName)) await verifyGGUF(join4(dir, f.fileName), f.layout, f.metadata);
     const checks = [];
-    if (smoke) for (const p of this.plans) checks.push({ file: p.files[0].fileName, ...await smokeTestGGUF(join(dir, p.files[0].fileName)) });
+    const whole = (p) => p.files.every((f) => this.kept.has(f.fileName));
+    if (check) {
+      for (const p of this.plans) if (whole(p)) checks.push({ file: p.files[0].fileName, ...await check(join4(dir, p.files[0].fileName)) });
+    }
     return checks;
   }
   async abort() {
     for (const s of this.sinks) await s.abort();
   }
 };
+
+// src/kernels/health.ts
+var HEALTH_OUT_WORDS = 3;
+var HEALTH_INPUT_WORDS = 4;
+
+// src/execute/health.ts
+var HealthTracker = class {
+  parts = /* @__PURE__ */ new Map();
+  add(tensor, first, words) {
+    let p = this.parts.get(tensor);
+    if (!p) this.parts.set(tensor, p = []);
+    p.push({ first, words });
+  }
+  /** The tensor's health, or undefined when no job reported any (non-float data). */
+  finish(t) {
+    const parts = this.parts.get(t.name);
+    this.parts.delete(t.name);
+    if (!parts?.length) return void 0;
+    parts.sort((a, b) => a.first - b.first);
+    const sum2 = new Float64Array(parts[0].words.length);
+    for (const p of parts) p.words.forEach((w2, i) => {
+      sum2[i] += w2;
+    });
+    const oSq = sum2[2];
+    const inputs = t.inputs.map((r, j) => {
+      const at = HEALTH_OUT_WORDS + HEALTH_INPUT_WORDS * j;
+      const [nan, inf, sq, dot] = sum2.subarray(at, at + HEALTH_INPUT_WORDS);
+      const denom = Math.sqrt(oSq) * Math.sqrt(sq);
+      return { model: r.modelKey, tensor: r.tensor, nan, inf, norm: Math.sqrt(sq), cosine: denom > 0 && Number.isFinite(denom) ? dot / denom : NaN };
+    });
+    return { name: t.name, nan: sum2[0], inf: sum2[1], norm: Math.sqrt(oSq), inputs };
+  }
+};
+function describe2(nan, inf) {
+  const parts = [nan > 0 ? `${nan} NaN` : "", inf > 0 ? `${inf} infinite` : ""].filter(Boolean);
+  return `${parts.join(" and ")} value${nan + inf === 1 ? "" : "s"}`;
+}
+function nonFiniteError(h) {
+  const carriers = h.inputs.filter((i) => i.nan + i.inf > 0);
+  const from = carriers.length > 0 ? `; it comes from ${carriers.map((i) => `${i.model} (tensor ${i.tensor}: ${describe2(i.nan, i.inf)})`).join(", ")}` : "; no input holds a non-finite value there: the merge arithmetic overflowed (check the weights and scale factors)";
+  return new MergeopsError(
+    "NONFINITE",
+    `output tensor ${h.name} holds ${describe2(h.nan, h.inf)}${from}`,
+    carriers.length > 0 ? `the input model${carriers.length === 1 ? " is" : "s are"} damaged: use another revision or source, or pass --allow-nonfinite to write the output anyway` : "lower the weights or scale factors, or pass --allow-nonfinite to write the output anyway"
+  );
+}
+function checkFinite(h, allow) {
+  if (h && h.nan + h.inf > 0 && !allow) throw nonFiniteError(h);
+}
+
+// src/plan/matrix.ts
+function parseShardSpec(text, what = "--shard") {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || !(count >= 1 && count <= 1024) || !(index >= 1 && index <= count)) {
+    throw new MergeopsError(
+      "USAGE",
+      `${what} ${JSON.stringify(text.slice(0, 40))} is not a part of a matrix build`,
+      `write i/N with 1 \u2264 i \u2264 N \u2264 1024, e.g. ${what} 2/3 for the second of three jobs`
+    );
+  }
+  return { index, count };
+}
+var MatrixAssigner = class {
+  constructor(count) {
+    this.count = count;
+    this.load = new Array(count).fill(0);
+  }
+  load;
+  /** The job (0-based) that writes a file of `bytes`. */
+  assign(bytes2) {
+    let best = 0;
+    for (let j = 1; j < this.count; j++) if (this.load[j] < this.load[best]) best = j;
+    this.load[best] += bytes2;
+    return best;
+  }
+  /**
+   * The job (0-based) that writes a file of `bytes` whose tensors' bytes are `overlap[j]` in job
+   * j's files already: the largest overlap, then the least loaded, then the lowest index.
+   */
+  assignNear(bytes2, overlap) {
+    let best = 0;
+    for (let j = 1; j < this.count; j++) {
+      if (overlap[j] > overlap[best] || overlap[j] === overlap[best] && this.load[j] < this.load[best]) best = j;
+    }
+    this.load[best] += bytes2;
+    return best;
+  }
+  /** Bytes assigned to each job so far. */
+  get bytes() {
+    return this.load;
+  }
+};
+function assignShards(plan, count) {
+  const assigner = new MatrixAssigner(count);
+  return { shardJob: plan.shards.map((s) => assigner.assign(s.size)), assigner };
+}
+var SMALL_FILES_JOB = 0;
+function matrixJson(plan, count) {
+  const { shardJob, assigner } = assignShards(plan, count);
+  return {
+    count,
+    shard: Array.from({ length: count }, (_, j) => `${j + 1}/${count}`),
+    jobs: Array.from({ length: count }, (_, j) => ({
+      shard: `${j + 1}/${count}`,
+      files: plan.shards.filter((_2, i) => shardJob[i] === j).map((s) => s.fileName),
+      bytes: assigner.bytes[j],
+      smallFiles: j === SMALL_FILES_JOB
+    })),
+    note: "each GGUF file (every part of a split set) goes, at run time, to the job whose shards hold most of its tensors"
+  };
+}
 
 // src/methods/program.ts
 var SKIPPED = new Float64Array(0);
@@ -37360,7 +39731,9 @@ var arceeFusion = {
       };
     }
     return { op: { kind: "program", method: "arcee_fusion", params: {} } };
-  }
+  },
+  // a function: arceeFusionProgram is defined below this object
+  program: (params, shape) => arceeFusionProgram(params, shape)
 };
 function sumParts(parts, words) {
   const out = new Float64Array(words);
@@ -37384,6 +39757,10 @@ function locate(hist, ranks) {
     throw new Error(`arcee_fusion: rank ${r} is beyond the histogram's ${below} elements`);
   });
 }
+function fusionThreshold(q1, median, q3) {
+  const f = Math.fround;
+  return f(f(median) + f(1.5 * f(f(q3) - f(q1))));
+}
 var arceeFusionProgram = (_params, shape) => {
   const { rowLen, numel } = shape;
   const ranks = quartileRanks(numel);
@@ -37393,6 +39770,7 @@ var arceeFusionProgram = (_params, shape) => {
     reduce(parts) {
       const out = new Float64Array(numel / rowLen);
       for (const p of parts) out.set(p.data, p.first / rowLen);
+      for (let i = 0; i < out.length; i++) out[i] = Math.fround(out[i]);
       return out;
     }
   };
@@ -37419,7 +39797,7 @@ var arceeFusionProgram = (_params, shape) => {
         return keyToFloat(bin * BINS + low.bin);
       });
       const [q1, median, q3] = values;
-      const threshold = median + 1.5 * (q3 - q1);
+      const threshold = fusionThreshold(q1, median, q3);
       return { fn: "geo_fusion_apply", params: [threshold, ...stats[0]] };
     }
   };
@@ -37521,7 +39899,9 @@ var karcher = {
       return { error: `karcher merges at most ${MAX_INPUTS} models, but ${tensor} has ${inputs.length}`, hint: "merge fewer models per stage (a multi-stage recipe can merge the results)" };
     }
     return { op: { kind: "program", method: "karcher", params: { max_iter: global.max_iter ?? 10, tol: global.tol ?? 1e-5 } } };
-  }
+  },
+  // a function: karcherProgram is defined below this object
+  program: (params, shape) => karcherProgram(params, shape)
 };
 function karcherCoefficients(g, maxIter, tol) {
   const n = g.m;
@@ -37556,215 +39936,6 @@ function karcherCoefficients(g, maxIter, tol) {
   return u.map((x) => x * scale);
 }
 var karcherProgram = (params, shape) => gramProgram(shape, { rel: false, rows: false }, (g) => karcherCoefficients(g, params.max_iter, params.tol));
-
-// src/methods/model-stock.ts
-var modelStock = {
-  name: "model_stock",
-  prettyName: "Model Stock",
-  reference: "https://arxiv.org/abs/2403.19522",
-  base: "required",
-  globalParams: [{ name: "filter_wise", default: 0 }],
-  perModelParams: [],
-  planTensor({ inputs, global, tensor }) {
-    if (inputs.length === 1 && inputs[0].isBase) return { op: { kind: "copy" } };
-    const others = inputs.filter((i) => !i.isBase);
-    if (!inputs[0].isBase || others.length < 2) {
-      return {
-        error: `model_stock needs the base model and at least two other models, but ${tensor} has ${inputs[0].isBase ? `the base and ${others.length} other` : `no base and ${others.length}`} (${inputs.map((i) => `\`${i.modelKey}\``).join(", ")})`,
-        hint: "list at least two fine-tunes of `base_model:` under `models:`"
-      };
-    }
-    if (inputs.length > MAX_INPUTS) {
-      return { error: `model_stock merges at most ${MAX_INPUTS - 1} models besides the base, but ${tensor} has ${others.length}`, hint: "merge fewer models per stage" };
-    }
-    return { op: { kind: "program", method: "model_stock", params: { filter_wise: Boolean(global.filter_wise) } } };
-  }
-};
-function modelStockRatio(g) {
-  const n = g.m;
-  let sum2 = 0;
-  let pairs = 0;
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
-      const normProduct = Math.sqrt(Math.max(0, g.at(i, i))) * Math.sqrt(Math.max(0, g.at(j, j)));
-      sum2 += Math.min(1, Math.max(-1, g.at(i, j) / Math.max(normProduct, 1e-6)));
-      pairs++;
-    }
-  }
-  const cos = sum2 / pairs;
-  const t = n * cos / (1 + (n - 1) * cos);
-  return { cos, t: cos <= 0 || !Number.isFinite(t) ? 0 : Math.min(1, t) };
-}
-var modelStockProgram = (params, shape) => gramProgram(shape, { rel: true, rows: Boolean(params.filter_wise) }, (g) => {
-  const { t } = modelStockRatio(g);
-  return new Array(g.m).fill(t / g.m);
-});
-
-// src/methods/multislerp.ts
-var multislerp = {
-  name: "multislerp",
-  prettyName: "Multi-SLERP",
-  reference: "https://goddard.blog/posts/multislerp-wow-what-a-cool-idea",
-  base: "optional",
-  globalParams: [
-    { name: "normalize_weights", default: 1 },
-    { name: "eps", default: 1e-8 }
-  ],
-  perModelParams: [{ name: "weight", required: true }],
-  planTensor({ inputs, global, tensor }) {
-    const base = inputs.find((i) => i.isBase);
-    const others = inputs.filter((i) => !i.isBase);
-    if (others.length === 0) return { op: { kind: "copy" } };
-    if (others.length === 1) return { op: base ? { kind: "linear", weights: [0, 1], divisor: 1 } : { kind: "copy" } };
-    if (others.length > MAX_INPUTS - 1) {
-      return { error: `multislerp merges at most ${MAX_INPUTS - 1} models, but ${tensor} has ${others.length}`, hint: "merge fewer models per stage (a multi-stage recipe can merge the results)" };
-    }
-    const weights = others.map((i) => i.params.weight);
-    const sum2 = weights.reduce((a, b) => a + b, 0);
-    if (global.normalize_weights && sum2 === 0) {
-      return {
-        error: `the weights of multislerp sum to 0 (${weights.join(", ")}), so normalizing them would divide by zero`,
-        hint: "change the weights, or set `normalize_weights: false`"
-      };
-    }
-    const w2 = global.normalize_weights ? weights.map((x) => x / sum2) : weights;
-    return { op: { kind: "program", method: "multislerp", params: { weights: w2, eps: global.eps ?? 1e-8, rel: base !== void 0 } } };
-  }
-};
-function multislerpCoefficients(w2, eps, g, tensor = "tensor") {
-  const n = w2.length;
-  const norms = w2.map((_, i) => Math.sqrt(Math.max(0, g.at(i, i))));
-  const inv = norms.map((x) => 1 / (x + eps));
-  const m = w2.map((wi, i) => wi * inv[i]);
-  const mNorm = g.norm(m);
-  if (!(mNorm >= eps)) {
-    if (n === 2) return [w2[0], w2[1]];
-    throw new MergeopsError(
-      "RECIPE",
-      `multislerp: the weighted mean of the directions of ${tensor} is zero (antipodal inputs whose weights cancel out)`,
-      "change the weights of the models, or merge these models with another method"
-    );
-  }
-  const mHat = m.map((x) => x / mNorm);
-  const dots = w2.map((_, i) => inv[i] * g.apply(mHat, i));
-  const s = w2.reduce((a, wi, i) => a + wi * dots[i], 0);
-  const tangent = w2.map((wi, j) => wi * inv[j] - s * mHat[j]);
-  const tau = g.norm(tangent) + eps;
-  const avgNorm = w2.reduce((a, wi, i) => a + wi * norms[i], 0);
-  const cosT = Math.cos(tau);
-  const sinc = Math.sin(tau) / tau;
-  return mHat.map((x, j) => (x * cosT + tangent[j] * sinc) * avgNorm);
-}
-var multislerpProgram = (params, shape) => gramProgram(shape, { rel: Boolean(params.rel), rows: false }, (g) => multislerpCoefficients(params.weights, params.eps, g, shape.tensor));
-
-// src/methods/nearswap.ts
-var nearswap = {
-  name: "nearswap",
-  prettyName: "NearSwap",
-  reference: "https://huggingface.co/alchemonaut/QuartetAnemoi-70B-t0.0001",
-  base: "required",
-  globalParams: [{ name: "t", required: true }],
-  perModelParams: [],
-  planTensor({ inputs, global, tensor }) {
-    if (inputs.length === 1) return { op: { kind: "copy" } };
-    const others = inputs.filter((i) => !i.isBase);
-    if (others.length !== 1 || !inputs[0].isBase) {
-      return {
-        error: `nearswap merges the base model with exactly one other model, but ${tensor} has ${others.length} besides the base (${others.map((i) => `\`${i.modelKey}\``).join(", ")})`,
-        hint: "list exactly one model besides `base_model:`"
-      };
-    }
-    return { op: { kind: "program", method: "nearswap", params: { t: global.t } } };
-  }
-};
-var nearswapProgram = (params) => ({
-  quantum: 1,
-  passes: [],
-  apply: () => ({ fn: "geo_nearswap", params: [params.t] })
-});
-
-// src/methods/nuslerp.ts
-var NORM_MIN = 1e-7;
-var COLINEAR_EPS = 1e-8;
-var nuslerp = {
-  name: "nuslerp",
-  prettyName: "NuSLERP",
-  base: "optional",
-  globalParams: [
-    { name: "nuslerp_row_wise", default: 0 },
-    { name: "nuslerp_flatten", default: 1 }
-  ],
-  perModelParams: [{ name: "weight", required: true }],
-  planTensor({ inputs, global, tensor }) {
-    if (inputs.length === 1) return { op: { kind: "copy" } };
-    const base = inputs.find((i) => i.isBase);
-    const others = inputs.filter((i) => !i.isBase);
-    if (others.length !== 2) {
-      const list = others.map((i) => `\`${i.modelKey}\``).join(", ");
-      return {
-        error: base && others.length === 1 ? `nuslerp merges two models besides the base model, but ${tensor} has only ${list} besides the base \`${base.modelKey}\`; the base model cannot be one of the two models to merge` : `nuslerp merges exactly two models${base ? " besides the base model" : ""}, but ${tensor} has ${others.length} (${list})`,
-        hint: base ? "list two models other than `base_model:` under `models:`, or remove `base_model:` to interpolate the two models directly" : "list exactly two models (plus an optional `base_model:`)"
-      };
-    }
-    const flatten = Boolean(global.nuslerp_flatten);
-    const [w0, w1] = others.map((i) => i.params.weight);
-    const sum2 = w0 + w1;
-    const t = Math.abs(sum2) < 1e-6 ? 0.5 : w1 / sum2;
-    const params = { t, rel: base !== void 0, flatten };
-    return { op: { kind: "program", method: "nuslerp", params: !flatten && global.nuslerp_row_wise ? { ...params, columns: true } : params } };
-  }
-};
-function nuslerpCoefficients(t, g00, g01, g11) {
-  const n0 = Math.max(Math.sqrt(g00), NORM_MIN);
-  const n1 = Math.max(Math.sqrt(g11), NORM_MIN);
-  const theta = Math.acos(Math.min(1, Math.max(-1, g01 / (n0 * n1))));
-  const s = Math.sin(theta);
-  if (!(Math.abs(s) >= COLINEAR_EPS)) return [1 - t, t];
-  return [Math.sin((1 - t) * theta) / s, Math.sin(t * theta) / s];
-}
-var COL_BLOCK_ROWS = 64;
-function columnProgram(t, rel, shape) {
-  const c = shape.rowLen;
-  const blockRows = Math.min(COL_BLOCK_ROWS, shape.numel / c);
-  const words = 3 * c;
-  return {
-    quantum: blockRows * c,
-    passes: [{
-      call: () => ({ fn: "geo_col_gram", params: [blockRows, rel ? 1 : 0] }),
-      words: (n) => Math.ceil(n / c / blockRows) * words,
-      reduce(parts) {
-        const out = new Float64Array(words);
-        for (const p of parts) for (let b = 0; b < p.data.length; b += words) for (let q = 0; q < words; q++) out[q] += p.data[b + q];
-        return out;
-      }
-    }],
-    apply(stats) {
-      const g = stats[0];
-      const c0 = [];
-      const c1 = [];
-      for (let col = 0; col < c; col++) {
-        const [a, b] = nuslerpCoefficients(t, g[col], g[c + col], g[2 * c + col]);
-        c0.push(a);
-        c1.push(b);
-      }
-      return { fn: "geo_combine_cols", params: [rel ? 1 : 0, ...c0, ...c1] };
-    },
-    scratchBytes: () => 4 * 2 * c
-  };
-}
-var nuslerpProgram = (params, shape) => {
-  const t = params.t;
-  const rel = Boolean(params.rel);
-  if (params.columns && shape.shape.length === 2) return columnProgram(t, rel, shape);
-  if (params.columns && shape.shape.length > 2) {
-    throw new MergeopsError(
-      "RECIPE",
-      `nuslerp_row_wise on ${shape.tensor}, a ${shape.shape.length}-D tensor, is not supported (only 1-D and 2-D tensors)`,
-      "use `nuslerp_flatten: true` or `nuslerp_row_wise: false` for this merge"
-    );
-  }
-  return gramProgram(shape, { rel, rows: !params.flatten }, (g) => nuslerpCoefficients(t, g.at(0, 0), g.at(0, 1), g.at(1, 1)));
-};
 
 // src/methods/select.ts
 var HI_BUCKETS = 32768;
@@ -37826,7 +39997,7 @@ function topkSelection(spec) {
   const { n, m, nslots, K, needSel } = spec;
   const q = m * nslots;
   const slot = (j, s) => j * nslots + s;
-  const S = 0, B = 1, H = 2, T = 3, L2 = 4, R = 5;
+  const S = 0, B = 1, H3 = 2, T = 3, L2 = 4, R = 5;
   const HEAD = 1 + 2 * BAND;
   const bottomOf = (ties2, at) => {
     let total = 0;
@@ -37886,9 +40057,9 @@ function topkSelection(spec) {
     if (memo && memo.key.length === Math.min(stats.length, T + 1) && memo.key.every((x, i) => x === stats[i])) return memo.bases;
     const key = stats.slice(0, T + 1);
     const bases = (bandBases(stats) ?? K.map((ks, j) => [0, 1].map((s) => {
-      if (!needSel(j, s) || stats.length <= H) return void 0;
-      const { bucket, need } = findBucket(stats[H], j * HI_BUCKETS, ks[s]);
-      return { bucket, need, count: stats[H][j * HI_BUCKETS + bucket] };
+      if (!needSel(j, s) || stats.length <= H3) return void 0;
+      const { bucket, need } = findBucket(stats[H3], j * HI_BUCKETS, ks[s]);
+      return { bucket, need, count: stats[H3][j * HI_BUCKETS + bucket] };
     }))).map((row2, j) => row2.map((b, s) => b && !b.blocks && stats.length > T && stats[T] !== SKIPPED ? { ...b, ...bottomOf(stats[T], slot(j, s)) } : b));
     memo = { key, bases };
     return bases;
@@ -38029,7 +40200,7 @@ var WEIGHT = { name: "weight", required: true };
 var DENSITY = {
   name: "density",
   default: 1,
-  validate: (v) => v >= 0 ? void 0 : `density must be \u2265 0 (the fraction of each delta kept), got ${v}`
+  validate: (v) => v < 0 ? `density must be \u2265 0 (the fraction of each delta kept), got ${v}` : v > 1 ? `density must be \u2264 1 (the fraction of each delta kept; 1 keeps them all), got ${v}` : void 0
 };
 var GAMMA = {
   name: "gamma",
@@ -38041,16 +40212,33 @@ var EPSILON = {
   default: 0.15,
   validate: (v) => v >= 0 ? void 0 : `epsilon must be \u2265 0 (the spread of DELLA's keep probabilities), got ${v}`
 };
+var CONSENSUS_OPTION = {
+  key: "consensus_method",
+  kind: "enum",
+  values: ["sum", "count"],
+  default: "sum",
+  doc: "sign election of the TIES-style methods: `sum` of weighted deltas (mergekit) or `count` of signs"
+};
+var RESCALE_NORM_OPTION = {
+  key: "rescale_norm",
+  kind: "enum",
+  values: ["l1", "l2", "linf", "inverse_density"],
+  default: "l1",
+  doc: "the norm `rescale: true` matches: `l1` (mergekit), `l2`, `linf`, or `inverse_density` (the papers' 1/p)"
+};
+function gtaOptions(consensus) {
+  return consensus ? [CONSENSUS_OPTION, RESCALE_NORM_OPTION] : [RESCALE_NORM_OPTION];
+}
 function planGta(ctx, spec) {
   const others = ctx.inputs.filter((i) => !i.isBase);
   if (others.length === ctx.inputs.length) {
     return { error: `${spec.method} needs the base model's ${ctx.tensor}`, hint: "set `base_model:` to the model the others were fine-tuned from" };
   }
   if (others.length === 0) return { op: { kind: "copy" } };
-  const opts = ctx.options ?? { seed: 0 };
-  const num3 = (v, d) => v ?? d;
-  const densities = others.map((i) => num3(i.params.density, 1));
-  const epsilons = others.map((i) => num3(i.params.epsilon, 0.15));
+  const opts = ctx.options ?? { seed: 0, values: {} };
+  const num4 = (v, d) => v ?? d;
+  const densities = others.map((i) => num4(i.params.density, 1));
+  const epsilons = others.map((i) => num4(i.params.epsilon, 0.15));
   if (spec.sparsifier === "della") {
     for (let j = 0; j < others.length; j++) {
       const d = densities[j], e = epsilons[j];
@@ -38065,15 +40253,15 @@ function planGta(ctx, spec) {
   const random = spec.sparsifier === "random" || spec.sparsifier === "della";
   const params = {
     sparsifier: spec.sparsifier,
-    consensus: spec.consensus ? CONSENSUS_CODE[opts.consensusMethod ?? "sum"] : 0,
+    consensus: spec.consensus ? CONSENSUS_CODE[opts.values["consensus_method"] ?? "sum"] : 0,
     normalize: ctx.global.normalize ? 1 : 0,
-    lambda: num3(ctx.global.lambda, 1),
-    rescale: ctx.global.rescale && spec.sparsifier !== "none" ? RESCALE_CODE[opts.rescaleNorm ?? "l1"] : 0,
+    lambda: num4(ctx.global.lambda, 1),
+    rescale: ctx.global.rescale && spec.sparsifier !== "none" ? RESCALE_CODE[opts.values["rescale_norm"] ?? "l1"] : 0,
     key: random ? tensorRngKey(opts.seed, ctx.tensor) : [0, 0],
     weights: others.map((i) => i.params.weight),
     densities,
     epsilons,
-    gammas: others.map((i) => num3(i.params.gamma, 0.01))
+    gammas: others.map((i) => num4(i.params.gamma, 0.01))
   };
   return { op: { kind: "program", method: spec.method, params } };
 }
@@ -38185,6 +40373,404 @@ function gtaProgram(raw, shape) {
   };
 }
 
+// src/methods/breadcrumbs.ts
+var breadcrumbs = {
+  name: "breadcrumbs",
+  prettyName: "Model Breadcrumbs",
+  reference: "https://arxiv.org/abs/2312.06795",
+  base: "required",
+  globalParams: gtaGlobalParams({ normalize: false, rescale: false }),
+  perModelParams: [WEIGHT, DENSITY, GAMMA],
+  planTensor: (ctx) => planGta(ctx, { method: "breadcrumbs", sparsifier: "outliers", consensus: false }),
+  options: gtaOptions(false),
+  program: gtaProgram
+};
+
+// src/methods/breadcrumbs-ties.ts
+var breadcrumbsTies = {
+  name: "breadcrumbs_ties",
+  prettyName: "Model Breadcrumbs with TIES",
+  reference: "https://arxiv.org/abs/2312.06795",
+  base: "required",
+  globalParams: gtaGlobalParams({ normalize: false, rescale: false }),
+  perModelParams: [WEIGHT, DENSITY, GAMMA],
+  planTensor: (ctx) => planGta(ctx, { method: "breadcrumbs_ties", sparsifier: "outliers", consensus: true }),
+  options: gtaOptions(true),
+  program: gtaProgram
+};
+
+// src/methods/dare-linear.ts
+var dareLinear = {
+  name: "dare_linear",
+  prettyName: "Linear DARE",
+  reference: "https://arxiv.org/abs/2311.03099",
+  base: "required",
+  globalParams: gtaGlobalParams({ normalize: false, rescale: true }),
+  perModelParams: [WEIGHT, DENSITY],
+  planTensor: (ctx) => planGta(ctx, { method: "dare_linear", sparsifier: "random", consensus: false }),
+  options: gtaOptions(false),
+  program: gtaProgram
+};
+
+// src/methods/dare-ties.ts
+var dareTies = {
+  name: "dare_ties",
+  prettyName: "DARE TIES",
+  reference: "https://arxiv.org/abs/2311.03099",
+  base: "required",
+  globalParams: gtaGlobalParams({ normalize: false, rescale: true }),
+  perModelParams: [WEIGHT, DENSITY],
+  planTensor: (ctx) => planGta(ctx, { method: "dare_ties", sparsifier: "random", consensus: true }),
+  options: gtaOptions(true),
+  program: gtaProgram
+};
+
+// src/methods/della.ts
+var della = {
+  name: "della",
+  prettyName: "DELLA",
+  reference: "https://arxiv.org/abs/2406.11617",
+  base: "required",
+  globalParams: gtaGlobalParams({ normalize: true, rescale: true }),
+  perModelParams: [WEIGHT, DENSITY, EPSILON],
+  planTensor: (ctx) => planGta(ctx, { method: "della", sparsifier: "della", consensus: true }),
+  options: gtaOptions(true),
+  program: gtaProgram
+};
+
+// src/methods/della-linear.ts
+var dellaLinear = {
+  name: "della_linear",
+  prettyName: "Linear DELLA",
+  reference: "https://arxiv.org/abs/2406.11617",
+  base: "required",
+  globalParams: gtaGlobalParams({ normalize: false, rescale: true }),
+  perModelParams: [WEIGHT, DENSITY, EPSILON],
+  planTensor: (ctx) => planGta(ctx, { method: "della_linear", sparsifier: "della", consensus: false }),
+  options: gtaOptions(false),
+  program: gtaProgram
+};
+
+// src/methods/linear.ts
+var linear = {
+  name: "linear",
+  prettyName: "Linear",
+  reference: "https://arxiv.org/abs/2203.05482",
+  base: "input",
+  globalParams: [{ name: "normalize", default: 1 }],
+  perModelParams: [{ name: "weight", required: true }],
+  planTensor({ inputs, global }) {
+    const weights = inputs.map((i) => i.params.weight);
+    let divisor = 1;
+    if (global.normalize) {
+      divisor = weights.reduce((a, b) => a + b, 0);
+      if (divisor === 0) {
+        return {
+          error: `the weights of linear sum to 0 (${weights.join(", ")}), so normalizing would divide by zero`,
+          hint: "change the weights, or set `normalize: false` to use the plain weighted sum"
+        };
+      }
+    }
+    return { op: { kind: "linear", weights, divisor } };
+  }
+};
+
+// src/methods/model-stock.ts
+var modelStock = {
+  name: "model_stock",
+  prettyName: "Model Stock",
+  reference: "https://arxiv.org/abs/2403.19522",
+  base: "required",
+  globalParams: [{ name: "filter_wise", default: 0 }],
+  perModelParams: [],
+  options: [{
+    key: "model_stock_clamp",
+    kind: "boolean",
+    default: false,
+    doc: "write `model_stock_clamp: true` to clamp model_stock's ratio t to [0, 1] (mergekit does not)"
+  }],
+  planTensor({ inputs, global, tensor, options }) {
+    if (inputs.length === 1 && inputs[0].isBase) return { op: { kind: "copy" } };
+    const others = inputs.filter((i) => !i.isBase);
+    if (!inputs[0].isBase || others.length < 2) {
+      return {
+        error: `model_stock needs the base model and at least two other models, but ${tensor} has ${inputs[0].isBase ? `the base and ${others.length} other` : `no base and ${others.length}`} (${inputs.map((i) => `\`${i.modelKey}\``).join(", ")})`,
+        hint: "list at least two fine-tunes of `base_model:` under `models:`"
+      };
+    }
+    if (inputs.length > MAX_INPUTS) {
+      return { error: `model_stock merges at most ${MAX_INPUTS - 1} models besides the base, but ${tensor} has ${others.length}`, hint: "merge fewer models per stage" };
+    }
+    const params = { filter_wise: Boolean(global.filter_wise) };
+    return { op: { kind: "program", method: "model_stock", params: options?.values["model_stock_clamp"] === true ? { ...params, clamp: true } : params } };
+  },
+  // a function: modelStockProgram is defined below this object
+  program: (params, shape) => modelStockProgram(params, shape)
+};
+function modelStockRatio(g, clamp = false) {
+  const n = g.m;
+  let sum2 = 0;
+  let pairs = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const normProduct = Math.sqrt(Math.max(0, g.at(i, i))) * Math.sqrt(Math.max(0, g.at(j, j)));
+      sum2 += Math.min(1, Math.max(-1, g.at(i, j) / Math.max(normProduct, 1e-6)));
+      pairs++;
+    }
+  }
+  const cos = sum2 / pairs;
+  const t = n * cos / (1 + (n - 1) * cos);
+  if (!Number.isFinite(t)) return { cos, t: 0 };
+  return { cos, t: clamp ? cos <= 0 ? 0 : Math.min(1, t) : t };
+}
+var modelStockProgram = (params, shape) => {
+  const clamp = Boolean(params.clamp);
+  const rows = params.filter_wise ? shape.numel / shape.rowLen : 1;
+  const prog = gramProgram(shape, { rel: true, rows: Boolean(params.filter_wise) }, (g) => {
+    const { t } = modelStockRatio(g, clamp);
+    return new Array(g.m).fill(t / g.m);
+  });
+  return {
+    ...prog,
+    notes(stats) {
+      const m = shape.k - 1;
+      let apart = 0;
+      let worst = { cos: Infinity, t: 0 };
+      for (let r = 0; r < rows; r++) {
+        const g = gramOf(stats[0], m, r);
+        const x = modelStockRatio(g, clamp);
+        if (x.cos < 0) apart++;
+        if (x.cos < worst.cos) worst = x;
+      }
+      if (apart === 0) return [];
+      const where = rows > 1 ? ` in ${apart} of ${rows} rows (lowest mean cosine ${worst.cos.toFixed(3)})` : ` (mean cosine ${worst.cos.toFixed(3)})`;
+      const what = clamp ? `t clamped to ${worst.t.toFixed(3)}` : `t = ${worst.t.toFixed(3)} by mergekit's formula, outside [0, 1]`;
+      return [`model_stock: the task vectors of ${shape.tensor} point apart${where}: ${what}` + (clamp ? "" : "; `mergeops: {model_stock_clamp: true}` clamps t to [0, 1]")];
+    }
+  };
+};
+
+// src/methods/multislerp.ts
+var multislerp = {
+  name: "multislerp",
+  prettyName: "Multi-SLERP",
+  reference: "https://goddard.blog/posts/multislerp-wow-what-a-cool-idea",
+  base: "optional",
+  globalParams: [
+    { name: "normalize_weights", default: 1 },
+    { name: "eps", default: 1e-8 }
+  ],
+  perModelParams: [{ name: "weight", required: true }],
+  planTensor({ inputs, global, tensor }) {
+    const base = inputs.find((i) => i.isBase);
+    const others = inputs.filter((i) => !i.isBase);
+    if (others.length === 0) return { op: { kind: "copy" } };
+    if (others.length === 1) return { op: base ? { kind: "linear", weights: [0, 1], divisor: 1 } : { kind: "copy" } };
+    if (others.length > MAX_INPUTS - 1) {
+      return { error: `multislerp merges at most ${MAX_INPUTS - 1} models, but ${tensor} has ${others.length}`, hint: "merge fewer models per stage (a multi-stage recipe can merge the results)" };
+    }
+    const weights = others.map((i) => i.params.weight);
+    const sum2 = weights.reduce((a, b) => a + b, 0);
+    if (global.normalize_weights && sum2 === 0) {
+      return {
+        error: `the weights of multislerp sum to 0 (${weights.join(", ")}), so normalizing them would divide by zero`,
+        hint: "change the weights, or set `normalize_weights: false`"
+      };
+    }
+    const w2 = global.normalize_weights ? weights.map((x) => x / sum2) : weights;
+    return { op: { kind: "program", method: "multislerp", params: { weights: w2, eps: global.eps ?? 1e-8, rel: base !== void 0 } } };
+  },
+  // a function: multislerpProgram is defined below this object
+  program: (params, shape) => multislerpProgram(params, shape)
+};
+function multislerpCoefficients(w2, eps, g, tensor = "tensor") {
+  const n = w2.length;
+  const norms = w2.map((_, i) => Math.sqrt(Math.max(0, g.at(i, i))));
+  const inv = norms.map((x) => 1 / (x + eps));
+  const m = w2.map((wi, i) => wi * inv[i]);
+  const mNorm = g.norm(m);
+  if (!(mNorm >= eps)) {
+    if (n === 2) return [w2[0], w2[1]];
+    throw new MergeopsError(
+      "RECIPE",
+      `multislerp: the weighted mean of the directions of ${tensor} is zero (antipodal inputs whose weights cancel out)`,
+      "change the weights of the models, or merge these models with another method"
+    );
+  }
+  const mHat = m.map((x) => x / mNorm);
+  const dots = w2.map((_, i) => inv[i] * g.apply(mHat, i));
+  const s = w2.reduce((a, wi, i) => a + wi * dots[i], 0);
+  const tangent = w2.map((wi, j) => wi * inv[j] - s * mHat[j]);
+  const tau = g.norm(tangent) + eps;
+  const avgNorm = w2.reduce((a, wi, i) => a + wi * norms[i], 0);
+  const cosT = Math.cos(tau);
+  const sinc = Math.sin(tau) / tau;
+  return mHat.map((x, j) => (x * cosT + tangent[j] * sinc) * avgNorm);
+}
+var multislerpProgram = (params, shape) => gramProgram(shape, { rel: Boolean(params.rel), rows: false }, (g) => multislerpCoefficients(params.weights, params.eps, g, shape.tensor));
+
+// src/methods/nearswap.ts
+var nearswap = {
+  name: "nearswap",
+  prettyName: "NearSwap",
+  reference: "https://huggingface.co/alchemonaut/QuartetAnemoi-70B-t0.0001",
+  base: "required",
+  globalParams: [{ name: "t", required: true }],
+  perModelParams: [],
+  planTensor({ inputs, global, tensor }) {
+    if (inputs.length === 1) return { op: { kind: "copy" } };
+    const others = inputs.filter((i) => !i.isBase);
+    if (others.length !== 1 || !inputs[0].isBase) {
+      return {
+        error: `nearswap merges the base model with exactly one other model, but ${tensor} has ${others.length} besides the base (${others.map((i) => `\`${i.modelKey}\``).join(", ")})`,
+        hint: "list exactly one model besides `base_model:`"
+      };
+    }
+    return { op: { kind: "program", method: "nearswap", params: { t: global.t } } };
+  },
+  // a function: nearswapProgram is defined below this object
+  program: (params, shape) => nearswapProgram(params, shape)
+};
+var nearswapProgram = (params) => ({
+  quantum: 1,
+  passes: [],
+  apply: () => ({ fn: "geo_nearswap", params: [params.t] })
+});
+
+// src/methods/nuslerp.ts
+var NORM_MIN = 1e-7;
+var COLINEAR_EPS = 1e-8;
+var nuslerp = {
+  name: "nuslerp",
+  prettyName: "NuSLERP",
+  base: "optional",
+  globalParams: [
+    { name: "nuslerp_row_wise", default: 0 },
+    { name: "nuslerp_flatten", default: 1 }
+  ],
+  perModelParams: [{ name: "weight", required: true }],
+  planTensor({ inputs, global, tensor }) {
+    if (inputs.length === 1) return { op: { kind: "copy" } };
+    const base = inputs.find((i) => i.isBase);
+    const others = inputs.filter((i) => !i.isBase);
+    if (others.length !== 2) {
+      const list2 = others.map((i) => `\`${i.modelKey}\``).join(", ");
+      return {
+        error: base && others.length === 1 ? `nuslerp merges two models besides the base model, but ${tensor} has only ${list2} besides the base \`${base.modelKey}\`; the base model cannot be one of the two models to merge` : `nuslerp merges exactly two models${base ? " besides the base model" : ""}, but ${tensor} has ${others.length} (${list2})`,
+        hint: base ? "list two models other than `base_model:` under `models:`, or remove `base_model:` to interpolate the two models directly" : "list exactly two models (plus an optional `base_model:`)"
+      };
+    }
+    const flatten = Boolean(global.nuslerp_flatten);
+    const [w0, w1] = others.map((i) => i.params.weight);
+    const sum2 = w0 + w1;
+    const t = Math.abs(sum2) < 1e-6 ? 0.5 : w1 / sum2;
+    const params = { t, rel: base !== void 0, flatten };
+    return { op: { kind: "program", method: "nuslerp", params: !flatten && global.nuslerp_row_wise ? { ...params, columns: true } : params } };
+  },
+  // a function: nuslerpProgram is defined below this object
+  program: (params, shape) => nuslerpProgram(params, shape)
+};
+function nuslerpCoefficients(t, g00, g01, g11) {
+  const n0 = Math.max(Math.sqrt(g00), NORM_MIN);
+  const n1 = Math.max(Math.sqrt(g11), NORM_MIN);
+  const theta = Math.acos(Math.min(1, Math.max(-1, g01 / (n0 * n1))));
+  const s = Math.sin(theta);
+  if (!(Math.abs(s) >= COLINEAR_EPS)) return [1 - t, t];
+  return [Math.sin((1 - t) * theta) / s, Math.sin(t * theta) / s];
+}
+var COL_BLOCK_ROWS = 64;
+function columnProgram(t, rel, shape) {
+  const c = shape.numel / shape.shape[0];
+  const blockRows = Math.min(COL_BLOCK_ROWS, shape.numel / c);
+  const words = 3 * c;
+  return {
+    quantum: blockRows * c,
+    passes: [{
+      call: () => ({ fn: "geo_col_gram", params: [blockRows, rel ? 1 : 0] }),
+      words: (n) => Math.ceil(n / c / blockRows) * words,
+      reduce(parts) {
+        const out = new Float64Array(words);
+        for (const p of parts) for (let b = 0; b < p.data.length; b += words) for (let q = 0; q < words; q++) out[q] += p.data[b + q];
+        return out;
+      }
+    }],
+    apply(stats) {
+      const g = stats[0];
+      const c0 = [];
+      const c1 = [];
+      for (let col = 0; col < c; col++) {
+        const [a, b] = nuslerpCoefficients(t, g[col], g[c + col], g[2 * c + col]);
+        c0.push(a);
+        c1.push(b);
+      }
+      return { fn: "geo_combine_cols", params: [rel ? 1 : 0, ...c0, ...c1] };
+    },
+    scratchBytes: () => 4 * 2 * c,
+    rowLen: c
+  };
+}
+var nuslerpProgram = (params, shape) => {
+  const t = params.t;
+  const rel = Boolean(params.rel);
+  if (params.columns && shape.shape.length >= 2) return columnProgram(t, rel, shape);
+  return gramProgram(shape, { rel, rows: !params.flatten }, (g) => nuslerpCoefficients(t, g.at(0, 0), g.at(0, 1), g.at(1, 1)));
+};
+
+// src/methods/passthrough.ts
+var passthrough = {
+  name: "passthrough",
+  prettyName: "Passthrough",
+  base: "none",
+  singleInput: true,
+  globalParams: [],
+  perModelParams: [{ name: "scale" }],
+  planTensor({ inputs, tensor }) {
+    if (inputs.length !== 1) {
+      return {
+        error: `passthrough takes exactly one model per tensor, but ${inputs.length} models give ${tensor}`,
+        hint: "list one source per slice with passthrough, or use another merge method to combine models"
+      };
+    }
+    const scale = inputs[0].params.scale;
+    return { op: scale === void 0 || scale === 1 ? { kind: "copy" } : { kind: "copy", scale } };
+  }
+};
+
+// src/methods/slerp.ts
+var NORM_EPS = 1e-8;
+var DOT_THRESHOLD = 0.9995;
+var slerp = {
+  name: "slerp",
+  prettyName: "SLERP",
+  reference: "https://en.wikipedia.org/wiki/Slerp",
+  base: "required",
+  globalParams: [{ name: "t", required: true }],
+  perModelParams: [],
+  planTensor({ inputs, global, tensor }) {
+    if (inputs.length === 1) return { op: { kind: "copy" } };
+    if (inputs.length !== 2 || !inputs[0].isBase) {
+      return {
+        error: `slerp interpolates exactly two models, the base model and one other, but ${tensor} has ${inputs.length} (${inputs.map((i) => `\`${i.modelKey}\``).join(", ")})`,
+        hint: "list one model besides `base_model:` (or use multislerp or karcher to merge more than two)"
+      };
+    }
+    return { op: { kind: "program", method: "slerp", params: { t: global.t } } };
+  },
+  // a function: slerpProgram is defined below this object
+  program: (params, shape) => slerpProgram(params, shape)
+};
+function slerpCoefficients(t, g00, g01, g11) {
+  const n0 = Math.sqrt(g00);
+  const n1 = Math.sqrt(g11);
+  const dot = g01 / ((n0 > NORM_EPS ? n0 : 1) * (n1 > NORM_EPS ? n1 : 1));
+  if (!Number.isFinite(dot) || Math.abs(dot) > DOT_THRESHOLD) return [1 - t, t];
+  const theta0 = Math.acos(dot);
+  const sin0 = Math.sin(theta0);
+  const thetaT = theta0 * t;
+  return [Math.sin(theta0 - thetaT) / sin0, Math.sin(thetaT) / sin0];
+}
+var slerpProgram = (params, shape) => gramProgram(shape, { rel: false, rows: false }, (g) => slerpCoefficients(params.t, g.at(0, 0), g.at(0, 1), g.at(1, 1)));
+
 // src/methods/ram.ts
 var ram = {
   name: "ram",
@@ -38197,7 +40783,8 @@ var ram = {
   planTensor({ inputs, global }) {
     if (inputs.every((i) => i.isBase)) return { op: { kind: "copy" } };
     return { op: { kind: "program", method: "ram", params: { epsilon: global.epsilon ?? 1e-5 } } };
-  }
+  },
+  program: ramProgram
 };
 function ramProgram(raw, shape) {
   const m = shape.k - 1;
@@ -38219,7 +40806,8 @@ var ramplusTl = {
   planTensor({ inputs, global }) {
     if (inputs.every((i) => i.isBase)) return { op: { kind: "copy" } };
     return { op: { kind: "program", method: "ramplus_tl", params: { r: global.r ?? 0.1, alpha: global.alpha ?? 0.2, epsilon: global.epsilon ?? 1e-5 } } };
-  }
+  },
+  program: ramplusTlProgram
 };
 function ramplusTlProgram(raw, shape) {
   const m = shape.k - 1;
@@ -38252,7 +40840,8 @@ var sce = {
   planTensor({ inputs, global }) {
     if (inputs.every((i) => i.isBase)) return { op: { kind: "copy" } };
     return { op: { kind: "program", method: "sce", params: { selectTopk: global.select_topk ?? 1 } } };
-  }
+  },
+  program: sceProgram
 };
 function sceProgram(raw, shape) {
   const topk = Math.abs(raw.selectTopk);
@@ -38312,63 +40901,100 @@ function sceProgram(raw, shape) {
   };
 }
 
-// src/methods/slerp.ts
-var NORM_EPS = 1e-8;
-var DOT_THRESHOLD = 0.9995;
-var slerp = {
-  name: "slerp",
-  prettyName: "SLERP",
-  reference: "https://en.wikipedia.org/wiki/Slerp",
+// src/methods/task-arithmetic.ts
+var taskArithmetic = {
+  name: "task_arithmetic",
+  prettyName: "Task Arithmetic",
+  reference: "https://arxiv.org/abs/2212.04089",
   base: "required",
-  globalParams: [{ name: "t", required: true }],
-  perModelParams: [],
-  planTensor({ inputs, global, tensor }) {
-    if (inputs.length === 1) return { op: { kind: "copy" } };
-    if (inputs.length !== 2 || !inputs[0].isBase) {
-      return {
-        error: `slerp interpolates exactly two models, the base model and one other, but ${tensor} has ${inputs.length} (${inputs.map((i) => `\`${i.modelKey}\``).join(", ")})`,
-        hint: "list one model besides `base_model:` (or use multislerp or karcher to merge more than two)"
-      };
+  globalParams: [
+    { name: "int8_mask", default: 0 },
+    { name: "normalize", default: 0 },
+    { name: "rescale", default: 0 },
+    { name: "lambda", default: 1 }
+  ],
+  perModelParams: [
+    { name: "weight", required: true },
+    // Accepted for compatibility; task_arithmetic has no sparsifier, so density has no effect.
+    { name: "density", default: 1 }
+  ],
+  planTensor({ inputs, global }) {
+    const others = inputs.filter((i) => !i.isBase);
+    const weights = others.map((i) => i.params.weight);
+    let divisor = 1;
+    if (global.normalize) {
+      const s = weights.reduce((a, b) => a + b, 0);
+      divisor = Math.abs(s) < 1e-8 ? 1 : s;
     }
-    return { op: { kind: "program", method: "slerp", params: { t: global.t } } };
+    return { op: { kind: "task_arithmetic", weights, divisor, lambda: global.lambda ?? 1 } };
   }
 };
-function slerpCoefficients(t, g00, g01, g11) {
-  const n0 = Math.sqrt(g00);
-  const n1 = Math.sqrt(g11);
-  const dot = g01 / ((n0 > NORM_EPS ? n0 : 1) * (n1 > NORM_EPS ? n1 : 1));
-  if (!Number.isFinite(dot) || Math.abs(dot) > DOT_THRESHOLD) return [1 - t, t];
-  const theta0 = Math.acos(dot);
-  const sin0 = Math.sin(theta0);
-  const thetaT = theta0 * t;
-  return [Math.sin(theta0 - thetaT) / sin0, Math.sin(thetaT) / sin0];
-}
-var slerpProgram = (params, shape) => gramProgram(shape, { rel: false, rows: false }, (g) => slerpCoefficients(params.t, g.at(0, 0), g.at(0, 1), g.at(1, 1)));
 
-// src/methods/programs.ts
-var FACTORIES = /* @__PURE__ */ new Map([
-  ["slerp", slerpProgram],
-  ["nuslerp", nuslerpProgram],
-  ["multislerp", multislerpProgram],
-  ["karcher", karcherProgram],
-  ["model_stock", modelStockProgram],
-  ["nearswap", nearswapProgram],
-  ["arcee_fusion", arceeFusionProgram],
-  ["ties", gtaProgram],
-  ["dare_ties", gtaProgram],
-  ["dare_linear", gtaProgram],
-  ["breadcrumbs", gtaProgram],
-  ["breadcrumbs_ties", gtaProgram],
-  ["della", gtaProgram],
-  ["della_linear", gtaProgram],
-  ["sce", sceProgram],
-  ["ram", ramProgram],
-  ["ramplus_tl", ramplusTlProgram]
-]);
+// src/methods/ties.ts
+var ties = {
+  name: "ties",
+  prettyName: "TIES",
+  reference: "https://arxiv.org/abs/2306.01708",
+  base: "required",
+  globalParams: gtaGlobalParams({ normalize: true, rescale: false }),
+  perModelParams: [WEIGHT, DENSITY],
+  planTensor: (ctx) => planGta(ctx, { method: "ties", sparsifier: "magnitude", consensus: true }),
+  options: gtaOptions(true),
+  program: gtaProgram
+};
+
+// src/methods/registry.ts
+var METHODS = [
+  linear,
+  taskArithmetic,
+  passthrough,
+  slerp,
+  nuslerp,
+  multislerp,
+  karcher,
+  modelStock,
+  nearswap,
+  arceeFusion,
+  ties,
+  dareTies,
+  dareLinear,
+  breadcrumbs,
+  breadcrumbsTies,
+  della,
+  dellaLinear,
+  sce,
+  ram,
+  ramplusTl
+];
+var MERGEKIT_METHODS_PENDING = [];
+function getMethod(name) {
+  return METHODS.find((m) => m.name === name);
+}
+function methodNames() {
+  return METHODS.map((m) => m.name);
+}
 function programFor(method, params, shape) {
-  const f = FACTORIES.get(method);
+  const f = getMethod(method)?.program;
   if (!f) throw new Error(`no tensor program for merge method '${method}'`);
   return f(params, shape);
+}
+function optionOwners(key) {
+  const methods = [];
+  let def;
+  for (const m of METHODS) {
+    const d = m.options?.find((o) => o.key === key);
+    if (d) {
+      methods.push(m.name);
+      def ??= d;
+    }
+  }
+  return { methods, def };
+}
+function parameterOwners(name) {
+  return METHODS.filter((m) => [...m.globalParams, ...m.perModelParams].some((p) => p.name === name)).map((m) => m.name);
+}
+function allParameterNames() {
+  return [...new Set(METHODS.flatMap((m) => [...m.globalParams, ...m.perModelParams].map((p) => p.name)))];
 }
 
 // src/execute/tensor-jobs.ts
@@ -38464,9 +41090,9 @@ function fixedBytes(inputs) {
   }
   return bytes2;
 }
-function chunkStep(shape, perElement, perWorker, quantum, fixed = 0) {
+function chunkStep(shape, perElement, perWorker, quantum, fixed2 = 0) {
   const numel = numelOf(shape);
-  const fit = Math.max(1, Math.floor(Math.max(0, perWorker - fixed) / perElement));
+  const fit = Math.max(1, Math.floor(Math.max(0, perWorker - fixed2) / perElement));
   if (fit >= numel) return Math.max(1, numel);
   if (quantum > 1) return Math.max(quantum, Math.floor(fit / quantum) * quantum);
   const row2 = shape.length > 1 ? shape[shape.length - 1] : 1;
@@ -38507,7 +41133,7 @@ async function prepareNested(run, inputs, perWorker) {
     if (i.op.kind === "program" && !i.stats) i.stats = await computeStats(run, i.op, i.inputs, i.shape, i.tensor, perWorker);
   }
 }
-async function runTensor(run, t, budget, shardPath, gguf2 = []) {
+async function runTensor(run, t, budget, shardPath, gguf2 = [], note) {
   const inputs = t.inputs.map(refInput);
   await prepareNested(run, inputs, budget.perWorker);
   const numel = numelOf(t.shape);
@@ -38517,7 +41143,8 @@ async function runTensor(run, t, budget, shardPath, gguf2 = []) {
     shape: t.shape,
     tensor: t.name,
     out: { file: shardPath, start: t.start, dtype: t.dtype },
-    ...gguf2.length > 0 ? { gguf: gguf2 } : {}
+    ...gguf2.length > 0 ? { gguf: gguf2 } : {},
+    health: true
   };
   const perElement = opBytes(t.op, inputs, t.dtype, t.shape, t.name) + ggufBytesPerElement(gguf2, t.dtype) + DTYPE_SIZE[t.dtype];
   const outQuantum = gguf2.reduce((q, g) => lcm(q, ggufQuantum(g)), quantumOf(inputs));
@@ -38529,30 +41156,21 @@ async function runTensor(run, t, budget, shardPath, gguf2 = []) {
   const prog = programOf(t.op, t.shape, inputs.length, t.name);
   const whole = readsRemote(inputs) ? budget.whole : Math.min(budget.whole, LOCAL_WHOLE_BYTES);
   if (numel * perElement + (prog.scratchBytes?.(numel) ?? 0) + fixedBytes(inputs) <= whole) {
-    await run({ ...base, step: { mode: "whole" }, first: 0, n: numel });
+    const r = await run({ ...base, step: { mode: "whole" }, first: 0, n: numel });
+    for (const m of r.notes ?? []) note?.(m);
     return;
   }
   const stats = await computeStats(run, t.op, inputs, t.shape, t.name, budget.perWorker);
+  for (const m of prog.notes?.(stats) ?? []) note?.(m);
   const step = chunkStep(t.shape, perElement, budget.perWorker, lcm(prog.quantum, outQuantum), fixedBytes(inputs));
   await Promise.all(chunks(numel, step).map(({ first, n }) => run({ ...base, first, n, step: { mode: "apply", stats } })));
 }
 
 // src/execute/execute.ts
-function checkOutDir(outDir, overwrite) {
-  if (existsSync(outDir) && readdirSync(outDir).length > 0 && !overwrite) {
-    throw new MergeopsError(
-      "USAGE",
-      `output folder ${outDir} exists and is not empty`,
-      "choose another --out folder, or pass --overwrite to replace it"
-    );
-  }
-}
 async function executePlan(plan, opts) {
   const t0 = performance.now();
-  const outDir = resolve(opts.outDir);
-  checkOutDir(outDir, opts.overwrite ?? false);
   const maxMemory = opts.maxMemory ?? defaultMaxMemory();
-  const threads = opts.threads ?? availableParallelism4();
+  const threads = opts.threads ?? availableParallelism3();
   if (maxMemory < minMaxMemory(threads)) {
     throw new MergeopsError(
       "USAGE",
@@ -38560,25 +41178,64 @@ async function executePlan(plan, opts) {
       `give at least ${Math.ceil(minMaxMemory(threads) / 2 ** 20)} MiB, or fewer --threads`
     );
   }
-  mkdirSync(dirname(outDir), { recursive: true });
-  const tmp = join2(dirname(outDir), `.${basename(outDir)}.partial-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp);
+  const ggufTypes = opts.gguf ?? (plan.recipe.mergeops.quantize ?? []).map(parseFileType);
+  if (opts.ggufSplit && ggufTypes.length === 0) {
+    throw new MergeopsError(
+      "USAGE",
+      "--split-max-size / --split-max-tensors split GGUF files, but this run writes none",
+      "add --gguf TYPES (e.g. --gguf Q4_K_M), or `quantize:` under the recipe's `mergeops:`"
+    );
+  }
+  const guarded = guardOutputDir(opts.outDir, {
+    overwrite: opts.overwrite,
+    forceOverwrite: opts.forceOverwrite,
+    guards: opts.guards,
+    log: opts.log,
+    heldLock: opts.outputLock
+  });
+  const releaseLock = () => {
+    if (!opts.outputLock) guarded.lock.release();
+  };
+  const outDir = guarded.path;
+  const tmp = partialPath(outDir);
+  const removeTmp = () => rmSync2(tmp, { recursive: true, force: true });
+  const unregisterTmp = onInterruptCleanup(async () => {
+    const { rm: rm2 } = await import("node:fs/promises");
+    await rm2(tmp, { recursive: true, force: true });
+  });
+  let unregisterPool;
+  try {
+    removeTmp();
+    mkdirSync2(tmp);
+  } catch (e) {
+    unregisterTmp();
+    releaseLock();
+    throw fsError(e, "create the folder", tmp);
+  }
   let pool;
   let flusher;
   let gguf2;
   try {
-    const shardPaths = plan.shards.map((s) => join2(tmp, s.fileName));
+    const job = opts.shard ? opts.shard.index - 1 : SMALL_FILES_JOB;
+    const matrix = opts.shard ? assignShards(plan, opts.shard.count) : void 0;
+    const mine = (shard) => !matrix || matrix.shardJob[shard] === job;
+    const shardPaths = plan.shards.map((s, i) => mine(i) ? join5(tmp, s.fileName) : "");
     plan.shards.forEach((s, i) => {
-      const fd = openSync2(shardPaths[i], "w");
-      writeSync(fd, s.header, 0, s.header.length, 0);
+      if (!mine(i)) return;
+      const fd = openSync3(shardPaths[i], "w");
+      writeSync2(fd, s.header, 0, s.header.length, 0);
       ftruncateSync(fd, s.size);
-      closeSync2(fd);
+      closeSync3(fd);
     });
     writeModelFiles(plan, tmp);
-    const ggufTypes = opts.gguf ?? (plan.recipe.mergeops.quantize ?? []).map(parseFileType);
+    writeOutputMarker(tmp, opts.marker ?? { command: "run" });
     if (ggufTypes.length > 0) {
-      gguf2 = await GGUFOutputs.open(plan, tmp, ggufTypes, { modelId: basename(outDir), tokenizerPre: opts.tokenizerPre, onType: opts.onGGUF });
+      const request = ggufRequestFor(plan, { ...opts, title: (opts.marker ?? { command: "run" }).name }, basename3(outDir));
+      const planned = plan.gguf && sameGGUFRequest(plan.gguf.request, request) ? plan.gguf : await planGGUFOutputs(plan, request);
+      gguf2 = await GGUFOutputs.open(planned.plans, tmp, {
+        onType: opts.onGGUF,
+        ...matrix ? { keep: (_, bytes2, names) => matrix.assigner.assignNear(bytes2, overlapOf(plan, matrix.shardJob, matrix.assigner.count, names)) === job } : {}
+      });
     }
     const dataMemory = maxMemory - ggufPlanBytes(gguf2?.headerBytes ?? 0);
     if (dataMemory < minMaxMemory(threads)) {
@@ -38589,6 +41246,8 @@ async function executePlan(plan, opts) {
       );
     }
     pool = await KernelPool.create(threads, { directIO: opts.directIO });
+    const p = pool;
+    unregisterPool = onInterruptStop(() => p.close());
     const perWorker = workerDataBudget(dataMemory, pool.size);
     const progress = {
       tensorsDone: 0,
@@ -38599,51 +41258,97 @@ async function executePlan(plan, opts) {
       elapsed: 0,
       current: ""
     };
-    flusher = new ShardFlusher([...shardPaths, ...gguf2?.paths ?? []]);
-    const tracker = new Tracker(progress, t0, opts.onProgress, flusher);
-    await runAll(pool, plan, { perWorker, whole: programWholeBudget(dataMemory, pool.size) }, shardPaths, opts.inputsReady, tracker, gguf2);
+    const tensors = matrix ? plan.tensors.filter((t) => mine(t.shard) || (gguf2?.targets(t.name).length ?? 0) > 0) : plan.tensors;
+    progress.tensorsTotal = tensors.length;
+    opts.onTensors?.(tensors);
+    flusher = new ShardFlusher([...shardPaths.filter((x) => x !== ""), ...gguf2?.paths ?? []]);
+    const tracker = new Tracker(progress, t0, opts.onProgress, flusher, opts.onWarning);
+    const handoff = opts.onFileDone ? new FileHandoff(pool, opts.onFileDone) : void 0;
+    const health = await runAll(
+      pool,
+      plan,
+      tensors,
+      { perWorker, whole: programWholeBudget(dataMemory, pool.size) },
+      shardPaths,
+      opts.inputsReady,
+      tracker,
+      gguf2,
+      opts.allowNonfinite ?? false,
+      handoff
+    );
+    await handoff?.drain();
     await pool.closeFiles();
     await pool.close();
     await flusher.finish();
-    const ggufChecks = await gguf2?.finish(tmp, opts.ggufCheck ?? true) ?? [];
+    const mergeSeconds = (performance.now() - t0) / 1e3;
+    const ggufChecks = await gguf2?.finish(tmp, opts.ggufCheck ?? true ? opts.loadCheck : void 0) ?? [];
+    if (matrix && job !== SMALL_FILES_JOB) removeSmallFiles(plan, tmp);
     fsyncFile(tmp);
     replaceDir(tmp, outDir);
-    const files = readdirSync(outDir).sort().map((name) => ({ name, bytes: statSync(join2(outDir, name)).size }));
+    const removed = handoff?.removed ?? [];
+    const files = [...readdirSync2(outDir).filter((n) => n !== OUTPUT_MARKER).map((name) => ({ name, bytes: statSync2(join5(outDir, name)).size })), ...removed].sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
     return {
       outDir,
       files,
+      removed,
       bytesRead: progress.bytesRead,
       bytesWritten: progress.bytesWritten,
       bytesDirect: tracker.bytesDirect,
       ggufChecks,
-      seconds: (performance.now() - t0) / 1e3
+      health,
+      gguf: gguf2?.files ?? [],
+      warnings: tracker.warnings,
+      seconds: (performance.now() - t0) / 1e3,
+      mergeSeconds
     };
   } catch (e) {
     flusher?.close();
     await gguf2?.abort();
-    rmSync(tmp, { recursive: true, force: true });
-    throw e;
+    removeTmp();
+    throw asFsError(e, "write", tmp, { needed: plan.estimates.diskBytes });
   } finally {
+    unregisterPool?.();
     await pool?.close();
+    unregisterTmp();
+    releaseLock();
   }
 }
+function overlapOf(plan, shardJob, count, names) {
+  const out = new Array(count).fill(0);
+  const set = new Set(names);
+  for (const t of plan.tensors) if (set.has(t.name)) out[shardJob[t.shard]] += t.end - t.start;
+  return out;
+}
+function removeSmallFiles(plan, dir) {
+  const names = ["config.json", "mergekit_config.yml", ...plan.donor.files, ...(plan.outFiles ?? []).map((f) => f.name)];
+  if (plan.indexJson) names.push("model.safetensors.index.json");
+  if (plan.stages?.length) names.push("mergeops_recipe.yml");
+  for (const n of names) rmSync2(join5(dir, n), { force: true });
+}
 function writeModelFiles(plan, dir) {
-  if (plan.indexJson) writeFileSync(join2(dir, "model.safetensors.index.json"), plan.indexJson);
-  writeFileSync(join2(dir, "config.json"), JSON.stringify(plan.outConfig, null, 2) + "\n");
-  for (const f of plan.donor.files) copyFileSync(join2(plan.donor.dir, f), join2(dir, f));
-  for (const f of plan.outFiles ?? []) writeFileSync(join2(dir, f.name), f.text);
-  writeFileSync(join2(dir, "mergekit_config.yml"), plan.recipe.text.endsWith("\n") ? plan.recipe.text : plan.recipe.text + "\n");
-  if (plan.stages?.length) writeFileSync(join2(dir, "mergeops_recipe.yml"), plan.recipe.lines.join("\n").trimEnd() + "\n");
+  if (plan.indexJson) writeFileSync3(join5(dir, "model.safetensors.index.json"), plan.indexJson);
+  writeFileSync3(join5(dir, "config.json"), plan.outConfigText);
+  for (const f of plan.donor.files) copyFileSync(join5(plan.donor.dir, f), join5(dir, f));
+  for (const f of plan.outFiles ?? []) writeFileSync3(join5(dir, f.name), f.text);
+  writeFileSync3(join5(dir, "mergekit_config.yml"), plan.recipe.text.endsWith("\n") ? plan.recipe.text : plan.recipe.text + "\n");
+  if (plan.stages?.length) writeFileSync3(join5(dir, "mergeops_recipe.yml"), plan.recipe.lines.join("\n").trimEnd() + "\n");
 }
 var Tracker = class {
-  constructor(progress, t0, onProgress, flusher) {
+  constructor(progress, t0, onProgress, flusher, onWarning) {
     this.progress = progress;
     this.t0 = t0;
     this.onProgress = onProgress;
     this.flusher = flusher;
+    this.onWarning = onWarning;
   }
   lastReport = 0;
   bytesDirect = 0;
+  warnings = [];
+  note = (message) => {
+    if (this.warnings.includes(message)) return;
+    this.warnings.push(message);
+    this.onWarning?.(message);
+  };
   job(r) {
     this.flusher.written(r.bytesWritten + (r.ggufBytes ?? []).reduce((a, b) => a + b, 0) - r.bytesDirect);
     this.bytesDirect += r.bytesDirect;
@@ -38665,12 +41370,61 @@ var Tracker = class {
     }
   }
 };
-async function runAll(pool, plan, budget, shardPaths, inputsReady, tracker, gguf2) {
+var FileHandoff = class {
+  constructor(pool, onFileDone) {
+    this.pool = pool;
+    this.onFileDone = onFileDone;
+  }
+  chain = Promise.resolve();
+  waiting = 0;
+  failure;
+  removed = [];
+  file(path6, release = true) {
+    this.waiting++;
+    this.chain = this.chain.then(async () => {
+      if (this.failure) return;
+      try {
+        if (release) await this.pool.releaseFile(path6);
+        const bytes2 = statSync2(path6).size;
+        if (await this.onFileDone(path6)) this.removed.push({ name: basename3(path6), bytes: bytes2 });
+      } catch (e) {
+        this.failure ??= e;
+      } finally {
+        this.waiting--;
+      }
+    });
+  }
+  /** Waits while more than `limit` finished files are queued (the disk holds them). */
+  async backpressure(limit) {
+    while (this.waiting > limit && !this.failure) await this.chain;
+    if (this.failure) throw this.failure;
+  }
+  async drain() {
+    await this.chain;
+    if (this.failure) throw this.failure;
+  }
+};
+async function runAll(pool, plan, tensors, budget, shardPaths, inputsReady, tracker, gguf2, allowNonfinite, handoff) {
   const window2 = pool.size * 2;
   const inFlight = /* @__PURE__ */ new Set();
+  const healthParts = new HealthTracker();
+  const health = /* @__PURE__ */ new Map();
   let failure;
-  for (const t of plan.tensors) {
+  const left = plan.shards.map(() => 0);
+  for (const t of tensors) left[t.shard]++;
+  let lastShard = -1;
+  for (const t of tensors) {
     if (failure) break;
+    if (handoff) {
+      const newShard = t.shard !== lastShard;
+      lastShard = t.shard;
+      try {
+        await handoff.backpressure(newShard ? 0 : 1);
+      } catch (e) {
+        failure ??= e;
+        break;
+      }
+    }
     if (inputsReady) {
       try {
         await inputsReady(t);
@@ -38683,9 +41437,16 @@ async function runAll(pool, plan, budget, shardPaths, inputsReady, tracker, gguf
       const r = await pool.run(job);
       tracker.job(r);
       job.gguf?.forEach((g, i) => gguf2?.written(g, r.ggufBytes?.[i] ?? 0));
+      if (r.health) healthParts.add(t.name, job.first, r.health);
       return r;
     };
-    const p = runTensor(run, t, budget, shardPaths[t.shard], gguf2?.targets(t.name)).then(() => tracker.tensor(t.name), (e) => {
+    const p = runTensor(run, t, budget, shardPaths[t.shard], gguf2?.targets(t.name), tracker.note).then(() => {
+      const h = healthParts.finish(t);
+      checkFinite(h, allowNonfinite);
+      if (h) health.set(t.name, h);
+      tracker.tensor(t.name);
+      if (--left[t.shard] === 0 && !failure && shardPaths[t.shard] !== "") handoff?.file(shardPaths[t.shard]);
+    }).catch((e) => {
       failure ??= e;
     }).finally(() => {
       inFlight.delete(p);
@@ -38702,35 +41463,134 @@ async function runAll(pool, plan, budget, shardPaths, inputsReady, tracker, gguf
     const msg = failure instanceof Error ? failure.message : String(failure);
     throw new MergeopsError("IO", `merge failed: ${msg}`, "check that the input files are complete and the output disk has room");
   }
+  return tensors.flatMap((t) => health.get(t.name) ?? []);
 }
 function fsyncFile(path6) {
-  const fd = openSync2(path6, "r");
+  const fd = openSync3(path6, "r");
   try {
     fsyncSync2(fd);
   } finally {
-    closeSync2(fd);
+    closeSync3(fd);
   }
 }
 function replaceDir(tmp, outDir) {
-  if (existsSync(outDir)) {
+  if (existsSync3(outDir)) {
     const old = `${tmp}.old`;
     renameSync(outDir, old);
     renameSync(tmp, outDir);
-    rmSync(old, { recursive: true, force: true });
+    rmSync2(old, { recursive: true, force: true });
   } else {
     renameSync(tmp, outDir);
   }
-  fsyncFile(dirname(outDir));
+  fsyncFile(dirname4(outDir));
 }
 
 // src/hub/check-frozen.ts
-import { existsSync as existsSync3, statSync as statSync3 } from "node:fs";
-import { dirname as dirname4, resolve as resolve4 } from "node:path";
+import { existsSync as existsSync5, statSync as statSync4 } from "node:fs";
+import { dirname as dirname7, resolve as resolve6 } from "node:path";
 
 // src/hub/lockfile.ts
+import { createHash as createHash3 } from "node:crypto";
+import { createReadStream as createReadStream2, existsSync as existsSync4, readFileSync as readFileSync5, statSync as statSync3, writeFileSync as writeFileSync4, renameSync as renameSync2 } from "node:fs";
+import { basename as basename4, dirname as dirname5, join as join6, relative as relative2, sep as sep2 } from "node:path";
+
+// src/recipe/canonical.ts
+var import_yaml7 = __toESM(require_dist(), 1);
 import { createHash as createHash2 } from "node:crypto";
-import { createReadStream as createReadStream2, existsSync as existsSync2, readFileSync as readFileSync2, statSync as statSync2, writeFileSync as writeFileSync2, renameSync as renameSync2 } from "node:fs";
-import { basename as basename2, dirname as dirname2, join as join3, relative, sep } from "node:path";
+function canonicalValue(v) {
+  if (Array.isArray(v)) return v.map(canonicalValue);
+  if (v !== null && typeof v === "object") {
+    const out = {};
+    for (const k of Object.keys(v).sort()) {
+      const x = v[k];
+      if (x !== null && x !== void 0) out[k] = canonicalValue(x);
+    }
+    return out;
+  }
+  return v;
+}
+function canonicalRecipe(docTexts) {
+  return docTexts.map((text) => {
+    const [doc] = (0, import_yaml7.parseAllDocuments)(text, { merge: true });
+    return canonicalValue(doc && !Array.isArray(doc) ? doc.toJS({ maxAliasCount: -1 }) : null);
+  });
+}
+function canonicalRecipeHash(c) {
+  return createHash2("sha256").update(JSON.stringify(c)).digest("hex");
+}
+var isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+function show2(v) {
+  const s = v === void 0 ? "nothing" : JSON.stringify(v);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+function modelLabel(v) {
+  if (!isObject(v)) return void 0;
+  const m = v.model;
+  if (typeof m === "string") return m;
+  if (isObject(m) && isObject(m.model) && typeof m.model.path === "string") return m.model.path;
+  if (isObject(m) && typeof m.path === "string") return m.path;
+  return void 0;
+}
+function render(path6) {
+  const dotted = (segs) => segs.map((s, j) => typeof s === "number" ? `[${s}]` : `${j ? "." : ""}${String(s)}`).join("");
+  const i = path6.findIndex((s) => typeof s === "object");
+  if (i < 0) return dotted(path6);
+  const before = path6.slice(0, i);
+  if (before[before.length - 1] === "models" || before[before.length - 1] === "sources") before.pop();
+  const rest = path6.slice(i + 1);
+  return `${before.length ? `${dotted(before)} ` : ""}model \`${path6[i].model}\`${rest.length ? `, ${dotted(rest)}` : ""}`;
+}
+function diff(path6, a, b, out) {
+  if (JSON.stringify(a) === JSON.stringify(b)) return;
+  if (isObject(a) && isObject(b)) {
+    for (const k of [.../* @__PURE__ */ new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+      if (!(k in a)) out.push(`${render([...path6, k])} added: ${show2(b[k])}`);
+      else if (!(k in b)) out.push(`${render([...path6, k])} removed (was ${show2(a[k])})`);
+      else diff([...path6, k], a[k], b[k], out);
+    }
+    return;
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const la = a.map(modelLabel);
+    const lb = b.map(modelLabel);
+    const unique = (ls) => ls.every((l) => l !== void 0) && new Set(ls).size === ls.length;
+    if (unique(la) && unique(lb)) {
+      for (const [i, l] of la.entries()) {
+        const j = lb.indexOf(l);
+        if (j < 0) out.push(`${render([...path6, { model: l }])} removed`);
+        else diff([...path6, { model: l }], a[i], b[j], out);
+      }
+      for (const l of lb) if (!la.includes(l)) out.push(`${render([...path6, { model: l }])} added`);
+      const common = la.filter((l) => lb.includes(l));
+      if (common.join("\n") !== lb.filter((l) => la.includes(l)).join("\n")) out.push(`${render(path6)}: the order of the models changed`);
+      return;
+    }
+    for (let i = 0; i < Math.max(a.length, b.length); i++) {
+      if (i >= a.length) out.push(`${render([...path6, i])} added: ${show2(b[i])}`);
+      else if (i >= b.length) out.push(`${render([...path6, i])} removed (was ${show2(a[i])})`);
+      else diff([...path6, i], a[i], b[i], out);
+    }
+    return;
+  }
+  out.push(`${render(path6) || "the recipe"}: ${show2(a)} \u2192 ${show2(b)}`);
+}
+function recipeChanges(before, after, limit = 8) {
+  const out = [];
+  const stageName = (d, i) => isObject(d) && typeof d.name === "string" ? `stage \`${d.name}\`` : `document ${i + 1}`;
+  if (before.length === 1 && after.length === 1) diff([], before[0], after[0], out);
+  else {
+    for (let i = 0; i < Math.max(before.length, after.length); i++) {
+      if (i >= before.length) out.push(`${stageName(after[i], i)} added`);
+      else if (i >= after.length) out.push(`${stageName(before[i], i)} removed`);
+      else {
+        const lines = [];
+        diff([], before[i], after[i], lines);
+        out.push(...lines.map((l) => `${stageName(after[i], i)}: ${l}`));
+      }
+    }
+  }
+  return out.length > limit ? [...out.slice(0, limit), `and ${out.length - limit} more change(s)`] : out;
+}
 
 // src/hub/lora.ts
 import { promises as fs4 } from "node:fs";
@@ -38952,7 +41812,7 @@ function targetMatches(target, module) {
 }
 function applyLoraAdapter(adapter, base, baseLabel) {
   const { dir, config } = adapter;
-  const fail3 = (message, hint, code = "SHAPE_MISMATCH") => new MergeopsError(code, `LoRA adapter ${dir}: ${message}`, hint);
+  const fail6 = (message, hint, code = "SHAPE_MISMATCH") => new MergeopsError(code, `LoRA adapter ${dir}: ${message}`, hint);
   const forOther = `the adapter was trained for another model${config.baseModel ? ` (its adapter_config.json names \`${config.baseModel}\`)` : ""}; apply it to the model it was trained for`;
   const tm = config.targetModules;
   if (tm !== void 0 && tm !== "all-linear") {
@@ -38962,9 +41822,9 @@ function applyLoraAdapter(adapter, base, baseLabel) {
       try {
         ok = baseModules.some((m) => targetMatches(typeof tm === "string" ? t : [t], m));
       } catch {
-        throw fail3(`\`target_modules\` ${JSON.stringify(t)} is not a valid regular expression`, "fix adapter_config.json", "ARCH");
+        throw fail6(`\`target_modules\` ${JSON.stringify(t)} is not a valid regular expression`, "fix adapter_config.json", "ARCH");
       }
-      if (!ok) throw fail3(`\`target_modules\` names \`${t}\`, which matches no module of ${baseLabel}`, forOther, "ARCH");
+      if (!ok) throw fail6(`\`target_modules\` names \`${t}\`, which matches no module of ${baseLabel}`, forOther, "ARCH");
     }
   }
   const out = /* @__PURE__ */ new Map();
@@ -38975,14 +41835,14 @@ function applyLoraAdapter(adapter, base, baseLabel) {
     const w2 = out.get(target);
     if (!w2) {
       const tied = /(^|\.)lm_head$/.test(m.module) && [...base.keys()].some((k) => k.endsWith("embed_tokens.weight"));
-      throw fail3(
+      throw fail6(
         `patches module \`${m.module}\`, but ${baseLabel} has no tensor \`${target}\``,
         tied ? "the base model ties its output head to the input embeddings (no lm_head.weight stored), so a LoRA on lm_head would change both; merge this adapter with PEFT first (`merge_and_unload()`)" : forOther,
         "ARCH"
       );
     }
     if (!isFloatDType(w2.dtype) || w2.shape.length !== 2) {
-      throw fail3(`patches \`${target}\`, which is ${w2.dtype} ${shape(w2.shape)} in ${baseLabel}; LoRA applies to 2-D float weights`, forOther);
+      throw fail6(`patches \`${target}\`, which is ${w2.dtype} ${shape(w2.shape)} in ${baseLabel}; LoRA applies to 2-D float weights`, forOther);
     }
     const { rank, scale } = moduleScale(config, m.module);
     const [rows, cols] = w2.shape;
@@ -38992,7 +41852,7 @@ function applyLoraAdapter(adapter, base, baseLabel) {
     const rankSource = patternValue(config.rankPattern, m.module) !== void 0 ? "`rank_pattern`" : "`r`";
     for (const [what, got] of [[aName, rankOfA], [bName, rankOfB]]) {
       if (got !== rank) {
-        throw fail3(
+        throw fail6(
           `adapter_config.json gives module \`${m.module}\` rank ${rank} (${rankSource}), but its ${what} has rank ${got} (shape ${shape(what === aName ? m.a.shape : m.b.shape)})`,
           "adapter_config.json does not belong to these weights: fix `r` / `rank_pattern`, or re-save the adapter with PEFT"
         );
@@ -39001,22 +41861,22 @@ function applyLoraAdapter(adapter, base, baseLabel) {
     const wantA = m.embedding ? [cols, rank] : [rank, cols];
     const wantB = m.embedding ? [rank, rows] : [rows, rank];
     if (m.a.shape[0] !== wantA[0] || m.a.shape[1] !== wantA[1] || m.b.shape[0] !== wantB[0] || m.b.shape[1] !== wantB[1]) {
-      throw fail3(`${aName} ${shape(m.a.shape)} and ${bName} ${shape(m.b.shape)} of \`${m.module}\` do not fit \`${target}\` ${shape(w2.shape)} of ${baseLabel} (expected ${shape(wantA)} and ${shape(wantB)})`, forOther);
+      throw fail6(`${aName} ${shape(m.a.shape)} and ${bName} ${shape(m.b.shape)} of \`${m.module}\` do not fit \`${target}\` ${shape(w2.shape)} of ${baseLabel} (expected ${shape(wantA)} and ${shape(wantB)})`, forOther);
     }
     const patch = { adapter: dir, a: m.a, b: m.b, rank, scale, embedding: m.embedding };
     out.set(target, { ...w2, lora: patch });
   }
   for (const [name, r] of adapter.replacements) {
     const w2 = out.get(name);
-    if (!w2) throw fail3(`saves a full \`${name}\` (modules_to_save), but ${baseLabel} has no such tensor`, forOther, "ARCH");
-    if (w2.lora) throw fail3(`both patches and replaces \`${name}\``, "re-save the adapter with PEFT");
+    if (!w2) throw fail6(`saves a full \`${name}\` (modules_to_save), but ${baseLabel} has no such tensor`, forOther, "ARCH");
+    if (w2.lora) throw fail6(`both patches and replaces \`${name}\``, "re-save the adapter with PEFT");
     if (w2.shape.length !== r.shape.length || w2.shape.some((d, i) => d !== r.shape[i])) {
-      throw fail3(
+      throw fail6(
         `saves \`${name}\` with shape ${shape(r.shape)} (modules_to_save), but it is ${shape(w2.shape)} in ${baseLabel}`,
         /embed|lm_head/.test(name) ? "the adapter changed the vocabulary size; resize the base model's embeddings the same way, or merge with PEFT first" : forOther
       );
     }
-    if (!isFloatDType(r.dtype) && r.dtype !== w2.dtype) throw fail3(`saves \`${name}\` as ${r.dtype}, but it is ${w2.dtype} in ${baseLabel}`, forOther);
+    if (!isFloatDType(r.dtype) && r.dtype !== w2.dtype) throw fail6(`saves \`${name}\` as ${r.dtype}, but it is ${w2.dtype} in ${baseLabel}`, forOther);
     out.set(name, {
       name,
       dtype: r.dtype,
@@ -39035,26 +41895,26 @@ function applyLoraAdapter(adapter, base, baseLabel) {
 // src/hub/lockfile.ts
 var LOCK_VERSION = 1;
 function defaultLockPath(recipeFile) {
-  return join3(dirname2(recipeFile), "mergeops.lock");
+  return join6(dirname5(recipeFile), "mergeops.lock");
 }
 function sha256Text(text) {
-  return createHash2("sha256").update(text).digest("hex");
+  return createHash3("sha256").update(text).digest("hex");
 }
 async function sha256File(path6) {
-  const h = createHash2("sha256");
+  const h = createHash3("sha256");
   for await (const chunk2 of createReadStream2(path6, { highWaterMark: 4 << 20 })) h.update(chunk2);
   return h.digest("hex");
 }
-async function buildLock(resolvedModels, recipeFile, recipeText, lockDir) {
+async function buildLock(resolvedModels, recipeFile, recipe, lockDir) {
   const models = {};
   const local = async (dir, names) => {
     const files = [];
     for (const n of [...names].sort()) {
-      const p = join3(dir, n);
-      if (!existsSync2(p)) continue;
-      files.push({ path: n, size: statSync2(p).size, sha256: await sha256File(p) });
+      const p = join6(dir, n);
+      if (!existsSync4(p)) continue;
+      files.push({ path: n, size: statSync3(p).size, sha256: await sha256File(p) });
     }
-    return { path: relative(lockDir, dir).split(sep).join("/") || ".", files };
+    return { path: relative2(lockDir, dir).split(sep2).join("/") || ".", files };
   };
   for (const m of resolvedModels) {
     let lora;
@@ -39069,16 +41929,24 @@ async function buildLock(resolvedModels, recipeFile, recipeText, lockDir) {
       continue;
     }
     const names = /* @__PURE__ */ new Set(["config.json", ...m.otherFiles]);
-    for (const t of m.tensors.values()) if (t.source.kind === "file" && dirname2(t.source.path) === m.dir) names.add(basename2(t.source.path));
+    for (const t of m.tensors.values()) if (t.source.kind === "file" && dirname5(t.source.path) === m.dir) names.add(basename4(t.source.path));
     models[m.key] = { ...await local(m.dir, names), lora };
   }
-  return { version: LOCK_VERSION, recipe: { file: recipeFile, sha256: sha256Text(recipeText) }, models };
+  return { version: LOCK_VERSION, recipe: { file: recipeFile, sha256: canonicalRecipeHash(recipe), content: recipe }, models };
+}
+function lockMatchesRecipe(lock, recipe, recipeText) {
+  return lock.recipe.sha256 === canonicalRecipeHash(recipe) || lock.recipe.sha256 === sha256Text(recipeText);
+}
+function recipeChangesSinceLock(lock, recipe) {
+  if (!Array.isArray(lock.recipe.content)) return "this lockfile predates recording the recipe, so only its hash is known to differ";
+  const changes = recipeChanges(lock.recipe.content, recipe);
+  return changes.length > 0 ? changes.join("; ") : "its canonical form differs";
 }
 async function outputFiles(dir, names) {
   const out = [];
   for (const n of [...names].sort()) {
-    const p = join3(dir, n);
-    out.push({ path: n, size: statSync2(p).size, sha256: await sha256File(p) });
+    const p = join6(dir, n);
+    out.push({ path: n, size: statSync3(p).size, sha256: await sha256File(p) });
   }
   return out;
 }
@@ -39103,36 +41971,77 @@ function serializeLock(lock) {
 }
 function writeLock(path6, lock) {
   const tmp = `${path6}.tmp-${process.pid}`;
-  writeFileSync2(tmp, serializeLock(lock));
+  writeFileSync4(tmp, serializeLock(lock));
   renameSync2(tmp, path6);
 }
 function readLock(path6) {
   let text;
   try {
-    text = readFileSync2(path6, "utf8");
+    text = readFileSync5(path6, "utf8");
   } catch {
     throw new MergeopsError("USAGE", `no lockfile at ${path6}`, "create it with `mergeops lock <recipe.yml>` (and commit it), or run without --frozen");
+  }
+  return parseLock(text, path6);
+}
+function parseLock(text, path6) {
+  const regen = "regenerate it with `mergeops lock <recipe.yml>` (resolve merge conflicts by re-locking)";
+  if (text.length > MAX_LOCK_BYTES) {
+    throw new MergeopsError("USAGE", `${path6} is ${text.length} bytes, more than the ${MAX_LOCK_BYTES}-byte limit for a lockfile`, regen);
   }
   let v;
   try {
     v = JSON.parse(text);
   } catch (e) {
-    throw new MergeopsError(
-      "USAGE",
-      `${path6} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`,
-      "regenerate it with `mergeops lock <recipe.yml>` (resolve merge conflicts by re-locking)"
-    );
+    throw new MergeopsError("USAGE", `${path6} is not valid JSON: ${(e instanceof Error ? e.message : String(e)).slice(0, 200)}`, regen);
   }
-  const l = v;
-  if (typeof l !== "object" || l === null || l.version !== LOCK_VERSION || typeof l.models !== "object" || l.models === null || typeof l.recipe?.sha256 !== "string") {
-    throw new MergeopsError(
-      "USAGE",
-      `${path6} is not a mergeops.lock (version ${LOCK_VERSION})`,
-      "regenerate it with `mergeops lock <recipe.yml>`"
-    );
+  const dup = firstDuplicateKey(text);
+  if (dup !== void 0) throw new MergeopsError("USAGE", `${path6}: key ${JSON.stringify(dup.slice(0, 80))} appears twice in one object`, regen);
+  const bad = (where, want) => {
+    throw new MergeopsError("USAGE", `${path6}: ${where} must be ${want}`, regen);
+  };
+  const obj2 = (x, where) => {
+    if (typeof x !== "object" || x === null || Array.isArray(x)) bad(where, "an object");
+    return x;
+  };
+  const str = (x, where, re, want = "a string") => {
+    if (typeof x !== "string" || x.length > 4096 || re && !re.test(x)) bad(where, want);
+  };
+  const files = (x, where) => {
+    if (!Array.isArray(x)) bad(where, "an array of files");
+    x.forEach((f, i) => {
+      const w2 = `${where}[${i}]`;
+      const o = obj2(f, w2);
+      str(o["path"], `${w2}.path`, /^(?!\/)(?!.*(^|\/)\.\.?(\/|$))[^\0\\]+$/, "a relative path without . or .. parts");
+      str(o["sha256"], `${w2}.sha256`, /^[0-9a-f]{64}$/, "64 hex digits");
+      if (!Number.isSafeInteger(o["size"]) || o["size"] < 0) bad(`${w2}.size`, "a whole number of bytes");
+    });
+  };
+  const model2 = (x, where, nested) => {
+    const o = obj2(x, where);
+    for (const k of ["repo", "revision", "path"]) if (o[k] !== void 0) str(o[k], `${where}.${k}`);
+    if (o["sha"] !== void 0) str(o["sha"], `${where}.sha`, /^[0-9a-f]{40}$/, "a 40-digit commit sha");
+    files(o["files"], `${where}.files`);
+    if (o["lora"] !== void 0) {
+      if (nested) bad(`${where}.lora`, "absent (an adapter has no adapter)");
+      model2(o["lora"], `${where}.lora`, true);
+    }
+  };
+  const l = obj2(v, "the file");
+  if (l["version"] !== LOCK_VERSION) {
+    throw new MergeopsError("USAGE", `${path6} is not a mergeops.lock (version ${LOCK_VERSION})`, "regenerate it with `mergeops lock <recipe.yml>`");
   }
+  const recipe = obj2(l["recipe"], "recipe");
+  str(recipe["sha256"], "recipe.sha256", /^[0-9a-f]{64}$/, "64 hex digits");
+  if (recipe["file"] !== void 0) str(recipe["file"], "recipe.file");
+  const models = obj2(l["models"], "models");
+  const keys = Object.keys(models);
+  if (keys.length > MAX_LOCK_MODELS) bad("models", `at most ${MAX_LOCK_MODELS} entries`);
+  for (const k of keys) model2(models[k], `models[${JSON.stringify(k.slice(0, 80))}]`, false);
+  if (l["outputs"] !== void 0) files(l["outputs"], "outputs");
   return l;
 }
+var MAX_LOCK_BYTES = 16 * 2 ** 20;
+var MAX_LOCK_MODELS = 1e4;
 function lockedShas(lock) {
   const m = /* @__PURE__ */ new Map();
   for (const [k, v] of Object.entries(lock.models)) if (v.sha) m.set(k, v.sha);
@@ -39198,12 +42107,11 @@ async function resolveRevision(params) {
 }
 
 // src/hub/check-frozen.ts
-async function checkFrozen(lock, recipeText, lockPath, hub) {
-  const want = sha256Text(recipeText);
-  if (lock.recipe.sha256 !== want) {
+async function checkFrozen(lock, recipe, recipeText, lockPath, hub) {
+  if (!lockMatchesRecipe(lock, recipe, recipeText)) {
     throw new MergeopsError(
       "UPSTREAM_CHANGED",
-      `the recipe changed since ${lockPath} was written (recipe sha256 ${want}, locked ${lock.recipe.sha256})`,
+      `the recipe changed since ${lockPath} was written: ${recipeChangesSinceLock(lock, recipe)}`,
       "run `mergeops lock <recipe.yml>` and commit the new lockfile, or run without --frozen"
     );
   }
@@ -39224,8 +42132,8 @@ async function checkLocked(what, m, lockPath, hub) {
     }
   } else if (m.path) {
     for (const f of m.files) {
-      const p = resolve4(dirname4(lockPath), m.path, f.path);
-      const size = existsSync3(p) ? statSync3(p).size : -1;
+      const p = resolve6(dirname7(lockPath), m.path, f.path);
+      const size = existsSync5(p) ? statSync4(p).size : -1;
       if (size !== f.size) {
         throw new MergeopsError(
           "UPSTREAM_CHANGED",
@@ -39238,105 +42146,29 @@ async function checkLocked(what, m, lockPath, hub) {
 }
 
 // src/hub/resolve.ts
-import { existsSync as existsSync6, statfsSync, statSync as statSync5 } from "node:fs";
-import { dirname as dirname6, isAbsolute, resolve as resolvePath } from "node:path";
-
-// src/recipe/stages.ts
-function referencedModels(recipe) {
-  const refs = [];
-  for (const s of recipe.models ?? []) refs.push(s.model);
-  for (const slice2 of recipe.slices ?? []) {
-    for (const s of slice2.sources) refs.push(s.model);
-    if (slice2.baseModel) refs.push(slice2.baseModel);
-  }
-  if (recipe.baseModel) refs.push(recipe.baseModel);
-  const tok = recipe.tokenizer?.source ?? recipe.tokenizerSource;
-  if (tok && typeof tok === "object") refs.push(tok);
-  for (const t of recipe.tokenizer?.tokens.values() ?? []) {
-    if (t.source?.model) refs.push(t.source.model);
-  }
-  const seen = /* @__PURE__ */ new Set();
-  return refs.filter((r) => seen.has(r.key) ? false : (seen.add(r.key), true));
-}
-function err(doc, ref, message, hint) {
-  const pos = ref?.pos ?? doc.pos;
-  return new RecipeError(message, hint, pos, doc.lines[pos.line - 1]);
-}
-function stageRef(ref, names) {
-  return names.has(ref.path) ? ref.path : void 0;
-}
-function stageGraph(docs) {
-  const final = docs.find((d) => d.name === void 0) ?? docs[docs.length - 1];
-  const byName = new Map(docs.filter((d) => d.name !== void 0).map((d) => [d.name, d]));
-  const names = new Set(byName.keys());
-  const uses = /* @__PURE__ */ new Map();
-  for (const d of docs) {
-    const used = [];
-    for (const ref of referencedModels(d)) {
-      const name = stageRef(ref, names);
-      if (name === void 0) continue;
-      if (ref.revision !== void 0) {
-        throw err(
-          d,
-          ref,
-          `\`${ref.key}\` names the stage \`${name}\` with a revision`,
-          `a stage's output has no revisions: write just \`${name}\`${ref.lora ? `+${ref.lora.path}` : ""}`
-        );
-      }
-      if (name === d.name) {
-        throw err(d, ref, `stage \`${name}\` uses its own output`, "a stage can only use models and earlier stages");
-      }
-      used.push(name);
-    }
-    uses.set(d, used);
-  }
-  const order = [];
-  const state = /* @__PURE__ */ new Map();
-  const visit = (d, path6) => {
-    if (state.get(d) === "done") return;
-    if (state.get(d) === "visiting") {
-      const cycle = [...path6.slice(path6.indexOf(d)), d].map((s) => s.name).join(" \u2192 ");
-      const from = path6[path6.length - 1];
-      const ref = referencedModels(from).find((r) => r.path === d.name);
-      throw err(from, ref, `circular dependency between stages: ${cycle}`, "a stage may only use stages that do not use it; break the cycle");
-    }
-    state.set(d, "visiting");
-    for (const name of uses.get(d)) visit(byName.get(name), [...path6, d]);
-    state.set(d, "done");
-    order.push(d);
-  };
-  for (const d of docs) visit(d, []);
-  return { order, final, uses };
-}
+import { existsSync as existsSync8, statfsSync as statfsSync2, statSync as statSync6 } from "node:fs";
+import { dirname as dirname9, isAbsolute, resolve as resolvePath } from "node:path";
 
 // src/store/shard-cache.ts
 import { randomBytes } from "node:crypto";
 import {
-  closeSync as closeSync3,
-  existsSync as existsSync4,
+  closeSync as closeSync4,
+  existsSync as existsSync6,
   fsyncSync as fsyncSync3,
-  mkdirSync as mkdirSync2,
-  openSync as openSync3,
-  readdirSync as readdirSync2,
+  mkdirSync as mkdirSync3,
+  openSync as openSync4,
+  readdirSync as readdirSync3,
   renameSync as renameSync3,
-  rmSync as rmSync2,
-  statSync as statSync4,
+  rmSync as rmSync3,
+  statSync as statSync5,
   utimesSync,
-  writeFileSync as writeFileSync3
+  writeFileSync as writeFileSync5
 } from "node:fs";
 import { homedir as homedir3 } from "node:os";
-import { dirname as dirname5, join as join5, relative as relative3, sep as sep2 } from "node:path";
+import { dirname as dirname8, join as join8, relative as relative4, sep as sep3 } from "node:path";
 function defaultCacheDir(env = process.env) {
   if (env.MERGEOPS_CACHE) return env.MERGEOPS_CACHE;
-  return join5(env.XDG_CACHE_HOME || join5(homedir3(), ".cache"), "mergeops");
-}
-function alive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return e.code === "EPERM";
-  }
+  return join8(env.XDG_CACHE_HOME || join8(homedir3(), ".cache"), "mergeops");
 }
 var ShardCache = class {
   constructor(root, maxBytes = Number.POSITIVE_INFINITY) {
@@ -39345,16 +42177,16 @@ var ShardCache = class {
   }
   /** Folder of one model at one commit. */
   snapshotDir(repo, sha) {
-    return join5(this.root, `models--${repo.replace(/\//g, "--")}`, sha);
+    return join8(this.root, `models--${repo.replace(/\//g, "--")}`, sha);
   }
   pathOf(repo, sha, path6) {
-    return join5(this.snapshotDir(repo, sha), ...path6.split("/"));
+    return join8(this.snapshotDir(repo, sha), ...path6.split("/"));
   }
   /** The cached file's path if present (with this size, when given); marks it used. */
   lookup(repo, sha, path6, size) {
     const p = this.pathOf(repo, sha, path6);
     try {
-      const st = statSync4(p);
+      const st = statSync5(p);
       if (!st.isFile() || size !== void 0 && st.size !== size) return void 0;
       this.touch(p);
       return p;
@@ -39371,35 +42203,35 @@ var ShardCache = class {
   }
   /** A fresh temporary path inside the cache (same file system as the destination, so rename is atomic). */
   tempPath() {
-    const dir = join5(this.root, ".tmp");
-    mkdirSync2(dir, { recursive: true });
-    return join5(dir, `${process.pid}-${randomBytes(6).toString("hex")}`);
+    const dir = join8(this.root, ".tmp");
+    mkdirSync3(dir, { recursive: true });
+    return join8(dir, `${process.pid}-${randomBytes(6).toString("hex")}`);
   }
   /** Moves a finished, fsynced temporary file to `dest` atomically. */
   commit(tmp, dest) {
-    mkdirSync2(dirname5(dest), { recursive: true });
+    mkdirSync3(dirname8(dest), { recursive: true });
     renameSync3(tmp, dest);
-    const fd = openSync3(dirname5(dest), "r");
+    const fd = openSync4(dirname8(dest), "r");
     try {
       fsyncSync3(fd);
     } finally {
-      closeSync3(fd);
+      closeSync4(fd);
     }
   }
   /** Writes a small file atomically. */
   putBytes(dest, data) {
     const tmp = this.tempPath();
     try {
-      writeFileSync3(tmp, data);
-      const fd = openSync3(tmp, "r");
+      writeFileSync5(tmp, data);
+      const fd = openSync4(tmp, "r");
       try {
         fsyncSync3(fd);
       } finally {
-        closeSync3(fd);
+        closeSync4(fd);
       }
       this.commit(tmp, dest);
     } catch (e) {
-      rmSync2(tmp, { force: true });
+      rmSync3(tmp, { force: true });
       throw e;
     }
   }
@@ -39409,14 +42241,14 @@ var ShardCache = class {
     const walk = (dir) => {
       let names;
       try {
-        names = readdirSync2(dir);
+        names = readdirSync3(dir);
       } catch {
         return;
       }
       for (const n of names) {
-        const p = join5(dir, n);
+        const p = join8(dir, n);
         if (dir === this.root && n === ".tmp") continue;
-        const st = statSync4(p);
+        const st = statSync5(p);
         if (st.isDirectory()) walk(p);
         else if (st.isFile()) out.push({ path: p, bytes: st.size, used: st.mtimeMs });
       }
@@ -39439,7 +42271,7 @@ var ShardCache = class {
     for (const e of entries) {
       if (total <= this.maxBytes - reserve) break;
       if (keep.has(e.path)) continue;
-      rmSync2(e.path, { force: true });
+      rmSync3(e.path, { force: true });
       total -= e.bytes;
       evicted.push(e.path);
     }
@@ -39447,40 +42279,40 @@ var ShardCache = class {
   }
   /** Removes leftovers of interrupted writes (temporaries of processes that are gone). */
   clearTemp() {
-    const dir = join5(this.root, ".tmp");
+    const dir = join8(this.root, ".tmp");
     let names;
     try {
-      names = readdirSync2(dir);
+      names = readdirSync3(dir);
     } catch {
       return;
     }
     for (const n of names) {
       const pid = Number(n.split("-")[0]);
-      if (Number.isInteger(pid) && pid > 0 && (pid === process.pid || alive(pid))) continue;
-      rmSync2(join5(dir, n), { force: true });
+      if (Number.isInteger(pid) && pid > 0 && (pid === process.pid || processAlive(pid))) continue;
+      rmSync3(join8(dir, n), { force: true });
     }
   }
   /** `repo` and `sha` of every cached snapshot. */
   snapshots() {
     const out = [];
-    if (!existsSync4(this.root)) return out;
-    for (const m of readdirSync2(this.root)) {
+    if (!existsSync6(this.root)) return out;
+    for (const m of readdirSync3(this.root)) {
       if (!m.startsWith("models--")) continue;
       const repo = m.slice("models--".length).replace("--", "/");
-      for (const sha of readdirSync2(join5(this.root, m))) out.push({ repo, sha, dir: join5(this.root, m, sha) });
+      for (const sha of readdirSync3(join8(this.root, m))) out.push({ repo, sha, dir: join8(this.root, m, sha) });
     }
     return out;
   }
   /** Path relative to the cache root, `/`-separated (for logs). */
   rel(p) {
-    return relative3(this.root, p).split(sep2).join("/");
+    return relative4(this.root, p).split(sep3).join("/");
   }
 };
 
 // src/hub/hub-model.ts
-import { createHash as createHash4 } from "node:crypto";
-import { existsSync as existsSync5, readFileSync as readFileSync3 } from "node:fs";
-import { join as join6 } from "node:path";
+import { createHash as createHash5 } from "node:crypto";
+import { existsSync as existsSync7, readFileSync as readFileSync6 } from "node:fs";
+import { join as join9 } from "node:path";
 
 // src/hub/list-model-files.ts
 async function listModelFiles(params) {
@@ -39504,7 +42336,7 @@ async function listModelFiles(params) {
   return out.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 }
 
-// src/hub/range-read.ts
+// src/io/range-read.ts
 var Transient = class extends Error {
   constructor(message, retryAfterMs2) {
     super(message);
@@ -39527,7 +42359,7 @@ function etagSha256(res) {
   const v = raw.replace(/^W\//, "").replace(/"/g, "").toLowerCase();
   return /^[0-9a-f]{64}$/.test(v) ? v : void 0;
 }
-function fail(src, first, last, what, hint, code = "NETWORK") {
+function fail3(src, first, last, what, hint, code = "NETWORK") {
   return new MergeopsError(code, `${src.label}: bytes ${first}-${last}: ${what}`, hint);
 }
 async function rangeRead(src, offset, into, opts = {}) {
@@ -39536,7 +42368,7 @@ async function rangeRead(src, offset, into, opts = {}) {
   if (len2 === 0) return stats;
   const lastByte = offset + len2 - 1;
   if (offset < 0 || lastByte >= src.size) {
-    throw fail(src, offset, lastByte, `outside the file (size ${src.size})`, "the safetensors header does not match the file; re-resolve the model");
+    throw fail3(src, offset, lastByte, `outside the file (size ${src.size})`, "the safetensors header does not match the file; re-resolve the model");
   }
   const doFetch = opts.fetch ?? fetch;
   const retries = opts.retries ?? 5;
@@ -39560,7 +42392,7 @@ async function rangeRead(src, offset, into, opts = {}) {
       if (progressed) resumes++;
       else failures++;
       if (failures > retries || resumes > MAX_RESUMES) {
-        throw fail(
+        throw fail3(
           src,
           offset,
           lastByte,
@@ -39582,7 +42414,7 @@ async function oneRequest(src, start, lastByte, into, progress, doFetch, idleMs)
     clearTimeout(timer);
     timer = setTimeout(() => ac.abort(), idleMs);
   };
-  let received = 0;
+  let received2 = 0;
   try {
     let res;
     try {
@@ -39594,12 +42426,12 @@ async function oneRequest(src, start, lastByte, into, progress, doFetch, idleMs)
       await res.body?.cancel().catch(() => void 0);
       if (RETRY_STATUS.has(res.status)) throw new Transient(`HTTP ${res.status}`, retryAfterMs(res.headers.get("retry-after")));
       const hint = res.status === 401 || res.status === 403 ? "the repo may be private or gated: set HF_TOKEN (or the hf-token input) to a token with read access" : res.status === 404 ? "the file or revision is gone upstream; re-resolve the recipe (mergeops lock)" : res.status === 416 ? "the file is shorter than expected: it changed upstream; re-resolve the recipe (mergeops lock)" : "check HF_ENDPOINT and the model id";
-      throw fail(src, start, lastByte, `HTTP ${res.status} from ${redact(src.url)}`, hint, res.status === 416 ? "UPSTREAM_CHANGED" : "NETWORK");
+      throw fail3(src, start, lastByte, `HTTP ${res.status} from ${redact(src.url)}`, hint, res.status === 416 ? "UPSTREAM_CHANGED" : "NETWORK");
     }
     const tag = etagSha256(res);
     if (src.sha256 && tag && tag !== src.sha256.toLowerCase()) {
       await res.body?.cancel().catch(() => void 0);
-      throw fail(
+      throw fail3(
         src,
         start,
         lastByte,
@@ -39610,10 +42442,10 @@ async function oneRequest(src, start, lastByte, into, progress, doFetch, idleMs)
     }
     if (res.status === 206) {
       const cr = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(res.headers.get("content-range") ?? "");
-      if (!cr) throw fail(src, start, lastByte, `206 without a valid Content-Range (${res.headers.get("content-range")})`, "the server does not support range requests properly; use --source-mode download");
+      if (!cr) throw fail3(src, start, lastByte, `206 without a valid Content-Range (${res.headers.get("content-range")})`, "the server does not support range requests properly; use --source-mode download");
       if (cr[3] !== "*" && Number(cr[3]) !== src.size) {
         await res.body?.cancel().catch(() => void 0);
-        throw fail(
+        throw fail3(
           src,
           start,
           lastByte,
@@ -39624,11 +42456,11 @@ async function oneRequest(src, start, lastByte, into, progress, doFetch, idleMs)
       }
       if (Number(cr[1]) !== start || Number(cr[2]) > lastByte) {
         await res.body?.cancel().catch(() => void 0);
-        throw fail(src, start, lastByte, `the server sent bytes ${cr[1]}-${cr[2]} instead`, "the server does not honour Range; use --source-mode download");
+        throw fail3(src, start, lastByte, `the server sent bytes ${cr[1]}-${cr[2]} instead`, "the server does not honour Range; use --source-mode download");
       }
     } else if (start !== 0 || lastByte !== src.size - 1) {
       await res.body?.cancel().catch(() => void 0);
-      throw fail(src, start, lastByte, "the server ignored the Range header (HTTP 200)", "use --source-mode download for this endpoint");
+      throw fail3(src, start, lastByte, "the server ignored the Range header (HTTP 200)", "use --source-mode download for this endpoint");
     }
     const want = lastByte - start + 1;
     const reader = res.body?.getReader();
@@ -39644,12 +42476,12 @@ async function oneRequest(src, start, lastByte, into, progress, doFetch, idleMs)
         if (r.done) break;
         touch();
         const chunk2 = r.value;
-        if (received + chunk2.length > want) {
-          throw fail(src, start, lastByte, `the server sent more than the ${want} bytes asked for`, "the server is misbehaving; use --source-mode download");
+        if (received2 + chunk2.length > want) {
+          throw fail3(src, start, lastByte, `the server sent more than the ${want} bytes asked for`, "the server is misbehaving; use --source-mode download");
         }
         into.set(chunk2, progress.got);
         progress.got += chunk2.length;
-        received += chunk2.length;
+        received2 += chunk2.length;
       }
     } finally {
       reader.releaseLock();
@@ -39678,9 +42510,9 @@ var HEADERS = ".mergeops-headers";
 async function pinRepo(params) {
   const revision = params.revision ?? "main";
   const sha = params.sha ?? await resolveRevision({ ...params, revision: params.revision });
-  const manifest = join6(params.cache.snapshotDir(params.repo, sha), MANIFEST);
-  if (existsSync5(manifest)) {
-    return { repo: params.repo, revision, sha, files: JSON.parse(readFileSync3(manifest, "utf8")) };
+  const manifest = join9(params.cache.snapshotDir(params.repo, sha), MANIFEST);
+  if (existsSync7(manifest)) {
+    return { repo: params.repo, revision, sha, files: JSON.parse(readFileSync6(manifest, "utf8")) };
   }
   const files = await listModelFiles({ ...params, sha });
   params.cache.putBytes(manifest, Buffer.from(JSON.stringify(files)));
@@ -39730,8 +42562,8 @@ async function pinnedSafetensorsHeader(opts, n) {
   if (cachedShard) return readSafetensorsHeader(cachedShard);
   const hdrPath = cache.pathOf(repo, sha, `${HEADERS}/${n}`);
   let bytes2;
-  if (existsSync5(hdrPath)) {
-    bytes2 = new Uint8Array(readFileSync3(hdrPath));
+  if (existsSync7(hdrPath)) {
+    bytes2 = new Uint8Array(readFileSync6(hdrPath));
   } else {
     const first8 = new Uint8Array(Math.min(8, src.size));
     await rangeRead(src, 0, first8, opts.range);
@@ -39776,7 +42608,7 @@ async function readHubModel(opts) {
     readText: async (n) => {
       const p = cache.lookup(repo, sha, n);
       if (!p) throw new MergeopsError("MODEL_NOT_FOUND", `${label}: ${n} was not downloaded`, "report this as a bug");
-      return readFileSync3(p, "utf8");
+      return readFileSync6(p, "utf8");
     },
     readHeader: (n) => pinnedSafetensorsHeader(opts, n),
     source: (n) => {
@@ -39797,18 +42629,18 @@ async function readHubModel(opts) {
     const f = byPath.get(n);
     if (!f) continue;
     if (!m.shardFiles.includes(n) && !small.includes(n)) continue;
-    const sha2562 = f.sha256 ?? sha256Of(join6(dir, n));
+    const sha2562 = f.sha256 ?? sha256Of(join9(dir, n));
     used.push({ path: n, size: f.size, sha256: sha2562 });
   }
   const otherFiles = m.otherFiles.filter((n) => small.includes(n));
   return { ...m, otherFiles, repo, revision: pinned.revision, sha, dir, used, pending, remoteShardBytes };
 }
 function sha256Of(path6) {
-  return createHash4("sha256").update(readFileSync3(path6)).digest("hex");
+  return createHash5("sha256").update(readFileSync6(path6)).digest("hex");
 }
 
 // src/hub/hub-lora.ts
-import { readFileSync as readFileSync4 } from "node:fs";
+import { readFileSync as readFileSync7 } from "node:fs";
 async function readHubLoraAdapter(opts) {
   const { repo, sha, revision, files } = opts.pinned;
   const label = `${repo}@${sha.slice(0, 12)}`;
@@ -39821,7 +42653,7 @@ async function readHubLoraAdapter(opts) {
   });
   if (missing2) throw missing2;
   const configPath = await cacheSmallFile(opts, ADAPTER_CONFIG);
-  const configText = readFileSync4(configPath, "utf8");
+  const configText = readFileSync7(configPath, "utf8");
   const header = await pinnedSafetensorsHeader(opts, ADAPTER_WEIGHTS);
   const where = pinnedFileSource(opts, ADAPTER_WEIGHTS);
   const adapter = assembleAdapter({
@@ -39842,7 +42674,7 @@ async function readHubLoraAdapter(opts) {
       sha,
       files: [
         // Small files kept in git have no LFS oid: hash the copy just fetched.
-        { path: ADAPTER_CONFIG, size: config.size, sha256: config.sha256 ?? sha256Text(readFileSync4(configPath)) },
+        { path: ADAPTER_CONFIG, size: config.size, sha256: config.sha256 ?? sha256Text(readFileSync7(configPath)) },
         { path: ADAPTER_WEIGHTS, size: weights.size, sha256: weights.sha256 ?? "" }
       ]
     },
@@ -39943,7 +42775,14 @@ function buildOutputVocab(input) {
       if (id === void 0) append(a);
     }
   }
-  for (const t of input.extraTokens) append(plainAddedToken(t));
+  for (const t of input.extraTokens) {
+    const id = ids.get(t);
+    if (id !== void 0) {
+      if (!added.has(id)) added.set(id, plainAddedToken(t));
+    } else {
+      append(plainAddedToken(t));
+    }
+  }
   const tokens = new Array(next).fill(void 0);
   for (const [t, id] of ids) tokens[id] = t;
   const pad2 = input.padToMultipleOf ?? 1;
@@ -39951,7 +42790,7 @@ function buildOutputVocab(input) {
   return { vocab: { tokens, ids, added, paddedSize, donorKey: donor.key, appended, stripped: dropped }, warnings };
 }
 
-// node_modules/@huggingface/jinja/dist/index.js
+// ../../main/node_modules/@huggingface/jinja/dist/index.js
 var __defProp2 = Object.defineProperty;
 var __defNormalProp = (obj2, key, value) => key in obj2 ? __defProp2(obj2, key, { enumerable: true, configurable: true, writable: true, value }) : obj2[key] = value;
 var __publicField = (obj2, key, value) => {
@@ -40139,7 +42978,7 @@ function tokenize(source, options = {}) {
     }
     return src.slice(start, cursorPosition);
   };
-  const consumeString = (quote) => {
+  const consumeString = (quote2) => {
     let str = "";
     let start = cursorPosition;
     while (true) {
@@ -40147,7 +42986,7 @@ function tokenize(source, options = {}) {
         throw new SyntaxError("Unexpected end of input");
       }
       const char = src[cursorPosition];
-      if (char === quote) {
+      if (char === quote2) {
         break;
       }
       ++cursorPosition;
@@ -40288,14 +43127,14 @@ function tokenize(source, options = {}) {
             break;
           default: {
             ++cursorPosition;
-            let num3 = consumeWhile(isInteger);
-            if (num3.length > 0 && src[cursorPosition] === "." && isInteger(src.charCodeAt(cursorPosition + 1))) {
+            let num4 = consumeWhile(isInteger);
+            if (num4.length > 0 && src[cursorPosition] === "." && isInteger(src.charCodeAt(cursorPosition + 1))) {
               ++cursorPosition;
               const frac = consumeWhile(isInteger);
-              num3 = `${num3}.${frac}`;
+              num4 = `${num4}.${frac}`;
             }
             tokens.push(
-              new Token(`${char}${num3}`, num3.length > 0 ? TOKEN_TYPES.NumericLiteral : TOKEN_TYPES.UnaryOperator)
+              new Token(`${char}${num4}`, num4.length > 0 ? TOKEN_TYPES.NumericLiteral : TOKEN_TYPES.UnaryOperator)
             );
             continue;
           }
@@ -40330,13 +43169,13 @@ function tokenize(source, options = {}) {
         continue;
       }
       if (isInteger(code)) {
-        let num3 = consumeWhile(isInteger);
+        let num4 = consumeWhile(isInteger);
         if (lastTokenType !== TOKEN_TYPES.Dot && src[cursorPosition] === "." && isInteger(src.charCodeAt(cursorPosition + 1))) {
           ++cursorPosition;
           const frac = consumeWhile(isInteger);
-          num3 = `${num3}.${frac}`;
+          num4 = `${num4}.${frac}`;
         }
-        tokens.push(new Token(num3, TOKEN_TYPES.NumericLiteral));
+        tokens.push(new Token(num4, TOKEN_TYPES.NumericLiteral));
         continue;
       }
       if (isWord(code)) {
@@ -41073,8 +43912,8 @@ function parse(tokens) {
     const token = tokens[current++];
     switch (token.type) {
       case TOKEN_TYPES.NumericLiteral: {
-        const num3 = token.value;
-        return num3.includes(".") ? new FloatLiteral(Number(num3)) : new IntegerLiteral(Number(num3));
+        const num4 = token.value;
+        return num4.includes(".") ? new FloatLiteral(Number(num4)) : new IntegerLiteral(Number(num4));
       }
       case TOKEN_TYPES.StringLiteral: {
         let value = token.value;
@@ -41360,8 +44199,8 @@ var StringValue = class extends RuntimeValue {
         // follows Python's `str.split(sep=None, maxsplit=-1)` function behavior
         // https://docs.python.org/3.13/library/stdtypes.html#str.split
         new FunctionValue((args) => {
-          const sep3 = args[0] ?? new NullValue();
-          if (!(sep3 instanceof StringValue || sep3 instanceof NullValue)) {
+          const sep5 = args[0] ?? new NullValue();
+          if (!(sep5 instanceof StringValue || sep5 instanceof NullValue)) {
             throw new Error("sep argument must be a string or null");
           }
           const maxsplit = args[1] ?? new IntegerValue(-1);
@@ -41369,7 +44208,7 @@ var StringValue = class extends RuntimeValue {
             throw new Error("maxsplit argument must be a number");
           }
           let result = [];
-          if (sep3 instanceof NullValue) {
+          if (sep5 instanceof NullValue) {
             const text = this.value.trimStart();
             for (const { 0: match, index } of text.matchAll(/\S+/g)) {
               if (maxsplit.value >= 0 && result.length >= maxsplit.value && index !== void 0) {
@@ -41379,12 +44218,12 @@ var StringValue = class extends RuntimeValue {
               result.push(match);
             }
           } else {
-            if (sep3.value === "") {
+            if (sep5.value === "") {
               throw new Error("empty separator");
             }
-            result = this.value.split(sep3.value);
+            result = this.value.split(sep5.value);
             if (maxsplit.value >= 0 && result.length > maxsplit.value) {
-              result.push(result.splice(maxsplit.value).join(sep3.value));
+              result.push(result.splice(maxsplit.value).join(sep5.value));
             }
           }
           return new ArrayValue(result.map((part) => new StringValue(part)));
@@ -43486,8 +46325,8 @@ function validateChatTemplate(template, specials = {}) {
       bos_token: specials.bos ?? "<s>",
       eos_token: specials.eos ?? "</s>"
     });
-    if (!SAMPLE_CONVERSATION.every((m) => rendered.includes(m.content))) {
-      return { ok: false, message: "rendering a sample conversation does not output the messages' contents (does the template use `messages`?)" };
+    if (!SAMPLE_CONVERSATION.some((m) => rendered.includes(m.content))) {
+      return { ok: true, template, rendered, warning: "chat_template: rendering a sample conversation outputs none of the messages' contents (does the template use `messages`?)" };
     }
     return { ok: true, template, rendered };
   } catch (e) {
@@ -43673,6 +46512,159 @@ function vocabOf(files, label) {
   return { ids, added, modelType };
 }
 
+// src/formats/json-text.ts
+function fail4(at, what) {
+  throw new MergeopsError("IO", `invalid JSON at offset ${at}: ${what}`, "the file is damaged; download the model again");
+}
+function skipWs(s, i) {
+  while (i < s.length && (s[i] === " " || s[i] === "\n" || s[i] === "\r" || s[i] === "	")) i++;
+  return i;
+}
+function stringEnd(s, i) {
+  for (let j = i + 1; j < s.length; j++) {
+    if (s[j] === "\\") j++;
+    else if (s[j] === '"') return j + 1;
+  }
+  return fail4(i, "unterminated string");
+}
+function valueEnd(s, i) {
+  i = skipWs(s, i);
+  const c = s[i];
+  if (c === '"') return stringEnd(s, i);
+  if (c === "{" || c === "[") {
+    const close = c === "{" ? "}" : "]";
+    let j2 = skipWs(s, i + 1);
+    if (s[j2] === close) return j2 + 1;
+    for (; ; ) {
+      if (c === "{") {
+        if (s[j2] !== '"') fail4(j2, "expected a key");
+        j2 = skipWs(s, stringEnd(s, j2));
+        if (s[j2] !== ":") fail4(j2, 'expected ":"');
+        j2++;
+      }
+      j2 = skipWs(s, valueEnd(s, j2));
+      if (s[j2] === ",") {
+        j2 = skipWs(s, j2 + 1);
+        continue;
+      }
+      if (s[j2] === close) return j2 + 1;
+      fail4(j2, `expected "," or "${close}"`);
+    }
+  }
+  let j = i;
+  while (j < s.length && !/[\s,\]}]/.test(s[j])) j++;
+  if (j === i) fail4(i, "expected a value");
+  return j;
+}
+function objectAt(s, i) {
+  i = skipWs(s, i);
+  if (s[i] !== "{") fail4(i, "expected an object");
+  const members = [];
+  let j = skipWs(s, i + 1);
+  if (s[j] === "}") return { start: i, end: j + 1, members };
+  for (; ; ) {
+    if (s[j] !== '"') fail4(j, "expected a key");
+    const keyStart = j;
+    const ke = stringEnd(s, j);
+    const key = JSON.parse(s.slice(j, ke));
+    j = skipWs(s, ke);
+    if (s[j] !== ":") fail4(j, 'expected ":"');
+    const valueStart = skipWs(s, j + 1);
+    const ve = valueEnd(s, valueStart);
+    members.push({ key, keyStart, valueStart, valueEnd: ve });
+    j = skipWs(s, ve);
+    if (s[j] === ",") {
+      j = skipWs(s, j + 1);
+      continue;
+    }
+    if (s[j] === "}") return { start: i, end: j + 1, members };
+    fail4(j, 'expected "," or "}"');
+  }
+}
+function sameValue(a, b) {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b;
+    return a.length === bb.length && a.every((x, k) => sameValue(x, bb[k]));
+  }
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  return ka.length === kb.length && ka.every((k) => Object.hasOwn(b, k) && sameValue(a[k], b[k]));
+}
+function lineIndent(s, i) {
+  const ls = s.lastIndexOf("\n", i - 1) + 1;
+  const m = /^[ \t]*/.exec(s.slice(ls, i));
+  return m ? m[0] : "";
+}
+function indentUnit(s, root) {
+  const first = root.members[0];
+  if (!first || !s.slice(root.start, first.keyStart).includes("\n")) return root.members.length ? void 0 : "  ";
+  return lineIndent(s, first.keyStart);
+}
+function render2(value, unit, indent) {
+  const text = unit === void 0 ? JSON.stringify(value) : JSON.stringify(value, null, unit);
+  return unit === void 0 ? text : text.replace(/\n/g, "\n" + indent);
+}
+function editJsonText(text, edits) {
+  let s = text;
+  for (const e of edits) {
+    if (e.value === void 0 || e.path.length === 0) continue;
+    const root = objectAt(s, 0);
+    const unit = indentUnit(s, root);
+    let obj2 = root;
+    let depth = 1;
+    let k = 0;
+    for (; k < e.path.length - 1; k++) {
+      const m2 = obj2.members.find((x) => x.key === e.path[k]);
+      if (!m2 || s[m2.valueStart] !== "{") break;
+      obj2 = objectAt(s, m2.valueStart);
+      depth++;
+    }
+    let value = e.value;
+    for (let j = e.path.length - 1; j > k; j--) value = { [e.path[j]]: value };
+    const key = e.path[k];
+    const m = obj2.members.find((x) => x.key === key);
+    if (m) {
+      if (sameValue(JSON.parse(s.slice(m.valueStart, m.valueEnd)), value)) continue;
+      s = s.slice(0, m.valueStart) + render2(value, unit, lineIndent(s, m.keyStart)) + s.slice(m.valueEnd);
+      continue;
+    }
+    const close = obj2.end - 1;
+    const memberIndent = unit === void 0 ? "" : unit.repeat(depth);
+    const entry = `${JSON.stringify(key)}: ${render2(value, unit, memberIndent)}`;
+    if (obj2.members.length === 0) {
+      const closeIndent = unit === void 0 ? "" : unit.repeat(depth - 1);
+      s = s.slice(0, obj2.start + 1) + (unit === void 0 ? entry : `
+${memberIndent}${entry}
+${closeIndent}`) + s.slice(close);
+    } else {
+      const last = obj2.members[obj2.members.length - 1];
+      const sep5 = unit === void 0 ? ", " : `,
+${lineIndent(s, last.keyStart)}`;
+      s = s.slice(0, last.valueEnd) + sep5 + entry + s.slice(last.valueEnd);
+    }
+  }
+  return s;
+}
+function diffEdits(before, after, path6, out) {
+  const isObj2 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+  if (isObj2(before) && isObj2(after)) {
+    for (const [k, v] of Object.entries(after)) diffEdits(before[k], v, [...path6, k], out);
+    return;
+  }
+  if (!sameValue(before, after)) out.push({ path: path6, value: after });
+}
+function reconcileJsonText(text, value) {
+  const edits = [];
+  diffEdits(JSON.parse(text), value, [], edits);
+  return editJsonText(text, edits);
+}
+function newJsonText(value) {
+  return JSON.stringify(value, null, 2) + "\n";
+}
+
 // src/tokenizer/write-files.ts
 var REPLACED_TOKENIZER_FILES = [
   "tokenizer.json",
@@ -43710,7 +46702,9 @@ function tokenizerJson(donor, out) {
   }
   const added = Array.isArray(tj.added_tokens) ? tj.added_tokens : [];
   const kept = added.filter((a) => typeof a.id === "number" && out.added.get(a.id)?.content === a.content);
-  tj.added_tokens = [...kept, ...out.appended.map(({ id, token }) => addedEntry(id, token))];
+  const keptIds = new Set(kept.map((a) => a.id));
+  const others = [...out.added].filter(([id]) => !keptIds.has(id)).map(([id, token]) => addedEntry(id, token));
+  tj.added_tokens = [...kept, ...others].sort((a, b) => a.id - b.id);
   return tj;
 }
 function tokenizerConfig(donor, out, chatTemplate) {
@@ -43731,7 +46725,8 @@ function outputTokenizerFiles(donor, out, chatTemplate) {
   if (out && donor.tokenizerJson) files.push({ name: "tokenizer.json", text: json(tokenizerJson(donor.tokenizerJson, out)) });
   const template = chatTemplate ?? (out ? donor.chatTemplateJinja : void 0);
   if (out || chatTemplate !== void 0 || donor.tokenizerConfig) {
-    files.push({ name: "tokenizer_config.json", text: json(tokenizerConfig(donor.tokenizerConfig, out, template)) });
+    const tc = tokenizerConfig(donor.tokenizerConfig, out, template);
+    files.push({ name: "tokenizer_config.json", text: donor.tokenizerConfigText !== void 0 ? reconcileJsonText(donor.tokenizerConfigText, tc) : json(tc) });
   }
   if (out && donor.specialTokensMap) files.push({ name: "special_tokens_map.json", text: json(donor.specialTokensMap) });
   return files;
@@ -43766,7 +46761,7 @@ function specialText(v) {
 function planTokenizer(resolved) {
   const { recipe } = resolved;
   if (!recipeNeedsTokenizers(recipe)) return void 0;
-  const fail3 = failAt(recipe);
+  const fail6 = failAt(recipe);
   const all = [...resolved.models.values()];
   const tokBase = recipe.baseModel ? resolved.models.get(recipe.baseModel.key) : all[0];
   const ordered = [tokBase, ...all.filter((m) => m !== tokBase)];
@@ -43796,7 +46791,7 @@ function planTokenizer(resolved) {
       vocab = built.vocab;
       warnings.push(...built.warnings);
     } catch (e) {
-      if (e instanceof MergeopsError && !(e instanceof RecipeError)) fail3(spec?.pos ?? recipe.pos, e.message, e.hint);
+      if (e instanceof MergeopsError && !(e instanceof RecipeError)) fail6(spec?.pos ?? recipe.pos, e.message, e.hint);
       throw e;
     }
   }
@@ -43813,12 +46808,12 @@ function planTokenizer(resolved) {
       const r = validateChatTemplate(chatTemplate, { bos: specialText(tc.bos_token), eos: specialText(tc.eos_token) });
       if (!r.ok) {
         const where = r.line !== void 0 ? ` (template line ${r.line}, column ${r.col})` : "";
-        fail3(
+        fail6(
           chatTemplatePos(recipe),
           `chat_template: ${r.message}${where}`,
           "fix the Jinja template (it is rendered with `messages`, `add_generation_prompt`, `bos_token` and `eos_token`), or use a built-in: chatml, llama3, mistral, alpaca"
         );
-      }
+      } else if (r.warning) warnings.push(r.warning);
     }
   }
   const files = vocab || chatTemplate !== void 0 ? outputTokenizerFiles(donor.files, vocab, chatTemplate) : [];
@@ -43894,68 +46889,15 @@ function gatherReadBytes(r, bytesOf = (x) => x.end - x.start) {
   return bytes2;
 }
 
-// src/tokenizer/read-files.ts
-import { readFileSync as readFileSync5 } from "node:fs";
-import { join as join7 } from "node:path";
-function readJson(dir, name) {
-  let text;
-  try {
-    text = readFileSync5(join7(dir, name), "utf8");
-  } catch {
-    return void 0;
-  }
-  let v;
-  try {
-    v = JSON.parse(text);
-  } catch (e) {
-    throw new MergeopsError(
-      "IO",
-      `${join7(dir, name)} is not valid JSON (${e.message})`,
-      "the file is damaged; download the model again"
-    );
-  }
-  if (typeof v !== "object" || v === null || Array.isArray(v)) {
-    throw new MergeopsError("IO", `${join7(dir, name)} is not a JSON object`, "the file is damaged; download the model again");
-  }
-  return v;
-}
-function readTokenizerFiles(dir) {
-  let chatTemplateJinja;
-  try {
-    chatTemplateJinja = readFileSync5(join7(dir, "chat_template.jinja"), "utf8");
-  } catch {
-    chatTemplateJinja = void 0;
-  }
-  return {
-    tokenizerJson: readJson(dir, "tokenizer.json"),
-    tokenizerConfig: readJson(dir, "tokenizer_config.json"),
-    specialTokensMap: readJson(dir, "special_tokens_map.json"),
-    chatTemplateJinja
-  };
-}
-function plannedTokenizerFiles(outFiles, donorDir) {
-  const files = readTokenizerFiles(donorDir);
-  for (const f of outFiles ?? []) {
-    const v = JSON.parse(f.text);
-    if (f.name === "tokenizer.json") files.tokenizerJson = v;
-    else if (f.name === "special_tokens_map.json") files.specialTokensMap = v;
-    else if (f.name === "tokenizer_config.json") {
-      files.tokenizerConfig = v;
-      files.chatTemplateJinja = void 0;
-    }
-  }
-  return files;
-}
-
 // src/hub/resolve.ts
 function looksLikeHubId(path6) {
   return /^[\w.-]+\/[\w.-]+$/.test(path6) && !path6.startsWith(".");
 }
 function localCandidates(recipe, ref, cwd) {
-  return isAbsolute(ref.path) ? [ref.path] : [.../* @__PURE__ */ new Set([resolvePath(cwd, ref.path), resolvePath(dirname6(resolvePath(cwd, recipe.file)), ref.path)])];
+  return isAbsolute(ref.path) ? [ref.path] : [.../* @__PURE__ */ new Set([resolvePath(cwd, ref.path), resolvePath(dirname9(resolvePath(cwd, recipe.file)), ref.path)])];
 }
 function findLocal(recipe, ref, cwd) {
-  return localCandidates(recipe, ref, cwd).find((c) => existsSync6(c) && statSync5(c).isDirectory());
+  return localCandidates(recipe, ref, cwd).find((c) => existsSync8(c) && statSync6(c).isDirectory());
 }
 function stageModel(ref, plan) {
   const tensors = new Map(plan.tensors.map((t) => [t.name, {
@@ -43971,7 +46913,7 @@ function stageModel(ref, plan) {
   const config = { ...plan.outConfig };
   if (ref.overrideArchitecture) config.architectures = [ref.overrideArchitecture];
   const arch = detectArch(config, [...tensors.keys()], ref.key);
-  return { ref, key: ref.key, dir: plan.donor.dir, config, tensors, arch, otherFiles: plan.donor.files };
+  return { ref, key: ref.key, dir: plan.donor.dir, config, configText: plan.outConfigText, tensors, arch, otherFiles: plan.donor.files };
 }
 function lineOf(recipe, ref) {
   return recipe.lines[ref.pos.line - 1];
@@ -43986,6 +46928,16 @@ function locateModel(recipe, ref, cwd) {
     ref.pos,
     lineOf(recipe, ref)
   );
+}
+function notLocalNorHub(recipe, ref, cwd, e) {
+  if (!(e instanceof MergeopsError) || e instanceof RecipeError) return e;
+  const folders = localCandidates(recipe, ref, cwd).map((c) => `\`${c}\``).join(" or ");
+  return Object.assign(new RecipeError(
+    `model \`${ref.key}\` not found: no folder ${folders}; also tried as a Hugging Face id: ${e.message}`,
+    `if it is a local folder, check the path (relative paths are tried from the current directory, then from the recipe's folder); if it is a Hub model: ${e.hint}`,
+    ref.pos,
+    lineOf(recipe, ref)
+  ), { cause: e, upstreamCode: e.code });
 }
 function atRef(recipe, ref, e, what) {
   return e instanceof MergeopsError && !(e instanceof RecipeError) ? Object.assign(new RecipeError(`model \`${ref.key}\`: ${what ? `${what}: ` : ""}${e.message}`, e.hint, ref.pos, lineOf(recipe, ref)), { cause: e, upstreamCode: e.code }) : e;
@@ -44004,13 +46956,13 @@ function chooseMode(mode, pins, cache) {
     largest = Math.max(largest, modelBytes);
   }
   let dir = cache.root;
-  while (!existsSync6(dir) && dirname6(dir) !== dir) dir = dirname6(dir);
-  const st = statfsSync(dir);
+  while (!existsSync8(dir) && dirname9(dir) !== dir) dir = dirname9(dir);
+  const st = statfsSync2(dir);
   const free = st.bavail * st.bsize;
   return (missing2 + largest) * 1.1 + 2 * 2 ** 30 < free ? "download" : "stream";
 }
 function findLocalLora(recipe, ref, lora, cwd) {
-  return folderCandidates(recipe, lora.path, cwd).find((c) => existsSync6(c) && statSync5(c).isDirectory());
+  return folderCandidates(recipe, lora.path, cwd).find((c) => existsSync8(c) && statSync6(c).isDirectory());
 }
 function loraOnHub(recipe, ref, lora, cwd) {
   return findLocalLora(recipe, ref, lora, cwd) === void 0 && looksLikeHubId(lora.path);
@@ -44035,7 +46987,7 @@ function locateLora(recipe, ref, lora, cwd) {
   );
 }
 function folderCandidates(recipe, p, cwd) {
-  return isAbsolute(p) ? [p] : [.../* @__PURE__ */ new Set([resolvePath(cwd, p), resolvePath(dirname6(resolvePath(cwd, recipe.file)), p)])];
+  return isAbsolute(p) ? [p] : [.../* @__PURE__ */ new Set([resolvePath(cwd, p), resolvePath(dirname9(resolvePath(cwd, recipe.file)), p)])];
 }
 async function withLora(recipe, ref, lora, base, from) {
   let adapter;
@@ -44080,7 +47032,7 @@ async function resolveRecipe(recipe, opts = {}) {
       log(`${ref.key}: ${p.sha}${opts.pinned?.has(ref.key) ? " (locked)" : ""}`);
       pins.set(ref.key, p);
     } catch (e) {
-      throw atRef(recipe, ref, e);
+      throw notLocalNorHub(recipe, ref, cwd, e);
     }
   }
   const loraPins = /* @__PURE__ */ new Map();
@@ -44128,13 +47080,14 @@ async function resolveRecipe(recipe, opts = {}) {
       const dir = local.get(ref.key);
       if (dir !== void 0) {
         const lm = await readLocalModel(dir);
-        m = { dir, config: lm.config, tensors: lm.tensors, otherFiles: lm.otherFiles };
+        m = { dir, config: lm.config, configText: lm.configText, tensors: lm.tensors, otherFiles: lm.otherFiles };
       } else {
         const hm = await readHubModel({ ...hub, pinned: pins.get(ref.key), cache, mode: sourceMode, range: opts.range });
         pending.push(...hm.pending);
         m = {
           dir: hm.dir,
           config: hm.config,
+          configText: hm.configText,
           tensors: hm.tensors,
           otherFiles: hm.otherFiles,
           hub: { repo: hm.repo, revision: hm.revision, sha: hm.sha, files: hm.used }
@@ -44167,13 +47120,13 @@ async function resolveRecipe(recipe, opts = {}) {
 }
 
 // src/store/download-shard.ts
-import { createHash as createHash5 } from "node:crypto";
-import { closeSync as closeSync4, fsyncSync as fsyncSync4, openSync as openSync4, rmSync as rmSync3, writeSync as writeSync2 } from "node:fs";
+import { createHash as createHash6 } from "node:crypto";
+import { closeSync as closeSync5, fsyncSync as fsyncSync4, openSync as openSync5, rmSync as rmSync4, writeSync as writeSync3 } from "node:fs";
 async function downloadShard(src, dest, cache, opts = {}) {
   const piece = opts.pieceBytes ?? 16 * 1024 * 1024;
   const tmp = cache.tempPath();
-  const fd = openSync4(tmp, "w");
-  const hash3 = createHash5("sha256");
+  const fd = openSync5(tmp, "w");
+  const hash3 = createHash6("sha256");
   const buf = new Uint8Array(Math.min(piece, Math.max(1, src.size)));
   let ok = false;
   try {
@@ -44182,7 +47135,7 @@ async function downloadShard(src, dest, cache, opts = {}) {
       await rangeRead(src, at, view, opts);
       hash3.update(view);
       let w2 = 0;
-      while (w2 < view.length) w2 += writeSync2(fd, view, w2, view.length - w2, at + w2);
+      while (w2 < view.length) w2 += writeSync3(fd, view, w2, view.length - w2, at + w2);
     }
     fsyncSync4(fd);
     const sha = hash3.digest("hex");
@@ -44194,16 +47147,16 @@ async function downloadShard(src, dest, cache, opts = {}) {
       );
     }
     ok = true;
-    closeSync4(fd);
+    closeSync5(fd);
     cache.commit(tmp, dest);
     return sha;
   } finally {
     if (!ok) {
       try {
-        closeSync4(fd);
+        closeSync5(fd);
       } catch {
       }
-      rmSync3(tmp, { force: true });
+      rmSync4(tmp, { force: true });
     }
   }
 }
@@ -44263,1253 +47216,141 @@ var ShardFetcher = class {
   }
 };
 
-// src/methods/breadcrumbs.ts
-var breadcrumbs = {
-  name: "breadcrumbs",
-  prettyName: "Model Breadcrumbs",
-  reference: "https://arxiv.org/abs/2312.06795",
-  base: "required",
-  globalParams: gtaGlobalParams({ normalize: false, rescale: false }),
-  perModelParams: [WEIGHT, DENSITY, GAMMA],
-  planTensor: (ctx) => planGta(ctx, { method: "breadcrumbs", sparsifier: "outliers", consensus: false })
-};
-
-// src/methods/breadcrumbs-ties.ts
-var breadcrumbsTies = {
-  name: "breadcrumbs_ties",
-  prettyName: "Model Breadcrumbs with TIES",
-  reference: "https://arxiv.org/abs/2312.06795",
-  base: "required",
-  globalParams: gtaGlobalParams({ normalize: false, rescale: false }),
-  perModelParams: [WEIGHT, DENSITY, GAMMA],
-  planTensor: (ctx) => planGta(ctx, { method: "breadcrumbs_ties", sparsifier: "outliers", consensus: true })
-};
-
-// src/methods/dare-linear.ts
-var dareLinear = {
-  name: "dare_linear",
-  prettyName: "Linear DARE",
-  reference: "https://arxiv.org/abs/2311.03099",
-  base: "required",
-  globalParams: gtaGlobalParams({ normalize: false, rescale: true }),
-  perModelParams: [WEIGHT, DENSITY],
-  planTensor: (ctx) => planGta(ctx, { method: "dare_linear", sparsifier: "random", consensus: false })
-};
-
-// src/methods/dare-ties.ts
-var dareTies = {
-  name: "dare_ties",
-  prettyName: "DARE TIES",
-  reference: "https://arxiv.org/abs/2311.03099",
-  base: "required",
-  globalParams: gtaGlobalParams({ normalize: false, rescale: true }),
-  perModelParams: [WEIGHT, DENSITY],
-  planTensor: (ctx) => planGta(ctx, { method: "dare_ties", sparsifier: "random", consensus: true })
-};
-
-// src/methods/della.ts
-var della = {
-  name: "della",
-  prettyName: "DELLA",
-  reference: "https://arxiv.org/abs/2406.11617",
-  base: "required",
-  globalParams: gtaGlobalParams({ normalize: true, rescale: true }),
-  perModelParams: [WEIGHT, DENSITY, EPSILON],
-  planTensor: (ctx) => planGta(ctx, { method: "della", sparsifier: "della", consensus: true })
-};
-
-// src/methods/della-linear.ts
-var dellaLinear = {
-  name: "della_linear",
-  prettyName: "Linear DELLA",
-  reference: "https://arxiv.org/abs/2406.11617",
-  base: "required",
-  globalParams: gtaGlobalParams({ normalize: false, rescale: true }),
-  perModelParams: [WEIGHT, DENSITY, EPSILON],
-  planTensor: (ctx) => planGta(ctx, { method: "della_linear", sparsifier: "della", consensus: false })
-};
-
-// src/methods/linear.ts
-var linear = {
-  name: "linear",
-  prettyName: "Linear",
-  reference: "https://arxiv.org/abs/2203.05482",
-  base: "input",
-  globalParams: [{ name: "normalize", default: 1 }],
-  perModelParams: [{ name: "weight", required: true }],
-  planTensor({ inputs, global }) {
-    const weights = inputs.map((i) => i.params.weight);
-    let divisor = 1;
-    if (global.normalize) {
-      divisor = weights.reduce((a, b) => a + b, 0);
-      if (divisor === 0) {
-        return {
-          error: `the weights of linear sum to 0 (${weights.join(", ")}), so normalizing would divide by zero`,
-          hint: "change the weights, or set `normalize: false` to use the plain weighted sum"
-        };
-      }
-    }
-    return { op: { kind: "linear", weights, divisor } };
+// src/plan/check-recipe.ts
+function fail5(recipe, pos, message, hint) {
+  throw new RecipeError(message, hint, pos, recipe.lines[pos.line - 1]);
+}
+var list = (names) => names.map((n) => `\`${n}\``).join(", ");
+function lookupMethod(recipe) {
+  const m = getMethod(recipe.mergeMethod);
+  if (m) return m;
+  const pending = MERGEKIT_METHODS_PENDING.includes(recipe.mergeMethod);
+  const guess = pending ? void 0 : didYouMean(recipe.mergeMethod, [...methodNames(), ...MERGEKIT_METHODS_PENDING]);
+  return fail5(
+    recipe,
+    recipe.mergeMethodPos,
+    pending ? `merge method \`${recipe.mergeMethod}\` is not implemented yet` : `unknown merge method \`${recipe.mergeMethod}\`${guess ? `; did you mean \`${guess}\`?` : ""}`,
+    `available methods: ${methodNames().join(", ")}`
+  );
+}
+function paramMaps(recipe) {
+  const maps = [recipe.parameters];
+  for (const m of recipe.models ?? []) maps.push(m.parameters);
+  for (const s of recipe.slices ?? []) {
+    maps.push(s.parameters);
+    for (const src of s.sources) maps.push(src.parameters);
   }
-};
-
-// src/methods/passthrough.ts
-var passthrough = {
-  name: "passthrough",
-  prettyName: "Passthrough",
-  base: "none",
-  singleInput: true,
-  globalParams: [],
-  perModelParams: [{ name: "scale" }],
-  planTensor({ inputs, tensor }) {
-    if (inputs.length !== 1) {
-      return {
-        error: `passthrough takes exactly one model per tensor, but ${inputs.length} models give ${tensor}`,
-        hint: "list one source per slice with passthrough, or use another merge method to combine models"
-      };
-    }
-    const scale = inputs[0].params.scale;
-    return { op: scale === void 0 || scale === 1 ? { kind: "copy" } : { kind: "copy", scale } };
-  }
-};
-
-// src/methods/task-arithmetic.ts
-var taskArithmetic = {
-  name: "task_arithmetic",
-  prettyName: "Task Arithmetic",
-  reference: "https://arxiv.org/abs/2212.04089",
-  base: "required",
-  globalParams: [
-    { name: "int8_mask", default: 0 },
-    { name: "normalize", default: 0 },
-    { name: "rescale", default: 0 },
-    { name: "lambda", default: 1 }
-  ],
-  perModelParams: [
-    { name: "weight", required: true },
-    // Accepted for compatibility; task_arithmetic has no sparsifier, so density has no effect.
-    { name: "density", default: 1 }
-  ],
-  planTensor({ inputs, global }) {
-    const others = inputs.filter((i) => !i.isBase);
-    const weights = others.map((i) => i.params.weight);
-    let divisor = 1;
-    if (global.normalize) {
-      const s = weights.reduce((a, b) => a + b, 0);
-      divisor = Math.abs(s) < 1e-8 ? 1 : s;
-    }
-    return { op: { kind: "task_arithmetic", weights, divisor, lambda: global.lambda ?? 1 } };
-  }
-};
-
-// src/methods/ties.ts
-var ties = {
-  name: "ties",
-  prettyName: "TIES",
-  reference: "https://arxiv.org/abs/2306.01708",
-  base: "required",
-  globalParams: gtaGlobalParams({ normalize: true, rescale: false }),
-  perModelParams: [WEIGHT, DENSITY],
-  planTensor: (ctx) => planGta(ctx, { method: "ties", sparsifier: "magnitude", consensus: true })
-};
-
-// src/methods/registry.ts
-var METHODS = [
-  linear,
-  taskArithmetic,
-  passthrough,
-  slerp,
-  nuslerp,
-  multislerp,
-  karcher,
-  modelStock,
-  nearswap,
-  arceeFusion,
-  ties,
-  dareTies,
-  dareLinear,
-  breadcrumbs,
-  breadcrumbsTies,
-  della,
-  dellaLinear,
-  sce,
-  ram,
-  ramplusTl
-];
-var MERGEKIT_METHODS_PENDING = [];
-function getMethod(name) {
-  return METHODS.find((m) => m.name === name);
+  return maps;
 }
-function methodNames() {
-  return METHODS.map((m) => m.name);
+function writtenValues(s) {
+  if (s.kind === "scalar") return [{ value: s.value, pos: s.pos }];
+  if (s.kind === "gradient") return s.values.map((value) => ({ value, pos: s.pos }));
+  return s.entries.flatMap((e) => (Array.isArray(e.value) ? e.value : [e.value]).map((value) => ({ value, pos: e.pos })));
 }
-
-// src/recipe/parse.ts
-var import_yaml4 = __toESM(require_dist(), 1);
-
-// src/recipe/model-ref.ts
-var import_yaml3 = __toESM(require_dist(), 1);
-
-// src/recipe/yaml-nodes.ts
-var import_yaml2 = __toESM(require_dist(), 1);
-function posAt(ctx, offset) {
-  const { line, col } = ctx.lineCounter.linePos(offset);
-  return { file: ctx.file, line, col };
-}
-function posOf(ctx, node) {
-  return posAt(ctx, node.range ? node.range[0] : 0);
-}
-function recipeError(ctx, pos, message, hint) {
-  return new RecipeError(message, hint, pos, ctx.lines[pos.line - 1]);
-}
-function fail2(ctx, pos, message, hint) {
-  throw recipeError(ctx, pos, message, hint);
-}
-function deref(ctx, node) {
-  let n = node ?? null;
-  for (let i = 0; i < 100 && (0, import_yaml2.isAlias)(n); i++) {
-    const target = n.resolve(ctx.doc);
-    if (target === void 0 || target === null) {
-      fail2(ctx, posOf(ctx, n), `unknown alias \`*${n.source}\``, `define the anchor first with \`&${n.source}\` on the node you want to reuse`);
-    }
-    n = target;
-  }
-  return n ?? null;
-}
-function isNullNode(node) {
-  return node === null || (0, import_yaml2.isScalar)(node) && node.value === null;
-}
-function describeNode(node) {
-  if (node === null) return "nothing";
-  if ((0, import_yaml2.isMap)(node)) return "a mapping";
-  if ((0, import_yaml2.isSeq)(node)) return "a list";
-  if ((0, import_yaml2.isScalar)(node)) {
-    const v = node.value;
-    if (v === null) return "nothing";
-    if (typeof v === "string") return `the string ${JSON.stringify(v)}`;
-    if (typeof v === "number") return `the number ${v}`;
-    if (typeof v === "boolean") return `the boolean ${v}`;
-    return `the value ${String(v)}`;
-  }
-  return "an unexpected node";
-}
-function mapEntries(ctx, map, where) {
-  const explicit = [];
-  const merged = [];
-  for (const pair of map.items) {
-    const keyNode = pair.key;
-    const valueRaw = pair.value;
-    if ((0, import_yaml2.isScalar)(keyNode) && typeof keyNode.value === "symbol") {
-      const v = deref(ctx, valueRaw);
-      const sources = (0, import_yaml2.isSeq)(v) ? v.items.map((n) => deref(ctx, n)).filter((n) => n !== null) : v ? [v] : [];
-      for (const src of sources) {
-        if (!(0, import_yaml2.isMap)(src)) {
-          fail2(ctx, posOf(ctx, keyNode), `\`<<\` merge key in ${where} must refer to a mapping`, "write `<<: *anchor` where `&anchor` names a mapping");
+function checkParameters(recipe, method, notes) {
+  const defs = new Map([...method.globalParams, ...method.perModelParams].map((p) => [p.name, p]));
+  const own = [...defs.keys()];
+  const ownList = own.length > 0 ? `${method.name}'s parameters are ${list(own)}` : `${method.name} takes no parameters`;
+  for (const map of paramMaps(recipe)) {
+    for (const [name, setting] of map) {
+      const at = paramKeyPos(setting) ?? setting.pos;
+      const def = defs.get(name);
+      if (!def) {
+        const owners = parameterOwners(name);
+        if (owners.length > 0) {
+          const note = `\`${name}\` (line ${at.line}) is not a parameter of ${method.name} and is ignored, as mergekit does (it is a parameter of ${owners.join(", ")}; ${ownList})`;
+          if (!notes.includes(note)) notes.push(note);
+          continue;
         }
-        for (const e of mapEntries(ctx, src, where)) merged.push(e);
+        const guess = didYouMean(name, own) ?? didYouMean(name, allParameterNames());
+        fail5(recipe, at, `unknown parameter \`${name}\`${guess ? `; did you mean \`${guess}\`?` : ""}`, ownList);
       }
+      if (!def.validate) continue;
+      for (const { value, pos } of writtenValues(setting)) {
+        const err2 = def.validate(value);
+        if (err2) fail5(recipe, pos, `parameter \`${name}\`: ${err2}`, `fix the value of \`${name}\``);
+      }
+    }
+  }
+}
+function optionValue(recipe, def, value, pos) {
+  if (def.kind === "boolean") {
+    if (typeof value !== "boolean") fail5(recipe, pos, `\`${def.key}\` must be true or false, found ${JSON.stringify(value)}`, def.doc);
+    return value;
+  }
+  const hint = `write one of ${list(def.values)}, e.g. \`${def.key}: ${def.values[1] ?? def.values[0]}\` (${def.doc})`;
+  if (typeof value !== "string") fail5(recipe, pos, `\`${def.key}\` must be one of ${list(def.values)}, found ${JSON.stringify(value)}`, hint);
+  if (!def.values.includes(value)) {
+    const guess = didYouMean(value, def.values);
+    fail5(recipe, pos, `unknown ${def.key} \`${value}\`${guess ? `; did you mean \`${guess}\`?` : ""}`, hint);
+  }
+  return value;
+}
+function checkOptions(recipe, method) {
+  const defs = method.options ?? [];
+  const values = {};
+  for (const d of defs) values[d.key] = d.default;
+  const known = [...MERGEOPS_KEYS, ...defs.map((d) => d.key)];
+  for (const [key, e] of recipe.mergeops.extra) {
+    if (MERGEOPS_KEYS.includes(key)) continue;
+    const def = defs.find((d) => d.key === key);
+    if (def) {
+      if (e.value !== null) values[key] = optionValue(recipe, def, e.value, e.pos);
       continue;
     }
-    const k = deref(ctx, keyNode);
-    const keyPos = keyNode ? posOf(ctx, keyNode) : posOf(ctx, map);
-    if (!(0, import_yaml2.isScalar)(k) || typeof k.value !== "string" && typeof k.value !== "number" && typeof k.value !== "boolean") {
-      fail2(ctx, keyPos, `keys in ${where} must be names, found ${describeNode(k)}`, "write `name: value` entries with plain names as keys");
-    }
-    const key = typeof k.value === "string" ? k.value : k.source ?? String(k.value);
-    const value = deref(ctx, valueRaw);
-    const valuePos = value !== null && !((0, import_yaml2.isScalar)(value) && value.value === null && (value.source ?? "") === "") ? posOf(ctx, value) : keyPos;
-    explicit.push({ key, keyPos, value, valuePos });
-  }
-  const seen = new Set(explicit.map((e) => e.key));
-  const out = [...explicit];
-  for (const e of merged) {
-    if (!seen.has(e.key)) {
-      seen.add(e.key);
-      out.push(e);
-    }
-  }
-  return out;
-}
-function expectMap(ctx, node, pos, what, hint) {
-  if (!(0, import_yaml2.isMap)(node)) fail2(ctx, pos, `${what} must be a mapping, found ${describeNode(node)}`, hint);
-  return node;
-}
-function expectSeq(ctx, node, pos, what, hint) {
-  if (!(0, import_yaml2.isSeq)(node)) fail2(ctx, pos, `${what} must be a list, found ${describeNode(node)}`, hint);
-  return node;
-}
-function seqItems(ctx, seq) {
-  return seq.items.map((raw) => {
-    const node = deref(ctx, raw);
-    const pos = raw ? posOf(ctx, raw) : posOf(ctx, seq);
-    return { node, pos };
-  });
-}
-function expectString(ctx, node, pos, what, hint) {
-  if (!(0, import_yaml2.isScalar)(node) || typeof node.value !== "string") {
-    fail2(ctx, pos, `${what} must be a string, found ${describeNode(node)}`, hint);
-  }
-  return node.value;
-}
-function scalarText(node) {
-  if (!(0, import_yaml2.isScalar)(node)) return void 0;
-  if (typeof node.value === "string") return node.value;
-  if ((typeof node.value === "number" || typeof node.value === "boolean") && node.type === "PLAIN" && node.source) return node.source;
-  return void 0;
-}
-var YAML11_TRUE = /* @__PURE__ */ new Set(["yes", "Yes", "YES", "on", "On", "ON"]);
-var YAML11_FALSE = /* @__PURE__ */ new Set(["no", "No", "NO", "off", "Off", "OFF"]);
-function scalarBoolean(node) {
-  if (!(0, import_yaml2.isScalar)(node)) return void 0;
-  if (typeof node.value === "boolean") return node.value;
-  if (typeof node.value === "string" && node.type === "PLAIN") {
-    if (YAML11_TRUE.has(node.value)) return true;
-    if (YAML11_FALSE.has(node.value)) return false;
-  }
-  return void 0;
-}
-var NUMERIC_STRING = /^[+-]?(?:\d+(?:_\d+)*(?:\.(?:\d+(?:_\d+)*)?)?|\.\d+(?:_\d+)*)(?:[eE][+-]?\d+(?:_\d+)*)?$/;
-function scalarNumber(node) {
-  if (!(0, import_yaml2.isScalar)(node)) return void 0;
-  const v = node.value;
-  if (typeof v === "number") return v;
-  if (typeof v === "bigint") return Number(v);
-  const b = scalarBoolean(node);
-  if (b !== void 0) return b ? 1 : 0;
-  if (typeof v === "string") {
-    const s = v.trim();
-    if (NUMERIC_STRING.test(s)) return Number(s.replace(/_/g, ""));
-  }
-  return void 0;
-}
-function editDistance(a, b) {
-  const m = a.length;
-  const n = b.length;
-  const d = [];
-  for (let i = 0; i <= m; i++) {
-    d.push(new Array(n + 1).fill(0));
-    d[i][0] = i;
-  }
-  for (let j = 0; j <= n; j++) d[0][j] = j;
-  for (let i = 1; i <= m; i++) {
-    for (let j = 1; j <= n; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2][j - 2] + 1);
-      d[i][j] = v;
-    }
-  }
-  return d[m][n];
-}
-var normalizeName = (s) => s.toLowerCase().replace(/[-_\s]/g, "");
-function didYouMean(word, candidates) {
-  const w2 = normalizeName(word);
-  for (const c of candidates) if (normalizeName(c) === w2) return c;
-  let best;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const dist = editDistance(word.toLowerCase(), c.toLowerCase());
-    const limit = Math.max(1, Math.floor(c.length / 3));
-    if (dist <= limit && dist < bestD) {
-      best = c;
-      bestD = dist;
-    }
-  }
-  return best;
-}
-function listNames(names) {
-  return names.map((n) => `\`${n}\``).join(", ");
-}
-function checkKeys(ctx, entries, allowed, where, extraHint) {
-  for (const e of entries) {
-    if (allowed.includes(e.key)) continue;
-    const special = extraHint?.(e.key);
-    const suggestion = didYouMean(e.key, allowed);
-    const message = suggestion ? `unknown key \`${e.key}\` in ${where}; did you mean \`${suggestion}\`?` : `unknown key \`${e.key}\` in ${where}`;
-    const hint = special ?? (suggestion ? `rename it to \`${suggestion}\` (mergekit would silently ignore \`${e.key}\`)` : `the keys allowed in ${where} are ${listNames(allowed)}; mergekit would silently ignore \`${e.key}\``);
-    fail2(ctx, e.keyPos, message, hint);
-  }
-}
-function entryMap(entries) {
-  return new Map(entries.map((e) => [e.key, e]));
-}
-function isBefore(a, b) {
-  return a.line < b.line || a.line === b.line && a.col < b.col;
-}
-
-// src/recipe/model-ref.ts
-function modelRefKey(model2, lora) {
-  const one = (p) => p.revision !== void 0 ? `${p.path}@${p.revision}` : p.path;
-  return lora ? `${one(model2)}+${one(lora)}` : one(model2);
-}
-var REF_HINT = "write a Hugging Face repo id (`org/repo`), a local path (`./models/x`, `/abs/path`), optionally with `@revision` and one `+lora` adapter, e.g. `org/model@v1+org/lora@main`";
-function parsePathRev(text, what, whole, bad) {
-  const ats = text.split("@");
-  if (ats.length > 2) {
-    bad(
-      `invalid ${what} \`${whole}\`: more than one \`@\``,
-      "a model path takes at most one `@revision`, e.g. `org/repo@main`"
-    );
-  }
-  const path6 = ats[0];
-  if (path6.trim() === "") {
-    bad(`invalid ${what} \`${whole}\`: the path is empty`, REF_HINT);
-  }
-  if (ats.length === 2) {
-    const revision = ats[1];
-    if (revision.trim() === "") {
-      bad(`invalid ${what} \`${whole}\`: empty revision after \`@\``, "write a branch, tag or commit after `@`, e.g. `org/repo@main`, or drop the `@`");
-    }
-    return { path: path6, revision };
-  }
-  return { path: path6 };
-}
-function parseRefString(raw, bad) {
-  if (raw.trim() === "") bad("empty model reference", REF_HINT);
-  const parts = raw.split("+");
-  if (parts.length > 2) {
-    bad(
-      `invalid model reference \`${raw}\`: more than one \`+\``,
-      "a reference takes at most one LoRA adapter: `model+lora`; merge several adapters in separate stages"
-    );
-  }
-  const model2 = parsePathRev(parts[0], "model reference", raw, bad);
-  if (parts.length === 2) {
-    if (parts[1].trim() === "") bad(`invalid model reference \`${raw}\`: nothing after \`+\``, "write the LoRA adapter after `+` (`model+org/lora`), or drop the `+`");
-    const lora = parsePathRev(parts[1], "LoRA reference", raw, bad);
-    return { model: model2, lora };
-  }
-  return { model: model2 };
-}
-function buildRef(model2, lora, overrideArchitecture, pos) {
-  const ref = { path: model2.path, key: modelRefKey(model2, lora), pos };
-  if (model2.revision !== void 0) ref.revision = model2.revision;
-  if (lora) {
-    const l = { path: lora.path };
-    if (lora.revision !== void 0) l.revision = lora.revision;
-    ref.lora = l;
-  }
-  if (overrideArchitecture !== void 0) ref.overrideArchitecture = overrideArchitecture;
-  return ref;
-}
-function pathRevFromNode(ctx, node, pos, what) {
-  const bad = (message, hint) => fail2(ctx, pos, message, hint);
-  if ((0, import_yaml3.isScalar)(node) && typeof node.value === "string") {
-    const s = node.value;
-    if (s.includes("+")) bad(`invalid ${what} \`${s}\`: \`+\` is not allowed here`, "in the dict form, put the adapter under `lora:`");
-    return parsePathRev(s, what, s, bad);
-  }
-  if ((0, import_yaml3.isMap)(node)) {
-    const entries = mapEntries(ctx, node, `a ${what}`);
-    checkKeys(ctx, entries, ["path", "revision"], `a ${what}`);
-    const m = entryMap(entries);
-    const p = m.get("path");
-    if (!p) fail2(ctx, pos, `${what} has no \`path\``, "write `{path: org/repo, revision: main}`");
-    const path6 = expectString(ctx, p.value, p.valuePos, "`path`", "write a repo id or a local path");
-    if (path6.trim() === "") fail2(ctx, p.valuePos, `${what}: the path is empty`, REF_HINT);
-    const r = m.get("revision");
-    if (r && !((0, import_yaml3.isScalar)(r.value) && r.value.value === null) && r.value !== null) {
-      const rev = scalarText(r.value);
-      if (rev === void 0 || rev.trim() === "") {
-        fail2(ctx, r.valuePos, `\`revision\` must be a branch, tag or commit name, found ${describeNode(r.value)}`, "write e.g. `revision: main`");
-      }
-      return { path: path6, revision: rev };
-    }
-    return { path: path6 };
-  }
-  return fail2(ctx, pos, `${what} must be a string or {path, revision}, found ${describeNode(node)}`, REF_HINT);
-}
-function modelRefFromNode(ctx, node, pos, what = "model reference") {
-  if ((0, import_yaml3.isScalar)(node) && typeof node.value === "string") {
-    const nodePos = posOf(ctx, node);
-    const { model: model2, lora } = parseRefString(node.value, (message, hint) => fail2(ctx, nodePos, message, hint));
-    return buildRef(model2, lora, void 0, nodePos);
-  }
-  if ((0, import_yaml3.isMap)(node)) {
-    const nodePos = posOf(ctx, node);
-    const entries = mapEntries(ctx, node, `a ${what}`);
-    checkKeys(ctx, entries, ["model", "lora", "override_architecture"], `a ${what}`);
-    const m = entryMap(entries);
-    const me = m.get("model");
-    if (!me) {
-      fail2(ctx, nodePos, `${what} in dict form has no \`model\``, "write `{model: {path: org/repo, revision: main}, lora: ..., override_architecture: ...}`");
-    }
-    const model2 = pathRevFromNode(ctx, me.value, me.valuePos, "model path");
-    const le = m.get("lora");
-    const lora = le && le.value !== null && !((0, import_yaml3.isScalar)(le.value) && le.value.value === null) ? pathRevFromNode(ctx, le.value, le.valuePos, "LoRA path") : void 0;
-    const ae = m.get("override_architecture");
-    let arch;
-    if (ae && ae.value !== null && !((0, import_yaml3.isScalar)(ae.value) && ae.value.value === null)) {
-      arch = expectString(ctx, ae.value, ae.valuePos, "`override_architecture`", "write an architecture class name, e.g. `LlamaForCausalLM`");
-      if (arch.trim() === "") fail2(ctx, ae.valuePos, "`override_architecture` is empty", "write an architecture class name, e.g. `LlamaForCausalLM`, or remove the key");
-    }
-    return buildRef(model2, lora, arch, nodePos);
-  }
-  if ((0, import_yaml3.isScalar)(node) && node.value === null) {
-    return fail2(ctx, pos, `${what} is empty`, REF_HINT);
-  }
-  const quoted = (0, import_yaml3.isScalar)(node) && node.source ? ` (quote it if \`${node.source}\` is the name: "${node.source}")` : "";
-  return fail2(ctx, pos, `${what} must be a string or a mapping, found ${describeNode(node)}`, REF_HINT + quoted);
-}
-
-// src/recipe/parse.ts
-var RECIPE_KEYS = [
-  "merge_method",
-  "models",
-  "slices",
-  "base_model",
-  "parameters",
-  "dtype",
-  "out_dtype",
-  "tokenizer_source",
-  "tokenizer",
-  "chat_template",
-  "name",
-  "mergeops"
-];
-var MERGEOPS_KEYS = ["seed", "quantize", "out_shard_size", "consensus_method", "rescale_norm"];
-var CHAT_TEMPLATE_NAMES = ["auto", "alpaca", "chatml", "llama3", "mistral", "exaone"];
-var COMMON_PARAMETERS = [
-  "weight",
-  "density",
-  "t",
-  "normalize",
-  "int8_mask",
-  "lambda",
-  "rescale",
-  "epsilon",
-  "gamma",
-  "select_topk",
-  "filter_wise",
-  "scale",
-  "max_iter",
-  "tol",
-  "nuslerp_row_wise",
-  "nuslerp_flatten",
-  "normalize_weights",
-  "eps",
-  "r",
-  "alpha"
-];
-var PARAM_VALUE_HINT = "write a number (`0.5`), `true`/`false`, a gradient list (`[0, 0.5, 1]`) or a list of `{filter, value}` entries; mergekit only accepts numbers as parameter values";
-function parseRecipeText(text, file) {
-  const lines = text.split("\n").map((l) => l.endsWith("\r") ? l.slice(0, -1) : l);
-  const lineCounter = new import_yaml4.LineCounter();
-  const parsed = (0, import_yaml4.parseAllDocuments)(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
-  const base = { lines };
-  const startPos = { file, line: 1, col: 1 };
-  if (!Array.isArray(parsed) || parsed.length === 0) {
-    fail2(base, startPos, "the recipe is empty", "write a mergekit merge configuration, e.g. `merge_method: linear` and a `models:` list");
-  }
-  const docs = parsed;
-  for (const doc of docs) {
-    const e = doc.errors[0];
-    if (e) {
-      const { line, col } = lineCounter.linePos(e.pos[0]);
-      fail2(base, { file, line, col }, `invalid YAML: ${firstLine(e.message)}`, yamlHint(e.code));
-    }
-  }
-  const recipes = [];
-  const names = /* @__PURE__ */ new Map();
-  let unnamed;
-  docs.forEach((doc, i) => {
-    const start = i === 0 ? 0 : doc.range[0];
-    const end = i + 1 < docs.length ? docs[i + 1].range[0] : text.length;
-    const docText = stripDocStart(text.slice(start, end));
-    const ctx = { file, lines, lineCounter, doc };
-    const { recipe, namePos } = parseDocument(ctx, doc, docText, docs.length > 1 ? i + 1 : void 0);
-    if (recipe.name !== void 0 && namePos) {
-      const prev = names.get(recipe.name);
-      if (prev) {
-        fail2(ctx, namePos, `duplicate stage name \`${recipe.name}\` (already used at line ${prev.line})`, "give every stage of a multi-stage recipe a different `name:`");
-      }
-      names.set(recipe.name, namePos);
-    } else if (docs.length > 1) {
-      if (unnamed) {
-        fail2(
-          ctx,
-          recipe.pos,
-          `more than one unnamed document (the first is at line ${unnamed.line})`,
-          "in a multi-stage recipe every intermediate stage needs a `name:`; only the final merge may be unnamed"
-        );
-      }
-      unnamed = recipe.pos;
-    }
-    recipes.push(recipe);
-  });
-  return recipes;
-}
-function firstLine(s) {
-  return s.split("\n")[0].trim();
-}
-function yamlHint(code) {
-  switch (code) {
-    case "DUPLICATE_KEY":
-      return "a key may appear only once in a mapping; remove or rename one of them";
-    case "TAB_AS_INDENT":
-      return "YAML indentation must use spaces, not tabs";
-    case "BAD_INDENT":
-      return "check the indentation and that every `[` / `{` is closed on this node";
-    case "MISSING_CHAR":
-      return "a bracket or quote is not closed";
-    case "BLOCK_AS_IMPLICIT_KEY":
-    case "MULTILINE_IMPLICIT_KEY":
-      return "put a nested mapping on its own indented lines, or quote a value that contains `: `";
-    default:
-      return "fix the YAML syntax here (indentation, `key: value` pairs, `- ` list items, closed quotes and brackets)";
-  }
-}
-function stripDocStart(s) {
-  return s.replace(/^---[ \t]*(?:#[^\n]*)?\r?\n/, "");
-}
-function present(e) {
-  return e !== void 0 && !isNullNode(e.value);
-}
-function topLevelHint(key) {
-  if (MERGEOPS_KEYS.includes(key)) {
-    return `\`${key}\` is a mergeops option: move it under \`mergeops:\``;
-  }
-  if (COMMON_PARAMETERS.includes(key)) {
-    return `merge parameters go under \`parameters:\` (top level, per slice, or per model), e.g. \`parameters: {${key}: ...}\``;
-  }
-  return void 0;
-}
-function parseDocument(ctx, doc, text, docNumber) {
-  const where = docNumber !== void 0 ? `document ${docNumber}` : "the recipe";
-  const root = doc.contents;
-  if (isNullNode(root)) {
-    const pos = posAt(ctx, doc.range[0]);
-    fail2(ctx, pos, `${where} is empty`, docNumber !== void 0 ? "remove the extra `---` separator, or write a merge configuration in this document" : "write a mergekit merge configuration, e.g. `merge_method: linear` and a `models:` list");
-  }
-  const rootPos = posOf(ctx, root);
-  if (!(0, import_yaml4.isMap)(root)) {
-    fail2(
-      ctx,
-      rootPos,
-      `a recipe document must be a mapping of keys, found ${describeNode(root)}`,
-      "write `merge_method: ...`, `models:` or `slices:`, and the other keys at the top level of the document"
-    );
-  }
-  const entries = mapEntries(ctx, root, "the recipe");
-  checkKeys(ctx, entries, [...RECIPE_KEYS, "modules"], "the recipe", topLevelHint);
-  const m = entryMap(entries);
-  const modules = m.get("modules");
-  if (modules) {
-    fail2(
-      ctx,
-      modules.keyPos,
-      "`modules:` (per-module merges of multi-module models such as VLMs or encoder-decoders) is not supported yet",
-      "for decoder-only models use `models:` or `slices:` instead"
-    );
-  }
-  const mm = m.get("merge_method");
-  if (!present(mm)) {
-    fail2(
-      ctx,
-      mm ? mm.keyPos : rootPos,
-      mm ? "`merge_method` is empty" : `${where} has no \`merge_method\``,
-      "add `merge_method: <name>`, e.g. `linear`, `slerp`, `ties`, `dare_ties`, `task_arithmetic` or `passthrough`"
-    );
-  }
-  const models = m.get("models");
-  const slices = m.get("slices");
-  if (present(models) && present(slices)) {
-    const later = isBefore(models.keyPos, slices.keyPos) ? slices : models;
-    fail2(
-      ctx,
-      later.keyPos,
-      "both `models` and `slices` are given; a recipe has exactly one of them",
-      "`models:` merges whole models, `slices:` picks layer ranges; keep one and remove the other"
-    );
-  }
-  if (!present(models) && !present(slices)) {
-    const e = models ?? slices;
-    fail2(
-      ctx,
-      e ? e.keyPos : rootPos,
-      e ? `\`${e.key}\` is empty` : `${where} has neither \`models\` nor \`slices\``,
-      "add `models:` with a list of `- model: org/repo` entries, or `slices:` with layer ranges"
-    );
-  }
-  const tokSrc = m.get("tokenizer_source");
-  const tok = m.get("tokenizer");
-  if (present(tokSrc) && present(tok)) {
-    const later = isBefore(tokSrc.keyPos, tok.keyPos) ? tok : tokSrc;
-    fail2(
-      ctx,
-      later.keyPos,
-      "`tokenizer` and `tokenizer_source` cannot both be given",
-      "`tokenizer_source: X` is the legacy spelling of `tokenizer: {source: X}`; keep only `tokenizer:`"
-    );
-  }
-  const recipe = {
-    file: ctx.file,
-    text,
-    mergeMethod: "",
-    mergeMethodPos: rootPos,
-    parameters: /* @__PURE__ */ new Map(),
-    mergeops: { extra: /* @__PURE__ */ new Map() },
-    pos: rootPos,
-    lines: ctx.lines
-  };
-  let namePos;
-  for (const e of entries) {
-    switch (e.key) {
-      case "name": {
-        if (isNullNode(e.value)) break;
-        const name = expectString(ctx, e.value, e.valuePos, "`name`", "write a stage name such as `first-merge` (quote it if it looks like a number)");
-        checkStageName(ctx, name, e.valuePos);
-        recipe.name = name;
-        namePos = e.valuePos;
-        break;
-      }
-      case "merge_method": {
-        const v = expectString(ctx, e.value, e.valuePos, "`merge_method`", "write a merge method name, e.g. `merge_method: linear`");
-        if (v.trim() === "") fail2(ctx, e.valuePos, "`merge_method` is empty", "write a merge method name, e.g. `merge_method: linear`");
-        recipe.mergeMethod = v;
-        recipe.mergeMethodPos = e.valuePos;
-        break;
-      }
-      case "models":
-        if (present(e)) recipe.models = parseModels(ctx, e);
-        break;
-      case "slices":
-        if (present(e)) recipe.slices = parseSlices(ctx, e);
-        break;
-      case "base_model":
-        if (present(e)) recipe.baseModel = modelRefFromNode(ctx, e.value, e.valuePos, "`base_model`");
-        break;
-      case "parameters":
-        recipe.parameters = parseParamMap(ctx, e, "the top-level `parameters`");
-        break;
-      case "dtype": {
-        const d = parseDType(ctx, e);
-        if (d) recipe.dtype = d;
-        break;
-      }
-      case "out_dtype": {
-        const d = parseDType(ctx, e);
-        if (d) recipe.outDtype = d;
-        break;
-      }
-      case "tokenizer_source":
-        if (present(e)) recipe.tokenizerSource = parseTokenizerSource(ctx, e.value, e.valuePos, "`tokenizer_source`");
-        break;
-      case "tokenizer":
-        if (present(e)) recipe.tokenizer = parseTokenizer(ctx, e);
-        break;
-      case "chat_template":
-        if (present(e)) recipe.chatTemplate = parseChatTemplate(ctx, e);
-        break;
-      case "mergeops":
-        recipe.mergeops = parseMergeops(ctx, e);
-        break;
-    }
-  }
-  return { recipe, namePos };
-}
-function checkStageName(ctx, name, pos) {
-  const hint = "a stage name is a plain word such as `first-merge`; later stages refer to it by that name (`base_model: first-merge`)";
-  if (name.trim() === "") fail2(ctx, pos, "stage `name` is empty", hint);
-  for (const ch of ["/", "+", "@"]) {
-    if (name.includes(ch)) fail2(ctx, pos, `stage name \`${name}\` contains \`${ch}\``, hint + "; `/`, `+` and `@` would be read as part of a model reference");
-  }
-  if (/\s/.test(name)) fail2(ctx, pos, `stage name \`${name}\` contains whitespace`, hint);
-}
-function inputKeyHint(key) {
-  if (COMMON_PARAMETERS.includes(key)) {
-    return `per-model parameters go under \`parameters:\`, e.g. \`parameters: {${key}: ...}\``;
-  }
-  return void 0;
-}
-function parseModels(ctx, e) {
-  const seq = expectSeq(ctx, e.value, e.valuePos, "`models`", "write a list of inputs: `models:` then `  - model: org/repo` lines");
-  const items = seqItems(ctx, seq);
-  const out = [];
-  const seen = /* @__PURE__ */ new Map();
-  for (const { node, pos } of items) {
-    if ((0, import_yaml4.isScalar)(node) && typeof node.value === "string") {
-      fail2(
-        ctx,
-        pos,
-        `a \`models\` entry must be a mapping with a \`model\` key, found the string ${JSON.stringify(node.value)}`,
-        `write \`- model: ${node.value}\``
+    const owners = optionOwners(key);
+    if (owners.methods.length > 0) {
+      fail5(
+        recipe,
+        e.keyPos,
+        `\`mergeops.${key}\` is not an option of ${method.name}`,
+        `it applies to ${owners.methods.join(", ")}; remove it, or change \`merge_method\``
       );
     }
-    const map = expectMap(ctx, node, pos, "a `models` entry", "write `- model: org/repo` with optional `parameters:`");
-    const entries = mapEntries(ctx, map, "a `models` entry");
-    checkKeys(ctx, entries, ["model", "parameters"], "a `models` entry", inputKeyHint);
-    const m = entryMap(entries);
-    const me = m.get("model");
-    if (!present(me)) fail2(ctx, me ? me.keyPos : pos, "a `models` entry has no `model`", "write `- model: org/repo`");
-    const model2 = modelRefFromNode(ctx, me.value, me.valuePos, "`model`");
-    const prev = seen.get(model2.key);
-    if (prev) {
-      fail2(
-        ctx,
-        model2.pos,
-        `model \`${model2.key}\` is listed twice in \`models\` (first at line ${prev.line})`,
-        "each model may appear once; mergekit keys inputs by model, so the entries would collapse into one"
-      );
-    }
-    seen.set(model2.key, model2.pos);
-    out.push({ model: model2, parameters: parseParamMap(ctx, m.get("parameters"), `the parameters of \`${model2.key}\``), pos });
-  }
-  if (out.length === 0) fail2(ctx, e.valuePos, "`models` is empty", "list the models to merge: `  - model: org/repo`");
-  return out;
-}
-function parseSlices(ctx, e) {
-  const seq = expectSeq(ctx, e.value, e.valuePos, "`slices`", "write a list of output slices: `slices:` then `  - sources:` entries");
-  const out = [];
-  for (const { node, pos } of seqItems(ctx, seq)) {
-    const map = expectMap(ctx, node, pos, "a `slices` entry", "write `- sources: [...]` with optional `base_model:` and `parameters:`");
-    const entries = mapEntries(ctx, map, "a slice");
-    checkKeys(ctx, entries, ["sources", "base_model", "parameters", "residual_weight"], "a slice", inputKeyHint);
-    const m = entryMap(entries);
-    const se = m.get("sources");
-    if (!present(se)) {
-      fail2(ctx, se ? se.keyPos : pos, "a slice has no `sources`", "write `- sources:` then `    - model: org/repo` with `layer_range: [start, end]`");
-    }
-    const sources = parseSources(ctx, se);
-    const slice2 = { sources, parameters: parseParamMap(ctx, m.get("parameters"), "the slice `parameters`"), pos };
-    const be = m.get("base_model");
-    if (present(be)) slice2.baseModel = modelRefFromNode(ctx, be.value, be.valuePos, "`base_model`");
-    const rw = m.get("residual_weight");
-    if (present(rw)) {
-      const v = scalarNumber(rw.value);
-      if (v === void 0 || !Number.isFinite(v)) fail2(ctx, rw.valuePos, `\`residual_weight\` must be a number, found ${describeNode(rw.value)}`, "write a number, or remove the key (mergekit ignores it)");
-    }
-    out.push(slice2);
-  }
-  if (out.length === 0) fail2(ctx, e.valuePos, "`slices` is empty", "list the output slices: `  - sources:` entries with `layer_range`");
-  return out;
-}
-function parseSources(ctx, e) {
-  const seq = expectSeq(ctx, e.value, e.valuePos, "`sources`", "write a list: `- model: org/repo` with `layer_range: [start, end]`");
-  const out = [];
-  const rangeNodes = [];
-  const seen = /* @__PURE__ */ new Map();
-  for (const { node, pos } of seqItems(ctx, seq)) {
-    const map = expectMap(ctx, node, pos, "a slice source", "write `- model: org/repo` with `layer_range: [start, end]`");
-    const entries = mapEntries(ctx, map, "a slice source");
-    checkKeys(ctx, entries, ["model", "layer_range", "parameters"], "a slice source", inputKeyHint);
-    const m = entryMap(entries);
-    const me = m.get("model");
-    if (!present(me)) fail2(ctx, me ? me.keyPos : pos, "a slice source has no `model`", "write `- model: org/repo` with `layer_range: [start, end]`");
-    const model2 = modelRefFromNode(ctx, me.value, me.valuePos, "`model`");
-    const prev = seen.get(model2.key);
-    if (prev) {
-      fail2(
-        ctx,
-        model2.pos,
-        `model \`${model2.key}\` appears twice in the sources of one slice (first at line ${prev.line})`,
-        "mergekit keys a slice's inputs by model, so the two sources would collapse into one; put different layer ranges of one model in different slices"
-      );
-    }
-    seen.set(model2.key, model2.pos);
-    const le = m.get("layer_range");
-    if (!present(le)) {
-      fail2(ctx, le ? le.keyPos : pos, "a slice source has no `layer_range`", "add `layer_range: [start, end]` (end exclusive), e.g. `layer_range: [0, 32]`");
-    }
-    const layerRange = parseLayerRange(ctx, le);
-    rangeNodes.push(le.valuePos);
-    out.push({ model: model2, layerRange, parameters: parseParamMap(ctx, m.get("parameters"), `the parameters of \`${model2.key}\``), pos });
-  }
-  if (out.length === 0) fail2(ctx, e.valuePos, "`sources` is empty", "list at least one `- model: org/repo` with `layer_range: [start, end]`");
-  const len0 = out[0].layerRange[1] - out[0].layerRange[0];
-  out.forEach((s, i) => {
-    const len2 = s.layerRange[1] - s.layerRange[0];
-    if (len2 !== len0) {
-      fail2(
-        ctx,
-        rangeNodes[i],
-        `all sources of a slice must have the same number of layers: [${out[0].layerRange.join(", ")}] has ${len0}, [${s.layerRange.join(", ")}] has ${len2}`,
-        "make every `layer_range` of this slice the same length (end \u2212 start)"
-      );
-    }
-  });
-  return out;
-}
-function parseLayerRange(ctx, e) {
-  const hint = "write `layer_range: [start, end]` with integers 0 \u2264 start < end (end exclusive), e.g. `[0, 16]`";
-  const seq = expectSeq(ctx, e.value, e.valuePos, "`layer_range`", hint);
-  const items = seqItems(ctx, seq);
-  if (items.length !== 2) fail2(ctx, e.valuePos, `\`layer_range\` must have exactly two numbers, found ${items.length}`, hint);
-  const nums = items.map(({ node, pos }) => {
-    if (!(0, import_yaml4.isScalar)(node) || typeof node.value !== "number" || !Number.isInteger(node.value)) {
-      fail2(ctx, pos, `\`layer_range\` bounds must be integers, found ${describeNode(node)}`, hint);
-    }
-    if (node.value < 0) fail2(ctx, pos, `\`layer_range\` bounds cannot be negative (${node.value})`, hint);
-    return node.value;
-  });
-  const [start, end] = nums;
-  if (start >= end) {
-    fail2(
-      ctx,
-      e.valuePos,
-      `\`layer_range\` [${start}, ${end}] is empty or reversed: start must be less than end`,
-      start === end ? "the end is exclusive: `[n, n + 1]` is one layer" : `did you mean \`[${end}, ${start}]\`? the end is exclusive`
+    const guess = didYouMean(key, known);
+    fail5(
+      recipe,
+      e.keyPos,
+      `unknown \`mergeops\` option \`${key}\`${guess ? `; did you mean \`${guess}\`?` : ""}`,
+      `the options under \`mergeops:\` for ${method.name} are ${list(known)}`
     );
   }
-  return [start, end];
+  return { seed: recipe.mergeops.seed ?? DEFAULT_SEED, values };
 }
-function parseParamMap(ctx, e, where) {
-  const out = /* @__PURE__ */ new Map();
-  if (!present(e)) return out;
-  const map = expectMap(ctx, e.value, e.valuePos, "`parameters`", "write `parameters:` then indented `name: value` lines, e.g. `weight: 0.5`");
-  for (const p of mapEntries(ctx, map, where)) {
-    out.set(p.key, parseSetting(ctx, p.key, p.value, p.valuePos));
-  }
-  return out;
-}
-function finiteNumber(ctx, name, node, pos) {
-  if (isNullNode(node)) fail2(ctx, pos, `parameter \`${name}\` has no value`, "write a number, e.g. `" + name + ": 0.5`, or remove the key");
-  if ((0, import_yaml4.isMap)(node) || (0, import_yaml4.isSeq)(node)) {
-    fail2(ctx, pos, `parameter \`${name}\`: expected a number here, found ${describeNode(node)}`, PARAM_VALUE_HINT);
-  }
-  const v = scalarNumber(node);
-  if (v === void 0) {
-    fail2(ctx, pos, `parameter \`${name}\` must be a number, found ${describeNode(node)}`, PARAM_VALUE_HINT);
-  }
-  if (!Number.isFinite(v)) fail2(ctx, pos, `parameter \`${name}\` must be a finite number, found ${v}`, PARAM_VALUE_HINT);
-  return v;
-}
-function gradientValues(ctx, name, seq, pos) {
-  const items = seqItems(ctx, seq);
-  if (items.length === 0) {
-    fail2(ctx, pos, `parameter \`${name}\` is an empty list`, "a gradient needs at least one value, e.g. `[0, 0.5, 1]`");
-  }
-  return items.map((it) => {
-    if ((0, import_yaml4.isMap)(it.node)) {
-      fail2(
-        ctx,
-        it.pos,
-        `parameter \`${name}\` mixes numbers and \`{filter, value}\` entries in one list`,
-        "write either a gradient (a list of numbers) or a list of `{filter, value}` entries, whose `value` may be a gradient"
-      );
+function checkQuantize(recipe) {
+  const types = recipe.mergeops.quantize ?? [];
+  types.forEach((t, i) => {
+    try {
+      parseFileType(t);
+    } catch {
+      const pos = recipe.mergeops.quantizePos?.[i] ?? recipe.pos;
+      const names = Object.keys(FILE_TYPES);
+      const guess = didYouMean(t, names);
+      fail5(recipe, pos, `unknown GGUF type \`${t}\`${guess ? `; did you mean \`${guess}\`?` : ""}`, `use one of ${names.join(", ")}`);
     }
-    return finiteNumber(ctx, name, it.node, it.pos);
   });
 }
-function parseSetting(ctx, name, node, pos) {
-  if ((0, import_yaml4.isSeq)(node)) {
-    const items = seqItems(ctx, node);
-    if (items.length > 0 && (0, import_yaml4.isMap)(items[0].node)) {
-      const entries = items.map((it) => {
-        if (!(0, import_yaml4.isMap)(it.node)) {
-          fail2(
-            ctx,
-            it.pos,
-            `parameter \`${name}\` mixes \`{filter, value}\` entries and ${describeNode(it.node)} in one list`,
-            "every entry of a conditional list is `- filter: <substring>` / `  value: <number or gradient>` (omit `filter` for the fallback)"
-          );
-        }
-        return parseConditionalEntry(ctx, name, it.node, it.pos);
-      });
-      return { kind: "conditional", entries, pos };
-    }
-    return { kind: "gradient", values: gradientValues(ctx, name, node, pos), pos };
-  }
-  if ((0, import_yaml4.isMap)(node)) {
-    return { kind: "conditional", entries: [parseConditionalEntry(ctx, name, node, pos)], pos };
-  }
-  return { kind: "scalar", value: finiteNumber(ctx, name, node, pos), pos };
-}
-function conditionalKeyHint(key) {
-  if (["pattern", "match", "regex", "name", "tensor", "filters"].includes(key)) {
-    return `the tensor-name selector is spelled \`filter\` (a substring of the tensor name); mergekit would silently ignore \`${key}\` and apply this value to every tensor`;
-  }
-  return void 0;
-}
-function parseConditionalEntry(ctx, name, node, pos) {
-  const where = `a conditional entry of \`${name}\``;
-  const entries = mapEntries(ctx, node, where);
-  checkKeys(ctx, entries, ["filter", "value"], where, conditionalKeyHint);
-  const m = entryMap(entries);
-  const ve = m.get("value");
-  if (!present(ve)) {
-    fail2(ctx, ve ? ve.keyPos : pos, `${where} has no \`value\``, "write `- filter: self_attn` and `  value: 0.5` (omit `filter` for the fallback entry)");
-  }
-  let value;
-  if ((0, import_yaml4.isSeq)(ve.value)) {
-    value = gradientValues(ctx, name, ve.value, ve.valuePos);
-  } else if ((0, import_yaml4.isMap)(ve.value)) {
-    return fail2(ctx, ve.valuePos, `${where}: \`value\` cannot itself be conditional`, "a conditional `value` is a number or a gradient list; list further filters as separate entries");
-  } else {
-    value = finiteNumber(ctx, name, ve.value, ve.valuePos);
-  }
-  const entry = { value, pos };
-  const fe = m.get("filter");
-  if (present(fe)) {
-    entry.filter = expectString(
-      ctx,
-      fe.value,
-      fe.valuePos,
-      "`filter`",
-      "a filter is a substring of the tensor name, e.g. `self_attn`, `mlp`, `layers.3.` (quote it if it looks like a number)"
-    );
-  }
-  return entry;
-}
-var DTYPE_NAMES = Object.keys(TORCH_DTYPE_NAMES);
-function parseDType(ctx, e) {
-  if (!present(e)) return void 0;
-  const allowed = `use one of ${listNames(["bfloat16", "float16", "float32"])} (also ${listNames(DTYPE_NAMES.filter((n) => !["bfloat16", "float16", "float32"].includes(n)))}, optionally prefixed \`torch.\`)`;
-  const s = expectString(ctx, e.value, e.valuePos, `\`${e.key}\``, allowed);
-  const d = parseTorchDType(s);
-  if (d) return d;
-  const bare = s.startsWith("torch.") ? s.slice(6) : s;
-  if (bare === "int64") {
-    fail2(ctx, e.valuePos, `\`${e.key}: ${s}\` is not supported: merges are computed and written in floating point`, allowed);
-  }
-  const guess = didYouMean(bare, DTYPE_NAMES);
-  fail2(ctx, e.valuePos, guess ? `unknown ${e.key} \`${s}\`; did you mean \`${guess}\`?` : `unknown ${e.key} \`${s}\``, allowed);
-}
-function parseTokenizerSource(ctx, node, pos, what) {
-  if ((0, import_yaml4.isScalar)(node) && (node.value === "union" || node.value === "base")) return node.value;
-  return modelRefFromNode(ctx, node, pos, what);
-}
-function parseTokenizer(ctx, e) {
-  const map = expectMap(ctx, e.value, e.valuePos, "`tokenizer`", "write `tokenizer:` then `  source: union` (or `base`, or a model), optional `tokens:` and `pad_to_multiple_of:`");
-  const entries = mapEntries(ctx, map, "`tokenizer`");
-  checkKeys(ctx, entries, ["source", "tokens", "pad_to_multiple_of"], "`tokenizer`");
-  const m = entryMap(entries);
-  const spec = { source: "union", tokens: /* @__PURE__ */ new Map(), pos: e.valuePos };
-  const se = m.get("source");
-  if (present(se)) spec.source = parseTokenizerSource(ctx, se.value, se.valuePos, "tokenizer `source`");
-  const pe = m.get("pad_to_multiple_of");
-  if (present(pe)) {
-    const v = pe.value;
-    if (!(0, import_yaml4.isScalar)(v) || typeof v.value !== "number" || !Number.isInteger(v.value) || v.value < 1) {
-      fail2(ctx, pe.valuePos, `\`pad_to_multiple_of\` must be a positive integer, found ${describeNode(v)}`, "write e.g. `pad_to_multiple_of: 64`");
-    }
-    spec.padToMultipleOf = v.value;
-  }
-  const te = m.get("tokens");
-  if (present(te)) {
-    const tmap = expectMap(ctx, te.value, te.valuePos, "`tokens`", 'write `tokens:` then `  "<token>": {source: org/model, force: false}` entries');
-    for (const t of mapEntries(ctx, tmap, "`tokens`")) {
-      spec.tokens.set(t.key, parseTokenConfig(ctx, t));
-    }
-  }
-  return spec;
-}
-function parseTokenConfig(ctx, t) {
-  const out = { force: false, pos: t.keyPos };
-  if (!present(t)) return out;
-  const where = `the configuration of token ${JSON.stringify(t.key)}`;
-  const map = expectMap(ctx, t.value, t.valuePos, where, "write `source:` (a model, `{kind: model_token, ...}` or `{kind: zero}`) and optional `force: true`");
-  const entries = mapEntries(ctx, map, where);
-  checkKeys(ctx, entries, ["source", "force"], where);
-  const m = entryMap(entries);
-  const fe = m.get("force");
-  if (present(fe)) {
-    const b = scalarBoolean(fe.value);
-    if (b === void 0) fail2(ctx, fe.valuePos, `\`force\` must be true or false, found ${describeNode(fe.value)}`, "write `force: true` or `force: false`");
-    out.force = b;
-  }
-  const se = m.get("source");
-  if (present(se)) out.source = parseTokenSource(ctx, se.value, se.valuePos);
-  return out;
-}
-function parseTokenSource(ctx, node, pos) {
-  if ((0, import_yaml4.isMap)(node)) {
-    const entries = mapEntries(ctx, node, "a token `source`");
-    const m = entryMap(entries);
-    const ke = m.get("kind");
-    if (ke) {
-      const kinds = ["model_token", "zero"];
-      const kind = expectString(ctx, ke.value, ke.valuePos, "`kind`", `use ${listNames(kinds)}`);
-      if (kind === "zero") {
-        checkKeys(ctx, entries, ["kind"], "a `{kind: zero}` token source");
-        return { kind: "zero" };
-      }
-      if (kind !== "model_token") {
-        const guess = didYouMean(kind, kinds);
-        fail2(
-          ctx,
-          ke.valuePos,
-          guess ? `unknown token source kind \`${kind}\`; did you mean \`${guess}\`?` : `unknown token source kind \`${kind}\``,
-          'use `{kind: model_token, model: org/model, token: "<tok>"}` (or `token_id: 123`), `{kind: zero}`, or just a model reference'
-        );
-      }
-      checkKeys(ctx, entries, ["kind", "model", "token", "token_id"], "a `model_token` token source");
-      const me = m.get("model");
-      if (!present(me)) fail2(ctx, me ? me.keyPos : pos, "a `model_token` token source has no `model`", "add `model: org/model`");
-      const spec = { kind: "model_token", model: modelRefFromNode(ctx, me.value, me.valuePos, "`model`") };
-      const tk = m.get("token");
-      const ti = m.get("token_id");
-      if (present(tk) && present(ti)) {
-        fail2(ctx, isBefore(tk.keyPos, ti.keyPos) ? ti.keyPos : tk.keyPos, "give only one of `token` and `token_id`", 'keep `token: "<tok>"` or `token_id: 123`, not both');
-      }
-      if (present(tk)) {
-        spec.token = expectString(ctx, tk.value, tk.valuePos, "`token`", 'write the token text in quotes, e.g. `token: "<|im_start|>"`');
-      } else if (present(ti)) {
-        const v = ti.value;
-        if (!(0, import_yaml4.isScalar)(v) || typeof v.value !== "number" || !Number.isInteger(v.value) || v.value < 0) {
-          fail2(ctx, ti.valuePos, `\`token_id\` must be a non-negative integer, found ${describeNode(v)}`, "write e.g. `token_id: 32000`");
-        }
-        spec.tokenId = v.value;
-      } else {
-        fail2(ctx, posOf(ctx, node), "a `model_token` token source needs `token` or `token_id`", 'add `token: "<tok>"` or `token_id: 123`');
-      }
-      return spec;
-    }
-  }
-  return { kind: "model", model: modelRefFromNode(ctx, node, pos, "token `source`") };
-}
-function parseChatTemplate(ctx, e) {
-  const names = CHAT_TEMPLATE_NAMES;
-  const hint = `use \`auto\`, a built-in template (${listNames(names.slice(1))}) or a Jinja template string`;
-  const s = expectString(ctx, e.value, e.valuePos, "`chat_template`", hint);
-  if (names.includes(s)) return s;
-  if (s.length < 20 || !s.includes("{")) {
-    const guess = didYouMean(s, names);
-    fail2(ctx, e.valuePos, guess ? `unknown chat template \`${s}\`; did you mean \`${guess}\`?` : `\`chat_template\` \`${s}\` is neither a built-in template name nor a Jinja template`, hint);
-  }
-  return s;
-}
-var UNITS = {
-  "": 1,
-  b: 1e9,
-  // mergekit: a bare number is bytes, `B` means billion (5B = 5 GB)
-  k: 1e3,
-  m: 1e6,
-  g: 1e9,
-  t: 1e12,
-  kb: 1e3,
-  mb: 1e6,
-  gb: 1e9,
-  tb: 1e12,
-  kib: 2 ** 10,
-  mib: 2 ** 20,
-  gib: 2 ** 30,
-  tib: 2 ** 40
-};
-function parseByteSize(text) {
-  const mt = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-zA-Z]*)\s*$/.exec(text.replace(/_/g, ""));
-  if (!mt) return void 0;
-  const unit = UNITS[mt[2].toLowerCase()];
-  if (unit === void 0) return void 0;
-  const v = Math.round(Number(mt[1]) * unit);
-  return Number.isSafeInteger(v) ? v : void 0;
-}
-function parseMergeops(ctx, e) {
-  const out = { extra: /* @__PURE__ */ new Map() };
-  if (!present(e)) return out;
-  const map = expectMap(ctx, e.value, e.valuePos, "`mergeops`", "write `mergeops:` then indented options, e.g. `seed: 42`, `quantize: [Q4_K_M, Q8_0]`");
-  for (const o of mapEntries(ctx, map, "`mergeops`")) {
-    switch (o.key) {
-      case "seed": {
-        if (!present(o)) break;
-        const v = o.value;
-        if (!(0, import_yaml4.isScalar)(v) || typeof v.value !== "number" || !Number.isSafeInteger(v.value) || v.value < 0) {
-          fail2(ctx, o.valuePos, `\`seed\` must be a non-negative integer, found ${describeNode(v)}`, "write e.g. `seed: 42`");
-        }
-        out.seed = v.value;
-        break;
-      }
-      case "quantize": {
-        if (!present(o)) break;
-        const hint = "write a GGUF type or a list of them, e.g. `quantize: Q4_K_M` or `quantize: [Q4_K_M, Q8_0]`";
-        const items = (0, import_yaml4.isSeq)(o.value) ? seqItems(ctx, o.value) : [{ node: o.value, pos: o.valuePos }];
-        const seen = /* @__PURE__ */ new Map();
-        out.quantize = items.map(({ node, pos }) => {
-          const s = expectString(ctx, node, pos, "a `quantize` type", hint);
-          if (s.trim() === "") fail2(ctx, pos, "empty `quantize` type", hint);
-          const prev = seen.get(s.toUpperCase());
-          if (prev) fail2(ctx, pos, `\`quantize\` lists \`${s}\` twice (first at line ${prev.line}, column ${prev.col})`, "list each GGUF type once");
-          seen.set(s.toUpperCase(), pos);
-          return s;
-        });
-        break;
-      }
-      case "out_shard_size": {
-        if (!present(o)) break;
-        const hint = "write a size in bytes: a number, or a string like `5B` / `2G` / `500M` (powers of 1000, as mergekit's `--out-shard-size`) or `4GiB`";
-        const v = o.value;
-        let size;
-        if ((0, import_yaml4.isScalar)(v) && typeof v.value === "number") size = Number.isSafeInteger(v.value) ? v.value : void 0;
-        else if ((0, import_yaml4.isScalar)(v) && typeof v.value === "string") size = parseByteSize(v.value);
-        if (size === void 0 || size <= 0) {
-          fail2(ctx, o.valuePos, `\`out_shard_size\` must be a positive size in bytes, found ${describeNode(v)}`, hint);
-        }
-        out.outShardSize = size;
-        break;
-      }
-      case "consensus_method":
-      case "rescale_norm": {
-        if (!present(o)) break;
-        const allowed = o.key === "consensus_method" ? ["sum", "count"] : ["l1", "l2", "linf", "inverse_density"];
-        const hint = `write one of ${allowed.map((a) => `\`${a}\``).join(", ")}, e.g. \`${o.key}: ${allowed[1]}\``;
-        const v = expectString(ctx, o.value, o.valuePos, `\`${o.key}\``, hint);
-        if (!allowed.includes(v)) {
-          const guess = didYouMean(v, allowed);
-          fail2(ctx, o.valuePos, `unknown ${o.key} \`${v}\`${guess ? `; did you mean \`${guess}\`?` : ""}`, hint);
-        }
-        if (o.key === "consensus_method") out.consensusMethod = v;
-        else out.rescaleNorm = v;
-        break;
-      }
-      default:
-        out.extra.set(o.key, { value: o.value === null ? null : o.value.toJS(ctx.doc), pos: o.valuePos });
-    }
-  }
-  return out;
-}
-
-// src/recipe/parameters.ts
-function checkT(t) {
-  if (!(t >= 0 && t <= 1)) throw new RangeError(`gradient position t must be in [0, 1], got ${t}`);
-}
-function evaluateGradient(values, t) {
-  checkT(t);
-  if (values.length === 0) throw new RangeError("empty gradient");
-  const k = values.length - 1;
-  const s = t * k;
-  const i0 = Math.trunc(s);
-  const i1 = Math.min(k, i0 + 1);
-  const f = s - i0;
-  return (1 - f) * values[i0] + f * values[i1];
-}
-function evaluateValue(value, t) {
-  return typeof value === "number" ? value : evaluateGradient(value, t);
-}
-function filterMatches(filter, tensorName) {
-  return filter === void 0 || filter === "*" || tensorName !== "" && tensorName.includes(filter);
-}
-function evaluateSetting(setting, tensorName, t) {
-  switch (setting.kind) {
-    case "scalar":
-      return setting.value;
-    case "gradient":
-      return evaluateGradient(setting.values, t);
-    case "conditional":
-      for (const entry of setting.entries) {
-        if (filterMatches(entry.filter, tensorName)) return evaluateValue(entry.value, t);
-      }
-      return void 0;
-  }
-}
-function resolveParameter(name, levels, tensorName, t) {
-  for (const level of levels) {
-    const setting = level.get(name);
-    if (setting === void 0) continue;
-    const v = evaluateSetting(setting, tensorName, t);
-    if (v !== void 0) return v;
-  }
-  return void 0;
-}
-function layerT(indexInSlice, sliceLength) {
-  if (!Number.isInteger(sliceLength) || sliceLength < 1) throw new RangeError(`slice length must be a positive integer, got ${sliceLength}`);
-  if (!Number.isInteger(indexInSlice) || indexInSlice < 0 || indexInSlice >= sliceLength) {
-    throw new RangeError(`layer index ${indexInSlice} outside a slice of ${sliceLength} layers`);
-  }
-  return sliceLength > 1 ? indexInSlice / (sliceLength - 1) : 1;
+function checkRecipe(recipe) {
+  const method = lookupMethod(recipe);
+  const notes = [];
+  checkParameters(recipe, method, notes);
+  const options = checkOptions(recipe, method);
+  checkQuantize(recipe);
+  return { method, options, notes };
 }
 
 // src/plan/plan.ts
 var DEFAULT_SHARD_BYTES = 5e9;
+function setLayerCount(config, key, layers) {
+  if (typeof config[key] === "number") {
+    config[key] = layers;
+    return;
+  }
+  const text = config.text_config;
+  if (typeof text === "object" && text !== null && !Array.isArray(text) && typeof text[key] === "number") {
+    config.text_config = { ...text, [key]: layers };
+  }
+}
 var DONOR_FILES = [
   "tokenizer_config.json",
   "special_tokens_map.json",
@@ -45525,18 +47366,6 @@ var DONOR_FILES = [
 var EMPTY = /* @__PURE__ */ new Map();
 function recipeError2(recipe, pos, message, hint) {
   return new RecipeError(message, hint, pos, recipe.lines[pos.line - 1]);
-}
-function lookupMethod(recipe) {
-  const m = getMethod(recipe.mergeMethod);
-  if (m) return m;
-  const pending = MERGEKIT_METHODS_PENDING.includes(recipe.mergeMethod);
-  const guess = pending ? void 0 : didYouMean(recipe.mergeMethod, [...methodNames(), ...MERGEKIT_METHODS_PENDING]);
-  throw recipeError2(
-    recipe,
-    recipe.mergeMethodPos,
-    pending ? `merge method \`${recipe.mergeMethod}\` is not implemented yet` : `unknown merge method \`${recipe.mergeMethod}\`${guess ? `; did you mean \`${guess}\`?` : ""}`,
-    `available methods: ${methodNames().join(", ")}`
-  );
 }
 function model(resolved, ref) {
   const m = resolved.models.get(ref.key);
@@ -45575,9 +47404,10 @@ function buildSlices(resolved, method) {
     withBase(sources, baseRef, 0);
     const counts = new Set(sources.map((s) => s.model.arch.numLayers));
     if (counts.size > 1) {
+      const odd = sources.find((s) => s.model.arch.numLayers !== sources[0].model.arch.numLayers);
       throw recipeError2(
         recipe,
-        recipe.models[0].pos,
+        odd.ref.pos,
         `the models have different layer counts (${sources.map((s) => `${s.ref.key}: ${s.model.arch.numLayers}`).join(", ")})`,
         "use `slices:` with explicit `layer_range`s to say which layers go together"
       );
@@ -45592,7 +47422,7 @@ function buildSlices(resolved, method) {
       if (b > m.arch.numLayers) {
         throw recipeError2(
           recipe,
-          s.pos,
+          s.layerRangePos?.end ?? s.pos,
           `layer_range [${a}, ${b}] goes past the last layer of \`${s.model.key}\`, which has ${m.arch.numLayers} layers`,
           `use an end of at most ${m.arch.numLayers} (the end is exclusive)`
         );
@@ -45601,10 +47431,12 @@ function buildSlices(resolved, method) {
       return { model: m, ref: s.model, layerStart: a, params: s.parameters, isBase: false };
     });
     if (lengths.size > 1) {
+      const span = (s) => s.layerRange[1] - s.layerRange[0];
+      const odd = slice2.sources.find((s) => span(s) !== span(slice2.sources[0]));
       throw recipeError2(
         recipe,
-        slice2.pos,
-        "all sources of a slice must span the same number of layers",
+        odd.layerRangePos?.range ?? slice2.pos,
+        `all sources of a slice must span the same number of layers: \`${odd.model.key}\` spans ${span(odd)}, \`${slice2.sources[0].model.key}\` ${span(slice2.sources[0])}`,
         "make every `layer_range` in this slice the same length"
       );
     }
@@ -45614,7 +47446,7 @@ function buildSlices(resolved, method) {
 }
 function buildPlan(resolved, opts = {}) {
   const { recipe } = resolved;
-  const method = lookupMethod(recipe);
+  const { method, options, notes } = checkRecipe(recipe);
   const slices = buildSlices(resolved, method);
   if (slices.length === 0) {
     throw recipeError2(recipe, recipe.pos, "the recipe merges nothing", "list at least one model under `models:` or `slices:`");
@@ -45640,16 +47472,21 @@ function buildPlan(resolved, opts = {}) {
   const tied = first.config.tie_word_embeddings === true || first.config.tie_word_embeddings === void 0 && !first.tensors.has("lm_head.weight");
   const used = /* @__PURE__ */ new Set();
   const tensors = [];
-  const { seed = DEFAULT_SEED, consensusMethod, rescaleNorm } = recipe.mergeops;
-  const options = { seed, consensusMethod, rescaleNorm };
   const warnings = [];
   const tok = planTokenizer(resolved);
   if (tok) warnings.push(...tok.warnings);
+  warnings.push(...recipe.notes ?? [], ...notes);
+  const availOf = /* @__PURE__ */ new Map();
+  const namesOf = (m) => {
+    let a = availOf.get(m);
+    if (!a) availOf.set(m, a = new Set(m.tensors.keys()));
+    return a;
+  };
   for (const w2 of weights) {
     const present2 = [];
     const missing2 = [];
     for (const s of w2.slice.sources) {
-      const avail = new Set(s.model.tensors.keys());
+      const avail = namesOf(s.model);
       const name = w2.def.tiedNames && tied ? findTensorName({ ...w2.def, tiedNames: void 0 }, w2.layerOf(s), avail) : findTensorName(w2.def, w2.layerOf(s), avail);
       if (name) present2.push({ s, name });
       else missing2.push(s);
@@ -45697,7 +47534,10 @@ function buildPlan(resolved, opts = {}) {
           );
         }
         const err2 = v === void 0 ? void 0 : p.validate?.(v);
-        if (err2) throw recipeError2(recipe, s.ref.pos, `parameter \`${p.name}\` of \`${s.ref.key}\`: ${err2}`, `fix the value of \`${p.name}\``);
+        if (err2) {
+          const setting = [s.params, w2.slice.params, recipe.parameters].find((m) => m.has(p.name))?.get(p.name);
+          throw recipeError2(recipe, setting?.pos ?? s.ref.pos, `parameter \`${p.name}\` of \`${s.ref.key}\`: ${err2}`, `fix the value of \`${p.name}\``);
+        }
         params[p.name] = v;
       }
       return { modelKey: s.ref.key, isBase: s.isBase, params };
@@ -45713,7 +47553,7 @@ function buildPlan(resolved, opts = {}) {
     if (w2.def.isEmbed && tok?.vocab) {
       const g = gatherInputs(tok, recipe, w2.outName, refs, (key) => {
         const m = resolved.models.get(key);
-        const name = findTensorName(w2.def, void 0, new Set(m.tensors.keys()));
+        const name = findTensorName(w2.def, void 0, namesOf(m));
         const t = name === void 0 ? void 0 : m.tensors.get(name);
         return t && {
           modelKey: m.key,
@@ -45732,6 +47572,14 @@ function buildPlan(resolved, opts = {}) {
       shape = g.shape;
       warnings.push(...g.warnings);
     }
+    const rowCounts = refs.map((r) => r.shape[0]);
+    if (w2.def.isEmbed && !tok?.vocab && recipe.mergeops.truncateEmbeddings && refs.every((r) => r.shape.length === 2 && r.shape[1] === shape[1]) && rowCounts.some((n) => n !== rowCounts[0])) {
+      const rows = Math.min(...rowCounts);
+      const cols = shape[1];
+      refs.splice(0, refs.length, ...refs.map((r) => r.shape[0] === rows ? r : { ...r, shape: [rows, cols], gather: { cols, sources: [r], rows: { map: Array.from({ length: rows }, (_, i) => i), mixes: [] } } }));
+      shape = [rows, cols];
+      warnings.push(`${w2.outName}: the vocabularies differ (${[...new Set(rowCounts)].join(" / ")} rows): every input cropped to its first ${rows} rows (mergeops.truncate_embeddings)`);
+    }
     for (const r of refs) {
       if (w2.def.isEmbed && !tok?.vocab && r.shape[0] !== shape[0] && r.shape[1] === shape[1]) {
         const ref = resolved.models.get(r.modelKey)?.ref ?? resolved.models.get(refs[0].modelKey).ref;
@@ -45739,7 +47587,7 @@ function buildPlan(resolved, opts = {}) {
           recipe,
           ref.pos,
           `the vocabularies differ: ${w2.outName} has ${shape[0]} rows in \`${refs[0].modelKey}\` but ${r.shape[0]} in \`${r.modelKey}\``,
-          "add `tokenizer_source: union` (every model's tokens, embeddings remapped) or `tokenizer_source: base` (the base model's vocabulary) at the top level of the recipe; mergeops never crops embeddings silently"
+          "add `tokenizer_source: union` (every model's tokens, embeddings remapped) or `tokenizer_source: base` (the base model's vocabulary) at the top level of the recipe; mergeops never crops embeddings silently (`mergeops: {truncate_embeddings: true}` crops them as mergekit does)"
         );
       }
       if (r.shape.length !== shape.length || r.shape.some((d, i) => d !== shape[i])) {
@@ -45802,7 +47650,7 @@ function buildPlan(resolved, opts = {}) {
   const outDtypeName = outDtypeOverride ? torchDTypeName(outDtypeOverride) : void 0;
   const donorModel = recipe.baseModel ? model(resolved, recipe.baseModel) : first;
   const outConfig = { ...donorModel.config };
-  outConfig[def.numLayersKey] = totalLayers;
+  setLayerCount(outConfig, def.numLayersKey, totalLayers);
   if (tok?.vocab) outConfig[def.vocabSizeKey] = tok.vocab.paddedSize;
   if (outDtypeName) {
     if ("dtype" in outConfig) outConfig.dtype = outDtypeName;
@@ -45822,6 +47670,7 @@ function buildPlan(resolved, opts = {}) {
     shards,
     indexJson: shards.length > 1 ? buildIndexJson(weightMap, totalTensorBytes, { mergeops_version: "0.1.0" }) : void 0,
     outConfig,
+    outConfigText: donorModel.configText !== void 0 ? reconcileJsonText(donorModel.configText, outConfig) : newJsonText(outConfig),
     donor: {
       modelKey: donorModel.key,
       dir: donorModel.dir,
@@ -45860,136 +47709,161 @@ function escapeRe(s) {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-// src/pipeline.ts
-function loadRecipeFile(file) {
-  let text;
+// src/hub/model-license.ts
+var import_yaml8 = __toESM(require_dist(), 1);
+import { existsSync as existsSync9, readFileSync as readFileSync8 } from "node:fs";
+import { join as join10 } from "node:path";
+function readmeLicense(text) {
+  const m = /^---\r?\n([\s\S]*?)\r?\n---/.exec(text);
+  if (!m) return void 0;
   try {
-    text = readFileSync6(file, "utf8");
+    const fm = (0, import_yaml8.parse)(m[1]);
+    return typeof fm?.license === "string" ? fm.license : void 0;
   } catch {
-    throw new MergeopsError("USAGE", `cannot read recipe ${file}`, "check the path of the recipe file");
+    return void 0;
   }
-  return parseRecipeText(text, file);
 }
-async function planDocs(docs, opts) {
-  const resolvedAll = [];
-  const resolve5 = async (doc, o) => {
-    const r = await resolveRecipe(doc, o);
-    resolvedAll.push(r);
-    return r;
-  };
-  if (docs.length === 1) return { plan: buildPlan(await resolve5(docs[0], opts), opts), resolved: resolvedAll };
-  const graph = stageGraph(docs);
-  const plans = /* @__PURE__ */ new Map();
-  const stages = [];
-  let final;
-  for (const doc of graph.order) {
-    const plan = buildPlan(await resolve5(doc, { ...opts, stages: plans }), opts);
-    if (doc === graph.final) final = plan;
-    else {
-      plans.set(doc.name, plan);
-      stages.push({ name: doc.name, plan });
-    }
-  }
-  final.stages = stages;
-  const unused = stages.filter((s) => !usesStage(final, s.plan));
-  for (const s of unused) final.warnings.push(`stage \`${s.name}\` is not used by the final merge (written only with --keep-intermediates)`);
-  return { plan: final, resolved: resolvedAll };
+function localModelLicense(dir) {
+  const f = join10(dir, "README.md");
+  return existsSync9(f) ? readmeLicense(readFileSync8(f, "utf8")) : void 0;
 }
-function usesStage(plan, stage) {
-  const seen = new Set(stage.tensors);
-  const walk = (t) => t.inputs.some((r) => r.producer !== void 0 && (seen.has(r.producer) || walk(r.producer)));
-  return plan.tensors.some(walk);
-}
-async function prepareRecipeFile(file, opts = {}) {
-  const docs = loadRecipeFile(file);
-  const recipeText = docs.map((d) => d.text).join("");
-  const lockPath = opts.lockPath ?? defaultLockPath(file);
-  let lock;
-  if (opts.frozen) {
-    lock = readLock(lockPath);
-    await checkFrozen(lock, recipeText, lockPath, opts.hub ?? {});
-  } else if (!opts.relock && existsSync7(lockPath)) {
-    const l = readLock(lockPath);
-    if (l.recipe.sha256 === sha256Text(recipeText)) lock = l;
-    else opts.log?.(`warning: ${lockPath} is for another version of the recipe: not used (run \`mergeops lock\` to update it)`);
+async function hubModelLicense(params) {
+  try {
+    const { modelInfo: modelInfo2 } = await Promise.resolve().then(() => (init_dist2(), dist_exports2));
+    const info = await modelInfo2({
+      name: params.repo,
+      revision: params.sha,
+      additionalFields: ["cardData"],
+      hubUrl: params.hubUrl,
+      accessToken: params.accessToken,
+      fetch: params.fetch
+    });
+    const l = info.cardData?.license;
+    return typeof l === "string" ? l : void 0;
+  } catch (e) {
+    throw hubError(e, `cannot read the model card of ${params.repo}@${params.sha}`, params);
   }
-  const { plan, resolved } = await planDocs(docs, {
-    ...opts,
-    pinned: lock ? lockedShas(lock) : opts.pinned,
-    pinnedLora: lock ? lockedLoraShas(lock) : opts.pinnedLora
-  });
-  const models = /* @__PURE__ */ new Map();
-  for (const r of resolved) {
-    for (const m of r.models.values()) if (m.loraDir !== void 0 || ![...m.tensors.values()].some((t) => t.producer)) models.set(m.key, m);
-  }
-  return {
-    plan,
-    models: [...models.values()],
-    pending: resolved.flatMap((r) => r.pending),
-    sourceMode: resolved.find((r) => r.sourceMode)?.sourceMode,
-    recipeText,
-    lockPath,
-    lock
-  };
-}
-async function lockRecipeFile(file, opts = {}) {
-  const p = await prepareRecipeFile(file, { ...opts, relock: true, frozen: false, sourceMode: "stream" });
-  const lock = await buildLock(p.models, basename4(file), p.recipeText, dirname7(resolvePath2(p.lockPath)));
-  writeLock(p.lockPath, lock);
-  return { lockPath: p.lockPath, lock };
-}
-function inputFiles(refs, out = []) {
-  for (const r of refs) {
-    if (r.producer) inputFiles(r.producer.inputs, out);
-    else if (r.gather) inputFiles(r.gather.sources.map((s) => ({ ...s, gather: void 0 })), out);
-    else if (r.source.kind === "file") out.push(r.source.path);
-    if (r.lora) {
-      for (const f of [r.lora.a, r.lora.b]) if (f.source.kind === "file") out.push(f.source.path);
-    }
-  }
-  return out;
-}
-async function runRecipeFile(file, opts) {
-  const cache = opts.cache ?? new ShardCache(defaultCacheDir());
-  const { plan, pending, sourceMode, lockPath, lock } = await prepareRecipeFile(file, { ...opts, cache });
-  opts.onPlan?.(plan);
-  let fetcher;
-  const order = plan.tensors.flatMap((t) => inputFiles(t.inputs));
-  const reading = new Set(order);
-  const needed = [...new Map(pending.filter((p) => reading.has(p.dest)).map((p) => [p.dest, p])).values()];
-  if (needed.length > 0) {
-    cache.clearTemp();
-    cache.evict(reading, needed.reduce((a, p) => a + p.src.size, 0));
-    fetcher = new ShardFetcher(needed, cache, { ...opts.range, log: opts.log }, order);
-  }
-  const f = fetcher;
-  const inputsReady = f ? async (t) => {
-    for (const p of inputFiles(t.inputs)) await f.ready(p);
-  } : void 0;
-  const stages = [];
-  if (opts.keepIntermediates !== void 0) {
-    for (const s of plan.stages ?? []) {
-      opts.log?.(`stage ${s.name}: ${s.plan.tensors.length} tensors with ${s.plan.methodName}`);
-      const r = await executePlan(s.plan, { ...opts, gguf: [], outDir: join8(opts.keepIntermediates, s.name), inputsReady });
-      stages.push({ name: s.name, outDir: r.outDir, seconds: r.seconds });
-    }
-  }
-  const result = await executePlan(plan, { ...opts, inputsReady });
-  if (f) await f.all();
-  if (sourceMode) cache.evict();
-  let recorded;
-  if (lock) {
-    const outputs = await outputFiles(result.outDir, result.files.map((x) => x.name));
-    if (lock.outputs && serializeLock({ ...lock, outputs }) !== serializeLock(lock)) {
-      opts.log?.(`note: the outputs differ from those recorded in ${lockPath}; recording the new ones`);
-    }
-    writeLock(lockPath, { ...lock, outputs });
-    recorded = lockPath;
-  }
-  return { ...result, plan, sourceMode, lockPath: recorded, stages };
 }
 
-// src/cli/format.ts
+// src/card/provenance.ts
+import { execFileSync } from "node:child_process";
+import { existsSync as existsSync10, readFileSync as readFileSync9 } from "node:fs";
+import { basename as basename6, dirname as dirname10, relative as relative5, resolve as resolve7 } from "node:path";
+function git(cwd, args) {
+  try {
+    return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 1e4 }).trim() || void 0;
+  } catch {
+    return void 0;
+  }
+}
+function publicRepoUrl(remote) {
+  const ssh = /^git@([^:]+):(.+?)(?:\.git)?$/.exec(remote);
+  if (ssh) return `https://${ssh[1]}/${ssh[2]}`;
+  try {
+    const u = new URL(remote);
+    if (u.protocol !== "https:" && u.protocol !== "http:") return void 0;
+    return `${u.protocol}//${u.host}${u.pathname.replace(/\.git$/, "")}`;
+  } catch {
+    return void 0;
+  }
+}
+function gatherProvenance(recipeFile, lockPath, mergeopsVersion, env = process.env) {
+  const dir = dirname10(resolve7(recipeFile));
+  const root = git(dir, ["rev-parse", "--show-toplevel"]);
+  const server = env.GITHUB_SERVER_URL ?? "https://github.com";
+  const repositoryUrl = env.GITHUB_REPOSITORY ? `${server}/${env.GITHUB_REPOSITORY}` : (() => {
+    const r = git(dir, ["remote", "get-url", "origin"]);
+    return r ? publicRepoUrl(r) : void 0;
+  })();
+  const commit2 = env.GITHUB_SHA ?? (root ? git(dir, ["rev-parse", "HEAD"]) : void 0);
+  const runUrl = env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : void 0;
+  const lockSha256 = lockPath && existsSync10(lockPath) ? sha256Text(readFileSync9(lockPath)) : void 0;
+  const rel = root ? relative5(root, resolve7(recipeFile)) : basename6(recipeFile);
+  return { provenance: { repositoryUrl, commit: commit2, runUrl, mergeopsVersion, lockSha256 }, recipeFile: rel.split("\\").join("/") };
+}
+
+// src/card/gather.ts
+async function gatherCardData(o) {
+  const inputs = [];
+  for (const m of o.models) {
+    const license = m.hub ? await hubModelLicense({ ...o.hub, repo: m.hub.repo, sha: m.hub.sha }) : localModelLicense(m.dir);
+    inputs.push({
+      key: m.key,
+      ...m.hub ? { repo: m.hub.repo, sha: m.hub.sha } : { path: m.ref.path },
+      ...m.ref.lora ? { lora: m.loraHub ? { repo: m.loraHub.repo, sha: m.loraHub.sha } : { path: m.ref.lora.path } } : {},
+      license
+    });
+  }
+  const docs = [...(o.plan.stages ?? []).map((s) => s.plan.recipe), o.plan.recipe];
+  const { provenance, recipeFile } = gatherProvenance(o.recipeFile, o.lockPath, o.mergeopsVersion, o.env);
+  const parameters = o.plan.tensors.reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 1), 0);
+  return buildCardData({
+    recipeFile,
+    docs,
+    final: o.plan.recipe,
+    inputs,
+    outConfig: o.plan.outConfig,
+    parameters,
+    provenance,
+    licenseRequired: o.licenseRequired
+  });
+}
+
+// src/card/write.ts
+import { writeFileSync as writeFileSync6 } from "node:fs";
+import { join as join11 } from "node:path";
+
+// src/card/chart.ts
+var W = 640;
+var H = 260;
+var PAD = { left: 56, right: 16, top: 36, bottom: 40 };
+function esc(s) {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+var num3 = (x) => String(+x.toFixed(2));
+function gradientTitle(g) {
+  return `${g.param}${g.filter ? ` (${g.filter})` : ""} \u2014 ${g.stage ? `stage ${g.stage}, ` : ""}${g.scope}`;
+}
+function gradientChartSvg(g) {
+  const n = g.perLayer.length;
+  let lo = Math.min(...g.perLayer);
+  let hi = Math.max(...g.perLayer);
+  if (hi - lo < 1e-9) {
+    lo -= 0.5;
+    hi += 0.5;
+  }
+  const pw = W - PAD.left - PAD.right;
+  const ph = H - PAD.top - PAD.bottom;
+  const x = (i) => PAD.left + (n > 1 ? i / (n - 1) * pw : pw / 2);
+  const y = (v) => PAD.top + (1 - (v - lo) / (hi - lo)) * ph;
+  const pts = g.perLayer.map((v, i) => `${num3(x(i))},${num3(y(v))}`).join(" ");
+  const ticksY = [lo, (lo + hi) / 2, hi];
+  const stepX = Math.max(1, Math.ceil(n / 8));
+  const ticksX = Array.from({ length: n }, (_, i) => i).filter((i) => i % stepX === 0 || i === n - 1);
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<title>${esc(gradientTitle(g))}</title>`,
+    `<rect width="${W}" height="${H}" fill="#ffffff"/>`,
+    `<text x="${PAD.left}" y="20" font-size="14" fill="#111">${esc(gradientTitle(g))}</text>`,
+    `<line x1="${PAD.left}" y1="${PAD.top + ph}" x2="${PAD.left + pw}" y2="${PAD.top + ph}" stroke="#888"/>`,
+    `<line x1="${PAD.left}" y1="${PAD.top}" x2="${PAD.left}" y2="${PAD.top + ph}" stroke="#888"/>`,
+    ...ticksY.map((v) => `<text x="${PAD.left - 6}" y="${num3(y(v) + 4)}" text-anchor="end" fill="#444">${num3(v)}</text>`),
+    ...ticksX.map((i) => `<text x="${num3(x(i))}" y="${PAD.top + ph + 16}" text-anchor="middle" fill="#444">${i}</text>`),
+    `<text x="${PAD.left + pw / 2}" y="${H - 6}" text-anchor="middle" fill="#444">layer</text>`,
+    `<polyline fill="none" stroke="#d9480f" stroke-width="2" points="${pts}"/>`,
+    ...g.perLayer.map((v, i) => `<circle cx="${num3(x(i))}" cy="${num3(y(v))}" r="3" fill="#d9480f"/>`),
+    "</svg>"
+  ];
+  return out.join("\n") + "\n";
+}
+function chartFiles(data) {
+  return data.gradients.map((g, i) => ({ name: `mergeops-gradient-${i + 1}.svg`, svg: gradientChartSvg(g), title: gradientTitle(g) }));
+}
+
+// src/card/render.ts
+var import_yaml9 = __toESM(require_dist(), 1);
+
+// src/units.ts
 function bytes(n) {
   const units = ["B", "kB", "MB", "GB", "TB"];
   let i = 0;
@@ -46011,66 +47885,2066 @@ function duration(seconds) {
   return m < 60 ? `${m}m${String(s).padStart(2, "0")}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
 }
 
-// src/cli/quantize.ts
-function checkLine(file, c) {
-  return c.ran ? `  llama.cpp loads ${file} and decodes ${JSON.stringify(c.text)} after a short prompt` : `  ${file}: not loaded with llama.cpp (node-llama-cpp is not installed here)`;
+// src/eval/render.ts
+var MAX_OUTPUT = 32;
+function evalTable(report) {
+  const header = ["check", ...report.models.map((m) => m.role === "merge" ? `${m.label} (merge)` : m.label)];
+  const rows = [];
+  for (const c of report.checks) rows.push([checkLabel(c), ...report.models.map((m) => cell(c, m.id))]);
+  const hasPassRate = report.models.some((m) => report.summary[m.id]?.passRate !== void 0);
+  if (hasPassRate) {
+    rows.push(["pass rate (prompts + tasks)", ...report.models.map((m) => fixed(report.summary[m.id]?.passRate, 3))]);
+  }
+  return { header, rows };
 }
-async function quantizeCommand(modelDir, f) {
-  if (!modelDir) throw new MergeopsError("USAGE", "`mergeops quantize` needs a model folder", "mergeops quantize ./my-model --type Q4_K_M");
-  if (!f.type) throw new MergeopsError("USAGE", "`mergeops quantize` needs --type", "e.g. --type Q4_K_M, Q8_0 or F16 (see --help)");
-  const fileType = parseFileType(f.type);
-  let maxBytes;
-  if (f["split-max-size"] !== void 0) {
+function checkLabel(c) {
+  switch (c.kind) {
+    case "prompt":
+      return `prompt ${c.name}`;
+    case "task":
+      return `task ${c.name} (n=${c.n})`;
+    case "perplexity":
+      return `perplexity ${c.name} (${c.tokens} tokens)`;
+  }
+}
+function cell(c, id) {
+  switch (c.kind) {
+    case "prompt": {
+      const r = c.results[id];
+      return r ? `${r.pass ? "pass" : "FAIL"} ${quote(r.output)}` : "-";
+    }
+    case "task": {
+      const r = c.results[id];
+      return r ? `${r.accuracy.toFixed(3)} (${r.correct}/${c.n})` : "-";
+    }
+    case "perplexity": {
+      const r = c.results[id];
+      return r ? fixed(r.perplexity, 3) : "-";
+    }
+  }
+}
+function fixed(v, digits) {
+  if (v === void 0) return "-";
+  return Number.isFinite(v) ? v.toFixed(digits) : String(v);
+}
+function quote(s) {
+  const q = JSON.stringify(s.length > MAX_OUTPUT ? `${s.slice(0, MAX_OUTPUT)}\u2026` : s);
+  return q;
+}
+function gateLines(report) {
+  if (!report.ran) return [];
+  if (report.gate.passed) return ["gate: passed"];
+  return ["gate: FAILED", ...report.gate.failures.map((f) => `  ${f.check}: ${f.message}`)];
+}
+function headline(report) {
+  if (!report.ran) return `eval not run: ${report.reason ?? "no reason given"}`;
+  const parts = [];
+  if (report.gguf) parts.push(`on ${report.gguf.file} (${report.gguf.type})`);
+  const v = report.versions;
+  if (v.llamaCpp) parts.push(`llama.cpp ${v.llamaCpp}${v.nodeLlamaCpp ? ` via node-llama-cpp ${v.nodeLlamaCpp}` : ""}`);
+  parts.push(`${report.seconds.toFixed(1)} s`);
+  return `eval ${parts.join(", ")}`;
+}
+function renderEvalText(report) {
+  const lines = [headline(report)];
+  if (report.ran && report.checks.length > 0) {
+    const { header, rows } = evalTable(report);
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    const line = (r) => r.map((c, i) => i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])).join("  ").trimEnd();
+    lines.push(line(header), widths.map((w2) => "-".repeat(w2)).join("  "), ...rows.map(line));
+  }
+  lines.push(...gateLines(report));
+  for (const n of report.notes ?? []) lines.push(`note: ${n}`);
+  if (report.health) {
+    const h = report.health;
+    lines.push(`tensor health: ${h.tensors.length} tensors, ${h.outliers.length} outlier(s)`);
+    for (const o of h.outliers) lines.push(`  ${o.name}: ${o.reason}`);
+  }
+  return lines.join("\n") + "\n";
+}
+function md(s) {
+  return s.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/`/g, "\\`").replace(/</g, "&lt;");
+}
+function renderEvalMarkdown(report) {
+  const out = ["# Evaluation", ""];
+  if (!report.ran) {
+    out.push(`The eval was not run: ${md(report.reason ?? "no reason given")}.`, "");
+  } else {
+    out.push(md(headline(report)).replace(/^eval /, "Checks run "), "");
+    if (report.checks.length > 0) {
+      const { header, rows } = evalTable(report);
+      out.push(`| ${header.map(md).join(" | ")} |`, `|${header.map((_, i) => i === 0 ? "---" : "---:").join("|")}|`);
+      for (const r of rows) out.push(`| ${r.map(md).join(" | ")} |`);
+      out.push("");
+    }
+    if (report.gate.passed) out.push("**Gate: passed.**", "");
+    else {
+      out.push("**Gate: FAILED.**", "");
+      for (const f of report.gate.failures) out.push(`- ${md(f.check)}: ${md(f.message)}`);
+      out.push("");
+    }
+  }
+  for (const n of report.notes ?? []) out.push(`- Note: ${md(n)}`);
+  if (report.notes?.length) out.push("");
+  if (report.health) {
+    const h = report.health;
+    out.push("## Tensor health", "");
+    const nan = h.tensors.reduce((s, t) => s + t.nan, 0);
+    const inf = h.tensors.reduce((s, t) => s + t.inf, 0);
+    out.push(`${h.tensors.length} tensors; ${nan} NaN and ${inf} Inf values; ${h.outliers.length} outlier(s).`, "");
+    if (h.outliers.length > 0) {
+      out.push("| tensor | reason |", "|---|---|");
+      for (const o of h.outliers) out.push(`| ${md(o.name)} | ${md(o.reason)} |`);
+      out.push("");
+    }
+  }
+  return out.join("\n");
+}
+
+// src/card/papers.ts
+var METHOD_REFERENCES = {
+  linear: { name: "Linear", url: "https://arxiv.org/abs/2203.05482" },
+  task_arithmetic: { name: "Task Arithmetic", url: "https://arxiv.org/abs/2212.04089" },
+  ties: { name: "TIES", url: "https://arxiv.org/abs/2306.01708" },
+  dare_ties: { name: "DARE TIES", url: "https://arxiv.org/abs/2311.03099" },
+  dare_linear: { name: "Linear DARE", url: "https://arxiv.org/abs/2311.03099" },
+  breadcrumbs: { name: "Model Breadcrumbs", url: "https://arxiv.org/abs/2312.06795" },
+  breadcrumbs_ties: { name: "Model Breadcrumbs with TIES", url: "https://arxiv.org/abs/2312.06795" },
+  della: { name: "DELLA", url: "https://arxiv.org/abs/2406.11617" },
+  della_linear: { name: "Linear DELLA", url: "https://arxiv.org/abs/2406.11617" },
+  model_stock: { name: "Model Stock", url: "https://arxiv.org/abs/2403.19522" },
+  sce: { name: "SCE", url: "https://arxiv.org/abs/2408.07990" },
+  karcher: { name: "Karcher Mean", url: "https://en.wikipedia.org/wiki/Karcher_mean" },
+  slerp: { name: "SLERP", url: "https://en.wikipedia.org/wiki/Slerp" },
+  nuslerp: { name: "NuSLERP" },
+  multislerp: { name: "Multi-SLERP", url: "https://goddard.blog/posts/multislerp-wow-what-a-cool-idea" },
+  passthrough: { name: "Passthrough" },
+  arcee_fusion: { name: "Arcee Fusion", url: "https://arcee.ai" },
+  nearswap: { name: "NearSwap", url: "https://huggingface.co/alchemonaut/QuartetAnemoi-70B-t0.0001" },
+  ram: { name: "Reinforced Agent Merging", url: "https://arxiv.org/abs/2601.13572" },
+  ramplus_tl: { name: "Reinforced Agent Merging (RAM+)", url: "https://arxiv.org/abs/2601.13572" }
+};
+function methodLink(method) {
+  const r = METHOD_REFERENCES[method];
+  if (!r) return `\`${method}\``;
+  return r.url ? `[${r.name}](${r.url})` : r.name;
+}
+
+// src/card/render.ts
+var RECOMMENDED = ["Q4_K_M", "Q5_K_M", "Q4_K_S", "Q5_K_S", "Q6_K", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q3_K_L", "Q3_K_M", "Q3_K_S", "Q2_K", "BF16", "F16", "F32"];
+var GGUF_TYPE = /-(F32|F16|BF16|Q\d_K(?:_[SML])?|Q\d_[01]|IQ\w+?)(?:-\d{5}-of-\d{5})?\.gguf$/i;
+function ggufEntries(files, parameters) {
+  const byType = /* @__PURE__ */ new Map();
+  for (const f of [...files].sort((a, b) => a.name < b.name ? -1 : 1)) {
+    if (!f.name.endsWith(".gguf")) continue;
+    const type = (GGUF_TYPE.exec(f.name)?.[1] ?? "gguf").toUpperCase();
+    const e = byType.get(type) ?? { type, file: f.name, parts: 0, bytes: 0, bitsPerWeight: 0 };
+    e.parts++;
+    e.bytes += f.bytes;
+    e.bitsPerWeight = parameters > 0 ? e.bytes * 8 / parameters : 0;
+    byType.set(type, e);
+  }
+  return [...byType.values()];
+}
+function recommendedGGUF(entries) {
+  for (const t of RECOMMENDED) {
+    const e = entries.find((x) => x.type === t);
+    if (e) return e;
+  }
+  return entries[0];
+}
+function paramsText(n) {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(1)}B`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
+  return `${(n / 1e3).toFixed(1)}K`;
+}
+function hubLink(hubUrl, repo, sha) {
+  return sha ? `[${repo}@${sha.slice(0, 7)}](${hubUrl}/${repo}/tree/${sha})` : `[${repo}](${hubUrl}/${repo})`;
+}
+function inputLink(hubUrl, i) {
+  const m = i.repo ? hubLink(hubUrl, i.repo, i.sha) : `\`${i.path ?? i.key}\` (local folder)`;
+  if (!i.lora) return m;
+  const l = i.lora.repo ? hubLink(hubUrl, i.lora.repo, i.lora.sha) : `\`${i.lora.path ?? ""}\``;
+  return `${m} + LoRA ${l}`;
+}
+function isCausalLM(data) {
+  return data.architectures.some((a) => a.endsWith("ForCausalLM"));
+}
+function modelIndex(name, report) {
+  if (!report?.ran) return void 0;
+  const merge = report.models.find((m) => m.role === "merge");
+  if (!merge) return void 0;
+  const results = [];
+  const passRate = report.summary[merge.id]?.passRate;
+  const prompts = report.checks.filter((c) => c.kind === "prompt");
+  if (prompts.length > 0 && passRate !== void 0) {
+    results.push({
+      task: { type: "text-generation", name: "prompt checks" },
+      dataset: { name: "mergeops prompt checks", type: "mergeops-prompts" },
+      metrics: [{ type: "pass_rate", name: "pass rate (prompts + tasks)", value: +passRate.toFixed(4) }]
+    });
+  }
+  for (const c of report.checks) {
+    if (c.kind === "task" && c.results[merge.id]) {
+      results.push({
+        task: { type: "text-generation", name: c.name },
+        dataset: { name: c.name, type: `mergeops-task-${c.name}` },
+        metrics: [{ type: "accuracy", name: `accuracy (n=${c.n})`, value: +c.results[merge.id].accuracy.toFixed(4) }]
+      });
+    } else if (c.kind === "perplexity" && c.results[merge.id]) {
+      results.push({
+        task: { type: "text-generation", name: "perplexity" },
+        dataset: { name: c.name, type: `mergeops-perplexity-${c.name}` },
+        metrics: [{ type: "perplexity", name: `perplexity (${c.tokens} tokens)`, value: +c.results[merge.id].perplexity.toFixed(4) }]
+      });
+    }
+  }
+  return results.length > 0 ? [{ name, results }] : void 0;
+}
+function cardFrontMatter(data, ctx) {
+  const methods = [...new Set(data.stages.map((s) => s.method))];
+  const hubInputs = [...new Set(data.inputs.flatMap((i) => [i.repo, i.lora?.repo]).filter((r) => r !== void 0))];
+  const fm = {};
+  if (ctx.kind === "gguf") {
+    if (ctx.modelRepo) fm.base_model = ctx.modelRepo;
+    fm.base_model_relation = "quantized";
+  } else if (hubInputs.length > 0) {
+    fm.base_model = hubInputs;
+    fm.base_model_relation = "merge";
+  }
+  if (ctx.kind !== "gguf") fm.library_name = "transformers";
+  if (isCausalLM(data)) fm.pipeline_tag = "text-generation";
+  fm.tags = ["merge", "mergekit", "mergeops", ...methods, ...ctx.kind !== "model" ? ["gguf", "llama-cpp"] : []];
+  if (data.license) fm.license = data.license;
+  const mi = modelIndex(ctx.name, ctx.eval);
+  if (mi) fm["model-index"] = mi;
+  return fm;
+}
+function codeBlock(lang, text) {
+  const fence = text.includes("```") ? "~~~~" : "```";
+  return `${fence}${lang}
+${text.trimEnd()}
+${fence}`;
+}
+function mermaidLineage(data) {
+  const ids = /* @__PURE__ */ new Map();
+  const id = (k) => {
+    if (!ids.has(k)) ids.set(k, `n${ids.size}`);
+    return ids.get(k);
+  };
+  const label = (s) => s.replace(/"/g, "#quot;");
+  const stageNames = new Set(data.stages.map((s) => s.name).filter((n) => n !== void 0));
+  const inputName = (key) => {
+    const i = data.inputs.find((x) => x.key === key);
+    return i?.repo ?? i?.path ?? key;
+  };
+  const lines = ["graph LR"];
+  for (const s of data.stages) {
+    const sk = `stage:${s.name ?? "final"}`;
+    lines.push(`  ${id(sk)}["${label(`${s.final ? "merged" : s.name} (${s.method})`)}"]`);
+    for (const k of [...s.base ? [s.base] : [], ...s.inputs]) {
+      const from = stageNames.has(k) ? `stage:${k}` : `model:${k}`;
+      if (!stageNames.has(k)) lines.push(`  ${id(from)}["${label(inputName(k))}"]`);
+      lines.push(`  ${id(from)} -->${k === s.base ? "|base|" : ""} ${id(sk)}`);
+    }
+  }
+  return codeBlock("mermaid", [...new Set(lines)].join("\n"));
+}
+function renderCard(data, ctx) {
+  const hubUrl = ctx.hubUrl ?? "https://huggingface.co";
+  const final = data.stages.find((s) => s.final) ?? data.stages[data.stages.length - 1];
+  const out = [];
+  out.push("---", (0, import_yaml9.stringify)(cardFrontMatter(data, ctx), { lineWidth: 0 }).trimEnd(), "---", "");
+  out.push(`# ${ctx.name}`, "");
+  const base = final.base ? data.inputs.find((i) => i.key === final.base) : void 0;
+  const nModels = data.inputs.length;
+  const what = ctx.kind === "gguf" ? `GGUF quantizations of ${ctx.modelRepo ? hubLink(hubUrl, ctx.modelRepo) : "a merged model"}, ` : "";
+  out.push(`${what ? `${what}which is ` : "This is "}a merge of ${nModels} model${nModels === 1 ? "" : "s"} (${paramsText(data.parameters)} parameters) made with [mergeops](https://github.com/mergeops/mergeops) from a [mergekit](https://github.com/arcee-ai/mergekit) recipe, using the ${methodLink(final.method)} merge method${base ? ` with ${inputLink(hubUrl, base)} as the base` : ""}${data.stages.length > 1 ? `, in ${data.stages.length} stages` : ""}.`, "");
+  if (ctx.kind === "gguf" && ctx.modelRepo) out.push(`The merged safetensors weights are in ${hubLink(hubUrl, ctx.modelRepo)}.`, "");
+  if (ctx.kind === "model" && ctx.ggufRepo) out.push(`GGUF files for llama.cpp, Ollama and LM Studio are in ${hubLink(hubUrl, ctx.ggufRepo)}.`, "");
+  if (ctx.kind !== "model") out.push(...ggufSection(data, ctx));
+  if (ctx.kind !== "gguf") {
+    const repo = ctx.modelRepo ?? `./${ctx.name}`;
+    out.push("## Use with transformers", "", codeBlock("python", [
+      "from transformers import AutoModelForCausalLM, AutoTokenizer",
+      "",
+      `tokenizer = AutoTokenizer.from_pretrained("${repo}")`,
+      `model = AutoModelForCausalLM.from_pretrained("${repo}", torch_dtype="auto")`,
+      'inputs = tokenizer("Hello, my name is", return_tensors="pt")',
+      "print(tokenizer.decode(model.generate(**inputs, max_new_tokens=32)[0]))"
+    ].join("\n")), "");
+  }
+  out.push("## Merge details", "");
+  for (const s of data.stages) {
+    if (data.stages.length > 1) out.push(`### ${s.final ? "Final stage" : `Stage \`${s.name}\``}${s.final && s.name ? ` (\`${s.name}\`)` : ""}`, "");
+    out.push(`Method: ${methodLink(s.method)}.`, "");
+    if (s.base) out.push(`Base: ${data.inputs.some((i) => i.key === s.base) ? inputLink(hubUrl, data.inputs.find((i) => i.key === s.base)) : `stage \`${s.base}\``}`, "");
+    out.push("Merged:", "");
+    for (const k of s.inputs) {
+      const i = data.inputs.find((x) => x.key === k);
+      out.push(`* ${i ? inputLink(hubUrl, i) : `stage \`${k}\``}`);
+    }
+    out.push("");
+  }
+  if (data.stages.length > 1) out.push("### Lineage", "", mermaidLineage(data), "");
+  const charts = chartFiles(data);
+  if (charts.length > 0 && ctx.kind !== "gguf") {
+    out.push("### Per-layer parameters", "");
+    for (const c of charts) out.push(`![${c.title}](${c.name})`, "");
+  }
+  if (ctx.eval?.ran) out.push(...evalSection(ctx.eval));
+  out.push("## Recipe", "", `\`${data.recipeFile}\`:`, "", codeBlock("yaml", data.recipeText), "");
+  out.push("## Provenance", "");
+  const p = data.provenance;
+  if (p.repositoryUrl) out.push(`* Source: ${p.repositoryUrl}${p.commit ? ` at [\`${p.commit.slice(0, 12)}\`](${p.repositoryUrl}/commit/${p.commit})` : ""}, \`${data.recipeFile}\``);
+  else if (p.commit) out.push(`* Source commit: \`${p.commit}\`, \`${data.recipeFile}\``);
+  else out.push(`* Recipe: \`${data.recipeFile}\` (not in a git checkout)`);
+  if (p.runUrl) out.push(`* Built by workflow run ${p.runUrl}`);
+  out.push(`* mergeops ${p.mergeopsVersion}`);
+  if (p.lockSha256) out.push(`* \`mergeops.lock\` sha256 \`${p.lockSha256}\``);
+  out.push(`* Inputs pinned to: ${data.inputs.map((i) => i.repo ? `${i.repo}@${i.sha ?? "?"}` : `${i.path ?? i.key} (local)`).join(", ")}`);
+  out.push("");
+  return out.join("\n");
+}
+function mdCell(s) {
+  return s.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/</g, "&lt;");
+}
+function evalSection(report) {
+  const out = ["## Evaluation", ""];
+  const v = report.versions;
+  out.push(`Checks run by mergeops${report.gguf ? ` on \`${report.gguf.file}\` (${report.gguf.type})` : ""}${v.llamaCpp ? ` with llama.cpp ${v.llamaCpp}` : ""}.`, "");
+  if (report.checks.length > 0) {
+    const { header, rows } = evalTable(report);
+    out.push(`| ${header.map(mdCell).join(" | ")} |`, `|${header.map((_, i) => i === 0 ? "---" : "---:").join("|")}|`);
+    for (const r of rows) out.push(`| ${r.map(mdCell).join(" | ")} |`);
+    out.push("");
+  }
+  out.push(report.gate.passed ? "Gate: passed." : `Gate: FAILED (${report.gate.failures.map((f) => mdCell(`${f.check}: ${f.message}`)).join("; ")}).`, "");
+  return out;
+}
+function ggufSection(data, ctx) {
+  const entries = ggufEntries(ctx.files, data.parameters);
+  if (entries.length === 0) return [];
+  const rec = recommendedGGUF(entries);
+  const out = ["## GGUF files", "", "| file | type | size | bits per weight | |", "|---|---|---:|---:|---|"];
+  for (const e of entries) {
+    out.push(`| \`${e.file}\`${e.parts > 1 ? ` (${e.parts} parts)` : ""} | ${e.type} | ${bytes(e.bytes)} | ${e.bitsPerWeight.toFixed(2)} | ${e === rec ? "recommended" : ""} |`);
+  }
+  out.push("", `Recommended: **${rec.type}** (\`${rec.file}\`), a good balance of size and quality; pick a larger type if it fits your memory.`, "");
+  const repo = ctx.ggufRepo;
+  out.push("### Run it", "");
+  if (repo) {
+    out.push("llama.cpp:", "", codeBlock("sh", `llama-cli -hf ${repo}:${rec.type} -p "Hello"`), "");
+    out.push("Ollama:", "", codeBlock("sh", `ollama run hf.co/${repo}:${rec.type}`), "");
+    out.push("LM Studio:", "", codeBlock("sh", `lms get ${repo}`), "", `or search for \`${repo}\` in LM Studio's model search and pick ${rec.type}.`, "");
+  } else {
+    out.push("llama.cpp:", "", codeBlock("sh", `llama-cli -m ${rec.file} -p "Hello"`), "");
+    out.push("Ollama (a Modelfile with `FROM ./" + rec.file + "`):", "", codeBlock("sh", `ollama create ${ctx.name.toLowerCase()} -f Modelfile && ollama run ${ctx.name.toLowerCase()}`), "");
+    out.push("LM Studio:", "", codeBlock("sh", `lms import ${rec.file}`), "");
+  }
+  return out;
+}
+
+// src/card/write.ts
+var CARD_FILE = "README.md";
+function cardFiles(data, ctx) {
+  const charts = ctx.kind === "gguf" ? [] : chartFiles(data).map((c) => ({ name: c.name, text: c.svg }));
+  return [{ name: CARD_FILE, text: renderCard(data, ctx) }, ...charts];
+}
+function writeCard(dir, data, ctx) {
+  const files = cardFiles(data, ctx);
+  for (const f of files) writeFileSync6(join11(dir, f.name), f.text);
+  return files.map((f) => f.name);
+}
+
+// src/eval/data.ts
+import { readFileSync as readFileSync10 } from "node:fs";
+import { resolve as resolve8 } from "node:path";
+function loadEvalData(options) {
+  const tasks = options.tasks.map((spec) => ({ spec, items: parseTaskLines(readText2(options, spec.file, spec.filePos), resolve8(options.baseDir, spec.file)) }));
+  const p = options.perplexity;
+  const perplexityText = p ? readText2(options, p.file, p.filePos) : void 0;
+  if (p && perplexityText !== void 0 && perplexityText.trim() === "") {
+    throw new RecipeError(`the perplexity file ${p.file} is empty`, "give a text of at least 2 \xD7 context tokens", p.filePos);
+  }
+  return { options, tasks, perplexityText };
+}
+function readText2(options, file, pos) {
+  const full = resolve8(options.baseDir, file);
+  try {
+    return readFileSync10(full, "utf8");
+  } catch (e) {
+    const code = e.code;
+    throw new RecipeError(
+      `cannot read ${file} (${code === "ENOENT" ? `no such file: ${full}` : code ?? e.message})`,
+      `relative paths are read from ${options.baseDir}; fix the path or add the file`,
+      pos
+    );
+  }
+}
+function parseTaskLines(text, file) {
+  const items = [];
+  const lines = text.split("\n");
+  const hint = 'each line is a JSON object like {"prompt": "12+34=", "answer": "46"}';
+  lines.forEach((raw, i) => {
+    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    if (line.trim() === "") return;
+    const at = (col) => ({ file, line: i + 1, col });
+    let v;
     try {
-      maxBytes = parseShardSize(f["split-max-size"]);
-    } catch {
-      throw new MergeopsError("USAGE", `--split-max-size ${f["split-max-size"]} is not a size`, "use a number of bytes or a suffix: 500M, 2G");
+      v = JSON.parse(line);
+    } catch (e) {
+      const m = /position (\d+)/.exec(e.message);
+      throw new RecipeError(`not valid JSON: ${e.message}`, hint, at(m ? Number(m[1]) + 1 : 1), line);
     }
-  }
-  let maxTensors;
-  if (f["split-max-tensors"] !== void 0) {
-    maxTensors = Number(f["split-max-tensors"]);
-    if (!(Number.isInteger(maxTensors) && maxTensors >= 1)) {
-      throw new MergeopsError("USAGE", `--split-max-tensors ${f["split-max-tensors"]} is not a positive whole number`, "e.g. --split-max-tensors 128");
+    const o = v;
+    if (typeof o !== "object" || o === null || Array.isArray(o)) throw new RecipeError("a task line must be a JSON object", hint, at(1), line);
+    for (const key of ["prompt", "answer"]) {
+      if (typeof o[key] !== "string") {
+        const col = line.indexOf(`"${key}"`);
+        throw new RecipeError(o[key] === void 0 ? `missing "${key}"` : `"${key}" must be a string`, hint, at(col >= 0 ? col + 1 : 1), line);
+      }
     }
-  }
-  let threads;
-  if (f.threads !== void 0) {
-    threads = Number(f.threads);
-    if (!(Number.isInteger(threads) && threads >= 1)) {
-      throw new MergeopsError("USAGE", `--threads ${f.threads} is not a positive whole number`, "e.g. --threads 2 (default: one per core)");
-    }
-  }
-  const t0 = performance.now();
-  const r = await convertModelToGGUF({
-    modelDir,
-    outDir: f.out ?? modelDir,
-    fileType,
-    general: f.name !== void 0 ? { name: f.name } : {},
-    tokenizerPre: f["tokenizer-pre"],
-    split: maxBytes !== void 0 || maxTensors !== void 0 ? { maxBytes, maxTensors } : void 0,
-    overwrite: f.overwrite ?? false,
-    threads,
-    check: !(f["skip-gguf-check"] ?? false)
+    items.push({ prompt: o.prompt, answer: o.answer });
   });
-  process.stdout.write(`wrote ${r.plan.tensors.length} tensors as ${fileType} in ${duration((performance.now() - t0) / 1e3)}
+  if (items.length === 0) throw new RecipeError("the task file has no items", hint, { file, line: 1, col: 1 });
+  return items;
+}
+
+// src/eval/health.ts
+var DEFAULT_NORM_RATIO_BOUND = 2;
+function round(x) {
+  return Number(x.toPrecision(6));
+}
+function tensorHealthReport(health, opts = {}) {
+  const bound = opts.normRatioBound ?? DEFAULT_NORM_RATIO_BOUND;
+  const report = { tensors: [], outliers: [] };
+  for (const h of health) {
+    const base = h.inputs.find((i) => i.model === opts.baseModel) ?? h.inputs[0];
+    const ratio = base && base.norm > 0 && Number.isFinite(base.norm) && Number.isFinite(h.norm) ? h.norm / base.norm : void 0;
+    const cosine = {};
+    for (const i of h.inputs) if (Number.isFinite(i.cosine) && !(i.model in cosine)) cosine[i.model] = round(i.cosine);
+    report.tensors.push({
+      name: h.name,
+      nan: h.nan,
+      inf: h.inf,
+      ...ratio !== void 0 ? { normRatio: round(ratio) } : {},
+      ...Object.keys(cosine).length > 0 ? { cosine } : {}
+    });
+    if (h.nan + h.inf > 0) {
+      const carriers = h.inputs.filter((i) => i.nan + i.inf > 0).map((i) => i.model);
+      report.outliers.push({
+        name: h.name,
+        reason: `${h.nan} NaN and ${h.inf} infinite values${carriers.length ? ` (from ${[...new Set(carriers)].join(", ")})` : " (from the merge arithmetic)"}`
+      });
+    } else if (ratio !== void 0 && (ratio > bound || ratio < 1 / bound)) {
+      report.outliers.push({ name: h.name, reason: `L2 norm ${round(ratio)}\xD7 the base model's (${base.model}), outside [${round(1 / bound)}, ${bound}]` });
+    }
+  }
+  return report;
+}
+
+// src/eval/report.ts
+import { existsSync as existsSync11, readFileSync as readFileSync11, renameSync as renameSync4, rmSync as rmSync5, writeFileSync as writeFileSync7 } from "node:fs";
+import { join as join12 } from "node:path";
+var EVAL_JSON = "eval.json";
+var EVAL_MD = "eval.md";
+function notRunReport(reason, mergeopsVersion, extra = {}) {
+  return {
+    version: 1,
+    ran: false,
+    reason,
+    versions: { mergeops: mergeopsVersion },
+    models: [],
+    checks: [],
+    summary: {},
+    gate: { passed: true, failures: [] },
+    seconds: 0,
+    ...extra
+  };
+}
+function writeEvalReport(dir, report) {
+  writeAtomic(join12(dir, EVAL_JSON), JSON.stringify(report, null, 2) + "\n");
+  writeAtomic(join12(dir, EVAL_MD), renderEvalMarkdown(report));
+}
+function readEvalReport(dir) {
+  const file = join12(dir, EVAL_JSON);
+  if (!existsSync11(file)) return void 0;
+  let value;
+  try {
+    value = JSON.parse(readFileSync11(file, "utf8"));
+  } catch (e) {
+    throw new MergeopsError(
+      "IO",
+      `${file}: not valid JSON (${e.message})`,
+      "the eval report is damaged: run the merge again, or delete eval.json to publish without eval results"
+    );
+  }
+  const r = value;
+  if (typeof r !== "object" || r === null || r.version !== 1 || typeof r.ran !== "boolean" || !Array.isArray(r.checks) || !Array.isArray(r.models) || typeof r.gate !== "object" || r.gate === null || typeof r.gate.passed !== "boolean") {
+    throw new MergeopsError(
+      "IO",
+      `${file}: not an eval report of this mergeops version (version 1)`,
+      "run the merge again with this mergeops version to write a new eval.json"
+    );
+  }
+  return r;
+}
+function writeAtomic(file, text) {
+  const tmp = `${file}.tmp-${process.pid}`;
+  try {
+    writeFileSync7(tmp, text);
+    renameSync4(tmp, file);
+  } catch (e) {
+    rmSync5(tmp, { force: true });
+    throw e;
+  }
+}
+
+// src/eval/llama.ts
+import { availableParallelism as availableParallelism4 } from "node:os";
+var defaultLoader = () => import("node-llama-cpp");
+var loader = defaultLoader;
+var runtime;
+function llamaRuntime(threads = availableParallelism4()) {
+  runtime ??= load(threads);
+  return runtime;
+}
+async function load(threads) {
+  let lib;
+  try {
+    lib = await loader();
+  } catch (e) {
+    return { unavailable: `node-llama-cpp is not installed here (${firstLine2(e)})` };
+  }
+  let llama;
+  try {
+    llama = await lib.getLlama({
+      gpu: false,
+      build: "never",
+      usePrebuiltBinaries: true,
+      skipDownload: true,
+      progressLogs: false,
+      logLevel: lib.LlamaLogLevel.error,
+      maxThreads: threads
+    });
+  } catch (e) {
+    return { unavailable: `node-llama-cpp has no prebuilt llama.cpp for ${process.platform}-${process.arch} (${firstLine2(e)})` };
+  }
+  let nodeLlamaCpp;
+  try {
+    nodeLlamaCpp = await lib.getModuleVersion();
+  } catch {
+    nodeLlamaCpp = void 0;
+  }
+  return { lib, llama, threads, versions: { nodeLlamaCpp, llamaCpp: llama.llamaCppRelease.release } };
+}
+function firstLine2(e) {
+  return (e instanceof Error ? e.message : String(e)).split("\n")[0];
+}
+
+// src/eval/session.ts
+import { statSync as statSync7 } from "node:fs";
+var CheckError = class extends Error {
+};
+function sessionThreads(file, max) {
+  let size = 0;
+  try {
+    size = statSync7(file).size;
+  } catch {
+    size = 0;
+  }
+  return size < SMALL_MODEL_BYTES ? 1 : max;
+}
+var SMALL_MODEL_BYTES = 64 << 20;
+var ModelSession = class _ModelSession {
+  constructor(file, model2, context, seq, contextSize) {
+    this.file = file;
+    this.model = model2;
+    this.context = context;
+    this.seq = seq;
+    this.contextSize = contextSize;
+  }
+  /** Loads `file` with a context of `contextSize` tokens (one sequence, one batch of that size). */
+  static async open(rt, file, contextSize, threads = sessionThreads(file, rt.threads)) {
+    let model2;
+    try {
+      model2 = await rt.llama.loadModel({ modelPath: file, gpuLayers: 0 });
+    } catch (e) {
+      throw new MergeopsError(
+        "INTERNAL",
+        `${file}: llama.cpp cannot load it (${e.message})`,
+        "the GGUF file is written but unusable; please report it with the recipe and command that produced it"
+      );
+    }
+    try {
+      const context = await model2.createContext({ contextSize, batchSize: contextSize, sequences: 1, threads });
+      return new _ModelSession(file, model2, context, context.getSequence(), contextSize);
+    } catch (e) {
+      await model2.dispose();
+      throw new MergeopsError(
+        "INTERNAL",
+        `${file}: llama.cpp cannot make a context of ${contextSize} tokens (${e.message})`,
+        "lower the eval's perplexity `context`, or free memory"
+      );
+    }
+  }
+  get addBos() {
+    return this.model.tokens.shouldPrependBosToken;
+  }
+  /** The text's tokens as the model's tokenizer adds them for a prompt: BOS first when add_bos_token says so. */
+  encode(text, special = false) {
+    const tokens = [...this.model.tokenize(text, special)];
+    const bos = this.model.tokens.bos;
+    if (this.addBos && bos !== null && tokens[0] !== bos) tokens.unshift(bos);
+    return tokens;
+  }
+  /** The prompt as a single user turn in the model's chat template, with the generation prompt. */
+  chatTokens(prompt) {
+    const template = this.model.fileInfo.metadata?.tokenizer?.chat_template;
+    if (typeof template !== "string" || template === "") {
+      throw new CheckError("the GGUF has no chat template (set `chat_template` in the recipe, or drop `chat: true`)");
+    }
+    let text;
+    try {
+      text = new Template(template).render({
+        messages: [{ role: "user", content: prompt }],
+        add_generation_prompt: true,
+        bos_token: this.model.tokens.bosString ?? "",
+        eos_token: this.model.tokens.eosString ?? ""
+      });
+    } catch (e) {
+      throw new CheckError(`the chat template does not render (${e.message})`);
+    }
+    return this.encode(text, true);
+  }
+  /** Greedy decoding after `prompt` tokens: argmax at each step, stopping at EOS/EOT, at most maxTokens. */
+  async greedy(prompt, maxTokens) {
+    if (prompt.length + maxTokens > this.contextSize) {
+      throw new CheckError(`the prompt (${prompt.length} tokens) and max_tokens ${maxTokens} exceed the context of ${this.contextSize} tokens`);
+    }
+    await this.seq.clearHistory();
+    const out = [];
+    let input = [...prompt];
+    for (let step = 0; step < maxTokens; step++) {
+      const last = input.length - 1;
+      const items = input.map((t, j) => j === last ? [t, { generateNext: { logits: { filter: { tokens: [], includeTop: 1 } } } }] : t);
+      const res = await this.seq.controlledEvaluate(items);
+      const logits = res[last]?.next?.logits;
+      const top = logits ? logits.keys().next().value : void 0;
+      if (top === void 0) throw new MergeopsError("INTERNAL", `${this.file}: llama.cpp returned no logits`, "please report it");
+      const token = top;
+      if (this.model.isEogToken(token)) break;
+      out.push(token);
+      input = [token];
+    }
+    return { tokens: out, text: this.model.detokenize(out, false, prompt) };
+  }
+  /**
+   * Perplexity as llama-perplexity computes it (tools/perplexity, no stride): the text is tokenized
+   * (BOS first per add_bos_token) and cut into floor(n / context) chunks of `context` tokens; each
+   * chunk is evaluated from an empty cache with its first token replaced by BOS (when the model adds
+   * BOS), and only the second half is scored: the logits at positions context/2 … context-2 predict
+   * the next token. Perplexity = exp(mean negative log-likelihood). Needs at least 2·context tokens.
+   */
+  async perplexity(text, context) {
+    if (context > this.contextSize) throw new CheckError(`context ${context} exceeds the session's ${this.contextSize} tokens`);
+    const tokens = this.encode(text);
+    if (tokens.length < 2 * context) {
+      throw new CheckError(`the text tokenizes to ${tokens.length} tokens; perplexity with context ${context} needs at least ${2 * context}`);
+    }
+    const chunks2 = Math.floor(tokens.length / context);
+    const first = Math.floor(context / 2);
+    const bos = this.model.tokens.bos;
+    let nll = 0;
+    let count = 0;
+    for (let c = 0; c < chunks2; c++) {
+      const window2 = tokens.slice(c * context, (c + 1) * context);
+      if (this.addBos && bos !== null) window2[0] = bos;
+      await this.seq.clearHistory();
+      const items = window2.map((t, k) => k >= first && k < context - 1 ? [t, { generateNext: { logits: { filter: { tokens: [window2[k + 1]], includeTop: 1 } }, totalLogitWeight: true } }] : t);
+      const res = await this.seq.controlledEvaluate(items);
+      for (let k = first; k < context - 1; k++) {
+        const next = res[k]?.next;
+        const target = next?.logits?.get(window2[k + 1]);
+        const max = next?.logits ? Math.max(...next.logits.values()) : void 0;
+        const total = next?.totalLogitWeight;
+        if (target === void 0 || max === void 0 || total === void 0) {
+          throw new MergeopsError("INTERNAL", `${this.file}: llama.cpp returned no logits at position ${k}`, "please report it");
+        }
+        nll -= target - (max + Math.log(total));
+        count++;
+      }
+    }
+    return { perplexity: Math.exp(nll / count), tokens: count, chunks: chunks2 };
+  }
+  /** Every logit after `prompt`: for the load check (all finite) and for tests. */
+  async logitsAfter(prompt) {
+    await this.seq.clearHistory();
+    const last = prompt.length - 1;
+    const res = await this.seq.controlledEvaluate(prompt.map((t, j) => j === last ? [t, { generateNext: { logits: true } }] : t));
+    return res[last]?.next?.logits ?? /* @__PURE__ */ new Map();
+  }
+  async dispose() {
+    await this.context.dispose();
+    await this.model.dispose();
+  }
+};
+
+// src/eval/load-check.ts
+var LOAD_CHECK_PROMPT = "The capital of France is";
+var DECODE = 4;
+async function smokeTestGGUF(file) {
+  const rt = await llamaRuntime();
+  if ("unavailable" in rt) return { ran: false, tokens: [], text: "" };
+  const session = await ModelSession.open(rt, file, 64);
+  try {
+    const prompt = session.encode(LOAD_CHECK_PROMPT);
+    const logits = await session.logitsAfter(prompt);
+    const fail6 = (what) => {
+      throw new MergeopsError(
+        "INTERNAL",
+        `${file}: llama.cpp ${what}`,
+        "the GGUF file is written but unusable; please report it with the recipe and command that produced it"
+      );
+    };
+    if (logits.size === 0) fail6("returned no logits");
+    for (const [token, v] of logits) {
+      if (!Number.isFinite(v)) fail6(`returned a non-finite logit (${v}) for token ${token} after ${prompt.length} tokens`);
+    }
+    const g = await session.greedy(prompt, DECODE);
+    return { ran: true, tokens: g.tokens, text: g.text };
+  } finally {
+    await session.dispose();
+  }
+}
+
+// src/eval/stage.ts
+import { mkdtempSync, rmSync as rmSync6 } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename as basename7, join as join13 } from "node:path";
+
+// src/eval/checks.ts
+function promptPasses(spec, text) {
+  if (spec.expect !== void 0 && text !== spec.expect) return false;
+  if (spec.regex !== void 0 && !new RegExp(spec.regex, "u").test(text)) return false;
+  if (spec.notContains !== void 0 && text.includes(spec.notContains)) return false;
+  return true;
+}
+async function generate(session, prompt, chat, maxTokens) {
+  const tokens = chat ? session.chatTokens(prompt) : session.encode(prompt);
+  return (await session.greedy(tokens, maxTokens)).text;
+}
+async function runChecks(session, data, onItem) {
+  const out = { prompts: [], tasks: [] };
+  for (const spec of data.options.prompts) {
+    try {
+      const text = await generate(session, spec.prompt, spec.chat, spec.maxTokens);
+      out.prompts.push({ pass: promptPasses(spec, text), output: text });
+    } catch (e) {
+      if (!(e instanceof CheckError)) throw e;
+      out.prompts.push({ pass: false, output: `(not run: ${e.message})` });
+    }
+    onItem?.();
+  }
+  for (const task of data.tasks) {
+    let correct = 0;
+    const outputs = [];
+    for (const item of task.items) {
+      let text;
+      try {
+        text = await generate(session, item.prompt, task.spec.chat, task.spec.maxTokens);
+      } catch (e) {
+        if (!(e instanceof CheckError)) throw e;
+        text = `(not run: ${e.message})`;
+      }
+      outputs.push(text);
+      if (text === item.answer) correct++;
+      onItem?.();
+    }
+    out.tasks.push({ correct, n: task.items.length, outputs });
+  }
+  const p = data.options.perplexity;
+  if (p && data.perplexityText !== void 0) {
+    try {
+      const r = await session.perplexity(data.perplexityText, p.context);
+      out.perplexity = { perplexity: r.perplexity, tokens: r.tokens };
+    } catch (e) {
+      if (!(e instanceof CheckError)) throw e;
+      out.perplexity = { error: e.message };
+    }
+  }
+  const items = out.prompts.length + out.tasks.reduce((a, t) => a + t.n, 0);
+  if (items > 0) {
+    const passed = out.prompts.filter((x) => x.pass).length + out.tasks.reduce((a, t) => a + t.correct, 0);
+    out.passRate = passed / items;
+  }
+  return out;
+}
+
+// src/eval/gate.ts
+function evaluateGate(report, t, errors = []) {
+  const failures = [...errors];
+  const merge = report.models.find((m) => m.role === "merge");
+  if (!merge) return { passed: failures.length === 0, failures };
+  const s = report.summary[merge.id] ?? {};
+  if (t.minPassRate !== void 0) {
+    const rate2 = s.passRate;
+    if (rate2 === void 0 || rate2 < t.minPassRate - 1e-12) {
+      const weakest = report.checks.flatMap((c) => {
+        if (c.kind === "task") {
+          const r = c.results[merge.id];
+          return r ? [{ label: checkLabel(c), score: r.accuracy, text: `${checkLabel(c)} ${r.accuracy.toFixed(3)}` }] : [];
+        }
+        if (c.kind === "prompt" && c.results[merge.id] && !c.results[merge.id].pass && !c.name.startsWith("load ")) {
+          return [{ label: checkLabel(c), score: 0, text: `${checkLabel(c)} failed (${JSON.stringify(c.results[merge.id].output)})` }];
+        }
+        return [];
+      }).sort((a, b) => a.score - b.score).slice(0, 3);
+      failures.push({
+        check: "min_pass_rate",
+        message: `pass rate ${rate2 === void 0 ? "unknown" : rate2.toFixed(3)} is below ${t.minPassRate}` + (weakest.length ? `; weakest: ${weakest.map((w2) => w2.text).join(", ")}` : "")
+      });
+    }
+  }
+  if (t.maxPerplexityIncrease !== void 0) {
+    const inputs = report.models.filter((m) => m.role === "input").map((m) => ({ m, p: report.summary[m.id]?.perplexity })).filter((x) => x.p !== void 0 && Number.isFinite(x.p));
+    const best = inputs.sort((a, b) => a.p - b.p)[0];
+    const p = s.perplexity;
+    if (p === void 0 || !Number.isFinite(p)) {
+      failures.push({ check: "max_perplexity_increase", message: `the merge's perplexity is ${p === void 0 ? "unknown" : String(p)}` });
+    } else if (!best) {
+      failures.push({ check: "max_perplexity_increase", message: "no input model has a perplexity to compare with" });
+    } else {
+      const increase = p / best.p - 1;
+      if (increase > t.maxPerplexityIncrease + 1e-12) {
+        failures.push({
+          check: "max_perplexity_increase",
+          message: `perplexity ${p.toFixed(3)} is ${(increase * 100).toFixed(1)}% above the best input (${best.m.label}: ${best.p.toFixed(3)}); the limit is ${(t.maxPerplexityIncrease * 100).toFixed(1)}%`
+        });
+      }
+    }
+  }
+  return { passed: failures.length === 0, failures };
+}
+
+// src/eval/stage.ts
+var MERGE_ID = "merge";
+function contextFor(data) {
+  let need = data.options.perplexity?.context ?? 0;
+  const prompt = (text, chat, max) => {
+    need = Math.max(need, Buffer.byteLength(text) + 8 + (chat ? 1024 : 0) + max);
+  };
+  for (const p of data.options.prompts) prompt(p.prompt, p.chat, p.maxTokens);
+  for (const t of data.tasks) for (const i of t.items) prompt(i.prompt, t.spec.chat, t.spec.maxTokens);
+  return Math.ceil(Math.max(need, 64) / 64) * 64;
+}
+async function runEvalStage(o) {
+  const t0 = performance.now();
+  const log = o.log ?? (() => void 0);
+  const finish = (r) => {
+    r.seconds = (performance.now() - t0) / 1e3;
+    if (o.health) r.health = o.health;
+    if (o.write ?? true) writeEvalReport(o.outDir, r);
+    return r;
+  };
+  const rt = await llamaRuntime(o.threads);
+  if ("unavailable" in rt) {
+    log(`warning: eval not run: ${rt.unavailable}`);
+    return finish(notRunReport(rt.unavailable, o.mergeopsVersion));
+  }
+  const versions = { mergeops: o.mergeopsVersion, ...rt.versions };
+  const mergeModel = { id: MERGE_ID, label: basename7(o.outDir), role: "merge" };
+  const loadRows = o.loadChecks.filter((c) => c.ran).map((c) => ({
+    kind: "prompt",
+    name: `load ${c.file}`,
+    prompt: LOAD_CHECK_PROMPT,
+    results: { [MERGE_ID]: { pass: true, output: c.text } }
+  }));
+  if (!o.data) {
+    if (loadRows.length === 0) {
+      const why = o.gguf.length > 0 ? "no checks configured (mergeops.eval), and the GGUF load check was skipped" : "no checks configured (mergeops.eval) and no GGUF written";
+      return finish(notRunReport(why, o.mergeopsVersion, { versions }));
+    }
+    return finish({
+      version: 1,
+      ran: true,
+      versions,
+      gguf: o.gguf[0],
+      models: [mergeModel],
+      checks: loadRows,
+      summary: { [MERGE_ID]: {} },
+      gate: { passed: true, failures: [] },
+      seconds: 0
+    });
+  }
+  const data = o.data;
+  const tmp = mkdtempSync(join13(o.tmpRoot ?? tmpdir(), "mergeops-eval-"));
+  try {
+    let target;
+    if (o.gguf.length > 0) target = { path: join13(o.outDir, o.gguf[0].file), ...o.gguf[0] };
+    else {
+      log("eval: writing an F16 GGUF of the merge for the checks (deleted after)");
+      let r;
+      try {
+        r = await convertModelToGGUF({ modelDir: o.outDir, outDir: tmp, fileType: "F16", prefix: "eval-merge", threads: o.threads, check: false });
+      } catch (e) {
+        if (!(e instanceof MergeopsError)) throw e;
+        log(`warning: eval not run: no GGUF of the merge can be made (${e.message})`);
+        return finish(notRunReport(`no GGUF of the merge can be made for llama.cpp (${e.message})`, o.mergeopsVersion, { versions }));
+      }
+      target = { path: r.files[0].path, file: `${basename7(r.files[0].path)} (temporary)`, type: "F16" };
+    }
+    const context = contextFor(data);
+    const results = /* @__PURE__ */ new Map();
+    const models = [mergeModel];
+    const notes = [];
+    log(`eval: checks on ${target.file}`);
+    results.set(MERGE_ID, await checkModel(rt, target.path, context, data));
+    if (data.options.compareInputs) {
+      for (const [i, input] of o.inputs.entries()) {
+        if (!input.dir && !input.materialize) {
+          notes.push(`${input.label}: not compared (${input.why ?? "no local files"})`);
+          log(`warning: eval: ${input.label} not compared (${input.why ?? "no local files"})`);
+          continue;
+        }
+        const id = `input${i}`;
+        const dir = join13(tmp, id);
+        let modelDir = input.dir;
+        if (!modelDir) {
+          log(`eval: reading ${input.label} for comparison`);
+          modelDir = await input.materialize(join13(tmp, `${id}-model`));
+        }
+        log(`eval: converting ${input.label} to ${target.type} for comparison`);
+        let conv;
+        try {
+          conv = await convertModelToGGUF({ modelDir, outDir: dir, fileType: target.type, prefix: id, threads: o.threads, check: false });
+        } catch (e) {
+          if (!(e instanceof MergeopsError)) throw e;
+          notes.push(`${input.label}: not compared (no ${target.type} GGUF of it can be made: ${e.message})`);
+          log(`warning: eval: ${input.label} not compared (${e.message})`);
+          continue;
+        } finally {
+          if (!input.dir) rmSync6(modelDir, { recursive: true, force: true });
+        }
+        try {
+          results.set(id, await checkModel(rt, conv.files[0].path, context, data));
+        } finally {
+          rmSync6(dir, { recursive: true, force: true });
+        }
+        models.push({ id, label: input.label, role: "input" });
+      }
+    }
+    const report = buildReport(data, models, results, loadRows);
+    report.versions = versions;
+    report.gguf = { file: target.file, type: target.type };
+    if (notes.length) report.notes = notes;
+    return finish(report);
+  } finally {
+    rmSync6(tmp, { recursive: true, force: true });
+  }
+}
+async function checkModel(rt, file, context, data) {
+  const session = await ModelSession.open(rt, file, context);
+  try {
+    return await runChecks(session, data);
+  } finally {
+    await session.dispose();
+  }
+}
+function buildReport(data, models, results, extraChecks = []) {
+  const checks = [...extraChecks];
+  const per = (f) => {
+    const out = {};
+    for (const m of models) {
+      const r = results.get(m.id);
+      const v = r ? f(r) : void 0;
+      if (v !== void 0) out[m.id] = v;
+    }
+    return out;
+  };
+  data.options.prompts.forEach((p2, i) => {
+    checks.push({ kind: "prompt", name: JSON.stringify(p2.prompt) + (p2.chat ? " (chat)" : ""), prompt: p2.prompt, results: per((r) => r.prompts[i]) });
+  });
+  data.tasks.forEach((t, i) => {
+    checks.push({
+      kind: "task",
+      name: t.spec.name,
+      n: t.items.length,
+      results: per((r) => ({ accuracy: r.tasks[i].correct / r.tasks[i].n, correct: r.tasks[i].correct }))
+    });
+  });
+  const errors = [];
+  const p = data.options.perplexity;
+  if (p) {
+    const ok = per((r) => r.perplexity && "perplexity" in r.perplexity ? r.perplexity : void 0);
+    const tokens = Object.values(ok)[0]?.tokens ?? 0;
+    checks.push({ kind: "perplexity", name: `${basename7(p.file)}, context ${p.context}`, tokens, results: per((r) => r.perplexity && "perplexity" in r.perplexity ? { perplexity: r.perplexity.perplexity } : void 0) });
+    const err2 = results.get(MERGE_ID)?.perplexity;
+    if (err2 && "error" in err2) errors.push({ check: `perplexity ${p.file}`, message: err2.error });
+  }
+  const summary = per((r) => ({
+    ...r.passRate !== void 0 ? { passRate: r.passRate } : {},
+    ...r.perplexity && "perplexity" in r.perplexity ? { perplexity: r.perplexity.perplexity } : {}
+  }));
+  const partial = { models, checks, summary };
+  return {
+    version: 1,
+    ran: true,
+    versions: { mergeops: "" },
+    ...partial,
+    gate: evaluateGate(partial, data.options, errors),
+    seconds: 0
+  };
+}
+
+// src/pipeline.ts
+function loadRecipeFile(file) {
+  let text;
+  try {
+    const size = statSync8(file).size;
+    if (size > RECIPE_LIMITS.fileBytes) {
+      throw new MergeopsError(
+        "USAGE",
+        `recipe ${file} is ${size} bytes, more than the ${RECIPE_LIMITS.fileBytes}-byte limit`,
+        "a recipe is a short YAML file; put long texts (chat templates, model cards) in files it names"
+      );
+    }
+    text = readFileSync12(file, "utf8");
+  } catch (e) {
+    if (e instanceof MergeopsError) throw e;
+    throw new MergeopsError("USAGE", `cannot read recipe ${file}`, "check the path of the recipe file");
+  }
+  return parseRecipeText(text, file);
+}
+async function planDocs(docs, opts) {
+  for (const doc of docs) checkRecipe(doc);
+  const resolvedAll = [];
+  const resolve12 = async (doc, o) => {
+    const r = await resolveRecipe(doc, o);
+    resolvedAll.push(r);
+    return r;
+  };
+  if (docs.length === 1) return { plan: buildPlan(await resolve12(docs[0], opts), opts), resolved: resolvedAll };
+  const graph = stageGraph(docs);
+  const plans = /* @__PURE__ */ new Map();
+  const stages = [];
+  let final;
+  for (const doc of graph.order) {
+    const plan = buildPlan(await resolve12(doc, { ...opts, stages: plans }), opts);
+    if (doc === graph.final) final = plan;
+    else {
+      plans.set(doc.name, plan);
+      stages.push({ name: doc.name, plan });
+    }
+  }
+  final.stages = stages;
+  const unused = stages.filter((s) => !usesStage(final, s.plan));
+  for (const s of unused) final.warnings.push(`stage \`${s.name}\` is not used by the final merge (written only with --keep-intermediates)`);
+  return { plan: final, resolved: resolvedAll };
+}
+function usesStage(plan, stage) {
+  const seen = new Set(stage.tensors);
+  const walk = (t) => t.inputs.some((r) => r.producer !== void 0 && (seen.has(r.producer) || walk(r.producer)));
+  return plan.tensors.some(walk);
+}
+async function prepareRecipeFile(file, opts = {}) {
+  const docs = opts.recipeText !== void 0 ? parseRecipeText(opts.recipeText, file) : loadRecipeFile(file);
+  const recipeText = docs.map((d) => d.text).join("");
+  const recipe = canonicalRecipe(docs.map((d) => d.text));
+  const lockPath = opts.lockPath ?? defaultLockPath(file);
+  let lock;
+  if (opts.frozen) {
+    lock = readLock(lockPath);
+    await checkFrozen(lock, recipe, recipeText, lockPath, opts.hub ?? {});
+  } else if (!opts.relock && existsSync12(lockPath)) {
+    const l = readLock(lockPath);
+    if (lockMatchesRecipe(l, recipe, recipeText)) lock = l;
+    else {
+      opts.log?.(`warning: ${lockPath} is for another version of the recipe (${recipeChangesSinceLock(l, recipe)}): not used (run \`mergeops lock\` to update it)`);
+    }
+  }
+  const { plan, resolved } = await planDocs(docs, {
+    ...opts,
+    pinned: lock ? lockedShas(lock) : opts.pinned,
+    pinnedLora: lock ? lockedLoraShas(lock) : opts.pinnedLora
+  });
+  const models = /* @__PURE__ */ new Map();
+  for (const r of resolved) {
+    for (const m of r.models.values()) if (m.loraDir !== void 0 || ![...m.tensors.values()].some((t) => t.producer)) models.set(m.key, m);
+  }
+  return {
+    plan,
+    models: [...models.values()],
+    pending: resolved.flatMap((r) => r.pending),
+    sourceMode: resolved.find((r) => r.sourceMode)?.sourceMode,
+    recipeText,
+    recipe,
+    lockPath,
+    lock
+  };
+}
+async function lockRecipeFile(file, opts = {}) {
+  const p = await prepareRecipeFile(file, { ...opts, relock: true, frozen: false, sourceMode: "stream" });
+  const lock = await buildLock(p.models, basename8(file), p.recipe, dirname11(resolvePath2(p.lockPath)));
+  writeLock(p.lockPath, lock);
+  return { lockPath: p.lockPath, lock };
+}
+function inputFiles(refs, out = []) {
+  for (const r of refs) {
+    if (r.producer) inputFiles(r.producer.inputs, out);
+    else if (r.gather) inputFiles(r.gather.sources.map((s) => ({ ...s, gather: void 0 })), out);
+    else if (r.source.kind === "file") out.push(r.source.path);
+    if (r.lora) {
+      for (const f of [r.lora.a, r.lora.b]) if (f.source.kind === "file") out.push(f.source.path);
+    }
+  }
+  return out;
+}
+function outputGuards(recipeFile, models, cacheRoot, lockPath) {
+  const guards = [
+    { path: resolvePath2(recipeFile), what: "the recipe", rule: "ancestor" },
+    { path: cacheRoot, what: "the shard cache", rule: "any" }
+  ];
+  if (lockPath !== void 0) guards.push({ path: resolvePath2(lockPath), what: "the lockfile", rule: "ancestor" });
+  const inputs = [];
+  for (const m of models) {
+    if (!m.hub) {
+      guards.push({ path: m.dir, what: `input model \`${m.key}\``, rule: "any" });
+      inputs.push(resolvePath2(m.dir));
+    }
+    if (m.loraDir !== void 0 && !m.loraHub) {
+      guards.push({ path: m.loraDir, what: `the LoRA adapter of \`${m.key}\``, rule: "any" });
+      inputs.push(resolvePath2(m.loraDir));
+    }
+  }
+  const cwd = process.cwd();
+  if (inputs.some((p) => p === cwd || p.startsWith(cwd.endsWith(sep4) ? cwd : cwd + sep4))) {
+    guards.push({ path: cwd, what: "the working directory (it holds inputs)", rule: "ancestor" });
+  }
+  return guards;
+}
+var GENERIC_RECIPE_NAMES = /* @__PURE__ */ new Set(["recipe", "config", "merge", "mergekit_config", "mergeops_recipe", "mergekit", "mergeops"]);
+function recipeTitle(file) {
+  const stem = basename8(file).replace(/\.ya?ml$/i, "");
+  return stem === "" || GENERIC_RECIPE_NAMES.has(stem.toLowerCase()) ? void 0 : idToTitle(stem);
+}
+async function planRunGGUF(plan, file, o) {
+  const modelId = o.outDir !== void 0 ? basename8(o.outDir) : basename8(file).replace(/\.ya?ml$/i, "");
+  const request = ggufRequestFor(plan, { ...o, title: o.name ?? recipeTitle(file) }, modelId);
+  if (request.types.length > 0) attachGGUF(plan, await planGGUFOutputs(plan, request));
+}
+async function runRecipeFile(file, opts) {
+  const cache = opts.cache ?? new ShardCache(defaultCacheDir());
+  const early = outputGuards(file, [], cache.root, opts.lockPath ?? defaultLockPath(file));
+  checkOutputPlacement(opts.outDir, resolveOutPath(opts.outDir), early);
+  const { plan, pending, sourceMode, lockPath, lock, models } = await prepareRecipeFile(file, { ...opts, cache });
+  const guards = outputGuards(file, models, cache.root, lockPath);
+  const evalOptions = opts.eval === false ? void 0 : opts.eval ?? plan.recipe.mergeops.eval;
+  const evalRun = { data: evalOptions ? loadEvalData(evalOptions) : void 0, inputs: evalInputs(file, models, opts, cache) };
+  const realOut = resolveOutPath(opts.outDir);
+  checkOutputPlacement(opts.outDir, realOut, guards);
+  checkOverwrite(realOut, opts);
+  if (opts.keepIntermediates !== void 0) {
+    for (const s of plan.stages ?? []) {
+      const dir = join14(opts.keepIntermediates, s.name);
+      checkOutputPlacement(dir, resolveOutPath(dir, "--keep-intermediates"), guards);
+    }
+  }
+  const card = opts.card ? await gatherCardData({
+    recipeFile: file,
+    plan,
+    models,
+    hub: opts.hub ?? {},
+    lockPath: lock ? lockPath : void 0,
+    mergeopsVersion: opts.card.mergeopsVersion,
+    licenseRequired: opts.card.licenseRequired ?? false
+  }) : void 0;
+  const marker = { command: "run", name: opts.name ?? recipeTitle(file) };
+  await planRunGGUF(plan, file, { ...opts, outDir: realOut });
+  mkdirSync4(dirname11(realOut), { recursive: true });
+  const outputLock = acquireOutputLock(realOut);
+  try {
+    return await runPrepared(plan, pending, sourceMode, lockPath, lock, cache, evalRun, card, { ...opts, guards, marker, outputLock });
+  } finally {
+    outputLock.release();
+  }
+}
+async function runPrepared(plan, pending, sourceMode, lockPath, lock, cache, evalRun, card, opts) {
+  const { guards, marker } = opts;
+  opts.onPlan?.(plan);
+  const fetch2 = {};
+  const startFetcher = (tensors) => {
+    const order = tensors.flatMap((t) => inputFiles(t.inputs));
+    const reading = new Set(order);
+    const needed = [...new Map(pending.filter((p) => reading.has(p.dest)).map((p) => [p.dest, p])).values()];
+    if (needed.length > 0) {
+      cache.clearTemp();
+      cache.evict(reading, needed.reduce((a, p) => a + p.src.size, 0));
+      fetch2.f = new ShardFetcher(needed, cache, { ...opts.range, log: opts.log }, order);
+    }
+  };
+  const deferred = opts.shard !== void 0 && opts.keepIntermediates === void 0;
+  if (!deferred) startFetcher(plan.tensors);
+  const inputsReady = async (t) => {
+    const f = fetch2.f;
+    if (f) for (const p of inputFiles(t.inputs)) await f.ready(p);
+  };
+  const stages = [];
+  if (opts.keepIntermediates !== void 0) {
+    for (const s of plan.stages ?? []) {
+      opts.log?.(`stage ${s.name}: ${s.plan.tensors.length} tensors with ${s.plan.methodName}`);
+      const r = await executePlan(s.plan, {
+        ...opts,
+        gguf: [],
+        outDir: join14(opts.keepIntermediates, s.name),
+        inputsReady,
+        guards,
+        marker: { command: "run --keep-intermediates", name: idToTitle(s.name) },
+        outputLock: void 0,
+        onFileDone: void 0
+      });
+      stages.push({ name: s.name, outDir: r.outDir, seconds: r.seconds });
+    }
+  }
+  const result = await executePlan(plan, {
+    loadCheck: smokeTestGGUF,
+    ...opts,
+    inputsReady,
+    guards,
+    marker,
+    ...deferred ? { onTensors: startFetcher } : {}
+  });
+  await fetch2.f?.all();
+  if (sourceMode) cache.evict();
+  let recorded;
+  if (lock && !opts.shard) {
+    const removed = new Set(result.removed.map((x) => x.name));
+    const outputs = await outputFiles(result.outDir, result.files.filter((x) => !removed.has(x.name)).map((x) => x.name));
+    const next = serializeLock({ ...lock, outputs });
+    const changed = lock.outputs !== void 0 && next !== serializeLock(lock);
+    if (opts.frozen && !opts.record) {
+      if (changed) opts.log?.(`note: the outputs differ from those recorded in ${lockPath} (not recorded: --frozen leaves the lockfile as it is; add --record to record them)`);
+    } else {
+      if (changed) opts.log?.(`note: the outputs differ from those recorded in ${lockPath}; recording the new ones`);
+      if (!existsSync12(lockPath) || readFileSync12(lockPath, "utf8") !== next) writeLock(lockPath, { ...lock, outputs });
+      recorded = lockPath;
+    }
+  }
+  const version = opts.mergeopsVersion ?? "unknown";
+  const health = tensorHealthReport(result.health, { baseModel: plan.recipe.baseModel?.key });
+  let report;
+  if (opts.shard) {
+    report = notRunReport(`a matrix job (--shard ${opts.shard.index}/${opts.shard.count}) holds part of the output`, version, { health });
+  } else if (opts.eval === false) {
+    report = notRunReport("skipped with --no-eval", version, { health });
+    writeEvalReport(result.outDir, report);
+  } else if (result.removed.some((f) => f.name.endsWith(".safetensors")) && result.gguf.length === 0) {
+    report = notRunReport("low-disk mode uploaded and deleted the shards during the merge; ask for a GGUF type (--gguf) to evaluate the merge", version, { health });
+    writeEvalReport(result.outDir, report);
+  } else {
+    report = await runEvalStage({
+      outDir: result.outDir,
+      data: evalRun.data,
+      gguf: result.gguf,
+      loadChecks: result.ggufChecks,
+      inputs: evalRun.inputs,
+      mergeopsVersion: version,
+      threads: opts.threads,
+      log: opts.log,
+      health
+    });
+  }
+  if (card && !opts.shard) {
+    if (recorded) card.provenance.lockSha256 = sha256Text(readFileSync12(recorded));
+    writeCardData(result.outDir, card);
+    const ggufs = result.files.some((x) => x.name.endsWith(".gguf"));
+    writeCard(result.outDir, card, {
+      kind: ggufs ? "combined" : "model",
+      name: basename8(result.outDir),
+      files: result.files,
+      hubUrl: opts.hub?.hubUrl,
+      eval: report.ran ? report : void 0
+    });
+  }
+  result.files = [...readdirSync4(result.outDir).filter((n) => !n.startsWith(".")).map((name) => ({ name, bytes: statSync8(join14(result.outDir, name)).size })), ...result.removed].sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  return { ...result, plan, sourceMode, lockPath: recorded, stages, card, eval: report };
+}
+function evalInputs(file, models, opts, cache) {
+  return models.map((m) => {
+    if (!m.hub && m.loraDir === void 0) return { label: m.ref.path, dir: m.dir };
+    const label = m.key;
+    const materialize = async (dir) => {
+      const recipeText = `merge_method: linear
+models:
+  - model: ${JSON.stringify(m.key)}
+    parameters: {weight: 1.0}
+`;
+      const r = await runRecipeFile(file, {
+        hub: opts.hub,
+        range: opts.range,
+        cache,
+        sourceMode: opts.sourceMode,
+        maxMemory: opts.maxMemory,
+        threads: opts.threads,
+        // The commits the merge read, so the comparison is with the same weights.
+        pinned: m.hub ? /* @__PURE__ */ new Map([[m.key, m.hub.sha]]) : void 0,
+        pinnedLora: m.loraHub ? /* @__PURE__ */ new Map([[m.key, m.loraHub.sha]]) : void 0,
+        recipeText,
+        outDir: dir,
+        gguf: [],
+        ggufCheck: false,
+        eval: false,
+        lockPath: join14(dir + ".none", "mergeops.lock"),
+        overwrite: true
+      });
+      return r.outDir;
+    };
+    return { label, materialize };
+  });
+}
+
+// src/cli/args.ts
+import { parseArgs } from "node:util";
+function parseCommandArgs(command, options, argv, elsewhere = /* @__PURE__ */ new Map()) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    if (!(e instanceof Error) || !String(e.code).startsWith("ERR_PARSE_ARGS")) throw e;
+    throw usageError(command, options, argv, elsewhere, e.message);
+  }
+}
+function usageError(command, options, argv, elsewhere, nodeMessage) {
+  const help = `see \`mergeops ${command} --help\``;
+  const { tokens } = parseArgs({ args: argv, options, allowPositionals: true, strict: false, tokens: true });
+  const names = Object.keys(options);
+  for (const t of tokens) {
+    if (t.kind !== "option") continue;
+    const spec = options[t.name];
+    if (spec === void 0) {
+      const long = t.rawName.startsWith("--");
+      const ownerText = (name) => {
+        const owners = (elsewhere.get(name) ?? []).filter((c) => c !== command);
+        return owners.map((c) => `\`mergeops ${c}\``).join(", ");
+      };
+      if (long && elsewhere.has(t.name)) {
+        return new MergeopsError("USAGE", `\`mergeops ${command}\` has no option \`${t.rawName}\`; it is an option of ${ownerText(t.name)}`, help);
+      }
+      const guess = long ? didYouMean(t.name, names) : void 0;
+      if (guess) return new MergeopsError("USAGE", `unknown option \`${t.rawName}\` for \`mergeops ${command}\``, `did you mean \`--${guess}\`? (${help})`);
+      const other = long ? didYouMean(t.name, [...elsewhere.keys()]) : void 0;
+      if (other) {
+        return new MergeopsError(
+          "USAGE",
+          `unknown option \`${t.rawName}\` for \`mergeops ${command}\``,
+          `\`--${other}\` is an option of ${ownerText(other)}, not of \`mergeops ${command}\` (${help})`
+        );
+      }
+      return new MergeopsError("USAGE", `unknown option \`${t.rawName}\` for \`mergeops ${command}\``, help);
+    }
+    const flag = `--${t.name}`;
+    if (spec.type === "string" && t.value === void 0) {
+      return new MergeopsError("USAGE", `${flag} needs a value`, `e.g. ${flag} VALUE (${help})`);
+    }
+    if (spec.type === "string" && !t.inlineValue && t.value?.startsWith("-")) {
+      return new MergeopsError(
+        "USAGE",
+        `${flag} needs a value, but is followed by \`${t.value}\``,
+        `give the value after ${flag}; a value starting with a dash is written ${flag}=${t.value}`
+      );
+    }
+    if (spec.type === "boolean" && t.value !== void 0) {
+      return new MergeopsError("USAGE", `${flag} does not take a value (got \`${t.value}\`)`, `write ${flag} alone (${help})`);
+    }
+  }
+  return new MergeopsError("USAGE", nodeMessage, help);
+}
+
+// src/cli/command.ts
+var HELP = { help: { type: "boolean", short: "h" } };
+function defineCommand(spec) {
+  return {
+    name: spec.name,
+    summary: spec.summary,
+    help: spec.help,
+    optionNames: [...Object.keys(spec.options), "help"],
+    async invoke(argv, io2, elsewhere) {
+      const options = { ...spec.options, ...HELP };
+      const args = parseCommandArgs(spec.name, options, argv, elsewhere);
+      if (args.values.help) {
+        io2.out(spec.help);
+        return 0;
+      }
+      return spec.run(args, io2);
+    }
+  };
+}
+
+// src/cli/common.ts
+var RECIPE_OPTIONS = {
+  "out-shard-size": { type: "string" },
+  "source-mode": { type: "string" },
+  frozen: { type: "boolean" },
+  lock: { type: "string" },
+  "cache-dir": { type: "string" },
+  "cache-size": { type: "string" }
+};
+var RECIPE_OPTIONS_HELP = `  --out-shard-size SIZE  safetensors shard size, e.g. 5B (default), 500M, 2GiB
+  --source-mode MODE     Hub models: stream (range requests while merging), download (whole
+                         shards into the cache, verified by sha256, while merging) or auto
+                         (download when inputs and output fit the disk with margin; default)
+  --frozen               fail unless mergeops.lock matches the recipe and upstream still has the
+                         locked commits
+  --lock FILE            lockfile (default: mergeops.lock beside the recipe)
+  --cache-dir DIR        shard cache (default: $MERGEOPS_CACHE, else ~/.cache/mergeops)
+  --cache-size SIZE      evict least recently used cached files beyond this size
+  -h, --help             this text
+
+Environment: HF_TOKEN (Hub access token, hf_\u2026), HF_ENDPOINT (default https://huggingface.co).
+`;
+function sizeOption(v, name) {
+  if (v === void 0) return void 0;
+  return requireByteSize(v, `--${name}`);
+}
+function countOption(v, name, example) {
+  if (v === void 0) return void 0;
+  const n = Number(v);
+  if (!(Number.isInteger(n) && n >= 1)) throw new MergeopsError("USAGE", `--${name} ${v} is not a positive whole number`, `e.g. --${name} ${example}`);
+  return n;
+}
+function ggufSplitOptions(maxSize, maxTensors) {
+  if (maxSize === void 0 && maxTensors === void 0) return void 0;
+  return { maxBytes: sizeOption(maxSize, "split-max-size"), maxTensors: countOption(maxTensors, "split-max-tensors", "128") };
+}
+function onePositional(positionals, command, what, example) {
+  if (positionals.length === 0) throw new MergeopsError("USAGE", `\`mergeops ${command}\` needs ${what}`, `mergeops ${command} ${example}`);
+  if (positionals.length > 1) {
+    throw new MergeopsError(
+      "USAGE",
+      `\`mergeops ${command}\` takes one ${what.replace(/^an? /, "")}, got ${positionals.length}: ${positionals.join(" ")}`,
+      `mergeops ${command} ${example} (quote a path with spaces)`
+    );
+  }
+  return positionals[0];
+}
+function hubAndLog(io2) {
+  const hub = hubOptionsFromEnv(io2.env, void 0, (m) => io2.err(`warning: ${maskTokens(m)}
+`));
+  return { hub, log: (line) => io2.err(`${maskTokens(line, hub)}
+`) };
+}
+function prepareOptions(values, io2) {
+  const mode = values["source-mode"] ?? "auto";
+  if (mode !== "stream" && mode !== "download" && mode !== "auto") {
+    throw new MergeopsError("USAGE", `--source-mode ${mode} is not a mode`, "use stream, download or auto");
+  }
+  return {
+    ...hubAndLog(io2),
+    sourceMode: mode,
+    lockPath: values.lock,
+    frozen: values.frozen ?? false,
+    cache: new ShardCache(values["cache-dir"] ?? defaultCacheDir(), sizeOption(values["cache-size"], "cache-size")),
+    outShardSize: sizeOption(values["out-shard-size"], "out-shard-size")
+  };
+}
+
+// src/cli/commands/lock.ts
+var lockCommand = defineCommand({
+  name: "lock",
+  summary: "pin every model of a recipe to a commit in mergeops.lock",
+  help: `Usage: mergeops lock <recipe.yml> [options]
+
+Resolves every Hub model (and LoRA adapter) of the recipe afresh and writes the commit of each, with
+a hash of the recipe, to the lockfile. \`mergeops run\` then merges exactly those commits; with --frozen
+it fails when the recipe or upstream has moved.
+
+Options:
+${RECIPE_OPTIONS_HELP}`,
+  options: RECIPE_OPTIONS,
+  async run({ values, positionals }, io2) {
+    const recipe = onePositional(positionals, "lock", "a recipe file", "recipe.yml");
+    const { lockPath, lock } = await lockRecipeFile(recipe, prepareOptions(values, io2));
+    io2.out(`wrote ${lockPath}: ${Object.keys(lock.models).length} model(s) pinned
 `);
-  for (const file of r.files) process.stdout.write(`  ${file.path}  ${bytes(file.bytes)}
+    for (const [k, m] of Object.entries(lock.models)) {
+      const lora = m.lora ? `${m.sha ?? m.path ? " " : ""}adapter ${m.lora.sha ?? m.lora.path ?? ""}` : "";
+      io2.out(`  ${k.padEnd(40)} ${m.sha ?? m.path ?? ""}${lora}
 `);
-  if (r.check) process.stdout.write(`${checkLine(r.files[0].path, r.check)}
-`);
+    }
+    return 0;
+  }
+});
+
+// src/plan/disk.ts
+function diskEstimate(plan, ggufTypes) {
+  const planned = plan.gguf ? plan.estimates.ggufBytes ?? 0 : void 0;
+  const params = plan.tensors.reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 1), 0);
+  const gguf2 = planned ?? ggufTypes.reduce((a, ft) => {
+    const t = ggmlTypeByName(FILE_TYPES[ft].base);
+    return a + (t ? Math.ceil(params * t.typeSize / t.blockSize) : params * 2);
+  }, 0);
+  const withoutGGUF = plan.estimates.diskBytes - (planned ?? 0);
+  const shards = plan.shards.reduce((a, s) => a + s.size, 0);
+  const largest = plan.shards.reduce((a, s) => Math.max(a, s.size), 0);
+  const other = Math.max(0, withoutGGUF - shards);
+  const normal = withoutGGUF + gguf2;
+  return { normal, lowDisk: Math.min(normal, Math.min(shards, 3 * largest) + gguf2 + other), gguf: gguf2 };
+}
+
+// src/cli/run-publish.ts
+import { existsSync as existsSync15, rmSync as rmSync9, statfsSync as statfsSync3, truncateSync } from "node:fs";
+import { dirname as dirname14, resolve as resolve10 } from "node:path";
+
+// src/publish/access.ts
+import { accessSync, constants, existsSync as existsSync13 } from "node:fs";
+import { dirname as dirname12 } from "node:path";
+
+// src/publish/target.ts
+import { resolve as resolve9 } from "node:path";
+var REPO_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,95}\/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$/;
+function parseTarget(text, flag) {
+  const t = text.trim();
+  if (t.startsWith("hf:")) {
+    const repo = t.slice(3);
+    if (!REPO_ID.test(repo) || repo.includes("..") || /[.-]$/.test(repo)) {
+      throw new MergeopsError(
+        "USAGE",
+        `${flag} ${text}: \`${repo}\` is not a Hub repo id`,
+        "write hf:ORG/NAME, e.g. hf:my-org/my-merge (letters, digits, `-`, `_`, `.`)"
+      );
+    }
+    return { kind: "hub", repo };
+  }
+  if (t.startsWith("dir:") && t.length > 4) return { kind: "dir", path: resolve9(t.slice(4)) };
+  throw new MergeopsError(
+    "USAGE",
+    `${flag} ${text} is not a publish target`,
+    "write hf:ORG/NAME for a Hub repo, or dir:PATH for a local folder laid out as the repo"
+  );
+}
+function publishTargets(to, ggufRepo, flag = "--publish") {
+  const model2 = parseTarget(to, flag);
+  if (ggufRepo === void 0) {
+    return { model: model2, gguf: model2.kind === "hub" ? { kind: "hub", repo: `${model2.repo}-GGUF` } : { kind: "dir", path: `${model2.path}-GGUF` } };
+  }
+  if (ggufRepo.trim() === "same") return { model: model2, gguf: model2 };
+  const gguf2 = parseTarget(ggufRepo, "--gguf-repo");
+  if (targetName(gguf2) === targetName(model2)) return { model: model2, gguf: model2 };
+  return { model: model2, gguf: gguf2 };
+}
+function targetName(t) {
+  return t.kind === "hub" ? `hf:${t.repo}` : `dir:${t.path}`;
+}
+function distinctTargets(t) {
+  return t.gguf === t.model ? [t.model] : [t.model, t.gguf];
+}
+
+// src/publish/access.ts
+async function checkPublishAccess(targets, hub) {
+  const out = [];
+  for (const t of distinctTargets(targets)) out.push(t.kind === "hub" ? await checkHubAccess(t.repo, hub) : checkDirAccess(t.path));
+  return out;
+}
+function checkDirAccess(path6) {
+  let p = path6;
+  while (!existsSync13(p) && dirname12(p) !== p) p = dirname12(p);
+  try {
+    accessSync(p, constants.W_OK);
+  } catch {
+    throw new MergeopsError("IO", `cannot publish to dir:${path6}: ${p} is not writable`, "choose a folder you can write to");
+  }
+  return { target: { kind: "dir", path: path6 } };
+}
+function writeDenial(who, repo) {
+  const ns = repo.split("/")[0];
+  const tok = who.auth?.accessToken;
+  const role = tok?.role;
+  if (role === "fineGrained") {
+    const ok = (tok?.fineGrained?.scoped ?? []).some((s) => s.permissions.includes("repo.write") && (s.entity.type === "model" && s.entity.name === repo || (s.entity.type === "user" || s.entity.type === "org") && s.entity.name === ns));
+    return ok ? void 0 : `the fine-grained token has no \`repo.write\` permission on ${ns} or ${repo}`;
+  }
+  if (role !== void 0 && role !== "write" && role !== "admin") return `the token is a \`${role}\` token`;
+  if (ns === who.name) return void 0;
+  const org = (who.orgs ?? []).find((o) => o.name === ns);
+  if (!org) return `user ${who.name} is not a member of ${ns}`;
+  if (org.roleInOrg === "read") return `user ${who.name} has the \`read\` role in ${ns}`;
+  return void 0;
+}
+async function checkHubAccess(repo, hub) {
+  const name = `hf:${repo}`;
+  if (!hub.accessToken) {
+    throw new MergeopsError(
+      "USAGE",
+      `publishing to ${name} needs a Hugging Face token with write access`,
+      "set HF_TOKEN (or the Action's hf-token input) to a token with the `write` role; nothing was merged"
+    );
+  }
+  const { whoAmI: whoAmI2, modelInfo: modelInfo2 } = await Promise.resolve().then(() => (init_dist2(), dist_exports2));
+  let who;
+  try {
+    who = await whoAmI2({ hubUrl: hub.hubUrl, accessToken: hub.accessToken, fetch: hub.fetch });
+  } catch (e) {
+    const s = e.statusCode;
+    if (s === 401) {
+      throw new MergeopsError(
+        "USAGE",
+        `cannot publish to ${name}: the Hub rejected the token (HTTP 401)`,
+        "the token is invalid or expired: create a new one with the `write` role and set HF_TOKEN; nothing was merged"
+      );
+    }
+    throw hubError(e, `cannot check the token's access to ${name}`, hub);
+  }
+  const denial = writeDenial(who, repo);
+  if (denial) {
+    throw new MergeopsError(
+      "USAGE",
+      `cannot publish to ${name}: ${maskTokens(denial, hub)}`,
+      `use a token with the \`write\` role on ${repo.split("/")[0]} (HF_TOKEN or the hf-token input); nothing was merged`
+    );
+  }
+  try {
+    const info = await modelInfo2({ name: repo, additionalFields: ["sha"], hubUrl: hub.hubUrl, accessToken: hub.accessToken, fetch: hub.fetch });
+    return { target: { kind: "hub", repo }, revision: typeof info.sha === "string" ? info.sha : void 0 };
+  } catch (e) {
+    if (e.statusCode === 404) return { target: { kind: "hub", repo } };
+    throw hubError(e, `cannot read ${name}`, hub);
+  }
+}
+
+// src/publish/publish.ts
+import { mkdirSync as mkdirSync6, mkdtempSync as mkdtempSync2, readdirSync as readdirSync6, rmSync as rmSync8, statSync as statSync11 } from "node:fs";
+import { tmpdir as tmpdir2 } from "node:os";
+import { basename as basename10, join as join16 } from "node:path";
+
+// src/publish/dir-uploader.ts
+import { copyFileSync as copyFileSync2, existsSync as existsSync14, mkdirSync as mkdirSync5, readdirSync as readdirSync5, renameSync as renameSync5, rmSync as rmSync7, statSync as statSync10 } from "node:fs";
+import { basename as basename9, dirname as dirname13, join as join15 } from "node:path";
+
+// src/publish/uploader.ts
+import { createHash as createHash7 } from "node:crypto";
+import { createReadStream as createReadStream4, statSync as statSync9 } from "node:fs";
+async function digestFile(path6) {
+  const size = statSync9(path6).size;
+  const s = createHash7("sha256");
+  const g = createHash7("sha1").update(`blob ${size}\0`);
+  for await (const chunk2 of createReadStream4(path6, { highWaterMark: 4 << 20 })) {
+    s.update(chunk2);
+    g.update(chunk2);
+  }
+  return { size, sha256: s.digest("hex"), gitOid: g.digest("hex") };
+}
+var OWNED_FILE = /(\.safetensors|\.gguf|^model\.safetensors\.index\.json|^mergeops-[\w.-]+\.svg)$/;
+var VOLATILE_FILE = /^eval\.(json|md)$/;
+function needsCommit(changed, deleted) {
+  return deleted.length > 0 || changed.some((p) => !VOLATILE_FILE.test(p));
+}
+
+// src/publish/dir-uploader.ts
+function filesUnder(dir, prefix = "") {
+  if (!existsSync14(dir)) return [];
+  return readdirSync5(dir, { withFileTypes: true }).flatMap((e) => e.isDirectory() ? filesUnder(join15(dir, e.name), `${prefix}${e.name}/`) : e.isFile() ? [`${prefix}${e.name}`] : []);
+}
+var DirUploader = class {
+  constructor(path6) {
+    this.path = path6;
+    this.target = `dir:${path6}`;
+    this.staging = join15(dirname13(path6), `.${basename9(path6)}.uploads-${process.pid}`);
+  }
+  target;
+  staging;
+  uploaded = /* @__PURE__ */ new Map();
+  async upload(local, path6 = basename9(local)) {
+    mkdirSync5(this.staging, { recursive: true });
+    const dest = join15(this.staging, path6.replace(/\//g, "__"));
+    copyFileSync2(local, dest);
+    this.uploaded.set(path6, dest);
+    return true;
+  }
+  async commit(files, message) {
+    void message;
+    const all = new Map([...files.map((f) => [f.path, f.local]), ...this.uploaded]);
+    const existing = new Set(filesUnder(this.path));
+    const changed = [];
+    const unchanged = [];
+    for (const [p, local] of all) {
+      const cur = join15(this.path, p);
+      if (existing.has(p) && statSync10(cur).size === statSync10(local).size && (await digestFile(cur)).sha256 === (await digestFile(local)).sha256) unchanged.push(p);
+      else changed.push(p);
+    }
+    const deleted = [...existing].filter((p) => !all.has(p) && OWNED_FILE.test(p)).sort();
+    const outcome = { target: this.target, committed: false, changed: changed.sort(), deleted, unchanged: unchanged.sort() };
+    if (!needsCommit(changed, deleted)) {
+      rmSync7(this.staging, { recursive: true, force: true });
+      return outcome;
+    }
+    const tmp = join15(dirname13(this.path), `.${basename9(this.path)}.partial-${process.pid}`);
+    rmSync7(tmp, { recursive: true, force: true });
+    try {
+      for (const p of existing) {
+        if (all.has(p) || deleted.includes(p)) continue;
+        mkdirSync5(dirname13(join15(tmp, p)), { recursive: true });
+        copyFileSync2(join15(this.path, p), join15(tmp, p));
+      }
+      for (const [p, local] of all) {
+        mkdirSync5(dirname13(join15(tmp, p)), { recursive: true });
+        if (this.uploaded.get(p) === local) renameSync5(local, join15(tmp, p));
+        else copyFileSync2(local, join15(tmp, p));
+      }
+      if (existsSync14(this.path)) {
+        const old = `${tmp}.old`;
+        renameSync5(this.path, old);
+        renameSync5(tmp, this.path);
+        rmSync7(old, { recursive: true, force: true });
+      } else {
+        mkdirSync5(dirname13(this.path), { recursive: true });
+        renameSync5(tmp, this.path);
+      }
+    } catch (e) {
+      rmSync7(tmp, { recursive: true, force: true });
+      throw new MergeopsError("IO", `cannot write ${this.target}: ${e.message}`, "check the folder and the free disk space");
+    } finally {
+      rmSync7(this.staging, { recursive: true, force: true });
+    }
+    outcome.committed = true;
+    return outcome;
+  }
+};
+
+// src/publish/hub-uploader.ts
+import { openAsBlob } from "node:fs";
+
+// src/publish/retry-fetch.ts
+var TRANSIENT = /* @__PURE__ */ new Set([408, 425, 429, 500, 502, 503, 504]);
+function bodySize(body) {
+  if (body instanceof Blob) return body.size;
+  if (body instanceof ArrayBuffer) return body.byteLength;
+  if (ArrayBuffer.isView(body)) return body.byteLength;
   return 0;
+}
+function describe3(input, init) {
+  const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+  let path6 = url;
+  try {
+    path6 = new URL(url).pathname;
+  } catch {
+  }
+  return `${init?.method ?? "GET"} ${path6}`;
+}
+function retryingFetch(base, opts = {}) {
+  const retries = opts.retries ?? 4;
+  const envBase = Number(process.env.MERGEOPS_RETRY_BASE_MS);
+  const baseDelay = opts.baseDelayMs ?? (Number.isFinite(envBase) && envBase >= 0 ? envBase : 500);
+  const wrapped = async (input, init) => {
+    const isPut = init?.method === "PUT";
+    for (let attempt = 0; ; attempt++) {
+      let reason;
+      let retryAfter;
+      try {
+        const res = await base(input, init);
+        if (!TRANSIENT.has(res.status) || attempt >= retries) {
+          if (res.ok && isPut) opts.onSent?.(bodySize(init?.body));
+          return res;
+        }
+        reason = `HTTP ${res.status}`;
+        const ra = Number(res.headers.get("Retry-After"));
+        if (Number.isFinite(ra) && ra > 0) retryAfter = Math.min(ra, 60) * 1e3;
+        await res.body?.cancel();
+      } catch (e) {
+        if (init?.signal?.aborted || attempt >= retries) throw e;
+        reason = e instanceof Error ? e.cause instanceof Error ? e.cause.message : e.message : String(e);
+      }
+      const delay2 = retryAfter ?? baseDelay * 2 ** attempt * (0.75 + Math.random() * 0.5);
+      opts.onRetry?.(describe3(input, init), attempt + 1, delay2, reason);
+      await new Promise((r) => setTimeout(r, delay2));
+    }
+  };
+  return wrapped;
+}
+
+// src/publish/hub-uploader.ts
+var HubUploader = class _HubUploader {
+  constructor(repo, opts, parent) {
+    this.repo = repo;
+    this.opts = opts;
+    this.parent = parent;
+    this.target = `hf:${repo}`;
+    this.fetch = retryingFetch(opts.hub.fetch ?? fetch, {
+      retries: opts.retries,
+      onRetry: (what, attempt, ms, reason) => opts.log?.(`${this.target}: ${what} failed (${reason}); retry ${attempt} in ${(ms / 1e3).toFixed(1)} s`),
+      onSent: (n) => this.sent(n)
+    });
+  }
+  target;
+  uploaded = /* @__PURE__ */ new Map();
+  fetch;
+  bytesSent = 0;
+  bytesTotal = 0;
+  t0 = performance.now();
+  /** The uploader of `repo`, creating the repo when the preflight found none. */
+  static async open(repo, opts) {
+    if (!opts.hub.accessToken) {
+      throw new MergeopsError("USAGE", `publishing to hf:${repo} needs a Hugging Face token with write access`, "set HF_TOKEN to a token with the `write` role");
+    }
+    const u = new _HubUploader(repo, opts, opts.revision);
+    if (opts.revision === void 0) await u.create();
+    return u;
+  }
+  creds() {
+    return { hubUrl: this.opts.hub.hubUrl, accessToken: this.opts.hub.accessToken ?? "", fetch: this.fetch };
+  }
+  async create() {
+    const { createRepo: createRepo2, modelInfo: modelInfo2 } = await Promise.resolve().then(() => (init_dist2(), dist_exports2));
+    try {
+      await createRepo2({ ...this.creds(), repo: { type: "model", name: this.repo }, visibility: this.opts.private ? "private" : "public" });
+      this.opts.log?.(`created ${this.target}${this.opts.private ? " (private)" : ""}`);
+    } catch (e) {
+      if (e.statusCode !== 409) throw hubError(e, `cannot create ${this.target}`, this.opts.hub);
+    }
+    try {
+      const info = await modelInfo2({ ...this.creds(), name: this.repo, additionalFields: ["sha"] });
+      this.parent = typeof info.sha === "string" ? info.sha : void 0;
+    } catch (e) {
+      throw hubError(e, `cannot read ${this.target} after creating it`, this.opts.hub);
+    }
+  }
+  sent(n) {
+    this.bytesSent += n;
+    this.opts.onProgress?.({ target: this.target, bytesSent: this.bytesSent, bytesTotal: Math.max(this.bytesTotal, this.bytesSent), elapsed: (performance.now() - this.t0) / 1e3 });
+  }
+  async upload(local, path6 = local.split("/").pop()) {
+    const { commitIter: commitIter2 } = await Promise.resolve().then(() => (init_dist2(), dist_exports2));
+    const blob = await openAsBlob(local);
+    this.bytesTotal += blob.size;
+    const it = commitIter2({
+      ...this.creds(),
+      repo: { type: "model", name: this.repo },
+      title: "upload",
+      branch: "main",
+      operations: [{ operation: "addOrUpdate", path: path6, content: blob }]
+    });
+    let stored = false;
+    try {
+      for (; ; ) {
+        const r = await it.next();
+        if (r.done) break;
+        const ev = r.value;
+        if (ev.event === "phase" && ev.phase === "committing") {
+          await it.return(void 0);
+          break;
+        }
+        if (ev.event === "fileProgress" && ev.state === "uploading" && ev.progress === 1) stored = true;
+      }
+    } catch (e) {
+      throw hubError(e, `cannot upload ${path6} to ${this.target}`, this.opts.hub);
+    }
+    if (!stored) {
+      this.bytesTotal -= blob.size;
+      return false;
+    }
+    this.uploaded.set(path6, await digestFile(local));
+    return true;
+  }
+  async remoteFiles() {
+    const out = /* @__PURE__ */ new Map();
+    if (this.parent === void 0) return out;
+    const { listFiles: listFiles2 } = await Promise.resolve().then(() => (init_dist2(), dist_exports2));
+    try {
+      for await (const f of listFiles2({ ...this.creds(), repo: { type: "model", name: this.repo }, revision: this.parent, recursive: true })) {
+        if (f.type === "file") out.set(f.path, { size: f.lfs?.size ?? f.size, lfs: f.lfs?.oid, oid: f.oid ?? "" });
+      }
+    } catch (e) {
+      throw hubError(e, `cannot list the files of ${this.target}`, this.opts.hub);
+    }
+    return out;
+  }
+  async commit(files, message) {
+    const remote = await this.remoteFiles();
+    const same = (path6, d) => {
+      const r = remote.get(path6);
+      return r !== void 0 && r.size === d.size && (r.lfs !== void 0 ? r.lfs === d.sha256 : r.oid === d.gitOid);
+    };
+    const changed = [];
+    const unchanged = [];
+    let changedBytes = 0;
+    for (const f of files) {
+      const d = await digestFile(f.local);
+      if (same(f.path, d)) unchanged.push(f.path);
+      else {
+        changed.push(f);
+        changedBytes += d.size;
+      }
+    }
+    const changedUploads = [...this.uploaded].filter(([p, d]) => !same(p, d));
+    for (const [p, d] of this.uploaded) if (same(p, d)) unchanged.push(p);
+    const keep = /* @__PURE__ */ new Set([...files.map((f) => f.path), ...this.uploaded.keys()]);
+    const deleted = [...remote.keys()].filter((p) => !keep.has(p) && OWNED_FILE.test(p)).sort();
+    const outcome = {
+      target: this.target,
+      committed: false,
+      changed: [...changed.map((f) => f.path), ...changedUploads.map(([p]) => p)].sort(),
+      deleted,
+      unchanged: unchanged.sort()
+    };
+    if (!needsCommit(outcome.changed, deleted)) return outcome;
+    const { commit: commit2 } = await Promise.resolve().then(() => (init_dist2(), dist_exports2));
+    const operations = [
+      ...await Promise.all(changed.map(async (f) => ({ operation: "addOrUpdate", path: f.path, content: await openAsBlob(f.local) }))),
+      ...deleted.map((path6) => ({ operation: "delete", path: path6 }))
+    ];
+    this.bytesTotal += changedBytes;
+    if (this.bytesSent === 0) this.t0 = performance.now();
+    const extra = changedUploads.map(([path6, d]) => JSON.stringify({ key: "lfsFile", value: { path: path6, algo: "sha256", size: d.size, oid: d.sha256 } }));
+    const commitFetch = extra.length === 0 ? this.fetch : ((input, init) => {
+      const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+      if (init?.method === "POST" && /\/api\/models\/.+\/commit\//.test(url) && typeof init.body === "string") {
+        return this.fetch(input, { ...init, body: `${init.body}
+${extra.join("\n")}` });
+      }
+      return this.fetch(input, init);
+    });
+    try {
+      const out = await commit2({
+        ...this.creds(),
+        fetch: commitFetch,
+        repo: { type: "model", name: this.repo },
+        branch: "main",
+        title: message.title,
+        description: message.description,
+        parentCommit: this.parent,
+        operations
+      });
+      outcome.committed = true;
+      outcome.commit = out?.commit.oid;
+      this.parent = out?.commit.oid ?? this.parent;
+      return outcome;
+    } catch (e) {
+      if (e.statusCode === 412) {
+        throw new MergeopsError(
+          "UPSTREAM_CHANGED",
+          `${this.target} changed since this run started (its head is no longer ${this.parent}): nothing was committed`,
+          "someone pushed to the repo meanwhile; run again to publish on top of the new head"
+        );
+      }
+      throw hubError(e, `cannot commit to ${this.target} (nothing was committed; the repo is unchanged)`, this.opts.hub);
+    }
+  }
+};
+
+// src/publish/publish.ts
+async function openUploader(target, opts) {
+  if (target.kind === "dir") return new DirUploader(target.path);
+  const start = opts.starts.find((s) => targetName(s.target) === targetName(target));
+  return HubUploader.open(target.repo, {
+    hub: opts.hub,
+    revision: start?.revision,
+    private: opts.private,
+    log: opts.log,
+    onProgress: opts.onProgress,
+    retries: opts.retries
+  });
+}
+function outputFiles2(dir) {
+  return readdirSync6(dir, { withFileTypes: true }).filter((e) => e.isFile() && !e.name.startsWith(".") && e.name !== CARD_FILE && e.name !== CARD_DATA_FILE && !/^mergeops-gradient-\d+\.svg$/.test(e.name)).map((e) => ({ name: e.name, bytes: statSync11(join16(dir, e.name)).size })).sort((a, b) => a.name < b.name ? -1 : 1);
+}
+function repoName(t) {
+  return t.kind === "hub" ? t.repo.split("/")[1] : basename10(t.path);
+}
+function commitMessage(data) {
+  const p = data.provenance;
+  const title = `mergeops: build ${data.recipeFile}${p.commit ? ` @ ${p.commit.slice(0, 12)}` : ""}`;
+  const lines = [
+    `Recipe: ${data.recipeFile}`,
+    p.commit ? `Source commit: ${p.commit}` : "Source commit: none (not in a git checkout)",
+    ...p.repositoryUrl ? [`Source repository: ${p.repositoryUrl}`] : [],
+    ...p.runUrl ? [`Workflow run: ${p.runUrl}`] : [],
+    `mergeops ${p.mergeopsVersion}`
+  ];
+  return { title, description: lines.join("\n") };
+}
+function checkGate(dir) {
+  const report = readEvalReport(dir);
+  if (report?.ran && !report.gate.passed) {
+    const why = report.gate.failures.map((f) => `${f.check}: ${f.message}`).join("; ");
+    throw new MergeopsError(
+      "USAGE",
+      `not publishing ${dir}: the eval gate failed (${why})`,
+      `see ${join16(dir, "eval.md")}; fix the recipe, or relax the gate's thresholds in the recipe`
+    );
+  }
+  return report;
+}
+async function publishOutput(dir, targets, opts) {
+  const report = checkGate(dir);
+  const data = readCardData(dir);
+  if (!data) {
+    throw new MergeopsError("USAGE", `${dir} is not a mergeops output folder (no ${CARD_DATA_FILE})`, "publish the --out folder of `mergeops run`, or run the recipe again");
+  }
+  if (!data.license) {
+    const list2 = data.inputs.map((i) => `${i.repo ?? i.path ?? i.key}: ${i.license ?? "no license declared"}`).join("; ");
+    throw new MergeopsError(
+      "RECIPE",
+      `${data.recipeFile}: the merge has no license: the inputs' licenses disagree or are missing (${list2})`,
+      "set it in the recipe: `mergeops:` then `  license: <id>` (a Hub license id, e.g. apache-2.0, or `other`), and run again"
+    );
+  }
+  const local = outputFiles2(dir);
+  const all = [...local, ...opts.uploadedFiles ?? []];
+  const same = targets.gguf === targets.model;
+  const ggufFiles2 = all.filter((f) => f.name.endsWith(".gguf"));
+  const modelTargetKind = same && ggufFiles2.length > 0 ? "combined" : "model";
+  const hubId = (t) => t.kind === "hub" ? t.repo : void 0;
+  const ctxBase = { modelRepo: hubId(targets.model), ggufRepo: hubId(targets.gguf), eval: report?.ran ? report : void 0, hubUrl: opts.hub.hubUrl };
+  const staging = mkdtempSync2(join16(tmpdir2(), "mergeops-card-"));
+  const message = commitMessage(data);
+  const outcomes = [];
+  try {
+    const plan = [];
+    for (const target of distinctTargets(targets)) {
+      const isModel = target === targets.model;
+      const mine = all.filter((f) => same ? true : isModel ? !f.name.endsWith(".gguf") : f.name.endsWith(".gguf"));
+      if (!isModel && mine.length === 0) continue;
+      const kind = isModel ? modelTargetKind : "gguf";
+      const cardDir = join16(staging, String(plan.length));
+      rmSync8(cardDir, { recursive: true, force: true });
+      mkdirSync6(cardDir);
+      const ctx = { ...ctxBase, kind, name: repoName(target), files: mine };
+      const cards = writeCard(cardDir, data, ctx);
+      const files = [
+        ...mine.filter((f) => local.includes(f)).map((f) => ({ path: f.name, local: join16(dir, f.name) })),
+        ...cards.map((n) => ({ path: n, local: join16(cardDir, n) }))
+      ];
+      plan.push({ target, files });
+    }
+    for (const { target, files } of plan) {
+      const name = targetName(target);
+      const up = opts.uploaders?.get(name) ?? await openUploader(target, opts);
+      opts.log?.(`publishing to ${name}: ${files.length} file(s)`);
+      const o = await up.commit(files, message);
+      outcomes.push(o);
+      if (!o.committed) opts.log?.(`${name}: every file is already there; nothing to commit`);
+      else opts.log?.(`${name}: committed ${o.changed.length} changed file(s)${o.deleted.length ? `, removed ${o.deleted.length}` : ""}${o.commit ? ` (${o.commit.slice(0, 12)})` : ""}`);
+    }
+  } finally {
+    rmSync8(staging, { recursive: true, force: true });
+  }
+  return { outcomes };
 }
 
 // src/cli/progress.ts
+var MIN_SECONDS_FOR_RATE = 1;
+function progressText(p) {
+  const frac = p.bytesTotal > 0 ? p.bytesRead / p.bytesTotal : 1;
+  const done = p.tensorsDone === p.tensorsTotal;
+  const known = p.bytesRead > 0 && p.elapsed > 0 && (done || p.elapsed >= MIN_SECONDS_FOR_RATE);
+  const speed = known ? p.bytesRead / p.elapsed : 0;
+  return `${(frac * 100).toFixed(0).padStart(3)}%  ${p.tensorsDone}/${p.tensorsTotal} tensors  ${bytes(p.bytesRead)} / ${bytes(p.bytesTotal)} read` + (known ? `  ${rate(speed)}` : "") + (known && !done ? `  ETA ${duration((p.bytesTotal - p.bytesRead) / speed)}` : "");
+}
 function progressReporter(stream) {
   const tty = stream.isTTY === true;
   let lastLine = 0;
   return (p) => {
     const frac = p.bytesTotal > 0 ? p.bytesRead / p.bytesTotal : 1;
-    const speed = p.elapsed > 0 ? p.bytesRead / p.elapsed : 0;
-    const eta = speed > 0 ? (p.bytesTotal - p.bytesRead) / speed : NaN;
-    const text = `${(frac * 100).toFixed(0).padStart(3)}%  ${p.tensorsDone}/${p.tensorsTotal} tensors  ${bytes(p.bytesRead)} / ${bytes(p.bytesTotal)} read  ${rate(speed)}  ETA ${duration(eta)}`;
+    const text = progressText(p);
     if (tty) {
       const width = 24;
       const fill = Math.round(frac * width);
@@ -46086,81 +49960,166 @@ function progressReporter(stream) {
     }
   };
 }
+function uploadProgressReporter(stream) {
+  const tty = stream.isTTY === true;
+  let lastStep = -1;
+  let lastDraw = 0;
+  return (p) => {
+    const frac = p.bytesTotal > 0 ? p.bytesSent / p.bytesTotal : 1;
+    const speed = p.elapsed > 0 ? p.bytesSent / p.elapsed : 0;
+    const eta = speed > 0 ? (p.bytesTotal - p.bytesSent) / speed : NaN;
+    const text = `upload ${p.target} ${(frac * 100).toFixed(0).padStart(3)}%  ${bytes(p.bytesSent)} / ${bytes(p.bytesTotal)}  ${rate(speed)}  ETA ${duration(eta)}`;
+    if (tty) {
+      const now = performance.now();
+      if (now - lastDraw < 200 && frac < 1) return;
+      lastDraw = now;
+      stream.write(`\r${text}\x1B[K`);
+      if (frac >= 1) stream.write("\n");
+    } else {
+      const step = Math.floor(frac * 10);
+      if (step !== lastStep) {
+        lastStep = step;
+        stream.write(`progress: ${text}
+`);
+      }
+    }
+  };
+}
 
-// src/cli/main.ts
-var VERSION = "0.1.0";
-var USAGE = `mergeops ${VERSION} \u2014 merge models from mergekit recipes
-
-Usage:
-  mergeops plan <recipe.yml> [--out-shard-size SIZE] [--json]
-  mergeops run  <recipe.yml> --out DIR [--max-memory SIZE] [--threads N]
-                [--out-shard-size SIZE] [--overwrite] [--keep-intermediates DIR] [--gguf TYPES]
-                [--tokenizer-pre NAME] [--skip-gguf-check] [--source-mode MODE] [--frozen]
-  mergeops lock <recipe.yml>   pin every model to a commit in mergeops.lock
-  mergeops quantize <model folder> --type TYPE [--out DIR] [--name NAME] [--threads N]
-                [--tokenizer-pre NAME] [--split-max-size SIZE] [--split-max-tensors N] [--overwrite] [--skip-gguf-check]
-
-Options:
-  --out DIR              output folder (written to a temporary sibling, renamed at the end)
-  --max-memory SIZE      memory the whole process may use, e.g. 4G, 512MiB (default: half of RAM, \u2264 16 GiB)
-  --threads N            kernel worker threads (default: one per core)
-  --out-shard-size SIZE  safetensors shard size, e.g. 5B (default), 500M, 2GiB
-  --overwrite            replace an existing output folder
-  --json                 print the plan as JSON
-  --gguf TYPES           also write GGUF files, e.g. Q4_K_M,Q8_0 (default: the recipe's mergeops.quantize)
-  --keep-intermediates DIR
-                         multi-stage recipes: also write each named stage to DIR/<name>
-                         (by default earlier stages are computed in memory, never written)
-  --json                 print the plan as JSON
-  --type TYPE            GGUF file type: F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 Q2_K Q3_K_S Q3_K_M Q3_K_L
-                         Q4_K_S Q4_K_M Q5_K_S Q5_K_M Q6_K (quantize; --out defaults to the model folder)
-  --name NAME            general.name of the GGUF (default: from the folder name)
-  --tokenizer-pre NAME   tokenizer.ggml.pre for a BPE tokenizer llama.cpp does not recognise
-  --skip-gguf-check      do not load each GGUF written with llama.cpp to decode a few tokens
-  --split-max-size SIZE  split the GGUF (gguf-split format) into files of at most SIZE of tensors
-  --split-max-tensors N  split the GGUF into files of at most N tensors
-  --source-mode MODE     Hub models: stream (range requests while merging), download (whole
-                         shards into the cache, verified by sha256, while merging) or auto
-                         (download when inputs and output fit the disk with margin; default)
-  --frozen               fail unless mergeops.lock matches the recipe and upstream still has the
-                         locked commits
-  --lock FILE            lockfile (default: mergeops.lock beside the recipe)
-  --cache-dir DIR        shard cache (default: $MERGEOPS_CACHE, else ~/.cache/mergeops)
-  --cache-size SIZE      evict least recently used cached files beyond this size
-  -h, --help             this text
-  -v, --version          the version
-`;
-function sizeOption(v, name) {
-  if (v === void 0) return void 0;
-  try {
-    return parseShardSize(v);
-  } catch {
-    throw new MergeopsError("USAGE", `--${name} ${v} is not a size`, "use a number of bytes or a suffix: 512M, 4G, 2GiB");
+// src/cli/run-publish.ts
+function printOutcomes(r, io2) {
+  for (const o of r.outcomes) {
+    if (o.committed) {
+      io2.out(`published ${o.target}: ${o.changed.length} file(s) changed${o.deleted.length ? `, ${o.deleted.length} removed` : ""}${o.commit ? `, commit ${o.commit}` : ""}
+`);
+    } else {
+      io2.out(`published ${o.target}: no change (all ${o.unchanged.length} file(s) already there), no commit
+`);
+    }
   }
 }
-function printPlan(plan) {
-  const out = process.stdout;
-  out.write(`method: ${plan.methodName}
+function freeDisk(path6) {
+  let p = resolve10(path6);
+  while (!existsSync15(p) && dirname14(p) !== p) p = dirname14(p);
+  const s = statfsSync3(p);
+  return s.bavail * s.bsize;
+}
+async function startRunPublish(values, outDir, hub, log, io2) {
+  if (values.publish === void 0) {
+    if (values["low-disk"]) throw new MergeopsError("USAGE", "--low-disk needs --publish", "low-disk mode uploads each finished file and deletes it: add --publish hf:ORG/NAME");
+    if (values["gguf-repo"] !== void 0 || values.private) throw new MergeopsError("USAGE", "--gguf-repo and --private need --publish", "add --publish hf:ORG/NAME");
+    return void 0;
+  }
+  const targets = publishTargets(values.publish, values["gguf-repo"]);
+  const starts = await checkPublishAccess(targets, hub);
+  log(`publishing to ${targets.model === targets.gguf ? targetName(targets.model) : `${targetName(targets.model)} and ${targetName(targets.gguf)}`} after the merge: access checked`);
+  const onProgress = uploadProgressReporter(process.stderr);
+  const uploaders = /* @__PURE__ */ new Map();
+  const uploaderOf = async (path6) => {
+    const t = path6.endsWith(".gguf") ? targets.gguf : targets.model;
+    const name = targetName(t);
+    let u = uploaders.get(name);
+    if (!u) {
+      u = await openUploader(t, { hub, starts, private: values.private, log, onProgress });
+      uploaders.set(name, u);
+    }
+    return u;
+  };
+  let lowDisk = values["low-disk"] ?? false;
+  return {
+    targets,
+    starts,
+    onPlan(plan, ggufTypes) {
+      const est = diskEstimate(plan, ggufTypes);
+      const free = freeDisk(outDir);
+      if (!lowDisk && est.normal > free) {
+        lowDisk = true;
+        log(`the output (~${bytes(est.normal)}) does not fit the free disk (${bytes(free)}): low-disk mode, each finished file is uploaded and deleted (peak ~${bytes(est.lowDisk)})`);
+      } else if (lowDisk) {
+        log(`low-disk mode: each finished file is uploaded and deleted (peak ~${bytes(est.lowDisk)} instead of ${bytes(est.normal)})`);
+      }
+    },
+    async onFileDone(path6) {
+      if (!lowDisk) return false;
+      const u = await uploaderOf(path6);
+      if (!await u.upload(path6)) return false;
+      truncateSync(path6, 0);
+      rmSync9(path6, { force: true });
+      return true;
+    },
+    async finish(result) {
+      const r = await publishOutput(result.outDir, targets, {
+        hub,
+        starts,
+        private: values.private,
+        log,
+        onProgress,
+        uploaders,
+        uploadedFiles: result.removed
+      });
+      printOutcomes(r, io2);
+    }
+  };
+}
+function runGGUFTypes(flag, plan) {
+  return [...flag ?? (plan.recipe.mergeops.quantize ?? []).map(parseFileType)];
+}
+
+// src/cli/commands/plan.ts
+var planCommand = defineCommand({
+  name: "plan",
+  summary: "show what a recipe merges: tensors, shapes, operations, sizes (reads headers only)",
+  help: `Usage: mergeops plan <recipe.yml> [options]
+
+Resolves every model of the recipe (local folders or Hub ids, headers only), checks the recipe against
+them and prints the merge plan: each output tensor with its shape, dtype, operation and inputs, the
+output shards, the bytes to read and the disk needed.
+
+Options:
+  --json                 print the plan as JSON
+  --matrix N             print the assignment of the output files to N matrix jobs instead
+                         (each runs \`mergeops run --shard i/N\`; with --json, for a workflow's matrix)
+${RECIPE_OPTIONS_HELP}`,
+  options: { ...RECIPE_OPTIONS, json: { type: "boolean" }, matrix: { type: "string" } },
+  async run({ values, positionals }, io2) {
+    const recipe = onePositional(positionals, "plan", "a recipe file", "recipe.yml");
+    const count = values.matrix === void 0 ? void 0 : parseShardSpec(`1/${values.matrix}`, "--matrix").count;
+    const { plan } = await prepareRecipeFile(recipe, prepareOptions(values, io2));
+    if (count !== void 0) {
+      const m = matrixJson(plan, count);
+      if (values.json) io2.out(JSON.stringify(m, null, 2) + "\n");
+      else io2.out(m.jobs.map((j) => `${j.shard}: ${j.files.join(", ") || "(no shard)"} (${bytes(j.bytes)})`).join("\n") + `
+${m.note}
 `);
-  out.write(`models: ${[...new Set(plan.tensors.flatMap((t) => t.inputs.map((i) => i.modelKey)))].join(", ")}
-`);
-  out.write(`output: ${plan.tensors.length} tensors in ${plan.shards.length} shard(s), ${bytes(plan.estimates.outputBytes)}
-`);
-  out.write(`reads: ${bytes(plan.estimates.inputBytes)}; largest tensor ${bytes(plan.estimates.largestTensorBytes)}; disk needed ${bytes(plan.estimates.diskBytes)}; memory: bounded by --max-memory (default ${bytes(defaultMaxMemory())})
-`);
+      return 0;
+    }
+    await planRunGGUF(plan, recipe, {});
+    if (values.json) io2.out(JSON.stringify(planJson(plan), null, 2) + "\n");
+    else io2.out(planText(plan));
+    return 0;
+  }
+});
+function planText(plan) {
+  const lines = [];
+  lines.push(`method: ${plan.methodName}`);
+  lines.push(`models: ${[...new Set(plan.tensors.flatMap((t) => t.inputs.map((i) => i.modelKey)))].join(", ")}`);
+  lines.push(`output: ${plan.tensors.length} tensors in ${plan.shards.length} shard(s), ${bytes(plan.estimates.outputBytes)}`);
+  const disk = diskEstimate(plan, runGGUFTypes(void 0, plan));
+  lines.push(`reads: ${bytes(plan.estimates.inputBytes)}; largest tensor ${bytes(plan.estimates.largestTensorBytes)}; memory: bounded by --max-memory (default ${bytes(defaultMaxMemory())})`);
+  lines.push(`disk needed: ${bytes(disk.normal)}${disk.gguf > 0 ? ` (GGUF ~${bytes(disk.gguf)})` : ""}; with run --publish --low-disk: ~${bytes(disk.lowDisk)} at the peak`);
   const tk = plan.tokenizer;
   if (tk) {
-    out.write(`tokenizer: ${tk.source}${tk.vocabSize !== void 0 ? `, ${tk.vocabSize} rows (${tk.added ?? 0} tokens added), embeddings remapped` : ""}${tk.chatTemplate !== void 0 ? ", chat template set" : ""}
-`);
+    lines.push(`tokenizer: ${tk.source}${tk.vocabSize !== void 0 ? `, ${tk.vocabSize} rows (${tk.added ?? 0} tokens added), embeddings remapped` : ""}${tk.chatTemplate !== void 0 ? ", chat template set" : ""}`);
   }
-  out.write("\n  tensor                                              shape            dtype  op                  inputs\n");
+  lines.push("", "  tensor                                              shape            dtype  op                  inputs");
   for (const t of plan.tensors) {
     const op = t.op.kind === "linear" ? `linear ${t.op.weights.map((w2) => +w2.toFixed(4)).join("/")}` : t.op.kind === "task_arithmetic" ? `task_arith \u03BB${+t.op.lambda.toFixed(4)}` : t.op.kind === "program" ? t.op.method : t.op.scale !== void 0 ? `copy \xD7${t.op.scale}` : "copy";
-    out.write(`  ${t.name.padEnd(51)} ${`[${t.shape.join(",")}]`.padEnd(16)} ${t.dtype.padEnd(6)} ${op.padEnd(19)} ${t.inputs.map((i) => (i.tensor === t.name ? i.modelKey : `${i.modelKey}:${i.tensor}`) + (i.lora ? ` (LoRA r${i.lora.rank} \xD7${+i.lora.scale.toFixed(4)})` : "")).join(" ")}
-`);
+    lines.push(`  ${t.name.padEnd(51)} ${`[${t.shape.join(",")}]`.padEnd(16)} ${t.dtype.padEnd(6)} ${op.padEnd(19)} ${t.inputs.map((i) => (i.tensor === t.name ? i.modelKey : `${i.modelKey}:${i.tensor}`) + (i.lora ? ` (LoRA r${i.lora.rank} \xD7${+i.lora.scale.toFixed(4)})` : "")).join(" ")}`);
   }
-  for (const w2 of plan.warnings) out.write(`warning: ${w2}
-`);
+  for (const g of ggufFiles(plan)) lines.push(`gguf: ${g.file} (${g.type}, ${bytes(g.bytes)})`);
+  if (plan.gguf) lines.push("  (GGUF files are named after the --out folder of the run; here after the recipe file)");
+  for (const w2 of plan.warnings) lines.push(`warning: ${w2}`);
+  return lines.join("\n") + "\n";
 }
 function planJson(plan) {
   return {
@@ -46179,142 +50138,667 @@ function planJson(plan) {
         ...i.lora ? { lora: { adapter: i.lora.adapter, rank: i.lora.rank, scale: i.lora.scale, a: i.lora.a.tensor, b: i.lora.b.tensor } } : {}
       }))
     })),
-    estimates: plan.estimates,
+    gguf: ggufFiles(plan),
+    estimates: { ...plan.estimates, disk: diskEstimate(plan, runGGUFTypes(void 0, plan)) },
     tokenizer: plan.tokenizer,
     warnings: plan.warnings
   };
 }
-async function main(argv) {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      out: { type: "string", short: "o" },
-      "max-memory": { type: "string" },
-      threads: { type: "string", short: "j" },
-      "out-shard-size": { type: "string" },
-      overwrite: { type: "boolean" },
-      json: { type: "boolean" },
-      type: { type: "string", short: "t" },
-      name: { type: "string" },
-      "tokenizer-pre": { type: "string" },
-      "skip-gguf-check": { type: "boolean" },
-      "split-max-size": { type: "string" },
-      "split-max-tensors": { type: "string" },
-      "keep-intermediates": { type: "string" },
-      gguf: { type: "string" },
-      "source-mode": { type: "string" },
-      frozen: { type: "boolean" },
-      lock: { type: "string" },
-      "cache-dir": { type: "string" },
-      "cache-size": { type: "string" },
-      help: { type: "boolean", short: "h" },
-      version: { type: "boolean", short: "v" }
-    }
-  });
-  if (values.version) {
-    process.stdout.write(`${VERSION}
-`);
-    return 0;
-  }
-  const [command, recipeFile] = positionals;
-  if (values.help || !command) {
-    process.stdout.write(USAGE);
-    return command || values.help ? 0 : 2;
-  }
-  if (command === "quantize") return quantizeCommand(recipeFile, values);
-  if (command !== "plan" && command !== "run" && command !== "lock") {
-    throw new MergeopsError("USAGE", `unknown command \`${command}\``, "use `mergeops plan`, `mergeops run`, `mergeops lock` or `mergeops quantize` (see --help)");
-  }
-  if (!recipeFile) throw new MergeopsError("USAGE", `\`mergeops ${command}\` needs a recipe file`, `mergeops ${command} recipe.yml`);
-  const mode = values["source-mode"] ?? "auto";
-  if (mode !== "stream" && mode !== "download" && mode !== "auto") {
-    throw new MergeopsError("USAGE", `--source-mode ${mode} is not a mode`, "use stream, download or auto");
-  }
-  const hub = hubOptionsFromEnv(process.env);
-  const log = (line) => {
-    process.stderr.write(`${maskTokens(line, hub)}
-`);
-  };
-  const common = {
-    hub,
-    log,
-    sourceMode: mode,
-    lockPath: values.lock,
-    frozen: values.frozen ?? false,
-    cache: new ShardCache(values["cache-dir"] ?? defaultCacheDir(), sizeOption(values["cache-size"], "cache-size")),
-    outShardSize: sizeOption(values["out-shard-size"], "out-shard-size")
-  };
-  if (command === "lock") {
-    const { lockPath, lock } = await lockRecipeFile(recipeFile, common);
-    process.stdout.write(`wrote ${lockPath}: ${Object.keys(lock.models).length} model(s) pinned
-`);
-    for (const [k, m] of Object.entries(lock.models)) {
-      const lora = m.lora ? `${m.sha ?? m.path ? " " : ""}adapter ${m.lora.sha ?? m.lora.path ?? ""}` : "";
-      process.stdout.write(`  ${k.padEnd(40)} ${m.sha ?? m.path ?? ""}${lora}
-`);
-    }
-    return 0;
-  }
-  if (command === "plan") {
-    const { plan } = await prepareRecipeFile(recipeFile, common);
-    if (values.json) process.stdout.write(JSON.stringify(planJson(plan), null, 2) + "\n");
-    else printPlan(plan);
-    return 0;
-  }
-  if (!values.out) throw new MergeopsError("USAGE", "`mergeops run` needs --out DIR", "mergeops run recipe.yml --out ./merged");
-  const threads = values.threads === void 0 ? void 0 : Number(values.threads);
-  if (threads !== void 0 && !(Number.isInteger(threads) && threads >= 1)) {
-    throw new MergeopsError("USAGE", `--threads ${values.threads} is not a positive whole number`, "e.g. --threads 2");
-  }
-  const result = await runRecipeFile(recipeFile, {
-    ...common,
-    outDir: values.out,
-    maxMemory: sizeOption(values["max-memory"], "max-memory"),
-    threads,
-    overwrite: values.overwrite ?? false,
-    onProgress: progressReporter(process.stderr),
-    keepIntermediates: values["keep-intermediates"],
-    gguf: values.gguf === void 0 ? void 0 : values.gguf.split(",").map((x) => parseFileType(x.trim())),
-    tokenizerPre: values["tokenizer-pre"],
-    ggufCheck: !(values["skip-gguf-check"] ?? false),
-    onGGUF: (type) => process.stderr.write(`writing GGUF ${type}
+function ggufFiles(plan) {
+  return (plan.gguf?.plans ?? []).flatMap((p) => p.files.map((f) => ({ file: f.fileName, type: p.fileType, bytes: f.layout.fileSize })));
+}
+
+// src/cli/format.ts
+function checkLine(file, c) {
+  return c.ran ? `  llama.cpp loads ${file} and decodes ${JSON.stringify(c.text)} after a short prompt` : `  ${file}: not loaded with llama.cpp (node-llama-cpp is not installed here)`;
+}
+
+// src/cli/commands/quantize.ts
+var quantizeCommand = defineCommand({
+  name: "quantize",
+  summary: "convert a safetensors model folder to a GGUF file (any quant type)",
+  help: `Usage: mergeops quantize <model folder> --type TYPE [options]
+
+Writes <name>-<TYPE>.gguf from a folder of safetensors shards, config.json and tokenizer files, with
+llama.cpp's tensor names, metadata and vocabulary, then loads it with llama.cpp to decode a few tokens.
+
+Options:
+  -t, --type TYPE        GGUF file type (required): F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 Q2_K Q3_K_S
+                         Q3_K_M Q3_K_L Q4_K_S Q4_K_M Q5_K_S Q5_K_M Q6_K
+  -o, --out DIR          folder for the GGUF file(s) (default: the model folder)
+  --name NAME            general.name of the GGUF (default: from the folder name)
+  -j, --threads N        encoder threads (default: one per core)
+  --tokenizer-pre NAME   tokenizer.ggml.pre for a BPE tokenizer llama.cpp does not recognise
+  --split-max-size SIZE  split the GGUF (gguf-split format) into files of at most SIZE of tensors
+  --split-max-tensors N  split the GGUF into files of at most N tensors
+  --overwrite            replace existing GGUF files of that name
+  --force-overwrite      replace existing files of that name even when they are not GGUF files
+  --skip-gguf-check      do not load the GGUF with llama.cpp to decode a few tokens
+  -h, --help             this text
+`,
+  options: {
+    type: { type: "string", short: "t" },
+    out: { type: "string", short: "o" },
+    name: { type: "string" },
+    threads: { type: "string", short: "j" },
+    "tokenizer-pre": { type: "string" },
+    "split-max-size": { type: "string" },
+    "split-max-tensors": { type: "string" },
+    overwrite: { type: "boolean" },
+    "force-overwrite": { type: "boolean" },
+    "skip-gguf-check": { type: "boolean" }
+  },
+  async run({ values: f, positionals }, io2) {
+    const modelDir = onePositional(positionals, "quantize", "a model folder", "./my-model --type Q4_K_M");
+    if (!f.type) throw new MergeopsError("USAGE", "`mergeops quantize` needs --type", "e.g. --type Q4_K_M, Q8_0 or F16 (see --help)");
+    const fileType = parseFileType(f.type);
+    const t0 = performance.now();
+    const r = await convertModelToGGUF({
+      modelDir,
+      outDir: f.out ?? modelDir,
+      fileType,
+      general: f.name !== void 0 ? { name: f.name } : {},
+      tokenizerPre: f["tokenizer-pre"],
+      split: ggufSplitOptions(f["split-max-size"], f["split-max-tensors"]),
+      overwrite: f.overwrite ?? false,
+      forceOverwrite: f["force-overwrite"] ?? false,
+      log: (line) => io2.err(`${line}
 `),
-    onPlan: (plan) => {
-      for (const w2 of plan.warnings) process.stderr.write(`warning: ${w2}
+      threads: countOption(f.threads, "threads", "2 (default: one per core)"),
+      check: !(f["skip-gguf-check"] ?? false),
+      loadCheck: smokeTestGGUF
+    });
+    io2.out(`wrote ${r.plan.tensors.length} tensors as ${fileType} in ${duration((performance.now() - t0) / 1e3)}
 `);
-      if (values["keep-intermediates"] === void 0 && plan.stages?.length) {
-        process.stderr.write(`fusing ${plan.stages.length} earlier stage(s) in memory: ${plan.stages.map((s) => s.name).join(", ")}
+    for (const file of r.files) io2.out(`  ${file.path}  ${bytes(file.bytes)}
+`);
+    if (r.check) io2.out(`${checkLine(r.files[0].path, r.check)}
+`);
+    return 0;
+  }
+});
+
+// src/cli/commands/publish.ts
+import { existsSync as existsSync16 } from "node:fs";
+import { resolve as resolve11 } from "node:path";
+var publishCommand = defineCommand({
+  name: "publish",
+  summary: "publish an output folder to the Hub (model and GGUF repos, with model cards)",
+  help: `Usage: mergeops publish <output folder> --to hf:ORG/NAME|dir:PATH [options]
+
+Publishes the --out folder of \`mergeops run\`: the safetensors, config, tokenizer and recipe to the
+model repo and the GGUF files to the GGUF repo, each with its model card, in one commit per repo.
+Files equal to the repo's are not sent; when every file is equal nothing is committed. Refuses when
+the folder's eval gate failed. A concurrent push to a repo fails the commit and changes nothing.
+
+Options:
+  --to TARGET            hf:ORG/NAME (a Hub model repo, created when missing) or dir:PATH (a local
+                         folder laid out as the repo)
+  --gguf-repo TARGET     where the GGUF files go (default: the target's name + -GGUF; \`same\`: with the model)
+  --private              create missing Hub repos private
+  -h, --help             this text
+
+Environment: HF_TOKEN (a token with write access), HF_ENDPOINT (default https://huggingface.co).
+`,
+  options: {
+    to: { type: "string" },
+    "gguf-repo": { type: "string" },
+    private: { type: "boolean" }
+  },
+  async run({ values, positionals }, io2) {
+    const dir = onePositional(positionals, "publish", "an output folder", "./merged --to hf:my-org/my-merge");
+    if (!values.to) throw new MergeopsError("USAGE", "`mergeops publish` needs --to", "e.g. --to hf:my-org/my-merge or --to dir:./site/my-merge");
+    if (!existsSync16(dir)) throw new MergeopsError("USAGE", `output folder ${dir} does not exist`, "give the --out folder of `mergeops run`");
+    const { hub, log } = hubAndLog(io2);
+    const targets = publishTargets(values.to, values["gguf-repo"], "--to");
+    const starts = await checkPublishAccess(targets, hub);
+    const r = await publishOutput(resolve11(dir), targets, {
+      hub,
+      starts,
+      private: values.private,
+      log,
+      onProgress: uploadProgressReporter(process.stderr)
+    });
+    printOutcomes(r, io2);
+    return 0;
+  }
+});
+
+// src/cli/commands/run.ts
+var runCommand = defineCommand({
+  name: "run",
+  summary: "merge a recipe into a folder of safetensors shards (and GGUF files)",
+  help: `Usage: mergeops run <recipe.yml> --out DIR [options]
+
+Merges the recipe's models tensor by tensor, in bounded memory, into DIR: safetensors shards and
+index, config and tokenizer files, the recipe, and GGUF files when asked for. The folder is written
+beside DIR under a temporary name and renamed at the end: after a failure nothing is left.
+
+Options:
+  -o, --out DIR          output folder (required)
+  --max-memory SIZE      memory the whole process may use, e.g. 4G, 512MiB (default: half of RAM, \u2264 16 GiB)
+  -j, --threads N        kernel worker threads (default: one per core)
+  --overwrite            replace an existing output folder that an earlier mergeops run wrote
+  --force-overwrite      replace an existing output folder whatever it holds
+  --gguf TYPES           also write GGUF files, e.g. Q4_K_M,Q8_0 (default: the recipe's mergeops.quantize)
+  --name NAME            title of the merged model (general.name of its GGUF files; default: from the
+                         recipe file's name, e.g. task-arithmetic.yml \u2192 "Task Arithmetic")
+  --tokenizer-pre NAME   tokenizer.ggml.pre for a BPE tokenizer llama.cpp does not recognise
+  --split-max-size SIZE  split each GGUF (gguf-split format) into files of at most SIZE of tensors
+  --split-max-tensors N  split each GGUF into files of at most N tensors
+  --skip-gguf-check      do not load each GGUF written with llama.cpp to decode a few tokens
+  --allow-nonfinite      write output tensors that hold NaN or Inf instead of failing the run
+  --shard i/N            one job of a matrix build: write only the files assigned to part i of N
+                         (see \`mergeops plan --matrix N\`); the N folders together are the output
+  --eval FILE            the eval's checks from FILE (YAML or JSON: prompts, tasks, perplexity,
+                         compare_inputs, min_pass_rate, max_perplexity_increase) instead of the
+                         recipe's mergeops.eval; a failed gate exits 1 after the table
+  --no-eval              skip the eval stage (eval.json says so)
+  --keep-intermediates DIR
+                         multi-stage recipes: also write each named stage to DIR/<name>
+                         (by default earlier stages are computed in memory, never written)
+  --record               with --frozen: still record the output files' sha256 in the lockfile (a
+                         run without --frozen records them whenever the lockfile matches the recipe)
+  --publish TARGET       after the merge (and a passing eval gate), publish: hf:ORG/NAME (a Hub repo;
+                         HF_TOKEN must be able to write to it, checked before the merge starts) or
+                         dir:PATH (a local folder laid out as the repo)
+  --gguf-repo TARGET     where the GGUF files go (default: the target's name + -GGUF; \`same\`: with the model)
+  --private              create missing Hub repos private
+  --low-disk             upload each finished shard and GGUF file during the merge and delete it
+                         (automatic when the output does not fit the free disk)
+${RECIPE_OPTIONS_HELP}`,
+  options: {
+    ...RECIPE_OPTIONS,
+    out: { type: "string", short: "o" },
+    "max-memory": { type: "string" },
+    threads: { type: "string", short: "j" },
+    overwrite: { type: "boolean" },
+    "force-overwrite": { type: "boolean" },
+    gguf: { type: "string" },
+    "tokenizer-pre": { type: "string" },
+    "skip-gguf-check": { type: "boolean" },
+    "allow-nonfinite": { type: "boolean" },
+    shard: { type: "string" },
+    eval: { type: "string" },
+    "no-eval": { type: "boolean" },
+    "split-max-size": { type: "string" },
+    "split-max-tensors": { type: "string" },
+    "keep-intermediates": { type: "string" },
+    record: { type: "boolean" },
+    name: { type: "string" },
+    publish: { type: "string" },
+    "gguf-repo": { type: "string" },
+    private: { type: "boolean" },
+    "low-disk": { type: "boolean" }
+  },
+  async run({ values, positionals }, io2) {
+    const recipe = onePositional(positionals, "run", "a recipe file", "recipe.yml --out ./merged");
+    if (!values.out) throw new MergeopsError("USAGE", "`mergeops run` needs --out DIR", `mergeops run ${recipe} --out ./merged`);
+    const keep = values["keep-intermediates"];
+    const split = ggufSplitOptions(values["split-max-size"], values["split-max-tensors"]);
+    if (values.eval !== void 0 && values["no-eval"]) {
+      throw new MergeopsError("USAGE", "--eval and --no-eval contradict each other", "give one of them");
+    }
+    const evalOption = values["no-eval"] ? false : values.eval !== void 0 ? readEvalFile(values.eval) : void 0;
+    const prep = prepareOptions(values, io2);
+    const ggufFlag = values.gguf === void 0 ? void 0 : values.gguf.split(",").map((x) => parseFileType(x.trim()));
+    const pub = await startRunPublish(values, values.out, prep.hub ?? {}, prep.log ?? ((l) => io2.err(`${l}
+`)), io2);
+    const result = await runRecipeFile(recipe, {
+      ...prep,
+      card: { mergeopsVersion: MERGEOPS_VERSION, licenseRequired: pub !== void 0 },
+      onFileDone: pub ? (p) => pub.onFileDone(p) : void 0,
+      outDir: values.out,
+      maxMemory: sizeOption(values["max-memory"], "max-memory"),
+      threads: countOption(values.threads, "threads", "2"),
+      overwrite: values.overwrite ?? false,
+      forceOverwrite: values["force-overwrite"] ?? false,
+      onProgress: progressReporter(process.stderr),
+      keepIntermediates: keep,
+      record: values.record ?? false,
+      name: values.name,
+      gguf: ggufFlag,
+      tokenizerPre: values["tokenizer-pre"],
+      ggufCheck: !(values["skip-gguf-check"] ?? false),
+      allowNonfinite: values["allow-nonfinite"] ?? false,
+      ...values.shard !== void 0 ? { shard: parseShardSpec(values.shard) } : {},
+      eval: evalOption,
+      mergeopsVersion: MERGEOPS_VERSION,
+      ggufSplit: split,
+      onGGUF: (type) => io2.err(`writing GGUF ${type}
+`),
+      onWarning: (w2) => io2.err(`warning: ${w2}
+`),
+      onPlan: (plan) => {
+        pub?.onPlan(plan, runGGUFTypes(ggufFlag, plan));
+        for (const w2 of plan.warnings) io2.err(`warning: ${w2}
+`);
+        if (keep === void 0 && plan.stages?.length) {
+          io2.err(`fusing ${plan.stages.length} earlier stage(s) in memory: ${plan.stages.map((s) => s.name).join(", ")}
+`);
+        }
+        io2.err(`merging ${plan.tensors.length} tensors (${bytes(plan.estimates.inputBytes)} to read) with ${plan.methodName}
 `);
       }
-      process.stderr.write(`merging ${plan.tensors.length} tensors (${bytes(plan.estimates.inputBytes)} to read) with ${plan.methodName}
+    });
+    for (const st of result.stages) io2.out(`wrote stage ${st.name} to ${st.outDir} in ${duration(st.seconds)}
 `);
+    io2.out(`${doneLine(result.outDir, result)}
+`);
+    for (const f of result.files) io2.out(`  ${f.name.padEnd(40)} ${bytes(f.bytes)}
+`);
+    for (const c of result.ggufChecks) io2.out(`${checkLine(c.file, c)}
+`);
+    if (result.lockPath) io2.out(`recorded the outputs in ${result.lockPath}
+`);
+    if (result.removed.length > 0) io2.out(`low-disk: ${result.removed.length} file(s) uploaded during the merge and deleted locally
+`);
+    io2.out(`
+${renderEvalText(result.eval)}`);
+    if (!result.eval.gate.passed) {
+      const f = result.eval.gate.failures;
+      io2.err(`error: the eval gate failed: ${f.map((x) => `${x.check}: ${x.message}`).join("; ")}
+  hint: the output in ${result.outDir} is not fit to publish${pub ? " (nothing was published)" : ""}; see ${result.outDir}/eval.md
+`);
+      return 1;
     }
-  });
-  for (const st of result.stages) process.stdout.write(`wrote stage ${st.name} to ${st.outDir} in ${duration(st.seconds)}
-`);
-  process.stdout.write(`wrote ${result.outDir} in ${duration(result.seconds)} (${rate(result.bytesRead / result.seconds)} read)
-`);
-  for (const f of result.files) process.stdout.write(`  ${f.name.padEnd(40)} ${bytes(f.bytes)}
-`);
-  for (const c of result.ggufChecks) process.stdout.write(`${checkLine(c.file, c)}
-`);
-  if (result.lockPath) process.stdout.write(`recorded the outputs in ${result.lockPath}
-`);
-  return 0;
+    await pub?.finish(result);
+    return 0;
+  }
+});
+function doneLine(dir, r) {
+  const check = r.seconds - r.mergeSeconds;
+  return `wrote ${dir} in ${duration(r.seconds)} (${rate(r.mergeSeconds > 0 ? r.bytesRead / r.mergeSeconds : 0)} read${r.ggufChecks.length > 0 ? `; GGUF checks ${duration(check)}` : ""})`;
 }
-main(process.argv.slice(2)).then(
+
+// src/sweep.ts
+var import_yaml10 = __toESM(require_dist(), 1);
+import { mkdtempSync as mkdtempSync3, mkdirSync as mkdirSync7, rmSync as rmSync10, writeFileSync as writeFileSync8 } from "node:fs";
+import { tmpdir as tmpdir3 } from "node:os";
+import { basename as basename11, join as join17 } from "node:path";
+
+// src/eval/chart.ts
+var W2 = 560;
+var H2 = 320;
+var PAD2 = { left: 48, right: 150, top: 24, bottom: 40 };
+var COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"];
+function esc2(s) {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+function renderSweepChart(r) {
+  const xs = r.candidates.map((c) => c.value);
+  const lo = Math.min(...xs);
+  const hi = Math.max(...xs);
+  const x = (v) => PAD2.left + (hi === lo ? 0.5 : (v - lo) / (hi - lo)) * (W2 - PAD2.left - PAD2.right);
+  const y = (v) => PAD2.top + (1 - v) * (H2 - PAD2.top - PAD2.bottom);
+  const f = (n) => n.toFixed(1);
+  const series = [
+    ...Object.keys(r.candidates[0]?.accuracy ?? {}).map((t) => ({ name: `${t} accuracy`, values: r.candidates.map((c) => c.accuracy[t]) })),
+    { name: "consistency", values: r.candidates.map((c) => 1 - c.inconsistency), dash: "5 3" }
+  ];
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W2}" height="${H2}" viewBox="0 0 ${W2} ${H2}" font-family="sans-serif" font-size="11">`,
+    `<rect width="${W2}" height="${H2}" fill="white"/>`
+  ];
+  for (let g = 0; g <= 4; g++) {
+    const v = g / 4;
+    out.push(
+      `<line x1="${PAD2.left}" x2="${W2 - PAD2.right}" y1="${f(y(v))}" y2="${f(y(v))}" stroke="#ddd"/>`,
+      `<text x="${PAD2.left - 6}" y="${f(y(v) + 4)}" text-anchor="end">${v.toFixed(2)}</text>`
+    );
+  }
+  for (const v of xs) out.push(`<text x="${f(x(v))}" y="${H2 - PAD2.bottom + 16}" text-anchor="middle">${v}</text>`);
+  out.push(
+    `<text x="${f((PAD2.left + W2 - PAD2.right) / 2)}" y="${H2 - 6}" text-anchor="middle">${esc2(r.param)}</text>`,
+    `<line x1="${f(x(r.chosen))}" x2="${f(x(r.chosen))}" y1="${PAD2.top}" y2="${H2 - PAD2.bottom}" stroke="#999" stroke-dasharray="2 2"/>`,
+    `<text x="${f(x(r.chosen))}" y="${PAD2.top - 8}" text-anchor="middle">chosen ${r.chosen}</text>`
+  );
+  series.forEach((s, i) => {
+    const color = COLORS[i % COLORS.length];
+    const pts = s.values.map((v, j) => `${f(x(xs[j]))},${f(y(v))}`).join(" ");
+    out.push(`<polyline fill="none" stroke="${color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""} points="${pts}"/>`);
+    for (const [j, v] of s.values.entries()) out.push(`<circle cx="${f(x(xs[j]))}" cy="${f(y(v))}" r="3" fill="${color}"/>`);
+    const ly = PAD2.top + 16 * i + 8;
+    out.push(
+      `<line x1="${W2 - PAD2.right + 12}" x2="${W2 - PAD2.right + 32}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""}/>`,
+      `<text x="${W2 - PAD2.right + 36}" y="${ly + 4}">${esc2(s.name)}</text>`
+    );
+  });
+  out.push("</svg>", "");
+  return out.join("\n");
+}
+
+// src/sweep.ts
+var SWEEP_PARAMS = { lambda: "global", t: "global", weight: "model", density: "model" };
+function setRecipeParam(text, param, value) {
+  const docs = (0, import_yaml10.parseAllDocuments)(text);
+  if (!Array.isArray(docs) || docs.length === 0) throw new MergeopsError("USAGE", "the recipe is empty", "sweep a recipe that `mergeops plan` accepts");
+  const doc = docs[docs.length - 1];
+  if (SWEEP_PARAMS[param] === "global") doc.setIn(["parameters", param], value);
+  else {
+    const models = doc.get("models");
+    const slices = doc.get("slices");
+    if ((0, import_yaml10.isSeq)(models)) models.items.forEach((_, i) => doc.setIn(["models", i, "parameters", param], value));
+    else if ((0, import_yaml10.isSeq)(slices)) {
+      slices.items.forEach((s, i) => {
+        const sources = (0, import_yaml10.isMap)(s) ? s.get("sources") : void 0;
+        if ((0, import_yaml10.isSeq)(sources)) sources.items.forEach((_, j) => doc.setIn(["slices", i, "sources", j, "parameters", param], value));
+      });
+    }
+  }
+  const head = docs.length > 1 ? text.slice(0, doc.range[0]) : "";
+  return head + doc.toString();
+}
+function difference(a, b) {
+  let d = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) d++;
+  return a.length === 0 ? 0 : d / a.length;
+}
+function inconsistency(outputs) {
+  return outputs.map((o, i) => {
+    const n = [i - 1, i + 1].filter((j) => j >= 0 && j < outputs.length);
+    return n.length === 0 ? 0 : n.reduce((s, j) => s + difference(o, outputs[j]), 0) / n.length;
+  });
+}
+function choose(candidates, rule) {
+  const mid = (candidates.length - 1) / 2;
+  const score = (c) => {
+    if (rule === "consistency") return -c.inconsistency;
+    const acc = Object.values(c.accuracy);
+    return acc.reduce((a, b) => a + b, 0) / Math.max(1, acc.length);
+  };
+  let best = 0;
+  candidates.forEach((c, i) => {
+    const s = score(c);
+    const b = score(candidates[best]);
+    if (s > b + 1e-12 || Math.abs(s - b) <= 1e-12 && Math.abs(i - mid) < Math.abs(best - mid)) best = i;
+  });
+  return candidates[best].value;
+}
+async function runSweep(o) {
+  const t0 = performance.now();
+  const log = o.log ?? (() => void 0);
+  const values = [...new Set(o.values)].sort((a, b) => a - b);
+  if (values.length < 2) throw new MergeopsError("USAGE", "a sweep needs at least two values", "e.g. --values 0.6,0.8,1.0,1.2");
+  const docs = loadRecipeFile(o.recipeFile);
+  const final = docs[docs.length - 1];
+  const evalOptions = o.eval ?? final.mergeops.eval;
+  if (!evalOptions || evalOptions.prompts.length + evalOptions.tasks.length === 0) {
+    throw new MergeopsError(
+      "USAGE",
+      `${o.recipeFile} has no eval prompts or tasks to sweep with`,
+      'add unlabeled prompts (`mergeops: {eval: {prompts: ["12+34=", "rev abc="]}}`) or labelled tasks (`tasks: [{file: add.jsonl}]`, JSON lines {"prompt": ..., "answer": ...})'
+    );
+  }
+  const data = loadEvalData(evalOptions);
+  const rule = o.unlabeled || data.tasks.length === 0 ? "consistency" : "accuracy";
+  const rt = await llamaRuntime(o.threads);
+  if ("unavailable" in rt) throw new MergeopsError("USAGE", `a sweep needs llama.cpp: ${rt.unavailable}`, "install node-llama-cpp (npm install node-llama-cpp)");
+  const type = o.type ?? "Q8_0";
+  const text = docs.map((d) => d.text).join("");
+  const tmp = mkdtempSync3(join17(tmpdir3(), "mergeops-sweep-"));
+  const candidates = [];
+  try {
+    for (const [i, value] of values.entries()) {
+      const c0 = performance.now();
+      log(`sweep: ${o.param} = ${value} (${i + 1}/${values.length})`);
+      const out = join17(tmp, `candidate-${i}`);
+      const r = await runRecipeFile(o.recipeFile, {
+        ...o,
+        recipeText: setRecipeParam(text, o.param, value),
+        outDir: out,
+        gguf: [type],
+        ggufCheck: false,
+        eval: false,
+        lockPath: join17(tmp, "no.lock"),
+        overwrite: true
+      });
+      const { outputs, accuracy } = await evaluateCandidate(rt, join17(out, r.gguf[0].file), data);
+      rmSync10(out, { recursive: true, force: true });
+      const c = { value, outputs, accuracy, inconsistency: 0, seconds: (performance.now() - c0) / 1e3 };
+      candidates.push(c);
+    }
+  } finally {
+    rmSync10(tmp, { recursive: true, force: true });
+  }
+  inconsistency(candidates.map((c) => c.outputs)).forEach((v, i) => {
+    candidates[i].inconsistency = v;
+  });
+  candidates.forEach((c, i) => o.onCandidate?.(c, i));
+  const chosen = choose(candidates, rule);
+  const result = {
+    param: o.param,
+    type,
+    rule,
+    candidates,
+    chosen,
+    recipe: setRecipeParam(text, o.param, chosen),
+    seconds: (performance.now() - t0) / 1e3
+  };
+  writeSweep(o.outDir, result, basename11(o.recipeFile));
+  return result;
+}
+async function evaluateCandidate(rt, file, data) {
+  const session = await ModelSession.open(rt, file, contextFor(data));
+  try {
+    const outputs = [];
+    const accuracy = {};
+    const gen = async (prompt, chat, max) => (await session.greedy(chat ? session.chatTokens(prompt) : session.encode(prompt), max)).text;
+    for (const t of data.tasks) {
+      let right = 0;
+      for (const item of t.items) {
+        const text = await gen(item.prompt, t.spec.chat, t.spec.maxTokens);
+        outputs.push(text);
+        if (text === item.answer) right++;
+      }
+      accuracy[t.spec.name] = right / t.items.length;
+    }
+    for (const p of data.options.prompts) outputs.push(await gen(p.prompt, p.chat, p.maxTokens));
+    return { outputs, accuracy };
+  } finally {
+    await session.dispose();
+  }
+}
+function writeSweep(dir, r, recipeName) {
+  mkdirSync7(dir, { recursive: true });
+  const chosenName = recipeName.replace(/(\.ya?ml)?$/, `.${r.param}-${r.chosen}.yml`);
+  writeFileSync8(join17(dir, chosenName), r.recipe);
+  writeFileSync8(join17(dir, "sweep.svg"), renderSweepChart(r));
+  writeFileSync8(join17(dir, "sweep.json"), JSON.stringify({ ...r, candidates: r.candidates.map(({ outputs: _o, ...c }) => c) }, null, 2) + "\n");
+  const tasks = Object.keys(r.candidates[0]?.accuracy ?? {});
+  const lines = [
+    `# Sweep of \`${r.param}\` (${r.type})`,
+    "",
+    `Chosen: **${r.param} = ${r.chosen}** by ${r.rule === "accuracy" ? "mean task accuracy" : "generation consistency with the neighbouring values (AdaMMS, unlabeled)"}; recipe: \`${chosenName}\`.`,
+    "",
+    "![score against the parameter](sweep.svg)",
+    "",
+    `| ${r.param} | ${tasks.map((t) => `${t} accuracy`).join(" | ")}${tasks.length ? " | " : ""}output change vs neighbours | seconds |`,
+    `|---:|${tasks.map(() => "---:|").join("")}---:|---:|`,
+    ...r.candidates.map((c) => `| ${c.value}${c.value === r.chosen ? " \u2713" : ""} | ${tasks.map((t) => c.accuracy[t].toFixed(3)).join(" | ")}${tasks.length ? " | " : ""}${c.inconsistency.toFixed(3)} | ${c.seconds.toFixed(1)} |`),
+    ""
+  ];
+  writeFileSync8(join17(dir, "sweep.md"), lines.join("\n"));
+}
+function sweepText(r) {
+  const tasks = Object.keys(r.candidates[0]?.accuracy ?? {});
+  const header = [r.param, ...tasks.map((t) => `${t} acc`), "change vs neighbours", "seconds"];
+  const rows = r.candidates.map((c) => [`${c.value}${c.value === r.chosen ? " *" : ""}`, ...tasks.map((t) => c.accuracy[t].toFixed(3)), c.inconsistency.toFixed(3), c.seconds.toFixed(1)]);
+  const w2 = header.map((h, i) => Math.max(h.length, ...rows.map((row2) => row2[i].length)));
+  const line = (row2) => row2.map((x, i) => x.padStart(w2[i])).join("  ");
+  return [
+    line(header),
+    ...rows.map(line),
+    "",
+    `chosen: ${r.param} = ${r.chosen} (${r.rule === "accuracy" ? "best mean task accuracy" : "most consistent generations, AdaMMS"})`
+  ].join("\n") + "\n";
+}
+
+// src/cli/commands/sweep.ts
+var sweepCommand = defineCommand({
+  name: "sweep",
+  summary: "merge a recipe for several values of one parameter, evaluate each, and pick one",
+  help: `Usage: mergeops sweep <recipe.yml> --param lambda|t|weight|density --values V1,V2,... --out DIR [options]
+
+Merges the recipe once per value (lambda and t are set under \`parameters:\`, weight and density
+on every model), writes each candidate as a GGUF of a cheap type, and runs the recipe's
+mergeops.eval prompts and tasks on it. With labelled tasks the value with the best mean accuracy
+is chosen; without labels (or with --unlabeled), the value whose greedy outputs change least
+between it and its neighbouring values (AdaMMS, arXiv:2503.23733, section 3.3).
+DIR receives sweep.md (the table and chart), sweep.svg, sweep.json and the chosen recipe.
+
+Options:
+  --param NAME           lambda, t, weight or density
+  --values LIST          comma-separated values, e.g. 0.6,0.8,1.0,1.2 (at least two)
+  -o, --out DIR          folder for the sweep's report and the chosen recipe (required)
+  --type TYPE            GGUF type the candidates are evaluated at (default Q8_0)
+  --unlabeled            choose by generation consistency even when the tasks have answers
+  --eval FILE            prompts and tasks from FILE (as for \`mergeops run --eval\`) instead of the
+                         recipe's mergeops.eval
+  --max-memory SIZE      memory the merges may use (default: half of RAM, \u2264 16 GiB)
+  -j, --threads N        threads (default: one per core)
+${RECIPE_OPTIONS_HELP}`,
+  options: {
+    ...RECIPE_OPTIONS,
+    param: { type: "string" },
+    values: { type: "string" },
+    out: { type: "string", short: "o" },
+    type: { type: "string" },
+    unlabeled: { type: "boolean" },
+    eval: { type: "string" },
+    "max-memory": { type: "string" },
+    threads: { type: "string", short: "j" }
+  },
+  async run({ values, positionals }, io2) {
+    const recipe = onePositional(positionals, "sweep", "a recipe file", "recipe.yml --param lambda --values 0.8,1.0,1.2 --out sweep");
+    const names = Object.keys(SWEEP_PARAMS);
+    if (values.param === void 0) throw new MergeopsError("USAGE", "`mergeops sweep` needs --param", `one of ${names.join(", ")}`);
+    if (!names.includes(values.param)) {
+      const guess = didYouMean(values.param, names);
+      throw new MergeopsError("USAGE", `--param ${values.param} cannot be swept${guess ? `; did you mean ${guess}?` : ""}`, `use one of ${names.join(", ")}`);
+    }
+    if (values.values === void 0) throw new MergeopsError("USAGE", "`mergeops sweep` needs --values", "e.g. --values 0.6,0.8,1.0,1.2");
+    const list2 = values.values.split(",").map((v) => v.trim());
+    const nums = list2.map(Number);
+    const bad = list2.find((v, i) => v === "" || !Number.isFinite(nums[i]));
+    if (bad !== void 0) throw new MergeopsError("USAGE", `--values: \`${bad}\` is not a number`, "e.g. --values 0.6,0.8,1.0,1.2");
+    if (!values.out) throw new MergeopsError("USAGE", "`mergeops sweep` needs --out DIR", `mergeops sweep ${recipe} --param ${values.param} --values ${values.values} --out sweep`);
+    const r = await runSweep({
+      ...prepareOptions(values, io2),
+      recipeFile: recipe,
+      param: values.param,
+      values: nums,
+      outDir: values.out,
+      type: values.type === void 0 ? void 0 : parseFileType(values.type),
+      unlabeled: values.unlabeled ?? false,
+      eval: values.eval === void 0 ? void 0 : readEvalFile(values.eval),
+      maxMemory: sizeOption(values["max-memory"], "max-memory"),
+      threads: countOption(values.threads, "threads", "2"),
+      onCandidate: void 0
+    });
+    io2.out(sweepText(r));
+    io2.out(`wrote ${values.out}/sweep.md, sweep.svg, sweep.json and the chosen recipe in ${r.seconds.toFixed(1)} s
+`);
+    return 0;
+  }
+});
+
+// src/cli/commands/index.ts
+var COMMANDS = [planCommand, runCommand, lockCommand, publishCommand, quantizeCommand, sweepCommand];
+
+// src/cli/streams.ts
+function closeQuietly(stream) {
+  let closed = false;
+  stream.on("error", (e) => {
+    if (e.code === "EPIPE") {
+      closed = true;
+      return;
+    }
+    closed = true;
+    process.exitCode = 1;
+  });
+  return (text) => {
+    if (!closed) stream.write(text);
+  };
+}
+
+// src/cli/main.ts
+var VERSION = MERGEOPS_VERSION;
+function usage() {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return `mergeops ${VERSION} \u2014 merge models from mergekit recipes
+
+Usage: mergeops <command> [arguments] [options]
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n")}
+
+Run \`mergeops <command> --help\` for a command's arguments and options.
+  -h, --help     this text
+  -v, --version  the version
+`;
+}
+function findCommand(name) {
+  const command = COMMANDS.find((c) => c.name === name);
+  if (command) return command;
+  const names = COMMANDS.map((c) => c.name);
+  const guess = didYouMean(name, names);
+  const list2 = names.map((n) => `\`${n}\``).join(", ");
+  if (/\.ya?ml$/i.test(name)) {
+    throw new MergeopsError("USAGE", `\`${name}\` is not a command`, `put the command first: \`mergeops plan ${name}\` or \`mergeops run ${name} --out DIR\``);
+  }
+  throw new MergeopsError("USAGE", `unknown command \`${name}\``, guess ? `did you mean \`mergeops ${guess}\`? (commands: ${list2})` : `the commands are ${list2} (see \`mergeops --help\`)`);
+}
+function optionIndex() {
+  const index = /* @__PURE__ */ new Map();
+  for (const c of COMMANDS) for (const o of c.optionNames) index.set(o, [...index.get(o) ?? [], c.name]);
+  return index;
+}
+async function main(argv, io2) {
+  const [first, ...rest] = argv;
+  if (first === void 0) {
+    io2.err(usage());
+    return 2;
+  }
+  if (first === "-v" || first === "--version") {
+    io2.out(`${VERSION}
+`);
+    return 0;
+  }
+  if (first === "-h" || first === "--help") {
+    io2.out(usage());
+    return 0;
+  }
+  if (first === "help") {
+    if (rest[0] === void 0) {
+      io2.out(usage());
+      return 0;
+    }
+    io2.out(findCommand(rest[0]).help);
+    return 0;
+  }
+  if (first.startsWith("-")) {
+    throw new MergeopsError("USAGE", `\`${first}\` before the command`, "put the command first, e.g. `mergeops run recipe.yml --out DIR` (see `mergeops --help`)");
+  }
+  return findCommand(first).invoke(rest, io2, optionIndex());
+}
+var io = { out: closeQuietly(process.stdout), err: closeQuietly(process.stderr), env: process.env };
+installInterruptHandlers({ log: (line) => io.err(`
+${line}
+`) });
+main(process.argv.slice(2), io).then(
   (code) => {
     process.exitCode = code;
   },
-  (e) => {
-    if (e instanceof MergeopsError) process.stderr.write(maskTokens(e.format()) + "\n");
-    else if (e instanceof Error && "code" in e && String(e.code).startsWith("ERR_PARSE_ARGS")) {
-      process.stderr.write(`error: ${e.message}
-  hint: see \`mergeops --help\`
+  (raw) => {
+    if (interruptedBy() !== void 0) return;
+    const e = toMergeopsError(raw) ?? raw;
+    if (e instanceof MergeopsError) io.err(maskTokens(e.format()) + "\n");
+    else {
+      io.err(`internal error: ${maskTokens(e instanceof Error ? e.stack ?? e.message : String(e))}
+  this is a bug in mergeops: please report it with the command and the text above
 `);
-    } else process.stderr.write(`internal error: ${e instanceof Error ? e.stack : String(e)}
-`);
+    }
     process.exitCode = e instanceof MergeopsError && e.code === "USAGE" ? 2 : 1;
   }
 );

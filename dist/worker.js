@@ -2,7 +2,7 @@ import { createRequire as __mergeopsCreateRequire } from 'node:module';
 const require = __mergeopsCreateRequire(import.meta.url);
 
 // src/kernels/worker.ts
-import { closeSync, constants as fsConstants, openSync, readSync, write, writeSync } from "node:fs";
+import { closeSync, constants as fsConstants, openSync, write, writeSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 
 // src/formats/dtype.ts
@@ -26,11 +26,20 @@ var f32 = new Float32Array(1);
 var u32 = new Uint32Array(f32.buffer);
 
 // src/errors.ts
+function shortenQuoted(message) {
+  if (message.length <= 1e3) return message;
+  const cut = message.replace(/`([^`]{200,})`|"((?:[^"\\]|\\.){200,})"/g, (m, a, b) => {
+    const inner = a ?? b ?? "";
+    const q = a !== void 0 ? "`" : '"';
+    return `${q}${inner.slice(0, 60)}\u2026${q} (${inner.length} characters)`;
+  });
+  return cut.length > 2e3 ? `${cut.slice(0, 1990)}\u2026 (cut)` : cut;
+}
 var MergeopsError = class extends Error {
   code;
   hint;
   constructor(code, message, hint) {
-    super(message);
+    super(shortenQuoted(message));
     this.name = "MergeopsError";
     this.code = code;
     this.hint = hint;
@@ -42,7 +51,7 @@ var MergeopsError = class extends Error {
   }
 };
 
-// src/hub/range-read.ts
+// src/io/range-read.ts
 var Transient = class extends Error {
   constructor(message, retryAfterMs2) {
     super(message);
@@ -208,7 +217,7 @@ function redact(url) {
   return i < 0 ? url : `${url.slice(0, i)}?\u2026`;
 }
 
-// src/hub/read-ahead.ts
+// src/io/read-ahead.ts
 var ReadAhead = class {
   constructor(opts = {}) {
     this.opts = opts;
@@ -271,9 +280,50 @@ var ReadAhead = class {
   }
 };
 
+// src/io/file-range.ts
+import { readSync } from "node:fs";
+var MAX_IO = 1 << 30;
+function truncated(file, at, missing) {
+  return new MergeopsError(
+    "IO",
+    `${file}: file ends at byte ${at}, expected ${missing} more bytes (truncated?)`,
+    "the file was truncated or changed while being read; re-download it"
+  );
+}
+function readRangeSync(fd, into, position, file) {
+  const len = into.length;
+  let done = 0;
+  while (done < len) {
+    const want = Math.min(MAX_IO, len - done);
+    const got = readSync(fd, into, done, want, position + done);
+    if (got === 0) throw truncated(file, position + done, len - done);
+    done += got;
+  }
+}
+
 // src/methods/arcee-fusion.ts
 var BINS = 65536;
 var QUANTILES = [0.25, 0.5, 0.75];
+var arceeFusion = {
+  name: "arcee_fusion",
+  prettyName: "Arcee Fusion",
+  reference: "https://arcee.ai",
+  base: "required",
+  globalParams: [],
+  perModelParams: [],
+  planTensor({ inputs, tensor }) {
+    if (inputs.length === 1) return { op: { kind: "copy" } };
+    if (inputs.length !== 2 || !inputs[0].isBase) {
+      return {
+        error: `arcee_fusion merges exactly two models, the base model and one other, but ${tensor} has ${inputs.length} (${inputs.map((i) => `\`${i.modelKey}\``).join(", ")})`,
+        hint: "list exactly one model besides `base_model:`"
+      };
+    }
+    return { op: { kind: "program", method: "arcee_fusion", params: {} } };
+  },
+  // a function: arceeFusionProgram is defined below this object
+  program: (params, shape) => arceeFusionProgram(params, shape)
+};
 function sumParts(parts, words) {
   const out = new Float64Array(words);
   for (const p of parts) for (let i = 0; i < words; i++) out[i] += p.data[i];
@@ -296,6 +346,10 @@ function locate(hist, ranks) {
     throw new Error(`arcee_fusion: rank ${r} is beyond the histogram's ${below} elements`);
   });
 }
+function fusionThreshold(q1, median, q3) {
+  const f = Math.fround;
+  return f(f(median) + f(1.5 * f(f(q3) - f(q1))));
+}
 var arceeFusionProgram = (_params, shape) => {
   const { rowLen: rowLen2, numel } = shape;
   const ranks = quartileRanks(numel);
@@ -305,6 +359,7 @@ var arceeFusionProgram = (_params, shape) => {
     reduce(parts) {
       const out = new Float64Array(numel / rowLen2);
       for (const p of parts) out.set(p.data, p.first / rowLen2);
+      for (let i = 0; i < out.length; i++) out[i] = Math.fround(out[i]);
       return out;
     }
   };
@@ -331,7 +386,7 @@ var arceeFusionProgram = (_params, shape) => {
         return keyToFloat(bin * BINS + low.bin);
       });
       const [q1, median, q3] = values;
-      const threshold = median + 1.5 * (q3 - q1);
+      const threshold = fusionThreshold(q1, median, q3);
       return { fn: "geo_fusion_apply", params: [threshold, ...stats[0]] };
     }
   };
@@ -349,6 +404,7 @@ function tileStride(tile) {
 var STAT_BLOCK = 4096;
 
 // src/methods/gram.ts
+var MAX_INPUTS = 16;
 var Gram = class {
   constructor(m, data, offset = 0) {
     this.m = m;
@@ -427,6 +483,26 @@ function safeAcos(x) {
 }
 
 // src/methods/karcher.ts
+var karcher = {
+  name: "karcher",
+  prettyName: "Karcher Mean",
+  reference: "https://en.wikipedia.org/wiki/Karcher_mean",
+  base: "input",
+  globalParams: [
+    { name: "max_iter", default: 10 },
+    { name: "tol", default: 1e-5 }
+  ],
+  perModelParams: [],
+  planTensor({ inputs, global, tensor }) {
+    if (inputs.length === 1) return { op: { kind: "copy" } };
+    if (inputs.length > MAX_INPUTS) {
+      return { error: `karcher merges at most ${MAX_INPUTS} models, but ${tensor} has ${inputs.length}`, hint: "merge fewer models per stage (a multi-stage recipe can merge the results)" };
+    }
+    return { op: { kind: "program", method: "karcher", params: { max_iter: global.max_iter ?? 10, tol: global.tol ?? 1e-5 } } };
+  },
+  // a function: karcherProgram is defined below this object
+  program: (params, shape) => karcherProgram(params, shape)
+};
 function karcherCoefficients(g, maxIter, tol) {
   const n = g.m;
   const alphas = new Array(n).fill(1 / n);
@@ -460,116 +536,6 @@ function karcherCoefficients(g, maxIter, tol) {
   return u.map((x) => x * scale);
 }
 var karcherProgram = (params, shape) => gramProgram(shape, { rel: false, rows: false }, (g) => karcherCoefficients(g, params.max_iter, params.tol));
-
-// src/methods/model-stock.ts
-function modelStockRatio(g) {
-  const n = g.m;
-  let sum = 0;
-  let pairs = 0;
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
-      const normProduct = Math.sqrt(Math.max(0, g.at(i, i))) * Math.sqrt(Math.max(0, g.at(j, j)));
-      sum += Math.min(1, Math.max(-1, g.at(i, j) / Math.max(normProduct, 1e-6)));
-      pairs++;
-    }
-  }
-  const cos = sum / pairs;
-  const t = n * cos / (1 + (n - 1) * cos);
-  return { cos, t: cos <= 0 || !Number.isFinite(t) ? 0 : Math.min(1, t) };
-}
-var modelStockProgram = (params, shape) => gramProgram(shape, { rel: true, rows: Boolean(params.filter_wise) }, (g) => {
-  const { t } = modelStockRatio(g);
-  return new Array(g.m).fill(t / g.m);
-});
-
-// src/methods/multislerp.ts
-function multislerpCoefficients(w, eps, g, tensor = "tensor") {
-  const n = w.length;
-  const norms = w.map((_, i) => Math.sqrt(Math.max(0, g.at(i, i))));
-  const inv = norms.map((x) => 1 / (x + eps));
-  const m = w.map((wi, i) => wi * inv[i]);
-  const mNorm = g.norm(m);
-  if (!(mNorm >= eps)) {
-    if (n === 2) return [w[0], w[1]];
-    throw new MergeopsError(
-      "RECIPE",
-      `multislerp: the weighted mean of the directions of ${tensor} is zero (antipodal inputs whose weights cancel out)`,
-      "change the weights of the models, or merge these models with another method"
-    );
-  }
-  const mHat = m.map((x) => x / mNorm);
-  const dots = w.map((_, i) => inv[i] * g.apply(mHat, i));
-  const s = w.reduce((a, wi, i) => a + wi * dots[i], 0);
-  const tangent = w.map((wi, j) => wi * inv[j] - s * mHat[j]);
-  const tau = g.norm(tangent) + eps;
-  const avgNorm = w.reduce((a, wi, i) => a + wi * norms[i], 0);
-  const cosT = Math.cos(tau);
-  const sinc = Math.sin(tau) / tau;
-  return mHat.map((x, j) => (x * cosT + tangent[j] * sinc) * avgNorm);
-}
-var multislerpProgram = (params, shape) => gramProgram(shape, { rel: Boolean(params.rel), rows: false }, (g) => multislerpCoefficients(params.weights, params.eps, g, shape.tensor));
-
-// src/methods/nearswap.ts
-var nearswapProgram = (params) => ({
-  quantum: 1,
-  passes: [],
-  apply: () => ({ fn: "geo_nearswap", params: [params.t] })
-});
-
-// src/methods/nuslerp.ts
-var NORM_MIN = 1e-7;
-var COLINEAR_EPS = 1e-8;
-function nuslerpCoefficients(t, g00, g01, g11) {
-  const n0 = Math.max(Math.sqrt(g00), NORM_MIN);
-  const n1 = Math.max(Math.sqrt(g11), NORM_MIN);
-  const theta = Math.acos(Math.min(1, Math.max(-1, g01 / (n0 * n1))));
-  const s = Math.sin(theta);
-  if (!(Math.abs(s) >= COLINEAR_EPS)) return [1 - t, t];
-  return [Math.sin((1 - t) * theta) / s, Math.sin(t * theta) / s];
-}
-var COL_BLOCK_ROWS = 64;
-function columnProgram(t, rel, shape) {
-  const c = shape.rowLen;
-  const blockRows = Math.min(COL_BLOCK_ROWS, shape.numel / c);
-  const words = 3 * c;
-  return {
-    quantum: blockRows * c,
-    passes: [{
-      call: () => ({ fn: "geo_col_gram", params: [blockRows, rel ? 1 : 0] }),
-      words: (n) => Math.ceil(n / c / blockRows) * words,
-      reduce(parts) {
-        const out = new Float64Array(words);
-        for (const p of parts) for (let b = 0; b < p.data.length; b += words) for (let q = 0; q < words; q++) out[q] += p.data[b + q];
-        return out;
-      }
-    }],
-    apply(stats) {
-      const g = stats[0];
-      const c0 = [];
-      const c1 = [];
-      for (let col = 0; col < c; col++) {
-        const [a, b] = nuslerpCoefficients(t, g[col], g[c + col], g[2 * c + col]);
-        c0.push(a);
-        c1.push(b);
-      }
-      return { fn: "geo_combine_cols", params: [rel ? 1 : 0, ...c0, ...c1] };
-    },
-    scratchBytes: () => 4 * 2 * c
-  };
-}
-var nuslerpProgram = (params, shape) => {
-  const t = params.t;
-  const rel = Boolean(params.rel);
-  if (params.columns && shape.shape.length === 2) return columnProgram(t, rel, shape);
-  if (params.columns && shape.shape.length > 2) {
-    throw new MergeopsError(
-      "RECIPE",
-      `nuslerp_row_wise on ${shape.tensor}, a ${shape.shape.length}-D tensor, is not supported (only 1-D and 2-D tensors)`,
-      "use `nuslerp_flatten: true` or `nuslerp_row_wise: false` for this merge"
-    );
-  }
-  return gramProgram(shape, { rel, rows: !params.flatten }, (g) => nuslerpCoefficients(t, g.at(0, 0), g.at(0, 1), g.at(1, 1)));
-};
 
 // src/methods/select.ts
 var HI_BUCKETS = 32768;
@@ -614,11 +580,11 @@ function findInBucket(lo, off, bucket, need) {
   }
   throw new Error(`top-k: rank ${need} exceeds bucket ${bucket}'s ${above} elements`);
 }
-function tieCutoff(ties, stride, at, keep) {
+function tieCutoff(ties2, stride, at, keep) {
   let cum = 0;
-  const blocks = ties.length / stride;
+  const blocks = ties2.length / stride;
   for (let b = 0; b < blocks; b++) {
-    const c = ties[b * stride + at];
+    const c = ties2[b * stride + at];
     if (cum + c >= keep) return { cb: b, rem: keep - cum };
     cum += c;
   }
@@ -633,10 +599,10 @@ function topkSelection(spec) {
   const slot = (j, s) => j * nslots + s;
   const S = 0, B = 1, H = 2, T = 3, L = 4, R = 5;
   const HEAD = 1 + 2 * BAND;
-  const bottomOf = (ties, at) => {
+  const bottomOf = (ties2, at) => {
     let total = 0;
-    for (let i = at; i < ties.length; i += q) total += ties[i];
-    return { total, blocks: { ties, at } };
+    for (let i = at; i < ties2.length; i += q) total += ties2[i];
+    return { total, blocks: { ties: ties2, at } };
   };
   const chooseBands = (sample) => {
     const out = new Float64Array(3 * q).fill(-1);
@@ -798,11 +764,106 @@ function topkSelection(spec) {
 }
 
 // src/methods/rng.ts
+var FNV_OFFSET = 0xcbf29ce484222325n;
+var FNV_PRIME = 0x100000001b3n;
 var MASK64 = (1n << 64n) - 1n;
+function tensorRngKey(seed, tensor) {
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`seed must be a non-negative safe integer, got ${seed}`);
+  let h = FNV_OFFSET;
+  const eat = (b) => {
+    h = (h ^ BigInt(b)) * FNV_PRIME & MASK64;
+  };
+  let s = BigInt(seed);
+  for (let i = 0; i < 8; i++) {
+    eat(Number(s & 0xffn));
+    s >>= 8n;
+  }
+  for (const b of new TextEncoder().encode(tensor)) eat(b);
+  return [Number(h & 0xffffffffn), Number(h >> 32n)];
+}
 
 // src/methods/gta.ts
 var SPARSE_CODE = { none: 0, magnitude: 1, outliers: 1, random: 2, della: 3 };
 var RESCALE_CODE = { l1: 1, l2: 2, linf: 3, inverse_density: 4 };
+var CONSENSUS_CODE = { none: 0, sum: 1, count: 2 };
+function gtaGlobalParams(defaults) {
+  return [
+    // Accepted for compatibility: only changes the mask dtype in mergekit, never the result.
+    { name: "int8_mask", default: 0 },
+    { name: "normalize", default: defaults.normalize ? 1 : 0 },
+    { name: "rescale", default: defaults.rescale ? 1 : 0 },
+    { name: "lambda", default: 1 }
+  ];
+}
+var WEIGHT = { name: "weight", required: true };
+var DENSITY = {
+  name: "density",
+  default: 1,
+  validate: (v) => v < 0 ? `density must be \u2265 0 (the fraction of each delta kept), got ${v}` : v > 1 ? `density must be \u2264 1 (the fraction of each delta kept; 1 keeps them all), got ${v}` : void 0
+};
+var GAMMA = {
+  name: "gamma",
+  default: 0.01,
+  validate: (v) => v >= 0 && v <= 1 ? void 0 : `gamma must be in [0, 1] (the fraction of largest deltas dropped), got ${v}`
+};
+var EPSILON = {
+  name: "epsilon",
+  default: 0.15,
+  validate: (v) => v >= 0 ? void 0 : `epsilon must be \u2265 0 (the spread of DELLA's keep probabilities), got ${v}`
+};
+var CONSENSUS_OPTION = {
+  key: "consensus_method",
+  kind: "enum",
+  values: ["sum", "count"],
+  default: "sum",
+  doc: "sign election of the TIES-style methods: `sum` of weighted deltas (mergekit) or `count` of signs"
+};
+var RESCALE_NORM_OPTION = {
+  key: "rescale_norm",
+  kind: "enum",
+  values: ["l1", "l2", "linf", "inverse_density"],
+  default: "l1",
+  doc: "the norm `rescale: true` matches: `l1` (mergekit), `l2`, `linf`, or `inverse_density` (the papers' 1/p)"
+};
+function gtaOptions(consensus) {
+  return consensus ? [CONSENSUS_OPTION, RESCALE_NORM_OPTION] : [RESCALE_NORM_OPTION];
+}
+function planGta(ctx, spec) {
+  const others = ctx.inputs.filter((i) => !i.isBase);
+  if (others.length === ctx.inputs.length) {
+    return { error: `${spec.method} needs the base model's ${ctx.tensor}`, hint: "set `base_model:` to the model the others were fine-tuned from" };
+  }
+  if (others.length === 0) return { op: { kind: "copy" } };
+  const opts = ctx.options ?? { seed: 0, values: {} };
+  const num = (v, d) => v ?? d;
+  const densities = others.map((i) => num(i.params.density, 1));
+  const epsilons = others.map((i) => num(i.params.epsilon, 0.15));
+  if (spec.sparsifier === "della") {
+    for (let j = 0; j < others.length; j++) {
+      const d = densities[j], e = epsilons[j];
+      if (d > 0 && d < 1 && !(d - e > 0 && d + e < 1)) {
+        return {
+          error: `${spec.method}: model \`${others[j].modelKey}\` has density ${d} and epsilon ${e}, but DELLA's keep probabilities density \xB1 epsilon must lie strictly between 0 and 1 (tensor ${ctx.tensor})`,
+          hint: `use an epsilon below ${Math.min(d, 1 - d)} for this density (the default is 0.15, so density must be in (0.15, 0.85)), or change the density`
+        };
+      }
+    }
+  }
+  const random = spec.sparsifier === "random" || spec.sparsifier === "della";
+  const params = {
+    sparsifier: spec.sparsifier,
+    consensus: spec.consensus ? CONSENSUS_CODE[opts.values["consensus_method"] ?? "sum"] : 0,
+    normalize: ctx.global.normalize ? 1 : 0,
+    lambda: num(ctx.global.lambda, 1),
+    rescale: ctx.global.rescale && spec.sparsifier !== "none" ? RESCALE_CODE[opts.values["rescale_norm"] ?? "l1"] : 0,
+    key: random ? tensorRngKey(opts.seed, ctx.tensor) : [0, 0],
+    weights: others.map((i) => i.params.weight),
+    densities,
+    epsilons,
+    gammas: others.map((i) => num(i.params.gamma, 0.01))
+  };
+  return { op: { kind: "program", method: spec.method, params } };
+}
 function windowOf(sp, density, gamma, n) {
   const target = Math.trunc(density * n);
   if (sp === "magnitude") return [target, 0];
@@ -911,7 +972,419 @@ function gtaProgram(raw, shape) {
   };
 }
 
+// src/methods/breadcrumbs.ts
+var breadcrumbs = {
+  name: "breadcrumbs",
+  prettyName: "Model Breadcrumbs",
+  reference: "https://arxiv.org/abs/2312.06795",
+  base: "required",
+  globalParams: gtaGlobalParams({ normalize: false, rescale: false }),
+  perModelParams: [WEIGHT, DENSITY, GAMMA],
+  planTensor: (ctx) => planGta(ctx, { method: "breadcrumbs", sparsifier: "outliers", consensus: false }),
+  options: gtaOptions(false),
+  program: gtaProgram
+};
+
+// src/methods/breadcrumbs-ties.ts
+var breadcrumbsTies = {
+  name: "breadcrumbs_ties",
+  prettyName: "Model Breadcrumbs with TIES",
+  reference: "https://arxiv.org/abs/2312.06795",
+  base: "required",
+  globalParams: gtaGlobalParams({ normalize: false, rescale: false }),
+  perModelParams: [WEIGHT, DENSITY, GAMMA],
+  planTensor: (ctx) => planGta(ctx, { method: "breadcrumbs_ties", sparsifier: "outliers", consensus: true }),
+  options: gtaOptions(true),
+  program: gtaProgram
+};
+
+// src/methods/dare-linear.ts
+var dareLinear = {
+  name: "dare_linear",
+  prettyName: "Linear DARE",
+  reference: "https://arxiv.org/abs/2311.03099",
+  base: "required",
+  globalParams: gtaGlobalParams({ normalize: false, rescale: true }),
+  perModelParams: [WEIGHT, DENSITY],
+  planTensor: (ctx) => planGta(ctx, { method: "dare_linear", sparsifier: "random", consensus: false }),
+  options: gtaOptions(false),
+  program: gtaProgram
+};
+
+// src/methods/dare-ties.ts
+var dareTies = {
+  name: "dare_ties",
+  prettyName: "DARE TIES",
+  reference: "https://arxiv.org/abs/2311.03099",
+  base: "required",
+  globalParams: gtaGlobalParams({ normalize: false, rescale: true }),
+  perModelParams: [WEIGHT, DENSITY],
+  planTensor: (ctx) => planGta(ctx, { method: "dare_ties", sparsifier: "random", consensus: true }),
+  options: gtaOptions(true),
+  program: gtaProgram
+};
+
+// src/methods/della.ts
+var della = {
+  name: "della",
+  prettyName: "DELLA",
+  reference: "https://arxiv.org/abs/2406.11617",
+  base: "required",
+  globalParams: gtaGlobalParams({ normalize: true, rescale: true }),
+  perModelParams: [WEIGHT, DENSITY, EPSILON],
+  planTensor: (ctx) => planGta(ctx, { method: "della", sparsifier: "della", consensus: true }),
+  options: gtaOptions(true),
+  program: gtaProgram
+};
+
+// src/methods/della-linear.ts
+var dellaLinear = {
+  name: "della_linear",
+  prettyName: "Linear DELLA",
+  reference: "https://arxiv.org/abs/2406.11617",
+  base: "required",
+  globalParams: gtaGlobalParams({ normalize: false, rescale: true }),
+  perModelParams: [WEIGHT, DENSITY, EPSILON],
+  planTensor: (ctx) => planGta(ctx, { method: "della_linear", sparsifier: "della", consensus: false }),
+  options: gtaOptions(false),
+  program: gtaProgram
+};
+
+// src/methods/linear.ts
+var linear = {
+  name: "linear",
+  prettyName: "Linear",
+  reference: "https://arxiv.org/abs/2203.05482",
+  base: "input",
+  globalParams: [{ name: "normalize", default: 1 }],
+  perModelParams: [{ name: "weight", required: true }],
+  planTensor({ inputs, global }) {
+    const weights = inputs.map((i) => i.params.weight);
+    let divisor = 1;
+    if (global.normalize) {
+      divisor = weights.reduce((a, b) => a + b, 0);
+      if (divisor === 0) {
+        return {
+          error: `the weights of linear sum to 0 (${weights.join(", ")}), so normalizing would divide by zero`,
+          hint: "change the weights, or set `normalize: false` to use the plain weighted sum"
+        };
+      }
+    }
+    return { op: { kind: "linear", weights, divisor } };
+  }
+};
+
+// src/methods/model-stock.ts
+var modelStock = {
+  name: "model_stock",
+  prettyName: "Model Stock",
+  reference: "https://arxiv.org/abs/2403.19522",
+  base: "required",
+  globalParams: [{ name: "filter_wise", default: 0 }],
+  perModelParams: [],
+  options: [{
+    key: "model_stock_clamp",
+    kind: "boolean",
+    default: false,
+    doc: "write `model_stock_clamp: true` to clamp model_stock's ratio t to [0, 1] (mergekit does not)"
+  }],
+  planTensor({ inputs, global, tensor, options }) {
+    if (inputs.length === 1 && inputs[0].isBase) return { op: { kind: "copy" } };
+    const others = inputs.filter((i) => !i.isBase);
+    if (!inputs[0].isBase || others.length < 2) {
+      return {
+        error: `model_stock needs the base model and at least two other models, but ${tensor} has ${inputs[0].isBase ? `the base and ${others.length} other` : `no base and ${others.length}`} (${inputs.map((i) => `\`${i.modelKey}\``).join(", ")})`,
+        hint: "list at least two fine-tunes of `base_model:` under `models:`"
+      };
+    }
+    if (inputs.length > MAX_INPUTS) {
+      return { error: `model_stock merges at most ${MAX_INPUTS - 1} models besides the base, but ${tensor} has ${others.length}`, hint: "merge fewer models per stage" };
+    }
+    const params = { filter_wise: Boolean(global.filter_wise) };
+    return { op: { kind: "program", method: "model_stock", params: options?.values["model_stock_clamp"] === true ? { ...params, clamp: true } : params } };
+  },
+  // a function: modelStockProgram is defined below this object
+  program: (params, shape) => modelStockProgram(params, shape)
+};
+function modelStockRatio(g, clamp = false) {
+  const n = g.m;
+  let sum = 0;
+  let pairs = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const normProduct = Math.sqrt(Math.max(0, g.at(i, i))) * Math.sqrt(Math.max(0, g.at(j, j)));
+      sum += Math.min(1, Math.max(-1, g.at(i, j) / Math.max(normProduct, 1e-6)));
+      pairs++;
+    }
+  }
+  const cos = sum / pairs;
+  const t = n * cos / (1 + (n - 1) * cos);
+  if (!Number.isFinite(t)) return { cos, t: 0 };
+  return { cos, t: clamp ? cos <= 0 ? 0 : Math.min(1, t) : t };
+}
+var modelStockProgram = (params, shape) => {
+  const clamp = Boolean(params.clamp);
+  const rows = params.filter_wise ? shape.numel / shape.rowLen : 1;
+  const prog = gramProgram(shape, { rel: true, rows: Boolean(params.filter_wise) }, (g) => {
+    const { t } = modelStockRatio(g, clamp);
+    return new Array(g.m).fill(t / g.m);
+  });
+  return {
+    ...prog,
+    notes(stats) {
+      const m = shape.k - 1;
+      let apart = 0;
+      let worst = { cos: Infinity, t: 0 };
+      for (let r = 0; r < rows; r++) {
+        const g = gramOf(stats[0], m, r);
+        const x = modelStockRatio(g, clamp);
+        if (x.cos < 0) apart++;
+        if (x.cos < worst.cos) worst = x;
+      }
+      if (apart === 0) return [];
+      const where = rows > 1 ? ` in ${apart} of ${rows} rows (lowest mean cosine ${worst.cos.toFixed(3)})` : ` (mean cosine ${worst.cos.toFixed(3)})`;
+      const what = clamp ? `t clamped to ${worst.t.toFixed(3)}` : `t = ${worst.t.toFixed(3)} by mergekit's formula, outside [0, 1]`;
+      return [`model_stock: the task vectors of ${shape.tensor} point apart${where}: ${what}` + (clamp ? "" : "; `mergeops: {model_stock_clamp: true}` clamps t to [0, 1]")];
+    }
+  };
+};
+
+// src/methods/multislerp.ts
+var multislerp = {
+  name: "multislerp",
+  prettyName: "Multi-SLERP",
+  reference: "https://goddard.blog/posts/multislerp-wow-what-a-cool-idea",
+  base: "optional",
+  globalParams: [
+    { name: "normalize_weights", default: 1 },
+    { name: "eps", default: 1e-8 }
+  ],
+  perModelParams: [{ name: "weight", required: true }],
+  planTensor({ inputs, global, tensor }) {
+    const base = inputs.find((i) => i.isBase);
+    const others = inputs.filter((i) => !i.isBase);
+    if (others.length === 0) return { op: { kind: "copy" } };
+    if (others.length === 1) return { op: base ? { kind: "linear", weights: [0, 1], divisor: 1 } : { kind: "copy" } };
+    if (others.length > MAX_INPUTS - 1) {
+      return { error: `multislerp merges at most ${MAX_INPUTS - 1} models, but ${tensor} has ${others.length}`, hint: "merge fewer models per stage (a multi-stage recipe can merge the results)" };
+    }
+    const weights = others.map((i) => i.params.weight);
+    const sum = weights.reduce((a, b) => a + b, 0);
+    if (global.normalize_weights && sum === 0) {
+      return {
+        error: `the weights of multislerp sum to 0 (${weights.join(", ")}), so normalizing them would divide by zero`,
+        hint: "change the weights, or set `normalize_weights: false`"
+      };
+    }
+    const w = global.normalize_weights ? weights.map((x) => x / sum) : weights;
+    return { op: { kind: "program", method: "multislerp", params: { weights: w, eps: global.eps ?? 1e-8, rel: base !== void 0 } } };
+  },
+  // a function: multislerpProgram is defined below this object
+  program: (params, shape) => multislerpProgram(params, shape)
+};
+function multislerpCoefficients(w, eps, g, tensor = "tensor") {
+  const n = w.length;
+  const norms = w.map((_, i) => Math.sqrt(Math.max(0, g.at(i, i))));
+  const inv = norms.map((x) => 1 / (x + eps));
+  const m = w.map((wi, i) => wi * inv[i]);
+  const mNorm = g.norm(m);
+  if (!(mNorm >= eps)) {
+    if (n === 2) return [w[0], w[1]];
+    throw new MergeopsError(
+      "RECIPE",
+      `multislerp: the weighted mean of the directions of ${tensor} is zero (antipodal inputs whose weights cancel out)`,
+      "change the weights of the models, or merge these models with another method"
+    );
+  }
+  const mHat = m.map((x) => x / mNorm);
+  const dots = w.map((_, i) => inv[i] * g.apply(mHat, i));
+  const s = w.reduce((a, wi, i) => a + wi * dots[i], 0);
+  const tangent = w.map((wi, j) => wi * inv[j] - s * mHat[j]);
+  const tau = g.norm(tangent) + eps;
+  const avgNorm = w.reduce((a, wi, i) => a + wi * norms[i], 0);
+  const cosT = Math.cos(tau);
+  const sinc = Math.sin(tau) / tau;
+  return mHat.map((x, j) => (x * cosT + tangent[j] * sinc) * avgNorm);
+}
+var multislerpProgram = (params, shape) => gramProgram(shape, { rel: Boolean(params.rel), rows: false }, (g) => multislerpCoefficients(params.weights, params.eps, g, shape.tensor));
+
+// src/methods/nearswap.ts
+var nearswap = {
+  name: "nearswap",
+  prettyName: "NearSwap",
+  reference: "https://huggingface.co/alchemonaut/QuartetAnemoi-70B-t0.0001",
+  base: "required",
+  globalParams: [{ name: "t", required: true }],
+  perModelParams: [],
+  planTensor({ inputs, global, tensor }) {
+    if (inputs.length === 1) return { op: { kind: "copy" } };
+    const others = inputs.filter((i) => !i.isBase);
+    if (others.length !== 1 || !inputs[0].isBase) {
+      return {
+        error: `nearswap merges the base model with exactly one other model, but ${tensor} has ${others.length} besides the base (${others.map((i) => `\`${i.modelKey}\``).join(", ")})`,
+        hint: "list exactly one model besides `base_model:`"
+      };
+    }
+    return { op: { kind: "program", method: "nearswap", params: { t: global.t } } };
+  },
+  // a function: nearswapProgram is defined below this object
+  program: (params, shape) => nearswapProgram(params, shape)
+};
+var nearswapProgram = (params) => ({
+  quantum: 1,
+  passes: [],
+  apply: () => ({ fn: "geo_nearswap", params: [params.t] })
+});
+
+// src/methods/nuslerp.ts
+var NORM_MIN = 1e-7;
+var COLINEAR_EPS = 1e-8;
+var nuslerp = {
+  name: "nuslerp",
+  prettyName: "NuSLERP",
+  base: "optional",
+  globalParams: [
+    { name: "nuslerp_row_wise", default: 0 },
+    { name: "nuslerp_flatten", default: 1 }
+  ],
+  perModelParams: [{ name: "weight", required: true }],
+  planTensor({ inputs, global, tensor }) {
+    if (inputs.length === 1) return { op: { kind: "copy" } };
+    const base = inputs.find((i) => i.isBase);
+    const others = inputs.filter((i) => !i.isBase);
+    if (others.length !== 2) {
+      const list = others.map((i) => `\`${i.modelKey}\``).join(", ");
+      return {
+        error: base && others.length === 1 ? `nuslerp merges two models besides the base model, but ${tensor} has only ${list} besides the base \`${base.modelKey}\`; the base model cannot be one of the two models to merge` : `nuslerp merges exactly two models${base ? " besides the base model" : ""}, but ${tensor} has ${others.length} (${list})`,
+        hint: base ? "list two models other than `base_model:` under `models:`, or remove `base_model:` to interpolate the two models directly" : "list exactly two models (plus an optional `base_model:`)"
+      };
+    }
+    const flatten = Boolean(global.nuslerp_flatten);
+    const [w0, w1] = others.map((i) => i.params.weight);
+    const sum = w0 + w1;
+    const t = Math.abs(sum) < 1e-6 ? 0.5 : w1 / sum;
+    const params = { t, rel: base !== void 0, flatten };
+    return { op: { kind: "program", method: "nuslerp", params: !flatten && global.nuslerp_row_wise ? { ...params, columns: true } : params } };
+  },
+  // a function: nuslerpProgram is defined below this object
+  program: (params, shape) => nuslerpProgram(params, shape)
+};
+function nuslerpCoefficients(t, g00, g01, g11) {
+  const n0 = Math.max(Math.sqrt(g00), NORM_MIN);
+  const n1 = Math.max(Math.sqrt(g11), NORM_MIN);
+  const theta = Math.acos(Math.min(1, Math.max(-1, g01 / (n0 * n1))));
+  const s = Math.sin(theta);
+  if (!(Math.abs(s) >= COLINEAR_EPS)) return [1 - t, t];
+  return [Math.sin((1 - t) * theta) / s, Math.sin(t * theta) / s];
+}
+var COL_BLOCK_ROWS = 64;
+function columnProgram(t, rel, shape) {
+  const c = shape.numel / shape.shape[0];
+  const blockRows = Math.min(COL_BLOCK_ROWS, shape.numel / c);
+  const words = 3 * c;
+  return {
+    quantum: blockRows * c,
+    passes: [{
+      call: () => ({ fn: "geo_col_gram", params: [blockRows, rel ? 1 : 0] }),
+      words: (n) => Math.ceil(n / c / blockRows) * words,
+      reduce(parts) {
+        const out = new Float64Array(words);
+        for (const p of parts) for (let b = 0; b < p.data.length; b += words) for (let q = 0; q < words; q++) out[q] += p.data[b + q];
+        return out;
+      }
+    }],
+    apply(stats) {
+      const g = stats[0];
+      const c0 = [];
+      const c1 = [];
+      for (let col = 0; col < c; col++) {
+        const [a, b] = nuslerpCoefficients(t, g[col], g[c + col], g[2 * c + col]);
+        c0.push(a);
+        c1.push(b);
+      }
+      return { fn: "geo_combine_cols", params: [rel ? 1 : 0, ...c0, ...c1] };
+    },
+    scratchBytes: () => 4 * 2 * c,
+    rowLen: c
+  };
+}
+var nuslerpProgram = (params, shape) => {
+  const t = params.t;
+  const rel = Boolean(params.rel);
+  if (params.columns && shape.shape.length >= 2) return columnProgram(t, rel, shape);
+  return gramProgram(shape, { rel, rows: !params.flatten }, (g) => nuslerpCoefficients(t, g.at(0, 0), g.at(0, 1), g.at(1, 1)));
+};
+
+// src/methods/passthrough.ts
+var passthrough = {
+  name: "passthrough",
+  prettyName: "Passthrough",
+  base: "none",
+  singleInput: true,
+  globalParams: [],
+  perModelParams: [{ name: "scale" }],
+  planTensor({ inputs, tensor }) {
+    if (inputs.length !== 1) {
+      return {
+        error: `passthrough takes exactly one model per tensor, but ${inputs.length} models give ${tensor}`,
+        hint: "list one source per slice with passthrough, or use another merge method to combine models"
+      };
+    }
+    const scale = inputs[0].params.scale;
+    return { op: scale === void 0 || scale === 1 ? { kind: "copy" } : { kind: "copy", scale } };
+  }
+};
+
+// src/methods/slerp.ts
+var NORM_EPS = 1e-8;
+var DOT_THRESHOLD = 0.9995;
+var slerp = {
+  name: "slerp",
+  prettyName: "SLERP",
+  reference: "https://en.wikipedia.org/wiki/Slerp",
+  base: "required",
+  globalParams: [{ name: "t", required: true }],
+  perModelParams: [],
+  planTensor({ inputs, global, tensor }) {
+    if (inputs.length === 1) return { op: { kind: "copy" } };
+    if (inputs.length !== 2 || !inputs[0].isBase) {
+      return {
+        error: `slerp interpolates exactly two models, the base model and one other, but ${tensor} has ${inputs.length} (${inputs.map((i) => `\`${i.modelKey}\``).join(", ")})`,
+        hint: "list one model besides `base_model:` (or use multislerp or karcher to merge more than two)"
+      };
+    }
+    return { op: { kind: "program", method: "slerp", params: { t: global.t } } };
+  },
+  // a function: slerpProgram is defined below this object
+  program: (params, shape) => slerpProgram(params, shape)
+};
+function slerpCoefficients(t, g00, g01, g11) {
+  const n0 = Math.sqrt(g00);
+  const n1 = Math.sqrt(g11);
+  const dot = g01 / ((n0 > NORM_EPS ? n0 : 1) * (n1 > NORM_EPS ? n1 : 1));
+  if (!Number.isFinite(dot) || Math.abs(dot) > DOT_THRESHOLD) return [1 - t, t];
+  const theta0 = Math.acos(dot);
+  const sin0 = Math.sin(theta0);
+  const thetaT = theta0 * t;
+  return [Math.sin(theta0 - thetaT) / sin0, Math.sin(thetaT) / sin0];
+}
+var slerpProgram = (params, shape) => gramProgram(shape, { rel: false, rows: false }, (g) => slerpCoefficients(params.t, g.at(0, 0), g.at(0, 1), g.at(1, 1)));
+
 // src/methods/ram.ts
+var ram = {
+  name: "ram",
+  prettyName: "Reinforced Agent Merging",
+  reference: "https://arxiv.org/abs/2601.13572",
+  base: "required",
+  // RAM's epsilon is global and is the activity threshold, unlike DELLA's.
+  globalParams: [{ name: "epsilon", default: 1e-5 }],
+  perModelParams: [],
+  planTensor({ inputs, global }) {
+    if (inputs.every((i) => i.isBase)) return { op: { kind: "copy" } };
+    return { op: { kind: "program", method: "ram", params: { epsilon: global.epsilon ?? 1e-5 } } };
+  },
+  program: ramProgram
+};
 function ramProgram(raw, shape) {
   const m = shape.k - 1;
   return {
@@ -922,6 +1395,19 @@ function ramProgram(raw, shape) {
 }
 
 // src/methods/ramplus-tl.ts
+var ramplusTl = {
+  name: "ramplus_tl",
+  prettyName: "Reinforced Agent Merging Plus (Tensor-Local)",
+  reference: "https://arxiv.org/abs/2601.13572",
+  base: "required",
+  globalParams: [{ name: "r", default: 0.1 }, { name: "alpha", default: 0.2 }, { name: "epsilon", default: 1e-5 }],
+  perModelParams: [],
+  planTensor({ inputs, global }) {
+    if (inputs.every((i) => i.isBase)) return { op: { kind: "copy" } };
+    return { op: { kind: "program", method: "ramplus_tl", params: { r: global.r ?? 0.1, alpha: global.alpha ?? 0.2, epsilon: global.epsilon ?? 1e-5 } } };
+  },
+  program: ramplusTlProgram
+};
 function ramplusTlProgram(raw, shape) {
   const m = shape.k - 1;
   const eps = raw.epsilon, r = raw.r, alpha = raw.alpha;
@@ -939,6 +1425,23 @@ function ramplusTlProgram(raw, shape) {
 }
 
 // src/methods/sce.ts
+var sce = {
+  name: "sce",
+  prettyName: "SCE",
+  reference: "https://arxiv.org/abs/2408.07990",
+  base: "required",
+  globalParams: [
+    // Accepted for compatibility: only changes the mask dtype in mergekit, never the result.
+    { name: "int8_mask", default: 0 },
+    { name: "select_topk", default: 1 }
+  ],
+  perModelParams: [],
+  planTensor({ inputs, global }) {
+    if (inputs.every((i) => i.isBase)) return { op: { kind: "copy" } };
+    return { op: { kind: "program", method: "sce", params: { selectTopk: global.select_topk ?? 1 } } };
+  },
+  program: sceProgram
+};
 function sceProgram(raw, shape) {
   const topk = Math.abs(raw.selectTopk);
   const m = shape.k - 1;
@@ -997,43 +1500,76 @@ function sceProgram(raw, shape) {
   };
 }
 
-// src/methods/slerp.ts
-var NORM_EPS = 1e-8;
-var DOT_THRESHOLD = 0.9995;
-function slerpCoefficients(t, g00, g01, g11) {
-  const n0 = Math.sqrt(g00);
-  const n1 = Math.sqrt(g11);
-  const dot = g01 / ((n0 > NORM_EPS ? n0 : 1) * (n1 > NORM_EPS ? n1 : 1));
-  if (!Number.isFinite(dot) || Math.abs(dot) > DOT_THRESHOLD) return [1 - t, t];
-  const theta0 = Math.acos(dot);
-  const sin0 = Math.sin(theta0);
-  const thetaT = theta0 * t;
-  return [Math.sin(theta0 - thetaT) / sin0, Math.sin(thetaT) / sin0];
-}
-var slerpProgram = (params, shape) => gramProgram(shape, { rel: false, rows: false }, (g) => slerpCoefficients(params.t, g.at(0, 0), g.at(0, 1), g.at(1, 1)));
+// src/methods/task-arithmetic.ts
+var taskArithmetic = {
+  name: "task_arithmetic",
+  prettyName: "Task Arithmetic",
+  reference: "https://arxiv.org/abs/2212.04089",
+  base: "required",
+  globalParams: [
+    { name: "int8_mask", default: 0 },
+    { name: "normalize", default: 0 },
+    { name: "rescale", default: 0 },
+    { name: "lambda", default: 1 }
+  ],
+  perModelParams: [
+    { name: "weight", required: true },
+    // Accepted for compatibility; task_arithmetic has no sparsifier, so density has no effect.
+    { name: "density", default: 1 }
+  ],
+  planTensor({ inputs, global }) {
+    const others = inputs.filter((i) => !i.isBase);
+    const weights = others.map((i) => i.params.weight);
+    let divisor = 1;
+    if (global.normalize) {
+      const s = weights.reduce((a, b) => a + b, 0);
+      divisor = Math.abs(s) < 1e-8 ? 1 : s;
+    }
+    return { op: { kind: "task_arithmetic", weights, divisor, lambda: global.lambda ?? 1 } };
+  }
+};
 
-// src/methods/programs.ts
-var FACTORIES = /* @__PURE__ */ new Map([
-  ["slerp", slerpProgram],
-  ["nuslerp", nuslerpProgram],
-  ["multislerp", multislerpProgram],
-  ["karcher", karcherProgram],
-  ["model_stock", modelStockProgram],
-  ["nearswap", nearswapProgram],
-  ["arcee_fusion", arceeFusionProgram],
-  ["ties", gtaProgram],
-  ["dare_ties", gtaProgram],
-  ["dare_linear", gtaProgram],
-  ["breadcrumbs", gtaProgram],
-  ["breadcrumbs_ties", gtaProgram],
-  ["della", gtaProgram],
-  ["della_linear", gtaProgram],
-  ["sce", sceProgram],
-  ["ram", ramProgram],
-  ["ramplus_tl", ramplusTlProgram]
-]);
+// src/methods/ties.ts
+var ties = {
+  name: "ties",
+  prettyName: "TIES",
+  reference: "https://arxiv.org/abs/2306.01708",
+  base: "required",
+  globalParams: gtaGlobalParams({ normalize: true, rescale: false }),
+  perModelParams: [WEIGHT, DENSITY],
+  planTensor: (ctx) => planGta(ctx, { method: "ties", sparsifier: "magnitude", consensus: true }),
+  options: gtaOptions(true),
+  program: gtaProgram
+};
+
+// src/methods/registry.ts
+var METHODS = [
+  linear,
+  taskArithmetic,
+  passthrough,
+  slerp,
+  nuslerp,
+  multislerp,
+  karcher,
+  modelStock,
+  nearswap,
+  arceeFusion,
+  ties,
+  dareTies,
+  dareLinear,
+  breadcrumbs,
+  breadcrumbsTies,
+  della,
+  dellaLinear,
+  sce,
+  ram,
+  ramplusTl
+];
+function getMethod(name) {
+  return METHODS.find((m) => m.name === name);
+}
 function programFor(method, params, shape) {
-  const f = FACTORIES.get(method);
+  const f = getMethod(method)?.program;
   if (!f) throw new Error(`no tensor program for merge method '${method}'`);
   return f(params, shape);
 }
@@ -1422,6 +1958,65 @@ function writeGGUFChunks(arena2, targets, src, dtype, first, n, write2) {
   });
 }
 
+// src/kernels/health.ts
+var HEALTH_OUT_WORDS = 3;
+var HEALTH_INPUT_WORDS = 4;
+function healthWords(k2) {
+  return HEALTH_OUT_WORDS + HEALTH_INPUT_WORDS * k2;
+}
+function chunkHealth(arena2, out, ins, n) {
+  const k2 = ins.length;
+  const mark = arena2.mark();
+  try {
+    const recs = arena2.alloc(12 * Math.max(1, k2));
+    const dv = new DataView(arena2.k.memory.buffer, recs, 12 * Math.max(1, k2));
+    ins.forEach((a, j) => {
+      dv.setUint32(12 * j, a.ptr, true);
+      dv.setUint32(12 * j + 4, a.code, true);
+      dv.setFloat32(12 * j + 8, 1, true);
+    });
+    const words = 1 + 2 * k2;
+    const stats = arena2.alloc(8 * words);
+    const counts = arena2.alloc(16);
+    const sums = () => arena2.f64(stats, words);
+    sums().fill(0);
+    arena2.k.health_sums(out.ptr, out.code, recs, k2, n, stats);
+    const res = new Float64Array(healthWords(k2));
+    const count = (a, at) => {
+      arena2.f64(counts, 2).fill(0);
+      arena2.k.count_nonfinite(a.ptr, a.code, n, counts);
+      res.set(arena2.f64(counts, 2), at);
+    };
+    let s = sums();
+    let overflow = false;
+    if (!Number.isFinite(s[0])) {
+      count(out, 0);
+      overflow ||= res[0] + res[1] === 0;
+    }
+    for (let j = 0; j < k2; j++) {
+      s = sums();
+      if (Number.isFinite(s[1 + 2 * j]) && Number.isFinite(s[2 + 2 * j])) continue;
+      const at = HEALTH_OUT_WORDS + HEALTH_INPUT_WORDS * j;
+      count(ins[j], at);
+      overflow ||= res[at] + res[at + 1] === 0 && res[0] + res[1] === 0;
+    }
+    if (overflow) {
+      sums().fill(0);
+      arena2.k.health_sums_exact(out.ptr, out.code, recs, k2, n, stats);
+    }
+    s = sums();
+    res[2] = s[0];
+    for (let j = 0; j < k2; j++) {
+      const at = HEALTH_OUT_WORDS + HEALTH_INPUT_WORDS * j;
+      res[at + 2] = s[1 + 2 * j];
+      res[at + 3] = s[2 + 2 * j];
+    }
+    return res;
+  } finally {
+    arena2.release(mark);
+  }
+}
+
 // src/kernels/lora-input.ts
 function loraRows(cols, first, n) {
   const row0 = Math.floor(first / cols);
@@ -1567,6 +2162,10 @@ var EXPORTED_FUNCTIONS = [
   "quantize_q6_k"
 ];
 var KERNELS_WASM_URL = new URL("./kernels.wasm", import.meta.url);
+function hasHealthKernels(k2) {
+  const ex = k2;
+  return ["health_sums", "health_sums_exact", "count_nonfinite"].every((n) => typeof ex[n] === "function");
+}
 function instantiateKernels(mod) {
   const instance = new WebAssembly.Instance(mod, {});
   const ex = instance.exports;
@@ -1578,9 +2177,10 @@ function instantiateKernels(mod) {
 }
 
 // src/kernels/worker.ts
-var MAX_IO = 1 << 30;
+var MAX_IO2 = 1 << 30;
 var k = instantiateKernels(workerData.module);
 var arena = new Arena(k);
+var healthKernels = hasHealthKernels(k);
 var readFds = /* @__PURE__ */ new Map();
 var writeFds = /* @__PURE__ */ new Map();
 var bytesRead = 0;
@@ -1595,22 +2195,13 @@ function fdFor(map, file, flags) {
   return fd;
 }
 function readFile(ptr, len, file, offset) {
-  const fd = fdFor(readFds, file, "r");
-  let done = 0;
-  while (done < len) {
-    const want = Math.min(MAX_IO, len - done);
-    const got = readSync(fd, arena.bytes(ptr + done, want), 0, want, offset + done);
-    if (got === 0) {
-      throw new Error(`${file}: file ends at byte ${offset + done}, expected ${len - done} more bytes (truncated?)`);
-    }
-    done += got;
-  }
+  readRangeSync(fdFor(readFds, file, "r"), arena.bytes(ptr, len), offset, file);
   bytesRead += len;
 }
 function writeAll(fd, ptr, len, offset) {
   let done = 0;
   while (done < len) {
-    const want = Math.min(MAX_IO, len - done);
+    const want = Math.min(MAX_IO2, len - done);
     done += writeSync(fd, arena.bytes(ptr + done, want), 0, want, offset + done);
   }
 }
@@ -1669,7 +2260,7 @@ function writeAsync(fd, buf, offset) {
         resolve();
         return;
       }
-      const want = Math.min(MAX_IO, buf.length - done);
+      const want = Math.min(MAX_IO2, buf.length - done);
       write(fd, buf, done, want, offset + done, (err, n) => err ? reject(err) : step(done + n));
     };
     step(0);
@@ -1754,12 +2345,7 @@ async function readFactor(input, first, n, whole) {
     const buf = new Uint8Array(bytes);
     if (src.kind === "http") await rangeRead(src, input.start, buf);
     else {
-      const fd = fdFor(readFds, src.path, "r");
-      for (let done = 0; done < bytes; ) {
-        const got = readSync(fd, buf, done, bytes - done, input.start + done);
-        if (got === 0) throw new Error(`${src.path}: file ends at byte ${input.start + done}, expected ${bytes - done} more bytes (truncated?)`);
-        done += got;
-      }
+      readRangeSync(fdFor(readFds, src.path, "r"), buf, input.start, src.path);
     }
     bytesRead += bytes;
     return buf;
@@ -1880,22 +2466,27 @@ function compute(op, ins, c, outDType, dst, step) {
     case "program": {
       if (!step || step.mode === "pass") throw new Error("internal: a program op needs a whole or apply step");
       const prog = program(op, ins.length, c);
-      const view = programView(prog, ins, c.first, c.n, rowLen(c.shape, c.numel));
+      const view = programView(prog, ins, c.first, c.n, prog.rowLen ?? rowLen(c.shape, c.numel));
       const stats = step.mode === "whole" ? runAllStats(arena, prog, view) : step.stats;
+      const notes = step.mode === "whole" ? prog.notes?.(stats) : void 0;
       if (prog.mixedDTypes) {
         runApply(arena, prog, stats, { ...view, outDType: outCode }, dst);
-        return;
+        return notes;
       }
       const f322 = outDType === "F32" ? dst : arena.alloc(4 * c.n);
       runApply(arena, prog, stats, view, f322);
       if (f322 !== dst) k.convert(KERNEL_DTYPE_CODE.F32, f322, outCode, dst, c.n);
-      return;
+      return notes;
     }
   }
 }
 function programView(prog, ins, first, n, row2) {
   const view = { inputs: ins.map((i) => i.ptr), first, n, rowLen: row2 };
   return prog.mixedDTypes ? { ...view, dtypes: ins.map((i) => floatCode(i.dtype)) } : view;
+}
+function healthOf(job, out, ins) {
+  if (!job.health || !healthKernels || !isFloatDType(job.out.dtype) || !ins.every((i) => isFloatDType(i.dtype))) return {};
+  return { health: chunkHealth(arena, { ptr: out, code: floatCode(job.out.dtype) }, ins.map((i) => ({ ptr: i.ptr, code: floatCode(i.dtype) })), job.n) };
 }
 async function runJob(job) {
   arena.reset();
@@ -1911,21 +2502,23 @@ async function runJob(job) {
   if (job.step?.mode === "pass") {
     if (op.kind !== "program") throw new Error("internal: a statistics pass needs a program op");
     const prog = program(op, ins.length, c);
-    const view = programView(prog, ins, first, n, rowLen(job.shape, numel));
+    const view = programView(prog, ins, first, n, prog.rowLen ?? rowLen(job.shape, numel));
     const stats = runStatPass(arena, prog, job.step.pass, job.step.stats, view);
     return { bytesRead, bytesWritten: 0, bytesDirect, stats };
   }
   if (op.kind === "copy" && op.scale === void 0 && ins[0].dtype === job.out.dtype) {
     if (job.out.file !== "") await writeBehind(ins[0].ptr, outBytes, job.out.file, outOffset);
+    const health2 = healthOf(job, ins[0].ptr, ins);
     const gguf2 = writeGGUF(job, ins[0].ptr);
-    return { bytesRead, bytesWritten: job.out.file !== "" ? outBytes : 0, bytesDirect, ...gguf2 };
+    return { bytesRead, bytesWritten: job.out.file !== "" ? outBytes : 0, bytesDirect, ...gguf2, ...health2 };
   }
-  const alias = op.kind !== "program" && ins[0].dtype === job.out.dtype;
+  const alias = !job.health && op.kind !== "program" && ins[0].dtype === job.out.dtype;
   const dst = alias ? ins[0].ptr : arena.alloc(outBytes);
-  compute(op, ins, c, job.out.dtype, dst, job.step);
-  await writeBehind(dst, outBytes, job.out.file, outOffset);
+  const notes = compute(op, ins, c, job.out.dtype, dst, job.step);
+  if (job.out.file !== "") await writeBehind(dst, outBytes, job.out.file, outOffset);
+  const health = healthOf(job, dst, ins);
   const gguf = writeGGUF(job, dst);
-  return { bytesRead, bytesWritten: outBytes, bytesDirect, ...gguf };
+  return { bytesRead, bytesWritten: job.out.file !== "" ? outBytes : 0, bytesDirect, ...gguf, ...notes?.length ? { notes } : {}, ...health };
 }
 function writeGGUF(job, ptr) {
   if (!job.gguf?.length) return {};
@@ -1937,7 +2530,24 @@ function closeAll() {
   writeFds.clear();
   directFds.clear();
 }
+function closeFile(file) {
+  for (const map of [readFds, writeFds, directFds]) {
+    const fd = map.get(file);
+    if (fd !== void 0 && fd !== null) closeSync(fd);
+    map.delete(file);
+  }
+}
 parentPort.on("message", (msg) => {
+  if ("closeFile" in msg) {
+    drainWrites().then(
+      () => {
+        closeFile(msg.closeFile);
+        parentPort.postMessage({ id: msg.id });
+      },
+      (e) => parentPort.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) })
+    );
+    return;
+  }
   if ("close" in msg) {
     drainWrites().then(
       () => {

@@ -6,11 +6,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MergeopsError } from '../errors.js';
+import { CARD_DATA_FILE } from '../execute/output-safety.js';
 import { evaluateGradient, layerT } from '../recipe/parameters.js';
 import { referencedModels } from '../recipe/stages.js';
 import type { ParamMap, Recipe } from '../recipe/types.js';
 
-export const CARD_DATA_FILE = 'mergeops_card.json';
 
 export interface CardInput {
   /** The recipe's reference (ModelRef.key). */

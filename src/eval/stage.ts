@@ -8,6 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { MergeopsError } from '../errors.js';
 import { convertModelToGGUF } from '../execute/gguf-convert.js';
 import type { FileTypeName } from '../quant/select.js';
 import { runChecks, type ModelResults } from './checks.js';
@@ -101,7 +102,15 @@ export async function runEvalStage(o: EvalStageOptions): Promise<EvalReport> {
     if (o.gguf.length > 0) target = { path: join(o.outDir, o.gguf[0].file), ...o.gguf[0] };
     else {
       log('eval: writing an F16 GGUF of the merge for the checks (deleted after)');
-      const r = await convertModelToGGUF({ modelDir: o.outDir, outDir: tmp, fileType: 'F16', prefix: 'eval-merge', threads: o.threads, check: false });
+      let r: Awaited<ReturnType<typeof convertModelToGGUF>>;
+      try {
+        r = await convertModelToGGUF({ modelDir: o.outDir, outDir: tmp, fileType: 'F16', prefix: 'eval-merge', threads: o.threads, check: false });
+      } catch (e) {
+        // An architecture or tokenizer GGUF cannot hold: the checks cannot run, and the report says why.
+        if (!(e instanceof MergeopsError)) throw e;
+        log(`warning: eval not run: no GGUF of the merge can be made (${e.message})`);
+        return finish(notRunReport(`no GGUF of the merge can be made for llama.cpp (${e.message})`, o.mergeopsVersion, { versions }));
+      }
       target = { path: r.files[0].path, file: `${basename(r.files[0].path)} (temporary)`, type: 'F16' };
     }
     const context = contextFor(data);
@@ -125,8 +134,17 @@ export async function runEvalStage(o: EvalStageOptions): Promise<EvalReport> {
           modelDir = await input.materialize!(join(tmp, `${id}-model`));
         }
         log(`eval: converting ${input.label} to ${target.type} for comparison`);
-        const conv = await convertModelToGGUF({ modelDir, outDir: dir, fileType: target.type, prefix: id, threads: o.threads, check: false });
-        if (!input.dir) rmSync(modelDir, { recursive: true, force: true });
+        let conv: Awaited<ReturnType<typeof convertModelToGGUF>>;
+        try {
+          conv = await convertModelToGGUF({ modelDir, outDir: dir, fileType: target.type, prefix: id, threads: o.threads, check: false });
+        } catch (e) {
+          if (!(e instanceof MergeopsError)) throw e;
+          notes.push(`${input.label}: not compared (no ${target.type} GGUF of it can be made: ${e.message})`);
+          log(`warning: eval: ${input.label} not compared (${e.message})`);
+          continue;
+        } finally {
+          if (!input.dir) rmSync(modelDir, { recursive: true, force: true });
+        }
         try {
           results.set(id, await checkModel(rt, conv.files[0].path, context, data));
         } finally {

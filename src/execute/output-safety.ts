@@ -24,6 +24,8 @@ import { processAlive } from '../process-alive.js';
 
 /** The marker file every output folder carries: identifies a folder mergeops wrote. */
 export const OUTPUT_MARKER = '.mergeops-output.json';
+/** The card data a run writes into its output (src/card/data.ts): the README.md beside it is generated. */
+export const CARD_DATA_FILE = 'mergeops_card.json';
 
 export interface OutputMarker {
   tool: 'mergeops';

@@ -40,12 +40,13 @@ export class KernelPool {
   private readonly queue: Queued[] = [];
   private nextId = 1;
   private closed = false;
+  private crashed?: KernelError;
 
   private constructor(workers: Worker[]) {
     this.slots = workers.map((worker) => ({ worker, busy: false, controls: [] }));
     for (const slot of this.slots) {
       slot.worker.on('message', (m: { id: number; error?: string; code?: string; hint?: string } & Partial<JobDone>) => this.onMessage(slot, m));
-      slot.worker.on('error', (e) => this.failAll(new KernelError(`kernel worker crashed: ${e.message}`)));
+      slot.worker.on('error', (e) => { this.crashed ??= new KernelError(`kernel worker crashed: ${e.message}`); this.failAll(this.crashed); });
     }
   }
 
@@ -81,7 +82,8 @@ export class KernelPool {
    * the file is finished (all its tensors done) and complete on disk when this resolves.
    */
   async releaseFile(file: string): Promise<void> {
-    if (this.closed) throw new KernelError('kernel pool closed');
+    // A crashed worker would never answer: fail at once.
+    if (this.closed || this.crashed) throw this.crashed ?? new KernelError('kernel pool closed');
     await Promise.all(this.slots.map((slot) => new Promise<JobDone>((resolve, reject) => {
       slot.controls.push({ id: this.nextId++, msg: { closeFile: file }, pending: { resolve, reject } });
       this.pump();

@@ -7,7 +7,8 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { CARD_DATA_FILE, readCardData, type CardData } from '../card/data.js';
+import { readCardData, type CardData } from '../card/data.js';
+import { CARD_DATA_FILE } from '../execute/output-safety.js';
 import type { CardContext, CardKind } from '../card/render.js';
 import { CARD_FILE, writeCard } from '../card/write.js';
 import { MergeopsError } from '../errors.js';
