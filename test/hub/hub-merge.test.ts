@@ -222,8 +222,9 @@ describe('sharded models on the Hub', () => {
         '--cache-dir', join(outs, `cache-${mode}`)], { env: env() });
       expect(r.status).toBe(0);
       // The recipe and the card name the inputs, which differ (local folders vs Hub repos); the marker
-      // carries the title, taken from the recipe's file name.
-      const recipeSpecific = new Set(['mergekit_config.yml', 'README.md', 'mergeops_card.json', '.mergeops-output.json']);
+      // carries the title, taken from the recipe's file name; the eval report keys tensor health by
+      // model and records timings.
+      const recipeSpecific = new Set(['mergekit_config.yml', 'README.md', 'mergeops_card.json', '.mergeops-output.json', 'eval.json', 'eval.md']);
       const names = readdirSync(join(outs, 'local')).filter((f) => !recipeSpecific.has(f));
       expect(readdirSync(join(outs, mode)).filter((f) => !recipeSpecific.has(f))).toEqual(names);
       sameFiles(join(outs, 'local'), join(outs, mode), names);
