@@ -78,11 +78,8 @@ export async function runEvalStage(o: EvalStageOptions): Promise<EvalReport> {
   const loadRows: EvalCheck[] = o.loadChecks.filter((c) => c.ran).map((c) => ({
     kind: 'prompt', name: `load ${c.file}`, prompt: LOAD_CHECK_PROMPT, results: { [MERGE_ID]: { pass: true, output: c.text } },
   }));
-  // Nothing to check: llama.cpp is not even loaded (a plain merge pays nothing for the stage).
-  if (!o.data && loadRows.length === 0) {
-    const why = o.gguf.length > 0 ? 'no checks configured (mergeops.eval), and the GGUF load check was skipped' : 'no checks configured (mergeops.eval) and no GGUF written';
-    return finish(notRunReport(why, o.mergeopsVersion));
-  }
+  // No checks and no GGUF: llama.cpp is not even loaded (a plain merge pays nothing for the stage).
+  if (!o.data && o.gguf.length === 0) return finish(notRunReport('no checks configured (mergeops.eval) and no GGUF written', o.mergeopsVersion));
   const rt = await llamaRuntime(o.threads);
   if ('unavailable' in rt) {
     log(`warning: eval not run: ${rt.unavailable}`);
@@ -91,6 +88,7 @@ export async function runEvalStage(o: EvalStageOptions): Promise<EvalReport> {
   const versions = { mergeops: o.mergeopsVersion, ...rt.versions };
   const mergeModel: EvalModel = { id: MERGE_ID, label: basename(o.outDir), role: 'merge' };
   if (!o.data) {
+    if (loadRows.length === 0) return finish(notRunReport('no checks configured (mergeops.eval), and the GGUF load check was skipped', o.mergeopsVersion, { versions }));
     return finish({
       version: 1, ran: true, versions, gguf: o.gguf[0], models: [mergeModel], checks: loadRows, summary: { [MERGE_ID]: {} },
       gate: { passed: true, failures: [] }, seconds: 0,
