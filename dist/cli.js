@@ -22305,7 +22305,7 @@ var init_sub_paths_HFKHI55E = __esm({
 
 // ../../main/node_modules/@huggingface/hub/dist/chunk-AXSL4LYE.mjs
 import { homedir } from "os";
-import { join as join7, basename as basename5 } from "path";
+import { join as join6, basename as basename5 } from "path";
 import { stat as stat5, readdir as readdir2, readFile as readFile2, realpath, lstat } from "fs/promises";
 import { dirname as dirname22, join as join22 } from "path";
 import { rename, lstat as lstat2, mkdir, stat as stat22 } from "fs/promises";
@@ -22318,10 +22318,10 @@ import { createWriteStream } from "fs";
 import { join as join32, dirname as dirname32 } from "path";
 import { mkdir as mkdir2, writeFile } from "fs/promises";
 function getDefaultHome() {
-  return join7(homedir(), ".cache");
+  return join6(homedir(), ".cache");
 }
 function getDefaultCachePath() {
-  return join7(process.env["HF_HOME"] ?? join7(process.env["XDG_CACHE_HOME"] ?? getDefaultHome(), "huggingface"), "hub");
+  return join6(process.env["HF_HOME"] ?? join6(process.env["XDG_CACHE_HOME"] ?? getDefaultHome(), "huggingface"), "hub");
 }
 function getHuggingFaceHubCache() {
   return process.env["HUGGINGFACE_HUB_CACHE"] ?? getDefaultCachePath();
@@ -22350,7 +22350,7 @@ async function scanCacheDir(cacheDir = void 0) {
     if (repo === ".locks") {
       continue;
     }
-    const absolute = join7(cacheDir, repo);
+    const absolute = join6(cacheDir, repo);
     const s2 = await stat5(absolute);
     if (!s2.isDirectory()) {
       continue;
@@ -22376,8 +22376,8 @@ async function scanCachedRepo(repoPath) {
   const [type, ...remaining] = name.split(REPO_ID_SEPARATOR);
   const repoType = parseRepoType(type);
   const repoId = remaining.join("/");
-  const snapshotsPath = join7(repoPath, "snapshots");
-  const refsPath = join7(repoPath, "refs");
+  const snapshotsPath = join6(repoPath, "snapshots");
+  const refsPath = join6(repoPath, "refs");
   const snapshotStat = await stat5(snapshotsPath);
   if (!snapshotStat.isDirectory()) {
     throw new Error(`Snapshots dir doesn't exist in cached repo ${snapshotsPath}`);
@@ -22394,7 +22394,7 @@ async function scanCachedRepo(repoPath) {
     if (FILES_TO_IGNORE.includes(dir)) {
       continue;
     }
-    const revisionPath = join7(snapshotsPath, dir);
+    const revisionPath = join6(snapshotsPath, dir);
     const revisionStat = await stat5(revisionPath);
     if (!revisionStat.isDirectory()) {
       throw new Error(`Snapshots folder corrupted. Found a file: ${revisionPath}`);
@@ -22436,7 +22436,7 @@ async function scanCachedRepo(repoPath) {
 async function scanRefsDir(refsPath, refsByHash) {
   const refFiles = await readdir2(refsPath, { withFileTypes: true });
   for (const refFile of refFiles) {
-    const refFilePath = join7(refsPath, refFile.name);
+    const refFilePath = join6(refsPath, refFile.name);
     if (refFile.isDirectory()) {
       continue;
     }
@@ -22454,7 +22454,7 @@ async function scanSnapshotDir(revisionPath, cachedFiles, blobStats) {
     if (file.isDirectory()) {
       continue;
     }
-    const filePath = join7(revisionPath, file.name);
+    const filePath = join6(revisionPath, file.name);
     const blobPath = await realpath(filePath);
     const blobStat = await getBlobStat(blobPath, blobStats);
     cachedFiles.push({
@@ -33148,7 +33148,7 @@ function generalFromModelCard(card) {
 import {
   closeSync as closeSync3,
   copyFileSync,
-  existsSync as existsSync3,
+  existsSync as existsSync2,
   fsyncSync as fsyncSync2,
   ftruncateSync,
   mkdirSync as mkdirSync2,
@@ -33157,11 +33157,11 @@ import {
   renameSync,
   rmSync as rmSync2,
   statSync as statSync2,
-  writeFileSync as writeFileSync3,
+  writeFileSync as writeFileSync2,
   writeSync as writeSync2
 } from "node:fs";
 import { availableParallelism as availableParallelism3 } from "node:os";
-import { basename as basename3, dirname as dirname4, join as join5 } from "node:path";
+import { basename as basename3, dirname as dirname4, join as join4 } from "node:path";
 
 // src/kernels/pool.ts
 import { availableParallelism } from "node:os";
@@ -33563,6 +33563,7 @@ function processAlive(pid) {
 
 // src/execute/output-safety.ts
 var OUTPUT_MARKER = ".mergeops-output.json";
+var CARD_DATA_FILE = "mergeops_card.json";
 function writeOutputMarker(dir, m) {
   const marker = { tool: "mergeops", version: 1, command: m.command, ...m.name !== void 0 ? { name: m.name } : {} };
   const p = join(dir, OUTPUT_MARKER);
@@ -33788,7 +33789,7 @@ function guardOutputDir(out, o = {}) {
 }
 
 // src/execute/gguf-outputs.ts
-import { join as join4 } from "node:path";
+import { join as join3 } from "node:path";
 
 // src/io/optional-file.ts
 import { readFileSync as readFileSync3 } from "node:fs";
@@ -34172,150 +34173,6 @@ function tensorTransform(row2, c, hfName) {
   }
   if (row2.normShift !== 0 && hfName.endsWith("norm.weight")) t.shift = row2.normShift;
   return t;
-}
-
-// src/card/data.ts
-import { existsSync as existsSync2, readFileSync as readFileSync4, writeFileSync as writeFileSync2 } from "node:fs";
-import { join as join3 } from "node:path";
-
-// src/recipe/stages.ts
-function referencedModels(recipe) {
-  const refs = [];
-  for (const s of recipe.models ?? []) refs.push(s.model);
-  for (const slice2 of recipe.slices ?? []) {
-    for (const s of slice2.sources) refs.push(s.model);
-    if (slice2.baseModel) refs.push(slice2.baseModel);
-  }
-  if (recipe.baseModel) refs.push(recipe.baseModel);
-  const tok = recipe.tokenizer?.source ?? recipe.tokenizerSource;
-  if (tok && typeof tok === "object") refs.push(tok);
-  for (const t of recipe.tokenizer?.tokens.values() ?? []) {
-    if (t.source?.model) refs.push(t.source.model);
-  }
-  const seen = /* @__PURE__ */ new Set();
-  return refs.filter((r) => seen.has(r.key) ? false : (seen.add(r.key), true));
-}
-function err(doc, ref, message, hint) {
-  const pos = ref?.pos ?? doc.pos;
-  return new RecipeError(message, hint, pos, doc.lines[pos.line - 1]);
-}
-function stageRef(ref, names) {
-  return names.has(ref.path) ? ref.path : void 0;
-}
-function stageGraph(docs) {
-  const final = docs.find((d) => d.name === void 0) ?? docs[docs.length - 1];
-  const byName = new Map(docs.filter((d) => d.name !== void 0).map((d) => [d.name, d]));
-  const names = new Set(byName.keys());
-  const uses = /* @__PURE__ */ new Map();
-  for (const d of docs) {
-    const used = [];
-    for (const ref of referencedModels(d)) {
-      const name = stageRef(ref, names);
-      if (name === void 0) continue;
-      if (ref.revision !== void 0) {
-        throw err(
-          d,
-          ref,
-          `\`${ref.key}\` names the stage \`${name}\` with a revision`,
-          `a stage's output has no revisions: write just \`${name}\`${ref.lora ? `+${ref.lora.path}` : ""}`
-        );
-      }
-      if (name === d.name) {
-        throw err(d, ref, `stage \`${name}\` uses its own output`, "a stage can only use models and earlier stages");
-      }
-      used.push(name);
-    }
-    uses.set(d, used);
-  }
-  const order = [];
-  const state = /* @__PURE__ */ new Map();
-  const visit = (d, path6) => {
-    if (state.get(d) === "done") return;
-    if (state.get(d) === "visiting") {
-      const cycle = [...path6.slice(path6.indexOf(d)), d].map((s) => s.name).join(" \u2192 ");
-      const from = path6[path6.length - 1];
-      const ref = referencedModels(from).find((r) => r.path === d.name);
-      throw err(from, ref, `circular dependency between stages: ${cycle}`, "a stage may only use stages that do not use it; break the cycle");
-    }
-    state.set(d, "visiting");
-    for (const name of uses.get(d)) visit(byName.get(name), [...path6, d]);
-    state.set(d, "done");
-    order.push(d);
-  };
-  for (const d of docs) visit(d, []);
-  return { order, final, uses };
-}
-
-// src/card/data.ts
-var CARD_DATA_FILE = "mergeops_card.json";
-function stageInputs(doc) {
-  return referencedModels(doc).filter((r) => r.key !== doc.baseModel?.key).map((r) => r.key);
-}
-function gradientsOf(doc, layers) {
-  if (!layers) return [];
-  const out = [];
-  const scan = (scope, params) => {
-    for (const [param, s] of params) {
-      const list2 = s.kind === "gradient" ? [{ values: s.values, filter: void 0 }] : s.kind === "conditional" ? s.entries.filter((e) => Array.isArray(e.value)).map((e) => ({ values: e.value, filter: e.filter })) : [];
-      for (const g of list2) {
-        const perLayer = Array.from({ length: layers }, (_, i) => evaluateGradient(g.values, layerT(i, layers)));
-        out.push({ stage: doc.name, scope, param, filter: g.filter, perLayer });
-      }
-    }
-  };
-  scan("parameters", doc.parameters);
-  for (const m of doc.models ?? []) scan(m.model.key, m.parameters);
-  (doc.slices ?? []).forEach((sl, i) => {
-    scan(`slice ${i + 1}`, sl.parameters);
-    for (const src of sl.sources) scan(`slice ${i + 1} ${src.model.key}`, src.parameters);
-  });
-  return out;
-}
-function mergeLicense(docs, inputs, required) {
-  const set = docs.map((d) => d.mergeops.license).find((l) => l !== void 0);
-  if (set) return set;
-  const found = new Set(inputs.map((i) => i.license ?? "(none)"));
-  if (found.size === 1 && !found.has("(none)")) return [...found][0];
-  if (!required) return void 0;
-  const final = docs[docs.length - 1];
-  const list2 = inputs.map((i) => `${i.repo ?? i.path ?? i.key}: ${i.license ?? "no license declared"}`).join("; ");
-  const why = found.has("(none)") ? "not every input declares a license" : "the inputs' licenses disagree";
-  throw new MergeopsError(
-    "RECIPE",
-    `${final.file}: ${why} (${list2}), so the merge's license cannot be inherited`,
-    "set it in the recipe: `mergeops:` then `  license: <id>` (a Hub license id, e.g. apache-2.0, or `other`), after checking the inputs' terms allow it"
-  );
-}
-function buildCardData(s) {
-  const layers = typeof s.outConfig.num_hidden_layers === "number" ? s.outConfig.num_hidden_layers : void 0;
-  const stages = s.docs.map((d) => ({ name: d.name, method: d.mergeMethod, inputs: stageInputs(d), base: d.baseModel?.key, final: d === s.final }));
-  const gradients = s.docs.flatMap((d) => gradientsOf(d, layers));
-  return {
-    version: 1,
-    recipeFile: s.recipeFile,
-    recipeText: s.final.lines.join("\n").trimEnd() + "\n",
-    stages,
-    inputs: s.inputs,
-    license: mergeLicense(s.docs, s.inputs, s.licenseRequired),
-    architectures: Array.isArray(s.outConfig.architectures) ? s.outConfig.architectures.map(String) : [],
-    parameters: s.parameters,
-    layers,
-    gradients,
-    provenance: s.provenance
-  };
-}
-function writeCardData(dir, data) {
-  writeFileSync2(join3(dir, CARD_DATA_FILE), JSON.stringify(data, null, 2) + "\n");
-}
-function readCardData(dir) {
-  const f = join3(dir, CARD_DATA_FILE);
-  if (!existsSync2(f)) return void 0;
-  try {
-    const d = JSON.parse(readFileSync4(f, "utf8"));
-    if (d.version === 1 && Array.isArray(d.inputs) && Array.isArray(d.stages)) return d;
-  } catch {
-  }
-  throw new MergeopsError("IO", `${f} is damaged or from another mergeops version`, "run the merge again to write it");
 }
 
 // src/execute/gguf-convert.ts
@@ -39473,11 +39330,11 @@ function plannedOutputView(plan) {
   written.set("config.json", plan.outConfigText);
   const copied = new Set(plan.donor.files);
   return {
-    path: (name) => written.has(name) || !copied.has(name) ? `${name} (planned output)` : join4(plan.donor.dir, name),
+    path: (name) => written.has(name) || !copied.has(name) ? `${name} (planned output)` : join3(plan.donor.dir, name),
     read: (name) => {
       const text = written.get(name);
       if (text !== void 0) return Buffer.from(text, "utf8");
-      return copied.has(name) ? readOptionalFile(join4(plan.donor.dir, name)) : void 0;
+      return copied.has(name) ? readOptionalFile(join3(plan.donor.dir, name)) : void 0;
     }
   };
 }
@@ -39539,7 +39396,7 @@ var GGUFOutputs = class _GGUFOutputs {
         for (const f of gp.files) {
           if (o.keep && !o.keep(f.fileName, f.layout.fileSize, f.layout.tensors.flatMap((t) => hfName.get(t.name) ?? []))) continue;
           kept.add(f.fileName);
-          const s = await GGUFFileSink.create(join4(dir, f.fileName), f.layout);
+          const s = await GGUFFileSink.create(join3(dir, f.fileName), f.layout);
           sinks.push(s);
           for (const t of f.layout.tensors) fileOf.set(t.name, s);
         }
@@ -39582,11 +39439,11 @@ var GGUFOutputs = class _GGUFOutputs {
    */
   async finish(dir, check) {
     for (const s of this.sinks) await s.finish();
-    for (const p of this.plans) for (const f of p.files) if (this.kept.has(f.fileName)) await verifyGGUF(join4(dir, f.fileName), f.layout, f.metadata);
+    for (const p of this.plans) for (const f of p.files) if (this.kept.has(f.fileName)) await verifyGGUF(join3(dir, f.fileName), f.layout, f.metadata);
     const checks = [];
     const whole = (p) => p.files.every((f) => this.kept.has(f.fileName));
     if (check) {
-      for (const p of this.plans) if (whole(p)) checks.push({ file: p.files[0].fileName, ...await check(join4(dir, p.files[0].fileName)) });
+      for (const p of this.plans) if (whole(p)) checks.push({ file: p.files[0].fileName, ...await check(join3(dir, p.files[0].fileName)) });
     }
     return checks;
   }
@@ -41219,7 +41076,7 @@ async function executePlan(plan, opts) {
     const job = opts.shard ? opts.shard.index - 1 : SMALL_FILES_JOB;
     const matrix = opts.shard ? assignShards(plan, opts.shard.count) : void 0;
     const mine = (shard) => !matrix || matrix.shardJob[shard] === job;
-    const shardPaths = plan.shards.map((s, i) => mine(i) ? join5(tmp, s.fileName) : "");
+    const shardPaths = plan.shards.map((s, i) => mine(i) ? join4(tmp, s.fileName) : "");
     plan.shards.forEach((s, i) => {
       if (!mine(i)) return;
       const fd = openSync3(shardPaths[i], "w");
@@ -41286,7 +41143,7 @@ async function executePlan(plan, opts) {
     fsyncFile(tmp);
     replaceDir(tmp, outDir);
     const removed = handoff?.removed ?? [];
-    const files = [...readdirSync2(outDir).filter((n) => n !== OUTPUT_MARKER).map((name) => ({ name, bytes: statSync2(join5(outDir, name)).size })), ...removed].sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+    const files = [...readdirSync2(outDir).filter((n) => n !== OUTPUT_MARKER).map((name) => ({ name, bytes: statSync2(join4(outDir, name)).size })), ...removed].sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
     return {
       outDir,
       files,
@@ -41323,15 +41180,15 @@ function removeSmallFiles(plan, dir) {
   const names = ["config.json", "mergekit_config.yml", ...plan.donor.files, ...(plan.outFiles ?? []).map((f) => f.name)];
   if (plan.indexJson) names.push("model.safetensors.index.json");
   if (plan.stages?.length) names.push("mergeops_recipe.yml");
-  for (const n of names) rmSync2(join5(dir, n), { force: true });
+  for (const n of names) rmSync2(join4(dir, n), { force: true });
 }
 function writeModelFiles(plan, dir) {
-  if (plan.indexJson) writeFileSync3(join5(dir, "model.safetensors.index.json"), plan.indexJson);
-  writeFileSync3(join5(dir, "config.json"), plan.outConfigText);
-  for (const f of plan.donor.files) copyFileSync(join5(plan.donor.dir, f), join5(dir, f));
-  for (const f of plan.outFiles ?? []) writeFileSync3(join5(dir, f.name), f.text);
-  writeFileSync3(join5(dir, "mergekit_config.yml"), plan.recipe.text.endsWith("\n") ? plan.recipe.text : plan.recipe.text + "\n");
-  if (plan.stages?.length) writeFileSync3(join5(dir, "mergeops_recipe.yml"), plan.recipe.lines.join("\n").trimEnd() + "\n");
+  if (plan.indexJson) writeFileSync2(join4(dir, "model.safetensors.index.json"), plan.indexJson);
+  writeFileSync2(join4(dir, "config.json"), plan.outConfigText);
+  for (const f of plan.donor.files) copyFileSync(join4(plan.donor.dir, f), join4(dir, f));
+  for (const f of plan.outFiles ?? []) writeFileSync2(join4(dir, f.name), f.text);
+  writeFileSync2(join4(dir, "mergekit_config.yml"), plan.recipe.text.endsWith("\n") ? plan.recipe.text : plan.recipe.text + "\n");
+  if (plan.stages?.length) writeFileSync2(join4(dir, "mergeops_recipe.yml"), plan.recipe.lines.join("\n").trimEnd() + "\n");
 }
 var Tracker = class {
   constructor(progress, t0, onProgress, flusher, onWarning) {
@@ -41474,7 +41331,7 @@ function fsyncFile(path6) {
   }
 }
 function replaceDir(tmp, outDir) {
-  if (existsSync3(outDir)) {
+  if (existsSync2(outDir)) {
     const old = `${tmp}.old`;
     renameSync(outDir, old);
     renameSync(tmp, outDir);
@@ -41486,13 +41343,13 @@ function replaceDir(tmp, outDir) {
 }
 
 // src/hub/check-frozen.ts
-import { existsSync as existsSync5, statSync as statSync4 } from "node:fs";
+import { existsSync as existsSync4, statSync as statSync4 } from "node:fs";
 import { dirname as dirname7, resolve as resolve6 } from "node:path";
 
 // src/hub/lockfile.ts
 import { createHash as createHash3 } from "node:crypto";
-import { createReadStream as createReadStream2, existsSync as existsSync4, readFileSync as readFileSync5, statSync as statSync3, writeFileSync as writeFileSync4, renameSync as renameSync2 } from "node:fs";
-import { basename as basename4, dirname as dirname5, join as join6, relative as relative2, sep as sep2 } from "node:path";
+import { createReadStream as createReadStream2, existsSync as existsSync3, readFileSync as readFileSync4, statSync as statSync3, writeFileSync as writeFileSync3, renameSync as renameSync2 } from "node:fs";
+import { basename as basename4, dirname as dirname5, join as join5, relative as relative2, sep as sep2 } from "node:path";
 
 // src/recipe/canonical.ts
 var import_yaml7 = __toESM(require_dist(), 1);
@@ -41895,7 +41752,7 @@ function applyLoraAdapter(adapter, base, baseLabel) {
 // src/hub/lockfile.ts
 var LOCK_VERSION = 1;
 function defaultLockPath(recipeFile) {
-  return join6(dirname5(recipeFile), "mergeops.lock");
+  return join5(dirname5(recipeFile), "mergeops.lock");
 }
 function sha256Text(text) {
   return createHash3("sha256").update(text).digest("hex");
@@ -41910,8 +41767,8 @@ async function buildLock(resolvedModels, recipeFile, recipe, lockDir) {
   const local = async (dir, names) => {
     const files = [];
     for (const n of [...names].sort()) {
-      const p = join6(dir, n);
-      if (!existsSync4(p)) continue;
+      const p = join5(dir, n);
+      if (!existsSync3(p)) continue;
       files.push({ path: n, size: statSync3(p).size, sha256: await sha256File(p) });
     }
     return { path: relative2(lockDir, dir).split(sep2).join("/") || ".", files };
@@ -41945,7 +41802,7 @@ function recipeChangesSinceLock(lock, recipe) {
 async function outputFiles(dir, names) {
   const out = [];
   for (const n of [...names].sort()) {
-    const p = join6(dir, n);
+    const p = join5(dir, n);
     out.push({ path: n, size: statSync3(p).size, sha256: await sha256File(p) });
   }
   return out;
@@ -41971,13 +41828,13 @@ function serializeLock(lock) {
 }
 function writeLock(path6, lock) {
   const tmp = `${path6}.tmp-${process.pid}`;
-  writeFileSync4(tmp, serializeLock(lock));
+  writeFileSync3(tmp, serializeLock(lock));
   renameSync2(tmp, path6);
 }
 function readLock(path6) {
   let text;
   try {
-    text = readFileSync5(path6, "utf8");
+    text = readFileSync4(path6, "utf8");
   } catch {
     throw new MergeopsError("USAGE", `no lockfile at ${path6}`, "create it with `mergeops lock <recipe.yml>` (and commit it), or run without --frozen");
   }
@@ -42133,7 +41990,7 @@ async function checkLocked(what, m, lockPath, hub) {
   } else if (m.path) {
     for (const f of m.files) {
       const p = resolve6(dirname7(lockPath), m.path, f.path);
-      const size = existsSync5(p) ? statSync4(p).size : -1;
+      const size = existsSync4(p) ? statSync4(p).size : -1;
       if (size !== f.size) {
         throw new MergeopsError(
           "UPSTREAM_CHANGED",
@@ -42146,14 +42003,82 @@ async function checkLocked(what, m, lockPath, hub) {
 }
 
 // src/hub/resolve.ts
-import { existsSync as existsSync8, statfsSync as statfsSync2, statSync as statSync6 } from "node:fs";
+import { existsSync as existsSync7, statfsSync as statfsSync2, statSync as statSync6 } from "node:fs";
 import { dirname as dirname9, isAbsolute, resolve as resolvePath } from "node:path";
+
+// src/recipe/stages.ts
+function referencedModels(recipe) {
+  const refs = [];
+  for (const s of recipe.models ?? []) refs.push(s.model);
+  for (const slice2 of recipe.slices ?? []) {
+    for (const s of slice2.sources) refs.push(s.model);
+    if (slice2.baseModel) refs.push(slice2.baseModel);
+  }
+  if (recipe.baseModel) refs.push(recipe.baseModel);
+  const tok = recipe.tokenizer?.source ?? recipe.tokenizerSource;
+  if (tok && typeof tok === "object") refs.push(tok);
+  for (const t of recipe.tokenizer?.tokens.values() ?? []) {
+    if (t.source?.model) refs.push(t.source.model);
+  }
+  const seen = /* @__PURE__ */ new Set();
+  return refs.filter((r) => seen.has(r.key) ? false : (seen.add(r.key), true));
+}
+function err(doc, ref, message, hint) {
+  const pos = ref?.pos ?? doc.pos;
+  return new RecipeError(message, hint, pos, doc.lines[pos.line - 1]);
+}
+function stageRef(ref, names) {
+  return names.has(ref.path) ? ref.path : void 0;
+}
+function stageGraph(docs) {
+  const final = docs.find((d) => d.name === void 0) ?? docs[docs.length - 1];
+  const byName = new Map(docs.filter((d) => d.name !== void 0).map((d) => [d.name, d]));
+  const names = new Set(byName.keys());
+  const uses = /* @__PURE__ */ new Map();
+  for (const d of docs) {
+    const used = [];
+    for (const ref of referencedModels(d)) {
+      const name = stageRef(ref, names);
+      if (name === void 0) continue;
+      if (ref.revision !== void 0) {
+        throw err(
+          d,
+          ref,
+          `\`${ref.key}\` names the stage \`${name}\` with a revision`,
+          `a stage's output has no revisions: write just \`${name}\`${ref.lora ? `+${ref.lora.path}` : ""}`
+        );
+      }
+      if (name === d.name) {
+        throw err(d, ref, `stage \`${name}\` uses its own output`, "a stage can only use models and earlier stages");
+      }
+      used.push(name);
+    }
+    uses.set(d, used);
+  }
+  const order = [];
+  const state = /* @__PURE__ */ new Map();
+  const visit = (d, path6) => {
+    if (state.get(d) === "done") return;
+    if (state.get(d) === "visiting") {
+      const cycle = [...path6.slice(path6.indexOf(d)), d].map((s) => s.name).join(" \u2192 ");
+      const from = path6[path6.length - 1];
+      const ref = referencedModels(from).find((r) => r.path === d.name);
+      throw err(from, ref, `circular dependency between stages: ${cycle}`, "a stage may only use stages that do not use it; break the cycle");
+    }
+    state.set(d, "visiting");
+    for (const name of uses.get(d)) visit(byName.get(name), [...path6, d]);
+    state.set(d, "done");
+    order.push(d);
+  };
+  for (const d of docs) visit(d, []);
+  return { order, final, uses };
+}
 
 // src/store/shard-cache.ts
 import { randomBytes } from "node:crypto";
 import {
   closeSync as closeSync4,
-  existsSync as existsSync6,
+  existsSync as existsSync5,
   fsyncSync as fsyncSync3,
   mkdirSync as mkdirSync3,
   openSync as openSync4,
@@ -42162,13 +42087,13 @@ import {
   rmSync as rmSync3,
   statSync as statSync5,
   utimesSync,
-  writeFileSync as writeFileSync5
+  writeFileSync as writeFileSync4
 } from "node:fs";
 import { homedir as homedir3 } from "node:os";
-import { dirname as dirname8, join as join8, relative as relative4, sep as sep3 } from "node:path";
+import { dirname as dirname8, join as join7, relative as relative4, sep as sep3 } from "node:path";
 function defaultCacheDir(env = process.env) {
   if (env.MERGEOPS_CACHE) return env.MERGEOPS_CACHE;
-  return join8(env.XDG_CACHE_HOME || join8(homedir3(), ".cache"), "mergeops");
+  return join7(env.XDG_CACHE_HOME || join7(homedir3(), ".cache"), "mergeops");
 }
 var ShardCache = class {
   constructor(root, maxBytes = Number.POSITIVE_INFINITY) {
@@ -42177,10 +42102,10 @@ var ShardCache = class {
   }
   /** Folder of one model at one commit. */
   snapshotDir(repo, sha) {
-    return join8(this.root, `models--${repo.replace(/\//g, "--")}`, sha);
+    return join7(this.root, `models--${repo.replace(/\//g, "--")}`, sha);
   }
   pathOf(repo, sha, path6) {
-    return join8(this.snapshotDir(repo, sha), ...path6.split("/"));
+    return join7(this.snapshotDir(repo, sha), ...path6.split("/"));
   }
   /** The cached file's path if present (with this size, when given); marks it used. */
   lookup(repo, sha, path6, size) {
@@ -42203,9 +42128,9 @@ var ShardCache = class {
   }
   /** A fresh temporary path inside the cache (same file system as the destination, so rename is atomic). */
   tempPath() {
-    const dir = join8(this.root, ".tmp");
+    const dir = join7(this.root, ".tmp");
     mkdirSync3(dir, { recursive: true });
-    return join8(dir, `${process.pid}-${randomBytes(6).toString("hex")}`);
+    return join7(dir, `${process.pid}-${randomBytes(6).toString("hex")}`);
   }
   /** Moves a finished, fsynced temporary file to `dest` atomically. */
   commit(tmp, dest) {
@@ -42222,7 +42147,7 @@ var ShardCache = class {
   putBytes(dest, data) {
     const tmp = this.tempPath();
     try {
-      writeFileSync5(tmp, data);
+      writeFileSync4(tmp, data);
       const fd = openSync4(tmp, "r");
       try {
         fsyncSync3(fd);
@@ -42246,7 +42171,7 @@ var ShardCache = class {
         return;
       }
       for (const n of names) {
-        const p = join8(dir, n);
+        const p = join7(dir, n);
         if (dir === this.root && n === ".tmp") continue;
         const st = statSync5(p);
         if (st.isDirectory()) walk(p);
@@ -42279,7 +42204,7 @@ var ShardCache = class {
   }
   /** Removes leftovers of interrupted writes (temporaries of processes that are gone). */
   clearTemp() {
-    const dir = join8(this.root, ".tmp");
+    const dir = join7(this.root, ".tmp");
     let names;
     try {
       names = readdirSync3(dir);
@@ -42289,17 +42214,17 @@ var ShardCache = class {
     for (const n of names) {
       const pid = Number(n.split("-")[0]);
       if (Number.isInteger(pid) && pid > 0 && (pid === process.pid || processAlive(pid))) continue;
-      rmSync3(join8(dir, n), { force: true });
+      rmSync3(join7(dir, n), { force: true });
     }
   }
   /** `repo` and `sha` of every cached snapshot. */
   snapshots() {
     const out = [];
-    if (!existsSync6(this.root)) return out;
+    if (!existsSync5(this.root)) return out;
     for (const m of readdirSync3(this.root)) {
       if (!m.startsWith("models--")) continue;
       const repo = m.slice("models--".length).replace("--", "/");
-      for (const sha of readdirSync3(join8(this.root, m))) out.push({ repo, sha, dir: join8(this.root, m, sha) });
+      for (const sha of readdirSync3(join7(this.root, m))) out.push({ repo, sha, dir: join7(this.root, m, sha) });
     }
     return out;
   }
@@ -42311,8 +42236,8 @@ var ShardCache = class {
 
 // src/hub/hub-model.ts
 import { createHash as createHash5 } from "node:crypto";
-import { existsSync as existsSync7, readFileSync as readFileSync6 } from "node:fs";
-import { join as join9 } from "node:path";
+import { existsSync as existsSync6, readFileSync as readFileSync5 } from "node:fs";
+import { join as join8 } from "node:path";
 
 // src/hub/list-model-files.ts
 async function listModelFiles(params) {
@@ -42510,9 +42435,9 @@ var HEADERS = ".mergeops-headers";
 async function pinRepo(params) {
   const revision = params.revision ?? "main";
   const sha = params.sha ?? await resolveRevision({ ...params, revision: params.revision });
-  const manifest = join9(params.cache.snapshotDir(params.repo, sha), MANIFEST);
-  if (existsSync7(manifest)) {
-    return { repo: params.repo, revision, sha, files: JSON.parse(readFileSync6(manifest, "utf8")) };
+  const manifest = join8(params.cache.snapshotDir(params.repo, sha), MANIFEST);
+  if (existsSync6(manifest)) {
+    return { repo: params.repo, revision, sha, files: JSON.parse(readFileSync5(manifest, "utf8")) };
   }
   const files = await listModelFiles({ ...params, sha });
   params.cache.putBytes(manifest, Buffer.from(JSON.stringify(files)));
@@ -42538,18 +42463,8 @@ async function cacheSmallFile(opts, name) {
   if (!f) throw new MergeopsError("INTERNAL", `${label}: ${name} is not listed`, "report this as a bug");
   const cached2 = cache.lookup(repo, sha, name, f.size);
   if (cached2) return cached2;
-  let blob;
-  try {
-    const { downloadFile: downloadFile2 } = await Promise.resolve().then(() => (init_dist2(), dist_exports2));
-    blob = await downloadFile2({ repo, path: name, revision: sha, hubUrl: opts.hubUrl, accessToken: opts.accessToken, fetch: opts.fetch, xet: false });
-  } catch (e) {
-    throw hubError(e, `cannot download ${name} of ${repo}@${sha}`, opts);
-  }
-  if (!blob) throw new MergeopsError("MODEL_NOT_FOUND", `${label}: ${name} is listed but cannot be downloaded`, "the repo changed while reading it; run again");
-  const data = new Uint8Array(await blob.arrayBuffer());
-  if (data.length !== f.size) {
-    throw new MergeopsError("NETWORK", `${label}: ${name}: got ${data.length} bytes, the Hub lists ${f.size}`, "the download was cut short; run again");
-  }
+  const data = new Uint8Array(f.size);
+  if (f.size > 0) await rangeRead(pinnedHttpSource(opts, name), 0, data, opts.range);
   const path6 = cache.pathOf(repo, sha, name);
   cache.putBytes(path6, data);
   return path6;
@@ -42562,8 +42477,8 @@ async function pinnedSafetensorsHeader(opts, n) {
   if (cachedShard) return readSafetensorsHeader(cachedShard);
   const hdrPath = cache.pathOf(repo, sha, `${HEADERS}/${n}`);
   let bytes2;
-  if (existsSync7(hdrPath)) {
-    bytes2 = new Uint8Array(readFileSync6(hdrPath));
+  if (existsSync6(hdrPath)) {
+    bytes2 = new Uint8Array(readFileSync5(hdrPath));
   } else {
     const first8 = new Uint8Array(Math.min(8, src.size));
     await rangeRead(src, 0, first8, opts.range);
@@ -42608,7 +42523,7 @@ async function readHubModel(opts) {
     readText: async (n) => {
       const p = cache.lookup(repo, sha, n);
       if (!p) throw new MergeopsError("MODEL_NOT_FOUND", `${label}: ${n} was not downloaded`, "report this as a bug");
-      return readFileSync6(p, "utf8");
+      return readFileSync5(p, "utf8");
     },
     readHeader: (n) => pinnedSafetensorsHeader(opts, n),
     source: (n) => {
@@ -42629,18 +42544,18 @@ async function readHubModel(opts) {
     const f = byPath.get(n);
     if (!f) continue;
     if (!m.shardFiles.includes(n) && !small.includes(n)) continue;
-    const sha2562 = f.sha256 ?? sha256Of(join9(dir, n));
+    const sha2562 = f.sha256 ?? sha256Of(join8(dir, n));
     used.push({ path: n, size: f.size, sha256: sha2562 });
   }
   const otherFiles = m.otherFiles.filter((n) => small.includes(n));
   return { ...m, otherFiles, repo, revision: pinned.revision, sha, dir, used, pending, remoteShardBytes };
 }
 function sha256Of(path6) {
-  return createHash5("sha256").update(readFileSync6(path6)).digest("hex");
+  return createHash5("sha256").update(readFileSync5(path6)).digest("hex");
 }
 
 // src/hub/hub-lora.ts
-import { readFileSync as readFileSync7 } from "node:fs";
+import { readFileSync as readFileSync6 } from "node:fs";
 async function readHubLoraAdapter(opts) {
   const { repo, sha, revision, files } = opts.pinned;
   const label = `${repo}@${sha.slice(0, 12)}`;
@@ -42653,7 +42568,7 @@ async function readHubLoraAdapter(opts) {
   });
   if (missing2) throw missing2;
   const configPath = await cacheSmallFile(opts, ADAPTER_CONFIG);
-  const configText = readFileSync7(configPath, "utf8");
+  const configText = readFileSync6(configPath, "utf8");
   const header = await pinnedSafetensorsHeader(opts, ADAPTER_WEIGHTS);
   const where = pinnedFileSource(opts, ADAPTER_WEIGHTS);
   const adapter = assembleAdapter({
@@ -42674,7 +42589,7 @@ async function readHubLoraAdapter(opts) {
       sha,
       files: [
         // Small files kept in git have no LFS oid: hash the copy just fetched.
-        { path: ADAPTER_CONFIG, size: config.size, sha256: config.sha256 ?? sha256Text(readFileSync7(configPath)) },
+        { path: ADAPTER_CONFIG, size: config.size, sha256: config.sha256 ?? sha256Text(readFileSync6(configPath)) },
         { path: ADAPTER_WEIGHTS, size: weights.size, sha256: weights.sha256 ?? "" }
       ]
     },
@@ -46897,7 +46812,7 @@ function localCandidates(recipe, ref, cwd) {
   return isAbsolute(ref.path) ? [ref.path] : [.../* @__PURE__ */ new Set([resolvePath(cwd, ref.path), resolvePath(dirname9(resolvePath(cwd, recipe.file)), ref.path)])];
 }
 function findLocal(recipe, ref, cwd) {
-  return localCandidates(recipe, ref, cwd).find((c) => existsSync8(c) && statSync6(c).isDirectory());
+  return localCandidates(recipe, ref, cwd).find((c) => existsSync7(c) && statSync6(c).isDirectory());
 }
 function stageModel(ref, plan) {
   const tensors = new Map(plan.tensors.map((t) => [t.name, {
@@ -46956,13 +46871,13 @@ function chooseMode(mode, pins, cache) {
     largest = Math.max(largest, modelBytes);
   }
   let dir = cache.root;
-  while (!existsSync8(dir) && dirname9(dir) !== dir) dir = dirname9(dir);
+  while (!existsSync7(dir) && dirname9(dir) !== dir) dir = dirname9(dir);
   const st = statfsSync2(dir);
   const free = st.bavail * st.bsize;
   return (missing2 + largest) * 1.1 + 2 * 2 ** 30 < free ? "download" : "stream";
 }
 function findLocalLora(recipe, ref, lora, cwd) {
-  return folderCandidates(recipe, lora.path, cwd).find((c) => existsSync8(c) && statSync6(c).isDirectory());
+  return folderCandidates(recipe, lora.path, cwd).find((c) => existsSync7(c) && statSync6(c).isDirectory());
 }
 function loraOnHub(recipe, ref, lora, cwd) {
   return findLocalLora(recipe, ref, lora, cwd) === void 0 && looksLikeHubId(lora.path);
@@ -47707,6 +47622,79 @@ function isKnownWeight(def, name) {
 }
 function escapeRe(s) {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+// src/card/data.ts
+import { existsSync as existsSync8, readFileSync as readFileSync7, writeFileSync as writeFileSync5 } from "node:fs";
+import { join as join9 } from "node:path";
+function stageInputs(doc) {
+  return referencedModels(doc).filter((r) => r.key !== doc.baseModel?.key).map((r) => r.key);
+}
+function gradientsOf(doc, layers) {
+  if (!layers) return [];
+  const out = [];
+  const scan = (scope, params) => {
+    for (const [param, s] of params) {
+      const list2 = s.kind === "gradient" ? [{ values: s.values, filter: void 0 }] : s.kind === "conditional" ? s.entries.filter((e) => Array.isArray(e.value)).map((e) => ({ values: e.value, filter: e.filter })) : [];
+      for (const g of list2) {
+        const perLayer = Array.from({ length: layers }, (_, i) => evaluateGradient(g.values, layerT(i, layers)));
+        out.push({ stage: doc.name, scope, param, filter: g.filter, perLayer });
+      }
+    }
+  };
+  scan("parameters", doc.parameters);
+  for (const m of doc.models ?? []) scan(m.model.key, m.parameters);
+  (doc.slices ?? []).forEach((sl, i) => {
+    scan(`slice ${i + 1}`, sl.parameters);
+    for (const src of sl.sources) scan(`slice ${i + 1} ${src.model.key}`, src.parameters);
+  });
+  return out;
+}
+function mergeLicense(docs, inputs, required) {
+  const set = docs.map((d) => d.mergeops.license).find((l) => l !== void 0);
+  if (set) return set;
+  const found = new Set(inputs.map((i) => i.license ?? "(none)"));
+  if (found.size === 1 && !found.has("(none)")) return [...found][0];
+  if (!required) return void 0;
+  const final = docs[docs.length - 1];
+  const list2 = inputs.map((i) => `${i.repo ?? i.path ?? i.key}: ${i.license ?? "no license declared"}`).join("; ");
+  const why = found.has("(none)") ? "not every input declares a license" : "the inputs' licenses disagree";
+  throw new MergeopsError(
+    "RECIPE",
+    `${final.file}: ${why} (${list2}), so the merge's license cannot be inherited`,
+    "set it in the recipe: `mergeops:` then `  license: <id>` (a Hub license id, e.g. apache-2.0, or `other`), after checking the inputs' terms allow it"
+  );
+}
+function buildCardData(s) {
+  const layers = typeof s.outConfig.num_hidden_layers === "number" ? s.outConfig.num_hidden_layers : void 0;
+  const stages = s.docs.map((d) => ({ name: d.name, method: d.mergeMethod, inputs: stageInputs(d), base: d.baseModel?.key, final: d === s.final }));
+  const gradients = s.docs.flatMap((d) => gradientsOf(d, layers));
+  return {
+    version: 1,
+    recipeFile: s.recipeFile,
+    recipeText: s.final.lines.join("\n").trimEnd() + "\n",
+    stages,
+    inputs: s.inputs,
+    license: mergeLicense(s.docs, s.inputs, s.licenseRequired),
+    architectures: Array.isArray(s.outConfig.architectures) ? s.outConfig.architectures.map(String) : [],
+    parameters: s.parameters,
+    layers,
+    gradients,
+    provenance: s.provenance
+  };
+}
+function writeCardData(dir, data) {
+  writeFileSync5(join9(dir, CARD_DATA_FILE), JSON.stringify(data, null, 2) + "\n");
+}
+function readCardData(dir) {
+  const f = join9(dir, CARD_DATA_FILE);
+  if (!existsSync8(f)) return void 0;
+  try {
+    const d = JSON.parse(readFileSync7(f, "utf8"));
+    if (d.version === 1 && Array.isArray(d.inputs) && Array.isArray(d.stages)) return d;
+  } catch {
+  }
+  throw new MergeopsError("IO", `${f} is damaged or from another mergeops version`, "run the merge again to write it");
 }
 
 // src/hub/model-license.ts
@@ -48748,6 +48736,13 @@ async function runEvalStage(o) {
     if (o.write ?? true) writeEvalReport(o.outDir, r);
     return r;
   };
+  const loadRows = o.loadChecks.filter((c) => c.ran).map((c) => ({
+    kind: "prompt",
+    name: `load ${c.file}`,
+    prompt: LOAD_CHECK_PROMPT,
+    results: { [MERGE_ID]: { pass: true, output: c.text } }
+  }));
+  if (!o.data && o.gguf.length === 0) return finish(notRunReport("no checks configured (mergeops.eval) and no GGUF written", o.mergeopsVersion));
   const rt = await llamaRuntime(o.threads);
   if ("unavailable" in rt) {
     log(`warning: eval not run: ${rt.unavailable}`);
@@ -48755,17 +48750,8 @@ async function runEvalStage(o) {
   }
   const versions = { mergeops: o.mergeopsVersion, ...rt.versions };
   const mergeModel = { id: MERGE_ID, label: basename7(o.outDir), role: "merge" };
-  const loadRows = o.loadChecks.filter((c) => c.ran).map((c) => ({
-    kind: "prompt",
-    name: `load ${c.file}`,
-    prompt: LOAD_CHECK_PROMPT,
-    results: { [MERGE_ID]: { pass: true, output: c.text } }
-  }));
   if (!o.data) {
-    if (loadRows.length === 0) {
-      const why = o.gguf.length > 0 ? "no checks configured (mergeops.eval), and the GGUF load check was skipped" : "no checks configured (mergeops.eval) and no GGUF written";
-      return finish(notRunReport(why, o.mergeopsVersion, { versions }));
-    }
+    if (loadRows.length === 0) return finish(notRunReport("no checks configured (mergeops.eval), and the GGUF load check was skipped", o.mergeopsVersion, { versions }));
     return finish({
       version: 1,
       ran: true,
