@@ -174,3 +174,37 @@ it('the Action, cancelled (SIGINT) mid-merge, exits 130 and leaves no partial ou
 it('every interrupted run left the input model byte-identical', () => {
   expect(hashDir(model)).toBe(inputHash);
 });
+
+describe.each([
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const)('%s in the middle of `mergeops quantize`', (sig, code) => {
+  it(`exits ${code} within seconds; no partial GGUF, no lock, no folder it created`, async () => {
+    const out = join(t.dir, `q-${sig}`);
+    const child = spawn(process.execPath, [CLI, 'quantize', model, '--type', 'Q4_K_M', '--out', out, '--threads', '1', '--skip-gguf-check'],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stdout!.resume();
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
+    const exited = new Promise<{ code: number | null; at: number }>((res) => child.on('exit', (c) => res({ code: c, at: Date.now() })));
+    let done = false;
+    void exited.then(() => { done = true; });
+    // Mid-run: the partial GGUF exists and is being written.
+    const partial = (): string[] => (existsSync(out) ? readdirSync(out).filter((f) => /\.gguf\.partial-\d+$/.test(f)) : []);
+    while (!done && partial().length === 0) await new Promise((r) => setTimeout(r, 10));
+    expect(done).toBe(false);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(done).toBe(false);
+    const sent = Date.now();
+    child.kill(sig);
+    const { code: exitCode, at } = await exited;
+    expect(exitCode).toBe(code);
+    expect(at - sent).toBeLessThan(5000);
+    expect(err).toMatch(new RegExp(`interrupted \\(${sig}\\)`));
+    expect(err).not.toMatch(/internal error|^error:/m);
+    // The folder was created by this run: it goes, with the partial GGUF and the lock.
+    expect(existsSync(out)).toBe(false);
+    expect(leftovers()).toEqual([]);
+    expect(hashDir(model)).toBe(inputHash);
+  });
+});
