@@ -78,8 +78,13 @@ export async function runEvalStage(o: EvalStageOptions): Promise<EvalReport> {
   const loadRows: EvalCheck[] = o.loadChecks.filter((c) => c.ran).map((c) => ({
     kind: 'prompt', name: `load ${c.file}`, prompt: LOAD_CHECK_PROMPT, results: { [MERGE_ID]: { pass: true, output: c.text } },
   }));
-  // No checks and no GGUF: llama.cpp is not even loaded (a plain merge pays nothing for the stage).
-  if (!o.data && o.gguf.length === 0) return finish(notRunReport('no checks configured (mergeops.eval) and no GGUF written', o.mergeopsVersion));
+  // No checks configured and no load check attempted (no GGUF, or --skip-gguf-check): llama.cpp is not
+  // even loaded, so such a run pays nothing for the stage. A load check that could not run (no llama.cpp)
+  // goes on below, so the report says why.
+  if (!o.data && o.loadChecks.length === 0) {
+    const why = o.gguf.length > 0 ? 'no checks configured (mergeops.eval), and the GGUF load check was skipped' : 'no checks configured (mergeops.eval) and no GGUF written';
+    return finish(notRunReport(why, o.mergeopsVersion));
+  }
   const rt = await llamaRuntime(o.threads);
   if ('unavailable' in rt) {
     log(`warning: eval not run: ${rt.unavailable}`);
