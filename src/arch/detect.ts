@@ -389,6 +389,85 @@ export function detectArch(config: HFConfig, tensorNames: string[], modelLabel: 
 }
 
 // ---------------------------------------------------------------------------------------------
+// checkConfigShapes
+// ---------------------------------------------------------------------------------------------
+
+/** config.json keys that hold the hidden size, tried in this order. */
+const HIDDEN_SIZE_KEYS = ['hidden_size', 'n_embd', 'd_model', 'dim'];
+
+/** Layer-0 tensors whose first axis is the hidden size: the per-layer norms, and the projections back into the residual stream (nn.Linear stores [out, in]). */
+const HIDDEN_ROWS_RE = /\.(input_layernorm|post_attention_layernorm)\.weight$|\.(o_proj|down_proj)\.weight$/;
+/** Final norms (1-D, hidden size long). */
+const FINAL_NORM_RE = /(^|\.)(norm|final_layernorm|final_layer_norm|final_norm|ln_f|norm_f)\.weight$/;
+
+function configInt(config: HFConfig, key: string): number | undefined {
+  const v = config[key];
+  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined;
+}
+
+const shapeText = (shape: readonly number[]) => `[${shape.join(', ')}]`;
+
+/**
+ * Checks config.json's vocabulary size and hidden size against the tensors found, as
+ * `detectArch` does for the layer count: a config that disagrees with its weights would plan
+ * a model whose config lies (and, for an absurd value, size work by it). The vocabulary size
+ * must equal the rows of the embeddings and output head; the hidden size their columns, the
+ * length of the final and layer-0 norms, and the rows of layer 0's o_proj / down_proj. Keys
+ * the config lacks, and tensors the checkpoint lacks, are not checked. The first disagreement
+ * is an ARCH error naming the config value, the tensor, its shape and its file.
+ */
+export function checkConfigShapes(
+  config: HFConfig,
+  arch: ArchInfo,
+  tensors: ReadonlyMap<string, { shape: readonly number[]; file: string }>,
+  modelLabel: string,
+): void {
+  const def = arch.def;
+  const fail = (key: string, value: number, name: string, axis: string, found: number): never => {
+    const t = tensors.get(name)!;
+    throw new MergeopsError('ARCH',
+      `${modelLabel}: config.json says ${key} = ${value}, but tensor \`${name}\` in ${t.file} has shape ${shapeText(t.shape)} `
+      + `(${axis} ${found})`,
+      `config.json and the weights disagree: ${key} should be ${found} if the weights are right; `
+      + 'if config.json and the weights come from different revisions, download both from one revision');
+  };
+  const available = new Set(tensors.keys());
+  const embeds: string[] = [];
+  for (const w of [...def.preWeights, ...def.postWeights]) {
+    if (!w.isEmbed) continue;
+    const n = findTensorName(w, undefined, available);
+    if (n !== undefined && !embeds.includes(n)) embeds.push(n);
+  }
+
+  const vocab = configInt(config, def.vocabSizeKey);
+  if (vocab !== undefined) {
+    for (const n of embeds) {
+      const s = tensors.get(n)!.shape;
+      if (s.length === 2 && s[0] !== vocab) fail(def.vocabSizeKey, vocab, n, 'rows: vocabulary', s[0]);
+    }
+  }
+
+  const hiddenKey = HIDDEN_SIZE_KEYS.find((k) => configInt(config, k) !== undefined);
+  if (hiddenKey === undefined) return;
+  const hidden = configInt(config, hiddenKey)!;
+  for (const n of embeds) {
+    const s = tensors.get(n)!.shape;
+    if (s.length === 2 && s[1] !== hidden) fail(hiddenKey, hidden, n, 'columns: hidden size', s[1]);
+  }
+  const layer0 = new Set(arch.numLayers > 0 ? arch.layerNames(0) : []);
+  for (const [n, t] of tensors) {
+    if (isIgnoredTensor(n)) continue;
+    if (FINAL_NORM_RE.test(n) && !layer0.has(n) && LAYER_INDEX_RE.exec(n) === null) {
+      if (t.shape.length === 1 && t.shape[0] !== hidden) fail(hiddenKey, hidden, n, 'length: hidden size', t.shape[0]);
+    } else if (layer0.has(n) && HIDDEN_ROWS_RE.test(n)) {
+      if (t.shape.length >= 1 && t.shape[0] !== hidden) {
+        fail(hiddenKey, hidden, n, t.shape.length === 1 ? 'length: hidden size' : 'rows: hidden size', t.shape[0]);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // checkSameLayout
 // ---------------------------------------------------------------------------------------------
 

@@ -11,10 +11,10 @@ import {
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { MergeopsError, type ErrorCode } from '../errors.js';
-import { asFsError, fsError } from '../fs-errors.js';
+import { asFsError, fsError, systemErrorCode } from '../fs-errors.js';
 import { onInterruptCleanup, onInterruptStop } from '../interrupt.js';
 import type { JobDone } from '../kernels/jobs.js';
-import { KernelError, KernelPool } from '../kernels/pool.js';
+import { asSystemError, KernelError, KernelPool } from '../kernels/pool.js';
 import type { Plan } from '../plan/types.js';
 import { defaultMaxMemory, ggufPlanBytes, minMaxMemory, programWholeBudget, workerDataBudget } from './budget.js';
 import { parseFileType, type FileTypeName } from '../quant/select.js';
@@ -166,10 +166,15 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     const shardPaths = plan.shards.map((s, i) => (mine(i) ? join(tmp, s.fileName) : ''));
     plan.shards.forEach((s, i) => {
       if (!mine(i)) return;
-      const fd = openSync(shardPaths[i], 'w');
-      writeSync(fd, s.header, 0, s.header.length, 0);
-      ftruncateSync(fd, s.size);
-      closeSync(fd);
+      try {
+        const fd = openSync(shardPaths[i], 'w');
+        try {
+          writeSync(fd, s.header, 0, s.header.length, 0);
+          ftruncateSync(fd, s.size);
+        } finally { closeSync(fd); }
+      } catch (e) {
+        throw asFsError(e, 'write', shardPaths[i], { needed: plan.estimates.diskBytes });
+      }
     });
     // Everything but the tensors first: the GGUF headers are planned from these files.
     writeModelFiles(plan, tmp);
@@ -235,7 +240,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     flusher?.close();
     await gguf?.abort();
     removeTmp();
-    throw asFsError(e, 'write', tmp, { needed: plan.estimates.diskBytes });
+    throw asFsError(asSystemError(e), 'write', tmp, { needed: plan.estimates.diskBytes });
   } finally {
     unregisterPool?.();
     await pool?.close();
@@ -262,13 +267,27 @@ function removeSmallFiles(plan: Plan, dir: string): void {
 
 /** The output folder's files besides the shards: index, config, tokenizer, recipe. */
 function writeModelFiles(plan: Plan, dir: string): void {
-  if (plan.indexJson) writeFileSync(join(dir, 'model.safetensors.index.json'), plan.indexJson);
-  writeFileSync(join(dir, 'config.json'), plan.outConfigText);
-  for (const f of plan.donor.files) copyFileSync(join(plan.donor.dir, f), join(dir, f));
-  for (const f of plan.outFiles ?? []) writeFileSync(join(dir, f.name), f.text);
-  writeFileSync(join(dir, 'mergekit_config.yml'), plan.recipe.text.endsWith('\n') ? plan.recipe.text : plan.recipe.text + '\n');
+  // Each failure names the file written (a full disk: the output's, never the input it was copied from).
+  const needed = { needed: plan.estimates.diskBytes };
+  const writeFile = (name: string, data: string | Uint8Array): void => {
+    try { writeFileSync(join(dir, name), data); } catch (e) { throw fsError(e, 'write', join(dir, name), needed); }
+  };
+  if (plan.indexJson) writeFile('model.safetensors.index.json', plan.indexJson);
+  writeFile('config.json', plan.outConfigText);
+  for (const f of plan.donor.files) {
+    const from = join(plan.donor.dir, f);
+    try {
+      copyFileSync(from, join(dir, f));
+    } catch (e) {
+      // Reading the donor's file failed: name it; writing the copy failed (no room, read-only): name the copy.
+      const onTarget = /^(ENOSPC|EDQUOT|EROFS|EFBIG)$/.test(systemErrorCode(e) ?? '');
+      throw onTarget ? fsError(e, `copy ${from} to`, join(dir, f), needed) : asFsError(e, 'copy', from, needed);
+    }
+  }
+  for (const f of plan.outFiles ?? []) writeFile(f.name, f.text);
+  writeFile('mergekit_config.yml', plan.recipe.text.endsWith('\n') ? plan.recipe.text : plan.recipe.text + '\n');
   // A multi-stage recipe: the final stage's config names earlier stages, so keep the whole file too.
-  if (plan.stages?.length) writeFileSync(join(dir, 'mergeops_recipe.yml'), plan.recipe.lines.join('\n').trimEnd() + '\n');
+  if (plan.stages?.length) writeFile('mergeops_recipe.yml', plan.recipe.lines.join('\n').trimEnd() + '\n');
 }
 
 /** Counts what the jobs did and reports progress at most every 200 ms. */
@@ -403,6 +422,8 @@ async function runAll(pool: KernelPool, plan: Plan, tensors: readonly PlannedTen
   }
   await Promise.all(inFlight);
   if (failure instanceof MergeopsError) throw failure;
+  // A system error in a worker (ENOSPC writing a shard): typed by executePlan as on this thread.
+  if (failure instanceof KernelError && failure.errno !== undefined) throw asSystemError(failure);
   if (failure instanceof KernelError && failure.code && failure.hint) {
     throw new MergeopsError(failure.code as ErrorCode, `merge failed: ${failure.message}`, failure.hint);
   }

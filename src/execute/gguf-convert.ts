@@ -16,7 +16,7 @@ import { kv, type GGUFKV, type GGUFSplitOptions } from '../formats/gguf.js';
 import { readLocalModel } from '../hub/local.js';
 import { folderView, viewJsonObject, type FileView } from '../io/optional-file.js';
 import { ggufQuantum } from '../kernels/gguf-encode.js';
-import { KernelError, KernelPool } from '../kernels/pool.js';
+import { asSystemError, KernelError, KernelPool } from '../kernels/pool.js';
 import { planGGUFConversion, type GGUFPlan, type GGUFSourceTensor } from '../plan/gguf-plan.js';
 import type { FileTypeName } from '../quant/select.js';
 import type { TokenizerFiles } from '../model/tokenizer-files.js';
@@ -192,7 +192,7 @@ async function settleAll(jobs: readonly Promise<void>[]): Promise<void> {
   if (!failed) return;
   const e: unknown = failed.reason;
   if (e instanceof KernelError && e.code && e.hint) throw new MergeopsError(e.code as ErrorCode, e.message, e.hint);
-  throw e;
+  throw asSystemError(e);
 }
 
 export async function convertModelToGGUF(o: ConvertOptions): Promise<ConvertResult> {
@@ -299,7 +299,8 @@ async function writeConverted(o: ConvertOptions, model: Awaited<ReturnType<typeo
     for (const s of sinks) await s.finish();
   } catch (e) {
     for (const s of sinks) await s.abort();
-    throw e;
+    // A full disk or a read-only folder: typed, naming the file and (ENOSPC) the space the GGUF files need.
+    throw asFsError(e, 'write', outDir, { needed: plan.files.reduce((a, f) => a + f.layout.fileSize, 0) });
   }
   for (const f of plan.files) await verifyGGUF(path.join(outDir, f.fileName), f.layout, f.metadata);
   let check: SmokeResult | undefined;

@@ -1,7 +1,7 @@
 /** Resolve stage: every model the recipe names → a located, described ResolvedModel. */
 import { existsSync, statfsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
-import { checkSameLayout, detectArch } from '../arch/detect.js';
+import { checkConfigShapes, checkSameLayout, detectArch } from '../arch/detect.js';
 import { MergeopsError, RecipeError } from '../errors.js';
 import { referencedModels } from '../recipe/stages.js';
 import type { LoraRef, ModelRef, Recipe } from '../recipe/types.js';
@@ -287,6 +287,7 @@ export async function resolveRecipe(recipe: Recipe, opts: ResolveOptions = {}): 
     const config = { ...m.config };
     if (ref.overrideArchitecture) config.architectures = [ref.overrideArchitecture];
     const arch = detectArch(config, [...m.tensors.keys()], ref.key);
+    checkConfigShapes(config, arch, m.tensors, ref.key);
     const lora = ref.lora ? await withLora(recipe, ref, ref.lora, m.tensors, loraFrom(ref)) : undefined;
     if (lora) pending.push(...lora.pending);
     models.set(ref.key, {

@@ -26,12 +26,45 @@ export class KernelError extends Error {
   /** Set when the worker failed with a MergeopsError (its code and hint). */
   readonly code?: string;
   readonly hint?: string;
-  constructor(message: string, detail: { code?: string; hint?: string } = {}) {
+  /** Set when the worker failed with a system error (e.g. ENOSPC writing a shard): its errno, call and file. */
+  readonly errno?: string;
+  readonly syscall?: string;
+  readonly path?: string;
+  constructor(message: string, detail: WorkerFailure = {}) {
     super(message);
     this.name = 'KernelError';
     this.code = detail.code;
     this.hint = detail.hint;
+    this.errno = detail.errno;
+    this.syscall = detail.syscall;
+    this.path = detail.path;
   }
+}
+
+/** What a worker reports with a failure (see worker.ts `failure`). */
+export interface WorkerFailure {
+  code?: string;
+  hint?: string;
+  errno?: string;
+  syscall?: string;
+  path?: string;
+}
+
+/** A worker's system error (its errno, call and file) as the Node error it was, for `asFsError`; anything else as it is. */
+export function asSystemError(e: unknown): unknown {
+  if (!(e instanceof KernelError) || e.errno === undefined) return e;
+  return Object.assign(new Error(e.message), { code: e.errno, syscall: e.syscall, ...(e.path !== undefined ? { path: e.path } : {}) });
+}
+
+/** A worker's 'error' event (an uncaught exception): a system error keeps its errno and path. */
+function crashError(e: Error): KernelError {
+  const sys = e as Error & { code?: unknown; syscall?: unknown; path?: unknown };
+  if (typeof sys.code === 'string' && /^E[A-Z]+$/.test(sys.code)) {
+    return new KernelError(e.message, {
+      errno: sys.code, syscall: typeof sys.syscall === 'string' ? sys.syscall : undefined, path: typeof sys.path === 'string' ? sys.path : undefined,
+    });
+  }
+  return new KernelError(`kernel worker crashed: ${e.message}`);
 }
 
 export class KernelPool {
@@ -45,8 +78,8 @@ export class KernelPool {
   private constructor(workers: Worker[]) {
     this.slots = workers.map((worker) => ({ worker, busy: false, controls: [] }));
     for (const slot of this.slots) {
-      slot.worker.on('message', (m: { id: number; error?: string; code?: string; hint?: string } & Partial<JobDone>) => this.onMessage(slot, m));
-      slot.worker.on('error', (e) => { this.crashed ??= new KernelError(`kernel worker crashed: ${e.message}`); this.failAll(this.crashed); });
+      slot.worker.on('message', (m: { id: number; error?: string } & WorkerFailure & Partial<JobDone>) => this.onMessage(slot, m));
+      slot.worker.on('error', (e) => { this.crashed ??= crashError(e); this.failAll(this.crashed); });
     }
   }
 
@@ -127,12 +160,12 @@ export class KernelPool {
     }
   }
 
-  private onMessage(slot: Slot, m: { id: number; error?: string; code?: string; hint?: string } & Partial<JobDone>): void {
+  private onMessage(slot: Slot, m: { id: number; error?: string } & WorkerFailure & Partial<JobDone>): void {
     const entry = this.pending.get(m.id);
     if (!entry) return;
     this.pending.delete(m.id);
     slot.busy = false;
-    if (m.error !== undefined) entry.p.reject(new KernelError(m.error, { code: m.code, hint: m.hint }));
+    if (m.error !== undefined) entry.p.reject(new KernelError(m.error, { code: m.code, hint: m.hint, errno: m.errno, syscall: m.syscall, path: m.path }));
     else entry.p.resolve({ bytesRead: m.bytesRead ?? 0, bytesWritten: m.bytesWritten ?? 0, bytesDirect: m.bytesDirect ?? 0, stats: m.stats, ggufBytes: m.ggufBytes, health: m.health });
     this.pump();
   }

@@ -98,6 +98,24 @@ function directSplit(offset: number, len: number): { head: number; middle: numbe
  * cache (neighbouring jobs share those pages).
  */
 function writeFrom(ptr: number, len: number, file: string, offset: number): void {
+  try {
+    writeFromUnchecked(ptr, len, file, offset);
+  } catch (e) {
+    throw atFile(e, file);
+  }
+}
+
+/**
+ * A failed write names its file (Node's write errors carry none): the main thread makes it a
+ * typed error with the path, the operation and a hint (ENOSPC: the space needed and free there).
+ */
+function atFile(e: unknown, file: string): unknown {
+  if (typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string'
+    && (e as { path?: unknown }).path === undefined) (e as { path?: string }).path = file;
+  return e;
+}
+
+function writeFromUnchecked(ptr: number, len: number, file: string, offset: number): void {
   const fd = fdFor(writeFds, file, 'r+');
   const { head, middle, tail } = directSplit(offset, len);
   const dfd = useDirect && len >= DIRECT_MIN && (ptr + head) % DIRECT_BLOCK === 0 && middle > 0 ? directFd(file) : null;
@@ -147,6 +165,19 @@ function writeAsync(fd: number, buf: Uint8Array, offset: number): Promise<void> 
 
 async function writeBehind(ptr: number, len: number, file: string, offset: number): Promise<void> {
   await drainWrites();
+  try {
+    startWrite(ptr, len, file, offset);
+  } catch (e) {
+    throw atFile(e, file);
+  }
+  // The failure is reported by the next drain; until then it is no unhandled rejection (which
+  // would kill the worker and lose the error's code and path).
+  const p = inFlight!.catch((e: unknown) => { throw atFile(e, file); });
+  p.catch(() => undefined);
+  inFlight = p;
+}
+
+function startWrite(ptr: number, len: number, file: string, offset: number): void {
   const phase = offset % DIRECT_BLOCK; // the staging copy sits at the file's page phase
   const need = phase + len;
   if (need > staging.buffer.byteLength) staging.grow(Math.ceil((need - staging.buffer.byteLength) / 65536));
@@ -470,11 +501,22 @@ function closeFile(file: string): void {
   }
 }
 
+/** A failure as it crosses the thread boundary: a typed error keeps its code and hint, a system error its errno, syscall and path. */
+function failure(id: number, e: unknown): object {
+  const base = { id, error: e instanceof Error ? e.message : String(e) };
+  if (e instanceof MergeopsError) return { ...base, code: e.code, hint: e.hint };
+  const sys = e as { code?: unknown; syscall?: unknown; path?: unknown };
+  if (typeof e === 'object' && e !== null && typeof sys.code === 'string' && /^E[A-Z]+$/.test(sys.code)) {
+    return { ...base, errno: sys.code, syscall: typeof sys.syscall === 'string' ? sys.syscall : undefined, path: typeof sys.path === 'string' ? sys.path : undefined };
+  }
+  return base;
+}
+
 parentPort!.on('message', (msg: WorkerRequest | { id: number; close: true } | { id: number; closeFile: string }) => {
   if ('closeFile' in msg) {
     drainWrites().then(
       () => { closeFile(msg.closeFile); parentPort!.postMessage({ id: msg.id }); },
-      (e: unknown) => parentPort!.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) }),
+      (e: unknown) => parentPort!.postMessage(failure(msg.id, e)),
     );
     return;
   }
@@ -482,7 +524,7 @@ parentPort!.on('message', (msg: WorkerRequest | { id: number; close: true } | { 
     // Pending writes land before the files close (the executor fsyncs and renames next).
     drainWrites().then(
       () => { closeAll(); parentPort!.postMessage({ id: msg.id, closed: true }); },
-      (e: unknown) => { closeAll(); parentPort!.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) }); },
+      (e: unknown) => { closeAll(); parentPort!.postMessage(failure(msg.id, e)); },
     );
     return;
   }
@@ -490,8 +532,6 @@ parentPort!.on('message', (msg: WorkerRequest | { id: number; close: true } | { 
     // A pass's words (a copy out of the kernel memory, owning its buffer) move to the main thread.
     (r) => parentPort!.postMessage({ id: msg.id, ...r }, r.stats && r.stats.byteLength === r.stats.buffer.byteLength ? [r.stats.buffer as ArrayBuffer] : []),
     // A MergeopsError (e.g. a Hub read that gave up) keeps its code and hint across the thread boundary.
-    (e: unknown) => parentPort!.postMessage({
-      id: msg.id, error: e instanceof Error ? e.message : String(e), ...(e instanceof MergeopsError ? { code: e.code, hint: e.hint } : {}),
-    }),
+    (e: unknown) => parentPort!.postMessage(failure(msg.id, e)),
   );
 });

@@ -210,8 +210,10 @@ models:
 tokenizer_source: union
 `)]);
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain('is past the rows of its model.embed_tokens.weight');
-    expect(r.stderr).toContain('fix vocab_size');
+    // Refused when the model is read (config checked against the checkpoint), before any tokenizer work.
+    expect(r.stderr).toContain('config.json says vocab_size = 300, but tensor `model.embed_tokens.weight`');
+    expect(r.stderr).toContain('has shape [280, 32]');
+    expect(r.stderr).toContain('vocab_size should be 280');
   });
 
   it('plans a valid configuration and shows the tokenizer', () => {
