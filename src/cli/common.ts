@@ -1,12 +1,11 @@
 /**
- * Options several commands share (Hub access, lockfile, cache, output shards) and the checks of
- * their raw values. Checks of raw front-end inputs move to src/options/ (shared with the Action).
+ * Options several commands share (Hub access, lockfile, cache, output shards). Their raw values
+ * are checked by src/options/ (shared with the Action), named as flags.
  */
 import { MergeopsError } from '../errors.js';
-import type { GGUFSplitOptions } from '../formats/gguf.js';
 import { hubOptionsFromEnv, maskTokens, type HubOptions } from '../hub/hub-options.js';
-import type { SourceMode } from '../hub/resolve.js';
-import { requireByteSize } from '../formats/byte-size.js';
+import { readRunOptions } from '../options/run-options.js';
+import { CLI_NAMING } from '../options/validate.js';
 import type { PrepareOptions } from '../pipeline.js';
 import { defaultCacheDir, ShardCache } from '../store/shard-cache.js';
 import type { ParsedArgs } from './args.js';
@@ -36,24 +35,6 @@ export const RECIPE_OPTIONS_HELP = `  --out-shard-size SIZE  safetensors shard s
 Environment: HF_TOKEN (Hub access token, hf_…), HF_ENDPOINT (default https://huggingface.co).
 `;
 
-export function sizeOption(v: string | undefined, name: string): number | undefined {
-  if (v === undefined) return undefined;
-  return requireByteSize(v, `--${name}`);
-}
-
-export function countOption(v: string | undefined, name: string, example: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!(Number.isInteger(n) && n >= 1)) throw new MergeopsError('USAGE', `--${name} ${v} is not a positive whole number`, `e.g. --${name} ${example}`);
-  return n;
-}
-
-/** `--split-max-size` / `--split-max-tensors` (quantize, run): undefined when neither is given. */
-export function ggufSplitOptions(maxSize: string | undefined, maxTensors: string | undefined): GGUFSplitOptions | undefined {
-  if (maxSize === undefined && maxTensors === undefined) return undefined;
-  return { maxBytes: sizeOption(maxSize, 'split-max-size'), maxTensors: countOption(maxTensors, 'split-max-tensors', '128') };
-}
-
 /** The one positional argument a command needs. */
 export function onePositional(positionals: string[], command: string, what: string, example: string): string {
   if (positionals.length === 0) throw new MergeopsError('USAGE', `\`mergeops ${command}\` needs ${what}`, `mergeops ${command} ${example}`);
@@ -72,13 +53,10 @@ export function hubAndLog(io: CommandIO): { hub: HubOptions; log: (line: string)
 
 /** The prepare options of plan, run and lock, from their shared flags. */
 export function prepareOptions(values: ParsedArgs<typeof RECIPE_OPTIONS>['values'], io: CommandIO): PrepareOptions {
-  const mode = values['source-mode'] ?? 'auto';
-  if (mode !== 'stream' && mode !== 'download' && mode !== 'auto') {
-    throw new MergeopsError('USAGE', `--source-mode ${mode} is not a mode`, 'use stream, download or auto');
-  }
+  const o = readRunOptions({ 'source-mode': values['source-mode'], 'cache-size': values['cache-size'], 'out-shard-size': values['out-shard-size'] }, CLI_NAMING);
   return {
-    ...hubAndLog(io), sourceMode: mode as SourceMode, lockPath: values.lock, frozen: values.frozen ?? false,
-    cache: new ShardCache(values['cache-dir'] ?? defaultCacheDir(), sizeOption(values['cache-size'], 'cache-size')),
-    outShardSize: sizeOption(values['out-shard-size'], 'out-shard-size'),
+    ...hubAndLog(io), sourceMode: o.sourceMode ?? 'auto', lockPath: values.lock, frozen: values.frozen ?? false,
+    cache: new ShardCache(values['cache-dir'] ?? defaultCacheDir(), o.cacheSize),
+    outShardSize: o.outShardSize,
   };
 }

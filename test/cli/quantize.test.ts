@@ -53,8 +53,8 @@ test('--split-max-tensors writes gguf-split parts', async () => {
 test('usage errors say what is wrong and how to fix it', () => {
   expectUsageError(['quantize'], /needs a model folder/);
   expectUsageError(['quantize', BASE], /needs --type/);
-  expectUsageError(['quantize', BASE, '--type', 'Q9_9'], /unknown GGUF file type Q9_9/);
-  expectUsageError(['quantize', BASE, '--type', 'F16', '--split-max-tensors', '0'], /not a positive whole number/);
+  expectUsageError(['quantize', BASE, '--type', 'Q9_9'], /--type Q9_9 is not a GGUF file type/);
+  expectUsageError(['quantize', BASE, '--type', 'F16', '--split-max-tensors', '0'], /--split-max-tensors 0 is not a whole number/);
   expectUsageError(['quantize', join(t.dir, 'nope'), '--type', 'F16'], /does not exist/);
 });
 

@@ -12,7 +12,7 @@ import { parseLock } from '../../src/hub/lockfile.js';
 import { parseFileType } from '../../src/quant/select.js';
 import { parseRecipeText } from '../../src/recipe/parse.js';
 import { vocabOf } from '../../src/tokenizer/vocab.js';
-import { countOption } from '../../src/cli/common.js';
+import { CLI_NAMING, threadsValue } from '../../src/options/validate.js';
 
 export interface FuzzTarget<T> {
   name: string;
@@ -164,7 +164,7 @@ export const optionsTarget: FuzzTarget<string> = {
     const n = parseByteSize(v);
     if (n !== undefined && !(Number.isSafeInteger(n) && n >= 0)) throw new Error(`parseByteSize(${JSON.stringify(v)}) = ${n}`);
     try { requireByteSize(v, '--max-memory'); } catch (e) { if (!(e instanceof MergeopsError)) throw e; }
-    try { countOption(v, 'threads', '2'); } catch (e) { if (!(e instanceof MergeopsError)) throw e; }
+    try { threadsValue(CLI_NAMING, 'threads', v); } catch (e) { if (!(e instanceof MergeopsError)) throw e; }
     parseFileType(v);
   },
 };

@@ -1,7 +1,8 @@
 /** `mergeops plan <recipe.yml>`: what a run would read, compute and write, without merging. */
 import { defaultMaxMemory } from '../../execute/budget.js';
 import { planRunGGUF, prepareRecipeFile } from '../../pipeline.js';
-import { matrixJson, parseShardSpec } from '../../plan/matrix.js';
+import { matrixJson } from '../../plan/matrix.js';
+import { CLI_NAMING, countValue } from '../../options/validate.js';
 import type { Plan } from '../../plan/types.js';
 import { defineCommand } from '../command.js';
 import { diskEstimate } from '../../plan/disk.js';
@@ -26,7 +27,7 @@ ${RECIPE_OPTIONS_HELP}`,
   options: { ...RECIPE_OPTIONS, json: { type: 'boolean' }, matrix: { type: 'string' } },
   async run({ values, positionals }, io) {
     const recipe = onePositional(positionals, 'plan', 'a recipe file', 'recipe.yml');
-    const count = values.matrix === undefined ? undefined : parseShardSpec(`1/${values.matrix}`, '--matrix').count;
+    const count = values.matrix === undefined ? undefined : countValue(CLI_NAMING, 'matrix', values.matrix, '3', 1024);
     const { plan } = await prepareRecipeFile(recipe, prepareOptions(values, io));
     if (count !== undefined) {
       const m = matrixJson(plan, count) as { jobs: { shard: string; files: string[]; bytes: number }[]; note: string };

@@ -2,9 +2,10 @@
 import { smokeTestGGUF } from '../../eval/load-check.js';
 import { MergeopsError } from '../../errors.js';
 import { convertModelToGGUF } from '../../execute/gguf-convert.js';
-import { parseFileType } from '../../quant/select.js';
+import { readRunOptions } from '../../options/run-options.js';
+import { CLI_NAMING, fileTypeValue } from '../../options/validate.js';
 import { defineCommand } from '../command.js';
-import { countOption, ggufSplitOptions, onePositional } from '../common.js';
+import { onePositional } from '../common.js';
 import { checkLine } from '../format.js';
 import { bytes, duration } from '../../units.js';
 
@@ -45,7 +46,8 @@ Options:
   async run({ values: f, positionals }, io) {
     const modelDir = onePositional(positionals, 'quantize', 'a model folder', './my-model --type Q4_K_M');
     if (!f.type) throw new MergeopsError('USAGE', '`mergeops quantize` needs --type', 'e.g. --type Q4_K_M, Q8_0 or F16 (see --help)');
-    const fileType = parseFileType(f.type);
+    const fileType = fileTypeValue(CLI_NAMING, 'type', f.type);
+    const opts = readRunOptions(f, CLI_NAMING);
     const t0 = performance.now();
     const r = await convertModelToGGUF({
       modelDir,
@@ -53,11 +55,11 @@ Options:
       fileType,
       general: f.name !== undefined ? { name: f.name } : {},
       tokenizerPre: f['tokenizer-pre'],
-      split: ggufSplitOptions(f['split-max-size'], f['split-max-tensors']),
+      split: opts.ggufSplit,
       overwrite: f.overwrite ?? false,
       forceOverwrite: f['force-overwrite'] ?? false,
       log: (line) => io.err(`${line}\n`),
-      threads: countOption(f.threads, 'threads', '2 (default: one per core)'),
+      threads: opts.threads,
       check: !(f['skip-gguf-check'] ?? false),
       loadCheck: smokeTestGGUF,
     });

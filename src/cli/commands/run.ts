@@ -1,10 +1,10 @@
 /** `mergeops run <recipe.yml> --out DIR`: the merge, with GGUF outputs and their load check. */
 import { MergeopsError } from '../../errors.js';
 import { runRecipeFile } from '../../pipeline.js';
-import { parseShardSpec } from '../../plan/matrix.js';
-import { parseFileType } from '../../quant/select.js';
+import { readRunOptions } from '../../options/run-options.js';
+import { CLI_NAMING } from '../../options/validate.js';
 import { defineCommand } from '../command.js';
-import { countOption, ggufSplitOptions, onePositional, prepareOptions, RECIPE_OPTIONS, RECIPE_OPTIONS_HELP, sizeOption } from '../common.js';
+import { onePositional, prepareOptions, RECIPE_OPTIONS, RECIPE_OPTIONS_HELP } from '../common.js';
 import { checkLine } from '../format.js';
 import { bytes, duration, rate } from '../../units.js';
 import { progressReporter } from '../progress.js';
@@ -84,13 +84,13 @@ ${RECIPE_OPTIONS_HELP}`,
     const recipe = onePositional(positionals, 'run', 'a recipe file', 'recipe.yml --out ./merged');
     if (!values.out) throw new MergeopsError('USAGE', '`mergeops run` needs --out DIR', `mergeops run ${recipe} --out ./merged`);
     const keep = values['keep-intermediates'];
-    const split = ggufSplitOptions(values['split-max-size'], values['split-max-tensors']);
+    const opts = readRunOptions(values, CLI_NAMING);
     if (values.eval !== undefined && values['no-eval']) {
       throw new MergeopsError('USAGE', '--eval and --no-eval contradict each other', 'give one of them');
     }
     const evalOption = values['no-eval'] ? false as const : values.eval !== undefined ? readEvalFile(values.eval) : undefined;
     const prep = prepareOptions(values, io);
-    const ggufFlag = values.gguf === undefined ? undefined : values.gguf.split(',').map((x) => parseFileType(x.trim()));
+    const ggufFlag = opts.gguf;
     // Before any merge work: a token that cannot write to the target fails here, in seconds.
     const pub = await startRunPublish(values, values.out, prep.hub ?? {}, prep.log ?? ((l) => io.err(`${l}\n`)), io);
     const result = await runRecipeFile(recipe, {
@@ -98,8 +98,8 @@ ${RECIPE_OPTIONS_HELP}`,
       card: { mergeopsVersion: MERGEOPS_VERSION, licenseRequired: pub !== undefined },
       onFileDone: pub ? (p) => pub.onFileDone(p) : undefined,
       outDir: values.out,
-      maxMemory: sizeOption(values['max-memory'], 'max-memory'),
-      threads: countOption(values.threads, 'threads', '2'),
+      maxMemory: opts.maxMemory,
+      threads: opts.threads,
       overwrite: values.overwrite ?? false,
       forceOverwrite: values['force-overwrite'] ?? false,
       onProgress: progressReporter(process.stderr),
@@ -110,10 +110,10 @@ ${RECIPE_OPTIONS_HELP}`,
       tokenizerPre: values['tokenizer-pre'],
       ggufCheck: !(values['skip-gguf-check'] ?? false),
       allowNonfinite: values['allow-nonfinite'] ?? false,
-      ...(values.shard !== undefined ? { shard: parseShardSpec(values.shard) } : {}),
+      ...(opts.shard !== undefined ? { shard: opts.shard } : {}),
       eval: evalOption,
       mergeopsVersion: MERGEOPS_VERSION,
-      ggufSplit: split,
+      ggufSplit: opts.ggufSplit,
       onGGUF: (type) => io.err(`writing GGUF ${type}\n`),
       onWarning: (w) => io.err(`warning: ${w}\n`),
       onPlan: (plan) => {

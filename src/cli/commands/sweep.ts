@@ -1,11 +1,12 @@
 /** `mergeops sweep <recipe.yml> --param P --values a,b,...`: pick a merge parameter by evaluating candidates. */
 import { MergeopsError } from '../../errors.js';
 import { runSweep, SWEEP_PARAMS, sweepText, type SweepParam } from '../../sweep.js';
-import { parseFileType } from '../../quant/select.js';
 import { readEvalFile } from '../../recipe/eval-options.js';
 import { didYouMean } from '../../recipe/index.js';
 import { defineCommand } from '../command.js';
-import { countOption, onePositional, prepareOptions, RECIPE_OPTIONS, RECIPE_OPTIONS_HELP, sizeOption } from '../common.js';
+import { onePositional, prepareOptions, RECIPE_OPTIONS, RECIPE_OPTIONS_HELP } from '../common.js';
+import { readRunOptions } from '../../options/run-options.js';
+import { CLI_NAMING, fileTypeValue } from '../../options/validate.js';
 
 export const sweepCommand = defineCommand({
   name: 'sweep',
@@ -55,12 +56,13 @@ ${RECIPE_OPTIONS_HELP}`,
     const bad = list.find((v, i) => v === '' || !Number.isFinite(nums[i]));
     if (bad !== undefined) throw new MergeopsError('USAGE', `--values: \`${bad}\` is not a number`, 'e.g. --values 0.6,0.8,1.0,1.2');
     if (!values.out) throw new MergeopsError('USAGE', '`mergeops sweep` needs --out DIR', `mergeops sweep ${recipe} --param ${values.param} --values ${values.values} --out sweep`);
+    const opts = readRunOptions(values, CLI_NAMING);
     const r = await runSweep({
       ...prepareOptions(values, io),
       recipeFile: recipe, param: values.param as SweepParam, values: nums, outDir: values.out,
-      type: values.type === undefined ? undefined : parseFileType(values.type), unlabeled: values.unlabeled ?? false,
+      type: values.type === undefined ? undefined : fileTypeValue(CLI_NAMING, 'type', values.type), unlabeled: values.unlabeled ?? false,
       eval: values.eval === undefined ? undefined : readEvalFile(values.eval),
-      maxMemory: sizeOption(values['max-memory'], 'max-memory'), threads: countOption(values.threads, 'threads', '2'),
+      maxMemory: opts.maxMemory, threads: opts.threads,
       onCandidate: undefined,
     });
     io.out(sweepText(r));
