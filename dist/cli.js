@@ -40,9 +40,9 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   mod
 ));
 
-// ../../main/node_modules/yaml/dist/nodes/identity.js
+// node_modules/yaml/dist/nodes/identity.js
 var require_identity = __commonJS({
-  "../../main/node_modules/yaml/dist/nodes/identity.js"(exports) {
+  "node_modules/yaml/dist/nodes/identity.js"(exports) {
     "use strict";
     var ALIAS = Symbol.for("yaml.alias");
     var DOC = Symbol.for("yaml.document");
@@ -97,9 +97,9 @@ var require_identity = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/visit.js
+// node_modules/yaml/dist/visit.js
 var require_visit = __commonJS({
-  "../../main/node_modules/yaml/dist/visit.js"(exports) {
+  "node_modules/yaml/dist/visit.js"(exports) {
     "use strict";
     var identity = require_identity();
     var BREAK = Symbol("break visit");
@@ -255,9 +255,9 @@ var require_visit = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/doc/directives.js
+// node_modules/yaml/dist/doc/directives.js
 var require_directives = __commonJS({
-  "../../main/node_modules/yaml/dist/doc/directives.js"(exports) {
+  "node_modules/yaml/dist/doc/directives.js"(exports) {
     "use strict";
     var identity = require_identity();
     var visit = require_visit();
@@ -426,9 +426,9 @@ var require_directives = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/doc/anchors.js
+// node_modules/yaml/dist/doc/anchors.js
 var require_anchors = __commonJS({
-  "../../main/node_modules/yaml/dist/doc/anchors.js"(exports) {
+  "node_modules/yaml/dist/doc/anchors.js"(exports) {
     "use strict";
     var identity = require_identity();
     var visit = require_visit();
@@ -496,9 +496,9 @@ var require_anchors = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/doc/applyReviver.js
+// node_modules/yaml/dist/doc/applyReviver.js
 var require_applyReviver = __commonJS({
-  "../../main/node_modules/yaml/dist/doc/applyReviver.js"(exports) {
+  "node_modules/yaml/dist/doc/applyReviver.js"(exports) {
     "use strict";
     function applyReviver(reviver, obj2, key, val) {
       if (val && typeof val === "object") {
@@ -546,9 +546,9 @@ var require_applyReviver = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/nodes/toJS.js
+// node_modules/yaml/dist/nodes/toJS.js
 var require_toJS = __commonJS({
-  "../../main/node_modules/yaml/dist/nodes/toJS.js"(exports) {
+  "node_modules/yaml/dist/nodes/toJS.js"(exports) {
     "use strict";
     var identity = require_identity();
     function toJS(value, arg, ctx) {
@@ -576,9 +576,9 @@ var require_toJS = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/nodes/Node.js
+// node_modules/yaml/dist/nodes/Node.js
 var require_Node = __commonJS({
-  "../../main/node_modules/yaml/dist/nodes/Node.js"(exports) {
+  "node_modules/yaml/dist/nodes/Node.js"(exports) {
     "use strict";
     var applyReviver = require_applyReviver();
     var identity = require_identity();
@@ -617,9 +617,9 @@ var require_Node = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/nodes/Alias.js
+// node_modules/yaml/dist/nodes/Alias.js
 var require_Alias = __commonJS({
-  "../../main/node_modules/yaml/dist/nodes/Alias.js"(exports) {
+  "node_modules/yaml/dist/nodes/Alias.js"(exports) {
     "use strict";
     var anchors = require_anchors();
     var visit = require_visit();
@@ -735,9 +735,9 @@ var require_Alias = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/nodes/Scalar.js
+// node_modules/yaml/dist/nodes/Scalar.js
 var require_Scalar = __commonJS({
-  "../../main/node_modules/yaml/dist/nodes/Scalar.js"(exports) {
+  "node_modules/yaml/dist/nodes/Scalar.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Node = require_Node();
@@ -765,9 +765,9 @@ var require_Scalar = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/doc/createNode.js
+// node_modules/yaml/dist/doc/createNode.js
 var require_createNode = __commonJS({
-  "../../main/node_modules/yaml/dist/doc/createNode.js"(exports) {
+  "node_modules/yaml/dist/doc/createNode.js"(exports) {
     "use strict";
     var Alias = require_Alias();
     var identity = require_identity();
@@ -840,9 +840,9 @@ var require_createNode = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/nodes/Collection.js
+// node_modules/yaml/dist/nodes/Collection.js
 var require_Collection = __commonJS({
-  "../../main/node_modules/yaml/dist/nodes/Collection.js"(exports) {
+  "node_modules/yaml/dist/nodes/Collection.js"(exports) {
     "use strict";
     var createNode = require_createNode();
     var identity = require_identity();
@@ -983,9 +983,9 @@ var require_Collection = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/stringify/stringifyComment.js
+// node_modules/yaml/dist/stringify/stringifyComment.js
 var require_stringifyComment = __commonJS({
-  "../../main/node_modules/yaml/dist/stringify/stringifyComment.js"(exports) {
+  "node_modules/yaml/dist/stringify/stringifyComment.js"(exports) {
     "use strict";
     var stringifyComment = (str) => str.replace(/^(?!$)(?: $)?/gm, "#");
     function indentComment(comment, indent) {
@@ -1000,9 +1000,9 @@ var require_stringifyComment = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/stringify/foldFlowLines.js
+// node_modules/yaml/dist/stringify/foldFlowLines.js
 var require_foldFlowLines = __commonJS({
-  "../../main/node_modules/yaml/dist/stringify/foldFlowLines.js"(exports) {
+  "node_modules/yaml/dist/stringify/foldFlowLines.js"(exports) {
     "use strict";
     var FOLD_FLOW = "flow";
     var FOLD_BLOCK = "block";
@@ -1136,9 +1136,9 @@ ${indent}${text.slice(fold + 1, end2)}`;
   }
 });
 
-// ../../main/node_modules/yaml/dist/stringify/stringifyString.js
+// node_modules/yaml/dist/stringify/stringifyString.js
 var require_stringifyString = __commonJS({
-  "../../main/node_modules/yaml/dist/stringify/stringifyString.js"(exports) {
+  "node_modules/yaml/dist/stringify/stringifyString.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var foldFlowLines = require_foldFlowLines();
@@ -1419,9 +1419,9 @@ ${indent}`);
   }
 });
 
-// ../../main/node_modules/yaml/dist/stringify/stringify.js
+// node_modules/yaml/dist/stringify/stringify.js
 var require_stringify = __commonJS({
-  "../../main/node_modules/yaml/dist/stringify/stringify.js"(exports) {
+  "node_modules/yaml/dist/stringify/stringify.js"(exports) {
     "use strict";
     var anchors = require_anchors();
     var identity = require_identity();
@@ -1543,9 +1543,9 @@ ${ctx.indent}${str}`;
   }
 });
 
-// ../../main/node_modules/yaml/dist/stringify/stringifyPair.js
+// node_modules/yaml/dist/stringify/stringifyPair.js
 var require_stringifyPair = __commonJS({
-  "../../main/node_modules/yaml/dist/stringify/stringifyPair.js"(exports) {
+  "node_modules/yaml/dist/stringify/stringifyPair.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
@@ -1676,9 +1676,9 @@ ${ctx.indent}`;
   }
 });
 
-// ../../main/node_modules/yaml/dist/log.js
+// node_modules/yaml/dist/log.js
 var require_log = __commonJS({
-  "../../main/node_modules/yaml/dist/log.js"(exports) {
+  "node_modules/yaml/dist/log.js"(exports) {
     "use strict";
     var node_process = __require("process");
     function debug(logLevel, ...messages) {
@@ -1698,9 +1698,9 @@ var require_log = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/yaml-1.1/merge.js
+// node_modules/yaml/dist/schema/yaml-1.1/merge.js
 var require_merge = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports) {
+  "node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
@@ -1758,9 +1758,9 @@ var require_merge = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/nodes/addPairToJSMap.js
+// node_modules/yaml/dist/nodes/addPairToJSMap.js
 var require_addPairToJSMap = __commonJS({
-  "../../main/node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports) {
+  "node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports) {
     "use strict";
     var log = require_log();
     var merge = require_merge();
@@ -1822,9 +1822,9 @@ var require_addPairToJSMap = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/nodes/Pair.js
+// node_modules/yaml/dist/nodes/Pair.js
 var require_Pair = __commonJS({
-  "../../main/node_modules/yaml/dist/nodes/Pair.js"(exports) {
+  "node_modules/yaml/dist/nodes/Pair.js"(exports) {
     "use strict";
     var createNode = require_createNode();
     var stringifyPair = require_stringifyPair();
@@ -1862,9 +1862,9 @@ var require_Pair = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/stringify/stringifyCollection.js
+// node_modules/yaml/dist/stringify/stringifyCollection.js
 var require_stringifyCollection = __commonJS({
-  "../../main/node_modules/yaml/dist/stringify/stringifyCollection.js"(exports) {
+  "node_modules/yaml/dist/stringify/stringifyCollection.js"(exports) {
     "use strict";
     var identity = require_identity();
     var stringify2 = require_stringify();
@@ -2013,9 +2013,9 @@ ${indent}${end}`;
   }
 });
 
-// ../../main/node_modules/yaml/dist/nodes/YAMLMap.js
+// node_modules/yaml/dist/nodes/YAMLMap.js
 var require_YAMLMap = __commonJS({
-  "../../main/node_modules/yaml/dist/nodes/YAMLMap.js"(exports) {
+  "node_modules/yaml/dist/nodes/YAMLMap.js"(exports) {
     "use strict";
     var stringifyCollection = require_stringifyCollection();
     var addPairToJSMap = require_addPairToJSMap();
@@ -2157,9 +2157,9 @@ var require_YAMLMap = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/common/map.js
+// node_modules/yaml/dist/schema/common/map.js
 var require_map = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/common/map.js"(exports) {
+  "node_modules/yaml/dist/schema/common/map.js"(exports) {
     "use strict";
     var identity = require_identity();
     var YAMLMap = require_YAMLMap();
@@ -2179,9 +2179,9 @@ var require_map = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/nodes/YAMLSeq.js
+// node_modules/yaml/dist/nodes/YAMLSeq.js
 var require_YAMLSeq = __commonJS({
-  "../../main/node_modules/yaml/dist/nodes/YAMLSeq.js"(exports) {
+  "node_modules/yaml/dist/nodes/YAMLSeq.js"(exports) {
     "use strict";
     var createNode = require_createNode();
     var stringifyCollection = require_stringifyCollection();
@@ -2295,9 +2295,9 @@ var require_YAMLSeq = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/common/seq.js
+// node_modules/yaml/dist/schema/common/seq.js
 var require_seq = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/common/seq.js"(exports) {
+  "node_modules/yaml/dist/schema/common/seq.js"(exports) {
     "use strict";
     var identity = require_identity();
     var YAMLSeq = require_YAMLSeq();
@@ -2317,9 +2317,9 @@ var require_seq = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/common/string.js
+// node_modules/yaml/dist/schema/common/string.js
 var require_string = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/common/string.js"(exports) {
+  "node_modules/yaml/dist/schema/common/string.js"(exports) {
     "use strict";
     var stringifyString = require_stringifyString();
     var string = {
@@ -2336,9 +2336,9 @@ var require_string = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/common/null.js
+// node_modules/yaml/dist/schema/common/null.js
 var require_null = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/common/null.js"(exports) {
+  "node_modules/yaml/dist/schema/common/null.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var nullTag = {
@@ -2354,9 +2354,9 @@ var require_null = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/core/bool.js
+// node_modules/yaml/dist/schema/core/bool.js
 var require_bool = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/core/bool.js"(exports) {
+  "node_modules/yaml/dist/schema/core/bool.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var boolTag = {
@@ -2378,9 +2378,9 @@ var require_bool = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/stringify/stringifyNumber.js
+// node_modules/yaml/dist/stringify/stringifyNumber.js
 var require_stringifyNumber = __commonJS({
-  "../../main/node_modules/yaml/dist/stringify/stringifyNumber.js"(exports) {
+  "node_modules/yaml/dist/stringify/stringifyNumber.js"(exports) {
     "use strict";
     function stringifyNumber({ format: format2, minFractionDigits, tag, value }) {
       if (typeof value === "bigint")
@@ -2405,9 +2405,9 @@ var require_stringifyNumber = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/core/float.js
+// node_modules/yaml/dist/schema/core/float.js
 var require_float = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/core/float.js"(exports) {
+  "node_modules/yaml/dist/schema/core/float.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
@@ -2451,9 +2451,9 @@ var require_float = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/core/int.js
+// node_modules/yaml/dist/schema/core/int.js
 var require_int = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/core/int.js"(exports) {
+  "node_modules/yaml/dist/schema/core/int.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
@@ -2496,9 +2496,9 @@ var require_int = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/core/schema.js
+// node_modules/yaml/dist/schema/core/schema.js
 var require_schema = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/core/schema.js"(exports) {
+  "node_modules/yaml/dist/schema/core/schema.js"(exports) {
     "use strict";
     var map = require_map();
     var _null = require_null();
@@ -2524,9 +2524,9 @@ var require_schema = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/json/schema.js
+// node_modules/yaml/dist/schema/json/schema.js
 var require_schema2 = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/json/schema.js"(exports) {
+  "node_modules/yaml/dist/schema/json/schema.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var map = require_map();
@@ -2591,9 +2591,9 @@ var require_schema2 = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/yaml-1.1/binary.js
+// node_modules/yaml/dist/schema/yaml-1.1/binary.js
 var require_binary = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports) {
+  "node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports) {
     "use strict";
     var node_buffer = __require("buffer");
     var Scalar = require_Scalar();
@@ -2657,9 +2657,9 @@ var require_binary = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/yaml-1.1/pairs.js
+// node_modules/yaml/dist/schema/yaml-1.1/pairs.js
 var require_pairs = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports) {
+  "node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Pair = require_Pair();
@@ -2735,9 +2735,9 @@ ${cn.comment}` : item.comment;
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/yaml-1.1/omap.js
+// node_modules/yaml/dist/schema/yaml-1.1/omap.js
 var require_omap = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports) {
+  "node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports) {
     "use strict";
     var identity = require_identity();
     var toJS = require_toJS();
@@ -2813,9 +2813,9 @@ var require_omap = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/yaml-1.1/bool.js
+// node_modules/yaml/dist/schema/yaml-1.1/bool.js
 var require_bool2 = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports) {
+  "node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     function boolStringify({ value, source }, ctx) {
@@ -2845,9 +2845,9 @@ var require_bool2 = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/yaml-1.1/float.js
+// node_modules/yaml/dist/schema/yaml-1.1/float.js
 var require_float2 = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports) {
+  "node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
@@ -2894,9 +2894,9 @@ var require_float2 = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/yaml-1.1/int.js
+// node_modules/yaml/dist/schema/yaml-1.1/int.js
 var require_int2 = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports) {
+  "node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
@@ -2973,9 +2973,9 @@ var require_int2 = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/yaml-1.1/set.js
+// node_modules/yaml/dist/schema/yaml-1.1/set.js
 var require_set = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports) {
+  "node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Pair = require_Pair();
@@ -3062,9 +3062,9 @@ var require_set = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/yaml-1.1/timestamp.js
+// node_modules/yaml/dist/schema/yaml-1.1/timestamp.js
 var require_timestamp = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports) {
+  "node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     function parseSexagesimal(str, asBigInt) {
@@ -3150,9 +3150,9 @@ var require_timestamp = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/yaml-1.1/schema.js
+// node_modules/yaml/dist/schema/yaml-1.1/schema.js
 var require_schema3 = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/yaml-1.1/schema.js"(exports) {
+  "node_modules/yaml/dist/schema/yaml-1.1/schema.js"(exports) {
     "use strict";
     var map = require_map();
     var _null = require_null();
@@ -3194,9 +3194,9 @@ var require_schema3 = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/tags.js
+// node_modules/yaml/dist/schema/tags.js
 var require_tags = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/tags.js"(exports) {
+  "node_modules/yaml/dist/schema/tags.js"(exports) {
     "use strict";
     var map = require_map();
     var _null = require_null();
@@ -3288,9 +3288,9 @@ var require_tags = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/schema/Schema.js
+// node_modules/yaml/dist/schema/Schema.js
 var require_Schema = __commonJS({
-  "../../main/node_modules/yaml/dist/schema/Schema.js"(exports) {
+  "node_modules/yaml/dist/schema/Schema.js"(exports) {
     "use strict";
     var identity = require_identity();
     var map = require_map();
@@ -3320,9 +3320,9 @@ var require_Schema = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/stringify/stringifyDocument.js
+// node_modules/yaml/dist/stringify/stringifyDocument.js
 var require_stringifyDocument = __commonJS({
-  "../../main/node_modules/yaml/dist/stringify/stringifyDocument.js"(exports) {
+  "node_modules/yaml/dist/stringify/stringifyDocument.js"(exports) {
     "use strict";
     var identity = require_identity();
     var stringify2 = require_stringify();
@@ -3400,9 +3400,9 @@ var require_stringifyDocument = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/doc/Document.js
+// node_modules/yaml/dist/doc/Document.js
 var require_Document = __commonJS({
-  "../../main/node_modules/yaml/dist/doc/Document.js"(exports) {
+  "node_modules/yaml/dist/doc/Document.js"(exports) {
     "use strict";
     var Alias = require_Alias();
     var Collection = require_Collection();
@@ -3709,9 +3709,9 @@ var require_Document = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/errors.js
+// node_modules/yaml/dist/errors.js
 var require_errors = __commonJS({
-  "../../main/node_modules/yaml/dist/errors.js"(exports) {
+  "node_modules/yaml/dist/errors.js"(exports) {
     "use strict";
     var YAMLError = class extends Error {
       constructor(name, pos, code, message) {
@@ -3774,9 +3774,9 @@ ${pointer}
   }
 });
 
-// ../../main/node_modules/yaml/dist/compose/resolve-props.js
+// node_modules/yaml/dist/compose/resolve-props.js
 var require_resolve_props = __commonJS({
-  "../../main/node_modules/yaml/dist/compose/resolve-props.js"(exports) {
+  "node_modules/yaml/dist/compose/resolve-props.js"(exports) {
     "use strict";
     function resolveProps(tokens, { flow, indicator, next, offset, onError, parentIndent, startOnNewline }) {
       let spaceBefore = false;
@@ -3908,9 +3908,9 @@ var require_resolve_props = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/compose/util-contains-newline.js
+// node_modules/yaml/dist/compose/util-contains-newline.js
 var require_util_contains_newline = __commonJS({
-  "../../main/node_modules/yaml/dist/compose/util-contains-newline.js"(exports) {
+  "node_modules/yaml/dist/compose/util-contains-newline.js"(exports) {
     "use strict";
     function containsNewline(key) {
       if (!key)
@@ -3950,9 +3950,9 @@ var require_util_contains_newline = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/compose/util-flow-indent-check.js
+// node_modules/yaml/dist/compose/util-flow-indent-check.js
 var require_util_flow_indent_check = __commonJS({
-  "../../main/node_modules/yaml/dist/compose/util-flow-indent-check.js"(exports) {
+  "node_modules/yaml/dist/compose/util-flow-indent-check.js"(exports) {
     "use strict";
     var utilContainsNewline = require_util_contains_newline();
     function flowIndentCheck(indent, fc, onError) {
@@ -3968,9 +3968,9 @@ var require_util_flow_indent_check = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/compose/util-map-includes.js
+// node_modules/yaml/dist/compose/util-map-includes.js
 var require_util_map_includes = __commonJS({
-  "../../main/node_modules/yaml/dist/compose/util-map-includes.js"(exports) {
+  "node_modules/yaml/dist/compose/util-map-includes.js"(exports) {
     "use strict";
     var identity = require_identity();
     function mapIncludes(ctx, items, search) {
@@ -3984,9 +3984,9 @@ var require_util_map_includes = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/compose/resolve-block-map.js
+// node_modules/yaml/dist/compose/resolve-block-map.js
 var require_resolve_block_map = __commonJS({
-  "../../main/node_modules/yaml/dist/compose/resolve-block-map.js"(exports) {
+  "node_modules/yaml/dist/compose/resolve-block-map.js"(exports) {
     "use strict";
     var Pair = require_Pair();
     var YAMLMap = require_YAMLMap();
@@ -4092,9 +4092,9 @@ var require_resolve_block_map = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/compose/resolve-block-seq.js
+// node_modules/yaml/dist/compose/resolve-block-seq.js
 var require_resolve_block_seq = __commonJS({
-  "../../main/node_modules/yaml/dist/compose/resolve-block-seq.js"(exports) {
+  "node_modules/yaml/dist/compose/resolve-block-seq.js"(exports) {
     "use strict";
     var YAMLSeq = require_YAMLSeq();
     var resolveProps = require_resolve_props();
@@ -4143,9 +4143,9 @@ var require_resolve_block_seq = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/compose/resolve-end.js
+// node_modules/yaml/dist/compose/resolve-end.js
 var require_resolve_end = __commonJS({
-  "../../main/node_modules/yaml/dist/compose/resolve-end.js"(exports) {
+  "node_modules/yaml/dist/compose/resolve-end.js"(exports) {
     "use strict";
     function resolveEnd(end, offset, reqSpace, onError) {
       let comment = "";
@@ -4186,9 +4186,9 @@ var require_resolve_end = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/compose/resolve-flow-collection.js
+// node_modules/yaml/dist/compose/resolve-flow-collection.js
 var require_resolve_flow_collection = __commonJS({
-  "../../main/node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports) {
+  "node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Pair = require_Pair();
@@ -4380,9 +4380,9 @@ var require_resolve_flow_collection = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/compose/compose-collection.js
+// node_modules/yaml/dist/compose/compose-collection.js
 var require_compose_collection = __commonJS({
-  "../../main/node_modules/yaml/dist/compose/compose-collection.js"(exports) {
+  "node_modules/yaml/dist/compose/compose-collection.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
@@ -4445,9 +4445,9 @@ var require_compose_collection = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/compose/resolve-block-scalar.js
+// node_modules/yaml/dist/compose/resolve-block-scalar.js
 var require_resolve_block_scalar = __commonJS({
-  "../../main/node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports) {
+  "node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     function resolveBlockScalar(ctx, scalar, onError) {
@@ -4628,9 +4628,9 @@ var require_resolve_block_scalar = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/compose/resolve-flow-scalar.js
+// node_modules/yaml/dist/compose/resolve-flow-scalar.js
 var require_resolve_flow_scalar = __commonJS({
-  "../../main/node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports) {
+  "node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var resolveEnd = require_resolve_end();
@@ -4849,9 +4849,9 @@ var require_resolve_flow_scalar = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/compose/compose-scalar.js
+// node_modules/yaml/dist/compose/compose-scalar.js
 var require_compose_scalar = __commonJS({
-  "../../main/node_modules/yaml/dist/compose/compose-scalar.js"(exports) {
+  "node_modules/yaml/dist/compose/compose-scalar.js"(exports) {
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
@@ -4930,9 +4930,9 @@ var require_compose_scalar = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/compose/util-empty-scalar-position.js
+// node_modules/yaml/dist/compose/util-empty-scalar-position.js
 var require_util_empty_scalar_position = __commonJS({
-  "../../main/node_modules/yaml/dist/compose/util-empty-scalar-position.js"(exports) {
+  "node_modules/yaml/dist/compose/util-empty-scalar-position.js"(exports) {
     "use strict";
     function emptyScalarPosition(offset, before, pos) {
       if (before) {
@@ -4960,9 +4960,9 @@ var require_util_empty_scalar_position = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/compose/compose-node.js
+// node_modules/yaml/dist/compose/compose-node.js
 var require_compose_node = __commonJS({
-  "../../main/node_modules/yaml/dist/compose/compose-node.js"(exports) {
+  "node_modules/yaml/dist/compose/compose-node.js"(exports) {
     "use strict";
     var Alias = require_Alias();
     var identity = require_identity();
@@ -5066,9 +5066,9 @@ var require_compose_node = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/compose/compose-doc.js
+// node_modules/yaml/dist/compose/compose-doc.js
 var require_compose_doc = __commonJS({
-  "../../main/node_modules/yaml/dist/compose/compose-doc.js"(exports) {
+  "node_modules/yaml/dist/compose/compose-doc.js"(exports) {
     "use strict";
     var Document = require_Document();
     var composeNode = require_compose_node();
@@ -5109,9 +5109,9 @@ var require_compose_doc = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/compose/composer.js
+// node_modules/yaml/dist/compose/composer.js
 var require_composer = __commonJS({
-  "../../main/node_modules/yaml/dist/compose/composer.js"(exports) {
+  "node_modules/yaml/dist/compose/composer.js"(exports) {
     "use strict";
     var node_process = __require("process");
     var directives = require_directives();
@@ -5317,9 +5317,9 @@ ${end.comment}` : end.comment;
   }
 });
 
-// ../../main/node_modules/yaml/dist/parse/cst-scalar.js
+// node_modules/yaml/dist/parse/cst-scalar.js
 var require_cst_scalar = __commonJS({
-  "../../main/node_modules/yaml/dist/parse/cst-scalar.js"(exports) {
+  "node_modules/yaml/dist/parse/cst-scalar.js"(exports) {
     "use strict";
     var resolveBlockScalar = require_resolve_block_scalar();
     var resolveFlowScalar = require_resolve_flow_scalar();
@@ -5502,9 +5502,9 @@ var require_cst_scalar = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/parse/cst-stringify.js
+// node_modules/yaml/dist/parse/cst-stringify.js
 var require_cst_stringify = __commonJS({
-  "../../main/node_modules/yaml/dist/parse/cst-stringify.js"(exports) {
+  "node_modules/yaml/dist/parse/cst-stringify.js"(exports) {
     "use strict";
     var stringify2 = (cst) => "type" in cst ? stringifyToken(cst) : stringifyItem(cst);
     function stringifyToken(token) {
@@ -5563,9 +5563,9 @@ var require_cst_stringify = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/parse/cst-visit.js
+// node_modules/yaml/dist/parse/cst-visit.js
 var require_cst_visit = __commonJS({
-  "../../main/node_modules/yaml/dist/parse/cst-visit.js"(exports) {
+  "node_modules/yaml/dist/parse/cst-visit.js"(exports) {
     "use strict";
     var BREAK = Symbol("break visit");
     var SKIP = Symbol("skip children");
@@ -5625,9 +5625,9 @@ var require_cst_visit = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/parse/cst.js
+// node_modules/yaml/dist/parse/cst.js
 var require_cst = __commonJS({
-  "../../main/node_modules/yaml/dist/parse/cst.js"(exports) {
+  "node_modules/yaml/dist/parse/cst.js"(exports) {
     "use strict";
     var cstScalar = require_cst_scalar();
     var cstStringify = require_cst_stringify();
@@ -5727,9 +5727,9 @@ var require_cst = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/parse/lexer.js
+// node_modules/yaml/dist/parse/lexer.js
 var require_lexer = __commonJS({
-  "../../main/node_modules/yaml/dist/parse/lexer.js"(exports) {
+  "node_modules/yaml/dist/parse/lexer.js"(exports) {
     "use strict";
     var cst = require_cst();
     function isEmpty(ch) {
@@ -6316,9 +6316,9 @@ var require_lexer = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/parse/line-counter.js
+// node_modules/yaml/dist/parse/line-counter.js
 var require_line_counter = __commonJS({
-  "../../main/node_modules/yaml/dist/parse/line-counter.js"(exports) {
+  "node_modules/yaml/dist/parse/line-counter.js"(exports) {
     "use strict";
     var LineCounter3 = class {
       constructor() {
@@ -6347,9 +6347,9 @@ var require_line_counter = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/parse/parser.js
+// node_modules/yaml/dist/parse/parser.js
 var require_parser = __commonJS({
-  "../../main/node_modules/yaml/dist/parse/parser.js"(exports) {
+  "node_modules/yaml/dist/parse/parser.js"(exports) {
     "use strict";
     var node_process = __require("process");
     var cst = require_cst();
@@ -7221,9 +7221,9 @@ var require_parser = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/public-api.js
+// node_modules/yaml/dist/public-api.js
 var require_public_api = __commonJS({
-  "../../main/node_modules/yaml/dist/public-api.js"(exports) {
+  "node_modules/yaml/dist/public-api.js"(exports) {
     "use strict";
     var composer = require_composer();
     var Document = require_Document();
@@ -7318,9 +7318,9 @@ var require_public_api = __commonJS({
   }
 });
 
-// ../../main/node_modules/yaml/dist/index.js
+// node_modules/yaml/dist/index.js
 var require_dist = __commonJS({
-  "../../main/node_modules/yaml/dist/index.js"(exports) {
+  "node_modules/yaml/dist/index.js"(exports) {
     "use strict";
     var composer = require_composer();
     var Document = require_Document();
@@ -7370,10 +7370,10 @@ var require_dist = __commonJS({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/library-to-tasks.js
+// node_modules/@huggingface/tasks/dist/esm/library-to-tasks.js
 var LIBRARY_TASK_MAPPING, REMOVED_IN_V5_TRANSFORMERS_PIPELINES;
 var init_library_to_tasks = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/library-to-tasks.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/library-to-tasks.js"() {
     LIBRARY_TASK_MAPPING = {
       "adapter-transformers": ["question-answering", "text-classification", "token-classification"],
       allennlp: ["question-answering"],
@@ -7440,10 +7440,10 @@ var init_library_to_tasks = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/default-widget-inputs.js
+// node_modules/@huggingface/tasks/dist/esm/default-widget-inputs.js
 var MAPPING_FA;
 var init_default_widget_inputs = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/default-widget-inputs.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/default-widget-inputs.js"() {
     MAPPING_FA = /* @__PURE__ */ new Map([
       [
         "text-classification",
@@ -7522,10 +7522,10 @@ var init_default_widget_inputs = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/pipelines.js
+// node_modules/@huggingface/tasks/dist/esm/pipelines.js
 var PIPELINE_DATA, PIPELINE_TYPES, SUBTASK_TYPES, PIPELINE_TYPES_SET;
 var init_pipelines = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/pipelines.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/pipelines.js"() {
     PIPELINE_DATA = {
       "text-classification": {
         name: "Text Classification",
@@ -8117,10 +8117,10 @@ var init_pipelines = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/any-to-any/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/any-to-any/data.js
 var taskData, data_default;
 var init_data = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/any-to-any/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/any-to-any/data.js"() {
     taskData = {
       datasets: [
         {
@@ -8185,10 +8185,10 @@ var init_data = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/audio-classification/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/audio-classification/data.js
 var taskData2, data_default2;
 var init_data2 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/audio-classification/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/audio-classification/data.js"() {
     taskData2 = {
       datasets: [
         {
@@ -8269,10 +8269,10 @@ var init_data2 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/audio-text-to-text/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/audio-text-to-text/data.js
 var taskData3, data_default3;
 var init_data3 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/audio-text-to-text/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/audio-text-to-text/data.js"() {
     taskData3 = {
       datasets: [
         {
@@ -8341,10 +8341,10 @@ var init_data3 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/audio-to-audio/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/audio-to-audio/data.js
 var taskData4, data_default4;
 var init_data4 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/audio-to-audio/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/audio-to-audio/data.js"() {
     taskData4 = {
       datasets: [
         {
@@ -8408,10 +8408,10 @@ var init_data4 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/automatic-speech-recognition/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/automatic-speech-recognition/data.js
 var taskData5, data_default5;
 var init_data5 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/automatic-speech-recognition/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/automatic-speech-recognition/data.js"() {
     taskData5 = {
       datasets: [
         {
@@ -8505,10 +8505,10 @@ var init_data5 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/document-question-answering/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/document-question-answering/data.js
 var taskData6, data_default6;
 var init_data6 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/document-question-answering/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/document-question-answering/data.js"() {
     taskData6 = {
       datasets: [
         {
@@ -8590,10 +8590,10 @@ var init_data6 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/feature-extraction/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/feature-extraction/data.js
 var taskData7, data_default7;
 var init_data7 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/feature-extraction/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/feature-extraction/data.js"() {
     taskData7 = {
       datasets: [
         {
@@ -8650,10 +8650,10 @@ var init_data7 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/fill-mask/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/fill-mask/data.js
 var taskData8, data_default8;
 var init_data8 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/fill-mask/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/fill-mask/data.js"() {
     taskData8 = {
       datasets: [
         {
@@ -8730,10 +8730,10 @@ var init_data8 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-classification/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/image-classification/data.js
 var taskData9, data_default9;
 var init_data9 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-classification/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/image-classification/data.js"() {
     taskData9 = {
       datasets: [
         {
@@ -8820,10 +8820,10 @@ var init_data9 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-feature-extraction/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/image-feature-extraction/data.js
 var taskData10, data_default10;
 var init_data10 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-feature-extraction/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/image-feature-extraction/data.js"() {
     taskData10 = {
       datasets: [
         {
@@ -8887,10 +8887,10 @@ var init_data10 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-to-image/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/image-to-image/data.js
 var taskData11, data_default11;
 var init_data11 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-to-image/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/image-to-image/data.js"() {
     taskData11 = {
       datasets: [
         {
@@ -8983,10 +8983,10 @@ var init_data11 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-to-text/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/image-to-text/data.js
 var taskData12, data_default12;
 var init_data12 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-to-text/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/image-to-text/data.js"() {
     taskData12 = {
       datasets: [
         {
@@ -9048,10 +9048,10 @@ var init_data12 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-text-to-text/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/image-text-to-text/data.js
 var taskData13, data_default13;
 var init_data13 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-text-to-text/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/image-text-to-text/data.js"() {
     taskData13 = {
       datasets: [
         {
@@ -9136,10 +9136,10 @@ var init_data13 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-text-to-image/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/image-text-to-image/data.js
 var taskData14, data_default14;
 var init_data14 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-text-to-image/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/image-text-to-image/data.js"() {
     taskData14 = {
       datasets: [],
       demo: {
@@ -9191,10 +9191,10 @@ var init_data14 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-text-to-video/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/image-text-to-video/data.js
 var taskData15, data_default15;
 var init_data15 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-text-to-video/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/image-text-to-video/data.js"() {
     taskData15 = {
       datasets: [],
       demo: {
@@ -9246,10 +9246,10 @@ var init_data15 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-segmentation/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/image-segmentation/data.js
 var taskData16, data_default16;
 var init_data16 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-segmentation/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/image-segmentation/data.js"() {
     taskData16 = {
       datasets: [
         {
@@ -9346,10 +9346,10 @@ var init_data16 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-to-video/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/image-to-video/data.js
 var taskData17, data_default17;
 var init_data17 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-to-video/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/image-to-video/data.js"() {
     taskData17 = {
       datasets: [
         {
@@ -9470,10 +9470,10 @@ var init_data17 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/mask-generation/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/mask-generation/data.js
 var taskData18, data_default18;
 var init_data18 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/mask-generation/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/mask-generation/data.js"() {
     taskData18 = {
       datasets: [
         {
@@ -9541,10 +9541,10 @@ var init_data18 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/object-detection/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/object-detection/data.js
 var taskData19, data_default19;
 var init_data19 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/object-detection/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/object-detection/data.js"() {
     taskData19 = {
       datasets: [
         {
@@ -9632,10 +9632,10 @@ var init_data19 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/depth-estimation/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/depth-estimation/data.js
 var taskData20, data_default20;
 var init_data20 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/depth-estimation/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/depth-estimation/data.js"() {
     taskData20 = {
       datasets: [
         {
@@ -9706,10 +9706,10 @@ var init_data20 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/placeholder/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/placeholder/data.js
 var taskData21, data_default21;
 var init_data21 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/placeholder/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/placeholder/data.js"() {
     taskData21 = {
       datasets: [],
       demo: {
@@ -9731,10 +9731,10 @@ var init_data21 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/reinforcement-learning/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/reinforcement-learning/data.js
 var taskData22, data_default22;
 var init_data22 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/reinforcement-learning/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/reinforcement-learning/data.js"() {
     taskData22 = {
       datasets: [
         {
@@ -9805,10 +9805,10 @@ var init_data22 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/question-answering/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/question-answering/data.js
 var taskData23, data_default23;
 var init_data23 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/question-answering/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/question-answering/data.js"() {
     taskData23 = {
       datasets: [
         {
@@ -9881,10 +9881,10 @@ var init_data23 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/sentence-similarity/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/sentence-similarity/data.js
 var taskData24, data_default24;
 var init_data24 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/sentence-similarity/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/sentence-similarity/data.js"() {
     taskData24 = {
       datasets: [
         {
@@ -9985,10 +9985,10 @@ var init_data24 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/summarization/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/summarization/data.js
 var taskData25, data_default25;
 var init_data25 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/summarization/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/summarization/data.js"() {
     taskData25 = {
       canonicalId: "text-generation",
       datasets: [
@@ -10059,10 +10059,10 @@ var init_data25 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/table-question-answering/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/table-question-answering/data.js
 var taskData26, data_default26;
 var init_data26 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/table-question-answering/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/table-question-answering/data.js"() {
     taskData26 = {
       datasets: [
         {
@@ -10118,10 +10118,10 @@ var init_data26 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/tabular-classification/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/tabular-classification/data.js
 var taskData27, data_default27;
 var init_data27 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/tabular-classification/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/tabular-classification/data.js"() {
     taskData27 = {
       datasets: [
         {
@@ -10190,10 +10190,10 @@ var init_data27 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/tabular-regression/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/tabular-regression/data.js
 var taskData28, data_default28;
 var init_data28 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/tabular-regression/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/tabular-regression/data.js"() {
     taskData28 = {
       datasets: [
         {
@@ -10250,10 +10250,10 @@ var init_data28 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/text-to-image/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/text-to-image/data.js
 var taskData29, data_default29;
 var init_data29 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/text-to-image/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/text-to-image/data.js"() {
     taskData29 = {
       datasets: [
         {
@@ -10354,10 +10354,10 @@ var init_data29 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/text-to-speech/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/text-to-speech/data.js
 var taskData30, data_default30;
 var init_data30 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/text-to-speech/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/text-to-speech/data.js"() {
     taskData30 = {
       canonicalId: "text-to-audio",
       datasets: [
@@ -10443,10 +10443,10 @@ var init_data30 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/token-classification/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/token-classification/data.js
 var taskData31, data_default31;
 var init_data31 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/token-classification/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/token-classification/data.js"() {
     taskData31 = {
       datasets: [
         {
@@ -10535,10 +10535,10 @@ var init_data31 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/translation/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/translation/data.js
 var taskData32, data_default32;
 var init_data32 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/translation/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/translation/data.js"() {
     taskData32 = {
       canonicalId: "text-generation",
       datasets: [
@@ -10605,10 +10605,10 @@ var init_data32 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/text-classification/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/text-classification/data.js
 var taskData33, data_default33;
 var init_data33 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/text-classification/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/text-classification/data.js"() {
     taskData33 = {
       datasets: [
         {
@@ -10710,10 +10710,10 @@ var init_data33 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/text-generation/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/text-generation/data.js
 var taskData34, data_default34;
 var init_data34 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/text-generation/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/text-generation/data.js"() {
     taskData34 = {
       datasets: [
         {
@@ -10840,10 +10840,10 @@ var init_data34 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/text-ranking/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/text-ranking/data.js
 var taskData35, data_default35;
 var init_data35 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/text-ranking/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/text-ranking/data.js"() {
     taskData35 = {
       datasets: [
         {
@@ -10931,10 +10931,10 @@ var init_data35 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/text-to-video/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/text-to-video/data.js
 var taskData36, data_default36;
 var init_data36 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/text-to-video/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/text-to-video/data.js"() {
     taskData36 = {
       datasets: [
         {
@@ -11035,10 +11035,10 @@ var init_data36 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/unconditional-image-generation/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/unconditional-image-generation/data.js
 var taskData37, data_default37;
 var init_data37 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/unconditional-image-generation/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/unconditional-image-generation/data.js"() {
     taskData37 = {
       datasets: [
         {
@@ -11105,10 +11105,10 @@ var init_data37 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/video-classification/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/video-classification/data.js
 var taskData38, data_default38;
 var init_data38 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/video-classification/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/video-classification/data.js"() {
     taskData38 = {
       datasets: [
         {
@@ -11192,10 +11192,10 @@ var init_data38 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/visual-document-retrieval/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/visual-document-retrieval/data.js
 var taskData39, data_default39;
 var init_data39 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/visual-document-retrieval/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/visual-document-retrieval/data.js"() {
     taskData39 = {
       datasets: [
         {
@@ -11270,10 +11270,10 @@ var init_data39 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/visual-question-answering/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/visual-question-answering/data.js
 var taskData40, data_default40;
 var init_data40 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/visual-question-answering/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/visual-question-answering/data.js"() {
     taskData40 = {
       datasets: [
         {
@@ -11368,10 +11368,10 @@ var init_data40 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/zero-shot-classification/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/zero-shot-classification/data.js
 var taskData41, data_default41;
 var init_data41 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/zero-shot-classification/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/zero-shot-classification/data.js"() {
     taskData41 = {
       datasets: [
         {
@@ -11443,10 +11443,10 @@ var init_data41 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/zero-shot-image-classification/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/zero-shot-image-classification/data.js
 var taskData42, data_default42;
 var init_data42 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/zero-shot-image-classification/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/zero-shot-image-classification/data.js"() {
     taskData42 = {
       datasets: [
         {
@@ -11533,10 +11533,10 @@ var init_data42 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/zero-shot-object-detection/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/zero-shot-object-detection/data.js
 var taskData43, data_default43;
 var init_data43 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/zero-shot-object-detection/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/zero-shot-object-detection/data.js"() {
     taskData43 = {
       datasets: [],
       demo: {
@@ -11600,10 +11600,10 @@ var init_data43 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-to-3d/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/image-to-3d/data.js
 var taskData44, data_default44;
 var init_data44 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/image-to-3d/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/image-to-3d/data.js"() {
     taskData44 = {
       datasets: [
         {
@@ -11679,10 +11679,10 @@ var init_data44 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/text-to-3d/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/text-to-3d/data.js
 var taskData45, data_default45;
 var init_data45 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/text-to-3d/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/text-to-3d/data.js"() {
     taskData45 = {
       datasets: [
         {
@@ -11739,10 +11739,10 @@ var init_data45 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/keypoint-detection/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/keypoint-detection/data.js
 var taskData46, data_default46;
 var init_data46 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/keypoint-detection/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/keypoint-detection/data.js"() {
     taskData46 = {
       datasets: [
         {
@@ -11801,10 +11801,10 @@ var init_data46 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/video-text-to-text/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/video-text-to-text/data.js
 var taskData47, data_default47;
 var init_data47 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/video-text-to-text/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/video-text-to-text/data.js"() {
     taskData47 = {
       datasets: [
         {
@@ -11877,10 +11877,10 @@ var init_data47 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/video-to-video/data.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/video-to-video/data.js
 var taskData48, data_default48;
 var init_data48 = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/video-to-video/data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/video-to-video/data.js"() {
     taskData48 = {
       datasets: [
         {
@@ -11947,7 +11947,7 @@ var init_data48 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tasks/index.js
+// node_modules/@huggingface/tasks/dist/esm/tasks/index.js
 function getData(type, partialTaskData = data_default21) {
   return {
     ...partialTaskData,
@@ -11958,7 +11958,7 @@ function getData(type, partialTaskData = data_default21) {
 }
 var TASKS_MODEL_LIBRARIES, TASKS_DATA;
 var init_tasks = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tasks/index.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tasks/index.js"() {
     init_pipelines();
     init_data();
     init_data2();
@@ -12137,7 +12137,7 @@ var init_tasks = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/snippets/inputs.js
+// node_modules/@huggingface/tasks/dist/esm/snippets/inputs.js
 function getModelInputSnippet(model2, noWrap = false, noQuotes = false) {
   if (model2.pipeline_tag) {
     const inputs = modelInputSnippets[model2.pipeline_tag];
@@ -12160,7 +12160,7 @@ function getModelInputSnippet(model2, noWrap = false, noQuotes = false) {
 }
 var inputsZeroShotClassification, inputsTranslation, inputsSummarization, inputsTableQuestionAnswering, inputsVisualQuestionAnswering, inputsQuestionAnswering, inputsTextClassification, inputsTokenClassification, inputsTextGeneration, inputsFillMask, inputsSentenceSimilarity, inputsFeatureExtraction, inputsImageClassification, inputsImageToText, inputsImageToImage, inputsImageToVideo, inputsImageTextToImage, inputsImageTextToVideo, inputsImageSegmentation, inputsObjectDetection, inputsAudioToAudio, inputsAudioClassification, inputsTextToImage, inputsTextToVideo, inputsTextToSpeech, inputsTextToAudio, inputsAutomaticSpeechRecognition, inputsTabularPrediction, inputsZeroShotImageClassification, modelInputSnippets;
 var init_inputs = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/snippets/inputs.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/snippets/inputs.js"() {
     inputsZeroShotClassification = () => `"Hi, I recently bought a device from your company but it is not working as advertised and I would like to get reimbursed!"`;
     inputsTranslation = () => `"\u041C\u0435\u043D\u044F \u0437\u043E\u0432\u0443\u0442 \u0412\u043E\u043B\u044C\u0444\u0433\u0430\u043D\u0433 \u0438 \u044F \u0436\u0438\u0432\u0443 \u0432 \u0411\u0435\u0440\u043B\u0438\u043D\u0435"`;
     inputsSummarization = () => `"The tower is 324 metres (1,063 ft) tall, about the same height as an 81-storey building, and the tallest structure in Paris. Its base is square, measuring 125 metres (410 ft) on each side. During its construction, the Eiffel Tower surpassed the Washington Monument to become the tallest man-made structure in the world, a title it held for 41 years until the Chrysler Building in New York City was finished in 1930. It was the first structure to reach a height of 300 metres. Due to the addition of a broadcasting aerial at the top of the tower in 1957, it is now taller than the Chrysler Building by 5.2 metres (17 ft). Excluding transmitters, the Eiffel Tower is the second tallest free-standing structure in France after the Millau Viaduct."`;
@@ -12279,7 +12279,7 @@ var init_inputs = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/snippets/common.js
+// node_modules/@huggingface/tasks/dist/esm/snippets/common.js
 function stringifyMessages(messages, opts) {
   let messagesStr = JSON.stringify(messages, null, "	");
   if (opts?.indent) {
@@ -12295,11 +12295,11 @@ ${opts.indent}`);
   return messagesStr;
 }
 var init_common = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/snippets/common.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/snippets/common.js"() {
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/model-libraries-snippets.js
+// node_modules/@huggingface/tasks/dist/esm/model-libraries-snippets.js
 function nameWithoutNamespace(modelId) {
   const splitted = modelId.split("/");
   return splitted.length === 1 ? splitted[0] : splitted[1];
@@ -12519,7 +12519,7 @@ function get_widget_examples_from_st_model(model2) {
 }
 var TAG_CUSTOM_CODE, escapeStringForJson, isValidIdentifier, adapters, allennlpUnknown, allennlpQuestionAnswering, allennlp, araclip, asteroid, audioseal, ben2, bertopic, bm25s, chatterbox, chronos_forecasting, collectorvision, colipri, sap_rpt_one_oss, cortiq, cxr_foundation, depth_anything_v2, depth_pro, derm_foundation, dia, dia2, describe_anything, diffusers_install, diffusersDefaultPrompt, diffusersImg2ImgDefaultPrompt, diffusersVideoDefaultPrompt, diffusers_default, diffusers_image_to_image, diffusers_image_to_video, diffusers_controlnet, diffusers_lora, diffusers_lora_image_to_image, diffusers_lora_text_to_video, diffusers_lora_image_to_video, diffusers_textual_inversion, diffusers_flux_fill, diffusers_inpainting, diffusers, diffusionkit, cartesia_pytorch, cartesia_mlx, edsnlp, espnetTTS, espnetASR, espnetUnknown, espnet, fairseq, flair, flexray, flextab, gaussianformer, gliner, gliner2, indextts, htrflow, jev_style, keras, zeromodels, _keras_hub_causal_lm, _keras_hub_text_to_image, _keras_hub_text_classifier, _keras_hub_image_classifier, _keras_hub_tasks_with_example, _keras_hub_task_without_example, _keras_hub_generic_backbone, keras_hub, kernels, kimi_audio, kittentts, _LTX_I2V_HINT, _LTX_GEMMA3_ROOT, _LTX_DEFAULT_PROMPT, _LTX_DETAILING_LORA_REPO, _LTX_DETAILING_LORA_FILE, ltx, lightning_ir, llama_cpp_python, lerobot, litert_lm, tf_keras, mamba_ssm, mars5_tts, matanyone, memra, mesh_anything, multimolecule, open_clip, openasr, opendde, paddlenlp, paddleocr, perception_encoder, phantom_wan, pocket_tts, pyannote_audio_pipeline, pyannote_audio_model, pyannote_audio, relik, renderformer, routee_powertrain, tensorflowttsTextToMel, tensorflowttsMelToWav, tensorflowttsUnknown, tensorflowtts, timm, saelens, seed_story, skopsPickle, skopsFormat, skopsJobLib, sklearn, stable_audio_tools, fastai, sam2, sam_3d_objects, sam_3d_body, sampleFactory, aneforge, sentenceTransformers, setfit, spacy, span_marker, stanza, speechBrainMethod, speechbrain, terratorch, hasChatTemplate, autoModelClass, transformers, transformersJS, peftTask, peft, fasttext, stableBaselines3, nemoDomainResolver, mlAgents, sentis, sana, vibevoice, videoprism, vfimamba, lvface, voicecraft, voxcpm, vui, chattts, ultralytics, birefnet, nobg, supertonic, swarmformer, univa, mlx_unknown, mlxlm, mlxchat, mlxvlm, mlxim, mlx, model2vec, mobilint, pruna, pruna_diffusers, pruna_transformers, pruna_default, nemo, outetts, pxia, pythae, qwen3_tts, musicgen, magnet, audiogen, anemoi, audiocraft, whisperkit, threedtopia_xl, zonos, moshi;
 var init_model_libraries_snippets = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/model-libraries-snippets.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/model-libraries-snippets.js"() {
     init_library_to_tasks();
     init_inputs();
     init_common();
@@ -15002,10 +15002,10 @@ with torch.no_grad():
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/model-libraries.js
+// node_modules/@huggingface/tasks/dist/esm/model-libraries.js
 var MODEL_LIBRARIES_UI_ELEMENTS, ALL_MODEL_LIBRARY_KEYS, ALL_DISPLAY_MODEL_LIBRARY_KEYS;
 var init_model_libraries = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/model-libraries.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/model-libraries.js"() {
     init_model_libraries_snippets();
     MODEL_LIBRARIES_UI_ELEMENTS = {
       acestep: {
@@ -16886,13 +16886,13 @@ var init_model_libraries = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/tokenizer-data.js
+// node_modules/@huggingface/tasks/dist/esm/tokenizer-data.js
 var init_tokenizer_data = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/tokenizer-data.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/tokenizer-data.js"() {
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/gguf.js
+// node_modules/@huggingface/tasks/dist/esm/gguf.js
 function parseGGUFQuantLabel(fname) {
   const quantLabel = fname.toUpperCase().match(GGUF_QUANT_RE_GLOBAL)?.at(-1);
   return quantLabel;
@@ -16917,7 +16917,7 @@ function findNearestQuantType(quant, availableQuants) {
 }
 var GGMLFileQuantizationType, ggufQuants, GGUF_QUANT_FILENAME_ALIASES, GGUF_QUANT_RE, GGUF_QUANT_RE_GLOBAL, GGUF_QUANT_ORDER, GGMLQuantizationType;
 var init_gguf = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/gguf.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/gguf.js"() {
     (function(GGMLFileQuantizationType2) {
       GGMLFileQuantizationType2[GGMLFileQuantizationType2["F32"] = 0] = "F32";
       GGMLFileQuantizationType2[GGMLFileQuantizationType2["F16"] = 1] = "F16";
@@ -17068,31 +17068,31 @@ var init_gguf = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/snippets/types.js
+// node_modules/@huggingface/tasks/dist/esm/snippets/types.js
 var init_types = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/snippets/types.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/snippets/types.js"() {
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/snippets/index.js
+// node_modules/@huggingface/tasks/dist/esm/snippets/index.js
 var init_snippets = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/snippets/index.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/snippets/index.js"() {
     init_common();
     init_inputs();
     init_types();
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/hardware-amd.js
+// node_modules/@huggingface/tasks/dist/esm/hardware-amd.js
 var init_hardware_amd = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/hardware-amd.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/hardware-amd.js"() {
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/hardware-nvidia.js
+// node_modules/@huggingface/tasks/dist/esm/hardware-nvidia.js
 var NvidiaComputeCapabilities;
 var init_hardware_nvidia = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/hardware-nvidia.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/hardware-nvidia.js"() {
     (function(NvidiaComputeCapabilities2) {
       NvidiaComputeCapabilities2[NvidiaComputeCapabilities2["BLACKWELL_ULTRA"] = 12.1] = "BLACKWELL_ULTRA";
       NvidiaComputeCapabilities2[NvidiaComputeCapabilities2["BLACKWELL_RTX"] = 12] = "BLACKWELL_RTX";
@@ -17113,10 +17113,10 @@ var init_hardware_nvidia = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/hardware.js
+// node_modules/@huggingface/tasks/dist/esm/hardware.js
 var TFLOPS_THRESHOLD_WHITE_HOUSE_MODEL_TRAINING_TOTAL, TFLOPS_THRESHOLD_WHITE_HOUSE_MODEL_TRAINING_TOTAL_BIOLOGY, TFLOPS_THRESHOLD_WHITE_HOUSE_CLUSTER, TFLOPS_THRESHOLD_EU_AI_ACT_MODEL_TRAINING_TOTAL;
 var init_hardware = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/hardware.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/hardware.js"() {
     init_hardware_amd();
     init_hardware_nvidia();
     TFLOPS_THRESHOLD_WHITE_HOUSE_MODEL_TRAINING_TOTAL = 10 ** 14;
@@ -17126,48 +17126,48 @@ var init_hardware = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/local-apps.js
+// node_modules/@huggingface/tasks/dist/esm/local-apps.js
 var init_local_apps = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/local-apps.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/local-apps.js"() {
     init_gguf();
     init_common();
     init_inputs();
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/dataset-libraries.js
+// node_modules/@huggingface/tasks/dist/esm/dataset-libraries.js
 var init_dataset_libraries = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/dataset-libraries.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/dataset-libraries.js"() {
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/kernel-libraries.js
+// node_modules/@huggingface/tasks/dist/esm/kernel-libraries.js
 var init_kernel_libraries = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/kernel-libraries.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/kernel-libraries.js"() {
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/inference-providers.js
+// node_modules/@huggingface/tasks/dist/esm/inference-providers.js
 var init_inference_providers = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/inference-providers.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/inference-providers.js"() {
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/eval.js
+// node_modules/@huggingface/tasks/dist/esm/eval.js
 var init_eval = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/eval.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/eval.js"() {
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/agent-harnesses.js
+// node_modules/@huggingface/tasks/dist/esm/agent-harnesses.js
 var init_agent_harnesses = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/agent-harnesses.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/agent-harnesses.js"() {
   }
 });
 
-// ../../main/node_modules/@huggingface/tasks/dist/esm/index.js
+// node_modules/@huggingface/tasks/dist/esm/index.js
 var init_esm = __esm({
-  "../../main/node_modules/@huggingface/tasks/dist/esm/index.js"() {
+  "node_modules/@huggingface/tasks/dist/esm/index.js"() {
     init_library_to_tasks();
     init_default_widget_inputs();
     init_tasks();
@@ -17186,7 +17186,7 @@ var init_esm = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/gguf/dist/FileBlob-IQ6VMEFQ.mjs
+// node_modules/@huggingface/gguf/dist/FileBlob-IQ6VMEFQ.mjs
 var FileBlob_IQ6VMEFQ_exports = {};
 __export(FileBlob_IQ6VMEFQ_exports, {
   FileBlob: () => FileBlob
@@ -17197,7 +17197,7 @@ import { Readable } from "stream";
 import { fileURLToPath as fileURLToPath2 } from "url";
 var FileBlob;
 var init_FileBlob_IQ6VMEFQ = __esm({
-  "../../main/node_modules/@huggingface/gguf/dist/FileBlob-IQ6VMEFQ.mjs"() {
+  "node_modules/@huggingface/gguf/dist/FileBlob-IQ6VMEFQ.mjs"() {
     FileBlob = class extends Blob {
       /**
        * Creates a new FileBlob on the provided file.
@@ -17281,7 +17281,7 @@ var init_FileBlob_IQ6VMEFQ = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/gguf/dist/chunk-ZJG7NGQD.mjs
+// node_modules/@huggingface/gguf/dist/chunk-ZJG7NGQD.mjs
 async function promisesQueue(factories, concurrency) {
   const results = [];
   const executing = /* @__PURE__ */ new Set();
@@ -17775,7 +17775,7 @@ async function ggufAllShards(url, params) {
 }
 var LLM_ARCHITECTURES, GGUFValueType2, ARCHITECTURES2, isBrowser, isWebWorker, isBackend, GGUF_QUANT_DESCRIPTIONS, QK_K, calcBPW, GGML_QUANT_SIZES, RE_GGUF_FILE, RE_GGUF_SHARD_FILE, GGUF_DEFAULT_ALIGNMENT2, MAX_METADATA_ARRAY_LENGTH, MAX_KV_COUNT, MAX_TENSOR_COUNT, MAX_STRING_LENGTH, MAX_TENSOR_NDIMS, MAX_TENSOR_DIM, MIN_BITS_PER_PARAMETER, MAX_ARRAY_RECURSION_DEPTH, MAX_CHUNK_FETCHES_PER_VALUE, GGML_PAD, PARALLEL_DOWNLOADS, GGUF_MAGIC_NUMBER, isVersion, HTTP_CHUNK_SIZE, HTTP_DATA_LEEWAY, HTTP_TOTAL_MAX_SIZE, RangeView, RangeViewLocalFile;
 var init_chunk_ZJG7NGQD = __esm({
-  "../../main/node_modules/@huggingface/gguf/dist/chunk-ZJG7NGQD.mjs"() {
+  "node_modules/@huggingface/gguf/dist/chunk-ZJG7NGQD.mjs"() {
     init_esm();
     init_esm();
     LLM_ARCHITECTURES = [
@@ -18147,7 +18147,7 @@ var init_chunk_ZJG7NGQD = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/gguf/dist/index.mjs
+// node_modules/@huggingface/gguf/dist/index.mjs
 var dist_exports = {};
 __export(dist_exports, {
   GGMLFileQuantizationType: () => GGMLFileQuantizationType,
@@ -18168,15 +18168,15 @@ __export(dist_exports, {
   serializeGgufMetadata: () => serializeGgufMetadata
 });
 var init_dist = __esm({
-  "../../main/node_modules/@huggingface/gguf/dist/index.mjs"() {
+  "node_modules/@huggingface/gguf/dist/index.mjs"() {
     init_chunk_ZJG7NGQD();
   }
 });
 
-// ../../main/node_modules/gearhash-jit/dist/esm/table.js
+// node_modules/gearhash-jit/dist/esm/table.js
 var GEAR_TABLE;
 var init_table = __esm({
-  "../../main/node_modules/gearhash-jit/dist/esm/table.js"() {
+  "node_modules/gearhash-jit/dist/esm/table.js"() {
     GEAR_TABLE = [
       0xb088d3a9e840f559n,
       0x5652c7f739ed20d6n,
@@ -18438,7 +18438,7 @@ var init_table = __esm({
   }
 });
 
-// ../../main/node_modules/gearhash-jit/dist/esm/wasm.js
+// node_modules/gearhash-jit/dist/esm/wasm.js
 function toSignedLeb128(n) {
   const bytes2 = [];
   let value = n | 0;
@@ -18566,7 +18566,7 @@ function getView() {
 }
 var TABLE_OFFSET, HASH_OFFSET, MASK_OFFSET, INPUT_OFFSET, PAGES, MAX_INPUT_SIZE, wasmMemory, wasmView, wasmFn;
 var init_wasm = __esm({
-  "../../main/node_modules/gearhash-jit/dist/esm/wasm.js"() {
+  "node_modules/gearhash-jit/dist/esm/wasm.js"() {
     init_table();
     TABLE_OFFSET = 0;
     HASH_OFFSET = 2048;
@@ -18580,10 +18580,10 @@ var init_wasm = __esm({
   }
 });
 
-// ../../main/node_modules/gearhash-jit/dist/esm/index.js
+// node_modules/gearhash-jit/dist/esm/index.js
 var Hasher;
 var init_esm2 = __esm({
-  "../../main/node_modules/gearhash-jit/dist/esm/index.js"() {
+  "node_modules/gearhash-jit/dist/esm/index.js"() {
     init_wasm();
     init_table();
     Hasher = class {
@@ -18628,7 +18628,7 @@ var init_esm2 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/blake3-jit/dist/esm/compress.js
+// node_modules/@huggingface/blake3-jit/dist/esm/compress.js
 function compress(cv, cvOff, block, blockOff, out, outOff, full, counter, blockLen, flags) {
   let m0 = block[blockOff] | 0;
   let m1 = block[blockOff + 1] | 0;
@@ -19468,14 +19468,14 @@ function compress(cv, cvOff, block, blockOff, out, outOff, full, counter, blockL
   out[outOff + 7] = s7 ^ s15;
 }
 var init_compress = __esm({
-  "../../main/node_modules/@huggingface/blake3-jit/dist/esm/compress.js"() {
+  "node_modules/@huggingface/blake3-jit/dist/esm/compress.js"() {
   }
 });
 
-// ../../main/node_modules/@huggingface/blake3-jit/dist/esm/constants.js
+// node_modules/@huggingface/blake3-jit/dist/esm/constants.js
 var IV, CHUNK_START, CHUNK_END, PARENT, ROOT, KEYED_HASH, DERIVE_KEY_CONTEXT, DERIVE_KEY_MATERIAL, OUT_LEN, KEY_LEN, BLOCK_LEN, CHUNK_LEN, MAX_DEPTH, PERMUTATIONS;
 var init_constants = __esm({
-  "../../main/node_modules/@huggingface/blake3-jit/dist/esm/constants.js"() {
+  "node_modules/@huggingface/blake3-jit/dist/esm/constants.js"() {
     IV = new Uint32Array([
       1779033703,
       3144134277,
@@ -19615,7 +19615,7 @@ var init_constants = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/blake3-jit/dist/esm/utils.js
+// node_modules/@huggingface/blake3-jit/dist/esm/utils.js
 function readLittleEndianWordsFull(input, offset, words) {
   for (let i = 0; i < 16; ++i, offset += 4) {
     words[i] = input[offset] | input[offset + 1] << 8 | input[offset + 2] << 16 | input[offset + 3] << 24;
@@ -19664,7 +19664,7 @@ function encodeUTF8(str) {
 }
 var IS_LITTLE_ENDIAN, CTZ32_TABLE;
 var init_utils = __esm({
-  "../../main/node_modules/@huggingface/blake3-jit/dist/esm/utils.js"() {
+  "node_modules/@huggingface/blake3-jit/dist/esm/utils.js"() {
     IS_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([16909060]).buffer)[0] === 4;
     CTZ32_TABLE = new Uint8Array([
       0,
@@ -19703,10 +19703,10 @@ var init_utils = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/blake3-jit/dist/esm/hasher.js
+// node_modules/@huggingface/blake3-jit/dist/esm/hasher.js
 var XofReader, ChunkState, Hasher2;
 var init_hasher = __esm({
-  "../../main/node_modules/@huggingface/blake3-jit/dist/esm/hasher.js"() {
+  "node_modules/@huggingface/blake3-jit/dist/esm/hasher.js"() {
     init_compress();
     init_constants();
     init_utils();
@@ -20065,7 +20065,7 @@ var init_hasher = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/blake3-jit/dist/esm/wasm-simd.js
+// node_modules/@huggingface/blake3-jit/dist/esm/wasm-simd.js
 function toLebU32Min2(n) {
   return [n & 127 | 128, n >>> 7 & 127];
 }
@@ -20693,7 +20693,7 @@ function initSimdSync() {
 }
 var MSG_ACCESS_ORDER, wasmInstance, wasmMemory2, wasmCompress4x, wasmCompressChunks4x, wasmCompressParent, wasmMemoryView, wasmMemoryView32, cachedWasmBytes, SIMD_MEMORY, arenaCvStack, arenaParentBlock, arenaChunkCv, arenaTempCvs, arenaBatchBlockWords, arenaBatchCv, arenaBatchCounterLow, arenaBatchFlagsBase, arenaBatchOutput;
 var init_wasm_simd = __esm({
-  "../../main/node_modules/@huggingface/blake3-jit/dist/esm/wasm-simd.js"() {
+  "node_modules/@huggingface/blake3-jit/dist/esm/wasm-simd.js"() {
     MSG_ACCESS_ORDER = [
       // Round 1: 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
       0,
@@ -20877,7 +20877,7 @@ var init_wasm_simd = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/blake3-jit/dist/esm/hash.js
+// node_modules/@huggingface/blake3-jit/dist/esm/hash.js
 function ensureSimdSync() {
   if (simdAvailable)
     return true;
@@ -20889,7 +20889,7 @@ function warmupSimd() {
 }
 var CV_STACK_DEPTH, HYPER_CV_STACK, CV_POOL_SIZE, CV_POOL, CV_VIEWS, simdAvailable, SIMD_THRESHOLD, simdChunkCvs, reusableTempCv, reusableChunkCv, reusablePureParentBlock, reusablePureParentCv, reusableSimdCvs, reusableSimdParentBlock, reusableSimdParentCv, reusableOffsets, reusableCounters, reusableBlockLens, reusableFlags, reusableOut8, reusableOut8View, SIMD_CV_BASE, SIMD_OUT_BASE, SIMD_COUNTER_LOW_BASE, SIMD_COUNTER_HIGH_BASE, SIMD_BLOCK_LEN_BASE, BATCH_CV_BASE, BATCH_COUNTER_LOW_BASE, BATCH_FLAGS_BASE_OFFSET, BATCH_OUTPUT_BASE, batchChunkOffsets, SIMD_FLAGS_BASE;
 var init_hash = __esm({
-  "../../main/node_modules/@huggingface/blake3-jit/dist/esm/hash.js"() {
+  "node_modules/@huggingface/blake3-jit/dist/esm/hash.js"() {
     init_compress();
     init_constants();
     init_utils();
@@ -20932,9 +20932,9 @@ var init_hash = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/blake3-jit/dist/esm/index.js
+// node_modules/@huggingface/blake3-jit/dist/esm/index.js
 var init_esm3 = __esm({
-  "../../main/node_modules/@huggingface/blake3-jit/dist/esm/index.js"() {
+  "node_modules/@huggingface/blake3-jit/dist/esm/index.js"() {
     init_hasher();
     init_hash();
     init_hasher();
@@ -20947,7 +20947,7 @@ var init_esm3 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/xetchunk-wasm/dist/esm/xet-chunker.js
+// node_modules/@huggingface/xetchunk-wasm/dist/esm/xet-chunker.js
 function createChunker(targetChunkSize = TARGET_CHUNK_SIZE) {
   return new XetChunker(targetChunkSize);
 }
@@ -20976,7 +20976,7 @@ function hexToBytes(hex) {
 }
 var TARGET_CHUNK_SIZE, MINIMUM_CHUNK_DIVISOR, MAXIMUM_CHUNK_MULTIPLIER, HASH_WINDOW_SIZE, BLAKE3_DATA_KEY, XetChunker;
 var init_xet_chunker = __esm({
-  "../../main/node_modules/@huggingface/xetchunk-wasm/dist/esm/xet-chunker.js"() {
+  "node_modules/@huggingface/xetchunk-wasm/dist/esm/xet-chunker.js"() {
     init_esm2();
     init_esm3();
     TARGET_CHUNK_SIZE = 64 * 1024;
@@ -21169,7 +21169,7 @@ var init_xet_chunker = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/xetchunk-wasm/dist/esm/xorb-hash.js
+// node_modules/@huggingface/xetchunk-wasm/dist/esm/xorb-hash.js
 function isNaturalCut(hash3) {
   return hash3[INDEX_OF_LAST_BYTE_OF_LAST_U64_IN_CHUNK_HASH] % MEAN_CHUNK_PER_NODE === 0;
 }
@@ -21211,7 +21211,7 @@ function mergedHashOfSequence(chunks2) {
 }
 var MEAN_CHUNK_PER_NODE, BLAKE3_NODE_KEY, INDEX_OF_LAST_BYTE_OF_LAST_U64_IN_CHUNK_HASH, nodeHasher;
 var init_xorb_hash = __esm({
-  "../../main/node_modules/@huggingface/xetchunk-wasm/dist/esm/xorb-hash.js"() {
+  "node_modules/@huggingface/xetchunk-wasm/dist/esm/xorb-hash.js"() {
     init_esm3();
     init_xet_chunker();
     MEAN_CHUNK_PER_NODE = 4;
@@ -21254,7 +21254,7 @@ var init_xorb_hash = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/xetchunk-wasm/dist/esm/hash-utils.js
+// node_modules/@huggingface/xetchunk-wasm/dist/esm/hash-utils.js
 function fileHash(chunks2) {
   if (chunks2.length === 0) {
     return new Uint8Array(32);
@@ -21274,7 +21274,7 @@ function verificationHash(chunkHashes) {
 }
 var ZERO_KEY, VERIFICATION_KEY, fileHasher, verificationHasher;
 var init_hash_utils = __esm({
-  "../../main/node_modules/@huggingface/xetchunk-wasm/dist/esm/hash-utils.js"() {
+  "node_modules/@huggingface/xetchunk-wasm/dist/esm/hash-utils.js"() {
     init_esm3();
     init_xorb_hash();
     ZERO_KEY = new Uint8Array(32);
@@ -21317,7 +21317,7 @@ var init_hash_utils = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/xetchunk-wasm/dist/esm/merkle-hash-subtree.js
+// node_modules/@huggingface/xetchunk-wasm/dist/esm/merkle-hash-subtree.js
 function nextMergeCut(nodes, start, end) {
   const len2 = end - start;
   if (len2 <= MIN_GROUP_SIZE) {
@@ -21468,7 +21468,7 @@ function computeOffsets(levels) {
 }
 var MIN_GROUP_SIZE, MAX_GROUP_SIZE, MerkleHashSubtree;
 var init_merkle_hash_subtree = __esm({
-  "../../main/node_modules/@huggingface/xetchunk-wasm/dist/esm/merkle-hash-subtree.js"() {
+  "node_modules/@huggingface/xetchunk-wasm/dist/esm/merkle-hash-subtree.js"() {
     init_xet_chunker();
     init_xorb_hash();
     MIN_GROUP_SIZE = 2;
@@ -21665,9 +21665,9 @@ var init_merkle_hash_subtree = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/xetchunk-wasm/dist/esm/index.js
+// node_modules/@huggingface/xetchunk-wasm/dist/esm/index.js
 var init_esm4 = __esm({
-  "../../main/node_modules/@huggingface/xetchunk-wasm/dist/esm/index.js"() {
+  "node_modules/@huggingface/xetchunk-wasm/dist/esm/index.js"() {
     init_xet_chunker();
     init_xorb_hash();
     init_hash_utils();
@@ -21675,13 +21675,13 @@ var init_esm4 = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/hub/dist/chunk-FFYIGW52.mjs
+// node_modules/@huggingface/hub/dist/chunk-FFYIGW52.mjs
 var init_chunk_FFYIGW52 = __esm({
-  "../../main/node_modules/@huggingface/hub/dist/chunk-FFYIGW52.mjs"() {
+  "node_modules/@huggingface/hub/dist/chunk-FFYIGW52.mjs"() {
   }
 });
 
-// ../../main/node_modules/@huggingface/hub/dist/sha256-wrapper-ITDNMKRK.mjs
+// node_modules/@huggingface/hub/dist/sha256-wrapper-ITDNMKRK.mjs
 var sha256_wrapper_ITDNMKRK_exports = {};
 __export(sha256_wrapper_ITDNMKRK_exports, {
   createSHA256: () => createSHA256,
@@ -21744,7 +21744,7 @@ function createSHA256WorkerCode() {
 }
 var Module, sha256_default;
 var init_sha256_wrapper_ITDNMKRK = __esm({
-  "../../main/node_modules/@huggingface/hub/dist/sha256-wrapper-ITDNMKRK.mjs"() {
+  "node_modules/@huggingface/hub/dist/sha256-wrapper-ITDNMKRK.mjs"() {
     init_chunk_FFYIGW52();
     Module = (() => {
       var _unused = import.meta.url;
@@ -22145,7 +22145,7 @@ var init_sha256_wrapper_ITDNMKRK = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/hub/dist/sha256-node-ZPWO3OWR.mjs
+// node_modules/@huggingface/hub/dist/sha256-node-ZPWO3OWR.mjs
 var sha256_node_ZPWO3OWR_exports = {};
 __export(sha256_node_ZPWO3OWR_exports, {
   sha256Node: () => sha256Node
@@ -22166,12 +22166,12 @@ async function* sha256Node(buffer, opts) {
   return sha256Stream.digest("hex");
 }
 var init_sha256_node_ZPWO3OWR = __esm({
-  "../../main/node_modules/@huggingface/hub/dist/sha256-node-ZPWO3OWR.mjs"() {
+  "node_modules/@huggingface/hub/dist/sha256-node-ZPWO3OWR.mjs"() {
     init_chunk_FFYIGW52();
   }
 });
 
-// ../../main/node_modules/@huggingface/hub/dist/FileBlob-UNXOJWFM.mjs
+// node_modules/@huggingface/hub/dist/FileBlob-UNXOJWFM.mjs
 var FileBlob_UNXOJWFM_exports = {};
 __export(FileBlob_UNXOJWFM_exports, {
   FileBlob: () => FileBlob2
@@ -22182,7 +22182,7 @@ import { Readable as Readable3 } from "stream";
 import { fileURLToPath as fileURLToPath3 } from "url";
 var FileBlob2;
 var init_FileBlob_UNXOJWFM = __esm({
-  "../../main/node_modules/@huggingface/hub/dist/FileBlob-UNXOJWFM.mjs"() {
+  "node_modules/@huggingface/hub/dist/FileBlob-UNXOJWFM.mjs"() {
     init_chunk_FFYIGW52();
     FileBlob2 = class extends Blob {
       /**
@@ -22268,7 +22268,7 @@ var init_FileBlob_UNXOJWFM = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/hub/dist/sub-paths-HFKHI55E.mjs
+// node_modules/@huggingface/hub/dist/sub-paths-HFKHI55E.mjs
 var sub_paths_HFKHI55E_exports = {};
 __export(sub_paths_HFKHI55E_exports, {
   subPaths: () => subPaths
@@ -22298,12 +22298,12 @@ async function subPaths(path6, maxDepth = 10) {
   return ret;
 }
 var init_sub_paths_HFKHI55E = __esm({
-  "../../main/node_modules/@huggingface/hub/dist/sub-paths-HFKHI55E.mjs"() {
+  "node_modules/@huggingface/hub/dist/sub-paths-HFKHI55E.mjs"() {
     init_chunk_FFYIGW52();
   }
 });
 
-// ../../main/node_modules/@huggingface/hub/dist/chunk-AXSL4LYE.mjs
+// node_modules/@huggingface/hub/dist/chunk-AXSL4LYE.mjs
 import { homedir } from "os";
 import { join as join6, basename as basename5 } from "path";
 import { stat as stat5, readdir as readdir2, readFile as readFile2, realpath, lstat } from "fs/promises";
@@ -28693,7 +28693,7 @@ async function whoAmI(params) {
 }
 var FILES_TO_IGNORE, REPO_ID_SEPARATOR, HUB_URL, HubApiError, InvalidApiResponseFormatError, isBrowser2, isWebWorker2, isBackend2, isFrontend, pendingWorkers, runningWorkers, resolve5, waitPromise, cryptoModule, wasmModule, prime1, prime2, prime3, prime4, prime5, hash2, minMatch, matchSearchLimit, minTrailingLitterals, skipTrigger, hashSize, mlBits, mlMask, runBits, runMask, blockBuf, hashTable, magicNum, fdContentChksum, fdContentSize, fdBlockChksum, fdVersion, fdVersionMask, bsUncompressed, bsDefault, bsShift, bsMask, bsMap, RangeList, textEncoder, CRLF, HEADER_SEPARATOR, STAGING_BLOCK_SIZE, StreamingMultipartParser, GLOBAL_DISPATCHER_KEYS, cached, undiciHttp1Fetch, http1Fetch, JWT_SAFETY_PERIOD, JWT_CACHE_SIZE, PARALLEL_DEFAULT_MAX_CONCURRENCY, PARALLEL_MIN_IN_FLIGHT_BYTES, PARALLEL_MAX_IN_FLIGHT_BYTES, PARALLEL_CONTROLLER_TICK_MS, PARALLEL_PROBE_KEEP_MARGIN, PARALLEL_PLATEAU_HOLD_TICKS, Notifier, compressionSchemeLabels, XET_CHUNK_HEADER_BYTES, XetBlob, jwtPromises, jwts, WebBlob, CHUNK_CACHE_INITIAL_SIZE, CHUNK_CACHE_GROW_FACTOR, CHUNK_CACHE_MAX_SIZE, ChunkCache, JWT_SAFETY_PERIOD2, JWT_CACHE_SIZE2, jwtPromises2, jwts2, HASH_LENGTH, XORB_HASH_BOOKEND, SplicedBlob, RANGE_EDIT_CACHE_MAX_ENTRIES, ZERO_KEY2, TARGET_CHUNK_SIZE2, MAX_CHUNK_SIZE, XORB_SIZE, MAX_XORB_CHUNKS, INTERVAL_BETWEEN_REMOTE_DEDUP, PROCESSING_PROGRESS_RATIO, UPLOADING_PROGRESS_RATIO, CurrentXorbInfo, buildFileRepresentation, SHARD_MAX_SIZE, SHARD_HEADER_SIZE, SHARD_FOOTER_SIZE, HASH_LENGTH2, XORB_FOOTER_LENGTH, FILE_FOOTER_LENGTH, SHARD_HEADER_VERSION, SHARD_FOOTER_VERSION, MDB_FILE_FLAG_WITH_VERIFICATION, MDB_FILE_FLAG_WITH_METADATA_EXT, SHARD_MAGIC_TAG, CONCURRENT_SHAS, CONCURRENT_LFS_UPLOADS, MULTIPART_PARALLEL_UPLOAD, DOWNLOAD_CONCURRENCY, PATHS_INFO_BATCH_SIZE, MAX_REPORTED_LFS_PATHS, DATASET_EXPAND_KEYS, DATASET_EXPANDABLE_KEYS, REGEX_COMMIT_HASH, MODEL_EXPAND_KEYS, MODEL_EXPANDABLE_KEYS, MODEL_DERIVED_FIELD_TO_API_KEY, SPACE_EXPAND_KEYS, SPACE_EXPANDABLE_KEYS, JsonStreamParseError, DEFAULT_MAX_TOKEN_LENGTH, DEFAULT_MAX_DEPTH, S_VALUE, S_VALUE_OR_ARRAY_END, S_STRING, S_STRING_ESCAPE, S_STRING_UNICODE, S_NUMBER, S_LITERAL, S_AFTER_VALUE, S_KEY, S_KEY_OR_OBJECT_END, S_AFTER_KEY, S_DONE, ESCAPES, SafetensorsIndexParseError, MAX_INDEX_BYTES, MAX_WEIGHT_MAP_ENTRIES, MAX_METADATA_ENTRIES, MAX_TOKEN_LENGTH, MAX_DEPTH2, MAX_RETAINED_CHARS, MAX_WEIGHT_MAP_CHARS, SAFETENSORS_FILE, SAFETENSORS_INDEX_FILE, DIFFUSERS_SAFETENSORS_FILE, DIFFUSERS_SAFETENSORS_INDEX_FILE, DIFFUSERS_WEIGHTS_SUBFOLDERS, RE_SAFETENSORS_FILE, RE_SAFETENSORS_INDEX_FILE, RE_SAFETENSORS_SHARD_FILE, PARALLEL_DOWNLOADS2, MAX_HEADER_LENGTH, MAX_CONFIG_LENGTH, MAX_SHARD_COUNT, MAX_TENSOR_DIM2, GPTQ_QWEIGHT_SUFFIX, GPTQ_AWQ_AUXILIARY_SUFFIXES, MLX_QUANTIZATION_METHOD, MLX_QUANTIZATION_MODES, MLX_AFFINE_BITS, MLX_AFFINE_GROUP_SIZES, QUANTIZATION_AUXILIARY_SUFFIXES, MXFP4_SCALES_SUFFIX, BITSANDBYTES_AUXILIARY_SUFFIXES, BITSANDBYTES_QUANT_STATE_PREFIX, SCALE_ONLY_DTYPES, INTEGER_CONTAINER_BITS, SUB_BYTE_FORMAT_BITS, SafetensorParseError, LIBRARY_WEIGHT_CANDIDATES, MLX_MODE_DEFAULTS, DEFAULT_REVISION, multipartUploadTracking;
 var init_chunk_AXSL4LYE = __esm({
-  "../../main/node_modules/@huggingface/hub/dist/chunk-AXSL4LYE.mjs"() {
+  "node_modules/@huggingface/hub/dist/chunk-AXSL4LYE.mjs"() {
     init_esm4();
     init_esm4();
     FILES_TO_IGNORE = [".DS_Store"];
@@ -30593,7 +30593,7 @@ var init_chunk_AXSL4LYE = __esm({
   }
 });
 
-// ../../main/node_modules/@huggingface/hub/dist/index.mjs
+// node_modules/@huggingface/hub/dist/index.mjs
 var dist_exports2 = {};
 __export(dist_exports2, {
   DATASET_EXPANDABLE_KEYS: () => DATASET_EXPANDABLE_KEYS,
@@ -30702,7 +30702,7 @@ __export(dist_exports2, {
   whoAmI: () => whoAmI
 });
 var init_dist2 = __esm({
-  "../../main/node_modules/@huggingface/hub/dist/index.mjs"() {
+  "node_modules/@huggingface/hub/dist/index.mjs"() {
     init_chunk_AXSL4LYE();
     init_chunk_FFYIGW52();
   }
@@ -33198,13 +33198,35 @@ var KernelError = class extends Error {
   /** Set when the worker failed with a MergeopsError (its code and hint). */
   code;
   hint;
+  /** Set when the worker failed with a system error (e.g. ENOSPC writing a shard): its errno, call and file. */
+  errno;
+  syscall;
+  path;
   constructor(message, detail = {}) {
     super(message);
     this.name = "KernelError";
     this.code = detail.code;
     this.hint = detail.hint;
+    this.errno = detail.errno;
+    this.syscall = detail.syscall;
+    this.path = detail.path;
   }
 };
+function asSystemError(e) {
+  if (!(e instanceof KernelError) || e.errno === void 0) return e;
+  return Object.assign(new Error(e.message), { code: e.errno, syscall: e.syscall, ...e.path !== void 0 ? { path: e.path } : {} });
+}
+function crashError(e) {
+  const sys = e;
+  if (typeof sys.code === "string" && /^E[A-Z]+$/.test(sys.code)) {
+    return new KernelError(e.message, {
+      errno: sys.code,
+      syscall: typeof sys.syscall === "string" ? sys.syscall : void 0,
+      path: typeof sys.path === "string" ? sys.path : void 0
+    });
+  }
+  return new KernelError(`kernel worker crashed: ${e.message}`);
+}
 var KernelPool = class _KernelPool {
   slots;
   pending = /* @__PURE__ */ new Map();
@@ -33217,7 +33239,7 @@ var KernelPool = class _KernelPool {
     for (const slot of this.slots) {
       slot.worker.on("message", (m) => this.onMessage(slot, m));
       slot.worker.on("error", (e) => {
-        this.crashed ??= new KernelError(`kernel worker crashed: ${e.message}`);
+        this.crashed ??= crashError(e);
         this.failAll(this.crashed);
       });
     }
@@ -33294,7 +33316,7 @@ var KernelPool = class _KernelPool {
     if (!entry) return;
     this.pending.delete(m.id);
     slot.busy = false;
-    if (m.error !== void 0) entry.p.reject(new KernelError(m.error, { code: m.code, hint: m.hint }));
+    if (m.error !== void 0) entry.p.reject(new KernelError(m.error, { code: m.code, hint: m.hint, errno: m.errno, syscall: m.syscall, path: m.path }));
     else entry.p.resolve({ bytesRead: m.bytesRead ?? 0, bytesWritten: m.bytesWritten ?? 0, bytesDirect: m.bytesDirect ?? 0, stats: m.stats, ggufBytes: m.ggufBytes, health: m.health });
     this.pump();
   }
@@ -35231,6 +35253,57 @@ function detectArch(config, tensorNames, modelLabel2) {
     layerNames: (i) => templates.map((t) => substituteLayer(t, i, numLayers))
   };
 }
+var HIDDEN_SIZE_KEYS = ["hidden_size", "n_embd", "d_model", "dim"];
+var HIDDEN_ROWS_RE = /\.(input_layernorm|post_attention_layernorm)\.weight$|\.(o_proj|down_proj)\.weight$/;
+var FINAL_NORM_RE = /(^|\.)(norm|final_layernorm|final_layer_norm|final_norm|ln_f|norm_f)\.weight$/;
+function configInt(config, key) {
+  const v = config[key];
+  return typeof v === "number" && Number.isSafeInteger(v) && v > 0 ? v : void 0;
+}
+var shapeText = (shape) => `[${shape.join(", ")}]`;
+function checkConfigShapes(config, arch, tensors, modelLabel2) {
+  const def = arch.def;
+  const fail6 = (key, value, name, axis, found) => {
+    const t = tensors.get(name);
+    throw new MergeopsError(
+      "ARCH",
+      `${modelLabel2}: config.json says ${key} = ${value}, but tensor \`${name}\` in ${t.file} has shape ${shapeText(t.shape)} (${axis} ${found})`,
+      `config.json and the weights disagree: ${key} should be ${found} if the weights are right; if config.json and the weights come from different revisions, download both from one revision`
+    );
+  };
+  const available = new Set(tensors.keys());
+  const embeds = [];
+  for (const w2 of [...def.preWeights, ...def.postWeights]) {
+    if (!w2.isEmbed) continue;
+    const n = findTensorName(w2, void 0, available);
+    if (n !== void 0 && !embeds.includes(n)) embeds.push(n);
+  }
+  const vocab = configInt(config, def.vocabSizeKey);
+  if (vocab !== void 0) {
+    for (const n of embeds) {
+      const s = tensors.get(n).shape;
+      if (s.length === 2 && s[0] !== vocab) fail6(def.vocabSizeKey, vocab, n, "rows: vocabulary", s[0]);
+    }
+  }
+  const hiddenKey = HIDDEN_SIZE_KEYS.find((k) => configInt(config, k) !== void 0);
+  if (hiddenKey === void 0) return;
+  const hidden = configInt(config, hiddenKey);
+  for (const n of embeds) {
+    const s = tensors.get(n).shape;
+    if (s.length === 2 && s[1] !== hidden) fail6(hiddenKey, hidden, n, "columns: hidden size", s[1]);
+  }
+  const layer0 = new Set(arch.numLayers > 0 ? arch.layerNames(0) : []);
+  for (const [n, t] of tensors) {
+    if (isIgnoredTensor(n)) continue;
+    if (FINAL_NORM_RE.test(n) && !layer0.has(n) && LAYER_INDEX_RE.exec(n) === null) {
+      if (t.shape.length === 1 && t.shape[0] !== hidden) fail6(hiddenKey, hidden, n, "length: hidden size", t.shape[0]);
+    } else if (layer0.has(n) && HIDDEN_ROWS_RE.test(n)) {
+      if (t.shape.length >= 1 && t.shape[0] !== hidden) {
+        fail6(hiddenKey, hidden, n, t.shape.length === 1 ? "length: hidden size" : "rows: hidden size", t.shape[0]);
+      }
+    }
+  }
+}
 function layoutOf(tensorNames, def) {
   const canonical = /* @__PURE__ */ new Map();
   for (const w2 of [...def.preWeights, ...def.layerWeights, ...def.postWeights]) {
@@ -35406,7 +35479,7 @@ function planGGUFConversion(p) {
 // src/tokenizer/gguf-vocab.ts
 import { createHash } from "node:crypto";
 
-// ../../main/node_modules/@huggingface/tokenizers/dist/tokenizers.mjs
+// node_modules/@huggingface/tokenizers/dist/tokenizers.mjs
 var DictionarySplitter = class {
   /**
    * @param dictionary The dictionary of words to use for splitting.
@@ -39199,7 +39272,7 @@ async function settleAll(jobs) {
   if (!failed) return;
   const e = failed.reason;
   if (e instanceof KernelError && e.code && e.hint) throw new MergeopsError(e.code, e.message, e.hint);
-  throw e;
+  throw asSystemError(e);
 }
 async function convertModelToGGUF(o) {
   const model2 = await readLocalModel(o.modelDir);
@@ -39311,7 +39384,7 @@ async function writeConverted(o, model2, plan, outDir) {
     for (const s of sinks) await s.finish();
   } catch (e) {
     for (const s of sinks) await s.abort();
-    throw e;
+    throw asFsError(e, "write", outDir, { needed: plan.files.reduce((a, f) => a + f.layout.fileSize, 0) });
   }
   for (const f of plan.files) await verifyGGUF(path3.join(outDir, f.fileName), f.layout, f.metadata);
   let check;
@@ -41079,10 +41152,17 @@ async function executePlan(plan, opts) {
     const shardPaths = plan.shards.map((s, i) => mine(i) ? join4(tmp, s.fileName) : "");
     plan.shards.forEach((s, i) => {
       if (!mine(i)) return;
-      const fd = openSync3(shardPaths[i], "w");
-      writeSync2(fd, s.header, 0, s.header.length, 0);
-      ftruncateSync(fd, s.size);
-      closeSync3(fd);
+      try {
+        const fd = openSync3(shardPaths[i], "w");
+        try {
+          writeSync2(fd, s.header, 0, s.header.length, 0);
+          ftruncateSync(fd, s.size);
+        } finally {
+          closeSync3(fd);
+        }
+      } catch (e) {
+        throw asFsError(e, "write", shardPaths[i], { needed: plan.estimates.diskBytes });
+      }
     });
     writeModelFiles(plan, tmp);
     writeOutputMarker(tmp, opts.marker ?? { command: "run" });
@@ -41162,7 +41242,7 @@ async function executePlan(plan, opts) {
     flusher?.close();
     await gguf2?.abort();
     removeTmp();
-    throw asFsError(e, "write", tmp, { needed: plan.estimates.diskBytes });
+    throw asFsError(asSystemError(e), "write", tmp, { needed: plan.estimates.diskBytes });
   } finally {
     unregisterPool?.();
     await pool?.close();
@@ -41183,12 +41263,28 @@ function removeSmallFiles(plan, dir) {
   for (const n of names) rmSync2(join4(dir, n), { force: true });
 }
 function writeModelFiles(plan, dir) {
-  if (plan.indexJson) writeFileSync2(join4(dir, "model.safetensors.index.json"), plan.indexJson);
-  writeFileSync2(join4(dir, "config.json"), plan.outConfigText);
-  for (const f of plan.donor.files) copyFileSync(join4(plan.donor.dir, f), join4(dir, f));
-  for (const f of plan.outFiles ?? []) writeFileSync2(join4(dir, f.name), f.text);
-  writeFileSync2(join4(dir, "mergekit_config.yml"), plan.recipe.text.endsWith("\n") ? plan.recipe.text : plan.recipe.text + "\n");
-  if (plan.stages?.length) writeFileSync2(join4(dir, "mergeops_recipe.yml"), plan.recipe.lines.join("\n").trimEnd() + "\n");
+  const needed = { needed: plan.estimates.diskBytes };
+  const writeFile2 = (name, data) => {
+    try {
+      writeFileSync2(join4(dir, name), data);
+    } catch (e) {
+      throw fsError(e, "write", join4(dir, name), needed);
+    }
+  };
+  if (plan.indexJson) writeFile2("model.safetensors.index.json", plan.indexJson);
+  writeFile2("config.json", plan.outConfigText);
+  for (const f of plan.donor.files) {
+    const from = join4(plan.donor.dir, f);
+    try {
+      copyFileSync(from, join4(dir, f));
+    } catch (e) {
+      const onTarget = /^(ENOSPC|EDQUOT|EROFS|EFBIG)$/.test(systemErrorCode(e) ?? "");
+      throw onTarget ? fsError(e, `copy ${from} to`, join4(dir, f), needed) : asFsError(e, "copy", from, needed);
+    }
+  }
+  for (const f of plan.outFiles ?? []) writeFile2(f.name, f.text);
+  writeFile2("mergekit_config.yml", plan.recipe.text.endsWith("\n") ? plan.recipe.text : plan.recipe.text + "\n");
+  if (plan.stages?.length) writeFile2("mergeops_recipe.yml", plan.recipe.lines.join("\n").trimEnd() + "\n");
 }
 var Tracker = class {
   constructor(progress, t0, onProgress, flusher, onWarning) {
@@ -41313,6 +41409,7 @@ async function runAll(pool, plan, tensors, budget, shardPaths, inputsReady, trac
   }
   await Promise.all(inFlight);
   if (failure instanceof MergeopsError) throw failure;
+  if (failure instanceof KernelError && failure.errno !== void 0) throw asSystemError(failure);
   if (failure instanceof KernelError && failure.code && failure.hint) {
     throw new MergeopsError(failure.code, `merge failed: ${failure.message}`, failure.hint);
   }
@@ -42705,7 +42802,7 @@ function buildOutputVocab(input) {
   return { vocab: { tokens, ids, added, paddedSize, donorKey: donor.key, appended, stripped: dropped }, warnings };
 }
 
-// ../../main/node_modules/@huggingface/jinja/dist/index.js
+// node_modules/@huggingface/jinja/dist/index.js
 var __defProp2 = Object.defineProperty;
 var __defNormalProp = (obj2, key, value) => key in obj2 ? __defProp2(obj2, key, { enumerable: true, configurable: true, writable: true, value }) : obj2[key] = value;
 var __publicField = (obj2, key, value) => {
@@ -47014,6 +47111,7 @@ async function resolveRecipe(recipe, opts = {}) {
     const config = { ...m.config };
     if (ref.overrideArchitecture) config.architectures = [ref.overrideArchitecture];
     const arch = detectArch(config, [...m.tensors.keys()], ref.key);
+    checkConfigShapes(config, arch, m.tensors, ref.key);
     const lora = ref.lora ? await withLora(recipe, ref, ref.lora, m.tensors, loraFrom(ref)) : void 0;
     if (lora) pending.push(...lora.pending);
     models.set(ref.key, {
@@ -48742,7 +48840,10 @@ async function runEvalStage(o) {
     prompt: LOAD_CHECK_PROMPT,
     results: { [MERGE_ID]: { pass: true, output: c.text } }
   }));
-  if (!o.data && o.gguf.length === 0) return finish(notRunReport("no checks configured (mergeops.eval) and no GGUF written", o.mergeopsVersion));
+  if (!o.data && o.loadChecks.length === 0) {
+    const why = o.gguf.length > 0 ? "no checks configured (mergeops.eval), and the GGUF load check was skipped" : "no checks configured (mergeops.eval) and no GGUF written";
+    return finish(notRunReport(why, o.mergeopsVersion));
+  }
   const rt = await llamaRuntime(o.threads);
   if ("unavailable" in rt) {
     log(`warning: eval not run: ${rt.unavailable}`);
@@ -49266,6 +49367,83 @@ function defineCommand(spec) {
   };
 }
 
+// src/options/validate.ts
+var CLI_NAMING = { label: (name) => `--${name}` };
+function invalid(naming, name, value, what, hint) {
+  return new MergeopsError("USAGE", `${naming.label(name)} ${value} is not ${what}`, hint);
+}
+function sizeValue(naming, name, value) {
+  return requireByteSize(value.trim(), naming.label(name));
+}
+function countValue(naming, name, value, example, max = Number.MAX_SAFE_INTEGER) {
+  const t = value.trim();
+  const n = /^\d+$/.test(t) ? Number(t) : NaN;
+  if (!(Number.isSafeInteger(n) && n >= 1 && n <= max)) {
+    const range3 = max === Number.MAX_SAFE_INTEGER ? "a whole number \u2265 1" : `a whole number from 1 to ${max}`;
+    throw invalid(naming, name, value, range3, `e.g. ${naming.label(name)} ${example}`);
+  }
+  return n;
+}
+function threadsValue(naming, name, value) {
+  return countValue(naming, name, value, "4", 1024);
+}
+function enumValue(naming, name, value, allowed) {
+  const t = value.trim();
+  if (allowed.includes(t)) return t;
+  throw invalid(naming, name, value, `one of ${allowed.join(", ")}`, `use ${allowed.map((a) => `${naming.label(name)} ${a}`).join(" or ")}`);
+}
+var SOURCE_MODES = ["stream", "download", "auto"];
+function sourceModeValue(naming, name, value) {
+  return enumValue(naming, name, value, SOURCE_MODES);
+}
+function fileTypeValue(naming, name, value) {
+  try {
+    return parseFileType(value.trim());
+  } catch (e) {
+    if (!(e instanceof MergeopsError)) throw e;
+    throw invalid(naming, name, value.trim(), "a GGUF file type", e.hint);
+  }
+}
+function fileTypeListValue(naming, name, value) {
+  const items = value.split(/[\s,]+/).filter(Boolean);
+  if (items.length === 0) throw invalid(naming, name, JSON.stringify(value), "a list of GGUF file types", `e.g. ${naming.label(name)} Q4_K_M,Q8_0`);
+  return items.map((t) => fileTypeValue(naming, name, t));
+}
+function shardValue(naming, name, value) {
+  return parseShardSpec(value, naming.label(name));
+}
+function splitValue(naming, maxSize, maxTensors) {
+  if (maxSize === void 0 && maxTensors === void 0) return void 0;
+  return {
+    maxBytes: maxSize === void 0 ? void 0 : sizeValue(naming, "split-max-size", maxSize),
+    maxTensors: maxTensors === void 0 ? void 0 : countValue(naming, "split-max-tensors", maxTensors, "128")
+  };
+}
+
+// src/options/run-options.ts
+function given(raw, name) {
+  const v = raw[name];
+  return typeof v !== "string" || v.trim() === "" ? void 0 : v;
+}
+function readRunOptions(raw, naming) {
+  const opt = (name, check) => {
+    const v = given(raw, name);
+    return v === void 0 ? void 0 : check(naming, name, v);
+  };
+  const out = {
+    maxMemory: opt("max-memory", sizeValue),
+    threads: opt("threads", threadsValue),
+    gguf: opt("gguf", fileTypeListValue),
+    ggufSplit: splitValue(naming, given(raw, "split-max-size"), given(raw, "split-max-tensors")),
+    shard: opt("shard", shardValue),
+    sourceMode: opt("source-mode", sourceModeValue),
+    outShardSize: opt("out-shard-size", sizeValue),
+    cacheSize: opt("cache-size", sizeValue)
+  };
+  for (const k of Object.keys(out)) if (out[k] === void 0) delete out[k];
+  return out;
+}
+
 // src/cli/common.ts
 var RECIPE_OPTIONS = {
   "out-shard-size": { type: "string" },
@@ -49288,20 +49466,6 @@ var RECIPE_OPTIONS_HELP = `  --out-shard-size SIZE  safetensors shard size, e.g.
 
 Environment: HF_TOKEN (Hub access token, hf_\u2026), HF_ENDPOINT (default https://huggingface.co).
 `;
-function sizeOption(v, name) {
-  if (v === void 0) return void 0;
-  return requireByteSize(v, `--${name}`);
-}
-function countOption(v, name, example) {
-  if (v === void 0) return void 0;
-  const n = Number(v);
-  if (!(Number.isInteger(n) && n >= 1)) throw new MergeopsError("USAGE", `--${name} ${v} is not a positive whole number`, `e.g. --${name} ${example}`);
-  return n;
-}
-function ggufSplitOptions(maxSize, maxTensors) {
-  if (maxSize === void 0 && maxTensors === void 0) return void 0;
-  return { maxBytes: sizeOption(maxSize, "split-max-size"), maxTensors: countOption(maxTensors, "split-max-tensors", "128") };
-}
 function onePositional(positionals, command, what, example) {
   if (positionals.length === 0) throw new MergeopsError("USAGE", `\`mergeops ${command}\` needs ${what}`, `mergeops ${command} ${example}`);
   if (positionals.length > 1) {
@@ -49320,17 +49484,14 @@ function hubAndLog(io2) {
 `) };
 }
 function prepareOptions(values, io2) {
-  const mode = values["source-mode"] ?? "auto";
-  if (mode !== "stream" && mode !== "download" && mode !== "auto") {
-    throw new MergeopsError("USAGE", `--source-mode ${mode} is not a mode`, "use stream, download or auto");
-  }
+  const o = readRunOptions({ "source-mode": values["source-mode"], "cache-size": values["cache-size"], "out-shard-size": values["out-shard-size"] }, CLI_NAMING);
   return {
     ...hubAndLog(io2),
-    sourceMode: mode,
+    sourceMode: o.sourceMode ?? "auto",
     lockPath: values.lock,
     frozen: values.frozen ?? false,
-    cache: new ShardCache(values["cache-dir"] ?? defaultCacheDir(), sizeOption(values["cache-size"], "cache-size")),
-    outShardSize: sizeOption(values["out-shard-size"], "out-shard-size")
+    cache: new ShardCache(values["cache-dir"] ?? defaultCacheDir(), o.cacheSize),
+    outShardSize: o.outShardSize
   };
 }
 
@@ -50069,7 +50230,7 @@ ${RECIPE_OPTIONS_HELP}`,
   options: { ...RECIPE_OPTIONS, json: { type: "boolean" }, matrix: { type: "string" } },
   async run({ values, positionals }, io2) {
     const recipe = onePositional(positionals, "plan", "a recipe file", "recipe.yml");
-    const count = values.matrix === void 0 ? void 0 : parseShardSpec(`1/${values.matrix}`, "--matrix").count;
+    const count = values.matrix === void 0 ? void 0 : countValue(CLI_NAMING, "matrix", values.matrix, "3", 1024);
     const { plan } = await prepareRecipeFile(recipe, prepareOptions(values, io2));
     if (count !== void 0) {
       const m = matrixJson(plan, count);
@@ -50177,7 +50338,8 @@ Options:
   async run({ values: f, positionals }, io2) {
     const modelDir = onePositional(positionals, "quantize", "a model folder", "./my-model --type Q4_K_M");
     if (!f.type) throw new MergeopsError("USAGE", "`mergeops quantize` needs --type", "e.g. --type Q4_K_M, Q8_0 or F16 (see --help)");
-    const fileType = parseFileType(f.type);
+    const fileType = fileTypeValue(CLI_NAMING, "type", f.type);
+    const opts = readRunOptions(f, CLI_NAMING);
     const t0 = performance.now();
     const r = await convertModelToGGUF({
       modelDir,
@@ -50185,12 +50347,12 @@ Options:
       fileType,
       general: f.name !== void 0 ? { name: f.name } : {},
       tokenizerPre: f["tokenizer-pre"],
-      split: ggufSplitOptions(f["split-max-size"], f["split-max-tensors"]),
+      split: opts.ggufSplit,
       overwrite: f.overwrite ?? false,
       forceOverwrite: f["force-overwrite"] ?? false,
       log: (line) => io2.err(`${line}
 `),
-      threads: countOption(f.threads, "threads", "2 (default: one per core)"),
+      threads: opts.threads,
       check: !(f["skip-gguf-check"] ?? false),
       loadCheck: smokeTestGGUF
     });
@@ -50321,13 +50483,13 @@ ${RECIPE_OPTIONS_HELP}`,
     const recipe = onePositional(positionals, "run", "a recipe file", "recipe.yml --out ./merged");
     if (!values.out) throw new MergeopsError("USAGE", "`mergeops run` needs --out DIR", `mergeops run ${recipe} --out ./merged`);
     const keep = values["keep-intermediates"];
-    const split = ggufSplitOptions(values["split-max-size"], values["split-max-tensors"]);
+    const opts = readRunOptions(values, CLI_NAMING);
     if (values.eval !== void 0 && values["no-eval"]) {
       throw new MergeopsError("USAGE", "--eval and --no-eval contradict each other", "give one of them");
     }
     const evalOption = values["no-eval"] ? false : values.eval !== void 0 ? readEvalFile(values.eval) : void 0;
     const prep = prepareOptions(values, io2);
-    const ggufFlag = values.gguf === void 0 ? void 0 : values.gguf.split(",").map((x) => parseFileType(x.trim()));
+    const ggufFlag = opts.gguf;
     const pub = await startRunPublish(values, values.out, prep.hub ?? {}, prep.log ?? ((l) => io2.err(`${l}
 `)), io2);
     const result = await runRecipeFile(recipe, {
@@ -50335,8 +50497,8 @@ ${RECIPE_OPTIONS_HELP}`,
       card: { mergeopsVersion: MERGEOPS_VERSION, licenseRequired: pub !== void 0 },
       onFileDone: pub ? (p) => pub.onFileDone(p) : void 0,
       outDir: values.out,
-      maxMemory: sizeOption(values["max-memory"], "max-memory"),
-      threads: countOption(values.threads, "threads", "2"),
+      maxMemory: opts.maxMemory,
+      threads: opts.threads,
       overwrite: values.overwrite ?? false,
       forceOverwrite: values["force-overwrite"] ?? false,
       onProgress: progressReporter(process.stderr),
@@ -50347,10 +50509,10 @@ ${RECIPE_OPTIONS_HELP}`,
       tokenizerPre: values["tokenizer-pre"],
       ggufCheck: !(values["skip-gguf-check"] ?? false),
       allowNonfinite: values["allow-nonfinite"] ?? false,
-      ...values.shard !== void 0 ? { shard: parseShardSpec(values.shard) } : {},
+      ...opts.shard !== void 0 ? { shard: opts.shard } : {},
       eval: evalOption,
       mergeopsVersion: MERGEOPS_VERSION,
-      ggufSplit: split,
+      ggufSplit: opts.ggufSplit,
       onGGUF: (type) => io2.err(`writing GGUF ${type}
 `),
       onWarning: (w2) => io2.err(`warning: ${w2}
@@ -50669,17 +50831,18 @@ ${RECIPE_OPTIONS_HELP}`,
     const bad = list2.find((v, i) => v === "" || !Number.isFinite(nums[i]));
     if (bad !== void 0) throw new MergeopsError("USAGE", `--values: \`${bad}\` is not a number`, "e.g. --values 0.6,0.8,1.0,1.2");
     if (!values.out) throw new MergeopsError("USAGE", "`mergeops sweep` needs --out DIR", `mergeops sweep ${recipe} --param ${values.param} --values ${values.values} --out sweep`);
+    const opts = readRunOptions(values, CLI_NAMING);
     const r = await runSweep({
       ...prepareOptions(values, io2),
       recipeFile: recipe,
       param: values.param,
       values: nums,
       outDir: values.out,
-      type: values.type === void 0 ? void 0 : parseFileType(values.type),
+      type: values.type === void 0 ? void 0 : fileTypeValue(CLI_NAMING, "type", values.type),
       unlabeled: values.unlabeled ?? false,
       eval: values.eval === void 0 ? void 0 : readEvalFile(values.eval),
-      maxMemory: sizeOption(values["max-memory"], "max-memory"),
-      threads: countOption(values.threads, "threads", "2"),
+      maxMemory: opts.maxMemory,
+      threads: opts.threads,
       onCandidate: void 0
     });
     io2.out(sweepText(r));

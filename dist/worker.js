@@ -2227,6 +2227,17 @@ function directSplit(offset, len) {
   return { head, middle, tail: len - head - middle };
 }
 function writeFrom(ptr, len, file, offset) {
+  try {
+    writeFromUnchecked(ptr, len, file, offset);
+  } catch (e) {
+    throw atFile(e, file);
+  }
+}
+function atFile(e, file) {
+  if (typeof e === "object" && e !== null && typeof e.code === "string" && e.path === void 0) e.path = file;
+  return e;
+}
+function writeFromUnchecked(ptr, len, file, offset) {
   const fd = fdFor(writeFds, file, "r+");
   const { head, middle, tail } = directSplit(offset, len);
   const dfd = useDirect && len >= DIRECT_MIN && (ptr + head) % DIRECT_BLOCK === 0 && middle > 0 ? directFd(file) : null;
@@ -2268,6 +2279,18 @@ function writeAsync(fd, buf, offset) {
 }
 async function writeBehind(ptr, len, file, offset) {
   await drainWrites();
+  try {
+    startWrite(ptr, len, file, offset);
+  } catch (e) {
+    throw atFile(e, file);
+  }
+  const p = inFlight.catch((e) => {
+    throw atFile(e, file);
+  });
+  p.catch(() => void 0);
+  inFlight = p;
+}
+function startWrite(ptr, len, file, offset) {
   const phase = offset % DIRECT_BLOCK;
   const need = phase + len;
   if (need > staging.buffer.byteLength) staging.grow(Math.ceil((need - staging.buffer.byteLength) / 65536));
@@ -2537,6 +2560,15 @@ function closeFile(file) {
     map.delete(file);
   }
 }
+function failure(id, e) {
+  const base = { id, error: e instanceof Error ? e.message : String(e) };
+  if (e instanceof MergeopsError) return { ...base, code: e.code, hint: e.hint };
+  const sys = e;
+  if (typeof e === "object" && e !== null && typeof sys.code === "string" && /^E[A-Z]+$/.test(sys.code)) {
+    return { ...base, errno: sys.code, syscall: typeof sys.syscall === "string" ? sys.syscall : void 0, path: typeof sys.path === "string" ? sys.path : void 0 };
+  }
+  return base;
+}
 parentPort.on("message", (msg) => {
   if ("closeFile" in msg) {
     drainWrites().then(
@@ -2544,7 +2576,7 @@ parentPort.on("message", (msg) => {
         closeFile(msg.closeFile);
         parentPort.postMessage({ id: msg.id });
       },
-      (e) => parentPort.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) })
+      (e) => parentPort.postMessage(failure(msg.id, e))
     );
     return;
   }
@@ -2556,7 +2588,7 @@ parentPort.on("message", (msg) => {
       },
       (e) => {
         closeAll();
-        parentPort.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) });
+        parentPort.postMessage(failure(msg.id, e));
       }
     );
     return;
@@ -2565,10 +2597,6 @@ parentPort.on("message", (msg) => {
     // A pass's words (a copy out of the kernel memory, owning its buffer) move to the main thread.
     (r) => parentPort.postMessage({ id: msg.id, ...r }, r.stats && r.stats.byteLength === r.stats.buffer.byteLength ? [r.stats.buffer] : []),
     // A MergeopsError (e.g. a Hub read that gave up) keeps its code and hint across the thread boundary.
-    (e) => parentPort.postMessage({
-      id: msg.id,
-      error: e instanceof Error ? e.message : String(e),
-      ...e instanceof MergeopsError ? { code: e.code, hint: e.hint } : {}
-    })
+    (e) => parentPort.postMessage(failure(msg.id, e))
   );
 });
