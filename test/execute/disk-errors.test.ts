@@ -83,11 +83,13 @@ it('EROFS: a read-only output parent', () => {
   expect(readdirSync(d)).toEqual([]);
 });
 
-it('EACCES: an output parent the user may not write (run as nobody; root ignores modes)', () => {
-  const parent = join(t.dir, 'root-only');
-  mkdirSync(parent, { mode: 0o755 });
-  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, 'run', recipe, '--out', join(parent, 'out'), '--no-eval'],
-    { encoding: 'utf8', env: { ...process.env, HOME: '/tmp', XDG_CACHE_HOME: join('/tmp', 'mergeops-nobody-cache') } });
+it('EACCES: an output parent the user may not write (root without the capabilities that bypass modes)', () => {
+  // Root ignores file modes through CAP_DAC_OVERRIDE; dropping it (and CAP_DAC_READ_SEARCH) from the bounding
+  // set makes modes apply, while the process can still read the clone wherever CI put it (another user could not).
+  const parent = join(t.dir, 'read-only-mode');
+  mkdirSync(parent, { mode: 0o555 });
+  const r = spawnSync('setpriv', ['--bounding-set=-dac_override,-dac_read_search', process.execPath, CLI, 'run', recipe, '--out', join(parent, 'out'), '--no-eval'],
+    { encoding: 'utf8' });
   typed({ status: r.status ?? -1, stderr: r.stderr }, [new RegExp(`error: cannot [\\w ]+ ${parent}/\\S*: EACCES`), /hint: no permission for \S+: check its owner and mode/]);
   expect(readdirSync(parent)).toEqual([]);
 });
