@@ -33,7 +33,7 @@ describe('resource estimate', () => {
     // ≈ 14.5 GB of bf16 output + GGUF files.
     const e = estimateResources(plan(140, 12_800), ['Q8_0', 'Q4_K_M']);
     expect(e.diskBytes).toBeGreaterThan(STANDARD_RUNNER.diskBytes);
-    expect(e.warnings.join('\n')).toMatch(/more than the 14\.0 GB of a standard runner: build with `--low-disk`.*`shard: i\/N`/);
+    expect(e.warnings.join('\n')).toMatch(/more than the 14\.0 GB of a standard runner: build with `low-disk: true`.*`shard: i\/N`/);
     expect(e.evalMemoryBytes).toBeGreaterThan(0);
   });
 });
