@@ -13,7 +13,6 @@ import { checkPublishAccess, type RepoStart } from '../publish/access.js';
 import { openUploader, publishOutput, type PublishResult } from '../publish/publish.js';
 import { publishTargets, targetName, type PublishTargets } from '../publish/target.js';
 import type { Uploader } from '../publish/uploader.js';
-import { parseFileType, type FileTypeName } from '../quant/select.js';
 import type { CommandIO } from './command.js';
 import { bytes } from '../units.js';
 import { uploadProgressReporter } from './progress.js';
@@ -49,7 +48,7 @@ export interface RunPublish {
   targets: PublishTargets;
   starts: RepoStart[];
   /** For RunOptions.onPlan: decides low-disk mode (asked, or the output does not fit). */
-  onPlan(plan: Plan, ggufTypes: readonly FileTypeName[]): void;
+  onPlan(plan: Plan): void;
   /** For ExecuteOptions.onFileDone. */
   onFileDone(path: string): Promise<boolean>;
   finish(result: RunResult): Promise<void>;
@@ -80,8 +79,8 @@ export async function startRunPublish(values: PublishFlags, outDir: string, hub:
   let lowDisk = values['low-disk'] ?? false;
   return {
     targets, starts,
-    onPlan(plan, ggufTypes) {
-      const est = diskEstimate(plan, ggufTypes);
+    onPlan(plan) {
+      const est = diskEstimate(plan);
       const free = freeDisk(outDir);
       if (!lowDisk && est.normal > free) {
         lowDisk = true;
@@ -105,9 +104,4 @@ export async function startRunPublish(values: PublishFlags, outDir: string, hub:
       printOutcomes(r, io);
     },
   };
-}
-
-/** GGUF types of a run: --gguf, else the recipe's mergeops.quantize. */
-export function runGGUFTypes(flag: readonly FileTypeName[] | undefined, plan: Plan): FileTypeName[] {
-  return [...(flag ?? (plan.recipe.mergeops.quantize ?? []).map(parseFileType))];
 }

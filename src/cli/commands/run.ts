@@ -8,7 +8,7 @@ import { onePositional, prepareOptions, RECIPE_OPTIONS, RECIPE_OPTIONS_HELP } fr
 import { checkLine } from '../format.js';
 import { bytes, duration, rate } from '../../units.js';
 import { progressReporter } from '../progress.js';
-import { runGGUFTypes, startRunPublish } from '../run-publish.js';
+import { startRunPublish } from '../run-publish.js';
 import { renderEvalText } from '../../eval/render.js';
 import { readEvalFile } from '../../recipe/eval-options.js';
 import { MERGEOPS_VERSION } from '../../version.js';
@@ -121,7 +121,7 @@ ${RECIPE_OPTIONS_HELP}`,
       onGGUF: (type) => io.err(`writing GGUF ${type}\n`),
       onWarning: (w) => io.err(`warning: ${w}\n`),
       onPlan: (plan) => {
-        pub?.onPlan(plan, runGGUFTypes(ggufFlag, plan));
+        pub?.onPlan(plan);
         for (const w of plan.warnings) io.err(`warning: ${w}\n`);
         if (keep === undefined && plan.stages?.length) {
           io.err(`fusing ${plan.stages.length} earlier stage(s) in memory: ${plan.stages.map((s) => s.name).join(', ')}\n`);
