@@ -4,7 +4,6 @@ import { basename, dirname, join, resolve as resolvePath, sep } from 'node:path'
 import { idToTitle } from './arch/gguf-general.js';
 import { MergeopsError } from './errors.js';
 import { executePlan, type ExecuteOptions, type ExecuteResult } from './execute/execute.js';
-import { attachGGUF, ggufRequestFor, planGGUFOutputs } from './execute/gguf-outputs.js';
 import {
   acquireOutputLock, checkOutputPlacement, checkOverwrite, resolveOutPath, type GuardedPath,
 } from './execute/output-safety.js';
@@ -18,7 +17,9 @@ import { resolveRecipe, type ResolveOptions, type ResolveResult } from './hub/re
 import { defaultCacheDir, ShardCache } from './store/shard-cache.js';
 import { ShardFetcher } from './store/shard-fetcher.js';
 import { checkRecipe } from './plan/check-recipe.js';
-import { buildPlan, type PlanOptions } from './plan/plan.js';
+import { buildPlan, type GGUFOptions, type PlanOptions } from './plan/plan.js';
+import type { GGUFSplitOptions } from './formats/gguf.js';
+import { parseFileType, type FileTypeName } from './quant/select.js';
 import type { Plan } from './plan/types.js';
 import { canonicalRecipe, type CanonicalRecipe } from './recipe/canonical.js';
 import { parseRecipeText } from './recipe/parse.js';
@@ -35,6 +36,7 @@ import { tensorHealthReport } from './eval/health.js';
 import { EVAL_SWITCHED_OFF, notRunReport, writeEvalReport, type EvalReport } from './eval/report.js';
 import { smokeTestGGUF } from './eval/load-check.js';
 import { runEvalStage, type EvalInput } from './eval/stage.js';
+import { EvalResultsCache, localModelIdentity } from './eval/results-cache.js';
 
 /** Every document of a recipe file (one per stage of a multi-stage recipe). */
 export function loadRecipeFile(file: string): Recipe[] {
@@ -54,17 +56,40 @@ export function loadRecipeFile(file: string): Recipe[] {
   return parseRecipeText(text, file);
 }
 
+/** What a run's GGUF files (`plan.gguf`) are: their types, names and options. */
+export interface RunGGUFOptions {
+  /** GGUF file types to write beside the safetensors (default: the recipe's `mergeops.quantize`). */
+  gguf?: readonly FileTypeName[];
+  /** `tokenizer.ggml.pre` of the GGUF files, for a BPE tokenizer llama.cpp does not recognise. */
+  tokenizerPre?: string;
+  /** Split each GGUF file (gguf-split format), as `mergeops quantize --split-max-size/--split-max-tensors`. */
+  ggufSplit?: GGUFSplitOptions;
+  /** Title of the merged model (`general.name` of its GGUF files); default: after the recipe file's name. */
+  name?: string;
+  /** The output folder: the GGUF files are named after it (default: after the recipe file). */
+  outDir?: string;
+}
+
+/** Options of parse → resolve → plan (the GGUF files' through RunGGUFOptions). */
+export type PlanFileOptions = Omit<ResolveOptions, 'ggufSources'> & Omit<PlanOptions, 'gguf'> & RunGGUFOptions;
+
 /**
  * parse → resolve → plan. A multi-stage recipe gives the final stage's plan, whose inputs from
  * earlier stages are those stages' planned tensors (computed in memory, never written), with the
  * earlier stages' own plans in `plan.stages`.
  */
-export async function planRecipeFile(file: string, opts: ResolveOptions & PlanOptions = {}): Promise<Plan> {
-  return (await planDocs(loadRecipeFile(file), opts)).plan;
+export async function planRecipeFile(file: string, opts: PlanFileOptions = {}): Promise<Plan> {
+  return (await planDocs(file, loadRecipeFile(file), opts)).plan;
+}
+
+/** The GGUF files of a run of recipe `file`: named after the output folder (default the recipe file's name). */
+function ggufOptions(file: string, o: RunGGUFOptions): GGUFOptions {
+  const modelId = o.outDir !== undefined ? basename(o.outDir) : basename(file).replace(/\.ya?ml$/i, '');
+  return { types: o.gguf, modelId, title: o.name ?? recipeTitle(file), tokenizerPre: o.tokenizerPre, split: o.ggufSplit };
 }
 
 /** Plans every stage in order; also returns each stage's resolve result (for lockfiles and downloads). */
-async function planDocs(docs: Recipe[], opts: ResolveOptions & PlanOptions): Promise<{ plan: Plan; resolved: ResolveResult[] }> {
+async function planDocs(file: string, docs: Recipe[], opts: PlanFileOptions): Promise<{ plan: Plan; resolved: ResolveResult[] }> {
   // Every document's method, parameters and options are checked before any model is read.
   for (const doc of docs) checkRecipe(doc);
   const resolvedAll: ResolveResult[] = [];
@@ -73,13 +98,23 @@ async function planDocs(docs: Recipe[], opts: ResolveOptions & PlanOptions): Pro
     resolvedAll.push(r);
     return r;
   };
-  if (docs.length === 1) return { plan: buildPlan(await resolve(docs[0], opts), opts), resolved: resolvedAll };
+  // The final stage's plan holds the run's GGUF files: resolve reads what their metadata needs of its donor.
+  const gguf = ggufOptions(file, opts);
+  const finalOptions = (doc: Recipe): { resolve: ResolveOptions; plan: PlanOptions } => {
+    const types = gguf.types ?? (doc.mergeops.quantize ?? []).map(parseFileType);
+    return { resolve: { ...opts, ggufSources: types.length > 0 }, plan: { ...opts, gguf } };
+  };
+  if (docs.length === 1) {
+    const o = finalOptions(docs[0]);
+    return { plan: buildPlan(await resolve(docs[0], o.resolve), o.plan), resolved: resolvedAll };
+  }
   const graph = stageGraph(docs);
   const plans = new Map<string, Plan>();
   const stages: { name: string; plan: Plan }[] = [];
   let final: Plan | undefined;
   for (const doc of graph.order) {
-    const plan = buildPlan(await resolve(doc, { ...opts, stages: plans }), opts);
+    const o = doc === graph.final ? finalOptions(doc) : { resolve: opts, plan: { outShardSize: opts.outShardSize } };
+    const plan = buildPlan(await resolve(doc, { ...o.resolve, stages: plans }), o.plan);
     if (doc === graph.final) final = plan;
     else {
       plans.set(doc.name!, plan);
@@ -99,7 +134,7 @@ function usesStage(plan: Plan, stage: Plan): boolean {
 }
 
 /** What a run or a lock needs beyond resolve and plan options. */
-export interface PrepareOptions extends ResolveOptions, PlanOptions {
+export interface PrepareOptions extends Omit<ResolveOptions, 'ggufSources'>, Omit<PlanOptions, 'gguf'>, RunGGUFOptions {
   /** Default: `mergeops.lock` beside the recipe. */
   lockPath?: string;
   /** Fail unless the lockfile matches the recipe and upstream still has the locked commits. */
@@ -146,7 +181,7 @@ export async function prepareRecipeFile(file: string, opts: PrepareOptions = {})
         + 'not used (run `mergeops lock` to update it)');
     }
   }
-  const { plan, resolved } = await planDocs(docs, {
+  const { plan, resolved } = await planDocs(file, docs, {
     ...opts, pinned: lock ? lockedShas(lock) : opts.pinned, pinnedLora: lock ? lockedLoraShas(lock) : opts.pinnedLora,
   });
   const models = new Map<string, ResolvedModel>();
@@ -169,7 +204,7 @@ export function lockIsCurrent(file: string, lockPath = defaultLockPath(file)): b
 
 /** `mergeops lock`: resolves every model afresh and writes the lockfile. */
 export async function lockRecipeFile(file: string, opts: PrepareOptions = {}): Promise<{ lockPath: string; lock: Lockfile }> {
-  const p = await prepareRecipeFile(file, { ...opts, relock: true, frozen: false, sourceMode: 'stream' });
+  const p = await prepareRecipeFile(file, { ...opts, relock: true, frozen: false, sourceMode: 'stream', gguf: [] });
   const lock = await buildLock(p.models, basename(file), p.recipe, dirname(resolvePath(p.lockPath)));
   writeLock(p.lockPath, lock);
   return { lockPath: p.lockPath, lock };
@@ -206,6 +241,7 @@ export function recordLockOutputs(lock: Lockfile, lockPath: string, outputs: Pin
 }
 
 export interface RunOptions extends PrepareOptions, Omit<ExecuteOptions, 'inputsReady'> {
+  outDir: string;
   /** Called once the plan is known, before any tensor data is read. */
   onPlan?: (plan: Plan) => void;
   /** Multi-stage recipes: also write each named stage to `<dir>/<name>` (computed from its inputs again). */
@@ -216,13 +252,13 @@ export interface RunOptions extends PrepareOptions, Omit<ExecuteOptions, 'inputs
   eval?: EvalOptions | false;
   /** Recorded in eval.json. */
   mergeopsVersion?: string;
+  /** false: check every input again (compare_inputs) instead of reusing results kept in `<cache>/eval`. */
+  evalCache?: boolean;
   /**
    * Record the output files' sha256 in the lockfile even with `frozen` (a frozen run, as in CI,
    * otherwise leaves the lockfile as committed). Without `frozen`, a run with a matching lockfile records them.
    */
   record?: boolean;
-  /** Title of the merged model (`general.name` of its GGUF files); default: after the recipe file's name. */
-  name?: string;
 }
 
 export interface RunResult extends ExecuteResult {
@@ -273,32 +309,21 @@ export function recipeTitle(file: string): string | undefined {
   return stem === '' || GENERIC_RECIPE_NAMES.has(stem.toLowerCase()) ? undefined : idToTitle(stem);
 }
 
-/**
- * Plans the GGUF files a run of recipe `file` writes (`--gguf`, `mergeops.quantize`) into
- * `plan.gguf`, with their bytes in the disk estimate: what `plan` shows and what execute opens.
- * They are named after the output folder (`outDir`; default the recipe file's name).
- */
-export async function planRunGGUF(plan: Plan, file: string,
-  o: Pick<ExecuteOptions, 'gguf' | 'tokenizerPre' | 'ggufSplit'> & { name?: string; outDir?: string }): Promise<void> {
-  const modelId = o.outDir !== undefined ? basename(o.outDir) : basename(file).replace(/\.ya?ml$/i, '');
-  const request = ggufRequestFor(plan, { ...o, title: o.name ?? recipeTitle(file) }, modelId);
-  if (request.types.length > 0) attachGGUF(plan, await planGGUFOutputs(plan, request));
-}
-
 /** parse → resolve → plan → execute, with Hub shards streamed or downloaded alongside. */
 export async function runRecipeFile(file: string, opts: RunOptions): Promise<RunResult> {
   const cache = opts.cache ?? new ShardCache(defaultCacheDir());
   // The output path is checked before anything is read: a file, a dangling link, a loop fail here.
   const early = outputGuards(file, [], cache.root, opts.lockPath ?? defaultLockPath(file));
-  checkOutputPlacement(opts.outDir, resolveOutPath(opts.outDir), early);
-  const { plan, pending, sourceMode, lockPath, lock, models } = await prepareRecipeFile(file, { ...opts, cache });
+  const realOut = resolveOutPath(opts.outDir);
+  checkOutputPlacement(opts.outDir, realOut, early);
+  // The GGUF files are named after the output folder as it really is.
+  const { plan, pending, sourceMode, lockPath, lock, models } = await prepareRecipeFile(file, { ...opts, cache, outDir: realOut });
   const guards = outputGuards(file, models, cache.root, lockPath);
   // The eval's files are read and checked now: a typo costs seconds, not a merge.
   const evalOptions = opts.eval === false ? undefined : opts.eval ?? plan.recipe.mergeops.eval;
   const evalRun = { data: evalOptions ? loadEvalData(evalOptions) : undefined, inputs: evalInputs(file, models, opts, cache) };
   // Before any download or write: the outputs may not overlap what the run reads, an existing
   // output is replaceable, and no other process writes it (the lock is held to the end).
-  const realOut = resolveOutPath(opts.outDir);
   checkOutputPlacement(opts.outDir, realOut, guards);
   checkOverwrite(realOut, opts);
   if (opts.keepIntermediates !== undefined) {
@@ -313,7 +338,6 @@ export async function runRecipeFile(file: string, opts: RunOptions): Promise<Run
     mergeopsVersion: opts.card.mergeopsVersion, licenseRequired: opts.card.licenseRequired ?? false,
   }) : undefined;
   const marker = { command: 'run', name: opts.name ?? recipeTitle(file) };
-  await planRunGGUF(plan, file, { ...opts, outDir: realOut });
   mkdirSync(dirname(realOut), { recursive: true });
   const outputLock = acquireOutputLock(realOut);
   try {
@@ -355,7 +379,7 @@ async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prep
     for (const s of plan.stages ?? []) {
       opts.log?.(`stage ${s.name}: ${s.plan.tensors.length} tensors with ${s.plan.methodName}`);
       const r = await executePlan(s.plan, {
-        ...opts, gguf: [], outDir: join(opts.keepIntermediates, s.name), inputsReady, guards,
+        ...opts, outDir: join(opts.keepIntermediates, s.name), inputsReady, guards,
         marker: { command: 'run --keep-intermediates', name: idToTitle(s.name) }, outputLock: undefined, onFileDone: undefined,
       });
       stages.push({ name: s.name, outDir: r.outDir, seconds: r.seconds });
@@ -390,6 +414,7 @@ async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prep
     report = await runEvalStage({
       outDir: result.outDir, data: evalRun.data, gguf: result.gguf, loadChecks: result.ggufChecks, inputs: evalRun.inputs,
       mergeopsVersion: version, threads: opts.threads, log: opts.log, health,
+      resultsCache: opts.evalCache === false ? undefined : new EvalResultsCache(join(cache.root, 'eval')),
     });
   }
   // A matrix job's card would describe part of the model: the job that commits the parts writes it.
@@ -414,8 +439,13 @@ async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prep
  */
 function evalInputs(file: string, models: ResolvedModel[], opts: RunOptions, cache: ShardCache): EvalInput[] {
   return models.map((m) => {
-    if (!m.hub && m.loraDir === undefined) return { label: m.ref.path, dir: m.dir };
+    if (!m.hub && m.loraDir === undefined) return { label: m.ref.path, dir: m.dir, identity: () => localModelIdentity(m.dir) };
     const label = m.key;
+    // The commits (or local folders) the merge read: the same weights whatever the folder they are written to.
+    const identity = (): string => [
+      m.hub ? `hub:${m.hub.repo}@${m.hub.sha}` : localModelIdentity(m.dir),
+      m.loraDir === undefined ? '' : m.loraHub ? `lora:${m.loraHub.repo}@${m.loraHub.sha}` : `lora ${localModelIdentity(m.loraDir)}`,
+    ].join('\n');
     const materialize = async (dir: string): Promise<string> => {
       const recipeText = `merge_method: linear\nmodels:\n  - model: ${JSON.stringify(m.key)}\n    parameters: {weight: 1.0}\n`;
       const r = await runRecipeFile(file, {
@@ -427,6 +457,6 @@ function evalInputs(file: string, models: ResolvedModel[], opts: RunOptions, cac
       });
       return r.outDir;
     };
-    return { label, materialize };
+    return { label, materialize, identity };
   });
 }

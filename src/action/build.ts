@@ -65,7 +65,7 @@ async function buildOne(ctx: ModeContext, path: string, store: ShardCache, outRo
     },
     onPlan: (plan) => {
       // A part holds 1/N of the output: the whole output's disk estimate says nothing of it.
-      if (uploads && !shard) uploads.decide(plan, ctx.inputs.gguf ?? [], outDir);
+      if (uploads && !shard) uploads.decide(plan, outDir);
       else if (uploads?.lowDisk) ctx.log(`${path}: low-disk mode: each finished file of this part is uploaded and deleted`);
       for (const w of plan.warnings) core.warning(w, { file: path });
       ctx.log(`${path}: merging ${plan.tensors.length} tensors with ${plan.methodName}`);

@@ -5,8 +5,7 @@
  */
 import { minMaxMemory } from '../execute/budget.js';
 import type { Plan } from '../plan/types.js';
-import { FILE_TYPES, type FileTypeName } from '../quant/select.js';
-import { ggmlType } from '../quant/types.js';
+import type { FileTypeName } from '../quant/select.js';
 
 /** The standard hosted Linux runner for public repositories (hub-and-actions.md). */
 export const STANDARD_RUNNER = { label: 'ubuntu-latest', cpus: 4, memoryBytes: 16e9, diskBytes: 14e9, jobSeconds: 6 * 3600 } as const;
@@ -35,27 +34,22 @@ export interface ResourceEstimate {
   warnings: string[];
 }
 
-/** Bytes of a GGUF of the planned tensors: 1-D tensors stay F32, the rest take the file type's base type (≈). */
-export function ggufBytesEstimate(plan: Plan, type: FileTypeName): number {
-  const t = ggmlType(FILE_TYPES[type].base);
-  let total = 0;
-  for (const x of plan.tensors) {
-    const n = x.shape.reduce((a, b) => a * b, 1);
-    total += x.shape.length <= 1 ? n * 4 : (n / t.blockSize) * t.typeSize;
-  }
-  return Math.round(total + 1e6); // + metadata and vocabulary (≈1 MB)
+/** The GGUF files the plan lists (`plan.gguf`), each type's bytes (every part of a split set). */
+export function ggufSizes(plan: Plan): GGUFEstimate[] {
+  return (plan.gguf?.plans ?? []).map((p) => ({ type: p.fileType, bytes: p.files.reduce((a, f) => a + f.layout.fileSize, 0) }));
 }
 
-export function estimateResources(plan: Plan, gguf: readonly FileTypeName[], runner: RunnerSpec = STANDARD_RUNNER): ResourceEstimate {
+/** The plan's resources on `runner`: its GGUF files (`plan.gguf`, planned with the plan) with their exact sizes. */
+export function estimateResources(plan: Plan, runner: RunnerSpec = STANDARD_RUNNER): ResourceEstimate {
   const inputBytes = plan.estimates.inputBytes;
   const outputBytes = plan.estimates.outputBytes;
-  const ggufs = gguf.map((type) => ({ type, bytes: ggufBytesEstimate(plan, type) }));
-  const ggufTotal = ggufs.reduce((a, g) => a + g.bytes, 0);
+  const ggufs = ggufSizes(plan);
   // The default --max-memory rule (execute/budget.ts) applied to the runner's RAM.
   const mergeMemoryBytes = Math.min(Math.floor(runner.memoryBytes / 2), 16 * 1024 ** 3);
   const minMemoryBytes = minMaxMemory(runner.cpus);
   const evalMemoryBytes = ggufs.length ? Math.max(...ggufs.map((g) => g.bytes)) + 0.3e9 : 0;
-  const diskBytes = plan.estimates.diskBytes + ggufTotal;
+  // The plan's disk estimate holds its GGUF files.
+  const diskBytes = plan.estimates.diskBytes;
   const diskWithInputsBytes = diskBytes + inputBytes;
   const seconds = inputBytes / ASSUMED_RATES.download + inputBytes / ASSUMED_RATES.merge
     + ggufs.filter((g) => g.type !== 'F16' && g.type !== 'F32' && g.type !== 'BF16').length * outputBytes / ASSUMED_RATES.quantize;

@@ -20,7 +20,7 @@ import { OUTPUT_MARKER, writeOutputMarker } from '../execute/output-safety.js';
 import { DEFAULT_HUB_URL } from '../hub/hub-options.js';
 import { canonicalRecipe, canonicalRecipeHash } from '../recipe/canonical.js';
 import { lockedLoraShas, lockedShas, outputFiles, readLock, sha256Text } from '../hub/lockfile.js';
-import { loadRecipeFile, lockIsCurrent, lockRecipeFile, planRunGGUF, prepareRecipeFile, recipeTitle, recordLockOutputs, type RunResult } from '../pipeline.js';
+import { loadRecipeFile, lockIsCurrent, lockRecipeFile, prepareRecipeFile, recipeTitle, recordLockOutputs, type RunResult } from '../pipeline.js';
 import { checkPublishAccess } from '../publish/access.js';
 import { checkParts, mergePartHealth, PART_MANIFEST_KIND, readPartManifests, writePartManifest, type PartFile, type PartManifest } from '../publish/parts.js';
 import { publishOutput } from '../publish/publish.js';
@@ -90,14 +90,13 @@ async function commitOne(ctx: ModeContext, path: string, parts: { file: string; 
     }
   }
   // parse → resolve (headers and small files only) → plan, with the GGUF files planned as the parts' run did.
-  const prep = await prepareRecipeFile(path, { hub: ctx.hub, cache: store, log: ctx.log, frozen: ctx.inputs.frozen, sourceMode: 'stream' });
+  const outDir = resolve(join(outRoot, name));
+  const prep = await prepareRecipeFile(path, { hub: ctx.hub, cache: store, log: ctx.log, frozen: ctx.inputs.frozen, sourceMode: 'stream', gguf: ctx.inputs.gguf, outDir });
   if (!prep.lock || !samePins(lockedShas(prep.lock), first.pins) || !samePins(lockedLoraShas(prep.lock), first.loraPins)) {
     throw new MergeopsError('UPSTREAM_CHANGED', `${path}: the parts merged other commits of the input models than ${lockPath} pins: nothing was committed`,
       'run the whole workflow again from one commit (with `frozen: true`, every job uses the committed lockfile)');
   }
-  const outDir = resolve(join(outRoot, name));
   const plan = prep.plan;
-  await planRunGGUF(plan, path, { gguf: ctx.inputs.gguf, outDir });
   const expected = [
     ...plan.shards.map((s) => ({ name: s.fileName, bytes: s.size })),
     ...(plan.gguf?.plans ?? []).flatMap((g) => g.files.map((f) => ({ name: f.fileName, bytes: f.layout.fileSize }))),

@@ -9,7 +9,6 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MergeopsError, RecipeError } from '../errors.js';
 import { loadRecipeFile, prepareRecipeFile } from '../pipeline.js';
-import { parseFileType, type FileTypeName } from '../quant/select.js';
 import { lineageMermaid } from '../recipe/lineage.js';
 import { ShardCache } from '../store/shard-cache.js';
 import type { ActionMode, ModeContext } from './context.js';
@@ -49,7 +48,8 @@ async function reviewRecipe(ctx: ModeContext, path: string, base: string | undef
   if (base !== undefined) r.diff = recipeDiff(r.isNew ? undefined : baseText, readFileSync(path, 'utf8'));
   try {
     if (docs.length > 1) r.lineage = lineageMermaid(docs);
-    const p = await prepareRecipeFile(path, { hub: ctx.hub, cache, sourceMode: 'stream', log: ctx.log });
+    // The GGUF files the build writes are planned with the plan: their sizes are in the estimate.
+    const p = await prepareRecipeFile(path, { hub: ctx.hub, cache, sourceMode: 'stream', log: ctx.log, gguf: ctx.inputs.gguf });
     const plan = p.plan;
     r.method = plan.methodName;
     r.tensors = plan.tensors.length;
@@ -58,8 +58,7 @@ async function reviewRecipe(ctx: ModeContext, path: string, base: string | undef
       key: m.key, repo: m.hub?.repo, sha: m.hub?.sha,
       bytes: [...m.tensors.values()].reduce((a, t) => a + (t.producer ? 0 : t.end - t.start), 0),
     }));
-    const types: FileTypeName[] = ctx.inputs.gguf ?? (plan.recipe.mergeops.quantize ?? []).map((t) => parseFileType(t));
-    r.estimate = estimateResources(plan, types);
+    r.estimate = estimateResources(plan);
     const lock = lockPathOf(path);
     if (!existsSync(lock)) r.lockNote = `no \`${lock}\`: the build will resolve the models' current commits; pin them with \`mergeops lock ${path}\``;
     else if (!p.lock) r.lockNote = `\`${lock}\` is for another version of this recipe: run \`mergeops lock ${path}\` and commit it`;

@@ -10,7 +10,6 @@ import { checkPublishAccess, type RepoStart } from '../publish/access.js';
 import { publishOutput, type PublishResult } from '../publish/publish.js';
 import { RunUploads } from '../publish/run-uploads.js';
 import { publishTargets, targetName, type PublishTargets } from '../publish/target.js';
-import { parseFileType, type FileTypeName } from '../quant/select.js';
 import type { CommandIO } from './command.js';
 import { uploadProgressReporter } from './progress.js';
 
@@ -37,7 +36,7 @@ export interface RunPublish {
   targets: PublishTargets;
   starts: RepoStart[];
   /** For RunOptions.onPlan: decides low-disk mode (asked, or the output does not fit). */
-  onPlan(plan: Plan, ggufTypes: readonly FileTypeName[]): void;
+  onPlan(plan: Plan): void;
   /** For ExecuteOptions.onFileDone. */
   onFileDone(path: string): Promise<boolean>;
   finish(result: RunResult): Promise<void>;
@@ -60,8 +59,8 @@ export async function startRunPublish(values: PublishFlags, outDir: string, hub:
   const uploads = new RunUploads(targets, { hub, starts, private: values.private, log, onProgress, lowDisk: values['low-disk'] });
   return {
     targets, starts,
-    onPlan(plan, ggufTypes) {
-      uploads.decide(plan, ggufTypes, outDir);
+    onPlan(plan) {
+      uploads.decide(plan, outDir);
     },
     onFileDone: uploads.onFileDone,
     async finish(result) {
@@ -71,9 +70,4 @@ export async function startRunPublish(values: PublishFlags, outDir: string, hub:
       printOutcomes(r, io);
     },
   };
-}
-
-/** GGUF types of a run: --gguf, else the recipe's mergeops.quantize. */
-export function runGGUFTypes(flag: readonly FileTypeName[] | undefined, plan: Plan): FileTypeName[] {
-  return [...(flag ?? (plan.recipe.mergeops.quantize ?? []).map(parseFileType))];
 }

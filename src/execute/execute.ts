@@ -17,16 +17,15 @@ import type { JobDone } from '../kernels/jobs.js';
 import { asSystemError, KernelError, KernelPool } from '../kernels/pool.js';
 import type { Plan } from '../plan/types.js';
 import { defaultMaxMemory, ggufPlanBytes, minMaxMemory, programWholeBudget, workerDataBudget } from './budget.js';
-import { parseFileType, type FileTypeName } from '../quant/select.js';
+import type { FileTypeName } from '../quant/select.js';
 import { ShardFlusher } from './flush.js';
 import {
   guardOutputDir, OUTPUT_MARKER, partialPath, writeOutputMarker, type GuardedPath, type OutputLock,
 } from './output-safety.js';
-import { ggufRequestFor, GGUFOutputs, planGGUFOutputs, sameGGUFRequest } from './gguf-outputs.js';
+import { GGUFOutputs } from './gguf-outputs.js';
 import type { GGUFCheck, LoadCheck } from './gguf-check.js';
 import { checkFinite, HealthTracker, type TensorHealth } from './health.js';
 import { assignShards, SMALL_FILES_JOB, type ShardSpec } from '../plan/matrix.js';
-import type { GGUFSplitOptions } from '../formats/gguf.js';
 import { runTensor, type Budget, type RunJob } from './tensor-jobs.js';
 import type { PlannedTensor } from '../model/tensor.js';
 
@@ -63,12 +62,8 @@ export interface ExecuteOptions {
   onProgress?: (p: Progress) => void;
   /** Awaited before a tensor's first job: its inputs are present (download mode fetches shards meanwhile). */
   inputsReady?: (t: PlannedTensor) => Promise<void>;
-  /** GGUF file types to write beside the safetensors (default: the recipe's `mergeops.quantize`). */
-  gguf?: readonly FileTypeName[];
   /** Long output writes may bypass the page cache (default: unless MERGEOPS_DIRECT_IO=0). */
   directIO?: boolean;
-  /** `tokenizer.ggml.pre` of the GGUF files, for a BPE tokenizer llama.cpp does not recognise. */
-  tokenizerPre?: string;
   /** Load each GGUF file written with `loadCheck` (default true, when one is given). */
   ggufCheck?: boolean;
   /** The GGUF load check (eval/load-check.ts `smokeTestGGUF`: llama.cpp decodes a few tokens), passed in by the caller. */
@@ -92,8 +87,6 @@ export interface ExecuteOptions {
   onFileDone?: (path: string) => Promise<boolean>;
   /** Warnings found while merging (from the data, so not in the plan's), each told once. */
   onWarning?: (message: string) => void;
-  /** Split each GGUF file (gguf-split format), as `mergeops quantize --split-max-size/--split-max-tensors`. */
-  ggufSplit?: GGUFSplitOptions;
 }
 
 export interface ExecuteResult {
@@ -126,11 +119,6 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
   if (maxMemory < minMaxMemory(threads)) {
     throw new MergeopsError('USAGE', `--max-memory ${maxMemory} bytes is too small for ${threads} worker(s)`,
       `give at least ${Math.ceil(minMaxMemory(threads) / 2 ** 20)} MiB, or fewer --threads`);
-  }
-  const ggufTypes = opts.gguf ?? (plan.recipe.mergeops.quantize ?? []).map(parseFileType);
-  if (opts.ggufSplit && ggufTypes.length === 0) {
-    throw new MergeopsError('USAGE', '--split-max-size / --split-max-tensors split GGUF files, but this run writes none',
-      'add --gguf TYPES (e.g. --gguf Q4_K_M), or `quantize:` under the recipe\'s `mergeops:`');
   }
   // Placement, overwrite rule, the lock for the whole run, stale partial siblings removed.
   const guarded = guardOutputDir(opts.outDir, {
@@ -181,12 +169,9 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     writeOutputMarker(tmp, opts.marker ?? { command: 'run' });
     // GGUF files are written from the merge stream (the merged tensors are not read back), inside
     // the temporary folder so that they appear, like everything else, only with the final rename.
-    if (ggufTypes.length > 0) {
-      // The files planned with the plan (pipeline.ts), unless they were planned for another output
-      // name or other options (a caller that planned without knowing the output folder).
-      const request = ggufRequestFor(plan, { ...opts, title: (opts.marker ?? { command: 'run' }).name }, basename(outDir));
-      const planned = plan.gguf && sameGGUFRequest(plan.gguf.request, request) ? plan.gguf : await planGGUFOutputs(plan, request);
-      gguf = await GGUFOutputs.open(planned.plans, tmp, {
+    // Exactly the files the plan lists (plan.gguf, planned by buildPlan).
+    if (plan.gguf) {
+      gguf = await GGUFOutputs.open(plan.gguf.plans, tmp, {
         onType: opts.onGGUF,
         ...(matrix ? { keep: (_: string, bytes: number, names: readonly string[]) => matrix.assigner.assignNear(bytes, overlapOf(plan, matrix.shardJob, matrix.assigner.count, names)) === job } : {}),
       });

@@ -7,21 +7,19 @@
 import { promises as fs } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { ggufArchFor, withConfigDefaults, type GGUFArchRow } from '../arch/gguf-arch.js';
-import { generalFromModelCard, type GGUFGeneralInfo } from '../arch/gguf-general.js';
+import type { GGUFGeneralInfo } from '../arch/gguf-general.js';
 import { parse as parseYaml } from 'yaml';
 import type { HFConfig } from '../arch/types.js';
 import { MergeopsError, type ErrorCode } from '../errors.js';
-import { kv, type GGUFKV, type GGUFSplitOptions } from '../formats/gguf.js';
+import type { GGUFSplitOptions } from '../formats/gguf.js';
 import { readLocalModel } from '../hub/local.js';
-import { folderView, viewJsonObject, type FileView } from '../io/optional-file.js';
+import { folderView, type FileView } from '../io/optional-file.js';
 import { ggufQuantum } from '../kernels/gguf-encode.js';
 import { asSystemError, KernelError, KernelPool } from '../kernels/pool.js';
-import { planGGUFConversion, type GGUFPlan, type GGUFSourceTensor } from '../plan/gguf-plan.js';
+import type { GGUFPlan } from '../plan/gguf-plan.js';
+import { folderGGUFInfo, planFolderGGUF, type FolderGGUFInfo } from '../plan/gguf-files.js';
 import type { FileTypeName } from '../quant/select.js';
-import type { TokenizerFiles } from '../model/tokenizer-files.js';
-import { bpeKVs, sentencePieceKVs } from '../tokenizer/gguf-vocab.js';
-import { readTokenizerFiles } from '../tokenizer/read-files.js';
+import { readGGUFSources } from '../tokenizer/read-files.js';
 import { GGUFFileSink } from './gguf-sink.js';
 import { acquireOutputLock, CARD_DATA_FILE, readOutputMarker, removeStalePartials, resolveOutPath } from './output-safety.js';
 import { asFsError } from '../fs-errors.js';
@@ -68,45 +66,6 @@ export interface ConvertResult {
   check?: SmokeResult;
 }
 
-/** The tokenizer block for an architecture's `set_vocab` path. */
-export function vocabKVsFor(row: GGUFArchRow, files: TokenizerFiles, config: HFConfig, tokenizerPre?: string): GGUFKV[] {
-  const src = { ...files, config };
-  const vocabSize = typeof config['vocab_size'] === 'number' ? config['vocab_size'] : undefined;
-  const bpe = (): GGUFKV[] => bpeKVs(src, vocabSize, tokenizerPre !== undefined ? { preOverride: tokenizerPre } : {});
-  const needSpm = (): void => {
-    if (!src.tokenizerModel) {
-      throw new MergeopsError('IO', `a ${row.hfArchitectures[0]} model needs tokenizer.model (SentencePiece) for GGUF conversion`,
-        'copy tokenizer.model from the base model into the model folder');
-    }
-  };
-  switch (row.vocab) {
-    case 'qwen':
-      // convert: try _set_vocab_sentencepiece, on FileNotFoundError _set_vocab_gpt2.
-      return src.tokenizerModel ? sentencePieceKVs(src, vocabSize) : bpe();
-    case 'gemma':
-      if (!src.tokenizerModel && row.id === 'gemma3_text') return bpe();
-      needSpm();
-      return [...sentencePieceKVs(src, vocabSize), kv.bool('tokenizer.ggml.add_space_prefix', false)];
-    case 'phi3':
-      if (src.tokenizerConfig?.['tokenizer_class'] === 'GPT2Tokenizer') return bpe();
-      needSpm();
-      return sentencePieceKVs(src, vocabSize, 'phi3');
-    case 'llama': {
-      const out: GGUFKV[] = [];
-      const aps = src.tokenizerConfig?.['add_prefix_space'];
-      if (typeof aps === 'boolean') out.push(kv.bool('tokenizer.ggml.add_space_prefix', aps));
-      if (src.tokenizerModel) return [...out, ...sentencePieceKVs(src, vocabSize)];
-      const model = src.tokenizerJson?.['model'] as Record<string, unknown> | undefined;
-      if (model?.['byte_fallback'] === true) {
-        // convert's LlamaHfVocab path (SentencePiece-style BPE saved only as tokenizer.json)
-        throw new MergeopsError('IO', 'this Llama/Mistral tokenizer is SentencePiece-style BPE but the folder has no tokenizer.model',
-          'copy tokenizer.model from the base model into the folder (reading the vocabulary from tokenizer.json alone is not supported yet)');
-      }
-      return [...out, ...bpe()];
-    }
-  }
-}
-
 /** The YAML front matter of a model card (README.md), as convert reads it; {} without one. */
 export async function readModelCard(from: string | FileView): Promise<Record<string, unknown>> {
   const view = typeof from === 'string' ? folderView(from) : from;
@@ -126,62 +85,30 @@ export async function readModelCard(from: string | FileView): Promise<Record<str
 }
 
 export interface FolderPlanOptions {
-  /** folder holding config.json's neighbours: tokenizer files, generation_config.json, README.md */
+  /** the model folder: config.json's neighbours (tokenizer files, generation_config.json, README.md) */
   dir: string;
   config: HFConfig;
   general?: Partial<GGUFGeneralInfo>;
   tokenizerPre?: string;
   /** stands for the folder name where convert uses it; default the folder's name */
   modelId?: string;
-  /** The folder's files when it does not exist yet (a run's output, planned); default the folder itself. */
-  files?: FileView;
-  /** The title a mergeops run records in its folder's marker; default read from the folder's marker. */
-  title?: string;
-}
-
-/** What every GGUF file of a model folder shares, whatever its type: tokenizer block and `general.*` sources. */
-export interface FolderGGUFInfo {
-  config: HFConfig;
-  vocab: GGUFKV[];
-  general: Partial<GGUFGeneralInfo>;
-  modelIds: string[];
 }
 
 /**
- * Reads what convert takes from a model folder besides the tensors: the tokenizer block,
- * `general.*` from the model card, generation config, `_name_or_path` and the folder name. No
- * tensor data is needed, so a merge plans its GGUF files before computing a tensor.
+ * Reads what convert takes from a model folder besides the tensors (plan/gguf-files.ts
+ * `folderGGUFInfo`): tokenizer files, generation config, the model card, the title a mergeops run
+ * recorded in its marker.
  */
 export async function readFolderGGUFInfo(o: FolderPlanOptions): Promise<FolderGGUFInfo> {
-  const row = ggufArchFor(o.config);
-  const withDefaults = withConfigDefaults(o.config);
-  const files = o.files ?? folderView(o.dir);
-  const vocab = vocabKVsFor(row, readTokenizerFiles(files), withDefaults, o.tokenizerPre);
-  const genCfg = viewJsonObject(files, 'generation_config.json');
-  // precedence as convert: explicit values, the model card, config `_name_or_path`, the folder name;
-  // below the card, the title a mergeops run recorded in its folder (after the recipe, not the folder).
-  const marker = o.files ? undefined : readOutputMarker(o.dir);
-  const title = o.files ? o.title : marker?.name;
+  const files = folderView(o.dir);
+  const sources = readGGUFSources(files);
+  const marker = readOutputMarker(o.dir);
   // The card a run renders into its own output comes after its GGUF files: it is not a source of
   // their `general.*`, so quantize of the folder writes the bytes the run wrote.
   const generatedCard = marker !== undefined && await fs.stat(path.join(o.dir, CARD_DATA_FILE)).then(() => true, () => false);
-  const general: Partial<GGUFGeneralInfo> = {
-    ...(title !== undefined ? { name: title } : {}), ...generalFromModelCard(generatedCard ? {} : await readModelCard(files)), ...o.general,
-  };
-  if (genCfg) general.generationConfig = genCfg;
-  const modelIds: string[] = [];
-  const nop = o.config['_name_or_path'];
-  if (typeof nop === 'string' && nop.split('/').length <= 2) modelIds.push(nop);
-  modelIds.push(o.modelId ?? path.basename(o.dir));
-  return { config: o.config, vocab, general, modelIds };
-}
-
-/** Plans one GGUF file (or gguf-split set) of `fileType` for a folder's tensors, as convert + llama-quantize would. */
-export function planFolderGGUF(info: FolderGGUFInfo, tensors: readonly GGUFSourceTensor[], fileType: FileTypeName,
-  o: { prefix?: string; split?: GGUFSplitOptions } = {}): GGUFPlan {
-  return planGGUFConversion({
-    config: info.config, tensors, fileType, general: info.general, modelIds: info.modelIds, vocab: info.vocab,
-    prefix: o.prefix ?? `${info.modelIds[info.modelIds.length - 1]}-${fileType}`, split: o.split,
+  return folderGGUFInfo({
+    config: o.config, sources, modelCard: generatedCard ? {} : await readModelCard(files), title: marker?.name,
+    general: o.general, tokenizerPre: o.tokenizerPre, modelId: o.modelId ?? path.basename(o.dir),
   });
 }
 

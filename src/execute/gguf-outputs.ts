@@ -1,77 +1,18 @@
 /**
- * The GGUF files a merge writes while it merges (`--gguf`, `mergeops.quantize`): planned with the
- * merge plan, before any tensor is computed (`planGGUFOutputs`, from the output folder as the run
- * will write it), every header written, then each merged chunk is encoded into every file by
- * the kernel worker that computed it. The bytes equal `mergeops quantize` on the merged folder:
- * both plan with `readFolderGGUFInfo` + `planFolderGGUF` and encode with kernels/gguf-encode.ts.
+ * The GGUF files a merge writes while it merges (`--gguf`, `mergeops.quantize`): planned by the
+ * plan stage (`plan.gguf`, plan/gguf-files.ts, from the output folder as the run will write it),
+ * every header written, then each merged chunk is encoded into every file by the kernel worker
+ * that computed it. The bytes equal `mergeops quantize` on the merged folder: both plan with
+ * plan/gguf-files.ts and encode with kernels/gguf-encode.ts.
  */
 import { join } from 'node:path';
-import type { HFConfig } from '../arch/types.js';
 import { MergeopsError } from '../errors.js';
-import type { GGUFSplitOptions } from '../formats/gguf.js';
 import type { GGUFTarget } from '../kernels/jobs.js';
-import type { GGUFPlan, GGUFRequest, PlannedGGUF } from '../plan/gguf-plan.js';
-import type { Plan } from '../plan/types.js';
-import { readOptionalFile, type FileView } from '../io/optional-file.js';
-import { parseFileType, type FileTypeName } from '../quant/select.js';
-import { planFolderGGUF, readFolderGGUFInfo } from './gguf-convert.js';
+import type { GGUFPlan } from '../plan/gguf-plan.js';
+import type { FileTypeName } from '../quant/select.js';
 import { GGUFFileSink } from './gguf-sink.js';
 import type { GGUFCheck, LoadCheck } from './gguf-check.js';
 import { verifyGGUF } from './gguf-verify.js';
-
-/**
- * The output folder of a plan as the run writes it (execute.ts `writeModelFiles`): config.json
- * and the files the plan writes, over the donor's files it copies. Nothing is written to plan
- * from it.
- */
-export function plannedOutputView(plan: Plan): FileView {
-  const written = new Map<string, string>((plan.outFiles ?? []).map((f) => [f.name, f.text]));
-  written.set('config.json', plan.outConfigText);
-  const copied = new Set(plan.donor.files);
-  return {
-    path: (name) => (written.has(name) || !copied.has(name) ? `${name} (planned output)` : join(plan.donor.dir, name)),
-    read: (name) => {
-      const text = written.get(name);
-      if (text !== undefined) return Buffer.from(text, 'utf8');
-      return copied.has(name) ? readOptionalFile(join(plan.donor.dir, name)) : undefined;
-    },
-  };
-}
-
-/**
- * Plans the GGUF files of a merge before any tensor is computed: from the output folder as it
- * will be (plannedOutputView), so the bytes equal `mergeops quantize` on the merged folder.
- */
-export async function planGGUFOutputs(plan: Plan, request: GGUFRequest): Promise<PlannedGGUF> {
-  const files = plannedOutputView(plan);
-  // The config as `mergeops quantize` would read it back from the folder.
-  const config = JSON.parse(plan.outConfigText) as HFConfig;
-  const tensors = plan.tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, shard: plan.shards[t.shard].fileName }));
-  const info = await readFolderGGUFInfo({
-    dir: request.modelId, config, modelId: request.modelId, tokenizerPre: request.tokenizerPre, files, title: request.title,
-  });
-  return { request, plans: [...new Set(request.types)].map((t) => planFolderGGUF(info, tensors, t, { split: request.split })) };
-}
-
-/** The GGUF request of a run: `gguf` types (default: the recipe's `mergeops.quantize`), named after `modelId`. */
-export function ggufRequestFor(plan: Plan, o: { gguf?: readonly FileTypeName[]; tokenizerPre?: string; ggufSplit?: GGUFSplitOptions; title?: string },
-  modelId: string): GGUFRequest {
-  const types = o.gguf ?? (plan.recipe.mergeops.quantize ?? []).map(parseFileType);
-  return { types: [...new Set(types)], modelId, title: o.title, tokenizerPre: o.tokenizerPre, split: o.ggufSplit };
-}
-
-/** Sets `plan.gguf` and counts its files in the disk estimate. */
-export function attachGGUF(plan: Plan, planned: PlannedGGUF): void {
-  const bytes = planned.plans.reduce((a, p) => a + p.files.reduce((b, f) => b + f.layout.fileSize, 0), 0);
-  plan.estimates.diskBytes += bytes - (plan.estimates.ggufBytes ?? 0);
-  plan.estimates.ggufBytes = bytes;
-  plan.gguf = planned;
-}
-
-/** Whether planned GGUF files are the ones a run with `request` writes. */
-export function sameGGUFRequest(a: GGUFRequest, b: GGUFRequest): boolean {
-  return JSON.stringify({ ...a, types: [...new Set(a.types)] }) === JSON.stringify({ ...b, types: [...new Set(b.types)] });
-}
 
 export interface GGUFOpenOptions {
   /** told as each type's files open */

@@ -3,7 +3,7 @@ import { existsSync, statfsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { checkConfigShapes, checkSameLayout, detectArch } from '../arch/detect.js';
 import { MergeopsError, RecipeError } from '../errors.js';
-import { referencedModels } from '../recipe/stages.js';
+import { donorRef, referencedModels } from '../recipe/stages.js';
 import type { LoraRef, ModelRef, Recipe } from '../recipe/types.js';
 import { defaultCacheDir, ShardCache } from '../store/shard-cache.js';
 import { pinRepo, readHubModel, type PinnedRepo } from './hub-model.js';
@@ -14,7 +14,7 @@ import { readLocalModel } from './local.js';
 import type { RangeReadOptions } from '../io/range-read.js';
 import { applyLoraAdapter, readLoraAdapter, type LoraAdapter } from './lora.js';
 import { recipeNeedsTokenizers } from '../tokenizer/plan-tokenizer.js';
-import { readTokenizerFiles, plannedTokenizerFiles } from '../tokenizer/read-files.js';
+import { readGGUFSources, readTokenizerFiles, plannedTokenizerFiles } from '../tokenizer/read-files.js';
 import type { Resolved, ResolvedModel, ResolvedTensor, StageOutput } from '../model/resolved.js';
 
 /** How Hub shards are read: range requests while merging, or whole files into the cache first. */
@@ -42,6 +42,8 @@ export interface ResolveOptions {
   onPinned?: (pins: readonly { repo: string; sha: string }[]) => Promise<void>;
   /** Plans of earlier stages of a multi-stage recipe, by name: references to them read their output tensors. */
   stages?: ReadonlyMap<string, StageOutput>;
+  /** The run writes GGUF files: read what their metadata is built from in the donor's folder (`ggufSources`). */
+  ggufSources?: boolean;
 }
 
 export interface ResolveResult extends Resolved {
@@ -250,12 +252,15 @@ export async function resolveRecipe(recipe: Recipe, opts: ResolveOptions = {}): 
     return p ? { kind: 'hub', pinned: p, read: { ...hub, cache: cache!, mode: sourceMode!, range: opts.range } } : { kind: 'local', cwd };
   };
   const loraFields = (l: AppliedLora): Partial<ResolvedModel> => ({ loraDir: l.dir, ...(l.hub ? { loraHub: l.hub } : {}) });
+  const ggufDonor = opts.ggufSources ? donorRef(recipe)?.key : undefined;
   for (const ref of refs) {
     const stage = opts.stages?.get(ref.path);
     const needTok = recipeNeedsTokenizers(recipe);
     if (stage) {
       const m = stageModel(ref, stage);
       m.tokenizer = needTok ? plannedTokenizerFiles(stage.outFiles, stage.donor.dir) : undefined;
+      // The donor folder as it is: the stage's written files are the plan's to lay over it.
+      if (ref.key === ggufDonor) m.ggufSources = readGGUFSources(stage.donor.dir);
       m.writtenFiles = stage.outFiles;
       // An adapter on an earlier stage's output patches that stage's tensors as they are computed.
       if (ref.lora) {
@@ -293,6 +298,7 @@ export async function resolveRecipe(recipe: Recipe, opts: ResolveOptions = {}): 
     models.set(ref.key, {
       ...m, ref, key: ref.key, config, arch, tensors: lora?.tensors ?? m.tensors,
       tokenizer: needTok ? readTokenizerFiles(m.dir) : undefined,
+      ...(ref.key === ggufDonor ? { ggufSources: readGGUFSources(m.dir) } : {}),
       ...(lora ? loraFields(lora) : {}),
     });
   }

@@ -50,6 +50,11 @@ export interface ResolvedModel {
   otherFiles: string[];
   /** Tokenizer files, read when the recipe configures a tokenizer or a chat template. */
   tokenizer?: TokenizerFiles;
+  /**
+   * What GGUF metadata is built from besides the config, as the model's folder holds it: read
+   * for the donor (recipe/stages.ts `donorRef`) of a run that writes GGUF files.
+   */
+  ggufSources?: GGUFSources;
   /** An earlier stage's output: the files it writes rather than copies (its merged tokenizer). */
   writtenFiles?: { name: string; text: string }[];
   /** Folder of the LoRA adapter applied to the tensors (`repo@sha` for a Hub adapter), for a `model+lora` reference. */
@@ -58,6 +63,13 @@ export interface ResolvedModel {
   loraHub?: { repo: string; revision: string; sha: string; files: PinnedFile[] };
   /** For Hub models: the repo, the commit it was pinned to, and the files used. */
   hub?: { repo: string; revision: string; sha: string; files: PinnedFile[] };
+}
+
+/** A folder's files the GGUF tokenizer block and `general.*` values are read from (no model card: see plan/gguf-files.ts). */
+export interface GGUFSources {
+  tokenizer: TokenizerFiles;
+  /** `generation_config.json` */
+  generationConfig?: Record<string, unknown>;
 }
 
 export interface Resolved {

@@ -12,11 +12,12 @@
  *   llama-quantize's order and typed by src/quant/select.ts, `general.quantization_version`
  *   and `general.file_type` moved to the end of the KVs.
  *
- * Two feeders use these plans, with one encoder (src/kernels/gguf-encode.ts: chunks of whole
- * rows, whole heads for Q/K → f32 → transform → intermediate rounding → type):
+ * Two feeders use these plans (through plan/gguf-files.ts), with one encoder
+ * (src/kernels/gguf-encode.ts: chunks of whole rows, whole heads for Q/K → f32 → transform →
+ * intermediate rounding → type):
  * - `mergeops quantize` (src/execute/gguf-convert.ts) reads a model folder chunk by chunk;
- * - `mergeops run --gguf` (src/execute/gguf-outputs.ts) plans from the merge plan before any
- *   tensor is computed and each kernel worker encodes the chunks it merges into every file.
+ * - a merge's `Plan.gguf` (buildPlan, before any tensor is computed): each kernel worker encodes
+ *   the chunks it merges into every file (src/execute/gguf-outputs.ts).
  * `generated` tensors (Llama 3 rope_freqs) are written as they are, by whoever opens the files.
  */
 import { ggufArchFor, ggufTensorName, tensorTransform, withConfigDefaults, type GGUFArchRow, type TensorTransform } from '../arch/gguf-arch.js';

@@ -16,6 +16,9 @@ import { checkRecipe } from './check-recipe.js';
 import type { Resolved, ResolvedModel } from '../model/resolved.js';
 import type { InputTensorRef, PlannedTensor } from '../model/tensor.js';
 import type { Plan, PlannedShard } from './types.js';
+import { planMergeGGUF } from './gguf-files.js';
+import type { GGUFRequest } from './gguf-plan.js';
+import { parseFileType, type FileTypeName } from '../quant/select.js';
 
 export const DEFAULT_SHARD_BYTES = 5e9; // mergekit's --out-shard-size 5B
 
@@ -42,7 +45,15 @@ export const DONOR_FILES: readonly string[] = [
 export interface PlanOptions {
   /** Output shard size in bytes (default: recipe `mergeops.out_shard_size`, else 5 GB). */
   outShardSize?: number;
+  /**
+   * The GGUF files the run writes beside the safetensors (`plan.gguf`), named after `modelId`;
+   * types default to the recipe's `mergeops.quantize`. The donor's `ggufSources` must be resolved.
+   */
+  gguf?: GGUFOptions;
 }
+
+/** A GGUF request whose types may come from the recipe. */
+export type GGUFOptions = Omit<GGUFRequest, 'types'> & { types?: readonly FileTypeName[] };
 
 interface Source {
   model: ResolvedModel;
@@ -348,7 +359,7 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
 
   const inputBytes = tensors.reduce((a, t) => a + readBytes(t), 0);
   const outputBytes = shards.reduce((a, s) => a + s.size, 0);
-  return {
+  const plan: Plan = {
     recipe,
     methodName: method.name,
     tensors,
@@ -374,6 +385,28 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
       diskBytes: outputBytes,
     },
   };
+  if (opts.gguf) planGGUF(plan, opts.gguf, donorModel);
+  return plan;
+}
+
+/** Sets `plan.gguf` (one file or gguf-split set per type) and counts its bytes in the disk estimate. */
+function planGGUF(plan: Plan, o: GGUFOptions, donor: ResolvedModel): void {
+  const types = [...new Set(o.types ?? (plan.recipe.mergeops.quantize ?? []).map(parseFileType))];
+  if (types.length === 0) {
+    if (o.split) {
+      throw new MergeopsError('USAGE', '--split-max-size / --split-max-tensors split GGUF files, but this run writes none',
+        'add --gguf TYPES (e.g. --gguf Q4_K_M), or `quantize:` under the recipe\'s `mergeops:`');
+    }
+    return;
+  }
+  if (!donor.ggufSources) {
+    throw new MergeopsError('INTERNAL', `GGUF files were asked for but the sources of their metadata in \`${donor.key}\` were not read`,
+      'resolve with `ggufSources: true` (pipeline.ts does)');
+  }
+  plan.gguf = planMergeGGUF(plan, { ...o, types }, donor.ggufSources);
+  const bytes = plan.gguf.plans.reduce((a, p) => a + p.files.reduce((b, f) => b + f.layout.fileSize, 0), 0);
+  plan.estimates.ggufBytes = bytes;
+  plan.estimates.diskBytes += bytes;
 }
 
 /** Bytes a tensor reads from storage: earlier stages' tensors are computed from their own inputs. */

@@ -37,7 +37,7 @@ export interface Plan {
   outConfigText: string;
   /**
    * The GGUF files the run writes beside the safetensors (`--gguf`, `mergeops.quantize`), planned
-   * before any tensor is computed (pipeline.ts `planRunGGUF`); execute opens exactly these.
+   * by buildPlan (`PlanOptions.gguf`) before any tensor is computed; execute opens exactly these.
    */
   gguf?: PlannedGGUF;
   /** Model whose tokenizer and generation config are copied. */

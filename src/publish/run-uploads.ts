@@ -9,7 +9,6 @@ import { dirname, resolve } from 'node:path';
 import type { HubOptions } from '../hub/hub-options.js';
 import { diskEstimate } from '../plan/disk.js';
 import type { Plan } from '../plan/types.js';
-import type { FileTypeName } from '../quant/select.js';
 import { bytes } from '../units.js';
 import type { RepoStart } from './access.js';
 import { openUploader } from './publish.js';
@@ -53,8 +52,8 @@ export class RunUploads {
   }
 
   /** Once the plan is known: low-disk mode when asked, or when the output does not fit the free disk of `outDir`. */
-  decide(plan: Plan, ggufTypes: readonly FileTypeName[], outDir: string): void {
-    const est = diskEstimate(plan, ggufTypes);
+  decide(plan: Plan, outDir: string): void {
+    const est = diskEstimate(plan);
     const free = freeDisk(outDir);
     if (!this.low && est.normal > free) {
       this.low = true;

@@ -24,6 +24,14 @@ export function referencedModels(recipe: Recipe): ModelRef[] {
   return refs.filter((r) => (seen.has(r.key) ? false : (seen.add(r.key), true)));
 }
 
+/**
+ * The model whose config and tokenizer the output takes (the donor): `base_model`, else the first
+ * model of `models:` or of the first slice (mergekit).
+ */
+export function donorRef(recipe: Recipe): ModelRef | undefined {
+  return recipe.baseModel ?? recipe.models?.[0]?.model ?? recipe.slices?.[0]?.sources[0]?.model;
+}
+
 export interface StageGraph {
   /** Every document in an order where each stage comes after the stages it uses. */
   order: Recipe[];

@@ -1,6 +1,19 @@
 /** Reads a model folder's tokenizer files (small JSON and Jinja files; the only I/O of this stage). */
 import { folderView, parseJsonObject, viewJsonObject, type FileView } from '../io/optional-file.js';
+import type { GGUFSources } from '../model/resolved.js';
 import type { TokenizerFiles } from '../model/tokenizer-files.js';
+
+/** Which fields of `TokenizerFiles` each file fills (what `readTokenizerFiles` reads). */
+const FIELDS_OF_FILE: Readonly<Record<string, readonly (keyof TokenizerFiles)[]>> = {
+  'tokenizer.model': ['tokenizerModel'],
+  'tokenizer.json': ['tokenizerJson'],
+  'tokenizer_config.json': ['tokenizerConfig', 'tokenizerConfigText'],
+  'special_tokens_map.json': ['specialTokensMap'],
+  'added_tokens.json': ['addedTokensJson'],
+  'chat_template.jinja': ['chatTemplateJinja'],
+  'chat_template.json': ['chatTemplateJson'],
+  'merges.txt': ['mergesTxt'],
+};
 
 /** The tokenizer files of the model in `dir` (or a view of a folder); missing files are left undefined. */
 export function readTokenizerFiles(from: string | FileView): TokenizerFiles {
@@ -26,10 +39,20 @@ export function readTokenizerFiles(from: string | FileView): TokenizerFiles {
   return files;
 }
 
+/** What a folder's GGUF metadata is built from besides config.json: its tokenizer files and generation config. */
+export function readGGUFSources(from: string | FileView): GGUFSources {
+  const view = typeof from === 'string' ? folderView(from) : from;
+  const sources: GGUFSources = { tokenizer: readTokenizerFiles(view) };
+  const generationConfig = viewJsonObject(view, 'generation_config.json');
+  if (generationConfig) sources.generationConfig = generationConfig;
+  return sources;
+}
+
 /**
  * The tokenizer a plan writes: its `outFiles` (a merged tokenizer, or a new chat template) over
- * the tokenizer files of its donor folder. Used for earlier stages of multi-stage recipes, and
- * what GGUF tokenizer metadata should be built from: `plannedTokenizerFiles(plan.outFiles, plan.donor.dir)`.
+ * the tokenizer files of its donor folder, for the tokenizer merge of a later stage of a
+ * multi-stage recipe. (GGUF metadata is built from `plannedFolderTokenizer`, which copies only
+ * the donor files the run copies.)
  */
 export function plannedTokenizerFiles(outFiles: readonly { name: string; text: string }[] | undefined, donorDir: string): TokenizerFiles {
   const files = readTokenizerFiles(donorDir);
@@ -44,4 +67,24 @@ export function plannedTokenizerFiles(outFiles: readonly { name: string; text: s
     }
   }
   return files;
+}
+
+/**
+ * The tokenizer files of a folder a run is about to write, from what it holds in memory: each
+ * file as `written` (text the plan writes), else the donor's (`donor`, as resolve read its folder)
+ * when the run copies it (`copied`), else absent. Pure: written files are parsed by
+ * `readTokenizerFiles` from memory, named `<file> (planned output)` in errors.
+ */
+export function plannedFolderTokenizer(donor: TokenizerFiles, copied: readonly string[], written: readonly { name: string; text: string }[]): TokenizerFiles {
+  const texts = new Map(written.map((f) => [f.name, f.text]));
+  const parsed = readTokenizerFiles({
+    path: (name) => `${name} (planned output)`,
+    read: (name) => { const t = texts.get(name); return t === undefined ? undefined : Buffer.from(t, 'utf8'); },
+  });
+  const out: Record<string, unknown> = {};
+  for (const [name, fields] of Object.entries(FIELDS_OF_FILE)) {
+    const from: TokenizerFiles | undefined = texts.has(name) ? parsed : copied.includes(name) ? donor : undefined;
+    for (const f of fields) if (from?.[f] !== undefined) out[f] = from[f];
+  }
+  return out as TokenizerFiles;
 }

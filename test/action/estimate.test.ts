@@ -1,29 +1,53 @@
 /** The review's resource estimate: what fits a standard runner, and the warnings when it does not. */
-import { estimateResources, ggufBytesEstimate, STANDARD_RUNNER } from '../../src/action/estimate.js';
+import { estimateResources, ggufSizes, STANDARD_RUNNER } from '../../src/action/estimate.js';
+import { planRecipeFile } from '../../src/pipeline.js';
 import type { Plan } from '../../src/plan/types.js';
+import { GGUF_RECIPE } from '../support/merge-gguf.js';
+import { tempDir, writeRecipe } from '../support/tmp.js';
 
-/** A plan of a 7B-like model: 2-D weights of `rows × 4096` bf16 elements, `n` times, plus norms. */
-function plan(n: number, rows: number): Plan {
+/**
+ * A plan of a 7B-like model: 2-D weights of `rows × 4096` bf16 elements, `n` times, plus norms,
+ * with GGUF files of the given sizes (as buildPlan plans them: in `plan.gguf` and in the disk estimate).
+ */
+function plan(n: number, rows: number, gguf: Record<string, number> = {}): Plan {
   const tensors = [
     ...Array.from({ length: n }, (_, i) => ({ name: `w${i}`, shape: [rows, 4096] })),
     ...Array.from({ length: n }, (_, i) => ({ name: `norm${i}`, shape: [4096] })),
   ];
   const elements = tensors.reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 1), 0);
+  const ggufBytes = Object.values(gguf).reduce((a, b) => a + b, 0);
   return {
-    tensors, estimates: { inputBytes: 3 * 2 * elements, outputBytes: 2 * elements, largestTensorBytes: 2 * rows * 4096, diskBytes: 2 * elements },
+    tensors,
+    gguf: { plans: Object.entries(gguf).map(([fileType, bytes]) => ({ fileType, files: [{ layout: { fileSize: bytes } }] })) },
+    estimates: {
+      inputBytes: 3 * 2 * elements, outputBytes: 2 * elements, largestTensorBytes: 2 * rows * 4096, diskBytes: 2 * elements + ggufBytes, ggufBytes,
+    },
   } as unknown as Plan;
 }
 
 describe('resource estimate', () => {
-  it('sizes GGUF files by the type\'s block layout (1-D tensors stay F32)', () => {
-    const p = plan(2, 256);
-    // Q8_0: 34 bytes per 32 elements; norms 4 bytes each; + 1 MB metadata.
-    expect(ggufBytesEstimate(p, 'Q8_0')).toBe(Math.round(2 * 256 * 4096 * 34 / 32 + 2 * 4096 * 4 + 1e6));
-    expect(ggufBytesEstimate(p, 'Q4_K_M')).toBe(Math.round(2 * 256 * 4096 * 144 / 256 + 2 * 4096 * 4 + 1e6));
+  it('takes the GGUF files and their sizes from the plan (every part of a split set counted)', async () => {
+    const t = tempDir();
+    try {
+      const p = await planRecipeFile(writeRecipe(t.dir, 'ta.yml', GGUF_RECIPE), { gguf: ['Q4_K_M', 'Q8_0'], ggufSplit: { maxTensors: 20 } });
+      const sizes = ggufSizes(p);
+      expect(sizes.map((g) => g.type)).toEqual(['Q4_K_M', 'Q8_0']);
+      for (const [i, g] of sizes.entries()) {
+        expect(p.gguf!.plans[i].files.length).toBeGreaterThan(1);
+        expect(g.bytes).toBe(p.gguf!.plans[i].files.reduce((a, f) => a + f.layout.fileSize, 0));
+      }
+      const e = estimateResources(p);
+      expect(e.gguf).toEqual(sizes);
+      // The plan's disk estimate holds the GGUF files once.
+      expect(e.diskBytes).toBe(p.estimates.outputBytes + sizes[0].bytes + sizes[1].bytes);
+      expect(estimateResources(await planRecipeFile(writeRecipe(t.dir, 'none.yml', GGUF_RECIPE), { gguf: [] })).gguf).toEqual([]);
+    } finally {
+      t.cleanup();
+    }
   });
 
   it('a small merge fits without warnings', () => {
-    const e = estimateResources(plan(4, 1024), ['Q4_K_M']);
+    const e = estimateResources(plan(4, 1024, { Q4_K_M: 3e7 }));
     expect(e.warnings).toEqual([]);
     expect(e.mergeMemoryBytes).toBe(8e9);
     expect(e.diskBytes).toBeLessThan(STANDARD_RUNNER.diskBytes);
@@ -31,9 +55,9 @@ describe('resource estimate', () => {
 
   it('an output that does not fit the disk points to --low-disk or the matrix', () => {
     // ≈ 14.5 GB of bf16 output + GGUF files.
-    const e = estimateResources(plan(140, 12_800), ['Q8_0', 'Q4_K_M']);
+    const e = estimateResources(plan(140, 12_800, { Q8_0: 7.7e9, Q4_K_M: 4.1e9 }));
     expect(e.diskBytes).toBeGreaterThan(STANDARD_RUNNER.diskBytes);
     expect(e.warnings.join('\n')).toMatch(/more than the 14\.0 GB of a standard runner: build with `low-disk: true`.*`shard: i\/N`/);
-    expect(e.evalMemoryBytes).toBeGreaterThan(0);
+    expect(e.evalMemoryBytes).toBe(7.7e9 + 0.3e9);
   });
 });

@@ -66,7 +66,9 @@ describe('GGUF output of a merge', () => {
 
   it('takes the types from mergeops.quantize and reads every input byte once', async () => {
     const recipe = writeRecipe(t.dir, 'ta2.yml', RECIPE);
-    const plan = await planRecipeFile(recipe);
+    // The plan lists the GGUF files (named after the output folder); execute opens exactly those.
+    const plan = await planRecipeFile(recipe, { outDir: join(t.dir, 'm2') });
+    expect(plan.gguf?.plans.map((p) => p.files.map((f) => f.fileName))).toEqual([['m2-Q8_0.gguf']]);
     const res = await executePlan(plan, { outDir: join(t.dir, 'm2') });
     expect(res.files.map((f) => f.name)).toContain('m2-Q8_0.gguf');
     expect(res.bytesRead).toBe(plan.estimates.inputBytes);
@@ -83,6 +85,38 @@ describe('GGUF output of a merge', () => {
     const named = join(t.dir, 'titled', 'named');
     ok(runCli(['run', recipe, '--out', named, '--skip-gguf-check', '--name', 'Adder Reverser 2x']));
     expect((await readGGUF(join(named, 'named-Q8_0.gguf'))).typed['general.name'].value).toBe('Adder Reverser 2x');
+  });
+
+  it('the plan lays the files it writes over the donor\'s (a new chat template, an earlier stage as donor): quantize of the folder agrees', async () => {
+    // A chat template replaces the donor's tokenizer_config.json: the GGUF's template is the new one.
+    const chat = writeRecipe(t.dir, 'chat.yml', RECIPE.replace('mergeops:', 'chat_template: chatml\nmergeops:'));
+    const out = join(t.dir, 'chat', 'merged');
+    ok(runCli(['run', chat, '--out', out, '--skip-gguf-check']));
+    expect(String((await readGGUF(join(out, 'merged-Q8_0.gguf'))).typed['tokenizer.chat_template'].value)).toMatch(/<\|im_start\|>/);
+    expectSameAsQuantize(out, join(t.dir, 'chat-q'), ['Q8_0'], ['--skip-gguf-check']);
+    // The final stage's donor is an earlier stage (whose config and template it takes).
+    const stages = writeRecipe(t.dir, 'stages.yml', `name: first
+merge_method: linear
+models:
+  - model: ${join(EXAMPLE_MODELS, 'add')}
+    parameters: {weight: 0.5}
+  - model: ${join(EXAMPLE_MODELS, 'rev')}
+    parameters: {weight: 0.5}
+chat_template: chatml
+---
+merge_method: slerp
+base_model: first
+models:
+  - model: first
+  - model: ${join(EXAMPLE_MODELS, 'base')}
+parameters: {t: 0.3}
+mergeops:
+  quantize: [Q4_K_M]
+`);
+    const out2 = join(t.dir, 'stages', 'merged');
+    ok(runCli(['run', stages, '--out', out2, '--skip-gguf-check']));
+    expect(String((await readGGUF(join(out2, 'merged-Q4_K_M.gguf'))).typed['tokenizer.chat_template'].value)).toMatch(/<\|im_start\|>/);
+    expectSameAsQuantize(out2, join(t.dir, 'stages-q'), ['Q4_K_M'], ['--skip-gguf-check']);
   });
 
   it('--split-max-tensors / --split-max-size split the GGUF outputs as `quantize` does', () => {

@@ -1,12 +1,11 @@
 /** `mergeops plan <recipe.yml>`: what a run would read, compute and write, without merging. */
 import { defaultMaxMemory } from '../../execute/budget.js';
-import { planRunGGUF, prepareRecipeFile } from '../../pipeline.js';
+import { prepareRecipeFile } from '../../pipeline.js';
 import { matrixJson } from '../../plan/matrix.js';
 import { CLI_NAMING, countValue } from '../../options/validate.js';
 import type { Plan } from '../../plan/types.js';
 import { defineCommand } from '../command.js';
 import { diskEstimate } from '../../plan/disk.js';
-import { runGGUFTypes } from '../run-publish.js';
 import { onePositional, prepareOptions, RECIPE_OPTIONS, RECIPE_OPTIONS_HELP } from '../common.js';
 import { bytes } from '../../units.js';
 
@@ -35,7 +34,6 @@ ${RECIPE_OPTIONS_HELP}`,
       else io.out(m.jobs.map((j) => `${j.shard}: ${j.files.join(', ') || '(no shard)'} (${bytes(j.bytes)})`).join('\n') + `\n${m.note}\n`);
       return 0;
     }
-    await planRunGGUF(plan, recipe, {});
     if (values.json) io.out(JSON.stringify(planJson(plan), null, 2) + '\n');
     else io.out(planText(plan));
     return 0;
@@ -47,7 +45,7 @@ function planText(plan: Plan): string {
   lines.push(`method: ${plan.methodName}`);
   lines.push(`models: ${[...new Set(plan.tensors.flatMap((t) => t.inputs.map((i) => i.modelKey)))].join(', ')}`);
   lines.push(`output: ${plan.tensors.length} tensors in ${plan.shards.length} shard(s), ${bytes(plan.estimates.outputBytes)}`);
-  const disk = diskEstimate(plan, runGGUFTypes(undefined, plan));
+  const disk = diskEstimate(plan);
   lines.push(`reads: ${bytes(plan.estimates.inputBytes)}; largest tensor ${bytes(plan.estimates.largestTensorBytes)}; `
     + `memory: bounded by --max-memory (default ${bytes(defaultMaxMemory())})`);
   lines.push(`disk needed: ${bytes(disk.normal)}${disk.gguf > 0 ? ` (GGUF ~${bytes(disk.gguf)})` : ''}; `
@@ -85,7 +83,7 @@ function planJson(plan: Plan): unknown {
       })),
     })),
     gguf: ggufFiles(plan),
-    estimates: { ...plan.estimates, disk: diskEstimate(plan, runGGUFTypes(undefined, plan)) },
+    estimates: { ...plan.estimates, disk: diskEstimate(plan) },
     tokenizer: plan.tokenizer,
     warnings: plan.warnings,
   };
