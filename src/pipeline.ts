@@ -36,6 +36,7 @@ import { tensorHealthReport } from './eval/health.js';
 import { notRunReport, writeEvalReport, type EvalReport } from './eval/report.js';
 import { smokeTestGGUF } from './eval/load-check.js';
 import { runEvalStage, type EvalInput } from './eval/stage.js';
+import { EvalResultsCache, localModelIdentity } from './eval/results-cache.js';
 
 /** Every document of a recipe file (one per stage of a multi-stage recipe). */
 export function loadRecipeFile(file: string): Recipe[] {
@@ -232,6 +233,8 @@ export interface RunOptions extends PrepareOptions, Omit<ExecuteOptions, 'inputs
   eval?: EvalOptions | false;
   /** Recorded in eval.json. */
   mergeopsVersion?: string;
+  /** false: check every input again (compare_inputs) instead of reusing results kept in `<cache>/eval`. */
+  evalCache?: boolean;
   /**
    * Record the output files' sha256 in the lockfile even with `frozen` (a frozen run, as in CI,
    * otherwise leaves the lockfile as committed). Without `frozen`, a run with a matching lockfile records them.
@@ -401,6 +404,7 @@ async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prep
     report = await runEvalStage({
       outDir: result.outDir, data: evalRun.data, gguf: result.gguf, loadChecks: result.ggufChecks, inputs: evalRun.inputs,
       mergeopsVersion: version, threads: opts.threads, log: opts.log, health,
+      resultsCache: opts.evalCache === false ? undefined : new EvalResultsCache(join(cache.root, 'eval')),
     });
   }
   // A matrix job's card would describe part of the model: the job that commits the parts writes it.
@@ -425,8 +429,13 @@ async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prep
  */
 function evalInputs(file: string, models: ResolvedModel[], opts: RunOptions, cache: ShardCache): EvalInput[] {
   return models.map((m) => {
-    if (!m.hub && m.loraDir === undefined) return { label: m.ref.path, dir: m.dir };
+    if (!m.hub && m.loraDir === undefined) return { label: m.ref.path, dir: m.dir, identity: () => localModelIdentity(m.dir) };
     const label = m.key;
+    // The commits (or local folders) the merge read: the same weights whatever the folder they are written to.
+    const identity = (): string => [
+      m.hub ? `hub:${m.hub.repo}@${m.hub.sha}` : localModelIdentity(m.dir),
+      m.loraDir === undefined ? '' : m.loraHub ? `lora:${m.loraHub.repo}@${m.loraHub.sha}` : `lora ${localModelIdentity(m.loraDir)}`,
+    ].join('\n');
     const materialize = async (dir: string): Promise<string> => {
       const recipeText = `merge_method: linear\nmodels:\n  - model: ${JSON.stringify(m.key)}\n    parameters: {weight: 1.0}\n`;
       const r = await runRecipeFile(file, {
@@ -438,6 +447,6 @@ function evalInputs(file: string, models: ResolvedModel[], opts: RunOptions, cac
       });
       return r.outDir;
     };
-    return { label, materialize };
+    return { label, materialize, identity };
   });
 }

@@ -16,6 +16,7 @@ import type { EvalOptions } from './recipe/types.js';
 import { renderSweepChart } from './eval/chart.js';
 import { loadEvalData, type EvalData } from './eval/data.js';
 import { llamaRuntime } from './eval/llama.js';
+import { runChecks } from './eval/checks.js';
 import { ModelSession } from './eval/session.js';
 import { contextFor } from './eval/stage.js';
 
@@ -161,23 +162,13 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
 }
 
 async function evaluateCandidate(rt: Parameters<typeof ModelSession.open>[0], file: string, data: EvalData): Promise<{ outputs: string[]; accuracy: Record<string, number> }> {
-  const session = await ModelSession.open(rt, file, contextFor(data));
+  // The prompts and tasks of the eval stage, decoded in batches the same way; no perplexity (the pick uses outputs).
+  const session = await ModelSession.open(rt, file, contextFor(data), undefined, 16);
   try {
-    const outputs: string[] = [];
+    const r = await runChecks(session, { ...data, options: { ...data.options, perplexity: undefined } });
     const accuracy: Record<string, number> = {};
-    const gen = async (prompt: string, chat: boolean, max: number): Promise<string> =>
-      (await session.greedy(chat ? session.chatTokens(prompt) : session.encode(prompt), max)).text;
-    for (const t of data.tasks) {
-      let right = 0;
-      for (const item of t.items) {
-        const text = await gen(item.prompt, t.spec.chat, t.spec.maxTokens);
-        outputs.push(text);
-        if (text === item.answer) right++;
-      }
-      accuracy[t.spec.name] = right / t.items.length;
-    }
-    for (const p of data.options.prompts) outputs.push(await gen(p.prompt, p.chat, p.maxTokens));
-    return { outputs, accuracy };
+    data.tasks.forEach((t, i) => { accuracy[t.spec.name] = r.tasks[i].correct / r.tasks[i].n; });
+    return { outputs: [...r.tasks.flatMap((t) => t.outputs), ...r.prompts.map((p) => p.output)], accuracy };
   } finally {
     await session.dispose();
   }

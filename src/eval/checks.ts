@@ -5,7 +5,7 @@
  */
 import type { EvalPromptSpec } from '../recipe/types.js';
 import type { EvalData } from './data.js';
-import { CheckError, type ModelSession } from './session.js';
+import { CheckError, type GreedyJob, type ModelSession } from './session.js';
 
 export interface ModelResults {
   prompts: { pass: boolean; output: string }[];
@@ -23,38 +23,43 @@ export function promptPasses(spec: Pick<EvalPromptSpec, 'expect' | 'regex' | 'no
   return true;
 }
 
-async function generate(session: ModelSession, prompt: string, chat: boolean, maxTokens: number): Promise<string> {
-  const tokens = chat ? session.chatTokens(prompt) : session.encode(prompt);
-  return (await session.greedy(tokens, maxTokens)).text;
-}
-
-export async function runChecks(session: ModelSession, data: EvalData, onItem?: () => void): Promise<ModelResults> {
-  const out: ModelResults = { prompts: [], tasks: [] };
-  for (const spec of data.options.prompts) {
+/** Every prompt and task item, decoded together (`greedyAll`); one item's CheckError is its output. */
+async function generateAll(session: ModelSession, items: readonly { prompt: string; chat: boolean; maxTokens: number }[]): Promise<{ text: string; ran: boolean }[]> {
+  const out: { text: string; ran: boolean }[] = new Array(items.length);
+  const jobs: GreedyJob[] = [];
+  const at: number[] = [];
+  items.forEach((item, i) => {
     try {
-      const text = await generate(session, spec.prompt, spec.chat, spec.maxTokens);
-      out.prompts.push({ pass: promptPasses(spec, text), output: text });
+      jobs.push({ prompt: item.chat ? session.chatTokens(item.prompt) : session.encode(item.prompt), maxTokens: item.maxTokens });
+      at.push(i);
     } catch (e) {
       if (!(e instanceof CheckError)) throw e;
-      out.prompts.push({ pass: false, output: `(not run: ${e.message})` });
+      out[i] = { text: `(not run: ${e.message})`, ran: false };
     }
-    onItem?.();
+  });
+  const generated = await session.greedyAll(jobs);
+  generated.forEach((g, k) => {
+    out[at[k]] = g instanceof CheckError ? { text: `(not run: ${g.message})`, ran: false } : { text: g.text, ran: true };
+  });
+  return out;
+}
+
+export async function runChecks(session: ModelSession, data: EvalData): Promise<ModelResults> {
+  const out: ModelResults = { prompts: [], tasks: [] };
+  const generations = [
+    ...data.options.prompts.map((p) => ({ prompt: p.prompt, chat: p.chat, maxTokens: p.maxTokens })),
+    ...data.tasks.flatMap((t) => t.items.map((i) => ({ prompt: i.prompt, chat: t.spec.chat, maxTokens: t.spec.maxTokens }))),
+  ];
+  const texts = await generateAll(session, generations);
+  let k = 0;
+  for (const spec of data.options.prompts) {
+    const { text, ran } = texts[k++];
+    out.prompts.push({ pass: ran && promptPasses(spec, text), output: text });
   }
   for (const task of data.tasks) {
-    let correct = 0;
-    const outputs: string[] = [];
-    for (const item of task.items) {
-      let text: string;
-      try {
-        text = await generate(session, item.prompt, task.spec.chat, task.spec.maxTokens);
-      } catch (e) {
-        if (!(e instanceof CheckError)) throw e;
-        text = `(not run: ${e.message})`;
-      }
-      outputs.push(text);
-      if (text === item.answer) correct++;
-      onItem?.();
-    }
+    const got = task.items.map(() => texts[k++]);
+    const outputs = got.map((g) => g.text);
+    const correct = task.items.filter((item, i) => got[i].ran && got[i].text === item.answer).length;
     out.tasks.push({ correct, n: task.items.length, outputs });
   }
   const p = data.options.perplexity;

@@ -86,12 +86,20 @@ export function renderEvalText(report: EvalReport): string {
   }
   lines.push(...gateLines(report));
   for (const n of report.notes ?? []) lines.push(`note: ${n}`);
+  const reused = cachedLine(report);
+  if (reused) lines.push(`note: ${reused}`);
   if (report.health) {
     const h = report.health;
     lines.push(`tensor health: ${h.tensors.length} tensors, ${h.outliers.length} outlier(s)`);
     for (const o of h.outliers) lines.push(`  ${o.name}: ${o.reason}`);
   }
   return lines.join('\n') + '\n';
+}
+
+/** Which inputs' results an earlier run computed (the eval cache), if any. */
+function cachedLine(report: EvalReport): string | undefined {
+  const labels = report.models.filter((m) => m.cached).map((m) => m.label);
+  return labels.length ? `results of ${labels.join(', ')} from the eval cache (an earlier run on the same weights, checks and llama.cpp)` : undefined;
 }
 
 function md(s: string): string {
@@ -118,8 +126,9 @@ export function renderEvalMarkdown(report: EvalReport): string {
       out.push('');
     }
   }
-  for (const n of report.notes ?? []) out.push(`- Note: ${md(n)}`);
-  if (report.notes?.length) out.push('');
+  const reused = cachedLine(report);
+  for (const n of [...report.notes ?? [], ...reused ? [reused] : []]) out.push(`- Note: ${md(n)}`);
+  if (report.notes?.length || reused) out.push('');
   if (report.health) {
     const h = report.health;
     out.push('## Tensor health', '');

@@ -36,6 +36,8 @@ export interface EvalModel {
   id: string;
   label: string;
   role: 'merge' | 'input';
+  /** The input's results came from the results cache (an earlier run on the same weights, checks and llama.cpp). */
+  cached?: boolean;
 }
 
 export interface EvalGate {

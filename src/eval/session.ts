@@ -40,17 +40,37 @@ export function sessionThreads(file: string, max: number): number {
 
 const SMALL_MODEL_BYTES = 64 << 20;
 
+/** A greedy generation to run: the prompt's tokens and at most how many new tokens. */
+export interface GreedyJob {
+  prompt: readonly number[];
+  maxTokens: number;
+}
+
+/** Sequences decoded together at most (more gives little on a CPU: a step is then compute-bound). */
+const MAX_SEQUENCES = 16;
+/** Memory the extra sequences' KV caches may take. */
+const SEQUENCES_BUDGET = 512 * 2 ** 20;
+
 export class ModelSession {
   private constructor(
     readonly file: string,
     private readonly model: LlamaModel,
     private readonly context: Context,
-    private readonly seq: Sequence,
+    /** The sequences; the first one serves the one-at-a-time calls (perplexity, logits, greedy). */
+    private readonly seqs: Sequence[],
     readonly contextSize: number,
   ) {}
 
-  /** Loads `file` with a context of `contextSize` tokens (one sequence, one batch of that size). */
-  static async open(rt: LlamaRuntime, file: string, contextSize: number, threads = sessionThreads(file, rt.threads)): Promise<ModelSession> {
+  private get seq(): Sequence {
+    return this.seqs[0];
+  }
+
+  /**
+   * Loads `file` with a context of `contextSize` tokens per sequence. `sequences` > 1 lets
+   * `greedyAll` decode that many prompts in one batch; it is lowered to what SEQUENCES_BUDGET of
+   * KV cache holds for this model.
+   */
+  static async open(rt: LlamaRuntime, file: string, contextSize: number, threads = sessionThreads(file, rt.threads), sequences = 1): Promise<ModelSession> {
     let model: LlamaModel;
     try {
       model = await rt.llama.loadModel({ modelPath: file, gpuLayers: 0 });
@@ -59,8 +79,14 @@ export class ModelSession {
         'the GGUF file is written but unusable; please report it with the recipe and command that produced it');
     }
     try {
-      const context = await model.createContext({ contextSize, batchSize: contextSize, sequences: 1, threads });
-      return new ModelSession(file, model, context, context.getSequence(), contextSize);
+      let n = Math.max(1, Math.min(MAX_SEQUENCES, Math.floor(sequences)));
+      if (n > 1) {
+        const one = model.fileInsights.estimateContextResourceRequirements({ contextSize, modelGpuLayers: 0, sequences: 1, includeGraphOverhead: false });
+        n = Math.max(1, Math.min(n, Math.floor(SEQUENCES_BUDGET / Math.max(1, one.cpuRam))));
+      }
+      const context = await model.createContext({ contextSize, batchSize: contextSize, sequences: n, threads });
+      const seqs = Array.from({ length: n }, () => context.getSequence());
+      return new ModelSession(file, model, context, seqs, contextSize);
     } catch (e) {
       await model.dispose();
       throw new MergeopsError('INTERNAL', `${file}: llama.cpp cannot make a context of ${contextSize} tokens (${(e as Error).message})`,
@@ -99,11 +125,37 @@ export class ModelSession {
   }
 
   /** Greedy decoding after `prompt` tokens: argmax at each step, stopping at EOS/EOT, at most maxTokens. */
-  async greedy(prompt: readonly number[], maxTokens: number): Promise<Generation> {
+  greedy(prompt: readonly number[], maxTokens: number): Promise<Generation> {
+    return this.greedyOn(this.seq, prompt, maxTokens);
+  }
+
+  /**
+   * `greedy` of every job, in job order, each on the first free sequence: the sequences' steps
+   * are queued in the same cycle, so node-llama-cpp decodes them in one batch (one pass over the
+   * weights for up to `sequences` tokens). A job the context cannot hold gives its CheckError.
+   */
+  async greedyAll(jobs: readonly GreedyJob[]): Promise<(Generation | CheckError)[]> {
+    const out: (Generation | CheckError)[] = new Array(jobs.length);
+    let next = 0;
+    const worker = async (seq: Sequence): Promise<void> => {
+      for (let i = next++; i < jobs.length; i = next++) {
+        try {
+          out[i] = await this.greedyOn(seq, jobs[i].prompt, jobs[i].maxTokens);
+        } catch (e) {
+          if (!(e instanceof CheckError)) throw e;
+          out[i] = e;
+        }
+      }
+    };
+    await Promise.all(this.seqs.map(worker));
+    return out;
+  }
+
+  private async greedyOn(seq: Sequence, prompt: readonly number[], maxTokens: number): Promise<Generation> {
     if (prompt.length + maxTokens > this.contextSize) {
       throw new CheckError(`the prompt (${prompt.length} tokens) and max_tokens ${maxTokens} exceed the context of ${this.contextSize} tokens`);
     }
-    await this.seq.clearHistory();
+    await seq.clearHistory();
     const out: number[] = [];
     let input: number[] = [...prompt];
     for (let step = 0; step < maxTokens; step++) {
@@ -111,7 +163,7 @@ export class ModelSession {
       const items = input.map((t, j) => (j === last
         ? [t, { generateNext: { logits: { filter: { tokens: [], includeTop: 1 } } } }]
         : t)) as unknown as Input;
-      const res = await this.seq.controlledEvaluate(items);
+      const res = await seq.controlledEvaluate(items);
       const logits = res[last]?.next?.logits;
       const top = logits ? logits.keys().next().value : undefined;
       if (top === undefined) throw new MergeopsError('INTERNAL', `${this.file}: llama.cpp returned no logits`, 'please report it');
@@ -139,16 +191,17 @@ export class ModelSession {
     const chunks = Math.floor(tokens.length / context);
     const first = Math.floor(context / 2);
     const bos = this.model.tokens.bos as number | null;
-    let nll = 0;
-    let count = 0;
-    for (let c = 0; c < chunks; c++) {
+    // Each chunk's negative log-likelihoods, summed in chunk order after (the same sum however the chunks were spread).
+    const perChunk: number[][] = new Array(chunks);
+    const scoreChunk = async (seq: Sequence, c: number): Promise<void> => {
       const window = tokens.slice(c * context, (c + 1) * context);
       if (this.addBos && bos !== null) window[0] = bos;
-      await this.seq.clearHistory();
+      await seq.clearHistory();
       const items = window.map((t, k) => (k >= first && k < context - 1
         ? [t, { generateNext: { logits: { filter: { tokens: [window[k + 1]], includeTop: 1 } }, totalLogitWeight: true } }]
         : t)) as unknown as Input;
-      const res = await this.seq.controlledEvaluate(items);
+      const res = await seq.controlledEvaluate(items);
+      const nlls: number[] = [];
       for (let k = first; k < context - 1; k++) {
         const next = res[k]?.next;
         const target = next?.logits?.get(window[k + 1] as Token);
@@ -157,7 +210,19 @@ export class ModelSession {
         if (target === undefined || max === undefined || total === undefined) {
           throw new MergeopsError('INTERNAL', `${this.file}: llama.cpp returned no logits at position ${k}`, 'please report it');
         }
-        nll -= target - (max + Math.log(total));
+        nlls.push(-(target - (max + Math.log(total))));
+      }
+      perChunk[c] = nlls;
+    };
+    let nextChunk = 0;
+    await Promise.all(this.seqs.map(async (seq) => {
+      for (let c = nextChunk++; c < chunks; c = nextChunk++) await scoreChunk(seq, c);
+    }));
+    let nll = 0;
+    let count = 0;
+    for (const nlls of perChunk) {
+      for (const x of nlls) {
+        nll += x;
         count++;
       }
     }

@@ -18,6 +18,7 @@ import { llamaRuntime } from './llama.js';
 import type { GGUFCheck } from '../execute/gguf-check.js';
 import { LOAD_CHECK_PROMPT } from './load-check.js';
 import { notRunReport, writeEvalReport, type EvalCheck, type EvalModel, type EvalReport, type TensorHealthReport } from './report.js';
+import type { EvalResultsCache } from './results-cache.js';
 import { ModelSession } from './session.js';
 
 export interface EvalInput {
@@ -28,6 +29,8 @@ export interface EvalInput {
   materialize?: (tmp: string) => Promise<string>;
   /** Why the input cannot be compared, when it has neither. */
   why?: string;
+  /** What identifies the input's weights (a Hub commit, the local files' identity), for the results cache. */
+  identity?: () => string;
 }
 
 export interface EvalStageOptions {
@@ -51,6 +54,8 @@ export interface EvalStageOptions {
   write?: boolean;
   /** Tensor health from the merge pass (the kernels'), carried into the report as it is. */
   health?: TensorHealthReport;
+  /** Where the inputs' results are kept between runs (compare_inputs); none: every input is checked. */
+  resultsCache?: EvalResultsCache;
 }
 
 const MERGE_ID = 'merge';
@@ -131,6 +136,15 @@ export async function runEvalStage(o: EvalStageOptions): Promise<EvalReport> {
           continue;
         }
         const id = `input${i}`;
+        const identity = o.resultsCache && input.identity ? inputIdentity(input) : undefined;
+        const scope = { data, context, ggufType: target.type, versions };
+        const cached = identity !== undefined ? o.resultsCache!.get(identity, scope) : undefined;
+        if (cached) {
+          log(`eval: ${input.label}: results of an earlier run on the same weights and checks (eval cache)`);
+          results.set(id, cached);
+          models.push({ id, label: input.label, role: 'input', cached: true });
+          continue;
+        }
         const dir = join(tmp, id);
         let modelDir = input.dir;
         if (!modelDir) {
@@ -150,7 +164,9 @@ export async function runEvalStage(o: EvalStageOptions): Promise<EvalReport> {
           if (!input.dir) rmSync(modelDir, { recursive: true, force: true });
         }
         try {
-          results.set(id, await checkModel(rt, conv.files[0].path, context, data));
+          const r = await checkModel(rt, conv.files[0].path, context, data);
+          results.set(id, r);
+          if (identity !== undefined) o.resultsCache!.put(identity, scope, r);
         } finally {
           rmSync(dir, { recursive: true, force: true });
         }
@@ -167,8 +183,18 @@ export async function runEvalStage(o: EvalStageOptions): Promise<EvalReport> {
   }
 }
 
+/** The input's identity, or undefined when its files cannot be read now (it is then checked, not looked up). */
+function inputIdentity(input: EvalInput): string | undefined {
+  try {
+    return input.identity!();
+  } catch {
+    return undefined;
+  }
+}
+
 async function checkModel(rt: Parameters<typeof ModelSession.open>[0], file: string, context: number, data: EvalData): Promise<ModelResults> {
-  const session = await ModelSession.open(rt, file, context);
+  // Prompts are decoded 16 at a time (one batch per step): several times faster than one by one.
+  const session = await ModelSession.open(rt, file, context, undefined, 16);
   try {
     return await runChecks(session, data);
   } finally {

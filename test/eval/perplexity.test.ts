@@ -13,6 +13,7 @@ import { EXAMPLE_MODELS, tempDir } from '../support/tmp.js';
 const t = tempDir();
 let file: string;
 let session: ModelSession;
+let batched: ModelSession;
 let direct: LoadedGGUF;
 const TEXT = readFileSync(join(EXAMPLE_MODELS, '..', 'evals', 'sample.txt'), 'utf8').split('\n').slice(0, 24).join('\n');
 
@@ -22,10 +23,12 @@ beforeAll(async () => {
   const rt = await llamaRuntime(1);
   if ('unavailable' in rt) throw new Error(rt.unavailable);
   session = await ModelSession.open(rt as LlamaRuntime, file, 64, 1);
+  batched = await ModelSession.open(rt as LlamaRuntime, file, 64, 1, 6);
   direct = await loadGGUF(file);
 });
 afterAll(async () => {
   await session?.dispose();
+  await batched?.dispose();
   await direct?.dispose();
   t.cleanup();
 });
@@ -84,5 +87,28 @@ describe('eval on llama.cpp', () => {
     }
     expect((await session.greedy(session.encode('12+34='), 8)).text).toBe('46');
     expect((await session.greedy(session.encode('12+34='), 1)).tokens).toHaveLength(1);
+  });
+
+  test('batched: greedyAll over six sequences gives what greedy gives one prompt at a time, in job order', async () => {
+    const tasks = ['add', 'rev'].flatMap((name) => readFileSync(join(EXAMPLE_MODELS, '..', 'evals', `${name}.jsonl`), 'utf8')
+      .split('\n').filter((l) => l.trim()).slice(0, 12).map((l) => (JSON.parse(l) as { prompt: string }).prompt));
+    // Different lengths and limits, so the sequences finish at different steps.
+    const jobs = tasks.map((p, i) => ({ prompt: session.encode(p), maxTokens: 1 + (i % 8) }));
+    jobs.push({ prompt: session.encode('12+34='), maxTokens: 64 }); // more than the context holds
+    const one = [];
+    for (const j of jobs.slice(0, -1)) one.push((await session.greedy(j.prompt, j.maxTokens)).tokens);
+    const all = await batched.greedyAll(jobs);
+    expect(all.slice(0, -1).map((g) => ('tokens' in g ? g.tokens : g.message))).toEqual(one);
+    expect(all.at(-1)).toBeInstanceOf(Error);
+    expect((all.at(-1) as Error).message).toMatch(/exceed the context of 64 tokens/);
+    // Not all empty: the comparison can fail.
+    expect(one.filter((x) => x.length > 0).length).toBeGreaterThan(10);
+  });
+
+  test('batched: perplexity with its chunks spread over sequences equals the one-sequence figure', async () => {
+    const one = await session.perplexity(TEXT, 32);
+    const spread = await batched.perplexity(TEXT, 32);
+    expect(spread.tokens).toBe(one.tokens);
+    expect(Math.abs(spread.perplexity / one.perplexity - 1)).toBeLessThan(1e-6);
   });
 });

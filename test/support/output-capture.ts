@@ -8,7 +8,13 @@ import { appendFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const CAPTURE_DIR = join(tmpdir(), 'mergeops-captured-output');
+/**
+ * This test run's capture folder: made by the global setup and passed to the test workers in the
+ * environment, so two test runs on one machine never share (or delete) each other's.
+ */
+export function captureDir(): string {
+  return process.env.MERGEOPS_TEST_CAPTURE_DIR ?? join(tmpdir(), `mergeops-captured-output-${process.pid}`);
+}
 
 /** Secret values of an environment: tokens, and user:password of URLs in it. */
 export function secretsOf(env: Record<string, string | undefined>): string[] {
@@ -24,8 +30,9 @@ export function secretsOf(env: Record<string, string | undefined>): string[] {
 /** Records one captured output (called by the test helpers that run the CLI and the Action). */
 export function recordOutput(what: string, env: Record<string, string | undefined>, text: string): void {
   try {
-    mkdirSync(CAPTURE_DIR, { recursive: true });
-    appendFileSync(join(CAPTURE_DIR, `${process.pid}.jsonl`), JSON.stringify({ what, secrets: secretsOf(env), text }) + '\n');
+    const dir = captureDir();
+    mkdirSync(dir, { recursive: true });
+    appendFileSync(join(dir, `${process.pid}.jsonl`), JSON.stringify({ what, secrets: secretsOf(env), text }) + '\n');
   } catch { /* recording is best effort; the scan reports what it has */ }
 }
 
@@ -49,7 +56,7 @@ export function scanRecords(lines: readonly string[]): { records: number; findin
   return { records, findings };
 }
 
-export function scanCaptureDir(dir = CAPTURE_DIR): { records: number; findings: Finding[] } {
+export function scanCaptureDir(dir = captureDir()): { records: number; findings: Finding[] } {
   let files: string[] = [];
   try { files = readdirSync(dir); } catch { return { records: 0, findings: [] }; }
   return scanRecords(files.flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n')));

@@ -43,6 +43,8 @@ Options:
                          compare_inputs, min_pass_rate, max_perplexity_increase) instead of the
                          recipe's mergeops.eval; a failed gate exits 1 after the table
   --no-eval              skip the eval stage (eval.json says so)
+  --no-eval-cache        with compare_inputs: check every input model again instead of reusing the
+                         results an earlier run got on the same weights, checks and llama.cpp
   --keep-intermediates DIR
                          multi-stage recipes: also write each named stage to DIR/<name>
                          (by default earlier stages are computed in memory, never written)
@@ -70,6 +72,7 @@ ${RECIPE_OPTIONS_HELP}`,
     shard: { type: 'string' },
     eval: { type: 'string' },
     'no-eval': { type: 'boolean' },
+    'no-eval-cache': { type: 'boolean' },
     'split-max-size': { type: 'string' },
     'split-max-tensors': { type: 'string' },
     'keep-intermediates': { type: 'string' },
@@ -112,6 +115,7 @@ ${RECIPE_OPTIONS_HELP}`,
       allowNonfinite: values['allow-nonfinite'] ?? false,
       ...(opts.shard !== undefined ? { shard: opts.shard } : {}),
       eval: evalOption,
+      evalCache: !(values['no-eval-cache'] ?? false),
       mergeopsVersion: MERGEOPS_VERSION,
       ggufSplit: opts.ggufSplit,
       onGGUF: (type) => io.err(`writing GGUF ${type}\n`),
