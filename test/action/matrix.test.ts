@@ -69,9 +69,12 @@ describe('matrix build', () => {
     const uploaded: string[] = [];
     for (const job of matrix.include) {
       const run = `part${job.shard[0]}`;
-      const r = await runAction(spec(run, { recipes: job.recipe, shard: job.shard }));
+      // Part 2 in low-disk mode: each finished file uploaded and deleted during the merge.
+      const low = job.shard === '2/3';
+      const r = await runAction(spec(run, { recipes: job.recipe, shard: job.shard, ...(low ? { 'low-disk': 'true' } : {}) }));
       expect(r.stdout).not.toContain('::error');
       expect(r.status).toBe(0);
+      if (low) expect(r.stdout).toContain('low-disk mode: each finished file of this part is uploaded and deleted');
       const m = (JSON.parse(r.outputs.models) as Record<string, ModelsOutput>)[RECIPE];
       expect(m).toMatchObject({ part: job.shard, repos: [], commits: [] });
       expect(m.uploaded!.length).toBeGreaterThan(0);
@@ -80,8 +83,10 @@ describe('matrix build', () => {
       copyFileSync(m.manifest!, join(manifests, basename(m.manifest!)));
       expect(r.summary).toContain(`Matrix part ${job.shard}`);
       expect(r.summary).toContain('**not committed**');
-      // A part computes only its share of the files.
-      expect(readdirSync(join(t.dir, run, 'out', 'blend')).filter((f) => /\.(safetensors|gguf)$/.test(f)).length).toBeLessThan(6);
+      // A part computes only its share of the files (and with low-disk keeps none of its shards).
+      const kept = readdirSync(join(t.dir, run, 'out', 'blend')).filter((f) => /\.(safetensors|gguf)$/.test(f));
+      if (low) expect(kept.filter((f) => f.endsWith('.safetensors'))).toEqual([]);
+      else expect(kept.sort()).toEqual(m.uploaded!.map((u) => u.file).sort());
     }
     // Nothing committed by the parts: the repos exist (LFS objects need one) and hold only what creating them made.
     expect(commits()).toBe(0);
@@ -124,5 +129,19 @@ describe('matrix build', () => {
     const whole = published();
     expect([...sharded.keys()].sort()).toEqual([...whole.keys()].sort());
     for (const [k, sha] of whole) expect({ k, sha: sharded.get(k) }).toEqual({ k, sha });
+
+    // The `low-disk` input on a one-job build: the files go up during the merge, the same bytes are published.
+    const low = await runAction(spec('one-low', { publish: 'hf:tester/{name}-low', 'low-disk': 'true' }));
+    expect(low.stdout).not.toContain('::error');
+    expect(low.status).toBe(0);
+    expect(low.stdout).toContain('low-disk mode: each finished file is uploaded and deleted');
+    expect(readdirSync(join(t.dir, 'one-low', 'out', 'blend')).filter((f) => f.endsWith('.safetensors'))).toEqual([]);
+    for (const [p, f] of [...hub.files('tester/blend-low'), ...hub.files('tester/blend-low-GGUF')]) {
+      if (!/\.(safetensors|gguf)$/.test(p)) continue;
+      const repoName = p.endsWith('.gguf') ? 'tester/blend-GGUF' : 'tester/blend';
+      expect({ p, sha: f.sha256 }).toEqual({ p, sha: whole.get(`${repoName}/${p}`) });
+    }
+    const shards = (keys: Iterable<string>): string[] => [...keys].filter((k) => k.endsWith('.safetensors')).map((k) => k.split('/').pop()!).sort();
+    expect(shards(hub.files('tester/blend-low').keys())).toEqual(shards([...whole.keys()].filter((k) => k.startsWith('tester/blend/'))));
   }, 120_000);
 });
