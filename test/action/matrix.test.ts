@@ -63,6 +63,13 @@ describe('matrix build', () => {
     const matrix = JSON.parse(plan.outputs.matrix) as { include: { recipe: string; shard: string }[] };
     expect(matrix.include).toEqual(['1/3', '2/3', '3/3'].map((shard) => ({ recipe: RECIPE, shard })));
 
+    // A part job checks its write access before merging: a read-only token fails in seconds.
+    hub.addToken('hf_read_only', { user: 'tester', role: 'read' });
+    const denied = await runAction(spec('denied', { recipes: RECIPE, shard: '1/3', 'hf-token': 'hf_read_only' }));
+    expect(denied.status).toBe(1);
+    expect(denied.stdout).toMatch(/cannot publish to hf:tester\/blend: the token is a `read` token.*nothing was merged/);
+    expect(denied.stdout).not.toContain('merging');
+
     // The part jobs, their manifests collected as upload-artifact + download-artifact would.
     const manifests = join(t.dir, 'manifests');
     mkdirSync(manifests);
