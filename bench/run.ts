@@ -18,6 +18,7 @@ import { streamSection } from './stream.js';
 import { quantizeSection } from './quantize-e2e.js';
 import { passTimes } from './passes.js';
 import { matrixSection } from './matrix.js';
+import { matrixPublishSection } from './matrix-publish.js';
 import { evalSection } from './eval.js';
 import { lowDiskSection } from './low-disk.js';
 
@@ -305,6 +306,8 @@ async function main(): Promise<void> {
   ];
   process.stderr.write('matrix build (run --shard i/3 vs one job)…\n');
   lines.push(...matrixSection(CLI, WORK, dirs, outputDir()));
+  process.stderr.write('matrix build published through the Action (plan, 3 parts, commit vs one job)…\n');
+  lines.push(...await matrixPublishSection(join(ROOT, 'dist', 'index.js'), dirs, join(outputDir(), 'mergeops-matrix-publish')));
   process.stderr.write('low-disk publishing (peak local disk vs output size)…\n');
   lines.push(...await lowDiskSection(CLI, WORK, dirs, outputDir()));
   process.stderr.write('end-to-end Q4_K_M (mergeops quantize vs llama_model_quantize)…\n');
