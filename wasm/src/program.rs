@@ -172,9 +172,6 @@ impl Ctx {
     }
 }
 
-/// Elements per statistics block (`STAT_BLOCK` in src/methods/program.ts).
-pub const STAT_BLOCK: usize = 4096;
-
 /// Most inputs of a mixed-dtype (tiled) call.
 pub const MAX_TILED: usize = 65;
 
@@ -295,101 +292,67 @@ pub fn for_tiles(ins: &[Raw], n: usize, tile: usize, stage: &mut [f32], mut out:
     }
 }
 
-/// Per-block partial Gram matrix of the chunk's inputs: for every block of `STAT_BLOCK`
-/// elements (blocks start at global multiples of `STAT_BLOCK`), and every pair `i <= j` in
-/// row-major upper-triangle order, `Σ x_i·x_j` in f64 (products of f32 values are exact in f64;
-/// summed in index order). `out[b * P + p]` with `P = k(k+1)/2`, `b` the block's index within
-/// the chunk. Pure: reads `inputs`, writes `out[..blocks*P]`.
-pub fn block_gram(inputs: &[&[f32]], first: u64, out: &mut [f64]) {
-    let k = inputs.len();
-    let n = if k > 0 { inputs[0].len() } else { 0 };
-    let pairs = k * (k + 1) / 2;
-    let mut start = 0usize;
-    let mut b = 0usize;
-    while start < n {
-        let to_boundary = STAT_BLOCK - ((first as usize + start) % STAT_BLOCK);
-        let end = core::cmp::min(n, start + to_boundary);
-        let mut p = 0;
-        for i in 0..k {
-            for j in i..k {
-                let (x, y) = (&inputs[i][start..end], &inputs[j][start..end]);
-                let mut s = 0f64;
-                for e in 0..x.len() {
-                    s += x[e] as f64 * y[e] as f64;
-                }
-                out[b * pairs + p] = s;
-                p += 1;
-            }
-        }
-        start = end;
-        b += 1;
-    }
-}
-
-/// Number of statistics blocks a chunk `[first, first + n)` touches.
-pub fn blocks_in(first: u64, n: usize) -> usize {
-    if n == 0 {
-        return 0;
-    }
-    let b0 = first as usize / STAT_BLOCK;
-    let b1 = (first as usize + n - 1) / STAT_BLOCK;
-    b1 - b0 + 1
-}
-
-/// `out[e] = Σ_i c_i·x_i[e]`, accumulated in f32 in input order without fusing
-/// (`acc = c0*x0; acc = acc + c1*x1; ...`).
-pub fn weighted_sum(inputs: &[&[f32]], coeffs: &[f32], out: &mut [f32]) {
-    for e in 0..out.len() {
-        let mut acc = coeffs[0] * inputs[0][e];
-        for i in 1..inputs.len() {
-            acc += coeffs[i] * inputs[i][e];
-        }
-        out[e] = acc;
-    }
-}
-
-/// Program kernel (statistics pass): [`block_gram`] of the chunk's `k` inputs.
-/// `out_words` must be at least `blocks_in(first, n) * k(k+1)/2`. No params.
-///
-/// # Safety
-/// `ctx` must point to a valid [`Ctx`] following the module's memory contract, with `k <= 16`.
-#[no_mangle]
-pub unsafe extern "C" fn prog_block_gram(ctx: u32) {
-    let c = Ctx::read(ctx);
-    let k = c.k as usize;
-    crate::check(k >= 1 && k <= 16);
-    let mut ins: [&[f32]; 16] = [&[]; 16];
-    for (j, slot) in ins.iter_mut().enumerate().take(k) {
-        *slot = c.input(j);
-    }
-    let need = blocks_in(c.first(), c.n as usize) * k * (k + 1) / 2;
-    crate::check(c.out_words as usize >= need);
-    block_gram(&ins[..k], c.first(), c.stats_out());
-}
-
-/// Program kernel (apply pass): [`weighted_sum`] with `params[i]` (rounded to f32) as `c_i`.
-/// `nparams` must equal `k`.
-///
-/// # Safety
-/// `ctx` must point to a valid [`Ctx`] following the module's memory contract, with `k <= 16`.
-#[no_mangle]
-pub unsafe extern "C" fn prog_weighted_sum(ctx: u32) {
-    let c = Ctx::read(ctx);
-    let k = c.k as usize;
-    crate::check(k >= 1 && k <= 16 && c.nparams as usize == k);
-    let mut ins: [&[f32]; 16] = [&[]; 16];
-    let mut co = [0f32; 16];
-    let p = c.params();
-    for j in 0..k {
-        ins[j] = c.input(j);
-        co[j] = p[j] as f32;
-    }
-    weighted_sum(&ins[..k], &co[..k], c.apply_out());
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    // Scalar statistics and combination over the module's block layout, for the tests below
+    // (the methods' program kernels live in their own modules: geo.rs, gta.rs, sce.rs, ram.rs).
+
+    /// Elements per statistics block (`STAT_BLOCK` in src/methods/program.ts).
+    const STAT_BLOCK: usize = 4096;
+    /// Per-block partial Gram matrix of the chunk's inputs: for every block of `STAT_BLOCK`
+    /// elements (blocks start at global multiples of `STAT_BLOCK`), and every pair `i <= j` in
+    /// row-major upper-triangle order, `Σ x_i·x_j` in f64 (products of f32 values are exact in f64;
+    /// summed in index order). `out[b * P + p]` with `P = k(k+1)/2`, `b` the block's index within
+    /// the chunk. Pure: reads `inputs`, writes `out[..blocks*P]`.
+    fn block_gram(inputs: &[&[f32]], first: u64, out: &mut [f64]) {
+        let k = inputs.len();
+        let n = if k > 0 { inputs[0].len() } else { 0 };
+        let pairs = k * (k + 1) / 2;
+        let mut start = 0usize;
+        let mut b = 0usize;
+        while start < n {
+            let to_boundary = STAT_BLOCK - ((first as usize + start) % STAT_BLOCK);
+            let end = core::cmp::min(n, start + to_boundary);
+            let mut p = 0;
+            for i in 0..k {
+                for j in i..k {
+                    let (x, y) = (&inputs[i][start..end], &inputs[j][start..end]);
+                    let mut s = 0f64;
+                    for e in 0..x.len() {
+                        s += x[e] as f64 * y[e] as f64;
+                    }
+                    out[b * pairs + p] = s;
+                    p += 1;
+                }
+            }
+            start = end;
+            b += 1;
+        }
+    }
+
+    /// Number of statistics blocks a chunk `[first, first + n)` touches.
+    fn blocks_in(first: u64, n: usize) -> usize {
+        if n == 0 {
+            return 0;
+        }
+        let b0 = first as usize / STAT_BLOCK;
+        let b1 = (first as usize + n - 1) / STAT_BLOCK;
+        b1 - b0 + 1
+    }
+
+    /// `out[e] = Σ_i c_i·x_i[e]`, accumulated in f32 in input order without fusing
+    /// (`acc = c0*x0; acc = acc + c1*x1; ...`).
+    fn weighted_sum(inputs: &[&[f32]], coeffs: &[f32], out: &mut [f32]) {
+        for e in 0..out.len() {
+            let mut acc = coeffs[0] * inputs[0][e];
+            for i in 1..inputs.len() {
+                acc += coeffs[i] * inputs[i][e];
+            }
+            out[e] = acc;
+        }
+    }
 
     #[test]
     fn gram_blocks_follow_global_boundaries() {
