@@ -313,7 +313,7 @@ async function main(): Promise<void> {
   process.stderr.write('end-to-end Q4_K_M (mergeops quantize vs llama_model_quantize)…\n');
   lines.push(...await quantizeSection(ROOT, WORK, dirs[0]));
   process.stderr.write('eval stage and sweep on the example models…\n');
-  lines.push(...await evalSection(ROOT, WORK));
+  lines.push(...await evalSection(ROOT, WORK, CLI, dirs));
   process.stderr.write('Hub streaming…\n');
   lines.push(...await streamSection());
   writeFileSync(join(ROOT, 'BENCHMARKS.md'), lines.join('\n'));
