@@ -26,8 +26,8 @@ export interface ProcessRun {
 }
 
 /** Runs a command under /usr/bin/time -v: wall seconds and peak resident set size. */
-export function runMeasured(cmd: string, args: string[]): ProcessRun {
-  const r = spawnSync('/usr/bin/time', ['-v', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+export function runMeasured(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): ProcessRun {
+  const r = spawnSync('/usr/bin/time', ['-v', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 26, env: opts.env ?? process.env });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.stderr}`);
   const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(r.stderr);
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);

@@ -18,6 +18,7 @@ import { streamSection } from './stream.js';
 import { quantizeSection } from './quantize-e2e.js';
 import { passTimes } from './passes.js';
 import { matrixSection } from './matrix.js';
+import { matrixPublishSection } from './matrix-publish.js';
 import { evalSection } from './eval.js';
 import { lowDiskSection } from './low-disk.js';
 
@@ -305,12 +306,14 @@ async function main(): Promise<void> {
   ];
   process.stderr.write('matrix build (run --shard i/3 vs one job)…\n');
   lines.push(...matrixSection(CLI, WORK, dirs, outputDir()));
+  process.stderr.write('matrix build published through the Action (plan, 3 parts, commit vs one job)…\n');
+  lines.push(...await matrixPublishSection(join(ROOT, 'dist', 'index.js'), dirs, join(outputDir(), 'mergeops-matrix-publish')));
   process.stderr.write('low-disk publishing (peak local disk vs output size)…\n');
   lines.push(...await lowDiskSection(CLI, WORK, dirs, outputDir()));
   process.stderr.write('end-to-end Q4_K_M (mergeops quantize vs llama_model_quantize)…\n');
   lines.push(...await quantizeSection(ROOT, WORK, dirs[0]));
   process.stderr.write('eval stage and sweep on the example models…\n');
-  lines.push(...await evalSection(ROOT, WORK));
+  lines.push(...await evalSection(ROOT, WORK, CLI, dirs));
   process.stderr.write('Hub streaming…\n');
   lines.push(...await streamSection());
   writeFileSync(join(ROOT, 'BENCHMARKS.md'), lines.join('\n'));

@@ -33,12 +33,12 @@ import { writeCardData, type CardData } from './card/data.js';
 import { gatherCardData } from './card/gather.js';
 import { writeCard } from './card/write.js';
 import { stageGraph } from './recipe/stages.js';
-import type { ResolvedModel } from './model/resolved.js';
+import type { PinnedFile, ResolvedModel } from './model/resolved.js';
 import type { InputTensorRef, PlannedTensor } from './model/tensor.js';
 import type { EvalOptions, Recipe } from './recipe/types.js';
 import { loadEvalData, type EvalData } from './eval/data.js';
 import { tensorHealthReport } from './eval/health.js';
-import { notRunReport, writeEvalReport, type EvalReport } from './eval/report.js';
+import { EVAL_SWITCHED_OFF, notRunReport, writeEvalReport, type EvalReport } from './eval/report.js';
 import { smokeTestGGUF } from './eval/load-check.js';
 import { runEvalStage, type EvalInput } from './eval/stage.js';
 import { EvalResultsCache, localModelIdentity } from './eval/results-cache.js';
@@ -226,6 +226,25 @@ function inputFiles(refs: readonly InputTensorRef[], out: string[] = []): string
   return out;
 }
 
+/**
+ * Records a run's output files (path, size, sha256) in its lockfile, unless `frozen` without
+ * `record`; returns the lockfile's path when recorded. (Also the final job of a matrix build,
+ * which knows the parts' digests from their manifests.)
+ */
+export function recordLockOutputs(lock: Lockfile, lockPath: string, outputs: PinnedFile[],
+  opts: { frozen?: boolean; record?: boolean; log?: (line: string) => void }): string | undefined {
+  const next = serializeLock({ ...lock, outputs });
+  const changed = lock.outputs !== undefined && next !== serializeLock(lock);
+  if (opts.frozen && !opts.record) {
+    if (changed) opts.log?.(`note: the outputs differ from those recorded in ${lockPath} (not recorded: --frozen leaves the lockfile as it is; add --record to record them)`);
+    return undefined;
+  }
+  if (changed) opts.log?.(`note: the outputs differ from those recorded in ${lockPath}; recording the new ones`);
+  // An unchanged lockfile is not rewritten (no new mtime, nothing for git to look at).
+  if (!existsSync(lockPath) || readFileSync(lockPath, 'utf8') !== next) writeLock(lockPath, { ...lock, outputs });
+  return lockPath;
+}
+
 export interface RunOptions extends PrepareOptions, Omit<ExecuteOptions, 'inputsReady'> {
   outDir: string;
   /** Called once the plan is known, before any tensor data is read. */
@@ -381,16 +400,7 @@ async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prep
   if (lock && !opts.shard) {
     const removed = new Set(result.removed.map((x) => x.name));
     const outputs = await outputFiles(result.outDir, result.files.filter((x) => !removed.has(x.name)).map((x) => x.name));
-    const next = serializeLock({ ...lock, outputs });
-    const changed = lock.outputs !== undefined && next !== serializeLock(lock);
-    if (opts.frozen && !opts.record) {
-      if (changed) opts.log?.(`note: the outputs differ from those recorded in ${lockPath} (not recorded: --frozen leaves the lockfile as it is; add --record to record them)`);
-    } else {
-      if (changed) opts.log?.(`note: the outputs differ from those recorded in ${lockPath}; recording the new ones`);
-      // An unchanged lockfile is not rewritten (no new mtime, nothing for git to look at).
-      if (!existsSync(lockPath) || readFileSync(lockPath, 'utf8') !== next) writeLock(lockPath, { ...lock, outputs });
-      recorded = lockPath;
-    }
+    recorded = recordLockOutputs(lock, lockPath, outputs, opts);
   }
   const version = opts.mergeopsVersion ?? 'unknown';
   // Computed by the kernels during the merge, whether or not the eval's checks run.
@@ -400,7 +410,7 @@ async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prep
     // A matrix job holds part of the model: the eval runs where the parts come together.
     report = notRunReport(`a matrix job (--shard ${opts.shard.index}/${opts.shard.count}) holds part of the output`, version, { health });
   } else if (opts.eval === false) {
-    report = notRunReport('skipped with --no-eval', version, { health });
+    report = notRunReport(EVAL_SWITCHED_OFF, version, { health });
     writeEvalReport(result.outDir, report);
   } else if (result.removed.some((f) => f.name.endsWith('.safetensors')) && result.gguf.length === 0) {
     report = notRunReport('low-disk mode uploaded and deleted the shards during the merge; ask for a GGUF type (--gguf) to evaluate the merge', version, { health });

@@ -17,6 +17,8 @@ import { ZERO_SHA } from './git.js';
 import { MERGEOPS_VERSION } from '../version.js';
 import { checkPublishAccess, type RepoStart } from '../publish/access.js';
 import { publishOutput } from '../publish/publish.js';
+import { RunUploads } from '../publish/run-uploads.js';
+import { commitParts, uploadPart } from './matrix-publish.js';
 import { publishTargets, type PublishTargets } from '../publish/target.js';
 import { DEFAULT_HUB_URL } from '../hub/hub-options.js';
 import { commitFiles, octokit } from './github.js';
@@ -51,6 +53,9 @@ async function buildOne(ctx: ModeContext, path: string, store: ShardCache, outRo
   }
   let pinned: readonly { repo: string; sha: string }[] = [];
   const outDir = join(outRoot, name);
+  const shard = ctx.inputs.shard;
+  // Files go up as they are finished with low-disk (and, for a matrix part, all of them after the merge).
+  const uploads = pub ? new RunUploads(pub.targets, { hub: ctx.hub, starts: pub.starts, log: ctx.log, lowDisk: ctx.inputs.lowDisk }) : undefined;
   const result: RunResult = await runRecipeFile(path, {
     hub: ctx.hub, log: ctx.log, cache: store, frozen: ctx.inputs.frozen,
     onPinned: async (pins) => {
@@ -59,6 +64,9 @@ async function buildOne(ctx: ModeContext, path: string, store: ShardCache, outRo
       if (ctx.inputs.cache) for (const p of pins) await restoreModelFromActionsCache(store, p.repo, p.sha, { log: ctx.log });
     },
     onPlan: (plan) => {
+      // A part holds 1/N of the output: the whole output's disk estimate says nothing of it.
+      if (uploads && !shard) uploads.decide(plan, outDir);
+      else if (uploads?.lowDisk) ctx.log(`${path}: low-disk mode: each finished file of this part is uploaded and deleted`);
       for (const w of plan.warnings) core.warning(w, { file: path });
       ctx.log(`${path}: merging ${plan.tensors.length} tensors with ${plan.methodName}`);
     },
@@ -66,18 +74,22 @@ async function buildOne(ctx: ModeContext, path: string, store: ShardCache, outRo
     onGGUF: (type) => ctx.log(`${path}: writing GGUF ${type}`),
     outDir, gguf: ctx.inputs.gguf, maxMemory: ctx.inputs.maxMemory, threads: ctx.inputs.threads, overwrite: true,
     eval: ctx.inputs.eval ? undefined : false,
-    card: { mergeopsVersion: MERGEOPS_VERSION, licenseRequired: pub !== undefined },
-    shard: ctx.inputs.shard,
+    card: { mergeopsVersion: MERGEOPS_VERSION, licenseRequired: pub !== undefined }, mergeopsVersion: MERGEOPS_VERSION,
+    shard, onFileDone: uploads?.onFileDone,
   });
   if (ctx.inputs.cache) for (const p of pinned) await saveModelToActionsCache(store, p.repo, p.sha, { log: ctx.log });
   const gate = result.eval.gate;
   const published: RecipeBuild['published'] = [];
+  let matrix: RecipeBuild['matrix'] = shard ? { role: 'part', shard: `${shard.index}/${shard.count}`, uploaded: [] } : undefined;
   if (!gate.passed) {
     core.error(`the eval gate failed, nothing of this recipe is published: ${gate.failures.map((f) => `${f.check}: ${f.message}`).join('; ')}`, { title: 'mergeops eval', file: path });
   } else {
     if (!result.eval.ran) ctx.log(`${path}: eval not run (${result.eval.reason ?? 'no reason given'})`);
-    if (pub) {
-      const r = await publishOutput(result.outDir, pub.targets, { hub: ctx.hub, starts: pub.starts, log: ctx.log });
+    if (pub && uploads && shard) {
+      const part = await uploadPart(ctx, path, shard, result, pub.targets, uploads, outRoot);
+      matrix = { role: 'part', shard: `${shard.index}/${shard.count}`, manifest: part.manifest, uploaded: part.files.map((f) => ({ repo: f.target.replace(/^hf:/, ''), file: f.path })) };
+    } else if (pub && uploads) {
+      const r = await publishOutput(result.outDir, pub.targets, { hub: ctx.hub, starts: pub.starts, log: ctx.log, uploaders: uploads.uploaders, uploadedFiles: result.removed });
       const hubUrl = ctx.hub.hubUrl ?? DEFAULT_HUB_URL;
       for (const o of r.outcomes) {
         ctx.log(`${path}: ${o.committed ? `published ${o.target} (${o.changed.length} file(s) changed, commit ${o.commit ?? ''})` : `${o.target} already up to date`}`);
@@ -99,6 +111,7 @@ async function buildOne(ctx: ModeContext, path: string, store: ShardCache, outRo
     ggufChecks: result.ggufChecks.map((c) => ({ file: c.file, ran: c.ran })),
     eval: result.eval,
     published,
+    matrix,
   };
 }
 
@@ -111,10 +124,13 @@ export async function buildRecipes(ctx: ModeContext, recipes: readonly string[])
   // Publish preflight for every recipe before any merge: a token that cannot write fails in seconds.
   const pubs = new Map<string, PublishPlan>();
   if (ctx.inputs.shard) {
-    // Each job computes only its files; uploading the parts and the one commit of all of them are not in this version.
-    ctx.log(`matrix job ${ctx.inputs.shard.index}/${ctx.inputs.shard.count}: computing only this part of each output; it is neither published nor recorded `
-      + '(collect the parts, e.g. with actions/upload-artifact, and publish the assembled folder with `mergeops publish`)');
-  } else if (ctx.inputs.publish && !ctx.inputs.dryRun) {
+    const { index, count } = ctx.inputs.shard;
+    ctx.log(`matrix job ${index}/${count}: computing only this part of each output; `
+      + (ctx.inputs.publish && !ctx.inputs.dryRun ? 'its files are uploaded without a commit, and the final job (`commit-parts`) commits every part at once'
+        : 'it is not uploaded (no `publish` input, or a dry run)'));
+  }
+  // The final job of a matrix build checks its own access, after checking the parts (matrix-publish.ts).
+  if (ctx.inputs.publish && !ctx.inputs.dryRun && ctx.inputs.commitParts === undefined) {
     for (const path of recipes) {
       const targets = publishTargets(publishTargetFor(ctx.inputs.publish, recipeName(path)), undefined, 'input `publish`');
       pubs.set(path, { targets, starts: await checkPublishAccess(targets, ctx.hub) });
@@ -122,7 +138,7 @@ export async function buildRecipes(ctx: ModeContext, recipes: readonly string[])
     if (recipes.length) ctx.log(`publish: write access checked for ${[...pubs.values()].map((p) => p.targets.model.kind === 'hub' ? p.targets.model.repo : '').join(', ')}`);
   }
   // llama.cpp for the eval (and the GGUF load checks), once for all recipes.
-  if (ctx.inputs.eval && recipes.length > 0 && !ctx.inputs.shard) {
+  if (ctx.inputs.eval && recipes.length > 0 && !ctx.inputs.shard && ctx.inputs.commitParts === undefined) {
     const runtime = await provideNodeLlamaCpp({ useCache: ctx.inputs.cache, log: ctx.log });
     if (runtime.ok) setNodeLlamaCppLoader(runtime.load);
     else {
@@ -131,12 +147,15 @@ export async function buildRecipes(ctx: ModeContext, recipes: readonly string[])
       setNodeLlamaCppLoader(() => Promise.reject(new Error(reason)));
     }
   } else setNodeLlamaCppLoader(() => Promise.reject(new Error('the eval is off (input `eval: false`)')));
-  for (const path of recipes) {
-    core.startGroup(`mergeops: ${path}`);
-    try {
-      builds.push(await buildOne(ctx, path, store, outRoot, pubs.get(path)));
-    } finally {
-      core.endGroup();
+  if (ctx.inputs.commitParts !== undefined) builds.push(...await commitParts(ctx, recipes, store, outRoot));
+  else {
+    for (const path of recipes) {
+      core.startGroup(`mergeops: ${path}`);
+      try {
+        builds.push(await buildOne(ctx, path, store, outRoot, pubs.get(path)));
+      } finally {
+        core.endGroup();
+      }
     }
   }
   const models: Record<string, unknown> = {};
@@ -146,6 +165,8 @@ export async function buildRecipes(ctx: ModeContext, recipes: readonly string[])
       repos: b.published.map((p) => p.repo),
       commits: b.published.map((p) => p.commit),
       files: b.files.map((f) => f.name),
+      ...(b.matrix?.role === 'part' ? { part: b.matrix.shard, manifest: b.matrix.manifest, uploaded: b.matrix.uploaded } : {}),
+      ...(b.matrix?.role === 'commit' ? { parts: b.matrix.parts } : {}),
     };
   }
   core.setOutput('models', JSON.stringify(models));

@@ -57,7 +57,7 @@ export function estimateResources(plan: Plan, runner: RunnerSpec = STANDARD_RUNN
   const gb = (n: number): string => `${(n / 1e9).toFixed(1)} GB`;
   if (diskBytes > runner.diskBytes) {
     warnings.push(`the output and GGUF files need ${gb(diskBytes)} of disk, more than the ${gb(runner.diskBytes)} of a standard runner: `
-      + 'build with `--low-disk` (each file is uploaded as it is written, then deleted) or split the build over the job matrix (`shard: i/N`, see sharded-build.yml)');
+      + 'build with `low-disk: true` (`--low-disk` in the CLI: each file is uploaded as it is written, then deleted) or split the build over the job matrix (`shard: i/N`, see sharded-build.yml)');
   }
   if (evalMemoryBytes > runner.memoryBytes) {
     warnings.push(`the eval maps a ${gb(evalMemoryBytes)} GGUF, more than the runner's ${gb(runner.memoryBytes)} of RAM: `

@@ -31,6 +31,10 @@ export interface ActionInputs {
   shard?: ShardSpec;
   /** plan step of a matrix build: emit the `matrix` output for this many jobs per recipe, build nothing */
   jobs?: number;
+  /** final job of a matrix build: the folder of the part jobs' manifests; commits all parts at once */
+  commitParts?: string;
+  /** upload each finished file during the merge and delete it (the CLI's --low-disk) */
+  lowDisk: boolean;
   githubToken?: string;
   onDrift: 'pr' | 'rebuild';
   dryRun: boolean;
@@ -73,6 +77,21 @@ export function readActionInputs(get: (name: string) => string): ActionInputs {
   const jobs = opt('jobs');
   const mode = opt('mode');
   const onDrift = opt('on-drift');
+  const commitParts = opt('commit-parts');
+  const shard = opt('shard');
+  // The three roles of a matrix build are one each per step: plan (jobs), part (shard), final (commit-parts).
+  const roles = [['jobs', jobs], ['shard', shard], ['commit-parts', commitParts]].filter(([, v]) => v !== undefined).map(([n]) => `\`${n}\``);
+  if (roles.length > 1) {
+    throw new MergeopsError('USAGE', `inputs ${roles.join(' and ')} are steps of a matrix build that one step cannot combine`,
+      'give the plan step `jobs: N`, each part job `shard: ${{ matrix.shard }}`, and the final job `commit-parts: <folder of the manifests>` (see workflows-examples/sharded-build.yml)');
+  }
+  if (commitParts !== undefined && publish === undefined) {
+    throw new MergeopsError('USAGE', 'input `commit-parts` needs `publish`', 'give the final job the same `publish` input as the part jobs');
+  }
+  const lowDisk = flag('low-disk', false);
+  if (lowDisk && publish === undefined) {
+    throw new MergeopsError('USAGE', 'input `low-disk` needs `publish`', 'low-disk mode uploads each finished file and deletes it: set `publish: hf:ORG/{name}`');
+  }
   const run = readRunOptions({ gguf: get('gguf'), 'max-memory': get('max-memory'), threads: get('threads'), shard: get('shard') }, ACTION_NAMING);
   return {
     recipes: opt('recipes') ?? 'recipes/**/*.yml',
@@ -88,6 +107,8 @@ export function readActionInputs(get: (name: string) => string): ActionInputs {
     threads: run.threads,
     shard: run.shard,
     jobs: jobs === undefined ? undefined : countValue(ACTION_NAMING, 'jobs', jobs, '4', 256),
+    commitParts,
+    lowDisk,
     githubToken: opt('github-token'),
     onDrift: onDrift === undefined ? 'pr' : enumValue(ACTION_NAMING, 'on-drift', onDrift, ['pr', 'rebuild'] as const),
     dryRun: flag('dry-run', false),

@@ -1,4 +1,5 @@
 /** The build's job summary, one section per recipe, rendered from data. */
+import { basename } from 'node:path';
 import { bytes, duration } from '../units.js';
 import type { EvalReport } from '../eval/report.js';
 import { renderEvalMarkdown } from '../eval/render.js';
@@ -19,6 +20,8 @@ export interface RecipeBuild {
   eval?: EvalReport;
   /** where it was published: repo, commit, and the URL of the repo */
   published: { repo: string; commit: string; url: string; committed: boolean }[];
+  /** a job of a matrix build: a part (uploaded, not committed) or the final job that commits the parts */
+  matrix?: { role: 'part'; shard: string; manifest?: string; uploaded: { repo: string; file: string }[] } | { role: 'commit'; parts: number };
 }
 
 const esc = (s: string): string => s.replace(/\|/g, '\\|');
@@ -27,6 +30,15 @@ export function recipeSummary(b: RecipeBuild, hubUrl = 'https://huggingface.co')
   const out = [`## \`${b.path}\``, ''];
   if (b.published.length) {
     out.push(`Published: ${b.published.map((p) => `[${p.repo}](${p.url})${p.committed ? ` @ \`${p.commit.slice(0, 12)}\`` : ' (already up to date)'}`).join(', ')}`, '');
+  }
+  if (b.matrix?.role === 'part') {
+    const repos = [...new Set(b.matrix.uploaded.map((u) => u.repo))];
+    out.push(b.matrix.manifest
+      ? `Matrix part ${b.matrix.shard}: ${b.matrix.uploaded.length} file(s) uploaded to ${repos.map((r) => `\`${r}\``).join(', ')} as LFS objects, **not committed**: `
+        + `the final job (\`commit-parts\`) commits every part at once. Manifest: \`${basename(b.matrix.manifest)}\`.`
+      : `Matrix part ${b.matrix.shard}: computed only; nothing uploaded (no \`publish\`, or a dry run).`, '');
+  } else if (b.matrix?.role === 'commit') {
+    out.push(`Matrix build: ${b.matrix.parts} parts committed at once; the small files, lockfile outputs, eval.json and the card written by this job.`, '');
   }
   out.push('| input | revision | commit |', '|---|---|---|');
   for (const i of b.inputs) {

@@ -2,19 +2,15 @@
  * Publishing from the CLI: `mergeops publish DIR --to T` and `mergeops run ... --publish T`
  * (preflight before the merge, low-disk uploads during it, the commits after it).
  */
-import { existsSync, rmSync, statfsSync, truncateSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { MergeopsError } from '../errors.js';
 import type { RunResult } from '../pipeline.js';
-import { diskEstimate } from '../plan/disk.js';
 import type { Plan } from '../plan/types.js';
 import type { HubOptions } from '../hub/hub-options.js';
 import { checkPublishAccess, type RepoStart } from '../publish/access.js';
-import { openUploader, publishOutput, type PublishResult } from '../publish/publish.js';
+import { publishOutput, type PublishResult } from '../publish/publish.js';
+import { RunUploads } from '../publish/run-uploads.js';
 import { publishTargets, targetName, type PublishTargets } from '../publish/target.js';
-import type { Uploader } from '../publish/uploader.js';
 import type { CommandIO } from './command.js';
-import { bytes } from '../units.js';
 import { uploadProgressReporter } from './progress.js';
 
 export interface PublishFlags {
@@ -34,14 +30,6 @@ export function printOutcomes(r: PublishResult, io: CommandIO): void {
       io.out(`published ${o.target}: no change (all ${o.unchanged.length} file(s) already there), no commit\n`);
     }
   }
-}
-
-/** Free bytes where `path` (or its nearest existing ancestor) lives. */
-function freeDisk(path: string): number {
-  let p = resolve(path);
-  while (!existsSync(p) && dirname(p) !== p) p = dirname(p);
-  const s = statfsSync(p);
-  return s.bavail * s.bsize;
 }
 
 export interface RunPublish {
@@ -68,38 +56,16 @@ export async function startRunPublish(values: PublishFlags, outDir: string, hub:
   const starts = await checkPublishAccess(targets, hub);
   log(`publishing to ${targets.model === targets.gguf ? targetName(targets.model) : `${targetName(targets.model)} and ${targetName(targets.gguf)}`} after the merge: access checked`);
   const onProgress = uploadProgressReporter(process.stderr);
-  const uploaders = new Map<string, Uploader>();
-  const uploaderOf = async (path: string): Promise<Uploader> => {
-    const t = path.endsWith('.gguf') ? targets.gguf : targets.model;
-    const name = targetName(t);
-    let u = uploaders.get(name);
-    if (!u) { u = await openUploader(t, { hub, starts, private: values.private, log, onProgress }); uploaders.set(name, u); }
-    return u;
-  };
-  let lowDisk = values['low-disk'] ?? false;
+  const uploads = new RunUploads(targets, { hub, starts, private: values.private, log, onProgress, lowDisk: values['low-disk'] });
   return {
     targets, starts,
     onPlan(plan) {
-      const est = diskEstimate(plan);
-      const free = freeDisk(outDir);
-      if (!lowDisk && est.normal > free) {
-        lowDisk = true;
-        log(`the output (~${bytes(est.normal)}) does not fit the free disk (${bytes(free)}): low-disk mode, each finished file is uploaded and deleted (peak ~${bytes(est.lowDisk)})`);
-      } else if (lowDisk) {
-        log(`low-disk mode: each finished file is uploaded and deleted (peak ~${bytes(est.lowDisk)} instead of ${bytes(est.normal)})`);
-      }
+      uploads.decide(plan, outDir);
     },
-    async onFileDone(path) {
-      if (!lowDisk) return false;
-      const u = await uploaderOf(path);
-      if (!(await u.upload(path))) return false;
-      truncateSync(path, 0); // frees the blocks now, even while a descriptor is still open
-      rmSync(path, { force: true });
-      return true;
-    },
+    onFileDone: uploads.onFileDone,
     async finish(result) {
       const r = await publishOutput(result.outDir, targets, {
-        hub, starts, private: values.private, log, onProgress, uploaders, uploadedFiles: result.removed,
+        hub, starts, private: values.private, log, onProgress, uploaders: uploads.uploaders, uploadedFiles: result.removed,
       });
       printOutcomes(r, io);
     },

@@ -252,7 +252,7 @@ function removeSmallFiles(plan: Plan, dir: string): void {
 }
 
 /** The output folder's files besides the shards: index, config, tokenizer, recipe. */
-function writeModelFiles(plan: Plan, dir: string): void {
+export function writeModelFiles(plan: Plan, dir: string): void {
   // Each failure names the file written (a full disk: the output's, never the input it was copied from).
   const needed = { needed: plan.estimates.diskBytes };
   const writeFile = (name: string, data: string | Uint8Array): void => {

@@ -6,7 +6,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { MergeopsError } from '../errors.js';
-import { digestFile, needsCommit, OWNED_FILE, type CommitMessage, type CommitOutcome, type PublishFile, type Uploader } from './uploader.js';
+import { digestFile, needsCommit, OWNED_FILE, type CommitMessage, type CommitOutcome, type FileDigest, type PublishFile, type Uploader } from './uploader.js';
 
 function filesUnder(dir: string, prefix = ''): string[] {
   if (!existsSync(dir)) return [];
@@ -18,6 +18,8 @@ export class DirUploader implements Uploader {
   readonly target: string;
   private readonly staging: string;
   private readonly uploaded = new Map<string, string>();
+  private readonly digests = new Map<string, FileDigest>();
+  get stored(): ReadonlyMap<string, FileDigest> { return this.digests; }
 
   constructor(private readonly path: string) {
     this.target = `dir:${path}`;
@@ -29,7 +31,14 @@ export class DirUploader implements Uploader {
     const dest = join(this.staging, path.replace(/\//g, '__'));
     copyFileSync(local, dest);
     this.uploaded.set(path, dest);
+    this.digests.set(path, await digestFile(dest));
     return true;
+  }
+
+  adopt(path: string): void {
+    // A folder's staging belongs to one process: another job's files never reach it.
+    throw new MergeopsError('USAGE', `${this.target} cannot take ${path} from another job`,
+      'publish the parts of a matrix build to a Hub repo (hf:ORG/NAME), or build in one job to publish to a folder');
   }
 
   async commit(files: readonly PublishFile[], message: CommitMessage): Promise<CommitOutcome> {

@@ -38,6 +38,7 @@ interface RemoteEntry {
 export class HubUploader implements Uploader {
   readonly target: string;
   private readonly uploaded = new Map<string, FileDigest>();
+  get stored(): ReadonlyMap<string, FileDigest> { return this.uploaded; }
   private readonly fetch: typeof fetch;
   private bytesSent = 0;
   private bytesTotal = 0;
@@ -113,6 +114,10 @@ export class HubUploader implements Uploader {
     if (!stored) { this.bytesTotal -= blob.size; return false; }
     this.uploaded.set(path, await digestFile(local));
     return true;
+  }
+
+  adopt(path: string, digest: FileDigest): void {
+    this.uploaded.set(path, digest);
   }
 
   private async remoteFiles(): Promise<Map<string, RemoteEntry>> {

@@ -45,6 +45,14 @@ export interface Uploader {
    * the local copy may be deleted; false for a file the Hub keeps in git (it goes in the commit).
    */
   upload(local: string, path?: string): Promise<boolean>;
+  /**
+   * A file another job stored remotely (a part of a matrix build), known by its digest: the
+   * commit includes it as if `upload` had sent it (the Hub refuses the commit when it has no
+   * such object).
+   */
+  adopt(path: string, digest: FileDigest): void;
+  /** The files stored remotely so far (`upload`, `adopt`) with their digests, by repo path. */
+  readonly stored: ReadonlyMap<string, FileDigest>;
   /** One commit of these files plus every uploaded one; none when all are equal to the repo's. */
   commit(files: readonly PublishFile[], message: CommitMessage): Promise<CommitOutcome>;
 }

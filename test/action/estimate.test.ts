@@ -57,7 +57,7 @@ describe('resource estimate', () => {
     // ≈ 14.5 GB of bf16 output + GGUF files.
     const e = estimateResources(plan(140, 12_800, { Q8_0: 7.7e9, Q4_K_M: 4.1e9 }));
     expect(e.diskBytes).toBeGreaterThan(STANDARD_RUNNER.diskBytes);
-    expect(e.warnings.join('\n')).toMatch(/more than the 14\.0 GB of a standard runner: build with `--low-disk`.*`shard: i\/N`/);
+    expect(e.warnings.join('\n')).toMatch(/more than the 14\.0 GB of a standard runner: build with `low-disk: true`.*`shard: i\/N`/);
     expect(e.evalMemoryBytes).toBe(7.7e9 + 0.3e9);
   });
 });

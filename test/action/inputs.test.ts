@@ -42,8 +42,18 @@ describe('Action inputs', () => {
     [{ publish: 'hf:my-org/{recipe}' }, 'input `publish`'],
     [{ 'on-drift': 'merge' }, 'input `on-drift`'],
     [{ 'hf-endpoint': 'ftp://x' }, 'input `hf-endpoint`'],
+    [{ 'low-disk': 'maybe', publish: 'hf:o/{name}' }, 'input `low-disk`'],
+    [{ 'low-disk': 'true' }, 'input `low-disk` needs `publish`'],
+    [{ 'commit-parts': 'parts' }, 'input `commit-parts` needs `publish`'],
+    [{ 'commit-parts': 'parts', shard: '1/3', publish: 'hf:o/{name}' }, 'inputs `shard` and `commit-parts`'],
+    [{ jobs: '3', shard: '1/3' }, 'inputs `jobs` and `shard`'],
   ])('rejects %j naming the input', (inputs, name) => {
     expect(failure(inputs)).toContain(name);
+  });
+
+  it('reads the matrix and low-disk inputs', () => {
+    expect(read({ 'commit-parts': ' parts ', publish: 'hf:o/{name}' })).toMatchObject({ commitParts: 'parts', lowDisk: false });
+    expect(read({ 'low-disk': 'true', publish: 'hf:o/{name}' })).toMatchObject({ lowDisk: true, commitParts: undefined });
   });
 
   it('picks the mode by event under auto, and refuses pull_request_target', () => {

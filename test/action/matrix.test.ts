@@ -1,10 +1,12 @@
 /**
- * Matrix builds through the Action: a plan step (`jobs: 3`) emits the `matrix` output; three jobs
- * with `shard: i/3` each compute only their part; the union of their folders is byte for byte the
- * one-job build (safetensors shards, index, GGUF).
+ * Matrix builds through the Action, end to end (`node dist/index.js` as a runner runs it, against
+ * the Hub test server): a plan step (`jobs: 3`) emits the `matrix` output; three part jobs
+ * (`shard: i/3`) each compute only their files and upload them as LFS objects without a commit;
+ * a final job (`commit-parts`) commits every part at once with the small files, lockfile outputs,
+ * eval.json and the card. The two repos then hold, file for file, what a one-job build publishes.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { TestHub } from '../servers/hub-server.js';
 import { bundleAction, runAction, TestRepo, type RunSpec } from '../support/action-runner.js';
 import { EXAMPLE_MODELS, tempDir } from '../support/tmp.js';
@@ -13,13 +15,18 @@ const t = tempDir('mergeops-matrix-');
 let hub: TestHub;
 let index: string;
 let repo: TestRepo;
+const RECIPE = 'recipes/blend/blend.yml';
+const REPOS = ['tester/blend', 'tester/blend-GGUF'];
 
 beforeAll(async () => {
   hub = await TestHub.start();
   for (const m of ['base', 'add']) hub.addFolder(`acts/${m}`, join(EXAMPLE_MODELS, m));
   index = bundleAction(t.dir);
   repo = new TestRepo(t.dir);
-  repo.commit({ 'recipes/blend/blend.yml': 'merge_method: linear\nmodels:\n  - model: acts/base\n    parameters: {weight: 0.5}\n  - model: acts/add\n    parameters: {weight: 0.5}\nmergeops:\n  quantize: [Q8_0]\n  out_shard_size: 1M\n' }, 'recipe');
+  repo.commit({
+    [RECIPE]: 'merge_method: linear\nmodels:\n  - model: acts/base\n    parameters: {weight: 0.5}\n  - model: acts/add\n    parameters: {weight: 0.5}\n'
+      + 'mergeops:\n  quantize: [Q8_0]\n  out_shard_size: 1M\n  license: apache-2.0\n',
+  }, 'recipe');
 }, 60_000);
 afterAll(async () => {
   await hub.close();
@@ -30,45 +37,118 @@ function spec(run: string, inputs: Record<string, string>): RunSpec {
   repo.reset();
   return {
     index, workspace: repo.work, dir: join(t.dir, run), event: 'workflow_dispatch', repository: 'octo/models', sha: repo.head(), ref: 'refs/heads/main',
-    payload: {}, inputs: { mode: 'build', 'hf-endpoint': hub.url, eval: 'false', cache: 'false', out: join(t.dir, run, 'out'), ...inputs },
+    payload: {},
+    inputs: {
+      mode: 'build', 'hf-endpoint': hub.url, 'hf-token': 'hf_test_token', publish: 'hf:tester/{name}', eval: 'false', cache: 'false',
+      out: join(t.dir, run, 'out'), ...inputs,
+    },
     env: { MERGEOPS_CACHE: join(t.dir, 'shard-cache') },
   };
 }
 
-const MODEL_FILE = /(\.safetensors|\.gguf|^model\.safetensors\.index\.json)$/;
-function modelFiles(dir: string): string[] {
-  return readdirSync(dir).filter((f) => MODEL_FILE.test(f)).sort();
+/** Every file of the repos' main branch, by `repo/path`, as sha256. */
+function published(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const r of REPOS) for (const [p, f] of hub.files(r)) out.set(`${r}/${p}`, f.sha256);
+  return out;
 }
+const commits = (): number => [...hub.counters.commits.values()].reduce((a, b) => a + b, 0);
+
+interface ModelsOutput { repos: string[]; commits: string[]; files: string[]; part?: string; manifest?: string; uploaded?: { repo: string; file: string }[]; parts?: number }
 
 describe('matrix build', () => {
-  it('plans a matrix, and three parts make the one-job output byte for byte', async () => {
+  it('three part jobs upload without committing; the final job commits them at once; the repos equal a one-job build\'s, byte for byte', async () => {
     const plan = await runAction(spec('plan', { jobs: '3' }));
     expect(plan.status).toBe(0);
     const matrix = JSON.parse(plan.outputs.matrix) as { include: { recipe: string; shard: string }[] };
-    expect(matrix.include).toEqual(['1/3', '2/3', '3/3'].map((shard) => ({ recipe: 'recipes/blend/blend.yml', shard })));
+    expect(matrix.include).toEqual(['1/3', '2/3', '3/3'].map((shard) => ({ recipe: RECIPE, shard })));
 
-    const whole = await runAction(spec('whole', {}));
-    expect(whole.stdout).not.toContain('::error');
-    expect(whole.status).toBe(0);
-    const wholeDir = join(t.dir, 'whole', 'out', 'blend');
-    const expected = modelFiles(wholeDir);
-    expect(expected.filter((f) => f.endsWith('.safetensors')).length).toBeGreaterThanOrEqual(3);
+    // A part job checks its write access before merging: a read-only token fails in seconds.
+    hub.addToken('hf_read_only', { user: 'tester', role: 'read' });
+    const denied = await runAction(spec('denied', { recipes: RECIPE, shard: '1/3', 'hf-token': 'hf_read_only' }));
+    expect(denied.status).toBe(1);
+    expect(denied.stdout).toMatch(/cannot publish to hf:tester\/blend: the token is a `read` token.*nothing was merged/);
+    expect(denied.stdout).not.toContain('merging');
 
-    const union = new Map<string, Buffer>();
+    // The part jobs, their manifests collected as upload-artifact + download-artifact would.
+    const manifests = join(t.dir, 'manifests');
+    mkdirSync(manifests);
+    const uploaded: string[] = [];
     for (const job of matrix.include) {
-      const run = `job${job.shard[0]}`;
-      const r = await runAction(spec(run, { recipes: job.recipe, shard: job.shard }));
+      const run = `part${job.shard[0]}`;
+      // Part 2 in low-disk mode: each finished file uploaded and deleted during the merge.
+      const low = job.shard === '2/3';
+      const r = await runAction(spec(run, { recipes: job.recipe, shard: job.shard, ...(low ? { 'low-disk': 'true' } : {}) }));
       expect(r.stdout).not.toContain('::error');
       expect(r.status).toBe(0);
-      const dir = join(t.dir, run, 'out', 'blend');
-      const files = modelFiles(dir);
-      expect(files.length).toBeLessThan(expected.length); // only a part
-      for (const f of files) {
-        expect(union.has(f)).toBe(false); // each file from one job
-        union.set(f, readFileSync(join(dir, f)));
-      }
+      if (low) expect(r.stdout).toContain('low-disk mode: each finished file of this part is uploaded and deleted');
+      const m = (JSON.parse(r.outputs.models) as Record<string, ModelsOutput>)[RECIPE];
+      expect(m).toMatchObject({ part: job.shard, repos: [], commits: [] });
+      expect(m.uploaded!.length).toBeGreaterThan(0);
+      uploaded.push(...m.uploaded!.map((u) => `${u.repo}/${u.file}`));
+      expect(basename(m.manifest!)).toBe(`blend.part-${job.shard[0]}-of-3.json`);
+      copyFileSync(m.manifest!, join(manifests, basename(m.manifest!)));
+      expect(r.summary).toContain(`Matrix part ${job.shard}`);
+      expect(r.summary).toContain('**not committed**');
+      // A part computes only its share of the files (and with low-disk keeps none of its shards).
+      const kept = readdirSync(join(t.dir, run, 'out', 'blend')).filter((f) => /\.(safetensors|gguf)$/.test(f));
+      if (low) expect(kept.filter((f) => f.endsWith('.safetensors'))).toEqual([]);
+      else expect(kept.sort()).toEqual(m.uploaded!.map((u) => u.file).sort());
     }
-    expect([...union.keys()].sort()).toEqual(expected);
-    for (const f of expected) expect({ f, same: Buffer.compare(union.get(f)!, readFileSync(join(wholeDir, f))) === 0 }).toEqual({ f, same: true });
-  });
+    // Nothing committed by the parts: the repos exist (LFS objects need one) and hold only what creating them made.
+    expect(commits()).toBe(0);
+    for (const r of REPOS) expect([r, [...hub.files(r).keys()]]).toEqual([r, ['.gitattributes']]);
+    expect(new Set(uploaded).size).toBe(uploaded.length); // each file from one part
+
+    // A final job missing a part fails and commits nothing.
+    const two = join(t.dir, 'two-manifests');
+    mkdirSync(two);
+    for (const i of [1, 2]) copyFileSync(join(manifests, `blend.part-${i}-of-3.json`), join(two, `blend.part-${i}-of-3.json`));
+    const short = await runAction(spec('short', { 'commit-parts': two }));
+    expect(short.status).toBe(1);
+    expect(short.stdout).toMatch(/part 3\/3 missing.*nothing was committed/);
+    expect(short.stdout).not.toContain('internal error');
+    expect(commits()).toBe(0);
+
+    // The final job: one commit per repo.
+    const final = await runAction(spec('final', { 'commit-parts': manifests }));
+    expect(final.stdout).not.toContain('::error');
+    expect(final.status).toBe(0);
+    expect(Object.fromEntries(hub.counters.commits)).toEqual({ 'tester/blend': 1, 'tester/blend-GGUF': 1 });
+    for (const r of REPOS) expect(hub.history(r)).toHaveLength(2); // creation, then the one commit
+    const m = (JSON.parse(final.outputs.models) as Record<string, ModelsOutput>)[RECIPE];
+    expect(m).toMatchObject({ parts: 3, repos: REPOS, commits: REPOS.map((r) => hub.sha(r)) });
+    expect(final.summary).toContain('3 parts committed at once');
+    const sharded = published();
+    // Every uploaded part is in the repos, beside the small files the final job wrote.
+    for (const u of uploaded) expect(sharded.has(u)).toBe(true);
+    expect([...sharded.keys()].filter((k) => k.endsWith('.safetensors')).length).toBeGreaterThanOrEqual(3);
+    for (const f of ['config.json', 'model.safetensors.index.json', 'mergekit_config.yml', 'eval.json', 'README.md']) expect(sharded.has(`tester/blend/${f}`)).toBe(true);
+    expect(sharded.has('tester/blend-GGUF/README.md')).toBe(true);
+    expect(existsSync(join(repo.work, 'recipes/blend/mergeops.lock'))).toBe(true);
+
+    // The same recipe built by one job, published to the same repo names (cards name their repos).
+    for (const r of REPOS) hub.deleteRepo(r);
+    hub.resetCounters();
+    const one = await runAction(spec('one', {}));
+    expect(one.stdout).not.toContain('::error');
+    expect(one.status).toBe(0);
+    const whole = published();
+    expect([...sharded.keys()].sort()).toEqual([...whole.keys()].sort());
+    for (const [k, sha] of whole) expect({ k, sha: sharded.get(k) }).toEqual({ k, sha });
+
+    // The `low-disk` input on a one-job build: the files go up during the merge, the same bytes are published.
+    const low = await runAction(spec('one-low', { publish: 'hf:tester/{name}-low', 'low-disk': 'true' }));
+    expect(low.stdout).not.toContain('::error');
+    expect(low.status).toBe(0);
+    expect(low.stdout).toContain('low-disk mode: each finished file is uploaded and deleted');
+    expect(readdirSync(join(t.dir, 'one-low', 'out', 'blend')).filter((f) => f.endsWith('.safetensors'))).toEqual([]);
+    for (const [p, f] of [...hub.files('tester/blend-low'), ...hub.files('tester/blend-low-GGUF')]) {
+      if (!/\.(safetensors|gguf)$/.test(p)) continue;
+      const repoName = p.endsWith('.gguf') ? 'tester/blend-GGUF' : 'tester/blend';
+      expect({ p, sha: f.sha256 }).toEqual({ p, sha: whole.get(`${repoName}/${p}`) });
+    }
+    const shards = (keys: Iterable<string>): string[] => [...keys].filter((k) => k.endsWith('.safetensors')).map((k) => k.split('/').pop()!).sort();
+    expect(shards(hub.files('tester/blend-low').keys())).toEqual(shards([...whole.keys()].filter((k) => k.startsWith('tester/blend/'))));
+  }, 120_000);
 });

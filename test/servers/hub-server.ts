@@ -248,6 +248,11 @@ export class TestHub {
     return this.commitOf(repo, rev)?.files.get(path);
   }
 
+  /** Deletes a repo with its history (its LFS objects stay in the store, as on the Hub until garbage collection). */
+  deleteRepo(repo: string): void {
+    this.repos.delete(repo);
+  }
+
   /** Makes a repo answer 401 to requests without a token (a gated or private repo). */
   gate(repo: string): void {
     this.gated.add(repo);

@@ -1,0 +1,91 @@
+/**
+ * The uploads of one run that publishes (CLI `run --publish`, the Action's build): one uploader
+ * per target repo, opened when first needed; each finished file goes to the repo its kind belongs
+ * to (GGUF files to the GGUF repo). Low-disk mode uploads each file as it is finished and deletes
+ * it; a matrix part uploads its files and commits nothing (the final job commits them).
+ */
+import { existsSync, rmSync, statfsSync, truncateSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { HubOptions } from '../hub/hub-options.js';
+import { diskEstimate } from '../plan/disk.js';
+import type { Plan } from '../plan/types.js';
+import { bytes } from '../units.js';
+import type { RepoStart } from './access.js';
+import { openUploader } from './publish.js';
+import { targetName, type PublishTarget, type PublishTargets } from './target.js';
+import type { UploadProgress, Uploader } from './uploader.js';
+
+export interface RunUploadsOptions {
+  hub: HubOptions;
+  starts: readonly RepoStart[];
+  private?: boolean;
+  log?: (line: string) => void;
+  onProgress?: (p: UploadProgress) => void;
+  /** Upload and delete each finished file during the merge (also switched on when the output does not fit). */
+  lowDisk?: boolean;
+}
+
+/** Free bytes where `path` (or its nearest existing ancestor) lives. */
+function freeDisk(path: string): number {
+  let p = resolve(path);
+  while (!existsSync(p) && dirname(p) !== p) p = dirname(p);
+  const s = statfsSync(p);
+  return s.bavail * s.bsize;
+}
+
+/** The target a file of the output goes to: GGUF files to the GGUF repo, the rest to the model repo. */
+export function targetOf(targets: PublishTargets, fileName: string): PublishTarget {
+  return fileName.endsWith('.gguf') ? targets.gguf : targets.model;
+}
+
+export class RunUploads {
+  /** By target name (`hf:org/name`), for publishOutput's `uploaders`. */
+  readonly uploaders = new Map<string, Uploader>();
+  private low: boolean;
+
+  constructor(readonly targets: PublishTargets, private readonly opts: RunUploadsOptions) {
+    this.low = opts.lowDisk ?? false;
+  }
+
+  get lowDisk(): boolean {
+    return this.low;
+  }
+
+  /** Once the plan is known: low-disk mode when asked, or when the output does not fit the free disk of `outDir`. */
+  decide(plan: Plan, outDir: string): void {
+    const est = diskEstimate(plan);
+    const free = freeDisk(outDir);
+    if (!this.low && est.normal > free) {
+      this.low = true;
+      this.opts.log?.(`the output (~${bytes(est.normal)}) does not fit the free disk (${bytes(free)}): low-disk mode, each finished file is uploaded and deleted (peak ~${bytes(est.lowDisk)})`);
+    } else if (this.low) {
+      this.opts.log?.(`low-disk mode: each finished file is uploaded and deleted (peak ~${bytes(est.lowDisk)} instead of ${bytes(est.normal)})`);
+    }
+  }
+
+  /** The uploader of the repo `path`'s file goes to (opened, and the repo created, on first use). */
+  async uploaderFor(path: string): Promise<Uploader> {
+    const t = targetOf(this.targets, path.split('/').pop()!);
+    const name = targetName(t);
+    let u = this.uploaders.get(name);
+    if (!u) {
+      u = await openUploader(t, this.opts);
+      this.uploaders.set(name, u);
+    }
+    return u;
+  }
+
+  /** Sends a finished file to its repo without committing; true when stored remotely (see Uploader.upload). */
+  async upload(path: string): Promise<boolean> {
+    return (await this.uploaderFor(path)).upload(path);
+  }
+
+  /** For ExecuteOptions.onFileDone: in low-disk mode, uploads the finished file and deletes it. */
+  readonly onFileDone = async (path: string): Promise<boolean> => {
+    if (!this.low) return false;
+    if (!(await this.upload(path))) return false;
+    truncateSync(path, 0); // frees the blocks now, even while a descriptor is still open
+    rmSync(path, { force: true });
+    return true;
+  };
+}
