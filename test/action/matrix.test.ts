@@ -5,7 +5,7 @@
  * a final job (`commit-parts`) commits every part at once with the small files, lockfile outputs,
  * eval.json and the card. The two repos then hold, file for file, what a one-job build publishes.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { TestHub } from '../servers/hub-server.js';
 import { bundleAction, runAction, TestRepo, type RunSpec } from '../support/action-runner.js';
@@ -126,6 +126,15 @@ describe('matrix build', () => {
     for (const f of ['config.json', 'model.safetensors.index.json', 'mergekit_config.yml', 'eval.json', 'README.md']) expect(sharded.has(`tester/blend/${f}`)).toBe(true);
     expect(sharded.has('tester/blend-GGUF/README.md')).toBe(true);
     expect(existsSync(join(repo.work, 'recipes/blend/mergeops.lock'))).toBe(true);
+
+    // A dry run of the final job with the eval on: the parts check out, eval.json and the summary say
+    // why the eval did not run, and nothing is committed.
+    const dry = await runAction(spec('dry', { 'commit-parts': manifests, 'dry-run': 'true', eval: 'true' }));
+    expect(dry.status).toBe(0);
+    expect(dry.stdout).toContain('dry run: the parts check out; nothing committed');
+    expect(dry.summary).toContain('Not run: a matrix build: no job holds the whole model');
+    expect(JSON.parse(readFileSync(join(t.dir, 'dry', 'out', 'blend', 'eval.json'), 'utf8'))).toMatchObject({ ran: false, reason: expect.stringContaining('a matrix build') });
+    expect(Object.fromEntries(hub.counters.commits)).toEqual({ 'tester/blend': 1, 'tester/blend-GGUF': 1 });
 
     // The same recipe built by one job, published to the same repo names (cards name their repos).
     for (const r of REPOS) hub.deleteRepo(r);
