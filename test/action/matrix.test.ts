@@ -110,10 +110,14 @@ describe('matrix build', () => {
     expect(short.stdout).not.toContain('internal error');
     expect(commits()).toBe(0);
 
-    // The final job: one commit per repo.
+    // The final job: one commit per repo, and no tensor data read (the plan needs only the headers).
+    hub.resetCounters();
     const final = await runAction(spec('final', { 'commit-parts': manifests }));
     expect(final.stdout).not.toContain('::error');
     expect(final.status).toBe(0);
+    const weightBytes = [...hub.counters.bytesByFile].filter(([f]) => f.startsWith('acts/') && f.endsWith('.safetensors')).reduce((a, [, n]) => a + n, 0);
+    expect(weightBytes).toBeLessThan(64 * 1024);
+    expect(hub.counters.fullDownloadPaths.filter((p) => p.endsWith('.safetensors'))).toEqual([]);
     expect(Object.fromEntries(hub.counters.commits)).toEqual({ 'tester/blend': 1, 'tester/blend-GGUF': 1 });
     for (const r of REPOS) expect(hub.history(r)).toHaveLength(2); // creation, then the one commit
     const m = (JSON.parse(final.outputs.models) as Record<string, ModelsOutput>)[RECIPE];
