@@ -1,14 +1,15 @@
 /**
  * Matrix builds through the Action, end to end (`node dist/index.js` as a runner runs it, against
  * the Hub test server): a plan step (`jobs: 3`) emits the `matrix` output; three part jobs
- * (`shard: i/3`) each compute only their files and upload them as LFS objects without a commit;
+ * (`shard: i/3`), run at once on their own checkouts, each compute only their files and upload
+ * them as LFS objects without a commit;
  * a final job (`commit-parts`) commits every part at once with the small files, lockfile outputs,
  * eval.json and the card. The two repos then hold, file for file, what a one-job build publishes.
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { TestHub } from '../servers/hub-server.js';
-import { bundleAction, runAction, TestRepo, type RunSpec } from '../support/action-runner.js';
+import { bundleAction, git, runAction, TestRepo, type RunSpec } from '../support/action-runner.js';
 import { EXAMPLE_MODELS, tempDir } from '../support/tmp.js';
 
 const t = tempDir('mergeops-matrix-');
@@ -27,22 +28,29 @@ beforeAll(async () => {
     [RECIPE]: 'merge_method: linear\nmodels:\n  - model: acts/base\n    parameters: {weight: 0.5}\n  - model: acts/add\n    parameters: {weight: 0.5}\n'
       + 'mergeops:\n  quantize: [Q8_0]\n  out_shard_size: 1M\n  license: apache-2.0\n',
   }, 'recipe');
+  repo.push('main');
 }, 60_000);
 afterAll(async () => {
   await hub.close();
   t.cleanup();
 });
 
-function spec(run: string, inputs: Record<string, string>): RunSpec {
+/** A job's run; `own`: on its own runner (its own checkout and shard cache), as parallel matrix jobs are. */
+function spec(run: string, inputs: Record<string, string>, own = false): RunSpec {
   repo.reset();
+  let workspace = repo.work;
+  if (own) {
+    workspace = join(t.dir, run, 'checkout');
+    git(t.dir, 'clone', '-q', repo.bare, workspace);
+  }
   return {
-    index, workspace: repo.work, dir: join(t.dir, run), event: 'workflow_dispatch', repository: 'octo/models', sha: repo.head(), ref: 'refs/heads/main',
+    index, workspace, dir: join(t.dir, run), event: 'workflow_dispatch', repository: 'octo/models', sha: repo.head(), ref: 'refs/heads/main',
     payload: {},
     inputs: {
       mode: 'build', 'hf-endpoint': hub.url, 'hf-token': 'hf_test_token', publish: 'hf:tester/{name}', eval: 'false', cache: 'false',
       out: join(t.dir, run, 'out'), ...inputs,
     },
-    env: { MERGEOPS_CACHE: join(t.dir, 'shard-cache') },
+    env: { MERGEOPS_CACHE: own ? join(t.dir, run, 'shard-cache') : join(t.dir, 'shard-cache') },
   };
 }
 
@@ -70,15 +78,20 @@ describe('matrix build', () => {
     expect(denied.stdout).toMatch(/cannot publish to hf:tester\/blend: the token is a `read` token.*nothing was merged/);
     expect(denied.stdout).not.toContain('merging');
 
-    // The part jobs, their manifests collected as upload-artifact + download-artifact would.
+    // The part jobs, at once on their own runners (they race to create the repos), their manifests
+    // collected as upload-artifact + download-artifact would.
     const manifests = join(t.dir, 'manifests');
     mkdirSync(manifests);
     const uploaded: string[] = [];
-    for (const job of matrix.include) {
+    // Part 2 in low-disk mode: each finished file uploaded and deleted during the merge.
+    const lowPart = '2/3';
+    const runs = await Promise.all(matrix.include.map((job) => runAction(spec(`part${job.shard[0]}`, {
+      recipes: job.recipe, shard: job.shard, ...(job.shard === lowPart ? { 'low-disk': 'true' } : {}),
+    }, true))));
+    for (const [i, job] of matrix.include.entries()) {
       const run = `part${job.shard[0]}`;
-      // Part 2 in low-disk mode: each finished file uploaded and deleted during the merge.
-      const low = job.shard === '2/3';
-      const r = await runAction(spec(run, { recipes: job.recipe, shard: job.shard, ...(low ? { 'low-disk': 'true' } : {}) }));
+      const r = runs[i];
+      const low = job.shard === lowPart;
       expect(r.stdout).not.toContain('::error');
       expect(r.status).toBe(0);
       if (low) expect(r.stdout).toContain('low-disk mode: each finished file of this part is uploaded and deleted');
