@@ -264,6 +264,8 @@ export interface RunOptions extends PrepareOptions, Omit<ExecuteOptions, 'inputs
    * otherwise leaves the lockfile as committed). Without `frozen`, a run with a matching lockfile records them.
    */
   record?: boolean;
+  /** Low-disk runs: the digest of a file `onFileDone` uploaded and deleted, so the lockfile records it too. */
+  uploadedDigest?: (name: string) => { size: number; sha256: string } | undefined;
 }
 
 export interface RunResult extends ExecuteResult {
@@ -399,7 +401,9 @@ async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prep
   // A matrix job's folder holds part of the output: the lockfile records whole outputs only.
   if (lock && !opts.shard) {
     const removed = new Set(result.removed.map((x) => x.name));
-    const outputs = await outputFiles(result.outDir, result.files.filter((x) => !removed.has(x.name)).map((x) => x.name));
+    const gone = result.removed.flatMap((x) => { const d = opts.uploadedDigest?.(x.name); return d ? [{ path: x.name, size: d.size, sha256: d.sha256 }] : []; });
+    const outputs = [...await outputFiles(result.outDir, result.files.filter((x) => !removed.has(x.name)).map((x) => x.name)), ...gone]
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     recorded = recordLockOutputs(lock, lockPath, outputs, opts);
   }
   const version = opts.mergeopsVersion ?? 'unknown';

@@ -39,6 +39,8 @@ export interface RunPublish {
   onPlan(plan: Plan): void;
   /** For ExecuteOptions.onFileDone. */
   onFileDone(path: string): Promise<boolean>;
+  /** For RunOptions.uploadedDigest: what low-disk mode uploaded, for the lockfile. */
+  uploadedDigest(name: string): { size: number; sha256: string } | undefined;
   finish(result: RunResult): Promise<void>;
 }
 
@@ -63,6 +65,7 @@ export async function startRunPublish(values: PublishFlags, outDir: string, hub:
       uploads.decide(plan, outDir);
     },
     onFileDone: uploads.onFileDone,
+    uploadedDigest: uploads.digestOf,
     async finish(result) {
       const r = await publishOutput(result.outDir, targets, {
         hub, starts, private: values.private, log, onProgress, uploaders: uploads.uploaders, uploadedFiles: result.removed,
