@@ -5,7 +5,8 @@
  * the files of its output folder as the run will write it (`planMergeGGUF`), so their bytes equal
  * `mergeops quantize` on the merged folder. Pure: no I/O.
  */
-import { ggufArchFor, withConfigDefaults, type GGUFArchRow } from '../arch/gguf-arch.js';
+import { isIgnoredTensor } from '../arch/detect.js';
+import { ggufArchFor, ggufTensorName, withConfigDefaults, type GGUFArchRow } from '../arch/gguf-arch.js';
 import { generalFromModelCard, type GGUFGeneralInfo } from '../arch/gguf-general.js';
 import type { HFConfig } from '../arch/types.js';
 import { MergeopsError } from '../errors.js';
@@ -100,6 +101,20 @@ export function folderGGUFInfo(o: FolderInfoInput): FolderGGUFInfo {
   return { config: o.config, vocab, general, modelIds };
 }
 
+/**
+ * A folder's tensors that the plan leaves out (not in the architecture table) are left out of its
+ * GGUF only when convert drops them too; one llama.cpp knows under another name, or not at all,
+ * fails as convert would (with what to do), rather than a file that silently lacks it.
+ */
+function checkLeftOut(plan: Plan, config: HFConfig): void {
+  const row = ggufArchFor(config);
+  for (const name of plan.ignoredTensors) {
+    if (isIgnoredTensor(name) || ggufTensorName(row, name) === null) continue;
+    throw new MergeopsError('ARCH', `tensor ${name} has a GGUF name but is not in mergeops' table of the ${row.hfArchitectures[0]} architecture`,
+      'remove it from the folder, or add it to the architecture\'s row in src/arch/table.ts');
+  }
+}
+
 /** Plans one GGUF file (or gguf-split set) of `fileType` for a folder's tensors, as convert + llama-quantize would. */
 export function planFolderGGUF(info: FolderGGUFInfo, tensors: readonly GGUFSourceTensor[], fileType: FileTypeName,
   o: { prefix?: string; split?: GGUFSplitOptions } = {}): GGUFPlan {
@@ -134,6 +149,7 @@ export function planGGUFFiles(plan: Plan, request: GGUFRequest, donor: ResolvedM
   const info = folderGGUFInfo({
     config, sources, title: request.title, general: request.general, tokenizerPre: request.tokenizerPre, modelId: request.modelId,
   });
+  if (input) checkLeftOut(plan, config);
   // convert orders tensors by the folder's shard file names first.
   const shardOf = (t: Plan['tensors'][number]): string => (input ? basename(t.inputs[0].file) : plan.shards[t.shard].fileName);
   const tensors = plan.tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, shard: shardOf(t) }));
