@@ -1,8 +1,9 @@
 /**
  * The uploads of one run that publishes (CLI `run --publish`, the Action's build): one uploader
  * per target repo, opened when first needed; each finished file goes to the repo its kind belongs
- * to (GGUF files to the GGUF repo). Low-disk mode uploads each file as it is finished and deletes
- * it; a matrix part uploads its files and commits nothing (the final job commits them).
+ * to (GGUF files to the GGUF repo). Low-disk mode uploads each safetensors shard as it is finished
+ * and deletes it (GGUF files stay for the eval and go up with the commit); a matrix part uploads
+ * its files and commits nothing (the final job commits them).
  */
 import { existsSync, rmSync, statfsSync, truncateSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';

@@ -55,8 +55,9 @@ Options:
                          dir:PATH (a local folder laid out as the repo)
   --gguf-repo TARGET     where the GGUF files go (default: the target's name + -GGUF; \`same\`: with the model)
   --private              create missing Hub repos private
-  --low-disk             upload each finished shard and GGUF file during the merge and delete it
-                         (automatic when the output does not fit the free disk)
+  --low-disk             upload each finished safetensors shard during the merge and delete it
+                         (automatic when the output does not fit the free disk; GGUF files stay
+                         until the eval has run and go up with the commit)
 ${RECIPE_OPTIONS_HELP}`,
   options: {
     ...RECIPE_OPTIONS,
