@@ -27,7 +27,7 @@ export interface PublishOptions {
   private?: boolean;
   log?: (line: string) => void;
   onProgress?: (p: UploadProgress) => void;
-  /** Uploaders opened earlier (low-disk runs), by target name; others are opened here. */
+  /** Uploaders opened earlier (low-disk runs), by target name; others are opened here and added to it (see Uploader.discard). */
   uploaders?: Map<string, Uploader>;
   /** Files already uploaded and gone from the folder (low-disk), for the cards' file tables. */
   uploadedFiles?: readonly { name: string; bytes: number }[];
@@ -125,7 +125,11 @@ export async function publishOutput(dir: string, targets: PublishTargets, opts: 
     }
     for (const { target, files } of plan) {
       const name = targetName(target);
-      const up = opts.uploaders?.get(name) ?? await openUploader(target, opts);
+      let up = opts.uploaders?.get(name);
+      if (!up) {
+        up = await openUploader(target, opts);
+        opts.uploaders?.set(name, up);
+      }
       opts.log?.(`publishing to ${name}: ${files.length} file(s)`);
       const o = await up.commit(files, message);
       outcomes.push(o);

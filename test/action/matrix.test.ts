@@ -175,4 +175,30 @@ describe('matrix build', () => {
     expect([...lowDisk.keys()].sort()).toEqual([...whole.keys()].sort());
     for (const [k, sha] of whole) expect({ k, sha: lowDisk.get(k) }).toEqual({ k, sha });
   }, 120_000);
+
+  it('a one-job build that fails deletes the repos it created and never committed to; a failing part job deletes nothing', async () => {
+    // One job, low-disk: the model repo is created at the first shard's upload, then every commit fails.
+    for (const r of REPOS) hub.deleteRepo(r);
+    hub.failUploads({ on: 'commit', status: 422, times: Infinity });
+    const low = await runAction(spec('fail-low', { recipes: RECIPE, 'low-disk': 'true' }));
+    hub.clearFaults();
+    expect(low.status).toBe(1);
+    expect(low.stdout).toContain('created hf:tester/blend');
+    expect(low.stdout).toMatch(/::error.*cannot commit to hf:tester\/blend/);
+    expect(low.stdout).toContain('deleted hf:tester/blend: this run created it and committed nothing to it (the build failed)');
+    for (const r of REPOS) expect([r, hub.sha(r)]).toEqual([r, undefined]);
+
+    // A part job: the repo it created stays (the other parts may be uploading to it), whatever failed.
+    const fresh = 'recipes/fresh/fresh.yml';
+    repo.commit({ [fresh]: readFileSync(join(repo.work, RECIPE), 'utf8').replace(/weight: 0\.5\}/g, 'weight: 0.7}') }, 'fresh recipe');
+    repo.push('main');
+    hub.failUploads({ on: 'put', status: 422, times: Infinity });
+    const part = await runAction(spec('fail-part', { recipes: fresh, shard: '1/2' }));
+    hub.clearFaults();
+    expect(part.status).toBe(1);
+    const created = [...part.stdout.matchAll(/created hf:(\S+)/g)].map((x) => x[1]);
+    expect(created.length).toBeGreaterThan(0);
+    expect(part.stdout).not.toContain('deleted hf:');
+    for (const r of created) expect([r, [...hub.files(r).keys()]]).toEqual([r, ['.gitattributes']]);
+  }, 120_000);
 });
