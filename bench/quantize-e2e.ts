@@ -6,7 +6,7 @@
  */
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { convertModelToGGUF } from '../src/execute/gguf-convert.js';
+import { quantizeFolder } from '../src/pipeline.js';
 import { FILE_TYPES } from '../src/quant/select.js';
 import { median, runMeasured } from './measure.js';
 
@@ -19,7 +19,7 @@ export async function quantizeSection(root: string, work: string, modelDir: stri
   const dir = join(work, 'quantize');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const bf16 = await convertModelToGGUF({ modelDir, outDir: dir, fileType: 'BF16', prefix: 'bf16' });
+  const bf16 = await quantizeFolder({ modelDir, outDir: dir, fileType: 'BF16', prefix: 'bf16' });
   const ours: number[] = [], theirs: number[] = [], rss: number[] = [];
   let oursBytes = 0, theirsBytes = 0;
   for (let i = 0; i < 3; i++) {

@@ -75,7 +75,7 @@ async function buildOne(ctx: ModeContext, path: string, store: ShardCache, outRo
     outDir, gguf: ctx.inputs.gguf, maxMemory: ctx.inputs.maxMemory, threads: ctx.inputs.threads, overwrite: true,
     eval: ctx.inputs.eval ? undefined : false,
     card: { mergeopsVersion: MERGEOPS_VERSION, licenseRequired: pub !== undefined }, mergeopsVersion: MERGEOPS_VERSION,
-    shard, onFileDone: uploads?.onFileDone,
+    shard, onFileDone: uploads?.onFileDone, uploadedDigest: uploads?.digestOf,
   });
   if (ctx.inputs.cache) for (const p of pinned) await saveModelToActionsCache(store, p.repo, p.sha, { log: ctx.log });
   const gate = result.eval.gate;

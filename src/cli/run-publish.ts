@@ -19,6 +19,7 @@ export interface PublishFlags {
   'gguf-repo'?: string;
   private?: boolean;
   'low-disk'?: boolean;
+  shard?: string;
 }
 
 export function printOutcomes(r: PublishResult, io: CommandIO): void {
@@ -39,6 +40,8 @@ export interface RunPublish {
   onPlan(plan: Plan): void;
   /** For ExecuteOptions.onFileDone. */
   onFileDone(path: string): Promise<boolean>;
+  /** For RunOptions.uploadedDigest: what low-disk mode uploaded, for the lockfile. */
+  uploadedDigest(name: string): { size: number; sha256: string } | undefined;
   finish(result: RunResult): Promise<void>;
 }
 
@@ -52,6 +55,11 @@ export async function startRunPublish(values: PublishFlags, outDir: string, hub:
     if (values['gguf-repo'] !== undefined || values.private) throw new MergeopsError('USAGE', '--gguf-repo and --private need --publish', 'add --publish hf:ORG/NAME');
     return undefined;
   }
+  if (values.shard !== undefined) {
+    // A part holds some of the files and no card: it is published only with the other parts, at once.
+    throw new MergeopsError('USAGE', '--publish cannot publish one part of a matrix build (--shard)',
+      'publish a matrix build with the GitHub Action (workflows-examples/sharded-build.yml: each part uploads its files, a final job commits them all), or build in one job with --publish');
+  }
   const targets = publishTargets(values.publish, values['gguf-repo']);
   const starts = await checkPublishAccess(targets, hub);
   log(`publishing to ${targets.model === targets.gguf ? targetName(targets.model) : `${targetName(targets.model)} and ${targetName(targets.gguf)}`} after the merge: access checked`);
@@ -63,6 +71,7 @@ export async function startRunPublish(values: PublishFlags, outDir: string, hub:
       uploads.decide(plan, outDir);
     },
     onFileDone: uploads.onFileDone,
+    uploadedDigest: uploads.digestOf,
     async finish(result) {
       const r = await publishOutput(result.outDir, targets, {
         hub, starts, private: values.private, log, onProgress, uploaders: uploads.uploaders, uploadedFiles: result.removed,

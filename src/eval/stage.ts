@@ -9,7 +9,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { MergeopsError } from '../errors.js';
-import { convertModelToGGUF } from '../execute/gguf-convert.js';
 import type { FileTypeName } from '../quant/select.js';
 import { runChecks, type ModelResults } from './checks.js';
 import type { EvalData } from './data.js';
@@ -56,7 +55,13 @@ export interface EvalStageOptions {
   health?: TensorHealthReport;
   /** Where the inputs' results are kept between runs (compare_inputs); none: every input is checked. */
   resultsCache?: EvalResultsCache;
+  /** Writes a GGUF of a model folder (pipeline.ts `quantizeFolder`, passed in: eval does not import the pipeline). */
+  quantize: QuantizeFolder;
 }
+
+/** A model folder → one GGUF file of `fileType` named `<prefix>.gguf` in `outDir`, not load-checked. */
+export type QuantizeFolder = (o: { modelDir: string; outDir: string; fileType: FileTypeName; prefix: string; threads?: number }) =>
+  Promise<{ files: readonly { path: string }[] }>;
 
 const MERGE_ID = 'merge';
 
@@ -111,9 +116,9 @@ export async function runEvalStage(o: EvalStageOptions): Promise<EvalReport> {
     if (o.gguf.length > 0) target = { path: join(o.outDir, o.gguf[0].file), ...o.gguf[0] };
     else {
       log('eval: writing an F16 GGUF of the merge for the checks (deleted after)');
-      let r: Awaited<ReturnType<typeof convertModelToGGUF>>;
+      let r: Awaited<ReturnType<QuantizeFolder>>;
       try {
-        r = await convertModelToGGUF({ modelDir: o.outDir, outDir: tmp, fileType: 'F16', prefix: 'eval-merge', threads: o.threads, check: false });
+        r = await o.quantize({ modelDir: o.outDir, outDir: tmp, fileType: 'F16', prefix: 'eval-merge', threads: o.threads });
       } catch (e) {
         // An architecture or tokenizer GGUF cannot hold: the checks cannot run, and the report says why.
         if (!(e instanceof MergeopsError)) throw e;
@@ -152,9 +157,9 @@ export async function runEvalStage(o: EvalStageOptions): Promise<EvalReport> {
           modelDir = await input.materialize!(join(tmp, `${id}-model`));
         }
         log(`eval: converting ${input.label} to ${target.type} for comparison`);
-        let conv: Awaited<ReturnType<typeof convertModelToGGUF>>;
+        let conv: Awaited<ReturnType<QuantizeFolder>>;
         try {
-          conv = await convertModelToGGUF({ modelDir, outDir: dir, fileType: target.type, prefix: id, threads: o.threads, check: false });
+          conv = await o.quantize({ modelDir, outDir: dir, fileType: target.type, prefix: id, threads: o.threads });
         } catch (e) {
           if (!(e instanceof MergeopsError)) throw e;
           notes.push(`${input.label}: not compared (no ${target.type} GGUF of it can be made: ${e.message})`);

@@ -5,7 +5,7 @@
  * half-written model and no GGUF file.
  */
 import {
-  closeSync, copyFileSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, renameSync, rmSync,
+  closeSync, copyFileSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync,
   statSync, writeFileSync, writeSync,
 } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -20,7 +20,7 @@ import { defaultMaxMemory, ggufPlanBytes, minMaxMemory, programWholeBudget, work
 import type { FileTypeName } from '../quant/select.js';
 import { ShardFlusher } from './flush.js';
 import {
-  guardOutputDir, OUTPUT_MARKER, partialPath, writeOutputMarker, type GuardedPath, type OutputLock,
+  acquireOutputLock, guardOutputDir, OUTPUT_MARKER, partialPath, removeStalePartials, resolveOutPath, writeOutputMarker, type GuardedPath, type OutputLock,
 } from './output-safety.js';
 import { GGUFOutputs } from './gguf-outputs.js';
 import type { GGUFCheck, LoadCheck } from './gguf-check.js';
@@ -113,6 +113,7 @@ export interface ExecuteResult {
 }
 
 export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<ExecuteResult> {
+  if (plan.ggufOnly) return executeGGUFOnly(plan, opts);
   const t0 = performance.now();
   const maxMemory = opts.maxMemory ?? defaultMaxMemory();
   const threads = opts.threads ?? availableParallelism();
@@ -199,7 +200,7 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Exe
     const tracker = new Tracker(progress, t0, opts.onProgress, flusher, opts.onWarning);
     const handoff = opts.onFileDone ? new FileHandoff(pool, opts.onFileDone) : undefined;
     const health = await runAll(pool, plan, tensors, { perWorker, whole: programWholeBudget(dataMemory, pool.size) }, shardPaths, opts.inputsReady,
-      tracker, gguf, opts.allowNonfinite ?? false, handoff);
+      tracker, gguf, { allowNonfinite: opts.allowNonfinite ?? false, health: true, failure: 'merge failed: ' }, handoff);
     await handoff?.drain();
     await pool.closeFiles();
     // The workers' memories go before the GGUF files are read back.
@@ -361,8 +362,8 @@ class FileHandoff {
  * Returns the tensors' health; an output tensor with NaN or Inf fails the run unless allowed.
  */
 async function runAll(pool: KernelPool, plan: Plan, tensors: readonly PlannedTensor[], budget: Budget, shardPaths: string[],
-  inputsReady: ExecuteOptions['inputsReady'], tracker: Tracker, gguf: GGUFOutputs | undefined, allowNonfinite: boolean,
-  handoff?: FileHandoff): Promise<TensorHealth[]> {
+  inputsReady: ExecuteOptions['inputsReady'], tracker: Tracker, gguf: GGUFOutputs | undefined,
+  o: { allowNonfinite: boolean; health: boolean; failure: string }, handoff?: FileHandoff): Promise<TensorHealth[]> {
   const window = pool.size * 2;
   const inFlight = new Set<Promise<void>>();
   const healthParts = new HealthTracker();
@@ -391,10 +392,10 @@ async function runAll(pool: KernelPool, plan: Plan, tensors: readonly PlannedTen
       if (r.health) healthParts.add(t.name, job.first, r.health);
       return r;
     };
-    const p: Promise<void> = runTensor(run, t, budget, shardPaths[t.shard], gguf?.targets(t.name), tracker.note)
+    const p: Promise<void> = runTensor(run, t, budget, shardPaths[t.shard], gguf?.targets(t.name), tracker.note, o.health)
       .then(() => {
         const h = healthParts.finish(t);
-        checkFinite(h, allowNonfinite);
+        checkFinite(h, o.allowNonfinite);
         if (h) health.set(t.name, h);
         tracker.tensor(t.name);
         // (a matrix job hands over only the shards it writes)
@@ -410,11 +411,11 @@ async function runAll(pool: KernelPool, plan: Plan, tensors: readonly PlannedTen
   // A system error in a worker (ENOSPC writing a shard): typed by executePlan as on this thread.
   if (failure instanceof KernelError && failure.errno !== undefined) throw asSystemError(failure);
   if (failure instanceof KernelError && failure.code && failure.hint) {
-    throw new MergeopsError(failure.code as ErrorCode, `merge failed: ${failure.message}`, failure.hint);
+    throw new MergeopsError(failure.code as ErrorCode, `${o.failure}${failure.message}`, failure.hint);
   }
   if (failure) {
     const msg = failure instanceof Error ? failure.message : String(failure);
-    throw new MergeopsError('IO', `merge failed: ${msg}`, 'check that the input files are complete and the output disk has room');
+    throw new MergeopsError('IO', `${o.failure}${msg}`, 'check that the input files are complete and the output disk has room');
   }
   return tensors.flatMap((t) => health.get(t.name) ?? []);
 }
@@ -435,4 +436,121 @@ function replaceDir(tmp: string, outDir: string): void {
     renameSync(tmp, outDir);
   }
   fsyncFile(dirname(outDir));
+}
+
+/**
+ * A GGUF-only plan (`mergeops quantize`): the planned GGUF files are written into `outDir` (created
+ * when missing; the model folder itself by default), each through its own temporary sibling,
+ * renamed when complete. Only files of the planned names are replaced, and only GGUF files unless
+ * `forceOverwrite`; nothing else of the folder is touched. The kernel workers read each tensor
+ * chunk by chunk and encode it into every file, as in a merge.
+ */
+async function executeGGUFOnly(plan: Plan, opts: ExecuteOptions): Promise<ExecuteResult> {
+  const t0 = performance.now();
+  const planned = plan.gguf!;
+  const files = planned.plans.flatMap((p) => p.files);
+  const ggufBytes = files.reduce((a, f) => a + f.layout.fileSize, 0);
+  const maxMemory = opts.maxMemory ?? defaultMaxMemory();
+  const threads = opts.threads ?? availableParallelism();
+  // Files are added under names no input has (*.gguf): nothing is replaced but an earlier GGUF
+  // file of the same name, so no placement rule applies.
+  const outDir = resolveOutPath(opts.outDir);
+  const created = !existsSync(outDir);
+  try {
+    mkdirSync(outDir, { recursive: true });
+  } catch (e) {
+    throw asFsError(e, 'create the folder', outDir);
+  }
+  // An empty folder this run created goes again when the run fails or is interrupted.
+  const dropCreated = async (): Promise<void> => {
+    if (!created) return;
+    const { rmdir } = await import('node:fs/promises');
+    await rmdir(outDir).catch(() => undefined);
+  };
+  const unregisterDir = onInterruptCleanup(dropCreated);
+  const lock = opts.outputLock ?? acquireOutputLock(join(outDir, files[0].fileName));
+  let pool: KernelPool | undefined;
+  let unregisterPool: (() => void) | undefined;
+  let gguf: GGUFOutputs | undefined;
+  let flusher: ShardFlusher | undefined;
+  let written = false;
+  try {
+    removeStalePartials(outDir, opts.log);
+    for (const f of files) {
+      const p = join(outDir, f.fileName);
+      if (!existsSync(p)) continue;
+      if (!opts.overwrite && !opts.forceOverwrite) {
+        throw new MergeopsError('USAGE', `${p} already exists`, 'pass --overwrite to replace it, or choose another --out folder');
+      }
+      if (!opts.forceOverwrite && !isGGUFFile(p)) {
+        throw new MergeopsError('USAGE', `${p} exists and is not a GGUF file: --overwrite replaces only GGUF files`,
+          'choose another --out folder or --name, or pass --force-overwrite to replace it anyway');
+      }
+    }
+    try {
+      gguf = await GGUFOutputs.open(planned.plans, outDir, { onType: opts.onGGUF });
+      const dataMemory = maxMemory - ggufPlanBytes(gguf.headerBytes);
+      if (dataMemory < minMaxMemory(threads)) {
+        throw new MergeopsError('USAGE', `--max-memory ${maxMemory} bytes is too small for ${threads} worker(s) and the GGUF files' headers`,
+          `give at least ${Math.ceil((maxMemory - dataMemory + minMaxMemory(threads)) / 2 ** 20)} MiB, or fewer --threads`);
+      }
+      pool = await KernelPool.create(threads, { directIO: opts.directIO });
+      const p = pool;
+      unregisterPool = onInterruptStop(() => p.close());
+      // Only the tensors some GGUF file holds are read (convert drops the others).
+      const tensors = plan.tensors.filter((t) => gguf!.targets(t.name).length > 0);
+      const progress: Progress = {
+        tensorsDone: 0, tensorsTotal: tensors.length, bytesRead: 0, bytesWritten: 0,
+        bytesTotal: tensors.reduce((a, t) => a + t.inputs.reduce((b, r) => b + r.end - r.start, 0), 0), elapsed: 0, current: '',
+      };
+      opts.onTensors?.(tensors);
+      flusher = new ShardFlusher(gguf.paths);
+      const tracker = new Tracker(progress, t0, opts.onProgress, flusher, opts.onWarning);
+      await runAll(pool, plan, tensors, { perWorker: workerDataBudget(dataMemory, pool.size), whole: programWholeBudget(dataMemory, pool.size) },
+        plan.shards.map(() => ''), opts.inputsReady, tracker, gguf, { allowNonfinite: true, health: false, failure: '' });
+      await pool.closeFiles();
+      await pool.close();
+      await flusher.finish();
+      const mergeSeconds = (performance.now() - t0) / 1000;
+      written = true;
+      const ggufChecks = await gguf.finish(outDir, (opts.ggufCheck ?? true) ? opts.loadCheck : undefined);
+      return {
+        outDir, files: files.map((f) => ({ name: f.fileName, bytes: f.layout.fileSize })), removed: [], bytesRead: progress.bytesRead,
+        bytesWritten: ggufBytes, bytesDirect: tracker.bytesDirect, ggufChecks, health: [], gguf: gguf.files, warnings: tracker.warnings,
+        seconds: (performance.now() - t0) / 1000, mergeSeconds,
+      };
+    } catch (e) {
+      flusher?.close();
+      await gguf?.abort();
+      // A file llama.cpp cannot use is not left behind.
+      if (written) for (const f of files) rmSync(join(outDir, f.fileName), { force: true });
+      // A full disk or a read-only folder: typed, naming the file and (ENOSPC) the space the GGUF files need.
+      throw written ? e : asFsError(asSystemError(e), 'write', outDir, { needed: ggufBytes });
+    }
+  } catch (e) {
+    if (!opts.outputLock) lock.release();
+    await dropCreated();
+    throw e;
+  } finally {
+    unregisterPool?.();
+    await pool?.close();
+    unregisterDir();
+    if (!opts.outputLock) lock.release();
+  }
+}
+
+/** True for a file that starts with the GGUF magic. */
+function isGGUFFile(p: string): boolean {
+  try {
+    const fd = openSync(p, 'r');
+    try {
+      const b = Buffer.alloc(4);
+      readSync(fd, b, 0, 4, 0);
+      return b.toString('latin1') === 'GGUF';
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
 }

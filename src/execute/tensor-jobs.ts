@@ -203,17 +203,18 @@ async function prepareNested(run: RunJob, inputs: readonly JobInput[], perWorker
 }
 
 /**
- * Computes one output tensor into its place in the output shard and, chunk by chunk, into each
- * `gguf` file: output chunks are then whole quanta of every target (whole rows, whole heads).
+ * Computes one output tensor into its place in the output shard (none: `shardPath` '') and, chunk
+ * by chunk, into each `gguf` file: output chunks are then whole quanta of every target (whole
+ * rows, whole heads). `health`: the kernels also compute the tensor's health statistics.
  */
 export async function runTensor(run: RunJob, t: PlannedTensor, budget: Budget, shardPath: string,
-  gguf: readonly GGUFTarget[] = [], note?: (message: string) => void): Promise<void> {
+  gguf: readonly GGUFTarget[] = [], note?: (message: string) => void, health = true): Promise<void> {
   const inputs = t.inputs.map(refInput);
   await prepareNested(run, inputs, budget.perWorker);
   const numel = numelOf(t.shape);
   const base = {
     op: t.op, inputs, shape: t.shape, tensor: t.name, out: { file: shardPath, start: t.start, dtype: t.dtype },
-    ...(gguf.length > 0 ? { gguf } : {}), health: true,
+    ...(gguf.length > 0 ? { gguf } : {}), health,
   };
   // + the output again: the worker's write-behind staging copy (kernels/worker.ts).
   const perElement = opBytes(t.op, inputs, t.dtype, t.shape, t.name) + ggufBytesPerElement(gguf, t.dtype) + DTYPE_SIZE[t.dtype];

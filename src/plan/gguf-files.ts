@@ -5,12 +5,14 @@
  * the files of its output folder as the run will write it (`planMergeGGUF`), so their bytes equal
  * `mergeops quantize` on the merged folder. Pure: no I/O.
  */
-import { ggufArchFor, withConfigDefaults, type GGUFArchRow } from '../arch/gguf-arch.js';
+import { isIgnoredTensor } from '../arch/detect.js';
+import { ggufArchFor, ggufTensorName, withConfigDefaults, type GGUFArchRow } from '../arch/gguf-arch.js';
 import { generalFromModelCard, type GGUFGeneralInfo } from '../arch/gguf-general.js';
 import type { HFConfig } from '../arch/types.js';
 import { MergeopsError } from '../errors.js';
 import { kv, type GGUFKV, type GGUFSplitOptions } from '../formats/gguf.js';
-import type { GGUFSources } from '../model/resolved.js';
+import { basename } from 'node:path';
+import type { GGUFSources, ResolvedModel } from '../model/resolved.js';
 import type { TokenizerFiles } from '../model/tokenizer-files.js';
 import type { FileTypeName } from '../quant/select.js';
 import { bpeKVs, sentencePieceKVs } from '../tokenizer/gguf-vocab.js';
@@ -99,6 +101,20 @@ export function folderGGUFInfo(o: FolderInfoInput): FolderGGUFInfo {
   return { config: o.config, vocab, general, modelIds };
 }
 
+/**
+ * A folder's tensors that the plan leaves out (not in the architecture table) are left out of its
+ * GGUF only when convert drops them too; one llama.cpp knows under another name, or not at all,
+ * fails as convert would (with what to do), rather than a file that silently lacks it.
+ */
+function checkLeftOut(plan: Plan, config: HFConfig): void {
+  const row = ggufArchFor(config);
+  for (const name of plan.ignoredTensors) {
+    if (isIgnoredTensor(name) || ggufTensorName(row, name) === null) continue;
+    throw new MergeopsError('ARCH', `tensor ${name} has a GGUF name but is not in mergeops' table of the ${row.hfArchitectures[0]} architecture`,
+      'remove it from the folder, or add it to the architecture\'s row in src/arch/table.ts');
+  }
+}
+
 /** Plans one GGUF file (or gguf-split set) of `fileType` for a folder's tensors, as convert + llama-quantize would. */
 export function planFolderGGUF(info: FolderGGUFInfo, tensors: readonly GGUFSourceTensor[], fileType: FileTypeName,
   o: { prefix?: string; split?: GGUFSplitOptions } = {}): GGUFPlan {
@@ -109,19 +125,36 @@ export function planFolderGGUF(info: FolderGGUFInfo, tensors: readonly GGUFSourc
 }
 
 /**
- * The GGUF files of a merge, planned before any tensor is computed from the output folder as the
- * run writes it (execute.ts `writeModelFiles`): config.json and the files the plan writes, over
- * the donor's files it copies (`donor`: what resolve read of the donor's folder). The card a run
- * renders comes after its GGUF files: it is not a source of their `general.*`.
+ * The GGUF files of a plan, before any tensor is computed. A merge's convert its output folder as
+ * the run writes it (execute.ts `writeModelFiles`): config.json and the files the plan writes, over
+ * the donor's files it copies (`donor.ggufSources`: what resolve read of the donor's folder); the
+ * card a run renders comes after its GGUF files, so it is not a source of their `general.*`.
+ * `mergeops quantize` (`request.folder` 'input') converts the one input model's own folder.
  */
-export function planMergeGGUF(plan: Plan, request: GGUFRequest, donor: GGUFSources): PlannedGGUF {
-  const written = plan.outFiles ?? [];
-  const copied = (name: string): boolean => !written.some((f) => f.name === name) && plan.donor.files.includes(name);
-  const sources: GGUFSources = { tokenizer: plannedFolderTokenizer(donor.tokenizer, plan.donor.files, written) };
-  if (copied('generation_config.json') && donor.generationConfig) sources.generationConfig = donor.generationConfig;
-  // The config as `mergeops quantize` would read it back from the folder.
-  const config = JSON.parse(plan.outConfigText) as HFConfig;
-  const info = folderGGUFInfo({ config, sources, title: request.title, tokenizerPre: request.tokenizerPre, modelId: request.modelId });
-  const tensors = plan.tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, shard: plan.shards[t.shard].fileName }));
-  return { request, plans: [...new Set(request.types)].map((t) => planFolderGGUF(info, tensors, t, { split: request.split })) };
+export function planGGUFFiles(plan: Plan, request: GGUFRequest, donor: ResolvedModel): PlannedGGUF {
+  if (!donor.ggufSources) {
+    throw new MergeopsError('INTERNAL', `GGUF files were asked for but the sources of their metadata in \`${donor.key}\` were not read`,
+      'resolve with `ggufSources: true` (pipeline.ts does)');
+  }
+  const input = request.folder === 'input';
+  let sources: GGUFSources = donor.ggufSources;
+  if (!input) {
+    const written = plan.outFiles ?? [];
+    const copied = (name: string): boolean => !written.some((f) => f.name === name) && plan.donor.files.includes(name);
+    sources = { tokenizer: plannedFolderTokenizer(donor.ggufSources.tokenizer, plan.donor.files, written) };
+    if (copied('generation_config.json') && donor.ggufSources.generationConfig) sources.generationConfig = donor.ggufSources.generationConfig;
+  }
+  // The config as `mergeops quantize` reads it from the folder (for a merge: as it will be written).
+  const config = (input ? donor.config : JSON.parse(plan.outConfigText)) as HFConfig;
+  const info = folderGGUFInfo({
+    config, sources, title: request.title, general: request.general, tokenizerPre: request.tokenizerPre, modelId: request.modelId,
+  });
+  if (input) checkLeftOut(plan, config);
+  // convert orders tensors by the folder's shard file names first.
+  const shardOf = (t: Plan['tensors'][number]): string => (input ? basename(t.inputs[0].file) : plan.shards[t.shard].fileName);
+  const tensors = plan.tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, shard: shardOf(t) }));
+  return {
+    request,
+    plans: [...new Set(request.types)].map((t) => planFolderGGUF(info, tensors, t, { split: request.split, prefix: request.prefix })),
+  };
 }

@@ -12,12 +12,11 @@
  *   llama-quantize's order and typed by src/quant/select.ts, `general.quantization_version`
  *   and `general.file_type` moved to the end of the KVs.
  *
- * Two feeders use these plans (through plan/gguf-files.ts), with one encoder
- * (src/kernels/gguf-encode.ts: chunks of whole rows, whole heads for Q/K → f32 → transform →
- * intermediate rounding → type):
- * - `mergeops quantize` (src/execute/gguf-convert.ts) reads a model folder chunk by chunk;
- * - a merge's `Plan.gguf` (buildPlan, before any tensor is computed): each kernel worker encodes
- *   the chunks it merges into every file (src/execute/gguf-outputs.ts).
+ * These plans are a `Plan.gguf` (buildPlan through plan/gguf-files.ts, before any tensor is
+ * computed): a merge's files (of its output folder as it will be) or `mergeops quantize`'s (of the
+ * input folder, a GGUF-only plan); each kernel worker encodes the chunks it computes into every
+ * file (src/execute/gguf-outputs.ts) with one encoder (src/kernels/gguf-encode.ts: chunks of whole
+ * rows, whole heads for Q/K → f32 → transform → intermediate rounding → type).
  * `generated` tensors (Llama 3 rope_freqs) are written as they are, by whoever opens the files.
  */
 import { ggufArchFor, ggufTensorName, tensorTransform, withConfigDefaults, type GGUFArchRow, type TensorTransform } from '../arch/gguf-arch.js';
@@ -91,6 +90,16 @@ export interface GGUFRequest {
   tokenizerPre?: string;
   /** gguf-split sets instead of single files */
   split?: GGUFSplitOptions;
+  /** `general.*` values known for sure (the model card's, `quantize --name`), above `title` */
+  general?: Partial<GGUFGeneralInfo>;
+  /** file name prefix without `.gguf` (one type); default `<modelId>-<TYPE>` */
+  prefix?: string;
+  /**
+   * The folder the files convert: the run's output as it will be written (a merge, the default),
+   * or the input model's own folder (`mergeops quantize`: its config, its tokenizer files, its
+   * shard names).
+   */
+  folder?: 'output' | 'input';
 }
 
 /** The GGUF files of a merge, planned: one file (or gguf-split set) per type, and what they were planned for. */

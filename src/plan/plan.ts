@@ -16,7 +16,7 @@ import { checkRecipe } from './check-recipe.js';
 import type { Resolved, ResolvedModel } from '../model/resolved.js';
 import type { InputTensorRef, PlannedTensor } from '../model/tensor.js';
 import type { Plan, PlannedShard } from './types.js';
-import { planMergeGGUF } from './gguf-files.js';
+import { planGGUFFiles } from './gguf-files.js';
 import type { GGUFRequest } from './gguf-plan.js';
 import { parseFileType, type FileTypeName } from '../quant/select.js';
 
@@ -50,6 +50,11 @@ export interface PlanOptions {
    * types default to the recipe's `mergeops.quantize`. The donor's `ggufSources` must be resolved.
    */
   gguf?: GGUFOptions;
+  /**
+   * Write only the GGUF files, into an existing folder (`mergeops quantize`): no shards, no model
+   * files (`Plan.ggufOnly`).
+   */
+  ggufOnly?: boolean;
 }
 
 /** A GGUF request whose types may come from the recipe. */
@@ -385,28 +390,28 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
       diskBytes: outputBytes,
     },
   };
-  if (opts.gguf) planGGUF(plan, opts.gguf, donorModel);
+  if (opts.gguf) planGGUF(plan, opts.gguf, donorModel, opts.ggufOnly ?? false);
+  else if (opts.ggufOnly) throw new MergeopsError('INTERNAL', 'a GGUF-only plan without a GGUF request', 'give `gguf` with `ggufOnly`');
   return plan;
 }
 
 /** Sets `plan.gguf` (one file or gguf-split set per type) and counts its bytes in the disk estimate. */
-function planGGUF(plan: Plan, o: GGUFOptions, donor: ResolvedModel): void {
+function planGGUF(plan: Plan, o: GGUFOptions, donor: ResolvedModel, ggufOnly: boolean): void {
   const types = [...new Set(o.types ?? (plan.recipe.mergeops.quantize ?? []).map(parseFileType))];
   if (types.length === 0) {
     if (o.split) {
       throw new MergeopsError('USAGE', '--split-max-size / --split-max-tensors split GGUF files, but this run writes none',
         'add --gguf TYPES (e.g. --gguf Q4_K_M), or `quantize:` under the recipe\'s `mergeops:`');
     }
+    if (ggufOnly) throw new MergeopsError('INTERNAL', 'a GGUF-only plan without a GGUF type', 'give `gguf.types`');
     return;
   }
-  if (!donor.ggufSources) {
-    throw new MergeopsError('INTERNAL', `GGUF files were asked for but the sources of their metadata in \`${donor.key}\` were not read`,
-      'resolve with `ggufSources: true` (pipeline.ts does)');
-  }
-  plan.gguf = planMergeGGUF(plan, { ...o, types }, donor.ggufSources);
+  plan.gguf = planGGUFFiles(plan, { ...o, types }, donor);
   const bytes = plan.gguf.plans.reduce((a, p) => a + p.files.reduce((b, f) => b + f.layout.fileSize, 0), 0);
   plan.estimates.ggufBytes = bytes;
-  plan.estimates.diskBytes += bytes;
+  // A GGUF-only run writes nothing else.
+  plan.estimates.diskBytes = (ggufOnly ? 0 : plan.estimates.diskBytes) + bytes;
+  if (ggufOnly) plan.ggufOnly = true;
 }
 
 /** Bytes a tensor reads from storage: earlier stages' tensors are computed from their own inputs. */

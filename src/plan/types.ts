@@ -40,6 +40,11 @@ export interface Plan {
    * by buildPlan (`PlanOptions.gguf`) before any tensor is computed; execute opens exactly these.
    */
   gguf?: PlannedGGUF;
+  /**
+   * The run writes only `gguf`'s files, beside what the output folder holds (`mergeops quantize`:
+   * the tensors are read and encoded, no shard, config or tokenizer file is written).
+   */
+  ggufOnly?: boolean;
   /** Model whose tokenizer and generation config are copied. */
   donor: { modelKey: string; dir: string; files: string[] };
   /** Files written as they are (a merged tokenizer, a tokenizer_config.json with a new chat template). */

@@ -105,7 +105,7 @@ export function readPartManifests(dir: string, what: string): Map<string, { file
   for (const file of files.sort()) {
     const m = parseManifest(file);
     const list = out.get(m.recipe) ?? [];
-    list.push({ file: relative(process.cwd(), file) || file, manifest: m });
+    list.push({ file: relative(dir, file) || file, manifest: m });
     out.set(m.recipe, list);
   }
   return out;

@@ -13,7 +13,7 @@ import { bytes } from '../units.js';
 import type { RepoStart } from './access.js';
 import { openUploader } from './publish.js';
 import { targetName, type PublishTarget, type PublishTargets } from './target.js';
-import type { UploadProgress, Uploader } from './uploader.js';
+import type { FileDigest, UploadProgress, Uploader } from './uploader.js';
 
 export interface RunUploadsOptions {
   hub: HubOptions;
@@ -74,6 +74,15 @@ export class RunUploads {
     }
     return u;
   }
+
+  /** The digest of a file uploaded under `name` (for the lockfile's outputs of a low-disk run). */
+  readonly digestOf = (name: string): FileDigest | undefined => {
+    for (const u of this.uploaders.values()) {
+      const d = u.stored.get(name);
+      if (d) return d;
+    }
+    return undefined;
+  };
 
   /** Sends a finished file to its repo without committing; true when stored remotely (see Uploader.upload). */
   async upload(path: string): Promise<boolean> {

@@ -1,14 +1,15 @@
 /**
  * Matrix builds through the Action, end to end (`node dist/index.js` as a runner runs it, against
  * the Hub test server): a plan step (`jobs: 3`) emits the `matrix` output; three part jobs
- * (`shard: i/3`) each compute only their files and upload them as LFS objects without a commit;
+ * (`shard: i/3`), run at once on their own checkouts, each compute only their files and upload
+ * them as LFS objects without a commit;
  * a final job (`commit-parts`) commits every part at once with the small files, lockfile outputs,
  * eval.json and the card. The two repos then hold, file for file, what a one-job build publishes.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { TestHub } from '../servers/hub-server.js';
-import { bundleAction, runAction, TestRepo, type RunSpec } from '../support/action-runner.js';
+import { bundleAction, git, runAction, TestRepo, type RunSpec } from '../support/action-runner.js';
 import { EXAMPLE_MODELS, tempDir } from '../support/tmp.js';
 
 const t = tempDir('mergeops-matrix-');
@@ -27,22 +28,29 @@ beforeAll(async () => {
     [RECIPE]: 'merge_method: linear\nmodels:\n  - model: acts/base\n    parameters: {weight: 0.5}\n  - model: acts/add\n    parameters: {weight: 0.5}\n'
       + 'mergeops:\n  quantize: [Q8_0]\n  out_shard_size: 1M\n  license: apache-2.0\n',
   }, 'recipe');
+  repo.push('main');
 }, 60_000);
 afterAll(async () => {
   await hub.close();
   t.cleanup();
 });
 
-function spec(run: string, inputs: Record<string, string>): RunSpec {
+/** A job's run; `own`: on its own runner (its own checkout and shard cache), as parallel matrix jobs are. */
+function spec(run: string, inputs: Record<string, string>, own = false): RunSpec {
   repo.reset();
+  let workspace = repo.work;
+  if (own) {
+    workspace = join(t.dir, run, 'checkout');
+    git(t.dir, 'clone', '-q', repo.bare, workspace);
+  }
   return {
-    index, workspace: repo.work, dir: join(t.dir, run), event: 'workflow_dispatch', repository: 'octo/models', sha: repo.head(), ref: 'refs/heads/main',
+    index, workspace, dir: join(t.dir, run), event: 'workflow_dispatch', repository: 'octo/models', sha: repo.head(), ref: 'refs/heads/main',
     payload: {},
     inputs: {
       mode: 'build', 'hf-endpoint': hub.url, 'hf-token': 'hf_test_token', publish: 'hf:tester/{name}', eval: 'false', cache: 'false',
       out: join(t.dir, run, 'out'), ...inputs,
     },
-    env: { MERGEOPS_CACHE: join(t.dir, 'shard-cache') },
+    env: { MERGEOPS_CACHE: own ? join(t.dir, run, 'shard-cache') : join(t.dir, 'shard-cache') },
   };
 }
 
@@ -70,15 +78,20 @@ describe('matrix build', () => {
     expect(denied.stdout).toMatch(/cannot publish to hf:tester\/blend: the token is a `read` token.*nothing was merged/);
     expect(denied.stdout).not.toContain('merging');
 
-    // The part jobs, their manifests collected as upload-artifact + download-artifact would.
+    // The part jobs, at once on their own runners (they race to create the repos), their manifests
+    // collected as upload-artifact + download-artifact would.
     const manifests = join(t.dir, 'manifests');
     mkdirSync(manifests);
     const uploaded: string[] = [];
-    for (const job of matrix.include) {
+    // Part 2 in low-disk mode: each finished file uploaded and deleted during the merge.
+    const lowPart = '2/3';
+    const runs = await Promise.all(matrix.include.map((job) => runAction(spec(`part${job.shard[0]}`, {
+      recipes: job.recipe, shard: job.shard, ...(job.shard === lowPart ? { 'low-disk': 'true' } : {}),
+    }, true))));
+    for (const [i, job] of matrix.include.entries()) {
       const run = `part${job.shard[0]}`;
-      // Part 2 in low-disk mode: each finished file uploaded and deleted during the merge.
-      const low = job.shard === '2/3';
-      const r = await runAction(spec(run, { recipes: job.recipe, shard: job.shard, ...(low ? { 'low-disk': 'true' } : {}) }));
+      const r = runs[i];
+      const low = job.shard === lowPart;
       expect(r.stdout).not.toContain('::error');
       expect(r.status).toBe(0);
       if (low) expect(r.stdout).toContain('low-disk mode: each finished file of this part is uploaded and deleted');
@@ -110,10 +123,14 @@ describe('matrix build', () => {
     expect(short.stdout).not.toContain('internal error');
     expect(commits()).toBe(0);
 
-    // The final job: one commit per repo.
+    // The final job: one commit per repo, and no tensor data read (the plan needs only the headers).
+    hub.resetCounters();
     const final = await runAction(spec('final', { 'commit-parts': manifests }));
     expect(final.stdout).not.toContain('::error');
     expect(final.status).toBe(0);
+    const weightBytes = [...hub.counters.bytesByFile].filter(([f]) => f.startsWith('acts/') && f.endsWith('.safetensors')).reduce((a, [, n]) => a + n, 0);
+    expect(weightBytes).toBeLessThan(64 * 1024);
+    expect(hub.counters.fullDownloadPaths.filter((p) => p.endsWith('.safetensors'))).toEqual([]);
     expect(Object.fromEntries(hub.counters.commits)).toEqual({ 'tester/blend': 1, 'tester/blend-GGUF': 1 });
     for (const r of REPOS) expect(hub.history(r)).toHaveLength(2); // creation, then the one commit
     const m = (JSON.parse(final.outputs.models) as Record<string, ModelsOutput>)[RECIPE];
@@ -127,6 +144,15 @@ describe('matrix build', () => {
     expect(sharded.has('tester/blend-GGUF/README.md')).toBe(true);
     expect(existsSync(join(repo.work, 'recipes/blend/mergeops.lock'))).toBe(true);
 
+    // A dry run of the final job with the eval on: the parts check out, eval.json and the summary say
+    // why the eval did not run, and nothing is committed.
+    const dry = await runAction(spec('dry', { 'commit-parts': manifests, 'dry-run': 'true', eval: 'true' }));
+    expect(dry.status).toBe(0);
+    expect(dry.stdout).toContain('dry run: the parts check out; nothing committed');
+    expect(dry.summary).toContain('Not run: a matrix build: no job holds the whole model');
+    expect(JSON.parse(readFileSync(join(t.dir, 'dry', 'out', 'blend', 'eval.json'), 'utf8'))).toMatchObject({ ran: false, reason: expect.stringContaining('a matrix build') });
+    expect(Object.fromEntries(hub.counters.commits)).toEqual({ 'tester/blend': 1, 'tester/blend-GGUF': 1 });
+
     // The same recipe built by one job, published to the same repo names (cards name their repos).
     for (const r of REPOS) hub.deleteRepo(r);
     hub.resetCounters();
@@ -137,18 +163,16 @@ describe('matrix build', () => {
     expect([...sharded.keys()].sort()).toEqual([...whole.keys()].sort());
     for (const [k, sha] of whole) expect({ k, sha: sharded.get(k) }).toEqual({ k, sha });
 
-    // The `low-disk` input on a one-job build: the files go up during the merge, the same bytes are published.
-    const low = await runAction(spec('one-low', { publish: 'hf:tester/{name}-low', 'low-disk': 'true' }));
+    // The `low-disk` input on a one-job build: the shards go up during the merge and are deleted;
+    // the repos (the lockfile's outputs in the card included) are the same, byte for byte.
+    for (const r of REPOS) hub.deleteRepo(r);
+    const low = await runAction(spec('one-low', { 'low-disk': 'true' }));
     expect(low.stdout).not.toContain('::error');
     expect(low.status).toBe(0);
     expect(low.stdout).toContain('low-disk mode: each finished file is uploaded and deleted');
     expect(readdirSync(join(t.dir, 'one-low', 'out', 'blend')).filter((f) => f.endsWith('.safetensors'))).toEqual([]);
-    for (const [p, f] of [...hub.files('tester/blend-low'), ...hub.files('tester/blend-low-GGUF')]) {
-      if (!/\.(safetensors|gguf)$/.test(p)) continue;
-      const repoName = p.endsWith('.gguf') ? 'tester/blend-GGUF' : 'tester/blend';
-      expect({ p, sha: f.sha256 }).toEqual({ p, sha: whole.get(`${repoName}/${p}`) });
-    }
-    const shards = (keys: Iterable<string>): string[] => [...keys].filter((k) => k.endsWith('.safetensors')).map((k) => k.split('/').pop()!).sort();
-    expect(shards(hub.files('tester/blend-low').keys())).toEqual(shards([...whole.keys()].filter((k) => k.startsWith('tester/blend/'))));
+    const lowDisk = published();
+    expect([...lowDisk.keys()].sort()).toEqual([...whole.keys()].sort());
+    for (const [k, sha] of whole) expect({ k, sha: lowDisk.get(k) }).toEqual({ k, sha });
   }, 120_000);
 });

@@ -1,6 +1,8 @@
 /** `mergeops quantize` as a user runs it: output files, a loadable model, and clear errors. */
-import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildSafetensorsHeader } from '../../src/formats/safetensors.js';
+import { readLocalModel, readTensorBytes } from '../../src/hub/local.js';
 import { generateModel } from '../support/generate-model.js';
 import { readGGUF } from '../support/gguf-read.js';
 import { loadGGUF } from '../support/llama-cpp.js';
@@ -74,4 +76,31 @@ test('a SentencePiece-style model without tokenizer.model is refused with the fi
   cpSync(BASE, dir, { recursive: true });
   rmSync(join(dir, 'tokenizer.model'));
   expectUsageError(['quantize', dir, '--type', 'F16', '--out', join(t.dir, 'no-spm-out')], /no tokenizer\.model[\s\S]*copy tokenizer\.model/);
+});
+
+/** A copy of the fixture whose one shard also holds `extra` (an F32 tensor of 4 elements). */
+async function withExtraTensor(dir: string, extra: string): Promise<void> {
+  cpSync(BASE, dir, { recursive: true });
+  const m = await readLocalModel(BASE);
+  const tensors = [...m.tensors.values()];
+  const specs = [...tensors.map((x) => ({ name: x.name, dtype: x.dtype, shape: [...x.shape] })), { name: extra, dtype: 'F32' as const, shape: [4] }];
+  const { header, entries } = buildSafetensorsHeader(specs);
+  const size = entries.reduce((a, e) => Math.max(a, e.end), header.length);
+  const out = Buffer.alloc(size);
+  out.set(header, 0);
+  for (const x of tensors) out.set(await readTensorBytes(x), entries.find((e) => e.name === x.name)!.start);
+  writeFileSync(join(dir, 'model.safetensors'), out);
+}
+
+test('a tensor convert drops is dropped; one llama.cpp cannot name fails, as convert does', async () => {
+  // rotary_emb.inv_freq: computed by loaders, dropped by convert; the file equals the fixture's.
+  const dropped = join(t.dir, 'inv-freq', 'base');
+  await withExtraTensor(dropped, 'model.layers.0.self_attn.rotary_emb.inv_freq');
+  expect(runCli(['quantize', dropped, '--type', 'Q8_0', '--out', join(t.dir, 'inv-freq-out'), '--skip-gguf-check']).status).toBe(0);
+  expect(runCli(['quantize', BASE, '--type', 'Q8_0', '--out', join(t.dir, 'plain-out'), '--skip-gguf-check']).status).toBe(0);
+  expect(readFileSync(join(t.dir, 'inv-freq-out', 'base-Q8_0.gguf')).equals(readFileSync(join(t.dir, 'plain-out', 'base-Q8_0.gguf')))).toBe(true);
+  const unknown = join(t.dir, 'unknown');
+  await withExtraTensor(unknown, 'model.layers.0.mlp.extra_proj.weight');
+  expectUsageError(['quantize', unknown, '--type', 'Q8_0', '--out', join(t.dir, 'unknown-out')], /cannot map tensor model\.layers\.0\.mlp\.extra_proj\.weight/);
+  expect(existsSync(join(t.dir, 'unknown-out'))).toBe(false);
 });

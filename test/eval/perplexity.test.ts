@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { convertModelToGGUF } from '../../src/execute/gguf-convert.js';
+import { quantizeFolder } from '../../src/pipeline.js';
 import { llamaRuntime, type LlamaRuntime } from '../../src/eval/llama.js';
 import { ModelSession } from '../../src/eval/session.js';
 import { loadGGUF, type LoadedGGUF } from '../support/llama-cpp.js';
@@ -18,7 +18,7 @@ let direct: LoadedGGUF;
 const TEXT = readFileSync(join(EXAMPLE_MODELS, '..', 'evals', 'sample.txt'), 'utf8').split('\n').slice(0, 24).join('\n');
 
 beforeAll(async () => {
-  const r = await convertModelToGGUF({ modelDir: join(EXAMPLE_MODELS, 'add'), outDir: t.dir, fileType: 'Q8_0', threads: 1, check: false });
+  const r = await quantizeFolder({ modelDir: join(EXAMPLE_MODELS, 'add'), outDir: t.dir, fileType: 'Q8_0', threads: 1, check: false });
   file = r.files[0].path;
   const rt = await llamaRuntime(1);
   if ('unavailable' in rt) throw new Error(rt.unavailable);

@@ -6,7 +6,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { convertModelToGGUF } from '../../src/execute/gguf-convert.js';
+import { quantizeFolder } from '../../src/pipeline.js';
 import { generateModel, GENERATABLE_ARCHS } from '../support/generate-model.js';
 import { readGGUF } from '../support/gguf-read.js';
 import { loadReference } from '../support/forward.js';
@@ -30,7 +30,7 @@ describe.each(GENERATABLE_ARCHS.map((a) => [a]))('%s', (arch) => {
     // a folder name without "phi3": llama.cpp special-cases Phi-3 vocabularies by general.name
     const dir = path.join(TMP, `gen-${arch.replace('phi3', 'p-three')}-${ft}`);
     await generateModel({ arch, dir, dtype: 'F32', seed: 7, hiddenSize: 64, numLayers: 2, vocabSize: 384 });
-    const r = await convertModelToGGUF({ modelDir: dir, outDir: dir, fileType: ft, tokenizerPre: 'gpt-2' });
+    const r = await quantizeFolder({ modelDir: dir, outDir: dir, fileType: ft, tokenizerPre: 'gpt-2' });
     const g = await readGGUF(r.files[0].path);
     expect(g.typed['general.architecture'].value).toBe(GGUF_ARCH[arch]);
     expect(g.tensors.length).toBe(r.plan.tensors.length);
@@ -58,7 +58,7 @@ test('Llama 3.1-style rope (rope_type llama3): rope_freqs.weight first, F32, and
   cfg['rope_scaling'] = { rope_type: 'llama3', factor: 8.0, low_freq_factor: 1.0, high_freq_factor: 4.0, original_max_position_embeddings: 64 };
   cfg['rope_theta'] = 500000.0;
   writeFileSync(cfgPath, JSON.stringify(cfg));
-  const r = await convertModelToGGUF({ modelDir: dir, outDir: dir, fileType: 'F32' });
+  const r = await quantizeFolder({ modelDir: dir, outDir: dir, fileType: 'F32' });
   const g = await readGGUF(r.files[0].path);
   expect(g.tensors[0]).toMatchObject({ name: 'rope_freqs.weight', shape: [16], type: 0 });
   const freqs = r.plan.tensors[0].generated!;

@@ -5,7 +5,8 @@
  */
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { convertModelToGGUF } from '../../src/execute/gguf-convert.js';
+import { quantizeFolder } from '../../src/pipeline.js';
+import { ggufPlanBytes, minMaxMemory } from '../../src/execute/budget.js';
 import { bf16ToF32, f32ToBf16, f32ToF16 } from '../../src/formats/dtype.js';
 import { readGGUF, readBytes, type ReadGGUF } from '../support/gguf-read.js';
 import { loadReference, type ReferenceModel } from '../support/forward.js';
@@ -64,7 +65,7 @@ let ref: ReferenceModel;
 
 beforeAll(async () => {
   for (const t of ['F32', 'F16', 'BF16'] as const) {
-    const r = await convertModelToGGUF({ modelDir: BASE, outDir: OUT, fileType: t });
+    const r = await quantizeFolder({ modelDir: BASE, outDir: OUT, fileType: t });
     FILES[t] = r.files[0].path;
     READ[t] = await readGGUF(FILES[t]);
   }
@@ -176,9 +177,12 @@ describe.each(['F32', 'F16', 'BF16'] as const)('fixture Llama → %s GGUF', (t) 
 });
 
 test.each(['F16', 'Q4_K_M'] as const)('%s: processing in small row chunks (whole heads for Q/K) writes the same bytes', async (ft) => {
-  const whole = await convertModelToGGUF({ modelDir: BASE, outDir: path.join(OUT, 'whole'), fileType: ft });
-  // 2000 elements: ~10 rows of 192 per chunk, one 48-row head per chunk for attn_q/attn_k
-  const chunked = await convertModelToGGUF({ modelDir: BASE, outDir: path.join(OUT, 'chunked'), fileType: ft, chunkElements: 2000 });
+  const whole = await quantizeFolder({ modelDir: BASE, outDir: path.join(OUT, 'whole'), fileType: ft });
+  // A budget of ~40 kB per worker: a few rows of 192 per chunk, one 48-row head per chunk for attn_q/attn_k.
+  const headers = whole.plan.files.reduce((a, f) => a + f.layout.header.length, 0);
+  const chunked = await quantizeFolder({
+    modelDir: BASE, outDir: path.join(OUT, 'chunked'), fileType: ft, threads: 2, maxMemory: minMaxMemory(2) + 2 * 40_000 + ggufPlanBytes(headers),
+  });
   expect(Buffer.compare(readFileSync(chunked.files[0].path), readFileSync(whole.files[0].path))).toBe(0);
 });
 
@@ -189,7 +193,7 @@ test('general.* from the model card front matter, in convert\'s key order', asyn
     '---', 'license: apache-2.0', 'base_model:', '- Qwen/Qwen2.5-7B-Instruct', '- https://huggingface.co/my-org/rev-model',
     'tags:', '- merge', '- mergekit', 'pipeline_tag: text-generation', 'language:', '- en', 'model_name: Add Rev Merge', '---', '# card', '',
   ].join('\n'));
-  const g = await readGGUF((await convertModelToGGUF({ modelDir: dir, outDir: dir, fileType: 'F16' })).files[0].path);
+  const g = await readGGUF((await quantizeFolder({ modelDir: dir, outDir: dir, fileType: 'F16' })).files[0].path);
   expect(g.keys.slice(0, 16)).toEqual([
     'general.architecture', 'general.type', 'general.name', 'general.size_label', 'general.license', 'general.base_model.count',
     'general.base_model.0.name', 'general.base_model.0.organization', 'general.base_model.0.repo_url',
@@ -240,7 +244,7 @@ describe('fixture Llama GGUF through llama.cpp', () => {
     Q4_K_M: { rel: 0.55, agree: 0.9 }, Q4_0: { rel: 1.0, agree: 0.85 }, Q3_K_M: { rel: 1.0, agree: 0.8 },
   } as const;
   test.each(Object.keys(QTOL) as (keyof typeof QTOL)[])('%s: logits on 6 prompts within the type\'s tolerance', async (ft) => {
-    const file = (await convertModelToGGUF({ modelDir: BASE, outDir: OUT, fileType: ft })).files[0].path;
+    const file = (await quantizeFolder({ modelDir: BASE, outDir: OUT, fileType: ft })).files[0].path;
     const m = await loadGGUF(file);
     try {
       let rel = 0;

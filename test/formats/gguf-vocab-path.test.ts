@@ -6,7 +6,7 @@
 import { copyFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { convertModelToGGUF } from '../../src/execute/gguf-convert.js';
+import { quantizeFolder } from '../../src/pipeline.js';
 import { generateModel } from '../support/generate-model.js';
 import { readGGUF } from '../support/gguf-read.js';
 import { loadGGUF } from '../support/llama-cpp.js';
@@ -26,7 +26,7 @@ describe.each(['qwen2', 'qwen3'])('%s', (arch) => {
     for (const f of ['tokenizer.model', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']) {
       copyFileSync(path.join(spm, f), path.join(dir, f));
     }
-    const r = await convertModelToGGUF({ modelDir: dir, outDir: dir, fileType: 'F32' });
+    const r = await quantizeFolder({ modelDir: dir, outDir: dir, fileType: 'F32' });
     const g = await readGGUF(r.files[0].path);
     expect(g.typed['tokenizer.ggml.model'].value).toBe('llama');
     expect(g.typed['tokenizer.ggml.pre'].value).toBe('default');
@@ -44,7 +44,7 @@ describe.each(['qwen2', 'qwen3'])('%s', (arch) => {
   it('without one: byte-level BPE (tokenizer.ggml.model gpt2)', async () => {
     const dir = path.join(TMP, `${arch}-bpe`);
     await generateModel({ arch, dir, seed: 3, ...DIMS });
-    const g = await readGGUF((await convertModelToGGUF({ modelDir: dir, outDir: dir, fileType: 'F32', tokenizerPre: 'qwen2' })).files[0].path);
+    const g = await readGGUF((await quantizeFolder({ modelDir: dir, outDir: dir, fileType: 'F32', tokenizerPre: 'qwen2' })).files[0].path);
     expect(g.typed['tokenizer.ggml.model'].value).toBe('gpt2');
   });
 });

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { MergeopsError } from '../../src/errors.js';
-import { convertModelToGGUF } from '../../src/execute/gguf-convert.js';
+import { quantizeFolder } from '../../src/pipeline.js';
 import { GGUFFileSink } from '../../src/execute/gguf-sink.js';
 import { verifyGGUF } from '../../src/execute/gguf-verify.js';
 import { ggufSplitName, GGUFMetadata, GGUFValueType, kv, layoutGGUF, splitGGUF, type GGUFTensorSpec } from '../../src/formats/gguf.js';
@@ -146,7 +146,7 @@ describe('splitGGUF (gguf-split format)', () => {
 
   test('a split model reads back per file and llama.cpp loads it from the first part', async () => {
     const out = path.join(TMP, 'split');
-    const r = await convertModelToGGUF({ modelDir: path.join(EXAMPLE_MODELS, 'base'), outDir: out, fileType: 'F16', prefix: 'base', split: { maxTensors: 16 } });
+    const r = await quantizeFolder({ modelDir: path.join(EXAMPLE_MODELS, 'base'), outDir: out, fileType: 'F16', prefix: 'base', split: { maxTensors: 16 } });
     expect(r.files.map((f) => path.basename(f.path))).toEqual(['base-00001-of-00003.gguf', 'base-00002-of-00003.gguf', 'base-00003-of-00003.gguf']);
     const parts = await Promise.all(r.files.map((f) => readGGUF(f.path)));
     expect(parts[0].keys.slice(-3)).toEqual(['split.no', 'split.tensors.count', 'split.count']);
@@ -157,7 +157,7 @@ describe('splitGGUF (gguf-split format)', () => {
     expect(parts[1].typed['split.no'].type).toBe(GGUFValueType.UINT16);
     expect(parts[1].typed['split.tensors.count'].type).toBe(GGUFValueType.INT32);
     expect(parts.map((p) => p.tensors.length)).toEqual([16, 16, 7]);
-    const whole = await convertModelToGGUF({ modelDir: path.join(EXAMPLE_MODELS, 'base'), outDir: out, fileType: 'F16', prefix: 'whole' });
+    const whole = await quantizeFolder({ modelDir: path.join(EXAMPLE_MODELS, 'base'), outDir: out, fileType: 'F16', prefix: 'whole' });
     const a = await loadGGUF(r.files[0].path);
     const b = await loadGGUF(whole.files[0].path);
     try {

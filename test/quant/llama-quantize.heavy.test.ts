@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { convertModelToGGUF } from '../../src/execute/gguf-convert.js';
+import { quantizeFolder } from '../../src/pipeline.js';
 import { FILE_TYPES, type FileTypeName } from '../../src/quant/select.js';
 import { generateModel } from '../support/generate-model.js';
 import { readGGUF, readBytes } from '../support/gguf-read.js';
@@ -24,7 +24,7 @@ let intermediate: string;
 beforeAll(async () => {
   // n_embd and n_ff multiples of 256 (K-quants apply), 8 layers (use_more_bits picks 0, 3, 6, 7), tied and untied below
   await generateModel({ arch: 'llama', dir: MODEL, dtype: 'BF16', seed: 3, hiddenSize: 256, numLayers: 8, intermediateSize: 256, vocabSize: 320 });
-  intermediate = (await convertModelToGGUF({ modelDir: MODEL, outDir: TMP, fileType: 'BF16', prefix: 'intermediate' })).files[0].path;
+  intermediate = (await quantizeFolder({ modelDir: MODEL, outDir: TMP, fileType: 'BF16', prefix: 'intermediate' })).files[0].path;
 });
 
 test('the llama_model_quantize_params layout matches the bundled llama.cpp', () => {
@@ -44,7 +44,7 @@ const K_AND_LEGACY: FileTypeName[] = ['Q2_K', 'Q3_K_S', 'Q3_K_M', 'Q3_K_L', 'Q4_
 test.each(K_AND_LEGACY)('%s: byte-identical to llama-quantize of our BF16 conversion', async (ft) => {
   const theirs = path.join(TMP, `llama-${ft}.gguf`);
   expect(llamaQuantize(intermediate, theirs, FILE_TYPES[ft].id)).toBe(0);
-  const ours = (await convertModelToGGUF({ modelDir: MODEL, outDir: TMP, fileType: ft, prefix: `ours-${ft}` })).files[0].path;
+  const ours = (await quantizeFolder({ modelDir: MODEL, outDir: TMP, fileType: ft, prefix: `ours-${ft}` })).files[0].path;
   const a = readFileSync(theirs);
   const b = readFileSync(ours);
   expect(firstDifference(a, b)).toBe(-1);
@@ -53,7 +53,7 @@ test.each(K_AND_LEGACY)('%s: byte-identical to llama-quantize of our BF16 conver
 test('Q8_0: every tensor byte-identical to llama-quantize; names, shapes and types as convert --outtype q8_0', async () => {
   const theirs = path.join(TMP, 'llama-Q8_0.gguf');
   expect(llamaQuantize(intermediate, theirs, FILE_TYPES.Q8_0.id)).toBe(0);
-  const ours = (await convertModelToGGUF({ modelDir: MODEL, outDir: TMP, fileType: 'Q8_0', prefix: 'ours-Q8_0' })).files[0].path;
+  const ours = (await quantizeFolder({ modelDir: MODEL, outDir: TMP, fileType: 'Q8_0', prefix: 'ours-Q8_0' })).files[0].path;
   const [ga, gb] = [await readGGUF(theirs), await readGGUF(ours)];
   expect(gb.tensors.map((t) => t.name).sort()).toEqual(ga.tensors.map((t) => t.name).sort());
   // convert's order (sorted HF names) differs from llama-quantize's (§1.5)
@@ -72,11 +72,11 @@ test('Q8_0: every tensor byte-identical to llama-quantize; names, shapes and typ
 
 test('rows that are not whole 256-blocks fall back as llama-quantize does (fixture, n_embd 192)', async () => {
   const base = path.join(EXAMPLE_MODELS, 'base');
-  const inter = (await convertModelToGGUF({ modelDir: base, outDir: TMP, fileType: 'BF16', prefix: 'fixture-bf16' })).files[0].path;
+  const inter = (await quantizeFolder({ modelDir: base, outDir: TMP, fileType: 'BF16', prefix: 'fixture-bf16' })).files[0].path;
   for (const ft of ['Q4_K_M', 'Q3_K_S'] as const) {
     const theirs = path.join(TMP, `fixture-llama-${ft}.gguf`);
     expect(llamaQuantize(inter, theirs, FILE_TYPES[ft].id)).toBe(0);
-    const ours = (await convertModelToGGUF({ modelDir: base, outDir: TMP, fileType: ft, prefix: `fixture-ours-${ft}` })).files[0].path;
+    const ours = (await quantizeFolder({ modelDir: base, outDir: TMP, fileType: ft, prefix: `fixture-ours-${ft}` })).files[0].path;
     expect(firstDifference(readFileSync(theirs), readFileSync(ours))).toBe(-1);
     const g = await readGGUF(ours);
     const type = (n: string) => g.tensors.find((t) => t.name === n)!.type;
@@ -90,9 +90,9 @@ test('rows that are not whole 256-blocks fall back as llama-quantize does (fixtu
 test('an F32 checkpoint goes through convert\'s auto F16 file first: Q4_K_M equals llama-quantize of our F16 conversion', async () => {
   const dir = path.join(TMP, 'f32-model');
   await generateModel({ arch: 'qwen3', dir, dtype: 'F32', seed: 9, hiddenSize: 256, numLayers: 2, intermediateSize: 256, vocabSize: 320 });
-  const f16 = (await convertModelToGGUF({ modelDir: dir, outDir: TMP, fileType: 'F16', prefix: 'f32-model-f16', tokenizerPre: 'qwen2' })).files[0].path;
+  const f16 = (await quantizeFolder({ modelDir: dir, outDir: TMP, fileType: 'F16', prefix: 'f32-model-f16', tokenizerPre: 'qwen2' })).files[0].path;
   const theirs = path.join(TMP, 'f32-model-llama-Q4_K_M.gguf');
   expect(llamaQuantize(f16, theirs, FILE_TYPES.Q4_K_M.id)).toBe(0);
-  const ours = (await convertModelToGGUF({ modelDir: dir, outDir: TMP, fileType: 'Q4_K_M', prefix: 'f32-model-ours', tokenizerPre: 'qwen2' })).files[0].path;
+  const ours = (await quantizeFolder({ modelDir: dir, outDir: TMP, fileType: 'Q4_K_M', prefix: 'f32-model-ours', tokenizerPre: 'qwen2' })).files[0].path;
   expect(firstDifference(readFileSync(theirs), readFileSync(ours))).toBe(-1);
 });

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { MergeopsError } from '../../src/errors.js';
-import { convertModelToGGUF } from '../../src/execute/gguf-convert.js';
+import { quantizeFolder } from '../../src/pipeline.js';
 import { readTokenizerFiles } from '../../src/tokenizer/read-files.js';
 import { specialVocabKVs } from '../../src/tokenizer/gguf-special.js';
 import { CHK_TXT, PRE_TOKENIZER_HASHES } from '../../src/tokenizer/gguf-pre-hashes.js';
@@ -137,7 +137,7 @@ describe('byte-level BPE', () => {
   });
 
   test('llama.cpp tokenizes with our tokens + merges exactly as the HF tokenizer does', async () => {
-    const r = await convertModelToGGUF({ modelDir: QWEN, outDir: TMP, fileType: 'F32', prefix: 'qwen', tokenizerPre: 'gpt-2' });
+    const r = await quantizeFolder({ modelDir: QWEN, outDir: TMP, fileType: 'F32', prefix: 'qwen', tokenizerPre: 'gpt-2' });
     const tj = JSON.parse(readFileSync(path.join(QWEN, 'tokenizer.json'), 'utf8')) as object;
     const tc = JSON.parse(readFileSync(path.join(QWEN, 'tokenizer_config.json'), 'utf8')) as object;
     const hf = new Tokenizer(tj as never, tc as never);

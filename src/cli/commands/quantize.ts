@@ -1,7 +1,7 @@
 /** `mergeops quantize <model folder> --type TYPE`: a safetensors model folder to a GGUF file. */
 import { smokeTestGGUF } from '../../eval/load-check.js';
 import { MergeopsError } from '../../errors.js';
-import { convertModelToGGUF } from '../../execute/gguf-convert.js';
+import { quantizeFolder } from '../../pipeline.js';
 import { readRunOptions } from '../../options/run-options.js';
 import { CLI_NAMING, fileTypeValue } from '../../options/validate.js';
 import { defineCommand } from '../command.js';
@@ -49,7 +49,7 @@ Options:
     const fileType = fileTypeValue(CLI_NAMING, 'type', f.type);
     const opts = readRunOptions(f, CLI_NAMING);
     const t0 = performance.now();
-    const r = await convertModelToGGUF({
+    const r = await quantizeFolder({
       modelDir,
       outDir: f.out ?? modelDir,
       fileType,
