@@ -124,9 +124,13 @@ async function commitOne(ctx: ModeContext, path: string, parts: { file: string; 
   const report = notRunReport(ctx.inputs.eval ? MATRIX_EVAL_REASON : EVAL_SWITCHED_OFF, MERGEOPS_VERSION, { health });
   writeEvalReport(outDir, report);
   const remote = files.map((f) => ({ name: f.path, bytes: f.size }));
-  const local = readdirSync(outDir).filter((n) => !n.startsWith('.')).map((n) => ({ name: n, bytes: statSync(join(outDir, n)).size }));
-  const all = [...local, ...remote].sort((a, b) => (a.name < b.name ? -1 : 1));
-  writeCard(outDir, card, { kind: remote.some((f) => f.name.endsWith('.gguf')) ? 'combined' : 'model', name: basename(outDir), files: all, hubUrl: ctx.hub.hubUrl });
+  // What the folder holds, plus what the parts uploaded: the files a one-job run lists.
+  const listing = (): { name: string; bytes: number }[] => [
+    ...readdirSync(outDir).filter((n) => !n.startsWith('.')).map((n) => ({ name: n, bytes: statSync(join(outDir, n)).size })), ...remote,
+  ].sort((a, b) => (a.name < b.name ? -1 : 1));
+  // The folder's own card (a one-job run writes one too; publishing renders each repo's).
+  writeCard(outDir, card, { kind: remote.some((f) => f.name.endsWith('.gguf')) ? 'combined' : 'model', name: basename(outDir), files: listing(), hubUrl: ctx.hub.hubUrl });
+  const all = listing();
 
   const published: RecipeBuild['published'] = [];
   if (starts) {

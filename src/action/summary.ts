@@ -56,7 +56,7 @@ export function recipeSummary(b: RecipeBuild, hubUrl = 'https://huggingface.co')
   out.push('');
   if (b.eval) out.push('### Eval', '', b.eval.ran ? renderEvalMarkdown(b.eval) : `Not run: ${b.eval.reason ?? 'no reason given'}.`, '');
   else if (b.ggufChecks.some((c) => !c.ran)) out.push('> ⚠️ The GGUF files were not loaded with llama.cpp (no prebuilt binary for this runner): no eval ran.', '');
-  out.push(`Time: ${duration(b.seconds)} (merge ${duration(b.mergeSeconds)}); peak memory ${bytes(b.peakRssBytes)}.`
+  out.push(`Time: ${duration(b.seconds)} (${b.matrix?.role === 'commit' ? 'the merge ran in the part jobs' : `merge ${duration(b.mergeSeconds)}`}); peak memory ${bytes(b.peakRssBytes)}.`
     + `${b.lockChanged ? ` \`${b.lockPath}\` updated.` : ''}`, '');
   return out.join('\n');
 }

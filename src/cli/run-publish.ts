@@ -19,6 +19,7 @@ export interface PublishFlags {
   'gguf-repo'?: string;
   private?: boolean;
   'low-disk'?: boolean;
+  shard?: string;
 }
 
 export function printOutcomes(r: PublishResult, io: CommandIO): void {
@@ -53,6 +54,11 @@ export async function startRunPublish(values: PublishFlags, outDir: string, hub:
     if (values['low-disk']) throw new MergeopsError('USAGE', '--low-disk needs --publish', 'low-disk mode uploads each finished file and deletes it: add --publish hf:ORG/NAME');
     if (values['gguf-repo'] !== undefined || values.private) throw new MergeopsError('USAGE', '--gguf-repo and --private need --publish', 'add --publish hf:ORG/NAME');
     return undefined;
+  }
+  if (values.shard !== undefined) {
+    // A part holds some of the files and no card: it is published only with the other parts, at once.
+    throw new MergeopsError('USAGE', '--publish cannot publish one part of a matrix build (--shard)',
+      'publish a matrix build with the GitHub Action (workflows-examples/sharded-build.yml: each part uploads its files, a final job commits them all), or build in one job with --publish');
   }
   const targets = publishTargets(values.publish, values['gguf-repo']);
   const starts = await checkPublishAccess(targets, hub);

@@ -92,6 +92,12 @@ describe('run --publish against the test Hub', () => {
     expect(other.stderr).toContain('cannot publish to hf:someone-else/merge: user tester is not a member of someone-else');
     const none = await cli(runArgs(recipe(0.5), ['--publish', 'hf:tester/merge']), '');
     expect(none.stderr).toContain('publishing to hf:tester/merge needs a Hugging Face token with write access');
+    // One part of a matrix build is not a publishable output: refused before any work.
+    const part = await cli(runArgs(recipe(0.5), ['--shard', '1/2', '--publish', 'hf:tester/merge']));
+    expect(part.status).toBe(2);
+    expect(part.stderr).toContain('--publish cannot publish one part of a matrix build (--shard)');
+    expect(part.stderr).not.toContain('merging');
+    expect(existsSync(out())).toBe(false);
     expect(hub.sha('tester/merge')).toBeUndefined();
   });
 
