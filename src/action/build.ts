@@ -9,7 +9,9 @@ import { join, resolve } from 'node:path';
 import { MergeopsError } from '../errors.js';
 import { readLock } from '../hub/lockfile.js';
 import { lockIsCurrent, lockRecipeFile, runRecipeFile, type RunResult } from '../pipeline.js';
-import { restoreModelFromActionsCache, saveModelToActionsCache } from '../store/actions-cache.js';
+import {
+  restoreEvalResultsFromActionsCache, restoreModelFromActionsCache, saveEvalResultsToActionsCache, saveModelToActionsCache,
+} from '../store/actions-cache.js';
 import { defaultCacheDir, ShardCache } from '../store/shard-cache.js';
 import type { ActionMode, ModeContext } from './context.js';
 import { branchOf } from './event.js';
@@ -167,6 +169,9 @@ export async function buildRecipes(ctx: ModeContext, recipes: readonly string[])
   } else setNodeLlamaCppLoader(() => Promise.reject(new Error('the eval is off (input `eval: false`)')));
   if (ctx.inputs.commitParts !== undefined) builds.push(...await commitParts(ctx, recipes, store, outRoot));
   else {
+    // The inputs' eval results of earlier runs (compare_inputs): a rebuild then checks only the merge.
+    const evalsBefore = ctx.inputs.cache && ctx.inputs.eval && !ctx.inputs.shard && recipes.length > 0
+      ? await restoreEvalResultsFromActionsCache(store, { log: ctx.log }) : undefined;
     for (const path of recipes) {
       core.startGroup(`mergeops: ${path}`);
       try {
@@ -175,6 +180,7 @@ export async function buildRecipes(ctx: ModeContext, recipes: readonly string[])
         core.endGroup();
       }
     }
+    if (evalsBefore) await saveEvalResultsToActionsCache(store, evalsBefore, { log: ctx.log });
   }
   const models: Record<string, unknown> = {};
   for (const b of builds) {

@@ -12,7 +12,7 @@ import { folderView, type FileView } from '../io/optional-file.js';
 import { CARD_DATA_FILE, readOutputMarker } from './output-safety.js';
 
 /** The YAML front matter of a model card (README.md), as convert reads it; {} without one. */
-export function readModelCard(from: string | FileView): Record<string, unknown> {
+function readModelCard(from: string | FileView): Record<string, unknown> {
   const view = typeof from === 'string' ? folderView(from) : from;
   const b = view.read('README.md');
   if (!b) return {};

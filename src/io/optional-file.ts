@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { MergeopsError } from '../errors.js';
 
 /** A file's bytes, or undefined when it does not exist. */
-export function readOptionalFile(file: string): Buffer | undefined {
+function readOptionalFile(file: string): Buffer | undefined {
   try {
     return readFileSync(file);
   } catch (e) {
@@ -12,12 +12,6 @@ export function readOptionalFile(file: string): Buffer | undefined {
     if (code === 'ENOENT' || code === 'EISDIR') return undefined;
     throw new MergeopsError('IO', `cannot read ${file}: ${(e as Error).message}`, 'check that the file is readable');
   }
-}
-
-/** A JSON object file, or undefined when it does not exist; anything else than a JSON object is an error naming the file. */
-export function readOptionalJsonObject(file: string): Record<string, unknown> | undefined {
-  const b = readOptionalFile(file);
-  return b === undefined ? undefined : parseJsonObject(b.toString('utf8'), file);
 }
 
 /** The JSON object in `text`, read from `file`; anything else is an error naming the file. */

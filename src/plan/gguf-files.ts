@@ -1,9 +1,9 @@
 /**
  * The GGUF files of a model folder, planned from what resolve read: the tokenizer block for the
  * architecture's `set_vocab` path, the `general.*` sources (model card, generation config,
- * `_name_or_path`, the folder's name) and one file (or gguf-split set) per type. A merge plans
- * the files of its output folder as the run will write it (`planMergeGGUF`), so their bytes equal
- * `mergeops quantize` on the merged folder. Pure: no I/O.
+ * `_name_or_path`, the folder's name) and one file (or gguf-split set) per type (`planGGUFFiles`).
+ * A merge plans the files of its output folder as the run will write it, so their bytes equal
+ * `mergeops quantize` of the merged folder, which plans those of the input folder. Pure: no I/O.
  */
 import { isIgnoredTensor } from '../arch/detect.js';
 import { ggufArchFor, ggufTensorName, withConfigDefaults, type GGUFArchRow } from '../arch/gguf-arch.js';
@@ -21,7 +21,7 @@ import { planGGUFConversion, type GGUFPlan, type GGUFRequest, type GGUFSourceTen
 import type { Plan } from './types.js';
 
 /** The tokenizer block for an architecture's `set_vocab` path. */
-export function vocabKVsFor(row: GGUFArchRow, files: TokenizerFiles, config: HFConfig, tokenizerPre?: string): GGUFKV[] {
+function vocabKVsFor(row: GGUFArchRow, files: TokenizerFiles, config: HFConfig, tokenizerPre?: string): GGUFKV[] {
   const src = { ...files, config };
   const vocabSize = typeof config['vocab_size'] === 'number' ? config['vocab_size'] : undefined;
   const bpe = (): GGUFKV[] => bpeKVs(src, vocabSize, tokenizerPre !== undefined ? { preOverride: tokenizerPre } : {});
@@ -60,14 +60,14 @@ export function vocabKVsFor(row: GGUFArchRow, files: TokenizerFiles, config: HFC
 }
 
 /** What every GGUF file of a model folder shares, whatever its type: tokenizer block and `general.*` sources. */
-export interface FolderGGUFInfo {
+interface FolderGGUFInfo {
   config: HFConfig;
   vocab: GGUFKV[];
   general: Partial<GGUFGeneralInfo>;
   modelIds: string[];
 }
 
-export interface FolderInfoInput {
+interface FolderInfoInput {
   config: HFConfig;
   /** the folder's tokenizer files and generation config */
   sources: GGUFSources;
@@ -87,7 +87,7 @@ export interface FolderInfoInput {
  * convert: explicit values, the model card, config `_name_or_path`, the folder name; below the
  * card, the title a mergeops run recorded (after the recipe, not the folder).
  */
-export function folderGGUFInfo(o: FolderInfoInput): FolderGGUFInfo {
+function folderGGUFInfo(o: FolderInfoInput): FolderGGUFInfo {
   const row = ggufArchFor(o.config);
   const vocab = vocabKVsFor(row, o.sources.tokenizer, withConfigDefaults(o.config), o.tokenizerPre);
   const general: Partial<GGUFGeneralInfo> = {
@@ -116,7 +116,7 @@ function checkLeftOut(plan: Plan, config: HFConfig): void {
 }
 
 /** Plans one GGUF file (or gguf-split set) of `fileType` for a folder's tensors, as convert + llama-quantize would. */
-export function planFolderGGUF(info: FolderGGUFInfo, tensors: readonly GGUFSourceTensor[], fileType: FileTypeName,
+function planFolderGGUF(info: FolderGGUFInfo, tensors: readonly GGUFSourceTensor[], fileType: FileTypeName,
   o: { prefix?: string; split?: GGUFSplitOptions } = {}): GGUFPlan {
   return planGGUFConversion({
     config: info.config, tensors, fileType, general: info.general, modelIds: info.modelIds, vocab: info.vocab,

@@ -4,6 +4,7 @@
  * shard cache. Models too large for the per-repository budget are not saved, with a log line.
  */
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import * as cache from '@actions/cache';
 import type { RemoteFile } from '../model/resolved.js';
@@ -85,4 +86,54 @@ export async function restoreModelFromActionsCache(store: ShardCache, repo: stri
   }
   log(`${repo}@${sha}: restored from the Actions cache`);
   return true;
+}
+
+/** The eval stage's results cache under the shard cache (eval/results-cache.ts keeps its entries there). */
+function evalResultsDir(store: ShardCache): string {
+  return join(store.root, 'eval');
+}
+
+/** The entries of the eval results cache, by name (each name is the hash of what its result depends on). */
+function evalEntries(store: ShardCache): string[] {
+  const dir = evalResultsDir(store);
+  return existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.json')).sort() : [];
+}
+
+/** An Actions cache key naming a set of eval results: entries are immutable, so a grown set is saved under a new key. */
+export function evalResultsKey(entries: readonly string[]): string {
+  return `mergeops-eval-${createHash('sha256').update(entries.join('\n')).digest('hex').slice(0, 32)}`;
+}
+
+/**
+ * Restores the newest saved eval results (the inputs' check results of earlier workflow runs, so a
+ * rebuild checks only the merge). Returns the entries present afterwards, for `saveEvalResultsToActionsCache`.
+ */
+export async function restoreEvalResultsFromActionsCache(store: ShardCache, opts: ActionsCacheOptions = {}): Promise<string[]> {
+  const log = opts.log ?? ((): void => undefined);
+  if (!cache.isFeatureAvailable()) return evalEntries(store);
+  try {
+    const hit = await cache.restoreCache([evalResultsDir(store)], evalResultsKey(evalEntries(store)), ['mergeops-eval-']);
+    if (hit) log(`eval results of earlier runs restored from the Actions cache (${evalEntries(store).length})`);
+  } catch (e) {
+    log(`could not restore eval results from the Actions cache: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return evalEntries(store);
+}
+
+/** Saves the eval results when this run added some (`before`: the entries after the restore). */
+export async function saveEvalResultsToActionsCache(store: ShardCache, before: readonly string[], opts: ActionsCacheOptions = {}): Promise<SaveOutcome> {
+  const log = opts.log ?? ((): void => undefined);
+  const now = evalEntries(store);
+  if (now.length === 0) return 'empty';
+  if (now.length === before.length && now.every((n, i) => n === before[i])) return 'exists';
+  if (!cache.isFeatureAvailable()) return 'unavailable';
+  try {
+    await cache.saveCache([evalResultsDir(store)], evalResultsKey(now));
+    log(`eval results saved to the Actions cache (${now.length - before.length} new)`);
+    return 'saved';
+  } catch (e) {
+    if (e instanceof Error && (e.name === 'ReserveCacheError' || /already exists/i.test(e.message))) return 'exists';
+    log(`could not save eval results to the Actions cache: ${e instanceof Error ? e.message : String(e)}`);
+    return 'unavailable';
+  }
 }

@@ -31,6 +31,9 @@ models:
 mergeops:
   quantize: [Q8_0]
   license: apache-2.0
+  eval:
+    prompts: [{prompt: "12+34=", expect: "46", max_tokens: 8}]
+    compare_inputs: true
 `;
 
 beforeAll(async () => {
@@ -104,7 +107,9 @@ describe('build mode', () => {
     expect(first.stdout).toMatch(/node-llama-cpp 3\.22\.1: installed with npm/);
     expect(existsSync(join(t.dir, 'toolcache', 'mergeops-node-llama-cpp', '3.22.1'))).toBe(true);
     expect(existsSync(join(repo.work, 'node_modules'))).toBe(false);
-    expect(cacheService.counters.uploads).toBe(3);
+    // The two models, the runtime, and the inputs' eval results.
+    expect(cacheService.counters.uploads).toBe(4);
+    expect(first.stdout).toContain('eval results saved to the Actions cache (2 new)');
     // The eval ran with that runtime (the GGUF's load check), and says so in the outputs and the summary.
     const evalSummary = JSON.parse(first.outputs['eval-summary']) as Record<string, { ran: boolean; passed: boolean }>;
     expect(evalSummary['recipes/blend/blend.yml']).toMatchObject({ ran: true, passed: true });
@@ -121,7 +126,12 @@ describe('build mode', () => {
     expect(second.stdout).toMatch(/node-llama-cpp 3\.22\.1: restored from the Actions cache/);
     expect(second.stdout).not.toMatch(/installed with npm/);
     expect(second.stdout).toContain('restored from the Actions cache');
-    expect(cacheService.counters.downloads).toBe(3);
+    expect(cacheService.counters.downloads).toBe(4);
+    // The inputs' results came from the first runner: only the merge was checked, and nothing new was saved.
+    const evalJson = JSON.parse(readFileSync(join(t.dir, 'run2', 'out', 'blend', 'eval.json'), 'utf8')) as { models: { role: string; cached?: boolean }[] };
+    expect(evalJson.models.filter((m) => m.role === 'input').map((m) => m.cached)).toEqual([true, true]);
+    expect(second.stdout).not.toContain('eval results saved');
+    expect(cacheService.counters.uploads).toBe(4);
     expect(JSON.parse(second.outputs['eval-summary'])['recipes/blend/blend.yml']).toMatchObject({ ran: true, passed: true });
     // The same build again: nothing to commit on the Hub.
     expect(hub.sha('tester/blend')).toBe(published);

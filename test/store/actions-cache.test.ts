@@ -1,7 +1,9 @@
 /** `@actions/cache` save and restore of cached model snapshots against the cache service emulator. */
 import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { actionsCacheKey, restoreModelFromActionsCache, saveModelToActionsCache } from '../../src/store/actions-cache.js';
+import {
+  actionsCacheKey, evalResultsKey, restoreEvalResultsFromActionsCache, restoreModelFromActionsCache, saveEvalResultsToActionsCache, saveModelToActionsCache,
+} from '../../src/store/actions-cache.js';
 import { ShardCache } from '../../src/store/shard-cache.js';
 import { ActionsCacheServer } from '../servers/actions-cache-server.js';
 import { EXAMPLE_MODELS, tempDir } from '../support/tmp.js';
@@ -68,5 +70,39 @@ describe('Actions cache', () => {
     expect(server.counters.uploads).toBe(before);
     expect(lines[0]).toMatch(/mergeops-test\/base@a{40}: 3\.5 GB|mergeops-test\/base@a{40}: 0\.0 GB/);
     expect(lines[0]).toContain('not saved');
+  });
+
+  it('eval results: restored from the newest entry, saved under a new key only when a run added some', async () => {
+    // Each run on a fresh runner: the same cache path (the Actions cache's version hashes the paths), empty at the start.
+    const fresh = (): ShardCache => {
+      rmSync(join(t.dir, 'eval-runs'), { recursive: true, force: true });
+      return new ShardCache(join(t.dir, 'eval-runs'));
+    };
+    const entry = (store: ShardCache, name: string): void => {
+      mkdirSync(join(store.root, 'eval'), { recursive: true });
+      writeFileSync(join(store.root, 'eval', `${name}.json`), JSON.stringify({ format: 1, results: { prompts: [], tasks: [], name } }));
+    };
+    // Run 1: nothing to restore; one input checked.
+    const run1 = fresh();
+    const before1 = await restoreEvalResultsFromActionsCache(run1);
+    expect(before1).toEqual([]);
+    entry(run1, 'aaa');
+    expect(await saveEvalResultsToActionsCache(run1, before1)).toBe('saved');
+    // Run 2, on a fresh runner: gets run 1's results; adds one.
+    const run2 = fresh();
+    const before2 = await restoreEvalResultsFromActionsCache(run2);
+    expect(before2).toEqual(['aaa.json']);
+    expect(readFileSync(join(run2.root, 'eval', 'aaa.json'), 'utf8')).toContain('"aaa"');
+    entry(run2, 'bbb');
+    expect(await saveEvalResultsToActionsCache(run2, before2)).toBe('saved');
+    // Run 3: the newest entry holds both; nothing new, nothing saved.
+    const run3 = fresh();
+    const before3 = await restoreEvalResultsFromActionsCache(run3);
+    expect(before3).toEqual(['aaa.json', 'bbb.json']);
+    const uploads = server.counters.uploads;
+    expect(await saveEvalResultsToActionsCache(run3, before3)).toBe('exists');
+    expect(server.counters.uploads).toBe(uploads);
+    expect(server.entries.filter((e) => e.key.startsWith('mergeops-eval-')).map((e) => e.key))
+      .toEqual([evalResultsKey(['aaa.json']), evalResultsKey(['aaa.json', 'bbb.json'])]);
   });
 });
