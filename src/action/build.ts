@@ -27,6 +27,7 @@ import { commitFiles, octokit } from './github.js';
 import { provideNodeLlamaCpp } from './llama-runtime.js';
 import { logProgress } from './progress-log.js';
 import { setNodeLlamaCppLoader } from '../eval/llama.js';
+import { interruptedBy } from '../interrupt.js';
 import { allRecipes, changedRecipes, lockPathOf, recipeName } from './recipes.js';
 import { publishTargetFor } from './inputs.js';
 import { recipeSummary, type RecipeBuild } from './summary.js';
@@ -42,6 +43,24 @@ export function buildSelection(ctx: ModeContext): string[] {
 interface PublishPlan { targets: PublishTargets; starts: RepoStart[] }
 
 async function buildOne(ctx: ModeContext, path: string, store: ShardCache, outRoot: string, pub: PublishPlan | undefined): Promise<RecipeBuild> {
+  // Files go up as they are finished with low-disk (and, for a matrix part, all of them after the merge).
+  const uploads = pub ? new RunUploads(pub.targets, { hub: ctx.hub, starts: pub.starts, log: ctx.log, lowDisk: ctx.inputs.lowDisk }) : undefined;
+  // A one-job build that fails deletes a repo it created and never committed to (RELIABILITY.md);
+  // a matrix part never does: the other parts may be uploading to the repo it created.
+  const discard = ctx.inputs.shard ? undefined : uploads;
+  const release = discard?.abandonOnInterrupt();
+  try {
+    return await buildRecipe(ctx, path, store, outRoot, pub, uploads, discard);
+  } catch (e) {
+    if (interruptedBy() === undefined) await discard?.abandon('the build failed');
+    throw e;
+  } finally {
+    release?.();
+  }
+}
+
+async function buildRecipe(ctx: ModeContext, path: string, store: ShardCache, outRoot: string, pub: PublishPlan | undefined,
+  uploads: RunUploads | undefined, discard: RunUploads | undefined): Promise<RecipeBuild> {
   const name = recipeName(path);
   const lockPath = lockPathOf(path);
   const t0 = performance.now();
@@ -56,8 +75,6 @@ async function buildOne(ctx: ModeContext, path: string, store: ShardCache, outRo
   let pinned: readonly { repo: string; sha: string }[] = [];
   const outDir = join(outRoot, name);
   const shard = ctx.inputs.shard;
-  // Files go up as they are finished with low-disk (and, for a matrix part, all of them after the merge).
-  const uploads = pub ? new RunUploads(pub.targets, { hub: ctx.hub, starts: pub.starts, log: ctx.log, lowDisk: ctx.inputs.lowDisk }) : undefined;
   const result: RunResult = await runRecipeFile(path, {
     hub: ctx.hub, log: ctx.log, cache: store, frozen: ctx.inputs.frozen,
     onPinned: async (pins) => {
@@ -85,6 +102,7 @@ async function buildOne(ctx: ModeContext, path: string, store: ShardCache, outRo
   let matrix: RecipeBuild['matrix'] = shard ? { role: 'part', shard: `${shard.index}/${shard.count}`, uploaded: [] } : undefined;
   if (!gate.passed) {
     core.error(`the eval gate failed, nothing of this recipe is published: ${gate.failures.map((f) => `${f.check}: ${f.message}`).join('; ')}`, { title: 'mergeops eval', file: path });
+    await discard?.abandon('the eval gate failed');
   } else {
     if (!result.eval.ran) ctx.log(`${path}: eval not run (${result.eval.reason ?? 'no reason given'})`);
     if (pub && uploads && shard) {

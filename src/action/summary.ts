@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { bytes, duration } from '../units.js';
 import type { EvalReport } from '../eval/report.js';
 import { renderEvalMarkdown } from '../eval/render.js';
+import { isLocalOnly } from '../publish/publish.js';
 
 export interface RecipeBuild {
   path: string;
@@ -50,8 +51,10 @@ export function recipeSummary(b: RecipeBuild, hubUrl = 'https://huggingface.co')
   out.push('', '| output | size |', '|---|---|');
   for (const f of b.files) {
     const repo = f.name.endsWith('.gguf') ? b.published[b.published.length - 1] : pub;
-    const link = repo ? `[${esc(f.name)}](${repo.url}/blob/${repo.committed ? repo.commit : 'main'}/${f.name})` : `\`${esc(f.name)}\``;
-    out.push(`| ${link} | ${bytes(f.bytes)} |`);
+    // Files no repo receives (the card's data) are named without a link, as local only.
+    const local = isLocalOnly(f.name);
+    const link = repo && !local ? `[${esc(f.name)}](${repo.url}/blob/${repo.committed ? repo.commit : 'main'}/${f.name})` : `\`${esc(f.name)}\``;
+    out.push(`| ${link}${repo && local ? ' (not published: README.md is rendered from it)' : ''} | ${bytes(f.bytes)} |`);
   }
   out.push('');
   if (b.eval) out.push('### Eval', '', b.eval.ran ? renderEvalMarkdown(b.eval) : `Not run: ${b.eval.reason ?? 'no reason given'}.`, '');

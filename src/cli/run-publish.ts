@@ -43,6 +43,14 @@ export interface RunPublish {
   /** For RunOptions.uploadedDigest: what low-disk mode uploaded, for the lockfile. */
   uploadedDigest(name: string): { size: number; sha256: string } | undefined;
   finish(result: RunResult): Promise<void>;
+  /**
+   * The run failed (`why`) or its eval gate did: deletes a Hub repo this run created and never
+   * committed to (low-disk runs create it at their first upload). Also done on SIGINT/SIGTERM
+   * until `release`.
+   */
+  abandon(why: string): Promise<void>;
+  /** The run is over (published or abandoned): an interruption no longer abandons. */
+  release(): void;
 }
 
 /**
@@ -65,6 +73,7 @@ export async function startRunPublish(values: PublishFlags, outDir: string, hub:
   log(`publishing to ${targets.model === targets.gguf ? targetName(targets.model) : `${targetName(targets.model)} and ${targetName(targets.gguf)}`} after the merge: access checked`);
   const onProgress = uploadProgressReporter(process.stderr);
   const uploads = new RunUploads(targets, { hub, starts, private: values.private, log, onProgress, lowDisk: values['low-disk'] });
+  const release = uploads.abandonOnInterrupt();
   return {
     targets, starts,
     onPlan(plan) {
@@ -78,5 +87,7 @@ export async function startRunPublish(values: PublishFlags, outDir: string, hub:
       });
       printOutcomes(r, io);
     },
+    abandon: (why) => uploads.abandon(why),
+    release,
   };
 }

@@ -81,8 +81,9 @@ export interface ExecuteOptions {
   onTensors?: (tensors: readonly PlannedTensor[]) => void;
   /**
    * Low-disk publishing: called with each finished safetensors shard (once all its tensors are
-   * written, while the merge goes on) and each checked GGUF file (at the end), one at a time.
-   * Resolves true when it took the file away (uploaded and deleted it).
+   * written, while the merge goes on), one at a time. Resolves true when it took the file away
+   * (uploaded and deleted it). GGUF files are never handed off: they stay in the folder for the
+   * load check and the eval, and go up with the publish commit (so they count in the peak disk).
    */
   onFileDone?: (path: string) => Promise<boolean>;
   /** Warnings found while merging (from the data, so not in the plan's), each told once. */

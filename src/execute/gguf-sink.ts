@@ -17,7 +17,9 @@ export class GGUFFileSink {
   /** bytes written per tensor (parts may come in any order; they must not overlap) */
   private readonly written: number[];
   private readonly index = new Map<string, number>();
-  private closed = false;
+  /** 'finishing': syncing and renaming; an interruption then still removes the temporary file until the rename is done. */
+  private state: 'open' | 'finishing' | 'done' = 'open';
+  private aborting?: Promise<void>;
   /** Removes the temporary file if the process is interrupted before finish or abort. */
   private readonly unregister: () => void;
 
@@ -26,10 +28,13 @@ export class GGUFFileSink {
     private readonly tmpPath: string,
     private readonly fh: fs.FileHandle,
     readonly layout: GGUFLayout,
+    unregisterEarly: () => void,
   ) {
     this.written = layout.tensors.map(() => 0);
     layout.tensors.forEach((t, i) => this.index.set(t.name, i));
+    // Synchronously: no moment without a cleanup for the temporary file.
     this.unregister = onInterruptCleanup(() => this.abort());
+    unregisterEarly();
   }
 
   /** Creates `<file>.partial` at the final size and writes the header. Existing files are replaced only at `finish`. */
@@ -41,15 +46,21 @@ export class GGUFFileSink {
     } catch (e) {
       throw asFsError(e, 'create', tmp);
     }
+    // From the moment the file exists: an interruption while it is sized and its header written removes it too.
+    const drop = async (): Promise<void> => {
+      await fh.close().catch(() => undefined);
+      await fs.rm(tmp, { force: true });
+    };
+    const unregisterEarly = onInterruptCleanup(drop);
     try {
       await fh.truncate(layout.fileSize);
       await writeAll(fh, layout.header, 0);
     } catch (e) {
-      await fh.close();
-      await fs.rm(tmp, { force: true });
+      unregisterEarly();
+      await drop();
       throw asFsError(e, 'write', tmp, { needed: layout.fileSize });
     }
-    return new GGUFFileSink(file, tmp, fh, layout);
+    return new GGUFFileSink(file, tmp, fh, layout, unregisterEarly);
   }
 
   /** The temporary file being written: workers may write tensor bytes there directly at `layout` offsets, then call `markWritten`. */
@@ -117,7 +128,7 @@ export class GGUFFileSink {
       throw new MergeopsError('INTERNAL', `${this.finalPath}: ${missing.length} tensor(s) not (completely) written (${missing.slice(0, 3).join(', ')}…)`,
         'every tensor of the layout must be written before finish()');
     }
-    this.closed = true;
+    this.state = 'finishing';
     try {
       await this.fh.sync();
       await this.fh.close();
@@ -126,17 +137,26 @@ export class GGUFFileSink {
       await fs.rm(this.tmpPath, { force: true });
       throw asFsError(e, 'finish', this.finalPath, { needed: this.layout.fileSize });
     } finally {
+      this.state = 'done';
       this.unregister();
     }
   }
 
-  /** Drops the temporary file. Safe to call twice. */
-  async abort(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.unregister();
-    await this.fh.close().catch(() => undefined);
-    await fs.rm(this.tmpPath, { force: true });
+  /**
+   * Drops the temporary file (also while finishing, until the rename is done). Safe to call twice:
+   * a second call waits for the first. The interrupt cleanup stays registered until the file is
+   * gone, so an interruption that arrives while a failing run is aborting waits for it before the
+   * process exits.
+   */
+  abort(): Promise<void> {
+    if (this.aborting) return this.aborting;
+    if (this.state === 'done') return Promise.resolve();
+    this.state = 'done';
+    this.aborting = (async () => {
+      await this.fh.close().catch(() => undefined);
+      await fs.rm(this.tmpPath, { force: true });
+    })().finally(() => this.unregister());
+    return this.aborting;
   }
 }
 

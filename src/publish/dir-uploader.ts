@@ -87,4 +87,9 @@ export class DirUploader implements Uploader {
     outcome.committed = true;
     return outcome;
   }
+
+  async discard(): Promise<void> {
+    // The folder itself appears only at the commit: only the staged copies are this run's.
+    rmSync(this.staging, { recursive: true, force: true });
+  }
 }

@@ -3,12 +3,13 @@
  * LFS batch and the object or multipart uploads; `commit` makes the one commit, with
  * `parentCommit` set to the revision read when the run started (a concurrent push → HTTP 412 →
  * nothing changes). Files are compared with the repo's first (sha256 = LFS oid, git blob sha1
- * for regular files), so an identical build commits nothing.
+ * for regular files), so an identical build commits nothing. A repo this uploader created and
+ * never committed to is deleted by `discard` when the run fails (no empty repo is left behind).
  */
 import { openAsBlob } from 'node:fs';
 import { MergeopsError } from '../errors.js';
 import { hubError } from '../hub/hub-error.js';
-import type { HubOptions } from '../hub/hub-options.js';
+import { maskTokens, type HubOptions } from '../hub/hub-options.js';
 import { retryingFetch } from './retry-fetch.js';
 import {
   digestFile, needsCommit, OWNED_FILE, type CommitMessage, type CommitOutcome, type FileDigest, type PublishFile, type UploadProgress, type Uploader,
@@ -42,6 +43,10 @@ export class HubUploader implements Uploader {
   private readonly fetch: typeof fetch;
   private bytesSent = 0;
   private bytesTotal = 0;
+  /** The head right after this run created the repo (its creation commit); undefined when it existed or another job created it. */
+  private createdHead: string | undefined;
+  private committed = false;
+  private discarded: Promise<void> | undefined;
   private t0 = performance.now();
 
   private constructor(readonly repo: string, private readonly opts: HubUploaderOptions, private parent: string | undefined) {
@@ -69,16 +74,19 @@ export class HubUploader implements Uploader {
 
   private async create(): Promise<void> {
     const { createRepo, modelInfo } = await import('@huggingface/hub');
+    let created = false;
     try {
       await createRepo({ ...this.creds(), repo: { type: 'model', name: this.repo }, visibility: this.opts.private ? 'private' : 'public' });
+      created = true;
       this.opts.log?.(`created ${this.target}${this.opts.private ? ' (private)' : ''}`);
     } catch (e) {
-      // Created meanwhile (another job of a matrix build): fine, use its head.
+      // Created meanwhile (another job of a matrix build): fine, use its head (and never delete it).
       if ((e as { statusCode?: number }).statusCode !== 409) throw hubError(e, `cannot create ${this.target}`, this.opts.hub);
     }
     try {
       const info = await modelInfo({ ...this.creds(), name: this.repo, additionalFields: ['sha'] });
       this.parent = typeof info.sha === 'string' ? info.sha : undefined;
+      if (created) this.createdHead = this.parent;
     } catch (e) {
       throw hubError(e, `cannot read ${this.target} after creating it`, this.opts.hub);
     }
@@ -180,6 +188,7 @@ export class HubUploader implements Uploader {
         title: message.title, description: message.description, parentCommit: this.parent, operations,
       });
       outcome.committed = true;
+      this.committed = true;
       outcome.commit = out?.commit.oid;
       this.parent = out?.commit.oid ?? this.parent;
       return outcome;
@@ -189,6 +198,42 @@ export class HubUploader implements Uploader {
           'someone pushed to the repo meanwhile; run again to publish on top of the new head');
       }
       throw hubError(e, `cannot commit to ${this.target} (nothing was committed; the repo is unchanged)`, this.opts.hub);
+    }
+  }
+
+  /**
+   * After a failed or interrupted run: deletes the repo when this run created it and nothing was
+   * committed to it since (its head is still the creation commit, so no one else's work either).
+   * A repo that existed before the run, or got a commit, stays. Says what it did in the log;
+   * never throws (the run's own failure is the error to report). Once per uploader.
+   */
+  discard(why: string): Promise<void> {
+    this.discarded ??= this.discardOnce(why);
+    return this.discarded;
+  }
+
+  private async discardOnce(why: string): Promise<void> {
+    const log = (line: string): void => this.opts.log?.(line);
+    if (this.createdHead === undefined) {
+      if (!this.committed && this.uploaded.size > 0) log(`${this.target} left as it was (it existed before this run; the ${this.uploaded.size} file(s) uploaded are in no commit)`);
+      return;
+    }
+    if (this.committed) return;
+    const { deleteRepo, modelInfo } = await import('@huggingface/hub');
+    const manual = `delete it yourself: ${this.opts.hub.hubUrl ?? 'https://huggingface.co'}/${this.repo}/settings`;
+    try {
+      const info = await modelInfo({ ...this.creds(), name: this.repo, additionalFields: ['sha'] });
+      if (info.sha !== this.createdHead) {
+        log(`${this.target} not deleted: this run created it, but it has a commit since that this run did not make`);
+        return;
+      }
+      await deleteRepo({ ...this.creds(), repo: { type: 'model', name: this.repo } });
+      log(`deleted ${this.target}: this run created it and committed nothing to it (${why})`);
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode === 404) return; // gone already
+      const status = (e as { statusCode?: number }).statusCode;
+      const reason = maskTokens(e instanceof Error ? e.message : String(e), this.opts.hub);
+      log(`${this.target} not deleted (${status ? `HTTP ${status}: ` : ''}${reason}): this run created it and committed nothing to it (${why}); ${manual}`);
     }
   }
 }

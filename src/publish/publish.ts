@@ -27,7 +27,7 @@ export interface PublishOptions {
   private?: boolean;
   log?: (line: string) => void;
   onProgress?: (p: UploadProgress) => void;
-  /** Uploaders opened earlier (low-disk runs), by target name; others are opened here. */
+  /** Uploaders opened earlier (low-disk runs), by target name; others are opened here and added to it (see Uploader.discard). */
   uploaders?: Map<string, Uploader>;
   /** Files already uploaded and gone from the folder (low-disk), for the cards' file tables. */
   uploadedFiles?: readonly { name: string; bytes: number }[];
@@ -48,10 +48,19 @@ export async function openUploader(target: PublishTarget, opts: Pick<PublishOpti
   });
 }
 
-/** Files of an output folder that go to a repo as they are (the card and its data are rendered). */
+/**
+ * Files of an output folder that no repo receives: hidden ones (the output marker) and the card's
+ * data, the input of `publish` (each repo's README.md is rendered from it: recipe, pinned inputs,
+ * eval, provenance).
+ */
+export function isLocalOnly(name: string): boolean {
+  return name.startsWith('.') || name === CARD_DATA_FILE;
+}
+
+/** Files of an output folder that go to a repo as they are (the card and its charts are rendered per repo). */
 function outputFiles(dir: string): { name: string; bytes: number }[] {
   return readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isFile() && !e.name.startsWith('.') && e.name !== CARD_FILE && e.name !== CARD_DATA_FILE && !/^mergeops-gradient-\d+\.svg$/.test(e.name))
+    .filter((e) => e.isFile() && !isLocalOnly(e.name) && e.name !== CARD_FILE && !/^mergeops-gradient-\d+\.svg$/.test(e.name))
     .map((e) => ({ name: e.name, bytes: statSync(join(dir, e.name)).size }))
     .sort((a, b) => (a.name < b.name ? -1 : 1));
 }
@@ -125,7 +134,11 @@ export async function publishOutput(dir: string, targets: PublishTargets, opts: 
     }
     for (const { target, files } of plan) {
       const name = targetName(target);
-      const up = opts.uploaders?.get(name) ?? await openUploader(target, opts);
+      let up = opts.uploaders?.get(name);
+      if (!up) {
+        up = await openUploader(target, opts);
+        opts.uploaders?.set(name, up);
+      }
       opts.log?.(`publishing to ${name}: ${files.length} file(s)`);
       const o = await up.commit(files, message);
       outcomes.push(o);

@@ -1,12 +1,14 @@
 /**
  * The uploads of one run that publishes (CLI `run --publish`, the Action's build): one uploader
  * per target repo, opened when first needed; each finished file goes to the repo its kind belongs
- * to (GGUF files to the GGUF repo). Low-disk mode uploads each file as it is finished and deletes
- * it; a matrix part uploads its files and commits nothing (the final job commits them).
+ * to (GGUF files to the GGUF repo). Low-disk mode uploads each safetensors shard as it is finished
+ * and deletes it (GGUF files stay for the eval and go up with the commit); a matrix part uploads
+ * its files and commits nothing (the final job commits them).
  */
 import { existsSync, rmSync, statfsSync, truncateSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { HubOptions } from '../hub/hub-options.js';
+import { onInterruptCleanup } from '../interrupt.js';
 import { diskEstimate } from '../plan/disk.js';
 import type { Plan } from '../plan/types.js';
 import { bytes } from '../units.js';
@@ -41,7 +43,10 @@ export function targetOf(targets: PublishTargets, fileName: string): PublishTarg
 export class RunUploads {
   /** By target name (`hf:org/name`), for publishOutput's `uploaders`. */
   readonly uploaders = new Map<string, Uploader>();
+  /** Uploaders being opened (a repo being created), so that `abandon` also sees one a signal interrupted. */
+  private readonly opening = new Map<string, Promise<Uploader>>();
   private low: boolean;
+  private abandoned: Promise<void> | undefined;
 
   constructor(readonly targets: PublishTargets, private readonly opts: RunUploadsOptions) {
     this.low = opts.lowDisk ?? false;
@@ -67,12 +72,33 @@ export class RunUploads {
   async uploaderFor(path: string): Promise<Uploader> {
     const t = targetOf(this.targets, path.split('/').pop()!);
     const name = targetName(t);
-    let u = this.uploaders.get(name);
-    if (!u) {
-      u = await openUploader(t, this.opts);
-      this.uploaders.set(name, u);
+    const u = this.uploaders.get(name);
+    if (u) return u;
+    let p = this.opening.get(name);
+    if (!p) {
+      p = openUploader(t, this.opts).then((x) => { this.uploaders.set(name, x); return x; }).finally(() => this.opening.delete(name));
+      this.opening.set(name, p);
     }
-    return u;
+    return p;
+  }
+
+  /**
+   * The run failed or was interrupted (`why`, e.g. `the eval gate failed`) before its commits:
+   * each uploader removes what no commit holds (a Hub repo this run created and never committed
+   * to is deleted; a repo that existed before stays as it was). Once; never throws. Not for a
+   * matrix part: the other parts may be uploading to the repo it created.
+   */
+  abandon(why: string): Promise<void> {
+    this.abandoned ??= (async () => {
+      await Promise.allSettled([...this.opening.values()]);
+      for (const u of this.uploaders.values()) await u.discard(why);
+    })();
+    return this.abandoned;
+  }
+
+  /** Abandons the uploads if the process is interrupted (SIGINT, SIGTERM, SIGHUP) until the returned release is called. */
+  abandonOnInterrupt(): () => void {
+    return onInterruptCleanup(() => this.abandon('the run was interrupted'));
   }
 
   /** The digest of a file uploaded under `name` (for the lockfile's outputs of a low-disk run). */

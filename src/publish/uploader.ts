@@ -55,6 +55,12 @@ export interface Uploader {
   readonly stored: ReadonlyMap<string, FileDigest>;
   /** One commit of these files plus every uploaded one; none when all are equal to the repo's. */
   commit(files: readonly PublishFile[], message: CommitMessage): Promise<CommitOutcome>;
+  /**
+   * The run failed (`why`: `the eval gate failed`, …) before committing here: removes what this
+   * uploader left that no commit holds (a Hub repo it created and nothing was committed to; a
+   * folder's staged copies). Logs what it removed; never throws.
+   */
+  discard(why: string): Promise<void>;
 }
 
 /** What a repo file is compared by: sha256 (LFS oid) and the git blob sha1 (regular files). */

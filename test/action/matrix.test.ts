@@ -60,6 +60,14 @@ function published(): Map<string, string> {
   for (const r of REPOS) for (const [p, f] of hub.files(r)) out.set(`${r}/${p}`, f.sha256);
   return out;
 }
+/** Every file link of a job summary (`[name](HUB/REPO/blob/REV/PATH)`) names a file of that repo at that revision. */
+function expectSummaryLinksResolve(summary: string): void {
+  const links = [...summary.matchAll(/\]\(http:\/\/127\.0\.0\.1:\d+\/([^/\s]+\/[^/\s]+)\/blob\/([^/\s]+)\/([^)\s]+)\)/g)];
+  expect(links.length).toBeGreaterThan(5);
+  for (const [, r, rev, path] of links) expect([r, rev, path, hub.file(r, rev, path) !== undefined]).toEqual([r, rev, path, true]);
+  // The card's data stays local, named without a link.
+  expect(summary).toContain('| `mergeops_card.json` (not published: README.md is rendered from it) |');
+}
 const commits = (): number => [...hub.counters.commits.values()].reduce((a, b) => a + b, 0);
 
 interface ModelsOutput { repos: string[]; commits: string[]; files: string[]; part?: string; manifest?: string; uploaded?: { repo: string; file: string }[]; parts?: number }
@@ -136,6 +144,7 @@ describe('matrix build', () => {
     const m = (JSON.parse(final.outputs.models) as Record<string, ModelsOutput>)[RECIPE];
     expect(m).toMatchObject({ parts: 3, repos: REPOS, commits: REPOS.map((r) => hub.sha(r)) });
     expect(final.summary).toContain('3 parts committed at once');
+    expectSummaryLinksResolve(final.summary);
     const sharded = published();
     // Every uploaded part is in the repos, beside the small files the final job wrote.
     for (const u of uploaded) expect(sharded.has(u)).toBe(true);
@@ -159,6 +168,7 @@ describe('matrix build', () => {
     const one = await runAction(spec('one', {}));
     expect(one.stdout).not.toContain('::error');
     expect(one.status).toBe(0);
+    expectSummaryLinksResolve(one.summary);
     const whole = published();
     expect([...sharded.keys()].sort()).toEqual([...whole.keys()].sort());
     for (const [k, sha] of whole) expect({ k, sha: sharded.get(k) }).toEqual({ k, sha });
@@ -174,5 +184,31 @@ describe('matrix build', () => {
     const lowDisk = published();
     expect([...lowDisk.keys()].sort()).toEqual([...whole.keys()].sort());
     for (const [k, sha] of whole) expect({ k, sha: lowDisk.get(k) }).toEqual({ k, sha });
+  }, 120_000);
+
+  it('a one-job build that fails deletes the repos it created and never committed to; a failing part job deletes nothing', async () => {
+    // One job, low-disk: the model repo is created at the first shard's upload, then every commit fails.
+    for (const r of REPOS) hub.deleteRepo(r);
+    hub.failUploads({ on: 'commit', status: 422, times: Infinity });
+    const low = await runAction(spec('fail-low', { recipes: RECIPE, 'low-disk': 'true' }));
+    hub.clearFaults();
+    expect(low.status).toBe(1);
+    expect(low.stdout).toContain('created hf:tester/blend');
+    expect(low.stdout).toMatch(/::error.*cannot commit to hf:tester\/blend/);
+    expect(low.stdout).toContain('deleted hf:tester/blend: this run created it and committed nothing to it (the build failed)');
+    for (const r of REPOS) expect([r, hub.sha(r)]).toEqual([r, undefined]);
+
+    // A part job: the repo it created stays (the other parts may be uploading to it), whatever failed.
+    const fresh = 'recipes/fresh/fresh.yml';
+    repo.commit({ [fresh]: readFileSync(join(repo.work, RECIPE), 'utf8').replace(/weight: 0\.5\}/g, 'weight: 0.7}') }, 'fresh recipe');
+    repo.push('main');
+    hub.failUploads({ on: 'put', status: 422, times: Infinity });
+    const part = await runAction(spec('fail-part', { recipes: fresh, shard: '1/2' }));
+    hub.clearFaults();
+    expect(part.status).toBe(1);
+    const created = [...part.stdout.matchAll(/created hf:(\S+)/g)].map((x) => x[1]);
+    expect(created.length).toBeGreaterThan(0);
+    expect(part.stdout).not.toContain('deleted hf:');
+    for (const r of created) expect([r, [...hub.files(r).keys()]]).toEqual([r, ['.gitattributes']]);
   }, 120_000);
 });

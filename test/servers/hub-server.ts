@@ -99,6 +99,8 @@ export interface HubCounters {
   commits: Map<string, number>;
   /** Every Authorization header value received (tests check that a token was sent at all). */
   seen: string[];
+  /** Repos deleted through the API (`DELETE /api/repos/delete`), in order. */
+  deleted: string[];
 }
 
 const LFS_EXT = /\.(safetensors|gguf|bin|pt|pth|ckpt|h5|msgpack|onnx|model)$/i;
@@ -137,7 +139,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 export class TestHub {
   readonly url: string;
-  readonly counters: HubCounters = { resolveRequests: 0, resolveBytes: 0, bytesByFile: new Map(), fullDownloads: 0, fullDownloadPaths: [], apiRequests: 0, log: [], commits: new Map(), seen: [] };
+  readonly counters: HubCounters = { resolveRequests: 0, resolveBytes: 0, bytesByFile: new Map(), fullDownloads: 0, fullDownloadPaths: [], apiRequests: 0, log: [], commits: new Map(), seen: [], deleted: [] };
   /** Tokens the server accepts (requests without a token are accepted too: public repos). */
   readonly tokens = new Set<string>(['hf_test_token']);
   /** Who each token is; a token in `tokens` but not here is user `tester` with a write role. */
@@ -183,7 +185,7 @@ export class TestHub {
   }
 
   resetCounters(): void {
-    Object.assign(this.counters, { resolveRequests: 0, resolveBytes: 0, bytesByFile: new Map(), fullDownloads: 0, fullDownloadPaths: [], apiRequests: 0, log: [], commits: new Map(), seen: [] });
+    Object.assign(this.counters, { resolveRequests: 0, resolveBytes: 0, bytesByFile: new Map(), fullDownloads: 0, fullDownloadPaths: [], apiRequests: 0, log: [], commits: new Map(), seen: [], deleted: [] });
   }
 
   /** Adds a token with its owner and rights. */
@@ -392,6 +394,18 @@ export class TestHub {
       this.repos.set(name, { branches: new Map(), commits: new Map(), private: body.visibility === 'private' || body.private === true });
       this.commitFiles(name, new Map([['.gitattributes', Buffer.from('*.safetensors filter=lfs diff=lfs merge=lfs -text\n')]]), 'main', 'initial commit');
       json(res, 200, { url: `${this.url}/${name}`, name });
+      return;
+    }
+    if (method === 'DELETE' && p === '/api/repos/delete') {
+      // What @huggingface/hub's deleteRepo sends: the name, the namespace as `organization`, the type.
+      const body = JSON.parse((await readBody(req)).toString()) as { name?: string; organization?: string; type?: string };
+      if (typeof body.name !== 'string' || (body.type !== undefined && body.type !== 'model')) { json(res, 400, { error: 'expected a model repo name' }); return; }
+      const name = `${body.organization ?? this.who(req)?.user ?? 'tester'}/${body.name}`;
+      if (this.denyWrite(req, res, name)) return;
+      if (!this.repos.has(name)) { json(res, 404, { error: 'Repository not found' }, { 'X-Error-Code': 'RepoNotFound' }); return; }
+      this.deleteRepo(name);
+      this.counters.deleted.push(name);
+      res.writeHead(200).end();
       return;
     }
     if ((m = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/(.+)$/.exec(p))) {

@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { MergeopsError } from '../../errors.js';
 import { checkPublishAccess } from '../../publish/access.js';
+import { RunUploads } from '../../publish/run-uploads.js';
+import { interruptedBy } from '../../interrupt.js';
 import { publishOutput } from '../../publish/publish.js';
 import { publishTargets } from '../../publish/target.js';
 import { defineCommand } from '../command.js';
@@ -41,10 +43,19 @@ Environment: HF_TOKEN (a token with write access), HF_ENDPOINT (default https://
     const { hub, log } = hubAndLog(io);
     const targets = publishTargets(values.to, values['gguf-repo'], '--to');
     const starts = await checkPublishAccess(targets, hub);
-    const r = await publishOutput(resolve(dir), targets, {
-      hub, starts, private: values.private, log, onProgress: uploadProgressReporter(process.stderr),
-    });
-    printOutcomes(r, io);
-    return 0;
+    const onProgress = uploadProgressReporter(process.stderr);
+    // A repo created here that gets no commit (a failed commit, an interruption) is deleted again.
+    const uploads = new RunUploads(targets, { hub, starts, private: values.private, log, onProgress });
+    const release = uploads.abandonOnInterrupt();
+    try {
+      const r = await publishOutput(resolve(dir), targets, { hub, starts, private: values.private, log, onProgress, uploaders: uploads.uploaders });
+      printOutcomes(r, io);
+      return 0;
+    } catch (e) {
+      if (interruptedBy() === undefined) await uploads.abandon('the publish failed');
+      throw e;
+    } finally {
+      release();
+    }
   },
 });

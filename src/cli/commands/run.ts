@@ -1,5 +1,6 @@
 /** `mergeops run <recipe.yml> --out DIR`: the merge, with GGUF outputs and their load check. */
 import { MergeopsError } from '../../errors.js';
+import { interruptedBy } from '../../interrupt.js';
 import { runRecipeFile } from '../../pipeline.js';
 import { readRunOptions } from '../../options/run-options.js';
 import { CLI_NAMING } from '../../options/validate.js';
@@ -55,8 +56,9 @@ Options:
                          dir:PATH (a local folder laid out as the repo)
   --gguf-repo TARGET     where the GGUF files go (default: the target's name + -GGUF; \`same\`: with the model)
   --private              create missing Hub repos private
-  --low-disk             upload each finished shard and GGUF file during the merge and delete it
-                         (automatic when the output does not fit the free disk)
+  --low-disk             upload each finished safetensors shard during the merge and delete it
+                         (automatic when the output does not fit the free disk; GGUF files stay
+                         until the eval has run and go up with the commit)
 ${RECIPE_OPTIONS_HELP}`,
   options: {
     ...RECIPE_OPTIONS,
@@ -95,57 +97,72 @@ ${RECIPE_OPTIONS_HELP}`,
     const prep = prepareOptions(values, io);
     const ggufFlag = opts.gguf;
     // Before any merge work: a token that cannot write to the target fails here, in seconds.
-    const pub = await startRunPublish(values, values.out, prep.hub ?? {}, prep.log ?? ((l) => io.err(`${l}\n`)), io);
-    const result = await runRecipeFile(recipe, {
-      ...prep,
-      card: { mergeopsVersion: MERGEOPS_VERSION, licenseRequired: pub !== undefined },
-      onFileDone: pub ? (p) => pub.onFileDone(p) : undefined,
-      uploadedDigest: pub ? (n) => pub.uploadedDigest(n) : undefined,
-      outDir: values.out,
-      maxMemory: opts.maxMemory,
-      threads: opts.threads,
-      overwrite: values.overwrite ?? false,
-      forceOverwrite: values['force-overwrite'] ?? false,
-      onProgress: progressReporter(process.stderr),
-      keepIntermediates: keep,
-      record: values.record ?? false,
-      name: values.name,
-      gguf: ggufFlag,
-      tokenizerPre: values['tokenizer-pre'],
-      ggufCheck: !(values['skip-gguf-check'] ?? false),
-      allowNonfinite: values['allow-nonfinite'] ?? false,
-      ...(opts.shard !== undefined ? { shard: opts.shard } : {}),
-      eval: evalOption,
-      evalCache: !(values['no-eval-cache'] ?? false),
-      mergeopsVersion: MERGEOPS_VERSION,
-      ggufSplit: opts.ggufSplit,
-      onGGUF: (type) => io.err(`writing GGUF ${type}\n`),
-      onWarning: (w) => io.err(`warning: ${w}\n`),
-      onPlan: (plan) => {
-        pub?.onPlan(plan);
-        for (const w of plan.warnings) io.err(`warning: ${w}\n`);
-        if (keep === undefined && plan.stages?.length) {
-          io.err(`fusing ${plan.stages.length} earlier stage(s) in memory: ${plan.stages.map((s) => s.name).join(', ')}\n`);
-        }
-        io.err(`merging ${plan.tensors.length} tensors (${bytes(plan.estimates.inputBytes)} to read) with ${plan.methodName}\n`);
-      },
-    });
-    for (const st of result.stages) io.out(`wrote stage ${st.name} to ${st.outDir} in ${duration(st.seconds)}\n`);
-    io.out(`${doneLine(result.outDir, result)}\n`);
-    for (const f of result.files) io.out(`  ${f.name.padEnd(40)} ${bytes(f.bytes)}\n`);
-    for (const c of result.ggufChecks) io.out(`${checkLine(c.file, c)}\n`);
-    if (result.lockPath) io.out(`recorded the outputs in ${result.lockPath}\n`);
-    if (result.removed.length > 0) io.out(`low-disk: ${result.removed.length} file(s) uploaded during the merge and deleted locally\n`);
-    io.out(`\n${renderEvalText(result.eval)}`);
-    if (!result.eval.gate.passed) {
-      const f = result.eval.gate.failures;
-      io.err(`error: the eval gate failed: ${f.map((x) => `${x.check}: ${x.message}`).join('; ')}\n`
-        + `  hint: the output in ${result.outDir} is not fit to publish${pub ? ' (nothing was published)' : ''}; see ${result.outDir}/eval.md\n`);
-      return 1;
+    const outDir = values.out;
+    const pub = await startRunPublish(values, outDir, prep.hub ?? {}, prep.log ?? ((l) => io.err(`${l}\n`)), io);
+    try {
+      return await mergeAndPublish();
+    } catch (e) {
+      // A repo this run created (low-disk uploads, or a commit that failed) and never committed to goes.
+      // Interrupted: the signal's cleanup does it.
+      if (interruptedBy() === undefined) await pub?.abandon('the run failed');
+      throw e;
+    } finally {
+      pub?.release();
     }
-    // Published only once the eval gate passed (publishOutput checks eval.json again).
-    await pub?.finish(result);
-    return 0;
+
+    async function mergeAndPublish(): Promise<number> {
+      const result = await runRecipeFile(recipe, {
+        ...prep,
+        card: { mergeopsVersion: MERGEOPS_VERSION, licenseRequired: pub !== undefined },
+        onFileDone: pub ? (p) => pub.onFileDone(p) : undefined,
+        uploadedDigest: pub ? (n) => pub.uploadedDigest(n) : undefined,
+        outDir,
+        maxMemory: opts.maxMemory,
+        threads: opts.threads,
+        overwrite: values.overwrite ?? false,
+        forceOverwrite: values['force-overwrite'] ?? false,
+        onProgress: progressReporter(process.stderr),
+        keepIntermediates: keep,
+        record: values.record ?? false,
+        name: values.name,
+        gguf: ggufFlag,
+        tokenizerPre: values['tokenizer-pre'],
+        ggufCheck: !(values['skip-gguf-check'] ?? false),
+        allowNonfinite: values['allow-nonfinite'] ?? false,
+        ...(opts.shard !== undefined ? { shard: opts.shard } : {}),
+        eval: evalOption,
+        evalCache: !(values['no-eval-cache'] ?? false),
+        mergeopsVersion: MERGEOPS_VERSION,
+        ggufSplit: opts.ggufSplit,
+        onGGUF: (type) => io.err(`writing GGUF ${type}\n`),
+        onWarning: (w) => io.err(`warning: ${w}\n`),
+        onPlan: (plan) => {
+          pub?.onPlan(plan);
+          for (const w of plan.warnings) io.err(`warning: ${w}\n`);
+          if (keep === undefined && plan.stages?.length) {
+            io.err(`fusing ${plan.stages.length} earlier stage(s) in memory: ${plan.stages.map((s) => s.name).join(', ')}\n`);
+          }
+          io.err(`merging ${plan.tensors.length} tensors (${bytes(plan.estimates.inputBytes)} to read) with ${plan.methodName}\n`);
+        },
+      });
+      for (const st of result.stages) io.out(`wrote stage ${st.name} to ${st.outDir} in ${duration(st.seconds)}\n`);
+      io.out(`${doneLine(result.outDir, result)}\n`);
+      for (const f of result.files) io.out(`  ${f.name.padEnd(40)} ${bytes(f.bytes)}\n`);
+      for (const c of result.ggufChecks) io.out(`${checkLine(c.file, c)}\n`);
+      if (result.lockPath) io.out(`recorded the outputs in ${result.lockPath}\n`);
+      if (result.removed.length > 0) io.out(`low-disk: ${result.removed.length} file(s) uploaded during the merge and deleted locally\n`);
+      io.out(`\n${renderEvalText(result.eval)}`);
+      if (!result.eval.gate.passed) {
+        const f = result.eval.gate.failures;
+        io.err(`error: the eval gate failed: ${f.map((x) => `${x.check}: ${x.message}`).join('; ')}\n`
+          + `  hint: the output in ${result.outDir} is not fit to publish${pub ? ' (nothing was published)' : ''}; see ${result.outDir}/eval.md\n`);
+        await pub?.abandon('the eval gate failed');
+        return 1;
+      }
+      // Published only once the eval gate passed (publishOutput checks eval.json again).
+      await pub?.finish(result);
+      return 0;
+    }
   },
 });
 
