@@ -11,8 +11,18 @@ import type { FileTypeName } from '../quant/select.js';
 export const STANDARD_RUNNER = { label: 'ubuntu-latest', cpus: 4, memoryBytes: 16e9, diskBytes: 14e9, jobSeconds: 6 * 3600 } as const;
 export type RunnerSpec = { label: string; cpus: number; memoryBytes: number; diskBytes: number; jobSeconds: number };
 
-/** Rates assumed on such a runner (bytes per second): Hub downloads, merging, K/legacy quantization of the output. */
-export const ASSUMED_RATES = { download: 100e6, merge: 1e9, quantize: 0.25e9 } as const;
+/**
+ * Rates assumed on such a runner: Hub downloads, merging, K/legacy quantization of the output
+ * (bytes per second), and llama.cpp's forward passes in the eval (FLOP per second: 2 per
+ * parameter per token; measured ~100 GFLOP/s batched on 2 busy cores, BENCHMARKS.md).
+ */
+export const ASSUMED_RATES = { download: 100e6, merge: 1e9, quantize: 0.25e9, evalFlops: 100e9 } as const;
+
+/** What the eval will run: at most how many tokens through each model (eval/data.ts `evalTokenBound`), over how many models. */
+export interface EvalWork {
+  tokens: number;
+  models: number;
+}
 
 export interface GGUFEstimate { type: FileTypeName; bytes: number }
 
@@ -30,7 +40,10 @@ export interface ResourceEstimate {
   diskBytes: number;
   /** Inputs too, when downloaded whole (faster, needs the room). */
   diskWithInputsBytes: number;
+  /** Download, merge, quantization and eval. */
   seconds: number;
+  /** The eval's share of `seconds` (0 without checks). */
+  evalSeconds: number;
   warnings: string[];
 }
 
@@ -40,7 +53,7 @@ export function ggufSizes(plan: Plan): GGUFEstimate[] {
 }
 
 /** The plan's resources on `runner`: its GGUF files (`plan.gguf`, planned with the plan) with their exact sizes. */
-export function estimateResources(plan: Plan, runner: RunnerSpec = STANDARD_RUNNER): ResourceEstimate {
+export function estimateResources(plan: Plan, runner: RunnerSpec = STANDARD_RUNNER, evalWork?: EvalWork): ResourceEstimate {
   const inputBytes = plan.estimates.inputBytes;
   const outputBytes = plan.estimates.outputBytes;
   const ggufs = ggufSizes(plan);
@@ -51,8 +64,11 @@ export function estimateResources(plan: Plan, runner: RunnerSpec = STANDARD_RUNN
   // The plan's disk estimate holds its GGUF files.
   const diskBytes = plan.estimates.diskBytes;
   const diskWithInputsBytes = diskBytes + inputBytes;
+  const params = plan.tensors.reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 1), 0);
+  const evalSeconds = evalWork ? (evalWork.tokens * evalWork.models * 2 * params) / ASSUMED_RATES.evalFlops : 0;
   const seconds = inputBytes / ASSUMED_RATES.download + inputBytes / ASSUMED_RATES.merge
-    + ggufs.filter((g) => g.type !== 'F16' && g.type !== 'F32' && g.type !== 'BF16').length * outputBytes / ASSUMED_RATES.quantize;
+    + ggufs.filter((g) => g.type !== 'F16' && g.type !== 'F32' && g.type !== 'BF16').length * outputBytes / ASSUMED_RATES.quantize
+    + evalSeconds;
   const warnings: string[] = [];
   const gb = (n: number): string => `${(n / 1e9).toFixed(1)} GB`;
   if (diskBytes > runner.diskBytes) {
@@ -66,5 +82,5 @@ export function estimateResources(plan: Plan, runner: RunnerSpec = STANDARD_RUNN
   if (seconds > runner.jobSeconds) {
     warnings.push(`about ${Math.round(seconds / 3600)} h of work, beyond a hosted job's 6 h limit: split it over the job matrix (\`shard: i/N\`)`);
   }
-  return { runner, inputBytes, outputBytes, gguf: ggufs, mergeMemoryBytes, minMemoryBytes, evalMemoryBytes, diskBytes, diskWithInputsBytes, seconds, warnings };
+  return { runner, inputBytes, outputBytes, gguf: ggufs, mergeMemoryBytes, minMemoryBytes, evalMemoryBytes, diskBytes, diskWithInputsBytes, seconds, evalSeconds, warnings };
 }

@@ -33,7 +33,8 @@ function estimateTable(e: ResourceEstimate): string[] {
   if (e.evalMemoryBytes > 0) lines.push(`| memory: eval (llama.cpp maps the GGUF) | ${bytes(e.evalMemoryBytes)} | ${e.evalMemoryBytes <= r.memoryBytes ? '✅' : '⚠️'} |`);
   lines.push(`| disk: output + GGUF (inputs streamed) | ${bytes(e.diskBytes)} | ${e.diskBytes <= r.diskBytes ? '✅' : '⚠️'} |`);
   lines.push(`| disk: with inputs downloaded (faster) | ${bytes(e.diskWithInputsBytes)} | ${e.diskWithInputsBytes <= r.diskBytes ? '✅' : 'streams instead'} |`);
-  lines.push(`| time (download, merge, quantize) | ≈ ${duration(e.seconds)} | ${e.seconds <= r.jobSeconds ? '✅' : '⚠️'} |`);
+  const evalPart = e.evalSeconds > 0 ? `, of which the eval ≈ ${duration(e.evalSeconds)}` : '';
+  lines.push(`| time (download, merge, quantize${e.evalSeconds > 0 ? ', eval' : ''}) | ≈ ${duration(e.seconds)}${evalPart} | ${e.seconds <= r.jobSeconds ? '✅' : '⚠️'} |`);
   return lines;
 }
 
@@ -70,8 +71,8 @@ export function renderReviewComment(reviews: readonly RecipeReview[], opts: { sh
   const out = [
     `## mergeops review: ${reviews.length} recipe(s)${failed ? `, ${failed} with errors` : ''}`, '',
     ...reviews.map(renderRecipeReview),
-    `<sub>Estimates assume the Hub at ${bytes(ASSUMED_RATES.download)}/s, merging at ${bytes(ASSUMED_RATES.merge)}/s and quantizing at `
-    + `${bytes(ASSUMED_RATES.quantize)}/s. Commit \`${opts.sha.slice(0, 12)}\`${opts.runUrl ? ` · [run](${opts.runUrl})` : ''}. `
+    `<sub>Estimates assume the Hub at ${bytes(ASSUMED_RATES.download)}/s, merging at ${bytes(ASSUMED_RATES.merge)}/s, quantizing at `
+    + `${bytes(ASSUMED_RATES.quantize)}/s and the eval's forward passes at ${ASSUMED_RATES.evalFlops / 1e9} GFLOP/s. Commit \`${opts.sha.slice(0, 12)}\`${opts.runUrl ? ` · [run](${opts.runUrl})` : ''}. `
     + 'This comment is edited in place on every push.</sub>',
   ];
   return out.join('\n');

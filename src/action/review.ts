@@ -13,6 +13,7 @@ import { lineageMermaid } from '../recipe/lineage.js';
 import { ShardCache } from '../store/shard-cache.js';
 import type { ActionMode, ModeContext } from './context.js';
 import { estimateResources } from './estimate.js';
+import { evalTokenBound, loadEvalData } from '../eval/data.js';
 import { ZERO_SHA, mergeBase, showFile } from './git.js';
 import { octokit, stickyMarker, upsertStickyComment } from './github.js';
 import { recipeDiff } from './recipe-diff.js';
@@ -58,7 +59,12 @@ async function reviewRecipe(ctx: ModeContext, path: string, base: string | undef
       key: m.key, repo: m.hub?.repo, sha: m.hub?.sha,
       bytes: [...m.tensors.values()].reduce((a, t) => a + (t.producer ? 0 : t.end - t.start), 0),
     }));
-    r.estimate = estimateResources(plan);
+    // The eval's files are read as the build reads them (a missing task file is an error here too).
+    const evalOptions = ctx.inputs.eval ? plan.recipe.mergeops.eval : undefined;
+    const evalData = evalOptions ? loadEvalData(evalOptions) : undefined;
+    r.estimate = estimateResources(plan, undefined, evalData && {
+      tokens: evalTokenBound(evalData), models: 1 + (evalData.options.compareInputs ? p.models.length : 0),
+    });
     const lock = lockPathOf(path);
     if (!existsSync(lock)) r.lockNote = `no \`${lock}\`: the build will resolve the models' current commits; pin them with \`mergeops lock ${path}\``;
     else if (!p.lock) r.lockNote = `\`${lock}\` is for another version of this recipe: run \`mergeops lock ${path}\` and commit it`;

@@ -69,3 +69,22 @@ export function parseTaskLines(text: string, file: string): TaskItem[] {
   if (items.length === 0) throw new RecipeError('the task file has no items', hint, { file, line: 1, col: 1 });
   return items;
 }
+
+/**
+ * At most how many tokens the checks put through one model: each prompt and task item's bytes
+ * (a token holds at least one byte) plus its new tokens, and the perplexity chunks. For estimates.
+ */
+export function evalTokenBound(data: EvalData): number {
+  let tokens = 0;
+  const item = (prompt: string, chat: boolean, maxTokens: number): void => {
+    tokens += Buffer.byteLength(prompt) + 1 + (chat ? 64 : 0) + maxTokens;
+  };
+  for (const p of data.options.prompts) item(p.prompt, p.chat, p.maxTokens);
+  for (const t of data.tasks) for (const i of t.items) item(i.prompt, t.spec.chat, t.spec.maxTokens);
+  const p = data.options.perplexity;
+  if (p && data.perplexityText !== undefined) {
+    const n = Buffer.byteLength(data.perplexityText) + 1;
+    tokens += Math.floor(n / p.context) * p.context;
+  }
+  return tokens;
+}

@@ -1,5 +1,6 @@
 /** The review's resource estimate: what fits a standard runner, and the warnings when it does not. */
 import { estimateResources, ggufSizes, STANDARD_RUNNER } from '../../src/action/estimate.js';
+import { evalTokenBound, type EvalData } from '../../src/eval/data.js';
 import { planRecipeFile } from '../../src/pipeline.js';
 import type { Plan } from '../../src/plan/types.js';
 import { GGUF_RECIPE } from '../support/merge-gguf.js';
@@ -44,6 +45,27 @@ describe('resource estimate', () => {
     } finally {
       t.cleanup();
     }
+  });
+
+  it("the eval's forward passes: 2 FLOP per parameter per token, for the merge and each compared input", () => {
+    const p = plan(4, 1024);
+    const params = 4 * 1024 * 4096 + 4 * 4096;
+    const none = estimateResources(p);
+    expect(none.evalSeconds).toBe(0);
+    const one = estimateResources(p, undefined, { tokens: 1000, models: 1 });
+    expect(one.evalSeconds).toBeCloseTo((1000 * 2 * params) / 100e9, 9);
+    expect(one.seconds - none.seconds).toBeCloseTo(one.evalSeconds, 9);
+    expect(estimateResources(p, undefined, { tokens: 1000, models: 4 }).evalSeconds).toBeCloseTo(4 * one.evalSeconds, 9);
+  });
+
+  it("the eval's token bound: each item's bytes + BOS + new tokens (+ a chat template's), whole perplexity chunks", () => {
+    const data = {
+      options: { prompts: [{ prompt: '12+34=', chat: false, maxTokens: 8 }, { prompt: 'hé', chat: true, maxTokens: 4 }], perplexity: { context: 64 } },
+      tasks: [{ spec: { chat: false, maxTokens: 8 }, items: [{ prompt: 'rev abc=', answer: 'cba' }, { prompt: '1+1=', answer: '2' }] }],
+      perplexityText: 'x'.repeat(200),
+    } as unknown as EvalData;
+    // 6+1+8, 3+1+64+4, 8+1+8, 4+1+8; 201 bytes → 3 chunks of 64.
+    expect(evalTokenBound(data)).toBe(15 + 72 + 17 + 13 + 192);
   });
 
   it('a small merge fits without warnings', () => {

@@ -24,6 +24,9 @@ models:
     parameters: {weight: 0.5}
 mergeops:
   quantize: [Q8_0]
+  eval:
+    prompts: [{prompt: "12+34=", expect: "46", max_tokens: 8}]
+    compare_inputs: true
 `;
 const BAD = `merge_method: linear
 models:
@@ -94,6 +97,8 @@ describe('review mode', () => {
     // The plan with pinned commits, the estimate on a standard runner, the parameter diff, the lineage.
     expect(c.body).toContain(`\`${hub.sha('acts/base')!.slice(0, 12)}\``);
     expect(c.body).toContain('ubuntu-latest');
+    // The eval's forward passes in the time estimate (merge + two compared inputs).
+    expect(c.body).toMatch(/\| time \(download, merge, quantize, eval\) \| ≈ [^|]+, of which the eval ≈ [^|]+ \| ✅ \|/);
     expect(c.body).toMatch(/GGUF Q8_0 ≈ [\d.]+ MB/);
     expect(c.body).toContain('| `models[acts/base].parameters.weight` | `0.5` | `0.7` |');
     expect(c.body).toMatch(/```mermaid\nflowchart LR[\s\S]*inner · linear/);
