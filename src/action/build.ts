@@ -20,7 +20,7 @@ import { MERGEOPS_VERSION } from '../version.js';
 import { checkPublishAccess, type RepoStart } from '../publish/access.js';
 import { publishOutput } from '../publish/publish.js';
 import { RunUploads } from '../publish/run-uploads.js';
-import { commitParts, uploadPart } from './matrix-publish.js';
+import { commitParts, dryRunPart, uploadPart } from './matrix-publish.js';
 import { publishTargets, type PublishTargets } from '../publish/target.js';
 import { DEFAULT_HUB_URL } from '../hub/hub-options.js';
 import { commitFiles, octokit } from './github.js';
@@ -108,6 +108,11 @@ async function buildRecipe(ctx: ModeContext, path: string, store: ShardCache, ou
     if (pub && uploads && shard) {
       const part = await uploadPart(ctx, path, shard, result, pub.targets, uploads, outRoot);
       matrix = { role: 'part', shard: `${shard.index}/${shard.count}`, manifest: part.manifest, uploaded: part.files.map((f) => ({ repo: f.target.replace(/^hf:/, ''), file: f.path })) };
+    } else if (shard && ctx.inputs.dryRun && ctx.inputs.publish) {
+      // Nothing uploaded, but the manifest, so that the final job's dry run can check the parts.
+      const targets = publishTargets(publishTargetFor(ctx.inputs.publish, name), undefined, 'input `publish`');
+      const part = await dryRunPart(ctx, path, shard, result, targets, outRoot);
+      matrix = { role: 'part', shard: `${shard.index}/${shard.count}`, manifest: part.manifest, uploaded: [], dryRun: part.files.length };
     } else if (pub && uploads) {
       const r = await publishOutput(result.outDir, pub.targets, { hub: ctx.hub, starts: pub.starts, log: ctx.log, uploaders: uploads.uploaders, uploadedFiles: result.removed });
       const hubUrl = ctx.hub.hubUrl ?? DEFAULT_HUB_URL;
@@ -147,7 +152,8 @@ export async function buildRecipes(ctx: ModeContext, recipes: readonly string[])
     const { index, count } = ctx.inputs.shard;
     ctx.log(`matrix job ${index}/${count}: computing only this part of each output; `
       + (ctx.inputs.publish && !ctx.inputs.dryRun ? 'its files are uploaded without a commit, and the final job (`commit-parts`) commits every part at once'
-        : 'it is not uploaded (no `publish` input, or a dry run)'));
+        : ctx.inputs.publish ? 'a dry run: nothing is uploaded; its manifest lists the files for the final job\'s dry run'
+          : 'it is not uploaded (no `publish` input)'));
   }
   // The final job of a matrix build checks its own access, after checking the parts (matrix-publish.ts).
   if (ctx.inputs.publish && !ctx.inputs.dryRun && ctx.inputs.commitParts === undefined) {

@@ -26,6 +26,8 @@ import { checkParts, mergePartHealth, PART_MANIFEST_KIND, readPartManifests, wri
 import { publishOutput } from '../publish/publish.js';
 import { RunUploads, targetOf } from '../publish/run-uploads.js';
 import { publishTargets, targetName, type PublishTargets } from '../publish/target.js';
+import { digestFile } from '../publish/uploader.js';
+import { bytes } from '../units.js';
 import type { ShardSpec } from '../plan/matrix.js';
 import type { ShardCache } from '../store/shard-cache.js';
 import { MERGEOPS_VERSION } from '../version.js';
@@ -56,17 +58,40 @@ export async function uploadPart(ctx: ModeContext, path: string, shard: ShardSpe
   }
   const files: PartFile[] = [];
   for (const u of uploads.uploaders.values()) for (const [p, d] of u.stored) files.push({ path: p, target: u.target, ...d });
+  const file = writeManifest(ctx, path, shard, result, targets, files, outRoot, false);
+  ctx.log(`${path}: part ${shard.index}/${shard.count}: ${files.length} file(s) uploaded, nothing committed; manifest ${file}`);
+  return { manifest: file, files };
+}
+
+/**
+ * A part job's dry run (`dry-run: true` with `publish`): uploads nothing, but writes the manifest
+ * of the files it would upload (their digests, from the output folder), marked `dryRun`, so that
+ * the final job's dry run can check the parts against its plan. A final job that publishes
+ * refuses such a manifest (its files were never uploaded).
+ */
+export async function dryRunPart(ctx: ModeContext, path: string, shard: ShardSpec, result: RunResult, targets: PublishTargets,
+  outRoot: string): Promise<{ manifest: string; files: PartFile[] }> {
+  const files: PartFile[] = [];
+  for (const f of result.files) {
+    if (!PART_FILE.test(f.name)) continue;
+    files.push({ path: f.name, target: targetName(targetOf(targets, f.name)), ...await digestFile(join(result.outDir, f.name)) });
+  }
+  const file = writeManifest(ctx, path, shard, result, targets, files, outRoot, true);
+  ctx.log(`${path}: part ${shard.index}/${shard.count} (dry run): ${files.length} file(s) computed, nothing uploaded; manifest ${file} lists them for the final job's dry run`);
+  return { manifest: file, files };
+}
+
+function writeManifest(ctx: ModeContext, path: string, shard: ShardSpec, result: RunResult, targets: PublishTargets, files: PartFile[], outRoot: string,
+  dryRun: boolean): string {
   files.sort((a, b) => (a.path < b.path ? -1 : 1));
   const lock = readLock(lockPathOf(path));
   const manifest: PartManifest = {
     kind: PART_MANIFEST_KIND, version: 1, recipe: path, recipeSha256: canonicalRecipeHash(canonicalRecipe(loadRecipeFile(path).map((d) => d.text))), shard,
     pins: pinsOf(lockedShas(lock)), loraPins: pinsOf(lockedLoraShas(lock)),
     targets: { model: targetName(targets.model), gguf: targetName(targets.gguf) },
-    sourceCommit: ctx.run.sha || undefined, files, health: result.eval.health,
+    sourceCommit: ctx.run.sha || undefined, ...(dryRun ? { dryRun: true as const } : {}), files, health: result.eval.health,
   };
-  const file = writePartManifest(outRoot, recipeName(path), manifest);
-  ctx.log(`${path}: part ${shard.index}/${shard.count}: ${files.length} file(s) uploaded, nothing committed; manifest ${file}`);
-  return { manifest: file, files };
+  return writePartManifest(outRoot, recipeName(path), manifest);
 }
 
 /** Why eval.json says the eval did not run in a matrix build. */
@@ -103,6 +128,7 @@ async function commitOne(ctx: ModeContext, path: string, parts: { file: string; 
   ].map((f) => ({ ...f, target: targetName(targetOf(targets, f.name)) }));
   const files = checkParts(parts, {
     recipe: path, recipeSha256: canonicalRecipeHash(prep.recipe), targets: { model: targetName(targets.model), gguf: targetName(targets.gguf) }, files: expected,
+    dryRun: starts === undefined,
   });
   ctx.log(`${path}: ${parts.length} part(s) hold the ${files.length} planned file(s)`);
 
@@ -133,6 +159,7 @@ async function commitOne(ctx: ModeContext, path: string, parts: { file: string; 
   const all = listing();
 
   const published: RecipeBuild['published'] = [];
+  const wouldPublish: { target: string; files: number; bytes: number }[] = [];
   if (starts) {
     const uploads = new RunUploads(targets, { hub: ctx.hub, starts, log: ctx.log });
     for (const f of files) (await uploads.uploaderFor(f.path)).adopt(f.path, f);
@@ -143,14 +170,20 @@ async function commitOne(ctx: ModeContext, path: string, parts: { file: string; 
       const repo = o.target.replace(/^hf:/, '');
       published.push({ repo, commit: o.commit ?? '', url: `${hubUrl}/${repo}`, committed: o.committed });
     }
-  } else ctx.log(`${path}: dry run: the parts check out; nothing committed`);
+  } else {
+    // What the commits would hold, planned as publishing plans them (cards rendered, nothing sent).
+    const r = await publishOutput(outDir, targets, { hub: ctx.hub, starts: [], log: ctx.log, uploadedFiles: remote, dryRun: true });
+    for (const p of r.planned ?? []) wouldPublish.push({ target: p.target, files: p.files.length, bytes: p.files.reduce((a, f) => a + f.bytes, 0) });
+    ctx.log(`${path}: dry run: the ${parts.length} part(s) check out${parts.some((p) => p.manifest.dryRun) ? ' (dry-run parts: nothing of them was uploaded)' : ''}; `
+      + `would commit ${wouldPublish.map((w) => `${w.files} file(s), ${bytes(w.bytes)} to ${w.target}`).join(' and ')}; nothing committed`);
+  }
   const lockAfter = safeRead(lockPath);
   return {
     path, name, outDir,
     inputs: Object.entries(prep.lock.models).map(([key, m]) => ({ key, repo: m.repo, revision: m.revision, sha: m.sha, path: m.path })),
     files: all, seconds: (performance.now() - t0) / 1000, mergeSeconds: 0, peakRssBytes: process.resourceUsage().maxRSS * 1024,
     lockChanged: lockAfter !== undefined && lockAfter !== lockBefore, lockPath, ggufChecks: [], eval: report, published,
-    matrix: { role: 'commit', parts: parts.length },
+    matrix: { role: 'commit', parts: parts.length, ...(starts ? {} : { dryRun: true as const, wouldPublish }) },
   };
 }
 

@@ -37,6 +37,8 @@ export interface PartManifest {
   targets: { model: string; gguf: string };
   /** The source commit the part was built from (GITHUB_SHA), for messages. */
   sourceCommit?: string;
+  /** A dry-run part: `files` were computed (their digests are real) but never uploaded. */
+  dryRun?: true;
   files: PartFile[];
   /** The health of the tensors this part computed (eval.json's `health`, merged by the final job). */
   health?: TensorHealthReport;
@@ -87,6 +89,7 @@ function parseManifest(file: string): PartManifest {
   if (!isStringMap(v.pins) || !isStringMap(v.loraPins) || !isStringMap(v.targets) || typeof v.targets.model !== 'string' || typeof v.targets.gguf !== 'string') {
     throw bad('no valid pins or targets');
   }
+  if (v.dryRun !== undefined && v.dryRun !== true) throw bad('`dryRun` is not true');
   if (!Array.isArray(v.files) || !v.files.every((f) => isRecord(f) && typeof f.path === 'string' && typeof f.target === 'string'
     && Number.isSafeInteger(f.size) && (f.size as number) >= 0 && isHex(f.sha256, 64) && isHex(f.gitOid, 40))) {
     throw bad('a file entry lacks its path, target, size or digests');
@@ -117,6 +120,8 @@ export interface PartExpectation {
   targets: { model: string; gguf: string };
   /** Every big file the plan expects (safetensors shards, GGUF files and split parts), with its planned size and target. */
   files: readonly { name: string; bytes: number; target: string }[];
+  /** The final job's dry run: dry-run parts are accepted (a final job that commits refuses them). */
+  dryRun: boolean;
 }
 
 const sameMap = (a: Record<string, string>, b: Record<string, string>): boolean =>
@@ -138,6 +143,11 @@ export function checkParts(parts: readonly { file: string; manifest: PartManifes
     const prev = seen.get(p.manifest.shard.index);
     if (prev) fail(`part ${p.manifest.shard.index}/${count} twice (${prev} and ${p.file})`, 'download the manifests of one workflow run only, into an empty folder');
     seen.set(p.manifest.shard.index, p.file);
+  }
+  const dry = parts.filter((p) => p.manifest.dryRun);
+  if (dry.length > 0 && !expect.dryRun) {
+    fail(`${dry.map((p) => p.file).join(', ')} ${dry.length > 1 ? 'are manifests of dry-run parts (their' : 'is the manifest of a dry-run part (its'} files were computed, never uploaded)`,
+      'run the part jobs without `dry-run` to publish, or give this job `dry-run: true` too to check the parts without committing');
   }
   const missing = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !seen.has(i));
   if (missing.length) {

@@ -33,10 +33,14 @@ export interface PublishOptions {
   uploadedFiles?: readonly { name: string; bytes: number }[];
   /** Attempts after the first for each request. */
   retries?: number;
+  /** Plan the commits (checks, cards rendered) and return them as `planned`; open no repo, send nothing. */
+  dryRun?: boolean;
 }
 
 export interface PublishResult {
   outcomes: CommitOutcome[];
+  /** With `dryRun`: each repo's commit as it would be, every file with its size (uploaded ones included). */
+  planned?: { target: string; files: { path: string; bytes: number }[] }[];
 }
 
 /** Opens the uploader of a target (creating a missing Hub repo). */
@@ -114,7 +118,7 @@ export async function publishOutput(dir: string, targets: PublishTargets, opts: 
   const message = commitMessage(data);
   const outcomes: CommitOutcome[] = [];
   try {
-    const plan: { target: PublishTarget; files: PublishFile[] }[] = [];
+    const plan: { target: PublishTarget; files: PublishFile[]; all: { path: string; bytes: number }[] }[] = [];
     for (const target of distinctTargets(targets)) {
       const isModel = target === targets.model;
       const mine = all.filter((f) => (same ? true : isModel ? !f.name.endsWith('.gguf') : f.name.endsWith('.gguf')));
@@ -130,8 +134,9 @@ export async function publishOutput(dir: string, targets: PublishTargets, opts: 
         ...mine.filter((f) => local.includes(f)).map((f) => ({ path: f.name, local: join(dir, f.name) })),
         ...cards.map((n) => ({ path: n, local: join(cardDir, n) })),
       ];
-      plan.push({ target, files });
+      plan.push({ target, files, all: [...mine.map((f) => ({ path: f.name, bytes: f.bytes })), ...cards.map((n) => ({ path: n, bytes: statSync(join(cardDir, n)).size }))] });
     }
+    if (opts.dryRun) return { outcomes, planned: plan.map((p) => ({ target: targetName(p.target), files: p.all.sort((a, b) => (a.path < b.path ? -1 : 1)) })) };
     for (const { target, files } of plan) {
       const name = targetName(target);
       let up = opts.uploaders?.get(name);

@@ -6,6 +6,7 @@
  * a final job (`commit-parts`) commits every part at once with the small files, lockfile outputs,
  * eval.json and the card. The two repos then hold, file for file, what a one-job build publishes.
  */
+import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { TestHub } from '../servers/hub-server.js';
@@ -157,7 +158,7 @@ describe('matrix build', () => {
     // why the eval did not run, and nothing is committed.
     const dry = await runAction(spec('dry', { 'commit-parts': manifests, 'dry-run': 'true', eval: 'true' }));
     expect(dry.status).toBe(0);
-    expect(dry.stdout).toContain('dry run: the parts check out; nothing committed');
+    expect(dry.stdout).toMatch(/dry run: the 3 part\(s\) check out; would commit \d+ file\(s\), [\d.]+ [kM]B to hf:tester\/blend and \d+ file\(s\), [\d.]+ [kM]B to hf:tester\/blend-GGUF; nothing committed/);
     expect(dry.summary).toContain('Not run: a matrix build: no job holds the whole model');
     expect(JSON.parse(readFileSync(join(t.dir, 'dry', 'out', 'blend', 'eval.json'), 'utf8'))).toMatchObject({ ran: false, reason: expect.stringContaining('a matrix build') });
     expect(Object.fromEntries(hub.counters.commits)).toEqual({ 'tester/blend': 1, 'tester/blend-GGUF': 1 });
@@ -210,5 +211,54 @@ describe('matrix build', () => {
     expect(created.length).toBeGreaterThan(0);
     expect(part.stdout).not.toContain('deleted hf:');
     for (const r of created) expect([r, [...hub.files(r).keys()]]).toEqual([r, ['.gitattributes']]);
+  }, 120_000);
+
+  it('a fully dry matrix run: the parts upload nothing but write their manifests (dry-run, with the digests); the dry final job checks them and says what it would commit; a publishing final job refuses them', async () => {
+    const rec = 'recipes/drymat/drymat.yml';
+    const dryRepos = ['tester/drymat', 'tester/drymat-GGUF'];
+    repo.commit({ [rec]: readFileSync(join(repo.work, RECIPE), 'utf8').replace(/weight: 0\.5\}/g, 'weight: 0.3}') }, 'dry recipe');
+    repo.push('main');
+    const from = hub.counters.log.length;
+    const dir = join(t.dir, 'dry-manifests');
+    mkdirSync(dir);
+    const shards = ['1/2', '2/2'];
+    const runs = await Promise.all(shards.map((shard) => runAction(spec(`drypart${shard[0]}`, { recipes: rec, shard, 'dry-run': 'true' }, true))));
+    let listed = 0;
+    for (const [i, r] of runs.entries()) {
+      expect(r.stdout).not.toContain('::error');
+      expect(r.status).toBe(0);
+      const m = (JSON.parse(r.outputs.models) as Record<string, ModelsOutput>)[rec];
+      expect(m).toMatchObject({ part: shards[i], uploaded: [], repos: [] });
+      const manifest = JSON.parse(readFileSync(m.manifest!, 'utf8')) as { dryRun?: boolean; files: { path: string; sha256: string; size: number }[] };
+      expect(manifest.dryRun).toBe(true);
+      // The digests are those of the files the part computed (what an upload would have sent).
+      for (const f of manifest.files) {
+        const data = readFileSync(join(t.dir, `drypart${shards[i][0]}`, 'out', 'drymat', f.path));
+        expect([f.path, f.size, f.sha256]).toEqual([f.path, data.length, createHash('sha256').update(data).digest('hex')]);
+      }
+      listed += manifest.files.length;
+      copyFileSync(m.manifest!, join(dir, basename(m.manifest!)));
+      expect(r.summary).toContain(`Matrix part ${shards[i]} (dry run): ${manifest.files.length} file(s) computed, **nothing uploaded**`);
+    }
+    expect(listed).toBeGreaterThanOrEqual(3);
+    const writes = (): string[] => hub.counters.log.slice(from).filter((l) => /^(POST|PUT|DELETE) /.test(l) && !l.endsWith('/paths-info/main'));
+    expect(writes()).toEqual([]);
+
+    // The dry final job: the parts check out against its plan; it says what the commits would hold; nothing is sent.
+    const final = await runAction(spec('dry-final', { recipes: rec, 'commit-parts': dir, 'dry-run': 'true' }));
+    expect(final.stdout).not.toContain('::error');
+    expect(final.status).toBe(0);
+    expect(final.stdout).toMatch(/dry run: the 2 part\(s\) check out \(dry-run parts: nothing of them was uploaded\); would commit \d+ file\(s\), .* to hf:tester\/drymat and 2 file\(s\), .* to hf:tester\/drymat-GGUF; nothing committed/);
+    expect(final.summary).toMatch(/Matrix build \(dry run\): the 2 parts check out against the plan; \*\*nothing was committed\*\*\. Publishing would commit \d+ file\(s\) \([\d.]+ [kM]B\) to `tester\/drymat` and 2 file\(s\)/);
+    expect(writes()).toEqual([]);
+    for (const r of dryRepos) expect([r, hub.sha(r)]).toEqual([r, undefined]);
+
+    // A final job that publishes refuses them (their files were never uploaded), before creating or committing anything.
+    const real = await runAction(spec('real-final', { recipes: rec, 'commit-parts': dir }));
+    expect(real.status).toBe(1);
+    expect(real.stdout).toMatch(/drymat\.part-1-of-2\.json, drymat\.part-2-of-2\.json are manifests of dry-run parts \(their files were computed, never uploaded\): nothing was committed/);
+    expect(real.stdout).toContain('run the part jobs without `dry-run` to publish');
+    expect(real.stdout).not.toContain('internal error');
+    for (const r of dryRepos) expect([r, hub.sha(r)]).toEqual([r, undefined]);
   }, 120_000);
 });

@@ -33,6 +33,7 @@ const expected = {
     { name: 'model-00002-of-00002.safetensors', bytes: 20, target: targets.model },
     { name: 'm-Q8_0.gguf', bytes: 30, target: targets.gguf },
   ],
+  dryRun: false,
 };
 const good = (): ReturnType<typeof part>[] => [
   part(1, [['model-00001-of-00002.safetensors', 10]]), part(2, [['model-00002-of-00002.safetensors', 20]]), part(3, [['m-Q8_0.gguf', 30]]),
@@ -64,6 +65,13 @@ describe('matrix parts', () => {
     expect(refusal([g[0], g[1], part(3, [])])).toMatch(/no part uploaded m-Q8_0\.gguf/);
     expect(refusal([g[0], g[1], part(3, [['m-Q8_0.gguf', 30], ['m-Q4_K_M.gguf', 5]])])).toMatch(/the parts hold m-Q4_K_M\.gguf, which this job's plan does not write/);
     expect(refusal([g[0], part(2, [['model-00002-of-00002.safetensors', 20], ['model-00001-of-00002.safetensors', 10]]), g[2]])).toMatch(/in two parts/);
+  });
+
+  it('a final job that commits refuses dry-run parts (never uploaded); its dry run accepts them', () => {
+    const g = good();
+    const dry = part(2, [['model-00002-of-00002.safetensors', 20]], { dryRun: true });
+    expect(refusal([g[0], dry, g[2]])).toMatch(/m\.part-2-of-3\.json is the manifest of a dry-run part \(its files were computed, never uploaded\): nothing was committed/);
+    expect(checkParts([g[0], dry, g[2]], { ...expected, dryRun: true }).map((f) => f.path)).toEqual(expected.files.map((f) => f.name));
   });
 
   it('reads manifests from a folder and its sub-folders, and refuses a foreign JSON named like one', () => {
