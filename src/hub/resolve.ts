@@ -295,10 +295,11 @@ export async function resolveRecipe(recipe: Recipe, opts: ResolveOptions = {}): 
     checkConfigShapes(config, arch, m.tensors, ref.key);
     const lora = ref.lora ? await withLora(recipe, ref, ref.lora, m.tensors, loraFrom(ref)) : undefined;
     if (lora) pending.push(...lora.pending);
+    // Read once when both the tokenizer merge and the GGUF metadata need them.
+    const tokenizer = needTok ? readTokenizerFiles(m.dir) : undefined;
     models.set(ref.key, {
-      ...m, ref, key: ref.key, config, arch, tensors: lora?.tensors ?? m.tensors,
-      tokenizer: needTok ? readTokenizerFiles(m.dir) : undefined,
-      ...(ref.key === ggufDonor ? { ggufSources: readGGUFSources(m.dir) } : {}),
+      ...m, ref, key: ref.key, config, arch, tensors: lora?.tensors ?? m.tensors, tokenizer,
+      ...(ref.key === ggufDonor ? { ggufSources: readGGUFSources(m.dir, tokenizer) } : {}),
       ...(lora ? loraFields(lora) : {}),
     });
   }

@@ -39,10 +39,13 @@ export function readTokenizerFiles(from: string | FileView): TokenizerFiles {
   return files;
 }
 
-/** What a folder's GGUF metadata is built from besides config.json: its tokenizer files and generation config. */
-export function readGGUFSources(from: string | FileView): GGUFSources {
+/**
+ * What a folder's GGUF metadata is built from besides config.json: its tokenizer files (`tokenizer`
+ * when the caller read them already) and generation config.
+ */
+export function readGGUFSources(from: string | FileView, tokenizer?: TokenizerFiles): GGUFSources {
   const view = typeof from === 'string' ? folderView(from) : from;
-  const sources: GGUFSources = { tokenizer: readTokenizerFiles(view) };
+  const sources: GGUFSources = { tokenizer: tokenizer ?? readTokenizerFiles(view) };
   const generationConfig = viewJsonObject(view, 'generation_config.json');
   if (generationConfig) sources.generationConfig = generationConfig;
   return sources;
