@@ -117,6 +117,20 @@ it('a repo that got its commit stays; the GGUF repo the same run created, whose 
   expect(hub.sha('tester/half-GGUF')).toBeUndefined();
 }, 180_000);
 
+it('`mergeops publish` whose commit fails deletes the repo it created for it', async () => {
+  const dir = join(t.dir, 'to-publish');
+  const made = await cli(['run', recipe(0.5), '--out', dir, '--out-shard-size', '1M', '--threads', '2', '--no-eval']);
+  expect(made.status).toBe(0);
+  hub.failUploads({ on: 'commit', status: 422, times: Infinity });
+  const r = await cli(['publish', dir, '--to', 'hf:tester/published', '--gguf-repo', 'same']);
+  hub.clearFaults();
+  expect(r.stderr).not.toContain('internal error');
+  expect(r.status).toBe(1);
+  expect(r.stderr).toContain('created hf:tester/published');
+  expect(r.stderr).toContain('deleted hf:tester/published: this run created it and committed nothing to it (the publish failed)');
+  expect(hub.sha('tester/published')).toBeUndefined();
+}, 180_000);
+
 it('a deletion the Hub refuses is a warning naming the repo and its settings page; the run\'s own error stays the error', async () => {
   hub.failUploads({ on: 'commit', status: 422, times: Infinity });
   hub.failUploads({ on: 'delete', status: 403, times: Infinity });
@@ -131,12 +145,15 @@ it('a deletion the Hub refuses is a warning naming the repo and its settings pag
   expect([...hub.files('tester/undeletable').keys()]).toEqual(['.gitattributes']);
 }, 180_000);
 
-it('SIGINT while a low-disk run uploads: exit 130 and the repo it created is deleted', async () => {
-  const deletedBefore = hub.counters.deleted.length;
-  // Every upload PUT fails: the first shard's upload sits in its retries (3 s, then 6 s) when the signal comes.
+/**
+ * Starts a low-disk run whose uploads all fail (so the first shard's upload sits in its retries:
+ * 3 s, then 6 s), waits for the first retry, runs `meanwhile`, sends `signal`; returns the exit
+ * code and stderr. `lambda`: one no other test uses (the Hub keeps LFS objects by content and
+ * would ask for no upload of a file it has).
+ */
+async function interruptMidUpload(repo: string, lambda: number, signal: NodeJS.Signals, meanwhile = (): void => {}): Promise<{ code: number | null; err: string; ms: number }> {
   hub.failUploads({ on: 'put', status: 503, times: Infinity });
-  // (Another lambda than the other tests': the Hub keeps LFS objects by content, and would ask for no upload.)
-  const args = lowDisk(recipe(0.6), 'interrupted', 'tester/interrupted', ['--no-eval']);
+  const args = lowDisk(recipe(lambda), repo.replace('/', '-'), repo, ['--no-eval']);
   const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env(), MERGEOPS_RETRY_BASE_MS: '3000' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stdout.resume();
@@ -149,15 +166,34 @@ it('SIGINT while a low-disk run uploads: exit 130 and the repo it created is del
     });
     void exited.then(() => rej(new Error(`the run ended before it could be interrupted:\n${err}`)));
   });
-  expect(hub.sha('tester/interrupted')).toBeDefined(); // created at the first upload
+  expect(hub.sha(repo)).toBeDefined(); // created at the first upload
+  meanwhile();
   const t0 = Date.now();
-  child.kill('SIGINT');
+  child.kill(signal);
   const code = await exited;
   hub.clearFaults();
   recordOutput('mergeops run', { ...process.env, ...env() }, err);
-  expect(code).toBe(130);
-  expect(Date.now() - t0).toBeLessThan(5000);
-  expect(err).toContain('deleted hf:tester/interrupted: this run created it and committed nothing to it (the run was interrupted)');
+  return { code, err, ms: Date.now() - t0 };
+}
+
+it('SIGINT while a low-disk run uploads: exit 130 and the repo it created is deleted', async () => {
+  const deletedBefore = hub.counters.deleted.length;
+  const r = await interruptMidUpload('tester/interrupted', 0.6, 'SIGINT');
+  expect(r.code).toBe(130);
+  expect(r.ms).toBeLessThan(5000);
+  expect(r.err).toContain('deleted hf:tester/interrupted: this run created it and committed nothing to it (the run was interrupted)');
   expect(hub.counters.deleted.slice(deletedBefore)).toEqual(['tester/interrupted']);
   expect(hub.sha('tester/interrupted')).toBeUndefined();
+}, 120_000);
+
+it('SIGTERM after someone else committed to the repo the run created: exit 143, the repo and that commit stay', async () => {
+  const deletedBefore = hub.counters.deleted.length;
+  let theirs = '';
+  const r = await interruptMidUpload('tester/shared', 0.7, 'SIGTERM', () => {
+    theirs = hub.commitFiles('tester/shared', new Map([['notes.md', Buffer.from('a colleague\'s file\n')]]), 'main', 'their commit');
+  });
+  expect(r.code).toBe(143);
+  expect(r.err).toContain('hf:tester/shared not deleted: this run created it, but it has a commit since that this run did not make');
+  expect(hub.counters.deleted.length).toBe(deletedBefore);
+  expect(hub.sha('tester/shared')).toBe(theirs);
 }, 120_000);
