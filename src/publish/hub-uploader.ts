@@ -233,7 +233,7 @@ export class HubUploader implements Uploader {
       if ((e as { statusCode?: number }).statusCode === 404) return; // gone already
       const status = (e as { statusCode?: number }).statusCode;
       const reason = maskTokens(e instanceof Error ? e.message : String(e), this.opts.hub);
-      log(`${this.target} not deleted (${status ? `HTTP ${status}: ` : ''}${reason}): this run created it and committed nothing to it (${why}); ${manual}`);
+      log(`warning: ${this.target} not deleted (${status ? `HTTP ${status}: ` : ''}${reason}): this run created it and committed nothing to it (${why}); ${manual}`);
     }
   }
 }

@@ -117,6 +117,20 @@ it('a repo that got its commit stays; the GGUF repo the same run created, whose 
   expect(hub.sha('tester/half-GGUF')).toBeUndefined();
 }, 180_000);
 
+it('a deletion the Hub refuses is a warning naming the repo and its settings page; the run\'s own error stays the error', async () => {
+  hub.failUploads({ on: 'commit', status: 422, times: Infinity });
+  hub.failUploads({ on: 'delete', status: 403, times: Infinity });
+  const r = await cli(lowDisk(recipe(0.5), 'undeletable', 'tester/undeletable', ['--no-eval']));
+  hub.clearFaults();
+  expect(r.stderr).not.toContain('internal error');
+  expect(r.status).toBe(1);
+  expect(r.stderr).toContain(`warning: hf:tester/undeletable not deleted (HTTP 403: injected upload fault (delete)`);
+  expect(r.stderr).toContain(`this run created it and committed nothing to it (the run failed); delete it yourself: ${hub.url}/tester/undeletable/settings`);
+  expect(r.stderr).toMatch(/error: .*cannot commit to hf:tester\/undeletable/);
+  expect(r.stderr.lastIndexOf('error:')).toBeGreaterThan(r.stderr.indexOf('not deleted'));
+  expect([...hub.files('tester/undeletable').keys()]).toEqual(['.gitattributes']);
+}, 180_000);
+
 it('SIGINT while a low-disk run uploads: exit 130 and the repo it created is deleted', async () => {
   const deletedBefore = hub.counters.deleted.length;
   // Every upload PUT fails: the first shard's upload sits in its retries (3 s, then 6 s) when the signal comes.

@@ -1,9 +1,9 @@
 /**
  * The test Hub speaks what `@huggingface/hub` expects (node-ecosystem.md §2): the real client
  * creates a repo, uploads regular and LFS files (basic and multipart), commits, lists with
- * pagination, and reads back, against it over real HTTP.
+ * pagination, reads back, and deletes a repo, against it over real HTTP.
  */
-import { createRepo, downloadFile, listFiles, modelInfo, pathsInfo, uploadFiles, whoAmI } from '@huggingface/hub';
+import { createRepo, deleteRepo, downloadFile, listFiles, modelInfo, pathsInfo, uploadFiles, whoAmI } from '@huggingface/hub';
 import { createHash } from 'node:crypto';
 import { TestHub } from './hub-server.js';
 
@@ -55,6 +55,18 @@ describe('test Hub with the real @huggingface/hub client', () => {
     expect(Buffer.compare(Buffer.from(await blob!.slice(1000, 2000).arrayBuffer()), Buffer.from(big.subarray(1000, 2000)))).toBe(0);
     expect(Buffer.compare(Buffer.from(await blob!.arrayBuffer()), Buffer.from(big))).toBe(0);
     expect(await downloadFile({ ...creds(), repo: 'tester/up', path: 'nope.json', revision: sha })).toBeNull();
+  });
+
+  it('deletes a repo (DELETE /api/repos/delete) for a token that may write to its namespace; 404 once gone, 403 for a read token', async () => {
+    hub.addToken('hf_read_only_del', { user: 'tester', role: 'read' });
+    await createRepo({ ...creds(), repo: 'tester/gone' });
+    await expect(deleteRepo({ hubUrl: hub.url, accessToken: 'hf_read_only_del', repo: 'tester/gone' })).rejects.toMatchObject({ statusCode: 403 });
+    expect(hub.sha('tester/gone')).toBeDefined();
+    await deleteRepo({ ...creds(), repo: 'tester/gone' });
+    expect(hub.sha('tester/gone')).toBeUndefined();
+    expect(hub.counters.deleted).toEqual(['tester/gone']);
+    await expect(modelInfo({ ...creds(), name: 'tester/gone' })).rejects.toMatchObject({ statusCode: 404 });
+    await expect(deleteRepo({ ...creds(), repo: 'tester/gone' })).rejects.toMatchObject({ statusCode: 404 });
   });
 
   it('rejects a token it does not know', async () => {

@@ -44,10 +44,10 @@ export interface TokenInfo {
   writeScopes?: string[];
 }
 
-/** A fault applied to uploads (LFS PUTs, multipart parts and completions, commits). */
+/** A fault applied to uploads (LFS PUTs, multipart parts and completions, commits) or repo deletions. */
 export interface UploadFault {
-  /** Which requests it hits: LFS object/part PUTs (default), multipart completions, or commit calls. */
-  on?: 'put' | 'complete' | 'commit';
+  /** Which requests it hits: LFS object/part PUTs (default), multipart completions, commit calls, or repo deletions. */
+  on?: 'put' | 'complete' | 'commit' | 'delete';
   /** Let this many matching requests through first ("fails part-way"). */
   after?: number;
   /** Answer with this status (default 500) or, with `reset`, drop the connection. */
@@ -271,7 +271,7 @@ export class TestHub {
   }
 
   /** The armed upload fault hitting this request, if any (counts it). */
-  private takeUploadFault(on: 'put' | 'complete' | 'commit'): UploadFault | undefined {
+  private takeUploadFault(on: NonNullable<UploadFault['on']>): UploadFault | undefined {
     const i = this.uploadFaults.findIndex((f) => (f.on ?? 'put') === on);
     if (i < 0) return undefined;
     const f = this.uploadFaults[i];
@@ -282,7 +282,7 @@ export class TestHub {
   }
 
   /** Answers a request an upload fault hits; true when it did. */
-  private applyUploadFault(res: ServerResponse, on: 'put' | 'complete' | 'commit'): boolean {
+  private applyUploadFault(res: ServerResponse, on: NonNullable<UploadFault['on']>): boolean {
     const f = this.takeUploadFault(on);
     if (!f) return false;
     if (f.reset) { res.socket?.destroy(); return true; }
@@ -402,6 +402,7 @@ export class TestHub {
       if (typeof body.name !== 'string' || (body.type !== undefined && body.type !== 'model')) { json(res, 400, { error: 'expected a model repo name' }); return; }
       const name = `${body.organization ?? this.who(req)?.user ?? 'tester'}/${body.name}`;
       if (this.denyWrite(req, res, name)) return;
+      if (this.applyUploadFault(res, 'delete')) return;
       if (!this.repos.has(name)) { json(res, 404, { error: 'Repository not found' }, { 'X-Error-Code': 'RepoNotFound' }); return; }
       this.deleteRepo(name);
       this.counters.deleted.push(name);
