@@ -14,7 +14,7 @@ import { readLocalModel } from './local.js';
 import type { RangeReadOptions } from '../io/range-read.js';
 import { applyLoraAdapter, readLoraAdapter, type LoraAdapter } from './lora.js';
 import { recipeNeedsTokenizers } from '../tokenizer/plan-tokenizer.js';
-import { readGGUFSources, readTokenizerFiles, plannedTokenizerFiles } from '../tokenizer/read-files.js';
+import { plannedFolderTokenizer, readGGUFSources, readTokenizerFiles } from '../tokenizer/read-files.js';
 import type { Resolved, ResolvedModel, ResolvedTensor, StageOutput } from '../model/resolved.js';
 
 /** How Hub shards are read: range requests while merging, or whole files into the cache first. */
@@ -258,9 +258,12 @@ export async function resolveRecipe(recipe: Recipe, opts: ResolveOptions = {}): 
     const needTok = recipeNeedsTokenizers(recipe);
     if (stage) {
       const m = stageModel(ref, stage);
-      m.tokenizer = needTok ? plannedTokenizerFiles(stage.outFiles, stage.donor.dir) : undefined;
-      // The donor folder as it is: the stage's written files are the plan's to lay over it.
-      if (ref.key === ggufDonor) m.ggufSources = readGGUFSources(stage.donor.dir);
+      // The stage's donor folder as it is (read once); its tokenizer as the stage writes it: its
+      // written files over the donor files it copies. GGUF metadata takes the folder as it is (the
+      // plan lays the files it writes over it).
+      const donorTok = needTok || ref.key === ggufDonor ? readTokenizerFiles(stage.donor.dir) : undefined;
+      m.tokenizer = needTok ? plannedFolderTokenizer(donorTok!, stage.donor.files, stage.outFiles ?? []) : undefined;
+      if (ref.key === ggufDonor) m.ggufSources = readGGUFSources(stage.donor.dir, donorTok);
       m.writtenFiles = stage.outFiles;
       // An adapter on an earlier stage's output patches that stage's tensors as they are computed.
       if (ref.lora) {

@@ -52,31 +52,11 @@ export function readGGUFSources(from: string | FileView, tokenizer?: TokenizerFi
 }
 
 /**
- * The tokenizer a plan writes: its `outFiles` (a merged tokenizer, or a new chat template) over
- * the tokenizer files of its donor folder, for the tokenizer merge of a later stage of a
- * multi-stage recipe. (GGUF metadata is built from `plannedFolderTokenizer`, which copies only
- * the donor files the run copies.)
- */
-export function plannedTokenizerFiles(outFiles: readonly { name: string; text: string }[] | undefined, donorDir: string): TokenizerFiles {
-  const files = readTokenizerFiles(donorDir);
-  for (const f of outFiles ?? []) {
-    const v = JSON.parse(f.text) as Record<string, unknown>;
-    if (f.name === 'tokenizer.json') files.tokenizerJson = v;
-    else if (f.name === 'special_tokens_map.json') files.specialTokensMap = v;
-    else if (f.name === 'tokenizer_config.json') {
-      files.tokenizerConfig = v;
-      files.tokenizerConfigText = f.text;
-      files.chatTemplateJinja = undefined; // the stage's template lives in its tokenizer_config.json
-    }
-  }
-  return files;
-}
-
-/**
  * The tokenizer files of a folder a run is about to write, from what it holds in memory: each
  * file as `written` (text the plan writes), else the donor's (`donor`, as resolve read its folder)
  * when the run copies it (`copied`), else absent. Pure: written files are parsed by
- * `readTokenizerFiles` from memory, named `<file> (planned output)` in errors.
+ * `readTokenizerFiles` from memory, named `<file> (planned output)` in errors. The tokenizer of an
+ * earlier stage of a multi-stage recipe, and of a merge's output for its GGUF metadata.
  */
 export function plannedFolderTokenizer(donor: TokenizerFiles, copied: readonly string[], written: readonly { name: string; text: string }[]): TokenizerFiles {
   const texts = new Map(written.map((f) => [f.name, f.text]));
