@@ -112,7 +112,7 @@ async function buildRecipe(ctx: ModeContext, path: string, store: ShardCache, ou
       // Nothing uploaded, but the manifest, so that the final job's dry run can check the parts.
       const targets = publishTargets(publishTargetFor(ctx.inputs.publish, name), undefined, 'input `publish`');
       const part = await dryRunPart(ctx, path, shard, result, targets, outRoot);
-      matrix = { role: 'part', shard: `${shard.index}/${shard.count}`, manifest: part.manifest, uploaded: [], dryRun: part.files.length };
+      matrix = { role: 'part', shard: `${shard.index}/${shard.count}`, manifest: part.manifest, uploaded: [], dryRunFiles: part.files.length };
     } else if (pub && uploads) {
       const r = await publishOutput(result.outDir, pub.targets, { hub: ctx.hub, starts: pub.starts, log: ctx.log, uploaders: uploads.uploaders, uploadedFiles: result.removed });
       const hubUrl = ctx.hub.hubUrl ?? DEFAULT_HUB_URL;

@@ -22,11 +22,11 @@ export interface RecipeBuild {
   /** where it was published: repo, commit, and the URL of the repo */
   published: { repo: string; commit: string; url: string; committed: boolean }[];
   /**
-   * a job of a matrix build: a part (uploaded, not committed; `dryRun`: a dry run's count of the
-   * files its manifest lists, none uploaded) or the final job that commits the parts (`dryRun`: it
+   * a job of a matrix build: a part (uploaded, not committed; `dryRunFiles`: a dry run's count of
+   * the files its manifest lists, none uploaded) or the final job that commits the parts (`dryRun`: it
    * only checked them; `wouldPublish`: what each repo's commit would hold)
    */
-  matrix?: { role: 'part'; shard: string; manifest?: string; uploaded: { repo: string; file: string }[]; dryRun?: number }
+  matrix?: { role: 'part'; shard: string; manifest?: string; uploaded: { repo: string; file: string }[]; dryRunFiles?: number }
     | { role: 'commit'; parts: number; dryRun?: true; wouldPublish?: { target: string; files: number; bytes: number }[] };
 }
 
@@ -37,15 +37,15 @@ export function recipeSummary(b: RecipeBuild, hubUrl = 'https://huggingface.co')
   if (b.published.length) {
     out.push(`Published: ${b.published.map((p) => `[${p.repo}](${p.url})${p.committed ? ` @ \`${p.commit.slice(0, 12)}\`` : ' (already up to date)'}`).join(', ')}`, '');
   }
-  if (b.matrix?.role === 'part' && b.matrix.dryRun !== undefined) {
-    out.push(`Matrix part ${b.matrix.shard} (dry run): ${b.matrix.dryRun} file(s) computed, **nothing uploaded**; their digests are in the manifest \`${basename(b.matrix.manifest ?? '')}\` `
+  if (b.matrix?.role === 'part' && b.matrix.dryRunFiles !== undefined) {
+    out.push(`Matrix part ${b.matrix.shard} (dry run): ${b.matrix.dryRunFiles} file(s) computed, **nothing uploaded**; their digests are in the manifest \`${basename(b.matrix.manifest ?? '')}\` `
       + 'for the final job\'s dry run (a final job that publishes refuses it).', '');
   } else if (b.matrix?.role === 'part') {
     const repos = [...new Set(b.matrix.uploaded.map((u) => u.repo))];
     out.push(b.matrix.manifest
       ? `Matrix part ${b.matrix.shard}: ${b.matrix.uploaded.length} file(s) uploaded to ${repos.map((r) => `\`${r}\``).join(', ')} as LFS objects, **not committed**: `
         + `the final job (\`commit-parts\`) commits every part at once. Manifest: \`${basename(b.matrix.manifest)}\`.`
-      : `Matrix part ${b.matrix.shard}: computed only; nothing uploaded (no \`publish\`, or a dry run).`, '');
+      : `Matrix part ${b.matrix.shard}: computed only; nothing uploaded (no \`publish\` input).`, '');
   } else if (b.matrix?.role === 'commit' && b.matrix.dryRun) {
     out.push(`Matrix build (dry run): the ${b.matrix.parts} parts check out against the plan; **nothing was committed**. Publishing would commit `
       + `${(b.matrix.wouldPublish ?? []).map((w) => `${w.files} file(s) (${bytes(w.bytes)}) to \`${w.target.replace(/^hf:/, '')}\``).join(' and ')}.`, '');
