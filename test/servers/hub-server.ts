@@ -119,13 +119,43 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(text);
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
+function readBody(req: IncomingMessage, link?: UploadLink): Promise<Buffer> {
+  return consume(req, link, true).then((r) => r.data);
+}
+
+/** Reads a body (kept, or only counted), at the link's pace when there is one. */
+function consume(req: IncomingMessage, link: UploadLink | undefined, keep: boolean): Promise<{ data: Buffer; bytes: number }> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
-    req.on('data', (c: Buffer) => parts.push(c));
-    req.on('end', () => resolve(Buffer.concat(parts)));
+    let bytes = 0;
+    req.on('data', (c: Buffer) => {
+      if (keep) parts.push(c);
+      bytes += c.length;
+      link?.take(req, c.length);
+    });
+    req.on('end', () => resolve({ data: Buffer.concat(parts), bytes }));
     req.on('error', reject);
   });
+}
+
+/**
+ * The upload side of a link of `bytesPerSecond` shared by every upload body (benchmarks: publish
+ * speed against a realistic link). Each body chunk read books its transfer time on the link; a
+ * request that gets ahead of it is paused until then, so TCP backpressure slows the sender.
+ */
+class UploadLink {
+  private free = 0;
+
+  constructor(readonly bytesPerSecond: number) {}
+
+  take(req: IncomingMessage, n: number): void {
+    const now = performance.now();
+    this.free = Math.max(this.free, now) + (n / this.bytesPerSecond) * 1000;
+    const wait = this.free - now;
+    if (wait < 2) return; // timers are no finer: let small debts accumulate
+    req.pause();
+    setTimeout(() => req.resume(), wait);
+  }
 }
 
 /** A model card's YAML front matter, as the Hub reports it in `cardData`. */
@@ -152,6 +182,8 @@ export class TestHub {
   pageSize = 3;
   /** Delay before answering every file request (simulates a distant Hub). */
   latencyMs = 0;
+  /** Upload bodies (LFS objects and parts, `/_test/sink`) read at most this fast, shared (0: unlimited). */
+  private link: UploadLink | undefined;
   private readonly repos = new Map<string, Repo>();
   /** Repos that need a token (gated or private). */
   private readonly gated = new Set<string>();
@@ -192,6 +224,11 @@ export class TestHub {
   addToken(token: string, info: TokenInfo): void {
     this.tokens.add(token);
     this.tokenInfo.set(token, info);
+  }
+
+  /** Limits the rate at which upload bodies are read, all uploads together (0: unlimited; benchmarks). */
+  limitUploads(bytesPerSecond: number): void {
+    this.link = bytesPerSecond > 0 ? new UploadLink(bytesPerSecond) : undefined;
   }
 
   /** Arms a fault for uploads (see UploadFault). */
@@ -359,6 +396,13 @@ export class TestHub {
       json(res, 200, { latencyMs: this.latencyMs });
       return;
     }
+    if (p === '/_test/sink' && (method === 'PUT' || method === 'POST')) {
+      // The link alone (benchmarks): the body is read, as an upload's, and dropped.
+      const t0 = performance.now();
+      const n = (await consume(req, this.link, false)).bytes;
+      json(res, 200, { bytes: n, seconds: (performance.now() - t0) / 1000 });
+      return;
+    }
     if (p === '/_test/counters') {
       // For a test Hub in another process (benchmarks): what it served.
       json(res, 200, { ...this.counters, bytesByFile: Object.fromEntries(this.counters.bytesByFile), log: undefined });
@@ -482,7 +526,7 @@ export class TestHub {
     if ((m = /^\/lfs-upload\/([0-9a-f]+)(?:\/(part)\/(\d+)|\/(complete))?$/.exec(p))) {
       const up = this.uploads.get(m[1]);
       if (!up) { json(res, 404, { error: 'unknown upload' }); return; }
-      const body = await readBody(req);
+      const body = await readBody(req, m[4] === 'complete' ? undefined : this.link);
       if (this.applyUploadFault(res, m[4] === 'complete' ? 'complete' : 'put')) return;
       if (m[2] === 'part') {
         up.parts.set(Number(m[3]), body);
