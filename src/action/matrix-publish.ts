@@ -5,7 +5,11 @@
  * without reading tensor data, writes the small files, the lockfile's outputs, eval.json and the
  * card's data as a one-job build would, checks that the parts hold exactly the planned files, and
  * commits everything in one commit per repo. The repos then hold what a one-job build publishes,
- * byte for byte.
+ * byte for byte. With `dry-run: true` a part uploads nothing but still writes its manifest
+ * (marked `dryRun`, with the digests of the files it computed), and the final job's dry run checks
+ * the parts and says what each commit would hold; a publishing final job refuses dry-run parts.
+ * Neither a part nor the final job deletes a repo when it fails (RELIABILITY.md): other parts may
+ * be uploading to it, and a re-run of the failed job needs it.
  */
 import * as core from '@actions/core';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';

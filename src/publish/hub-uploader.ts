@@ -88,6 +88,8 @@ export class HubUploader implements Uploader {
       this.parent = typeof info.sha === 'string' ? info.sha : undefined;
       if (created) this.createdHead = this.parent;
     } catch (e) {
+      // Just created by this run, and no one else's yet: it goes again rather than stay empty.
+      if (created) await this.deleteCreated('it could not be read back');
       throw hubError(e, `cannot read ${this.target} after creating it`, this.opts.hub);
     }
   }
@@ -215,25 +217,41 @@ export class HubUploader implements Uploader {
   private async discardOnce(why: string): Promise<void> {
     const log = (line: string): void => this.opts.log?.(line);
     if (this.createdHead === undefined) {
-      if (!this.committed && this.uploaded.size > 0) log(`${this.target} left as it was (it existed before this run; the ${this.uploaded.size} file(s) uploaded are in no commit)`);
+      if (!this.committed && this.uploaded.size > 0) log(`${this.target} left as it was (this run did not create it; the ${this.uploaded.size} file(s) uploaded are in no commit)`);
       return;
     }
     if (this.committed) return;
-    const { deleteRepo, modelInfo } = await import('@huggingface/hub');
-    const manual = `delete it yourself: ${this.opts.hub.hubUrl ?? 'https://huggingface.co'}/${this.repo}/settings`;
+    const { modelInfo } = await import('@huggingface/hub');
+    let head: unknown;
     try {
-      const info = await modelInfo({ ...this.creds(), name: this.repo, additionalFields: ['sha'] });
-      if (info.sha !== this.createdHead) {
-        log(`${this.target} not deleted: this run created it, but it has a commit since that this run did not make`);
-        return;
-      }
-      await deleteRepo({ ...this.creds(), repo: { type: 'model', name: this.repo } });
-      log(`deleted ${this.target}: this run created it and committed nothing to it (${why})`);
+      head = (await modelInfo({ ...this.creds(), name: this.repo, additionalFields: ['sha'] })).sha;
     } catch (e) {
       if ((e as { statusCode?: number }).statusCode === 404) return; // gone already
-      const status = (e as { statusCode?: number }).statusCode;
-      const reason = maskTokens(e instanceof Error ? e.message : String(e), this.opts.hub);
-      log(`warning: ${this.target} not deleted (${status ? `HTTP ${status}: ` : ''}${reason}): this run created it and committed nothing to it (${why}); ${manual}`);
+      this.notDeleted(e, why);
+      return;
     }
+    if (head !== this.createdHead) {
+      log(`${this.target} not deleted: this run created it, but it has a commit since that this run did not make`);
+      return;
+    }
+    await this.deleteCreated(why);
+  }
+
+  /** Deletes the repo this run created (`why`: the reason, for the log); a failure is a warning. */
+  private async deleteCreated(why: string): Promise<void> {
+    const { deleteRepo } = await import('@huggingface/hub');
+    try {
+      await deleteRepo({ ...this.creds(), repo: { type: 'model', name: this.repo } });
+      this.opts.log?.(`deleted ${this.target}: this run created it and committed nothing to it (${why})`);
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode !== 404) this.notDeleted(e, why);
+    }
+  }
+
+  private notDeleted(e: unknown, why: string): void {
+    const status = (e as { statusCode?: number }).statusCode;
+    const reason = maskTokens(e instanceof Error ? e.message : String(e), this.opts.hub);
+    this.opts.log?.(`warning: ${this.target} not deleted (${status ? `HTTP ${status}: ` : ''}${reason}): this run created it and committed nothing to it (${why}); `
+      + `delete it yourself: ${this.opts.hub.hubUrl ?? 'https://huggingface.co'}/${this.repo}/settings`);
   }
 }

@@ -5,6 +5,8 @@
  * size and digests (and the health of the tensors it computed). The final job reads the N
  * manifests, refuses a missing, duplicated or foreign part, checks that they hold exactly the
  * files its own plan expects, and commits them all at once (publish.ts with adopted uploads).
+ * A dry-run part's manifest (`dryRun`) lists the files it computed without uploading them: only
+ * the final job's dry run accepts it.
  */
 import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';

@@ -187,7 +187,7 @@ describe('matrix build', () => {
     for (const [k, sha] of whole) expect({ k, sha: lowDisk.get(k) }).toEqual({ k, sha });
   }, 120_000);
 
-  it('a one-job build that fails deletes the repos it created and never committed to; a failing part job deletes nothing', async () => {
+  it('a one-job build that fails or is cancelled deletes the repos it created and never committed to; a failing part job deletes nothing', async () => {
     // One job, low-disk: the model repo is created at the first shard's upload, then every commit fails.
     for (const r of REPOS) hub.deleteRepo(r);
     hub.failUploads({ on: 'commit', status: 422, times: Infinity });
@@ -211,6 +211,27 @@ describe('matrix build', () => {
     expect(created.length).toBeGreaterThan(0);
     expect(part.stdout).not.toContain('deleted hf:');
     for (const r of created) expect([r, [...hub.files(r).keys()]]).toEqual([r, ['.gitattributes']]);
+
+    // A one-job low-disk build cancelled (SIGINT) while its first shard's upload is retrying: exit 130, the repo it created is deleted.
+    const cancel = 'recipes/cancel/cancel.yml';
+    repo.commit({ [cancel]: readFileSync(join(repo.work, RECIPE), 'utf8').replace(/weight: 0\.5\}/g, 'weight: 0.9}') }, 'cancel recipe');
+    repo.push('main');
+    hub.failUploads({ on: 'put', status: 503, times: Infinity });
+    let signalled = false;
+    const cancelled = await runAction({
+      ...spec('cancel', { recipes: cancel, 'low-disk': 'true' }),
+      env: { MERGEOPS_CACHE: join(t.dir, 'shard-cache'), MERGEOPS_RETRY_BASE_MS: '3000' },
+      onOutput: (child, output) => {
+        if (!signalled && /PUT \/lfs-upload\/\S+ failed \(HTTP 503\); retry 1/.test(output)) { signalled = true; child.kill('SIGINT'); }
+      },
+    });
+    hub.clearFaults();
+    expect(signalled).toBe(true);
+    expect(cancelled.status).toBe(130);
+    expect(cancelled.stdout).toContain('created hf:tester/cancel');
+    expect(cancelled.stdout).toContain('deleted hf:tester/cancel: this run created it and committed nothing to it (the run was interrupted)');
+    expect(cancelled.stdout).not.toMatch(/::error/);
+    expect(hub.sha('tester/cancel')).toBeUndefined();
   }, 120_000);
 
   it('a fully dry matrix run: the parts upload nothing but write their manifests (dry-run, with the digests); the dry final job checks them and says what it would commit; a publishing final job refuses them', async () => {

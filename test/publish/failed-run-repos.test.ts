@@ -92,7 +92,7 @@ it('a low-disk run into a repo that existed before fails its gate: the repo stay
   expect(r.status).toBe(1);
   expect(uploadsTo('tester/existing', from)).toBeGreaterThanOrEqual(2);
   expect(r.stderr).not.toContain('created hf:tester/existing');
-  expect(r.stderr).toMatch(/hf:tester\/existing left as it was \(it existed before this run; the \d+ file\(s\) uploaded are in no commit\)/);
+  expect(r.stderr).toMatch(/hf:tester\/existing left as it was \(this run did not create it; the \d+ file\(s\) uploaded are in no commit\)/);
   expect(r.stderr).not.toContain('deleted hf:');
   expect(hub.counters.deleted.length).toBe(deletedBefore);
   expect(hub.sha('tester/existing')).toBe(head);
@@ -115,6 +115,19 @@ it('a repo that got its commit stays; the GGUF repo the same run created, whose 
   expect(r.stderr).toContain('deleted hf:tester/half-GGUF: this run created it and committed nothing to it (the run failed)');
   expect(hub.counters.deleted.slice(deletedBefore)).toEqual(['tester/half-GGUF']);
   expect(hub.sha('tester/half-GGUF')).toBeUndefined();
+}, 180_000);
+
+it('a repo created but not readable back (the Hub failing right after the creation) is deleted at once', async () => {
+  // The preflight's reads of the two repos go through (neither exists yet); every read after the creation fails.
+  hub.failUploads({ on: 'info', after: 2, status: 500, times: Infinity });
+  const r = await cli(lowDisk(recipe(0.5), 'unread', 'tester/unread', ['--no-eval']));
+  hub.clearFaults();
+  expect(r.stderr).not.toContain('internal error');
+  expect(r.status).toBe(1);
+  expect(r.stderr).toContain('created hf:tester/unread');
+  expect(r.stderr).toContain('deleted hf:tester/unread: this run created it and committed nothing to it (it could not be read back)');
+  expect(r.stderr).toMatch(/error: cannot read hf:tester\/unread after creating it/);
+  expect(hub.sha('tester/unread')).toBeUndefined();
 }, 180_000);
 
 it('`mergeops publish` whose commit fails deletes the repo it created for it', async () => {

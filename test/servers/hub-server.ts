@@ -44,10 +44,10 @@ export interface TokenInfo {
   writeScopes?: string[];
 }
 
-/** A fault applied to uploads (LFS PUTs, multipart parts and completions, commits) or repo deletions. */
+/** A fault applied to uploads (LFS PUTs, multipart parts and completions, commits), repo deletions or repo info reads. */
 export interface UploadFault {
-  /** Which requests it hits: LFS object/part PUTs (default), multipart completions, commit calls, or repo deletions. */
-  on?: 'put' | 'complete' | 'commit' | 'delete';
+  /** Which requests it hits: LFS object/part PUTs (default), multipart completions, commit calls, repo deletions, or `modelInfo` reads (`GET /api/models/R/revision/V`). */
+  on?: 'put' | 'complete' | 'commit' | 'delete' | 'info';
   /** Let this many matching requests through first ("fails part-way"). */
   after?: number;
   /** Answer with this status (default 500) or, with `reset`, drop the connection. */
@@ -454,6 +454,7 @@ export class TestHub {
       return;
     }
     if ((m = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/(.+)$/.exec(p))) {
+      if (this.applyUploadFault(res, 'info')) return;
       const c = this.commitOf(m[1], m[2]);
       if (!c) { json(res, 404, { error: `Repository ${m[1]} or revision ${m[2]} not found` }, { 'X-Error-Code': 'RepoNotFound' }); return; }
       json(res, 200, {

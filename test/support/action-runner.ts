@@ -4,7 +4,7 @@
  * files, an event payload at GITHUB_EVENT_PATH, and a real git checkout with history, cloned from
  * a bare "origin" that the GitHub API test server serves.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { recordOutput } from './output-capture.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -110,6 +110,8 @@ export interface RunSpec {
   ref: string;
   repository: string;
   env?: Record<string, string>;
+  /** Called with the running process and its output so far, on each piece of output (e.g. to signal it at some point). */
+  onOutput?: (child: ChildProcess, output: string) => void;
 }
 
 /** Runs `node dist/index.js` with a runner's environment (nothing inherited from the test's GITHUB_* / INPUT_*). */
@@ -137,8 +139,8 @@ export function runAction(spec: RunSpec): Promise<ActionRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [spec.index], { cwd: spec.workspace, env });
     let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; spec.onOutput?.(child, stdout); });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { stdout += d; spec.onOutput?.(child, stdout); });
     child.on('error', reject);
     child.on('close', (code) => {
       recordOutput('action', env, stdout);
