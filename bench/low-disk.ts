@@ -15,7 +15,7 @@ import { bytes } from '../src/units.js';
 const HUB_SERVE = fileURLToPath(new URL('./hub-serve.js', import.meta.url));
 
 /** Bytes allocated on disk by the files under `dir` (sparse files count what is written). */
-function allocated(dir: string): number {
+export function allocated(dir: string): number {
   if (!existsSync(dir)) return 0;
   let n = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -27,17 +27,22 @@ function allocated(dir: string): number {
   return n;
 }
 
-async function startHub(): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, [HUB_SERVE], { stdio: ['ignore', 'pipe', 'inherit'] });
+export interface HubProcess { url: string; stop: () => Promise<void> }
+
+/** The test Hub in its own process (`hub-serve.js` with its flags); `stop` waits for it to exit. */
+export async function startHub(flags: readonly string[] = []): Promise<HubProcess> {
+  const child = spawn(process.execPath, [HUB_SERVE, ...flags], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.setEncoding('utf8').once('data', (d: string) => resolve(d.trim()));
     child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`hub-serve exited with ${code}`)));
   });
-  return { url, stop: () => { child.kill('SIGTERM'); } };
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return { url, stop: () => { child.kill('SIGTERM'); return exited; } };
 }
 
 /** Runs the CLI while sampling the disk use of the output's parent folder; peak bytes and seconds. */
-function measured(cli: string, args: string[], env: Record<string, string>, watch: string): Promise<{ peak: number; seconds: number; status: number }> {
+export function measured(cli: string, args: string[], env: Record<string, string>, watch: string): Promise<{ peak: number; seconds: number; status: number }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     let peak = 0;
@@ -73,7 +78,7 @@ export async function lowDiskSection(cli: string, work: string, dirs: readonly s
       rmSync(root, { recursive: true, force: true });
     }
   } finally {
-    hub.stop();
+    await hub.stop();
   }
   return [
     '## Low-disk publishing: peak local disk against the output',
@@ -89,13 +94,26 @@ export async function lowDiskSection(cli: string, work: string, dirs: readonly s
 }
 
 /** The shards' total size. */
-function outputSize(out: string): { total: number } {
+export function outputSize(out: string): { total: number } {
   const index = join(out, 'model.safetensors.index.json');
   if (existsSync(index)) {
     const meta = (JSON.parse(readFileSync(index, 'utf8')) as { metadata?: { total_size?: number } }).metadata;
     if (typeof meta?.total_size === 'number') return { total: meta.total_size };
   }
   return { total: readdirSync(out).filter((n) => n.endsWith('.safetensors')).reduce((a, n) => a + statSync(join(out, n)).size, 0) };
+}
+
+/**
+ * For a section run alone (`node build/bench/X.js [MODEL_DIR...]`): the bundled CLI, the work
+ * folder, the models (given, else the cached ones of `npm run bench`) and where outputs go.
+ */
+export function standaloneArgs(): { cli: string; work: string; dirs: string[]; outRoot: string } {
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const work = join(root, '.bench-work');
+  mkdirSync(work, { recursive: true });
+  const dirs = process.argv.length > 2 ? process.argv.slice(2) : [0, 1, 2].map((i) => join(work, `m${i}`));
+  if (!dirs.every((d) => existsSync(d))) throw new Error(`no benchmark models in ${work}: run \`npm run bench\` once, or pass model folders`);
+  return { cli: join(root, 'dist/cli.js'), work, dirs, outRoot: existsSync('/dev/shm') ? '/dev/shm' : join(work, 'out') };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -8,37 +8,22 @@
  * bench/run.ts adds the section to BENCHMARKS.md; `node build/bench/publish-speed.js [MODEL_DIR...]`
  * prints it alone (models from .bench-work, which `npm run bench` creates; dist/ from `npm run bundle`).
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, openAsBlob, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, openAsBlob, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { measured, standaloneArgs, startHub } from './low-disk.js';
 import { runMeasured } from './measure.js';
 
-const HUB_SERVE = fileURLToPath(new URL('./hub-serve.js', import.meta.url));
 const MB = 1e6;
 /** A realistic upload link for the throttled runs: 100 MB/s (800 Mbit/s). */
 const LINK_BPS = 100e6;
 /** LFS part size the bench's Hub hands out (the test default, 512 KiB, is for small test files). */
 const PART = 64 << 20;
 
-export interface HubProcess { url: string; stop: () => Promise<void> }
-
-/** The test Hub in its own process (`hub-serve.js` with its flags); stop() waits for it to exit. */
-export async function startHub(flags: readonly string[] = []): Promise<HubProcess> {
-  const child = spawn(process.execPath, [HUB_SERVE, ...flags], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.setEncoding('utf8').once('data', (d: string) => resolve(d.trim()));
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`hub-serve exited with ${code}`)));
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return { url, stop: () => { child.kill('SIGTERM'); return exited; } };
-}
-
-/** The files of an output folder a publish sends (hidden files and the card's data stay local). */
+/** The files of an output folder a publish sends as they are (hidden files and the card's data stay local; the card is rendered anew). */
 function sentFiles(dir: string): string[] {
-  return readdirSync(dir).filter((n) => !n.startsWith('.') && n !== 'mergeops_card.json').map((n) => join(dir, n)).filter((p) => statSync(p).isFile());
+  return readdirSync(dir).filter((n) => !n.startsWith('.') && n !== 'mergeops_card.json' && n !== 'README.md' && !n.endsWith('.svg')).map((n) => join(dir, n)).filter((p) => statSync(p).isFile());
 }
 
 /** Seconds to PUT each file's bytes, one after another, to the server's sink (the link alone). */
@@ -63,7 +48,9 @@ async function hashSeconds(files: readonly string[], algos: readonly string[]): 
   return (performance.now() - t0) / 1000;
 }
 
-interface Row { what: string; seconds: number; bytes: number }
+/** Seconds before the first upload byte (start-up, API calls, hashing), uploading, the Hub's completion and commit, and the rest (exit). */
+interface Phases { before: number; uploading: number; hub: number; exit: number }
+interface Row { what: string; seconds: number; bytes: number; phases?: Phases }
 
 export async function publishSpeedSection(cli: string, work: string, dirs: readonly string[], outRoot: string): Promise<string[]> {
   const recipe = join(work, 'publish-linear.yml');
@@ -92,12 +79,22 @@ export async function publishSpeedSection(cli: string, work: string, dirs: reado
         const hub = await startHub([...flags, `--multipart-chunk=${part}`]);
         try {
           const link = await linkSeconds(hub.url, files);
-          const env = { ...process.env, HF_ENDPOINT: hub.url, HF_TOKEN: 'hf_test_token' };
-          const p = runMeasured(process.execPath, [cli, 'publish', out, '--to', 'hf:tester/publish-speed'], { env });
+          const start = Date.now();
+          // Not a synchronous child: this process's idle connections to the Hub must see it close them.
+          const p = await measured(cli, ['publish', out, '--to', 'hf:tester/publish-speed'], { HF_ENDPOINT: hub.url, HF_TOKEN: 'hf_test_token' }, out);
+          const end = Date.now();
+          if (p.status !== 0) throw new Error(`publish bench: mergeops publish exited with ${p.status}`);
+          const c = (await (await fetch(`${hub.url}/_test/counters`)).json()) as { firstUploadAt?: number; lastUploadAt?: number; committedAt?: number };
+          if (c.firstUploadAt === undefined || c.lastUploadAt === undefined || c.committedAt === undefined) throw new Error('publish bench: the Hub received no upload or no commit');
+          const phases = {
+            before: (c.firstUploadAt - start) / 1000, uploading: (c.lastUploadAt - c.firstUploadAt) / 1000,
+            hub: (c.committedAt - c.lastUploadAt) / 1000, exit: (end - c.committedAt) / 1000,
+          };
           const partNote = part === PART ? `${part >> 20} MiB parts` : `${part >> 10} KiB parts (the test Hub's default)`;
           if (part === PART) rows.push({ what: `link, ${name}: PUT of the same bytes, file by file`, seconds: link, bytes: total });
-          rows.push({ what: `\`mergeops publish\`, ${name}, ${partNote}`, seconds: p.seconds, bytes: total });
-          ratios.push(`${name}, ${partNote}: publish at **${(link / p.seconds).toFixed(2)}×** the link (${(total / p.seconds / MB).toFixed(0)} vs ${(total / link / MB).toFixed(0)} MB/s)`);
+          rows.push({ what: `\`mergeops publish\`, ${name}, ${partNote}`, seconds: p.seconds, bytes: total, phases });
+          ratios.push(`${name}, ${partNote}: publish at **${(link / p.seconds).toFixed(2)}×** the link (${(total / p.seconds / MB).toFixed(0)} vs ${(total / link / MB).toFixed(0)} MB/s); `
+            + `its uploading phase at ${(link / phases.uploading).toFixed(2)}× the link`);
         } finally {
           await hub.stop();
         }
@@ -113,22 +110,24 @@ export async function publishSpeedSection(cli: string, work: string, dirs: reado
     `one safetensors file) to the test Hub in its own process on this machine, a fresh Hub per publish (LFS parts of ${PART >> 20} MiB unless said),`,
     'against the link: the same bytes PUT to the server, which reads and drops them. "Limited": the server reads upload bodies',
     `no faster than ${LINK_BPS / MB} MB/s in total (a realistic uplink). Client and server share this machine's cores. One run of each.`,
+    'A publish\'s time is split by the Hub\'s clock: before its first upload byte (process start, access check, repo creation, hashing),',
+    'uploading (the first LFS PUT to the end of the last), the Hub\'s side (completing the multipart object — the test Hub checks its',
+    'sha256 — then the commit, where the test Hub hashes the committed files again), and the process exiting.',
     '',
-    '| what | seconds | MB/s |',
-    '|---|---:|---:|',
-    ...rows.map((r) => `| ${r.what} | ${r.seconds.toFixed(2)} | ${(r.bytes / r.seconds / MB).toFixed(0)} |`),
+    '| what | seconds | MB/s | before the first upload byte | uploading | Hub: completion, commit | exit |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.what} | ${r.seconds.toFixed(2)} | ${(r.bytes / r.seconds / MB).toFixed(0)} | `
+      + `${r.phases ? [r.phases.before, r.phases.uploading, r.phases.hub, r.phases.exit].map((x) => `${x.toFixed(2)} s`).join(' | ') : '| | |'} |`),
     '',
     ...ratios.map((r) => `- ${r}.`),
+    '- Hashing and uploading do not overlap within a commit: @huggingface/hub hashes every LFS file (sha256) before its LFS batch call,',
+    '  which needs each object\'s sha256 to hand out upload URLs; the uploads start after. Low-disk runs upload shard by shard',
+    '  while the merge goes on, so there the hashing of one shard overlaps the merge of the next.',
     '',
   ];
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const root = fileURLToPath(new URL('../..', import.meta.url));
-  const work = join(root, '.bench-work');
-  mkdirSync(work, { recursive: true });
-  const dirs = process.argv.length > 2 ? process.argv.slice(2) : [0, 1, 2].map((i) => join(work, `m${i}`));
-  if (!dirs.every((d) => existsSync(d))) throw new Error(`no benchmark models in ${work}: run \`npm run bench\` once, or pass model folders`);
-  const outRoot = existsSync('/dev/shm') ? '/dev/shm' : join(work, 'out');
-  process.stdout.write((await publishSpeedSection(join(root, 'dist/cli.js'), work, dirs, outRoot)).join('\n') + '\n');
+  const { cli, work, dirs, outRoot } = standaloneArgs();
+  process.stdout.write((await publishSpeedSection(cli, work, dirs, outRoot)).join('\n') + '\n');
 }

@@ -21,6 +21,8 @@ import { matrixSection } from './matrix.js';
 import { matrixPublishSection } from './matrix-publish.js';
 import { evalSection } from './eval.js';
 import { lowDiskSection } from './low-disk.js';
+import { lowDiskTmpfsSection } from './low-disk-tmpfs.js';
+import { publishSpeedSection } from './publish-speed.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const WORK = join(ROOT, '.bench-work');
@@ -310,6 +312,10 @@ async function main(): Promise<void> {
   lines.push(...await matrixPublishSection(join(ROOT, 'dist', 'index.js'), dirs, join(outputDir(), 'mergeops-matrix-publish')));
   process.stderr.write('low-disk publishing (peak local disk vs output size)…\n');
   lines.push(...await lowDiskSection(CLI, WORK, dirs, outputDir()));
+  process.stderr.write('low-disk publishing of an output 4× the free disk (a small tmpfs; needs root)…\n');
+  lines.push(...await lowDiskTmpfsSection(CLI, WORK, dirs, outputDir()));
+  process.stderr.write('publishing against the link (loopback, and a 100 MB/s upload limit)…\n');
+  lines.push(...await publishSpeedSection(CLI, WORK, dirs, outputDir()));
   process.stderr.write('end-to-end Q4_K_M (mergeops quantize vs llama_model_quantize)…\n');
   lines.push(...await quantizeSection(ROOT, WORK, dirs[0]));
   process.stderr.write('eval stage and sweep on the example models…\n');

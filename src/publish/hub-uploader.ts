@@ -6,7 +6,7 @@
  * for regular files), so an identical build commits nothing. A repo this uploader created and
  * never committed to is deleted by `discard` when the run fails (no empty repo is left behind).
  */
-import { openAsBlob } from 'node:fs';
+import { openAsBlob, statSync } from 'node:fs';
 import { MergeopsError } from '../errors.js';
 import { hubError } from '../hub/hub-error.js';
 import { maskTokens, type HubOptions } from '../hub/hub-options.js';
@@ -154,9 +154,11 @@ export class HubUploader implements Uploader {
     const unchanged: string[] = [];
     let changedBytes = 0;
     for (const f of files) {
-      const d = await digestFile(f.local);
-      if (same(f.path, d)) unchanged.push(f.path);
-      else { changed.push(f); changedBytes += d.size; }
+      // Only a file the repo holds at this size can be unchanged: the others are not hashed here
+      // (the library hashes what it uploads; a second read pass first would delay the upload).
+      const size = statSync(f.local).size;
+      if (remote.get(f.path)?.size === size && same(f.path, await digestFile(f.local))) unchanged.push(f.path);
+      else { changed.push(f); changedBytes += size; }
     }
     const changedUploads = [...this.uploaded].filter(([p, d]) => !same(p, d));
     for (const [p, d] of this.uploaded) if (same(p, d)) unchanged.push(p);

@@ -174,6 +174,26 @@ describe('run --publish against the test Hub', () => {
     expect(hub.sha('tester/merge')).toBe(theirs);
   });
 
+  it('a commit sends exactly the files whose bytes differ from the repo\'s: same size other bytes, other size, new; equal ones are unchanged', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const local = (name: string, text: string): { path: string; local: string } => {
+      writeFileSync(join(tmp.dir, name), text);
+      return { path: name, local: join(tmp.dir, name) };
+    };
+    const files = (): { path: string; local: string }[] => [local('a.json', '{"a": 1}'), local('b.json', '{"b": 1}'), local('c.json', '{"c": 1}'), local('w.safetensors', 'x'.repeat(4096))];
+    const first = await HubUploader.open('tester/compare', { hub: { hubUrl: hub.url, accessToken: WRITE } });
+    expect((await first.commit(files(), { title: 't', description: 'd' })).changed).toEqual(['a.json', 'b.json', 'c.json', 'w.safetensors']);
+    const start = hub.sha('tester/compare')!;
+    const up = await HubUploader.open('tester/compare', { hub: { hubUrl: hub.url, accessToken: WRITE }, revision: start });
+    const next = [local('a.json', '{"a": 2}'), local('b.json', '{"b": 10}'), local('c.json', '{"c": 1}'), local('d.json', '{}'), local('w.safetensors', 'y'.repeat(4096))];
+    const o = await up.commit(next, { title: 't', description: 'd' });
+    expect(o.changed).toEqual(['a.json', 'b.json', 'd.json', 'w.safetensors']);
+    expect(o.unchanged).toEqual(['c.json']);
+    expect(hub.file('tester/compare', 'main', 'w.safetensors')!.data.toString()).toBe('y'.repeat(4096));
+    expect(hub.file('tester/compare', 'main', 'a.json')!.data.toString()).toBe('{"a": 2}');
+    expect(hub.file('tester/compare', 'main', 'c.json')!.data.toString()).toBe('{"c": 1}');
+  });
+
   it('`mergeops publish DIR --to dir:PATH` lays the repos out as folders; a failed eval gate refuses to publish', async () => {
     const site = join(tmp.dir, 'site', 'merge');
     const r = await cli(['publish', out(), '--to', `dir:${site}`]);

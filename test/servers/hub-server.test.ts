@@ -72,4 +72,26 @@ describe('test Hub with the real @huggingface/hub client', () => {
   it('rejects a token it does not know', async () => {
     await expect(modelInfo({ hubUrl: hub.url, accessToken: 'hf_wrong', name: 'tester/up' })).rejects.toMatchObject({ statusCode: 401 });
   });
+
+  it('limitUploads paces upload bodies (the sink and LFS parts) to the link, all uploads together; 0 lifts it', async () => {
+    const body = bytes(1_000_000, 3);
+    const put = async (b: Uint8Array = body): Promise<void> => {
+      const res = await fetch(`${hub.url}/_test/sink`, { method: 'PUT', body: b });
+      expect(await res.json()).toMatchObject({ bytes: b.length });
+    };
+    hub.limitUploads(4_000_000);
+    const t0 = performance.now();
+    await Promise.all([put(), put()]); // 2 MB over a 4 MB/s link: at least 0.5 s whatever the machine
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(450);
+    // An LFS upload through the real client obeys it too, and lands intact.
+    await createRepo({ ...creds(), repo: 'tester/paced' });
+    const t1 = performance.now();
+    await uploadFiles({ ...creds(), repo: 'tester/paced', useXet: false, files: [{ path: 'p.safetensors', content: new Blob([body]) }] });
+    expect(performance.now() - t1).toBeGreaterThanOrEqual(200);
+    expect(hub.file('tester/paced', 'main', 'p.safetensors')!.sha256).toBe(createHash('sha256').update(body).digest('hex'));
+    hub.limitUploads(0);
+    const t2 = performance.now();
+    await put(new Uint8Array(8_000_000)); // 2 s at the old pace
+    expect(performance.now() - t2).toBeLessThan(1500);
+  });
 });

@@ -101,6 +101,11 @@ export interface HubCounters {
   seen: string[];
   /** Repos deleted through the API (`DELETE /api/repos/delete`), in order. */
   deleted: string[];
+  /** When (epoch ms) the first LFS object or part PUT arrived, and the last one's body ended (benchmarks: where a publish's time goes). */
+  firstUploadAt?: number;
+  lastUploadAt?: number;
+  /** When (epoch ms) the last successful commit was answered. */
+  committedAt?: number;
 }
 
 const LFS_EXT = /\.(safetensors|gguf|bin|pt|pth|ckpt|h5|msgpack|onnx|model)$/i;
@@ -217,7 +222,7 @@ export class TestHub {
   }
 
   resetCounters(): void {
-    Object.assign(this.counters, { resolveRequests: 0, resolveBytes: 0, bytesByFile: new Map(), fullDownloads: 0, fullDownloadPaths: [], apiRequests: 0, log: [], commits: new Map(), seen: [], deleted: [] });
+    Object.assign(this.counters, { resolveRequests: 0, resolveBytes: 0, bytesByFile: new Map(), fullDownloads: 0, fullDownloadPaths: [], apiRequests: 0, log: [], commits: new Map(), seen: [], deleted: [], firstUploadAt: undefined, lastUploadAt: undefined, committedAt: undefined });
   }
 
   /** Adds a token with its owner and rights. */
@@ -527,7 +532,10 @@ export class TestHub {
     if ((m = /^\/lfs-upload\/([0-9a-f]+)(?:\/(part)\/(\d+)|\/(complete))?$/.exec(p))) {
       const up = this.uploads.get(m[1]);
       if (!up) { json(res, 404, { error: 'unknown upload' }); return; }
-      const body = await readBody(req, m[4] === 'complete' ? undefined : this.link);
+      const put = m[4] !== 'complete';
+      if (put) this.counters.firstUploadAt ??= Date.now();
+      const body = await readBody(req, put ? this.link : undefined);
+      if (put) this.counters.lastUploadAt = Date.now();
       if (this.applyUploadFault(res, m[4] === 'complete' ? 'complete' : 'put')) return;
       if (m[2] === 'part') {
         up.parts.set(Number(m[3]), body);
@@ -579,6 +587,7 @@ export class TestHub {
     const sha = this.commitFiles(repo, files, branch, String(header.summary ?? 'commit'), deleted);
     this.counters.commits.set(repo, (this.counters.commits.get(repo) ?? 0) + 1);
     json(res, 200, { commitOid: sha, commitUrl: `${this.url}/${repo}/commit/${sha}` });
+    this.counters.committedAt = Date.now();
   }
 
   private async serveFile(req: IncomingMessage, res: ServerResponse, repo: string, rev: string, path: string): Promise<void> {
