@@ -7,7 +7,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { quantizeFolder } from '../src/pipeline.js';
+import { quantizeFolder } from '../src/quantize.js';
 import { FILE_TYPES, type FileTypeName } from '../src/quant/select.js';
 import { generateModel } from '../test/support/generate-model.js';
 import { llamaQuantize } from '../test/support/llama-quantize.js';

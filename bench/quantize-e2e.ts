@@ -6,7 +6,7 @@
  */
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { quantizeFolder } from '../src/pipeline.js';
+import { quantizeFolder } from '../src/quantize.js';
 import { FILE_TYPES } from '../src/quant/select.js';
 import { median, runMeasured } from './measure.js';
 

@@ -117,17 +117,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node, visitor, path6) {
-      const ctrl = callVisitor(key, node, visitor, path6);
+    function visit_(key, node, visitor, path5) {
+      const ctrl = callVisitor(key, node, visitor, path5);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path6, ctrl);
-        return visit_(key, ctrl, visitor, path6);
+        replaceNode(key, path5, ctrl);
+        return visit_(key, ctrl, visitor, path5);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path6 = Object.freeze(path6.concat(node));
+          path5 = Object.freeze(path5.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = visit_(i, node.items[i], visitor, path6);
+            const ci = visit_(i, node.items[i], visitor, path5);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -138,13 +138,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path6 = Object.freeze(path6.concat(node));
-          const ck = visit_("key", node.key, visitor, path6);
+          path5 = Object.freeze(path5.concat(node));
+          const ck = visit_("key", node.key, visitor, path5);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = visit_("value", node.value, visitor, path6);
+          const cv = visit_("value", node.value, visitor, path5);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -165,17 +165,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node, visitor, path6) {
-      const ctrl = await callVisitor(key, node, visitor, path6);
+    async function visitAsync_(key, node, visitor, path5) {
+      const ctrl = await callVisitor(key, node, visitor, path5);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path6, ctrl);
-        return visitAsync_(key, ctrl, visitor, path6);
+        replaceNode(key, path5, ctrl);
+        return visitAsync_(key, ctrl, visitor, path5);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path6 = Object.freeze(path6.concat(node));
+          path5 = Object.freeze(path5.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = await visitAsync_(i, node.items[i], visitor, path6);
+            const ci = await visitAsync_(i, node.items[i], visitor, path5);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -186,13 +186,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path6 = Object.freeze(path6.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path6);
+          path5 = Object.freeze(path5.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path5);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path6);
+          const cv = await visitAsync_("value", node.value, visitor, path5);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -219,23 +219,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node, visitor, path6) {
+    function callVisitor(key, node, visitor, path5) {
       if (typeof visitor === "function")
-        return visitor(key, node, path6);
+        return visitor(key, node, path5);
       if (identity.isMap(node))
-        return visitor.Map?.(key, node, path6);
+        return visitor.Map?.(key, node, path5);
       if (identity.isSeq(node))
-        return visitor.Seq?.(key, node, path6);
+        return visitor.Seq?.(key, node, path5);
       if (identity.isPair(node))
-        return visitor.Pair?.(key, node, path6);
+        return visitor.Pair?.(key, node, path5);
       if (identity.isScalar(node))
-        return visitor.Scalar?.(key, node, path6);
+        return visitor.Scalar?.(key, node, path5);
       if (identity.isAlias(node))
-        return visitor.Alias?.(key, node, path6);
+        return visitor.Alias?.(key, node, path5);
       return void 0;
     }
-    function replaceNode(key, path6, node) {
-      const parent = path6[path6.length - 1];
+    function replaceNode(key, path5, node) {
+      const parent = path5[path5.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node;
       } else if (identity.isPair(parent)) {
@@ -847,10 +847,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path6, value) {
+    function collectionFromPath(schema, path5, value) {
       let v = value;
-      for (let i = path6.length - 1; i >= 0; --i) {
-        const k = path6[i];
+      for (let i = path5.length - 1; i >= 0; --i) {
+        const k = path5[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -869,7 +869,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path6) => path6 == null || typeof path6 === "object" && !!path6[Symbol.iterator]().next().done;
+    var isEmptyPath = (path5) => path5 == null || typeof path5 === "object" && !!path5[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -899,11 +899,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path6, value) {
-        if (isEmptyPath(path6))
+      addIn(path5, value) {
+        if (isEmptyPath(path5))
           this.add(value);
         else {
-          const [key, ...rest] = path6;
+          const [key, ...rest] = path5;
           const node = this.get(key, true);
           if (identity.isCollection(node))
             node.addIn(rest, value);
@@ -917,8 +917,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path6) {
-        const [key, ...rest] = path6;
+      deleteIn(path5) {
+        const [key, ...rest] = path5;
         if (rest.length === 0)
           return this.delete(key);
         const node = this.get(key, true);
@@ -932,8 +932,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path6, keepScalar) {
-        const [key, ...rest] = path6;
+      getIn(path5, keepScalar) {
+        const [key, ...rest] = path5;
         const node = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node) ? node.value : node;
@@ -951,8 +951,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path6) {
-        const [key, ...rest] = path6;
+      hasIn(path5) {
+        const [key, ...rest] = path5;
         if (rest.length === 0)
           return this.has(key);
         const node = this.get(key, true);
@@ -962,8 +962,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path6, value) {
-        const [key, ...rest] = path6;
+      setIn(path5, value) {
+        const [key, ...rest] = path5;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -3478,9 +3478,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path6, value) {
+      addIn(path5, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path6, value);
+          this.contents.addIn(path5, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -3555,14 +3555,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path6) {
-        if (Collection.isEmptyPath(path6)) {
+      deleteIn(path5) {
+        if (Collection.isEmptyPath(path5)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path6) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path5) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -3577,10 +3577,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path6, keepScalar) {
-        if (Collection.isEmptyPath(path6))
+      getIn(path5, keepScalar) {
+        if (Collection.isEmptyPath(path5))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path6, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path5, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -3591,10 +3591,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path6) {
-        if (Collection.isEmptyPath(path6))
+      hasIn(path5) {
+        if (Collection.isEmptyPath(path5))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path6) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path5) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -3611,13 +3611,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path6, value) {
-        if (Collection.isEmptyPath(path6)) {
+      setIn(path5, value) {
+        if (Collection.isEmptyPath(path5)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path6), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path5), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path6, value);
+          this.contents.setIn(path5, value);
         }
       }
       /**
@@ -5578,9 +5578,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path6) => {
+    visit.itemAtPath = (cst, path5) => {
       let item = cst;
-      for (const [field, index] of path6) {
+      for (const [field, index] of path5) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -5589,23 +5589,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path6) => {
-      const parent = visit.itemAtPath(cst, path6.slice(0, -1));
-      const field = path6[path6.length - 1][0];
+    visit.parentCollection = (cst, path5) => {
+      const parent = visit.itemAtPath(cst, path5.slice(0, -1));
+      const field = path5[path5.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path6, item, visitor) {
-      let ctrl = visitor(item, path6);
+    function _visit(path5, item, visitor) {
+      let ctrl = visitor(item, path5);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path6.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path5.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -5616,10 +5616,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path6);
+            ctrl = ctrl(item, path5);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path6) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path5) : ctrl;
     }
     exports.visit = visit;
   }
@@ -6921,14 +6921,14 @@ var require_parser = __commonJS({
             case "scalar":
             case "single-quoted-scalar":
             case "double-quoted-scalar": {
-              const fs6 = this.flowScalar(this.type);
+              const fs5 = this.flowScalar(this.type);
               if (atNextItem || it.value) {
-                map.items.push({ start, key: fs6, sep: [] });
+                map.items.push({ start, key: fs5, sep: [] });
                 this.onKeyLine = true;
               } else if (it.sep) {
-                this.stack.push(fs6);
+                this.stack.push(fs5);
               } else {
-                Object.assign(it, { key: fs6, sep: [] });
+                Object.assign(it, { key: fs5, sep: [] });
                 this.onKeyLine = true;
               }
               return;
@@ -7056,13 +7056,13 @@ var require_parser = __commonJS({
             case "scalar":
             case "single-quoted-scalar":
             case "double-quoted-scalar": {
-              const fs6 = this.flowScalar(this.type);
+              const fs5 = this.flowScalar(this.type);
               if (!it || it.value)
-                fc.items.push({ start: [], key: fs6, sep: [] });
+                fc.items.push({ start: [], key: fs5, sep: [] });
               else if (it.sep)
-                this.stack.push(fs6);
+                this.stack.push(fs5);
               else
-                Object.assign(it, { key: fs6, sep: [] });
+                Object.assign(it, { key: fs5, sep: [] });
               return;
             }
             case "flow-map-end":
@@ -17204,18 +17204,18 @@ var init_FileBlob_IQ6VMEFQ = __esm({
        *
        * @param path Path to the file to be lazy readed
        */
-      static async create(path6) {
-        path6 = path6 instanceof URL ? fileURLToPath2(path6) : path6;
-        const { size } = await stat(path6);
-        const fileBlob = new FileBlob(path6, 0, size);
+      static async create(path5) {
+        path5 = path5 instanceof URL ? fileURLToPath2(path5) : path5;
+        const { size } = await stat(path5);
+        const fileBlob = new FileBlob(path5, 0, size);
         return fileBlob;
       }
       path;
       start;
       end;
-      constructor(path6, start, end) {
+      constructor(path5, start, end) {
         super();
-        this.path = path6;
+        this.path = path5;
         this.start = start;
         this.end = end;
       }
@@ -17773,7 +17773,7 @@ async function ggufAllShards(url, params) {
     };
   }
 }
-var LLM_ARCHITECTURES, GGUFValueType2, ARCHITECTURES2, isBrowser, isWebWorker, isBackend, GGUF_QUANT_DESCRIPTIONS, QK_K, calcBPW, GGML_QUANT_SIZES, RE_GGUF_FILE, RE_GGUF_SHARD_FILE, GGUF_DEFAULT_ALIGNMENT2, MAX_METADATA_ARRAY_LENGTH, MAX_KV_COUNT, MAX_TENSOR_COUNT, MAX_STRING_LENGTH, MAX_TENSOR_NDIMS, MAX_TENSOR_DIM, MIN_BITS_PER_PARAMETER, MAX_ARRAY_RECURSION_DEPTH, MAX_CHUNK_FETCHES_PER_VALUE, GGML_PAD, PARALLEL_DOWNLOADS, GGUF_MAGIC_NUMBER, isVersion, HTTP_CHUNK_SIZE, HTTP_DATA_LEEWAY, HTTP_TOTAL_MAX_SIZE, RangeView, RangeViewLocalFile;
+var LLM_ARCHITECTURES, GGUFValueType2, ARCHITECTURES, isBrowser, isWebWorker, isBackend, GGUF_QUANT_DESCRIPTIONS, QK_K, calcBPW, GGML_QUANT_SIZES, RE_GGUF_FILE, RE_GGUF_SHARD_FILE, GGUF_DEFAULT_ALIGNMENT2, MAX_METADATA_ARRAY_LENGTH, MAX_KV_COUNT, MAX_TENSOR_COUNT, MAX_STRING_LENGTH, MAX_TENSOR_NDIMS, MAX_TENSOR_DIM, MIN_BITS_PER_PARAMETER, MAX_ARRAY_RECURSION_DEPTH, MAX_CHUNK_FETCHES_PER_VALUE, GGML_PAD, PARALLEL_DOWNLOADS, GGUF_MAGIC_NUMBER, isVersion, HTTP_CHUNK_SIZE, HTTP_DATA_LEEWAY, HTTP_TOTAL_MAX_SIZE, RangeView, RangeViewLocalFile;
 var init_chunk_ZJG7NGQD = __esm({
   "node_modules/@huggingface/gguf/dist/chunk-ZJG7NGQD.mjs"() {
     init_esm();
@@ -17853,7 +17853,7 @@ var init_chunk_ZJG7NGQD = __esm({
       GGUFValueType22[GGUFValueType22["FLOAT64"] = 12] = "FLOAT64";
       return GGUFValueType22;
     })(GGUFValueType2 || {});
-    ARCHITECTURES2 = [...LLM_ARCHITECTURES, "rwkv", "whisper"];
+    ARCHITECTURES = [...LLM_ARCHITECTURES, "rwkv", "whisper"];
     isBrowser = typeof window !== "undefined" && typeof window.document !== "undefined";
     isWebWorker = typeof self === "object" && self.constructor && self.constructor.name === "DedicatedWorkerGlobalScope";
     isBackend = !isBrowser && !isWebWorker;
@@ -21766,11 +21766,11 @@ var init_sha256_wrapper_ITDNMKRK = __esm({
         var ENVIRONMENT_IS_NODE = typeof process == "object" && typeof process.versions == "object" && typeof process.versions.node == "string";
         var ENVIRONMENT_IS_SHELL = !ENVIRONMENT_IS_WEB && !ENVIRONMENT_IS_NODE && !ENVIRONMENT_IS_WORKER;
         var scriptDirectory = "";
-        function locateFile(path6) {
+        function locateFile(path5) {
           if (Module2["locateFile"]) {
-            return Module2["locateFile"](path6, scriptDirectory);
+            return Module2["locateFile"](path5, scriptDirectory);
           }
-          return scriptDirectory + path6;
+          return scriptDirectory + path5;
         }
         var read_, readAsync, readBinary;
         if (ENVIRONMENT_IS_WEB || ENVIRONMENT_IS_WORKER) {
@@ -22151,9 +22151,9 @@ __export(sha256_node_ZPWO3OWR_exports, {
   sha256Node: () => sha256Node
 });
 import { Readable as Readable2 } from "stream";
-import { createHash as createHash4 } from "crypto";
+import { createHash as createHash3 } from "crypto";
 async function* sha256Node(buffer, opts) {
-  const sha256Stream = createHash4("sha256");
+  const sha256Stream = createHash3("sha256");
   const size = buffer instanceof Blob ? buffer.size : buffer.byteLength;
   let done = 0;
   const readable = buffer instanceof Blob ? Readable2.fromWeb(buffer.stream()) : Readable2.from(Buffer.from(buffer));
@@ -22190,18 +22190,18 @@ var init_FileBlob_UNXOJWFM = __esm({
        *
        * @param path Path to the file to be lazy readed
        */
-      static async create(path6) {
-        path6 = path6 instanceof URL ? fileURLToPath3(path6) : path6;
-        const { size } = await stat3(path6);
-        const fileBlob = new FileBlob2(path6, 0, size);
+      static async create(path5) {
+        path5 = path5 instanceof URL ? fileURLToPath3(path5) : path5;
+        const { size } = await stat3(path5);
+        const fileBlob = new FileBlob2(path5, 0, size);
         return fileBlob;
       }
       path;
       start;
       end;
-      constructor(path6, start, end) {
+      constructor(path5, start, end) {
         super();
-        this.path = path6;
+        this.path = path5;
         this.start = start;
         this.end = end;
       }
@@ -22275,15 +22275,15 @@ __export(sub_paths_HFKHI55E_exports, {
 });
 import { readdir, stat as stat4 } from "fs/promises";
 import { fileURLToPath as fileURLToPath4, pathToFileURL } from "url";
-async function subPaths(path6, maxDepth = 10) {
-  const state = await stat4(path6);
+async function subPaths(path5, maxDepth = 10) {
+  const state = await stat4(path5);
   if (!state.isDirectory()) {
-    return [{ path: path6, relativePath: "." }];
+    return [{ path: path5, relativePath: "." }];
   }
-  const files = await readdir(path6, { withFileTypes: true });
+  const files = await readdir(path5, { withFileTypes: true });
   const ret = [];
   for (const file of files) {
-    const filePath = pathToFileURL(fileURLToPath4(path6) + "/" + file.name);
+    const filePath = pathToFileURL(fileURLToPath4(path5) + "/" + file.name);
     if (file.isDirectory()) {
       ret.push(
         ...(await subPaths(filePath, maxDepth - 1)).map((subPath) => ({
@@ -22305,12 +22305,12 @@ var init_sub_paths_HFKHI55E = __esm({
 
 // node_modules/@huggingface/hub/dist/chunk-AXSL4LYE.mjs
 import { homedir } from "os";
-import { join as join6, basename as basename5 } from "path";
+import { join as join5, basename as basename4 } from "path";
 import { stat as stat5, readdir as readdir2, readFile as readFile2, realpath, lstat } from "fs/promises";
 import { dirname as dirname22, join as join22 } from "path";
 import { rename, lstat as lstat2, mkdir, stat as stat22 } from "fs/promises";
-import * as fs5 from "fs/promises";
-import * as path5 from "path";
+import * as fs4 from "fs/promises";
+import * as path4 from "path";
 import * as os from "os";
 import { Readable as Readable4 } from "stream";
 import { pipeline } from "stream/promises";
@@ -22318,10 +22318,10 @@ import { createWriteStream } from "fs";
 import { join as join32, dirname as dirname32 } from "path";
 import { mkdir as mkdir2, writeFile } from "fs/promises";
 function getDefaultHome() {
-  return join6(homedir(), ".cache");
+  return join5(homedir(), ".cache");
 }
 function getDefaultCachePath() {
-  return join6(process.env["HF_HOME"] ?? join6(process.env["XDG_CACHE_HOME"] ?? getDefaultHome(), "huggingface"), "hub");
+  return join5(process.env["HF_HOME"] ?? join5(process.env["XDG_CACHE_HOME"] ?? getDefaultHome(), "huggingface"), "hub");
 }
 function getHuggingFaceHubCache() {
   return process.env["HUGGINGFACE_HUB_CACHE"] ?? getDefaultCachePath();
@@ -22350,7 +22350,7 @@ async function scanCacheDir(cacheDir = void 0) {
     if (repo === ".locks") {
       continue;
     }
-    const absolute = join6(cacheDir, repo);
+    const absolute = join5(cacheDir, repo);
     const s2 = await stat5(absolute);
     if (!s2.isDirectory()) {
       continue;
@@ -22369,15 +22369,15 @@ async function scanCacheDir(cacheDir = void 0) {
   };
 }
 async function scanCachedRepo(repoPath) {
-  const name = basename5(repoPath);
+  const name = basename4(repoPath);
   if (!name.includes(REPO_ID_SEPARATOR)) {
     throw new Error(`Repo path is not a valid HuggingFace cache directory: ${name}`);
   }
   const [type, ...remaining] = name.split(REPO_ID_SEPARATOR);
   const repoType = parseRepoType(type);
   const repoId = remaining.join("/");
-  const snapshotsPath = join6(repoPath, "snapshots");
-  const refsPath = join6(repoPath, "refs");
+  const snapshotsPath = join5(repoPath, "snapshots");
+  const refsPath = join5(repoPath, "refs");
   const snapshotStat = await stat5(snapshotsPath);
   if (!snapshotStat.isDirectory()) {
     throw new Error(`Snapshots dir doesn't exist in cached repo ${snapshotsPath}`);
@@ -22394,7 +22394,7 @@ async function scanCachedRepo(repoPath) {
     if (FILES_TO_IGNORE.includes(dir)) {
       continue;
     }
-    const revisionPath = join6(snapshotsPath, dir);
+    const revisionPath = join5(snapshotsPath, dir);
     const revisionStat = await stat5(revisionPath);
     if (!revisionStat.isDirectory()) {
       throw new Error(`Snapshots folder corrupted. Found a file: ${revisionPath}`);
@@ -22436,7 +22436,7 @@ async function scanCachedRepo(repoPath) {
 async function scanRefsDir(refsPath, refsByHash) {
   const refFiles = await readdir2(refsPath, { withFileTypes: true });
   for (const refFile of refFiles) {
-    const refFilePath = join6(refsPath, refFile.name);
+    const refFilePath = join5(refsPath, refFile.name);
     if (refFile.isDirectory()) {
       continue;
     }
@@ -22454,7 +22454,7 @@ async function scanSnapshotDir(revisionPath, cachedFiles, blobStats) {
     if (file.isDirectory()) {
       continue;
     }
-    const filePath = join6(revisionPath, file.name);
+    const filePath = join5(revisionPath, file.name);
     const blobPath = await realpath(filePath);
     const blobStat = await getBlobStat(blobPath, blobStats);
     cachedFiles.push({
@@ -26344,17 +26344,17 @@ function expandUser(path22) {
   return path22;
 }
 async function createSymlink(params) {
-  const abs_src = path5.resolve(expandUser(params.sourcePath));
-  const abs_dst = path5.resolve(expandUser(params.finalPath));
+  const abs_src = path4.resolve(expandUser(params.sourcePath));
+  const abs_dst = path4.resolve(expandUser(params.finalPath));
   try {
-    await fs5.rm(abs_dst);
+    await fs4.rm(abs_dst);
   } catch {
   }
   try {
-    await fs5.symlink(path5.relative(path5.dirname(abs_dst), abs_src), abs_dst);
+    await fs4.symlink(path4.relative(path4.dirname(abs_dst), abs_src), abs_dst);
   } catch {
     console.info(`Symlink not supported. Copying file from ${abs_src} to ${abs_dst}`);
-    await fs5.copyFile(abs_src, abs_dst);
+    await fs4.copyFile(abs_src, abs_dst);
   }
 }
 function validateRelativeFilename(filename) {
@@ -30781,8 +30781,8 @@ function bytesText(n) {
   if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
   return `${n} bytes`;
 }
-function freeBytesAt(path6) {
-  for (let p = path6; ; p = dirname(p)) {
+function freeBytesAt(path5) {
+  for (let p = path5; ; p = dirname(p)) {
     try {
       const s = statfsSync(p);
       return s.bavail * s.bsize;
@@ -30819,17 +30819,17 @@ function systemErrorCode(e) {
   const code = e.code;
   return typeof code === "string" && /^E[A-Z]+$/.test(code) ? code : void 0;
 }
-function fsError(e, op, path6, c = {}) {
+function fsError(e, op, path5, c = {}) {
   if (e instanceof MergeopsError) return e;
   const code = systemErrorCode(e) ?? "EIO";
-  const hint = (HINTS[code] ?? ((p) => `check ${p} and retry`))(path6, c);
+  const hint = (HINTS[code] ?? ((p) => `check ${p} and retry`))(path5, c);
   const what = code === "ENOSPC" ? "no space left on device" : code;
-  return new MergeopsError("IO", `cannot ${op} ${path6}: ${what}`, hint);
+  return new MergeopsError("IO", `cannot ${op} ${path5}: ${what}`, hint);
 }
-function asFsError(e, op, path6, c = {}) {
+function asFsError(e, op, path5, c = {}) {
   if (e instanceof MergeopsError || systemErrorCode(e) === void 0) return e;
   const own = e.path;
-  return fsError(e, op, typeof own === "string" ? own : path6, c);
+  return fsError(e, op, typeof own === "string" ? own : path5, c);
 }
 function toMergeopsError(e) {
   if (e instanceof MergeopsError) return e;
@@ -30935,8 +30935,8 @@ function hubOptionsFromEnv(env = process.env, token, warn) {
   }
   return { hubUrl, accessToken };
 }
-function fileUrl(hub, repo, sha, path6) {
-  return `${hub.hubUrl ?? DEFAULT_HUB_URL}/${repo}/resolve/${sha}/${path6.split("/").map(encodeURIComponent).join("/")}`;
+function fileUrl(hub, repo, sha, path5) {
+  return `${hub.hubUrl ?? DEFAULT_HUB_URL}/${repo}/resolve/${sha}/${path5.split("/").map(encodeURIComponent).join("/")}`;
 }
 function authHeaders(hub) {
   return hub.accessToken ? { Authorization: `Bearer ${hub.accessToken}` } : void 0;
@@ -31673,8 +31673,8 @@ function parsePathRev(text, what, whole, bad) {
       "a model path takes at most one `@revision`, e.g. `org/repo@main`"
     );
   }
-  const path6 = ats[0];
-  if (path6.trim() === "") {
+  const path5 = ats[0];
+  if (path5.trim() === "") {
     bad(`invalid ${what} \`${whole}\`: the path is empty`, REF_HINT);
   }
   if (ats.length === 2) {
@@ -31682,9 +31682,9 @@ function parsePathRev(text, what, whole, bad) {
     if (revision.trim() === "") {
       bad(`invalid ${what} \`${whole}\`: empty revision after \`@\``, "write a branch, tag or commit after `@`, e.g. `org/repo@main`, or drop the `@`");
     }
-    return { path: path6, revision };
+    return { path: path5, revision };
   }
-  return { path: path6 };
+  return { path: path5 };
 }
 function parseRefString(raw, bad) {
   if (raw.trim() === "") bad("empty model reference", REF_HINT);
@@ -31727,17 +31727,17 @@ function pathRevFromNode(ctx, node, pos, what) {
     const m = entryMap(entries);
     const p = m.get("path");
     if (!p) fail2(ctx, pos, `${what} has no \`path\``, "write `{path: org/repo, revision: main}`");
-    const path6 = expectString(ctx, p.value, p.valuePos, "`path`", "write a repo id or a local path");
-    if (path6.trim() === "") fail2(ctx, p.valuePos, `${what}: the path is empty`, REF_HINT);
+    const path5 = expectString(ctx, p.value, p.valuePos, "`path`", "write a repo id or a local path");
+    if (path5.trim() === "") fail2(ctx, p.valuePos, `${what}: the path is empty`, REF_HINT);
     const r = m.get("revision");
     if (r && !((0, import_yaml4.isScalar)(r.value) && r.value.value === null) && r.value !== null) {
       const rev = scalarText(r.value);
       if (rev === void 0 || rev.trim() === "") {
         fail2(ctx, r.valuePos, `\`revision\` must be a branch, tag or commit name, found ${describeNode(r.value)}`, "write e.g. `revision: main`");
       }
-      return { path: path6, revision: rev };
+      return { path: path5, revision: rev };
     }
-    return { path: path6 };
+    return { path: path5 };
   }
   return fail2(ctx, pos, `${what} must be a string or {path, revision}, found ${describeNode(node)}`, REF_HINT);
 }
@@ -32531,8 +32531,8 @@ function layerT(indexInSlice, sliceLength) {
 }
 
 // src/pipeline.ts
-import { existsSync as existsSync12, mkdirSync as mkdirSync4, readdirSync as readdirSync4, readFileSync as readFileSync12, statSync as statSync8 } from "node:fs";
-import { basename as basename8, dirname as dirname11, join as join14, resolve as resolvePath2, sep as sep4 } from "node:path";
+import { existsSync as existsSync14, mkdirSync as mkdirSync5, readdirSync as readdirSync5, readFileSync as readFileSync13, statSync as statSync10 } from "node:fs";
+import { basename as basename10, dirname as dirname11, join as join17, resolve as resolvePath3, sep as sep4 } from "node:path";
 
 // src/quant/types.ts
 var row = (name, id, blockSize, typeSize, kernel) => kernel ? { name, id, blockSize, typeSize, kernel } : { name, id, blockSize, typeSize };
@@ -33013,17 +33013,17 @@ function modelIdComponents(modelId, totalParams = 0) {
     if (types[i].has("basename") && types[i].size > 1) types[i].delete("basename");
     else break;
   }
-  const join18 = (pred, unique = false) => {
+  const join21 = (pred, unique = false) => {
     let xs = parts.filter((_, i) => pred(types[i]));
     if (unique) xs = [...new Set(xs)];
     return xs.length > 0 ? xs.join("-") : void 0;
   };
-  let basename12 = join18((t) => t.has("basename"));
-  const sizeLabel2 = join18((t) => t.has("size_label"), true);
-  const finetune = join18((t) => t.has("finetune"));
-  const version = join18((t) => t.has("version") && !t.has("basename"));
-  if (sizeLabel2 === void 0 && finetune === void 0 && version === void 0) basename12 = void 0;
-  return { fullName: full, org, basename: basename12, finetune, version, sizeLabel: sizeLabel2 };
+  let basename14 = join21((t) => t.has("basename"));
+  const sizeLabel2 = join21((t) => t.has("size_label"), true);
+  const finetune = join21((t) => t.has("finetune"));
+  const version = join21((t) => t.has("version") && !t.has("basename"));
+  if (sizeLabel2 === void 0 && finetune === void 0 && version === void 0) basename14 = void 0;
+  return { fullName: full, org, basename: basename14, finetune, version, sizeLabel: sizeLabel2 };
 }
 function applyModelId(g, modelId, totalParams) {
   const c = modelIdComponents(modelId, totalParams);
@@ -33154,14 +33154,15 @@ import {
   mkdirSync as mkdirSync2,
   openSync as openSync3,
   readdirSync as readdirSync2,
+  readSync,
   renameSync,
   rmSync as rmSync2,
   statSync as statSync2,
   writeFileSync as writeFileSync2,
   writeSync as writeSync2
 } from "node:fs";
-import { availableParallelism as availableParallelism3 } from "node:os";
-import { basename as basename3, dirname as dirname4, join as join4 } from "node:path";
+import { availableParallelism as availableParallelism2 } from "node:os";
+import { basename as basename2, dirname as dirname4, join as join3 } from "node:path";
 
 // src/kernels/pool.ts
 import { availableParallelism } from "node:os";
@@ -33172,9 +33173,9 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 var KERNELS_WASM_URL = new URL("./kernels.wasm", import.meta.url);
 function missing(err2) {
-  const path6 = fileURLToPath(KERNELS_WASM_URL);
+  const path5 = fileURLToPath(KERNELS_WASM_URL);
   return new Error(
-    `cannot read the WebAssembly kernels at ${path6} (${err2.message}). Run \`npm run build:wasm\` and \`npm run build\` (the build copies dist/kernels.wasm there).`
+    `cannot read the WebAssembly kernels at ${path5} (${err2.message}). Run \`npm run build:wasm\` and \`npm run build\` (the build copies dist/kernels.wasm there).`
   );
 }
 var compiled;
@@ -33381,143 +33382,6 @@ function ggufPlanBytes(headerBytes) {
 }
 function ggufBytesPerElement(targets, outDType) {
   return targets.reduce((a, t) => Math.max(a, ggufEncodeBytes(t, outDType)), 0);
-}
-
-// src/quant/select.ts
-var FILE_TYPES = {
-  F32: { id: 0, base: "F32" },
-  F16: { id: 1, base: "F16" },
-  BF16: { id: 32, base: "BF16" },
-  Q8_0: { id: 7, base: "Q8_0" },
-  Q4_0: { id: 2, base: "Q4_0" },
-  Q4_1: { id: 3, base: "Q4_1" },
-  Q5_0: { id: 8, base: "Q5_0" },
-  Q5_1: { id: 9, base: "Q5_1" },
-  Q2_K: { id: 10, base: "Q2_K" },
-  Q3_K_S: { id: 11, base: "Q3_K" },
-  Q3_K_M: { id: 12, base: "Q3_K" },
-  Q3_K_L: { id: 13, base: "Q3_K" },
-  Q4_K_S: { id: 14, base: "Q4_K" },
-  Q4_K_M: { id: 15, base: "Q4_K" },
-  Q5_K_S: { id: 16, base: "Q5_K" },
-  Q5_K_M: { id: 17, base: "Q5_K" },
-  Q6_K: { id: 18, base: "Q6_K" }
-};
-var ALIASES = { Q3_K: "Q3_K_M", Q4_K: "Q4_K_M", Q5_K: "Q5_K_M" };
-function parseFileType(s) {
-  const u = s.toUpperCase();
-  if (u in FILE_TYPES) return u;
-  if (u in ALIASES) return ALIASES[u];
-  throw new MergeopsError("USAGE", `unknown GGUF file type ${s}`, `use one of ${Object.keys(FILE_TYPES).join(", ")}`);
-}
-function isConvertType(t) {
-  return t === "F32" || t === "F16" || t === "BF16" || t === "Q8_0";
-}
-var BLK_RE = /^blk\.(\d+)\./;
-function compareQuantizeOrder(a, b) {
-  const la = BLK_RE.exec(a);
-  const lb = BLK_RE.exec(b);
-  const ia = la ? Number(la[1]) : -1;
-  const ib = lb ? Number(lb[1]) : -1;
-  if (ia !== ib) return ia - ib;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-function category(name) {
-  if (name === "output.weight") return "OUTPUT";
-  if (name === "token_embd.weight" || name === "per_layer_token_embd.weight") return "TOKEN_EMBD";
-  if (name.includes("attn_qkv.weight") || name.includes("attn_kv_b.weight") || name.includes("attn_v.weight")) return "ATTN_V";
-  if (name.includes("attn_k.weight")) return "ATTN_K";
-  if (name.includes("attn_q.weight")) return "ATTN_Q";
-  if (name.includes("attn_output.weight")) return "ATTN_OUTPUT";
-  if (name.includes("ffn_up")) return "FFN_UP";
-  if (name.includes("ffn_gate")) return "FFN_GATE";
-  if (name.includes("ffn_down")) return "FFN_DOWN";
-  return "OTHER";
-}
-function allowsQuantization(t) {
-  const n = t.name;
-  if (ggmlNDims(t.shape) < 2) return false;
-  if (!n.endsWith("weight")) return false;
-  if (n.includes("_norm.weight")) return false;
-  if (n.includes("ffn_gate_inp.weight") || n.includes(".position_embd") || n === "token_types.weight") return false;
-  return true;
-}
-function ggmlNDims(shape) {
-  let nd = shape.length;
-  for (let i = 0; nd > 1 && shape[i] === 1; i++) nd--;
-  return Math.max(1, nd);
-}
-function useMoreBits(i, n) {
-  const n8 = Math.floor(n / 8);
-  return i < n8 || i >= Math.floor(7 * n / 8) || (i - n8) % 3 === 2;
-}
-function fallbackType(type, ne0) {
-  if (ne0 % ggmlType(type).blockSize === 0) return type;
-  let t;
-  switch (type) {
-    case "Q2_K":
-    case "Q3_K":
-      t = "Q4_0";
-      break;
-    case "Q4_K":
-      t = "Q5_0";
-      break;
-    case "Q5_K":
-      t = "Q5_1";
-      break;
-    case "Q6_K":
-      t = "Q8_0";
-      break;
-    default:
-      t = type;
-  }
-  return ne0 % ggmlType(t).blockSize === 0 ? t : "F16";
-}
-function selectTypes(ftype, model2, tensors) {
-  const base = FILE_TYPES[ftype].base;
-  const sorted = [...tensors].sort((a, b) => compareQuantizeOrder(a.name, b.name));
-  const hasOutput = sorted.some((t) => t.name === "output.weight");
-  const nAttnV = sorted.filter((t) => category(t.name) === "ATTN_V").length;
-  const nGqa = model2.nHeadKv > 0 ? model2.nHead / model2.nHeadKv : 1;
-  const nLayer = model2.nLayer;
-  const is70B = (model2.arch === "llama" || model2.arch === "qwen2") && nLayer === 80 && model2.nHead !== model2.nHeadKv;
-  let iAttnV = 0;
-  let iFfnDown = 0;
-  const quantized = !(base === "F32" || base === "F16" || base === "BF16");
-  return sorted.map((t) => {
-    if (!allowsQuantization(t)) return { ...t, type: null };
-    const ne0 = t.shape[t.shape.length - 1];
-    if (!quantized) return { ...t, type: base };
-    let type = base;
-    const cat = category(t.name);
-    if (cat === "OUTPUT" || cat === "TOKEN_EMBD" && !hasOutput) {
-      if (ne0 % ggmlType(base).blockSize !== 0) type = "Q8_0";
-      else if (type !== "Q8_0") type = "Q6_K";
-    } else if (cat === "TOKEN_EMBD") {
-    } else if (cat === "ATTN_V") {
-      const i = iAttnV;
-      if (ftype === "Q2_K") type = nGqa >= 4 ? "Q4_K" : "Q3_K";
-      else if (ftype === "Q3_K_M") type = i < 2 ? "Q5_K" : "Q4_K";
-      else if (ftype === "Q3_K_L") type = "Q5_K";
-      else if ((ftype === "Q4_K_M" || ftype === "Q5_K_M") && useMoreBits(i, nAttnV)) type = "Q6_K";
-      else if (ftype === "Q4_K_S" && i < 4) type = "Q5_K";
-      if (is70B && (type === "Q3_K" || type === "Q4_K")) type = "Q5_K";
-      iAttnV++;
-    } else if (cat === "FFN_DOWN") {
-      const i = iFfnDown;
-      if (ftype === "Q2_K") type = "Q3_K";
-      else if (ftype === "Q3_K_M") type = i < Math.floor(nLayer / 16) ? "Q5_K" : "Q4_K";
-      else if (ftype === "Q3_K_L") type = "Q5_K";
-      else if ((ftype === "Q4_K_M" || ftype === "Q5_K_M") && useMoreBits(i, nLayer)) type = "Q6_K";
-      else if (ftype === "Q4_K_S" && i < Math.floor(nLayer / 8)) type = "Q5_K";
-      iFfnDown++;
-    } else if (cat === "ATTN_OUTPUT") {
-      if (ftype === "Q2_K") type = "Q3_K";
-      else if (ftype === "Q3_K_M") type = "Q4_K";
-      else if (ftype === "Q3_K_L") type = "Q5_K";
-    }
-    return { ...t, type: fallbackType(type, ne0) };
-  });
 }
 
 // src/execute/flush.ts
@@ -33811,5190 +33675,13 @@ function guardOutputDir(out, o = {}) {
 }
 
 // src/execute/gguf-outputs.ts
-import { join as join3 } from "node:path";
-
-// src/io/optional-file.ts
-import { readFileSync as readFileSync3 } from "node:fs";
-import { basename as basename2, join as join2 } from "node:path";
-function readOptionalFile(file) {
-  try {
-    return readFileSync3(file);
-  } catch (e) {
-    const code = e.code;
-    if (code === "ENOENT" || code === "EISDIR") return void 0;
-    throw new MergeopsError("IO", `cannot read ${file}: ${e.message}`, "check that the file is readable");
-  }
-}
-function parseJsonObject(text, file) {
-  let v;
-  try {
-    v = JSON.parse(text);
-  } catch (e) {
-    throw new MergeopsError("IO", `${file} is not valid JSON: ${e.message}`, `fix or re-download ${basename2(file)}`);
-  }
-  if (typeof v !== "object" || v === null || Array.isArray(v)) {
-    throw new MergeopsError("IO", `${file} is not a JSON object`, `fix or re-download ${basename2(file)}`);
-  }
-  return v;
-}
-function folderView(dir) {
-  return { path: (name) => join2(dir, name), read: (name) => readOptionalFile(join2(dir, name)) };
-}
-function viewJsonObject(view, name) {
-  const b = view.read(name);
-  return b === void 0 ? void 0 : parseJsonObject(b.toString("utf8"), view.path(name));
-}
-
-// src/execute/gguf-convert.ts
-import { promises as fs3 } from "node:fs";
-import { availableParallelism as availableParallelism2 } from "node:os";
-import path3 from "node:path";
-
-// src/arch/gguf-arch.ts
-var GLOBAL_NAMES = {
-  "model.embed_tokens.weight": "token_embd.weight",
-  "model.norm.weight": "output_norm.weight",
-  "lm_head.weight": "output.weight"
-};
-var COMMON_LAYER = {
-  input_layernorm: "attn_norm",
-  "self_attn.q_proj": "attn_q",
-  "self_attn.k_proj": "attn_k",
-  "self_attn.v_proj": "attn_v",
-  "self_attn.qkv_proj": "attn_qkv",
-  "self_attn.o_proj": "attn_output",
-  post_attention_layernorm: "ffn_norm",
-  "mlp.gate_proj": "ffn_gate",
-  "mlp.up_proj": "ffn_up",
-  "mlp.down_proj": "ffn_down"
-};
-var QK_NORM = { "self_attn.q_norm": "attn_q_norm", "self_attn.k_norm": "attn_k_norm" };
-var GEMMA_LAYER = {
-  ...COMMON_LAYER,
-  post_attention_layernorm: "post_attention_norm",
-  pre_feedforward_layernorm: "ffn_norm",
-  post_feedforward_layernorm: "post_ffw_norm"
-};
-function find(c, keys) {
-  for (const k of keys) if (c[k] !== void 0 && c[k] !== null) return c[k];
-  return void 0;
-}
-function num2(c, keys, what) {
-  const v = find(c, keys);
-  if (typeof v !== "number") {
-    throw new MergeopsError("ARCH", `config.json has no ${what} (${keys.join(" / ")})`, `add ${keys[0]} to config.json`);
-  }
-  return v;
-}
-function ropeParameters(c) {
-  const base = c["rope_parameters"] ?? c["rope_scaling"] ?? {};
-  const rp = { ...base };
-  if (!("full_attention" in rp) && !("sliding_attention" in rp)) {
-    const theta = find(c, ["global_rope_theta", "rope_global_theta", "rope_theta_global", "rope_theta", "rotary_emb_base"]);
-    const local = find(c, ["local_rope_theta", "rope_local_theta", "rope_theta_local", "swa_rope_theta", "rope_local_base_freq"]);
-    const prf = find(c, ["partial_rotary_factor", "rope_pct", "rope_percent"]);
-    const omp = find(c, ["original_max_position_embeddings"]);
-    if (local !== void 0) rp["sliding_attention"] = { rope_theta: local };
-    if (!("rope_theta" in rp) && theta !== void 0) rp["rope_theta"] = theta;
-    if (!("rope_type" in rp) && rp["type"] !== void 0) rp["rope_type"] = rp["type"];
-    if (!("partial_rotary_factor" in rp) && prf !== void 0) rp["partial_rotary_factor"] = prf;
-    if (!("original_max_position_embeddings" in rp) && omp !== void 0) rp["original_max_position_embeddings"] = omp;
-  }
-  return rp;
-}
-var CONFIG_DEFAULTS = {
-  llama: (c) => ({
-    max_position_embeddings: 2048,
-    rms_norm_eps: 1e-6,
-    rope_theta: 1e4,
-    num_key_value_heads: c["num_attention_heads"],
-    head_dim: Number(c["hidden_size"]) / Number(c["num_attention_heads"])
-  }),
-  mistral: (c) => ({
-    max_position_embeddings: 131072,
-    rms_norm_eps: 1e-6,
-    rope_theta: 1e4,
-    num_key_value_heads: 8,
-    head_dim: Number(c["hidden_size"]) / Number(c["num_attention_heads"])
-  }),
-  qwen2: (c) => ({ max_position_embeddings: 32768, rms_norm_eps: 1e-6, rope_theta: 1e4, num_key_value_heads: c["num_attention_heads"] }),
-  qwen3: () => ({ max_position_embeddings: 32768, rms_norm_eps: 1e-6, rope_theta: 1e4, head_dim: 128 }),
-  gemma2: () => ({
-    head_dim: 256,
-    max_position_embeddings: 8192,
-    rms_norm_eps: 1e-6,
-    attn_logit_softcapping: 50,
-    final_logit_softcapping: 30,
-    sliding_window: 4096
-  }),
-  gemma3_text: () => ({}),
-  phi3: () => ({ rms_norm_eps: 1e-5, rope_theta: 1e4 })
-};
-function withConfigDefaults(c) {
-  const mt = typeof c.model_type === "string" ? c.model_type : "";
-  const d = CONFIG_DEFAULTS[mt]?.(c) ?? {};
-  const out = { ...c };
-  for (const [k, v] of Object.entries(d)) if (out[k] === void 0 || out[k] === null) out[k] = v;
-  return out;
-}
-function textModelParams(meta, a, c, fileType) {
-  const opt = (key, keys, mk) => {
-    const v = find(c, keys);
-    if (typeof v === "number") meta.set(mk(`${a}.${key}`, v));
-  };
-  meta.set(kv.u32(`${a}.block_count`, num2(c, ["n_layers", "num_hidden_layers", "n_layer", "num_layers"], "layer count")));
-  opt("context_length", ["max_position_embeddings", "n_ctx", "n_positions", "max_length", "max_sequence_length", "model_max_length"], kv.u32);
-  opt("embedding_length", ["hidden_size", "n_embd", "dim"], kv.u32);
-  opt("feed_forward_length", ["prefix_dense_intermediate_size", "dense_intermediate_size", "intermediate_size", "n_inner", "hidden_dim"], kv.u32);
-  opt("attention.head_count", ["num_attention_heads", "n_head", "n_heads"], kv.u32);
-  opt("attention.head_count_kv", ["num_key_value_heads", "n_kv_heads"], kv.u32);
-  if (c["is_causal"] === false) meta.set(kv.bool(`${a}.attention.causal`, false));
-  const rpAll = ropeParameters(c);
-  const rp = rpAll["full_attention"] ?? rpAll;
-  const rt = rp["rope_type"];
-  const factor = rp["factor"];
-  if (rt === "linear" && typeof factor === "number") {
-    meta.set(kv.str(`${a}.rope.scaling.type`, "linear"));
-    meta.set(kv.f32(`${a}.rope.scaling.factor`, factor));
-  } else if (rt === "yarn" && typeof factor === "number") {
-    meta.set(kv.str(`${a}.rope.scaling.type`, "yarn"));
-    meta.set(kv.f32(`${a}.rope.scaling.factor`, factor));
-    meta.set(kv.u32(`${a}.rope.scaling.original_context_length`, Number(rp["original_max_position_embeddings"])));
-    const f = (k, v) => {
-      if (typeof v === "number") meta.set(kv.f32(`${a}.rope.scaling.${k}`, v));
-    };
-    f("yarn_ext_factor", rp["extrapolation_factor"]);
-    f("yarn_attn_factor", rp["attention_factor"] ?? rp["attn_factor"]);
-    f("yarn_beta_fast", rp["beta_fast"]);
-    f("yarn_beta_slow", rp["beta_slow"]);
-  } else if (rt === "su" || rt === "longrope") {
-    meta.set(kv.str(`${a}.rope.scaling.type`, "longrope"));
-  } else if (typeof rt === "string" && !["default", "dynamic", "llama3"].includes(rt.toLowerCase())) {
-    throw new MergeopsError("ARCH", `unsupported rope_type ${rt}`, "convert_hf_to_gguf would warn and ignore it; remove rope scaling or use a supported type");
-  }
-  if (typeof rp["rope_theta"] === "number") meta.set(kv.f32(`${a}.rope.freq_base`, rp["rope_theta"]));
-  const swa = rpAll["sliding_attention"]?.["rope_theta"];
-  if (typeof swa === "number") meta.set(kv.f32(`${a}.rope.freq_base_swa`, swa));
-  opt("attention.layer_norm_rms_epsilon", ["rms_norm_eps", "norm_eps"], kv.f32);
-  opt("attention.layer_norm_epsilon", ["layer_norm_eps", "layer_norm_epsilon", "norm_epsilon"], kv.f32);
-  if (typeof c["head_dim"] === "number") {
-    meta.set(kv.u32(`${a}.attention.key_length`, c["head_dim"]));
-    meta.set(kv.u32(`${a}.attention.value_length`, c["head_dim"]));
-  }
-  meta.set(kv.u32("general.file_type", fileType));
-}
-var llamaParams = (meta, c, ft) => {
-  textModelParams(meta, "llama", c, ft);
-  meta.set(kv.u32("llama.vocab_size", num2(c, ["vocab_size"], "vocab_size")));
-  const rd = typeof c["head_dim"] === "number" ? c["head_dim"] : Math.floor(num2(c, ["hidden_size"], "hidden size") / num2(c, ["num_attention_heads"], "head count"));
-  meta.set(kv.u32("llama.rope.dimension_count", rd));
-};
-function llama3RopeFreqs(c) {
-  const rpAll = ropeParameters(c);
-  const rp = rpAll["full_attention"] ?? rpAll;
-  if (typeof rp["rope_type"] !== "string" || rp["rope_type"].toLowerCase() !== "llama3") return [];
-  const f = Math.fround;
-  const n = (v, d) => typeof v === "number" ? v : d;
-  const base = n(rp["rope_theta"], 1e4);
-  const dim = typeof c["head_dim"] === "number" ? c["head_dim"] : Math.floor(Number(c["hidden_size"]) / Number(c["num_attention_heads"]));
-  const factor = n(rp["factor"], 8);
-  const low = n(rp["low_freq_factor"], 1);
-  const high = n(rp["high_freq_factor"], 4);
-  const oldCtx = n(rp["original_max_position_embeddings"], 8192);
-  const lowWavelen = oldCtx / low;
-  const highWavelen = oldCtx / high;
-  const out = new Float32Array(dim / 2);
-  for (let k = 0; k < dim / 2; k++) {
-    const freq = f(1 / f(Math.pow(base, f(2 * k / dim))));
-    const wavelen = f(f(2 * Math.PI) / freq);
-    if (wavelen < f(highWavelen)) out[k] = 1;
-    else if (wavelen > f(lowWavelen)) out[k] = f(factor);
-    else {
-      const smooth = f(f(f(oldCtx / wavelen) - f(low)) / f(high - low));
-      out[k] = f(1 / f(f(f(1 - smooth) / f(factor)) + smooth));
-    }
-  }
-  return [{ ggufName: "rope_freqs.weight", data: out }];
-}
-var GGUF_ARCHITECTURES = [
-  {
-    id: "llama",
-    ggufArch: "llama",
-    hfArchitectures: ["LlamaForCausalLM", "LLaMAForCausalLM", "LlamaModel"],
-    layerNames: COMMON_LAYER,
-    drop: [],
-    permuteQK: true,
-    normShift: 0,
-    vocab: "llama",
-    params: llamaParams,
-    extra: llama3RopeFreqs
-  },
-  {
-    id: "mistral",
-    ggufArch: "llama",
-    hfArchitectures: ["MistralForCausalLM"],
-    layerNames: COMMON_LAYER,
-    drop: [],
-    permuteQK: true,
-    normShift: 0,
-    vocab: "llama",
-    params: llamaParams,
-    extra: llama3RopeFreqs
-  },
-  {
-    id: "qwen2",
-    ggufArch: "qwen2",
-    hfArchitectures: ["Qwen2ForCausalLM", "Qwen2Model"],
-    layerNames: COMMON_LAYER,
-    drop: [],
-    permuteQK: false,
-    normShift: 0,
-    vocab: "qwen",
-    params: (m, c, ft) => textModelParams(m, "qwen2", c, ft)
-  },
-  {
-    id: "qwen3",
-    ggufArch: "qwen3",
-    hfArchitectures: ["Qwen3ForCausalLM", "Qwen3Model"],
-    layerNames: { ...COMMON_LAYER, ...QK_NORM },
-    drop: [],
-    permuteQK: false,
-    normShift: 0,
-    vocab: "qwen",
-    params: (m, c, ft) => textModelParams(m, "qwen3", c, ft)
-  },
-  {
-    id: "gemma2",
-    ggufArch: "gemma2",
-    hfArchitectures: ["Gemma2ForCausalLM"],
-    layerNames: GEMMA_LAYER,
-    drop: ["lm_head.weight"],
-    permuteQK: false,
-    normShift: 1,
-    vocab: "gemma",
-    params: (m, c, ft) => {
-      const a = "gemma2";
-      m.set(kv.u32(`${a}.context_length`, num2(c, ["max_position_embeddings"], "context length")));
-      m.set(kv.u32(`${a}.embedding_length`, num2(c, ["hidden_size"], "hidden size")));
-      m.set(kv.u32(`${a}.block_count`, num2(c, ["num_hidden_layers"], "layer count")));
-      m.set(kv.u32(`${a}.feed_forward_length`, num2(c, ["intermediate_size"], "intermediate size")));
-      m.set(kv.u32(`${a}.attention.head_count`, num2(c, ["num_attention_heads"], "head count")));
-      m.set(kv.u32(`${a}.attention.head_count_kv`, num2(c, ["num_key_value_heads", "num_attention_heads"], "kv head count")));
-      m.set(kv.f32(`${a}.attention.layer_norm_rms_epsilon`, num2(c, ["rms_norm_eps"], "rms_norm_eps")));
-      m.set(kv.u32(`${a}.attention.key_length`, num2(c, ["head_dim"], "head_dim")));
-      m.set(kv.u32(`${a}.attention.value_length`, num2(c, ["head_dim"], "head_dim")));
-      m.set(kv.u32("general.file_type", ft));
-      m.set(kv.f32(`${a}.attn_logit_softcapping`, num2(c, ["attn_logit_softcapping"], "attn_logit_softcapping")));
-      m.set(kv.f32(`${a}.final_logit_softcapping`, num2(c, ["final_logit_softcapping"], "final_logit_softcapping")));
-      m.set(kv.u32(`${a}.attention.sliding_window`, num2(c, ["sliding_window"], "sliding_window")));
-    }
-  },
-  {
-    id: "gemma3_text",
-    ggufArch: "gemma3",
-    hfArchitectures: ["Gemma3ForCausalLM"],
-    layerNames: { ...GEMMA_LAYER, ...QK_NORM },
-    drop: [],
-    permuteQK: false,
-    normShift: 1,
-    vocab: "gemma",
-    params: (m, c, ft) => {
-      const a = "gemma3";
-      textModelParams(m, a, c, ft);
-      const hd = typeof c["head_dim"] === "number" ? c["head_dim"] : 256;
-      m.set(kv.u32(`${a}.context_length`, typeof c["max_position_embeddings"] === "number" ? c["max_position_embeddings"] : 131072));
-      m.set(kv.u32(`${a}.attention.head_count`, typeof c["num_attention_heads"] === "number" ? c["num_attention_heads"] : 8));
-      m.set(kv.f32(`${a}.attention.layer_norm_rms_epsilon`, typeof c["rms_norm_eps"] === "number" ? c["rms_norm_eps"] : 1e-6));
-      m.set(kv.u32(`${a}.attention.key_length`, hd));
-      m.set(kv.u32(`${a}.attention.value_length`, hd));
-      const rp = ropeParameters(c);
-      const theta = (rp["full_attention"] ?? rp)["rope_theta"];
-      m.set(kv.f32(`${a}.rope.freq_base`, typeof theta === "number" ? theta : 1e6));
-      if (c["attn_logit_softcapping"] !== void 0 && c["attn_logit_softcapping"] !== null) {
-        throw new MergeopsError("ARCH", "Gemma 3 config has attn_logit_softcapping", "Gemma 3 has no attention soft-capping; remove the key");
-      }
-      const fsc = c["final_logit_softcapping"];
-      if (typeof fsc === "number" && fsc !== 0) m.set(kv.f32(`${a}.final_logit_softcapping`, fsc));
-      if (c["sliding_window_pattern"] !== 1) m.set(kv.u32(`${a}.attention.sliding_window`, num2(c, ["sliding_window"], "sliding_window")));
-      m.set(kv.u32(`${a}.attention.head_count_kv`, typeof c["num_key_value_heads"] === "number" ? c["num_key_value_heads"] : 4));
-    }
-  },
-  {
-    id: "phi3",
-    ggufArch: "phi3",
-    hfArchitectures: ["Phi3ForCausalLM"],
-    layerNames: { ...COMMON_LAYER, "mlp.gate_up_proj": "ffn_up" },
-    drop: [],
-    permuteQK: false,
-    normShift: 0,
-    vocab: "phi3",
-    params: (m, c, ft) => {
-      const a = "phi3";
-      const rp = ropeParameters(c);
-      const nEmbd = num2(c, ["hidden_size", "n_embd"], "hidden size");
-      const nHead = num2(c, ["num_attention_heads", "n_head"], "head count");
-      if (rp["long_factor"] !== void 0) {
-        throw new MergeopsError(
-          "ARCH",
-          "long-context Phi-3 (rope long_factor/short_factor) is not supported yet",
-          "use a 4k-context Phi-3, or convert with llama.cpp's convert_hf_to_gguf.py"
-        );
-      }
-      m.set(kv.u32(`${a}.context_length`, num2(c, ["n_positions", "max_position_embeddings"], "context length")));
-      m.set(kv.u32(`${a}.rope.scaling.original_context_length`, num2(rp, ["original_max_position_embeddings"], "original_max_position_embeddings")));
-      m.set(kv.u32(`${a}.embedding_length`, nEmbd));
-      m.set(kv.u32(`${a}.feed_forward_length`, num2(c, ["intermediate_size"], "intermediate size")));
-      m.set(kv.u32(`${a}.block_count`, num2(c, ["num_hidden_layers"], "layer count")));
-      m.set(kv.u32(`${a}.attention.head_count`, nHead));
-      m.set(kv.u32(`${a}.attention.head_count_kv`, num2(c, ["num_key_value_heads", "n_head_kv"], "kv head count")));
-      m.set(kv.f32(`${a}.attention.layer_norm_rms_epsilon`, num2(c, ["rms_norm_eps"], "rms_norm_eps")));
-      const prf = typeof rp["partial_rotary_factor"] === "number" ? rp["partial_rotary_factor"] : 1;
-      m.set(kv.u32(`${a}.rope.dimension_count`, Math.floor(Math.trunc(prf * nEmbd) / nHead)));
-      m.set(kv.f32(`${a}.rope.freq_base`, num2(rp["full_attention"] ?? rp, ["rope_theta"], "rope_theta")));
-      m.set(kv.u32("general.file_type", ft));
-      m.set(kv.u32(`${a}.attention.sliding_window`, typeof c["sliding_window"] === "number" ? c["sliding_window"] : 0));
-    }
-  }
-];
-function ggufArchFor(c) {
-  const tc = c["text_config"];
-  const arch = tc?.architectures?.[0] ?? c.architectures?.[0];
-  const row2 = GGUF_ARCHITECTURES.find((r) => arch !== void 0 && r.hfArchitectures.includes(arch));
-  if (!row2) {
-    throw new MergeopsError(
-      "ARCH",
-      `cannot convert ${arch ?? "a model without `architectures`"} to GGUF`,
-      `GGUF conversion supports ${GGUF_ARCHITECTURES.flatMap((r) => r.hfArchitectures).join(", ")}`
-    );
-  }
-  return row2;
-}
-var LAYER_RE = /^model\.layers\.(\d+)\.(.+)\.(weight|bias)$/;
-function ggufTensorName(row2, hfName) {
-  if (row2.drop.includes(hfName)) return null;
-  const g = GLOBAL_NAMES[hfName];
-  if (g !== void 0) return g;
-  const m = LAYER_RE.exec(hfName);
-  const mapped = m ? row2.layerNames[m[2]] : void 0;
-  if (!m || mapped === void 0) {
-    throw new MergeopsError(
-      "ARCH",
-      `cannot map tensor ${hfName} of a ${row2.hfArchitectures[0]} model to a GGUF name`,
-      "the checkpoint has a tensor llama.cpp does not know for this architecture; remove it or add it to src/arch/gguf-arch.ts"
-    );
-  }
-  return `blk.${m[1]}.${mapped}.${m[3]}`;
-}
-function tensorTransform(row2, c, hfName) {
-  const t = {};
-  if (row2.permuteQK) {
-    const nHead = Number(c["num_attention_heads"]);
-    const nKv = typeof c["num_key_value_heads"] === "number" ? c["num_key_value_heads"] : nHead;
-    if (/q_proj\.(weight|bias)$/.test(hfName)) t.permuteHeads = nHead;
-    else if (/k_proj\.(weight|bias)$/.test(hfName)) t.permuteHeads = nKv;
-  }
-  if (row2.normShift !== 0 && hfName.endsWith("norm.weight")) t.shift = row2.normShift;
-  return t;
-}
-
-// src/execute/gguf-convert.ts
-var import_yaml6 = __toESM(require_dist(), 1);
-
-// src/hub/local.ts
-import { promises as fs } from "node:fs";
-import path from "node:path";
-
-// src/formats/json-keys.ts
-function firstDuplicateKey(text) {
-  const stack = [];
-  let expectKey = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 34) {
-      let j = i + 1;
-      while (j < text.length && text.charCodeAt(j) !== 34) j += text.charCodeAt(j) === 92 ? 2 : 1;
-      const keys = stack[stack.length - 1];
-      if (expectKey && keys) {
-        const key = JSON.parse(text.slice(i, j + 1));
-        if (keys.has(key)) return key;
-        keys.add(key);
-      }
-      expectKey = false;
-      i = j;
-    } else if (c === 123) {
-      stack.push(/* @__PURE__ */ new Set());
-      expectKey = true;
-    } else if (c === 91) {
-      stack.push(null);
-    } else if (c === 125 || c === 93) {
-      stack.pop();
-    } else if (c === 44) {
-      expectKey = stack[stack.length - 1] != null;
-    }
-  }
-  return void 0;
-}
-
-// src/formats/safetensors.ts
-var MAX_HEADER_BYTES = 100 * 1024 * 1024;
-function tensorByteSize(dtype, shape) {
-  let n = DTYPE_SIZE[dtype];
-  for (const d of shape) {
-    if (!Number.isSafeInteger(d) || d < 0) {
-      throw new MergeopsError(
-        "INTERNAL",
-        `invalid tensor dimension ${String(d)} in shape [${shape.join(", ")}]`,
-        "shapes are arrays of non-negative integers"
-      );
-    }
-    n *= d;
-  }
-  if (!Number.isSafeInteger(n)) {
-    throw new MergeopsError(
-      "INTERNAL",
-      `tensor of shape [${shape.join(", ")}] is too large (${n} bytes)`,
-      "tensor byte sizes must stay below 2^53"
-    );
-  }
-  return n;
-}
-function buildSafetensorsHeader(tensors, metadata) {
-  const meta = metadata ?? { format: "pt" };
-  const obj2 = {};
-  const seen = /* @__PURE__ */ new Set();
-  if (Object.keys(meta).length > 0) obj2["__metadata__"] = { ...meta };
-  let offset = 0;
-  const rel = [];
-  for (const t of tensors) {
-    if (t.name === "__metadata__") {
-      throw new MergeopsError("INTERNAL", "a tensor cannot be named __metadata__", "rename the tensor");
-    }
-    if (seen.has(t.name)) {
-      throw new MergeopsError(
-        "INTERNAL",
-        `duplicate tensor name ${JSON.stringify(t.name)} in one safetensors file`,
-        "each tensor name must appear once per file"
-      );
-    }
-    if (!isDType(t.dtype)) {
-      throw new MergeopsError(
-        "INTERNAL",
-        `unknown dtype ${JSON.stringify(t.dtype)} for tensor ${t.name}`,
-        `use one of ${DTYPES.join(", ")}`
-      );
-    }
-    seen.add(t.name);
-    const size = tensorByteSize(t.dtype, t.shape);
-    const begin = offset;
-    const end = begin + size;
-    if (!Number.isSafeInteger(end)) {
-      throw new MergeopsError("INTERNAL", "safetensors data section exceeds 2^53 bytes", "split the model into shards");
-    }
-    obj2[t.name] = { dtype: t.dtype, shape: [...t.shape], data_offsets: [begin, end] };
-    rel.push({ spec: t, begin, end });
-    offset = end;
-  }
-  const json2 = new TextEncoder().encode(JSON.stringify(obj2));
-  const headerLength = Math.ceil(json2.length / 8) * 8;
-  const header = new Uint8Array(8 + headerLength);
-  new DataView(header.buffer).setBigUint64(0, BigInt(headerLength), true);
-  header.set(json2, 8);
-  header.fill(32, 8 + json2.length);
-  const dataStart = 8 + headerLength;
-  const entries = rel.map(({ spec, begin, end }) => ({
-    name: spec.name,
-    dtype: spec.dtype,
-    shape: [...spec.shape],
-    start: dataStart + begin,
-    end: dataStart + end
-  }));
-  return { header, dataStart, entries };
-}
-var HEADER_HINT = "the file is not a valid safetensors file (truncated download or a different format?); re-download it, or re-save the model with the `safetensors` library";
-function parseHeaderLength(first8, fileSize, file) {
-  if (fileSize < 8 || first8.length < 8) {
-    throw new SafetensorsError(
-      file,
-      `file is truncated: ${Math.min(fileSize, first8.length)} bytes, but a safetensors file starts with an 8-byte header length`,
-      HEADER_HINT
-    );
-  }
-  const big = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
-  if (big > BigInt(MAX_HEADER_BYTES)) {
-    throw new SafetensorsError(
-      file,
-      `header length ${big} bytes exceeds the ${MAX_HEADER_BYTES}-byte limit (100 MiB, as in the Rust safetensors crate)`,
-      HEADER_HINT
-    );
-  }
-  const len2 = Number(big);
-  if (len2 < 2) {
-    throw new SafetensorsError(file, `header length ${len2} is too small to hold a JSON object`, HEADER_HINT);
-  }
-  if (8 + len2 > fileSize) {
-    throw new SafetensorsError(
-      file,
-      `header length ${len2} runs past the end of the file (8 + ${len2} = ${8 + len2} > file size ${fileSize})`,
-      HEADER_HINT + "; a file cut short is usually an interrupted download"
-    );
-  }
-  return len2;
-}
-function describe(v) {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "an array";
-  if (typeof v === "string") return `a string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + "\u2026" : v)}`;
-  if (typeof v === "number") return `the number ${v}`;
-  return typeof v === "object" ? "an object" : `a ${typeof v}`;
-}
-function excerpt(s, max = 80) {
-  return s.length > max ? `${s.slice(0, max)}\u2026` : s;
-}
-function isPlainObject(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-var ENTRY_HINT = 'each tensor entry must be {"dtype": "<DTYPE>", "shape": [..], "data_offsets": [begin, end]}; the file was written by a non-conforming tool or is corrupted: re-save it with the `safetensors` library';
-function parseSafetensorsHeader(json2, headerLength, fileSize, file) {
-  if (json2.length !== headerLength) {
-    throw new SafetensorsError(
-      file,
-      `header is truncated: expected ${headerLength} bytes of JSON, got ${json2.length}`,
-      HEADER_HINT
-    );
-  }
-  const dataStart = 8 + headerLength;
-  if (dataStart > fileSize) {
-    throw new SafetensorsError(
-      file,
-      `header length ${headerLength} runs past the end of the file (file size ${fileSize})`,
-      HEADER_HINT
-    );
-  }
-  let text;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(json2);
-  } catch {
-    throw new SafetensorsError(file, "header is not valid UTF-8", HEADER_HINT);
-  }
-  if (text.charCodeAt(0) !== 123) {
-    throw new SafetensorsError(
-      file,
-      `header is not a JSON object (it starts with ${JSON.stringify(text.slice(0, 16))})`,
-      HEADER_HINT
-    );
-  }
-  let parsed;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
-    throw new SafetensorsError(file, `header is not valid JSON: ${why.slice(0, 200)}`, HEADER_HINT);
-  }
-  if (!isPlainObject(parsed)) {
-    throw new SafetensorsError(file, `header is not a JSON object (got ${describe(parsed)})`, HEADER_HINT);
-  }
-  const dup = firstDuplicateKey(text);
-  if (dup !== void 0) {
-    throw new SafetensorsError(
-      file,
-      `${JSON.stringify(excerpt(dup))} appears twice in one object of the header`,
-      "a safetensors file names each tensor (and each field of an entry) once; the safetensors library refuses this file: re-save it with the `safetensors` library"
-    );
-  }
-  let metadata = null;
-  const tensors = [];
-  const dataSize = fileSize - dataStart;
-  for (const [name, value] of Object.entries(parsed)) {
-    if (name === "__metadata__") {
-      if (value === null) continue;
-      if (!isPlainObject(value)) {
-        throw new SafetensorsError(
-          file,
-          `__metadata__ must be an object of strings, got ${describe(value)}`,
-          "safetensors metadata maps string keys to string values"
-        );
-      }
-      const m = [];
-      for (const [k, v] of Object.entries(value)) {
-        if (typeof v !== "string") {
-          throw new SafetensorsError(
-            file,
-            `__metadata__[${JSON.stringify(k)}] must be a string, got ${describe(v)}`,
-            "safetensors metadata maps string keys to string values; store numbers and objects as strings"
-          );
-        }
-        m.push([k, v]);
-      }
-      metadata = Object.fromEntries(m);
-      continue;
-    }
-    const where = `tensor ${JSON.stringify(name)}`;
-    if (!isPlainObject(value)) {
-      throw new SafetensorsError(file, `${where}: entry must be an object, got ${describe(value)}`, ENTRY_HINT);
-    }
-    for (const k of Object.keys(value)) {
-      if (k !== "dtype" && k !== "shape" && k !== "data_offsets") {
-        throw new SafetensorsError(file, `${where}: unexpected key ${JSON.stringify(k)}`, ENTRY_HINT);
-      }
-    }
-    const { dtype, shape, data_offsets: offsets } = value;
-    if (dtype === void 0 || shape === void 0 || offsets === void 0) {
-      const missing2 = ["dtype", "shape", "data_offsets"].filter((k) => value[k] === void 0);
-      throw new SafetensorsError(file, `${where}: missing ${missing2.join(", ")}`, ENTRY_HINT);
-    }
-    if (typeof dtype !== "string" || !isDType(dtype)) {
-      throw new SafetensorsError(
-        file,
-        `${where}: unknown dtype ${typeof dtype === "string" ? JSON.stringify(dtype.slice(0, 40)) : describe(dtype)}`,
-        `mergeops reads the dtypes ${DTYPES.join(", ")}; convert the model (e.g. to bfloat16) before merging`
-      );
-    }
-    if (!Array.isArray(shape)) {
-      throw new SafetensorsError(file, `${where}: shape must be an array of integers, got ${describe(shape)}`, ENTRY_HINT);
-    }
-    let elements = 1;
-    let zero = false;
-    for (let i = 0; i < shape.length; i++) {
-      const d = shape[i];
-      if (typeof d !== "number" || !Number.isSafeInteger(d) || d < 0) {
-        throw new SafetensorsError(
-          file,
-          `${where}: shape[${i}] must be a non-negative integer, got ${describe(d)}`,
-          ENTRY_HINT
-        );
-      }
-      if (d === 0) zero = true;
-      else if (elements <= Number.MAX_SAFE_INTEGER) elements *= d;
-    }
-    if (zero) elements = 0;
-    if (!Array.isArray(offsets) || offsets.length !== 2) {
-      throw new SafetensorsError(
-        file,
-        `${where}: data_offsets must be [begin, end], got ${Array.isArray(offsets) ? `an array of ${offsets.length}` : describe(offsets)}`,
-        ENTRY_HINT
-      );
-    }
-    const [begin, end] = offsets;
-    for (const [label, v] of [["begin", begin], ["end", end]]) {
-      if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) {
-        throw new SafetensorsError(
-          file,
-          `${where}: data_offsets ${label} must be a non-negative integer below 2^53, got ${describe(v)}`,
-          ENTRY_HINT
-        );
-      }
-    }
-    const b = begin;
-    const e = end;
-    if (b > e) {
-      throw new SafetensorsError(file, `${where}: data_offsets begin ${b} is after end ${e}`, ENTRY_HINT);
-    }
-    const expected = elements * DTYPE_SIZE[dtype];
-    if (expected !== e - b) {
-      const shown = Number.isSafeInteger(expected) ? String(expected) : "more than 2^53";
-      throw new SafetensorsError(
-        file,
-        `${where}: byte length mismatch: shape [${shape.join(", ")}] \xD7 ${dtype} (${DTYPE_SIZE[dtype]} bytes) = ${shown} bytes, but data_offsets [${b}, ${e}] span ${e - b} bytes`,
-        ENTRY_HINT
-      );
-    }
-    if (e > dataSize) {
-      throw new SafetensorsError(
-        file,
-        `${where}: data_offsets [${b}, ${e}] run past the end of the data section (${dataSize} bytes; file size ${fileSize}, data starts at ${dataStart})`,
-        "the file is truncated (interrupted download?) or its header is corrupted; re-download it"
-      );
-    }
-    tensors.push({ name, dtype, shape, start: dataStart + b, end: dataStart + e });
-  }
-  tensors.sort((x, y) => x.start - y.start || x.end - y.end);
-  let at = dataStart;
-  for (let i = 0; i < tensors.length; i++) {
-    const cur = tensors[i];
-    if (cur.start < at) {
-      const prev = tensors[i - 1];
-      throw new SafetensorsError(
-        file,
-        `tensors ${JSON.stringify(excerpt(prev.name))} [${prev.start - dataStart}, ${prev.end - dataStart}] and ${JSON.stringify(excerpt(cur.name))} [${cur.start - dataStart}, ${cur.end - dataStart}] overlap`,
-        "tensor byte ranges in a safetensors file must not overlap; the file is corrupted or was written by a non-conforming tool"
-      );
-    }
-    if (cur.start > at) {
-      throw new SafetensorsError(
-        file,
-        `data bytes [${at - dataStart}, ${cur.start - dataStart}) belong to no tensor (before ${JSON.stringify(excerpt(cur.name))})`,
-        "every byte of a safetensors data section belongs to exactly one tensor (the safetensors library refuses gaps); the file is corrupted or was written by a non-conforming tool: re-save it with the `safetensors` library"
-      );
-    }
-    at = cur.end;
-  }
-  if (at !== fileSize) {
-    throw new SafetensorsError(
-      file,
-      `the last ${fileSize - at} byte(s) of the file (data bytes [${at - dataStart}, ${fileSize - dataStart})) belong to no tensor`,
-      "a safetensors file ends with its last tensor (the safetensors library refuses trailing bytes); the file was appended to or corrupted: re-download it or re-save it with the `safetensors` library"
-    );
-  }
-  return { headerLength, dataStart, tensors, metadata };
-}
-function shardFileName(index, count) {
-  if (count === 1) return "model.safetensors";
-  const pad2 = (n) => String(n).padStart(5, "0");
-  return `model-${pad2(index + 1)}-of-${pad2(count)}.safetensors`;
-}
-function planShards(tensors, maxShardBytes) {
-  if (!(maxShardBytes > 0) || !Number.isFinite(maxShardBytes)) {
-    throw new MergeopsError(
-      "USAGE",
-      `maximum shard size must be a positive number of bytes, got ${maxShardBytes}`,
-      "pass a size such as 5B (5 billion bytes), 2GiB or 500M"
-    );
-  }
-  const groups = [];
-  let cur = null;
-  for (const t of tensors) {
-    const size = tensorByteSize(t.dtype, t.shape);
-    if (cur === null || cur.tensors.length > 0 && cur.totalBytes + size > maxShardBytes) {
-      cur = { tensors: [], totalBytes: 0 };
-      groups.push(cur);
-    }
-    cur.tensors.push(t);
-    cur.totalBytes += size;
-  }
-  if (groups.length === 0) groups.push({ tensors: [], totalBytes: 0 });
-  return groups.map((g, i) => ({ fileName: shardFileName(i, groups.length), tensors: g.tensors, totalBytes: g.totalBytes }));
-}
-function pyJsonString(s) {
-  return JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
-}
-function byCodePoint(a, b) {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-function buildIndexJson(weightMap, totalSize, extraMetadata) {
-  const meta = [];
-  for (const [k, v] of Object.entries(extraMetadata ?? {})) {
-    if (k !== "total_size") meta.push([k, pyJsonString(v)]);
-  }
-  meta.push(["total_size", String(totalSize)]);
-  meta.sort((a, b) => byCodePoint(a[0], b[0]));
-  const wm = Object.keys(weightMap).sort(byCodePoint).map((k) => [k, pyJsonString(weightMap[k])]);
-  const obj2 = (entries, indent) => entries.length === 0 ? "{}" : "{\n" + entries.map(([k, v]) => `${indent}  ${pyJsonString(k)}: ${v}`).join(",\n") + `
-${indent}}`;
-  return obj2([["metadata", obj2(meta, "  ")], ["weight_map", obj2(wm, "  ")]], "") + "\n";
-}
-var INDEX_HINT = 'model.safetensors.index.json must be {"metadata": {...}, "weight_map": {"<tensor name>": "<shard file name>", ...}}; re-download it or regenerate it with transformers';
-function parseIndexJson(text, file) {
-  let parsed;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
-    throw new SafetensorsError(file, `index is not valid JSON: ${why.slice(0, 200)}`, INDEX_HINT);
-  }
-  if (!isPlainObject(parsed)) {
-    throw new SafetensorsError(file, `index is not a JSON object (got ${describe(parsed)})`, INDEX_HINT);
-  }
-  const wm = parsed["weight_map"];
-  if (!isPlainObject(wm)) {
-    throw new SafetensorsError(
-      file,
-      wm === void 0 ? 'index has no "weight_map"' : `"weight_map" must be an object, got ${describe(wm)}`,
-      INDEX_HINT
-    );
-  }
-  const out = [];
-  for (const [name, shard] of Object.entries(wm)) {
-    if (typeof shard !== "string" || shard.length === 0) {
-      throw new SafetensorsError(
-        file,
-        `weight_map[${JSON.stringify(name)}] must be a shard file name, got ${describe(shard)}`,
-        INDEX_HINT
-      );
-    }
-    if (shard.includes("/") || shard.includes("\\") || shard === "." || shard === ".." || shard.includes("\0")) {
-      throw new SafetensorsError(
-        file,
-        `weight_map[${JSON.stringify(name)}] = ${JSON.stringify(shard)} is not a plain file name`,
-        "shards must sit next to the index; paths with directories are refused"
-      );
-    }
-    out.push([name, shard]);
-  }
-  return Object.fromEntries(out);
-}
-
-// src/io/file-range.ts
-var MAX_IO = 1 << 30;
-function truncated(file, at, missing2) {
-  return new MergeopsError(
-    "IO",
-    `${file}: file ends at byte ${at}, expected ${missing2} more bytes (truncated?)`,
-    "the file was truncated or changed while being read; re-download it"
-  );
-}
-async function readRange(fh, length, position, file) {
-  const buf = new Uint8Array(length);
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await fh.read(buf, done, Math.min(MAX_IO, length - done), position + done);
-    if (bytesRead === 0) throw truncated(file, position + done, length - done);
-    done += bytesRead;
-  }
-  return buf;
-}
-
-// src/hub/local.ts
-var INDEX_FILE = "model.safetensors.index.json";
-var SINGLE_FILE = "model.safetensors";
-var WEIGHT_FILE = /\.(safetensors|bin|pt|pth|ckpt|h5|msgpack|gguf|onnx)(\.index\.json)?$/i;
-var PICKLE_FILE = /\.(bin|pt|pth|ckpt)$/i;
-function errnoCode(e) {
-  return typeof e === "object" && e !== null && "code" in e ? String(e.code) : void 0;
-}
-async function readSafetensorsHeader(file) {
-  let fh;
-  try {
-    fh = await fs.open(file, "r");
-  } catch (e) {
-    throw new MergeopsError(
-      errnoCode(e) === "ENOENT" ? "MODEL_NOT_FOUND" : "IO",
-      `cannot open ${file}: ${e instanceof Error ? e.message : String(e)}`,
-      "check that the file exists and is readable"
-    );
-  }
-  try {
-    const { size } = await fh.stat();
-    const first8 = await readRange(fh, Math.min(8, size), 0, file);
-    const headerLength = parseHeaderLength(first8, size, file);
-    const json2 = await readRange(fh, headerLength, 8, file);
-    return parseSafetensorsHeader(json2, headerLength, size, file);
-  } finally {
-    await fh.close();
-  }
-}
-async function readText(file) {
-  try {
-    return await fs.readFile(file, "utf8");
-  } catch (e) {
-    throw new MergeopsError(
-      "IO",
-      `cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`,
-      "check that the file is readable"
-    );
-  }
-}
-async function assembleModel(fa) {
-  const { names } = fa;
-  const nameSet = new Set(names);
-  if (!nameSet.has("config.json")) {
-    throw new MergeopsError(
-      "MODEL_NOT_FOUND",
-      `model ${fa.label} has no config.json (${fa.display("config.json")})`,
-      "a model folder needs the config.json of the model (as on the Hugging Face Hub); for a LoRA adapter, merge it into its base model first"
-    );
-  }
-  const configText = await fa.readText("config.json");
-  const config = parseJson(configText, fa.display("config.json"), "config.json");
-  if (typeof config !== "object" || config === null || Array.isArray(config)) {
-    throw new MergeopsError(
-      "IO",
-      `${fa.display("config.json")}: config.json must be a JSON object`,
-      "fix or re-download config.json"
-    );
-  }
-  const tensors = /* @__PURE__ */ new Map();
-  const shardFiles = [];
-  const usedFiles = /* @__PURE__ */ new Set(["config.json"]);
-  const tensorOf = (shard, t, name = t.name) => ({ name, dtype: t.dtype, shape: t.shape, file: fa.display(shard), source: fa.source(shard), start: t.start, end: t.end });
-  const addShard = (shardName, header) => {
-    const file = fa.display(shardName);
-    for (const t of header.tensors) {
-      const prev = tensors.get(t.name);
-      if (prev) {
-        throw new SafetensorsError(
-          file,
-          `tensor ${JSON.stringify(t.name)} is also in ${path.basename(prev.file)}`,
-          "each tensor must be stored in exactly one shard; remove the stray file or re-save the model"
-        );
-      }
-      tensors.set(t.name, tensorOf(shardName, t));
-    }
-  };
-  if (nameSet.has(INDEX_FILE)) {
-    const indexPath = fa.display(INDEX_FILE);
-    usedFiles.add(INDEX_FILE);
-    const weightMap = parseIndexJson(await fa.readText(INDEX_FILE), indexPath);
-    const shardNames = [...new Set(Object.values(weightMap))].sort();
-    for (const s of shardNames) {
-      if (!nameSet.has(s)) {
-        throw new MergeopsError(
-          "MODEL_NOT_FOUND",
-          `${indexPath} lists shard ${s}, but ${fa.display(s)} does not exist`,
-          "the download is incomplete: fetch every shard named in the index"
-        );
-      }
-    }
-    const headers = /* @__PURE__ */ new Map();
-    for (const s of shardNames) headers.set(s, await fa.readHeader(s));
-    const byShard = /* @__PURE__ */ new Map();
-    for (const [s, h] of headers) byShard.set(s, new Map(h.tensors.map((t) => [t.name, t])));
-    for (const [name, s] of Object.entries(weightMap)) {
-      const t = byShard.get(s)?.get(name);
-      if (!t) {
-        throw new MergeopsError(
-          "TENSOR_MISSING",
-          `${indexPath} says tensor ${JSON.stringify(name)} is in ${s}, but that shard has no such tensor`,
-          "the index does not match the shards (mixed downloads of different revisions?); re-download the model"
-        );
-      }
-      tensors.set(name, tensorOf(s, t, name));
-    }
-    for (const s of shardNames) {
-      const extra = headers.get(s).tensors.filter((t) => weightMap[t.name] !== s);
-      addShard(s, { ...headers.get(s), tensors: extra });
-      shardFiles.push(s);
-      usedFiles.add(s);
-    }
-  } else {
-    const files = nameSet.has(SINGLE_FILE) ? [SINGLE_FILE] : names.filter((n) => n.toLowerCase().endsWith(".safetensors"));
-    if (files.length === 0) {
-      const pickles = names.filter((n) => PICKLE_FILE.test(n) && !/^training_args\.bin$/i.test(n));
-      if (pickles.length > 0) {
-        throw new MergeopsError(
-          "MODEL_NOT_FOUND",
-          `model ${fa.label} has only PyTorch pickle weights (${pickles.join(", ")}), no *.safetensors`,
-          "mergeops never loads pickles (they can run arbitrary code); convert the model to safetensors (e.g. `model.save_pretrained(dir, safe_serialization=True)` in transformers) or use a repo revision that has safetensors"
-        );
-      }
-      throw new MergeopsError(
-        "MODEL_NOT_FOUND",
-        `model ${fa.label} has no *.safetensors weights`,
-        "expected model.safetensors, or model.safetensors.index.json with its shards"
-      );
-    }
-    for (const s of files) {
-      addShard(s, await fa.readHeader(s));
-      shardFiles.push(s);
-      usedFiles.add(s);
-    }
-  }
-  const otherFiles = names.filter((n) => !usedFiles.has(n) && !WEIGHT_FILE.test(n));
-  return { config, configText, tensors, shardFiles, otherFiles };
-}
-function parseJson(text, file, what) {
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new MergeopsError(
-      "IO",
-      `${file}: ${what} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`,
-      `fix or re-download ${path.basename(file)}`
-    );
-  }
-}
-async function readLocalModel(dir) {
-  const abs = path.resolve(dir);
-  let names;
-  try {
-    const st = await fs.stat(abs);
-    if (!st.isDirectory()) {
-      throw new MergeopsError(
-        "MODEL_NOT_FOUND",
-        `model path ${abs} is not a folder`,
-        "point to the folder that holds config.json and the *.safetensors files, not to a file"
-      );
-    }
-    const entries = await fs.readdir(abs, { withFileTypes: true });
-    names = [];
-    for (const e of entries) {
-      if (e.isFile() || e.isSymbolicLink() && await fs.stat(path.join(abs, e.name)).then((s) => s.isFile(), () => false)) {
-        names.push(e.name);
-      }
-    }
-    names.sort();
-  } catch (e) {
-    if (e instanceof MergeopsError) throw e;
-    const code = errnoCode(e);
-    throw new MergeopsError(
-      code === "ENOENT" ? "MODEL_NOT_FOUND" : "IO",
-      code === "ENOENT" ? `model folder ${abs} does not exist` : `cannot read model folder ${abs}: ${e instanceof Error ? e.message : String(e)}`,
-      "check the path; a model folder holds config.json and *.safetensors files (as downloaded from the Hugging Face Hub)"
-    );
-  }
-  const m = await assembleModel({
-    label: `folder ${abs}`,
-    names,
-    display: (n) => path.join(abs, n),
-    readText: (n) => readText(path.join(abs, n)),
-    readHeader: (n) => readSafetensorsHeader(path.join(abs, n)),
-    source: (n) => ({ kind: "file", path: path.join(abs, n) })
-  });
-  return { dir: abs, ...m };
-}
-
-// src/arch/table.ts
-var L = "model.layers.${layer_index}";
-var EMBED = { name: "model.embed_tokens.weight", isEmbed: true };
-var FINAL_NORM = { name: "model.norm.weight" };
-var LM_HEAD = {
-  name: "lm_head.weight",
-  isEmbed: true,
-  optional: true,
-  tiedNames: ["model.embed_tokens.weight"]
-};
-var w = (suffix) => ({ name: `${L}.${suffix}` });
-var LLAMA_LAYER = [
-  w("input_layernorm.weight"),
-  w("self_attn.q_proj.weight"),
-  w("self_attn.k_proj.weight"),
-  w("self_attn.v_proj.weight"),
-  w("self_attn.o_proj.weight"),
-  w("post_attention_layernorm.weight"),
-  w("mlp.gate_proj.weight"),
-  w("mlp.up_proj.weight"),
-  w("mlp.down_proj.weight")
-];
-var ARCHITECTURES = [
-  {
-    id: "llama",
-    architectures: ["LlamaForCausalLM", "LLaMaForCausalLM"],
-    modelTypes: ["llama"],
-    preWeights: [EMBED],
-    layerWeights: LLAMA_LAYER,
-    postWeights: [
-      FINAL_NORM,
-      // Some Llama conversions nest the head under `model.` (mergekit's llama.json lists the alias).
-      { ...LM_HEAD, aliases: ["model.lm_head.weight"] }
-    ],
-    numLayersKey: "num_hidden_layers",
-    vocabSizeKey: "vocab_size"
-  },
-  {
-    id: "mistral",
-    architectures: ["MistralForCausalLM"],
-    modelTypes: ["mistral"],
-    preWeights: [EMBED],
-    layerWeights: LLAMA_LAYER,
-    postWeights: [FINAL_NORM, LM_HEAD],
-    numLayersKey: "num_hidden_layers",
-    vocabSizeKey: "vocab_size"
-  },
-  {
-    id: "qwen2",
-    architectures: ["Qwen2ForCausalLM"],
-    modelTypes: ["qwen2"],
-    preWeights: [EMBED],
-    layerWeights: [
-      w("input_layernorm.weight"),
-      w("self_attn.q_proj.weight"),
-      w("self_attn.q_proj.bias"),
-      w("self_attn.k_proj.weight"),
-      w("self_attn.k_proj.bias"),
-      w("self_attn.v_proj.weight"),
-      w("self_attn.v_proj.bias"),
-      w("self_attn.o_proj.weight"),
-      w("post_attention_layernorm.weight"),
-      w("mlp.gate_proj.weight"),
-      w("mlp.up_proj.weight"),
-      w("mlp.down_proj.weight")
-    ],
-    postWeights: [FINAL_NORM, LM_HEAD],
-    numLayersKey: "num_hidden_layers",
-    vocabSizeKey: "vocab_size"
-  },
-  {
-    id: "qwen3",
-    architectures: ["Qwen3ForCausalLM"],
-    modelTypes: ["qwen3"],
-    preWeights: [EMBED],
-    layerWeights: [
-      w("input_layernorm.weight"),
-      w("self_attn.q_proj.weight"),
-      w("self_attn.q_norm.weight"),
-      w("self_attn.k_proj.weight"),
-      w("self_attn.k_norm.weight"),
-      w("self_attn.v_proj.weight"),
-      w("self_attn.o_proj.weight"),
-      w("post_attention_layernorm.weight"),
-      w("mlp.gate_proj.weight"),
-      w("mlp.up_proj.weight"),
-      w("mlp.down_proj.weight")
-    ],
-    postWeights: [FINAL_NORM, LM_HEAD],
-    numLayersKey: "num_hidden_layers",
-    vocabSizeKey: "vocab_size"
-  },
-  {
-    id: "gemma2",
-    architectures: ["Gemma2ForCausalLM"],
-    modelTypes: ["gemma2"],
-    preWeights: [EMBED],
-    layerWeights: [
-      w("input_layernorm.weight"),
-      w("self_attn.q_proj.weight"),
-      w("self_attn.k_proj.weight"),
-      w("self_attn.v_proj.weight"),
-      w("self_attn.o_proj.weight"),
-      w("post_attention_layernorm.weight"),
-      w("pre_feedforward_layernorm.weight"),
-      w("mlp.gate_proj.weight"),
-      w("mlp.up_proj.weight"),
-      w("mlp.down_proj.weight"),
-      w("post_feedforward_layernorm.weight")
-    ],
-    postWeights: [FINAL_NORM, LM_HEAD],
-    numLayersKey: "num_hidden_layers",
-    vocabSizeKey: "vocab_size"
-  },
-  {
-    id: "gemma3_text",
-    architectures: ["Gemma3ForCausalLM"],
-    modelTypes: ["gemma3_text"],
-    preWeights: [EMBED],
-    layerWeights: [
-      w("input_layernorm.weight"),
-      w("self_attn.q_proj.weight"),
-      w("self_attn.q_norm.weight"),
-      w("self_attn.k_proj.weight"),
-      w("self_attn.k_norm.weight"),
-      w("self_attn.v_proj.weight"),
-      w("self_attn.o_proj.weight"),
-      w("post_attention_layernorm.weight"),
-      w("pre_feedforward_layernorm.weight"),
-      w("mlp.gate_proj.weight"),
-      w("mlp.up_proj.weight"),
-      w("mlp.down_proj.weight"),
-      w("post_feedforward_layernorm.weight")
-    ],
-    postWeights: [FINAL_NORM, LM_HEAD],
-    numLayersKey: "num_hidden_layers",
-    vocabSizeKey: "vocab_size"
-  },
-  {
-    id: "phi3",
-    architectures: ["Phi3ForCausalLM"],
-    modelTypes: ["phi3"],
-    preWeights: [EMBED],
-    layerWeights: [
-      w("input_layernorm.weight"),
-      // rows: q (heads × head_dim), then k and v (kv_heads × head_dim each)
-      w("self_attn.qkv_proj.weight"),
-      w("self_attn.o_proj.weight"),
-      w("post_attention_layernorm.weight"),
-      // rows: gate (intermediate), then up (intermediate)
-      w("mlp.gate_up_proj.weight"),
-      w("mlp.down_proj.weight")
-    ],
-    postWeights: [FINAL_NORM, LM_HEAD],
-    numLayersKey: "num_hidden_layers",
-    vocabSizeKey: "vocab_size"
-  }
-];
-
-// src/arch/detect.ts
-var LAYER_INDEX_RE = /\.(\d+)\./;
-var IGNORED_TENSOR_SUFFIXES = [
-  ".rotary_emb.inv_freq",
-  ".attention.masked_bias",
-  ".attention.bias",
-  ".attn.masked_bias"
-];
-function isIgnoredTensor(name) {
-  return IGNORED_TENSOR_SUFFIXES.some((s) => name.endsWith(s));
-}
-var LAYER_COUNT_KEYS = ["num_hidden_layers", "n_layer", "num_layers", "n_layers"];
-var TEMPLATE_VAR_RE = /\$\{(layer_index|num_layers)(?:([+-])(\d+))?\}/g;
-function substituteLayer(template, layer, numLayers) {
-  if (!template.includes("${")) return template;
-  return template.replace(TEMPLATE_VAR_RE, (_m, v, sign, off) => {
-    let base;
-    if (v === "layer_index") base = layer;
-    else if (numLayers !== void 0) base = numLayers;
-    else {
-      throw new MergeopsError(
-        "INTERNAL",
-        `template ${JSON.stringify(template)} needs the layer count`,
-        "pass numLayers when expanding templates that use ${num_layers}"
-      );
-    }
-    const k = off === void 0 ? 0 : Number(off);
-    return String(sign === "-" ? base - k : base + k);
-  });
-}
-function findTensorName(def, layer, available) {
-  const candidates = [def.name, ...def.aliases ?? [], ...def.tiedNames ?? []];
-  for (const c of candidates) {
-    const n = layer === void 0 ? c : substituteLayer(c, layer);
-    if (available.has(n)) return n;
-  }
-  return void 0;
-}
-function splitLayerName(name) {
-  const m = LAYER_INDEX_RE.exec(name);
-  if (!m) return void 0;
-  const prefix = name.slice(0, m.index);
-  const template = `${prefix}.\${layer_index}.${name.slice(m.index + m[0].length)}`;
-  return { prefix, index: Number(m[1]), template };
-}
-function mainLayerPrefix(names) {
-  const counts = /* @__PURE__ */ new Map();
-  for (const n of names) {
-    if (isIgnoredTensor(n)) continue;
-    const l = splitLayerName(n);
-    if (l) counts.set(l.prefix, (counts.get(l.prefix) ?? 0) + 1);
-  }
-  let best;
-  let bestCount = -1;
-  for (const [p, c] of counts) {
-    if (c > bestCount || c === bestCount && best !== void 0 && p < best) {
-      best = p;
-      bestCount = c;
-    }
-  }
-  return best;
-}
-function defLayerPrefix(def) {
-  const t = def.layerWeights[0]?.name;
-  if (t === void 0) return void 0;
-  const i = t.indexOf(".${layer_index}.");
-  return i < 0 ? void 0 : t.slice(0, i);
-}
-var EMBED_NAME_RE = /(^|\.)(embed_tokens|wte|word_embeddings|embed_in|tok_embeddings|embeddings)\.weight$/;
-var HEAD_NAME_RE = /(^|\.)(lm_head|embed_out)(\.linear)?\.weight$/;
-var POST_NAME_RE = /^(lm_head|embed_out)\.|(^|\.)(norm|final_layernorm|final_layer_norm|final_norm|ln_f|norm_f)\.(weight|bias)$/;
-function cmp(a, b) {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-function coveredNames(def) {
-  const layer = /* @__PURE__ */ new Set();
-  const loose = /* @__PURE__ */ new Set();
-  for (const w2 of def.layerWeights) for (const n of [w2.name, ...w2.aliases ?? []]) layer.add(n);
-  for (const w2 of [...def.preWeights, ...def.postWeights]) {
-    for (const n of [w2.name, ...w2.aliases ?? [], ...w2.tiedNames ?? []]) loose.add(n);
-  }
-  return { layer, loose };
-}
-function looseWeights(names, optional) {
-  const sorted = [...names].sort(cmp);
-  const embed = sorted.find((n) => EMBED_NAME_RE.test(n) && !POST_NAME_RE.test(n));
-  const pre = [];
-  const post = [];
-  for (const n of sorted) {
-    const w2 = { name: n };
-    if (EMBED_NAME_RE.test(n) || HEAD_NAME_RE.test(n)) w2.isEmbed = true;
-    if (optional) w2.optional = true;
-    if (HEAD_NAME_RE.test(n) && embed !== void 0) {
-      w2.optional = true;
-      w2.tiedNames = [embed];
-    }
-    (POST_NAME_RE.test(n) ? post : pre).push(w2);
-  }
-  return { pre, post };
-}
-function inferArchDef(config, tensorNames) {
-  const names = tensorNames.filter((n) => !isIgnoredTensor(n));
-  const prefix = mainLayerPrefix(names);
-  const templates = /* @__PURE__ */ new Map();
-  const loose = [];
-  let layerCount = 0;
-  for (const n of names) {
-    const l = splitLayerName(n);
-    if (l && l.prefix === prefix) {
-      let s = templates.get(l.template);
-      if (!s) templates.set(l.template, s = /* @__PURE__ */ new Set());
-      s.add(l.index);
-      layerCount = Math.max(layerCount, l.index + 1);
-    } else {
-      loose.push(n);
-    }
-  }
-  const layerIndices = /* @__PURE__ */ new Set();
-  for (const s of templates.values()) for (const i of s) layerIndices.add(i);
-  const layerWeights = [...templates.keys()].sort(cmp).map((t) => {
-    const w2 = { name: t };
-    if (templates.get(t).size < layerIndices.size) w2.optional = true;
-    return w2;
-  });
-  const { pre, post } = looseWeights(loose, false);
-  const arch = config.architectures?.[0];
-  const modelType = typeof config.model_type === "string" ? config.model_type : void 0;
-  const numLayersKey = LAYER_COUNT_KEYS.find((k) => typeof config[k] === "number") ?? "num_hidden_layers";
-  const def = {
-    id: `inferred:${arch ?? modelType ?? "unknown"}`,
-    architectures: arch ? [arch] : [],
-    modelTypes: modelType ? [modelType] : [],
-    preWeights: pre,
-    layerWeights,
-    postWeights: post,
-    numLayersKey,
-    vocabSizeKey: "vocab_size"
-  };
-  return { def, layerCount };
-}
-function withExtras(row2, tensorNames) {
-  const covered = coveredNames(row2);
-  const prefix = defLayerPrefix(row2);
-  const extraLayer = /* @__PURE__ */ new Set();
-  const extraLoose = [];
-  for (const n of tensorNames) {
-    if (isIgnoredTensor(n)) continue;
-    const l = splitLayerName(n);
-    if (l && l.prefix === prefix) {
-      if (!covered.layer.has(l.template)) extraLayer.add(l.template);
-    } else if (!covered.loose.has(n)) {
-      extraLoose.push(n);
-    }
-  }
-  if (extraLayer.size === 0 && extraLoose.length === 0) return row2;
-  const { pre, post } = looseWeights(extraLoose, true);
-  return {
-    ...row2,
-    preWeights: [...row2.preWeights, ...pre],
-    layerWeights: [...row2.layerWeights, ...[...extraLayer].sort(cmp).map((name) => ({ name, optional: true }))],
-    postWeights: [...row2.postWeights, ...post]
-  };
-}
-function findArchRow(config) {
-  const arch = config.architectures?.[0];
-  const modelType = config.model_type;
-  if (arch !== void 0) {
-    const rows = ARCHITECTURES.filter((r) => r.architectures.includes(arch));
-    if (rows.length <= 1) return rows[0];
-    return rows.find((r) => modelType !== void 0 && r.modelTypes.includes(modelType)) ?? rows[0];
-  }
-  if (modelType !== void 0) return ARCHITECTURES.find((r) => r.modelTypes.includes(modelType));
-  return void 0;
-}
-function layerPattern(prefix) {
-  return prefix === void 0 ? "no numbered layers" : `\`${prefix}.N.*\``;
-}
-function foundLayout(tensorNames) {
-  const prefix = mainLayerPrefix(tensorNames);
-  const example = prefix === void 0 ? void 0 : tensorNames.find((n) => splitLayerName(n)?.prefix === prefix);
-  return example === void 0 ? layerPattern(prefix) : `${layerPattern(prefix)} (e.g. \`${example}\`)`;
-}
-function describeArch(def, inferred) {
-  if (!inferred) return `${def.id} (${def.architectures[0]})`;
-  const a = def.architectures[0] ?? def.modelTypes[0];
-  return a ? `${a} (layout inferred from tensor names)` : "an unnamed architecture (layout inferred from tensor names)";
-}
-var RESAVE_HINT = "if the model comes from an older library version, load it with a current transformers release and save it again (save_pretrained) to get the current tensor names";
-function detectArch(config, tensorNames, modelLabel2) {
-  const row2 = findArchRow(config);
-  let def;
-  let inferred;
-  let numLayers;
-  if (row2) {
-    def = withExtras(row2, tensorNames);
-    inferred = false;
-    const v = config[def.numLayersKey];
-    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) {
-      throw new MergeopsError(
-        "ARCH",
-        `${modelLabel2}: config.json has no valid \`${def.numLayersKey}\` (got ${v === void 0 ? "nothing" : JSON.stringify(v)}); a ${def.id} model needs its layer count there`,
-        `set "${def.numLayersKey}" in the model's config.json to its number of layers`
-      );
-    }
-    numLayers = v;
-  } else {
-    const r = inferArchDef(config, tensorNames);
-    def = r.def;
-    inferred = true;
-    const v = config[def.numLayersKey];
-    numLayers = typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? v : r.layerCount;
-  }
-  const prefix = defLayerPrefix(def);
-  let maxIndex = -1;
-  let maxName = "";
-  for (const n of tensorNames) {
-    if (isIgnoredTensor(n)) continue;
-    const l = splitLayerName(n);
-    if (l && l.prefix === prefix && l.index > maxIndex) {
-      maxIndex = l.index;
-      maxName = n;
-    }
-  }
-  if (maxIndex >= numLayers) {
-    throw new MergeopsError(
-      "ARCH",
-      `${modelLabel2}: the checkpoint has tensors for layer ${maxIndex} (e.g. \`${maxName}\`) but config.json says ${def.numLayersKey} = ${numLayers}`,
-      `config.json and the weights disagree: ${def.numLayersKey} should be ${maxIndex + 1} (highest layer index + 1) if the weights are right; if the files come from different revisions, download both from one revision`
-    );
-  }
-  const available = new Set(tensorNames);
-  const missing2 = [];
-  for (const w2 of def.preWeights) if (!w2.optional && !findTensorName(w2, void 0, available)) missing2.push(w2.name);
-  const looked = Math.min(numLayers, maxIndex + 2);
-  for (let i = 0; i < looked; i++) {
-    for (const w2 of def.layerWeights) {
-      if (!w2.optional && !findTensorName(w2, i, available)) missing2.push(substituteLayer(w2.name, i, numLayers));
-    }
-  }
-  const unlooked = (numLayers - looked) * def.layerWeights.filter((w2) => !w2.optional).length;
-  for (const w2 of def.postWeights) if (!w2.optional && !findTensorName(w2, void 0, available)) missing2.push(w2.name);
-  if (missing2.length + unlooked > 0) {
-    const total = missing2.length + unlooked;
-    const more = total > 1 ? ` (${total} required tensors are missing in all)` : "";
-    const found = mainLayerPrefix(tensorNames);
-    const layersNote = maxIndex + 1 < numLayers && found === prefix ? `; config.json says ${def.numLayersKey} = ${numLayers} but the highest layer index in the checkpoint is ${maxIndex}` : "";
-    const hint = maxIndex + 1 < numLayers && missing2.every((m) => splitLayerName(m)?.prefix === prefix) ? `the checkpoint stops at layer ${maxIndex}: a shard may be missing (re-download the model), or ${def.numLayersKey} in config.json should be ${maxIndex + 1}` : `the checkpoint does not have the tensor names a ${describeArch(def, inferred)} model has: ${RESAVE_HINT}; a shard may also be missing (check model.safetensors.index.json)`;
-    const layoutNote = found !== prefix ? `; the checkpoint's layers are named ${foundLayout(tensorNames)}, the ${describeArch(def, inferred)} layout expects ${layerPattern(prefix)}` : "";
-    throw new MergeopsError(
-      "ARCH",
-      `${modelLabel2}: tensor \`${missing2[0]}\` is missing; the ${describeArch(def, inferred)} layout requires it${more}${layersNote}${layoutNote}`,
-      found !== prefix ? `the checkpoint is laid out for another architecture than its config.json says (\`architectures\`: ${JSON.stringify(config.architectures ?? [])}): fix config.json, or ${RESAVE_HINT}` : hint
-    );
-  }
-  const templates = def.layerWeights.map((w2) => w2.name);
-  return {
-    def,
-    inferred,
-    numLayers,
-    layerNames: (i) => templates.map((t) => substituteLayer(t, i, numLayers))
-  };
-}
-var HIDDEN_SIZE_KEYS = ["hidden_size", "n_embd", "d_model", "dim"];
-var HIDDEN_ROWS_RE = /\.(input_layernorm|post_attention_layernorm)\.weight$|\.(o_proj|down_proj)\.weight$/;
-var FINAL_NORM_RE = /(^|\.)(norm|final_layernorm|final_layer_norm|final_norm|ln_f|norm_f)\.weight$/;
-function configInt(config, key) {
-  const v = config[key];
-  return typeof v === "number" && Number.isSafeInteger(v) && v > 0 ? v : void 0;
-}
-var shapeText = (shape) => `[${shape.join(", ")}]`;
-function checkConfigShapes(config, arch, tensors, modelLabel2) {
-  const def = arch.def;
-  const fail6 = (key, value, name, axis, found) => {
-    const t = tensors.get(name);
-    throw new MergeopsError(
-      "ARCH",
-      `${modelLabel2}: config.json says ${key} = ${value}, but tensor \`${name}\` in ${t.file} has shape ${shapeText(t.shape)} (${axis} ${found})`,
-      `config.json and the weights disagree: ${key} should be ${found} if the weights are right; if config.json and the weights come from different revisions, download both from one revision`
-    );
-  };
-  const available = new Set(tensors.keys());
-  const embeds = [];
-  for (const w2 of [...def.preWeights, ...def.postWeights]) {
-    if (!w2.isEmbed) continue;
-    const n = findTensorName(w2, void 0, available);
-    if (n !== void 0 && !embeds.includes(n)) embeds.push(n);
-  }
-  const vocab = configInt(config, def.vocabSizeKey);
-  if (vocab !== void 0) {
-    for (const n of embeds) {
-      const s = tensors.get(n).shape;
-      if (s.length === 2 && s[0] !== vocab) fail6(def.vocabSizeKey, vocab, n, "rows: vocabulary", s[0]);
-    }
-  }
-  const hiddenKey = HIDDEN_SIZE_KEYS.find((k) => configInt(config, k) !== void 0);
-  if (hiddenKey === void 0) return;
-  const hidden = configInt(config, hiddenKey);
-  for (const n of embeds) {
-    const s = tensors.get(n).shape;
-    if (s.length === 2 && s[1] !== hidden) fail6(hiddenKey, hidden, n, "columns: hidden size", s[1]);
-  }
-  const layer0 = new Set(arch.numLayers > 0 ? arch.layerNames(0) : []);
-  for (const [n, t] of tensors) {
-    if (isIgnoredTensor(n)) continue;
-    if (FINAL_NORM_RE.test(n) && !layer0.has(n) && LAYER_INDEX_RE.exec(n) === null) {
-      if (t.shape.length === 1 && t.shape[0] !== hidden) fail6(hiddenKey, hidden, n, "length: hidden size", t.shape[0]);
-    } else if (layer0.has(n) && HIDDEN_ROWS_RE.test(n)) {
-      if (t.shape.length >= 1 && t.shape[0] !== hidden) {
-        fail6(hiddenKey, hidden, n, t.shape.length === 1 ? "length: hidden size" : "rows: hidden size", t.shape[0]);
-      }
-    }
-  }
-}
-function layoutOf(tensorNames, def) {
-  const canonical = /* @__PURE__ */ new Map();
-  for (const w2 of [...def.preWeights, ...def.layerWeights, ...def.postWeights]) {
-    for (const a of w2.aliases ?? []) canonical.set(a, w2.name);
-  }
-  const names = /* @__PURE__ */ new Map();
-  const top = /* @__PURE__ */ new Set();
-  for (const n of tensorNames) {
-    if (isIgnoredTensor(n)) continue;
-    const l = splitLayerName(n);
-    const key = l ? l.template : n;
-    const c = canonical.get(key) ?? key;
-    if (!names.has(c)) names.set(c, n);
-    top.add(n.split(".")[0]);
-  }
-  return { names, layerPrefix: mainLayerPrefix(tensorNames), topLevel: [...top].sort(cmp) };
-}
-function optionalNames(defs) {
-  const s = /* @__PURE__ */ new Set();
-  for (const d of defs) {
-    for (const w2 of [...d.preWeights, ...d.layerWeights, ...d.postWeights]) {
-      if (w2.optional) for (const n of [w2.name, ...w2.aliases ?? []]) s.add(n);
-    }
-  }
-  return s;
-}
-function archName(a) {
-  return a.inferred ? a.def.architectures[0] ?? a.def.modelTypes[0] : a.def.id;
-}
-var show = (t) => t.replace("${layer_index}", "N");
-function sample(names, k = 4) {
-  const s = names.slice(0, k).map(show).join(", ");
-  return names.length > k ? `${s}, \u2026` : s;
-}
-function checkSameLayout(models, opts) {
-  if (models.length < 2) return;
-  const allowCrimes = opts?.allowCrimes === true;
-  if (!allowCrimes) {
-    const first = models[0];
-    const a0 = archName(first.arch);
-    for (const m of models.slice(1)) {
-      const a = archName(m.arch);
-      const differ = !first.arch.inferred && !m.arch.inferred ? first.arch.def.id !== m.arch.def.id : a0 !== void 0 && a !== void 0 && a0 !== a;
-      if (differ) {
-        throw new MergeopsError(
-          "ARCH",
-          `\`${m.label}\` is ${describeArch(m.arch.def, m.arch.inferred)} with layers named ${foundLayout(m.tensorNames)}, but \`${first.label}\` is ${describeArch(first.arch.def, first.arch.inferred)} with layers named ${foundLayout(first.tensorNames)}: the models of a merge must share one architecture`,
-          "pick models of one architecture (fine-tunes of the same base model); mixing architectures whose tensors happen to line up is what mergekit calls --allow-crimes, and must be asked for explicitly"
-        );
-      }
-    }
-  }
-  const layouts = models.map((m) => layoutOf(m.tensorNames, m.arch.def));
-  const optional = optionalNames(models.map((m) => m.arch.def));
-  const keyOf = (l) => [...l.names.keys()].filter((n) => !optional.has(n)).sort(cmp).join("\n");
-  const groups = /* @__PURE__ */ new Map();
-  layouts.forEach((l, i) => {
-    const k = keyOf(l);
-    const g = groups.get(k);
-    if (g) g.push(i);
-    else groups.set(k, [i]);
-  });
-  if (groups.size === 1) return;
-  let refGroup = groups.get(keyOf(layouts[0]));
-  for (const g of groups.values()) if (g.length > refGroup.length) refGroup = g;
-  const ri = refGroup[0];
-  const ref = layouts[ri];
-  for (let i = 0; i < models.length; i++) {
-    if (refGroup.includes(i)) continue;
-    const l = layouts[i];
-    const order = (other) => (a, b) => Number(other.topLevel.includes(a.split(".")[0])) - Number(other.topLevel.includes(b.split(".")[0])) || cmp(a, b);
-    const onlyRef = [...ref.names.keys()].filter((n) => !l.names.has(n) && !optional.has(n)).sort(order(l));
-    const onlyThis = [...l.names.keys()].filter((n) => !ref.names.has(n) && !optional.has(n)).sort(order(ref));
-    if (onlyRef.length === 0 && (allowCrimes || onlyThis.length === 0)) continue;
-    const r = models[ri];
-    const m = models[i];
-    const describe4 = (lay) => `${lay.layerPrefix !== void 0 ? `layers named \`${lay.layerPrefix}.N.*\`` : "no numbered layers"} (top-level prefixes: ${lay.topLevel.map((p) => `${p}.`).join(", ")})`;
-    const prefixesDiffer = ref.layerPrefix !== l.layerPrefix || ref.topLevel.join() !== l.topLevel.join();
-    const head = prefixesDiffer ? `\`${m.label}\` and \`${r.label}\` name their tensors differently: \`${r.label}\` has ${describe4(ref)}, \`${m.label}\` has ${describe4(l)}` : `\`${m.label}\` and \`${r.label}\` do not have the same tensors`;
-    const parts = [];
-    if (onlyRef.length > 0) parts.push(`only in \`${r.label}\` (${onlyRef.length}): ${sample(onlyRef)}`);
-    if (onlyThis.length > 0 && !allowCrimes) parts.push(`only in \`${m.label}\` (${onlyThis.length}): ${sample(onlyThis)}`);
-    const hint = prefixesDiffer ? `convert \`${m.label}\` to the layout of the others: ${RESAVE_HINT} (old fine-tunes with \`transformer.\` names, like early Phi-2 ones, come out with \`model.\` names); or pick models of one family saved with one layout` : `\`${m.label}\` has different weights (another architecture variant, or a partial checkpoint): pick models of one family and configuration, or re-save it with current transformers if it is an old checkpoint`;
-    throw new MergeopsError("ARCH", `${head}; ${parts.join("; ")}`, hint);
-  }
-}
-
-// src/plan/gguf-plan.ts
-var cmp2 = (a, b) => a < b ? -1 : a > b ? 1 : 0;
-function convertType(ggufName, shape, outtype) {
-  if (shape.length <= 1 || ggufName.endsWith("_norm.weight") || !ggufName.endsWith(".weight")) return "F32";
-  if (shape[shape.length - 1] % ggmlType(outtype).blockSize !== 0) return "F16";
-  return outtype;
-}
-function autoOuttype(tensors) {
-  for (const t of tensors) {
-    if (t.shape.length < 2) continue;
-    if (t.dtype === "BF16") return "BF16";
-    if (t.dtype === "F16") return "F16";
-  }
-  return "F16";
-}
-function planGGUFConversion(p) {
-  const cfg = withConfigDefaults(p.config);
-  const row2 = ggufArchFor(cfg);
-  const ordered = p.tensors.filter((t) => !isIgnoredTensor(t.name)).sort((a, b) => cmp2(a.shard, b.shard) || cmp2(a.name, b.name));
-  for (const t of ordered) {
-    if (t.dtype !== "F32" && t.dtype !== "F16" && t.dtype !== "BF16") {
-      throw new MergeopsError(
-        "USAGE",
-        `tensor ${t.name} is ${t.dtype}; GGUF conversion reads F32, F16 and BF16 tensors`,
-        "convert the checkpoint to a float dtype first"
-      );
-    }
-  }
-  const direct = isConvertType(p.fileType);
-  const outtype = direct ? FILE_TYPES[p.fileType].base : autoOuttype(ordered);
-  const convertFileType = direct ? FILE_TYPES[p.fileType].id : FILE_TYPES[outtype].id;
-  let tensors = (row2.extra?.(cfg) ?? []).map((x) => ({
-    hfName: "",
-    ggufName: x.ggufName,
-    shape: [x.data.length],
-    srcDtype: "F32",
-    type: "F32",
-    transform: {},
-    generated: x.data
-  }));
-  for (const t of ordered) {
-    const ggufName = ggufTensorName(row2, t.name);
-    if (ggufName === null) continue;
-    tensors.push({
-      hfName: t.name,
-      ggufName,
-      shape: t.shape,
-      srcDtype: t.dtype,
-      type: convertType(ggufName, t.shape, outtype),
-      transform: tensorTransform(row2, cfg, t.name)
-    });
-  }
-  const meta = new GGUFMetadata();
-  meta.set(kv.str("general.architecture", row2.ggufArch));
-  meta.set(kv.str("general.type", "model"));
-  let params = 0;
-  for (const t of tensors) params += t.shape.reduce((a, b) => a * b, 1);
-  let g = p.general;
-  for (const id of p.modelIds ?? []) g = applyModelId(g, id, params);
-  setGeneralMetadata(meta, { ...g, name: g.name ?? p.modelIds?.[p.modelIds.length - 1] ?? "model" }, params);
-  row2.params(meta, cfg, convertFileType);
-  meta.set(kv.u32("general.quantization_version", 2));
-  for (const e of p.vocab) meta.set(e);
-  if (!direct) {
-    const nHead = Number(cfg["num_attention_heads"]);
-    const typed = selectTypes(p.fileType, {
-      nLayer: Number(cfg["num_hidden_layers"]),
-      nHead,
-      nHeadKv: typeof cfg["num_key_value_heads"] === "number" ? cfg["num_key_value_heads"] : nHead,
-      arch: row2.ggufArch
-    }, tensors.map((t) => ({ name: t.ggufName, shape: t.shape })));
-    const byName = new Map(tensors.map((t) => [t.ggufName, t]));
-    tensors = typed.map((s) => {
-      const t = byName.get(s.name);
-      const intermediate = t.type === "F32" ? void 0 : outtype;
-      return { ...t, type: s.type ?? t.type, intermediate };
-    });
-    meta.setLast(kv.u32("general.quantization_version", 2));
-    meta.setLast(kv.u32("general.file_type", FILE_TYPES[p.fileType].id));
-  }
-  const specs = tensors.map((t) => ({ name: t.ggufName, shape: t.shape, type: t.type }));
-  const files = p.split ? splitGGUF(meta, specs, p.prefix, p.split) : [{ fileName: `${p.prefix}.gguf`, layout: layoutGGUF(meta, specs), metadata: meta }];
-  return { arch: row2, fileType: p.fileType, tensors, files, metadata: meta };
-}
-
-// src/tokenizer/gguf-vocab.ts
-import { createHash } from "node:crypto";
-
-// node_modules/@huggingface/tokenizers/dist/tokenizers.mjs
-var DictionarySplitter = class {
-  /**
-   * @param dictionary The dictionary of words to use for splitting.
-   */
-  constructor(dictionary) {
-    this.trie = this._build_trie(dictionary);
-  }
-  /**
-   * Builds a trie from the given dictionary.
-   * @param dictionary The dictionary of words to build the trie from.
-   * @returns The root node of the trie.
-   * @private
-   */
-  _build_trie(dictionary) {
-    const trie = /* @__PURE__ */ Object.create(null);
-    for (const word of dictionary) {
-      let node = trie;
-      for (let i = 0; i < word.length; ++i) {
-        const char = word[i];
-        node = node[char] ??= /* @__PURE__ */ Object.create(null);
-      }
-      node.end = word;
-    }
-    return trie;
-  }
-  /**
-   * Splits the input text into tokens based on the dictionary.
-   * @param text The input text to split.
-   * @returns An array of tokens.
-   */
-  split(text) {
-    const result = [];
-    const n = text.length;
-    let start = 0;
-    let i = 0;
-    while (i < n) {
-      let node = this.trie;
-      let match = null;
-      let j = i;
-      while (j < n && (node = node[text[j]])) {
-        if (node.end) {
-          match = node.end;
-        }
-        ++j;
-      }
-      if (match) {
-        if (i > start) {
-          result.push(text.slice(start, i));
-        }
-        result.push(match);
-        i += match.length;
-        start = i;
-      } else {
-        ++i;
-      }
-    }
-    if (start < n) {
-      result.push(text.slice(start));
-    }
-    return result;
-  }
-};
-var DictionarySplitter_default = DictionarySplitter;
-var AddedToken = class {
-  /**
-   * Creates a new instance of AddedToken.
-   * @param config Added token configuration object.
-   */
-  constructor(config) {
-    this.content = config.content;
-    this.id = config.id;
-    this.single_word = config.single_word ?? false;
-    this.lstrip = config.lstrip ?? false;
-    this.rstrip = config.rstrip ?? false;
-    this.special = config.special ?? false;
-    this.normalized = config.normalized ?? !this.special;
-  }
-};
-var AddedToken_default = AddedToken;
-var compile_unicode_regexp = (source, flags) => {
-  try {
-    return new RegExp(source, flags);
-  } catch (error) {
-    if (!(error instanceof SyntaxError)) throw error;
-    const property_names = /* @__PURE__ */ new Map();
-    const rewritten = source.replace(
-      /(\\[pP])\{([^}=]+)\}/g,
-      (text, p, n, offset) => {
-        let preceding_backslashes = 0;
-        for (let i = offset - 1; i >= 0 && source[i] === "\\"; --i) {
-          ++preceding_backslashes;
-        }
-        if (preceding_backslashes % 2 === 1) return text;
-        let property_name = property_names.get(n);
-        if (property_name === void 0) {
-          try {
-            new RegExp(`\\p{${n}}`, "u");
-            property_name = n;
-          } catch {
-            property_name = `Script=${n}`;
-          }
-          property_names.set(n, property_name);
-        }
-        return `${p}{${property_name}}`;
-      }
-    );
-    if (rewritten === source) throw error;
-    try {
-      return new RegExp(rewritten, flags);
-    } catch {
-      throw error;
-    }
-  }
-};
-var clean_up_tokenization = (text) => text.replace(/ \./g, ".").replace(/ \?/g, "?").replace(/ \!/g, "!").replace(/ ,/g, ",").replace(/ \' /g, "'").replace(/ n't/g, "n't").replace(/ 'm/g, "'m").replace(/ 's/g, "'s").replace(/ 've/g, "'ve").replace(/ 're/g, "'re");
-var create_pattern = (pattern, invert = true) => {
-  if (pattern.Regex !== void 0) {
-    const regex = rewrite_oniguruma_to_js(
-      normalize_bloom_split_char_class(pattern.Regex)
-    );
-    return compile_unicode_regexp(regex, "gu");
-  } else if (pattern.String !== void 0) {
-    const escaped = escape_reg_exp(pattern.String);
-    return new RegExp(invert ? escaped : `(${escaped})`, "gu");
-  } else {
-    console.warn("Unknown pattern type:", pattern);
-    return null;
-  }
-};
-var UNICODE_WORD_CHARS_IN_CLASS = "\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}";
-var UNICODE_WORD_CHARS = `${UNICODE_WORD_CHARS_IN_CLASS}\\u00B2\\u00B3\\u00B9\\u00BC-\\u00BE`;
-var UNICODE_WORD_CLASS = `[${UNICODE_WORD_CHARS}]`;
-var UNICODE_NON_WORD_CLASS = `[^${UNICODE_WORD_CHARS}]`;
-var UNICODE_WORD_BOUNDARY = `(?:(?<!${UNICODE_WORD_CLASS})(?=${UNICODE_WORD_CLASS})|(?<=${UNICODE_WORD_CLASS})(?!${UNICODE_WORD_CLASS}))`;
-var UNICODE_NON_WORD_BOUNDARY = `(?:(?<!${UNICODE_WORD_CLASS})(?!${UNICODE_WORD_CLASS})|(?<=${UNICODE_WORD_CLASS})(?=${UNICODE_WORD_CLASS}))`;
-var LINE_START_ANCHOR = "(?:(?<![\\s\\S])|(?<=\\n))";
-var LINE_END_ANCHOR = "(?:(?=\\n)|(?![\\s\\S]))";
-var HEX_DIGIT_CHARS = "0-9A-Fa-f";
-var ESCAPE_REWRITES = /* @__PURE__ */ new Map([
-  ["A", "(?<![\\s\\S])"],
-  ["z", "(?![\\s\\S])"],
-  ["Z", "(?=\\n?(?![\\s\\S]))"],
-  // \Z permits a single optional final \n (not \r\n)
-  ["h", `[${HEX_DIGIT_CHARS}]`],
-  ["H", `[^${HEX_DIGIT_CHARS}]`],
-  ["w", UNICODE_WORD_CLASS],
-  ["W", UNICODE_NON_WORD_CLASS],
-  ["d", "\\p{Nd}"],
-  ["D", "\\P{Nd}"],
-  ["s", "\\p{White_Space}"],
-  // JS \s wrongly adds U+FEFF and misses \x85
-  ["S", "\\P{White_Space}"],
-  ["b", UNICODE_WORD_BOUNDARY],
-  ["B", UNICODE_NON_WORD_BOUNDARY],
-  ["a", "\\x07"],
-  ["e", "\\x1B"]
-]);
-var CLASS_ESCAPE_REWRITES = /* @__PURE__ */ new Map([
-  ["h", HEX_DIGIT_CHARS],
-  ["w", UNICODE_WORD_CHARS_IN_CLASS],
-  ["d", "\\p{Nd}"],
-  ["D", "\\P{Nd}"],
-  ["s", "\\p{White_Space}"],
-  ["S", "\\P{White_Space}"],
-  ["a", "\\x07"],
-  ["e", "\\x1B"]
-]);
-var CLASS_COMPLEMENT_ALTERNATIVES = /* @__PURE__ */ new Map([
-  ["W", `[^${UNICODE_WORD_CHARS_IN_CLASS}]`],
-  ["H", `[^${HEX_DIGIT_CHARS}]`]
-]);
-var RAW_WHITESPACE_ESCAPES = /* @__PURE__ */ new Map([
-  ["\n", "\\n"],
-  ["\r", "\\r"],
-  ["	", "\\t"],
-  ["\f", "\\f"],
-  ["\v", "\\v"]
-]);
-var POSIX_CLASS_FRAGMENTS = /* @__PURE__ */ new Map([
-  ["alpha", "\\p{Alphabetic}"],
-  ["alnum", "\\p{Alphabetic}\\p{Nd}"],
-  ["digit", "\\p{Nd}"],
-  ["lower", "\\p{Lowercase}"],
-  ["upper", "\\p{Uppercase}"],
-  ["space", "\\p{White_Space}"],
-  ["blank", "\\t\\p{Zs}"],
-  ["punct", "\\p{P}\\p{S}"],
-  ["cntrl", "\\p{Cc}"],
-  ["word", UNICODE_WORD_CHARS_IN_CLASS],
-  ["xdigit", HEX_DIGIT_CHARS]
-]);
-var JS_SYNTAX_CHARS = "^$\\.*+?()[]{}|/";
-var GROUP_PREFIX_RE = /^\(\?(?:<[=!]|<[A-Za-z_][A-Za-z0-9_]*>|[:=!>])/;
-var BRACED_ESCAPE_RE = /^\\([pPxu])\{([^}]*)\}/;
-var QUANTIFIER_BRACE_RE = /^\{(\d+(?:,\d*)?|,\d+)\}/;
-var POSIX_BRACKET_RE = new RegExp("^\\[:(\\^?)(\\p{Alphabetic}+):\\]", "u");
-var EMPTY_NEGATED_POSIX_BRACKET_RE = /^\[:\^:\]/;
-var UNSUPPORTED_POSIX_BRACKET_RE = /^\[(?:\.[^\]]*\.\]|=[^\]]*=\])/;
-var FIXED_WIDTH_ESCAPE_RE = /^(?:\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|\\c[A-Za-z])/;
-var is_ascii_letter = (char) => char >= "A" && char <= "Z" || char >= "a" && char <= "z";
-var character_at = (text, index) => String.fromCodePoint(text.codePointAt(index));
-var get_ascii_folded_hex_atom = (hex) => {
-  if (!/^[0-9A-Fa-f]{1,8}$/.test(hex)) return null;
-  const code_point = Number.parseInt(hex, 16);
-  if (code_point > 127) return null;
-  const letter = String.fromCharCode(code_point);
-  return is_ascii_letter(letter) ? `[${letter.toLowerCase()}${letter.toUpperCase()}]` : null;
-};
-var normalize_bloom_split_char_class = (regex) => regex.replace(/\[\^\(\\s\|\[([^\]]+)\]\)\]/g, "[^()|\\s$1]");
-var ANY_CODE_POINT = "[\\s\\S]";
-var MAX_CHARACTER_CLASS_NESTING_DEPTH = 256;
-var create_character_class_operand = () => ({
-  fragment: "",
-  alternatives: [],
-  tail: null,
-  contains_complex_set: false
-});
-var throw_character_class_range_error = (index) => {
-  throw new SyntaxError(
-    `Unsupported range with a set-valued character-class operand at index ${index}`
-  );
-};
-var add_character_class_atom = (operand, atom, index, contains_complex_set = true) => {
-  if (operand.tail === "range") throw_character_class_range_error(index);
-  operand.alternatives.push(atom);
-  operand.tail = "set";
-  operand.contains_complex_set = operand.contains_complex_set || contains_complex_set;
-};
-var append_character_class_fragment = (operand, fragment, set_valued = false, index = -1) => {
-  if (set_valued && operand.tail === "range") {
-    throw_character_class_range_error(index);
-  }
-  if (operand.tail === "range") {
-    operand.fragment += fragment;
-    operand.tail = "complete_range";
-    return;
-  }
-  operand.fragment += fragment;
-  operand.tail = set_valued ? "set" : "scalar";
-  operand.contains_complex_set = operand.contains_complex_set || set_valued;
-};
-var rewrite_character_class_escape = (regex, index, operand) => {
-  const braced = BRACED_ESCAPE_RE.exec(regex.slice(index));
-  if (braced) {
-    const [text, kind, body] = braced;
-    if (kind === "P" && body === "Word") {
-      add_character_class_atom(
-        operand,
-        `[^${UNICODE_WORD_CHARS_IN_CLASS}]`,
-        index
-      );
-    } else {
-      const replacement2 = kind === "x" ? `\\u{${body}}` : kind === "p" && body === "Word" ? UNICODE_WORD_CHARS_IN_CLASS : text;
-      append_character_class_fragment(
-        operand,
-        replacement2,
-        kind === "p" || kind === "P",
-        index
-      );
-    }
-    return index + text.length;
-  }
-  const fixed_width = FIXED_WIDTH_ESCAPE_RE.exec(regex.slice(index));
-  if (fixed_width) {
-    append_character_class_fragment(operand, fixed_width[0]);
-    return index + fixed_width[0].length;
-  }
-  if (index + 1 >= regex.length) {
-    throw new SyntaxError(
-      `Unterminated escape in character class at index ${index}`
-    );
-  }
-  const next = character_at(regex, index + 1);
-  const next_end = index + 1 + next.length;
-  const raw_whitespace = RAW_WHITESPACE_ESCAPES.get(next);
-  if (raw_whitespace !== void 0) {
-    append_character_class_fragment(operand, raw_whitespace);
-    return next_end;
-  }
-  const complement = CLASS_COMPLEMENT_ALTERNATIVES.get(next);
-  if (complement !== void 0) {
-    add_character_class_atom(operand, complement, index);
-    return next_end;
-  }
-  const rewrite = CLASS_ESCAPE_REWRITES.get(next);
-  let replacement;
-  let set_valued = false;
-  if (rewrite !== void 0) {
-    replacement = rewrite;
-    set_valued = next !== "a" && next !== "e";
-  } else if (/[A-Za-z0-9]/.test(next)) {
-    replacement = `\\${next}`;
-  } else if (JS_SYNTAX_CHARS.includes(next) || next === "-") {
-    replacement = `\\${next}`;
-  } else {
-    replacement = next;
-  }
-  append_character_class_fragment(operand, replacement, set_valued, index);
-  return next_end;
-};
-var compile_character_set_union = (pieces) => {
-  if (pieces.length === 1) return pieces[0];
-  return `(?:(?=(?:${pieces.join("|")}))${ANY_CODE_POINT})`;
-};
-var compile_character_class_operand = (operand) => {
-  const pieces = operand.fragment.length === 0 ? operand.alternatives : [`[${operand.fragment}]`, ...operand.alternatives];
-  return compile_character_set_union(pieces);
-};
-var get_ascii_fold_additions = (positive_atom) => {
-  const membership = compile_unicode_regexp(`^(?:${positive_atom})$`, "u");
-  let additions = "";
-  for (let offset = 0; offset < 26; ++offset) {
-    const upper = String.fromCharCode(65 + offset);
-    const lower = String.fromCharCode(97 + offset);
-    const has_upper = membership.test(upper);
-    const has_lower = membership.test(lower);
-    if (has_upper !== has_lower) additions += has_upper ? lower : upper;
-  }
-  return additions;
-};
-var parse_character_class = (regex, start, ascii_fold, apply_ascii_fold = true, nesting_depth = 1) => {
-  if (nesting_depth > MAX_CHARACTER_CLASS_NESTING_DEPTH) {
-    throw new SyntaxError(
-      `Maximum character-class nesting depth of ${MAX_CHARACTER_CLASS_NESTING_DEPTH} exceeded at index ${start}`
-    );
-  }
-  let i = start + 1;
-  const negated = regex[i] === "^";
-  if (negated) ++i;
-  const first_content_index = i;
-  const operands = [create_character_class_operand()];
-  let operand = operands[0];
-  let contains_nested_negated_complex_set = false;
-  while (i < regex.length) {
-    const char = character_at(regex, i);
-    if (char === "\\") {
-      i = rewrite_character_class_escape(regex, i, operand);
-      continue;
-    }
-    if (char === "]") {
-      if (i === first_content_index) {
-        append_character_class_fragment(operand, "\\]");
-        ++i;
-        continue;
-      }
-      if (operand.tail === null) {
-        if (operands.length > 1) {
-          throw new SyntaxError(
-            `Malformed character-class intersection with an empty operand at index ${i}`
-          );
-        }
-        throw new SyntaxError(`Empty character class at index ${start}`);
-      }
-      const contains_complex_set = operands.some(
-        (candidate) => candidate.contains_complex_set
-      );
-      if (negated && operands.length > 1 && contains_nested_negated_complex_set) {
-        throw new SyntaxError(
-          `Unsupported outer-negated character-class intersection with a nested negated class containing a Unicode property, POSIX class, or shorthand at index ${start}`
-        );
-      }
-      const first_atom = compile_character_class_operand(operands[0]);
-      let positive_atom = first_atom;
-      if (operands.length > 1) {
-        let lookaheads = "";
-        for (let j = 1; j < operands.length; ++j) {
-          lookaheads += `(?=${compile_character_class_operand(operands[j])})`;
-        }
-        positive_atom = `(?:${lookaheads}${first_atom})`;
-      }
-      const is_direct_class = operands.length === 1 && operand.alternatives.length === 0;
-      let direct_fragment = operand.fragment;
-      if (ascii_fold && apply_ascii_fold) {
-        const additions = get_ascii_fold_additions(positive_atom);
-        if (additions.length > 0) {
-          if (is_direct_class) {
-            direct_fragment += additions;
-            positive_atom = `[${direct_fragment}]`;
-          } else {
-            positive_atom = compile_character_set_union([
-              positive_atom,
-              `[${additions}]`
-            ]);
-          }
-        }
-      }
-      const atom = negated ? is_direct_class ? `[^${direct_fragment}]` : `(?:(?!${positive_atom})${ANY_CODE_POINT})` : positive_atom;
-      return {
-        atom,
-        end: i + 1,
-        negated,
-        contains_complex_set,
-        contains_nested_negated_complex_set
-      };
-    }
-    if (regex.startsWith("&&", i)) {
-      if (operand.tail === null) {
-        throw new SyntaxError(
-          `Malformed character-class intersection with an empty operand at index ${i}`
-        );
-      }
-      operand = create_character_class_operand();
-      operands.push(operand);
-      i += 2;
-      continue;
-    }
-    if (char === "[") {
-      const suffix = regex.slice(i);
-      if (EMPTY_NEGATED_POSIX_BRACKET_RE.test(suffix)) {
-        throw new SyntaxError(
-          `Malformed empty negated POSIX character class at index ${i}`
-        );
-      }
-      const posix = POSIX_BRACKET_RE.exec(suffix);
-      if (posix) {
-        const [, posix_negated, name] = posix;
-        const fragment = POSIX_CLASS_FRAGMENTS.get(name);
-        if (fragment === void 0) {
-          throw new SyntaxError(
-            `Unsupported POSIX character class "${name}" at index ${i}`
-          );
-        }
-        if (ascii_fold && posix_negated && (name === "lower" || name === "upper")) {
-          throw new SyntaxError(
-            `Unsupported negated POSIX ${name} class inside an inline case-insensitive group`
-          );
-        }
-        if (posix_negated) {
-          add_character_class_atom(operand, `[^${fragment}]`, i);
-        } else {
-          append_character_class_fragment(operand, fragment, true, i);
-        }
-        i += posix[0].length;
-        continue;
-      }
-      if (UNSUPPORTED_POSIX_BRACKET_RE.test(suffix)) {
-        throw new SyntaxError(
-          `Unsupported POSIX collating or equivalence bracket expression at index ${i}`
-        );
-      }
-      const nested = parse_character_class(
-        regex,
-        i,
-        ascii_fold,
-        false,
-        nesting_depth + 1
-      );
-      add_character_class_atom(
-        operand,
-        nested.atom,
-        i,
-        nested.contains_complex_set
-      );
-      contains_nested_negated_complex_set ||= nested.contains_nested_negated_complex_set || nested.negated && nested.contains_complex_set;
-      i = nested.end;
-      continue;
-    }
-    if (char === "-") {
-      const is_terminal_literal = regex[i + 1] === "]" || regex.startsWith("&&", i + 1);
-      if (operand.tail === "set" && !is_terminal_literal) {
-        throw_character_class_range_error(i);
-      }
-      if (operand.tail === null || operand.tail === "range" || operand.tail === "complete_range" || is_terminal_literal) {
-        append_character_class_fragment(operand, "\\-");
-      } else {
-        operand.fragment += "-";
-        operand.tail = "range";
-      }
-      ++i;
-      continue;
-    }
-    append_character_class_fragment(
-      operand,
-      char === "^" && operand.fragment.length === 0 ? "\\^" : char
-    );
-    i += char.length;
-  }
-  throw new SyntaxError(
-    `${operands.length > 1 ? "Unterminated character-class intersection" : "Unterminated character class"} at index ${start}`
-  );
-};
-var rewrite_oniguruma_to_js = (regex) => {
-  let out = "";
-  let atom_start = -1;
-  let last_was_quantifier = false;
-  let ascii_fold = false;
-  const group_states = [];
-  const emit_atom = (text) => {
-    atom_start = out.length;
-    out += text;
-    last_was_quantifier = false;
-  };
-  for (let i = 0; i < regex.length; ) {
-    const char = character_at(regex, i);
-    if (char === "\\") {
-      const braced = BRACED_ESCAPE_RE.exec(regex.slice(i));
-      if (braced) {
-        const [text, kind, body] = braced;
-        let replacement2 = text;
-        if (kind === "x") {
-          const code_point_escape = `\\u{${body}}`;
-          replacement2 = ascii_fold ? get_ascii_folded_hex_atom(body) ?? code_point_escape : code_point_escape;
-        } else if (body === "Word") {
-          replacement2 = kind === "p" ? UNICODE_WORD_CLASS : UNICODE_NON_WORD_CLASS;
-        }
-        emit_atom(replacement2);
-        i += text.length;
-        continue;
-      }
-      const fixed_width = FIXED_WIDTH_ESCAPE_RE.exec(regex.slice(i));
-      if (fixed_width) {
-        const text = fixed_width[0];
-        const replacement2 = ascii_fold && text[1] !== "c" ? get_ascii_folded_hex_atom(text.slice(2)) ?? text : text;
-        emit_atom(replacement2);
-        i += text.length;
-        continue;
-      }
-      if (i + 1 >= regex.length) {
-        out += char;
-        break;
-      }
-      const next = character_at(regex, i + 1);
-      i += 1 + next.length;
-      if (next === "G") {
-        continue;
-      }
-      const raw_whitespace = RAW_WHITESPACE_ESCAPES.get(next);
-      if (raw_whitespace !== void 0) {
-        emit_atom(raw_whitespace);
-        continue;
-      }
-      const rewrite = ESCAPE_REWRITES.get(next);
-      let replacement;
-      if (rewrite !== void 0) {
-        replacement = rewrite;
-      } else if (/[A-Za-z0-9]/.test(next)) {
-        replacement = `\\${next}`;
-      } else if (JS_SYNTAX_CHARS.includes(next)) {
-        replacement = `\\${next}`;
-      } else {
-        replacement = next;
-      }
-      emit_atom(replacement);
-      continue;
-    }
-    switch (char) {
-      case "[": {
-        const parsed = parse_character_class(regex, i, ascii_fold);
-        emit_atom(parsed.atom);
-        i = parsed.end;
-        continue;
-      }
-      case "]":
-        emit_atom("\\]");
-        ++i;
-        continue;
-      case ".":
-        emit_atom("[^\\n]");
-        ++i;
-        continue;
-      case "^":
-        emit_atom(LINE_START_ANCHOR);
-        ++i;
-        continue;
-      case "$":
-        emit_atom(LINE_END_ANCHOR);
-        ++i;
-        continue;
-      case "(": {
-        const inline_case_insensitive = regex.startsWith("(?i:", i);
-        const source_prefix = inline_case_insensitive ? "(?i:" : GROUP_PREFIX_RE.exec(regex.slice(i))?.[0] ?? "(";
-        const output_prefix = inline_case_insensitive ? "(?:" : source_prefix === "(?>" ? "(?:" : source_prefix;
-        group_states.push([out.length, ascii_fold]);
-        if (inline_case_insensitive) ascii_fold = true;
-        out += output_prefix;
-        last_was_quantifier = false;
-        i += source_prefix.length;
-        continue;
-      }
-      case ")":
-        out += char;
-        [atom_start, ascii_fold] = group_states.pop() ?? [-1, false];
-        last_was_quantifier = false;
-        ++i;
-        continue;
-      case "|":
-        out += char;
-        atom_start = -1;
-        last_was_quantifier = false;
-        ++i;
-        continue;
-      case "{": {
-        const quant = QUANTIFIER_BRACE_RE.exec(regex.slice(i));
-        if (!quant || atom_start < 0) {
-          emit_atom("\\{");
-          ++i;
-          continue;
-        }
-        const body = quant[1].startsWith(",") ? `0${quant[1]}` : quant[1];
-        i += quant[0].length;
-        const following = regex[i];
-        if (following === "+" || following === "*") {
-          out = `${out.slice(0, atom_start)}(?:${out.slice(atom_start)}{${body}})${following}`;
-          ++i;
-        } else {
-          out += `{${body}}`;
-        }
-        last_was_quantifier = true;
-        continue;
-      }
-      case "}":
-        emit_atom("\\}");
-        ++i;
-        continue;
-      case "+":
-        if (last_was_quantifier) {
-          ++i;
-          continue;
-        }
-        out += char;
-        last_was_quantifier = true;
-        ++i;
-        continue;
-      case "*":
-      case "?":
-        out += char;
-        last_was_quantifier = true;
-        ++i;
-        continue;
-      default:
-        emit_atom(
-          ascii_fold && is_ascii_letter(char) ? `[${char.toLowerCase()}${char.toUpperCase()}]` : char
-        );
-        i += char.length;
-        continue;
-    }
-  }
-  return out;
-};
-var escape_reg_exp = (string) => string.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-var fuse_unk = (arr2, tokens_to_ids, unk_token_id) => {
-  const fused = [];
-  let i = 0;
-  while (i < arr2.length) {
-    fused.push(arr2[i]);
-    const token_id = tokens_to_ids.get(arr2[i]) ?? unk_token_id;
-    if (token_id !== unk_token_id) {
-      ++i;
-      continue;
-    }
-    while (++i < arr2.length && (tokens_to_ids.get(arr2[i]) ?? unk_token_id) === unk_token_id) {
-      if (tokens_to_ids.get(fused.at(-1)) !== unk_token_id) {
-        fused[fused.length - 1] += arr2[i];
-      }
-    }
-  }
-  return fused;
-};
-var is_chinese_char = (cp) => cp >= 19968 && cp <= 40959 || cp >= 13312 && cp <= 19903 || cp >= 131072 && cp <= 173791 || cp >= 173824 && cp <= 177983 || cp >= 177984 && cp <= 178207 || cp >= 178208 && cp <= 183983 || cp >= 63744 && cp <= 64255 || cp >= 194560 && cp <= 195103;
-var is_integral_number = (x) => Number.isInteger(x) || typeof x === "bigint";
-var len = (s) => {
-  let length = 0;
-  for (const c of s) ++length;
-  return length;
-};
-var lowercase_and_remove_accents = (text) => remove_accents(text.toLowerCase());
-var merge_arrays = (...arrs) => Array.prototype.concat.apply([], arrs);
-var object_to_map = (obj2) => new Map(Object.entries(obj2));
-var regex_split = (text, regex) => {
-  const result = [];
-  let prev = 0;
-  for (const match of text.matchAll(regex)) {
-    const full_match = match[0];
-    if (prev < match.index) {
-      result.push(text.slice(prev, match.index));
-    }
-    if (full_match.length > 0) {
-      result.push(full_match);
-    }
-    prev = match.index + full_match.length;
-  }
-  if (prev < text.length) {
-    result.push(text.slice(prev));
-  }
-  return result;
-};
-var remove_accents = (text) => text.replace(new RegExp("\\p{M}", "gu"), "");
-var validate_object = (obj2, name, required_keys = []) => {
-  if (!obj2 || Array.isArray(obj2) || typeof obj2 !== "object") {
-    return `${name} must be a valid object`;
-  }
-  for (const key of required_keys) {
-    if (!(key in obj2)) {
-      return `${name} must contain a "${key}" property`;
-    }
-  }
-  return null;
-};
-var whitespace_split = (text) => text.match(/\S+/g) || [];
-var Callable = class {
-  /**
-   * Creates a new instance of the Callable class.
-   */
-  constructor() {
-    const closure = function(...args) {
-      return closure._call(...args);
-    };
-    return Object.setPrototypeOf(closure, new.target.prototype);
-  }
-};
-var Callable_default = Callable;
-var Normalizer = class extends Callable_default {
-  /**
-   * @param config The configuration object for the normalizer.
-   */
-  constructor(config) {
-    super();
-    this.config = config;
-  }
-  /**
-   * Alias for {@link Normalizer#normalize}.
-   * @param text The text to normalize.
-   * @returns The normalized text.
-   */
-  _call(text) {
-    return this.normalize(text);
-  }
-};
-var Normalizer_default = Normalizer;
-var BertNormalizer = class extends Normalizer_default {
-  /**
-   * Adds whitespace around any CJK (Chinese, Japanese, or Korean) character in the input text.
-   *
-   * @param text The input text to tokenize.
-   * @returns The tokenized text with whitespace added around CJK characters.
-   */
-  tokenize_chinese_chars(text) {
-    const output = [];
-    for (let i = 0; i < text.length; ++i) {
-      const char = text[i];
-      const cp = char.charCodeAt(0);
-      if (is_chinese_char(cp)) {
-        output.push(" ");
-        output.push(char);
-        output.push(" ");
-      } else {
-        output.push(char);
-      }
-    }
-    return output.join("");
-  }
-  /**
-   * Strips accents from the given text.
-   * @param text The text to strip accents from.
-   * @returns The text with accents removed.
-   */
-  strip_accents(text) {
-    return text.normalize("NFD").replace(new RegExp("\\p{Mn}", "gu"), "");
-  }
-  /**
-   * Checks whether `char` is a control character.
-   * @param char The character to check.
-   * @returns Whether `char` is a control character.
-   */
-  is_control(char) {
-    switch (char) {
-      case "	":
-      case "\n":
-      case "\r":
-        return false;
-      default:
-        return new RegExp("^\\p{Cc}|\\p{Cf}|\\p{Co}|\\p{Cs}$", "u").test(char);
-    }
-  }
-  /**
-   * Performs invalid character removal and whitespace cleanup on text.
-   * @param text The text to clean.
-   * @returns The cleaned text.
-   */
-  clean_text(text) {
-    const output = [];
-    for (const char of text) {
-      const cp = char.charCodeAt(0);
-      if (cp === 0 || cp === 65533 || this.is_control(char)) {
-        continue;
-      }
-      if (/^\s$/.test(char)) {
-        output.push(" ");
-      } else {
-        output.push(char);
-      }
-    }
-    return output.join("");
-  }
-  /**
-   * Normalizes the given text based on the configuration.
-   * @param text The text to normalize.
-   * @returns The normalized text.
-   */
-  normalize(text) {
-    if (this.config.clean_text) {
-      text = this.clean_text(text);
-    }
-    if (this.config.handle_chinese_chars) {
-      text = this.tokenize_chinese_chars(text);
-    }
-    if (this.config.lowercase) {
-      text = text.toLowerCase();
-      if (this.config.strip_accents !== false) {
-        text = this.strip_accents(text);
-      }
-    } else if (this.config.strip_accents) {
-      text = this.strip_accents(text);
-    }
-    return text;
-  }
-};
-var BertNormalizer_default = BertNormalizer;
-var Precompiled = class extends Normalizer_default {
-  /**
-   * Create a new instance of Precompiled normalizer.
-   * @param config The configuration object.
-   */
-  constructor(config) {
-    super(config);
-    this.charsmap = config.precompiled_charsmap ?? null;
-  }
-  /**
-   * Normalizes the given text by applying the precompiled charsmap.
-   * @param text The text to normalize.
-   * @returns The normalized text.
-   */
-  normalize(text) {
-    text = text.replace(
-      /[\u0001-\u0008\u000B\u000E-\u001F\u007F\u008F\u009F]/gm,
-      ""
-    );
-    text = text.replace(
-      /[\u0009\u000A\u000C\u000D\u00A0\u1680\u2000-\u200F\u2028\u2029\u202F\u205F\u2581\u3000\uFEFF\uFFFD]/gm,
-      " "
-    );
-    if (text.includes("\uFF5E")) {
-      const parts = text.split("\uFF5E");
-      text = parts.map((part) => part.normalize("NFKC")).join("\uFF5E");
-    } else {
-      text = text.normalize("NFKC");
-    }
-    return text;
-  }
-};
-var Precompiled_default = Precompiled;
-var Sequence = class extends Normalizer_default {
-  /**
-   * Create a new instance of NormalizerSequence.
-   * @param config The configuration object.
-   */
-  constructor(config) {
-    super(config);
-    this.normalizers = (config.normalizers ?? []).map(
-      (x) => create_normalizer_default(x)
-    );
-  }
-  /**
-   * Apply a sequence of Normalizers to the input text.
-   * @param text The text to normalize.
-   * @returns The normalized text.
-   */
-  normalize(text) {
-    return this.normalizers.reduce((t, normalizer) => {
-      return normalizer ? normalizer.normalize(t) : t;
-    }, text);
-  }
-};
-var Sequence_default = Sequence;
-var Replace = class extends Normalizer_default {
-  /**
-   * @param config The configuration object for the normalizer.
-   */
-  constructor(config) {
-    super(config);
-    this.pattern = create_pattern(this.config.pattern ?? {});
-  }
-  /**
-   * Normalize the input text by replacing the pattern with the content.
-   * @param text The input text to be normalized.
-   * @returns The normalized text after replacing the pattern with the content.
-   */
-  normalize(text) {
-    return this.pattern === null ? text : text.replaceAll(this.pattern, this.config.content ?? "");
-  }
-};
-var Replace_default = Replace;
-var UnicodeNormalizer = class extends Normalizer_default {
-  constructor() {
-    super(...arguments);
-    this.form = "NFC";
-  }
-  /**
-   * Normalize the input text by applying Unicode normalization.
-   * @param text The input text to be normalized.
-   * @returns The normalized text.
-   */
-  normalize(text) {
-    text = text.normalize(this.form);
-    return text;
-  }
-};
-var UnicodeNormalizer_default = UnicodeNormalizer;
-var NFC = class extends UnicodeNormalizer_default {
-  constructor() {
-    super(...arguments);
-    this.form = "NFC";
-  }
-};
-var NFC_default = NFC;
-var NFD = class extends UnicodeNormalizer_default {
-  constructor() {
-    super(...arguments);
-    this.form = "NFD";
-  }
-};
-var NFD_default = NFD;
-var NFKC = class extends UnicodeNormalizer_default {
-  constructor() {
-    super(...arguments);
-    this.form = "NFKC";
-  }
-};
-var NFKC_default = NFKC;
-var NFKD = class extends UnicodeNormalizer_default {
-  constructor() {
-    super(...arguments);
-    this.form = "NFKD";
-  }
-};
-var NFKD_default = NFKD;
-var Strip = class extends Normalizer_default {
-  /**
-   * Strip leading and/or trailing whitespace from the input text.
-   * @param text The input text.
-   * @returns The normalized text.
-   */
-  normalize(text) {
-    if (this.config.strip_left && this.config.strip_right) {
-      text = text.trim();
-    } else {
-      if (this.config.strip_left) {
-        text = text.trimStart();
-      }
-      if (this.config.strip_right) {
-        text = text.trimEnd();
-      }
-    }
-    return text;
-  }
-};
-var Strip_default = Strip;
-var StripAccents = class extends Normalizer_default {
-  /**
-   * Remove all accents from the text.
-   * @param text The input text.
-   * @returns The normalized text without accents.
-   */
-  normalize(text) {
-    return remove_accents(text);
-  }
-};
-var StripAccents_default = StripAccents;
-var Lowercase = class extends Normalizer_default {
-  /**
-   * Lowercases the input string.
-   * @param {string} text The text to normalize.
-   * @returns {string} The normalized text.
-   */
-  normalize(text) {
-    return text.toLowerCase();
-  }
-};
-var Lowercase_default = Lowercase;
-var Prepend = class extends Normalizer_default {
-  /**
-   * Prepends the input string.
-   * @param text The text to normalize.
-   * @returns The normalized text.
-   */
-  normalize(text) {
-    text = this.config.prepend + text;
-    return text;
-  }
-};
-var Prepend_default = Prepend;
-function create_normalizer(config) {
-  if (config === null) return null;
-  switch (config.type) {
-    case "BertNormalizer":
-      return new BertNormalizer_default(config);
-    case "Precompiled":
-      return new Precompiled_default(config);
-    case "Sequence":
-      return new Sequence_default(config);
-    case "Replace":
-      return new Replace_default(config);
-    case "NFC":
-      return new NFC_default(config);
-    case "NFD":
-      return new NFD_default(config);
-    case "NFKC":
-      return new NFKC_default(config);
-    case "NFKD":
-      return new NFKD_default(config);
-    case "Strip":
-      return new Strip_default(config);
-    case "StripAccents":
-      return new StripAccents_default(config);
-    case "Lowercase":
-      return new Lowercase_default(config);
-    case "Prepend":
-      return new Prepend_default(config);
-    default:
-      throw new Error(`Unknown Normalizer type: ${config.type}`);
-  }
-}
-var create_normalizer_default = create_normalizer;
-var PreTokenizer = class extends Callable_default {
-  /**
-   * Tokenizes the given text into pre-tokens.
-   * @param text The text or array of texts to pre-tokenize.
-   * @param options Additional options for the pre-tokenization logic.
-   * @returns An array of pre-tokens.
-   */
-  pre_tokenize(text, options) {
-    return (Array.isArray(text) ? text.map((x) => this.pre_tokenize_text(x, options)) : this.pre_tokenize_text(text, options)).flat();
-  }
-  /**
-   * Alias for {@link PreTokenizer#pre_tokenize}.
-   * @param text The text or array of texts to pre-tokenize.
-   * @param options Additional options for the pre-tokenization logic.
-   * @returns An array of pre-tokens.
-   */
-  _call(text, options) {
-    return this.pre_tokenize(text, options);
-  }
-};
-var PreTokenizer_default = PreTokenizer;
-var BYTES_TO_UNICODE = (() => {
-  const bs = [
-    ...Array.from(
-      { length: "~".charCodeAt(0) - "!".charCodeAt(0) + 1 },
-      (_, i) => i + "!".charCodeAt(0)
-    ),
-    ...Array.from(
-      { length: "\xAC".charCodeAt(0) - "\xA1".charCodeAt(0) + 1 },
-      (_, i) => i + "\xA1".charCodeAt(0)
-    ),
-    ...Array.from(
-      { length: "\xFF".charCodeAt(0) - "\xAE".charCodeAt(0) + 1 },
-      (_, i) => i + "\xAE".charCodeAt(0)
-    )
-  ];
-  const cs = bs.slice();
-  let n = 0;
-  for (let b = 0; b < 256; ++b) {
-    if (!bs.includes(b)) {
-      bs.push(b);
-      cs.push(256 + n);
-      n += 1;
-    }
-  }
-  const ccs = cs.map((n2) => String.fromCharCode(n2));
-  return Object.fromEntries(bs.map((b, i) => [b, ccs[i]]));
-})();
-var reverse_dictionary = (data) => Object.fromEntries(Object.entries(data).map(([key, value]) => [value, key]));
-var UNICODE_TO_BYTES = reverse_dictionary(BYTES_TO_UNICODE);
-var PUNCTUATION_REGEX = "\\p{P}\\u0021-\\u002F\\u003A-\\u0040\\u005B-\\u0060\\u007B-\\u007E";
-var ByteLevel = class extends PreTokenizer_default {
-  /**
-   * Creates a new instance of the `ByteLevelPreTokenizer` class.
-   * @param config The configuration object.
-   */
-  constructor(config) {
-    super();
-    this.config = config;
-    this.add_prefix_space = this.config.add_prefix_space ?? false;
-    this.trim_offsets = this.config.trim_offsets ?? false;
-    this.use_regex = this.config.use_regex ?? true;
-    this.pattern = new RegExp("'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+", "gu");
-    this.byte_encoder = BYTES_TO_UNICODE;
-    this.text_encoder = new TextEncoder();
-  }
-  /**
-   * Tokenizes a single piece of text using byte-level tokenization.
-   * @param text The text to tokenize.
-   * @param options Additional options for the pre-tokenization logic.
-   * @returns An array of tokens.
-   */
-  pre_tokenize_text(text, options) {
-    if (this.add_prefix_space && !text.startsWith(" ")) {
-      text = " " + text;
-    }
-    const tokens = this.use_regex ? text.match(this.pattern) || [] : [text];
-    return tokens.map(
-      (token) => Array.from(
-        this.text_encoder.encode(token),
-        (byte) => this.byte_encoder[byte]
-      ).join("")
-    );
-  }
-};
-var ByteLevel_default = ByteLevel;
-var Whitespace = class extends PreTokenizer_default {
-  /**
-   * Pre-tokenizes the input text by splitting it on word boundaries.
-   * @param text The text to be pre-tokenized.
-   * @param options Additional options for the pre-tokenization logic.
-   * @returns An array of tokens produced by splitting the input text on whitespace.
-   */
-  pre_tokenize_text(text, options) {
-    return text.match(/\w+|[^\w\s]+/g) || [];
-  }
-};
-var Whitespace_default = Whitespace;
-var Metaspace = class extends PreTokenizer_default {
-  /**
-   * @param config The configuration object for the MetaspacePreTokenizer.
-   */
-  constructor(config) {
-    super();
-    this.replacement = config.replacement ?? "\u2581";
-    this.str_rep = config.str_rep || this.replacement;
-    this.prepend_scheme = config.prepend_scheme ?? "always";
-  }
-  /**
-   * This method takes a string, replaces spaces with the replacement character,
-   * adds a prefix space if requested, and returns a new list of tokens.
-   * @param text The text to pre-tokenize.
-   * @param options The options for the pre-tokenization.
-   * @returns A new list of pre-tokenized tokens.
-   */
-  pre_tokenize_text(text, options) {
-    const { section_index = void 0 } = options ?? {};
-    let normalized = text.replaceAll(" ", this.str_rep);
-    if (
-      // We add a prefix space if:
-      //  (1) The normalized token does not already start with the replacement character.
-      !normalized.startsWith(this.replacement) && // and (2) either:
-      //  (a) prepend_scheme is 'always'
-      //  (b) prepend_scheme is 'first' and this is the first section
-      (this.prepend_scheme === "always" || this.prepend_scheme === "first" && section_index === 0)
-    ) {
-      normalized = this.str_rep + normalized;
-    }
-    return [normalized];
-  }
-};
-var Metaspace_default = Metaspace;
-var Split = class extends PreTokenizer_default {
-  /**
-   * @param config The configuration options for the pre-tokenizer.
-   */
-  constructor(config) {
-    super();
-    this.config = config;
-    this.pattern = create_pattern(
-      this.config.pattern ?? {},
-      this.config.invert ?? true
-    );
-  }
-  /**
-   * Tokenizes text by splitting it using the given pattern.
-   * @param text The text to tokenize.
-   * @returns An array of tokens.
-   */
-  pre_tokenize_text(text) {
-    if (this.pattern === null) {
-      return [];
-    }
-    if (this.config.invert) {
-      return (text.match(this.pattern) || []).filter((x) => x);
-    } else if (this.config.behavior?.toLowerCase() === "removed") {
-      return text.split(this.pattern).filter((x) => x);
-    } else {
-      return regex_split(text, this.pattern);
-    }
-  }
-};
-var Split_default = Split;
-var Punctuation = class extends PreTokenizer_default {
-  /**
-   * @param config The configuration options for the pre-tokenizer.
-   */
-  constructor(config) {
-    super();
-    this.config = config;
-    this.pattern = new RegExp(
-      `[^${PUNCTUATION_REGEX}]+|[${PUNCTUATION_REGEX}]+`,
-      "gu"
-    );
-  }
-  /**
-   * Tokenizes text by splitting it using the given pattern.
-   * @param text The text to tokenize.
-   * @returns An array of tokens.
-   */
-  pre_tokenize_text(text) {
-    return text.match(this.pattern) || [];
-  }
-};
-var Punctuation_default = Punctuation;
-var Digits = class extends PreTokenizer_default {
-  /**
-   * @param config The configuration options for the pre-tokenizer.
-   */
-  constructor(config) {
-    super();
-    this.config = config;
-    const digit_pattern = `[^\\d]+|\\d${this.config.individual_digits ? "" : "+"}`;
-    this.pattern = new RegExp(digit_pattern, "gu");
-  }
-  /**
-   * Tokenizes text by splitting it using the given pattern.
-   * @param text The text to tokenize.
-   * @returns An array of tokens.
-   */
-  pre_tokenize_text(text) {
-    return text.match(this.pattern) || [];
-  }
-};
-var Digits_default = Digits;
-var BertPreTokenizer = class extends PreTokenizer_default {
-  /**
-   * A PreTokenizer that splits text into wordpieces using a basic tokenization scheme
-   * similar to that used in the original implementation of BERT.
-   */
-  constructor() {
-    super();
-    this.pattern = new RegExp(
-      `[^\\s${PUNCTUATION_REGEX}]+|[${PUNCTUATION_REGEX}]`,
-      "gu"
-    );
-  }
-  /**
-   * Tokenizes a single text using the BERT pre-tokenization scheme.
-   *
-   * @param text The text to tokenize.
-   * @param options Additional options for the pre-tokenization logic.
-   * @returns An array of tokens.
-   */
-  pre_tokenize_text(text, options) {
-    return text.trim().match(this.pattern) || [];
-  }
-};
-var BertPreTokenizer_default = BertPreTokenizer;
-var Replace2 = class extends PreTokenizer_default {
-  /**
-   * @param config The configuration options for the pre-tokenizer.
-   */
-  constructor(config) {
-    super();
-    this.config = config;
-    this.pattern = create_pattern(this.config.pattern ?? {});
-    this.content = this.config.content ?? "";
-  }
-  /**
-   * Pre-tokenizes the input text by replacing certain characters.
-   * @param text The text to be pre-tokenized.
-   * @returns An array of tokens produced by replacing certain characters.
-   */
-  pre_tokenize_text(text) {
-    if (this.pattern === null) {
-      return [text];
-    }
-    return [text.replaceAll(this.pattern, this.config.content ?? "")];
-  }
-};
-var Replace_default2 = Replace2;
-var Sequence2 = class extends PreTokenizer_default {
-  /**
-   * Creates an instance of PreTokenizerSequence.
-   * @param config The configuration object for the pre-tokenizer sequence.
-   */
-  constructor(config) {
-    super();
-    this.tokenizers = (config.pretokenizers ?? []).map(
-      (x) => create_pre_tokenizer_default(x)
-    );
-  }
-  /**
-   * Applies each pre-tokenizer in the sequence to the input text in turn.
-   * @param text The text to pre-tokenize.
-   * @param options Additional options for the pre-tokenization logic.
-   * @returns The pre-tokenized text.
-   */
-  pre_tokenize_text(text, options) {
-    return this.tokenizers.reduce(
-      (pre_tokenized_text, tokenizer) => {
-        return tokenizer ? tokenizer.pre_tokenize(pre_tokenized_text, options) : pre_tokenized_text;
-      },
-      [text]
-    );
-  }
-};
-var Sequence_default2 = Sequence2;
-var WhitespaceSplit = class extends PreTokenizer_default {
-  /**
-   * Pre-tokenizes the input text by splitting it on whitespace characters.
-   * @param text The text to be pre-tokenized.
-   * @returns An array of tokens produced by splitting the input text on whitespace.
-   */
-  pre_tokenize_text(text) {
-    return whitespace_split(text);
-  }
-};
-var WhitespaceSplit_default = WhitespaceSplit;
-var FixedLength = class extends PreTokenizer_default {
-  /**
-   * @param config The configuration options for the pre-tokenizer.
-   */
-  constructor(config) {
-    super();
-    this.config = config;
-    this._length = config.length;
-  }
-  /**
-   * Pre-tokenizes the input text by splitting it into fixed-length tokens.
-   * @param text The text to be pre-tokenized.
-   * @returns An array of tokens produced by splitting the input text into fixed-length tokens.
-   */
-  pre_tokenize_text(text) {
-    const tokens = [];
-    for (let i = 0; i < text.length; i += this._length) {
-      tokens.push(text.slice(i, i + this._length));
-    }
-    return tokens;
-  }
-};
-var FixedLength_default = FixedLength;
-function create_pre_tokenizer(config) {
-  if (config === null) return null;
-  switch (config.type) {
-    case "BertPreTokenizer":
-      return new BertPreTokenizer_default();
-    case "Sequence":
-      return new Sequence_default2(config);
-    case "Whitespace":
-      return new Whitespace_default();
-    case "WhitespaceSplit":
-      return new WhitespaceSplit_default();
-    case "Metaspace":
-      return new Metaspace_default(config);
-    case "ByteLevel":
-      return new ByteLevel_default(config);
-    case "Split":
-      return new Split_default(config);
-    case "Punctuation":
-      return new Punctuation_default(config);
-    case "Digits":
-      return new Digits_default(config);
-    case "Replace":
-      return new Replace_default2(config);
-    case "FixedLength":
-      return new FixedLength_default(config);
-    default:
-      throw new Error(`Unknown PreTokenizer type: ${config.type}`);
-  }
-}
-var create_pre_tokenizer_default = create_pre_tokenizer;
-var TokenizerModel = class extends Callable_default {
-  /**
-   * Creates a new instance of TokenizerModel.
-   * @param config The configuration object for the TokenizerModel.
-   */
-  constructor(config) {
-    super();
-    this.config = config;
-    this.vocab = [];
-    this.tokens_to_ids = /* @__PURE__ */ new Map();
-    this.unk_token_id = void 0;
-    this.unk_token = void 0;
-    this.end_of_word_suffix = void 0;
-    this.fuse_unk = this.config.fuse_unk ?? false;
-  }
-  /**
-   * Internal function to call the TokenizerModel instance.
-   * @param tokens The tokens to encode.
-   * @returns The encoded tokens.
-   */
-  _call(tokens) {
-    let result = this.encode(tokens);
-    if (this.fuse_unk) {
-      result = fuse_unk(result, this.tokens_to_ids, this.unk_token_id);
-    }
-    return result;
-  }
-};
-var TokenizerModel_default = TokenizerModel;
-var WordPieceTokenizer = class extends TokenizerModel_default {
-  /**
-   * @param config The configuration object.
-   */
-  constructor(config) {
-    super(config);
-    this.max_input_chars_per_word = 100;
-    this.tokens_to_ids = object_to_map(config.vocab);
-    this.unk_token_id = this.tokens_to_ids.get(config.unk_token);
-    this.unk_token = config.unk_token;
-    this.max_input_chars_per_word = config.max_input_chars_per_word ?? 100;
-    this.vocab = new Array(this.tokens_to_ids.size);
-    for (const [key, value] of this.tokens_to_ids) {
-      this.vocab[value] = key;
-    }
-  }
-  /**
-   * Encodes an array of tokens using WordPiece encoding.
-   * @param tokens The tokens to encode.
-   * @returns An array of encoded tokens.
-   */
-  encode(tokens) {
-    const output_tokens = [];
-    for (const token of tokens) {
-      const chars = [...token];
-      if (chars.length > this.max_input_chars_per_word) {
-        output_tokens.push(this.unk_token);
-        continue;
-      }
-      let is_unknown = false;
-      let start = 0;
-      const sub_tokens = [];
-      while (start < chars.length) {
-        let end = chars.length;
-        let current_substring = null;
-        while (start < end) {
-          let substr = chars.slice(start, end).join("");
-          if (start > 0) {
-            substr = this.config.continuing_subword_prefix + substr;
-          }
-          if (this.tokens_to_ids.has(substr)) {
-            current_substring = substr;
-            break;
-          }
-          --end;
-        }
-        if (current_substring === null) {
-          is_unknown = true;
-          break;
-        }
-        sub_tokens.push(current_substring);
-        start = end;
-      }
-      if (is_unknown) {
-        output_tokens.push(this.unk_token);
-      } else {
-        output_tokens.push(...sub_tokens);
-      }
-    }
-    return output_tokens;
-  }
-};
-var WordPiece_default = WordPieceTokenizer;
-var CharTrieNode = class _CharTrieNode {
-  /**
-   * Create a new CharTrieNode.
-   * @param is_leaf Whether the node is a leaf node or not.
-   * @param children A map containing the node's children, where the key is a character and the value is a `CharTrieNode`.
-   */
-  constructor(is_leaf, children) {
-    this.is_leaf = is_leaf;
-    this.children = children;
-  }
-  /**
-   * Returns a new `CharTrieNode` instance with default values.
-   * @returns A new `CharTrieNode` instance with `is_leaf` set to `false` and an empty `children` map.
-   */
-  static default() {
-    return new _CharTrieNode(false, /* @__PURE__ */ new Map());
-  }
-};
-var CharTrie = class {
-  constructor() {
-    this.root = CharTrieNode.default();
-  }
-  /**
-   * Adds one or more `texts` to the trie.
-   * @param texts The strings to add to the trie.
-   */
-  extend(texts) {
-    for (const text of texts) {
-      this.push(text);
-    }
-  }
-  /**
-   * Adds text to the trie.
-   * @param text The string to add to the trie.
-   */
-  push(text) {
-    let node = this.root;
-    for (const ch of text) {
-      let child = node.children.get(ch);
-      if (child === void 0) {
-        child = CharTrieNode.default();
-        node.children.set(ch, child);
-      }
-      node = child;
-    }
-    node.is_leaf = true;
-  }
-  /**
-   * Searches the trie for stored strings that match `chars` starting at `start`.
-   * @param chars The input characters to search.
-   * @param start The index to start searching from.
-   * @yields Each stored string that is a prefix of `chars` starting at `start`.
-   */
-  *common_prefix_search(chars, start = 0) {
-    let node = this.root;
-    if (node === void 0) return;
-    let prefix = "";
-    for (let i = start; i < chars.length; ++i) {
-      const ch = chars[i];
-      prefix += ch;
-      node = node.children.get(ch);
-      if (node === void 0) return;
-      if (node.is_leaf) {
-        yield prefix;
-      }
-    }
-  }
-};
-var CharTrie_default = CharTrie;
-var TokenLatticeNode = class _TokenLatticeNode {
-  /**
-   * Represents a node in a token lattice for a given sentence.
-   * @param token_id The ID of the token associated with this node.
-   * @param node_id The ID of this node.
-   * @param pos The starting position of the token in the sentence.
-   * @param length The length of the token.
-   * @param score The score associated with the token.
-   */
-  constructor(token_id, node_id, pos, length, score) {
-    this.token_id = token_id;
-    this.node_id = node_id;
-    this.pos = pos;
-    this.length = length;
-    this.score = score;
-    this.prev = null;
-    this.backtrace_score = 0;
-  }
-  /**
-   * Returns a clone of this node.
-   * @returns A clone of this node.
-   */
-  clone() {
-    const n = new _TokenLatticeNode(
-      this.token_id,
-      this.node_id,
-      this.pos,
-      this.length,
-      this.score
-    );
-    n.prev = this.prev;
-    n.backtrace_score = this.backtrace_score;
-    return n;
-  }
-};
-var TokenLattice = class {
-  /**
-   * Creates a new TokenLattice instance.
-   *
-   * @param sentence The input sentence to be tokenized.
-   * @param bos_token_id The beginning-of-sequence token ID.
-   * @param eos_token_id The end-of-sequence token ID.
-   */
-  constructor(sentence, bos_token_id, eos_token_id) {
-    this.chars = Array.from(sentence);
-    this.len = this.chars.length;
-    this.bos_token_id = bos_token_id;
-    this.eos_token_id = eos_token_id;
-    this.nodes = [];
-    this.begin_nodes = Array.from(
-      { length: this.len + 1 },
-      () => []
-    );
-    this.end_nodes = Array.from({ length: this.len + 1 }, () => []);
-    const bos = new TokenLatticeNode(this.bos_token_id ?? 0, 0, 0, 0, 0);
-    const eos = new TokenLatticeNode(
-      this.eos_token_id ?? 0,
-      1,
-      this.len,
-      0,
-      0
-    );
-    this.nodes.push(bos.clone());
-    this.nodes.push(eos.clone());
-    this.begin_nodes[this.len].push(eos);
-    this.end_nodes[0].push(bos);
-  }
-  /**
-   * Inserts a new token node into the token lattice.
-   *
-   * @param pos The starting position of the token.
-   * @param length The length of the token.
-   * @param score The score of the token.
-   * @param token_id The token ID of the token.
-   */
-  insert(pos, length, score, token_id) {
-    const node_id = this.nodes.length;
-    const node = new TokenLatticeNode(token_id, node_id, pos, length, score);
-    this.begin_nodes[pos].push(node);
-    this.end_nodes[pos + length].push(node);
-    this.nodes.push(node);
-  }
-  /**
-   * Implements the Viterbi algorithm to compute the most likely sequence of tokens.
-   *
-   * @returns The most likely sequence of tokens.
-   */
-  viterbi() {
-    const len2 = this.len;
-    let pos = 0;
-    while (pos <= len2) {
-      if (this.begin_nodes[pos].length == 0) {
-        return [];
-      }
-      for (let rnode of this.begin_nodes[pos]) {
-        rnode.prev = null;
-        let best_score = 0;
-        let best_node = null;
-        for (let lnode of this.end_nodes[pos]) {
-          const score = lnode.backtrace_score + rnode.score;
-          if (best_node === null || score > best_score) {
-            best_node = lnode.clone();
-            best_score = score;
-          }
-        }
-        if (best_node !== null) {
-          rnode.prev = best_node;
-          rnode.backtrace_score = best_score;
-        } else {
-          return [];
-        }
-      }
-      ++pos;
-    }
-    const results = [];
-    const root = this.begin_nodes[len2][0];
-    const prev = root.prev;
-    if (prev === null) {
-      return [];
-    }
-    let node = prev.clone();
-    while (node.prev !== null) {
-      results.push(node.clone());
-      const n = node.clone();
-      node = n.prev.clone();
-    }
-    results.reverse();
-    return results;
-  }
-  /**
-   * Get the text piece for a given node.
-   * @param node The node to get the piece for.
-   * @returns The array of nodes representing the most likely sequence of tokens.
-   */
-  piece(node) {
-    return this.chars.slice(node.pos, node.pos + node.length).join("");
-  }
-  /**
-   * @returns The most likely sequence of tokens.
-   */
-  tokens() {
-    const nodes = this.viterbi();
-    return nodes.map((x) => this.piece(x));
-  }
-  /**
-   * @returns The most likely sequence of token ids.
-   */
-  token_ids() {
-    const nodes = this.viterbi();
-    return nodes.map((x) => x.token_id);
-  }
-};
-var TokenLattice_default = TokenLattice;
-function min(arr2) {
-  if (arr2.length === 0) throw new Error("Array must not be empty");
-  let min_value = arr2[0];
-  let index_of_min = 0;
-  for (let i = 1; i < arr2.length; ++i) {
-    if (arr2[i] < min_value) {
-      min_value = arr2[i];
-      index_of_min = i;
-    }
-  }
-  return [min_value, index_of_min];
-}
-var Unigram = class extends TokenizerModel_default {
-  /**
-   * Create a new Unigram tokenizer model.
-   * @param config The configuration object for the Unigram model.
-   * @param eos_token
-   */
-  constructor(config, eos_token) {
-    super(config);
-    const vocab_size = config.vocab.length;
-    this.vocab = new Array(vocab_size);
-    this.scores = new Array(vocab_size);
-    for (let i = 0; i < vocab_size; ++i) {
-      [this.vocab[i], this.scores[i]] = config.vocab[i];
-    }
-    this.unk_token_id = config.unk_id;
-    this.unk_token = this.vocab[config.unk_id];
-    this.tokens_to_ids = new Map(this.vocab.map((x, i) => [x, i]));
-    this.bos_token = " ";
-    this.bos_token_id = this.tokens_to_ids.get(this.bos_token);
-    this.eos_token = eos_token;
-    this.eos_token_id = this.tokens_to_ids.get(this.eos_token);
-    this.unk_token = this.vocab[this.unk_token_id];
-    this.min_score = min(this.scores)[0];
-    this.unk_score = this.min_score - 10;
-    this.scores[this.unk_token_id] = this.unk_score;
-    this.trie = new CharTrie_default();
-    this.trie.extend(this.vocab);
-    this.fuse_unk = true;
-  }
-  /**
-   * Populates lattice nodes.
-   * @param lattice The token lattice to populate with nodes.
-   */
-  populate_nodes(lattice) {
-    const chars = lattice.chars;
-    const mblen = 1;
-    let begin_pos = 0;
-    while (begin_pos < chars.length) {
-      let has_single_node = false;
-      const prefixed_tokens = this.trie.common_prefix_search(chars, begin_pos);
-      for (const token of prefixed_tokens) {
-        const token_id = this.tokens_to_ids.get(token);
-        const token_score = this.scores[token_id];
-        const n = len(token);
-        lattice.insert(begin_pos, n, token_score, token_id);
-        if (!has_single_node && n === mblen) {
-          has_single_node = true;
-        }
-      }
-      if (!has_single_node) {
-        lattice.insert(begin_pos, mblen, this.unk_score, this.unk_token_id);
-      }
-      begin_pos += mblen;
-    }
-  }
-  /**
-   * Encodes an array of tokens into an array of subtokens using the unigram model.
-   *
-   * @param normalized The normalized string.
-   * @returns An array of subtokens obtained by encoding the input tokens using the unigram model.
-   */
-  tokenize(normalized) {
-    const lattice = new TokenLattice_default(
-      normalized,
-      this.bos_token_id,
-      this.eos_token_id
-    );
-    this.populate_nodes(lattice);
-    return lattice.tokens();
-  }
-  /**
-   * Encodes an array of tokens using Unigram encoding.
-   * @param tokens The tokens to encode.
-   * @returns An array of encoded tokens.
-   */
-  encode(tokens) {
-    const to_return = [];
-    for (const token of tokens) {
-      const tokenized = this.tokenize(token);
-      to_return.push(...tokenized);
-    }
-    return to_return;
-  }
-};
-var Unigram_default = Unigram;
-var PriorityQueue = class {
-  /**
-   * Create a new PriorityQueue.
-   * @param comparator Comparator function to determine priority. Defaults to a MaxHeap.
-   * @param max_size Maximum size of the queue. Defaults to Infinity.
-   */
-  constructor(comparator = (a, b) => a > b, max_size = Infinity) {
-    this._heap = [];
-    this._comparator = comparator;
-    this._max_size = max_size;
-  }
-  /**
-   * The size of the queue
-   */
-  get size() {
-    return this._heap.length;
-  }
-  /**
-   * Check if the queue is empty.
-   * @returns `true` if the queue is empty, `false` otherwise.
-   */
-  is_empty() {
-    return this.size === 0;
-  }
-  /**
-   * Return the element with the highest priority in the queue.
-   * @returns The highest priority element in the queue.
-   */
-  peek() {
-    return this._heap[0];
-  }
-  /**
-   * Add one or more elements to the queue.
-   * @param values The values to push into the queue.
-   * @returns The new size of the queue.
-   */
-  push(...values) {
-    return this.extend(values);
-  }
-  /**
-   * Add multiple elements to the queue.
-   * @param values The values to push into the queue.
-   * @returns The new size of the queue.
-   */
-  extend(values) {
-    for (const value of values) {
-      if (this.size < this._max_size) {
-        this._heap.push(value);
-        this._sift_up();
-      } else {
-        const smallest = this._smallest();
-        if (this._comparator(value, this._heap[smallest])) {
-          this._heap[smallest] = value;
-          this._sift_up_from(smallest);
-        }
-      }
-    }
-    return this.size;
-  }
-  /**
-   * Remove and return the element with the highest priority in the queue.
-   * @returns The element with the highest priority in the queue.
-   */
-  pop() {
-    const popped_value = this.peek();
-    const bottom = this.size - 1;
-    if (bottom > 0) {
-      this._swap(0, bottom);
-    }
-    this._heap.pop();
-    this._sift_down();
-    return popped_value;
-  }
-  /**
-   * Replace the element with the highest priority in the queue with a new value.
-   * @param value The new value.
-   * @returns The replaced value.
-   */
-  replace(value) {
-    const replaced_value = this.peek();
-    this._heap[0] = value;
-    this._sift_down();
-    return replaced_value;
-  }
-  /**
-   * Compute the index for the parent of the node at index `i`.
-   * @param i The index of the node to get the parent of.
-   * @returns The index of the parent node.
-   * @private
-   */
-  _parent(i) {
-    return (i + 1 >>> 1) - 1;
-  }
-  /**
-   * Compute the index for the left child of the node at index `i`.
-   * @param i The index of the node to get the left child of.
-   * @returns The index of the left child.
-   * @private
-   */
-  _left(i) {
-    return (i << 1) + 1;
-  }
-  /**
-   * Compute the index for the right child of the node at index `i`.
-   * @param i The index of the node to get the right child of.
-   * @returns The index of the right child.
-   * @private
-   */
-  _right(i) {
-    return i + 1 << 1;
-  }
-  /**
-   * Check if the element at index `i` is greater than the element at index `j`.
-   * @param i The index of the first element to compare.
-   * @param j The index of the second element to compare.
-   * @returns `true` if the element at index `i` is greater than the element at index `j`, `false` otherwise.
-   * @private
-   */
-  _greater(i, j) {
-    return this._comparator(this._heap[i], this._heap[j]);
-  }
-  /**
-   * Swap the elements at indices `i` and `j`.
-   * @param i The index of the first element to swap.
-   * @param j The index of the second element to swap.
-   * @private
-   */
-  _swap(i, j) {
-    const temp = this._heap[i];
-    this._heap[i] = this._heap[j];
-    this._heap[j] = temp;
-  }
-  /**
-   * Maintain the heap property by updating positions in the heap,
-   * starting at the last element and moving up the heap.
-   * @private
-   */
-  _sift_up() {
-    this._sift_up_from(this.size - 1);
-  }
-  /**
-   * Helper function to sift up from a given node.
-   * @param node The index of the node to start sifting up from.
-   */
-  _sift_up_from(node) {
-    while (node > 0 && this._greater(node, this._parent(node))) {
-      this._swap(node, this._parent(node));
-      node = this._parent(node);
-    }
-  }
-  /**
-   * Maintain the heap property by updating positions in the heap,
-   * starting at the first element and moving down the heap.
-   * @private
-   */
-  _sift_down() {
-    let node = 0;
-    while (this._left(node) < this.size && this._greater(this._left(node), node) || this._right(node) < this.size && this._greater(this._right(node), node)) {
-      const max_child = this._right(node) < this.size && this._greater(this._right(node), this._left(node)) ? this._right(node) : this._left(node);
-      this._swap(node, max_child);
-      node = max_child;
-    }
-  }
-  /**
-   * Get the index of the smallest element in the heap. Since we use an array-based heap,
-   * the index can be computed without needing to traverse the heap.
-   * @private
-   */
-  _smallest() {
-    return 2 ** Math.floor(Math.log2(this.size)) - 1;
-  }
-};
-var PriorityQueue_default = PriorityQueue;
-var LRUCache = class {
-  /**
-   * Creates an LRUCache instance.
-   * @param capacity The maximum number of items the cache can hold.
-   */
-  constructor(capacity) {
-    this.capacity = capacity;
-    this.cache = /* @__PURE__ */ new Map();
-  }
-  /**
-   * Retrieves the value associated with the given key and marks the key as recently used.
-   * @param key The key to retrieve.
-   * @returns The value associated with the key, or undefined if the key does not exist.
-   */
-  get(key) {
-    if (!this.cache.has(key)) return void 0;
-    const value = this.cache.get(key);
-    this.cache.delete(key);
-    this.cache.set(key, value);
-    return value;
-  }
-  /**
-   * Inserts or updates the key-value pair in the cache.
-   * If the key already exists, it is updated and marked as recently used.
-   * If the cache exceeds its capacity, the least recently used item is evicted.
-   * @param key The key to add or update.
-   * @param value The value to associate with the key.
-   */
-  put(key, value) {
-    if (this.cache.has(key)) {
-      this.cache.delete(key);
-    }
-    this.cache.set(key, value);
-    if (this.cache.size > this.capacity) {
-      this.cache.delete(this.cache.keys().next().value);
-    }
-  }
-  /**
-   * Clears the cache.
-   */
-  clear() {
-    this.cache.clear();
-  }
-};
-var LRUCache_default = LRUCache;
-var BPE = class extends TokenizerModel_default {
-  /**
-   * Create a BPE instance.
-   * @param config The configuration object for BPE.
-   */
-  constructor(config) {
-    super(config);
-    this.tokens_to_ids = object_to_map(config.vocab);
-    this.unk_token_id = this.tokens_to_ids.get(config.unk_token);
-    this.unk_token = config.unk_token;
-    this.vocab = new Array(this.tokens_to_ids.size);
-    for (const [key, value] of this.tokens_to_ids) {
-      this.vocab[value] = key;
-    }
-    const use_new_merge_format = Array.isArray(config.merges[0]);
-    this.merges = use_new_merge_format ? config.merges : config.merges.map(
-      (x) => x.split(" ", 2)
-    );
-    this.bpe_ranks = new Map(this.merges.map((x, i) => [JSON.stringify(x), i]));
-    this.end_of_word_suffix = config.end_of_word_suffix;
-    this.continuing_subword_suffix = config.continuing_subword_suffix ?? null;
-    this.byte_fallback = this.config.byte_fallback ?? false;
-    if (this.byte_fallback) {
-      this.text_encoder = new TextEncoder();
-    }
-    this.ignore_merges = this.config.ignore_merges ?? false;
-    this.max_length_to_cache = 256;
-    this.cache_capacity = 1e4;
-    this.cache = new LRUCache_default(this.cache_capacity);
-  }
-  /**
-   * Clears the cache.
-   */
-  clear_cache() {
-    this.cache.clear();
-  }
-  /**
-   * Apply Byte-Pair-Encoding (BPE) to a given token. Efficient heap-based priority
-   * queue implementation adapted from https://github.com/belladoreai/llama-tokenizer-js.
-   * @param token The token to encode.
-   * @returns The BPE encoded tokens.
-   */
-  bpe(token) {
-    if (token.length === 0) {
-      return [];
-    }
-    const cached2 = this.cache.get(token);
-    if (cached2 !== void 0) {
-      return cached2;
-    }
-    const word = Array.from(token);
-    if (this.end_of_word_suffix) {
-      word[word.length - 1] += this.end_of_word_suffix;
-    }
-    let result = [];
-    if (word.length > 1) {
-      const queue = new PriorityQueue_default((a, b) => a.score < b.score);
-      let starting_node = {
-        token: word[0],
-        bias: 0,
-        prev: null,
-        next: null
-      };
-      let previous_node = starting_node;
-      for (let i = 1; i < word.length; ++i) {
-        const current_node = {
-          bias: i / word.length,
-          // Add fractional component to break ties
-          token: word[i],
-          prev: previous_node,
-          next: null
-        };
-        previous_node.next = current_node;
-        this.add_node(queue, previous_node);
-        previous_node = current_node;
-      }
-      while (!queue.is_empty()) {
-        const node = queue.pop();
-        if (node.deleted || !node.next || node.next.deleted) continue;
-        node.deleted = true;
-        node.next.deleted = true;
-        if (node.prev) {
-          const new_previous_node = { ...node.prev };
-          node.prev.deleted = true;
-          node.prev = new_previous_node;
-          if (new_previous_node.prev) {
-            new_previous_node.prev.next = new_previous_node;
-          } else {
-            starting_node = new_previous_node;
-          }
-        }
-        const merged = {
-          token: node.token + node.next.token,
-          bias: node.bias,
-          prev: node.prev,
-          next: node.next.next
-        };
-        if (merged.prev) {
-          merged.prev.next = merged;
-          this.add_node(queue, merged.prev);
-        } else {
-          starting_node = merged;
-        }
-        if (merged.next) {
-          merged.next.prev = merged;
-          this.add_node(queue, merged);
-        }
-      }
-      for (let current_node = starting_node; current_node !== null; current_node = current_node.next) {
-        result.push(current_node.token);
-      }
-    } else {
-      result = word;
-    }
-    if (this.continuing_subword_suffix) {
-      for (let i = 0; i < result.length - 1; ++i) {
-        result[i] += this.continuing_subword_suffix;
-      }
-    }
-    if (token.length < this.max_length_to_cache) {
-      this.cache.put(token, result);
-    }
-    return result;
-  }
-  /**
-   * Helper function to add a node to the priority queue.
-   * @param queue
-   * @param node
-   */
-  add_node(queue, node) {
-    const rank = this.bpe_ranks.get(
-      JSON.stringify([node.token, node.next.token])
-    );
-    if (rank !== void 0) {
-      node.score = rank + node.bias;
-      queue.push(node);
-    }
-  }
-  /**
-   * Encodes the input sequence of tokens using the BPE algorithm and returns the resulting subword tokens.
-   * @param tokens The input sequence of tokens to encode.
-   * @returns The resulting subword tokens after applying the BPE algorithm to the input sequence of tokens.
-   */
-  encode(tokens) {
-    const output_tokens = [];
-    for (const token of tokens) {
-      if (this.ignore_merges && this.tokens_to_ids.has(token)) {
-        output_tokens.push(token);
-        continue;
-      }
-      const bpe_token_list = this.bpe(token);
-      for (const t of bpe_token_list) {
-        if (this.tokens_to_ids.has(t)) {
-          output_tokens.push(t);
-        } else if (this.byte_fallback) {
-          const byte_tokens = Array.from(this.text_encoder.encode(t)).map(
-            (x) => `<0x${x.toString(16).toUpperCase().padStart(2, "0")}>`
-          );
-          if (byte_tokens.every((x) => this.tokens_to_ids.has(x))) {
-            output_tokens.push(...byte_tokens);
-          } else if (this.unk_token != null) {
-            output_tokens.push(this.unk_token);
-          }
-        } else if (this.unk_token != null) {
-          output_tokens.push(this.unk_token);
-        }
-      }
-    }
-    return output_tokens;
-  }
-};
-var BPE_default = BPE;
-var Legacy = class extends TokenizerModel_default {
-  /**
-   * Create a Legacy tokenizer model instance.
-   * @param config The configuration object for Legacy tokenizer model.
-   * @param more_config Additional configuration object for the Legacy tokenizer model.
-   */
-  constructor(config, more_config) {
-    super(config);
-    const vocab = config.vocab;
-    this.tokens_to_ids = object_to_map(
-      more_config.target_lang ? vocab[more_config.target_lang] : vocab
-    );
-    this.bos_token = more_config.bos_token;
-    this.bos_token_id = this.tokens_to_ids.get(this.bos_token);
-    this.eos_token = more_config.eos_token;
-    this.eos_token_id = this.tokens_to_ids.get(this.eos_token);
-    this.pad_token = more_config.pad_token;
-    this.pad_token_id = this.tokens_to_ids.get(this.pad_token);
-    this.unk_token = more_config.unk_token;
-    this.unk_token_id = this.tokens_to_ids.get(this.unk_token);
-    this.vocab = new Array(this.tokens_to_ids.size);
-    for (const [key, value] of this.tokens_to_ids) {
-      this.vocab[value] = key;
-    }
-  }
-  encode(tokens) {
-    return tokens;
-  }
-};
-var Legacy_default = Legacy;
-function create_tokenizer_model(model_config, config) {
-  switch (model_config.type) {
-    case "WordPiece":
-      return new WordPiece_default(model_config);
-    case "Unigram":
-      return new Unigram_default(model_config, config.eos_token);
-    case "BPE":
-      return new BPE_default(model_config);
-    default:
-      if (model_config.vocab) {
-        if (Array.isArray(model_config.vocab)) {
-          return new Unigram_default(model_config, config.eos_token);
-        } else if (Object.hasOwn(model_config, "continuing_subword_prefix") && Object.hasOwn(model_config, "unk_token")) {
-          if (Object.hasOwn(model_config, "merges")) {
-            return new BPE_default(model_config);
-          } else {
-            return new WordPiece_default(model_config);
-          }
-        } else {
-          return new Legacy_default(model_config, {
-            target_lang: config.target_lang,
-            bos_token: config.bos_token,
-            eos_token: config.eos_token,
-            pad_token: config.pad_token,
-            unk_token: config.unk_token
-          });
-        }
-      }
-      throw new Error(
-        `Unknown TokenizerModel type: ${model_config?.type}`
-      );
-  }
-}
-var create_tokenizer_model_default = create_tokenizer_model;
-var PostProcessor = class extends Callable_default {
-  /**
-   * @param config The configuration for the post-processor.
-   */
-  constructor(config) {
-    super();
-    this.config = config;
-  }
-  /**
-   * Alias for {@link PostProcessor#post_process}.
-   * @param tokens The text or array of texts to post-process.
-   * @param args Additional arguments required by the post-processing logic.
-   * @returns The post-processed tokens.
-   */
-  _call(tokens, ...args) {
-    return this.post_process(tokens, ...args);
-  }
-};
-var PostProcessor_default = PostProcessor;
-var TemplateProcessing = class extends PostProcessor_default {
-  /**
-   * Replaces special tokens in the template with actual tokens.
-   * @param tokens The list of tokens for the first sequence.
-   * @param tokens_pair The list of tokens for the second sequence (optional).
-   * @param add_special_tokens Whether to add the special tokens to the beginning and end of the input.
-   * @returns An object containing the list of tokens with the special tokens replaced with actual tokens.
-   */
-  post_process(tokens, tokens_pair = null, add_special_tokens = true) {
-    const type = tokens_pair === null ? this.config.single : this.config.pair;
-    let processed_tokens = [];
-    let types = [];
-    for (const item of type) {
-      if ("SpecialToken" in item) {
-        if (add_special_tokens) {
-          processed_tokens.push(item.SpecialToken.id);
-          types.push(item.SpecialToken.type_id);
-        }
-      } else if ("Sequence" in item) {
-        if (item.Sequence.id === "A") {
-          processed_tokens = merge_arrays(processed_tokens, tokens);
-          types = merge_arrays(
-            types,
-            new Array(tokens.length).fill(item.Sequence.type_id)
-          );
-        } else if (item.Sequence.id === "B") {
-          processed_tokens = merge_arrays(processed_tokens, tokens_pair);
-          types = merge_arrays(
-            types,
-            new Array(tokens_pair.length).fill(item.Sequence.type_id)
-          );
-        }
-      }
-    }
-    return { tokens: processed_tokens, token_type_ids: types };
-  }
-};
-var TemplateProcessing_default = TemplateProcessing;
-var ByteLevel2 = class extends PostProcessor_default {
-  /**
-   * Post process the given tokens.
-   * @param tokens The list of tokens for the first sequence.
-   * @param tokens_pair The list of tokens for the second sequence (optional).
-   * @returns An object containing the post-processed tokens.
-   */
-  post_process(tokens, tokens_pair = null) {
-    return { tokens, tokens_pair };
-  }
-};
-var ByteLevel_default2 = ByteLevel2;
-var BertProcessing = class extends PostProcessor_default {
-  /**
-   * @param config The configuration for the post-processor.
-   * @param config.cls The special tokens to add to the beginning of the input.
-   * @param config.sep The special tokens to add to the end of the input.
-   */
-  constructor(config) {
-    super(config);
-    this.sep = config.sep;
-    this.cls = config.cls;
-  }
-  /**
-   * Adds the special tokens to the beginning and end of the input.
-   * @param tokens The input tokens.
-   * @param tokens_pair An optional second set of input tokens.
-   * @param add_special_tokens Whether to add the special tokens to the beginning and end of the input.
-   * @returns The post-processed tokens with the special tokens added to the beginning and end.
-   */
-  post_process(tokens, tokens_pair = null, add_special_tokens = true) {
-    if (add_special_tokens) {
-      tokens = merge_arrays([this.cls[0]], tokens, [this.sep[0]]);
-    }
-    let token_type_ids = new Array(tokens.length).fill(0);
-    if (tokens_pair) {
-      const middle = [];
-      const after = add_special_tokens ? [this.sep[0]] : [];
-      tokens = merge_arrays(tokens, middle, tokens_pair, after);
-      token_type_ids = merge_arrays(
-        token_type_ids,
-        new Array(tokens_pair.length + middle.length + after.length).fill(1)
-      );
-    }
-    return { tokens, token_type_ids };
-  }
-};
-var BertProcessing_default = BertProcessing;
-var RobertaProcessing = class extends PostProcessor_default {
-  /**
-   * @param config The configuration for the post-processor.
-   * @param config.cls The special tokens to add to the beginning of the input.
-   * @param config.sep The special tokens to add to the end of the input.
-   */
-  constructor(config) {
-    super(config);
-    this.sep = config.sep;
-    this.cls = config.cls;
-  }
-  /**
-   * Adds the special tokens to the beginning and end of the input.
-   * @param tokens The input tokens.
-   * @param tokens_pair An optional second set of input tokens.
-   * @param add_special_tokens Whether to add the special tokens to the beginning and end of the input.
-   * @returns The post-processed tokens with the special tokens added to the beginning and end.
-   */
-  post_process(tokens, tokens_pair, add_special_tokens = true) {
-    if (add_special_tokens) {
-      tokens = merge_arrays([this.cls[0]], tokens, [this.sep[0]]);
-    }
-    let token_type_ids = new Array(tokens.length).fill(0);
-    if (tokens_pair) {
-      const middle = add_special_tokens ? [this.sep[0]] : [];
-      const after = add_special_tokens ? [this.sep[0]] : [];
-      tokens = merge_arrays(tokens, middle, tokens_pair, after);
-      token_type_ids = merge_arrays(
-        token_type_ids,
-        new Array(tokens_pair.length + middle.length + after.length).fill(1)
-      );
-    }
-    return { tokens, token_type_ids };
-  }
-};
-var RobertaProcessing_default = RobertaProcessing;
-var Sequence3 = class extends PostProcessor_default {
-  /**
-   * Creates a new instance of Sequence post-processor.
-   * @param config The configuration object.
-   */
-  constructor(config) {
-    super(config);
-    this.processors = (config.processors ?? []).map((x) => create_post_processor_default(x));
-  }
-  /**
-   * Post process the given tokens.
-   * @param tokens The list of tokens for the first sequence.
-   * @param tokens_pair The list of tokens for the second sequence (optional).
-   * @param add_special_tokens Whether to add the special tokens to the beginning and end of the input.
-   * @returns An object containing the post-processed tokens.
-   */
-  post_process(tokens, tokens_pair = null, add_special_tokens = true) {
-    let processed_tokens = { tokens, tokens_pair };
-    for (const processor of this.processors) {
-      processed_tokens = processor.post_process(
-        processed_tokens.tokens,
-        processed_tokens.tokens_pair,
-        add_special_tokens
-      );
-    }
-    return processed_tokens;
-  }
-};
-var Sequence_default3 = Sequence3;
-function create_post_processor(config) {
-  if (config === null) return null;
-  switch (config.type) {
-    case "TemplateProcessing":
-      return new TemplateProcessing_default(config);
-    case "ByteLevel":
-      return new ByteLevel_default2(config);
-    case "BertProcessing":
-      return new BertProcessing_default(config);
-    case "RobertaProcessing":
-      return new RobertaProcessing_default(config);
-    case "Sequence":
-      return new Sequence_default3(config);
-    default:
-      throw new Error(`Unknown PostProcessor type: ${config.type}`);
-  }
-}
-var create_post_processor_default = create_post_processor;
-var Decoder = class extends Callable_default {
-  /**
-   * Creates an instance of `Decoder`.
-   * @param config The configuration object.
-   **/
-  constructor(config) {
-    super();
-    this.config = config;
-    this.added_tokens = [];
-    this.end_of_word_suffix = null;
-    this.trim_offsets = "trim_offsets" in config ? config.trim_offsets : false;
-  }
-  /**
-   * Calls the `decode` method.
-   *
-   * @param tokens The list of tokens.
-   * @returns The decoded string.
-   */
-  _call(tokens) {
-    return this.decode(tokens);
-  }
-  /**
-   * Decodes a list of tokens.
-   * @param tokens The list of tokens.
-   * @returns The decoded string.
-   */
-  decode(tokens) {
-    return this.decode_chain(tokens).join("");
-  }
-};
-var Decoder_default = Decoder;
-var ByteLevel3 = class extends Decoder_default {
-  /**
-   * Create a `ByteLevelDecoder` object.
-   */
-  constructor(config) {
-    super(config);
-    this.byte_decoder = UNICODE_TO_BYTES;
-    this.text_decoder = new TextDecoder("utf-8", {
-      fatal: false,
-      // eslint-disable-next-line @typescript-eslint/naming-convention
-      ignoreBOM: true
-    });
-    this.end_of_word_suffix = null;
-  }
-  /**
-   * Convert an array of tokens to string by decoding each byte.
-   * @param tokens Array of tokens to be decoded.
-   * @returns The decoded string.
-   */
-  convert_tokens_to_string(tokens) {
-    const text = tokens.join("");
-    const byte_array = new Uint8Array(
-      [...text].map((c) => this.byte_decoder[c])
-    );
-    return this.text_decoder.decode(byte_array);
-  }
-  decode_chain(tokens) {
-    const sub_texts = [];
-    let current_sub_text = [];
-    for (const token of tokens) {
-      if (this.added_tokens.find((x) => x.content === token) !== void 0) {
-        if (current_sub_text.length > 0) {
-          sub_texts.push(this.convert_tokens_to_string(current_sub_text));
-          current_sub_text = [];
-        }
-        sub_texts.push(token);
-      } else {
-        current_sub_text.push(token);
-      }
-    }
-    if (current_sub_text.length > 0) {
-      sub_texts.push(this.convert_tokens_to_string(current_sub_text));
-    }
-    return sub_texts;
-  }
-};
-var ByteLevel_default3 = ByteLevel3;
-var WordPiece = class extends Decoder_default {
-  /**
-   * Creates a new instance of WordPieceDecoder.
-   * @param config The configuration object.
-   */
-  constructor(config) {
-    super(config);
-    this.cleanup = config.cleanup;
-  }
-  decode_chain(tokens) {
-    return tokens.map((token, i) => {
-      if (i !== 0) {
-        const prefix = this.config.prefix;
-        if (prefix && token.startsWith(prefix)) {
-          token = token.replace(prefix, "");
-        } else {
-          token = " " + token;
-        }
-      }
-      if (this.cleanup) {
-        token = clean_up_tokenization(token);
-      }
-      return token;
-    });
-  }
-};
-var WordPiece_default2 = WordPiece;
-var Metaspace2 = class extends Decoder_default {
-  /**
-   * Constructs a new MetaspaceDecoder object.
-   * @param config The configuration object for the MetaspaceDecoder.
-   */
-  constructor(config) {
-    super(config);
-    this.replacement = config.replacement ?? "\u2581";
-  }
-  decode_chain(tokens) {
-    const result = [];
-    for (let i = 0; i < tokens.length; ++i) {
-      let normalized = tokens[i].replaceAll(this.replacement, " ");
-      if (i == 0 && normalized.startsWith(" ")) {
-        normalized = normalized.substring(1);
-      }
-      result.push(normalized);
-    }
-    return result;
-  }
-};
-var Metaspace_default2 = Metaspace2;
-var BPE2 = class extends Decoder_default {
-  constructor(config) {
-    super(config);
-    this.suffix = config.suffix ?? "";
-  }
-  decode_chain(tokens) {
-    return tokens.map((token, i) => {
-      return token.replaceAll(this.suffix, i === tokens.length - 1 ? "" : " ");
-    });
-  }
-};
-var BPE_default2 = BPE2;
-var CTC = class extends Decoder_default {
-  constructor(config) {
-    super(config);
-    this.pad_token = config.pad_token ?? "";
-    this.word_delimiter_token = config.word_delimiter_token ?? "";
-    this.cleanup = config.cleanup;
-  }
-  /**
-   * Converts a connectionist-temporal-classification (CTC) output tokens into a single string.
-   * @param tokens Array of tokens to be decoded.
-   * @returns The decoded string.
-   */
-  convert_tokens_to_string(tokens) {
-    if (tokens.length === 0) return "";
-    const grouped_tokens = [tokens[0]];
-    for (let i = 1; i < tokens.length; ++i) {
-      if (tokens[i] !== grouped_tokens.at(-1)) {
-        grouped_tokens.push(tokens[i]);
-      }
-    }
-    const filtered_tokens = grouped_tokens.filter(
-      (token) => token !== this.pad_token
-    );
-    let text = filtered_tokens.join("");
-    if (this.cleanup) {
-      text = clean_up_tokenization(text).replaceAll(this.word_delimiter_token, " ").trim();
-    }
-    return text;
-  }
-  decode_chain(tokens) {
-    return [this.convert_tokens_to_string(tokens)];
-  }
-};
-var CTC_default = CTC;
-var Sequence4 = class extends Decoder_default {
-  /**
-   * Creates a new instance of DecoderSequence.
-   * @param config The configuration object.
-   */
-  constructor(config) {
-    super(config);
-    this.decoders = (config.decoders ?? []).map((x) => create_decoder_default(x));
-  }
-  decode_chain(tokens) {
-    return this.decoders.reduce((toks, decoder) => {
-      return decoder.decode_chain(toks);
-    }, tokens);
-  }
-};
-var Sequence_default4 = Sequence4;
-var Replace3 = class extends Decoder_default {
-  /**
-   * @param config The configuration object for the decoder.
-   */
-  constructor(config) {
-    super(config);
-    this.pattern = create_pattern(this.config.pattern);
-  }
-  decode_chain(tokens) {
-    const content = this.config.content ?? "";
-    const pattern = this.pattern;
-    return pattern === null ? tokens : tokens.map((token) => token.replaceAll(pattern, content));
-  }
-};
-var Replace_default3 = Replace3;
-var Fuse = class extends Decoder_default {
-  decode_chain(tokens) {
-    return [tokens.join("")];
-  }
-};
-var Fuse_default = Fuse;
-var Strip2 = class extends Decoder_default {
-  constructor(config) {
-    super(config);
-    this.content = config.content ?? "";
-    this.start = config.start ?? 0;
-    this.stop = config.stop ?? 0;
-  }
-  decode_chain(tokens) {
-    return tokens.map((token) => {
-      let start_cut = 0;
-      for (let i = 0; i < this.start; ++i) {
-        if (token[i] === this.content) {
-          start_cut = i + 1;
-          continue;
-        } else {
-          break;
-        }
-      }
-      let stop_cut = token.length;
-      for (let i = 0; i < this.stop; ++i) {
-        const index = token.length - i - 1;
-        if (token[index] === this.content) {
-          stop_cut = index;
-          continue;
-        } else {
-          break;
-        }
-      }
-      return token.slice(start_cut, stop_cut);
-    });
-  }
-};
-var Strip_default2 = Strip2;
-var ByteFallback = class extends Decoder_default {
-  constructor(config) {
-    super(config);
-    this.text_decoder = new TextDecoder();
-  }
-  decode_chain(tokens) {
-    const new_tokens = [];
-    let previous_byte_tokens = [];
-    for (const token of tokens) {
-      let bytes2 = null;
-      if (token.length === 6 && token.startsWith("<0x") && token.endsWith(">")) {
-        const byte = parseInt(token.slice(3, 5), 16);
-        if (!isNaN(byte)) {
-          bytes2 = byte;
-        }
-      }
-      if (bytes2 !== null) {
-        previous_byte_tokens.push(bytes2);
-      } else {
-        if (previous_byte_tokens.length > 0) {
-          const string = this.text_decoder.decode(
-            Uint8Array.from(previous_byte_tokens)
-          );
-          new_tokens.push(string);
-          previous_byte_tokens = [];
-        }
-        new_tokens.push(token);
-      }
-    }
-    if (previous_byte_tokens.length > 0) {
-      const string = this.text_decoder.decode(
-        Uint8Array.from(previous_byte_tokens)
-      );
-      new_tokens.push(string);
-      previous_byte_tokens = [];
-    }
-    return new_tokens;
-  }
-};
-var ByteFallback_default = ByteFallback;
-function create_decoder(config) {
-  if (config === null) return null;
-  switch (config.type) {
-    case "ByteLevel":
-      return new ByteLevel_default3(config);
-    case "WordPiece":
-      return new WordPiece_default2(config);
-    case "Metaspace":
-      return new Metaspace_default2(config);
-    case "BPEDecoder":
-      return new BPE_default2(config);
-    case "CTC":
-      return new CTC_default(config);
-    case "Sequence":
-      return new Sequence_default4(config);
-    case "Replace":
-      return new Replace_default3(config);
-    case "Fuse":
-      return new Fuse_default(config);
-    case "Strip":
-      return new Strip_default2(config);
-    case "ByteFallback":
-      return new ByteFallback_default(config);
-    default:
-      throw new Error(`Unknown Decoder type: ${config.type}`);
-  }
-}
-var create_decoder_default = create_decoder;
-var Tokenizer = class {
-  constructor(tokenizer, config) {
-    const tokenizer_error = validate_object(tokenizer, "Tokenizer", [
-      "model",
-      "decoder",
-      "post_processor",
-      "pre_tokenizer",
-      "normalizer"
-    ]);
-    if (tokenizer_error) {
-      throw new Error(tokenizer_error);
-    }
-    const config_error = validate_object(config, "Config");
-    if (config_error) {
-      throw new Error(config_error);
-    }
-    this.tokenizer = tokenizer;
-    this.config = config;
-    this.normalizer = create_normalizer_default(this.tokenizer.normalizer);
-    this.pre_tokenizer = create_pre_tokenizer_default(this.tokenizer.pre_tokenizer);
-    this.model = create_tokenizer_model_default(this.tokenizer.model, this.config);
-    this.post_processor = create_post_processor_default(this.tokenizer.post_processor);
-    this.decoder = create_decoder_default(this.tokenizer.decoder);
-    this.special_tokens = [];
-    this.all_special_ids = [];
-    this.added_tokens = [];
-    const unnormalized_contents = [];
-    const normalized_contents = [];
-    this.added_tokens_map = /* @__PURE__ */ new Map();
-    for (const added_token of this.tokenizer.added_tokens) {
-      const token = new AddedToken_default(added_token);
-      this.added_tokens.push(token);
-      this.model.tokens_to_ids.set(token.content, token.id);
-      this.model.vocab[token.id] = token.content;
-      if (token.special) {
-        this.special_tokens.push(token.content);
-        this.all_special_ids.push(token.id);
-      }
-      this.added_tokens_map.set(token.content, token);
-      if (token.normalized && this.normalizer !== null) {
-        const normalized_content = this.normalizer(token.content);
-        normalized_contents.push(normalized_content);
-        this.added_tokens_map.set(normalized_content, token);
-      } else {
-        unnormalized_contents.push(token.content);
-      }
-    }
-    (this.config.additional_special_tokens ?? []).forEach((token) => {
-      if (!this.special_tokens.includes(token)) this.special_tokens.push(token);
-    });
-    if (this.decoder) {
-      this.decoder.added_tokens = this.added_tokens;
-      this.decoder.end_of_word_suffix = this.model.end_of_word_suffix;
-    }
-    this.splitter_unnormalized = new DictionarySplitter_default(unnormalized_contents);
-    this.splitter_normalized = new DictionarySplitter_default(normalized_contents);
-    this.remove_space = this.config.remove_space;
-    this.clean_up_tokenization_spaces = this.config.clean_up_tokenization_spaces ?? true;
-    this.do_lowercase_and_remove_accent = this.config.do_lowercase_and_remove_accent ?? false;
-  }
-  // Implementation
-  encode(text, {
-    text_pair = null,
-    add_special_tokens = true,
-    return_token_type_ids = null
-  } = {}) {
-    const { tokens, token_type_ids } = this.tokenize_helper(text, {
-      text_pair,
-      add_special_tokens
-    });
-    const input_ids = tokens.map(
-      (t) => this.added_tokens_map.get(t)?.id ?? this.model.tokens_to_ids.get(t) ?? this.model.unk_token_id
-    );
-    const result = {
-      ids: input_ids,
-      tokens,
-      attention_mask: new Array(input_ids.length).fill(1)
-    };
-    if (return_token_type_ids && token_type_ids) {
-      result.token_type_ids = token_type_ids;
-    }
-    return result;
-  }
-  decode(token_ids, options = {}) {
-    if (!Array.isArray(token_ids) || token_ids.length === 0 || !is_integral_number(token_ids[0])) {
-      throw Error("token_ids must be a non-empty array of integers.");
-    }
-    let tokens = token_ids.map(
-      (i) => this.model.vocab[Number(i)] ?? this.model.unk_token
-    );
-    if (options.skip_special_tokens) {
-      tokens = tokens.filter((x) => !this.special_tokens.includes(x));
-    }
-    let decoded = this.decoder ? this.decoder(tokens) : tokens.join(" ");
-    if (this.decoder && this.decoder.end_of_word_suffix) {
-      decoded = decoded.replaceAll(this.decoder.end_of_word_suffix, " ");
-      if (options.skip_special_tokens) {
-        decoded = decoded.trim();
-      }
-    }
-    if (options.clean_up_tokenization_spaces ?? this.clean_up_tokenization_spaces) {
-      decoded = clean_up_tokenization(decoded);
-    }
-    return decoded;
-  }
-  /**
-   * Converts a string into a sequence of tokens.
-   * @param text The sequence to be encoded.
-   * @param options An optional object containing the following properties:
-   * @returns The list of tokens.
-   */
-  tokenize(text, { text_pair = null, add_special_tokens = false } = {}) {
-    return this.tokenize_helper(text, { text_pair, add_special_tokens }).tokens;
-  }
-  encode_text(text) {
-    if (text === null) {
-      return null;
-    }
-    const sections = this.splitter_unnormalized.split(text);
-    sections.forEach((section, i) => {
-      const added_token = this.added_tokens_map.get(section);
-      if (added_token) {
-        if (added_token.lstrip && i > 0) {
-          sections[i - 1] = sections[i - 1].trimEnd();
-        }
-        if (added_token.rstrip && i < sections.length - 1) {
-          sections[i + 1] = sections[i + 1].trimStart();
-        }
-      }
-    });
-    return sections.flatMap((processed_text, section_index) => {
-      if (processed_text.length === 0) {
-        return [];
-      }
-      if (this.added_tokens_map.has(processed_text)) {
-        return [processed_text];
-      }
-      if (this.remove_space === true) {
-        processed_text = processed_text.trim().split(/\s+/).join(" ");
-      }
-      if (this.do_lowercase_and_remove_accent) {
-        processed_text = lowercase_and_remove_accents(processed_text);
-      }
-      if (this.normalizer !== null) {
-        processed_text = this.normalizer(processed_text);
-      }
-      if (processed_text.length === 0) {
-        return [];
-      }
-      const subsections = this.splitter_normalized.split(processed_text);
-      subsections.forEach((subsection, j) => {
-        const added_token = this.added_tokens_map.get(subsection);
-        if (added_token) {
-          if (added_token.lstrip && j > 0) {
-            subsections[j - 1] = subsections[j - 1].trimEnd();
-          }
-          if (added_token.rstrip && j < subsections.length - 1) {
-            subsections[j + 1] = subsections[j + 1].trimStart();
-          }
-        }
-      });
-      return subsections.flatMap((subsection) => {
-        if (subsection.length === 0) {
-          return [];
-        }
-        if (this.added_tokens_map.has(subsection)) {
-          return [subsection];
-        }
-        const section_tokens = this.pre_tokenizer !== null ? this.pre_tokenizer(subsection, {
-          section_index
-        }) : [subsection];
-        return this.model(section_tokens);
-      });
-    });
-  }
-  tokenize_helper(text, { text_pair = null, add_special_tokens = true }) {
-    const tokens1 = this.encode_text(text);
-    const tokens2 = this.encode_text(text_pair || null);
-    return this.post_processor ? this.post_processor(tokens1, tokens2, add_special_tokens) : { tokens: merge_arrays(tokens1 ?? [], tokens2 ?? []) };
-  }
-  /**
-   * Converts a token string to its corresponding token ID.
-   * @param token The token string to convert.
-   * @returns The token ID, or undefined if the token is not in the vocabulary.
-   */
-  token_to_id(token) {
-    return this.model.tokens_to_ids.get(token);
-  }
-  /**
-   * Converts a token ID to its corresponding token string.
-   * @param id The token ID to convert.
-   * @returns The token string, or undefined if the ID is not in the vocabulary.
-   */
-  id_to_token(id) {
-    return this.model.vocab[id];
-  }
-  /**
-   * Returns a mapping of token IDs to AddedToken objects for all added tokens.
-   * @returns A Map where keys are token IDs and values are AddedToken objects.
-   */
-  get_added_tokens_decoder() {
-    const decoder = /* @__PURE__ */ new Map();
-    for (const token of this.added_tokens) {
-      decoder.set(token.id, token);
-    }
-    return decoder;
-  }
-  /**
-   * Get the underlying vocabulary
-   * @param with_added_tokens Whether to include the added tokens
-   * @returns The vocabulary
-   */
-  get_vocab(with_added_tokens = true) {
-    const vocab = /* @__PURE__ */ new Map();
-    for (let i = 0; i < this.model.vocab.length; ++i) {
-      const token = this.model.vocab[i];
-      if (with_added_tokens || !this.added_tokens_map.has(token)) {
-        vocab.set(token, i);
-      }
-    }
-    return vocab;
-  }
-};
-var Tokenizer_default = Tokenizer;
-
-// src/tokenizer/gguf-pre-hashes.ts
-var CHK_TXT = "\n \n\n \n\n\n 	 		 	\n  \n   \n    \n     \n\u{1F680} (normal) \u{1F636}\u200D\u{1F32B}\uFE0F (multiple emojis concatenated) \u2705 \u{1F999}\u{1F999} 3 33 333 3333 33333 333333 3333333 33333333 3.3 3..3 3...3 \u1780\u17B6\u1793\u17CB\u178F\u17C2\u1796\u17B7\u179F\u17C1\u179F\u17A2\u17B6\u1785\u{1F601} ?\u6211\u60F3\u5728apple\u5DE5\u4F5C1314151\u5929\uFF5E ------======= \u043D\u0435\u0449\u043E \u043D\u0430 \u0411\u044A\u043B\u0433\u0430\u0440\u0441\u043A\u0438 ''''''```````\"\"\"\"......!!!!!!?????? I've been 'told he's there, 'RE you sure? 'M not sure I'll make it, 'D you like some tea? We'Ve a'lL";
-var PRE_TOKENIZER_HASHES = [
-  ["b6e8e1518dc4305be2fe39c313ed643381c4da5db34a98f6a04c093f8afbe99b", "chatglm-bpe", "THUDM/glm-4-9b-chat"],
-  ["81d72c7348a9f0ebe86f23298d37debe0a5e71149e29bd283904c02262b27516", "chatglm-bpe", "THUDM/glm-4-9b-chat"],
-  ["a1336059768a55c99a734006ffb02203cd450fed003e9a71886c88acf24fdbc2", "glm4", "THUDM/glm-4-9b-hf"],
-  ["9ca2dd618e8afaf09731a7cf6e2105b373ba6a1821559f258b272fe83e6eb902", "glm4", "zai-org/GLM-4.5-Air"],
-  ["cdf5f35325780597efd76153d4d1c16778f766173908894c04afc20108536267", "glm4", "zai-org/GLM-4.7-Flash"],
-  ["1431a23e583c97432bc230bff598d103ddb5a1f89960c8f1d1051aaa944d0b35", "minerva-7b", "sapienzanlp/Minerva-7B-base-v1.0"],
-  ["7e57df22b1fe23a7b1e1c7f3dc4e3f96d43a4eb0836d0c6bdc3436d7b2f1c664", "hunyuan", "tencent/Hunyuan-A13B-Instruct"],
-  ["bba3b3366b646dbdded5dbc42d59598b849371afc42f7beafa914afaa5b70aa6", "hunyuan-dense", "tencent/Hunyuan-4B-Instruct"],
-  ["e6ddf9c6686791c12d698d34c31ab9be1fea9af5a3d9a6909783ab382198ae1c", "hy_v4", "tencent/Hy4-preview"],
-  ["a6b57017d60e6edb4d88ecc2845188e0eb333a70357e45dcc9b53964a73bbae6", "falcon-h1", "tiiuae/Falcon-H1-0.5B-Base"],
-  ["60476e1243776c4fb1b993dbd7a5f15ac22f83c80afdf425fa5ae01c8d44ef86", "falcon-h1", "tiiuae/Falcon-H1-1B-Base"],
-  ["3eda48b4c4dc7de733d1a8b3e3b4a85243dbbf704da2ee9d42c6beced8897896", "falcon-h1", "tiiuae/Falcon-H1-7B-Base"],
-  ["48f8e02c0359c0bbdd82f26909171fac1c18a457bb47573ed1fe3bbb2c1cfd4b", "falcon-h1", "tiiuae/Falcon-H1-34B-Base"],
-  ["81212dc7cdb7e0c1074ca62c5aeab0d43c9f52b8a737be7b12a777c953027890", "kimi-k2", "moonshotai/Kimi-K2-Base"],
-  ["d4540891389ea895b53b399da6ac824becc30f2fba0e9ddbb98f92e55ca0e97c", "qwen2", "Qwen/Qwen3-Embedding-0.6B"],
-  ["1444df51289cfa8063b96f0e62b1125440111bc79a52003ea14b6eac7016fd5f", "qwen35", "openbmb/MiniCPM-V-4_6"],
-  ["66b8d4e19ab16c3bfd89bce5d785fb7e0155e8648708a1f42077cb9fe002c273", "grok-2", "alvarobartt/grok-2-tokenizer"],
-  ["b3d1dd861f1d4c5c0d2569ce36baf3f90fe8a102db3de50dd71ff860d91be3df", "jina-v2-de", "aari1995/German_Semantic_V3"],
-  ["0fe1cf6eda062318a1af7270f3331a85c539a01778ff948e24388e949c5282f4", "gpt-2", "evilfreelancer/ruGPT3XL"],
-  ["9e454714343b69b99b71795c1d27a68c2a1d15dab111f4d353109f966af29da7", "lfm2", "LiquidAI/LFM2.5-8B-A1B"],
-  ["846deafc5b0fa786186fa4ae6c7b49903cf2f1d1895bdb80b9120d60be135252", "gemma4", "danish-foundation-models/DFM-Mimir"],
-  ["0a766d034107bc736a3f2dc4968fd62e54a3570f1454443e0c5a4cc6bd7941ed", "spark2_5", "XHToken/Spark-X2.5-1.7B"],
-  ["0ef9807a4087ebef797fc749390439009c3b9eda9ad1a097abbe738f486c01e5", "llama-bpe", "meta-llama/Meta-Llama-3-8B"],
-  ["049ecf7629871e3041641907f3de7c733e4dbfdc736f57d882ba0b0845599754", "deepseek-llm", "deepseek-ai/deepseek-llm-7b-base"],
-  ["347715f544604f9118bb75ed199f68779f423cabb20db6de6f31b908d04d7821", "deepseek-coder", "deepseek-ai/deepseek-coder-6.7b-base"],
-  ["8aeee3860c56296a157a1fe2fad249ec40aa59b1bb5709f4ade11c4e6fe652ed", "falcon", "tiiuae/falcon-7b"],
-  ["0876d13b50744004aa9aeae05e7b0647eac9d801b5ba4668afc01e709c15e19f", "bert-bge", "BAAI/bge-small-en-v1.5"],
-  ["9d032fcbd5501f4a38150912590928bfb36091efb5df11b8e2124b0390e3fb1e", "falcon3", "tiiuae/Falcon3-7B-Base"],
-  ["8e62295832751ca1e8f92f2226f403dea30dc5165e448b5bfa05af5340c64ec7", "bert-bge-large", "BAAI/bge-large-zh-v1.5"],
-  ["b6dc8df998e1cfbdc4eac8243701a65afe638679230920b50d6f17d81c098166", "mpt", "mosaicml/mpt-7b"],
-  ["35d91631860c815f952d711435f48d356ebac988362536bed955d43bfa436e34", "starcoder", "bigcode/starcoder2-3b"],
-  ["3ce83efda5659b07b1ad37ca97ca5797ea4285d9b9ab0dc679e4a720c9da7454", "gpt-2", "openai-community/gpt2"],
-  ["32d85c31273f8019248f2559fed492d929ea28b17e51d81d3bb36fff23ca72b3", "stablelm2", "stabilityai/stablelm-2-zephyr-1_6b"],
-  ["6221ad2852e85ce96f791f476e0b390cf9b474c9e3d1362f53a24a06dc8220ff", "refact", "smallcloudai/Refact-1_6-base"],
-  ["9c2227e4dd922002fb81bde4fc02b0483ca4f12911410dee2255e4987644e3f8", "command-r", "CohereForAI/c4ai-command-r-v01"],
-  ["d772b220ace2baec124bed8cfafce0ead7d6c38a4b65ef11261cf9d5d62246d1", "tiny_aya", "CohereLabs/tiny-aya-base"],
-  ["52df12b4c8d4176e7481aab4b6e8454d1fd0a210a04a574f6d4e067d10e23c3e", "cohere2moe", "CohereLabs/North-Mini-Code-1.0"],
-  ["e636dc30a262dcc0d8c323492e32ae2b70728f4df7dfe9737d9f920a282b8aea", "qwen2", "Qwen/Qwen1.5-7B"],
-  ["b6dc8df998e1cfbdc4eac8243701a65afe638679230920b50d6f17d81c098166", "olmo", "allenai/OLMo-1.7-7B-hf"],
-  ["a8594e3edff7c29c003940395316294b2c623e09894deebbc65f33f1515df79e", "dbrx", "databricks/dbrx-base"],
-  ["c7699093ba4255a91e702aa38a596aa81669f3525dae06c2953267dde580f448", "jina-v1-en", "jinaai/jina-reranker-v1-tiny-en"],
-  ["0876d13b50744004aa9aeae05e7b0647eac9d801b5ba4668afc01e709c15e19f", "jina-v2-en", "jinaai/jina-embeddings-v2-base-en"],
-  ["171aeeedd6fb548d418a7461d053f11b6f1f1fc9b387bd66640d28a4b9f5c643", "jina-v2-es", "jinaai/jina-embeddings-v2-base-es"],
-  ["27949a2493fc4a9f53f5b9b029c82689cfbe5d3a1929bb25e043089e28466de6", "jina-v2-de", "jinaai/jina-embeddings-v2-base-de"],
-  ["a023e9fdc5a11f034d3ef515b92350e56fb2af1f66c6b6811a4444ea9bf8763d", "jina-v5-nano", "jinaai/jina-embeddings-v5-text-nano"],
-  ["c136ed14d01c2745d4f60a9596ae66800e2b61fa45643e72436041855ad4089d", "smaug-bpe", "abacusai/Smaug-Llama-3-70B-Instruct"],
-  ["c7ea5862a53e4272c035c8238367063e2b270d51faa48c0f09e9d5b54746c360", "poro-chat", "LumiOpen/Poro-34B-chat"],
-  ["7967bfa498ade6b757b064f31e964dddbb80f8f9a4d68d4ba7998fcf281c531a", "jina-v2-code", "jinaai/jina-embeddings-v2-base-code"],
-  ["7fc505bd3104ca1083b150b17d088b59534ede9bde81f0dd2090967d7fe52cee", "viking", "LumiOpen/Viking-7B"],
-  ["b53802fb28e26d645c3a310b34bfe07da813026ec7c7716883404d5e0f8b1901", "jais", "core42/jais-13b"],
-  ["bc5108ee1eb6a3d600cadd065f63190fbd0554dbc9e4bbd6a0d977970afc8d2a", "jais-2", "inceptionai/Jais-2-8B-Chat"],
-  ["7b3e7548e4308f52a76e8229e4e6cc831195d0d1df43aed21ac6c93da05fec5f", "codeshell", "WisdomShell/CodeShell-7B"],
-  ["63b97e4253352e6f357cc59ea5b583e3a680eaeaf2632188c2b952de2588485e", "tekken", "mistralai/Mistral-Nemo-Base-2407"],
-  ["855059429035d75a914d1eda9f10a876752e281a054a7a3d421ef0533e5b6249", "smollm", "HuggingFaceTB/SmolLM-135M"],
-  ["3c30d3ad1d6b64202cd222813e7736c2db6e1bd6d67197090fc1211fbc612ae7", "bloom", "bigscience/bloom"],
-  ["bc01ce58980e1db43859146dc51b1758b3b88729b217a74792e9f8d43e479d21", "gpt3-finnish", "TurkuNLP/gpt3-finnish-small"],
-  ["4e2b24cc4770243d65a2c9ec19770a72f08cffc161adbb73fcbb6b7dd45a0aae", "exaone", "LGAI-EXAONE/EXAONE-3.0-7.8B-Instruct"],
-  ["fcace8b9cac38ce847670c970cd5892031a753a1ef381abd1d9af00f713da085", "phi-2", "microsoft/phi-2"],
-  ["60824e3c0d9401f89943cbb2fff727f0e2d4c545ba4df2d6e4f09a6db0f5b450", "chameleon", "facebook/chameleon-7b"],
-  ["8b5a93ed704057481f240da0be7e7dca721d7f8f4755263b6807227a2cbeae65", "roberta-bpe", "sentence-transformers/stsb-roberta-base"],
-  ["ad851be1dba641f2e3711822f816db2c265f788b37c63b4e1aeacb9ee92de8eb", "gigachat", "ai-sage/GigaChat-20B-A3B-instruct"],
-  ["d4c8f286ea6b520b3d495c4455483cfa2302c0cfcd4be05d781b6a8a0a7cdaf1", "megrez", "Infinigence/Megrez-3B-Instruct"],
-  ["877081d19cf6996e2c4ff0e1236341e9b7bde288f5311a56a937f0afbbb3aeb5", "deepseek-v3", "deepseek-ai/DeepSeek-V3"],
-  ["b3f499bb4255f8ca19fccd664443283318f2fd2414d5e0b040fbdd0cc195d6c5", "deepseek-r1-qwen", "deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B"],
-  ["ccc2ef013c104be7bae2965776d611e1d7a8a2a9c547dd93a682c9a9fc80352e", "gpt-4o", "Xenova/gpt-4o"],
-  ["7dec86086fcc38b66b7bc1575a160ae21cf705be7718b9d5598190d7c12db76f", "superbpe", "UW/OLMo2-8B-SuperBPE-t180k"],
-  ["1994ffd01900cfb37395608534236ecd63f2bd5995d6cb1004dda1af50240f15", "trillion", "trillionlabs/Trillion-7B-preview"],
-  ["96a5f08be6259352137b512d4157e333e21df7edd3fcd152990608735a65b224", "bailingmoe", "inclusionAI/Ling-lite"],
-  ["d353350c764d8c3b39c763113960e4fb4919bea5fbf208a0e3b22e8469dc7406", "llama4", "meta-llama/Llama-4-Scout-17B-16E-Instruct"],
-  ["0e9433cbbb161f89e264eb32e8e64bfe69e834973ffca5d41d3948a604a3e2a3", "pixtral", "mistral-community/pixtral-12b"],
-  ["d5f1dd6f980fec569fb218a81a7658ac45fc56b38c5a0adeb1c232fbe04ef5ec", "seed-coder", "ByteDance-Seed/Seed-Coder-8B-Base"],
-  ["b0a6b1c0bd5998ebd9df08611efde34a4ff03faed45ae09c43e6b31ebd4b94cf", "a.x-4.0", "skt/A.X-4.0"],
-  ["f6791d196f87ce6b56a7d234be618e0d58f8cda3549416635b2bebcd22cd95c4", "midm-2.0", "K-intelligence/Midm-2.0-Base-Instruct"],
-  ["169bf0296a13c4d9b7672313f749eb36501d931022de052aad6e36f2bf34dd51", "lfm2", "LiquidAI/LFM2.5-350M"],
-  ["2085e1638f6c377a0aa4ead21b27bb4cb941bf800df86ed391011769c1758dfb", "exaone4", "LGAI-EXAONE/EXAONE-4.0-32B"],
-  ["a1e163ecab2e718a4c829d1148b6e86824ec36163bb71941c3dca9cd5ac25756", "mellum", "JetBrains/Mellum-4b-base"],
-  ["a0b64b4385f123663873756336c085744376d015ff328bb1d901598f63c44152", "modern-bert", "answerdotai/ModernBERT-base"],
-  ["49fc0303c9e0d2c2c565c510f64b2d9b271276acdcdadff733249eda9f7d59df", "afmoe", "arcee-ai/Trinity-Tokenizer"],
-  ["9b1be57e70d20d9501b2b3186e792d81181ae36ada3903c26f9fea418cf87206", "bailingmoe2", "inclusionAI/Ling-mini-base-2.0"],
-  ["53e325976a6e142379c19b09afcae354f2f496f147afa8f9e189a33fe4e3024e", "granite-docling", "ibm-granite/granite-docling-258M"],
-  ["f4f37b6c8eb9ea29b3eac6bb8c8487c5ab7885f8d8022e67edc1c68ce8403e95", "minimax-m2", "MiniMaxAI/MiniMax-M2"],
-  ["4a2e2abae11ca2b86d570fc5b44be4d5eb5e72cc8f22dd136a94b37da83ab665", "kormo", "KORMo-Team/KORMo-tokenizer"],
-  ["9d70134b369a70e5735009b6de918f7581b5211f7c074d1f89f753aea8248af1", "youtu", "tencent/Youtu-LLM-2B"],
-  ["16389f0a1f51ee53e562ffd51c371dc508639ab0e4261502071836e50e223e91", "solar-open", "upstage/Solar-Open-100B"],
-  ["6c81ce329e0802883b22eabab0d3fa48357337ef1ecb45443828bf1f6254833f", "exaone-moe", "LGAI-EXAONE/K-EXAONE-236B-A23B"],
-  ["d30d75d9059f1aa2c19359de71047b3ae408c70875e8a3ccf8c5fba56c9d8af4", "qwen35", "Qwen/Qwen3.5-9B-Instruct"],
-  ["b4b8ca1f9769494fbd956ebc4c249de6131fb277a4a3345a7a92c7dd7a55808d", "joyai-llm", "jdopensource/JoyAI-LLM-Flash"],
-  ["e4d54df1ebc1f2b91acd986c5b51aa50837d5faf7c7398e73c1f9e9ee5d19869", "kanana2", "kakaocorp/kanana-2-30b-a3b-instruct-2601"],
-  ["862f827721df956049dff5ca81a57f29e575280bc622e290d3bf4e35eca29015", "f2llmv2", "codefuse-ai/F2LLM-v2-4B"],
-  ["62f6fb0a6fd5098caeabb19b07a5c1099cafc8b9c40eab6ea89ece4ec02fbc57", "sarvam-moe", "sarvamai/sarvam-30b"],
-  ["f728162c1315c26e40249849799b4ba3fe584c32084b4795b03eb295e63cb5af", "talkie", "lewtun/talkie-1930-13b-it-hf"],
-  ["36f3066e97b7f3994b379aaacde306c1444c6ae84e81a5ae3cd2b7ed3b8c42d4", "minicpm5", "openbmb/MiniCPM5-1B"],
-  ["f241072145675bf8322086f115aebad05e9f869557a238bf2150a2a417d1bf60", "granite-embed-multi-97m", "ibm-granite/granite-embedding-97m-multilingual-r2"],
-  ["789696f5946cc0fc59371f39f6097cafed196b3acded6140432f26bbb1ae1669", "granite-embed-multi-311m", "ibm-granite/granite-embedding-311m-multilingual-r2"],
-  ["9dcf830ee9990cdbf78cc523a5f7bd9ad8f3f9890c2d3581d2785ad10f07049d", "mellum2", "JetBrains/Mellum2-12B-A2.5B-Base"],
-  ["972da7b59cec44d1f0a490a86c96df53859e486e481563e5dddac155013d87ac", "laguna", "poolside/Laguna-XS.2"],
-  ["653660222fb704f61cbf2b618a8ae6502b7f8b20c980f9a5de07ed78e13319cd", "ufakzeka", "ufakai/ufakzeka-1"]
-];
-
-// src/tokenizer/gguf-special.ts
-var ID_KEY = {
-  bos: "tokenizer.ggml.bos_token_id",
-  eos: "tokenizer.ggml.eos_token_id",
-  unk: "tokenizer.ggml.unknown_token_id",
-  sep: "tokenizer.ggml.seperator_token_id",
-  pad: "tokenizer.ggml.padding_token_id",
-  mask: "tokenizer.ggml.mask_token_id",
-  eot: "tokenizer.ggml.eot_token_id",
-  eom: "tokenizer.ggml.eom_token_id",
-  cls: void 0
-};
-var ADD_KEY = {
-  bos: "tokenizer.ggml.add_bos_token",
-  eos: "tokenizer.ggml.add_eos_token",
-  sep: "tokenizer.ggml.add_sep_token"
-};
-var obj = (v) => typeof v === "object" && v !== null && !Array.isArray(v) ? v : void 0;
-var arr = (v) => Array.isArray(v) ? v : [];
-var specialId = (item) => {
-  const s = obj(obj(item)?.["SpecialToken"])?.["id"];
-  return typeof s === "string" && s !== "" ? s : void 0;
-};
-var truthy = (v) => v !== void 0 && v !== null && v !== "" && v !== false;
-function mergesOf(tokenizerJson2, mergesTxt) {
-  const merges = obj(tokenizerJson2?.["model"])?.["merges"];
-  if (Array.isArray(merges) && merges.length > 0) {
-    if (typeof merges[0] === "string") return merges;
-    return merges.map((pair) => pair.map((p) => p.replaceAll(" ", "\u0120")).join(" "));
-  }
-  if (mergesTxt === void 0) return [];
-  const lines = mergesTxt.split("\n");
-  if (lines[0]?.trim().startsWith("#")) lines.shift();
-  const out = [];
-  for (const l of lines) {
-    const parts = l.trim().split(/\s+/).filter((p) => p !== "");
-    if (parts.length === 2) out.push(`${parts[0]} ${parts[1]}`);
-  }
-  return out;
-}
-function specialVocabKVs(src, nVocab, loadMerges) {
-  const ids = /* @__PURE__ */ new Map();
-  const add = /* @__PURE__ */ new Map();
-  let types = ["bos", "eos", "unk", "sep", "pad", "cls", "mask"];
-  let chatTemplate;
-  let lowercase;
-  let stripAccents;
-  const setId = (typ, tid) => {
-    if (typeof tid !== "number" || !Number.isInteger(tid) || tid < 0) return;
-    if (nVocab === void 0 || tid < nVocab) {
-      if (!ids.has(typ)) ids.set(typ, tid);
-    }
-  };
-  const tj = src.tokenizerJson;
-  const tc = src.tokenizerConfig ? { ...src.tokenizerConfig } : void 0;
-  const merges = loadMerges ? mergesOf(tj, src.mergesTxt) : [];
-  const parseNormalizer = (n) => {
-    const t = n["type"];
-    if (t === "Lowercase") lowercase = true;
-    else if (t === "StripAccents") stripAccents = true;
-    else if (t === "BertNormalizer") {
-      if ("lowercase" in n) lowercase = Boolean(n["lowercase"]);
-      if ("strip_accents" in n) stripAccents = Boolean(n["strip_accents"]);
-    } else if (t === "Sequence") for (const x of arr(n["normalizers"])) {
-      const o = obj(x);
-      if (o) parseNormalizer(o);
-    }
-  };
-  const addedTokens = tj ? arr(tj["added_tokens"]) : [];
-  if (tj) {
-    const norm = obj(tj["normalizer"]);
-    if (norm) parseNormalizer(norm);
-    let specialBos = tc?.["bos_token"];
-    let specialCls = tc?.["cls_token"];
-    let specialEos = tc?.["eos_token"];
-    let specialSep = tc?.["sep_token"];
-    const hasTc = tc !== void 0 && Object.keys(tc).length > 0;
-    if (!truthy(specialBos) && truthy(specialCls) && hasTc) tc["bos_token"] = specialBos = specialCls;
-    if (!truthy(specialEos) && truthy(specialSep) && hasTc) tc["eos_token"] = specialEos = specialSep;
-    const pp = obj(tj["post_processor"]);
-    if (pp) {
-      const procs = Array.isArray(pp["processors"]) ? pp["processors"] : [pp];
-      for (const p0 of procs) {
-        const p = obj(p0) ?? {};
-        if (p["type"] === "RobertaProcessing") {
-          add.set("bos", true);
-          add.set("eos", true);
-          add.set("sep", true);
-          if (!truthy(specialCls) && hasTc) tc["cls_token"] = specialCls = arr(p["cls"])[0] ?? specialBos;
-          if (!truthy(specialSep) && hasTc) tc["sep_token"] = specialSep = arr(p["sep"])[0] ?? specialEos;
-          continue;
-        }
-        if (p["type"] !== "TemplateProcessing") continue;
-        const single = arr(p["single"]);
-        let pair = arr(p["pair"]);
-        let first;
-        let last;
-        if (single.length > 1) {
-          first = specialId(single[0]);
-          if (first !== void 0) {
-            if (!hasTc) specialBos = first;
-            else if (first !== specialBos && first !== specialCls) {
-              if (!truthy(specialBos)) tc["bos_token"] = specialBos = first;
-              if (!truthy(specialCls)) tc["cls_token"] = specialCls = first;
-            }
-            add.set("bos", first === specialBos || first === specialCls);
-          }
-          last = specialId(single[single.length - 1]);
-          if (last !== void 0) {
-            if (!hasTc) specialEos = last;
-            else if (last !== specialEos) {
-              if (!types.includes("eot")) {
-                types = [...types, "eot"];
-                tc["eot_token"] = specialEos;
-              } else if (!types.includes("eom")) {
-                types = [...types, "eom"];
-                tc["eom_token"] = specialEos;
-              }
-              tc["eos_token"] = specialEos = last;
-            }
-            add.set("eos", last === specialEos);
-          }
-        }
-        if (pair.length > 0) {
-          const start = first !== void 0 && specialId(pair[0]) === first ? 1 : 0;
-          const stop = last !== void 0 && specialId(pair[pair.length - 1]) === last ? pair.length - 1 : pair.length;
-          pair = pair.slice(start, stop);
-          if (pair.length > 0) {
-            const a = obj(obj(pair[0])?.["Sequence"])?.["id"];
-            const b = obj(obj(pair[pair.length - 1])?.["Sequence"])?.["id"];
-            const mid = pair.slice(1, -1);
-            if (a === "A" && b === "B" && mid.length > 0) {
-              let addSep = false;
-              const e0 = specialId(mid[0]);
-              if (e0 !== void 0 && (e0 === specialSep || e0 === specialEos) && last === void 0) addSep = true;
-              if (mid.length === 2) {
-                const e1 = specialId(mid[1]);
-                if (e1 !== void 0 && (e1 === specialSep || e1 === specialEos)) addSep = true;
-              }
-              add.set("sep", addSep);
-              if (addSep && !truthy(specialSep) && hasTc) tc["sep_token"] = specialEos;
-            }
-          }
-        }
-      }
-    }
-  }
-  if (tc && Object.keys(tc).length > 0) {
-    let alt;
-    if (src.chatTemplateJinja !== void 0) alt = src.chatTemplateJinja;
-    else if (src.chatTemplateJson) alt = src.chatTemplateJson["chat_template"];
-    const ct = "chat_template" in tc ? tc["chat_template"] : alt;
-    if (ct === void 0 || ct === null || typeof ct === "string" || Array.isArray(ct)) chatTemplate = ct;
-    for (const typ of types) {
-      const a = tc[`add_${typ}_token`];
-      if (typeof a === "boolean") add.set(typ, a);
-      const entry = tc[`${typ}_token`];
-      const content = typeof entry === "string" ? entry : typeof obj(entry)?.["content"] === "string" ? obj(entry)["content"] : void 0;
-      if (content === void 0) continue;
-      const hit = addedTokens.find((t) => obj(t)?.["content"] === content);
-      setId(typ, obj(hit)?.["id"]);
-    }
-  }
-  const textConfig = obj(src.config["text_config"]);
-  for (const typ of types) {
-    let tid = src.config[`${typ}_token_id`];
-    if ((tid === void 0 || tid === null) && textConfig) tid = textConfig[`${typ}_token_id`];
-    setId(typ, tid);
-  }
-  const out = [];
-  if (merges.length > 0) out.push(kv.strs("tokenizer.ggml.merges", merges));
-  for (const [typ, id] of ids) {
-    const key = ID_KEY[typ];
-    if (key !== void 0) out.push(kv.u32(key, id));
-  }
-  for (const [typ, v] of add) {
-    const key = ADD_KEY[typ];
-    if (key !== void 0) out.push(kv.bool(key, v));
-  }
-  if (typeof chatTemplate === "string") out.push(kv.str("tokenizer.chat_template", chatTemplate));
-  else if (Array.isArray(chatTemplate)) out.push(...chatTemplateList(chatTemplate));
-  if (lowercase !== void 0) out.push(kv.bool("tokenizer.ggml.normalizer.lowercase", lowercase));
-  if (stripAccents !== void 0) out.push(kv.bool("tokenizer.ggml.normalizer.strip_accents", stripAccents));
-  return out;
-}
-function chatTemplateList(list2) {
-  const out = [];
-  const names = [];
-  let def;
-  for (const item of list2) {
-    const o = obj(item);
-    const name = o?.["name"];
-    const template = o?.["template"];
-    if (typeof name !== "string" || typeof template !== "string") continue;
-    const clean = name.replace(/[^a-zA-Z0-9_]/g, "_");
-    if (clean === "default") def = template;
-    else {
-      names.push(clean);
-      out.push(kv.str(`tokenizer.chat_template.${clean}`, template));
-    }
-  }
-  if (names.length > 0) out.push(kv.strs("tokenizer.chat_templates", names));
-  if (def !== void 0) out.push(kv.str("tokenizer.chat_template", def));
-  return out;
-}
-
-// src/tokenizer/gguf-vocab.ts
-var TokenType = { NORMAL: 1, UNKNOWN: 2, CONTROL: 3, USER_DEFINED: 4, UNUSED: 5, BYTE: 6 };
-function parseSentencePieceModel(bytes2, file = "tokenizer.model") {
-  const dv = new DataView(bytes2.buffer, bytes2.byteOffset, bytes2.byteLength);
-  const dec = new TextDecoder("utf-8", { fatal: false });
-  const bad = (what) => new MergeopsError(
-    "IO",
-    `${file} is not a SentencePiece model (${what})`,
-    "use the tokenizer.model that came with the model, or remove it so tokenizer.json is used"
-  );
-  const varint = (p2, end) => {
-    let r = 0;
-    let mul = 1;
-    for (; ; ) {
-      if (p2.i >= end) throw bad("truncated varint");
-      const b = bytes2[p2.i++];
-      r += (b & 127) * mul;
-      if ((b & 128) === 0) return r;
-      mul *= 128;
-      if (mul > 2 ** 63) throw bad("varint too long");
-    }
-  };
-  const skip = (p2, wire, end) => {
-    if (wire === 0) varint(p2, end);
-    else if (wire === 1) p2.i += 8;
-    else if (wire === 2) {
-      const n = varint(p2, end);
-      p2.i += n;
-    } else if (wire === 5) p2.i += 4;
-    else throw bad(`wire type ${wire}`);
-    if (p2.i > end) throw bad("truncated field");
-  };
-  const pieces = [];
-  const p = { i: 0 };
-  while (p.i < bytes2.length) {
-    const tag = varint(p, bytes2.length);
-    const field = Math.floor(tag / 8);
-    const wire = tag & 7;
-    if (field === 1 && wire === 2) {
-      const len2 = varint(p, bytes2.length);
-      const end = p.i + len2;
-      if (end > bytes2.length) throw bad("truncated piece");
-      const sp = { piece: "", score: 0, type: 1 };
-      while (p.i < end) {
-        const t = varint(p, end);
-        const f = Math.floor(t / 8);
-        const w2 = t & 7;
-        if (f === 1 && w2 === 2) {
-          const n = varint(p, end);
-          sp.piece = dec.decode(bytes2.subarray(p.i, p.i + n));
-          p.i += n;
-        } else if (f === 2 && w2 === 5) {
-          sp.score = dv.getFloat32(p.i, true);
-          p.i += 4;
-        } else if (f === 3 && w2 === 0) sp.type = varint(p, end);
-        else skip(p, w2, end);
-      }
-      pieces.push(sp);
-    } else {
-      skip(p, wire, bytes2.length);
-    }
-  }
-  if (pieces.length === 0) throw bad("no pieces");
-  return pieces;
-}
-function looksSpecial(t) {
-  return ["<pad>", "<mask>", "<2mass>", "[@BOS@]"].includes(t) || t.startsWith("<|") && t.endsWith("|>") || t.startsWith("<\uFF5C") && t.endsWith("\uFF5C>") || t.startsWith("<unused") && t.endsWith(">");
-}
-function sentencePieceVocab(src, vocabSize, variant = "default") {
-  if (!src.tokenizerModel) throw new MergeopsError("INTERNAL", "no tokenizer.model", "call sentencePieceVocab only when tokenizer.model exists");
-  const pieces = parseSentencePieceModel(src.tokenizerModel);
-  const n = vocabSize ?? pieces.length;
-  const tokens = Array.from({ length: n }, (_, i) => `[PAD${i}]`);
-  const scores = new Array(n).fill(-1e4);
-  const types = new Array(n).fill(TokenType.UNUSED);
-  pieces.forEach((sp, id) => {
-    if (id >= n) return;
-    tokens[id] = sp.piece;
-    scores[id] = sp.score;
-    types[id] = sp.type === 2 ? TokenType.UNKNOWN : sp.type === 3 ? TokenType.CONTROL : sp.type === 5 ? TokenType.UNUSED : sp.type === 6 ? TokenType.BYTE : TokenType.NORMAL;
-  });
-  for (const [text, id] of Object.entries(src.addedTokensJson ?? {})) {
-    if (id >= n) continue;
-    tokens[id] = text;
-    scores[id] = -1e3;
-    types[id] = TokenType.USER_DEFINED;
-  }
-  if (variant === "phi3") {
-    const overlay = (id, data) => {
-      if (!(id < n)) return;
-      tokens[id] = String(data["content"]);
-      scores[id] = -1e3;
-      types[id] = data["special"] === true ? TokenType.CONTROL : TokenType.USER_DEFINED;
-    };
-    const dec = src.tokenizerConfig?.["added_tokens_decoder"];
-    if (dec && typeof dec === "object") for (const [id, d] of Object.entries(dec)) overlay(Number(id), d);
-    for (const d of src.tokenizerJson?.["added_tokens"] ?? []) overlay(Number(d["id"]), d);
-    return { tokens, scores, types };
-  }
-  const decoder = src.tokenizerConfig?.["added_tokens_decoder"];
-  if (decoder && typeof decoder === "object") {
-    for (const [idStr, data] of Object.entries(decoder)) {
-      const id = Number(idStr);
-      if (!(id < n)) continue;
-      let token = String(data["content"]);
-      if (data["special"] === true || looksSpecial(token)) types[id] = TokenType.CONTROL;
-      else {
-        token = token.replaceAll("\u2581", " ");
-        types[id] = TokenType.USER_DEFINED;
-      }
-      scores[id] = -1e3;
-      tokens[id] = token;
-    }
-  }
-  return { tokens, scores, types };
-}
-function preTokenizerHash(tokenizerJson2, tokenizerConfig2) {
-  const tok = new Tokenizer_default(tokenizerJson2, tokenizerConfig2 ?? {});
-  const ids = tok.encode(CHK_TXT).ids;
-  return createHash("sha256").update(`[${ids.join(", ")}]`).digest("hex");
-}
-function preTokenizerName(hash3) {
-  let name;
-  for (const [h, n] of PRE_TOKENIZER_HASHES) if (h === hash3) name = n;
-  return name;
-}
-function bpeVocab(src, vocabSize, o = {}) {
-  const tj = src.tokenizerJson;
-  if (!tj) {
-    throw new MergeopsError("IO", "the model has no tokenizer.json", "byte-level BPE tokenizers are read from tokenizer.json; add it to the model folder");
-  }
-  const model2 = tj["model"] ?? {};
-  const vocab = model2["vocab"] ?? {};
-  const byId = /* @__PURE__ */ new Map();
-  for (const [t, id] of Object.entries(vocab)) byId.set(id, t);
-  const added = /* @__PURE__ */ new Map();
-  for (const a of tj["added_tokens"] ?? []) {
-    const id = Number(a["id"]);
-    byId.set(id, String(a["content"]));
-    added.set(id, a);
-  }
-  let maxId = -1;
-  for (const id of byId.keys()) maxId = Math.max(maxId, id);
-  const n = vocabSize ?? maxId + 1;
-  if (maxId >= n) {
-    throw new MergeopsError(
-      "IO",
-      `tokenizer.json has token id ${maxId}, but the model's vocab_size is ${n}`,
-      "use the tokenizer that belongs to the model (its ids must be below config.json vocab_size)"
-    );
-  }
-  let pre;
-  const hash3 = preTokenizerHash(tj, src.tokenizerConfig);
-  const known = preTokenizerName(hash3);
-  if (known !== void 0) pre = known;
-  else if (o.preOverride !== void 0) pre = o.preOverride;
-  else {
-    throw new MergeopsError(
-      "USAGE",
-      `unknown BPE pre-tokenizer: llama.cpp has no entry for this tokenizer's fingerprint ${hash3}`,
-      "llama.cpp would refuse it too (convert_hf_to_gguf raises NotImplementedError). If you know which pre-tokenizer it uses (e.g. the base model's, such as llama-bpe, qwen2, gpt-2), pass --tokenizer-pre NAME; a wrong name tokenizes text wrongly"
-    );
-  }
-  const tokens = [];
-  const types = [];
-  for (let i = 0; i < n; i++) {
-    const t = byId.get(i);
-    if (t === void 0) {
-      tokens.push(`[PAD${i}]`);
-      types.push(TokenType.UNUSED);
-      continue;
-    }
-    const a = added.get(i);
-    if (a) {
-      if (a["special"] === true || looksSpecial(t)) {
-        tokens.push(t);
-        types.push(TokenType.CONTROL);
-      } else {
-        tokens.push(t.replaceAll("\u2581", " "));
-        types.push(TokenType.USER_DEFINED);
-      }
-    } else {
-      tokens.push(t);
-      types.push(TokenType.NORMAL);
-    }
-  }
-  return { tokens, types, pre };
-}
-function sentencePieceKVs(src, vocabSize, variant = "default") {
-  const v = sentencePieceVocab(src, vocabSize, variant);
-  return [
-    kv.str("tokenizer.ggml.model", "llama"),
-    kv.str("tokenizer.ggml.pre", "default"),
-    kv.strs("tokenizer.ggml.tokens", v.tokens),
-    kv.f32s("tokenizer.ggml.scores", v.scores),
-    kv.i32s("tokenizer.ggml.token_type", v.types),
-    ...specialVocabKVs(src, v.tokens.length, false)
-  ];
-}
-function bpeKVs(src, vocabSize, o = {}) {
-  const v = bpeVocab(src, vocabSize, o);
-  return [
-    kv.str("tokenizer.ggml.model", "gpt2"),
-    kv.str("tokenizer.ggml.pre", v.pre),
-    kv.strs("tokenizer.ggml.tokens", v.tokens),
-    kv.i32s("tokenizer.ggml.token_type", v.types),
-    ...specialVocabKVs(src, void 0, true)
-  ];
-}
-
-// src/tokenizer/read-files.ts
-function readTokenizerFiles(from) {
-  const view = typeof from === "string" ? folderView(from) : from;
-  const files = {};
-  const tm = view.read("tokenizer.model");
-  if (tm) files.tokenizerModel = new Uint8Array(tm);
-  files.tokenizerJson = viewJsonObject(view, "tokenizer.json");
-  const config = view.read("tokenizer_config.json");
-  if (config) {
-    files.tokenizerConfigText = config.toString("utf8");
-    files.tokenizerConfig = parseJsonObject(files.tokenizerConfigText, view.path("tokenizer_config.json"));
-  }
-  files.specialTokensMap = viewJsonObject(view, "special_tokens_map.json");
-  const added = viewJsonObject(view, "added_tokens.json");
-  if (added) files.addedTokensJson = added;
-  const jinja = view.read("chat_template.jinja");
-  if (jinja) files.chatTemplateJinja = jinja.toString("utf8");
-  files.chatTemplateJson = viewJsonObject(view, "chat_template.json");
-  const merges = view.read("merges.txt");
-  if (merges) files.mergesTxt = merges.toString("utf8");
-  return files;
-}
-function plannedTokenizerFiles(outFiles, donorDir) {
-  const files = readTokenizerFiles(donorDir);
-  for (const f of outFiles ?? []) {
-    const v = JSON.parse(f.text);
-    if (f.name === "tokenizer.json") files.tokenizerJson = v;
-    else if (f.name === "special_tokens_map.json") files.specialTokensMap = v;
-    else if (f.name === "tokenizer_config.json") {
-      files.tokenizerConfig = v;
-      files.tokenizerConfigText = f.text;
-      files.chatTemplateJinja = void 0;
-    }
-  }
-  return files;
-}
+import { join as join2 } from "node:path";
 
 // src/execute/gguf-sink.ts
-import { promises as fs2 } from "node:fs";
-import path2 from "node:path";
+import { promises as fs } from "node:fs";
+import path from "node:path";
 var GGUFFileSink = class _GGUFFileSink {
-  constructor(finalPath, tmpPath, fh, layout) {
+  constructor(finalPath, tmpPath, fh, layout, unregisterEarly) {
     this.finalPath = finalPath;
     this.tmpPath = tmpPath;
     this.fh = fh;
@@ -39002,31 +33689,39 @@ var GGUFFileSink = class _GGUFFileSink {
     this.written = layout.tensors.map(() => 0);
     layout.tensors.forEach((t, i) => this.index.set(t.name, i));
     this.unregister = onInterruptCleanup(() => this.abort());
+    unregisterEarly();
   }
   /** bytes written per tensor (parts may come in any order; they must not overlap) */
   written;
   index = /* @__PURE__ */ new Map();
-  closed = false;
+  /** 'finishing': syncing and renaming; an interruption then still removes the temporary file until the rename is done. */
+  state = "open";
+  aborting;
   /** Removes the temporary file if the process is interrupted before finish or abort. */
   unregister;
   /** Creates `<file>.partial` at the final size and writes the header. Existing files are replaced only at `finish`. */
   static async create(file, layout) {
-    const tmp = path2.join(path2.dirname(file), `.${path2.basename(file)}.partial-${process.pid}`);
+    const tmp = path.join(path.dirname(file), `.${path.basename(file)}.partial-${process.pid}`);
     let fh;
     try {
-      fh = await fs2.open(tmp, "w");
+      fh = await fs.open(tmp, "w");
     } catch (e) {
       throw asFsError(e, "create", tmp);
     }
+    const drop = async () => {
+      await fh.close().catch(() => void 0);
+      await fs.rm(tmp, { force: true });
+    };
+    const unregisterEarly = onInterruptCleanup(drop);
     try {
       await fh.truncate(layout.fileSize);
       await writeAll(fh, layout.header, 0);
     } catch (e) {
-      await fh.close();
-      await fs2.rm(tmp, { force: true });
+      unregisterEarly();
+      await drop();
       throw asFsError(e, "write", tmp, { needed: layout.fileSize });
     }
-    return new _GGUFFileSink(file, tmp, fh, layout);
+    return new _GGUFFileSink(file, tmp, fh, layout, unregisterEarly);
   }
   /** The temporary file being written: workers may write tensor bytes there directly at `layout` offsets, then call `markWritten`. */
   get tempPath() {
@@ -39101,25 +33796,34 @@ var GGUFFileSink = class _GGUFFileSink {
         "every tensor of the layout must be written before finish()"
       );
     }
-    this.closed = true;
+    this.state = "finishing";
     try {
       await this.fh.sync();
       await this.fh.close();
-      await fs2.rename(this.tmpPath, this.finalPath);
+      await fs.rename(this.tmpPath, this.finalPath);
     } catch (e) {
-      await fs2.rm(this.tmpPath, { force: true });
+      await fs.rm(this.tmpPath, { force: true });
       throw asFsError(e, "finish", this.finalPath, { needed: this.layout.fileSize });
     } finally {
+      this.state = "done";
       this.unregister();
     }
   }
-  /** Drops the temporary file. Safe to call twice. */
-  async abort() {
-    if (this.closed) return;
-    this.closed = true;
-    this.unregister();
-    await this.fh.close().catch(() => void 0);
-    await fs2.rm(this.tmpPath, { force: true });
+  /**
+   * Drops the temporary file (also while finishing, until the rename is done). Safe to call twice:
+   * a second call waits for the first. The interrupt cleanup stays registered until the file is
+   * gone, so an interruption that arrives while a failing run is aborting waits for it before the
+   * process exits.
+   */
+  abort() {
+    if (this.aborting) return this.aborting;
+    if (this.state === "done") return Promise.resolve();
+    this.state = "done";
+    this.aborting = (async () => {
+      await this.fh.close().catch(() => void 0);
+      await fs.rm(this.tmpPath, { force: true });
+    })().finally(() => this.unregister());
+    return this.aborting;
   }
 };
 async function writeAll(fh, bytes2, position) {
@@ -39171,273 +33875,7 @@ async function verifyGGUF(file, layout, metadata) {
   });
 }
 
-// src/execute/gguf-convert.ts
-var CHUNK_ELEMENTS = 16 << 20;
-function vocabKVsFor(row2, files, config, tokenizerPre) {
-  const src = { ...files, config };
-  const vocabSize = typeof config["vocab_size"] === "number" ? config["vocab_size"] : void 0;
-  const bpe = () => bpeKVs(src, vocabSize, tokenizerPre !== void 0 ? { preOverride: tokenizerPre } : {});
-  const needSpm = () => {
-    if (!src.tokenizerModel) {
-      throw new MergeopsError(
-        "IO",
-        `a ${row2.hfArchitectures[0]} model needs tokenizer.model (SentencePiece) for GGUF conversion`,
-        "copy tokenizer.model from the base model into the model folder"
-      );
-    }
-  };
-  switch (row2.vocab) {
-    case "qwen":
-      return src.tokenizerModel ? sentencePieceKVs(src, vocabSize) : bpe();
-    case "gemma":
-      if (!src.tokenizerModel && row2.id === "gemma3_text") return bpe();
-      needSpm();
-      return [...sentencePieceKVs(src, vocabSize), kv.bool("tokenizer.ggml.add_space_prefix", false)];
-    case "phi3":
-      if (src.tokenizerConfig?.["tokenizer_class"] === "GPT2Tokenizer") return bpe();
-      needSpm();
-      return sentencePieceKVs(src, vocabSize, "phi3");
-    case "llama": {
-      const out = [];
-      const aps = src.tokenizerConfig?.["add_prefix_space"];
-      if (typeof aps === "boolean") out.push(kv.bool("tokenizer.ggml.add_space_prefix", aps));
-      if (src.tokenizerModel) return [...out, ...sentencePieceKVs(src, vocabSize)];
-      const model2 = src.tokenizerJson?.["model"];
-      if (model2?.["byte_fallback"] === true) {
-        throw new MergeopsError(
-          "IO",
-          "this Llama/Mistral tokenizer is SentencePiece-style BPE but the folder has no tokenizer.model",
-          "copy tokenizer.model from the base model into the folder (reading the vocabulary from tokenizer.json alone is not supported yet)"
-        );
-      }
-      return [...out, ...bpe()];
-    }
-  }
-}
-async function readModelCard(from) {
-  const view = typeof from === "string" ? folderView(from) : from;
-  const b = view.read("README.md");
-  if (!b) return {};
-  const lines = b.toString("utf8").split(/\r?\n/);
-  if (lines[0] !== "---") return {};
-  const end = lines.indexOf("---", 1);
-  const yaml = lines.slice(1, end < 0 ? void 0 : end).join("\n").replace(/\t/g, "  ");
-  try {
-    const v = (0, import_yaml6.parse)(yaml, { version: "1.1" });
-    return typeof v === "object" && v !== null && !Array.isArray(v) ? v : {};
-  } catch (e) {
-    throw new MergeopsError(
-      "IO",
-      `${view.path("README.md")}: the model card's YAML header is invalid (${e.message})`,
-      "fix the front matter between the --- lines, or pass --name"
-    );
-  }
-}
-async function readFolderGGUFInfo(o) {
-  const row2 = ggufArchFor(o.config);
-  const withDefaults = withConfigDefaults(o.config);
-  const files = o.files ?? folderView(o.dir);
-  const vocab = vocabKVsFor(row2, readTokenizerFiles(files), withDefaults, o.tokenizerPre);
-  const genCfg = viewJsonObject(files, "generation_config.json");
-  const marker = o.files ? void 0 : readOutputMarker(o.dir);
-  const title = o.files ? o.title : marker?.name;
-  const generatedCard = marker !== void 0 && await fs3.stat(path3.join(o.dir, CARD_DATA_FILE)).then(() => true, () => false);
-  const general = {
-    ...title !== void 0 ? { name: title } : {},
-    ...generalFromModelCard(generatedCard ? {} : await readModelCard(files)),
-    ...o.general
-  };
-  if (genCfg) general.generationConfig = genCfg;
-  const modelIds = [];
-  const nop = o.config["_name_or_path"];
-  if (typeof nop === "string" && nop.split("/").length <= 2) modelIds.push(nop);
-  modelIds.push(o.modelId ?? path3.basename(o.dir));
-  return { config: o.config, vocab, general, modelIds };
-}
-function planFolderGGUF(info, tensors, fileType, o = {}) {
-  return planGGUFConversion({
-    config: info.config,
-    tensors,
-    fileType,
-    general: info.general,
-    modelIds: info.modelIds,
-    vocab: info.vocab,
-    prefix: o.prefix ?? `${info.modelIds[info.modelIds.length - 1]}-${fileType}`,
-    split: o.split
-  });
-}
-async function settleAll(jobs) {
-  const results = await Promise.allSettled(jobs);
-  const failed = results.find((r) => r.status === "rejected");
-  if (!failed) return;
-  const e = failed.reason;
-  if (e instanceof KernelError && e.code && e.hint) throw new MergeopsError(e.code, e.message, e.hint);
-  throw asSystemError(e);
-}
-async function convertModelToGGUF(o) {
-  const model2 = await readLocalModel(o.modelDir);
-  const info = await readFolderGGUFInfo({
-    dir: model2.dir,
-    config: model2.config,
-    general: o.general,
-    tokenizerPre: o.tokenizerPre,
-    modelId: o.modelId
-  });
-  const tensors = [...model2.tensors.values()].map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, shard: path3.basename(t.file) }));
-  const plan = planFolderGGUF(info, tensors, o.fileType, { prefix: o.prefix, split: o.split });
-  const outDir = resolveOutPath(o.outDir);
-  const created = !await fs3.stat(outDir).then(() => true, () => false);
-  try {
-    await fs3.mkdir(outDir, { recursive: true });
-  } catch (e) {
-    throw asFsError(e, "create the folder", outDir);
-  }
-  const dropCreated = async () => {
-    if (created) await fs3.rmdir(outDir).catch(() => void 0);
-  };
-  const unregisterDir = onInterruptCleanup(dropCreated);
-  const lock = acquireOutputLock(path3.join(outDir, plan.files[0].fileName));
-  try {
-    removeStalePartials(outDir, o.log);
-    for (const f of plan.files) {
-      const p = path3.join(outDir, f.fileName);
-      const exists3 = await fs3.stat(p).then(() => true, () => false);
-      if (exists3 && !o.overwrite && !o.forceOverwrite) {
-        throw new MergeopsError("USAGE", `${p} already exists`, "pass --overwrite to replace it, or choose another --out folder");
-      }
-      if (exists3 && !o.forceOverwrite && !await isGGUFFile(p)) {
-        throw new MergeopsError(
-          "USAGE",
-          `${p} exists and is not a GGUF file: --overwrite replaces only GGUF files`,
-          "choose another --out folder or --name, or pass --force-overwrite to replace it anyway"
-        );
-      }
-    }
-    return await writeConverted(o, model2, plan, outDir);
-  } catch (e) {
-    lock.release();
-    await dropCreated();
-    throw e;
-  } finally {
-    unregisterDir();
-    lock.release();
-  }
-}
-async function isGGUFFile(p) {
-  try {
-    const fh = await fs3.open(p, "r");
-    try {
-      const b = Buffer.alloc(4);
-      await fh.read(b, 0, 4, 0);
-      return b.toString("latin1") === "GGUF";
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    return false;
-  }
-}
-async function writeConverted(o, model2, plan, outDir) {
-  const sinks = [];
-  const fileOf = /* @__PURE__ */ new Map();
-  try {
-    for (const f of plan.files) {
-      const s = await GGUFFileSink.create(path3.join(outDir, f.fileName), f.layout);
-      sinks.push(s);
-      for (const t of f.layout.tensors) fileOf.set(t.name, s);
-    }
-    const pool = await KernelPool.create(o.threads ?? availableParallelism2());
-    const unregisterPool = onInterruptStop(() => pool.close());
-    try {
-      const jobs = [];
-      for (const t of plan.tensors) {
-        const sink = fileOf.get(t.ggufName);
-        if (t.generated) {
-          await sink.writeTensor(t.ggufName, new Uint8Array(t.generated.buffer.slice(0)));
-          continue;
-        }
-        const src = model2.tensors.get(t.hfName);
-        const target = sink.target(t);
-        const numel = target.rows * target.cols;
-        const q = ggufQuantum(target);
-        const step = Math.max(q, Math.floor((o.chunkElements ?? CHUNK_ELEMENTS) / q) * q);
-        for (let first = 0; first < numel; first += step) {
-          const n = Math.min(step, numel - first);
-          jobs.push(pool.run({
-            op: { kind: "copy" },
-            inputs: [{ kind: "tensor", source: { kind: "file", path: src.file }, start: src.start, dtype: src.dtype }],
-            shape: [numel],
-            tensor: t.hfName,
-            first,
-            n,
-            out: { file: "", start: 0, dtype: src.dtype },
-            gguf: [target]
-          }).then((r) => sink.markWritten(t.ggufName, r.ggufBytes?.[0] ?? 0)));
-        }
-      }
-      await settleAll(jobs);
-      await pool.closeFiles();
-    } finally {
-      unregisterPool();
-      await pool.close();
-    }
-    for (const s of sinks) await s.finish();
-  } catch (e) {
-    for (const s of sinks) await s.abort();
-    throw asFsError(e, "write", outDir, { needed: plan.files.reduce((a, f) => a + f.layout.fileSize, 0) });
-  }
-  for (const f of plan.files) await verifyGGUF(path3.join(outDir, f.fileName), f.layout, f.metadata);
-  let check;
-  try {
-    if ((o.check ?? true) && o.loadCheck) check = await o.loadCheck(path3.join(outDir, plan.files[0].fileName));
-  } catch (e) {
-    for (const f of plan.files) await fs3.rm(path3.join(outDir, f.fileName), { force: true });
-    throw e;
-  }
-  return { files: plan.files.map((f) => ({ path: path3.join(outDir, f.fileName), bytes: f.layout.fileSize })), plan, check };
-}
-
 // src/execute/gguf-outputs.ts
-function plannedOutputView(plan) {
-  const written = new Map((plan.outFiles ?? []).map((f) => [f.name, f.text]));
-  written.set("config.json", plan.outConfigText);
-  const copied = new Set(plan.donor.files);
-  return {
-    path: (name) => written.has(name) || !copied.has(name) ? `${name} (planned output)` : join3(plan.donor.dir, name),
-    read: (name) => {
-      const text = written.get(name);
-      if (text !== void 0) return Buffer.from(text, "utf8");
-      return copied.has(name) ? readOptionalFile(join3(plan.donor.dir, name)) : void 0;
-    }
-  };
-}
-async function planGGUFOutputs(plan, request) {
-  const files = plannedOutputView(plan);
-  const config = JSON.parse(plan.outConfigText);
-  const tensors = plan.tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, shard: plan.shards[t.shard].fileName }));
-  const info = await readFolderGGUFInfo({
-    dir: request.modelId,
-    config,
-    modelId: request.modelId,
-    tokenizerPre: request.tokenizerPre,
-    files,
-    title: request.title
-  });
-  return { request, plans: [...new Set(request.types)].map((t) => planFolderGGUF(info, tensors, t, { split: request.split })) };
-}
-function ggufRequestFor(plan, o, modelId) {
-  const types = o.gguf ?? (plan.recipe.mergeops.quantize ?? []).map(parseFileType);
-  return { types: [...new Set(types)], modelId, title: o.title, tokenizerPre: o.tokenizerPre, split: o.ggufSplit };
-}
-function attachGGUF(plan, planned) {
-  const bytes2 = planned.plans.reduce((a, p) => a + p.files.reduce((b, f) => b + f.layout.fileSize, 0), 0);
-  plan.estimates.diskBytes += bytes2 - (plan.estimates.ggufBytes ?? 0);
-  plan.estimates.ggufBytes = bytes2;
-  plan.gguf = planned;
-}
-function sameGGUFRequest(a, b) {
-  return JSON.stringify({ ...a, types: [...new Set(a.types)] }) === JSON.stringify({ ...b, types: [...new Set(b.types)] });
-}
 var GGUFOutputs = class _GGUFOutputs {
   constructor(plans, sinks, byTensor, kept) {
     this.plans = plans;
@@ -39469,7 +33907,7 @@ var GGUFOutputs = class _GGUFOutputs {
         for (const f of gp.files) {
           if (o.keep && !o.keep(f.fileName, f.layout.fileSize, f.layout.tensors.flatMap((t) => hfName.get(t.name) ?? []))) continue;
           kept.add(f.fileName);
-          const s = await GGUFFileSink.create(join3(dir, f.fileName), f.layout);
+          const s = await GGUFFileSink.create(join2(dir, f.fileName), f.layout);
           sinks.push(s);
           for (const t of f.layout.tensors) fileOf.set(t.name, s);
         }
@@ -39512,11 +33950,11 @@ var GGUFOutputs = class _GGUFOutputs {
    */
   async finish(dir, check) {
     for (const s of this.sinks) await s.finish();
-    for (const p of this.plans) for (const f of p.files) if (this.kept.has(f.fileName)) await verifyGGUF(join3(dir, f.fileName), f.layout, f.metadata);
+    for (const p of this.plans) for (const f of p.files) if (this.kept.has(f.fileName)) await verifyGGUF(join2(dir, f.fileName), f.layout, f.metadata);
     const checks = [];
     const whole = (p) => p.files.every((f) => this.kept.has(f.fileName));
     if (check) {
-      for (const p of this.plans) if (whole(p)) checks.push({ file: p.files[0].fileName, ...await check(join3(dir, p.files[0].fileName)) });
+      for (const p of this.plans) if (whole(p)) checks.push({ file: p.files[0].fileName, ...await check(join2(dir, p.files[0].fileName)) });
     }
     return checks;
   }
@@ -39557,16 +33995,16 @@ var HealthTracker = class {
     return { name: t.name, nan: sum2[0], inf: sum2[1], norm: Math.sqrt(oSq), inputs };
   }
 };
-function describe2(nan, inf) {
+function describe(nan, inf) {
   const parts = [nan > 0 ? `${nan} NaN` : "", inf > 0 ? `${inf} infinite` : ""].filter(Boolean);
   return `${parts.join(" and ")} value${nan + inf === 1 ? "" : "s"}`;
 }
 function nonFiniteError(h) {
   const carriers = h.inputs.filter((i) => i.nan + i.inf > 0);
-  const from = carriers.length > 0 ? `; it comes from ${carriers.map((i) => `${i.model} (tensor ${i.tensor}: ${describe2(i.nan, i.inf)})`).join(", ")}` : "; no input holds a non-finite value there: the merge arithmetic overflowed (check the weights and scale factors)";
+  const from = carriers.length > 0 ? `; it comes from ${carriers.map((i) => `${i.model} (tensor ${i.tensor}: ${describe(i.nan, i.inf)})`).join(", ")}` : "; no input holds a non-finite value there: the merge arithmetic overflowed (check the weights and scale factors)";
   return new MergeopsError(
     "NONFINITE",
-    `output tensor ${h.name} holds ${describe2(h.nan, h.inf)}${from}`,
+    `output tensor ${h.name} holds ${describe(h.nan, h.inf)}${from}`,
     carriers.length > 0 ? `the input model${carriers.length === 1 ? " is" : "s are"} damaged: use another revision or source, or pass --allow-nonfinite to write the output anyway` : "lower the weights or scale factors, or pass --allow-nonfinite to write the output anyway"
   );
 }
@@ -41063,7 +35501,7 @@ async function prepareNested(run, inputs, perWorker) {
     if (i.op.kind === "program" && !i.stats) i.stats = await computeStats(run, i.op, i.inputs, i.shape, i.tensor, perWorker);
   }
 }
-async function runTensor(run, t, budget, shardPath, gguf2 = [], note) {
+async function runTensor(run, t, budget, shardPath, gguf2 = [], note, health = true) {
   const inputs = t.inputs.map(refInput);
   await prepareNested(run, inputs, budget.perWorker);
   const numel = numelOf(t.shape);
@@ -41074,7 +35512,7 @@ async function runTensor(run, t, budget, shardPath, gguf2 = [], note) {
     tensor: t.name,
     out: { file: shardPath, start: t.start, dtype: t.dtype },
     ...gguf2.length > 0 ? { gguf: gguf2 } : {},
-    health: true
+    health
   };
   const perElement = opBytes(t.op, inputs, t.dtype, t.shape, t.name) + ggufBytesPerElement(gguf2, t.dtype) + DTYPE_SIZE[t.dtype];
   const outQuantum = gguf2.reduce((q, g) => lcm(q, ggufQuantum(g)), quantumOf(inputs));
@@ -41098,22 +35536,15 @@ async function runTensor(run, t, budget, shardPath, gguf2 = [], note) {
 
 // src/execute/execute.ts
 async function executePlan(plan, opts) {
+  if (plan.ggufOnly) return executeGGUFOnly(plan, opts);
   const t0 = performance.now();
   const maxMemory = opts.maxMemory ?? defaultMaxMemory();
-  const threads = opts.threads ?? availableParallelism3();
+  const threads = opts.threads ?? availableParallelism2();
   if (maxMemory < minMaxMemory(threads)) {
     throw new MergeopsError(
       "USAGE",
       `--max-memory ${maxMemory} bytes is too small for ${threads} worker(s)`,
       `give at least ${Math.ceil(minMaxMemory(threads) / 2 ** 20)} MiB, or fewer --threads`
-    );
-  }
-  const ggufTypes = opts.gguf ?? (plan.recipe.mergeops.quantize ?? []).map(parseFileType);
-  if (opts.ggufSplit && ggufTypes.length === 0) {
-    throw new MergeopsError(
-      "USAGE",
-      "--split-max-size / --split-max-tensors split GGUF files, but this run writes none",
-      "add --gguf TYPES (e.g. --gguf Q4_K_M), or `quantize:` under the recipe's `mergeops:`"
     );
   }
   const guarded = guardOutputDir(opts.outDir, {
@@ -41149,7 +35580,7 @@ async function executePlan(plan, opts) {
     const job = opts.shard ? opts.shard.index - 1 : SMALL_FILES_JOB;
     const matrix = opts.shard ? assignShards(plan, opts.shard.count) : void 0;
     const mine = (shard) => !matrix || matrix.shardJob[shard] === job;
-    const shardPaths = plan.shards.map((s, i) => mine(i) ? join4(tmp, s.fileName) : "");
+    const shardPaths = plan.shards.map((s, i) => mine(i) ? join3(tmp, s.fileName) : "");
     plan.shards.forEach((s, i) => {
       if (!mine(i)) return;
       try {
@@ -41166,10 +35597,8 @@ async function executePlan(plan, opts) {
     });
     writeModelFiles(plan, tmp);
     writeOutputMarker(tmp, opts.marker ?? { command: "run" });
-    if (ggufTypes.length > 0) {
-      const request = ggufRequestFor(plan, { ...opts, title: (opts.marker ?? { command: "run" }).name }, basename3(outDir));
-      const planned = plan.gguf && sameGGUFRequest(plan.gguf.request, request) ? plan.gguf : await planGGUFOutputs(plan, request);
-      gguf2 = await GGUFOutputs.open(planned.plans, tmp, {
+    if (plan.gguf) {
+      gguf2 = await GGUFOutputs.open(plan.gguf.plans, tmp, {
         onType: opts.onGGUF,
         ...matrix ? { keep: (_, bytes2, names) => matrix.assigner.assignNear(bytes2, overlapOf(plan, matrix.shardJob, matrix.assigner.count, names)) === job } : {}
       });
@@ -41210,7 +35639,7 @@ async function executePlan(plan, opts) {
       opts.inputsReady,
       tracker,
       gguf2,
-      opts.allowNonfinite ?? false,
+      { allowNonfinite: opts.allowNonfinite ?? false, health: true, failure: "merge failed: " },
       handoff
     );
     await handoff?.drain();
@@ -41223,7 +35652,7 @@ async function executePlan(plan, opts) {
     fsyncFile(tmp);
     replaceDir(tmp, outDir);
     const removed = handoff?.removed ?? [];
-    const files = [...readdirSync2(outDir).filter((n) => n !== OUTPUT_MARKER).map((name) => ({ name, bytes: statSync2(join4(outDir, name)).size })), ...removed].sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+    const files = [...readdirSync2(outDir).filter((n) => n !== OUTPUT_MARKER).map((name) => ({ name, bytes: statSync2(join3(outDir, name)).size })), ...removed].sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
     return {
       outDir,
       files,
@@ -41260,26 +35689,26 @@ function removeSmallFiles(plan, dir) {
   const names = ["config.json", "mergekit_config.yml", ...plan.donor.files, ...(plan.outFiles ?? []).map((f) => f.name)];
   if (plan.indexJson) names.push("model.safetensors.index.json");
   if (plan.stages?.length) names.push("mergeops_recipe.yml");
-  for (const n of names) rmSync2(join4(dir, n), { force: true });
+  for (const n of names) rmSync2(join3(dir, n), { force: true });
 }
 function writeModelFiles(plan, dir) {
   const needed = { needed: plan.estimates.diskBytes };
   const writeFile2 = (name, data) => {
     try {
-      writeFileSync2(join4(dir, name), data);
+      writeFileSync2(join3(dir, name), data);
     } catch (e) {
-      throw fsError(e, "write", join4(dir, name), needed);
+      throw fsError(e, "write", join3(dir, name), needed);
     }
   };
   if (plan.indexJson) writeFile2("model.safetensors.index.json", plan.indexJson);
   writeFile2("config.json", plan.outConfigText);
   for (const f of plan.donor.files) {
-    const from = join4(plan.donor.dir, f);
+    const from = join3(plan.donor.dir, f);
     try {
-      copyFileSync(from, join4(dir, f));
+      copyFileSync(from, join3(dir, f));
     } catch (e) {
       const onTarget = /^(ENOSPC|EDQUOT|EROFS|EFBIG)$/.test(systemErrorCode(e) ?? "");
-      throw onTarget ? fsError(e, `copy ${from} to`, join4(dir, f), needed) : asFsError(e, "copy", from, needed);
+      throw onTarget ? fsError(e, `copy ${from} to`, join3(dir, f), needed) : asFsError(e, "copy", from, needed);
     }
   }
   for (const f of plan.outFiles ?? []) writeFile2(f.name, f.text);
@@ -41332,14 +35761,14 @@ var FileHandoff = class {
   waiting = 0;
   failure;
   removed = [];
-  file(path6, release = true) {
+  file(path5, release = true) {
     this.waiting++;
     this.chain = this.chain.then(async () => {
       if (this.failure) return;
       try {
-        if (release) await this.pool.releaseFile(path6);
-        const bytes2 = statSync2(path6).size;
-        if (await this.onFileDone(path6)) this.removed.push({ name: basename3(path6), bytes: bytes2 });
+        if (release) await this.pool.releaseFile(path5);
+        const bytes2 = statSync2(path5).size;
+        if (await this.onFileDone(path5)) this.removed.push({ name: basename2(path5), bytes: bytes2 });
       } catch (e) {
         this.failure ??= e;
       } finally {
@@ -41357,7 +35786,7 @@ var FileHandoff = class {
     if (this.failure) throw this.failure;
   }
 };
-async function runAll(pool, plan, tensors, budget, shardPaths, inputsReady, tracker, gguf2, allowNonfinite, handoff) {
+async function runAll(pool, plan, tensors, budget, shardPaths, inputsReady, tracker, gguf2, o, handoff) {
   const window2 = pool.size * 2;
   const inFlight = /* @__PURE__ */ new Set();
   const healthParts = new HealthTracker();
@@ -41393,9 +35822,9 @@ async function runAll(pool, plan, tensors, budget, shardPaths, inputsReady, trac
       if (r.health) healthParts.add(t.name, job.first, r.health);
       return r;
     };
-    const p = runTensor(run, t, budget, shardPaths[t.shard], gguf2?.targets(t.name), tracker.note).then(() => {
+    const p = runTensor(run, t, budget, shardPaths[t.shard], gguf2?.targets(t.name), tracker.note, o.health).then(() => {
       const h = healthParts.finish(t);
-      checkFinite(h, allowNonfinite);
+      checkFinite(h, o.allowNonfinite);
       if (h) health.set(t.name, h);
       tracker.tensor(t.name);
       if (--left[t.shard] === 0 && !failure && shardPaths[t.shard] !== "") handoff?.file(shardPaths[t.shard]);
@@ -41411,16 +35840,16 @@ async function runAll(pool, plan, tensors, budget, shardPaths, inputsReady, trac
   if (failure instanceof MergeopsError) throw failure;
   if (failure instanceof KernelError && failure.errno !== void 0) throw asSystemError(failure);
   if (failure instanceof KernelError && failure.code && failure.hint) {
-    throw new MergeopsError(failure.code, `merge failed: ${failure.message}`, failure.hint);
+    throw new MergeopsError(failure.code, `${o.failure}${failure.message}`, failure.hint);
   }
   if (failure) {
     const msg = failure instanceof Error ? failure.message : String(failure);
-    throw new MergeopsError("IO", `merge failed: ${msg}`, "check that the input files are complete and the output disk has room");
+    throw new MergeopsError("IO", `${o.failure}${msg}`, "check that the input files are complete and the output disk has room");
   }
   return tensors.flatMap((t) => health.get(t.name) ?? []);
 }
-function fsyncFile(path6) {
-  const fd = openSync3(path6, "r");
+function fsyncFile(path5) {
+  const fd = openSync3(path5, "r");
   try {
     fsyncSync2(fd);
   } finally {
@@ -41438,19 +35867,180 @@ function replaceDir(tmp, outDir) {
   }
   fsyncFile(dirname4(outDir));
 }
+async function executeGGUFOnly(plan, opts) {
+  const t0 = performance.now();
+  const planned = plan.gguf;
+  const files = planned.plans.flatMap((p) => p.files);
+  const ggufBytes = files.reduce((a, f) => a + f.layout.fileSize, 0);
+  const maxMemory = opts.maxMemory ?? defaultMaxMemory();
+  const threads = opts.threads ?? availableParallelism2();
+  const outDir = resolveOutPath(opts.outDir);
+  const created = !existsSync2(outDir);
+  try {
+    mkdirSync2(outDir, { recursive: true });
+  } catch (e) {
+    throw asFsError(e, "create the folder", outDir);
+  }
+  const dropCreated = async () => {
+    if (!created) return;
+    const { rmdir } = await import("node:fs/promises");
+    await rmdir(outDir).catch(() => void 0);
+  };
+  const unregisterDir = onInterruptCleanup(dropCreated);
+  const lock = opts.outputLock ?? acquireOutputLock(join3(outDir, files[0].fileName));
+  let pool;
+  let unregisterPool;
+  let gguf2;
+  let flusher;
+  let written = false;
+  try {
+    removeStalePartials(outDir, opts.log);
+    for (const f of files) {
+      const p = join3(outDir, f.fileName);
+      if (!existsSync2(p)) continue;
+      if (!opts.overwrite && !opts.forceOverwrite) {
+        throw new MergeopsError("USAGE", `${p} already exists`, "pass --overwrite to replace it, or choose another --out folder");
+      }
+      if (!opts.forceOverwrite && !isGGUFFile(p)) {
+        throw new MergeopsError(
+          "USAGE",
+          `${p} exists and is not a GGUF file: --overwrite replaces only GGUF files`,
+          "choose another --out folder or --name, or pass --force-overwrite to replace it anyway"
+        );
+      }
+    }
+    try {
+      gguf2 = await GGUFOutputs.open(planned.plans, outDir, { onType: opts.onGGUF });
+      const dataMemory = maxMemory - ggufPlanBytes(gguf2.headerBytes);
+      if (dataMemory < minMaxMemory(threads)) {
+        throw new MergeopsError(
+          "USAGE",
+          `--max-memory ${maxMemory} bytes is too small for ${threads} worker(s) and the GGUF files' headers`,
+          `give at least ${Math.ceil((maxMemory - dataMemory + minMaxMemory(threads)) / 2 ** 20)} MiB, or fewer --threads`
+        );
+      }
+      pool = await KernelPool.create(threads, { directIO: opts.directIO });
+      const p = pool;
+      unregisterPool = onInterruptStop(() => p.close());
+      const tensors = plan.tensors.filter((t) => gguf2.targets(t.name).length > 0);
+      const progress = {
+        tensorsDone: 0,
+        tensorsTotal: tensors.length,
+        bytesRead: 0,
+        bytesWritten: 0,
+        bytesTotal: tensors.reduce((a, t) => a + t.inputs.reduce((b, r) => b + r.end - r.start, 0), 0),
+        elapsed: 0,
+        current: ""
+      };
+      opts.onTensors?.(tensors);
+      flusher = new ShardFlusher(gguf2.paths);
+      const tracker = new Tracker(progress, t0, opts.onProgress, flusher, opts.onWarning);
+      await runAll(
+        pool,
+        plan,
+        tensors,
+        { perWorker: workerDataBudget(dataMemory, pool.size), whole: programWholeBudget(dataMemory, pool.size) },
+        plan.shards.map(() => ""),
+        opts.inputsReady,
+        tracker,
+        gguf2,
+        { allowNonfinite: true, health: false, failure: "" }
+      );
+      await pool.closeFiles();
+      await pool.close();
+      await flusher.finish();
+      const mergeSeconds = (performance.now() - t0) / 1e3;
+      written = true;
+      const ggufChecks = await gguf2.finish(outDir, opts.ggufCheck ?? true ? opts.loadCheck : void 0);
+      return {
+        outDir,
+        files: files.map((f) => ({ name: f.fileName, bytes: f.layout.fileSize })),
+        removed: [],
+        bytesRead: progress.bytesRead,
+        bytesWritten: ggufBytes,
+        bytesDirect: tracker.bytesDirect,
+        ggufChecks,
+        health: [],
+        gguf: gguf2.files,
+        warnings: tracker.warnings,
+        seconds: (performance.now() - t0) / 1e3,
+        mergeSeconds
+      };
+    } catch (e) {
+      flusher?.close();
+      await gguf2?.abort();
+      if (written) for (const f of files) rmSync2(join3(outDir, f.fileName), { force: true });
+      throw written ? e : asFsError(asSystemError(e), "write", outDir, { needed: ggufBytes });
+    }
+  } catch (e) {
+    if (!opts.outputLock) lock.release();
+    await dropCreated();
+    throw e;
+  } finally {
+    unregisterPool?.();
+    await pool?.close();
+    unregisterDir();
+    if (!opts.outputLock) lock.release();
+  }
+}
+function isGGUFFile(p) {
+  try {
+    const fd = openSync3(p, "r");
+    try {
+      const b = Buffer.alloc(4);
+      readSync(fd, b, 0, 4, 0);
+      return b.toString("latin1") === "GGUF";
+    } finally {
+      closeSync3(fd);
+    }
+  } catch {
+    return false;
+  }
+}
 
 // src/hub/check-frozen.ts
 import { existsSync as existsSync4, statSync as statSync4 } from "node:fs";
 import { dirname as dirname7, resolve as resolve6 } from "node:path";
 
 // src/hub/lockfile.ts
-import { createHash as createHash3 } from "node:crypto";
-import { createReadStream as createReadStream2, existsSync as existsSync3, readFileSync as readFileSync4, statSync as statSync3, writeFileSync as writeFileSync3, renameSync as renameSync2 } from "node:fs";
-import { basename as basename4, dirname as dirname5, join as join5, relative as relative2, sep as sep2 } from "node:path";
+import { createHash as createHash2 } from "node:crypto";
+import { createReadStream as createReadStream2, existsSync as existsSync3, readFileSync as readFileSync3, statSync as statSync3, writeFileSync as writeFileSync3, renameSync as renameSync2 } from "node:fs";
+import { basename as basename3, dirname as dirname5, join as join4, relative as relative2, sep as sep2 } from "node:path";
+
+// src/formats/json-keys.ts
+function firstDuplicateKey(text) {
+  const stack = [];
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      let j = i + 1;
+      while (j < text.length && text.charCodeAt(j) !== 34) j += text.charCodeAt(j) === 92 ? 2 : 1;
+      const keys = stack[stack.length - 1];
+      if (expectKey && keys) {
+        const key = JSON.parse(text.slice(i, j + 1));
+        if (keys.has(key)) return key;
+        keys.add(key);
+      }
+      expectKey = false;
+      i = j;
+    } else if (c === 123) {
+      stack.push(/* @__PURE__ */ new Set());
+      expectKey = true;
+    } else if (c === 91) {
+      stack.push(null);
+    } else if (c === 125 || c === 93) {
+      stack.pop();
+    } else if (c === 44) {
+      expectKey = stack[stack.length - 1] != null;
+    }
+  }
+  return void 0;
+}
 
 // src/recipe/canonical.ts
-var import_yaml7 = __toESM(require_dist(), 1);
-import { createHash as createHash2 } from "node:crypto";
+var import_yaml6 = __toESM(require_dist(), 1);
+import { createHash } from "node:crypto";
 function canonicalValue(v) {
   if (Array.isArray(v)) return v.map(canonicalValue);
   if (v !== null && typeof v === "object") {
@@ -41465,15 +36055,15 @@ function canonicalValue(v) {
 }
 function canonicalRecipe(docTexts) {
   return docTexts.map((text) => {
-    const [doc] = (0, import_yaml7.parseAllDocuments)(text, { merge: true });
+    const [doc] = (0, import_yaml6.parseAllDocuments)(text, { merge: true });
     return canonicalValue(doc && !Array.isArray(doc) ? doc.toJS({ maxAliasCount: -1 }) : null);
   });
 }
 function canonicalRecipeHash(c) {
-  return createHash2("sha256").update(JSON.stringify(c)).digest("hex");
+  return createHash("sha256").update(JSON.stringify(c)).digest("hex");
 }
 var isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
-function show2(v) {
+function show(v) {
   const s = v === void 0 ? "nothing" : JSON.stringify(v);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
@@ -41485,22 +36075,22 @@ function modelLabel(v) {
   if (isObject(m) && typeof m.path === "string") return m.path;
   return void 0;
 }
-function render(path6) {
+function render(path5) {
   const dotted = (segs) => segs.map((s, j) => typeof s === "number" ? `[${s}]` : `${j ? "." : ""}${String(s)}`).join("");
-  const i = path6.findIndex((s) => typeof s === "object");
-  if (i < 0) return dotted(path6);
-  const before = path6.slice(0, i);
+  const i = path5.findIndex((s) => typeof s === "object");
+  if (i < 0) return dotted(path5);
+  const before = path5.slice(0, i);
   if (before[before.length - 1] === "models" || before[before.length - 1] === "sources") before.pop();
-  const rest = path6.slice(i + 1);
-  return `${before.length ? `${dotted(before)} ` : ""}model \`${path6[i].model}\`${rest.length ? `, ${dotted(rest)}` : ""}`;
+  const rest = path5.slice(i + 1);
+  return `${before.length ? `${dotted(before)} ` : ""}model \`${path5[i].model}\`${rest.length ? `, ${dotted(rest)}` : ""}`;
 }
-function diff(path6, a, b, out) {
+function diff(path5, a, b, out) {
   if (JSON.stringify(a) === JSON.stringify(b)) return;
   if (isObject(a) && isObject(b)) {
     for (const k of [.../* @__PURE__ */ new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
-      if (!(k in a)) out.push(`${render([...path6, k])} added: ${show2(b[k])}`);
-      else if (!(k in b)) out.push(`${render([...path6, k])} removed (was ${show2(a[k])})`);
-      else diff([...path6, k], a[k], b[k], out);
+      if (!(k in a)) out.push(`${render([...path5, k])} added: ${show(b[k])}`);
+      else if (!(k in b)) out.push(`${render([...path5, k])} removed (was ${show(a[k])})`);
+      else diff([...path5, k], a[k], b[k], out);
     }
     return;
   }
@@ -41511,22 +36101,22 @@ function diff(path6, a, b, out) {
     if (unique(la) && unique(lb)) {
       for (const [i, l] of la.entries()) {
         const j = lb.indexOf(l);
-        if (j < 0) out.push(`${render([...path6, { model: l }])} removed`);
-        else diff([...path6, { model: l }], a[i], b[j], out);
+        if (j < 0) out.push(`${render([...path5, { model: l }])} removed`);
+        else diff([...path5, { model: l }], a[i], b[j], out);
       }
-      for (const l of lb) if (!la.includes(l)) out.push(`${render([...path6, { model: l }])} added`);
+      for (const l of lb) if (!la.includes(l)) out.push(`${render([...path5, { model: l }])} added`);
       const common = la.filter((l) => lb.includes(l));
-      if (common.join("\n") !== lb.filter((l) => la.includes(l)).join("\n")) out.push(`${render(path6)}: the order of the models changed`);
+      if (common.join("\n") !== lb.filter((l) => la.includes(l)).join("\n")) out.push(`${render(path5)}: the order of the models changed`);
       return;
     }
     for (let i = 0; i < Math.max(a.length, b.length); i++) {
-      if (i >= a.length) out.push(`${render([...path6, i])} added: ${show2(b[i])}`);
-      else if (i >= b.length) out.push(`${render([...path6, i])} removed (was ${show2(a[i])})`);
-      else diff([...path6, i], a[i], b[i], out);
+      if (i >= a.length) out.push(`${render([...path5, i])} added: ${show(b[i])}`);
+      else if (i >= b.length) out.push(`${render([...path5, i])} removed (was ${show(a[i])})`);
+      else diff([...path5, i], a[i], b[i], out);
     }
     return;
   }
-  out.push(`${render(path6) || "the recipe"}: ${show2(a)} \u2192 ${show2(b)}`);
+  out.push(`${render(path5) || "the recipe"}: ${show(a)} \u2192 ${show(b)}`);
 }
 function recipeChanges(before, after, limit = 8) {
   const out = [];
@@ -41547,8 +36137,611 @@ function recipeChanges(before, after, limit = 8) {
 }
 
 // src/hub/lora.ts
-import { promises as fs4 } from "node:fs";
-import path4 from "node:path";
+import { promises as fs3 } from "node:fs";
+import path3 from "node:path";
+
+// src/hub/local.ts
+import { promises as fs2 } from "node:fs";
+import path2 from "node:path";
+
+// src/formats/safetensors.ts
+var MAX_HEADER_BYTES = 100 * 1024 * 1024;
+function tensorByteSize(dtype, shape) {
+  let n = DTYPE_SIZE[dtype];
+  for (const d of shape) {
+    if (!Number.isSafeInteger(d) || d < 0) {
+      throw new MergeopsError(
+        "INTERNAL",
+        `invalid tensor dimension ${String(d)} in shape [${shape.join(", ")}]`,
+        "shapes are arrays of non-negative integers"
+      );
+    }
+    n *= d;
+  }
+  if (!Number.isSafeInteger(n)) {
+    throw new MergeopsError(
+      "INTERNAL",
+      `tensor of shape [${shape.join(", ")}] is too large (${n} bytes)`,
+      "tensor byte sizes must stay below 2^53"
+    );
+  }
+  return n;
+}
+function buildSafetensorsHeader(tensors, metadata) {
+  const meta = metadata ?? { format: "pt" };
+  const obj2 = {};
+  const seen = /* @__PURE__ */ new Set();
+  if (Object.keys(meta).length > 0) obj2["__metadata__"] = { ...meta };
+  let offset = 0;
+  const rel = [];
+  for (const t of tensors) {
+    if (t.name === "__metadata__") {
+      throw new MergeopsError("INTERNAL", "a tensor cannot be named __metadata__", "rename the tensor");
+    }
+    if (seen.has(t.name)) {
+      throw new MergeopsError(
+        "INTERNAL",
+        `duplicate tensor name ${JSON.stringify(t.name)} in one safetensors file`,
+        "each tensor name must appear once per file"
+      );
+    }
+    if (!isDType(t.dtype)) {
+      throw new MergeopsError(
+        "INTERNAL",
+        `unknown dtype ${JSON.stringify(t.dtype)} for tensor ${t.name}`,
+        `use one of ${DTYPES.join(", ")}`
+      );
+    }
+    seen.add(t.name);
+    const size = tensorByteSize(t.dtype, t.shape);
+    const begin = offset;
+    const end = begin + size;
+    if (!Number.isSafeInteger(end)) {
+      throw new MergeopsError("INTERNAL", "safetensors data section exceeds 2^53 bytes", "split the model into shards");
+    }
+    obj2[t.name] = { dtype: t.dtype, shape: [...t.shape], data_offsets: [begin, end] };
+    rel.push({ spec: t, begin, end });
+    offset = end;
+  }
+  const json2 = new TextEncoder().encode(JSON.stringify(obj2));
+  const headerLength = Math.ceil(json2.length / 8) * 8;
+  const header = new Uint8Array(8 + headerLength);
+  new DataView(header.buffer).setBigUint64(0, BigInt(headerLength), true);
+  header.set(json2, 8);
+  header.fill(32, 8 + json2.length);
+  const dataStart = 8 + headerLength;
+  const entries = rel.map(({ spec, begin, end }) => ({
+    name: spec.name,
+    dtype: spec.dtype,
+    shape: [...spec.shape],
+    start: dataStart + begin,
+    end: dataStart + end
+  }));
+  return { header, dataStart, entries };
+}
+var HEADER_HINT = "the file is not a valid safetensors file (truncated download or a different format?); re-download it, or re-save the model with the `safetensors` library";
+function parseHeaderLength(first8, fileSize, file) {
+  if (fileSize < 8 || first8.length < 8) {
+    throw new SafetensorsError(
+      file,
+      `file is truncated: ${Math.min(fileSize, first8.length)} bytes, but a safetensors file starts with an 8-byte header length`,
+      HEADER_HINT
+    );
+  }
+  const big = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
+  if (big > BigInt(MAX_HEADER_BYTES)) {
+    throw new SafetensorsError(
+      file,
+      `header length ${big} bytes exceeds the ${MAX_HEADER_BYTES}-byte limit (100 MiB, as in the Rust safetensors crate)`,
+      HEADER_HINT
+    );
+  }
+  const len2 = Number(big);
+  if (len2 < 2) {
+    throw new SafetensorsError(file, `header length ${len2} is too small to hold a JSON object`, HEADER_HINT);
+  }
+  if (8 + len2 > fileSize) {
+    throw new SafetensorsError(
+      file,
+      `header length ${len2} runs past the end of the file (8 + ${len2} = ${8 + len2} > file size ${fileSize})`,
+      HEADER_HINT + "; a file cut short is usually an interrupted download"
+    );
+  }
+  return len2;
+}
+function describe2(v) {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "string") return `a string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + "\u2026" : v)}`;
+  if (typeof v === "number") return `the number ${v}`;
+  return typeof v === "object" ? "an object" : `a ${typeof v}`;
+}
+function excerpt(s, max = 80) {
+  return s.length > max ? `${s.slice(0, max)}\u2026` : s;
+}
+function isPlainObject(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+var ENTRY_HINT = 'each tensor entry must be {"dtype": "<DTYPE>", "shape": [..], "data_offsets": [begin, end]}; the file was written by a non-conforming tool or is corrupted: re-save it with the `safetensors` library';
+function parseSafetensorsHeader(json2, headerLength, fileSize, file) {
+  if (json2.length !== headerLength) {
+    throw new SafetensorsError(
+      file,
+      `header is truncated: expected ${headerLength} bytes of JSON, got ${json2.length}`,
+      HEADER_HINT
+    );
+  }
+  const dataStart = 8 + headerLength;
+  if (dataStart > fileSize) {
+    throw new SafetensorsError(
+      file,
+      `header length ${headerLength} runs past the end of the file (file size ${fileSize})`,
+      HEADER_HINT
+    );
+  }
+  let text;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(json2);
+  } catch {
+    throw new SafetensorsError(file, "header is not valid UTF-8", HEADER_HINT);
+  }
+  if (text.charCodeAt(0) !== 123) {
+    throw new SafetensorsError(
+      file,
+      `header is not a JSON object (it starts with ${JSON.stringify(text.slice(0, 16))})`,
+      HEADER_HINT
+    );
+  }
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new SafetensorsError(file, `header is not valid JSON: ${why.slice(0, 200)}`, HEADER_HINT);
+  }
+  if (!isPlainObject(parsed)) {
+    throw new SafetensorsError(file, `header is not a JSON object (got ${describe2(parsed)})`, HEADER_HINT);
+  }
+  const dup = firstDuplicateKey(text);
+  if (dup !== void 0) {
+    throw new SafetensorsError(
+      file,
+      `${JSON.stringify(excerpt(dup))} appears twice in one object of the header`,
+      "a safetensors file names each tensor (and each field of an entry) once; the safetensors library refuses this file: re-save it with the `safetensors` library"
+    );
+  }
+  let metadata = null;
+  const tensors = [];
+  const dataSize = fileSize - dataStart;
+  for (const [name, value] of Object.entries(parsed)) {
+    if (name === "__metadata__") {
+      if (value === null) continue;
+      if (!isPlainObject(value)) {
+        throw new SafetensorsError(
+          file,
+          `__metadata__ must be an object of strings, got ${describe2(value)}`,
+          "safetensors metadata maps string keys to string values"
+        );
+      }
+      const m = [];
+      for (const [k, v] of Object.entries(value)) {
+        if (typeof v !== "string") {
+          throw new SafetensorsError(
+            file,
+            `__metadata__[${JSON.stringify(k)}] must be a string, got ${describe2(v)}`,
+            "safetensors metadata maps string keys to string values; store numbers and objects as strings"
+          );
+        }
+        m.push([k, v]);
+      }
+      metadata = Object.fromEntries(m);
+      continue;
+    }
+    const where = `tensor ${JSON.stringify(name)}`;
+    if (!isPlainObject(value)) {
+      throw new SafetensorsError(file, `${where}: entry must be an object, got ${describe2(value)}`, ENTRY_HINT);
+    }
+    for (const k of Object.keys(value)) {
+      if (k !== "dtype" && k !== "shape" && k !== "data_offsets") {
+        throw new SafetensorsError(file, `${where}: unexpected key ${JSON.stringify(k)}`, ENTRY_HINT);
+      }
+    }
+    const { dtype, shape, data_offsets: offsets } = value;
+    if (dtype === void 0 || shape === void 0 || offsets === void 0) {
+      const missing2 = ["dtype", "shape", "data_offsets"].filter((k) => value[k] === void 0);
+      throw new SafetensorsError(file, `${where}: missing ${missing2.join(", ")}`, ENTRY_HINT);
+    }
+    if (typeof dtype !== "string" || !isDType(dtype)) {
+      throw new SafetensorsError(
+        file,
+        `${where}: unknown dtype ${typeof dtype === "string" ? JSON.stringify(dtype.slice(0, 40)) : describe2(dtype)}`,
+        `mergeops reads the dtypes ${DTYPES.join(", ")}; convert the model (e.g. to bfloat16) before merging`
+      );
+    }
+    if (!Array.isArray(shape)) {
+      throw new SafetensorsError(file, `${where}: shape must be an array of integers, got ${describe2(shape)}`, ENTRY_HINT);
+    }
+    let elements = 1;
+    let zero = false;
+    for (let i = 0; i < shape.length; i++) {
+      const d = shape[i];
+      if (typeof d !== "number" || !Number.isSafeInteger(d) || d < 0) {
+        throw new SafetensorsError(
+          file,
+          `${where}: shape[${i}] must be a non-negative integer, got ${describe2(d)}`,
+          ENTRY_HINT
+        );
+      }
+      if (d === 0) zero = true;
+      else if (elements <= Number.MAX_SAFE_INTEGER) elements *= d;
+    }
+    if (zero) elements = 0;
+    if (!Array.isArray(offsets) || offsets.length !== 2) {
+      throw new SafetensorsError(
+        file,
+        `${where}: data_offsets must be [begin, end], got ${Array.isArray(offsets) ? `an array of ${offsets.length}` : describe2(offsets)}`,
+        ENTRY_HINT
+      );
+    }
+    const [begin, end] = offsets;
+    for (const [label, v] of [["begin", begin], ["end", end]]) {
+      if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) {
+        throw new SafetensorsError(
+          file,
+          `${where}: data_offsets ${label} must be a non-negative integer below 2^53, got ${describe2(v)}`,
+          ENTRY_HINT
+        );
+      }
+    }
+    const b = begin;
+    const e = end;
+    if (b > e) {
+      throw new SafetensorsError(file, `${where}: data_offsets begin ${b} is after end ${e}`, ENTRY_HINT);
+    }
+    const expected = elements * DTYPE_SIZE[dtype];
+    if (expected !== e - b) {
+      const shown = Number.isSafeInteger(expected) ? String(expected) : "more than 2^53";
+      throw new SafetensorsError(
+        file,
+        `${where}: byte length mismatch: shape [${shape.join(", ")}] \xD7 ${dtype} (${DTYPE_SIZE[dtype]} bytes) = ${shown} bytes, but data_offsets [${b}, ${e}] span ${e - b} bytes`,
+        ENTRY_HINT
+      );
+    }
+    if (e > dataSize) {
+      throw new SafetensorsError(
+        file,
+        `${where}: data_offsets [${b}, ${e}] run past the end of the data section (${dataSize} bytes; file size ${fileSize}, data starts at ${dataStart})`,
+        "the file is truncated (interrupted download?) or its header is corrupted; re-download it"
+      );
+    }
+    tensors.push({ name, dtype, shape, start: dataStart + b, end: dataStart + e });
+  }
+  tensors.sort((x, y) => x.start - y.start || x.end - y.end);
+  let at = dataStart;
+  for (let i = 0; i < tensors.length; i++) {
+    const cur = tensors[i];
+    if (cur.start < at) {
+      const prev = tensors[i - 1];
+      throw new SafetensorsError(
+        file,
+        `tensors ${JSON.stringify(excerpt(prev.name))} [${prev.start - dataStart}, ${prev.end - dataStart}] and ${JSON.stringify(excerpt(cur.name))} [${cur.start - dataStart}, ${cur.end - dataStart}] overlap`,
+        "tensor byte ranges in a safetensors file must not overlap; the file is corrupted or was written by a non-conforming tool"
+      );
+    }
+    if (cur.start > at) {
+      throw new SafetensorsError(
+        file,
+        `data bytes [${at - dataStart}, ${cur.start - dataStart}) belong to no tensor (before ${JSON.stringify(excerpt(cur.name))})`,
+        "every byte of a safetensors data section belongs to exactly one tensor (the safetensors library refuses gaps); the file is corrupted or was written by a non-conforming tool: re-save it with the `safetensors` library"
+      );
+    }
+    at = cur.end;
+  }
+  if (at !== fileSize) {
+    throw new SafetensorsError(
+      file,
+      `the last ${fileSize - at} byte(s) of the file (data bytes [${at - dataStart}, ${fileSize - dataStart})) belong to no tensor`,
+      "a safetensors file ends with its last tensor (the safetensors library refuses trailing bytes); the file was appended to or corrupted: re-download it or re-save it with the `safetensors` library"
+    );
+  }
+  return { headerLength, dataStart, tensors, metadata };
+}
+function shardFileName(index, count) {
+  if (count === 1) return "model.safetensors";
+  const pad2 = (n) => String(n).padStart(5, "0");
+  return `model-${pad2(index + 1)}-of-${pad2(count)}.safetensors`;
+}
+function planShards(tensors, maxShardBytes) {
+  if (!(maxShardBytes > 0) || !Number.isFinite(maxShardBytes)) {
+    throw new MergeopsError(
+      "USAGE",
+      `maximum shard size must be a positive number of bytes, got ${maxShardBytes}`,
+      "pass a size such as 5B (5 billion bytes), 2GiB or 500M"
+    );
+  }
+  const groups = [];
+  let cur = null;
+  for (const t of tensors) {
+    const size = tensorByteSize(t.dtype, t.shape);
+    if (cur === null || cur.tensors.length > 0 && cur.totalBytes + size > maxShardBytes) {
+      cur = { tensors: [], totalBytes: 0 };
+      groups.push(cur);
+    }
+    cur.tensors.push(t);
+    cur.totalBytes += size;
+  }
+  if (groups.length === 0) groups.push({ tensors: [], totalBytes: 0 });
+  return groups.map((g, i) => ({ fileName: shardFileName(i, groups.length), tensors: g.tensors, totalBytes: g.totalBytes }));
+}
+function pyJsonString(s) {
+  return JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
+}
+function byCodePoint(a, b) {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+function buildIndexJson(weightMap, totalSize, extraMetadata) {
+  const meta = [];
+  for (const [k, v] of Object.entries(extraMetadata ?? {})) {
+    if (k !== "total_size") meta.push([k, pyJsonString(v)]);
+  }
+  meta.push(["total_size", String(totalSize)]);
+  meta.sort((a, b) => byCodePoint(a[0], b[0]));
+  const wm = Object.keys(weightMap).sort(byCodePoint).map((k) => [k, pyJsonString(weightMap[k])]);
+  const obj2 = (entries, indent) => entries.length === 0 ? "{}" : "{\n" + entries.map(([k, v]) => `${indent}  ${pyJsonString(k)}: ${v}`).join(",\n") + `
+${indent}}`;
+  return obj2([["metadata", obj2(meta, "  ")], ["weight_map", obj2(wm, "  ")]], "") + "\n";
+}
+var INDEX_HINT = 'model.safetensors.index.json must be {"metadata": {...}, "weight_map": {"<tensor name>": "<shard file name>", ...}}; re-download it or regenerate it with transformers';
+function parseIndexJson(text, file) {
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new SafetensorsError(file, `index is not valid JSON: ${why.slice(0, 200)}`, INDEX_HINT);
+  }
+  if (!isPlainObject(parsed)) {
+    throw new SafetensorsError(file, `index is not a JSON object (got ${describe2(parsed)})`, INDEX_HINT);
+  }
+  const wm = parsed["weight_map"];
+  if (!isPlainObject(wm)) {
+    throw new SafetensorsError(
+      file,
+      wm === void 0 ? 'index has no "weight_map"' : `"weight_map" must be an object, got ${describe2(wm)}`,
+      INDEX_HINT
+    );
+  }
+  const out = [];
+  for (const [name, shard] of Object.entries(wm)) {
+    if (typeof shard !== "string" || shard.length === 0) {
+      throw new SafetensorsError(
+        file,
+        `weight_map[${JSON.stringify(name)}] must be a shard file name, got ${describe2(shard)}`,
+        INDEX_HINT
+      );
+    }
+    if (shard.includes("/") || shard.includes("\\") || shard === "." || shard === ".." || shard.includes("\0")) {
+      throw new SafetensorsError(
+        file,
+        `weight_map[${JSON.stringify(name)}] = ${JSON.stringify(shard)} is not a plain file name`,
+        "shards must sit next to the index; paths with directories are refused"
+      );
+    }
+    out.push([name, shard]);
+  }
+  return Object.fromEntries(out);
+}
+
+// src/io/file-range.ts
+var MAX_IO = 1 << 30;
+function truncated(file, at, missing2) {
+  return new MergeopsError(
+    "IO",
+    `${file}: file ends at byte ${at}, expected ${missing2} more bytes (truncated?)`,
+    "the file was truncated or changed while being read; re-download it"
+  );
+}
+async function readRange(fh, length, position, file) {
+  const buf = new Uint8Array(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await fh.read(buf, done, Math.min(MAX_IO, length - done), position + done);
+    if (bytesRead === 0) throw truncated(file, position + done, length - done);
+    done += bytesRead;
+  }
+  return buf;
+}
+
+// src/hub/local.ts
+var INDEX_FILE = "model.safetensors.index.json";
+var SINGLE_FILE = "model.safetensors";
+var WEIGHT_FILE = /\.(safetensors|bin|pt|pth|ckpt|h5|msgpack|gguf|onnx)(\.index\.json)?$/i;
+var PICKLE_FILE = /\.(bin|pt|pth|ckpt)$/i;
+function errnoCode(e) {
+  return typeof e === "object" && e !== null && "code" in e ? String(e.code) : void 0;
+}
+async function readSafetensorsHeader(file) {
+  let fh;
+  try {
+    fh = await fs2.open(file, "r");
+  } catch (e) {
+    throw new MergeopsError(
+      errnoCode(e) === "ENOENT" ? "MODEL_NOT_FOUND" : "IO",
+      `cannot open ${file}: ${e instanceof Error ? e.message : String(e)}`,
+      "check that the file exists and is readable"
+    );
+  }
+  try {
+    const { size } = await fh.stat();
+    const first8 = await readRange(fh, Math.min(8, size), 0, file);
+    const headerLength = parseHeaderLength(first8, size, file);
+    const json2 = await readRange(fh, headerLength, 8, file);
+    return parseSafetensorsHeader(json2, headerLength, size, file);
+  } finally {
+    await fh.close();
+  }
+}
+async function readText(file) {
+  try {
+    return await fs2.readFile(file, "utf8");
+  } catch (e) {
+    throw new MergeopsError(
+      "IO",
+      `cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`,
+      "check that the file is readable"
+    );
+  }
+}
+async function assembleModel(fa) {
+  const { names } = fa;
+  const nameSet = new Set(names);
+  if (!nameSet.has("config.json")) {
+    throw new MergeopsError(
+      "MODEL_NOT_FOUND",
+      `model ${fa.label} has no config.json (${fa.display("config.json")})`,
+      "a model folder needs the config.json of the model (as on the Hugging Face Hub); for a LoRA adapter, merge it into its base model first"
+    );
+  }
+  const configText = await fa.readText("config.json");
+  const config = parseJson(configText, fa.display("config.json"), "config.json");
+  if (typeof config !== "object" || config === null || Array.isArray(config)) {
+    throw new MergeopsError(
+      "IO",
+      `${fa.display("config.json")}: config.json must be a JSON object`,
+      "fix or re-download config.json"
+    );
+  }
+  const tensors = /* @__PURE__ */ new Map();
+  const shardFiles = [];
+  const usedFiles = /* @__PURE__ */ new Set(["config.json"]);
+  const tensorOf = (shard, t, name = t.name) => ({ name, dtype: t.dtype, shape: t.shape, file: fa.display(shard), source: fa.source(shard), start: t.start, end: t.end });
+  const addShard = (shardName, header) => {
+    const file = fa.display(shardName);
+    for (const t of header.tensors) {
+      const prev = tensors.get(t.name);
+      if (prev) {
+        throw new SafetensorsError(
+          file,
+          `tensor ${JSON.stringify(t.name)} is also in ${path2.basename(prev.file)}`,
+          "each tensor must be stored in exactly one shard; remove the stray file or re-save the model"
+        );
+      }
+      tensors.set(t.name, tensorOf(shardName, t));
+    }
+  };
+  if (nameSet.has(INDEX_FILE)) {
+    const indexPath = fa.display(INDEX_FILE);
+    usedFiles.add(INDEX_FILE);
+    const weightMap = parseIndexJson(await fa.readText(INDEX_FILE), indexPath);
+    const shardNames = [...new Set(Object.values(weightMap))].sort();
+    for (const s of shardNames) {
+      if (!nameSet.has(s)) {
+        throw new MergeopsError(
+          "MODEL_NOT_FOUND",
+          `${indexPath} lists shard ${s}, but ${fa.display(s)} does not exist`,
+          "the download is incomplete: fetch every shard named in the index"
+        );
+      }
+    }
+    const headers = /* @__PURE__ */ new Map();
+    for (const s of shardNames) headers.set(s, await fa.readHeader(s));
+    const byShard = /* @__PURE__ */ new Map();
+    for (const [s, h] of headers) byShard.set(s, new Map(h.tensors.map((t) => [t.name, t])));
+    for (const [name, s] of Object.entries(weightMap)) {
+      const t = byShard.get(s)?.get(name);
+      if (!t) {
+        throw new MergeopsError(
+          "TENSOR_MISSING",
+          `${indexPath} says tensor ${JSON.stringify(name)} is in ${s}, but that shard has no such tensor`,
+          "the index does not match the shards (mixed downloads of different revisions?); re-download the model"
+        );
+      }
+      tensors.set(name, tensorOf(s, t, name));
+    }
+    for (const s of shardNames) {
+      const extra = headers.get(s).tensors.filter((t) => weightMap[t.name] !== s);
+      addShard(s, { ...headers.get(s), tensors: extra });
+      shardFiles.push(s);
+      usedFiles.add(s);
+    }
+  } else {
+    const files = nameSet.has(SINGLE_FILE) ? [SINGLE_FILE] : names.filter((n) => n.toLowerCase().endsWith(".safetensors"));
+    if (files.length === 0) {
+      const pickles = names.filter((n) => PICKLE_FILE.test(n) && !/^training_args\.bin$/i.test(n));
+      if (pickles.length > 0) {
+        throw new MergeopsError(
+          "MODEL_NOT_FOUND",
+          `model ${fa.label} has only PyTorch pickle weights (${pickles.join(", ")}), no *.safetensors`,
+          "mergeops never loads pickles (they can run arbitrary code); convert the model to safetensors (e.g. `model.save_pretrained(dir, safe_serialization=True)` in transformers) or use a repo revision that has safetensors"
+        );
+      }
+      throw new MergeopsError(
+        "MODEL_NOT_FOUND",
+        `model ${fa.label} has no *.safetensors weights`,
+        "expected model.safetensors, or model.safetensors.index.json with its shards"
+      );
+    }
+    for (const s of files) {
+      addShard(s, await fa.readHeader(s));
+      shardFiles.push(s);
+      usedFiles.add(s);
+    }
+  }
+  const otherFiles = names.filter((n) => !usedFiles.has(n) && !WEIGHT_FILE.test(n));
+  return { config, configText, tensors, shardFiles, otherFiles };
+}
+function parseJson(text, file, what) {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new MergeopsError(
+      "IO",
+      `${file}: ${what} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`,
+      `fix or re-download ${path2.basename(file)}`
+    );
+  }
+}
+async function readLocalModel(dir) {
+  const abs = path2.resolve(dir);
+  let names;
+  try {
+    const st = await fs2.stat(abs);
+    if (!st.isDirectory()) {
+      throw new MergeopsError(
+        "MODEL_NOT_FOUND",
+        `model path ${abs} is not a folder`,
+        "point to the folder that holds config.json and the *.safetensors files, not to a file"
+      );
+    }
+    const entries = await fs2.readdir(abs, { withFileTypes: true });
+    names = [];
+    for (const e of entries) {
+      if (e.isFile() || e.isSymbolicLink() && await fs2.stat(path2.join(abs, e.name)).then((s) => s.isFile(), () => false)) {
+        names.push(e.name);
+      }
+    }
+    names.sort();
+  } catch (e) {
+    if (e instanceof MergeopsError) throw e;
+    const code = errnoCode(e);
+    throw new MergeopsError(
+      code === "ENOENT" ? "MODEL_NOT_FOUND" : "IO",
+      code === "ENOENT" ? `model folder ${abs} does not exist` : `cannot read model folder ${abs}: ${e instanceof Error ? e.message : String(e)}`,
+      "check the path; a model folder holds config.json and *.safetensors files (as downloaded from the Hugging Face Hub)"
+    );
+  }
+  const m = await assembleModel({
+    label: `folder ${abs}`,
+    names,
+    display: (n) => path2.join(abs, n),
+    readText: (n) => readText(path2.join(abs, n)),
+    readHeader: (n) => readSafetensorsHeader(path2.join(abs, n)),
+    source: (n) => ({ kind: "file", path: path2.join(abs, n) })
+  });
+  return { dir: abs, ...m };
+}
+
+// src/hub/lora.ts
 var ADAPTER_CONFIG = "adapter_config.json";
 var ADAPTER_WEIGHTS = "adapter_model.safetensors";
 var PREFIX = "base_model.model.";
@@ -41693,11 +36886,11 @@ function parseAdapterTensors(tensors, file) {
   return { modules, replacements };
 }
 async function exists(file) {
-  return fs4.stat(file).then((s) => s.isFile(), () => false);
+  return fs3.stat(file).then((s) => s.isFile(), () => false);
 }
 async function readLoraAdapter(dir) {
-  const abs = path4.resolve(dir);
-  const isDir = await fs4.stat(abs).then((s) => s.isDirectory(), () => false);
+  const abs = path3.resolve(dir);
+  const isDir = await fs3.stat(abs).then((s) => s.isDirectory(), () => false);
   if (!isDir) {
     throw new MergeopsError(
       "MODEL_NOT_FOUND",
@@ -41705,20 +36898,20 @@ async function readLoraAdapter(dir) {
       `give the folder that holds ${ADAPTER_CONFIG} and ${ADAPTER_WEIGHTS} (as saved by PEFT \`save_pretrained\`)`
     );
   }
-  const configFile = path4.join(abs, ADAPTER_CONFIG);
-  const weightsFile = path4.join(abs, ADAPTER_WEIGHTS);
+  const configFile = path3.join(abs, ADAPTER_CONFIG);
+  const weightsFile = path3.join(abs, ADAPTER_WEIGHTS);
   const missing2 = missingAdapterFile(`folder ${abs}`, {
     config: await exists(configFile),
     weights: await exists(weightsFile),
-    modelConfig: await exists(path4.join(abs, "config.json")),
-    pickle: await exists(path4.join(abs, "adapter_model.bin"))
+    modelConfig: await exists(path3.join(abs, "config.json")),
+    pickle: await exists(path3.join(abs, "adapter_model.bin"))
   });
   if (missing2) throw missing2;
   const header = await readSafetensorsHeader(weightsFile);
   return assembleAdapter({
     dir: abs,
     configFile,
-    configText: await fs4.readFile(configFile, "utf8"),
+    configText: await fs3.readFile(configFile, "utf8"),
     weightsFile,
     header,
     source: { kind: "file", path: weightsFile }
@@ -41849,14 +37042,14 @@ function applyLoraAdapter(adapter, base, baseLabel) {
 // src/hub/lockfile.ts
 var LOCK_VERSION = 1;
 function defaultLockPath(recipeFile) {
-  return join5(dirname5(recipeFile), "mergeops.lock");
+  return join4(dirname5(recipeFile), "mergeops.lock");
 }
 function sha256Text(text) {
-  return createHash3("sha256").update(text).digest("hex");
+  return createHash2("sha256").update(text).digest("hex");
 }
-async function sha256File(path6) {
-  const h = createHash3("sha256");
-  for await (const chunk2 of createReadStream2(path6, { highWaterMark: 4 << 20 })) h.update(chunk2);
+async function sha256File(path5) {
+  const h = createHash2("sha256");
+  for await (const chunk2 of createReadStream2(path5, { highWaterMark: 4 << 20 })) h.update(chunk2);
   return h.digest("hex");
 }
 async function buildLock(resolvedModels, recipeFile, recipe, lockDir) {
@@ -41864,7 +37057,7 @@ async function buildLock(resolvedModels, recipeFile, recipe, lockDir) {
   const local = async (dir, names) => {
     const files = [];
     for (const n of [...names].sort()) {
-      const p = join5(dir, n);
+      const p = join4(dir, n);
       if (!existsSync3(p)) continue;
       files.push({ path: n, size: statSync3(p).size, sha256: await sha256File(p) });
     }
@@ -41883,7 +37076,7 @@ async function buildLock(resolvedModels, recipeFile, recipe, lockDir) {
       continue;
     }
     const names = /* @__PURE__ */ new Set(["config.json", ...m.otherFiles]);
-    for (const t of m.tensors.values()) if (t.source.kind === "file" && dirname5(t.source.path) === m.dir) names.add(basename4(t.source.path));
+    for (const t of m.tensors.values()) if (t.source.kind === "file" && dirname5(t.source.path) === m.dir) names.add(basename3(t.source.path));
     models[m.key] = { ...await local(m.dir, names), lora };
   }
   return { version: LOCK_VERSION, recipe: { file: recipeFile, sha256: canonicalRecipeHash(recipe), content: recipe }, models };
@@ -41899,7 +37092,7 @@ function recipeChangesSinceLock(lock, recipe) {
 async function outputFiles(dir, names) {
   const out = [];
   for (const n of [...names].sort()) {
-    const p = join5(dir, n);
+    const p = join4(dir, n);
     out.push({ path: n, size: statSync3(p).size, sha256: await sha256File(p) });
   }
   return out;
@@ -41923,35 +37116,35 @@ function serializeLock(lock) {
     '{"path": $1, "sha256": $2, "size": $3}'
   ) + "\n";
 }
-function writeLock(path6, lock) {
-  const tmp = `${path6}.tmp-${process.pid}`;
+function writeLock(path5, lock) {
+  const tmp = `${path5}.tmp-${process.pid}`;
   writeFileSync3(tmp, serializeLock(lock));
-  renameSync2(tmp, path6);
+  renameSync2(tmp, path5);
 }
-function readLock(path6) {
+function readLock(path5) {
   let text;
   try {
-    text = readFileSync4(path6, "utf8");
+    text = readFileSync3(path5, "utf8");
   } catch {
-    throw new MergeopsError("USAGE", `no lockfile at ${path6}`, "create it with `mergeops lock <recipe.yml>` (and commit it), or run without --frozen");
+    throw new MergeopsError("USAGE", `no lockfile at ${path5}`, "create it with `mergeops lock <recipe.yml>` (and commit it), or run without --frozen");
   }
-  return parseLock(text, path6);
+  return parseLock(text, path5);
 }
-function parseLock(text, path6) {
+function parseLock(text, path5) {
   const regen = "regenerate it with `mergeops lock <recipe.yml>` (resolve merge conflicts by re-locking)";
   if (text.length > MAX_LOCK_BYTES) {
-    throw new MergeopsError("USAGE", `${path6} is ${text.length} bytes, more than the ${MAX_LOCK_BYTES}-byte limit for a lockfile`, regen);
+    throw new MergeopsError("USAGE", `${path5} is ${text.length} bytes, more than the ${MAX_LOCK_BYTES}-byte limit for a lockfile`, regen);
   }
   let v;
   try {
     v = JSON.parse(text);
   } catch (e) {
-    throw new MergeopsError("USAGE", `${path6} is not valid JSON: ${(e instanceof Error ? e.message : String(e)).slice(0, 200)}`, regen);
+    throw new MergeopsError("USAGE", `${path5} is not valid JSON: ${(e instanceof Error ? e.message : String(e)).slice(0, 200)}`, regen);
   }
   const dup = firstDuplicateKey(text);
-  if (dup !== void 0) throw new MergeopsError("USAGE", `${path6}: key ${JSON.stringify(dup.slice(0, 80))} appears twice in one object`, regen);
+  if (dup !== void 0) throw new MergeopsError("USAGE", `${path5}: key ${JSON.stringify(dup.slice(0, 80))} appears twice in one object`, regen);
   const bad = (where, want) => {
-    throw new MergeopsError("USAGE", `${path6}: ${where} must be ${want}`, regen);
+    throw new MergeopsError("USAGE", `${path5}: ${where} must be ${want}`, regen);
   };
   const obj2 = (x, where) => {
     if (typeof x !== "object" || x === null || Array.isArray(x)) bad(where, "an object");
@@ -41982,7 +37175,7 @@ function parseLock(text, path6) {
   };
   const l = obj2(v, "the file");
   if (l["version"] !== LOCK_VERSION) {
-    throw new MergeopsError("USAGE", `${path6} is not a mergeops.lock (version ${LOCK_VERSION})`, "regenerate it with `mergeops lock <recipe.yml>`");
+    throw new MergeopsError("USAGE", `${path5} is not a mergeops.lock (version ${LOCK_VERSION})`, "regenerate it with `mergeops lock <recipe.yml>`");
   }
   const recipe = obj2(l["recipe"], "recipe");
   str(recipe["sha256"], "recipe.sha256", /^[0-9a-f]{64}$/, "64 hex digits");
@@ -42103,6 +37296,565 @@ async function checkLocked(what, m, lockPath, hub) {
 import { existsSync as existsSync7, statfsSync as statfsSync2, statSync as statSync6 } from "node:fs";
 import { dirname as dirname9, isAbsolute, resolve as resolvePath } from "node:path";
 
+// src/arch/table.ts
+var L = "model.layers.${layer_index}";
+var EMBED = { name: "model.embed_tokens.weight", isEmbed: true };
+var FINAL_NORM = { name: "model.norm.weight" };
+var LM_HEAD = {
+  name: "lm_head.weight",
+  isEmbed: true,
+  optional: true,
+  tiedNames: ["model.embed_tokens.weight"]
+};
+var w = (suffix) => ({ name: `${L}.${suffix}` });
+var LLAMA_LAYER = [
+  w("input_layernorm.weight"),
+  w("self_attn.q_proj.weight"),
+  w("self_attn.k_proj.weight"),
+  w("self_attn.v_proj.weight"),
+  w("self_attn.o_proj.weight"),
+  w("post_attention_layernorm.weight"),
+  w("mlp.gate_proj.weight"),
+  w("mlp.up_proj.weight"),
+  w("mlp.down_proj.weight")
+];
+var ARCHITECTURES2 = [
+  {
+    id: "llama",
+    architectures: ["LlamaForCausalLM", "LLaMaForCausalLM"],
+    modelTypes: ["llama"],
+    preWeights: [EMBED],
+    layerWeights: LLAMA_LAYER,
+    postWeights: [
+      FINAL_NORM,
+      // Some Llama conversions nest the head under `model.` (mergekit's llama.json lists the alias).
+      { ...LM_HEAD, aliases: ["model.lm_head.weight"] }
+    ],
+    numLayersKey: "num_hidden_layers",
+    vocabSizeKey: "vocab_size"
+  },
+  {
+    id: "mistral",
+    architectures: ["MistralForCausalLM"],
+    modelTypes: ["mistral"],
+    preWeights: [EMBED],
+    layerWeights: LLAMA_LAYER,
+    postWeights: [FINAL_NORM, LM_HEAD],
+    numLayersKey: "num_hidden_layers",
+    vocabSizeKey: "vocab_size"
+  },
+  {
+    id: "qwen2",
+    architectures: ["Qwen2ForCausalLM"],
+    modelTypes: ["qwen2"],
+    preWeights: [EMBED],
+    layerWeights: [
+      w("input_layernorm.weight"),
+      w("self_attn.q_proj.weight"),
+      w("self_attn.q_proj.bias"),
+      w("self_attn.k_proj.weight"),
+      w("self_attn.k_proj.bias"),
+      w("self_attn.v_proj.weight"),
+      w("self_attn.v_proj.bias"),
+      w("self_attn.o_proj.weight"),
+      w("post_attention_layernorm.weight"),
+      w("mlp.gate_proj.weight"),
+      w("mlp.up_proj.weight"),
+      w("mlp.down_proj.weight")
+    ],
+    postWeights: [FINAL_NORM, LM_HEAD],
+    numLayersKey: "num_hidden_layers",
+    vocabSizeKey: "vocab_size"
+  },
+  {
+    id: "qwen3",
+    architectures: ["Qwen3ForCausalLM"],
+    modelTypes: ["qwen3"],
+    preWeights: [EMBED],
+    layerWeights: [
+      w("input_layernorm.weight"),
+      w("self_attn.q_proj.weight"),
+      w("self_attn.q_norm.weight"),
+      w("self_attn.k_proj.weight"),
+      w("self_attn.k_norm.weight"),
+      w("self_attn.v_proj.weight"),
+      w("self_attn.o_proj.weight"),
+      w("post_attention_layernorm.weight"),
+      w("mlp.gate_proj.weight"),
+      w("mlp.up_proj.weight"),
+      w("mlp.down_proj.weight")
+    ],
+    postWeights: [FINAL_NORM, LM_HEAD],
+    numLayersKey: "num_hidden_layers",
+    vocabSizeKey: "vocab_size"
+  },
+  {
+    id: "gemma2",
+    architectures: ["Gemma2ForCausalLM"],
+    modelTypes: ["gemma2"],
+    preWeights: [EMBED],
+    layerWeights: [
+      w("input_layernorm.weight"),
+      w("self_attn.q_proj.weight"),
+      w("self_attn.k_proj.weight"),
+      w("self_attn.v_proj.weight"),
+      w("self_attn.o_proj.weight"),
+      w("post_attention_layernorm.weight"),
+      w("pre_feedforward_layernorm.weight"),
+      w("mlp.gate_proj.weight"),
+      w("mlp.up_proj.weight"),
+      w("mlp.down_proj.weight"),
+      w("post_feedforward_layernorm.weight")
+    ],
+    postWeights: [FINAL_NORM, LM_HEAD],
+    numLayersKey: "num_hidden_layers",
+    vocabSizeKey: "vocab_size"
+  },
+  {
+    id: "gemma3_text",
+    architectures: ["Gemma3ForCausalLM"],
+    modelTypes: ["gemma3_text"],
+    preWeights: [EMBED],
+    layerWeights: [
+      w("input_layernorm.weight"),
+      w("self_attn.q_proj.weight"),
+      w("self_attn.q_norm.weight"),
+      w("self_attn.k_proj.weight"),
+      w("self_attn.k_norm.weight"),
+      w("self_attn.v_proj.weight"),
+      w("self_attn.o_proj.weight"),
+      w("post_attention_layernorm.weight"),
+      w("pre_feedforward_layernorm.weight"),
+      w("mlp.gate_proj.weight"),
+      w("mlp.up_proj.weight"),
+      w("mlp.down_proj.weight"),
+      w("post_feedforward_layernorm.weight")
+    ],
+    postWeights: [FINAL_NORM, LM_HEAD],
+    numLayersKey: "num_hidden_layers",
+    vocabSizeKey: "vocab_size"
+  },
+  {
+    id: "phi3",
+    architectures: ["Phi3ForCausalLM"],
+    modelTypes: ["phi3"],
+    preWeights: [EMBED],
+    layerWeights: [
+      w("input_layernorm.weight"),
+      // rows: q (heads × head_dim), then k and v (kv_heads × head_dim each)
+      w("self_attn.qkv_proj.weight"),
+      w("self_attn.o_proj.weight"),
+      w("post_attention_layernorm.weight"),
+      // rows: gate (intermediate), then up (intermediate)
+      w("mlp.gate_up_proj.weight"),
+      w("mlp.down_proj.weight")
+    ],
+    postWeights: [FINAL_NORM, LM_HEAD],
+    numLayersKey: "num_hidden_layers",
+    vocabSizeKey: "vocab_size"
+  }
+];
+
+// src/arch/detect.ts
+var LAYER_INDEX_RE = /\.(\d+)\./;
+var IGNORED_TENSOR_SUFFIXES = [
+  ".rotary_emb.inv_freq",
+  ".attention.masked_bias",
+  ".attention.bias",
+  ".attn.masked_bias"
+];
+function isIgnoredTensor(name) {
+  return IGNORED_TENSOR_SUFFIXES.some((s) => name.endsWith(s));
+}
+var LAYER_COUNT_KEYS = ["num_hidden_layers", "n_layer", "num_layers", "n_layers"];
+var TEMPLATE_VAR_RE = /\$\{(layer_index|num_layers)(?:([+-])(\d+))?\}/g;
+function substituteLayer(template, layer, numLayers) {
+  if (!template.includes("${")) return template;
+  return template.replace(TEMPLATE_VAR_RE, (_m, v, sign, off) => {
+    let base;
+    if (v === "layer_index") base = layer;
+    else if (numLayers !== void 0) base = numLayers;
+    else {
+      throw new MergeopsError(
+        "INTERNAL",
+        `template ${JSON.stringify(template)} needs the layer count`,
+        "pass numLayers when expanding templates that use ${num_layers}"
+      );
+    }
+    const k = off === void 0 ? 0 : Number(off);
+    return String(sign === "-" ? base - k : base + k);
+  });
+}
+function findTensorName(def, layer, available) {
+  const candidates = [def.name, ...def.aliases ?? [], ...def.tiedNames ?? []];
+  for (const c of candidates) {
+    const n = layer === void 0 ? c : substituteLayer(c, layer);
+    if (available.has(n)) return n;
+  }
+  return void 0;
+}
+function splitLayerName(name) {
+  const m = LAYER_INDEX_RE.exec(name);
+  if (!m) return void 0;
+  const prefix = name.slice(0, m.index);
+  const template = `${prefix}.\${layer_index}.${name.slice(m.index + m[0].length)}`;
+  return { prefix, index: Number(m[1]), template };
+}
+function mainLayerPrefix(names) {
+  const counts = /* @__PURE__ */ new Map();
+  for (const n of names) {
+    if (isIgnoredTensor(n)) continue;
+    const l = splitLayerName(n);
+    if (l) counts.set(l.prefix, (counts.get(l.prefix) ?? 0) + 1);
+  }
+  let best;
+  let bestCount = -1;
+  for (const [p, c] of counts) {
+    if (c > bestCount || c === bestCount && best !== void 0 && p < best) {
+      best = p;
+      bestCount = c;
+    }
+  }
+  return best;
+}
+function defLayerPrefix(def) {
+  const t = def.layerWeights[0]?.name;
+  if (t === void 0) return void 0;
+  const i = t.indexOf(".${layer_index}.");
+  return i < 0 ? void 0 : t.slice(0, i);
+}
+var EMBED_NAME_RE = /(^|\.)(embed_tokens|wte|word_embeddings|embed_in|tok_embeddings|embeddings)\.weight$/;
+var HEAD_NAME_RE = /(^|\.)(lm_head|embed_out)(\.linear)?\.weight$/;
+var POST_NAME_RE = /^(lm_head|embed_out)\.|(^|\.)(norm|final_layernorm|final_layer_norm|final_norm|ln_f|norm_f)\.(weight|bias)$/;
+function cmp(a, b) {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+function coveredNames(def) {
+  const layer = /* @__PURE__ */ new Set();
+  const loose = /* @__PURE__ */ new Set();
+  for (const w2 of def.layerWeights) for (const n of [w2.name, ...w2.aliases ?? []]) layer.add(n);
+  for (const w2 of [...def.preWeights, ...def.postWeights]) {
+    for (const n of [w2.name, ...w2.aliases ?? [], ...w2.tiedNames ?? []]) loose.add(n);
+  }
+  return { layer, loose };
+}
+function looseWeights(names, optional) {
+  const sorted = [...names].sort(cmp);
+  const embed = sorted.find((n) => EMBED_NAME_RE.test(n) && !POST_NAME_RE.test(n));
+  const pre = [];
+  const post = [];
+  for (const n of sorted) {
+    const w2 = { name: n };
+    if (EMBED_NAME_RE.test(n) || HEAD_NAME_RE.test(n)) w2.isEmbed = true;
+    if (optional) w2.optional = true;
+    if (HEAD_NAME_RE.test(n) && embed !== void 0) {
+      w2.optional = true;
+      w2.tiedNames = [embed];
+    }
+    (POST_NAME_RE.test(n) ? post : pre).push(w2);
+  }
+  return { pre, post };
+}
+function inferArchDef(config, tensorNames) {
+  const names = tensorNames.filter((n) => !isIgnoredTensor(n));
+  const prefix = mainLayerPrefix(names);
+  const templates = /* @__PURE__ */ new Map();
+  const loose = [];
+  let layerCount = 0;
+  for (const n of names) {
+    const l = splitLayerName(n);
+    if (l && l.prefix === prefix) {
+      let s = templates.get(l.template);
+      if (!s) templates.set(l.template, s = /* @__PURE__ */ new Set());
+      s.add(l.index);
+      layerCount = Math.max(layerCount, l.index + 1);
+    } else {
+      loose.push(n);
+    }
+  }
+  const layerIndices = /* @__PURE__ */ new Set();
+  for (const s of templates.values()) for (const i of s) layerIndices.add(i);
+  const layerWeights = [...templates.keys()].sort(cmp).map((t) => {
+    const w2 = { name: t };
+    if (templates.get(t).size < layerIndices.size) w2.optional = true;
+    return w2;
+  });
+  const { pre, post } = looseWeights(loose, false);
+  const arch = config.architectures?.[0];
+  const modelType = typeof config.model_type === "string" ? config.model_type : void 0;
+  const numLayersKey = LAYER_COUNT_KEYS.find((k) => typeof config[k] === "number") ?? "num_hidden_layers";
+  const def = {
+    id: `inferred:${arch ?? modelType ?? "unknown"}`,
+    architectures: arch ? [arch] : [],
+    modelTypes: modelType ? [modelType] : [],
+    preWeights: pre,
+    layerWeights,
+    postWeights: post,
+    numLayersKey,
+    vocabSizeKey: "vocab_size"
+  };
+  return { def, layerCount };
+}
+function withExtras(row2, tensorNames) {
+  const covered = coveredNames(row2);
+  const prefix = defLayerPrefix(row2);
+  const extraLayer = /* @__PURE__ */ new Set();
+  const extraLoose = [];
+  for (const n of tensorNames) {
+    if (isIgnoredTensor(n)) continue;
+    const l = splitLayerName(n);
+    if (l && l.prefix === prefix) {
+      if (!covered.layer.has(l.template)) extraLayer.add(l.template);
+    } else if (!covered.loose.has(n)) {
+      extraLoose.push(n);
+    }
+  }
+  if (extraLayer.size === 0 && extraLoose.length === 0) return row2;
+  const { pre, post } = looseWeights(extraLoose, true);
+  return {
+    ...row2,
+    preWeights: [...row2.preWeights, ...pre],
+    layerWeights: [...row2.layerWeights, ...[...extraLayer].sort(cmp).map((name) => ({ name, optional: true }))],
+    postWeights: [...row2.postWeights, ...post]
+  };
+}
+function findArchRow(config) {
+  const arch = config.architectures?.[0];
+  const modelType = config.model_type;
+  if (arch !== void 0) {
+    const rows = ARCHITECTURES2.filter((r) => r.architectures.includes(arch));
+    if (rows.length <= 1) return rows[0];
+    return rows.find((r) => modelType !== void 0 && r.modelTypes.includes(modelType)) ?? rows[0];
+  }
+  if (modelType !== void 0) return ARCHITECTURES2.find((r) => r.modelTypes.includes(modelType));
+  return void 0;
+}
+function layerPattern(prefix) {
+  return prefix === void 0 ? "no numbered layers" : `\`${prefix}.N.*\``;
+}
+function foundLayout(tensorNames) {
+  const prefix = mainLayerPrefix(tensorNames);
+  const example = prefix === void 0 ? void 0 : tensorNames.find((n) => splitLayerName(n)?.prefix === prefix);
+  return example === void 0 ? layerPattern(prefix) : `${layerPattern(prefix)} (e.g. \`${example}\`)`;
+}
+function describeArch(def, inferred) {
+  if (!inferred) return `${def.id} (${def.architectures[0]})`;
+  const a = def.architectures[0] ?? def.modelTypes[0];
+  return a ? `${a} (layout inferred from tensor names)` : "an unnamed architecture (layout inferred from tensor names)";
+}
+var RESAVE_HINT = "if the model comes from an older library version, load it with a current transformers release and save it again (save_pretrained) to get the current tensor names";
+function detectArch(config, tensorNames, modelLabel2) {
+  const row2 = findArchRow(config);
+  let def;
+  let inferred;
+  let numLayers;
+  if (row2) {
+    def = withExtras(row2, tensorNames);
+    inferred = false;
+    const v = config[def.numLayersKey];
+    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) {
+      throw new MergeopsError(
+        "ARCH",
+        `${modelLabel2}: config.json has no valid \`${def.numLayersKey}\` (got ${v === void 0 ? "nothing" : JSON.stringify(v)}); a ${def.id} model needs its layer count there`,
+        `set "${def.numLayersKey}" in the model's config.json to its number of layers`
+      );
+    }
+    numLayers = v;
+  } else {
+    const r = inferArchDef(config, tensorNames);
+    def = r.def;
+    inferred = true;
+    const v = config[def.numLayersKey];
+    numLayers = typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? v : r.layerCount;
+  }
+  const prefix = defLayerPrefix(def);
+  let maxIndex = -1;
+  let maxName = "";
+  for (const n of tensorNames) {
+    if (isIgnoredTensor(n)) continue;
+    const l = splitLayerName(n);
+    if (l && l.prefix === prefix && l.index > maxIndex) {
+      maxIndex = l.index;
+      maxName = n;
+    }
+  }
+  if (maxIndex >= numLayers) {
+    throw new MergeopsError(
+      "ARCH",
+      `${modelLabel2}: the checkpoint has tensors for layer ${maxIndex} (e.g. \`${maxName}\`) but config.json says ${def.numLayersKey} = ${numLayers}`,
+      `config.json and the weights disagree: ${def.numLayersKey} should be ${maxIndex + 1} (highest layer index + 1) if the weights are right; if the files come from different revisions, download both from one revision`
+    );
+  }
+  const available = new Set(tensorNames);
+  const missing2 = [];
+  for (const w2 of def.preWeights) if (!w2.optional && !findTensorName(w2, void 0, available)) missing2.push(w2.name);
+  const looked = Math.min(numLayers, maxIndex + 2);
+  for (let i = 0; i < looked; i++) {
+    for (const w2 of def.layerWeights) {
+      if (!w2.optional && !findTensorName(w2, i, available)) missing2.push(substituteLayer(w2.name, i, numLayers));
+    }
+  }
+  const unlooked = (numLayers - looked) * def.layerWeights.filter((w2) => !w2.optional).length;
+  for (const w2 of def.postWeights) if (!w2.optional && !findTensorName(w2, void 0, available)) missing2.push(w2.name);
+  if (missing2.length + unlooked > 0) {
+    const total = missing2.length + unlooked;
+    const more = total > 1 ? ` (${total} required tensors are missing in all)` : "";
+    const found = mainLayerPrefix(tensorNames);
+    const layersNote = maxIndex + 1 < numLayers && found === prefix ? `; config.json says ${def.numLayersKey} = ${numLayers} but the highest layer index in the checkpoint is ${maxIndex}` : "";
+    const hint = maxIndex + 1 < numLayers && missing2.every((m) => splitLayerName(m)?.prefix === prefix) ? `the checkpoint stops at layer ${maxIndex}: a shard may be missing (re-download the model), or ${def.numLayersKey} in config.json should be ${maxIndex + 1}` : `the checkpoint does not have the tensor names a ${describeArch(def, inferred)} model has: ${RESAVE_HINT}; a shard may also be missing (check model.safetensors.index.json)`;
+    const layoutNote = found !== prefix ? `; the checkpoint's layers are named ${foundLayout(tensorNames)}, the ${describeArch(def, inferred)} layout expects ${layerPattern(prefix)}` : "";
+    throw new MergeopsError(
+      "ARCH",
+      `${modelLabel2}: tensor \`${missing2[0]}\` is missing; the ${describeArch(def, inferred)} layout requires it${more}${layersNote}${layoutNote}`,
+      found !== prefix ? `the checkpoint is laid out for another architecture than its config.json says (\`architectures\`: ${JSON.stringify(config.architectures ?? [])}): fix config.json, or ${RESAVE_HINT}` : hint
+    );
+  }
+  const templates = def.layerWeights.map((w2) => w2.name);
+  return {
+    def,
+    inferred,
+    numLayers,
+    layerNames: (i) => templates.map((t) => substituteLayer(t, i, numLayers))
+  };
+}
+var HIDDEN_SIZE_KEYS = ["hidden_size", "n_embd", "d_model", "dim"];
+var HIDDEN_ROWS_RE = /\.(input_layernorm|post_attention_layernorm)\.weight$|\.(o_proj|down_proj)\.weight$/;
+var FINAL_NORM_RE = /(^|\.)(norm|final_layernorm|final_layer_norm|final_norm|ln_f|norm_f)\.weight$/;
+function configInt(config, key) {
+  const v = config[key];
+  return typeof v === "number" && Number.isSafeInteger(v) && v > 0 ? v : void 0;
+}
+var shapeText = (shape) => `[${shape.join(", ")}]`;
+function checkConfigShapes(config, arch, tensors, modelLabel2) {
+  const def = arch.def;
+  const fail6 = (key, value, name, axis, found) => {
+    const t = tensors.get(name);
+    throw new MergeopsError(
+      "ARCH",
+      `${modelLabel2}: config.json says ${key} = ${value}, but tensor \`${name}\` in ${t.file} has shape ${shapeText(t.shape)} (${axis} ${found})`,
+      `config.json and the weights disagree: ${key} should be ${found} if the weights are right; if config.json and the weights come from different revisions, download both from one revision`
+    );
+  };
+  const available = new Set(tensors.keys());
+  const embeds = [];
+  for (const w2 of [...def.preWeights, ...def.postWeights]) {
+    if (!w2.isEmbed) continue;
+    const n = findTensorName(w2, void 0, available);
+    if (n !== void 0 && !embeds.includes(n)) embeds.push(n);
+  }
+  const vocab = configInt(config, def.vocabSizeKey);
+  if (vocab !== void 0) {
+    for (const n of embeds) {
+      const s = tensors.get(n).shape;
+      if (s.length === 2 && s[0] !== vocab) fail6(def.vocabSizeKey, vocab, n, "rows: vocabulary", s[0]);
+    }
+  }
+  const hiddenKey = HIDDEN_SIZE_KEYS.find((k) => configInt(config, k) !== void 0);
+  if (hiddenKey === void 0) return;
+  const hidden = configInt(config, hiddenKey);
+  for (const n of embeds) {
+    const s = tensors.get(n).shape;
+    if (s.length === 2 && s[1] !== hidden) fail6(hiddenKey, hidden, n, "columns: hidden size", s[1]);
+  }
+  const layer0 = new Set(arch.numLayers > 0 ? arch.layerNames(0) : []);
+  for (const [n, t] of tensors) {
+    if (isIgnoredTensor(n)) continue;
+    if (FINAL_NORM_RE.test(n) && !layer0.has(n) && LAYER_INDEX_RE.exec(n) === null) {
+      if (t.shape.length === 1 && t.shape[0] !== hidden) fail6(hiddenKey, hidden, n, "length: hidden size", t.shape[0]);
+    } else if (layer0.has(n) && HIDDEN_ROWS_RE.test(n)) {
+      if (t.shape.length >= 1 && t.shape[0] !== hidden) {
+        fail6(hiddenKey, hidden, n, t.shape.length === 1 ? "length: hidden size" : "rows: hidden size", t.shape[0]);
+      }
+    }
+  }
+}
+function layoutOf(tensorNames, def) {
+  const canonical = /* @__PURE__ */ new Map();
+  for (const w2 of [...def.preWeights, ...def.layerWeights, ...def.postWeights]) {
+    for (const a of w2.aliases ?? []) canonical.set(a, w2.name);
+  }
+  const names = /* @__PURE__ */ new Map();
+  const top = /* @__PURE__ */ new Set();
+  for (const n of tensorNames) {
+    if (isIgnoredTensor(n)) continue;
+    const l = splitLayerName(n);
+    const key = l ? l.template : n;
+    const c = canonical.get(key) ?? key;
+    if (!names.has(c)) names.set(c, n);
+    top.add(n.split(".")[0]);
+  }
+  return { names, layerPrefix: mainLayerPrefix(tensorNames), topLevel: [...top].sort(cmp) };
+}
+function optionalNames(defs) {
+  const s = /* @__PURE__ */ new Set();
+  for (const d of defs) {
+    for (const w2 of [...d.preWeights, ...d.layerWeights, ...d.postWeights]) {
+      if (w2.optional) for (const n of [w2.name, ...w2.aliases ?? []]) s.add(n);
+    }
+  }
+  return s;
+}
+function archName(a) {
+  return a.inferred ? a.def.architectures[0] ?? a.def.modelTypes[0] : a.def.id;
+}
+var show2 = (t) => t.replace("${layer_index}", "N");
+function sample(names, k = 4) {
+  const s = names.slice(0, k).map(show2).join(", ");
+  return names.length > k ? `${s}, \u2026` : s;
+}
+function checkSameLayout(models, opts) {
+  if (models.length < 2) return;
+  const allowCrimes = opts?.allowCrimes === true;
+  if (!allowCrimes) {
+    const first = models[0];
+    const a0 = archName(first.arch);
+    for (const m of models.slice(1)) {
+      const a = archName(m.arch);
+      const differ = !first.arch.inferred && !m.arch.inferred ? first.arch.def.id !== m.arch.def.id : a0 !== void 0 && a !== void 0 && a0 !== a;
+      if (differ) {
+        throw new MergeopsError(
+          "ARCH",
+          `\`${m.label}\` is ${describeArch(m.arch.def, m.arch.inferred)} with layers named ${foundLayout(m.tensorNames)}, but \`${first.label}\` is ${describeArch(first.arch.def, first.arch.inferred)} with layers named ${foundLayout(first.tensorNames)}: the models of a merge must share one architecture`,
+          "pick models of one architecture (fine-tunes of the same base model); mixing architectures whose tensors happen to line up is what mergekit calls --allow-crimes, and must be asked for explicitly"
+        );
+      }
+    }
+  }
+  const layouts = models.map((m) => layoutOf(m.tensorNames, m.arch.def));
+  const optional = optionalNames(models.map((m) => m.arch.def));
+  const keyOf = (l) => [...l.names.keys()].filter((n) => !optional.has(n)).sort(cmp).join("\n");
+  const groups = /* @__PURE__ */ new Map();
+  layouts.forEach((l, i) => {
+    const k = keyOf(l);
+    const g = groups.get(k);
+    if (g) g.push(i);
+    else groups.set(k, [i]);
+  });
+  if (groups.size === 1) return;
+  let refGroup = groups.get(keyOf(layouts[0]));
+  for (const g of groups.values()) if (g.length > refGroup.length) refGroup = g;
+  const ri = refGroup[0];
+  const ref = layouts[ri];
+  for (let i = 0; i < models.length; i++) {
+    if (refGroup.includes(i)) continue;
+    const l = layouts[i];
+    const order = (other) => (a, b) => Number(other.topLevel.includes(a.split(".")[0])) - Number(other.topLevel.includes(b.split(".")[0])) || cmp(a, b);
+    const onlyRef = [...ref.names.keys()].filter((n) => !l.names.has(n) && !optional.has(n)).sort(order(l));
+    const onlyThis = [...l.names.keys()].filter((n) => !ref.names.has(n) && !optional.has(n)).sort(order(ref));
+    if (onlyRef.length === 0 && (allowCrimes || onlyThis.length === 0)) continue;
+    const r = models[ri];
+    const m = models[i];
+    const describe4 = (lay) => `${lay.layerPrefix !== void 0 ? `layers named \`${lay.layerPrefix}.N.*\`` : "no numbered layers"} (top-level prefixes: ${lay.topLevel.map((p) => `${p}.`).join(", ")})`;
+    const prefixesDiffer = ref.layerPrefix !== l.layerPrefix || ref.topLevel.join() !== l.topLevel.join();
+    const head = prefixesDiffer ? `\`${m.label}\` and \`${r.label}\` name their tensors differently: \`${r.label}\` has ${describe4(ref)}, \`${m.label}\` has ${describe4(l)}` : `\`${m.label}\` and \`${r.label}\` do not have the same tensors`;
+    const parts = [];
+    if (onlyRef.length > 0) parts.push(`only in \`${r.label}\` (${onlyRef.length}): ${sample(onlyRef)}`);
+    if (onlyThis.length > 0 && !allowCrimes) parts.push(`only in \`${m.label}\` (${onlyThis.length}): ${sample(onlyThis)}`);
+    const hint = prefixesDiffer ? `convert \`${m.label}\` to the layout of the others: ${RESAVE_HINT} (old fine-tunes with \`transformer.\` names, like early Phi-2 ones, come out with \`model.\` names); or pick models of one family saved with one layout` : `\`${m.label}\` has different weights (another architecture variant, or a partial checkpoint): pick models of one family and configuration, or re-save it with current transformers if it is an old checkpoint`;
+    throw new MergeopsError("ARCH", `${head}; ${parts.join("; ")}`, hint);
+  }
+}
+
 // src/recipe/stages.ts
 function referencedModels(recipe) {
   const refs = [];
@@ -42119,6 +37871,9 @@ function referencedModels(recipe) {
   }
   const seen = /* @__PURE__ */ new Set();
   return refs.filter((r) => seen.has(r.key) ? false : (seen.add(r.key), true));
+}
+function donorRef(recipe) {
+  return recipe.baseModel ?? recipe.models?.[0]?.model ?? recipe.slices?.[0]?.sources[0]?.model;
 }
 function err(doc, ref, message, hint) {
   const pos = ref?.pos ?? doc.pos;
@@ -42154,16 +37909,16 @@ function stageGraph(docs) {
   }
   const order = [];
   const state = /* @__PURE__ */ new Map();
-  const visit = (d, path6) => {
+  const visit = (d, path5) => {
     if (state.get(d) === "done") return;
     if (state.get(d) === "visiting") {
-      const cycle = [...path6.slice(path6.indexOf(d)), d].map((s) => s.name).join(" \u2192 ");
-      const from = path6[path6.length - 1];
+      const cycle = [...path5.slice(path5.indexOf(d)), d].map((s) => s.name).join(" \u2192 ");
+      const from = path5[path5.length - 1];
       const ref = referencedModels(from).find((r) => r.path === d.name);
       throw err(from, ref, `circular dependency between stages: ${cycle}`, "a stage may only use stages that do not use it; break the cycle");
     }
     state.set(d, "visiting");
-    for (const name of uses.get(d)) visit(byName.get(name), [...path6, d]);
+    for (const name of uses.get(d)) visit(byName.get(name), [...path5, d]);
     state.set(d, "done");
     order.push(d);
   };
@@ -42187,10 +37942,10 @@ import {
   writeFileSync as writeFileSync4
 } from "node:fs";
 import { homedir as homedir3 } from "node:os";
-import { dirname as dirname8, join as join7, relative as relative4, sep as sep3 } from "node:path";
+import { dirname as dirname8, join as join6, relative as relative4, sep as sep3 } from "node:path";
 function defaultCacheDir(env = process.env) {
   if (env.MERGEOPS_CACHE) return env.MERGEOPS_CACHE;
-  return join7(env.XDG_CACHE_HOME || join7(homedir3(), ".cache"), "mergeops");
+  return join6(env.XDG_CACHE_HOME || join6(homedir3(), ".cache"), "mergeops");
 }
 var ShardCache = class {
   constructor(root, maxBytes = Number.POSITIVE_INFINITY) {
@@ -42199,14 +37954,14 @@ var ShardCache = class {
   }
   /** Folder of one model at one commit. */
   snapshotDir(repo, sha) {
-    return join7(this.root, `models--${repo.replace(/\//g, "--")}`, sha);
+    return join6(this.root, `models--${repo.replace(/\//g, "--")}`, sha);
   }
-  pathOf(repo, sha, path6) {
-    return join7(this.snapshotDir(repo, sha), ...path6.split("/"));
+  pathOf(repo, sha, path5) {
+    return join6(this.snapshotDir(repo, sha), ...path5.split("/"));
   }
   /** The cached file's path if present (with this size, when given); marks it used. */
-  lookup(repo, sha, path6, size) {
-    const p = this.pathOf(repo, sha, path6);
+  lookup(repo, sha, path5, size) {
+    const p = this.pathOf(repo, sha, path5);
     try {
       const st = statSync5(p);
       if (!st.isFile() || size !== void 0 && st.size !== size) return void 0;
@@ -42225,9 +37980,9 @@ var ShardCache = class {
   }
   /** A fresh temporary path inside the cache (same file system as the destination, so rename is atomic). */
   tempPath() {
-    const dir = join7(this.root, ".tmp");
+    const dir = join6(this.root, ".tmp");
     mkdirSync3(dir, { recursive: true });
-    return join7(dir, `${process.pid}-${randomBytes(6).toString("hex")}`);
+    return join6(dir, `${process.pid}-${randomBytes(6).toString("hex")}`);
   }
   /** Moves a finished, fsynced temporary file to `dest` atomically. */
   commit(tmp, dest) {
@@ -42268,7 +38023,7 @@ var ShardCache = class {
         return;
       }
       for (const n of names) {
-        const p = join7(dir, n);
+        const p = join6(dir, n);
         if (dir === this.root && n === ".tmp") continue;
         const st = statSync5(p);
         if (st.isDirectory()) walk(p);
@@ -42301,7 +38056,7 @@ var ShardCache = class {
   }
   /** Removes leftovers of interrupted writes (temporaries of processes that are gone). */
   clearTemp() {
-    const dir = join7(this.root, ".tmp");
+    const dir = join6(this.root, ".tmp");
     let names;
     try {
       names = readdirSync3(dir);
@@ -42311,7 +38066,7 @@ var ShardCache = class {
     for (const n of names) {
       const pid = Number(n.split("-")[0]);
       if (Number.isInteger(pid) && pid > 0 && (pid === process.pid || processAlive(pid))) continue;
-      rmSync3(join7(dir, n), { force: true });
+      rmSync3(join6(dir, n), { force: true });
     }
   }
   /** `repo` and `sha` of every cached snapshot. */
@@ -42321,7 +38076,7 @@ var ShardCache = class {
     for (const m of readdirSync3(this.root)) {
       if (!m.startsWith("models--")) continue;
       const repo = m.slice("models--".length).replace("--", "/");
-      for (const sha of readdirSync3(join7(this.root, m))) out.push({ repo, sha, dir: join7(this.root, m, sha) });
+      for (const sha of readdirSync3(join6(this.root, m))) out.push({ repo, sha, dir: join6(this.root, m, sha) });
     }
     return out;
   }
@@ -42332,9 +38087,9 @@ var ShardCache = class {
 };
 
 // src/hub/hub-model.ts
-import { createHash as createHash5 } from "node:crypto";
-import { existsSync as existsSync6, readFileSync as readFileSync5 } from "node:fs";
-import { join as join8 } from "node:path";
+import { createHash as createHash4 } from "node:crypto";
+import { existsSync as existsSync6, readFileSync as readFileSync4 } from "node:fs";
+import { join as join7 } from "node:path";
 
 // src/hub/list-model-files.ts
 async function listModelFiles(params) {
@@ -42532,9 +38287,9 @@ var HEADERS = ".mergeops-headers";
 async function pinRepo(params) {
   const revision = params.revision ?? "main";
   const sha = params.sha ?? await resolveRevision({ ...params, revision: params.revision });
-  const manifest = join8(params.cache.snapshotDir(params.repo, sha), MANIFEST);
+  const manifest = join7(params.cache.snapshotDir(params.repo, sha), MANIFEST);
   if (existsSync6(manifest)) {
-    return { repo: params.repo, revision, sha, files: JSON.parse(readFileSync5(manifest, "utf8")) };
+    return { repo: params.repo, revision, sha, files: JSON.parse(readFileSync4(manifest, "utf8")) };
   }
   const files = await listModelFiles({ ...params, sha });
   params.cache.putBytes(manifest, Buffer.from(JSON.stringify(files)));
@@ -42562,9 +38317,9 @@ async function cacheSmallFile(opts, name) {
   if (cached2) return cached2;
   const data = new Uint8Array(f.size);
   if (f.size > 0) await rangeRead(pinnedHttpSource(opts, name), 0, data, opts.range);
-  const path6 = cache.pathOf(repo, sha, name);
-  cache.putBytes(path6, data);
-  return path6;
+  const path5 = cache.pathOf(repo, sha, name);
+  cache.putBytes(path5, data);
+  return path5;
 }
 async function pinnedSafetensorsHeader(opts, n) {
   const { pinned: { repo, sha }, cache } = opts;
@@ -42575,7 +38330,7 @@ async function pinnedSafetensorsHeader(opts, n) {
   const hdrPath = cache.pathOf(repo, sha, `${HEADERS}/${n}`);
   let bytes2;
   if (existsSync6(hdrPath)) {
-    bytes2 = new Uint8Array(readFileSync5(hdrPath));
+    bytes2 = new Uint8Array(readFileSync4(hdrPath));
   } else {
     const first8 = new Uint8Array(Math.min(8, src.size));
     await rangeRead(src, 0, first8, opts.range);
@@ -42620,7 +38375,7 @@ async function readHubModel(opts) {
     readText: async (n) => {
       const p = cache.lookup(repo, sha, n);
       if (!p) throw new MergeopsError("MODEL_NOT_FOUND", `${label}: ${n} was not downloaded`, "report this as a bug");
-      return readFileSync5(p, "utf8");
+      return readFileSync4(p, "utf8");
     },
     readHeader: (n) => pinnedSafetensorsHeader(opts, n),
     source: (n) => {
@@ -42641,18 +38396,18 @@ async function readHubModel(opts) {
     const f = byPath.get(n);
     if (!f) continue;
     if (!m.shardFiles.includes(n) && !small.includes(n)) continue;
-    const sha2562 = f.sha256 ?? sha256Of(join8(dir, n));
+    const sha2562 = f.sha256 ?? sha256Of(join7(dir, n));
     used.push({ path: n, size: f.size, sha256: sha2562 });
   }
   const otherFiles = m.otherFiles.filter((n) => small.includes(n));
   return { ...m, otherFiles, repo, revision: pinned.revision, sha, dir, used, pending, remoteShardBytes };
 }
-function sha256Of(path6) {
-  return createHash5("sha256").update(readFileSync5(path6)).digest("hex");
+function sha256Of(path5) {
+  return createHash4("sha256").update(readFileSync4(path5)).digest("hex");
 }
 
 // src/hub/hub-lora.ts
-import { readFileSync as readFileSync6 } from "node:fs";
+import { readFileSync as readFileSync5 } from "node:fs";
 async function readHubLoraAdapter(opts) {
   const { repo, sha, revision, files } = opts.pinned;
   const label = `${repo}@${sha.slice(0, 12)}`;
@@ -42665,7 +38420,7 @@ async function readHubLoraAdapter(opts) {
   });
   if (missing2) throw missing2;
   const configPath = await cacheSmallFile(opts, ADAPTER_CONFIG);
-  const configText = readFileSync6(configPath, "utf8");
+  const configText = readFileSync5(configPath, "utf8");
   const header = await pinnedSafetensorsHeader(opts, ADAPTER_WEIGHTS);
   const where = pinnedFileSource(opts, ADAPTER_WEIGHTS);
   const adapter = assembleAdapter({
@@ -42686,7 +38441,7 @@ async function readHubLoraAdapter(opts) {
       sha,
       files: [
         // Small files kept in git have no LFS oid: hash the copy just fetched.
-        { path: ADAPTER_CONFIG, size: config.size, sha256: config.sha256 ?? sha256Text(readFileSync6(configPath)) },
+        { path: ADAPTER_CONFIG, size: config.size, sha256: config.sha256 ?? sha256Text(readFileSync5(configPath)) },
         { path: ADAPTER_WEIGHTS, size: weights.size, sha256: weights.sha256 ?? "" }
       ]
     },
@@ -46660,13 +42415,13 @@ ${lineIndent(s, last.keyStart)}`;
   }
   return s;
 }
-function diffEdits(before, after, path6, out) {
+function diffEdits(before, after, path5, out) {
   const isObj2 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
   if (isObj2(before) && isObj2(after)) {
-    for (const [k, v] of Object.entries(after)) diffEdits(before[k], v, [...path6, k], out);
+    for (const [k, v] of Object.entries(after)) diffEdits(before[k], v, [...path5, k], out);
     return;
   }
-  if (!sameValue(before, after)) out.push({ path: path6, value: after });
+  if (!sameValue(before, after)) out.push({ path: path5, value: after });
 }
 function reconcileJsonText(text, value) {
   const edits = [];
@@ -46901,9 +42656,97 @@ function gatherReadBytes(r, bytesOf = (x) => x.end - x.start) {
   return bytes2;
 }
 
+// src/io/optional-file.ts
+import { readFileSync as readFileSync6 } from "node:fs";
+import { basename as basename5, join as join8 } from "node:path";
+function readOptionalFile(file) {
+  try {
+    return readFileSync6(file);
+  } catch (e) {
+    const code = e.code;
+    if (code === "ENOENT" || code === "EISDIR") return void 0;
+    throw new MergeopsError("IO", `cannot read ${file}: ${e.message}`, "check that the file is readable");
+  }
+}
+function parseJsonObject(text, file) {
+  let v;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new MergeopsError("IO", `${file} is not valid JSON: ${e.message}`, `fix or re-download ${basename5(file)}`);
+  }
+  if (typeof v !== "object" || v === null || Array.isArray(v)) {
+    throw new MergeopsError("IO", `${file} is not a JSON object`, `fix or re-download ${basename5(file)}`);
+  }
+  return v;
+}
+function folderView(dir) {
+  return { path: (name) => join8(dir, name), read: (name) => readOptionalFile(join8(dir, name)) };
+}
+function viewJsonObject(view, name) {
+  const b = view.read(name);
+  return b === void 0 ? void 0 : parseJsonObject(b.toString("utf8"), view.path(name));
+}
+
+// src/tokenizer/read-files.ts
+var FIELDS_OF_FILE = {
+  "tokenizer.model": ["tokenizerModel"],
+  "tokenizer.json": ["tokenizerJson"],
+  "tokenizer_config.json": ["tokenizerConfig", "tokenizerConfigText"],
+  "special_tokens_map.json": ["specialTokensMap"],
+  "added_tokens.json": ["addedTokensJson"],
+  "chat_template.jinja": ["chatTemplateJinja"],
+  "chat_template.json": ["chatTemplateJson"],
+  "merges.txt": ["mergesTxt"]
+};
+function readTokenizerFiles(from) {
+  const view = typeof from === "string" ? folderView(from) : from;
+  const files = {};
+  const tm = view.read("tokenizer.model");
+  if (tm) files.tokenizerModel = new Uint8Array(tm);
+  files.tokenizerJson = viewJsonObject(view, "tokenizer.json");
+  const config = view.read("tokenizer_config.json");
+  if (config) {
+    files.tokenizerConfigText = config.toString("utf8");
+    files.tokenizerConfig = parseJsonObject(files.tokenizerConfigText, view.path("tokenizer_config.json"));
+  }
+  files.specialTokensMap = viewJsonObject(view, "special_tokens_map.json");
+  const added = viewJsonObject(view, "added_tokens.json");
+  if (added) files.addedTokensJson = added;
+  const jinja = view.read("chat_template.jinja");
+  if (jinja) files.chatTemplateJinja = jinja.toString("utf8");
+  files.chatTemplateJson = viewJsonObject(view, "chat_template.json");
+  const merges = view.read("merges.txt");
+  if (merges) files.mergesTxt = merges.toString("utf8");
+  return files;
+}
+function readGGUFSources(from, tokenizer) {
+  const view = typeof from === "string" ? folderView(from) : from;
+  const sources = { tokenizer: tokenizer ?? readTokenizerFiles(view) };
+  const generationConfig = viewJsonObject(view, "generation_config.json");
+  if (generationConfig) sources.generationConfig = generationConfig;
+  return sources;
+}
+function plannedFolderTokenizer(donor, copied, written) {
+  const texts = new Map(written.map((f) => [f.name, f.text]));
+  const parsed = readTokenizerFiles({
+    path: (name) => `${name} (planned output)`,
+    read: (name) => {
+      const t = texts.get(name);
+      return t === void 0 ? void 0 : Buffer.from(t, "utf8");
+    }
+  });
+  const out = {};
+  for (const [name, fields] of Object.entries(FIELDS_OF_FILE)) {
+    const from = texts.has(name) ? parsed : copied.includes(name) ? donor : void 0;
+    for (const f of fields) if (from?.[f] !== void 0) out[f] = from[f];
+  }
+  return out;
+}
+
 // src/hub/resolve.ts
-function looksLikeHubId(path6) {
-  return /^[\w.-]+\/[\w.-]+$/.test(path6) && !path6.startsWith(".");
+function looksLikeHubId(path5) {
+  return /^[\w.-]+\/[\w.-]+$/.test(path5) && !path5.startsWith(".");
 }
 function localCandidates(recipe, ref, cwd) {
   return isAbsolute(ref.path) ? [ref.path] : [.../* @__PURE__ */ new Set([resolvePath(cwd, ref.path), resolvePath(dirname9(resolvePath(cwd, recipe.file)), ref.path)])];
@@ -47071,12 +42914,15 @@ async function resolveRecipe(recipe, opts = {}) {
     return p ? { kind: "hub", pinned: p, read: { ...hub, cache, mode: sourceMode, range: opts.range } } : { kind: "local", cwd };
   };
   const loraFields = (l) => ({ loraDir: l.dir, ...l.hub ? { loraHub: l.hub } : {} });
+  const ggufDonor = opts.ggufSources ? donorRef(recipe)?.key : void 0;
   for (const ref of refs) {
     const stage = opts.stages?.get(ref.path);
     const needTok = recipeNeedsTokenizers(recipe);
     if (stage) {
       const m2 = stageModel(ref, stage);
-      m2.tokenizer = needTok ? plannedTokenizerFiles(stage.outFiles, stage.donor.dir) : void 0;
+      const donorTok = needTok || ref.key === ggufDonor ? readTokenizerFiles(stage.donor.dir) : void 0;
+      m2.tokenizer = needTok ? plannedFolderTokenizer(donorTok, stage.donor.files, stage.outFiles ?? []) : void 0;
+      if (ref.key === ggufDonor) m2.ggufSources = readGGUFSources(stage.donor.dir, donorTok);
       m2.writtenFiles = stage.outFiles;
       if (ref.lora) {
         const lora2 = await withLora(recipe, ref, ref.lora, m2.tensors, loraFrom(ref));
@@ -47114,6 +42960,7 @@ async function resolveRecipe(recipe, opts = {}) {
     checkConfigShapes(config, arch, m.tensors, ref.key);
     const lora = ref.lora ? await withLora(recipe, ref, ref.lora, m.tensors, loraFrom(ref)) : void 0;
     if (lora) pending.push(...lora.pending);
+    const tokenizer = needTok ? readTokenizerFiles(m.dir) : void 0;
     models.set(ref.key, {
       ...m,
       ref,
@@ -47121,7 +42968,8 @@ async function resolveRecipe(recipe, opts = {}) {
       config,
       arch,
       tensors: lora?.tensors ?? m.tensors,
-      tokenizer: needTok ? readTokenizerFiles(m.dir) : void 0,
+      tokenizer,
+      ...ref.key === ggufDonor ? { ggufSources: readGGUFSources(m.dir, tokenizer) } : {},
       ...lora ? loraFields(lora) : {}
     });
   }
@@ -47133,13 +42981,13 @@ async function resolveRecipe(recipe, opts = {}) {
 }
 
 // src/store/download-shard.ts
-import { createHash as createHash6 } from "node:crypto";
+import { createHash as createHash5 } from "node:crypto";
 import { closeSync as closeSync5, fsyncSync as fsyncSync4, openSync as openSync5, rmSync as rmSync4, writeSync as writeSync3 } from "node:fs";
 async function downloadShard(src, dest, cache, opts = {}) {
   const piece = opts.pieceBytes ?? 16 * 1024 * 1024;
   const tmp = cache.tempPath();
   const fd = openSync5(tmp, "w");
-  const hash3 = createHash6("sha256");
+  const hash3 = createHash5("sha256");
   const buf = new Uint8Array(Math.min(piece, Math.max(1, src.size)));
   let ok = false;
   try {
@@ -47195,10 +43043,10 @@ var ShardFetcher = class {
     return /* @__PURE__ */ new Set([...this.queue.map((p) => p.dest), ...this.started.keys()]);
   }
   /** Resolves when the file at `path` is in the cache (at once for files that need no download). */
-  ready(path6) {
-    const s = this.started.get(path6);
+  ready(path5) {
+    const s = this.started.get(path5);
     if (s) return s;
-    const i = this.queue.findIndex((p2) => p2.dest === path6);
+    const i = this.queue.findIndex((p2) => p2.dest === path5);
     if (i < 0) return Promise.resolve();
     const [p] = this.queue.splice(i, 1);
     return this.begin(p);
@@ -47228,6 +43076,143 @@ var ShardFetcher = class {
     return done;
   }
 };
+
+// src/quant/select.ts
+var FILE_TYPES = {
+  F32: { id: 0, base: "F32" },
+  F16: { id: 1, base: "F16" },
+  BF16: { id: 32, base: "BF16" },
+  Q8_0: { id: 7, base: "Q8_0" },
+  Q4_0: { id: 2, base: "Q4_0" },
+  Q4_1: { id: 3, base: "Q4_1" },
+  Q5_0: { id: 8, base: "Q5_0" },
+  Q5_1: { id: 9, base: "Q5_1" },
+  Q2_K: { id: 10, base: "Q2_K" },
+  Q3_K_S: { id: 11, base: "Q3_K" },
+  Q3_K_M: { id: 12, base: "Q3_K" },
+  Q3_K_L: { id: 13, base: "Q3_K" },
+  Q4_K_S: { id: 14, base: "Q4_K" },
+  Q4_K_M: { id: 15, base: "Q4_K" },
+  Q5_K_S: { id: 16, base: "Q5_K" },
+  Q5_K_M: { id: 17, base: "Q5_K" },
+  Q6_K: { id: 18, base: "Q6_K" }
+};
+var ALIASES = { Q3_K: "Q3_K_M", Q4_K: "Q4_K_M", Q5_K: "Q5_K_M" };
+function parseFileType(s) {
+  const u = s.toUpperCase();
+  if (u in FILE_TYPES) return u;
+  if (u in ALIASES) return ALIASES[u];
+  throw new MergeopsError("USAGE", `unknown GGUF file type ${s}`, `use one of ${Object.keys(FILE_TYPES).join(", ")}`);
+}
+function isConvertType(t) {
+  return t === "F32" || t === "F16" || t === "BF16" || t === "Q8_0";
+}
+var BLK_RE = /^blk\.(\d+)\./;
+function compareQuantizeOrder(a, b) {
+  const la = BLK_RE.exec(a);
+  const lb = BLK_RE.exec(b);
+  const ia = la ? Number(la[1]) : -1;
+  const ib = lb ? Number(lb[1]) : -1;
+  if (ia !== ib) return ia - ib;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+function category(name) {
+  if (name === "output.weight") return "OUTPUT";
+  if (name === "token_embd.weight" || name === "per_layer_token_embd.weight") return "TOKEN_EMBD";
+  if (name.includes("attn_qkv.weight") || name.includes("attn_kv_b.weight") || name.includes("attn_v.weight")) return "ATTN_V";
+  if (name.includes("attn_k.weight")) return "ATTN_K";
+  if (name.includes("attn_q.weight")) return "ATTN_Q";
+  if (name.includes("attn_output.weight")) return "ATTN_OUTPUT";
+  if (name.includes("ffn_up")) return "FFN_UP";
+  if (name.includes("ffn_gate")) return "FFN_GATE";
+  if (name.includes("ffn_down")) return "FFN_DOWN";
+  return "OTHER";
+}
+function allowsQuantization(t) {
+  const n = t.name;
+  if (ggmlNDims(t.shape) < 2) return false;
+  if (!n.endsWith("weight")) return false;
+  if (n.includes("_norm.weight")) return false;
+  if (n.includes("ffn_gate_inp.weight") || n.includes(".position_embd") || n === "token_types.weight") return false;
+  return true;
+}
+function ggmlNDims(shape) {
+  let nd = shape.length;
+  for (let i = 0; nd > 1 && shape[i] === 1; i++) nd--;
+  return Math.max(1, nd);
+}
+function useMoreBits(i, n) {
+  const n8 = Math.floor(n / 8);
+  return i < n8 || i >= Math.floor(7 * n / 8) || (i - n8) % 3 === 2;
+}
+function fallbackType(type, ne0) {
+  if (ne0 % ggmlType(type).blockSize === 0) return type;
+  let t;
+  switch (type) {
+    case "Q2_K":
+    case "Q3_K":
+      t = "Q4_0";
+      break;
+    case "Q4_K":
+      t = "Q5_0";
+      break;
+    case "Q5_K":
+      t = "Q5_1";
+      break;
+    case "Q6_K":
+      t = "Q8_0";
+      break;
+    default:
+      t = type;
+  }
+  return ne0 % ggmlType(t).blockSize === 0 ? t : "F16";
+}
+function selectTypes(ftype, model2, tensors) {
+  const base = FILE_TYPES[ftype].base;
+  const sorted = [...tensors].sort((a, b) => compareQuantizeOrder(a.name, b.name));
+  const hasOutput = sorted.some((t) => t.name === "output.weight");
+  const nAttnV = sorted.filter((t) => category(t.name) === "ATTN_V").length;
+  const nGqa = model2.nHeadKv > 0 ? model2.nHead / model2.nHeadKv : 1;
+  const nLayer = model2.nLayer;
+  const is70B = (model2.arch === "llama" || model2.arch === "qwen2") && nLayer === 80 && model2.nHead !== model2.nHeadKv;
+  let iAttnV = 0;
+  let iFfnDown = 0;
+  const quantized = !(base === "F32" || base === "F16" || base === "BF16");
+  return sorted.map((t) => {
+    if (!allowsQuantization(t)) return { ...t, type: null };
+    const ne0 = t.shape[t.shape.length - 1];
+    if (!quantized) return { ...t, type: base };
+    let type = base;
+    const cat = category(t.name);
+    if (cat === "OUTPUT" || cat === "TOKEN_EMBD" && !hasOutput) {
+      if (ne0 % ggmlType(base).blockSize !== 0) type = "Q8_0";
+      else if (type !== "Q8_0") type = "Q6_K";
+    } else if (cat === "TOKEN_EMBD") {
+    } else if (cat === "ATTN_V") {
+      const i = iAttnV;
+      if (ftype === "Q2_K") type = nGqa >= 4 ? "Q4_K" : "Q3_K";
+      else if (ftype === "Q3_K_M") type = i < 2 ? "Q5_K" : "Q4_K";
+      else if (ftype === "Q3_K_L") type = "Q5_K";
+      else if ((ftype === "Q4_K_M" || ftype === "Q5_K_M") && useMoreBits(i, nAttnV)) type = "Q6_K";
+      else if (ftype === "Q4_K_S" && i < 4) type = "Q5_K";
+      if (is70B && (type === "Q3_K" || type === "Q4_K")) type = "Q5_K";
+      iAttnV++;
+    } else if (cat === "FFN_DOWN") {
+      const i = iFfnDown;
+      if (ftype === "Q2_K") type = "Q3_K";
+      else if (ftype === "Q3_K_M") type = i < Math.floor(nLayer / 16) ? "Q5_K" : "Q4_K";
+      else if (ftype === "Q3_K_L") type = "Q5_K";
+      else if ((ftype === "Q4_K_M" || ftype === "Q5_K_M") && useMoreBits(i, nLayer)) type = "Q6_K";
+      else if (ftype === "Q4_K_S" && i < Math.floor(nLayer / 8)) type = "Q5_K";
+      iFfnDown++;
+    } else if (cat === "ATTN_OUTPUT") {
+      if (ftype === "Q2_K") type = "Q3_K";
+      else if (ftype === "Q3_K_M") type = "Q4_K";
+      else if (ftype === "Q3_K_L") type = "Q5_K";
+    }
+    return { ...t, type: fallbackType(type, ne0) };
+  });
+}
 
 // src/plan/check-recipe.ts
 function fail5(recipe, pos, message, hint) {
@@ -47350,6 +43335,4032 @@ function checkRecipe(recipe) {
   const options = checkOptions(recipe, method);
   checkQuantize(recipe);
   return { method, options, notes };
+}
+
+// src/arch/gguf-arch.ts
+var GLOBAL_NAMES = {
+  "model.embed_tokens.weight": "token_embd.weight",
+  "model.norm.weight": "output_norm.weight",
+  "lm_head.weight": "output.weight"
+};
+var COMMON_LAYER = {
+  input_layernorm: "attn_norm",
+  "self_attn.q_proj": "attn_q",
+  "self_attn.k_proj": "attn_k",
+  "self_attn.v_proj": "attn_v",
+  "self_attn.qkv_proj": "attn_qkv",
+  "self_attn.o_proj": "attn_output",
+  post_attention_layernorm: "ffn_norm",
+  "mlp.gate_proj": "ffn_gate",
+  "mlp.up_proj": "ffn_up",
+  "mlp.down_proj": "ffn_down"
+};
+var QK_NORM = { "self_attn.q_norm": "attn_q_norm", "self_attn.k_norm": "attn_k_norm" };
+var GEMMA_LAYER = {
+  ...COMMON_LAYER,
+  post_attention_layernorm: "post_attention_norm",
+  pre_feedforward_layernorm: "ffn_norm",
+  post_feedforward_layernorm: "post_ffw_norm"
+};
+function find(c, keys) {
+  for (const k of keys) if (c[k] !== void 0 && c[k] !== null) return c[k];
+  return void 0;
+}
+function num2(c, keys, what) {
+  const v = find(c, keys);
+  if (typeof v !== "number") {
+    throw new MergeopsError("ARCH", `config.json has no ${what} (${keys.join(" / ")})`, `add ${keys[0]} to config.json`);
+  }
+  return v;
+}
+function ropeParameters(c) {
+  const base = c["rope_parameters"] ?? c["rope_scaling"] ?? {};
+  const rp = { ...base };
+  if (!("full_attention" in rp) && !("sliding_attention" in rp)) {
+    const theta = find(c, ["global_rope_theta", "rope_global_theta", "rope_theta_global", "rope_theta", "rotary_emb_base"]);
+    const local = find(c, ["local_rope_theta", "rope_local_theta", "rope_theta_local", "swa_rope_theta", "rope_local_base_freq"]);
+    const prf = find(c, ["partial_rotary_factor", "rope_pct", "rope_percent"]);
+    const omp = find(c, ["original_max_position_embeddings"]);
+    if (local !== void 0) rp["sliding_attention"] = { rope_theta: local };
+    if (!("rope_theta" in rp) && theta !== void 0) rp["rope_theta"] = theta;
+    if (!("rope_type" in rp) && rp["type"] !== void 0) rp["rope_type"] = rp["type"];
+    if (!("partial_rotary_factor" in rp) && prf !== void 0) rp["partial_rotary_factor"] = prf;
+    if (!("original_max_position_embeddings" in rp) && omp !== void 0) rp["original_max_position_embeddings"] = omp;
+  }
+  return rp;
+}
+var CONFIG_DEFAULTS = {
+  llama: (c) => ({
+    max_position_embeddings: 2048,
+    rms_norm_eps: 1e-6,
+    rope_theta: 1e4,
+    num_key_value_heads: c["num_attention_heads"],
+    head_dim: Number(c["hidden_size"]) / Number(c["num_attention_heads"])
+  }),
+  mistral: (c) => ({
+    max_position_embeddings: 131072,
+    rms_norm_eps: 1e-6,
+    rope_theta: 1e4,
+    num_key_value_heads: 8,
+    head_dim: Number(c["hidden_size"]) / Number(c["num_attention_heads"])
+  }),
+  qwen2: (c) => ({ max_position_embeddings: 32768, rms_norm_eps: 1e-6, rope_theta: 1e4, num_key_value_heads: c["num_attention_heads"] }),
+  qwen3: () => ({ max_position_embeddings: 32768, rms_norm_eps: 1e-6, rope_theta: 1e4, head_dim: 128 }),
+  gemma2: () => ({
+    head_dim: 256,
+    max_position_embeddings: 8192,
+    rms_norm_eps: 1e-6,
+    attn_logit_softcapping: 50,
+    final_logit_softcapping: 30,
+    sliding_window: 4096
+  }),
+  gemma3_text: () => ({}),
+  phi3: () => ({ rms_norm_eps: 1e-5, rope_theta: 1e4 })
+};
+function withConfigDefaults(c) {
+  const mt = typeof c.model_type === "string" ? c.model_type : "";
+  const d = CONFIG_DEFAULTS[mt]?.(c) ?? {};
+  const out = { ...c };
+  for (const [k, v] of Object.entries(d)) if (out[k] === void 0 || out[k] === null) out[k] = v;
+  return out;
+}
+function textModelParams(meta, a, c, fileType) {
+  const opt = (key, keys, mk) => {
+    const v = find(c, keys);
+    if (typeof v === "number") meta.set(mk(`${a}.${key}`, v));
+  };
+  meta.set(kv.u32(`${a}.block_count`, num2(c, ["n_layers", "num_hidden_layers", "n_layer", "num_layers"], "layer count")));
+  opt("context_length", ["max_position_embeddings", "n_ctx", "n_positions", "max_length", "max_sequence_length", "model_max_length"], kv.u32);
+  opt("embedding_length", ["hidden_size", "n_embd", "dim"], kv.u32);
+  opt("feed_forward_length", ["prefix_dense_intermediate_size", "dense_intermediate_size", "intermediate_size", "n_inner", "hidden_dim"], kv.u32);
+  opt("attention.head_count", ["num_attention_heads", "n_head", "n_heads"], kv.u32);
+  opt("attention.head_count_kv", ["num_key_value_heads", "n_kv_heads"], kv.u32);
+  if (c["is_causal"] === false) meta.set(kv.bool(`${a}.attention.causal`, false));
+  const rpAll = ropeParameters(c);
+  const rp = rpAll["full_attention"] ?? rpAll;
+  const rt = rp["rope_type"];
+  const factor = rp["factor"];
+  if (rt === "linear" && typeof factor === "number") {
+    meta.set(kv.str(`${a}.rope.scaling.type`, "linear"));
+    meta.set(kv.f32(`${a}.rope.scaling.factor`, factor));
+  } else if (rt === "yarn" && typeof factor === "number") {
+    meta.set(kv.str(`${a}.rope.scaling.type`, "yarn"));
+    meta.set(kv.f32(`${a}.rope.scaling.factor`, factor));
+    meta.set(kv.u32(`${a}.rope.scaling.original_context_length`, Number(rp["original_max_position_embeddings"])));
+    const f = (k, v) => {
+      if (typeof v === "number") meta.set(kv.f32(`${a}.rope.scaling.${k}`, v));
+    };
+    f("yarn_ext_factor", rp["extrapolation_factor"]);
+    f("yarn_attn_factor", rp["attention_factor"] ?? rp["attn_factor"]);
+    f("yarn_beta_fast", rp["beta_fast"]);
+    f("yarn_beta_slow", rp["beta_slow"]);
+  } else if (rt === "su" || rt === "longrope") {
+    meta.set(kv.str(`${a}.rope.scaling.type`, "longrope"));
+  } else if (typeof rt === "string" && !["default", "dynamic", "llama3"].includes(rt.toLowerCase())) {
+    throw new MergeopsError("ARCH", `unsupported rope_type ${rt}`, "convert_hf_to_gguf would warn and ignore it; remove rope scaling or use a supported type");
+  }
+  if (typeof rp["rope_theta"] === "number") meta.set(kv.f32(`${a}.rope.freq_base`, rp["rope_theta"]));
+  const swa = rpAll["sliding_attention"]?.["rope_theta"];
+  if (typeof swa === "number") meta.set(kv.f32(`${a}.rope.freq_base_swa`, swa));
+  opt("attention.layer_norm_rms_epsilon", ["rms_norm_eps", "norm_eps"], kv.f32);
+  opt("attention.layer_norm_epsilon", ["layer_norm_eps", "layer_norm_epsilon", "norm_epsilon"], kv.f32);
+  if (typeof c["head_dim"] === "number") {
+    meta.set(kv.u32(`${a}.attention.key_length`, c["head_dim"]));
+    meta.set(kv.u32(`${a}.attention.value_length`, c["head_dim"]));
+  }
+  meta.set(kv.u32("general.file_type", fileType));
+}
+var llamaParams = (meta, c, ft) => {
+  textModelParams(meta, "llama", c, ft);
+  meta.set(kv.u32("llama.vocab_size", num2(c, ["vocab_size"], "vocab_size")));
+  const rd = typeof c["head_dim"] === "number" ? c["head_dim"] : Math.floor(num2(c, ["hidden_size"], "hidden size") / num2(c, ["num_attention_heads"], "head count"));
+  meta.set(kv.u32("llama.rope.dimension_count", rd));
+};
+function llama3RopeFreqs(c) {
+  const rpAll = ropeParameters(c);
+  const rp = rpAll["full_attention"] ?? rpAll;
+  if (typeof rp["rope_type"] !== "string" || rp["rope_type"].toLowerCase() !== "llama3") return [];
+  const f = Math.fround;
+  const n = (v, d) => typeof v === "number" ? v : d;
+  const base = n(rp["rope_theta"], 1e4);
+  const dim = typeof c["head_dim"] === "number" ? c["head_dim"] : Math.floor(Number(c["hidden_size"]) / Number(c["num_attention_heads"]));
+  const factor = n(rp["factor"], 8);
+  const low = n(rp["low_freq_factor"], 1);
+  const high = n(rp["high_freq_factor"], 4);
+  const oldCtx = n(rp["original_max_position_embeddings"], 8192);
+  const lowWavelen = oldCtx / low;
+  const highWavelen = oldCtx / high;
+  const out = new Float32Array(dim / 2);
+  for (let k = 0; k < dim / 2; k++) {
+    const freq = f(1 / f(Math.pow(base, f(2 * k / dim))));
+    const wavelen = f(f(2 * Math.PI) / freq);
+    if (wavelen < f(highWavelen)) out[k] = 1;
+    else if (wavelen > f(lowWavelen)) out[k] = f(factor);
+    else {
+      const smooth = f(f(f(oldCtx / wavelen) - f(low)) / f(high - low));
+      out[k] = f(1 / f(f(f(1 - smooth) / f(factor)) + smooth));
+    }
+  }
+  return [{ ggufName: "rope_freqs.weight", data: out }];
+}
+var GGUF_ARCHITECTURES = [
+  {
+    id: "llama",
+    ggufArch: "llama",
+    hfArchitectures: ["LlamaForCausalLM", "LLaMAForCausalLM", "LlamaModel"],
+    layerNames: COMMON_LAYER,
+    drop: [],
+    permuteQK: true,
+    normShift: 0,
+    vocab: "llama",
+    params: llamaParams,
+    extra: llama3RopeFreqs
+  },
+  {
+    id: "mistral",
+    ggufArch: "llama",
+    hfArchitectures: ["MistralForCausalLM"],
+    layerNames: COMMON_LAYER,
+    drop: [],
+    permuteQK: true,
+    normShift: 0,
+    vocab: "llama",
+    params: llamaParams,
+    extra: llama3RopeFreqs
+  },
+  {
+    id: "qwen2",
+    ggufArch: "qwen2",
+    hfArchitectures: ["Qwen2ForCausalLM", "Qwen2Model"],
+    layerNames: COMMON_LAYER,
+    drop: [],
+    permuteQK: false,
+    normShift: 0,
+    vocab: "qwen",
+    params: (m, c, ft) => textModelParams(m, "qwen2", c, ft)
+  },
+  {
+    id: "qwen3",
+    ggufArch: "qwen3",
+    hfArchitectures: ["Qwen3ForCausalLM", "Qwen3Model"],
+    layerNames: { ...COMMON_LAYER, ...QK_NORM },
+    drop: [],
+    permuteQK: false,
+    normShift: 0,
+    vocab: "qwen",
+    params: (m, c, ft) => textModelParams(m, "qwen3", c, ft)
+  },
+  {
+    id: "gemma2",
+    ggufArch: "gemma2",
+    hfArchitectures: ["Gemma2ForCausalLM"],
+    layerNames: GEMMA_LAYER,
+    drop: ["lm_head.weight"],
+    permuteQK: false,
+    normShift: 1,
+    vocab: "gemma",
+    params: (m, c, ft) => {
+      const a = "gemma2";
+      m.set(kv.u32(`${a}.context_length`, num2(c, ["max_position_embeddings"], "context length")));
+      m.set(kv.u32(`${a}.embedding_length`, num2(c, ["hidden_size"], "hidden size")));
+      m.set(kv.u32(`${a}.block_count`, num2(c, ["num_hidden_layers"], "layer count")));
+      m.set(kv.u32(`${a}.feed_forward_length`, num2(c, ["intermediate_size"], "intermediate size")));
+      m.set(kv.u32(`${a}.attention.head_count`, num2(c, ["num_attention_heads"], "head count")));
+      m.set(kv.u32(`${a}.attention.head_count_kv`, num2(c, ["num_key_value_heads", "num_attention_heads"], "kv head count")));
+      m.set(kv.f32(`${a}.attention.layer_norm_rms_epsilon`, num2(c, ["rms_norm_eps"], "rms_norm_eps")));
+      m.set(kv.u32(`${a}.attention.key_length`, num2(c, ["head_dim"], "head_dim")));
+      m.set(kv.u32(`${a}.attention.value_length`, num2(c, ["head_dim"], "head_dim")));
+      m.set(kv.u32("general.file_type", ft));
+      m.set(kv.f32(`${a}.attn_logit_softcapping`, num2(c, ["attn_logit_softcapping"], "attn_logit_softcapping")));
+      m.set(kv.f32(`${a}.final_logit_softcapping`, num2(c, ["final_logit_softcapping"], "final_logit_softcapping")));
+      m.set(kv.u32(`${a}.attention.sliding_window`, num2(c, ["sliding_window"], "sliding_window")));
+    }
+  },
+  {
+    id: "gemma3_text",
+    ggufArch: "gemma3",
+    hfArchitectures: ["Gemma3ForCausalLM"],
+    layerNames: { ...GEMMA_LAYER, ...QK_NORM },
+    drop: [],
+    permuteQK: false,
+    normShift: 1,
+    vocab: "gemma",
+    params: (m, c, ft) => {
+      const a = "gemma3";
+      textModelParams(m, a, c, ft);
+      const hd = typeof c["head_dim"] === "number" ? c["head_dim"] : 256;
+      m.set(kv.u32(`${a}.context_length`, typeof c["max_position_embeddings"] === "number" ? c["max_position_embeddings"] : 131072));
+      m.set(kv.u32(`${a}.attention.head_count`, typeof c["num_attention_heads"] === "number" ? c["num_attention_heads"] : 8));
+      m.set(kv.f32(`${a}.attention.layer_norm_rms_epsilon`, typeof c["rms_norm_eps"] === "number" ? c["rms_norm_eps"] : 1e-6));
+      m.set(kv.u32(`${a}.attention.key_length`, hd));
+      m.set(kv.u32(`${a}.attention.value_length`, hd));
+      const rp = ropeParameters(c);
+      const theta = (rp["full_attention"] ?? rp)["rope_theta"];
+      m.set(kv.f32(`${a}.rope.freq_base`, typeof theta === "number" ? theta : 1e6));
+      if (c["attn_logit_softcapping"] !== void 0 && c["attn_logit_softcapping"] !== null) {
+        throw new MergeopsError("ARCH", "Gemma 3 config has attn_logit_softcapping", "Gemma 3 has no attention soft-capping; remove the key");
+      }
+      const fsc = c["final_logit_softcapping"];
+      if (typeof fsc === "number" && fsc !== 0) m.set(kv.f32(`${a}.final_logit_softcapping`, fsc));
+      if (c["sliding_window_pattern"] !== 1) m.set(kv.u32(`${a}.attention.sliding_window`, num2(c, ["sliding_window"], "sliding_window")));
+      m.set(kv.u32(`${a}.attention.head_count_kv`, typeof c["num_key_value_heads"] === "number" ? c["num_key_value_heads"] : 4));
+    }
+  },
+  {
+    id: "phi3",
+    ggufArch: "phi3",
+    hfArchitectures: ["Phi3ForCausalLM"],
+    layerNames: { ...COMMON_LAYER, "mlp.gate_up_proj": "ffn_up" },
+    drop: [],
+    permuteQK: false,
+    normShift: 0,
+    vocab: "phi3",
+    params: (m, c, ft) => {
+      const a = "phi3";
+      const rp = ropeParameters(c);
+      const nEmbd = num2(c, ["hidden_size", "n_embd"], "hidden size");
+      const nHead = num2(c, ["num_attention_heads", "n_head"], "head count");
+      if (rp["long_factor"] !== void 0) {
+        throw new MergeopsError(
+          "ARCH",
+          "long-context Phi-3 (rope long_factor/short_factor) is not supported yet",
+          "use a 4k-context Phi-3, or convert with llama.cpp's convert_hf_to_gguf.py"
+        );
+      }
+      m.set(kv.u32(`${a}.context_length`, num2(c, ["n_positions", "max_position_embeddings"], "context length")));
+      m.set(kv.u32(`${a}.rope.scaling.original_context_length`, num2(rp, ["original_max_position_embeddings"], "original_max_position_embeddings")));
+      m.set(kv.u32(`${a}.embedding_length`, nEmbd));
+      m.set(kv.u32(`${a}.feed_forward_length`, num2(c, ["intermediate_size"], "intermediate size")));
+      m.set(kv.u32(`${a}.block_count`, num2(c, ["num_hidden_layers"], "layer count")));
+      m.set(kv.u32(`${a}.attention.head_count`, nHead));
+      m.set(kv.u32(`${a}.attention.head_count_kv`, num2(c, ["num_key_value_heads", "n_head_kv"], "kv head count")));
+      m.set(kv.f32(`${a}.attention.layer_norm_rms_epsilon`, num2(c, ["rms_norm_eps"], "rms_norm_eps")));
+      const prf = typeof rp["partial_rotary_factor"] === "number" ? rp["partial_rotary_factor"] : 1;
+      m.set(kv.u32(`${a}.rope.dimension_count`, Math.floor(Math.trunc(prf * nEmbd) / nHead)));
+      m.set(kv.f32(`${a}.rope.freq_base`, num2(rp["full_attention"] ?? rp, ["rope_theta"], "rope_theta")));
+      m.set(kv.u32("general.file_type", ft));
+      m.set(kv.u32(`${a}.attention.sliding_window`, typeof c["sliding_window"] === "number" ? c["sliding_window"] : 0));
+    }
+  }
+];
+function ggufArchFor(c) {
+  const tc = c["text_config"];
+  const arch = tc?.architectures?.[0] ?? c.architectures?.[0];
+  const row2 = GGUF_ARCHITECTURES.find((r) => arch !== void 0 && r.hfArchitectures.includes(arch));
+  if (!row2) {
+    throw new MergeopsError(
+      "ARCH",
+      `cannot convert ${arch ?? "a model without `architectures`"} to GGUF`,
+      `GGUF conversion supports ${GGUF_ARCHITECTURES.flatMap((r) => r.hfArchitectures).join(", ")}`
+    );
+  }
+  return row2;
+}
+var LAYER_RE = /^model\.layers\.(\d+)\.(.+)\.(weight|bias)$/;
+function ggufTensorName(row2, hfName) {
+  if (row2.drop.includes(hfName)) return null;
+  const g = GLOBAL_NAMES[hfName];
+  if (g !== void 0) return g;
+  const m = LAYER_RE.exec(hfName);
+  const mapped = m ? row2.layerNames[m[2]] : void 0;
+  if (!m || mapped === void 0) {
+    throw new MergeopsError(
+      "ARCH",
+      `cannot map tensor ${hfName} of a ${row2.hfArchitectures[0]} model to a GGUF name`,
+      "the checkpoint has a tensor llama.cpp does not know for this architecture; remove it or add it to src/arch/gguf-arch.ts"
+    );
+  }
+  return `blk.${m[1]}.${mapped}.${m[3]}`;
+}
+function tensorTransform(row2, c, hfName) {
+  const t = {};
+  if (row2.permuteQK) {
+    const nHead = Number(c["num_attention_heads"]);
+    const nKv = typeof c["num_key_value_heads"] === "number" ? c["num_key_value_heads"] : nHead;
+    if (/q_proj\.(weight|bias)$/.test(hfName)) t.permuteHeads = nHead;
+    else if (/k_proj\.(weight|bias)$/.test(hfName)) t.permuteHeads = nKv;
+  }
+  if (row2.normShift !== 0 && hfName.endsWith("norm.weight")) t.shift = row2.normShift;
+  return t;
+}
+
+// src/plan/gguf-files.ts
+import { basename as basename6 } from "node:path";
+
+// src/tokenizer/gguf-vocab.ts
+import { createHash as createHash6 } from "node:crypto";
+
+// node_modules/@huggingface/tokenizers/dist/tokenizers.mjs
+var DictionarySplitter = class {
+  /**
+   * @param dictionary The dictionary of words to use for splitting.
+   */
+  constructor(dictionary) {
+    this.trie = this._build_trie(dictionary);
+  }
+  /**
+   * Builds a trie from the given dictionary.
+   * @param dictionary The dictionary of words to build the trie from.
+   * @returns The root node of the trie.
+   * @private
+   */
+  _build_trie(dictionary) {
+    const trie = /* @__PURE__ */ Object.create(null);
+    for (const word of dictionary) {
+      let node = trie;
+      for (let i = 0; i < word.length; ++i) {
+        const char = word[i];
+        node = node[char] ??= /* @__PURE__ */ Object.create(null);
+      }
+      node.end = word;
+    }
+    return trie;
+  }
+  /**
+   * Splits the input text into tokens based on the dictionary.
+   * @param text The input text to split.
+   * @returns An array of tokens.
+   */
+  split(text) {
+    const result = [];
+    const n = text.length;
+    let start = 0;
+    let i = 0;
+    while (i < n) {
+      let node = this.trie;
+      let match = null;
+      let j = i;
+      while (j < n && (node = node[text[j]])) {
+        if (node.end) {
+          match = node.end;
+        }
+        ++j;
+      }
+      if (match) {
+        if (i > start) {
+          result.push(text.slice(start, i));
+        }
+        result.push(match);
+        i += match.length;
+        start = i;
+      } else {
+        ++i;
+      }
+    }
+    if (start < n) {
+      result.push(text.slice(start));
+    }
+    return result;
+  }
+};
+var DictionarySplitter_default = DictionarySplitter;
+var AddedToken = class {
+  /**
+   * Creates a new instance of AddedToken.
+   * @param config Added token configuration object.
+   */
+  constructor(config) {
+    this.content = config.content;
+    this.id = config.id;
+    this.single_word = config.single_word ?? false;
+    this.lstrip = config.lstrip ?? false;
+    this.rstrip = config.rstrip ?? false;
+    this.special = config.special ?? false;
+    this.normalized = config.normalized ?? !this.special;
+  }
+};
+var AddedToken_default = AddedToken;
+var compile_unicode_regexp = (source, flags) => {
+  try {
+    return new RegExp(source, flags);
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    const property_names = /* @__PURE__ */ new Map();
+    const rewritten = source.replace(
+      /(\\[pP])\{([^}=]+)\}/g,
+      (text, p, n, offset) => {
+        let preceding_backslashes = 0;
+        for (let i = offset - 1; i >= 0 && source[i] === "\\"; --i) {
+          ++preceding_backslashes;
+        }
+        if (preceding_backslashes % 2 === 1) return text;
+        let property_name = property_names.get(n);
+        if (property_name === void 0) {
+          try {
+            new RegExp(`\\p{${n}}`, "u");
+            property_name = n;
+          } catch {
+            property_name = `Script=${n}`;
+          }
+          property_names.set(n, property_name);
+        }
+        return `${p}{${property_name}}`;
+      }
+    );
+    if (rewritten === source) throw error;
+    try {
+      return new RegExp(rewritten, flags);
+    } catch {
+      throw error;
+    }
+  }
+};
+var clean_up_tokenization = (text) => text.replace(/ \./g, ".").replace(/ \?/g, "?").replace(/ \!/g, "!").replace(/ ,/g, ",").replace(/ \' /g, "'").replace(/ n't/g, "n't").replace(/ 'm/g, "'m").replace(/ 's/g, "'s").replace(/ 've/g, "'ve").replace(/ 're/g, "'re");
+var create_pattern = (pattern, invert = true) => {
+  if (pattern.Regex !== void 0) {
+    const regex = rewrite_oniguruma_to_js(
+      normalize_bloom_split_char_class(pattern.Regex)
+    );
+    return compile_unicode_regexp(regex, "gu");
+  } else if (pattern.String !== void 0) {
+    const escaped = escape_reg_exp(pattern.String);
+    return new RegExp(invert ? escaped : `(${escaped})`, "gu");
+  } else {
+    console.warn("Unknown pattern type:", pattern);
+    return null;
+  }
+};
+var UNICODE_WORD_CHARS_IN_CLASS = "\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}";
+var UNICODE_WORD_CHARS = `${UNICODE_WORD_CHARS_IN_CLASS}\\u00B2\\u00B3\\u00B9\\u00BC-\\u00BE`;
+var UNICODE_WORD_CLASS = `[${UNICODE_WORD_CHARS}]`;
+var UNICODE_NON_WORD_CLASS = `[^${UNICODE_WORD_CHARS}]`;
+var UNICODE_WORD_BOUNDARY = `(?:(?<!${UNICODE_WORD_CLASS})(?=${UNICODE_WORD_CLASS})|(?<=${UNICODE_WORD_CLASS})(?!${UNICODE_WORD_CLASS}))`;
+var UNICODE_NON_WORD_BOUNDARY = `(?:(?<!${UNICODE_WORD_CLASS})(?!${UNICODE_WORD_CLASS})|(?<=${UNICODE_WORD_CLASS})(?=${UNICODE_WORD_CLASS}))`;
+var LINE_START_ANCHOR = "(?:(?<![\\s\\S])|(?<=\\n))";
+var LINE_END_ANCHOR = "(?:(?=\\n)|(?![\\s\\S]))";
+var HEX_DIGIT_CHARS = "0-9A-Fa-f";
+var ESCAPE_REWRITES = /* @__PURE__ */ new Map([
+  ["A", "(?<![\\s\\S])"],
+  ["z", "(?![\\s\\S])"],
+  ["Z", "(?=\\n?(?![\\s\\S]))"],
+  // \Z permits a single optional final \n (not \r\n)
+  ["h", `[${HEX_DIGIT_CHARS}]`],
+  ["H", `[^${HEX_DIGIT_CHARS}]`],
+  ["w", UNICODE_WORD_CLASS],
+  ["W", UNICODE_NON_WORD_CLASS],
+  ["d", "\\p{Nd}"],
+  ["D", "\\P{Nd}"],
+  ["s", "\\p{White_Space}"],
+  // JS \s wrongly adds U+FEFF and misses \x85
+  ["S", "\\P{White_Space}"],
+  ["b", UNICODE_WORD_BOUNDARY],
+  ["B", UNICODE_NON_WORD_BOUNDARY],
+  ["a", "\\x07"],
+  ["e", "\\x1B"]
+]);
+var CLASS_ESCAPE_REWRITES = /* @__PURE__ */ new Map([
+  ["h", HEX_DIGIT_CHARS],
+  ["w", UNICODE_WORD_CHARS_IN_CLASS],
+  ["d", "\\p{Nd}"],
+  ["D", "\\P{Nd}"],
+  ["s", "\\p{White_Space}"],
+  ["S", "\\P{White_Space}"],
+  ["a", "\\x07"],
+  ["e", "\\x1B"]
+]);
+var CLASS_COMPLEMENT_ALTERNATIVES = /* @__PURE__ */ new Map([
+  ["W", `[^${UNICODE_WORD_CHARS_IN_CLASS}]`],
+  ["H", `[^${HEX_DIGIT_CHARS}]`]
+]);
+var RAW_WHITESPACE_ESCAPES = /* @__PURE__ */ new Map([
+  ["\n", "\\n"],
+  ["\r", "\\r"],
+  ["	", "\\t"],
+  ["\f", "\\f"],
+  ["\v", "\\v"]
+]);
+var POSIX_CLASS_FRAGMENTS = /* @__PURE__ */ new Map([
+  ["alpha", "\\p{Alphabetic}"],
+  ["alnum", "\\p{Alphabetic}\\p{Nd}"],
+  ["digit", "\\p{Nd}"],
+  ["lower", "\\p{Lowercase}"],
+  ["upper", "\\p{Uppercase}"],
+  ["space", "\\p{White_Space}"],
+  ["blank", "\\t\\p{Zs}"],
+  ["punct", "\\p{P}\\p{S}"],
+  ["cntrl", "\\p{Cc}"],
+  ["word", UNICODE_WORD_CHARS_IN_CLASS],
+  ["xdigit", HEX_DIGIT_CHARS]
+]);
+var JS_SYNTAX_CHARS = "^$\\.*+?()[]{}|/";
+var GROUP_PREFIX_RE = /^\(\?(?:<[=!]|<[A-Za-z_][A-Za-z0-9_]*>|[:=!>])/;
+var BRACED_ESCAPE_RE = /^\\([pPxu])\{([^}]*)\}/;
+var QUANTIFIER_BRACE_RE = /^\{(\d+(?:,\d*)?|,\d+)\}/;
+var POSIX_BRACKET_RE = new RegExp("^\\[:(\\^?)(\\p{Alphabetic}+):\\]", "u");
+var EMPTY_NEGATED_POSIX_BRACKET_RE = /^\[:\^:\]/;
+var UNSUPPORTED_POSIX_BRACKET_RE = /^\[(?:\.[^\]]*\.\]|=[^\]]*=\])/;
+var FIXED_WIDTH_ESCAPE_RE = /^(?:\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|\\c[A-Za-z])/;
+var is_ascii_letter = (char) => char >= "A" && char <= "Z" || char >= "a" && char <= "z";
+var character_at = (text, index) => String.fromCodePoint(text.codePointAt(index));
+var get_ascii_folded_hex_atom = (hex) => {
+  if (!/^[0-9A-Fa-f]{1,8}$/.test(hex)) return null;
+  const code_point = Number.parseInt(hex, 16);
+  if (code_point > 127) return null;
+  const letter = String.fromCharCode(code_point);
+  return is_ascii_letter(letter) ? `[${letter.toLowerCase()}${letter.toUpperCase()}]` : null;
+};
+var normalize_bloom_split_char_class = (regex) => regex.replace(/\[\^\(\\s\|\[([^\]]+)\]\)\]/g, "[^()|\\s$1]");
+var ANY_CODE_POINT = "[\\s\\S]";
+var MAX_CHARACTER_CLASS_NESTING_DEPTH = 256;
+var create_character_class_operand = () => ({
+  fragment: "",
+  alternatives: [],
+  tail: null,
+  contains_complex_set: false
+});
+var throw_character_class_range_error = (index) => {
+  throw new SyntaxError(
+    `Unsupported range with a set-valued character-class operand at index ${index}`
+  );
+};
+var add_character_class_atom = (operand, atom, index, contains_complex_set = true) => {
+  if (operand.tail === "range") throw_character_class_range_error(index);
+  operand.alternatives.push(atom);
+  operand.tail = "set";
+  operand.contains_complex_set = operand.contains_complex_set || contains_complex_set;
+};
+var append_character_class_fragment = (operand, fragment, set_valued = false, index = -1) => {
+  if (set_valued && operand.tail === "range") {
+    throw_character_class_range_error(index);
+  }
+  if (operand.tail === "range") {
+    operand.fragment += fragment;
+    operand.tail = "complete_range";
+    return;
+  }
+  operand.fragment += fragment;
+  operand.tail = set_valued ? "set" : "scalar";
+  operand.contains_complex_set = operand.contains_complex_set || set_valued;
+};
+var rewrite_character_class_escape = (regex, index, operand) => {
+  const braced = BRACED_ESCAPE_RE.exec(regex.slice(index));
+  if (braced) {
+    const [text, kind, body] = braced;
+    if (kind === "P" && body === "Word") {
+      add_character_class_atom(
+        operand,
+        `[^${UNICODE_WORD_CHARS_IN_CLASS}]`,
+        index
+      );
+    } else {
+      const replacement2 = kind === "x" ? `\\u{${body}}` : kind === "p" && body === "Word" ? UNICODE_WORD_CHARS_IN_CLASS : text;
+      append_character_class_fragment(
+        operand,
+        replacement2,
+        kind === "p" || kind === "P",
+        index
+      );
+    }
+    return index + text.length;
+  }
+  const fixed_width = FIXED_WIDTH_ESCAPE_RE.exec(regex.slice(index));
+  if (fixed_width) {
+    append_character_class_fragment(operand, fixed_width[0]);
+    return index + fixed_width[0].length;
+  }
+  if (index + 1 >= regex.length) {
+    throw new SyntaxError(
+      `Unterminated escape in character class at index ${index}`
+    );
+  }
+  const next = character_at(regex, index + 1);
+  const next_end = index + 1 + next.length;
+  const raw_whitespace = RAW_WHITESPACE_ESCAPES.get(next);
+  if (raw_whitespace !== void 0) {
+    append_character_class_fragment(operand, raw_whitespace);
+    return next_end;
+  }
+  const complement = CLASS_COMPLEMENT_ALTERNATIVES.get(next);
+  if (complement !== void 0) {
+    add_character_class_atom(operand, complement, index);
+    return next_end;
+  }
+  const rewrite = CLASS_ESCAPE_REWRITES.get(next);
+  let replacement;
+  let set_valued = false;
+  if (rewrite !== void 0) {
+    replacement = rewrite;
+    set_valued = next !== "a" && next !== "e";
+  } else if (/[A-Za-z0-9]/.test(next)) {
+    replacement = `\\${next}`;
+  } else if (JS_SYNTAX_CHARS.includes(next) || next === "-") {
+    replacement = `\\${next}`;
+  } else {
+    replacement = next;
+  }
+  append_character_class_fragment(operand, replacement, set_valued, index);
+  return next_end;
+};
+var compile_character_set_union = (pieces) => {
+  if (pieces.length === 1) return pieces[0];
+  return `(?:(?=(?:${pieces.join("|")}))${ANY_CODE_POINT})`;
+};
+var compile_character_class_operand = (operand) => {
+  const pieces = operand.fragment.length === 0 ? operand.alternatives : [`[${operand.fragment}]`, ...operand.alternatives];
+  return compile_character_set_union(pieces);
+};
+var get_ascii_fold_additions = (positive_atom) => {
+  const membership = compile_unicode_regexp(`^(?:${positive_atom})$`, "u");
+  let additions = "";
+  for (let offset = 0; offset < 26; ++offset) {
+    const upper = String.fromCharCode(65 + offset);
+    const lower = String.fromCharCode(97 + offset);
+    const has_upper = membership.test(upper);
+    const has_lower = membership.test(lower);
+    if (has_upper !== has_lower) additions += has_upper ? lower : upper;
+  }
+  return additions;
+};
+var parse_character_class = (regex, start, ascii_fold, apply_ascii_fold = true, nesting_depth = 1) => {
+  if (nesting_depth > MAX_CHARACTER_CLASS_NESTING_DEPTH) {
+    throw new SyntaxError(
+      `Maximum character-class nesting depth of ${MAX_CHARACTER_CLASS_NESTING_DEPTH} exceeded at index ${start}`
+    );
+  }
+  let i = start + 1;
+  const negated = regex[i] === "^";
+  if (negated) ++i;
+  const first_content_index = i;
+  const operands = [create_character_class_operand()];
+  let operand = operands[0];
+  let contains_nested_negated_complex_set = false;
+  while (i < regex.length) {
+    const char = character_at(regex, i);
+    if (char === "\\") {
+      i = rewrite_character_class_escape(regex, i, operand);
+      continue;
+    }
+    if (char === "]") {
+      if (i === first_content_index) {
+        append_character_class_fragment(operand, "\\]");
+        ++i;
+        continue;
+      }
+      if (operand.tail === null) {
+        if (operands.length > 1) {
+          throw new SyntaxError(
+            `Malformed character-class intersection with an empty operand at index ${i}`
+          );
+        }
+        throw new SyntaxError(`Empty character class at index ${start}`);
+      }
+      const contains_complex_set = operands.some(
+        (candidate) => candidate.contains_complex_set
+      );
+      if (negated && operands.length > 1 && contains_nested_negated_complex_set) {
+        throw new SyntaxError(
+          `Unsupported outer-negated character-class intersection with a nested negated class containing a Unicode property, POSIX class, or shorthand at index ${start}`
+        );
+      }
+      const first_atom = compile_character_class_operand(operands[0]);
+      let positive_atom = first_atom;
+      if (operands.length > 1) {
+        let lookaheads = "";
+        for (let j = 1; j < operands.length; ++j) {
+          lookaheads += `(?=${compile_character_class_operand(operands[j])})`;
+        }
+        positive_atom = `(?:${lookaheads}${first_atom})`;
+      }
+      const is_direct_class = operands.length === 1 && operand.alternatives.length === 0;
+      let direct_fragment = operand.fragment;
+      if (ascii_fold && apply_ascii_fold) {
+        const additions = get_ascii_fold_additions(positive_atom);
+        if (additions.length > 0) {
+          if (is_direct_class) {
+            direct_fragment += additions;
+            positive_atom = `[${direct_fragment}]`;
+          } else {
+            positive_atom = compile_character_set_union([
+              positive_atom,
+              `[${additions}]`
+            ]);
+          }
+        }
+      }
+      const atom = negated ? is_direct_class ? `[^${direct_fragment}]` : `(?:(?!${positive_atom})${ANY_CODE_POINT})` : positive_atom;
+      return {
+        atom,
+        end: i + 1,
+        negated,
+        contains_complex_set,
+        contains_nested_negated_complex_set
+      };
+    }
+    if (regex.startsWith("&&", i)) {
+      if (operand.tail === null) {
+        throw new SyntaxError(
+          `Malformed character-class intersection with an empty operand at index ${i}`
+        );
+      }
+      operand = create_character_class_operand();
+      operands.push(operand);
+      i += 2;
+      continue;
+    }
+    if (char === "[") {
+      const suffix = regex.slice(i);
+      if (EMPTY_NEGATED_POSIX_BRACKET_RE.test(suffix)) {
+        throw new SyntaxError(
+          `Malformed empty negated POSIX character class at index ${i}`
+        );
+      }
+      const posix = POSIX_BRACKET_RE.exec(suffix);
+      if (posix) {
+        const [, posix_negated, name] = posix;
+        const fragment = POSIX_CLASS_FRAGMENTS.get(name);
+        if (fragment === void 0) {
+          throw new SyntaxError(
+            `Unsupported POSIX character class "${name}" at index ${i}`
+          );
+        }
+        if (ascii_fold && posix_negated && (name === "lower" || name === "upper")) {
+          throw new SyntaxError(
+            `Unsupported negated POSIX ${name} class inside an inline case-insensitive group`
+          );
+        }
+        if (posix_negated) {
+          add_character_class_atom(operand, `[^${fragment}]`, i);
+        } else {
+          append_character_class_fragment(operand, fragment, true, i);
+        }
+        i += posix[0].length;
+        continue;
+      }
+      if (UNSUPPORTED_POSIX_BRACKET_RE.test(suffix)) {
+        throw new SyntaxError(
+          `Unsupported POSIX collating or equivalence bracket expression at index ${i}`
+        );
+      }
+      const nested = parse_character_class(
+        regex,
+        i,
+        ascii_fold,
+        false,
+        nesting_depth + 1
+      );
+      add_character_class_atom(
+        operand,
+        nested.atom,
+        i,
+        nested.contains_complex_set
+      );
+      contains_nested_negated_complex_set ||= nested.contains_nested_negated_complex_set || nested.negated && nested.contains_complex_set;
+      i = nested.end;
+      continue;
+    }
+    if (char === "-") {
+      const is_terminal_literal = regex[i + 1] === "]" || regex.startsWith("&&", i + 1);
+      if (operand.tail === "set" && !is_terminal_literal) {
+        throw_character_class_range_error(i);
+      }
+      if (operand.tail === null || operand.tail === "range" || operand.tail === "complete_range" || is_terminal_literal) {
+        append_character_class_fragment(operand, "\\-");
+      } else {
+        operand.fragment += "-";
+        operand.tail = "range";
+      }
+      ++i;
+      continue;
+    }
+    append_character_class_fragment(
+      operand,
+      char === "^" && operand.fragment.length === 0 ? "\\^" : char
+    );
+    i += char.length;
+  }
+  throw new SyntaxError(
+    `${operands.length > 1 ? "Unterminated character-class intersection" : "Unterminated character class"} at index ${start}`
+  );
+};
+var rewrite_oniguruma_to_js = (regex) => {
+  let out = "";
+  let atom_start = -1;
+  let last_was_quantifier = false;
+  let ascii_fold = false;
+  const group_states = [];
+  const emit_atom = (text) => {
+    atom_start = out.length;
+    out += text;
+    last_was_quantifier = false;
+  };
+  for (let i = 0; i < regex.length; ) {
+    const char = character_at(regex, i);
+    if (char === "\\") {
+      const braced = BRACED_ESCAPE_RE.exec(regex.slice(i));
+      if (braced) {
+        const [text, kind, body] = braced;
+        let replacement2 = text;
+        if (kind === "x") {
+          const code_point_escape = `\\u{${body}}`;
+          replacement2 = ascii_fold ? get_ascii_folded_hex_atom(body) ?? code_point_escape : code_point_escape;
+        } else if (body === "Word") {
+          replacement2 = kind === "p" ? UNICODE_WORD_CLASS : UNICODE_NON_WORD_CLASS;
+        }
+        emit_atom(replacement2);
+        i += text.length;
+        continue;
+      }
+      const fixed_width = FIXED_WIDTH_ESCAPE_RE.exec(regex.slice(i));
+      if (fixed_width) {
+        const text = fixed_width[0];
+        const replacement2 = ascii_fold && text[1] !== "c" ? get_ascii_folded_hex_atom(text.slice(2)) ?? text : text;
+        emit_atom(replacement2);
+        i += text.length;
+        continue;
+      }
+      if (i + 1 >= regex.length) {
+        out += char;
+        break;
+      }
+      const next = character_at(regex, i + 1);
+      i += 1 + next.length;
+      if (next === "G") {
+        continue;
+      }
+      const raw_whitespace = RAW_WHITESPACE_ESCAPES.get(next);
+      if (raw_whitespace !== void 0) {
+        emit_atom(raw_whitespace);
+        continue;
+      }
+      const rewrite = ESCAPE_REWRITES.get(next);
+      let replacement;
+      if (rewrite !== void 0) {
+        replacement = rewrite;
+      } else if (/[A-Za-z0-9]/.test(next)) {
+        replacement = `\\${next}`;
+      } else if (JS_SYNTAX_CHARS.includes(next)) {
+        replacement = `\\${next}`;
+      } else {
+        replacement = next;
+      }
+      emit_atom(replacement);
+      continue;
+    }
+    switch (char) {
+      case "[": {
+        const parsed = parse_character_class(regex, i, ascii_fold);
+        emit_atom(parsed.atom);
+        i = parsed.end;
+        continue;
+      }
+      case "]":
+        emit_atom("\\]");
+        ++i;
+        continue;
+      case ".":
+        emit_atom("[^\\n]");
+        ++i;
+        continue;
+      case "^":
+        emit_atom(LINE_START_ANCHOR);
+        ++i;
+        continue;
+      case "$":
+        emit_atom(LINE_END_ANCHOR);
+        ++i;
+        continue;
+      case "(": {
+        const inline_case_insensitive = regex.startsWith("(?i:", i);
+        const source_prefix = inline_case_insensitive ? "(?i:" : GROUP_PREFIX_RE.exec(regex.slice(i))?.[0] ?? "(";
+        const output_prefix = inline_case_insensitive ? "(?:" : source_prefix === "(?>" ? "(?:" : source_prefix;
+        group_states.push([out.length, ascii_fold]);
+        if (inline_case_insensitive) ascii_fold = true;
+        out += output_prefix;
+        last_was_quantifier = false;
+        i += source_prefix.length;
+        continue;
+      }
+      case ")":
+        out += char;
+        [atom_start, ascii_fold] = group_states.pop() ?? [-1, false];
+        last_was_quantifier = false;
+        ++i;
+        continue;
+      case "|":
+        out += char;
+        atom_start = -1;
+        last_was_quantifier = false;
+        ++i;
+        continue;
+      case "{": {
+        const quant = QUANTIFIER_BRACE_RE.exec(regex.slice(i));
+        if (!quant || atom_start < 0) {
+          emit_atom("\\{");
+          ++i;
+          continue;
+        }
+        const body = quant[1].startsWith(",") ? `0${quant[1]}` : quant[1];
+        i += quant[0].length;
+        const following = regex[i];
+        if (following === "+" || following === "*") {
+          out = `${out.slice(0, atom_start)}(?:${out.slice(atom_start)}{${body}})${following}`;
+          ++i;
+        } else {
+          out += `{${body}}`;
+        }
+        last_was_quantifier = true;
+        continue;
+      }
+      case "}":
+        emit_atom("\\}");
+        ++i;
+        continue;
+      case "+":
+        if (last_was_quantifier) {
+          ++i;
+          continue;
+        }
+        out += char;
+        last_was_quantifier = true;
+        ++i;
+        continue;
+      case "*":
+      case "?":
+        out += char;
+        last_was_quantifier = true;
+        ++i;
+        continue;
+      default:
+        emit_atom(
+          ascii_fold && is_ascii_letter(char) ? `[${char.toLowerCase()}${char.toUpperCase()}]` : char
+        );
+        i += char.length;
+        continue;
+    }
+  }
+  return out;
+};
+var escape_reg_exp = (string) => string.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+var fuse_unk = (arr2, tokens_to_ids, unk_token_id) => {
+  const fused = [];
+  let i = 0;
+  while (i < arr2.length) {
+    fused.push(arr2[i]);
+    const token_id = tokens_to_ids.get(arr2[i]) ?? unk_token_id;
+    if (token_id !== unk_token_id) {
+      ++i;
+      continue;
+    }
+    while (++i < arr2.length && (tokens_to_ids.get(arr2[i]) ?? unk_token_id) === unk_token_id) {
+      if (tokens_to_ids.get(fused.at(-1)) !== unk_token_id) {
+        fused[fused.length - 1] += arr2[i];
+      }
+    }
+  }
+  return fused;
+};
+var is_chinese_char = (cp) => cp >= 19968 && cp <= 40959 || cp >= 13312 && cp <= 19903 || cp >= 131072 && cp <= 173791 || cp >= 173824 && cp <= 177983 || cp >= 177984 && cp <= 178207 || cp >= 178208 && cp <= 183983 || cp >= 63744 && cp <= 64255 || cp >= 194560 && cp <= 195103;
+var is_integral_number = (x) => Number.isInteger(x) || typeof x === "bigint";
+var len = (s) => {
+  let length = 0;
+  for (const c of s) ++length;
+  return length;
+};
+var lowercase_and_remove_accents = (text) => remove_accents(text.toLowerCase());
+var merge_arrays = (...arrs) => Array.prototype.concat.apply([], arrs);
+var object_to_map = (obj2) => new Map(Object.entries(obj2));
+var regex_split = (text, regex) => {
+  const result = [];
+  let prev = 0;
+  for (const match of text.matchAll(regex)) {
+    const full_match = match[0];
+    if (prev < match.index) {
+      result.push(text.slice(prev, match.index));
+    }
+    if (full_match.length > 0) {
+      result.push(full_match);
+    }
+    prev = match.index + full_match.length;
+  }
+  if (prev < text.length) {
+    result.push(text.slice(prev));
+  }
+  return result;
+};
+var remove_accents = (text) => text.replace(new RegExp("\\p{M}", "gu"), "");
+var validate_object = (obj2, name, required_keys = []) => {
+  if (!obj2 || Array.isArray(obj2) || typeof obj2 !== "object") {
+    return `${name} must be a valid object`;
+  }
+  for (const key of required_keys) {
+    if (!(key in obj2)) {
+      return `${name} must contain a "${key}" property`;
+    }
+  }
+  return null;
+};
+var whitespace_split = (text) => text.match(/\S+/g) || [];
+var Callable = class {
+  /**
+   * Creates a new instance of the Callable class.
+   */
+  constructor() {
+    const closure = function(...args) {
+      return closure._call(...args);
+    };
+    return Object.setPrototypeOf(closure, new.target.prototype);
+  }
+};
+var Callable_default = Callable;
+var Normalizer = class extends Callable_default {
+  /**
+   * @param config The configuration object for the normalizer.
+   */
+  constructor(config) {
+    super();
+    this.config = config;
+  }
+  /**
+   * Alias for {@link Normalizer#normalize}.
+   * @param text The text to normalize.
+   * @returns The normalized text.
+   */
+  _call(text) {
+    return this.normalize(text);
+  }
+};
+var Normalizer_default = Normalizer;
+var BertNormalizer = class extends Normalizer_default {
+  /**
+   * Adds whitespace around any CJK (Chinese, Japanese, or Korean) character in the input text.
+   *
+   * @param text The input text to tokenize.
+   * @returns The tokenized text with whitespace added around CJK characters.
+   */
+  tokenize_chinese_chars(text) {
+    const output = [];
+    for (let i = 0; i < text.length; ++i) {
+      const char = text[i];
+      const cp = char.charCodeAt(0);
+      if (is_chinese_char(cp)) {
+        output.push(" ");
+        output.push(char);
+        output.push(" ");
+      } else {
+        output.push(char);
+      }
+    }
+    return output.join("");
+  }
+  /**
+   * Strips accents from the given text.
+   * @param text The text to strip accents from.
+   * @returns The text with accents removed.
+   */
+  strip_accents(text) {
+    return text.normalize("NFD").replace(new RegExp("\\p{Mn}", "gu"), "");
+  }
+  /**
+   * Checks whether `char` is a control character.
+   * @param char The character to check.
+   * @returns Whether `char` is a control character.
+   */
+  is_control(char) {
+    switch (char) {
+      case "	":
+      case "\n":
+      case "\r":
+        return false;
+      default:
+        return new RegExp("^\\p{Cc}|\\p{Cf}|\\p{Co}|\\p{Cs}$", "u").test(char);
+    }
+  }
+  /**
+   * Performs invalid character removal and whitespace cleanup on text.
+   * @param text The text to clean.
+   * @returns The cleaned text.
+   */
+  clean_text(text) {
+    const output = [];
+    for (const char of text) {
+      const cp = char.charCodeAt(0);
+      if (cp === 0 || cp === 65533 || this.is_control(char)) {
+        continue;
+      }
+      if (/^\s$/.test(char)) {
+        output.push(" ");
+      } else {
+        output.push(char);
+      }
+    }
+    return output.join("");
+  }
+  /**
+   * Normalizes the given text based on the configuration.
+   * @param text The text to normalize.
+   * @returns The normalized text.
+   */
+  normalize(text) {
+    if (this.config.clean_text) {
+      text = this.clean_text(text);
+    }
+    if (this.config.handle_chinese_chars) {
+      text = this.tokenize_chinese_chars(text);
+    }
+    if (this.config.lowercase) {
+      text = text.toLowerCase();
+      if (this.config.strip_accents !== false) {
+        text = this.strip_accents(text);
+      }
+    } else if (this.config.strip_accents) {
+      text = this.strip_accents(text);
+    }
+    return text;
+  }
+};
+var BertNormalizer_default = BertNormalizer;
+var Precompiled = class extends Normalizer_default {
+  /**
+   * Create a new instance of Precompiled normalizer.
+   * @param config The configuration object.
+   */
+  constructor(config) {
+    super(config);
+    this.charsmap = config.precompiled_charsmap ?? null;
+  }
+  /**
+   * Normalizes the given text by applying the precompiled charsmap.
+   * @param text The text to normalize.
+   * @returns The normalized text.
+   */
+  normalize(text) {
+    text = text.replace(
+      /[\u0001-\u0008\u000B\u000E-\u001F\u007F\u008F\u009F]/gm,
+      ""
+    );
+    text = text.replace(
+      /[\u0009\u000A\u000C\u000D\u00A0\u1680\u2000-\u200F\u2028\u2029\u202F\u205F\u2581\u3000\uFEFF\uFFFD]/gm,
+      " "
+    );
+    if (text.includes("\uFF5E")) {
+      const parts = text.split("\uFF5E");
+      text = parts.map((part) => part.normalize("NFKC")).join("\uFF5E");
+    } else {
+      text = text.normalize("NFKC");
+    }
+    return text;
+  }
+};
+var Precompiled_default = Precompiled;
+var Sequence = class extends Normalizer_default {
+  /**
+   * Create a new instance of NormalizerSequence.
+   * @param config The configuration object.
+   */
+  constructor(config) {
+    super(config);
+    this.normalizers = (config.normalizers ?? []).map(
+      (x) => create_normalizer_default(x)
+    );
+  }
+  /**
+   * Apply a sequence of Normalizers to the input text.
+   * @param text The text to normalize.
+   * @returns The normalized text.
+   */
+  normalize(text) {
+    return this.normalizers.reduce((t, normalizer) => {
+      return normalizer ? normalizer.normalize(t) : t;
+    }, text);
+  }
+};
+var Sequence_default = Sequence;
+var Replace = class extends Normalizer_default {
+  /**
+   * @param config The configuration object for the normalizer.
+   */
+  constructor(config) {
+    super(config);
+    this.pattern = create_pattern(this.config.pattern ?? {});
+  }
+  /**
+   * Normalize the input text by replacing the pattern with the content.
+   * @param text The input text to be normalized.
+   * @returns The normalized text after replacing the pattern with the content.
+   */
+  normalize(text) {
+    return this.pattern === null ? text : text.replaceAll(this.pattern, this.config.content ?? "");
+  }
+};
+var Replace_default = Replace;
+var UnicodeNormalizer = class extends Normalizer_default {
+  constructor() {
+    super(...arguments);
+    this.form = "NFC";
+  }
+  /**
+   * Normalize the input text by applying Unicode normalization.
+   * @param text The input text to be normalized.
+   * @returns The normalized text.
+   */
+  normalize(text) {
+    text = text.normalize(this.form);
+    return text;
+  }
+};
+var UnicodeNormalizer_default = UnicodeNormalizer;
+var NFC = class extends UnicodeNormalizer_default {
+  constructor() {
+    super(...arguments);
+    this.form = "NFC";
+  }
+};
+var NFC_default = NFC;
+var NFD = class extends UnicodeNormalizer_default {
+  constructor() {
+    super(...arguments);
+    this.form = "NFD";
+  }
+};
+var NFD_default = NFD;
+var NFKC = class extends UnicodeNormalizer_default {
+  constructor() {
+    super(...arguments);
+    this.form = "NFKC";
+  }
+};
+var NFKC_default = NFKC;
+var NFKD = class extends UnicodeNormalizer_default {
+  constructor() {
+    super(...arguments);
+    this.form = "NFKD";
+  }
+};
+var NFKD_default = NFKD;
+var Strip = class extends Normalizer_default {
+  /**
+   * Strip leading and/or trailing whitespace from the input text.
+   * @param text The input text.
+   * @returns The normalized text.
+   */
+  normalize(text) {
+    if (this.config.strip_left && this.config.strip_right) {
+      text = text.trim();
+    } else {
+      if (this.config.strip_left) {
+        text = text.trimStart();
+      }
+      if (this.config.strip_right) {
+        text = text.trimEnd();
+      }
+    }
+    return text;
+  }
+};
+var Strip_default = Strip;
+var StripAccents = class extends Normalizer_default {
+  /**
+   * Remove all accents from the text.
+   * @param text The input text.
+   * @returns The normalized text without accents.
+   */
+  normalize(text) {
+    return remove_accents(text);
+  }
+};
+var StripAccents_default = StripAccents;
+var Lowercase = class extends Normalizer_default {
+  /**
+   * Lowercases the input string.
+   * @param {string} text The text to normalize.
+   * @returns {string} The normalized text.
+   */
+  normalize(text) {
+    return text.toLowerCase();
+  }
+};
+var Lowercase_default = Lowercase;
+var Prepend = class extends Normalizer_default {
+  /**
+   * Prepends the input string.
+   * @param text The text to normalize.
+   * @returns The normalized text.
+   */
+  normalize(text) {
+    text = this.config.prepend + text;
+    return text;
+  }
+};
+var Prepend_default = Prepend;
+function create_normalizer(config) {
+  if (config === null) return null;
+  switch (config.type) {
+    case "BertNormalizer":
+      return new BertNormalizer_default(config);
+    case "Precompiled":
+      return new Precompiled_default(config);
+    case "Sequence":
+      return new Sequence_default(config);
+    case "Replace":
+      return new Replace_default(config);
+    case "NFC":
+      return new NFC_default(config);
+    case "NFD":
+      return new NFD_default(config);
+    case "NFKC":
+      return new NFKC_default(config);
+    case "NFKD":
+      return new NFKD_default(config);
+    case "Strip":
+      return new Strip_default(config);
+    case "StripAccents":
+      return new StripAccents_default(config);
+    case "Lowercase":
+      return new Lowercase_default(config);
+    case "Prepend":
+      return new Prepend_default(config);
+    default:
+      throw new Error(`Unknown Normalizer type: ${config.type}`);
+  }
+}
+var create_normalizer_default = create_normalizer;
+var PreTokenizer = class extends Callable_default {
+  /**
+   * Tokenizes the given text into pre-tokens.
+   * @param text The text or array of texts to pre-tokenize.
+   * @param options Additional options for the pre-tokenization logic.
+   * @returns An array of pre-tokens.
+   */
+  pre_tokenize(text, options) {
+    return (Array.isArray(text) ? text.map((x) => this.pre_tokenize_text(x, options)) : this.pre_tokenize_text(text, options)).flat();
+  }
+  /**
+   * Alias for {@link PreTokenizer#pre_tokenize}.
+   * @param text The text or array of texts to pre-tokenize.
+   * @param options Additional options for the pre-tokenization logic.
+   * @returns An array of pre-tokens.
+   */
+  _call(text, options) {
+    return this.pre_tokenize(text, options);
+  }
+};
+var PreTokenizer_default = PreTokenizer;
+var BYTES_TO_UNICODE = (() => {
+  const bs = [
+    ...Array.from(
+      { length: "~".charCodeAt(0) - "!".charCodeAt(0) + 1 },
+      (_, i) => i + "!".charCodeAt(0)
+    ),
+    ...Array.from(
+      { length: "\xAC".charCodeAt(0) - "\xA1".charCodeAt(0) + 1 },
+      (_, i) => i + "\xA1".charCodeAt(0)
+    ),
+    ...Array.from(
+      { length: "\xFF".charCodeAt(0) - "\xAE".charCodeAt(0) + 1 },
+      (_, i) => i + "\xAE".charCodeAt(0)
+    )
+  ];
+  const cs = bs.slice();
+  let n = 0;
+  for (let b = 0; b < 256; ++b) {
+    if (!bs.includes(b)) {
+      bs.push(b);
+      cs.push(256 + n);
+      n += 1;
+    }
+  }
+  const ccs = cs.map((n2) => String.fromCharCode(n2));
+  return Object.fromEntries(bs.map((b, i) => [b, ccs[i]]));
+})();
+var reverse_dictionary = (data) => Object.fromEntries(Object.entries(data).map(([key, value]) => [value, key]));
+var UNICODE_TO_BYTES = reverse_dictionary(BYTES_TO_UNICODE);
+var PUNCTUATION_REGEX = "\\p{P}\\u0021-\\u002F\\u003A-\\u0040\\u005B-\\u0060\\u007B-\\u007E";
+var ByteLevel = class extends PreTokenizer_default {
+  /**
+   * Creates a new instance of the `ByteLevelPreTokenizer` class.
+   * @param config The configuration object.
+   */
+  constructor(config) {
+    super();
+    this.config = config;
+    this.add_prefix_space = this.config.add_prefix_space ?? false;
+    this.trim_offsets = this.config.trim_offsets ?? false;
+    this.use_regex = this.config.use_regex ?? true;
+    this.pattern = new RegExp("'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+", "gu");
+    this.byte_encoder = BYTES_TO_UNICODE;
+    this.text_encoder = new TextEncoder();
+  }
+  /**
+   * Tokenizes a single piece of text using byte-level tokenization.
+   * @param text The text to tokenize.
+   * @param options Additional options for the pre-tokenization logic.
+   * @returns An array of tokens.
+   */
+  pre_tokenize_text(text, options) {
+    if (this.add_prefix_space && !text.startsWith(" ")) {
+      text = " " + text;
+    }
+    const tokens = this.use_regex ? text.match(this.pattern) || [] : [text];
+    return tokens.map(
+      (token) => Array.from(
+        this.text_encoder.encode(token),
+        (byte) => this.byte_encoder[byte]
+      ).join("")
+    );
+  }
+};
+var ByteLevel_default = ByteLevel;
+var Whitespace = class extends PreTokenizer_default {
+  /**
+   * Pre-tokenizes the input text by splitting it on word boundaries.
+   * @param text The text to be pre-tokenized.
+   * @param options Additional options for the pre-tokenization logic.
+   * @returns An array of tokens produced by splitting the input text on whitespace.
+   */
+  pre_tokenize_text(text, options) {
+    return text.match(/\w+|[^\w\s]+/g) || [];
+  }
+};
+var Whitespace_default = Whitespace;
+var Metaspace = class extends PreTokenizer_default {
+  /**
+   * @param config The configuration object for the MetaspacePreTokenizer.
+   */
+  constructor(config) {
+    super();
+    this.replacement = config.replacement ?? "\u2581";
+    this.str_rep = config.str_rep || this.replacement;
+    this.prepend_scheme = config.prepend_scheme ?? "always";
+  }
+  /**
+   * This method takes a string, replaces spaces with the replacement character,
+   * adds a prefix space if requested, and returns a new list of tokens.
+   * @param text The text to pre-tokenize.
+   * @param options The options for the pre-tokenization.
+   * @returns A new list of pre-tokenized tokens.
+   */
+  pre_tokenize_text(text, options) {
+    const { section_index = void 0 } = options ?? {};
+    let normalized = text.replaceAll(" ", this.str_rep);
+    if (
+      // We add a prefix space if:
+      //  (1) The normalized token does not already start with the replacement character.
+      !normalized.startsWith(this.replacement) && // and (2) either:
+      //  (a) prepend_scheme is 'always'
+      //  (b) prepend_scheme is 'first' and this is the first section
+      (this.prepend_scheme === "always" || this.prepend_scheme === "first" && section_index === 0)
+    ) {
+      normalized = this.str_rep + normalized;
+    }
+    return [normalized];
+  }
+};
+var Metaspace_default = Metaspace;
+var Split = class extends PreTokenizer_default {
+  /**
+   * @param config The configuration options for the pre-tokenizer.
+   */
+  constructor(config) {
+    super();
+    this.config = config;
+    this.pattern = create_pattern(
+      this.config.pattern ?? {},
+      this.config.invert ?? true
+    );
+  }
+  /**
+   * Tokenizes text by splitting it using the given pattern.
+   * @param text The text to tokenize.
+   * @returns An array of tokens.
+   */
+  pre_tokenize_text(text) {
+    if (this.pattern === null) {
+      return [];
+    }
+    if (this.config.invert) {
+      return (text.match(this.pattern) || []).filter((x) => x);
+    } else if (this.config.behavior?.toLowerCase() === "removed") {
+      return text.split(this.pattern).filter((x) => x);
+    } else {
+      return regex_split(text, this.pattern);
+    }
+  }
+};
+var Split_default = Split;
+var Punctuation = class extends PreTokenizer_default {
+  /**
+   * @param config The configuration options for the pre-tokenizer.
+   */
+  constructor(config) {
+    super();
+    this.config = config;
+    this.pattern = new RegExp(
+      `[^${PUNCTUATION_REGEX}]+|[${PUNCTUATION_REGEX}]+`,
+      "gu"
+    );
+  }
+  /**
+   * Tokenizes text by splitting it using the given pattern.
+   * @param text The text to tokenize.
+   * @returns An array of tokens.
+   */
+  pre_tokenize_text(text) {
+    return text.match(this.pattern) || [];
+  }
+};
+var Punctuation_default = Punctuation;
+var Digits = class extends PreTokenizer_default {
+  /**
+   * @param config The configuration options for the pre-tokenizer.
+   */
+  constructor(config) {
+    super();
+    this.config = config;
+    const digit_pattern = `[^\\d]+|\\d${this.config.individual_digits ? "" : "+"}`;
+    this.pattern = new RegExp(digit_pattern, "gu");
+  }
+  /**
+   * Tokenizes text by splitting it using the given pattern.
+   * @param text The text to tokenize.
+   * @returns An array of tokens.
+   */
+  pre_tokenize_text(text) {
+    return text.match(this.pattern) || [];
+  }
+};
+var Digits_default = Digits;
+var BertPreTokenizer = class extends PreTokenizer_default {
+  /**
+   * A PreTokenizer that splits text into wordpieces using a basic tokenization scheme
+   * similar to that used in the original implementation of BERT.
+   */
+  constructor() {
+    super();
+    this.pattern = new RegExp(
+      `[^\\s${PUNCTUATION_REGEX}]+|[${PUNCTUATION_REGEX}]`,
+      "gu"
+    );
+  }
+  /**
+   * Tokenizes a single text using the BERT pre-tokenization scheme.
+   *
+   * @param text The text to tokenize.
+   * @param options Additional options for the pre-tokenization logic.
+   * @returns An array of tokens.
+   */
+  pre_tokenize_text(text, options) {
+    return text.trim().match(this.pattern) || [];
+  }
+};
+var BertPreTokenizer_default = BertPreTokenizer;
+var Replace2 = class extends PreTokenizer_default {
+  /**
+   * @param config The configuration options for the pre-tokenizer.
+   */
+  constructor(config) {
+    super();
+    this.config = config;
+    this.pattern = create_pattern(this.config.pattern ?? {});
+    this.content = this.config.content ?? "";
+  }
+  /**
+   * Pre-tokenizes the input text by replacing certain characters.
+   * @param text The text to be pre-tokenized.
+   * @returns An array of tokens produced by replacing certain characters.
+   */
+  pre_tokenize_text(text) {
+    if (this.pattern === null) {
+      return [text];
+    }
+    return [text.replaceAll(this.pattern, this.config.content ?? "")];
+  }
+};
+var Replace_default2 = Replace2;
+var Sequence2 = class extends PreTokenizer_default {
+  /**
+   * Creates an instance of PreTokenizerSequence.
+   * @param config The configuration object for the pre-tokenizer sequence.
+   */
+  constructor(config) {
+    super();
+    this.tokenizers = (config.pretokenizers ?? []).map(
+      (x) => create_pre_tokenizer_default(x)
+    );
+  }
+  /**
+   * Applies each pre-tokenizer in the sequence to the input text in turn.
+   * @param text The text to pre-tokenize.
+   * @param options Additional options for the pre-tokenization logic.
+   * @returns The pre-tokenized text.
+   */
+  pre_tokenize_text(text, options) {
+    return this.tokenizers.reduce(
+      (pre_tokenized_text, tokenizer) => {
+        return tokenizer ? tokenizer.pre_tokenize(pre_tokenized_text, options) : pre_tokenized_text;
+      },
+      [text]
+    );
+  }
+};
+var Sequence_default2 = Sequence2;
+var WhitespaceSplit = class extends PreTokenizer_default {
+  /**
+   * Pre-tokenizes the input text by splitting it on whitespace characters.
+   * @param text The text to be pre-tokenized.
+   * @returns An array of tokens produced by splitting the input text on whitespace.
+   */
+  pre_tokenize_text(text) {
+    return whitespace_split(text);
+  }
+};
+var WhitespaceSplit_default = WhitespaceSplit;
+var FixedLength = class extends PreTokenizer_default {
+  /**
+   * @param config The configuration options for the pre-tokenizer.
+   */
+  constructor(config) {
+    super();
+    this.config = config;
+    this._length = config.length;
+  }
+  /**
+   * Pre-tokenizes the input text by splitting it into fixed-length tokens.
+   * @param text The text to be pre-tokenized.
+   * @returns An array of tokens produced by splitting the input text into fixed-length tokens.
+   */
+  pre_tokenize_text(text) {
+    const tokens = [];
+    for (let i = 0; i < text.length; i += this._length) {
+      tokens.push(text.slice(i, i + this._length));
+    }
+    return tokens;
+  }
+};
+var FixedLength_default = FixedLength;
+function create_pre_tokenizer(config) {
+  if (config === null) return null;
+  switch (config.type) {
+    case "BertPreTokenizer":
+      return new BertPreTokenizer_default();
+    case "Sequence":
+      return new Sequence_default2(config);
+    case "Whitespace":
+      return new Whitespace_default();
+    case "WhitespaceSplit":
+      return new WhitespaceSplit_default();
+    case "Metaspace":
+      return new Metaspace_default(config);
+    case "ByteLevel":
+      return new ByteLevel_default(config);
+    case "Split":
+      return new Split_default(config);
+    case "Punctuation":
+      return new Punctuation_default(config);
+    case "Digits":
+      return new Digits_default(config);
+    case "Replace":
+      return new Replace_default2(config);
+    case "FixedLength":
+      return new FixedLength_default(config);
+    default:
+      throw new Error(`Unknown PreTokenizer type: ${config.type}`);
+  }
+}
+var create_pre_tokenizer_default = create_pre_tokenizer;
+var TokenizerModel = class extends Callable_default {
+  /**
+   * Creates a new instance of TokenizerModel.
+   * @param config The configuration object for the TokenizerModel.
+   */
+  constructor(config) {
+    super();
+    this.config = config;
+    this.vocab = [];
+    this.tokens_to_ids = /* @__PURE__ */ new Map();
+    this.unk_token_id = void 0;
+    this.unk_token = void 0;
+    this.end_of_word_suffix = void 0;
+    this.fuse_unk = this.config.fuse_unk ?? false;
+  }
+  /**
+   * Internal function to call the TokenizerModel instance.
+   * @param tokens The tokens to encode.
+   * @returns The encoded tokens.
+   */
+  _call(tokens) {
+    let result = this.encode(tokens);
+    if (this.fuse_unk) {
+      result = fuse_unk(result, this.tokens_to_ids, this.unk_token_id);
+    }
+    return result;
+  }
+};
+var TokenizerModel_default = TokenizerModel;
+var WordPieceTokenizer = class extends TokenizerModel_default {
+  /**
+   * @param config The configuration object.
+   */
+  constructor(config) {
+    super(config);
+    this.max_input_chars_per_word = 100;
+    this.tokens_to_ids = object_to_map(config.vocab);
+    this.unk_token_id = this.tokens_to_ids.get(config.unk_token);
+    this.unk_token = config.unk_token;
+    this.max_input_chars_per_word = config.max_input_chars_per_word ?? 100;
+    this.vocab = new Array(this.tokens_to_ids.size);
+    for (const [key, value] of this.tokens_to_ids) {
+      this.vocab[value] = key;
+    }
+  }
+  /**
+   * Encodes an array of tokens using WordPiece encoding.
+   * @param tokens The tokens to encode.
+   * @returns An array of encoded tokens.
+   */
+  encode(tokens) {
+    const output_tokens = [];
+    for (const token of tokens) {
+      const chars = [...token];
+      if (chars.length > this.max_input_chars_per_word) {
+        output_tokens.push(this.unk_token);
+        continue;
+      }
+      let is_unknown = false;
+      let start = 0;
+      const sub_tokens = [];
+      while (start < chars.length) {
+        let end = chars.length;
+        let current_substring = null;
+        while (start < end) {
+          let substr = chars.slice(start, end).join("");
+          if (start > 0) {
+            substr = this.config.continuing_subword_prefix + substr;
+          }
+          if (this.tokens_to_ids.has(substr)) {
+            current_substring = substr;
+            break;
+          }
+          --end;
+        }
+        if (current_substring === null) {
+          is_unknown = true;
+          break;
+        }
+        sub_tokens.push(current_substring);
+        start = end;
+      }
+      if (is_unknown) {
+        output_tokens.push(this.unk_token);
+      } else {
+        output_tokens.push(...sub_tokens);
+      }
+    }
+    return output_tokens;
+  }
+};
+var WordPiece_default = WordPieceTokenizer;
+var CharTrieNode = class _CharTrieNode {
+  /**
+   * Create a new CharTrieNode.
+   * @param is_leaf Whether the node is a leaf node or not.
+   * @param children A map containing the node's children, where the key is a character and the value is a `CharTrieNode`.
+   */
+  constructor(is_leaf, children) {
+    this.is_leaf = is_leaf;
+    this.children = children;
+  }
+  /**
+   * Returns a new `CharTrieNode` instance with default values.
+   * @returns A new `CharTrieNode` instance with `is_leaf` set to `false` and an empty `children` map.
+   */
+  static default() {
+    return new _CharTrieNode(false, /* @__PURE__ */ new Map());
+  }
+};
+var CharTrie = class {
+  constructor() {
+    this.root = CharTrieNode.default();
+  }
+  /**
+   * Adds one or more `texts` to the trie.
+   * @param texts The strings to add to the trie.
+   */
+  extend(texts) {
+    for (const text of texts) {
+      this.push(text);
+    }
+  }
+  /**
+   * Adds text to the trie.
+   * @param text The string to add to the trie.
+   */
+  push(text) {
+    let node = this.root;
+    for (const ch of text) {
+      let child = node.children.get(ch);
+      if (child === void 0) {
+        child = CharTrieNode.default();
+        node.children.set(ch, child);
+      }
+      node = child;
+    }
+    node.is_leaf = true;
+  }
+  /**
+   * Searches the trie for stored strings that match `chars` starting at `start`.
+   * @param chars The input characters to search.
+   * @param start The index to start searching from.
+   * @yields Each stored string that is a prefix of `chars` starting at `start`.
+   */
+  *common_prefix_search(chars, start = 0) {
+    let node = this.root;
+    if (node === void 0) return;
+    let prefix = "";
+    for (let i = start; i < chars.length; ++i) {
+      const ch = chars[i];
+      prefix += ch;
+      node = node.children.get(ch);
+      if (node === void 0) return;
+      if (node.is_leaf) {
+        yield prefix;
+      }
+    }
+  }
+};
+var CharTrie_default = CharTrie;
+var TokenLatticeNode = class _TokenLatticeNode {
+  /**
+   * Represents a node in a token lattice for a given sentence.
+   * @param token_id The ID of the token associated with this node.
+   * @param node_id The ID of this node.
+   * @param pos The starting position of the token in the sentence.
+   * @param length The length of the token.
+   * @param score The score associated with the token.
+   */
+  constructor(token_id, node_id, pos, length, score) {
+    this.token_id = token_id;
+    this.node_id = node_id;
+    this.pos = pos;
+    this.length = length;
+    this.score = score;
+    this.prev = null;
+    this.backtrace_score = 0;
+  }
+  /**
+   * Returns a clone of this node.
+   * @returns A clone of this node.
+   */
+  clone() {
+    const n = new _TokenLatticeNode(
+      this.token_id,
+      this.node_id,
+      this.pos,
+      this.length,
+      this.score
+    );
+    n.prev = this.prev;
+    n.backtrace_score = this.backtrace_score;
+    return n;
+  }
+};
+var TokenLattice = class {
+  /**
+   * Creates a new TokenLattice instance.
+   *
+   * @param sentence The input sentence to be tokenized.
+   * @param bos_token_id The beginning-of-sequence token ID.
+   * @param eos_token_id The end-of-sequence token ID.
+   */
+  constructor(sentence, bos_token_id, eos_token_id) {
+    this.chars = Array.from(sentence);
+    this.len = this.chars.length;
+    this.bos_token_id = bos_token_id;
+    this.eos_token_id = eos_token_id;
+    this.nodes = [];
+    this.begin_nodes = Array.from(
+      { length: this.len + 1 },
+      () => []
+    );
+    this.end_nodes = Array.from({ length: this.len + 1 }, () => []);
+    const bos = new TokenLatticeNode(this.bos_token_id ?? 0, 0, 0, 0, 0);
+    const eos = new TokenLatticeNode(
+      this.eos_token_id ?? 0,
+      1,
+      this.len,
+      0,
+      0
+    );
+    this.nodes.push(bos.clone());
+    this.nodes.push(eos.clone());
+    this.begin_nodes[this.len].push(eos);
+    this.end_nodes[0].push(bos);
+  }
+  /**
+   * Inserts a new token node into the token lattice.
+   *
+   * @param pos The starting position of the token.
+   * @param length The length of the token.
+   * @param score The score of the token.
+   * @param token_id The token ID of the token.
+   */
+  insert(pos, length, score, token_id) {
+    const node_id = this.nodes.length;
+    const node = new TokenLatticeNode(token_id, node_id, pos, length, score);
+    this.begin_nodes[pos].push(node);
+    this.end_nodes[pos + length].push(node);
+    this.nodes.push(node);
+  }
+  /**
+   * Implements the Viterbi algorithm to compute the most likely sequence of tokens.
+   *
+   * @returns The most likely sequence of tokens.
+   */
+  viterbi() {
+    const len2 = this.len;
+    let pos = 0;
+    while (pos <= len2) {
+      if (this.begin_nodes[pos].length == 0) {
+        return [];
+      }
+      for (let rnode of this.begin_nodes[pos]) {
+        rnode.prev = null;
+        let best_score = 0;
+        let best_node = null;
+        for (let lnode of this.end_nodes[pos]) {
+          const score = lnode.backtrace_score + rnode.score;
+          if (best_node === null || score > best_score) {
+            best_node = lnode.clone();
+            best_score = score;
+          }
+        }
+        if (best_node !== null) {
+          rnode.prev = best_node;
+          rnode.backtrace_score = best_score;
+        } else {
+          return [];
+        }
+      }
+      ++pos;
+    }
+    const results = [];
+    const root = this.begin_nodes[len2][0];
+    const prev = root.prev;
+    if (prev === null) {
+      return [];
+    }
+    let node = prev.clone();
+    while (node.prev !== null) {
+      results.push(node.clone());
+      const n = node.clone();
+      node = n.prev.clone();
+    }
+    results.reverse();
+    return results;
+  }
+  /**
+   * Get the text piece for a given node.
+   * @param node The node to get the piece for.
+   * @returns The array of nodes representing the most likely sequence of tokens.
+   */
+  piece(node) {
+    return this.chars.slice(node.pos, node.pos + node.length).join("");
+  }
+  /**
+   * @returns The most likely sequence of tokens.
+   */
+  tokens() {
+    const nodes = this.viterbi();
+    return nodes.map((x) => this.piece(x));
+  }
+  /**
+   * @returns The most likely sequence of token ids.
+   */
+  token_ids() {
+    const nodes = this.viterbi();
+    return nodes.map((x) => x.token_id);
+  }
+};
+var TokenLattice_default = TokenLattice;
+function min(arr2) {
+  if (arr2.length === 0) throw new Error("Array must not be empty");
+  let min_value = arr2[0];
+  let index_of_min = 0;
+  for (let i = 1; i < arr2.length; ++i) {
+    if (arr2[i] < min_value) {
+      min_value = arr2[i];
+      index_of_min = i;
+    }
+  }
+  return [min_value, index_of_min];
+}
+var Unigram = class extends TokenizerModel_default {
+  /**
+   * Create a new Unigram tokenizer model.
+   * @param config The configuration object for the Unigram model.
+   * @param eos_token
+   */
+  constructor(config, eos_token) {
+    super(config);
+    const vocab_size = config.vocab.length;
+    this.vocab = new Array(vocab_size);
+    this.scores = new Array(vocab_size);
+    for (let i = 0; i < vocab_size; ++i) {
+      [this.vocab[i], this.scores[i]] = config.vocab[i];
+    }
+    this.unk_token_id = config.unk_id;
+    this.unk_token = this.vocab[config.unk_id];
+    this.tokens_to_ids = new Map(this.vocab.map((x, i) => [x, i]));
+    this.bos_token = " ";
+    this.bos_token_id = this.tokens_to_ids.get(this.bos_token);
+    this.eos_token = eos_token;
+    this.eos_token_id = this.tokens_to_ids.get(this.eos_token);
+    this.unk_token = this.vocab[this.unk_token_id];
+    this.min_score = min(this.scores)[0];
+    this.unk_score = this.min_score - 10;
+    this.scores[this.unk_token_id] = this.unk_score;
+    this.trie = new CharTrie_default();
+    this.trie.extend(this.vocab);
+    this.fuse_unk = true;
+  }
+  /**
+   * Populates lattice nodes.
+   * @param lattice The token lattice to populate with nodes.
+   */
+  populate_nodes(lattice) {
+    const chars = lattice.chars;
+    const mblen = 1;
+    let begin_pos = 0;
+    while (begin_pos < chars.length) {
+      let has_single_node = false;
+      const prefixed_tokens = this.trie.common_prefix_search(chars, begin_pos);
+      for (const token of prefixed_tokens) {
+        const token_id = this.tokens_to_ids.get(token);
+        const token_score = this.scores[token_id];
+        const n = len(token);
+        lattice.insert(begin_pos, n, token_score, token_id);
+        if (!has_single_node && n === mblen) {
+          has_single_node = true;
+        }
+      }
+      if (!has_single_node) {
+        lattice.insert(begin_pos, mblen, this.unk_score, this.unk_token_id);
+      }
+      begin_pos += mblen;
+    }
+  }
+  /**
+   * Encodes an array of tokens into an array of subtokens using the unigram model.
+   *
+   * @param normalized The normalized string.
+   * @returns An array of subtokens obtained by encoding the input tokens using the unigram model.
+   */
+  tokenize(normalized) {
+    const lattice = new TokenLattice_default(
+      normalized,
+      this.bos_token_id,
+      this.eos_token_id
+    );
+    this.populate_nodes(lattice);
+    return lattice.tokens();
+  }
+  /**
+   * Encodes an array of tokens using Unigram encoding.
+   * @param tokens The tokens to encode.
+   * @returns An array of encoded tokens.
+   */
+  encode(tokens) {
+    const to_return = [];
+    for (const token of tokens) {
+      const tokenized = this.tokenize(token);
+      to_return.push(...tokenized);
+    }
+    return to_return;
+  }
+};
+var Unigram_default = Unigram;
+var PriorityQueue = class {
+  /**
+   * Create a new PriorityQueue.
+   * @param comparator Comparator function to determine priority. Defaults to a MaxHeap.
+   * @param max_size Maximum size of the queue. Defaults to Infinity.
+   */
+  constructor(comparator = (a, b) => a > b, max_size = Infinity) {
+    this._heap = [];
+    this._comparator = comparator;
+    this._max_size = max_size;
+  }
+  /**
+   * The size of the queue
+   */
+  get size() {
+    return this._heap.length;
+  }
+  /**
+   * Check if the queue is empty.
+   * @returns `true` if the queue is empty, `false` otherwise.
+   */
+  is_empty() {
+    return this.size === 0;
+  }
+  /**
+   * Return the element with the highest priority in the queue.
+   * @returns The highest priority element in the queue.
+   */
+  peek() {
+    return this._heap[0];
+  }
+  /**
+   * Add one or more elements to the queue.
+   * @param values The values to push into the queue.
+   * @returns The new size of the queue.
+   */
+  push(...values) {
+    return this.extend(values);
+  }
+  /**
+   * Add multiple elements to the queue.
+   * @param values The values to push into the queue.
+   * @returns The new size of the queue.
+   */
+  extend(values) {
+    for (const value of values) {
+      if (this.size < this._max_size) {
+        this._heap.push(value);
+        this._sift_up();
+      } else {
+        const smallest = this._smallest();
+        if (this._comparator(value, this._heap[smallest])) {
+          this._heap[smallest] = value;
+          this._sift_up_from(smallest);
+        }
+      }
+    }
+    return this.size;
+  }
+  /**
+   * Remove and return the element with the highest priority in the queue.
+   * @returns The element with the highest priority in the queue.
+   */
+  pop() {
+    const popped_value = this.peek();
+    const bottom = this.size - 1;
+    if (bottom > 0) {
+      this._swap(0, bottom);
+    }
+    this._heap.pop();
+    this._sift_down();
+    return popped_value;
+  }
+  /**
+   * Replace the element with the highest priority in the queue with a new value.
+   * @param value The new value.
+   * @returns The replaced value.
+   */
+  replace(value) {
+    const replaced_value = this.peek();
+    this._heap[0] = value;
+    this._sift_down();
+    return replaced_value;
+  }
+  /**
+   * Compute the index for the parent of the node at index `i`.
+   * @param i The index of the node to get the parent of.
+   * @returns The index of the parent node.
+   * @private
+   */
+  _parent(i) {
+    return (i + 1 >>> 1) - 1;
+  }
+  /**
+   * Compute the index for the left child of the node at index `i`.
+   * @param i The index of the node to get the left child of.
+   * @returns The index of the left child.
+   * @private
+   */
+  _left(i) {
+    return (i << 1) + 1;
+  }
+  /**
+   * Compute the index for the right child of the node at index `i`.
+   * @param i The index of the node to get the right child of.
+   * @returns The index of the right child.
+   * @private
+   */
+  _right(i) {
+    return i + 1 << 1;
+  }
+  /**
+   * Check if the element at index `i` is greater than the element at index `j`.
+   * @param i The index of the first element to compare.
+   * @param j The index of the second element to compare.
+   * @returns `true` if the element at index `i` is greater than the element at index `j`, `false` otherwise.
+   * @private
+   */
+  _greater(i, j) {
+    return this._comparator(this._heap[i], this._heap[j]);
+  }
+  /**
+   * Swap the elements at indices `i` and `j`.
+   * @param i The index of the first element to swap.
+   * @param j The index of the second element to swap.
+   * @private
+   */
+  _swap(i, j) {
+    const temp = this._heap[i];
+    this._heap[i] = this._heap[j];
+    this._heap[j] = temp;
+  }
+  /**
+   * Maintain the heap property by updating positions in the heap,
+   * starting at the last element and moving up the heap.
+   * @private
+   */
+  _sift_up() {
+    this._sift_up_from(this.size - 1);
+  }
+  /**
+   * Helper function to sift up from a given node.
+   * @param node The index of the node to start sifting up from.
+   */
+  _sift_up_from(node) {
+    while (node > 0 && this._greater(node, this._parent(node))) {
+      this._swap(node, this._parent(node));
+      node = this._parent(node);
+    }
+  }
+  /**
+   * Maintain the heap property by updating positions in the heap,
+   * starting at the first element and moving down the heap.
+   * @private
+   */
+  _sift_down() {
+    let node = 0;
+    while (this._left(node) < this.size && this._greater(this._left(node), node) || this._right(node) < this.size && this._greater(this._right(node), node)) {
+      const max_child = this._right(node) < this.size && this._greater(this._right(node), this._left(node)) ? this._right(node) : this._left(node);
+      this._swap(node, max_child);
+      node = max_child;
+    }
+  }
+  /**
+   * Get the index of the smallest element in the heap. Since we use an array-based heap,
+   * the index can be computed without needing to traverse the heap.
+   * @private
+   */
+  _smallest() {
+    return 2 ** Math.floor(Math.log2(this.size)) - 1;
+  }
+};
+var PriorityQueue_default = PriorityQueue;
+var LRUCache = class {
+  /**
+   * Creates an LRUCache instance.
+   * @param capacity The maximum number of items the cache can hold.
+   */
+  constructor(capacity) {
+    this.capacity = capacity;
+    this.cache = /* @__PURE__ */ new Map();
+  }
+  /**
+   * Retrieves the value associated with the given key and marks the key as recently used.
+   * @param key The key to retrieve.
+   * @returns The value associated with the key, or undefined if the key does not exist.
+   */
+  get(key) {
+    if (!this.cache.has(key)) return void 0;
+    const value = this.cache.get(key);
+    this.cache.delete(key);
+    this.cache.set(key, value);
+    return value;
+  }
+  /**
+   * Inserts or updates the key-value pair in the cache.
+   * If the key already exists, it is updated and marked as recently used.
+   * If the cache exceeds its capacity, the least recently used item is evicted.
+   * @param key The key to add or update.
+   * @param value The value to associate with the key.
+   */
+  put(key, value) {
+    if (this.cache.has(key)) {
+      this.cache.delete(key);
+    }
+    this.cache.set(key, value);
+    if (this.cache.size > this.capacity) {
+      this.cache.delete(this.cache.keys().next().value);
+    }
+  }
+  /**
+   * Clears the cache.
+   */
+  clear() {
+    this.cache.clear();
+  }
+};
+var LRUCache_default = LRUCache;
+var BPE = class extends TokenizerModel_default {
+  /**
+   * Create a BPE instance.
+   * @param config The configuration object for BPE.
+   */
+  constructor(config) {
+    super(config);
+    this.tokens_to_ids = object_to_map(config.vocab);
+    this.unk_token_id = this.tokens_to_ids.get(config.unk_token);
+    this.unk_token = config.unk_token;
+    this.vocab = new Array(this.tokens_to_ids.size);
+    for (const [key, value] of this.tokens_to_ids) {
+      this.vocab[value] = key;
+    }
+    const use_new_merge_format = Array.isArray(config.merges[0]);
+    this.merges = use_new_merge_format ? config.merges : config.merges.map(
+      (x) => x.split(" ", 2)
+    );
+    this.bpe_ranks = new Map(this.merges.map((x, i) => [JSON.stringify(x), i]));
+    this.end_of_word_suffix = config.end_of_word_suffix;
+    this.continuing_subword_suffix = config.continuing_subword_suffix ?? null;
+    this.byte_fallback = this.config.byte_fallback ?? false;
+    if (this.byte_fallback) {
+      this.text_encoder = new TextEncoder();
+    }
+    this.ignore_merges = this.config.ignore_merges ?? false;
+    this.max_length_to_cache = 256;
+    this.cache_capacity = 1e4;
+    this.cache = new LRUCache_default(this.cache_capacity);
+  }
+  /**
+   * Clears the cache.
+   */
+  clear_cache() {
+    this.cache.clear();
+  }
+  /**
+   * Apply Byte-Pair-Encoding (BPE) to a given token. Efficient heap-based priority
+   * queue implementation adapted from https://github.com/belladoreai/llama-tokenizer-js.
+   * @param token The token to encode.
+   * @returns The BPE encoded tokens.
+   */
+  bpe(token) {
+    if (token.length === 0) {
+      return [];
+    }
+    const cached2 = this.cache.get(token);
+    if (cached2 !== void 0) {
+      return cached2;
+    }
+    const word = Array.from(token);
+    if (this.end_of_word_suffix) {
+      word[word.length - 1] += this.end_of_word_suffix;
+    }
+    let result = [];
+    if (word.length > 1) {
+      const queue = new PriorityQueue_default((a, b) => a.score < b.score);
+      let starting_node = {
+        token: word[0],
+        bias: 0,
+        prev: null,
+        next: null
+      };
+      let previous_node = starting_node;
+      for (let i = 1; i < word.length; ++i) {
+        const current_node = {
+          bias: i / word.length,
+          // Add fractional component to break ties
+          token: word[i],
+          prev: previous_node,
+          next: null
+        };
+        previous_node.next = current_node;
+        this.add_node(queue, previous_node);
+        previous_node = current_node;
+      }
+      while (!queue.is_empty()) {
+        const node = queue.pop();
+        if (node.deleted || !node.next || node.next.deleted) continue;
+        node.deleted = true;
+        node.next.deleted = true;
+        if (node.prev) {
+          const new_previous_node = { ...node.prev };
+          node.prev.deleted = true;
+          node.prev = new_previous_node;
+          if (new_previous_node.prev) {
+            new_previous_node.prev.next = new_previous_node;
+          } else {
+            starting_node = new_previous_node;
+          }
+        }
+        const merged = {
+          token: node.token + node.next.token,
+          bias: node.bias,
+          prev: node.prev,
+          next: node.next.next
+        };
+        if (merged.prev) {
+          merged.prev.next = merged;
+          this.add_node(queue, merged.prev);
+        } else {
+          starting_node = merged;
+        }
+        if (merged.next) {
+          merged.next.prev = merged;
+          this.add_node(queue, merged);
+        }
+      }
+      for (let current_node = starting_node; current_node !== null; current_node = current_node.next) {
+        result.push(current_node.token);
+      }
+    } else {
+      result = word;
+    }
+    if (this.continuing_subword_suffix) {
+      for (let i = 0; i < result.length - 1; ++i) {
+        result[i] += this.continuing_subword_suffix;
+      }
+    }
+    if (token.length < this.max_length_to_cache) {
+      this.cache.put(token, result);
+    }
+    return result;
+  }
+  /**
+   * Helper function to add a node to the priority queue.
+   * @param queue
+   * @param node
+   */
+  add_node(queue, node) {
+    const rank = this.bpe_ranks.get(
+      JSON.stringify([node.token, node.next.token])
+    );
+    if (rank !== void 0) {
+      node.score = rank + node.bias;
+      queue.push(node);
+    }
+  }
+  /**
+   * Encodes the input sequence of tokens using the BPE algorithm and returns the resulting subword tokens.
+   * @param tokens The input sequence of tokens to encode.
+   * @returns The resulting subword tokens after applying the BPE algorithm to the input sequence of tokens.
+   */
+  encode(tokens) {
+    const output_tokens = [];
+    for (const token of tokens) {
+      if (this.ignore_merges && this.tokens_to_ids.has(token)) {
+        output_tokens.push(token);
+        continue;
+      }
+      const bpe_token_list = this.bpe(token);
+      for (const t of bpe_token_list) {
+        if (this.tokens_to_ids.has(t)) {
+          output_tokens.push(t);
+        } else if (this.byte_fallback) {
+          const byte_tokens = Array.from(this.text_encoder.encode(t)).map(
+            (x) => `<0x${x.toString(16).toUpperCase().padStart(2, "0")}>`
+          );
+          if (byte_tokens.every((x) => this.tokens_to_ids.has(x))) {
+            output_tokens.push(...byte_tokens);
+          } else if (this.unk_token != null) {
+            output_tokens.push(this.unk_token);
+          }
+        } else if (this.unk_token != null) {
+          output_tokens.push(this.unk_token);
+        }
+      }
+    }
+    return output_tokens;
+  }
+};
+var BPE_default = BPE;
+var Legacy = class extends TokenizerModel_default {
+  /**
+   * Create a Legacy tokenizer model instance.
+   * @param config The configuration object for Legacy tokenizer model.
+   * @param more_config Additional configuration object for the Legacy tokenizer model.
+   */
+  constructor(config, more_config) {
+    super(config);
+    const vocab = config.vocab;
+    this.tokens_to_ids = object_to_map(
+      more_config.target_lang ? vocab[more_config.target_lang] : vocab
+    );
+    this.bos_token = more_config.bos_token;
+    this.bos_token_id = this.tokens_to_ids.get(this.bos_token);
+    this.eos_token = more_config.eos_token;
+    this.eos_token_id = this.tokens_to_ids.get(this.eos_token);
+    this.pad_token = more_config.pad_token;
+    this.pad_token_id = this.tokens_to_ids.get(this.pad_token);
+    this.unk_token = more_config.unk_token;
+    this.unk_token_id = this.tokens_to_ids.get(this.unk_token);
+    this.vocab = new Array(this.tokens_to_ids.size);
+    for (const [key, value] of this.tokens_to_ids) {
+      this.vocab[value] = key;
+    }
+  }
+  encode(tokens) {
+    return tokens;
+  }
+};
+var Legacy_default = Legacy;
+function create_tokenizer_model(model_config, config) {
+  switch (model_config.type) {
+    case "WordPiece":
+      return new WordPiece_default(model_config);
+    case "Unigram":
+      return new Unigram_default(model_config, config.eos_token);
+    case "BPE":
+      return new BPE_default(model_config);
+    default:
+      if (model_config.vocab) {
+        if (Array.isArray(model_config.vocab)) {
+          return new Unigram_default(model_config, config.eos_token);
+        } else if (Object.hasOwn(model_config, "continuing_subword_prefix") && Object.hasOwn(model_config, "unk_token")) {
+          if (Object.hasOwn(model_config, "merges")) {
+            return new BPE_default(model_config);
+          } else {
+            return new WordPiece_default(model_config);
+          }
+        } else {
+          return new Legacy_default(model_config, {
+            target_lang: config.target_lang,
+            bos_token: config.bos_token,
+            eos_token: config.eos_token,
+            pad_token: config.pad_token,
+            unk_token: config.unk_token
+          });
+        }
+      }
+      throw new Error(
+        `Unknown TokenizerModel type: ${model_config?.type}`
+      );
+  }
+}
+var create_tokenizer_model_default = create_tokenizer_model;
+var PostProcessor = class extends Callable_default {
+  /**
+   * @param config The configuration for the post-processor.
+   */
+  constructor(config) {
+    super();
+    this.config = config;
+  }
+  /**
+   * Alias for {@link PostProcessor#post_process}.
+   * @param tokens The text or array of texts to post-process.
+   * @param args Additional arguments required by the post-processing logic.
+   * @returns The post-processed tokens.
+   */
+  _call(tokens, ...args) {
+    return this.post_process(tokens, ...args);
+  }
+};
+var PostProcessor_default = PostProcessor;
+var TemplateProcessing = class extends PostProcessor_default {
+  /**
+   * Replaces special tokens in the template with actual tokens.
+   * @param tokens The list of tokens for the first sequence.
+   * @param tokens_pair The list of tokens for the second sequence (optional).
+   * @param add_special_tokens Whether to add the special tokens to the beginning and end of the input.
+   * @returns An object containing the list of tokens with the special tokens replaced with actual tokens.
+   */
+  post_process(tokens, tokens_pair = null, add_special_tokens = true) {
+    const type = tokens_pair === null ? this.config.single : this.config.pair;
+    let processed_tokens = [];
+    let types = [];
+    for (const item of type) {
+      if ("SpecialToken" in item) {
+        if (add_special_tokens) {
+          processed_tokens.push(item.SpecialToken.id);
+          types.push(item.SpecialToken.type_id);
+        }
+      } else if ("Sequence" in item) {
+        if (item.Sequence.id === "A") {
+          processed_tokens = merge_arrays(processed_tokens, tokens);
+          types = merge_arrays(
+            types,
+            new Array(tokens.length).fill(item.Sequence.type_id)
+          );
+        } else if (item.Sequence.id === "B") {
+          processed_tokens = merge_arrays(processed_tokens, tokens_pair);
+          types = merge_arrays(
+            types,
+            new Array(tokens_pair.length).fill(item.Sequence.type_id)
+          );
+        }
+      }
+    }
+    return { tokens: processed_tokens, token_type_ids: types };
+  }
+};
+var TemplateProcessing_default = TemplateProcessing;
+var ByteLevel2 = class extends PostProcessor_default {
+  /**
+   * Post process the given tokens.
+   * @param tokens The list of tokens for the first sequence.
+   * @param tokens_pair The list of tokens for the second sequence (optional).
+   * @returns An object containing the post-processed tokens.
+   */
+  post_process(tokens, tokens_pair = null) {
+    return { tokens, tokens_pair };
+  }
+};
+var ByteLevel_default2 = ByteLevel2;
+var BertProcessing = class extends PostProcessor_default {
+  /**
+   * @param config The configuration for the post-processor.
+   * @param config.cls The special tokens to add to the beginning of the input.
+   * @param config.sep The special tokens to add to the end of the input.
+   */
+  constructor(config) {
+    super(config);
+    this.sep = config.sep;
+    this.cls = config.cls;
+  }
+  /**
+   * Adds the special tokens to the beginning and end of the input.
+   * @param tokens The input tokens.
+   * @param tokens_pair An optional second set of input tokens.
+   * @param add_special_tokens Whether to add the special tokens to the beginning and end of the input.
+   * @returns The post-processed tokens with the special tokens added to the beginning and end.
+   */
+  post_process(tokens, tokens_pair = null, add_special_tokens = true) {
+    if (add_special_tokens) {
+      tokens = merge_arrays([this.cls[0]], tokens, [this.sep[0]]);
+    }
+    let token_type_ids = new Array(tokens.length).fill(0);
+    if (tokens_pair) {
+      const middle = [];
+      const after = add_special_tokens ? [this.sep[0]] : [];
+      tokens = merge_arrays(tokens, middle, tokens_pair, after);
+      token_type_ids = merge_arrays(
+        token_type_ids,
+        new Array(tokens_pair.length + middle.length + after.length).fill(1)
+      );
+    }
+    return { tokens, token_type_ids };
+  }
+};
+var BertProcessing_default = BertProcessing;
+var RobertaProcessing = class extends PostProcessor_default {
+  /**
+   * @param config The configuration for the post-processor.
+   * @param config.cls The special tokens to add to the beginning of the input.
+   * @param config.sep The special tokens to add to the end of the input.
+   */
+  constructor(config) {
+    super(config);
+    this.sep = config.sep;
+    this.cls = config.cls;
+  }
+  /**
+   * Adds the special tokens to the beginning and end of the input.
+   * @param tokens The input tokens.
+   * @param tokens_pair An optional second set of input tokens.
+   * @param add_special_tokens Whether to add the special tokens to the beginning and end of the input.
+   * @returns The post-processed tokens with the special tokens added to the beginning and end.
+   */
+  post_process(tokens, tokens_pair, add_special_tokens = true) {
+    if (add_special_tokens) {
+      tokens = merge_arrays([this.cls[0]], tokens, [this.sep[0]]);
+    }
+    let token_type_ids = new Array(tokens.length).fill(0);
+    if (tokens_pair) {
+      const middle = add_special_tokens ? [this.sep[0]] : [];
+      const after = add_special_tokens ? [this.sep[0]] : [];
+      tokens = merge_arrays(tokens, middle, tokens_pair, after);
+      token_type_ids = merge_arrays(
+        token_type_ids,
+        new Array(tokens_pair.length + middle.length + after.length).fill(1)
+      );
+    }
+    return { tokens, token_type_ids };
+  }
+};
+var RobertaProcessing_default = RobertaProcessing;
+var Sequence3 = class extends PostProcessor_default {
+  /**
+   * Creates a new instance of Sequence post-processor.
+   * @param config The configuration object.
+   */
+  constructor(config) {
+    super(config);
+    this.processors = (config.processors ?? []).map((x) => create_post_processor_default(x));
+  }
+  /**
+   * Post process the given tokens.
+   * @param tokens The list of tokens for the first sequence.
+   * @param tokens_pair The list of tokens for the second sequence (optional).
+   * @param add_special_tokens Whether to add the special tokens to the beginning and end of the input.
+   * @returns An object containing the post-processed tokens.
+   */
+  post_process(tokens, tokens_pair = null, add_special_tokens = true) {
+    let processed_tokens = { tokens, tokens_pair };
+    for (const processor of this.processors) {
+      processed_tokens = processor.post_process(
+        processed_tokens.tokens,
+        processed_tokens.tokens_pair,
+        add_special_tokens
+      );
+    }
+    return processed_tokens;
+  }
+};
+var Sequence_default3 = Sequence3;
+function create_post_processor(config) {
+  if (config === null) return null;
+  switch (config.type) {
+    case "TemplateProcessing":
+      return new TemplateProcessing_default(config);
+    case "ByteLevel":
+      return new ByteLevel_default2(config);
+    case "BertProcessing":
+      return new BertProcessing_default(config);
+    case "RobertaProcessing":
+      return new RobertaProcessing_default(config);
+    case "Sequence":
+      return new Sequence_default3(config);
+    default:
+      throw new Error(`Unknown PostProcessor type: ${config.type}`);
+  }
+}
+var create_post_processor_default = create_post_processor;
+var Decoder = class extends Callable_default {
+  /**
+   * Creates an instance of `Decoder`.
+   * @param config The configuration object.
+   **/
+  constructor(config) {
+    super();
+    this.config = config;
+    this.added_tokens = [];
+    this.end_of_word_suffix = null;
+    this.trim_offsets = "trim_offsets" in config ? config.trim_offsets : false;
+  }
+  /**
+   * Calls the `decode` method.
+   *
+   * @param tokens The list of tokens.
+   * @returns The decoded string.
+   */
+  _call(tokens) {
+    return this.decode(tokens);
+  }
+  /**
+   * Decodes a list of tokens.
+   * @param tokens The list of tokens.
+   * @returns The decoded string.
+   */
+  decode(tokens) {
+    return this.decode_chain(tokens).join("");
+  }
+};
+var Decoder_default = Decoder;
+var ByteLevel3 = class extends Decoder_default {
+  /**
+   * Create a `ByteLevelDecoder` object.
+   */
+  constructor(config) {
+    super(config);
+    this.byte_decoder = UNICODE_TO_BYTES;
+    this.text_decoder = new TextDecoder("utf-8", {
+      fatal: false,
+      // eslint-disable-next-line @typescript-eslint/naming-convention
+      ignoreBOM: true
+    });
+    this.end_of_word_suffix = null;
+  }
+  /**
+   * Convert an array of tokens to string by decoding each byte.
+   * @param tokens Array of tokens to be decoded.
+   * @returns The decoded string.
+   */
+  convert_tokens_to_string(tokens) {
+    const text = tokens.join("");
+    const byte_array = new Uint8Array(
+      [...text].map((c) => this.byte_decoder[c])
+    );
+    return this.text_decoder.decode(byte_array);
+  }
+  decode_chain(tokens) {
+    const sub_texts = [];
+    let current_sub_text = [];
+    for (const token of tokens) {
+      if (this.added_tokens.find((x) => x.content === token) !== void 0) {
+        if (current_sub_text.length > 0) {
+          sub_texts.push(this.convert_tokens_to_string(current_sub_text));
+          current_sub_text = [];
+        }
+        sub_texts.push(token);
+      } else {
+        current_sub_text.push(token);
+      }
+    }
+    if (current_sub_text.length > 0) {
+      sub_texts.push(this.convert_tokens_to_string(current_sub_text));
+    }
+    return sub_texts;
+  }
+};
+var ByteLevel_default3 = ByteLevel3;
+var WordPiece = class extends Decoder_default {
+  /**
+   * Creates a new instance of WordPieceDecoder.
+   * @param config The configuration object.
+   */
+  constructor(config) {
+    super(config);
+    this.cleanup = config.cleanup;
+  }
+  decode_chain(tokens) {
+    return tokens.map((token, i) => {
+      if (i !== 0) {
+        const prefix = this.config.prefix;
+        if (prefix && token.startsWith(prefix)) {
+          token = token.replace(prefix, "");
+        } else {
+          token = " " + token;
+        }
+      }
+      if (this.cleanup) {
+        token = clean_up_tokenization(token);
+      }
+      return token;
+    });
+  }
+};
+var WordPiece_default2 = WordPiece;
+var Metaspace2 = class extends Decoder_default {
+  /**
+   * Constructs a new MetaspaceDecoder object.
+   * @param config The configuration object for the MetaspaceDecoder.
+   */
+  constructor(config) {
+    super(config);
+    this.replacement = config.replacement ?? "\u2581";
+  }
+  decode_chain(tokens) {
+    const result = [];
+    for (let i = 0; i < tokens.length; ++i) {
+      let normalized = tokens[i].replaceAll(this.replacement, " ");
+      if (i == 0 && normalized.startsWith(" ")) {
+        normalized = normalized.substring(1);
+      }
+      result.push(normalized);
+    }
+    return result;
+  }
+};
+var Metaspace_default2 = Metaspace2;
+var BPE2 = class extends Decoder_default {
+  constructor(config) {
+    super(config);
+    this.suffix = config.suffix ?? "";
+  }
+  decode_chain(tokens) {
+    return tokens.map((token, i) => {
+      return token.replaceAll(this.suffix, i === tokens.length - 1 ? "" : " ");
+    });
+  }
+};
+var BPE_default2 = BPE2;
+var CTC = class extends Decoder_default {
+  constructor(config) {
+    super(config);
+    this.pad_token = config.pad_token ?? "";
+    this.word_delimiter_token = config.word_delimiter_token ?? "";
+    this.cleanup = config.cleanup;
+  }
+  /**
+   * Converts a connectionist-temporal-classification (CTC) output tokens into a single string.
+   * @param tokens Array of tokens to be decoded.
+   * @returns The decoded string.
+   */
+  convert_tokens_to_string(tokens) {
+    if (tokens.length === 0) return "";
+    const grouped_tokens = [tokens[0]];
+    for (let i = 1; i < tokens.length; ++i) {
+      if (tokens[i] !== grouped_tokens.at(-1)) {
+        grouped_tokens.push(tokens[i]);
+      }
+    }
+    const filtered_tokens = grouped_tokens.filter(
+      (token) => token !== this.pad_token
+    );
+    let text = filtered_tokens.join("");
+    if (this.cleanup) {
+      text = clean_up_tokenization(text).replaceAll(this.word_delimiter_token, " ").trim();
+    }
+    return text;
+  }
+  decode_chain(tokens) {
+    return [this.convert_tokens_to_string(tokens)];
+  }
+};
+var CTC_default = CTC;
+var Sequence4 = class extends Decoder_default {
+  /**
+   * Creates a new instance of DecoderSequence.
+   * @param config The configuration object.
+   */
+  constructor(config) {
+    super(config);
+    this.decoders = (config.decoders ?? []).map((x) => create_decoder_default(x));
+  }
+  decode_chain(tokens) {
+    return this.decoders.reduce((toks, decoder) => {
+      return decoder.decode_chain(toks);
+    }, tokens);
+  }
+};
+var Sequence_default4 = Sequence4;
+var Replace3 = class extends Decoder_default {
+  /**
+   * @param config The configuration object for the decoder.
+   */
+  constructor(config) {
+    super(config);
+    this.pattern = create_pattern(this.config.pattern);
+  }
+  decode_chain(tokens) {
+    const content = this.config.content ?? "";
+    const pattern = this.pattern;
+    return pattern === null ? tokens : tokens.map((token) => token.replaceAll(pattern, content));
+  }
+};
+var Replace_default3 = Replace3;
+var Fuse = class extends Decoder_default {
+  decode_chain(tokens) {
+    return [tokens.join("")];
+  }
+};
+var Fuse_default = Fuse;
+var Strip2 = class extends Decoder_default {
+  constructor(config) {
+    super(config);
+    this.content = config.content ?? "";
+    this.start = config.start ?? 0;
+    this.stop = config.stop ?? 0;
+  }
+  decode_chain(tokens) {
+    return tokens.map((token) => {
+      let start_cut = 0;
+      for (let i = 0; i < this.start; ++i) {
+        if (token[i] === this.content) {
+          start_cut = i + 1;
+          continue;
+        } else {
+          break;
+        }
+      }
+      let stop_cut = token.length;
+      for (let i = 0; i < this.stop; ++i) {
+        const index = token.length - i - 1;
+        if (token[index] === this.content) {
+          stop_cut = index;
+          continue;
+        } else {
+          break;
+        }
+      }
+      return token.slice(start_cut, stop_cut);
+    });
+  }
+};
+var Strip_default2 = Strip2;
+var ByteFallback = class extends Decoder_default {
+  constructor(config) {
+    super(config);
+    this.text_decoder = new TextDecoder();
+  }
+  decode_chain(tokens) {
+    const new_tokens = [];
+    let previous_byte_tokens = [];
+    for (const token of tokens) {
+      let bytes2 = null;
+      if (token.length === 6 && token.startsWith("<0x") && token.endsWith(">")) {
+        const byte = parseInt(token.slice(3, 5), 16);
+        if (!isNaN(byte)) {
+          bytes2 = byte;
+        }
+      }
+      if (bytes2 !== null) {
+        previous_byte_tokens.push(bytes2);
+      } else {
+        if (previous_byte_tokens.length > 0) {
+          const string = this.text_decoder.decode(
+            Uint8Array.from(previous_byte_tokens)
+          );
+          new_tokens.push(string);
+          previous_byte_tokens = [];
+        }
+        new_tokens.push(token);
+      }
+    }
+    if (previous_byte_tokens.length > 0) {
+      const string = this.text_decoder.decode(
+        Uint8Array.from(previous_byte_tokens)
+      );
+      new_tokens.push(string);
+      previous_byte_tokens = [];
+    }
+    return new_tokens;
+  }
+};
+var ByteFallback_default = ByteFallback;
+function create_decoder(config) {
+  if (config === null) return null;
+  switch (config.type) {
+    case "ByteLevel":
+      return new ByteLevel_default3(config);
+    case "WordPiece":
+      return new WordPiece_default2(config);
+    case "Metaspace":
+      return new Metaspace_default2(config);
+    case "BPEDecoder":
+      return new BPE_default2(config);
+    case "CTC":
+      return new CTC_default(config);
+    case "Sequence":
+      return new Sequence_default4(config);
+    case "Replace":
+      return new Replace_default3(config);
+    case "Fuse":
+      return new Fuse_default(config);
+    case "Strip":
+      return new Strip_default2(config);
+    case "ByteFallback":
+      return new ByteFallback_default(config);
+    default:
+      throw new Error(`Unknown Decoder type: ${config.type}`);
+  }
+}
+var create_decoder_default = create_decoder;
+var Tokenizer = class {
+  constructor(tokenizer, config) {
+    const tokenizer_error = validate_object(tokenizer, "Tokenizer", [
+      "model",
+      "decoder",
+      "post_processor",
+      "pre_tokenizer",
+      "normalizer"
+    ]);
+    if (tokenizer_error) {
+      throw new Error(tokenizer_error);
+    }
+    const config_error = validate_object(config, "Config");
+    if (config_error) {
+      throw new Error(config_error);
+    }
+    this.tokenizer = tokenizer;
+    this.config = config;
+    this.normalizer = create_normalizer_default(this.tokenizer.normalizer);
+    this.pre_tokenizer = create_pre_tokenizer_default(this.tokenizer.pre_tokenizer);
+    this.model = create_tokenizer_model_default(this.tokenizer.model, this.config);
+    this.post_processor = create_post_processor_default(this.tokenizer.post_processor);
+    this.decoder = create_decoder_default(this.tokenizer.decoder);
+    this.special_tokens = [];
+    this.all_special_ids = [];
+    this.added_tokens = [];
+    const unnormalized_contents = [];
+    const normalized_contents = [];
+    this.added_tokens_map = /* @__PURE__ */ new Map();
+    for (const added_token of this.tokenizer.added_tokens) {
+      const token = new AddedToken_default(added_token);
+      this.added_tokens.push(token);
+      this.model.tokens_to_ids.set(token.content, token.id);
+      this.model.vocab[token.id] = token.content;
+      if (token.special) {
+        this.special_tokens.push(token.content);
+        this.all_special_ids.push(token.id);
+      }
+      this.added_tokens_map.set(token.content, token);
+      if (token.normalized && this.normalizer !== null) {
+        const normalized_content = this.normalizer(token.content);
+        normalized_contents.push(normalized_content);
+        this.added_tokens_map.set(normalized_content, token);
+      } else {
+        unnormalized_contents.push(token.content);
+      }
+    }
+    (this.config.additional_special_tokens ?? []).forEach((token) => {
+      if (!this.special_tokens.includes(token)) this.special_tokens.push(token);
+    });
+    if (this.decoder) {
+      this.decoder.added_tokens = this.added_tokens;
+      this.decoder.end_of_word_suffix = this.model.end_of_word_suffix;
+    }
+    this.splitter_unnormalized = new DictionarySplitter_default(unnormalized_contents);
+    this.splitter_normalized = new DictionarySplitter_default(normalized_contents);
+    this.remove_space = this.config.remove_space;
+    this.clean_up_tokenization_spaces = this.config.clean_up_tokenization_spaces ?? true;
+    this.do_lowercase_and_remove_accent = this.config.do_lowercase_and_remove_accent ?? false;
+  }
+  // Implementation
+  encode(text, {
+    text_pair = null,
+    add_special_tokens = true,
+    return_token_type_ids = null
+  } = {}) {
+    const { tokens, token_type_ids } = this.tokenize_helper(text, {
+      text_pair,
+      add_special_tokens
+    });
+    const input_ids = tokens.map(
+      (t) => this.added_tokens_map.get(t)?.id ?? this.model.tokens_to_ids.get(t) ?? this.model.unk_token_id
+    );
+    const result = {
+      ids: input_ids,
+      tokens,
+      attention_mask: new Array(input_ids.length).fill(1)
+    };
+    if (return_token_type_ids && token_type_ids) {
+      result.token_type_ids = token_type_ids;
+    }
+    return result;
+  }
+  decode(token_ids, options = {}) {
+    if (!Array.isArray(token_ids) || token_ids.length === 0 || !is_integral_number(token_ids[0])) {
+      throw Error("token_ids must be a non-empty array of integers.");
+    }
+    let tokens = token_ids.map(
+      (i) => this.model.vocab[Number(i)] ?? this.model.unk_token
+    );
+    if (options.skip_special_tokens) {
+      tokens = tokens.filter((x) => !this.special_tokens.includes(x));
+    }
+    let decoded = this.decoder ? this.decoder(tokens) : tokens.join(" ");
+    if (this.decoder && this.decoder.end_of_word_suffix) {
+      decoded = decoded.replaceAll(this.decoder.end_of_word_suffix, " ");
+      if (options.skip_special_tokens) {
+        decoded = decoded.trim();
+      }
+    }
+    if (options.clean_up_tokenization_spaces ?? this.clean_up_tokenization_spaces) {
+      decoded = clean_up_tokenization(decoded);
+    }
+    return decoded;
+  }
+  /**
+   * Converts a string into a sequence of tokens.
+   * @param text The sequence to be encoded.
+   * @param options An optional object containing the following properties:
+   * @returns The list of tokens.
+   */
+  tokenize(text, { text_pair = null, add_special_tokens = false } = {}) {
+    return this.tokenize_helper(text, { text_pair, add_special_tokens }).tokens;
+  }
+  encode_text(text) {
+    if (text === null) {
+      return null;
+    }
+    const sections = this.splitter_unnormalized.split(text);
+    sections.forEach((section, i) => {
+      const added_token = this.added_tokens_map.get(section);
+      if (added_token) {
+        if (added_token.lstrip && i > 0) {
+          sections[i - 1] = sections[i - 1].trimEnd();
+        }
+        if (added_token.rstrip && i < sections.length - 1) {
+          sections[i + 1] = sections[i + 1].trimStart();
+        }
+      }
+    });
+    return sections.flatMap((processed_text, section_index) => {
+      if (processed_text.length === 0) {
+        return [];
+      }
+      if (this.added_tokens_map.has(processed_text)) {
+        return [processed_text];
+      }
+      if (this.remove_space === true) {
+        processed_text = processed_text.trim().split(/\s+/).join(" ");
+      }
+      if (this.do_lowercase_and_remove_accent) {
+        processed_text = lowercase_and_remove_accents(processed_text);
+      }
+      if (this.normalizer !== null) {
+        processed_text = this.normalizer(processed_text);
+      }
+      if (processed_text.length === 0) {
+        return [];
+      }
+      const subsections = this.splitter_normalized.split(processed_text);
+      subsections.forEach((subsection, j) => {
+        const added_token = this.added_tokens_map.get(subsection);
+        if (added_token) {
+          if (added_token.lstrip && j > 0) {
+            subsections[j - 1] = subsections[j - 1].trimEnd();
+          }
+          if (added_token.rstrip && j < subsections.length - 1) {
+            subsections[j + 1] = subsections[j + 1].trimStart();
+          }
+        }
+      });
+      return subsections.flatMap((subsection) => {
+        if (subsection.length === 0) {
+          return [];
+        }
+        if (this.added_tokens_map.has(subsection)) {
+          return [subsection];
+        }
+        const section_tokens = this.pre_tokenizer !== null ? this.pre_tokenizer(subsection, {
+          section_index
+        }) : [subsection];
+        return this.model(section_tokens);
+      });
+    });
+  }
+  tokenize_helper(text, { text_pair = null, add_special_tokens = true }) {
+    const tokens1 = this.encode_text(text);
+    const tokens2 = this.encode_text(text_pair || null);
+    return this.post_processor ? this.post_processor(tokens1, tokens2, add_special_tokens) : { tokens: merge_arrays(tokens1 ?? [], tokens2 ?? []) };
+  }
+  /**
+   * Converts a token string to its corresponding token ID.
+   * @param token The token string to convert.
+   * @returns The token ID, or undefined if the token is not in the vocabulary.
+   */
+  token_to_id(token) {
+    return this.model.tokens_to_ids.get(token);
+  }
+  /**
+   * Converts a token ID to its corresponding token string.
+   * @param id The token ID to convert.
+   * @returns The token string, or undefined if the ID is not in the vocabulary.
+   */
+  id_to_token(id) {
+    return this.model.vocab[id];
+  }
+  /**
+   * Returns a mapping of token IDs to AddedToken objects for all added tokens.
+   * @returns A Map where keys are token IDs and values are AddedToken objects.
+   */
+  get_added_tokens_decoder() {
+    const decoder = /* @__PURE__ */ new Map();
+    for (const token of this.added_tokens) {
+      decoder.set(token.id, token);
+    }
+    return decoder;
+  }
+  /**
+   * Get the underlying vocabulary
+   * @param with_added_tokens Whether to include the added tokens
+   * @returns The vocabulary
+   */
+  get_vocab(with_added_tokens = true) {
+    const vocab = /* @__PURE__ */ new Map();
+    for (let i = 0; i < this.model.vocab.length; ++i) {
+      const token = this.model.vocab[i];
+      if (with_added_tokens || !this.added_tokens_map.has(token)) {
+        vocab.set(token, i);
+      }
+    }
+    return vocab;
+  }
+};
+var Tokenizer_default = Tokenizer;
+
+// src/tokenizer/gguf-pre-hashes.ts
+var CHK_TXT = "\n \n\n \n\n\n 	 		 	\n  \n   \n    \n     \n\u{1F680} (normal) \u{1F636}\u200D\u{1F32B}\uFE0F (multiple emojis concatenated) \u2705 \u{1F999}\u{1F999} 3 33 333 3333 33333 333333 3333333 33333333 3.3 3..3 3...3 \u1780\u17B6\u1793\u17CB\u178F\u17C2\u1796\u17B7\u179F\u17C1\u179F\u17A2\u17B6\u1785\u{1F601} ?\u6211\u60F3\u5728apple\u5DE5\u4F5C1314151\u5929\uFF5E ------======= \u043D\u0435\u0449\u043E \u043D\u0430 \u0411\u044A\u043B\u0433\u0430\u0440\u0441\u043A\u0438 ''''''```````\"\"\"\"......!!!!!!?????? I've been 'told he's there, 'RE you sure? 'M not sure I'll make it, 'D you like some tea? We'Ve a'lL";
+var PRE_TOKENIZER_HASHES = [
+  ["b6e8e1518dc4305be2fe39c313ed643381c4da5db34a98f6a04c093f8afbe99b", "chatglm-bpe", "THUDM/glm-4-9b-chat"],
+  ["81d72c7348a9f0ebe86f23298d37debe0a5e71149e29bd283904c02262b27516", "chatglm-bpe", "THUDM/glm-4-9b-chat"],
+  ["a1336059768a55c99a734006ffb02203cd450fed003e9a71886c88acf24fdbc2", "glm4", "THUDM/glm-4-9b-hf"],
+  ["9ca2dd618e8afaf09731a7cf6e2105b373ba6a1821559f258b272fe83e6eb902", "glm4", "zai-org/GLM-4.5-Air"],
+  ["cdf5f35325780597efd76153d4d1c16778f766173908894c04afc20108536267", "glm4", "zai-org/GLM-4.7-Flash"],
+  ["1431a23e583c97432bc230bff598d103ddb5a1f89960c8f1d1051aaa944d0b35", "minerva-7b", "sapienzanlp/Minerva-7B-base-v1.0"],
+  ["7e57df22b1fe23a7b1e1c7f3dc4e3f96d43a4eb0836d0c6bdc3436d7b2f1c664", "hunyuan", "tencent/Hunyuan-A13B-Instruct"],
+  ["bba3b3366b646dbdded5dbc42d59598b849371afc42f7beafa914afaa5b70aa6", "hunyuan-dense", "tencent/Hunyuan-4B-Instruct"],
+  ["e6ddf9c6686791c12d698d34c31ab9be1fea9af5a3d9a6909783ab382198ae1c", "hy_v4", "tencent/Hy4-preview"],
+  ["a6b57017d60e6edb4d88ecc2845188e0eb333a70357e45dcc9b53964a73bbae6", "falcon-h1", "tiiuae/Falcon-H1-0.5B-Base"],
+  ["60476e1243776c4fb1b993dbd7a5f15ac22f83c80afdf425fa5ae01c8d44ef86", "falcon-h1", "tiiuae/Falcon-H1-1B-Base"],
+  ["3eda48b4c4dc7de733d1a8b3e3b4a85243dbbf704da2ee9d42c6beced8897896", "falcon-h1", "tiiuae/Falcon-H1-7B-Base"],
+  ["48f8e02c0359c0bbdd82f26909171fac1c18a457bb47573ed1fe3bbb2c1cfd4b", "falcon-h1", "tiiuae/Falcon-H1-34B-Base"],
+  ["81212dc7cdb7e0c1074ca62c5aeab0d43c9f52b8a737be7b12a777c953027890", "kimi-k2", "moonshotai/Kimi-K2-Base"],
+  ["d4540891389ea895b53b399da6ac824becc30f2fba0e9ddbb98f92e55ca0e97c", "qwen2", "Qwen/Qwen3-Embedding-0.6B"],
+  ["1444df51289cfa8063b96f0e62b1125440111bc79a52003ea14b6eac7016fd5f", "qwen35", "openbmb/MiniCPM-V-4_6"],
+  ["66b8d4e19ab16c3bfd89bce5d785fb7e0155e8648708a1f42077cb9fe002c273", "grok-2", "alvarobartt/grok-2-tokenizer"],
+  ["b3d1dd861f1d4c5c0d2569ce36baf3f90fe8a102db3de50dd71ff860d91be3df", "jina-v2-de", "aari1995/German_Semantic_V3"],
+  ["0fe1cf6eda062318a1af7270f3331a85c539a01778ff948e24388e949c5282f4", "gpt-2", "evilfreelancer/ruGPT3XL"],
+  ["9e454714343b69b99b71795c1d27a68c2a1d15dab111f4d353109f966af29da7", "lfm2", "LiquidAI/LFM2.5-8B-A1B"],
+  ["846deafc5b0fa786186fa4ae6c7b49903cf2f1d1895bdb80b9120d60be135252", "gemma4", "danish-foundation-models/DFM-Mimir"],
+  ["0a766d034107bc736a3f2dc4968fd62e54a3570f1454443e0c5a4cc6bd7941ed", "spark2_5", "XHToken/Spark-X2.5-1.7B"],
+  ["0ef9807a4087ebef797fc749390439009c3b9eda9ad1a097abbe738f486c01e5", "llama-bpe", "meta-llama/Meta-Llama-3-8B"],
+  ["049ecf7629871e3041641907f3de7c733e4dbfdc736f57d882ba0b0845599754", "deepseek-llm", "deepseek-ai/deepseek-llm-7b-base"],
+  ["347715f544604f9118bb75ed199f68779f423cabb20db6de6f31b908d04d7821", "deepseek-coder", "deepseek-ai/deepseek-coder-6.7b-base"],
+  ["8aeee3860c56296a157a1fe2fad249ec40aa59b1bb5709f4ade11c4e6fe652ed", "falcon", "tiiuae/falcon-7b"],
+  ["0876d13b50744004aa9aeae05e7b0647eac9d801b5ba4668afc01e709c15e19f", "bert-bge", "BAAI/bge-small-en-v1.5"],
+  ["9d032fcbd5501f4a38150912590928bfb36091efb5df11b8e2124b0390e3fb1e", "falcon3", "tiiuae/Falcon3-7B-Base"],
+  ["8e62295832751ca1e8f92f2226f403dea30dc5165e448b5bfa05af5340c64ec7", "bert-bge-large", "BAAI/bge-large-zh-v1.5"],
+  ["b6dc8df998e1cfbdc4eac8243701a65afe638679230920b50d6f17d81c098166", "mpt", "mosaicml/mpt-7b"],
+  ["35d91631860c815f952d711435f48d356ebac988362536bed955d43bfa436e34", "starcoder", "bigcode/starcoder2-3b"],
+  ["3ce83efda5659b07b1ad37ca97ca5797ea4285d9b9ab0dc679e4a720c9da7454", "gpt-2", "openai-community/gpt2"],
+  ["32d85c31273f8019248f2559fed492d929ea28b17e51d81d3bb36fff23ca72b3", "stablelm2", "stabilityai/stablelm-2-zephyr-1_6b"],
+  ["6221ad2852e85ce96f791f476e0b390cf9b474c9e3d1362f53a24a06dc8220ff", "refact", "smallcloudai/Refact-1_6-base"],
+  ["9c2227e4dd922002fb81bde4fc02b0483ca4f12911410dee2255e4987644e3f8", "command-r", "CohereForAI/c4ai-command-r-v01"],
+  ["d772b220ace2baec124bed8cfafce0ead7d6c38a4b65ef11261cf9d5d62246d1", "tiny_aya", "CohereLabs/tiny-aya-base"],
+  ["52df12b4c8d4176e7481aab4b6e8454d1fd0a210a04a574f6d4e067d10e23c3e", "cohere2moe", "CohereLabs/North-Mini-Code-1.0"],
+  ["e636dc30a262dcc0d8c323492e32ae2b70728f4df7dfe9737d9f920a282b8aea", "qwen2", "Qwen/Qwen1.5-7B"],
+  ["b6dc8df998e1cfbdc4eac8243701a65afe638679230920b50d6f17d81c098166", "olmo", "allenai/OLMo-1.7-7B-hf"],
+  ["a8594e3edff7c29c003940395316294b2c623e09894deebbc65f33f1515df79e", "dbrx", "databricks/dbrx-base"],
+  ["c7699093ba4255a91e702aa38a596aa81669f3525dae06c2953267dde580f448", "jina-v1-en", "jinaai/jina-reranker-v1-tiny-en"],
+  ["0876d13b50744004aa9aeae05e7b0647eac9d801b5ba4668afc01e709c15e19f", "jina-v2-en", "jinaai/jina-embeddings-v2-base-en"],
+  ["171aeeedd6fb548d418a7461d053f11b6f1f1fc9b387bd66640d28a4b9f5c643", "jina-v2-es", "jinaai/jina-embeddings-v2-base-es"],
+  ["27949a2493fc4a9f53f5b9b029c82689cfbe5d3a1929bb25e043089e28466de6", "jina-v2-de", "jinaai/jina-embeddings-v2-base-de"],
+  ["a023e9fdc5a11f034d3ef515b92350e56fb2af1f66c6b6811a4444ea9bf8763d", "jina-v5-nano", "jinaai/jina-embeddings-v5-text-nano"],
+  ["c136ed14d01c2745d4f60a9596ae66800e2b61fa45643e72436041855ad4089d", "smaug-bpe", "abacusai/Smaug-Llama-3-70B-Instruct"],
+  ["c7ea5862a53e4272c035c8238367063e2b270d51faa48c0f09e9d5b54746c360", "poro-chat", "LumiOpen/Poro-34B-chat"],
+  ["7967bfa498ade6b757b064f31e964dddbb80f8f9a4d68d4ba7998fcf281c531a", "jina-v2-code", "jinaai/jina-embeddings-v2-base-code"],
+  ["7fc505bd3104ca1083b150b17d088b59534ede9bde81f0dd2090967d7fe52cee", "viking", "LumiOpen/Viking-7B"],
+  ["b53802fb28e26d645c3a310b34bfe07da813026ec7c7716883404d5e0f8b1901", "jais", "core42/jais-13b"],
+  ["bc5108ee1eb6a3d600cadd065f63190fbd0554dbc9e4bbd6a0d977970afc8d2a", "jais-2", "inceptionai/Jais-2-8B-Chat"],
+  ["7b3e7548e4308f52a76e8229e4e6cc831195d0d1df43aed21ac6c93da05fec5f", "codeshell", "WisdomShell/CodeShell-7B"],
+  ["63b97e4253352e6f357cc59ea5b583e3a680eaeaf2632188c2b952de2588485e", "tekken", "mistralai/Mistral-Nemo-Base-2407"],
+  ["855059429035d75a914d1eda9f10a876752e281a054a7a3d421ef0533e5b6249", "smollm", "HuggingFaceTB/SmolLM-135M"],
+  ["3c30d3ad1d6b64202cd222813e7736c2db6e1bd6d67197090fc1211fbc612ae7", "bloom", "bigscience/bloom"],
+  ["bc01ce58980e1db43859146dc51b1758b3b88729b217a74792e9f8d43e479d21", "gpt3-finnish", "TurkuNLP/gpt3-finnish-small"],
+  ["4e2b24cc4770243d65a2c9ec19770a72f08cffc161adbb73fcbb6b7dd45a0aae", "exaone", "LGAI-EXAONE/EXAONE-3.0-7.8B-Instruct"],
+  ["fcace8b9cac38ce847670c970cd5892031a753a1ef381abd1d9af00f713da085", "phi-2", "microsoft/phi-2"],
+  ["60824e3c0d9401f89943cbb2fff727f0e2d4c545ba4df2d6e4f09a6db0f5b450", "chameleon", "facebook/chameleon-7b"],
+  ["8b5a93ed704057481f240da0be7e7dca721d7f8f4755263b6807227a2cbeae65", "roberta-bpe", "sentence-transformers/stsb-roberta-base"],
+  ["ad851be1dba641f2e3711822f816db2c265f788b37c63b4e1aeacb9ee92de8eb", "gigachat", "ai-sage/GigaChat-20B-A3B-instruct"],
+  ["d4c8f286ea6b520b3d495c4455483cfa2302c0cfcd4be05d781b6a8a0a7cdaf1", "megrez", "Infinigence/Megrez-3B-Instruct"],
+  ["877081d19cf6996e2c4ff0e1236341e9b7bde288f5311a56a937f0afbbb3aeb5", "deepseek-v3", "deepseek-ai/DeepSeek-V3"],
+  ["b3f499bb4255f8ca19fccd664443283318f2fd2414d5e0b040fbdd0cc195d6c5", "deepseek-r1-qwen", "deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B"],
+  ["ccc2ef013c104be7bae2965776d611e1d7a8a2a9c547dd93a682c9a9fc80352e", "gpt-4o", "Xenova/gpt-4o"],
+  ["7dec86086fcc38b66b7bc1575a160ae21cf705be7718b9d5598190d7c12db76f", "superbpe", "UW/OLMo2-8B-SuperBPE-t180k"],
+  ["1994ffd01900cfb37395608534236ecd63f2bd5995d6cb1004dda1af50240f15", "trillion", "trillionlabs/Trillion-7B-preview"],
+  ["96a5f08be6259352137b512d4157e333e21df7edd3fcd152990608735a65b224", "bailingmoe", "inclusionAI/Ling-lite"],
+  ["d353350c764d8c3b39c763113960e4fb4919bea5fbf208a0e3b22e8469dc7406", "llama4", "meta-llama/Llama-4-Scout-17B-16E-Instruct"],
+  ["0e9433cbbb161f89e264eb32e8e64bfe69e834973ffca5d41d3948a604a3e2a3", "pixtral", "mistral-community/pixtral-12b"],
+  ["d5f1dd6f980fec569fb218a81a7658ac45fc56b38c5a0adeb1c232fbe04ef5ec", "seed-coder", "ByteDance-Seed/Seed-Coder-8B-Base"],
+  ["b0a6b1c0bd5998ebd9df08611efde34a4ff03faed45ae09c43e6b31ebd4b94cf", "a.x-4.0", "skt/A.X-4.0"],
+  ["f6791d196f87ce6b56a7d234be618e0d58f8cda3549416635b2bebcd22cd95c4", "midm-2.0", "K-intelligence/Midm-2.0-Base-Instruct"],
+  ["169bf0296a13c4d9b7672313f749eb36501d931022de052aad6e36f2bf34dd51", "lfm2", "LiquidAI/LFM2.5-350M"],
+  ["2085e1638f6c377a0aa4ead21b27bb4cb941bf800df86ed391011769c1758dfb", "exaone4", "LGAI-EXAONE/EXAONE-4.0-32B"],
+  ["a1e163ecab2e718a4c829d1148b6e86824ec36163bb71941c3dca9cd5ac25756", "mellum", "JetBrains/Mellum-4b-base"],
+  ["a0b64b4385f123663873756336c085744376d015ff328bb1d901598f63c44152", "modern-bert", "answerdotai/ModernBERT-base"],
+  ["49fc0303c9e0d2c2c565c510f64b2d9b271276acdcdadff733249eda9f7d59df", "afmoe", "arcee-ai/Trinity-Tokenizer"],
+  ["9b1be57e70d20d9501b2b3186e792d81181ae36ada3903c26f9fea418cf87206", "bailingmoe2", "inclusionAI/Ling-mini-base-2.0"],
+  ["53e325976a6e142379c19b09afcae354f2f496f147afa8f9e189a33fe4e3024e", "granite-docling", "ibm-granite/granite-docling-258M"],
+  ["f4f37b6c8eb9ea29b3eac6bb8c8487c5ab7885f8d8022e67edc1c68ce8403e95", "minimax-m2", "MiniMaxAI/MiniMax-M2"],
+  ["4a2e2abae11ca2b86d570fc5b44be4d5eb5e72cc8f22dd136a94b37da83ab665", "kormo", "KORMo-Team/KORMo-tokenizer"],
+  ["9d70134b369a70e5735009b6de918f7581b5211f7c074d1f89f753aea8248af1", "youtu", "tencent/Youtu-LLM-2B"],
+  ["16389f0a1f51ee53e562ffd51c371dc508639ab0e4261502071836e50e223e91", "solar-open", "upstage/Solar-Open-100B"],
+  ["6c81ce329e0802883b22eabab0d3fa48357337ef1ecb45443828bf1f6254833f", "exaone-moe", "LGAI-EXAONE/K-EXAONE-236B-A23B"],
+  ["d30d75d9059f1aa2c19359de71047b3ae408c70875e8a3ccf8c5fba56c9d8af4", "qwen35", "Qwen/Qwen3.5-9B-Instruct"],
+  ["b4b8ca1f9769494fbd956ebc4c249de6131fb277a4a3345a7a92c7dd7a55808d", "joyai-llm", "jdopensource/JoyAI-LLM-Flash"],
+  ["e4d54df1ebc1f2b91acd986c5b51aa50837d5faf7c7398e73c1f9e9ee5d19869", "kanana2", "kakaocorp/kanana-2-30b-a3b-instruct-2601"],
+  ["862f827721df956049dff5ca81a57f29e575280bc622e290d3bf4e35eca29015", "f2llmv2", "codefuse-ai/F2LLM-v2-4B"],
+  ["62f6fb0a6fd5098caeabb19b07a5c1099cafc8b9c40eab6ea89ece4ec02fbc57", "sarvam-moe", "sarvamai/sarvam-30b"],
+  ["f728162c1315c26e40249849799b4ba3fe584c32084b4795b03eb295e63cb5af", "talkie", "lewtun/talkie-1930-13b-it-hf"],
+  ["36f3066e97b7f3994b379aaacde306c1444c6ae84e81a5ae3cd2b7ed3b8c42d4", "minicpm5", "openbmb/MiniCPM5-1B"],
+  ["f241072145675bf8322086f115aebad05e9f869557a238bf2150a2a417d1bf60", "granite-embed-multi-97m", "ibm-granite/granite-embedding-97m-multilingual-r2"],
+  ["789696f5946cc0fc59371f39f6097cafed196b3acded6140432f26bbb1ae1669", "granite-embed-multi-311m", "ibm-granite/granite-embedding-311m-multilingual-r2"],
+  ["9dcf830ee9990cdbf78cc523a5f7bd9ad8f3f9890c2d3581d2785ad10f07049d", "mellum2", "JetBrains/Mellum2-12B-A2.5B-Base"],
+  ["972da7b59cec44d1f0a490a86c96df53859e486e481563e5dddac155013d87ac", "laguna", "poolside/Laguna-XS.2"],
+  ["653660222fb704f61cbf2b618a8ae6502b7f8b20c980f9a5de07ed78e13319cd", "ufakzeka", "ufakai/ufakzeka-1"]
+];
+
+// src/tokenizer/gguf-special.ts
+var ID_KEY = {
+  bos: "tokenizer.ggml.bos_token_id",
+  eos: "tokenizer.ggml.eos_token_id",
+  unk: "tokenizer.ggml.unknown_token_id",
+  sep: "tokenizer.ggml.seperator_token_id",
+  pad: "tokenizer.ggml.padding_token_id",
+  mask: "tokenizer.ggml.mask_token_id",
+  eot: "tokenizer.ggml.eot_token_id",
+  eom: "tokenizer.ggml.eom_token_id",
+  cls: void 0
+};
+var ADD_KEY = {
+  bos: "tokenizer.ggml.add_bos_token",
+  eos: "tokenizer.ggml.add_eos_token",
+  sep: "tokenizer.ggml.add_sep_token"
+};
+var obj = (v) => typeof v === "object" && v !== null && !Array.isArray(v) ? v : void 0;
+var arr = (v) => Array.isArray(v) ? v : [];
+var specialId = (item) => {
+  const s = obj(obj(item)?.["SpecialToken"])?.["id"];
+  return typeof s === "string" && s !== "" ? s : void 0;
+};
+var truthy = (v) => v !== void 0 && v !== null && v !== "" && v !== false;
+function mergesOf(tokenizerJson2, mergesTxt) {
+  const merges = obj(tokenizerJson2?.["model"])?.["merges"];
+  if (Array.isArray(merges) && merges.length > 0) {
+    if (typeof merges[0] === "string") return merges;
+    return merges.map((pair) => pair.map((p) => p.replaceAll(" ", "\u0120")).join(" "));
+  }
+  if (mergesTxt === void 0) return [];
+  const lines = mergesTxt.split("\n");
+  if (lines[0]?.trim().startsWith("#")) lines.shift();
+  const out = [];
+  for (const l of lines) {
+    const parts = l.trim().split(/\s+/).filter((p) => p !== "");
+    if (parts.length === 2) out.push(`${parts[0]} ${parts[1]}`);
+  }
+  return out;
+}
+function specialVocabKVs(src, nVocab, loadMerges) {
+  const ids = /* @__PURE__ */ new Map();
+  const add = /* @__PURE__ */ new Map();
+  let types = ["bos", "eos", "unk", "sep", "pad", "cls", "mask"];
+  let chatTemplate;
+  let lowercase;
+  let stripAccents;
+  const setId = (typ, tid) => {
+    if (typeof tid !== "number" || !Number.isInteger(tid) || tid < 0) return;
+    if (nVocab === void 0 || tid < nVocab) {
+      if (!ids.has(typ)) ids.set(typ, tid);
+    }
+  };
+  const tj = src.tokenizerJson;
+  const tc = src.tokenizerConfig ? { ...src.tokenizerConfig } : void 0;
+  const merges = loadMerges ? mergesOf(tj, src.mergesTxt) : [];
+  const parseNormalizer = (n) => {
+    const t = n["type"];
+    if (t === "Lowercase") lowercase = true;
+    else if (t === "StripAccents") stripAccents = true;
+    else if (t === "BertNormalizer") {
+      if ("lowercase" in n) lowercase = Boolean(n["lowercase"]);
+      if ("strip_accents" in n) stripAccents = Boolean(n["strip_accents"]);
+    } else if (t === "Sequence") for (const x of arr(n["normalizers"])) {
+      const o = obj(x);
+      if (o) parseNormalizer(o);
+    }
+  };
+  const addedTokens = tj ? arr(tj["added_tokens"]) : [];
+  if (tj) {
+    const norm = obj(tj["normalizer"]);
+    if (norm) parseNormalizer(norm);
+    let specialBos = tc?.["bos_token"];
+    let specialCls = tc?.["cls_token"];
+    let specialEos = tc?.["eos_token"];
+    let specialSep = tc?.["sep_token"];
+    const hasTc = tc !== void 0 && Object.keys(tc).length > 0;
+    if (!truthy(specialBos) && truthy(specialCls) && hasTc) tc["bos_token"] = specialBos = specialCls;
+    if (!truthy(specialEos) && truthy(specialSep) && hasTc) tc["eos_token"] = specialEos = specialSep;
+    const pp = obj(tj["post_processor"]);
+    if (pp) {
+      const procs = Array.isArray(pp["processors"]) ? pp["processors"] : [pp];
+      for (const p0 of procs) {
+        const p = obj(p0) ?? {};
+        if (p["type"] === "RobertaProcessing") {
+          add.set("bos", true);
+          add.set("eos", true);
+          add.set("sep", true);
+          if (!truthy(specialCls) && hasTc) tc["cls_token"] = specialCls = arr(p["cls"])[0] ?? specialBos;
+          if (!truthy(specialSep) && hasTc) tc["sep_token"] = specialSep = arr(p["sep"])[0] ?? specialEos;
+          continue;
+        }
+        if (p["type"] !== "TemplateProcessing") continue;
+        const single = arr(p["single"]);
+        let pair = arr(p["pair"]);
+        let first;
+        let last;
+        if (single.length > 1) {
+          first = specialId(single[0]);
+          if (first !== void 0) {
+            if (!hasTc) specialBos = first;
+            else if (first !== specialBos && first !== specialCls) {
+              if (!truthy(specialBos)) tc["bos_token"] = specialBos = first;
+              if (!truthy(specialCls)) tc["cls_token"] = specialCls = first;
+            }
+            add.set("bos", first === specialBos || first === specialCls);
+          }
+          last = specialId(single[single.length - 1]);
+          if (last !== void 0) {
+            if (!hasTc) specialEos = last;
+            else if (last !== specialEos) {
+              if (!types.includes("eot")) {
+                types = [...types, "eot"];
+                tc["eot_token"] = specialEos;
+              } else if (!types.includes("eom")) {
+                types = [...types, "eom"];
+                tc["eom_token"] = specialEos;
+              }
+              tc["eos_token"] = specialEos = last;
+            }
+            add.set("eos", last === specialEos);
+          }
+        }
+        if (pair.length > 0) {
+          const start = first !== void 0 && specialId(pair[0]) === first ? 1 : 0;
+          const stop = last !== void 0 && specialId(pair[pair.length - 1]) === last ? pair.length - 1 : pair.length;
+          pair = pair.slice(start, stop);
+          if (pair.length > 0) {
+            const a = obj(obj(pair[0])?.["Sequence"])?.["id"];
+            const b = obj(obj(pair[pair.length - 1])?.["Sequence"])?.["id"];
+            const mid = pair.slice(1, -1);
+            if (a === "A" && b === "B" && mid.length > 0) {
+              let addSep = false;
+              const e0 = specialId(mid[0]);
+              if (e0 !== void 0 && (e0 === specialSep || e0 === specialEos) && last === void 0) addSep = true;
+              if (mid.length === 2) {
+                const e1 = specialId(mid[1]);
+                if (e1 !== void 0 && (e1 === specialSep || e1 === specialEos)) addSep = true;
+              }
+              add.set("sep", addSep);
+              if (addSep && !truthy(specialSep) && hasTc) tc["sep_token"] = specialEos;
+            }
+          }
+        }
+      }
+    }
+  }
+  if (tc && Object.keys(tc).length > 0) {
+    let alt;
+    if (src.chatTemplateJinja !== void 0) alt = src.chatTemplateJinja;
+    else if (src.chatTemplateJson) alt = src.chatTemplateJson["chat_template"];
+    const ct = "chat_template" in tc ? tc["chat_template"] : alt;
+    if (ct === void 0 || ct === null || typeof ct === "string" || Array.isArray(ct)) chatTemplate = ct;
+    for (const typ of types) {
+      const a = tc[`add_${typ}_token`];
+      if (typeof a === "boolean") add.set(typ, a);
+      const entry = tc[`${typ}_token`];
+      const content = typeof entry === "string" ? entry : typeof obj(entry)?.["content"] === "string" ? obj(entry)["content"] : void 0;
+      if (content === void 0) continue;
+      const hit = addedTokens.find((t) => obj(t)?.["content"] === content);
+      setId(typ, obj(hit)?.["id"]);
+    }
+  }
+  const textConfig = obj(src.config["text_config"]);
+  for (const typ of types) {
+    let tid = src.config[`${typ}_token_id`];
+    if ((tid === void 0 || tid === null) && textConfig) tid = textConfig[`${typ}_token_id`];
+    setId(typ, tid);
+  }
+  const out = [];
+  if (merges.length > 0) out.push(kv.strs("tokenizer.ggml.merges", merges));
+  for (const [typ, id] of ids) {
+    const key = ID_KEY[typ];
+    if (key !== void 0) out.push(kv.u32(key, id));
+  }
+  for (const [typ, v] of add) {
+    const key = ADD_KEY[typ];
+    if (key !== void 0) out.push(kv.bool(key, v));
+  }
+  if (typeof chatTemplate === "string") out.push(kv.str("tokenizer.chat_template", chatTemplate));
+  else if (Array.isArray(chatTemplate)) out.push(...chatTemplateList(chatTemplate));
+  if (lowercase !== void 0) out.push(kv.bool("tokenizer.ggml.normalizer.lowercase", lowercase));
+  if (stripAccents !== void 0) out.push(kv.bool("tokenizer.ggml.normalizer.strip_accents", stripAccents));
+  return out;
+}
+function chatTemplateList(list2) {
+  const out = [];
+  const names = [];
+  let def;
+  for (const item of list2) {
+    const o = obj(item);
+    const name = o?.["name"];
+    const template = o?.["template"];
+    if (typeof name !== "string" || typeof template !== "string") continue;
+    const clean = name.replace(/[^a-zA-Z0-9_]/g, "_");
+    if (clean === "default") def = template;
+    else {
+      names.push(clean);
+      out.push(kv.str(`tokenizer.chat_template.${clean}`, template));
+    }
+  }
+  if (names.length > 0) out.push(kv.strs("tokenizer.chat_templates", names));
+  if (def !== void 0) out.push(kv.str("tokenizer.chat_template", def));
+  return out;
+}
+
+// src/tokenizer/gguf-vocab.ts
+var TokenType = { NORMAL: 1, UNKNOWN: 2, CONTROL: 3, USER_DEFINED: 4, UNUSED: 5, BYTE: 6 };
+function parseSentencePieceModel(bytes2, file = "tokenizer.model") {
+  const dv = new DataView(bytes2.buffer, bytes2.byteOffset, bytes2.byteLength);
+  const dec = new TextDecoder("utf-8", { fatal: false });
+  const bad = (what) => new MergeopsError(
+    "IO",
+    `${file} is not a SentencePiece model (${what})`,
+    "use the tokenizer.model that came with the model, or remove it so tokenizer.json is used"
+  );
+  const varint = (p2, end) => {
+    let r = 0;
+    let mul = 1;
+    for (; ; ) {
+      if (p2.i >= end) throw bad("truncated varint");
+      const b = bytes2[p2.i++];
+      r += (b & 127) * mul;
+      if ((b & 128) === 0) return r;
+      mul *= 128;
+      if (mul > 2 ** 63) throw bad("varint too long");
+    }
+  };
+  const skip = (p2, wire, end) => {
+    if (wire === 0) varint(p2, end);
+    else if (wire === 1) p2.i += 8;
+    else if (wire === 2) {
+      const n = varint(p2, end);
+      p2.i += n;
+    } else if (wire === 5) p2.i += 4;
+    else throw bad(`wire type ${wire}`);
+    if (p2.i > end) throw bad("truncated field");
+  };
+  const pieces = [];
+  const p = { i: 0 };
+  while (p.i < bytes2.length) {
+    const tag = varint(p, bytes2.length);
+    const field = Math.floor(tag / 8);
+    const wire = tag & 7;
+    if (field === 1 && wire === 2) {
+      const len2 = varint(p, bytes2.length);
+      const end = p.i + len2;
+      if (end > bytes2.length) throw bad("truncated piece");
+      const sp = { piece: "", score: 0, type: 1 };
+      while (p.i < end) {
+        const t = varint(p, end);
+        const f = Math.floor(t / 8);
+        const w2 = t & 7;
+        if (f === 1 && w2 === 2) {
+          const n = varint(p, end);
+          sp.piece = dec.decode(bytes2.subarray(p.i, p.i + n));
+          p.i += n;
+        } else if (f === 2 && w2 === 5) {
+          sp.score = dv.getFloat32(p.i, true);
+          p.i += 4;
+        } else if (f === 3 && w2 === 0) sp.type = varint(p, end);
+        else skip(p, w2, end);
+      }
+      pieces.push(sp);
+    } else {
+      skip(p, wire, bytes2.length);
+    }
+  }
+  if (pieces.length === 0) throw bad("no pieces");
+  return pieces;
+}
+function looksSpecial(t) {
+  return ["<pad>", "<mask>", "<2mass>", "[@BOS@]"].includes(t) || t.startsWith("<|") && t.endsWith("|>") || t.startsWith("<\uFF5C") && t.endsWith("\uFF5C>") || t.startsWith("<unused") && t.endsWith(">");
+}
+function sentencePieceVocab(src, vocabSize, variant = "default") {
+  if (!src.tokenizerModel) throw new MergeopsError("INTERNAL", "no tokenizer.model", "call sentencePieceVocab only when tokenizer.model exists");
+  const pieces = parseSentencePieceModel(src.tokenizerModel);
+  const n = vocabSize ?? pieces.length;
+  const tokens = Array.from({ length: n }, (_, i) => `[PAD${i}]`);
+  const scores = new Array(n).fill(-1e4);
+  const types = new Array(n).fill(TokenType.UNUSED);
+  pieces.forEach((sp, id) => {
+    if (id >= n) return;
+    tokens[id] = sp.piece;
+    scores[id] = sp.score;
+    types[id] = sp.type === 2 ? TokenType.UNKNOWN : sp.type === 3 ? TokenType.CONTROL : sp.type === 5 ? TokenType.UNUSED : sp.type === 6 ? TokenType.BYTE : TokenType.NORMAL;
+  });
+  for (const [text, id] of Object.entries(src.addedTokensJson ?? {})) {
+    if (id >= n) continue;
+    tokens[id] = text;
+    scores[id] = -1e3;
+    types[id] = TokenType.USER_DEFINED;
+  }
+  if (variant === "phi3") {
+    const overlay = (id, data) => {
+      if (!(id < n)) return;
+      tokens[id] = String(data["content"]);
+      scores[id] = -1e3;
+      types[id] = data["special"] === true ? TokenType.CONTROL : TokenType.USER_DEFINED;
+    };
+    const dec = src.tokenizerConfig?.["added_tokens_decoder"];
+    if (dec && typeof dec === "object") for (const [id, d] of Object.entries(dec)) overlay(Number(id), d);
+    for (const d of src.tokenizerJson?.["added_tokens"] ?? []) overlay(Number(d["id"]), d);
+    return { tokens, scores, types };
+  }
+  const decoder = src.tokenizerConfig?.["added_tokens_decoder"];
+  if (decoder && typeof decoder === "object") {
+    for (const [idStr, data] of Object.entries(decoder)) {
+      const id = Number(idStr);
+      if (!(id < n)) continue;
+      let token = String(data["content"]);
+      if (data["special"] === true || looksSpecial(token)) types[id] = TokenType.CONTROL;
+      else {
+        token = token.replaceAll("\u2581", " ");
+        types[id] = TokenType.USER_DEFINED;
+      }
+      scores[id] = -1e3;
+      tokens[id] = token;
+    }
+  }
+  return { tokens, scores, types };
+}
+function preTokenizerHash(tokenizerJson2, tokenizerConfig2) {
+  const tok = new Tokenizer_default(tokenizerJson2, tokenizerConfig2 ?? {});
+  const ids = tok.encode(CHK_TXT).ids;
+  return createHash6("sha256").update(`[${ids.join(", ")}]`).digest("hex");
+}
+function preTokenizerName(hash3) {
+  let name;
+  for (const [h, n] of PRE_TOKENIZER_HASHES) if (h === hash3) name = n;
+  return name;
+}
+function bpeVocab(src, vocabSize, o = {}) {
+  const tj = src.tokenizerJson;
+  if (!tj) {
+    throw new MergeopsError("IO", "the model has no tokenizer.json", "byte-level BPE tokenizers are read from tokenizer.json; add it to the model folder");
+  }
+  const model2 = tj["model"] ?? {};
+  const vocab = model2["vocab"] ?? {};
+  const byId = /* @__PURE__ */ new Map();
+  for (const [t, id] of Object.entries(vocab)) byId.set(id, t);
+  const added = /* @__PURE__ */ new Map();
+  for (const a of tj["added_tokens"] ?? []) {
+    const id = Number(a["id"]);
+    byId.set(id, String(a["content"]));
+    added.set(id, a);
+  }
+  let maxId = -1;
+  for (const id of byId.keys()) maxId = Math.max(maxId, id);
+  const n = vocabSize ?? maxId + 1;
+  if (maxId >= n) {
+    throw new MergeopsError(
+      "IO",
+      `tokenizer.json has token id ${maxId}, but the model's vocab_size is ${n}`,
+      "use the tokenizer that belongs to the model (its ids must be below config.json vocab_size)"
+    );
+  }
+  let pre;
+  const hash3 = preTokenizerHash(tj, src.tokenizerConfig);
+  const known = preTokenizerName(hash3);
+  if (known !== void 0) pre = known;
+  else if (o.preOverride !== void 0) pre = o.preOverride;
+  else {
+    throw new MergeopsError(
+      "USAGE",
+      `unknown BPE pre-tokenizer: llama.cpp has no entry for this tokenizer's fingerprint ${hash3}`,
+      "llama.cpp would refuse it too (convert_hf_to_gguf raises NotImplementedError). If you know which pre-tokenizer it uses (e.g. the base model's, such as llama-bpe, qwen2, gpt-2), pass --tokenizer-pre NAME; a wrong name tokenizes text wrongly"
+    );
+  }
+  const tokens = [];
+  const types = [];
+  for (let i = 0; i < n; i++) {
+    const t = byId.get(i);
+    if (t === void 0) {
+      tokens.push(`[PAD${i}]`);
+      types.push(TokenType.UNUSED);
+      continue;
+    }
+    const a = added.get(i);
+    if (a) {
+      if (a["special"] === true || looksSpecial(t)) {
+        tokens.push(t);
+        types.push(TokenType.CONTROL);
+      } else {
+        tokens.push(t.replaceAll("\u2581", " "));
+        types.push(TokenType.USER_DEFINED);
+      }
+    } else {
+      tokens.push(t);
+      types.push(TokenType.NORMAL);
+    }
+  }
+  return { tokens, types, pre };
+}
+function sentencePieceKVs(src, vocabSize, variant = "default") {
+  const v = sentencePieceVocab(src, vocabSize, variant);
+  return [
+    kv.str("tokenizer.ggml.model", "llama"),
+    kv.str("tokenizer.ggml.pre", "default"),
+    kv.strs("tokenizer.ggml.tokens", v.tokens),
+    kv.f32s("tokenizer.ggml.scores", v.scores),
+    kv.i32s("tokenizer.ggml.token_type", v.types),
+    ...specialVocabKVs(src, v.tokens.length, false)
+  ];
+}
+function bpeKVs(src, vocabSize, o = {}) {
+  const v = bpeVocab(src, vocabSize, o);
+  return [
+    kv.str("tokenizer.ggml.model", "gpt2"),
+    kv.str("tokenizer.ggml.pre", v.pre),
+    kv.strs("tokenizer.ggml.tokens", v.tokens),
+    kv.i32s("tokenizer.ggml.token_type", v.types),
+    ...specialVocabKVs(src, void 0, true)
+  ];
+}
+
+// src/plan/gguf-plan.ts
+var cmp2 = (a, b) => a < b ? -1 : a > b ? 1 : 0;
+function convertType(ggufName, shape, outtype) {
+  if (shape.length <= 1 || ggufName.endsWith("_norm.weight") || !ggufName.endsWith(".weight")) return "F32";
+  if (shape[shape.length - 1] % ggmlType(outtype).blockSize !== 0) return "F16";
+  return outtype;
+}
+function autoOuttype(tensors) {
+  for (const t of tensors) {
+    if (t.shape.length < 2) continue;
+    if (t.dtype === "BF16") return "BF16";
+    if (t.dtype === "F16") return "F16";
+  }
+  return "F16";
+}
+function planGGUFConversion(p) {
+  const cfg = withConfigDefaults(p.config);
+  const row2 = ggufArchFor(cfg);
+  const ordered = p.tensors.filter((t) => !isIgnoredTensor(t.name)).sort((a, b) => cmp2(a.shard, b.shard) || cmp2(a.name, b.name));
+  for (const t of ordered) {
+    if (t.dtype !== "F32" && t.dtype !== "F16" && t.dtype !== "BF16") {
+      throw new MergeopsError(
+        "USAGE",
+        `tensor ${t.name} is ${t.dtype}; GGUF conversion reads F32, F16 and BF16 tensors`,
+        "convert the checkpoint to a float dtype first"
+      );
+    }
+  }
+  const direct = isConvertType(p.fileType);
+  const outtype = direct ? FILE_TYPES[p.fileType].base : autoOuttype(ordered);
+  const convertFileType = direct ? FILE_TYPES[p.fileType].id : FILE_TYPES[outtype].id;
+  let tensors = (row2.extra?.(cfg) ?? []).map((x) => ({
+    hfName: "",
+    ggufName: x.ggufName,
+    shape: [x.data.length],
+    srcDtype: "F32",
+    type: "F32",
+    transform: {},
+    generated: x.data
+  }));
+  for (const t of ordered) {
+    const ggufName = ggufTensorName(row2, t.name);
+    if (ggufName === null) continue;
+    tensors.push({
+      hfName: t.name,
+      ggufName,
+      shape: t.shape,
+      srcDtype: t.dtype,
+      type: convertType(ggufName, t.shape, outtype),
+      transform: tensorTransform(row2, cfg, t.name)
+    });
+  }
+  const meta = new GGUFMetadata();
+  meta.set(kv.str("general.architecture", row2.ggufArch));
+  meta.set(kv.str("general.type", "model"));
+  let params = 0;
+  for (const t of tensors) params += t.shape.reduce((a, b) => a * b, 1);
+  let g = p.general;
+  for (const id of p.modelIds ?? []) g = applyModelId(g, id, params);
+  setGeneralMetadata(meta, { ...g, name: g.name ?? p.modelIds?.[p.modelIds.length - 1] ?? "model" }, params);
+  row2.params(meta, cfg, convertFileType);
+  meta.set(kv.u32("general.quantization_version", 2));
+  for (const e of p.vocab) meta.set(e);
+  if (!direct) {
+    const nHead = Number(cfg["num_attention_heads"]);
+    const typed = selectTypes(p.fileType, {
+      nLayer: Number(cfg["num_hidden_layers"]),
+      nHead,
+      nHeadKv: typeof cfg["num_key_value_heads"] === "number" ? cfg["num_key_value_heads"] : nHead,
+      arch: row2.ggufArch
+    }, tensors.map((t) => ({ name: t.ggufName, shape: t.shape })));
+    const byName = new Map(tensors.map((t) => [t.ggufName, t]));
+    tensors = typed.map((s) => {
+      const t = byName.get(s.name);
+      const intermediate = t.type === "F32" ? void 0 : outtype;
+      return { ...t, type: s.type ?? t.type, intermediate };
+    });
+    meta.setLast(kv.u32("general.quantization_version", 2));
+    meta.setLast(kv.u32("general.file_type", FILE_TYPES[p.fileType].id));
+  }
+  const specs = tensors.map((t) => ({ name: t.ggufName, shape: t.shape, type: t.type }));
+  const files = p.split ? splitGGUF(meta, specs, p.prefix, p.split) : [{ fileName: `${p.prefix}.gguf`, layout: layoutGGUF(meta, specs), metadata: meta }];
+  return { arch: row2, fileType: p.fileType, tensors, files, metadata: meta };
+}
+
+// src/plan/gguf-files.ts
+function vocabKVsFor(row2, files, config, tokenizerPre) {
+  const src = { ...files, config };
+  const vocabSize = typeof config["vocab_size"] === "number" ? config["vocab_size"] : void 0;
+  const bpe = () => bpeKVs(src, vocabSize, tokenizerPre !== void 0 ? { preOverride: tokenizerPre } : {});
+  const needSpm = () => {
+    if (!src.tokenizerModel) {
+      throw new MergeopsError(
+        "IO",
+        `a ${row2.hfArchitectures[0]} model needs tokenizer.model (SentencePiece) for GGUF conversion`,
+        "copy tokenizer.model from the base model into the model folder"
+      );
+    }
+  };
+  switch (row2.vocab) {
+    case "qwen":
+      return src.tokenizerModel ? sentencePieceKVs(src, vocabSize) : bpe();
+    case "gemma":
+      if (!src.tokenizerModel && row2.id === "gemma3_text") return bpe();
+      needSpm();
+      return [...sentencePieceKVs(src, vocabSize), kv.bool("tokenizer.ggml.add_space_prefix", false)];
+    case "phi3":
+      if (src.tokenizerConfig?.["tokenizer_class"] === "GPT2Tokenizer") return bpe();
+      needSpm();
+      return sentencePieceKVs(src, vocabSize, "phi3");
+    case "llama": {
+      const out = [];
+      const aps = src.tokenizerConfig?.["add_prefix_space"];
+      if (typeof aps === "boolean") out.push(kv.bool("tokenizer.ggml.add_space_prefix", aps));
+      if (src.tokenizerModel) return [...out, ...sentencePieceKVs(src, vocabSize)];
+      const model2 = src.tokenizerJson?.["model"];
+      if (model2?.["byte_fallback"] === true) {
+        throw new MergeopsError(
+          "IO",
+          "this Llama/Mistral tokenizer is SentencePiece-style BPE but the folder has no tokenizer.model",
+          "copy tokenizer.model from the base model into the folder (reading the vocabulary from tokenizer.json alone is not supported yet)"
+        );
+      }
+      return [...out, ...bpe()];
+    }
+  }
+}
+function folderGGUFInfo(o) {
+  const row2 = ggufArchFor(o.config);
+  const vocab = vocabKVsFor(row2, o.sources.tokenizer, withConfigDefaults(o.config), o.tokenizerPre);
+  const general = {
+    ...o.title !== void 0 ? { name: o.title } : {},
+    ...generalFromModelCard(o.modelCard ?? {}),
+    ...o.general
+  };
+  if (o.sources.generationConfig) general.generationConfig = o.sources.generationConfig;
+  const modelIds = [];
+  const nop = o.config["_name_or_path"];
+  if (typeof nop === "string" && nop.split("/").length <= 2) modelIds.push(nop);
+  modelIds.push(o.modelId);
+  return { config: o.config, vocab, general, modelIds };
+}
+function checkLeftOut(plan, config) {
+  const row2 = ggufArchFor(config);
+  for (const name of plan.ignoredTensors) {
+    if (isIgnoredTensor(name) || ggufTensorName(row2, name) === null) continue;
+    throw new MergeopsError(
+      "ARCH",
+      `tensor ${name} has a GGUF name but is not in mergeops' table of the ${row2.hfArchitectures[0]} architecture`,
+      "remove it from the folder, or add it to the architecture's row in src/arch/table.ts"
+    );
+  }
+}
+function planFolderGGUF(info, tensors, fileType, o = {}) {
+  return planGGUFConversion({
+    config: info.config,
+    tensors,
+    fileType,
+    general: info.general,
+    modelIds: info.modelIds,
+    vocab: info.vocab,
+    prefix: o.prefix ?? `${info.modelIds[info.modelIds.length - 1]}-${fileType}`,
+    split: o.split
+  });
+}
+function planGGUFFiles(plan, request, donor) {
+  if (!donor.ggufSources) {
+    throw new MergeopsError(
+      "INTERNAL",
+      `GGUF files were asked for but the sources of their metadata in \`${donor.key}\` were not read`,
+      "resolve with `ggufSources: true` (pipeline.ts does)"
+    );
+  }
+  const input = request.folder === "input";
+  let sources = donor.ggufSources;
+  if (!input) {
+    const written = plan.outFiles ?? [];
+    const copied = (name) => !written.some((f) => f.name === name) && plan.donor.files.includes(name);
+    sources = { tokenizer: plannedFolderTokenizer(donor.ggufSources.tokenizer, plan.donor.files, written) };
+    if (copied("generation_config.json") && donor.ggufSources.generationConfig) sources.generationConfig = donor.ggufSources.generationConfig;
+  }
+  const config = input ? donor.config : JSON.parse(plan.outConfigText);
+  const info = folderGGUFInfo({
+    config,
+    sources,
+    title: request.title,
+    general: request.general,
+    tokenizerPre: request.tokenizerPre,
+    modelId: request.modelId
+  });
+  if (input) checkLeftOut(plan, config);
+  const shardOf = (t) => input ? basename6(t.inputs[0].file) : plan.shards[t.shard].fileName;
+  const tensors = plan.tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, shard: shardOf(t) }));
+  return {
+    request,
+    plans: [...new Set(request.types)].map((t) => planFolderGGUF(info, tensors, t, { split: request.split, prefix: request.prefix }))
+  };
 }
 
 // src/plan/plan.ts
@@ -47676,7 +47687,7 @@ function buildPlan(resolved, opts = {}) {
   for (const name of ignored) warnings.push(`${name} is not part of the ${def.id} architecture: not written`);
   const inputBytes2 = tensors.reduce((a, t) => a + readBytes(t), 0);
   const outputBytes = shards.reduce((a, s) => a + s.size, 0);
-  return {
+  const plan = {
     recipe,
     methodName: method.name,
     tensors,
@@ -47705,6 +47716,28 @@ function buildPlan(resolved, opts = {}) {
       diskBytes: outputBytes
     }
   };
+  if (opts.gguf) planGGUF(plan, opts.gguf, donorModel, opts.ggufOnly ?? false);
+  else if (opts.ggufOnly) throw new MergeopsError("INTERNAL", "a GGUF-only plan without a GGUF request", "give `gguf` with `ggufOnly`");
+  return plan;
+}
+function planGGUF(plan, o, donor, ggufOnly) {
+  const types = [...new Set(o.types ?? (plan.recipe.mergeops.quantize ?? []).map(parseFileType))];
+  if (types.length === 0) {
+    if (o.split) {
+      throw new MergeopsError(
+        "USAGE",
+        "--split-max-size / --split-max-tensors split GGUF files, but this run writes none",
+        "add --gguf TYPES (e.g. --gguf Q4_K_M), or `quantize:` under the recipe's `mergeops:`"
+      );
+    }
+    if (ggufOnly) throw new MergeopsError("INTERNAL", "a GGUF-only plan without a GGUF type", "give `gguf.types`");
+    return;
+  }
+  plan.gguf = planGGUFFiles(plan, { ...o, types }, donor);
+  const bytes2 = plan.gguf.plans.reduce((a, p) => a + p.files.reduce((b, f) => b + f.layout.fileSize, 0), 0);
+  plan.estimates.ggufBytes = bytes2;
+  plan.estimates.diskBytes = (ggufOnly ? 0 : plan.estimates.diskBytes) + bytes2;
+  if (ggufOnly) plan.ggufOnly = true;
 }
 function readBytes(t) {
   return t.inputs.reduce((a, r) => a + (r.gather ? gatherReadBytes(r, refBytes) : refBytes(r)), 0);
@@ -47796,14 +47829,14 @@ function readCardData(dir) {
 }
 
 // src/hub/model-license.ts
-var import_yaml8 = __toESM(require_dist(), 1);
+var import_yaml7 = __toESM(require_dist(), 1);
 import { existsSync as existsSync9, readFileSync as readFileSync8 } from "node:fs";
 import { join as join10 } from "node:path";
 function readmeLicense(text) {
   const m = /^---\r?\n([\s\S]*?)\r?\n---/.exec(text);
   if (!m) return void 0;
   try {
-    const fm = (0, import_yaml8.parse)(m[1]);
+    const fm = (0, import_yaml7.parse)(m[1]);
     return typeof fm?.license === "string" ? fm.license : void 0;
   } catch {
     return void 0;
@@ -47834,7 +47867,7 @@ async function hubModelLicense(params) {
 // src/card/provenance.ts
 import { execFileSync } from "node:child_process";
 import { existsSync as existsSync10, readFileSync as readFileSync9 } from "node:fs";
-import { basename as basename6, dirname as dirname10, relative as relative5, resolve as resolve7 } from "node:path";
+import { basename as basename7, dirname as dirname10, relative as relative5, resolve as resolve7 } from "node:path";
 function git(cwd, args) {
   try {
     return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 1e4 }).trim() || void 0;
@@ -47864,7 +47897,7 @@ function gatherProvenance(recipeFile, lockPath, mergeopsVersion, env = process.e
   const commit2 = env.GITHUB_SHA ?? (root ? git(dir, ["rev-parse", "HEAD"]) : void 0);
   const runUrl = env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : void 0;
   const lockSha256 = lockPath && existsSync10(lockPath) ? sha256Text(readFileSync9(lockPath)) : void 0;
-  const rel = root ? relative5(root, resolve7(recipeFile)) : basename6(recipeFile);
+  const rel = root ? relative5(root, resolve7(recipeFile)) : basename7(recipeFile);
   return { provenance: { repositoryUrl, commit: commit2, runUrl, mergeopsVersion, lockSha256 }, recipeFile: rel.split("\\").join("/") };
 }
 
@@ -47947,7 +47980,7 @@ function chartFiles(data) {
 }
 
 // src/card/render.ts
-var import_yaml9 = __toESM(require_dist(), 1);
+var import_yaml8 = __toESM(require_dist(), 1);
 
 // src/units.ts
 function bytes(n) {
@@ -48041,12 +48074,18 @@ function renderEvalText(report) {
   }
   lines.push(...gateLines(report));
   for (const n of report.notes ?? []) lines.push(`note: ${n}`);
+  const reused = cachedLine(report);
+  if (reused) lines.push(`note: ${reused}`);
   if (report.health) {
     const h = report.health;
     lines.push(`tensor health: ${h.tensors.length} tensors, ${h.outliers.length} outlier(s)`);
     for (const o of h.outliers) lines.push(`  ${o.name}: ${o.reason}`);
   }
   return lines.join("\n") + "\n";
+}
+function cachedLine(report) {
+  const labels = report.models.filter((m) => m.cached).map((m) => m.label);
+  return labels.length ? `results of ${labels.join(", ")} from the eval cache (an earlier run on the same weights, checks and llama.cpp)` : void 0;
 }
 function md(s) {
   return s.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/`/g, "\\`").replace(/</g, "&lt;");
@@ -48070,8 +48109,9 @@ function renderEvalMarkdown(report) {
       out.push("");
     }
   }
-  for (const n of report.notes ?? []) out.push(`- Note: ${md(n)}`);
-  if (report.notes?.length) out.push("");
+  const reused = cachedLine(report);
+  for (const n of [...report.notes ?? [], ...reused ? [reused] : []]) out.push(`- Note: ${md(n)}`);
+  if (report.notes?.length || reused) out.push("");
   if (report.health) {
     const h = report.health;
     out.push("## Tensor health", "");
@@ -48240,7 +48280,7 @@ function renderCard(data, ctx) {
   const hubUrl = ctx.hubUrl ?? "https://huggingface.co";
   const final = data.stages.find((s) => s.final) ?? data.stages[data.stages.length - 1];
   const out = [];
-  out.push("---", (0, import_yaml9.stringify)(cardFrontMatter(data, ctx), { lineWidth: 0 }).trimEnd(), "---", "");
+  out.push("---", (0, import_yaml8.stringify)(cardFrontMatter(data, ctx), { lineWidth: 0 }).trimEnd(), "---", "");
   out.push(`# ${ctx.name}`, "");
   const base = final.base ? data.inputs.find((i) => i.key === final.base) : void 0;
   const nModels = data.inputs.length;
@@ -48435,6 +48475,7 @@ import { existsSync as existsSync11, readFileSync as readFileSync11, renameSync 
 import { join as join12 } from "node:path";
 var EVAL_JSON = "eval.json";
 var EVAL_MD = "eval.md";
+var EVAL_SWITCHED_OFF = "skipped with --no-eval";
 function notRunReport(reason, mergeopsVersion, extra = {}) {
   return {
     version: 1,
@@ -48488,11 +48529,11 @@ function writeAtomic(file, text) {
 }
 
 // src/eval/llama.ts
-import { availableParallelism as availableParallelism4 } from "node:os";
+import { availableParallelism as availableParallelism3 } from "node:os";
 var defaultLoader = () => import("node-llama-cpp");
 var loader = defaultLoader;
 var runtime;
-function llamaRuntime(threads = availableParallelism4()) {
+function llamaRuntime(threads = availableParallelism3()) {
   runtime ??= load(threads);
   return runtime;
 }
@@ -48543,16 +48584,25 @@ function sessionThreads(file, max) {
   return size < SMALL_MODEL_BYTES ? 1 : max;
 }
 var SMALL_MODEL_BYTES = 64 << 20;
+var MAX_SEQUENCES = 16;
+var SEQUENCES_BUDGET = 512 * 2 ** 20;
 var ModelSession = class _ModelSession {
-  constructor(file, model2, context, seq, contextSize) {
+  constructor(file, model2, context, seqs, contextSize) {
     this.file = file;
     this.model = model2;
     this.context = context;
-    this.seq = seq;
+    this.seqs = seqs;
     this.contextSize = contextSize;
   }
-  /** Loads `file` with a context of `contextSize` tokens (one sequence, one batch of that size). */
-  static async open(rt, file, contextSize, threads = sessionThreads(file, rt.threads)) {
+  get seq() {
+    return this.seqs[0];
+  }
+  /**
+   * Loads `file` with a context of `contextSize` tokens per sequence. `sequences` > 1 lets
+   * `greedyAll` decode that many prompts in one batch; it is lowered to what SEQUENCES_BUDGET of
+   * KV cache holds for this model.
+   */
+  static async open(rt, file, contextSize, threads = sessionThreads(file, rt.threads), sequences = 1) {
     let model2;
     try {
       model2 = await rt.llama.loadModel({ modelPath: file, gpuLayers: 0 });
@@ -48564,8 +48614,14 @@ var ModelSession = class _ModelSession {
       );
     }
     try {
-      const context = await model2.createContext({ contextSize, batchSize: contextSize, sequences: 1, threads });
-      return new _ModelSession(file, model2, context, context.getSequence(), contextSize);
+      let n = Math.max(1, Math.min(MAX_SEQUENCES, Math.floor(sequences)));
+      if (n > 1) {
+        const one = model2.fileInsights.estimateContextResourceRequirements({ contextSize, modelGpuLayers: 0, sequences: 1, includeGraphOverhead: false });
+        n = Math.max(1, Math.min(n, Math.floor(SEQUENCES_BUDGET / Math.max(1, one.cpuRam))));
+      }
+      const context = await model2.createContext({ contextSize, batchSize: contextSize, sequences: n, threads });
+      const seqs = Array.from({ length: n }, () => context.getSequence());
+      return new _ModelSession(file, model2, context, seqs, contextSize);
     } catch (e) {
       await model2.dispose();
       throw new MergeopsError(
@@ -48605,17 +48661,41 @@ var ModelSession = class _ModelSession {
     return this.encode(text, true);
   }
   /** Greedy decoding after `prompt` tokens: argmax at each step, stopping at EOS/EOT, at most maxTokens. */
-  async greedy(prompt, maxTokens) {
+  greedy(prompt, maxTokens) {
+    return this.greedyOn(this.seq, prompt, maxTokens);
+  }
+  /**
+   * `greedy` of every job, in job order, each on the first free sequence: the sequences' steps
+   * are queued in the same cycle, so node-llama-cpp decodes them in one batch (one pass over the
+   * weights for up to `sequences` tokens). A job the context cannot hold gives its CheckError.
+   */
+  async greedyAll(jobs) {
+    const out = new Array(jobs.length);
+    let next = 0;
+    const worker = async (seq) => {
+      for (let i = next++; i < jobs.length; i = next++) {
+        try {
+          out[i] = await this.greedyOn(seq, jobs[i].prompt, jobs[i].maxTokens);
+        } catch (e) {
+          if (!(e instanceof CheckError)) throw e;
+          out[i] = e;
+        }
+      }
+    };
+    await Promise.all(this.seqs.map(worker));
+    return out;
+  }
+  async greedyOn(seq, prompt, maxTokens) {
     if (prompt.length + maxTokens > this.contextSize) {
       throw new CheckError(`the prompt (${prompt.length} tokens) and max_tokens ${maxTokens} exceed the context of ${this.contextSize} tokens`);
     }
-    await this.seq.clearHistory();
+    await seq.clearHistory();
     const out = [];
     let input = [...prompt];
     for (let step = 0; step < maxTokens; step++) {
       const last = input.length - 1;
       const items = input.map((t, j) => j === last ? [t, { generateNext: { logits: { filter: { tokens: [], includeTop: 1 } } } }] : t);
-      const res = await this.seq.controlledEvaluate(items);
+      const res = await seq.controlledEvaluate(items);
       const logits = res[last]?.next?.logits;
       const top = logits ? logits.keys().next().value : void 0;
       if (top === void 0) throw new MergeopsError("INTERNAL", `${this.file}: llama.cpp returned no logits`, "please report it");
@@ -48642,14 +48722,14 @@ var ModelSession = class _ModelSession {
     const chunks2 = Math.floor(tokens.length / context);
     const first = Math.floor(context / 2);
     const bos = this.model.tokens.bos;
-    let nll = 0;
-    let count = 0;
-    for (let c = 0; c < chunks2; c++) {
+    const perChunk = new Array(chunks2);
+    const scoreChunk = async (seq, c) => {
       const window2 = tokens.slice(c * context, (c + 1) * context);
       if (this.addBos && bos !== null) window2[0] = bos;
-      await this.seq.clearHistory();
+      await seq.clearHistory();
       const items = window2.map((t, k) => k >= first && k < context - 1 ? [t, { generateNext: { logits: { filter: { tokens: [window2[k + 1]], includeTop: 1 } }, totalLogitWeight: true } }] : t);
-      const res = await this.seq.controlledEvaluate(items);
+      const res = await seq.controlledEvaluate(items);
+      const nlls = [];
       for (let k = first; k < context - 1; k++) {
         const next = res[k]?.next;
         const target = next?.logits?.get(window2[k + 1]);
@@ -48658,7 +48738,19 @@ var ModelSession = class _ModelSession {
         if (target === void 0 || max === void 0 || total === void 0) {
           throw new MergeopsError("INTERNAL", `${this.file}: llama.cpp returned no logits at position ${k}`, "please report it");
         }
-        nll -= target - (max + Math.log(total));
+        nlls.push(-(target - (max + Math.log(total))));
+      }
+      perChunk[c] = nlls;
+    };
+    let nextChunk = 0;
+    await Promise.all(this.seqs.map(async (seq) => {
+      for (let c = nextChunk++; c < chunks2; c = nextChunk++) await scoreChunk(seq, c);
+    }));
+    let nll = 0;
+    let count = 0;
+    for (const nlls of perChunk) {
+      for (const x of nlls) {
+        nll += x;
         count++;
       }
     }
@@ -48708,7 +48800,7 @@ async function smokeTestGGUF(file) {
 // src/eval/stage.ts
 import { mkdtempSync, rmSync as rmSync6 } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename as basename7, join as join13 } from "node:path";
+import { basename as basename8, join as join13 } from "node:path";
 
 // src/eval/checks.ts
 function promptPasses(spec, text) {
@@ -48717,37 +48809,41 @@ function promptPasses(spec, text) {
   if (spec.notContains !== void 0 && text.includes(spec.notContains)) return false;
   return true;
 }
-async function generate(session, prompt, chat, maxTokens) {
-  const tokens = chat ? session.chatTokens(prompt) : session.encode(prompt);
-  return (await session.greedy(tokens, maxTokens)).text;
-}
-async function runChecks(session, data, onItem) {
-  const out = { prompts: [], tasks: [] };
-  for (const spec of data.options.prompts) {
+async function generateAll(session, items) {
+  const out = new Array(items.length);
+  const jobs = [];
+  const at = [];
+  items.forEach((item, i) => {
     try {
-      const text = await generate(session, spec.prompt, spec.chat, spec.maxTokens);
-      out.prompts.push({ pass: promptPasses(spec, text), output: text });
+      jobs.push({ prompt: item.chat ? session.chatTokens(item.prompt) : session.encode(item.prompt), maxTokens: item.maxTokens });
+      at.push(i);
     } catch (e) {
       if (!(e instanceof CheckError)) throw e;
-      out.prompts.push({ pass: false, output: `(not run: ${e.message})` });
+      out[i] = { text: `(not run: ${e.message})`, ran: false };
     }
-    onItem?.();
+  });
+  const generated = await session.greedyAll(jobs);
+  generated.forEach((g, k) => {
+    out[at[k]] = g instanceof CheckError ? { text: `(not run: ${g.message})`, ran: false } : { text: g.text, ran: true };
+  });
+  return out;
+}
+async function runChecks(session, data) {
+  const out = { prompts: [], tasks: [] };
+  const generations = [
+    ...data.options.prompts.map((p2) => ({ prompt: p2.prompt, chat: p2.chat, maxTokens: p2.maxTokens })),
+    ...data.tasks.flatMap((t) => t.items.map((i) => ({ prompt: i.prompt, chat: t.spec.chat, maxTokens: t.spec.maxTokens })))
+  ];
+  const texts = await generateAll(session, generations);
+  let k = 0;
+  for (const spec of data.options.prompts) {
+    const { text, ran } = texts[k++];
+    out.prompts.push({ pass: ran && promptPasses(spec, text), output: text });
   }
   for (const task of data.tasks) {
-    let correct = 0;
-    const outputs = [];
-    for (const item of task.items) {
-      let text;
-      try {
-        text = await generate(session, item.prompt, task.spec.chat, task.spec.maxTokens);
-      } catch (e) {
-        if (!(e instanceof CheckError)) throw e;
-        text = `(not run: ${e.message})`;
-      }
-      outputs.push(text);
-      if (text === item.answer) correct++;
-      onItem?.();
-    }
+    const got = task.items.map(() => texts[k++]);
+    const outputs = got.map((g) => g.text);
+    const correct = task.items.filter((item, i) => got[i].ran && got[i].text === item.answer).length;
     out.tasks.push({ correct, n: task.items.length, outputs });
   }
   const p = data.options.perplexity;
@@ -48850,7 +48946,7 @@ async function runEvalStage(o) {
     return finish(notRunReport(rt.unavailable, o.mergeopsVersion));
   }
   const versions = { mergeops: o.mergeopsVersion, ...rt.versions };
-  const mergeModel = { id: MERGE_ID, label: basename7(o.outDir), role: "merge" };
+  const mergeModel = { id: MERGE_ID, label: basename8(o.outDir), role: "merge" };
   if (!o.data) {
     if (loadRows.length === 0) return finish(notRunReport("no checks configured (mergeops.eval), and the GGUF load check was skipped", o.mergeopsVersion, { versions }));
     return finish({
@@ -48874,13 +48970,13 @@ async function runEvalStage(o) {
       log("eval: writing an F16 GGUF of the merge for the checks (deleted after)");
       let r;
       try {
-        r = await convertModelToGGUF({ modelDir: o.outDir, outDir: tmp, fileType: "F16", prefix: "eval-merge", threads: o.threads, check: false });
+        r = await o.quantize({ modelDir: o.outDir, outDir: tmp, fileType: "F16", prefix: "eval-merge", threads: o.threads });
       } catch (e) {
         if (!(e instanceof MergeopsError)) throw e;
         log(`warning: eval not run: no GGUF of the merge can be made (${e.message})`);
         return finish(notRunReport(`no GGUF of the merge can be made for llama.cpp (${e.message})`, o.mergeopsVersion, { versions }));
       }
-      target = { path: r.files[0].path, file: `${basename7(r.files[0].path)} (temporary)`, type: "F16" };
+      target = { path: r.files[0].path, file: `${basename8(r.files[0].path)} (temporary)`, type: "F16" };
     }
     const context = contextFor(data);
     const results = /* @__PURE__ */ new Map();
@@ -48896,6 +48992,15 @@ async function runEvalStage(o) {
           continue;
         }
         const id = `input${i}`;
+        const identity = o.resultsCache && input.identity ? inputIdentity(input) : void 0;
+        const scope = { data, context, ggufType: target.type, versions };
+        const cached2 = identity !== void 0 ? o.resultsCache.get(identity, scope) : void 0;
+        if (cached2) {
+          log(`eval: ${input.label}: results of an earlier run on the same weights and checks (eval cache)`);
+          results.set(id, cached2);
+          models.push({ id, label: input.label, role: "input", cached: true });
+          continue;
+        }
         const dir = join13(tmp, id);
         let modelDir = input.dir;
         if (!modelDir) {
@@ -48905,7 +49010,7 @@ async function runEvalStage(o) {
         log(`eval: converting ${input.label} to ${target.type} for comparison`);
         let conv;
         try {
-          conv = await convertModelToGGUF({ modelDir, outDir: dir, fileType: target.type, prefix: id, threads: o.threads, check: false });
+          conv = await o.quantize({ modelDir, outDir: dir, fileType: target.type, prefix: id, threads: o.threads });
         } catch (e) {
           if (!(e instanceof MergeopsError)) throw e;
           notes.push(`${input.label}: not compared (no ${target.type} GGUF of it can be made: ${e.message})`);
@@ -48915,7 +49020,9 @@ async function runEvalStage(o) {
           if (!input.dir) rmSync6(modelDir, { recursive: true, force: true });
         }
         try {
-          results.set(id, await checkModel(rt, conv.files[0].path, context, data));
+          const r = await checkModel(rt, conv.files[0].path, context, data);
+          results.set(id, r);
+          if (identity !== void 0) o.resultsCache.put(identity, scope, r);
         } finally {
           rmSync6(dir, { recursive: true, force: true });
         }
@@ -48931,8 +49038,15 @@ async function runEvalStage(o) {
     rmSync6(tmp, { recursive: true, force: true });
   }
 }
+function inputIdentity(input) {
+  try {
+    return input.identity();
+  } catch {
+    return void 0;
+  }
+}
 async function checkModel(rt, file, context, data) {
-  const session = await ModelSession.open(rt, file, context);
+  const session = await ModelSession.open(rt, file, context, void 0, 16);
   try {
     return await runChecks(session, data);
   } finally {
@@ -48966,7 +49080,7 @@ function buildReport(data, models, results, extraChecks = []) {
   if (p) {
     const ok = per((r) => r.perplexity && "perplexity" in r.perplexity ? r.perplexity : void 0);
     const tokens = Object.values(ok)[0]?.tokens ?? 0;
-    checks.push({ kind: "perplexity", name: `${basename7(p.file)}, context ${p.context}`, tokens, results: per((r) => r.perplexity && "perplexity" in r.perplexity ? { perplexity: r.perplexity.perplexity } : void 0) });
+    checks.push({ kind: "perplexity", name: `${basename8(p.file)}, context ${p.context}`, tokens, results: per((r) => r.perplexity && "perplexity" in r.perplexity ? { perplexity: r.perplexity.perplexity } : void 0) });
     const err2 = results.get(MERGE_ID)?.perplexity;
     if (err2 && "error" in err2) errors.push({ check: `perplexity ${p.file}`, message: err2.error });
   }
@@ -48985,11 +49099,145 @@ function buildReport(data, models, results, extraChecks = []) {
   };
 }
 
+// src/quantize.ts
+import { existsSync as existsSync13, statSync as statSync8 } from "node:fs";
+import { basename as basename9, join as join15, resolve as resolvePath2 } from "node:path";
+
+// src/execute/folder-general.ts
+var import_yaml9 = __toESM(require_dist(), 1);
+import { existsSync as existsSync12 } from "node:fs";
+import { join as join14 } from "node:path";
+function readModelCard(from) {
+  const view = typeof from === "string" ? folderView(from) : from;
+  const b = view.read("README.md");
+  if (!b) return {};
+  const lines = b.toString("utf8").split(/\r?\n/);
+  if (lines[0] !== "---") return {};
+  const end = lines.indexOf("---", 1);
+  const yaml = lines.slice(1, end < 0 ? void 0 : end).join("\n").replace(/\t/g, "  ");
+  try {
+    const v = (0, import_yaml9.parse)(yaml, { version: "1.1" });
+    return typeof v === "object" && v !== null && !Array.isArray(v) ? v : {};
+  } catch (e) {
+    throw new MergeopsError(
+      "IO",
+      `${view.path("README.md")}: the model card's YAML header is invalid (${e.message})`,
+      "fix the front matter between the --- lines, or pass --name"
+    );
+  }
+}
+function readFolderGeneral(dir) {
+  const marker = readOutputMarker(dir);
+  const generatedCard = marker !== void 0 && existsSync12(join14(dir, CARD_DATA_FILE));
+  return { general: generalFromModelCard(generatedCard ? {} : readModelCard(dir)), ...marker?.name !== void 0 ? { title: marker.name } : {} };
+}
+
+// src/quantize.ts
+async function quantizeFolder(o) {
+  const dir = resolvePath2(o.modelDir);
+  const file = join15(dir, "mergeops-quantize.yml");
+  try {
+    const [doc] = parseRecipeText(`merge_method: passthrough
+models:
+  - model: ${JSON.stringify(dir)}
+`, file);
+    checkRecipe(doc);
+    if (!existsSync13(dir) || !statSync8(dir).isDirectory()) await readLocalModel(dir);
+    const resolved = await resolveRecipe(doc, { ggufSources: true });
+    const folder = readFolderGeneral(dir);
+    const plan = buildPlan(resolved, {
+      ggufOnly: true,
+      gguf: {
+        types: [o.fileType],
+        folder: "input",
+        modelId: o.modelId ?? basename9(dir),
+        prefix: o.prefix,
+        split: o.split,
+        tokenizerPre: o.tokenizerPre,
+        title: folder.title,
+        general: { ...folder.general, ...o.general }
+      }
+    });
+    const r = await executePlan(plan, {
+      outDir: o.outDir,
+      overwrite: o.overwrite,
+      forceOverwrite: o.forceOverwrite,
+      log: o.log,
+      threads: o.threads,
+      maxMemory: o.maxMemory,
+      ggufCheck: o.check,
+      loadCheck: o.loadCheck
+    });
+    return { files: r.files.map((f) => ({ path: join15(r.outDir, f.name), bytes: f.bytes })), plan: plan.gguf.plans[0], check: r.ggufChecks[0] };
+  } catch (e) {
+    throw e instanceof RecipeError && e.cause instanceof MergeopsError ? e.cause : e;
+  }
+}
+
+// src/eval/results-cache.ts
+import { createHash as createHash7 } from "node:crypto";
+import { mkdirSync as mkdirSync4, readdirSync as readdirSync4, readFileSync as readFileSync12, realpathSync as realpathSync2, renameSync as renameSync5, rmSync as rmSync7, statSync as statSync9, writeFileSync as writeFileSync8 } from "node:fs";
+import { join as join16 } from "node:path";
+var FORMAT = 1;
+var IRRELEVANT = /* @__PURE__ */ new Set(["baseDir", "file", "pos", "compareInputs", "minPassRate", "maxPerplexityIncrease"]);
+function localModelIdentity(dir) {
+  const real = realpathSync2(dir);
+  const files = readdirSync4(real).filter((n) => !n.startsWith(".")).sort();
+  const parts = files.map((n) => {
+    const s = statSync9(join16(real, n), { bigint: true });
+    return `${n}:${s.size}:${s.mtimeNs}:${s.ino}`;
+  });
+  return `local:${real}
+${parts.join("\n")}`;
+}
+var EvalResultsCache = class {
+  constructor(dir) {
+    this.dir = dir;
+  }
+  key(identity, scope) {
+    const h = createHash7("sha256");
+    h.update(JSON.stringify({ format: FORMAT, identity, context: scope.context, ggufType: scope.ggufType, versions: scope.versions }));
+    h.update("\0");
+    h.update(JSON.stringify(scope.data, (k, v) => IRRELEVANT.has(k) || k.endsWith("Pos") ? void 0 : v));
+    return h.digest("hex");
+  }
+  /** The results recorded for this input and scope; undefined when absent or unreadable (then they are computed). */
+  get(identity, scope) {
+    try {
+      const entry = JSON.parse(readFileSync12(join16(this.dir, `${this.key(identity, scope)}.json`), "utf8"));
+      return entry.format === FORMAT && isResults(entry.results) ? entry.results : void 0;
+    } catch {
+      return void 0;
+    }
+  }
+  /** Records results; a cache that cannot be written (read-only, full disk) is only a missed speed-up. */
+  put(identity, scope, results) {
+    const file = join16(this.dir, `${this.key(identity, scope)}.json`);
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+      mkdirSync4(this.dir, { recursive: true });
+      writeFileSync8(tmp, JSON.stringify({ format: FORMAT, results }));
+      renameSync5(tmp, file);
+      return true;
+    } catch {
+      try {
+        rmSync7(tmp, { force: true });
+      } catch {
+      }
+      return false;
+    }
+  }
+};
+function isResults(x) {
+  const r = x;
+  return typeof r === "object" && r !== null && Array.isArray(r.prompts) && Array.isArray(r.tasks);
+}
+
 // src/pipeline.ts
 function loadRecipeFile(file) {
   let text;
   try {
-    const size = statSync8(file).size;
+    const size = statSync10(file).size;
     if (size > RECIPE_LIMITS.fileBytes) {
       throw new MergeopsError(
         "USAGE",
@@ -48997,14 +49245,18 @@ function loadRecipeFile(file) {
         "a recipe is a short YAML file; put long texts (chat templates, model cards) in files it names"
       );
     }
-    text = readFileSync12(file, "utf8");
+    text = readFileSync13(file, "utf8");
   } catch (e) {
     if (e instanceof MergeopsError) throw e;
     throw new MergeopsError("USAGE", `cannot read recipe ${file}`, "check the path of the recipe file");
   }
   return parseRecipeText(text, file);
 }
-async function planDocs(docs, opts) {
+function ggufOptions(file, o) {
+  const modelId = o.outDir !== void 0 ? basename10(o.outDir) : basename10(file).replace(/\.ya?ml$/i, "");
+  return { types: o.gguf, modelId, title: o.name ?? recipeTitle(file), tokenizerPre: o.tokenizerPre, split: o.ggufSplit };
+}
+async function planDocs(file, docs, opts) {
   for (const doc of docs) checkRecipe(doc);
   const resolvedAll = [];
   const resolve12 = async (doc, o) => {
@@ -49012,13 +49264,22 @@ async function planDocs(docs, opts) {
     resolvedAll.push(r);
     return r;
   };
-  if (docs.length === 1) return { plan: buildPlan(await resolve12(docs[0], opts), opts), resolved: resolvedAll };
+  const gguf2 = ggufOptions(file, opts);
+  const finalOptions = (doc) => {
+    const types = gguf2.types ?? (doc.mergeops.quantize ?? []).map(parseFileType);
+    return { resolve: { ...opts, ggufSources: types.length > 0 }, plan: { ...opts, gguf: gguf2 } };
+  };
+  if (docs.length === 1) {
+    const o = finalOptions(docs[0]);
+    return { plan: buildPlan(await resolve12(docs[0], o.resolve), o.plan), resolved: resolvedAll };
+  }
   const graph = stageGraph(docs);
   const plans = /* @__PURE__ */ new Map();
   const stages = [];
   let final;
   for (const doc of graph.order) {
-    const plan = buildPlan(await resolve12(doc, { ...opts, stages: plans }), opts);
+    const o = doc === graph.final ? finalOptions(doc) : { resolve: opts, plan: { outShardSize: opts.outShardSize } };
+    const plan = buildPlan(await resolve12(doc, { ...o.resolve, stages: plans }), o.plan);
     if (doc === graph.final) final = plan;
     else {
       plans.set(doc.name, plan);
@@ -49044,14 +49305,14 @@ async function prepareRecipeFile(file, opts = {}) {
   if (opts.frozen) {
     lock = readLock(lockPath);
     await checkFrozen(lock, recipe, recipeText, lockPath, opts.hub ?? {});
-  } else if (!opts.relock && existsSync12(lockPath)) {
+  } else if (!opts.relock && existsSync14(lockPath)) {
     const l = readLock(lockPath);
     if (lockMatchesRecipe(l, recipe, recipeText)) lock = l;
     else {
       opts.log?.(`warning: ${lockPath} is for another version of the recipe (${recipeChangesSinceLock(l, recipe)}): not used (run \`mergeops lock\` to update it)`);
     }
   }
-  const { plan, resolved } = await planDocs(docs, {
+  const { plan, resolved } = await planDocs(file, docs, {
     ...opts,
     pinned: lock ? lockedShas(lock) : opts.pinned,
     pinnedLora: lock ? lockedLoraShas(lock) : opts.pinnedLora
@@ -49072,8 +49333,8 @@ async function prepareRecipeFile(file, opts = {}) {
   };
 }
 async function lockRecipeFile(file, opts = {}) {
-  const p = await prepareRecipeFile(file, { ...opts, relock: true, frozen: false, sourceMode: "stream" });
-  const lock = await buildLock(p.models, basename8(file), p.recipe, dirname11(resolvePath2(p.lockPath)));
+  const p = await prepareRecipeFile(file, { ...opts, relock: true, frozen: false, sourceMode: "stream", gguf: [] });
+  const lock = await buildLock(p.models, basename10(file), p.recipe, dirname11(resolvePath3(p.lockPath)));
   writeLock(p.lockPath, lock);
   return { lockPath: p.lockPath, lock };
 }
@@ -49088,21 +49349,32 @@ function inputFiles(refs, out = []) {
   }
   return out;
 }
+function recordLockOutputs(lock, lockPath, outputs, opts) {
+  const next = serializeLock({ ...lock, outputs });
+  const changed = lock.outputs !== void 0 && next !== serializeLock(lock);
+  if (opts.frozen && !opts.record) {
+    if (changed) opts.log?.(`note: the outputs differ from those recorded in ${lockPath} (not recorded: --frozen leaves the lockfile as it is; add --record to record them)`);
+    return void 0;
+  }
+  if (changed) opts.log?.(`note: the outputs differ from those recorded in ${lockPath}; recording the new ones`);
+  if (!existsSync14(lockPath) || readFileSync13(lockPath, "utf8") !== next) writeLock(lockPath, { ...lock, outputs });
+  return lockPath;
+}
 function outputGuards(recipeFile, models, cacheRoot, lockPath) {
   const guards = [
-    { path: resolvePath2(recipeFile), what: "the recipe", rule: "ancestor" },
+    { path: resolvePath3(recipeFile), what: "the recipe", rule: "ancestor" },
     { path: cacheRoot, what: "the shard cache", rule: "any" }
   ];
-  if (lockPath !== void 0) guards.push({ path: resolvePath2(lockPath), what: "the lockfile", rule: "ancestor" });
+  if (lockPath !== void 0) guards.push({ path: resolvePath3(lockPath), what: "the lockfile", rule: "ancestor" });
   const inputs = [];
   for (const m of models) {
     if (!m.hub) {
       guards.push({ path: m.dir, what: `input model \`${m.key}\``, rule: "any" });
-      inputs.push(resolvePath2(m.dir));
+      inputs.push(resolvePath3(m.dir));
     }
     if (m.loraDir !== void 0 && !m.loraHub) {
       guards.push({ path: m.loraDir, what: `the LoRA adapter of \`${m.key}\``, rule: "any" });
-      inputs.push(resolvePath2(m.loraDir));
+      inputs.push(resolvePath3(m.loraDir));
     }
   }
   const cwd = process.cwd();
@@ -49113,28 +49385,23 @@ function outputGuards(recipeFile, models, cacheRoot, lockPath) {
 }
 var GENERIC_RECIPE_NAMES = /* @__PURE__ */ new Set(["recipe", "config", "merge", "mergekit_config", "mergeops_recipe", "mergekit", "mergeops"]);
 function recipeTitle(file) {
-  const stem = basename8(file).replace(/\.ya?ml$/i, "");
+  const stem = basename10(file).replace(/\.ya?ml$/i, "");
   return stem === "" || GENERIC_RECIPE_NAMES.has(stem.toLowerCase()) ? void 0 : idToTitle(stem);
-}
-async function planRunGGUF(plan, file, o) {
-  const modelId = o.outDir !== void 0 ? basename8(o.outDir) : basename8(file).replace(/\.ya?ml$/i, "");
-  const request = ggufRequestFor(plan, { ...o, title: o.name ?? recipeTitle(file) }, modelId);
-  if (request.types.length > 0) attachGGUF(plan, await planGGUFOutputs(plan, request));
 }
 async function runRecipeFile(file, opts) {
   const cache = opts.cache ?? new ShardCache(defaultCacheDir());
   const early = outputGuards(file, [], cache.root, opts.lockPath ?? defaultLockPath(file));
-  checkOutputPlacement(opts.outDir, resolveOutPath(opts.outDir), early);
-  const { plan, pending, sourceMode, lockPath, lock, models } = await prepareRecipeFile(file, { ...opts, cache });
+  const realOut = resolveOutPath(opts.outDir);
+  checkOutputPlacement(opts.outDir, realOut, early);
+  const { plan, pending, sourceMode, lockPath, lock, models } = await prepareRecipeFile(file, { ...opts, cache, outDir: realOut });
   const guards = outputGuards(file, models, cache.root, lockPath);
   const evalOptions = opts.eval === false ? void 0 : opts.eval ?? plan.recipe.mergeops.eval;
   const evalRun = { data: evalOptions ? loadEvalData(evalOptions) : void 0, inputs: evalInputs(file, models, opts, cache) };
-  const realOut = resolveOutPath(opts.outDir);
   checkOutputPlacement(opts.outDir, realOut, guards);
   checkOverwrite(realOut, opts);
   if (opts.keepIntermediates !== void 0) {
     for (const s of plan.stages ?? []) {
-      const dir = join14(opts.keepIntermediates, s.name);
+      const dir = join17(opts.keepIntermediates, s.name);
       checkOutputPlacement(dir, resolveOutPath(dir, "--keep-intermediates"), guards);
     }
   }
@@ -49148,8 +49415,7 @@ async function runRecipeFile(file, opts) {
     licenseRequired: opts.card.licenseRequired ?? false
   }) : void 0;
   const marker = { command: "run", name: opts.name ?? recipeTitle(file) };
-  await planRunGGUF(plan, file, { ...opts, outDir: realOut });
-  mkdirSync4(dirname11(realOut), { recursive: true });
+  mkdirSync5(dirname11(realOut), { recursive: true });
   const outputLock = acquireOutputLock(realOut);
   try {
     return await runPrepared(plan, pending, sourceMode, lockPath, lock, cache, evalRun, card, { ...opts, guards, marker, outputLock });
@@ -49183,8 +49449,7 @@ async function runPrepared(plan, pending, sourceMode, lockPath, lock, cache, eva
       opts.log?.(`stage ${s.name}: ${s.plan.tensors.length} tensors with ${s.plan.methodName}`);
       const r = await executePlan(s.plan, {
         ...opts,
-        gguf: [],
-        outDir: join14(opts.keepIntermediates, s.name),
+        outDir: join17(opts.keepIntermediates, s.name),
         inputsReady,
         guards,
         marker: { command: "run --keep-intermediates", name: idToTitle(s.name) },
@@ -49207,16 +49472,12 @@ async function runPrepared(plan, pending, sourceMode, lockPath, lock, cache, eva
   let recorded;
   if (lock && !opts.shard) {
     const removed = new Set(result.removed.map((x) => x.name));
-    const outputs = await outputFiles(result.outDir, result.files.filter((x) => !removed.has(x.name)).map((x) => x.name));
-    const next = serializeLock({ ...lock, outputs });
-    const changed = lock.outputs !== void 0 && next !== serializeLock(lock);
-    if (opts.frozen && !opts.record) {
-      if (changed) opts.log?.(`note: the outputs differ from those recorded in ${lockPath} (not recorded: --frozen leaves the lockfile as it is; add --record to record them)`);
-    } else {
-      if (changed) opts.log?.(`note: the outputs differ from those recorded in ${lockPath}; recording the new ones`);
-      if (!existsSync12(lockPath) || readFileSync12(lockPath, "utf8") !== next) writeLock(lockPath, { ...lock, outputs });
-      recorded = lockPath;
-    }
+    const gone = result.removed.flatMap((x) => {
+      const d = opts.uploadedDigest?.(x.name);
+      return d ? [{ path: x.name, size: d.size, sha256: d.sha256 }] : [];
+    });
+    const outputs = [...await outputFiles(result.outDir, result.files.filter((x) => !removed.has(x.name)).map((x) => x.name)), ...gone].sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+    recorded = recordLockOutputs(lock, lockPath, outputs, opts);
   }
   const version = opts.mergeopsVersion ?? "unknown";
   const health = tensorHealthReport(result.health, { baseModel: plan.recipe.baseModel?.key });
@@ -49224,7 +49485,7 @@ async function runPrepared(plan, pending, sourceMode, lockPath, lock, cache, eva
   if (opts.shard) {
     report = notRunReport(`a matrix job (--shard ${opts.shard.index}/${opts.shard.count}) holds part of the output`, version, { health });
   } else if (opts.eval === false) {
-    report = notRunReport("skipped with --no-eval", version, { health });
+    report = notRunReport(EVAL_SWITCHED_OFF, version, { health });
     writeEvalReport(result.outDir, report);
   } else if (result.removed.some((f) => f.name.endsWith(".safetensors")) && result.gguf.length === 0) {
     report = notRunReport("low-disk mode uploaded and deleted the shards during the merge; ask for a GGUF type (--gguf) to evaluate the merge", version, { health });
@@ -49239,28 +49500,34 @@ async function runPrepared(plan, pending, sourceMode, lockPath, lock, cache, eva
       mergeopsVersion: version,
       threads: opts.threads,
       log: opts.log,
-      health
+      health,
+      quantize: (q) => quantizeFolder({ ...q, check: false, maxMemory: opts.maxMemory }),
+      resultsCache: opts.evalCache === false ? void 0 : new EvalResultsCache(join17(cache.root, "eval"))
     });
   }
   if (card && !opts.shard) {
-    if (recorded) card.provenance.lockSha256 = sha256Text(readFileSync12(recorded));
+    if (recorded) card.provenance.lockSha256 = sha256Text(readFileSync13(recorded));
     writeCardData(result.outDir, card);
     const ggufs = result.files.some((x) => x.name.endsWith(".gguf"));
     writeCard(result.outDir, card, {
       kind: ggufs ? "combined" : "model",
-      name: basename8(result.outDir),
+      name: basename10(result.outDir),
       files: result.files,
       hubUrl: opts.hub?.hubUrl,
       eval: report.ran ? report : void 0
     });
   }
-  result.files = [...readdirSync4(result.outDir).filter((n) => !n.startsWith(".")).map((name) => ({ name, bytes: statSync8(join14(result.outDir, name)).size })), ...result.removed].sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  result.files = [...readdirSync5(result.outDir).filter((n) => !n.startsWith(".")).map((name) => ({ name, bytes: statSync10(join17(result.outDir, name)).size })), ...result.removed].sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
   return { ...result, plan, sourceMode, lockPath: recorded, stages, card, eval: report };
 }
 function evalInputs(file, models, opts, cache) {
   return models.map((m) => {
-    if (!m.hub && m.loraDir === void 0) return { label: m.ref.path, dir: m.dir };
+    if (!m.hub && m.loraDir === void 0) return { label: m.ref.path, dir: m.dir, identity: () => localModelIdentity(m.dir) };
     const label = m.key;
+    const identity = () => [
+      m.hub ? `hub:${m.hub.repo}@${m.hub.sha}` : localModelIdentity(m.dir),
+      m.loraDir === void 0 ? "" : m.loraHub ? `lora:${m.loraHub.repo}@${m.loraHub.sha}` : `lora ${localModelIdentity(m.loraDir)}`
+    ].join("\n");
     const materialize = async (dir) => {
       const recipeText = `merge_method: linear
 models:
@@ -49282,12 +49549,12 @@ models:
         gguf: [],
         ggufCheck: false,
         eval: false,
-        lockPath: join14(dir + ".none", "mergeops.lock"),
+        lockPath: join17(dir + ".none", "mergeops.lock"),
         overwrite: true
       });
       return r.outDir;
     };
-    return { label, materialize };
+    return { label, materialize, identity };
   });
 }
 
@@ -49523,14 +49790,9 @@ ${RECIPE_OPTIONS_HELP}`,
 });
 
 // src/plan/disk.ts
-function diskEstimate(plan, ggufTypes) {
-  const planned = plan.gguf ? plan.estimates.ggufBytes ?? 0 : void 0;
-  const params = plan.tensors.reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 1), 0);
-  const gguf2 = planned ?? ggufTypes.reduce((a, ft) => {
-    const t = ggmlTypeByName(FILE_TYPES[ft].base);
-    return a + (t ? Math.ceil(params * t.typeSize / t.blockSize) : params * 2);
-  }, 0);
-  const withoutGGUF = plan.estimates.diskBytes - (planned ?? 0);
+function diskEstimate(plan) {
+  const gguf2 = plan.estimates.ggufBytes ?? 0;
+  const withoutGGUF = plan.estimates.diskBytes - gguf2;
   const shards = plan.shards.reduce((a, s) => a + s.size, 0);
   const largest = plan.shards.reduce((a, s) => Math.max(a, s.size), 0);
   const other = Math.max(0, withoutGGUF - shards);
@@ -49538,12 +49800,165 @@ function diskEstimate(plan, ggufTypes) {
   return { normal, lowDisk: Math.min(normal, Math.min(shards, 3 * largest) + gguf2 + other), gguf: gguf2 };
 }
 
-// src/cli/run-publish.ts
-import { existsSync as existsSync15, rmSync as rmSync9, statfsSync as statfsSync3, truncateSync } from "node:fs";
-import { dirname as dirname14, resolve as resolve10 } from "node:path";
+// src/cli/commands/plan.ts
+var planCommand = defineCommand({
+  name: "plan",
+  summary: "show what a recipe merges: tensors, shapes, operations, sizes (reads headers only)",
+  help: `Usage: mergeops plan <recipe.yml> [options]
+
+Resolves every model of the recipe (local folders or Hub ids, headers only), checks the recipe against
+them and prints the merge plan: each output tensor with its shape, dtype, operation and inputs, the
+output shards, the bytes to read and the disk needed.
+
+Options:
+  --json                 print the plan as JSON
+  --matrix N             print the assignment of the output files to N matrix jobs instead
+                         (each runs \`mergeops run --shard i/N\`; with --json, for a workflow's matrix)
+${RECIPE_OPTIONS_HELP}`,
+  options: { ...RECIPE_OPTIONS, json: { type: "boolean" }, matrix: { type: "string" } },
+  async run({ values, positionals }, io2) {
+    const recipe = onePositional(positionals, "plan", "a recipe file", "recipe.yml");
+    const count = values.matrix === void 0 ? void 0 : countValue(CLI_NAMING, "matrix", values.matrix, "3", 1024);
+    const { plan } = await prepareRecipeFile(recipe, prepareOptions(values, io2));
+    if (count !== void 0) {
+      const m = matrixJson(plan, count);
+      if (values.json) io2.out(JSON.stringify(m, null, 2) + "\n");
+      else io2.out(m.jobs.map((j) => `${j.shard}: ${j.files.join(", ") || "(no shard)"} (${bytes(j.bytes)})`).join("\n") + `
+${m.note}
+`);
+      return 0;
+    }
+    if (values.json) io2.out(JSON.stringify(planJson(plan), null, 2) + "\n");
+    else io2.out(planText(plan));
+    return 0;
+  }
+});
+function planText(plan) {
+  const lines = [];
+  lines.push(`method: ${plan.methodName}`);
+  lines.push(`models: ${[...new Set(plan.tensors.flatMap((t) => t.inputs.map((i) => i.modelKey)))].join(", ")}`);
+  lines.push(`output: ${plan.tensors.length} tensors in ${plan.shards.length} shard(s), ${bytes(plan.estimates.outputBytes)}`);
+  const disk = diskEstimate(plan);
+  lines.push(`reads: ${bytes(plan.estimates.inputBytes)}; largest tensor ${bytes(plan.estimates.largestTensorBytes)}; memory: bounded by --max-memory (default ${bytes(defaultMaxMemory())})`);
+  lines.push(`disk needed: ${bytes(disk.normal)}${disk.gguf > 0 ? ` (GGUF ~${bytes(disk.gguf)})` : ""}; with run --publish --low-disk: ~${bytes(disk.lowDisk)} at the peak`);
+  const tk = plan.tokenizer;
+  if (tk) {
+    lines.push(`tokenizer: ${tk.source}${tk.vocabSize !== void 0 ? `, ${tk.vocabSize} rows (${tk.added ?? 0} tokens added), embeddings remapped` : ""}${tk.chatTemplate !== void 0 ? ", chat template set" : ""}`);
+  }
+  lines.push("", "  tensor                                              shape            dtype  op                  inputs");
+  for (const t of plan.tensors) {
+    const op = t.op.kind === "linear" ? `linear ${t.op.weights.map((w2) => +w2.toFixed(4)).join("/")}` : t.op.kind === "task_arithmetic" ? `task_arith \u03BB${+t.op.lambda.toFixed(4)}` : t.op.kind === "program" ? t.op.method : t.op.scale !== void 0 ? `copy \xD7${t.op.scale}` : "copy";
+    lines.push(`  ${t.name.padEnd(51)} ${`[${t.shape.join(",")}]`.padEnd(16)} ${t.dtype.padEnd(6)} ${op.padEnd(19)} ${t.inputs.map((i) => (i.tensor === t.name ? i.modelKey : `${i.modelKey}:${i.tensor}`) + (i.lora ? ` (LoRA r${i.lora.rank} \xD7${+i.lora.scale.toFixed(4)})` : "")).join(" ")}`);
+  }
+  for (const g of ggufFiles(plan)) lines.push(`gguf: ${g.file} (${g.type}, ${bytes(g.bytes)})`);
+  if (plan.gguf) lines.push("  (GGUF files are named after the --out folder of the run; here after the recipe file)");
+  for (const w2 of plan.warnings) lines.push(`warning: ${w2}`);
+  return lines.join("\n") + "\n";
+}
+function planJson(plan) {
+  return {
+    method: plan.methodName,
+    shards: plan.shards.map((s) => ({ file: s.fileName, bytes: s.size })),
+    tensors: plan.tensors.map((t) => ({
+      name: t.name,
+      shape: t.shape,
+      dtype: t.dtype,
+      op: t.op,
+      shard: plan.shards[t.shard].fileName,
+      inputs: t.inputs.map((i) => ({
+        model: i.modelKey,
+        tensor: i.tensor,
+        dtype: i.dtype,
+        ...i.lora ? { lora: { adapter: i.lora.adapter, rank: i.lora.rank, scale: i.lora.scale, a: i.lora.a.tensor, b: i.lora.b.tensor } } : {}
+      }))
+    })),
+    gguf: ggufFiles(plan),
+    estimates: { ...plan.estimates, disk: diskEstimate(plan) },
+    tokenizer: plan.tokenizer,
+    warnings: plan.warnings
+  };
+}
+function ggufFiles(plan) {
+  return (plan.gguf?.plans ?? []).flatMap((p) => p.files.map((f) => ({ file: f.fileName, type: p.fileType, bytes: f.layout.fileSize })));
+}
+
+// src/cli/format.ts
+function checkLine(file, c) {
+  return c.ran ? `  llama.cpp loads ${file} and decodes ${JSON.stringify(c.text)} after a short prompt` : `  ${file}: not loaded with llama.cpp (node-llama-cpp is not installed here)`;
+}
+
+// src/cli/commands/quantize.ts
+var quantizeCommand = defineCommand({
+  name: "quantize",
+  summary: "convert a safetensors model folder to a GGUF file (any quant type)",
+  help: `Usage: mergeops quantize <model folder> --type TYPE [options]
+
+Writes <name>-<TYPE>.gguf from a folder of safetensors shards, config.json and tokenizer files, with
+llama.cpp's tensor names, metadata and vocabulary, then loads it with llama.cpp to decode a few tokens.
+
+Options:
+  -t, --type TYPE        GGUF file type (required): F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 Q2_K Q3_K_S
+                         Q3_K_M Q3_K_L Q4_K_S Q4_K_M Q5_K_S Q5_K_M Q6_K
+  -o, --out DIR          folder for the GGUF file(s) (default: the model folder)
+  --name NAME            general.name of the GGUF (default: from the folder name)
+  -j, --threads N        encoder threads (default: one per core)
+  --tokenizer-pre NAME   tokenizer.ggml.pre for a BPE tokenizer llama.cpp does not recognise
+  --split-max-size SIZE  split the GGUF (gguf-split format) into files of at most SIZE of tensors
+  --split-max-tensors N  split the GGUF into files of at most N tensors
+  --overwrite            replace existing GGUF files of that name
+  --force-overwrite      replace existing files of that name even when they are not GGUF files
+  --skip-gguf-check      do not load the GGUF with llama.cpp to decode a few tokens
+  -h, --help             this text
+`,
+  options: {
+    type: { type: "string", short: "t" },
+    out: { type: "string", short: "o" },
+    name: { type: "string" },
+    threads: { type: "string", short: "j" },
+    "tokenizer-pre": { type: "string" },
+    "split-max-size": { type: "string" },
+    "split-max-tensors": { type: "string" },
+    overwrite: { type: "boolean" },
+    "force-overwrite": { type: "boolean" },
+    "skip-gguf-check": { type: "boolean" }
+  },
+  async run({ values: f, positionals }, io2) {
+    const modelDir = onePositional(positionals, "quantize", "a model folder", "./my-model --type Q4_K_M");
+    if (!f.type) throw new MergeopsError("USAGE", "`mergeops quantize` needs --type", "e.g. --type Q4_K_M, Q8_0 or F16 (see --help)");
+    const fileType = fileTypeValue(CLI_NAMING, "type", f.type);
+    const opts = readRunOptions(f, CLI_NAMING);
+    const t0 = performance.now();
+    const r = await quantizeFolder({
+      modelDir,
+      outDir: f.out ?? modelDir,
+      fileType,
+      general: f.name !== void 0 ? { name: f.name } : {},
+      tokenizerPre: f["tokenizer-pre"],
+      split: opts.ggufSplit,
+      overwrite: f.overwrite ?? false,
+      forceOverwrite: f["force-overwrite"] ?? false,
+      log: (line) => io2.err(`${line}
+`),
+      threads: opts.threads,
+      check: !(f["skip-gguf-check"] ?? false),
+      loadCheck: smokeTestGGUF
+    });
+    io2.out(`wrote ${r.plan.tensors.length} tensors as ${fileType} in ${duration((performance.now() - t0) / 1e3)}
+`);
+    for (const file of r.files) io2.out(`  ${file.path}  ${bytes(file.bytes)}
+`);
+    if (r.check) io2.out(`${checkLine(r.files[0].path, r.check)}
+`);
+    return 0;
+  }
+});
+
+// src/cli/commands/publish.ts
+import { existsSync as existsSync18 } from "node:fs";
+import { resolve as resolve11 } from "node:path";
 
 // src/publish/access.ts
-import { accessSync, constants, existsSync as existsSync13 } from "node:fs";
+import { accessSync, constants, existsSync as existsSync15 } from "node:fs";
 import { dirname as dirname12 } from "node:path";
 
 // src/publish/target.ts
@@ -49592,15 +50007,15 @@ async function checkPublishAccess(targets, hub) {
   for (const t of distinctTargets(targets)) out.push(t.kind === "hub" ? await checkHubAccess(t.repo, hub) : checkDirAccess(t.path));
   return out;
 }
-function checkDirAccess(path6) {
-  let p = path6;
-  while (!existsSync13(p) && dirname12(p) !== p) p = dirname12(p);
+function checkDirAccess(path5) {
+  let p = path5;
+  while (!existsSync15(p) && dirname12(p) !== p) p = dirname12(p);
   try {
     accessSync(p, constants.W_OK);
   } catch {
-    throw new MergeopsError("IO", `cannot publish to dir:${path6}: ${p} is not writable`, "choose a folder you can write to");
+    throw new MergeopsError("IO", `cannot publish to dir:${path5}: ${p} is not writable`, "choose a folder you can write to");
   }
-  return { target: { kind: "dir", path: path6 } };
+  return { target: { kind: "dir", path: path5 } };
 }
 function writeDenial(who, repo) {
   const ns = repo.split("/")[0];
@@ -49658,23 +50073,27 @@ async function checkHubAccess(repo, hub) {
   }
 }
 
+// src/publish/run-uploads.ts
+import { existsSync as existsSync17, rmSync as rmSync10, statfsSync as statfsSync3, truncateSync } from "node:fs";
+import { dirname as dirname14, resolve as resolve10 } from "node:path";
+
 // src/publish/publish.ts
-import { mkdirSync as mkdirSync6, mkdtempSync as mkdtempSync2, readdirSync as readdirSync6, rmSync as rmSync8, statSync as statSync11 } from "node:fs";
+import { mkdirSync as mkdirSync7, mkdtempSync as mkdtempSync2, readdirSync as readdirSync7, rmSync as rmSync9, statSync as statSync13 } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
-import { basename as basename10, join as join16 } from "node:path";
+import { basename as basename12, join as join19 } from "node:path";
 
 // src/publish/dir-uploader.ts
-import { copyFileSync as copyFileSync2, existsSync as existsSync14, mkdirSync as mkdirSync5, readdirSync as readdirSync5, renameSync as renameSync5, rmSync as rmSync7, statSync as statSync10 } from "node:fs";
-import { basename as basename9, dirname as dirname13, join as join15 } from "node:path";
+import { copyFileSync as copyFileSync2, existsSync as existsSync16, mkdirSync as mkdirSync6, readdirSync as readdirSync6, renameSync as renameSync6, rmSync as rmSync8, statSync as statSync12 } from "node:fs";
+import { basename as basename11, dirname as dirname13, join as join18 } from "node:path";
 
 // src/publish/uploader.ts
-import { createHash as createHash7 } from "node:crypto";
-import { createReadStream as createReadStream4, statSync as statSync9 } from "node:fs";
-async function digestFile(path6) {
-  const size = statSync9(path6).size;
-  const s = createHash7("sha256");
-  const g = createHash7("sha1").update(`blob ${size}\0`);
-  for await (const chunk2 of createReadStream4(path6, { highWaterMark: 4 << 20 })) {
+import { createHash as createHash8 } from "node:crypto";
+import { createReadStream as createReadStream4, statSync as statSync11 } from "node:fs";
+async function digestFile(path5) {
+  const size = statSync11(path5).size;
+  const s = createHash8("sha256");
+  const g = createHash8("sha1").update(`blob ${size}\0`);
+  for await (const chunk2 of createReadStream4(path5, { highWaterMark: 4 << 20 })) {
     s.update(chunk2);
     g.update(chunk2);
   }
@@ -49688,24 +50107,36 @@ function needsCommit(changed, deleted) {
 
 // src/publish/dir-uploader.ts
 function filesUnder(dir, prefix = "") {
-  if (!existsSync14(dir)) return [];
-  return readdirSync5(dir, { withFileTypes: true }).flatMap((e) => e.isDirectory() ? filesUnder(join15(dir, e.name), `${prefix}${e.name}/`) : e.isFile() ? [`${prefix}${e.name}`] : []);
+  if (!existsSync16(dir)) return [];
+  return readdirSync6(dir, { withFileTypes: true }).flatMap((e) => e.isDirectory() ? filesUnder(join18(dir, e.name), `${prefix}${e.name}/`) : e.isFile() ? [`${prefix}${e.name}`] : []);
 }
 var DirUploader = class {
-  constructor(path6) {
-    this.path = path6;
-    this.target = `dir:${path6}`;
-    this.staging = join15(dirname13(path6), `.${basename9(path6)}.uploads-${process.pid}`);
+  constructor(path5) {
+    this.path = path5;
+    this.target = `dir:${path5}`;
+    this.staging = join18(dirname13(path5), `.${basename11(path5)}.uploads-${process.pid}`);
   }
   target;
   staging;
   uploaded = /* @__PURE__ */ new Map();
-  async upload(local, path6 = basename9(local)) {
-    mkdirSync5(this.staging, { recursive: true });
-    const dest = join15(this.staging, path6.replace(/\//g, "__"));
+  digests = /* @__PURE__ */ new Map();
+  get stored() {
+    return this.digests;
+  }
+  async upload(local, path5 = basename11(local)) {
+    mkdirSync6(this.staging, { recursive: true });
+    const dest = join18(this.staging, path5.replace(/\//g, "__"));
     copyFileSync2(local, dest);
-    this.uploaded.set(path6, dest);
+    this.uploaded.set(path5, dest);
+    this.digests.set(path5, await digestFile(dest));
     return true;
+  }
+  adopt(path5) {
+    throw new MergeopsError(
+      "USAGE",
+      `${this.target} cannot take ${path5} from another job`,
+      "publish the parts of a matrix build to a Hub repo (hf:ORG/NAME), or build in one job to publish to a folder"
+    );
   }
   async commit(files, message) {
     void message;
@@ -49714,46 +50145,49 @@ var DirUploader = class {
     const changed = [];
     const unchanged = [];
     for (const [p, local] of all) {
-      const cur = join15(this.path, p);
-      if (existing.has(p) && statSync10(cur).size === statSync10(local).size && (await digestFile(cur)).sha256 === (await digestFile(local)).sha256) unchanged.push(p);
+      const cur = join18(this.path, p);
+      if (existing.has(p) && statSync12(cur).size === statSync12(local).size && (await digestFile(cur)).sha256 === (await digestFile(local)).sha256) unchanged.push(p);
       else changed.push(p);
     }
     const deleted = [...existing].filter((p) => !all.has(p) && OWNED_FILE.test(p)).sort();
     const outcome = { target: this.target, committed: false, changed: changed.sort(), deleted, unchanged: unchanged.sort() };
     if (!needsCommit(changed, deleted)) {
-      rmSync7(this.staging, { recursive: true, force: true });
+      rmSync8(this.staging, { recursive: true, force: true });
       return outcome;
     }
-    const tmp = join15(dirname13(this.path), `.${basename9(this.path)}.partial-${process.pid}`);
-    rmSync7(tmp, { recursive: true, force: true });
+    const tmp = join18(dirname13(this.path), `.${basename11(this.path)}.partial-${process.pid}`);
+    rmSync8(tmp, { recursive: true, force: true });
     try {
       for (const p of existing) {
         if (all.has(p) || deleted.includes(p)) continue;
-        mkdirSync5(dirname13(join15(tmp, p)), { recursive: true });
-        copyFileSync2(join15(this.path, p), join15(tmp, p));
+        mkdirSync6(dirname13(join18(tmp, p)), { recursive: true });
+        copyFileSync2(join18(this.path, p), join18(tmp, p));
       }
       for (const [p, local] of all) {
-        mkdirSync5(dirname13(join15(tmp, p)), { recursive: true });
-        if (this.uploaded.get(p) === local) renameSync5(local, join15(tmp, p));
-        else copyFileSync2(local, join15(tmp, p));
+        mkdirSync6(dirname13(join18(tmp, p)), { recursive: true });
+        if (this.uploaded.get(p) === local) renameSync6(local, join18(tmp, p));
+        else copyFileSync2(local, join18(tmp, p));
       }
-      if (existsSync14(this.path)) {
+      if (existsSync16(this.path)) {
         const old = `${tmp}.old`;
-        renameSync5(this.path, old);
-        renameSync5(tmp, this.path);
-        rmSync7(old, { recursive: true, force: true });
+        renameSync6(this.path, old);
+        renameSync6(tmp, this.path);
+        rmSync8(old, { recursive: true, force: true });
       } else {
-        mkdirSync5(dirname13(this.path), { recursive: true });
-        renameSync5(tmp, this.path);
+        mkdirSync6(dirname13(this.path), { recursive: true });
+        renameSync6(tmp, this.path);
       }
     } catch (e) {
-      rmSync7(tmp, { recursive: true, force: true });
+      rmSync8(tmp, { recursive: true, force: true });
       throw new MergeopsError("IO", `cannot write ${this.target}: ${e.message}`, "check the folder and the free disk space");
     } finally {
-      rmSync7(this.staging, { recursive: true, force: true });
+      rmSync8(this.staging, { recursive: true, force: true });
     }
     outcome.committed = true;
     return outcome;
+  }
+  async discard() {
+    rmSync8(this.staging, { recursive: true, force: true });
   }
 };
 
@@ -49770,12 +50204,12 @@ function bodySize(body) {
 }
 function describe3(input, init) {
   const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-  let path6 = url;
+  let path5 = url;
   try {
-    path6 = new URL(url).pathname;
+    path5 = new URL(url).pathname;
   } catch {
   }
-  return `${init?.method ?? "GET"} ${path6}`;
+  return `${init?.method ?? "GET"} ${path5}`;
 }
 function retryingFetch(base, opts = {}) {
   const retries = opts.retries ?? 4;
@@ -49823,9 +50257,16 @@ var HubUploader = class _HubUploader {
   }
   target;
   uploaded = /* @__PURE__ */ new Map();
+  get stored() {
+    return this.uploaded;
+  }
   fetch;
   bytesSent = 0;
   bytesTotal = 0;
+  /** The head right after this run created the repo (its creation commit); undefined when it existed or another job created it. */
+  createdHead;
+  committed = false;
+  discarded;
   t0 = performance.now();
   /** The uploader of `repo`, creating the repo when the preflight found none. */
   static async open(repo, opts) {
@@ -49841,8 +50282,10 @@ var HubUploader = class _HubUploader {
   }
   async create() {
     const { createRepo: createRepo2, modelInfo: modelInfo2 } = await Promise.resolve().then(() => (init_dist2(), dist_exports2));
+    let created = false;
     try {
       await createRepo2({ ...this.creds(), repo: { type: "model", name: this.repo }, visibility: this.opts.private ? "private" : "public" });
+      created = true;
       this.opts.log?.(`created ${this.target}${this.opts.private ? " (private)" : ""}`);
     } catch (e) {
       if (e.statusCode !== 409) throw hubError(e, `cannot create ${this.target}`, this.opts.hub);
@@ -49850,7 +50293,9 @@ var HubUploader = class _HubUploader {
     try {
       const info = await modelInfo2({ ...this.creds(), name: this.repo, additionalFields: ["sha"] });
       this.parent = typeof info.sha === "string" ? info.sha : void 0;
+      if (created) this.createdHead = this.parent;
     } catch (e) {
+      if (created) await this.deleteCreated("it could not be read back");
       throw hubError(e, `cannot read ${this.target} after creating it`, this.opts.hub);
     }
   }
@@ -49858,7 +50303,7 @@ var HubUploader = class _HubUploader {
     this.bytesSent += n;
     this.opts.onProgress?.({ target: this.target, bytesSent: this.bytesSent, bytesTotal: Math.max(this.bytesTotal, this.bytesSent), elapsed: (performance.now() - this.t0) / 1e3 });
   }
-  async upload(local, path6 = local.split("/").pop()) {
+  async upload(local, path5 = local.split("/").pop()) {
     const { commitIter: commitIter2 } = await Promise.resolve().then(() => (init_dist2(), dist_exports2));
     const blob = await openAsBlob(local);
     this.bytesTotal += blob.size;
@@ -49867,7 +50312,7 @@ var HubUploader = class _HubUploader {
       repo: { type: "model", name: this.repo },
       title: "upload",
       branch: "main",
-      operations: [{ operation: "addOrUpdate", path: path6, content: blob }]
+      operations: [{ operation: "addOrUpdate", path: path5, content: blob }]
     });
     let stored = false;
     try {
@@ -49882,14 +50327,17 @@ var HubUploader = class _HubUploader {
         if (ev.event === "fileProgress" && ev.state === "uploading" && ev.progress === 1) stored = true;
       }
     } catch (e) {
-      throw hubError(e, `cannot upload ${path6} to ${this.target}`, this.opts.hub);
+      throw hubError(e, `cannot upload ${path5} to ${this.target}`, this.opts.hub);
     }
     if (!stored) {
       this.bytesTotal -= blob.size;
       return false;
     }
-    this.uploaded.set(path6, await digestFile(local));
+    this.uploaded.set(path5, await digestFile(local));
     return true;
+  }
+  adopt(path5, digest) {
+    this.uploaded.set(path5, digest);
   }
   async remoteFiles() {
     const out = /* @__PURE__ */ new Map();
@@ -49906,8 +50354,8 @@ var HubUploader = class _HubUploader {
   }
   async commit(files, message) {
     const remote = await this.remoteFiles();
-    const same = (path6, d) => {
-      const r = remote.get(path6);
+    const same = (path5, d) => {
+      const r = remote.get(path5);
       return r !== void 0 && r.size === d.size && (r.lfs !== void 0 ? r.lfs === d.sha256 : r.oid === d.gitOid);
     };
     const changed = [];
@@ -49936,11 +50384,11 @@ var HubUploader = class _HubUploader {
     const { commit: commit2 } = await Promise.resolve().then(() => (init_dist2(), dist_exports2));
     const operations = [
       ...await Promise.all(changed.map(async (f) => ({ operation: "addOrUpdate", path: f.path, content: await openAsBlob(f.local) }))),
-      ...deleted.map((path6) => ({ operation: "delete", path: path6 }))
+      ...deleted.map((path5) => ({ operation: "delete", path: path5 }))
     ];
     this.bytesTotal += changedBytes;
     if (this.bytesSent === 0) this.t0 = performance.now();
-    const extra = changedUploads.map(([path6, d]) => JSON.stringify({ key: "lfsFile", value: { path: path6, algo: "sha256", size: d.size, oid: d.sha256 } }));
+    const extra = changedUploads.map(([path5, d]) => JSON.stringify({ key: "lfsFile", value: { path: path5, algo: "sha256", size: d.size, oid: d.sha256 } }));
     const commitFetch = extra.length === 0 ? this.fetch : ((input, init) => {
       const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
       if (init?.method === "POST" && /\/api\/models\/.+\/commit\//.test(url) && typeof init.body === "string") {
@@ -49961,6 +50409,7 @@ ${extra.join("\n")}` });
         operations
       });
       outcome.committed = true;
+      this.committed = true;
       outcome.commit = out?.commit.oid;
       this.parent = out?.commit.oid ?? this.parent;
       return outcome;
@@ -49974,6 +50423,53 @@ ${extra.join("\n")}` });
       }
       throw hubError(e, `cannot commit to ${this.target} (nothing was committed; the repo is unchanged)`, this.opts.hub);
     }
+  }
+  /**
+   * After a failed or interrupted run: deletes the repo when this run created it and nothing was
+   * committed to it since (its head is still the creation commit, so no one else's work either).
+   * A repo that existed before the run, or got a commit, stays. Says what it did in the log;
+   * never throws (the run's own failure is the error to report). Once per uploader.
+   */
+  discard(why) {
+    this.discarded ??= this.discardOnce(why);
+    return this.discarded;
+  }
+  async discardOnce(why) {
+    const log = (line) => this.opts.log?.(line);
+    if (this.createdHead === void 0) {
+      if (!this.committed && this.uploaded.size > 0) log(`${this.target} left as it was (this run did not create it; the ${this.uploaded.size} file(s) uploaded are in no commit)`);
+      return;
+    }
+    if (this.committed) return;
+    const { modelInfo: modelInfo2 } = await Promise.resolve().then(() => (init_dist2(), dist_exports2));
+    let head;
+    try {
+      head = (await modelInfo2({ ...this.creds(), name: this.repo, additionalFields: ["sha"] })).sha;
+    } catch (e) {
+      if (e.statusCode === 404) return;
+      this.notDeleted(e, why);
+      return;
+    }
+    if (head !== this.createdHead) {
+      log(`${this.target} not deleted: this run created it, but it has a commit since that this run did not make`);
+      return;
+    }
+    await this.deleteCreated(why);
+  }
+  /** Deletes the repo this run created (`why`: the reason, for the log); a failure is a warning. */
+  async deleteCreated(why) {
+    const { deleteRepo: deleteRepo2 } = await Promise.resolve().then(() => (init_dist2(), dist_exports2));
+    try {
+      await deleteRepo2({ ...this.creds(), repo: { type: "model", name: this.repo } });
+      this.opts.log?.(`deleted ${this.target}: this run created it and committed nothing to it (${why})`);
+    } catch (e) {
+      if (e.statusCode !== 404) this.notDeleted(e, why);
+    }
+  }
+  notDeleted(e, why) {
+    const status = e.statusCode;
+    const reason = maskTokens(e instanceof Error ? e.message : String(e), this.opts.hub);
+    this.opts.log?.(`warning: ${this.target} not deleted (${status ? `HTTP ${status}: ` : ""}${reason}): this run created it and committed nothing to it (${why}); delete it yourself: ${this.opts.hub.hubUrl ?? "https://huggingface.co"}/${this.repo}/settings`);
   }
 };
 
@@ -49990,11 +50486,14 @@ async function openUploader(target, opts) {
     retries: opts.retries
   });
 }
+function isLocalOnly(name) {
+  return name.startsWith(".") || name === CARD_DATA_FILE;
+}
 function outputFiles2(dir) {
-  return readdirSync6(dir, { withFileTypes: true }).filter((e) => e.isFile() && !e.name.startsWith(".") && e.name !== CARD_FILE && e.name !== CARD_DATA_FILE && !/^mergeops-gradient-\d+\.svg$/.test(e.name)).map((e) => ({ name: e.name, bytes: statSync11(join16(dir, e.name)).size })).sort((a, b) => a.name < b.name ? -1 : 1);
+  return readdirSync7(dir, { withFileTypes: true }).filter((e) => e.isFile() && !isLocalOnly(e.name) && e.name !== CARD_FILE && !/^mergeops-gradient-\d+\.svg$/.test(e.name)).map((e) => ({ name: e.name, bytes: statSync13(join19(dir, e.name)).size })).sort((a, b) => a.name < b.name ? -1 : 1);
 }
 function repoName(t) {
-  return t.kind === "hub" ? t.repo.split("/")[1] : basename10(t.path);
+  return t.kind === "hub" ? t.repo.split("/")[1] : basename12(t.path);
 }
 function commitMessage(data) {
   const p = data.provenance;
@@ -50015,7 +50514,7 @@ function checkGate(dir) {
     throw new MergeopsError(
       "USAGE",
       `not publishing ${dir}: the eval gate failed (${why})`,
-      `see ${join16(dir, "eval.md")}; fix the recipe, or relax the gate's thresholds in the recipe`
+      `see ${join19(dir, "eval.md")}; fix the recipe, or relax the gate's thresholds in the recipe`
     );
   }
   return report;
@@ -50041,7 +50540,7 @@ async function publishOutput(dir, targets, opts) {
   const modelTargetKind = same && ggufFiles2.length > 0 ? "combined" : "model";
   const hubId = (t) => t.kind === "hub" ? t.repo : void 0;
   const ctxBase = { modelRepo: hubId(targets.model), ggufRepo: hubId(targets.gguf), eval: report?.ran ? report : void 0, hubUrl: opts.hub.hubUrl };
-  const staging = mkdtempSync2(join16(tmpdir2(), "mergeops-card-"));
+  const staging = mkdtempSync2(join19(tmpdir2(), "mergeops-card-"));
   const message = commitMessage(data);
   const outcomes = [];
   try {
@@ -50051,20 +50550,25 @@ async function publishOutput(dir, targets, opts) {
       const mine = all.filter((f) => same ? true : isModel ? !f.name.endsWith(".gguf") : f.name.endsWith(".gguf"));
       if (!isModel && mine.length === 0) continue;
       const kind = isModel ? modelTargetKind : "gguf";
-      const cardDir = join16(staging, String(plan.length));
-      rmSync8(cardDir, { recursive: true, force: true });
-      mkdirSync6(cardDir);
+      const cardDir = join19(staging, String(plan.length));
+      rmSync9(cardDir, { recursive: true, force: true });
+      mkdirSync7(cardDir);
       const ctx = { ...ctxBase, kind, name: repoName(target), files: mine };
       const cards = writeCard(cardDir, data, ctx);
       const files = [
-        ...mine.filter((f) => local.includes(f)).map((f) => ({ path: f.name, local: join16(dir, f.name) })),
-        ...cards.map((n) => ({ path: n, local: join16(cardDir, n) }))
+        ...mine.filter((f) => local.includes(f)).map((f) => ({ path: f.name, local: join19(dir, f.name) })),
+        ...cards.map((n) => ({ path: n, local: join19(cardDir, n) }))
       ];
-      plan.push({ target, files });
+      plan.push({ target, files, all: [...mine.map((f) => ({ path: f.name, bytes: f.bytes })), ...cards.map((n) => ({ path: n, bytes: statSync13(join19(cardDir, n)).size }))] });
     }
+    if (opts.dryRun) return { outcomes, planned: plan.map((p) => ({ target: targetName(p.target), files: p.all.sort((a, b) => a.path < b.path ? -1 : 1) })) };
     for (const { target, files } of plan) {
       const name = targetName(target);
-      const up = opts.uploaders?.get(name) ?? await openUploader(target, opts);
+      let up = opts.uploaders?.get(name);
+      if (!up) {
+        up = await openUploader(target, opts);
+        opts.uploaders?.set(name, up);
+      }
       opts.log?.(`publishing to ${name}: ${files.length} file(s)`);
       const o = await up.commit(files, message);
       outcomes.push(o);
@@ -50072,10 +50576,109 @@ async function publishOutput(dir, targets, opts) {
       else opts.log?.(`${name}: committed ${o.changed.length} changed file(s)${o.deleted.length ? `, removed ${o.deleted.length}` : ""}${o.commit ? ` (${o.commit.slice(0, 12)})` : ""}`);
     }
   } finally {
-    rmSync8(staging, { recursive: true, force: true });
+    rmSync9(staging, { recursive: true, force: true });
   }
   return { outcomes };
 }
+
+// src/publish/run-uploads.ts
+function freeDisk(path5) {
+  let p = resolve10(path5);
+  while (!existsSync17(p) && dirname14(p) !== p) p = dirname14(p);
+  const s = statfsSync3(p);
+  return s.bavail * s.bsize;
+}
+function targetOf(targets, fileName) {
+  return fileName.endsWith(".gguf") ? targets.gguf : targets.model;
+}
+var RunUploads = class {
+  constructor(targets, opts) {
+    this.targets = targets;
+    this.opts = opts;
+    this.low = opts.lowDisk ?? false;
+  }
+  /** By target name (`hf:org/name`), for publishOutput's `uploaders`. */
+  uploaders = /* @__PURE__ */ new Map();
+  /** Uploaders being opened (a repo being created), so that `abandon` also sees one a signal interrupted. */
+  opening = /* @__PURE__ */ new Map();
+  low;
+  abandoned;
+  get lowDisk() {
+    return this.low;
+  }
+  /** Once the plan is known: low-disk mode when asked, or when the output does not fit the free disk of `outDir`. */
+  decide(plan, outDir, evalChecks = false) {
+    const est = diskEstimate(plan);
+    const free = freeDisk(outDir);
+    const auto = !this.low && est.normal > free;
+    if ((this.low || auto) && evalChecks && !plan.gguf?.plans.length) {
+      throw new MergeopsError(
+        "USAGE",
+        `${auto ? `the output (~${bytes(est.normal)}) does not fit the free disk (${bytes(free)}), so low-disk mode` : "low-disk mode"} would delete every shard once uploaded, and the eval's checks would have no model to run on`,
+        "ask for a GGUF type to evaluate (and publish): `--gguf Q8_0` (the Action's `gguf: Q8_0`), or switch the eval off: `--no-eval` (`eval: false`)"
+      );
+    }
+    if (auto) {
+      this.low = true;
+      this.opts.log?.(`the output (~${bytes(est.normal)}) does not fit the free disk (${bytes(free)}): low-disk mode, each finished file is uploaded and deleted (peak ~${bytes(est.lowDisk)})`);
+    } else if (this.low) {
+      this.opts.log?.(`low-disk mode: each finished file is uploaded and deleted (peak ~${bytes(est.lowDisk)} instead of ${bytes(est.normal)})`);
+    }
+  }
+  /** The uploader of the repo `path`'s file goes to (opened, and the repo created, on first use). */
+  async uploaderFor(path5) {
+    const t = targetOf(this.targets, path5.split("/").pop());
+    const name = targetName(t);
+    const u = this.uploaders.get(name);
+    if (u) return u;
+    let p = this.opening.get(name);
+    if (!p) {
+      p = openUploader(t, this.opts).then((x) => {
+        this.uploaders.set(name, x);
+        return x;
+      }).finally(() => this.opening.delete(name));
+      this.opening.set(name, p);
+    }
+    return p;
+  }
+  /**
+   * The run failed or was interrupted (`why`, e.g. `the eval gate failed`) before its commits:
+   * each uploader removes what no commit holds (a Hub repo this run created and never committed
+   * to is deleted; a repo that existed before stays as it was). Once; never throws. Not for a
+   * matrix part: the other parts may be uploading to the repo it created.
+   */
+  abandon(why) {
+    this.abandoned ??= (async () => {
+      await Promise.allSettled([...this.opening.values()]);
+      for (const u of this.uploaders.values()) await u.discard(why);
+    })();
+    return this.abandoned;
+  }
+  /** Abandons the uploads if the process is interrupted (SIGINT, SIGTERM, SIGHUP) until the returned release is called. */
+  abandonOnInterrupt() {
+    return onInterruptCleanup(() => this.abandon("the run was interrupted"));
+  }
+  /** The digest of a file uploaded under `name` (for the lockfile's outputs of a low-disk run). */
+  digestOf = (name) => {
+    for (const u of this.uploaders.values()) {
+      const d = u.stored.get(name);
+      if (d) return d;
+    }
+    return void 0;
+  };
+  /** Sends a finished file to its repo without committing; true when stored remotely (see Uploader.upload). */
+  async upload(path5) {
+    return (await this.uploaderFor(path5)).upload(path5);
+  }
+  /** For ExecuteOptions.onFileDone: in low-disk mode, uploads the finished file and deletes it. */
+  onFileDone = async (path5) => {
+    if (!this.low) return false;
+    if (!await this.upload(path5)) return false;
+    truncateSync(path5, 0);
+    rmSync10(path5, { force: true });
+    return true;
+  };
+};
 
 // src/cli/progress.ts
 var MIN_SECONDS_FOR_RATE = 1;
@@ -50145,55 +50748,33 @@ function printOutcomes(r, io2) {
     }
   }
 }
-function freeDisk(path6) {
-  let p = resolve10(path6);
-  while (!existsSync15(p) && dirname14(p) !== p) p = dirname14(p);
-  const s = statfsSync3(p);
-  return s.bavail * s.bsize;
-}
 async function startRunPublish(values, outDir, hub, log, io2) {
   if (values.publish === void 0) {
     if (values["low-disk"]) throw new MergeopsError("USAGE", "--low-disk needs --publish", "low-disk mode uploads each finished file and deletes it: add --publish hf:ORG/NAME");
     if (values["gguf-repo"] !== void 0 || values.private) throw new MergeopsError("USAGE", "--gguf-repo and --private need --publish", "add --publish hf:ORG/NAME");
     return void 0;
   }
+  if (values.shard !== void 0) {
+    throw new MergeopsError(
+      "USAGE",
+      "--publish cannot publish one part of a matrix build (--shard)",
+      "publish a matrix build with the GitHub Action (workflows-examples/sharded-build.yml: each part uploads its files, a final job commits them all), or build in one job with --publish"
+    );
+  }
   const targets = publishTargets(values.publish, values["gguf-repo"]);
   const starts = await checkPublishAccess(targets, hub);
   log(`publishing to ${targets.model === targets.gguf ? targetName(targets.model) : `${targetName(targets.model)} and ${targetName(targets.gguf)}`} after the merge: access checked`);
   const onProgress = uploadProgressReporter(process.stderr);
-  const uploaders = /* @__PURE__ */ new Map();
-  const uploaderOf = async (path6) => {
-    const t = path6.endsWith(".gguf") ? targets.gguf : targets.model;
-    const name = targetName(t);
-    let u = uploaders.get(name);
-    if (!u) {
-      u = await openUploader(t, { hub, starts, private: values.private, log, onProgress });
-      uploaders.set(name, u);
-    }
-    return u;
-  };
-  let lowDisk = values["low-disk"] ?? false;
+  const uploads = new RunUploads(targets, { hub, starts, private: values.private, log, onProgress, lowDisk: values["low-disk"] });
+  const release = uploads.abandonOnInterrupt();
   return {
     targets,
     starts,
-    onPlan(plan, ggufTypes) {
-      const est = diskEstimate(plan, ggufTypes);
-      const free = freeDisk(outDir);
-      if (!lowDisk && est.normal > free) {
-        lowDisk = true;
-        log(`the output (~${bytes(est.normal)}) does not fit the free disk (${bytes(free)}): low-disk mode, each finished file is uploaded and deleted (peak ~${bytes(est.lowDisk)})`);
-      } else if (lowDisk) {
-        log(`low-disk mode: each finished file is uploaded and deleted (peak ~${bytes(est.lowDisk)} instead of ${bytes(est.normal)})`);
-      }
+    onPlan(plan, evalChecks) {
+      uploads.decide(plan, outDir, evalChecks);
     },
-    async onFileDone(path6) {
-      if (!lowDisk) return false;
-      const u = await uploaderOf(path6);
-      if (!await u.upload(path6)) return false;
-      truncateSync(path6, 0);
-      rmSync9(path6, { force: true });
-      return true;
-    },
+    onFileDone: uploads.onFileDone,
+    uploadedDigest: uploads.digestOf,
     async finish(result) {
       const r = await publishOutput(result.outDir, targets, {
         hub,
@@ -50201,174 +50782,17 @@ async function startRunPublish(values, outDir, hub, log, io2) {
         private: values.private,
         log,
         onProgress,
-        uploaders,
+        uploaders: uploads.uploaders,
         uploadedFiles: result.removed
       });
       printOutcomes(r, io2);
-    }
+    },
+    abandon: (why) => uploads.abandon(why),
+    release
   };
 }
-function runGGUFTypes(flag, plan) {
-  return [...flag ?? (plan.recipe.mergeops.quantize ?? []).map(parseFileType)];
-}
-
-// src/cli/commands/plan.ts
-var planCommand = defineCommand({
-  name: "plan",
-  summary: "show what a recipe merges: tensors, shapes, operations, sizes (reads headers only)",
-  help: `Usage: mergeops plan <recipe.yml> [options]
-
-Resolves every model of the recipe (local folders or Hub ids, headers only), checks the recipe against
-them and prints the merge plan: each output tensor with its shape, dtype, operation and inputs, the
-output shards, the bytes to read and the disk needed.
-
-Options:
-  --json                 print the plan as JSON
-  --matrix N             print the assignment of the output files to N matrix jobs instead
-                         (each runs \`mergeops run --shard i/N\`; with --json, for a workflow's matrix)
-${RECIPE_OPTIONS_HELP}`,
-  options: { ...RECIPE_OPTIONS, json: { type: "boolean" }, matrix: { type: "string" } },
-  async run({ values, positionals }, io2) {
-    const recipe = onePositional(positionals, "plan", "a recipe file", "recipe.yml");
-    const count = values.matrix === void 0 ? void 0 : countValue(CLI_NAMING, "matrix", values.matrix, "3", 1024);
-    const { plan } = await prepareRecipeFile(recipe, prepareOptions(values, io2));
-    if (count !== void 0) {
-      const m = matrixJson(plan, count);
-      if (values.json) io2.out(JSON.stringify(m, null, 2) + "\n");
-      else io2.out(m.jobs.map((j) => `${j.shard}: ${j.files.join(", ") || "(no shard)"} (${bytes(j.bytes)})`).join("\n") + `
-${m.note}
-`);
-      return 0;
-    }
-    await planRunGGUF(plan, recipe, {});
-    if (values.json) io2.out(JSON.stringify(planJson(plan), null, 2) + "\n");
-    else io2.out(planText(plan));
-    return 0;
-  }
-});
-function planText(plan) {
-  const lines = [];
-  lines.push(`method: ${plan.methodName}`);
-  lines.push(`models: ${[...new Set(plan.tensors.flatMap((t) => t.inputs.map((i) => i.modelKey)))].join(", ")}`);
-  lines.push(`output: ${plan.tensors.length} tensors in ${plan.shards.length} shard(s), ${bytes(plan.estimates.outputBytes)}`);
-  const disk = diskEstimate(plan, runGGUFTypes(void 0, plan));
-  lines.push(`reads: ${bytes(plan.estimates.inputBytes)}; largest tensor ${bytes(plan.estimates.largestTensorBytes)}; memory: bounded by --max-memory (default ${bytes(defaultMaxMemory())})`);
-  lines.push(`disk needed: ${bytes(disk.normal)}${disk.gguf > 0 ? ` (GGUF ~${bytes(disk.gguf)})` : ""}; with run --publish --low-disk: ~${bytes(disk.lowDisk)} at the peak`);
-  const tk = plan.tokenizer;
-  if (tk) {
-    lines.push(`tokenizer: ${tk.source}${tk.vocabSize !== void 0 ? `, ${tk.vocabSize} rows (${tk.added ?? 0} tokens added), embeddings remapped` : ""}${tk.chatTemplate !== void 0 ? ", chat template set" : ""}`);
-  }
-  lines.push("", "  tensor                                              shape            dtype  op                  inputs");
-  for (const t of plan.tensors) {
-    const op = t.op.kind === "linear" ? `linear ${t.op.weights.map((w2) => +w2.toFixed(4)).join("/")}` : t.op.kind === "task_arithmetic" ? `task_arith \u03BB${+t.op.lambda.toFixed(4)}` : t.op.kind === "program" ? t.op.method : t.op.scale !== void 0 ? `copy \xD7${t.op.scale}` : "copy";
-    lines.push(`  ${t.name.padEnd(51)} ${`[${t.shape.join(",")}]`.padEnd(16)} ${t.dtype.padEnd(6)} ${op.padEnd(19)} ${t.inputs.map((i) => (i.tensor === t.name ? i.modelKey : `${i.modelKey}:${i.tensor}`) + (i.lora ? ` (LoRA r${i.lora.rank} \xD7${+i.lora.scale.toFixed(4)})` : "")).join(" ")}`);
-  }
-  for (const g of ggufFiles(plan)) lines.push(`gguf: ${g.file} (${g.type}, ${bytes(g.bytes)})`);
-  if (plan.gguf) lines.push("  (GGUF files are named after the --out folder of the run; here after the recipe file)");
-  for (const w2 of plan.warnings) lines.push(`warning: ${w2}`);
-  return lines.join("\n") + "\n";
-}
-function planJson(plan) {
-  return {
-    method: plan.methodName,
-    shards: plan.shards.map((s) => ({ file: s.fileName, bytes: s.size })),
-    tensors: plan.tensors.map((t) => ({
-      name: t.name,
-      shape: t.shape,
-      dtype: t.dtype,
-      op: t.op,
-      shard: plan.shards[t.shard].fileName,
-      inputs: t.inputs.map((i) => ({
-        model: i.modelKey,
-        tensor: i.tensor,
-        dtype: i.dtype,
-        ...i.lora ? { lora: { adapter: i.lora.adapter, rank: i.lora.rank, scale: i.lora.scale, a: i.lora.a.tensor, b: i.lora.b.tensor } } : {}
-      }))
-    })),
-    gguf: ggufFiles(plan),
-    estimates: { ...plan.estimates, disk: diskEstimate(plan, runGGUFTypes(void 0, plan)) },
-    tokenizer: plan.tokenizer,
-    warnings: plan.warnings
-  };
-}
-function ggufFiles(plan) {
-  return (plan.gguf?.plans ?? []).flatMap((p) => p.files.map((f) => ({ file: f.fileName, type: p.fileType, bytes: f.layout.fileSize })));
-}
-
-// src/cli/format.ts
-function checkLine(file, c) {
-  return c.ran ? `  llama.cpp loads ${file} and decodes ${JSON.stringify(c.text)} after a short prompt` : `  ${file}: not loaded with llama.cpp (node-llama-cpp is not installed here)`;
-}
-
-// src/cli/commands/quantize.ts
-var quantizeCommand = defineCommand({
-  name: "quantize",
-  summary: "convert a safetensors model folder to a GGUF file (any quant type)",
-  help: `Usage: mergeops quantize <model folder> --type TYPE [options]
-
-Writes <name>-<TYPE>.gguf from a folder of safetensors shards, config.json and tokenizer files, with
-llama.cpp's tensor names, metadata and vocabulary, then loads it with llama.cpp to decode a few tokens.
-
-Options:
-  -t, --type TYPE        GGUF file type (required): F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 Q2_K Q3_K_S
-                         Q3_K_M Q3_K_L Q4_K_S Q4_K_M Q5_K_S Q5_K_M Q6_K
-  -o, --out DIR          folder for the GGUF file(s) (default: the model folder)
-  --name NAME            general.name of the GGUF (default: from the folder name)
-  -j, --threads N        encoder threads (default: one per core)
-  --tokenizer-pre NAME   tokenizer.ggml.pre for a BPE tokenizer llama.cpp does not recognise
-  --split-max-size SIZE  split the GGUF (gguf-split format) into files of at most SIZE of tensors
-  --split-max-tensors N  split the GGUF into files of at most N tensors
-  --overwrite            replace existing GGUF files of that name
-  --force-overwrite      replace existing files of that name even when they are not GGUF files
-  --skip-gguf-check      do not load the GGUF with llama.cpp to decode a few tokens
-  -h, --help             this text
-`,
-  options: {
-    type: { type: "string", short: "t" },
-    out: { type: "string", short: "o" },
-    name: { type: "string" },
-    threads: { type: "string", short: "j" },
-    "tokenizer-pre": { type: "string" },
-    "split-max-size": { type: "string" },
-    "split-max-tensors": { type: "string" },
-    overwrite: { type: "boolean" },
-    "force-overwrite": { type: "boolean" },
-    "skip-gguf-check": { type: "boolean" }
-  },
-  async run({ values: f, positionals }, io2) {
-    const modelDir = onePositional(positionals, "quantize", "a model folder", "./my-model --type Q4_K_M");
-    if (!f.type) throw new MergeopsError("USAGE", "`mergeops quantize` needs --type", "e.g. --type Q4_K_M, Q8_0 or F16 (see --help)");
-    const fileType = fileTypeValue(CLI_NAMING, "type", f.type);
-    const opts = readRunOptions(f, CLI_NAMING);
-    const t0 = performance.now();
-    const r = await convertModelToGGUF({
-      modelDir,
-      outDir: f.out ?? modelDir,
-      fileType,
-      general: f.name !== void 0 ? { name: f.name } : {},
-      tokenizerPre: f["tokenizer-pre"],
-      split: opts.ggufSplit,
-      overwrite: f.overwrite ?? false,
-      forceOverwrite: f["force-overwrite"] ?? false,
-      log: (line) => io2.err(`${line}
-`),
-      threads: opts.threads,
-      check: !(f["skip-gguf-check"] ?? false),
-      loadCheck: smokeTestGGUF
-    });
-    io2.out(`wrote ${r.plan.tensors.length} tensors as ${fileType} in ${duration((performance.now() - t0) / 1e3)}
-`);
-    for (const file of r.files) io2.out(`  ${file.path}  ${bytes(file.bytes)}
-`);
-    if (r.check) io2.out(`${checkLine(r.files[0].path, r.check)}
-`);
-    return 0;
-  }
-});
 
 // src/cli/commands/publish.ts
-import { existsSync as existsSync16 } from "node:fs";
-import { resolve as resolve11 } from "node:path";
 var publishCommand = defineCommand({
   name: "publish",
   summary: "publish an output folder to the Hub (model and GGUF repos, with model cards)",
@@ -50396,19 +50820,23 @@ Environment: HF_TOKEN (a token with write access), HF_ENDPOINT (default https://
   async run({ values, positionals }, io2) {
     const dir = onePositional(positionals, "publish", "an output folder", "./merged --to hf:my-org/my-merge");
     if (!values.to) throw new MergeopsError("USAGE", "`mergeops publish` needs --to", "e.g. --to hf:my-org/my-merge or --to dir:./site/my-merge");
-    if (!existsSync16(dir)) throw new MergeopsError("USAGE", `output folder ${dir} does not exist`, "give the --out folder of `mergeops run`");
+    if (!existsSync18(dir)) throw new MergeopsError("USAGE", `output folder ${dir} does not exist`, "give the --out folder of `mergeops run`");
     const { hub, log } = hubAndLog(io2);
     const targets = publishTargets(values.to, values["gguf-repo"], "--to");
     const starts = await checkPublishAccess(targets, hub);
-    const r = await publishOutput(resolve11(dir), targets, {
-      hub,
-      starts,
-      private: values.private,
-      log,
-      onProgress: uploadProgressReporter(process.stderr)
-    });
-    printOutcomes(r, io2);
-    return 0;
+    const onProgress = uploadProgressReporter(process.stderr);
+    const uploads = new RunUploads(targets, { hub, starts, private: values.private, log, onProgress });
+    const release = uploads.abandonOnInterrupt();
+    try {
+      const r = await publishOutput(resolve11(dir), targets, { hub, starts, private: values.private, log, onProgress, uploaders: uploads.uploaders });
+      printOutcomes(r, io2);
+      return 0;
+    } catch (e) {
+      if (interruptedBy() === void 0) await uploads.abandon("the publish failed");
+      throw e;
+    } finally {
+      release();
+    }
   }
 });
 
@@ -50442,6 +50870,8 @@ Options:
                          compare_inputs, min_pass_rate, max_perplexity_increase) instead of the
                          recipe's mergeops.eval; a failed gate exits 1 after the table
   --no-eval              skip the eval stage (eval.json says so)
+  --no-eval-cache        with compare_inputs: check every input model again instead of reusing the
+                         results an earlier run got on the same weights, checks and llama.cpp
   --keep-intermediates DIR
                          multi-stage recipes: also write each named stage to DIR/<name>
                          (by default earlier stages are computed in memory, never written)
@@ -50452,8 +50882,10 @@ Options:
                          dir:PATH (a local folder laid out as the repo)
   --gguf-repo TARGET     where the GGUF files go (default: the target's name + -GGUF; \`same\`: with the model)
   --private              create missing Hub repos private
-  --low-disk             upload each finished shard and GGUF file during the merge and delete it
-                         (automatic when the output does not fit the free disk)
+  --low-disk             upload each finished safetensors shard during the merge and delete it
+                         (automatic when the output does not fit the free disk; GGUF files stay
+                         until the eval has run and go up with the commit; with eval checks, give
+                         --gguf TYPE for them to run on, or --no-eval)
 ${RECIPE_OPTIONS_HELP}`,
   options: {
     ...RECIPE_OPTIONS,
@@ -50469,6 +50901,7 @@ ${RECIPE_OPTIONS_HELP}`,
     shard: { type: "string" },
     eval: { type: "string" },
     "no-eval": { type: "boolean" },
+    "no-eval-cache": { type: "boolean" },
     "split-max-size": { type: "string" },
     "split-max-tensors": { type: "string" },
     "keep-intermediates": { type: "string" },
@@ -50490,68 +50923,82 @@ ${RECIPE_OPTIONS_HELP}`,
     const evalOption = values["no-eval"] ? false : values.eval !== void 0 ? readEvalFile(values.eval) : void 0;
     const prep = prepareOptions(values, io2);
     const ggufFlag = opts.gguf;
-    const pub = await startRunPublish(values, values.out, prep.hub ?? {}, prep.log ?? ((l) => io2.err(`${l}
+    const outDir = values.out;
+    const pub = await startRunPublish(values, outDir, prep.hub ?? {}, prep.log ?? ((l) => io2.err(`${l}
 `)), io2);
-    const result = await runRecipeFile(recipe, {
-      ...prep,
-      card: { mergeopsVersion: MERGEOPS_VERSION, licenseRequired: pub !== void 0 },
-      onFileDone: pub ? (p) => pub.onFileDone(p) : void 0,
-      outDir: values.out,
-      maxMemory: opts.maxMemory,
-      threads: opts.threads,
-      overwrite: values.overwrite ?? false,
-      forceOverwrite: values["force-overwrite"] ?? false,
-      onProgress: progressReporter(process.stderr),
-      keepIntermediates: keep,
-      record: values.record ?? false,
-      name: values.name,
-      gguf: ggufFlag,
-      tokenizerPre: values["tokenizer-pre"],
-      ggufCheck: !(values["skip-gguf-check"] ?? false),
-      allowNonfinite: values["allow-nonfinite"] ?? false,
-      ...opts.shard !== void 0 ? { shard: opts.shard } : {},
-      eval: evalOption,
-      mergeopsVersion: MERGEOPS_VERSION,
-      ggufSplit: opts.ggufSplit,
-      onGGUF: (type) => io2.err(`writing GGUF ${type}
+    try {
+      return await mergeAndPublish();
+    } catch (e) {
+      if (interruptedBy() === void 0) await pub?.abandon("the run failed");
+      throw e;
+    } finally {
+      pub?.release();
+    }
+    async function mergeAndPublish() {
+      const result = await runRecipeFile(recipe, {
+        ...prep,
+        card: { mergeopsVersion: MERGEOPS_VERSION, licenseRequired: pub !== void 0 },
+        onFileDone: pub ? (p) => pub.onFileDone(p) : void 0,
+        uploadedDigest: pub ? (n) => pub.uploadedDigest(n) : void 0,
+        outDir,
+        maxMemory: opts.maxMemory,
+        threads: opts.threads,
+        overwrite: values.overwrite ?? false,
+        forceOverwrite: values["force-overwrite"] ?? false,
+        onProgress: progressReporter(process.stderr),
+        keepIntermediates: keep,
+        record: values.record ?? false,
+        name: values.name,
+        gguf: ggufFlag,
+        tokenizerPre: values["tokenizer-pre"],
+        ggufCheck: !(values["skip-gguf-check"] ?? false),
+        allowNonfinite: values["allow-nonfinite"] ?? false,
+        ...opts.shard !== void 0 ? { shard: opts.shard } : {},
+        eval: evalOption,
+        evalCache: !(values["no-eval-cache"] ?? false),
+        mergeopsVersion: MERGEOPS_VERSION,
+        ggufSplit: opts.ggufSplit,
+        onGGUF: (type) => io2.err(`writing GGUF ${type}
 `),
-      onWarning: (w2) => io2.err(`warning: ${w2}
+        onWarning: (w2) => io2.err(`warning: ${w2}
 `),
-      onPlan: (plan) => {
-        pub?.onPlan(plan, runGGUFTypes(ggufFlag, plan));
-        for (const w2 of plan.warnings) io2.err(`warning: ${w2}
+        onPlan: (plan) => {
+          pub?.onPlan(plan, evalOption !== false && (evalOption ?? plan.recipe.mergeops.eval) !== void 0);
+          for (const w2 of plan.warnings) io2.err(`warning: ${w2}
 `);
-        if (keep === void 0 && plan.stages?.length) {
-          io2.err(`fusing ${plan.stages.length} earlier stage(s) in memory: ${plan.stages.map((s) => s.name).join(", ")}
+          if (keep === void 0 && plan.stages?.length) {
+            io2.err(`fusing ${plan.stages.length} earlier stage(s) in memory: ${plan.stages.map((s) => s.name).join(", ")}
+`);
+          }
+          io2.err(`merging ${plan.tensors.length} tensors (${bytes(plan.estimates.inputBytes)} to read) with ${plan.methodName}
 `);
         }
-        io2.err(`merging ${plan.tensors.length} tensors (${bytes(plan.estimates.inputBytes)} to read) with ${plan.methodName}
+      });
+      for (const st of result.stages) io2.out(`wrote stage ${st.name} to ${st.outDir} in ${duration(st.seconds)}
 `);
-      }
-    });
-    for (const st of result.stages) io2.out(`wrote stage ${st.name} to ${st.outDir} in ${duration(st.seconds)}
+      io2.out(`${doneLine(result.outDir, result)}
 `);
-    io2.out(`${doneLine(result.outDir, result)}
+      for (const f of result.files) io2.out(`  ${f.name.padEnd(40)} ${bytes(f.bytes)}
 `);
-    for (const f of result.files) io2.out(`  ${f.name.padEnd(40)} ${bytes(f.bytes)}
+      for (const c of result.ggufChecks) io2.out(`${checkLine(c.file, c)}
 `);
-    for (const c of result.ggufChecks) io2.out(`${checkLine(c.file, c)}
+      if (result.lockPath) io2.out(`recorded the outputs in ${result.lockPath}
 `);
-    if (result.lockPath) io2.out(`recorded the outputs in ${result.lockPath}
+      if (result.removed.length > 0) io2.out(`low-disk: ${result.removed.length} file(s) uploaded during the merge and deleted locally
 `);
-    if (result.removed.length > 0) io2.out(`low-disk: ${result.removed.length} file(s) uploaded during the merge and deleted locally
-`);
-    io2.out(`
+      io2.out(`
 ${renderEvalText(result.eval)}`);
-    if (!result.eval.gate.passed) {
-      const f = result.eval.gate.failures;
-      io2.err(`error: the eval gate failed: ${f.map((x) => `${x.check}: ${x.message}`).join("; ")}
+      if (!result.eval.gate.passed) {
+        const f = result.eval.gate.failures;
+        io2.err(`error: the eval gate failed: ${f.map((x) => `${x.check}: ${x.message}`).join("; ")}
   hint: the output in ${result.outDir} is not fit to publish${pub ? " (nothing was published)" : ""}; see ${result.outDir}/eval.md
 `);
-      return 1;
+        await pub?.abandon("the eval gate failed");
+        return 1;
+      }
+      await pub?.finish(result);
+      return 0;
     }
-    await pub?.finish(result);
-    return 0;
   }
 });
 function doneLine(dir, r) {
@@ -50561,9 +51008,9 @@ function doneLine(dir, r) {
 
 // src/sweep.ts
 var import_yaml10 = __toESM(require_dist(), 1);
-import { mkdtempSync as mkdtempSync3, mkdirSync as mkdirSync7, rmSync as rmSync10, writeFileSync as writeFileSync8 } from "node:fs";
+import { mkdtempSync as mkdtempSync3, mkdirSync as mkdirSync8, rmSync as rmSync11, writeFileSync as writeFileSync9 } from "node:fs";
 import { tmpdir as tmpdir3 } from "node:os";
-import { basename as basename11, join as join17 } from "node:path";
+import { basename as basename13, join as join20 } from "node:path";
 
 // src/eval/chart.ts
 var W2 = 560;
@@ -50684,13 +51131,13 @@ async function runSweep(o) {
   if ("unavailable" in rt) throw new MergeopsError("USAGE", `a sweep needs llama.cpp: ${rt.unavailable}`, "install node-llama-cpp (npm install node-llama-cpp)");
   const type = o.type ?? "Q8_0";
   const text = docs.map((d) => d.text).join("");
-  const tmp = mkdtempSync3(join17(tmpdir3(), "mergeops-sweep-"));
+  const tmp = mkdtempSync3(join20(tmpdir3(), "mergeops-sweep-"));
   const candidates = [];
   try {
     for (const [i, value] of values.entries()) {
       const c0 = performance.now();
       log(`sweep: ${o.param} = ${value} (${i + 1}/${values.length})`);
-      const out = join17(tmp, `candidate-${i}`);
+      const out = join20(tmp, `candidate-${i}`);
       const r = await runRecipeFile(o.recipeFile, {
         ...o,
         recipeText: setRecipeParam(text, o.param, value),
@@ -50698,16 +51145,16 @@ async function runSweep(o) {
         gguf: [type],
         ggufCheck: false,
         eval: false,
-        lockPath: join17(tmp, "no.lock"),
+        lockPath: join20(tmp, "no.lock"),
         overwrite: true
       });
-      const { outputs, accuracy } = await evaluateCandidate(rt, join17(out, r.gguf[0].file), data);
-      rmSync10(out, { recursive: true, force: true });
+      const { outputs, accuracy } = await evaluateCandidate(rt, join20(out, r.gguf[0].file), data);
+      rmSync11(out, { recursive: true, force: true });
       const c = { value, outputs, accuracy, inconsistency: 0, seconds: (performance.now() - c0) / 1e3 };
       candidates.push(c);
     }
   } finally {
-    rmSync10(tmp, { recursive: true, force: true });
+    rmSync11(tmp, { recursive: true, force: true });
   }
   inconsistency(candidates.map((c) => c.outputs)).forEach((v, i) => {
     candidates[i].inconsistency = v;
@@ -50723,36 +51170,28 @@ async function runSweep(o) {
     recipe: setRecipeParam(text, o.param, chosen),
     seconds: (performance.now() - t0) / 1e3
   };
-  writeSweep(o.outDir, result, basename11(o.recipeFile));
+  writeSweep(o.outDir, result, basename13(o.recipeFile));
   return result;
 }
 async function evaluateCandidate(rt, file, data) {
-  const session = await ModelSession.open(rt, file, contextFor(data));
+  const session = await ModelSession.open(rt, file, contextFor(data), void 0, 16);
   try {
-    const outputs = [];
+    const r = await runChecks(session, { ...data, options: { ...data.options, perplexity: void 0 } });
     const accuracy = {};
-    const gen = async (prompt, chat, max) => (await session.greedy(chat ? session.chatTokens(prompt) : session.encode(prompt), max)).text;
-    for (const t of data.tasks) {
-      let right = 0;
-      for (const item of t.items) {
-        const text = await gen(item.prompt, t.spec.chat, t.spec.maxTokens);
-        outputs.push(text);
-        if (text === item.answer) right++;
-      }
-      accuracy[t.spec.name] = right / t.items.length;
-    }
-    for (const p of data.options.prompts) outputs.push(await gen(p.prompt, p.chat, p.maxTokens));
-    return { outputs, accuracy };
+    data.tasks.forEach((t, i) => {
+      accuracy[t.spec.name] = r.tasks[i].correct / r.tasks[i].n;
+    });
+    return { outputs: [...r.tasks.flatMap((t) => t.outputs), ...r.prompts.map((p) => p.output)], accuracy };
   } finally {
     await session.dispose();
   }
 }
 function writeSweep(dir, r, recipeName) {
-  mkdirSync7(dir, { recursive: true });
+  mkdirSync8(dir, { recursive: true });
   const chosenName = recipeName.replace(/(\.ya?ml)?$/, `.${r.param}-${r.chosen}.yml`);
-  writeFileSync8(join17(dir, chosenName), r.recipe);
-  writeFileSync8(join17(dir, "sweep.svg"), renderSweepChart(r));
-  writeFileSync8(join17(dir, "sweep.json"), JSON.stringify({ ...r, candidates: r.candidates.map(({ outputs: _o, ...c }) => c) }, null, 2) + "\n");
+  writeFileSync9(join20(dir, chosenName), r.recipe);
+  writeFileSync9(join20(dir, "sweep.svg"), renderSweepChart(r));
+  writeFileSync9(join20(dir, "sweep.json"), JSON.stringify({ ...r, candidates: r.candidates.map(({ outputs: _o, ...c }) => c) }, null, 2) + "\n");
   const tasks = Object.keys(r.candidates[0]?.accuracy ?? {});
   const lines = [
     `# Sweep of \`${r.param}\` (${r.type})`,
@@ -50766,7 +51205,7 @@ function writeSweep(dir, r, recipeName) {
     ...r.candidates.map((c) => `| ${c.value}${c.value === r.chosen ? " \u2713" : ""} | ${tasks.map((t) => c.accuracy[t].toFixed(3)).join(" | ")}${tasks.length ? " | " : ""}${c.inconsistency.toFixed(3)} | ${c.seconds.toFixed(1)} |`),
     ""
   ];
-  writeFileSync8(join17(dir, "sweep.md"), lines.join("\n"));
+  writeFileSync9(join20(dir, "sweep.md"), lines.join("\n"));
 }
 function sweepText(r) {
   const tasks = Object.keys(r.candidates[0]?.accuracy ?? {});

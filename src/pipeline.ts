@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve as resolvePath, sep } from 'node:path';
 import { idToTitle } from './arch/gguf-general.js';
-import { MergeopsError, RecipeError } from './errors.js';
+import { MergeopsError } from './errors.js';
 import { executePlan, type ExecuteOptions, type ExecuteResult } from './execute/execute.js';
 import {
   acquireOutputLock, checkOutputPlacement, checkOverwrite, resolveOutPath, type GuardedPath,
@@ -22,11 +22,6 @@ import type { GGUFSplitOptions } from './formats/gguf.js';
 import { parseFileType, type FileTypeName } from './quant/select.js';
 import type { Plan } from './plan/types.js';
 import { canonicalRecipe, type CanonicalRecipe } from './recipe/canonical.js';
-import { readFolderGeneral } from './execute/folder-general.js';
-import type { LoadCheck, SmokeResult } from './execute/gguf-check.js';
-import { readLocalModel } from './hub/local.js';
-import type { GGUFGeneralInfo } from './arch/gguf-general.js';
-import type { GGUFPlan } from './plan/gguf-plan.js';
 import { parseRecipeText } from './recipe/parse.js';
 import { RECIPE_LIMITS } from './recipe/limits.js';
 import { writeCardData, type CardData } from './card/data.js';
@@ -41,6 +36,7 @@ import { tensorHealthReport } from './eval/health.js';
 import { EVAL_SWITCHED_OFF, notRunReport, writeEvalReport, type EvalReport } from './eval/report.js';
 import { smokeTestGGUF } from './eval/load-check.js';
 import { runEvalStage, type EvalInput } from './eval/stage.js';
+import { quantizeFolder } from './quantize.js';
 import { EvalResultsCache, localModelIdentity } from './eval/results-cache.js';
 
 /** Every document of a recipe file (one per stage of a multi-stage recipe). */
@@ -468,75 +464,4 @@ function evalInputs(file: string, models: ResolvedModel[], opts: RunOptions, cac
     };
     return { label, materialize, identity };
   });
-}
-
-export interface QuantizeOptions {
-  modelDir: string;
-  /** Folder for the GGUF file(s) (created when missing). */
-  outDir: string;
-  fileType: FileTypeName;
-  /** File name prefix; default `<folder name>-<TYPE>`. */
-  prefix?: string;
-  /** `general.*` values above the model card's (`--name`); default: from the folder (as convert). */
-  general?: Partial<GGUFGeneralInfo>;
-  /** `tokenizer.ggml.pre` for a BPE tokenizer llama.cpp does not recognise. */
-  tokenizerPre?: string;
-  split?: GGUFSplitOptions;
-  /** Replace existing GGUF files of the same names. */
-  overwrite?: boolean;
-  /** Replace existing files of the same names even when they are not GGUF files. */
-  forceOverwrite?: boolean;
-  log?: (line: string) => void;
-  /** Stands for the folder name where convert would use it. */
-  modelId?: string;
-  /** Kernel workers (default: one per core). */
-  threads?: number;
-  /** Bytes the process may use (default: execute's, half of RAM at most 16 GiB): bounds the chunks. */
-  maxMemory?: number;
-  /** Load the file with `loadCheck` (default true, when one is given). */
-  check?: boolean;
-  /** The load check (eval/load-check.ts `smokeTestGGUF`). */
-  loadCheck?: LoadCheck;
-}
-
-export interface QuantizeResult {
-  files: { path: string; bytes: number }[];
-  plan: GGUFPlan;
-  /** What llama.cpp decoded from the file (undefined without a check). */
-  check?: SmokeResult;
-}
-
-/**
- * `mergeops quantize`: a model folder → one GGUF file (or gguf-split set), through the same stages
- * as a merge: a one-model passthrough recipe over the folder, resolved (headers, config, tokenizer
- * files), planned with only that GGUF file (`ggufOnly`: no shard or model file written, the
- * folder's own config, tokenizer and shard names) and executed by the kernel workers, which read
- * each tensor and encode its chunks.
- */
-export async function quantizeFolder(o: QuantizeOptions): Promise<QuantizeResult> {
-  const dir = resolvePath(o.modelDir);
-  const file = join(dir, 'mergeops-quantize.yml');
-  try {
-    const [doc] = parseRecipeText(`merge_method: passthrough\nmodels:\n  - model: ${JSON.stringify(dir)}\n`, file);
-    checkRecipe(doc);
-    // No such folder: the error reading it gives (not the recipe's "not found").
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) await readLocalModel(dir);
-    const resolved = await resolveRecipe(doc, { ggufSources: true });
-    const folder = readFolderGeneral(dir);
-    const plan = buildPlan(resolved, {
-      ggufOnly: true,
-      gguf: {
-        types: [o.fileType], folder: 'input', modelId: o.modelId ?? basename(dir), prefix: o.prefix, split: o.split, tokenizerPre: o.tokenizerPre,
-        title: folder.title, general: { ...folder.general, ...o.general },
-      },
-    });
-    const r = await executePlan(plan, {
-      outDir: o.outDir, overwrite: o.overwrite, forceOverwrite: o.forceOverwrite, log: o.log, threads: o.threads, maxMemory: o.maxMemory,
-      ggufCheck: o.check, loadCheck: o.loadCheck,
-    });
-    return { files: r.files.map((f) => ({ path: join(r.outDir, f.name), bytes: f.bytes })), plan: plan.gguf!.plans[0], check: r.ggufChecks[0] };
-  } catch (e) {
-    // The recipe is the command's own: a model's error is told as reading the folder gives it.
-    throw e instanceof RecipeError && e.cause instanceof MergeopsError ? e.cause : e;
-  }
 }

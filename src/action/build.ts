@@ -84,7 +84,7 @@ async function buildRecipe(ctx: ModeContext, path: string, store: ShardCache, ou
     },
     onPlan: (plan) => {
       // A part holds 1/N of the output: the whole output's disk estimate says nothing of it.
-      if (uploads && !shard) uploads.decide(plan, outDir);
+      if (uploads && !shard) uploads.decide(plan, outDir, ctx.inputs.eval && plan.recipe.mergeops.eval !== undefined);
       else if (uploads?.lowDisk) ctx.log(`${path}: low-disk mode: each finished file of this part is uploaded and deleted`);
       for (const w of plan.warnings) core.warning(w, { file: path });
       ctx.log(`${path}: merging ${plan.tensors.length} tensors with ${plan.methodName}`);

@@ -36,8 +36,11 @@ export function printOutcomes(r: PublishResult, io: CommandIO): void {
 export interface RunPublish {
   targets: PublishTargets;
   starts: RepoStart[];
-  /** For RunOptions.onPlan: decides low-disk mode (asked, or the output does not fit). */
-  onPlan(plan: Plan): void;
+  /**
+   * For RunOptions.onPlan: decides low-disk mode (asked, or the output does not fit); `evalChecks`:
+   * the eval has checks to run (low-disk mode then needs a GGUF of the merge to run them on).
+   */
+  onPlan(plan: Plan, evalChecks: boolean): void;
   /** For ExecuteOptions.onFileDone. */
   onFileDone(path: string): Promise<boolean>;
   /** For RunOptions.uploadedDigest: what low-disk mode uploaded, for the lockfile. */
@@ -76,8 +79,8 @@ export async function startRunPublish(values: PublishFlags, outDir: string, hub:
   const release = uploads.abandonOnInterrupt();
   return {
     targets, starts,
-    onPlan(plan) {
-      uploads.decide(plan, outDir);
+    onPlan(plan, evalChecks) {
+      uploads.decide(plan, outDir, evalChecks);
     },
     onFileDone: uploads.onFileDone,
     uploadedDigest: uploads.digestOf,

@@ -7,6 +7,7 @@
  */
 import { existsSync, rmSync, statfsSync, truncateSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { MergeopsError } from '../errors.js';
 import type { HubOptions } from '../hub/hub-options.js';
 import { onInterruptCleanup } from '../interrupt.js';
 import { diskEstimate } from '../plan/disk.js';
@@ -57,10 +58,17 @@ export class RunUploads {
   }
 
   /** Once the plan is known: low-disk mode when asked, or when the output does not fit the free disk of `outDir`. */
-  decide(plan: Plan, outDir: string): void {
+  decide(plan: Plan, outDir: string, evalChecks = false): void {
     const est = diskEstimate(plan);
     const free = freeDisk(outDir);
-    if (!this.low && est.normal > free) {
+    const auto = !this.low && est.normal > free;
+    // Low-disk mode deletes each shard once it is uploaded: the checks can only run on a GGUF of the merge.
+    if ((this.low || auto) && evalChecks && !(plan.gguf?.plans.length)) {
+      throw new MergeopsError('USAGE',
+        `${auto ? `the output (~${bytes(est.normal)}) does not fit the free disk (${bytes(free)}), so low-disk mode` : 'low-disk mode'} would delete every shard once uploaded, and the eval's checks would have no model to run on`,
+        'ask for a GGUF type to evaluate (and publish): `--gguf Q8_0` (the Action\'s `gguf: Q8_0`), or switch the eval off: `--no-eval` (`eval: false`)');
+    }
+    if (auto) {
       this.low = true;
       this.opts.log?.(`the output (~${bytes(est.normal)}) does not fit the free disk (${bytes(free)}): low-disk mode, each finished file is uploaded and deleted (peak ~${bytes(est.lowDisk)})`);
     } else if (this.low) {

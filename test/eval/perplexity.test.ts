@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { quantizeFolder } from '../../src/pipeline.js';
+import { quantizeFolder } from '../../src/quantize.js';
 import { llamaRuntime, type LlamaRuntime } from '../../src/eval/llama.js';
 import { ModelSession } from '../../src/eval/session.js';
 import { loadGGUF, type LoadedGGUF } from '../support/llama-cpp.js';

@@ -6,7 +6,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { quantizeFolder } from '../../src/pipeline.js';
+import { quantizeFolder } from '../../src/quantize.js';
 import { generateModel, GENERATABLE_ARCHS } from '../support/generate-model.js';
 import { readGGUF } from '../support/gguf-read.js';
 import { loadReference } from '../support/forward.js';

@@ -5,7 +5,7 @@
  */
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { quantizeFolder } from '../../src/pipeline.js';
+import { quantizeFolder } from '../../src/quantize.js';
 import { ggufPlanBytes, minMaxMemory } from '../../src/execute/budget.js';
 import { bf16ToF32, f32ToBf16, f32ToF16 } from '../../src/formats/dtype.js';
 import { readGGUF, readBytes, type ReadGGUF } from '../support/gguf-read.js';

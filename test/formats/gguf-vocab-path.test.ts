@@ -6,7 +6,7 @@
 import { copyFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { quantizeFolder } from '../../src/pipeline.js';
+import { quantizeFolder } from '../../src/quantize.js';
 import { generateModel } from '../support/generate-model.js';
 import { readGGUF } from '../support/gguf-read.js';
 import { loadGGUF } from '../support/llama-cpp.js';

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { MergeopsError } from '../../src/errors.js';
-import { quantizeFolder } from '../../src/pipeline.js';
+import { quantizeFolder } from '../../src/quantize.js';
 import { GGUFFileSink } from '../../src/execute/gguf-sink.js';
 import { verifyGGUF } from '../../src/execute/gguf-verify.js';
 import { ggufSplitName, GGUFMetadata, GGUFValueType, kv, layoutGGUF, splitGGUF, type GGUFTensorSpec } from '../../src/formats/gguf.js';

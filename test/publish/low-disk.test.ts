@@ -4,7 +4,7 @@
  * deleted while the merge goes on; the server ends with the same files as a normal run's.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, statfsSync } from 'node:fs';
+import { mkdirSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestHub } from '../servers/hub-server.js';
 import { runCliAsync } from '../support/cli.js';
@@ -83,4 +83,27 @@ it('--low-disk publishes an output 4x larger than the disk it is written to, wit
   expect(auto.stderr).toContain('does not fit the free disk');
   const autoFiles = hub.files('tester/auto');
   for (const [name, f] of files) if (name !== 'README.md') expect([name, autoFiles.get(name)?.sha256]).toEqual([name, f.sha256]);
+});
+
+it("with eval checks and no GGUF, low-disk mode (asked or automatic) refuses before the merge: the checks would have no model to run on", async () => {
+  env.HF_ENDPOINT = hub.url;
+  const evalFile = join(tmp.dir, 'checks.yml');
+  writeFileSync(evalFile, 'prompts:\n  - {prompt: "12+34=", regex: "^[0-9]+$", max_tokens: 8}\nmin_pass_rate: 0.5\n');
+  const common = ['--out-shard-size', '100K', '--threads', '1', '--eval', evalFile];
+  for (const [out, extra] of [['asked', ['--low-disk']], ['automatic', []]] as const) {
+    const r = await runCliAsync(['run', RECIPE(), '--out', join(mnt, out), ...common, '--publish', `hf:tester/refused-${out}`, ...extra], { env });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/low-disk mode would delete every shard once uploaded, and the eval's checks would have no model to run on/);
+    expect(r.stderr).toMatch(/--gguf Q8_0.*--no-eval/);
+    expect(r.stderr).not.toMatch(/merging \d+ tensors|internal error/);
+    // Refused before any upload: no repo made.
+    expect(hub.files(`tester/refused-${out}`).size).toBe(0);
+  }
+  // With a GGUF to run the checks on, the same low-disk run evaluates and publishes (on a larger
+  // disk: the GGUF stays until the eval and the commit).
+  const ok = await runCliAsync(['run', RECIPE(), '--out', join(tmp.dir, 'with-gguf'), ...common, '--gguf', 'Q8_0', '--publish', 'hf:tester/with-gguf', '--low-disk'], { env });
+  expect(ok.stderr).not.toContain('internal error');
+  expect(ok.status).toBe(0);
+  expect(ok.stdout).toContain('gate: passed');
+  expect(ok.stdout).toMatch(/low-disk: \d+ file\(s\) uploaded during the merge/);
 });

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { quantizeFolder } from '../../src/pipeline.js';
+import { quantizeFolder } from '../../src/quantize.js';
 import { FILE_TYPES, type FileTypeName } from '../../src/quant/select.js';
 import { generateModel } from '../support/generate-model.js';
 import { readGGUF, readBytes } from '../support/gguf-read.js';

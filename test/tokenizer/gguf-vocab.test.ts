@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { MergeopsError } from '../../src/errors.js';
-import { quantizeFolder } from '../../src/pipeline.js';
+import { quantizeFolder } from '../../src/quantize.js';
 import { readTokenizerFiles } from '../../src/tokenizer/read-files.js';
 import { specialVocabKVs } from '../../src/tokenizer/gguf-special.js';
 import { CHK_TXT, PRE_TOKENIZER_HASHES } from '../../src/tokenizer/gguf-pre-hashes.js';

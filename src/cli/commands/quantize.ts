@@ -1,7 +1,7 @@
 /** `mergeops quantize <model folder> --type TYPE`: a safetensors model folder to a GGUF file. */
 import { smokeTestGGUF } from '../../eval/load-check.js';
 import { MergeopsError } from '../../errors.js';
-import { quantizeFolder } from '../../pipeline.js';
+import { quantizeFolder } from '../../quantize.js';
 import { readRunOptions } from '../../options/run-options.js';
 import { CLI_NAMING, fileTypeValue } from '../../options/validate.js';
 import { defineCommand } from '../command.js';

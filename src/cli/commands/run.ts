@@ -58,7 +58,8 @@ Options:
   --private              create missing Hub repos private
   --low-disk             upload each finished safetensors shard during the merge and delete it
                          (automatic when the output does not fit the free disk; GGUF files stay
-                         until the eval has run and go up with the commit)
+                         until the eval has run and go up with the commit; with eval checks, give
+                         --gguf TYPE for them to run on, or --no-eval)
 ${RECIPE_OPTIONS_HELP}`,
   options: {
     ...RECIPE_OPTIONS,
@@ -137,7 +138,7 @@ ${RECIPE_OPTIONS_HELP}`,
         onGGUF: (type) => io.err(`writing GGUF ${type}\n`),
         onWarning: (w) => io.err(`warning: ${w}\n`),
         onPlan: (plan) => {
-          pub?.onPlan(plan);
+          pub?.onPlan(plan, evalOption !== false && (evalOption ?? plan.recipe.mergeops.eval) !== undefined);
           for (const w of plan.warnings) io.err(`warning: ${w}\n`);
           if (keep === undefined && plan.stages?.length) {
             io.err(`fusing ${plan.stages.length} earlier stage(s) in memory: ${plan.stages.map((s) => s.name).join(', ')}\n`);
