@@ -194,6 +194,22 @@ describe('run --publish against the test Hub', () => {
     expect(hub.file('tester/compare', 'main', 'c.json')!.data.toString()).toBe('{"c": 1}');
   });
 
+  it('local files whose paths need URL escaping (space, #, %, ?) upload and commit byte for byte (LFS multipart and regular)', async () => {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const dir = join(tmp.dir, 'odd dir #1 %20 ?x');
+    mkdirSync(dir, { recursive: true });
+    const big = Buffer.alloc(700_000, 7); // over multipartOver: parts
+    writeFileSync(join(dir, 'a b#%.safetensors'), big);
+    writeFileSync(join(dir, 'c%d e.json'), '{"odd": true}');
+    const up = await HubUploader.open('tester/odd-paths', { hub: { hubUrl: hub.url, accessToken: WRITE } });
+    expect(await up.upload(join(dir, 'a b#%.safetensors'), 'early.safetensors')).toBe(true);
+    const o = await up.commit([{ path: 'late.safetensors', local: join(dir, 'a b#%.safetensors') }, { path: 'c.json', local: join(dir, 'c%d e.json') }], { title: 't', description: 'd' });
+    expect(o.changed).toEqual(['c.json', 'early.safetensors', 'late.safetensors']);
+    expect(hub.file('tester/odd-paths', 'main', 'early.safetensors')!.sha256).toBe(sha256(big));
+    expect(hub.file('tester/odd-paths', 'main', 'late.safetensors')!.sha256).toBe(sha256(big));
+    expect(hub.file('tester/odd-paths', 'main', 'c.json')!.data.toString()).toBe('{"odd": true}');
+  });
+
   it('`mergeops publish DIR --to dir:PATH` lays the repos out as folders; a failed eval gate refuses to publish', async () => {
     const site = join(tmp.dir, 'site', 'merge');
     const r = await cli(['publish', out(), '--to', `dir:${site}`]);
