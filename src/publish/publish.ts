@@ -113,7 +113,10 @@ export async function publishOutput(dir: string, targets: PublishTargets, opts: 
   const ggufFiles = all.filter((f) => f.name.endsWith('.gguf'));
   const modelTargetKind: CardKind = same && ggufFiles.length > 0 ? 'combined' : 'model';
   const hubId = (t: PublishTarget): string | undefined => (t.kind === 'hub' ? t.repo : undefined);
-  const ctxBase = { modelRepo: hubId(targets.model), ggufRepo: hubId(targets.gguf), eval: report?.ran ? report : undefined, hubUrl: opts.hub.hubUrl };
+  // The model card points to a GGUF repo only when there are GGUF files to put there.
+  const ctxBase = {
+    modelRepo: hubId(targets.model), ggufRepo: ggufFiles.length > 0 ? hubId(targets.gguf) : undefined, eval: report?.ran ? report : undefined, hubUrl: opts.hub.hubUrl,
+  };
   const staging = mkdtempSync(join(tmpdir(), 'mergeops-card-'));
   const message = commitMessage(data);
   const outcomes: CommitOutcome[] = [];

@@ -54,6 +54,9 @@ it('--low-disk publishes an output 4x larger than the disk it is written to, wit
   expect(normal.stderr).not.toContain('error');
   expect(normal.status).toBe(0);
   const files = hub.files('tester/normal');
+  // No GGUF asked for: no GGUF repo, and the card points to none.
+  expect(hub.files('tester/normal-GGUF').size).toBe(0);
+  expect(files.get('README.md')!.data.toString()).not.toMatch(/GGUF files for llama\.cpp|normal-GGUF/);
   const outputBytes = [...files.values()].reduce((a, f) => a + f.data.length, 0);
   expect(outputBytes).toBeGreaterThanOrEqual(4 * QUOTA);
   expect(statfsSync(mnt).blocks * statfsSync(mnt).bsize).toBeLessThanOrEqual(QUOTA);
