@@ -50078,7 +50078,7 @@ import { existsSync as existsSync17, rmSync as rmSync10, statfsSync as statfsSyn
 import { dirname as dirname14, resolve as resolve10 } from "node:path";
 
 // src/publish/publish.ts
-import { mkdirSync as mkdirSync7, mkdtempSync as mkdtempSync2, readdirSync as readdirSync7, rmSync as rmSync9, statSync as statSync13 } from "node:fs";
+import { mkdirSync as mkdirSync7, mkdtempSync as mkdtempSync2, readdirSync as readdirSync7, rmSync as rmSync9, statSync as statSync14 } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
 import { basename as basename12, join as join19 } from "node:path";
 
@@ -50192,7 +50192,8 @@ var DirUploader = class {
 };
 
 // src/publish/hub-uploader.ts
-import { openAsBlob } from "node:fs";
+import { statSync as statSync13 } from "node:fs";
+import { pathToFileURL as pathToFileURL2 } from "node:url";
 
 // src/publish/retry-fetch.ts
 var TRANSIENT = /* @__PURE__ */ new Set([408, 425, 429, 500, 502, 503, 504]);
@@ -50243,6 +50244,9 @@ function retryingFetch(base, opts = {}) {
 }
 
 // src/publish/hub-uploader.ts
+function fileContent(local) {
+  return pathToFileURL2(local);
+}
 var HubUploader = class _HubUploader {
   constructor(repo, opts, parent) {
     this.repo = repo;
@@ -50305,14 +50309,14 @@ var HubUploader = class _HubUploader {
   }
   async upload(local, path5 = local.split("/").pop()) {
     const { commitIter: commitIter2 } = await Promise.resolve().then(() => (init_dist2(), dist_exports2));
-    const blob = await openAsBlob(local);
-    this.bytesTotal += blob.size;
+    const size = statSync13(local).size;
+    this.bytesTotal += size;
     const it = commitIter2({
       ...this.creds(),
       repo: { type: "model", name: this.repo },
       title: "upload",
       branch: "main",
-      operations: [{ operation: "addOrUpdate", path: path5, content: blob }]
+      operations: [{ operation: "addOrUpdate", path: path5, content: fileContent(local) }]
     });
     let stored = false;
     try {
@@ -50330,7 +50334,7 @@ var HubUploader = class _HubUploader {
       throw hubError(e, `cannot upload ${path5} to ${this.target}`, this.opts.hub);
     }
     if (!stored) {
-      this.bytesTotal -= blob.size;
+      this.bytesTotal -= size;
       return false;
     }
     this.uploaded.set(path5, await digestFile(local));
@@ -50362,11 +50366,11 @@ var HubUploader = class _HubUploader {
     const unchanged = [];
     let changedBytes = 0;
     for (const f of files) {
-      const d = await digestFile(f.local);
-      if (same(f.path, d)) unchanged.push(f.path);
+      const size = statSync13(f.local).size;
+      if (remote.get(f.path)?.size === size && same(f.path, await digestFile(f.local))) unchanged.push(f.path);
       else {
         changed.push(f);
-        changedBytes += d.size;
+        changedBytes += size;
       }
     }
     const changedUploads = [...this.uploaded].filter(([p, d]) => !same(p, d));
@@ -50383,7 +50387,7 @@ var HubUploader = class _HubUploader {
     if (!needsCommit(outcome.changed, deleted)) return outcome;
     const { commit: commit2 } = await Promise.resolve().then(() => (init_dist2(), dist_exports2));
     const operations = [
-      ...await Promise.all(changed.map(async (f) => ({ operation: "addOrUpdate", path: f.path, content: await openAsBlob(f.local) }))),
+      ...changed.map((f) => ({ operation: "addOrUpdate", path: f.path, content: fileContent(f.local) })),
       ...deleted.map((path5) => ({ operation: "delete", path: path5 }))
     ];
     this.bytesTotal += changedBytes;
@@ -50490,7 +50494,7 @@ function isLocalOnly(name) {
   return name.startsWith(".") || name === CARD_DATA_FILE;
 }
 function outputFiles2(dir) {
-  return readdirSync7(dir, { withFileTypes: true }).filter((e) => e.isFile() && !isLocalOnly(e.name) && e.name !== CARD_FILE && !/^mergeops-gradient-\d+\.svg$/.test(e.name)).map((e) => ({ name: e.name, bytes: statSync13(join19(dir, e.name)).size })).sort((a, b) => a.name < b.name ? -1 : 1);
+  return readdirSync7(dir, { withFileTypes: true }).filter((e) => e.isFile() && !isLocalOnly(e.name) && e.name !== CARD_FILE && !/^mergeops-gradient-\d+\.svg$/.test(e.name)).map((e) => ({ name: e.name, bytes: statSync14(join19(dir, e.name)).size })).sort((a, b) => a.name < b.name ? -1 : 1);
 }
 function repoName(t) {
   return t.kind === "hub" ? t.repo.split("/")[1] : basename12(t.path);
@@ -50539,7 +50543,12 @@ async function publishOutput(dir, targets, opts) {
   const ggufFiles2 = all.filter((f) => f.name.endsWith(".gguf"));
   const modelTargetKind = same && ggufFiles2.length > 0 ? "combined" : "model";
   const hubId = (t) => t.kind === "hub" ? t.repo : void 0;
-  const ctxBase = { modelRepo: hubId(targets.model), ggufRepo: hubId(targets.gguf), eval: report?.ran ? report : void 0, hubUrl: opts.hub.hubUrl };
+  const ctxBase = {
+    modelRepo: hubId(targets.model),
+    ggufRepo: ggufFiles2.length > 0 ? hubId(targets.gguf) : void 0,
+    eval: report?.ran ? report : void 0,
+    hubUrl: opts.hub.hubUrl
+  };
   const staging = mkdtempSync2(join19(tmpdir2(), "mergeops-card-"));
   const message = commitMessage(data);
   const outcomes = [];
@@ -50559,7 +50568,7 @@ async function publishOutput(dir, targets, opts) {
         ...mine.filter((f) => local.includes(f)).map((f) => ({ path: f.name, local: join19(dir, f.name) })),
         ...cards.map((n) => ({ path: n, local: join19(cardDir, n) }))
       ];
-      plan.push({ target, files, all: [...mine.map((f) => ({ path: f.name, bytes: f.bytes })), ...cards.map((n) => ({ path: n, bytes: statSync13(join19(cardDir, n)).size }))] });
+      plan.push({ target, files, all: [...mine.map((f) => ({ path: f.name, bytes: f.bytes })), ...cards.map((n) => ({ path: n, bytes: statSync14(join19(cardDir, n)).size }))] });
     }
     if (opts.dryRun) return { outcomes, planned: plan.map((p) => ({ target: targetName(p.target), files: p.all.sort((a, b) => a.path < b.path ? -1 : 1) })) };
     for (const { target, files } of plan) {
