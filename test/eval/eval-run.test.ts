@@ -2,10 +2,11 @@
  * The eval stage end to end, as a user runs it (`mergeops run`): the demo recipe's table on the
  * example models, a broken merge failing the gate, --eval FILE with a chat prompt, --no-eval.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readEvalReport, type EvalReport } from '../../src/eval/report.js';
 import { runCliAsync } from '../support/cli.js';
+import { exampleTaskArithmetic, exampleTaskLines } from '../support/example-recipes.js';
 import { EXAMPLE_MODELS, tempDir, writeRecipe } from '../support/tmp.js';
 
 const t = tempDir();
@@ -20,24 +21,6 @@ function taskAccuracy(r: EvalReport, task: string, label: string): number {
   if (!c || c.kind !== 'task') throw new Error(`no task ${task}`);
   return c.results[model.id].accuracy;
 }
-
-/** The first n lines of an example task file. */
-function smallTask(name: string, n: number): string {
-  const file = join(t.dir, `${name}-${n}.jsonl`);
-  writeFileSync(file, readFileSync(join(EXAMPLES, 'evals', `${name}.jsonl`), 'utf8').split('\n').slice(0, n).join('\n') + '\n');
-  return file;
-}
-
-const taskArithmetic = (lambda: number, extra: string): string => `merge_method: task_arithmetic
-base_model: ${m('base')}
-models:
-  - model: ${m('add')}
-    parameters: {weight: 1.0}
-  - model: ${m('rev')}
-    parameters: {weight: 1.0}
-parameters: {lambda: ${lambda}}
-dtype: bfloat16
-${extra}`;
 
 describe('mergeops run: the eval stage', () => {
   test('the demo recipe: each parent strong on its own task, near zero on the other; the merge good at both (Q8_0)', async () => {
@@ -65,14 +48,14 @@ describe('mergeops run: the eval stage', () => {
   });
 
   test('a broken merge (lambda 10) fails the gate: non-zero exit naming the check, nothing published, the report says so', async () => {
-    const recipe = writeRecipe(t.dir, 'broken.yml', taskArithmetic(10, `mergeops:
+    const recipe = writeRecipe(t.dir, 'broken.yml', exampleTaskArithmetic(10, `mergeops:
   license: apache-2.0
   eval:
     prompts:
       - {prompt: "Hello", not_contains: "\\ufffd", chat: true, max_tokens: 4}
     tasks:
-      - {name: add, file: ${smallTask('add', 10)}, max_tokens: 8}
-      - {name: rev, file: ${smallTask('rev', 10)}, max_tokens: 8}
+      - {name: add, file: ${exampleTaskLines(t.dir, 'add', 10)}, max_tokens: 8}
+      - {name: rev, file: ${exampleTaskLines(t.dir, 'rev', 10)}, max_tokens: 8}
     min_pass_rate: 0.3
 `));
     const out = join(t.dir, 'broken');
@@ -126,7 +109,7 @@ mergeops:
   });
 
   test('--no-eval skips the stage and says so; a missing task file fails before the merge', async () => {
-    const recipe = writeRecipe(t.dir, 'skip.yml', taskArithmetic(1, `mergeops:
+    const recipe = writeRecipe(t.dir, 'skip.yml', exampleTaskArithmetic(1, `mergeops:
   eval:
     tasks: [{name: add, file: nowhere/add.jsonl}]
 `));

@@ -2,25 +2,19 @@
  * The inputs' eval results kept between runs (compare_inputs): a second run checks only the merge
  * and reports the same table; a changed input, other checks or --no-eval-cache are checked again.
  */
-import { cpSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelResults } from '../../src/eval/checks.js';
 import type { EvalData } from '../../src/eval/data.js';
 import { readEvalReport, type EvalReport } from '../../src/eval/report.js';
 import { EvalResultsCache, localModelIdentity } from '../../src/eval/results-cache.js';
 import { runCliAsync } from '../support/cli.js';
+import { exampleTaskLines } from '../support/example-recipes.js';
 import { EXAMPLE_MODELS, tempDir, writeRecipe } from '../support/tmp.js';
 
 const t = tempDir();
 afterAll(t.cleanup);
 
-const EVALS = join(EXAMPLE_MODELS, '..', 'evals');
-
-function firstLines(name: string, n: number): string {
-  const file = join(t.dir, `${name}-${n}.jsonl`);
-  writeFileSync(file, readFileSync(join(EVALS, `${name}.jsonl`), 'utf8').split('\n').slice(0, n).join('\n') + '\n');
-  return file;
-}
 
 describe('EvalResultsCache', () => {
   const data = (prompt: string): EvalData => ({
@@ -83,7 +77,7 @@ dtype: bfloat16
 mergeops:
   quantize: [Q8_0]
   eval:
-    tasks: [{name: add, file: ${firstLines('add', 8)}, max_tokens: 8}, {name: rev, file: ${firstLines('rev', 8)}, max_tokens: 8}]
+    tasks: [{name: add, file: ${exampleTaskLines(t.dir, 'add', 8)}, max_tokens: 8}, {name: rev, file: ${exampleTaskLines(t.dir, 'rev', 8)}, max_tokens: 8}]
     compare_inputs: true${extra}
 `;
   const table = (r: EvalReport): unknown => ({ checks: r.checks, summary: r.summary, labels: r.models.slice(1).map((m) => m.label) });

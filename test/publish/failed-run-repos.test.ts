@@ -5,12 +5,12 @@
  * CLI processes against the test Hub, which serves @huggingface/hub's `DELETE /api/repos/delete`.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestHub } from '../servers/hub-server.js';
 import { CLI, runCliAsync, type CliResult } from '../support/cli.js';
 import { recordOutput } from '../support/output-capture.js';
-import { EXAMPLE_MODELS, tempDir, writeRecipe } from '../support/tmp.js';
+import { exampleTaskArithmetic, exampleTaskLines } from '../support/example-recipes.js';
+import { tempDir, writeRecipe } from '../support/tmp.js';
 
 const TOKEN = 'hf_FailedRunToken4242';
 let hub: TestHub;
@@ -24,33 +24,16 @@ afterAll(async () => { await hub.close(); t.cleanup(); });
 
 const env = (): Record<string, string> => ({ HF_ENDPOINT: hub.url, HF_TOKEN: TOKEN, MERGEOPS_RETRY_BASE_MS: '5' });
 const cli = (args: string[]): Promise<CliResult> => runCliAsync(args, { env: env() });
-const m = (name: string): string => join(EXAMPLE_MODELS, name);
-
-/** The first n lines of an example task file. */
-function smallTask(name: string, n: number): string {
-  const file = join(t.dir, `${name}-${n}.jsonl`);
-  writeFileSync(file, readFileSync(join(EXAMPLE_MODELS, '..', 'evals', `${name}.jsonl`), 'utf8').split('\n').slice(0, n).join('\n') + '\n');
-  return file;
-}
 
 /** task_arithmetic over the example models; lambda 10 breaks the merge (eval-run.test.ts), and the gate fails. */
-const recipe = (lambda: number, evalBlock = ''): string => writeRecipe(t.dir, `lambda-${lambda}.yml`, `merge_method: task_arithmetic
-base_model: ${m('base')}
-models:
-  - model: ${m('add')}
-    parameters: {weight: 1.0}
-  - model: ${m('rev')}
-    parameters: {weight: 1.0}
-parameters: {lambda: ${lambda}}
-dtype: bfloat16
-mergeops:
+const recipe = (lambda: number, evalBlock = ''): string => writeRecipe(t.dir, `lambda-${lambda}.yml`, exampleTaskArithmetic(lambda, `mergeops:
   license: apache-2.0
-${evalBlock}`);
+${evalBlock}`));
 
 const brokenRecipe = (): string => recipe(10, `  eval:
     tasks:
-      - {name: add, file: ${smallTask('add', 10)}, max_tokens: 8}
-      - {name: rev, file: ${smallTask('rev', 10)}, max_tokens: 8}
+      - {name: add, file: ${exampleTaskLines(t.dir, 'add', 10)}, max_tokens: 8}
+      - {name: rev, file: ${exampleTaskLines(t.dir, 'rev', 10)}, max_tokens: 8}
     compare_inputs: false
     min_pass_rate: 0.3
 `);
