@@ -17,7 +17,7 @@ import { renderSweepChart } from './eval/chart.js';
 import { loadEvalData, type EvalData } from './eval/data.js';
 import { llamaRuntime } from './eval/llama.js';
 import { runChecks } from './eval/checks.js';
-import { ModelSession } from './eval/session.js';
+import { MAX_SEQUENCES, ModelSession } from './eval/session.js';
 import { contextFor } from './eval/stage.js';
 
 /** Parameters a sweep may vary: global ones set under `parameters:`, per-model ones on every model. */
@@ -163,7 +163,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
 
 async function evaluateCandidate(rt: Parameters<typeof ModelSession.open>[0], file: string, data: EvalData): Promise<{ outputs: string[]; accuracy: Record<string, number> }> {
   // The prompts and tasks of the eval stage, decoded in batches the same way; no perplexity (the pick uses outputs).
-  const session = await ModelSession.open(rt, file, contextFor(data), undefined, 16);
+  const session = await ModelSession.open(rt, file, contextFor(data), undefined, MAX_SEQUENCES);
   try {
     const r = await runChecks(session, { ...data, options: { ...data.options, perplexity: undefined } });
     const accuracy: Record<string, number> = {};

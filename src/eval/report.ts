@@ -55,10 +55,10 @@ export interface TensorHealthReport {
   outliers: { name: string; reason: string }[];
 }
 
-/** A report for a run whose checks did not run, saying why. */
 /** Why eval.json says the eval did not run when it was switched off (--no-eval, the Action's `eval: false`). */
 export const EVAL_SWITCHED_OFF = 'skipped with --no-eval';
 
+/** A report for a run whose checks did not run, saying why. */
 export function notRunReport(reason: string, mergeopsVersion: string, extra: Partial<EvalReport> = {}): EvalReport {
   return {
     version: 1, ran: false, reason, versions: { mergeops: mergeopsVersion }, models: [], checks: [], summary: {},

@@ -46,8 +46,8 @@ export interface GreedyJob {
   maxTokens: number;
 }
 
-/** Sequences decoded together at most (more gives little on a CPU: a step is then compute-bound). */
-const MAX_SEQUENCES = 16;
+/** Sequences decoded together at most, what the checks ask for (more gives little on a CPU: a step is then compute-bound). */
+export const MAX_SEQUENCES = 16;
 /** Memory the extra sequences' KV caches may take. */
 const SEQUENCES_BUDGET = 512 * 2 ** 20;
 

@@ -18,7 +18,7 @@ import type { GGUFCheck } from '../execute/gguf-check.js';
 import { LOAD_CHECK_PROMPT } from './load-check.js';
 import { notRunReport, writeEvalReport, type EvalCheck, type EvalModel, type EvalReport, type TensorHealthReport } from './report.js';
 import type { EvalResultsCache } from './results-cache.js';
-import { ModelSession } from './session.js';
+import { MAX_SEQUENCES, ModelSession } from './session.js';
 
 export interface EvalInput {
   label: string;
@@ -141,9 +141,9 @@ export async function runEvalStage(o: EvalStageOptions): Promise<EvalReport> {
           continue;
         }
         const id = `input${i}`;
-        const identity = o.resultsCache && input.identity ? inputIdentity(input) : undefined;
+        const identity = o.resultsCache && input.identity ? inputIdentity(input.identity) : undefined;
         const scope = { data, context, ggufType: target.type, versions };
-        const cached = identity !== undefined ? o.resultsCache!.get(identity, scope) : undefined;
+        const cached = identity !== undefined ? o.resultsCache?.get(identity, scope) : undefined;
         if (cached) {
           log(`eval: ${input.label}: results of an earlier run on the same weights and checks (eval cache)`);
           results.set(id, cached);
@@ -171,7 +171,7 @@ export async function runEvalStage(o: EvalStageOptions): Promise<EvalReport> {
         try {
           const r = await checkModel(rt, conv.files[0].path, context, data);
           results.set(id, r);
-          if (identity !== undefined) o.resultsCache!.put(identity, scope, r);
+          if (identity !== undefined) o.resultsCache?.put(identity, scope, r);
         } finally {
           rmSync(dir, { recursive: true, force: true });
         }
@@ -189,17 +189,17 @@ export async function runEvalStage(o: EvalStageOptions): Promise<EvalReport> {
 }
 
 /** The input's identity, or undefined when its files cannot be read now (it is then checked, not looked up). */
-function inputIdentity(input: EvalInput): string | undefined {
+function inputIdentity(identity: () => string): string | undefined {
   try {
-    return input.identity!();
+    return identity();
   } catch {
     return undefined;
   }
 }
 
 async function checkModel(rt: Parameters<typeof ModelSession.open>[0], file: string, context: number, data: EvalData): Promise<ModelResults> {
-  // Prompts are decoded 16 at a time (one batch per step): several times faster than one by one.
-  const session = await ModelSession.open(rt, file, context, undefined, 16);
+  // Prompts are decoded up to 16 at a time (one batch per step): several times faster than one by one.
+  const session = await ModelSession.open(rt, file, context, undefined, MAX_SEQUENCES);
   try {
     return await runChecks(session, data);
   } finally {
