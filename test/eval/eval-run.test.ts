@@ -48,7 +48,7 @@ describe('mergeops run: the eval stage', () => {
   });
 
   test('a broken merge (lambda 10) fails the gate: non-zero exit naming the check, nothing published, the report says so', async () => {
-    const recipe = writeRecipe(t.dir, 'broken.yml', exampleTaskArithmetic(10, `mergeops:
+    const recipe = writeRecipe(t.dir, 'broken.yml', exampleTaskArithmetic(`mergeops:
   license: apache-2.0
   eval:
     prompts:
@@ -57,7 +57,7 @@ describe('mergeops run: the eval stage', () => {
       - {name: add, file: ${exampleTaskLines(t.dir, 'add', 10)}, max_tokens: 8}
       - {name: rev, file: ${exampleTaskLines(t.dir, 'rev', 10)}, max_tokens: 8}
     min_pass_rate: 0.3
-`));
+`, { lambda: 10, dtype: 'bfloat16' }));
     const out = join(t.dir, 'broken');
     const published = join(t.dir, 'published');
     const r = await runCliAsync(['run', recipe, '--out', out, '--publish', `dir:${published}`]);
@@ -109,10 +109,10 @@ mergeops:
   });
 
   test('--no-eval skips the stage and says so; a missing task file fails before the merge', async () => {
-    const recipe = writeRecipe(t.dir, 'skip.yml', exampleTaskArithmetic(1, `mergeops:
+    const recipe = writeRecipe(t.dir, 'skip.yml', exampleTaskArithmetic(`mergeops:
   eval:
     tasks: [{name: add, file: nowhere/add.jsonl}]
-`));
+`, { lambda: 1, dtype: 'bfloat16' }));
     const out = join(t.dir, 'skip');
     const r = await runCliAsync(['run', recipe, '--out', out, '--no-eval']);
     expect(r.status).toBe(0);

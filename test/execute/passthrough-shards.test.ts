@@ -5,6 +5,7 @@ import { detectArch } from '../../src/arch/detect.js';
 import { BASELINE_BYTES, PER_WORKER_BYTES } from '../../src/execute/budget.js';
 import { readLocalModel, readTensorBytes } from '../../src/hub/local.js';
 import { runCli } from '../support/cli.js';
+import { exampleTaskArithmetic } from '../support/example-recipes.js';
 import { EXAMPLE_MODELS, tempDir, writeRecipe } from '../support/tmp.js';
 
 function merge(args: string[]): void {
@@ -69,14 +70,7 @@ slices:
 describe('sharded output and determinism', () => {
   const t = tempDir();
   afterAll(t.cleanup);
-  const recipe = (): string => writeRecipe(t.dir, 'ta.yml', `merge_method: task_arithmetic
-base_model: ${join(EXAMPLE_MODELS, 'base')}
-models:
-  - model: ${join(EXAMPLE_MODELS, 'add')}
-    parameters: {weight: 1.0}
-  - model: ${join(EXAMPLE_MODELS, 'rev')}
-    parameters: {weight: 1.0}
-`);
+  const recipe = (): string => writeRecipe(t.dir, 'ta.yml', exampleTaskArithmetic());
 
   it('writes the same tensors whatever the shard size, threads or memory budget', async () => {
     const r = recipe();

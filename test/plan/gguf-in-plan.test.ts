@@ -6,18 +6,10 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../support/cli.js';
-import { EXAMPLE_MODELS, tempDir, writeRecipe } from '../support/tmp.js';
+import { exampleTaskArithmetic } from '../support/example-recipes.js';
+import { tempDir, writeRecipe } from '../support/tmp.js';
 
-const recipe = (quantize: string): string => `merge_method: task_arithmetic
-base_model: ${join(EXAMPLE_MODELS, 'base')}
-models:
-  - model: ${join(EXAMPLE_MODELS, 'add')}
-    parameters: {weight: 1.0}
-  - model: ${join(EXAMPLE_MODELS, 'rev')}
-    parameters: {weight: 1.0}
-mergeops:
-  quantize: ${quantize}
-`;
+const recipe = (quantize: string): string => exampleTaskArithmetic(`mergeops:\n  quantize: ${quantize}\n`);
 
 interface PlanJson {
   gguf: { file: string; type: string; bytes: number }[];

@@ -26,9 +26,9 @@ const env = (): Record<string, string> => ({ HF_ENDPOINT: hub.url, HF_TOKEN: TOK
 const cli = (args: string[]): Promise<CliResult> => runCliAsync(args, { env: env() });
 
 /** task_arithmetic over the example models; lambda 10 breaks the merge (eval-run.test.ts), and the gate fails. */
-const recipe = (lambda: number, evalBlock = ''): string => writeRecipe(t.dir, `lambda-${lambda}.yml`, exampleTaskArithmetic(lambda, `mergeops:
+const recipe = (lambda: number, evalBlock = ''): string => writeRecipe(t.dir, `lambda-${lambda}.yml`, exampleTaskArithmetic(`mergeops:
   license: apache-2.0
-${evalBlock}`));
+${evalBlock}`, { lambda, dtype: 'bfloat16' }));
 
 const brokenRecipe = (): string => recipe(10, `  eval:
     tasks:

@@ -3,8 +3,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXAMPLE_MODELS } from './tmp.js';
 
-/** Task arithmetic of the example fine-tunes over their base; λ = 1 does both skills, λ = 10 breaks the merge. */
-export function exampleTaskArithmetic(lambda: number, extra = ''): string {
+/**
+ * Task arithmetic of the example fine-tunes over their base, then `extra` (e.g. a `mergeops:` block).
+ * λ = 1 (the default when not given) does both skills; λ = 10 breaks the merge.
+ */
+export function exampleTaskArithmetic(extra = '', o: { lambda?: number; dtype?: string } = {}): string {
   const m = (name: string): string => join(EXAMPLE_MODELS, name);
   return `merge_method: task_arithmetic
 base_model: ${m('base')}
@@ -13,9 +16,7 @@ models:
     parameters: {weight: 1.0}
   - model: ${m('rev')}
     parameters: {weight: 1.0}
-parameters: {lambda: ${lambda}}
-dtype: bfloat16
-${extra}`;
+${o.lambda !== undefined ? `parameters: {lambda: ${o.lambda}}\n` : ''}${o.dtype !== undefined ? `dtype: ${o.dtype}\n` : ''}${extra}`;
 }
 
 /** Writes the first `n` items of an example task file (`add`, `rev`) into `dir`; returns its path. */

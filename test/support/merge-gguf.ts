@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from './cli.js';
-import { EXAMPLE_MODELS } from './tmp.js';
+import { exampleTaskArithmetic } from './example-recipes.js';
 
 export function ok(r: { status: number; stderr: string }): void {
   if (r.status !== 0) throw new Error(`mergeops failed (${r.status}):\n${r.stderr}`);
@@ -18,13 +18,4 @@ export function expectSameAsQuantize(out: string, qDir: string, types: string[],
 }
 
 /** Task arithmetic of the fixtures with a Q8_0 GGUF output. */
-export const GGUF_RECIPE = `merge_method: task_arithmetic
-base_model: ${join(EXAMPLE_MODELS, 'base')}
-models:
-  - model: ${join(EXAMPLE_MODELS, 'add')}
-    parameters: {weight: 1.0}
-  - model: ${join(EXAMPLE_MODELS, 'rev')}
-    parameters: {weight: 1.0}
-mergeops:
-  quantize: [Q8_0]
-`;
+export const GGUF_RECIPE = exampleTaskArithmetic('mergeops:\n  quantize: [Q8_0]\n');
