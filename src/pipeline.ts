@@ -17,9 +17,9 @@ import { resolveRecipe, type ResolveOptions, type ResolveResult } from './hub/re
 import { defaultCacheDir, ShardCache } from './store/shard-cache.js';
 import { ShardFetcher } from './store/shard-fetcher.js';
 import { checkRecipe } from './plan/check-recipe.js';
-import { buildPlan, type GGUFOptions, type PlanOptions } from './plan/plan.js';
+import { buildPlan, ggufTypes, type GGUFOptions, type PlanOptions } from './plan/plan.js';
 import type { GGUFSplitOptions } from './formats/gguf.js';
-import { parseFileType, type FileTypeName } from './quant/select.js';
+import type { FileTypeName } from './quant/select.js';
 import type { Plan } from './plan/types.js';
 import { canonicalRecipe, type CanonicalRecipe } from './recipe/canonical.js';
 import { parseRecipeText } from './recipe/parse.js';
@@ -102,8 +102,7 @@ async function planDocs(file: string, docs: Recipe[], opts: PlanFileOptions): Pr
   // The final stage's plan holds the run's GGUF files: resolve reads what their metadata needs of its donor.
   const gguf = ggufOptions(file, opts);
   const finalOptions = (doc: Recipe): { resolve: ResolveOptions; plan: PlanOptions } => {
-    const types = gguf.types ?? (doc.mergeops.quantize ?? []).map(parseFileType);
-    return { resolve: { ...opts, ggufSources: types.length > 0 }, plan: { ...opts, gguf } };
+    return { resolve: { ...opts, ggufSources: ggufTypes(doc, gguf.types).length > 0 }, plan: { ...opts, gguf } };
   };
   if (docs.length === 1) {
     const o = finalOptions(docs[0]);
@@ -244,7 +243,7 @@ export function recordLockOutputs(lock: Lockfile, lockPath: string, outputs: Pin
 export interface RunOptions extends PrepareOptions, Omit<ExecuteOptions, 'inputsReady'> {
   outDir: string;
   /** Called once the plan is known, before any tensor data is read. */
-  onPlan?: (plan: Plan) => void;
+  onPlan?: (plan: Plan, run: { evalChecks: boolean }) => void;
   /** Multi-stage recipes: also write each named stage to `<dir>/<name>` (computed from its inputs again). */
   keepIntermediates?: string;
   /** Write the model card (README.md) and its data into the output (gathered before the merge). */
@@ -354,7 +353,7 @@ async function runPrepared(plan: Plan, pending: PendingShard[], sourceMode: Prep
   lock: Lockfile | undefined, cache: ShardCache, evalRun: { data?: EvalData; inputs: EvalInput[] }, card: CardData | undefined,
   opts: RunOptions & Pick<ExecuteOptions, 'guards' | 'marker' | 'outputLock'>): Promise<RunResult> {
   const { guards, marker } = opts;
-  opts.onPlan?.(plan);
+  opts.onPlan?.(plan, { evalChecks: evalRun.data !== undefined });
   const fetch: { f?: ShardFetcher } = {};
   const startFetcher = (tensors: readonly PlannedTensor[]): void => {
     const order = tensors.flatMap((t) => inputFiles(t.inputs));

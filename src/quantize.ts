@@ -14,7 +14,6 @@ import type { LoadCheck, SmokeResult } from './execute/gguf-check.js';
 import type { GGUFSplitOptions } from './formats/gguf.js';
 import { readLocalModel } from './hub/local.js';
 import { resolveRecipe } from './hub/resolve.js';
-import { checkRecipe } from './plan/check-recipe.js';
 import type { GGUFPlan } from './plan/gguf-plan.js';
 import { buildPlan } from './plan/plan.js';
 import type { FileTypeName } from './quant/select.js';
@@ -68,7 +67,6 @@ export async function quantizeFolder(o: QuantizeOptions): Promise<QuantizeResult
   const file = join(dir, 'mergeops-quantize.yml');
   try {
     const [doc] = parseRecipeText(`merge_method: passthrough\nmodels:\n  - model: ${JSON.stringify(dir)}\n`, file);
-    checkRecipe(doc);
     // No such folder: the error reading it gives (not the recipe's "not found").
     if (!existsSync(dir) || !statSync(dir).isDirectory()) await readLocalModel(dir);
     const resolved = await resolveRecipe(doc, { ggufSources: true });

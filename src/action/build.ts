@@ -22,7 +22,6 @@ import { publishOutput } from '../publish/publish.js';
 import { RunUploads } from '../publish/run-uploads.js';
 import { commitParts, dryRunPart, uploadPart } from './matrix-publish.js';
 import { publishTargets, type PublishTargets } from '../publish/target.js';
-import { DEFAULT_HUB_URL } from '../hub/hub-options.js';
 import { commitFiles, octokit } from './github.js';
 import { provideNodeLlamaCpp } from './llama-runtime.js';
 import { logProgress } from './progress-log.js';
@@ -30,7 +29,7 @@ import { setNodeLlamaCppLoader } from '../eval/llama.js';
 import { interruptedBy } from '../interrupt.js';
 import { allRecipes, changedRecipes, lockPathOf, recipeName } from './recipes.js';
 import { publishTargetFor } from './inputs.js';
-import { recipeSummary, type RecipeBuild } from './summary.js';
+import { publishedOf, recipeSummary, type RecipeBuild } from './summary.js';
 
 /** The recipes a build concerns: those the push changed; all of them on a new branch or a manual run. */
 export function buildSelection(ctx: ModeContext): string[] {
@@ -82,9 +81,9 @@ async function buildRecipe(ctx: ModeContext, path: string, store: ShardCache, ou
       // Shards cached by an earlier run of this workflow come back before anything is fetched.
       if (ctx.inputs.cache) for (const p of pins) await restoreModelFromActionsCache(store, p.repo, p.sha, { log: ctx.log });
     },
-    onPlan: (plan) => {
+    onPlan: (plan, { evalChecks }) => {
       // A part holds 1/N of the output: the whole output's disk estimate says nothing of it.
-      if (uploads && !shard) uploads.decide(plan, outDir, ctx.inputs.eval && plan.recipe.mergeops.eval !== undefined);
+      if (uploads && !shard) uploads.decide(plan, outDir, evalChecks);
       else if (uploads?.lowDisk) ctx.log(`${path}: low-disk mode: each finished file of this part is uploaded and deleted`);
       for (const w of plan.warnings) core.warning(w, { file: path });
       ctx.log(`${path}: merging ${plan.tensors.length} tensors with ${plan.methodName}`);
@@ -115,12 +114,7 @@ async function buildRecipe(ctx: ModeContext, path: string, store: ShardCache, ou
       matrix = { role: 'part', shard: `${shard.index}/${shard.count}`, manifest: part.manifest, uploaded: [], dryRunFiles: part.files.length };
     } else if (pub && uploads) {
       const r = await publishOutput(result.outDir, pub.targets, { hub: ctx.hub, starts: pub.starts, log: ctx.log, uploaders: uploads.uploaders, uploadedFiles: result.removed });
-      const hubUrl = ctx.hub.hubUrl ?? DEFAULT_HUB_URL;
-      for (const o of r.outcomes) {
-        ctx.log(`${path}: ${o.committed ? `published ${o.target} (${o.changed.length} file(s) changed, commit ${o.commit ?? ''})` : `${o.target} already up to date`}`);
-        const repo = o.target.replace(/^hf:/, '');
-        if (o.target.startsWith('hf:')) published.push({ repo, commit: o.commit ?? '', url: `${hubUrl}/${repo}`, committed: o.committed });
-      }
+      published.push(...publishedOf(ctx, path, r.outcomes));
     }
   }
   const lockAfter = existsSync(lockPath) ? readFileSync(lockPath, 'utf8') : undefined;

@@ -21,7 +21,6 @@ import { MergeopsError } from '../errors.js';
 import { EVAL_SWITCHED_OFF, notRunReport, writeEvalReport } from '../eval/report.js';
 import { writeModelFiles } from '../execute/execute.js';
 import { OUTPUT_MARKER, writeOutputMarker } from '../execute/output-safety.js';
-import { DEFAULT_HUB_URL } from '../hub/hub-options.js';
 import { canonicalRecipe, canonicalRecipeHash } from '../recipe/canonical.js';
 import { lockedLoraShas, lockedShas, outputFiles, readLock, sha256Text } from '../hub/lockfile.js';
 import { loadRecipeFile, lockIsCurrent, lockRecipeFile, prepareRecipeFile, recipeTitle, recordLockOutputs, type RunResult } from '../pipeline.js';
@@ -38,7 +37,7 @@ import { MERGEOPS_VERSION } from '../version.js';
 import type { ModeContext } from './context.js';
 import { publishTargetFor } from './inputs.js';
 import { lockPathOf, recipeName } from './recipes.js';
-import type { RecipeBuild } from './summary.js';
+import { publishedOf, type RecipeBuild } from './summary.js';
 
 /** The files of an output that parts upload (the rest the final job writes itself). */
 export const PART_FILE = /\.(safetensors|gguf)$/;
@@ -168,12 +167,7 @@ async function commitOne(ctx: ModeContext, path: string, parts: { file: string; 
     const uploads = new RunUploads(targets, { hub: ctx.hub, starts, log: ctx.log });
     for (const f of files) (await uploads.uploaderFor(f.path)).adopt(f.path, f);
     const r = await publishOutput(outDir, targets, { hub: ctx.hub, starts, log: ctx.log, uploaders: uploads.uploaders, uploadedFiles: remote });
-    const hubUrl = ctx.hub.hubUrl ?? DEFAULT_HUB_URL;
-    for (const o of r.outcomes) {
-      ctx.log(`${path}: ${o.committed ? `published ${o.target} (${o.changed.length} file(s) changed, commit ${o.commit ?? ''})` : `${o.target} already up to date`}`);
-      const repo = o.target.replace(/^hf:/, '');
-      published.push({ repo, commit: o.commit ?? '', url: `${hubUrl}/${repo}`, committed: o.committed });
-    }
+    published.push(...publishedOf(ctx, path, r.outcomes));
   } else {
     // What the commits would hold, planned as publishing plans them (cards rendered, nothing sent).
     const r = await publishOutput(outDir, targets, { hub: ctx.hub, starts: [], log: ctx.log, uploadedFiles: remote, dryRun: true });

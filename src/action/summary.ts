@@ -4,6 +4,9 @@ import { bytes, duration } from '../units.js';
 import type { EvalReport } from '../eval/report.js';
 import { renderEvalMarkdown } from '../eval/render.js';
 import { isLocalOnly } from '../publish/publish.js';
+import type { CommitOutcome } from '../publish/uploader.js';
+import { DEFAULT_HUB_URL } from '../hub/hub-options.js';
+import type { ModeContext } from './context.js';
 
 export interface RecipeBuild {
   path: string;
@@ -73,4 +76,16 @@ export function recipeSummary(b: RecipeBuild, hubUrl = 'https://huggingface.co')
   out.push(`Time: ${duration(b.seconds)} (${b.matrix?.role === 'commit' ? 'the merge ran in the part jobs' : `merge ${duration(b.mergeSeconds)}`}); peak memory ${bytes(b.peakRssBytes)}.`
     + `${b.lockChanged ? ` \`${b.lockPath}\` updated.` : ''}`, '');
   return out.join('\n');
+}
+
+/** The Hub repos a recipe's commits went to (for the summary and the `models` output), each logged. */
+export function publishedOf(ctx: ModeContext, path: string, outcomes: readonly CommitOutcome[]): RecipeBuild['published'] {
+  const hubUrl = ctx.hub.hubUrl ?? DEFAULT_HUB_URL;
+  const published: RecipeBuild['published'] = [];
+  for (const o of outcomes) {
+    ctx.log(`${path}: ${o.committed ? `published ${o.target} (${o.changed.length} file(s) changed, commit ${o.commit ?? ''})` : `${o.target} already up to date`}`);
+    const repo = o.target.replace(/^hf:/, '');
+    if (o.target.startsWith('hf:')) published.push({ repo, commit: o.commit ?? '', url: `${hubUrl}/${repo}`, committed: o.committed });
+  }
+  return published;
 }

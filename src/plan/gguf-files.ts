@@ -7,7 +7,7 @@
  */
 import { isIgnoredTensor } from '../arch/detect.js';
 import { ggufArchFor, ggufTensorName, withConfigDefaults, type GGUFArchRow } from '../arch/gguf-arch.js';
-import { generalFromModelCard, type GGUFGeneralInfo } from '../arch/gguf-general.js';
+import type { GGUFGeneralInfo } from '../arch/gguf-general.js';
 import type { HFConfig } from '../arch/types.js';
 import { MergeopsError } from '../errors.js';
 import { kv, type GGUFKV, type GGUFSplitOptions } from '../formats/gguf.js';
@@ -71,8 +71,6 @@ interface FolderInfoInput {
   config: HFConfig;
   /** the folder's tokenizer files and generation config */
   sources: GGUFSources;
-  /** the model card's YAML front matter, when it is a source of `general.*` */
-  modelCard?: Record<string, unknown>;
   /** the title a mergeops run records in the folder's marker (below the card) */
   title?: string;
   /** `general.*` values known for sure (--name) */
@@ -91,7 +89,7 @@ function folderGGUFInfo(o: FolderInfoInput): FolderGGUFInfo {
   const row = ggufArchFor(o.config);
   const vocab = vocabKVsFor(row, o.sources.tokenizer, withConfigDefaults(o.config), o.tokenizerPre);
   const general: Partial<GGUFGeneralInfo> = {
-    ...(o.title !== undefined ? { name: o.title } : {}), ...generalFromModelCard(o.modelCard ?? {}), ...o.general,
+    ...(o.title !== undefined ? { name: o.title } : {}), ...o.general,
   };
   if (o.sources.generationConfig) general.generationConfig = o.sources.generationConfig;
   const modelIds: string[] = [];
@@ -154,7 +152,6 @@ export function planGGUFFiles(plan: Plan, request: GGUFRequest, donor: ResolvedM
   const shardOf = (t: Plan['tensors'][number]): string => (input ? basename(t.inputs[0].file) : plan.shards[t.shard].fileName);
   const tensors = plan.tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, shard: shardOf(t) }));
   return {
-    request,
     plans: [...new Set(request.types)].map((t) => planFolderGGUF(info, tensors, t, { split: request.split, prefix: request.prefix })),
   };
 }

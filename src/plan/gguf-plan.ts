@@ -102,9 +102,8 @@ export interface GGUFRequest {
   folder?: 'output' | 'input';
 }
 
-/** The GGUF files of a merge, planned: one file (or gguf-split set) per type, and what they were planned for. */
+/** The GGUF files of a merge, planned: one file (or gguf-split set) per type. */
 export interface PlannedGGUF {
-  request: GGUFRequest;
   plans: GGUFPlan[];
 }
 

@@ -395,9 +395,14 @@ export function buildPlan(resolved: Resolved, opts: PlanOptions = {}): Plan {
   return plan;
 }
 
+/** The GGUF types a run writes: those asked for (`--gguf`), else the recipe's `mergeops.quantize`. */
+export function ggufTypes(recipe: Recipe, asked?: readonly FileTypeName[]): FileTypeName[] {
+  return [...new Set(asked ?? (recipe.mergeops.quantize ?? []).map(parseFileType))];
+}
+
 /** Sets `plan.gguf` (one file or gguf-split set per type) and counts its bytes in the disk estimate. */
 function planGGUF(plan: Plan, o: GGUFOptions, donor: ResolvedModel, ggufOnly: boolean): void {
-  const types = [...new Set(o.types ?? (plan.recipe.mergeops.quantize ?? []).map(parseFileType))];
+  const types = ggufTypes(plan.recipe, o.types);
   if (types.length === 0) {
     if (o.split) {
       throw new MergeopsError('USAGE', '--split-max-size / --split-max-tensors split GGUF files, but this run writes none',

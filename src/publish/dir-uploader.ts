@@ -49,7 +49,9 @@ export class DirUploader implements Uploader {
     const unchanged: string[] = [];
     for (const [p, local] of all) {
       const cur = join(this.path, p);
-      if (existing.has(p) && statSync(cur).size === statSync(local).size && (await digestFile(cur)).sha256 === (await digestFile(local)).sha256) unchanged.push(p);
+      const same = existing.has(p) && statSync(cur).size === statSync(local).size
+        && (await digestFile(cur)).sha256 === (this.digests.get(p) ?? await digestFile(local)).sha256;
+      if (same) unchanged.push(p);
       else changed.push(p);
     }
     const deleted = [...existing].filter((p) => !all.has(p) && OWNED_FILE.test(p)).sort();

@@ -119,6 +119,10 @@ export class HubUploader implements Uploader {
       ...this.creds(), repo: { type: 'model', name: this.repo }, title: 'upload', branch: 'main',
       operations: [{ operation: 'addOrUpdate', path, content: fileContent(local) }],
     });
+    // Our digest (sha256 and git oid, for the commit and the lockfile) reads the file alongside the
+    // library's hashing and upload rather than after them; a failed upload throws first.
+    const digest = digestFile(local);
+    digest.catch(() => undefined);
     let stored = false;
     try {
       for (;;) {
@@ -132,7 +136,7 @@ export class HubUploader implements Uploader {
       throw hubError(e, `cannot upload ${path} to ${this.target}`, this.opts.hub);
     }
     if (!stored) { this.bytesTotal -= size; return false; }
-    this.uploaded.set(path, await digestFile(local));
+    this.uploaded.set(path, await digest);
     return true;
   }
 

@@ -60,7 +60,7 @@ describe('matrix parts', () => {
     expect(refusal([...g, part(2, [])])).toMatch(/part 2\/3 twice/);
     expect(refusal([g[0], g[1], part(3, [['m-Q8_0.gguf', 30]], { recipeSha256: H('f') })])).toMatch(/m\.part-3-of-3\.json is a part of another version of the recipe/);
     expect(refusal([g[0], g[1], part(3, [['m-Q8_0.gguf', 30]], { pins: { 'org/base': 'e'.repeat(40) } })])).toMatch(/merged different commits/);
-    expect(refusal([g[0], g[1], part(3, [['m-Q8_0.gguf', 30]], { targets: { model: 'hf:o/x', gguf: 'hf:o/x-GGUF' } })])).toMatch(/same `publish` input|hf:o\/x/);
+    expect(refusal([g[0], g[1], part(3, [['m-Q8_0.gguf', 30]], { targets: { model: 'hf:o/x', gguf: 'hf:o/x-GGUF' } })])).toMatch(/was uploaded to hf:o\/x and hf:o\/x-GGUF, this job publishes to hf:o\/m and hf:o\/m-GGUF/);
     expect(refusal([g[0], g[1], part(3, [['m-Q8_0.gguf', 29]])])).toMatch(/m-Q8_0\.gguf from m\.part-3-of-3\.json is 29 bytes; the plan says 30/);
     expect(refusal([g[0], g[1], part(3, [])])).toMatch(/no part uploaded m-Q8_0\.gguf/);
     expect(refusal([g[0], g[1], part(3, [['m-Q8_0.gguf', 30], ['m-Q4_K_M.gguf', 5]])])).toMatch(/the parts hold m-Q4_K_M\.gguf, which this job's plan does not write/);

@@ -296,81 +296,6 @@ pub fn for_tiles(ins: &[Raw], n: usize, tile: usize, stage: &mut [f32], mut out:
 pub(crate) mod tests {
     use super::*;
 
-    // Scalar statistics and combination over the module's block layout, for the tests below
-    // (the methods' program kernels live in their own modules: geo.rs, gta.rs, sce.rs, ram.rs).
-
-    /// Elements per statistics block (`STAT_BLOCK` in src/methods/program.ts).
-    const STAT_BLOCK: usize = 4096;
-    /// Per-block partial Gram matrix of the chunk's inputs: for every block of `STAT_BLOCK`
-    /// elements (blocks start at global multiples of `STAT_BLOCK`), and every pair `i <= j` in
-    /// row-major upper-triangle order, `Σ x_i·x_j` in f64 (products of f32 values are exact in f64;
-    /// summed in index order). `out[b * P + p]` with `P = k(k+1)/2`, `b` the block's index within
-    /// the chunk. Pure: reads `inputs`, writes `out[..blocks*P]`.
-    fn block_gram(inputs: &[&[f32]], first: u64, out: &mut [f64]) {
-        let k = inputs.len();
-        let n = if k > 0 { inputs[0].len() } else { 0 };
-        let pairs = k * (k + 1) / 2;
-        let mut start = 0usize;
-        let mut b = 0usize;
-        while start < n {
-            let to_boundary = STAT_BLOCK - ((first as usize + start) % STAT_BLOCK);
-            let end = core::cmp::min(n, start + to_boundary);
-            let mut p = 0;
-            for i in 0..k {
-                for j in i..k {
-                    let (x, y) = (&inputs[i][start..end], &inputs[j][start..end]);
-                    let mut s = 0f64;
-                    for e in 0..x.len() {
-                        s += x[e] as f64 * y[e] as f64;
-                    }
-                    out[b * pairs + p] = s;
-                    p += 1;
-                }
-            }
-            start = end;
-            b += 1;
-        }
-    }
-
-    /// Number of statistics blocks a chunk `[first, first + n)` touches.
-    fn blocks_in(first: u64, n: usize) -> usize {
-        if n == 0 {
-            return 0;
-        }
-        let b0 = first as usize / STAT_BLOCK;
-        let b1 = (first as usize + n - 1) / STAT_BLOCK;
-        b1 - b0 + 1
-    }
-
-    /// `out[e] = Σ_i c_i·x_i[e]`, accumulated in f32 in input order without fusing
-    /// (`acc = c0*x0; acc = acc + c1*x1; ...`).
-    fn weighted_sum(inputs: &[&[f32]], coeffs: &[f32], out: &mut [f32]) {
-        for e in 0..out.len() {
-            let mut acc = coeffs[0] * inputs[0][e];
-            for i in 1..inputs.len() {
-                acc += coeffs[i] * inputs[i][e];
-            }
-            out[e] = acc;
-        }
-    }
-
-    #[test]
-    fn gram_blocks_follow_global_boundaries() {
-        let a: [f32; 10] = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0];
-        let b: [f32; 10] = [1.0; 10];
-        // A chunk starting 3 elements before a block boundary: first block has 3 elements.
-        let first = (STAT_BLOCK - 3) as u64;
-        assert_eq!(blocks_in(first, 10), 2);
-        let mut out = [0f64; 6];
-        block_gram(&[&a, &b], first, &mut out);
-        assert_eq!(out[0], 1.0 + 4.0 + 9.0); // a·a, block 0
-        assert_eq!(out[1], 6.0); // a·b
-        assert_eq!(out[2], 3.0); // b·b
-        assert_eq!(out[3], (4..=10).map(|x| (x * x) as f64).sum::<f64>());
-        assert_eq!(out[4], (4..=10).map(|x| x as f64).sum::<f64>());
-        assert_eq!(out[5], 7.0);
-    }
-
     /// `vals` rounded to `dtype`, as stored bytes.
     pub(crate) fn encode(vals: &[f32], dtype: u32) -> Vec<u8> {
         let size = crate::convert::dtype_size(dtype);
@@ -415,14 +340,5 @@ pub(crate) mod tests {
             assert_eq!(seen, n);
             assert_eq!(out, encode(&vals[0], out_dt));
         }
-    }
-
-    #[test]
-    fn weighted_sum_is_unfused_in_order() {
-        let x: [f32; 3] = [1.0, 1e8, -1e8];
-        let y: [f32; 3] = [3.0, 1.0, 1.0];
-        let mut out = [0f32; 3];
-        weighted_sum(&[&x, &y], &[0.5, 2.0], &mut out);
-        assert_eq!(out, [0.5f32 * 1.0 + 2.0 * 3.0, 0.5f32 * 1e8 + 2.0, 0.5f32 * -1e8 + 2.0]);
     }
 }

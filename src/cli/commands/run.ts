@@ -137,8 +137,8 @@ ${RECIPE_OPTIONS_HELP}`,
         ggufSplit: opts.ggufSplit,
         onGGUF: (type) => io.err(`writing GGUF ${type}\n`),
         onWarning: (w) => io.err(`warning: ${w}\n`),
-        onPlan: (plan) => {
-          pub?.onPlan(plan, evalOption !== false && (evalOption ?? plan.recipe.mergeops.eval) !== undefined);
+        onPlan: (plan, { evalChecks }) => {
+          pub?.onPlan(plan, evalChecks);
           for (const w of plan.warnings) io.err(`warning: ${w}\n`);
           if (keep === undefined && plan.stages?.length) {
             io.err(`fusing ${plan.stages.length} earlier stage(s) in memory: ${plan.stages.map((s) => s.name).join(', ')}\n`);
