@@ -47296,7 +47296,6 @@ function folderGGUFInfo(o) {
   const vocab = vocabKVsFor(row2, o.sources.tokenizer, withConfigDefaults(o.config), o.tokenizerPre);
   const general = {
     ...o.title !== void 0 ? { name: o.title } : {},
-    ...generalFromModelCard(o.modelCard ?? {}),
     ...o.general
   };
   if (o.sources.generationConfig) general.generationConfig = o.sources.generationConfig;
@@ -47358,7 +47357,6 @@ function planGGUFFiles(plan, request, donor) {
   const shardOf = (t) => input ? basename6(t.inputs[0].file) : plan.shards[t.shard].fileName;
   const tensors = plan.tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, shard: shardOf(t) }));
   return {
-    request,
     plans: [...new Set(request.types)].map((t) => planFolderGGUF(info, tensors, t, { split: request.split, prefix: request.prefix }))
   };
 }
@@ -47720,8 +47718,11 @@ function buildPlan(resolved, opts = {}) {
   else if (opts.ggufOnly) throw new MergeopsError("INTERNAL", "a GGUF-only plan without a GGUF request", "give `gguf` with `ggufOnly`");
   return plan;
 }
+function ggufTypes(recipe, asked) {
+  return [...new Set(asked ?? (recipe.mergeops.quantize ?? []).map(parseFileType))];
+}
 function planGGUF(plan, o, donor, ggufOnly) {
-  const types = [...new Set(o.types ?? (plan.recipe.mergeops.quantize ?? []).map(parseFileType))];
+  const types = ggufTypes(plan.recipe, o.types);
   if (types.length === 0) {
     if (o.split) {
       throw new MergeopsError(
@@ -48992,9 +48993,9 @@ async function runEvalStage(o) {
           continue;
         }
         const id = `input${i}`;
-        const identity = o.resultsCache && input.identity ? inputIdentity(input) : void 0;
+        const identity = o.resultsCache && input.identity ? inputIdentity(input.identity) : void 0;
         const scope = { data, context, ggufType: target.type, versions };
-        const cached2 = identity !== void 0 ? o.resultsCache.get(identity, scope) : void 0;
+        const cached2 = identity !== void 0 ? o.resultsCache?.get(identity, scope) : void 0;
         if (cached2) {
           log(`eval: ${input.label}: results of an earlier run on the same weights and checks (eval cache)`);
           results.set(id, cached2);
@@ -49022,7 +49023,7 @@ async function runEvalStage(o) {
         try {
           const r = await checkModel(rt, conv.files[0].path, context, data);
           results.set(id, r);
-          if (identity !== void 0) o.resultsCache.put(identity, scope, r);
+          if (identity !== void 0) o.resultsCache?.put(identity, scope, r);
         } finally {
           rmSync6(dir, { recursive: true, force: true });
         }
@@ -49038,15 +49039,15 @@ async function runEvalStage(o) {
     rmSync6(tmp, { recursive: true, force: true });
   }
 }
-function inputIdentity(input) {
+function inputIdentity(identity) {
   try {
-    return input.identity();
+    return identity();
   } catch {
     return void 0;
   }
 }
 async function checkModel(rt, file, context, data) {
-  const session = await ModelSession.open(rt, file, context, void 0, 16);
+  const session = await ModelSession.open(rt, file, context, void 0, MAX_SEQUENCES);
   try {
     return await runChecks(session, data);
   } finally {
@@ -49141,7 +49142,6 @@ async function quantizeFolder(o) {
 models:
   - model: ${JSON.stringify(dir)}
 `, file);
-    checkRecipe(doc);
     if (!existsSync13(dir) || !statSync8(dir).isDirectory()) await readLocalModel(dir);
     const resolved = await resolveRecipe(doc, { ggufSources: true });
     const folder = readFolderGeneral(dir);
@@ -49266,8 +49266,7 @@ async function planDocs(file, docs, opts) {
   };
   const gguf2 = ggufOptions(file, opts);
   const finalOptions = (doc) => {
-    const types = gguf2.types ?? (doc.mergeops.quantize ?? []).map(parseFileType);
-    return { resolve: { ...opts, ggufSources: types.length > 0 }, plan: { ...opts, gguf: gguf2 } };
+    return { resolve: { ...opts, ggufSources: ggufTypes(doc, gguf2.types).length > 0 }, plan: { ...opts, gguf: gguf2 } };
   };
   if (docs.length === 1) {
     const o = finalOptions(docs[0]);
@@ -49425,7 +49424,7 @@ async function runRecipeFile(file, opts) {
 }
 async function runPrepared(plan, pending, sourceMode, lockPath, lock, cache, evalRun, card, opts) {
   const { guards, marker } = opts;
-  opts.onPlan?.(plan);
+  opts.onPlan?.(plan, { evalChecks: evalRun.data !== void 0 });
   const fetch2 = {};
   const startFetcher = (tensors) => {
     const order = tensors.flatMap((t) => inputFiles(t.inputs));
@@ -50146,7 +50145,8 @@ var DirUploader = class {
     const unchanged = [];
     for (const [p, local] of all) {
       const cur = join18(this.path, p);
-      if (existing.has(p) && statSync12(cur).size === statSync12(local).size && (await digestFile(cur)).sha256 === (await digestFile(local)).sha256) unchanged.push(p);
+      const same = existing.has(p) && statSync12(cur).size === statSync12(local).size && (await digestFile(cur)).sha256 === (this.digests.get(p) ?? await digestFile(local)).sha256;
+      if (same) unchanged.push(p);
       else changed.push(p);
     }
     const deleted = [...existing].filter((p) => !all.has(p) && OWNED_FILE.test(p)).sort();
@@ -50318,6 +50318,8 @@ var HubUploader = class _HubUploader {
       branch: "main",
       operations: [{ operation: "addOrUpdate", path: path5, content: fileContent(local) }]
     });
+    const digest = digestFile(local);
+    digest.catch(() => void 0);
     let stored = false;
     try {
       for (; ; ) {
@@ -50337,7 +50339,7 @@ var HubUploader = class _HubUploader {
       this.bytesTotal -= size;
       return false;
     }
-    this.uploaded.set(path5, await digestFile(local));
+    this.uploaded.set(path5, await digest);
     return true;
   }
   adopt(path5, digest) {
@@ -50971,8 +50973,8 @@ ${RECIPE_OPTIONS_HELP}`,
 `),
         onWarning: (w2) => io2.err(`warning: ${w2}
 `),
-        onPlan: (plan) => {
-          pub?.onPlan(plan, evalOption !== false && (evalOption ?? plan.recipe.mergeops.eval) !== void 0);
+        onPlan: (plan, { evalChecks }) => {
+          pub?.onPlan(plan, evalChecks);
           for (const w2 of plan.warnings) io2.err(`warning: ${w2}
 `);
           if (keep === void 0 && plan.stages?.length) {
@@ -51183,7 +51185,7 @@ async function runSweep(o) {
   return result;
 }
 async function evaluateCandidate(rt, file, data) {
-  const session = await ModelSession.open(rt, file, contextFor(data), void 0, 16);
+  const session = await ModelSession.open(rt, file, contextFor(data), void 0, MAX_SEQUENCES);
   try {
     const r = await runChecks(session, { ...data, options: { ...data.options, perplexity: void 0 } });
     const accuracy = {};
